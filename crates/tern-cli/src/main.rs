@@ -1,1 +1,214 @@
-fn main() {}
+//! The `tern` command.
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use tern_binary::{ExternKind, ImportType, Module, Names};
+use tern_validate::{Feature, Features};
+
+#[derive(Parser)]
+#[command(name = "tern", version, about = "A WebAssembly engine and toolkit")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check that modules are valid. Exit status 0 when all are valid, 1 otherwise,
+    /// with one line per bad file: `FILE: error at offset 0x..: what is wrong`.
+    Validate {
+        #[command(flatten)]
+        features: FeatureArgs,
+        /// Validate function bodies on one thread only.
+        #[arg(long)]
+        sequential: bool,
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// List a module's sections, imports, exports and code size.
+    Inspect { file: PathBuf },
+}
+
+#[derive(clap::Args)]
+struct FeatureArgs {
+    /// Feature set: a comma-separated list of `all` (the default), `wasm2`, `mvp`,
+    /// feature names to enable, and `-name` to disable. Names: mutable-global,
+    /// sign-extension, nontrapping-float-to-int, multi-value, bulk-memory,
+    /// reference-types, simd, exceptions, legacy-exceptions, tail-call.
+    #[arg(long, short = 'f', value_name = "LIST")]
+    features: Option<String>,
+}
+
+impl FeatureArgs {
+    fn features(&self) -> Result<Features> {
+        let mut f = Features::all();
+        let Some(list) = &self.features else { return Ok(f) };
+        for item in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            match item {
+                "all" => f = Features::all(),
+                "wasm2" => f = Features::wasm2(),
+                "mvp" => f = Features::mvp(),
+                _ => {
+                    let (on, name) = match item.strip_prefix('-') {
+                        Some(n) => (false, n),
+                        None => (true, item.strip_prefix('+').unwrap_or(item)),
+                    };
+                    let Some(feat) = Feature::from_name(name) else {
+                        bail!("unknown feature `{name}`");
+                    };
+                    if on && !feat.implemented() {
+                        bail!("feature `{name}` is not implemented yet");
+                    }
+                    f.set(feat, on);
+                }
+            }
+        }
+        Ok(f)
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Validate {
+            features,
+            sequential,
+            files,
+        } => {
+            let features = features.features()?;
+            let mut ok = true;
+            for file in &files {
+                let bytes = read(file)?;
+                let result = if sequential {
+                    tern_validate::validate(&bytes, &features)
+                } else {
+                    tern_validate::validate_parallel(&bytes, &features)
+                };
+                if let Err(e) = result {
+                    ok = false;
+                    println!("{}: error at offset {:#x}: {}", file.display(), e.offset(), e.message());
+                }
+            }
+            Ok(if ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
+        }
+        Command::Inspect { file } => {
+            let bytes = read(&file)?;
+            let out = std::io::stdout().lock();
+            match inspect(&file, &bytes, out) {
+                Ok(()) => Ok(ExitCode::SUCCESS),
+                Err(e) => match e.downcast::<tern_binary::BinaryError>() {
+                    Ok(e) => {
+                        println!("{}: error at offset {:#x}: {}", file.display(), e.offset(), e.message());
+                        Ok(ExitCode::from(1))
+                    }
+                    Err(e) => Err(e),
+                },
+            }
+        }
+    }
+}
+
+fn read(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
+}
+
+fn type_string(m: &Module<'_>, idx: u32) -> String {
+    match m.types.get(idx as usize) {
+        Some(t) => {
+            let p: Vec<String> = t.params().iter().map(|v| v.to_string()).collect();
+            let r: Vec<String> = t.results().iter().map(|v| v.to_string()).collect();
+            format!("({}) -> ({})", p.join(" "), r.join(" "))
+        }
+        None => format!("<unknown type {idx}>"),
+    }
+}
+
+fn inspect(file: &Path, bytes: &[u8], mut out: impl Write) -> Result<()> {
+    let sections = tern_binary::sections(bytes)?;
+    let m = tern_binary::decode(bytes)?;
+    writeln!(
+        out,
+        "{}: {} bytes, binary format version 1",
+        file.display(),
+        bytes.len()
+    )?;
+    writeln!(out, "sections ({}):", sections.len())?;
+    writeln!(out, "  {:<12} {:>10} {:>10}  {}", "section", "offset", "size", "")?;
+    for s in &sections {
+        let name = tern_binary::section::name(s.id);
+        let extra = if s.id == 0 {
+            format!("\"{}\"", s.name.escape_debug())
+        } else {
+            String::new()
+        };
+        writeln!(out, "  {:<12} {:>#10x} {:>10}  {}", name, s.start, s.size, extra)?;
+    }
+    writeln!(out, "types: {}", m.types.len())?;
+    writeln!(out, "imports ({}):", m.imports.len())?;
+    for i in &m.imports {
+        let what = match &i.ty {
+            ImportType::Func(t) => format!("func {}", type_string(&m, *t)),
+            ImportType::Table(t) => format!("table {} {:?}", t.element, t.limits),
+            ImportType::Memory(t) => format!("memory {:?}{}", t.limits, if t.shared { " shared" } else { "" }),
+            ImportType::Global(g) => format!("global {}{}", if g.mutable { "mut " } else { "" }, g.content),
+            ImportType::Tag(t) => format!("tag {}", type_string(&m, t.type_index)),
+        };
+        writeln!(out, "  {}.{}: {}", i.module, i.name, what)?;
+    }
+    let names = m
+        .custom("name")
+        .and_then(|c| Names::decode(c.data, c.data_offset).ok())
+        .unwrap_or_default();
+    writeln!(out, "exports ({}):", m.exports.len())?;
+    for e in &m.exports {
+        let mut line = format!("  {:?}: {} {}", e.name, e.kind.name(), e.index);
+        if e.kind == ExternKind::Func {
+            if let Some(t) = m.func_type_index(e.index) {
+                line.push_str(&format!(" {}", type_string(&m, t)));
+            }
+            if let Some((_, n)) = names.functions.iter().find(|(i, _)| *i == e.index) {
+                line.push_str(&format!(" ${n}"));
+            }
+        }
+        writeln!(out, "{line}")?;
+    }
+    writeln!(
+        out,
+        "functions: {} imported, {} defined",
+        m.num_imported_funcs,
+        m.functions.len()
+    )?;
+    let code: usize = m.code.iter().map(|c| c.bytes.len()).sum();
+    writeln!(out, "code: {} bytes in {} bodies", code, m.code.len())?;
+    writeln!(
+        out,
+        "tables: {}, memories: {}, globals: {}, tags: {}",
+        m.tables.len() + m.num_imported_tables as usize,
+        m.memories.len() + m.num_imported_memories as usize,
+        m.globals.len() + m.num_imported_globals as usize,
+        m.tags.len() + m.num_imported_tags as usize
+    )?;
+    writeln!(
+        out,
+        "element segments: {}, data segments: {}",
+        m.elements.len(),
+        m.data.len()
+    )?;
+    if let Some(s) = m.start {
+        writeln!(out, "start: func {s}")?;
+    }
+    Ok(())
+}

@@ -1,1 +1,65 @@
+//! WebAssembly validation: module-level checks and a streaming, one-pass
+//! function-body validator that a translator can follow through the
+//! operator visitor.
+//!
+//! ```
+//! use tern_validate::{validate, Features};
+//! let bytes = [0, b'a', b's', b'm', 1, 0, 0, 0];
+//! validate(&bytes, &Features::default()).unwrap();
+//! ```
 
+mod features;
+mod func;
+mod module;
+
+pub use features::{Feature, Features};
+pub use func::{Frame, FrameKind, FuncValidator, OpVisitor};
+pub use module::{ModuleInfo, validate_module};
+
+/// A validation error: what is wrong and the byte offset it points at.
+pub type Error = tern_binary::BinaryError;
+
+/// Result type of validation.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Decodes and validates a module, one function body after another.
+pub fn validate(bytes: &[u8], features: &Features) -> Result<()> {
+    let module = tern_binary::decode(bytes)?;
+    let info = validate_module(&module, features)?;
+    let mut v = FuncValidator::new(&info);
+    for (i, body) in module.code.iter().enumerate() {
+        v.validate_body(module.num_imported_funcs + i as u32, body)?;
+    }
+    Ok(())
+}
+
+/// Decodes and validates a module, validating function bodies in parallel.
+/// On failure, the error of the lowest-numbered bad function is returned,
+/// so the result does not depend on scheduling.
+pub fn validate_parallel(bytes: &[u8], features: &Features) -> Result<()> {
+    use rayon::prelude::*;
+    let module = tern_binary::decode(bytes)?;
+    let info = validate_module(&module, features)?;
+    let first = module.num_imported_funcs;
+    // Chunks keep per-task overhead small for modules with many tiny bodies.
+    let chunk = (module.code.len() / (rayon::current_num_threads() * 16)).clamp(1, 4096);
+    let errors: Vec<(usize, Error)> = module
+        .code
+        .par_chunks(chunk)
+        .enumerate()
+        .filter_map(|(c, bodies)| {
+            let mut v = FuncValidator::new(&info);
+            for (j, body) in bodies.iter().enumerate() {
+                let i = c * chunk + j;
+                if let Err(e) = v.validate_body(first + i as u32, body) {
+                    return Some((i, e));
+                }
+            }
+            None
+        })
+        .collect();
+    match errors.into_iter().min_by_key(|(i, _)| *i) {
+        Some((_, e)) => Err(e),
+        None => Ok(()),
+    }
+}

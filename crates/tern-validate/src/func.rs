@@ -1,0 +1,1374 @@
+//! The function-body validator: the spec's operand-stack algorithm (with
+//! polymorphic stacks after unconditional branches), run in one streaming
+//! pass over the body's operators.
+//!
+//! Plain stack operators are checked from the signatures in the operator
+//! table; the rest by the hand-written methods below. A translator can
+//! follow the validator operator by operator: it calls
+//! [`FuncValidator::visitor`] for each operator it reads, then reads the
+//! validator's state ([`FuncValidator::operand`], [`FuncValidator::frame`]).
+
+use crate::features::Feature;
+use crate::module::{ModuleInfo, ref_matches};
+use crate::{Error, Result};
+use tern_binary::*;
+
+/// The error for an operator or type of a switched-off feature.
+pub(crate) fn feature_error(f: Feature, at: usize) -> Error {
+    Error::new(
+        format!("{} support is not enabled (feature `{}`)", f.name(), f.name()),
+        at,
+    )
+}
+
+/// What kind of construct a control frame belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FrameKind {
+    Function,
+    Block,
+    Loop,
+    If,
+    Else,
+    Try,
+    Catch,
+    CatchAll,
+    TryTable,
+}
+
+/// A control frame.
+#[derive(Clone, Copy, Debug)]
+pub struct Frame {
+    pub kind: FrameKind,
+    pub ty: BlockType,
+    /// Operand stack height at the frame's start (after its parameters were
+    /// popped).
+    pub height: usize,
+    /// Whether the rest of the frame is unreachable (stack polymorphic).
+    pub unreachable: bool,
+}
+
+/// A sequence of value types: one inline, or a slice of a function type.
+#[derive(Clone, Copy)]
+enum Tys<'m> {
+    One(ValType),
+    Many(&'m [ValType]),
+}
+
+impl Tys<'_> {
+    fn as_slice(&self) -> &[ValType] {
+        match self {
+            Tys::One(t) => std::slice::from_ref(t),
+            Tys::Many(s) => s,
+        }
+    }
+}
+
+const EMPTY: Tys<'static> = Tys::Many(&[]);
+
+/// Local variable types, stored compactly so that a body declaring
+/// billions of locals costs no memory: the first ones flat, the rest as
+/// (end index, type) runs searched by bisection.
+#[derive(Default)]
+struct Locals {
+    flat: Vec<ValType>,
+    runs: Vec<(u64, ValType)>,
+    total: u64,
+}
+
+const FLAT_LOCALS: u64 = 1024;
+
+impl Locals {
+    fn clear(&mut self) {
+        self.flat.clear();
+        self.runs.clear();
+        self.total = 0;
+    }
+
+    fn push(&mut self, count: u64, ty: ValType) {
+        if count == 0 {
+            return;
+        }
+        let flat_room = FLAT_LOCALS.saturating_sub(self.flat.len() as u64).min(count);
+        if self.runs.is_empty() {
+            self.flat.extend(std::iter::repeat_n(ty, flat_room as usize));
+        }
+        self.total += count;
+        self.runs.push((self.total, ty));
+    }
+
+    #[inline]
+    fn get(&self, i: u32) -> Option<ValType> {
+        if let Some(t) = self.flat.get(i as usize) {
+            return Some(*t);
+        }
+        if i as u64 >= self.total {
+            return None;
+        }
+        let k = self.runs.partition_point(|(end, _)| *end <= i as u64);
+        self.runs.get(k).map(|(_, t)| *t)
+    }
+}
+
+/// Validates function bodies against a module's [`ModuleInfo`]. One
+/// validator can be reused for many bodies; its buffers are kept.
+pub struct FuncValidator<'i, 'm> {
+    info: &'i ModuleInfo<'m>,
+    locals: Locals,
+    vals: Vec<Option<ValType>>,
+    ctrls: Vec<Frame>,
+    offset: usize,
+    func_ty: u32,
+}
+
+impl<'i, 'm> FuncValidator<'i, 'm> {
+    /// A validator for the bodies of the module described by `info`.
+    pub fn new(info: &'i ModuleInfo<'m>) -> Self {
+        FuncValidator {
+            info,
+            locals: Locals::default(),
+            vals: Vec::new(),
+            ctrls: Vec::new(),
+            offset: 0,
+            func_ty: 0,
+        }
+    }
+
+    /// Validates the body of function `func_index`.
+    pub fn validate_body(&mut self, func_index: u32, body: &FuncBody<'_>) -> Result<()> {
+        let mut ops = self.begin(func_index, body)?;
+        while !ops.eof() {
+            let at = ops.offset();
+            ops.visit_operator(&mut self.visitor(at))??;
+            if self.ctrls.is_empty() {
+                break;
+            }
+        }
+        self.finish(&ops)
+    }
+
+    /// Starts validating the body of `func_index`: reads its locals and
+    /// returns the reader positioned at its first operator. Feed each
+    /// operator to [`FuncValidator::visitor`], then call
+    /// [`FuncValidator::finish`].
+    pub fn begin<'a>(&mut self, func_index: u32, body: &FuncBody<'a>) -> Result<OperatorsReader<'a>> {
+        let info = self.info;
+        let Some(&ty_idx) = info.funcs.get(func_index as usize) else {
+            return Err(Error::new(format!("unknown function {func_index}"), body.offset));
+        };
+        let ty = &info.types[ty_idx as usize];
+        self.func_ty = ty_idx;
+        self.locals.clear();
+        self.vals.clear();
+        self.ctrls.clear();
+        for &p in ty.params() {
+            self.locals.push(1, p);
+        }
+        let mut r = Reader::new(body.bytes, body.offset);
+        let groups = r.count(2)?;
+        for _ in 0..groups {
+            let at = r.offset();
+            let n = r.u32()?;
+            let t = ValType::read(&mut r)?;
+            if self.locals.total + n as u64 > u32::MAX as u64 {
+                return Err(Error::new("too many locals", at));
+            }
+            crate::module::check_valtype(&info.features, info.types.len(), t, at)?;
+            if !t.is_defaultable() {
+                return Err(Error::new(format!("non-defaultable local type {t}"), at));
+            }
+            self.locals.push(n as u64, t);
+        }
+        self.ctrls.push(Frame {
+            kind: FrameKind::Function,
+            ty: BlockType::Func(ty_idx),
+            height: 0,
+            unreachable: false,
+        });
+        let mut ops = OperatorsReader::new(r);
+        ops.set_multi_memory(info.features.enabled(Feature::MultiMemory));
+        ops.set_memory64(info.features.enabled(Feature::Memory64));
+        Ok(ops)
+    }
+
+    /// Checks that the body ended exactly at its final `end`.
+    pub fn finish(&self, ops: &OperatorsReader<'_>) -> Result<()> {
+        if !self.ctrls.is_empty() {
+            return Err(Error::new(
+                "unexpected end of function: END opcode expected",
+                ops.offset(),
+            ));
+        }
+        if !ops.eof() {
+            return Err(Error::new("operators remaining after end of function", ops.offset()));
+        }
+        Ok(())
+    }
+
+    /// A visitor that validates one operator found at absolute offset `at`.
+    #[inline]
+    pub fn visitor(&mut self, at: usize) -> OpVisitor<'_, 'i, 'm> {
+        self.offset = at;
+        OpVisitor(self)
+    }
+
+    /// The number of operands on the stack.
+    pub fn operand_stack_height(&self) -> usize {
+        self.vals.len()
+    }
+
+    /// The type of the operand `depth` slots below the top (0 = top);
+    /// `None` when unknown (unreachable code) or absent.
+    pub fn operand(&self, depth: usize) -> Option<ValType> {
+        self.vals.len().checked_sub(depth + 1).and_then(|i| self.vals[i])
+    }
+
+    /// The control frame `depth` levels out (0 = innermost).
+    pub fn frame(&self, depth: usize) -> Option<&Frame> {
+        self.ctrls.len().checked_sub(depth + 1).map(|i| &self.ctrls[i])
+    }
+
+    /// The number of open control frames.
+    pub fn frame_depth(&self) -> usize {
+        self.ctrls.len()
+    }
+
+    /// The type of local `i`.
+    pub fn local(&self, i: u32) -> Option<ValType> {
+        self.locals.get(i)
+    }
+
+    // ---- the operand-stack algorithm ----
+
+    #[cold]
+    fn err(&self, msg: impl Into<String>) -> Error {
+        Error::new(msg, self.offset)
+    }
+
+    #[inline]
+    fn push(&mut self, t: ValType) {
+        self.vals.push(Some(t));
+    }
+
+    #[cold]
+    fn mismatch(&self, expected: Option<ValType>, actual: Option<ValType>) -> Error {
+        match (expected, actual) {
+            (Some(e), Some(a)) => self.err(format!("type mismatch: expected {e}, found {a}")),
+            (Some(e), None) => self.err(format!("type mismatch: expected {e} but nothing on stack")),
+            (None, _) => self.err("type mismatch: expected a value but nothing on stack"),
+        }
+    }
+
+    fn matches(&self, actual: ValType, expected: ValType) -> bool {
+        match (actual, expected) {
+            (ValType::Ref(a), ValType::Ref(b)) => ref_matches(self.info, a, b),
+            (a, b) => a == b,
+        }
+    }
+
+    /// Pops an operand, checking it against `expected` when given.
+    #[inline]
+    fn pop_operand(&mut self, expected: Option<ValType>) -> Result<Option<ValType>> {
+        let frame = self
+            .ctrls
+            .last()
+            .ok_or_else(|| self.err("operators remaining after end of function"))?;
+        if self.vals.len() > frame.height {
+            let actual = self.vals.pop().unwrap();
+            if let (Some(a), Some(e)) = (actual, expected)
+                && a != e
+                && !self.matches(a, e)
+            {
+                return Err(self.mismatch(expected, actual));
+            }
+            return Ok(actual.or(expected));
+        }
+        if frame.unreachable {
+            return Ok(expected);
+        }
+        Err(self.mismatch(expected, None))
+    }
+
+    #[inline]
+    fn pop(&mut self, t: ValType) -> Result<()> {
+        self.pop_operand(Some(t)).map(|_| ())
+    }
+
+    #[inline]
+    fn pop_push(&mut self, params: &[ValType], results: &[ValType]) -> Result<()> {
+        for &p in params.iter().rev() {
+            self.pop(p)?;
+        }
+        for &r in results {
+            self.push(r);
+        }
+        Ok(())
+    }
+
+    fn pop_tys(&mut self, tys: Tys<'_>) -> Result<()> {
+        for &t in tys.as_slice().iter().rev() {
+            self.pop(t)?;
+        }
+        Ok(())
+    }
+
+    /// Checks that the top of the stack matches `tys` without popping.
+    fn peek_tys(&self, tys: Tys<'_>) -> Result<()> {
+        let frame = self.ctrls.last().expect("a frame is open");
+        for (k, &t) in tys.as_slice().iter().rev().enumerate() {
+            match self.vals.len().checked_sub(k + 1) {
+                Some(i) if i >= frame.height => {
+                    if let Some(a) = self.vals[i]
+                        && !self.matches(a, t)
+                    {
+                        return Err(self.mismatch(Some(t), Some(a)));
+                    }
+                }
+                _ if frame.unreachable => {}
+                _ => return Err(self.mismatch(Some(t), None)),
+            }
+        }
+        Ok(())
+    }
+
+    fn push_tys(&mut self, tys: Tys<'_>) {
+        for &t in tys.as_slice() {
+            self.push(t);
+        }
+    }
+
+    fn unreachable(&mut self) {
+        let f = self.ctrls.last_mut().expect("a frame is open");
+        self.vals.truncate(f.height);
+        f.unreachable = true;
+    }
+
+    fn func_type(&self, idx: u32) -> Result<&'m FuncType> {
+        self.info
+            .types
+            .get(idx as usize)
+            .ok_or_else(|| self.err(format!("unknown type {idx}")))
+    }
+
+    fn bt_params(&self, bt: BlockType) -> Tys<'m> {
+        match bt {
+            BlockType::Func(i) => Tys::Many(self.info.types[i as usize].params()),
+            _ => EMPTY,
+        }
+    }
+
+    fn bt_results(&self, bt: BlockType) -> Tys<'m> {
+        match bt {
+            BlockType::Empty => EMPTY,
+            BlockType::Value(t) => Tys::One(t),
+            BlockType::Func(i) => Tys::Many(self.info.types[i as usize].results()),
+        }
+    }
+
+    fn check_blocktype(&self, bt: BlockType) -> Result<()> {
+        match bt {
+            BlockType::Empty => Ok(()),
+            BlockType::Value(t) => self.check_valtype(t),
+            BlockType::Func(i) => {
+                let ty = self.func_type(i)?;
+                if (!ty.params().is_empty() || ty.results().len() > 1)
+                    && !self.info.features.enabled(Feature::MultiValue)
+                {
+                    return Err(feature_error(Feature::MultiValue, self.offset));
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn check_valtype(&self, t: ValType) -> Result<()> {
+        crate::module::check_valtype(&self.info.features, self.info.types.len(), t, self.offset)
+    }
+
+    fn push_ctrl(&mut self, kind: FrameKind, ty: BlockType) {
+        let height = self.vals.len();
+        self.ctrls.push(Frame {
+            kind,
+            ty,
+            height,
+            unreachable: false,
+        });
+        let params = self.bt_params(ty);
+        self.push_tys(params);
+    }
+
+    fn pop_ctrl(&mut self) -> Result<Frame> {
+        let Some(&frame) = self.ctrls.last() else {
+            return Err(self.err("operators remaining after end of function"));
+        };
+        let results = self.bt_results(frame.ty);
+        self.pop_tys(results)?;
+        if self.vals.len() != frame.height {
+            return Err(self.err("type mismatch: values remaining on stack at end of block"));
+        }
+        self.ctrls.pop();
+        Ok(frame)
+    }
+
+    /// The types a branch to `frame` carries.
+    fn label_types(&self, frame: &Frame) -> Tys<'m> {
+        if frame.kind == FrameKind::Loop {
+            self.bt_params(frame.ty)
+        } else {
+            self.bt_results(frame.ty)
+        }
+    }
+
+    fn label(&self, depth: u32) -> Result<Frame> {
+        match (self.ctrls.len() as u64).checked_sub(depth as u64 + 1) {
+            Some(i) => Ok(self.ctrls[i as usize]),
+            None => Err(self.err(format!("unknown label {depth}"))),
+        }
+    }
+
+    fn check_feature_of(&self, f: OpFeature) -> Result<()> {
+        let feature = match f {
+            OpFeature::Mvp => return Ok(()),
+            OpFeature::SignExtension => Feature::SignExtension,
+            OpFeature::SaturatingFloatToInt => Feature::SaturatingFloatToInt,
+            OpFeature::BulkMemory => Feature::BulkMemory,
+            OpFeature::ReferenceTypes => Feature::ReferenceTypes,
+            OpFeature::Simd => Feature::Simd,
+            OpFeature::Exceptions => Feature::Exceptions,
+            OpFeature::LegacyExceptions => Feature::LegacyExceptions,
+            OpFeature::TailCall => Feature::TailCall,
+        };
+        if self.info.features.enabled(feature) {
+            Ok(())
+        } else if f == OpFeature::Exceptions && self.info.features.enabled(Feature::LegacyExceptions) {
+            // `throw` is shared by both exception-handling instruction sets.
+            Ok(())
+        } else {
+            Err(feature_error(feature, self.offset))
+        }
+    }
+
+    // ---- memories, tables, lanes ----
+
+    fn memory(&self, idx: u32) -> Result<MemoryType> {
+        self.info
+            .memories
+            .get(idx as usize)
+            .copied()
+            .ok_or_else(|| self.err(format!("unknown memory {idx}")))
+    }
+
+    fn index_type_of_memory(&self, idx: u32) -> Result<ValType> {
+        Ok(if self.memory(idx)?.memory64 {
+            ValType::I64
+        } else {
+            ValType::I32
+        })
+    }
+
+    fn pop_address(&mut self, mem: u32) -> Result<()> {
+        let t = self.index_type_of_memory(mem)?;
+        self.pop(t)
+    }
+
+    fn check_memarg(&self, memarg: MemArg, max_align: u32) -> Result<()> {
+        let m = self.memory(memarg.memory)?;
+        if memarg.align > max_align {
+            return Err(self.err("alignment must not be larger than natural"));
+        }
+        if !m.memory64 && memarg.offset > u32::MAX as u64 {
+            return Err(self.err("offset out of range"));
+        }
+        Ok(())
+    }
+
+    fn load(&mut self, memarg: MemArg, max_align: u32, t: ValType) -> Result<()> {
+        self.check_memarg(memarg, max_align)?;
+        self.pop_address(memarg.memory)?;
+        self.push(t);
+        Ok(())
+    }
+
+    fn store(&mut self, memarg: MemArg, max_align: u32, t: ValType) -> Result<()> {
+        self.check_memarg(memarg, max_align)?;
+        self.pop(t)?;
+        self.pop_address(memarg.memory)
+    }
+
+    fn check_lane(&self, lane: u8, lanes: u8) -> Result<()> {
+        if lane >= lanes {
+            Err(self.err("invalid lane index"))
+        } else {
+            Ok(())
+        }
+    }
+
+    fn table(&self, idx: u32) -> Result<TableType> {
+        self.info
+            .tables
+            .get(idx as usize)
+            .copied()
+            .ok_or_else(|| self.err(format!("unknown table {idx}")))
+    }
+
+    fn table_index_type(t: &TableType) -> ValType {
+        if t.table64 { ValType::I64 } else { ValType::I32 }
+    }
+
+    fn elem(&self, idx: u32) -> Result<RefType> {
+        self.info
+            .elements
+            .get(idx as usize)
+            .copied()
+            .ok_or_else(|| self.err(format!("unknown elem segment {idx}")))
+    }
+
+    fn data(&self, idx: u32) -> Result<()> {
+        let Some(count) = self.info.data_count else {
+            return Err(self.err("data count section required"));
+        };
+        if idx >= count {
+            return Err(self.err(format!("unknown data segment {idx}")));
+        }
+        Ok(())
+    }
+
+    fn tag_type(&self, idx: u32) -> Result<&'m FuncType> {
+        let info: &'i ModuleInfo<'m> = self.info;
+        let Some(&t) = info.tags.get(idx as usize) else {
+            return Err(self.err(format!("unknown tag {idx}")));
+        };
+        Ok(&info.types[t as usize])
+    }
+
+    fn func_type_of(&self, f: u32) -> Result<&'m FuncType> {
+        let info: &'i ModuleInfo<'m> = self.info;
+        match info.funcs.get(f as usize) {
+            Some(&t) => Ok(&info.types[t as usize]),
+            None => Err(self.err(format!("unknown function {f}"))),
+        }
+    }
+
+    fn call(&mut self, ty: &'m FuncType) -> Result<()> {
+        self.pop_push(ty.params(), &[])?;
+        for &r in ty.results() {
+            self.push(r);
+        }
+        Ok(())
+    }
+
+    fn return_call(&mut self, ty: &'m FuncType) -> Result<()> {
+        let own = self.info.types[self.func_ty as usize].results();
+        if ty.results().len() != own.len() || ty.results().iter().zip(own).any(|(a, b)| !self.matches(*a, *b)) {
+            return Err(self.err("type mismatch: tail call result types do not match the function's"));
+        }
+        self.pop_push(ty.params(), &[])?;
+        self.unreachable();
+        Ok(())
+    }
+
+    fn call_indirect_check(&mut self, type_index: u32, table_index: u32) -> Result<&'m FuncType> {
+        let t = self.table(table_index)?;
+        if !ref_matches(self.info, t.element, RefType::FUNCREF) {
+            return Err(self.err("type mismatch: indirect calls need a table of function references"));
+        }
+        let ty = self.func_type(type_index)?;
+        self.pop(Self::table_index_type(&t))?;
+        Ok(ty)
+    }
+
+    /// Checks that a branch to `label` may carry `tys` exactly (catch
+    /// clauses).
+    fn check_label_carries(&self, label: u32, tys: &[ValType]) -> Result<()> {
+        let frame = self.label(label)?;
+        let lt = self.label_types(&frame);
+        let lt = lt.as_slice();
+        if lt.len() != tys.len() || tys.iter().zip(lt).any(|(a, b)| !self.matches(*a, *b)) {
+            return Err(self.err("type mismatch: catch clause does not match its label"));
+        }
+        Ok(())
+    }
+}
+
+/// Validates one operator: the [`VisitOperator`] face of a
+/// [`FuncValidator`].
+pub struct OpVisitor<'v, 'i, 'm>(&'v mut FuncValidator<'i, 'm>);
+
+macro_rules! ty {
+    (i32) => {
+        ValType::I32
+    };
+    (i64) => {
+        ValType::I64
+    };
+    (f32) => {
+        ValType::F32
+    };
+    (f64) => {
+        ValType::F64
+    };
+    (v128) => {
+        ValType::V128
+    };
+}
+
+macro_rules! check_op {
+    ($v:expr, _, $visit:ident, ($($f:ident),*)) => {
+        $v.$visit($($f),*)
+    };
+    ($v:expr, [$($p:ident)* -> $($r:ident)*], $visit:ident, ($($f:ident),*)) => {{
+        $( let _ = $f; )*
+        $v.pop_push(&[$(ty!($p)),*], &[$(ty!($r)),*])
+    }};
+}
+
+macro_rules! define_validator_visitor {
+    ($( $feat:ident $pre:literal $code:literal $name:ident $visit:ident { $($f:ident : $t:ty $(as $rd:ident)?),* } $text:literal $sig:tt )*) => {
+        impl<'a> VisitOperator<'a> for OpVisitor<'_, '_, '_> {
+            type Output = Result<()>;
+            $(
+                #[inline]
+                fn $visit(&mut self $(, $f: $t)*) -> Result<()> {
+                    self.0.check_feature_of(OpFeature::$feat)?;
+                    check_op!(self.0, $sig, $visit, ($($f),*))
+                }
+            )*
+        }
+    };
+}
+
+for_each_operator!(define_validator_visitor);
+
+/// The hand-written checks, one per operator whose row has no signature.
+impl FuncValidator<'_, '_> {
+    fn visit_unreachable(&mut self) -> Result<()> {
+        self.unreachable();
+        Ok(())
+    }
+
+    fn visit_block(&mut self, bt: BlockType) -> Result<()> {
+        self.check_blocktype(bt)?;
+        let p = self.bt_params(bt);
+        self.pop_tys(p)?;
+        self.push_ctrl(FrameKind::Block, bt);
+        Ok(())
+    }
+
+    fn visit_loop(&mut self, bt: BlockType) -> Result<()> {
+        self.check_blocktype(bt)?;
+        let p = self.bt_params(bt);
+        self.pop_tys(p)?;
+        self.push_ctrl(FrameKind::Loop, bt);
+        Ok(())
+    }
+
+    fn visit_if(&mut self, bt: BlockType) -> Result<()> {
+        self.check_blocktype(bt)?;
+        self.pop(ValType::I32)?;
+        let p = self.bt_params(bt);
+        self.pop_tys(p)?;
+        self.push_ctrl(FrameKind::If, bt);
+        Ok(())
+    }
+
+    fn visit_else(&mut self) -> Result<()> {
+        match self.ctrls.last() {
+            Some(f) if f.kind == FrameKind::If => {}
+            _ => return Err(self.err("else found outside an `if` block")),
+        }
+        let frame = self.pop_ctrl()?;
+        self.push_ctrl(FrameKind::Else, frame.ty);
+        Ok(())
+    }
+
+    fn visit_end(&mut self) -> Result<()> {
+        let frame = self.pop_ctrl()?;
+        if frame.kind == FrameKind::If {
+            // An `if` without `else` passes its parameters through.
+            let p = self.bt_params(frame.ty);
+            let r = self.bt_results(frame.ty);
+            if p.as_slice() != r.as_slice() {
+                return Err(self.err("type mismatch: `if` without `else` must have matching parameters and results"));
+            }
+        }
+        let r = self.bt_results(frame.ty);
+        self.push_tys(r);
+        Ok(())
+    }
+
+    fn visit_try(&mut self, bt: BlockType) -> Result<()> {
+        self.check_blocktype(bt)?;
+        let p = self.bt_params(bt);
+        self.pop_tys(p)?;
+        self.push_ctrl(FrameKind::Try, bt);
+        Ok(())
+    }
+
+    fn visit_catch(&mut self, tag_index: u32) -> Result<()> {
+        match self.ctrls.last() {
+            Some(f) if matches!(f.kind, FrameKind::Try | FrameKind::Catch) => {}
+            _ => return Err(self.err("catch found outside of a `try` block")),
+        }
+        let tag = self.tag_type(tag_index)?;
+        let frame = self.pop_ctrl()?;
+        let height = self.vals.len();
+        self.ctrls.push(Frame {
+            kind: FrameKind::Catch,
+            ty: frame.ty,
+            height,
+            unreachable: false,
+        });
+        for &t in tag.params() {
+            self.push(t);
+        }
+        Ok(())
+    }
+
+    fn visit_catch_all(&mut self) -> Result<()> {
+        match self.ctrls.last() {
+            Some(f) if matches!(f.kind, FrameKind::Try | FrameKind::Catch) => {}
+            _ => return Err(self.err("catch_all found outside of a `try` block")),
+        }
+        let frame = self.pop_ctrl()?;
+        let height = self.vals.len();
+        self.ctrls.push(Frame {
+            kind: FrameKind::CatchAll,
+            ty: frame.ty,
+            height,
+            unreachable: false,
+        });
+        Ok(())
+    }
+
+    fn visit_delegate(&mut self, relative_depth: u32) -> Result<()> {
+        match self.ctrls.last() {
+            Some(f) if f.kind == FrameKind::Try => {}
+            _ => return Err(self.err("delegate found outside of a `try` block")),
+        }
+        let frame = self.pop_ctrl()?;
+        self.label(relative_depth)?;
+        let r = self.bt_results(frame.ty);
+        self.push_tys(r);
+        Ok(())
+    }
+
+    fn visit_rethrow(&mut self, relative_depth: u32) -> Result<()> {
+        let frame = self.label(relative_depth)?;
+        if !matches!(frame.kind, FrameKind::Catch | FrameKind::CatchAll) {
+            return Err(self.err("invalid rethrow label: target was not a `catch` block"));
+        }
+        self.unreachable();
+        Ok(())
+    }
+
+    fn visit_throw(&mut self, tag_index: u32) -> Result<()> {
+        let tag = self.tag_type(tag_index)?;
+        self.pop_push(tag.params(), &[])?;
+        self.unreachable();
+        Ok(())
+    }
+
+    fn visit_throw_ref(&mut self) -> Result<()> {
+        self.pop(ValType::EXNREF)?;
+        self.unreachable();
+        Ok(())
+    }
+
+    fn visit_try_table(&mut self, try_table: TryTable) -> Result<()> {
+        let bt = try_table.ty;
+        self.check_blocktype(bt)?;
+        let p = self.bt_params(bt);
+        self.pop_tys(p)?;
+        let mut scratch: Vec<ValType> = Vec::new();
+        for c in try_table.catches.iter() {
+            scratch.clear();
+            if matches!(c.kind, CatchKind::Catch | CatchKind::CatchRef) {
+                scratch.extend_from_slice(self.tag_type(c.tag)?.params());
+            }
+            if matches!(c.kind, CatchKind::CatchRef | CatchKind::CatchAllRef) {
+                scratch.push(ValType::EXNREF);
+            }
+            self.check_label_carries(c.label, &scratch)?;
+        }
+        self.push_ctrl(FrameKind::TryTable, bt);
+        Ok(())
+    }
+
+    fn visit_br(&mut self, relative_depth: u32) -> Result<()> {
+        let frame = self.label(relative_depth)?;
+        let lt = self.label_types(&frame);
+        self.pop_tys(lt)?;
+        self.unreachable();
+        Ok(())
+    }
+
+    fn visit_br_if(&mut self, relative_depth: u32) -> Result<()> {
+        self.pop(ValType::I32)?;
+        let frame = self.label(relative_depth)?;
+        let lt = self.label_types(&frame);
+        self.pop_tys(lt)?;
+        self.push_tys(lt);
+        Ok(())
+    }
+
+    fn visit_br_table(&mut self, targets: BrTable<'_>) -> Result<()> {
+        self.pop(ValType::I32)?;
+        let default = self.label(targets.default())?;
+        let default_types = self.label_types(&default);
+        let arity = default_types.as_slice().len();
+        for depth in targets.targets() {
+            let frame = self.label(depth)?;
+            let lt = self.label_types(&frame);
+            if lt.as_slice().len() != arity {
+                return Err(self.err("type mismatch: br_table targets have different arities"));
+            }
+            self.peek_tys(lt)?;
+        }
+        self.pop_tys(default_types)?;
+        self.unreachable();
+        Ok(())
+    }
+
+    fn visit_return(&mut self) -> Result<()> {
+        let r = Tys::Many(self.info.types[self.func_ty as usize].results());
+        self.pop_tys(r)?;
+        self.unreachable();
+        Ok(())
+    }
+
+    fn visit_call(&mut self, function_index: u32) -> Result<()> {
+        let ty = self.func_type_of(function_index)?;
+        self.call(ty)
+    }
+
+    fn visit_call_indirect(&mut self, type_index: u32, table_index: u32) -> Result<()> {
+        let ty = self.call_indirect_check(type_index, table_index)?;
+        self.call(ty)
+    }
+
+    fn visit_return_call(&mut self, function_index: u32) -> Result<()> {
+        let ty = self.func_type_of(function_index)?;
+        self.return_call(ty)
+    }
+
+    fn visit_return_call_indirect(&mut self, type_index: u32, table_index: u32) -> Result<()> {
+        let ty = self.call_indirect_check(type_index, table_index)?;
+        self.return_call(ty)
+    }
+
+    fn visit_drop(&mut self) -> Result<()> {
+        self.pop_operand(None)?;
+        Ok(())
+    }
+
+    fn visit_select(&mut self) -> Result<()> {
+        self.pop(ValType::I32)?;
+        let a = self.pop_operand(None)?;
+        let b = self.pop_operand(None)?;
+        for t in [a, b].into_iter().flatten() {
+            if !t.is_num_or_vec() {
+                return Err(self.err("type mismatch: select without a type needs number or vector operands"));
+            }
+        }
+        match (a, b) {
+            (Some(x), Some(y)) if x != y => Err(self.mismatch(Some(y), Some(x))),
+            (Some(x), _) | (None, Some(x)) => {
+                self.push(x);
+                Ok(())
+            }
+            (None, None) => {
+                self.vals.push(None);
+                Ok(())
+            }
+        }
+    }
+
+    fn visit_typed_select(&mut self, tys: SelectTypes) -> Result<()> {
+        if tys.len() != 1 {
+            return Err(self.err("invalid result arity"));
+        }
+        let t = tys[0];
+        self.check_valtype(t)?;
+        self.pop(ValType::I32)?;
+        self.pop(t)?;
+        self.pop(t)?;
+        self.push(t);
+        Ok(())
+    }
+
+    fn visit_local_get(&mut self, local_index: u32) -> Result<()> {
+        let t = self
+            .local(local_index)
+            .ok_or_else(|| self.err(format!("unknown local {local_index}")))?;
+        self.push(t);
+        Ok(())
+    }
+
+    fn visit_local_set(&mut self, local_index: u32) -> Result<()> {
+        let t = self
+            .local(local_index)
+            .ok_or_else(|| self.err(format!("unknown local {local_index}")))?;
+        self.pop(t)
+    }
+
+    fn visit_local_tee(&mut self, local_index: u32) -> Result<()> {
+        let t = self
+            .local(local_index)
+            .ok_or_else(|| self.err(format!("unknown local {local_index}")))?;
+        self.pop(t)?;
+        self.push(t);
+        Ok(())
+    }
+
+    fn visit_global_get(&mut self, global_index: u32) -> Result<()> {
+        let g = self
+            .info
+            .globals
+            .get(global_index as usize)
+            .ok_or_else(|| self.err(format!("unknown global {global_index}")))?;
+        let t = g.content;
+        self.push(t);
+        Ok(())
+    }
+
+    fn visit_global_set(&mut self, global_index: u32) -> Result<()> {
+        let g = *self
+            .info
+            .globals
+            .get(global_index as usize)
+            .ok_or_else(|| self.err(format!("unknown global {global_index}")))?;
+        if !g.mutable {
+            return Err(self.err("global is immutable: cannot modify it with `global.set`"));
+        }
+        self.pop(g.content)
+    }
+
+    fn visit_table_get(&mut self, table: u32) -> Result<()> {
+        let t = self.table(table)?;
+        self.pop(Self::table_index_type(&t))?;
+        self.push(ValType::Ref(t.element));
+        Ok(())
+    }
+
+    fn visit_table_set(&mut self, table: u32) -> Result<()> {
+        let t = self.table(table)?;
+        self.pop(ValType::Ref(t.element))?;
+        self.pop(Self::table_index_type(&t))
+    }
+
+    fn visit_table_size(&mut self, table: u32) -> Result<()> {
+        let t = self.table(table)?;
+        self.push(Self::table_index_type(&t));
+        Ok(())
+    }
+
+    fn visit_table_grow(&mut self, table: u32) -> Result<()> {
+        let t = self.table(table)?;
+        let it = Self::table_index_type(&t);
+        self.pop(it)?;
+        self.pop(ValType::Ref(t.element))?;
+        self.push(it);
+        Ok(())
+    }
+
+    fn visit_table_fill(&mut self, table: u32) -> Result<()> {
+        let t = self.table(table)?;
+        let it = Self::table_index_type(&t);
+        self.pop(it)?;
+        self.pop(ValType::Ref(t.element))?;
+        self.pop(it)
+    }
+
+    fn visit_table_copy(&mut self, dst_table: u32, src_table: u32) -> Result<()> {
+        let d = self.table(dst_table)?;
+        let s = self.table(src_table)?;
+        if !ref_matches(self.info, s.element, d.element) {
+            return Err(self.err("type mismatch: table.copy between tables of different types"));
+        }
+        let (di, si) = (Self::table_index_type(&d), Self::table_index_type(&s));
+        let n = if d.table64 && s.table64 {
+            ValType::I64
+        } else {
+            ValType::I32
+        };
+        self.pop(n)?;
+        self.pop(si)?;
+        self.pop(di)
+    }
+
+    fn visit_table_init(&mut self, elem_index: u32, table: u32) -> Result<()> {
+        let t = self.table(table)?;
+        let e = self.elem(elem_index)?;
+        if !ref_matches(self.info, e, t.element) {
+            return Err(self.err("type mismatch: element segment does not match the table"));
+        }
+        self.pop(ValType::I32)?;
+        self.pop(ValType::I32)?;
+        self.pop(Self::table_index_type(&t))
+    }
+
+    fn visit_elem_drop(&mut self, elem_index: u32) -> Result<()> {
+        self.elem(elem_index).map(|_| ())
+    }
+
+    fn visit_memory_size(&mut self, mem: u32) -> Result<()> {
+        let t = self.index_type_of_memory(mem)?;
+        self.push(t);
+        Ok(())
+    }
+
+    fn visit_memory_grow(&mut self, mem: u32) -> Result<()> {
+        let t = self.index_type_of_memory(mem)?;
+        self.pop(t)?;
+        self.push(t);
+        Ok(())
+    }
+
+    fn visit_memory_init(&mut self, data_index: u32, mem: u32) -> Result<()> {
+        let t = self.index_type_of_memory(mem)?;
+        self.data(data_index)?;
+        self.pop(ValType::I32)?;
+        self.pop(ValType::I32)?;
+        self.pop(t)
+    }
+
+    fn visit_data_drop(&mut self, data_index: u32) -> Result<()> {
+        self.data(data_index)
+    }
+
+    fn visit_memory_copy(&mut self, dst_mem: u32, src_mem: u32) -> Result<()> {
+        let d = self.index_type_of_memory(dst_mem)?;
+        let s = self.index_type_of_memory(src_mem)?;
+        let n = if d == ValType::I64 && s == ValType::I64 {
+            ValType::I64
+        } else {
+            ValType::I32
+        };
+        self.pop(n)?;
+        self.pop(s)?;
+        self.pop(d)
+    }
+
+    fn visit_memory_fill(&mut self, mem: u32) -> Result<()> {
+        let t = self.index_type_of_memory(mem)?;
+        self.pop(t)?;
+        self.pop(ValType::I32)?;
+        self.pop(t)
+    }
+
+    fn visit_ref_null(&mut self, hty: HeapType) -> Result<()> {
+        let r = RefType {
+            nullable: true,
+            heap: hty,
+        };
+        crate::module::check_reftype(&self.info.features, self.info.types.len(), r, self.offset)?;
+        self.push(ValType::Ref(r));
+        Ok(())
+    }
+
+    fn visit_ref_is_null(&mut self) -> Result<()> {
+        match self.pop_operand(None)? {
+            None | Some(ValType::Ref(_)) => {}
+            Some(t) => return Err(self.err(format!("type mismatch: expected a reference, found {t}"))),
+        }
+        self.push(ValType::I32);
+        Ok(())
+    }
+
+    fn visit_ref_func(&mut self, function_index: u32) -> Result<()> {
+        self.func_type_of(function_index)?;
+        if !self.info.declared_funcs.contains(&function_index) {
+            return Err(self.err("undeclared function reference"));
+        }
+        self.push(ValType::FUNCREF);
+        Ok(())
+    }
+
+    fn visit_i8x16_shuffle(&mut self, lanes: [u8; 16]) -> Result<()> {
+        if lanes.iter().any(|&l| l >= 32) {
+            return Err(self.err("invalid lane index"));
+        }
+        self.pop_push(&[ValType::V128, ValType::V128], &[ValType::V128])
+    }
+
+    fn visit_i32_load(&mut self, memarg: MemArg) -> Result<()> {
+        self.load(memarg, 2, ValType::I32)
+    }
+
+    fn visit_i64_load(&mut self, memarg: MemArg) -> Result<()> {
+        self.load(memarg, 3, ValType::I64)
+    }
+
+    fn visit_f32_load(&mut self, memarg: MemArg) -> Result<()> {
+        self.load(memarg, 2, ValType::F32)
+    }
+
+    fn visit_f64_load(&mut self, memarg: MemArg) -> Result<()> {
+        self.load(memarg, 3, ValType::F64)
+    }
+
+    fn visit_i32_load8_s(&mut self, memarg: MemArg) -> Result<()> {
+        self.load(memarg, 0, ValType::I32)
+    }
+
+    fn visit_i32_load8_u(&mut self, memarg: MemArg) -> Result<()> {
+        self.load(memarg, 0, ValType::I32)
+    }
+
+    fn visit_i32_load16_s(&mut self, memarg: MemArg) -> Result<()> {
+        self.load(memarg, 1, ValType::I32)
+    }
+
+    fn visit_i32_load16_u(&mut self, memarg: MemArg) -> Result<()> {
+        self.load(memarg, 1, ValType::I32)
+    }
+
+    fn visit_i64_load8_s(&mut self, memarg: MemArg) -> Result<()> {
+        self.load(memarg, 0, ValType::I64)
+    }
+
+    fn visit_i64_load8_u(&mut self, memarg: MemArg) -> Result<()> {
+        self.load(memarg, 0, ValType::I64)
+    }
+
+    fn visit_i64_load16_s(&mut self, memarg: MemArg) -> Result<()> {
+        self.load(memarg, 1, ValType::I64)
+    }
+
+    fn visit_i64_load16_u(&mut self, memarg: MemArg) -> Result<()> {
+        self.load(memarg, 1, ValType::I64)
+    }
+
+    fn visit_i64_load32_s(&mut self, memarg: MemArg) -> Result<()> {
+        self.load(memarg, 2, ValType::I64)
+    }
+
+    fn visit_i64_load32_u(&mut self, memarg: MemArg) -> Result<()> {
+        self.load(memarg, 2, ValType::I64)
+    }
+
+    fn visit_i32_store(&mut self, memarg: MemArg) -> Result<()> {
+        self.store(memarg, 2, ValType::I32)
+    }
+
+    fn visit_i64_store(&mut self, memarg: MemArg) -> Result<()> {
+        self.store(memarg, 3, ValType::I64)
+    }
+
+    fn visit_f32_store(&mut self, memarg: MemArg) -> Result<()> {
+        self.store(memarg, 2, ValType::F32)
+    }
+
+    fn visit_f64_store(&mut self, memarg: MemArg) -> Result<()> {
+        self.store(memarg, 3, ValType::F64)
+    }
+
+    fn visit_i32_store8(&mut self, memarg: MemArg) -> Result<()> {
+        self.store(memarg, 0, ValType::I32)
+    }
+
+    fn visit_i32_store16(&mut self, memarg: MemArg) -> Result<()> {
+        self.store(memarg, 1, ValType::I32)
+    }
+
+    fn visit_i64_store8(&mut self, memarg: MemArg) -> Result<()> {
+        self.store(memarg, 0, ValType::I64)
+    }
+
+    fn visit_i64_store16(&mut self, memarg: MemArg) -> Result<()> {
+        self.store(memarg, 1, ValType::I64)
+    }
+
+    fn visit_i64_store32(&mut self, memarg: MemArg) -> Result<()> {
+        self.store(memarg, 2, ValType::I64)
+    }
+
+    fn visit_v128_load(&mut self, memarg: MemArg) -> Result<()> {
+        self.load(memarg, 4, ValType::V128)
+    }
+
+    fn visit_v128_load8x8_s(&mut self, memarg: MemArg) -> Result<()> {
+        self.load(memarg, 3, ValType::V128)
+    }
+
+    fn visit_v128_load8x8_u(&mut self, memarg: MemArg) -> Result<()> {
+        self.load(memarg, 3, ValType::V128)
+    }
+
+    fn visit_v128_load16x4_s(&mut self, memarg: MemArg) -> Result<()> {
+        self.load(memarg, 3, ValType::V128)
+    }
+
+    fn visit_v128_load16x4_u(&mut self, memarg: MemArg) -> Result<()> {
+        self.load(memarg, 3, ValType::V128)
+    }
+
+    fn visit_v128_load32x2_s(&mut self, memarg: MemArg) -> Result<()> {
+        self.load(memarg, 3, ValType::V128)
+    }
+
+    fn visit_v128_load32x2_u(&mut self, memarg: MemArg) -> Result<()> {
+        self.load(memarg, 3, ValType::V128)
+    }
+
+    fn visit_v128_load8_splat(&mut self, memarg: MemArg) -> Result<()> {
+        self.load(memarg, 0, ValType::V128)
+    }
+
+    fn visit_v128_load16_splat(&mut self, memarg: MemArg) -> Result<()> {
+        self.load(memarg, 1, ValType::V128)
+    }
+
+    fn visit_v128_load32_splat(&mut self, memarg: MemArg) -> Result<()> {
+        self.load(memarg, 2, ValType::V128)
+    }
+
+    fn visit_v128_load64_splat(&mut self, memarg: MemArg) -> Result<()> {
+        self.load(memarg, 3, ValType::V128)
+    }
+
+    fn visit_v128_store(&mut self, memarg: MemArg) -> Result<()> {
+        self.store(memarg, 4, ValType::V128)
+    }
+
+    fn visit_v128_load32_zero(&mut self, memarg: MemArg) -> Result<()> {
+        self.load(memarg, 2, ValType::V128)
+    }
+
+    fn visit_v128_load64_zero(&mut self, memarg: MemArg) -> Result<()> {
+        self.load(memarg, 3, ValType::V128)
+    }
+
+    fn visit_v128_load8_lane(&mut self, memarg: MemArg, lane: u8) -> Result<()> {
+        self.check_lane(lane, 16)?;
+        self.check_memarg(memarg, 0)?;
+        self.pop(ValType::V128)?;
+        self.pop_address(memarg.memory)?;
+        self.push(ValType::V128);
+        Ok(())
+    }
+
+    fn visit_v128_store8_lane(&mut self, memarg: MemArg, lane: u8) -> Result<()> {
+        self.check_lane(lane, 16)?;
+        self.check_memarg(memarg, 0)?;
+        self.pop(ValType::V128)?;
+        self.pop_address(memarg.memory)
+    }
+
+    fn visit_v128_load16_lane(&mut self, memarg: MemArg, lane: u8) -> Result<()> {
+        self.check_lane(lane, 8)?;
+        self.check_memarg(memarg, 1)?;
+        self.pop(ValType::V128)?;
+        self.pop_address(memarg.memory)?;
+        self.push(ValType::V128);
+        Ok(())
+    }
+
+    fn visit_v128_store16_lane(&mut self, memarg: MemArg, lane: u8) -> Result<()> {
+        self.check_lane(lane, 8)?;
+        self.check_memarg(memarg, 1)?;
+        self.pop(ValType::V128)?;
+        self.pop_address(memarg.memory)
+    }
+
+    fn visit_v128_load32_lane(&mut self, memarg: MemArg, lane: u8) -> Result<()> {
+        self.check_lane(lane, 4)?;
+        self.check_memarg(memarg, 2)?;
+        self.pop(ValType::V128)?;
+        self.pop_address(memarg.memory)?;
+        self.push(ValType::V128);
+        Ok(())
+    }
+
+    fn visit_v128_store32_lane(&mut self, memarg: MemArg, lane: u8) -> Result<()> {
+        self.check_lane(lane, 4)?;
+        self.check_memarg(memarg, 2)?;
+        self.pop(ValType::V128)?;
+        self.pop_address(memarg.memory)
+    }
+
+    fn visit_v128_load64_lane(&mut self, memarg: MemArg, lane: u8) -> Result<()> {
+        self.check_lane(lane, 2)?;
+        self.check_memarg(memarg, 3)?;
+        self.pop(ValType::V128)?;
+        self.pop_address(memarg.memory)?;
+        self.push(ValType::V128);
+        Ok(())
+    }
+
+    fn visit_v128_store64_lane(&mut self, memarg: MemArg, lane: u8) -> Result<()> {
+        self.check_lane(lane, 2)?;
+        self.check_memarg(memarg, 3)?;
+        self.pop(ValType::V128)?;
+        self.pop_address(memarg.memory)
+    }
+
+    fn visit_i8x16_extract_lane_s(&mut self, lane: u8) -> Result<()> {
+        self.check_lane(lane, 16)?;
+        self.pop_push(&[ValType::V128], &[ValType::I32])
+    }
+
+    fn visit_i8x16_extract_lane_u(&mut self, lane: u8) -> Result<()> {
+        self.check_lane(lane, 16)?;
+        self.pop_push(&[ValType::V128], &[ValType::I32])
+    }
+
+    fn visit_i8x16_replace_lane(&mut self, lane: u8) -> Result<()> {
+        self.check_lane(lane, 16)?;
+        self.pop_push(&[ValType::V128, ValType::I32], &[ValType::V128])
+    }
+
+    fn visit_i16x8_extract_lane_s(&mut self, lane: u8) -> Result<()> {
+        self.check_lane(lane, 8)?;
+        self.pop_push(&[ValType::V128], &[ValType::I32])
+    }
+
+    fn visit_i16x8_extract_lane_u(&mut self, lane: u8) -> Result<()> {
+        self.check_lane(lane, 8)?;
+        self.pop_push(&[ValType::V128], &[ValType::I32])
+    }
+
+    fn visit_i16x8_replace_lane(&mut self, lane: u8) -> Result<()> {
+        self.check_lane(lane, 8)?;
+        self.pop_push(&[ValType::V128, ValType::I32], &[ValType::V128])
+    }
+
+    fn visit_i32x4_extract_lane(&mut self, lane: u8) -> Result<()> {
+        self.check_lane(lane, 4)?;
+        self.pop_push(&[ValType::V128], &[ValType::I32])
+    }
+
+    fn visit_i32x4_replace_lane(&mut self, lane: u8) -> Result<()> {
+        self.check_lane(lane, 4)?;
+        self.pop_push(&[ValType::V128, ValType::I32], &[ValType::V128])
+    }
+
+    fn visit_i64x2_extract_lane(&mut self, lane: u8) -> Result<()> {
+        self.check_lane(lane, 2)?;
+        self.pop_push(&[ValType::V128], &[ValType::I64])
+    }
+
+    fn visit_i64x2_replace_lane(&mut self, lane: u8) -> Result<()> {
+        self.check_lane(lane, 2)?;
+        self.pop_push(&[ValType::V128, ValType::I64], &[ValType::V128])
+    }
+
+    fn visit_f32x4_extract_lane(&mut self, lane: u8) -> Result<()> {
+        self.check_lane(lane, 4)?;
+        self.pop_push(&[ValType::V128], &[ValType::F32])
+    }
+
+    fn visit_f32x4_replace_lane(&mut self, lane: u8) -> Result<()> {
+        self.check_lane(lane, 4)?;
+        self.pop_push(&[ValType::V128, ValType::F32], &[ValType::V128])
+    }
+
+    fn visit_f64x2_extract_lane(&mut self, lane: u8) -> Result<()> {
+        self.check_lane(lane, 2)?;
+        self.pop_push(&[ValType::V128], &[ValType::F64])
+    }
+
+    fn visit_f64x2_replace_lane(&mut self, lane: u8) -> Result<()> {
+        self.check_lane(lane, 2)?;
+        self.pop_push(&[ValType::V128, ValType::F64], &[ValType::V128])
+    }
+}

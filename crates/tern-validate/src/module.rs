@@ -1,0 +1,489 @@
+//! Module-level validation: everything but function bodies. It produces the
+//! [`ModuleInfo`] context that body validation (and translators) read.
+
+use crate::features::{Feature, Features};
+use crate::func::feature_error;
+use crate::{Error, Result};
+use std::collections::HashSet;
+use tern_binary::*;
+
+/// Implementation limits (the spec allows them; these match common
+/// engines and keep hostile modules from exhausting memory).
+pub(crate) const MAX_TYPES: usize = 1_000_000;
+pub(crate) const MAX_FUNCS: usize = 1_000_000;
+pub(crate) const MAX_PAGES_32: u64 = 65536;
+
+/// What function bodies are validated against: the module's index spaces.
+#[derive(Debug)]
+pub struct ModuleInfo<'m> {
+    pub features: Features,
+    pub types: &'m [FuncType],
+    /// The type index of every function, imported ones first.
+    pub funcs: Vec<u32>,
+    pub tables: Vec<TableType>,
+    pub memories: Vec<MemoryType>,
+    pub globals: Vec<GlobalType>,
+    /// The type index of every tag.
+    pub tags: Vec<u32>,
+    /// The reference type of every element segment.
+    pub elements: Vec<RefType>,
+    pub data_count: Option<u32>,
+    /// Functions that may be named by `ref.func` in a body.
+    pub declared_funcs: HashSet<u32>,
+    pub num_imported_globals: u32,
+}
+
+impl ModuleInfo<'_> {
+    /// The type of function `f`, if it exists.
+    pub fn func_type(&self, f: u32) -> Option<&FuncType> {
+        self.funcs.get(f as usize).and_then(|t| self.types.get(*t as usize))
+    }
+}
+
+fn err(msg: impl Into<String>, at: usize) -> Error {
+    Error::new(msg, at)
+}
+
+pub(crate) fn check_valtype(features: &Features, types_len: usize, t: ValType, at: usize) -> Result<()> {
+    match t {
+        ValType::V128 if !features.enabled(Feature::Simd) => Err(feature_error(Feature::Simd, at)),
+        ValType::Ref(r) => check_reftype(features, types_len, r, at),
+        _ => Ok(()),
+    }
+}
+
+pub(crate) fn check_reftype(features: &Features, types_len: usize, r: RefType, at: usize) -> Result<()> {
+    match r.heap {
+        HeapType::Func | HeapType::Extern if r.nullable => {
+            if !features.enabled(Feature::ReferenceTypes) {
+                return Err(feature_error(Feature::ReferenceTypes, at));
+            }
+        }
+        HeapType::Exn if r.nullable => {
+            if !features.enabled(Feature::Exceptions) {
+                return Err(feature_error(Feature::Exceptions, at));
+            }
+        }
+        HeapType::Concrete(i) => {
+            if !features.enabled(Feature::FunctionReferences) {
+                return Err(feature_error(Feature::FunctionReferences, at));
+            }
+            if i as usize >= types_len {
+                return Err(err(format!("unknown type {i}"), at));
+            }
+        }
+        HeapType::Func | HeapType::Extern | HeapType::Exn => {
+            if !features.enabled(Feature::FunctionReferences) {
+                return Err(feature_error(Feature::FunctionReferences, at));
+            }
+        }
+        _ => {
+            if !features.enabled(Feature::Gc) {
+                return Err(feature_error(Feature::Gc, at));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn check_limits(l: &Limits, max_allowed: u64, what: &str, at: usize) -> Result<()> {
+    if l.min > max_allowed {
+        return Err(err(format!("{what} size must be at most {max_allowed}"), at));
+    }
+    if let Some(max) = l.max {
+        if max > max_allowed {
+            return Err(err(format!("{what} size must be at most {max_allowed}"), at));
+        }
+        if l.min > max {
+            return Err(err("size minimum must not be greater than maximum", at));
+        }
+    }
+    Ok(())
+}
+
+fn check_memory_type(features: &Features, m: &MemoryType, at: usize) -> Result<()> {
+    if m.memory64 && !features.enabled(Feature::Memory64) {
+        return Err(feature_error(Feature::Memory64, at));
+    }
+    if m.shared && !features.enabled(Feature::Threads) {
+        return Err(feature_error(Feature::Threads, at));
+    }
+    if m.page_size_log2.is_some() {
+        return Err(err("custom page sizes are not supported", at));
+    }
+    if m.shared && m.limits.max.is_none() {
+        return Err(err("shared memory must have maximum", at));
+    }
+    if m.memory64 {
+        return check_limits(&m.limits, 1 << 48, "memory", at);
+    }
+    let l = &m.limits;
+    if l.min > MAX_PAGES_32 || l.max.is_some_and(|x| x > MAX_PAGES_32) {
+        return Err(err("memory size must be at most 65536 pages (4GiB)", at));
+    }
+    check_limits(l, MAX_PAGES_32, "memory", at)
+}
+
+fn check_table_type(features: &Features, types_len: usize, t: &TableType, at: usize) -> Result<()> {
+    if t.table64 && !features.enabled(Feature::Memory64) {
+        return Err(feature_error(Feature::Memory64, at));
+    }
+    if t.element != RefType::FUNCREF {
+        check_reftype(features, types_len, t.element, at)?;
+    }
+    check_limits(
+        &t.limits,
+        if t.table64 { u64::MAX } else { u32::MAX as u64 },
+        "table",
+        at,
+    )
+}
+
+/// Validates everything in `module` except function bodies, and returns the
+/// context to validate those against.
+pub fn validate_module<'m>(module: &'m Module<'_>, features: &Features) -> Result<ModuleInfo<'m>> {
+    let f = features;
+    // Offsets of individual entries are not kept by the decoder; point at
+    // the entry when we know it, else at the section's first byte is not
+    // available either, so use 0-based positions we do have.
+    let at0 = 8;
+    if module.types.len() > MAX_TYPES {
+        return Err(err("too many types", at0));
+    }
+    if module.num_funcs() as usize > MAX_FUNCS {
+        return Err(err("too many functions", at0));
+    }
+    let types_len = module.types.len();
+    for t in &module.types {
+        for &v in t.params().iter().chain(t.results()) {
+            check_valtype(f, types_len, v, at0)?;
+        }
+        if t.results().len() > 1 && !f.enabled(Feature::MultiValue) {
+            return Err(feature_error(Feature::MultiValue, at0));
+        }
+    }
+    let mut info = ModuleInfo {
+        features: *features,
+        types: &module.types,
+        funcs: Vec::with_capacity(module.num_funcs() as usize),
+        tables: Vec::new(),
+        memories: Vec::new(),
+        globals: Vec::new(),
+        tags: Vec::new(),
+        elements: Vec::new(),
+        data_count: module.data_count,
+        declared_funcs: HashSet::new(),
+        num_imported_globals: module.num_imported_globals,
+    };
+    let type_check = |t: u32, at: usize| -> Result<()> {
+        if t as usize >= types_len {
+            Err(err(format!("unknown type {t}"), at))
+        } else {
+            Ok(())
+        }
+    };
+    for imp in &module.imports {
+        match &imp.ty {
+            ImportType::Func(t) => {
+                type_check(*t, at0)?;
+                info.funcs.push(*t);
+            }
+            ImportType::Table(t) => {
+                check_table_type(f, types_len, t, at0)?;
+                info.tables.push(*t);
+            }
+            ImportType::Memory(m) => {
+                check_memory_type(f, m, at0)?;
+                info.memories.push(*m);
+            }
+            ImportType::Global(g) => {
+                check_valtype(f, types_len, g.content, at0)?;
+                if g.mutable && !f.enabled(Feature::MutableGlobal) {
+                    return Err(feature_error(Feature::MutableGlobal, at0));
+                }
+                info.globals.push(*g);
+            }
+            ImportType::Tag(t) => {
+                check_tag(f, &module.types, t, at0)?;
+                info.tags.push(t.type_index);
+            }
+        }
+    }
+    for &t in &module.functions {
+        type_check(t, at0)?;
+        info.funcs.push(t);
+    }
+    for t in &module.tables {
+        let at = t.init.map(|i| i.offset).unwrap_or(at0);
+        check_table_type(f, types_len, &t.ty, at)?;
+        if let Some(init) = &t.init {
+            if !f.enabled(Feature::FunctionReferences) {
+                return Err(feature_error(Feature::FunctionReferences, at));
+            }
+            const_expr(&info, init, ValType::Ref(t.ty.element), None)?;
+        } else if !t.ty.element.nullable {
+            return Err(err("type mismatch: non-defaultable table type without initializer", at));
+        }
+        info.tables.push(t.ty);
+    }
+    if info.tables.len() > 1 && !f.enabled(Feature::ReferenceTypes) {
+        return Err(err("multiple tables", at0));
+    }
+    for m in &module.memories {
+        check_memory_type(f, m, at0)?;
+        info.memories.push(*m);
+    }
+    if info.memories.len() > 1 && !f.enabled(Feature::MultiMemory) {
+        return Err(err("multiple memories", at0));
+    }
+    for t in &module.tags {
+        check_tag(f, &module.types, t, at0)?;
+        info.tags.push(t.type_index);
+    }
+    // ref.func in constant expressions (globals, elements) and exports
+    // declare functions for use in bodies. Gather them first: a global's
+    // initializer may name any function.
+    for g in &module.globals {
+        collect_ref_funcs(&g.init, &mut info.declared_funcs)?;
+    }
+    for e in &module.elements {
+        match &e.items {
+            ElementItems::Functions(fs) => info.declared_funcs.extend(fs.iter().copied()),
+            ElementItems::Exprs(xs) => {
+                for x in xs {
+                    collect_ref_funcs(x, &mut info.declared_funcs)?;
+                }
+            }
+        }
+    }
+    for e in &module.exports {
+        if e.kind == ExternKind::Func {
+            info.declared_funcs.insert(e.index);
+        }
+    }
+    for g in &module.globals {
+        check_valtype(f, types_len, g.ty.content, g.init.offset)?;
+        const_expr(&info, &g.init, g.ty.content, Some(info.globals.len() as u32))?;
+        info.globals.push(g.ty);
+    }
+    let mut names = HashSet::with_capacity(module.exports.len());
+    for e in &module.exports {
+        if !names.insert(e.name) {
+            return Err(err(format!("duplicate export name {:?}", e.name), at0));
+        }
+        let (len, what) = match e.kind {
+            ExternKind::Func => (info.funcs.len(), "function"),
+            ExternKind::Table => (info.tables.len(), "table"),
+            ExternKind::Memory => (info.memories.len(), "memory"),
+            ExternKind::Global => (info.globals.len(), "global"),
+            ExternKind::Tag => (info.tags.len(), "tag"),
+        };
+        if e.index as usize >= len {
+            return Err(err(format!("unknown {what} {}", e.index), at0));
+        }
+        if e.kind == ExternKind::Global && info.globals[e.index as usize].mutable && !f.enabled(Feature::MutableGlobal)
+        {
+            return Err(feature_error(Feature::MutableGlobal, at0));
+        }
+    }
+    if let Some(s) = module.start {
+        let Some(ty) = info.func_type(s) else {
+            return Err(err(format!("unknown function {s}"), at0));
+        };
+        if !ty.params().is_empty() || !ty.results().is_empty() {
+            return Err(err("start function must have type [] -> []", at0));
+        }
+    }
+    for e in &module.elements {
+        let at = e.offset;
+        if e.ty != RefType::FUNCREF || !matches!(e.items, ElementItems::Functions(_)) {
+            if !f.enabled(Feature::ReferenceTypes) && !f.enabled(Feature::BulkMemory) {
+                return Err(feature_error(Feature::BulkMemory, at));
+            }
+            check_reftype(f, types_len, e.ty, at)?;
+        }
+        match &e.mode {
+            ElementMode::Active { table, offset } => {
+                let Some(t) = info.tables.get(*table as usize) else {
+                    return Err(err(format!("unknown table {table}"), at));
+                };
+                if !ref_matches(&info, e.ty, t.element) {
+                    return Err(err("type mismatch: element segment type does not match table", at));
+                }
+                let idx = if t.table64 { ValType::I64 } else { ValType::I32 };
+                const_expr(&info, offset, idx, None)?;
+            }
+            ElementMode::Passive | ElementMode::Declared => {
+                if !f.enabled(Feature::BulkMemory) && !f.enabled(Feature::ReferenceTypes) {
+                    return Err(feature_error(Feature::BulkMemory, at));
+                }
+            }
+        }
+        match &e.items {
+            ElementItems::Functions(fs) => {
+                for &func in fs {
+                    if func as usize >= info.funcs.len() {
+                        return Err(err(format!("unknown function {func}"), at));
+                    }
+                }
+            }
+            ElementItems::Exprs(xs) => {
+                for x in xs {
+                    const_expr(&info, x, ValType::Ref(e.ty), None)?;
+                }
+            }
+        }
+        info.elements.push(e.ty);
+    }
+    if module.data_count.is_some() && !f.enabled(Feature::BulkMemory) {
+        return Err(feature_error(Feature::BulkMemory, at0));
+    }
+    for d in &module.data {
+        match &d.mode {
+            DataMode::Active { memory, offset } => {
+                let Some(m) = info.memories.get(*memory as usize) else {
+                    return Err(err(format!("unknown memory {memory}"), offset.offset));
+                };
+                let idx = if m.memory64 { ValType::I64 } else { ValType::I32 };
+                const_expr(&info, offset, idx, None)?;
+            }
+            DataMode::Passive => {
+                if !f.enabled(Feature::BulkMemory) {
+                    return Err(feature_error(Feature::BulkMemory, at0));
+                }
+            }
+        }
+    }
+    Ok(info)
+}
+
+fn check_tag(f: &Features, types: &[FuncType], t: &TagType, at: usize) -> Result<()> {
+    if !f.enabled(Feature::Exceptions) && !f.enabled(Feature::LegacyExceptions) {
+        return Err(feature_error(Feature::Exceptions, at));
+    }
+    let Some(ty) = types.get(t.type_index as usize) else {
+        return Err(err(format!("unknown type {}", t.type_index), at));
+    };
+    if !ty.results().is_empty() {
+        return Err(err("non-empty tag result type", at));
+    }
+    Ok(())
+}
+
+fn collect_ref_funcs(e: &ConstExpr<'_>, out: &mut HashSet<u32>) -> Result<()> {
+    let mut ops = e.operators();
+    while !ops.eof() {
+        if let Operator::RefFunc { function_index } = ops.read()? {
+            out.insert(function_index);
+        }
+    }
+    Ok(())
+}
+
+/// Whether reference type `a` is a subtype of `b`.
+pub(crate) fn ref_matches(_info: &ModuleInfo<'_>, a: RefType, b: RefType) -> bool {
+    if a.nullable && !b.nullable {
+        return false;
+    }
+    a.heap == b.heap
+        || matches!(
+            (a.heap, b.heap),
+            (HeapType::Concrete(_) | HeapType::NoFunc, HeapType::Func)
+                | (HeapType::NoExtern, HeapType::Extern)
+                | (HeapType::NoExn, HeapType::Exn)
+        )
+}
+
+/// Validates a constant expression of type `ty`. `global_limit` is the
+/// number of globals visible to it when it initialises a global.
+fn const_expr(info: &ModuleInfo<'_>, e: &ConstExpr<'_>, ty: ValType, global_limit: Option<u32>) -> Result<()> {
+    let mut ops = e.operators();
+    let mut stack: Vec<ValType> = Vec::new();
+    let f = &info.features;
+    loop {
+        let at = ops.offset();
+        let op = ops.read()?;
+        let push = match op {
+            Operator::I32Const { .. } => ValType::I32,
+            Operator::I64Const { .. } => ValType::I64,
+            Operator::F32Const { .. } => ValType::F32,
+            Operator::F64Const { .. } => ValType::F64,
+            Operator::V128Const { .. } => {
+                if !f.enabled(Feature::Simd) {
+                    return Err(feature_error(Feature::Simd, at));
+                }
+                ValType::V128
+            }
+            Operator::RefNull { hty } => {
+                let r = RefType {
+                    nullable: true,
+                    heap: hty,
+                };
+                check_reftype(f, info.types.len(), r, at)?;
+                ValType::Ref(r)
+            }
+            Operator::RefFunc { function_index } => {
+                if !f.enabled(Feature::ReferenceTypes) {
+                    return Err(feature_error(Feature::ReferenceTypes, at));
+                }
+                if function_index as usize >= info.funcs.len() {
+                    return Err(err(format!("unknown function {function_index}"), at));
+                }
+                ValType::FUNCREF
+            }
+            Operator::GlobalGet { global_index } => {
+                // Wasm 2.0: only imported globals are visible to constant
+                // expressions; with GC, earlier immutable globals are too.
+                let visible = if f.enabled(Feature::Gc) {
+                    global_limit.unwrap_or(info.globals.len() as u32)
+                } else {
+                    info.num_imported_globals
+                };
+                let Some(g) = info
+                    .globals
+                    .get(global_index as usize)
+                    .filter(|_| global_index < visible)
+                else {
+                    return Err(err(format!("unknown global {global_index}"), at));
+                };
+                if g.mutable {
+                    return Err(err("constant expression required", at));
+                }
+                g.content
+            }
+            Operator::I32Add {}
+            | Operator::I32Sub {}
+            | Operator::I32Mul {}
+            | Operator::I64Add {}
+            | Operator::I64Sub {}
+            | Operator::I64Mul {}
+                if f.enabled(Feature::ExtendedConst) =>
+            {
+                let t = if matches!(op, Operator::I32Add {} | Operator::I32Sub {} | Operator::I32Mul {}) {
+                    ValType::I32
+                } else {
+                    ValType::I64
+                };
+                for _ in 0..2 {
+                    if stack.pop() != Some(t) {
+                        return Err(err("type mismatch", at));
+                    }
+                }
+                t
+            }
+            Operator::End {} => {
+                let ok = stack.len() == 1
+                    && match (stack[0], ty) {
+                        (ValType::Ref(a), ValType::Ref(b)) => ref_matches(info, a, b),
+                        (a, b) => a == b,
+                    };
+                if !ok {
+                    return Err(err("type mismatch in constant expression", at));
+                }
+                return Ok(());
+            }
+            _ => return Err(err("constant expression required", at)),
+        };
+        stack.push(push);
+    }
+}
