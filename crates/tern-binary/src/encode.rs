@@ -63,7 +63,13 @@ fn write_limits(out: &mut Vec<u8>, l: &Limits, mut flags: u8, wide: bool) {
         flags |= 1;
     }
     out.push(flags);
-    let w = |out: &mut Vec<u8>, v: u64| if wide { write_u64(out, v) } else { write_u32(out, v as u32) };
+    let w = |out: &mut Vec<u8>, v: u64| {
+        if wide {
+            write_u64(out, v)
+        } else {
+            write_u32(out, v as u32)
+        }
+    };
     w(out, l.min);
     if let Some(m) = l.max {
         w(out, m);

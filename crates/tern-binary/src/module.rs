@@ -332,7 +332,13 @@ pub fn sections(bytes: &[u8]) -> Result<Vec<SectionInfo<'_>>> {
         let contents = r.offset();
         let mut body = r.sub(size)?;
         let name = if id == section::CUSTOM { body.name()? } else { "" };
-        out.push(SectionInfo { id, name, start, contents, size });
+        out.push(SectionInfo {
+            id,
+            name,
+            start,
+            contents,
+            size,
+        });
     }
     Ok(out)
 }
@@ -357,7 +363,11 @@ pub fn read_table_type(r: &mut Reader<'_>) -> Result<TableType> {
     }
     let table64 = flags & 0x04 != 0;
     let limits = read_limits(r, flags, table64)?;
-    Ok(TableType { element, limits, table64 })
+    Ok(TableType {
+        element,
+        limits,
+        table64,
+    })
 }
 
 /// Reads a memory type.
@@ -371,7 +381,12 @@ pub fn read_memory_type(r: &mut Reader<'_>) -> Result<MemoryType> {
     let memory64 = flags & 0x04 != 0;
     let limits = read_limits(r, flags, memory64)?;
     let page_size_log2 = if flags & 0x08 != 0 { Some(r.u32()?) } else { None };
-    Ok(MemoryType { limits, shared, memory64, page_size_log2 })
+    Ok(MemoryType {
+        limits,
+        shared,
+        memory64,
+        page_size_log2,
+    })
 }
 
 /// Reads a global type.
@@ -392,7 +407,10 @@ fn read_tag_type(r: &mut Reader<'_>) -> Result<TagType> {
     if attribute != 0 {
         return Err(BinaryError::new("malformed tag attribute", at));
     }
-    Ok(TagType { attribute, type_index: r.u32()? })
+    Ok(TagType {
+        attribute,
+        type_index: r.u32()?,
+    })
 }
 
 fn read_extern_kind(r: &mut Reader<'_>) -> Result<ExternKind> {
@@ -442,7 +460,12 @@ pub fn decode(bytes: &[u8]) -> Result<Module<'_>> {
                 let data_offset = s.offset();
                 let data = s.rest();
                 s.skip(data.len())?;
-                m.customs.push(CustomSection { name, data, data_offset, after: last_id });
+                m.customs.push(CustomSection {
+                    name,
+                    data,
+                    data_offset,
+                    after: last_id,
+                });
             }
             section::TYPE => {
                 let n = s.count(3)?;
@@ -451,7 +474,12 @@ pub fn decode(bytes: &[u8]) -> Result<Module<'_>> {
                     let at = s.offset();
                     match s.u8()? {
                         0x60 => {}
-                        _ => return Err(BinaryError::new("malformed function type (only `func` types are supported)", at)),
+                        _ => {
+                            return Err(BinaryError::new(
+                                "malformed function type (only `func` types are supported)",
+                                at,
+                            ));
+                        }
                     }
                     let np = s.count(1)?;
                     let mut tys = Vec::with_capacity(np as usize);
@@ -518,7 +546,10 @@ pub fn decode(bytes: &[u8]) -> Result<Module<'_>> {
                         let init = ConstExpr::read(&mut s)?;
                         m.tables.push(Table { ty, init: Some(init) });
                     } else {
-                        m.tables.push(Table { ty: read_table_type(&mut s)?, init: None });
+                        m.tables.push(Table {
+                            ty: read_table_type(&mut s)?,
+                            init: None,
+                        });
                     }
                 }
             }
@@ -569,7 +600,10 @@ pub fn decode(bytes: &[u8]) -> Result<Module<'_>> {
             section::CODE => {
                 let n = s.count(1)?;
                 if declared_funcs.unwrap_or(0) != n as usize {
-                    return Err(BinaryError::new("function and code section have inconsistent lengths", id_at));
+                    return Err(BinaryError::new(
+                        "function and code section have inconsistent lengths",
+                        id_at,
+                    ));
                 }
                 m.code.reserve(n as usize);
                 for _ in 0..n {
@@ -588,17 +622,26 @@ pub fn decode(bytes: &[u8]) -> Result<Module<'_>> {
                 if let Some(c) = m.data_count
                     && c != n
                 {
-                    return Err(BinaryError::new("data count and data section have inconsistent lengths", id_at));
+                    return Err(BinaryError::new(
+                        "data count and data section have inconsistent lengths",
+                        id_at,
+                    ));
                 }
                 m.data.reserve(n as usize);
                 for _ in 0..n {
                     let at = s.offset();
                     let mode = match s.u32()? {
-                        0 => DataMode::Active { memory: 0, offset: ConstExpr::read(&mut s)? },
+                        0 => DataMode::Active {
+                            memory: 0,
+                            offset: ConstExpr::read(&mut s)?,
+                        },
                         1 => DataMode::Passive,
                         2 => {
                             let memory = s.u32()?;
-                            DataMode::Active { memory, offset: ConstExpr::read(&mut s)? }
+                            DataMode::Active {
+                                memory,
+                                offset: ConstExpr::read(&mut s)?,
+                            }
                         }
                         _ => return Err(BinaryError::new("malformed data segment kind", at)),
                     };
@@ -613,13 +656,19 @@ pub fn decode(bytes: &[u8]) -> Result<Module<'_>> {
         }
     }
     if declared_funcs.unwrap_or(0) != m.code.len() {
-        return Err(BinaryError::new("function and code section have inconsistent lengths", bytes.len()));
+        return Err(BinaryError::new(
+            "function and code section have inconsistent lengths",
+            bytes.len(),
+        ));
     }
     if let Some(c) = m.data_count
         && c != 0
         && m.data.is_empty()
     {
-        return Err(BinaryError::new("data count and data section have inconsistent lengths", bytes.len()));
+        return Err(BinaryError::new(
+            "data count and data section have inconsistent lengths",
+            bytes.len(),
+        ));
     }
     Ok(m)
 }
@@ -634,10 +683,17 @@ fn read_element<'a>(s: &mut Reader<'a>) -> Result<Element<'a>> {
     let explicit_table = flags & 2 != 0;
     let exprs = flags & 4 != 0;
     let mode = if passive_or_declared {
-        if explicit_table { ElementMode::Declared } else { ElementMode::Passive }
+        if explicit_table {
+            ElementMode::Declared
+        } else {
+            ElementMode::Passive
+        }
     } else {
         let table = if explicit_table { s.u32()? } else { 0 };
-        ElementMode::Active { table, offset: ConstExpr::read(s)? }
+        ElementMode::Active {
+            table,
+            offset: ConstExpr::read(s)?,
+        }
     };
     // Forms 0 and 4 have no type/kind byte: funcref is implied.
     let ty = if flags & 3 == 0 {
@@ -666,7 +722,12 @@ fn read_element<'a>(s: &mut Reader<'a>) -> Result<Element<'a>> {
         }
         ElementItems::Functions(v)
     };
-    Ok(Element { mode, ty, items, offset })
+    Ok(Element {
+        mode,
+        ty,
+        items,
+        offset,
+    })
 }
 
 impl<'a> Module<'a> {

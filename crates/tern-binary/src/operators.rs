@@ -287,7 +287,11 @@ impl<'a> Imm<'a> for BrTable<'a> {
             r.reader.u32()?;
         }
         let default = r.reader.u32()?;
-        Ok(BrTable { reader: start, count, default })
+        Ok(BrTable {
+            reader: start,
+            count,
+            default,
+        })
     }
     fn write(&self, out: &mut Vec<u8>) {
         write_u32(out, self.count);
@@ -315,7 +319,10 @@ impl<'a> Imm<'a> for TryTable {
             let label = r.reader.u32()?;
             catches.push(Catch { kind, tag, label });
         }
-        Ok(TryTable { ty, catches: catches.into_boxed_slice() })
+        Ok(TryTable {
+            ty,
+            catches: catches.into_boxed_slice(),
+        })
     }
     fn write(&self, out: &mut Vec<u8>) {
         self.ty.encode(out);
@@ -467,7 +474,11 @@ pub struct OperatorsReader<'a> {
 impl<'a> OperatorsReader<'a> {
     /// A reader over the expression bytes in `reader`.
     pub fn new(reader: Reader<'a>) -> Self {
-        OperatorsReader { reader, multi_memory: false, memory64: false }
+        OperatorsReader {
+            reader,
+            multi_memory: false,
+            memory64: false,
+        }
     }
 
     /// Reads memory indices as LEB128 (multi-memory) rather than the
@@ -529,7 +540,11 @@ impl<'a> OperatorsReader<'a> {
             (flags, 0)
         };
         let _ = at;
-        let offset = if self.memory64 { self.reader.u64()? } else { self.reader.u32()? as u64 };
+        let offset = if self.memory64 {
+            self.reader.u64()?
+        } else {
+            self.reader.u32()? as u64
+        };
         Ok(MemArg { align, offset, memory })
     }
 }

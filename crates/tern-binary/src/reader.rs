@@ -278,7 +278,11 @@ impl<'a> Reader<'a> {
         let n = self.u32()?;
         if (n as usize).saturating_mul(min_elem_size) > self.remaining() {
             return Err(BinaryError::new(
-                if min_elem_size == 0 { "length out of bounds" } else { "unexpected end of section or function" },
+                if min_elem_size == 0 {
+                    "length out of bounds"
+                } else {
+                    "unexpected end of section or function"
+                },
                 start,
             ));
         }
@@ -338,6 +342,9 @@ mod tests {
             i64::MIN
         );
         assert_eq!(Reader::new(&[0x40], 0).s33().unwrap(), -64);
-        assert_eq!(Reader::new(&[0x80, 0x80, 0x80, 0x80, 0x0f], 0).s33().unwrap(), 0xf000_0000);
+        assert_eq!(
+            Reader::new(&[0x80, 0x80, 0x80, 0x80, 0x0f], 0).s33().unwrap(),
+            0xf000_0000
+        );
     }
 }

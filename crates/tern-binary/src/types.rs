@@ -42,9 +42,18 @@ pub struct RefType {
 }
 
 impl RefType {
-    pub const FUNCREF: RefType = RefType { nullable: true, heap: HeapType::Func };
-    pub const EXTERNREF: RefType = RefType { nullable: true, heap: HeapType::Extern };
-    pub const EXNREF: RefType = RefType { nullable: true, heap: HeapType::Exn };
+    pub const FUNCREF: RefType = RefType {
+        nullable: true,
+        heap: HeapType::Func,
+    };
+    pub const EXTERNREF: RefType = RefType {
+        nullable: true,
+        heap: HeapType::Extern,
+    };
+    pub const EXNREF: RefType = RefType {
+        nullable: true,
+        heap: HeapType::Exn,
+    };
 }
 
 /// A heap type: abstract, or a concrete type index (typed function
@@ -142,7 +151,10 @@ impl ValType {
             0x7d => ValType::F32,
             0x7c => ValType::F64,
             0x7b => ValType::V128,
-            0x64 | 0x63 => ValType::Ref(RefType { nullable: b == 0x63, heap: HeapType::read(r)? }),
+            0x64 | 0x63 => ValType::Ref(RefType {
+                nullable: b == 0x63,
+                heap: HeapType::read(r)?,
+            }),
             _ => match HeapType::from_abstract_code(b) {
                 Some(heap) => ValType::Ref(RefType { nullable: true, heap }),
                 None => return Err(crate::BinaryError::new("malformed value type", start)),
@@ -241,7 +253,10 @@ impl FuncType {
         let mut types: Vec<ValType> = params.into_iter().collect();
         let num_params = types.len();
         types.extend(results);
-        FuncType { types: types.into_boxed_slice(), num_params }
+        FuncType {
+            types: types.into_boxed_slice(),
+            num_params,
+        }
     }
 
     pub fn params(&self) -> &[ValType] {
