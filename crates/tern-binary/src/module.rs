@@ -327,7 +327,7 @@ pub fn sections(bytes: &[u8]) -> Result<Vec<SectionInfo<'_>>> {
         let size_at = r.offset();
         let size = r.u32()? as usize;
         if size > r.remaining() {
-            return Err(BinaryError::new("section size mismatch: unexpected end", size_at));
+            return Err(section_overrun(size, r.remaining(), size_at));
         }
         let contents = r.offset();
         let mut body = r.sub(size)?;
@@ -341,6 +341,14 @@ pub fn sections(bytes: &[u8]) -> Result<Vec<SectionInfo<'_>>> {
         });
     }
     Ok(out)
+}
+
+#[cold]
+fn section_overrun(size: usize, left: usize, at: usize) -> BinaryError {
+    BinaryError::new(
+        format!("unexpected end: section size {size} exceeds the {left} bytes left"),
+        at,
+    )
 }
 
 fn read_limits(r: &mut Reader<'_>, flags: u8, wide: bool) -> Result<Limits> {
@@ -440,7 +448,7 @@ pub fn decode(bytes: &[u8]) -> Result<Module<'_>> {
         let size_at = r.offset();
         let size = r.u32()? as usize;
         if size > r.remaining() {
-            return Err(BinaryError::new("length out of bounds", size_at));
+            return Err(section_overrun(size, r.remaining(), size_at));
         }
         let mut s = r.sub(size)?;
         if id != section::CUSTOM {

@@ -1,0 +1,90 @@
+//! Golden tests for what people read: the `tern` command's output and exit
+//! status, checked against committed `golden/*.out` files. Refresh them with
+//! `BLESS=1 cargo test -p tern-cli` and review the diff.
+
+use std::path::Path;
+use std::process::Command;
+
+fn run_golden(name: &str, args: &[&str], expected_status: i32) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let out = Command::new(env!("CARGO_BIN_EXE_tern"))
+        .args(args)
+        .current_dir(&root)
+        .output()
+        .expect("run tern");
+    let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
+    if !out.stderr.is_empty() {
+        text.push_str("--- stderr\n");
+        text.push_str(&String::from_utf8_lossy(&out.stderr));
+    }
+    text.push_str(&format!("--- status {}\n", out.status.code().unwrap_or(-1)));
+    let golden = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(format!("{name}.out"));
+    if std::env::var_os("BLESS").is_some() {
+        std::fs::write(&golden, &text).unwrap();
+    }
+    let want =
+        std::fs::read_to_string(&golden).unwrap_or_else(|_| panic!("missing {}; run with BLESS=1", golden.display()));
+    assert_eq!(
+        text,
+        want,
+        "output of `tern {}` differs from {}",
+        args.join(" "),
+        golden.display()
+    );
+    assert_eq!(out.status.code(), Some(expected_status));
+}
+
+#[test]
+fn inspect_example() {
+    run_golden("inspect-fib", &["inspect", "examples/fib.wasm"], 0);
+}
+
+#[test]
+fn validate_valid() {
+    run_golden("validate-ok", &["validate", "examples/fib.wasm"], 0);
+}
+
+#[test]
+fn validate_reports_one_line_per_bad_file() {
+    run_golden(
+        "validate-bad",
+        &[
+            "validate",
+            "examples/fib.wasm",
+            "crates/tern-cli/tests/data/truncated.wasm",
+            "crates/tern-cli/tests/data/type-mismatch.wasm",
+            "crates/tern-cli/tests/data/not-wasm.wasm",
+        ],
+        1,
+    );
+}
+
+#[test]
+fn validate_feature_switches() {
+    run_golden(
+        "validate-mvp",
+        &["validate", "--features", "mvp", "examples/fib.wasm"],
+        0,
+    );
+    run_golden(
+        "validate-unknown-feature",
+        &["validate", "--features", "warp-drive", "examples/fib.wasm"],
+        2,
+    );
+}
+
+#[test]
+fn inspect_bad_file() {
+    run_golden(
+        "inspect-bad",
+        &["inspect", "crates/tern-cli/tests/data/truncated.wasm"],
+        1,
+    );
+}
+
+#[test]
+fn missing_file() {
+    run_golden("validate-missing", &["validate", "no/such/file.wasm"], 2);
+}
