@@ -265,7 +265,10 @@ pub fn encode(m: &Module<'_>) -> Vec<u8> {
             }
             _ => unreachable!(),
         };
-        if present {
+        // An empty section that custom sections were placed after is kept,
+        // so that they come back in the same place.
+        let anchors_customs = m.customs.iter().any(|c| c.after == id);
+        if present || (anchors_customs && !matches!(id, section::START | section::DATA_COUNT)) {
             section(&mut out, id, &mut body);
         } else {
             body.clear();

@@ -33,6 +33,42 @@ pub struct Module<'a> {
     pub num_imported_memories: u32,
     pub num_imported_globals: u32,
     pub num_imported_tags: u32,
+    /// Where each entry was found in the decoded bytes (for error messages).
+    pub positions: Positions,
+}
+
+/// Byte offsets of a decoded module's entries, one per entry of each
+/// index space, so that later checks can point at what they reject.
+/// Positions are not part of a module's identity: they always compare
+/// equal, so a re-encoded module equals the original.
+#[derive(Clone, Debug, Default)]
+pub struct Positions {
+    pub types: Vec<usize>,
+    pub imports: Vec<usize>,
+    pub functions: Vec<usize>,
+    pub tables: Vec<usize>,
+    pub memories: Vec<usize>,
+    pub tags: Vec<usize>,
+    pub globals: Vec<usize>,
+    pub exports: Vec<usize>,
+    pub elements: Vec<usize>,
+    pub data: Vec<usize>,
+    pub start: usize,
+    pub data_count: usize,
+}
+
+impl PartialEq for Positions {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Positions {
+    /// The offset of entry `i` in `list`, or 0 when unknown (modules built
+    /// in memory rather than decoded).
+    pub fn at(list: &[usize], i: usize) -> usize {
+        list.get(i).copied().unwrap_or(0)
+    }
 }
 
 /// An import.
@@ -134,8 +170,6 @@ pub struct Element<'a> {
     pub mode: ElementMode<'a>,
     pub ty: RefType,
     pub items: ElementItems<'a>,
-    /// Absolute offset of the segment in the module.
-    pub offset: usize,
 }
 
 impl Element<'_> {
@@ -167,13 +201,19 @@ pub struct Data<'a> {
 
 /// A custom section, and where it stood: after the last non-custom section
 /// with id `after` (0 when it came before all of them).
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug)]
 pub struct CustomSection<'a> {
     pub name: &'a str,
     pub data: &'a [u8],
     /// Absolute offset of `data`.
     pub data_offset: usize,
     pub after: u8,
+}
+
+impl PartialEq for CustomSection<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name && self.data == other.data && self.after == other.after
+    }
 }
 
 impl PartialEq for FuncBody<'_> {
@@ -480,6 +520,7 @@ pub fn decode(bytes: &[u8]) -> Result<Module<'_>> {
                 m.types.reserve(n as usize);
                 for _ in 0..n {
                     let at = s.offset();
+                    m.positions.types.push(at);
                     match s.u8()? {
                         0x60 => {}
                         _ => {
@@ -506,6 +547,7 @@ pub fn decode(bytes: &[u8]) -> Result<Module<'_>> {
                 let n = s.count(4)?;
                 m.imports.reserve(n as usize);
                 for _ in 0..n {
+                    m.positions.imports.push(s.offset());
                     let module = s.name()?;
                     let name = s.name()?;
                     let ty = match read_extern_kind(&mut s)? {
@@ -537,6 +579,7 @@ pub fn decode(bytes: &[u8]) -> Result<Module<'_>> {
                 let n = s.count(1)?;
                 m.functions.reserve(n as usize);
                 for _ in 0..n {
+                    m.positions.functions.push(s.offset());
                     m.functions.push(s.u32()?);
                 }
                 declared_funcs = Some(n as usize);
@@ -544,6 +587,7 @@ pub fn decode(bytes: &[u8]) -> Result<Module<'_>> {
             section::TABLE => {
                 let n = s.count(3)?;
                 for _ in 0..n {
+                    m.positions.tables.push(s.offset());
                     if s.peek()? == 0x40 {
                         let at = s.offset();
                         s.u8()?;
@@ -564,12 +608,14 @@ pub fn decode(bytes: &[u8]) -> Result<Module<'_>> {
             section::MEMORY => {
                 let n = s.count(2)?;
                 for _ in 0..n {
+                    m.positions.memories.push(s.offset());
                     m.memories.push(read_memory_type(&mut s)?);
                 }
             }
             section::TAG => {
                 let n = s.count(2)?;
                 for _ in 0..n {
+                    m.positions.tags.push(s.offset());
                     m.tags.push(read_tag_type(&mut s)?);
                 }
             }
@@ -577,6 +623,7 @@ pub fn decode(bytes: &[u8]) -> Result<Module<'_>> {
                 let n = s.count(2)?;
                 m.globals.reserve(n as usize);
                 for _ in 0..n {
+                    m.positions.globals.push(s.offset());
                     let ty = read_global_type(&mut s)?;
                     let init = ConstExpr::read(&mut s)?;
                     m.globals.push(Global { ty, init });
@@ -586,6 +633,7 @@ pub fn decode(bytes: &[u8]) -> Result<Module<'_>> {
                 let n = s.count(3)?;
                 m.exports.reserve(n as usize);
                 for _ in 0..n {
+                    m.positions.exports.push(s.offset());
                     let name = s.name()?;
                     let kind = read_extern_kind(&mut s)?;
                     let index = s.u32()?;
@@ -593,16 +641,19 @@ pub fn decode(bytes: &[u8]) -> Result<Module<'_>> {
                 }
             }
             section::START => {
+                m.positions.start = s.offset();
                 m.start = Some(s.u32()?);
             }
             section::ELEMENT => {
                 let n = s.count(1)?;
                 m.elements.reserve(n as usize);
                 for _ in 0..n {
+                    m.positions.elements.push(s.offset());
                     m.elements.push(read_element(&mut s)?);
                 }
             }
             section::DATA_COUNT => {
+                m.positions.data_count = s.offset();
                 m.data_count = Some(s.u32()?);
             }
             section::CODE => {
@@ -638,6 +689,7 @@ pub fn decode(bytes: &[u8]) -> Result<Module<'_>> {
                 m.data.reserve(n as usize);
                 for _ in 0..n {
                     let at = s.offset();
+                    m.positions.data.push(at);
                     let mode = match s.u32()? {
                         0 => DataMode::Active {
                             memory: 0,
@@ -730,12 +782,7 @@ fn read_element<'a>(s: &mut Reader<'a>) -> Result<Element<'a>> {
         }
         ElementItems::Functions(v)
     };
-    Ok(Element {
-        mode,
-        ty,
-        items,
-        offset,
-    })
+    Ok(Element { mode, ty, items })
 }
 
 impl<'a> Module<'a> {

@@ -882,6 +882,7 @@ impl FuncValidator<'_, '_> {
         }
     }
 
+    #[allow(clippy::boxed_local)] // the visitor's signature, shared with the reader
     fn visit_typed_select(&mut self, tys: SelectTypes) -> Result<()> {
         if tys.len() != 1 {
             return Err(self.err("invalid result arity"));

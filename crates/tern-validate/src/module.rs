@@ -143,9 +143,8 @@ fn check_table_type(features: &Features, types_len: usize, t: &TableType, at: us
 /// context to validate those against.
 pub fn validate_module<'m>(module: &'m Module<'_>, features: &Features) -> Result<ModuleInfo<'m>> {
     let f = features;
-    // Offsets of individual entries are not kept by the decoder; point at
-    // the entry when we know it, else at the section's first byte is not
-    // available either, so use 0-based positions we do have.
+    let pos = &module.positions;
+    let at = Positions::at;
     let at0 = 8;
     if module.types.len() > MAX_TYPES {
         return Err(err("too many types", at0));
@@ -154,12 +153,13 @@ pub fn validate_module<'m>(module: &'m Module<'_>, features: &Features) -> Resul
         return Err(err("too many functions", at0));
     }
     let types_len = module.types.len();
-    for t in &module.types {
+    for (i, t) in module.types.iter().enumerate() {
+        let at = at(&pos.types, i);
         for &v in t.params().iter().chain(t.results()) {
-            check_valtype(f, types_len, v, at0)?;
+            check_valtype(f, types_len, v, at)?;
         }
         if t.results().len() > 1 && !f.enabled(Feature::MultiValue) {
-            return Err(feature_error(Feature::MultiValue, at0));
+            return Err(feature_error(Feature::MultiValue, at));
         }
     }
     let mut info = ModuleInfo {
@@ -182,7 +182,8 @@ pub fn validate_module<'m>(module: &'m Module<'_>, features: &Features) -> Resul
             Ok(())
         }
     };
-    for imp in &module.imports {
+    for (i, imp) in module.imports.iter().enumerate() {
+        let at0 = at(&pos.imports, i);
         match &imp.ty {
             ImportType::Func(t) => {
                 type_check(*t, at0)?;
@@ -209,12 +210,12 @@ pub fn validate_module<'m>(module: &'m Module<'_>, features: &Features) -> Resul
             }
         }
     }
-    for &t in &module.functions {
-        type_check(t, at0)?;
+    for (i, &t) in module.functions.iter().enumerate() {
+        type_check(t, at(&pos.functions, i))?;
         info.funcs.push(t);
     }
-    for t in &module.tables {
-        let at = t.init.map(|i| i.offset).unwrap_or(at0);
+    for (i, t) in module.tables.iter().enumerate() {
+        let at = at(&pos.tables, i);
         check_table_type(f, types_len, &t.ty, at)?;
         if let Some(init) = &t.init {
             if !f.enabled(Feature::FunctionReferences) {
@@ -227,17 +228,19 @@ pub fn validate_module<'m>(module: &'m Module<'_>, features: &Features) -> Resul
         info.tables.push(t.ty);
     }
     if info.tables.len() > 1 && !f.enabled(Feature::ReferenceTypes) {
-        return Err(err("multiple tables", at0));
+        let i = info.tables.len() - module.tables.len();
+        return Err(err("multiple tables", at(&pos.tables, 1usize.saturating_sub(i))));
     }
-    for m in &module.memories {
-        check_memory_type(f, m, at0)?;
+    for (i, m) in module.memories.iter().enumerate() {
+        check_memory_type(f, m, at(&pos.memories, i))?;
         info.memories.push(*m);
     }
     if info.memories.len() > 1 && !f.enabled(Feature::MultiMemory) {
-        return Err(err("multiple memories", at0));
+        let i = info.memories.len() - module.memories.len();
+        return Err(err("multiple memories", at(&pos.memories, 1usize.saturating_sub(i))));
     }
-    for t in &module.tags {
-        check_tag(f, &module.types, t, at0)?;
+    for (i, t) in module.tags.iter().enumerate() {
+        check_tag(f, &module.types, t, at(&pos.tags, i))?;
         info.tags.push(t.type_index);
     }
     // ref.func in constant expressions (globals, elements) and exports
@@ -261,13 +264,14 @@ pub fn validate_module<'m>(module: &'m Module<'_>, features: &Features) -> Resul
             info.declared_funcs.insert(e.index);
         }
     }
-    for g in &module.globals {
-        check_valtype(f, types_len, g.ty.content, g.init.offset)?;
+    for (i, g) in module.globals.iter().enumerate() {
+        check_valtype(f, types_len, g.ty.content, at(&pos.globals, i))?;
         const_expr(&info, &g.init, g.ty.content, Some(info.globals.len() as u32))?;
         info.globals.push(g.ty);
     }
     let mut names = HashSet::with_capacity(module.exports.len());
-    for e in &module.exports {
+    for (i, e) in module.exports.iter().enumerate() {
+        let at0 = at(&pos.exports, i);
         if !names.insert(e.name) {
             return Err(err(format!("duplicate export name {:?}", e.name), at0));
         }
@@ -287,6 +291,7 @@ pub fn validate_module<'m>(module: &'m Module<'_>, features: &Features) -> Resul
         }
     }
     if let Some(s) = module.start {
+        let at0 = pos.start;
         let Some(ty) = info.func_type(s) else {
             return Err(err(format!("unknown function {s}"), at0));
         };
@@ -294,8 +299,8 @@ pub fn validate_module<'m>(module: &'m Module<'_>, features: &Features) -> Resul
             return Err(err("start function must have type [] -> []", at0));
         }
     }
-    for e in &module.elements {
-        let at = e.offset;
+    for (i, e) in module.elements.iter().enumerate() {
+        let at = at(&pos.elements, i);
         if e.ty != RefType::FUNCREF || !matches!(e.items, ElementItems::Functions(_)) {
             if !f.enabled(Feature::ReferenceTypes) && !f.enabled(Feature::BulkMemory) {
                 return Err(feature_error(Feature::BulkMemory, at));
@@ -336,9 +341,10 @@ pub fn validate_module<'m>(module: &'m Module<'_>, features: &Features) -> Resul
         info.elements.push(e.ty);
     }
     if module.data_count.is_some() && !f.enabled(Feature::BulkMemory) {
-        return Err(feature_error(Feature::BulkMemory, at0));
+        return Err(feature_error(Feature::BulkMemory, pos.data_count));
     }
-    for d in &module.data {
+    for (i, d) in module.data.iter().enumerate() {
+        let at0 = at(&pos.data, i);
         match &d.mode {
             DataMode::Active { memory, offset } => {
                 let Some(m) = info.memories.get(*memory as usize) else {
