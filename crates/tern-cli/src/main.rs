@@ -152,15 +152,14 @@ fn inspect(file: &Path, bytes: &[u8], mut out: impl Write) -> Result<()> {
         bytes.len()
     )?;
     writeln!(out, "sections ({}):", sections.len())?;
-    writeln!(out, "  {:<12} {:>10} {:>10}  {}", "section", "offset", "size", "")?;
+    writeln!(out, "  {:<12} {:>10} {:>10}", "section", "offset", "size")?;
     for s in &sections {
         let name = tern_binary::section::name(s.id);
-        let extra = if s.id == 0 {
-            format!("\"{}\"", s.name.escape_debug())
-        } else {
-            String::new()
-        };
-        writeln!(out, "  {:<12} {:>#10x} {:>10}  {}", name, s.start, s.size, extra)?;
+        write!(out, "  {:<12} {:>#10x} {:>10}", name, s.start, s.size)?;
+        if s.id == 0 {
+            write!(out, "  {:?}", s.name)?;
+        }
+        writeln!(out)?;
     }
     writeln!(out, "types: {}", m.types.len())?;
     writeln!(out, "imports ({}):", m.imports.len())?;
