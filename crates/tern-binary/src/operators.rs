@@ -162,6 +162,7 @@ trait Imm<'a>: Sized {
 }
 
 impl<'a> Imm<'a> for u32 {
+    #[inline]
     fn read(r: &mut OperatorsReader<'a>) -> Result<Self> {
         r.reader.u32()
     }
@@ -171,6 +172,7 @@ impl<'a> Imm<'a> for u32 {
 }
 
 impl<'a> Imm<'a> for i32 {
+    #[inline]
     fn read(r: &mut OperatorsReader<'a>) -> Result<Self> {
         r.reader.i32()
     }
@@ -180,6 +182,7 @@ impl<'a> Imm<'a> for i32 {
 }
 
 impl<'a> Imm<'a> for i64 {
+    #[inline]
     fn read(r: &mut OperatorsReader<'a>) -> Result<Self> {
         r.reader.i64()
     }
@@ -189,6 +192,7 @@ impl<'a> Imm<'a> for i64 {
 }
 
 impl<'a> Imm<'a> for u8 {
+    #[inline]
     fn read(r: &mut OperatorsReader<'a>) -> Result<Self> {
         r.reader.u8()
     }
@@ -198,6 +202,7 @@ impl<'a> Imm<'a> for u8 {
 }
 
 impl<'a> Imm<'a> for [u8; 16] {
+    #[inline]
     fn read(r: &mut OperatorsReader<'a>) -> Result<Self> {
         r.reader.array()
     }
@@ -207,6 +212,7 @@ impl<'a> Imm<'a> for [u8; 16] {
 }
 
 impl<'a> Imm<'a> for Ieee32 {
+    #[inline]
     fn read(r: &mut OperatorsReader<'a>) -> Result<Self> {
         r.reader.f32_bits().map(Ieee32)
     }
@@ -216,6 +222,7 @@ impl<'a> Imm<'a> for Ieee32 {
 }
 
 impl<'a> Imm<'a> for Ieee64 {
+    #[inline]
     fn read(r: &mut OperatorsReader<'a>) -> Result<Self> {
         r.reader.f64_bits().map(Ieee64)
     }
@@ -225,6 +232,7 @@ impl<'a> Imm<'a> for Ieee64 {
 }
 
 impl<'a> Imm<'a> for V128 {
+    #[inline]
     fn read(r: &mut OperatorsReader<'a>) -> Result<Self> {
         r.reader.array().map(V128)
     }
@@ -234,6 +242,7 @@ impl<'a> Imm<'a> for V128 {
 }
 
 impl<'a> Imm<'a> for BlockType {
+    #[inline]
     fn read(r: &mut OperatorsReader<'a>) -> Result<Self> {
         BlockType::read(&mut r.reader)
     }
@@ -243,6 +252,7 @@ impl<'a> Imm<'a> for BlockType {
 }
 
 impl<'a> Imm<'a> for HeapType {
+    #[inline]
     fn read(r: &mut OperatorsReader<'a>) -> Result<Self> {
         HeapType::read(&mut r.reader)
     }
@@ -252,6 +262,7 @@ impl<'a> Imm<'a> for HeapType {
 }
 
 impl<'a> Imm<'a> for MemArg {
+    #[inline]
     fn read(r: &mut OperatorsReader<'a>) -> Result<Self> {
         r.memarg()
     }
@@ -267,6 +278,7 @@ impl<'a> Imm<'a> for MemArg {
 }
 
 impl<'a> Imm<'a> for SelectTypes {
+    #[inline]
     fn read(r: &mut OperatorsReader<'a>) -> Result<Self> {
         let n = r.reader.count(1)?;
         (0..n).map(|_| ValType::read(&mut r.reader)).collect()
@@ -280,6 +292,7 @@ impl<'a> Imm<'a> for SelectTypes {
 }
 
 impl<'a> Imm<'a> for BrTable<'a> {
+    #[inline]
     fn read(r: &mut OperatorsReader<'a>) -> Result<Self> {
         let count = r.reader.count(1)?;
         let start = r.reader.clone();
@@ -303,6 +316,7 @@ impl<'a> Imm<'a> for BrTable<'a> {
 }
 
 impl<'a> Imm<'a> for TryTable {
+    #[inline]
     fn read(r: &mut OperatorsReader<'a>) -> Result<Self> {
         let ty = BlockType::read(&mut r.reader)?;
         let n = r.reader.count(2)?;
@@ -520,6 +534,7 @@ impl<'a> OperatorsReader<'a> {
         Ok((self.read()?, at))
     }
 
+    #[inline]
     fn mem_index(&mut self) -> Result<u32> {
         if self.multi_memory {
             return self.reader.u32();
@@ -531,6 +546,7 @@ impl<'a> OperatorsReader<'a> {
         }
     }
 
+    #[inline]
     fn memarg(&mut self) -> Result<MemArg> {
         let at = self.reader.offset();
         let flags = self.reader.u32()?;

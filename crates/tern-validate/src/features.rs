@@ -19,7 +19,7 @@ macro_rules! for_each_feature {
             TailCall             "tail-call"                           false    true
             ExtendedConst        "extended-const"                      false    false
             Memory64             "memory64"                            false    false
-            MultiMemory          "multi-memory"                        false    false
+            MultiMemory          "multi-memory"                        false    true
             RelaxedSimd          "relaxed-simd"                        false    false
             FunctionReferences   "function-references"                 false    false
             Gc                   "gc"                                  false    false

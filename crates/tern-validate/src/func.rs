@@ -65,13 +65,79 @@ impl Tys<'_> {
 
 const EMPTY: Tys<'static> = Tys::Many(&[]);
 
+/// A value type packed into 32 bits for the operand stack, or `UNKNOWN`
+/// (the bottom type of unreachable code). Number and vector types compare
+/// as plain integers; references carry a marker bit, a nullable bit and
+/// either an abstract heap-type code or a concrete type index (below
+/// 2^21, which the module-level type limit guarantees).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) struct Ty(u32);
+
+impl Ty {
+    pub(crate) const UNKNOWN: Ty = Ty(0);
+    pub(crate) const I32: Ty = Ty(1);
+    pub(crate) const I64: Ty = Ty(2);
+    pub(crate) const F32: Ty = Ty(3);
+    pub(crate) const F64: Ty = Ty(4);
+    pub(crate) const V128: Ty = Ty(5);
+    const REF: u32 = 0x100;
+    const NULLABLE: u32 = 0x200;
+    const CONCRETE: u32 = 0x400;
+
+    #[inline]
+    pub(crate) fn of(v: ValType) -> Ty {
+        match v {
+            ValType::I32 => Ty::I32,
+            ValType::I64 => Ty::I64,
+            ValType::F32 => Ty::F32,
+            ValType::F64 => Ty::F64,
+            ValType::V128 => Ty::V128,
+            ValType::Ref(r) => {
+                let mut x = Ty::REF | if r.nullable { Ty::NULLABLE } else { 0 };
+                match r.heap {
+                    HeapType::Concrete(i) => x |= Ty::CONCRETE | (i << 11),
+                    h => x |= h.abstract_code().unwrap_or(0) as u32,
+                }
+                Ty(x)
+            }
+        }
+    }
+
+    /// The value type, or `None` for `UNKNOWN`.
+    pub(crate) fn val(self) -> Option<ValType> {
+        Some(match self {
+            Ty::UNKNOWN => return None,
+            Ty::I32 => ValType::I32,
+            Ty::I64 => ValType::I64,
+            Ty::F32 => ValType::F32,
+            Ty::F64 => ValType::F64,
+            Ty::V128 => ValType::V128,
+            Ty(x) => {
+                let nullable = x & Ty::NULLABLE != 0;
+                let heap = if x & Ty::CONCRETE != 0 {
+                    HeapType::Concrete(x >> 11)
+                } else {
+                    let code = [(x & 0xff) as u8];
+                    HeapType::read(&mut Reader::new(&code, 0)).unwrap_or(HeapType::Func)
+                };
+                ValType::Ref(RefType { nullable, heap })
+            }
+        })
+    }
+
+    #[inline]
+    fn is_ref(self) -> bool {
+        self.0 & Ty::REF != 0
+    }
+}
+
 /// Local variable types, stored compactly so that a body declaring
 /// billions of locals costs no memory: the first ones flat, the rest as
 /// (end index, type) runs searched by bisection.
 #[derive(Default)]
 struct Locals {
-    flat: Vec<ValType>,
-    runs: Vec<(u64, ValType)>,
+    flat: Vec<Ty>,
+    runs: Vec<(u64, Ty)>,
     total: u64,
 }
 
@@ -85,11 +151,13 @@ impl Locals {
     }
 
     fn push(&mut self, count: u64, ty: ValType) {
+        let ty = Ty::of(ty);
         if count == 0 {
             return;
         }
         let flat_room = FLAT_LOCALS.saturating_sub(self.flat.len() as u64).min(count);
-        if self.runs.is_empty() {
+        // Stay flat while every local so far is flat.
+        if self.flat.len() as u64 == self.total {
             self.flat.extend(std::iter::repeat_n(ty, flat_room as usize));
         }
         self.total += count;
@@ -97,7 +165,7 @@ impl Locals {
     }
 
     #[inline]
-    fn get(&self, i: u32) -> Option<ValType> {
+    fn get(&self, i: u32) -> Option<Ty> {
         if let Some(t) = self.flat.get(i as usize) {
             return Some(*t);
         }
@@ -114,7 +182,7 @@ impl Locals {
 pub struct FuncValidator<'i, 'm> {
     info: &'i ModuleInfo<'m>,
     locals: Locals,
-    vals: Vec<Option<ValType>>,
+    vals: Vec<Ty>,
     ctrls: Vec<Frame>,
     offset: usize,
     func_ty: u32,
@@ -219,7 +287,7 @@ impl<'i, 'm> FuncValidator<'i, 'm> {
     /// The type of the operand `depth` slots below the top (0 = top);
     /// `None` when unknown (unreachable code) or absent.
     pub fn operand(&self, depth: usize) -> Option<ValType> {
-        self.vals.len().checked_sub(depth + 1).and_then(|i| self.vals[i])
+        self.vals.len().checked_sub(depth + 1).and_then(|i| self.vals[i].val())
     }
 
     /// The control frame `depth` levels out (0 = innermost).
@@ -234,7 +302,7 @@ impl<'i, 'm> FuncValidator<'i, 'm> {
 
     /// The type of local `i`.
     pub fn local(&self, i: u32) -> Option<ValType> {
-        self.locals.get(i)
+        self.locals.get(i).and_then(Ty::val)
     }
 
     // ---- the operand-stack algorithm ----
@@ -246,7 +314,12 @@ impl<'i, 'm> FuncValidator<'i, 'm> {
 
     #[inline]
     fn push(&mut self, t: ValType) {
-        self.vals.push(Some(t));
+        self.vals.push(Ty::of(t));
+    }
+
+    #[inline]
+    fn push_ty(&mut self, t: Ty) {
+        self.vals.push(t);
     }
 
     #[cold]
@@ -265,41 +338,70 @@ impl<'i, 'm> FuncValidator<'i, 'm> {
         }
     }
 
-    /// Pops an operand, checking it against `expected` when given.
-    #[inline]
-    fn pop_operand(&mut self, expected: Option<ValType>) -> Result<Option<ValType>> {
-        let frame = self
-            .ctrls
-            .last()
-            .ok_or_else(|| self.err("operators remaining after end of function"))?;
+    fn ty_matches(&self, actual: Ty, expected: Ty) -> bool {
+        actual == expected
+            || actual == Ty::UNKNOWN
+            || expected == Ty::UNKNOWN
+            || (actual.is_ref() && expected.is_ref() && self.matches(actual.val().unwrap(), expected.val().unwrap()))
+    }
+
+    /// Pops an operand, checking it against `expected` unless that is
+    /// `UNKNOWN`; returns the more precise of the two.
+    #[inline(always)]
+    fn pop_ty_operand(&mut self, expected: Ty) -> Result<Ty> {
+        // Fast path: a known operand of exactly the expected type above the
+        // current frame's base.
+        if let (Some(&top), Some(frame)) = (self.vals.last(), self.ctrls.last())
+            && self.vals.len() > frame.height
+            && (top == expected || expected == Ty::UNKNOWN)
+        {
+            self.vals.pop();
+            return Ok(top);
+        }
+        self.pop_ty_slow(expected)
+    }
+
+    #[inline(never)]
+    fn pop_ty_slow(&mut self, expected: Ty) -> Result<Ty> {
+        let Some(frame) = self.ctrls.last() else {
+            return Err(self.err("operators remaining after end of function"));
+        };
         if self.vals.len() > frame.height {
-            let actual = self.vals.pop().unwrap();
-            if let (Some(a), Some(e)) = (actual, expected)
-                && a != e
-                && !self.matches(a, e)
-            {
-                return Err(self.mismatch(expected, actual));
+            let actual = self.vals.pop().unwrap_or(Ty::UNKNOWN);
+            if !self.ty_matches(actual, expected) {
+                return Err(self.mismatch(expected.val(), actual.val()));
             }
-            return Ok(actual.or(expected));
+            return Ok(if actual == Ty::UNKNOWN { expected } else { actual });
         }
         if frame.unreachable {
             return Ok(expected);
         }
-        Err(self.mismatch(expected, None))
+        Err(self.mismatch(expected.val(), None))
+    }
+
+    /// Pops an operand, checking it against `expected` when given.
+    fn pop_operand(&mut self, expected: Option<ValType>) -> Result<Option<ValType>> {
+        let e = expected.map(Ty::of).unwrap_or(Ty::UNKNOWN);
+        Ok(self.pop_ty_operand(e)?.val())
+    }
+
+    #[inline(always)]
+    fn pop_ty(&mut self, t: Ty) -> Result<()> {
+        self.pop_ty_operand(t).map(|_| ())
     }
 
     #[inline]
     fn pop(&mut self, t: ValType) -> Result<()> {
-        self.pop_operand(Some(t)).map(|_| ())
+        self.pop_ty(Ty::of(t))
     }
 
-    #[inline]
-    fn pop_push(&mut self, params: &[ValType], results: &[ValType]) -> Result<()> {
+    #[inline(always)]
+    fn pop_push(&mut self, params: &[Ty], results: &[Ty]) -> Result<()> {
         for &p in params.iter().rev() {
-            self.pop(p)?;
+            self.pop_ty(p)?;
         }
         for &r in results {
-            self.push(r);
+            self.push_ty(r);
         }
         Ok(())
     }
@@ -317,10 +419,9 @@ impl<'i, 'm> FuncValidator<'i, 'm> {
         for (k, &t) in tys.as_slice().iter().rev().enumerate() {
             match self.vals.len().checked_sub(k + 1) {
                 Some(i) if i >= frame.height => {
-                    if let Some(a) = self.vals[i]
-                        && !self.matches(a, t)
-                    {
-                        return Err(self.mismatch(Some(t), Some(a)));
+                    let a = self.vals[i];
+                    if !self.ty_matches(a, Ty::of(t)) {
+                        return Err(self.mismatch(Some(t), a.val()));
                     }
                 }
                 _ if frame.unreachable => {}
@@ -549,7 +650,7 @@ impl<'i, 'm> FuncValidator<'i, 'm> {
     }
 
     fn call(&mut self, ty: &'m FuncType) -> Result<()> {
-        self.pop_push(ty.params(), &[])?;
+        self.pop_tys(Tys::Many(ty.params()))?;
         for &r in ty.results() {
             self.push(r);
         }
@@ -561,7 +662,7 @@ impl<'i, 'm> FuncValidator<'i, 'm> {
         if ty.results().len() != own.len() || ty.results().iter().zip(own).any(|(a, b)| !self.matches(*a, *b)) {
             return Err(self.err("type mismatch: tail call result types do not match the function's"));
         }
-        self.pop_push(ty.params(), &[])?;
+        self.pop_tys(Tys::Many(ty.params()))?;
         self.unreachable();
         Ok(())
     }
@@ -595,19 +696,19 @@ pub struct OpVisitor<'v, 'i, 'm>(&'v mut FuncValidator<'i, 'm>);
 
 macro_rules! ty {
     (i32) => {
-        ValType::I32
+        Ty::I32
     };
     (i64) => {
-        ValType::I64
+        Ty::I64
     };
     (f32) => {
-        ValType::F32
+        Ty::F32
     };
     (f64) => {
-        ValType::F64
+        Ty::F64
     };
     (v128) => {
-        ValType::V128
+        Ty::V128
     };
 }
 
@@ -762,7 +863,7 @@ impl FuncValidator<'_, '_> {
 
     fn visit_throw(&mut self, tag_index: u32) -> Result<()> {
         let tag = self.tag_type(tag_index)?;
-        self.pop_push(tag.params(), &[])?;
+        self.pop_tys(Tys::Many(tag.params()))?;
         self.unreachable();
         Ok(())
     }
@@ -876,7 +977,7 @@ impl FuncValidator<'_, '_> {
                 Ok(())
             }
             (None, None) => {
-                self.vals.push(None);
+                self.vals.push(Ty::UNKNOWN);
                 Ok(())
             }
         }
@@ -896,27 +997,32 @@ impl FuncValidator<'_, '_> {
         Ok(())
     }
 
+    #[inline]
+    fn local_ty(&self, i: u32) -> Result<Ty> {
+        match self.locals.get(i) {
+            Some(t) => Ok(t),
+            None => Err(self.err(format!("unknown local {i}"))),
+        }
+    }
+
+    #[inline]
     fn visit_local_get(&mut self, local_index: u32) -> Result<()> {
-        let t = self
-            .local(local_index)
-            .ok_or_else(|| self.err(format!("unknown local {local_index}")))?;
-        self.push(t);
+        let t = self.local_ty(local_index)?;
+        self.push_ty(t);
         Ok(())
     }
 
+    #[inline]
     fn visit_local_set(&mut self, local_index: u32) -> Result<()> {
-        let t = self
-            .local(local_index)
-            .ok_or_else(|| self.err(format!("unknown local {local_index}")))?;
-        self.pop(t)
+        let t = self.local_ty(local_index)?;
+        self.pop_ty(t)
     }
 
+    #[inline]
     fn visit_local_tee(&mut self, local_index: u32) -> Result<()> {
-        let t = self
-            .local(local_index)
-            .ok_or_else(|| self.err(format!("unknown local {local_index}")))?;
-        self.pop(t)?;
-        self.push(t);
+        let t = self.local_ty(local_index)?;
+        self.pop_ty(t)?;
+        self.push_ty(t);
         Ok(())
     }
 
@@ -1088,7 +1194,7 @@ impl FuncValidator<'_, '_> {
         if lanes.iter().any(|&l| l >= 32) {
             return Err(self.err("invalid lane index"));
         }
-        self.pop_push(&[ValType::V128, ValType::V128], &[ValType::V128])
+        self.pop_push(&[Ty::V128, Ty::V128], &[Ty::V128])
     }
 
     fn visit_i32_load(&mut self, memarg: MemArg) -> Result<()> {
@@ -1305,71 +1411,118 @@ impl FuncValidator<'_, '_> {
 
     fn visit_i8x16_extract_lane_s(&mut self, lane: u8) -> Result<()> {
         self.check_lane(lane, 16)?;
-        self.pop_push(&[ValType::V128], &[ValType::I32])
+        self.pop_push(&[Ty::V128], &[Ty::I32])
     }
 
     fn visit_i8x16_extract_lane_u(&mut self, lane: u8) -> Result<()> {
         self.check_lane(lane, 16)?;
-        self.pop_push(&[ValType::V128], &[ValType::I32])
+        self.pop_push(&[Ty::V128], &[Ty::I32])
     }
 
     fn visit_i8x16_replace_lane(&mut self, lane: u8) -> Result<()> {
         self.check_lane(lane, 16)?;
-        self.pop_push(&[ValType::V128, ValType::I32], &[ValType::V128])
+        self.pop_push(&[Ty::V128, Ty::I32], &[Ty::V128])
     }
 
     fn visit_i16x8_extract_lane_s(&mut self, lane: u8) -> Result<()> {
         self.check_lane(lane, 8)?;
-        self.pop_push(&[ValType::V128], &[ValType::I32])
+        self.pop_push(&[Ty::V128], &[Ty::I32])
     }
 
     fn visit_i16x8_extract_lane_u(&mut self, lane: u8) -> Result<()> {
         self.check_lane(lane, 8)?;
-        self.pop_push(&[ValType::V128], &[ValType::I32])
+        self.pop_push(&[Ty::V128], &[Ty::I32])
     }
 
     fn visit_i16x8_replace_lane(&mut self, lane: u8) -> Result<()> {
         self.check_lane(lane, 8)?;
-        self.pop_push(&[ValType::V128, ValType::I32], &[ValType::V128])
+        self.pop_push(&[Ty::V128, Ty::I32], &[Ty::V128])
     }
 
     fn visit_i32x4_extract_lane(&mut self, lane: u8) -> Result<()> {
         self.check_lane(lane, 4)?;
-        self.pop_push(&[ValType::V128], &[ValType::I32])
+        self.pop_push(&[Ty::V128], &[Ty::I32])
     }
 
     fn visit_i32x4_replace_lane(&mut self, lane: u8) -> Result<()> {
         self.check_lane(lane, 4)?;
-        self.pop_push(&[ValType::V128, ValType::I32], &[ValType::V128])
+        self.pop_push(&[Ty::V128, Ty::I32], &[Ty::V128])
     }
 
     fn visit_i64x2_extract_lane(&mut self, lane: u8) -> Result<()> {
         self.check_lane(lane, 2)?;
-        self.pop_push(&[ValType::V128], &[ValType::I64])
+        self.pop_push(&[Ty::V128], &[Ty::I64])
     }
 
     fn visit_i64x2_replace_lane(&mut self, lane: u8) -> Result<()> {
         self.check_lane(lane, 2)?;
-        self.pop_push(&[ValType::V128, ValType::I64], &[ValType::V128])
+        self.pop_push(&[Ty::V128, Ty::I64], &[Ty::V128])
     }
 
     fn visit_f32x4_extract_lane(&mut self, lane: u8) -> Result<()> {
         self.check_lane(lane, 4)?;
-        self.pop_push(&[ValType::V128], &[ValType::F32])
+        self.pop_push(&[Ty::V128], &[Ty::F32])
     }
 
     fn visit_f32x4_replace_lane(&mut self, lane: u8) -> Result<()> {
         self.check_lane(lane, 4)?;
-        self.pop_push(&[ValType::V128, ValType::F32], &[ValType::V128])
+        self.pop_push(&[Ty::V128, Ty::F32], &[Ty::V128])
     }
 
     fn visit_f64x2_extract_lane(&mut self, lane: u8) -> Result<()> {
         self.check_lane(lane, 2)?;
-        self.pop_push(&[ValType::V128], &[ValType::F64])
+        self.pop_push(&[Ty::V128], &[Ty::F64])
     }
 
     fn visit_f64x2_replace_lane(&mut self, lane: u8) -> Result<()> {
         self.check_lane(lane, 2)?;
-        self.pop_push(&[ValType::V128, ValType::F64], &[ValType::V128])
+        self.pop_push(&[Ty::V128, Ty::F64], &[Ty::V128])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locals_flat_then_runs() {
+        let mut l = Locals::default();
+        l.push(1, ValType::I32);
+        l.push(3, ValType::F64);
+        l.push(FLAT_LOCALS, ValType::I64);
+        l.push(u32::MAX as u64 - FLAT_LOCALS - 10, ValType::V128);
+        assert_eq!(l.flat.len() as u64, FLAT_LOCALS);
+        assert_eq!(l.get(0), Some(Ty::I32));
+        assert_eq!(l.get(1), Some(Ty::F64));
+        assert_eq!(l.get(3), Some(Ty::F64));
+        assert_eq!(l.get(4), Some(Ty::I64));
+        assert_eq!(l.get(FLAT_LOCALS as u32 + 3), Some(Ty::I64));
+        assert_eq!(l.get(FLAT_LOCALS as u32 + 4), Some(Ty::V128));
+        assert_eq!(l.get(u32::MAX - 7), Some(Ty::V128));
+        assert_eq!(l.get(u32::MAX - 6), None);
+    }
+
+    #[test]
+    fn packed_types_round_trip() {
+        let heaps = [
+            HeapType::Func,
+            HeapType::Extern,
+            HeapType::Exn,
+            HeapType::Any,
+            HeapType::NoFunc,
+        ];
+        let mut all = vec![ValType::I32, ValType::I64, ValType::F32, ValType::F64, ValType::V128];
+        for h in heaps
+            .into_iter()
+            .chain([HeapType::Concrete(0), HeapType::Concrete(999_999)])
+        {
+            for nullable in [true, false] {
+                all.push(ValType::Ref(RefType { nullable, heap: h }));
+            }
+        }
+        for t in all {
+            assert_eq!(Ty::of(t).val(), Some(t));
+        }
+        assert_eq!(Ty::UNKNOWN.val(), None);
     }
 }

