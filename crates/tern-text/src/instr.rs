@@ -1,0 +1,755 @@
+//! Instructions → bytes, plain and folded, with labels and symbolic
+//! indices resolved. The mnemonics, opcodes and immediate kinds come from
+//! `tern-binary`'s operator table; only instructions whose text syntax
+//! differs from their binary layout are handled by hand.
+
+use crate::cursor::Cursor;
+use crate::error::{Error, Result};
+use crate::lexer::Tok;
+use crate::literal;
+use crate::wat::{FunctionContext, ModuleEncoder, Ref, Space, index_ref, write_memarg_value};
+use std::collections::HashMap;
+use std::sync::OnceLock;
+use tern_binary::{BlockType, write_u32};
+
+/// How an immediate is written in text.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Imm {
+    Func,
+    Local,
+    Global,
+    /// An optional table index (default 0).
+    Table,
+    Type,
+    Tag,
+    Label,
+    Data,
+    Elem,
+    /// An optional memory index (default 0).
+    Mem,
+    MemArg,
+    Value,
+    Lane,
+    Shuffle,
+    HeapType,
+    BlockType,
+    BrTable,
+    TryTable,
+    SelectTypes,
+}
+
+macro_rules! imm_of {
+    (blockty) => {
+        Imm::BlockType
+    };
+    (tag_index) => {
+        Imm::Tag
+    };
+    (relative_depth) => {
+        Imm::Label
+    };
+    (targets) => {
+        Imm::BrTable
+    };
+    (function_index) => {
+        Imm::Func
+    };
+    (type_index) => {
+        Imm::Type
+    };
+    (table_index) => {
+        Imm::Table
+    };
+    (tys) => {
+        Imm::SelectTypes
+    };
+    (try_table) => {
+        Imm::TryTable
+    };
+    (local_index) => {
+        Imm::Local
+    };
+    (global_index) => {
+        Imm::Global
+    };
+    (table) => {
+        Imm::Table
+    };
+    (dst_table) => {
+        Imm::Table
+    };
+    (src_table) => {
+        Imm::Table
+    };
+    (memarg) => {
+        Imm::MemArg
+    };
+    (mem) => {
+        Imm::Mem
+    };
+    (dst_mem) => {
+        Imm::Mem
+    };
+    (src_mem) => {
+        Imm::Mem
+    };
+    (value) => {
+        Imm::Value
+    };
+    (hty) => {
+        Imm::HeapType
+    };
+    (data_index) => {
+        Imm::Data
+    };
+    (elem_index) => {
+        Imm::Elem
+    };
+    (lane) => {
+        Imm::Lane
+    };
+    (lanes) => {
+        Imm::Shuffle
+    };
+}
+
+/// One row of the operator table, as the text parser needs it.
+struct OpInfo {
+    pre: u8,
+    code: u32,
+    imms: &'static [Imm],
+}
+
+macro_rules! define_op_infos {
+    ($( $feat:ident $pre:literal $code:literal $name:ident $visit:ident { $($f:ident : $t:ty $(as $rd:ident)?),* } $text:literal $sig:tt )*) => {
+        fn op_table() -> &'static HashMap<&'static str, OpInfo> {
+            static TABLE: OnceLock<HashMap<&'static str, OpInfo>> = OnceLock::new();
+            TABLE.get_or_init(|| {
+                let mut m = HashMap::new();
+                $(
+                    // `select` has two rows (plain and typed); the plain one
+                    // is handled by hand.
+                    m.entry($text).or_insert(OpInfo { pre: $pre, code: $code, imms: &[$(imm_of!($f)),*] });
+                )*
+                m
+            })
+        }
+    };
+}
+
+tern_binary::for_each_operator!(define_op_infos);
+
+/// The natural alignment (log2 bytes) of a memory instruction, from its
+/// mnemonic: an explicit width (`load8`, `store16`, `load32_zero`,
+/// `load8x8`) or the type's size.
+fn natural_align(mnemonic: &str) -> u32 {
+    let (ty, op) = mnemonic.split_once('.').unwrap_or(("", mnemonic));
+    let digits_after = |prefix: &str| -> Option<u32> {
+        let rest = op.strip_prefix(prefix)?;
+        let d: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
+        let mut bits: u32 = d.parse().ok()?;
+        if let Some(x) = rest[d.len()..].strip_prefix('x') {
+            let n: String = x.chars().take_while(|c| c.is_ascii_digit()).collect();
+            bits *= n.parse::<u32>().ok()?;
+        }
+        Some(bits)
+    };
+    let bits = digits_after("load")
+        .or_else(|| digits_after("store"))
+        .unwrap_or(match ty {
+            "i32" | "f32" => 32,
+            "i64" | "f64" => 64,
+            _ => 128,
+        });
+    (bits / 8).trailing_zeros()
+}
+
+/// Encodes instructions into `out`.
+pub(crate) struct Instrs<'e, 'f, 't, 'a> {
+    pub(crate) enc: &'e mut ModuleEncoder<'f, 't, 'a>,
+    pub(crate) cx: &'e mut FunctionContext,
+    pub(crate) out: &'e mut Vec<u8>,
+    pub(crate) uses_data: &'e mut bool,
+}
+
+impl Instrs<'_, '_, '_, '_> {
+    /// Instructions up to a closing parenthesis or the end of the range.
+    pub(crate) fn seq(&mut self, c: &mut Cursor<'_, '_>) -> Result<()> {
+        while !c.is_eof() && !c.at_rparen() {
+            self.instr(c)?;
+        }
+        Ok(())
+    }
+
+    fn instr(&mut self, c: &mut Cursor<'_, '_>) -> Result<()> {
+        match c.peek() {
+            Some(Tok::LParen) => self.folded(c),
+            Some(Tok::Keyword(_)) => self.plain(c),
+            Some(Tok::Annotation(_)) => c.skip_item(),
+            _ => Err(c.err("expected an instruction")),
+        }
+    }
+
+    fn opt_label(&mut self, c: &mut Cursor<'_, '_>) -> Option<String> {
+        c.opt_id().map(|(n, _)| n)
+    }
+
+    fn block_type(&mut self, c: &mut Cursor<'_, '_>) -> Result<BlockType> {
+        self.enc.block_type(c)
+    }
+
+    fn write_block_type(&mut self, bt: BlockType) {
+        match bt {
+            BlockType::Empty => self.out.push(0x40),
+            BlockType::Value(t) => t.encode(self.out),
+            BlockType::Func(i) => tern_binary::write_s33(self.out, i as i64),
+        }
+    }
+
+    /// `end $label?` / `else $label?`: an optional label that must name the
+    /// innermost block.
+    fn check_end_label(&mut self, c: &mut Cursor<'_, '_>) -> Result<()> {
+        if let Some((name, at)) = c.opt_id() {
+            match self.cx.innermost_label() {
+                Some(Some(l)) if *l == name => {}
+                _ => return Err(Error::new("mismatching label", at)),
+            }
+        }
+        Ok(())
+    }
+
+    fn folded(&mut self, c: &mut Cursor<'_, '_>) -> Result<()> {
+        c.lparen()?;
+        let at = c.offset();
+        let Some(kw) = c.peek_kw() else {
+            return Err(c.err("expected an instruction"));
+        };
+        match kw {
+            "block" | "loop" => {
+                c.pos += 1;
+                let label = self.opt_label(c);
+                let bt = self.block_type(c)?;
+                self.out.push(if kw == "block" { 0x02 } else { 0x03 });
+                self.write_block_type(bt);
+                self.cx.push_label(label);
+                self.seq(c)?;
+                self.cx.pop_label();
+                self.out.push(0x0b);
+            }
+            "if" => {
+                c.pos += 1;
+                let label = self.opt_label(c);
+                let bt = self.block_type(c)?;
+                while c.at_lparen() && !c.at_paren_kw("then") {
+                    self.folded(c)?;
+                }
+                self.out.push(0x04);
+                self.write_block_type(bt);
+                self.cx.push_label(label);
+                if !c.take_paren_kw("then") {
+                    return Err(c.err("expected `(then ...)`"));
+                }
+                self.seq(c)?;
+                c.rparen()?;
+                if c.take_paren_kw("else") {
+                    self.out.push(0x05);
+                    self.seq(c)?;
+                    c.rparen()?;
+                }
+                self.cx.pop_label();
+                self.out.push(0x0b);
+            }
+            "try_table" => {
+                c.pos += 1;
+                let label = self.opt_label(c);
+                self.try_table_head(c)?;
+                self.cx.push_label(label);
+                self.seq(c)?;
+                self.cx.pop_label();
+                self.out.push(0x0b);
+            }
+            "try" => {
+                c.pos += 1;
+                let label = self.opt_label(c);
+                let bt = self.block_type(c)?;
+                self.out.push(0x06);
+                self.write_block_type(bt);
+                self.cx.push_label(label);
+                if !c.take_paren_kw("do") {
+                    return Err(c.err("expected `(do ...)`"));
+                }
+                self.seq(c)?;
+                c.rparen()?;
+                let mut delegated = false;
+                loop {
+                    if c.take_paren_kw("catch") {
+                        let r = index_ref(c)?;
+                        self.out.push(0x07);
+                        let t = self.enc.resolve(Space::Tag, &r)?;
+                        write_u32(self.out, t);
+                        self.seq(c)?;
+                        c.rparen()?;
+                    } else if c.take_paren_kw("catch_all") {
+                        self.out.push(0x19);
+                        self.seq(c)?;
+                        c.rparen()?;
+                    } else if c.take_paren_kw("delegate") {
+                        self.cx.pop_label();
+                        let r = index_ref(c)?;
+                        let d = self.cx.label(&r)?;
+                        self.out.push(0x18);
+                        write_u32(self.out, d);
+                        c.rparen()?;
+                        delegated = true;
+                        break;
+                    } else {
+                        break;
+                    }
+                }
+                if !delegated {
+                    self.cx.pop_label();
+                    self.out.push(0x0b);
+                }
+            }
+            _ => {
+                // A plain instruction with its operands folded after it.
+                let mut op = Vec::new();
+                std::mem::swap(self.out, &mut op);
+                let r = self.plain(c);
+                std::mem::swap(self.out, &mut op);
+                r?;
+                while c.at_lparen() {
+                    self.folded(c)?;
+                }
+                self.out.extend_from_slice(&op);
+            }
+        }
+        c.rparen().map_err(|e| {
+            if c.is_eof() {
+                Error::new("unclosed instruction", at)
+            } else {
+                e
+            }
+        })
+    }
+
+    fn try_table_head(&mut self, c: &mut Cursor<'_, '_>) -> Result<()> {
+        let bt = self.block_type(c)?;
+        self.out.push(0x1f);
+        self.write_block_type(bt);
+        let mut catches = Vec::new();
+        loop {
+            let kind = match c.paren_kw() {
+                Some("catch") => 0u8,
+                Some("catch_ref") => 1,
+                Some("catch_all") => 2,
+                Some("catch_all_ref") => 3,
+                _ => break,
+            };
+            c.pos += 2;
+            let tag = if kind < 2 {
+                Some(self.enc.resolve(Space::Tag, &index_ref(c)?)?)
+            } else {
+                None
+            };
+            // Catch labels are resolved outside the try_table's own label.
+            let label = self.cx.label(&index_ref(c)?)?;
+            c.rparen()?;
+            catches.push((kind, tag, label));
+        }
+        write_u32(self.out, catches.len() as u32);
+        for (kind, tag, label) in catches {
+            self.out.push(kind);
+            if let Some(t) = tag {
+                write_u32(self.out, t);
+            }
+            write_u32(self.out, label);
+        }
+        Ok(())
+    }
+
+    fn plain(&mut self, c: &mut Cursor<'_, '_>) -> Result<()> {
+        let at = c.offset();
+        let Some(kw) = c.peek_kw() else {
+            return Err(c.err("expected an instruction"));
+        };
+        c.pos += 1;
+        match kw {
+            "block" | "loop" | "if" | "try" => {
+                let label = self.opt_label(c);
+                let bt = self.block_type(c)?;
+                self.out.push(match kw {
+                    "block" => 0x02,
+                    "loop" => 0x03,
+                    "if" => 0x04,
+                    _ => 0x06,
+                });
+                self.write_block_type(bt);
+                self.cx.push_label(label);
+                return Ok(());
+            }
+            "try_table" => {
+                let label = self.opt_label(c);
+                self.try_table_head(c)?;
+                self.cx.push_label(label);
+                return Ok(());
+            }
+            "end" => {
+                self.check_end_label(c)?;
+                self.cx.pop_label();
+                self.out.push(0x0b);
+                return Ok(());
+            }
+            "else" => {
+                self.check_end_label(c)?;
+                self.out.push(0x05);
+                return Ok(());
+            }
+            "catch" => {
+                let r = index_ref(c)?;
+                self.check_end_label(c)?;
+                self.out.push(0x07);
+                let t = self.enc.resolve(Space::Tag, &r)?;
+                write_u32(self.out, t);
+                return Ok(());
+            }
+            "catch_all" => {
+                self.check_end_label(c)?;
+                self.out.push(0x19);
+                return Ok(());
+            }
+            "delegate" => {
+                self.cx.pop_label();
+                let r = index_ref(c)?;
+                let d = self.cx.label(&r)?;
+                self.out.push(0x18);
+                write_u32(self.out, d);
+                return Ok(());
+            }
+            "select" => {
+                let mut tys = Vec::new();
+                let mut typed = false;
+                while c.take_paren_kw("result") {
+                    typed = true;
+                    while !c.at_rparen() {
+                        tys.push(self.enc.valtype(c)?);
+                    }
+                    c.rparen()?;
+                }
+                if !typed {
+                    self.out.push(0x1b);
+                } else {
+                    self.out.push(0x1c);
+                    write_u32(self.out, tys.len() as u32);
+                    tys.iter().for_each(|t| t.encode(self.out));
+                }
+                return Ok(());
+            }
+            "call_indirect" | "return_call_indirect" => {
+                let table = self.opt_index(c, Space::Table)?;
+                let ty = self.enc.call_type_use(c)?;
+                self.out.push(if kw == "call_indirect" { 0x11 } else { 0x13 });
+                write_u32(self.out, ty);
+                write_u32(self.out, table);
+                return Ok(());
+            }
+            "table.init" => {
+                let a = index_ref(c)?;
+                let (table, elem) = match c.peek() {
+                    Some(Tok::Num(_) | Tok::Id(_)) => {
+                        let b = index_ref(c)?;
+                        (self.enc.resolve(Space::Table, &a)?, self.enc.resolve(Space::Elem, &b)?)
+                    }
+                    _ => (0, self.enc.resolve(Space::Elem, &a)?),
+                };
+                self.out.extend_from_slice(&[0xfc, 12]);
+                write_u32(self.out, elem);
+                write_u32(self.out, table);
+                return Ok(());
+            }
+            "memory.init" => {
+                let a = index_ref(c)?;
+                let (mem, data) = match c.peek() {
+                    Some(Tok::Num(_) | Tok::Id(_)) => {
+                        let b = index_ref(c)?;
+                        (self.enc.resolve(Space::Memory, &a)?, self.enc.resolve(Space::Data, &b)?)
+                    }
+                    _ => (0, self.enc.resolve(Space::Data, &a)?),
+                };
+                *self.uses_data = true;
+                self.out.extend_from_slice(&[0xfc, 8]);
+                write_u32(self.out, data);
+                write_u32(self.out, mem);
+                return Ok(());
+            }
+            "i32.const" | "i64.const" => {
+                let nat = c.offset();
+                let n = c.num()?;
+                if kw == "i32.const" {
+                    let v = literal::parse_int(n, 32).ok_or_else(|| Error::new("constant out of range", nat))?;
+                    self.out.push(0x41);
+                    tern_binary::write_i32(self.out, v as u32 as i32);
+                } else {
+                    let v = literal::parse_int(n, 64).ok_or_else(|| Error::new("constant out of range", nat))?;
+                    self.out.push(0x42);
+                    tern_binary::write_i64(self.out, v as i64);
+                }
+                return Ok(());
+            }
+            "f32.const" => {
+                let bits = self.f32_lit(c)?;
+                self.out.push(0x43);
+                self.out.extend_from_slice(&bits.to_le_bytes());
+                return Ok(());
+            }
+            "f64.const" => {
+                let bits = self.f64_lit(c)?;
+                self.out.push(0x44);
+                self.out.extend_from_slice(&bits.to_le_bytes());
+                return Ok(());
+            }
+            "v128.const" => {
+                let bytes = self.v128_lit(c)?;
+                self.out.extend_from_slice(&[0xfd, 12]);
+                self.out.extend_from_slice(&bytes);
+                return Ok(());
+            }
+            _ => {}
+        }
+        let Some(info) = op_table().get(kw) else {
+            return Err(Error::new(format!("unknown operator `{kw}`"), at));
+        };
+        let mut imm_bytes = Vec::new();
+        // Memory instructions take an optional memory index before the
+        // memarg (multi-memory).
+        let mut mem_for_memarg = None;
+        for imm in info.imms {
+            match imm {
+                Imm::Func => {
+                    let r = index_ref(c)?;
+                    write_u32(&mut imm_bytes, self.enc.resolve(Space::Func, &r)?);
+                }
+                Imm::Global => {
+                    let r = index_ref(c)?;
+                    write_u32(&mut imm_bytes, self.enc.resolve(Space::Global, &r)?);
+                }
+                Imm::Tag => {
+                    let r = index_ref(c)?;
+                    write_u32(&mut imm_bytes, self.enc.resolve(Space::Tag, &r)?);
+                }
+                Imm::Type => {
+                    let r = index_ref(c)?;
+                    write_u32(&mut imm_bytes, self.enc.resolve(Space::Type, &r)?);
+                }
+                Imm::Data => {
+                    let r = index_ref(c)?;
+                    *self.uses_data = true;
+                    write_u32(&mut imm_bytes, self.enc.resolve(Space::Data, &r)?);
+                }
+                Imm::Elem => {
+                    let r = index_ref(c)?;
+                    write_u32(&mut imm_bytes, self.enc.resolve(Space::Elem, &r)?);
+                }
+                Imm::Local => {
+                    let r = index_ref(c)?;
+                    write_u32(&mut imm_bytes, self.cx.local(&r)?);
+                }
+                Imm::Label => {
+                    let r = index_ref(c)?;
+                    write_u32(&mut imm_bytes, self.cx.label(&r)?);
+                }
+                Imm::Table => {
+                    let t = self.opt_index(c, Space::Table)?;
+                    write_u32(&mut imm_bytes, t);
+                }
+                Imm::Mem => {
+                    let m = self.opt_index(c, Space::Memory)?;
+                    write_u32(&mut imm_bytes, m);
+                }
+                Imm::MemArg => {
+                    // A memory index comes first when given. For lane
+                    // instructions a lone number is the lane, so a number
+                    // is a memory index only if another number or a memarg
+                    // keyword follows it.
+                    let lane_op = info.imms.contains(&Imm::Lane);
+                    let explicit_mem = match (c.peek(), c.peek_at(1)) {
+                        (Some(Tok::Id(_)), _) => true,
+                        (Some(Tok::Num(_)), Some(Tok::Num(_))) => true,
+                        (Some(Tok::Num(_)), Some(Tok::Keyword(k))) => {
+                            !lane_op || k.starts_with("offset=") || k.starts_with("align=")
+                        }
+                        (Some(Tok::Num(_)), _) => !lane_op,
+                        _ => false,
+                    };
+                    let mem = match mem_for_memarg.take() {
+                        Some(m) => m,
+                        None if explicit_mem => self.opt_index(c, Space::Memory)?,
+                        None => 0,
+                    };
+                    let (align, offset) = memarg(c, natural_align(kw))?;
+                    write_memarg_value(&mut imm_bytes, align, offset, mem);
+                }
+                Imm::Lane => {
+                    let lat = c.offset();
+                    let n = c.num()?;
+                    let v = literal::parse_u32(n)
+                        .filter(|v| *v < 256)
+                        .ok_or_else(|| Error::new("malformed lane index", lat))?;
+                    imm_bytes.push(v as u8);
+                }
+                Imm::Shuffle => {
+                    for _ in 0..16 {
+                        let lat = c.offset();
+                        let n = c.num().map_err(|_| Error::new("invalid lane length", lat))?;
+                        let v = literal::parse_u32(n)
+                            .filter(|v| *v < 256)
+                            .ok_or_else(|| Error::new("malformed lane index", lat))?;
+                        imm_bytes.push(v as u8);
+                    }
+                    if c.at_num() {
+                        return Err(c.err("invalid lane length"));
+                    }
+                }
+                Imm::HeapType => {
+                    let h = self.enc.heap_type(c)?;
+                    h.encode(&mut imm_bytes);
+                }
+                Imm::BrTable => {
+                    let mut targets = Vec::new();
+                    while matches!(c.peek(), Some(Tok::Num(_) | Tok::Id(_))) {
+                        let r = index_ref(c)?;
+                        targets.push(self.cx.label(&r)?);
+                    }
+                    let Some(default) = targets.pop() else {
+                        return Err(c.err("br_table needs at least a default label"));
+                    };
+                    write_u32(&mut imm_bytes, targets.len() as u32);
+                    targets.iter().for_each(|t| write_u32(&mut imm_bytes, *t));
+                    write_u32(&mut imm_bytes, default);
+                }
+                Imm::Value | Imm::BlockType | Imm::TryTable | Imm::SelectTypes => {
+                    return Err(Error::new(format!("unsupported instruction syntax `{kw}`"), at));
+                }
+            }
+        }
+        if info.pre == 0 {
+            self.out.push(info.code as u8);
+        } else {
+            self.out.push(info.pre);
+            write_u32(self.out, info.code);
+        }
+        self.out.extend_from_slice(&imm_bytes);
+        Ok(())
+    }
+
+    /// An optional index in `space` (0 when absent).
+    fn opt_index(&mut self, c: &mut Cursor<'_, '_>, space: Space) -> Result<u32> {
+        match c.peek() {
+            Some(Tok::Num(_) | Tok::Id(_)) => {
+                let r: Ref = index_ref(c)?;
+                self.enc.resolve(space, &r)
+            }
+            _ => Ok(0),
+        }
+    }
+
+    fn f32_lit(&mut self, c: &mut Cursor<'_, '_>) -> Result<u32> {
+        let at = c.offset();
+        let t = match c.next() {
+            Some(Tok::Num(n)) | Some(Tok::Keyword(n)) => *n,
+            _ => return Err(Error::new("expected a float", at)),
+        };
+        literal::parse_f32(t)
+            .ok_or_else(|| Error::new(format!("malformed float literal `{t}`: constant out of range"), at))
+    }
+
+    fn f64_lit(&mut self, c: &mut Cursor<'_, '_>) -> Result<u64> {
+        let at = c.offset();
+        let t = match c.next() {
+            Some(Tok::Num(n)) | Some(Tok::Keyword(n)) => *n,
+            _ => return Err(Error::new("expected a float", at)),
+        };
+        literal::parse_f64(t)
+            .ok_or_else(|| Error::new(format!("malformed float literal `{t}`: constant out of range"), at))
+    }
+
+    fn v128_lit(&mut self, c: &mut Cursor<'_, '_>) -> Result<[u8; 16]> {
+        let at = c.offset();
+        let shape = c.peek_kw().ok_or_else(|| Error::new("expected a vector shape", at))?;
+        c.pos += 1;
+        let mut out = [0u8; 16];
+        let (lanes, bits) = match shape {
+            "i8x16" => (16, 8),
+            "i16x8" => (8, 16),
+            "i32x4" => (4, 32),
+            "i64x2" => (2, 64),
+            "f32x4" => (4, 32),
+            "f64x2" => (2, 64),
+            _ => return Err(Error::new(format!("unknown vector shape `{shape}`"), at)),
+        };
+        let bytes = (bits / 8) as usize;
+        for i in 0..lanes {
+            let lat = c.offset();
+            let v: u64 = if shape.starts_with('f') {
+                if bits == 32 {
+                    self.f32_lit(c)? as u64
+                } else {
+                    self.f64_lit(c)?
+                }
+            } else {
+                let n = c.num().map_err(|_| Error::new("wrong number of lane literals", lat))?;
+                literal::parse_int(n, bits).ok_or_else(|| Error::new("constant out of range", lat))?
+            };
+            out[i * bytes..(i + 1) * bytes].copy_from_slice(&v.to_le_bytes()[..bytes]);
+        }
+        if c.at_num() {
+            return Err(c.err("wrong number of lane literals"));
+        }
+        Ok(out)
+    }
+}
+
+/// `offset=N? align=N?`: returns (log2 alignment, offset).
+fn memarg(c: &mut Cursor<'_, '_>, natural: u32) -> Result<(u32, u64)> {
+    let mut offset = 0u64;
+    let mut align = natural;
+    if let Some(k) = c.peek_kw()
+        && let Some(v) = k.strip_prefix("offset=")
+    {
+        let at = c.offset();
+        offset =
+            literal::parse_u64(v).ok_or_else(|| Error::new("malformed memory offset: constant out of range", at))?;
+        c.pos += 1;
+    }
+    if let Some(k) = c.peek_kw()
+        && let Some(v) = k.strip_prefix("align=")
+    {
+        let at = c.offset();
+        let a = literal::parse_u32(v).ok_or_else(|| Error::new("malformed memory alignment", at))?;
+        if !a.is_power_of_two() {
+            return Err(Error::new("alignment must be a power of two", at));
+        }
+        align = a.trailing_zeros();
+        c.pos += 1;
+    }
+    Ok((align, offset))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn natural_alignments() {
+        assert_eq!(natural_align("i32.load"), 2);
+        assert_eq!(natural_align("i64.load8_s"), 0);
+        assert_eq!(natural_align("i64.store32"), 2);
+        assert_eq!(natural_align("f64.load"), 3);
+        assert_eq!(natural_align("v128.load"), 4);
+        assert_eq!(natural_align("v128.load8x8_s"), 3);
+        assert_eq!(natural_align("v128.load32_zero"), 2);
+        assert_eq!(natural_align("v128.load16_lane"), 1);
+        assert_eq!(natural_align("v128.store64_lane"), 3);
+        assert_eq!(natural_align("v128.load64_splat"), 3);
+    }
+}

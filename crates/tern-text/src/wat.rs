@@ -1,0 +1,1575 @@
+//! WAT modules → binary.
+//!
+//! Two passes over the tokens of a module. The first reads every field,
+//! assigns indices and records identifiers; function bodies and constant
+//! expressions are remembered as token ranges. The second encodes: it
+//! resolves type uses (finding or appending implicit types in field order,
+//! as the spec and other tools do), then encodes instructions with
+//! symbolic indices and labels resolved, and writes the sections and a
+//! `name` section for the identifiers through `tern-binary`'s encoders.
+
+use crate::cursor::Cursor;
+use crate::error::{Error, Result};
+use crate::lexer::Tok;
+use crate::literal;
+use std::collections::HashMap;
+use tern_binary::{
+    BlockType, ExternKind, FuncType, GlobalType, HeapType, Limits, MemoryType, RefType, TableType, ValType,
+    write_bytes, write_global_type, write_memory_type, write_name, write_table_type, write_u32, write_u64,
+};
+
+/// An index space.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Space {
+    Type,
+    Func,
+    Table,
+    Memory,
+    Global,
+    Tag,
+    Elem,
+    Data,
+}
+
+impl Space {
+    fn name(self) -> &'static str {
+        match self {
+            Space::Type => "type",
+            Space::Func => "function",
+            Space::Table => "table",
+            Space::Memory => "memory",
+            Space::Global => "global",
+            Space::Tag => "tag",
+            Space::Elem => "elem segment",
+            Space::Data => "data segment",
+        }
+    }
+}
+
+/// A reference to an index: a number or an identifier.
+#[derive(Clone, Debug)]
+pub(crate) enum Ref {
+    Num(u32, usize),
+    Id(String, usize),
+}
+
+impl Ref {
+    fn offset(&self) -> usize {
+        match self {
+            Ref::Num(_, o) | Ref::Id(_, o) => *o,
+        }
+    }
+}
+
+/// A range of tokens (an expression to encode in the second pass).
+type Range = (usize, usize);
+
+#[derive(Clone, Debug, Default)]
+struct TypeUse {
+    idx: Option<Ref>,
+    params: Vec<(Option<String>, ValType)>,
+    results: Vec<ValType>,
+    inline: bool,
+    offset: usize,
+}
+
+enum ImportKind {
+    Func(TypeUse),
+    Table(TableType),
+    Memory(MemoryType),
+    Global(GlobalType),
+    Tag(TypeUse),
+}
+
+struct Import {
+    module: String,
+    name: String,
+    kind: ImportKind,
+    id: Option<String>,
+}
+
+struct Func {
+    ty: TypeUse,
+    locals: Vec<(Option<String>, ValType)>,
+    body: Range,
+    id: Option<String>,
+}
+
+enum ElemMode {
+    Passive,
+    Declared,
+    Active { table: Option<Ref>, offset: Range },
+}
+
+enum ElemItems {
+    Funcs(Vec<Ref>),
+    Exprs(Vec<Range>),
+}
+
+struct Elem {
+    mode: ElemMode,
+    ty: RefType,
+    items: ElemItems,
+    id: Option<String>,
+}
+
+struct Data {
+    mode: Option<(Option<Ref>, Range)>,
+    bytes: Vec<u8>,
+    id: Option<String>,
+}
+
+struct Custom {
+    name: String,
+    /// The section id it goes after (0: before all).
+    after: u8,
+    bytes: Vec<u8>,
+}
+
+#[derive(Default)]
+pub(crate) struct Fields {
+    types: Vec<(FuncType, Option<String>)>,
+    imports: Vec<Import>,
+    funcs: Vec<Func>,
+    tables: Vec<(TableType, Option<Range>, Option<String>)>,
+    memories: Vec<(MemoryType, Option<String>)>,
+    globals: Vec<(GlobalType, Range, Option<String>)>,
+    tags: Vec<(TypeUse, Option<String>)>,
+    exports: Vec<(String, ExternKind, Ref)>,
+    start: Option<Ref>,
+    elems: Vec<Elem>,
+    datas: Vec<Data>,
+    customs: Vec<Custom>,
+    /// Identifier → index, per space.
+    ids: HashMap<(Space, String), u32>,
+    counts: HashMap<Space, u32>,
+    /// Whether a non-import definition of a func/table/memory/global/tag
+    /// has been seen (imports must come first).
+    defined: Option<&'static str>,
+    module_name: Option<String>,
+    /// Imports, functions and tags in text order: type uses are resolved
+    /// (and implicit types appended) in this order.
+    order: Vec<(Space, usize)>,
+}
+
+impl Fields {
+    fn count(&self, s: Space) -> u32 {
+        self.counts.get(&s).copied().unwrap_or(0)
+    }
+
+    /// Allocates the next index in `space`, binding `id` to it.
+    fn bind(&mut self, space: Space, id: Option<&(String, usize)>) -> Result<u32> {
+        let idx = self.count(space);
+        if let Some((name, off)) = id {
+            if self.ids.insert((space, name.clone()), idx).is_some() {
+                return Err(Error::new(format!("duplicate {} ${name}", space.name()), *off));
+            }
+        }
+        self.counts.insert(space, idx + 1);
+        Ok(idx)
+    }
+
+    fn resolve(&self, space: Space, r: &Ref) -> Result<u32> {
+        match r {
+            Ref::Num(n, _) => Ok(*n),
+            Ref::Id(name, off) => self
+                .ids
+                .get(&(space, name.clone()))
+                .copied()
+                .ok_or_else(|| Error::new(format!("unknown {} ${name}", space.name()), *off)),
+        }
+    }
+}
+
+/// Parses the fields of a module (the tokens after `(module $id?`, up to
+/// the closing parenthesis, exclusive) and encodes them.
+pub(crate) fn encode_module(c: &mut Cursor<'_, '_>, module_name: Option<String>) -> Result<Vec<u8>> {
+    let mut f = Fields {
+        module_name,
+        ..Fields::default()
+    };
+    // Pass 0: explicit type definitions get their indices first, so value
+    // types like `(ref $t)` can refer to types defined later.
+    {
+        let mut scan = c.clone();
+        while scan.at_lparen() {
+            if scan.paren_kw() == Some("type") {
+                scan.pos += 2;
+                let id = scan.opt_id();
+                f.bind(Space::Type, id.as_ref())?;
+                scan.pos -= 2 + id.is_some() as usize;
+            }
+            scan.skip_item()?;
+        }
+    }
+    let mut type_count = 0u32;
+    while !c.at_rparen() && !c.is_eof() {
+        field(c, &mut f, &mut type_count)?;
+    }
+    Encoder::new(&f, c.toks, c.end).run()
+}
+
+fn field(c: &mut Cursor<'_, '_>, f: &mut Fields, type_count: &mut u32) -> Result<()> {
+    if let Some(Tok::Annotation(a)) = c.peek() {
+        if *a == "custom" {
+            return custom_annotation(c, f);
+        }
+        return c.skip_item();
+    }
+    let start = c.offset();
+    c.lparen()?;
+    let Some(kw) = c.peek_kw() else {
+        return Err(c.err("expected a module field"));
+    };
+    c.pos += 1;
+    match kw {
+        "type" => {
+            let _id = c.opt_id();
+            c.lparen()?;
+            c.expect_kw("func")?;
+            let (params, results) = func_sig(c, f, true)?;
+            c.rparen()?;
+            let name = f
+                .ids
+                .iter()
+                .find(|(k, v)| k.0 == Space::Type && **v == *type_count)
+                .map(|(k, _)| k.1.clone());
+            f.types
+                .push((FuncType::new(params.into_iter().map(|p| p.1), results), name));
+            *type_count += 1;
+        }
+        "import" => {
+            let module = c.name()?;
+            let name = c.name()?;
+            c.lparen()?;
+            let kind_kw = c.peek_kw().ok_or_else(|| c.err("expected an import kind"))?;
+            c.pos += 1;
+            let id = c.opt_id();
+            let kind = match kind_kw {
+                "func" => {
+                    f.bind(Space::Func, id.as_ref())?;
+                    ImportKind::Func(type_use(c, f)?)
+                }
+                "table" => {
+                    f.bind(Space::Table, id.as_ref())?;
+                    ImportKind::Table(table_type(c, f)?)
+                }
+                "memory" => {
+                    f.bind(Space::Memory, id.as_ref())?;
+                    ImportKind::Memory(memory_type(c)?)
+                }
+                "global" => {
+                    f.bind(Space::Global, id.as_ref())?;
+                    ImportKind::Global(global_type(c, f)?)
+                }
+                "tag" => {
+                    f.bind(Space::Tag, id.as_ref())?;
+                    ImportKind::Tag(type_use(c, f)?)
+                }
+                k => return Err(Error::new(format!("unknown import kind `{k}`"), c.offset())),
+            };
+            c.rparen()?;
+            import_order(f, start)?;
+            f.order.push((Space::Type, f.imports.len()));
+            f.imports.push(Import {
+                module,
+                name,
+                kind,
+                id: id.map(|i| i.0),
+            });
+        }
+        "func" | "table" | "memory" | "global" | "tag" => {
+            let space = match kw {
+                "func" => Space::Func,
+                "table" => Space::Table,
+                "memory" => Space::Memory,
+                "global" => Space::Global,
+                _ => Space::Tag,
+            };
+            let id = c.opt_id();
+            let idx = f.bind(space, id.as_ref())?;
+            // Inline exports, then perhaps an inline import.
+            while c.at_paren_kw("export") {
+                c.pos += 2;
+                let name = c.name()?;
+                c.rparen()?;
+                let kind = match space {
+                    Space::Func => ExternKind::Func,
+                    Space::Table => ExternKind::Table,
+                    Space::Memory => ExternKind::Memory,
+                    Space::Global => ExternKind::Global,
+                    _ => ExternKind::Tag,
+                };
+                f.exports.push((name, kind, Ref::Num(idx, start)));
+            }
+            if c.take_paren_kw("import") {
+                let module = c.name()?;
+                let name = c.name()?;
+                c.rparen()?;
+                let kind = match space {
+                    Space::Func => ImportKind::Func(type_use(c, f)?),
+                    Space::Table => ImportKind::Table(table_type(c, f)?),
+                    Space::Memory => ImportKind::Memory(memory_type(c)?),
+                    Space::Global => ImportKind::Global(global_type(c, f)?),
+                    _ => ImportKind::Tag(type_use(c, f)?),
+                };
+                import_order(f, start)?;
+                f.order.push((Space::Type, f.imports.len()));
+                f.imports.push(Import {
+                    module,
+                    name,
+                    kind,
+                    id: id.map(|i| i.0),
+                });
+            } else {
+                f.defined.get_or_insert(match space {
+                    Space::Func => "function",
+                    Space::Table => "table",
+                    Space::Memory => "memory",
+                    Space::Global => "global",
+                    _ => "tag",
+                });
+                let id = id.map(|i| i.0);
+                match space {
+                    Space::Func => {
+                        let ty = type_use(c, f)?;
+                        let mut locals = Vec::new();
+                        while c.take_paren_kw("local") {
+                            if let Some((name, _)) = c.opt_id() {
+                                locals.push((Some(name), valtype(c, f)?));
+                            } else {
+                                while !c.at_rparen() {
+                                    locals.push((None, valtype(c, f)?));
+                                }
+                            }
+                            c.rparen()?;
+                        }
+                        let body = expr_range(c)?;
+                        f.order.push((Space::Func, f.funcs.len()));
+                        f.funcs.push(Func { ty, locals, body, id });
+                    }
+                    Space::Table => table_def(c, f, idx, id)?,
+                    Space::Memory => memory_def(c, f, idx, id)?,
+                    Space::Global => {
+                        let ty = global_type(c, f)?;
+                        let init = expr_range(c)?;
+                        f.globals.push((ty, init, id));
+                    }
+                    _ => {
+                        let ty = type_use(c, f)?;
+                        f.order.push((Space::Tag, f.tags.len()));
+                        f.tags.push((ty, id));
+                    }
+                }
+            }
+        }
+        "export" => {
+            let name = c.name()?;
+            c.lparen()?;
+            let kind = match c.peek_kw() {
+                Some("func") => ExternKind::Func,
+                Some("table") => ExternKind::Table,
+                Some("memory") => ExternKind::Memory,
+                Some("global") => ExternKind::Global,
+                Some("tag") => ExternKind::Tag,
+                _ => return Err(c.err("expected an export kind")),
+            };
+            c.pos += 1;
+            let r = index_ref(c)?;
+            c.rparen()?;
+            f.exports.push((name, kind, r));
+        }
+        "start" => {
+            if f.start.is_some() {
+                return Err(Error::new("multiple start sections", start));
+            }
+            f.start = Some(index_ref(c)?);
+        }
+        "elem" => {
+            let id = c.opt_id();
+            f.bind(Space::Elem, id.as_ref())?;
+            let elem = elem_def(c, f, id.map(|i| i.0))?;
+            f.elems.push(elem);
+        }
+        "data" => {
+            let id = c.opt_id();
+            f.bind(Space::Data, id.as_ref())?;
+            let mode = if c.at_string() || c.at_rparen() {
+                None
+            } else {
+                let mem = if c.take_paren_kw("memory") {
+                    let r = index_ref(c)?;
+                    c.rparen()?;
+                    Some(r)
+                } else if matches!(c.peek(), Some(Tok::Num(_) | Tok::Id(_))) {
+                    Some(index_ref(c)?)
+                } else {
+                    None
+                };
+                Some((mem, offset_expr(c)?))
+            };
+            let mut bytes = Vec::new();
+            while c.at_string() {
+                bytes.extend_from_slice(&c.string()?);
+            }
+            f.datas.push(Data {
+                mode,
+                bytes,
+                id: id.map(|i| i.0),
+            });
+        }
+        k => return Err(Error::new(format!("unknown module field `{k}`"), start)),
+    }
+    c.rparen()
+}
+
+fn import_order(f: &Fields, at: usize) -> Result<()> {
+    match f.defined {
+        Some(kind) => Err(Error::new(format!("import after {kind}"), at)),
+        None => Ok(()),
+    }
+}
+
+/// `(@custom "name" (before|after X)? "bytes"*)`
+fn custom_annotation(c: &mut Cursor<'_, '_>, f: &mut Fields) -> Result<()> {
+    c.pos += 1;
+    let name = c.name()?;
+    let mut after = None;
+    if c.at_lparen() {
+        c.pos += 1;
+        let before = match c.peek_kw() {
+            Some("before") => true,
+            Some("after") => false,
+            _ => return Err(c.err("expected `before` or `after`")),
+        };
+        c.pos += 1;
+        let what = c.peek_kw().ok_or_else(|| c.err("expected a section name"))?;
+        c.pos += 1;
+        let order = [
+            ("type", 1),
+            ("import", 2),
+            ("func", 3),
+            ("table", 4),
+            ("memory", 5),
+            ("tag", 13),
+            ("global", 6),
+            ("export", 7),
+            ("start", 8),
+            ("elem", 9),
+            ("datacount", 12),
+            ("code", 10),
+            ("data", 11),
+        ];
+        let pos = match what {
+            "first" => 0,
+            "last" => order.len() + 1,
+            w => order
+                .iter()
+                .position(|(n, _)| *n == w)
+                .map(|p| p + 1)
+                .ok_or_else(|| c.err("unknown section"))?,
+        };
+        // Place after the section that precedes the anchor.
+        let p = if before { pos.saturating_sub(1) } else { pos };
+        after = Some(if p == 0 {
+            0
+        } else {
+            order[(p - 1).min(order.len() - 1)].1
+        });
+        c.rparen()?;
+    }
+    let mut bytes = Vec::new();
+    while c.at_string() {
+        bytes.extend_from_slice(&c.string()?);
+    }
+    c.rparen()?;
+    f.customs.push(Custom {
+        name,
+        after: after.unwrap_or(11),
+        bytes,
+    });
+    Ok(())
+}
+
+/// A token range of instructions up to (not including) the closing paren.
+fn expr_range(c: &mut Cursor<'_, '_>) -> Result<Range> {
+    let s = c.pos;
+    while !c.at_rparen() {
+        if c.is_eof() {
+            return Err(c.err("unexpected end of input"));
+        }
+        c.skip_item()?;
+    }
+    Ok((s, c.pos))
+}
+
+/// `(offset instr*)` or a single folded instruction.
+fn offset_expr(c: &mut Cursor<'_, '_>) -> Result<Range> {
+    if c.take_paren_kw("offset") {
+        let r = expr_range(c)?;
+        c.rparen()?;
+        Ok(r)
+    } else if c.at_lparen() {
+        let s = c.pos;
+        c.skip_item()?;
+        Ok((s, c.pos))
+    } else {
+        Err(c.err("expected an offset expression"))
+    }
+}
+
+pub(crate) fn index_ref(c: &mut Cursor<'_, '_>) -> Result<Ref> {
+    let at = c.offset();
+    match c.peek() {
+        Some(Tok::Id(id)) => {
+            c.pos += 1;
+            Ok(Ref::Id(id.to_string(), at))
+        }
+        Some(Tok::Num(_)) => Ok(Ref::Num(c.u32()?, at)),
+        _ => Err(c.err("expected an index")),
+    }
+}
+
+fn heap_type(c: &mut Cursor<'_, '_>, f: &Fields) -> Result<HeapType> {
+    let at = c.offset();
+    match c.peek() {
+        Some(Tok::Keyword(k)) => {
+            let h = match *k {
+                "func" => HeapType::Func,
+                "extern" => HeapType::Extern,
+                "exn" => HeapType::Exn,
+                "any" => HeapType::Any,
+                "eq" => HeapType::Eq,
+                "i31" => HeapType::I31,
+                "struct" => HeapType::Struct,
+                "array" => HeapType::Array,
+                "none" => HeapType::None,
+                "nofunc" => HeapType::NoFunc,
+                "noextern" => HeapType::NoExtern,
+                "noexn" => HeapType::NoExn,
+                _ => return Err(Error::new(format!("unknown heap type `{k}`"), at)),
+            };
+            c.pos += 1;
+            Ok(h)
+        }
+        Some(Tok::Id(_) | Tok::Num(_)) => {
+            let r = index_ref(c)?;
+            Ok(HeapType::Concrete(f.resolve(Space::Type, &r)?))
+        }
+        _ => Err(c.err("expected a heap type")),
+    }
+}
+
+pub(crate) fn ref_type(c: &mut Cursor<'_, '_>, f: &Fields) -> Result<RefType> {
+    match valtype(c, f)? {
+        ValType::Ref(r) => Ok(r),
+        _ => Err(c.err("expected a reference type")),
+    }
+}
+
+fn valtype(c: &mut Cursor<'_, '_>, f: &Fields) -> Result<ValType> {
+    let at = c.offset();
+    match c.peek() {
+        Some(Tok::Keyword(k)) => {
+            let t = match *k {
+                "i32" => ValType::I32,
+                "i64" => ValType::I64,
+                "f32" => ValType::F32,
+                "f64" => ValType::F64,
+                "v128" => ValType::V128,
+                "funcref" => ValType::FUNCREF,
+                "externref" => ValType::EXTERNREF,
+                "exnref" => ValType::EXNREF,
+                "anyref" => ValType::Ref(RefType {
+                    nullable: true,
+                    heap: HeapType::Any,
+                }),
+                "eqref" => ValType::Ref(RefType {
+                    nullable: true,
+                    heap: HeapType::Eq,
+                }),
+                "i31ref" => ValType::Ref(RefType {
+                    nullable: true,
+                    heap: HeapType::I31,
+                }),
+                "structref" => ValType::Ref(RefType {
+                    nullable: true,
+                    heap: HeapType::Struct,
+                }),
+                "arrayref" => ValType::Ref(RefType {
+                    nullable: true,
+                    heap: HeapType::Array,
+                }),
+                "nullref" => ValType::Ref(RefType {
+                    nullable: true,
+                    heap: HeapType::None,
+                }),
+                "nullfuncref" => ValType::Ref(RefType {
+                    nullable: true,
+                    heap: HeapType::NoFunc,
+                }),
+                "nullexternref" => ValType::Ref(RefType {
+                    nullable: true,
+                    heap: HeapType::NoExtern,
+                }),
+                "nullexnref" => ValType::Ref(RefType {
+                    nullable: true,
+                    heap: HeapType::NoExn,
+                }),
+                _ => return Err(Error::new(format!("unexpected token `{k}`, expected a value type"), at)),
+            };
+            c.pos += 1;
+            Ok(t)
+        }
+        Some(Tok::LParen) if c.paren_kw() == Some("ref") => {
+            c.pos += 2;
+            let nullable = c.take_kw("null");
+            let heap = heap_type(c, f)?;
+            c.rparen()?;
+            Ok(ValType::Ref(RefType { nullable, heap }))
+        }
+        _ => Err(c.err("expected a value type")),
+    }
+}
+
+/// `(param ...)* (result ...)*`; with `named`, params may carry ids.
+fn func_sig(c: &mut Cursor<'_, '_>, f: &Fields, named: bool) -> Result<(Vec<(Option<String>, ValType)>, Vec<ValType>)> {
+    let mut params = Vec::new();
+    let mut results = Vec::new();
+    while c.take_paren_kw("param") {
+        if let Some((name, at)) = c.opt_id() {
+            if !named {
+                return Err(Error::new("unexpected identifier", at));
+            }
+            params.push((Some(name), valtype(c, f)?));
+        } else {
+            while !c.at_rparen() {
+                params.push((None, valtype(c, f)?));
+            }
+        }
+        c.rparen()?;
+    }
+    while c.take_paren_kw("result") {
+        while !c.at_rparen() {
+            results.push(valtype(c, f)?);
+        }
+        c.rparen()?;
+    }
+    Ok((params, results))
+}
+
+fn type_use(c: &mut Cursor<'_, '_>, f: &Fields) -> Result<TypeUse> {
+    let offset = c.offset();
+    let idx = if c.take_paren_kw("type") {
+        let r = index_ref(c)?;
+        c.rparen()?;
+        Some(r)
+    } else {
+        None
+    };
+    let inline = c.at_paren_kw("param") || c.at_paren_kw("result");
+    let (params, results) = func_sig(c, f, true)?;
+    Ok(TypeUse {
+        idx,
+        params,
+        results,
+        inline,
+        offset,
+    })
+}
+
+fn limits(c: &mut Cursor<'_, '_>, wide: bool) -> Result<Limits> {
+    let read = |c: &mut Cursor<'_, '_>| -> Result<u64> {
+        let at = c.offset();
+        let n = c.num()?;
+        if wide {
+            literal::parse_u64(n).ok_or_else(|| Error::new("constant out of range", at))
+        } else {
+            literal::parse_u32(n)
+                .map(u64::from)
+                .ok_or_else(|| Error::new("constant out of range", at))
+        }
+    };
+    let min = read(c)?;
+    let max = if c.at_num() { Some(read(c)?) } else { None };
+    Ok(Limits { min, max })
+}
+
+fn index_type(c: &mut Cursor<'_, '_>) -> bool {
+    if c.take_kw("i64") {
+        true
+    } else {
+        c.take_kw("i32");
+        false
+    }
+}
+
+fn table_type(c: &mut Cursor<'_, '_>, f: &Fields) -> Result<TableType> {
+    let table64 = index_type(c);
+    let limits = limits(c, table64)?;
+    let element = ref_type(c, f)?;
+    Ok(TableType {
+        element,
+        limits,
+        table64,
+    })
+}
+
+fn memory_type(c: &mut Cursor<'_, '_>) -> Result<MemoryType> {
+    let memory64 = index_type(c);
+    let limits = limits(c, memory64)?;
+    let shared = c.take_kw("shared");
+    let mut page_size_log2 = None;
+    if c.take_paren_kw("pagesize") {
+        let at = c.offset();
+        let n = c.u32()?;
+        if !n.is_power_of_two() {
+            return Err(Error::new("invalid custom page size", at));
+        }
+        page_size_log2 = Some(n.trailing_zeros());
+        c.rparen()?;
+    }
+    Ok(MemoryType {
+        limits,
+        shared,
+        memory64,
+        page_size_log2,
+    })
+}
+
+fn global_type(c: &mut Cursor<'_, '_>, f: &Fields) -> Result<GlobalType> {
+    if c.take_paren_kw("mut") {
+        let content = valtype(c, f)?;
+        c.rparen()?;
+        Ok(GlobalType { content, mutable: true })
+    } else {
+        Ok(GlobalType {
+            content: valtype(c, f)?,
+            mutable: false,
+        })
+    }
+}
+
+fn table_def(c: &mut Cursor<'_, '_>, f: &mut Fields, idx: u32, id: Option<String>) -> Result<()> {
+    // `(table id? i64? reftype (elem ...))` abbreviation.
+    let save = c.pos;
+    let table64 = index_type(c);
+    if !c.at_num() {
+        let element = ref_type(c, f)?;
+        c.lparen()?;
+        c.expect_kw("elem")?;
+        let items = if c.at_lparen() {
+            let mut v = Vec::new();
+            while c.at_lparen() {
+                v.push(elem_expr(c)?);
+            }
+            ElemItems::Exprs(v)
+        } else {
+            let mut v = Vec::new();
+            while !c.at_rparen() {
+                v.push(index_ref(c)?);
+            }
+            if element == RefType::FUNCREF {
+                ElemItems::Funcs(v)
+            } else {
+                return Err(c.err("function indices need a funcref table"));
+            }
+        };
+        c.rparen()?;
+        let n = match &items {
+            ElemItems::Funcs(v) => v.len(),
+            ElemItems::Exprs(v) => v.len(),
+        } as u64;
+        f.tables.push((
+            TableType {
+                element,
+                limits: Limits { min: n, max: Some(n) },
+                table64,
+            },
+            None,
+            id,
+        ));
+        // The implicit segment: active at offset 0 of this table.
+        let offset = (usize::MAX, if table64 { 1 } else { 0 });
+        f.bind(Space::Elem, None)?;
+        f.elems.push(Elem {
+            mode: ElemMode::Active {
+                table: Some(Ref::Num(idx, 0)),
+                offset,
+            },
+            ty: element,
+            items,
+            id: None,
+        });
+        return Ok(());
+    }
+    c.pos = save;
+    let ty = table_type(c, f)?;
+    let init = if c.at_rparen() { None } else { Some(expr_range(c)?) };
+    f.tables.push((ty, init, id));
+    Ok(())
+}
+
+fn memory_def(c: &mut Cursor<'_, '_>, f: &mut Fields, idx: u32, id: Option<String>) -> Result<()> {
+    let save = c.pos;
+    let memory64 = index_type(c);
+    if c.take_paren_kw("data") {
+        let mut bytes = Vec::new();
+        while c.at_string() {
+            bytes.extend_from_slice(&c.string()?);
+        }
+        c.rparen()?;
+        let pages = (bytes.len() as u64).div_ceil(65536);
+        f.memories.push((
+            MemoryType {
+                limits: Limits {
+                    min: pages,
+                    max: Some(pages),
+                },
+                shared: false,
+                memory64,
+                page_size_log2: None,
+            },
+            id,
+        ));
+        f.bind(Space::Data, None)?;
+        let offset = (usize::MAX, if memory64 { 1 } else { 0 });
+        f.datas.push(Data {
+            mode: Some((Some(Ref::Num(idx, 0)), offset)),
+            bytes,
+            id: None,
+        });
+        return Ok(());
+    }
+    c.pos = save;
+    let ty = memory_type(c)?;
+    f.memories.push((ty, id));
+    Ok(())
+}
+
+/// `(item instr*)` or a single folded instruction.
+fn elem_expr(c: &mut Cursor<'_, '_>) -> Result<Range> {
+    if c.take_paren_kw("item") {
+        let r = expr_range(c)?;
+        c.rparen()?;
+        Ok(r)
+    } else {
+        let s = c.pos;
+        c.skip_item()?;
+        Ok((s, c.pos))
+    }
+}
+
+fn elem_def(c: &mut Cursor<'_, '_>, f: &mut Fields, id: Option<String>) -> Result<Elem> {
+    let mode = if c.take_kw("declare") {
+        ElemMode::Declared
+    } else if c.at_paren_kw("table")
+        || c.at_paren_kw("offset")
+        || (c.at_lparen() && !c.at_paren_kw("item") && !is_reftype_start(c))
+    {
+        let table = if c.take_paren_kw("table") {
+            let r = index_ref(c)?;
+            c.rparen()?;
+            Some(r)
+        } else {
+            None
+        };
+        ElemMode::Active {
+            table,
+            offset: offset_expr(c)?,
+        }
+    } else if matches!(c.peek(), Some(Tok::Num(_) | Tok::Id(_))) {
+        // Legacy `(elem 0 (offset ...) ...)`: a table index.
+        let table = Some(index_ref(c)?);
+        ElemMode::Active {
+            table,
+            offset: offset_expr(c)?,
+        }
+    } else {
+        ElemMode::Passive
+    };
+    let (ty, items) = if c.take_kw("func") {
+        let mut v = Vec::new();
+        while !c.at_rparen() {
+            v.push(index_ref(c)?);
+        }
+        (RefType::FUNCREF, ElemItems::Funcs(v))
+    } else if matches!(c.peek(), Some(Tok::Num(_) | Tok::Id(_))) || c.at_rparen() {
+        // Abbreviation: a bare list of function indices (active forms).
+        if matches!(mode, ElemMode::Passive) && !c.at_rparen() {
+            return Err(c.err("expected `func` or a reference type"));
+        }
+        let mut v = Vec::new();
+        while !c.at_rparen() {
+            v.push(index_ref(c)?);
+        }
+        (RefType::FUNCREF, ElemItems::Funcs(v))
+    } else {
+        let ty = ref_type(c, f)?;
+        let mut v = Vec::new();
+        while !c.at_rparen() {
+            v.push(elem_expr(c)?);
+        }
+        (ty, ElemItems::Exprs(v))
+    };
+    Ok(Elem { mode, ty, items, id })
+}
+
+fn is_reftype_start(c: &Cursor<'_, '_>) -> bool {
+    c.paren_kw() == Some("ref")
+}
+
+// ---------------------------------------------------------------------------
+// Pass 2: encoding.
+
+pub(crate) struct Encoder<'f, 't, 'a> {
+    f: &'f Fields,
+    toks: &'t [crate::lexer::Token<'a>],
+    end: usize,
+    /// All types, explicit then implicit.
+    types: Vec<FuncType>,
+    /// First index of each distinct function type (for implicit type uses).
+    type_lookup: HashMap<FuncType, u32>,
+    /// Names found while encoding: local names and label names per function.
+    local_names: Vec<(u32, Vec<(u32, String)>)>,
+    label_names: Vec<(u32, Vec<(u32, String)>)>,
+}
+
+/// Per-function state while encoding a body.
+pub(crate) struct FuncCx {
+    locals: HashMap<String, u32>,
+    labels: Vec<Option<String>>,
+    label_count: u32,
+    label_names: Vec<(u32, String)>,
+}
+
+impl<'f, 't, 'a> Encoder<'f, 't, 'a> {
+    fn new(f: &'f Fields, toks: &'t [crate::lexer::Token<'a>], end: usize) -> Self {
+        let types: Vec<FuncType> = f.types.iter().map(|t| t.0.clone()).collect();
+        let mut type_lookup = HashMap::new();
+        for (i, t) in types.iter().enumerate() {
+            type_lookup.entry(t.clone()).or_insert(i as u32);
+        }
+        Encoder {
+            f,
+            toks,
+            end,
+            types,
+            type_lookup,
+            local_names: Vec::new(),
+            label_names: Vec::new(),
+        }
+    }
+
+    fn cursor(&self, r: Range) -> Cursor<'t, 'a> {
+        let mut c = Cursor::new(&self.toks[..r.1], self.end);
+        c.pos = r.0;
+        c
+    }
+
+    /// Resolves a type use to a type index, appending an implicit type if
+    /// no existing one matches.
+    fn type_use(&mut self, u: &TypeUse) -> Result<u32> {
+        if let Some(r) = &u.idx {
+            let idx = self.f.resolve(Space::Type, r)?;
+            if u.inline {
+                let Some(t) = self.types.get(idx as usize) else {
+                    return Err(Error::new(format!("unknown type {idx}"), r.offset()));
+                };
+                let params: Vec<ValType> = u.params.iter().map(|p| p.1).collect();
+                if t.params() != params.as_slice() || t.results() != u.results.as_slice() {
+                    return Err(Error::new(
+                        "inline function type does not match the type index",
+                        u.offset,
+                    ));
+                }
+            }
+            return Ok(idx);
+        }
+        let ft = FuncType::new(u.params.iter().map(|p| p.1), u.results.iter().copied());
+        Ok(self.intern(ft))
+    }
+
+    fn intern(&mut self, ft: FuncType) -> u32 {
+        if let Some(&i) = self.type_lookup.get(&ft) {
+            return i;
+        }
+        let i = self.types.len() as u32;
+        self.types.push(ft.clone());
+        self.type_lookup.insert(ft, i);
+        i
+    }
+
+    fn num_params(&self, type_idx: u32) -> Option<usize> {
+        self.types.get(type_idx as usize).map(|t| t.params().len())
+    }
+
+    fn run(mut self) -> Result<Vec<u8>> {
+        let f = self.f;
+        // Resolve type uses in field order: imports, then the rest as they
+        // appear (funcs with their bodies, tags).
+        let mut import_types = vec![None; f.imports.len()];
+        let mut func_types = vec![0; f.funcs.len()];
+        let mut bodies = vec![(Vec::new(), false); f.funcs.len()];
+        let mut tag_types = vec![0; f.tags.len()];
+        let num_imported_funcs = f
+            .imports
+            .iter()
+            .filter(|i| matches!(i.kind, ImportKind::Func(_)))
+            .count() as u32;
+        // Type uses in text order; function bodies may append implicit
+        // types too (block types, call_indirect).
+        for &(kind, i) in &f.order {
+            match kind {
+                Space::Func => {
+                    let func = &f.funcs[i];
+                    let ty = self.type_use(&func.ty)?;
+                    func_types[i] = ty;
+                    bodies[i] = self.func_body(num_imported_funcs + i as u32, func, ty)?;
+                }
+                Space::Tag => tag_types[i] = self.type_use(&f.tags[i].0)?,
+                _ => {
+                    import_types[i] = match &f.imports[i].kind {
+                        ImportKind::Func(u) | ImportKind::Tag(u) => Some(self.type_use(u)?),
+                        _ => None,
+                    }
+                }
+            }
+        }
+        let mut globals = Vec::new();
+        for (ty, init, _) in &f.globals {
+            globals.push((*ty, self.const_expr(*init)?));
+        }
+        let mut tables = Vec::new();
+        for (ty, init, _) in &f.tables {
+            tables.push((*ty, init.map(|r| self.const_expr(r)).transpose()?));
+        }
+
+        // Sections.
+        let mut out = tern_binary::HEADER.to_vec();
+        let mut s = Vec::new();
+        let customs_after = |out: &mut Vec<u8>, id: u8| {
+            for c in f.customs.iter().filter(|c| c.after == id) {
+                let mut b = Vec::new();
+                write_name(&mut b, &c.name);
+                b.extend_from_slice(&c.bytes);
+                out.push(0);
+                write_bytes(out, &b);
+            }
+        };
+        let section = |out: &mut Vec<u8>, id: u8, s: &mut Vec<u8>, count: usize| {
+            if count > 0 {
+                out.push(id);
+                write_bytes(out, s);
+            }
+            s.clear();
+        };
+        customs_after(&mut out, 0);
+        // type
+        write_u32(&mut s, self.types.len() as u32);
+        for t in &self.types {
+            s.push(0x60);
+            write_u32(&mut s, t.params().len() as u32);
+            t.params().iter().for_each(|v| v.encode(&mut s));
+            write_u32(&mut s, t.results().len() as u32);
+            t.results().iter().for_each(|v| v.encode(&mut s));
+        }
+        section(&mut out, 1, &mut s, self.types.len());
+        customs_after(&mut out, 1);
+        // import
+        write_u32(&mut s, f.imports.len() as u32);
+        for (imp, ty) in f.imports.iter().zip(&import_types) {
+            write_name(&mut s, &imp.module);
+            write_name(&mut s, &imp.name);
+            match &imp.kind {
+                ImportKind::Func(_) => {
+                    s.push(0);
+                    write_u32(&mut s, ty.unwrap_or(0));
+                }
+                ImportKind::Table(t) => {
+                    s.push(1);
+                    write_table_type(&mut s, t);
+                }
+                ImportKind::Memory(m) => {
+                    s.push(2);
+                    write_memory_type(&mut s, m);
+                }
+                ImportKind::Global(g) => {
+                    s.push(3);
+                    write_global_type(&mut s, g);
+                }
+                ImportKind::Tag(_) => {
+                    s.push(4);
+                    s.push(0);
+                    write_u32(&mut s, ty.unwrap_or(0));
+                }
+            }
+        }
+        section(&mut out, 2, &mut s, f.imports.len());
+        customs_after(&mut out, 2);
+        // function
+        write_u32(&mut s, func_types.len() as u32);
+        func_types.iter().for_each(|t| write_u32(&mut s, *t));
+        section(&mut out, 3, &mut s, func_types.len());
+        customs_after(&mut out, 3);
+        // table
+        write_u32(&mut s, tables.len() as u32);
+        for (ty, init) in &tables {
+            if let Some(init) = init {
+                s.extend_from_slice(&[0x40, 0x00]);
+                write_table_type(&mut s, ty);
+                s.extend_from_slice(init);
+            } else {
+                write_table_type(&mut s, ty);
+            }
+        }
+        section(&mut out, 4, &mut s, tables.len());
+        customs_after(&mut out, 4);
+        // memory
+        write_u32(&mut s, f.memories.len() as u32);
+        f.memories.iter().for_each(|(m, _)| write_memory_type(&mut s, m));
+        section(&mut out, 5, &mut s, f.memories.len());
+        customs_after(&mut out, 5);
+        // tag
+        write_u32(&mut s, tag_types.len() as u32);
+        for t in &tag_types {
+            s.push(0);
+            write_u32(&mut s, *t);
+        }
+        section(&mut out, 13, &mut s, tag_types.len());
+        customs_after(&mut out, 13);
+        // global
+        write_u32(&mut s, globals.len() as u32);
+        for (ty, init) in &globals {
+            write_global_type(&mut s, ty);
+            s.extend_from_slice(init);
+        }
+        section(&mut out, 6, &mut s, globals.len());
+        customs_after(&mut out, 6);
+        // export
+        write_u32(&mut s, f.exports.len() as u32);
+        for (name, kind, r) in &f.exports {
+            write_name(&mut s, name);
+            s.push(kind.code());
+            let space = match kind {
+                ExternKind::Func => Space::Func,
+                ExternKind::Table => Space::Table,
+                ExternKind::Memory => Space::Memory,
+                ExternKind::Global => Space::Global,
+                ExternKind::Tag => Space::Tag,
+            };
+            write_u32(&mut s, f.resolve(space, r)?);
+        }
+        section(&mut out, 7, &mut s, f.exports.len());
+        customs_after(&mut out, 7);
+        // start
+        if let Some(r) = &f.start {
+            write_u32(&mut s, f.resolve(Space::Func, r)?);
+            section(&mut out, 8, &mut s, 1);
+        }
+        customs_after(&mut out, 8);
+        // elem
+        write_u32(&mut s, f.elems.len() as u32);
+        for e in &f.elems {
+            self.elem(&mut s, e)?;
+        }
+        section(&mut out, 9, &mut s, f.elems.len());
+        customs_after(&mut out, 9);
+        // data count: when a body uses memory.init or data.drop.
+        if self.uses_data_count(&bodies) {
+            write_u32(&mut s, f.datas.len() as u32);
+            section(&mut out, 12, &mut s, 1);
+        }
+        customs_after(&mut out, 12);
+        // code
+        write_u32(&mut s, bodies.len() as u32);
+        for (b, _) in &bodies {
+            write_bytes(&mut s, b);
+        }
+        section(&mut out, 10, &mut s, bodies.len());
+        customs_after(&mut out, 10);
+        // data
+        write_u32(&mut s, f.datas.len() as u32);
+        for d in &f.datas {
+            match &d.mode {
+                None => s.push(1),
+                Some((mem, offset)) => {
+                    let mem = mem
+                        .as_ref()
+                        .map(|r| f.resolve(Space::Memory, r))
+                        .transpose()?
+                        .unwrap_or(0);
+                    if mem == 0 {
+                        s.push(0);
+                    } else {
+                        s.push(2);
+                        write_u32(&mut s, mem);
+                    }
+                    let e = self.offset_bytes(*offset)?;
+                    s.extend_from_slice(&e);
+                }
+            }
+            write_bytes(&mut s, &d.bytes);
+        }
+        section(&mut out, 11, &mut s, f.datas.len());
+        customs_after(&mut out, 11);
+        // name
+        let names = self.name_section(&import_types);
+        if !names.is_empty() {
+            let mut b = Vec::new();
+            write_name(&mut b, "name");
+            b.extend_from_slice(&names);
+            out.push(0);
+            write_bytes(&mut out, &b);
+        }
+        Ok(out)
+    }
+
+    fn uses_data_count(&self, bodies: &[(Vec<u8>, bool)]) -> bool {
+        bodies.iter().any(|(_, uses)| *uses)
+    }
+
+    /// An offset expression; `(usize::MAX, w)` marks the implicit offset 0
+    /// of inline `elem`/`data` abbreviations (w = 1 for 64-bit indices).
+    fn offset_bytes(&mut self, r: Range) -> Result<Vec<u8>> {
+        if r.0 == usize::MAX {
+            return Ok(if r.1 == 1 {
+                vec![0x42, 0x00, 0x0b]
+            } else {
+                vec![0x41, 0x00, 0x0b]
+            });
+        }
+        self.const_expr(r)
+    }
+
+    fn elem(&mut self, s: &mut Vec<u8>, e: &Elem) -> Result<()> {
+        let f = self.f;
+        let exprs = matches!(e.items, ElemItems::Exprs(_));
+        let mut flags: u32 = if exprs { 4 } else { 0 };
+        let table = match &e.mode {
+            ElemMode::Active { table, .. } => table.as_ref().map(|r| f.resolve(Space::Table, r)).transpose()?,
+            _ => None,
+        };
+        match &e.mode {
+            ElemMode::Passive => flags |= 1,
+            ElemMode::Declared => flags |= 3,
+            ElemMode::Active { .. } => {
+                let t = table.unwrap_or(0);
+                if t != 0 || (exprs && e.ty != RefType::FUNCREF) {
+                    flags |= 2;
+                }
+            }
+        }
+        write_u32(s, flags);
+        if let ElemMode::Active { offset, .. } = &e.mode {
+            if flags & 2 != 0 {
+                write_u32(s, table.unwrap_or(0));
+            }
+            let o = self.offset_bytes(*offset)?;
+            s.extend_from_slice(&o);
+        }
+        if flags & 3 != 0 {
+            if exprs {
+                e.ty.encode(s);
+            } else {
+                s.push(0);
+            }
+        }
+        match &e.items {
+            ElemItems::Funcs(v) => {
+                write_u32(s, v.len() as u32);
+                for r in v {
+                    write_u32(s, f.resolve(Space::Func, r)?);
+                }
+            }
+            ElemItems::Exprs(v) => {
+                write_u32(s, v.len() as u32);
+                for r in v {
+                    let x = self.const_expr(*r)?;
+                    s.extend_from_slice(&x);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Encodes a constant expression (with its final `end`).
+    fn const_expr(&mut self, r: Range) -> Result<Vec<u8>> {
+        let mut out = Vec::new();
+        let mut cx = FuncCx {
+            locals: HashMap::new(),
+            labels: Vec::new(),
+            label_count: 0,
+            label_names: Vec::new(),
+        };
+        let mut c = self.cursor(r);
+        let mut uses_data = false;
+        crate::instr::Instrs {
+            enc: self,
+            cx: &mut cx,
+            out: &mut out,
+            uses_data: &mut uses_data,
+        }
+        .seq(&mut c)?;
+        if !c.is_eof() {
+            return Err(c.err("unexpected token in expression"));
+        }
+        out.push(0x0b);
+        Ok(out)
+    }
+
+    /// Encodes a function body; also says whether it needs the data count
+    /// section.
+    fn func_body(&mut self, func_idx: u32, func: &Func, ty: u32) -> Result<(Vec<u8>, bool)> {
+        let mut cx = FuncCx {
+            locals: HashMap::new(),
+            labels: Vec::new(),
+            label_count: 0,
+            label_names: Vec::new(),
+        };
+        let mut names = Vec::new();
+        let nparams = if func.ty.inline || func.ty.idx.is_none() {
+            for (i, (name, _)) in func.ty.params.iter().enumerate() {
+                if let Some(n) = name {
+                    if cx.locals.insert(n.clone(), i as u32).is_some() {
+                        return Err(Error::new(format!("duplicate local ${n}"), func.ty.offset));
+                    }
+                    names.push((i as u32, n.clone()));
+                }
+            }
+            func.ty.params.len()
+        } else {
+            self.num_params(ty).unwrap_or(0)
+        };
+        for (i, (name, _)) in func.locals.iter().enumerate() {
+            let idx = (nparams + i) as u32;
+            if let Some(n) = name {
+                if cx.locals.insert(n.clone(), idx).is_some() {
+                    return Err(Error::new(format!("duplicate local ${n}"), func.ty.offset));
+                }
+                names.push((idx, n.clone()));
+            }
+        }
+        let mut out = Vec::new();
+        // Locals, run-length encoded.
+        let mut groups: Vec<(u32, ValType)> = Vec::new();
+        for (_, t) in &func.locals {
+            match groups.last_mut() {
+                Some((n, gt)) if gt == t => *n += 1,
+                _ => groups.push((1, *t)),
+            }
+        }
+        write_u32(&mut out, groups.len() as u32);
+        for (n, t) in &groups {
+            write_u32(&mut out, *n);
+            t.encode(&mut out);
+        }
+        let mut c = self.cursor(func.body);
+        let mut uses_data = false;
+        crate::instr::Instrs {
+            enc: self,
+            cx: &mut cx,
+            out: &mut out,
+            uses_data: &mut uses_data,
+        }
+        .seq(&mut c)?;
+        if !c.is_eof() {
+            return Err(c.err("unexpected token in function body"));
+        }
+        out.push(0x0b);
+        if !names.is_empty() {
+            self.local_names.push((func_idx, names));
+        }
+        if !cx.label_names.is_empty() {
+            self.label_names.push((func_idx, cx.label_names));
+        }
+        Ok((out, uses_data))
+    }
+
+    fn name_section(&self, import_types: &[Option<u32>]) -> Vec<u8> {
+        let f = self.f;
+        let mut names = tern_binary::Names {
+            module: f.module_name.as_deref(),
+            ..Default::default()
+        };
+        let mut direct: HashMap<u8, Vec<(u32, &str)>> = HashMap::new();
+        let mut counters: HashMap<u8, u32> = HashMap::new();
+        let mut add = |sub: u8, name: Option<&'f str>| {
+            let c = counters.entry(sub).or_insert(0);
+            if let Some(n) = name {
+                direct.entry(sub).or_default().push((*c, n));
+            }
+            *c += 1;
+        };
+        for (t, n) in &f.types {
+            let _ = t;
+            add(4, n.as_deref());
+        }
+        let mut import_locals: Vec<(u32, Vec<(u32, String)>)> = Vec::new();
+        let mut func_i = 0u32;
+        for (imp, _) in f.imports.iter().zip(import_types) {
+            let sub = match imp.kind {
+                ImportKind::Func(ref u) => {
+                    let ln: Vec<(u32, String)> = u
+                        .params
+                        .iter()
+                        .enumerate()
+                        .filter_map(|(i, (n, _))| n.clone().map(|n| (i as u32, n)))
+                        .collect();
+                    if !ln.is_empty() && u.inline {
+                        import_locals.push((func_i, ln));
+                    }
+                    func_i += 1;
+                    1
+                }
+                ImportKind::Table(_) => 5,
+                ImportKind::Memory(_) => 6,
+                ImportKind::Global(_) => 7,
+                ImportKind::Tag(_) => 11,
+            };
+            add(sub, imp.id.as_deref());
+        }
+        for func in &f.funcs {
+            add(1, func.id.as_deref());
+        }
+        for t in &f.tables {
+            add(5, t.2.as_deref());
+        }
+        for m in &f.memories {
+            add(6, m.1.as_deref());
+        }
+        for g in &f.globals {
+            add(7, g.2.as_deref());
+        }
+        for e in &f.elems {
+            add(8, e.id.as_deref());
+        }
+        for d in &f.datas {
+            add(9, d.id.as_deref());
+        }
+        for t in &f.tags {
+            add(11, t.1.as_deref());
+        }
+        names.functions = direct.remove(&1).unwrap_or_default();
+        let mut locals: Vec<(u32, Vec<(u32, &str)>)> = import_locals
+            .iter()
+            .chain(self.local_names.iter())
+            .map(|(f, v)| (*f, v.iter().map(|(i, n)| (*i, n.as_str())).collect()))
+            .collect();
+        locals.sort_by_key(|l| l.0);
+        names.locals = locals;
+        let labels: Vec<(u32, Vec<(u32, &str)>)> = self
+            .label_names
+            .iter()
+            .map(|(f, v)| (*f, v.iter().map(|(i, n)| (*i, n.as_str())).collect()))
+            .collect();
+        if !labels.is_empty() {
+            names.indirect.push((3, labels));
+        }
+        let mut keys: Vec<u8> = direct.keys().copied().collect();
+        keys.sort();
+        for k in keys {
+            let v = direct.remove(&k).unwrap_or_default();
+            if !v.is_empty() {
+                names.direct.push((k, v));
+            }
+        }
+        names.encode()
+    }
+}
+
+pub(crate) use self::Encoder as ModuleEncoder;
+pub(crate) use self::FuncCx as FunctionContext;
+
+impl Encoder<'_, '_, '_> {
+    pub(crate) fn resolve(&self, space: Space, r: &Ref) -> Result<u32> {
+        self.f.resolve(space, r)
+    }
+
+    pub(crate) fn valtype(&self, c: &mut Cursor<'_, '_>) -> Result<ValType> {
+        valtype(c, self.f)
+    }
+
+    pub(crate) fn heap_type(&self, c: &mut Cursor<'_, '_>) -> Result<HeapType> {
+        heap_type(c, self.f)
+    }
+
+    /// A block type: `(type x)? (param ..)* (result ..)*`.
+    pub(crate) fn block_type(&mut self, c: &mut Cursor<'_, '_>) -> Result<BlockType> {
+        let u = type_use(c, self.f)?;
+        if u.idx.is_some() {
+            return Ok(BlockType::Func(self.type_use(&u)?));
+        }
+        if u.params.iter().any(|p| p.0.is_some()) {
+            return Err(Error::new("unexpected identifier in block type", u.offset));
+        }
+        if u.params.is_empty() && u.results.len() <= 1 {
+            return Ok(match u.results.first() {
+                Some(t) => BlockType::Value(*t),
+                None => BlockType::Empty,
+            });
+        }
+        Ok(BlockType::Func(self.type_use(&u)?))
+    }
+
+    /// A type use for `call_indirect`: resolved to a type index.
+    pub(crate) fn call_type_use(&mut self, c: &mut Cursor<'_, '_>) -> Result<u32> {
+        let u = type_use(c, self.f)?;
+        if u.params.iter().any(|p| p.0.is_some()) {
+            return Err(Error::new("unexpected identifier in type use", u.offset));
+        }
+        self.type_use(&u)
+    }
+}
+
+impl FuncCx {
+    pub(crate) fn local(&self, r: &Ref) -> Result<u32> {
+        match r {
+            Ref::Num(n, _) => Ok(*n),
+            Ref::Id(name, off) => self
+                .locals
+                .get(name)
+                .copied()
+                .ok_or_else(|| Error::new(format!("unknown local ${name}"), *off)),
+        }
+    }
+
+    pub(crate) fn push_label(&mut self, label: Option<String>) {
+        if let Some(l) = &label {
+            self.label_names.push((self.label_count, l.clone()));
+        }
+        self.label_count += 1;
+        self.labels.push(label);
+    }
+
+    pub(crate) fn pop_label(&mut self) {
+        self.labels.pop();
+    }
+
+    pub(crate) fn label(&self, r: &Ref) -> Result<u32> {
+        match r {
+            Ref::Num(n, _) => Ok(*n),
+            Ref::Id(name, off) => self
+                .labels
+                .iter()
+                .rev()
+                .position(|l| l.as_deref() == Some(name.as_str()))
+                .map(|p| p as u32)
+                .ok_or_else(|| Error::new(format!("unknown label ${name}"), *off)),
+        }
+    }
+
+    pub(crate) fn innermost_label(&self) -> Option<&Option<String>> {
+        self.labels.last()
+    }
+}
+
+pub(crate) fn write_memarg_value(out: &mut Vec<u8>, align: u32, offset: u64, memory: u32) {
+    if memory != 0 {
+        write_u32(out, align | 0x40);
+        write_u32(out, memory);
+    } else {
+        write_u32(out, align);
+    }
+    write_u64(out, offset);
+}
