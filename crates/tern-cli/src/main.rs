@@ -30,6 +30,23 @@ enum Command {
     },
     /// List a module's sections, imports, exports and code size.
     Inspect { file: PathBuf },
+    /// Convert the text format to binary.
+    Parse {
+        file: PathBuf,
+        /// Where to write the binary (default: FILE with a .wasm extension).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+    /// Convert binary to the text format.
+    Print {
+        file: PathBuf,
+        /// Where to write the text (default: standard output).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// Print instructions in folded (S-expression) form.
+        #[arg(long)]
+        folded: bool,
+    },
 }
 
 #[derive(clap::Args)]
@@ -97,7 +114,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let features = features.features()?;
             let mut ok = true;
             for file in &files {
-                let bytes = read(file)?;
+                let bytes = match load(file)? {
+                    Ok(b) => b,
+                    Err(msg) => {
+                        ok = false;
+                        println!("{msg}");
+                        continue;
+                    }
+                };
                 let result = if sequential {
                     tern_validate::validate(&bytes, &features)
                 } else {
@@ -110,8 +134,51 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(if ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
         }
+        Command::Parse { file, output } => {
+            let bytes = match load(&file)? {
+                Ok(b) => b,
+                Err(msg) => {
+                    eprintln!("{msg}");
+                    return Ok(ExitCode::from(1));
+                }
+            };
+            let out = output.unwrap_or_else(|| file.with_extension("wasm"));
+            std::fs::write(&out, bytes).with_context(|| format!("cannot write {}", out.display()))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Print { file, output, folded } => {
+            let bytes = match load(&file)? {
+                Ok(b) => b,
+                Err(msg) => {
+                    eprintln!("{msg}");
+                    return Ok(ExitCode::from(1));
+                }
+            };
+            let opts = tern_text::PrintOptions {
+                folded,
+                ..Default::default()
+            };
+            let text = match tern_text::print_with(&bytes, &opts) {
+                Ok(t) => t,
+                Err(e) => {
+                    eprintln!("{}: error at offset {:#x}: {}", file.display(), e.offset(), e.message());
+                    return Ok(ExitCode::from(1));
+                }
+            };
+            match output {
+                Some(out) => std::fs::write(&out, text).with_context(|| format!("cannot write {}", out.display()))?,
+                None => std::io::stdout().lock().write_all(text.as_bytes())?,
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Inspect { file } => {
-            let bytes = read(&file)?;
+            let bytes = match load(&file)? {
+                Ok(b) => b,
+                Err(msg) => {
+                    println!("{msg}");
+                    return Ok(ExitCode::from(1));
+                }
+            };
             let out = std::io::stdout().lock();
             match inspect(&file, &bytes, out) {
                 Ok(()) => Ok(ExitCode::SUCCESS),
@@ -125,6 +192,21 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
         }
     }
+}
+
+/// Reads a module, binary or text (detected from the bytes). A text
+/// error is returned as its message: `FILE:line:col: what` with the line
+/// and a caret.
+fn load(path: &Path) -> Result<Result<Vec<u8>, String>> {
+    let bytes = read(path)?;
+    if tern_text::is_binary(&bytes) {
+        return Ok(Ok(bytes));
+    }
+    let Ok(text) = std::str::from_utf8(&bytes) else {
+        // Neither text nor a module: let the decoder say what is wrong.
+        return Ok(Ok(bytes));
+    };
+    Ok(tern_text::parse_wat(text).map_err(|e| e.with_source(&path.display().to_string(), text).to_string()))
 }
 
 fn read(path: &Path) -> Result<Vec<u8>> {
