@@ -154,10 +154,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     return Ok(ExitCode::from(1));
                 }
             };
-            let opts = tern_text::PrintOptions {
-                folded,
-                ..Default::default()
-            };
+            let mut opts = tern_text::PrintOptions::default();
+            opts.folded = folded;
             let text = match tern_text::print_with(&bytes, &opts) {
                 Ok(t) => t,
                 Err(e) => {

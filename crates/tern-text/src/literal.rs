@@ -149,15 +149,15 @@ fn decimal_float(s: &str, f: Format) -> Option<u64> {
     if text.is_empty() || !text.bytes().all(|c| c.is_ascii_digit()) {
         return None;
     }
-    if let Some(fr) = frac_part {
-        if !fr.is_empty() {
-            let fr = strip_underscores(fr, false)?;
-            if !fr.bytes().all(|c| c.is_ascii_digit()) {
-                return None;
-            }
-            text.push('.');
-            text.push_str(&fr);
+    if let Some(fr) = frac_part
+        && !fr.is_empty()
+    {
+        let fr = strip_underscores(fr, false)?;
+        if !fr.bytes().all(|c| c.is_ascii_digit()) {
+            return None;
         }
+        text.push('.');
+        text.push_str(&fr);
     }
     if let Some(e) = exp_part {
         let (eneg, ed) = sign(e);
@@ -257,7 +257,7 @@ fn hex_float(s: &str, f: Format) -> Option<u64> {
     // Number of mantissa bits we keep (including the leading one).
     let precision = f.mant as i64 + 1;
     let keep = if e < emin { precision - (emin - e) } else { precision };
-    if keep <= 0 && keep < -1 {
+    if keep < -1 {
         // Far below the smallest subnormal: rounds to zero.
         return Some(0);
     }

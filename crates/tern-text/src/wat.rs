@@ -160,10 +160,10 @@ impl Fields {
     /// Allocates the next index in `space`, binding `id` to it.
     fn bind(&mut self, space: Space, id: Option<&(String, usize)>) -> Result<u32> {
         let idx = self.count(space);
-        if let Some((name, off)) = id {
-            if self.ids.insert((space, name.clone()), idx).is_some() {
-                return Err(Error::new(format!("duplicate {} ${name}", space.name()), *off));
-            }
+        if let Some((name, off)) = id
+            && self.ids.insert((space, name.clone()), idx).is_some()
+        {
+            return Err(Error::new(format!("duplicate {} ${name}", space.name()), *off));
         }
         self.counts.insert(space, idx + 1);
         Ok(idx)
@@ -633,7 +633,10 @@ fn valtype(c: &mut Cursor<'_, '_>, f: &Fields) -> Result<ValType> {
 }
 
 /// `(param ...)* (result ...)*`; with `named`, params may carry ids.
-fn func_sig(c: &mut Cursor<'_, '_>, f: &Fields, named: bool) -> Result<(Vec<(Option<String>, ValType)>, Vec<ValType>)> {
+/// Parameters (with their ids, if any) and results.
+type Sig = (Vec<(Option<String>, ValType)>, Vec<ValType>);
+
+fn func_sig(c: &mut Cursor<'_, '_>, f: &Fields, named: bool) -> Result<Sig> {
     let mut params = Vec::new();
     let mut results = Vec::new();
     while c.take_paren_kw("param") {

