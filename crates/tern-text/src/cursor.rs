@@ -12,11 +12,19 @@ pub struct Cursor<'t, 'a> {
     pub pos: usize,
     /// Offset reported for errors at the end of input.
     pub end: usize,
+    /// The `(@name "...")` that followed the last identifier read by
+    /// [`Cursor::opt_id`], if any.
+    pub name_annot: Option<String>,
 }
 
 impl<'t, 'a> Cursor<'t, 'a> {
     pub fn new(toks: &'t [Token<'a>], end: usize) -> Self {
-        Cursor { toks, pos: 0, end }
+        Cursor {
+            toks,
+            pos: 0,
+            end,
+            name_annot: None,
+        }
     }
 
     #[inline]
@@ -130,16 +138,29 @@ impl<'t, 'a> Cursor<'t, 'a> {
         }
     }
 
-    /// An optional identifier.
+    /// An optional identifier, and an optional `(@name "...")` after it
+    /// (kept in `name_annot`).
     pub fn opt_id(&mut self) -> Option<(String, usize)> {
-        match self.peek() {
+        self.name_annot = None;
+        let id = match self.peek() {
             Some(Tok::Id(id)) => {
                 let off = self.offset();
                 self.pos += 1;
                 Some((id.to_string(), off))
             }
             _ => None,
+        };
+        if let Some(Tok::NameAnnot(n)) = self.peek() {
+            self.name_annot = Some(n.clone());
+            self.pos += 1;
         }
+        id
+    }
+
+    /// The name-section name of the definition whose id was just read: its
+    /// `@name` annotation, else the id.
+    pub fn def_name(&mut self, id: &Option<(String, usize)>) -> Option<String> {
+        self.name_annot.take().or_else(|| id.as_ref().map(|i| i.0.clone()))
     }
 
     pub fn string(&mut self) -> Result<Cow<'a, [u8]>> {

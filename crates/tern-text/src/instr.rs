@@ -190,8 +190,11 @@ impl Instrs<'_, '_, '_, '_> {
         }
     }
 
-    fn opt_label(&mut self, c: &mut Cursor<'_, '_>) -> Option<String> {
-        c.opt_id().map(|(n, _)| n)
+    /// An optional label id, and its name-section name.
+    fn opt_label(&mut self, c: &mut Cursor<'_, '_>) -> (Option<String>, Option<String>) {
+        let id = c.opt_id();
+        let name = c.def_name(&id);
+        (id.map(|(n, _)| n), name)
     }
 
     fn block_type(&mut self, c: &mut Cursor<'_, '_>) -> Result<BlockType> {

@@ -25,6 +25,8 @@ pub enum Tok<'a> {
     Num(&'a str),
     /// A string's bytes, escapes decoded.
     Str(Cow<'a, [u8]>),
+    /// `(@name "...")`: the name-section name of the definition it follows.
+    NameAnnot(String),
 }
 
 /// A token and where it starts.
@@ -41,8 +43,61 @@ fn is_idchar(c: u8) -> bool {
         | b':' | b'<' | b'=' | b'>' | b'?' | b'@' | b'\\' | b'^' | b'_' | b'`' | b'|' | b'~')
 }
 
-/// Splits `src` into tokens. Comments and whitespace are dropped.
+/// Splits `src` into tokens. Comments and whitespace are dropped, and so
+/// are annotations other than `(@custom ...)` (custom sections) and
+/// `(@name "...")` (names), which becomes one token.
 pub fn tokenize(src: &str) -> Result<Vec<Token<'_>>> {
+    let raw = tokenize_raw(src)?;
+    if !raw.iter().any(|t| matches!(t.tok, Tok::Annotation(_))) {
+        return Ok(raw);
+    }
+    let mut out = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while i < raw.len() {
+        match &raw[i].tok {
+            Tok::Annotation("custom") => {
+                out.push(raw[i].clone());
+                i += 1;
+            }
+            Tok::Annotation("name") => match (raw.get(i + 1).map(|t| &t.tok), raw.get(i + 2).map(|t| &t.tok)) {
+                (Some(Tok::Str(s)), Some(Tok::RParen)) => {
+                    let name = String::from_utf8(s.to_vec())
+                        .map_err(|_| Error::new("malformed UTF-8 encoding", raw[i + 1].offset))?;
+                    out.push(Token {
+                        tok: Tok::NameAnnot(name),
+                        offset: raw[i].offset,
+                    });
+                    i += 3;
+                }
+                _ => return Err(Error::new("malformed `@name` annotation", raw[i].offset)),
+            },
+            Tok::Annotation(_) => {
+                // Skip the balanced group.
+                let start = raw[i].offset;
+                let mut depth = 0usize;
+                loop {
+                    match raw.get(i).map(|t| &t.tok) {
+                        Some(Tok::LParen | Tok::Annotation(_)) => depth += 1,
+                        Some(Tok::RParen) => depth -= 1,
+                        Some(_) => {}
+                        None => return Err(Error::new("unclosed annotation", start)),
+                    }
+                    i += 1;
+                    if depth == 0 {
+                        break;
+                    }
+                }
+            }
+            _ => {
+                out.push(raw[i].clone());
+                i += 1;
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn tokenize_raw(src: &str) -> Result<Vec<Token<'_>>> {
     let b = src.as_bytes();
     let mut i = 0;
     let mut out = Vec::new();

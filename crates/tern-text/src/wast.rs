@@ -307,8 +307,9 @@ fn message(c: &mut Cursor<'_, '_>) -> Result<String> {
 
 /// The tokens after `(module`: `$id? (binary|quote) strings` or fields.
 pub(crate) fn module_body(c: &mut Cursor<'_, '_>) -> Result<ModuleSource> {
-    let id = c.opt_id().map(|i| i.0);
-    module_after_id(c, id)
+    let id = c.opt_id();
+    let name = c.def_name(&id);
+    module_after_id(c, name)
 }
 
 fn module_after_id(c: &mut Cursor<'_, '_>, id: Option<String>) -> Result<ModuleSource> {
@@ -336,9 +337,11 @@ fn script_module(c: &mut Cursor<'_, '_>) -> Result<ScriptModule> {
         return Err(c.err("expected `(module ...)`"));
     }
     let definition = c.take_kw("definition");
-    let name = c.opt_id().map(|i| i.0);
+    let id = c.opt_id();
+    let module_name = c.def_name(&id);
+    let name = id.map(|i| i.0);
     let start = c.pos;
-    let source = module_after_id(c, name.clone());
+    let source = module_after_id(c, module_name);
     if source.is_err() {
         // Skip the rest of the malformed module to its closing paren.
         c.pos = start;

@@ -68,6 +68,8 @@ type Range = (usize, usize);
 struct TypeUse {
     idx: Option<Ref>,
     params: Vec<(Option<String>, ValType)>,
+    /// Name-section names of the parameters (`@name` or id).
+    param_names: Vec<Option<String>>,
     results: Vec<ValType>,
     inline: bool,
     offset: usize,
@@ -91,6 +93,7 @@ struct Import {
 struct Func {
     ty: TypeUse,
     locals: Vec<(Option<String>, ValType)>,
+    local_names: Vec<Option<String>>,
     body: Range,
     id: Option<String>,
 }
@@ -224,16 +227,12 @@ fn field(c: &mut Cursor<'_, '_>, f: &mut Fields, type_count: &mut u32) -> Result
     c.pos += 1;
     match kw {
         "type" => {
-            let _id = c.opt_id();
+            let id = c.opt_id();
+            let name = c.def_name(&id);
             c.lparen()?;
             c.expect_kw("func")?;
-            let (params, results) = func_sig(c, f, true)?;
+            let (params, _, results) = func_sig(c, f, true)?;
             c.rparen()?;
-            let name = f
-                .ids
-                .iter()
-                .find(|(k, v)| k.0 == Space::Type && **v == *type_count)
-                .map(|(k, _)| k.1.clone());
             f.types
                 .push((FuncType::new(params.into_iter().map(|p| p.1), results), name));
             *type_count += 1;
@@ -245,6 +244,7 @@ fn field(c: &mut Cursor<'_, '_>, f: &mut Fields, type_count: &mut u32) -> Result
             let kind_kw = c.peek_kw().ok_or_else(|| c.err("expected an import kind"))?;
             c.pos += 1;
             let id = c.opt_id();
+            let dname = c.def_name(&id);
             let kind = match kind_kw {
                 "func" => {
                     f.bind(Space::Func, id.as_ref())?;
@@ -275,7 +275,7 @@ fn field(c: &mut Cursor<'_, '_>, f: &mut Fields, type_count: &mut u32) -> Result
                 module,
                 name,
                 kind,
-                id: id.map(|i| i.0),
+                id: dname,
             });
         }
         "func" | "table" | "memory" | "global" | "tag" => {
@@ -287,6 +287,7 @@ fn field(c: &mut Cursor<'_, '_>, f: &mut Fields, type_count: &mut u32) -> Result
                 _ => Space::Tag,
             };
             let id = c.opt_id();
+            let dname = c.def_name(&id);
             let idx = f.bind(space, id.as_ref())?;
             // Inline exports, then perhaps an inline import.
             while c.at_paren_kw("export") {
@@ -319,7 +320,7 @@ fn field(c: &mut Cursor<'_, '_>, f: &mut Fields, type_count: &mut u32) -> Result
                     module,
                     name,
                     kind,
-                    id: id.map(|i| i.0),
+                    id: dname,
                 });
             } else {
                 f.defined.get_or_insert(match space {
@@ -329,16 +330,20 @@ fn field(c: &mut Cursor<'_, '_>, f: &mut Fields, type_count: &mut u32) -> Result
                     Space::Global => "global",
                     _ => "tag",
                 });
-                let id = id.map(|i| i.0);
+                let id = dname;
                 match space {
                     Space::Func => {
                         let ty = type_use(c, f)?;
                         let mut locals = Vec::new();
+                        let mut local_names = Vec::new();
                         while c.take_paren_kw("local") {
-                            if let Some((name, _)) = c.opt_id() {
-                                locals.push((Some(name), valtype(c, f)?));
+                            let lid = c.opt_id();
+                            if lid.is_some() || c.name_annot.is_some() {
+                                local_names.push(c.def_name(&lid));
+                                locals.push((lid.map(|l| l.0), valtype(c, f)?));
                             } else {
                                 while !c.at_rparen() {
+                                    local_names.push(None);
                                     locals.push((None, valtype(c, f)?));
                                 }
                             }
@@ -346,7 +351,13 @@ fn field(c: &mut Cursor<'_, '_>, f: &mut Fields, type_count: &mut u32) -> Result
                         }
                         let body = expr_range(c)?;
                         f.order.push((Space::Func, f.funcs.len()));
-                        f.funcs.push(Func { ty, locals, body, id });
+                        f.funcs.push(Func {
+                            ty,
+                            locals,
+                            local_names,
+                            body,
+                            id,
+                        });
                     }
                     Space::Table => table_def(c, f, idx, id)?,
                     Space::Memory => memory_def(c, f, idx, id)?,
@@ -387,12 +398,14 @@ fn field(c: &mut Cursor<'_, '_>, f: &mut Fields, type_count: &mut u32) -> Result
         }
         "elem" => {
             let id = c.opt_id();
+            let dname = c.def_name(&id);
             f.bind(Space::Elem, id.as_ref())?;
-            let elem = elem_def(c, f, id.map(|i| i.0))?;
+            let elem = elem_def(c, f, dname)?;
             f.elems.push(elem);
         }
         "data" => {
             let id = c.opt_id();
+            let dname = c.def_name(&id);
             f.bind(Space::Data, id.as_ref())?;
             let mode = if c.at_string() || c.at_rparen() {
                 None
@@ -412,11 +425,7 @@ fn field(c: &mut Cursor<'_, '_>, f: &mut Fields, type_count: &mut u32) -> Result
             while c.at_string() {
                 bytes.extend_from_slice(&c.string()?);
             }
-            f.datas.push(Data {
-                mode,
-                bytes,
-                id: id.map(|i| i.0),
-            });
+            f.datas.push(Data { mode, bytes, id: dname });
         }
         k => return Err(Error::new(format!("unknown module field `{k}`"), start)),
     }
@@ -633,20 +642,25 @@ fn valtype(c: &mut Cursor<'_, '_>, f: &Fields) -> Result<ValType> {
 }
 
 /// `(param ...)* (result ...)*`; with `named`, params may carry ids.
-/// Parameters (with their ids, if any) and results.
-type Sig = (Vec<(Option<String>, ValType)>, Vec<ValType>);
+/// Parameters (with their ids, if any), their name-section names, and
+/// results.
+type Sig = (Vec<(Option<String>, ValType)>, Vec<Option<String>>, Vec<ValType>);
 
 fn func_sig(c: &mut Cursor<'_, '_>, f: &Fields, named: bool) -> Result<Sig> {
     let mut params = Vec::new();
+    let mut names = Vec::new();
     let mut results = Vec::new();
     while c.take_paren_kw("param") {
-        if let Some((name, at)) = c.opt_id() {
-            if !named {
-                return Err(Error::new("unexpected identifier", at));
+        let id = c.opt_id();
+        if id.is_some() || c.name_annot.is_some() {
+            if let (false, Some((_, at))) = (named, &id) {
+                return Err(Error::new("unexpected identifier", *at));
             }
-            params.push((Some(name), valtype(c, f)?));
+            names.push(c.def_name(&id));
+            params.push((id.map(|i| i.0), valtype(c, f)?));
         } else {
             while !c.at_rparen() {
+                names.push(None);
                 params.push((None, valtype(c, f)?));
             }
         }
@@ -658,7 +672,7 @@ fn func_sig(c: &mut Cursor<'_, '_>, f: &Fields, named: bool) -> Result<Sig> {
         }
         c.rparen()?;
     }
-    Ok((params, results))
+    Ok((params, names, results))
 }
 
 fn type_use(c: &mut Cursor<'_, '_>, f: &Fields) -> Result<TypeUse> {
@@ -671,10 +685,11 @@ fn type_use(c: &mut Cursor<'_, '_>, f: &Fields) -> Result<TypeUse> {
         None
     };
     let inline = c.at_paren_kw("param") || c.at_paren_kw("result");
-    let (params, results) = func_sig(c, f, true)?;
+    let (params, param_names, results) = func_sig(c, f, true)?;
     Ok(TypeUse {
         idx,
         params,
+        param_names,
         results,
         inline,
         offset,
@@ -1332,11 +1347,13 @@ impl<'f, 't, 'a> Encoder<'f, 't, 'a> {
         };
         let mut names = Vec::new();
         let nparams = if func.ty.inline || func.ty.idx.is_none() {
-            for (i, (name, _)) in func.ty.params.iter().enumerate() {
-                if let Some(n) = name {
-                    if cx.locals.insert(n.clone(), i as u32).is_some() {
-                        return Err(Error::new(format!("duplicate local ${n}"), func.ty.offset));
-                    }
+            for (i, (id, _)) in func.ty.params.iter().enumerate() {
+                if let Some(n) = id
+                    && cx.locals.insert(n.clone(), i as u32).is_some()
+                {
+                    return Err(Error::new(format!("duplicate local ${n}"), func.ty.offset));
+                }
+                if let Some(Some(n)) = func.ty.param_names.get(i) {
                     names.push((i as u32, n.clone()));
                 }
             }
@@ -1344,12 +1361,14 @@ impl<'f, 't, 'a> Encoder<'f, 't, 'a> {
         } else {
             self.num_params(ty).unwrap_or(0)
         };
-        for (i, (name, _)) in func.locals.iter().enumerate() {
+        for (i, (id, _)) in func.locals.iter().enumerate() {
             let idx = (nparams + i) as u32;
-            if let Some(n) = name {
-                if cx.locals.insert(n.clone(), idx).is_some() {
-                    return Err(Error::new(format!("duplicate local ${n}"), func.ty.offset));
-                }
+            if let Some(n) = id
+                && cx.locals.insert(n.clone(), idx).is_some()
+            {
+                return Err(Error::new(format!("duplicate local ${n}"), func.ty.offset));
+            }
+            if let Some(Some(n)) = func.local_names.get(i) {
                 names.push((idx, n.clone()));
             }
         }
@@ -1414,10 +1433,10 @@ impl<'f, 't, 'a> Encoder<'f, 't, 'a> {
             let sub = match imp.kind {
                 ImportKind::Func(ref u) => {
                     let ln: Vec<(u32, String)> = u
-                        .params
+                        .param_names
                         .iter()
                         .enumerate()
-                        .filter_map(|(i, (n, _))| n.clone().map(|n| (i as u32, n)))
+                        .filter_map(|(i, n)| n.clone().map(|n| (i as u32, n)))
                         .collect();
                     if !ln.is_empty() && u.inline {
                         import_locals.push((func_i, ln));
@@ -1537,12 +1556,12 @@ impl FuncCx {
         }
     }
 
-    pub(crate) fn push_label(&mut self, label: Option<String>) {
-        if let Some(l) = &label {
-            self.label_names.push((self.label_count, l.clone()));
+    pub(crate) fn push_label(&mut self, (id, name): (Option<String>, Option<String>)) {
+        if let Some(n) = name {
+            self.label_names.push((self.label_count, n));
         }
         self.label_count += 1;
-        self.labels.push(label);
+        self.labels.push(id);
     }
 
     pub(crate) fn pop_label(&mut self) {
