@@ -154,8 +154,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     return Ok(ExitCode::from(1));
                 }
             };
-            let mut opts = tern_text::PrintOptions::default();
-            opts.folded = folded;
+            let opts = tern_text::PrintOptions {
+                folded,
+                ..Default::default()
+            };
             let text = match tern_text::print_with(&bytes, &opts) {
                 Ok(t) => t,
                 Err(e) => {

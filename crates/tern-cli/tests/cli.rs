@@ -119,3 +119,9 @@ fn parse_matches_the_committed_binary() {
     // bytes, name section included.
     assert_eq!(ours, std::fs::read(root.join("examples/fib.wasm")).unwrap());
 }
+
+#[test]
+fn print_example() {
+    run_golden("print-fib", &["print", "examples/fib.wasm"], 0);
+    run_golden("print-fib-folded", &["print", "--folded", "examples/fib.wasm"], 0);
+}

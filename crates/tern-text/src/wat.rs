@@ -1232,8 +1232,9 @@ impl<'f, 't, 'a> Encoder<'f, 't, 'a> {
         section(&mut out, 11, &mut s, f.datas.len());
         customs_after(&mut out, 11);
         // name
+        // An explicit `(@custom "name" ...)` replaces the generated one.
         let names = self.name_section(&import_types);
-        if !names.is_empty() {
+        if !names.is_empty() && !f.customs.iter().any(|c| c.name == "name") {
             let mut b = Vec::new();
             write_name(&mut b, "name");
             b.extend_from_slice(&names);
