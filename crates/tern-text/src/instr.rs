@@ -164,6 +164,36 @@ fn natural_align(mnemonic: &str) -> u32 {
     (bits / 8).trailing_zeros()
 }
 
+/// What closes a sequence of instructions inside a folded instruction.
+enum SeqEnd {
+    /// `(block ...)`, `(loop ...)`, `(try_table ...)`: emit `end`.
+    End,
+    /// `(then ...)` of an `if`.
+    IfThen,
+    /// `(else ...)` of an `if`.
+    IfElse,
+    /// `(do ...)` of a legacy `try`.
+    TryDo,
+    /// `(catch ...)` / `(catch_all ...)` of a legacy `try`.
+    TryHandler,
+}
+
+/// A folded instruction being read.
+enum Fold {
+    /// Instructions up to `)`.
+    Seq(SeqEnd),
+    /// Folded operands up to `)`, then these bytes (the operator).
+    Operands(Vec<u8>),
+    /// An `if`'s condition operands, until `(then`.
+    IfCond(BlockType, (Option<String>, Option<String>)),
+    /// After `(then ...)`: an `(else ...)` or the closing `)`.
+    IfAfterThen,
+    /// After `(do ...)` or a handler: more handlers, `(delegate l)`, or `)`.
+    TryHandlers,
+    /// The closing `)`, then `end` if set.
+    Close { end: bool },
+}
+
 /// Encodes instructions into `out`.
 pub(crate) struct Instrs<'e, 'f, 't, 'a> {
     pub(crate) enc: &'e mut ModuleEncoder<'f, 't, 'a>,
@@ -221,9 +251,118 @@ impl Instrs<'_, '_, '_, '_> {
         Ok(())
     }
 
+    /// A folded instruction, parsed with an explicit stack rather than by
+    /// recursion, so nesting depth is bounded by memory, not by the host
+    /// stack.
     fn folded(&mut self, c: &mut Cursor<'_, '_>) -> Result<()> {
+        let mut stack: Vec<Fold> = Vec::new();
+        self.open(c, &mut stack)?;
+        while let Some(top) = stack.last_mut() {
+            if c.is_eof() {
+                return Err(c.err("unexpected end of input: unclosed folded instruction"));
+            }
+            match top {
+                Fold::Seq(_) => {
+                    if c.at_rparen() {
+                        c.pos += 1;
+                        let Some(Fold::Seq(after)) = stack.pop() else {
+                            unreachable!()
+                        };
+                        match after {
+                            SeqEnd::End => {
+                                self.cx.pop_label();
+                                self.out.push(0x0b);
+                            }
+                            SeqEnd::IfThen => stack.push(Fold::IfAfterThen),
+                            SeqEnd::IfElse => stack.push(Fold::Close { end: true }),
+                            SeqEnd::TryDo | SeqEnd::TryHandler => stack.push(Fold::TryHandlers),
+                        }
+                    } else if c.at_lparen() {
+                        self.open(c, &mut stack)?;
+                    } else {
+                        self.instr(c)?;
+                    }
+                }
+                Fold::Operands(_) => {
+                    if c.at_rparen() {
+                        c.pos += 1;
+                        let Some(Fold::Operands(op)) = stack.pop() else {
+                            unreachable!()
+                        };
+                        self.out.extend_from_slice(&op);
+                    } else if c.at_lparen() {
+                        self.open(c, &mut stack)?;
+                    } else {
+                        return Err(c.err("expected a folded operand or `)`"));
+                    }
+                }
+                Fold::IfCond(bt, _) => {
+                    if c.take_paren_kw("then") {
+                        let bt = *bt;
+                        let Some(Fold::IfCond(_, label)) = stack.pop() else {
+                            unreachable!()
+                        };
+                        self.out.push(0x04);
+                        self.write_block_type(bt);
+                        self.cx.push_label(label);
+                        stack.push(Fold::Seq(SeqEnd::IfThen));
+                    } else if c.at_lparen() {
+                        self.open(c, &mut stack)?;
+                    } else {
+                        return Err(c.err("expected `(then ...)`"));
+                    }
+                }
+                Fold::IfAfterThen => {
+                    stack.pop();
+                    if c.take_paren_kw("else") {
+                        self.out.push(0x05);
+                        stack.push(Fold::Seq(SeqEnd::IfElse));
+                    } else {
+                        stack.push(Fold::Close { end: true });
+                    }
+                }
+                Fold::TryHandlers => {
+                    if c.take_paren_kw("catch") {
+                        let r = index_ref(c)?;
+                        self.out.push(0x07);
+                        let t = self.enc.resolve(Space::Tag, &r)?;
+                        write_u32(self.out, t);
+                        stack.push(Fold::Seq(SeqEnd::TryHandler));
+                    } else if c.take_paren_kw("catch_all") {
+                        self.out.push(0x19);
+                        stack.push(Fold::Seq(SeqEnd::TryHandler));
+                    } else if c.take_paren_kw("delegate") {
+                        self.cx.pop_label();
+                        let r = index_ref(c)?;
+                        let d = self.cx.label(&r)?;
+                        self.out.push(0x18);
+                        write_u32(self.out, d);
+                        c.rparen()?;
+                        stack.pop();
+                        stack.push(Fold::Close { end: false });
+                    } else {
+                        stack.pop();
+                        stack.push(Fold::Close { end: true });
+                    }
+                }
+                Fold::Close { end } => {
+                    let end = *end;
+                    c.rparen()?;
+                    stack.pop();
+                    if end {
+                        self.cx.pop_label();
+                        self.out.push(0x0b);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads `(` and the head of a folded instruction, pushing what the
+    /// rest of it needs.
+    fn open(&mut self, c: &mut Cursor<'_, '_>, stack: &mut Vec<Fold>) -> Result<()> {
         c.lparen()?;
-        let at = c.offset();
         let Some(kw) = c.peek_kw() else {
             return Err(c.err("expected an instruction"));
         };
@@ -235,41 +374,20 @@ impl Instrs<'_, '_, '_, '_> {
                 self.out.push(if kw == "block" { 0x02 } else { 0x03 });
                 self.write_block_type(bt);
                 self.cx.push_label(label);
-                self.seq(c)?;
-                self.cx.pop_label();
-                self.out.push(0x0b);
+                stack.push(Fold::Seq(SeqEnd::End));
             }
             "if" => {
                 c.pos += 1;
                 let label = self.opt_label(c);
                 let bt = self.block_type(c)?;
-                while c.at_lparen() && !c.at_paren_kw("then") {
-                    self.folded(c)?;
-                }
-                self.out.push(0x04);
-                self.write_block_type(bt);
-                self.cx.push_label(label);
-                if !c.take_paren_kw("then") {
-                    return Err(c.err("expected `(then ...)`"));
-                }
-                self.seq(c)?;
-                c.rparen()?;
-                if c.take_paren_kw("else") {
-                    self.out.push(0x05);
-                    self.seq(c)?;
-                    c.rparen()?;
-                }
-                self.cx.pop_label();
-                self.out.push(0x0b);
+                stack.push(Fold::IfCond(bt, label));
             }
             "try_table" => {
                 c.pos += 1;
                 let label = self.opt_label(c);
                 self.try_table_head(c)?;
                 self.cx.push_label(label);
-                self.seq(c)?;
-                self.cx.pop_label();
-                self.out.push(0x0b);
+                stack.push(Fold::Seq(SeqEnd::End));
             }
             "try" => {
                 c.pos += 1;
@@ -281,59 +399,17 @@ impl Instrs<'_, '_, '_, '_> {
                 if !c.take_paren_kw("do") {
                     return Err(c.err("expected `(do ...)`"));
                 }
-                self.seq(c)?;
-                c.rparen()?;
-                let mut delegated = false;
-                loop {
-                    if c.take_paren_kw("catch") {
-                        let r = index_ref(c)?;
-                        self.out.push(0x07);
-                        let t = self.enc.resolve(Space::Tag, &r)?;
-                        write_u32(self.out, t);
-                        self.seq(c)?;
-                        c.rparen()?;
-                    } else if c.take_paren_kw("catch_all") {
-                        self.out.push(0x19);
-                        self.seq(c)?;
-                        c.rparen()?;
-                    } else if c.take_paren_kw("delegate") {
-                        self.cx.pop_label();
-                        let r = index_ref(c)?;
-                        let d = self.cx.label(&r)?;
-                        self.out.push(0x18);
-                        write_u32(self.out, d);
-                        c.rparen()?;
-                        delegated = true;
-                        break;
-                    } else {
-                        break;
-                    }
-                }
-                if !delegated {
-                    self.cx.pop_label();
-                    self.out.push(0x0b);
-                }
+                stack.push(Fold::Seq(SeqEnd::TryDo));
             }
             _ => {
-                // A plain instruction with its operands folded after it.
-                let mut op = Vec::new();
-                std::mem::swap(self.out, &mut op);
-                let r = self.plain(c);
-                std::mem::swap(self.out, &mut op);
-                r?;
-                while c.at_lparen() {
-                    self.folded(c)?;
-                }
-                self.out.extend_from_slice(&op);
+                // A plain instruction whose operands follow it, folded.
+                let start = self.out.len();
+                self.plain(c)?;
+                let op = self.out.split_off(start);
+                stack.push(Fold::Operands(op));
             }
         }
-        c.rparen().map_err(|e| {
-            if c.is_eof() {
-                Error::new("unclosed instruction", at)
-            } else {
-                e
-            }
-        })
+        Ok(())
     }
 
     fn try_table_head(&mut self, c: &mut Cursor<'_, '_>) -> Result<()> {

@@ -157,8 +157,11 @@ impl<'a, 'm> Printer<'a, 'm> {
 
     fn newline(&mut self) {
         const SPACES: &str = "                                                                ";
+        // Indentation stops growing past a depth people can read, so a
+        // deeply nested body prints in linear, not quadratic, space.
+        const MAX_INDENT: usize = 64;
         self.out.push('\n');
-        let mut n = self.indent * 2;
+        let mut n = self.indent.min(MAX_INDENT) * 2;
         while n > 0 {
             let k = n.min(SPACES.len());
             self.out.push_str(&SPACES[..k]);
