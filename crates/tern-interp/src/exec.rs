@@ -1,0 +1,768 @@
+//! The execution loop: a `loop` + `match` over the IR, with its own call
+//! stack (a `Vec` of frames) so that wasm calls never recurse on the host
+//! stack. Locals and operands of all active frames share one value stack of
+//! 64-bit slots; a callee's frame starts at the caller's argument slots, so
+//! arguments and results are passed in place.
+//!
+//! The loop caches what it touches on every instruction (code pointer,
+//! frame base, memory 0's base and length) in locals, and refreshes the
+//! cache after anything that may move them: calls, returns, `memory.grow`,
+//! host calls.
+
+use crate::InterpModule;
+use crate::ir::{CompiledFunc, Instr, Mem};
+use crate::ops::{self, OpResult};
+use crate::simd::*;
+use std::ptr;
+use tern_binary::for_each_operator;
+use tern_vm::{FuncKind, StoreData, Trap, TrapCode};
+
+/// What the interpreter needs from its embedder.
+pub trait Host {
+    /// The store's entities.
+    fn store(&mut self) -> &mut StoreData;
+    /// Calls host function `index` on behalf of instance `caller` (`None`
+    /// when called directly by the embedder). `slots` holds the arguments
+    /// and receives the results; it is as long as the larger of the two.
+    fn call_host(&mut self, index: u32, caller: Option<u32>, slots: &mut [u64]) -> Result<(), Trap>;
+}
+
+/// How deeply executions may nest through host functions that call back
+/// into wasm.
+pub const MAX_ACTIVATIONS: usize = 200;
+
+/// Calls store function `func`. `io` holds the arguments (in slots) and
+/// receives the results; it must be at least as long as both.
+pub fn invoke(host: &mut dyn Host, func: u32, io: &mut [u64]) -> Result<(), Trap> {
+    let vm = host.store();
+    let fe = vm.funcs[func as usize];
+    let (inst, def) = match fe.kind {
+        FuncKind::Host { index } => return host.call_host(index, None, io),
+        FuncKind::Wasm { instance, def } => (instance, def),
+    };
+    if vm.activations >= MAX_ACTIVATIONS || vm.call_depth >= vm.limits.max_call_depth {
+        return Err(Trap::new(TrapCode::StackOverflow));
+    }
+    vm.activations += 1;
+    let depth_base = vm.call_depth;
+    let mut stack = std::mem::take(&mut vm.spare_stack);
+    let r = run(host, &mut stack, inst, def, io, depth_base);
+    let vm = host.store();
+    vm.activations -= 1;
+    vm.call_depth = depth_base;
+    if stack.capacity() > vm.spare_stack.capacity() {
+        vm.spare_stack = stack;
+    }
+    r
+}
+
+struct Frame {
+    func: *const CompiledFunc,
+    module: *const InterpModule,
+    pc: usize,
+    base: usize,
+    inst: u32,
+}
+
+fn interp_module(vm: &StoreData, inst: u32) -> Result<*const InterpModule, Trap> {
+    match vm.instances[inst as usize].code.downcast_ref::<InterpModule>() {
+        Some(m) => Ok(m),
+        None => Err(Trap::msg("instance code is not interpreter code")),
+    }
+}
+
+fn compiled(m: &InterpModule, def: u32) -> Result<*const CompiledFunc, Trap> {
+    match m.func(def) {
+        Ok(f) => Ok(f),
+        Err(e) => Err(Trap::msg(format!("function could not be compiled: {e}"))),
+    }
+}
+
+fn mem0(vm: &StoreData, inst: u32) -> (*mut u8, usize) {
+    match vm.instances[inst as usize].memories.first() {
+        Some(&mi) => {
+            let m = &vm.memories[mi as usize];
+            (m.base(), m.len())
+        }
+        None => (ptr::null_mut(), 0),
+    }
+}
+
+/// Grows the value stack to at least `need` slots (amortised doubling),
+/// or traps at the store's limit.
+#[cold]
+fn grow_stack(stack: &mut Vec<u64>, need: usize, limit: usize) -> Result<(), Trap> {
+    if need > limit {
+        return Err(Trap::new(TrapCode::StackOverflow));
+    }
+    let new = need.max(stack.len() * 2).max(1024).min(limit);
+    stack.resize(new, 0);
+    Ok(())
+}
+
+macro_rules! ty {
+    (i32) => {
+        i32
+    };
+    (i64) => {
+        i64
+    };
+    (f32) => {
+        f32
+    };
+    (f64) => {
+        f64
+    };
+    (v128) => {
+        u128
+    };
+}
+
+#[allow(clippy::too_many_lines, unused_assignments)]
+fn run(
+    host: &mut dyn Host,
+    stack: &mut Vec<u64>,
+    inst0: u32,
+    def0: u32,
+    io: &mut [u64],
+    depth_base: usize,
+) -> Result<(), Trap> {
+    let mut vm: *mut StoreData = host.store();
+    // SAFETY (for the whole loop): `vm` points to the store, which outlives
+    // this call and is only reached through this pointer (refreshed after
+    // host calls). Instances, their code and compiled functions are never
+    // freed while the store lives, so the raw pointers to them stay valid.
+    // Register indices were computed by the translator from validated code
+    // and are below the function's `max_height`; the value stack is grown
+    // to `base + max_height` before a frame runs. Memory pointers are
+    // refreshed after every operation that may move the memory.
+    unsafe {
+        let limits = (&*vm).limits;
+        let mut inst = inst0;
+        let mut module = interp_module(&*vm, inst)?;
+        let mut func = compiled(&*module, def0)?;
+        let mut base = 0usize;
+        if (*func).max_height as usize > stack.len() {
+            grow_stack(stack, (*func).max_height as usize, limits.max_stack_slots)?;
+        }
+        let ps = (*func).param_slots as usize;
+        stack[..ps].copy_from_slice(&io[..ps]);
+        stack[ps..(*func).local_slots as usize].fill(0);
+        let mut frames: Vec<Frame> = Vec::new();
+        let mut code: *const Instr = (*func).code.as_ptr();
+        let mut pc = 0usize;
+        let mut regs: *mut u64 = stack.as_mut_ptr();
+        let (mut mem_base, mut mem_len) = mem0(&*vm, inst);
+
+        macro_rules! r {
+            ($i:expr) => {
+                *regs.add($i as usize)
+            };
+        }
+        macro_rules! get {
+            (i32, $r:expr) => {
+                r!($r) as u32 as i32
+            };
+            (i64, $r:expr) => {
+                r!($r) as i64
+            };
+            (f32, $r:expr) => {
+                f32::from_bits(r!($r) as u32)
+            };
+            (f64, $r:expr) => {
+                f64::from_bits(r!($r))
+            };
+            (v128, $r:expr) => {{
+                let r = $r as usize;
+                (r!(r) as u128) | ((r!(r + 1) as u128) << 64)
+            }};
+        }
+        macro_rules! set {
+            (i32, $r:expr, $v:expr) => {{
+                let v: i32 = $v;
+                r!($r) = v as u32 as u64;
+            }};
+            (i64, $r:expr, $v:expr) => {{
+                let v: i64 = $v;
+                r!($r) = v as u64;
+            }};
+            (u64, $r:expr, $v:expr) => {{
+                let v: u64 = $v;
+                r!($r) = v;
+            }};
+            (f32, $r:expr, $v:expr) => {{
+                let v: f32 = $v;
+                r!($r) = v.to_bits() as u64;
+            }};
+            (f64, $r:expr, $v:expr) => {{
+                let v: f64 = $v;
+                r!($r) = v.to_bits();
+            }};
+            (v128, $r:expr, $v:expr) => {{
+                let v: u128 = $v;
+                let r = $r as usize;
+                r!(r) = v as u64;
+                r!(r + 1) = (v >> 64) as u64;
+            }};
+        }
+        macro_rules! trap {
+            ($c:expr) => {
+                return Err(Trap::new($c))
+            };
+        }
+        macro_rules! tri {
+            ($e:expr) => {
+                match $e {
+                    Ok(v) => v,
+                    Err(c) => return Err(Trap::from(c)),
+                }
+            };
+        }
+        macro_rules! refresh_mem {
+            () => {
+                (mem_base, mem_len) = mem0(&*vm, inst);
+            };
+        }
+        macro_rules! instance {
+            () => {
+                (&(&*vm).instances[inst as usize])
+            };
+        }
+        macro_rules! mem_index {
+            ($m:expr) => {
+                instance!().memories[$m as usize] as usize
+            };
+        }
+        macro_rules! table_index {
+            ($t:expr) => {
+                instance!().tables[$t as usize] as usize
+            };
+        }
+        macro_rules! mem {
+            ($m:expr) => {
+                if $m == 0 {
+                    (mem_base, mem_len)
+                } else {
+                    let m = &(&*vm).memories[mem_index!($m)];
+                    (m.base(), m.len())
+                }
+            };
+        }
+        /// The effective address of an `n`-byte access, checked.
+        macro_rules! addr {
+            ($m:expr, $n:expr) => {{
+                let m: Mem = $m;
+                let (p, len) = mem!(m.mem);
+                let ea = (r!(m.addr) as u32 as u64) + m.offset as u64;
+                if ea + $n > len as u64 {
+                    trap!(TrapCode::MemoryOutOfBounds);
+                }
+                p.add(ea as usize)
+            }};
+        }
+        macro_rules! load {
+            ($m:expr, $n:literal, |$b:ident| $conv:expr, $ty:ident) => {{
+                let m: Mem = $m;
+                let p = addr!(m, $n);
+                let $b: [u8; $n] = ptr::read_unaligned(p as *const [u8; $n]);
+                set!($ty, m.v, $conv);
+            }};
+        }
+        macro_rules! store {
+            ($m:expr, $n:literal, $val:expr) => {{
+                let m: Mem = $m;
+                let bytes: [u8; $n] = $val;
+                let p = addr!(m, $n);
+                ptr::write_unaligned(p as *mut [u8; $n], bytes);
+            }};
+        }
+        macro_rules! load_lane {
+            ($m:expr, $n:literal, $to:ident, $from:ident, $t:ty) => {{
+                let m: Mem = $m;
+                let v = get!(v128, m.addr + 1);
+                let p = addr!(m, $n);
+                let b: [u8; $n] = ptr::read_unaligned(p as *const [u8; $n]);
+                let mut lanes = $to(v);
+                lanes[m.v as usize] = <$t>::from_le_bytes(b);
+                set!(v128, m.addr, $from(lanes));
+            }};
+        }
+        macro_rules! store_lane {
+            ($m:expr, $n:literal, $to:ident) => {{
+                let m: Mem = $m;
+                let v = get!(v128, m.addr + 1);
+                let bytes = $to(v)[m.v as usize].to_le_bytes();
+                let p = addr!(m, $n);
+                ptr::write_unaligned(p as *mut [u8; $n], bytes);
+            }};
+        }
+        /// Enters `callee` (of module `m`, instance `i`) with its frame at
+        /// slot `b` of the current frame.
+        macro_rules! enter {
+            ($callee:expr, $m:expr, $i:expr, $b:expr) => {{
+                let callee: *const CompiledFunc = $callee;
+                if depth_base + frames.len() + 1 >= limits.max_call_depth {
+                    trap!(TrapCode::StackOverflow);
+                }
+                frames.push(Frame {
+                    func,
+                    module,
+                    pc,
+                    base,
+                    inst,
+                });
+                base += $b as usize;
+                let need = base + (*callee).max_height as usize;
+                if need > stack.len() {
+                    grow_stack(stack, need, limits.max_stack_slots)?;
+                }
+                regs = stack.as_mut_ptr().add(base);
+                let ps = (*callee).param_slots as usize;
+                ptr::write_bytes(regs.add(ps), 0, (*callee).local_slots as usize - ps);
+                func = callee;
+                code = (*func).code.as_ptr();
+                pc = 0;
+                let (m, i): (*const InterpModule, u32) = ($m, $i);
+                if i != inst {
+                    inst = i;
+                    module = m;
+                    refresh_mem!();
+                }
+            }};
+        }
+        /// Replaces the current frame with `callee` (a tail call); its
+        /// arguments are at slot `b`.
+        macro_rules! enter_tail {
+            ($callee:expr, $m:expr, $i:expr, $b:expr) => {{
+                let callee: *const CompiledFunc = $callee;
+                let ps = (*callee).param_slots as usize;
+                ptr::copy(regs.add($b as usize), regs, ps);
+                let need = base + (*callee).max_height as usize;
+                if need > stack.len() {
+                    grow_stack(stack, need, limits.max_stack_slots)?;
+                    regs = stack.as_mut_ptr().add(base);
+                }
+                ptr::write_bytes(regs.add(ps), 0, (*callee).local_slots as usize - ps);
+                func = callee;
+                code = (*func).code.as_ptr();
+                pc = 0;
+                let (m, i): (*const InterpModule, u32) = ($m, $i);
+                if i != inst {
+                    inst = i;
+                    module = m;
+                    refresh_mem!();
+                }
+            }};
+        }
+        /// Calls host function `index` with its slots at `b`.
+        macro_rules! call_host {
+            ($index:expr, $slots:expr, $b:expr) => {{
+                let at = base + $b as usize;
+                let need = at + $slots as usize;
+                if need > stack.len() {
+                    grow_stack(stack, need, limits.max_stack_slots)?;
+                }
+                (&mut *vm).call_depth = depth_base + frames.len() + 1;
+                let r = host.call_host($index, Some(inst), &mut stack[at..need]);
+                vm = host.store();
+                r?;
+                regs = stack.as_mut_ptr().add(base);
+                refresh_mem!();
+            }};
+        }
+        macro_rules! do_return {
+            () => {{
+                match frames.pop() {
+                    None => {
+                        let rs = (*func).result_slots as usize;
+                        io[..rs].copy_from_slice(&stack[base..base + rs]);
+                        return Ok(());
+                    }
+                    Some(f) => {
+                        func = f.func;
+                        code = (*func).code.as_ptr();
+                        pc = f.pc;
+                        base = f.base;
+                        regs = stack.as_mut_ptr().add(base);
+                        module = f.module;
+                        inst = f.inst;
+                        refresh_mem!();
+                    }
+                }
+            }};
+        }
+        /// Calls store function `fi` (any instance, wasm or host).
+        macro_rules! call_func {
+            ($fi:expr, $b:expr) => {{
+                let fe = (&*vm).funcs[$fi as usize];
+                match fe.kind {
+                    FuncKind::Wasm { instance, def } => {
+                        let m = if instance == inst {
+                            module
+                        } else {
+                            interp_module(&*vm, instance)?
+                        };
+                        let callee = compiled(&*m, def)?;
+                        enter!(callee, m, instance, $b);
+                    }
+                    FuncKind::Host { index } => {
+                        call_host!(index, fe.param_slots.max(fe.result_slots), $b);
+                    }
+                }
+            }};
+        }
+        macro_rules! return_call_func {
+            ($fi:expr, $b:expr) => {{
+                let fe = (&*vm).funcs[$fi as usize];
+                match fe.kind {
+                    FuncKind::Wasm { instance, def } => {
+                        let m = if instance == inst {
+                            module
+                        } else {
+                            interp_module(&*vm, instance)?
+                        };
+                        let callee = compiled(&*m, def)?;
+                        enter_tail!(callee, m, instance, $b);
+                    }
+                    FuncKind::Host { index } => {
+                        call_host!(index, fe.param_slots.max(fe.result_slots), $b);
+                        ptr::copy(regs.add($b as usize), regs, fe.result_slots as usize);
+                        do_return!();
+                    }
+                }
+            }};
+        }
+        /// Resolves `table[regs[i]]` for an indirect call of type `ty`.
+        macro_rules! indirect {
+            ($ty:expr, $i:expr, $table:expr) => {{
+                let idx = r!($i) as u32;
+                let t = &(&*vm).tables[table_index!($table)];
+                if idx >= t.size() {
+                    return Err(Trap::with_detail(TrapCode::UndefinedElement, idx));
+                }
+                let raw = t.elems()[idx as usize];
+                if raw == 0 {
+                    return Err(Trap::with_detail(TrapCode::UninitializedElement, idx));
+                }
+                let fi = (raw - 1) as u32;
+                if (&*vm).funcs[fi as usize].sig != instance!().sigs[$ty as usize] {
+                    trap!(TrapCode::IndirectCallTypeMismatch);
+                }
+                fi
+            }};
+        }
+        macro_rules! exec_row {
+            ({}, [$x:ident -> $r:ident], $visit:ident, $o:ident) => {{
+                let v = OpResult::<ty!($r)>::into_result(ops::$visit(get!($x, $o.a)));
+                set!($r, $o.d, tri!(v));
+            }};
+            ({}, [$x:ident $y:ident -> $r:ident], $visit:ident, $o:ident) => {{
+                let v = OpResult::<ty!($r)>::into_result(ops::$visit(get!($x, $o.a), get!($y, $o.b)));
+                set!($r, $o.d, tri!(v));
+            }};
+            ({}, [$x:ident $y:ident $z:ident -> $r:ident], $visit:ident, $o:ident) => {{
+                let v = OpResult::<ty!($r)>::into_result(ops::$visit(get!($x, $o.d), get!($y, $o.a), get!($z, $o.b)));
+                set!($r, $o.d, tri!(v));
+            }};
+            ($imm:tt, $sig:tt, $visit:ident, $o:ident) => {{
+                let _ = $o;
+                unreachable!("{} is never emitted", stringify!($visit))
+            }};
+        }
+
+        loop {
+            // Match on the instruction in place: copying the whole enum out
+            // first costs overlapping stores and store-forwarding stalls.
+            let instr: &Instr = &*code.add(pc);
+            pc += 1;
+            // One `match` over every variant: the row variants' arms are
+            // generated from the operator table, the hand-written ones are
+            // spelled out in the macro below. (A nested match for the row
+            // variants would cost a second indirect jump per instruction.)
+            macro_rules! dispatch {
+                ($( $feat:ident $pre:literal $code:literal $name:ident $visit:ident { $($f:ident : $t:ty $(as $rd:ident)?),* } $text:literal $sig:tt )*) => {
+                    match *instr {
+                        $( Instr::$name(o) => exec_row!({$($f)*}, $sig, $visit, o), )*
+                        // ---- control ----
+                        Instr::Trap { code: c } => trap!(c),
+                        Instr::Fuel { n } => {
+                            let vmr = &mut *vm;
+                            if vmr.fuel < n as u64 {
+                                trap!(TrapCode::OutOfFuel);
+                            }
+                            vmr.fuel -= n as u64;
+                        }
+                        Instr::Jump { to } => pc = to as usize,
+                        Instr::JumpIfNez { c, to } => {
+                            if r!(c) as u32 != 0 {
+                                pc = to as usize;
+                            }
+                        }
+                        Instr::JumpIfEqz { c, to } => {
+                            if r!(c) as u32 == 0 {
+                                pc = to as usize;
+                            }
+                        }
+                        Instr::JumpTable { i, len } => pc += (r!(i) as u32).min(len) as usize,
+                        Instr::Copy { d, s } => r!(d) = r!(s),
+                        Instr::Copy2 { d, s } => {
+                            let (x, y) = (r!(s), r!(s + 1));
+                            r!(d) = x;
+                            r!(d + 1) = y;
+                        }
+                        Instr::CopyN { d, s, n } => ptr::copy(regs.add(s as usize), regs.add(d as usize), n as usize),
+                        Instr::Ret => do_return!(),
+                        Instr::CallDef { f, base: b } => {
+                            let callee = compiled(&*module, f)?;
+                            enter!(callee, module, inst, b);
+                        }
+                        Instr::CallImp { f, base: b } => {
+                            let fi = instance!().funcs[f as usize];
+                            call_func!(fi, b);
+                        }
+                        Instr::CallInd { ty, i, base: b, table } => {
+                            let fi = indirect!(ty, i, table);
+                            call_func!(fi, b);
+                        }
+                        Instr::ReturnCallDef { f, base: b } => {
+                            let callee = compiled(&*module, f)?;
+                            enter_tail!(callee, module, inst, b);
+                        }
+                        Instr::ReturnCallImp { f, base: b } => {
+                            let fi = instance!().funcs[f as usize];
+                            return_call_func!(fi, b);
+                        }
+                        Instr::ReturnCallInd { ty, i, base: b, table } => {
+                            let fi = indirect!(ty, i, table);
+                            return_call_func!(fi, b);
+                        }
+                        Instr::Sel { a, b, c } => {
+                            if r!(c) as u32 == 0 {
+                                r!(a) = r!(b);
+                            }
+                        }
+                        Instr::Sel2 { a, b, c } => {
+                            if r!(c) as u32 == 0 {
+                                r!(a) = r!(b);
+                                r!(a + 1) = r!(b + 1);
+                            }
+                        }
+
+                        // ---- constants, globals ----
+                        Instr::Const32 { d, v } => r!(d) = v as u64,
+                        Instr::Const64 { d, v } => r!(d) = v,
+                        Instr::ConstV128 { d, i } => set!(v128, d, (*func).pool[i as usize]),
+                        Instr::GGet { d, g } => {
+                            let gi = instance!().globals[g as usize];
+                            r!(d) = (&*vm).globals[gi as usize].value as u64;
+                        }
+                        Instr::GGet2 { d, g } => {
+                            let gi = instance!().globals[g as usize];
+                            set!(v128, d, (&*vm).globals[gi as usize].value);
+                        }
+                        Instr::GSet { s, g } => {
+                            let gi = instance!().globals[g as usize];
+                            (&mut *vm).globals[gi as usize].value = r!(s) as u128;
+                        }
+                        Instr::GSet2 { s, g } => {
+                            let gi = instance!().globals[g as usize];
+                            (&mut *vm).globals[gi as usize].value = get!(v128, s);
+                        }
+
+                        // ---- memory ----
+                        Instr::Load8S32(m) => load!(m, 1, |b| i8::from_le_bytes(b) as i32, i32),
+                        Instr::Load8S64(m) => load!(m, 1, |b| i8::from_le_bytes(b) as i64, i64),
+                        Instr::Load8U(m) => load!(m, 1, |b| b[0] as u64, u64),
+                        Instr::Load16S32(m) => load!(m, 2, |b| i16::from_le_bytes(b) as i32, i32),
+                        Instr::Load16S64(m) => load!(m, 2, |b| i16::from_le_bytes(b) as i64, i64),
+                        Instr::Load16U(m) => load!(m, 2, |b| u16::from_le_bytes(b) as u64, u64),
+                        Instr::Load32(m) => load!(m, 4, |b| u32::from_le_bytes(b) as u64, u64),
+                        Instr::Load32S64(m) => load!(m, 4, |b| i32::from_le_bytes(b) as i64, i64),
+                        Instr::Load64(m) => load!(m, 8, |b| u64::from_le_bytes(b), u64),
+                        Instr::Load128(m) => load!(m, 16, |b| u128::from_le_bytes(b), v128),
+                        Instr::Store8(m) => store!(m, 1, [r!(m.v) as u8]),
+                        Instr::Store16(m) => store!(m, 2, (r!(m.v) as u16).to_le_bytes()),
+                        Instr::Store32(m) => store!(m, 4, (r!(m.v) as u32).to_le_bytes()),
+                        Instr::Store64(m) => store!(m, 8, r!(m.v).to_le_bytes()),
+                        Instr::Store128(m) => store!(m, 16, get!(v128, m.v).to_le_bytes()),
+                        Instr::Load8x8S(m) => load!(m, 8, |b| from_i16x8(b.map(|x| x as i8 as i16)), v128),
+                        Instr::Load8x8U(m) => load!(m, 8, |b| from_i16x8(b.map(|x| x as i16)), v128),
+                        Instr::Load16x4S(m) => load!(
+                            m,
+                            8,
+                            |b| from_i32x4(std::array::from_fn(
+                                |i| i16::from_le_bytes([b[2 * i], b[2 * i + 1]]) as i32
+                            )),
+                            v128
+                        ),
+                        Instr::Load16x4U(m) => load!(
+                            m,
+                            8,
+                            |b| from_i32x4(std::array::from_fn(
+                                |i| u16::from_le_bytes([b[2 * i], b[2 * i + 1]]) as i32
+                            )),
+                            v128
+                        ),
+                        Instr::Load32x2S(m) => load!(
+                            m,
+                            8,
+                            |b| from_i64x2(std::array::from_fn(|i| {
+                                i32::from_le_bytes([b[4 * i], b[4 * i + 1], b[4 * i + 2], b[4 * i + 3]]) as i64
+                            })),
+                            v128
+                        ),
+                        Instr::Load32x2U(m) => load!(
+                            m,
+                            8,
+                            |b| from_i64x2(std::array::from_fn(|i| {
+                                u32::from_le_bytes([b[4 * i], b[4 * i + 1], b[4 * i + 2], b[4 * i + 3]]) as i64
+                            })),
+                            v128
+                        ),
+                        Instr::Load8Splat(m) => load!(m, 1, |b| from_u8x16([b[0]; 16]), v128),
+                        Instr::Load16Splat(m) => load!(m, 2, |b| from_u16x8([u16::from_le_bytes(b); 8]), v128),
+                        Instr::Load32Splat(m) => load!(m, 4, |b| from_u32x4([u32::from_le_bytes(b); 4]), v128),
+                        Instr::Load64Splat(m) => load!(m, 8, |b| from_u64x2([u64::from_le_bytes(b); 2]), v128),
+                        Instr::Load32Zero(m) => load!(m, 4, |b| u32::from_le_bytes(b) as u128, v128),
+                        Instr::Load64Zero(m) => load!(m, 8, |b| u64::from_le_bytes(b) as u128, v128),
+                        Instr::Load8Lane(m) => load_lane!(m, 1, u8x16, from_u8x16, u8),
+                        Instr::Load16Lane(m) => load_lane!(m, 2, u16x8, from_u16x8, u16),
+                        Instr::Load32Lane(m) => load_lane!(m, 4, u32x4, from_u32x4, u32),
+                        Instr::Load64Lane(m) => load_lane!(m, 8, u64x2, from_u64x2, u64),
+                        Instr::Store8Lane(m) => store_lane!(m, 1, u8x16),
+                        Instr::Store16Lane(m) => store_lane!(m, 2, u16x8),
+                        Instr::Store32Lane(m) => store_lane!(m, 4, u32x4),
+                        Instr::Store64Lane(m) => store_lane!(m, 8, u64x2),
+                        Instr::MemSize { d, mem } => {
+                            let (_, len) = mem!(mem);
+                            r!(d) = len as u64 / tern_vm::PAGE_SIZE;
+                        }
+                        Instr::MemGrow { d, mem } => {
+                            let mi = mem_index!(mem);
+                            let delta = r!(d) as u32 as u64;
+                            let old = (&mut *vm).memories[mi].grow(delta);
+                            r!(d) = old.map_or(u32::MAX, |o| o as u32) as u64;
+                            refresh_mem!();
+                        }
+                        Instr::MemFill { r, mem } => {
+                            let mi = mem_index!(mem);
+                            let (d, v, n) = (r!(r) as u32, r!(r + 1) as u8, r!(r + 2) as u32);
+                            tri!((&mut *vm).memories[mi].fill(d as u64, v, n as u64));
+                        }
+                        Instr::MemCopy { r, dst, src } => {
+                            let (dmi, smi) = (mem_index!(dst), mem_index!(src));
+                            let (d, s, n) = (r!(r) as u32 as u64, r!(r + 1) as u32 as u64, r!(r + 2) as u32 as u64);
+                            let mems = &mut (&mut *vm).memories;
+                            if dmi == smi {
+                                tri!(mems[dmi].copy_within(d, s, n));
+                            } else {
+                                let sr = tri!(mems[smi].range(s, n));
+                                let dr = tri!(mems[dmi].range(d, n));
+                                ptr::copy_nonoverlapping(
+                                    mems[smi].base().add(sr.start),
+                                    mems[dmi].base().add(dr.start),
+                                    dr.len(),
+                                );
+                            }
+                        }
+                        Instr::MemInit { r, seg, mem } => {
+                            let mi = mem_index!(mem);
+                            let (d, s, n) = (r!(r) as u32 as u64, r!(r + 1) as u32 as u64, r!(r + 2) as u32 as u64);
+                            let vmr = &mut *vm;
+                            let data = vmr.instances[inst as usize].data(seg);
+                            tri!(vmr.memories[mi].init(d, data, s, n));
+                        }
+                        Instr::DropData { seg } => {
+                            (&mut *vm).instances[inst as usize].datas[seg as usize] = 0..0;
+                        }
+
+                        // ---- tables and references ----
+                        Instr::TabGet { d, t } => {
+                            let ti = table_index!(t);
+                            r!(d) = tri!((&*vm).tables[ti].get(r!(d) as u32));
+                        }
+                        Instr::TabSet { r, t } => {
+                            let ti = table_index!(t);
+                            tri!((&mut *vm).tables[ti].set(r!(r) as u32, r!(r + 1)));
+                        }
+                        Instr::TabSize { d, t } => {
+                            let ti = table_index!(t);
+                            r!(d) = (&*vm).tables[ti].size() as u64;
+                        }
+                        Instr::TabGrow { r, t } => {
+                            let ti = table_index!(t);
+                            let old = (&mut *vm).tables[ti].grow(r!(r + 1) as u32, r!(r));
+                            r!(r) = old.unwrap_or(u32::MAX) as u64;
+                        }
+                        Instr::TabFill { r, t } => {
+                            let ti = table_index!(t);
+                            tri!((&mut *vm).tables[ti].fill(r!(r) as u32, r!(r + 1), r!(r + 2) as u32));
+                        }
+                        Instr::TabCopy { r, dst, src } => {
+                            let (dti, sti) = (table_index!(dst), table_index!(src));
+                            let (d, s, n) = (r!(r) as u32, r!(r + 1) as u32, r!(r + 2) as u32);
+                            let tables = &mut (&mut *vm).tables;
+                            if dti == sti {
+                                tri!(tables[dti].copy_within(d, s, n));
+                            } else {
+                                let [dt, st] = tables.get_disjoint_mut([dti, sti]).expect("distinct tables");
+                                tri!(tern_vm::copy_between(dt, d, st, s, n));
+                            }
+                        }
+                        Instr::TabInit { r, seg, t } => {
+                            let ti = table_index!(t);
+                            let (d, s, n) = (r!(r) as u32, r!(r + 1) as u32, r!(r + 2) as u32);
+                            let vmr = &mut *vm;
+                            let elems = &vmr.instances[inst as usize].elems[seg as usize];
+                            tri!(vmr.tables[ti].init(d, elems, s, n));
+                        }
+                        Instr::DropElem { seg } => {
+                            (&mut *vm).instances[inst as usize].elems[seg as usize] = Box::default();
+                        }
+                        Instr::IsNull { d, a } => r!(d) = (r!(a) == 0) as u64,
+                        Instr::FuncRef { d, f } => r!(d) = instance!().funcs[f as usize] as u64 + 1,
+
+                        // ---- lanes ----
+                        Instr::Shuffle { a, b, i } => {
+                            let x = u8x16(get!(v128, a));
+                            let y = u8x16(get!(v128, b));
+                            let sel = (*func).pool[i as usize].to_le_bytes();
+                            let out: [u8; 16] = std::array::from_fn(|k| {
+                                let s = sel[k] as usize;
+                                if s < 16 { x[s] } else { y[s - 16] }
+                            });
+                            set!(v128, a, u128::from_le_bytes(out));
+                        }
+                        Instr::ExtractI8S { d, a, lane } => set!(i32, d, i8x16(get!(v128, a))[lane as usize] as i32),
+                        Instr::ExtractI8U { d, a, lane } => set!(i32, d, u8x16(get!(v128, a))[lane as usize] as i32),
+                        Instr::ExtractI16S { d, a, lane } => set!(i32, d, i16x8(get!(v128, a))[lane as usize] as i32),
+                        Instr::ExtractI16U { d, a, lane } => set!(i32, d, u16x8(get!(v128, a))[lane as usize] as i32),
+                        Instr::Extract32 { d, a, lane } => set!(u64, d, u32x4(get!(v128, a))[lane as usize] as u64),
+                        Instr::Extract64 { d, a, lane } => set!(u64, d, u64x2(get!(v128, a))[lane as usize]),
+                        Instr::Replace8 { v, x, lane } => {
+                            let mut l = u8x16(get!(v128, v));
+                            l[lane as usize] = r!(x) as u8;
+                            set!(v128, v, from_u8x16(l));
+                        }
+                        Instr::Replace16 { v, x, lane } => {
+                            let mut l = u16x8(get!(v128, v));
+                            l[lane as usize] = r!(x) as u16;
+                            set!(v128, v, from_u16x8(l));
+                        }
+                        Instr::Replace32 { v, x, lane } => {
+                            let mut l = u32x4(get!(v128, v));
+                            l[lane as usize] = r!(x) as u32;
+                            set!(v128, v, from_u32x4(l));
+                        }
+                        Instr::Replace64 { v, x, lane } => {
+                            let mut l = u64x2(get!(v128, v));
+                            l[lane as usize] = r!(x);
+                            set!(v128, v, from_u64x2(l));
+                        }
+                    }
+                };
+            }
+            for_each_operator!(dispatch);
+        }
+    }
+}

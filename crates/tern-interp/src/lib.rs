@@ -1,0 +1,45 @@
+//! tern's interpreter: a translator from validated Wasm function bodies to
+//! a compact register IR, and an execution loop over that IR.
+//!
+//! # Design: register IR over untyped slots, `loop` + `match` dispatch
+//!
+//! Each function gets a frame of untyped 64-bit slots: locals first, then
+//! the operand stack (a `v128` takes two slots). Because Wasm's operand
+//! stack height is static, the translator knows the slot of every operand
+//! and emits instructions that name their input and output slots directly
+//! (`I32Add { d, a, b }`), as wasmi ≥ 0.32 does, instead of a stack IR that
+//! pushes and pops. That removes the stack-pointer traffic of a stack
+//! machine, keeps every instruction 16 bytes, and lets the translator
+//! remove most copies: `local.get` operands are read in place from the
+//! local's slot, and a `local.set` right after the instruction computing
+//! its value becomes that instruction's destination. (Folding constants
+//! into instructions is the next step of the same kind.)
+//!
+//! The executor is a `loop` + one `match` over all instructions (stable
+//! Rust has no guaranteed tail calls). Wasm calls push a frame on the
+//! interpreter's own call stack and continue in the same loop, so
+//! recursion depth is bounded by a counter
+//! (trap `call stack exhausted`), never by the host stack. A callee's frame
+//! starts at the caller's argument slots, so arguments and results move in
+//! place. Branch targets are resolved at translation time; `br_table`
+//! becomes a jump into a table of jumps.
+//!
+//! Plain operators (the rows of the operator table with a signature) are
+//! generated from the table three times: their `Instr` variants, their
+//! translation and their execution, which calls the row's semantic function
+//! in [`ops`]. Everything else is written by hand.
+//!
+//! Translation ([`translate`]) and execution ([`exec`]) are separate
+//! modules; functions are translated on first call unless the embedder asks
+//! for [`InterpModule::compile_all`].
+
+pub mod exec;
+pub mod ir;
+mod module;
+pub mod ops;
+pub mod simd;
+pub mod translate;
+
+pub use exec::{Host, invoke};
+pub use module::InterpModule;
+pub use translate::TranslateError;

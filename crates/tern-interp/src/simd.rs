@@ -1,0 +1,558 @@
+//! The semantics of the SIMD (0xFD) operators with a plain signature, on
+//! `u128` vectors whose lane 0 is the least significant.
+
+use crate::ops::float::*;
+
+macro_rules! lanes {
+    ($to:ident, $from:ident, $t:ty, $n:literal) => {
+        /// The lanes of a vector.
+        #[inline(always)]
+        pub fn $to(v: u128) -> [$t; $n] {
+            const W: usize = 16 / $n;
+            let b = v.to_le_bytes();
+            std::array::from_fn(|i| {
+                let mut x = [0u8; W];
+                x.copy_from_slice(&b[i * W..(i + 1) * W]);
+                <$t>::from_le_bytes(x)
+            })
+        }
+        /// A vector from its lanes.
+        #[inline(always)]
+        pub fn $from(a: [$t; $n]) -> u128 {
+            const W: usize = 16 / $n;
+            let mut b = [0u8; 16];
+            for i in 0..$n {
+                b[i * W..(i + 1) * W].copy_from_slice(&a[i].to_le_bytes());
+            }
+            u128::from_le_bytes(b)
+        }
+    };
+}
+
+lanes!(i8x16, from_i8x16, i8, 16);
+lanes!(u8x16, from_u8x16, u8, 16);
+lanes!(i16x8, from_i16x8, i16, 8);
+lanes!(u16x8, from_u16x8, u16, 8);
+lanes!(i32x4, from_i32x4, i32, 4);
+lanes!(u32x4, from_u32x4, u32, 4);
+lanes!(i64x2, from_i64x2, i64, 2);
+lanes!(u64x2, from_u64x2, u64, 2);
+lanes!(f32x4, from_f32x4, f32, 4);
+lanes!(f64x2, from_f64x2, f64, 2);
+
+macro_rules! unop {
+    ($( $name:ident $to:ident $from:ident |$x:ident| $e:expr; )*) => {$(
+        pub fn $name(v: u128) -> u128 {
+            $from($to(v).map(|$x| $e))
+        }
+    )*};
+}
+
+macro_rules! binop {
+    ($( $name:ident $to:ident $from:ident |$x:ident, $y:ident| $e:expr; )*) => {$(
+        pub fn $name(a: u128, b: u128) -> u128 {
+            let (a, b) = ($to(a), $to(b));
+            $from(std::array::from_fn(|i| {
+                let ($x, $y) = (a[i], b[i]);
+                $e
+            }))
+        }
+    )*};
+}
+
+/// Comparisons: all-ones lanes where true. `$mask` is the signed integer
+/// lane type of the same width.
+macro_rules! cmpop {
+    ($( $name:ident $to:ident $from:ident $mask:ty |$x:ident, $y:ident| $e:expr; )*) => {$(
+        pub fn $name(a: u128, b: u128) -> u128 {
+            let (a, b) = ($to(a), $to(b));
+            $from(std::array::from_fn(|i| {
+                let ($x, $y) = (a[i], b[i]);
+                -(($e) as $mask)
+            }))
+        }
+    )*};
+}
+
+macro_rules! shiftop {
+    ($( $name:ident $to:ident $from:ident $bits:literal |$x:ident, $s:ident| $e:expr; )*) => {$(
+        pub fn $name(a: u128, s: i32) -> u128 {
+            let $s = (s as u32) % $bits;
+            $from($to(a).map(|$x| $e))
+        }
+    )*};
+}
+
+// ---- bitwise ----
+
+pub fn visit_v128_not(a: u128) -> u128 {
+    !a
+}
+pub fn visit_v128_and(a: u128, b: u128) -> u128 {
+    a & b
+}
+pub fn visit_v128_andnot(a: u128, b: u128) -> u128 {
+    a & !b
+}
+pub fn visit_v128_or(a: u128, b: u128) -> u128 {
+    a | b
+}
+pub fn visit_v128_xor(a: u128, b: u128) -> u128 {
+    a ^ b
+}
+pub fn visit_v128_bitselect(a: u128, b: u128, c: u128) -> u128 {
+    (a & c) | (b & !c)
+}
+pub fn visit_v128_any_true(a: u128) -> i32 {
+    (a != 0) as i32
+}
+
+// ---- splats ----
+
+pub fn visit_i8x16_splat(x: i32) -> u128 {
+    from_i8x16([x as i8; 16])
+}
+pub fn visit_i16x8_splat(x: i32) -> u128 {
+    from_i16x8([x as i16; 8])
+}
+pub fn visit_i32x4_splat(x: i32) -> u128 {
+    from_i32x4([x; 4])
+}
+pub fn visit_i64x2_splat(x: i64) -> u128 {
+    from_i64x2([x; 2])
+}
+pub fn visit_f32x4_splat(x: f32) -> u128 {
+    from_u32x4([x.to_bits(); 4])
+}
+pub fn visit_f64x2_splat(x: f64) -> u128 {
+    from_u64x2([x.to_bits(); 2])
+}
+
+// ---- swizzle ----
+
+pub fn visit_i8x16_swizzle(a: u128, s: u128) -> u128 {
+    let (a, s) = (u8x16(a), u8x16(s));
+    from_u8x16(s.map(|i| if i < 16 { a[i as usize] } else { 0 }))
+}
+
+// ---- comparisons ----
+
+cmpop! {
+    visit_i8x16_eq i8x16 from_i8x16 i8 |x, y| x == y;
+    visit_i8x16_ne i8x16 from_i8x16 i8 |x, y| x != y;
+    visit_i8x16_lt_s i8x16 from_i8x16 i8 |x, y| x < y;
+    visit_i8x16_lt_u u8x16 from_i8x16 i8 |x, y| x < y;
+    visit_i8x16_gt_s i8x16 from_i8x16 i8 |x, y| x > y;
+    visit_i8x16_gt_u u8x16 from_i8x16 i8 |x, y| x > y;
+    visit_i8x16_le_s i8x16 from_i8x16 i8 |x, y| x <= y;
+    visit_i8x16_le_u u8x16 from_i8x16 i8 |x, y| x <= y;
+    visit_i8x16_ge_s i8x16 from_i8x16 i8 |x, y| x >= y;
+    visit_i8x16_ge_u u8x16 from_i8x16 i8 |x, y| x >= y;
+    visit_i16x8_eq i16x8 from_i16x8 i16 |x, y| x == y;
+    visit_i16x8_ne i16x8 from_i16x8 i16 |x, y| x != y;
+    visit_i16x8_lt_s i16x8 from_i16x8 i16 |x, y| x < y;
+    visit_i16x8_lt_u u16x8 from_i16x8 i16 |x, y| x < y;
+    visit_i16x8_gt_s i16x8 from_i16x8 i16 |x, y| x > y;
+    visit_i16x8_gt_u u16x8 from_i16x8 i16 |x, y| x > y;
+    visit_i16x8_le_s i16x8 from_i16x8 i16 |x, y| x <= y;
+    visit_i16x8_le_u u16x8 from_i16x8 i16 |x, y| x <= y;
+    visit_i16x8_ge_s i16x8 from_i16x8 i16 |x, y| x >= y;
+    visit_i16x8_ge_u u16x8 from_i16x8 i16 |x, y| x >= y;
+    visit_i32x4_eq i32x4 from_i32x4 i32 |x, y| x == y;
+    visit_i32x4_ne i32x4 from_i32x4 i32 |x, y| x != y;
+    visit_i32x4_lt_s i32x4 from_i32x4 i32 |x, y| x < y;
+    visit_i32x4_lt_u u32x4 from_i32x4 i32 |x, y| x < y;
+    visit_i32x4_gt_s i32x4 from_i32x4 i32 |x, y| x > y;
+    visit_i32x4_gt_u u32x4 from_i32x4 i32 |x, y| x > y;
+    visit_i32x4_le_s i32x4 from_i32x4 i32 |x, y| x <= y;
+    visit_i32x4_le_u u32x4 from_i32x4 i32 |x, y| x <= y;
+    visit_i32x4_ge_s i32x4 from_i32x4 i32 |x, y| x >= y;
+    visit_i32x4_ge_u u32x4 from_i32x4 i32 |x, y| x >= y;
+    visit_i64x2_eq i64x2 from_i64x2 i64 |x, y| x == y;
+    visit_i64x2_ne i64x2 from_i64x2 i64 |x, y| x != y;
+    visit_i64x2_lt_s i64x2 from_i64x2 i64 |x, y| x < y;
+    visit_i64x2_gt_s i64x2 from_i64x2 i64 |x, y| x > y;
+    visit_i64x2_le_s i64x2 from_i64x2 i64 |x, y| x <= y;
+    visit_i64x2_ge_s i64x2 from_i64x2 i64 |x, y| x >= y;
+    visit_f32x4_eq f32x4 from_i32x4 i32 |x, y| x == y;
+    visit_f32x4_ne f32x4 from_i32x4 i32 |x, y| x != y;
+    visit_f32x4_lt f32x4 from_i32x4 i32 |x, y| x < y;
+    visit_f32x4_gt f32x4 from_i32x4 i32 |x, y| x > y;
+    visit_f32x4_le f32x4 from_i32x4 i32 |x, y| x <= y;
+    visit_f32x4_ge f32x4 from_i32x4 i32 |x, y| x >= y;
+    visit_f64x2_eq f64x2 from_i64x2 i64 |x, y| x == y;
+    visit_f64x2_ne f64x2 from_i64x2 i64 |x, y| x != y;
+    visit_f64x2_lt f64x2 from_i64x2 i64 |x, y| x < y;
+    visit_f64x2_gt f64x2 from_i64x2 i64 |x, y| x > y;
+    visit_f64x2_le f64x2 from_i64x2 i64 |x, y| x <= y;
+    visit_f64x2_ge f64x2 from_i64x2 i64 |x, y| x >= y;
+}
+
+// ---- integer lane arithmetic ----
+
+unop! {
+    visit_i8x16_abs i8x16 from_i8x16 |x| x.wrapping_abs();
+    visit_i8x16_neg i8x16 from_i8x16 |x| x.wrapping_neg();
+    visit_i8x16_popcnt u8x16 from_u8x16 |x| x.count_ones() as u8;
+    visit_i16x8_abs i16x8 from_i16x8 |x| x.wrapping_abs();
+    visit_i16x8_neg i16x8 from_i16x8 |x| x.wrapping_neg();
+    visit_i32x4_abs i32x4 from_i32x4 |x| x.wrapping_abs();
+    visit_i32x4_neg i32x4 from_i32x4 |x| x.wrapping_neg();
+    visit_i64x2_abs i64x2 from_i64x2 |x| x.wrapping_abs();
+    visit_i64x2_neg i64x2 from_i64x2 |x| x.wrapping_neg();
+}
+
+binop! {
+    visit_i8x16_add i8x16 from_i8x16 |x, y| x.wrapping_add(y);
+    visit_i8x16_sub i8x16 from_i8x16 |x, y| x.wrapping_sub(y);
+    visit_i8x16_add_sat_s i8x16 from_i8x16 |x, y| x.saturating_add(y);
+    visit_i8x16_add_sat_u u8x16 from_u8x16 |x, y| x.saturating_add(y);
+    visit_i8x16_sub_sat_s i8x16 from_i8x16 |x, y| x.saturating_sub(y);
+    visit_i8x16_sub_sat_u u8x16 from_u8x16 |x, y| x.saturating_sub(y);
+    visit_i8x16_min_s i8x16 from_i8x16 |x, y| x.min(y);
+    visit_i8x16_min_u u8x16 from_u8x16 |x, y| x.min(y);
+    visit_i8x16_max_s i8x16 from_i8x16 |x, y| x.max(y);
+    visit_i8x16_max_u u8x16 from_u8x16 |x, y| x.max(y);
+    visit_i8x16_avgr_u u8x16 from_u8x16 |x, y| ((x as u16 + y as u16).div_ceil(2)) as u8;
+    visit_i16x8_add i16x8 from_i16x8 |x, y| x.wrapping_add(y);
+    visit_i16x8_sub i16x8 from_i16x8 |x, y| x.wrapping_sub(y);
+    visit_i16x8_mul i16x8 from_i16x8 |x, y| x.wrapping_mul(y);
+    visit_i16x8_add_sat_s i16x8 from_i16x8 |x, y| x.saturating_add(y);
+    visit_i16x8_add_sat_u u16x8 from_u16x8 |x, y| x.saturating_add(y);
+    visit_i16x8_sub_sat_s i16x8 from_i16x8 |x, y| x.saturating_sub(y);
+    visit_i16x8_sub_sat_u u16x8 from_u16x8 |x, y| x.saturating_sub(y);
+    visit_i16x8_min_s i16x8 from_i16x8 |x, y| x.min(y);
+    visit_i16x8_min_u u16x8 from_u16x8 |x, y| x.min(y);
+    visit_i16x8_max_s i16x8 from_i16x8 |x, y| x.max(y);
+    visit_i16x8_max_u u16x8 from_u16x8 |x, y| x.max(y);
+    visit_i16x8_avgr_u u16x8 from_u16x8 |x, y| ((x as u32 + y as u32).div_ceil(2)) as u16;
+    visit_i16x8_q15mulr_sat_s i16x8 from_i16x8
+        |x, y| ((x as i32 * y as i32 + 0x4000) >> 15).clamp(i16::MIN as i32, i16::MAX as i32) as i16;
+    visit_i32x4_add i32x4 from_i32x4 |x, y| x.wrapping_add(y);
+    visit_i32x4_sub i32x4 from_i32x4 |x, y| x.wrapping_sub(y);
+    visit_i32x4_mul i32x4 from_i32x4 |x, y| x.wrapping_mul(y);
+    visit_i32x4_min_s i32x4 from_i32x4 |x, y| x.min(y);
+    visit_i32x4_min_u u32x4 from_u32x4 |x, y| x.min(y);
+    visit_i32x4_max_s i32x4 from_i32x4 |x, y| x.max(y);
+    visit_i32x4_max_u u32x4 from_u32x4 |x, y| x.max(y);
+    visit_i64x2_add i64x2 from_i64x2 |x, y| x.wrapping_add(y);
+    visit_i64x2_sub i64x2 from_i64x2 |x, y| x.wrapping_sub(y);
+    visit_i64x2_mul i64x2 from_i64x2 |x, y| x.wrapping_mul(y);
+}
+
+shiftop! {
+    visit_i8x16_shl i8x16 from_i8x16 8 |x, s| x.wrapping_shl(s);
+    visit_i8x16_shr_s i8x16 from_i8x16 8 |x, s| x.wrapping_shr(s);
+    visit_i8x16_shr_u u8x16 from_u8x16 8 |x, s| x.wrapping_shr(s);
+    visit_i16x8_shl i16x8 from_i16x8 16 |x, s| x.wrapping_shl(s);
+    visit_i16x8_shr_s i16x8 from_i16x8 16 |x, s| x.wrapping_shr(s);
+    visit_i16x8_shr_u u16x8 from_u16x8 16 |x, s| x.wrapping_shr(s);
+    visit_i32x4_shl i32x4 from_i32x4 32 |x, s| x.wrapping_shl(s);
+    visit_i32x4_shr_s i32x4 from_i32x4 32 |x, s| x.wrapping_shr(s);
+    visit_i32x4_shr_u u32x4 from_u32x4 32 |x, s| x.wrapping_shr(s);
+    visit_i64x2_shl i64x2 from_i64x2 64 |x, s| x.wrapping_shl(s);
+    visit_i64x2_shr_s i64x2 from_i64x2 64 |x, s| x.wrapping_shr(s);
+    visit_i64x2_shr_u u64x2 from_u64x2 64 |x, s| x.wrapping_shr(s);
+}
+
+// ---- reductions ----
+
+pub fn visit_i8x16_all_true(a: u128) -> i32 {
+    u8x16(a).iter().all(|&x| x != 0) as i32
+}
+pub fn visit_i16x8_all_true(a: u128) -> i32 {
+    u16x8(a).iter().all(|&x| x != 0) as i32
+}
+pub fn visit_i32x4_all_true(a: u128) -> i32 {
+    u32x4(a).iter().all(|&x| x != 0) as i32
+}
+pub fn visit_i64x2_all_true(a: u128) -> i32 {
+    u64x2(a).iter().all(|&x| x != 0) as i32
+}
+pub fn visit_i8x16_bitmask(a: u128) -> i32 {
+    i8x16(a).iter().enumerate().map(|(i, &x)| ((x < 0) as i32) << i).sum()
+}
+pub fn visit_i16x8_bitmask(a: u128) -> i32 {
+    i16x8(a).iter().enumerate().map(|(i, &x)| ((x < 0) as i32) << i).sum()
+}
+pub fn visit_i32x4_bitmask(a: u128) -> i32 {
+    i32x4(a).iter().enumerate().map(|(i, &x)| ((x < 0) as i32) << i).sum()
+}
+pub fn visit_i64x2_bitmask(a: u128) -> i32 {
+    i64x2(a).iter().enumerate().map(|(i, &x)| ((x < 0) as i32) << i).sum()
+}
+
+// ---- narrowing and widening ----
+
+pub fn visit_i8x16_narrow_i16x8_s(a: u128, b: u128) -> u128 {
+    let (a, b) = (i16x8(a), i16x8(b));
+    from_i8x16(std::array::from_fn(|i| {
+        let x = if i < 8 { a[i] } else { b[i - 8] };
+        x.clamp(i8::MIN as i16, i8::MAX as i16) as i8
+    }))
+}
+pub fn visit_i8x16_narrow_i16x8_u(a: u128, b: u128) -> u128 {
+    let (a, b) = (i16x8(a), i16x8(b));
+    from_u8x16(std::array::from_fn(|i| {
+        let x = if i < 8 { a[i] } else { b[i - 8] };
+        x.clamp(0, u8::MAX as i16) as u8
+    }))
+}
+pub fn visit_i16x8_narrow_i32x4_s(a: u128, b: u128) -> u128 {
+    let (a, b) = (i32x4(a), i32x4(b));
+    from_i16x8(std::array::from_fn(|i| {
+        let x = if i < 4 { a[i] } else { b[i - 4] };
+        x.clamp(i16::MIN as i32, i16::MAX as i32) as i16
+    }))
+}
+pub fn visit_i16x8_narrow_i32x4_u(a: u128, b: u128) -> u128 {
+    let (a, b) = (i32x4(a), i32x4(b));
+    from_u16x8(std::array::from_fn(|i| {
+        let x = if i < 4 { a[i] } else { b[i - 4] };
+        x.clamp(0, u16::MAX as i32) as u16
+    }))
+}
+
+/// Widening operators: `$src` lanes of the low (offset 0) or high half,
+/// extended to the `$dst` lane type.
+macro_rules! extend {
+    ($( $name:ident $src:ident $dst_from:ident $dst:ident $n:literal $off:literal; )*) => {$(
+        pub fn $name(a: u128) -> u128 {
+            let a = $src(a);
+            $dst_from(std::array::from_fn(|i| a[i + $off] as $dst))
+        }
+    )*};
+}
+
+extend! {
+    visit_i16x8_extend_low_i8x16_s i8x16 from_i16x8 i16 8 0;
+    visit_i16x8_extend_high_i8x16_s i8x16 from_i16x8 i16 8 8;
+    visit_i16x8_extend_low_i8x16_u u8x16 from_i16x8 i16 8 0;
+    visit_i16x8_extend_high_i8x16_u u8x16 from_i16x8 i16 8 8;
+    visit_i32x4_extend_low_i16x8_s i16x8 from_i32x4 i32 4 0;
+    visit_i32x4_extend_high_i16x8_s i16x8 from_i32x4 i32 4 4;
+    visit_i32x4_extend_low_i16x8_u u16x8 from_i32x4 i32 4 0;
+    visit_i32x4_extend_high_i16x8_u u16x8 from_i32x4 i32 4 4;
+    visit_i64x2_extend_low_i32x4_s i32x4 from_i64x2 i64 2 0;
+    visit_i64x2_extend_high_i32x4_s i32x4 from_i64x2 i64 2 2;
+    visit_i64x2_extend_low_i32x4_u u32x4 from_i64x2 i64 2 0;
+    visit_i64x2_extend_high_i32x4_u u32x4 from_i64x2 i64 2 2;
+}
+
+macro_rules! extmul {
+    ($( $name:ident $src:ident $dst_from:ident $dst:ident $off:literal; )*) => {$(
+        pub fn $name(a: u128, b: u128) -> u128 {
+            let (a, b) = ($src(a), $src(b));
+            $dst_from(std::array::from_fn(|i| (a[i + $off] as $dst).wrapping_mul(b[i + $off] as $dst)))
+        }
+    )*};
+}
+
+extmul! {
+    visit_i16x8_extmul_low_i8x16_s i8x16 from_i16x8 i16 0;
+    visit_i16x8_extmul_high_i8x16_s i8x16 from_i16x8 i16 8;
+    visit_i16x8_extmul_low_i8x16_u u8x16 from_i16x8 i16 0;
+    visit_i16x8_extmul_high_i8x16_u u8x16 from_i16x8 i16 8;
+    visit_i32x4_extmul_low_i16x8_s i16x8 from_i32x4 i32 0;
+    visit_i32x4_extmul_high_i16x8_s i16x8 from_i32x4 i32 4;
+    visit_i32x4_extmul_low_i16x8_u u16x8 from_i32x4 i32 0;
+    visit_i32x4_extmul_high_i16x8_u u16x8 from_i32x4 i32 4;
+    visit_i64x2_extmul_low_i32x4_s i32x4 from_i64x2 i64 0;
+    visit_i64x2_extmul_high_i32x4_s i32x4 from_i64x2 i64 2;
+    visit_i64x2_extmul_low_i32x4_u u32x4 from_i64x2 i64 0;
+    visit_i64x2_extmul_high_i32x4_u u32x4 from_i64x2 i64 2;
+}
+
+macro_rules! extadd {
+    ($( $name:ident $src:ident $dst_from:ident $dst:ident; )*) => {$(
+        pub fn $name(a: u128) -> u128 {
+            let a = $src(a);
+            $dst_from(std::array::from_fn(|i| (a[2 * i] as $dst) + (a[2 * i + 1] as $dst)))
+        }
+    )*};
+}
+
+extadd! {
+    visit_i16x8_extadd_pairwise_i8x16_s i8x16 from_i16x8 i16;
+    visit_i16x8_extadd_pairwise_i8x16_u u8x16 from_i16x8 i16;
+    visit_i32x4_extadd_pairwise_i16x8_s i16x8 from_i32x4 i32;
+    visit_i32x4_extadd_pairwise_i16x8_u u16x8 from_i32x4 i32;
+}
+
+pub fn visit_i32x4_dot_i16x8_s(a: u128, b: u128) -> u128 {
+    let (a, b) = (i16x8(a), i16x8(b));
+    from_i32x4(std::array::from_fn(|i| {
+        (a[2 * i] as i32 * b[2 * i] as i32).wrapping_add(a[2 * i + 1] as i32 * b[2 * i + 1] as i32)
+    }))
+}
+
+// ---- float lanes ----
+
+unop! {
+    visit_f32x4_abs f32x4 from_f32x4 |x| abs32(x);
+    visit_f32x4_neg f32x4 from_f32x4 |x| neg32(x);
+    visit_f32x4_sqrt f32x4 from_f32x4 |x| x.sqrt();
+    visit_f32x4_ceil f32x4 from_f32x4 |x| ceil32(x);
+    visit_f32x4_floor f32x4 from_f32x4 |x| floor32(x);
+    visit_f32x4_trunc f32x4 from_f32x4 |x| trunc32(x);
+    visit_f32x4_nearest f32x4 from_f32x4 |x| nearest32(x);
+    visit_f64x2_abs f64x2 from_f64x2 |x| abs64(x);
+    visit_f64x2_neg f64x2 from_f64x2 |x| neg64(x);
+    visit_f64x2_sqrt f64x2 from_f64x2 |x| x.sqrt();
+    visit_f64x2_ceil f64x2 from_f64x2 |x| ceil64(x);
+    visit_f64x2_floor f64x2 from_f64x2 |x| floor64(x);
+    visit_f64x2_trunc f64x2 from_f64x2 |x| trunc64(x);
+    visit_f64x2_nearest f64x2 from_f64x2 |x| nearest64(x);
+}
+
+binop! {
+    visit_f32x4_add f32x4 from_f32x4 |x, y| x + y;
+    visit_f32x4_sub f32x4 from_f32x4 |x, y| x - y;
+    visit_f32x4_mul f32x4 from_f32x4 |x, y| x * y;
+    visit_f32x4_div f32x4 from_f32x4 |x, y| x / y;
+    visit_f32x4_min f32x4 from_f32x4 |x, y| fmin32(x, y);
+    visit_f32x4_max f32x4 from_f32x4 |x, y| fmax32(x, y);
+    visit_f32x4_pmin f32x4 from_f32x4 |x, y| if y < x { y } else { x };
+    visit_f32x4_pmax f32x4 from_f32x4 |x, y| if x < y { y } else { x };
+    visit_f64x2_add f64x2 from_f64x2 |x, y| x + y;
+    visit_f64x2_sub f64x2 from_f64x2 |x, y| x - y;
+    visit_f64x2_mul f64x2 from_f64x2 |x, y| x * y;
+    visit_f64x2_div f64x2 from_f64x2 |x, y| x / y;
+    visit_f64x2_min f64x2 from_f64x2 |x, y| fmin64(x, y);
+    visit_f64x2_max f64x2 from_f64x2 |x, y| fmax64(x, y);
+    visit_f64x2_pmin f64x2 from_f64x2 |x, y| if y < x { y } else { x };
+    visit_f64x2_pmax f64x2 from_f64x2 |x, y| if x < y { y } else { x };
+}
+
+// ---- conversions ----
+
+pub fn visit_i32x4_trunc_sat_f32x4_s(a: u128) -> u128 {
+    from_i32x4(f32x4(a).map(|x| x as i32))
+}
+pub fn visit_i32x4_trunc_sat_f32x4_u(a: u128) -> u128 {
+    from_u32x4(f32x4(a).map(|x| x as u32))
+}
+pub fn visit_i32x4_trunc_sat_f64x2_s_zero(a: u128) -> u128 {
+    let a = f64x2(a);
+    from_i32x4([a[0] as i32, a[1] as i32, 0, 0])
+}
+pub fn visit_i32x4_trunc_sat_f64x2_u_zero(a: u128) -> u128 {
+    let a = f64x2(a);
+    from_u32x4([a[0] as u32, a[1] as u32, 0, 0])
+}
+pub fn visit_f32x4_convert_i32x4_s(a: u128) -> u128 {
+    from_f32x4(i32x4(a).map(|x| x as f32))
+}
+pub fn visit_f32x4_convert_i32x4_u(a: u128) -> u128 {
+    from_f32x4(u32x4(a).map(|x| x as f32))
+}
+pub fn visit_f64x2_convert_low_i32x4_s(a: u128) -> u128 {
+    let a = i32x4(a);
+    from_f64x2([a[0] as f64, a[1] as f64])
+}
+pub fn visit_f64x2_convert_low_i32x4_u(a: u128) -> u128 {
+    let a = u32x4(a);
+    from_f64x2([a[0] as f64, a[1] as f64])
+}
+pub fn visit_f32x4_demote_f64x2_zero(a: u128) -> u128 {
+    let a = f64x2(a);
+    from_f32x4([demote(a[0]), demote(a[1]), 0.0, 0.0])
+}
+pub fn visit_f64x2_promote_low_f32x4(a: u128) -> u128 {
+    let a = f32x4(a);
+    from_f64x2([promote(a[0]), promote(a[1])])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lane_order_is_little_endian() {
+        let v = from_i32x4([1, 2, 3, 4]);
+        assert_eq!(v & 0xffff_ffff, 1);
+        assert_eq!(i32x4(v), [1, 2, 3, 4]);
+        assert_eq!(u8x16(v)[4], 2);
+    }
+
+    #[test]
+    fn saturating_arith() {
+        let a = from_i8x16([127, -128, 100, -100, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
+        let b = from_i8x16([1, -1, 100, -100, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
+        let r = i8x16(visit_i8x16_add_sat_s(a, b));
+        assert_eq!(&r[..4], &[127, -128, 127, -128]);
+        let r = u8x16(visit_i8x16_sub_sat_u(from_u8x16([5; 16]), from_u8x16([9; 16])));
+        assert_eq!(r, [0; 16]);
+        let r = u16x8(visit_i16x8_add_sat_u(from_u16x8([65530; 8]), from_u16x8([10; 8])));
+        assert_eq!(r, [65535; 8]);
+        let q = i16x8(visit_i16x8_q15mulr_sat_s(
+            from_i16x8([i16::MIN; 8]),
+            from_i16x8([i16::MIN; 8]),
+        ));
+        assert_eq!(q, [i16::MAX; 8]);
+    }
+
+    #[test]
+    fn narrowing() {
+        let a = from_i16x8([300, -300, 127, -128, 0, 255, 256, -1]);
+        let s = i8x16(visit_i8x16_narrow_i16x8_s(a, a));
+        assert_eq!(&s[..8], &[127, -128, 127, -128, 0, 127, 127, -1]);
+        let u = u8x16(visit_i8x16_narrow_i16x8_u(a, 0));
+        assert_eq!(&u[..8], &[255, 0, 127, 0, 0, 255, 255, 0]);
+        assert_eq!(&u[8..], &[0; 8]);
+        let w = from_i32x4([70000, -70000, 65535, -1]);
+        assert_eq!(
+            u16x8(visit_i16x8_narrow_i32x4_u(w, w)),
+            [65535, 0, 65535, 0, 65535, 0, 65535, 0]
+        );
+        assert_eq!(
+            i16x8(visit_i16x8_narrow_i32x4_s(w, 0)),
+            [32767, -32768, 32767, -1, 0, 0, 0, 0]
+        );
+    }
+
+    #[test]
+    fn widening_and_dot() {
+        let a = from_i8x16([-1, 2, -3, 4, 5, 6, 7, 8, -9, 10, 11, 12, 13, 14, 15, -128]);
+        assert_eq!(
+            i16x8(visit_i16x8_extend_high_i8x16_s(a)),
+            [-9, 10, 11, 12, 13, 14, 15, -128]
+        );
+        assert_eq!(i16x8(visit_i16x8_extend_low_i8x16_u(a))[0], 255);
+        assert_eq!(i16x8(visit_i16x8_extadd_pairwise_i8x16_s(a))[0], 1);
+        let m = from_i16x8([i16::MIN; 8]);
+        assert_eq!(i32x4(visit_i32x4_dot_i16x8_s(m, m)), [i32::MIN; 4]);
+    }
+
+    #[test]
+    fn shifts_mask_the_count() {
+        assert_eq!(i8x16(visit_i8x16_shl(from_i8x16([1; 16]), 9)), [2; 16]);
+        assert_eq!(i32x4(visit_i32x4_shr_s(from_i32x4([-8; 4]), 33)), [-4; 4]);
+        assert_eq!(
+            u64x2(visit_i64x2_shr_u(from_u64x2([u64::MAX; 2]), 65)),
+            [u64::MAX >> 1; 2]
+        );
+    }
+
+    #[test]
+    fn float_lanes() {
+        let a = from_f32x4([0.0, -0.0, f32::NAN, 1.0]);
+        let b = from_f32x4([-0.0, 0.0, 1.0, f32::NAN]);
+        let m = f32x4(visit_f32x4_min(a, b));
+        assert_eq!(m[0].to_bits(), 0x8000_0000);
+        assert_eq!(m[1].to_bits(), 0x8000_0000);
+        assert!(m[2].is_nan() && m[3].is_nan());
+        let p = f32x4(visit_f32x4_pmin(a, b));
+        assert_eq!(p[0].to_bits(), 0);
+        assert!(p[2].is_nan());
+        assert_eq!(p[3], 1.0);
+        assert_eq!(
+            i32x4(visit_i32x4_trunc_sat_f32x4_s(from_f32x4([f32::NAN, 3e9, -3e9, -1.5]))),
+            [0, i32::MAX, i32::MIN, -1]
+        );
+        assert_eq!(
+            u32x4(visit_i32x4_trunc_sat_f64x2_u_zero(from_f64x2([-1.0, 5e9]))),
+            [0, u32::MAX, 0, 0]
+        );
+    }
+}

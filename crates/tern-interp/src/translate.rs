@@ -1,0 +1,1531 @@
+//! The translator: Wasm function body → register IR, in one pass that
+//! follows the validator operator by operator.
+//!
+//! For each operator the translator first lets the [`FuncValidator`] check
+//! it, then emits IR. It keeps its own operand stack (slot widths: 1, or 2
+//! for `v128`), so every operand's slot is known statically. Code after an
+//! unconditional branch is validated but not emitted.
+//!
+//! Forward branches are chained through their (not yet known) target
+//! fields and patched when the label is placed, so no per-branch allocation
+//! is needed.
+//!
+//! Two register-IR economies avoid most copies between locals and the
+//! operand stack:
+//!
+//! * `local.get` emits nothing: the operand is recorded as living in the
+//!   local's slot, and consumers read it there. Such a pending operand is
+//!   copied to its own stack slot ("materialised") before its local is
+//!   overwritten, before any block, loop or `if` (so that every path into a
+//!   label sees the same stack), when it is carried by a branch or returned,
+//!   and where an instruction needs its operands in consecutive slots
+//!   (calls, bulk operations).
+//! * `local.set`/`local.tee` right after the instruction that computed the
+//!   value (no label in between) rewrite that instruction's destination to
+//!   the local instead of emitting a copy.
+
+use crate::ir::{CompiledFunc, Instr, Mem, R3, Reg};
+use tern_binary::{
+    BlockType, BrTable, FuncBody, FuncType, HeapType, Ieee32, Ieee64, MemArg, SelectTypes, TryTable, V128, ValType,
+    VisitOperator, for_each_operator,
+};
+use tern_validate::{FuncValidator, ModuleInfo};
+use tern_vm::{TrapCode, slots_of};
+
+/// Why a function could not be translated.
+#[derive(Clone, Debug)]
+pub enum TranslateError {
+    /// The body is invalid.
+    Invalid(tern_binary::BinaryError),
+    /// The body is valid but uses something the interpreter does not
+    /// support (or exceeds its limits).
+    Unsupported(String),
+}
+
+impl std::fmt::Display for TranslateError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TranslateError::Invalid(e) => write!(f, "{e}"),
+            TranslateError::Unsupported(m) => f.write_str(m),
+        }
+    }
+}
+
+impl From<tern_binary::BinaryError> for TranslateError {
+    fn from(e: tern_binary::BinaryError) -> Self {
+        TranslateError::Invalid(e)
+    }
+}
+
+type Result<T, E = TranslateError> = std::result::Result<T, E>;
+
+fn unsupported<T>(what: &str) -> Result<T> {
+    Err(TranslateError::Unsupported(format!(
+        "{what} is not supported by the interpreter"
+    )))
+}
+
+/// The most value slots of locals a function may have.
+pub const MAX_LOCAL_SLOTS: u64 = 1 << 20;
+
+const NONE: u32 = u32::MAX;
+
+/// Translates the body of function `func_index` (a function index, imports
+/// included).
+pub fn translate(
+    info: &ModuleInfo<'_>,
+    num_imported_funcs: u32,
+    func_index: u32,
+    body: &FuncBody<'_>,
+    fuel: bool,
+) -> Result<CompiledFunc, TranslateError> {
+    let Some(ty) = info.func_type(func_index) else {
+        return Err(TranslateError::Invalid(tern_binary::BinaryError::new(
+            format!("unknown function {func_index}"),
+            body.offset,
+        )));
+    };
+    let (decls, _) = body.locals()?;
+    let mut v = FuncValidator::new(info);
+    let mut e = Emitter::new(info, num_imported_funcs, ty, &decls, fuel)?;
+    let mut ops = v.begin(func_index, body)?;
+    {
+        let mut t = Translator {
+            v: &mut v,
+            e: &mut e,
+            offset: 0,
+        };
+        while !ops.eof() {
+            t.offset = ops.offset();
+            ops.visit_operator(&mut t)??;
+            if t.v.frame_depth() == 0 {
+                break;
+            }
+        }
+    }
+    v.finish(&ops)?;
+    Ok(e.finish())
+}
+
+/// Value types of a block's parameters or results.
+#[derive(Clone, Copy)]
+enum Tys<'m> {
+    One(ValType),
+    Many(&'m [ValType]),
+}
+
+impl Tys<'_> {
+    fn as_slice(&self) -> &[ValType] {
+        match self {
+            Tys::One(t) => std::slice::from_ref(t),
+            Tys::Many(s) => s,
+        }
+    }
+
+    fn slots(&self) -> u32 {
+        self.as_slice().iter().map(|&t| slots_of(t)).sum()
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Kind {
+    Func,
+    Block,
+    Loop,
+    If,
+    Else,
+}
+
+#[derive(Debug)]
+struct Ctrl {
+    kind: Kind,
+    bt: BlockType,
+    /// Slot height below the block's parameters.
+    base: u32,
+    /// Operand count below the block's parameters.
+    depth: usize,
+    /// Loop: the pc of its start. Otherwise: head of the chain of jumps to
+    /// the block's end, to be patched (`NONE` when empty).
+    label: u32,
+    /// If: the `JumpIfEqz` to the else branch, until it is placed.
+    else_jump: u32,
+    /// Whether a branch targets the block's end.
+    branched: bool,
+}
+
+/// An operand: its stack slot, width, and where its value is (`src`: the
+/// stack slot itself, or a local's slot while a `local.get` is pending).
+#[derive(Clone, Copy, Debug)]
+struct Opd {
+    slot: Reg,
+    w: u8,
+    src: Reg,
+}
+
+impl Opd {
+    fn pending(&self) -> bool {
+        self.src != self.slot
+    }
+}
+
+struct Emitter<'i, 'm> {
+    info: &'i ModuleInfo<'m>,
+    num_imported_funcs: u32,
+    func_ty: &'m FuncType,
+    code: Vec<Instr>,
+    pool: Vec<u128>,
+    /// The operand stack.
+    stack: Vec<Opd>,
+    /// Number of pending `local.get` operands on the stack.
+    pending: usize,
+    /// The last instruction, when it only writes the slot of the operand on
+    /// top of the stack (and may have its destination rewritten).
+    last_def: Option<usize>,
+    /// Current height in slots (locals included).
+    h: u32,
+    max_h: u32,
+    local_slot: Vec<u32>,
+    local_width: Vec<u8>,
+    local_slots: u32,
+    param_slots: u32,
+    ctrl: Vec<Ctrl>,
+    reachable: bool,
+    /// Nesting of blocks opened in unreachable code.
+    dead_depth: u32,
+    fuel: bool,
+    fuel_at: usize,
+}
+
+fn width(t: ValType) -> u8 {
+    slots_of(t) as u8
+}
+
+impl<'i, 'm> Emitter<'i, 'm> {
+    fn new(
+        info: &'i ModuleInfo<'m>,
+        num_imported_funcs: u32,
+        func_ty: &'m FuncType,
+        decls: &[(u32, ValType)],
+        fuel: bool,
+    ) -> Result<Self> {
+        let total: u64 = func_ty.params().len() as u64 + decls.iter().map(|(n, _)| *n as u64).sum::<u64>();
+        if total > MAX_LOCAL_SLOTS {
+            return unsupported(&format!("a function with {total} locals"));
+        }
+        let mut local_slot = Vec::with_capacity(total as usize);
+        let mut local_width = Vec::with_capacity(total as usize);
+        let mut h = 0u32;
+        for &t in func_ty.params() {
+            local_slot.push(h);
+            local_width.push(width(t));
+            h += slots_of(t);
+        }
+        let param_slots = h;
+        for &(n, t) in decls {
+            for _ in 0..n {
+                local_slot.push(h);
+                local_width.push(width(t));
+                h += slots_of(t);
+            }
+        }
+        if h as u64 > MAX_LOCAL_SLOTS {
+            return unsupported(&format!("a function with {h} local slots"));
+        }
+        let mut e = Emitter {
+            info,
+            num_imported_funcs,
+            func_ty,
+            code: Vec::new(),
+            pool: Vec::new(),
+            stack: Vec::new(),
+            pending: 0,
+            last_def: None,
+            h,
+            max_h: h,
+            local_slot,
+            local_width,
+            local_slots: h,
+            param_slots,
+            ctrl: Vec::new(),
+            reachable: true,
+            dead_depth: 0,
+            fuel,
+            fuel_at: usize::MAX,
+        };
+        e.ctrl.push(Ctrl {
+            kind: Kind::Func,
+            bt: BlockType::Empty,
+            base: h,
+            depth: 0,
+            label: NONE,
+            else_jump: NONE,
+            branched: false,
+        });
+        e.start_fuel_block();
+        Ok(e)
+    }
+
+    fn finish(self) -> CompiledFunc {
+        CompiledFunc {
+            code: self.code.into_boxed_slice(),
+            pool: self.pool.into_boxed_slice(),
+            param_slots: self.param_slots,
+            local_slots: self.local_slots,
+            result_slots: Tys::Many(self.func_ty.results()).slots(),
+            max_height: self.max_h,
+        }
+    }
+
+    // ---- emission ----
+
+    #[inline]
+    fn pc(&self) -> u32 {
+        self.code.len() as u32
+    }
+
+    #[inline]
+    fn emit(&mut self, i: Instr) -> u32 {
+        let at = self.code.len();
+        self.last_def = None;
+        self.code.push(i);
+        if self.fuel
+            && let Some(Instr::Fuel { n }) = self.code.get_mut(self.fuel_at)
+        {
+            *n += 1;
+        }
+        at as u32
+    }
+
+    /// Starts a basic block: with fuel on, its cost is charged here.
+    fn start_fuel_block(&mut self) {
+        // A label may be placed here: the previous instruction no longer
+        // defines the top operand on every path.
+        self.last_def = None;
+        if self.fuel {
+            self.fuel_at = self.code.len();
+            self.code.push(Instr::Fuel { n: 0 });
+        }
+    }
+
+    fn target_mut(&mut self, at: u32) -> &mut u32 {
+        match &mut self.code[at as usize] {
+            Instr::Jump { to } | Instr::JumpIfNez { to, .. } | Instr::JumpIfEqz { to, .. } => to,
+            other => unreachable!("not a jump: {other:?}"),
+        }
+    }
+
+    /// Points every jump of the chain starting at `head` to `pc`.
+    fn patch_chain(&mut self, mut head: u32, pc: u32) {
+        while head != NONE {
+            let t = self.target_mut(head);
+            let next = *t;
+            *t = pc;
+            head = next;
+        }
+    }
+
+    // ---- the operand stack ----
+
+    /// Pushes an operand computed into its own slot; returns the slot.
+    #[inline]
+    fn push(&mut self, w: u8) -> Reg {
+        let r = self.h;
+        self.stack.push(Opd { slot: r, w, src: r });
+        self.h += w as u32;
+        if self.h > self.max_h {
+            self.max_h = self.h;
+        }
+        r
+    }
+
+    /// Pushes an operand that lives in local slot `src`.
+    fn push_local(&mut self, src: Reg, w: u8) {
+        self.push(w);
+        self.stack.last_mut().expect("just pushed").src = src;
+        self.pending += 1;
+    }
+
+    /// Pops an operand; returns where its value is.
+    #[inline]
+    fn pop(&mut self) -> Reg {
+        let o = self.stack.pop().expect("the validator checked the operand stack");
+        self.h -= o.w as u32;
+        if o.pending() {
+            self.pending -= 1;
+        }
+        o.src
+    }
+
+    /// Pops an operand, materialising it first: returns its own slot.
+    fn pop_canon(&mut self) -> Reg {
+        self.materialize_top(1);
+        self.pop()
+    }
+
+    fn top_width(&self) -> u8 {
+        self.stack.last().expect("the validator checked the operand stack").w
+    }
+
+    /// Copies operand `i` (index into the stack) to its own slot if pending.
+    fn materialize_at(&mut self, i: usize) {
+        let o = self.stack[i];
+        if o.pending() {
+            self.copy(o.slot, o.src, o.w as u32);
+            self.stack[i].src = o.slot;
+            self.pending -= 1;
+        }
+    }
+
+    /// Materialises the top `n` operands.
+    fn materialize_top(&mut self, n: usize) {
+        if self.pending == 0 {
+            return;
+        }
+        let len = self.stack.len();
+        for i in len - n..len {
+            self.materialize_at(i);
+        }
+    }
+
+    /// Materialises every pending operand.
+    fn flush(&mut self) {
+        let n = self.stack.len();
+        self.materialize_top(n);
+    }
+
+    /// Materialises the pending operands that read local slot `src`, before
+    /// the local is written. The top `skip` operands are left alone.
+    fn materialize_local(&mut self, src: Reg, skip: usize) {
+        if self.pending == 0 {
+            return;
+        }
+        let n = self.stack.len().saturating_sub(skip);
+        for i in 0..n {
+            if self.stack[i].pending() && self.stack[i].src == src {
+                self.materialize_at(i);
+            }
+        }
+    }
+
+    /// Copies the top operands carrying `n` slots to slots `dest..`. Safe in
+    /// ascending order: a stack-slot source is never below its destination,
+    /// and local sources lie below every destination.
+    fn copy_values(&mut self, dest: Reg, n: u32) {
+        if n == 0 {
+            return;
+        }
+        let first = self.h - n;
+        let mut i = self.stack.len();
+        while i > 0 && self.stack[i - 1].slot >= first {
+            i -= 1;
+        }
+        for k in i..self.stack.len() {
+            let o = self.stack[k];
+            self.copy(dest + (o.slot - first), o.src, o.w as u32);
+        }
+    }
+
+    /// Whether the top operands carrying `n` slots are all in their own
+    /// slots, starting at `dest`.
+    fn values_in_place(&self, dest: Reg, n: u32) -> bool {
+        if n == 0 {
+            return true;
+        }
+        let first = self.h - n;
+        dest == first
+            && self
+                .stack
+                .iter()
+                .rev()
+                .take_while(|o| o.slot >= first)
+                .all(|o| !o.pending())
+    }
+
+    fn copy(&mut self, d: Reg, s: Reg, n: u32) {
+        if d == s || n == 0 {
+            return;
+        }
+        match n {
+            1 => self.emit(Instr::Copy { d, s }),
+            2 => self.emit(Instr::Copy2 { d, s }),
+            _ => self.emit(Instr::CopyN { d, s, n }),
+        };
+    }
+
+    /// A plain operator: pops `params`, pushes `results` (slot widths).
+    #[inline]
+    fn plain(&mut self, make: fn(R3) -> Instr, params: &[u8], results: &[u8]) {
+        let mut regs = [0; 3];
+        if params.len() == 3 {
+            // The first input is also the output.
+            self.materialize_top(3);
+        }
+        for i in (0..params.len()).rev() {
+            regs[i] = self.pop();
+        }
+        let d = self.h;
+        for &w in results {
+            self.push(w);
+        }
+        let r = match params.len() {
+            0 if results.is_empty() => return,
+            0 => R3 { d, a: 0, b: 0 },
+            1 => R3 { d, a: regs[0], b: 0 },
+            2 => R3 {
+                d,
+                a: regs[0],
+                b: regs[1],
+            },
+            _ => R3 {
+                d,
+                a: regs[1],
+                b: regs[2],
+            },
+        };
+        let at = self.emit(make(r));
+        if params.len() < 3 && results.len() == 1 {
+            self.last_def = Some(at as usize);
+        }
+    }
+
+    // ---- block types ----
+
+    fn bt_params(&self, bt: BlockType) -> Tys<'m> {
+        match bt {
+            BlockType::Func(i) => Tys::Many(self.info.types[i as usize].params()),
+            _ => Tys::Many(&[]),
+        }
+    }
+
+    fn bt_results(&self, bt: BlockType) -> Tys<'m> {
+        match bt {
+            BlockType::Empty => Tys::Many(&[]),
+            BlockType::Value(t) => Tys::One(t),
+            BlockType::Func(i) => Tys::Many(self.info.types[i as usize].results()),
+        }
+    }
+
+    fn push_tys(&mut self, tys: Tys<'_>) {
+        for &t in tys.as_slice() {
+            self.push(width(t));
+        }
+    }
+
+    fn open(&mut self, kind: Kind, bt: BlockType) -> Ctrl {
+        // Every path into a label must see the same stack: no pending
+        // operands across block boundaries.
+        self.flush();
+        let params = self.bt_params(bt);
+        let n = params.as_slice().len();
+        Ctrl {
+            kind,
+            bt,
+            base: self.h - params.slots(),
+            depth: self.stack.len() - n,
+            label: NONE,
+            else_jump: NONE,
+            branched: false,
+        }
+    }
+
+    // ---- branches ----
+
+    /// Returns. Leaves the operand stack as it was (a `br_if` may return
+    /// on one path only).
+    fn emit_return(&mut self) {
+        let results = self.func_ty.results();
+        // Results go to slots 0.., which may be locals that pending
+        // operands read: copy pending ones to their own slots first.
+        let len = self.stack.len();
+        for i in len - results.len()..len {
+            let o = self.stack[i];
+            if o.pending() {
+                self.copy(o.slot, o.src, o.w as u32);
+            }
+        }
+        let n = Tys::Many(results).slots();
+        let src = self.h - n;
+        self.copy(0, src, n);
+        self.emit(Instr::Ret);
+    }
+
+    /// Slots a branch to frame `idx` carries, and where they go.
+    fn label_slots(&self, idx: usize) -> (u32, u32) {
+        let f = &self.ctrl[idx];
+        let n = if f.kind == Kind::Loop {
+            self.bt_params(f.bt).slots()
+        } else {
+            self.bt_results(f.bt).slots()
+        };
+        (n, f.base)
+    }
+
+    fn frame_index(&self, depth: u32) -> usize {
+        self.ctrl.len() - 1 - depth as usize
+    }
+
+    /// Emits a jump to frame `idx`'s label (the values are already in place).
+    fn jump_to(&mut self, idx: usize) {
+        let f = &self.ctrl[idx];
+        if f.kind == Kind::Loop {
+            let to = f.label;
+            self.emit(Instr::Jump { to });
+        } else {
+            let head = f.label;
+            let at = self.emit(Instr::Jump { to: head });
+            let f = &mut self.ctrl[idx];
+            f.label = at;
+            f.branched = true;
+        }
+    }
+
+    /// An unconditional branch to the frame `depth` levels out.
+    fn branch(&mut self, depth: u32) {
+        let idx = self.frame_index(depth);
+        if self.ctrl[idx].kind == Kind::Func {
+            self.emit_return();
+            return;
+        }
+        let (n, dest) = self.label_slots(idx);
+        self.copy_values(dest, n);
+        self.jump_to(idx);
+    }
+
+    /// A jump-table entry (or a stub it leads to) for `depth`: returns
+    /// whether it needs a stub (values to move first).
+    fn needs_stub(&self, depth: u32) -> bool {
+        let idx = self.frame_index(depth);
+        if self.ctrl[idx].kind == Kind::Func {
+            return true;
+        }
+        let (n, dest) = self.label_slots(idx);
+        !self.values_in_place(dest, n)
+    }
+
+    fn block_end_common(&mut self, f: &Ctrl) {
+        self.truncate(f.depth);
+        self.h = f.base;
+        let r = self.bt_results(f.bt);
+        self.push_tys(r);
+    }
+
+    /// Drops operands down to `depth` (control flow resets the stack).
+    fn truncate(&mut self, depth: usize) {
+        while self.stack.len() > depth {
+            self.pop();
+        }
+    }
+
+    fn local(&self, i: u32) -> (Reg, u8) {
+        (self.local_slot[i as usize], self.local_width[i as usize])
+    }
+
+    fn mem(&self, memarg: MemArg, v: Reg, addr: Reg) -> Result<Mem> {
+        let Ok(offset) = u32::try_from(memarg.offset) else {
+            return unsupported("a memory offset above 4 GiB");
+        };
+        let Ok(mem) = u16::try_from(memarg.memory) else {
+            return unsupported("memory index above 65535");
+        };
+        Ok(Mem { v, addr, offset, mem })
+    }
+
+    fn load(&mut self, make: fn(Mem) -> Instr, memarg: MemArg, w: u8) -> Result<()> {
+        let a = self.pop();
+        let d = self.push(w);
+        let m = self.mem(memarg, d, a)?;
+        let at = self.emit(make(m));
+        self.last_def = Some(at as usize);
+        Ok(())
+    }
+
+    fn store(&mut self, make: fn(Mem) -> Instr, memarg: MemArg) -> Result<()> {
+        let v = self.pop();
+        let a = self.pop();
+        let m = self.mem(memarg, v, a)?;
+        self.emit(make(m));
+        Ok(())
+    }
+
+    fn load_lane(&mut self, make: fn(Mem) -> Instr, memarg: MemArg, lane: u8) -> Result<()> {
+        self.materialize_top(2);
+        self.pop();
+        let a = self.pop();
+        self.push(2);
+        let m = self.mem(memarg, lane as u32, a)?;
+        self.emit(make(m));
+        Ok(())
+    }
+
+    fn store_lane(&mut self, make: fn(Mem) -> Instr, memarg: MemArg, lane: u8) -> Result<()> {
+        self.materialize_top(2);
+        self.pop();
+        let a = self.pop();
+        let m = self.mem(memarg, lane as u32, a)?;
+        self.emit(make(m));
+        Ok(())
+    }
+
+    /// Pops `n` operands, materialised; returns the slot of the lowest.
+    fn pop_n(&mut self, n: usize) -> Reg {
+        self.materialize_top(n);
+        for _ in 0..n {
+            self.pop();
+        }
+        self.h
+    }
+
+    fn extract(&mut self, make: fn(Reg, Reg, u32) -> Instr, lane: u8, w: u8) {
+        let a = self.pop();
+        let d = self.push(w);
+        self.emit(make(d, a, lane as u32));
+    }
+
+    fn replace(&mut self, make: fn(Reg, Reg, u32) -> Instr, lane: u8) {
+        let x = self.pop();
+        let v = self.pop_canon();
+        self.push(2);
+        self.emit(make(v, x, lane as u32));
+    }
+
+    fn table16(t: u32) -> Result<u16> {
+        u16::try_from(t).or_else(|_| unsupported("call_indirect through a table index above 65535"))
+    }
+
+    fn call_args(&mut self, ty: &FuncType) -> Reg {
+        self.materialize_top(ty.params().len());
+        for _ in ty.params() {
+            self.pop();
+        }
+        let base = self.h;
+        for &t in ty.results() {
+            self.push(width(t));
+        }
+        // Host callees write their results over the arguments.
+        base
+    }
+}
+
+/// The hand-written translations: one method per row without a plain
+/// signature, named after the row's visit method.
+#[allow(clippy::boxed_local)]
+impl Emitter<'_, '_> {
+    // ---- control ----
+
+    fn visit_unreachable(&mut self) -> Result<()> {
+        self.emit(Instr::Trap {
+            code: TrapCode::Unreachable,
+        });
+        self.reachable = false;
+        Ok(())
+    }
+
+    fn visit_block(&mut self, bt: BlockType) -> Result<()> {
+        if !self.reachable {
+            self.dead_depth += 1;
+            return Ok(());
+        }
+        let c = self.open(Kind::Block, bt);
+        self.ctrl.push(c);
+        Ok(())
+    }
+
+    fn visit_loop(&mut self, bt: BlockType) -> Result<()> {
+        if !self.reachable {
+            self.dead_depth += 1;
+            return Ok(());
+        }
+        let mut c = self.open(Kind::Loop, bt);
+        c.label = self.pc();
+        self.start_fuel_block();
+        self.ctrl.push(c);
+        Ok(())
+    }
+
+    fn visit_if(&mut self, bt: BlockType) -> Result<()> {
+        if !self.reachable {
+            self.dead_depth += 1;
+            return Ok(());
+        }
+        let c = self.pop();
+        // `open` materialises pending operands: before the jump, so that
+        // both branches see them.
+        let mut f = self.open(Kind::If, bt);
+        f.else_jump = self.emit(Instr::JumpIfEqz { c, to: NONE });
+        self.ctrl.push(f);
+        self.start_fuel_block();
+        Ok(())
+    }
+
+    fn visit_else(&mut self) -> Result<()> {
+        if self.dead_depth > 0 {
+            return Ok(());
+        }
+        let idx = self.ctrl.len() - 1;
+        if self.reachable {
+            let n = self.bt_results(self.ctrl[idx].bt).as_slice().len();
+            self.materialize_top(n);
+            self.jump_to(idx);
+        }
+        let pc = self.pc();
+        let f = &mut self.ctrl[idx];
+        let j = std::mem::replace(&mut f.else_jump, NONE);
+        f.kind = Kind::Else;
+        let (depth, base, bt) = (f.depth, f.base, f.bt);
+        *self.target_mut(j) = pc;
+        self.truncate(depth);
+        self.h = base;
+        let p = self.bt_params(bt);
+        self.push_tys(p);
+        self.reachable = true;
+        self.start_fuel_block();
+        Ok(())
+    }
+
+    fn visit_end(&mut self) -> Result<()> {
+        if self.dead_depth > 0 {
+            self.dead_depth -= 1;
+            return Ok(());
+        }
+        let f = self.ctrl.pop().expect("the validator checked the nesting");
+        if f.kind == Kind::Func {
+            if self.reachable {
+                self.emit_return();
+            }
+            self.reachable = false;
+            return Ok(());
+        }
+        if self.reachable {
+            let n = self.bt_results(f.bt).as_slice().len();
+            self.materialize_top(n);
+        }
+        let mut reach = self.reachable || f.branched;
+        let pc = self.pc();
+        if f.else_jump != NONE {
+            *self.target_mut(f.else_jump) = pc;
+            reach = true;
+        }
+        if f.kind != Kind::Loop {
+            self.patch_chain(f.label, pc);
+        }
+        self.block_end_common(&f);
+        self.reachable = reach;
+        if reach {
+            self.start_fuel_block();
+        }
+        Ok(())
+    }
+
+    fn visit_br(&mut self, relative_depth: u32) -> Result<()> {
+        self.branch(relative_depth);
+        self.reachable = false;
+        Ok(())
+    }
+
+    fn visit_br_if(&mut self, relative_depth: u32) -> Result<()> {
+        let c = self.pop();
+        let idx = self.frame_index(relative_depth);
+        if self.needs_stub(relative_depth) {
+            let skip = self.emit(Instr::JumpIfEqz { c, to: NONE });
+            self.branch(relative_depth);
+            let pc = self.pc();
+            *self.target_mut(skip) = pc;
+        } else if self.ctrl[idx].kind == Kind::Loop {
+            let to = self.ctrl[idx].label;
+            self.emit(Instr::JumpIfNez { c, to });
+        } else {
+            let head = self.ctrl[idx].label;
+            let at = self.emit(Instr::JumpIfNez { c, to: head });
+            let f = &mut self.ctrl[idx];
+            f.label = at;
+            f.branched = true;
+        }
+        Ok(())
+    }
+
+    fn visit_br_table(&mut self, targets: BrTable<'_>) -> Result<()> {
+        let i = self.pop();
+        let len = targets.len();
+        self.emit(Instr::JumpTable { i, len });
+        let mut stubs: Vec<(u32, u32)> = Vec::new();
+        for depth in targets.targets().chain(std::iter::once(targets.default())) {
+            if self.needs_stub(depth) {
+                let at = self.emit(Instr::Jump { to: NONE });
+                stubs.push((at, depth));
+            } else {
+                let idx = self.frame_index(depth);
+                self.jump_to(idx);
+            }
+        }
+        for (at, depth) in stubs {
+            let pc = self.pc();
+            *self.target_mut(at) = pc;
+            self.branch(depth);
+        }
+        self.reachable = false;
+        Ok(())
+    }
+
+    fn visit_return(&mut self) -> Result<()> {
+        self.emit_return();
+        self.reachable = false;
+        Ok(())
+    }
+
+    fn visit_call(&mut self, function_index: u32) -> Result<()> {
+        let info = self.info;
+        let ty = info.func_type(function_index).expect("validated");
+        let base = self.call_args(ty);
+        let imported = self.num_imported_funcs;
+        if function_index < imported {
+            self.emit(Instr::CallImp {
+                f: function_index,
+                base,
+            });
+        } else {
+            self.emit(Instr::CallDef {
+                f: function_index - imported,
+                base,
+            });
+        }
+        Ok(())
+    }
+
+    fn visit_call_indirect(&mut self, type_index: u32, table_index: u32) -> Result<()> {
+        let info = self.info;
+        let ty = &info.types[type_index as usize];
+        let table = Self::table16(table_index)?;
+        let i = self.pop();
+        let base = self.call_args(ty);
+        self.emit(Instr::CallInd {
+            ty: type_index,
+            i,
+            base,
+            table,
+        });
+        Ok(())
+    }
+
+    fn visit_return_call(&mut self, function_index: u32) -> Result<()> {
+        let info = self.info;
+        let ty = info.func_type(function_index).expect("validated");
+        let base = self.call_args(ty);
+        let imported = self.num_imported_funcs;
+        if function_index < imported {
+            self.emit(Instr::ReturnCallImp {
+                f: function_index,
+                base,
+            });
+        } else {
+            self.emit(Instr::ReturnCallDef {
+                f: function_index - imported,
+                base,
+            });
+        }
+        self.reachable = false;
+        Ok(())
+    }
+
+    fn visit_return_call_indirect(&mut self, type_index: u32, table_index: u32) -> Result<()> {
+        let info = self.info;
+        let ty = &info.types[type_index as usize];
+        let table = Self::table16(table_index)?;
+        let i = self.pop();
+        let base = self.call_args(ty);
+        self.emit(Instr::ReturnCallInd {
+            ty: type_index,
+            i,
+            base,
+            table,
+        });
+        self.reachable = false;
+        Ok(())
+    }
+
+    fn visit_drop(&mut self) -> Result<()> {
+        self.pop();
+        Ok(())
+    }
+
+    fn visit_select(&mut self) -> Result<()> {
+        let c = self.pop();
+        let w = self.top_width();
+        let b = self.pop();
+        let a = self.pop_canon();
+        self.push(w);
+        if w == 2 {
+            self.emit(Instr::Sel2 { a, b, c });
+        } else {
+            self.emit(Instr::Sel { a, b, c });
+        }
+        Ok(())
+    }
+
+    fn visit_typed_select(&mut self, _tys: SelectTypes) -> Result<()> {
+        self.visit_select()
+    }
+
+    fn visit_local_get(&mut self, local_index: u32) -> Result<()> {
+        let (s, w) = self.local(local_index);
+        self.push_local(s, w);
+        Ok(())
+    }
+
+    /// If the last instruction computed the top operand into its slot,
+    /// makes it write local slot `d` instead.
+    fn retarget(&mut self, d: Reg) -> bool {
+        let Some(at) = self.last_def else {
+            return false;
+        };
+        let Some(&top) = self.stack.last() else {
+            return false;
+        };
+        if at + 1 != self.code.len() || top.pending() {
+            return false;
+        }
+        let dest = match &mut self.code[at] {
+            Instr::Const32 { d, .. }
+            | Instr::Const64 { d, .. }
+            | Instr::ConstV128 { d, .. }
+            | Instr::GGet { d, .. }
+            | Instr::GGet2 { d, .. } => d,
+            Instr::Load8S32(m)
+            | Instr::Load8S64(m)
+            | Instr::Load8U(m)
+            | Instr::Load16S32(m)
+            | Instr::Load16S64(m)
+            | Instr::Load16U(m)
+            | Instr::Load32(m)
+            | Instr::Load32S64(m)
+            | Instr::Load64(m)
+            | Instr::Load128(m) => {
+                if m.v != top.slot {
+                    return false;
+                }
+                m.v = d;
+                self.last_def = None;
+                return true;
+            }
+            other => match other.plain_mut() {
+                Some(r) => &mut r.d,
+                None => return false,
+            },
+        };
+        if *dest != top.slot {
+            return false;
+        }
+        *dest = d;
+        self.last_def = None;
+        true
+    }
+
+    fn visit_local_set(&mut self, local_index: u32) -> Result<()> {
+        let (d, w) = self.local(local_index);
+        self.materialize_local(d, 1);
+        if self.retarget(d) {
+            self.pop();
+            return Ok(());
+        }
+        let s = self.pop();
+        self.copy(d, s, w as u32);
+        Ok(())
+    }
+
+    fn visit_local_tee(&mut self, local_index: u32) -> Result<()> {
+        let (d, w) = self.local(local_index);
+        self.materialize_local(d, 1);
+        if self.retarget(d) {
+            // The value now lives in the local only.
+            let top = self.stack.last_mut().expect("validated");
+            top.src = d;
+            self.pending += 1;
+            return Ok(());
+        }
+        let s = self.stack.last().expect("validated").src;
+        self.copy(d, s, w as u32);
+        Ok(())
+    }
+
+    fn visit_global_get(&mut self, global_index: u32) -> Result<()> {
+        let w = width(self.info.globals[global_index as usize].content);
+        let d = self.push(w);
+        let g = global_index;
+        let at = self.emit(if w == 2 {
+            Instr::GGet2 { d, g }
+        } else {
+            Instr::GGet { d, g }
+        });
+        self.last_def = Some(at as usize);
+        Ok(())
+    }
+
+    fn visit_global_set(&mut self, global_index: u32) -> Result<()> {
+        let w = width(self.info.globals[global_index as usize].content);
+        let s = self.pop();
+        let g = global_index;
+        self.emit(if w == 2 {
+            Instr::GSet2 { s, g }
+        } else {
+            Instr::GSet { s, g }
+        });
+        Ok(())
+    }
+
+    // ---- constants and references ----
+
+    fn visit_i32_const(&mut self, value: i32) -> Result<()> {
+        let d = self.push(1);
+        let at = self.emit(Instr::Const32 { d, v: value as u32 });
+        self.last_def = Some(at as usize);
+        Ok(())
+    }
+
+    fn visit_i64_const(&mut self, value: i64) -> Result<()> {
+        let d = self.push(1);
+        let at = self.emit(Instr::Const64 { d, v: value as u64 });
+        self.last_def = Some(at as usize);
+        Ok(())
+    }
+
+    fn visit_f32_const(&mut self, value: Ieee32) -> Result<()> {
+        let d = self.push(1);
+        let at = self.emit(Instr::Const32 { d, v: value.0 });
+        self.last_def = Some(at as usize);
+        Ok(())
+    }
+
+    fn visit_f64_const(&mut self, value: Ieee64) -> Result<()> {
+        let d = self.push(1);
+        let at = self.emit(Instr::Const64 { d, v: value.0 });
+        self.last_def = Some(at as usize);
+        Ok(())
+    }
+
+    fn visit_v128_const(&mut self, value: V128) -> Result<()> {
+        let d = self.push(2);
+        let i = self.pool.len() as u32;
+        self.pool.push(u128::from_le_bytes(value.0));
+        let at = self.emit(Instr::ConstV128 { d, i });
+        self.last_def = Some(at as usize);
+        Ok(())
+    }
+
+    fn visit_ref_null(&mut self, _hty: HeapType) -> Result<()> {
+        let d = self.push(1);
+        self.emit(Instr::Const32 { d, v: 0 });
+        Ok(())
+    }
+
+    fn visit_ref_is_null(&mut self) -> Result<()> {
+        let a = self.pop();
+        let d = self.push(1);
+        self.emit(Instr::IsNull { d, a });
+        Ok(())
+    }
+
+    fn visit_ref_func(&mut self, function_index: u32) -> Result<()> {
+        let d = self.push(1);
+        self.emit(Instr::FuncRef { d, f: function_index });
+        Ok(())
+    }
+
+    // ---- memory ----
+
+    fn visit_i32_load(&mut self, m: MemArg) -> Result<()> {
+        self.load(Instr::Load32, m, 1)
+    }
+    fn visit_i64_load(&mut self, m: MemArg) -> Result<()> {
+        self.load(Instr::Load64, m, 1)
+    }
+    fn visit_f32_load(&mut self, m: MemArg) -> Result<()> {
+        self.load(Instr::Load32, m, 1)
+    }
+    fn visit_f64_load(&mut self, m: MemArg) -> Result<()> {
+        self.load(Instr::Load64, m, 1)
+    }
+    fn visit_i32_load8_s(&mut self, m: MemArg) -> Result<()> {
+        self.load(Instr::Load8S32, m, 1)
+    }
+    fn visit_i32_load8_u(&mut self, m: MemArg) -> Result<()> {
+        self.load(Instr::Load8U, m, 1)
+    }
+    fn visit_i32_load16_s(&mut self, m: MemArg) -> Result<()> {
+        self.load(Instr::Load16S32, m, 1)
+    }
+    fn visit_i32_load16_u(&mut self, m: MemArg) -> Result<()> {
+        self.load(Instr::Load16U, m, 1)
+    }
+    fn visit_i64_load8_s(&mut self, m: MemArg) -> Result<()> {
+        self.load(Instr::Load8S64, m, 1)
+    }
+    fn visit_i64_load8_u(&mut self, m: MemArg) -> Result<()> {
+        self.load(Instr::Load8U, m, 1)
+    }
+    fn visit_i64_load16_s(&mut self, m: MemArg) -> Result<()> {
+        self.load(Instr::Load16S64, m, 1)
+    }
+    fn visit_i64_load16_u(&mut self, m: MemArg) -> Result<()> {
+        self.load(Instr::Load16U, m, 1)
+    }
+    fn visit_i64_load32_s(&mut self, m: MemArg) -> Result<()> {
+        self.load(Instr::Load32S64, m, 1)
+    }
+    fn visit_i64_load32_u(&mut self, m: MemArg) -> Result<()> {
+        self.load(Instr::Load32, m, 1)
+    }
+    fn visit_i32_store(&mut self, m: MemArg) -> Result<()> {
+        self.store(Instr::Store32, m)
+    }
+    fn visit_i64_store(&mut self, m: MemArg) -> Result<()> {
+        self.store(Instr::Store64, m)
+    }
+    fn visit_f32_store(&mut self, m: MemArg) -> Result<()> {
+        self.store(Instr::Store32, m)
+    }
+    fn visit_f64_store(&mut self, m: MemArg) -> Result<()> {
+        self.store(Instr::Store64, m)
+    }
+    fn visit_i32_store8(&mut self, m: MemArg) -> Result<()> {
+        self.store(Instr::Store8, m)
+    }
+    fn visit_i32_store16(&mut self, m: MemArg) -> Result<()> {
+        self.store(Instr::Store16, m)
+    }
+    fn visit_i64_store8(&mut self, m: MemArg) -> Result<()> {
+        self.store(Instr::Store8, m)
+    }
+    fn visit_i64_store16(&mut self, m: MemArg) -> Result<()> {
+        self.store(Instr::Store16, m)
+    }
+    fn visit_i64_store32(&mut self, m: MemArg) -> Result<()> {
+        self.store(Instr::Store32, m)
+    }
+    fn visit_v128_load(&mut self, m: MemArg) -> Result<()> {
+        self.load(Instr::Load128, m, 2)
+    }
+    fn visit_v128_load8x8_s(&mut self, m: MemArg) -> Result<()> {
+        self.load(Instr::Load8x8S, m, 2)
+    }
+    fn visit_v128_load8x8_u(&mut self, m: MemArg) -> Result<()> {
+        self.load(Instr::Load8x8U, m, 2)
+    }
+    fn visit_v128_load16x4_s(&mut self, m: MemArg) -> Result<()> {
+        self.load(Instr::Load16x4S, m, 2)
+    }
+    fn visit_v128_load16x4_u(&mut self, m: MemArg) -> Result<()> {
+        self.load(Instr::Load16x4U, m, 2)
+    }
+    fn visit_v128_load32x2_s(&mut self, m: MemArg) -> Result<()> {
+        self.load(Instr::Load32x2S, m, 2)
+    }
+    fn visit_v128_load32x2_u(&mut self, m: MemArg) -> Result<()> {
+        self.load(Instr::Load32x2U, m, 2)
+    }
+    fn visit_v128_load8_splat(&mut self, m: MemArg) -> Result<()> {
+        self.load(Instr::Load8Splat, m, 2)
+    }
+    fn visit_v128_load16_splat(&mut self, m: MemArg) -> Result<()> {
+        self.load(Instr::Load16Splat, m, 2)
+    }
+    fn visit_v128_load32_splat(&mut self, m: MemArg) -> Result<()> {
+        self.load(Instr::Load32Splat, m, 2)
+    }
+    fn visit_v128_load64_splat(&mut self, m: MemArg) -> Result<()> {
+        self.load(Instr::Load64Splat, m, 2)
+    }
+    fn visit_v128_load32_zero(&mut self, m: MemArg) -> Result<()> {
+        self.load(Instr::Load32Zero, m, 2)
+    }
+    fn visit_v128_load64_zero(&mut self, m: MemArg) -> Result<()> {
+        self.load(Instr::Load64Zero, m, 2)
+    }
+    fn visit_v128_store(&mut self, m: MemArg) -> Result<()> {
+        self.store(Instr::Store128, m)
+    }
+    fn visit_v128_load8_lane(&mut self, m: MemArg, lane: u8) -> Result<()> {
+        self.load_lane(Instr::Load8Lane, m, lane)
+    }
+    fn visit_v128_load16_lane(&mut self, m: MemArg, lane: u8) -> Result<()> {
+        self.load_lane(Instr::Load16Lane, m, lane)
+    }
+    fn visit_v128_load32_lane(&mut self, m: MemArg, lane: u8) -> Result<()> {
+        self.load_lane(Instr::Load32Lane, m, lane)
+    }
+    fn visit_v128_load64_lane(&mut self, m: MemArg, lane: u8) -> Result<()> {
+        self.load_lane(Instr::Load64Lane, m, lane)
+    }
+    fn visit_v128_store8_lane(&mut self, m: MemArg, lane: u8) -> Result<()> {
+        self.store_lane(Instr::Store8Lane, m, lane)
+    }
+    fn visit_v128_store16_lane(&mut self, m: MemArg, lane: u8) -> Result<()> {
+        self.store_lane(Instr::Store16Lane, m, lane)
+    }
+    fn visit_v128_store32_lane(&mut self, m: MemArg, lane: u8) -> Result<()> {
+        self.store_lane(Instr::Store32Lane, m, lane)
+    }
+    fn visit_v128_store64_lane(&mut self, m: MemArg, lane: u8) -> Result<()> {
+        self.store_lane(Instr::Store64Lane, m, lane)
+    }
+
+    fn visit_memory_size(&mut self, mem: u32) -> Result<()> {
+        let d = self.push(1);
+        self.emit(Instr::MemSize { d, mem });
+        Ok(())
+    }
+
+    fn visit_memory_grow(&mut self, mem: u32) -> Result<()> {
+        let d = self.pop_canon();
+        self.push(1);
+        self.emit(Instr::MemGrow { d, mem });
+        Ok(())
+    }
+
+    fn visit_memory_fill(&mut self, mem: u32) -> Result<()> {
+        let r = self.pop_n(3);
+        self.emit(Instr::MemFill { r, mem });
+        Ok(())
+    }
+
+    fn visit_memory_copy(&mut self, dst_mem: u32, src_mem: u32) -> Result<()> {
+        let r = self.pop_n(3);
+        self.emit(Instr::MemCopy {
+            r,
+            dst: dst_mem,
+            src: src_mem,
+        });
+        Ok(())
+    }
+
+    fn visit_memory_init(&mut self, data_index: u32, mem: u32) -> Result<()> {
+        let r = self.pop_n(3);
+        self.emit(Instr::MemInit {
+            r,
+            seg: data_index,
+            mem,
+        });
+        Ok(())
+    }
+
+    fn visit_data_drop(&mut self, data_index: u32) -> Result<()> {
+        self.emit(Instr::DropData { seg: data_index });
+        Ok(())
+    }
+
+    // ---- tables ----
+
+    fn visit_table_get(&mut self, table: u32) -> Result<()> {
+        let d = self.pop_canon();
+        self.push(1);
+        self.emit(Instr::TabGet { d, t: table });
+        Ok(())
+    }
+
+    fn visit_table_set(&mut self, table: u32) -> Result<()> {
+        let r = self.pop_n(2);
+        self.emit(Instr::TabSet { r, t: table });
+        Ok(())
+    }
+
+    fn visit_table_size(&mut self, table: u32) -> Result<()> {
+        let d = self.push(1);
+        self.emit(Instr::TabSize { d, t: table });
+        Ok(())
+    }
+
+    fn visit_table_grow(&mut self, table: u32) -> Result<()> {
+        let r = self.pop_n(2);
+        self.push(1);
+        self.emit(Instr::TabGrow { r, t: table });
+        Ok(())
+    }
+
+    fn visit_table_fill(&mut self, table: u32) -> Result<()> {
+        let r = self.pop_n(3);
+        self.emit(Instr::TabFill { r, t: table });
+        Ok(())
+    }
+
+    fn visit_table_copy(&mut self, dst_table: u32, src_table: u32) -> Result<()> {
+        let r = self.pop_n(3);
+        self.emit(Instr::TabCopy {
+            r,
+            dst: dst_table,
+            src: src_table,
+        });
+        Ok(())
+    }
+
+    fn visit_table_init(&mut self, elem_index: u32, table: u32) -> Result<()> {
+        let r = self.pop_n(3);
+        self.emit(Instr::TabInit {
+            r,
+            seg: elem_index,
+            t: table,
+        });
+        Ok(())
+    }
+
+    fn visit_elem_drop(&mut self, elem_index: u32) -> Result<()> {
+        self.emit(Instr::DropElem { seg: elem_index });
+        Ok(())
+    }
+
+    // ---- lanes ----
+
+    fn visit_i8x16_shuffle(&mut self, lanes: [u8; 16]) -> Result<()> {
+        let b = self.pop();
+        let a = self.pop_canon();
+        self.push(2);
+        let i = self.pool.len() as u32;
+        self.pool.push(u128::from_le_bytes(lanes));
+        self.emit(Instr::Shuffle { a, b, i });
+        Ok(())
+    }
+
+    fn visit_i8x16_extract_lane_s(&mut self, lane: u8) -> Result<()> {
+        self.extract(|d, a, lane| Instr::ExtractI8S { d, a, lane }, lane, 1);
+        Ok(())
+    }
+    fn visit_i8x16_extract_lane_u(&mut self, lane: u8) -> Result<()> {
+        self.extract(|d, a, lane| Instr::ExtractI8U { d, a, lane }, lane, 1);
+        Ok(())
+    }
+    fn visit_i16x8_extract_lane_s(&mut self, lane: u8) -> Result<()> {
+        self.extract(|d, a, lane| Instr::ExtractI16S { d, a, lane }, lane, 1);
+        Ok(())
+    }
+    fn visit_i16x8_extract_lane_u(&mut self, lane: u8) -> Result<()> {
+        self.extract(|d, a, lane| Instr::ExtractI16U { d, a, lane }, lane, 1);
+        Ok(())
+    }
+    fn visit_i32x4_extract_lane(&mut self, lane: u8) -> Result<()> {
+        self.extract(|d, a, lane| Instr::Extract32 { d, a, lane }, lane, 1);
+        Ok(())
+    }
+    fn visit_f32x4_extract_lane(&mut self, lane: u8) -> Result<()> {
+        self.extract(|d, a, lane| Instr::Extract32 { d, a, lane }, lane, 1);
+        Ok(())
+    }
+    fn visit_i64x2_extract_lane(&mut self, lane: u8) -> Result<()> {
+        self.extract(|d, a, lane| Instr::Extract64 { d, a, lane }, lane, 1);
+        Ok(())
+    }
+    fn visit_f64x2_extract_lane(&mut self, lane: u8) -> Result<()> {
+        self.extract(|d, a, lane| Instr::Extract64 { d, a, lane }, lane, 1);
+        Ok(())
+    }
+    fn visit_i8x16_replace_lane(&mut self, lane: u8) -> Result<()> {
+        self.replace(|v, x, lane| Instr::Replace8 { v, x, lane }, lane);
+        Ok(())
+    }
+    fn visit_i16x8_replace_lane(&mut self, lane: u8) -> Result<()> {
+        self.replace(|v, x, lane| Instr::Replace16 { v, x, lane }, lane);
+        Ok(())
+    }
+    fn visit_i32x4_replace_lane(&mut self, lane: u8) -> Result<()> {
+        self.replace(|v, x, lane| Instr::Replace32 { v, x, lane }, lane);
+        Ok(())
+    }
+    fn visit_f32x4_replace_lane(&mut self, lane: u8) -> Result<()> {
+        self.replace(|v, x, lane| Instr::Replace32 { v, x, lane }, lane);
+        Ok(())
+    }
+    fn visit_i64x2_replace_lane(&mut self, lane: u8) -> Result<()> {
+        self.replace(|v, x, lane| Instr::Replace64 { v, x, lane }, lane);
+        Ok(())
+    }
+    fn visit_f64x2_replace_lane(&mut self, lane: u8) -> Result<()> {
+        self.replace(|v, x, lane| Instr::Replace64 { v, x, lane }, lane);
+        Ok(())
+    }
+
+    // ---- exception handling: not in the interpreter yet ----
+
+    fn visit_try(&mut self, _bt: BlockType) -> Result<()> {
+        unsupported("exception handling")
+    }
+    fn visit_catch(&mut self, _tag_index: u32) -> Result<()> {
+        unsupported("exception handling")
+    }
+    fn visit_throw(&mut self, _tag_index: u32) -> Result<()> {
+        unsupported("exception handling")
+    }
+    fn visit_rethrow(&mut self, _relative_depth: u32) -> Result<()> {
+        unsupported("exception handling")
+    }
+    fn visit_throw_ref(&mut self) -> Result<()> {
+        unsupported("exception handling")
+    }
+    fn visit_delegate(&mut self, _relative_depth: u32) -> Result<()> {
+        unsupported("exception handling")
+    }
+    fn visit_catch_all(&mut self) -> Result<()> {
+        unsupported("exception handling")
+    }
+    fn visit_try_table(&mut self, _try_table: TryTable) -> Result<()> {
+        unsupported("exception handling")
+    }
+}
+
+/// The translating visitor: validation first, then emission.
+struct Translator<'t, 'i, 'm> {
+    v: &'t mut FuncValidator<'i, 'm>,
+    e: &'t mut Emitter<'i, 'm>,
+    offset: usize,
+}
+
+macro_rules! w {
+    (i32) => {
+        1u8
+    };
+    (i64) => {
+        1u8
+    };
+    (f32) => {
+        1u8
+    };
+    (f64) => {
+        1u8
+    };
+    (v128) => {
+        2u8
+    };
+}
+
+macro_rules! translate_row {
+    // Structured control is tracked even in unreachable code.
+    ($s:ident, Block, $visit:ident, ($($f:ident),*), $imm:tt, $sig:tt) => { $s.e.$visit($($f),*) };
+    ($s:ident, Loop, $visit:ident, ($($f:ident),*), $imm:tt, $sig:tt) => { $s.e.$visit($($f),*) };
+    ($s:ident, If, $visit:ident, ($($f:ident),*), $imm:tt, $sig:tt) => { $s.e.$visit($($f),*) };
+    ($s:ident, Else, $visit:ident, ($($f:ident),*), $imm:tt, $sig:tt) => { $s.e.$visit($($f),*) };
+    ($s:ident, End, $visit:ident, ($($f:ident),*), $imm:tt, $sig:tt) => { $s.e.$visit($($f),*) };
+    // Plain operators: generated.
+    ($s:ident, $name:ident, $visit:ident, (), {}, [$($p:ident)* -> $($r:ident)*]) => {{
+        if $s.e.reachable {
+            $s.e.plain(Instr::$name, &[$(w!($p)),*], &[$(w!($r)),*]);
+        }
+        Ok(())
+    }};
+    // Everything else: hand-written.
+    ($s:ident, $name:ident, $visit:ident, ($($f:ident),*), $imm:tt, $sig:tt) => {
+        if $s.e.reachable { $s.e.$visit($($f),*) } else { Ok(()) }
+    };
+}
+
+macro_rules! define_translator {
+    ($( $feat:ident $pre:literal $code:literal $name:ident $visit:ident { $($f:ident : $t:ty $(as $rd:ident)?),* } $text:literal $sig:tt )*) => {
+        impl<'a> VisitOperator<'a> for Translator<'_, '_, '_> {
+            type Output = Result<()>;
+            $(
+                #[inline]
+                #[allow(clippy::clone_on_copy, clippy::redundant_clone)]
+                fn $visit(&mut self $(, $f: $t)*) -> Result<()> {
+                    self.v.visitor(self.offset).$visit($($f.clone()),*)?;
+                    translate_row!(self, $name, $visit, ($($f),*), {$($f)*}, $sig)
+                }
+            )*
+        }
+    };
+}
+
+for_each_operator!(define_translator);

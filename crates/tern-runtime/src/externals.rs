@@ -1,0 +1,294 @@
+//! Memories, tables, globals, and the `Extern` sum of everything an
+//! instance can import or export.
+
+use crate::error::{Error, Result};
+use crate::func::Func;
+use crate::store::{AsContext, AsContextMut, StoreContext, StoreContextMut, StoreId};
+use crate::values::{Val, raw_to_ref, type_error, val_from_slots, val_matches, val_to_raw128};
+use tern_binary::{ExternKind, GlobalType, MemoryType, TableType, ValType};
+use tern_vm::{GlobalEntity, LinearMemory, Table as VmTable, TrapCode};
+
+/// A linear memory in a store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Memory {
+    pub(crate) store: StoreId,
+    pub(crate) index: u32,
+}
+
+impl Memory {
+    /// A new memory of type `ty`.
+    pub fn new(mut store: impl AsContextMut, ty: MemoryType) -> Result<Memory> {
+        let s = store.as_context_mut().0;
+        let mem = LinearMemory::new(ty, s.vm.limits.max_memory_pages)
+            .ok_or_else(|| Error::Limit("memory allocation failed: size exceeds the limit".into()))?;
+        s.vm.memories.push(mem);
+        Ok(Memory {
+            store: s.id,
+            index: s.vm.memories.len() as u32 - 1,
+        })
+    }
+
+    fn get<'a>(&self, store: &'a impl AsContext) -> &'a LinearMemory {
+        let s = store.as_context().0;
+        assert_eq!(s.id, self.store, "memory used with the wrong store");
+        &s.vm.memories[self.index as usize]
+    }
+
+    /// The current type (current size as minimum).
+    pub fn ty(&self, store: impl AsContext) -> MemoryType {
+        self.get(&store).current_ty()
+    }
+
+    /// Size in pages.
+    pub fn size(&self, store: impl AsContext) -> u64 {
+        self.get(&store).size_pages()
+    }
+
+    /// Size in bytes.
+    pub fn data_size(&self, store: impl AsContext) -> usize {
+        self.get(&store).len()
+    }
+
+    /// The contents.
+    pub fn data<'a, T: 'a>(&self, store: impl Into<StoreContext<'a, T>>) -> &'a [u8] {
+        let s = store.into().0;
+        assert_eq!(s.id, self.store, "memory used with the wrong store");
+        s.vm.memories[self.index as usize].data()
+    }
+
+    /// The contents, mutably.
+    pub fn data_mut<'a, T: 'a>(&self, store: impl Into<StoreContextMut<'a, T>>) -> &'a mut [u8] {
+        let s = store.into().0;
+        assert_eq!(s.id, self.store, "memory used with the wrong store");
+        s.vm.memories[self.index as usize].data_mut()
+    }
+
+    /// Grows by `delta` pages; returns the old size in pages.
+    pub fn grow(&self, mut store: impl AsContextMut, delta: u64) -> Result<u64> {
+        let s = store.as_context_mut().0;
+        s.check(self.store)?;
+        s.vm.memories[self.index as usize]
+            .grow(delta)
+            .ok_or_else(|| Error::Limit("failed to grow memory".into()))
+    }
+
+    /// Reads `buf.len()` bytes at `offset`.
+    pub fn read(&self, store: impl AsContext, offset: usize, buf: &mut [u8]) -> Result<()> {
+        self.get(&store)
+            .read(offset as u64, buf)
+            .map_err(|c| Error::Trap(c.into()))
+    }
+
+    /// Writes `buf` at `offset`.
+    pub fn write(&self, mut store: impl AsContextMut, offset: usize, buf: &[u8]) -> Result<()> {
+        let s = store.as_context_mut().0;
+        s.check(self.store)?;
+        s.vm.memories[self.index as usize]
+            .write(offset as u64, buf)
+            .map_err(|c| Error::Trap(c.into()))
+    }
+}
+
+/// A table in a store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Table {
+    pub(crate) store: StoreId,
+    pub(crate) index: u32,
+}
+
+impl Table {
+    /// A new table of type `ty`, every element set to `init`.
+    pub fn new(mut store: impl AsContextMut, ty: TableType, init: Val) -> Result<Table> {
+        let s = store.as_context_mut().0;
+        if !val_matches(&init, ValType::Ref(ty.element)) {
+            return Err(type_error(ValType::Ref(ty.element), &init));
+        }
+        let raw = val_to_raw128(s.id, &init)? as u64;
+        let t = VmTable::new(ty, raw, s.vm.limits.max_table_elements)
+            .ok_or_else(|| Error::Limit("table allocation failed: size exceeds the limit".into()))?;
+        s.vm.tables.push(t);
+        Ok(Table {
+            store: s.id,
+            index: s.vm.tables.len() as u32 - 1,
+        })
+    }
+
+    /// The current type (current size as minimum).
+    pub fn ty(&self, store: impl AsContext) -> TableType {
+        let s = store.as_context().0;
+        s.vm.tables[self.index as usize].current_ty()
+    }
+
+    /// Number of elements.
+    pub fn size(&self, store: impl AsContext) -> u64 {
+        let s = store.as_context().0;
+        s.vm.tables[self.index as usize].size() as u64
+    }
+
+    /// Element `i`, or `None` when out of bounds.
+    pub fn get(&self, store: impl AsContext, i: u64) -> Option<Val> {
+        let s = store.as_context().0;
+        let t = &s.vm.tables[self.index as usize];
+        let raw = t.get(u32::try_from(i).ok()?).ok()?;
+        Some(raw_to_ref(s.id, t.ty().element, raw))
+    }
+
+    /// Sets element `i`.
+    pub fn set(&self, mut store: impl AsContextMut, i: u64, v: Val) -> Result<()> {
+        let s = store.as_context_mut().0;
+        s.check(self.store)?;
+        let ty = s.vm.tables[self.index as usize].ty();
+        if !val_matches(&v, ValType::Ref(ty.element)) {
+            return Err(type_error(ValType::Ref(ty.element), &v));
+        }
+        let raw = val_to_raw128(s.id, &v)? as u64;
+        let i = u32::try_from(i).map_err(|_| Error::Trap(TrapCode::TableOutOfBounds.into()))?;
+        s.vm.tables[self.index as usize]
+            .set(i, raw)
+            .map_err(|c| Error::Trap(c.into()))
+    }
+
+    /// Grows by `delta` elements set to `init`; returns the old size.
+    pub fn grow(&self, mut store: impl AsContextMut, delta: u64, init: Val) -> Result<u64> {
+        let s = store.as_context_mut().0;
+        s.check(self.store)?;
+        let ty = s.vm.tables[self.index as usize].ty();
+        if !val_matches(&init, ValType::Ref(ty.element)) {
+            return Err(type_error(ValType::Ref(ty.element), &init));
+        }
+        let raw = val_to_raw128(s.id, &init)? as u64;
+        let delta = u32::try_from(delta).map_err(|_| Error::Limit("failed to grow table".into()))?;
+        s.vm.tables[self.index as usize]
+            .grow(delta, raw)
+            .map(|o| o as u64)
+            .ok_or_else(|| Error::Limit("failed to grow table".into()))
+    }
+}
+
+/// A global in a store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Global {
+    pub(crate) store: StoreId,
+    pub(crate) index: u32,
+}
+
+impl Global {
+    /// A new global of type `ty` holding `v`.
+    pub fn new(mut store: impl AsContextMut, ty: GlobalType, v: Val) -> Result<Global> {
+        let s = store.as_context_mut().0;
+        if !val_matches(&v, ty.content) {
+            return Err(type_error(ty.content, &v));
+        }
+        let value = val_to_raw128(s.id, &v)?;
+        s.vm.globals.push(GlobalEntity { ty, value });
+        Ok(Global {
+            store: s.id,
+            index: s.vm.globals.len() as u32 - 1,
+        })
+    }
+
+    /// The type.
+    pub fn ty(&self, store: impl AsContext) -> GlobalType {
+        store.as_context().0.vm.globals[self.index as usize].ty
+    }
+
+    /// The value.
+    pub fn get(&self, store: impl AsContext) -> Val {
+        let s = store.as_context().0;
+        let g = s.vm.globals[self.index as usize];
+        let slots = [g.value as u64, (g.value >> 64) as u64];
+        val_from_slots(s.id, g.ty.content, &slots)
+    }
+
+    /// Sets the value of a mutable global.
+    pub fn set(&self, mut store: impl AsContextMut, v: Val) -> Result<()> {
+        let s = store.as_context_mut().0;
+        s.check(self.store)?;
+        let g = &s.vm.globals[self.index as usize];
+        if !g.ty.mutable {
+            return Err(Error::usage("cannot set an immutable global"));
+        }
+        if !val_matches(&v, g.ty.content) {
+            return Err(type_error(g.ty.content, &v));
+        }
+        let value = val_to_raw128(s.id, &v)?;
+        s.vm.globals[self.index as usize].value = value;
+        Ok(())
+    }
+}
+
+/// Anything an instance can import or export.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Extern {
+    Func(Func),
+    Table(Table),
+    Memory(Memory),
+    Global(Global),
+}
+
+impl Extern {
+    /// The kind of entity.
+    pub fn kind(&self) -> ExternKind {
+        match self {
+            Extern::Func(_) => ExternKind::Func,
+            Extern::Table(_) => ExternKind::Table,
+            Extern::Memory(_) => ExternKind::Memory,
+            Extern::Global(_) => ExternKind::Global,
+        }
+    }
+
+    pub fn into_func(self) -> Option<Func> {
+        match self {
+            Extern::Func(f) => Some(f),
+            _ => None,
+        }
+    }
+    pub fn into_table(self) -> Option<Table> {
+        match self {
+            Extern::Table(t) => Some(t),
+            _ => None,
+        }
+    }
+    pub fn into_memory(self) -> Option<Memory> {
+        match self {
+            Extern::Memory(m) => Some(m),
+            _ => None,
+        }
+    }
+    pub fn into_global(self) -> Option<Global> {
+        match self {
+            Extern::Global(g) => Some(g),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn store(&self) -> StoreId {
+        match self {
+            Extern::Func(x) => x.store,
+            Extern::Table(x) => x.store,
+            Extern::Memory(x) => x.store,
+            Extern::Global(x) => x.store,
+        }
+    }
+}
+
+impl From<Func> for Extern {
+    fn from(f: Func) -> Extern {
+        Extern::Func(f)
+    }
+}
+impl From<Table> for Extern {
+    fn from(t: Table) -> Extern {
+        Extern::Table(t)
+    }
+}
+impl From<Memory> for Extern {
+    fn from(m: Memory) -> Extern {
+        Extern::Memory(m)
+    }
+}
+impl From<Global> for Extern {
+    fn from(g: Global) -> Extern {
+        Extern::Global(g)
+    }
+}

@@ -1,0 +1,429 @@
+//! Functions: wasm or host, called dynamically ([`Func::call`]) or with
+//! static types ([`TypedFunc::call`]).
+
+use crate::error::{Error, Result};
+use crate::store::{AsContext, AsContextMut, Caller, HostFuncEntry, StoreId, StoreInner};
+use crate::values::{ExternRef, V128, Val, type_error, val_from_slots, val_matches, val_to_slots};
+use std::marker::PhantomData;
+use std::sync::Arc;
+use tern_binary::{FuncType, ValType};
+use tern_vm::{FuncEntity, FuncKind, Trap, slots_of_all};
+
+/// A host function over raw slots: arguments in, results out.
+pub(crate) type HostFn<T> = Arc<dyn Fn(Caller<'_, T>, &mut [u64]) -> Result<(), Trap> + Send + Sync>;
+
+/// A function in a store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Func {
+    pub(crate) store: StoreId,
+    pub(crate) index: u32,
+}
+
+/// Registers a host function in the store.
+pub(crate) fn new_host_func<T>(s: &mut StoreInner<T>, ty: FuncType, func: HostFn<T>) -> Func {
+    let sig = s.engine.inner.sigs.intern(&ty);
+    let index = s.hosts.len() as u32;
+    let entity = FuncEntity {
+        sig,
+        kind: FuncKind::Host { index },
+        param_slots: slots_of_all(ty.params()),
+        result_slots: slots_of_all(ty.results()),
+    };
+    s.hosts.push(HostFuncEntry { func });
+    s.vm.funcs.push(entity);
+    Func {
+        store: s.id,
+        index: s.vm.funcs.len() as u32 - 1,
+    }
+}
+
+impl Func {
+    /// A host function of type `ty` taking and returning dynamic values.
+    pub fn new<T: 'static>(
+        mut store: impl AsContextMut<Data = T>,
+        ty: FuncType,
+        f: impl Fn(Caller<'_, T>, &[Val], &mut [Val]) -> Result<(), Trap> + Send + Sync + 'static,
+    ) -> Func {
+        let fty = ty.clone();
+        let raw: HostFn<T> = Arc::new(move |caller: Caller<'_, T>, slots: &mut [u64]| {
+            let id = caller.inner.id;
+            let mut params = Vec::with_capacity(fty.params().len());
+            let mut at = 0;
+            for &t in fty.params() {
+                params.push(val_from_slots(id, t, &slots[at..]));
+                at += tern_vm::slots_of(t) as usize;
+            }
+            let mut results: Vec<Val> = fty.results().iter().map(|&t| Val::default_for(t)).collect();
+            f(caller, &params, &mut results)?;
+            let mut at = 0;
+            for (v, &t) in results.iter().zip(fty.results()) {
+                if !val_matches(v, t) {
+                    return Err(Trap::msg(format!(
+                        "host function returned a value of type {} where {t} was expected",
+                        v.ty()
+                    )));
+                }
+                at += val_to_slots(id, v, &mut slots[at..]).map_err(|e| Trap::msg(e.to_string()))?;
+            }
+            Ok(())
+        });
+        new_host_func(store.as_context_mut().0, ty, raw)
+    }
+
+    /// A host function from a Rust closure with typed parameters and
+    /// results, optionally taking a [`Caller`] first.
+    pub fn wrap<T, Params, Results>(
+        mut store: impl AsContextMut<Data = T>,
+        f: impl IntoFunc<T, Params, Results>,
+    ) -> Func {
+        let (ty, raw) = f.into_host_func();
+        new_host_func(store.as_context_mut().0, ty, raw)
+    }
+
+    /// The function's type.
+    pub fn ty(&self, store: impl AsContext) -> FuncType {
+        let s = store.as_context().0;
+        let fe = s.vm.funcs[self.index as usize];
+        (*s.engine.inner.sigs.get(fe.sig)).clone()
+    }
+
+    /// Calls the function with dynamically typed values.
+    pub fn call(&self, mut store: impl AsContextMut, params: &[Val], results: &mut [Val]) -> Result<()> {
+        let s = store.as_context_mut().0;
+        s.check(self.store)?;
+        let fe = s.vm.funcs[self.index as usize];
+        let ty = s.engine.inner.sigs.get(fe.sig);
+        if params.len() != ty.params().len() {
+            return Err(Error::usage(format!(
+                "expected {} arguments, got {}",
+                ty.params().len(),
+                params.len()
+            )));
+        }
+        if results.len() != ty.results().len() {
+            return Err(Error::usage(format!(
+                "expected room for {} results, got {}",
+                ty.results().len(),
+                results.len()
+            )));
+        }
+        let n = fe.param_slots.max(fe.result_slots) as usize;
+        let mut slots = vec![0u64; n.max(1)];
+        let mut at = 0;
+        for (v, &t) in params.iter().zip(ty.params()) {
+            if !val_matches(v, t) {
+                return Err(type_error(t, v));
+            }
+            at += val_to_slots(s.id, v, &mut slots[at..])?;
+        }
+        tern_interp::invoke(s, self.index, &mut slots)?;
+        let mut at = 0;
+        for (r, &t) in results.iter_mut().zip(ty.results()) {
+            *r = val_from_slots(s.id, t, &slots[at..]);
+            at += tern_vm::slots_of(t) as usize;
+        }
+        Ok(())
+    }
+
+    /// A typed view of the function; errors when the types differ.
+    pub fn typed<P: WasmParams, R: WasmResults>(&self, store: impl AsContext) -> Result<TypedFunc<P, R>> {
+        let ty = self.ty(&store);
+        if ty.params() != P::valtypes().as_slice() || ty.results() != R::valtypes().as_slice() {
+            return Err(Error::usage(format!(
+                "type mismatch: the function has type {ty:?}, not {:?} -> {:?}",
+                P::valtypes(),
+                R::valtypes()
+            )));
+        }
+        Ok(TypedFunc {
+            func: *self,
+            _m: PhantomData,
+        })
+    }
+}
+
+/// A function with statically known parameter and result types.
+pub struct TypedFunc<P, R> {
+    func: Func,
+    _m: PhantomData<fn(P) -> R>,
+}
+
+impl<P, R> Clone for TypedFunc<P, R> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<P, R> Copy for TypedFunc<P, R> {}
+
+impl<P: WasmParams, R: WasmResults> TypedFunc<P, R> {
+    /// The underlying function.
+    pub fn func(&self) -> &Func {
+        &self.func
+    }
+
+    /// Calls the function.
+    pub fn call(&self, mut store: impl AsContextMut, params: P) -> Result<R> {
+        let s = store.as_context_mut().0;
+        s.check(self.func.store)?;
+        let n = P::SLOTS.max(R::SLOTS).max(1);
+        let mut buf = [0u64; 16];
+        let mut heap;
+        let slots: &mut [u64] = if n <= 16 {
+            &mut buf[..n]
+        } else {
+            heap = vec![0u64; n];
+            &mut heap
+        };
+        params.store_all(s.id, slots)?;
+        tern_interp::invoke(s, self.func.index, slots)?;
+        Ok(R::load_all(s.id, slots))
+    }
+}
+
+/// A Rust type that is a Wasm value.
+pub trait WasmTy: Sized + 'static {
+    /// Value slots it takes.
+    const SLOTS: usize;
+    fn valtype() -> ValType;
+    #[doc(hidden)]
+    fn store_slots(self, store: StoreId, out: &mut [u64]) -> Result<()>;
+    #[doc(hidden)]
+    fn load_slots(store: StoreId, slots: &[u64]) -> Self;
+}
+
+macro_rules! wasm_ty_num {
+    ($($t:ty => $vt:ident, |$x:ident| $to:expr, |$s:ident| $from:expr;)*) => {$(
+        impl WasmTy for $t {
+            const SLOTS: usize = 1;
+            fn valtype() -> ValType {
+                ValType::$vt
+            }
+            fn store_slots(self, _store: StoreId, out: &mut [u64]) -> Result<()> {
+                let $x = self;
+                out[0] = $to;
+                Ok(())
+            }
+            fn load_slots(_store: StoreId, slots: &[u64]) -> Self {
+                let $s = slots[0];
+                $from
+            }
+        }
+    )*};
+}
+
+wasm_ty_num! {
+    i32 => I32, |x| x as u32 as u64, |s| s as u32 as i32;
+    u32 => I32, |x| x as u64, |s| s as u32;
+    i64 => I64, |x| x as u64, |s| s as i64;
+    u64 => I64, |x| x, |s| s;
+    f32 => F32, |x| x.to_bits() as u64, |s| f32::from_bits(s as u32);
+    f64 => F64, |x| x.to_bits(), |s| f64::from_bits(s);
+}
+
+impl WasmTy for V128 {
+    const SLOTS: usize = 2;
+    fn valtype() -> ValType {
+        ValType::V128
+    }
+    fn store_slots(self, _store: StoreId, out: &mut [u64]) -> Result<()> {
+        out[0] = self.0 as u64;
+        out[1] = (self.0 >> 64) as u64;
+        Ok(())
+    }
+    fn load_slots(_store: StoreId, slots: &[u64]) -> Self {
+        V128(slots[0] as u128 | ((slots[1] as u128) << 64))
+    }
+}
+
+impl WasmTy for Option<Func> {
+    const SLOTS: usize = 1;
+    fn valtype() -> ValType {
+        ValType::FUNCREF
+    }
+    fn store_slots(self, store: StoreId, out: &mut [u64]) -> Result<()> {
+        out[0] = match self {
+            Some(f) if f.store != store => return Err(Error::usage("function used with the wrong store")),
+            Some(f) => f.index as u64 + 1,
+            None => 0,
+        };
+        Ok(())
+    }
+    fn load_slots(store: StoreId, slots: &[u64]) -> Self {
+        (slots[0] != 0).then(|| Func {
+            store,
+            index: (slots[0] - 1) as u32,
+        })
+    }
+}
+
+impl WasmTy for Option<ExternRef> {
+    const SLOTS: usize = 1;
+    fn valtype() -> ValType {
+        ValType::EXTERNREF
+    }
+    fn store_slots(self, store: StoreId, out: &mut [u64]) -> Result<()> {
+        out[0] = match self {
+            Some(e) if e.store != store => return Err(Error::usage("externref used with the wrong store")),
+            Some(e) => e.index as u64 + 1,
+            None => 0,
+        };
+        Ok(())
+    }
+    fn load_slots(store: StoreId, slots: &[u64]) -> Self {
+        (slots[0] != 0).then(|| ExternRef {
+            store,
+            index: (slots[0] - 1) as u32,
+        })
+    }
+}
+
+/// A list of Wasm values: `()`, one [`WasmTy`], or a tuple of them.
+pub trait WasmParams: Sized + 'static {
+    /// Value slots the list takes.
+    const SLOTS: usize;
+    fn valtypes() -> Vec<ValType>;
+    #[doc(hidden)]
+    fn store_all(self, store: StoreId, out: &mut [u64]) -> Result<()>;
+    #[doc(hidden)]
+    fn load_all(store: StoreId, slots: &[u64]) -> Self;
+}
+
+/// Result lists are parameter lists.
+pub trait WasmResults: WasmParams {}
+
+impl<T: WasmParams> WasmResults for T {}
+
+macro_rules! single_list {
+    ($($t:ty)*) => {$(
+        impl WasmParams for $t {
+            const SLOTS: usize = <$t as WasmTy>::SLOTS;
+            fn valtypes() -> Vec<ValType> {
+                vec![<$t as WasmTy>::valtype()]
+            }
+            fn store_all(self, store: StoreId, out: &mut [u64]) -> Result<()> {
+                self.store_slots(store, out)
+            }
+            fn load_all(store: StoreId, slots: &[u64]) -> Self {
+                <$t as WasmTy>::load_slots(store, slots)
+            }
+        }
+    )*};
+}
+
+single_list!(i32 u32 i64 u64 f32 f64 V128 Option<Func> Option<ExternRef>);
+
+macro_rules! tuple_list {
+    ($($a:ident)*) => {
+        #[allow(non_snake_case, unused_variables, unused_mut, unused_assignments, clippy::unused_unit)]
+        impl<$($a: WasmTy),*> WasmParams for ($($a,)*) {
+            const SLOTS: usize = 0 $(+ $a::SLOTS)*;
+            fn valtypes() -> Vec<ValType> {
+                vec![$($a::valtype()),*]
+            }
+            fn store_all(self, store: StoreId, out: &mut [u64]) -> Result<()> {
+                let ($($a,)*) = self;
+                let mut at = 0;
+                $( $a.store_slots(store, &mut out[at..])?; at += $a::SLOTS; )*
+                Ok(())
+            }
+            fn load_all(store: StoreId, slots: &[u64]) -> Self {
+                let mut at = 0;
+                $( let $a = $a::load_slots(store, &slots[at..]); at += $a::SLOTS; )*
+                ($($a,)*)
+            }
+        }
+    };
+}
+
+tuple_list!();
+tuple_list!(A1);
+tuple_list!(A1 A2);
+tuple_list!(A1 A2 A3);
+tuple_list!(A1 A2 A3 A4);
+tuple_list!(A1 A2 A3 A4 A5);
+tuple_list!(A1 A2 A3 A4 A5 A6);
+tuple_list!(A1 A2 A3 A4 A5 A6 A7);
+tuple_list!(A1 A2 A3 A4 A5 A6 A7 A8);
+
+/// What a host closure may return: a result list, or a result list or trap.
+pub trait WasmRet: 'static {
+    type List: WasmResults;
+    #[doc(hidden)]
+    fn into_list(self) -> Result<Self::List, Trap>;
+}
+
+impl<L: WasmResults> WasmRet for L {
+    type List = L;
+    fn into_list(self) -> Result<L, Trap> {
+        Ok(self)
+    }
+}
+
+impl<L: WasmResults> WasmRet for Result<L, Trap> {
+    type List = L;
+    fn into_list(self) -> Result<L, Trap> {
+        self
+    }
+}
+
+/// Rust closures that can become host functions. `Params` is the argument
+/// tuple (with a leading `Caller` when the closure takes one).
+pub trait IntoFunc<T, Params, Results>: Send + Sync + 'static {
+    #[doc(hidden)]
+    fn into_host_func(self) -> (FuncType, HostFn<T>);
+}
+
+macro_rules! into_func {
+    ($($a:ident)*) => {
+        #[allow(non_snake_case, unused_variables, unused_mut, unused_assignments)]
+        impl<T, F, R, $($a,)*> IntoFunc<T, ($($a,)*), R> for F
+        where
+            F: Fn($($a),*) -> R + Send + Sync + 'static,
+            R: WasmRet,
+            $($a: WasmTy,)*
+        {
+            fn into_host_func(self) -> (FuncType, HostFn<T>) {
+                let ty = FuncType::new(vec![$($a::valtype()),*], R::List::valtypes());
+                let f: HostFn<T> = Arc::new(move |caller: Caller<'_, T>, slots: &mut [u64]| {
+                    let id = caller.inner.id;
+                    let mut at = 0;
+                    $( let $a = $a::load_slots(id, &slots[at..]); at += $a::SLOTS; )*
+                    let r = (self)($($a),*).into_list()?;
+                    r.store_all(id, slots).map_err(|e| Trap::msg(e.to_string()))
+                });
+                (ty, f)
+            }
+        }
+
+        #[allow(non_snake_case, unused_variables, unused_mut, unused_assignments)]
+        impl<T, F, R, $($a,)*> IntoFunc<T, (Caller<'static, T>, $($a,)*), R> for F
+        where
+            F: Fn(Caller<'_, T>, $($a),*) -> R + Send + Sync + 'static,
+            R: WasmRet,
+            $($a: WasmTy,)*
+        {
+            fn into_host_func(self) -> (FuncType, HostFn<T>) {
+                let ty = FuncType::new(vec![$($a::valtype()),*], R::List::valtypes());
+                let f: HostFn<T> = Arc::new(move |caller: Caller<'_, T>, slots: &mut [u64]| {
+                    let id = caller.inner.id;
+                    let mut at = 0;
+                    $( let $a = $a::load_slots(id, &slots[at..]); at += $a::SLOTS; )*
+                    let r = (self)(caller, $($a),*).into_list()?;
+                    r.store_all(id, slots).map_err(|e| Trap::msg(e.to_string()))
+                });
+                (ty, f)
+            }
+        }
+    };
+}
+
+into_func!();
+into_func!(A1);
+into_func!(A1 A2);
+into_func!(A1 A2 A3);
+into_func!(A1 A2 A3 A4);
+into_func!(A1 A2 A3 A4 A5);
+into_func!(A1 A2 A3 A4 A5 A6);
+into_func!(A1 A2 A3 A4 A5 A6 A7);
+into_func!(A1 A2 A3 A4 A5 A6 A7 A8);

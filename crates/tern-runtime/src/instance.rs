@@ -1,0 +1,331 @@
+//! Instances and the instantiation algorithm: import matching, allocation,
+//! element and data segment initialisation, start function.
+
+use crate::error::{Error, Result};
+use crate::externals::{Extern, Global, Memory, Table};
+use crate::func::{Func, TypedFunc, WasmParams, WasmResults};
+use crate::module::{ConstOp, ElemMode, Module};
+use crate::store::{AsContextMut, StoreId, StoreInner};
+use std::sync::Arc;
+use tern_binary::{ExternKind, ImportType, Limits};
+use tern_vm::{
+    FuncEntity, FuncKind, GlobalEntity, InstanceEntity, LinearMemory, StoreData, Table as VmTable, slots_of_all,
+};
+
+/// An instance of a module in a store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Instance {
+    pub(crate) store: StoreId,
+    pub(crate) index: u32,
+}
+
+impl Instance {
+    /// Instantiates `module` with `imports`, given in the order of the
+    /// module's imports.
+    pub fn new(mut store: impl AsContextMut, module: &Module, imports: &[Extern]) -> Result<Instance> {
+        instantiate(store.as_context_mut().0, module, imports)
+    }
+
+    /// The export called `name`.
+    pub fn get_export(&self, mut store: impl AsContextMut, name: &str) -> Option<Extern> {
+        let s = store.as_context_mut().0;
+        if s.id != self.store {
+            return None;
+        }
+        let m = &s.instance_modules[self.index as usize].inner;
+        let &i = m.export_map.get(name)?;
+        let (_, kind, index) = m.exports[i];
+        Some(export_extern(s, self.index, kind, index))
+    }
+
+    /// All exports, in the module's order.
+    pub fn exports(&self, mut store: impl AsContextMut) -> Vec<(String, Extern)> {
+        let s = store.as_context_mut().0;
+        let m = s.instance_modules[self.index as usize].clone();
+        m.inner
+            .exports
+            .iter()
+            .map(|(n, k, i)| (n.clone(), export_extern(s, self.index, *k, *i)))
+            .collect()
+    }
+
+    pub fn get_func(&self, store: impl AsContextMut, name: &str) -> Option<Func> {
+        self.get_export(store, name)?.into_func()
+    }
+
+    pub fn get_memory(&self, store: impl AsContextMut, name: &str) -> Option<Memory> {
+        self.get_export(store, name)?.into_memory()
+    }
+
+    pub fn get_table(&self, store: impl AsContextMut, name: &str) -> Option<Table> {
+        self.get_export(store, name)?.into_table()
+    }
+
+    pub fn get_global(&self, store: impl AsContextMut, name: &str) -> Option<Global> {
+        self.get_export(store, name)?.into_global()
+    }
+
+    /// The exported function `name`, typed.
+    pub fn get_typed_func<P: WasmParams, R: WasmResults>(
+        &self,
+        mut store: impl AsContextMut,
+        name: &str,
+    ) -> Result<TypedFunc<P, R>> {
+        let f = self
+            .get_func(&mut store, name)
+            .ok_or_else(|| Error::usage(format!("no exported function named `{name}`")))?;
+        f.typed(&store)
+    }
+}
+
+fn export_extern<T>(s: &StoreInner<T>, inst: u32, kind: ExternKind, index: u32) -> Extern {
+    let e = &s.vm.instances[inst as usize];
+    let store = s.id;
+    match kind {
+        ExternKind::Func => Extern::Func(Func {
+            store,
+            index: e.funcs[index as usize],
+        }),
+        ExternKind::Table => Extern::Table(Table {
+            store,
+            index: e.tables[index as usize],
+        }),
+        ExternKind::Memory => Extern::Memory(Memory {
+            store,
+            index: e.memories[index as usize],
+        }),
+        ExternKind::Global => Extern::Global(Global {
+            store,
+            index: e.globals[index as usize],
+        }),
+        ExternKind::Tag => unreachable!("modules with tags are rejected"),
+    }
+}
+
+/// Limits subtyping: `actual` fits where `expected` is required.
+fn limits_match(actual_min: u64, actual_max: Option<u64>, expected: &Limits) -> bool {
+    actual_min >= expected.min
+        && match expected.max {
+            None => true,
+            Some(em) => matches!(actual_max, Some(am) if am <= em),
+        }
+}
+
+/// Evaluates a constant expression to a raw value.
+fn eval(vm: &StoreData, ops: &[ConstOp], globals: &[u32], funcs: &[u32]) -> u128 {
+    let mut stack: Vec<u128> = Vec::with_capacity(2);
+    for op in ops {
+        let v = match *op {
+            ConstOp::I32(x) => x as u32 as u128,
+            ConstOp::I64(x) => x as u64 as u128,
+            ConstOp::F32(x) => x as u128,
+            ConstOp::F64(x) => x as u128,
+            ConstOp::V128(x) => x,
+            ConstOp::RefNull => 0,
+            ConstOp::RefFunc(f) => funcs[f as usize] as u128 + 1,
+            ConstOp::GlobalGet(g) => vm.globals[globals[g as usize] as usize].value,
+            ConstOp::I32Add | ConstOp::I32Sub | ConstOp::I32Mul => {
+                let b = stack.pop().unwrap_or(0) as u32;
+                let a = stack.pop().unwrap_or(0) as u32;
+                (match op {
+                    ConstOp::I32Add => a.wrapping_add(b),
+                    ConstOp::I32Sub => a.wrapping_sub(b),
+                    _ => a.wrapping_mul(b),
+                }) as u128
+            }
+            ConstOp::I64Add | ConstOp::I64Sub | ConstOp::I64Mul => {
+                let b = stack.pop().unwrap_or(0) as u64;
+                let a = stack.pop().unwrap_or(0) as u64;
+                (match op {
+                    ConstOp::I64Add => a.wrapping_add(b),
+                    ConstOp::I64Sub => a.wrapping_sub(b),
+                    _ => a.wrapping_mul(b),
+                }) as u128
+            }
+        };
+        stack.push(v);
+    }
+    stack.pop().unwrap_or(0)
+}
+
+fn incompatible(module: &str, name: &str, why: &str) -> Error {
+    Error::Link(format!("incompatible import type for `{module}::{name}`: {why}"))
+}
+
+pub(crate) fn instantiate<T>(s: &mut StoreInner<T>, module: &Module, imports: &[Extern]) -> Result<Instance> {
+    let m = &module.inner;
+    if !crate::Engine::same(&m.engine, &s.engine) {
+        return Err(Error::usage("module and store belong to different engines"));
+    }
+    if s.vm.instances.len() >= s.vm.limits.max_instances {
+        return Err(Error::Limit(format!(
+            "instance limit of {} reached",
+            s.vm.limits.max_instances
+        )));
+    }
+    if imports.len() != m.imports.len() {
+        return Err(Error::Link(format!(
+            "unknown import: expected {} imports, got {}",
+            m.imports.len(),
+            imports.len()
+        )));
+    }
+
+    // 1. Match imports.
+    let mut funcs: Vec<u32> = Vec::with_capacity(m.funcs.len());
+    let mut tables: Vec<u32> = Vec::with_capacity(m.tables.len());
+    let mut memories: Vec<u32> = Vec::with_capacity(m.memories.len());
+    let mut globals: Vec<u32> = Vec::with_capacity(m.globals.len());
+    for (imp, ext) in m.imports.iter().zip(imports) {
+        if ext.store() != s.id {
+            return Err(Error::usage("import from another store"));
+        }
+        let (mn, nn) = (imp.module.as_str(), imp.name.as_str());
+        match (imp.ty, *ext) {
+            (ImportType::Func(t), Extern::Func(f)) => {
+                if s.vm.funcs[f.index as usize].sig != m.sigs[t as usize] {
+                    return Err(incompatible(mn, nn, "function types differ"));
+                }
+                funcs.push(f.index);
+            }
+            (ImportType::Table(tt), Extern::Table(t)) => {
+                let actual = &s.vm.tables[t.index as usize];
+                let aty = actual.ty();
+                if aty.element != tt.element || aty.table64 != tt.table64 {
+                    return Err(incompatible(mn, nn, "table element types differ"));
+                }
+                if !limits_match(actual.size() as u64, aty.limits.max, &tt.limits) {
+                    return Err(incompatible(mn, nn, "table limits do not match"));
+                }
+                tables.push(t.index);
+            }
+            (ImportType::Memory(mt), Extern::Memory(mem)) => {
+                let actual = &s.vm.memories[mem.index as usize];
+                let aty = actual.ty();
+                if aty.shared != mt.shared || aty.memory64 != mt.memory64 {
+                    return Err(incompatible(mn, nn, "memory kinds differ"));
+                }
+                if !limits_match(actual.size_pages(), aty.limits.max, &mt.limits) {
+                    return Err(incompatible(mn, nn, "memory limits do not match"));
+                }
+                memories.push(mem.index);
+            }
+            (ImportType::Global(gt), Extern::Global(g)) => {
+                let actual = s.vm.globals[g.index as usize].ty;
+                if actual != gt {
+                    return Err(incompatible(mn, nn, "global types differ"));
+                }
+                globals.push(g.index);
+            }
+            (ty, ext) => {
+                return Err(incompatible(
+                    mn,
+                    nn,
+                    &format!("expected a {}, got a {}", ty.kind().name(), ext.kind().name()),
+                ));
+            }
+        }
+    }
+
+    // 2. Allocate functions, globals, tables and memories.
+    let inst = s.vm.instances.len() as u32;
+    for (def, &t) in m.funcs[m.num_imported_funcs as usize..].iter().enumerate() {
+        let ty = &m.types[t as usize];
+        s.vm.funcs.push(FuncEntity {
+            sig: m.sigs[t as usize],
+            kind: FuncKind::Wasm {
+                instance: inst,
+                def: def as u32,
+            },
+            param_slots: slots_of_all(ty.params()),
+            result_slots: slots_of_all(ty.results()),
+        });
+        funcs.push(s.vm.funcs.len() as u32 - 1);
+    }
+    for (ty, init) in &m.globals[m.num_imported_globals as usize..] {
+        let value = eval(&s.vm, init, &globals, &funcs);
+        s.vm.globals.push(GlobalEntity { ty: *ty, value });
+        globals.push(s.vm.globals.len() as u32 - 1);
+    }
+    for (ty, init) in &m.tables[m.num_imported_tables as usize..] {
+        let v = init.as_ref().map_or(0, |e| eval(&s.vm, e, &globals, &funcs) as u64);
+        let t = VmTable::new(*ty, v, s.vm.limits.max_table_elements)
+            .ok_or_else(|| Error::Limit("table allocation failed: size exceeds the limit".into()))?;
+        s.vm.tables.push(t);
+        tables.push(s.vm.tables.len() as u32 - 1);
+    }
+    for ty in &m.memories[m.num_imported_memories as usize..] {
+        let mem = LinearMemory::new(*ty, s.vm.limits.max_memory_pages)
+            .ok_or_else(|| Error::Limit("memory allocation failed: size exceeds the limit".into()))?;
+        s.vm.memories.push(mem);
+        memories.push(s.vm.memories.len() as u32 - 1);
+    }
+    let elems: Vec<Box<[u64]>> = m
+        .elements
+        .iter()
+        .map(|e| {
+            e.items
+                .iter()
+                .map(|x| eval(&s.vm, x, &globals, &funcs) as u64)
+                .collect()
+        })
+        .collect();
+    let datas = m.datas.iter().map(|d| d.range.clone()).collect();
+    let code: Arc<dyn std::any::Any + Send + Sync> = m.code.clone();
+    s.vm.instances.push(InstanceEntity {
+        code,
+        funcs: funcs.into_boxed_slice(),
+        tables: tables.into_boxed_slice(),
+        memories: memories.into_boxed_slice(),
+        globals: globals.into_boxed_slice(),
+        sigs: m.sigs.clone(),
+        elems,
+        bytes: m.code.bytes().clone(),
+        datas,
+    });
+    s.instance_modules.push(module.clone());
+    let instance = Instance {
+        store: s.id,
+        index: inst,
+    };
+
+    // 3. Element segments, then data segments, in order; a trap stops
+    // instantiation with the earlier segments' effects in place.
+    for (i, e) in m.elements.iter().enumerate() {
+        match &e.mode {
+            ElemMode::Active { table, offset } => {
+                let ie = &s.vm.instances[inst as usize];
+                let at = eval(&s.vm, offset, &ie.globals, &ie.funcs) as u32;
+                let ti = ie.tables[*table as usize] as usize;
+                let n = ie.elems[i].len() as u32;
+                let vm = &mut s.vm;
+                vm.tables[ti]
+                    .init(at, &vm.instances[inst as usize].elems[i], 0, n)
+                    .map_err(|c| Error::Trap(c.into()))?;
+                vm.instances[inst as usize].elems[i] = Box::default();
+            }
+            ElemMode::Declared => s.vm.instances[inst as usize].elems[i] = Box::default(),
+            ElemMode::Passive => {}
+        }
+    }
+    for (i, d) in m.datas.iter().enumerate() {
+        if let Some((mem, offset)) = &d.active {
+            let ie = &s.vm.instances[inst as usize];
+            let at = eval(&s.vm, offset, &ie.globals, &ie.funcs) as u32;
+            let mi = ie.memories[*mem as usize] as usize;
+            let vm = &mut s.vm;
+            let data = vm.instances[inst as usize].data(i as u32);
+            vm.memories[mi]
+                .init(at as u64, data, 0, data.len() as u64)
+                .map_err(|c| Error::Trap(c.into()))?;
+            vm.instances[inst as usize].datas[i] = 0..0;
+        }
+    }
+
+    // 4. The start function.
+    if let Some(start) = m.start {
+        let f = s.vm.instances[inst as usize].funcs[start as usize];
+        tern_interp::invoke(s, f, &mut [0u64; 1])?;
+    }
+    Ok(instance)
+}

@@ -1,0 +1,56 @@
+//! tern's embedding API, in wasmtime's shape.
+//!
+//! ```
+//! use tern::{Engine, Linker, Module, Store};
+//! // (module (func (export "add") (param i32 i32) (result i32)
+//! //   local.get 0 local.get 1 i32.add))
+//! let wasm = [
+//!     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x07, 0x01, 0x60, 0x02, 0x7f, 0x7f, 0x01,
+//!     0x7f, 0x03, 0x02, 0x01, 0x00, 0x07, 0x07, 0x01, 0x03, 0x61, 0x64, 0x64, 0x00, 0x00, 0x0a, 0x09,
+//!     0x01, 0x07, 0x00, 0x20, 0x00, 0x20, 0x01, 0x6a, 0x0b,
+//! ];
+//! let engine = Engine::default();
+//! let module = Module::new(&engine, wasm).unwrap();
+//! let mut store = Store::new(&engine, ());
+//! let linker = Linker::new(&engine);
+//! let instance = linker.instantiate(&mut store, &module).unwrap();
+//! let add = instance.get_typed_func::<(i32, i32), i32>(&mut store, "add").unwrap();
+//! assert_eq!(add.call(&mut store, (2, 3)).unwrap(), 5);
+//! ```
+//!
+//! * [`Engine`]: configuration (features, limits, fuel, eager or lazy
+//!   translation).
+//! * [`Module`]: a validated module.
+//! * [`Store`]: owns everything instances create, and the embedder's data.
+//! * [`Linker`]: resolves imports by name; `func_wrap` defines host
+//!   functions from Rust closures.
+//! * [`Instance`], [`Func`], [`TypedFunc`], [`Memory`], [`Table`],
+//!   [`Global`], [`Extern`], [`Val`], [`Trap`].
+//!
+//! Execution currently uses the interpreter (`tern-interp`); the compiler
+//! tier will sit beside it behind the same API.
+
+mod engine;
+mod error;
+mod externals;
+mod func;
+mod instance;
+mod linker;
+mod module;
+mod store;
+mod values;
+
+pub use engine::{CompilationMode, Config, Engine};
+pub use error::{Error, Result};
+pub use externals::{Extern, Global, Memory, Table};
+pub use func::{Func, IntoFunc, TypedFunc, WasmParams, WasmResults, WasmRet, WasmTy};
+pub use instance::Instance;
+pub use linker::Linker;
+pub use module::Module;
+pub use store::{AsContext, AsContextMut, Caller, Store, StoreContext, StoreContextMut};
+pub use tern_binary::{
+    ExternKind, FuncType, GlobalType, HeapType, ImportType, Limits, MemoryType, RefType, TableType, ValType,
+};
+pub use tern_validate::{Feature, Features};
+pub use tern_vm::{Trap, TrapCode};
+pub use values::{ExternRef, V128, Val};

@@ -1,0 +1,283 @@
+//! Compiled modules: validated, with the metadata instantiation needs.
+
+use crate::engine::{CompilationMode, Engine};
+use crate::error::{Error, Result};
+use std::collections::HashMap;
+use std::ops::Range;
+use std::sync::Arc;
+use tern_binary::{
+    DataMode, ElementItems, ElementMode, ExternKind, FuncType, GlobalType, ImportType, MemoryType, Operator, TableType,
+};
+use tern_interp::InterpModule;
+use tern_vm::SigId;
+
+/// One operation of a constant expression.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum ConstOp {
+    I32(i32),
+    I64(i64),
+    F32(u32),
+    F64(u64),
+    V128(u128),
+    RefNull,
+    RefFunc(u32),
+    GlobalGet(u32),
+    I32Add,
+    I32Sub,
+    I32Mul,
+    I64Add,
+    I64Sub,
+    I64Mul,
+}
+
+/// A constant expression, decoded.
+pub(crate) type ConstExpr = Box<[ConstOp]>;
+
+fn const_expr(e: &tern_binary::ConstExpr<'_>) -> Result<ConstExpr> {
+    let mut ops = e.operators();
+    ops.set_multi_memory(true);
+    let mut out = Vec::new();
+    loop {
+        let at = ops.offset();
+        let op = match ops.read()? {
+            Operator::End {} => break,
+            Operator::I32Const { value } => ConstOp::I32(value),
+            Operator::I64Const { value } => ConstOp::I64(value),
+            Operator::F32Const { value } => ConstOp::F32(value.0),
+            Operator::F64Const { value } => ConstOp::F64(value.0),
+            Operator::V128Const { value } => ConstOp::V128(u128::from_le_bytes(value.0)),
+            Operator::RefNull { .. } => ConstOp::RefNull,
+            Operator::RefFunc { function_index } => ConstOp::RefFunc(function_index),
+            Operator::GlobalGet { global_index } => ConstOp::GlobalGet(global_index),
+            Operator::I32Add {} => ConstOp::I32Add,
+            Operator::I32Sub {} => ConstOp::I32Sub,
+            Operator::I32Mul {} => ConstOp::I32Mul,
+            Operator::I64Add {} => ConstOp::I64Add,
+            Operator::I64Sub {} => ConstOp::I64Sub,
+            Operator::I64Mul {} => ConstOp::I64Mul,
+            _ => {
+                return Err(Error::Compile(tern_binary::BinaryError::new(
+                    "constant expression required",
+                    at,
+                )));
+            }
+        };
+        out.push(op);
+    }
+    Ok(out.into_boxed_slice())
+}
+
+#[derive(Debug)]
+pub(crate) struct ImportDesc {
+    pub(crate) module: String,
+    pub(crate) name: String,
+    pub(crate) ty: ImportType,
+}
+
+#[derive(Debug)]
+pub(crate) enum ElemMode {
+    Passive,
+    Active { table: u32, offset: ConstExpr },
+    Declared,
+}
+
+#[derive(Debug)]
+pub(crate) struct ElemDef {
+    pub(crate) mode: ElemMode,
+    pub(crate) items: Vec<ConstExpr>,
+}
+
+#[derive(Debug)]
+pub(crate) struct DataDef {
+    /// Memory index and offset of an active segment.
+    pub(crate) active: Option<(u32, ConstExpr)>,
+    pub(crate) range: Range<usize>,
+}
+
+pub(crate) struct ModuleInner {
+    pub(crate) engine: Engine,
+    pub(crate) code: Arc<InterpModule>,
+    pub(crate) types: Vec<FuncType>,
+    pub(crate) sigs: Box<[SigId]>,
+    pub(crate) imports: Vec<ImportDesc>,
+    pub(crate) exports: Vec<(String, ExternKind, u32)>,
+    pub(crate) export_map: HashMap<String, usize>,
+    /// Type index of every function, imports first.
+    pub(crate) funcs: Vec<u32>,
+    pub(crate) tables: Vec<(TableType, Option<ConstExpr>)>,
+    pub(crate) memories: Vec<MemoryType>,
+    pub(crate) globals: Vec<(GlobalType, ConstExpr)>,
+    pub(crate) elements: Vec<ElemDef>,
+    pub(crate) datas: Vec<DataDef>,
+    pub(crate) start: Option<u32>,
+    pub(crate) num_imported_funcs: u32,
+    pub(crate) num_imported_tables: u32,
+    pub(crate) num_imported_memories: u32,
+    pub(crate) num_imported_globals: u32,
+}
+
+/// A validated module, ready to instantiate. Cheap to clone.
+#[derive(Clone)]
+pub struct Module {
+    pub(crate) inner: Arc<ModuleInner>,
+}
+
+/// Converts WebAssembly text to binary. The hook through which `tern-text`
+/// will plug in; until then text input is rejected.
+fn text_to_binary(text: &str) -> Result<Vec<u8>> {
+    let _ = text;
+    Err(Error::Text(
+        "the text format is not supported yet: pass a binary module (tern-text will provide the parser)".into(),
+    ))
+}
+
+impl Module {
+    /// Decodes and validates a module. `bytes` is a binary module (text will
+    /// be accepted once tern's text parser is wired in; see
+    /// `text_to_binary`).
+    pub fn new(engine: &Engine, bytes: impl AsRef<[u8]>) -> Result<Module> {
+        let bytes = bytes.as_ref();
+        if !bytes.starts_with(b"\0asm")
+            && let Ok(text) = std::str::from_utf8(bytes)
+        {
+            let binary = text_to_binary(text)?;
+            return Module::from_binary(engine, &binary);
+        }
+        Module::from_binary(engine, bytes)
+    }
+
+    /// Decodes and validates a binary module.
+    pub fn from_binary(engine: &Engine, bytes: &[u8]) -> Result<Module> {
+        let config = engine.config();
+        let arc: Arc<[u8]> = bytes.into();
+        let m = tern_binary::decode(&arc)?;
+        let info = tern_validate::validate_module(&m, &config.features)?;
+        let code = Arc::new(InterpModule::new(arc.clone(), &m, info, config.consume_fuel));
+        match config.compilation {
+            CompilationMode::Lazy => code.validate_bodies()?,
+            CompilationMode::Eager => code.compile_all()?,
+        }
+        let sigs = m.types.iter().map(|t| engine.inner.sigs.intern(t)).collect();
+        let imports = m
+            .imports
+            .iter()
+            .map(|i| ImportDesc {
+                module: i.module.to_string(),
+                name: i.name.to_string(),
+                ty: i.ty,
+            })
+            .collect();
+        let exports: Vec<(String, ExternKind, u32)> = m
+            .exports
+            .iter()
+            .map(|e| (e.name.to_string(), e.kind, e.index))
+            .collect();
+        let export_map = exports.iter().enumerate().map(|(i, e)| (e.0.clone(), i)).collect();
+        let mut funcs = Vec::with_capacity(m.num_funcs() as usize);
+        let (mut tables, mut memories, mut globals) = (Vec::new(), Vec::new(), Vec::new());
+        for i in &m.imports {
+            match i.ty {
+                ImportType::Func(t) => funcs.push(t),
+                ImportType::Table(t) => tables.push((t, None)),
+                ImportType::Memory(t) => memories.push(t),
+                ImportType::Global(g) => globals.push((g, ConstExpr::default())),
+                ImportType::Tag(_) => {
+                    return Err(Error::usage("exception tags are not supported by the interpreter"));
+                }
+            }
+        }
+        funcs.extend(m.functions.iter().copied());
+        for t in &m.tables {
+            tables.push((t.ty, t.init.as_ref().map(const_expr).transpose()?));
+        }
+        memories.extend(m.memories.iter().copied());
+        for g in &m.globals {
+            globals.push((g.ty, const_expr(&g.init)?));
+        }
+        let mut elements = Vec::with_capacity(m.elements.len());
+        for e in &m.elements {
+            let mode = match &e.mode {
+                ElementMode::Passive => ElemMode::Passive,
+                ElementMode::Declared => ElemMode::Declared,
+                ElementMode::Active { table, offset } => ElemMode::Active {
+                    table: *table,
+                    offset: const_expr(offset)?,
+                },
+            };
+            let items = match &e.items {
+                ElementItems::Functions(fs) => fs
+                    .iter()
+                    .map(|&f| Box::new([ConstOp::RefFunc(f)]) as ConstExpr)
+                    .collect(),
+                ElementItems::Exprs(xs) => xs.iter().map(const_expr).collect::<Result<_>>()?,
+            };
+            elements.push(ElemDef { mode, items });
+        }
+        let base = arc.as_ptr() as usize;
+        let mut datas = Vec::with_capacity(m.data.len());
+        for d in &m.data {
+            let start = d.bytes.as_ptr() as usize - base;
+            let active = match &d.mode {
+                DataMode::Passive => None,
+                DataMode::Active { memory, offset } => Some((*memory, const_expr(offset)?)),
+            };
+            datas.push(DataDef {
+                active,
+                range: start..start + d.bytes.len(),
+            });
+        }
+        let inner = ModuleInner {
+            engine: engine.clone(),
+            code,
+            types: m.types.clone(),
+            sigs,
+            imports,
+            exports,
+            export_map,
+            funcs,
+            tables,
+            memories,
+            globals,
+            elements,
+            datas,
+            start: m.start,
+            num_imported_funcs: m.num_imported_funcs,
+            num_imported_tables: m.num_imported_tables,
+            num_imported_memories: m.num_imported_memories,
+            num_imported_globals: m.num_imported_globals,
+        };
+        Ok(Module { inner: Arc::new(inner) })
+    }
+
+    /// The engine this module was compiled for.
+    pub fn engine(&self) -> &Engine {
+        &self.inner.engine
+    }
+
+    /// The imports: module name, field name, type.
+    pub fn imports(&self) -> impl ExactSizeIterator<Item = (&str, &str, ImportType)> + '_ {
+        self.inner
+            .imports
+            .iter()
+            .map(|i| (i.module.as_str(), i.name.as_str(), i.ty))
+    }
+
+    /// The exports: name, kind and index in the module's index space.
+    pub fn exports(&self) -> impl ExactSizeIterator<Item = (&str, ExternKind, u32)> + '_ {
+        self.inner.exports.iter().map(|e| (e.0.as_str(), e.1, e.2))
+    }
+
+    /// The function type of type index `i`.
+    pub fn func_type(&self, i: u32) -> Option<&FuncType> {
+        self.inner.types.get(i as usize)
+    }
+}
+
+impl std::fmt::Debug for Module {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Module")
+            .field("imports", &self.inner.imports.len())
+            .field("exports", &self.inner.exports.len())
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,321 @@
+//! The store: every entity instances create, plus the embedder's data.
+
+use crate::engine::Engine;
+use crate::error::{Error, Result};
+use crate::func::HostFn;
+use crate::module::Module;
+use crate::{Extern, Instance};
+use std::sync::atomic::{AtomicU64, Ordering};
+use tern_vm::{StoreData, Trap};
+
+/// Identifies a store, so that handles of one store are rejected by another.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct StoreId(u64);
+
+impl StoreId {
+    fn fresh() -> StoreId {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        StoreId(NEXT.fetch_add(1, Ordering::Relaxed))
+    }
+}
+
+/// A host function registered in a store.
+pub(crate) struct HostFuncEntry<T> {
+    pub(crate) func: HostFn<T>,
+}
+
+/// The contents of a [`Store`].
+pub struct StoreInner<T> {
+    pub(crate) id: StoreId,
+    pub(crate) engine: Engine,
+    pub(crate) vm: StoreData,
+    pub(crate) hosts: Vec<HostFuncEntry<T>>,
+    /// The module of each instance (parallel to `vm.instances`).
+    pub(crate) instance_modules: Vec<Module>,
+    pub(crate) data: T,
+}
+
+/// A store: owns every function, memory, table, global and instance
+/// created in it, and the embedder's data `T`. All handles
+/// ([`crate::Func`], [`crate::Memory`], ...) are indices into a store.
+pub struct Store<T> {
+    pub(crate) inner: StoreInner<T>,
+}
+
+impl<T> Store<T> {
+    /// An empty store for `engine`, holding `data`.
+    pub fn new(engine: &Engine, data: T) -> Store<T> {
+        let c = engine.config();
+        Store {
+            inner: StoreInner {
+                id: StoreId::fresh(),
+                engine: engine.clone(),
+                vm: StoreData::new(c.limits, c.consume_fuel),
+                hosts: Vec::new(),
+                instance_modules: Vec::new(),
+                data,
+            },
+        }
+    }
+
+    /// The engine.
+    pub fn engine(&self) -> &Engine {
+        &self.inner.engine
+    }
+
+    /// The embedder's data.
+    pub fn data(&self) -> &T {
+        &self.inner.data
+    }
+
+    /// The embedder's data, mutably.
+    pub fn data_mut(&mut self) -> &mut T {
+        &mut self.inner.data
+    }
+
+    /// Consumes the store, returning its data.
+    pub fn into_data(self) -> T {
+        self.inner.data
+    }
+
+    /// Sets the fuel left. Errors when the engine does not consume fuel.
+    pub fn set_fuel(&mut self, fuel: u64) -> Result<()> {
+        self.inner.set_fuel(fuel)
+    }
+
+    /// The fuel left. Errors when the engine does not consume fuel.
+    pub fn get_fuel(&self) -> Result<u64> {
+        self.inner.get_fuel()
+    }
+}
+
+impl<T> StoreInner<T> {
+    fn set_fuel(&mut self, fuel: u64) -> Result<()> {
+        if !self.vm.fuel_enabled {
+            return Err(Error::usage("fuel is not enabled in this engine's configuration"));
+        }
+        self.vm.fuel = fuel;
+        Ok(())
+    }
+
+    fn get_fuel(&self) -> Result<u64> {
+        if !self.vm.fuel_enabled {
+            return Err(Error::usage("fuel is not enabled in this engine's configuration"));
+        }
+        Ok(self.vm.fuel)
+    }
+
+    /// Checks that a handle belongs to this store.
+    pub(crate) fn check(&self, id: StoreId) -> Result<()> {
+        if id == self.id {
+            Ok(())
+        } else {
+            Err(Error::usage("object used with the wrong store"))
+        }
+    }
+}
+
+impl<T> tern_interp::Host for StoreInner<T> {
+    fn store(&mut self) -> &mut StoreData {
+        &mut self.vm
+    }
+
+    fn call_host(&mut self, index: u32, caller: Option<u32>, slots: &mut [u64]) -> Result<(), Trap> {
+        let f = self.hosts[index as usize].func.clone();
+        let id = self.id;
+        let caller = Caller {
+            inner: self,
+            instance: caller.map(|i| Instance { store: id, index: i }),
+        };
+        f(caller, slots)
+    }
+}
+
+/// Shared access to a store.
+pub struct StoreContext<'a, T>(pub(crate) &'a StoreInner<T>);
+
+/// Exclusive access to a store.
+pub struct StoreContextMut<'a, T>(pub(crate) &'a mut StoreInner<T>);
+
+impl<T> StoreContext<'_, T> {
+    pub fn data(&self) -> &T {
+        &self.0.data
+    }
+    pub fn engine(&self) -> &Engine {
+        &self.0.engine
+    }
+    pub fn get_fuel(&self) -> Result<u64> {
+        self.0.get_fuel()
+    }
+}
+
+impl<T> StoreContextMut<'_, T> {
+    pub fn data(&self) -> &T {
+        &self.0.data
+    }
+    pub fn data_mut(&mut self) -> &mut T {
+        &mut self.0.data
+    }
+    pub fn engine(&self) -> &Engine {
+        &self.0.engine
+    }
+    pub fn get_fuel(&self) -> Result<u64> {
+        self.0.get_fuel()
+    }
+    pub fn set_fuel(&mut self, fuel: u64) -> Result<()> {
+        self.0.set_fuel(fuel)
+    }
+}
+
+/// Types that give shared access to a store.
+pub trait AsContext {
+    type Data;
+    fn as_context(&self) -> StoreContext<'_, Self::Data>;
+}
+
+/// Types that give exclusive access to a store.
+pub trait AsContextMut: AsContext {
+    fn as_context_mut(&mut self) -> StoreContextMut<'_, Self::Data>;
+}
+
+impl<T> AsContext for Store<T> {
+    type Data = T;
+    fn as_context(&self) -> StoreContext<'_, T> {
+        StoreContext(&self.inner)
+    }
+}
+
+impl<T> AsContextMut for Store<T> {
+    fn as_context_mut(&mut self) -> StoreContextMut<'_, T> {
+        StoreContextMut(&mut self.inner)
+    }
+}
+
+impl<T> AsContext for StoreContext<'_, T> {
+    type Data = T;
+    fn as_context(&self) -> StoreContext<'_, T> {
+        StoreContext(self.0)
+    }
+}
+
+impl<T> AsContext for StoreContextMut<'_, T> {
+    type Data = T;
+    fn as_context(&self) -> StoreContext<'_, T> {
+        StoreContext(self.0)
+    }
+}
+
+impl<T> AsContextMut for StoreContextMut<'_, T> {
+    fn as_context_mut(&mut self) -> StoreContextMut<'_, T> {
+        StoreContextMut(self.0)
+    }
+}
+
+impl<S: AsContext + ?Sized> AsContext for &S {
+    type Data = S::Data;
+    fn as_context(&self) -> StoreContext<'_, S::Data> {
+        (**self).as_context()
+    }
+}
+
+impl<S: AsContext + ?Sized> AsContext for &mut S {
+    type Data = S::Data;
+    fn as_context(&self) -> StoreContext<'_, S::Data> {
+        (**self).as_context()
+    }
+}
+
+impl<S: AsContextMut + ?Sized> AsContextMut for &mut S {
+    fn as_context_mut(&mut self) -> StoreContextMut<'_, S::Data> {
+        (**self).as_context_mut()
+    }
+}
+
+/// What a host function sees of its caller: the store (and its data) and
+/// the calling instance.
+pub struct Caller<'a, T> {
+    pub(crate) inner: &'a mut StoreInner<T>,
+    pub(crate) instance: Option<Instance>,
+}
+
+impl<T> Caller<'_, T> {
+    /// The embedder's data.
+    pub fn data(&self) -> &T {
+        &self.inner.data
+    }
+
+    /// The embedder's data, mutably.
+    pub fn data_mut(&mut self) -> &mut T {
+        &mut self.inner.data
+    }
+
+    /// The engine.
+    pub fn engine(&self) -> &Engine {
+        &self.inner.engine
+    }
+
+    /// An export of the calling instance (typically its `memory`).
+    pub fn get_export(&mut self, name: &str) -> Option<Extern> {
+        let inst = self.instance?;
+        inst.get_export(&mut *self, name)
+    }
+
+    /// The fuel left.
+    pub fn get_fuel(&self) -> Result<u64> {
+        self.inner.get_fuel()
+    }
+
+    /// Sets the fuel left.
+    pub fn set_fuel(&mut self, fuel: u64) -> Result<()> {
+        self.inner.set_fuel(fuel)
+    }
+}
+
+impl<T> AsContext for Caller<'_, T> {
+    type Data = T;
+    fn as_context(&self) -> StoreContext<'_, T> {
+        StoreContext(self.inner)
+    }
+}
+
+impl<T> AsContextMut for Caller<'_, T> {
+    fn as_context_mut(&mut self) -> StoreContextMut<'_, T> {
+        StoreContextMut(self.inner)
+    }
+}
+
+impl<'a, T> From<&'a crate::Store<T>> for StoreContext<'a, T> {
+    fn from(s: &'a crate::Store<T>) -> Self {
+        StoreContext(&s.inner)
+    }
+}
+
+impl<'a, T> From<&'a mut crate::Store<T>> for StoreContext<'a, T> {
+    fn from(s: &'a mut crate::Store<T>) -> Self {
+        StoreContext(&s.inner)
+    }
+}
+
+impl<'a, T> From<&'a crate::Caller<'_, T>> for StoreContext<'a, T> {
+    fn from(c: &'a crate::Caller<'_, T>) -> Self {
+        StoreContext(c.inner)
+    }
+}
+
+impl<'a, T> From<&'a mut crate::Caller<'_, T>> for StoreContext<'a, T> {
+    fn from(c: &'a mut crate::Caller<'_, T>) -> Self {
+        StoreContext(c.inner)
+    }
+}
+
+impl<'a, T> From<&'a mut crate::Store<T>> for StoreContextMut<'a, T> {
+    fn from(s: &'a mut crate::Store<T>) -> Self {
+        StoreContextMut(&mut s.inner)
+    }
+}
+
+impl<'a, T> From<&'a mut crate::Caller<'_, T>> for StoreContextMut<'a, T> {
+    fn from(c: &'a mut crate::Caller<'_, T>) -> Self {
+        StoreContextMut(c.inner)
+    }
+}

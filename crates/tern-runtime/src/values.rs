@@ -1,0 +1,277 @@
+//! Values as the embedder sees them, and their conversion to and from the
+//! interpreter's raw slots.
+
+use crate::error::{Error, Result};
+use crate::func::Func;
+use crate::store::{AsContext, AsContextMut, StoreId};
+use std::any::Any;
+use tern_binary::{HeapType, RefType, ValType};
+
+/// A 128-bit vector value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub struct V128(pub u128);
+
+impl V128 {
+    pub fn as_u128(self) -> u128 {
+        self.0
+    }
+}
+
+impl From<u128> for V128 {
+    fn from(v: u128) -> V128 {
+        V128(v)
+    }
+}
+
+/// A non-null external reference: a host value owned by the store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ExternRef {
+    pub(crate) store: StoreId,
+    /// Index in the store's external-reference table.
+    pub(crate) index: u32,
+}
+
+impl ExternRef {
+    /// Wraps `value` in a new external reference.
+    pub fn new<T: Any + Send + Sync>(mut store: impl AsContextMut, value: T) -> ExternRef {
+        let s = store.as_context_mut().0;
+        let raw = s.vm.new_extern(Box::new(value));
+        ExternRef {
+            store: s.id,
+            index: (raw - 1) as u32,
+        }
+    }
+
+    /// The wrapped host value.
+    pub fn data<'a, T: 'a>(&self, store: &'a impl AsContext<Data = T>) -> Result<&'a (dyn Any + Send + Sync)> {
+        let s = store.as_context().0;
+        s.check(self.store)?;
+        Ok(&*s.vm.externs[self.index as usize])
+    }
+}
+
+/// A value of any Wasm type. Floats are kept as their bits so that NaN
+/// payloads survive.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Val {
+    I32(i32),
+    I64(i64),
+    F32(u32),
+    F64(u64),
+    V128(V128),
+    FuncRef(Option<Func>),
+    ExternRef(Option<ExternRef>),
+}
+
+impl Val {
+    /// The value's type.
+    pub fn ty(&self) -> ValType {
+        match self {
+            Val::I32(_) => ValType::I32,
+            Val::I64(_) => ValType::I64,
+            Val::F32(_) => ValType::F32,
+            Val::F64(_) => ValType::F64,
+            Val::V128(_) => ValType::V128,
+            Val::FuncRef(_) => ValType::FUNCREF,
+            Val::ExternRef(_) => ValType::EXTERNREF,
+        }
+    }
+
+    /// The default (zero or null) value of `ty`.
+    pub fn default_for(ty: ValType) -> Val {
+        match ty {
+            ValType::I32 => Val::I32(0),
+            ValType::I64 => Val::I64(0),
+            ValType::F32 => Val::F32(0),
+            ValType::F64 => Val::F64(0),
+            ValType::V128 => Val::V128(V128(0)),
+            ValType::Ref(r) => null_of(r),
+        }
+    }
+
+    pub fn i32(&self) -> Option<i32> {
+        match self {
+            Val::I32(v) => Some(*v),
+            _ => None,
+        }
+    }
+    pub fn i64(&self) -> Option<i64> {
+        match self {
+            Val::I64(v) => Some(*v),
+            _ => None,
+        }
+    }
+    pub fn f32(&self) -> Option<f32> {
+        match self {
+            Val::F32(v) => Some(f32::from_bits(*v)),
+            _ => None,
+        }
+    }
+    pub fn f64(&self) -> Option<f64> {
+        match self {
+            Val::F64(v) => Some(f64::from_bits(*v)),
+            _ => None,
+        }
+    }
+    pub fn v128(&self) -> Option<V128> {
+        match self {
+            Val::V128(v) => Some(*v),
+            _ => None,
+        }
+    }
+    pub fn funcref(&self) -> Option<Option<Func>> {
+        match self {
+            Val::FuncRef(v) => Some(*v),
+            _ => None,
+        }
+    }
+    pub fn externref(&self) -> Option<Option<ExternRef>> {
+        match self {
+            Val::ExternRef(v) => Some(*v),
+            _ => None,
+        }
+    }
+}
+
+impl From<i32> for Val {
+    fn from(v: i32) -> Val {
+        Val::I32(v)
+    }
+}
+impl From<i64> for Val {
+    fn from(v: i64) -> Val {
+        Val::I64(v)
+    }
+}
+impl From<f32> for Val {
+    fn from(v: f32) -> Val {
+        Val::F32(v.to_bits())
+    }
+}
+impl From<f64> for Val {
+    fn from(v: f64) -> Val {
+        Val::F64(v.to_bits())
+    }
+}
+impl From<V128> for Val {
+    fn from(v: V128) -> Val {
+        Val::V128(v)
+    }
+}
+
+/// The null reference of a reference type.
+pub(crate) fn null_of(r: RefType) -> Val {
+    match r.heap {
+        HeapType::Extern | HeapType::NoExtern => Val::ExternRef(None),
+        _ => Val::FuncRef(None),
+    }
+}
+
+/// Whether `v` may be stored where `ty` is expected.
+pub(crate) fn val_matches(v: &Val, ty: ValType) -> bool {
+    match (v, ty) {
+        (Val::FuncRef(f), ValType::Ref(r)) => {
+            matches!(r.heap, HeapType::Func | HeapType::NoFunc | HeapType::Concrete(_)) && (r.nullable || f.is_some())
+        }
+        (Val::ExternRef(e), ValType::Ref(r)) => {
+            matches!(r.heap, HeapType::Extern | HeapType::NoExtern) && (r.nullable || e.is_some())
+        }
+        (v, t) => v.ty() == t,
+    }
+}
+
+/// Writes `v` into raw slots (one, or two for v128); checks the store of
+/// references.
+pub(crate) fn val_to_slots(id: StoreId, v: &Val, out: &mut [u64]) -> Result<usize> {
+    Ok(match *v {
+        Val::I32(x) => {
+            out[0] = x as u32 as u64;
+            1
+        }
+        Val::I64(x) => {
+            out[0] = x as u64;
+            1
+        }
+        Val::F32(x) => {
+            out[0] = x as u64;
+            1
+        }
+        Val::F64(x) => {
+            out[0] = x;
+            1
+        }
+        Val::V128(x) => {
+            out[0] = x.0 as u64;
+            out[1] = (x.0 >> 64) as u64;
+            2
+        }
+        Val::FuncRef(f) => {
+            out[0] = match f {
+                Some(f) => {
+                    check_store(id, f.store)?;
+                    f.index as u64 + 1
+                }
+                None => 0,
+            };
+            1
+        }
+        Val::ExternRef(e) => {
+            out[0] = match e {
+                Some(e) => {
+                    check_store(id, e.store)?;
+                    e.index as u64 + 1
+                }
+                None => 0,
+            };
+            1
+        }
+    })
+}
+
+/// Reads a value of type `ty` from raw slots.
+pub(crate) fn val_from_slots(store: StoreId, ty: ValType, slots: &[u64]) -> Val {
+    match ty {
+        ValType::I32 => Val::I32(slots[0] as u32 as i32),
+        ValType::I64 => Val::I64(slots[0] as i64),
+        ValType::F32 => Val::F32(slots[0] as u32),
+        ValType::F64 => Val::F64(slots[0]),
+        ValType::V128 => Val::V128(V128(slots[0] as u128 | ((slots[1] as u128) << 64))),
+        ValType::Ref(r) => raw_to_ref(store, r, slots[0]),
+    }
+}
+
+/// A raw reference as a value of reference type `r`.
+pub(crate) fn raw_to_ref(store: StoreId, r: RefType, raw: u64) -> Val {
+    match r.heap {
+        HeapType::Extern | HeapType::NoExtern => Val::ExternRef((raw != 0).then(|| ExternRef {
+            store,
+            index: (raw - 1) as u32,
+        })),
+        _ => Val::FuncRef((raw != 0).then(|| Func {
+            store,
+            index: (raw - 1) as u32,
+        })),
+    }
+}
+
+/// A value as a raw 128-bit global value.
+pub(crate) fn val_to_raw128(id: StoreId, v: &Val) -> Result<u128> {
+    let mut slots = [0u64; 2];
+    val_to_slots(id, v, &mut slots)?;
+    Ok(slots[0] as u128 | ((slots[1] as u128) << 64))
+}
+
+fn check_store(a: StoreId, b: StoreId) -> Result<()> {
+    if a == b {
+        Ok(())
+    } else {
+        Err(Error::usage("reference used with the wrong store"))
+    }
+}
+
+pub(crate) fn type_error(expected: ValType, v: &Val) -> Error {
+    Error::usage(format!(
+        "type mismatch: expected {expected}, got a value of type {}",
+        v.ty()
+    ))
+}

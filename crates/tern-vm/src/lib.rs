@@ -1,0 +1,30 @@
+//! What tern's execution tiers run against: trap codes with the spec's
+//! messages, linear memories, tables, globals, function references and the
+//! instance layout, all owned by a [`StoreData`].
+//!
+//! Values live in untyped 64-bit slots: `i32` and `f32` as their bits
+//! zero-extended, `i64` and `f64` as their bits, `v128` in two slots (low
+//! half first), references as [`RawRef`]s.
+
+mod memory;
+mod store;
+mod table;
+mod trap;
+
+pub use memory::{LinearMemory, MAX_PAGES, PAGE_SIZE};
+pub use store::{
+    FuncEntity, FuncKind, GlobalEntity, InstanceEntity, SigId, SigRegistry, StoreData, StoreLimits, slots_of,
+    slots_of_all,
+};
+pub use table::{Table, copy_between};
+pub use trap::{Trap, TrapCode};
+
+/// A raw reference: 0 is null; a function reference is its store index + 1;
+/// an external reference is its index in [`StoreData::externs`] + 1.
+pub type RawRef = u64;
+
+/// The raw reference to store function `index`.
+#[inline]
+pub fn func_ref(index: u32) -> RawRef {
+    index as u64 + 1
+}

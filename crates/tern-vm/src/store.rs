@@ -1,0 +1,222 @@
+//! The store's entities as both tiers see them: functions, memories,
+//! tables, globals, external references and instances, each in an
+//! append-only arena indexed by `u32`. Handles in the public API are these
+//! indices (with a store id); raw references in tables and value slots are
+//! index + 1, so that 0 is null.
+
+use crate::memory::LinearMemory;
+use crate::table::Table;
+use std::any::Any;
+use std::collections::HashMap;
+use std::ops::Range;
+use std::sync::{Arc, Mutex};
+use tern_binary::{FuncType, GlobalType, ValType};
+
+/// An engine-wide canonical function type id: two functions have the same
+/// type exactly when their ids are equal. `call_indirect` compares these.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct SigId(pub u32);
+
+/// Interns function types into [`SigId`]s. One per engine.
+#[derive(Default)]
+pub struct SigRegistry {
+    inner: Mutex<SigInner>,
+}
+
+#[derive(Default)]
+struct SigInner {
+    ids: HashMap<FuncType, SigId>,
+    types: Vec<Arc<FuncType>>,
+}
+
+impl SigRegistry {
+    /// The id of `ty`, registering it if new.
+    pub fn intern(&self, ty: &FuncType) -> SigId {
+        let mut g = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(&id) = g.ids.get(ty) {
+            return id;
+        }
+        let id = SigId(g.types.len() as u32);
+        g.types.push(Arc::new(ty.clone()));
+        g.ids.insert(ty.clone(), id);
+        id
+    }
+
+    /// The type behind `id`.
+    pub fn get(&self, id: SigId) -> Arc<FuncType> {
+        let g = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        g.types[id.0 as usize].clone()
+    }
+}
+
+impl std::fmt::Debug for SigRegistry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SigRegistry")
+    }
+}
+
+/// Number of 64-bit value slots a value of type `t` occupies.
+#[inline]
+pub fn slots_of(t: ValType) -> u32 {
+    if t == ValType::V128 { 2 } else { 1 }
+}
+
+/// Number of value slots of a sequence of types.
+pub fn slots_of_all(ts: &[ValType]) -> u32 {
+    ts.iter().map(|&t| slots_of(t)).sum()
+}
+
+/// What a function is.
+#[derive(Clone, Copy, Debug)]
+pub enum FuncKind {
+    /// Function `def` (index among the module's *defined* functions) of
+    /// instance `instance`.
+    Wasm { instance: u32, def: u32 },
+    /// Host function `index` in the embedder's host-function table.
+    Host { index: u32 },
+}
+
+/// A function in the store.
+#[derive(Clone, Copy, Debug)]
+pub struct FuncEntity {
+    pub sig: SigId,
+    pub kind: FuncKind,
+    /// Value slots taken by the parameters and by the results.
+    pub param_slots: u32,
+    pub result_slots: u32,
+}
+
+/// A global in the store. Values are raw: numbers as their bits
+/// (zero-extended), references as raw references, v128 as all 128 bits.
+#[derive(Clone, Copy, Debug)]
+pub struct GlobalEntity {
+    pub ty: GlobalType,
+    pub value: u128,
+}
+
+/// An instance: the store indices of everything in its index spaces, plus
+/// its segments and the tier's code for its functions.
+pub struct InstanceEntity {
+    /// The executing tier's code for this instance's module (the
+    /// interpreter's translated module, or compiled code).
+    pub code: Arc<dyn Any + Send + Sync>,
+    /// Store function index of each function index (imports first).
+    pub funcs: Box<[u32]>,
+    pub tables: Box<[u32]>,
+    pub memories: Box<[u32]>,
+    pub globals: Box<[u32]>,
+    /// Canonical id of each of the module's type indices.
+    pub sigs: Box<[SigId]>,
+    /// Element segments as raw references; dropped segments are empty.
+    pub elems: Vec<Box<[u64]>>,
+    /// The module's bytes, which data segments point into.
+    pub bytes: Arc<[u8]>,
+    /// Data segments as ranges of `bytes`; dropped segments are empty.
+    pub datas: Vec<Range<usize>>,
+}
+
+impl InstanceEntity {
+    /// The bytes of data segment `i` (empty once dropped).
+    pub fn data(&self, i: u32) -> &[u8] {
+        &self.bytes[self.datas[i as usize].clone()]
+    }
+}
+
+impl std::fmt::Debug for InstanceEntity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InstanceEntity")
+            .field("funcs", &self.funcs)
+            .field("tables", &self.tables)
+            .field("memories", &self.memories)
+            .field("globals", &self.globals)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Resource limits of a store.
+#[derive(Clone, Copy, Debug)]
+pub struct StoreLimits {
+    /// Maximum pages of any one memory.
+    pub max_memory_pages: u64,
+    /// Maximum elements of any one table.
+    pub max_table_elements: u64,
+    /// Maximum number of instances.
+    pub max_instances: usize,
+    /// Maximum number of nested wasm call frames.
+    pub max_call_depth: usize,
+    /// Maximum number of 64-bit value-stack slots (locals and operands of
+    /// all active frames).
+    pub max_stack_slots: usize,
+}
+
+impl Default for StoreLimits {
+    fn default() -> Self {
+        StoreLimits {
+            max_memory_pages: crate::memory::MAX_PAGES,
+            max_table_elements: 10_000_000,
+            max_instances: 10_000,
+            max_call_depth: 100_000,
+            max_stack_slots: 8 << 20,
+        }
+    }
+}
+
+/// Every entity of a store, and its execution state (fuel, spare stacks).
+pub struct StoreData {
+    pub funcs: Vec<FuncEntity>,
+    pub memories: Vec<LinearMemory>,
+    pub tables: Vec<Table>,
+    pub globals: Vec<GlobalEntity>,
+    pub instances: Vec<InstanceEntity>,
+    /// Payloads of external references.
+    pub externs: Vec<Box<dyn Any + Send + Sync>>,
+    pub limits: StoreLimits,
+    /// Whether fuel is consumed, and how much is left.
+    pub fuel_enabled: bool,
+    pub fuel: u64,
+    /// A value stack kept between calls, so that calls do not allocate.
+    pub spare_stack: Vec<u64>,
+    /// How many wasm call frames are active over all nested activations
+    /// (host → wasm → host → wasm ...).
+    pub call_depth: usize,
+    /// How many executions are nested through host functions.
+    pub activations: usize,
+}
+
+impl StoreData {
+    /// An empty store.
+    pub fn new(limits: StoreLimits, fuel_enabled: bool) -> StoreData {
+        StoreData {
+            funcs: Vec::new(),
+            memories: Vec::new(),
+            tables: Vec::new(),
+            globals: Vec::new(),
+            instances: Vec::new(),
+            externs: Vec::new(),
+            limits,
+            fuel_enabled,
+            fuel: 0,
+            spare_stack: Vec::new(),
+            call_depth: 0,
+            activations: 0,
+        }
+    }
+
+    /// Adds an external reference payload; returns its raw reference.
+    pub fn new_extern(&mut self, v: Box<dyn Any + Send + Sync>) -> u64 {
+        self.externs.push(v);
+        self.externs.len() as u64
+    }
+}
+
+impl std::fmt::Debug for StoreData {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoreData")
+            .field("funcs", &self.funcs.len())
+            .field("memories", &self.memories.len())
+            .field("tables", &self.tables.len())
+            .field("globals", &self.globals.len())
+            .field("instances", &self.instances.len())
+            .finish_non_exhaustive()
+    }
+}

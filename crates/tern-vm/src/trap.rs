@@ -1,0 +1,150 @@
+//! Trap codes with the spec's messages, and the [`Trap`] value that carries
+//! one (or a host error) back to the embedder.
+
+use std::fmt;
+
+/// Why execution stopped. Messages are the ones the spec test suite expects.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TrapCode {
+    /// `unreachable` executed.
+    Unreachable,
+    /// A load, store or bulk memory operation outside the memory.
+    MemoryOutOfBounds,
+    /// A table access or bulk table operation outside the table.
+    TableOutOfBounds,
+    /// `call_indirect` with an index beyond the table.
+    UndefinedElement,
+    /// `call_indirect` through a null entry.
+    UninitializedElement,
+    /// `call_indirect` whose callee has another type.
+    IndirectCallTypeMismatch,
+    /// Integer division or remainder by zero.
+    IntegerDivideByZero,
+    /// Signed division overflow, or a float-to-int conversion out of range.
+    IntegerOverflow,
+    /// Float-to-int conversion of a NaN.
+    InvalidConversionToInteger,
+    /// The call stack or value stack limit was reached.
+    StackOverflow,
+    /// Fuel ran out.
+    OutOfFuel,
+    /// A null reference was dereferenced.
+    NullReference,
+}
+
+impl TrapCode {
+    /// The spec's message for this trap.
+    pub fn message(self) -> &'static str {
+        match self {
+            TrapCode::Unreachable => "unreachable",
+            TrapCode::MemoryOutOfBounds => "out of bounds memory access",
+            TrapCode::TableOutOfBounds => "out of bounds table access",
+            TrapCode::UndefinedElement => "undefined element",
+            TrapCode::UninitializedElement => "uninitialized element",
+            TrapCode::IndirectCallTypeMismatch => "indirect call type mismatch",
+            TrapCode::IntegerDivideByZero => "integer divide by zero",
+            TrapCode::IntegerOverflow => "integer overflow",
+            TrapCode::InvalidConversionToInteger => "invalid conversion to integer",
+            TrapCode::StackOverflow => "call stack exhausted",
+            TrapCode::OutOfFuel => "all fuel consumed",
+            TrapCode::NullReference => "null reference",
+        }
+    }
+}
+
+impl fmt::Display for TrapCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.message())
+    }
+}
+
+/// A trap: a [`TrapCode`], or an error raised by a host function. Boxed so
+/// that `Result<T, Trap>` stays one word wide on the interpreter's paths.
+pub struct Trap {
+    inner: Box<Inner>,
+}
+
+enum Inner {
+    Code(TrapCode),
+    /// A code with a detail appended to its message (as the reference
+    /// interpreter does: `uninitialized element 2`).
+    Detailed(TrapCode, String),
+    Host(Box<dyn std::error::Error + Send + Sync>),
+    Message(String),
+}
+
+impl Trap {
+    /// A trap with the given code.
+    #[cold]
+    pub fn new(code: TrapCode) -> Trap {
+        Trap {
+            inner: Box::new(Inner::Code(code)),
+        }
+    }
+
+    /// A trap with the given code and a detail appended to its message.
+    #[cold]
+    pub fn with_detail(code: TrapCode, detail: impl fmt::Display) -> Trap {
+        Trap {
+            inner: Box::new(Inner::Detailed(code, detail.to_string())),
+        }
+    }
+
+    /// A trap raised by the host with a message.
+    #[cold]
+    pub fn msg(message: impl Into<String>) -> Trap {
+        Trap {
+            inner: Box::new(Inner::Message(message.into())),
+        }
+    }
+
+    /// A trap wrapping a host error.
+    #[cold]
+    pub fn host(error: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Trap {
+        Trap {
+            inner: Box::new(Inner::Host(error.into())),
+        }
+    }
+
+    /// The trap code, when the trap is not a host error.
+    pub fn code(&self) -> Option<TrapCode> {
+        match &*self.inner {
+            Inner::Code(c) | Inner::Detailed(c, _) => Some(*c),
+            _ => None,
+        }
+    }
+
+    /// The host error this trap carries, if any.
+    pub fn host_error(&self) -> Option<&(dyn std::error::Error + Send + Sync + 'static)> {
+        match &*self.inner {
+            Inner::Host(e) => Some(&**e),
+            _ => None,
+        }
+    }
+}
+
+impl From<TrapCode> for Trap {
+    fn from(code: TrapCode) -> Trap {
+        Trap::new(code)
+    }
+}
+
+impl fmt::Display for Trap {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &*self.inner {
+            Inner::Code(c) => f.write_str(c.message()),
+            Inner::Detailed(c, d) => write!(f, "{} {d}", c.message()),
+            Inner::Host(e) => write!(f, "{e}"),
+            Inner::Message(m) => f.write_str(m),
+        }
+    }
+}
+
+impl fmt::Debug for Trap {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Trap({self})")
+    }
+}
+
+impl std::error::Error for Trap {}
