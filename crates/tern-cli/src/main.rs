@@ -30,6 +30,25 @@ enum Command {
     },
     /// List a module's sections, imports, exports and code size.
     Inspect { file: PathBuf },
+    /// Run spec-test scripts (.wast). Prints a line per failed directive,
+    /// `FILE:line: what went wrong`, and ends with `N passed, M failed`.
+    ///
+    /// Without --features, scripts run with every implemented feature
+    /// except multi-memory (whose scripts contradict Wasm 2.0's), which is
+    /// switched on for a script whose path names it (`multi-memory`,
+    /// `memory-multi`), as the spec suite's layout does.
+    Wast {
+        #[command(flatten)]
+        features: FeatureArgs,
+        /// Execution tier.
+        #[arg(long, value_enum, default_value = "interp")]
+        tier: Tier,
+        /// Translate eagerly and meter fuel (checks that neither changes behaviour).
+        #[arg(long)]
+        eager_fuel: bool,
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
     /// Convert the text format to binary.
     Parse {
         file: PathBuf,
@@ -47,6 +66,13 @@ enum Command {
         #[arg(long)]
         folded: bool,
     },
+}
+
+/// Execution tiers.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum Tier {
+    /// The interpreter.
+    Interp,
 }
 
 #[derive(clap::Args)]
@@ -133,6 +159,55 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 }
             }
             Ok(if ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
+        }
+        Command::Wast {
+            features,
+            tier,
+            eager_fuel,
+            files,
+        } => {
+            let Tier::Interp = tier;
+            let explicit = features.features.is_some();
+            let base = if explicit {
+                features.features()?
+            } else {
+                Features::all().with(Feature::MultiMemory, false)
+            };
+            let (mut passed, mut failed) = (0, 0);
+            for file in &files {
+                let path = file.to_string_lossy();
+                let multi = path.contains("multi-memory") || path.contains("memory-multi");
+                let features = if !explicit && multi {
+                    base.with(Feature::MultiMemory, true)
+                } else {
+                    base
+                };
+                let options = tern_wast::Options { features, eager_fuel };
+                let text =
+                    String::from_utf8(read(file)?).with_context(|| format!("{} is not UTF-8 text", file.display()))?;
+                match tern_wast::run_script(&text, &options) {
+                    Ok(report) => {
+                        for (line, msg) in &report.failures {
+                            println!("{}:{line}: {msg}", file.display());
+                        }
+                        for (line, why) in &report.skips {
+                            println!("{}:{line}: skipped: {why}", file.display());
+                        }
+                        passed += report.passed;
+                        failed += report.failed;
+                    }
+                    Err(e) => {
+                        println!("{}", e.with_source(&file.display().to_string(), &text));
+                        failed += 1;
+                    }
+                }
+            }
+            println!("{passed} passed, {failed} failed");
+            Ok(if failed == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
         }
         Command::Parse { file, output } => {
             let bytes = match load(&file)? {

@@ -125,3 +125,9 @@ fn print_example() {
     run_golden("print-fib", &["print", "examples/fib.wasm"], 0);
     run_golden("print-fib-folded", &["print", "--folded", "examples/fib.wasm"], 0);
 }
+
+#[test]
+fn wast_runs_scripts_and_reports_failures() {
+    run_golden("wast-fib", &["wast", "examples/fib.wast"], 0);
+    run_golden("wast-wrong", &["wast", "crates/tern-cli/tests/data/wrong.wast"], 1);
+}

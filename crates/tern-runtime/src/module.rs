@@ -122,19 +122,14 @@ pub struct Module {
     pub(crate) inner: Arc<ModuleInner>,
 }
 
-/// Converts WebAssembly text to binary. The hook through which `tern-text`
-/// will plug in; until then text input is rejected.
+/// Converts WebAssembly text to binary with `tern-text`.
 fn text_to_binary(text: &str) -> Result<Vec<u8>> {
-    let _ = text;
-    Err(Error::Text(
-        "the text format is not supported yet: pass a binary module (tern-text will provide the parser)".into(),
-    ))
+    tern_text::parse_wat(text).map_err(|e| Error::Text(e.with_source("<text>", text).to_string()))
 }
 
 impl Module {
-    /// Decodes and validates a module. `bytes` is a binary module (text will
-    /// be accepted once tern's text parser is wired in; see
-    /// `text_to_binary`).
+    /// Decodes and validates a module. `bytes` is a binary module or the
+    /// text format (detected from the bytes).
     pub fn new(engine: &Engine, bytes: impl AsRef<[u8]>) -> Result<Module> {
         let bytes = bytes.as_ref();
         if !bytes.starts_with(b"\0asm")

@@ -106,7 +106,8 @@ fn tokenize_raw(src: &str) -> Result<Vec<Token<'_>>> {
         match c {
             b' ' | b'\t' | b'\n' | b'\r' => i += 1,
             b';' if b.get(i + 1) == Some(&b';') => {
-                while i < b.len() && b[i] != b'\n' {
+                // A line comment ends at a line feed or a carriage return.
+                while i < b.len() && b[i] != b'\n' && b[i] != b'\r' {
                     i += 1;
                 }
             }

@@ -16,7 +16,7 @@ use tern_binary::*;
 /// The error for an operator or type of a switched-off feature.
 pub(crate) fn feature_error(f: Feature, at: usize) -> Error {
     Error::new(
-        format!("{} support is not enabled (feature `{}`)", f.name(), f.name()),
+        format!("{} support is not enabled", f.name()),
         at,
     )
 }

