@@ -144,9 +144,16 @@ fn invalid_modules_are_rejected_in_both_modes() {
 }
 
 #[test]
-fn text_is_not_accepted_yet() {
-    let e = Module::new(&Engine::default(), "(module)").unwrap_err();
+fn text_modules_are_accepted_and_text_errors_point() {
+    let engine = Engine::default();
+    let mut store = Store::new(&engine, ());
+    let module = Module::new(&engine, "(module (func (export \"f\") (result i32) i32.const 7))").unwrap();
+    let instance = Linker::new(&engine).instantiate(&mut store, &module).unwrap();
+    let f = instance.get_typed_func::<(), i32>(&mut store, "f").unwrap();
+    assert_eq!(f.call(&mut store, ()).unwrap(), 7);
+    let e = Module::new(&engine, "(module\n  (func i32.bogus))").unwrap_err();
     assert!(matches!(e, Error::Text(_)), "{e}");
+    assert!(e.to_string().contains(":2:9: unknown operator `i32.bogus`"), "{e}");
 }
 
 #[test]
