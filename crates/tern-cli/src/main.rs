@@ -8,6 +8,8 @@ use std::process::ExitCode;
 use tern_binary::{ExternKind, ImportType, Module, Names};
 use tern_validate::{Feature, Features};
 
+mod run;
+
 #[derive(Parser)]
 #[command(name = "tern", version, about = "A WebAssembly engine and toolkit")]
 struct Cli {
@@ -17,6 +19,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run a WASI program (`_start`), or call one export with --invoke. Exit status:
+    /// the guest's exit code, or 134 on a trap (printed to stderr).
+    Run(run::RunArgs),
     /// Check that modules are valid. Exit status 0 when all are valid, 1 otherwise,
     /// with one line per bad file: `FILE: error at offset 0x..: what is wrong`.
     Validate {
@@ -132,6 +137,7 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
+        Command::Run(args) => run::run(args),
         Command::Validate {
             features,
             sequential,

@@ -131,3 +131,21 @@ fn wast_runs_scripts_and_reports_failures() {
     run_golden("wast-fib", &["wast", "examples/fib.wast"], 0);
     run_golden("wast-wrong", &["wast", "crates/tern-cli/tests/data/wrong.wast"], 1);
 }
+
+#[test]
+fn run_wasi_command() {
+    run_golden("run-hello", &["run", "examples/hello.wat", "world", "and more"], 2);
+    run_golden("run-invoke", &["run", "--invoke", "fib", "examples/fib.wasm", "20"], 0);
+    run_golden(
+        "run-trap",
+        &[
+            "run",
+            "--invoke",
+            "div",
+            "crates/tern-cli/tests/data/trap.wat",
+            "1",
+            "0",
+        ],
+        134,
+    );
+}

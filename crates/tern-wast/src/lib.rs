@@ -17,21 +17,12 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use tern::Features;
 
 /// How to run scripts.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct Options {
     pub features: Features,
     /// Translate eagerly and meter (ample) fuel: checks that neither
     /// changes behaviour.
     pub eager_fuel: bool,
-}
-
-impl Default for Options {
-    fn default() -> Self {
-        Options {
-            features: Features::default(),
-            eager_fuel: false,
-        }
-    }
 }
 
 /// What running a script gave.

@@ -1,0 +1,7 @@
+#!/bin/sh
+# Rebuilds the committed test programs. Needs `pip install ziglang`.
+set -eu
+cd "$(dirname "$0")"
+for c in *.c; do
+    python3 -m ziglang cc -target wasm32-wasi -O2 -s -o "${c%.c}.wasm" "$c"
+done
