@@ -757,15 +757,8 @@ impl Instrs<'_, '_, '_, '_> {
         let shape = c.peek_kw().ok_or_else(|| Error::new("expected a vector shape", at))?;
         c.pos += 1;
         let mut out = [0u8; 16];
-        let (lanes, bits) = match shape {
-            "i8x16" => (16, 8),
-            "i16x8" => (8, 16),
-            "i32x4" => (4, 32),
-            "i64x2" => (2, 64),
-            "f32x4" => (4, 32),
-            "f64x2" => (2, 64),
-            _ => return Err(Error::new(format!("unknown vector shape `{shape}`"), at)),
-        };
+        let (lanes, bits) =
+            crate::wat::vector_shape(shape).ok_or_else(|| Error::new(format!("unknown vector shape `{shape}`"), at))?;
         let bytes = (bits / 8) as usize;
         for i in 0..lanes {
             let lat = c.offset();

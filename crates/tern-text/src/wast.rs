@@ -405,18 +405,6 @@ fn float(c: &mut Cursor<'_, '_>, bits: u32) -> Result<u64> {
     v.ok_or_else(|| Error::new(format!("malformed float: {n}"), at))
 }
 
-fn lanes_of(shape: &str) -> Option<(usize, u32)> {
-    Some(match shape {
-        "i8x16" => (16, 8),
-        "i16x8" => (8, 16),
-        "i32x4" => (4, 32),
-        "i64x2" => (2, 64),
-        "f32x4" => (4, 32),
-        "f64x2" => (2, 64),
-        _ => return None,
-    })
-}
-
 fn static_shape(s: &str) -> &'static str {
     match s {
         "i8x16" => "i8x16",
@@ -441,7 +429,7 @@ fn constant(c: &mut Cursor<'_, '_>) -> Result<Const> {
         "v128.const" => {
             let shape = c.peek_kw().ok_or_else(|| c.err("expected a vector shape"))?;
             c.pos += 1;
-            let (n, bits) = lanes_of(shape).ok_or_else(|| c.err("unknown vector shape"))?;
+            let (n, bits) = crate::wat::vector_shape(shape).ok_or_else(|| c.err("unknown vector shape"))?;
             let mut out = [0u8; 16];
             let w = (bits / 8) as usize;
             for i in 0..n {
@@ -467,21 +455,7 @@ fn heap(c: &mut Cursor<'_, '_>) -> Result<HeapType> {
     let at = c.offset();
     let k = c.peek_kw().ok_or_else(|| c.err("expected a heap type"))?;
     c.pos += 1;
-    Ok(match k {
-        "func" => HeapType::Func,
-        "extern" => HeapType::Extern,
-        "exn" => HeapType::Exn,
-        "any" => HeapType::Any,
-        "eq" => HeapType::Eq,
-        "i31" => HeapType::I31,
-        "struct" => HeapType::Struct,
-        "array" => HeapType::Array,
-        "none" => HeapType::None,
-        "nofunc" => HeapType::NoFunc,
-        "noextern" => HeapType::NoExtern,
-        "noexn" => HeapType::NoExn,
-        _ => return Err(Error::new(format!("unknown heap type `{k}`"), at)),
-    })
+    crate::wat::abstract_heap_type(k).ok_or_else(|| Error::new(format!("unknown heap type `{k}`"), at))
 }
 
 fn nan_pattern(c: &mut Cursor<'_, '_>, bits: u32) -> Result<NanPattern> {
@@ -511,7 +485,7 @@ fn pattern(c: &mut Cursor<'_, '_>) -> Result<ValuePattern> {
         "v128.const" => {
             let shape = c.peek_kw().ok_or_else(|| c.err("expected a vector shape"))?;
             c.pos += 1;
-            let (n, bits) = lanes_of(shape).ok_or_else(|| c.err("unknown vector shape"))?;
+            let (n, bits) = crate::wat::vector_shape(shape).ok_or_else(|| c.err("unknown vector shape"))?;
             let mut lanes = Vec::with_capacity(n);
             for _ in 0..n {
                 lanes.push(if shape.starts_with('f') {

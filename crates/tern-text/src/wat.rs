@@ -539,25 +539,43 @@ pub(crate) fn index_ref(c: &mut Cursor<'_, '_>) -> Result<Ref> {
     }
 }
 
+/// An abstract heap type's keyword.
+pub(crate) fn abstract_heap_type(k: &str) -> Option<HeapType> {
+    Some(match k {
+        "func" => HeapType::Func,
+        "extern" => HeapType::Extern,
+        "exn" => HeapType::Exn,
+        "any" => HeapType::Any,
+        "eq" => HeapType::Eq,
+        "i31" => HeapType::I31,
+        "struct" => HeapType::Struct,
+        "array" => HeapType::Array,
+        "none" => HeapType::None,
+        "nofunc" => HeapType::NoFunc,
+        "noextern" => HeapType::NoExtern,
+        "noexn" => HeapType::NoExn,
+        _ => return None,
+    })
+}
+
+/// A vector shape's lane count and lane width in bits.
+pub(crate) fn vector_shape(shape: &str) -> Option<(usize, u32)> {
+    Some(match shape {
+        "i8x16" => (16, 8),
+        "i16x8" => (8, 16),
+        "i32x4" => (4, 32),
+        "i64x2" => (2, 64),
+        "f32x4" => (4, 32),
+        "f64x2" => (2, 64),
+        _ => return None,
+    })
+}
+
 fn heap_type(c: &mut Cursor<'_, '_>, f: &Fields) -> Result<HeapType> {
     let at = c.offset();
     match c.peek() {
         Some(Tok::Keyword(k)) => {
-            let h = match *k {
-                "func" => HeapType::Func,
-                "extern" => HeapType::Extern,
-                "exn" => HeapType::Exn,
-                "any" => HeapType::Any,
-                "eq" => HeapType::Eq,
-                "i31" => HeapType::I31,
-                "struct" => HeapType::Struct,
-                "array" => HeapType::Array,
-                "none" => HeapType::None,
-                "nofunc" => HeapType::NoFunc,
-                "noextern" => HeapType::NoExtern,
-                "noexn" => HeapType::NoExn,
-                _ => return Err(Error::new(format!("unknown heap type `{k}`"), at)),
-            };
+            let h = abstract_heap_type(k).ok_or_else(|| Error::new(format!("unknown heap type `{k}`"), at))?;
             c.pos += 1;
             Ok(h)
         }
