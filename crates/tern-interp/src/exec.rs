@@ -4,10 +4,15 @@
 //! 64-bit slots; a callee's frame starts at the caller's argument slots, so
 //! arguments and results are passed in place.
 //!
-//! The loop caches what it touches on every instruction (code pointer,
-//! frame base, memory 0's base and length) in locals, and refreshes the
-//! cache after anything that may move them: calls, returns, `memory.grow`,
-//! host calls.
+//! The loop caches what it touches on every instruction (instruction
+//! pointer, frame base, memory 0's base and length) in locals, and refreshes
+//! the cache after anything that may move them: calls, returns to another
+//! instance, `memory.grow`, host calls. Jumps are relative to the jump, so
+//! the running function's code start is not needed per instruction.
+//!
+//! Register accesses are unchecked: the translator computed every register
+//! from validated code, below the function's `max_height`, and the value
+//! stack is grown to `base + max_height` before a frame runs.
 
 use crate::InterpModule;
 use crate::ir::{CompiledFunc, Instr, Mem};
@@ -59,7 +64,7 @@ pub fn invoke(host: &mut dyn Host, func: u32, io: &mut [u64]) -> Result<(), Trap
 struct Frame {
     func: *const CompiledFunc,
     module: *const InterpModule,
-    pc: usize,
+    ip: *const Instr,
     base: usize,
     inst: u32,
 }
@@ -100,6 +105,27 @@ fn grow_stack(stack: &mut Vec<u64>, need: usize, limit: usize) -> Result<(), Tra
     Ok(())
 }
 
+/// Zeroes the declared locals of `f`'s frame at `regs` and fills in its
+/// constant slots.
+///
+/// # Safety
+///
+/// `regs` points to at least `f.max_height` writable slots.
+#[inline(always)]
+unsafe fn init_frame(regs: *mut u64, f: &CompiledFunc) {
+    // SAFETY: `param_slots <= local_slots` and `const_slot + consts.len()
+    // == max_height`.
+    unsafe {
+        let (ps, ls) = (f.param_slots as usize, f.local_slots as usize);
+        if ls > ps {
+            ptr::write_bytes(regs.add(ps), 0, ls - ps);
+        }
+        if !f.consts.is_empty() {
+            ptr::copy_nonoverlapping(f.consts.as_ptr(), regs.add(f.const_slot as usize), f.consts.len());
+        }
+    }
+}
+
 macro_rules! ty {
     (i32) => {
         i32
@@ -134,8 +160,11 @@ fn run(
     // freed while the store lives, so the raw pointers to them stay valid.
     // Register indices were computed by the translator from validated code
     // and are below the function's `max_height`; the value stack is grown
-    // to `base + max_height` before a frame runs. Memory pointers are
-    // refreshed after every operation that may move the memory.
+    // to `base + max_height` (constant slots included) before a frame runs.
+    // Jump targets are offsets from the jump to instructions of the same
+    // function, and every function's code ends with a return or a jump.
+    // Memory pointers are refreshed after every operation that may move
+    // the memory.
     unsafe {
         let limits = (&*vm).limits;
         let mut inst = inst0;
@@ -147,10 +176,11 @@ fn run(
         }
         let ps = (*func).param_slots as usize;
         stack[..ps].copy_from_slice(&io[..ps]);
-        stack[ps..(*func).local_slots as usize].fill(0);
+        init_frame(stack.as_mut_ptr(), &*func);
         let mut frames: Vec<Frame> = Vec::new();
-        let mut code: *const Instr = (*func).code.as_ptr();
-        let mut pc = 0usize;
+        // The next instruction. Jumps are relative to the jump instruction,
+        // so the code's start is not needed while a function runs.
+        let mut ip: *const Instr = (*func).code.as_ptr();
         let mut regs: *mut u64 = stack.as_mut_ptr();
         let (mut mem_base, mut mem_len) = mem0(&*vm, inst);
 
@@ -307,7 +337,7 @@ fn run(
                 frames.push(Frame {
                     func,
                     module,
-                    pc,
+                    ip,
                     base,
                     inst,
                 });
@@ -317,11 +347,9 @@ fn run(
                     grow_stack(stack, need, limits.max_stack_slots)?;
                 }
                 regs = stack.as_mut_ptr().add(base);
-                let ps = (*callee).param_slots as usize;
-                ptr::write_bytes(regs.add(ps), 0, (*callee).local_slots as usize - ps);
+                init_frame(regs, &*callee);
                 func = callee;
-                code = (*func).code.as_ptr();
-                pc = 0;
+                ip = (*func).code.as_ptr();
                 let (m, i): (*const InterpModule, u32) = ($m, $i);
                 if i != inst {
                     inst = i;
@@ -342,10 +370,9 @@ fn run(
                     grow_stack(stack, need, limits.max_stack_slots)?;
                     regs = stack.as_mut_ptr().add(base);
                 }
-                ptr::write_bytes(regs.add(ps), 0, (*callee).local_slots as usize - ps);
+                init_frame(regs, &*callee);
                 func = callee;
-                code = (*func).code.as_ptr();
-                pc = 0;
+                ip = (*func).code.as_ptr();
                 let (m, i): (*const InterpModule, u32) = ($m, $i);
                 if i != inst {
                     inst = i;
@@ -380,13 +407,16 @@ fn run(
                     }
                     Some(f) => {
                         func = f.func;
-                        code = (*func).code.as_ptr();
-                        pc = f.pc;
+                        ip = f.ip;
                         base = f.base;
                         regs = stack.as_mut_ptr().add(base);
-                        module = f.module;
-                        inst = f.inst;
-                        refresh_mem!();
+                        // The cached memory is the current instance's
+                        // (calls and `memory.grow` keep it so).
+                        if f.inst != inst {
+                            module = f.module;
+                            inst = f.inst;
+                            refresh_mem!();
+                        }
                     }
                 }
             }};
@@ -451,6 +481,13 @@ fn run(
                 fi
             }};
         }
+        macro_rules! br_if {
+            ($at:expr, $cond:expr, $to:expr) => {
+                if $cond {
+                    ip = $at.offset($to as i32 as isize);
+                }
+            };
+        }
         macro_rules! exec_row {
             ({}, [$x:ident -> $r:ident], $visit:ident, $o:ident) => {{
                 let v = OpResult::<ty!($r)>::into_result(ops::$visit(get!($x, $o.a)));
@@ -473,8 +510,12 @@ fn run(
         loop {
             // Match on the instruction in place: copying the whole enum out
             // first costs overlapping stores and store-forwarding stalls.
-            let instr: &Instr = &*code.add(pc);
-            pc += 1;
+            // SAFETY: the translator ends every function with a return or
+            // an unconditional jump and points jumps inside the function,
+            // so `ip` stays within the code.
+            let at = ip;
+            let instr: &Instr = &*at;
+            ip = ip.add(1);
             // One `match` over every variant: the row variants' arms are
             // generated from the operator table, the hand-written ones are
             // spelled out in the macro below. (A nested match for the row
@@ -492,18 +533,34 @@ fn run(
                             }
                             vmr.fuel -= n as u64;
                         }
-                        Instr::Jump { to } => pc = to as usize,
-                        Instr::JumpIfNez { c, to } => {
-                            if r!(c) as u32 != 0 {
-                                pc = to as usize;
-                            }
-                        }
-                        Instr::JumpIfEqz { c, to } => {
-                            if r!(c) as u32 == 0 {
-                                pc = to as usize;
-                            }
-                        }
-                        Instr::JumpTable { i, len } => pc += (r!(i) as u32).min(len) as usize,
+                        Instr::Jump { to } => ip = at.offset(to as i32 as isize),
+                        Instr::JumpIfNez { c, to } => br_if!(at, r!(c) as u32 != 0, to),
+                        Instr::JumpIfEqz { c, to } => br_if!(at, r!(c) as u32 == 0, to),
+                        Instr::BrI32Eq { a, b, to } => br_if!(at, (r!(a) as u32) == (r!(b) as u32), to),
+                        Instr::BrI32Ne { a, b, to } => br_if!(at, (r!(a) as u32) != (r!(b) as u32), to),
+                        Instr::BrI32LtS { a, b, to } => br_if!(at, (r!(a) as i32) < (r!(b) as i32), to),
+                        Instr::BrI32LtU { a, b, to } => br_if!(at, (r!(a) as u32) < (r!(b) as u32), to),
+                        Instr::BrI32GtS { a, b, to } => br_if!(at, (r!(a) as i32) > (r!(b) as i32), to),
+                        Instr::BrI32GtU { a, b, to } => br_if!(at, (r!(a) as u32) > (r!(b) as u32), to),
+                        Instr::BrI32LeS { a, b, to } => br_if!(at, (r!(a) as i32) <= (r!(b) as i32), to),
+                        Instr::BrI32LeU { a, b, to } => br_if!(at, (r!(a) as u32) <= (r!(b) as u32), to),
+                        Instr::BrI32GeS { a, b, to } => br_if!(at, (r!(a) as i32) >= (r!(b) as i32), to),
+                        Instr::BrI32GeU { a, b, to } => br_if!(at, (r!(a) as u32) >= (r!(b) as u32), to),
+                        Instr::BrI64Eq { a, b, to } => br_if!(at, (r!(a) as u64) == (r!(b) as u64), to),
+                        Instr::BrI64Ne { a, b, to } => br_if!(at, (r!(a) as u64) != (r!(b) as u64), to),
+                        Instr::BrI64LtS { a, b, to } => br_if!(at, (r!(a) as i64) < (r!(b) as i64), to),
+                        Instr::BrI64LtU { a, b, to } => br_if!(at, (r!(a) as u64) < (r!(b) as u64), to),
+                        Instr::BrI64GtS { a, b, to } => br_if!(at, (r!(a) as i64) > (r!(b) as i64), to),
+                        Instr::BrI64GtU { a, b, to } => br_if!(at, (r!(a) as u64) > (r!(b) as u64), to),
+                        Instr::BrI64LeS { a, b, to } => br_if!(at, (r!(a) as i64) <= (r!(b) as i64), to),
+                        Instr::BrI64LeU { a, b, to } => br_if!(at, (r!(a) as u64) <= (r!(b) as u64), to),
+                        Instr::BrI64GeS { a, b, to } => br_if!(at, (r!(a) as i64) >= (r!(b) as i64), to),
+                        Instr::BrI64GeU { a, b, to } => br_if!(at, (r!(a) as u64) >= (r!(b) as u64), to),
+                        Instr::BrI32And { a, b, to } => br_if!(at, (r!(a) as u32 & r!(b) as u32) != 0, to),
+                        Instr::BrI32AndEqz { a, b, to } => br_if!(at, (r!(a) as u32 & r!(b) as u32) == 0, to),
+                        Instr::BrI64Eqz { c, to } => br_if!(at, r!(c) == 0, to),
+                        Instr::BrI64Nez { c, to } => br_if!(at, r!(c) != 0, to),
+                        Instr::JumpTable { i, len } => ip = ip.add((r!(i) as u32).min(len) as usize),
                         Instr::Copy { d, s } => r!(d) = r!(s),
                         Instr::Copy2 { d, s } => {
                             let (x, y) = (r!(s), r!(s + 1));
@@ -512,6 +569,10 @@ fn run(
                         }
                         Instr::CopyN { d, s, n } => ptr::copy(regs.add(s as usize), regs.add(d as usize), n as usize),
                         Instr::Ret => do_return!(),
+                        Instr::Ret1 { s } => {
+                            r!(0) = r!(s);
+                            do_return!();
+                        }
                         Instr::CallDef { f, base: b } => {
                             let callee = compiled(&*module, f)?;
                             enter!(callee, module, inst, b);

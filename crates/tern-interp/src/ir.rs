@@ -2,10 +2,18 @@
 //! value slots.
 //!
 //! A frame holds the function's locals (parameters first) in slots
-//! `0..local_slots`, then its operand stack. Every operand has a slot fixed
-//! at translation time (the stack height at that point), so instructions
-//! name their inputs and output by slot ("register") instead of pushing and
-//! popping. A `v128` takes two consecutive slots.
+//! `0..local_slots` (at least as many slots as the results, which `Ret`
+//! finds in slots `0..result_slots`), then the function's constants, then
+//! its operand stack. Every operand has a slot fixed at translation time
+//! (the stack height at that point), so instructions name their inputs and
+//! output by slot ("register") instead of pushing and popping. A `v128`
+//! takes two consecutive slots. Constant slots are filled from
+//! [`CompiledFunc::consts`] when the frame is entered, so that an operand
+//! that is a constant is read from its slot like any other, and no
+//! instruction loads it.
+//!
+//! Jump targets are relative to the jump instruction. Comparisons that feed
+//! a `br_if` or an `if` are fused into the jump (`BrI32LtS { a, b, to }`).
 //!
 //! `Instr` has one variant per row of the operator table, `Name(R3)`; the
 //! rows with a plain signature execute through those variants. The rest of
@@ -52,19 +60,56 @@ macro_rules! define_instr {
             // ---- control ----
             /// Traps with `code`.
             Trap { code: TrapCode },
-            /// Consumes `n` units of fuel (the cost of the basic block it starts).
+            /// Consumes `n` units of fuel: the cost of the basic block it
+            /// starts, one unit per Wasm operator.
             Fuel { n: u32 },
+            /// Jumps to `to`. In translated code every jump target `to`
+            /// is relative to the jump's own index (an `i32` offset stored
+            /// as `u32`); the translator works with absolute indices until
+            /// it finishes.
             Jump { to: u32 },
             JumpIfNez { c: Reg, to: u32 },
             JumpIfEqz { c: Reg, to: u32 },
             /// Jumps to `pc + 1 + min(regs[i], len)`: the `len + 1` `Jump`s
             /// that follow are the targets, the default last.
             JumpTable { i: Reg, len: u32 },
+            /// Compare and branch: jumps to `to` when the comparison of
+            /// `regs[a]` and `regs[b]` holds (a comparison operator fused
+            /// with the `br_if` or `if` that consumes its result).
+            BrI32Eq { a: Reg, b: Reg, to: u32 },
+            BrI32Ne { a: Reg, b: Reg, to: u32 },
+            BrI32LtS { a: Reg, b: Reg, to: u32 },
+            BrI32LtU { a: Reg, b: Reg, to: u32 },
+            BrI32GtS { a: Reg, b: Reg, to: u32 },
+            BrI32GtU { a: Reg, b: Reg, to: u32 },
+            BrI32LeS { a: Reg, b: Reg, to: u32 },
+            BrI32LeU { a: Reg, b: Reg, to: u32 },
+            BrI32GeS { a: Reg, b: Reg, to: u32 },
+            BrI32GeU { a: Reg, b: Reg, to: u32 },
+            /// Jumps to `to` when `regs[a] & regs[b]` (as i32) is not zero /
+            /// is zero.
+            BrI32And { a: Reg, b: Reg, to: u32 },
+            BrI32AndEqz { a: Reg, b: Reg, to: u32 },
+            BrI64Eq { a: Reg, b: Reg, to: u32 },
+            BrI64Ne { a: Reg, b: Reg, to: u32 },
+            BrI64LtS { a: Reg, b: Reg, to: u32 },
+            BrI64LtU { a: Reg, b: Reg, to: u32 },
+            BrI64GtS { a: Reg, b: Reg, to: u32 },
+            BrI64GtU { a: Reg, b: Reg, to: u32 },
+            BrI64LeS { a: Reg, b: Reg, to: u32 },
+            BrI64LeU { a: Reg, b: Reg, to: u32 },
+            BrI64GeS { a: Reg, b: Reg, to: u32 },
+            BrI64GeU { a: Reg, b: Reg, to: u32 },
+            /// Jumps to `to` when the i64 in `regs[c]` is zero / not zero.
+            BrI64Eqz { c: Reg, to: u32 },
+            BrI64Nez { c: Reg, to: u32 },
             Copy { d: Reg, s: Reg },
             Copy2 { d: Reg, s: Reg },
             CopyN { d: Reg, s: Reg, n: u32 },
             /// Returns; the results are in slots `0..result_slots`.
             Ret,
+            /// Returns the one-slot result in `regs[s]`.
+            Ret1 { s: Reg },
             /// Calls defined function `f` of this module; its frame starts at `base`.
             CallDef { f: u32, base: Reg },
             /// Calls imported function `f` (a function index).
@@ -189,17 +234,225 @@ macro_rules! define_plain_mut {
 
 for_each_operator!(define_plain_mut);
 
+impl Instr {
+    /// The target of a jump (not of a `JumpTable`, whose targets are the
+    /// `Jump`s that follow it).
+    pub fn target_mut(&mut self) -> Option<&mut u32> {
+        match self {
+            Instr::Jump { to }
+            | Instr::JumpIfNez { to, .. }
+            | Instr::JumpIfEqz { to, .. }
+            | Instr::BrI64Eqz { to, .. }
+            | Instr::BrI64Nez { to, .. }
+            | Instr::BrI32Eq { to, .. }
+            | Instr::BrI32Ne { to, .. }
+            | Instr::BrI32LtS { to, .. }
+            | Instr::BrI32LtU { to, .. }
+            | Instr::BrI32GtS { to, .. }
+            | Instr::BrI32GtU { to, .. }
+            | Instr::BrI32LeS { to, .. }
+            | Instr::BrI32LeU { to, .. }
+            | Instr::BrI32GeS { to, .. }
+            | Instr::BrI32GeU { to, .. }
+            | Instr::BrI32And { to, .. }
+            | Instr::BrI32AndEqz { to, .. }
+            | Instr::BrI64Eq { to, .. }
+            | Instr::BrI64Ne { to, .. }
+            | Instr::BrI64LtS { to, .. }
+            | Instr::BrI64LtU { to, .. }
+            | Instr::BrI64GtS { to, .. }
+            | Instr::BrI64GtU { to, .. }
+            | Instr::BrI64LeS { to, .. }
+            | Instr::BrI64LeU { to, .. }
+            | Instr::BrI64GeS { to, .. }
+            | Instr::BrI64GeU { to, .. } => Some(to),
+            _ => None,
+        }
+    }
+}
+
+macro_rules! define_for_each_reg {
+    ($( $feat:ident $pre:literal $code:literal $name:ident $visit:ident { $($f:ident : $t:ty $(as $rd:ident)?),* } $text:literal $sig:tt )*) => {
+        impl Instr {
+            /// Calls `f` on every register field (slot index) of the
+            /// instruction, and on no other field. (Lane indices, counts,
+            /// targets and immediates are not registers.) No wildcard arm:
+            /// a new variant must say which of its fields are registers.
+            pub fn for_each_reg(&mut self, mut f: impl FnMut(&mut Reg)) {
+                match self {
+                    $( Instr::$name(r) => {
+                        f(&mut r.d);
+                        f(&mut r.a);
+                        f(&mut r.b);
+                    } )*
+                    Instr::Trap { .. }
+                    | Instr::Fuel { .. }
+                    | Instr::Jump { .. }
+                    | Instr::Ret
+                    | Instr::DropData { .. }
+                    | Instr::DropElem { .. } => {}
+                    Instr::JumpIfNez { c, .. }
+                    | Instr::JumpIfEqz { c, .. }
+                    | Instr::BrI64Eqz { c, .. }
+                    | Instr::BrI64Nez { c, .. } => f(c),
+                    Instr::BrI32Eq { a, b, .. }
+                    | Instr::BrI32Ne { a, b, .. }
+                    | Instr::BrI32LtS { a, b, .. }
+                    | Instr::BrI32LtU { a, b, .. }
+                    | Instr::BrI32GtS { a, b, .. }
+                    | Instr::BrI32GtU { a, b, .. }
+                    | Instr::BrI32LeS { a, b, .. }
+                    | Instr::BrI32LeU { a, b, .. }
+                    | Instr::BrI32GeS { a, b, .. }
+                    | Instr::BrI32GeU { a, b, .. }
+                    | Instr::BrI32And { a, b, .. }
+                    | Instr::BrI32AndEqz { a, b, .. }
+                    | Instr::BrI64Eq { a, b, .. }
+                    | Instr::BrI64Ne { a, b, .. }
+                    | Instr::BrI64LtS { a, b, .. }
+                    | Instr::BrI64LtU { a, b, .. }
+                    | Instr::BrI64GtS { a, b, .. }
+                    | Instr::BrI64GtU { a, b, .. }
+                    | Instr::BrI64LeS { a, b, .. }
+                    | Instr::BrI64LeU { a, b, .. }
+                    | Instr::BrI64GeS { a, b, .. }
+                    | Instr::BrI64GeU { a, b, .. } => {
+                        f(a);
+                        f(b);
+                    }
+                    Instr::JumpTable { i, .. } => f(i),
+                    Instr::Copy { d, s } | Instr::Copy2 { d, s } | Instr::CopyN { d, s, .. } => {
+                        f(d);
+                        f(s);
+                    }
+                    Instr::CallDef { base, .. }
+                    | Instr::CallImp { base, .. }
+                    | Instr::ReturnCallDef { base, .. }
+                    | Instr::ReturnCallImp { base, .. } => f(base),
+                    Instr::CallInd { i, base, .. } | Instr::ReturnCallInd { i, base, .. } => {
+                        f(i);
+                        f(base);
+                    }
+                    Instr::Sel { a, b, c } | Instr::Sel2 { a, b, c } => {
+                        f(a);
+                        f(b);
+                        f(c);
+                    }
+                    Instr::Const32 { d, .. }
+                    | Instr::Const64 { d, .. }
+                    | Instr::ConstV128 { d, .. }
+                    | Instr::GGet { d, .. }
+                    | Instr::GGet2 { d, .. }
+                    | Instr::MemSize { d, .. }
+                    | Instr::MemGrow { d, .. }
+                    | Instr::TabGet { d, .. }
+                    | Instr::TabSize { d, .. }
+                    | Instr::FuncRef { d, .. } => f(d),
+                    Instr::GSet { s, .. } | Instr::GSet2 { s, .. } | Instr::Ret1 { s } => f(s),
+                    Instr::Load8S32(m)
+                    | Instr::Load8S64(m)
+                    | Instr::Load8U(m)
+                    | Instr::Load16S32(m)
+                    | Instr::Load16S64(m)
+                    | Instr::Load16U(m)
+                    | Instr::Load32(m)
+                    | Instr::Load32S64(m)
+                    | Instr::Load64(m)
+                    | Instr::Load128(m)
+                    | Instr::Store8(m)
+                    | Instr::Store16(m)
+                    | Instr::Store32(m)
+                    | Instr::Store64(m)
+                    | Instr::Store128(m)
+                    | Instr::Load8x8S(m)
+                    | Instr::Load8x8U(m)
+                    | Instr::Load16x4S(m)
+                    | Instr::Load16x4U(m)
+                    | Instr::Load32x2S(m)
+                    | Instr::Load32x2U(m)
+                    | Instr::Load8Splat(m)
+                    | Instr::Load16Splat(m)
+                    | Instr::Load32Splat(m)
+                    | Instr::Load64Splat(m)
+                    | Instr::Load32Zero(m)
+                    | Instr::Load64Zero(m) => {
+                        let (mut v, mut a) = (m.v, m.addr);
+                        f(&mut v);
+                        f(&mut a);
+                        m.v = v;
+                        m.addr = a;
+                    }
+                    // `v` is the lane index.
+                    Instr::Load8Lane(m)
+                    | Instr::Load16Lane(m)
+                    | Instr::Load32Lane(m)
+                    | Instr::Load64Lane(m)
+                    | Instr::Store8Lane(m)
+                    | Instr::Store16Lane(m)
+                    | Instr::Store32Lane(m)
+                    | Instr::Store64Lane(m) => {
+                        let mut a = m.addr;
+                        f(&mut a);
+                        m.addr = a;
+                    }
+                    Instr::MemFill { r, .. }
+                    | Instr::MemCopy { r, .. }
+                    | Instr::MemInit { r, .. }
+                    | Instr::TabSet { r, .. }
+                    | Instr::TabGrow { r, .. }
+                    | Instr::TabFill { r, .. }
+                    | Instr::TabCopy { r, .. }
+                    | Instr::TabInit { r, .. } => f(r),
+                    Instr::IsNull { d, a } => {
+                        f(d);
+                        f(a);
+                    }
+                    Instr::Shuffle { a, b, .. } => {
+                        f(a);
+                        f(b);
+                    }
+                    Instr::ExtractI8S { d, a, .. }
+                    | Instr::ExtractI8U { d, a, .. }
+                    | Instr::ExtractI16S { d, a, .. }
+                    | Instr::ExtractI16U { d, a, .. }
+                    | Instr::Extract32 { d, a, .. }
+                    | Instr::Extract64 { d, a, .. } => {
+                        f(d);
+                        f(a);
+                    }
+                    Instr::Replace8 { v, x, .. }
+                    | Instr::Replace16 { v, x, .. }
+                    | Instr::Replace32 { v, x, .. }
+                    | Instr::Replace64 { v, x, .. } => {
+                        f(v);
+                        f(x);
+                    }
+                }
+            }
+        }
+    };
+}
+
+for_each_operator!(define_for_each_reg);
+
 /// A translated function.
 #[derive(Debug)]
 pub struct CompiledFunc {
     pub code: Box<[Instr]>,
     /// v128 constants and shuffle selectors.
     pub pool: Box<[u128]>,
+    /// The values of the constant slots `const_slot..`, copied into the
+    /// frame on entry.
+    pub consts: Box<[u64]>,
     pub param_slots: u32,
     /// Parameters and declared locals.
     pub local_slots: u32,
+    /// The first constant slot: they follow the locals and the result
+    /// slots.
+    pub const_slot: u32,
     pub result_slots: u32,
-    /// Frame size: locals plus the deepest operand stack.
+    /// Frame size: locals (at least as many slots as the results),
+    /// constants, then the deepest operand stack.
     pub max_height: u32,
 }
 

@@ -4,7 +4,7 @@
 //! # Design: register IR over untyped slots, `loop` + `match` dispatch
 //!
 //! Each function gets a frame of untyped 64-bit slots: locals first, then
-//! the operand stack (a `v128` takes two slots). Because Wasm's operand
+//! its constants, then the operand stack (a `v128` takes two slots). Because Wasm's operand
 //! stack height is static, the translator knows the slot of every operand
 //! and emits instructions that name their input and output slots directly
 //! (`I32Add { d, a, b }`), as wasmi ≥ 0.32 does, instead of a stack IR that
@@ -12,8 +12,10 @@
 //! machine, keeps every instruction 16 bytes, and lets the translator
 //! remove most copies: `local.get` operands are read in place from the
 //! local's slot, and a `local.set` right after the instruction computing
-//! its value becomes that instruction's destination. (Folding constants
-//! into instructions is the next step of the same kind.)
+//! its value becomes that instruction's destination. Constants are read
+//! the same way from constant slots that the frame's entry fills, so they
+//! cost no instruction either, and a comparison feeding a branch is fused
+//! into it (`BrI32LtS { a, b, to }`).
 //!
 //! The executor is a `loop` + one `match` over all instructions (stable
 //! Rust has no guaranteed tail calls). Wasm calls push a frame on the
@@ -21,8 +23,8 @@
 //! recursion depth is bounded by a counter
 //! (trap `call stack exhausted`), never by the host stack. A callee's frame
 //! starts at the caller's argument slots, so arguments and results move in
-//! place. Branch targets are resolved at translation time; `br_table`
-//! becomes a jump into a table of jumps.
+//! place. Branch targets are resolved at translation time, relative to
+//! the jump; `br_table` becomes a jump into a table of jumps.
 //!
 //! Plain operators (the rows of the operator table with a signature) are
 //! generated from the table three times: their `Instr` variants, their

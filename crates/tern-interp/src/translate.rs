@@ -23,8 +23,24 @@
 //! * `local.set`/`local.tee` right after the instruction that computed the
 //!   value (no label in between) rewrite that instruction's destination to
 //!   the local instead of emitting a copy.
+//!
+//! And four that avoid dispatches:
+//!
+//! * Constants emit nothing: an `i32/i64/f32/f64.const` operand is pending
+//!   on a constant slot (the first 128 distinct values of a function get
+//!   one), which the frame holds like a local and never writes.
+//! * A comparison (or `i32.eqz`, `i32.and`, `i32.wrap_i64`, and one level
+//!   of those nested) whose result a `br_if` or `if` tests is fused into
+//!   the jump.
+//! * A `br` back to a loop that starts with a conditional exit copies the
+//!   test, inverted, instead of jumping to it (`while` loops then cost one
+//!   dispatch per iteration for their test), and a jump to the instruction
+//!   that follows it is dropped.
+//! * Returns of one slot copy their value themselves (`Ret1`), and jumps to
+//!   a return (or to a jump) are replaced by it (or by its target).
 
 use crate::ir::{CompiledFunc, Instr, Mem, R3, Reg};
+use std::collections::HashMap;
 use tern_binary::{
     BlockType, BrTable, FuncBody, FuncType, HeapType, Ieee32, Ieee64, MemArg, SelectTypes, TryTable, V128, ValType,
     VisitOperator, for_each_operator,
@@ -104,7 +120,171 @@ pub fn translate(
         }
     }
     v.finish(&ops)?;
-    Ok(e.finish())
+    e.finish()
+}
+
+/// An integer comparison that a branch can test directly.
+#[derive(Clone, Copy, Debug)]
+enum Cmp {
+    Eq,
+    Ne,
+    LtS,
+    LtU,
+    GtS,
+    GtU,
+    LeS,
+    LeU,
+    GeS,
+    GeU,
+    /// `a & b != 0` (i32 only).
+    And,
+    /// `a & b == 0` (i32 only).
+    AndEqz,
+}
+
+impl Cmp {
+    fn negate(self) -> Cmp {
+        match self {
+            Cmp::Eq => Cmp::Ne,
+            Cmp::Ne => Cmp::Eq,
+            Cmp::LtS => Cmp::GeS,
+            Cmp::LtU => Cmp::GeU,
+            Cmp::GtS => Cmp::LeS,
+            Cmp::GtU => Cmp::LeU,
+            Cmp::LeS => Cmp::GtS,
+            Cmp::LeU => Cmp::GtU,
+            Cmp::GeS => Cmp::LtS,
+            Cmp::GeU => Cmp::LtU,
+            Cmp::And => Cmp::AndEqz,
+            Cmp::AndEqz => Cmp::And,
+        }
+    }
+}
+
+/// The condition of a conditional jump: a slot's i32 (or i64) tested
+/// against zero, or a comparison fused into the jump.
+#[derive(Clone, Copy, Debug)]
+enum Cond {
+    Nez(Reg),
+    Eqz(Reg),
+    Nez64(Reg),
+    Eqz64(Reg),
+    /// The comparison, whether it is of i64s, its operands.
+    Cmp(Cmp, bool, Reg, Reg),
+}
+
+impl Cond {
+    fn negate(self) -> Cond {
+        match self {
+            Cond::Nez(c) => Cond::Eqz(c),
+            Cond::Eqz(c) => Cond::Nez(c),
+            Cond::Nez64(c) => Cond::Eqz64(c),
+            Cond::Eqz64(c) => Cond::Nez64(c),
+            Cond::Cmp(op, wide, a, b) => Cond::Cmp(op.negate(), wide, a, b),
+        }
+    }
+
+    /// The instruction that jumps to `to` when the condition holds.
+    fn jump(self, to: u32) -> Instr {
+        match self {
+            Cond::Nez(c) => Instr::JumpIfNez { c, to },
+            Cond::Eqz(c) => Instr::JumpIfEqz { c, to },
+            Cond::Nez64(c) => Instr::BrI64Nez { c, to },
+            Cond::Eqz64(c) => Instr::BrI64Eqz { c, to },
+            Cond::Cmp(op, false, a, b) => match op {
+                Cmp::Eq => Instr::BrI32Eq { a, b, to },
+                Cmp::Ne => Instr::BrI32Ne { a, b, to },
+                Cmp::LtS => Instr::BrI32LtS { a, b, to },
+                Cmp::LtU => Instr::BrI32LtU { a, b, to },
+                Cmp::GtS => Instr::BrI32GtS { a, b, to },
+                Cmp::GtU => Instr::BrI32GtU { a, b, to },
+                Cmp::LeS => Instr::BrI32LeS { a, b, to },
+                Cmp::LeU => Instr::BrI32LeU { a, b, to },
+                Cmp::GeS => Instr::BrI32GeS { a, b, to },
+                Cmp::GeU => Instr::BrI32GeU { a, b, to },
+                Cmp::And => Instr::BrI32And { a, b, to },
+                Cmp::AndEqz => Instr::BrI32AndEqz { a, b, to },
+            },
+            Cond::Cmp(op, true, a, b) => match op {
+                Cmp::Eq => Instr::BrI64Eq { a, b, to },
+                Cmp::Ne => Instr::BrI64Ne { a, b, to },
+                Cmp::LtS => Instr::BrI64LtS { a, b, to },
+                Cmp::LtU => Instr::BrI64LtU { a, b, to },
+                Cmp::GtS => Instr::BrI64GtS { a, b, to },
+                Cmp::GtU => Instr::BrI64GtU { a, b, to },
+                Cmp::LeS => Instr::BrI64LeS { a, b, to },
+                Cmp::LeU => Instr::BrI64LeU { a, b, to },
+                Cmp::GeS => Instr::BrI64GeS { a, b, to },
+                Cmp::GeU => Instr::BrI64GeU { a, b, to },
+                Cmp::And | Cmp::AndEqz => unreachable!("no i64 and-branch"),
+            },
+        }
+    }
+
+    /// The condition of a conditional jump.
+    fn of_jump(i: &Instr) -> Option<Cond> {
+        Some(match *i {
+            Instr::JumpIfNez { c, .. } => Cond::Nez(c),
+            Instr::JumpIfEqz { c, .. } => Cond::Eqz(c),
+            Instr::BrI64Nez { c, .. } => Cond::Nez64(c),
+            Instr::BrI64Eqz { c, .. } => Cond::Eqz64(c),
+            Instr::BrI32And { a, b, .. } => Cond::Cmp(Cmp::And, false, a, b),
+            Instr::BrI32AndEqz { a, b, .. } => Cond::Cmp(Cmp::AndEqz, false, a, b),
+            Instr::BrI32Eq { a, b, .. } => Cond::Cmp(Cmp::Eq, false, a, b),
+            Instr::BrI32Ne { a, b, .. } => Cond::Cmp(Cmp::Ne, false, a, b),
+            Instr::BrI32LtS { a, b, .. } => Cond::Cmp(Cmp::LtS, false, a, b),
+            Instr::BrI32LtU { a, b, .. } => Cond::Cmp(Cmp::LtU, false, a, b),
+            Instr::BrI32GtS { a, b, .. } => Cond::Cmp(Cmp::GtS, false, a, b),
+            Instr::BrI32GtU { a, b, .. } => Cond::Cmp(Cmp::GtU, false, a, b),
+            Instr::BrI32LeS { a, b, .. } => Cond::Cmp(Cmp::LeS, false, a, b),
+            Instr::BrI32LeU { a, b, .. } => Cond::Cmp(Cmp::LeU, false, a, b),
+            Instr::BrI32GeS { a, b, .. } => Cond::Cmp(Cmp::GeS, false, a, b),
+            Instr::BrI32GeU { a, b, .. } => Cond::Cmp(Cmp::GeU, false, a, b),
+            Instr::BrI64Eq { a, b, .. } => Cond::Cmp(Cmp::Eq, true, a, b),
+            Instr::BrI64Ne { a, b, .. } => Cond::Cmp(Cmp::Ne, true, a, b),
+            Instr::BrI64LtS { a, b, .. } => Cond::Cmp(Cmp::LtS, true, a, b),
+            Instr::BrI64LtU { a, b, .. } => Cond::Cmp(Cmp::LtU, true, a, b),
+            Instr::BrI64GtS { a, b, .. } => Cond::Cmp(Cmp::GtS, true, a, b),
+            Instr::BrI64GtU { a, b, .. } => Cond::Cmp(Cmp::GtU, true, a, b),
+            Instr::BrI64LeS { a, b, .. } => Cond::Cmp(Cmp::LeS, true, a, b),
+            Instr::BrI64LeU { a, b, .. } => Cond::Cmp(Cmp::LeU, true, a, b),
+            Instr::BrI64GeS { a, b, .. } => Cond::Cmp(Cmp::GeS, true, a, b),
+            Instr::BrI64GeU { a, b, .. } => Cond::Cmp(Cmp::GeU, true, a, b),
+            _ => return None,
+        })
+    }
+
+    /// The condition a comparison instruction computes, and its result slot.
+    fn of(i: &Instr) -> Option<(Reg, Cond)> {
+        Some(match *i {
+            Instr::I32Eqz(r) => (r.d, Cond::Eqz(r.a)),
+            Instr::I64Eqz(r) => (r.d, Cond::Eqz64(r.a)),
+            // A jump tests the low 32 bits of its slot.
+            Instr::I32WrapI64(r) => (r.d, Cond::Nez(r.a)),
+            Instr::I32And(r) => (r.d, Cond::Cmp(Cmp::And, false, r.a, r.b)),
+            Instr::I32Eq(r) => (r.d, Cond::Cmp(Cmp::Eq, false, r.a, r.b)),
+            Instr::I64Eq(r) => (r.d, Cond::Cmp(Cmp::Eq, true, r.a, r.b)),
+            Instr::I32Ne(r) => (r.d, Cond::Cmp(Cmp::Ne, false, r.a, r.b)),
+            Instr::I64Ne(r) => (r.d, Cond::Cmp(Cmp::Ne, true, r.a, r.b)),
+            Instr::I32LtS(r) => (r.d, Cond::Cmp(Cmp::LtS, false, r.a, r.b)),
+            Instr::I64LtS(r) => (r.d, Cond::Cmp(Cmp::LtS, true, r.a, r.b)),
+            Instr::I32LtU(r) => (r.d, Cond::Cmp(Cmp::LtU, false, r.a, r.b)),
+            Instr::I64LtU(r) => (r.d, Cond::Cmp(Cmp::LtU, true, r.a, r.b)),
+            Instr::I32GtS(r) => (r.d, Cond::Cmp(Cmp::GtS, false, r.a, r.b)),
+            Instr::I64GtS(r) => (r.d, Cond::Cmp(Cmp::GtS, true, r.a, r.b)),
+            Instr::I32GtU(r) => (r.d, Cond::Cmp(Cmp::GtU, false, r.a, r.b)),
+            Instr::I64GtU(r) => (r.d, Cond::Cmp(Cmp::GtU, true, r.a, r.b)),
+            Instr::I32LeS(r) => (r.d, Cond::Cmp(Cmp::LeS, false, r.a, r.b)),
+            Instr::I64LeS(r) => (r.d, Cond::Cmp(Cmp::LeS, true, r.a, r.b)),
+            Instr::I32LeU(r) => (r.d, Cond::Cmp(Cmp::LeU, false, r.a, r.b)),
+            Instr::I64LeU(r) => (r.d, Cond::Cmp(Cmp::LeU, true, r.a, r.b)),
+            Instr::I32GeS(r) => (r.d, Cond::Cmp(Cmp::GeS, false, r.a, r.b)),
+            Instr::I64GeS(r) => (r.d, Cond::Cmp(Cmp::GeS, true, r.a, r.b)),
+            Instr::I32GeU(r) => (r.d, Cond::Cmp(Cmp::GeU, false, r.a, r.b)),
+            Instr::I64GeU(r) => (r.d, Cond::Cmp(Cmp::GeU, true, r.a, r.b)),
+            _ => return None,
+        })
+    }
 }
 
 /// Value types of a block's parameters or results.
@@ -187,6 +367,8 @@ struct Emitter<'i, 'm> {
     local_slot: Vec<u32>,
     local_width: Vec<u8>,
     local_slots: u32,
+    /// Where the operand stack starts: above the locals and the results.
+    stack_base: u32,
     param_slots: u32,
     ctrl: Vec<Ctrl>,
     reachable: bool,
@@ -194,7 +376,25 @@ struct Emitter<'i, 'm> {
     dead_depth: u32,
     fuel: bool,
     fuel_at: usize,
+    /// The highest instruction index that a jump targets so far (or that
+    /// starts a basic block).
+    label_at: u32,
+    /// The function's constant slots' values (see [`CONST_BASE`]).
+    consts: Vec<u64>,
+    const_index: HashMap<u64, u32>,
 }
+
+/// While a function is translated, operands that are constants read slot
+/// `CONST_BASE + k` for constant `k`; `finish` moves these to the slots
+/// right after the locals (shifting the operand stack up), which the
+/// executor fills from [`CompiledFunc::consts`] when it enters the
+/// function.
+const CONST_BASE: u32 = 1 << 31;
+
+/// At most this many distinct constants get a slot: copying them into the
+/// frame is a cost on every call. Further constants are loaded by
+/// instructions.
+const MAX_CONST_SLOTS: usize = 128;
 
 fn width(t: ValType) -> u8 {
     slots_of(t) as u8
@@ -231,6 +431,15 @@ impl<'i, 'm> Emitter<'i, 'm> {
         if h as u64 > MAX_LOCAL_SLOTS {
             return unsupported(&format!("a function with {h} local slots"));
         }
+        let local_slots = h;
+        // The operand stack starts above the result slots too: `Ret` finds
+        // the results in slots `0..result_slots`, fixed positions that
+        // `finish` must not mistake for operand slots.
+        let result_slots = Tys::Many(func_ty.results()).slots();
+        if result_slots as u64 > MAX_LOCAL_SLOTS {
+            return unsupported(&format!("a function with {result_slots} result slots"));
+        }
+        let h = h.max(result_slots);
         let mut e = Emitter {
             info,
             num_imported_funcs,
@@ -244,13 +453,17 @@ impl<'i, 'm> Emitter<'i, 'm> {
             max_h: h,
             local_slot,
             local_width,
-            local_slots: h,
+            local_slots,
+            stack_base: h,
             param_slots,
             ctrl: Vec::new(),
             reachable: true,
             dead_depth: 0,
             fuel,
             fuel_at: usize::MAX,
+            label_at: 0,
+            consts: Vec::new(),
+            const_index: HashMap::new(),
         };
         e.ctrl.push(Ctrl {
             kind: Kind::Func,
@@ -265,15 +478,98 @@ impl<'i, 'm> Emitter<'i, 'm> {
         Ok(e)
     }
 
-    fn finish(self) -> CompiledFunc {
-        CompiledFunc {
+    fn finish(mut self) -> Result<CompiledFunc> {
+        // Constant slots go between the locals (and results) and the
+        // operand stack, so that a callee's frame (which starts at its
+        // arguments, on the caller's operand stack) never overlaps them.
+        let n = self.consts.len() as u32;
+        let Some(max_height) = self.max_h.checked_add(n).filter(|&h| h < CONST_BASE) else {
+            return unsupported("a function with this many operands");
+        };
+        self.thread_jumps();
+        // Jump targets become relative to the jump.
+        for (at, i) in self.code.iter_mut().enumerate() {
+            if let Some(to) = i.target_mut() {
+                *to = (*to as i64 - at as i64) as i32 as u32;
+            }
+        }
+        let base = self.stack_base;
+        if n > 0 {
+            for i in &mut self.code {
+                i.for_each_reg(|r| {
+                    if *r >= CONST_BASE {
+                        *r = *r - CONST_BASE + base;
+                    } else if *r >= base {
+                        *r += n;
+                    }
+                });
+            }
+        }
+        Ok(CompiledFunc {
             code: self.code.into_boxed_slice(),
             pool: self.pool.into_boxed_slice(),
+            consts: self.consts.into_boxed_slice(),
             param_slots: self.param_slots,
             local_slots: self.local_slots,
+            const_slot: base,
             result_slots: Tys::Many(self.func_ty.results()).slots(),
-            max_height: self.max_h,
+            max_height,
+        })
+    }
+
+    /// Points each `Jump` at the end of the chain of `Jump`s it starts, and
+    /// replaces it by the return it leads to (which only reads its own
+    /// operands, so it runs the same from anywhere).
+    fn thread_jumps(&mut self) {
+        for i in 0..self.code.len() {
+            let Instr::Jump { to } = self.code[i] else {
+                continue;
+            };
+            let mut t = to;
+            for _ in 0..8 {
+                match self.code[t as usize] {
+                    Instr::Jump { to } if to != t => t = to,
+                    _ => break,
+                }
+            }
+            self.code[i] = match self.code[t as usize] {
+                r @ (Instr::Ret | Instr::Ret1 { .. }) => r,
+                _ => Instr::Jump { to: t },
+            };
         }
+    }
+
+    /// Charges one operator to the current basic block's fuel.
+    #[inline]
+    fn charge(&mut self) {
+        if self.fuel
+            && self.reachable
+            && let Some(Instr::Fuel { n }) = self.code.get_mut(self.fuel_at)
+        {
+            *n += 1;
+        }
+    }
+
+    /// Pushes a one-slot constant: as an operand that lives in a constant
+    /// slot (like a pending `local.get`), or computed by an instruction
+    /// once the function has too many constants.
+    fn push_const(&mut self, bits: u64) {
+        let k = match self.const_index.get(&bits) {
+            Some(&k) => k,
+            None if self.consts.len() < MAX_CONST_SLOTS => {
+                let k = self.consts.len() as u32;
+                self.consts.push(bits);
+                self.const_index.insert(bits, k);
+                k
+            }
+            None => {
+                let d = self.push(1);
+                let at = self.emit(Instr::Const64 { d, v: bits });
+                self.last_def = Some(at as usize);
+                return;
+            }
+        };
+        self.push_local(CONST_BASE + k, 1);
     }
 
     // ---- emission ----
@@ -288,11 +584,6 @@ impl<'i, 'm> Emitter<'i, 'm> {
         let at = self.code.len();
         self.last_def = None;
         self.code.push(i);
-        if self.fuel
-            && let Some(Instr::Fuel { n }) = self.code.get_mut(self.fuel_at)
-        {
-            *n += 1;
-        }
         at as u32
     }
 
@@ -301,6 +592,7 @@ impl<'i, 'm> Emitter<'i, 'm> {
         // A label may be placed here: the previous instruction no longer
         // defines the top operand on every path.
         self.last_def = None;
+        self.label_at = self.label_at.max(self.code.len() as u32);
         if self.fuel {
             self.fuel_at = self.code.len();
             self.code.push(Instr::Fuel { n: 0 });
@@ -308,14 +600,22 @@ impl<'i, 'm> Emitter<'i, 'm> {
     }
 
     fn target_mut(&mut self, at: u32) -> &mut u32 {
-        match &mut self.code[at as usize] {
-            Instr::Jump { to } | Instr::JumpIfNez { to, .. } | Instr::JumpIfEqz { to, .. } => to,
-            other => unreachable!("not a jump: {other:?}"),
-        }
+        let i = &mut self.code[at as usize];
+        let desc = format!("{i:?}");
+        i.target_mut().unwrap_or_else(|| unreachable!("not a jump: {desc}"))
+    }
+
+    /// Points the jump at `at` to `pc`.
+    fn resolve(&mut self, at: u32, pc: u32) {
+        *self.target_mut(at) = pc;
+        self.label_at = self.label_at.max(pc);
     }
 
     /// Points every jump of the chain starting at `head` to `pc`.
     fn patch_chain(&mut self, mut head: u32, pc: u32) {
+        if head != NONE {
+            self.label_at = self.label_at.max(pc);
+        }
         while head != NONE {
             let t = self.target_mut(head);
             let next = *t;
@@ -354,6 +654,56 @@ impl<'i, 'm> Emitter<'i, 'm> {
             self.pending -= 1;
         }
         o.src
+    }
+
+    /// Pops the condition of a conditional jump. When the instruction just
+    /// emitted computed it with a comparison (and no label lies in
+    /// between), that instruction is removed and the comparison is fused
+    /// into the jump: the comparison's result slot is dead, as the jump
+    /// consumes it, and its operands are not overwritten before the jump
+    /// (only slots below the current height can be written in between, by
+    /// the materialisation of pending operands).
+    fn pop_cond(&mut self) -> Cond {
+        if let (Some(at), Some(top)) = (self.last_def, self.stack.last())
+            && at + 1 == self.code.len()
+            && !top.pending()
+            && let Some((d, cond)) = Cond::of(&self.code[at])
+            && d == top.slot
+        {
+            let removed = self.code.pop().expect("just checked");
+            self.last_def = None;
+            self.pop();
+            return self.fuse_more(cond, removed, d);
+        }
+        Cond::Nez(self.pop())
+    }
+
+    /// After `removed` (which computed slot `d`, now dead) was fused into a
+    /// jump on `cond`: when `cond` only tests `removed`'s input for zero,
+    /// that input is `d` itself, computed by the instruction just before
+    /// (`i32.eqz (i32.lt_u ..)`, `i32.wrap_i64 (i64.and ..)`), and no jump
+    /// lands between the two, fuses that instruction too.
+    fn fuse_more(&mut self, cond: Cond, removed: Instr, d: Reg) -> Cond {
+        let (x, negate) = match cond {
+            Cond::Nez(x) => (x, false),
+            Cond::Eqz(x) => (x, true),
+            _ => return cond,
+        };
+        let k = self.code.len() as u32;
+        if x != d || self.label_at >= k {
+            return cond;
+        }
+        let inner = match (removed, self.code.last()) {
+            // The low 32 bits of `a & b` are those of `a` and `b`.
+            (Instr::I32WrapI64(_), Some(&Instr::I64And(r))) if r.d == x => Cond::Cmp(Cmp::And, false, r.a, r.b),
+            (_, Some(i)) => match Cond::of(i) {
+                Some((d2, c)) if d2 == x => c,
+                _ => return cond,
+            },
+            _ => return cond,
+        };
+        self.code.pop();
+        if negate { inner.negate() } else { inner }
     }
 
     /// Pops an operand, materialising it first: returns its own slot.
@@ -534,6 +884,13 @@ impl<'i, 'm> Emitter<'i, 'm> {
     /// on one path only).
     fn emit_return(&mut self) {
         let results = self.func_ty.results();
+        if let [t] = results
+            && width(*t) == 1
+        {
+            let s = self.stack.last().expect("validated").src;
+            self.emit(Instr::Ret1 { s });
+            return;
+        }
         // Results go to slots 0.., which may be locals that pending
         // operands read: copy pending ones to their own slots first.
         let len = self.stack.len();
@@ -588,7 +945,36 @@ impl<'i, 'm> Emitter<'i, 'm> {
         }
         let (n, dest) = self.label_slots(idx);
         self.copy_values(dest, n);
-        self.jump_to(idx);
+        if !self.rotate_loop(idx) {
+            self.jump_to(idx);
+        }
+    }
+
+    /// A branch back to loop `idx` whose first instruction is a
+    /// conditional exit `if c goto T`: instead of a jump to that test,
+    /// emits the test itself, `if !c goto loop + 1; goto T`, which saves a
+    /// dispatch per iteration of a `while`-shaped loop. The copy of the
+    /// test runs in the same state as the original would after the jump
+    /// back, so it is the same code. Only done while `T` is still the head
+    /// of an open block's chain of pending jumps (where the new `goto T`
+    /// joins it); with fuel on the loop starts with its `Fuel` instead.
+    fn rotate_loop(&mut self, idx: usize) -> bool {
+        let f = &self.ctrl[idx];
+        if f.kind != Kind::Loop || self.fuel {
+            return false;
+        }
+        let l = f.label;
+        let Some(cond) = self.code.get(l as usize).and_then(Cond::of_jump) else {
+            return false;
+        };
+        let Some(owner) = self.ctrl.iter().rposition(|c| c.kind != Kind::Loop && c.label == l) else {
+            return false;
+        };
+        self.emit(cond.negate().jump(l + 1));
+        let head = self.ctrl[owner].label;
+        let at = self.emit(Instr::Jump { to: head });
+        self.ctrl[owner].label = at;
+        true
     }
 
     /// A jump-table entry (or a stub it leads to) for `depth`: returns
@@ -747,11 +1133,11 @@ impl Emitter<'_, '_> {
             self.dead_depth += 1;
             return Ok(());
         }
-        let c = self.pop();
+        let c = self.pop_cond();
         // `open` materialises pending operands: before the jump, so that
         // both branches see them.
         let mut f = self.open(Kind::If, bt);
-        f.else_jump = self.emit(Instr::JumpIfEqz { c, to: NONE });
+        f.else_jump = self.emit(c.negate().jump(NONE));
         self.ctrl.push(f);
         self.start_fuel_block();
         Ok(())
@@ -772,7 +1158,7 @@ impl Emitter<'_, '_> {
         let j = std::mem::replace(&mut f.else_jump, NONE);
         f.kind = Kind::Else;
         let (depth, base, bt) = (f.depth, f.base, f.bt);
-        *self.target_mut(j) = pc;
+        self.resolve(j, pc);
         self.truncate(depth);
         self.h = base;
         let p = self.bt_params(bt);
@@ -787,7 +1173,7 @@ impl Emitter<'_, '_> {
             self.dead_depth -= 1;
             return Ok(());
         }
-        let f = self.ctrl.pop().expect("the validator checked the nesting");
+        let mut f = self.ctrl.pop().expect("the validator checked the nesting");
         if f.kind == Kind::Func {
             if self.reachable {
                 self.emit_return();
@@ -799,10 +1185,24 @@ impl Emitter<'_, '_> {
             let n = self.bt_results(f.bt).as_slice().len();
             self.materialize_top(n);
         }
+        // A jump to this end just before it (as a rotated loop's exit
+        // leaves) is dropped, unless a jump targets the end itself: jumps
+        // to the dropped one land where it led anyway.
+        let pc = self.pc();
+        if f.kind != Kind::Loop
+            && f.label != NONE
+            && f.label + 1 == pc
+            && self.label_at < pc
+            && let Some(&Instr::Jump { to: next }) = self.code.last()
+        {
+            self.code.pop();
+            self.last_def = None;
+            f.label = next;
+        }
         let mut reach = self.reachable || f.branched;
         let pc = self.pc();
         if f.else_jump != NONE {
-            *self.target_mut(f.else_jump) = pc;
+            self.resolve(f.else_jump, pc);
             reach = true;
         }
         if f.kind != Kind::Loop {
@@ -823,19 +1223,19 @@ impl Emitter<'_, '_> {
     }
 
     fn visit_br_if(&mut self, relative_depth: u32) -> Result<()> {
-        let c = self.pop();
+        let c = self.pop_cond();
         let idx = self.frame_index(relative_depth);
         if self.needs_stub(relative_depth) {
-            let skip = self.emit(Instr::JumpIfEqz { c, to: NONE });
+            let skip = self.emit(c.negate().jump(NONE));
             self.branch(relative_depth);
             let pc = self.pc();
-            *self.target_mut(skip) = pc;
+            self.resolve(skip, pc);
         } else if self.ctrl[idx].kind == Kind::Loop {
             let to = self.ctrl[idx].label;
-            self.emit(Instr::JumpIfNez { c, to });
+            self.emit(c.jump(to));
         } else {
             let head = self.ctrl[idx].label;
-            let at = self.emit(Instr::JumpIfNez { c, to: head });
+            let at = self.emit(c.jump(head));
             let f = &mut self.ctrl[idx];
             f.label = at;
             f.branched = true;
@@ -859,7 +1259,7 @@ impl Emitter<'_, '_> {
         }
         for (at, depth) in stubs {
             let pc = self.pc();
-            *self.target_mut(at) = pc;
+            self.resolve(at, pc);
             self.branch(depth);
         }
         self.reachable = false;
@@ -1073,31 +1473,26 @@ impl Emitter<'_, '_> {
 
     // ---- constants and references ----
 
+    // One-slot constants live in constant slots; an i32 or f32 is
+    // zero-extended like every 32-bit value in a slot.
+
     fn visit_i32_const(&mut self, value: i32) -> Result<()> {
-        let d = self.push(1);
-        let at = self.emit(Instr::Const32 { d, v: value as u32 });
-        self.last_def = Some(at as usize);
+        self.push_const(value as u32 as u64);
         Ok(())
     }
 
     fn visit_i64_const(&mut self, value: i64) -> Result<()> {
-        let d = self.push(1);
-        let at = self.emit(Instr::Const64 { d, v: value as u64 });
-        self.last_def = Some(at as usize);
+        self.push_const(value as u64);
         Ok(())
     }
 
     fn visit_f32_const(&mut self, value: Ieee32) -> Result<()> {
-        let d = self.push(1);
-        let at = self.emit(Instr::Const32 { d, v: value.0 });
-        self.last_def = Some(at as usize);
+        self.push_const(value.0 as u64);
         Ok(())
     }
 
     fn visit_f64_const(&mut self, value: Ieee64) -> Result<()> {
-        let d = self.push(1);
-        let at = self.emit(Instr::Const64 { d, v: value.0 });
-        self.last_def = Some(at as usize);
+        self.push_const(value.0);
         Ok(())
     }
 
@@ -1111,8 +1506,7 @@ impl Emitter<'_, '_> {
     }
 
     fn visit_ref_null(&mut self, _hty: HeapType) -> Result<()> {
-        let d = self.push(1);
-        self.emit(Instr::Const32 { d, v: 0 });
+        self.push_const(0);
         Ok(())
     }
 
@@ -1521,6 +1915,7 @@ macro_rules! define_translator {
                 #[allow(clippy::clone_on_copy, clippy::redundant_clone)]
                 fn $visit(&mut self $(, $f: $t)*) -> Result<()> {
                     self.v.visitor(self.offset).$visit($($f.clone()),*)?;
+                    self.e.charge();
                     translate_row!(self, $name, $visit, ($($f),*), {$($f)*}, $sig)
                 }
             )*
