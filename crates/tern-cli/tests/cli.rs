@@ -134,7 +134,8 @@ fn wast_runs_scripts_and_reports_failures() {
 
 #[test]
 fn run_wasi_command() {
-    run_golden("run-hello", &["run", "examples/hello.wat", "world", "and more"], 2);
+    run_golden("run-hello", &["run", "examples/hello.wat", "world", "and more"], 0);
+    run_golden("run-exit-code", &["run", "crates/tern-cli/tests/data/exit.wat"], 42);
     run_golden("run-invoke", &["run", "--invoke", "fib", "examples/fib.wasm", "20"], 0);
     run_golden(
         "run-trap",
