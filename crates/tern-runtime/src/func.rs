@@ -37,6 +37,37 @@ pub(crate) fn new_host_func<T>(s: &mut StoreInner<T>, ty: FuncType, func: HostFn
     }
 }
 
+/// Adapts a closure over dynamic values to the host-function calling
+/// convention (arguments and results in 64-bit slots), checking that the
+/// results have the declared types.
+pub(crate) fn dynamic_host_fn<T: 'static>(
+    ty: FuncType,
+    f: impl Fn(Caller<'_, T>, &[Val], &mut [Val]) -> Result<(), Trap> + Send + Sync + 'static,
+) -> HostFn<T> {
+    Arc::new(move |caller: Caller<'_, T>, slots: &mut [u64]| {
+        let id = caller.inner.id;
+        let mut params = Vec::with_capacity(ty.params().len());
+        let mut at = 0;
+        for &t in ty.params() {
+            params.push(val_from_slots(id, t, &slots[at..]));
+            at += tern_vm::slots_of(t) as usize;
+        }
+        let mut results: Vec<Val> = ty.results().iter().map(|&t| Val::default_for(t)).collect();
+        f(caller, &params, &mut results)?;
+        let mut at = 0;
+        for (v, &t) in results.iter().zip(ty.results()) {
+            if !val_matches(v, t) {
+                return Err(Trap::msg(format!(
+                    "host function returned a value of type {} where {t} was expected",
+                    v.ty()
+                )));
+            }
+            at += val_to_slots(id, v, &mut slots[at..]).map_err(|e| Trap::msg(e.to_string()))?;
+        }
+        Ok(())
+    })
+}
+
 impl Func {
     /// A host function of type `ty` taking and returning dynamic values.
     pub fn new<T: 'static>(
@@ -44,29 +75,7 @@ impl Func {
         ty: FuncType,
         f: impl Fn(Caller<'_, T>, &[Val], &mut [Val]) -> Result<(), Trap> + Send + Sync + 'static,
     ) -> Func {
-        let fty = ty.clone();
-        let raw: HostFn<T> = Arc::new(move |caller: Caller<'_, T>, slots: &mut [u64]| {
-            let id = caller.inner.id;
-            let mut params = Vec::with_capacity(fty.params().len());
-            let mut at = 0;
-            for &t in fty.params() {
-                params.push(val_from_slots(id, t, &slots[at..]));
-                at += tern_vm::slots_of(t) as usize;
-            }
-            let mut results: Vec<Val> = fty.results().iter().map(|&t| Val::default_for(t)).collect();
-            f(caller, &params, &mut results)?;
-            let mut at = 0;
-            for (v, &t) in results.iter().zip(fty.results()) {
-                if !val_matches(v, t) {
-                    return Err(Trap::msg(format!(
-                        "host function returned a value of type {} where {t} was expected",
-                        v.ty()
-                    )));
-                }
-                at += val_to_slots(id, v, &mut slots[at..]).map_err(|e| Trap::msg(e.to_string()))?;
-            }
-            Ok(())
-        });
+        let raw = dynamic_host_fn(ty.clone(), f);
         new_host_func(store.as_context_mut().0, ty, raw)
     }
 

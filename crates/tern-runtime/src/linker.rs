@@ -8,9 +8,8 @@ use crate::func::{HostFn, IntoFunc, new_host_func};
 use crate::instance::{Instance, instantiate};
 use crate::module::Module;
 use crate::store::{AsContextMut, Caller};
-use crate::values::{Val, val_from_slots, val_matches, val_to_slots};
+use crate::values::Val;
 use std::collections::HashMap;
-use std::sync::Arc;
 use tern_binary::FuncType;
 use tern_vm::Trap;
 
@@ -92,29 +91,7 @@ impl<T: 'static> Linker<T> {
         ty: FuncType,
         f: impl Fn(Caller<'_, T>, &[Val], &mut [Val]) -> Result<(), Trap> + Send + Sync + 'static,
     ) -> Result<&mut Self> {
-        let fty = ty.clone();
-        let func: HostFn<T> = Arc::new(move |caller: Caller<'_, T>, slots: &mut [u64]| {
-            let id = caller.inner.id;
-            let mut params = Vec::with_capacity(fty.params().len());
-            let mut at = 0;
-            for &t in fty.params() {
-                params.push(val_from_slots(id, t, &slots[at..]));
-                at += tern_vm::slots_of(t) as usize;
-            }
-            let mut results: Vec<Val> = fty.results().iter().map(|&t| Val::default_for(t)).collect();
-            f(caller, &params, &mut results)?;
-            let mut at = 0;
-            for (v, &t) in results.iter().zip(fty.results()) {
-                if !val_matches(v, t) {
-                    return Err(Trap::msg(format!(
-                        "host function returned {:?} where {t} was expected",
-                        v
-                    )));
-                }
-                at += val_to_slots(id, v, &mut slots[at..]).map_err(|e| Trap::msg(e.to_string()))?;
-            }
-            Ok(())
-        });
+        let func = crate::func::dynamic_host_fn(ty.clone(), f);
         self.insert(module, name, Definition::HostFunc(ty, func))
     }
 
