@@ -15,10 +15,7 @@ use tern_binary::*;
 
 /// The error for an operator or type of a switched-off feature.
 pub(crate) fn feature_error(f: Feature, at: usize) -> Error {
-    Error::new(
-        format!("{} support is not enabled", f.name()),
-        at,
-    )
+    Error::new(format!("{} support is not enabled", f.name()), at)
 }
 
 /// What kind of construct a control frame belongs to.
