@@ -75,7 +75,7 @@ enum Command {
 
 /// Execution tiers.
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
-enum Tier {
+pub(crate) enum Tier {
     /// The interpreter.
     Interp,
 }

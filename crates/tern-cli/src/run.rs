@@ -10,6 +10,9 @@ use tern_wasi::{WasiCtx, WasiCtxBuilder};
 /// Arguments of `tern run`.
 #[derive(clap::Args)]
 pub struct RunArgs {
+    /// Execution tier (only the interpreter exists so far).
+    #[arg(long, value_enum, default_value = "interp")]
+    tier: crate::Tier,
     /// Give the guest a host directory: `HOST` (seen as `HOST`) or `HOST::GUEST`.
     #[arg(long = "dir", value_name = "HOST[::GUEST]")]
     dirs: Vec<String>,
@@ -31,6 +34,7 @@ pub struct RunArgs {
 const TRAP_STATUS: u8 = 134;
 
 pub fn run(opts: RunArgs) -> Result<ExitCode> {
+    let crate::Tier::Interp = opts.tier;
     let bytes = std::fs::read(&opts.file).with_context(|| format!("cannot read {}", opts.file.display()))?;
     let engine = Engine::default();
     let module = Module::new(&engine, &bytes).map_err(|e| anyhow::anyhow!("{}: {e}", opts.file.display()))?;
