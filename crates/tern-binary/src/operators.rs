@@ -18,6 +18,8 @@ pub enum OpFeature {
     Simd,
     Exceptions,
     LegacyExceptions,
+    /// In both exception-handling instruction sets (`throw`).
+    AnyExceptions,
     TailCall,
 }
 

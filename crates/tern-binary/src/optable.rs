@@ -30,7 +30,7 @@ macro_rules! for_each_operator {
             Mvp 0x00 0x05 Else visit_else {  } "else" _
             LegacyExceptions 0x00 0x06 Try visit_try { blockty: BlockType } "try" _
             LegacyExceptions 0x00 0x07 Catch visit_catch { tag_index: u32 } "catch" _
-            Exceptions 0x00 0x08 Throw visit_throw { tag_index: u32 } "throw" _
+            AnyExceptions 0x00 0x08 Throw visit_throw { tag_index: u32 } "throw" _
             LegacyExceptions 0x00 0x09 Rethrow visit_rethrow { relative_depth: u32 } "rethrow" _
             Exceptions 0x00 0x0a ThrowRef visit_throw_ref {  } "throw_ref" _
             Mvp 0x00 0x0b End visit_end {  } "end" _

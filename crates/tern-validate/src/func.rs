@@ -533,12 +533,11 @@ impl<'i, 'm> FuncValidator<'i, 'm> {
             OpFeature::Simd => Feature::Simd,
             OpFeature::Exceptions => Feature::Exceptions,
             OpFeature::LegacyExceptions => Feature::LegacyExceptions,
+            OpFeature::AnyExceptions if self.info.features.enabled(Feature::LegacyExceptions) => return Ok(()),
+            OpFeature::AnyExceptions => Feature::Exceptions,
             OpFeature::TailCall => Feature::TailCall,
         };
         if self.info.features.enabled(feature) {
-            Ok(())
-        } else if f == OpFeature::Exceptions && self.info.features.enabled(Feature::LegacyExceptions) {
-            // `throw` is shared by both exception-handling instruction sets.
             Ok(())
         } else {
             Err(feature_error(feature, self.offset))

@@ -95,3 +95,13 @@ fn feature_names_round_trip() {
         assert_eq!(all.enabled(f), f.implemented(), "{}", f.name());
     }
 }
+
+#[test]
+fn legacy_exceptions_alone_allow_throw_but_not_try_table() {
+    let legacy_only = Features::all().with(Feature::Exceptions, false);
+    let throw = wat::parse_str("(module (tag) (func (throw 0)))").unwrap();
+    validate(&throw, &legacy_only).expect("throw belongs to both instruction sets");
+    let try_table = wat::parse_str("(module (func (block (try_table (catch_all 0)))))").unwrap();
+    let err = validate(&try_table, &legacy_only).unwrap_err();
+    assert!(err.message().contains("exceptions"), "{err}");
+}
