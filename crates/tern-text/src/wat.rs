@@ -604,46 +604,22 @@ fn valtype(c: &mut Cursor<'_, '_>, f: &Fields) -> Result<ValType> {
                 "f32" => ValType::F32,
                 "f64" => ValType::F64,
                 "v128" => ValType::V128,
-                "funcref" => ValType::FUNCREF,
-                "externref" => ValType::EXTERNREF,
-                "exnref" => ValType::EXNREF,
-                "anyref" => ValType::Ref(RefType {
-                    nullable: true,
-                    heap: HeapType::Any,
-                }),
-                "eqref" => ValType::Ref(RefType {
-                    nullable: true,
-                    heap: HeapType::Eq,
-                }),
-                "i31ref" => ValType::Ref(RefType {
-                    nullable: true,
-                    heap: HeapType::I31,
-                }),
-                "structref" => ValType::Ref(RefType {
-                    nullable: true,
-                    heap: HeapType::Struct,
-                }),
-                "arrayref" => ValType::Ref(RefType {
-                    nullable: true,
-                    heap: HeapType::Array,
-                }),
-                "nullref" => ValType::Ref(RefType {
-                    nullable: true,
-                    heap: HeapType::None,
-                }),
-                "nullfuncref" => ValType::Ref(RefType {
-                    nullable: true,
-                    heap: HeapType::NoFunc,
-                }),
-                "nullexternref" => ValType::Ref(RefType {
-                    nullable: true,
-                    heap: HeapType::NoExtern,
-                }),
-                "nullexnref" => ValType::Ref(RefType {
-                    nullable: true,
-                    heap: HeapType::NoExn,
-                }),
-                _ => return Err(Error::new(format!("unexpected token `{k}`, expected a value type"), at)),
+                // `Xref` abbreviates `(ref null X)`; the bottom types are
+                // spelt `nullref`, `nullfuncref`, ... for none, nofunc, ....
+                _ => match k.strip_suffix("ref").and_then(|h| {
+                    abstract_heap_type(match h {
+                        "null" => "none",
+                        "nullfunc" => "nofunc",
+                        "nullextern" => "noextern",
+                        "nullexn" => "noexn",
+                        // Not spellings of their own (`noneref` is no type).
+                        "none" | "nofunc" | "noextern" | "noexn" => "",
+                        h => h,
+                    })
+                }) {
+                    Some(heap) => ValType::Ref(RefType { nullable: true, heap }),
+                    None => return Err(Error::new(format!("unexpected token `{k}`, expected a value type"), at)),
+                },
             };
             c.pos += 1;
             Ok(t)
