@@ -10,6 +10,7 @@ mod memory;
 mod store;
 mod table;
 mod trap;
+pub mod vmctx;
 
 pub use memory::{LinearMemory, MAX_PAGES, PAGE_SIZE};
 pub use store::{
