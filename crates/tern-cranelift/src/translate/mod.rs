@@ -1,0 +1,1 @@
+//! Wasm function bodies → Cranelift IR.
