@@ -39,6 +39,12 @@ pub fn run(opts: RunArgs) -> Result<ExitCode> {
     let engine = Engine::default();
     let module = Module::new(&engine, &bytes).map_err(|e| anyhow::anyhow!("{}: {e}", opts.file.display()))?;
 
+    let file_name = opts
+        .file
+        .file_name()
+        .map_or_else(|| opts.file.to_string_lossy(), |n| n.to_string_lossy())
+        .into_owned();
+
     let mut builder = WasiCtxBuilder::new();
     builder.inherit_stdio();
     builder.arg(opts.file.to_string_lossy());
@@ -63,7 +69,7 @@ pub fn run(opts: RunArgs) -> Result<ExitCode> {
     let mut store = Store::new(&engine, builder.build());
     let instance = match linker.instantiate(&mut store, &module) {
         Ok(i) => i,
-        Err(e) => return Ok(failure(&e)),
+        Err(e) => return Ok(failure(&e, &file_name)),
     };
 
     match &opts.invoke {
@@ -73,14 +79,14 @@ pub fn run(opts: RunArgs) -> Result<ExitCode> {
                 .context("the module exports no `_start` function (use --invoke NAME)")?;
             match start.call(&mut store, &[], &mut []) {
                 Ok(()) => Ok(ExitCode::SUCCESS),
-                Err(e) => Ok(failure(&e)),
+                Err(e) => Ok(failure(&e, &file_name)),
             }
         }
         Some(name) => {
             if let Some(init) = instance.get_func(&mut store, "_initialize")
                 && let Err(e) = init.call(&mut store, &[], &mut [])
             {
-                return Ok(failure(&e));
+                return Ok(failure(&e, &file_name));
             }
             let func = instance
                 .get_func(&mut store, name)
@@ -101,7 +107,7 @@ pub fn run(opts: RunArgs) -> Result<ExitCode> {
                 .collect::<Result<Vec<_>>>()?;
             let mut results: Vec<Val> = ty.results().iter().map(|&t| Val::default_for(t)).collect();
             if let Err(e) = func.call(&mut store, &params, &mut results) {
-                return Ok(failure(&e));
+                return Ok(failure(&e, &file_name));
             }
             for r in &results {
                 println!("{}", show(r));
@@ -112,17 +118,26 @@ pub fn run(opts: RunArgs) -> Result<ExitCode> {
 }
 
 /// The exit status for an error from the guest: its `proc_exit` code, or
-/// the trap printed and 134.
-fn failure(e: &tern::Error) -> ExitCode {
+/// the trap printed with its wasm backtrace and 134.
+fn failure(e: &tern::Error, file_name: &str) -> ExitCode {
     if let Some(code) = tern_wasi::exit_code(e) {
         return ExitCode::from(code as u8);
     }
     eprintln!("error: {e}");
-    if e.as_trap().is_some() {
-        ExitCode::from(TRAP_STATUS)
-    } else {
-        ExitCode::from(1)
+    let Some(trap) = e.as_trap() else {
+        return ExitCode::from(1);
+    };
+    if !trap.trace().is_empty() {
+        eprintln!("wasm backtrace:");
+        for (i, f) in trap.trace().iter().enumerate() {
+            let module = f.module_name.as_deref().unwrap_or(file_name);
+            match &f.func_name {
+                Some(name) => eprintln!("  {i:>3}: {module}!{name} (func {})", f.func_index),
+                None => eprintln!("  {i:>3}: {module}!<func {}>", f.func_index),
+            }
+        }
     }
+    ExitCode::from(TRAP_STATUS)
 }
 
 fn parse_val(t: ValType, s: &str) -> Result<Val> {

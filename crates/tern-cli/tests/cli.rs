@@ -138,6 +138,11 @@ fn run_wasi_command() {
     run_golden("run-exit-code", &["run", "crates/tern-cli/tests/data/exit.wat"], 42);
     run_golden("run-invoke", &["run", "--invoke", "fib", "examples/fib.wasm", "20"], 0);
     run_golden(
+        "run-backtrace",
+        &["run", "crates/tern-cli/tests/data/backtrace.wat"],
+        134,
+    );
+    run_golden(
         "run-trap",
         &[
             "run",

@@ -20,7 +20,7 @@ use crate::ops::{self, OpResult};
 use crate::simd::*;
 use std::ptr;
 use tern_binary::for_each_operator;
-use tern_vm::{FuncKind, StoreData, Trap, TrapCode};
+use tern_vm::{FrameInfo, FuncKind, StoreData, Trap, TrapCode};
 
 /// What the interpreter needs from its embedder.
 pub trait Host {
@@ -59,6 +59,25 @@ pub fn invoke(host: &mut dyn Host, func: u32, io: &mut [u64]) -> Result<(), Trap
         vm.spare_stack = stack;
     }
     r
+}
+
+/// Appends the frames of one activation, innermost (`func` of `inst`)
+/// first, to `trap`'s backtrace.
+#[cold]
+#[inline(never)]
+fn with_trace(mut trap: Trap, frames: &[Frame], inst: u32, func: *const CompiledFunc) -> Trap {
+    let trace = trap.trace_mut();
+    let innermost = std::iter::once((inst, func));
+    for (inst, func) in innermost.chain(frames.iter().rev().map(|f| (f.inst, f.func))) {
+        trace.push(FrameInfo {
+            instance: inst,
+            // SAFETY: compiled functions live as long as the store.
+            func_index: unsafe { (*func).func_index },
+            func_name: None,
+            module_name: None,
+        });
+    }
+    trap
 }
 
 struct Frame {
@@ -178,6 +197,21 @@ fn run(
         stack[..ps].copy_from_slice(&io[..ps]);
         init_frame(stack.as_mut_ptr(), &*func);
         let mut frames: Vec<Frame> = Vec::new();
+        // Every way out of the loop with a trap goes through `fail!`, which
+        // records this activation's frames in the trap's backtrace.
+        macro_rules! fail {
+            ($e:expr) => {
+                return Err(with_trace($e, &frames, inst, func))
+            };
+        }
+        macro_rules! tri_t {
+            ($e:expr) => {
+                match $e {
+                    Ok(v) => v,
+                    Err(t) => fail!(t),
+                }
+            };
+        }
         // The next instruction. Jumps are relative to the jump instruction,
         // so the code's start is not needed while a function runs.
         let mut ip: *const Instr = (*func).code.as_ptr();
@@ -237,14 +271,14 @@ fn run(
         }
         macro_rules! trap {
             ($c:expr) => {
-                return Err(Trap::new($c))
+                fail!(Trap::new($c))
             };
         }
         macro_rules! tri {
             ($e:expr) => {
                 match $e {
                     Ok(v) => v,
-                    Err(c) => return Err(Trap::from(c)),
+                    Err(c) => fail!(Trap::from(c)),
                 }
             };
         }
@@ -344,7 +378,9 @@ fn run(
                 base += $b as usize;
                 let need = base + (*callee).max_height as usize;
                 if need > stack.len() {
-                    grow_stack(stack, need, limits.max_stack_slots)?;
+                    if let Err(t) = grow_stack(stack, need, limits.max_stack_slots) {
+                        fail!(t)
+                    }
                 }
                 regs = stack.as_mut_ptr().add(base);
                 init_frame(regs, &*callee);
@@ -367,7 +403,9 @@ fn run(
                 ptr::copy(regs.add($b as usize), regs, ps);
                 let need = base + (*callee).max_height as usize;
                 if need > stack.len() {
-                    grow_stack(stack, need, limits.max_stack_slots)?;
+                    if let Err(t) = grow_stack(stack, need, limits.max_stack_slots) {
+                        fail!(t)
+                    }
                     regs = stack.as_mut_ptr().add(base);
                 }
                 init_frame(regs, &*callee);
@@ -387,12 +425,16 @@ fn run(
                 let at = base + $b as usize;
                 let need = at + $slots as usize;
                 if need > stack.len() {
-                    grow_stack(stack, need, limits.max_stack_slots)?;
+                    if let Err(t) = grow_stack(stack, need, limits.max_stack_slots) {
+                        fail!(t)
+                    }
                 }
                 (&mut *vm).call_depth = depth_base + frames.len() + 1;
                 let r = host.call_host($index, Some(inst), &mut stack[at..need]);
                 vm = host.store();
-                r?;
+                if let Err(t) = r {
+                    fail!(t)
+                }
                 regs = stack.as_mut_ptr().add(base);
                 refresh_mem!();
             }};
@@ -432,7 +474,7 @@ fn run(
                         } else {
                             interp_module(&*vm, instance)?
                         };
-                        let callee = compiled(&*m, def)?;
+                        let callee = tri_t!(compiled(&*m, def));
                         enter!(callee, m, instance, $b);
                     }
                     FuncKind::Host { index } => {
@@ -451,7 +493,7 @@ fn run(
                         } else {
                             interp_module(&*vm, instance)?
                         };
-                        let callee = compiled(&*m, def)?;
+                        let callee = tri_t!(compiled(&*m, def));
                         enter_tail!(callee, m, instance, $b);
                     }
                     FuncKind::Host { index } => {
@@ -468,11 +510,11 @@ fn run(
                 let idx = r!($i) as u32;
                 let t = &(&*vm).tables[table_index!($table)];
                 if idx >= t.size() {
-                    return Err(Trap::with_detail(TrapCode::UndefinedElement, idx));
+                    fail!(Trap::with_detail(TrapCode::UndefinedElement, idx));
                 }
                 let raw = t.elems()[idx as usize];
                 if raw == 0 {
-                    return Err(Trap::with_detail(TrapCode::UninitializedElement, idx));
+                    fail!(Trap::with_detail(TrapCode::UninitializedElement, idx));
                 }
                 let fi = (raw - 1) as u32;
                 if (&*vm).funcs[fi as usize].sig != instance!().sigs[$ty as usize] {
@@ -574,7 +616,7 @@ fn run(
                             do_return!();
                         }
                         Instr::CallDef { f, base: b } => {
-                            let callee = compiled(&*module, f)?;
+                            let callee = tri_t!(compiled(&*module, f));
                             enter!(callee, module, inst, b);
                         }
                         Instr::CallImp { f, base: b } => {
@@ -586,7 +628,7 @@ fn run(
                             call_func!(fi, b);
                         }
                         Instr::ReturnCallDef { f, base: b } => {
-                            let callee = compiled(&*module, f)?;
+                            let callee = tri_t!(compiled(&*module, f));
                             enter_tail!(callee, module, inst, b);
                         }
                         Instr::ReturnCallImp { f, base: b } => {

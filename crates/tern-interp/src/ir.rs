@@ -438,6 +438,8 @@ for_each_operator!(define_for_each_reg);
 /// A translated function.
 #[derive(Debug)]
 pub struct CompiledFunc {
+    /// The function's index in its module (imports first), for backtraces.
+    pub func_index: u32,
     pub code: Box<[Instr]>,
     /// v128 constants and shuffle selectors.
     pub pool: Box<[u128]>,

@@ -120,7 +120,9 @@ pub fn translate(
         }
     }
     v.finish(&ops)?;
-    e.finish()
+    let mut f = e.finish()?;
+    f.func_index = func_index;
+    Ok(f)
 }
 
 /// An integer comparison that a branch can test directly.
@@ -506,6 +508,7 @@ impl<'i, 'm> Emitter<'i, 'm> {
             }
         }
         Ok(CompiledFunc {
+            func_index: 0,
             code: self.code.into_boxed_slice(),
             pool: self.pool.into_boxed_slice(),
             consts: self.consts.into_boxed_slice(),

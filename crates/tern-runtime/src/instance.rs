@@ -325,7 +325,7 @@ pub(crate) fn instantiate<T>(s: &mut StoreInner<T>, module: &Module, imports: &[
     // 4. The start function.
     if let Some(start) = m.start {
         let f = s.vm.instances[inst as usize].funcs[start as usize];
-        tern_interp::invoke(s, f, &mut [0u64; 1])?;
+        tern_interp::invoke(s, f, &mut [0u64; 1]).map_err(|t| s.annotate(t))?;
     }
     Ok(instance)
 }

@@ -114,6 +114,10 @@ pub(crate) struct ModuleInner {
     pub(crate) num_imported_tables: u32,
     pub(crate) num_imported_memories: u32,
     pub(crate) num_imported_globals: u32,
+    /// The module's name and function names from its `name` section (an
+    /// undecodable name section is ignored, as the spec allows).
+    pub(crate) name: Option<String>,
+    pub(crate) func_names: HashMap<u32, String>,
 }
 
 /// A validated module, ready to instantiate. Cheap to clone.
@@ -240,7 +244,16 @@ impl Module {
             num_imported_tables: m.num_imported_tables,
             num_imported_memories: m.num_imported_memories,
             num_imported_globals: m.num_imported_globals,
+            name: None,
+            func_names: HashMap::new(),
         };
+        let mut inner = inner;
+        if let Some(c) = m.custom("name")
+            && let Ok(names) = tern_binary::Names::decode(c.data, c.data_offset)
+        {
+            inner.name = names.module.map(str::to_string);
+            inner.func_names = names.functions.iter().map(|&(i, n)| (i, n.to_string())).collect();
+        }
         Ok(Module { inner: Arc::new(inner) })
     }
 
@@ -260,6 +273,16 @@ impl Module {
     /// The exports: name, kind and index in the module's index space.
     pub fn exports(&self) -> impl ExactSizeIterator<Item = (&str, ExternKind, u32)> + '_ {
         self.inner.exports.iter().map(|e| (e.0.as_str(), e.1, e.2))
+    }
+
+    /// The module's name from its `name` section.
+    pub fn name(&self) -> Option<&str> {
+        self.inner.name.as_deref()
+    }
+
+    /// The name of function `i` (imports first) from the `name` section.
+    pub fn func_name(&self, i: u32) -> Option<&str> {
+        self.inner.func_names.get(&i).map(String::as_str)
     }
 
     /// The function type of type index `i`.

@@ -115,6 +115,20 @@ impl<T> StoreInner<T> {
     }
 }
 
+impl<T> StoreInner<T> {
+    /// Fills in the function and module names of a trap's backtrace from
+    /// the instances' name sections.
+    pub(crate) fn annotate(&self, mut trap: Trap) -> Trap {
+        for f in trap.trace_mut() {
+            if let Some(m) = self.instance_modules.get(f.instance as usize) {
+                f.func_name = m.func_name(f.func_index).map(str::to_string);
+                f.module_name = m.name().map(str::to_string);
+            }
+        }
+        trap
+    }
+}
+
 impl<T> tern_interp::Host for StoreInner<T> {
     fn store(&mut self) -> &mut StoreData {
         &mut self.vm

@@ -254,3 +254,40 @@ fn host_can_call_back_into_wasm() {
     let run = inst.get_typed_func::<i32, i32>(&mut store, "run").unwrap();
     assert_eq!(run.call(&mut store, 40).unwrap(), 42);
 }
+
+#[test]
+fn traps_carry_a_named_backtrace_across_host_reentry() {
+    let engine = Engine::default();
+    let module = Module::new(
+        &engine,
+        r#"(module $m
+             (import "host" "reenter" (func $reenter))
+             (func $boom (export "boom") unreachable)
+             (func $via (call $boom))
+             (func $outer (export "outer") (call $reenter)))"#,
+    )
+    .unwrap();
+    let mut store = Store::new(&engine, ());
+    let mut linker = Linker::new(&engine);
+    linker
+        .func_wrap("host", "reenter", |mut caller: Caller<'_, ()>| -> Result<(), Trap> {
+            let via = caller.get_export("boom").and_then(Extern::into_func).unwrap();
+            match via.call(&mut caller, &[], &mut []) {
+                Err(Error::Trap(t)) => Err(t),
+                _ => Err(Trap::msg("expected a trap")),
+            }
+        })
+        .unwrap();
+    let instance = linker.instantiate(&mut store, &module).unwrap();
+    let outer = instance.get_func(&mut store, "outer").unwrap();
+    let err = outer.call(&mut store, &[], &mut []).unwrap_err();
+    let trap = err.as_trap().unwrap();
+    assert_eq!(trap.code(), Some(TrapCode::Unreachable));
+    let names: Vec<_> = trap
+        .trace()
+        .iter()
+        .map(|f| (f.func_index, f.func_name.as_deref(), f.module_name.as_deref()))
+        .collect();
+    // The inner activation (boom called by the host), then the outer one.
+    assert_eq!(names, [(1, Some("boom"), Some("m")), (3, Some("outer"), Some("m"))]);
+}

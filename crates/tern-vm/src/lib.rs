@@ -18,7 +18,7 @@ pub use store::{
     slots_of_all,
 };
 pub use table::{Table, copy_between};
-pub use trap::{Trap, TrapCode};
+pub use trap::{FrameInfo, Trap, TrapCode};
 
 /// A raw reference: 0 is null; a function reference is its store index + 1;
 /// an external reference is its index in [`StoreData::externs`] + 1.

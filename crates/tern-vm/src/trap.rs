@@ -62,7 +62,22 @@ impl fmt::Display for TrapCode {
 /// A trap: a [`TrapCode`], or an error raised by a host function. Boxed so
 /// that `Result<T, Trap>` stays one word wide on the interpreter's paths.
 pub struct Trap {
-    inner: Box<Inner>,
+    inner: Box<(Inner, Vec<FrameInfo>)>,
+}
+
+/// One wasm frame of a trap's backtrace.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FrameInfo {
+    /// Store instance index.
+    pub instance: u32,
+    /// Function index in the instance's module (imports first).
+    pub func_index: u32,
+    /// The function's name from the module's name section, once the runtime
+    /// has resolved it.
+    pub func_name: Option<String>,
+    /// The module's name (name section, else the file name the embedder
+    /// gave), once resolved.
+    pub module_name: Option<String>,
 }
 
 enum Inner {
@@ -79,7 +94,7 @@ impl Trap {
     #[cold]
     pub fn new(code: TrapCode) -> Trap {
         Trap {
-            inner: Box::new(Inner::Code(code)),
+            inner: Box::new((Inner::Code(code), Vec::new())),
         }
     }
 
@@ -87,7 +102,7 @@ impl Trap {
     #[cold]
     pub fn with_detail(code: TrapCode, detail: impl fmt::Display) -> Trap {
         Trap {
-            inner: Box::new(Inner::Detailed(code, detail.to_string())),
+            inner: Box::new((Inner::Detailed(code, detail.to_string()), Vec::new())),
         }
     }
 
@@ -95,7 +110,7 @@ impl Trap {
     #[cold]
     pub fn msg(message: impl Into<String>) -> Trap {
         Trap {
-            inner: Box::new(Inner::Message(message.into())),
+            inner: Box::new((Inner::Message(message.into()), Vec::new())),
         }
     }
 
@@ -103,21 +118,32 @@ impl Trap {
     #[cold]
     pub fn host(error: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Trap {
         Trap {
-            inner: Box::new(Inner::Host(error.into())),
+            inner: Box::new((Inner::Host(error.into()), Vec::new())),
         }
     }
 
     /// The trap code, when the trap is not a host error.
     pub fn code(&self) -> Option<TrapCode> {
-        match &*self.inner {
+        match &self.inner.0 {
             Inner::Code(c) | Inner::Detailed(c, _) => Some(*c),
             _ => None,
         }
     }
 
+    /// The wasm frames the trap unwound, innermost first (empty when the
+    /// tier recorded none).
+    pub fn trace(&self) -> &[FrameInfo] {
+        &self.inner.1
+    }
+
+    /// The backtrace, for tiers and the runtime to extend and annotate.
+    pub fn trace_mut(&mut self) -> &mut Vec<FrameInfo> {
+        &mut self.inner.1
+    }
+
     /// The host error this trap carries, if any.
     pub fn host_error(&self) -> Option<&(dyn std::error::Error + Send + Sync + 'static)> {
-        match &*self.inner {
+        match &self.inner.0 {
             Inner::Host(e) => Some(&**e),
             _ => None,
         }
@@ -132,7 +158,7 @@ impl From<TrapCode> for Trap {
 
 impl fmt::Display for Trap {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &*self.inner {
+        match &self.inner.0 {
             Inner::Code(c) => f.write_str(c.message()),
             Inner::Detailed(c, d) => write!(f, "{} {d}", c.message()),
             Inner::Host(e) => write!(f, "{e}"),
