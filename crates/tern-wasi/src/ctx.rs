@@ -8,9 +8,11 @@ use std::sync::{Arc, Mutex};
 
 /// What a guest file descriptor refers to.
 pub(crate) enum Desc {
-    Stdin(Box<dyn Read + Send>),
-    /// Standard output or error.
-    Output(Box<dyn Write + Send>),
+    /// Standard input, with the host descriptor behind it when inherited
+    /// (so that `poll_oneoff` can wait for it).
+    Stdin(Box<dyn Read + Send>, Option<i32>),
+    /// Standard output or error, likewise.
+    Output(Box<dyn Write + Send>, Option<i32>),
     File {
         file: File,
         /// `fdflags` (append is emulated by seeking to the end).
@@ -72,6 +74,8 @@ pub struct WasiCtxBuilder {
     stdin: Option<Box<dyn Read + Send>>,
     stdout: Option<Box<dyn Write + Send>>,
     stderr: Option<Box<dyn Write + Send>>,
+    /// Host descriptors behind stdin, stdout and stderr when inherited.
+    raw: [Option<i32>; 3],
     preopens: Vec<(Dir, String)>,
 }
 
@@ -90,6 +94,7 @@ impl WasiCtxBuilder {
             stdin: None,
             stdout: None,
             stderr: None,
+            raw: [None; 3],
             preopens: Vec::new(),
         }
     }
@@ -118,18 +123,21 @@ impl WasiCtxBuilder {
     /// Standard input read from `r`.
     pub fn stdin(&mut self, r: Box<dyn Read + Send>) -> &mut Self {
         self.stdin = Some(r);
+        self.raw[0] = None;
         self
     }
 
     /// Standard output written to `w`.
     pub fn stdout(&mut self, w: Box<dyn Write + Send>) -> &mut Self {
         self.stdout = Some(w);
+        self.raw[1] = None;
         self
     }
 
     /// Standard error written to `w`.
     pub fn stderr(&mut self, w: Box<dyn Write + Send>) -> &mut Self {
         self.stderr = Some(w);
+        self.raw[2] = None;
         self
     }
 
@@ -137,7 +145,9 @@ impl WasiCtxBuilder {
     pub fn inherit_stdio(&mut self) -> &mut Self {
         self.stdin(Box::new(io::stdin()))
             .stdout(Box::new(io::stdout()))
-            .stderr(Box::new(io::stderr()))
+            .stderr(Box::new(io::stderr()));
+        self.raw = [Some(0), Some(1), Some(2)];
+        self
     }
 
     /// Gives the guest the host directory `host` under the name `guest`.
@@ -152,15 +162,15 @@ impl WasiCtxBuilder {
         let mut fds = BTreeMap::new();
         fds.insert(
             0,
-            Desc::Stdin(self.stdin.take().unwrap_or_else(|| Box::new(io::empty()))),
+            Desc::Stdin(self.stdin.take().unwrap_or_else(|| Box::new(io::empty())), self.raw[0]),
         );
         fds.insert(
             1,
-            Desc::Output(self.stdout.take().unwrap_or_else(|| Box::new(io::sink()))),
+            Desc::Output(self.stdout.take().unwrap_or_else(|| Box::new(io::sink())), self.raw[1]),
         );
         fds.insert(
             2,
-            Desc::Output(self.stderr.take().unwrap_or_else(|| Box::new(io::sink()))),
+            Desc::Output(self.stderr.take().unwrap_or_else(|| Box::new(io::sink())), self.raw[2]),
         );
         for (i, (dir, guest)) in std::mem::take(&mut self.preopens).into_iter().enumerate() {
             fds.insert(

@@ -294,6 +294,7 @@ fn sched_yield(_: &mut WasiCtx, _: &mut Mem<'_>, _: &[u64]) -> R {
 }
 
 fn poll_oneoff(cx: &mut WasiCtx, m: &mut Mem<'_>, a: &[u64]) -> R {
+    const EVENT_FD_READ: u8 = 1;
     let (inp, out, nsubs, nevents) = (a[0] as u32, a[1] as u32, a[2] as u32, a[3] as u32);
     if nsubs == 0 {
         return Err(Errno::INVAL);
@@ -301,9 +302,12 @@ fn poll_oneoff(cx: &mut WasiCtx, m: &mut Mem<'_>, a: &[u64]) -> R {
     m.slice(inp, nsubs.checked_mul(48).ok_or(Errno::FAULT)?)?;
     m.slice(out, nsubs.checked_mul(32).ok_or(Errno::FAULT)?)?;
     m.slice(nevents, 4)?;
-    // (userdata, errno, type, remaining ns for clocks)
-    let mut ready: Vec<(u64, u16, u8)> = Vec::new();
+    // Events ready without waiting: (userdata, errno, type, nbytes, hangup).
+    let mut ready: Vec<(u64, u16, u8, u64, bool)> = Vec::new();
+    // Clock subscriptions: (userdata, nanoseconds from now).
     let mut clocks: Vec<(u64, u64)> = Vec::new();
+    // Host descriptors to wait for: (userdata, type, pollfd).
+    let mut waits: Vec<(u64, u8, libc::pollfd)> = Vec::new();
     for i in 0..nsubs {
         let base = inp + i * 48;
         let userdata = m.read_u64(base)?;
@@ -317,13 +321,13 @@ fn poll_oneoff(cx: &mut WasiCtx, m: &mut Mem<'_>, a: &[u64]) -> R {
                     match now(id) {
                         Ok(t) => timeout.saturating_sub(t),
                         Err(e) => {
-                            ready.push((userdata, e.0, 0));
+                            ready.push((userdata, e.0, 0, 0, false));
                             continue;
                         }
                     }
                 } else {
                     if let Err(e) = clock_id(id) {
-                        ready.push((userdata, e.0, 0));
+                        ready.push((userdata, e.0, 0, 0, false));
                         continue;
                     }
                     timeout
@@ -332,28 +336,117 @@ fn poll_oneoff(cx: &mut WasiCtx, m: &mut Mem<'_>, a: &[u64]) -> R {
             }
             1 | 2 => {
                 let fd = m.read_u32(base + 16)?;
-                let err = if cx.fds.contains_key(&fd) { 0 } else { Errno::BADF.0 };
-                ready.push((userdata, err, tag));
+                let raw = match cx.fds.get_mut(&fd) {
+                    None => {
+                        ready.push((userdata, Errno::BADF.0, tag, 0, false));
+                        continue;
+                    }
+                    Some(Desc::Stdin(_, raw)) if tag == EVENT_FD_READ => *raw,
+                    Some(Desc::Output(_, raw)) if tag != EVENT_FD_READ => *raw,
+                    Some(Desc::Stdin(..) | Desc::Output(..)) => {
+                        ready.push((userdata, Errno::BADF.0, tag, 0, false));
+                        continue;
+                    }
+                    Some(Desc::File { file, .. }) => {
+                        // Regular files are always ready; a read reports the
+                        // bytes left before the end.
+                        let mut nbytes = 0;
+                        if tag == EVENT_FD_READ
+                            && let (Ok(meta), Ok(pos)) = (file.metadata(), file.stream_position())
+                        {
+                            nbytes = meta.len().saturating_sub(pos);
+                        }
+                        ready.push((userdata, 0, tag, nbytes, false));
+                        continue;
+                    }
+                    Some(Desc::Dir { .. }) => {
+                        ready.push((userdata, Errno::BADF.0, tag, 0, false));
+                        continue;
+                    }
+                };
+                match raw {
+                    Some(fd) => waits.push((
+                        userdata,
+                        tag,
+                        libc::pollfd {
+                            fd,
+                            events: if tag == EVENT_FD_READ {
+                                libc::POLLIN
+                            } else {
+                                libc::POLLOUT
+                            },
+                            revents: 0,
+                        },
+                    )),
+                    // An in-memory stream never blocks.
+                    None => ready.push((userdata, 0, tag, 0, false)),
+                }
             }
             _ => return Err(Errno::INVAL),
         }
     }
-    if ready.is_empty() {
-        let min = clocks.iter().map(|c| c.1).min().unwrap_or(0);
-        if min > 0 {
-            std::thread::sleep(Duration::from_nanos(min));
-        }
-        for &(userdata, remaining) in &clocks {
-            if remaining <= min {
-                ready.push((userdata, 0, 0));
+    // Wait for the first host descriptor or clock, unless something is ready.
+    let min_clock = clocks.iter().map(|c| c.1).min();
+    let start = std::time::Instant::now();
+    if !waits.is_empty() {
+        let timeout_ms: i32 = if !ready.is_empty() {
+            0
+        } else {
+            match min_clock {
+                // Round up, so a clock is never reported before it expires.
+                Some(ns) => ns.div_ceil(1_000_000).min(i32::MAX as u64) as i32,
+                None => -1,
+            }
+        };
+        let mut fds: Vec<libc::pollfd> = waits.iter().map(|w| w.2).collect();
+        loop {
+            // SAFETY: `fds` is a valid array of `fds.len()` pollfds.
+            let n = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, timeout_ms) };
+            if n >= 0 {
+                break;
+            }
+            let e = std::io::Error::last_os_error();
+            if e.kind() != std::io::ErrorKind::Interrupted {
+                return Err(e.into());
             }
         }
+        for (w, p) in waits.iter().zip(&fds) {
+            if p.revents != 0 {
+                let hangup = p.revents & libc::POLLHUP != 0;
+                let err = if p.revents & libc::POLLNVAL != 0 {
+                    Errno::BADF.0
+                } else {
+                    0
+                };
+                let mut nbytes: libc::c_int = 0;
+                if w.1 == EVENT_FD_READ {
+                    // SAFETY: FIONREAD writes one int.
+                    unsafe { libc::ioctl(p.fd, libc::FIONREAD, &mut nbytes) };
+                }
+                ready.push((w.0, err, w.1, nbytes.max(0) as u64, hangup));
+            }
+        }
+    } else if ready.is_empty()
+        && let Some(min) = min_clock
+        && min > 0
+    {
+        std::thread::sleep(Duration::from_nanos(min));
     }
-    for (k, &(userdata, err, ty)) in ready.iter().enumerate() {
+    let elapsed = start.elapsed().as_nanos() as u64;
+    for &(userdata, remaining) in &clocks {
+        if remaining <= elapsed || (ready.is_empty() && Some(remaining) == min_clock) {
+            ready.push((userdata, 0, 0, 0, false));
+        }
+    }
+    for (k, &(userdata, err, ty, nbytes, hangup)) in ready.iter().enumerate() {
         let mut ev = [0u8; 32];
         ev[0..8].copy_from_slice(&userdata.to_le_bytes());
         ev[8..10].copy_from_slice(&err.to_le_bytes());
         ev[10] = ty;
+        if ty != 0 {
+            ev[16..24].copy_from_slice(&nbytes.to_le_bytes());
+            ev[24..26].copy_from_slice(&(hangup as u16).to_le_bytes());
+        }
         m.write(out + k as u32 * 32, &ev)?;
     }
     m.write_u32(nevents, ready.len() as u32)
@@ -382,7 +475,7 @@ fn fd_write(cx: &mut WasiCtx, m: &mut Mem<'_>, a: &[u64]) -> R {
     m.slice(a[3] as u32, 4)?;
     let mut total: u64 = 0;
     match cx.desc(a[0])? {
-        Desc::Output(w) => {
+        Desc::Output(w, _) => {
             for &(p, l) in &iovs {
                 w.write_all(m.slice(p, l)?)?;
                 total += l as u64;
@@ -406,7 +499,7 @@ fn fd_write(cx: &mut WasiCtx, m: &mut Mem<'_>, a: &[u64]) -> R {
                 }
             }
         }
-        Desc::Stdin(_) | Desc::Dir { .. } => return Err(Errno::BADF),
+        Desc::Stdin(..) | Desc::Dir { .. } => return Err(Errno::BADF),
     }
     m.write_u32(a[3] as u32, total.min(u32::MAX as u64) as u32)
 }
@@ -416,7 +509,7 @@ fn fd_read(cx: &mut WasiCtx, m: &mut Mem<'_>, a: &[u64]) -> R {
     m.slice(a[3] as u32, 4)?;
     let mut total: u64 = 0;
     let reader: &mut dyn Read = match cx.desc(a[0])? {
-        Desc::Stdin(r) => r,
+        Desc::Stdin(r, _) => r,
         Desc::File { file, readable, .. } => {
             if !*readable {
                 return Err(Errno::BADF);
@@ -424,7 +517,7 @@ fn fd_read(cx: &mut WasiCtx, m: &mut Mem<'_>, a: &[u64]) -> R {
             file
         }
         Desc::Dir { .. } => return Err(Errno::ISDIR),
-        Desc::Output(_) => return Err(Errno::BADF),
+        Desc::Output(..) => return Err(Errno::BADF),
     };
     for &(p, l) in &iovs {
         let n = loop {
@@ -505,18 +598,18 @@ fn fd_tell(cx: &mut WasiCtx, m: &mut Mem<'_>, a: &[u64]) -> R {
 fn fd_sync(cx: &mut WasiCtx, _: &mut Mem<'_>, a: &[u64]) -> R {
     match cx.desc(a[0])? {
         Desc::File { file, .. } => Ok(file.sync_all()?),
-        Desc::Output(w) => Ok(w.flush()?),
+        Desc::Output(w, _) => Ok(w.flush()?),
         Desc::Dir { .. } => Ok(()),
-        Desc::Stdin(_) => Err(Errno::INVAL),
+        Desc::Stdin(..) => Err(Errno::INVAL),
     }
 }
 
 fn fd_datasync(cx: &mut WasiCtx, _: &mut Mem<'_>, a: &[u64]) -> R {
     match cx.desc(a[0])? {
         Desc::File { file, .. } => Ok(file.sync_data()?),
-        Desc::Output(w) => Ok(w.flush()?),
+        Desc::Output(w, _) => Ok(w.flush()?),
         Desc::Dir { .. } => Ok(()),
-        Desc::Stdin(_) => Err(Errno::INVAL),
+        Desc::Stdin(..) => Err(Errno::INVAL),
     }
 }
 
@@ -560,13 +653,31 @@ fn filetype(md: &Metadata) -> u8 {
     }
 }
 
-fn stdio_type() -> u8 {
-    FT_CHARACTER_DEVICE
+/// The file type of a standard stream: an in-memory stream is a character
+/// device; an inherited host descriptor is what it really is, so that the
+/// guest's libc buffers output to files and pipes fully, as natively.
+fn stdio_type(raw: Option<i32>) -> u8 {
+    let Some(fd) = raw else {
+        return FT_CHARACTER_DEVICE;
+    };
+    // SAFETY: fstat writes one `stat`; a zeroed one is a valid initial value.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    if unsafe { libc::fstat(fd, &mut st) } != 0 {
+        return FT_CHARACTER_DEVICE;
+    }
+    match st.st_mode & libc::S_IFMT {
+        libc::S_IFREG => FT_REGULAR_FILE,
+        libc::S_IFDIR => FT_DIRECTORY,
+        libc::S_IFBLK => FT_BLOCK_DEVICE,
+        libc::S_IFSOCK => FT_SOCKET_STREAM,
+        libc::S_IFCHR => FT_CHARACTER_DEVICE,
+        _ => FT_UNKNOWN,
+    }
 }
 
 fn desc_filetype(d: &Desc) -> Result<u8, Errno> {
     Ok(match d {
-        Desc::Stdin(_) | Desc::Output(_) => stdio_type(),
+        Desc::Stdin(_, raw) | Desc::Output(_, raw) => stdio_type(*raw),
         Desc::File { file, .. } => filetype(&file.metadata()?),
         Desc::Dir { .. } => FT_DIRECTORY,
     })
@@ -594,7 +705,7 @@ fn fd_fdstat_get(cx: &mut WasiCtx, m: &mut Mem<'_>, a: &[u64]) -> R {
     let d = cx.desc(a[0])?;
     let ty = desc_filetype(d)?;
     let (flags, base, inheriting) = match d {
-        Desc::Stdin(_) | Desc::Output(_) => (0, RIGHTS_ALL & !(RIGHT_FD_SEEK | RIGHT_FD_TELL), 0),
+        Desc::Stdin(..) | Desc::Output(..) => (0, RIGHTS_ALL & !(RIGHT_FD_SEEK | RIGHT_FD_TELL), 0),
         Desc::File {
             flags,
             readable,
@@ -646,9 +757,9 @@ fn fd_filestat_get(cx: &mut WasiCtx, m: &mut Mem<'_>, a: &[u64]) -> R {
     let b = match cx.desc(a[0])? {
         Desc::File { file, .. } => filestat(&file.metadata()?),
         Desc::Dir { dir, .. } => filestat(&dir.dir_metadata()?),
-        Desc::Stdin(_) | Desc::Output(_) => {
+        Desc::Stdin(_, raw) | Desc::Output(_, raw) => {
             let mut b = [0u8; 64];
-            b[16] = stdio_type();
+            b[16] = stdio_type(*raw);
             b
         }
     };
@@ -761,7 +872,15 @@ fn path_open(cx: &mut WasiCtx, m: &mut Mem<'_>, a: &[u64]) -> R {
         return Err(Errno::INVAL);
     }
     let dir = cx.dir(a[0])?;
-    let _follow = dirflags & LOOKUP_SYMLINK_FOLLOW != 0;
+    // Without `symlink_follow`, a symlink as the last component is ELOOP
+    // (as O_NOFOLLOW makes it natively); cap-std resolves the rest inside
+    // the sandbox either way.
+    if dirflags & LOOKUP_SYMLINK_FOLLOW == 0
+        && dir.symlink_metadata(&p).is_ok_and(|md| md.file_type().is_symlink())
+        && oflags & (O_CREAT | O_EXCL) != (O_CREAT | O_EXCL)
+    {
+        return Err(Errno::LOOP);
+    }
     let desc = if oflags & O_DIRECTORY != 0 {
         if oflags & (O_CREAT | O_EXCL | O_TRUNC) != 0 {
             return Err(Errno::INVAL);

@@ -1,0 +1,168 @@
+//! WASI conformance through `tern run`, as users run programs: C programs
+//! compiled to wasm32-wasi (committed, see
+//! `crates/tern-wasi/tests/programs/build.sh`) must print what the same C
+//! program prints when compiled natively. The native build needs a C
+//! compiler (`cc`); without one, the wasm output is still checked against
+//! the committed output of a native run.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn programs() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tern-wasi/tests/programs")
+}
+
+/// Builds `name.c` natively, or `None` when no C compiler works here.
+fn native(name: &str) -> Option<PathBuf> {
+    let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("native-{name}"));
+    let cc = std::env::var("CC").unwrap_or_else(|_| "cc".to_string());
+    let status = Command::new(cc)
+        .args(["-O2", "-o"])
+        .arg(&out)
+        .arg(programs().join(format!("{name}.c")))
+        .status();
+    match status {
+        Ok(s) if s.success() => Some(out),
+        _ => {
+            eprintln!("note: no working C compiler; {name} is compared with its committed native output only");
+            None
+        }
+    }
+}
+
+fn tern(args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_tern"));
+    c.arg("run").args(args);
+    c
+}
+
+/// Runs `cmd` with `input` on stdin (closed afterwards, or kept open and
+/// empty with `None`).
+fn run(mut cmd: Command, input: Option<&[u8]>) -> Output {
+    cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("spawn");
+    let stdin = child.stdin.take().unwrap();
+    match input {
+        Some(data) => {
+            let mut stdin = stdin;
+            stdin.write_all(data).unwrap();
+        }
+        None => {
+            // Keep the pipe open, with nothing in it, until the program ends.
+            let out = child.wait_with_output().unwrap();
+            drop(stdin);
+            return out;
+        }
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+#[test]
+fn file_system_matches_native() {
+    let wasm = programs().join("fs.wasm");
+    let dir = tempfile::tempdir().unwrap();
+    let guest = format!("{}::/sandbox", dir.path().display());
+    let w = run(tern(&["--dir", &guest, wasm.to_str().unwrap(), "/sandbox"]), Some(b""));
+    assert_eq!(text(&w.stderr), "");
+    assert_eq!(w.status.code(), Some(0));
+    let expected = std::fs::read_to_string(programs().join("fs.expected")).unwrap();
+    assert_eq!(text(&w.stdout), expected);
+    if let Some(exe) = native("fs") {
+        let dir = tempfile::tempdir().unwrap();
+        let n = run(
+            {
+                let mut c = Command::new(exe);
+                c.arg(dir.path());
+                c
+            },
+            Some(b""),
+        );
+        assert_eq!(text(&w.stdout), text(&n.stdout), "tern and native differ");
+        assert_eq!(w.status.code(), n.status.code());
+    }
+}
+
+#[test]
+fn process_args_env_stdio_clocks_poll_match_native() {
+    let wasm = programs().join("proc.wasm");
+    let native = native("proc");
+    for (args, input) in [
+        (&["7", "a b"][..], Some(&b"one\ntwo\n"[..])),
+        (&["0", "--no-input"][..], None),
+        // (Not an empty, closed stdin: natively poll reports POLLHUP alone,
+        // which WASI preview1 cannot express: an `fd_read` event with the
+        // hangup flag is what every WASI host gives, and libc maps it to
+        // POLLIN|POLLHUP.)
+        (&["255", "", "--"][..], Some(&b"no newline at the end"[..])),
+    ] {
+        let mut t = tern(&["--env", "TERN_A=1", "--env", "TERN_B=x y=z", wasm.to_str().unwrap()]);
+        t.args(args);
+        let w = run(t, input);
+        let status = args[0].parse::<i32>().unwrap();
+        assert_eq!(w.status.code(), Some(status), "{args:?}: {}", text(&w.stderr));
+        assert_eq!(text(&w.stderr), "to stderr\n");
+        let out = text(&w.stdout);
+        assert!(out.contains("env TERN_B=x y=z\n"), "{out}");
+        assert!(
+            !out.contains(": 0\n") || out.contains("nanosleep: 0\n"),
+            "a check failed:\n{out}"
+        );
+        let readable = if input.is_some_and(|i| !i.is_empty()) { 1 } else { 0 };
+        if input.is_none() {
+            assert!(out.contains("poll stdin: 0 readable 0\n"), "{out}");
+        } else if readable == 1 {
+            assert!(out.contains("poll stdin: 1 readable 1\nstdin: "), "{out}");
+        }
+        if let Some(exe) = &native {
+            let mut c = Command::new(exe);
+            c.args(args).env("TERN_A", "1").env("TERN_B", "x y=z");
+            let n = run(c, input);
+            // argv[0] is the only line allowed to differ (and is not printed).
+            assert_eq!(out, text(&n.stdout), "{args:?}: tern and native differ");
+            assert_eq!(text(&w.stderr), text(&n.stderr));
+            assert_eq!(w.status.code(), n.status.code());
+        }
+    }
+}
+
+#[test]
+fn sandbox_escapes_fail_and_touch_nothing_outside() {
+    let outer = tempfile::tempdir().unwrap();
+    let root = outer.path();
+    let boxed = root.join("box");
+    std::fs::create_dir(&boxed).unwrap();
+    std::fs::write(root.join("outside.txt"), "secret").unwrap();
+    std::fs::write(boxed.join("inside.txt"), "in").unwrap();
+    std::os::unix::fs::symlink("../outside.txt", boxed.join("link-out")).unwrap();
+    std::os::unix::fs::symlink(root.join("outside.txt"), boxed.join("abs-link")).unwrap();
+    std::os::unix::fs::symlink("outside.txt", root.join("outside-link")).unwrap();
+    let guest = format!("{}::/box", boxed.display());
+    let wasm = programs().join("sandbox.wasm");
+    let w = run(tern(&["--dir", &guest, wasm.to_str().unwrap(), "/box"]), Some(b""));
+    let out = text(&w.stdout);
+    assert_eq!(w.status.code(), Some(0), "{}", text(&w.stderr));
+    assert!(!out.contains("ESCAPED"), "an escape succeeded:\n{out}");
+    assert_eq!(out.lines().count(), 19, "{out}");
+    assert!(out.ends_with("inside readable: 1\n"), "{out}");
+    // Every refusal is ENOTCAPABLE, except paths that do not exist inside
+    // the sandbox at all (`/etc/passwd`, `sub/..`), which are ENOENT.
+    for line in out.lines().take(18) {
+        assert!(
+            line.ends_with(": ENOTCAPABLE") || line.ends_with(": ENOENT"),
+            "unexpected: {line}"
+        );
+    }
+    // Nothing outside changed.
+    assert_eq!(std::fs::read_to_string(root.join("outside.txt")).unwrap(), "secret");
+    let mut names: Vec<_> = std::fs::read_dir(root)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["box", "outside-link", "outside.txt"]);
+}
