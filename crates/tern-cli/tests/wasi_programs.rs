@@ -166,3 +166,60 @@ fn sandbox_escapes_fail_and_touch_nothing_outside() {
     names.sort();
     assert_eq!(names, ["box", "outside-link", "outside.txt"]);
 }
+
+/// The Rust program, built natively with the `rustc` that builds tern.
+fn native_rust() -> Option<PathBuf> {
+    let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("native-rsprog");
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".to_string());
+    let ok = Command::new(rustc)
+        .args(["--edition", "2024", "-O", "-o"])
+        .arg(&out)
+        .arg(programs().join("rsprog.rs"))
+        .status()
+        .is_ok_and(|s| s.success());
+    ok.then_some(out)
+}
+
+#[test]
+fn rust_std_program_matches_native() {
+    let wasm = programs().join("rsprog.wasm");
+    let dir = tempfile::tempdir().unwrap();
+    let guest = format!("{}::/data", dir.path().display());
+    let mut t = tern(&[
+        "--env",
+        "TERN_X=1",
+        "--dir",
+        &guest,
+        wasm.to_str().unwrap(),
+        "/data",
+        "5",
+    ]);
+    t.env_clear();
+    let w = run(t, Some(b"hi\n"));
+    let out = text(&w.stdout);
+    assert_eq!(w.status.code(), Some(5), "{}", text(&w.stderr));
+    assert_eq!(text(&w.stderr), "to stderr\n");
+    assert!(out.contains("hashmap sum 332833500\nstdin \"hi\\n\"\n"), "{out}");
+    assert!(out.contains("file true dir false\n"), "{out}");
+    if let Some(exe) = native_rust() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut c = Command::new(exe);
+        c.arg(dir.path()).arg("5").env_clear().env("TERN_X", "1");
+        let n = run(c, Some(b"hi\n"));
+        assert_eq!(out, text(&n.stdout), "tern and native differ");
+        assert_eq!(w.status.code(), n.status.code());
+    }
+}
+
+#[test]
+fn assemblyscript_program() {
+    let wasm = programs().join("asprog.wasm");
+    let t = tern(&["--env", "TERN_AS=hello", wasm.to_str().unwrap(), "9", "x y"]);
+    let w = run(t, Some(b""));
+    assert_eq!(
+        text(&w.stdout),
+        "argc 3\narg 9\narg x y\nTERN_AS hello\nafter 2020 yes\nrandom in range yes\nsum 333332833333500000\n"
+    );
+    assert_eq!(text(&w.stderr), "Error: to stderr\n");
+    assert_eq!(w.status.code(), Some(9));
+}
