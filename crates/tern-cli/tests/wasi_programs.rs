@@ -220,6 +220,6 @@ fn assemblyscript_program() {
         text(&w.stdout),
         "argc 3\narg 9\narg x y\nTERN_AS hello\nafter 2020 yes\nrandom in range yes\nsum 333332833333500000\n"
     );
-    assert_eq!(text(&w.stderr), "Error: to stderr\n");
+    assert_eq!(text(&w.stderr), "to stderr\n");
     assert_eq!(w.status.code(), Some(9));
 }

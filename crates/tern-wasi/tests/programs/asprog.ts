@@ -14,5 +14,5 @@ console.log("random in range " + (r >= 0.0 && r < 1.0 ? "yes" : "no"));
 let sum: i64 = 0;
 for (let i: i64 = 0; i < 1000000; i++) sum += i * i;
 console.log("sum " + sum.toString());
-console.error("to stderr");
+process.stderr.write("to stderr\n");
 process.exit(argv.length > 1 ? I32.parseInt(argv[1]) : 0);
