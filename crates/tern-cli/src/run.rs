@@ -16,8 +16,8 @@ pub struct RunArgs {
     /// Give the guest a host directory: `HOST` (seen as `HOST`) or `HOST::GUEST`.
     #[arg(long = "dir", value_name = "HOST[::GUEST]")]
     dirs: Vec<String>,
-    /// Set an environment variable for the guest.
-    #[arg(long = "env", value_name = "K=V")]
+    /// Set an environment variable for the guest (`K` alone passes the host's value on).
+    #[arg(long = "env", value_name = "K[=V]")]
     envs: Vec<String>,
     /// Call this export instead of `_start`, with ARGS parsed by its parameter types;
     /// results are printed one per line.
@@ -52,10 +52,17 @@ pub fn run(opts: RunArgs) -> Result<ExitCode> {
         builder.args(&opts.args);
     }
     for kv in &opts.envs {
-        let Some((k, v)) = kv.split_once('=') else {
-            bail!("--env expects K=V, got `{kv}`");
-        };
-        builder.env(k, v);
+        match kv.split_once('=') {
+            Some((k, v)) => {
+                builder.env(k, v);
+            }
+            // `--env NAME` passes the host's value on, as wasmtime does.
+            None => {
+                if let Ok(v) = std::env::var(kv) {
+                    builder.env(kv, v);
+                }
+            }
+        }
     }
     for d in &opts.dirs {
         let (host, guest) = d.split_once("::").unwrap_or((d, d));

@@ -100,7 +100,17 @@ fn process_args_env_stdio_clocks_poll_match_native() {
         // POLLIN|POLLHUP.)
         (&["255", "", "--"][..], Some(&b"no newline at the end"[..])),
     ] {
-        let mut t = tern(&["--env", "TERN_A=1", "--env", "TERN_B=x y=z", wasm.to_str().unwrap()]);
+        // `--env NAME` passes the host's value on; an unset one is left out.
+        let mut t = tern(&[
+            "--env",
+            "TERN_A",
+            "--env",
+            "TERN_UNSET",
+            "--env",
+            "TERN_B=x y=z",
+            wasm.to_str().unwrap(),
+        ]);
+        t.env("TERN_A", "1").env_remove("TERN_UNSET");
         t.args(args);
         let w = run(t, input);
         let status = args[0].parse::<i32>().unwrap();
