@@ -81,7 +81,7 @@ pub(crate) enum Tier {
 }
 
 #[derive(clap::Args)]
-struct FeatureArgs {
+pub(crate) struct FeatureArgs {
     /// Feature set: a comma-separated list of `all` (the default), `wasm2`, `mvp`,
     /// feature names to enable, and `-name` to disable. Names: mutable-global,
     /// sign-extension, nontrapping-float-to-int, multi-value, bulk-memory,
@@ -91,7 +91,7 @@ struct FeatureArgs {
 }
 
 impl FeatureArgs {
-    fn features(&self) -> Result<Features> {
+    pub(crate) fn features(&self) -> Result<Features> {
         let mut f = Features::all();
         let Some(list) = &self.features else { return Ok(f) };
         for item in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {

@@ -13,6 +13,8 @@ pub struct RunArgs {
     /// Execution tier (only the interpreter exists so far).
     #[arg(long, value_enum, default_value = "interp")]
     tier: crate::Tier,
+    #[command(flatten)]
+    features: crate::FeatureArgs,
     /// Give the guest a host directory: `HOST` (seen as `HOST`) or `HOST::GUEST`.
     #[arg(long = "dir", value_name = "HOST[::GUEST]")]
     dirs: Vec<String>,
@@ -36,7 +38,9 @@ const TRAP_STATUS: u8 = 134;
 pub fn run(opts: RunArgs) -> Result<ExitCode> {
     let crate::Tier::Interp = opts.tier;
     let bytes = std::fs::read(&opts.file).with_context(|| format!("cannot read {}", opts.file.display()))?;
-    let engine = Engine::default();
+    let mut config = tern::Config::new();
+    config.features(opts.features.features()?);
+    let engine = Engine::new(&config)?;
     let module = Module::new(&engine, &bytes).map_err(|e| anyhow::anyhow!("{}: {e}", opts.file.display()))?;
 
     let file_name = opts

@@ -98,11 +98,12 @@ impl InterpModule {
     /// Validates every function body (for lazy translation, which then
     /// cannot fail on invalid code).
     pub fn validate_bodies(&self) -> Result<(), BinaryError> {
-        let mut v = FuncValidator::new(&self.info);
-        for def in 0..self.num_defined_funcs() {
-            v.validate_body(self.num_imported_funcs + def, &self.body(def))?;
-        }
-        Ok(())
+        tern_validate::validate_bodies(
+            &self.info,
+            self.num_imported_funcs,
+            self.num_defined_funcs() as usize,
+            |i| self.body(i as u32),
+        )
     }
 
     /// Translates every function now. Invalid bodies are an error; valid

@@ -33,6 +33,45 @@ pub fn validate(bytes: &[u8], features: &Features) -> Result<()> {
     Ok(())
 }
 
+/// Validates `count` function bodies, `body(i)` being that of function
+/// `first + i`; in parallel when there is enough code to pay for it. On
+/// failure, the error of the lowest-numbered bad function is returned, so
+/// the result does not depend on scheduling.
+pub fn validate_bodies<'a>(
+    info: &ModuleInfo<'_>,
+    first: u32,
+    count: usize,
+    body: impl Fn(usize) -> tern_binary::FuncBody<'a> + Sync,
+) -> Result<()> {
+    use rayon::prelude::*;
+    let total: usize = (0..count).map(|i| body(i).bytes.len()).sum();
+    if total < 1 << 18 || rayon::current_num_threads() < 2 {
+        let mut v = FuncValidator::new(info);
+        for i in 0..count {
+            v.validate_body(first + i as u32, &body(i))?;
+        }
+        return Ok(());
+    }
+    let chunk = (count / (rayon::current_num_threads() * 16)).clamp(1, 4096);
+    let starts: Vec<usize> = (0..count).step_by(chunk).collect();
+    let errors: Vec<(usize, Error)> = starts
+        .par_iter()
+        .filter_map(|&start| {
+            let mut v = FuncValidator::new(info);
+            for i in start..(start + chunk).min(count) {
+                if let Err(e) = v.validate_body(first + i as u32, &body(i)) {
+                    return Some((i, e));
+                }
+            }
+            None
+        })
+        .collect();
+    match errors.into_iter().min_by_key(|(i, _)| *i) {
+        Some((_, e)) => Err(e),
+        None => Ok(()),
+    }
+}
+
 /// Decodes and validates a module, validating function bodies in parallel.
 /// On failure, the error of the lowest-numbered bad function is returned,
 /// so the result does not depend on scheduling.
