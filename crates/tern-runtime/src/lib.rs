@@ -42,7 +42,7 @@ mod values;
 
 pub use engine::{CompilationMode, Config, Engine};
 pub use error::{Error, Result};
-pub use externals::{Extern, Global, Memory, Table};
+pub use externals::{Extern, Global, Memory, Table, Tag};
 pub use func::{Func, IntoFunc, TypedFunc, WasmParams, WasmResults, WasmRet, WasmTy};
 pub use instance::Instance;
 pub use linker::Linker;
