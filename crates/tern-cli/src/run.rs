@@ -23,6 +23,10 @@ pub struct RunArgs {
     /// results are printed one per line.
     #[arg(long, value_name = "NAME")]
     invoke: Option<String>,
+    /// Define every function import that nothing else provides as a
+    /// function that traps when called.
+    #[arg(long)]
+    trap_unknown_imports: bool,
     /// The module (.wasm or .wat).
     file: PathBuf,
     /// Arguments for the guest (or for the invoked function).
@@ -48,9 +52,9 @@ pub fn run(opts: RunArgs) -> Result<ExitCode> {
     let mut builder = WasiCtxBuilder::new();
     builder.inherit_stdio();
     builder.arg(opts.file.to_string_lossy());
-    if opts.invoke.is_none() {
-        builder.args(&opts.args);
-    }
+    // The guest sees ARGS as its argv also with --invoke (a reactor's entry
+    // point may read them, as python.wasm's `run` does).
+    builder.args(&opts.args);
     for kv in &opts.envs {
         match kv.split_once('=') {
             Some((k, v)) => {
@@ -73,6 +77,9 @@ pub fn run(opts: RunArgs) -> Result<ExitCode> {
 
     let mut linker: Linker<WasiCtx> = Linker::new(&engine);
     tern_wasi::add_to_linker(&mut linker, |cx| cx)?;
+    if opts.trap_unknown_imports {
+        linker.define_unknown_imports_as_traps(&module)?;
+    }
     let mut store = Store::new(&engine, builder.build());
     let instance = match linker.instantiate(&mut store, &module) {
         Ok(i) => i,
@@ -99,17 +106,19 @@ pub fn run(opts: RunArgs) -> Result<ExitCode> {
                 .get_func(&mut store, name)
                 .with_context(|| format!("the module exports no function `{name}`"))?;
             let ty = func.ty(&store);
-            if ty.params().len() != opts.args.len() {
+            // ARGS of a function without parameters are only the guest's argv.
+            let args: &[String] = if ty.params().is_empty() { &[] } else { &opts.args };
+            if ty.params().len() != args.len() {
                 bail!(
                     "`{name}` takes {} arguments, {} given",
                     ty.params().len(),
-                    opts.args.len()
+                    args.len()
                 );
             }
             let params = ty
                 .params()
                 .iter()
-                .zip(&opts.args)
+                .zip(args)
                 .map(|(&t, s)| parse_val(t, s))
                 .collect::<Result<Vec<_>>>()?;
             let mut results: Vec<Val> = ty.results().iter().map(|&t| Val::default_for(t)).collect();
