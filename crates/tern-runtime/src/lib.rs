@@ -53,4 +53,4 @@ pub use tern_binary::{
 };
 pub use tern_validate::{Feature, Features};
 pub use tern_vm::{Trap, TrapCode};
-pub use values::{ExternRef, V128, Val};
+pub use values::{ExnRef, ExternRef, V128, Val};

@@ -157,3 +157,35 @@ fn throw_ref_of_null_traps() {
     let err = f.call(&mut store, ()).unwrap_err();
     assert_eq!(err.as_trap().and_then(Trap::code), Some(TrapCode::NullReference));
 }
+
+#[test]
+fn exnref_values_reach_the_embedder_and_go_back() {
+    let engine = Engine::default();
+    let mut store = Store::new(&engine, ());
+    let text = r#"
+      (module
+        (tag $e (export "e") (param i32 i64))
+        (func (export "catch") (result exnref)
+          (block $h (result exnref)
+            (try_table (catch_all_ref $h) (throw $e (i32.const 5) (i64.const 6)))
+            (unreachable)))
+        (func (export "rethrow") (param exnref) (throw_ref (local.get 0))))
+    "#;
+    let module = Module::new(&engine, wasm(text)).unwrap();
+    let linker: Linker<()> = Linker::new(&engine);
+    let i = linker.instantiate(&mut store, &module).unwrap();
+    let catch = i.get_func(&mut store, "catch").unwrap();
+    let mut out = [Val::ExnRef(None)];
+    catch.call(&mut store, &[], &mut out).unwrap();
+    let Val::ExnRef(Some(exn)) = out[0] else {
+        panic!("expected an exnref, got {:?}", out[0]);
+    };
+    assert_eq!(exn.tag(&store), i.get_tag(&mut store, "e").unwrap());
+    assert_eq!(exn.payload(&store), vec![Val::I32(5), Val::I64(6)]);
+    let rethrow = i.get_func(&mut store, "rethrow").unwrap();
+    let err = rethrow.call(&mut store, &[Val::ExnRef(Some(exn))], &mut []).unwrap_err();
+    let trap = err.as_trap().unwrap();
+    assert_eq!(ExnRef::from_trap(&store, trap), Some(exn), "the same exception");
+    let err = rethrow.call(&mut store, &[Val::ExnRef(None)], &mut []).unwrap_err();
+    assert_eq!(err.as_trap().and_then(Trap::code), Some(TrapCode::NullReference));
+}
