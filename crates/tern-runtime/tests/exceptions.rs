@@ -51,20 +51,24 @@ fn setup() -> Setup {
     let mut linker: Linker<()> = Linker::new(&engine);
     linker.define("host", "e", tag).unwrap();
     linker
-        .func_wrap("host", "f", move |mut caller: Caller<'_, ()>, x: i32| -> Result<(), Trap> {
-            if x % 2 != 0 {
-                return Err(tag.throw(&mut caller, &[Val::I32(x)]).expect("payload fits"));
-            }
-            let throw = caller
-                .get_export("throw")
-                .and_then(Extern::into_func)
-                .ok_or_else(|| Trap::msg("no throw export"))?;
-            match throw.call(&mut caller, &[Val::I32(x)], &mut []) {
-                Ok(()) => Ok(()),
-                Err(Error::Trap(t)) => Err(t),
-                Err(e) => Err(Trap::msg(e.to_string())),
-            }
-        })
+        .func_wrap(
+            "host",
+            "f",
+            move |mut caller: Caller<'_, ()>, x: i32| -> Result<(), Trap> {
+                if x % 2 != 0 {
+                    return Err(tag.throw(&mut caller, &[Val::I32(x)]).expect("payload fits"));
+                }
+                let throw = caller
+                    .get_export("throw")
+                    .and_then(Extern::into_func)
+                    .ok_or_else(|| Trap::msg("no throw export"))?;
+                match throw.call(&mut caller, &[Val::I32(x)], &mut []) {
+                    Ok(()) => Ok(()),
+                    Err(Error::Trap(t)) => Err(t),
+                    Err(e) => Err(Trap::msg(e.to_string())),
+                }
+            },
+        )
         .unwrap();
     // tern's own text parser: the `wat` crate lacks the legacy folded `try`.
     let module = Module::new(&engine, CATCHER).unwrap();
@@ -135,9 +139,27 @@ fn tag_imports_link_by_exact_type() {
     let t64 = Tag::new(&mut store, &FuncType::new([ValType::I64], [])).unwrap();
     linker.define("m", "t64", t64).unwrap();
     linker
-        .define("m", "g", Global::new(&mut store, GlobalType { content: ValType::I32, mutable: false }, Val::I32(0)).unwrap())
+        .define(
+            "m",
+            "g",
+            Global::new(
+                &mut store,
+                GlobalType {
+                    content: ValType::I32,
+                    mutable: false,
+                },
+                Val::I32(0),
+            )
+            .unwrap(),
+        )
         .unwrap();
-    let import = |what: &str| Module::new(&engine, wasm(&format!("(module (import \"m\" \"{what}\" (tag (param i32))))"))).unwrap();
+    let import = |what: &str| {
+        Module::new(
+            &engine,
+            wasm(&format!("(module (import \"m\" \"{what}\" (tag (param i32))))")),
+        )
+        .unwrap()
+    };
     let msg = |r: Result<Instance>| r.unwrap_err().to_string();
     assert!(msg(linker.instantiate(&mut store, &import("t64"))).starts_with("incompatible import type"));
     assert!(msg(linker.instantiate(&mut store, &import("g"))).starts_with("incompatible import type"));
@@ -150,7 +172,11 @@ fn tag_imports_link_by_exact_type() {
 fn throw_ref_of_null_traps() {
     let engine = Engine::default();
     let mut store = Store::new(&engine, ());
-    let module = Module::new(&engine, wasm("(module (func (export \"f\") (throw_ref (ref.null exn))))")).unwrap();
+    let module = Module::new(
+        &engine,
+        wasm("(module (func (export \"f\") (throw_ref (ref.null exn))))"),
+    )
+    .unwrap();
     let linker: Linker<()> = Linker::new(&engine);
     let i = linker.instantiate(&mut store, &module).unwrap();
     let f = i.get_typed_func::<(), ()>(&mut store, "f").unwrap();
@@ -183,7 +209,9 @@ fn exnref_values_reach_the_embedder_and_go_back() {
     assert_eq!(exn.tag(&store), i.get_tag(&mut store, "e").unwrap());
     assert_eq!(exn.payload(&store), vec![Val::I32(5), Val::I64(6)]);
     let rethrow = i.get_func(&mut store, "rethrow").unwrap();
-    let err = rethrow.call(&mut store, &[Val::ExnRef(Some(exn))], &mut []).unwrap_err();
+    let err = rethrow
+        .call(&mut store, &[Val::ExnRef(Some(exn))], &mut [])
+        .unwrap_err();
     let trap = err.as_trap().unwrap();
     assert_eq!(ExnRef::from_trap(&store, trap), Some(exn), "the same exception");
     let err = rethrow.call(&mut store, &[Val::ExnRef(None)], &mut []).unwrap_err();

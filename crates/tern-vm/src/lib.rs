@@ -14,8 +14,8 @@ pub mod vmctx;
 
 pub use memory::{LinearMemory, MAX_PAGES, PAGE_SIZE};
 pub use store::{
-    ExnEntity, FuncEntity, FuncKind, GlobalEntity, InstanceEntity, SigId, SigRegistry, StoreData, StoreLimits, TagEntity, slots_of,
-    slots_of_all,
+    ExnEntity, FuncEntity, FuncKind, GlobalEntity, InstanceEntity, SigId, SigRegistry, StoreData, StoreLimits,
+    TagEntity, slots_of, slots_of_all,
 };
 pub use table::{Table, copy_between};
 pub use trap::{FrameInfo, Trap, TrapCode};

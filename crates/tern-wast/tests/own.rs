@@ -10,8 +10,8 @@ fn run(name: &str, text: &str) {
             features: Features::all(),
             eager_fuel,
         };
-        let report = tern_wast::run_script(text, &options)
-            .unwrap_or_else(|e| panic!("{name}: {}", e.with_source(name, text)));
+        let report =
+            tern_wast::run_script(text, &options).unwrap_or_else(|e| panic!("{name}: {}", e.with_source(name, text)));
         assert!(
             report.failed == 0 && report.skipped == 0,
             "{name} (eager_fuel: {eager_fuel}): {} passed, {} failed, {} skipped\n{:#?}\n{:#?}",
@@ -27,8 +27,5 @@ fn run(name: &str, text: &str) {
 
 #[test]
 fn legacy_exceptions() {
-    run(
-        "legacy-exceptions.wast",
-        include_str!("wast/legacy-exceptions.wast"),
-    );
+    run("legacy-exceptions.wast", include_str!("wast/legacy-exceptions.wast"));
 }
