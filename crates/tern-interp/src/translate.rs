@@ -1251,12 +1251,6 @@ impl<'m> Emitter<'_, 'm> {
             let n = self.bt_results(f.bt).as_slice().len();
             self.materialize_top(n);
         }
-        if matches!(f.kind, Kind::Try | Kind::TryTable) {
-            // Before the trailing jump may go: a region may end at or
-            // after any instruction that cannot throw.
-            self.regions[f.region as usize].0.end = self.pc();
-            self.cur_region = f.outer_region;
-        }
         // A jump to this end just before it (as a rotated loop's exit
         // leaves) is dropped, unless a jump targets the end itself: jumps
         // to the dropped one land where it led anyway.
@@ -1270,6 +1264,11 @@ impl<'m> Emitter<'_, 'm> {
             self.code.pop();
             self.last_def = None;
             f.label = next;
+        }
+        if matches!(f.kind, Kind::Try | Kind::TryTable) {
+            // After the trailing jump went: the index it had is the next
+            // instruction's, outside the region.
+            self.close_region(f.region, f.outer_region);
         }
         let mut reach = self.reachable || f.branched;
         let pc = self.pc();

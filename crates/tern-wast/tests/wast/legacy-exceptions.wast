@@ -187,6 +187,19 @@
   (func (export "uncaught") (try (do (throw $e0)) (catch $e1)))
   (func (export "uncaught-rethrow") (try (do (throw $e0)) (catch_all (rethrow 0))))
 
+  ;; A handler region ends where its block ends, also when the block's
+  ;; last jump (to its own end) is dropped.
+  (func (export "throw-after-try_table") (result i32)
+    (block $h
+      (try_table (catch_all $h) (br 0))
+      (throw $e0))
+    (i32.const 1))
+  (func (export "throw-after-try") (result i32)
+    (try (do (br 0)) (delegate 0))
+    (try (result i32) (do (br 0 (i32.const 2))) (catch_all (i32.const 3)))
+    (drop)
+    (throw $e0))
+
   ;; Handlers in unreachable code.
   (func (export "dead-try") (result i32)
     (return (i32.const 1))
@@ -223,6 +236,8 @@
 (assert_exception (invoke "uncaught"))
 (assert_exception (invoke "uncaught-rethrow"))
 (assert_return (invoke "dead-try") (i32.const 1))
+(assert_exception (invoke "throw-after-try_table"))
+(assert_exception (invoke "throw-after-try"))
 
 ;; Tags across instances: an imported tag is the exporter's; each
 ;; instantiation makes new tags.
