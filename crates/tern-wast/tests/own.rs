@@ -29,3 +29,8 @@ fn run(name: &str, text: &str) {
 fn legacy_exceptions() {
     run("legacy-exceptions.wast", include_str!("wast/legacy-exceptions.wast"));
 }
+
+#[test]
+fn exceptions() {
+    run("exceptions.wast", include_str!("wast/exceptions.wast"));
+}
