@@ -122,14 +122,14 @@ unsafe fn new_exn(vm: &mut StoreData, inst: u32, tag: u32, payload: *const u64) 
 #[cold]
 #[inline(never)]
 unsafe fn unwind(
-    vm: &StoreData,
+    vm: &mut StoreData,
     stack: &mut [u64],
     frames: &mut Vec<Frame>,
     cur: &mut Frame,
     exn: u64,
     skip: bool,
 ) -> Option<bool> {
-    let e = &vm.exns[exn as usize - 1];
+    let e_tag = vm.exns[exn as usize - 1].tag;
     let mut level = frames.len();
     loop {
         let innermost = level == frames.len();
@@ -146,15 +146,21 @@ unsafe fn unwind(
             while r != NO_REGION {
                 let reg = f.regions[r as usize];
                 for c in &f.clauses[reg.first as usize..(reg.first + reg.len) as usize] {
-                    if c.tag != ANY_TAG && vm.instances[fr.inst as usize].tags[c.tag as usize] != e.tag {
+                    if c.tag != ANY_TAG && vm.instances[fr.inst as usize].tags[c.tag as usize] != e_tag {
                         continue;
                     }
                     if c.tag != ANY_TAG {
+                        let p = &vm.exns[exn as usize - 1].payload;
                         let at = fr.base + c.values as usize;
-                        stack[at..at + e.payload.len()].copy_from_slice(&e.payload);
+                        stack[at..at + p.len()].copy_from_slice(p);
                     }
                     if c.exn != NO_REG {
                         stack[fr.base + c.exn as usize] = exn;
+                        vm.expose_exn(exn);
+                    } else {
+                        // Nothing can refer to it any more, unless it was
+                        // exposed before.
+                        vm.drop_exn(exn);
                     }
                     *cur = fr;
                     frames.truncate(level);
@@ -565,8 +571,11 @@ fn run(
                     base,
                     inst,
                 };
-                match unwind(&*vm, stack, &mut frames, &mut cur, exn, $skip) {
-                    None => fail!(Trap::exception(exn)),
+                match unwind(&mut *vm, stack, &mut frames, &mut cur, exn, $skip) {
+                    None => {
+                        (&mut *vm).expose_exn(exn);
+                        fail!(Trap::exception(exn))
+                    }
                     Some(ret) => {
                         func = cur.func;
                         ip = cur.ip;

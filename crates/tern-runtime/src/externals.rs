@@ -275,6 +275,7 @@ impl Tag {
             at += crate::values::val_to_slots(s.id, v, &mut slots[at..])?;
         }
         let exn = s.vm.new_exn(self.index, slots.into_boxed_slice());
+        s.vm.expose_exn(exn);
         Ok(Trap::exception(exn))
     }
 
@@ -386,5 +387,45 @@ impl From<Global> for Extern {
 impl From<Tag> for Extern {
     fn from(t: Tag) -> Extern {
         Extern::Tag(t)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Engine, Linker, Module, Store};
+
+    /// Exceptions caught without their reference are reused; those whose
+    /// `exnref` was exposed are kept.
+    #[test]
+    fn caught_exceptions_are_reused_unless_exposed() {
+        let engine = Engine::default();
+        let mut store = Store::new(&engine, ());
+        let text = r#"
+          (module
+            (tag $e (param i32))
+            (func (export "plain") (param i32)
+              (loop $l
+                (block $h (result i32)
+                  (try_table (catch $e $h) (throw $e (local.get 0)))
+                  (unreachable))
+                (drop)
+                (br_if $l (local.tee 0 (i32.sub (local.get 0) (i32.const 1))))))
+            (func (export "with-ref") (param i32)
+              (loop $l
+                (block $h (result i32 exnref)
+                  (try_table (catch_ref $e $h) (throw $e (local.get 0)))
+                  (unreachable))
+                (drop) (drop)
+                (br_if $l (local.tee 0 (i32.sub (local.get 0) (i32.const 1)))))))
+        "#;
+        let module = Module::new(&engine, text).unwrap();
+        let i = Linker::new(&engine).instantiate(&mut store, &module).unwrap();
+        let plain = i.get_typed_func::<i32, ()>(&mut store, "plain").unwrap();
+        plain.call(&mut store, 1000).unwrap();
+        assert_eq!(store.inner.vm.exns.len(), 1);
+        let with_ref = i.get_typed_func::<i32, ()>(&mut store, "with-ref").unwrap();
+        with_ref.call(&mut store, 10).unwrap();
+        // The first reuses the free one.
+        assert_eq!(store.inner.vm.exns.len(), 10);
     }
 }

@@ -113,6 +113,9 @@ pub struct ExnEntity {
     pub tag: u32,
     /// The payload in value slots.
     pub payload: Box<[u64]>,
+    /// Whether its `exnref` may be held anywhere (a slot, the host): only
+    /// an exception that never was can be reused once caught.
+    pub exposed: bool,
 }
 
 /// An instance: the store indices of everything in its index spaces, plus
@@ -198,6 +201,8 @@ pub struct StoreData {
     /// Exception objects (never freed while the store lives; `exnref`s may
     /// be kept anywhere).
     pub exns: Vec<ExnEntity>,
+    /// Exceptions caught without ever being exposed, for reuse.
+    pub free_exns: Vec<u32>,
     pub limits: StoreLimits,
     /// Whether fuel is consumed, and how much is left.
     pub fuel_enabled: bool,
@@ -223,6 +228,7 @@ impl StoreData {
             externs: Vec::new(),
             tags: Vec::new(),
             exns: Vec::new(),
+            free_exns: Vec::new(),
             limits,
             fuel_enabled,
             fuel: 0,
@@ -240,10 +246,42 @@ impl StoreData {
 }
 
 impl StoreData {
-    /// Adds an exception object; returns its raw `exnref`.
+    /// Adds an exception object (not exposed); returns its raw `exnref`.
     pub fn new_exn(&mut self, tag: u32, payload: Box<[u64]>) -> u64 {
-        self.exns.push(ExnEntity { tag, payload });
-        self.exns.len() as u64
+        let e = ExnEntity {
+            tag,
+            payload,
+            exposed: false,
+        };
+        match self.free_exns.pop() {
+            Some(i) => {
+                self.exns[i as usize] = e;
+                i as u64 + 1
+            }
+            None => {
+                self.exns.push(e);
+                self.exns.len() as u64
+            }
+        }
+    }
+
+    /// Notes that exception `raw`'s reference may now be held anywhere.
+    pub fn expose_exn(&mut self, raw: u64) {
+        if let Some(e) = self.exns.get_mut((raw as usize).wrapping_sub(1)) {
+            e.exposed = true;
+        }
+    }
+
+    /// Reuses exception `raw` later, unless it was exposed: for a handler
+    /// that caught it without keeping its reference.
+    pub fn drop_exn(&mut self, raw: u64) {
+        let i = (raw as usize).wrapping_sub(1);
+        if let Some(e) = self.exns.get_mut(i)
+            && !e.exposed
+        {
+            e.payload = Box::default();
+            self.free_exns.push(i as u32);
+        }
     }
 
     /// The exception behind a non-null raw `exnref`.
