@@ -7,6 +7,10 @@ use std::sync::{Arc, OnceLock};
 use tern_binary::{BinaryError, FuncBody, FuncType, Module};
 use tern_validate::{FuncValidator, ModuleInfo};
 
+/// Modules with at least this many function bodies have them validated in
+/// parallel.
+const PARALLEL_BODIES: u32 = 1024;
+
 /// A module's functions for the interpreter, translated on first call (or
 /// all at once with [`InterpModule::compile_all`]).
 pub struct InterpModule {
@@ -96,13 +100,29 @@ impl InterpModule {
     }
 
     /// Validates every function body (for lazy translation, which then
-    /// cannot fail on invalid code).
+    /// cannot fail on invalid code): in parallel for modules with many
+    /// bodies, and then the error is the lowest-numbered bad function's.
     pub fn validate_bodies(&self) -> Result<(), BinaryError> {
-        let mut v = FuncValidator::new(&self.info);
-        for def in 0..self.num_defined_funcs() {
-            v.validate_body(self.num_imported_funcs + def, &self.body(def))?;
+        use rayon::prelude::*;
+        let n = self.num_defined_funcs();
+        let validate = |range: std::ops::Range<u32>| -> Result<(), BinaryError> {
+            let mut v = FuncValidator::new(&self.info);
+            for def in range {
+                v.validate_body(self.num_imported_funcs + def, &self.body(def))?;
+            }
+            Ok(())
+        };
+        if n < PARALLEL_BODIES {
+            return validate(0..n);
         }
-        Ok(())
+        let chunk = (n / (rayon::current_num_threads() as u32 * 16)).clamp(64, 4096);
+        let chunks = n.div_ceil(chunk);
+        (0..chunks)
+            .into_par_iter()
+            .map(|c| validate(c * chunk..((c + 1) * chunk).min(n)))
+            .collect::<Vec<_>>()
+            .into_iter()
+            .collect()
     }
 
     /// Translates every function now. Invalid bodies are an error; valid
