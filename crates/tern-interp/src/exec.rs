@@ -560,7 +560,9 @@ fn run(
             }};
         }
         /// Throws exception `exn` at the current instruction (`ip - 1`):
-        /// continues at its handler, or fails with it when none catches it.
+        /// continues at its handler (with the next iteration of the loop:
+        /// nothing after the throw site runs), or fails with it when none
+        /// catches it.
         macro_rules! throw {
             ($exn:expr, $skip:expr) => {{
                 let exn: u64 = $exn;
@@ -587,6 +589,7 @@ fn run(
                         if ret {
                             do_return!();
                         }
+                        continue;
                     }
                 }
             }};

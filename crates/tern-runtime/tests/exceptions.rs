@@ -30,6 +30,13 @@ const CATCHER: &str = r#"
     (try (result i32)
       (do (call $f (local.get 0)) (i32.const -1))
       (catch $e (i32.add (i32.const 2000)))))
+  ;; A tail call to the host function: its exception skips $tail's frame.
+  (func $tail (param i32) (return_call $f (local.get 0)))
+  (func (export "call-tail") (param i32) (result i32)
+    (block $h (result i32)
+      (try_table (result i32) (catch $e $h) (call $tail (local.get 0)) (i32.const -1))
+      (return))
+    (i32.add (i32.const 3000)))
   ;; No handler: the exception leaves.
   (func (export "call-bare") (param i32) (call $f (local.get 0)))
 )
@@ -86,6 +93,8 @@ fn host_functions_throw_into_wasm_handlers() {
     let mut s = setup();
     assert_eq!(call_i32(&mut s, "call-new", 7).unwrap(), 1007);
     assert_eq!(call_i32(&mut s, "call-legacy", 9).unwrap(), 2009);
+    assert_eq!(call_i32(&mut s, "call-tail", 11).unwrap(), 3011);
+    assert_eq!(call_i32(&mut s, "call-tail", 12).unwrap(), 3012);
 }
 
 #[test]
