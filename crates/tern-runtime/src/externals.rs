@@ -254,7 +254,8 @@ impl Tag {
 
     /// An exception of this tag carrying `payload`, as the error a host
     /// function returns to throw it: a wasm caller's handlers see it like
-    /// one thrown by `throw`; an embedder sees an `uncaught exception`.
+    /// one thrown by `throw`; an embedder sees an `uncaught exception`
+    /// ([`crate::ExnRef::from_trap`] gives its tag and payload).
     pub fn throw(&self, mut store: impl AsContextMut, payload: &[Val]) -> Result<Trap> {
         let s = store.as_context_mut().0;
         s.check(self.store)?;
@@ -277,25 +278,6 @@ impl Tag {
         let exn = s.vm.new_exn(self.index, slots.into_boxed_slice());
         s.vm.expose_exn(exn);
         Ok(Trap::exception(exn))
-    }
-
-    /// The tag and payload of the exception an uncaught-exception error
-    /// carries, when it is of this store.
-    pub fn exception_of(mut store: impl AsContextMut, trap: &Trap) -> Option<(Tag, Vec<Val>)> {
-        let s = store.as_context_mut().0;
-        let e = s.vm.exn(trap.exn()?)?.clone();
-        let tag = Tag {
-            store: s.id,
-            index: e.tag,
-        };
-        let ty = s.engine.inner.sigs.get(s.vm.tags[e.tag as usize].sig);
-        let mut vals = Vec::with_capacity(ty.params().len());
-        let mut at = 0;
-        for &t in ty.params() {
-            vals.push(val_from_slots(s.id, t, &e.payload[at..]));
-            at += tern_vm::slots_of(t) as usize;
-        }
-        Some((tag, vals))
     }
 }
 

@@ -115,9 +115,9 @@ fn uncaught_exceptions_reach_the_embedder() {
         let trap = err.as_trap().expect("a trap value");
         assert!(trap.exn().is_some());
         assert_eq!(trap.code(), None, "an exception is not a trap code");
-        let (tag, payload) = Tag::exception_of(&mut s.store, trap).expect("this store's exception");
-        assert_eq!(tag, s.tag);
-        assert_eq!(payload, vec![Val::I32(x)]);
+        let exn = ExnRef::from_trap(&s.store, trap).expect("this store's exception");
+        assert_eq!(exn.tag(&s.store), s.tag);
+        assert_eq!(exn.payload(&s.store), vec![Val::I32(x)]);
     }
     // The store is still usable.
     assert_eq!(call_i32(&mut s, "call-new", 5).unwrap(), 1005);
