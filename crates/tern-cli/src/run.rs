@@ -25,6 +25,10 @@ pub struct RunArgs {
     /// results are printed one per line.
     #[arg(long, value_name = "NAME")]
     invoke: Option<String>,
+    /// Define every function import that nothing else provides as a
+    /// function that traps when called.
+    #[arg(long)]
+    trap_unknown_imports: bool,
     /// The module (.wasm or .wat).
     file: PathBuf,
     /// Arguments for the guest (or for the invoked function).
@@ -52,9 +56,9 @@ pub fn run(opts: RunArgs) -> Result<ExitCode> {
     let mut builder = WasiCtxBuilder::new();
     builder.inherit_stdio();
     builder.arg(opts.file.to_string_lossy());
-    if opts.invoke.is_none() {
-        builder.args(&opts.args);
-    }
+    // The guest sees ARGS as its argv also with --invoke (a reactor's entry
+    // point may read them, as python.wasm's `run` does).
+    builder.args(&opts.args);
     for kv in &opts.envs {
         match kv.split_once('=') {
             Some((k, v)) => {
@@ -77,6 +81,9 @@ pub fn run(opts: RunArgs) -> Result<ExitCode> {
 
     let mut linker: Linker<WasiCtx> = Linker::new(&engine);
     tern_wasi::add_to_linker(&mut linker, |cx| cx)?;
+    if opts.trap_unknown_imports {
+        linker.define_unknown_imports_as_traps(&module)?;
+    }
     let mut store = Store::new(&engine, builder.build());
     let instance = match linker.instantiate(&mut store, &module) {
         Ok(i) => i,
@@ -103,17 +110,15 @@ pub fn run(opts: RunArgs) -> Result<ExitCode> {
                 .get_func(&mut store, name)
                 .with_context(|| format!("the module exports no function `{name}`"))?;
             let ty = func.ty(&store);
-            if ty.params().len() != opts.args.len() {
-                bail!(
-                    "`{name}` takes {} arguments, {} given",
-                    ty.params().len(),
-                    opts.args.len()
-                );
+            // ARGS of a function without parameters are only the guest's argv.
+            let args: &[String] = if ty.params().is_empty() { &[] } else { &opts.args };
+            if ty.params().len() != args.len() {
+                bail!("`{name}` takes {} arguments, {} given", ty.params().len(), args.len());
             }
             let params = ty
                 .params()
                 .iter()
-                .zip(&opts.args)
+                .zip(args)
                 .map(|(&t, s)| parse_val(t, s))
                 .collect::<Result<Vec<_>>>()?;
             let mut results: Vec<Val> = ty.results().iter().map(|&t| Val::default_for(t)).collect();
@@ -177,8 +182,9 @@ fn show(v: &Val) -> String {
         Val::F32(b) => f32::from_bits(*b).to_string(),
         Val::F64(b) => f64::from_bits(*b).to_string(),
         Val::V128(x) => format!("{:#034x}", x.as_u128()),
-        Val::FuncRef(None) | Val::ExternRef(None) => "null".to_string(),
+        Val::FuncRef(None) | Val::ExternRef(None) | Val::ExnRef(None) => "null".to_string(),
         Val::FuncRef(Some(_)) => "funcref".to_string(),
         Val::ExternRef(Some(_)) => "externref".to_string(),
+        Val::ExnRef(Some(_)) => "exnref".to_string(),
     }
 }

@@ -15,7 +15,7 @@
 //! stack is grown to `base + max_height` before a frame runs.
 
 use crate::InterpModule;
-use crate::ir::{CompiledFunc, Instr, Mem};
+use crate::ir::{ANY_TAG, CompiledFunc, Instr, Mem, NO_REG, NO_REGION};
 use crate::ops::{self, OpResult};
 use crate::simd::*;
 use std::ptr;
@@ -80,12 +80,102 @@ fn with_trace(mut trap: Trap, frames: &[Frame], inst: u32, func: *const Compiled
     trap
 }
 
+#[derive(Clone, Copy)]
 struct Frame {
     func: *const CompiledFunc,
     module: *const InterpModule,
     ip: *const Instr,
     base: usize,
     inst: u32,
+}
+
+/// Creates the exception that `throw` of tag `tag` (a tag index of
+/// instance `inst`) raises, its payload read from `payload`.
+///
+/// # Safety
+///
+/// `payload` points to at least the tag's parameter slots.
+#[cold]
+#[inline(never)]
+unsafe fn new_exn(vm: &mut StoreData, inst: u32, tag: u32, payload: *const u64) -> u64 {
+    let ti = vm.instances[inst as usize].tags[tag as usize];
+    let n = vm.tags[ti as usize].param_slots as usize;
+    // SAFETY: the caller's promise.
+    let payload: Box<[u64]> = unsafe { std::slice::from_raw_parts(payload, n) }.into();
+    vm.new_exn(ti, payload)
+}
+
+/// Finds the handler of exception `exn` thrown at `cur.ip` (the throwing
+/// instruction, or the call it came out of): the innermost region around
+/// it in the current frame (unless `skip`: the frame was replaced by a
+/// tail call), then its parents, then the calling frames. On success,
+/// moves the payload and `exnref` where the handler wants them, drops the
+/// frames above the handler's, makes `cur` the handler's frame (`ip` at the
+/// handler's target) and returns whether the handler returns from it.
+/// Leaves everything as it was and returns `None` when no handler catches
+/// the exception. `exn` must be a valid `exnref`.
+///
+/// # Safety
+///
+/// The frames' pointers are valid; `cur.ip` points into `cur.func`'s code,
+/// and each saved frame's `ip` just after a call instruction of its code.
+#[cold]
+#[inline(never)]
+unsafe fn unwind(
+    vm: &mut StoreData,
+    stack: &mut [u64],
+    frames: &mut Vec<Frame>,
+    cur: &mut Frame,
+    exn: u64,
+    skip: bool,
+) -> Option<bool> {
+    let e_tag = vm.exns[exn as usize - 1].tag;
+    let mut level = frames.len();
+    loop {
+        let innermost = level == frames.len();
+        let fr = if innermost { *cur } else { frames[level] };
+        if !(innermost && skip) {
+            // SAFETY: compiled functions live as long as the store, and
+            // the instruction pointers point into their code.
+            let f = unsafe { &*fr.func };
+            let mut pc = unsafe { fr.ip.offset_from(f.code.as_ptr()) } as u32;
+            if !innermost {
+                pc -= 1;
+            }
+            let mut r = f.region_at(pc);
+            while r != NO_REGION {
+                let reg = f.regions[r as usize];
+                for c in &f.clauses[reg.first as usize..(reg.first + reg.len) as usize] {
+                    if c.tag != ANY_TAG && vm.instances[fr.inst as usize].tags[c.tag as usize] != e_tag {
+                        continue;
+                    }
+                    if c.tag != ANY_TAG {
+                        let p = &vm.exns[exn as usize - 1].payload;
+                        let at = fr.base + c.values as usize;
+                        stack[at..at + p.len()].copy_from_slice(p);
+                    }
+                    if c.exn != NO_REG {
+                        stack[fr.base + c.exn as usize] = exn;
+                        vm.expose_exn(exn);
+                    } else {
+                        // Nothing can refer to it any more, unless it was
+                        // exposed before.
+                        vm.drop_exn(exn);
+                    }
+                    *cur = fr;
+                    frames.truncate(level);
+                    // SAFETY: the target is an instruction of `f`.
+                    cur.ip = unsafe { f.code.as_ptr().add(c.target as usize) };
+                    return Some(c.ret);
+                }
+                r = reg.parent;
+            }
+        }
+        if level == 0 {
+            return None;
+        }
+        level -= 1;
+    }
 }
 
 fn interp_module(vm: &StoreData, inst: u32) -> Result<*const InterpModule, Trap> {
@@ -419,9 +509,11 @@ fn run(
                 }
             }};
         }
-        /// Calls host function `index` with its slots at `b`.
+        /// Calls host function `index` with its slots at `b`. An exception
+        /// it returns is thrown at the call (`skip`: past the current
+        /// frame, which a tail call replaced).
         macro_rules! call_host {
-            ($index:expr, $slots:expr, $b:expr) => {{
+            ($index:expr, $slots:expr, $b:expr, $skip:expr) => {{
                 let at = base + $b as usize;
                 let need = at + $slots as usize;
                 if need > stack.len() {
@@ -433,7 +525,11 @@ fn run(
                 let r = host.call_host($index, Some(inst), &mut stack[at..need]);
                 vm = host.store();
                 if let Err(t) = r {
-                    fail!(t)
+                    match t.exn() {
+                        Some(exn) if (&*vm).exn(exn).is_some() => throw!(exn, $skip),
+                        Some(_) => fail!(Trap::msg("a host function threw an invalid exception reference")),
+                        None => fail!(t),
+                    }
                 }
                 regs = stack.as_mut_ptr().add(base);
                 refresh_mem!();
@@ -463,6 +559,41 @@ fn run(
                 }
             }};
         }
+        /// Throws exception `exn` at the current instruction (`ip - 1`):
+        /// continues at its handler (with the next iteration of the loop:
+        /// nothing after the throw site runs), or fails with it when none
+        /// catches it.
+        macro_rules! throw {
+            ($exn:expr, $skip:expr) => {{
+                let exn: u64 = $exn;
+                let mut cur = Frame {
+                    func,
+                    module,
+                    ip: ip.sub(1),
+                    base,
+                    inst,
+                };
+                match unwind(&mut *vm, stack, &mut frames, &mut cur, exn, $skip) {
+                    None => {
+                        (&mut *vm).expose_exn(exn);
+                        fail!(Trap::exception(exn))
+                    }
+                    Some(ret) => {
+                        func = cur.func;
+                        ip = cur.ip;
+                        base = cur.base;
+                        regs = stack.as_mut_ptr().add(base);
+                        inst = cur.inst;
+                        module = cur.module;
+                        refresh_mem!();
+                        if ret {
+                            do_return!();
+                        }
+                        continue;
+                    }
+                }
+            }};
+        }
         /// Calls store function `fi` (any instance, wasm or host).
         macro_rules! call_func {
             ($fi:expr, $b:expr) => {{
@@ -478,7 +609,7 @@ fn run(
                         enter!(callee, m, instance, $b);
                     }
                     FuncKind::Host { index } => {
-                        call_host!(index, fe.param_slots.max(fe.result_slots), $b);
+                        call_host!(index, fe.param_slots.max(fe.result_slots), $b, false);
                     }
                 }
             }};
@@ -497,7 +628,7 @@ fn run(
                         enter_tail!(callee, m, instance, $b);
                     }
                     FuncKind::Host { index } => {
-                        call_host!(index, fe.param_slots.max(fe.result_slots), $b);
+                        call_host!(index, fe.param_slots.max(fe.result_slots), $b, true);
                         ptr::copy(regs.add($b as usize), regs, fe.result_slots as usize);
                         do_return!();
                     }
@@ -638,6 +769,17 @@ fn run(
                         Instr::ReturnCallInd { ty, i, base: b, table } => {
                             let fi = indirect!(ty, i, table);
                             return_call_func!(fi, b);
+                        }
+                        Instr::ThrowTag { tag, r } => {
+                            let exn = new_exn(&mut *vm, inst, tag, regs.add(r as usize));
+                            throw!(exn, false);
+                        }
+                        Instr::ThrowExn { r } => {
+                            let exn = r!(r);
+                            if exn == 0 {
+                                trap!(TrapCode::NullReference);
+                            }
+                            throw!(exn, false);
                         }
                         Instr::Sel { a, b, c } => {
                             if r!(c) as u32 == 0 {

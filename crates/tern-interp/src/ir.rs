@@ -119,6 +119,11 @@ macro_rules! define_instr {
             ReturnCallDef { f: u32, base: Reg },
             ReturnCallImp { f: u32, base: Reg },
             ReturnCallInd { ty: u32, i: Reg, base: Reg, table: u16 },
+            /// Throws a new exception of tag `tag` (a module tag index) whose
+            /// payload is in the slots from `r` on.
+            ThrowTag { tag: u32, r: Reg },
+            /// Throws the exception `regs[r]` (an `exnref`; traps when null).
+            ThrowExn { r: Reg },
             /// `regs[a] = if regs[c] != 0 { regs[a] } else { regs[b] }`.
             Sel { a: Reg, b: Reg, c: Reg },
             /// As `Select`, for two-slot values.
@@ -321,6 +326,7 @@ macro_rules! define_for_each_reg {
                         f(b);
                     }
                     Instr::JumpTable { i, .. } => f(i),
+                    Instr::ThrowTag { r, .. } | Instr::ThrowExn { r } => f(r),
                     Instr::Copy { d, s } | Instr::Copy2 { d, s } | Instr::CopyN { d, s, .. } => {
                         f(d);
                         f(s);
@@ -435,6 +441,47 @@ macro_rules! define_for_each_reg {
 
 for_each_operator!(define_for_each_reg);
 
+/// The clause tag of a catch-all handler.
+pub const ANY_TAG: u32 = u32::MAX;
+/// No slot (a clause that does not keep the exception reference).
+pub const NO_REG: Reg = u32::MAX;
+/// No region (an exception leaving a region without one goes to the caller).
+pub const NO_REGION: u32 = u32::MAX;
+
+/// A range of a function's code in which a set of exception handlers is
+/// active: the body of a `try_table` or of a legacy `try`. Regions nest;
+/// an exception thrown at `pc` is offered to the innermost region holding
+/// `pc`, then to its `parent`s, then to the calling frame. Nothing is
+/// executed on entry or exit: a region costs nothing until a throw.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Region {
+    /// Instruction indices `start..end`.
+    pub start: u32,
+    pub end: u32,
+    /// The region searched next (a legacy `delegate` points elsewhere than
+    /// the enclosing region), or [`NO_REGION`].
+    pub parent: u32,
+    /// The clauses are `clauses[first..first + len]`, tried in order.
+    pub first: u32,
+    pub len: u32,
+}
+
+/// One catch clause: where an exception of its tag goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Clause {
+    /// Module tag index, or [`ANY_TAG`] (the payload is then not copied).
+    pub tag: u32,
+    /// Slot where the payload goes.
+    pub values: Reg,
+    /// Slot where the `exnref` goes, or [`NO_REG`].
+    pub exn: Reg,
+    /// The instruction index to continue at (unless `ret`).
+    pub target: u32,
+    /// The clause's label is the function body: return (the payload and
+    /// `exnref` are then in the result slots).
+    pub ret: bool,
+}
+
 /// A translated function.
 #[derive(Debug)]
 pub struct CompiledFunc {
@@ -456,6 +503,20 @@ pub struct CompiledFunc {
     /// Frame size: locals (at least as many slots as the results),
     /// constants, then the deepest operand stack.
     pub max_height: u32,
+    /// Exception-handler regions, in the order they were opened (inner
+    /// regions after outer ones), and their clauses.
+    pub regions: Box<[Region]>,
+    pub clauses: Box<[Clause]>,
+}
+
+impl CompiledFunc {
+    /// The innermost handler region holding instruction `pc`.
+    pub fn region_at(&self, pc: u32) -> u32 {
+        match self.regions.iter().rposition(|r| r.start <= pc && pc < r.end) {
+            Some(i) => i as u32,
+            None => NO_REGION,
+        }
+    }
 }
 
 #[cfg(test)]

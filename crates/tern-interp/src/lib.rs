@@ -26,6 +26,21 @@
 //! place. Branch targets are resolved at translation time, relative to
 //! the jump; `br_table` becomes a jump into a table of jumps.
 //!
+//! Exception handling costs nothing until a throw: no instruction marks
+//! entering or leaving a `try_table` or legacy `try`. Instead each
+//! compiled function has a table of handler regions (instruction ranges
+//! with their catch clauses, [`ir::Region`]). `throw` creates the exception
+//! object in the store (an `exnref` is its index + 1) and the executor
+//! searches the regions around the throwing instruction, innermost first,
+//! then those around each calling frame's call; a matching clause gets the
+//! payload (and `exnref`) written to its label's slots and execution
+//! continues at its label. An exception that leaves the activation becomes
+//! the error [`tern_vm::Trap::exception`] (`uncaught exception`); when a
+//! host function returns that error to a wasm caller, the exception goes
+//! on in the caller. A legacy `catch` body keeps its exception in a hidden
+//! slot below the operand stack, for `rethrow`; `delegate` makes its
+//! region's parent the region around the target label.
+//!
 //! Plain operators (the rows of the operator table with a signature) are
 //! generated from the table three times: their `Instr` variants, their
 //! translation and their execution, which calls the row's semantic function

@@ -96,7 +96,8 @@ impl InterpModule {
     }
 
     /// Validates every function body (for lazy translation, which then
-    /// cannot fail on invalid code).
+    /// cannot fail on invalid code): in parallel for modules with many
+    /// bodies, and then the error is the lowest-numbered bad function's.
     pub fn validate_bodies(&self) -> Result<(), BinaryError> {
         tern_validate::validate_bodies(
             &self.info,

@@ -39,11 +39,11 @@
 //! * Returns of one slot copy their value themselves (`Ret1`), and jumps to
 //!   a return (or to a jump) are replaced by it (or by its target).
 
-use crate::ir::{CompiledFunc, Instr, Mem, R3, Reg};
+use crate::ir::{ANY_TAG, Clause, CompiledFunc, Instr, Mem, NO_REG, NO_REGION, R3, Reg, Region};
 use std::collections::HashMap;
 use tern_binary::{
-    BlockType, BrTable, FuncBody, FuncType, HeapType, Ieee32, Ieee64, MemArg, SelectTypes, TryTable, V128, ValType,
-    VisitOperator, for_each_operator,
+    BlockType, BrTable, CatchKind, FuncBody, FuncType, HeapType, Ieee32, Ieee64, MemArg, SelectTypes, TryTable, V128,
+    ValType, VisitOperator, for_each_operator,
 };
 use tern_validate::{FuncValidator, ModuleInfo};
 use tern_vm::{TrapCode, slots_of};
@@ -316,6 +316,11 @@ enum Kind {
     Loop,
     If,
     Else,
+    /// A legacy `try` before its first `catch`.
+    Try,
+    /// A legacy `try` in a `catch` or `catch_all` body.
+    Catch,
+    TryTable,
 }
 
 #[derive(Debug)]
@@ -333,6 +338,16 @@ struct Ctrl {
     else_jump: u32,
     /// Whether a branch targets the block's end.
     branched: bool,
+    /// The handler region active where the block was opened (and so,
+    /// for blocks that are not handlers, inside it).
+    outer_region: u32,
+    /// Try, TryTable: the block's own handler region.
+    region: u32,
+    /// Catch clauses (indices into the emitter's clauses) that continue
+    /// at the block's end, to be patched when it is placed.
+    fixups: Vec<u32>,
+    /// Catch: the hidden slot holding the caught exception, for `rethrow`.
+    exn_slot: Reg,
 }
 
 /// An operand: its stack slot, width, and where its value is (`src`: the
@@ -384,6 +399,14 @@ struct Emitter<'i, 'm> {
     /// The function's constant slots' values (see [`CONST_BASE`]).
     consts: Vec<u64>,
     const_index: HashMap<u64, u32>,
+    /// Exception-handler regions (their clauses' indices) and clauses.
+    regions: Vec<(Region, Vec<u32>)>,
+    clauses: Vec<Clause>,
+    /// The handler region active at the current instruction.
+    cur_region: u32,
+    /// Hidden slots taken by legacy catch bodies' exceptions (see
+    /// [`HIDDEN_BASE`]).
+    hidden: u32,
 }
 
 /// While a function is translated, operands that are constants read slot
@@ -392,6 +415,13 @@ struct Emitter<'i, 'm> {
 /// executor fills from [`CompiledFunc::consts`] when it enters the
 /// function.
 const CONST_BASE: u32 = 1 << 31;
+
+/// While a function is translated, the exception caught by a legacy
+/// `catch` body nested in `k` other catch bodies is kept in slot
+/// `HIDDEN_BASE + k` (read by `rethrow`); `finish` moves these slots below
+/// the constants, where calls (whose frames overlap the operand stack)
+/// cannot overwrite them.
+const HIDDEN_BASE: u32 = 1 << 30;
 
 /// At most this many distinct constants get a slot: copying them into the
 /// frame is a cost on every call. Further constants are loaded by
@@ -466,6 +496,10 @@ impl<'i, 'm> Emitter<'i, 'm> {
             label_at: 0,
             consts: Vec::new(),
             const_index: HashMap::new(),
+            regions: Vec::new(),
+            clauses: Vec::new(),
+            cur_region: NO_REGION,
+            hidden: 0,
         };
         e.ctrl.push(Ctrl {
             kind: Kind::Func,
@@ -475,6 +509,10 @@ impl<'i, 'm> Emitter<'i, 'm> {
             label: NONE,
             else_jump: NONE,
             branched: false,
+            outer_region: NO_REGION,
+            region: NO_REGION,
+            fixups: Vec::new(),
+            exn_slot: NO_REG,
         });
         e.start_fuel_block();
         Ok(e)
@@ -484,8 +522,9 @@ impl<'i, 'm> Emitter<'i, 'm> {
         // Constant slots go between the locals (and results) and the
         // operand stack, so that a callee's frame (which starts at its
         // arguments, on the caller's operand stack) never overlaps them.
-        let n = self.consts.len() as u32;
-        let Some(max_height) = self.max_h.checked_add(n).filter(|&h| h < CONST_BASE) else {
+        let nh = self.hidden;
+        let n = self.consts.len() as u32 + nh;
+        let Some(max_height) = self.max_h.checked_add(n).filter(|&h| h < HIDDEN_BASE) else {
             return unsupported("a function with this many operands");
         };
         self.thread_jumps();
@@ -496,16 +535,34 @@ impl<'i, 'm> Emitter<'i, 'm> {
             }
         }
         let base = self.stack_base;
+        // Hidden slots first, then constants, then the operand stack.
+        let remap = |r: &mut Reg| {
+            if *r == NO_REG {
+            } else if *r >= CONST_BASE {
+                *r = *r - CONST_BASE + base + nh;
+            } else if *r >= HIDDEN_BASE {
+                *r = *r - HIDDEN_BASE + base;
+            } else if *r >= base {
+                *r += n;
+            }
+        };
         if n > 0 {
             for i in &mut self.code {
-                i.for_each_reg(|r| {
-                    if *r >= CONST_BASE {
-                        *r = *r - CONST_BASE + base;
-                    } else if *r >= base {
-                        *r += n;
-                    }
-                });
+                i.for_each_reg(remap);
             }
+        }
+        let mut regions = Vec::with_capacity(self.regions.len());
+        let mut clauses = Vec::with_capacity(self.clauses.len());
+        for (mut r, ids) in std::mem::take(&mut self.regions) {
+            r.first = clauses.len() as u32;
+            r.len = ids.len() as u32;
+            for id in ids {
+                let mut c = self.clauses[id as usize];
+                remap(&mut c.values);
+                remap(&mut c.exn);
+                clauses.push(c);
+            }
+            regions.push(r);
         }
         Ok(CompiledFunc {
             func_index: 0,
@@ -514,9 +571,11 @@ impl<'i, 'm> Emitter<'i, 'm> {
             consts: self.consts.into_boxed_slice(),
             param_slots: self.param_slots,
             local_slots: self.local_slots,
-            const_slot: base,
+            const_slot: base + nh,
             result_slots: Tys::Many(self.func_ty.results()).slots(),
             max_height,
+            regions: regions.into_boxed_slice(),
+            clauses: clauses.into_boxed_slice(),
         })
     }
 
@@ -878,6 +937,10 @@ impl<'i, 'm> Emitter<'i, 'm> {
             label: NONE,
             else_jump: NONE,
             branched: false,
+            outer_region: self.cur_region,
+            region: NO_REGION,
+            fixups: Vec::new(),
+            exn_slot: NO_REG,
         }
     }
 
@@ -1098,7 +1161,7 @@ impl<'i, 'm> Emitter<'i, 'm> {
 /// The hand-written translations: one method per row without a plain
 /// signature, named after the row's visit method.
 #[allow(clippy::boxed_local)]
-impl Emitter<'_, '_> {
+impl<'m> Emitter<'_, 'm> {
     // ---- control ----
 
     fn visit_unreachable(&mut self) -> Result<()> {
@@ -1202,6 +1265,11 @@ impl Emitter<'_, '_> {
             self.last_def = None;
             f.label = next;
         }
+        if matches!(f.kind, Kind::Try | Kind::TryTable) {
+            // After the trailing jump went: the index it had is the next
+            // instruction's, outside the region.
+            self.close_region(f.region, f.outer_region);
+        }
         let mut reach = self.reachable || f.branched;
         let pc = self.pc();
         if f.else_jump != NONE {
@@ -1210,6 +1278,10 @@ impl Emitter<'_, '_> {
         }
         if f.kind != Kind::Loop {
             self.patch_chain(f.label, pc);
+            for &id in &f.fixups {
+                self.clauses[id as usize].target = pc;
+                self.label_at = self.label_at.max(pc);
+            }
         }
         self.block_end_common(&f);
         self.reachable = reach;
@@ -1836,31 +1908,206 @@ impl Emitter<'_, '_> {
         Ok(())
     }
 
-    // ---- exception handling: not in the interpreter yet ----
+    // ---- exception handling ----
+    //
+    // Handlers cost nothing until a throw: a `try_table` or legacy `try`
+    // body is a region of code with a list of clauses, searched by the
+    // executor when an exception is thrown inside it (see `ir::Region`).
 
-    fn visit_try(&mut self, _bt: BlockType) -> Result<()> {
-        unsupported("exception handling")
+    /// Opens a handler region at the current instruction; returns it.
+    fn open_region(&mut self) -> u32 {
+        let pc = self.pc();
+        // Nothing before the region may be fused with what follows.
+        self.last_def = None;
+        self.label_at = self.label_at.max(pc);
+        let r = self.regions.len() as u32;
+        self.regions.push((
+            Region {
+                start: pc,
+                end: pc,
+                parent: self.cur_region,
+                first: 0,
+                len: 0,
+            },
+            Vec::new(),
+        ));
+        self.cur_region = r;
+        r
     }
-    fn visit_catch(&mut self, _tag_index: u32) -> Result<()> {
-        unsupported("exception handling")
+
+    /// Closes region `r` at the current instruction.
+    fn close_region(&mut self, r: u32, outer: u32) {
+        let pc = self.pc();
+        self.regions[r as usize].0.end = pc;
+        self.label_at = self.label_at.max(pc);
+        self.last_def = None;
+        self.cur_region = outer;
     }
-    fn visit_throw(&mut self, _tag_index: u32) -> Result<()> {
-        unsupported("exception handling")
+
+    fn add_clause(&mut self, region: u32, c: Clause) -> u32 {
+        let id = self.clauses.len() as u32;
+        self.clauses.push(c);
+        self.regions[region as usize].1.push(id);
+        id
     }
-    fn visit_rethrow(&mut self, _relative_depth: u32) -> Result<()> {
-        unsupported("exception handling")
+
+    fn tag_slots(&self, tag: u32) -> u32 {
+        let info = self.info;
+        let t = info.tags[tag as usize];
+        Tys::Many(info.types[t as usize].params()).slots()
     }
-    fn visit_throw_ref(&mut self) -> Result<()> {
-        unsupported("exception handling")
+
+    fn tag_params(&self, tag: u32) -> Tys<'m> {
+        let info: &ModuleInfo<'m> = self.info;
+        let t = info.tags[tag as usize];
+        Tys::Many(info.types[t as usize].params())
     }
-    fn visit_delegate(&mut self, _relative_depth: u32) -> Result<()> {
-        unsupported("exception handling")
+
+    fn visit_try_table(&mut self, try_table: TryTable) -> Result<()> {
+        if !self.reachable {
+            self.dead_depth += 1;
+            return Ok(());
+        }
+        let mut c = self.open(Kind::TryTable, try_table.ty);
+        let region = self.open_region();
+        c.region = region;
+        // Catch labels are relative to the blocks around the try_table.
+        for k in try_table.catches.iter() {
+            let (tag, payload) = match k.kind {
+                CatchKind::Catch | CatchKind::CatchRef => (k.tag, self.tag_slots(k.tag)),
+                CatchKind::CatchAll | CatchKind::CatchAllRef => (ANY_TAG, 0),
+            };
+            let with_ref = matches!(k.kind, CatchKind::CatchRef | CatchKind::CatchAllRef);
+            let idx = self.frame_index(k.label);
+            let f = &self.ctrl[idx];
+            let (values, target, ret) = match f.kind {
+                Kind::Func => (0, 0, true),
+                Kind::Loop => (f.base, f.label, false),
+                _ => (f.base, NONE, false),
+            };
+            let id = self.add_clause(
+                region,
+                Clause {
+                    tag,
+                    values,
+                    exn: if with_ref { values + payload } else { NO_REG },
+                    target,
+                    ret,
+                },
+            );
+            let f = &mut self.ctrl[idx];
+            if !matches!(f.kind, Kind::Func | Kind::Loop) {
+                f.fixups.push(id);
+                f.branched = true;
+            }
+        }
+        self.ctrl.push(c);
+        Ok(())
     }
+
+    fn visit_try(&mut self, bt: BlockType) -> Result<()> {
+        if !self.reachable {
+            self.dead_depth += 1;
+            return Ok(());
+        }
+        let mut c = self.open(Kind::Try, bt);
+        c.region = self.open_region();
+        self.ctrl.push(c);
+        Ok(())
+    }
+
+    /// A legacy `catch` (`tag` = `Some`) or `catch_all`: ends the try body
+    /// or the previous catch body, and starts a catch body.
+    fn legacy_catch(&mut self, tag: Option<u32>) -> Result<()> {
+        if self.dead_depth > 0 {
+            return Ok(());
+        }
+        let idx = self.ctrl.len() - 1;
+        if self.reachable {
+            let n = self.bt_results(self.ctrl[idx].bt).as_slice().len();
+            self.materialize_top(n);
+            self.jump_to(idx);
+        }
+        if self.ctrl[idx].kind == Kind::Try {
+            let (r, outer) = (self.ctrl[idx].region, self.ctrl[idx].outer_region);
+            self.close_region(r, outer);
+            // The exception's slot, one per nesting level of catch bodies.
+            let level = self.ctrl.iter().filter(|c| c.kind == Kind::Catch).count() as u32;
+            self.hidden = self.hidden.max(level + 1);
+            let f = &mut self.ctrl[idx];
+            f.kind = Kind::Catch;
+            f.exn_slot = HIDDEN_BASE + level;
+        }
+        let f = &self.ctrl[idx];
+        let (region, base, depth, exn) = (f.region, f.base, f.depth, f.exn_slot);
+        let pc = self.pc();
+        self.add_clause(
+            region,
+            Clause {
+                tag: tag.unwrap_or(ANY_TAG),
+                values: base,
+                exn,
+                target: pc,
+                ret: false,
+            },
+        );
+        self.truncate(depth);
+        self.h = base;
+        if let Some(t) = tag {
+            let p = self.tag_params(t);
+            self.push_tys(p);
+        }
+        self.reachable = true;
+        self.start_fuel_block();
+        // The catch body starts at a jump target.
+        self.label_at = self.label_at.max(pc);
+        Ok(())
+    }
+
+    fn visit_catch(&mut self, tag_index: u32) -> Result<()> {
+        self.legacy_catch(Some(tag_index))
+    }
+
     fn visit_catch_all(&mut self) -> Result<()> {
-        unsupported("exception handling")
+        self.legacy_catch(None)
     }
-    fn visit_try_table(&mut self, _try_table: TryTable) -> Result<()> {
-        unsupported("exception handling")
+
+    fn visit_delegate(&mut self, relative_depth: u32) -> Result<()> {
+        if self.dead_depth == 0 {
+            // Exceptions from the try body go to the handlers active just
+            // inside the target label (the try is still on top).
+            let t = &self.ctrl[self.frame_index(relative_depth + 1)];
+            let parent = match t.kind {
+                Kind::Func => NO_REGION,
+                Kind::Try | Kind::TryTable => t.region,
+                _ => t.outer_region,
+            };
+            let r = self.ctrl.last().expect("validated").region;
+            self.regions[r as usize].0.parent = parent;
+        }
+        self.visit_end()
+    }
+
+    fn visit_rethrow(&mut self, relative_depth: u32) -> Result<()> {
+        let r = self.ctrl[self.frame_index(relative_depth)].exn_slot;
+        self.emit(Instr::ThrowExn { r });
+        self.reachable = false;
+        Ok(())
+    }
+
+    fn visit_throw(&mut self, tag_index: u32) -> Result<()> {
+        let n = self.tag_params(tag_index).as_slice().len();
+        let r = self.pop_n(n);
+        self.emit(Instr::ThrowTag { tag: tag_index, r });
+        self.reachable = false;
+        Ok(())
+    }
+
+    fn visit_throw_ref(&mut self) -> Result<()> {
+        let r = self.pop();
+        self.emit(Instr::ThrowExn { r });
+        self.reachable = false;
+        Ok(())
     }
 }
 
@@ -1896,6 +2143,11 @@ macro_rules! translate_row {
     ($s:ident, If, $visit:ident, ($($f:ident),*), $imm:tt, $sig:tt) => { $s.e.$visit($($f),*) };
     ($s:ident, Else, $visit:ident, ($($f:ident),*), $imm:tt, $sig:tt) => { $s.e.$visit($($f),*) };
     ($s:ident, End, $visit:ident, ($($f:ident),*), $imm:tt, $sig:tt) => { $s.e.$visit($($f),*) };
+    ($s:ident, Try, $visit:ident, ($($f:ident),*), $imm:tt, $sig:tt) => { $s.e.$visit($($f),*) };
+    ($s:ident, Catch, $visit:ident, ($($f:ident),*), $imm:tt, $sig:tt) => { $s.e.$visit($($f),*) };
+    ($s:ident, CatchAll, $visit:ident, ($($f:ident),*), $imm:tt, $sig:tt) => { $s.e.$visit($($f),*) };
+    ($s:ident, Delegate, $visit:ident, ($($f:ident),*), $imm:tt, $sig:tt) => { $s.e.$visit($($f),*) };
+    ($s:ident, TryTable, $visit:ident, ($($f:ident),*), $imm:tt, $sig:tt) => { $s.e.$visit($($f),*) };
     // Plain operators: generated.
     ($s:ident, $name:ident, $visit:ident, (), {}, [$($p:ident)* -> $($r:ident)*]) => {{
         if $s.e.reachable {

@@ -32,13 +32,15 @@ impl Default for Config {
 }
 
 impl Config {
-    /// Wasm 2.0 plus tail calls and multi-memory; default limits; no fuel;
-    /// lazy translation.
+    /// Wasm 2.0 plus tail calls, multi-memory and exception handling (the
+    /// legacy instructions too); default limits; no fuel; lazy translation.
     pub fn new() -> Config {
         Config {
             features: Features::wasm2()
                 .with(Feature::TailCall, true)
-                .with(Feature::MultiMemory, true),
+                .with(Feature::MultiMemory, true)
+                .with(Feature::Exceptions, true)
+                .with(Feature::LegacyExceptions, true),
             limits: StoreLimits::default(),
             consume_fuel: false,
             compilation: CompilationMode::Lazy,

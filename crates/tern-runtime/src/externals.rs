@@ -5,8 +5,8 @@ use crate::error::{Error, Result};
 use crate::func::Func;
 use crate::store::{AsContext, AsContextMut, StoreContext, StoreContextMut, StoreId};
 use crate::values::{Val, raw_to_ref, type_error, val_from_slots, val_matches, val_to_raw128};
-use tern_binary::{ExternKind, GlobalType, MemoryType, TableType, ValType};
-use tern_vm::{GlobalEntity, LinearMemory, Table as VmTable, TrapCode};
+use tern_binary::{ExternKind, FuncType, GlobalType, MemoryType, TableType, ValType};
+use tern_vm::{GlobalEntity, LinearMemory, Table as VmTable, TagEntity, Trap, TrapCode, slots_of_all};
 
 /// A linear memory in a store.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -217,6 +217,70 @@ impl Global {
     }
 }
 
+/// An exception tag in a store. Its identity is its place in the store:
+/// every instantiation of a module makes fresh tags, and an imported tag is
+/// the exporter's, so two tags of the same type are still different tags.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Tag {
+    pub(crate) store: StoreId,
+    pub(crate) index: u32,
+}
+
+impl Tag {
+    /// A new tag whose exceptions carry the parameters of `ty` (its
+    /// results must be empty).
+    pub fn new(mut store: impl AsContextMut, ty: &FuncType) -> Result<Tag> {
+        let s = store.as_context_mut().0;
+        if !ty.results().is_empty() {
+            return Err(Error::usage("non-empty tag result type"));
+        }
+        let sig = s.engine.inner.sigs.intern(ty);
+        s.vm.tags.push(TagEntity {
+            sig,
+            param_slots: slots_of_all(ty.params()),
+        });
+        Ok(Tag {
+            store: s.id,
+            index: s.vm.tags.len() as u32 - 1,
+        })
+    }
+
+    /// The tag's type: its parameters are the exceptions' payload.
+    pub fn ty(&self, store: impl AsContext) -> FuncType {
+        let s = store.as_context().0;
+        let t = s.vm.tags[self.index as usize];
+        (*s.engine.inner.sigs.get(t.sig)).clone()
+    }
+
+    /// An exception of this tag carrying `payload`, as the error a host
+    /// function returns to throw it: a wasm caller's handlers see it like
+    /// one thrown by `throw`; an embedder sees an `uncaught exception`
+    /// ([`crate::ExnRef::from_trap`] gives its tag and payload).
+    pub fn throw(&self, mut store: impl AsContextMut, payload: &[Val]) -> Result<Trap> {
+        let s = store.as_context_mut().0;
+        s.check(self.store)?;
+        let ty = s.engine.inner.sigs.get(s.vm.tags[self.index as usize].sig);
+        if payload.len() != ty.params().len() {
+            return Err(Error::usage(format!(
+                "expected {} payload values, got {}",
+                ty.params().len(),
+                payload.len()
+            )));
+        }
+        let mut slots = vec![0u64; slots_of_all(ty.params()) as usize];
+        let mut at = 0;
+        for (v, &t) in payload.iter().zip(ty.params()) {
+            if !val_matches(v, t) {
+                return Err(type_error(t, v));
+            }
+            at += crate::values::val_to_slots(s.id, v, &mut slots[at..])?;
+        }
+        let exn = s.vm.new_exn(self.index, slots.into_boxed_slice());
+        s.vm.expose_exn(exn);
+        Ok(Trap::exception(exn))
+    }
+}
+
 /// Anything an instance can import or export.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Extern {
@@ -224,6 +288,7 @@ pub enum Extern {
     Table(Table),
     Memory(Memory),
     Global(Global),
+    Tag(Tag),
 }
 
 impl Extern {
@@ -234,6 +299,7 @@ impl Extern {
             Extern::Table(_) => ExternKind::Table,
             Extern::Memory(_) => ExternKind::Memory,
             Extern::Global(_) => ExternKind::Global,
+            Extern::Tag(_) => ExternKind::Tag,
         }
     }
 
@@ -262,12 +328,20 @@ impl Extern {
         }
     }
 
+    pub fn into_tag(self) -> Option<Tag> {
+        match self {
+            Extern::Tag(t) => Some(t),
+            _ => None,
+        }
+    }
+
     pub(crate) fn store(&self) -> StoreId {
         match self {
             Extern::Func(x) => x.store,
             Extern::Table(x) => x.store,
             Extern::Memory(x) => x.store,
             Extern::Global(x) => x.store,
+            Extern::Tag(x) => x.store,
         }
     }
 }
@@ -290,5 +364,50 @@ impl From<Memory> for Extern {
 impl From<Global> for Extern {
     fn from(g: Global) -> Extern {
         Extern::Global(g)
+    }
+}
+impl From<Tag> for Extern {
+    fn from(t: Tag) -> Extern {
+        Extern::Tag(t)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Engine, Linker, Module, Store};
+
+    /// Exceptions caught without their reference are reused; those whose
+    /// `exnref` was exposed are kept.
+    #[test]
+    fn caught_exceptions_are_reused_unless_exposed() {
+        let engine = Engine::default();
+        let mut store = Store::new(&engine, ());
+        let text = r#"
+          (module
+            (tag $e (param i32))
+            (func (export "plain") (param i32)
+              (loop $l
+                (block $h (result i32)
+                  (try_table (catch $e $h) (throw $e (local.get 0)))
+                  (unreachable))
+                (drop)
+                (br_if $l (local.tee 0 (i32.sub (local.get 0) (i32.const 1))))))
+            (func (export "with-ref") (param i32)
+              (loop $l
+                (block $h (result i32 exnref)
+                  (try_table (catch_ref $e $h) (throw $e (local.get 0)))
+                  (unreachable))
+                (drop) (drop)
+                (br_if $l (local.tee 0 (i32.sub (local.get 0) (i32.const 1)))))))
+        "#;
+        let module = Module::new(&engine, text).unwrap();
+        let i = Linker::new(&engine).instantiate(&mut store, &module).unwrap();
+        let plain = i.get_typed_func::<i32, ()>(&mut store, "plain").unwrap();
+        plain.call(&mut store, 1000).unwrap();
+        assert_eq!(store.inner.vm.exns.len(), 1);
+        let with_ref = i.get_typed_func::<i32, ()>(&mut store, "with-ref").unwrap();
+        with_ref.call(&mut store, 10).unwrap();
+        // The first reuses the free one.
+        assert_eq!(store.inner.vm.exns.len(), 10);
     }
 }

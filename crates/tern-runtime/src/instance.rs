@@ -2,14 +2,15 @@
 //! element and data segment initialisation, start function.
 
 use crate::error::{Error, Result};
-use crate::externals::{Extern, Global, Memory, Table};
+use crate::externals::{Extern, Global, Memory, Table, Tag};
 use crate::func::{Func, TypedFunc, WasmParams, WasmResults};
 use crate::module::{ConstOp, ElemMode, Module};
 use crate::store::{AsContextMut, StoreId, StoreInner};
 use std::sync::Arc;
 use tern_binary::{ExternKind, ImportType, Limits};
 use tern_vm::{
-    FuncEntity, FuncKind, GlobalEntity, InstanceEntity, LinearMemory, StoreData, Table as VmTable, slots_of_all,
+    FuncEntity, FuncKind, GlobalEntity, InstanceEntity, LinearMemory, StoreData, Table as VmTable, TagEntity,
+    slots_of_all,
 };
 
 /// An instance of a module in a store.
@@ -65,6 +66,10 @@ impl Instance {
         self.get_export(store, name)?.into_global()
     }
 
+    pub fn get_tag(&self, store: impl AsContextMut, name: &str) -> Option<Tag> {
+        self.get_export(store, name)?.into_tag()
+    }
+
     /// The exported function `name`, typed.
     pub fn get_typed_func<P: WasmParams, R: WasmResults>(
         &self,
@@ -98,7 +103,10 @@ fn export_extern<T>(s: &StoreInner<T>, inst: u32, kind: ExternKind, index: u32) 
             store,
             index: e.globals[index as usize],
         }),
-        ExternKind::Tag => unreachable!("modules with tags are rejected"),
+        ExternKind::Tag => Extern::Tag(Tag {
+            store,
+            index: e.tags[index as usize],
+        }),
     }
 }
 
@@ -176,6 +184,7 @@ pub(crate) fn instantiate<T>(s: &mut StoreInner<T>, module: &Module, imports: &[
     let mut tables: Vec<u32> = Vec::with_capacity(m.tables.len());
     let mut memories: Vec<u32> = Vec::with_capacity(m.memories.len());
     let mut globals: Vec<u32> = Vec::with_capacity(m.globals.len());
+    let mut tags: Vec<u32> = Vec::with_capacity(m.tags.len());
     for (imp, ext) in m.imports.iter().zip(imports) {
         if ext.store() != s.id {
             return Err(Error::usage("import from another store"));
@@ -217,6 +226,12 @@ pub(crate) fn instantiate<T>(s: &mut StoreInner<T>, module: &Module, imports: &[
                 }
                 globals.push(g.index);
             }
+            (ImportType::Tag(tt), Extern::Tag(t)) => {
+                if s.vm.tags[t.index as usize].sig != m.sigs[tt.type_index as usize] {
+                    return Err(incompatible(mn, nn, "tag types differ"));
+                }
+                tags.push(t.index);
+            }
             (ty, ext) => {
                 return Err(incompatible(
                     mn,
@@ -254,6 +269,13 @@ pub(crate) fn instantiate<T>(s: &mut StoreInner<T>, module: &Module, imports: &[
         s.vm.tables.push(t);
         tables.push(s.vm.tables.len() as u32 - 1);
     }
+    for &t in &m.tags[m.num_imported_tags as usize..] {
+        s.vm.tags.push(TagEntity {
+            sig: m.sigs[t as usize],
+            param_slots: slots_of_all(m.types[t as usize].params()),
+        });
+        tags.push(s.vm.tags.len() as u32 - 1);
+    }
     for ty in &m.memories[m.num_imported_memories as usize..] {
         let mem = LinearMemory::new(*ty, s.vm.limits.max_memory_pages)
             .ok_or_else(|| Error::Limit("memory allocation failed: size exceeds the limit".into()))?;
@@ -278,6 +300,7 @@ pub(crate) fn instantiate<T>(s: &mut StoreInner<T>, module: &Module, imports: &[
         tables: tables.into_boxed_slice(),
         memories: memories.into_boxed_slice(),
         globals: globals.into_boxed_slice(),
+        tags: tags.into_boxed_slice(),
         sigs: m.sigs.clone(),
         elems,
         bytes: m.code.bytes().clone(),

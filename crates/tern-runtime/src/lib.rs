@@ -42,7 +42,7 @@ mod values;
 
 pub use engine::{CompilationMode, Config, Engine};
 pub use error::{Error, Result};
-pub use externals::{Extern, Global, Memory, Table};
+pub use externals::{Extern, Global, Memory, Table, Tag};
 pub use func::{Func, IntoFunc, TypedFunc, WasmParams, WasmResults, WasmRet, WasmTy};
 pub use instance::Instance;
 pub use linker::Linker;
@@ -53,4 +53,4 @@ pub use tern_binary::{
 };
 pub use tern_validate::{Feature, Features};
 pub use tern_vm::{Trap, TrapCode};
-pub use values::{ExternRef, V128, Val};
+pub use values::{ExnRef, ExternRef, V128, Val};

@@ -95,6 +95,24 @@ impl<T: 'static> Linker<T> {
         self.insert(module, name, Definition::HostFunc(ty, func))
     }
 
+    /// Defines every function import of `module` that this linker does not
+    /// define as a host function that traps when called (`unknown import
+    /// `m::n` was called`), as wasmtime's `--trap-unknown-imports` does.
+    pub fn define_unknown_imports_as_traps(&mut self, module: &Module) -> Result<&mut Self> {
+        for imp in &module.inner.imports {
+            let key = (imp.module.clone(), imp.name.clone());
+            if self.defs.contains_key(&key) {
+                continue;
+            }
+            if let tern_binary::ImportType::Func(t) = imp.ty {
+                let ty = module.inner.types[t as usize].clone();
+                let msg = format!("unknown import `{}::{}` was called", imp.module, imp.name);
+                self.func_new(&imp.module, &imp.name, ty, move |_, _, _| Err(Trap::msg(msg.clone())))?;
+            }
+        }
+        Ok(self)
+    }
+
     /// Defines every export of `instance` under module name `module`.
     pub fn instance(
         &mut self,

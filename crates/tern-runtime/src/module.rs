@@ -107,6 +107,8 @@ pub(crate) struct ModuleInner {
     pub(crate) tables: Vec<(TableType, Option<ConstExpr>)>,
     pub(crate) memories: Vec<MemoryType>,
     pub(crate) globals: Vec<(GlobalType, ConstExpr)>,
+    /// Type index of every tag, imports first.
+    pub(crate) tags: Vec<u32>,
     pub(crate) elements: Vec<ElemDef>,
     pub(crate) datas: Vec<DataDef>,
     pub(crate) start: Option<u32>,
@@ -114,6 +116,7 @@ pub(crate) struct ModuleInner {
     pub(crate) num_imported_tables: u32,
     pub(crate) num_imported_memories: u32,
     pub(crate) num_imported_globals: u32,
+    pub(crate) num_imported_tags: u32,
     /// The module's name and function names from its `name` section (an
     /// undecodable name section is ignored, as the spec allows).
     pub(crate) name: Option<String>,
@@ -173,16 +176,14 @@ impl Module {
             .collect();
         let export_map = exports.iter().enumerate().map(|(i, e)| (e.0.clone(), i)).collect();
         let mut funcs = Vec::with_capacity(m.num_funcs() as usize);
-        let (mut tables, mut memories, mut globals) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut tables, mut memories, mut globals, mut tags) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for i in &m.imports {
             match i.ty {
                 ImportType::Func(t) => funcs.push(t),
                 ImportType::Table(t) => tables.push((t, None)),
                 ImportType::Memory(t) => memories.push(t),
                 ImportType::Global(g) => globals.push((g, ConstExpr::default())),
-                ImportType::Tag(_) => {
-                    return Err(Error::usage("exception tags are not supported by the interpreter"));
-                }
+                ImportType::Tag(t) => tags.push(t.type_index),
             }
         }
         funcs.extend(m.functions.iter().copied());
@@ -190,6 +191,7 @@ impl Module {
             tables.push((t.ty, t.init.as_ref().map(const_expr).transpose()?));
         }
         memories.extend(m.memories.iter().copied());
+        tags.extend(m.tags.iter().map(|t| t.type_index));
         for g in &m.globals {
             globals.push((g.ty, const_expr(&g.init)?));
         }
@@ -237,6 +239,7 @@ impl Module {
             tables,
             memories,
             globals,
+            tags,
             elements,
             datas,
             start: m.start,
@@ -244,6 +247,7 @@ impl Module {
             num_imported_tables: m.num_imported_tables,
             num_imported_memories: m.num_imported_memories,
             num_imported_globals: m.num_imported_globals,
+            num_imported_tags: m.num_imported_tags,
             name: None,
             func_names: HashMap::new(),
         };

@@ -50,6 +50,58 @@ impl ExternRef {
     }
 }
 
+/// A non-null exception reference: an exception (tag and payload) owned by
+/// the store, as `catch_ref` gives it to wasm code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ExnRef {
+    pub(crate) store: StoreId,
+    /// Index in the store's exceptions.
+    pub(crate) index: u32,
+}
+
+impl ExnRef {
+    /// The exception an uncaught-exception error carries, when it is of
+    /// this store.
+    pub fn from_trap(store: impl AsContext, trap: &tern_vm::Trap) -> Option<ExnRef> {
+        let s = store.as_context().0;
+        let raw = trap.exn()?;
+        s.vm.exn(raw)?;
+        Some(ExnRef {
+            store: s.id,
+            index: (raw - 1) as u32,
+        })
+    }
+
+    /// The exception's tag.
+    pub fn tag(&self, store: impl AsContext) -> crate::Tag {
+        let s = store.as_context().0;
+        crate::Tag {
+            store: s.id,
+            index: s.vm.exns[self.index as usize].tag,
+        }
+    }
+
+    /// The exception's payload, typed by its tag.
+    pub fn payload(&self, store: impl AsContext) -> Vec<Val> {
+        let s = store.as_context().0;
+        let e = &s.vm.exns[self.index as usize];
+        let ty = s.engine.inner.sigs.get(s.vm.tags[e.tag as usize].sig);
+        let mut vals = Vec::with_capacity(ty.params().len());
+        let mut at = 0;
+        for &t in ty.params() {
+            vals.push(val_from_slots(s.id, t, &e.payload[at..]));
+            at += tern_vm::slots_of(t) as usize;
+        }
+        vals
+    }
+
+    /// The error that throws this exception again when a host function
+    /// returns it to a wasm caller.
+    pub fn rethrow(&self) -> tern_vm::Trap {
+        tern_vm::Trap::exception(self.index as u64 + 1)
+    }
+}
+
 /// A value of any Wasm type. Floats are kept as their bits so that NaN
 /// payloads survive.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -61,6 +113,7 @@ pub enum Val {
     V128(V128),
     FuncRef(Option<Func>),
     ExternRef(Option<ExternRef>),
+    ExnRef(Option<ExnRef>),
 }
 
 impl Val {
@@ -74,6 +127,7 @@ impl Val {
             Val::V128(_) => ValType::V128,
             Val::FuncRef(_) => ValType::FUNCREF,
             Val::ExternRef(_) => ValType::EXTERNREF,
+            Val::ExnRef(_) => ValType::Ref(RefType::EXNREF),
         }
     }
 
@@ -131,6 +185,12 @@ impl Val {
             _ => None,
         }
     }
+    pub fn exnref(&self) -> Option<Option<ExnRef>> {
+        match self {
+            Val::ExnRef(v) => Some(*v),
+            _ => None,
+        }
+    }
 }
 
 impl From<i32> for Val {
@@ -163,6 +223,7 @@ impl From<V128> for Val {
 pub(crate) fn null_of(r: RefType) -> Val {
     match r.heap {
         HeapType::Extern | HeapType::NoExtern => Val::ExternRef(None),
+        HeapType::Exn | HeapType::NoExn => Val::ExnRef(None),
         _ => Val::FuncRef(None),
     }
 }
@@ -175,6 +236,9 @@ pub(crate) fn val_matches(v: &Val, ty: ValType) -> bool {
         }
         (Val::ExternRef(e), ValType::Ref(r)) => {
             matches!(r.heap, HeapType::Extern | HeapType::NoExtern) && (r.nullable || e.is_some())
+        }
+        (Val::ExnRef(e), ValType::Ref(r)) => {
+            matches!(r.heap, HeapType::Exn | HeapType::NoExn) && (r.nullable || e.is_some())
         }
         (v, t) => v.ty() == t,
     }
@@ -225,6 +289,16 @@ pub(crate) fn val_to_slots(id: StoreId, v: &Val, out: &mut [u64]) -> Result<usiz
             };
             1
         }
+        Val::ExnRef(e) => {
+            out[0] = match e {
+                Some(e) => {
+                    check_store(id, e.store)?;
+                    e.index as u64 + 1
+                }
+                None => 0,
+            };
+            1
+        }
     })
 }
 
@@ -244,6 +318,10 @@ pub(crate) fn val_from_slots(store: StoreId, ty: ValType, slots: &[u64]) -> Val 
 pub(crate) fn raw_to_ref(store: StoreId, r: RefType, raw: u64) -> Val {
     match r.heap {
         HeapType::Extern | HeapType::NoExtern => Val::ExternRef((raw != 0).then(|| ExternRef {
+            store,
+            index: (raw - 1) as u32,
+        })),
+        HeapType::Exn | HeapType::NoExn => Val::ExnRef((raw != 0).then(|| ExnRef {
             store,
             index: (raw - 1) as u32,
         })),

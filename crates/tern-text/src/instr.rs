@@ -322,14 +322,17 @@ impl Instrs<'_, '_, '_, '_> {
                     }
                 }
                 Fold::TryHandlers => {
+                    // A handler replaces this state: its end brings it back.
                     if c.take_paren_kw("catch") {
                         let r = index_ref(c)?;
                         self.out.push(0x07);
                         let t = self.enc.resolve(Space::Tag, &r)?;
                         write_u32(self.out, t);
+                        stack.pop();
                         stack.push(Fold::Seq(SeqEnd::TryHandler));
                     } else if c.take_paren_kw("catch_all") {
                         self.out.push(0x19);
+                        stack.pop();
                         stack.push(Fold::Seq(SeqEnd::TryHandler));
                     } else if c.take_paren_kw("delegate") {
                         self.cx.pop_label();

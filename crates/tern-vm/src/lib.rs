@@ -14,14 +14,15 @@ pub mod vmctx;
 
 pub use memory::{LinearMemory, MAX_PAGES, PAGE_SIZE};
 pub use store::{
-    FuncEntity, FuncKind, GlobalEntity, InstanceEntity, SigId, SigRegistry, StoreData, StoreLimits, slots_of,
-    slots_of_all,
+    ExnEntity, FuncEntity, FuncKind, GlobalEntity, InstanceEntity, SigId, SigRegistry, StoreData, StoreLimits,
+    TagEntity, slots_of, slots_of_all,
 };
 pub use table::{Table, copy_between};
 pub use trap::{FrameInfo, Trap, TrapCode};
 
 /// A raw reference: 0 is null; a function reference is its store index + 1;
-/// an external reference is its index in [`StoreData::externs`] + 1.
+/// an external reference is its index in [`StoreData::externs`] + 1; an
+/// exception reference is its index in [`StoreData::exns`] + 1.
 pub type RawRef = u64;
 
 /// The raw reference to store function `index`.

@@ -94,6 +94,30 @@ pub struct GlobalEntity {
     pub value: u128,
 }
 
+/// An exception tag in the store. A tag's identity is its store index:
+/// each instantiation of a module creates fresh tags, an imported tag is
+/// the exporter's.
+#[derive(Clone, Copy, Debug)]
+pub struct TagEntity {
+    /// The tag's function type (parameters = the exception's payload).
+    pub sig: SigId,
+    /// Value slots the payload takes.
+    pub param_slots: u32,
+}
+
+/// A thrown (or caught) exception: its tag and payload. Referenced by
+/// `exnref` raw references (index in [`StoreData::exns`] + 1).
+#[derive(Clone, Debug)]
+pub struct ExnEntity {
+    /// Store index of the tag.
+    pub tag: u32,
+    /// The payload in value slots.
+    pub payload: Box<[u64]>,
+    /// Whether its `exnref` may be held anywhere (a slot, the host): only
+    /// an exception that never was can be reused once caught.
+    pub exposed: bool,
+}
+
 /// An instance: the store indices of everything in its index spaces, plus
 /// its segments and the tier's code for its functions.
 pub struct InstanceEntity {
@@ -105,6 +129,8 @@ pub struct InstanceEntity {
     pub tables: Box<[u32]>,
     pub memories: Box<[u32]>,
     pub globals: Box<[u32]>,
+    /// Store tag index of each tag index (imports first).
+    pub tags: Box<[u32]>,
     /// Canonical id of each of the module's type indices.
     pub sigs: Box<[SigId]>,
     /// Element segments as raw references; dropped segments are empty.
@@ -170,6 +196,13 @@ pub struct StoreData {
     pub instances: Vec<InstanceEntity>,
     /// Payloads of external references.
     pub externs: Vec<Box<dyn Any + Send + Sync>>,
+    /// Exception tags.
+    pub tags: Vec<TagEntity>,
+    /// Exception objects (never freed while the store lives; `exnref`s may
+    /// be kept anywhere).
+    pub exns: Vec<ExnEntity>,
+    /// Exceptions caught without ever being exposed, for reuse.
+    pub free_exns: Vec<u32>,
     pub limits: StoreLimits,
     /// Whether fuel is consumed, and how much is left.
     pub fuel_enabled: bool,
@@ -193,6 +226,9 @@ impl StoreData {
             globals: Vec::new(),
             instances: Vec::new(),
             externs: Vec::new(),
+            tags: Vec::new(),
+            exns: Vec::new(),
+            free_exns: Vec::new(),
             limits,
             fuel_enabled,
             fuel: 0,
@@ -206,6 +242,51 @@ impl StoreData {
     pub fn new_extern(&mut self, v: Box<dyn Any + Send + Sync>) -> u64 {
         self.externs.push(v);
         self.externs.len() as u64
+    }
+}
+
+impl StoreData {
+    /// Adds an exception object (not exposed); returns its raw `exnref`.
+    pub fn new_exn(&mut self, tag: u32, payload: Box<[u64]>) -> u64 {
+        let e = ExnEntity {
+            tag,
+            payload,
+            exposed: false,
+        };
+        match self.free_exns.pop() {
+            Some(i) => {
+                self.exns[i as usize] = e;
+                i as u64 + 1
+            }
+            None => {
+                self.exns.push(e);
+                self.exns.len() as u64
+            }
+        }
+    }
+
+    /// Notes that exception `raw`'s reference may now be held anywhere.
+    pub fn expose_exn(&mut self, raw: u64) {
+        if let Some(e) = self.exns.get_mut((raw as usize).wrapping_sub(1)) {
+            e.exposed = true;
+        }
+    }
+
+    /// Reuses exception `raw` later, unless it was exposed: for a handler
+    /// that caught it without keeping its reference.
+    pub fn drop_exn(&mut self, raw: u64) {
+        let i = (raw as usize).wrapping_sub(1);
+        if let Some(e) = self.exns.get_mut(i)
+            && !e.exposed
+        {
+            e.payload = Box::default();
+            self.free_exns.push(i as u32);
+        }
+    }
+
+    /// The exception behind a non-null raw `exnref`.
+    pub fn exn(&self, raw: u64) -> Option<&ExnEntity> {
+        self.exns.get((raw as usize).wrapping_sub(1))
     }
 }
 

@@ -87,6 +87,8 @@ enum Inner {
     Detailed(TrapCode, String),
     Host(Box<dyn std::error::Error + Send + Sync>),
     Message(String),
+    /// A wasm exception (its raw `exnref`) that no handler caught.
+    Exception(u64),
 }
 
 impl Trap {
@@ -119,6 +121,26 @@ impl Trap {
     pub fn host(error: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Trap {
         Trap {
             inner: Box::new((Inner::Host(error.into()), Vec::new())),
+        }
+    }
+
+    /// An exception (raw `exnref`, non-null) propagating out of wasm code.
+    /// Displayed as `uncaught exception`. A host function that returns it
+    /// to a wasm caller throws the exception there; it carries no trap
+    /// code.
+    #[cold]
+    pub fn exception(exn: u64) -> Trap {
+        Trap {
+            inner: Box::new((Inner::Exception(exn), Vec::new())),
+        }
+    }
+
+    /// The exception this error carries (a raw `exnref` of the store it
+    /// came from), if it is an uncaught exception rather than a trap.
+    pub fn exn(&self) -> Option<u64> {
+        match self.inner.0 {
+            Inner::Exception(e) => Some(e),
+            _ => None,
         }
     }
 
@@ -163,6 +185,7 @@ impl fmt::Display for Trap {
             Inner::Detailed(c, d) => write!(f, "{} {d}", c.message()),
             Inner::Host(e) => write!(f, "{e}"),
             Inner::Message(m) => f.write_str(m),
+            Inner::Exception(_) => f.write_str("uncaught exception"),
         }
     }
 }

@@ -147,9 +147,10 @@ pub fn directive(d: &tern_text::Directive) -> Directive {
             },
             Err(e) => unsupported(e),
         },
-        DirectiveKind::AssertException { .. } => {
-            unsupported("assert_exception: exception handling does not execute yet".into())
-        }
+        DirectiveKind::AssertException { action: a } => match action(a) {
+            Ok(action) => Directive::AssertException { line, action },
+            Err(e) => unsupported(e),
+        },
         DirectiveKind::AssertInvalid { module, message } => Directive::AssertInvalid {
             line,
             bytes: bytes(module),

@@ -142,6 +142,11 @@ pub enum Directive {
         action: Action,
         message: String,
     },
+    /// The action must end with an uncaught wasm exception (not a trap).
+    AssertException {
+        line: usize,
+        action: Action,
+    },
     /// The module must fail validation (or decoding).
     AssertInvalid {
         line: usize,
@@ -185,6 +190,7 @@ impl Directive {
             | Directive::AssertReturn { line, .. }
             | Directive::AssertTrap { line, .. }
             | Directive::AssertExhaustion { line, .. }
+            | Directive::AssertException { line, .. }
             | Directive::AssertInvalid { line, .. }
             | Directive::AssertMalformed { line, .. }
             | Directive::AssertUnlinkable { line, .. }
@@ -204,6 +210,7 @@ impl Directive {
             Directive::AssertReturn { .. } => "assert_return",
             Directive::AssertTrap { .. } => "assert_trap",
             Directive::AssertExhaustion { .. } => "assert_exhaustion",
+            Directive::AssertException { .. } => "assert_exception",
             Directive::AssertInvalid { .. } => "assert_invalid",
             Directive::AssertMalformed { .. } => "assert_malformed",
             Directive::AssertUnlinkable { .. } => "assert_unlinkable",
@@ -368,10 +375,15 @@ impl Runner {
             Directive::AssertTrap { action, message, .. } | Directive::AssertExhaustion { action, message, .. } => {
                 match ok_or_fail(self.perform(&action))? {
                     Ok(v) => Err(Outcome::Fail(format!("expected trap {message:?}, got {v:?}"))),
-                    Err(Error::Trap(t)) if t.to_string().starts_with(&message) => Ok(()),
+                    Err(Error::Trap(t)) if t.exn().is_none() && t.to_string().starts_with(&message) => Ok(()),
                     Err(e) => Err(Outcome::Fail(format!("expected trap {message:?}, got error: {e}"))),
                 }
             }
+            Directive::AssertException { action, .. } => match ok_or_fail(self.perform(&action))? {
+                Ok(v) => Err(Outcome::Fail(format!("expected an exception, got {v:?}"))),
+                Err(Error::Trap(t)) if t.exn().is_some() => Ok(()),
+                Err(e) => Err(Outcome::Fail(format!("expected an exception, got error: {e}"))),
+            },
             Directive::AssertInvalid { bytes, message, .. } => match self.compile(&bytes)? {
                 Ok(_) => Err(Outcome::Fail(format!(
                     "expected invalid ({message:?}), module accepted"

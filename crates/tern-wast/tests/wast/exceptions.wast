@@ -1,0 +1,66 @@
+;; try_table cases the proposal's tests leave out: catch clauses whose label
+;; is the function body or a loop, exceptions across many frames and
+;; instances, and v128 payloads.
+
+(module
+  (tag $ei (param i32))
+  (tag $ev (param v128 i32))
+
+  ;; The function body as the catch label: the payload is the result.
+  (func $to-func (result i32)
+    (try_table (catch $ei 0) (throw $ei (i32.const 7)))
+    (i32.const 0))
+  (func (export "catch-to-func") (result i32) (call $to-func))
+
+  (func $to-func-ref (result i32 exnref)
+    (try_table (catch_ref $ei 0) (throw $ei (i32.const 8)))
+    (unreachable))
+  (func (export "catch_ref-to-func") (result i32)
+    (call $to-func-ref)
+    (drop))
+
+  (func $to-func-all-ref (result exnref)
+    (try_table (catch_all_ref 0) (throw $ei (i32.const 9)))
+    (unreachable))
+  ;; The exnref it returns rethrown and caught again.
+  (func (export "catch_all_ref-to-func") (result i32)
+    (block $h (result i32)
+      (try_table (result i32) (catch $ei $h) (throw_ref (call $to-func-all-ref))))
+    (i32.add (i32.const 100)))
+
+  ;; A loop as the catch label: its parameter is the payload.
+  (func (export "catch-to-loop") (result i32)
+    (local $n i32)
+    (i32.const 0)
+    (loop $l (param i32) (result i32)
+      (local.set $n)
+      (if (i32.lt_u (local.get $n) (i32.const 5))
+        (then
+          (try_table (catch $ei $l)
+            (throw $ei (i32.add (local.get $n) (i32.const 1))))))
+      (local.get $n)))
+
+  ;; Through many frames, with locals and operands on each.
+  (func $down (param i32) (result i32)
+    (if (i32.eqz (local.get 0)) (then (throw $ei (i32.const 42))))
+    (i32.add (i32.const 1) (call $down (i32.sub (local.get 0) (i32.const 1)))))
+  (func (export "deep") (param i32) (result i32)
+    (block $h (result i32)
+      (try_table (result i32) (catch $ei $h) (call $down (local.get 0))))
+    (i32.add (local.get 0)))
+
+  (func (export "v128-payload") (result i32)
+    (block $h (result v128 i32)
+      (try_table (catch $ev $h)
+        (throw $ev (v128.const i32x4 10 20 30 40) (i32.const 2)))
+      (unreachable))
+    (drop)
+    (i32x4.extract_lane 3))
+)
+
+(assert_return (invoke "catch-to-func") (i32.const 7))
+(assert_return (invoke "catch_ref-to-func") (i32.const 8))
+(assert_return (invoke "catch_all_ref-to-func") (i32.const 109))
+(assert_return (invoke "catch-to-loop") (i32.const 5))
+(assert_return (invoke "deep" (i32.const 1000)) (i32.const 1042))
+(assert_return (invoke "v128-payload") (i32.const 40))
