@@ -19,8 +19,7 @@ impl Memory {
     /// A new memory of type `ty`.
     pub fn new(mut store: impl AsContextMut, ty: MemoryType) -> Result<Memory> {
         let s = store.as_context_mut().0;
-        let mem = LinearMemory::new(ty, s.vm.limits.max_memory_pages)
-            .ok_or_else(|| Error::Limit("memory allocation failed: size exceeds the limit".into()))?;
+        let mem = crate::jit::new_memory(&s.engine, ty, s.vm.limits.max_memory_pages)?;
         s.vm.memories.push(mem);
         Ok(Memory {
             store: s.id,

@@ -255,8 +255,7 @@ pub(crate) fn instantiate<T>(s: &mut StoreInner<T>, module: &Module, imports: &[
         tables.push(s.vm.tables.len() as u32 - 1);
     }
     for ty in &m.memories[m.num_imported_memories as usize..] {
-        let mem = LinearMemory::new(*ty, s.vm.limits.max_memory_pages)
-            .ok_or_else(|| Error::Limit("memory allocation failed: size exceeds the limit".into()))?;
+        let mem = crate::jit::new_memory(&s.engine, *ty, s.vm.limits.max_memory_pages)?;
         s.vm.memories.push(mem);
         memories.push(s.vm.memories.len() as u32 - 1);
     }
@@ -284,6 +283,7 @@ pub(crate) fn instantiate<T>(s: &mut StoreInner<T>, module: &Module, imports: &[
         datas,
     });
     s.instance_modules.push(module.clone());
+    crate::jit::instantiate(s, inst, module)?;
     let instance = Instance {
         store: s.id,
         index: inst,
@@ -325,7 +325,7 @@ pub(crate) fn instantiate<T>(s: &mut StoreInner<T>, module: &Module, imports: &[
     // 4. The start function.
     if let Some(start) = m.start {
         let f = s.vm.instances[inst as usize].funcs[start as usize];
-        tern_interp::invoke(s, f, &mut [0u64; 1])?;
+        crate::jit::invoke(s, f, &mut [0u64; 1])?;
     }
     Ok(instance)
 }

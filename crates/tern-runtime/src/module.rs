@@ -96,7 +96,11 @@ pub(crate) struct DataDef {
 
 pub(crate) struct ModuleInner {
     pub(crate) engine: Engine,
+    /// The interpreter's view of the module (also the validation context
+    /// and bytes for the compiler tier).
     pub(crate) code: Arc<InterpModule>,
+    /// Compiled code, when the engine's tier is the compiler.
+    pub(crate) jit: Option<Arc<tern_cranelift::CompiledModule>>,
     pub(crate) types: Vec<FuncType>,
     pub(crate) sigs: Box<[SigId]>,
     pub(crate) imports: Vec<ImportDesc>,
@@ -148,10 +152,16 @@ impl Module {
         let m = tern_binary::decode(&arc)?;
         let info = tern_validate::validate_module(&m, &config.features)?;
         let code = Arc::new(InterpModule::new(arc.clone(), &m, info, config.consume_fuel));
-        match config.compilation {
-            CompilationMode::Lazy => code.validate_bodies()?,
-            CompilationMode::Eager => code.compile_all()?,
-        }
+        let jit = match &engine.inner.isa {
+            Some(isa) => Some(Arc::new(crate::jit::compile(engine, isa, &code, &m.code)?)),
+            None => {
+                match config.compilation {
+                    CompilationMode::Lazy => code.validate_bodies()?,
+                    CompilationMode::Eager => code.compile_all()?,
+                }
+                None
+            }
+        };
         let sigs = m.types.iter().map(|t| engine.inner.sigs.intern(t)).collect();
         let imports = m
             .imports
@@ -224,6 +234,7 @@ impl Module {
         let inner = ModuleInner {
             engine: engine.clone(),
             code,
+            jit,
             types: m.types.clone(),
             sigs,
             imports,

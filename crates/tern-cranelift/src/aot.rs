@@ -1,0 +1,1 @@
+//! The ahead-of-time artifact format.
