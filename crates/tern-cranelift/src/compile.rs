@@ -132,6 +132,7 @@ fn compile_function(
 ) -> Result<CompiledFunc, CompileError> {
     ctx.clear();
     ctx.func = func;
+    let names = ctx.func.params.user_named_funcs().clone();
     let codegen = |msg: String| CompileError::Codegen { func: index, msg };
     let code = ctx
         .compile(isa, &mut ControlPlane::default())
@@ -142,7 +143,7 @@ fn compile_function(
         let target = match &r.target {
             FinalizedRelocTarget::Func(off) => FuncRelocTarget::SelfOffset(*off),
             FinalizedRelocTarget::ExternalName(ExternalName::User(nref)) => {
-                let name = &ctx.func.params.user_named_funcs()[*nref];
+                let name = &names[*nref];
                 match name.namespace {
                     NS_FUNC if name.index >= num_imported => FuncRelocTarget::Func(name.index - num_imported),
                     NS_LIBCALL => match Libcall::ALL.get(name.index as usize) {

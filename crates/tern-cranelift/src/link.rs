@@ -130,24 +130,21 @@ pub struct Artifact {
     pub foreign: Vec<u32>,
 }
 
-fn stub_size(isa: &dyn TargetIsa) -> usize {
-    match isa.triple().architecture {
-        target_lexicon::Architecture::Aarch64(_) => 16,
-        _ => 16,
-    }
+fn stub_size(_isa: &dyn TargetIsa) -> usize {
+    16
 }
 
 /// Writes a jump stub at `at` whose 8-byte target address lives at
 /// `at + returned offset`.
 fn write_stub(isa: &dyn TargetIsa, buf: &mut [u8]) -> usize {
-    match isa.triple().architecture {
-        target_lexicon::Architecture::Aarch64(_) => {
+    match isa.pointer_bytes() == 8 && isa.name() == "aarch64" {
+        true => {
             // ldr x16, #8 ; br x16 ; .quad target
             buf[0..4].copy_from_slice(&0x5800_0050u32.to_le_bytes());
             buf[4..8].copy_from_slice(&0xd61f_0200u32.to_le_bytes());
             8
         }
-        _ => {
+        false => {
             // jmp qword ptr [rip + 0] ; .quad target
             buf[0..6].copy_from_slice(&[0xff, 0x25, 0, 0, 0, 0]);
             6

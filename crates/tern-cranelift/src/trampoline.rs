@@ -88,7 +88,7 @@ pub(crate) fn array_to_native(
         off += 8 * slots_of(t) as i32;
     }
     b.ins().return_(&[]);
-    b.finalize();
+    b.finalize(isa.frontend_config());
     func
 }
 
@@ -133,6 +133,6 @@ pub(crate) fn native_to_foreign(ty: &FuncType, isa: &dyn TargetIsa, fctx: &mut F
         off += 8 * slots_of(t) as i32;
     }
     b.ins().return_(&results);
-    b.finalize();
+    b.finalize(isa.frontend_config());
     func
 }
