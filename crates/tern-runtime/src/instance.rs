@@ -244,20 +244,20 @@ pub(crate) fn instantiate<T>(s: &mut StoreInner<T>, module: &Module, imports: &[
     }
     for (ty, init) in &m.globals[m.num_imported_globals as usize..] {
         let value = eval(&s.vm, init, &globals, &funcs);
-        s.vm.globals.push(GlobalEntity { ty: *ty, value });
+        s.vm.globals.push(Box::new(GlobalEntity { ty: *ty, value }));
         globals.push(s.vm.globals.len() as u32 - 1);
     }
     for (ty, init) in &m.tables[m.num_imported_tables as usize..] {
         let v = init.as_ref().map_or(0, |e| eval(&s.vm, e, &globals, &funcs) as u64);
         let t = VmTable::new(*ty, v, s.vm.limits.max_table_elements)
             .ok_or_else(|| Error::Limit("table allocation failed: size exceeds the limit".into()))?;
-        s.vm.tables.push(t);
+        s.vm.tables.push(Box::new(t));
         tables.push(s.vm.tables.len() as u32 - 1);
     }
     for ty in &m.memories[m.num_imported_memories as usize..] {
         let mem = LinearMemory::new(*ty, s.vm.limits.max_memory_pages)
             .ok_or_else(|| Error::Limit("memory allocation failed: size exceeds the limit".into()))?;
-        s.vm.memories.push(mem);
+        s.vm.memories.push(Box::new(mem));
         memories.push(s.vm.memories.len() as u32 - 1);
     }
     let elems: Vec<Box<[u64]>> = m

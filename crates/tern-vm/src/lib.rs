@@ -12,7 +12,7 @@ mod table;
 mod trap;
 pub mod vmctx;
 
-pub use memory::{LinearMemory, MAX_PAGES, PAGE_SIZE};
+pub use memory::{GUARD_TAIL_BYTES, LinearMemory, MAX_PAGES, MemoryStyle, PAGE_SIZE, RESERVATION_BYTES};
 pub use store::{
     FuncEntity, FuncKind, GlobalEntity, InstanceEntity, SigId, SigRegistry, StoreData, StoreLimits, slots_of,
     slots_of_all,
