@@ -46,7 +46,7 @@ enum Command {
         #[command(flatten)]
         features: FeatureArgs,
         /// Execution tier.
-        #[arg(long, value_enum, default_value = "interp")]
+        #[arg(long, value_enum, default_value = "auto")]
         tier: Tier,
         /// Translate eagerly and meter fuel (checks that neither changes behaviour).
         #[arg(long)]
@@ -78,6 +78,20 @@ enum Command {
 pub(crate) enum Tier {
     /// The interpreter.
     Interp,
+    /// The optimizing compiler (Cranelift); an error where the host lacks it.
+    Jit,
+    /// The compiler where the host supports it, else the interpreter.
+    Auto,
+}
+
+impl Tier {
+    pub(crate) fn runtime(self) -> tern::Tier {
+        match self {
+            Tier::Interp => tern::Tier::Interp,
+            Tier::Jit => tern::Tier::Jit,
+            Tier::Auto => tern::Tier::Auto,
+        }
+    }
 }
 
 #[derive(clap::Args)]
@@ -172,7 +186,6 @@ fn run(cli: Cli) -> Result<ExitCode> {
             eager_fuel,
             files,
         } => {
-            let Tier::Interp = tier;
             let explicit = features.features.is_some();
             let base = if explicit {
                 features.features()?
@@ -188,7 +201,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 } else {
                     base
                 };
-                let options = tern_wast::Options { features, eager_fuel };
+                let options = tern_wast::Options {
+                    features,
+                    eager_fuel,
+                    tier: tier.runtime(),
+                    bounds_checks: tern::BoundsChecks::Guard,
+                };
                 let text =
                     String::from_utf8(read(file)?).with_context(|| format!("{} is not UTF-8 text", file.display()))?;
                 match tern_wast::run_script(&text, &options) {

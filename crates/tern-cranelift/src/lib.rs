@@ -17,8 +17,8 @@
 
 pub mod aot;
 mod compile;
-mod link;
 pub mod libcalls;
+mod link;
 mod trampoline;
 pub mod translate;
 
@@ -39,7 +39,11 @@ pub fn host_isa() -> Result<OwnedTargetIsa, CompileError> {
     };
     set(&mut flags, "opt_level", "speed")?;
     set(&mut flags, "is_pic", "false")?;
-    set(&mut flags, "enable_verifier", if cfg!(debug_assertions) { "true" } else { "false" })?;
+    set(
+        &mut flags,
+        "enable_verifier",
+        if cfg!(debug_assertions) { "true" } else { "false" },
+    )?;
     set(&mut flags, "preserve_frame_pointers", "true")?;
     let builder = cranelift_native::builder().map_err(|e| CompileError::Isa(e.to_string()))?;
     builder
@@ -49,7 +53,9 @@ pub fn host_isa() -> Result<OwnedTargetIsa, CompileError> {
 
 /// Whether the compiler tier can run on this host.
 pub fn jit_available() -> bool {
-    cfg!(target_pointer_width = "64") && (cfg!(target_arch = "x86_64") || cfg!(target_arch = "aarch64")) && host_isa().is_ok()
+    cfg!(target_pointer_width = "64")
+        && (cfg!(target_arch = "x86_64") || cfg!(target_arch = "aarch64"))
+        && host_isa().is_ok()
 }
 
 /// A description of an instruction set's target and enabled flags, as an

@@ -350,7 +350,10 @@ impl CompiledModule {
 
     /// Foreign trampoline of type index `ty`.
     pub fn foreign_trampoline(&self, ty: u32) -> *const u8 {
-        self.artifact.foreign.get(ty as usize).map_or(std::ptr::null(), |&o| self.at(o))
+        self.artifact
+            .foreign
+            .get(ty as usize)
+            .map_or(std::ptr::null(), |&o| self.at(o))
     }
 
     /// The linked image this was mapped from.

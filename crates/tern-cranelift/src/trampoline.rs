@@ -102,7 +102,8 @@ fn call_foreign_signature(isa: &dyn TargetIsa) -> Signature {
 
 /// The foreign trampoline of type `ty`.
 pub(crate) fn native_to_foreign(ty: &FuncType, isa: &dyn TargetIsa, fctx: &mut FunctionBuilderContext) -> ir::Function {
-    let mut func = ir::Function::with_name_signature(UserFuncName::user(NS_TRAMPOLINE, u32::MAX), native_signature(ty, isa));
+    let mut func =
+        ir::Function::with_name_signature(UserFuncName::user(NS_TRAMPOLINE, u32::MAX), native_signature(ty, isa));
     let call_foreign = import(
         &mut func,
         NS_LIBCALL,
@@ -110,7 +111,9 @@ pub(crate) fn native_to_foreign(ty: &FuncType, isa: &dyn TargetIsa, fctx: &mut F
         call_foreign_signature(isa),
         false,
     );
-    let slots = tern_vm::slots_of_all(ty.params()).max(tern_vm::slots_of_all(ty.results())).max(1);
+    let slots = tern_vm::slots_of_all(ty.params())
+        .max(tern_vm::slots_of_all(ty.results()))
+        .max(1);
     let ss = func.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, slots * 8, 4));
     let mut b = FunctionBuilder::new(&mut func, fctx);
     let block = b.create_block();

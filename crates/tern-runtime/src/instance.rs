@@ -8,9 +8,7 @@ use crate::module::{ConstOp, ElemMode, Module};
 use crate::store::{AsContextMut, StoreId, StoreInner};
 use std::sync::Arc;
 use tern_binary::{ExternKind, ImportType, Limits};
-use tern_vm::{
-    FuncEntity, FuncKind, GlobalEntity, InstanceEntity, StoreData, Table as VmTable, slots_of_all,
-};
+use tern_vm::{FuncEntity, FuncKind, GlobalEntity, InstanceEntity, StoreData, Table as VmTable, slots_of_all};
 
 /// An instance of a module in a store.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -21,8 +21,8 @@ pub(crate) fn compile(
     code: &InterpModule,
     bodies: &[FuncBody<'_>],
 ) -> Result<CompiledModule> {
-    let artifact = tern_cranelift::compile_module(code.info(), bodies, &compile_config(engine), &**isa)
-        .map_err(compile_error)?;
+    let artifact =
+        tern_cranelift::compile_module(code.info(), bodies, &compile_config(engine), &**isa).map_err(compile_error)?;
     CompiledModule::load(artifact).map_err(compile_error)
 }
 

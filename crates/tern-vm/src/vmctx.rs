@@ -204,7 +204,10 @@ mod tests {
 
     #[test]
     fn offsets_match_the_layout() {
-        assert_eq!(offset_of!(VMStoreContext, stack_limit), OFFSET_STORE_STACK_LIMIT as usize);
+        assert_eq!(
+            offset_of!(VMStoreContext, stack_limit),
+            OFFSET_STORE_STACK_LIMIT as usize
+        );
         assert_eq!(offset_of!(VMStoreContext, fuel), OFFSET_STORE_FUEL as usize);
         assert_eq!(offset_of!(VMStoreContext, interrupt), OFFSET_STORE_INTERRUPT as usize);
         assert_eq!(offset_of!(VMStoreContext, func_refs), OFFSET_STORE_FUNC_REFS as usize);

@@ -244,9 +244,7 @@ fn trap_matches(t: &tern::Trap, expected: &str) -> bool {
         return true;
     }
     match expected.rsplit_once(' ') {
-        Some((msg, n)) => {
-            t.code().is_some_and(|c| actual == c.message()) && msg == actual && n.parse::<u64>().is_ok()
-        }
+        Some((msg, n)) => t.code().is_some_and(|c| actual == c.message()) && msg == actual && n.parse::<u64>().is_ok(),
         None => false,
     }
 }
