@@ -54,6 +54,15 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Compile a module ahead of time to an artifact (.cwasm) that `tern run`
+    /// loads without compiling, on a host with the same CPU features.
+    Compile {
+        /// The module (.wasm or .wat).
+        file: PathBuf,
+        /// Where to write the artifact (default: FILE with a .cwasm extension).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
     /// Convert the text format to binary.
     Parse {
         file: PathBuf,
@@ -232,6 +241,17 @@ fn run(cli: Cli) -> Result<ExitCode> {
             } else {
                 ExitCode::from(1)
             })
+        }
+        Command::Compile { file, output } => {
+            let bytes = read(&file)?;
+            let mut config = tern::Config::new();
+            config.tier(tern::Tier::Jit);
+            let engine = tern::Engine::new(&config).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let module = tern::Module::new(&engine, &bytes).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            let out = module.serialize().map_err(|e| anyhow::anyhow!("{e}"))?;
+            let output = output.unwrap_or_else(|| file.with_extension("cwasm"));
+            std::fs::write(&output, out).with_context(|| format!("cannot write {}", output.display()))?;
+            Ok(ExitCode::SUCCESS)
         }
         Command::Parse { file, output } => {
             let bytes = match load(&file)? {

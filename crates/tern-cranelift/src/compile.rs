@@ -16,7 +16,7 @@ use tern_validate::ModuleInfo;
 use tern_vm::vmctx::Libcall;
 
 /// Options of a compilation.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CompileConfig {
     pub bounds_checks: BoundsChecks,
     /// Charge fuel.

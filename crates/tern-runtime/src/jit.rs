@@ -45,6 +45,25 @@ pub(crate) fn compile_error(e: CompileError) -> Error {
     }
 }
 
+/// What an ahead-of-time artifact must agree on with `engine`.
+pub(crate) fn aot_meta(engine: &Engine) -> Result<tern_cranelift::aot::AotMeta> {
+    let Some(isa) = &engine.inner.isa else {
+        return Err(Error::usage("precompiled modules need the compiler tier"));
+    };
+    let features = engine.config().features;
+    let names: Vec<&str> = tern_validate::Feature::ALL
+        .iter()
+        .filter(|&&f| features.enabled(f))
+        .map(|f| f.name())
+        .collect();
+    Ok(tern_cranelift::aot::AotMeta {
+        engine_version: env!("CARGO_PKG_VERSION").to_string(),
+        features: names.join(","),
+        target: tern_cranelift::isa_fingerprint(&**isa),
+        config: compile_config(engine),
+    })
+}
+
 /// How memories of `engine`'s stores are backed.
 pub(crate) fn memory_style(engine: &Engine) -> MemoryStyle {
     let c = engine.config();

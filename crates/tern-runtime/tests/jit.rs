@@ -208,3 +208,46 @@ fn stack_exhaustion_traps_and_the_store_survives() {
         assert_eq!(rec.call(&mut store, 10).unwrap(), 10);
     }
 }
+
+#[test]
+fn ahead_of_time_artifacts_load_and_mismatches_are_refused() {
+    let Some(config) = jit_config(BoundsChecks::Guard) else {
+        return;
+    };
+    let engine = Engine::new(&config).unwrap();
+    let module = Module::new(&engine, LOOPS).unwrap();
+    let bytes = module.serialize().unwrap();
+    // Loaded by `Module::new` too (detected from the bytes).
+    for m in [
+        Module::deserialize(&engine, &bytes).unwrap(),
+        Module::new(&engine, &bytes).unwrap(),
+    ] {
+        let mut store = Store::new(&engine, ());
+        let inst = Linker::new(&engine).instantiate(&mut store, &m).unwrap();
+        let count = inst.get_typed_func::<i32, i32>(&mut store, "count").unwrap();
+        assert_eq!(count.call(&mut store, 9).unwrap(), 9);
+    }
+    for n in [0, 10, 27, 28, bytes.len() / 2, bytes.len() - 1] {
+        assert!(Module::deserialize(&engine, &bytes[..n]).is_err(), "truncated to {n}");
+    }
+    let mut bad = bytes.clone();
+    let mid = bad.len() / 2;
+    bad[mid] ^= 0x10;
+    let e = Module::deserialize(&engine, &bad).unwrap_err().to_string();
+    assert!(e.contains("corrupt"), "{e}");
+    let Some(explicit) = jit_config(BoundsChecks::Explicit) else {
+        return;
+    };
+    let other = Engine::new(&explicit).unwrap();
+    let e = Module::deserialize(&other, &bytes).unwrap_err().to_string();
+    assert!(e.contains("explicit bounds checks"), "{e}");
+    let mut fewer = config.clone();
+    fewer.wasm_feature(Feature::Simd, false);
+    let e = Module::deserialize(&Engine::new(&fewer).unwrap(), &bytes)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("features"), "{e}");
+    let mut interp = Config::new();
+    interp.tier(Tier::Interp);
+    assert!(Module::deserialize(&Engine::new(&interp).unwrap(), &bytes).is_err());
+}
