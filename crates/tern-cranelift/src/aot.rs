@@ -353,16 +353,17 @@ pub fn deserialize(bytes: &[u8], expect: &AotMeta) -> Result<(Artifact, Vec<u8>)
     if !traps.is_sorted_by_key(|t| t.0) {
         return Err(bad("trap sites out of order".into()));
     }
-    let mut offsets = || -> Result<Vec<u32>, AotError> {
+    let mut offsets = |absent_ok: bool| -> Result<Vec<u32>, AotError> {
         let v = r.u32s()?;
-        if let Some(o) = v.iter().find(|&&o| o as u64 >= ilen) {
+        let absent = |o: u32| absent_ok && o == crate::link::NO_TRAMPOLINE;
+        if let Some(o) = v.iter().find(|&&o| o as u64 >= ilen && !absent(o)) {
             return Err(bad(format!("entry point {o:#x} outside the code")));
         }
         Ok(v)
     };
-    let funcs = offsets()?;
-    let array_calls = offsets()?;
-    let foreign = offsets()?;
+    let funcs = offsets(false)?;
+    let array_calls = offsets(false)?;
+    let foreign = offsets(true)?;
     if funcs.len() != array_calls.len() {
         return Err(bad("function and trampoline counts differ".into()));
     }

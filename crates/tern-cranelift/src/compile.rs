@@ -106,18 +106,20 @@ pub fn compile_module(
         )
         .collect();
     let array = array.into_iter().collect::<Result<Vec<_>, _>>()?;
-    let foreign: Vec<Result<CompiledFunc, CompileError>> = info
+    // A type whose native signature Cranelift cannot lower (too many
+    // results for its return registers) gets no trampoline: no compiled
+    // code of this module can call a function of that type either.
+    let foreign: Vec<Option<CompiledFunc>> = info
         .types
         .par_iter()
         .map_init(
             || (FunctionBuilderContext::new(), Context::new()),
             |(fctx, ctx), ty| {
                 let f = trampoline::native_to_foreign(ty, isa, fctx);
-                compile_function(ctx, f, isa, u32::MAX, num_imported)
+                compile_function(ctx, f, isa, u32::MAX, num_imported).ok()
             },
         )
         .collect();
-    let foreign = foreign.into_iter().collect::<Result<Vec<_>, _>>()?;
     link::link(isa, num_imported, funcs, array, foreign)
 }
 

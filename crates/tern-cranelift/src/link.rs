@@ -113,6 +113,9 @@ pub struct LoadReloc {
     pub addend: i64,
 }
 
+/// The foreign-trampoline offset of a type that has none.
+pub const NO_TRAMPOLINE: u32 = u32::MAX;
+
 /// A linked module, not yet mapped: what [`crate::aot`] writes to disk.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Artifact {
@@ -126,7 +129,7 @@ pub struct Artifact {
     pub funcs: Vec<u32>,
     /// Offset of each defined function's array-call trampoline.
     pub array_calls: Vec<u32>,
-    /// Offset of each type's foreign trampoline.
+    /// Offset of each type's foreign trampoline, or [`NO_TRAMPOLINE`].
     pub foreign: Vec<u32>,
 }
 
@@ -163,9 +166,9 @@ pub(crate) fn link(
     _num_imported: u32,
     funcs: Vec<CompiledFunc>,
     array: Vec<CompiledFunc>,
-    foreign: Vec<CompiledFunc>,
+    foreign: Vec<Option<CompiledFunc>>,
 ) -> Result<Artifact, CompileError> {
-    let all: Vec<&CompiledFunc> = funcs.iter().chain(&array).chain(&foreign).collect();
+    let all: Vec<&CompiledFunc> = funcs.iter().chain(&array).chain(foreign.iter().flatten()).collect();
     let mut starts = Vec::with_capacity(all.len());
     let mut len = 0usize;
     for f in &all {
@@ -278,7 +281,16 @@ pub(crate) fn link(
         traps,
         funcs: starts[..nfuncs].iter().map(|&s| s as u32).collect(),
         array_calls: starts[nfuncs..nfuncs + na].iter().map(|&s| s as u32).collect(),
-        foreign: starts[nfuncs + na..].iter().map(|&s| s as u32).collect(),
+        foreign: {
+            let mut placed = starts[nfuncs + na..].iter();
+            foreign
+                .iter()
+                .map(|f| match f {
+                    Some(_) => placed.next().map_or(NO_TRAMPOLINE, |&s| s as u32),
+                    None => NO_TRAMPOLINE,
+                })
+                .collect()
+        },
     })
 }
 
@@ -350,10 +362,10 @@ impl CompiledModule {
 
     /// Foreign trampoline of type index `ty`.
     pub fn foreign_trampoline(&self, ty: u32) -> *const u8 {
-        self.artifact
-            .foreign
-            .get(ty as usize)
-            .map_or(std::ptr::null(), |&o| self.at(o))
+        match self.artifact.foreign.get(ty as usize) {
+            Some(&o) if o != NO_TRAMPOLINE => self.at(o),
+            _ => std::ptr::null(),
+        }
     }
 
     /// The linked image this was mapped from.
