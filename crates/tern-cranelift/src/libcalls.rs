@@ -25,11 +25,12 @@ pub trait JitHost {
 }
 
 /// The fat pointer `host` as [`VMStoreContext::host`] stores it.
-pub fn host_to_raw(host: *mut (dyn JitHost + '_)) -> [usize; 2] {
+pub fn host_to_raw(host: &mut (dyn JitHost + '_)) -> [usize; 2] {
+    let p: *mut (dyn JitHost + '_) = host;
     // SAFETY: a `*mut dyn Trait` is two words; only `host_from_raw`
     // reads it back, while the host is alive (the runtime sets it on
     // entry).
-    unsafe { std::mem::transmute::<*mut (dyn JitHost + '_), [usize; 2]>(host) }
+    unsafe { std::mem::transmute::<*mut (dyn JitHost + '_), [usize; 2]>(p) }
 }
 
 /// # Safety

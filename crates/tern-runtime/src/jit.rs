@@ -104,7 +104,9 @@ pub(crate) struct JitStore {
     ctx: Box<VMStoreContext>,
     /// Store function index → its reference (addresses stable).
     func_refs: Vec<*const VMFuncRef>,
-    /// References of functions that are not compiled code.
+    /// References of functions that are not compiled code (boxed: their
+    /// addresses must not change when the vector grows).
+    #[allow(clippy::vec_box)]
     foreign: Vec<Box<VMFuncRef>>,
     /// Per store instance: its context when it runs compiled code.
     instances: Vec<Option<Box<JitInstance>>>,
@@ -274,8 +276,7 @@ fn call_compiled<T>(s: &mut StoreInner<T>, func: u32, io: &mut [u64]) -> Result<
             (*ctx).fuel = s.vm.fuel.min(i64::MAX as u64) as i64;
         }
         s.vm.activations += 1;
-        let host: *mut (dyn JitHost + '_) = s as *mut StoreInner<T>;
-        (*ctx).host = tern_cranelift::libcalls::host_to_raw(host);
+        (*ctx).host = tern_cranelift::libcalls::host_to_raw(s);
         let array: unsafe extern "C" fn(*mut VMContext, *mut VMContext, *mut u64) = std::mem::transmute(fr.array_call);
         let values = io.as_mut_ptr();
         let r = tern_vm::signals::catch_traps(|| array(fr.vmctx, fr.vmctx, values));
