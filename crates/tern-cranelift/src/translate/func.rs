@@ -605,8 +605,8 @@ impl<'f, 'i, 'm> Translator<'f, 'i, 'm> {
             self.jump(c.next, &args);
             c.next_reachable = true;
         }
-        match &c.kind {
-            &Kind::If {
+        match c.kind {
+            Kind::If {
                 else_block,
                 ref else_params,
                 has_else: false,
@@ -616,7 +616,7 @@ impl<'f, 'i, 'm> Translator<'f, 'i, 'm> {
                 self.jump(c.next, &ps);
                 c.next_reachable = true;
             }
-            &Kind::Loop { header } => self.b.seal_block(header),
+            Kind::Loop { header } => self.b.seal_block(header),
             _ => {}
         }
         self.stack.truncate(c.height);
