@@ -528,7 +528,18 @@ fn fuel_is_charged_and_interrupts_are_seen() {
     );
     assert_eq!(INTERRUPT_CALLS.load(Ordering::SeqCst), 1);
     assert_eq!(*inst.interrupt, 0);
+    // One unit per operator executed, `end` included: `$add` is four.
+    inst.store.fuel = 1000;
+    assert_eq!(inst.call(&code, 0, &[1, 2], 1), [3]);
+    assert_eq!(inst.store.fuel, 996);
+    // Both arms of an `if` are charged for what they run: `$fac 1` runs
+    // local.get, i64.const, i64.le_u, if, i64.const, end (of the then arm)
+    // and the function's end.
+    inst.store.fuel = 1000;
+    assert_eq!(inst.call(&code, 1, &[1], 1), [1]);
+    assert_eq!(inst.store.fuel, 1000 - 7);
     // Recursion without loops is charged too.
+    inst.store.fuel = 10;
     let before = OUT_OF_FUEL_CALLS.load(Ordering::SeqCst);
     assert_eq!(inst.call(&code, 1, &[20], 1), [2432902008176640000]);
     assert!(OUT_OF_FUEL_CALLS.load(Ordering::SeqCst) > before);
