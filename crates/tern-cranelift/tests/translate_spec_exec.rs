@@ -143,7 +143,10 @@ fn run_file(file: &SpecFile, isa: &dyn TargetIsa, config: &TranslateConfig, out:
                 };
                 let _ = writeln!(out, "LINE {line}");
                 let _ = out.flush();
-                match instantiate(module, &file.features, isa, config) {
+                match instantiate(module, &file.features, isa, config).and_then(|mut i| {
+                    i.start().map_err(|c| format!("start function trapped: {c}"))?;
+                    Ok(i)
+                }) {
                     Ok(i) => {
                         current = Some(i);
                         current_gen = generation;

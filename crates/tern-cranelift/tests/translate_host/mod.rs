@@ -272,6 +272,15 @@ pub extern "C" fn lc_table_init(vmctx: *mut VMContext, table: u32, seg: u32, dst
     h.tables[table as usize].elems[d].copy_from_slice(&items);
 }
 
+/// Exit status of a (forked) process whose fuel ran out.
+pub const OUT_OF_FUEL_EXIT: i32 = 96;
+
+/// Fuel ran out: only ever reached in forked processes (the tests give
+/// the main one unlimited fuel).
+pub extern "C" fn lc_out_of_fuel(_vmctx: *mut VMContext) {
+    unsafe { libc::_exit(OUT_OF_FUEL_EXIT) }
+}
+
 pub extern "C" fn lc_unexpected(vmctx: *mut VMContext) {
     host(vmctx).trapped = Some(TrapCode::Unreachable);
 }
@@ -289,6 +298,7 @@ pub fn libcall_addr(index: u32) -> u64 {
         Libcall::TableCopy => lc_table_copy as *const () as u64,
         Libcall::TableInit => lc_table_init as *const () as u64,
         Libcall::ElemDrop => lc_elem_drop as *const () as u64,
+        Libcall::OutOfFuel => lc_out_of_fuel as *const () as u64,
         _ => lc_unexpected as *const () as u64,
     }
 }
@@ -673,15 +683,20 @@ pub fn instantiate<'m>(
             m.buf[r].copy_from_slice(&bytes);
         }
     }
-    let mut inst = Instance { module, code, host };
-    if let Some(start) = inst.module.start {
-        inst.call(start, &[], 0)
-            .map_err(|c| format!("start function trapped: {c}"))?;
-    }
+    // The start function is the caller's to run (`Instance::start`).
+    let inst = Instance { module, code, host };
     Ok(inst)
 }
 
 impl Instance<'_> {
+    /// Runs the start function, if any.
+    pub fn start(&mut self) -> Result<(), TrapCode> {
+        match self.module.start {
+            Some(f) => self.call(f, &[], 0).map(|_| ()),
+            None => Ok(()),
+        }
+    }
+
     pub fn call(&mut self, func: u32, args: &[u64], result_slots: usize) -> Result<Vec<u64>, TrapCode> {
         let mut values = vec![0u64; args.len().max(result_slots).max(1)];
         values[..args.len()].copy_from_slice(args);
@@ -731,8 +746,12 @@ pub const TRAP_CODES: [TrapCode; 12] = [
 
 pub static TRAP_SITES: std::sync::OnceLock<HashMap<u64, TrapCode>> = std::sync::OnceLock::new();
 
+/// Where trap exit statuses start (a caller may move it to tell traps in
+/// different phases apart).
+pub static TRAP_EXIT_BASE: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(100);
+
 pub fn trap_exit_code(c: TrapCode) -> i32 {
-    100 + TRAP_CODES.iter().position(|x| *x == c).unwrap() as i32
+    TRAP_EXIT_BASE.load(std::sync::atomic::Ordering::Relaxed) + TRAP_CODES.iter().position(|x| *x == c).unwrap() as i32
 }
 
 /// Exits with the trap of the faulting instruction (its trap record), or
@@ -748,21 +767,27 @@ pub extern "C" fn on_fault(_sig: libc::c_int, _info: *mut libc::siginfo_t, ctx: 
 
 /// Calls `f` in a forked copy of this process (single-threaded here) and
 /// reports the trap it ended with (`None`: it returned).
+/// Installs the fault handler that maps faults in `inst`'s code to trap
+/// exit statuses (for forked processes).
+pub fn install_fault_handler(inst: &Instance<'_>) {
+    let _ = TRAP_SITES.set(inst.code.traps.clone());
+    unsafe {
+        for sig in [libc::SIGILL, libc::SIGSEGV, libc::SIGBUS, libc::SIGFPE] {
+            let mut sa: libc::sigaction = std::mem::zeroed();
+            sa.sa_sigaction = on_fault as *const () as usize;
+            sa.sa_flags = libc::SA_SIGINFO;
+            libc::sigaction(sig, &sa, std::ptr::null_mut());
+        }
+    }
+}
+
 pub fn trap_of(inst: &mut Instance<'_>, f: u32, args: &[u64], nslots: usize) -> Result<Option<TrapCode>, String> {
     let pid = unsafe { libc::fork() };
     if pid < 0 {
         return Err("fork failed".into());
     }
     if pid == 0 {
-        let _ = TRAP_SITES.set(inst.code.traps.clone());
-        unsafe {
-            for sig in [libc::SIGILL, libc::SIGSEGV, libc::SIGBUS, libc::SIGFPE] {
-                let mut sa: libc::sigaction = std::mem::zeroed();
-                sa.sa_sigaction = on_fault as *const () as usize;
-                sa.sa_flags = libc::SA_SIGINFO;
-                libc::sigaction(sig, &sa, std::ptr::null_mut());
-            }
-        }
+        install_fault_handler(inst);
         // Leave the Wasm code 1 MiB of this thread's stack.
         let here = 0u8;
         inst.host.store.stack_limit = std::ptr::addr_of!(here) as usize - (1 << 20);
