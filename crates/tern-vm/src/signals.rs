@@ -3,7 +3,7 @@
 //!
 //! The host enters compiled code through [`catch_traps`], which records the
 //! entry point (callee-saved registers, stack pointer and return address)
-//! in a [`JmpBuf`] and links it into a per-thread chain of activations, so
+//! in a jump buffer and links it into a per-thread chain of activations, so
 //! that host → wasm → host → wasm nests. A trap then unwinds to the
 //! innermost entry point and [`catch_traps`] returns it as an `Err`:
 //!
@@ -57,7 +57,7 @@ pub const ALT_STACK_SIZE: usize = 128 << 10;
 /// entry, and the floating-point control words.
 #[repr(C)]
 #[derive(Debug, Default)]
-pub struct JmpBuf {
+struct JmpBuf {
     /// rbx, rbp, r12, r13, r14, r15, rsp, return address, then MXCSR (low
     /// 32 bits) and the x87 control word (bits 32..48).
     regs: [u64; 9],

@@ -531,3 +531,28 @@ fn faults_outside_tern_code_are_not_swallowed() {
         assert!(!stderr.contains("survived"), "{mode}: {stderr}");
     }
 }
+
+/// Not a check: prints what entering compiled code costs
+/// (`cargo test --release -p tern-vm entry_cost -- --ignored --nocapture`).
+#[test]
+#[ignore]
+fn entry_cost() {
+    let ret = Guest::new(&[0xc3], &[]);
+    let f: extern "C" fn() = ret.func();
+    let ud = Guest::new(UD2, &[(0, TrapCode::Unreachable)]);
+    let u: extern "C" fn() = ud.func();
+    let n = 1_000_000;
+    let t = std::time::Instant::now();
+    for _ in 0..n {
+        // SAFETY: as above.
+        unsafe { catch_traps(|| f()) }.unwrap();
+    }
+    let enter = t.elapsed() / n;
+    let t = std::time::Instant::now();
+    for _ in 0..n / 100 {
+        // SAFETY: as above.
+        unsafe { catch_traps(|| u()) }.unwrap_err();
+    }
+    let trap = t.elapsed() / (n / 100);
+    println!("catch_traps around a ret: {enter:?}; a ud2 trap: {trap:?}");
+}
