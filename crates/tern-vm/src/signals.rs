@@ -3,7 +3,7 @@
 //!
 //! The host enters compiled code through [`catch_traps`], which records the
 //! entry point (callee-saved registers, stack pointer and return address)
-//! in a [`JmpBuf`] and links it into a per-thread chain of activations, so
+//! in a jump buffer and links it into a per-thread chain of activations, so
 //! that host → wasm → host → wasm nests. A trap then unwinds to the
 //! innermost entry point and [`catch_traps`] returns it as an `Err`:
 //!
@@ -57,7 +57,7 @@ pub const ALT_STACK_SIZE: usize = 128 << 10;
 /// entry, and the floating-point control words.
 #[repr(C)]
 #[derive(Debug, Default)]
-pub struct JmpBuf {
+struct JmpBuf {
     /// rbx, rbp, r12, r13, r14, r15, rsp, return address, then MXCSR (low
     /// 32 bits) and the x87 control word (bits 32..48).
     regs: [u64; 9],
@@ -509,16 +509,24 @@ mod imp {
     }
 
     /// Whether a fault at `addr` with the stack pointer at `sp` is a stack
-    /// overflow: the address is right around the stack pointer (a push, a
-    /// call, a probe of a new frame), or in the guard area below the
-    /// thread's known stack.
+    /// overflow.
+    ///
+    /// With the thread's whole stack mapping known (threads of glibc's
+    /// `pthread_create`) and `sp` in it: the address lies in that mapping,
+    /// guard included; nothing else can be mapped there, so a memory access
+    /// is never mistaken for an overflow. Otherwise (the main thread, whose
+    /// stack grows on demand, unknown bounds, or code running on a stack of
+    /// its own): the address is right around the stack pointer (a push, a
+    /// call, a store into a new frame), and below the stack's top when that
+    /// is known (a memory could be mapped right above it).
     fn is_stack_fault(addr: usize, sp: usize) -> bool {
         const WINDOW: usize = 64 << 10;
-        if addr >= sp.saturating_sub(WINDOW) && addr < sp.saturating_add(WINDOW) {
-            return true;
+        let (lo, hi) = (STACK_FAULT_LO.get(), STACK_HI.get());
+        if lo != 0 && sp >= lo && sp < hi {
+            return addr >= lo && addr < hi;
         }
-        let lo = STACK_LO.get();
-        lo != 0 && addr < lo + 4096 && addr >= lo.saturating_sub(1 << 20)
+        let near = addr >= sp.saturating_sub(WINDOW) && addr < sp.saturating_add(WINDOW);
+        near && !(hi != 0 && sp < hi && addr >= hi)
     }
 
     /// Passes a signal that is not ours to the previous handler, or lets
@@ -559,10 +567,13 @@ mod imp {
 
     thread_local! {
         static PREPARED: Cell<bool> = const { Cell::new(false) };
-        /// Low end of the thread's usable stack, 0 when unknown (read by
-        /// the signal handler).
+        /// The thread's usable stack: `STACK_LO..STACK_HI`, 0 when unknown.
         static STACK_LO: Cell<usize> = const { Cell::new(0) };
         static STACK_HI: Cell<usize> = const { Cell::new(0) };
+        /// The low end of the thread's stack mapping, guard included, when
+        /// it is fixed: a fault in `STACK_FAULT_LO..STACK_HI` is a stack
+        /// overflow (read by the signal handler). 0 for the main thread.
+        static STACK_FAULT_LO: Cell<usize> = const { Cell::new(0) };
         static ALT_STACK: RefCell<Option<AltStack>> = const { RefCell::new(None) };
     }
 
@@ -573,9 +584,10 @@ mod imp {
             return;
         }
         PREPARED.set(true);
-        if let Some(b) = compute_stack_bounds() {
-            STACK_LO.set(b.start);
-            STACK_HI.set(b.end);
+        if let Some((usable, fault_lo)) = compute_stack_bounds() {
+            STACK_LO.set(usable.start);
+            STACK_HI.set(usable.end);
+            STACK_FAULT_LO.set(fault_lo);
         }
         // SAFETY: plain sigaltstack calls on this thread.
         unsafe {
@@ -609,7 +621,11 @@ mod imp {
         (lo != 0).then_some(lo..hi)
     }
 
-    fn compute_stack_bounds() -> Option<Range<usize>> {
+    /// The usable stack of the current thread, and the low end of its
+    /// stack mapping including the guard (where overflows fault), or 0 when
+    /// the stack grows on demand.
+    fn compute_stack_bounds() -> Option<(Range<usize>, usize)> {
+        let sp = super::current_sp();
         // SAFETY: plain pthread attribute queries on this thread.
         unsafe {
             let mut attr: libc::pthread_attr_t = std::mem::zeroed();
@@ -618,20 +634,36 @@ mod imp {
             }
             let mut addr = std::ptr::null_mut();
             let mut size = 0;
+            let mut guard = 0;
             let r = libc::pthread_attr_getstack(&attr, &mut addr, &mut size);
+            let rg = libc::pthread_attr_getguardsize(&attr, &mut guard);
             libc::pthread_attr_destroy(&mut attr);
             if r != 0 || addr.is_null() {
                 return None;
             }
-            let mut lo = addr as usize;
+            let lo = addr as usize;
             let hi = lo.checked_add(size)?;
-            if libc::getpid() == libc::gettid() {
-                // The main thread's stack grows on demand, and the kernel
-                // keeps a gap (1 MiB by default) to the mapping below, which
-                // the reported bounds may include.
-                lo = lo.saturating_add(1 << 20).min(hi);
+            if !(lo..hi).contains(&sp) {
+                return None;
             }
-            Some(lo..hi)
+            if libc::getpid() == libc::gettid() {
+                // The main thread's stack grows on demand down to the
+                // reported low end (the stack rlimit, less a page or so),
+                // unless glibc clipped it at the mapping below, from which
+                // the kernel keeps a gap (1 MiB by default).
+                let mut rl: libc::rlimit = std::mem::zeroed();
+                let clipped = libc::getrlimit(libc::RLIMIT_STACK, &mut rl) != 0
+                    || rl.rlim_cur == libc::RLIM_INFINITY
+                    || (size as u64).saturating_add(64 << 10) < rl.rlim_cur as u64;
+                let gap = if clipped { 1 << 20 } else { rustix::param::page_size() };
+                let usable = lo.saturating_add(gap).min(sp);
+                Some((usable..hi, 0))
+            } else {
+                // glibc reports the stack above the guard, which is the
+                // bottom of the same mapping.
+                let guard = if rg == 0 { guard } else { 0 }.max(rustix::param::page_size());
+                Some((lo..hi, lo.saturating_sub(guard)))
+            }
         }
     }
 

@@ -118,6 +118,7 @@ pub(super) fn translate(
         next: ret,
         height: 0,
         next_reachable: false,
+        fuel_in: 0,
     });
     if config.interrupts {
         t.check_interrupt();
@@ -162,6 +163,8 @@ enum Kind {
         else_block: Block,
         else_params: Vec<Value>,
         has_else: bool,
+        /// Fuel not yet charged when the else branch starts.
+        else_fuel: u64,
     },
 }
 
@@ -177,6 +180,8 @@ struct Ctrl {
     height: usize,
     /// Whether `next` has a predecessor.
     next_reachable: bool,
+    /// Fuel not yet charged on the paths into `next` (the most of them).
+    fuel_in: u64,
 }
 
 pub(super) struct Translator<'f, 'i, 'm> {
@@ -493,9 +498,14 @@ impl<'f, 'i, 'm> Translator<'f, 'i, 'm> {
             Kind::Loop { header } => (header, c.n_params),
             _ => {
                 c.next_reachable = true;
+                c.fuel_in = c.fuel_in.max(self.fuel_pending);
                 (c.next, c.n_results)
             }
         }
+    }
+
+    fn is_loop(&self, depth: u32) -> bool {
+        matches!(self.ctrl[self.ctrl.len() - 1 - depth as usize].kind, Kind::Loop { .. })
     }
 
     fn visit_block(&mut self, bt: BlockType) {
@@ -508,6 +518,7 @@ impl<'f, 'i, 'm> Translator<'f, 'i, 'm> {
             next,
             height: self.stack.len() - params.len(),
             next_reachable: false,
+            fuel_in: 0,
         });
     }
 
@@ -532,6 +543,7 @@ impl<'f, 'i, 'm> Translator<'f, 'i, 'm> {
             next,
             height: self.stack.len() - n,
             next_reachable: false,
+            fuel_in: 0,
         });
     }
 
@@ -539,7 +551,6 @@ impl<'f, 'i, 'm> Translator<'f, 'i, 'm> {
         let (params, results) = self.block_types(bt);
         let n = params.len();
         let cond = self.pop();
-        self.flush_fuel();
         let then_block = self.b.create_block();
         let else_block = self.b.create_block();
         let next = self.block_with(&results);
@@ -553,12 +564,14 @@ impl<'f, 'i, 'm> Translator<'f, 'i, 'm> {
                 else_block,
                 else_params,
                 has_else: false,
+                else_fuel: self.fuel_pending,
             },
             n_params: n,
             n_results: results.len(),
             next,
             height: self.stack.len() - n,
             next_reachable: false,
+            fuel_in: 0,
         });
     }
 
@@ -567,18 +580,16 @@ impl<'f, 'i, 'm> Translator<'f, 'i, 'm> {
             return;
         }
         if self.reachable {
-            self.flush_fuel();
-            let c = self.ctrl.last().unwrap();
-            let (next, n) = (c.next, c.n_results);
+            let (next, n) = self.branch_target(0);
             let args = self.pop_canon(n);
             self.jump(next, &args);
-            self.ctrl.last_mut().unwrap().next_reachable = true;
         }
         let c = self.ctrl.last_mut().unwrap();
         let Kind::If {
             else_block,
             else_params,
             has_else,
+            else_fuel,
         } = &mut c.kind
         else {
             unreachable!("validated: else closes an if")
@@ -588,9 +599,9 @@ impl<'f, 'i, 'm> Translator<'f, 'i, 'm> {
         let height = c.height;
         self.stack.truncate(height);
         self.stack.extend(params);
+        self.fuel_pending = *else_fuel;
         self.b.switch_to_block(else_block);
         self.reachable = true;
-        self.fuel_pending = 0;
     }
 
     fn visit_end(&mut self) {
@@ -598,34 +609,41 @@ impl<'f, 'i, 'm> Translator<'f, 'i, 'm> {
             self.dead_depth -= 1;
             return;
         }
-        let mut c = self.ctrl.pop().expect("validated: a frame is open");
         if self.reachable {
-            self.flush_fuel();
-            let args = self.pop_canon(c.n_results);
-            self.jump(c.next, &args);
+            // Falling through to `next` (for a loop too, unlike a branch).
+            let pending = self.fuel_pending;
+            let c = self.ctrl.last_mut().expect("validated: a frame is open");
             c.next_reachable = true;
+            c.fuel_in = c.fuel_in.max(pending);
+            let (next, n) = (c.next, c.n_results);
+            let args = self.pop_canon(n);
+            self.jump(next, &args);
         }
-        match &c.kind {
-            &Kind::If {
+        let mut c = self.ctrl.pop().expect("validated: a frame is open");
+        match c.kind {
+            Kind::If {
                 else_block,
                 ref else_params,
                 has_else: false,
+                else_fuel,
             } => {
                 self.b.switch_to_block(else_block);
                 let ps = else_params.clone();
                 self.jump(c.next, &ps);
                 c.next_reachable = true;
+                c.fuel_in = c.fuel_in.max(else_fuel);
             }
-            &Kind::Loop { header } => self.b.seal_block(header),
+            Kind::Loop { header } => self.b.seal_block(header),
             _ => {}
         }
         self.stack.truncate(c.height);
         self.b.seal_block(c.next);
-        self.fuel_pending = 0;
+        self.fuel_pending = c.fuel_in;
         if c.next_reachable {
             self.b.switch_to_block(c.next);
             let params = self.b.block_params(c.next).to_vec();
             if let Kind::Func = c.kind {
+                self.flush_fuel();
                 self.b.ins().return_(&params);
                 self.reachable = false;
             } else {
@@ -638,7 +656,9 @@ impl<'f, 'i, 'm> Translator<'f, 'i, 'm> {
     }
 
     fn visit_br(&mut self, depth: u32) {
-        self.flush_fuel();
+        if self.is_loop(depth) {
+            self.flush_fuel();
+        }
         let (to, n) = self.branch_target(depth);
         let args = self.top_canon(n);
         self.jump(to, &args);
@@ -647,7 +667,9 @@ impl<'f, 'i, 'm> Translator<'f, 'i, 'm> {
 
     fn visit_br_if(&mut self, depth: u32) {
         let cond = self.pop();
-        self.flush_fuel();
+        if self.is_loop(depth) {
+            self.flush_fuel();
+        }
         let (to, n) = self.branch_target(depth);
         let args: Vec<BlockArg> = self.top_canon(n).into_iter().map(BlockArg::Value).collect();
         let cont = self.b.create_block();
@@ -658,7 +680,9 @@ impl<'f, 'i, 'm> Translator<'f, 'i, 'm> {
 
     fn visit_br_table(&mut self, targets: BrTable<'_>) {
         let index = self.pop();
-        self.flush_fuel();
+        if self.is_loop(targets.default()) || targets.targets().any(|d| self.is_loop(d)) {
+            self.flush_fuel();
+        }
         let (_, n) = self.branch_target(targets.default());
         let args: Vec<BlockArg> = self.top_canon(n).into_iter().map(BlockArg::Value).collect();
         let call = |t: &mut Self, depth: u32| {

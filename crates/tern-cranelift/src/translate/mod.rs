@@ -18,6 +18,34 @@
 //! Locals are Cranelift variables; the operand stack is a stack of SSA
 //! values; block parameters and results are Cranelift block parameters.
 //! Code after an unconditional branch is validated but not translated.
+//!
+//! # What the generated code assumes of the runtime
+//!
+//! * `VMContext` fields, the arrays they point at, `funcs[i]` entries and
+//!   the addresses of memories, tables and global cells never change while
+//!   the instance lives (they are loaded `readonly` and may be hoisted).
+//!   `VMContext::funcs` has an entry for *every* function, defined ones
+//!   included (`ref.func` reads `func` there; [`translate_function`] calls
+//!   through it).
+//! * `VMContext::foreign_trampolines` points at an array with an entry for
+//!   every type index: calls to imported functions and `call_indirect`
+//!   load the trampoline entry unconditionally and select it when
+//!   `native_call` is null.
+//! * Memory and table lengths are pointer-sized (`usize`) at
+//!   `OFFSET_MEMORY_LEN`/`OFFSET_TABLE_LEN`; table elements are `u64` raw
+//!   references.
+//! * With [`BoundsChecks::Guard`] a 32-bit memory's base never moves and
+//!   lies at the start of a 4 GiB + 4 GiB + 64 KiB reservation; loads and
+//!   stores carry `HEAP_OUT_OF_BOUNDS` trap records at the faulting
+//!   instruction.
+//! * The store's `stack_limit` is the lowest usable stack address
+//!   (`func.stack_limit`, checked in the prologue of functions with a
+//!   frame); `fuel` is decremented at loop back edges, calls and returns,
+//!   and `out_of_fuel` is called when it went negative; `interrupt` is read
+//!   with an atomic load at function entry and loop headers.
+//! * Relocations: `X86CallPCRel4` (or the ISA's near call) to `NS_FUNC`
+//!   names, so defined functions must be placed within ±2 GiB of each
+//!   other; `Abs8` (or the ISA's absolute form) to `NS_LIBCALL` names.
 
 mod func;
 mod simd;

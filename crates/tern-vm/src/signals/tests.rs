@@ -1,41 +1,40 @@
 //! Trap handling against hand-assembled x86-64 machine code.
 
 use super::*;
-use crate::code::{CodeMemory, Registration, register};
+use crate::code::{CodeMemory, RegisteredCode};
 use crate::{LinearMemory, MAX_PAGES, MemoryStyle};
 use std::sync::Arc;
 use tern_binary::{Limits, MemoryType};
 
-/// Code placed in executable memory and registered with trap records.
-struct Guest {
-    mem: CodeMemory,
-    _reg: Option<Registration>,
+/// Code placed in executable memory, registered with trap records or not.
+enum Guest {
+    Registered(RegisteredCode),
+    Unregistered(CodeMemory),
 }
 
 impl Guest {
     fn new(bytes: &[u8], traps: &[(usize, TrapCode)]) -> Guest {
-        let mem = CodeMemory::new(bytes).unwrap();
         let traps = traps.to_vec();
-        let reg = register(
-            mem.range(),
+        Guest::Registered(RegisteredCode::new(
+            CodeMemory::new(bytes).unwrap(),
             Arc::new(move |off| traps.iter().find(|t| t.0 == off).map(|t| t.1)),
-        );
-        Guest { mem, _reg: Some(reg) }
+        ))
     }
 
     /// Executable but not registered: not tern code.
     fn unregistered(bytes: &[u8]) -> Guest {
-        Guest {
-            mem: CodeMemory::new(bytes).unwrap(),
-            _reg: None,
-        }
+        Guest::Unregistered(CodeMemory::new(bytes).unwrap())
     }
 
     /// The code as a function of type `F`.
     fn func<F: Copy>(&self) -> F {
+        let p = match self {
+            Guest::Registered(r) => r.memory().as_ptr(),
+            Guest::Unregistered(m) => m.as_ptr(),
+        };
         assert_eq!(size_of::<F>(), size_of::<usize>());
         // SAFETY: `F` is a function pointer type matching the code.
-        unsafe { std::mem::transmute_copy(&self.mem.as_ptr()) }
+        unsafe { std::mem::transmute_copy(&p) }
     }
 }
 
@@ -123,6 +122,19 @@ fn guard_page_loads_are_out_of_bounds() {
         let far = base.add(((1usize << 32) - 1) * 2);
         assert_eq!(
             trap_code(catch_traps(|| v = load(far))),
+            Some(TrapCode::MemoryOutOfBounds)
+        );
+    }
+    // Growing makes the guard accessible in place.
+    let mut mem = mem;
+    assert_eq!(mem.grow(1), Some(1));
+    assert_eq!(mem.base(), base);
+    // SAFETY: as above.
+    unsafe {
+        assert!(catch_traps(|| v = load(base.add(65536))).is_ok());
+        assert_eq!(v, 0);
+        assert_eq!(
+            trap_code(catch_traps(|| v = load(base.add(2 * 65536)))),
             Some(TrapCode::MemoryOutOfBounds)
         );
     }
@@ -429,16 +441,38 @@ fn crash_child() {
     };
     let mem = LinearMemory::with_style(ty(1), MAX_PAGES, MemoryStyle::Reserved).unwrap();
     let guard = mem.base().wrapping_add(1 << 20);
+    let fault_in_unregistered_code = || {
+        let g = Guest::unregistered(LOAD32);
+        let load: extern "C" fn(*const u8) -> u32 = g.func();
+        // SAFETY: the fault is the point.
+        let r = unsafe { catch_traps(|| _ = load(guard)) };
+        eprintln!("survived: {r:?}");
+    };
     match mode.as_str() {
+        // The handler before ours was the default action.
+        "default" => {
+            // SAFETY: resets the handler std installed; before ours.
+            unsafe { libc::signal(libc::SIGSEGV, libc::SIG_DFL) };
+            fault_in_unregistered_code();
+        }
+        // The handler before ours was someone else's: it gets the fault.
+        "previous" => {
+            extern "C" fn theirs(_: libc::c_int, _: *mut libc::siginfo_t, _: *mut libc::c_void) {
+                // SAFETY: async-signal-safe.
+                unsafe { libc::_exit(42) }
+            }
+            // SAFETY: installs a handler before ours.
+            unsafe {
+                let mut sa: libc::sigaction = std::mem::zeroed();
+                sa.sa_sigaction = theirs as *const () as usize;
+                sa.sa_flags = libc::SA_SIGINFO;
+                libc::sigaction(libc::SIGSEGV, &sa, std::ptr::null_mut());
+            }
+            fault_in_unregistered_code();
+        }
         // Compiled-looking code that is not registered faults inside an
         // activation.
-        "unregistered" => {
-            let g = Guest::unregistered(LOAD32);
-            let load: extern "C" fn(*const u8) -> u32 = g.func();
-            // SAFETY: the fault is the point.
-            let r = unsafe { catch_traps(|| _ = load(guard)) };
-            eprintln!("survived: {r:?}");
-        }
+        "unregistered" => fault_in_unregistered_code(),
         // Registered code faults outside any activation.
         "no-activation" => {
             install().unwrap();
@@ -467,7 +501,13 @@ fn crash_child() {
 #[test]
 fn faults_outside_tern_code_are_not_swallowed() {
     use std::os::unix::process::ExitStatusExt;
-    for mode in ["unregistered", "no-activation", "host"] {
+    for (mode, expect_exit) in [
+        ("unregistered", None),
+        ("no-activation", None),
+        ("host", None),
+        ("default", None),
+        ("previous", Some(42)),
+    ] {
         let out = std::process::Command::new(std::env::current_exe().unwrap())
             .args([
                 "--exact",
@@ -479,12 +519,40 @@ fn faults_outside_tern_code_are_not_swallowed() {
             .output()
             .unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(
-            out.status.signal(),
-            Some(libc::SIGSEGV),
-            "{mode}: {:?} {stderr}",
-            out.status
-        );
+        match expect_exit {
+            None => assert_eq!(
+                out.status.signal(),
+                Some(libc::SIGSEGV),
+                "{mode}: {:?} {stderr}",
+                out.status
+            ),
+            Some(c) => assert_eq!(out.status.code(), Some(c), "{mode}: {:?} {stderr}", out.status),
+        }
         assert!(!stderr.contains("survived"), "{mode}: {stderr}");
     }
+}
+
+/// Not a check: prints what entering compiled code costs
+/// (`cargo test --release -p tern-vm entry_cost -- --ignored --nocapture`).
+#[test]
+#[ignore]
+fn entry_cost() {
+    let ret = Guest::new(&[0xc3], &[]);
+    let f: extern "C" fn() = ret.func();
+    let ud = Guest::new(UD2, &[(0, TrapCode::Unreachable)]);
+    let u: extern "C" fn() = ud.func();
+    let n = 1_000_000;
+    let t = std::time::Instant::now();
+    for _ in 0..n {
+        // SAFETY: as above.
+        unsafe { catch_traps(|| f()) }.unwrap();
+    }
+    let enter = t.elapsed() / n;
+    let t = std::time::Instant::now();
+    for _ in 0..n / 100 {
+        // SAFETY: as above.
+        unsafe { catch_traps(|| u()) }.unwrap_err();
+    }
+    let trap = t.elapsed() / (n / 100);
+    println!("catch_traps around a ret: {enter:?}; a ud2 trap: {trap:?}");
 }
