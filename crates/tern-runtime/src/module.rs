@@ -150,7 +150,21 @@ impl Module {
 
     /// Decodes and validates a binary module.
     pub fn from_binary(engine: &Engine, bytes: &[u8]) -> Result<Module> {
-        Module::build(engine, bytes, None)
+        Module::build(engine, bytes, None, false)
+    }
+
+    /// Like [`Module::new`], but the module runs on the interpreter even
+    /// when the engine compiles: its instances and compiled ones can live in
+    /// one store and call each other.
+    pub fn interpreted(engine: &Engine, bytes: impl AsRef<[u8]>) -> Result<Module> {
+        let bytes = bytes.as_ref();
+        if !bytes.starts_with(b"\0asm")
+            && let Ok(text) = std::str::from_utf8(bytes)
+        {
+            let binary = text_to_binary(text)?;
+            return Module::build(engine, &binary, None, true);
+        }
+        Module::build(engine, bytes, None, true)
     }
 
     /// Writes the module's compiled code as an ahead-of-time artifact that
@@ -175,16 +189,22 @@ impl Module {
         let meta = crate::jit::aot_meta(engine)?;
         let (artifact, module) =
             tern_cranelift::aot::deserialize(bytes, &meta).map_err(|e| Error::Usage(e.to_string()))?;
-        Module::build(engine, &module, Some(artifact))
+        Module::build(engine, &module, Some(artifact), false)
     }
 
-    fn build(engine: &Engine, bytes: &[u8], precompiled: Option<tern_cranelift::Artifact>) -> Result<Module> {
+    fn build(
+        engine: &Engine,
+        bytes: &[u8],
+        precompiled: Option<tern_cranelift::Artifact>,
+        interpret: bool,
+    ) -> Result<Module> {
         let config = engine.config();
         let arc: Arc<[u8]> = bytes.into();
         let m = tern_binary::decode(&arc)?;
         let info = tern_validate::validate_module(&m, &config.features)?;
         let code = Arc::new(InterpModule::new(arc.clone(), &m, info, config.consume_fuel));
-        let jit = match (&engine.inner.isa, precompiled) {
+        let isa = if interpret { &None } else { &engine.inner.isa };
+        let jit = match (isa, precompiled) {
             (Some(_), Some(artifact)) => {
                 if artifact.funcs.len() != m.code.len() || artifact.foreign.len() != m.types.len() {
                     return Err(Error::usage(

@@ -251,3 +251,49 @@ fn ahead_of_time_artifacts_load_and_mismatches_are_refused() {
     interp.tier(Tier::Interp);
     assert!(Module::deserialize(&Engine::new(&interp).unwrap(), &bytes).is_err());
 }
+
+#[test]
+fn interpreted_and_compiled_instances_call_each_other() {
+    let Some(config) = jit_config(BoundsChecks::Guard) else {
+        return;
+    };
+    let engine = Engine::new(&config).unwrap();
+    let mut store = Store::new(&engine, ());
+    let mut linker = Linker::new(&engine);
+    // Compiled `a` exports functions and a table; interpreted `b` imports
+    // them and is imported back by compiled `c`.
+    let a = Module::new(
+        &engine,
+        r#"(module
+            (table (export "t") 1 funcref)
+            (elem (i32.const 0) $inc)
+            (func $inc (export "inc") (param i32) (result i32) local.get 0 i32.const 1 i32.add))"#,
+    )
+    .unwrap();
+    let ia = linker.instantiate(&mut store, &a).unwrap();
+    linker.instance(&mut store, "a", ia).unwrap();
+    let b = Module::interpreted(
+        &engine,
+        r#"(module
+            (import "a" "inc" (func $inc (param i32) (result i32)))
+            (import "a" "t" (table 1 funcref))
+            (func (export "twice") (param i32) (result i32)
+              local.get 0 call $inc
+              i32.const 0 call_indirect (param i32) (result i32)))"#,
+    )
+    .unwrap();
+    let ib = linker.instantiate(&mut store, &b).unwrap();
+    linker.instance(&mut store, "b", ib).unwrap();
+    let c = Module::new(
+        &engine,
+        r#"(module
+            (import "b" "twice" (func $twice (param i32) (result i32)))
+            (func (export "four") (param i32) (result i32) local.get 0 call $twice call $twice))"#,
+    )
+    .unwrap();
+    let ic = linker.instantiate(&mut store, &c).unwrap();
+    let four = ic.get_typed_func::<i32, i32>(&mut store, "four").unwrap();
+    assert_eq!(four.call(&mut store, 1).unwrap(), 5);
+    let twice = ib.get_typed_func::<i32, i32>(&mut store, "twice").unwrap();
+    assert_eq!(twice.call(&mut store, 1).unwrap(), 3);
+}
