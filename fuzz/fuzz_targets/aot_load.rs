@@ -9,9 +9,9 @@ use std::sync::OnceLock;
 use tern::{Config, Engine, Module, Tier};
 
 const WAT: &str = r#"(module
+  (import "h" "f" (func $f (param i32) (result i32)))
   (memory (export "m") 1)
   (table 2 funcref)
-  (import "h" "f" (func $f (param i32) (result i32)))
   (func (export "a") (param i32) (result i32) local.get 0 call $f i32.load)
   (func (export "b") (param f64) (result f64 i64) local.get 0 f64.sqrt i64.const 1))"#;
 
@@ -21,7 +21,8 @@ fn setup() -> Option<&'static (Engine, Vec<u8>)> {
         let mut c = Config::new();
         c.tier(Tier::Jit);
         let engine = Engine::new(&c).ok()?;
-        let bytes = Module::new(&engine, WAT).ok()?.serialize().ok()?;
+        let module = Module::new(&engine, WAT).expect("the fuzz target's module is valid");
+        let bytes = module.serialize().ok()?;
         Some((engine, bytes))
     })
     .as_ref()
