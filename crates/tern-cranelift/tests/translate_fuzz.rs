@@ -192,8 +192,12 @@ fn compiled(wasm: &'static [u8], func: u32, args: &[u64], results: &[ValType], c
     assert!(pid >= 0, "fork");
     if pid == 0 {
         let module = tern_binary::decode(wasm).unwrap();
-        let Ok(mut inst) = instantiate(module, &features(), &*isa, config) else {
-            unsafe { libc::_exit(95) }
+        let mut inst = match instantiate(module, &features(), &*isa, config) {
+            Ok(i) => i,
+            Err(e) => {
+                eprintln!("compiled instantiation failed: {e}");
+                unsafe { libc::_exit(95) }
+            }
         };
         install_fault_handler(&inst);
         let here = 0u8;
