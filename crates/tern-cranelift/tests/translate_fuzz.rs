@@ -48,7 +48,17 @@ fn smith_config() -> wasm_smith::Config {
         max_tables: 2,
         max_memory32_bytes: 4 << 16,
         max_table_elements: 1000,
-        max_instructions: 300,
+        // `TERN_FUZZ_BIG=1`: bigger function bodies.
+        max_instructions: if std::env::var_os("TERN_FUZZ_BIG").is_some() {
+            3000
+        } else {
+            300
+        },
+        max_nesting_depth: if std::env::var_os("TERN_FUZZ_BIG").is_some() {
+            30
+        } else {
+            10
+        },
         min_funcs: 4,
         export_everything: true,
         ..wasm_smith::Config::default()
@@ -321,7 +331,14 @@ fn translated_code_agrees_with_the_interpreter() -> Result<(), String> {
         .and_then(|s| s.parse().ok())
         .unwrap_or(0);
     for seed in first..first + cases {
-        let data = bytes(seed, 8192);
+        let data = bytes(
+            seed,
+            if std::env::var_os("TERN_FUZZ_BIG").is_some() {
+                1 << 16
+            } else {
+                8192
+            },
+        );
         let mut u = Unstructured::new(&data);
         let Ok(m) = wasm_smith::Module::new(smith_config(), &mut u) else {
             continue;
