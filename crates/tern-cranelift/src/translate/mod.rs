@@ -63,12 +63,13 @@ use tern_validate::ModuleInfo;
 use cranelift_frontend::FunctionBuilder;
 
 /// How linear-memory accesses are checked.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum BoundsChecks {
     /// No check for 32-bit memories: the memory is a reservation of 4 GiB
     /// plus a 4 GiB + 64 KiB guard, so a fault is an out-of-bounds access.
     /// The base address never changes. (64-bit memories are always checked
     /// explicitly.)
+    #[default]
     Guard,
     /// Every access compares `index + offset + size` with the current byte
     /// length and traps; base and length are reloaded after anything that
@@ -76,8 +77,9 @@ pub enum BoundsChecks {
     Explicit,
 }
 
-/// Options of the translation.
-#[derive(Clone, Copy, Debug)]
+/// Options of the translation (the default: guard pages, no fuel, no
+/// interrupt checks).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct TranslateConfig {
     pub bounds_checks: BoundsChecks,
     /// Charge fuel (`VMStoreContext::fuel`) for the operators executed.
