@@ -95,6 +95,8 @@ fn host_isa() -> OwnedTargetIsa {
     flags.set("opt_level", "speed").unwrap();
     flags.set("enable_verifier", "false").unwrap();
     flags.set("preserve_frame_pointers", "true").unwrap();
+    // Functions with more results than return registers (multi-value).
+    flags.set("enable_multi_ret_implicit_sret", "true").unwrap();
     let builder = cranelift_native::builder().expect("host ISA");
     builder.finish(settings::Flags::new(flags)).expect("host ISA flags")
 }

@@ -25,6 +25,8 @@ fn host_isa() -> OwnedTargetIsa {
     let mut flags = settings::builder();
     flags.set("opt_level", "speed").unwrap();
     flags.set("preserve_frame_pointers", "true").unwrap();
+    // Functions with more results than return registers (multi-value).
+    flags.set("enable_multi_ret_implicit_sret", "true").unwrap();
     cranelift_native::builder()
         .unwrap()
         .finish(settings::Flags::new(flags))
@@ -395,6 +397,14 @@ const WAT: &str = r#"
     (i32.popcnt (i32.const -1)))
   (func $rems (param i32 i32) (result i32) (i32.rem_s (local.get 0) (local.get 1)))  ;; 16
   (func $sat (param f64) (result i32 i32) (i32.trunc_sat_f64_s (local.get 0)) (i32.trunc_sat_f64_u (local.get 0)))  ;; 17
+  (func $many (param i64) (result i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 f64 f64 f64 f64 f64 f64 f64 f64 f64 f64 f64 f64 f64 f64 f64 f64 f64 f64)  ;; 18
+    (local.get 0) (i64.const 1) (i64.const 2) (i64.const 3) (i64.const 4) (i64.const 5)
+    (i64.const 6) (i64.const 7) (i64.const 8) (i64.const 9) (i64.const 10) (i64.const 11)
+    (f64.const 0) (f64.const 1) (f64.const 2) (f64.const 3) (f64.const 4) (f64.const 5)
+    (f64.const 6) (f64.const 7) (f64.const 8) (f64.const 9) (f64.const 10) (f64.const 11)
+    (f64.const 12) (f64.const 13) (f64.const 14) (f64.const 15) (f64.const 16) (f64.const 17))
+  (func $many_tail (param i64) (result i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 f64 f64 f64 f64 f64 f64 f64 f64 f64 f64 f64 f64 f64 f64 f64 f64 f64 f64)  ;; 19
+    (return_call $many (i64.add (local.get 0) (i64.const 100))))
   (elem declare func $add)
 )
 "#;
@@ -463,6 +473,16 @@ fn run_all(config: TranslateConfig) {
     assert_eq!(call!(13, &[20, 22], 1), [42]);
     assert_eq!(call!(14, &[1], 2), [7, 1.5f64.to_bits()]);
     assert_eq!(call!(14, &[0], 2), [8, 2.5f64.to_bits()]);
+    // More results than return registers: an implicit return area, also
+    // through a tail call.
+    let expect = |first: u64| -> Vec<u64> {
+        let mut v: Vec<u64> = (0..12).collect();
+        v[0] = first;
+        v.extend((0..18).map(|i| (i as f64).to_bits()));
+        v
+    };
+    assert_eq!(call!(18, &[42], 30), expect(42));
+    assert_eq!(call!(19, &[42], 30), expect(142));
     assert_eq!(
         call!(15, &[33, 0x1234], 4),
         [2, 0x4000_0000_0000_0123, 26, 32],

@@ -6,7 +6,8 @@
 //! are not compared.
 //!
 //! `TERN_FUZZ_CASES=N` changes the number of modules (default 300, 40 in
-//! debug builds); `TERN_FUZZ_PRINT=SEED` prints that seed's module.
+//! debug builds) and `TERN_FUZZ_FIRST=S` the first seed (0);
+//! `TERN_FUZZ_PRINT=SEED` prints that seed's module.
 
 mod translate_host;
 
@@ -47,7 +48,17 @@ fn smith_config() -> wasm_smith::Config {
         max_tables: 2,
         max_memory32_bytes: 4 << 16,
         max_table_elements: 1000,
-        max_instructions: 300,
+        // `TERN_FUZZ_BIG=1`: bigger function bodies.
+        max_instructions: if std::env::var_os("TERN_FUZZ_BIG").is_some() {
+            3000
+        } else {
+            300
+        },
+        max_nesting_depth: if std::env::var_os("TERN_FUZZ_BIG").is_some() {
+            30
+        } else {
+            10
+        },
         min_funcs: 4,
         export_everything: true,
         ..wasm_smith::Config::default()
@@ -192,8 +203,12 @@ fn compiled(wasm: &'static [u8], func: u32, args: &[u64], results: &[ValType], c
     assert!(pid >= 0, "fork");
     if pid == 0 {
         let module = tern_binary::decode(wasm).unwrap();
-        let Ok(mut inst) = instantiate(module, &features(), &*isa, config) else {
-            unsafe { libc::_exit(95) }
+        let mut inst = match instantiate(module, &features(), &*isa, config) {
+            Ok(i) => i,
+            Err(e) => {
+                eprintln!("compiled instantiation failed: {e}");
+                unsafe { libc::_exit(95) }
+            }
         };
         install_fault_handler(&inst);
         let here = 0u8;
@@ -290,8 +305,9 @@ fn agree(a: &Outcome, b: &Outcome, results: &[ValType]) -> bool {
     }
 }
 
-#[test]
-fn translated_code_agrees_with_the_interpreter() {
+/// Runs on the main thread only (see `main`): the calls run in forked
+/// processes, which is only sound when no other thread is running.
+fn translated_code_agrees_with_the_interpreter() -> Result<(), String> {
     let cases: u64 = std::env::var("TERN_FUZZ_CASES")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -310,8 +326,19 @@ fn translated_code_agrees_with_the_interpreter() {
     ];
     let (mut modules, mut calls, mut compared) = (0, 0, 0);
     let mut mismatches = Vec::new();
-    for seed in 0..cases {
-        let data = bytes(seed, 8192);
+    let first: u64 = std::env::var("TERN_FUZZ_FIRST")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    for seed in first..first + cases {
+        let data = bytes(
+            seed,
+            if std::env::var_os("TERN_FUZZ_BIG").is_some() {
+                1 << 16
+            } else {
+                8192
+            },
+        );
         let mut u = Unstructured::new(&data);
         let Ok(m) = wasm_smith::Module::new(smith_config(), &mut u) else {
             continue;
@@ -344,11 +371,24 @@ fn translated_code_agrees_with_the_interpreter() {
             }
         }
     }
-    println!("{modules} modules, {calls} calls, {compared} compared");
-    assert!(
-        mismatches.is_empty(),
-        "{} mismatches:\n{}",
-        mismatches.len(),
-        mismatches.iter().take(20).cloned().collect::<Vec<_>>().join("\n")
-    );
+    println!("differential summary: {modules} modules, {calls} calls, {compared} compared");
+    if mismatches.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{} mismatches:\n{}",
+            mismatches.len(),
+            mismatches.iter().take(20).cloned().collect::<Vec<_>>().join("\n")
+        ))
+    }
+}
+
+fn main() {
+    let mut args = libtest_mimic::Arguments::from_args();
+    // One thread: the main one (forking is only sound single-threaded).
+    args.test_threads = Some(1);
+    let trial = libtest_mimic::Trial::test("translated_code_agrees_with_the_interpreter", || {
+        translated_code_agrees_with_the_interpreter().map_err(Into::into)
+    });
+    libtest_mimic::run(&args, vec![trial]).exit();
 }

@@ -6,8 +6,8 @@ use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::immediates::{Ieee32 as ClifIeee32, Ieee64 as ClifIeee64};
 use cranelift_codegen::ir::types::*;
 use cranelift_codegen::ir::{
-    self, AbiParam, Block, BlockArg, BlockCall, ExtFuncData, ExternalName, FuncRef, Function, GlobalValueData,
-    InstBuilder, JumpTableData, MemFlagsData, SigRef, Signature, TrapCode, Type, UserExternalName, UserFuncName, Value,
+    self, Block, BlockArg, BlockCall, ExtFuncData, ExternalName, FuncRef, Function, GlobalValueData, InstBuilder,
+    JumpTableData, MemFlagsData, SigRef, TrapCode, Type, UserExternalName, UserFuncName, Value,
 };
 use cranelift_codegen::isa::TargetIsa;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
@@ -378,23 +378,7 @@ impl<'f, 'i, 'm> Translator<'f, 'i, 'm> {
         if let Some(&r) = self.libcalls.get(&key) {
             return r;
         }
-        let mut sig = Signature::new(self.isa.default_call_conv());
-        let p = |t: Type| AbiParam::new(t);
-        sig.params.push(p(I64));
-        let (params, ret): (&[Type], Option<Type>) = match lc {
-            Libcall::MemoryGrow => (&[I32, I64], Some(I64)),
-            Libcall::MemoryFill => (&[I32, I64, I32, I64], None),
-            Libcall::MemoryCopy => (&[I32, I32, I64, I64, I64], None),
-            Libcall::MemoryInit => (&[I32, I32, I64, I32, I32], None),
-            Libcall::DataDrop | Libcall::ElemDrop => (&[I32], None),
-            Libcall::TableGrow => (&[I32, I64, I32], Some(I32)),
-            Libcall::TableFill => (&[I32, I32, I64, I32], None),
-            Libcall::TableCopy | Libcall::TableInit => (&[I32, I32, I32, I32, I32], None),
-            Libcall::CallForeign => (&[I64, I64], None),
-            Libcall::OutOfFuel | Libcall::Interrupt => (&[], None),
-        };
-        sig.params.extend(params.iter().map(|&t| p(t)));
-        sig.returns.extend(ret.map(p));
+        let sig = super::libcall_signature(lc, self.isa);
         let signature = self.b.import_signature(sig);
         let name = self
             .b

@@ -43,6 +43,9 @@
 //!   frame); `fuel` is decremented at loop back edges, calls and returns,
 //!   and `out_of_fuel` is called when it went negative; `interrupt` is read
 //!   with an atomic load at function entry and loop headers.
+//! * The ISA is built with `enable_multi_ret_implicit_sret` on: Wasm
+//!   functions may return more values than there are return registers
+//!   (Cranelift refuses to compile them otherwise).
 //! * Relocations: `X86CallPCRel4` (or the ISA's near call) to `NS_FUNC`
 //!   names, so defined functions must be placed within ±2 GiB of each
 //!   other; `Abs8` (or the ISA's absolute form) to `NS_LIBCALL` names.
@@ -60,12 +63,13 @@ use tern_validate::ModuleInfo;
 use cranelift_frontend::FunctionBuilder;
 
 /// How linear-memory accesses are checked.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum BoundsChecks {
     /// No check for 32-bit memories: the memory is a reservation of 4 GiB
     /// plus a 4 GiB + 64 KiB guard, so a fault is an out-of-bounds access.
     /// The base address never changes. (64-bit memories are always checked
     /// explicitly.)
+    #[default]
     Guard,
     /// Every access compares `index + offset + size` with the current byte
     /// length and traps; base and length are reloaded after anything that
@@ -73,8 +77,9 @@ pub enum BoundsChecks {
     Explicit,
 }
 
-/// Options of the translation.
-#[derive(Clone, Copy, Debug)]
+/// Options of the translation (the default: guard pages, no fuel, no
+/// interrupt checks).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct TranslateConfig {
     pub bounds_checks: BoundsChecks,
     /// Charge fuel (`VMStoreContext::fuel`) for the operators executed.
@@ -163,6 +168,30 @@ pub fn native_signature(ty: &FuncType, isa: &dyn TargetIsa) -> Signature {
         .extend(ty.params().iter().map(|&t| AbiParam::new(clif_type(t))));
     sig.returns
         .extend(ty.results().iter().map(|&t| AbiParam::new(clif_type(t))));
+    sig
+}
+
+/// The Cranelift signature of a libcall as the generated code calls it
+/// (the ISA's default call convention; see [`tern_vm::vmctx::Libcall`]).
+pub fn libcall_signature(lc: tern_vm::vmctx::Libcall, isa: &dyn TargetIsa) -> Signature {
+    use tern_vm::vmctx::Libcall as L;
+    use types::{I32, I64};
+    let (params, ret): (&[ir::Type], Option<ir::Type>) = match lc {
+        L::MemoryGrow => (&[I32, I64], Some(I64)),
+        L::MemoryFill => (&[I32, I64, I32, I64], None),
+        L::MemoryCopy => (&[I32, I32, I64, I64, I64], None),
+        L::MemoryInit => (&[I32, I32, I64, I32, I32], None),
+        L::DataDrop | L::ElemDrop => (&[I32], None),
+        L::TableGrow => (&[I32, I64, I32], Some(I32)),
+        L::TableFill => (&[I32, I32, I64, I32], None),
+        L::TableCopy | L::TableInit => (&[I32, I32, I32, I32, I32], None),
+        L::CallForeign => (&[I64, I64], None),
+        L::OutOfFuel | L::Interrupt => (&[], None),
+    };
+    let mut sig = Signature::new(isa.default_call_conv());
+    sig.params.push(AbiParam::new(isa.pointer_type()));
+    sig.params.extend(params.iter().map(|&t| AbiParam::new(t)));
+    sig.returns.extend(ret.map(AbiParam::new));
     sig
 }
 

@@ -29,6 +29,8 @@ pub fn host_isa() -> OwnedTargetIsa {
     let mut flags = settings::builder();
     flags.set("opt_level", "speed").unwrap();
     flags.set("preserve_frame_pointers", "true").unwrap();
+    // Functions with more results than return registers (multi-value).
+    flags.set("enable_multi_ret_implicit_sret", "true").unwrap();
     cranelift_native::builder()
         .unwrap()
         .finish(settings::Flags::new(flags))
@@ -140,8 +142,6 @@ pub struct Host {
     pub trampolines: Vec<*const u8>,
     pub data: Vec<Vec<u8>>,
     pub elems: Vec<Vec<u64>>,
-    /// A bulk operation was out of bounds (a trap the host cannot raise).
-    pub trapped: Option<TrapCode>,
 }
 
 pub fn host<'a>(vmctx: *mut VMContext) -> &'a mut Host {
@@ -160,6 +160,12 @@ impl Tab {
         self.base = self.elems.as_mut_ptr();
         self.len = self.elems.len();
     }
+}
+
+/// A libcall trapped: the test host cannot unwind through compiled code,
+/// so the process ends with the trap's exit status (see [`trap_of`]).
+pub fn host_trap(code: TrapCode) -> ! {
+    unsafe { libc::_exit(trap_exit_code(code)) }
 }
 
 pub fn range(start: u64, n: u64, len: usize) -> Option<std::ops::Range<usize>> {
@@ -186,7 +192,7 @@ pub extern "C" fn lc_memory_fill(vmctx: *mut VMContext, mem: u32, dst: i64, val:
     let m = &mut h.memories[mem as usize];
     match range(dst as u64, n as u64, m.buf.len()) {
         Some(r) => m.buf[r].fill(val as u8),
-        None => h.trapped = Some(TrapCode::MemoryOutOfBounds),
+        None => host_trap(TrapCode::MemoryOutOfBounds),
     }
 }
 
@@ -196,8 +202,7 @@ pub extern "C" fn lc_memory_copy(vmctx: *mut VMContext, dm: u32, sm: u32, dst: i
         range(src as u64, n as u64, h.memories[sm as usize].buf.len()),
         range(dst as u64, n as u64, h.memories[dm as usize].buf.len()),
     ) else {
-        h.trapped = Some(TrapCode::MemoryOutOfBounds);
-        return;
+        host_trap(TrapCode::MemoryOutOfBounds);
     };
     let bytes = h.memories[sm as usize].buf[s].to_vec();
     h.memories[dm as usize].buf[d].copy_from_slice(&bytes);
@@ -210,8 +215,7 @@ pub extern "C" fn lc_memory_init(vmctx: *mut VMContext, mem: u32, seg: u32, dst:
         range(src as u64, n as u64, data.len()),
         range(dst as u64, n as u64, h.memories[mem as usize].buf.len()),
     ) else {
-        h.trapped = Some(TrapCode::MemoryOutOfBounds);
-        return;
+        host_trap(TrapCode::MemoryOutOfBounds);
     };
     let bytes = data[s].to_vec();
     h.memories[mem as usize].buf[d].copy_from_slice(&bytes);
@@ -242,7 +246,7 @@ pub extern "C" fn lc_table_fill(vmctx: *mut VMContext, table: u32, dst: u32, val
     let t = &mut h.tables[table as usize];
     match range(dst as u64, n as u64, t.elems.len()) {
         Some(r) => t.elems[r].fill(val),
-        None => h.trapped = Some(TrapCode::TableOutOfBounds),
+        None => host_trap(TrapCode::TableOutOfBounds),
     }
 }
 
@@ -252,8 +256,7 @@ pub extern "C" fn lc_table_copy(vmctx: *mut VMContext, dt: u32, st: u32, dst: u3
         range(src as u64, n as u64, h.tables[st as usize].elems.len()),
         range(dst as u64, n as u64, h.tables[dt as usize].elems.len()),
     ) else {
-        h.trapped = Some(TrapCode::TableOutOfBounds);
-        return;
+        host_trap(TrapCode::TableOutOfBounds);
     };
     let items = h.tables[st as usize].elems[s].to_vec();
     h.tables[dt as usize].elems[d].copy_from_slice(&items);
@@ -265,8 +268,7 @@ pub extern "C" fn lc_table_init(vmctx: *mut VMContext, table: u32, seg: u32, dst
         range(src as u64, n as u64, h.elems[seg as usize].len()),
         range(dst as u64, n as u64, h.tables[table as usize].elems.len()),
     ) else {
-        h.trapped = Some(TrapCode::TableOutOfBounds);
-        return;
+        host_trap(TrapCode::TableOutOfBounds);
     };
     let items = h.elems[seg as usize][s].to_vec();
     h.tables[table as usize].elems[d].copy_from_slice(&items);
@@ -282,7 +284,8 @@ pub extern "C" fn lc_out_of_fuel(_vmctx: *mut VMContext) {
 }
 
 pub extern "C" fn lc_unexpected(vmctx: *mut VMContext) {
-    host(vmctx).trapped = Some(TrapCode::Unreachable);
+    let _ = vmctx;
+    host_trap(TrapCode::Unreachable);
 }
 
 pub fn libcall_addr(index: u32) -> u64 {
@@ -606,7 +609,6 @@ pub fn instantiate<'m>(
         sigs,
         data: module.data.iter().map(|d| d.bytes.to_vec()).collect(),
         elems: Vec::new(),
-        trapped: None,
     });
     for t in &module.tables {
         let init = match &t.init {
@@ -709,9 +711,6 @@ impl Instance<'_> {
         }
         for t in &mut self.host.tables {
             t.sync();
-        }
-        if let Some(code) = self.host.trapped.take() {
-            return Err(code);
         }
         values.truncate(result_slots);
         Ok(values)
