@@ -46,13 +46,22 @@ enum Command {
         #[command(flatten)]
         features: FeatureArgs,
         /// Execution tier.
-        #[arg(long, value_enum, default_value = "interp")]
+        #[arg(long, value_enum, default_value = "auto")]
         tier: Tier,
         /// Translate eagerly and meter fuel (checks that neither changes behaviour).
         #[arg(long)]
         eager_fuel: bool,
         #[arg(required = true)]
         files: Vec<PathBuf>,
+    },
+    /// Compile a module ahead of time to an artifact (.cwasm) that `tern run`
+    /// loads without compiling, on a host with the same CPU features.
+    Compile {
+        /// The module (.wasm or .wat).
+        file: PathBuf,
+        /// Where to write the artifact (default: FILE with a .cwasm extension).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
     },
     /// Convert the text format to binary.
     Parse {
@@ -78,6 +87,20 @@ enum Command {
 pub(crate) enum Tier {
     /// The interpreter.
     Interp,
+    /// The optimizing compiler (Cranelift); an error where the host lacks it.
+    Jit,
+    /// The compiler where the host supports it, else the interpreter.
+    Auto,
+}
+
+impl Tier {
+    pub(crate) fn runtime(self) -> tern::Tier {
+        match self {
+            Tier::Interp => tern::Tier::Interp,
+            Tier::Jit => tern::Tier::Jit,
+            Tier::Auto => tern::Tier::Auto,
+        }
+    }
 }
 
 #[derive(clap::Args)]
@@ -172,7 +195,6 @@ fn run(cli: Cli) -> Result<ExitCode> {
             eager_fuel,
             files,
         } => {
-            let Tier::Interp = tier;
             let explicit = features.features.is_some();
             let base = if explicit {
                 features.features()?
@@ -188,7 +210,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 } else {
                     base
                 };
-                let options = tern_wast::Options { features, eager_fuel };
+                let options = tern_wast::Options {
+                    features,
+                    eager_fuel,
+                    tier: tier.runtime(),
+                    bounds_checks: tern::BoundsChecks::Guard,
+                };
                 let text =
                     String::from_utf8(read(file)?).with_context(|| format!("{} is not UTF-8 text", file.display()))?;
                 match tern_wast::run_script(&text, &options) {
@@ -214,6 +241,17 @@ fn run(cli: Cli) -> Result<ExitCode> {
             } else {
                 ExitCode::from(1)
             })
+        }
+        Command::Compile { file, output } => {
+            let bytes = read(&file)?;
+            let mut config = tern::Config::new();
+            config.tier(tern::Tier::Jit);
+            let engine = tern::Engine::new(&config).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let module = tern::Module::new(&engine, &bytes).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            let out = module.serialize().map_err(|e| anyhow::anyhow!("{e}"))?;
+            let output = output.unwrap_or_else(|| file.with_extension("cwasm"));
+            std::fs::write(&output, out).with_context(|| format!("cannot write {}", output.display()))?;
+            Ok(ExitCode::SUCCESS)
         }
         Command::Parse { file, output } => {
             let bytes = match load(&file)? {

@@ -4,14 +4,14 @@
 use anyhow::{Context, Result, bail};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use tern::{Engine, Linker, Module, Store, Val, ValType};
+use tern::{Config, Engine, Linker, Module, Store, Val, ValType};
 use tern_wasi::{WasiCtx, WasiCtxBuilder};
 
 /// Arguments of `tern run`.
 #[derive(clap::Args)]
 pub struct RunArgs {
-    /// Execution tier (only the interpreter exists so far).
-    #[arg(long, value_enum, default_value = "interp")]
+    /// Execution tier.
+    #[arg(long, value_enum, default_value = "auto")]
     tier: crate::Tier,
     #[command(flatten)]
     features: crate::FeatureArgs,
@@ -40,11 +40,11 @@ pub struct RunArgs {
 const TRAP_STATUS: u8 = 134;
 
 pub fn run(opts: RunArgs) -> Result<ExitCode> {
-    let crate::Tier::Interp = opts.tier;
     let bytes = std::fs::read(&opts.file).with_context(|| format!("cannot read {}", opts.file.display()))?;
-    let mut config = tern::Config::new();
+    let mut config = Config::new();
+    config.tier(opts.tier.runtime());
     config.features(opts.features.features()?);
-    let engine = Engine::new(&config)?;
+    let engine = Engine::new(&config).map_err(|e| anyhow::anyhow!("{e}"))?;
     let module = Module::new(&engine, &bytes).map_err(|e| anyhow::anyhow!("{}: {e}", opts.file.display()))?;
 
     let file_name = opts

@@ -155,3 +155,41 @@ fn run_wasi_command() {
         134,
     );
 }
+
+#[test]
+fn compile_then_run_the_artifact() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let cwasm = dir.join("fib.cwasm");
+    let tern = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_tern"))
+            .args(args)
+            .current_dir(&root)
+            .output()
+            .expect("run tern")
+    };
+    let out = tern(&["compile", "examples/fib.wat", "-o", cwasm.to_str().unwrap()]);
+    if !out.status.success() {
+        // Hosts without the compiler say so.
+        assert!(String::from_utf8_lossy(&out.stderr).contains("not available"));
+        return;
+    }
+    let out = tern(&["run", "--invoke", "fib", cwasm.to_str().unwrap(), "20"]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "6765\n");
+    assert!(out.status.success());
+    // A damaged artifact is refused with a message, not run.
+    let mut bytes = std::fs::read(&cwasm).unwrap();
+    let n = bytes.len();
+    bytes[n / 2] ^= 1;
+    let bad = dir.join("fib-bad.cwasm");
+    std::fs::write(&bad, &bytes).unwrap();
+    let out = tern(&["run", "--invoke", "fib", bad.to_str().unwrap(), "20"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("precompiled module is corrupt"), "{err}");
+    let short = dir.join("fib-short.cwasm");
+    std::fs::write(&short, &bytes[..n / 3]).unwrap();
+    let out = tern(&["run", "--invoke", "fib", short.to_str().unwrap(), "20"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("truncated"), "{err}");
+}

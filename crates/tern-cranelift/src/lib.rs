@@ -2,5 +2,72 @@
 //! the validator's single pass into Cranelift IR ([`translate`]), compiled
 //! for the host, linked by tern and mapped executable. Compiled code runs
 //! against the layout in [`tern_vm::vmctx`].
+//!
+//! * [`host_isa`]: the host's instruction set, with every feature the CPU
+//!   has, optimizing.
+//! * [`compile_module`]: translates and compiles every defined function in
+//!   parallel, adds the trampolines, and links the result into one
+//!   position-independent image ([`Artifact`]).
+//! * [`CompiledModule::load`]: maps an image executable (resolving the
+//!   addresses of the runtime's libcalls) and registers its trap table
+//!   with the signal handler.
+//! * [`aot`]: the ahead-of-time file format around an [`Artifact`].
+//! * [`libcalls`]: the runtime functions compiled code calls, and the
+//!   [`JitHost`] trait through which they reach the embedder.
 
+pub mod aot;
+mod compile;
+pub mod libcalls;
+mod link;
+mod trampoline;
 pub mod translate;
+
+pub use compile::{CompileConfig, CompileError, compile_module};
+pub use libcalls::JitHost;
+pub use link::{Artifact, CompiledModule, LoadReloc, Symbol};
+
+pub use cranelift_codegen::isa::OwnedTargetIsa;
+use cranelift_codegen::settings::{self, Configurable};
+
+/// The host's instruction set: every feature the CPU has, `opt_level`
+/// `speed`, not position-dependent (tern links the code itself).
+pub fn host_isa() -> Result<OwnedTargetIsa, CompileError> {
+    let mut flags = settings::builder();
+    let set = |f: &mut settings::Builder, k: &str, v: &str| {
+        f.set(k, v)
+            .map_err(|e| CompileError::Isa(format!("setting {k}={v}: {e}")))
+    };
+    set(&mut flags, "opt_level", "speed")?;
+    set(&mut flags, "is_pic", "false")?;
+    set(
+        &mut flags,
+        "enable_verifier",
+        if cfg!(debug_assertions) { "true" } else { "false" },
+    )?;
+    set(&mut flags, "preserve_frame_pointers", "true")?;
+    let builder = cranelift_native::builder().map_err(|e| CompileError::Isa(e.to_string()))?;
+    builder
+        .finish(settings::Flags::new(flags))
+        .map_err(|e| CompileError::Isa(e.to_string()))
+}
+
+/// Whether the compiler tier can run on this host.
+pub fn jit_available() -> bool {
+    cfg!(target_pointer_width = "64")
+        && (cfg!(target_arch = "x86_64") || cfg!(target_arch = "aarch64"))
+        && host_isa().is_ok()
+}
+
+/// A description of an instruction set's target and enabled flags, as an
+/// ahead-of-time artifact records it: the triple, then every shared and
+/// ISA-specific setting as `name=value`.
+pub fn isa_fingerprint(isa: &dyn cranelift_codegen::isa::TargetIsa) -> String {
+    let mut s = isa.triple().to_string();
+    for v in isa.flags().iter() {
+        s.push_str(&format!(" {}={}", v.name, v.value_string()));
+    }
+    for v in isa.isa_flags() {
+        s.push_str(&format!(" {}={}", v.name, v.value_string()));
+    }
+    s
+}

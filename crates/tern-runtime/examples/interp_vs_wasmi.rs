@@ -8,6 +8,7 @@
 //! cargo run --release -p tern-runtime --example interp_vs_wasmi -- --runs 9    # more runs
 //! cargo run --release -p tern-runtime --example interp_vs_wasmi -- --min     # fastest run, not the median
 //! cargo run --release -p tern-runtime --example interp_vs_wasmi -- --tern-only --runs 50 matmul   # for perf
+//! cargo run --release -p tern-runtime --example interp_vs_wasmi -- --jit     # tern's compiler tier instead
 //! ```
 //!
 //! On a busy machine the minimum is the steadier statistic.
@@ -36,6 +37,7 @@ fn main() {
     let mut runs = 5;
     let mut tern_only = false;
     let mut min = false;
+    let mut jit = false;
     let mut names = Vec::new();
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -43,6 +45,7 @@ fn main() {
             "--runs" => runs = args.next().and_then(|n| n.parse().ok()).expect("--runs N"),
             "--tern-only" => tern_only = true,
             "--min" => min = true,
+            "--jit" => jit = true,
             _ => names.push(a),
         }
     }
@@ -56,6 +59,9 @@ fn main() {
     let mut ratios = Vec::new();
     for k in kernels {
         let (mut t, mut w) = setup(k);
+        if jit {
+            t = common::TernRun::with_tier(&common::wasm(k), tern::Tier::Jit);
+        }
         let want = reference(k.name, k.arg);
         let (mut tt, mut wt) = (Vec::new(), Vec::new());
         for _ in 0..runs {

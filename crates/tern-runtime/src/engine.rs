@@ -2,6 +2,7 @@
 
 use crate::error::Result;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use tern_validate::{Feature, Features};
 use tern_vm::{SigRegistry, StoreLimits};
 
@@ -16,13 +17,43 @@ pub enum CompilationMode {
     Eager,
 }
 
-/// Engine configuration: enabled features, resource limits, fuel.
+/// Which execution tier runs a module's functions.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Tier {
+    /// The interpreter (`tern-interp`).
+    Interp,
+    /// The optimizing compiler (`tern-cranelift`); engine creation fails
+    /// where it is not available.
+    Jit,
+    /// The compiler where the host supports it, else the interpreter.
+    #[default]
+    Auto,
+}
+
+/// How compiled code checks linear-memory accesses.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum BoundsChecks {
+    /// 32-bit memories are 4 GiB reservations with guard regions: no
+    /// explicit checks, a fault is an out-of-bounds trap.
+    #[default]
+    Guard,
+    /// Every access is compared with the memory's current length.
+    Explicit,
+}
+
+/// Engine configuration: enabled features, resource limits, fuel, tier.
 #[derive(Clone, Debug)]
 pub struct Config {
     pub(crate) features: Features,
     pub(crate) limits: StoreLimits,
     pub(crate) consume_fuel: bool,
     pub(crate) compilation: CompilationMode,
+    pub(crate) tier: Tier,
+    pub(crate) bounds_checks: BoundsChecks,
+    pub(crate) interruptible: bool,
+    /// Set by [`Engine::new`] when `Auto` became `Jit`: modules the
+    /// compiler cannot handle yet (exception handling) are interpreted.
+    pub(crate) interp_fallback: bool,
 }
 
 impl Default for Config {
@@ -44,7 +75,32 @@ impl Config {
             limits: StoreLimits::default(),
             consume_fuel: false,
             compilation: CompilationMode::Lazy,
+            tier: Tier::Auto,
+            bounds_checks: BoundsChecks::Guard,
+            interruptible: false,
+            interp_fallback: false,
         }
+    }
+
+    /// The execution tier (default [`Tier::Auto`]).
+    pub fn tier(&mut self, tier: Tier) -> &mut Self {
+        self.tier = tier;
+        self
+    }
+
+    /// How compiled code checks memory accesses (default
+    /// [`BoundsChecks::Guard`]).
+    pub fn bounds_checks(&mut self, b: BoundsChecks) -> &mut Self {
+        self.bounds_checks = b;
+        self
+    }
+
+    /// Whether compiled code checks the engine's interrupt flag at function
+    /// entries and loop headers, so that [`InterruptHandle::interrupt`]
+    /// stops it (default off: the checks cost a little).
+    pub fn interruptible(&mut self, on: bool) -> &mut Self {
+        self.interruptible = on;
+        self
     }
 
     /// Replaces the whole feature set.
@@ -119,17 +175,76 @@ pub struct Engine {
 pub(crate) struct EngineInner {
     pub(crate) config: Config,
     pub(crate) sigs: SigRegistry,
+    /// The compiler's target, when this engine compiles.
+    pub(crate) isa: Option<tern_cranelift::OwnedTargetIsa>,
+    /// Nonzero when an embedder asked running guests to stop.
+    pub(crate) interrupt: Arc<AtomicU64>,
+}
+
+/// Stops guests running in an engine's stores from any thread (see
+/// [`Config::interruptible`]).
+#[derive(Clone, Debug)]
+pub struct InterruptHandle {
+    flag: Arc<AtomicU64>,
+}
+
+impl InterruptHandle {
+    /// Makes the compiled guest that next checks the flag trap with
+    /// `interrupted`; the trap clears the flag.
+    pub fn interrupt(&self) {
+        self.flag.store(1, Ordering::Relaxed);
+    }
 }
 
 impl Engine {
-    /// An engine with the given configuration.
+    /// An engine with the given configuration. Fails when the compiler
+    /// tier is asked for ([`Tier::Jit`]) and the host does not support it.
     pub fn new(config: &Config) -> Result<Engine> {
+        let isa = match config.tier {
+            Tier::Interp => None,
+            Tier::Jit => Some(
+                tern_cranelift::host_isa()
+                    .map_err(|e| crate::Error::usage(format!("the compiler tier is not available: {e}")))?,
+            ),
+            Tier::Auto => {
+                if tern_cranelift::jit_available() {
+                    tern_cranelift::host_isa().ok()
+                } else {
+                    None
+                }
+            }
+        };
+        let mut config = config.clone();
+        if isa.is_none() {
+            config.tier = Tier::Interp;
+        } else {
+            config.interp_fallback = config.tier == Tier::Auto;
+            config.tier = Tier::Jit;
+            if !tern_vm::MemoryStyle::reserved_supported() {
+                config.bounds_checks = BoundsChecks::Explicit;
+            }
+        }
         Ok(Engine {
             inner: Arc::new(EngineInner {
-                config: config.clone(),
+                config,
                 sigs: SigRegistry::default(),
+                isa,
+                interrupt: Arc::new(AtomicU64::new(0)),
             }),
         })
+    }
+
+    /// The tier this engine runs code on ([`Tier::Interp`] or
+    /// [`Tier::Jit`]; [`Tier::Auto`] is resolved when the engine is made).
+    pub fn tier(&self) -> Tier {
+        self.inner.config.tier
+    }
+
+    /// A handle that interrupts guests of this engine from another thread.
+    pub fn interrupt_handle(&self) -> InterruptHandle {
+        InterruptHandle {
+            flag: self.inner.interrupt.clone(),
+        }
     }
 
     /// The configuration.

@@ -19,9 +19,8 @@ impl Memory {
     /// A new memory of type `ty`.
     pub fn new(mut store: impl AsContextMut, ty: MemoryType) -> Result<Memory> {
         let s = store.as_context_mut().0;
-        let mem = LinearMemory::new(ty, s.vm.limits.max_memory_pages)
-            .ok_or_else(|| Error::Limit("memory allocation failed: size exceeds the limit".into()))?;
-        s.vm.memories.push(mem);
+        let mem = crate::jit::new_memory(&s.engine, ty, s.vm.limits.max_memory_pages)?;
+        s.vm.memories.push(Box::new(mem));
         Ok(Memory {
             store: s.id,
             index: s.vm.memories.len() as u32 - 1,
@@ -106,7 +105,7 @@ impl Table {
         let raw = val_to_raw128(s.id, &init)? as u64;
         let t = VmTable::new(ty, raw, s.vm.limits.max_table_elements)
             .ok_or_else(|| Error::Limit("table allocation failed: size exceeds the limit".into()))?;
-        s.vm.tables.push(t);
+        s.vm.tables.push(Box::new(t));
         Ok(Table {
             store: s.id,
             index: s.vm.tables.len() as u32 - 1,
@@ -180,7 +179,7 @@ impl Global {
             return Err(type_error(ty.content, &v));
         }
         let value = val_to_raw128(s.id, &v)?;
-        s.vm.globals.push(GlobalEntity { ty, value });
+        s.vm.globals.push(Box::new(GlobalEntity { ty, value }));
         Ok(Global {
             store: s.id,
             index: s.vm.globals.len() as u32 - 1,
@@ -195,7 +194,7 @@ impl Global {
     /// The value.
     pub fn get(&self, store: impl AsContext) -> Val {
         let s = store.as_context().0;
-        let g = s.vm.globals[self.index as usize];
+        let g = *s.vm.globals[self.index as usize];
         let slots = [g.value as u64, (g.value >> 64) as u64];
         val_from_slots(s.id, g.ty.content, &slots)
     }

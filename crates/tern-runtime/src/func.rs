@@ -31,6 +31,7 @@ pub(crate) fn new_host_func<T>(s: &mut StoreInner<T>, ty: FuncType, func: HostFn
     };
     s.hosts.push(HostFuncEntry { func });
     s.vm.funcs.push(entity);
+    s.jit.sync_funcs(&s.vm);
     Func {
         store: s.id,
         index: s.vm.funcs.len() as u32 - 1,
@@ -125,7 +126,7 @@ impl Func {
             }
             at += val_to_slots(s.id, v, &mut slots[at..])?;
         }
-        tern_interp::invoke(s, self.index, &mut slots).map_err(|t| s.annotate(t))?;
+        crate::jit::invoke(s, self.index, &mut slots).map_err(|t| s.annotate(t))?;
         let mut at = 0;
         for (r, &t) in results.iter_mut().zip(ty.results()) {
             *r = val_from_slots(s.id, t, &slots[at..]);
@@ -185,7 +186,7 @@ impl<P: WasmParams, R: WasmResults> TypedFunc<P, R> {
             &mut heap
         };
         params.store_all(s.id, slots)?;
-        tern_interp::invoke(s, self.func.index, slots).map_err(|t| s.annotate(t))?;
+        crate::jit::invoke(s, self.func.index, slots).map_err(|t| s.annotate(t))?;
         Ok(R::load_all(s.id, slots))
     }
 }

@@ -9,8 +9,7 @@ use crate::store::{AsContextMut, StoreId, StoreInner};
 use std::sync::Arc;
 use tern_binary::{ExternKind, ImportType, Limits};
 use tern_vm::{
-    FuncEntity, FuncKind, GlobalEntity, InstanceEntity, LinearMemory, StoreData, Table as VmTable, TagEntity,
-    slots_of_all,
+    FuncEntity, FuncKind, GlobalEntity, InstanceEntity, StoreData, Table as VmTable, TagEntity, slots_of_all,
 };
 
 /// An instance of a module in a store.
@@ -259,14 +258,14 @@ pub(crate) fn instantiate<T>(s: &mut StoreInner<T>, module: &Module, imports: &[
     }
     for (ty, init) in &m.globals[m.num_imported_globals as usize..] {
         let value = eval(&s.vm, init, &globals, &funcs);
-        s.vm.globals.push(GlobalEntity { ty: *ty, value });
+        s.vm.globals.push(Box::new(GlobalEntity { ty: *ty, value }));
         globals.push(s.vm.globals.len() as u32 - 1);
     }
     for (ty, init) in &m.tables[m.num_imported_tables as usize..] {
         let v = init.as_ref().map_or(0, |e| eval(&s.vm, e, &globals, &funcs) as u64);
         let t = VmTable::new(*ty, v, s.vm.limits.max_table_elements)
             .ok_or_else(|| Error::Limit("table allocation failed: size exceeds the limit".into()))?;
-        s.vm.tables.push(t);
+        s.vm.tables.push(Box::new(t));
         tables.push(s.vm.tables.len() as u32 - 1);
     }
     for &t in &m.tags[m.num_imported_tags as usize..] {
@@ -277,9 +276,8 @@ pub(crate) fn instantiate<T>(s: &mut StoreInner<T>, module: &Module, imports: &[
         tags.push(s.vm.tags.len() as u32 - 1);
     }
     for ty in &m.memories[m.num_imported_memories as usize..] {
-        let mem = LinearMemory::new(*ty, s.vm.limits.max_memory_pages)
-            .ok_or_else(|| Error::Limit("memory allocation failed: size exceeds the limit".into()))?;
-        s.vm.memories.push(mem);
+        let mem = crate::jit::new_memory(&s.engine, *ty, s.vm.limits.max_memory_pages)?;
+        s.vm.memories.push(Box::new(mem));
         memories.push(s.vm.memories.len() as u32 - 1);
     }
     let elems: Vec<Box<[u64]>> = m
@@ -307,6 +305,7 @@ pub(crate) fn instantiate<T>(s: &mut StoreInner<T>, module: &Module, imports: &[
         datas,
     });
     s.instance_modules.push(module.clone());
+    crate::jit::instantiate(s, inst, module)?;
     let instance = Instance {
         store: s.id,
         index: inst,
@@ -348,7 +347,7 @@ pub(crate) fn instantiate<T>(s: &mut StoreInner<T>, module: &Module, imports: &[
     // 4. The start function.
     if let Some(start) = m.start {
         let f = s.vm.instances[inst as usize].funcs[start as usize];
-        tern_interp::invoke(s, f, &mut [0u64; 1]).map_err(|t| s.annotate(t))?;
+        crate::jit::invoke(s, f, &mut [0u64; 1]).map_err(|t| s.annotate(t))?;
     }
     Ok(instance)
 }

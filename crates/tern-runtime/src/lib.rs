@@ -27,20 +27,21 @@
 //! * [`Instance`], [`Func`], [`TypedFunc`], [`Memory`], [`Table`],
 //!   [`Global`], [`Extern`], [`Val`], [`Trap`].
 //!
-//! Execution currently uses the interpreter (`tern-interp`); the compiler
-//! tier will sit beside it behind the same API.
+//! Execution uses the optimizing compiler (`tern-cranelift`) where the
+//! host supports it, or the interpreter (`tern-interp`): see [`Tier`].
 
 mod engine;
 mod error;
 mod externals;
 mod func;
 mod instance;
+mod jit;
 mod linker;
 mod module;
 mod store;
 mod values;
 
-pub use engine::{CompilationMode, Config, Engine};
+pub use engine::{BoundsChecks, CompilationMode, Config, Engine, InterruptHandle, Tier};
 pub use error::{Error, Result};
 pub use externals::{Extern, Global, Memory, Table, Tag};
 pub use func::{Func, IntoFunc, TypedFunc, WasmParams, WasmResults, WasmRet, WasmTy};

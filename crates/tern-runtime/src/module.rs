@@ -96,7 +96,11 @@ pub(crate) struct DataDef {
 
 pub(crate) struct ModuleInner {
     pub(crate) engine: Engine,
+    /// The interpreter's view of the module (also the validation context
+    /// and bytes for the compiler tier).
     pub(crate) code: Arc<InterpModule>,
+    /// Compiled code, when the engine's tier is the compiler.
+    pub(crate) jit: Option<Arc<tern_cranelift::CompiledModule>>,
     pub(crate) types: Vec<FuncType>,
     pub(crate) sigs: Box<[SigId]>,
     pub(crate) imports: Vec<ImportDesc>,
@@ -139,6 +143,9 @@ impl Module {
     /// text format (detected from the bytes).
     pub fn new(engine: &Engine, bytes: impl AsRef<[u8]>) -> Result<Module> {
         let bytes = bytes.as_ref();
+        if tern_cranelift::aot::is_artifact(bytes) {
+            return Module::deserialize(engine, bytes);
+        }
         if !bytes.starts_with(b"\0asm")
             && let Ok(text) = std::str::from_utf8(bytes)
         {
@@ -150,14 +157,80 @@ impl Module {
 
     /// Decodes and validates a binary module.
     pub fn from_binary(engine: &Engine, bytes: &[u8]) -> Result<Module> {
+        Module::build(engine, bytes, None, false)
+    }
+
+    /// Like [`Module::new`], but the module runs on the interpreter even
+    /// when the engine compiles: its instances and compiled ones can live in
+    /// one store and call each other.
+    pub fn interpreted(engine: &Engine, bytes: impl AsRef<[u8]>) -> Result<Module> {
+        let bytes = bytes.as_ref();
+        if !bytes.starts_with(b"\0asm")
+            && let Ok(text) = std::str::from_utf8(bytes)
+        {
+            let binary = text_to_binary(text)?;
+            return Module::build(engine, &binary, None, true);
+        }
+        Module::build(engine, bytes, None, true)
+    }
+
+    /// Writes the module's compiled code as an ahead-of-time artifact that
+    /// [`Module::deserialize`] (or [`Module::new`]) loads without compiling.
+    /// Errors when the engine does not compile.
+    pub fn serialize(&self) -> Result<Vec<u8>> {
+        let Some(jit) = &self.inner.jit else {
+            return Err(Error::usage("only modules of the compiler tier can be serialized"));
+        };
+        let meta = crate::jit::aot_meta(&self.inner.engine)?;
+        Ok(tern_cranelift::aot::serialize(
+            &meta,
+            jit.artifact(),
+            self.inner.code.bytes(),
+        ))
+    }
+
+    /// Loads an artifact written by [`Module::serialize`], refusing one made
+    /// by another engine version, for other features, another CPU or
+    /// another bounds-check mode, or one that is truncated or corrupt.
+    pub fn deserialize(engine: &Engine, bytes: &[u8]) -> Result<Module> {
+        let meta = crate::jit::aot_meta(engine)?;
+        let (artifact, module) =
+            tern_cranelift::aot::deserialize(bytes, &meta).map_err(|e| Error::Usage(e.to_string()))?;
+        Module::build(engine, &module, Some(artifact), false)
+    }
+
+    fn build(
+        engine: &Engine,
+        bytes: &[u8],
+        precompiled: Option<tern_cranelift::Artifact>,
+        interpret: bool,
+    ) -> Result<Module> {
         let config = engine.config();
         let arc: Arc<[u8]> = bytes.into();
         let m = tern_binary::decode(&arc)?;
         let info = tern_validate::validate_module(&m, &config.features)?;
         let code = Arc::new(InterpModule::new(arc.clone(), &m, info, config.consume_fuel));
-        match config.compilation {
-            CompilationMode::Lazy => code.validate_bodies()?,
-            CompilationMode::Eager => code.compile_all()?,
+        let isa = if interpret { &None } else { &engine.inner.isa };
+        let jit = match (isa, precompiled) {
+            (Some(_), Some(artifact)) => {
+                if artifact.funcs.len() != m.code.len() || artifact.foreign.len() != m.types.len() {
+                    return Err(Error::usage(
+                        "precompiled module is malformed: its code does not match its module",
+                    ));
+                }
+                Some(Arc::new(
+                    tern_cranelift::CompiledModule::load(artifact).map_err(crate::jit::compile_error)?,
+                ))
+            }
+            (None, Some(_)) => return Err(Error::usage("precompiled modules need the compiler tier")),
+            (Some(isa), None) => crate::jit::compile(engine, isa, &code, &m.code)?.map(Arc::new),
+            (None, None) => None,
+        };
+        if jit.is_none() {
+            match config.compilation {
+                CompilationMode::Lazy => code.validate_bodies()?,
+                CompilationMode::Eager => code.compile_all()?,
+            }
         }
         let sigs = m.types.iter().map(|t| engine.inner.sigs.intern(t)).collect();
         let imports = m
@@ -230,6 +303,7 @@ impl Module {
         let inner = ModuleInner {
             engine: engine.clone(),
             code,
+            jit,
             types: m.types.clone(),
             sigs,
             imports,

@@ -32,6 +32,8 @@ pub struct StoreInner<T> {
     pub(crate) hosts: Vec<HostFuncEntry<T>>,
     /// The module of each instance (parallel to `vm.instances`).
     pub(crate) instance_modules: Vec<Module>,
+    /// The compiler tier's state.
+    pub(crate) jit: crate::jit::JitStore,
     pub(crate) data: T,
 }
 
@@ -53,6 +55,7 @@ impl<T> Store<T> {
                 vm: StoreData::new(c.limits, c.consume_fuel),
                 hosts: Vec::new(),
                 instance_modules: Vec::new(),
+                jit: crate::jit::JitStore::new(engine),
                 data,
             },
         }

@@ -1,18 +1,21 @@
 //! What tern's execution tiers run against: trap codes with the spec's
 //! messages, linear memories, tables, globals, function references and the
-//! instance layout, all owned by a [`StoreData`].
+//! instance layout, all owned by a [`StoreData`]; and for the compiled
+//! tier, executable [`code`] memory and [`signals`] (trap handling).
 //!
 //! Values live in untyped 64-bit slots: `i32` and `f32` as their bits
 //! zero-extended, `i64` and `f64` as their bits, `v128` in two slots (low
 //! half first), references as [`RawRef`]s.
 
+pub mod code;
 mod memory;
+pub mod signals;
 mod store;
 mod table;
 mod trap;
 pub mod vmctx;
 
-pub use memory::{LinearMemory, MAX_PAGES, PAGE_SIZE};
+pub use memory::{GUARD_TAIL_BYTES, LinearMemory, MAX_PAGES, MemoryStyle, PAGE_SIZE, RESERVATION_BYTES};
 pub use store::{
     ExnEntity, FuncEntity, FuncKind, GlobalEntity, InstanceEntity, SigId, SigRegistry, StoreData, StoreLimits,
     TagEntity, slots_of, slots_of_all,

@@ -1,15 +1,25 @@
 //! Linear memory: a zero-initialised byte buffer that grows in 64 KiB pages,
-//! with bounds-checked access.
+//! with bounds-checked access, in one of two backings ([`MemoryStyle`]):
 //!
-//! The interpreter checks every access explicitly against [`LinearMemory::len`]
-//! and caches [`LinearMemory::base`] between operations that may move it
-//! (`memory.grow`, calls). The buffer is a plain heap allocation, reallocated
-//! on growth. The compiler tier's 4 GiB reservations with guard pages will be
-//! a second backing behind the same interface.
+//! - [`MemoryStyle::Heap`]: a plain heap allocation, reallocated on growth,
+//!   so the base moves. The interpreter checks every access explicitly
+//!   against [`LinearMemory::len`] and reloads [`LinearMemory::base`] after
+//!   operations that may move it (`memory.grow`, calls).
+//! - [`MemoryStyle::Reserved`]: an inaccessible reservation of
+//!   [`RESERVATION_BYTES`] (4 GiB of addressable memory, 4 GiB more so that
+//!   any 32-bit static offset stays inside, and a 64 KiB guard for the
+//!   widest access), whose first `len` bytes are made readable and
+//!   writable; growth makes more of it accessible in place, so the base
+//!   never moves. Compiled code addresses `base + zext(index) + offset`
+//!   without a bounds check: an access past `len` faults in the reservation
+//!   and the signal handler turns the fault into an out-of-bounds trap.
+//!
+//! Compiled code reads the base pointer and the byte length at
+//! [`crate::vmctx::OFFSET_MEMORY_BASE`] and [`crate::vmctx::OFFSET_MEMORY_LEN`]:
+//! the struct is `#[repr(C)]` with those two fields first.
 
 use crate::trap::TrapCode;
 use std::alloc::{Layout, alloc_zeroed, dealloc, realloc};
-use std::ptr::NonNull;
 use tern_binary::MemoryType;
 
 /// Bytes per page.
@@ -18,12 +28,50 @@ pub const PAGE_SIZE: u64 = 65536;
 /// The largest number of pages a 32-bit memory can have.
 pub const MAX_PAGES: u64 = 65536;
 
+/// Bytes a [`MemoryStyle::Reserved`] memory reserves: 4 GiB for the largest
+/// 32-bit memory, 4 GiB so that `index + offset` with a 32-bit offset stays
+/// inside, and [`GUARD_TAIL_BYTES`] for the bytes of the widest access.
+pub const RESERVATION_BYTES: u64 = (4 << 30) + (4 << 30) + GUARD_TAIL_BYTES;
+
+/// The guard after the 8 GiB of a reservation; an access of up to this many
+/// bytes at any `zext(i32) + u32` address faults inside the reservation.
+pub const GUARD_TAIL_BYTES: u64 = 64 << 10;
+
 const ALIGN: usize = 16;
 
+/// How a [`LinearMemory`] is backed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum MemoryStyle {
+    /// A heap allocation, reallocated (and so possibly moved) on growth.
+    /// Works everywhere; compiled code must bounds-check every access and
+    /// reload the base after anything that may grow the memory.
+    Heap,
+    /// A [`RESERVATION_BYTES`] address-space reservation whose accessible
+    /// prefix grows in place: the base never moves and accesses past the
+    /// length fault. Needs a 64-bit Unix host that allows the reservation.
+    Reserved,
+}
+
+impl MemoryStyle {
+    /// Whether this host can use [`MemoryStyle::Reserved`] at all (64-bit
+    /// Unix); a reservation may still fail at run time (address-space
+    /// limits), which [`LinearMemory::with_style`] reports as `None`.
+    pub const fn reserved_supported() -> bool {
+        cfg!(all(unix, target_pointer_width = "64"))
+    }
+}
+
 /// A linear memory.
+///
+/// `#[repr(C)]`: the base pointer is at offset 0 and the byte length (a
+/// `usize`) at offset 8, as [`crate::vmctx`] promises compiled code.
+#[repr(C)]
 pub struct LinearMemory {
-    ptr: NonNull<u8>,
+    /// Start of the memory; dangling (but aligned) for an empty heap memory.
+    base: *mut u8,
+    /// Accessible length in bytes.
     len: usize,
+    style: MemoryStyle,
     ty: MemoryType,
     /// The effective maximum in pages: the type's maximum, capped by the
     /// store's limit and the 4 GiB of 32-bit addressing.
@@ -37,16 +85,30 @@ unsafe impl Send for LinearMemory {}
 unsafe impl Sync for LinearMemory {}
 
 impl LinearMemory {
-    /// A memory of type `ty`, its maximum capped at `limit_pages`. Returns
-    /// `None` when the minimum exceeds the limit or cannot be allocated.
+    /// A heap-backed memory ([`MemoryStyle::Heap`]) of type `ty`, its
+    /// maximum capped at `limit_pages`. Returns `None` when the minimum
+    /// exceeds the limit or cannot be allocated.
     pub fn new(ty: MemoryType, limit_pages: u64) -> Option<LinearMemory> {
+        LinearMemory::with_style(ty, limit_pages, MemoryStyle::Heap)
+    }
+
+    /// A memory of type `ty` with the given backing, its maximum capped at
+    /// `limit_pages`. Returns `None` when the minimum exceeds the limit, or
+    /// the memory cannot be allocated or reserved (a host that cannot
+    /// reserve address space may fall back to [`MemoryStyle::Heap`]).
+    pub fn with_style(ty: MemoryType, limit_pages: u64, style: MemoryStyle) -> Option<LinearMemory> {
         let max_pages = ty.limits.max.unwrap_or(MAX_PAGES).min(MAX_PAGES).min(limit_pages);
         if ty.limits.min > max_pages {
             return None;
         }
+        let base = match style {
+            MemoryStyle::Heap => std::ptr::NonNull::<u128>::dangling().as_ptr().cast(),
+            MemoryStyle::Reserved => reserve()?,
+        };
         let mut m = LinearMemory {
-            ptr: NonNull::<u128>::dangling().cast(),
+            base,
             len: 0,
+            style,
             ty,
             max_pages,
         };
@@ -66,22 +128,44 @@ impl LinearMemory {
         if new_len > isize::MAX as usize - ALIGN {
             return None;
         }
-        // SAFETY: layouts are non-zero-sized where allocated; `ptr` was
-        // allocated with `layout(self.len)` whenever `self.len != 0`.
-        unsafe {
-            let p = if self.len == 0 {
-                alloc_zeroed(Self::layout(new_len))
-            } else {
-                let p = realloc(self.ptr.as_ptr(), Self::layout(self.len), new_len);
-                if !p.is_null() {
-                    p.add(self.len).write_bytes(0, new_len - self.len);
+        match self.style {
+            MemoryStyle::Heap => {
+                // SAFETY: layouts are non-zero-sized where allocated; `base`
+                // was allocated with `layout(self.len)` whenever
+                // `self.len != 0`.
+                unsafe {
+                    let p = if self.len == 0 {
+                        alloc_zeroed(Self::layout(new_len))
+                    } else {
+                        let p = realloc(self.base, Self::layout(self.len), new_len);
+                        if !p.is_null() {
+                            p.add(self.len).write_bytes(0, new_len - self.len);
+                        }
+                        p
+                    };
+                    if p.is_null() {
+                        return None;
+                    }
+                    self.base = p;
                 }
-                p
-            };
-            self.ptr = NonNull::new(p)?;
+            }
+            MemoryStyle::Reserved => {
+                // Memories never shrink, and the maximum is at most 4 GiB,
+                // inside the reservation.
+                debug_assert!(new_len > self.len && new_len as u64 <= 4 << 30);
+                // SAFETY: `[base + len, base + new_len)` lies inside the
+                // reservation this memory owns; fresh anonymous pages read
+                // as zero.
+                unsafe { commit(self.base.add(self.len), new_len - self.len)? };
+            }
         }
         self.len = new_len;
         Some(())
+    }
+
+    /// The backing of this memory.
+    pub fn style(&self) -> MemoryStyle {
+        self.style
     }
 
     /// The memory's type as declared (its minimum is the initial size).
@@ -118,22 +202,25 @@ impl LinearMemory {
         self.max_pages
     }
 
-    /// Start of the buffer. Valid until the next [`LinearMemory::grow`].
+    /// Start of the buffer. Valid until the next [`LinearMemory::grow`]
+    /// for [`MemoryStyle::Heap`]; for the memory's lifetime for
+    /// [`MemoryStyle::Reserved`].
     #[inline]
     pub fn base(&self) -> *mut u8 {
-        self.ptr.as_ptr()
+        self.base
     }
 
     /// The contents.
     pub fn data(&self) -> &[u8] {
-        // SAFETY: `ptr` is valid for `len` initialised bytes.
-        unsafe { std::slice::from_raw_parts(self.ptr.as_ptr(), self.len) }
+        // SAFETY: `base` is valid for `len` initialised bytes (and aligned
+        // and non-null when `len` is 0).
+        unsafe { std::slice::from_raw_parts(self.base, self.len) }
     }
 
     /// The contents, mutably.
     pub fn data_mut(&mut self) -> &mut [u8] {
         // SAFETY: as in `data`, and `&mut self` is exclusive.
-        unsafe { std::slice::from_raw_parts_mut(self.ptr.as_ptr(), self.len) }
+        unsafe { std::slice::from_raw_parts_mut(self.base, self.len) }
     }
 
     /// Grows by `delta` pages; returns the old size in pages, or `None` when
@@ -200,16 +287,70 @@ impl LinearMemory {
 
 impl Drop for LinearMemory {
     fn drop(&mut self) {
-        if self.len != 0 {
-            // SAFETY: allocated with this layout.
-            unsafe { dealloc(self.ptr.as_ptr(), Self::layout(self.len)) }
+        match self.style {
+            MemoryStyle::Heap => {
+                if self.len != 0 {
+                    // SAFETY: allocated with this layout.
+                    unsafe { dealloc(self.base, Self::layout(self.len)) }
+                }
+            }
+            // SAFETY: the reservation was mapped by `reserve` and is owned
+            // by this memory alone.
+            MemoryStyle::Reserved => unsafe { unreserve(self.base) },
         }
     }
 }
 
+/// Maps an inaccessible [`RESERVATION_BYTES`] reservation.
+#[cfg(all(unix, target_pointer_width = "64"))]
+fn reserve() -> Option<*mut u8> {
+    use rustix::mm::{MapFlags, ProtFlags, mmap_anonymous};
+    // SAFETY: a fresh anonymous mapping at an address the kernel picks
+    // aliases nothing.
+    let p = unsafe {
+        mmap_anonymous(
+            std::ptr::null_mut(),
+            RESERVATION_BYTES as usize,
+            ProtFlags::empty(),
+            MapFlags::PRIVATE | MapFlags::NORESERVE,
+        )
+    };
+    p.ok().map(|p| p.cast())
+}
+
+#[cfg(not(all(unix, target_pointer_width = "64")))]
+fn reserve() -> Option<*mut u8> {
+    None
+}
+
+/// Makes `[at, at + len)` (page-aligned, inside a reservation) readable and
+/// writable.
+#[cfg(all(unix, target_pointer_width = "64"))]
+unsafe fn commit(at: *mut u8, len: usize) -> Option<()> {
+    use rustix::mm::{MprotectFlags, mprotect};
+    // SAFETY: the caller passes a range of its own reservation.
+    unsafe { mprotect(at.cast(), len, MprotectFlags::READ | MprotectFlags::WRITE).ok() }
+}
+
+#[cfg(not(all(unix, target_pointer_width = "64")))]
+unsafe fn commit(_at: *mut u8, _len: usize) -> Option<()> {
+    None
+}
+
+#[cfg(all(unix, target_pointer_width = "64"))]
+unsafe fn unreserve(base: *mut u8) {
+    // SAFETY: the caller owns the reservation at `base`. An error here
+    // would only leak address space.
+    let _ = unsafe { rustix::mm::munmap(base.cast(), RESERVATION_BYTES as usize) };
+}
+
+#[cfg(not(all(unix, target_pointer_width = "64")))]
+unsafe fn unreserve(_base: *mut u8) {}
+
 impl std::fmt::Debug for LinearMemory {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LinearMemory")
+            .field("style", &self.style)
             .field("pages", &self.size_pages())
             .field("max_pages", &self.max_pages)
             .finish()
@@ -230,28 +371,107 @@ mod tests {
         }
     }
 
+    const STYLES: [MemoryStyle; 2] = [MemoryStyle::Heap, MemoryStyle::Reserved];
+
+    #[test]
+    fn layout_matches_vmctx() {
+        use crate::vmctx::{OFFSET_MEMORY_BASE, OFFSET_MEMORY_LEN};
+        use std::mem::offset_of;
+        assert_eq!(offset_of!(LinearMemory, base), OFFSET_MEMORY_BASE as usize);
+        assert_eq!(offset_of!(LinearMemory, len), OFFSET_MEMORY_LEN as usize);
+        for style in STYLES {
+            let m = LinearMemory::with_style(ty(2, None), MAX_PAGES, style).unwrap();
+            let p = &m as *const LinearMemory as *const u8;
+            // SAFETY: the offsets are inside the struct (checked above).
+            unsafe {
+                assert_eq!(*(p.add(OFFSET_MEMORY_BASE as usize) as *const *mut u8), m.base());
+                assert_eq!(
+                    *(p.add(OFFSET_MEMORY_LEN as usize) as *const usize),
+                    2 * PAGE_SIZE as usize
+                );
+            }
+        }
+    }
+
     #[test]
     fn grow_zeroes_and_keeps_contents() {
-        let mut m = LinearMemory::new(ty(1, Some(3)), MAX_PAGES).unwrap();
+        for style in STYLES {
+            grow_zeroes_and_keeps_contents_in(style);
+        }
+    }
+
+    fn grow_zeroes_and_keeps_contents_in(style: MemoryStyle) {
+        let mut m = LinearMemory::with_style(ty(1, Some(3)), MAX_PAGES, style).unwrap();
+        assert_eq!(m.style(), style);
         m.write(10, &[1, 2, 3]).unwrap();
+        let base = m.base();
         assert_eq!(m.grow(1), Some(1));
+        if style == MemoryStyle::Reserved {
+            assert_eq!(m.base(), base, "a reserved memory never moves");
+        }
         assert_eq!(m.size_pages(), 2);
         let mut b = [0; 3];
         m.read(10, &mut b).unwrap();
         assert_eq!(b, [1, 2, 3]);
         assert!(m.data()[65536..].iter().all(|&x| x == 0));
+        m.data_mut()[2 * 65536 - 1] = 7;
         assert_eq!(m.grow(2), None);
         assert_eq!(m.grow(0), Some(2));
+        assert_eq!(m.grow(u64::MAX), None);
+        assert_eq!(m.grow(1), Some(2));
+        assert_eq!(m.data()[2 * 65536 - 1], 7);
+        assert!(m.data()[2 * 65536..].iter().all(|&x| x == 0));
+        assert_eq!(m.grow(1), None);
     }
 
     #[test]
     fn bounds() {
-        let mut m = LinearMemory::new(ty(0, None), MAX_PAGES).unwrap();
-        assert_eq!(m.fill(0, 1, 0), Ok(()));
-        assert_eq!(m.fill(1, 1, 0), Err(TrapCode::MemoryOutOfBounds));
-        assert_eq!(m.grow(1), Some(0));
-        assert_eq!(m.copy_within(65535, 0, 1), Ok(()));
-        assert_eq!(m.copy_within(65535, 0, 2), Err(TrapCode::MemoryOutOfBounds));
-        assert_eq!(m.range(u64::MAX, 2), Err(TrapCode::MemoryOutOfBounds));
+        for style in STYLES {
+            let mut m = LinearMemory::with_style(ty(0, None), MAX_PAGES, style).unwrap();
+            assert!(m.is_empty());
+            assert_eq!(m.data(), &[] as &[u8]);
+            assert_eq!(m.fill(0, 1, 0), Ok(()));
+            assert_eq!(m.fill(1, 1, 0), Err(TrapCode::MemoryOutOfBounds));
+            assert_eq!(m.grow(1), Some(0));
+            assert_eq!(m.fill(65530, 9, 6), Ok(()));
+            assert_eq!(m.fill(65530, 9, 7), Err(TrapCode::MemoryOutOfBounds));
+            assert_eq!(m.copy_within(65535, 0, 1), Ok(()));
+            assert_eq!(m.copy_within(65535, 0, 2), Err(TrapCode::MemoryOutOfBounds));
+            assert_eq!(m.copy_within(0, 65530, 6), Ok(()));
+            assert_eq!(&m.data()[..6], &[9, 9, 9, 9, 9, 0]);
+            assert_eq!(m.range(u64::MAX, 2), Err(TrapCode::MemoryOutOfBounds));
+            assert_eq!(m.init(100, &[1, 2, 3, 4], 1, 3), Ok(()));
+            assert_eq!(&m.data()[100..103], &[2, 3, 4]);
+            assert_eq!(m.init(100, &[1, 2, 3, 4], 2, 3), Err(TrapCode::MemoryOutOfBounds));
+            assert_eq!(m.init(65534, &[1, 2, 3, 4], 0, 3), Err(TrapCode::MemoryOutOfBounds));
+            let mut b = [0; 2];
+            assert_eq!(m.read(65535, &mut b), Err(TrapCode::MemoryOutOfBounds));
+            assert_eq!(m.write(65534, &[5, 6]), Ok(()));
+            assert_eq!(m.read(65534, &mut b), Ok(()));
+            assert_eq!(b, [5, 6]);
+        }
+    }
+
+    #[test]
+    fn limits() {
+        for style in STYLES {
+            assert!(LinearMemory::with_style(ty(3, None), 2, style).is_none());
+            let mut m = LinearMemory::with_style(ty(1, None), 2, style).unwrap();
+            assert_eq!(m.max_pages(), 2);
+            assert_eq!(m.grow(2), None);
+            assert_eq!(m.grow(1), Some(1));
+            assert_eq!(m.current_ty().limits.min, 2);
+        }
+    }
+
+    #[test]
+    fn reserved_memories_can_grow_to_4_gib() {
+        // Only address space and page tables for the touched pages.
+        let mut m = LinearMemory::with_style(ty(0, None), MAX_PAGES, MemoryStyle::Reserved).unwrap();
+        assert_eq!(m.grow(MAX_PAGES), Some(0));
+        assert_eq!(m.len() as u64, 4 << 30);
+        assert_eq!(m.write((4 << 30) - 1, &[1]), Ok(()));
+        assert_eq!(m.write(4 << 30, &[1]), Err(TrapCode::MemoryOutOfBounds));
+        assert_eq!(m.grow(1), None);
     }
 }

@@ -88,10 +88,14 @@ pub struct FuncEntity {
 
 /// A global in the store. Values are raw: numbers as their bits
 /// (zero-extended), references as raw references, v128 as all 128 bits.
+///
+/// `#[repr(C)]` with the value cell at offset 0: compiled code reads and
+/// writes the global through a pointer to the entity (see [`crate::vmctx`]).
+#[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub struct GlobalEntity {
-    pub ty: GlobalType,
     pub value: u128,
+    pub ty: GlobalType,
 }
 
 /// An exception tag in the store. A tag's identity is its store index:
@@ -188,11 +192,15 @@ impl Default for StoreLimits {
 }
 
 /// Every entity of a store, and its execution state (fuel, spare stacks).
+///
+/// Memories, tables and globals are boxed so that their addresses stay
+/// fixed for the store's lifetime however the arenas grow: compiled code
+/// holds pointers to them (see [`crate::vmctx`]).
 pub struct StoreData {
     pub funcs: Vec<FuncEntity>,
-    pub memories: Vec<LinearMemory>,
-    pub tables: Vec<Table>,
-    pub globals: Vec<GlobalEntity>,
+    pub memories: Vec<Box<LinearMemory>>,
+    pub tables: Vec<Box<Table>>,
+    pub globals: Vec<Box<GlobalEntity>>,
     pub instances: Vec<InstanceEntity>,
     /// Payloads of external references.
     pub externs: Vec<Box<dyn Any + Send + Sync>>,
@@ -299,5 +307,50 @@ impl std::fmt::Debug for StoreData {
             .field("globals", &self.globals.len())
             .field("instances", &self.instances.len())
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tern_binary::{Limits, MemoryType};
+
+    #[test]
+    fn global_value_cell_is_first() {
+        assert_eq!(std::mem::offset_of!(GlobalEntity, value), 0);
+        let g = GlobalEntity {
+            value: 0x0102_0304_0506_0708_090a_0b0c_0d0e_0f10,
+            ty: GlobalType {
+                content: ValType::V128,
+                mutable: true,
+            },
+        };
+        // SAFETY: the cell is at offset 0 (checked above).
+        assert_eq!(unsafe { *(&g as *const GlobalEntity as *const u128) }, g.value);
+    }
+
+    #[test]
+    fn entities_do_not_move_when_the_arenas_grow() {
+        let mut s = StoreData::new(StoreLimits::default(), false);
+        let ty = MemoryType {
+            limits: Limits { min: 1, max: None },
+            shared: false,
+            memory64: false,
+            page_size_log2: None,
+        };
+        s.memories.push(Box::new(LinearMemory::new(ty, 10).unwrap()));
+        let gty = GlobalType {
+            content: ValType::I32,
+            mutable: true,
+        };
+        s.globals.push(Box::new(GlobalEntity { value: 1, ty: gty }));
+        let m0: *const LinearMemory = &*s.memories[0];
+        let g0: *const GlobalEntity = &*s.globals[0];
+        for i in 0..100 {
+            s.memories.push(Box::new(LinearMemory::new(ty, 10).unwrap()));
+            s.globals.push(Box::new(GlobalEntity { value: i, ty: gty }));
+        }
+        assert!(std::ptr::eq(m0, &*s.memories[0]));
+        assert!(std::ptr::eq(g0, &*s.globals[0]));
     }
 }

@@ -1,12 +1,21 @@
 //! Tables of references. Elements are raw references (see [`crate::RawRef`]):
 //! 0 is null.
+//!
+//! Compiled code reads a table's element pointer and element count at
+//! [`crate::vmctx::OFFSET_TABLE_BASE`] and [`crate::vmctx::OFFSET_TABLE_LEN`]:
+//! the struct is `#[repr(C)]` with those two fields first, and they are
+//! refreshed whenever the element storage changes (only growth moves it).
 
 use crate::trap::TrapCode;
 use tern_binary::TableType;
 
 /// A table.
-#[derive(Debug)]
+#[repr(C)]
 pub struct Table {
+    /// `elems.as_mut_ptr()`, for compiled code.
+    base: *mut u64,
+    /// `elems.len()`, for compiled code.
+    len: usize,
     elems: Vec<u64>,
     ty: TableType,
     max: u64,
@@ -20,11 +29,32 @@ impl Table {
         if ty.limits.min > max {
             return None;
         }
-        Some(Table {
-            elems: vec![init; ty.limits.min as usize],
+        let mut elems = Vec::new();
+        elems.try_reserve_exact(ty.limits.min as usize).ok()?;
+        elems.resize(ty.limits.min as usize, init);
+        let mut t = Table {
+            base: std::ptr::null_mut(),
+            len: 0,
+            elems,
             ty,
             max,
-        })
+        };
+        t.sync();
+        Some(t)
+    }
+
+    /// Refreshes the fields compiled code reads after the storage changed.
+    #[inline]
+    fn sync(&mut self) {
+        self.base = self.elems.as_mut_ptr();
+        self.len = self.elems.len();
+    }
+
+    /// The element pointer compiled code sees (valid until the next
+    /// [`Table::grow`]).
+    #[inline]
+    pub fn base(&self) -> *mut u64 {
+        self.base
     }
 
     /// The declared type.
@@ -85,6 +115,7 @@ impl Table {
             return None;
         }
         self.elems.resize(new as usize, init);
+        self.sync();
         Some(old as u32)
     }
 
@@ -125,10 +156,79 @@ impl Table {
     }
 }
 
+// SAFETY: `base` points into `elems`, which the table owns; access goes
+// through `&self`/`&mut self` (or raw pointers whose users uphold the same
+// rules).
+unsafe impl Send for Table {}
+unsafe impl Sync for Table {}
+
+impl std::fmt::Debug for Table {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Table")
+            .field("ty", &self.ty)
+            .field("size", &self.elems.len())
+            .field("max", &self.max)
+            .finish()
+    }
+}
+
 /// `table.copy` between two different tables.
 pub fn copy_between(dst: &mut Table, d: u32, src: &Table, s: u32, n: u32) -> Result<(), TrapCode> {
     let sr = src.range(s, n)?;
     let dr = dst.range(d, n)?;
     dst.elems[dr].copy_from_slice(&src.elems[sr]);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vmctx::{OFFSET_TABLE_BASE, OFFSET_TABLE_LEN};
+    use tern_binary::{Limits, RefType};
+
+    fn ty(min: u64, max: Option<u64>) -> TableType {
+        TableType {
+            element: RefType::FUNCREF,
+            limits: Limits { min, max },
+            table64: false,
+        }
+    }
+
+    /// What compiled code would read.
+    fn raw(t: &Table) -> (*mut u64, usize) {
+        let p = t as *const Table as *const u8;
+        // SAFETY: the offsets are inside the struct (checked below).
+        unsafe {
+            (
+                *(p.add(OFFSET_TABLE_BASE as usize) as *const *mut u64),
+                *(p.add(OFFSET_TABLE_LEN as usize) as *const usize),
+            )
+        }
+    }
+
+    #[test]
+    fn layout_follows_the_storage() {
+        assert_eq!(std::mem::offset_of!(Table, base), OFFSET_TABLE_BASE as usize);
+        assert_eq!(std::mem::offset_of!(Table, len), OFFSET_TABLE_LEN as usize);
+        let mut t = Table::new(ty(2, Some(3000)), 5, 10_000).unwrap();
+        assert_eq!(raw(&t), (t.elems.as_mut_ptr(), 2));
+        for i in 0..10 {
+            assert_eq!(t.grow(50 * i, 7), Some((0..i).map(|k| 50 * k).sum::<u32>() + 2));
+            assert_eq!(raw(&t), (t.elems.as_mut_ptr(), t.size() as usize));
+        }
+        let (p, n) = raw(&t);
+        // SAFETY: `p` and `n` describe the live storage.
+        let seen = unsafe { std::slice::from_raw_parts(p, n) };
+        assert_eq!(seen[..2], [5, 5]);
+        assert_eq!(seen[2..], vec![7; n - 2][..]);
+        assert_eq!(t.grow(1000, 0), None);
+        assert_eq!(t.grow(748, 0), Some(2252));
+        assert_eq!(t.grow(1, 0), None);
+        assert_eq!(raw(&t).1, t.size() as usize);
+        let mut e = Table::new(ty(0, None), 0, 10).unwrap();
+        assert_eq!(raw(&e).1, 0);
+        assert_eq!(e.grow(3, 1), Some(0));
+        assert_eq!(raw(&e), (e.elems.as_mut_ptr(), 3));
+        assert_eq!(e.grow(8, 1), None);
+    }
 }

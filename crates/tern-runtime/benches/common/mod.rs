@@ -160,7 +160,15 @@ pub struct TernRun {
 
 impl TernRun {
     pub fn new(wasm: &[u8]) -> TernRun {
-        let engine = tern::Engine::default();
+        TernRun::with_tier(wasm, tern::Tier::Interp)
+    }
+
+    /// The kernel on tern's `tier`.
+    #[allow(dead_code)] // not every bench uses it
+    pub fn with_tier(wasm: &[u8], tier: tern::Tier) -> TernRun {
+        let mut config = tern::Config::new();
+        config.tier(tier);
+        let engine = tern::Engine::new(&config).expect("tern: engine");
         let module = tern::Module::new(&engine, wasm).expect("tern: module");
         let mut store = tern::Store::new(&engine, ());
         let instance = tern::Linker::new(&engine)

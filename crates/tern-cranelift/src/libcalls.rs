@@ -1,0 +1,282 @@
+//! The runtime routines compiled code calls ([`Libcall`]), and the
+//! [`JitHost`] through which they reach the embedder.
+//!
+//! Every libcall is an `extern "C"` function whose frame holds only plain
+//! arguments: its work happens in a closure run by
+//! [`tern_vm::signals::libcall`], which drops everything the closure owns
+//! before a trap is raised (raising discards the frames up to the host's
+//! entry point without running destructors).
+
+use cranelift_codegen::ir::LibCall;
+use tern_vm::signals::libcall;
+use tern_vm::vmctx::{Libcall, VMContext, VMFuncRef, VMStoreContext};
+use tern_vm::{StoreData, Trap, TrapCode};
+
+/// What libcalls need from the embedder. The runtime sets
+/// [`VMStoreContext::host`] to a `*mut dyn JitHost` (see [`host_to_raw`])
+/// on every entry into compiled code.
+pub trait JitHost {
+    /// The store's entities.
+    fn store(&mut self) -> &mut StoreData;
+    /// Calls store function `func`, which is not compiled code (a host
+    /// function, or a function of another tier), on behalf of instance
+    /// `caller`. `slots` holds the arguments and receives the results.
+    fn call_foreign(&mut self, func: u32, caller: u32, slots: &mut [u64]) -> Result<(), Trap>;
+}
+
+/// The fat pointer `host` as [`VMStoreContext::host`] stores it.
+pub fn host_to_raw(host: &mut (dyn JitHost + '_)) -> [usize; 2] {
+    let p: *mut (dyn JitHost + '_) = host;
+    // SAFETY: a `*mut dyn Trait` is two words; only `host_from_raw`
+    // reads it back, while the host is alive (the runtime sets it on
+    // entry).
+    unsafe { std::mem::transmute::<*mut (dyn JitHost + '_), [usize; 2]>(p) }
+}
+
+/// # Safety
+///
+/// `raw` came from [`host_to_raw`] of a host that is still alive.
+unsafe fn host_from_raw<'a>(raw: [usize; 2]) -> &'a mut dyn JitHost {
+    // SAFETY: the caller's contract.
+    unsafe { &mut *std::mem::transmute::<[usize; 2], *mut dyn JitHost>(raw) }
+}
+
+/// # Safety
+///
+/// `vmctx` is a live instance context whose store context has a host set.
+unsafe fn host<'a>(vmctx: *mut VMContext) -> &'a mut dyn JitHost {
+    // SAFETY: the caller's contract.
+    unsafe { host_from_raw((*(*vmctx).store).host) }
+}
+
+/// # Safety
+///
+/// `vmctx` is live and `mem` is one of its memory indices.
+unsafe fn memory<'a>(vmctx: *mut VMContext, mem: u32) -> &'a mut tern_vm::LinearMemory {
+    // SAFETY: the caller's contract; validated code names existing
+    // memories.
+    unsafe { &mut **(*vmctx).memories.add(mem as usize) }
+}
+
+/// # Safety
+///
+/// `vmctx` is live and `table` is one of its table indices.
+unsafe fn table<'a>(vmctx: *mut VMContext, table: u32) -> &'a mut tern_vm::Table {
+    // SAFETY: as for `memory`.
+    unsafe { &mut **(*vmctx).tables.add(table as usize) }
+}
+
+unsafe extern "C" fn memory_grow(vmctx: *mut VMContext, mem: u32, delta: u64) -> u64 {
+    // SAFETY: compiled code passes its own vmctx and a valid index.
+    unsafe { libcall(|| Ok(memory(vmctx, mem).grow(delta).unwrap_or(u64::MAX))) }
+}
+
+unsafe extern "C" fn memory_fill(vmctx: *mut VMContext, mem: u32, dst: u64, val: u32, n: u64) {
+    // SAFETY: as above.
+    unsafe { libcall(|| Ok(memory(vmctx, mem).fill(dst, val as u8, n)?)) }
+}
+
+unsafe extern "C" fn memory_copy(vmctx: *mut VMContext, dst_mem: u32, src_mem: u32, dst: u64, src: u64, n: u64) {
+    // SAFETY: as above; two different memories never overlap.
+    unsafe {
+        libcall(|| {
+            if dst_mem == src_mem {
+                return Ok(memory(vmctx, dst_mem).copy_within(dst, src, n)?);
+            }
+            let s = memory(vmctx, src_mem);
+            let d = memory(vmctx, dst_mem);
+            let sr = s.range(src, n)?;
+            let dr = d.range(dst, n)?;
+            std::ptr::copy(s.base().add(sr.start), d.base().add(dr.start), sr.len());
+            Ok(())
+        })
+    }
+}
+
+unsafe extern "C" fn memory_init(vmctx: *mut VMContext, mem: u32, seg: u32, dst: u64, src: u32, n: u32) {
+    // SAFETY: as above.
+    unsafe {
+        libcall(|| {
+            let inst = (*vmctx).instance as usize;
+            let m = memory(vmctx, mem);
+            let vm = host(vmctx).store();
+            let data = vm.instances[inst].data(seg);
+            Ok(m.init(dst, data, src as u64, n as u64)?)
+        })
+    }
+}
+
+unsafe extern "C" fn data_drop(vmctx: *mut VMContext, seg: u32) {
+    // SAFETY: as above.
+    unsafe {
+        libcall(|| {
+            let inst = (*vmctx).instance as usize;
+            host(vmctx).store().instances[inst].datas[seg as usize] = 0..0;
+            Ok(())
+        })
+    }
+}
+
+unsafe extern "C" fn table_grow(vmctx: *mut VMContext, t: u32, init: u64, delta: u32) -> u32 {
+    // SAFETY: as above.
+    unsafe { libcall(|| Ok(table(vmctx, t).grow(delta, init).unwrap_or(u32::MAX))) }
+}
+
+unsafe extern "C" fn table_fill(vmctx: *mut VMContext, t: u32, dst: u32, val: u64, n: u32) {
+    // SAFETY: as above.
+    unsafe { libcall(|| Ok(table(vmctx, t).fill(dst, val, n)?)) }
+}
+
+unsafe extern "C" fn table_copy(vmctx: *mut VMContext, dst_t: u32, src_t: u32, dst: u32, src: u32, n: u32) {
+    // SAFETY: as above; two different tables are different objects.
+    unsafe {
+        libcall(|| {
+            if dst_t == src_t {
+                return Ok(table(vmctx, dst_t).copy_within(dst, src, n)?);
+            }
+            let s: &tern_vm::Table = table(vmctx, src_t);
+            let d = table(vmctx, dst_t);
+            if std::ptr::eq(s, d) {
+                return Ok(d.copy_within(dst, src, n)?);
+            }
+            Ok(tern_vm::copy_between(d, dst, s, src, n)?)
+        })
+    }
+}
+
+unsafe extern "C" fn table_init(vmctx: *mut VMContext, t: u32, seg: u32, dst: u32, src: u32, n: u32) {
+    // SAFETY: as above.
+    unsafe {
+        libcall(|| {
+            let inst = (*vmctx).instance as usize;
+            let tab = table(vmctx, t);
+            let vm = host(vmctx).store();
+            let elems = &vm.instances[inst].elems[seg as usize];
+            Ok(tab.init(dst, elems, src, n)?)
+        })
+    }
+}
+
+unsafe extern "C" fn elem_drop(vmctx: *mut VMContext, seg: u32) {
+    // SAFETY: as above.
+    unsafe {
+        libcall(|| {
+            let inst = (*vmctx).instance as usize;
+            host(vmctx).store().instances[inst].elems[seg as usize] = Box::default();
+            Ok(())
+        })
+    }
+}
+
+unsafe extern "C" fn call_foreign(caller: *mut VMContext, callee: *const VMFuncRef, values: *mut u64) {
+    // SAFETY: the foreign trampoline passes its caller's vmctx, the
+    // callee's function reference and a slot array as long as the
+    // callee's parameters and results.
+    unsafe {
+        libcall(|| {
+            let ctx: *mut VMStoreContext = (*caller).store;
+            let func = (*callee).func;
+            let inst = (*caller).instance;
+            let h = host(caller);
+            let vm = h.store();
+            let fe = vm.funcs[func as usize];
+            let n = fe.param_slots.max(fe.result_slots).max(1) as usize;
+            if vm.fuel_enabled {
+                vm.fuel = (*ctx).fuel.max(0) as u64;
+            }
+            let slots = std::slice::from_raw_parts_mut(values, n);
+            let r = h.call_foreign(func, inst, slots);
+            let vm = h.store();
+            if vm.fuel_enabled {
+                (*ctx).fuel = vm.fuel.min(i64::MAX as u64) as i64;
+            }
+            r
+        })
+    }
+}
+
+unsafe extern "C" fn out_of_fuel(_vmctx: *mut VMContext) {
+    // SAFETY: called from compiled code inside `catch_traps`.
+    unsafe { libcall::<()>(|| Err(Trap::new(TrapCode::OutOfFuel))) }
+}
+
+unsafe extern "C" fn interrupt(vmctx: *mut VMContext) {
+    // SAFETY: as above; the interrupt pointer is the engine's flag.
+    unsafe {
+        libcall::<()>(|| {
+            let flag = (*(*vmctx).store).interrupt;
+            if !flag.is_null() {
+                (*flag.cast::<std::sync::atomic::AtomicU64>()).store(0, std::sync::atomic::Ordering::Relaxed);
+            }
+            Err(Trap::msg("interrupted"))
+        })
+    }
+}
+
+/// The address of libcall `l`.
+pub fn address(l: Libcall) -> usize {
+    match l {
+        Libcall::MemoryGrow => memory_grow as *const () as usize,
+        Libcall::MemoryFill => memory_fill as *const () as usize,
+        Libcall::MemoryCopy => memory_copy as *const () as usize,
+        Libcall::MemoryInit => memory_init as *const () as usize,
+        Libcall::DataDrop => data_drop as *const () as usize,
+        Libcall::TableGrow => table_grow as *const () as usize,
+        Libcall::TableFill => table_fill as *const () as usize,
+        Libcall::TableCopy => table_copy as *const () as usize,
+        Libcall::TableInit => table_init as *const () as usize,
+        Libcall::ElemDrop => elem_drop as *const () as usize,
+        Libcall::CallForeign => call_foreign as *const () as usize,
+        Libcall::OutOfFuel => out_of_fuel as *const () as usize,
+        Libcall::Interrupt => interrupt as *const () as usize,
+    }
+}
+
+extern "C" fn ceil_f32(x: f32) -> f32 {
+    x.ceil()
+}
+extern "C" fn ceil_f64(x: f64) -> f64 {
+    x.ceil()
+}
+extern "C" fn floor_f32(x: f32) -> f32 {
+    x.floor()
+}
+extern "C" fn floor_f64(x: f64) -> f64 {
+    x.floor()
+}
+extern "C" fn trunc_f32(x: f32) -> f32 {
+    x.trunc()
+}
+extern "C" fn trunc_f64(x: f64) -> f64 {
+    x.trunc()
+}
+extern "C" fn nearest_f32(x: f32) -> f32 {
+    x.round_ties_even()
+}
+extern "C" fn nearest_f64(x: f64) -> f64 {
+    x.round_ties_even()
+}
+extern "C" fn fma_f32(a: f32, b: f32, c: f32) -> f32 {
+    a.mul_add(b, c)
+}
+extern "C" fn fma_f64(a: f64, b: f64, c: f64) -> f64 {
+    a.mul_add(b, c)
+}
+
+/// The address of the routine behind a Cranelift libcall (only those
+/// [`crate::Symbol`] admits).
+pub(crate) fn cranelift_address(l: LibCall) -> usize {
+    match l {
+        LibCall::CeilF32 => ceil_f32 as *const () as usize,
+        LibCall::CeilF64 => ceil_f64 as *const () as usize,
+        LibCall::FloorF32 => floor_f32 as *const () as usize,
+        LibCall::FloorF64 => floor_f64 as *const () as usize,
+        LibCall::TruncF32 => trunc_f32 as *const () as usize,
+        LibCall::TruncF64 => trunc_f64 as *const () as usize,
+        LibCall::NearestF32 => nearest_f32 as *const () as usize,
+        LibCall::NearestF64 => nearest_f64 as *const () as usize,
+        LibCall::FmaF32 => fma_f32 as *const () as usize,
+        LibCall::FmaF64 => fma_f64 as *const () as usize,
+        _ => 0,
+    }
+}

@@ -1,0 +1,390 @@
+//! tern's linker: compiled functions and trampolines laid out in one
+//! image, PC-relative relocations between them resolved at link time (so
+//! the image is position-independent), calls to the runtime routed through
+//! stubs in the image whose absolute addresses, like every other absolute
+//! relocation, are patched when the image is mapped ([`CompiledModule`]).
+
+use crate::compile::CompileError;
+use crate::libcalls;
+use cranelift_codegen::binemit::Reloc;
+use cranelift_codegen::ir::LibCall;
+use cranelift_codegen::isa::TargetIsa;
+use std::sync::Arc;
+use tern_vm::TrapCode;
+use tern_vm::code::{CodeMemory, Registration};
+use tern_vm::vmctx::Libcall;
+
+/// A routine outside the image that compiled code calls: one of tern's
+/// libcalls, or a math routine Cranelift calls on CPUs without the
+/// instruction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Symbol {
+    Tern(Libcall),
+    Cranelift(LibCall),
+}
+
+const CRANELIFT_LIBCALLS: [LibCall; 10] = [
+    LibCall::CeilF32,
+    LibCall::CeilF64,
+    LibCall::FloorF32,
+    LibCall::FloorF64,
+    LibCall::TruncF32,
+    LibCall::TruncF64,
+    LibCall::NearestF32,
+    LibCall::NearestF64,
+    LibCall::FmaF32,
+    LibCall::FmaF64,
+];
+
+impl Symbol {
+    pub(crate) fn from_cranelift(l: LibCall) -> Option<Symbol> {
+        CRANELIFT_LIBCALLS.contains(&l).then_some(Symbol::Cranelift(l))
+    }
+
+    /// A stable number for the artifact format.
+    pub fn id(self) -> u32 {
+        match self {
+            Symbol::Tern(l) => l as u32,
+            Symbol::Cranelift(l) => {
+                Libcall::ALL.len() as u32 + CRANELIFT_LIBCALLS.iter().position(|&c| c == l).unwrap_or(0) as u32
+            }
+        }
+    }
+
+    /// The symbol numbered `id`.
+    pub fn from_id(id: u32) -> Option<Symbol> {
+        let n = Libcall::ALL.len() as u32;
+        if id < n {
+            Some(Symbol::Tern(Libcall::ALL[id as usize]))
+        } else {
+            CRANELIFT_LIBCALLS.get((id - n) as usize).map(|&l| Symbol::Cranelift(l))
+        }
+    }
+
+    /// The routine's address in this process.
+    pub fn address(self) -> usize {
+        match self {
+            Symbol::Tern(l) => libcalls::address(l),
+            Symbol::Cranelift(l) => libcalls::cranelift_address(l),
+        }
+    }
+}
+
+/// Where a relocation points, before linking.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum FuncRelocTarget {
+    /// Defined function `def` (index among defined functions).
+    Func(u32),
+    Symbol(Symbol),
+    /// An offset in the function itself.
+    SelfOffset(u32),
+}
+
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct RelocRecord {
+    pub(crate) offset: u32,
+    pub(crate) kind: Reloc,
+    pub(crate) target: FuncRelocTarget,
+    pub(crate) addend: i64,
+}
+
+/// One compiled function (or trampoline), not yet placed.
+pub(crate) struct CompiledFunc {
+    pub(crate) bytes: Vec<u8>,
+    pub(crate) relocs: Vec<RelocRecord>,
+    pub(crate) traps: Vec<(u32, TrapCode)>,
+    pub(crate) align: u32,
+}
+
+/// What an absolute (8-byte) relocation left for load time points at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LoadTarget {
+    /// An offset in the image.
+    Image(u32),
+    Symbol(Symbol),
+}
+
+/// An 8-byte absolute address to write at `offset` when the image is
+/// mapped: the target's address plus `addend`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LoadReloc {
+    pub offset: u32,
+    pub target: LoadTarget,
+    pub addend: i64,
+}
+
+/// The foreign-trampoline offset of a type that has none.
+pub const NO_TRAMPOLINE: u32 = u32::MAX;
+
+/// A linked module, not yet mapped: what [`crate::aot`] writes to disk.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Artifact {
+    /// Code of all functions, trampolines and stubs.
+    pub image: Vec<u8>,
+    /// Absolute relocations, patched at load time.
+    pub relocs: Vec<LoadReloc>,
+    /// Trap sites, sorted by offset.
+    pub traps: Vec<(u32, TrapCode)>,
+    /// Offset of each defined function's native entry.
+    pub funcs: Vec<u32>,
+    /// Offset of each defined function's array-call trampoline.
+    pub array_calls: Vec<u32>,
+    /// Offset of each type's foreign trampoline, or [`NO_TRAMPOLINE`].
+    pub foreign: Vec<u32>,
+}
+
+fn stub_size(_isa: &dyn TargetIsa) -> usize {
+    16
+}
+
+/// Writes a jump stub at `at` whose 8-byte target address lives at
+/// `at + returned offset`.
+fn write_stub(isa: &dyn TargetIsa, buf: &mut [u8]) -> usize {
+    match isa.pointer_bytes() == 8 && isa.name() == "aarch64" {
+        true => {
+            // ldr x16, #8 ; br x16 ; .quad target
+            buf[0..4].copy_from_slice(&0x5800_0050u32.to_le_bytes());
+            buf[4..8].copy_from_slice(&0xd61f_0200u32.to_le_bytes());
+            8
+        }
+        false => {
+            // jmp qword ptr [rip + 0] ; .quad target
+            buf[0..6].copy_from_slice(&[0xff, 0x25, 0, 0, 0, 0]);
+            6
+        }
+    }
+}
+
+fn align_to(n: usize, a: usize) -> usize {
+    n.div_ceil(a) * a
+}
+
+/// Lays out and links defined functions, their array-call trampolines and
+/// the per-type foreign trampolines.
+pub(crate) fn link(
+    isa: &dyn TargetIsa,
+    _num_imported: u32,
+    funcs: Vec<CompiledFunc>,
+    array: Vec<CompiledFunc>,
+    foreign: Vec<Option<CompiledFunc>>,
+) -> Result<Artifact, CompileError> {
+    let all: Vec<&CompiledFunc> = funcs.iter().chain(&array).chain(foreign.iter().flatten()).collect();
+    let mut starts = Vec::with_capacity(all.len());
+    let mut len = 0usize;
+    for f in &all {
+        len = align_to(len, f.align as usize);
+        starts.push(len);
+        len += f.bytes.len();
+    }
+    // One stub per symbol called PC-relatively.
+    let mut stub_syms: Vec<Symbol> = Vec::new();
+    for f in &all {
+        for r in &f.relocs {
+            if let (FuncRelocTarget::Symbol(s), k) = (r.target, r.kind)
+                && k != Reloc::Abs8
+                && !stub_syms.contains(&s)
+            {
+                stub_syms.push(s);
+            }
+        }
+    }
+    len = align_to(len, 16);
+    let stubs_at = len;
+    len += stub_syms.len() * stub_size(isa);
+    if len > i32::MAX as usize {
+        return Err(CompileError::Codegen {
+            func: u32::MAX,
+            msg: "the module's code exceeds 2 GiB".into(),
+        });
+    }
+    let mut image = vec![0u8; len];
+    let mut relocs = Vec::new();
+    for (i, s) in stub_syms.iter().enumerate() {
+        let at = stubs_at + i * stub_size(isa);
+        let addr_at = write_stub(isa, &mut image[at..]);
+        relocs.push(LoadReloc {
+            offset: (at + addr_at) as u32,
+            target: LoadTarget::Symbol(*s),
+            addend: 0,
+        });
+    }
+    let nfuncs = funcs.len();
+    let mut traps = Vec::new();
+    for (fi, f) in all.iter().enumerate() {
+        let start = starts[fi];
+        image[start..start + f.bytes.len()].copy_from_slice(&f.bytes);
+        for &(off, code) in &f.traps {
+            traps.push((start as u32 + off, code));
+        }
+        for r in &f.relocs {
+            let at = start + r.offset as usize;
+            let target = match r.target {
+                FuncRelocTarget::Func(def) if (def as usize) < nfuncs => LoadTarget::Image(starts[def as usize] as u32),
+                FuncRelocTarget::Func(def) => {
+                    return Err(CompileError::Codegen {
+                        func: def,
+                        msg: "call to a function that does not exist".into(),
+                    });
+                }
+                FuncRelocTarget::SelfOffset(o) => LoadTarget::Image((start + o as usize) as u32),
+                FuncRelocTarget::Symbol(s) => LoadTarget::Symbol(s),
+            };
+            if r.kind == Reloc::Abs8 {
+                relocs.push(LoadReloc {
+                    offset: at as u32,
+                    target,
+                    addend: r.addend,
+                });
+                continue;
+            }
+            let target_off = match target {
+                LoadTarget::Image(o) => o as i64,
+                LoadTarget::Symbol(s) => {
+                    let i = stub_syms.iter().position(|&x| x == s).unwrap_or(0);
+                    (stubs_at + i * stub_size(isa)) as i64
+                }
+            };
+            let delta = target_off + r.addend - at as i64;
+            match r.kind {
+                Reloc::X86PCRel4 | Reloc::X86CallPCRel4 | Reloc::X86CallPLTRel4 => {
+                    let v = i32::try_from(delta).map_err(|_| CompileError::Codegen {
+                        func: u32::MAX,
+                        msg: "relocation out of range".into(),
+                    })?;
+                    image[at..at + 4].copy_from_slice(&v.to_le_bytes());
+                }
+                Reloc::Arm64Call => {
+                    if delta % 4 != 0 || !(-(1 << 27)..(1 << 27)).contains(&delta) {
+                        return Err(CompileError::Codegen {
+                            func: u32::MAX,
+                            msg: "call relocation out of range".into(),
+                        });
+                    }
+                    let mut insn = u32::from_le_bytes(image[at..at + 4].try_into().unwrap_or_default());
+                    insn = (insn & !0x03ff_ffff) | (((delta >> 2) as u32) & 0x03ff_ffff);
+                    image[at..at + 4].copy_from_slice(&insn.to_le_bytes());
+                }
+                k => {
+                    return Err(CompileError::Codegen {
+                        func: u32::MAX,
+                        msg: format!("unsupported relocation kind {k:?}"),
+                    });
+                }
+            }
+        }
+    }
+    traps.sort_by_key(|t| t.0);
+    let na = array.len();
+    Ok(Artifact {
+        image,
+        relocs,
+        traps,
+        funcs: starts[..nfuncs].iter().map(|&s| s as u32).collect(),
+        array_calls: starts[nfuncs..nfuncs + na].iter().map(|&s| s as u32).collect(),
+        foreign: {
+            let mut placed = starts[nfuncs + na..].iter();
+            foreign
+                .iter()
+                .map(|f| match f {
+                    Some(_) => placed.next().map_or(NO_TRAMPOLINE, |&s| s as u32),
+                    None => NO_TRAMPOLINE,
+                })
+                .collect()
+        },
+    })
+}
+
+/// A module's code, mapped executable and registered with the trap
+/// handler. Dropping it unregisters and unmaps the code: the runtime keeps
+/// it alive as long as any instance of the module.
+pub struct CompiledModule {
+    // Unregister before unmapping: fields drop in order.
+    _registration: Option<Registration>,
+    code: CodeMemory,
+    artifact: Artifact,
+}
+
+impl CompiledModule {
+    /// Maps `artifact`, resolving its load-time relocations. The artifact
+    /// must be well-formed (offsets inside the image), as
+    /// [`crate::compile_module`] and [`crate::aot::deserialize`] ensure.
+    pub fn load(artifact: Artifact) -> Result<CompiledModule, CompileError> {
+        let code = CodeMemory::new_with(artifact.image.len(), |buf| {
+            buf.copy_from_slice(&artifact.image);
+            let base = buf.as_ptr() as i64;
+            for r in &artifact.relocs {
+                let at = r.offset as usize;
+                if at.checked_add(8).is_none_or(|e| e > buf.len()) {
+                    return Err(CompileError::Map(format!("relocation at {at:#x} outside the code")));
+                }
+                let addr = match r.target {
+                    LoadTarget::Image(o) => base + o as i64,
+                    LoadTarget::Symbol(s) => s.address() as i64,
+                };
+                buf[at..at + 8].copy_from_slice(&addr.wrapping_add(r.addend).to_le_bytes());
+            }
+            Ok(())
+        })
+        .map_err(|e: CompileError| e)?;
+        let registration = if code.is_empty() {
+            None
+        } else {
+            let traps: Arc<[(u32, TrapCode)]> = artifact.traps.clone().into();
+            Some(tern_vm::code::register(
+                code.range(),
+                Arc::new(move |off: usize| {
+                    let i = traps.binary_search_by_key(&(off as u32), |t| t.0).ok()?;
+                    Some(traps[i].1)
+                }),
+            ))
+        };
+        Ok(CompiledModule {
+            _registration: registration,
+            code,
+            artifact,
+        })
+    }
+
+    fn at(&self, off: u32) -> *const u8 {
+        // SAFETY: offsets of the artifact lie inside the image.
+        unsafe { self.code.as_ptr().add(off as usize) }
+    }
+
+    /// Native entry of defined function `def`.
+    pub fn native_call(&self, def: u32) -> *const u8 {
+        self.at(self.artifact.funcs[def as usize])
+    }
+
+    /// Array-call entry of defined function `def`.
+    pub fn array_call(&self, def: u32) -> *const u8 {
+        self.at(self.artifact.array_calls[def as usize])
+    }
+
+    /// Foreign trampoline of type index `ty`.
+    pub fn foreign_trampoline(&self, ty: u32) -> *const u8 {
+        match self.artifact.foreign.get(ty as usize) {
+            Some(&o) if o != NO_TRAMPOLINE => self.at(o),
+            _ => std::ptr::null(),
+        }
+    }
+
+    /// The linked image this was mapped from.
+    pub fn artifact(&self) -> &Artifact {
+        &self.artifact
+    }
+}
+
+impl From<std::io::Error> for CompileError {
+    fn from(e: std::io::Error) -> Self {
+        CompileError::Map(e.to_string())
+    }
+}
+
+impl std::fmt::Debug for CompiledModule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CompiledModule")
+            .field("code_bytes", &self.code.len())
+            .field("funcs", &self.artifact.funcs.len())
+            .finish_non_exhaustive()
+    }
+}

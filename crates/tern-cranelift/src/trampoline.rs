@@ -1,0 +1,141 @@
+//! Trampolines between the host's array calling convention and compiled
+//! code's native one, generated with Cranelift.
+//!
+//! * [`array_to_native`] (one per defined function): the function's
+//!   [`tern_vm::vmctx::VMFuncRef::array_call`]. `extern "C" fn(callee_vmctx,
+//!   caller_vmctx, values)`: loads the arguments from `values`, calls the
+//!   function directly, stores the results back.
+//! * [`native_to_foreign`] (one per type): `VMContext::foreign_trampolines`.
+//!   Native signature of the type, with the callee's `*const VMFuncRef` as
+//!   its first argument: spills the arguments to a stack array and calls the
+//!   `CallForeign` libcall, then returns the results from the array.
+
+use crate::translate::{NS_FUNC, NS_LIBCALL, clif_type, native_signature};
+use cranelift_codegen::ir::{
+    self, AbiParam, ExtFuncData, ExternalName, FuncRef, InstBuilder, MemFlagsData, Signature, StackSlotData,
+    StackSlotKind, UserExternalName, UserFuncName, Value, types,
+};
+use cranelift_codegen::isa::TargetIsa;
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+use tern_binary::{FuncType, ValType};
+use tern_vm::slots_of;
+use tern_vm::vmctx::Libcall;
+
+/// Namespace of trampoline names (only used in their own `UserFuncName`s).
+const NS_TRAMPOLINE: u32 = 2;
+
+fn import(func: &mut ir::Function, ns: u32, index: u32, sig: Signature, colocated: bool) -> FuncRef {
+    let sig = func.import_signature(sig);
+    let name = func.declare_imported_user_function(UserExternalName::new(ns, index));
+    func.import_function(ExtFuncData {
+        name: ExternalName::user(name),
+        signature: sig,
+        colocated,
+        patchable: false,
+    })
+}
+
+/// Loads a value of type `t` from its slot at `off`.
+fn load_slot(b: &mut FunctionBuilder<'_>, t: ValType, base: Value, off: i32) -> Value {
+    b.ins().load(clif_type(t), MemFlagsData::trusted(), base, off)
+}
+
+/// Stores `v` of type `t` into its slot(s) at `off`: numbers zero-extended
+/// to 64 bits, `v128` as 16 bytes (low half first).
+fn store_slot(b: &mut FunctionBuilder<'_>, t: ValType, v: Value, base: Value, off: i32) {
+    let v = match t {
+        ValType::I32 => b.ins().uextend(types::I64, v),
+        ValType::F32 => {
+            let i = b.ins().bitcast(types::I32, MemFlagsData::new(), v);
+            b.ins().uextend(types::I64, i)
+        }
+        _ => v,
+    };
+    b.ins().store(MemFlagsData::trusted(), v, base, off);
+}
+
+/// The array-call entry of defined function `index` (absolute index) of
+/// type `ty`.
+pub(crate) fn array_to_native(
+    ty: &FuncType,
+    index: u32,
+    isa: &dyn TargetIsa,
+    fctx: &mut FunctionBuilderContext,
+) -> ir::Function {
+    let ptr = isa.pointer_type();
+    let mut sig = Signature::new(isa.default_call_conv());
+    sig.params.extend([AbiParam::new(ptr); 3]);
+    let mut func = ir::Function::with_name_signature(UserFuncName::user(NS_TRAMPOLINE, index), sig);
+    let callee = import(&mut func, NS_FUNC, index, native_signature(ty, isa), true);
+    let mut b = FunctionBuilder::new(&mut func, fctx);
+    let block = b.create_block();
+    b.append_block_params_for_function_params(block);
+    b.switch_to_block(block);
+    b.seal_block(block);
+    let p = b.block_params(block).to_vec();
+    let values = p[2];
+    let mut args = vec![p[0], p[1]];
+    let mut off = 0i32;
+    for &t in ty.params() {
+        args.push(load_slot(&mut b, t, values, off));
+        off += 8 * slots_of(t) as i32;
+    }
+    let call = b.ins().call(callee, &args);
+    let results = b.inst_results(call).to_vec();
+    let mut off = 0i32;
+    for (&t, v) in ty.results().iter().zip(results) {
+        store_slot(&mut b, t, v, values, off);
+        off += 8 * slots_of(t) as i32;
+    }
+    b.ins().return_(&[]);
+    b.finalize(isa.frontend_config());
+    func
+}
+
+/// The signature of the `CallForeign` libcall.
+fn call_foreign_signature(isa: &dyn TargetIsa) -> Signature {
+    let ptr = isa.pointer_type();
+    let mut sig = Signature::new(isa.default_call_conv());
+    sig.params.extend([AbiParam::new(ptr); 3]);
+    sig
+}
+
+/// The foreign trampoline of type `ty`.
+pub(crate) fn native_to_foreign(ty: &FuncType, isa: &dyn TargetIsa, fctx: &mut FunctionBuilderContext) -> ir::Function {
+    let mut func =
+        ir::Function::with_name_signature(UserFuncName::user(NS_TRAMPOLINE, u32::MAX), native_signature(ty, isa));
+    let call_foreign = import(
+        &mut func,
+        NS_LIBCALL,
+        Libcall::CallForeign as u32,
+        call_foreign_signature(isa),
+        false,
+    );
+    let slots = tern_vm::slots_of_all(ty.params())
+        .max(tern_vm::slots_of_all(ty.results()))
+        .max(1);
+    let ss = func.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, slots * 8, 4));
+    let mut b = FunctionBuilder::new(&mut func, fctx);
+    let block = b.create_block();
+    b.append_block_params_for_function_params(block);
+    b.switch_to_block(block);
+    b.seal_block(block);
+    let p = b.block_params(block).to_vec();
+    let (callee, caller) = (p[0], p[1]);
+    let values = b.ins().stack_addr(isa.pointer_type(), ss, 0);
+    let mut off = 0i32;
+    for (&t, &v) in ty.params().iter().zip(&p[2..]) {
+        store_slot(&mut b, t, v, values, off);
+        off += 8 * slots_of(t) as i32;
+    }
+    b.ins().call(call_foreign, &[caller, callee, values]);
+    let mut results = Vec::with_capacity(ty.results().len());
+    let mut off = 0i32;
+    for &t in ty.results() {
+        results.push(load_slot(&mut b, t, values, off));
+        off += 8 * slots_of(t) as i32;
+    }
+    b.ins().return_(&results);
+    b.finalize(isa.frontend_config());
+    func
+}

@@ -1,0 +1,1352 @@
+//! The function translator: the validator and the IR builder in one pass.
+
+use super::{BoundsChecks, TranslateConfig, TranslateError, clif_type, native_signature, trap_codes};
+use super::{NS_FUNC, NS_LIBCALL};
+use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
+use cranelift_codegen::ir::immediates::{Ieee32 as ClifIeee32, Ieee64 as ClifIeee64};
+use cranelift_codegen::ir::types::*;
+use cranelift_codegen::ir::{
+    self, Block, BlockArg, BlockCall, ExtFuncData, ExternalName, FuncRef, Function, GlobalValueData, InstBuilder,
+    JumpTableData, MemFlagsData, SigRef, TrapCode, Type, UserExternalName, UserFuncName, Value,
+};
+use cranelift_codegen::isa::TargetIsa;
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
+use std::collections::HashMap;
+use tern_binary::{
+    BlockType, BrTable, FuncBody, HeapType, Ieee32, Ieee64, MemArg, Operator, SelectTypes, TryTable, V128,
+    VisitOperator, for_each_operator,
+};
+use tern_validate::{FuncValidator, ModuleInfo};
+use tern_vm::vmctx::{self as abi, Libcall};
+
+pub(super) type Result<T, E = TranslateError> = std::result::Result<T, E>;
+
+/// The most locals a function may declare (parameters included).
+const MAX_LOCALS: u64 = 1 << 20;
+
+pub(super) fn translate(
+    info: &ModuleInfo<'_>,
+    num_imported_funcs: u32,
+    func_index: u32,
+    body: &FuncBody<'_>,
+    config: &TranslateConfig,
+    isa: &dyn TargetIsa,
+    fctx: &mut FunctionBuilderContext,
+) -> Result<Function> {
+    let mut v = FuncValidator::new(info);
+    // `begin` checks the function index and the local declarations.
+    let mut ops = v.begin(func_index, body)?;
+    let ty = info
+        .func_type(func_index)
+        .ok_or_else(|| tern_binary::BinaryError::new(format!("unknown function {func_index}"), body.offset))?;
+    let (decls, _) = body.locals()?;
+    let total: u64 = ty.params().len() as u64 + decls.iter().map(|(n, _)| *n as u64).sum::<u64>();
+    if total > MAX_LOCALS {
+        return Err(TranslateError::unsupported(format!(
+            "{total} locals (at most {MAX_LOCALS})"
+        )));
+    }
+
+    let sig = native_signature(ty, isa);
+    let mut func = Function::with_name_signature(UserFuncName::user(NS_FUNC, func_index), sig);
+    // The stack limit, for the prologue's check: vmctx->store->stack_limit.
+    let ro = func
+        .dfg
+        .mem_flags
+        .insert(MemFlagsData::trusted().with_readonly())
+        .unwrap();
+    let vmctx_gv = func.create_global_value(GlobalValueData::VMContext);
+    let store_gv = func.create_global_value(GlobalValueData::Load {
+        base: vmctx_gv,
+        offset: abi::OFFSET_VMCTX_STORE.into(),
+        global_type: I64,
+        flags: ro,
+    });
+    let limit_gv = func.create_global_value(GlobalValueData::Load {
+        base: store_gv,
+        offset: abi::OFFSET_STORE_STACK_LIMIT.into(),
+        global_type: I64,
+        flags: ro,
+    });
+    func.stack_limit = Some(limit_gv);
+
+    let mut b = FunctionBuilder::new(&mut func, fctx);
+    let entry = b.create_block();
+    b.append_block_params_for_function_params(entry);
+    b.switch_to_block(entry);
+    b.seal_block(entry);
+    let vmctx = b.block_params(entry)[0];
+    let params: Vec<Value> = b.block_params(entry)[2..].to_vec();
+    let mut locals = Vec::with_capacity(total as usize);
+    for (&t, &p) in ty.params().iter().zip(&params) {
+        let var = b.declare_var(clif_type(t));
+        b.def_var(var, p);
+        locals.push(var);
+    }
+    for &(n, t) in &decls {
+        for _ in 0..n {
+            // Undefined variables read as zero in the entry block.
+            locals.push(b.declare_var(clif_type(t)));
+        }
+    }
+    let ret = b.create_block();
+    for &t in ty.results() {
+        b.append_block_param(ret, clif_type(t));
+    }
+
+    let mut t = Translator {
+        b,
+        info,
+        config: *config,
+        isa,
+        num_imported_funcs,
+        vmctx,
+        locals,
+        stack: Vec::new(),
+        ctrl: Vec::new(),
+        reachable: true,
+        dead_depth: 0,
+        fuel_pending: 0,
+        sigs: HashMap::new(),
+        funcs: HashMap::new(),
+        libcalls: HashMap::new(),
+    };
+    t.ctrl.push(Ctrl {
+        kind: Kind::Func,
+        n_params: 0,
+        n_results: ty.results().len(),
+        next: ret,
+        height: 0,
+        next_reachable: false,
+        fuel_in: 0,
+    });
+    if config.interrupts {
+        t.check_interrupt();
+    }
+    let res = (|| {
+        let mut vis = Visitor {
+            v: &mut v,
+            t: &mut t,
+            offset: 0,
+        };
+        while !ops.eof() {
+            vis.offset = ops.offset();
+            ops.visit_operator(&mut vis)??;
+            if vis.v.frame_depth() == 0 {
+                break;
+            }
+        }
+        v.finish(&ops)?;
+        Ok(())
+    })();
+    if let Err(e) = res {
+        // The builder context keeps the abandoned function's state: start
+        // the next function from a clean one.
+        drop(t);
+        *fctx = FunctionBuilderContext::new();
+        return Err(e);
+    }
+    let mut b = t.b;
+    b.seal_all_blocks();
+    b.finalize(isa.frontend_config());
+    Ok(func)
+}
+
+#[derive(Debug)]
+enum Kind {
+    Func,
+    Block,
+    Loop {
+        header: Block,
+    },
+    If {
+        else_block: Block,
+        else_params: Vec<Value>,
+        has_else: bool,
+        /// Fuel not yet charged when the else branch starts.
+        else_fuel: u64,
+    },
+}
+
+#[derive(Debug)]
+struct Ctrl {
+    kind: Kind,
+    n_params: usize,
+    n_results: usize,
+    /// The block after the construct (the return block for the function),
+    /// with the results as parameters.
+    next: Block,
+    /// Operand stack height below the parameters.
+    height: usize,
+    /// Whether `next` has a predecessor.
+    next_reachable: bool,
+    /// Fuel not yet charged on the paths into `next` (the most of them).
+    fuel_in: u64,
+}
+
+pub(super) struct Translator<'f, 'i, 'm> {
+    pub(super) b: FunctionBuilder<'f>,
+    info: &'i ModuleInfo<'m>,
+    config: TranslateConfig,
+    isa: &'f dyn TargetIsa,
+    num_imported_funcs: u32,
+    pub(super) vmctx: Value,
+    locals: Vec<Variable>,
+    pub(super) stack: Vec<Value>,
+    ctrl: Vec<Ctrl>,
+    reachable: bool,
+    /// Blocks opened in unreachable code.
+    dead_depth: u32,
+    /// Operators since fuel was last charged.
+    fuel_pending: u64,
+    sigs: HashMap<u32, SigRef>,
+    funcs: HashMap<u32, FuncRef>,
+    libcalls: HashMap<u32, FuncRef>,
+}
+
+/// Flags of loads from the instance's constant structures (vmctx fields,
+/// the arrays they point at, memory and table descriptors' addresses).
+pub(super) fn ro() -> MemFlagsData {
+    MemFlagsData::trusted().with_readonly().with_can_move()
+}
+
+/// Flags of loads and stores of runtime state that may change.
+pub(super) fn rw() -> MemFlagsData {
+    MemFlagsData::trusted()
+}
+
+pub(super) fn little() -> MemFlagsData {
+    MemFlagsData::new().with_endianness(ir::Endianness::Little)
+}
+
+impl<'f, 'i, 'm> Translator<'f, 'i, 'm> {
+    // ---- the operand stack ----
+
+    #[inline]
+    pub(super) fn push(&mut self, v: Value) {
+        self.stack.push(v);
+    }
+
+    #[inline]
+    pub(super) fn pop(&mut self) -> Value {
+        self.stack.pop().expect("validated: operand present")
+    }
+
+    pub(super) fn pop2(&mut self) -> (Value, Value) {
+        let b = self.pop();
+        let a = self.pop();
+        (a, b)
+    }
+
+    pub(super) fn pop3(&mut self) -> (Value, Value, Value) {
+        let c = self.pop();
+        let (a, b) = self.pop2();
+        (a, b, c)
+    }
+
+    pub(super) fn ty_of(&self, v: Value) -> Type {
+        self.b.func.dfg.value_type(v)
+    }
+
+    /// `v` reinterpreted as the vector type `ty`.
+    pub(super) fn as_vec(&mut self, v: Value, ty: Type) -> Value {
+        if self.ty_of(v) == ty {
+            v
+        } else {
+            self.b.ins().bitcast(ty, little(), v)
+        }
+    }
+
+    /// `v` in its canonical type: vectors as `i8x16`.
+    pub(super) fn canon(&mut self, v: Value) -> Value {
+        let t = self.ty_of(v);
+        if t.is_vector() && t != I8X16 {
+            self.b.ins().bitcast(I8X16, little(), v)
+        } else {
+            v
+        }
+    }
+
+    /// The top `n` operands in canonical types (replacing them on the stack).
+    fn top_canon(&mut self, n: usize) -> Vec<Value> {
+        let len = self.stack.len();
+        for i in len - n..len {
+            let v = self.stack[i];
+            self.stack[i] = self.canon(v);
+        }
+        self.stack[len - n..].to_vec()
+    }
+
+    fn pop_canon(&mut self, n: usize) -> Vec<Value> {
+        let v = self.top_canon(n);
+        let len = self.stack.len();
+        self.stack.truncate(len - n);
+        v
+    }
+
+    pub(super) fn iconst32(&mut self, v: i32) -> Value {
+        self.b.ins().iconst(I32, v as u32 as i64)
+    }
+
+    pub(super) fn iconst64(&mut self, v: i64) -> Value {
+        self.b.ins().iconst(I64, v)
+    }
+
+    pub(super) fn bool_to_i32(&mut self, c: Value) -> Value {
+        self.b.ins().uextend(I32, c)
+    }
+
+    // ---- the instance ----
+
+    /// Loads `base + offset` (any offset) with the given flags.
+    pub(super) fn load_at(&mut self, ty: Type, flags: MemFlagsData, base: Value, offset: i64) -> Value {
+        if let Ok(o) = i32::try_from(offset) {
+            self.b.ins().load(ty, flags, base, o)
+        } else {
+            let o = self.iconst64(offset);
+            let a = self.b.ins().iadd(base, o);
+            self.b.ins().load(ty, flags, a, 0)
+        }
+    }
+
+    fn vmctx_field(&mut self, offset: i32) -> Value {
+        let vmctx = self.vmctx;
+        self.b.ins().load(I64, ro(), vmctx, offset)
+    }
+
+    fn store_ptr(&mut self) -> Value {
+        self.vmctx_field(abi::OFFSET_VMCTX_STORE)
+    }
+
+    /// The address of memory `i`'s `LinearMemory`.
+    pub(super) fn memory_ptr(&mut self, i: u32) -> Value {
+        let arr = self.vmctx_field(abi::OFFSET_VMCTX_MEMORIES);
+        self.load_at(I64, ro(), arr, i as i64 * 8)
+    }
+
+    fn table_ptr(&mut self, i: u32) -> Value {
+        let arr = self.vmctx_field(abi::OFFSET_VMCTX_TABLES);
+        self.load_at(I64, ro(), arr, i as i64 * 8)
+    }
+
+    fn global_cell(&mut self, i: u32) -> Value {
+        let arr = self.vmctx_field(abi::OFFSET_VMCTX_GLOBALS);
+        self.load_at(I64, ro(), arr, i as i64 * 8)
+    }
+
+    /// The address of `vmctx.funcs[i]`.
+    fn funcref_addr(&mut self, i: u32) -> Value {
+        let arr = self.vmctx_field(abi::OFFSET_VMCTX_FUNCS);
+        let off = self.iconst64(i as i64 * abi::SIZE_FUNCREF as i64);
+        self.b.ins().iadd(arr, off)
+    }
+
+    // ---- signatures and callees ----
+
+    fn sig_ref(&mut self, type_index: u32) -> SigRef {
+        if let Some(&s) = self.sigs.get(&type_index) {
+            return s;
+        }
+        let sig = native_signature(&self.info.types[type_index as usize], self.isa);
+        let s = self.b.import_signature(sig);
+        self.sigs.insert(type_index, s);
+        s
+    }
+
+    fn direct_func(&mut self, f: u32) -> FuncRef {
+        if let Some(&r) = self.funcs.get(&f) {
+            return r;
+        }
+        let ty = self.info.funcs[f as usize];
+        let signature = self.sig_ref(ty);
+        let name = self
+            .b
+            .func
+            .declare_imported_user_function(UserExternalName::new(NS_FUNC, f));
+        let r = self.b.import_function(ExtFuncData {
+            name: ExternalName::user(name),
+            signature,
+            colocated: true,
+            patchable: false,
+        });
+        self.funcs.insert(f, r);
+        r
+    }
+
+    fn libcall(&mut self, lc: Libcall) -> FuncRef {
+        let key = lc as u32;
+        if let Some(&r) = self.libcalls.get(&key) {
+            return r;
+        }
+        let sig = super::libcall_signature(lc, self.isa);
+        let signature = self.b.import_signature(sig);
+        let name = self
+            .b
+            .func
+            .declare_imported_user_function(UserExternalName::new(NS_LIBCALL, key));
+        let r = self.b.import_function(ExtFuncData {
+            name: ExternalName::user(name),
+            signature,
+            colocated: false,
+            patchable: false,
+        });
+        self.libcalls.insert(key, r);
+        r
+    }
+
+    /// Calls a libcall with `vmctx` prepended; returns its result, if any.
+    pub(super) fn call_libcall(&mut self, lc: Libcall, args: &[Value]) -> Option<Value> {
+        let f = self.libcall(lc);
+        let mut all = Vec::with_capacity(args.len() + 1);
+        all.push(self.vmctx);
+        all.extend_from_slice(args);
+        let inst = self.b.ins().call(f, &all);
+        self.b.inst_results(inst).first().copied()
+    }
+
+    // ---- fuel and interrupts ----
+
+    /// Charges the operators counted since the last charge.
+    fn flush_fuel(&mut self) {
+        if !self.config.fuel || self.fuel_pending == 0 {
+            return;
+        }
+        let n = std::mem::take(&mut self.fuel_pending);
+        let store = self.store_ptr();
+        let fuel = self.b.ins().load(I64, rw(), store, abi::OFFSET_STORE_FUEL);
+        let n = self.iconst64(n as i64);
+        let left = self.b.ins().isub(fuel, n);
+        self.b.ins().store(rw(), left, store, abi::OFFSET_STORE_FUEL);
+        let neg = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, left, 0);
+        self.cold_call_if(neg, Libcall::OutOfFuel);
+    }
+
+    /// `if cond { libcall(vmctx) }` with the call in a cold block.
+    fn cold_call_if(&mut self, cond: Value, lc: Libcall) {
+        let cold = self.b.create_block();
+        let cont = self.b.create_block();
+        self.b.set_cold_block(cold);
+        self.b.ins().brif(cond, cold, &[], cont, &[]);
+        self.b.seal_block(cold);
+        self.b.switch_to_block(cold);
+        self.call_libcall(lc, &[]);
+        self.b.ins().jump(cont, &[]);
+        self.b.seal_block(cont);
+        self.b.switch_to_block(cont);
+    }
+
+    fn check_interrupt(&mut self) {
+        let store = self.store_ptr();
+        let flag = self.b.ins().load(I64, ro(), store, abi::OFFSET_STORE_INTERRUPT);
+        // An atomic load is never merged with an earlier one, so a loop sees
+        // the flag change.
+        let set = self.b.ins().atomic_load(I64, MemFlagsData::trusted(), flag);
+        self.cold_call_if(set, Libcall::Interrupt);
+    }
+
+    // ---- control ----
+
+    fn block_types(&self, bt: BlockType) -> (Vec<Type>, Vec<Type>) {
+        match bt {
+            BlockType::Empty => (vec![], vec![]),
+            BlockType::Value(t) => (vec![], vec![clif_type(t)]),
+            BlockType::Func(i) => {
+                let ty = &self.info.types[i as usize];
+                (
+                    ty.params().iter().map(|&t| clif_type(t)).collect(),
+                    ty.results().iter().map(|&t| clif_type(t)).collect(),
+                )
+            }
+        }
+    }
+
+    fn block_with(&mut self, tys: &[Type]) -> Block {
+        let blk = self.b.create_block();
+        for &t in tys {
+            self.b.append_block_param(blk, t);
+        }
+        blk
+    }
+
+    fn jump(&mut self, to: Block, args: &[Value]) {
+        let args: Vec<BlockArg> = args.iter().map(|&v| BlockArg::Value(v)).collect();
+        self.b.ins().jump(to, &args);
+    }
+
+    /// Where a branch to the frame `depth` levels out goes, and how many
+    /// operands it carries; marks the target as reached.
+    fn branch_target(&mut self, depth: u32) -> (Block, usize) {
+        let i = self.ctrl.len() - 1 - depth as usize;
+        let c = &mut self.ctrl[i];
+        match c.kind {
+            Kind::Loop { header } => (header, c.n_params),
+            _ => {
+                c.next_reachable = true;
+                c.fuel_in = c.fuel_in.max(self.fuel_pending);
+                (c.next, c.n_results)
+            }
+        }
+    }
+
+    fn is_loop(&self, depth: u32) -> bool {
+        matches!(self.ctrl[self.ctrl.len() - 1 - depth as usize].kind, Kind::Loop { .. })
+    }
+
+    fn visit_block(&mut self, bt: BlockType) {
+        let (params, results) = self.block_types(bt);
+        let next = self.block_with(&results);
+        self.ctrl.push(Ctrl {
+            kind: Kind::Block,
+            n_params: params.len(),
+            n_results: results.len(),
+            next,
+            height: self.stack.len() - params.len(),
+            next_reachable: false,
+            fuel_in: 0,
+        });
+    }
+
+    fn visit_loop(&mut self, bt: BlockType) {
+        let (params, results) = self.block_types(bt);
+        let n = params.len();
+        let header = self.block_with(&params);
+        self.flush_fuel();
+        let args = self.pop_canon(n);
+        self.jump(header, &args);
+        self.b.switch_to_block(header);
+        let hp = self.b.block_params(header).to_vec();
+        self.stack.extend(hp);
+        if self.config.interrupts {
+            self.check_interrupt();
+        }
+        let next = self.block_with(&results);
+        self.ctrl.push(Ctrl {
+            kind: Kind::Loop { header },
+            n_params: n,
+            n_results: results.len(),
+            next,
+            height: self.stack.len() - n,
+            next_reachable: false,
+            fuel_in: 0,
+        });
+    }
+
+    fn visit_if(&mut self, bt: BlockType) {
+        let (params, results) = self.block_types(bt);
+        let n = params.len();
+        let cond = self.pop();
+        let then_block = self.b.create_block();
+        let else_block = self.b.create_block();
+        let next = self.block_with(&results);
+        let else_params = self.top_canon(n);
+        self.b.ins().brif(cond, then_block, &[], else_block, &[]);
+        self.b.seal_block(then_block);
+        self.b.seal_block(else_block);
+        self.b.switch_to_block(then_block);
+        self.ctrl.push(Ctrl {
+            kind: Kind::If {
+                else_block,
+                else_params,
+                has_else: false,
+                else_fuel: self.fuel_pending,
+            },
+            n_params: n,
+            n_results: results.len(),
+            next,
+            height: self.stack.len() - n,
+            next_reachable: false,
+            fuel_in: 0,
+        });
+    }
+
+    fn visit_else(&mut self) {
+        if self.dead_depth > 0 {
+            return;
+        }
+        if self.reachable {
+            let (next, n) = self.branch_target(0);
+            let args = self.pop_canon(n);
+            self.jump(next, &args);
+        }
+        let c = self.ctrl.last_mut().unwrap();
+        let Kind::If {
+            else_block,
+            else_params,
+            has_else,
+            else_fuel,
+        } = &mut c.kind
+        else {
+            unreachable!("validated: else closes an if")
+        };
+        *has_else = true;
+        let (else_block, params) = (*else_block, else_params.clone());
+        let height = c.height;
+        self.stack.truncate(height);
+        self.stack.extend(params);
+        self.fuel_pending = *else_fuel;
+        self.b.switch_to_block(else_block);
+        self.reachable = true;
+    }
+
+    fn visit_end(&mut self) {
+        if self.dead_depth > 0 {
+            self.dead_depth -= 1;
+            return;
+        }
+        if self.reachable {
+            // Falling through to `next` (for a loop too, unlike a branch).
+            let pending = self.fuel_pending;
+            let c = self.ctrl.last_mut().expect("validated: a frame is open");
+            c.next_reachable = true;
+            c.fuel_in = c.fuel_in.max(pending);
+            let (next, n) = (c.next, c.n_results);
+            let args = self.pop_canon(n);
+            self.jump(next, &args);
+        }
+        let mut c = self.ctrl.pop().expect("validated: a frame is open");
+        match c.kind {
+            Kind::If {
+                else_block,
+                ref else_params,
+                has_else: false,
+                else_fuel,
+            } => {
+                self.b.switch_to_block(else_block);
+                let ps = else_params.clone();
+                self.jump(c.next, &ps);
+                c.next_reachable = true;
+                c.fuel_in = c.fuel_in.max(else_fuel);
+            }
+            Kind::Loop { header } => self.b.seal_block(header),
+            _ => {}
+        }
+        self.stack.truncate(c.height);
+        self.b.seal_block(c.next);
+        self.fuel_pending = c.fuel_in;
+        if c.next_reachable {
+            self.b.switch_to_block(c.next);
+            let params = self.b.block_params(c.next).to_vec();
+            if let Kind::Func = c.kind {
+                self.flush_fuel();
+                self.b.ins().return_(&params);
+                self.reachable = false;
+            } else {
+                self.stack.extend(params);
+                self.reachable = true;
+            }
+        } else {
+            self.reachable = false;
+        }
+    }
+
+    fn visit_br(&mut self, depth: u32) {
+        if self.is_loop(depth) {
+            self.flush_fuel();
+        }
+        let (to, n) = self.branch_target(depth);
+        let args = self.top_canon(n);
+        self.jump(to, &args);
+        self.reachable = false;
+    }
+
+    fn visit_br_if(&mut self, depth: u32) {
+        let cond = self.pop();
+        if self.is_loop(depth) {
+            self.flush_fuel();
+        }
+        let (to, n) = self.branch_target(depth);
+        let args: Vec<BlockArg> = self.top_canon(n).into_iter().map(BlockArg::Value).collect();
+        let cont = self.b.create_block();
+        self.b.ins().brif(cond, to, &args, cont, &[]);
+        self.b.seal_block(cont);
+        self.b.switch_to_block(cont);
+    }
+
+    fn visit_br_table(&mut self, targets: BrTable<'_>) {
+        let index = self.pop();
+        if self.is_loop(targets.default()) || targets.targets().any(|d| self.is_loop(d)) {
+            self.flush_fuel();
+        }
+        let (_, n) = self.branch_target(targets.default());
+        let args: Vec<BlockArg> = self.top_canon(n).into_iter().map(BlockArg::Value).collect();
+        let call = |t: &mut Self, depth: u32| {
+            let (to, _) = t.branch_target(depth);
+            BlockCall::new(to, args.iter().copied(), &mut t.b.func.dfg.value_lists)
+        };
+        let default = call(self, targets.default());
+        let table: Vec<BlockCall> = targets.targets().map(|d| call(self, d)).collect();
+        let jt = self.b.create_jump_table(JumpTableData::new(default, &table));
+        self.b.ins().br_table(index, jt);
+        self.reachable = false;
+    }
+
+    fn visit_return(&mut self) {
+        self.flush_fuel();
+        let n = self.ctrl[0].n_results;
+        let args = self.top_canon(n);
+        self.b.ins().return_(&args);
+        self.reachable = false;
+    }
+
+    // ---- calls ----
+
+    /// Pops the arguments of a call of type `type_index`.
+    fn call_args(&mut self, type_index: u32, callee_vmctx: Value) -> Vec<Value> {
+        let n = self.info.types[type_index as usize].params().len();
+        let mut args = Vec::with_capacity(n + 2);
+        args.push(callee_vmctx);
+        args.push(self.vmctx);
+        args.extend(self.pop_canon(n));
+        args
+    }
+
+    fn push_results(&mut self, inst: ir::Inst) {
+        let rs = self.b.inst_results(inst).to_vec();
+        self.stack.extend(rs);
+    }
+
+    /// The native entry and callee vmctx of the function reference at
+    /// `fr`: its own when it is compiled code, else this module's
+    /// trampoline for `type_index` with `fr` as the callee vmctx.
+    fn callee_of(&mut self, fr: Value, type_index: u32, constant: bool) -> (Value, Value) {
+        let flags = if constant { ro() } else { rw() };
+        let native = self.b.ins().load(I64, flags, fr, abi::OFFSET_FUNCREF_NATIVE_CALL);
+        let callee_vmctx = self.b.ins().load(I64, flags, fr, abi::OFFSET_FUNCREF_VMCTX);
+        let tramps = self.vmctx_field(abi::OFFSET_VMCTX_FOREIGN_TRAMPOLINES);
+        let tramp = self.load_at(I64, ro(), tramps, type_index as i64 * 8);
+        let code = self.b.ins().select(native, native, tramp);
+        let vmctx = self.b.ins().select(native, callee_vmctx, fr);
+        (code, vmctx)
+    }
+
+    fn visit_call(&mut self, f: u32, tail: bool) {
+        self.flush_fuel();
+        let type_index = self.info.funcs[f as usize];
+        if f >= self.num_imported_funcs {
+            let fref = self.direct_func(f);
+            let args = self.call_args(type_index, self.vmctx);
+            if tail {
+                self.b.ins().return_call(fref, &args);
+                self.reachable = false;
+            } else {
+                let inst = self.b.ins().call(fref, &args);
+                self.push_results(inst);
+            }
+        } else {
+            let fr = self.funcref_addr(f);
+            let (code, callee_vmctx) = self.callee_of(fr, type_index, true);
+            self.indirect(type_index, code, callee_vmctx, tail);
+        }
+    }
+
+    fn indirect(&mut self, type_index: u32, code: Value, callee_vmctx: Value, tail: bool) {
+        let sig = self.sig_ref(type_index);
+        let args = self.call_args(type_index, callee_vmctx);
+        if tail {
+            self.b.ins().return_call_indirect(sig, code, &args);
+            self.reachable = false;
+        } else {
+            let inst = self.b.ins().call_indirect(sig, code, &args);
+            self.push_results(inst);
+        }
+    }
+
+    /// Index operand of a table as `i64`.
+    fn table_index(&mut self, table: u32, v: Value) -> Value {
+        if self.info.tables[table as usize].table64 {
+            v
+        } else {
+            self.b.ins().uextend(I64, v)
+        }
+    }
+
+    /// The address of element `idx` (i64) of `table`, after the bounds check.
+    fn table_elem_addr(&mut self, table: u32, idx: Value, code: TrapCode) -> Value {
+        let tp = self.table_ptr(table);
+        let len = self.b.ins().load(I64, rw(), tp, abi::OFFSET_TABLE_LEN);
+        let oob = self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, idx, len);
+        self.b.ins().trapnz(oob, code);
+        let base = self.b.ins().load(I64, rw(), tp, abi::OFFSET_TABLE_BASE);
+        let off = self.b.ins().ishl_imm_u(idx, 3);
+        self.b.ins().iadd(base, off)
+    }
+
+    fn visit_call_indirect(&mut self, type_index: u32, table: u32, tail: bool) {
+        self.flush_fuel();
+        let i = self.pop();
+        let idx = self.table_index(table, i);
+        let addr = self.table_elem_addr(table, idx, trap_codes::UNDEFINED_ELEMENT);
+        let elem = self.b.ins().load(I64, rw(), addr, 0);
+        self.b.ins().trapz(elem, trap_codes::UNINITIALIZED_ELEMENT);
+        let store = self.store_ptr();
+        let func_refs = self.b.ins().load(I64, rw(), store, abi::OFFSET_STORE_FUNC_REFS);
+        let off = self.b.ins().ishl_imm_u(elem, 3);
+        let slot = self.b.ins().iadd(func_refs, off);
+        // Raw reference r is store function r - 1.
+        let fr = self.b.ins().load(I64, rw(), slot, -8);
+        let sig = self.b.ins().load(I32, rw(), fr, abi::OFFSET_FUNCREF_SIG);
+        let sigs = self.vmctx_field(abi::OFFSET_VMCTX_SIGS);
+        let expected = self.load_at(I32, ro(), sigs, type_index as i64 * 4);
+        let bad = self.b.ins().icmp(IntCC::NotEqual, sig, expected);
+        self.b.ins().trapnz(bad, trap_codes::INDIRECT_CALL_TYPE_MISMATCH);
+        let (code, callee_vmctx) = self.callee_of(fr, type_index, false);
+        self.indirect(type_index, code, callee_vmctx, tail);
+    }
+
+    // ---- memory ----
+
+    fn is_memory64(&self, mem: u32) -> bool {
+        self.info.memories[mem as usize].memory64
+    }
+
+    /// Index operand of a memory as `i64`.
+    pub(super) fn mem_index(&mut self, mem: u32, v: Value) -> Value {
+        if self.is_memory64(mem) {
+            v
+        } else {
+            self.b.ins().uextend(I64, v)
+        }
+    }
+
+    /// The address and flags of an access of `size` bytes at the index
+    /// `index` (the operand), or `None` when it statically traps (the
+    /// trap is emitted and the rest of the block is unreachable).
+    pub(super) fn mem_addr(&mut self, m: &MemArg, size: u32, index: Value) -> Option<(Value, i32, MemFlagsData)> {
+        let idx = self.mem_index(m.memory, index);
+        let mp = self.memory_ptr(m.memory);
+        let guard = self.config.bounds_checks == BoundsChecks::Guard && !self.is_memory64(m.memory);
+        let (base, flags) = if guard {
+            let base = self.b.ins().load(I64, ro(), mp, abi::OFFSET_MEMORY_BASE);
+            (base, little().with_trap_code(Some(TrapCode::HEAP_OUT_OF_BOUNDS)))
+        } else {
+            let Some(need) = m.offset.checked_add(size as u64) else {
+                self.b.ins().trap(TrapCode::HEAP_OUT_OF_BOUNDS);
+                self.reachable = false;
+                return None;
+            };
+            let len = self.b.ins().load(I64, rw(), mp, abi::OFFSET_MEMORY_LEN);
+            let need = self.iconst64(need as i64);
+            let end = if self.is_memory64(m.memory) {
+                self.b.ins().uadd_overflow_trap(idx, need, TrapCode::HEAP_OUT_OF_BOUNDS)
+            } else {
+                self.b.ins().iadd(idx, need)
+            };
+            let oob = self.b.ins().icmp(IntCC::UnsignedGreaterThan, end, len);
+            self.b.ins().trapnz(oob, TrapCode::HEAP_OUT_OF_BOUNDS);
+            let base = self.b.ins().load(I64, rw(), mp, abi::OFFSET_MEMORY_BASE);
+            (base, little().with_notrap())
+        };
+        let addr = self.b.ins().iadd(base, idx);
+        match i32::try_from(m.offset) {
+            Ok(o) => Some((addr, o, flags)),
+            Err(_) => {
+                let o = self.iconst64(m.offset as i64);
+                Some((self.b.ins().iadd(addr, o), 0, flags))
+            }
+        }
+    }
+
+    /// A load of `size` bytes with `f` building the load.
+    pub(super) fn load(&mut self, m: &MemArg, size: u32, f: impl FnOnce(&mut Self, MemFlagsData, Value, i32) -> Value) {
+        let index = self.pop();
+        if let Some((addr, off, flags)) = self.mem_addr(m, size, index) {
+            let v = f(self, flags, addr, off);
+            self.push(v);
+        }
+    }
+
+    /// A store of `size` bytes of the value on top of the stack, converted by `f`.
+    fn store(&mut self, m: &MemArg, size: u32, narrow: Option<Type>) {
+        let value = self.pop();
+        let index = self.pop();
+        if let Some((addr, off, flags)) = self.mem_addr(m, size, index) {
+            let v = match narrow {
+                Some(t) => self.b.ins().ireduce(t, value),
+                None => value,
+            };
+            self.b.ins().store(flags, v, addr, off);
+        }
+    }
+
+    fn memory_size(&mut self, mem: u32) -> Value {
+        let mp = self.memory_ptr(mem);
+        let len = self.b.ins().load(I64, rw(), mp, abi::OFFSET_MEMORY_LEN);
+        let pages = self.b.ins().ushr_imm_u(len, 16);
+        if self.is_memory64(mem) {
+            pages
+        } else {
+            self.b.ins().ireduce(I32, pages)
+        }
+    }
+
+    fn i64_operand(&mut self, v: Value) -> Value {
+        if self.ty_of(v) == I64 {
+            v
+        } else {
+            self.b.ins().uextend(I64, v)
+        }
+    }
+
+    fn no_table64(&self, table: u32) -> Result<()> {
+        if self.info.tables[table as usize].table64 {
+            return Err(TranslateError::unsupported("64-bit tables in bulk table operators"));
+        }
+        Ok(())
+    }
+
+    // ---- integer arithmetic with explicit traps ----
+
+    fn div(&mut self, signed: bool, rem: bool) {
+        let (a, b) = self.pop2();
+        let ty = self.ty_of(a);
+        self.b.ins().trapz(b, TrapCode::INTEGER_DIVISION_BY_ZERO);
+        let r = match (signed, rem) {
+            (true, false) => {
+                // INT_MIN / -1 overflows.
+                let min = if ty == I32 {
+                    self.iconst32(i32::MIN)
+                } else {
+                    self.iconst64(i64::MIN)
+                };
+                let is_min = self.b.ins().icmp(IntCC::Equal, a, min);
+                let minus1 = if ty == I32 {
+                    self.iconst32(-1)
+                } else {
+                    self.iconst64(-1)
+                };
+                let is_m1 = self.b.ins().icmp(IntCC::Equal, b, minus1);
+                let both = self.b.ins().band(is_min, is_m1);
+                self.b.ins().trapnz(both, TrapCode::INTEGER_OVERFLOW);
+                self.b.ins().sdiv(a, b)
+            }
+            (false, false) => self.b.ins().udiv(a, b),
+            // Cranelift's srem gives INT_MIN % -1 = 0, as Wasm wants.
+            (true, true) => self.b.ins().srem(a, b),
+            (false, true) => self.b.ins().urem(a, b),
+        };
+        self.push(r);
+    }
+
+    fn icmp(&mut self, cc: IntCC) {
+        let (a, b) = self.pop2();
+        let c = self.b.ins().icmp(cc, a, b);
+        let r = self.bool_to_i32(c);
+        self.push(r);
+    }
+
+    fn fcmp(&mut self, cc: FloatCC) {
+        let (a, b) = self.pop2();
+        let c = self.b.ins().fcmp(cc, a, b);
+        let r = self.bool_to_i32(c);
+        self.push(r);
+    }
+
+    fn sext(&mut self, from: Type, to: Type) {
+        let a = self.pop();
+        let n = self.b.ins().ireduce(from, a);
+        let r = self.b.ins().sextend(to, n);
+        self.push(r);
+    }
+
+    // ---- the operator dispatch ----
+
+    pub(super) fn op(&mut self, op: Operator<'_>) -> Result<()> {
+        use Operator as O;
+        match &op {
+            O::Try { .. }
+            | O::Catch { .. }
+            | O::Throw { .. }
+            | O::Rethrow { .. }
+            | O::ThrowRef { .. }
+            | O::Delegate { .. }
+            | O::CatchAll { .. }
+            | O::TryTable { .. } => return Err(TranslateError::unsupported("exception handling")),
+            O::Block { .. } | O::Loop { .. } | O::If { .. } if !self.reachable => {
+                self.dead_depth += 1;
+                return Ok(());
+            }
+            O::Else { .. } | O::End { .. } => {}
+            _ if !self.reachable => return Ok(()),
+            _ => {}
+        }
+        if self.reachable {
+            self.fuel_pending += 1;
+        }
+        macro_rules! bin {
+            ($f:ident) => {{
+                let (a, b) = self.pop2();
+                let r = self.b.ins().$f(a, b);
+                self.push(r);
+            }};
+        }
+        macro_rules! un {
+            ($f:ident) => {{
+                let a = self.pop();
+                let r = self.b.ins().$f(a);
+                self.push(r);
+            }};
+        }
+        macro_rules! conv {
+            ($f:ident, $t:expr) => {{
+                let a = self.pop();
+                let r = self.b.ins().$f($t, a);
+                self.push(r);
+            }};
+        }
+        macro_rules! ld {
+            ($m:expr, $size:expr, $f:ident, $t:expr) => {
+                self.load($m, $size, |t, fl, a, o| t.b.ins().$f($t, fl, a, o))
+            };
+        }
+        match op {
+            O::Unreachable {} => {
+                self.b.ins().trap(trap_codes::UNREACHABLE);
+                self.reachable = false;
+            }
+            O::Nop {} => {}
+            O::Block { blockty } => self.visit_block(blockty),
+            O::Loop { blockty } => self.visit_loop(blockty),
+            O::If { blockty } => self.visit_if(blockty),
+            O::Else {} => self.visit_else(),
+            O::End {} => self.visit_end(),
+            O::Br { relative_depth } => self.visit_br(relative_depth),
+            O::BrIf { relative_depth } => self.visit_br_if(relative_depth),
+            O::BrTable { targets } => self.visit_br_table(targets),
+            O::Return {} => self.visit_return(),
+            O::Call { function_index } => self.visit_call(function_index, false),
+            O::ReturnCall { function_index } => self.visit_call(function_index, true),
+            O::CallIndirect {
+                type_index,
+                table_index,
+            } => self.visit_call_indirect(type_index, table_index, false),
+            O::ReturnCallIndirect {
+                type_index,
+                table_index,
+            } => self.visit_call_indirect(type_index, table_index, true),
+            O::Drop {} => {
+                self.pop();
+            }
+            O::Select {} | O::TypedSelect { .. } => {
+                let c = self.pop();
+                let (a, b) = self.pop2();
+                let a = self.canon(a);
+                let b = self.canon(b);
+                let r = self.b.ins().select(c, a, b);
+                self.push(r);
+            }
+            O::LocalGet { local_index } => {
+                let v = self.b.use_var(self.locals[local_index as usize]);
+                self.push(v);
+            }
+            O::LocalSet { local_index } => {
+                let v = self.pop();
+                let v = self.canon(v);
+                self.b.def_var(self.locals[local_index as usize], v);
+            }
+            O::LocalTee { local_index } => {
+                let v = self.pop();
+                let v = self.canon(v);
+                self.b.def_var(self.locals[local_index as usize], v);
+                self.push(v);
+            }
+            O::GlobalGet { global_index } => {
+                let g = self.info.globals[global_index as usize];
+                let cell = self.global_cell(global_index);
+                let flags = if g.mutable { rw() } else { rw().with_readonly() };
+                let v = self.b.ins().load(clif_type(g.content), flags, cell, 0);
+                self.push(v);
+            }
+            O::GlobalSet { global_index } => {
+                let v = self.pop();
+                let cell = self.global_cell(global_index);
+                self.b.ins().store(rw(), v, cell, 0);
+            }
+            O::TableGet { table } => {
+                let i = self.pop();
+                let idx = self.table_index(table, i);
+                let addr = self.table_elem_addr(table, idx, trap_codes::TABLE_OUT_OF_BOUNDS);
+                let v = self.b.ins().load(I64, rw(), addr, 0);
+                self.push(v);
+            }
+            O::TableSet { table } => {
+                let v = self.pop();
+                let i = self.pop();
+                let idx = self.table_index(table, i);
+                let addr = self.table_elem_addr(table, idx, trap_codes::TABLE_OUT_OF_BOUNDS);
+                self.b.ins().store(rw(), v, addr, 0);
+            }
+            O::TableSize { table } => {
+                let tp = self.table_ptr(table);
+                let len = self.b.ins().load(I64, rw(), tp, abi::OFFSET_TABLE_LEN);
+                let r = if self.info.tables[table as usize].table64 {
+                    len
+                } else {
+                    self.b.ins().ireduce(I32, len)
+                };
+                self.push(r);
+            }
+            O::TableGrow { table } => {
+                self.no_table64(table)?;
+                let (init, delta) = self.pop2();
+                let t = self.iconst32(table as i32);
+                let r = self.call_libcall(Libcall::TableGrow, &[t, init, delta]).unwrap();
+                self.push(r);
+            }
+            O::TableFill { table } => {
+                self.no_table64(table)?;
+                let (i, val, n) = self.pop3();
+                let t = self.iconst32(table as i32);
+                self.call_libcall(Libcall::TableFill, &[t, i, val, n]);
+            }
+            O::TableCopy { dst_table, src_table } => {
+                self.no_table64(dst_table)?;
+                self.no_table64(src_table)?;
+                let (d, s, n) = self.pop3();
+                let dt = self.iconst32(dst_table as i32);
+                let st = self.iconst32(src_table as i32);
+                self.call_libcall(Libcall::TableCopy, &[dt, st, d, s, n]);
+            }
+            O::TableInit { elem_index, table } => {
+                self.no_table64(table)?;
+                let (d, s, n) = self.pop3();
+                let t = self.iconst32(table as i32);
+                let e = self.iconst32(elem_index as i32);
+                self.call_libcall(Libcall::TableInit, &[t, e, d, s, n]);
+            }
+            O::ElemDrop { elem_index } => {
+                let e = self.iconst32(elem_index as i32);
+                self.call_libcall(Libcall::ElemDrop, &[e]);
+            }
+            O::MemorySize { mem } => {
+                let r = self.memory_size(mem);
+                self.push(r);
+            }
+            O::MemoryGrow { mem } => {
+                let d = self.pop();
+                let d = self.i64_operand(d);
+                let m = self.iconst32(mem as i32);
+                let r = self.call_libcall(Libcall::MemoryGrow, &[m, d]).unwrap();
+                let r = if self.is_memory64(mem) {
+                    r
+                } else {
+                    self.b.ins().ireduce(I32, r)
+                };
+                self.push(r);
+            }
+            O::MemoryFill { mem } => {
+                let (d, val, n) = self.pop3();
+                let d = self.i64_operand(d);
+                let n = self.i64_operand(n);
+                let m = self.iconst32(mem as i32);
+                self.call_libcall(Libcall::MemoryFill, &[m, d, val, n]);
+            }
+            O::MemoryCopy { dst_mem, src_mem } => {
+                let (d, s, n) = self.pop3();
+                let d = self.i64_operand(d);
+                let s = self.i64_operand(s);
+                let n = self.i64_operand(n);
+                let dm = self.iconst32(dst_mem as i32);
+                let sm = self.iconst32(src_mem as i32);
+                self.call_libcall(Libcall::MemoryCopy, &[dm, sm, d, s, n]);
+            }
+            O::MemoryInit { data_index, mem } => {
+                let (d, s, n) = self.pop3();
+                let d = self.i64_operand(d);
+                let m = self.iconst32(mem as i32);
+                let seg = self.iconst32(data_index as i32);
+                self.call_libcall(Libcall::MemoryInit, &[m, seg, d, s, n]);
+            }
+            O::DataDrop { data_index } => {
+                let seg = self.iconst32(data_index as i32);
+                self.call_libcall(Libcall::DataDrop, &[seg]);
+            }
+
+            O::I32Load { memarg } => ld!(&memarg, 4, load, I32),
+            O::I64Load { memarg } => ld!(&memarg, 8, load, I64),
+            O::F32Load { memarg } => ld!(&memarg, 4, load, F32),
+            O::F64Load { memarg } => ld!(&memarg, 8, load, F64),
+            O::I32Load8S { memarg } => ld!(&memarg, 1, sload8, I32),
+            O::I32Load8U { memarg } => ld!(&memarg, 1, uload8, I32),
+            O::I32Load16S { memarg } => ld!(&memarg, 2, sload16, I32),
+            O::I32Load16U { memarg } => ld!(&memarg, 2, uload16, I32),
+            O::I64Load8S { memarg } => ld!(&memarg, 1, sload8, I64),
+            O::I64Load8U { memarg } => ld!(&memarg, 1, uload8, I64),
+            O::I64Load16S { memarg } => ld!(&memarg, 2, sload16, I64),
+            O::I64Load16U { memarg } => ld!(&memarg, 2, uload16, I64),
+            O::I64Load32S { memarg } => self.load(&memarg, 4, |t, fl, a, o| t.b.ins().sload32(fl, a, o)),
+            O::I64Load32U { memarg } => self.load(&memarg, 4, |t, fl, a, o| t.b.ins().uload32(fl, a, o)),
+            O::I32Store { memarg } => self.store(&memarg, 4, None),
+            O::I64Store { memarg } => self.store(&memarg, 8, None),
+            O::F32Store { memarg } => self.store(&memarg, 4, None),
+            O::F64Store { memarg } => self.store(&memarg, 8, None),
+            O::I32Store8 { memarg } => self.store(&memarg, 1, Some(I8)),
+            O::I32Store16 { memarg } => self.store(&memarg, 2, Some(I16)),
+            O::I64Store8 { memarg } => self.store(&memarg, 1, Some(I8)),
+            O::I64Store16 { memarg } => self.store(&memarg, 2, Some(I16)),
+            O::I64Store32 { memarg } => self.store(&memarg, 4, Some(I32)),
+            O::V128Store { memarg } => self.store(&memarg, 16, None),
+
+            O::I32Const { value } => {
+                let v = self.iconst32(value);
+                self.push(v);
+            }
+            O::I64Const { value } => {
+                let v = self.iconst64(value);
+                self.push(v);
+            }
+            O::F32Const { value } => {
+                let v = self.b.ins().f32const(ClifIeee32::with_bits(value.0));
+                self.push(v);
+            }
+            O::F64Const { value } => {
+                let v = self.b.ins().f64const(ClifIeee64::with_bits(value.0));
+                self.push(v);
+            }
+            O::RefNull { .. } => {
+                let v = self.iconst64(0);
+                self.push(v);
+            }
+            O::RefIsNull {} => {
+                let a = self.pop();
+                let c = self.b.ins().icmp_imm_s(IntCC::Equal, a, 0);
+                let r = self.bool_to_i32(c);
+                self.push(r);
+            }
+            O::RefFunc { function_index } => {
+                let fr = self.funcref_addr(function_index);
+                let f = self.b.ins().load(I32, ro(), fr, abi::OFFSET_FUNCREF_FUNC);
+                let f = self.b.ins().uextend(I64, f);
+                let r = self.b.ins().iadd_imm_s(f, 1);
+                self.push(r);
+            }
+
+            O::I32Eqz {} | O::I64Eqz {} => {
+                let a = self.pop();
+                let c = self.b.ins().icmp_imm_s(IntCC::Equal, a, 0);
+                let r = self.bool_to_i32(c);
+                self.push(r);
+            }
+            O::I32Eq {} | O::I64Eq {} => self.icmp(IntCC::Equal),
+            O::I32Ne {} | O::I64Ne {} => self.icmp(IntCC::NotEqual),
+            O::I32LtS {} | O::I64LtS {} => self.icmp(IntCC::SignedLessThan),
+            O::I32LtU {} | O::I64LtU {} => self.icmp(IntCC::UnsignedLessThan),
+            O::I32GtS {} | O::I64GtS {} => self.icmp(IntCC::SignedGreaterThan),
+            O::I32GtU {} | O::I64GtU {} => self.icmp(IntCC::UnsignedGreaterThan),
+            O::I32LeS {} | O::I64LeS {} => self.icmp(IntCC::SignedLessThanOrEqual),
+            O::I32LeU {} | O::I64LeU {} => self.icmp(IntCC::UnsignedLessThanOrEqual),
+            O::I32GeS {} | O::I64GeS {} => self.icmp(IntCC::SignedGreaterThanOrEqual),
+            O::I32GeU {} | O::I64GeU {} => self.icmp(IntCC::UnsignedGreaterThanOrEqual),
+            O::F32Eq {} | O::F64Eq {} => self.fcmp(FloatCC::Equal),
+            O::F32Ne {} | O::F64Ne {} => self.fcmp(FloatCC::NotEqual),
+            O::F32Lt {} | O::F64Lt {} => self.fcmp(FloatCC::LessThan),
+            O::F32Gt {} | O::F64Gt {} => self.fcmp(FloatCC::GreaterThan),
+            O::F32Le {} | O::F64Le {} => self.fcmp(FloatCC::LessThanOrEqual),
+            O::F32Ge {} | O::F64Ge {} => self.fcmp(FloatCC::GreaterThanOrEqual),
+
+            O::I32Clz {} | O::I64Clz {} => un!(clz),
+            O::I32Ctz {} | O::I64Ctz {} => un!(ctz),
+            O::I32Popcnt {} | O::I64Popcnt {} => un!(popcnt),
+            O::I32Add {} | O::I64Add {} => bin!(iadd),
+            O::I32Sub {} | O::I64Sub {} => bin!(isub),
+            O::I32Mul {} | O::I64Mul {} => bin!(imul),
+            O::I32DivS {} | O::I64DivS {} => self.div(true, false),
+            O::I32DivU {} | O::I64DivU {} => self.div(false, false),
+            O::I32RemS {} | O::I64RemS {} => self.div(true, true),
+            O::I32RemU {} | O::I64RemU {} => self.div(false, true),
+            O::I32And {} | O::I64And {} => bin!(band),
+            O::I32Or {} | O::I64Or {} => bin!(bor),
+            O::I32Xor {} | O::I64Xor {} => bin!(bxor),
+            O::I32Shl {} | O::I64Shl {} => bin!(ishl),
+            O::I32ShrS {} | O::I64ShrS {} => bin!(sshr),
+            O::I32ShrU {} | O::I64ShrU {} => bin!(ushr),
+            O::I32Rotl {} | O::I64Rotl {} => bin!(rotl),
+            O::I32Rotr {} | O::I64Rotr {} => bin!(rotr),
+
+            O::F32Abs {} | O::F64Abs {} => un!(fabs),
+            O::F32Neg {} | O::F64Neg {} => un!(fneg),
+            O::F32Ceil {} | O::F64Ceil {} => un!(ceil),
+            O::F32Floor {} | O::F64Floor {} => un!(floor),
+            O::F32Trunc {} | O::F64Trunc {} => un!(trunc),
+            O::F32Nearest {} | O::F64Nearest {} => un!(nearest),
+            O::F32Sqrt {} | O::F64Sqrt {} => un!(sqrt),
+            O::F32Add {} | O::F64Add {} => bin!(fadd),
+            O::F32Sub {} | O::F64Sub {} => bin!(fsub),
+            O::F32Mul {} | O::F64Mul {} => bin!(fmul),
+            O::F32Div {} | O::F64Div {} => bin!(fdiv),
+            O::F32Min {} | O::F64Min {} => bin!(fmin),
+            O::F32Max {} | O::F64Max {} => bin!(fmax),
+            O::F32Copysign {} | O::F64Copysign {} => bin!(fcopysign),
+
+            O::I32WrapI64 {} => conv!(ireduce, I32),
+            O::I32TruncF32S {} | O::I32TruncF64S {} => conv!(fcvt_to_sint, I32),
+            O::I32TruncF32U {} | O::I32TruncF64U {} => conv!(fcvt_to_uint, I32),
+            O::I64TruncF32S {} | O::I64TruncF64S {} => conv!(fcvt_to_sint, I64),
+            O::I64TruncF32U {} | O::I64TruncF64U {} => conv!(fcvt_to_uint, I64),
+            O::I32TruncSatF32S {} | O::I32TruncSatF64S {} => conv!(fcvt_to_sint_sat, I32),
+            O::I32TruncSatF32U {} | O::I32TruncSatF64U {} => conv!(fcvt_to_uint_sat, I32),
+            O::I64TruncSatF32S {} | O::I64TruncSatF64S {} => conv!(fcvt_to_sint_sat, I64),
+            O::I64TruncSatF32U {} | O::I64TruncSatF64U {} => conv!(fcvt_to_uint_sat, I64),
+            O::I64ExtendI32S {} => conv!(sextend, I64),
+            O::I64ExtendI32U {} => conv!(uextend, I64),
+            O::F32ConvertI32S {} | O::F32ConvertI64S {} => conv!(fcvt_from_sint, F32),
+            O::F32ConvertI32U {} | O::F32ConvertI64U {} => conv!(fcvt_from_uint, F32),
+            O::F64ConvertI32S {} | O::F64ConvertI64S {} => conv!(fcvt_from_sint, F64),
+            O::F64ConvertI32U {} | O::F64ConvertI64U {} => conv!(fcvt_from_uint, F64),
+            O::F32DemoteF64 {} => conv!(fdemote, F32),
+            O::F64PromoteF32 {} => conv!(fpromote, F64),
+            O::I32ReinterpretF32 {} => {
+                let a = self.pop();
+                let r = self.b.ins().bitcast(I32, MemFlagsData::new(), a);
+                self.push(r);
+            }
+            O::I64ReinterpretF64 {} => {
+                let a = self.pop();
+                let r = self.b.ins().bitcast(I64, MemFlagsData::new(), a);
+                self.push(r);
+            }
+            O::F32ReinterpretI32 {} => {
+                let a = self.pop();
+                let r = self.b.ins().bitcast(F32, MemFlagsData::new(), a);
+                self.push(r);
+            }
+            O::F64ReinterpretI64 {} => {
+                let a = self.pop();
+                let r = self.b.ins().bitcast(F64, MemFlagsData::new(), a);
+                self.push(r);
+            }
+            O::I32Extend8S {} => self.sext(I8, I32),
+            O::I32Extend16S {} => self.sext(I16, I32),
+            O::I64Extend8S {} => self.sext(I8, I64),
+            O::I64Extend16S {} => self.sext(I16, I64),
+            O::I64Extend32S {} => self.sext(I32, I64),
+
+            op => return self.simd_op(op),
+        }
+        Ok(())
+    }
+}
+
+/// The translating visitor: validation first, then translation.
+struct Visitor<'t, 'f, 'i, 'm> {
+    v: &'t mut FuncValidator<'i, 'm>,
+    t: &'t mut Translator<'f, 'i, 'm>,
+    offset: usize,
+}
+
+macro_rules! define_visitor {
+    ($( $feat:ident $pre:literal $code:literal $name:ident $visit:ident { $($f:ident : $t:ty $(as $rd:ident)?),* } $text:literal $sig:tt )*) => {
+        impl<'a> VisitOperator<'a> for Visitor<'_, '_, '_, '_> {
+            type Output = Result<()>;
+            $(
+                #[inline]
+                #[allow(clippy::clone_on_copy, clippy::redundant_clone)]
+                fn $visit(&mut self $(, $f: $t)*) -> Result<()> {
+                    self.v.visitor(self.offset).$visit($($f.clone()),*)?;
+                    self.t.op(Operator::$name { $($f),* })
+                }
+            )*
+        }
+    };
+}
+
+for_each_operator!(define_visitor);

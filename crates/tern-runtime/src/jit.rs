@@ -1,0 +1,316 @@
+//! The compiler tier's side of the runtime: compiling modules, the
+//! per-store [`VMStoreContext`] and function references, per-instance
+//! [`VMContext`]s, and calls into compiled code.
+
+use crate::engine::{BoundsChecks, Engine, Tier};
+use crate::error::{Error, Result};
+use crate::module::Module;
+use crate::store::StoreInner;
+use std::sync::Arc;
+use tern_binary::{FuncBody, MemoryType};
+use tern_cranelift::translate::BoundsChecks as CraneliftBounds;
+use tern_cranelift::{CompileConfig, CompileError, CompiledModule, JitHost};
+use tern_interp::InterpModule;
+use tern_vm::vmctx::{VMContext, VMFuncRef, VMStoreContext};
+use tern_vm::{FuncKind, LinearMemory, MemoryStyle, StoreData, Trap, TrapCode};
+
+/// Compiles every function of `code` for `engine`.
+/// Compiles a module; `None` when the engine's tier is `Auto` and the
+/// module uses something the compiler does not support yet (exception
+/// handling), so that the interpreter runs it instead.
+pub(crate) fn compile(
+    engine: &Engine,
+    isa: &tern_cranelift::OwnedTargetIsa,
+    code: &InterpModule,
+    bodies: &[FuncBody<'_>],
+) -> Result<Option<CompiledModule>> {
+    let fallback = engine.config().interp_fallback;
+    // Exception handling is what the compiler lacks; a module with tags
+    // uses it, so do not compile it only to find out.
+    if fallback && !code.info().tags.is_empty() {
+        return Ok(None);
+    }
+    let artifact = match tern_cranelift::compile_module(code.info(), bodies, &compile_config(engine), &**isa) {
+        Ok(a) => a,
+        Err(CompileError::Unsupported { .. }) if fallback => return Ok(None),
+        Err(e) => return Err(compile_error(e)),
+    };
+    CompiledModule::load(artifact).map(Some).map_err(compile_error)
+}
+
+pub(crate) fn compile_config(engine: &Engine) -> CompileConfig {
+    let c = engine.config();
+    CompileConfig {
+        bounds_checks: match c.bounds_checks {
+            BoundsChecks::Guard => CraneliftBounds::Guard,
+            BoundsChecks::Explicit => CraneliftBounds::Explicit,
+        },
+        fuel: c.consume_fuel,
+        interrupts: c.interruptible,
+    }
+}
+
+pub(crate) fn compile_error(e: CompileError) -> Error {
+    match e {
+        CompileError::Invalid(b) => Error::Compile(b),
+        e => Error::Usage(format!("compilation failed: {e}")),
+    }
+}
+
+/// What an ahead-of-time artifact must agree on with `engine`.
+pub(crate) fn aot_meta(engine: &Engine) -> Result<tern_cranelift::aot::AotMeta> {
+    let Some(isa) = &engine.inner.isa else {
+        return Err(Error::usage("precompiled modules need the compiler tier"));
+    };
+    let features = engine.config().features;
+    let names: Vec<&str> = tern_validate::Feature::ALL
+        .iter()
+        .filter(|&&f| features.enabled(f))
+        .map(|f| f.name())
+        .collect();
+    Ok(tern_cranelift::aot::AotMeta {
+        engine_version: env!("CARGO_PKG_VERSION").to_string(),
+        features: names.join(","),
+        target: tern_cranelift::isa_fingerprint(&**isa),
+        config: compile_config(engine),
+    })
+}
+
+/// How memories of `engine`'s stores are backed.
+pub(crate) fn memory_style(engine: &Engine) -> MemoryStyle {
+    let c = engine.config();
+    if c.tier == Tier::Jit && c.bounds_checks == BoundsChecks::Guard {
+        MemoryStyle::Reserved
+    } else {
+        MemoryStyle::Heap
+    }
+}
+
+/// A new memory for a store of `engine`.
+pub(crate) fn new_memory(engine: &Engine, ty: MemoryType, limit_pages: u64) -> Result<LinearMemory> {
+    let style = memory_style(engine);
+    let m = LinearMemory::with_style(ty, limit_pages, style)
+        .ok_or_else(|| Error::Limit("memory allocation failed: size exceeds the limit".into()))?;
+    if m.style() != style && !ty.memory64 {
+        return Err(Error::Limit(
+            "memory allocation failed: cannot reserve address space for the memory".into(),
+        ));
+    }
+    Ok(m)
+}
+
+/// A compiled instance's context and the arrays it points to.
+pub(crate) struct JitInstance {
+    vmctx: VMContext,
+    _memories: Box<[*mut LinearMemory]>,
+    _tables: Box<[*mut tern_vm::Table]>,
+    _globals: Box<[*mut u128]>,
+    funcs: Box<[VMFuncRef]>,
+    _sigs: Box<[u32]>,
+    _trampolines: Box<[*const u8]>,
+    _code: Arc<CompiledModule>,
+}
+
+/// The compiler tier's per-store state.
+pub(crate) struct JitStore {
+    ctx: Box<VMStoreContext>,
+    /// Store function index → its reference (addresses stable).
+    func_refs: Vec<*const VMFuncRef>,
+    /// References of functions that are not compiled code (boxed: their
+    /// addresses must not change when the vector grows).
+    #[allow(clippy::vec_box)]
+    foreign: Vec<Box<VMFuncRef>>,
+    /// Per store instance: its context when it runs compiled code.
+    instances: Vec<Option<Box<JitInstance>>>,
+}
+
+// SAFETY: the raw pointers point into the store that owns this (or into
+// code kept alive by it); the store is used from one thread at a time.
+unsafe impl Send for JitStore {}
+unsafe impl Sync for JitStore {}
+
+impl JitStore {
+    pub(crate) fn new(engine: &Engine) -> JitStore {
+        JitStore {
+            ctx: Box::new(VMStoreContext {
+                stack_limit: 0,
+                fuel: 0,
+                interrupt: Arc::as_ptr(&engine.inner.interrupt).cast(),
+                func_refs: std::ptr::null(),
+                host: [0; 2],
+            }),
+            func_refs: Vec::new(),
+            foreign: Vec::new(),
+            instances: Vec::new(),
+        }
+    }
+
+    /// Adds references for store functions that have none yet (host
+    /// functions, functions of interpreted instances).
+    pub(crate) fn sync_funcs(&mut self, vm: &StoreData) {
+        for i in self.func_refs.len()..vm.funcs.len() {
+            let fe = vm.funcs[i];
+            let r = Box::new(VMFuncRef {
+                native_call: std::ptr::null(),
+                array_call: std::ptr::null(),
+                vmctx: std::ptr::null_mut(),
+                sig: fe.sig,
+                func: i as u32,
+            });
+            self.func_refs.push(&*r);
+            self.foreign.push(r);
+        }
+        self.ctx.func_refs = self.func_refs.as_ptr();
+    }
+
+    fn is_compiled(&self, instance: u32) -> bool {
+        matches!(self.instances.get(instance as usize), Some(Some(_)))
+    }
+}
+
+/// Builds the context of instance `inst` (just allocated, of `module`)
+/// when the module is compiled.
+pub(crate) fn instantiate<T>(s: &mut StoreInner<T>, inst: u32, module: &Module) -> Result<()> {
+    s.jit.sync_funcs(&s.vm);
+    let Some(code) = module.inner.jit.clone() else {
+        return Ok(());
+    };
+    let m = &module.inner;
+    let e = &s.vm.instances[inst as usize];
+    let guard = s.engine.config().bounds_checks == BoundsChecks::Guard;
+    let mut memories = Vec::with_capacity(e.memories.len());
+    for &mi in e.memories.iter() {
+        let mem: &mut LinearMemory = &mut s.vm.memories[mi as usize];
+        if guard && !mem.ty().memory64 && mem.style() != MemoryStyle::Reserved {
+            return Err(Error::Link(
+                "incompatible import type: compiled code needs a memory with guard regions".into(),
+            ));
+        }
+        memories.push(mem as *mut LinearMemory);
+    }
+    let memories = memories.into_boxed_slice();
+    let tables: Box<[*mut tern_vm::Table]> = e
+        .tables
+        .iter()
+        .map(|&ti| &mut *s.vm.tables[ti as usize] as *mut tern_vm::Table)
+        .collect();
+    let globals: Box<[*mut u128]> = e
+        .globals
+        .iter()
+        .map(|&gi| (&mut *s.vm.globals[gi as usize] as *mut tern_vm::GlobalEntity).cast::<u128>())
+        .collect();
+    let sigs: Box<[u32]> = e.sigs.iter().map(|s| s.0).collect();
+    let trampolines: Box<[*const u8]> = (0..m.types.len() as u32).map(|t| code.foreign_trampoline(t)).collect();
+    let nimp = m.num_imported_funcs as usize;
+    let funcs: Box<[VMFuncRef]> = e
+        .funcs
+        .iter()
+        .enumerate()
+        .map(|(i, &fi)| {
+            if i < nimp {
+                // SAFETY: `sync_funcs` made a reference for every function.
+                unsafe { *s.jit.func_refs[fi as usize] }
+            } else {
+                let def = (i - nimp) as u32;
+                VMFuncRef {
+                    native_call: code.native_call(def),
+                    array_call: code.array_call(def),
+                    vmctx: std::ptr::null_mut(),
+                    sig: s.vm.funcs[fi as usize].sig,
+                    func: fi,
+                }
+            }
+        })
+        .collect();
+    let store_funcs = e.funcs.clone();
+    let mut ji = Box::new(JitInstance {
+        vmctx: VMContext {
+            store: &mut *s.jit.ctx,
+            memories: memories.as_ptr(),
+            tables: tables.as_ptr(),
+            globals: globals.as_ptr(),
+            funcs: funcs.as_ptr(),
+            sigs: sigs.as_ptr(),
+            foreign_trampolines: trampolines.as_ptr(),
+            instance: inst,
+            _pad: 0,
+        },
+        _memories: memories,
+        _tables: tables,
+        _globals: globals,
+        funcs,
+        _sigs: sigs,
+        _trampolines: trampolines,
+        _code: code,
+    });
+    let vmctx: *mut VMContext = &mut ji.vmctx;
+    for (i, f) in ji.funcs.iter_mut().enumerate().skip(nimp) {
+        f.vmctx = vmctx;
+        let _ = i;
+    }
+    for (i, &fi) in store_funcs.iter().enumerate().skip(nimp) {
+        s.jit.func_refs[fi as usize] = &ji.funcs[i];
+    }
+    if s.jit.instances.len() <= inst as usize {
+        s.jit.instances.resize_with(inst as usize + 1, || None);
+    }
+    s.jit.instances[inst as usize] = Some(ji);
+    Ok(())
+}
+
+/// Calls store function `func`: compiled code through its array entry,
+/// anything else through the interpreter (which calls host functions).
+pub(crate) fn invoke<T>(s: &mut StoreInner<T>, func: u32, io: &mut [u64]) -> Result<(), Trap> {
+    match s.vm.funcs[func as usize].kind {
+        FuncKind::Wasm { instance, .. } if s.jit.is_compiled(instance) => call_compiled(s, func, io),
+        _ => tern_interp::invoke(s, func, io),
+    }
+}
+
+fn call_compiled<T>(s: &mut StoreInner<T>, func: u32, io: &mut [u64]) -> Result<(), Trap> {
+    if s.vm.activations >= tern_interp::exec::MAX_ACTIVATIONS {
+        return Err(Trap::new(TrapCode::StackOverflow));
+    }
+    // SAFETY: compiled functions' references live as long as the store.
+    let fr = unsafe { *s.jit.func_refs[func as usize] };
+    let ctx: *mut VMStoreContext = &mut *s.jit.ctx;
+    let fuel = s.vm.fuel_enabled;
+    // SAFETY: `ctx` is the store's own context; compiled code reaches the
+    // store only through the host pointer set here, for the duration of
+    // the call (restored afterwards for nested calls).
+    unsafe {
+        let saved_host = (*ctx).host;
+        let saved_limit = (*ctx).stack_limit;
+        if !tern_vm::signals::in_activation() {
+            (*ctx).stack_limit = tern_vm::signals::stack_limit(None);
+        }
+        if fuel {
+            (*ctx).fuel = s.vm.fuel.min(i64::MAX as u64) as i64;
+        }
+        s.vm.activations += 1;
+        (*ctx).host = tern_cranelift::libcalls::host_to_raw(s);
+        let array: unsafe extern "C" fn(*mut VMContext, *mut VMContext, *mut u64) = std::mem::transmute(fr.array_call);
+        let values = io.as_mut_ptr();
+        let r = tern_vm::signals::catch_traps(|| array(fr.vmctx, fr.vmctx, values));
+        s.vm.activations -= 1;
+        if fuel {
+            s.vm.fuel = (*ctx).fuel.max(0) as u64;
+        }
+        (*ctx).host = saved_host;
+        (*ctx).stack_limit = saved_limit;
+        r
+    }
+}
+
+impl<T> JitHost for StoreInner<T> {
+    fn store(&mut self) -> &mut StoreData {
+        &mut self.vm
+    }
+
+    fn call_foreign(&mut self, func: u32, caller: u32, slots: &mut [u64]) -> Result<(), Trap> {
+        match self.vm.funcs[func as usize].kind {
+            FuncKind::Host { index } => tern_interp::Host::call_host(self, index, Some(caller), slots),
+            FuncKind::Wasm { .. } => invoke(self, func, slots),
+        }
+    }
+}

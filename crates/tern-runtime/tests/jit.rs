@@ -1,0 +1,299 @@
+//! The compiler tier through the public API: host calls in both
+//! directions, traps across host frames, fuel, interruption from another
+//! thread, stack exhaustion, both bounds-check modes.
+
+use tern::*;
+
+fn jit_config(bounds: BoundsChecks) -> Option<Config> {
+    let mut c = Config::new();
+    c.tier(Tier::Jit).bounds_checks(bounds);
+    Engine::new(&c).ok().map(|_| c)
+}
+
+fn configs() -> Vec<Config> {
+    [BoundsChecks::Guard, BoundsChecks::Explicit]
+        .into_iter()
+        .filter_map(jit_config)
+        .collect()
+}
+
+const HOSTS: &str = r#"
+(module
+  (import "host" "double" (func $double (param i32) (result i32)))
+  (import "host" "reenter" (func $reenter (param i32) (result i32)))
+  (import "host" "fail" (func $fail))
+  (memory (export "mem") 1)
+  (table 2 funcref)
+  (elem (i32.const 0) $double $sq)
+  (func $sq (export "sq") (param i32) (result i32) local.get 0 local.get 0 i32.mul)
+  (func (export "call_double") (param i32) (result i32) local.get 0 call $double)
+  (func (export "indirect") (param i32 i32) (result i32) local.get 1 local.get 0 call_indirect (param i32) (result i32))
+  (func (export "reenter") (param i32) (result i32) local.get 0 call $reenter)
+  (func $fd (export "fail_deep") (param i32) (result i32)
+    local.get 0 i32.eqz if call $fail end
+    local.get 0 i32.const 1 i32.sub call $fd i32.const 1 i32.add)
+  (func (export "load") (param i32) (result i32) local.get 0 i32.load)
+  (func (export "grow") (param i32) (result i32) local.get 0 memory.grow)
+  (func (export "v128") (param v128 f32 i64) (result v128 f32 i64) local.get 0 local.get 1 local.get 2)
+)"#;
+
+fn host_setup(config: &Config) -> (Store<Vec<i32>>, Instance) {
+    let engine = Engine::new(config).unwrap();
+    assert_eq!(engine.tier(), Tier::Jit);
+    let module = Module::new(&engine, HOSTS).unwrap();
+    let mut store = Store::new(&engine, Vec::new());
+    let mut linker = Linker::new(&engine);
+    linker
+        .func_wrap("host", "double", |mut c: Caller<'_, Vec<i32>>, x: i32| {
+            c.data_mut().push(x);
+            x * 2
+        })
+        .unwrap();
+    linker
+        .func_wrap(
+            "host",
+            "reenter",
+            |mut c: Caller<'_, Vec<i32>>, x: i32| -> Result<i32, Trap> {
+                let Some(Extern::Func(sq)) = c.get_export("sq") else {
+                    return Err(Trap::msg("no sq"));
+                };
+                let sq = sq.typed::<i32, i32>(&c).map_err(|e| Trap::msg(e.to_string()))?;
+                let r = sq.call(&mut c, x).map_err(|e| Trap::msg(e.to_string()))?;
+                Ok(r + 1)
+            },
+        )
+        .unwrap();
+    linker
+        .func_wrap("host", "fail", || -> Result<(), Trap> {
+            Err(Trap::msg("host says no"))
+        })
+        .unwrap();
+    let inst = linker.instantiate(&mut store, &module).unwrap();
+    (store, inst)
+}
+
+#[test]
+fn host_functions_both_ways() {
+    for config in configs() {
+        let (mut store, inst) = host_setup(&config);
+        let f = inst.get_typed_func::<i32, i32>(&mut store, "call_double").unwrap();
+        assert_eq!(f.call(&mut store, 21).unwrap(), 42);
+        assert_eq!(store.data(), &vec![21]);
+        let ind = inst.get_typed_func::<(i32, i32), i32>(&mut store, "indirect").unwrap();
+        assert_eq!(ind.call(&mut store, (0, 5)).unwrap(), 10);
+        assert_eq!(ind.call(&mut store, (1, 5)).unwrap(), 25);
+        let e = ind.call(&mut store, (2, 5)).unwrap_err();
+        assert_eq!(e.as_trap().and_then(Trap::code), Some(TrapCode::UndefinedElement));
+        let re = inst.get_typed_func::<i32, i32>(&mut store, "reenter").unwrap();
+        assert_eq!(re.call(&mut store, 7).unwrap(), 50);
+        // A host error unwinds through 50 compiled frames, and the store
+        // stays usable.
+        let deep = inst.get_typed_func::<i32, i32>(&mut store, "fail_deep").unwrap();
+        assert_eq!(deep.call(&mut store, 50).unwrap_err().to_string(), "host says no");
+        assert_eq!(f.call(&mut store, 1).unwrap(), 2);
+        let v = inst.get_func(&mut store, "v128").unwrap();
+        let mut out = [Val::I32(0), Val::I32(0), Val::I32(0)];
+        v.call(
+            &mut store,
+            &[
+                Val::V128(V128(0x0102_0304_0506_0708_090a_0b0c_0d0e_0f10)),
+                Val::F32(1.5f32.to_bits()),
+                Val::I64(-3),
+            ],
+            &mut out,
+        )
+        .unwrap();
+        assert_eq!(
+            format!("{out:?}"),
+            format!(
+                "{:?}",
+                [
+                    Val::V128(V128(0x0102_0304_0506_0708_090a_0b0c_0d0e_0f10)),
+                    Val::F32(1.5f32.to_bits()),
+                    Val::I64(-3)
+                ]
+            )
+        );
+    }
+}
+
+#[test]
+fn memory_bounds_in_both_modes() {
+    for config in configs() {
+        let (mut store, inst) = host_setup(&config);
+        let load = inst.get_typed_func::<i32, i32>(&mut store, "load").unwrap();
+        let grow = inst.get_typed_func::<i32, i32>(&mut store, "grow").unwrap();
+        let mem = inst.get_memory(&mut store, "mem").unwrap();
+        mem.write(&mut store, 65532, &7i32.to_le_bytes()).unwrap();
+        assert_eq!(load.call(&mut store, 65532).unwrap(), 7);
+        for at in [65533, 65536, -1] {
+            let e = load.call(&mut store, at).unwrap_err();
+            assert_eq!(e.to_string(), "out of bounds memory access");
+        }
+        assert_eq!(grow.call(&mut store, 1).unwrap(), 1);
+        assert_eq!(load.call(&mut store, 65536).unwrap(), 0);
+        assert_eq!(grow.call(&mut store, 70000).unwrap(), -1);
+    }
+}
+
+const LOOPS: &str = r#"
+(module
+  (func (export "spin") (loop br 0))
+  (func (export "count") (param i32) (result i32) (local i32)
+    (loop
+      local.get 1 i32.const 1 i32.add local.set 1
+      local.get 1 local.get 0 i32.lt_u br_if 0)
+    local.get 1)
+  (func $rec (export "rec") (param i32) (result i32)
+    local.get 0 i32.eqz if i32.const 0 return end
+    local.get 0 i32.const 1 i32.sub call $rec i32.const 1 i32.add)
+)"#;
+
+#[test]
+fn fuel_runs_out_in_compiled_code() {
+    let Some(mut config) = jit_config(BoundsChecks::Guard) else {
+        return;
+    };
+    config.consume_fuel(true);
+    let engine = Engine::new(&config).unwrap();
+    let module = Module::new(&engine, LOOPS).unwrap();
+    let mut store = Store::new(&engine, ());
+    let inst = Linker::new(&engine).instantiate(&mut store, &module).unwrap();
+    store.set_fuel(1_000_000).unwrap();
+    let count = inst.get_typed_func::<i32, i32>(&mut store, "count").unwrap();
+    assert_eq!(count.call(&mut store, 10).unwrap(), 10);
+    let left = store.get_fuel().unwrap();
+    assert!(left < 1_000_000 && left > 900_000, "{left}");
+    let spin = inst.get_typed_func::<(), ()>(&mut store, "spin").unwrap();
+    let e = spin.call(&mut store, ()).unwrap_err();
+    assert_eq!(e.to_string(), "all fuel consumed");
+    store.set_fuel(1000).unwrap();
+    assert_eq!(count.call(&mut store, 3).unwrap(), 3);
+}
+
+#[test]
+fn interrupt_from_another_thread() {
+    let Some(mut config) = jit_config(BoundsChecks::Guard) else {
+        return;
+    };
+    config.interruptible(true);
+    let engine = Engine::new(&config).unwrap();
+    let module = Module::new(&engine, LOOPS).unwrap();
+    let mut store = Store::new(&engine, ());
+    let inst = Linker::new(&engine).instantiate(&mut store, &module).unwrap();
+    let spin = inst.get_typed_func::<(), ()>(&mut store, "spin").unwrap();
+    let handle = engine.interrupt_handle();
+    // Whether the flag is set before or while the guest spins, the guest
+    // sees it at its next loop header.
+    let t = std::thread::spawn(move || handle.interrupt());
+    let e = spin.call(&mut store, ()).unwrap_err();
+    t.join().unwrap();
+    assert_eq!(e.to_string(), "interrupted");
+    // The trap consumed the request.
+    let count = inst.get_typed_func::<i32, i32>(&mut store, "count").unwrap();
+    assert_eq!(count.call(&mut store, 5).unwrap(), 5);
+}
+
+#[test]
+fn stack_exhaustion_traps_and_the_store_survives() {
+    for config in configs() {
+        let engine = Engine::new(&config).unwrap();
+        let module = Module::new(&engine, LOOPS).unwrap();
+        let mut store = Store::new(&engine, ());
+        let inst = Linker::new(&engine).instantiate(&mut store, &module).unwrap();
+        let rec = inst.get_typed_func::<i32, i32>(&mut store, "rec").unwrap();
+        assert_eq!(rec.call(&mut store, 1000).unwrap(), 1000);
+        let e = rec.call(&mut store, 100_000_000).unwrap_err();
+        assert_eq!(e.as_trap().and_then(Trap::code), Some(TrapCode::StackOverflow));
+        assert_eq!(rec.call(&mut store, 10).unwrap(), 10);
+    }
+}
+
+#[test]
+fn ahead_of_time_artifacts_load_and_mismatches_are_refused() {
+    let Some(config) = jit_config(BoundsChecks::Guard) else {
+        return;
+    };
+    let engine = Engine::new(&config).unwrap();
+    let module = Module::new(&engine, LOOPS).unwrap();
+    let bytes = module.serialize().unwrap();
+    // Loaded by `Module::new` too (detected from the bytes).
+    for m in [
+        Module::deserialize(&engine, &bytes).unwrap(),
+        Module::new(&engine, &bytes).unwrap(),
+    ] {
+        let mut store = Store::new(&engine, ());
+        let inst = Linker::new(&engine).instantiate(&mut store, &m).unwrap();
+        let count = inst.get_typed_func::<i32, i32>(&mut store, "count").unwrap();
+        assert_eq!(count.call(&mut store, 9).unwrap(), 9);
+    }
+    for n in [0, 10, 27, 28, bytes.len() / 2, bytes.len() - 1] {
+        assert!(Module::deserialize(&engine, &bytes[..n]).is_err(), "truncated to {n}");
+    }
+    let mut bad = bytes.clone();
+    let mid = bad.len() / 2;
+    bad[mid] ^= 0x10;
+    let e = Module::deserialize(&engine, &bad).unwrap_err().to_string();
+    assert!(e.contains("corrupt"), "{e}");
+    let Some(explicit) = jit_config(BoundsChecks::Explicit) else {
+        return;
+    };
+    let other = Engine::new(&explicit).unwrap();
+    let e = Module::deserialize(&other, &bytes).unwrap_err().to_string();
+    assert!(e.contains("explicit bounds checks"), "{e}");
+    let mut fewer = config.clone();
+    fewer.wasm_feature(Feature::Simd, false);
+    let e = Module::deserialize(&Engine::new(&fewer).unwrap(), &bytes)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("features"), "{e}");
+    let mut interp = Config::new();
+    interp.tier(Tier::Interp);
+    assert!(Module::deserialize(&Engine::new(&interp).unwrap(), &bytes).is_err());
+}
+
+#[test]
+fn interpreted_and_compiled_instances_call_each_other() {
+    let Some(config) = jit_config(BoundsChecks::Guard) else {
+        return;
+    };
+    let engine = Engine::new(&config).unwrap();
+    let mut store = Store::new(&engine, ());
+    let mut linker = Linker::new(&engine);
+    // Compiled `a` exports functions and a table; interpreted `b` imports
+    // them and is imported back by compiled `c`.
+    let a = Module::new(
+        &engine,
+        r#"(module
+            (table (export "t") 1 funcref)
+            (elem (i32.const 0) $inc)
+            (func $inc (export "inc") (param i32) (result i32) local.get 0 i32.const 1 i32.add))"#,
+    )
+    .unwrap();
+    let ia = linker.instantiate(&mut store, &a).unwrap();
+    linker.instance(&mut store, "a", ia).unwrap();
+    let b = Module::interpreted(
+        &engine,
+        r#"(module
+            (import "a" "inc" (func $inc (param i32) (result i32)))
+            (import "a" "t" (table 1 funcref))
+            (func (export "twice") (param i32) (result i32)
+              local.get 0 call $inc
+              i32.const 0 call_indirect (param i32) (result i32)))"#,
+    )
+    .unwrap();
+    let ib = linker.instantiate(&mut store, &b).unwrap();
+    linker.instance(&mut store, "b", ib).unwrap();
+    let c = Module::new(
+        &engine,
+        r#"(module
+            (import "b" "twice" (func $twice (param i32) (result i32)))
+            (func (export "four") (param i32) (result i32) local.get 0 call $twice call $twice))"#,
+    )
+    .unwrap();
+    let ic = linker.instantiate(&mut store, &c).unwrap();
+    let four = ic.get_typed_func::<i32, i32>(&mut store, "four").unwrap();
+    assert_eq!(four.call(&mut store, 1).unwrap(), 5);
+    let twice = ib.get_typed_func::<i32, i32>(&mut store, "twice").unwrap();
+    assert_eq!(twice.call(&mut store, 1).unwrap(), 3);
+}

@@ -1,0 +1,355 @@
+//! Executable memory for compiled code, and the process-wide registry of
+//! code ranges that the trap handler consults.
+//!
+//! [`CodeMemory`] is never writable and executable at once: the code is
+//! written (and its relocations patched) into a fresh read-write mapping,
+//! which is then made read-execute for the rest of its life.
+//!
+//! [`register`] records a range of compiled code together with a function
+//! from an offset in that range to the [`TrapCode`] of the trap site there;
+//! the signal handler in [`crate::signals`] looks faulting PCs up in it.
+//! The registry is a `RwLock`ed ordered map: the handler takes the read
+//! lock, which cannot deadlock because writers hold the write lock only
+//! inside [`register`] and [`Registration`]'s drop, never while compiled
+//! code runs on their thread (and the handler declines to look when the
+//! faulting thread itself is the writer).
+
+use crate::trap::TrapCode;
+use std::cell::Cell;
+use std::collections::BTreeMap;
+use std::io;
+use std::ops::Range;
+use std::sync::{Arc, RwLock};
+
+/// Maps an offset inside a registered code range to the trap code of the
+/// trap site at that offset, or `None` when there is none.
+///
+/// It runs inside a signal handler: it must not allocate, lock, panic or
+/// otherwise do anything that is not async-signal-safe (a binary search in
+/// a table built beforehand is the intended use).
+pub type TrapLookup = Arc<dyn Fn(usize) -> Option<TrapCode> + Send + Sync>;
+
+/// A region of executable code: read-write while it is filled, then
+/// read-execute until dropped (unmapped).
+pub struct CodeMemory {
+    ptr: *mut u8,
+    len: usize,
+    map_len: usize,
+}
+
+// SAFETY: the mapping is immutable once constructed.
+unsafe impl Send for CodeMemory {}
+unsafe impl Sync for CodeMemory {}
+
+impl CodeMemory {
+    /// Executable memory holding a copy of `code`.
+    pub fn new(code: &[u8]) -> io::Result<CodeMemory> {
+        CodeMemory::new_with(code.len(), |buf| {
+            buf.copy_from_slice(code);
+            Ok::<(), io::Error>(())
+        })
+    }
+
+    /// Executable memory of `len` bytes, filled by `fill` while it is still
+    /// writable (and not executable). The buffer `fill` gets is at its final
+    /// address, so `fill` can patch absolute and PC-relative relocations
+    /// against `buf.as_ptr()`; it starts zeroed. An error from `fill` is
+    /// returned and the memory released.
+    pub fn new_with<E: From<io::Error>>(
+        len: usize,
+        fill: impl FnOnce(&mut [u8]) -> Result<(), E>,
+    ) -> Result<CodeMemory, E> {
+        let page = page_size();
+        let map_len = len
+            .max(1)
+            .checked_next_multiple_of(page)
+            .ok_or_else(|| io::Error::new(io::ErrorKind::OutOfMemory, "code size overflows the address space"))?;
+        let ptr = map_rw(map_len)?;
+        let mem = CodeMemory { ptr, len, map_len };
+        // SAFETY: the fresh mapping is readable and writable for `map_len`
+        // bytes and nothing else refers to it.
+        fill(unsafe { std::slice::from_raw_parts_mut(ptr, len) })?;
+        // SAFETY: our own mapping; from now on it is only read and executed.
+        unsafe { protect_rx(ptr, map_len)? };
+        Ok(mem)
+    }
+
+    /// Start of the code.
+    pub fn as_ptr(&self) -> *const u8 {
+        self.ptr
+    }
+
+    /// Length of the code in bytes (as requested; the mapping is rounded
+    /// up to whole pages).
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether the code is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The code's address range.
+    pub fn range(&self) -> Range<usize> {
+        self.ptr as usize..self.ptr as usize + self.len
+    }
+}
+
+impl Drop for CodeMemory {
+    fn drop(&mut self) {
+        // SAFETY: the mapping is ours; its users (registrations, function
+        // pointers) must be gone by now, which owners ensure by dropping
+        // them first.
+        unsafe { unmap(self.ptr, self.map_len) }
+    }
+}
+
+impl std::fmt::Debug for CodeMemory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CodeMemory")
+            .field("ptr", &self.ptr)
+            .field("len", &self.len)
+            .finish()
+    }
+}
+
+#[cfg(unix)]
+fn page_size() -> usize {
+    rustix::param::page_size()
+}
+
+#[cfg(not(unix))]
+fn page_size() -> usize {
+    4096
+}
+
+#[cfg(unix)]
+fn map_rw(len: usize) -> io::Result<*mut u8> {
+    use rustix::mm::{MapFlags, ProtFlags, mmap_anonymous};
+    // SAFETY: a fresh anonymous mapping aliases nothing.
+    let p = unsafe {
+        mmap_anonymous(
+            std::ptr::null_mut(),
+            len,
+            ProtFlags::READ | ProtFlags::WRITE,
+            MapFlags::PRIVATE,
+        )?
+    };
+    Ok(p.cast())
+}
+
+#[cfg(unix)]
+unsafe fn protect_rx(ptr: *mut u8, len: usize) -> io::Result<()> {
+    use rustix::mm::{MprotectFlags, mprotect};
+    // x86-64 keeps instruction fetch coherent with stores; other
+    // architectures would need an instruction-cache flush here.
+    // SAFETY: the caller's own mapping.
+    unsafe { mprotect(ptr.cast(), len, MprotectFlags::READ | MprotectFlags::EXEC)? };
+    Ok(())
+}
+
+#[cfg(unix)]
+unsafe fn unmap(ptr: *mut u8, len: usize) {
+    // SAFETY: the caller's own mapping; an error would only leak it.
+    let _ = unsafe { rustix::mm::munmap(ptr.cast(), len) };
+}
+
+#[cfg(not(unix))]
+fn map_rw(_len: usize) -> io::Result<*mut u8> {
+    Err(io::Error::new(
+        io::ErrorKind::Unsupported,
+        "executable memory is not supported on this host",
+    ))
+}
+
+#[cfg(not(unix))]
+unsafe fn protect_rx(_ptr: *mut u8, _len: usize) -> io::Result<()> {
+    Ok(())
+}
+
+#[cfg(not(unix))]
+unsafe fn unmap(_ptr: *mut u8, _len: usize) {}
+
+struct Entry {
+    end: usize,
+    lookup: TrapLookup,
+}
+
+/// Registered code ranges by start address.
+static REGISTRY: RwLock<BTreeMap<usize, Entry>> = RwLock::new(BTreeMap::new());
+
+thread_local! {
+    /// Set while this thread holds the registry's write lock, so that the
+    /// signal handler never waits for a lock its own thread holds.
+    static WRITING: Cell<bool> = const { Cell::new(false) };
+}
+
+fn write_registry<R>(f: impl FnOnce(&mut BTreeMap<usize, Entry>) -> R) -> R {
+    let mut g = REGISTRY.write().unwrap_or_else(|e| e.into_inner());
+    WRITING.with(|w| w.set(true));
+    let r = f(&mut g);
+    WRITING.with(|w| w.set(false));
+    r
+}
+
+/// Keeps a code range registered; unregisters it on drop. Drop it before
+/// the code memory it describes is unmapped (or use [`RegisteredCode`]):
+/// another mapping may take the address, and registering it would then
+/// find the range taken.
+#[must_use = "the range is unregistered when the registration is dropped"]
+pub struct Registration {
+    start: usize,
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        // Dropping the entry's `TrapLookup` may run arbitrary destructors:
+        // do it after the lock is released.
+        let entry = write_registry(|m| m.remove(&self.start));
+        drop(entry);
+    }
+}
+
+impl std::fmt::Debug for Registration {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Registration").field("start", &self.start).finish()
+    }
+}
+
+/// A [`CodeMemory`] registered with the trap handler for its whole range;
+/// on drop it is unregistered first, then unmapped.
+pub struct RegisteredCode {
+    // Field order is drop order.
+    _registration: Registration,
+    memory: CodeMemory,
+}
+
+impl RegisteredCode {
+    /// Registers all of `memory` with `lookup` (see [`register`]).
+    pub fn new(memory: CodeMemory, lookup: TrapLookup) -> RegisteredCode {
+        RegisteredCode {
+            _registration: register(memory.range(), lookup),
+            memory,
+        }
+    }
+
+    /// The code memory.
+    pub fn memory(&self) -> &CodeMemory {
+        &self.memory
+    }
+}
+
+impl std::fmt::Debug for RegisteredCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("RegisteredCode").field(&self.memory).finish()
+    }
+}
+
+/// Registers `range` as compiled code whose trap sites `lookup` describes
+/// (it gets offsets from `range.start`). A fault at a PC in the range,
+/// while the thread is inside [`crate::signals::catch_traps`], becomes a
+/// trap.
+///
+/// # Panics
+///
+/// When the range is empty or overlaps a registered one (a bug in the
+/// caller: code memories do not overlap).
+pub fn register(range: Range<usize>, lookup: TrapLookup) -> Registration {
+    assert!(range.start < range.end, "registering an empty code range");
+    let overlap = write_registry(|m| {
+        if let Some((&s, e)) = m.range(..range.end).next_back()
+            && e.end > range.start
+        {
+            return Some(s..e.end);
+        }
+        m.insert(range.start, Entry { end: range.end, lookup });
+        None
+    });
+    if let Some(o) = overlap {
+        panic!("code range {range:#x?} overlaps the registered {o:#x?}");
+    }
+    Registration { start: range.start }
+}
+
+/// Looks `pc` up: `None` when it is not in registered code, otherwise
+/// `Some` of the trap code recorded at it (if any).
+///
+/// Async-signal-safe as far as the registered lookups are; returns `None`
+/// when called on a thread that is inside [`register`] or a
+/// [`Registration`]'s drop (a fault there is not in compiled code).
+pub fn lookup_trap(pc: usize) -> Option<Option<TrapCode>> {
+    if WRITING.with(|w| w.get()) {
+        return None;
+    }
+    let g = REGISTRY.read().unwrap_or_else(|e| e.into_inner());
+    let (&start, e) = g.range(..=pc).next_back()?;
+    if pc >= e.end {
+        return None;
+    }
+    Some((e.lookup)(pc - start))
+}
+
+/// Whether `pc` lies in registered compiled code.
+pub fn is_compiled_code(pc: usize) -> bool {
+    lookup_trap(pc).is_some()
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn code_memory_is_read_execute_and_filled() {
+        let m = CodeMemory::new(&[0xc3, 0x90, 0x90]).unwrap();
+        assert_eq!(m.len(), 3);
+        // SAFETY: readable.
+        assert_eq!(
+            unsafe { std::slice::from_raw_parts(m.as_ptr(), 3) },
+            &[0xc3, 0x90, 0x90]
+        );
+        let mut seen = 0;
+        let m2 = CodeMemory::new_with(10, |b| {
+            assert!(b.iter().all(|&x| x == 0));
+            seen = b.as_ptr() as usize;
+            b[9] = 1;
+            Ok::<_, io::Error>(())
+        })
+        .unwrap();
+        assert_eq!(seen, m2.as_ptr() as usize, "filled at its final address");
+        let e = CodeMemory::new_with(10, |_| Err(io::Error::other("relocation out of range")));
+        assert_eq!(e.unwrap_err().to_string(), "relocation out of range");
+        let empty = CodeMemory::new(&[]).unwrap();
+        assert!(empty.is_empty());
+    }
+
+    #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+    #[test]
+    fn code_memory_runs() {
+        // mov eax, 42; ret
+        let m = CodeMemory::new(&[0xb8, 42, 0, 0, 0, 0xc3]).unwrap();
+        // SAFETY: the bytes are a complete function of this signature.
+        let f: extern "C" fn() -> u32 = unsafe { std::mem::transmute(m.as_ptr()) };
+        assert_eq!(f(), 42);
+    }
+
+    #[test]
+    fn registry_lookups() {
+        let m = CodeMemory::new(&[0; 100]).unwrap();
+        let r = m.range();
+        let reg = register(r.clone(), Arc::new(|off| (off == 7).then_some(TrapCode::Unreachable)));
+        assert_eq!(lookup_trap(r.start + 7), Some(Some(TrapCode::Unreachable)));
+        assert_eq!(lookup_trap(r.start), Some(None));
+        assert_eq!(lookup_trap(r.end - 1), Some(None));
+        assert_eq!(lookup_trap(r.end), None);
+        assert_eq!(lookup_trap(r.start - 1), None);
+        assert!(is_compiled_code(r.start + 50));
+        let overlap = std::panic::catch_unwind(|| register(r.start + 10..r.end + 10, Arc::new(|_| None)));
+        assert!(overlap.is_err());
+        drop(reg);
+        assert_eq!(lookup_trap(r.start + 7), None);
+        let again = register(r.clone(), Arc::new(|_| None));
+        assert_eq!(lookup_trap(r.start + 7), Some(None));
+        drop(again);
+    }
+}
