@@ -45,7 +45,7 @@ static void fft(double *re, double *im, int n, const double *wr, const double *w
         for (int i = 0; i < n; i++) { re[i] /= n; im[i] /= n; }
 }
 int main(int argc, char **argv) {
-    long reps = arg_size(argc, argv, 60);
+    long reps = arg_size(argc, argv, 100);
     const int n = 1 << 16;
     double *re = malloc(sizeof(double) * n), *im = malloc(sizeof(double) * n);
     double *wr = malloc(sizeof(double) * n / 2), *wi = malloc(sizeof(double) * n / 2);

@@ -1,7 +1,7 @@
 /* Dense matrix multiply, float precision, i-k-j loop order. */
 #include "common.h"
 int main(int argc, char **argv) {
-    int n = (int)arg_size(argc, argv, 800);
+    int n = (int)arg_size(argc, argv, 1000);
     float *a = malloc(sizeof(float) * n * n), *b = malloc(sizeof(float) * n * n),
            *c = calloc((size_t)n * n, sizeof(float));
     for (int i = 0; i < n; i++)
