@@ -297,3 +297,13 @@ fn interpreted_and_compiled_instances_call_each_other() {
     let twice = ib.get_typed_func::<i32, i32>(&mut store, "twice").unwrap();
     assert_eq!(twice.call(&mut store, 1).unwrap(), 3);
 }
+
+#[test]
+fn handles_cross_threads() {
+    fn send_sync<T: Send + Sync>() {}
+    fn send<T: Send>() {}
+    send_sync::<Engine>();
+    send_sync::<Module>();
+    send_sync::<InterruptHandle>();
+    send::<Store<()>>();
+}
