@@ -44,8 +44,9 @@ pub enum CompileError {
     /// A valid function uses something this tier cannot compile.
     #[error("function {func}: {msg}")]
     Unsupported { func: u32, msg: String },
-    /// Cranelift failed (a bug, or a limit such as code size).
-    #[error("function {func}: code generation failed: {msg}")]
+    /// Cranelift failed (a bug, or a limit such as code size). `func` is
+    /// `u32::MAX` when no one function is to blame (linking, trampolines).
+    #[error("{}code generation failed: {msg}", which(*.func))]
     Codegen { func: u32, msg: String },
     /// The host instruction set is not supported.
     #[error("the host instruction set is not supported by the compiler: {0}")]
@@ -53,6 +54,14 @@ pub enum CompileError {
     /// Mapping the code failed.
     #[error("cannot map compiled code: {0}")]
     Map(String),
+}
+
+fn which(func: u32) -> String {
+    if func == u32::MAX {
+        String::new()
+    } else {
+        format!("function {func}: ")
+    }
 }
 
 /// Translates and compiles the defined functions `bodies` (function

@@ -30,7 +30,8 @@ pub use cranelift_codegen::isa::OwnedTargetIsa;
 use cranelift_codegen::settings::{self, Configurable};
 
 /// The host's instruction set: every feature the CPU has, `opt_level`
-/// `speed`, not position-dependent (tern links the code itself).
+/// `speed`, not position-dependent (tern links the code itself), results
+/// beyond the return registers returned through memory.
 pub fn host_isa() -> Result<OwnedTargetIsa, CompileError> {
     let mut flags = settings::builder();
     let set = |f: &mut settings::Builder, k: &str, v: &str| {
@@ -45,6 +46,8 @@ pub fn host_isa() -> Result<OwnedTargetIsa, CompileError> {
         if cfg!(debug_assertions) { "true" } else { "false" },
     )?;
     set(&mut flags, "preserve_frame_pointers", "true")?;
+    // Wasm functions may have more results than return registers.
+    set(&mut flags, "enable_multi_ret_implicit_sret", "true")?;
     let builder = cranelift_native::builder().map_err(|e| CompileError::Isa(e.to_string()))?;
     builder
         .finish(settings::Flags::new(flags))

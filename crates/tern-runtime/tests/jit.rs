@@ -297,3 +297,58 @@ fn interpreted_and_compiled_instances_call_each_other() {
     let twice = ib.get_typed_func::<i32, i32>(&mut store, "twice").unwrap();
     assert_eq!(twice.call(&mut store, 1).unwrap(), 3);
 }
+
+#[test]
+fn handles_cross_threads() {
+    fn send_sync<T: Send + Sync>() {}
+    fn send<T: Send>() {}
+    send_sync::<Engine>();
+    send_sync::<Module>();
+    send_sync::<InterruptHandle>();
+    send::<Store<()>>();
+}
+
+#[test]
+fn many_results_cross_every_boundary() {
+    let Some(config) = jit_config(BoundsChecks::Guard) else {
+        return;
+    };
+    let engine = Engine::new(&config).unwrap();
+    let results = "i64 f64 i32 f32 v128 ".repeat(5);
+    let wat = format!(
+        r#"(module
+          (import "h" "many" (func $many (result {results})))
+          (func $own (export "own") (result {results}) call $many)
+          (func (export "via_table") (result {results})
+            i32.const 0 call_indirect (result {results}))
+          (table 1 funcref) (elem (i32.const 0) $own))"#
+    );
+    let module = Module::new(&engine, &wat).unwrap();
+    let mut store = Store::new(&engine, ());
+    let ty = FuncType::new(
+        vec![],
+        [ValType::I64, ValType::F64, ValType::I32, ValType::F32, ValType::V128].repeat(5),
+    );
+    let many = Func::new(&mut store, ty, |_, _, out| {
+        for (i, v) in out.iter_mut().enumerate() {
+            let n = i as u64 + 1;
+            *v = match i % 5 {
+                0 => Val::I64(n as i64),
+                1 => Val::F64((n as f64).to_bits()),
+                2 => Val::I32(n as i32),
+                3 => Val::F32((n as f32).to_bits()),
+                _ => Val::V128(V128(n as u128 * 0x1_0000_0000_0000_0001)),
+            };
+        }
+        Ok(())
+    });
+    let inst = Instance::new(&mut store, &module, &[Extern::Func(many)]).unwrap();
+    for name in ["own", "via_table"] {
+        let f = inst.get_func(&mut store, name).unwrap();
+        let mut out = vec![Val::I32(0); 25];
+        f.call(&mut store, &[], &mut out).unwrap();
+        assert_eq!(out[20], Val::I64(21), "{name}");
+        assert_eq!(out[24], Val::V128(V128(25 * 0x1_0000_0000_0000_0001)), "{name}");
+        assert_eq!(out[23], Val::F32(24f32.to_bits()), "{name}");
+    }
+}

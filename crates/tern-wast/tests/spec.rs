@@ -10,12 +10,13 @@
 //! in `tests/expected-failures.txt` as `FILE:LINE reason`; a
 //! listed failure is tolerated, a listed entry that passes fails the run.
 //!
-//! Four configurations run: the interpreter (lazy translation, no fuel),
+//! Five configurations run: the interpreter (lazy translation, no fuel),
 //! trials named `wasm-v2/FILE.wast`; the interpreter with eager
 //! translation and fuel metering, `eager-fuel/wasm-v2/FILE.wast`; and the
 //! compiler tier with guard-page bounds checks, `jit/wasm-v2/FILE.wast`,
-//! and with explicit bounds checks, `jit-explicit/wasm-v2/FILE.wast` (both
-//! only where the host supports the compiler).
+//! and with explicit bounds checks, `jit-explicit/wasm-v2/FILE.wast`, and
+//! metering fuel, `jit-fuel/wasm-v2/FILE.wast` (these three only where the
+//! host supports the compiler).
 //!
 //! `cargo test -p tern-wast --test spec` (add `--release` for
 //! speed; filter as usual, e.g. `-- simd/`). Per-file counts of the default
@@ -101,6 +102,7 @@ fn spec_files() -> Vec<SpecFile> {
     if tern_cranelift::jit_available() {
         configs.push(("jit", false, Tier::Jit, BoundsChecks::Guard));
         configs.push(("jit-explicit", false, Tier::Jit, BoundsChecks::Explicit));
+        configs.push(("jit-fuel", true, Tier::Jit, BoundsChecks::Guard));
     }
     let base = out.len();
     for (prefix, eager_fuel, tier, bounds_checks) in configs {
