@@ -9,6 +9,9 @@ fn run(name: &str, text: &str) {
         let options = tern_wast::Options {
             features: Features::all(),
             eager_fuel,
+            // The compiler has no exception handling yet: auto interprets.
+            tier: tern::Tier::Auto,
+            ..Default::default()
         };
         let report =
             tern_wast::run_script(text, &options).unwrap_or_else(|e| panic!("{name}: {}", e.with_source(name, text)));
