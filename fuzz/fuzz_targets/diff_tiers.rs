@@ -62,6 +62,7 @@ fn run(bytes: &[u8], tier: Tier) -> Vec<String> {
             Extern::Global(g) => log.push(format!("global {name}: {}", show(&g.get(&store)))),
             Extern::Memory(m) => log.push(format!("memory {name}: {:?}", m.data(&store))),
             Extern::Table(t) => log.push(format!("table {name}: {}", t.size(&store))),
+            Extern::Tag(_) => log.push(format!("tag {name}")),
         }
     }
     log
@@ -94,7 +95,9 @@ fuzz_target!(|data: &[u8]| {
         max_memories: 1,
         ..Default::default()
     };
-    let Ok(mut m) = wasm_smith::Module::new(config, &mut u) else { return };
+    let Ok(mut m) = wasm_smith::Module::new(config, &mut u) else {
+        return;
+    };
     if m.ensure_termination(20_000).is_err() {
         return;
     }

@@ -46,7 +46,9 @@ fuzz_target!(|data: &[u8]| {
     config.compact_imports_enabled = false;
     config.extended_const_enabled = false;
     config.shared_everything_threads_enabled = false;
-    let Ok(module) = wasm_smith::Module::new(config, &mut u) else { return };
+    let Ok(module) = wasm_smith::Module::new(config, &mut u) else {
+        return;
+    };
     let bytes = module.to_bytes();
     let text = tern_text::print(&bytes).expect("print failed on a valid module");
     let back = tern_text::parse_wat(&text).unwrap_or_else(|e| panic!("printed text does not parse: {e}\n{text}"));

@@ -173,6 +173,7 @@ fn interp(wasm: &[u8], export: &str, args: &[Val], results: &[ValType]) -> Outco
                     }
                     Val::FuncRef(r) => slots.push(r.is_some() as u64),
                     Val::ExternRef(r) => slots.push(r.is_some() as u64),
+                    Val::ExnRef(r) => slots.push(r.is_some() as u64),
                 }
             }
             Outcome::Returned(slots)

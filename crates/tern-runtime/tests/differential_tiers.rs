@@ -58,6 +58,7 @@ fn run(bytes: &[u8], tier: Tier) -> Vec<String> {
                 log.push(format!("memory {name}: {} bytes, hash {h:x}", data.len()));
             }
             Extern::Table(t) => log.push(format!("table {name}: {} elements", t.size(&store))),
+            Extern::Tag(_) => log.push(format!("tag {name}")),
         }
     }
     log
