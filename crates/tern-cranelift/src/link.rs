@@ -350,6 +350,37 @@ impl CompiledModule {
         unsafe { self.code.as_ptr().add(off as usize) }
     }
 
+    /// The defined function whose body contains `pc` (an address in this
+    /// module's code), or `None` when `pc` lies elsewhere (outside the
+    /// code, or in a trampoline).
+    pub fn func_at(&self, pc: usize) -> Option<u32> {
+        let range = self.code.range();
+        if !range.contains(&pc) {
+            return None;
+        }
+        let off = (pc - range.start) as u32;
+        let a = &self.artifact;
+        // The start of the function containing `off`: the greatest start
+        // not above it; its end is the next start of anything placed.
+        let (def, start) = a
+            .funcs
+            .iter()
+            .enumerate()
+            .filter(|&(_, &s)| s <= off)
+            .max_by_key(|&(_, &s)| s)?;
+        let next_other = a
+            .array_calls
+            .iter()
+            .chain(a.foreign.iter())
+            .copied()
+            .filter(|&s| s != NO_TRAMPOLINE && s > *start && s <= off)
+            .min();
+        match next_other {
+            Some(_) => None,
+            None => Some(def as u32),
+        }
+    }
+
     /// Native entry of defined function `def`.
     pub fn native_call(&self, def: u32) -> *const u8 {
         self.at(self.artifact.funcs[def as usize])

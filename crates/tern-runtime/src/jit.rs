@@ -11,6 +11,7 @@ use tern_binary::{FuncBody, MemoryType};
 use tern_cranelift::translate::BoundsChecks as CraneliftBounds;
 use tern_cranelift::{CompileConfig, CompileError, CompiledModule, JitHost};
 use tern_interp::InterpModule;
+use tern_vm::FrameInfo;
 use tern_vm::vmctx::{VMContext, VMFuncRef, VMStoreContext};
 use tern_vm::{FuncKind, LinearMemory, MemoryStyle, StoreData, Trap, TrapCode};
 
@@ -109,6 +110,8 @@ pub(crate) struct JitInstance {
     _sigs: Box<[u32]>,
     _trampolines: Box<[*const u8]>,
     _code: Arc<CompiledModule>,
+    /// Number of imported functions of the module.
+    num_imported: u32,
 }
 
 /// The compiler tier's per-store state.
@@ -242,6 +245,7 @@ pub(crate) fn instantiate<T>(s: &mut StoreInner<T>, inst: u32, module: &Module) 
         _sigs: sigs,
         _trampolines: trampolines,
         _code: code,
+        num_imported: nimp as u32,
     });
     let vmctx: *mut VMContext = &mut ji.vmctx;
     for (i, f) in ji.funcs.iter_mut().enumerate().skip(nimp) {
@@ -291,14 +295,59 @@ fn call_compiled<T>(s: &mut StoreInner<T>, func: u32, io: &mut [u64]) -> Result<
         (*ctx).host = tern_cranelift::libcalls::host_to_raw(s);
         let array: unsafe extern "C" fn(*mut VMContext, *mut VMContext, *mut u64) = std::mem::transmute(fr.array_call);
         let values = io.as_mut_ptr();
-        let r = tern_vm::signals::catch_traps(|| array(fr.vmctx, fr.vmctx, values));
+        let mut pcs = Vec::new();
+        let mut r = tern_vm::signals::catch_traps_traced(|| array(fr.vmctx, fr.vmctx, values), &mut pcs);
         s.vm.activations -= 1;
         if fuel {
             s.vm.fuel = (*ctx).fuel.max(0) as u64;
         }
         (*ctx).host = saved_host;
         (*ctx).stack_limit = saved_limit;
+        if let Err(t) = &mut r
+            && !pcs.is_empty()
+        {
+            let called = match s.vm.funcs[func as usize].kind {
+                FuncKind::Wasm { instance, .. } => instance,
+                _ => u32::MAX,
+            };
+            let frames = s.jit.frames(&pcs, called);
+            // Frames of this activation go after those of inner ones.
+            t.trace_mut().extend(frames);
+        }
         r
+    }
+}
+
+impl JitStore {
+    /// Maps the PCs of a trap's compiled frames (innermost first) to
+    /// frames; PCs in trampolines are skipped. When several instances
+    /// share a module's code, `prefer` (the instance that was called) is
+    /// chosen, else the first.
+    fn frames(&self, pcs: &[usize], prefer: u32) -> Vec<FrameInfo> {
+        let mut out = Vec::with_capacity(pcs.len());
+        for &pc in pcs {
+            let mut hit = None;
+            for (inst, ji) in self.instances.iter().enumerate() {
+                let Some(ji) = ji else { continue };
+                if let Some(def) = ji._code.func_at(pc) {
+                    if hit.is_none() || inst as u32 == prefer {
+                        hit = Some((inst as u32, ji.num_imported + def));
+                    }
+                    if inst as u32 == prefer {
+                        break;
+                    }
+                }
+            }
+            if let Some((instance, func_index)) = hit {
+                out.push(FrameInfo {
+                    instance,
+                    func_index,
+                    func_name: None,
+                    module_name: None,
+                });
+            }
+        }
+        out
     }
 }
 

@@ -75,7 +75,14 @@ struct Activation {
     /// The enclosing activation (null for the outermost).
     prev: *mut Activation,
     pending: Option<Pending>,
+    /// PCs of the compiled frames a signal trap left, innermost first
+    /// (written by the signal handler: no allocation there).
+    pcs: [usize; MAX_TRACE],
+    npcs: usize,
 }
+
+/// At most this many compiled frames are recorded for a trap's backtrace.
+pub const MAX_TRACE: usize = 128;
 
 thread_local! {
     /// The innermost activation of this thread, or null. Read by the
@@ -159,6 +166,21 @@ pub fn in_activation() -> bool {
 /// calls in turn cross its frames: it enters through `catch_traps` again,
 /// and re-raises the result with [`raise`] only after its locals are gone.
 pub unsafe fn catch_traps<F: FnOnce()>(f: F) -> Result<(), Trap> {
+    // SAFETY: the caller's contract.
+    unsafe { catch_traps_traced(f, &mut Vec::new()) }
+}
+
+/// Like [`catch_traps`], and when a fault in compiled code trapped, pushes
+/// onto `pcs` the PCs of the compiled frames it crossed, innermost first
+/// (at most [`MAX_TRACE`]): the faulting PC, then each return address
+/// minus one (so that it lies inside the calling function), found by
+/// following the frame-pointer chain while it stays in registered code.
+/// Traps raised by libcalls and host code leave `pcs` as it was.
+///
+/// # Safety
+///
+/// As for [`catch_traps`].
+pub unsafe fn catch_traps_traced<F: FnOnce()>(f: F, pcs: &mut Vec<usize>) -> Result<(), Trap> {
     if let Err(e) = install() {
         return Err(Trap::msg(format!("cannot run compiled code: {e}")));
     }
@@ -167,6 +189,8 @@ pub unsafe fn catch_traps<F: FnOnce()>(f: F) -> Result<(), Trap> {
         jmpbuf: JmpBuf::default(),
         prev: HEAD.get(),
         pending: None,
+        pcs: [0; MAX_TRACE],
+        npcs: 0,
     };
     let act: *mut Activation = &mut act;
     let mut f = Some(f);
@@ -178,6 +202,10 @@ pub unsafe fn catch_traps<F: FnOnce()>(f: F) -> Result<(), Trap> {
     // it is unlinked.
     let pending = unsafe {
         HEAD.set((*act).prev);
+        if code != 0 {
+            let n = (*act).npcs.min(MAX_TRACE);
+            pcs.extend_from_slice(&(&(*act).pcs)[..n]);
+        }
         (*act).pending.take()
     };
     match pending {
@@ -328,7 +356,7 @@ pub fn stack_limit(budget: Option<usize>) -> usize {
 
 #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
 mod imp {
-    use super::{ALT_STACK_SIZE, HEAD, JmpBuf, encode};
+    use super::{ALT_STACK_SIZE, Activation, HEAD, JmpBuf, MAX_TRACE, encode};
     use crate::trap::TrapCode;
     use libc::{c_int, c_void, siginfo_t};
     use std::cell::{Cell, RefCell, UnsafeCell};
@@ -501,11 +529,54 @@ mod imp {
                     None => return false,
                 }
             };
+            let fp = gregs[libc::REG_RBP as usize] as usize;
+            record_frames(head, pc, fp);
             gregs[libc::REG_RIP as usize] = tern_vm_unwind as *const () as usize as i64;
             gregs[libc::REG_RDI as usize] = &raw const (*head).jmpbuf as usize as i64;
             gregs[libc::REG_RSI as usize] = encode(code) as i64;
         }
         true
+    }
+
+    /// Records into `head` the faulting `pc` and the return addresses of
+    /// the compiled frames above it, following the frame-pointer chain
+    /// from `fp` (compiled code keeps frame pointers): `[fp + 8]` is the
+    /// return address and `[fp]` the caller's frame pointer. Stops at the
+    /// first return address outside compiled code, or a null, misaligned
+    /// or non-increasing frame pointer, or one outside the thread's stack
+    /// when its bounds are known.
+    ///
+    /// # Safety
+    ///
+    /// `head` must be the live innermost activation; `fp` must be the
+    /// frame pointer of a compiled frame at `pc`.
+    unsafe fn record_frames(head: *mut Activation, pc: usize, mut fp: usize) {
+        let (lo, hi) = (STACK_FAULT_LO.get().max(STACK_LO.get()), STACK_HI.get());
+        // SAFETY: `head` is alive; frame pointers are checked to lie on the
+        // stack (when its bounds are known) before being read.
+        unsafe {
+            let buf = &mut (*head).pcs;
+            let mut n = 0;
+            buf[n] = pc;
+            n += 1;
+            while n < MAX_TRACE {
+                if fp == 0 || fp % 8 != 0 || (hi != 0 && (fp < lo || fp.saturating_add(16) > hi)) {
+                    break;
+                }
+                let ret = *((fp + 8) as *const usize);
+                if !crate::code::is_compiled_code(ret) {
+                    break;
+                }
+                buf[n] = ret - 1;
+                n += 1;
+                let next = *(fp as *const usize);
+                if next <= fp {
+                    break;
+                }
+                fp = next;
+            }
+            (*head).npcs = n;
+        }
     }
 
     /// Whether a fault at `addr` with the stack pointer at `sp` is a stack

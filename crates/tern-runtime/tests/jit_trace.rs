@@ -1,0 +1,78 @@
+//! Backtraces of traps: the compiler tier gives the same wasm frames as the
+//! interpreter for traps that are faults of compiled code.
+
+use tern::*;
+
+const WAT: &str = r#"
+(module
+  (memory 1)
+  (func $inner (param i32) (result i32) (i32.div_s (i32.const 1) (local.get 0)))
+  (func $middle (param i32) (result i32) (call $inner (local.get 0)))
+  (func (export "div") (result i32) (call $middle (i32.const 0)))
+  (func $unr (unreachable))
+  (func (export "unreachable") (call $unr))
+  (func $load (result i32) (i32.load (i32.const 0x7fff_fff0)))
+  (func (export "oob") (result i32) (call $load))
+  (func $rec (param i32) (result i32) (i32.add (call $rec (local.get 0)) (i32.const 1)))
+  (func (export "overflow") (result i32) (call $rec (i32.const 0)))
+)
+"#;
+
+/// (func index, name) of each frame of the trap `export` raises.
+fn frames(tier: Tier, export: &str) -> Vec<(u32, Option<String>)> {
+    let mut config = Config::new();
+    config.tier(tier);
+    let engine = Engine::new(&config).unwrap();
+    let module = Module::new(&engine, WAT).unwrap();
+    let mut store = Store::new(&engine, ());
+    let inst = Linker::new(&engine).instantiate(&mut store, &module).unwrap();
+    let f = inst
+        .exports(&mut store)
+        .into_iter()
+        .find_map(|(n, e)| match e {
+            Extern::Func(f) if n == export => Some(f),
+            _ => None,
+        })
+        .unwrap();
+    let ty = f.ty(&store);
+    let mut results: Vec<Val> = ty.results().iter().map(|&t| Val::default_for(t)).collect();
+    let e = f.call(&mut store, &[], &mut results).unwrap_err();
+    let t = e.as_trap().expect("a trap");
+    t.trace()
+        .iter()
+        .map(|fr| (fr.func_index, fr.func_name.clone()))
+        .collect()
+}
+
+fn both(export: &str) -> Vec<(u32, Option<String>)> {
+    let i = frames(Tier::Interp, export);
+    let j = frames(Tier::Jit, export);
+    assert_eq!(i, j, "{export}: interpreter and compiler backtraces differ");
+    j
+}
+
+fn name(s: &str) -> Option<String> {
+    Some(s.to_string())
+}
+
+#[test]
+fn div_by_zero_three_deep() {
+    assert_eq!(both("div"), vec![(0, name("inner")), (1, name("middle")), (2, None)]);
+}
+
+#[test]
+fn unreachable_trace() {
+    assert_eq!(both("unreachable"), vec![(3, name("unr")), (4, None)]);
+}
+
+#[test]
+fn out_of_bounds_trace() {
+    assert_eq!(both("oob"), vec![(5, name("load")), (6, None)]);
+}
+
+#[test]
+fn stack_overflow_trace() {
+    let j = frames(Tier::Jit, "overflow");
+    assert!(!j.is_empty() && j.len() <= 128, "{} frames", j.len());
+    assert!(j.iter().take(10).all(|f| *f == (7, name("rec"))), "{j:?}");
+}
