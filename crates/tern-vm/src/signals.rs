@@ -560,7 +560,7 @@ mod imp {
             buf[n] = pc;
             n += 1;
             while n < MAX_TRACE {
-                if fp == 0 || fp % 8 != 0 || (hi != 0 && (fp < lo || fp.saturating_add(16) > hi)) {
+                if fp == 0 || !fp.is_multiple_of(8) || (hi != 0 && (fp < lo || fp.saturating_add(16) > hi)) {
                     break;
                 }
                 let ret = *((fp + 8) as *const usize);
