@@ -347,7 +347,7 @@ pub(crate) fn instantiate<T>(s: &mut StoreInner<T>, module: &Module, imports: &[
     // 4. The start function.
     if let Some(start) = m.start {
         let f = s.vm.instances[inst as usize].funcs[start as usize];
-        crate::jit::invoke(s, f, &mut [0u64; 1]).map_err(|t| s.annotate(t))?;
+        crate::jit::invoke(s, f, &mut [0u64; 1])?;
     }
     Ok(instance)
 }

@@ -265,10 +265,12 @@ pub(crate) fn instantiate<T>(s: &mut StoreInner<T>, inst: u32, module: &Module) 
 /// Calls store function `func`: compiled code through its array entry,
 /// anything else through the interpreter (which calls host functions).
 pub(crate) fn invoke<T>(s: &mut StoreInner<T>, func: u32, io: &mut [u64]) -> Result<(), Trap> {
-    match s.vm.funcs[func as usize].kind {
+    let r = match s.vm.funcs[func as usize].kind {
         FuncKind::Wasm { instance, .. } if s.jit.is_compiled(instance) => call_compiled(s, func, io),
         _ => tern_interp::invoke(s, func, io),
-    }
+    };
+    // Names for the backtrace, whichever tier recorded it.
+    r.map_err(|t| s.annotate(t))
 }
 
 fn call_compiled<T>(s: &mut StoreInner<T>, func: u32, io: &mut [u64]) -> Result<(), Trap> {

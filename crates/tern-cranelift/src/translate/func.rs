@@ -359,16 +359,7 @@ impl<'f, 'i, 'm> Translator<'f, 'i, 'm> {
         }
         let ty = self.info.funcs[f as usize];
         let signature = self.sig_ref(ty);
-        let name = self
-            .b
-            .func
-            .declare_imported_user_function(UserExternalName::new(NS_FUNC, f));
-        let r = self.b.import_function(ExtFuncData {
-            name: ExternalName::user(name),
-            signature,
-            colocated: true,
-            patchable: false,
-        });
+        let r = self.import_user_function(NS_FUNC, f, signature, true);
         self.funcs.insert(f, r);
         r
     }
@@ -380,18 +371,24 @@ impl<'f, 'i, 'm> Translator<'f, 'i, 'm> {
         }
         let sig = super::libcall_signature(lc, self.isa);
         let signature = self.b.import_signature(sig);
+        let r = self.import_user_function(NS_LIBCALL, key, signature, false);
+        self.libcalls.insert(key, r);
+        r
+    }
+
+    /// Declares external function `index` of namespace `ns` (see
+    /// [`NS_FUNC`], [`NS_LIBCALL`]); `colocated` ones are called PC-relative.
+    fn import_user_function(&mut self, ns: u32, index: u32, signature: SigRef, colocated: bool) -> FuncRef {
         let name = self
             .b
             .func
-            .declare_imported_user_function(UserExternalName::new(NS_LIBCALL, key));
-        let r = self.b.import_function(ExtFuncData {
+            .declare_imported_user_function(UserExternalName::new(ns, index));
+        self.b.import_function(ExtFuncData {
             name: ExternalName::user(name),
             signature,
-            colocated: false,
+            colocated,
             patchable: false,
-        });
-        self.libcalls.insert(key, r);
-        r
+        })
     }
 
     /// Calls a libcall with `vmctx` prepended; returns its result, if any.
