@@ -246,6 +246,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let bytes = read(&file)?;
             let mut config = tern::Config::new();
             config.tier(tern::Tier::Jit);
+            // The artifact holds every function: compile them in one go.
+            config.lazy_compilation(false);
             let engine = tern::Engine::new(&config).map_err(|e| anyhow::anyhow!("{e}"))?;
             let module = tern::Module::new(&engine, &bytes).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
             let out = module.serialize().map_err(|e| anyhow::anyhow!("{e}"))?;

@@ -29,11 +29,34 @@ pub struct RunArgs {
     /// function that traps when called.
     #[arg(long)]
     trap_unknown_imports: bool,
+    /// When the compiler tier compiles: `lazy` compiles each function on
+    /// its first call and the rest in the background, `eager` compiles
+    /// every function before the module runs.
+    #[arg(long, value_enum, default_value = "lazy")]
+    compile: Compile,
+    /// Announce compiled code to a profiler: `perfmap` writes
+    /// /tmp/perf-PID.map for Linux `perf`.
+    #[arg(long, value_enum, value_name = "PROFILER")]
+    profile: Option<Profile>,
     /// The module (.wasm or .wat).
     file: PathBuf,
     /// Arguments for the guest (or for the invoked function).
     #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
     args: Vec<String>,
+}
+
+/// When `--compile` compiles.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Compile {
+    Lazy,
+    Eager,
+}
+
+/// Profilers `--profile` can announce compiled code to.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Profile {
+    /// /tmp/perf-PID.map, read by Linux `perf report`.
+    Perfmap,
 }
 
 /// Exit status when the guest traps (128 + SIGABRT, as other engines do).
@@ -44,6 +67,10 @@ pub fn run(opts: RunArgs) -> Result<ExitCode> {
     let mut config = Config::new();
     config.tier(opts.tier.runtime());
     config.features(opts.features.features()?);
+    config.lazy_compilation(opts.compile == Compile::Lazy);
+    if let Some(Profile::Perfmap) = opts.profile {
+        config.profiler(tern::Profiler::PerfMap);
+    }
     let engine = Engine::new(&config).map_err(|e| anyhow::anyhow!("{e}"))?;
     let module = Module::new(&engine, &bytes).map_err(|e| anyhow::anyhow!("{}: {e}", opts.file.display()))?;
 

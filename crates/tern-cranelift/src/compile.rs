@@ -26,7 +26,7 @@ pub struct CompileConfig {
 }
 
 impl CompileConfig {
-    fn translate(&self) -> TranslateConfig {
+    pub(crate) fn translate(&self) -> TranslateConfig {
         TranslateConfig {
             bounds_checks: self.bounds_checks,
             fuel: self.fuel,
@@ -80,18 +80,7 @@ pub fn compile_module(
         .enumerate()
         .map_init(
             || (FunctionBuilderContext::new(), Context::new()),
-            |(fctx, ctx), (def, body)| {
-                let index = num_imported + def as u32;
-                let func = translate::translate_function_with_imports(info, num_imported, index, body, &tc, isa, fctx)
-                    .map_err(|e| match e.validation_error() {
-                        Some(v) => CompileError::Invalid(v.clone()),
-                        None => CompileError::Unsupported {
-                            func: index,
-                            msg: e.to_string(),
-                        },
-                    })?;
-                compile_function(ctx, func, isa, index, num_imported)
-            },
+            |cx, (def, body)| compile_one(info, num_imported, num_imported + def as u32, body, &tc, isa, cx),
         )
         .collect();
     // The lowest-numbered error wins, so that errors do not depend on
@@ -132,9 +121,31 @@ pub fn compile_module(
     link::link(isa, num_imported, funcs, array, foreign)
 }
 
+/// Translates and compiles defined function `index` (absolute index).
+pub(crate) fn compile_one(
+    info: &ModuleInfo<'_>,
+    num_imported: u32,
+    index: u32,
+    body: &FuncBody<'_>,
+    tc: &TranslateConfig,
+    isa: &dyn TargetIsa,
+    (fctx, ctx): &mut (FunctionBuilderContext, Context),
+) -> Result<CompiledFunc, CompileError> {
+    let func = translate::translate_function_with_imports(info, num_imported, index, body, tc, isa, fctx).map_err(
+        |e| match e.validation_error() {
+            Some(v) => CompileError::Invalid(v.clone()),
+            None => CompileError::Unsupported {
+                func: index,
+                msg: e.to_string(),
+            },
+        },
+    )?;
+    compile_function(ctx, func, isa, index, num_imported)
+}
+
 /// Compiles one Cranelift function, collecting its code, relocations and
 /// trap sites.
-fn compile_function(
+pub(crate) fn compile_function(
     ctx: &mut Context,
     func: ir::Function,
     isa: &dyn TargetIsa,

@@ -17,14 +17,16 @@
 
 pub mod aot;
 mod compile;
+mod lazy;
 pub mod libcalls;
 mod link;
 mod trampoline;
 pub mod translate;
 
 pub use compile::{CompileConfig, CompileError, compile_module};
+pub use lazy::{CodeObserver, LazyModule, LazySource, lazy_available};
 pub use libcalls::JitHost;
-pub use link::{Artifact, CompiledModule, LoadReloc, Symbol};
+pub use link::{Artifact, CompiledModule, LoadReloc, ModuleCode, Symbol};
 
 pub use cranelift_codegen::isa::OwnedTargetIsa;
 use cranelift_codegen::settings::{self, Configurable};

@@ -89,6 +89,7 @@ pub(crate) struct RelocRecord {
 }
 
 /// One compiled function (or trampoline), not yet placed.
+#[derive(Clone)]
 pub(crate) struct CompiledFunc {
     pub(crate) bytes: Vec<u8>,
     pub(crate) relocs: Vec<RelocRecord>,
@@ -399,6 +400,29 @@ impl CompiledModule {
         }
     }
 
+    /// Every defined function's address and code size in this process,
+    /// in function order (for profilers' symbol maps).
+    pub fn function_ranges(&self) -> Vec<(usize, usize)> {
+        let a = &self.artifact;
+        let mut starts: Vec<u32> = a
+            .funcs
+            .iter()
+            .chain(&a.array_calls)
+            .chain(a.foreign.iter().filter(|&&o| o != NO_TRAMPOLINE))
+            .copied()
+            .collect();
+        starts.push(a.image.len() as u32);
+        starts.sort_unstable();
+        a.funcs
+            .iter()
+            .map(|&s| {
+                let i = starts.partition_point(|&x| x <= s);
+                let end = starts.get(i).copied().unwrap_or(a.image.len() as u32);
+                (self.at(s) as usize, (end - s) as usize)
+            })
+            .collect()
+    }
+
     /// The linked image this was mapped from.
     pub fn artifact(&self) -> &Artifact {
         &self.artifact
@@ -417,5 +441,73 @@ impl std::fmt::Debug for CompiledModule {
             .field("code_bytes", &self.code.len())
             .field("funcs", &self.artifact.funcs.len())
             .finish_non_exhaustive()
+    }
+}
+
+/// A module's compiled code: an image compiled before the first call, or
+/// a [`LazyModule`] compiling on demand.
+#[derive(Debug)]
+pub enum ModuleCode {
+    Eager(CompiledModule),
+    Lazy(Arc<crate::lazy::LazyModule>),
+}
+
+impl ModuleCode {
+    /// Where calls of defined function `def` go.
+    pub fn native_call(&self, def: u32) -> *const u8 {
+        match self {
+            ModuleCode::Eager(c) => c.native_call(def),
+            ModuleCode::Lazy(l) => l.native_call(def),
+        }
+    }
+
+    /// Array-call entry of defined function `def` (null for a lazy
+    /// module's functions that cannot reach the host).
+    pub fn array_call(&self, def: u32) -> *const u8 {
+        match self {
+            ModuleCode::Eager(c) => c.array_call(def),
+            ModuleCode::Lazy(l) => l.array_call(def),
+        }
+    }
+
+    /// Foreign trampoline of type index `ty`, or null.
+    pub fn foreign_trampoline(&self, ty: u32) -> *const u8 {
+        match self {
+            ModuleCode::Eager(c) => c.foreign_trampoline(ty),
+            ModuleCode::Lazy(l) => l.foreign_trampoline(ty),
+        }
+    }
+
+    /// The defined function whose code contains `pc`.
+    pub fn func_at(&self, pc: usize) -> Option<u32> {
+        match self {
+            ModuleCode::Eager(c) => c.func_at(pc),
+            ModuleCode::Lazy(l) => l.func_at(pc),
+        }
+    }
+
+    /// The linked image, for an eagerly compiled module.
+    pub fn artifact(&self) -> Option<&Artifact> {
+        match self {
+            ModuleCode::Eager(c) => Some(c.artifact()),
+            ModuleCode::Lazy(_) => None,
+        }
+    }
+
+    /// Tells `f` of the code there is, `(address, size, defined function)`,
+    /// and, for a lazy module, of code as it is compiled later.
+    pub fn observe(&self, f: crate::lazy::CodeObserver) {
+        match self {
+            ModuleCode::Eager(c) => {
+                let r: Vec<(usize, usize, u32)> = c
+                    .function_ranges()
+                    .into_iter()
+                    .enumerate()
+                    .map(|(d, (a, n))| (a, n, d as u32))
+                    .collect();
+                f(&r);
+            }
+            ModuleCode::Lazy(l) => l.observe(f),
+        }
     }
 }

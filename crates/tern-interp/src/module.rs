@@ -87,7 +87,8 @@ impl InterpModule {
         self.bodies.len() as u32
     }
 
-    fn body(&self, def: u32) -> FuncBody<'_> {
+    /// The body of defined function `def`.
+    pub fn body(&self, def: u32) -> FuncBody<'_> {
         let (offset, len) = self.bodies[def as usize];
         FuncBody {
             bytes: &self.bytes[offset..offset + len],
@@ -105,6 +106,16 @@ impl InterpModule {
             self.num_defined_funcs() as usize,
             |i| self.body(i as u32),
         )
+    }
+
+    /// [`InterpModule::validate_bodies`] with other features enabled (for
+    /// example to learn whether the bodies use a feature).
+    pub fn validate_bodies_with(&self, features: tern_validate::Features) -> Result<(), BinaryError> {
+        let mut info = self.info.clone();
+        info.features = features;
+        tern_validate::validate_bodies(&info, self.num_imported_funcs, self.num_defined_funcs() as usize, |i| {
+            self.body(i as u32)
+        })
     }
 
     /// Translates every function now. Invalid bodies are an error; valid

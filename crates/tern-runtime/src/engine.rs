@@ -41,6 +41,18 @@ pub enum BoundsChecks {
     Explicit,
 }
 
+/// Which profiler compiled code is announced to.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Profiler {
+    /// None.
+    #[default]
+    None,
+    /// Linux `perf`: every compiled function's address, size and name is
+    /// appended to `/tmp/perf-PID.map`, so `perf report` names samples in
+    /// compiled code (`wasm[module]::name`).
+    PerfMap,
+}
+
 /// Engine configuration: enabled features, resource limits, fuel, tier.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -51,6 +63,8 @@ pub struct Config {
     pub(crate) tier: Tier,
     pub(crate) bounds_checks: BoundsChecks,
     pub(crate) interruptible: bool,
+    pub(crate) profiler: Profiler,
+    pub(crate) lazy_compilation: bool,
     /// Set by [`Engine::new`] when `Auto` became `Jit`: modules the
     /// compiler cannot handle yet (exception handling) are interpreted.
     pub(crate) interp_fallback: bool,
@@ -78,6 +92,8 @@ impl Config {
             tier: Tier::Auto,
             bounds_checks: BoundsChecks::Guard,
             interruptible: false,
+            profiler: Profiler::None,
+            lazy_compilation: true,
             interp_fallback: false,
         }
     }
@@ -100,6 +116,21 @@ impl Config {
     /// stops it (default off: the checks cost a little).
     pub fn interruptible(&mut self, on: bool) -> &mut Self {
         self.interruptible = on;
+        self
+    }
+
+    /// Whether the compiler tier compiles a function when it is first
+    /// called (and the rest in the background) instead of every function
+    /// before the module can run (default on, where the host supports it:
+    /// x86-64). Bodies are validated up front either way.
+    pub fn lazy_compilation(&mut self, on: bool) -> &mut Self {
+        self.lazy_compilation = on;
+        self
+    }
+
+    /// Announces compiled code to a profiler (default [`Profiler::None`]).
+    pub fn profiler(&mut self, p: Profiler) -> &mut Self {
+        self.profiler = p;
         self
     }
 

@@ -9,34 +9,92 @@ use crate::store::StoreInner;
 use std::sync::Arc;
 use tern_binary::{FuncBody, MemoryType};
 use tern_cranelift::translate::BoundsChecks as CraneliftBounds;
-use tern_cranelift::{CompileConfig, CompileError, CompiledModule, JitHost};
+use tern_cranelift::{CompileConfig, CompileError, CompiledModule, JitHost, ModuleCode};
 use tern_interp::InterpModule;
 use tern_vm::FrameInfo;
 use tern_vm::vmctx::{VMContext, VMFuncRef, VMStoreContext};
 use tern_vm::{FuncKind, LinearMemory, MemoryStyle, StoreData, Trap, TrapCode};
 
-/// Compiles every function of `code` for `engine`.
-/// Compiles a module; `None` when the engine's tier is `Auto` and the
-/// module uses something the compiler does not support yet (exception
-/// handling), so that the interpreter runs it instead.
+/// Compiles a module (lazily, when the engine says so and the host can);
+/// `None` when the engine's tier is `Auto` and the module uses something
+/// the compiler does not support yet (exception handling), so that the
+/// interpreter runs it instead.
 pub(crate) fn compile(
     engine: &Engine,
     isa: &tern_cranelift::OwnedTargetIsa,
-    code: &InterpModule,
+    code: &Arc<InterpModule>,
     bodies: &[FuncBody<'_>],
-) -> Result<Option<CompiledModule>> {
+    start: Option<u32>,
+) -> Result<Option<ModuleCode>> {
     let fallback = engine.config().interp_fallback;
     // Exception handling is what the compiler lacks; a module with tags
     // uses it, so do not compile it only to find out.
     if fallback && !code.info().tags.is_empty() {
         return Ok(None);
     }
+    if engine.config().lazy_compilation && tern_cranelift::lazy_available() {
+        // Bodies are compiled later: check them all now. The interpreter
+        // runs modules that use exception handling, which the compiler
+        // lacks: validating without it tells.
+        if fallback {
+            let without = code
+                .info()
+                .features
+                .with(tern_validate::Feature::Exceptions, false)
+                .with(tern_validate::Feature::LegacyExceptions, false);
+            if code.validate_bodies_with(without).is_err() {
+                code.validate_bodies()?;
+                return Ok(None);
+            }
+        } else {
+            code.validate_bodies()?;
+        }
+        let source = Arc::new(Source(code.clone(), start));
+        let m = tern_cranelift::LazyModule::new(source, &compile_config(engine), isa.clone()).map_err(compile_error)?;
+        return Ok(Some(ModuleCode::Lazy(m)));
+    }
+    eager(engine, isa, code, bodies).map(|c| c.map(ModuleCode::Eager))
+}
+
+/// Compiles every function now.
+pub(crate) fn eager(
+    engine: &Engine,
+    isa: &tern_cranelift::OwnedTargetIsa,
+    code: &InterpModule,
+    bodies: &[FuncBody<'_>],
+) -> Result<Option<CompiledModule>> {
+    let fallback = engine.config().interp_fallback;
     let artifact = match tern_cranelift::compile_module(code.info(), bodies, &compile_config(engine), &**isa) {
         Ok(a) => a,
         Err(CompileError::Unsupported { .. }) if fallback => return Ok(None),
         Err(e) => return Err(compile_error(e)),
     };
     CompiledModule::load(artifact).map(Some).map_err(compile_error)
+}
+
+/// A module's bodies for lazy compilation, and its start function.
+struct Source(Arc<InterpModule>, Option<u32>);
+
+impl tern_cranelift::LazySource for Source {
+    fn info(&self) -> &tern_validate::ModuleInfo<'_> {
+        self.0.info()
+    }
+
+    fn num_imported_funcs(&self) -> u32 {
+        self.0.info().funcs.len() as u32 - self.0.num_defined_funcs()
+    }
+
+    fn body(&self, def: u32) -> FuncBody<'_> {
+        self.0.body(def)
+    }
+
+    fn num_defined_funcs(&self) -> u32 {
+        self.0.num_defined_funcs()
+    }
+
+    fn start_func(&self) -> Option<u32> {
+        self.1
+    }
 }
 
 pub(crate) fn compile_config(engine: &Engine) -> CompileConfig {
@@ -109,7 +167,7 @@ pub(crate) struct JitInstance {
     funcs: Box<[VMFuncRef]>,
     _sigs: Box<[u32]>,
     _trampolines: Box<[*const u8]>,
-    _code: Arc<CompiledModule>,
+    _code: Arc<ModuleCode>,
     /// Number of imported functions of the module.
     num_imported: u32,
 }
@@ -295,6 +353,12 @@ fn call_compiled<T>(s: &mut StoreInner<T>, func: u32, io: &mut [u64]) -> Result<
         }
         s.vm.activations += 1;
         (*ctx).host = tern_cranelift::libcalls::host_to_raw(s);
+        if fr.array_call.is_null() {
+            (*ctx).host = saved_host;
+            (*ctx).stack_limit = saved_limit;
+            s.vm.activations -= 1;
+            return Err(Trap::msg("this function cannot be called from the host"));
+        }
         let array: unsafe extern "C" fn(*mut VMContext, *mut VMContext, *mut u64) = std::mem::transmute(fr.array_call);
         let values = io.as_mut_ptr();
         let mut pcs = Vec::new();

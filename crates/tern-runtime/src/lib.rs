@@ -41,7 +41,7 @@ mod module;
 mod store;
 mod values;
 
-pub use engine::{BoundsChecks, CompilationMode, Config, Engine, InterruptHandle, Tier};
+pub use engine::{BoundsChecks, CompilationMode, Config, Engine, InterruptHandle, Profiler, Tier};
 pub use error::{Error, Result};
 pub use externals::{Extern, Global, Memory, Table, Tag};
 pub use func::{Func, IntoFunc, TypedFunc, WasmParams, WasmResults, WasmRet, WasmTy};

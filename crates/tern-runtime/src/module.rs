@@ -100,7 +100,7 @@ pub(crate) struct ModuleInner {
     /// and bytes for the compiler tier).
     pub(crate) code: Arc<InterpModule>,
     /// Compiled code, when the engine's tier is the compiler.
-    pub(crate) jit: Option<Arc<tern_cranelift::CompiledModule>>,
+    pub(crate) jit: Option<Arc<tern_cranelift::ModuleCode>>,
     pub(crate) types: Vec<FuncType>,
     pub(crate) sigs: Box<[SigId]>,
     pub(crate) imports: Vec<ImportDesc>,
@@ -182,11 +182,19 @@ impl Module {
             return Err(Error::usage("only modules of the compiler tier can be serialized"));
         };
         let meta = crate::jit::aot_meta(&self.inner.engine)?;
-        Ok(tern_cranelift::aot::serialize(
-            &meta,
-            jit.artifact(),
-            self.inner.code.bytes(),
-        ))
+        if let Some(a) = jit.artifact() {
+            return Ok(tern_cranelift::aot::serialize(&meta, a, self.inner.code.bytes()));
+        }
+        // Lazily compiled: compile everything now.
+        let engine = &self.inner.engine;
+        let Some(isa) = &engine.inner.isa else {
+            return Err(Error::usage("precompiled modules need the compiler tier"));
+        };
+        let bytes = self.inner.code.bytes();
+        let m = tern_binary::decode(bytes)?;
+        let c = crate::jit::eager(engine, isa, &self.inner.code, &m.code)?
+            .ok_or_else(|| Error::usage("the module uses features the compiler does not support"))?;
+        Ok(tern_cranelift::aot::serialize(&meta, c.artifact(), bytes))
     }
 
     /// Loads an artifact written by [`Module::serialize`], refusing one made
@@ -218,12 +226,12 @@ impl Module {
                         "precompiled module is malformed: its code does not match its module",
                     ));
                 }
-                Some(Arc::new(
+                Some(Arc::new(tern_cranelift::ModuleCode::Eager(
                     tern_cranelift::CompiledModule::load(artifact).map_err(crate::jit::compile_error)?,
-                ))
+                )))
             }
             (None, Some(_)) => return Err(Error::usage("precompiled modules need the compiler tier")),
-            (Some(isa), None) => crate::jit::compile(engine, isa, &code, &m.code)?.map(Arc::new),
+            (Some(isa), None) => crate::jit::compile(engine, isa, &code, &m.code, m.start)?.map(Arc::new),
             (None, None) => None,
         };
         if jit.is_none() {
@@ -332,6 +340,13 @@ impl Module {
             inner.name = names.module.map(str::to_string);
             inner.func_names = names.functions.iter().map(|&(i, n)| (i, n.to_string())).collect();
         }
+        if config.profiler == crate::Profiler::PerfMap
+            && let Some(jit) = &inner.jit
+        {
+            // A profiler's map is best effort: a failure to write it must
+            // not fail the module.
+            let _ = write_perf_map(&inner, jit);
+        }
         Ok(Module { inner: Arc::new(inner) })
     }
 
@@ -376,4 +391,32 @@ impl std::fmt::Debug for Module {
             .field("exports", &self.inner.exports.len())
             .finish_non_exhaustive()
     }
+}
+
+/// Has the compiled functions of `m` appended to `/tmp/perf-PID.map`, the
+/// symbol file Linux `perf` reads for JIT code (`START SIZE NAME` per line,
+/// hexadecimal), now and as lazily compiled code appears.
+fn write_perf_map(m: &ModuleInner, jit: &tern_cranelift::ModuleCode) -> std::io::Result<()> {
+    let module = m.name.clone().unwrap_or_default();
+    let names = m.func_names.clone();
+    let nimp = m.num_imported_funcs;
+    jit.observe(Box::new(move |code: &[(usize, usize, u32)]| {
+        use std::io::Write;
+        let mut out = String::new();
+        for &(addr, size, def) in code {
+            let index = nimp + def;
+            // Names are the guest's: keep them on one line.
+            let name = match names.get(&index) {
+                Some(n) => n.replace(['\n', '\r'], " "),
+                None => format!("<func {index}>"),
+            };
+            out.push_str(&format!("{addr:x} {size:x} wasm[{module}]::{name}\n"));
+        }
+        let path = format!("/tmp/perf-{}.map", std::process::id());
+        if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(path) {
+            // Best effort: a profiler's map must not fail the program.
+            let _ = f.write_all(out.as_bytes());
+        }
+    }));
+    Ok(())
 }

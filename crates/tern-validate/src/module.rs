@@ -14,7 +14,7 @@ pub(crate) const MAX_FUNCS: usize = 1_000_000;
 pub(crate) const MAX_PAGES_32: u64 = 65536;
 
 /// What function bodies are validated against: the module's index spaces.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct ModuleInfo<'m> {
     pub features: Features,
     pub types: &'m [FuncType],

@@ -114,6 +114,149 @@ impl std::fmt::Debug for CodeMemory {
     }
 }
 
+/// A reservation of address space for code that is filled piece by piece
+/// (the compiler tier's lazily compiled functions): inaccessible until a
+/// page range is made writable, filled, and made read-execute for good.
+/// Pages are never writable and executable at once. Unmapped on drop.
+pub struct CodeRegion {
+    ptr: *mut u8,
+    len: usize,
+}
+
+// SAFETY: the reservation is only changed through `&mut`-free methods that
+// the owner serializes (see `fill`); executable pages are immutable.
+unsafe impl Send for CodeRegion {}
+unsafe impl Sync for CodeRegion {}
+
+impl CodeRegion {
+    /// Reserves `len` bytes (rounded up to whole pages), inaccessible.
+    pub fn reserve(len: usize) -> io::Result<CodeRegion> {
+        let len = len
+            .max(1)
+            .checked_next_multiple_of(page_size())
+            .ok_or_else(|| io::Error::new(io::ErrorKind::OutOfMemory, "code size overflows the address space"))?;
+        let ptr = map_none(len)?;
+        Ok(CodeRegion { ptr, len })
+    }
+
+    /// The page size: offsets given to [`CodeRegion::fill`] and
+    /// [`CodeRegion::make_rw`] are multiples of it.
+    pub fn page_size() -> usize {
+        page_size()
+    }
+
+    /// Start of the reservation.
+    pub fn as_ptr(&self) -> *const u8 {
+        self.ptr
+    }
+
+    /// Size of the reservation in bytes.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether the reservation is empty (never: it is at least a page).
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Makes `len` bytes at `offset` readable and writable for good (for
+    /// data that lives beside the code, such as call slots) and returns
+    /// them.
+    ///
+    /// # Safety
+    ///
+    /// The range lies in the reservation, page-aligned, and was never made
+    /// accessible before; the caller serializes access to the returned
+    /// memory.
+    pub unsafe fn make_rw(&self, offset: usize, len: usize) -> io::Result<*mut u8> {
+        // SAFETY: the caller's contract.
+        unsafe {
+            let p = self.ptr.add(offset);
+            protect_rw(p, len)?;
+            Ok(p)
+        }
+    }
+
+    /// Fills `len` bytes of fresh pages at `offset` with `fill` while they
+    /// are writable, then makes them read-execute for good.
+    ///
+    /// # Safety
+    ///
+    /// The range lies in the reservation, `offset` is page-aligned, and no
+    /// page of it was ever made accessible before (so nothing executes it
+    /// while it is written); calls for overlapping ranges never happen.
+    pub unsafe fn fill<E: From<io::Error>>(
+        &self,
+        offset: usize,
+        len: usize,
+        fill: impl FnOnce(&mut [u8]) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let map_len = len.max(1).next_multiple_of(page_size());
+        // SAFETY: the caller's contract: fresh pages of ours.
+        unsafe {
+            let p = self.ptr.add(offset);
+            protect_rw(p, map_len)?;
+            fill(std::slice::from_raw_parts_mut(p, len))?;
+            protect_rx(p, map_len)?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for CodeRegion {
+    fn drop(&mut self) {
+        // SAFETY: the reservation is ours; its owner drops every user
+        // (registrations, function pointers) first.
+        unsafe { unmap(self.ptr, self.len) }
+    }
+}
+
+impl std::fmt::Debug for CodeRegion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CodeRegion")
+            .field("ptr", &self.ptr)
+            .field("len", &self.len)
+            .finish()
+    }
+}
+
+#[cfg(unix)]
+fn map_none(len: usize) -> io::Result<*mut u8> {
+    use rustix::mm::{MapFlags, ProtFlags, mmap_anonymous};
+    // SAFETY: a fresh anonymous mapping aliases nothing.
+    let p = unsafe {
+        mmap_anonymous(
+            std::ptr::null_mut(),
+            len,
+            ProtFlags::empty(),
+            MapFlags::PRIVATE | MapFlags::NORESERVE,
+        )?
+    };
+    Ok(p.cast())
+}
+
+#[cfg(unix)]
+unsafe fn protect_rw(ptr: *mut u8, len: usize) -> io::Result<()> {
+    use rustix::mm::{MprotectFlags, mprotect};
+    // SAFETY: the caller's own mapping.
+    unsafe { mprotect(ptr.cast(), len, MprotectFlags::READ | MprotectFlags::WRITE)? };
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn map_none(_len: usize) -> io::Result<*mut u8> {
+    Err(io::Error::new(
+        io::ErrorKind::Unsupported,
+        "executable memory is not supported on this host",
+    ))
+}
+
+#[cfg(not(unix))]
+unsafe fn protect_rw(_ptr: *mut u8, _len: usize) -> io::Result<()> {
+    Ok(())
+}
+
 #[cfg(unix)]
 fn page_size() -> usize {
     rustix::param::page_size()

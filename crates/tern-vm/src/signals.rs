@@ -322,6 +322,14 @@ pub fn thread_stack_bounds() -> Option<Range<usize>> {
     imp::stack_bounds()
 }
 
+/// Bytes of stack left below the caller on this thread, when the
+/// platform tells the thread's stack bounds.
+pub fn stack_remaining() -> Option<usize> {
+    let sp = current_sp();
+    let b = thread_stack_bounds()?;
+    b.contains(&sp).then(|| sp - b.start)
+}
+
 /// An address close to the current stack pointer.
 #[inline(never)]
 fn current_sp() -> usize {

@@ -1,0 +1,827 @@
+//! Lazy compilation: a module starts running before its functions are
+//! compiled.
+//!
+//! Compiling every function before the first call costs start-up time in
+//! proportion to the module's size, although a run usually needs a small
+//! part of it early (and some of it never). A [`LazyModule`] therefore
+//! compiles nothing up front but the trampolines, and lays out one
+//! reservation of address space per module:
+//!
+//! ```text
+//! front (read-execute):  stub[def]    jmp [rip + slot[def]]      (8 bytes each)
+//!                        symbol stubs jmp [rip + 0]; .quad addr  (libcalls)
+//!                        thunk[def]   calls `lazy_compile(&entry[def])`, then the code it returns
+//!                        array-call trampolines, foreign trampolines
+//! slots (read-write):    slot[def]    the address calls of `def` go to
+//! chunks:                functions compiled on demand, each on pages of its own,
+//!                        written once and then read-execute for good
+//! ```
+//!
+//! Every call of a defined function, direct or through a function
+//! reference, goes to its stub, which jumps to its slot's address: first
+//! its thunk, which compiles the function on the calling thread (or waits
+//! for a worker already compiling it), places it in a chunk and points the
+//! slot at it. Meanwhile background workers compile the remaining
+//! functions; when all are compiled they are linked into one ordinary
+//! image (direct calls between functions, no stubs) and every slot is
+//! pointed into it. Frames already running in chunks finish there; every
+//! later call runs the final image, so long-running code pays for the
+//! indirection only on calls that started before the switch.
+//!
+//! Only x86-64 has the stub encoding; elsewhere modules compile eagerly.
+
+use crate::compile::{CompileConfig, CompileError, compile_function, compile_one};
+use crate::link::{self, CompiledFunc, CompiledModule, FuncRelocTarget, NO_TRAMPOLINE, Symbol};
+use crate::trampoline;
+use crate::translate::{TranslateConfig, native_signature};
+use cranelift_codegen::Context;
+use cranelift_codegen::binemit::Reloc;
+use cranelift_codegen::ir::{self, AbiParam, InstBuilder, Signature, UserFuncName, types};
+use cranelift_codegen::isa::OwnedTargetIsa;
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use tern_binary::FuncBody;
+use tern_validate::ModuleInfo;
+use tern_vm::TrapCode;
+use tern_vm::code::{CodeRegion, Registration};
+
+/// Where a lazily compiled module's functions come from: the validated
+/// module, owned by the runtime, alive as long as the module.
+pub trait LazySource: Send + Sync + 'static {
+    /// The module's validation context.
+    fn info(&self) -> &ModuleInfo<'_>;
+    /// Number of imported functions.
+    fn num_imported_funcs(&self) -> u32;
+    /// The body of defined function `def`.
+    fn body(&self, def: u32) -> FuncBody<'_>;
+    /// Number of defined functions.
+    fn num_defined_funcs(&self) -> u32;
+    /// The start function, if any (called from the host like exports).
+    fn start_func(&self) -> Option<u32>;
+}
+
+/// Whether this host can compile lazily.
+pub fn lazy_available() -> bool {
+    cfg!(all(target_arch = "x86_64", unix))
+}
+
+/// Size of a function stub (`jmp [rip + disp32]` and padding).
+const STUB: usize = 8;
+/// Size of a symbol stub (`jmp [rip + 0]`, padding, the address).
+const SYMBOL_STUB: usize = 16;
+/// The placeholder a thunk template carries where its entry's address goes.
+const MAGIC: u64 = 0x7e5a_c3d1_9b2f_4a68;
+
+/// What a thunk passes to [`lazy_compile`]: which function of which module.
+#[repr(C)]
+pub(crate) struct LazyEntry {
+    module: AtomicPtr<LazyModule>,
+    def: u32,
+}
+
+enum FuncState {
+    NotStarted,
+    InProgress,
+    Done(Arc<CompiledFunc>),
+    Failed(String),
+}
+
+struct State {
+    funcs: Vec<FuncState>,
+    /// Address of each function's chunk (0: not placed).
+    placed: Vec<usize>,
+    /// Placed chunks `(start, end, def)`, in address order.
+    chunks: Vec<(usize, usize, u32)>,
+    registrations: Vec<Registration>,
+    /// Next free offset of the chunk area.
+    next_chunk: usize,
+    /// Functions compiled (or failed).
+    finished: usize,
+    /// Next function a worker should look at.
+    cursor: usize,
+    /// Whether some function failed (no final image then).
+    failed: bool,
+    /// The final image, once linked.
+    linked: Option<Arc<CompiledModule>>,
+}
+
+/// A module whose functions are compiled on demand and in the background.
+pub struct LazyModule {
+    source: Arc<dyn LazySource>,
+    isa: OwnedTargetIsa,
+    config: TranslateConfig,
+    num_imported: u32,
+    ndefs: usize,
+    // The entries and the region must outlive every use of the code; the
+    // state (with its registrations) drops first.
+    state: Mutex<State>,
+    cond: Condvar,
+    front_registration: Option<Registration>,
+    region: CodeRegion,
+    entries: Box<[LazyEntry]>,
+    /// Offset of the slots in the region.
+    slots_at: usize,
+    array_calls: Vec<u32>,
+    foreign: Vec<u32>,
+    /// End of the chunk area (which starts after the slots).
+    chunks_end: usize,
+    observer: Mutex<Option<CodeObserver>>,
+}
+
+/// Called with `(address, size, defined function)` for code as it appears.
+pub type CodeObserver = Box<dyn Fn(&[(usize, usize, u32)]) + Send + Sync>;
+
+impl std::fmt::Debug for LazyModule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LazyModule")
+            .field("funcs", &self.ndefs)
+            .field("region", &self.region)
+            .finish_non_exhaustive()
+    }
+}
+
+fn lock(m: &Mutex<State>) -> MutexGuard<'_, State> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn align_to(n: usize, a: usize) -> usize {
+    n.div_ceil(a) * a
+}
+
+/// Every symbol compiled code may call through a stub.
+fn all_symbols() -> Vec<Symbol> {
+    let mut v = Vec::new();
+    let mut id = 0;
+    while let Some(s) = Symbol::from_id(id) {
+        v.push(s);
+        id += 1;
+    }
+    v
+}
+
+/// The thunk of a function of type `ty`: calls `lazy_compile(MAGIC)` and
+/// then the code it returns with the thunk's own arguments.
+fn thunk_template(ty: &tern_binary::FuncType, isa: &dyn cranelift_codegen::isa::TargetIsa) -> ir::Function {
+    let sig = native_signature(ty, isa);
+    let mut func = ir::Function::with_name_signature(UserFuncName::user(3, 0), sig.clone());
+    let mut lc_sig = Signature::new(isa.default_call_conv());
+    lc_sig.params.push(AbiParam::new(types::I64));
+    lc_sig.returns.push(AbiParam::new(types::I64));
+    let mut fctx = FunctionBuilderContext::new();
+    let mut b = FunctionBuilder::new(&mut func, &mut fctx);
+    let lc_ref = b.import_signature(lc_sig);
+    let f_ref = b.import_signature(sig);
+    let block = b.create_block();
+    b.append_block_params_for_function_params(block);
+    b.switch_to_block(block);
+    b.seal_block(block);
+    let params = b.block_params(block).to_vec();
+    let entry = b.ins().iconst(types::I64, MAGIC as i64);
+    let target = b.ins().iconst(types::I64, lazy_compile as *const () as usize as i64);
+    let call = b.ins().call_indirect(lc_ref, target, &[entry]);
+    let code = b.inst_results(call)[0];
+    let call = b.ins().call_indirect(f_ref, code, &params);
+    let results = b.inst_results(call).to_vec();
+    b.ins().return_(&results);
+    b.finalize(isa.frontend_config());
+    func
+}
+
+/// Writes `f`'s bytes, placed at address `at`, into `buf` and resolves its
+/// relocations: calls of functions to their stubs, of symbols to the
+/// symbol stubs (PC-relative) or the symbols (absolute).
+fn place(
+    buf: &mut [u8],
+    at: usize,
+    f: &CompiledFunc,
+    stub: &dyn Fn(u32) -> usize,
+    symbol_stub: &dyn Fn(Symbol) -> usize,
+) -> Result<(), String> {
+    buf[..f.bytes.len()].copy_from_slice(&f.bytes);
+    for r in &f.relocs {
+        let site = r.offset as usize;
+        let target = match r.target {
+            FuncRelocTarget::Func(def) => stub(def),
+            FuncRelocTarget::SelfOffset(o) => at + o as usize,
+            FuncRelocTarget::Symbol(s) if r.kind == Reloc::Abs8 => s.address(),
+            FuncRelocTarget::Symbol(s) => symbol_stub(s),
+        } as i64;
+        match r.kind {
+            Reloc::Abs8 => {
+                let v = target.wrapping_add(r.addend);
+                buf[site..site + 8].copy_from_slice(&v.to_le_bytes());
+            }
+            Reloc::X86PCRel4 | Reloc::X86CallPCRel4 | Reloc::X86CallPLTRel4 => {
+                let delta = target + r.addend - (at + site) as i64;
+                let v = i32::try_from(delta).map_err(|_| "relocation out of range".to_string())?;
+                buf[site..site + 4].copy_from_slice(&v.to_le_bytes());
+            }
+            k => return Err(format!("unsupported relocation kind {k:?}")),
+        }
+    }
+    Ok(())
+}
+
+fn trap_lookup(traps: Vec<(u32, TrapCode)>) -> tern_vm::code::TrapLookup {
+    let traps: Arc<[(u32, TrapCode)]> = traps.into();
+    Arc::new(move |off: usize| {
+        let i = traps.binary_search_by_key(&(off as u32), |t| t.0).ok()?;
+        Some(traps[i].1)
+    })
+}
+
+thread_local! {
+    static CONTEXTS: RefCell<Option<(FunctionBuilderContext, Context)>> = const { RefCell::new(None) };
+}
+
+impl LazyModule {
+    /// Lays out and maps the stubs, thunks and trampolines of a module
+    /// whose functions `source` provides, and queues its functions for the
+    /// background workers.
+    pub fn new(
+        source: Arc<dyn LazySource>,
+        config: &CompileConfig,
+        isa: OwnedTargetIsa,
+    ) -> Result<Arc<LazyModule>, CompileError> {
+        let codegen = |msg: String| CompileError::Codegen { func: u32::MAX, msg };
+        let info = source.info();
+        let num_imported = source.num_imported_funcs();
+        let ndefs = source.num_defined_funcs() as usize;
+        let page = CodeRegion::page_size();
+        let mut fctx = FunctionBuilderContext::new();
+        let mut ctx = Context::new();
+
+        // Thunk templates, one per type of a defined function.
+        let mut templates: HashMap<u32, (Vec<u8>, usize)> = HashMap::new();
+        for def in 0..ndefs {
+            let ty = info.funcs[num_imported as usize + def];
+            if templates.contains_key(&ty) {
+                continue;
+            }
+            let f = thunk_template(&info.types[ty as usize], &*isa);
+            let c = compile_function(&mut ctx, f, &*isa, u32::MAX, num_imported)?;
+            let at: Vec<usize> = c
+                .bytes
+                .windows(8)
+                .enumerate()
+                .filter(|(_, w)| *w == MAGIC.to_le_bytes())
+                .map(|(i, _)| i)
+                .collect();
+            if at.len() != 1 || !c.relocs.is_empty() {
+                return Err(codegen("unexpected lazy-compilation thunk".into()));
+            }
+            templates.insert(ty, (c.bytes, at[0]));
+        }
+        // Trampolines: array calls for functions that can escape to the
+        // host (exported, in tables, named by `ref.func`, or the start
+        // function), foreign
+        // calls for every type.
+        let mut array = Vec::new();
+        for def in 0..ndefs as u32 {
+            let index = num_imported + def;
+            if info.declared_funcs.contains(&index) || source.start_func() == Some(index) {
+                let ty = &info.types[info.funcs[index as usize] as usize];
+                let f = trampoline::array_to_native(ty, index, &*isa, &mut fctx);
+                array.push((def, compile_function(&mut ctx, f, &*isa, index, num_imported)?));
+            }
+        }
+        let foreign: Vec<Option<CompiledFunc>> = info
+            .types
+            .iter()
+            .map(|ty| {
+                let f = trampoline::native_to_foreign(ty, &*isa, &mut fctx);
+                compile_function(&mut ctx, f, &*isa, u32::MAX, num_imported).ok()
+            })
+            .collect();
+
+        // Layout of the front.
+        let symbols = all_symbols();
+        let mut len = ndefs * STUB;
+        len = align_to(len, 16);
+        let symbols_at = len;
+        len += symbols.len() * SYMBOL_STUB;
+        let mut thunks = Vec::with_capacity(ndefs);
+        for def in 0..ndefs {
+            len = align_to(len, 16);
+            thunks.push(len);
+            len += templates[&info.funcs[num_imported as usize + def]].0.len();
+        }
+        let mut array_at = Vec::with_capacity(array.len());
+        for (_, f) in &array {
+            len = align_to(len, f.align.max(16) as usize);
+            array_at.push(len);
+            len += f.bytes.len();
+        }
+        let mut foreign_at = Vec::with_capacity(foreign.len());
+        for f in &foreign {
+            match f {
+                Some(f) => {
+                    len = align_to(len, f.align.max(16) as usize);
+                    foreign_at.push(len as u32);
+                    len += f.bytes.len();
+                }
+                None => foreign_at.push(NO_TRAMPOLINE),
+            }
+        }
+        let front_len = len;
+        let slots_at = align_to(front_len.max(1), page);
+        let chunks_at = align_to(slots_at + ndefs.max(1) * 8, page);
+        let body_bytes: usize = (0..ndefs as u32).map(|d| source.body(d).bytes.len()).sum();
+        let chunk_area = (body_bytes.saturating_mul(16))
+            .saturating_add(ndefs * page)
+            .saturating_add(1 << 20)
+            .min(1 << 30);
+        let chunks_end = chunks_at + align_to(chunk_area, page);
+        let region = CodeRegion::reserve(chunks_end)?;
+        let base = region.as_ptr() as usize;
+        let entries: Box<[LazyEntry]> = (0..ndefs as u32)
+            .map(|def| LazyEntry {
+                module: AtomicPtr::new(std::ptr::null_mut()),
+                def,
+            })
+            .collect();
+
+        // The slots, first pointing at the thunks.
+        // SAFETY: fresh, page-aligned pages of the reservation.
+        let slots = unsafe { region.make_rw(slots_at, chunks_at - slots_at)? }.cast::<usize>();
+        for (def, &t) in thunks.iter().enumerate() {
+            // SAFETY: `chunks_at - slots_at` holds `ndefs` words.
+            unsafe { slots.add(def).write(base + t) };
+        }
+
+        let stub = |def: u32| base + def as usize * STUB;
+        let symbol_stub =
+            |s: Symbol| base + symbols_at + symbols.iter().position(|&x| x == s).unwrap_or(0) * SYMBOL_STUB;
+        let mut traps = Vec::new();
+        // SAFETY: fresh pages at the start of the reservation.
+        unsafe {
+            region.fill(0, front_len.max(1), |buf: &mut [u8]| -> Result<(), CompileError> {
+                for def in 0..ndefs {
+                    let at = def * STUB;
+                    let slot = base + slots_at + def * 8;
+                    let disp = (slot as i64 - (base + at + 6) as i64) as i32;
+                    buf[at..at + 2].copy_from_slice(&[0xff, 0x25]);
+                    buf[at + 2..at + 6].copy_from_slice(&disp.to_le_bytes());
+                    buf[at + 6..at + 8].copy_from_slice(&[0xcc, 0xcc]);
+                }
+                for (i, s) in symbols.iter().enumerate() {
+                    let at = symbols_at + i * SYMBOL_STUB;
+                    buf[at..at + 6].copy_from_slice(&[0xff, 0x25, 2, 0, 0, 0]);
+                    buf[at + 6..at + 8].copy_from_slice(&[0xcc, 0xcc]);
+                    buf[at + 8..at + 16].copy_from_slice(&(s.address() as u64).to_le_bytes());
+                }
+                for (def, &at) in thunks.iter().enumerate() {
+                    let (bytes, magic) = &templates[&info.funcs[num_imported as usize + def]];
+                    buf[at..at + bytes.len()].copy_from_slice(bytes);
+                    let e = &entries[def] as *const LazyEntry as u64;
+                    buf[at + magic..at + magic + 8].copy_from_slice(&e.to_le_bytes());
+                }
+                for ((_, f), &at) in array.iter().zip(&array_at) {
+                    place(&mut buf[at..], base + at, f, &stub, &symbol_stub).map_err(codegen)?;
+                    traps.extend(f.traps.iter().map(|&(o, c)| ((at + o as usize) as u32, c)));
+                }
+                for (f, &at) in foreign.iter().zip(&foreign_at) {
+                    if let Some(f) = f {
+                        let at = at as usize;
+                        place(&mut buf[at..], base + at, f, &stub, &symbol_stub).map_err(codegen)?;
+                        traps.extend(f.traps.iter().map(|&(o, c)| ((at + o as usize) as u32, c)));
+                    }
+                }
+                Ok(())
+            })?;
+        }
+        traps.sort_by_key(|t| t.0);
+        let front_registration = Some(tern_vm::code::register(
+            base..base + front_len.max(1),
+            trap_lookup(traps),
+        ));
+        let mut array_calls = vec![NO_TRAMPOLINE; ndefs];
+        for ((def, _), &at) in array.iter().zip(&array_at) {
+            array_calls[*def as usize] = at as u32;
+        }
+        let m = Arc::new(LazyModule {
+            source,
+            isa,
+            config: config.translate(),
+            num_imported,
+            ndefs,
+            state: Mutex::new(State {
+                funcs: (0..ndefs).map(|_| FuncState::NotStarted).collect(),
+                placed: vec![0; ndefs],
+                chunks: Vec::new(),
+                registrations: Vec::new(),
+                next_chunk: chunks_at,
+                finished: 0,
+                cursor: 0,
+                failed: false,
+                linked: None,
+            }),
+            cond: Condvar::new(),
+            front_registration,
+            region,
+            entries,
+            slots_at,
+            array_calls,
+            foreign: foreign_at,
+            chunks_end,
+            observer: Mutex::new(None),
+        });
+        for e in m.entries.iter() {
+            e.module.store(Arc::as_ptr(&m).cast_mut(), Ordering::Release);
+        }
+        if ndefs > 0 {
+            workers::submit(Arc::downgrade(&m));
+        }
+
+        Ok(m)
+    }
+
+    fn base(&self) -> usize {
+        self.region.as_ptr() as usize
+    }
+
+    fn slot(&self, def: u32) -> &AtomicUsize {
+        // SAFETY: the slots are `ndefs` words of read-write memory at
+        // `slots_at` for the life of the region; `def < ndefs`.
+        unsafe { &*((self.base() + self.slots_at) as *const AtomicUsize).add(def as usize) }
+    }
+
+    /// Where calls of defined function `def` go (its stub; stable).
+    pub fn native_call(&self, def: u32) -> *const u8 {
+        (self.base() + def as usize * STUB) as *const u8
+    }
+
+    /// The array-call entry of `def`, or null when it cannot escape to
+    /// the host.
+    pub fn array_call(&self, def: u32) -> *const u8 {
+        match self.array_calls.get(def as usize) {
+            Some(&o) if o != NO_TRAMPOLINE => (self.base() + o as usize) as *const u8,
+            _ => std::ptr::null(),
+        }
+    }
+
+    /// The foreign trampoline of type `ty`, or null.
+    pub fn foreign_trampoline(&self, ty: u32) -> *const u8 {
+        match self.foreign.get(ty as usize) {
+            Some(&o) if o != NO_TRAMPOLINE => (self.base() + o as usize) as *const u8,
+            _ => std::ptr::null(),
+        }
+    }
+
+    /// The defined function whose compiled code contains `pc`.
+    pub fn func_at(&self, pc: usize) -> Option<u32> {
+        let st = lock(&self.state);
+        if let Some(l) = &st.linked
+            && let Some(d) = l.func_at(pc)
+        {
+            return Some(d);
+        }
+        let i = st.chunks.partition_point(|c| c.0 <= pc);
+        let &(s, e, def) = st.chunks.get(i.checked_sub(1)?)?;
+        (s..e).contains(&pc).then_some(def)
+    }
+
+    /// Registers `f` to be told of code as it appears (and at once of the
+    /// code there is).
+    pub fn observe(&self, f: CodeObserver) {
+        let st = lock(&self.state);
+        let mut known: Vec<(usize, usize, u32)> = st.chunks.iter().map(|&(s, e, d)| (s, e - s, d)).collect();
+        if let Some(l) = &st.linked {
+            known.extend(
+                l.function_ranges()
+                    .into_iter()
+                    .enumerate()
+                    .map(|(d, (a, n))| (a, n, d as u32)),
+            );
+        }
+        if !known.is_empty() {
+            f(&known);
+        }
+        *self.observer.lock().unwrap_or_else(|e| e.into_inner()) = Some(f);
+        drop(st);
+    }
+
+    fn notify(&self, code: &[(usize, usize, u32)]) {
+        if let Some(f) = &*self.observer.lock().unwrap_or_else(|e| e.into_inner()) {
+            f(code);
+        }
+    }
+
+    /// Compiles `def` on this thread, or on a helper thread with a stack
+    /// of its own when little of this thread's is left (a guest deep in
+    /// recursion calling a function for the first time).
+    fn compile(&self, def: u32) -> Result<CompiledFunc, String> {
+        const ENOUGH: usize = 4 << 20;
+        if tern_vm::signals::stack_remaining().is_some_and(|n| n >= ENOUGH) {
+            return self.compile_here(def);
+        }
+        std::thread::scope(|s| {
+            std::thread::Builder::new()
+                .name("tern-compile-deep".into())
+                .stack_size(2 * ENOUGH)
+                .spawn_scoped(s, || self.compile_here(def))
+                .map_err(|e| format!("cannot start a compiler thread: {e}"))?
+                .join()
+                .unwrap_or_else(|_| Err("the compiler panicked".into()))
+        })
+    }
+
+    fn compile_here(&self, def: u32) -> Result<CompiledFunc, String> {
+        let run = || {
+            CONTEXTS.with(|c| {
+                let mut c = c.borrow_mut();
+                let cx = c.get_or_insert_with(|| (FunctionBuilderContext::new(), Context::new()));
+                let index = self.num_imported + def;
+                compile_one(
+                    self.source.info(),
+                    self.num_imported,
+                    index,
+                    &self.source.body(def),
+                    &self.config,
+                    &*self.isa,
+                    cx,
+                )
+                .map_err(|e| e.to_string())
+            })
+        };
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)) {
+            Ok(r) => r,
+            Err(_) => {
+                // The contexts may be left in any state.
+                CONTEXTS.with(|c| c.borrow_mut().take());
+                Err(format!("function {}: the compiler panicked", self.num_imported + def))
+            }
+        }
+    }
+
+    /// Records the outcome of compiling `def`; links the final image when
+    /// it was the last.
+    fn finish(self: &Arc<Self>, mut st: MutexGuard<'_, State>, def: u32, r: Result<CompiledFunc, String>) {
+        st.funcs[def as usize] = match r {
+            Ok(f) => FuncState::Done(Arc::new(f)),
+            Err(e) => {
+                st.failed = true;
+                FuncState::Failed(e)
+            }
+        };
+        st.finished += 1;
+        let last = st.finished == self.ndefs && !st.failed;
+        self.cond.notify_all();
+        if !last {
+            return;
+        }
+        let funcs: Vec<CompiledFunc> = st
+            .funcs
+            .iter()
+            .filter_map(|f| match f {
+                FuncState::Done(f) => Some((**f).clone()),
+                _ => None,
+            })
+            .collect();
+        drop(st);
+        let linked =
+            link::link(&*self.isa, self.num_imported, funcs, Vec::new(), Vec::new()).and_then(CompiledModule::load);
+        let mut st = lock(&self.state);
+        match linked {
+            Ok(l) => {
+                let l = Arc::new(l);
+                for def in 0..self.ndefs as u32 {
+                    self.slot(def).store(l.native_call(def) as usize, Ordering::Release);
+                }
+                let ranges: Vec<(usize, usize, u32)> = l
+                    .function_ranges()
+                    .into_iter()
+                    .enumerate()
+                    .map(|(d, (a, n))| (a, n, d as u32))
+                    .collect();
+                st.linked = Some(l);
+
+                self.cond.notify_all();
+                drop(st);
+                self.notify(&ranges);
+            }
+            Err(_) => {
+                // Chunks keep serving; calls that found the chunk area full
+                // must not wait for an image that will not come.
+                st.failed = true;
+                self.cond.notify_all();
+            }
+        }
+    }
+
+    /// The address of `def`'s code, compiling and placing it if need be
+    /// (on the calling thread).
+    fn resolve(self: &Arc<Self>, def: u32) -> Result<usize, String> {
+        let d = def as usize;
+        let mut st = lock(&self.state);
+        loop {
+            if let Some(l) = &st.linked {
+                return Ok(l.native_call(def) as usize);
+            }
+            if st.placed[d] != 0 {
+                return Ok(st.placed[d]);
+            }
+            match &st.funcs[d] {
+                FuncState::Done(f) => {
+                    let f = f.clone();
+                    match self.place_chunk(&mut st, def, &f)? {
+                        Some((addr, range)) => {
+                            drop(st);
+                            self.notify(&[range]);
+                            return Ok(addr);
+                        }
+                        // The chunk area is full: wait for the final image.
+                        None if st.failed => return Err("out of space for lazily compiled code".into()),
+                        None => st = self.cond.wait(st).unwrap_or_else(|e| e.into_inner()),
+                    }
+                }
+                FuncState::InProgress => st = self.cond.wait(st).unwrap_or_else(|e| e.into_inner()),
+                FuncState::NotStarted => {
+                    st.funcs[d] = FuncState::InProgress;
+                    drop(st);
+                    let r = self.compile(def);
+                    self.finish(lock(&self.state), def, r);
+                    st = lock(&self.state);
+                }
+                FuncState::Failed(e) => return Err(e.clone()),
+            }
+        }
+    }
+
+    /// Places `f` in the chunk area; `None` when it is full.
+    #[allow(clippy::type_complexity)]
+    fn place_chunk(
+        &self,
+        st: &mut State,
+        def: u32,
+        f: &CompiledFunc,
+    ) -> Result<Option<(usize, (usize, usize, u32))>, String> {
+        let page = CodeRegion::page_size();
+        let size = f.bytes.len().max(1);
+        let at = st.next_chunk;
+        let end = at + align_to(size, page);
+        if end > self.chunks_end {
+            return Ok(None);
+        }
+        let base = self.base();
+        let addr = base + at;
+        let symbols = all_symbols();
+        let symbols_at = align_to(self.ndefs * STUB, 16);
+        // Calls of functions already placed (and of itself) go there
+        // directly; the others through their stubs.
+        let placed = &st.placed;
+        let stub = |g: u32| match placed[g as usize] {
+            _ if g == def => addr,
+            0 => base + g as usize * STUB,
+            a => a,
+        };
+        let symbol_stub =
+            |s: Symbol| base + symbols_at + symbols.iter().position(|&x| x == s).unwrap_or(0) * SYMBOL_STUB;
+        // SAFETY: fresh pages of the chunk area (`next_chunk` only grows,
+        // under the state lock).
+        unsafe {
+            self.region
+                .fill(at, size, |buf: &mut [u8]| {
+                    place(buf, addr, f, &stub, &symbol_stub).map_err(std::io::Error::other)
+                })
+                .map_err(|e| e.to_string())?;
+        }
+        st.next_chunk = end;
+        st.registrations
+            .push(tern_vm::code::register(addr..addr + size, trap_lookup(f.traps.clone())));
+        st.placed[def as usize] = addr;
+        st.chunks.push((addr, addr + size, def));
+        self.slot(def).store(addr, Ordering::Release);
+        Ok(Some((addr, (addr, size, def))))
+    }
+
+    /// A worker's share: compiles functions nobody has started.
+    fn work(self: &Arc<Self>) {
+        loop {
+            // Nobody else holds the module: it is being dropped.
+            if Arc::strong_count(self) == 1 {
+                return;
+            }
+            let mut st = lock(&self.state);
+            let mut next = None;
+            while st.cursor < self.ndefs {
+                let d = st.cursor;
+                st.cursor += 1;
+                if matches!(st.funcs[d], FuncState::NotStarted) {
+                    st.funcs[d] = FuncState::InProgress;
+                    next = Some(d as u32);
+                    break;
+                }
+            }
+            let Some(def) = next else { return };
+            drop(st);
+            let r = self.compile(def);
+            self.finish(lock(&self.state), def, r);
+        }
+    }
+
+    /// Whether every function is compiled and linked into the final image.
+    pub fn is_linked(&self) -> bool {
+        lock(&self.state).linked.is_some()
+    }
+
+    /// Blocks until the final image is linked (or linking is impossible).
+    pub fn wait_linked(self: &Arc<Self>) {
+        // Help the workers rather than only wait.
+        self.work();
+        let mut st = lock(&self.state);
+        while st.linked.is_none() && !(st.failed && st.finished == self.ndefs) {
+            st = self.cond.wait(st).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+}
+
+impl Drop for LazyModule {
+    fn drop(&mut self) {
+        // Unregister before the region is unmapped (the state's
+        // registrations drop with it, before `region`).
+        self.front_registration.take();
+        let st = self.state.get_mut().unwrap_or_else(|e| e.into_inner());
+        st.registrations.clear();
+    }
+}
+
+/// `lazy_compile(entry) -> code`: the thunks' call into the runtime.
+unsafe extern "C" fn lazy_compile(entry: *const LazyEntry) -> usize {
+    // SAFETY: thunks pass the address of their entry, which lives as long
+    // as the module's code; the module is alive while its code runs.
+    unsafe {
+        tern_vm::signals::libcall(|| {
+            let e = &*entry;
+            let m = &*e.module.load(Ordering::Acquire);
+            // Keep the module alive while compiling: its code is running, so
+            // some instance holds it; take a counted reference to be sure.
+            let m = ManuallyArc::upgrade(m);
+            m.resolve(e.def)
+                .map_err(|msg| tern_vm::Trap::msg(format!("compilation failed: {msg}")))
+        })
+    }
+}
+
+/// `Arc` from a pointer to a live `Arc`'s contents.
+struct ManuallyArc;
+
+impl ManuallyArc {
+    /// # Safety
+    ///
+    /// `m` points into a live `Arc<LazyModule>`.
+    unsafe fn upgrade(m: &LazyModule) -> Arc<LazyModule> {
+        let p: *const LazyModule = m;
+        // SAFETY: the caller's contract; the count is raised before the new
+        // `Arc` is made, so the contents stay alive.
+        unsafe {
+            Arc::increment_strong_count(p);
+            Arc::from_raw(p)
+        }
+    }
+}
+
+/// The background workers: threads that compile queued modules'
+/// functions, one fewer than the host's cores (at least one).
+mod workers {
+    use super::LazyModule;
+    use std::sync::mpsc::{Receiver, Sender, channel};
+    use std::sync::{Arc, Mutex, OnceLock, Weak};
+
+    static QUEUE: OnceLock<(Mutex<Sender<Weak<LazyModule>>>, usize)> = OnceLock::new();
+
+    pub(super) fn submit(m: Weak<LazyModule>) {
+        let (tx, n) = QUEUE.get_or_init(|| {
+            let (tx, rx) = channel::<Weak<LazyModule>>();
+            let rx = Arc::new(Mutex::new(rx));
+            let n = std::thread::available_parallelism().map_or(1, |n| n.get().saturating_sub(1).max(1));
+            for i in 0..n {
+                let rx = rx.clone();
+                let _ = std::thread::Builder::new()
+                    .name(format!("tern-compile-{i}"))
+                    .stack_size(8 << 20)
+                    .spawn(move || run(&rx));
+            }
+            (Mutex::new(tx), n)
+        });
+        let tx = tx.lock().unwrap_or_else(|e| e.into_inner());
+        for _ in 0..*n {
+            let _ = tx.send(m.clone());
+        }
+    }
+
+    fn run(rx: &Mutex<Receiver<Weak<LazyModule>>>) {
+        loop {
+            let job = match rx.lock().unwrap_or_else(|e| e.into_inner()).recv() {
+                Ok(j) => j,
+                Err(_) => return,
+            };
+            if let Some(m) = job.upgrade() {
+                m.work();
+            }
+        }
+    }
+}
