@@ -16,6 +16,7 @@
 //!   relocations:     u32 count × (u32 offset, u8 kind, u32 target, i64 addend)
 //!   trap sites:      u32 count × (u32 offset, u8 trap code)
 //!   function, array-call and foreign trampoline offsets: 3 × (u32 count × u32)
+//!   inlined code:    u32 count × (u32 offset, u32 count × u32 function index)
 //!   module bytes:    u64 length + bytes
 //! ```
 //!
@@ -32,7 +33,7 @@ use tern_vm::TrapCode;
 /// First bytes of every artifact.
 pub const MAGIC: [u8; 8] = *b"\0terncw\x01";
 /// The format version this build reads and writes.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// What an artifact must agree on with the engine that loads it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -174,6 +175,11 @@ pub fn serialize(meta: &AotMeta, artifact: &Artifact, module_bytes: &[u8]) -> Ve
     w.u32s(&artifact.funcs);
     w.u32s(&artifact.array_calls);
     w.u32s(&artifact.foreign);
+    w.u32(artifact.inlined.len() as u32);
+    for (o, frames) in &artifact.inlined {
+        w.u32(*o);
+        w.u32s(frames);
+    }
     w.bytes64(module_bytes);
     let payload = w.0;
     let mut out = Vec::with_capacity(payload.len() + 28);
@@ -367,6 +373,18 @@ pub fn deserialize(bytes: &[u8], expect: &AotMeta) -> Result<(Artifact, Vec<u8>)
     if funcs.len() != array_calls.len() {
         return Err(bad("function and trampoline counts differ".into()));
     }
+    let n = r.count(8)?;
+    let mut inlined = Vec::with_capacity(n);
+    for _ in 0..n {
+        let off = r.u32()?;
+        if off as u64 >= ilen {
+            return Err(bad(format!("inlined code at {off:#x} outside the code")));
+        }
+        inlined.push((off, r.u32s()?.into_boxed_slice()));
+    }
+    if !inlined.is_sorted_by_key(|t| t.0) {
+        return Err(bad("inlined code out of order".into()));
+    }
     let module = r.bytes64()?.to_vec();
     if r.at != payload.len() {
         return Err(bad("trailing bytes in the payload".into()));
@@ -379,6 +397,7 @@ pub fn deserialize(bytes: &[u8], expect: &AotMeta) -> Result<(Artifact, Vec<u8>)
             funcs,
             array_calls,
             foreign,
+            inlined,
         },
         module,
     ))
@@ -420,6 +439,7 @@ mod tests {
             funcs: vec![0, 32],
             array_calls: vec![40, 48],
             foreign: vec![56],
+            inlined: vec![(3, vec![1, 2].into_boxed_slice())],
         };
         serialize(&meta(), &a, b"\0asm\x01\0\0\0")
     }

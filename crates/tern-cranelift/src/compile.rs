@@ -11,6 +11,7 @@ use cranelift_codegen::isa::TargetIsa;
 use cranelift_codegen::{Context, FinalizedRelocTarget};
 use cranelift_frontend::FunctionBuilderContext;
 use rayon::prelude::*;
+use std::collections::HashMap;
 use tern_binary::{BinaryError, FuncBody};
 use tern_validate::ModuleInfo;
 use tern_vm::vmctx::Libcall;
@@ -80,7 +81,19 @@ pub fn compile_module(
         .enumerate()
         .map_init(
             || (FunctionBuilderContext::new(), Context::new()),
-            |cx, (def, body)| compile_one(info, num_imported, num_imported + def as u32, body, &tc, isa, cx),
+            |cx, (def, body)| {
+                let bodies = |g: u32| bodies.get(g.checked_sub(num_imported)? as usize).copied();
+                compile_one(
+                    info,
+                    num_imported,
+                    num_imported + def as u32,
+                    body,
+                    &bodies,
+                    &tc,
+                    isa,
+                    cx,
+                )
+            },
         )
         .collect();
     // The lowest-numbered error wins, so that errors do not depend on
@@ -121,26 +134,185 @@ pub fn compile_module(
     link::link(isa, num_imported, funcs, array, foreign)
 }
 
-/// Translates and compiles defined function `index` (absolute index).
+/// The body of a function by absolute index, for defined functions.
+pub(crate) type Bodies<'a, 'b> = &'a (dyn Fn(u32) -> Option<FuncBody<'b>> + Sync);
+
+/// Translates and compiles defined function `index` (absolute index),
+/// inlining small callees ([`inline_calls`]; `bodies` gives theirs).
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn compile_one(
     info: &ModuleInfo<'_>,
     num_imported: u32,
     index: u32,
     body: &FuncBody<'_>,
+    bodies: Bodies<'_, '_>,
     tc: &TranslateConfig,
     isa: &dyn TargetIsa,
     (fctx, ctx): &mut (FunctionBuilderContext, Context),
 ) -> Result<CompiledFunc, CompileError> {
-    let func = translate::translate_function_with_imports(info, num_imported, index, body, tc, isa, fctx).map_err(
-        |e| match e.validation_error() {
+    let translate = |index: u32, body: &FuncBody<'_>, fctx: &mut FunctionBuilderContext| {
+        translate::translate_function_with_imports(info, num_imported, index, body, tc, isa, fctx).map_err(|e| match e
+            .validation_error()
+        {
             Some(v) => CompileError::Invalid(v.clone()),
             None => CompileError::Unsupported {
                 func: index,
                 msg: e.to_string(),
             },
-        },
-    )?;
+        })
+    };
+    let mut func = translate(index, body, fctx)?;
+    let callees = inline_plan(&mut func, index, num_imported, body, bodies);
+    if !callees.is_empty() {
+        let mut bodies_clif = HashMap::new();
+        for g in callees {
+            let Some(b) = bodies(g) else { continue };
+            // A callee that fails to translate is left as a call (its own
+            // compilation reports the error).
+            let Ok(mut f) = translate(g, &b, fctx) else { continue };
+            if tag_inlinable(&mut f, g) {
+                bodies_clif.insert(g, f);
+            }
+        }
+        ctx.clear();
+        ctx.func = func;
+        ctx.inline(Inliner(&bodies_clif)).map_err(|e| CompileError::Codegen {
+            func: index,
+            msg: format!("inlining: {e:?}"),
+        })?;
+        func = std::mem::replace(&mut ctx.func, ir::Function::new());
+    }
     compile_function(ctx, func, isa, index, num_imported)
+}
+
+/// Largest body (in bytes of Wasm code) of a callee inlined into its
+/// callers: small functions (accessors, wrappers) whose call costs more
+/// than their work.
+const INLINE_SMALL: usize = 48;
+/// Largest body of a self-recursive function whose recursive calls are
+/// inlined once (halving the calls of a recursion such as a tree walk).
+const INLINE_SELF: usize = 160;
+/// At most this many calls are inlined into one function, and at most
+/// this many bytes of callee bodies, so that code size stays bounded.
+const INLINE_MAX_CALLS: usize = 16;
+const INLINE_MAX_BYTES: usize = 1024;
+
+/// Chooses the direct calls of `func` (function `index`) to inline and
+/// tags each with `[index]` (the tag marks the choice for [`Inliner`], and
+/// Cranelift prefixes it to the tags of the inlined instructions, so that
+/// every trap site and call in inlined code names its virtual frames).
+/// Returns the callees.
+fn inline_plan(
+    func: &mut ir::Function,
+    index: u32,
+    num_imported: u32,
+    body: &FuncBody<'_>,
+    bodies: Bodies<'_, '_>,
+) -> Vec<u32> {
+    if body.bytes.len() > 64 * 1024 {
+        return Vec::new();
+    }
+    let mut chosen = Vec::new();
+    let (mut calls, mut bytes) = (0, 0);
+    let mut sizes: HashMap<u32, usize> = HashMap::new();
+    let blocks: Vec<ir::Block> = func.layout.blocks().collect();
+    for block in blocks {
+        let insts: Vec<ir::Inst> = func.layout.block_insts(block).collect();
+        for inst in insts {
+            let ir::InstructionData::Call { func_ref, .. } = func.dfg.insts[inst] else {
+                continue;
+            };
+            if func.dfg.insts[inst].opcode() != ir::Opcode::Call {
+                continue;
+            }
+            let ExternalName::User(n) = func.dfg.ext_funcs[func_ref].name else {
+                continue;
+            };
+            let name = &func.params.user_named_funcs()[n];
+            let g = name.index;
+            if name.namespace != NS_FUNC || g < num_imported {
+                continue;
+            }
+            let size = *sizes
+                .entry(g)
+                .or_insert_with(|| bodies(g).map_or(usize::MAX, |b| b.bytes.len()));
+            let limit = if g == index { INLINE_SELF } else { INLINE_SMALL };
+            if size > limit || calls >= INLINE_MAX_CALLS || bytes + size > INLINE_MAX_BYTES {
+                continue;
+            }
+            calls += 1;
+            bytes += size;
+            func.debug_tags.set(inst, [ir::DebugTag::User(index)]);
+            if !chosen.contains(&g) {
+                chosen.push(g);
+            }
+        }
+    }
+    chosen
+}
+
+/// Tags every call of `f` (function `g`) with `[g]`; false when `f` cannot
+/// be inlined: it makes tail calls, or has trap sites of its own (a trap
+/// there would lose `g`'s frame in the backtrace, since Cranelift keeps
+/// debug tags on calls only).
+fn tag_inlinable(f: &mut ir::Function, g: u32) -> bool {
+    let blocks: Vec<ir::Block> = f.layout.blocks().collect();
+    let mut calls = Vec::new();
+    for block in blocks {
+        for inst in f.layout.block_insts(block) {
+            let data = &f.dfg.insts[inst];
+            let op = data.opcode();
+            if matches!(op, ir::Opcode::ReturnCall | ir::Opcode::ReturnCallIndirect) {
+                return false;
+            }
+            if op.is_call() {
+                calls.push(inst);
+                continue;
+            }
+            // Memory accesses trap only when their flags say so (the
+            // instance's own structures are read without).
+            let traps = match data.memflags() {
+                Some(flags) => f.dfg.mem_flags[flags].trap_code().is_some(),
+                None => op.can_trap(),
+            };
+            if traps {
+                return false;
+            }
+        }
+    }
+    for inst in calls {
+        f.debug_tags.set(inst, [ir::DebugTag::User(g)]);
+    }
+    true
+}
+
+/// Inlines the calls [`inline_plan`] tagged, with the callees' bodies.
+struct Inliner<'a>(&'a HashMap<u32, ir::Function>);
+
+impl cranelift_codegen::inline::Inline for Inliner<'_> {
+    fn inline(
+        &mut self,
+        caller: &ir::Function,
+        inst: ir::Inst,
+        opcode: ir::Opcode,
+        callee: ir::FuncRef,
+        _args: &[ir::Value],
+    ) -> cranelift_codegen::inline::InlineCommand<'_> {
+        use cranelift_codegen::inline::InlineCommand;
+        if opcode != ir::Opcode::Call || caller.debug_tags.get(inst).is_empty() {
+            return InlineCommand::KeepCall;
+        }
+        let ExternalName::User(n) = caller.dfg.ext_funcs[callee].name else {
+            return InlineCommand::KeepCall;
+        };
+        match self.0.get(&caller.params.user_named_funcs()[n].index) {
+            Some(f) => InlineCommand::Inline {
+                callee: std::borrow::Cow::Borrowed(f),
+                visit_callee: false,
+            },
+            None => InlineCommand::KeepCall,
+        }
+    }
 }
 
 /// Compiles one Cranelift function, collecting its code, relocations and
@@ -200,11 +372,36 @@ pub(crate) fn compile_function(
         .iter()
         .filter_map(|t| translate::tern_trap_code(t.code).map(|c| (t.offset, c)))
         .collect();
+    // Virtual frames of inlined code, by the offset a PC of the backtrace
+    // has there: a trap site's own offset, a call's return address - 1.
+    let mut inlined: Vec<(u32, Box<[u32]>)> = code
+        .buffer
+        .debug_tags()
+        .filter(|t| t.tags.len() >= 2)
+        .map(|t| {
+            let at = match t.pos {
+                cranelift_codegen::MachDebugTagPos::Pre => t.offset,
+                cranelift_codegen::MachDebugTagPos::Post => t.offset.saturating_sub(1),
+            };
+            let frames = t
+                .tags
+                .iter()
+                .filter_map(|d| match d {
+                    ir::DebugTag::User(i) => Some(*i),
+                    _ => None,
+                })
+                .collect();
+            (at, frames)
+        })
+        .collect();
+    inlined.sort_by_key(|t| t.0);
+    inlined.dedup_by_key(|t| t.0);
     let align = code.buffer.alignment.max(16);
     Ok(CompiledFunc {
         bytes,
         relocs,
         traps,
+        inlined,
         align,
     })
 }

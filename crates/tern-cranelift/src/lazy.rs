@@ -95,6 +95,8 @@ struct State {
     placed: Vec<usize>,
     /// Placed chunks `(start, end, def)`, in address order.
     chunks: Vec<(usize, usize, u32)>,
+    /// Virtual frames of inlined code in chunks, by address.
+    inlined: std::collections::BTreeMap<usize, Box<[u32]>>,
     registrations: Vec<Registration>,
     /// Next free offset of the chunk area.
     next_chunk: usize,
@@ -412,6 +414,7 @@ impl LazyModule {
                 funcs: (0..ndefs).map(|_| FuncState::NotStarted).collect(),
                 placed: vec![0; ndefs],
                 chunks: Vec::new(),
+                inlined: std::collections::BTreeMap::new(),
                 registrations: Vec::new(),
                 next_chunk: chunks_at,
                 finished: 0,
@@ -484,6 +487,18 @@ impl LazyModule {
         (s..e).contains(&pc).then_some(def)
     }
 
+    /// The virtual frames (outermost first) at `pc` when it lies in inlined
+    /// code.
+    pub fn inline_frames(&self, pc: usize) -> Option<Vec<u32>> {
+        let st = lock(&self.state);
+        if let Some(l) = &st.linked
+            && l.func_at(pc).is_some()
+        {
+            return l.inline_frames(pc).map(<[u32]>::to_vec);
+        }
+        st.inlined.get(&pc).map(|f| f.to_vec())
+    }
+
     /// Registers `f` to be told of code as it appears (and at once of the
     /// code there is).
     pub fn observe(&self, f: CodeObserver) {
@@ -535,11 +550,17 @@ impl LazyModule {
                 let mut c = c.borrow_mut();
                 let cx = c.get_or_insert_with(|| (FunctionBuilderContext::new(), Context::new()));
                 let index = self.num_imported + def;
+                let n = self.num_imported;
+                let bodies = |g: u32| {
+                    let d = g.checked_sub(n)?;
+                    (d < self.ndefs as u32).then(|| self.source.body(d))
+                };
                 compile_one(
                     self.source.info(),
                     self.num_imported,
                     index,
                     &self.source.body(def),
+                    &bodies,
                     &self.config,
                     &*self.isa,
                     cx,
@@ -694,6 +715,9 @@ impl LazyModule {
             .push(tern_vm::code::register(addr..addr + size, trap_lookup(f.traps.clone())));
         st.placed[def as usize] = addr;
         st.chunks.push((addr, addr + size, def));
+        for (o, fr) in &f.inlined {
+            st.inlined.insert(addr + *o as usize, fr.clone());
+        }
         self.slot(def).store(addr, Ordering::Release);
         Ok(Some((addr, (addr, size, def))))
     }

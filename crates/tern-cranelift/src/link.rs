@@ -94,6 +94,9 @@ pub(crate) struct CompiledFunc {
     pub(crate) bytes: Vec<u8>,
     pub(crate) relocs: Vec<RelocRecord>,
     pub(crate) traps: Vec<(u32, TrapCode)>,
+    /// Inlined code: by PC offset, the virtual frames there (absolute
+    /// function indices, outermost first).
+    pub(crate) inlined: Vec<(u32, Box<[u32]>)>,
     pub(crate) align: u32,
 }
 
@@ -132,6 +135,10 @@ pub struct Artifact {
     pub array_calls: Vec<u32>,
     /// Offset of each type's foreign trampoline, or [`NO_TRAMPOLINE`].
     pub foreign: Vec<u32>,
+    /// Virtual frames of inlined code: by image offset (of a trap site, or
+    /// a call's return address - 1), the function indices there,
+    /// outermost first. Sorted by offset.
+    pub inlined: Vec<(u32, Box<[u32]>)>,
 }
 
 fn stub_size(_isa: &dyn TargetIsa) -> usize {
@@ -275,8 +282,14 @@ pub(crate) fn link(
         }
     }
     traps.sort_by_key(|t| t.0);
+    let mut inlined = Vec::new();
+    for (f, &start) in funcs.iter().zip(&starts) {
+        inlined.extend(f.inlined.iter().map(|(o, fr)| (start as u32 + o, fr.clone())));
+    }
+    inlined.sort_by_key(|t| t.0);
     let na = array.len();
     Ok(Artifact {
+        inlined,
         image,
         relocs,
         traps,
@@ -423,6 +436,19 @@ impl CompiledModule {
             .collect()
     }
 
+    /// The virtual frames (outermost first) at `pc` when it lies in inlined
+    /// code.
+    pub fn inline_frames(&self, pc: usize) -> Option<&[u32]> {
+        let range = self.code.range();
+        if !range.contains(&pc) {
+            return None;
+        }
+        let off = (pc - range.start) as u32;
+        let a = &self.artifact.inlined;
+        let i = a.binary_search_by_key(&off, |t| t.0).ok()?;
+        Some(&a[i].1)
+    }
+
     /// The linked image this was mapped from.
     pub fn artifact(&self) -> &Artifact {
         &self.artifact
@@ -483,6 +509,15 @@ impl ModuleCode {
         match self {
             ModuleCode::Eager(c) => c.func_at(pc),
             ModuleCode::Lazy(l) => l.func_at(pc),
+        }
+    }
+
+    /// The virtual frames (outermost first) at `pc` when it lies in inlined
+    /// code.
+    pub fn inline_frames(&self, pc: usize) -> Option<Vec<u32>> {
+        match self {
+            ModuleCode::Eager(c) => c.inline_frames(pc).map(<[u32]>::to_vec),
+            ModuleCode::Lazy(l) => l.inline_frames(pc),
         }
     }
 

@@ -405,12 +405,24 @@ impl JitStore {
                 }
             }
             if let Some((instance, func_index)) = hit {
-                out.push(FrameInfo {
-                    instance,
-                    func_index,
-                    func_name: None,
-                    module_name: None,
-                });
+                // Inlined code stands for several frames, innermost first.
+                let inlined = self.instances[instance as usize]
+                    .as_ref()
+                    .and_then(|ji| ji._code.inline_frames(pc));
+                match inlined {
+                    Some(frames) => out.extend(frames.iter().rev().map(|&func_index| FrameInfo {
+                        instance,
+                        func_index,
+                        func_name: None,
+                        module_name: None,
+                    })),
+                    None => out.push(FrameInfo {
+                        instance,
+                        func_index,
+                        func_name: None,
+                        module_name: None,
+                    }),
+                }
             }
         }
         out

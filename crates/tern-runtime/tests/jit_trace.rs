@@ -73,6 +73,8 @@ fn out_of_bounds_trace() {
 #[test]
 fn stack_overflow_trace() {
     let j = frames(Tier::Jit, "overflow");
-    assert!(!j.is_empty() && j.len() <= 128, "{} frames", j.len());
+    // At most 128 machine frames are walked; a frame of inlined code
+    // (here `rec` inlined into itself once) stands for two.
+    assert!(!j.is_empty() && j.len() <= 256, "{} frames", j.len());
     assert!(j.iter().take(10).all(|f| *f == (7, name("rec"))), "{j:?}");
 }
