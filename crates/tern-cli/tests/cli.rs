@@ -193,3 +193,51 @@ fn compile_then_run_the_artifact() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("truncated"), "{err}");
 }
+
+#[test]
+fn run_compiles_lazily_or_eagerly_with_the_same_output() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut outs = Vec::new();
+    for mode in ["lazy", "eager"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_tern"))
+            .args(["run", "--compile", mode, "examples/hello.wat", "world"])
+            .current_dir(&root)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{mode}: {out:?}");
+        outs.push(out.stdout);
+    }
+    assert_eq!(outs[0], outs[1]);
+    assert_eq!(String::from_utf8_lossy(&outs[0]), "hello from tern\nworld\n");
+}
+
+#[test]
+fn profile_perfmap_names_compiled_functions() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    for mode in ["lazy", "eager"] {
+        let child = Command::new(env!("CARGO_BIN_EXE_tern"))
+            .args(["run", "--profile", "perfmap", "--compile", mode, "--invoke", "fib"])
+            .args(["examples/fib.wasm", "20"])
+            .current_dir(&root)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let pid = child.id();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success());
+        assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "6765");
+        let path = format!("/tmp/perf-{pid}.map");
+        let map = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{mode}: no {path}: {e}"));
+        std::fs::remove_file(&path).ok();
+        // `START SIZE NAME`, hexadecimal, one line per compiled function.
+        let fib = map
+            .lines()
+            .find(|l| l.ends_with("::fib_iter"))
+            .unwrap_or_else(|| panic!("{mode}: fib_iter not in the map:\n{map}"));
+        let f: Vec<&str> = fib.split(' ').collect();
+        assert!(
+            u64::from_str_radix(f[0], 16).unwrap() > 0 && u64::from_str_radix(f[1], 16).unwrap() > 0,
+            "{fib}"
+        );
+    }
+}
