@@ -746,21 +746,6 @@ impl LazyModule {
             self.finish(lock(&self.state), def, r);
         }
     }
-
-    /// Whether every function is compiled and linked into the final image.
-    pub fn is_linked(&self) -> bool {
-        lock(&self.state).linked.is_some()
-    }
-
-    /// Blocks until the final image is linked (or linking is impossible).
-    pub fn wait_linked(self: &Arc<Self>) {
-        // Help the workers rather than only wait.
-        self.work();
-        let mut st = lock(&self.state);
-        while st.linked.is_none() && !(st.failed && st.finished == self.ndefs) {
-            st = self.cond.wait(st).unwrap_or_else(|e| e.into_inner());
-        }
-    }
 }
 
 impl Drop for LazyModule {
