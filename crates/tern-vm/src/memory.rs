@@ -39,13 +39,6 @@ pub const GUARD_TAIL_BYTES: u64 = 64 << 10;
 
 const ALIGN: usize = 16;
 
-/// A [`MemoryStyle::Reserved`] memory that grows to this size is advised
-/// to the kernel for transparent huge pages: a large heap then takes a
-/// page fault per 2 MiB instead of per 4 KiB, and fewer TLB misses. Small
-/// memories stay on small pages (a huge page would multiply their
-/// footprint).
-pub const HUGE_PAGE_THRESHOLD: usize = 8 << 20;
-
 /// How a [`LinearMemory`] is backed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum MemoryStyle {
@@ -83,8 +76,6 @@ pub struct LinearMemory {
     /// The effective maximum in pages: the type's maximum, capped by the
     /// store's limit and the 4 GiB of 32-bit addressing.
     max_pages: u64,
-    /// Whether the reservation was advised for huge pages.
-    huge: bool,
 }
 
 // SAFETY: the memory owns its buffer exclusively; access goes through
@@ -120,7 +111,6 @@ impl LinearMemory {
             style,
             ty,
             max_pages,
-            huge: false,
         };
         m.resize(ty.limits.min)?;
         Some(m)
@@ -167,12 +157,6 @@ impl LinearMemory {
                 // reservation this memory owns; fresh anonymous pages read
                 // as zero.
                 unsafe { commit(self.base.add(self.len), new_len - self.len)? };
-                if new_len >= HUGE_PAGE_THRESHOLD && !self.huge {
-                    self.huge = true;
-                    // SAFETY: the 4 GiB that can become accessible lie in
-                    // this memory's reservation.
-                    unsafe { advise_huge(self.base, 4 << 30) };
-                }
             }
         }
         self.len = new_len;
@@ -333,19 +317,6 @@ fn reserve() -> Option<*mut u8> {
     };
     p.ok().map(|p| p.cast())
 }
-
-/// Asks for transparent huge pages on `[at, at + len)` of a reservation.
-/// Only advice: where the kernel has them off, nothing changes.
-#[cfg(all(target_os = "linux", target_pointer_width = "64"))]
-unsafe fn advise_huge(at: *mut u8, len: usize) {
-    use rustix::mm::{Advice, madvise};
-    // SAFETY: the caller passes a range of its own reservation; the advice
-    // does not change the contents.
-    let _ = unsafe { madvise(at.cast(), len, Advice::LinuxHugepage) };
-}
-
-#[cfg(not(all(target_os = "linux", target_pointer_width = "64")))]
-unsafe fn advise_huge(_at: *mut u8, _len: usize) {}
 
 #[cfg(not(all(unix, target_pointer_width = "64")))]
 fn reserve() -> Option<*mut u8> {
