@@ -138,7 +138,7 @@ pub fn compile_module(
 pub(crate) type Bodies<'a, 'b> = &'a (dyn Fn(u32) -> Option<FuncBody<'b>> + Sync);
 
 /// Translates and compiles defined function `index` (absolute index),
-/// inlining small callees ([`inline_calls`]; `bodies` gives theirs).
+/// inlining the calls [`inline_plan`] chooses (`bodies` gives the callees').
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn compile_one(
     info: &ModuleInfo<'_>,
@@ -166,10 +166,16 @@ pub(crate) fn compile_one(
     if !callees.is_empty() {
         let mut bodies_clif = HashMap::new();
         for g in callees {
-            let Some(b) = bodies(g) else { continue };
             // A callee that fails to translate is left as a call (its own
-            // compilation reports the error).
-            let Ok(mut f) = translate(g, &b, fctx) else { continue };
+            // compilation reports the error). A self-recursive function
+            // is its own callee: no need to translate it again.
+            let mut f = if g == index {
+                func.clone()
+            } else {
+                let Some(b) = bodies(g) else { continue };
+                let Ok(f) = translate(g, &b, fctx) else { continue };
+                f
+            };
             if tag_inlinable(&mut f, g) {
                 bodies_clif.insert(g, f);
             }
@@ -199,9 +205,8 @@ const INLINE_MAX_BYTES: usize = 1024;
 
 /// Chooses the direct calls of `func` (function `index`) to inline and
 /// tags each with `[index]` (the tag marks the choice for [`Inliner`], and
-/// Cranelift prefixes it to the tags of the inlined instructions, so that
-/// every trap site and call in inlined code names its virtual frames).
-/// Returns the callees.
+/// Cranelift prefixes it to the tags of the inlined calls, so that every
+/// call in inlined code names its virtual frames). Returns the callees.
 fn inline_plan(
     func: &mut ir::Function,
     index: u32,

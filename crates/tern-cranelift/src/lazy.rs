@@ -31,7 +31,7 @@
 //! Only x86-64 has the stub encoding; elsewhere modules compile eagerly.
 
 use crate::compile::{CompileConfig, CompileError, compile_function, compile_one};
-use crate::link::{self, CompiledFunc, CompiledModule, FuncRelocTarget, NO_TRAMPOLINE, Symbol};
+use crate::link::{self, CompiledFunc, CompiledModule, FuncRelocTarget, NO_TRAMPOLINE, Symbol, align_to, trap_lookup};
 use crate::trampoline;
 use crate::translate::{TranslateConfig, native_signature};
 use cranelift_codegen::Context;
@@ -45,7 +45,6 @@ use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use tern_binary::FuncBody;
 use tern_validate::ModuleInfo;
-use tern_vm::TrapCode;
 use tern_vm::code::{CodeRegion, Registration};
 
 /// Where a lazily compiled module's functions come from: the validated
@@ -70,8 +69,6 @@ pub fn lazy_available() -> bool {
 
 /// Size of a function stub (`jmp [rip + disp32]` and padding).
 const STUB: usize = 8;
-/// Size of a symbol stub (`jmp [rip + 0]`, padding, the address).
-const SYMBOL_STUB: usize = 16;
 /// The placeholder a thunk template carries where its entry's address goes.
 const MAGIC: u64 = 0x7e5a_c3d1_9b2f_4a68;
 
@@ -126,6 +123,9 @@ pub struct LazyModule {
     entries: Box<[LazyEntry]>,
     /// Offset of the slots in the region.
     slots_at: usize,
+    /// Offset of the symbol stubs, and the size of each.
+    symbols_at: usize,
+    symbol_stub: usize,
     array_calls: Vec<u32>,
     foreign: Vec<u32>,
     /// End of the chunk area (which starts after the slots).
@@ -149,19 +149,10 @@ fn lock(m: &Mutex<State>) -> MutexGuard<'_, State> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-fn align_to(n: usize, a: usize) -> usize {
-    n.div_ceil(a) * a
-}
-
-/// Every symbol compiled code may call through a stub.
+/// Every symbol compiled code may call through a stub, in id order (its
+/// stub is the `id`-th).
 fn all_symbols() -> Vec<Symbol> {
-    let mut v = Vec::new();
-    let mut id = 0;
-    while let Some(s) = Symbol::from_id(id) {
-        v.push(s);
-        id += 1;
-    }
-    v
+    (0..).map_while(Symbol::from_id).collect()
 }
 
 /// The thunk of a function of type `ty`: calls `lazy_compile(MAGIC)` and
@@ -227,14 +218,6 @@ fn place(
     Ok(())
 }
 
-fn trap_lookup(traps: Vec<(u32, TrapCode)>) -> tern_vm::code::TrapLookup {
-    let traps: Arc<[(u32, TrapCode)]> = traps.into();
-    Arc::new(move |off: usize| {
-        let i = traps.binary_search_by_key(&(off as u32), |t| t.0).ok()?;
-        Some(traps[i].1)
-    })
-}
-
 thread_local! {
     static CONTEXTS: RefCell<Option<(FunctionBuilderContext, Context)>> = const { RefCell::new(None) };
 }
@@ -279,8 +262,7 @@ impl LazyModule {
         }
         // Trampolines: array calls for functions that can escape to the
         // host (exported, in tables, named by `ref.func`, or the start
-        // function), foreign
-        // calls for every type.
+        // function), foreign calls for every type.
         let mut array = Vec::new();
         for def in 0..ndefs as u32 {
             let index = num_imported + def;
@@ -301,10 +283,11 @@ impl LazyModule {
 
         // Layout of the front.
         let symbols = all_symbols();
+        let symbol_stub = link::stub_size(&*isa);
         let mut len = ndefs * STUB;
         len = align_to(len, 16);
         let symbols_at = len;
-        len += symbols.len() * SYMBOL_STUB;
+        len += symbols.len() * symbol_stub;
         let mut thunks = Vec::with_capacity(ndefs);
         for def in 0..ndefs {
             len = align_to(len, 16);
@@ -355,8 +338,7 @@ impl LazyModule {
         }
 
         let stub = |def: u32| base + def as usize * STUB;
-        let symbol_stub =
-            |s: Symbol| base + symbols_at + symbols.iter().position(|&x| x == s).unwrap_or(0) * SYMBOL_STUB;
+        let symbol_stub_at = |s: Symbol| base + symbols_at + s.id() as usize * symbol_stub;
         let mut traps = Vec::new();
         // SAFETY: fresh pages at the start of the reservation.
         unsafe {
@@ -369,11 +351,10 @@ impl LazyModule {
                     buf[at + 2..at + 6].copy_from_slice(&disp.to_le_bytes());
                     buf[at + 6..at + 8].copy_from_slice(&[0xcc, 0xcc]);
                 }
-                for (i, s) in symbols.iter().enumerate() {
-                    let at = symbols_at + i * SYMBOL_STUB;
-                    buf[at..at + 6].copy_from_slice(&[0xff, 0x25, 2, 0, 0, 0]);
-                    buf[at + 6..at + 8].copy_from_slice(&[0xcc, 0xcc]);
-                    buf[at + 8..at + 16].copy_from_slice(&(s.address() as u64).to_le_bytes());
+                for s in &symbols {
+                    let at = symbols_at + s.id() as usize * symbol_stub;
+                    let addr_at = at + link::write_stub(&*isa, &mut buf[at..]);
+                    buf[addr_at..addr_at + 8].copy_from_slice(&(s.address() as u64).to_le_bytes());
                 }
                 for (def, &at) in thunks.iter().enumerate() {
                     let (bytes, magic) = &templates[&info.funcs[num_imported as usize + def]];
@@ -382,13 +363,13 @@ impl LazyModule {
                     buf[at + magic..at + magic + 8].copy_from_slice(&e.to_le_bytes());
                 }
                 for ((_, f), &at) in array.iter().zip(&array_at) {
-                    place(&mut buf[at..], base + at, f, &stub, &symbol_stub).map_err(codegen)?;
+                    place(&mut buf[at..], base + at, f, &stub, &symbol_stub_at).map_err(codegen)?;
                     traps.extend(f.traps.iter().map(|&(o, c)| ((at + o as usize) as u32, c)));
                 }
                 for (f, &at) in foreign.iter().zip(&foreign_at) {
                     if let Some(f) = f {
                         let at = at as usize;
-                        place(&mut buf[at..], base + at, f, &stub, &symbol_stub).map_err(codegen)?;
+                        place(&mut buf[at..], base + at, f, &stub, &symbol_stub_at).map_err(codegen)?;
                         traps.extend(f.traps.iter().map(|&(o, c)| ((at + o as usize) as u32, c)));
                     }
                 }
@@ -427,6 +408,8 @@ impl LazyModule {
             region,
             entries,
             slots_at,
+            symbols_at,
+            symbol_stub,
             array_calls,
             foreign: foreign_at,
             chunks_end,
@@ -491,12 +474,10 @@ impl LazyModule {
     /// code.
     pub fn inline_frames(&self, pc: usize) -> Option<Vec<u32>> {
         let st = lock(&self.state);
-        if let Some(l) = &st.linked
-            && l.func_at(pc).is_some()
-        {
-            return l.inline_frames(pc).map(<[u32]>::to_vec);
-        }
-        st.inlined.get(&pc).map(|f| f.to_vec())
+        let linked = st.linked.as_ref().and_then(|l| l.inline_frames(pc));
+        linked
+            .or_else(|| st.inlined.get(&pc).map(|f| &f[..]))
+            .map(<[u32]>::to_vec)
     }
 
     /// Registers `f` to be told of code as it appears (and at once of the
@@ -505,12 +486,7 @@ impl LazyModule {
         let st = lock(&self.state);
         let mut known: Vec<(usize, usize, u32)> = st.chunks.iter().map(|&(s, e, d)| (s, e - s, d)).collect();
         if let Some(l) = &st.linked {
-            known.extend(
-                l.function_ranges()
-                    .into_iter()
-                    .enumerate()
-                    .map(|(d, (a, n))| (a, n, d as u32)),
-            );
+            known.extend(l.function_ranges());
         }
         if !known.is_empty() {
             f(&known);
@@ -612,14 +588,8 @@ impl LazyModule {
                 for def in 0..self.ndefs as u32 {
                     self.slot(def).store(l.native_call(def) as usize, Ordering::Release);
                 }
-                let ranges: Vec<(usize, usize, u32)> = l
-                    .function_ranges()
-                    .into_iter()
-                    .enumerate()
-                    .map(|(d, (a, n))| (a, n, d as u32))
-                    .collect();
+                let ranges = l.function_ranges();
                 st.linked = Some(l);
-
                 self.cond.notify_all();
                 drop(st);
                 self.notify(&ranges);
@@ -649,10 +619,10 @@ impl LazyModule {
                 FuncState::Done(f) => {
                     let f = f.clone();
                     match self.place_chunk(&mut st, def, &f)? {
-                        Some((addr, range)) => {
+                        Some(range) => {
                             drop(st);
                             self.notify(&[range]);
-                            return Ok(addr);
+                            return Ok(range.0);
                         }
                         // The chunk area is full: wait for the final image.
                         None if st.failed => return Err("out of space for lazily compiled code".into()),
@@ -672,14 +642,9 @@ impl LazyModule {
         }
     }
 
-    /// Places `f` in the chunk area; `None` when it is full.
-    #[allow(clippy::type_complexity)]
-    fn place_chunk(
-        &self,
-        st: &mut State,
-        def: u32,
-        f: &CompiledFunc,
-    ) -> Result<Option<(usize, (usize, usize, u32))>, String> {
+    /// Places `f` in the chunk area: its `(address, size, def)`, or `None`
+    /// when the area is full.
+    fn place_chunk(&self, st: &mut State, def: u32, f: &CompiledFunc) -> Result<Option<(usize, usize, u32)>, String> {
         let page = CodeRegion::page_size();
         let size = f.bytes.len().max(1);
         let at = st.next_chunk;
@@ -689,8 +654,6 @@ impl LazyModule {
         }
         let base = self.base();
         let addr = base + at;
-        let symbols = all_symbols();
-        let symbols_at = align_to(self.ndefs * STUB, 16);
         // Calls of functions already placed (and of itself) go there
         // directly; the others through their stubs.
         let placed = &st.placed;
@@ -699,8 +662,7 @@ impl LazyModule {
             0 => base + g as usize * STUB,
             a => a,
         };
-        let symbol_stub =
-            |s: Symbol| base + symbols_at + symbols.iter().position(|&x| x == s).unwrap_or(0) * SYMBOL_STUB;
+        let symbol_stub = |s: Symbol| base + self.symbols_at + s.id() as usize * self.symbol_stub;
         // SAFETY: fresh pages of the chunk area (`next_chunk` only grows,
         // under the state lock).
         unsafe {
@@ -719,7 +681,7 @@ impl LazyModule {
             st.inlined.insert(addr + *o as usize, fr.clone());
         }
         self.slot(def).store(addr, Ordering::Release);
-        Ok(Some((addr, (addr, size, def))))
+        Ok(Some((addr, size, def)))
     }
 
     /// A worker's share: compiles functions nobody has started.
@@ -768,28 +730,25 @@ unsafe extern "C" fn lazy_compile(entry: *const LazyEntry) -> usize {
             let m = &*e.module.load(Ordering::Acquire);
             // Keep the module alive while compiling: its code is running, so
             // some instance holds it; take a counted reference to be sure.
-            let m = ManuallyArc::upgrade(m);
+            let m = counted(m);
             m.resolve(e.def)
                 .map_err(|msg| tern_vm::Trap::msg(format!("compilation failed: {msg}")))
         })
     }
 }
 
-/// `Arc` from a pointer to a live `Arc`'s contents.
-struct ManuallyArc;
-
-impl ManuallyArc {
-    /// # Safety
-    ///
-    /// `m` points into a live `Arc<LazyModule>`.
-    unsafe fn upgrade(m: &LazyModule) -> Arc<LazyModule> {
-        let p: *const LazyModule = m;
-        // SAFETY: the caller's contract; the count is raised before the new
-        // `Arc` is made, so the contents stay alive.
-        unsafe {
-            Arc::increment_strong_count(p);
-            Arc::from_raw(p)
-        }
+/// A new counted reference to the module `m`.
+///
+/// # Safety
+///
+/// `m` points into a live `Arc<LazyModule>`.
+unsafe fn counted(m: &LazyModule) -> Arc<LazyModule> {
+    let p: *const LazyModule = m;
+    // SAFETY: the caller's contract; the count is raised before the new
+    // `Arc` is made, so the contents stay alive.
+    unsafe {
+        Arc::increment_strong_count(p);
+        Arc::from_raw(p)
     }
 }
 

@@ -141,13 +141,13 @@ pub struct Artifact {
     pub inlined: Vec<(u32, Box<[u32]>)>,
 }
 
-fn stub_size(_isa: &dyn TargetIsa) -> usize {
+pub(crate) fn stub_size(_isa: &dyn TargetIsa) -> usize {
     16
 }
 
 /// Writes a jump stub at `at` whose 8-byte target address lives at
 /// `at + returned offset`.
-fn write_stub(isa: &dyn TargetIsa, buf: &mut [u8]) -> usize {
+pub(crate) fn write_stub(isa: &dyn TargetIsa, buf: &mut [u8]) -> usize {
     match isa.pointer_bytes() == 8 && isa.name() == "aarch64" {
         true => {
             // ldr x16, #8 ; br x16 ; .quad target
@@ -163,8 +163,18 @@ fn write_stub(isa: &dyn TargetIsa, buf: &mut [u8]) -> usize {
     }
 }
 
-fn align_to(n: usize, a: usize) -> usize {
+pub(crate) fn align_to(n: usize, a: usize) -> usize {
     n.div_ceil(a) * a
+}
+
+/// The signal handler's view of a code range: trap sites `(offset, code)`,
+/// sorted by offset.
+pub(crate) fn trap_lookup(traps: Vec<(u32, TrapCode)>) -> tern_vm::code::TrapLookup {
+    let traps: Arc<[(u32, TrapCode)]> = traps.into();
+    Arc::new(move |off: usize| {
+        let i = traps.binary_search_by_key(&(off as u32), |t| t.0).ok()?;
+        Some(traps[i].1)
+    })
 }
 
 /// Lays out and links defined functions, their array-call trampolines and
@@ -343,13 +353,9 @@ impl CompiledModule {
         let registration = if code.is_empty() {
             None
         } else {
-            let traps: Arc<[(u32, TrapCode)]> = artifact.traps.clone().into();
             Some(tern_vm::code::register(
                 code.range(),
-                Arc::new(move |off: usize| {
-                    let i = traps.binary_search_by_key(&(off as u32), |t| t.0).ok()?;
-                    Some(traps[i].1)
-                }),
+                trap_lookup(artifact.traps.clone()),
             ))
         };
         Ok(CompiledModule {
@@ -413,9 +419,9 @@ impl CompiledModule {
         }
     }
 
-    /// Every defined function's address and code size in this process,
-    /// in function order (for profilers' symbol maps).
-    pub fn function_ranges(&self) -> Vec<(usize, usize)> {
+    /// Every defined function's `(address, code size, defined index)` in
+    /// this process, in function order (for profilers' symbol maps).
+    pub fn function_ranges(&self) -> Vec<(usize, usize, u32)> {
         let a = &self.artifact;
         let mut starts: Vec<u32> = a
             .funcs
@@ -428,10 +434,11 @@ impl CompiledModule {
         starts.sort_unstable();
         a.funcs
             .iter()
-            .map(|&s| {
+            .zip(0..)
+            .map(|(&s, def)| {
                 let i = starts.partition_point(|&x| x <= s);
                 let end = starts.get(i).copied().unwrap_or(a.image.len() as u32);
-                (self.at(s) as usize, (end - s) as usize)
+                (self.at(s) as usize, (end - s) as usize, def)
             })
             .collect()
     }
@@ -533,15 +540,7 @@ impl ModuleCode {
     /// and, for a lazy module, of code as it is compiled later.
     pub fn observe(&self, f: crate::lazy::CodeObserver) {
         match self {
-            ModuleCode::Eager(c) => {
-                let r: Vec<(usize, usize, u32)> = c
-                    .function_ranges()
-                    .into_iter()
-                    .enumerate()
-                    .map(|(d, (a, n))| (a, n, d as u32))
-                    .collect();
-                f(&r);
-            }
+            ModuleCode::Eager(c) => f(&c.function_ranges()),
             ModuleCode::Lazy(l) => l.observe(f),
         }
     }

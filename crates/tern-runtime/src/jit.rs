@@ -337,6 +337,11 @@ fn call_compiled<T>(s: &mut StoreInner<T>, func: u32, io: &mut [u64]) -> Result<
     }
     // SAFETY: compiled functions' references live as long as the store.
     let fr = unsafe { *s.jit.func_refs[func as usize] };
+    if fr.array_call.is_null() {
+        // Lazily compiled modules give array entries only to functions
+        // that can reach the host.
+        return Err(Trap::msg("this function cannot be called from the host"));
+    }
     let ctx: *mut VMStoreContext = &mut *s.jit.ctx;
     let fuel = s.vm.fuel_enabled;
     // SAFETY: `ctx` is the store's own context; compiled code reaches the
@@ -353,12 +358,6 @@ fn call_compiled<T>(s: &mut StoreInner<T>, func: u32, io: &mut [u64]) -> Result<
         }
         s.vm.activations += 1;
         (*ctx).host = tern_cranelift::libcalls::host_to_raw(s);
-        if fr.array_call.is_null() {
-            (*ctx).host = saved_host;
-            (*ctx).stack_limit = saved_limit;
-            s.vm.activations -= 1;
-            return Err(Trap::msg("this function cannot be called from the host"));
-        }
         let array: unsafe extern "C" fn(*mut VMContext, *mut VMContext, *mut u64) = std::mem::transmute(fr.array_call);
         let values = io.as_mut_ptr();
         let mut pcs = Vec::new();
