@@ -1,6 +1,6 @@
 //! The `tern` command.
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -21,7 +21,7 @@ struct Cli {
 enum Command {
     /// Run a WASI program (`_start`), or call one export with --invoke. Exit status:
     /// the guest's exit code, or 134 on a trap (printed to stderr).
-    Run(run::RunArgs),
+    Run(Box<run::RunArgs>),
     /// Check that modules are valid. Exit status 0 when all are valid, 1 otherwise,
     /// with one line per bad file: `FILE: error at offset 0x..: what is wrong`.
     Validate {
@@ -128,10 +128,10 @@ impl FeatureArgs {
                         None => (true, item.strip_prefix('+').unwrap_or(item)),
                     };
                     let Some(feat) = Feature::from_name(name) else {
-                        bail!("unknown feature `{name}`");
+                        return Err(Usage(format!("unknown feature `{name}`")).into());
                     };
                     if on && !feat.implemented() {
-                        bail!("feature `{name}` is not implemented yet");
+                        return Err(Usage(format!("feature `{name}` is not implemented yet")).into());
                     }
                     f.set(feat, on);
                 }
@@ -140,6 +140,25 @@ impl FeatureArgs {
         Ok(f)
     }
 }
+
+/// A wasm feature by the name wasmtime's `-W NAME=y|n` gives it (the same
+/// names as `--features`).
+pub(crate) fn feature_by_wasmtime_name(name: &str) -> Option<Feature> {
+    Feature::from_name(name)
+}
+
+/// An error in how tern was called (a bad option value): exit status 2,
+/// like the errors clap reports itself.
+#[derive(Debug)]
+pub(crate) struct Usage(pub(crate) String);
+
+impl std::fmt::Display for Usage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Usage {}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -153,14 +172,15 @@ fn main() -> ExitCode {
         }
         Err(e) => {
             eprintln!("error: {e:#}");
-            ExitCode::from(2)
+            // Usage errors exit 2 (as clap's own do); every other error 1.
+            ExitCode::from(if e.downcast_ref::<Usage>().is_some() { 2 } else { 1 })
         }
     }
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
-        Command::Run(args) => run::run(args),
+        Command::Run(args) => run::run(*args),
         Command::Validate {
             features,
             sequential,
@@ -169,7 +189,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let features = features.features()?;
             let mut ok = true;
             for file in &files {
-                let bytes = match load(file)? {
+                let bytes = match read_and_load(file) {
                     Ok(b) => b,
                     Err(msg) => {
                         ok = false;
@@ -243,23 +263,24 @@ fn run(cli: Cli) -> Result<ExitCode> {
             })
         }
         Command::Compile { file, output } => {
-            let bytes = read(&file)?;
+            let bytes = load(&file, read(&file)?).map_err(|msg| anyhow::anyhow!(msg))?;
             let mut config = tern::Config::new();
             config.tier(tern::Tier::Jit);
             // The artifact holds every function: compile them in one go.
             config.lazy_compilation(false);
             let engine = tern::Engine::new(&config).map_err(|e| anyhow::anyhow!("{e}"))?;
-            let module = tern::Module::new(&engine, &bytes).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            let module =
+                tern::Module::from_binary(&engine, &bytes).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
             let out = module.serialize().map_err(|e| anyhow::anyhow!("{e}"))?;
             let output = output.unwrap_or_else(|| file.with_extension("cwasm"));
             std::fs::write(&output, out).with_context(|| format!("cannot write {}", output.display()))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Parse { file, output } => {
-            let bytes = match load(&file)? {
+            let bytes = match read_and_load(&file) {
                 Ok(b) => b,
                 Err(msg) => {
-                    eprintln!("{msg}");
+                    eprintln!("error: {msg}");
                     return Ok(ExitCode::from(1));
                 }
             };
@@ -268,10 +289,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Print { file, output, folded } => {
-            let bytes = match load(&file)? {
+            let bytes = match read_and_load(&file) {
                 Ok(b) => b,
                 Err(msg) => {
-                    eprintln!("{msg}");
+                    eprintln!("error: {msg}");
                     return Ok(ExitCode::from(1));
                 }
             };
@@ -293,7 +314,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Inspect { file } => {
-            let bytes = match load(&file)? {
+            let bytes = match read_and_load(&file) {
                 Ok(b) => b,
                 Err(msg) => {
                     println!("{msg}");
@@ -315,22 +336,32 @@ fn run(cli: Cli) -> Result<ExitCode> {
     }
 }
 
-/// Reads a module, binary or text (detected from the bytes). A text
-/// error is returned as its message: `FILE:line:col: what` with the line
-/// and a caret.
-fn load(path: &Path) -> Result<Result<Vec<u8>, String>> {
-    let bytes = read(path)?;
+/// Reads a module from a file, binary or text; an unreadable file or a
+/// text error is returned as a message that names the file.
+fn read_and_load(path: &Path) -> Result<Vec<u8>, String> {
+    let bytes = read(path).map_err(|e| format!("{e:#}"))?;
+    load(path, bytes)
+}
+
+/// The binary module in `bytes` read from `path`: the bytes themselves,
+/// or the text format converted (detected from the bytes). A text error is
+/// returned as its message, `FILE:line:col: what` with the line and a
+/// caret; an empty file as `FILE: empty file`.
+pub(crate) fn load(path: &Path, bytes: Vec<u8>) -> Result<Vec<u8>, String> {
+    if bytes.is_empty() {
+        return Err(format!("{}: empty file", path.display()));
+    }
     if tern_text::is_binary(&bytes) {
-        return Ok(Ok(bytes));
+        return Ok(bytes);
     }
     let Ok(text) = std::str::from_utf8(&bytes) else {
         // Neither text nor a module: let the decoder say what is wrong.
-        return Ok(Ok(bytes));
+        return Ok(bytes);
     };
-    Ok(tern_text::parse_wat(text).map_err(|e| e.with_source(&path.display().to_string(), text).to_string()))
+    tern_text::parse_wat(text).map_err(|e| e.with_source(&path.display().to_string(), text).to_string())
 }
 
-fn read(path: &Path) -> Result<Vec<u8>> {
+pub(crate) fn read(path: &Path) -> Result<Vec<u8>> {
     std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
 }
 

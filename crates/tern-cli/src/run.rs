@@ -1,13 +1,17 @@
-//! `tern run`: instantiate a module with WASI and call `_start` or an
-//! exported function.
+//! `tern run`: instantiate a module with WASI and call `_start` (or the
+//! default export `""`), or one exported function with `--invoke`.
 
+use crate::{Usage, load};
 use anyhow::{Context, Result, bail};
-use std::path::PathBuf;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 use tern::{Config, Engine, Linker, Module, Store, Val, ValType};
 use tern_wasi::{WasiCtx, WasiCtxBuilder};
 
-/// Arguments of `tern run`.
+/// Arguments of `tern run`. Options come before the module: everything
+/// after it belongs to the guest, as with wasmtime.
 #[derive(clap::Args)]
 pub struct RunArgs {
     /// Execution tier.
@@ -21,14 +25,50 @@ pub struct RunArgs {
     /// Set an environment variable for the guest (`K` alone passes the host's value on).
     #[arg(long = "env", value_name = "K[=V]")]
     envs: Vec<String>,
-    /// Call this export instead of `_start`, with ARGS parsed by its parameter types;
-    /// results are printed one per line.
+    /// Call this export instead of `_start`, with the guest arguments parsed
+    /// by its parameter types; results are printed one per line.
     #[arg(long, value_name = "NAME")]
     invoke: Option<String>,
     /// Define every function import that nothing else provides as a
-    /// function that traps when called.
+    /// function that traps when called (`-W unknown-imports-trap=y`).
     #[arg(long)]
     trap_unknown_imports: bool,
+    /// Run at most N units of fuel (about one per instruction), then trap
+    /// (`-W fuel=N`).
+    #[arg(long, value_name = "N")]
+    fuel: Option<u64>,
+    /// Stop the guest after this much wall-clock time, e.g. `2s`, `500ms`,
+    /// `1m` (`-W timeout=DUR`).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    timeout: Option<Duration>,
+    /// The most bytes any linear memory may grow to (`-W max-memory-size=B`);
+    /// suffixes K, M, G (powers of 1024) are accepted.
+    #[arg(long, value_name = "BYTES", value_parser = parse_size)]
+    max_memory_size: Option<u64>,
+    /// The most stack the guest may use, in bytes (`-W max-wasm-stack=B`).
+    #[arg(long, value_name = "BYTES", value_parser = parse_size)]
+    max_wasm_stack: Option<u64>,
+    /// wasmtime's spelling of the options above, comma-separated and
+    /// repeatable: `fuel=N`, `timeout=DUR`, `max-memory-size=B`,
+    /// `max-wasm-stack=B`, `unknown-imports-trap=y|n`, and a wasm feature
+    /// name with `=y|n` (e.g. `tail-call=y`).
+    #[arg(short = 'W', value_name = "OPT=VAL", value_parser = parse_wasm_opt, value_delimiter = ',')]
+    wasm_opts: Vec<WasmOpt>,
+    /// wasmtime's codegen options: `cache=y|n` (accepted; tern keeps no
+    /// code cache yet, so both run the same way).
+    #[arg(short = 'C', value_name = "OPT=VAL", value_parser = parse_codegen_opt, value_delimiter = ',')]
+    codegen_opts: Vec<()>,
+    /// wasmtime's WASI options: `inherit-env=y|n` passes the host's whole
+    /// environment on.
+    #[arg(short = 'S', value_name = "OPT=VAL", value_parser = parse_wasi_opt, value_delimiter = ',')]
+    wasi_opts: Vec<WasiOpt>,
+    /// Load an ahead-of-time artifact (`tern compile` output). It is native
+    /// code and runs as it is: allow only artifacts you trust.
+    #[arg(long)]
+    allow_precompiled: bool,
+    /// The guest's `argv[0]` (default: the module's path as given).
+    #[arg(long, value_name = "NAME")]
+    argv0: Option<String>,
     /// When the compiler tier compiles: `lazy` compiles each function on
     /// its first call and the rest in the background, `eager` compiles
     /// every function before the module runs.
@@ -38,11 +78,15 @@ pub struct RunArgs {
     /// /tmp/perf-PID.map for Linux `perf`.
     #[arg(long, value_enum, value_name = "PROFILER")]
     profile: Option<Profile>,
-    /// The module (.wasm or .wat).
-    file: PathBuf,
-    /// Arguments for the guest (or for the invoked function).
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-    args: Vec<String>,
+    /// The module (.wasm, .wat, or with --allow-precompiled .cwasm), then
+    /// the guest's arguments (or the invoked function's).
+    #[arg(
+        value_name = "FILE",
+        required = true,
+        trailing_var_arg = true,
+        allow_hyphen_values = true
+    )]
+    module_and_args: Vec<OsString>,
 }
 
 /// When `--compile` compiles.
@@ -59,33 +103,207 @@ enum Profile {
     Perfmap,
 }
 
+/// One `-W` option.
+#[derive(Clone, Debug)]
+enum WasmOpt {
+    Fuel(u64),
+    Timeout(Duration),
+    MaxMemorySize(u64),
+    MaxWasmStack(u64),
+    UnknownImportsTrap(bool),
+    Feature(tern::Feature, bool),
+}
+
+/// One `-S` option.
+#[derive(Clone, Debug)]
+enum WasiOpt {
+    InheritEnv(bool),
+}
+
+/// `KEY=VALUE`, or `KEY` alone (meaning `KEY=y`).
+fn key_value(s: &str) -> (&str, &str) {
+    s.split_once('=').unwrap_or((s, "y"))
+}
+
+fn parse_bool(v: &str) -> Result<bool, String> {
+    match v {
+        "y" | "yes" | "true" | "1" | "on" => Ok(true),
+        "n" | "no" | "false" | "0" | "off" => Ok(false),
+        _ => Err(format!("`{v}` is not y or n")),
+    }
+}
+
+fn parse_u64(v: &str) -> Result<u64, String> {
+    v.replace('_', "")
+        .parse::<u64>()
+        .map_err(|_| format!("`{v}` is not a whole number"))
+}
+
+fn parse_wasm_opt(s: &str) -> Result<WasmOpt, String> {
+    let (k, v) = key_value(s);
+    Ok(match k {
+        "fuel" => WasmOpt::Fuel(parse_u64(v)?),
+        "timeout" => WasmOpt::Timeout(parse_duration(v)?),
+        "max-memory-size" => WasmOpt::MaxMemorySize(parse_size(v)?),
+        "max-wasm-stack" => WasmOpt::MaxWasmStack(parse_size(v)?),
+        "unknown-imports-trap" => WasmOpt::UnknownImportsTrap(parse_bool(v)?),
+        _ => match crate::feature_by_wasmtime_name(k) {
+            Some(f) => WasmOpt::Feature(f, parse_bool(v)?),
+            None => return Err(format!("unknown option `{k}`")),
+        },
+    })
+}
+
+fn parse_codegen_opt(s: &str) -> Result<(), String> {
+    let (k, v) = key_value(s);
+    match k {
+        "cache" => parse_bool(v).map(drop),
+        _ => Err(format!("unknown option `{k}`")),
+    }
+}
+
+fn parse_wasi_opt(s: &str) -> Result<WasiOpt, String> {
+    let (k, v) = key_value(s);
+    match k {
+        "inherit-env" => Ok(WasiOpt::InheritEnv(parse_bool(v)?)),
+        _ => Err(format!("unknown option `{k}`")),
+    }
+}
+
+/// A duration: a number with a unit (`ns`, `us`, `ms`, `s`, `m`, `h`), or
+/// a bare number of seconds; decimals allowed (`1.5s`).
+pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let bad = || format!("`{s}` is not a duration (e.g. 2s, 500ms, 1m)");
+    let n: f64 = num.parse().map_err(|_| bad())?;
+    let secs = match unit.trim() {
+        "" | "s" | "sec" | "secs" => n,
+        "ms" => n / 1e3,
+        "us" | "µs" => n / 1e6,
+        "ns" => n / 1e9,
+        "m" | "min" => n * 60.0,
+        "h" => n * 3600.0,
+        _ => return Err(bad()),
+    };
+    Duration::try_from_secs_f64(secs).map_err(|_| bad())
+}
+
+/// A size in bytes, with an optional suffix `K`, `M`, `G` or `T` (powers
+/// of 1024; `KiB` and `KB` are read the same way).
+pub(crate) fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim().replace('_', "");
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let bad = || format!("`{s}` is not a size in bytes (e.g. 65536, 64K, 4G)");
+    let n: u64 = num.parse().map_err(|_| bad())?;
+    let shift = match unit.to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kb" | "kib" => 10,
+        "m" | "mb" | "mib" => 20,
+        "g" | "gb" | "gib" => 30,
+        "t" | "tb" | "tib" => 40,
+        _ => return Err(bad()),
+    };
+    n.checked_mul(1 << shift).ok_or_else(bad)
+}
+
+/// The size of a WebAssembly page.
+const WASM_PAGE_SIZE: u64 = 65536;
+
 /// Exit status when the guest traps (128 + SIGABRT, as other engines do).
 const TRAP_STATUS: u8 = 134;
 
+/// The options that bound a guest, from tern's flags and `-W`.
+#[derive(Default)]
+struct Limits {
+    fuel: Option<u64>,
+    timeout: Option<Duration>,
+    max_memory_size: Option<u64>,
+    max_wasm_stack: Option<u64>,
+}
+
 pub fn run(opts: RunArgs) -> Result<ExitCode> {
-    let bytes = std::fs::read(&opts.file).with_context(|| format!("cannot read {}", opts.file.display()))?;
+    let file = PathBuf::from(&opts.module_and_args[0]);
+    let guest_args: Vec<String> = opts.module_and_args[1..]
+        .iter()
+        .map(|a| {
+            a.clone()
+                .into_string()
+                .map_err(|a| Usage(format!("argument {a:?} is not valid UTF-8")).into())
+        })
+        .collect::<Result<_>>()?;
+
+    let mut features = opts.features.features()?;
+    let mut limits = Limits {
+        fuel: opts.fuel,
+        timeout: opts.timeout,
+        max_memory_size: opts.max_memory_size,
+        max_wasm_stack: opts.max_wasm_stack,
+    };
+    let mut trap_unknown_imports = opts.trap_unknown_imports;
+    for o in &opts.wasm_opts {
+        match *o {
+            WasmOpt::Fuel(n) => limits.fuel = Some(n),
+            WasmOpt::Timeout(d) => limits.timeout = Some(d),
+            WasmOpt::MaxMemorySize(b) => limits.max_memory_size = Some(b),
+            WasmOpt::MaxWasmStack(b) => limits.max_wasm_stack = Some(b),
+            WasmOpt::UnknownImportsTrap(on) => trap_unknown_imports = on,
+            WasmOpt::Feature(f, on) => {
+                if on && !f.implemented() {
+                    return Err(Usage(format!("feature `{}` is not implemented yet", f.name())).into());
+                }
+                features.set(f, on);
+            }
+        }
+    }
+    let inherit_env = opts.wasi_opts.iter().any(|o| matches!(o, WasiOpt::InheritEnv(true)));
+
     let mut config = Config::new();
     config.tier(opts.tier.runtime());
-    config.features(opts.features.features()?);
+    config.features(features);
     config.lazy_compilation(opts.compile == Compile::Lazy);
     if let Some(Profile::Perfmap) = opts.profile {
         config.profiler(tern::Profiler::PerfMap);
     }
+    if limits.fuel.is_some() {
+        config.consume_fuel(true);
+    }
+    if limits.timeout.is_some() {
+        config.interruptible(true); // EPOCH: config.epoch_interruption(true);
+    }
+    if let Some(bytes) = limits.max_memory_size {
+        config.max_memory_pages(bytes / WASM_PAGE_SIZE);
+    }
+    if let Some(bytes) = limits.max_wasm_stack {
+        config.max_wasm_stack(usize::try_from(bytes).unwrap_or(usize::MAX));
+    }
     let engine = Engine::new(&config).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let module = Module::new(&engine, &bytes).map_err(|e| anyhow::anyhow!("{}: {e}", opts.file.display()))?;
+    let module = load_module(&engine, &file, opts.allow_precompiled)?;
 
-    let file_name = opts
-        .file
+    let file_name = file
         .file_name()
-        .map_or_else(|| opts.file.to_string_lossy(), |n| n.to_string_lossy())
+        .map_or_else(|| file.to_string_lossy(), |n| n.to_string_lossy())
         .into_owned();
 
     let mut builder = WasiCtxBuilder::new();
     builder.inherit_stdio();
-    builder.arg(opts.file.to_string_lossy());
+    builder.arg(
+        opts.argv0
+            .clone()
+            .unwrap_or_else(|| file.to_string_lossy().into_owned()),
+    );
     // The guest sees ARGS as its argv also with --invoke (a reactor's entry
     // point may read them, as python.wasm's `run` does).
-    builder.args(&opts.args);
+    builder.args(&guest_args);
+    if inherit_env {
+        for (k, v) in std::env::vars_os() {
+            if let (Some(k), Some(v)) = (k.to_str(), v.to_str()) {
+                builder.env(k, v);
+            }
+        }
+    }
     for kv in &opts.envs {
         match kv.split_once('=') {
             Some((k, v)) => {
@@ -108,37 +326,53 @@ pub fn run(opts: RunArgs) -> Result<ExitCode> {
 
     let mut linker: Linker<WasiCtx> = Linker::new(&engine);
     tern_wasi::add_to_linker(&mut linker, |cx| cx)?;
-    if opts.trap_unknown_imports {
+    if trap_unknown_imports {
         linker.define_unknown_imports_as_traps(&module)?;
     }
     let mut store = Store::new(&engine, builder.build());
+    if let Some(fuel) = limits.fuel {
+        store.set_fuel(fuel)?;
+    }
+    // The deadline is one epoch away; a timer thread ends that epoch.
+    let _timer = limits.timeout.map(|d| {
+        // EPOCH: store.set_epoch_deadline(1);
+        // EPOCH: store.epoch_deadline_trap();
+        Timer::start(&engine, d)
+    });
+    let report = Report {
+        file_name: &file_name,
+        limits: &limits,
+    };
     let instance = match linker.instantiate(&mut store, &module) {
         Ok(i) => i,
-        Err(e) => return Ok(failure(&e, &file_name)),
+        Err(e) => return Ok(report.failure(&e)),
     };
 
     match &opts.invoke {
         None => {
+            // A command's entry point is `_start`; a module of the
+            // component era may export its default function as "".
             let start = instance
                 .get_func(&mut store, "_start")
+                .or_else(|| instance.get_func(&mut store, ""))
                 .context("the module exports no `_start` function (use --invoke NAME)")?;
             match start.call(&mut store, &[], &mut []) {
                 Ok(()) => Ok(ExitCode::SUCCESS),
-                Err(e) => Ok(failure(&e, &file_name)),
+                Err(e) => Ok(report.failure(&e)),
             }
         }
         Some(name) => {
             if let Some(init) = instance.get_func(&mut store, "_initialize")
                 && let Err(e) = init.call(&mut store, &[], &mut [])
             {
-                return Ok(failure(&e, &file_name));
+                return Ok(report.failure(&e));
             }
             let func = instance
                 .get_func(&mut store, name)
                 .with_context(|| format!("the module exports no function `{name}`"))?;
             let ty = func.ty(&store);
             // ARGS of a function without parameters are only the guest's argv.
-            let args: &[String] = if ty.params().is_empty() { &[] } else { &opts.args };
+            let args: &[String] = if ty.params().is_empty() { &[] } else { &guest_args };
             if ty.params().len() != args.len() {
                 bail!("`{name}` takes {} arguments, {} given", ty.params().len(), args.len());
             }
@@ -150,7 +384,7 @@ pub fn run(opts: RunArgs) -> Result<ExitCode> {
                 .collect::<Result<Vec<_>>>()?;
             let mut results: Vec<Val> = ty.results().iter().map(|&t| Val::default_for(t)).collect();
             if let Err(e) = func.call(&mut store, &params, &mut results) {
-                return Ok(failure(&e, &file_name));
+                return Ok(report.failure(&e));
             }
             for r in &results {
                 println!("{}", show(r));
@@ -160,27 +394,84 @@ pub fn run(opts: RunArgs) -> Result<ExitCode> {
     }
 }
 
-/// The exit status for an error from the guest: its `proc_exit` code, or
-/// the trap printed with its wasm backtrace and 134.
-fn failure(e: &tern::Error, file_name: &str) -> ExitCode {
-    if let Some(code) = tern_wasi::exit_code(e) {
-        return ExitCode::from(code as u8);
-    }
-    eprintln!("error: {e}");
-    let Some(trap) = e.as_trap() else {
-        return ExitCode::from(1);
-    };
-    if !trap.trace().is_empty() {
-        eprintln!("wasm backtrace:");
-        for (i, f) in trap.trace().iter().enumerate() {
-            let module = f.module_name.as_deref().unwrap_or(file_name);
-            match &f.func_name {
-                Some(name) => eprintln!("  {i:>3}: {module}!{name} (func {})", f.func_index),
-                None => eprintln!("  {i:>3}: {module}!<func {}>", f.func_index),
-            }
+/// Reads and compiles the module, or loads an artifact when that is
+/// allowed.
+fn load_module(engine: &Engine, file: &Path, allow_precompiled: bool) -> Result<Module> {
+    let bytes = crate::read(file)?;
+    if Module::is_precompiled(&bytes) {
+        if !allow_precompiled {
+            bail!(
+                "{} is a precompiled artifact (native code); run it with --allow-precompiled \
+                 if you trust where it came from",
+                file.display()
+            );
         }
+        // SAFETY: the user vouched for the artifact with --allow-precompiled.
+        return unsafe { Module::deserialize(engine, &bytes) }.map_err(|e| anyhow::anyhow!("{}: {e}", file.display()));
     }
-    ExitCode::from(TRAP_STATUS)
+    let bytes = load(file, bytes).map_err(|msg| anyhow::anyhow!(msg))?;
+    Module::from_binary(engine, &bytes).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))
+}
+
+/// Ends the current epoch of an engine after a delay, unless dropped first.
+struct Timer {
+    done: std::sync::mpsc::Sender<()>,
+}
+
+impl Timer {
+    fn start(engine: &Engine, after: Duration) -> Timer {
+        let (done, wait) = std::sync::mpsc::channel::<()>();
+        let engine = engine.clone();
+        std::thread::spawn(move || {
+            if let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = wait.recv_timeout(after) {
+                engine.interrupt_handle().interrupt(); // EPOCH: engine.increment_epoch();
+            }
+        });
+        Timer { done }
+    }
+}
+
+impl Drop for Timer {
+    fn drop(&mut self) {
+        let _ = self.done.send(());
+    }
+}
+
+/// How a guest's failure is reported.
+struct Report<'a> {
+    file_name: &'a str,
+    limits: &'a Limits,
+}
+
+impl Report<'_> {
+    /// The exit status for an error from the guest: its `proc_exit` code,
+    /// or the trap printed with its wasm backtrace and 134.
+    fn failure(&self, e: &tern::Error) -> ExitCode {
+        if let Some(code) = tern_wasi::exit_code(e) {
+            return ExitCode::from(code as u8);
+        }
+        let Some(trap) = e.as_trap() else {
+            eprintln!("error: {e}");
+            return ExitCode::from(1);
+        };
+        match trap.code() {
+            Some(tern::TrapCode::OutOfFuel) => match self.limits.fuel {
+                Some(n) => eprintln!("error: {e}: the guest used up its fuel (--fuel {n})"),
+                None => eprintln!("error: {e}"),
+            },
+            _ if e.to_string() == "interrupted" => match self.limits.timeout {
+                // EPOCH: Some(tern::TrapCode::Interrupt)
+                Some(d) => eprintln!("error: {e}: the guest ran out of time (--timeout {d:?})"),
+                None => eprintln!("error: {e}"),
+            },
+            _ => eprintln!("error: {e}"),
+        }
+        if !trap.trace().is_empty() {
+            eprintln!("wasm backtrace:");
+            eprint!("{}", trap.backtrace(self.file_name));
+        }
+        ExitCode::from(TRAP_STATUS)
+    }
 }
 
 fn parse_val(t: ValType, s: &str) -> Result<Val> {
@@ -213,5 +504,47 @@ fn show(v: &Val) -> String {
         Val::FuncRef(Some(_)) => "funcref".to_string(),
         Val::ExternRef(Some(_)) => "externref".to_string(),
         Val::ExnRef(Some(_)) => "exnref".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("2s"), Ok(Duration::from_secs(2)));
+        assert_eq!(parse_duration("2"), Ok(Duration::from_secs(2)));
+        assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1500)));
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("1m"), Ok(Duration::from_secs(60)));
+        assert_eq!(parse_duration("3us"), Ok(Duration::from_micros(3)));
+        for bad in ["", "s", "abc", "2 weeks", "-1s", "1e400s", "1..2s"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("65536"), Ok(65536));
+        assert_eq!(parse_size("64K"), Ok(65536));
+        assert_eq!(parse_size("4GiB"), Ok(4 << 30));
+        assert_eq!(parse_size("1_000"), Ok(1000));
+        for bad in ["", "K", "-1", "1.5M", "99999999999999999999", "16777216T", "3 apples"] {
+            assert!(parse_size(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn wasm_options() {
+        assert!(matches!(parse_wasm_opt("fuel=10"), Ok(WasmOpt::Fuel(10))));
+        assert!(matches!(
+            parse_wasm_opt("unknown-imports-trap"),
+            Ok(WasmOpt::UnknownImportsTrap(true))
+        ));
+        assert!(matches!(parse_wasm_opt("tail-call=n"), Ok(WasmOpt::Feature(_, false))));
+        for bad in ["fuel=abc", "fuel=", "timeout=forever", "warp=y", "simd=maybe"] {
+            assert!(parse_wasm_opt(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -86,7 +86,7 @@ fn inspect_bad_file() {
 
 #[test]
 fn missing_file() {
-    run_golden("validate-missing", &["validate", "no/such/file.wasm"], 2);
+    run_golden("validate-missing", &["validate", "no/such/file.wasm"], 1);
 }
 
 #[test]
@@ -174,7 +174,23 @@ fn compile_then_run_the_artifact() {
         assert!(String::from_utf8_lossy(&out.stderr).contains("not available"));
         return;
     }
+    // An artifact is native code: refused unless the user says it is trusted.
     let out = tern(&["run", "--invoke", "fib", cwasm.to_str().unwrap(), "20"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.starts_with("error: ") && err.contains("--allow-precompiled"),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty());
+    let out = tern(&[
+        "run",
+        "--allow-precompiled",
+        "--invoke",
+        "fib",
+        cwasm.to_str().unwrap(),
+        "20",
+    ]);
     assert_eq!(String::from_utf8_lossy(&out.stdout), "6765\n");
     assert!(out.status.success());
     // A damaged artifact is refused with a message, not run.
@@ -183,13 +199,28 @@ fn compile_then_run_the_artifact() {
     bytes[n / 2] ^= 1;
     let bad = dir.join("fib-bad.cwasm");
     std::fs::write(&bad, &bytes).unwrap();
-    let out = tern(&["run", "--invoke", "fib", bad.to_str().unwrap(), "20"]);
-    assert!(!out.status.success());
+    let out = tern(&[
+        "run",
+        "--allow-precompiled",
+        "--invoke",
+        "fib",
+        bad.to_str().unwrap(),
+        "20",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("precompiled module is corrupt"), "{err}");
     let short = dir.join("fib-short.cwasm");
     std::fs::write(&short, &bytes[..n / 3]).unwrap();
-    let out = tern(&["run", "--invoke", "fib", short.to_str().unwrap(), "20"]);
+    let out = tern(&[
+        "run",
+        "--allow-precompiled",
+        "--invoke",
+        "fib",
+        short.to_str().unwrap(),
+        "20",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("truncated"), "{err}");
 }
@@ -239,5 +270,205 @@ fn profile_perfmap_names_compiled_functions() {
             u64::from_str_radix(f[0], 16).unwrap() > 0 && u64::from_str_radix(f[1], 16).unwrap() > 0,
             "{fib}"
         );
+    }
+}
+
+#[test]
+fn everything_after_the_module_belongs_to_the_guest() {
+    run_golden(
+        "run-guest-flags",
+        &[
+            "run",
+            "--tier",
+            "interp",
+            "examples/hello.wat",
+            "--help",
+            "-fno-common",
+            "--env",
+            "A=1",
+            "--tier",
+            "--invoke",
+            "x",
+        ],
+        0,
+    );
+    run_golden(
+        "run-argv0",
+        &["run", "--argv0", "cc1", "crates/tern-cli/tests/data/argv0.wat"],
+        0,
+    );
+    run_golden("run-argv0-default", &["run", "crates/tern-cli/tests/data/argv0.wat"], 0);
+}
+
+#[test]
+fn run_calls_the_default_export_without_start() {
+    run_golden(
+        "run-default-export",
+        &["run", "crates/tern-cli/tests/data/default-export.wat"],
+        7,
+    );
+}
+
+#[test]
+fn errors_exit_1_and_usage_errors_2() {
+    run_golden("run-missing", &["run", "no/such/file.wasm"], 1);
+    run_golden(
+        "validate-empty",
+        &["validate", "crates/tern-cli/tests/data/empty.wasm"],
+        1,
+    );
+    run_golden("run-empty", &["run", "crates/tern-cli/tests/data/empty.wasm"], 1);
+    run_golden(
+        "validate-garbage",
+        &["validate", "crates/tern-cli/tests/data/garbage.wasm"],
+        1,
+    );
+    run_golden("run-garbage", &["run", "crates/tern-cli/tests/data/garbage.wasm"], 1);
+    run_golden(
+        "run-invalid",
+        &["run", "crates/tern-cli/tests/data/type-mismatch.wasm"],
+        1,
+    );
+    run_golden(
+        "run-link-error",
+        &["run", "crates/tern-cli/tests/data/imports-missing.wat"],
+        1,
+    );
+    run_golden(
+        "run-invoke-bad-args",
+        &["run", "--invoke", "fib", "examples/fib.wasm", "twenty"],
+        1,
+    );
+    run_golden("run-no-start", &["run", "examples/fib.wasm"], 1);
+    run_golden("run-bad-fuel", &["run", "-W", "fuel=abc", "examples/hello.wat"], 2);
+    run_golden(
+        "run-bad-timeout",
+        &["run", "--timeout", "forever", "examples/hello.wat"],
+        2,
+    );
+    run_golden(
+        "run-bad-size",
+        &["run", "--max-memory-size", "lots", "examples/hello.wat"],
+        2,
+    );
+    run_golden("run-bad-W", &["run", "-W", "warp-drive=y", "examples/hello.wat"], 2);
+    run_golden("run-no-module", &["run"], 2);
+}
+
+#[test]
+fn fuel_stops_a_guest_with_a_message_that_says_so() {
+    for tier in ["interp", "auto"] {
+        run_golden(
+            "run-fuel",
+            &[
+                "run",
+                "--tier",
+                tier,
+                "--fuel",
+                "1000",
+                "crates/tern-cli/tests/data/spin.wat",
+            ],
+            134,
+        );
+        run_golden(
+            "run-fuel",
+            &[
+                "run",
+                "--tier",
+                tier,
+                "-W",
+                "fuel=1000",
+                "crates/tern-cli/tests/data/spin.wat",
+            ],
+            134,
+        );
+    }
+    // Enough fuel: the program runs to its end.
+    run_golden(
+        "run-hello-fuel",
+        &["run", "--fuel", "100000", "examples/hello.wat", "world"],
+        0,
+    );
+}
+
+#[test]
+fn memory_size_limit_makes_growth_fail() {
+    for tier in ["interp", "auto"] {
+        run_golden(
+            "run-grow",
+            &["run", "--tier", tier, "crates/tern-cli/tests/data/grow.wat"],
+            0,
+        );
+        run_golden(
+            "run-grow-limited",
+            &[
+                "run",
+                "--tier",
+                tier,
+                "--max-memory-size",
+                "192K",
+                "crates/tern-cli/tests/data/grow.wat",
+            ],
+            3,
+        );
+        run_golden(
+            "run-grow-limited",
+            &[
+                "run",
+                "--tier",
+                tier,
+                "-W",
+                "max-memory-size=196608",
+                "crates/tern-cli/tests/data/grow.wat",
+            ],
+            3,
+        );
+    }
+}
+
+#[test]
+fn deep_recursion_backtraces_are_folded() {
+    // The interpreter records every frame; the output folds them.
+    run_golden(
+        "run-deep-interp",
+        &[
+            "run",
+            "--tier",
+            "interp",
+            "--invoke",
+            "deep",
+            "crates/tern-cli/tests/data/deep.wat",
+            "99990",
+        ],
+        134,
+    );
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    for tier in ["interp", "auto"] {
+        for (stack, depth) in [(None, "99990"), (Some("64K"), "1000000")] {
+            let mut cmd = Command::new(env!("CARGO_BIN_EXE_tern"));
+            cmd.args(["run", "--tier", tier]);
+            if let Some(s) = stack {
+                cmd.args(["--max-wasm-stack", s]);
+            }
+            let out = cmd
+                .args(["--invoke", "deep", "crates/tern-cli/tests/data/deep.wat", depth])
+                .current_dir(&root)
+                .output()
+                .unwrap();
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(134), "{tier} {stack:?}: {err}");
+            let want = if stack.is_some() {
+                "call stack exhausted"
+            } else {
+                "unreachable"
+            };
+            assert!(err.starts_with(&format!("error: {want}\n")), "{tier} {stack:?}: {err}");
+            assert!(err.lines().count() < 110, "{tier}: {} lines", err.lines().count());
+            assert!(err.contains("more frames of deep.wat!down"), "{tier}: {err}");
+            // The compiler tier records the innermost 128 frames only.
+            if tier == "interp" {
+                assert!(err.contains("deep.wat!<func 1>"), "{tier}: {err}");
+            }
+        }
     }
 }

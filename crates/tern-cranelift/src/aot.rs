@@ -33,7 +33,8 @@ use tern_vm::TrapCode;
 /// First bytes of every artifact.
 pub const MAGIC: [u8; 8] = *b"\0terncw\x01";
 /// The format version this build reads and writes.
-pub const FORMAT_VERSION: u32 = 2;
+/// (3: compiled code stores its exit registers before libcalls.)
+pub const FORMAT_VERSION: u32 = 3;
 
 /// What an artifact must agree on with the engine that loads it.
 #[derive(Clone, Debug, PartialEq, Eq)]

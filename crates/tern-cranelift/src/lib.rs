@@ -56,11 +56,24 @@ pub fn host_isa() -> Result<OwnedTargetIsa, CompileError> {
         .map_err(|e| CompileError::Isa(e.to_string()))
 }
 
-/// Whether the compiler tier can run on this host.
+/// Whether the compiler tier can run on this host: Cranelift targets its
+/// CPU, and traps in compiled code can be caught (signal handlers that
+/// read the faulting context exist for x86-64 Linux only). Elsewhere,
+/// aarch64 included, the runtime's `Tier::Auto` runs the interpreter.
 pub fn jit_available() -> bool {
-    cfg!(target_pointer_width = "64")
-        && (cfg!(target_arch = "x86_64") || cfg!(target_arch = "aarch64"))
-        && host_isa().is_ok()
+    unavailable_reason().is_none()
+}
+
+/// Why the compiler tier cannot run on this host, or `None` when it can.
+pub fn unavailable_reason() -> Option<String> {
+    if !tern_vm::signals::is_supported() {
+        return Some(format!(
+            "traps in compiled code cannot be caught on {}-{} yet (x86-64 Linux only)",
+            std::env::consts::ARCH,
+            std::env::consts::OS
+        ));
+    }
+    host_isa().err().map(|e| e.to_string())
 }
 
 /// A description of an instruction set's target and enabled flags, as an

@@ -128,6 +128,16 @@ pub(crate) fn native_to_foreign(ty: &FuncType, isa: &dyn TargetIsa, fctx: &mut F
         store_slot(&mut b, t, v, values, off);
         off += 8 * slots_of(t) as i32;
     }
+    // The exit registers, as every libcall call of compiled code leaves
+    // them: a trap the foreign function raises names the wasm frames
+    // below this trampoline.
+    let ptr = isa.pointer_type();
+    let flags = MemFlagsData::trusted();
+    let store = b.ins().load(ptr, flags, caller, tern_vm::vmctx::OFFSET_VMCTX_STORE);
+    let fp = b.ins().get_frame_pointer(ptr);
+    let sp = b.ins().get_stack_pointer(ptr);
+    b.ins().store(flags, fp, store, tern_vm::vmctx::OFFSET_STORE_EXIT_FP);
+    b.ins().store(flags, sp, store, tern_vm::vmctx::OFFSET_STORE_EXIT_SP);
     b.ins().call(call_foreign, &[caller, callee, values]);
     let mut results = Vec::with_capacity(ty.results().len());
     let mut off = 0i32;

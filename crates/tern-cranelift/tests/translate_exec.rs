@@ -250,6 +250,7 @@ impl Instance {
             interrupt: &mut *interrupt,
             func_refs: std::ptr::null(),
             host: [0; 2],
+            exit: Default::default(),
         });
         let mut mem_buf = vec![0u128; 2 * 65536 / 16];
         let mut memory = Box::new(FakeMemory {

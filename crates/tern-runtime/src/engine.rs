@@ -65,6 +65,9 @@ pub struct Config {
     pub(crate) interruptible: bool,
     pub(crate) profiler: Profiler,
     pub(crate) lazy_compilation: bool,
+    /// Stack budget of compiled code in bytes (`None`: the thread's stack
+    /// less a reserve for the host).
+    pub(crate) max_wasm_stack: Option<usize>,
     /// Set by [`Engine::new`] when `Auto` became `Jit`: modules the
     /// compiler cannot handle yet (exception handling) are interpreted.
     pub(crate) interp_fallback: bool,
@@ -94,6 +97,7 @@ impl Config {
             interruptible: false,
             profiler: Profiler::None,
             lazy_compilation: true,
+            max_wasm_stack: None,
             interp_fallback: false,
         }
     }
@@ -188,6 +192,18 @@ impl Config {
         self
     }
 
+    /// The most stack, in bytes, that wasm code may use before it traps
+    /// with `call stack exhausted` (wasmtime's `max_wasm_stack`). Compiled
+    /// code gets this much of the thread's stack (never more than the
+    /// thread has); the interpreter, whose frames live on the heap, gets
+    /// `bytes / 8` value slots and at most `bytes / 16` nested calls.
+    pub fn max_wasm_stack(&mut self, bytes: usize) -> &mut Self {
+        self.max_wasm_stack = Some(bytes);
+        self.limits.max_stack_slots = (bytes / 8).max(1);
+        self.limits.max_call_depth = (bytes / 16).clamp(1, StoreLimits::default().max_call_depth);
+        self
+    }
+
     /// Maximum number of 64-bit value slots (locals and operands of all
     /// active frames).
     pub fn max_stack_slots(&mut self, n: usize) -> &mut Self {
@@ -233,10 +249,17 @@ impl Engine {
     pub fn new(config: &Config) -> Result<Engine> {
         let isa = match config.tier {
             Tier::Interp => None,
-            Tier::Jit => Some(
-                tern_cranelift::host_isa()
-                    .map_err(|e| crate::Error::usage(format!("the compiler tier is not available: {e}")))?,
-            ),
+            Tier::Jit => {
+                if let Some(why) = tern_cranelift::unavailable_reason() {
+                    return Err(crate::Error::usage(format!(
+                        "the compiler tier is not available: {why}"
+                    )));
+                }
+                Some(
+                    tern_cranelift::host_isa()
+                        .map_err(|e| crate::Error::usage(format!("the compiler tier is not available: {e}")))?,
+                )
+            }
             Tier::Auto => {
                 if tern_cranelift::jit_available() {
                     tern_cranelift::host_isa().ok()

@@ -199,6 +199,7 @@ impl JitStore {
                 interrupt: Arc::as_ptr(&engine.inner.interrupt).cast(),
                 func_refs: std::ptr::null(),
                 host: [0; 2],
+                exit: Default::default(),
             }),
             func_refs: Vec::new(),
             foreign: Vec::new(),
@@ -350,8 +351,11 @@ fn call_compiled<T>(s: &mut StoreInner<T>, func: u32, io: &mut [u64]) -> Result<
     unsafe {
         let saved_host = (*ctx).host;
         let saved_limit = (*ctx).stack_limit;
+        // A host function called from compiled code may call back in: the
+        // outer libcall's exit registers come back afterwards.
+        let saved_exit = std::mem::take(&mut (*ctx).exit);
         if !tern_vm::signals::in_activation() {
-            (*ctx).stack_limit = tern_vm::signals::stack_limit(None);
+            (*ctx).stack_limit = tern_vm::signals::stack_limit(s.engine.config().max_wasm_stack);
         }
         if fuel {
             (*ctx).fuel = s.vm.fuel.min(i64::MAX as u64) as i64;
@@ -361,13 +365,15 @@ fn call_compiled<T>(s: &mut StoreInner<T>, func: u32, io: &mut [u64]) -> Result<
         let array: unsafe extern "C" fn(*mut VMContext, *mut VMContext, *mut u64) = std::mem::transmute(fr.array_call);
         let values = io.as_mut_ptr();
         let mut pcs = Vec::new();
-        let mut r = tern_vm::signals::catch_traps_traced(|| array(fr.vmctx, fr.vmctx, values), &mut pcs);
+        let exit = &raw mut (*ctx).exit;
+        let mut r = tern_vm::signals::catch_traps_with_exits(|| array(fr.vmctx, fr.vmctx, values), &mut pcs, exit);
         s.vm.activations -= 1;
         if fuel {
             s.vm.fuel = (*ctx).fuel.max(0) as u64;
         }
         (*ctx).host = saved_host;
         (*ctx).stack_limit = saved_limit;
+        (*ctx).exit = saved_exit;
         if let Err(t) = &mut r
             && !pcs.is_empty()
         {

@@ -133,6 +133,18 @@ pub struct Module {
     pub(crate) inner: Arc<ModuleInner>,
 }
 
+/// Refuses the bytes of an ahead-of-time artifact: native code is loaded
+/// only by the unsafe [`Module::deserialize`].
+fn refuse_artifact(bytes: &[u8]) -> Result<()> {
+    if tern_cranelift::aot::is_artifact(bytes) {
+        return Err(Error::usage(
+            "this is a precompiled artifact (native code), not a WebAssembly module; \
+             only `Module::deserialize`, which is unsafe, loads artifacts that you trust",
+        ));
+    }
+    Ok(())
+}
+
 /// Converts WebAssembly text to binary with `tern-text`.
 fn text_to_binary(text: &str) -> Result<Vec<u8>> {
     tern_text::parse_wat(text).map_err(|e| Error::Text(e.with_source("<text>", text).to_string()))
@@ -141,11 +153,13 @@ fn text_to_binary(text: &str) -> Result<Vec<u8>> {
 impl Module {
     /// Decodes and validates a module. `bytes` is a binary module or the
     /// text format (detected from the bytes).
+    ///
+    /// Never loads native code: an ahead-of-time artifact (from
+    /// [`Module::serialize`] or `tern compile`) is refused with an error
+    /// that points to [`Module::deserialize`], which only an embedder that
+    /// trusts the artifact may call.
     pub fn new(engine: &Engine, bytes: impl AsRef<[u8]>) -> Result<Module> {
         let bytes = bytes.as_ref();
-        if tern_cranelift::aot::is_artifact(bytes) {
-            return Module::deserialize(engine, bytes);
-        }
         if !bytes.starts_with(b"\0asm")
             && let Ok(text) = std::str::from_utf8(bytes)
         {
@@ -155,8 +169,10 @@ impl Module {
         Module::from_binary(engine, bytes)
     }
 
-    /// Decodes and validates a binary module.
+    /// Decodes and validates a binary module. Refuses an ahead-of-time
+    /// artifact, as [`Module::new`] does.
     pub fn from_binary(engine: &Engine, bytes: &[u8]) -> Result<Module> {
+        refuse_artifact(bytes)?;
         Module::build(engine, bytes, None, false)
     }
 
@@ -165,6 +181,7 @@ impl Module {
     /// one store and call each other.
     pub fn interpreted(engine: &Engine, bytes: impl AsRef<[u8]>) -> Result<Module> {
         let bytes = bytes.as_ref();
+        refuse_artifact(bytes)?;
         if !bytes.starts_with(b"\0asm")
             && let Ok(text) = std::str::from_utf8(bytes)
         {
@@ -175,7 +192,7 @@ impl Module {
     }
 
     /// Writes the module's compiled code as an ahead-of-time artifact that
-    /// [`Module::deserialize`] (or [`Module::new`]) loads without compiling.
+    /// [`Module::deserialize`] loads without compiling.
     /// Errors when the engine does not compile.
     pub fn serialize(&self) -> Result<Vec<u8>> {
         let Some(jit) = &self.inner.jit else {
@@ -200,11 +217,40 @@ impl Module {
     /// Loads an artifact written by [`Module::serialize`], refusing one made
     /// by another engine version, for other features, another CPU or
     /// another bounds-check mode, or one that is truncated or corrupt.
-    pub fn deserialize(engine: &Engine, bytes: &[u8]) -> Result<Module> {
+    ///
+    /// # Safety
+    ///
+    /// An artifact is native machine code that runs as it is. Its checksum
+    /// detects damage, not forgery: bytes made to look like an artifact can
+    /// do anything the host process can. Call this only with bytes that
+    /// [`Module::serialize`] (or `tern compile`) wrote and that nobody
+    /// untrusted could have changed since. For modules of unknown origin
+    /// use [`Module::new`], which never loads native code.
+    pub unsafe fn deserialize(engine: &Engine, bytes: &[u8]) -> Result<Module> {
         let meta = crate::jit::aot_meta(engine)?;
         let (artifact, module) =
             tern_cranelift::aot::deserialize(bytes, &meta).map_err(|e| Error::Usage(e.to_string()))?;
         Module::build(engine, &module, Some(artifact), false)
+    }
+
+    /// Reads an artifact from a file and loads it as
+    /// [`Module::deserialize`] does.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Module::deserialize`]: the file must hold an artifact that
+    /// a trusted party wrote, in a place no untrusted party can write to.
+    pub unsafe fn deserialize_file(engine: &Engine, path: impl AsRef<std::path::Path>) -> Result<Module> {
+        let path = path.as_ref();
+        let bytes = std::fs::read(path).map_err(|e| Error::usage(format!("cannot read {}: {e}", path.display())))?;
+        // SAFETY: the caller vouches for the file's contents.
+        unsafe { Module::deserialize(engine, &bytes) }
+    }
+
+    /// Whether `bytes` look like an ahead-of-time artifact (they start with
+    /// its magic), which only [`Module::deserialize`] loads.
+    pub fn is_precompiled(bytes: &[u8]) -> bool {
+        tern_cranelift::aot::is_artifact(bytes)
     }
 
     fn build(

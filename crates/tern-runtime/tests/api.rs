@@ -258,10 +258,26 @@ fn host_can_call_back_into_wasm() {
 
 #[test]
 fn traps_carry_a_named_backtrace_across_host_reentry() {
-    // The interpreter: the compiled tier does not yet record its frames for
-    // traps re-raised through host functions (libcall traps).
+    for tier in [Tier::Interp, Tier::Jit] {
+        if tier == Tier::Jit && !tern_cranelift_available() {
+            continue;
+        }
+        reentry_backtrace(tier);
+    }
+}
+
+fn tern_cranelift_available() -> bool {
     let mut config = Config::new();
-    config.tier(Tier::Interp);
+    config.tier(Tier::Jit);
+    Engine::new(&config).is_ok()
+}
+
+/// A trap in wasm called by a host function that wasm called: the trace
+/// has the inner frames, then the outer ones (re-raised through the host
+/// function, a libcall on the compiler tier).
+fn reentry_backtrace(tier: Tier) {
+    let mut config = Config::new();
+    config.tier(tier);
     let engine = Engine::new(&config).unwrap();
     let module = Module::new(
         &engine,
@@ -294,5 +310,9 @@ fn traps_carry_a_named_backtrace_across_host_reentry() {
         .map(|f| (f.func_index, f.func_name.as_deref(), f.module_name.as_deref()))
         .collect();
     // The inner activation (boom called by the host), then the outer one.
-    assert_eq!(names, [(1, Some("boom"), Some("m")), (3, Some("outer"), Some("m"))]);
+    assert_eq!(
+        names,
+        [(1, Some("boom"), Some("m")), (3, Some("outer"), Some("m"))],
+        "{tier:?}"
+    );
 }

@@ -217,39 +217,60 @@ fn ahead_of_time_artifacts_load_and_mismatches_are_refused() {
     let engine = Engine::new(&config).unwrap();
     let module = Module::new(&engine, LOOPS).unwrap();
     let bytes = module.serialize().unwrap();
-    // Loaded by `Module::new` too (detected from the bytes).
-    for m in [
-        Module::deserialize(&engine, &bytes).unwrap(),
-        Module::new(&engine, &bytes).unwrap(),
+    // SAFETY (for every `deserialize` below): the artifact was written by
+    // this test, or is a damaged copy of it that must be refused.
+    let m = unsafe { Module::deserialize(&engine, &bytes) }.unwrap();
+    let mut store = Store::new(&engine, ());
+    let inst = Linker::new(&engine).instantiate(&mut store, &m).unwrap();
+    let count = inst.get_typed_func::<i32, i32>(&mut store, "count").unwrap();
+    assert_eq!(count.call(&mut store, 9).unwrap(), 9);
+    // The safe constructors never load native code.
+    for e in [
+        Module::new(&engine, &bytes).unwrap_err(),
+        Module::from_binary(&engine, &bytes).unwrap_err(),
+        Module::interpreted(&engine, &bytes).unwrap_err(),
     ] {
-        let mut store = Store::new(&engine, ());
-        let inst = Linker::new(&engine).instantiate(&mut store, &m).unwrap();
-        let count = inst.get_typed_func::<i32, i32>(&mut store, "count").unwrap();
-        assert_eq!(count.call(&mut store, 9).unwrap(), 9);
+        assert!(e.to_string().contains("Module::deserialize"), "{e}");
     }
+    assert!(Module::is_precompiled(&bytes));
+    let file = std::env::temp_dir().join(format!("tern-aot-{}.cwasm", std::process::id()));
+    std::fs::write(&file, &bytes).unwrap();
+    let from_file = unsafe { Module::deserialize_file(&engine, &file) };
+    std::fs::remove_file(&file).unwrap();
+    let mut store = Store::new(&engine, ());
+    let inst = Linker::new(&engine)
+        .instantiate(&mut store, &from_file.unwrap())
+        .unwrap();
+    let count = inst.get_typed_func::<i32, i32>(&mut store, "count").unwrap();
+    assert_eq!(count.call(&mut store, 4).unwrap(), 4);
+    let missing = unsafe { Module::deserialize_file(&engine, "/nonexistent/x.cwasm") };
+    assert!(missing.unwrap_err().to_string().contains("cannot read"));
     for n in [0, 10, 27, 28, bytes.len() / 2, bytes.len() - 1] {
-        assert!(Module::deserialize(&engine, &bytes[..n]).is_err(), "truncated to {n}");
+        assert!(
+            unsafe { Module::deserialize(&engine, &bytes[..n]) }.is_err(),
+            "truncated to {n}"
+        );
     }
     let mut bad = bytes.clone();
     let mid = bad.len() / 2;
     bad[mid] ^= 0x10;
-    let e = Module::deserialize(&engine, &bad).unwrap_err().to_string();
+    let e = unsafe { Module::deserialize(&engine, &bad) }.unwrap_err().to_string();
     assert!(e.contains("corrupt"), "{e}");
     let Some(explicit) = jit_config(BoundsChecks::Explicit) else {
         return;
     };
     let other = Engine::new(&explicit).unwrap();
-    let e = Module::deserialize(&other, &bytes).unwrap_err().to_string();
+    let e = unsafe { Module::deserialize(&other, &bytes) }.unwrap_err().to_string();
     assert!(e.contains("explicit bounds checks"), "{e}");
     let mut fewer = config.clone();
     fewer.wasm_feature(Feature::Simd, false);
-    let e = Module::deserialize(&Engine::new(&fewer).unwrap(), &bytes)
+    let e = unsafe { Module::deserialize(&Engine::new(&fewer).unwrap(), &bytes) }
         .unwrap_err()
         .to_string();
     assert!(e.contains("features"), "{e}");
     let mut interp = Config::new();
     interp.tier(Tier::Interp);
-    assert!(Module::deserialize(&Engine::new(&interp).unwrap(), &bytes).is_err());
+    assert!(unsafe { Module::deserialize(&Engine::new(&interp).unwrap(), &bytes) }.is_err());
 }
 
 #[test]

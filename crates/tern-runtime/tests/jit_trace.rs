@@ -1,5 +1,6 @@
 //! Backtraces of traps: the compiler tier gives the same wasm frames as the
-//! interpreter for traps that are faults of compiled code.
+//! interpreter, for traps that are faults of compiled code and for traps
+//! raised inside libcalls (bulk memory, tables, fuel).
 
 use tern::*;
 
@@ -15,6 +16,11 @@ const WAT: &str = r#"
   (func (export "oob") (result i32) (call $load))
   (func $rec (param i32) (result i32) (i32.add (call $rec (local.get 0)) (i32.const 1)))
   (func (export "overflow") (result i32) (call $rec (i32.const 0)))
+  (table 1 funcref)
+  (func $fill (param i32) (memory.fill (local.get 0) (i32.const 0) (i32.const 1)))
+  (func (export "fill") (call $fill (i32.const 0x10000)))
+  (func $tcopy (param i32) (table.copy (local.get 0) (i32.const 0) (i32.const 1)))
+  (func (export "tcopy") (call $tcopy (i32.const 1)))
 )
 "#;
 
@@ -77,4 +83,14 @@ fn stack_overflow_trace() {
     // (here `rec` inlined into itself once) stands for two.
     assert!(!j.is_empty() && j.len() <= 256, "{} frames", j.len());
     assert!(j.iter().take(10).all(|f| *f == (7, name("rec"))), "{j:?}");
+}
+
+#[test]
+fn memory_fill_out_of_bounds_trace() {
+    assert_eq!(both("fill"), vec![(9, name("fill")), (10, None)]);
+}
+
+#[test]
+fn table_copy_out_of_bounds_trace() {
+    assert_eq!(both("tcopy"), vec![(11, name("tcopy")), (12, None)]);
 }

@@ -79,6 +79,21 @@ struct Activation {
     /// (written by the signal handler: no allocation there).
     pcs: [usize; MAX_TRACE],
     npcs: usize,
+    /// Where compiled code run by this activation leaves its registers
+    /// before calling a libcall (null when the caller gave none).
+    exit: *mut ExitRegs,
+}
+
+/// Compiled code's frame pointer and stack pointer at its latest call of
+/// a libcall, stored right before the call (both zero outside one). A
+/// libcall that raises a trap uses them to record the compiled frames it
+/// is called from, as the signal handler does for faults: the return
+/// address of the libcall call sits just below that stack pointer.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ExitRegs {
+    pub fp: usize,
+    pub sp: usize,
 }
 
 /// At most this many compiled frames are recorded for a trap's backtrace.
@@ -181,6 +196,21 @@ pub unsafe fn catch_traps<F: FnOnce()>(f: F) -> Result<(), Trap> {
 ///
 /// As for [`catch_traps`].
 pub unsafe fn catch_traps_traced<F: FnOnce()>(f: F, pcs: &mut Vec<usize>) -> Result<(), Trap> {
+    // SAFETY: the caller's contract; no exit registers.
+    unsafe { catch_traps_with_exits(f, pcs, std::ptr::null_mut()) }
+}
+
+/// Like [`catch_traps_traced`], and a trap that a [`libcall`] raises also
+/// records the compiled frames it was called from, found through `exit`:
+/// the registers compiled code stores before each libcall call. `exit`
+/// may be null (no such frames are recorded then).
+///
+/// # Safety
+///
+/// As for [`catch_traps`]; a non-null `exit` must stay valid for the call,
+/// and hold zeros or the registers of a live compiled frame of this
+/// activation.
+pub unsafe fn catch_traps_with_exits<F: FnOnce()>(f: F, pcs: &mut Vec<usize>, exit: *mut ExitRegs) -> Result<(), Trap> {
     if let Err(e) = install() {
         return Err(Trap::msg(format!("cannot run compiled code: {e}")));
     }
@@ -191,6 +221,7 @@ pub unsafe fn catch_traps_traced<F: FnOnce()>(f: F, pcs: &mut Vec<usize>) -> Res
         pending: None,
         pcs: [0; MAX_TRACE],
         npcs: 0,
+        exit,
     };
     let act: *mut Activation = &mut act;
     let mut f = Some(f);
@@ -308,11 +339,39 @@ pub unsafe fn raise_panic(payload: Box<dyn Any + Send>) -> ! {
 /// frame up to that `catch_traps`, owns nothing that needs dropping.
 #[inline]
 pub unsafe fn libcall<R>(body: impl FnOnce() -> Result<R, Trap>) -> R {
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(body)) {
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(body));
+    // SAFETY: inside `catch_traps` (the caller's contract), the compiled
+    // frames below are still live.
+    let exit = unsafe { take_exit() };
+    match r {
         Ok(Ok(r)) => r,
         // SAFETY: the caller's contract; nothing of ours is left to drop.
-        Ok(Err(t)) => unsafe { raise(t) },
+        Ok(Err(t)) => unsafe {
+            if let Some(regs) = exit {
+                imp::record_exit_frames(HEAD.get(), regs);
+            }
+            raise(t)
+        },
         Err(p) => unsafe { raise_panic(p) },
+    }
+}
+
+/// The exit registers of the innermost activation, cleared: they belong
+/// to the libcall now returning or raising, and must not be taken for a
+/// later one's.
+///
+/// # Safety
+///
+/// Must be called inside [`catch_traps`].
+unsafe fn take_exit() -> Option<ExitRegs> {
+    let head = HEAD.get();
+    // SAFETY: the head activation and its `exit` are alive while linked.
+    unsafe {
+        if head.is_null() || (*head).exit.is_null() {
+            return None;
+        }
+        let regs = std::mem::take(&mut *(*head).exit);
+        (regs.fp != 0 && regs.sp != 0).then_some(regs)
     }
 }
 
@@ -587,6 +646,36 @@ mod imp {
         }
     }
 
+    /// Records into `head` the compiled frames of a libcall's caller,
+    /// from the registers it stored before the call: the return address
+    /// of the call lies just below its stack pointer, and the frame
+    /// pointer chain goes on from there. Records nothing when a signal
+    /// already recorded frames, or when the registers do not point into
+    /// this thread's stack and compiled code.
+    ///
+    /// # Safety
+    ///
+    /// `head` must be the live innermost activation, and `regs` the
+    /// registers of a compiled frame that is still live.
+    pub(super) unsafe fn record_exit_frames(head: *mut Activation, regs: super::ExitRegs) {
+        let (lo, hi) = (STACK_LO.get(), STACK_HI.get());
+        let slot = regs.sp.wrapping_sub(8);
+        if !slot.is_multiple_of(8) || (hi != 0 && (slot < lo || regs.sp > hi)) {
+            return;
+        }
+        // SAFETY: the slot is on this thread's stack (when its bounds are
+        // known) and, by the caller's contract, holds the return address.
+        unsafe {
+            if (*head).npcs != 0 {
+                return;
+            }
+            let ret = *(slot as *const usize);
+            if crate::code::is_compiled_code(ret) {
+                record_frames(head, ret - 1, regs.fp);
+            }
+        }
+    }
+
     /// Whether a fault at `addr` with the stack pointer at `sp` is a stack
     /// overflow.
     ///
@@ -829,6 +918,8 @@ mod imp {
     pub(super) fn stack_bounds() -> Option<Range<usize>> {
         None
     }
+
+    pub(super) unsafe fn record_exit_frames(_: *mut super::Activation, _: super::ExitRegs) {}
 }
 
 #[cfg(all(test, target_arch = "x86_64", target_os = "linux"))]

@@ -163,6 +163,15 @@ impl Trap {
         &mut self.inner.1
     }
 
+    /// The backtrace as text, one frame a line (`  3: module!name (func
+    /// 7)`, innermost first), with runs of repeated frames folded: a
+    /// recursion 100 000 calls deep prints a few lines, not 100 000. A
+    /// frame whose module has no name shows `fallback_module` (the file
+    /// name, say). At most about [`BACKTRACE_LINES`] lines.
+    pub fn backtrace(&self, fallback_module: &str) -> String {
+        fold_backtrace(self.trace(), fallback_module)
+    }
+
     /// The host error this trap carries, if any.
     pub fn host_error(&self) -> Option<&(dyn std::error::Error + Send + Sync + 'static)> {
         match &self.inner.0 {
@@ -197,3 +206,186 @@ impl fmt::Debug for Trap {
 }
 
 impl std::error::Error for Trap {}
+
+/// About how many lines [`Trap::backtrace`] prints at most.
+pub const BACKTRACE_LINES: usize = 100;
+
+/// A run of repeated frames is folded when its pattern (of up to this many
+/// frames) repeats at least [`FOLD_MIN_REPEATS`] times in a row.
+const FOLD_MAX_PERIOD: usize = 8;
+const FOLD_MIN_REPEATS: usize = 3;
+
+/// One line of a folded backtrace.
+enum Line {
+    /// The frame at this depth.
+    Frame(usize),
+    /// `count` more frames that repeat the `period` frames just above,
+    /// starting at depth `from`.
+    Repeat { from: usize, period: usize, count: usize },
+}
+
+/// Folds `frames` into lines: a pattern of 1 to [`FOLD_MAX_PERIOD`] frames
+/// repeated at least [`FOLD_MIN_REPEATS`] times is printed once, then
+/// counted; the pattern that covers the most frames wins.
+fn fold_lines(frames: &[FrameInfo]) -> Vec<Line> {
+    let same = |a: &FrameInfo, b: &FrameInfo| a.instance == b.instance && a.func_index == b.func_index;
+    let n = frames.len();
+    let mut lines = Vec::new();
+    let mut i = 0;
+    while i < n {
+        let mut best: Option<(usize, usize)> = None;
+        for period in 1..=FOLD_MAX_PERIOD {
+            if i + FOLD_MIN_REPEATS * period > n {
+                break;
+            }
+            let mut reps = 1;
+            while i + (reps + 1) * period <= n
+                && (0..period).all(|k| same(&frames[i + k], &frames[i + reps * period + k]))
+            {
+                reps += 1;
+            }
+            if reps >= FOLD_MIN_REPEATS && best.is_none_or(|(p, r)| reps * period > p * r) {
+                best = Some((period, reps));
+            }
+        }
+        match best {
+            Some((period, reps)) => {
+                lines.extend((i..i + period).map(Line::Frame));
+                lines.push(Line::Repeat {
+                    from: i + period,
+                    period,
+                    count: (reps - 1) * period,
+                });
+                i += reps * period;
+            }
+            None => {
+                lines.push(Line::Frame(i));
+                i += 1;
+            }
+        }
+    }
+    lines
+}
+
+fn frame_name(f: &FrameInfo, fallback_module: &str) -> String {
+    let module = f.module_name.as_deref().unwrap_or(fallback_module);
+    match &f.func_name {
+        Some(name) => format!("{module}!{name}"),
+        None => format!("{module}!<func {}>", f.func_index),
+    }
+}
+
+fn fold_backtrace(frames: &[FrameInfo], fallback_module: &str) -> String {
+    use std::fmt::Write;
+    let lines = fold_lines(frames);
+    // Past the limit, keep the innermost and outermost lines.
+    let half = BACKTRACE_LINES / 2;
+    let (head, tail) = if lines.len() > BACKTRACE_LINES {
+        (&lines[..half], &lines[lines.len() - half..])
+    } else {
+        (&lines[..], &lines[..0])
+    };
+    let mut out = String::new();
+    let put = |line: &Line, out: &mut String| match *line {
+        Line::Frame(i) => {
+            let f = &frames[i];
+            let _ = match &f.func_name {
+                Some(_) => writeln!(
+                    out,
+                    "  {i:>3}: {} (func {})",
+                    frame_name(f, fallback_module),
+                    f.func_index
+                ),
+                None => writeln!(out, "  {i:>3}: {}", frame_name(f, fallback_module)),
+            };
+        }
+        Line::Repeat { from, period, count } => {
+            let names: Vec<String> = frames[from - period..from]
+                .iter()
+                .map(|f| frame_name(f, fallback_module))
+                .collect();
+            let what = if period == 1 {
+                format!("of {}", names[0])
+            } else {
+                format!("repeating {}", names.join(", "))
+            };
+            let _ = writeln!(
+                out,
+                "       ... {count} more frames {what} ({from} to {})",
+                from + count - 1
+            );
+        }
+    };
+    for l in head {
+        put(l, &mut out);
+    }
+    if !tail.is_empty() {
+        let first_hidden = match head.last() {
+            Some(Line::Frame(i)) => i + 1,
+            Some(Line::Repeat { from, count, .. }) => from + count,
+            None => 0,
+        };
+        let last_hidden = match tail[0] {
+            Line::Frame(i) => i,
+            Line::Repeat { from, period, .. } => from - period,
+        };
+        let _ = writeln!(out, "       ... frames {first_hidden} to {} not shown", last_hidden - 1);
+        for l in tail {
+            put(l, &mut out);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frame(func_index: u32) -> FrameInfo {
+        FrameInfo {
+            instance: 0,
+            func_index,
+            func_name: Some(format!("f{func_index}")),
+            module_name: None,
+        }
+    }
+
+    fn trace(funcs: impl IntoIterator<Item = u32>) -> String {
+        fold_backtrace(&funcs.into_iter().map(frame).collect::<Vec<_>>(), "m.wasm")
+    }
+
+    #[test]
+    fn a_deep_recursion_folds_to_a_few_lines() {
+        let t = trace([7].into_iter().chain(std::iter::repeat_n(1, 100_000)).chain([0]));
+        assert_eq!(
+            t,
+            "    0: m.wasm!f7 (func 7)\n    1: m.wasm!f1 (func 1)\n       \
+             ... 99999 more frames of m.wasm!f1 (2 to 100000)\n  100001: m.wasm!f0 (func 0)\n"
+        );
+    }
+
+    #[test]
+    fn mutual_recursion_folds_by_its_period() {
+        let t = trace((0..1000).map(|i| i % 2));
+        assert_eq!(
+            t,
+            "    0: m.wasm!f0 (func 0)\n    1: m.wasm!f1 (func 1)\n       \
+             ... 998 more frames repeating m.wasm!f0, m.wasm!f1 (2 to 999)\n"
+        );
+    }
+
+    #[test]
+    fn short_traces_are_printed_whole() {
+        let t = trace([3, 3, 2, 1]);
+        assert_eq!(t.lines().count(), 4, "{t}");
+        assert_eq!(trace([]), "");
+    }
+
+    #[test]
+    fn long_traces_without_repeats_are_cut_in_the_middle() {
+        let t = trace(0..5000);
+        assert_eq!(t.lines().count(), BACKTRACE_LINES + 1, "{t}");
+        assert!(t.contains("... frames 50 to 4949 not shown"), "{t}");
+        assert!(t.ends_with("  4999: m.wasm!f4999 (func 4999)\n"), "{t}");
+    }
+}

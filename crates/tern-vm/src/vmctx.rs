@@ -65,6 +65,10 @@ pub struct VMStoreContext {
     /// pointer, opaque here) set on every entry from the host; libcalls
     /// use it.
     pub host: [usize; 2],
+    /// Compiled code's frame and stack pointers, stored right before it
+    /// calls a libcall, so that a trap the libcall raises can record the
+    /// compiled frames below it (see [`crate::signals::ExitRegs`]).
+    pub exit: crate::signals::ExitRegs,
 }
 
 /// A function as compiled code sees it.
@@ -172,6 +176,8 @@ pub const OFFSET_STORE_FUEL: i32 = 8;
 pub const OFFSET_STORE_INTERRUPT: i32 = 16;
 pub const OFFSET_STORE_FUNC_REFS: i32 = 24;
 pub const OFFSET_STORE_HOST: i32 = 32;
+pub const OFFSET_STORE_EXIT_FP: i32 = 48;
+pub const OFFSET_STORE_EXIT_SP: i32 = 56;
 
 pub const OFFSET_FUNCREF_NATIVE_CALL: i32 = 0;
 pub const OFFSET_FUNCREF_ARRAY_CALL: i32 = 8;
@@ -212,6 +218,14 @@ mod tests {
         assert_eq!(offset_of!(VMStoreContext, interrupt), OFFSET_STORE_INTERRUPT as usize);
         assert_eq!(offset_of!(VMStoreContext, func_refs), OFFSET_STORE_FUNC_REFS as usize);
         assert_eq!(offset_of!(VMStoreContext, host), OFFSET_STORE_HOST as usize);
+        assert_eq!(
+            offset_of!(VMStoreContext, exit) + offset_of!(crate::signals::ExitRegs, fp),
+            OFFSET_STORE_EXIT_FP as usize
+        );
+        assert_eq!(
+            offset_of!(VMStoreContext, exit) + offset_of!(crate::signals::ExitRegs, sp),
+            OFFSET_STORE_EXIT_SP as usize
+        );
         assert_eq!(offset_of!(VMFuncRef, native_call), OFFSET_FUNCREF_NATIVE_CALL as usize);
         assert_eq!(offset_of!(VMFuncRef, array_call), OFFSET_FUNCREF_ARRAY_CALL as usize);
         assert_eq!(offset_of!(VMFuncRef, vmctx), OFFSET_FUNCREF_VMCTX as usize);

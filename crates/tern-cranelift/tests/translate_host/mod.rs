@@ -582,6 +582,7 @@ pub fn instantiate<'m>(
             interrupt: std::ptr::null(),
             func_refs: std::ptr::null(),
             host: [0; 2],
+            exit: Default::default(),
         },
         interrupt: 0,
         memories: module

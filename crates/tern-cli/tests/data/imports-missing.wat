@@ -1,0 +1,3 @@
+(module
+  (import "env" "missing" (func $m))
+  (func (export "_start") (call $m)))
