@@ -377,17 +377,13 @@ fn poll_oneoff(cx: &mut WasiCtx, m: &mut Mem<'_>, a: &[u64]) -> R {
             }
             1 | 2 => {
                 let fd = m.read_u32(base + 16)?;
+                // (A descriptor that is not open, or cannot be polled, fails
+                // the whole call with EBADF, as in wasmtime.)
                 let raw = match cx.fds.get_mut(&fd).map(|e| &mut e.desc) {
-                    None => {
-                        ready.push((userdata, Errno::BADF.0, tag, 0, false));
-                        continue;
-                    }
+                    None => return Err(Errno::BADF),
                     Some(Desc::Stdin(_, raw)) if tag == EVENT_FD_READ => *raw,
                     Some(Desc::Output(_, raw)) if tag != EVENT_FD_READ => *raw,
-                    Some(Desc::Stdin(..) | Desc::Output(..)) => {
-                        ready.push((userdata, Errno::BADF.0, tag, 0, false));
-                        continue;
-                    }
+                    Some(Desc::Stdin(..) | Desc::Output(..)) => return Err(Errno::BADF),
                     Some(Desc::File { file, .. }) => {
                         // Regular files are always ready; a read reports the
                         // bytes left before the end.
@@ -400,10 +396,7 @@ fn poll_oneoff(cx: &mut WasiCtx, m: &mut Mem<'_>, a: &[u64]) -> R {
                         ready.push((userdata, 0, tag, nbytes, false));
                         continue;
                     }
-                    Some(Desc::Dir { .. }) => {
-                        ready.push((userdata, Errno::BADF.0, tag, 0, false));
-                        continue;
-                    }
+                    Some(Desc::Dir { .. }) => return Err(Errno::BADF),
                 };
                 match raw {
                     Some(fd) => waits.push((
@@ -603,8 +596,11 @@ fn fd_pread(cx: &mut WasiCtx, m: &mut Mem<'_>, a: &[u64]) -> R {
 fn fd_pwrite(cx: &mut WasiCtx, m: &mut Mem<'_>, a: &[u64]) -> R {
     let iovs = m.iovecs(a[1] as u32, a[2] as u32)?;
     m.slice(a[4] as u32, 4)?;
+    let append = matches!(cx.desc(a[0])?, Desc::File { flags, .. } if *flags & FDFLAG_APPEND != 0);
     let file = seekable(cx, a[0], rights::FD_WRITE)?;
-    let mut offset = a[3];
+    // With `append`, the data goes to the end whatever the offset (as
+    // pwrite does on Linux, and wasmtime).
+    let mut offset = if append { file.metadata()?.len() } else { a[3] };
     let mut total: u64 = 0;
     for &(p, l) in &iovs {
         let n = file.write_at(m.slice(p, l)?, offset)?;
