@@ -237,7 +237,7 @@ fn assemblyscript_program() {
 
 /// The WASI conformance programs (`conformance/`): for each topic a C and a
 /// Rust program that print one `label: ERRNO` line per call.
-const TOPICS: &[&str] = &["rights", "preopen", "slashes", "symlinks", "dirs", "sock"];
+const TOPICS: &[&str] = &["rights", "preopen", "slashes", "symlinks", "dirs", "sock", "fileops"];
 
 fn conformance() -> PathBuf {
     programs().join("conformance")

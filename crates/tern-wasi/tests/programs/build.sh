@@ -3,7 +3,9 @@
 # Rust programs need a Rust compiler with a WASI preview1 standard library:
 # rustup's `wasm32-wasip1` target, or Debian's `rustc` with
 # `libstd-rust-dev-wasm32` and `lld` (`wasm32-wasi`, Rust 1.63) — set RUSTC
-# to pick one (default: `rustc`, then /usr/bin/rustc).
+# to pick one (default: `rustc`, then /usr/bin/rustc), and RUST_WASI_FLAGS
+# for extra flags (e.g. `--sysroot /usr -C linker=wasm-ld-14` for a Debian
+# rustc unpacked elsewhere).
 set -eu
 cd "$(dirname "$0")"
 for c in *.c; do
@@ -15,7 +17,7 @@ done
 rust_wasi() {
     for rustc in ${RUSTC:-} rustc /usr/bin/rustc; do
         for target in wasm32-wasip1 wasm32-wasi; do
-            if echo 'fn main(){}' | "$rustc" --target "$target" -o /dev/null - >/dev/null 2>&1; then
+            if echo 'fn main(){}' | "$rustc" ${RUST_WASI_FLAGS:-} --target "$target" -o /dev/null - >/dev/null 2>&1; then
                 echo "$rustc $target"
                 return
             fi
@@ -26,7 +28,7 @@ set -- $(rust_wasi)
 if [ $# -eq 2 ]; then
     rustc=$1 target=$2
     # (The main Rust program uses edition 2024, which needs a recent rustc.)
-    "$rustc" --edition 2024 -O -C strip=symbols --target "$target" -o rsprog.wasm rsprog.rs ||
+    "$rustc" ${RUST_WASI_FLAGS:-} --edition 2024 -O -C strip=symbols --target "$target" -o rsprog.wasm rsprog.rs ||
         echo "note: rsprog.rs needs a recent rustc (edition 2024); kept the committed rsprog.wasm" >&2
 else
     echo "note: no Rust compiler with a WASI target; kept the committed Rust programs" >&2
@@ -42,7 +44,7 @@ done
 if [ $# -eq 2 ]; then
     for rs in conformance/*.rs; do
         [ "$rs" = conformance/check.rs ] && continue
-        "$rustc" --edition 2021 -O -C strip=symbols -C panic=abort --target "$target" -o "$rs.wasm" "$rs"
+        "$rustc" ${RUST_WASI_FLAGS:-} --edition 2021 -O -C strip=symbols -C panic=abort --target "$target" -o "$rs.wasm" "$rs"
     done
 fi
 

@@ -15,6 +15,12 @@ extern "C" {
     fn fd_seek(fd: u32, off: i64, whence: u8, pos: *mut u64) -> u16;
     fn fd_tell(fd: u32, pos: *mut u64) -> u16;
     fn fd_sync(fd: u32) -> u16;
+    fn fd_datasync(fd: u32) -> u16;
+    fn fd_fdstat_set_flags(fd: u32, flags: u16) -> u16;
+    fn fd_filestat_set_times(fd: u32, atim: u64, mtim: u64, fst: u16) -> u16;
+    fn fd_renumber(from: u32, to: u32) -> u16;
+    fn fd_prestat_get(fd: u32, out: *mut u8) -> u16;
+    fn poll_oneoff(subs: *const u8, events: *mut u8, n: usize, nevents: *mut usize) -> u16;
     fn fd_readdir(fd: u32, buf: *mut u8, len: usize, cookie: u64, used: *mut usize) -> u16;
     fn fd_filestat_set_size(fd: u32, size: u64) -> u16;
     fn fd_allocate(fd: u32, off: u64, len: u64) -> u16;

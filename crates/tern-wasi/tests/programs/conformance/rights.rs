@@ -17,13 +17,6 @@ const R_PATH_SYMLINK: u64 = 1 << 24;
 const R_PATH_REMOVE_DIRECTORY: u64 = 1 << 25;
 const R_PATH_UNLINK_FILE: u64 = 1 << 26;
 
-#[link(wasm_import_module = "wasi_snapshot_preview1")]
-extern "C" {
-    fn fd_datasync(fd: u32) -> u16;
-    fn fd_fdstat_set_flags(fd: u32, flags: u16) -> u16;
-    fn fd_filestat_set_times(fd: u32, atim: u64, mtim: u64, fst: u16) -> u16;
-}
-
 fn has(fd: u32, right: u64) -> i32 {
     fdstat(fd).map(|s| (s.2 & right == right) as i32).unwrap_or(-1)
 }
