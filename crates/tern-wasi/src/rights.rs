@@ -1,10 +1,12 @@
 //! Preview1 rights: what each kind of descriptor can do, and the check
 //! that an operation's right is still held.
 //!
-//! A descriptor starts with the rights of its kind (those wasmtime reports
-//! for a pre-opened directory, a file opened for reading and/or writing, or
-//! a standard stream), narrowed by the inheriting rights of the directory
-//! it was opened from. `fd_fdstat_set_rights` can only drop rights. An
+//! A descriptor starts with the rights of its kind, narrowed by the
+//! inheriting rights of the directory it was opened from: a directory has
+//! the `path_*` rights (exactly what wasmtime reports for a pre-open), a
+//! file the `fd_*` rights its open mode allows (wasmtime reports every
+//! right for files; the WASI test suite expects no `path_*` rights), a
+//! standard stream its read or write right (as in wasmtime). `fd_fdstat_set_rights` can only drop rights. An
 //! operation on a descriptor of the wrong kind fails as it does in wasmtime
 //! (mostly `EBADF`); an operation whose right was dropped fails with
 //! `ENOTCAPABLE`, except reading and writing, which fail with `EBADF` as

@@ -967,3 +967,31 @@ fn symlinks_without_follow_are_the_links_themselves() {
     let target = std::fs::metadata(root.join("target")).unwrap().modified().unwrap();
     assert_ne!(target, own);
 }
+
+#[test]
+fn append_pwrite_and_unpollable_descriptors() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut g = Guest::with_dir(tmp.path());
+    let fd = g.open(3, "f", O_CREAT, RW, FDFLAG_APPEND).unwrap();
+    assert_eq!(g.write(fd, b"abc"), Ok(3));
+    // with `append`, pwrite writes at the end whatever the offset (as on
+    // Linux, and in wasmtime)
+    g.put(BUF, b"XY");
+    g.put(IOV, &BUF.to_le_bytes());
+    g.put(IOV + 4, &2u32.to_le_bytes());
+    assert_eq!(g.call("fd_pwrite", &[fd as i64, IOV as i64, 1, 0, OUT as i64]), 0);
+    assert_eq!(std::fs::read(tmp.path().join("f")).unwrap(), b"abcXY");
+    // a subscription on a descriptor that is closed, a directory, or a
+    // stream in the wrong direction fails the whole poll_oneoff
+    for (fd, tag) in [(99u32, 1u8), (3, 1), (1, 1), (0, 2)] {
+        let mut sub = [0u8; 48];
+        sub[8] = tag;
+        sub[16..20].copy_from_slice(&fd.to_le_bytes());
+        g.put(BUF, &sub);
+        assert_eq!(
+            g.call("poll_oneoff", &[BUF as i64, 512, 1, OUT as i64]),
+            EBADF,
+            "fd {fd}"
+        );
+    }
+}
