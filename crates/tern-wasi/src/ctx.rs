@@ -27,11 +27,29 @@ pub(crate) enum Desc {
     },
 }
 
+/// A descriptor-table slot: what the descriptor refers to and the rights
+/// it carries (preview1 `rights`: `base` gates operations on the
+/// descriptor itself, `inheriting` caps what `path_open` grants beneath
+/// it). Both only ever shrink (`fd_fdstat_set_rights`).
+pub(crate) struct Entry {
+    pub(crate) desc: Desc,
+    pub(crate) base: u64,
+    pub(crate) inheriting: u64,
+}
+
+impl Entry {
+    /// A slot holding `desc` with the full rights of its kind.
+    pub(crate) fn new(desc: Desc) -> Entry {
+        let (base, inheriting) = crate::rights::natural(&desc);
+        Entry { desc, base, inheriting }
+    }
+}
+
 /// The state of a WASI guest. Build one with [`WasiCtxBuilder`].
 pub struct WasiCtx {
     pub(crate) args: Vec<Vec<u8>>,
     pub(crate) env: Vec<Vec<u8>>,
-    pub(crate) fds: BTreeMap<u32, Desc>,
+    pub(crate) fds: BTreeMap<u32, Entry>,
 }
 
 impl Default for WasiCtx {
@@ -51,8 +69,8 @@ impl WasiCtx {
         WasiCtxBuilder::new()
     }
 
-    /// Places `desc` at the lowest free descriptor number.
-    pub(crate) fn push(&mut self, desc: Desc) -> u32 {
+    /// Places `entry` at the lowest free descriptor number.
+    pub(crate) fn push(&mut self, entry: Entry) -> u32 {
         let mut fd = 0;
         for &k in self.fds.keys() {
             if k != fd {
@@ -60,7 +78,7 @@ impl WasiCtx {
             }
             fd += 1;
         }
-        self.fds.insert(fd, desc);
+        self.fds.insert(fd, entry);
         fd
     }
 }
@@ -162,23 +180,32 @@ impl WasiCtxBuilder {
         let mut fds = BTreeMap::new();
         fds.insert(
             0,
-            Desc::Stdin(self.stdin.take().unwrap_or_else(|| Box::new(io::empty())), self.raw[0]),
+            Entry::new(Desc::Stdin(
+                self.stdin.take().unwrap_or_else(|| Box::new(io::empty())),
+                self.raw[0],
+            )),
         );
         fds.insert(
             1,
-            Desc::Output(self.stdout.take().unwrap_or_else(|| Box::new(io::sink())), self.raw[1]),
+            Entry::new(Desc::Output(
+                self.stdout.take().unwrap_or_else(|| Box::new(io::sink())),
+                self.raw[1],
+            )),
         );
         fds.insert(
             2,
-            Desc::Output(self.stderr.take().unwrap_or_else(|| Box::new(io::sink())), self.raw[2]),
+            Entry::new(Desc::Output(
+                self.stderr.take().unwrap_or_else(|| Box::new(io::sink())),
+                self.raw[2],
+            )),
         );
         for (i, (dir, guest)) in std::mem::take(&mut self.preopens).into_iter().enumerate() {
             fds.insert(
                 3 + i as u32,
-                Desc::Dir {
+                Entry::new(Desc::Dir {
                     dir,
                     preopen: Some(guest),
-                },
+                }),
             );
         }
         WasiCtx {

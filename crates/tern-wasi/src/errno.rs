@@ -33,6 +33,7 @@ impl Errno {
     pub const NOSYS: Errno = Errno(52);
     pub const NOTDIR: Errno = Errno(54);
     pub const NOTEMPTY: Errno = Errno(55);
+    pub const NOTSOCK: Errno = Errno(57);
     pub const NOTSUP: Errno = Errno(58);
     pub const NOTTY: Errno = Errno(59);
     pub const NXIO: Errno = Errno(60);
@@ -54,8 +55,9 @@ impl From<io::Error> for Errno {
         }
         match e.kind() {
             // cap-std reports sandbox escapes (`..`, absolute paths,
-            // symlinks out) as PermissionDenied without an OS code.
-            io::ErrorKind::PermissionDenied => Errno::NOTCAPABLE,
+            // symlinks out) as PermissionDenied without an OS code; wasmtime
+            // reports them as EPERM.
+            io::ErrorKind::PermissionDenied => Errno::PERM,
             io::ErrorKind::NotFound => Errno::NOENT,
             io::ErrorKind::AlreadyExists => Errno::EXIST,
             io::ErrorKind::InvalidInput => Errno::INVAL,
@@ -110,6 +112,7 @@ fn from_os(code: i32) -> Errno {
         libc::EILSEQ => Errno::ILSEQ,
         libc::EINTR => Errno::INTR,
         libc::EOPNOTSUPP => Errno::NOTSUP,
+        libc::ENOTSOCK => Errno::NOTSOCK,
         _ => Errno::IO,
     }
 }

@@ -23,13 +23,15 @@
 //!
 //! The guest's file system is the set of pre-opened directories; every
 //! path is resolved beneath one of them through `cap-std`, which refuses
-//! `..`, absolute paths and symlinks that lead outside (`ENOTCAPABLE`).
+//! `..`, absolute paths and symlinks that lead outside (`EPERM`, as in
+//! wasmtime). Descriptors carry preview1 rights (see `rights.rs`).
 //! Every guest pointer is bounds-checked (`EFAULT`).
 
 mod ctx;
 mod errno;
 mod mem;
 mod preview1;
+mod rights;
 
 pub use ctx::{OutputBuffer, WasiCtx, WasiCtxBuilder};
 pub use errno::Errno;

@@ -5,9 +5,10 @@
 //! bits); [`add_to_linker`] registers it with its preview1 signature.
 
 use crate::I32Exit;
-use crate::ctx::{Desc, WasiCtx};
+use crate::ctx::{Desc, Entry, WasiCtx};
 use crate::errno::Errno;
 use crate::mem::Mem;
+use crate::rights;
 use cap_std::fs::{Dir, FileExt, FileTypeExt, Metadata, MetadataExt, OpenOptions};
 use std::fs::FileTimes;
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -36,14 +37,8 @@ const O_TRUNC: u64 = 8;
 
 // fdflags
 const FDFLAG_APPEND: u16 = 1;
+const FDFLAG_NONBLOCK: u16 = 4;
 const FDFLAGS_ALL: u16 = 0x1f;
-
-// rights
-const RIGHT_FD_READ: u64 = 1 << 1;
-const RIGHT_FD_SEEK: u64 = 1 << 2;
-const RIGHT_FD_TELL: u64 = 1 << 5;
-const RIGHT_FD_WRITE: u64 = 1 << 6;
-const RIGHTS_ALL: u64 = (1 << 29) - 1;
 
 // lookupflags
 const LOOKUP_SYMLINK_FOLLOW: u64 = 1;
@@ -98,10 +93,10 @@ const FUNCS: &[(&str, &str, HostFn)] = &[
     ("proc_raise", "i", notsup),
     ("sched_yield", "", sched_yield),
     ("random_get", "ii", random_get),
-    ("sock_accept", "iii", notsup),
-    ("sock_recv", "iiiiii", notsup),
-    ("sock_send", "iiiii", notsup),
-    ("sock_shutdown", "ii", notsup),
+    ("sock_accept", "iii", sock_op),
+    ("sock_recv", "iiiiii", sock_op),
+    ("sock_send", "iiiii", sock_op),
+    ("sock_shutdown", "ii", sock_op),
 ];
 
 /// Defines every `wasi_snapshot_preview1` function in `linker`; `get`
@@ -160,30 +155,76 @@ where
 }
 
 impl WasiCtx {
-    fn desc(&mut self, fd: u64) -> Result<&mut Desc, Errno> {
+    fn entry(&mut self, fd: u64) -> Result<&mut Entry, Errno> {
         self.fds.get_mut(&(fd as u32)).ok_or(Errno::BADF)
     }
 
-    fn dir(&self, fd: u64) -> Result<&Dir, Errno> {
+    fn desc(&mut self, fd: u64) -> Result<&mut Desc, Errno> {
+        Ok(&mut self.entry(fd)?.desc)
+    }
+
+    /// The directory behind `fd` once `right` is checked; `EBADF` for
+    /// anything else (as wasmtime reports, except `path_open`).
+    fn dir(&self, fd: u64, right: u64) -> Result<&Dir, Errno> {
         match self.fds.get(&(fd as u32)) {
-            Some(Desc::Dir { dir, .. }) => Ok(dir),
-            Some(_) => Err(Errno::NOTDIR),
-            None => Err(Errno::BADF),
+            Some(Entry {
+                desc: Desc::Dir { dir, .. },
+                base,
+                ..
+            }) => {
+                rights::check(*base, right)?;
+                Ok(dir)
+            }
+            _ => Err(Errno::BADF),
+        }
+    }
+
+    /// The regular file behind `fd` once `right` is checked; `EBADF` for
+    /// anything else.
+    fn file(&mut self, fd: u64, right: u64) -> Result<&mut cap_std::fs::File, Errno> {
+        match self.entry(fd)? {
+            Entry {
+                desc: Desc::File { file, .. },
+                base,
+                ..
+            } => {
+                rights::check(*base, right)?;
+                Ok(file)
+            }
+            _ => Err(Errno::BADF),
         }
     }
 }
 
 /// A guest path relative to a directory descriptor; absolute paths are
-/// refused outright (cap-std also refuses `..` escapes and symlinks out).
+/// refused outright with `EPERM`, as wasmtime does (cap-std also refuses
+/// `..` escapes and symlinks out).
 fn path(m: &Mem<'_>, ptr: u64, len: u64) -> Result<String, Errno> {
     let p = m.str(ptr as u32, len as u32)?;
     if p.starts_with('/') {
-        return Err(Errno::NOTCAPABLE);
+        return Err(Errno::PERM);
     }
     if p.contains('\0') {
         return Err(Errno::INVAL);
     }
     Ok(p.to_string())
+}
+
+/// `path` without its trailing slashes, and whether it had any: a trailing
+/// slash asks for a directory (and follows a symlink in the last
+/// component).
+fn strip_slash(path: &str) -> (&str, bool) {
+    let t = path.trim_end_matches('/');
+    if t.len() < path.len() && !t.is_empty() {
+        (t, true)
+    } else {
+        (path, false)
+    }
+}
+
+/// Whether `err` is "nothing there".
+fn is_noent(err: &std::io::Error) -> bool {
+    err.kind() == std::io::ErrorKind::NotFound
 }
 
 fn notsup(_: &mut WasiCtx, _: &mut Mem<'_>, _: &[u64]) -> R {
@@ -336,17 +377,13 @@ fn poll_oneoff(cx: &mut WasiCtx, m: &mut Mem<'_>, a: &[u64]) -> R {
             }
             1 | 2 => {
                 let fd = m.read_u32(base + 16)?;
-                let raw = match cx.fds.get_mut(&fd) {
-                    None => {
-                        ready.push((userdata, Errno::BADF.0, tag, 0, false));
-                        continue;
-                    }
+                // (A descriptor that is not open, or cannot be polled, fails
+                // the whole call with EBADF, as in wasmtime.)
+                let raw = match cx.fds.get_mut(&fd).map(|e| &mut e.desc) {
+                    None => return Err(Errno::BADF),
                     Some(Desc::Stdin(_, raw)) if tag == EVENT_FD_READ => *raw,
                     Some(Desc::Output(_, raw)) if tag != EVENT_FD_READ => *raw,
-                    Some(Desc::Stdin(..) | Desc::Output(..)) => {
-                        ready.push((userdata, Errno::BADF.0, tag, 0, false));
-                        continue;
-                    }
+                    Some(Desc::Stdin(..) | Desc::Output(..)) => return Err(Errno::BADF),
                     Some(Desc::File { file, .. }) => {
                         // Regular files are always ready; a read reports the
                         // bytes left before the end.
@@ -359,10 +396,7 @@ fn poll_oneoff(cx: &mut WasiCtx, m: &mut Mem<'_>, a: &[u64]) -> R {
                         ready.push((userdata, 0, tag, nbytes, false));
                         continue;
                     }
-                    Some(Desc::Dir { .. }) => {
-                        ready.push((userdata, Errno::BADF.0, tag, 0, false));
-                        continue;
-                    }
+                    Some(Desc::Dir { .. }) => return Err(Errno::BADF),
                 };
                 match raw {
                     Some(fd) => waits.push((
@@ -474,20 +508,19 @@ fn fd_write(cx: &mut WasiCtx, m: &mut Mem<'_>, a: &[u64]) -> R {
     let iovs = m.iovecs(a[1] as u32, a[2] as u32)?;
     m.slice(a[3] as u32, 4)?;
     let mut total: u64 = 0;
-    match cx.desc(a[0])? {
+    let entry = cx.entry(a[0])?;
+    let base = entry.base;
+    match &mut entry.desc {
         Desc::Output(w, _) => {
+            rights::check(base, rights::FD_WRITE)?;
             for &(p, l) in &iovs {
                 w.write_all(m.slice(p, l)?)?;
                 total += l as u64;
             }
             w.flush()?;
         }
-        Desc::File {
-            file, flags, writable, ..
-        } => {
-            if !*writable {
-                return Err(Errno::BADF);
-            }
+        Desc::File { file, flags, .. } => {
+            rights::check(base, rights::FD_WRITE)?;
             if *flags & FDFLAG_APPEND != 0 {
                 file.seek(SeekFrom::End(0))?;
             }
@@ -508,17 +541,14 @@ fn fd_read(cx: &mut WasiCtx, m: &mut Mem<'_>, a: &[u64]) -> R {
     let iovs = m.iovecs(a[1] as u32, a[2] as u32)?;
     m.slice(a[3] as u32, 4)?;
     let mut total: u64 = 0;
-    let reader: &mut dyn Read = match cx.desc(a[0])? {
+    let entry = cx.entry(a[0])?;
+    let base = entry.base;
+    let reader: &mut dyn Read = match &mut entry.desc {
         Desc::Stdin(r, _) => r,
-        Desc::File { file, readable, .. } => {
-            if !*readable {
-                return Err(Errno::BADF);
-            }
-            file
-        }
-        Desc::Dir { .. } => return Err(Errno::ISDIR),
-        Desc::Output(..) => return Err(Errno::BADF),
+        Desc::File { file, .. } => file,
+        Desc::Dir { .. } | Desc::Output(..) => return Err(Errno::BADF),
     };
+    rights::check(base, rights::FD_READ)?;
     for &(p, l) in &iovs {
         let n = loop {
             match reader.read(m.slice_mut(p, l)?) {
@@ -534,18 +564,22 @@ fn fd_read(cx: &mut WasiCtx, m: &mut Mem<'_>, a: &[u64]) -> R {
     m.write_u32(a[3] as u32, total.min(u32::MAX as u64) as u32)
 }
 
-fn file_of(cx: &mut WasiCtx, fd: u64) -> Result<&mut cap_std::fs::File, Errno> {
-    match cx.desc(fd)? {
-        Desc::File { file, .. } => Ok(file),
-        Desc::Dir { .. } => Err(Errno::ISDIR),
-        _ => Err(Errno::SPIPE),
+/// The file behind `fd` for a positioned or seeking operation needing
+/// `right`: a stream is `ESPIPE` (`EBADF` when it cannot go the direction
+/// `right` asks, as wasmtime reports), a directory `EBADF`.
+fn seekable(cx: &mut WasiCtx, fd: u64, right: u64) -> Result<&mut cap_std::fs::File, Errno> {
+    match &cx.entry(fd)?.desc {
+        Desc::Stdin(..) if right == rights::FD_WRITE => Err(Errno::BADF),
+        Desc::Output(..) if right == rights::FD_READ => Err(Errno::BADF),
+        Desc::Stdin(..) | Desc::Output(..) => Err(Errno::SPIPE),
+        _ => cx.file(fd, right),
     }
 }
 
 fn fd_pread(cx: &mut WasiCtx, m: &mut Mem<'_>, a: &[u64]) -> R {
     let iovs = m.iovecs(a[1] as u32, a[2] as u32)?;
     m.slice(a[4] as u32, 4)?;
-    let file = file_of(cx, a[0])?;
+    let file = seekable(cx, a[0], rights::FD_READ)?;
     let mut offset = a[3];
     let mut total: u64 = 0;
     for &(p, l) in &iovs {
@@ -562,8 +596,11 @@ fn fd_pread(cx: &mut WasiCtx, m: &mut Mem<'_>, a: &[u64]) -> R {
 fn fd_pwrite(cx: &mut WasiCtx, m: &mut Mem<'_>, a: &[u64]) -> R {
     let iovs = m.iovecs(a[1] as u32, a[2] as u32)?;
     m.slice(a[4] as u32, 4)?;
-    let file = file_of(cx, a[0])?;
-    let mut offset = a[3];
+    let append = matches!(cx.desc(a[0])?, Desc::File { flags, .. } if *flags & FDFLAG_APPEND != 0);
+    let file = seekable(cx, a[0], rights::FD_WRITE)?;
+    // With `append`, the data goes to the end whatever the offset (as
+    // pwrite does on Linux, and wasmtime).
+    let mut offset = if append { file.metadata()?.len() } else { a[3] };
     let mut total: u64 = 0;
     for &(p, l) in &iovs {
         let n = file.write_at(m.slice(p, l)?, offset)?;
@@ -585,36 +622,32 @@ fn fd_seek(cx: &mut WasiCtx, m: &mut Mem<'_>, a: &[u64]) -> R {
         2 => SeekFrom::End(offset),
         _ => return Err(Errno::INVAL),
     };
-    let n = file_of(cx, a[0])?.seek(pos)?;
+    // Asking where we are needs only `fd_tell`.
+    let right = if a[2] == 1 && offset == 0 {
+        rights::FD_TELL
+    } else {
+        rights::FD_SEEK
+    };
+    let n = seekable(cx, a[0], right)?.seek(pos)?;
     m.write_u64(a[3] as u32, n)
 }
 
 fn fd_tell(cx: &mut WasiCtx, m: &mut Mem<'_>, a: &[u64]) -> R {
     m.slice(a[1] as u32, 8)?;
-    let n = file_of(cx, a[0])?.stream_position()?;
+    let n = seekable(cx, a[0], rights::FD_TELL)?.stream_position()?;
     m.write_u64(a[1] as u32, n)
 }
 
 fn fd_sync(cx: &mut WasiCtx, _: &mut Mem<'_>, a: &[u64]) -> R {
-    match cx.desc(a[0])? {
-        Desc::File { file, .. } => Ok(file.sync_all()?),
-        Desc::Output(w, _) => Ok(w.flush()?),
-        Desc::Dir { .. } => Ok(()),
-        Desc::Stdin(..) => Err(Errno::INVAL),
-    }
+    Ok(cx.file(a[0], rights::FD_SYNC)?.sync_all()?)
 }
 
 fn fd_datasync(cx: &mut WasiCtx, _: &mut Mem<'_>, a: &[u64]) -> R {
-    match cx.desc(a[0])? {
-        Desc::File { file, .. } => Ok(file.sync_data()?),
-        Desc::Output(w, _) => Ok(w.flush()?),
-        Desc::Dir { .. } => Ok(()),
-        Desc::Stdin(..) => Err(Errno::INVAL),
-    }
+    Ok(cx.file(a[0], rights::FD_DATASYNC)?.sync_data()?)
 }
 
 fn fd_advise(cx: &mut WasiCtx, _: &mut Mem<'_>, a: &[u64]) -> R {
-    file_of(cx, a[0])?;
+    cx.file(a[0], rights::FD_ADVISE)?;
     if a[3] > 5 {
         return Err(Errno::INVAL);
     }
@@ -622,16 +655,20 @@ fn fd_advise(cx: &mut WasiCtx, _: &mut Mem<'_>, a: &[u64]) -> R {
 }
 
 fn fd_allocate(cx: &mut WasiCtx, _: &mut Mem<'_>, a: &[u64]) -> R {
-    let file = file_of(cx, a[0])?;
-    let end = a[1].checked_add(a[2]).ok_or(Errno::FBIG)?;
-    if end > file.metadata()?.len() {
-        file.set_len(end)?;
-    }
-    Ok(())
+    // As in wasmtime: preallocation is not offered (callers fall back to
+    // writing or `fd_filestat_set_size`).
+    cx.file(a[0], rights::FD_ALLOCATE)?;
+    Err(Errno::NOTSUP)
 }
 
 fn fd_filestat_set_size(cx: &mut WasiCtx, _: &mut Mem<'_>, a: &[u64]) -> R {
-    Ok(file_of(cx, a[0])?.set_len(a[1])?)
+    let writable = matches!(cx.desc(a[0])?, Desc::File { writable: true, .. });
+    let file = cx.file(a[0], rights::FD_FILESTAT_SET_SIZE)?;
+    if !writable {
+        // ftruncate on a descriptor not open for writing.
+        return Err(Errno::INVAL);
+    }
+    Ok(file.set_len(a[1])?)
 }
 
 fn filetype(md: &Metadata) -> u8 {
@@ -653,24 +690,14 @@ fn filetype(md: &Metadata) -> u8 {
     }
 }
 
-/// The file type of a standard stream: an in-memory stream is a character
-/// device; an inherited host descriptor is what it really is, so that the
-/// guest's libc buffers output to files and pipes fully, as natively.
+/// The file type of a standard stream, as wasmtime reports it: a
+/// character device when the host descriptor is a terminal, otherwise
+/// unknown (so the guest's libc buffers output to files and pipes fully,
+/// as natively, and line-buffers a terminal).
 fn stdio_type(raw: Option<i32>) -> u8 {
-    let Some(fd) = raw else {
-        return FT_CHARACTER_DEVICE;
-    };
-    // SAFETY: fstat writes one `stat`; a zeroed one is a valid initial value.
-    let mut st: libc::stat = unsafe { std::mem::zeroed() };
-    if unsafe { libc::fstat(fd, &mut st) } != 0 {
-        return FT_CHARACTER_DEVICE;
-    }
-    match st.st_mode & libc::S_IFMT {
-        libc::S_IFREG => FT_REGULAR_FILE,
-        libc::S_IFDIR => FT_DIRECTORY,
-        libc::S_IFBLK => FT_BLOCK_DEVICE,
-        libc::S_IFSOCK => FT_SOCKET_STREAM,
-        libc::S_IFCHR => FT_CHARACTER_DEVICE,
+    // SAFETY: isatty only inspects the descriptor.
+    match raw {
+        Some(fd) if unsafe { libc::isatty(fd) } == 1 => FT_CHARACTER_DEVICE,
         _ => FT_UNKNOWN,
     }
 }
@@ -702,61 +729,61 @@ fn filestat(md: &Metadata) -> [u8; 64] {
 
 fn fd_fdstat_get(cx: &mut WasiCtx, m: &mut Mem<'_>, a: &[u64]) -> R {
     m.slice(a[1] as u32, 24)?;
-    let d = cx.desc(a[0])?;
-    let ty = desc_filetype(d)?;
-    let (flags, base, inheriting) = match d {
-        Desc::Stdin(..) | Desc::Output(..) => (0, RIGHTS_ALL & !(RIGHT_FD_SEEK | RIGHT_FD_TELL), 0),
-        Desc::File {
-            flags,
-            readable,
-            writable,
-            ..
-        } => {
-            let mut r = RIGHTS_ALL;
-            if !*readable {
-                r &= !RIGHT_FD_READ;
-            }
-            if !*writable {
-                r &= !RIGHT_FD_WRITE;
-            }
-            (*flags, r, 0)
-        }
-        Desc::Dir { .. } => (0, RIGHTS_ALL, RIGHTS_ALL),
+    let e = cx.entry(a[0])?;
+    let ty = desc_filetype(&e.desc)?;
+    let flags = match e.desc {
+        Desc::File { flags, .. } => flags,
+        _ => 0,
     };
     let mut b = [0u8; 24];
     b[0] = ty;
     b[2..4].copy_from_slice(&flags.to_le_bytes());
-    b[8..16].copy_from_slice(&base.to_le_bytes());
-    b[16..24].copy_from_slice(&inheriting.to_le_bytes());
+    b[8..16].copy_from_slice(&e.base.to_le_bytes());
+    b[16..24].copy_from_slice(&e.inheriting.to_le_bytes());
     m.write(a[1] as u32, &b)
 }
 
 fn fd_fdstat_set_flags(cx: &mut WasiCtx, _: &mut Mem<'_>, a: &[u64]) -> R {
-    let new = a[1] as u16;
-    if a[1] > FDFLAGS_ALL as u64 {
+    let entry = cx.entry(a[0])?;
+    let Desc::File { flags, .. } = &mut entry.desc else {
+        return Err(Errno::BADF);
+    };
+    rights::check(entry.base, rights::FD_FDSTAT_SET_FLAGS)?;
+    // Append and non-blocking can change; the synchronous-I/O flags cannot.
+    if a[1] & !((FDFLAG_APPEND | FDFLAG_NONBLOCK) as u64) != 0 {
         return Err(Errno::INVAL);
     }
-    match cx.desc(a[0])? {
-        Desc::File { flags, .. } => {
-            *flags = new;
-            Ok(())
-        }
-        _ if new == 0 => Ok(()),
-        _ => Err(Errno::NOTSUP),
-    }
+    *flags = a[1] as u16;
+    Ok(())
 }
 
 fn fd_fdstat_set_rights(cx: &mut WasiCtx, _: &mut Mem<'_>, a: &[u64]) -> R {
-    // Rights are not enforced beyond read/write access; dropping them is
-    // accepted.
-    cx.desc(a[0]).map(drop)
+    let (base, inheriting) = (a[1], a[2]);
+    let e = cx.entry(a[0])?;
+    if (base | inheriting) & !rights::ALL != 0 {
+        return Err(Errno::INVAL);
+    }
+    // Rights can only be dropped.
+    if base & !e.base != 0 || inheriting & !e.inheriting != 0 {
+        return Err(Errno::NOTCAPABLE);
+    }
+    e.base = base;
+    e.inheriting = inheriting;
+    Ok(())
 }
 
 fn fd_filestat_get(cx: &mut WasiCtx, m: &mut Mem<'_>, a: &[u64]) -> R {
     m.slice(a[1] as u32, 64)?;
-    let b = match cx.desc(a[0])? {
-        Desc::File { file, .. } => filestat(&file.metadata()?),
-        Desc::Dir { dir, .. } => filestat(&dir.dir_metadata()?),
+    let e = cx.entry(a[0])?;
+    let b = match &e.desc {
+        Desc::File { file, .. } => {
+            rights::check(e.base, rights::FD_FILESTAT_GET)?;
+            filestat(&file.metadata()?)
+        }
+        Desc::Dir { dir, .. } => {
+            rights::check(e.base, rights::FD_FILESTAT_GET)?;
+            filestat(&dir.dir_metadata()?)
+        }
         Desc::Stdin(_, raw) | Desc::Output(_, raw) => {
             let mut b = [0u8; 64];
             b[16] = stdio_type(*raw);
@@ -789,9 +816,17 @@ fn file_times(atim: u64, mtim: u64, fst: u64) -> Result<FileTimes, Errno> {
 
 fn fd_filestat_set_times(cx: &mut WasiCtx, _: &mut Mem<'_>, a: &[u64]) -> R {
     let times = file_times(a[1], a[2], a[3])?;
-    let std = match cx.desc(a[0])? {
-        Desc::File { file, .. } => file.try_clone()?.into_std(),
-        Desc::Dir { dir, .. } => dir.try_clone()?.into_std_file(),
+    let e = cx.entry(a[0])?;
+    let std = match &e.desc {
+        Desc::File { file, .. } => {
+            rights::check(e.base, rights::FD_FILESTAT_SET_TIMES)?;
+            file.try_clone()?.into_std()
+        }
+        Desc::Dir { dir, .. } => {
+            rights::check(e.base, rights::FD_FILESTAT_SET_TIMES)?;
+            // (Directory handles may be O_PATH, which futimens refuses.)
+            return set_times_at(dir, ".", a[1], a[2], a[3], true);
+        }
         _ => return Err(Errno::BADF),
     };
     Ok(std.set_times(times)?)
@@ -828,26 +863,26 @@ fn fd_readdir(cx: &mut WasiCtx, m: &mut Mem<'_>, a: &[u64]) -> R {
     let (buf, buf_len, cookie, bufused) = (a[1] as u32, a[2] as u32, a[3], a[4] as u32);
     m.slice(buf, buf_len)?;
     m.slice(bufused, 4)?;
-    let dir = match cx.desc(a[0])? {
-        Desc::Dir { dir, .. } => dir,
-        Desc::File { .. } => return Err(Errno::NOTDIR),
-        _ => return Err(Errno::BADF),
+    let e = cx.entry(a[0])?;
+    let Desc::Dir { dir, .. } = &e.desc else {
+        return Err(Errno::BADF);
     };
+    rights::check(e.base, rights::FD_READDIR)?;
     let self_ino = dir.dir_metadata()?.ino();
-    let mut entries: Vec<(Vec<u8>, u64, u8)> = Vec::new();
+    // `.` and `..` first, then the entries in the host's order (as
+    // wasmtime lists them); a cookie is the index of the next entry.
+    let mut entries: Vec<(Vec<u8>, u64, u8)> = vec![
+        (b".".to_vec(), self_ino, FT_DIRECTORY),
+        (b"..".to_vec(), self_ino, FT_DIRECTORY),
+    ];
     for e in dir.entries()? {
         let e = e?;
         let md = e.metadata()?;
         entries.push((e.file_name().into_encoded_bytes(), md.ino(), filetype(&md)));
     }
-    entries.sort();
-    let dots = [
-        (b".".to_vec(), self_ino, FT_DIRECTORY),
-        (b"..".to_vec(), self_ino, FT_DIRECTORY),
-    ];
     let mut out = Vec::new();
     let skip = usize::try_from(cookie).unwrap_or(usize::MAX);
-    for (i, (name, ino, ty)) in dots.iter().chain(entries.iter()).enumerate().skip(skip) {
+    for (i, (name, ino, ty)) in entries.iter().enumerate().skip(skip) {
         if out.len() >= buf_len as usize {
             break;
         }
@@ -862,87 +897,147 @@ fn fd_readdir(cx: &mut WasiCtx, m: &mut Mem<'_>, a: &[u64]) -> R {
     m.write_u32(bufused, n as u32)
 }
 
+// ---- sockets (none are ever open) ----------------------------------------------
+
+/// `sock_accept`, `sock_recv`, `sock_send`, `sock_shutdown`: no descriptor
+/// is a socket, so each is `ENOTSOCK` on an open descriptor and `EBADF`
+/// otherwise.
+fn sock_op(cx: &mut WasiCtx, _: &mut Mem<'_>, a: &[u64]) -> R {
+    cx.entry(a[0])?;
+    Err(Errno::NOTSOCK)
+}
+
 // ---- paths ---------------------------------------------------------------------
 
 fn path_open(cx: &mut WasiCtx, m: &mut Mem<'_>, a: &[u64]) -> R {
-    let (dirflags, oflags, rights, fdflags, out) = (a[1], a[4], a[5], a[7] as u16, a[8] as u32);
+    let (dirflags, oflags, requested, fdflags, out) = (a[1], a[4], a[5], a[7], a[8] as u32);
     let p = path(m, a[2], a[3])?;
     m.slice(out, 4)?;
-    if a[7] > FDFLAGS_ALL as u64 || oflags > 0xf {
+    if fdflags > FDFLAGS_ALL as u64 || oflags > 0xf {
         return Err(Errno::INVAL);
     }
-    let dir = cx.dir(a[0])?;
-    // Without `symlink_follow`, a symlink as the last component is ELOOP
-    // (as O_NOFOLLOW makes it natively); cap-std resolves the rest inside
-    // the sandbox either way.
-    if dirflags & LOOKUP_SYMLINK_FOLLOW == 0
-        && dir.symlink_metadata(&p).is_ok_and(|md| md.file_type().is_symlink())
-        && oflags & (O_CREAT | O_EXCL) != (O_CREAT | O_EXCL)
-    {
-        return Err(Errno::LOOP);
+    let parent = cx.entry(a[0])?;
+    if let Desc::File { .. } = parent.desc {
+        return Err(Errno::NOTDIR);
     }
-    let desc = if oflags & O_DIRECTORY != 0 {
-        if oflags & (O_CREAT | O_EXCL | O_TRUNC) != 0 {
-            return Err(Errno::INVAL);
-        }
-        Desc::Dir {
-            dir: dir.open_dir(&p)?,
-            preopen: None,
-        }
+    let parent_inheriting = parent.inheriting;
+    let needed = if oflags & O_CREAT != 0 {
+        rights::PATH_OPEN | rights::PATH_CREATE_FILE
     } else {
-        let mut writable = rights & RIGHT_FD_WRITE != 0 || oflags & O_TRUNC != 0;
-        let readable = rights & RIGHT_FD_READ != 0 || !writable;
-        if oflags & O_CREAT != 0 {
-            writable = true;
+        rights::PATH_OPEN
+    };
+    let dir = cx.dir(a[0], needed)?;
+    if oflags & O_DIRECTORY != 0 && oflags & (O_CREAT | O_EXCL | O_TRUNC) != 0 {
+        return Err(Errno::INVAL);
+    }
+    // Synchronous I/O is not offered (as in wasmtime).
+    if fdflags & !((FDFLAG_APPEND | FDFLAG_NONBLOCK) as u64) != 0 {
+        return Err(Errno::NOTSUP);
+    }
+    let (name, slash) = strip_slash(&p);
+    if slash && oflags & O_CREAT != 0 {
+        return Err(Errno::ISDIR);
+    }
+    // A trailing slash follows a symlink in the last component, as POSIX
+    // has it; otherwise only `symlink_follow` does.
+    let follow = dirflags & LOOKUP_SYMLINK_FOLLOW != 0 || slash;
+    let existing = if follow {
+        dir.metadata(name)
+    } else {
+        dir.symlink_metadata(name)
+    };
+    let exclusive = oflags & (O_CREAT | O_EXCL) == (O_CREAT | O_EXCL);
+    let desc = match existing {
+        Ok(md) if md.file_type().is_symlink() => {
+            // Not followed (O_NOFOLLOW natively).
+            return Err(if exclusive { Errno::EXIST } else { Errno::LOOP });
         }
-        let mut o = OpenOptions::new();
-        o.read(readable).write(writable);
-        if oflags & O_CREAT != 0 {
-            if oflags & O_EXCL != 0 {
-                o.create_new(true);
-            } else {
-                o.create(true);
+        Ok(md) if md.is_dir() => {
+            if exclusive {
+                return Err(Errno::EXIST);
             }
-        }
-        if oflags & O_TRUNC != 0 {
-            o.truncate(true);
-        }
-        let file = dir.open_with(&p, &o)?;
-        if file.metadata()?.is_dir() {
+            if oflags & (O_CREAT | O_TRUNC) != 0 || requested & rights::FD_WRITE != 0 {
+                return Err(Errno::ISDIR);
+            }
             Desc::Dir {
-                dir: Dir::from_std_file(file.into_std()),
+                dir: dir.open_dir(name)?,
                 preopen: None,
             }
-        } else {
+        }
+        Ok(_) if slash || oflags & O_DIRECTORY != 0 => return Err(Errno::NOTDIR),
+        Ok(_) if exclusive => return Err(Errno::EXIST),
+        Err(e) if is_noent(&e) && (slash || oflags & (O_CREAT | O_DIRECTORY) != O_CREAT) => {
+            return Err(Errno::NOENT);
+        }
+        Err(e) if !is_noent(&e) => return Err(e.into()),
+        // A file, or nothing yet and O_CREAT.
+        _ => {
+            // Read unless only writing is asked for; truncating and
+            // creating need writing too.
+            let mut writable = requested & rights::FD_WRITE != 0;
+            let readable = requested & rights::FD_READ != 0 || !writable;
+            writable |= oflags & O_TRUNC != 0;
+            if oflags & O_CREAT != 0 {
+                writable = true;
+            }
+            let mut o = OpenOptions::new();
+            o.read(readable).write(writable);
+            if oflags & O_CREAT != 0 {
+                if oflags & O_EXCL != 0 {
+                    o.create_new(true);
+                } else {
+                    o.create(true);
+                }
+            }
+            if oflags & O_TRUNC != 0 {
+                o.truncate(true);
+            }
             Desc::File {
-                file,
-                flags: fdflags,
+                file: dir.open_with(name, &o)?,
+                flags: fdflags as u16,
                 readable,
                 writable,
             }
         }
     };
-    let fd = cx.push(desc);
+    // What is opened gets the rights of its kind, at most the directory's
+    // inheriting rights.
+    let mut entry = Entry::new(desc);
+    entry.base &= parent_inheriting;
+    entry.inheriting &= parent_inheriting;
+    let fd = cx.push(entry);
     m.write_u32(out, fd)
 }
 
 fn path_create_directory(cx: &mut WasiCtx, m: &mut Mem<'_>, a: &[u64]) -> R {
     let p = path(m, a[1], a[2])?;
-    Ok(cx.dir(a[0])?.create_dir(p)?)
+    let (name, _) = strip_slash(&p);
+    Ok(cx.dir(a[0], rights::PATH_CREATE_DIRECTORY)?.create_dir(name)?)
 }
 
 fn path_remove_directory(cx: &mut WasiCtx, m: &mut Mem<'_>, a: &[u64]) -> R {
     let p = path(m, a[1], a[2])?;
-    Ok(cx.dir(a[0])?.remove_dir(p)?)
+    // `dir/` names the directory `dir` (as `rmdir("dir/")` does natively).
+    let (name, _) = strip_slash(&p);
+    Ok(cx.dir(a[0], rights::PATH_REMOVE_DIRECTORY)?.remove_dir(name)?)
 }
 
 fn path_unlink_file(cx: &mut WasiCtx, m: &mut Mem<'_>, a: &[u64]) -> R {
     let p = path(m, a[1], a[2])?;
-    let dir = cx.dir(a[0])?;
-    match dir.remove_file(&p) {
+    let dir = cx.dir(a[0], rights::PATH_UNLINK_FILE)?;
+    let (name, slash) = strip_slash(&p);
+    if slash {
+        // `x/` asks for a directory, which unlink never removes.
+        return Err(match dir.metadata(name) {
+            Ok(md) if md.is_dir() => Errno::ISDIR,
+            Ok(_) => Errno::NOTDIR,
+            Err(e) => e.into(),
+        });
+    }
+    match dir.remove_file(name) {
         Ok(()) => Ok(()),
         // Linux reports EISDIR for unlink of a directory; POSIX allows EPERM.
-        Err(e) if e.raw_os_error() == Some(libc::EPERM) && dir.is_dir(&p) => Err(Errno::ISDIR),
+        Err(e) if e.raw_os_error() == Some(libc::EPERM) && dir.is_dir(name) => Err(Errno::ISDIR),
         Err(e) => Err(e.into()),
     }
 }
@@ -950,45 +1045,137 @@ fn path_unlink_file(cx: &mut WasiCtx, m: &mut Mem<'_>, a: &[u64]) -> R {
 fn path_filestat_get(cx: &mut WasiCtx, m: &mut Mem<'_>, a: &[u64]) -> R {
     let p = path(m, a[2], a[3])?;
     m.slice(a[4] as u32, 64)?;
-    let dir = cx.dir(a[0])?;
+    let dir = cx.dir(a[0], rights::PATH_FILESTAT_GET)?;
+    // Without `symlink_follow`, a symlink's own metadata. (Like wasmtime,
+    // a trailing slash neither requires a directory nor follows a final
+    // symlink here.)
+    let (name, _) = strip_slash(&p);
     let md = if a[1] & LOOKUP_SYMLINK_FOLLOW != 0 {
-        dir.metadata(&p)?
+        dir.metadata(name)?
     } else {
-        dir.symlink_metadata(&p)?
+        dir.symlink_metadata(name)?
     };
     m.write(a[4] as u32, &filestat(&md))
 }
 
+/// `utimensat` on `name` relative to the open directory `parent` (`name`
+/// is one component, or `.`), following a final symlink or not.
+fn set_times_at(parent: &Dir, name: &str, atim: u64, mtim: u64, fst: u64, follow: bool) -> R {
+    let _validated = file_times(atim, mtim, fst)?;
+    let ts = |set: u64, now: u64, t: u64| libc::timespec {
+        tv_sec: if fst & set != 0 {
+            (t / 1_000_000_000) as libc::time_t
+        } else {
+            0
+        },
+        tv_nsec: if fst & set != 0 {
+            (t % 1_000_000_000) as _
+        } else if fst & now != 0 {
+            libc::UTIME_NOW
+        } else {
+            libc::UTIME_OMIT
+        },
+    };
+    let times = [ts(FST_ATIM, FST_ATIM_NOW, atim), ts(FST_MTIM, FST_MTIM_NOW, mtim)];
+    let cname = std::ffi::CString::new(name).map_err(|_| Errno::INVAL)?;
+    use std::os::fd::AsRawFd;
+    let fd = parent.as_raw_fd();
+    // SAFETY: `fd` is an open directory, `cname` a NUL-terminated name and
+    // `times` two valid timespecs.
+    let flags = if follow { 0 } else { libc::AT_SYMLINK_NOFOLLOW };
+    if unsafe { libc::utimensat(fd, cname.as_ptr(), times.as_ptr(), flags) } != 0 {
+        return Err(std::io::Error::last_os_error().into());
+    }
+    Ok(())
+}
+
 fn path_filestat_set_times(cx: &mut WasiCtx, m: &mut Mem<'_>, a: &[u64]) -> R {
     let p = path(m, a[2], a[3])?;
-    let times = file_times(a[4], a[5], a[6])?;
-    let dir = cx.dir(a[0])?;
-    let std = if dir.metadata(&p)?.is_dir() {
-        dir.open_dir(&p)?.into_std_file()
-    } else {
-        dir.open(&p)?.into_std()
-    };
-    Ok(std.set_times(times)?)
+    let (atim, mtim, fst) = (a[4], a[5], a[6]);
+    let times = file_times(atim, mtim, fst)?;
+    let dir = cx.dir(a[0], rights::PATH_FILESTAT_SET_TIMES)?;
+    let (name, slash) = strip_slash(&p);
+    let follow = a[1] & LOOKUP_SYMLINK_FOLLOW != 0 || slash;
+    if !follow && dir.symlink_metadata(name)?.file_type().is_symlink() {
+        // The link's own times: resolve its directory inside the sandbox,
+        // then set them without following it.
+        let (parent, last) = match name.rsplit_once('/') {
+            Some((parent, last)) => (dir.open_dir(if parent.is_empty() { "." } else { parent })?, last),
+            None => (dir.try_clone()?, name),
+        };
+        return set_times_at(&parent, last, atim, mtim, fst, false);
+    }
+    if dir.metadata(name)?.is_dir() {
+        return set_times_at(&dir.open_dir(name)?, ".", atim, mtim, fst, true);
+    }
+    Ok(dir.open(name)?.into_std().set_times(times)?)
+}
+
+/// Checks the trailing slashes of a rename or link: a name with one must
+/// be a directory (`ENOTDIR` otherwise).
+fn slash_names_dir(dir: &Dir, name: &str) -> R {
+    match dir.metadata(name) {
+        Ok(md) if md.is_dir() => Ok(()),
+        Ok(_) => Err(Errno::NOTDIR),
+        Err(e) if is_noent(&e) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
 }
 
 fn path_rename(cx: &mut WasiCtx, m: &mut Mem<'_>, a: &[u64]) -> R {
     let from = path(m, a[1], a[2])?;
     let to = path(m, a[4], a[5])?;
-    let (src, dst) = (cx.dir(a[0])?, cx.dir(a[3])?);
-    Ok(src.rename(from, dst, to)?)
+    let src = cx.dir(a[0], rights::PATH_RENAME_SOURCE)?;
+    let dst = cx.dir(a[3], rights::PATH_RENAME_TARGET)?;
+    let (from_name, from_slash) = strip_slash(&from);
+    let (to_name, to_slash) = strip_slash(&to);
+    if from_slash || to_slash {
+        // Only a directory can be renamed with a trailing slash.
+        match src.symlink_metadata(from_name) {
+            Ok(md) if md.is_dir() => {}
+            Ok(_) => return Err(Errno::NOTDIR),
+            Err(e) => return Err(e.into()),
+        }
+        if to_slash {
+            slash_names_dir(dst, to_name)?;
+        }
+    }
+    Ok(src.rename(from_name, dst, to_name)?)
 }
 
 fn path_link(cx: &mut WasiCtx, m: &mut Mem<'_>, a: &[u64]) -> R {
     let from = path(m, a[2], a[3])?;
     let to = path(m, a[5], a[6])?;
-    let (src, dst) = (cx.dir(a[0])?, cx.dir(a[4])?);
-    Ok(src.hard_link(from, dst, to)?)
+    let src = cx.dir(a[0], rights::PATH_LINK_SOURCE)?;
+    let dst = cx.dir(a[4], rights::PATH_LINK_TARGET)?;
+    // Following a symlink source is not offered (as in wasmtime).
+    if a[1] & LOOKUP_SYMLINK_FOLLOW != 0 {
+        return Err(Errno::INVAL);
+    }
+    let (from_name, from_slash) = strip_slash(&from);
+    let (to_name, to_slash) = strip_slash(&to);
+    if from_slash {
+        return Err(match src.metadata(from_name) {
+            Ok(md) if md.is_dir() => Errno::PERM,
+            Ok(_) => Errno::NOTDIR,
+            Err(e) => e.into(),
+        });
+    }
+    if to_slash {
+        // A new name with a trailing slash would be a directory.
+        return Err(match dst.symlink_metadata(to_name) {
+            Ok(md) if md.is_dir() => Errno::EXIST,
+            Ok(_) => Errno::NOTDIR,
+            Err(e) => e.into(),
+        });
+    }
+    Ok(src.hard_link(from_name, dst, to_name)?)
 }
 
 fn path_symlink(cx: &mut WasiCtx, m: &mut Mem<'_>, a: &[u64]) -> R {
     let target = path(m, a[0], a[1])?;
     let link = path(m, a[3], a[4])?;
-    Ok(cx.dir(a[2])?.symlink(target, link)?)
+    Ok(cx.dir(a[2], rights::PATH_SYMLINK)?.symlink(target, link)?)
 }
 
 fn path_readlink(cx: &mut WasiCtx, m: &mut Mem<'_>, a: &[u64]) -> R {
@@ -996,7 +1183,20 @@ fn path_readlink(cx: &mut WasiCtx, m: &mut Mem<'_>, a: &[u64]) -> R {
     let (buf, buf_len, used) = (a[3] as u32, a[4] as u32, a[5] as u32);
     m.slice(buf, buf_len)?;
     m.slice(used, 4)?;
-    let target = cx.dir(a[0])?.read_link_contents(p)?;
+    let dir = cx.dir(a[0], rights::PATH_READLINK)?;
+    let (name, slash) = strip_slash(&p);
+    if slash {
+        // `link/` names what the link points to, which is no symlink.
+        return Err(match dir.metadata(name) {
+            Ok(md) if md.is_dir() => Errno::INVAL,
+            Ok(_) => Errno::NOTDIR,
+            Err(e) => e.into(),
+        });
+    }
+    if !dir.symlink_metadata(name)?.file_type().is_symlink() {
+        return Err(Errno::INVAL);
+    }
+    let target = dir.read_link_contents(name)?;
     let bytes = target.into_os_string().into_encoded_bytes();
     let n = bytes.len().min(buf_len as usize);
     m.write(buf, &bytes[..n])?;

@@ -16,7 +16,10 @@ const ENAMETOOLONG: i32 = 37;
 const ENOENT: i32 = 44;
 const ENOTDIR: i32 = 54;
 const ENOTEMPTY: i32 = 55;
+const ENOTSOCK: i32 = 57;
 const ENOTSUP: i32 = 58;
+const EPERM: i32 = 63;
+const ESPIPE: i32 = 70;
 const ENOTCAPABLE: i32 = 76;
 
 const RIGHT_READ: i64 = 1 << 1;
@@ -241,6 +244,23 @@ impl Guest {
         }
     }
 
+    /// (base, inheriting) rights of `fd`.
+    fn rights(&mut self, fd: i32) -> (u64, u64) {
+        assert_eq!(self.call("fd_fdstat_get", &[fd as i64, BUF as i64]), 0);
+        (self.u64(BUF + 8), self.u64(BUF + 16))
+    }
+
+    fn set_rights(&mut self, fd: i32, base: u64, inheriting: u64) -> i32 {
+        self.call("fd_fdstat_set_rights", &[fd as i64, base as i64, inheriting as i64])
+    }
+
+    /// path_link from `a` beneath `d1` to `b` beneath `d2`.
+    fn link(&mut self, d1: i32, flags: i64, a: &str, d2: i32, b: &str) -> i32 {
+        let [ap, al] = self.path(PATH, a);
+        let [bp, bl] = self.path(PATH2, b);
+        self.call("path_link", &[d1 as i64, flags, ap, al, d2 as i64, bp, bl])
+    }
+
     /// Names from fd_readdir starting at `cookie` with a buffer of `len`
     /// bytes: (name, d_next) of each complete entry.
     fn readdir(&mut self, fd: i32, cookie: u64, len: u32) -> Vec<(String, u64)> {
@@ -405,10 +425,13 @@ fn stdio_descriptors() {
     assert_eq!(g.write(0, b"x"), Err(EBADF));
     assert_eq!(g.write(99, b"x"), Err(EBADF));
     assert_eq!(g.read(-1, 1), Err(EBADF));
-    // stdio is a character device without seek/tell rights (so isatty works)
+    // stdio that is not a terminal is of unknown type (as in wasmtime), and
+    // carries only its read or write right
     assert_eq!(g.call("fd_fdstat_get", &[1, BUF as i64]), 0);
-    assert_eq!(g.get(BUF, 1)[0], 2);
-    assert_eq!(g.u64(BUF + 8) & (1 << 2 | 1 << 5), 0);
+    assert_eq!(g.get(BUF, 1)[0], 0);
+    assert_eq!(g.u64(BUF + 8), RIGHT_WRITE as u64);
+    assert_eq!(g.call("fd_fdstat_get", &[0, BUF as i64]), 0);
+    assert_eq!(g.u64(BUF + 8), RIGHT_READ as u64);
     assert_eq!(g.call("fd_seek", &[1, 0, 0, OUT as i64]), 70);
     // no preopens: fd 3 is EBADF for fd_prestat_get (how libc stops scanning)
     assert_eq!(g.call("fd_prestat_get", &[3, OUT as i64]), EBADF);
@@ -472,7 +495,9 @@ fn file_create_write_read_seek_stat() {
     assert_eq!(g.u64(OUT), 10);
     // size changes
     assert_eq!(g.call("fd_filestat_set_size", &[fd as i64, 5]), 0);
-    assert_eq!(g.call("fd_allocate", &[fd as i64, 0, 8]), 0);
+    // (preallocation is not offered, as in wasmtime)
+    assert_eq!(g.call("fd_allocate", &[fd as i64, 0, 8]), ENOTSUP);
+    assert_eq!(g.call("fd_filestat_set_size", &[fd as i64, 8]), 0);
     assert_eq!(g.call("fd_advise", &[fd as i64, 0, 8, 1]), 0);
     assert_eq!(g.call("fd_advise", &[fd as i64, 0, 8, 9]), EINVAL);
     assert_eq!(g.call("fd_sync", &[fd as i64]), 0);
@@ -540,7 +565,7 @@ fn open_flags() {
     let f = g.open(d, "inner", O_CREAT, RW, 0).unwrap();
     assert_eq!(g.write(f, b"in"), Ok(2));
     assert_eq!(std::fs::read(tmp.path().join("d/inner")).unwrap(), b"in");
-    assert_eq!(g.read(d, 1), Err(EISDIR));
+    assert_eq!(g.read(d, 1), Err(EBADF));
     // a file is not a directory descriptor
     assert_eq!(g.open(f, "x", O_CREAT, RW, 0), Err(ENOTDIR));
     // renumber
@@ -605,26 +630,28 @@ fn readdir_with_cookies() {
     }
     std::fs::create_dir(tmp.path().join("dir")).unwrap();
     let mut g = Guest::with_dir(tmp.path());
+    // `.` and `..`, then the entries in the host's order (as in wasmtime)
     let all = g.readdir(3, 0, 4096);
-    let names: Vec<&str> = all.iter().map(|e| e.0.as_str()).collect();
+    let mut names: Vec<&str> = all.iter().map(|e| e.0.as_str()).collect();
+    assert_eq!(names[..2], [".", ".."]);
+    names[2..].sort();
     assert_eq!(names, [".", "..", "a", "b", "c", "dir"]);
     // the d_next cookies resume after each entry
     let rest = g.readdir(3, all[3].1, 4096);
-    let names: Vec<&str> = rest.iter().map(|e| e.0.as_str()).collect();
-    assert_eq!(names, ["c", "dir"]);
+    assert_eq!(rest, all[4..]);
     // a small buffer is filled completely (libc then grows it and retries)
     assert_eq!(g.call("fd_readdir", &[3, BUF as i64, 30, 0, OUT as i64]), 0);
     assert_eq!(g.u32(OUT), 30);
     // reading past the end gives nothing
     assert!(g.readdir(3, 100, 4096).is_empty());
     // file types
-    assert_eq!(g.call("fd_readdir", &[3, BUF as i64, 4096, 5, OUT as i64]), 0);
+    let at = all.iter().position(|e| e.0 == "dir").unwrap() as i64;
+    assert_eq!(g.call("fd_readdir", &[3, BUF as i64, 4096, at, OUT as i64]), 0);
     assert_eq!(g.get(BUF + 20, 1)[0], 3);
+    // only directories can be listed
     let f = g.open(3, "a", 0, RIGHT_READ, 0).unwrap();
-    assert_eq!(
-        g.call("fd_readdir", &[f as i64, BUF as i64, 100, 0, OUT as i64]),
-        ENOTDIR
-    );
+    assert_eq!(g.call("fd_readdir", &[f as i64, BUF as i64, 100, 0, OUT as i64]), EBADF);
+    assert_eq!(g.call("fd_readdir", &[1, BUF as i64, 100, 0, OUT as i64]), EBADF);
 }
 
 #[test]
@@ -645,22 +672,22 @@ fn sandbox_escapes_are_refused() {
         "rel-out",
         "..",
     ] {
-        assert_eq!(g.open(3, p, 0, RIGHT_READ, 0), Err(ENOTCAPABLE), "open {p}");
-        assert_eq!(g.stat(3, p, true), Err(ENOTCAPABLE), "stat {p}");
+        assert_eq!(g.open(3, p, 0, RIGHT_READ, 0), Err(EPERM), "open {p}");
+        assert_eq!(g.stat(3, p, true), Err(EPERM), "stat {p}");
     }
     for p in ["../new", "sub/../../new", "/tmp/tern-wasi-escape"] {
-        assert_eq!(g.open(3, p, O_CREAT, RW, 0), Err(ENOTCAPABLE), "create {p}");
-        assert_eq!(g.simple_path("path_create_directory", 3, p), ENOTCAPABLE, "mkdir {p}");
+        assert_eq!(g.open(3, p, O_CREAT, RW, 0), Err(EPERM), "create {p}");
+        assert_eq!(g.simple_path("path_create_directory", 3, p), EPERM, "mkdir {p}");
     }
-    assert_eq!(g.simple_path("path_unlink_file", 3, "../secret"), ENOTCAPABLE);
+    assert_eq!(g.simple_path("path_unlink_file", 3, "../secret"), EPERM);
     let [op, ol] = g.path(PATH, "../secret");
     let [np, nl] = g.path(PATH2, "stolen");
-    assert_eq!(g.call("path_rename", &[3, op, ol, 3, np, nl]), ENOTCAPABLE);
+    assert_eq!(g.call("path_rename", &[3, op, ol, 3, np, nl]), EPERM);
     let [op, ol] = g.path(PATH, "sub");
     let [np, nl] = g.path(PATH2, "../sub");
-    assert_eq!(g.call("path_rename", &[3, op, ol, 3, np, nl]), ENOTCAPABLE);
+    assert_eq!(g.call("path_rename", &[3, op, ol, 3, np, nl]), EPERM);
     // writing through a symlink that points outside
-    assert_eq!(g.open(3, "link-out", O_TRUNC, RW, 0), Err(ENOTCAPABLE));
+    assert_eq!(g.open(3, "link-out", O_TRUNC, RW, 0), Err(EPERM));
     // nothing happened outside
     let mut names: Vec<String> = std::fs::read_dir(outer.path())
         .unwrap()
@@ -719,10 +746,18 @@ fn clocks_random_poll() {
 fn unsupported_functions_return_errno() {
     let mut g = Guest::new(|_| {});
     assert_eq!(g.call("proc_raise", &[6]), ENOTSUP);
-    assert_eq!(g.call("sock_accept", &[3, 0, OUT as i64]), ENOTSUP);
-    assert_eq!(g.call("sock_recv", &[3, 0, 0, 0, 0, 0]), ENOTSUP);
-    assert_eq!(g.call("sock_send", &[3, 0, 0, 0, 0]), ENOTSUP);
-    assert_eq!(g.call("sock_shutdown", &[3, 0]), ENOTSUP);
+    // no descriptor is a socket
+    for fd in [0, 1, 2] {
+        assert_eq!(g.call("sock_accept", &[fd, 0, OUT as i64]), ENOTSOCK);
+        assert_eq!(g.call("sock_recv", &[fd, 0, 0, 0, 0, 0]), ENOTSOCK);
+        assert_eq!(g.call("sock_send", &[fd, 0, 0, 0, 0]), ENOTSOCK);
+        assert_eq!(g.call("sock_shutdown", &[fd, 3]), ENOTSOCK);
+    }
+    // on a descriptor that is not open, EBADF
+    assert_eq!(g.call("sock_accept", &[3, 0, OUT as i64]), EBADF);
+    assert_eq!(g.call("sock_recv", &[3, 0, 0, 0, 0, 0]), EBADF);
+    assert_eq!(g.call("sock_send", &[3, 0, 0, 0, 0]), EBADF);
+    assert_eq!(g.call("sock_shutdown", &[3, 0]), EBADF);
     assert_eq!(g.call("fd_fdstat_set_rights", &[1, 0, 0]), ESUCCESS);
 }
 
@@ -760,7 +795,7 @@ fn libc_program() {
          entry .\n\
          entry ..\n\
          entry moved.txt\n\
-         escape: refused (errno ENOTCAPABLE)\n\
+         escape: refused (errno Operation not permitted)\n\
          monotonic ok: 1\n\
          realtime after 2020: 1\n\
          random differs: 1\n"
@@ -769,4 +804,194 @@ fn libc_program() {
     assert_eq!(status, 3);
     assert_eq!(std::fs::read_dir(&root).unwrap().count(), 0);
     assert_eq!(std::fs::read_dir(outer.path()).unwrap().count(), 1);
+}
+
+const R_SEEK: u64 = 1 << 2;
+const R_TELL: u64 = 1 << 5;
+const R_PATH_CREATE_DIRECTORY: u64 = 1 << 9;
+const R_PATH_OPEN: u64 = 1 << 13;
+const R_PATH_FILESTAT_GET: u64 = 1 << 18;
+const R_FD_FILESTAT_GET: u64 = 1 << 21;
+
+#[test]
+fn rights_are_reported_dropped_and_enforced() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut g = Guest::with_dir(tmp.path());
+    // the pre-open: directory rights, passing on directory and file rights
+    assert_eq!(g.rights(3), (0x7b7fe00, 0xff7ffff));
+    // a file has file rights only (no path_* rights), by how it was opened
+    let f = g.open(3, "f", O_CREAT, RW | R_PATH_FILESTAT_GET as i64, 0).unwrap();
+    let (base, inheriting) = g.rights(f);
+    assert_eq!(base & (RW as u64 | R_SEEK | R_TELL), RW as u64 | R_SEEK | R_TELL);
+    assert_eq!((base | inheriting) & (R_PATH_OPEN | R_PATH_FILESTAT_GET), 0);
+    let ro = g.open(3, "f", 0, RIGHT_READ, 0).unwrap();
+    assert_eq!(g.rights(ro).0 & RW as u64, RIGHT_READ as u64);
+    // rights can be dropped, never added back
+    assert_eq!(g.set_rights(f, base & !(RIGHT_WRITE as u64), 0), 0);
+    assert_eq!(g.rights(f), (base & !(RIGHT_WRITE as u64), 0));
+    assert_eq!(g.set_rights(f, base, 0), ENOTCAPABLE);
+    assert_eq!(g.set_rights(f, 0, 1), ENOTCAPABLE);
+    assert_eq!(g.set_rights(99, 0, 0), EBADF);
+    // without a right: EBADF for reading and writing, ENOTCAPABLE otherwise
+    assert_eq!(g.write(f, b"x"), Err(EBADF));
+    assert_eq!(g.read(f, 1), Ok(vec![]));
+    assert_eq!(
+        g.set_rights(f, base & !(RIGHT_WRITE as u64 | R_SEEK | R_FD_FILESTAT_GET), 0),
+        0
+    );
+    assert_eq!(g.call("fd_seek", &[f as i64, 1, 0, OUT as i64]), ENOTCAPABLE);
+    // (asking the position needs only fd_tell)
+    assert_eq!(g.call("fd_seek", &[f as i64, 0, 1, OUT as i64]), 0);
+    assert_eq!(g.call("fd_filestat_get", &[f as i64, BUF as i64]), ENOTCAPABLE);
+    assert_eq!(g.set_rights(f, 0, 0), 0);
+    assert_eq!(g.read(f, 1), Err(EBADF));
+    assert_eq!(g.call("fd_tell", &[f as i64, OUT as i64]), ENOTCAPABLE);
+    assert_eq!(g.call("fd_sync", &[f as i64]), ENOTCAPABLE);
+    // a directory descriptor: its base rights gate the path operations
+    let d = g.open(3, ".", O_DIRECTORY, 0, 0).unwrap();
+    let (dbase, dinh) = g.rights(d);
+    assert_eq!(g.set_rights(d, dbase & !R_PATH_CREATE_DIRECTORY, dinh), 0);
+    assert_eq!(g.simple_path("path_create_directory", d, "x"), ENOTCAPABLE);
+    assert_eq!(g.simple_path("path_create_directory", 3, "x"), 0);
+    // ... and its inheriting rights cap what path_open grants beneath it
+    assert_eq!(
+        g.set_rights(d, dbase & !R_PATH_CREATE_DIRECTORY, dinh & !(RIGHT_WRITE as u64)),
+        0
+    );
+    let w = g.open(d, "f", 0, RW, 0).unwrap();
+    assert_eq!(g.rights(w).0 & RW as u64, RIGHT_READ as u64);
+    assert_eq!(g.write(w, b"x"), Err(EBADF));
+    let sub = g.open(d, "x", O_DIRECTORY, 0, 0).unwrap();
+    assert_eq!(g.rights(sub).1 & RIGHT_WRITE as u64, 0);
+    assert_eq!(g.set_rights(d, 0, 0), 0);
+    assert_eq!(g.open(d, "f", 0, RIGHT_READ, 0), Err(ENOTCAPABLE));
+    // the same directory through the pre-open keeps its rights
+    assert_eq!(
+        g.open(3, "f", 0, RW, 0).map(|fd| g.rights(fd).0 & RW as u64),
+        Ok(RW as u64)
+    );
+}
+
+#[test]
+fn directories_refuse_byte_operations() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut g = Guest::with_dir(tmp.path());
+    let d = g.open(3, ".", O_DIRECTORY, R_SEEK as i64, 0).unwrap();
+    // (asking for the seek right on a directory does not grant it)
+    assert_eq!(g.rights(d).0 & R_SEEK, 0);
+    for fd in [3, d] {
+        for whence in 0..3 {
+            assert_eq!(g.call("fd_seek", &[fd as i64, 0, whence, OUT as i64]), EBADF);
+        }
+        assert_eq!(g.call("fd_tell", &[fd as i64, OUT as i64]), EBADF);
+        assert_eq!(g.read(fd, 1), Err(EBADF));
+        assert_eq!(g.write(fd, b"x"), Err(EBADF));
+        assert_eq!(g.call("fd_pread", &[fd as i64, IOV as i64, 0, 0, OUT as i64]), EBADF);
+        assert_eq!(g.call("fd_pwrite", &[fd as i64, IOV as i64, 0, 0, OUT as i64]), EBADF);
+        assert_eq!(g.call("fd_allocate", &[fd as i64, 0, 1]), EBADF);
+        assert_eq!(g.call("fd_filestat_set_size", &[fd as i64, 0]), EBADF);
+        assert_eq!(g.call("fd_advise", &[fd as i64, 0, 0, 0]), EBADF);
+        assert_eq!(g.call("fd_sync", &[fd as i64]), EBADF);
+        assert_eq!(g.call("fd_fdstat_set_flags", &[fd as i64, 0]), EBADF);
+    }
+    // streams cannot seek
+    assert_eq!(g.call("fd_seek", &[1, 0, 1, OUT as i64]), ESPIPE);
+    assert_eq!(g.call("fd_tell", &[0, OUT as i64]), ESPIPE);
+}
+
+#[test]
+fn trailing_slashes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    std::fs::write(root.join("file"), b"x").unwrap();
+    std::fs::create_dir(root.join("dir")).unwrap();
+    std::os::unix::fs::symlink("dir", root.join("dirlink")).unwrap();
+    let mut g = Guest::with_dir(root);
+    // a trailing slash asks for a directory
+    assert_eq!(g.simple_path("path_create_directory", 3, "new/"), 0);
+    assert_eq!(g.simple_path("path_remove_directory", 3, "new/"), 0);
+    assert!(!root.join("new").exists());
+    assert_eq!(g.simple_path("path_remove_directory", 3, "file/"), ENOTDIR);
+    assert_eq!(g.simple_path("path_unlink_file", 3, "file/"), ENOTDIR);
+    assert_eq!(g.simple_path("path_unlink_file", 3, "dir/"), EISDIR);
+    assert_eq!(g.open(3, "file/", 0, RIGHT_READ, 0), Err(ENOTDIR));
+    assert_eq!(g.open(3, "file/", O_CREAT, RW, 0), Err(EISDIR));
+    assert!(g.open(3, "dir/", 0, RIGHT_READ, 0).is_ok());
+    let [ap, al] = g.path(PATH, "file");
+    let [bp, bl] = g.path(PATH2, "moved/");
+    assert_eq!(g.call("path_rename", &[3, ap, al, 3, bp, bl]), ENOTDIR);
+    assert_eq!(g.link(3, 0, "file", 3, "linked/"), ENOENT);
+    assert_eq!(g.link(3, 0, "file/", 3, "linked"), ENOTDIR);
+    // and follows a symlink in the last component
+    let [pp, pl] = g.path(PATH, "dirlink/");
+    assert_eq!(g.call("path_open", &[3, 0, pp, pl, 0, RIGHT_READ, 0, 0, OUT as i64]), 0);
+    assert!(root.join("file").is_file() && root.join("dir").is_dir());
+}
+
+#[test]
+fn symlinks_without_follow_are_the_links_themselves() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    std::fs::write(root.join("target"), b"hello").unwrap();
+    std::os::unix::fs::symlink("target", root.join("link")).unwrap();
+    std::os::unix::fs::symlink("nowhere", root.join("dangling")).unwrap();
+    std::os::unix::fs::symlink("../outside", root.join("escape")).unwrap();
+    let mut g = Guest::with_dir(root);
+    assert_eq!(g.stat(3, "link", false), Ok((7, 6)));
+    assert_eq!(g.stat(3, "link", true), Ok((4, 5)));
+    assert_eq!(g.stat(3, "dangling", false), Ok((7, 7)));
+    assert_eq!(g.stat(3, "dangling", true), Err(ENOENT));
+    assert_eq!(g.stat(3, "escape", false).map(|s| s.0), Ok(7));
+    assert_eq!(g.stat(3, "escape", true), Err(EPERM));
+    // opening a symlink without following it is ELOOP
+    let [pp, pl] = g.path(PATH, "link");
+    assert_eq!(
+        g.call("path_open", &[3, 0, pp, pl, 0, RIGHT_READ, 0, 0, OUT as i64]),
+        32
+    );
+    // path_link never follows: it links the symlink itself
+    assert_eq!(g.link(3, 0, "dangling", 3, "dangling2"), 0);
+    assert!(std::fs::symlink_metadata(root.join("dangling2")).unwrap().is_symlink());
+    assert_eq!(g.link(3, 1, "link", 3, "x"), EINVAL);
+    // a link's own times, without touching its target
+    let [pp, pl] = g.path(PATH, "link");
+    assert_eq!(
+        g.call("path_filestat_set_times", &[3, 0, pp, pl, 0, 1_000_000_000_000, 4]),
+        0
+    );
+    let own = std::fs::symlink_metadata(root.join("link"))
+        .unwrap()
+        .modified()
+        .unwrap();
+    assert_eq!(own, std::time::UNIX_EPOCH + std::time::Duration::from_secs(1000));
+    let target = std::fs::metadata(root.join("target")).unwrap().modified().unwrap();
+    assert_ne!(target, own);
+}
+
+#[test]
+fn append_pwrite_and_unpollable_descriptors() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut g = Guest::with_dir(tmp.path());
+    let fd = g.open(3, "f", O_CREAT, RW, FDFLAG_APPEND).unwrap();
+    assert_eq!(g.write(fd, b"abc"), Ok(3));
+    // with `append`, pwrite writes at the end whatever the offset (as on
+    // Linux, and in wasmtime)
+    g.put(BUF, b"XY");
+    g.put(IOV, &BUF.to_le_bytes());
+    g.put(IOV + 4, &2u32.to_le_bytes());
+    assert_eq!(g.call("fd_pwrite", &[fd as i64, IOV as i64, 1, 0, OUT as i64]), 0);
+    assert_eq!(std::fs::read(tmp.path().join("f")).unwrap(), b"abcXY");
+    // a subscription on a descriptor that is closed, a directory, or a
+    // stream in the wrong direction fails the whole poll_oneoff
+    for (fd, tag) in [(99u32, 1u8), (3, 1), (1, 1), (0, 2)] {
+        let mut sub = [0u8; 48];
+        sub[8] = tag;
+        sub[16..20].copy_from_slice(&fd.to_le_bytes());
+        g.put(BUF, &sub);
+        assert_eq!(
+            g.call("poll_oneoff", &[BUF as i64, 512, 1, OUT as i64]),
+            EBADF,
+            "fd {fd}"
+        );
+    }
 }
