@@ -135,11 +135,16 @@ pub(crate) fn aot_meta(engine: &Engine) -> Result<tern_cranelift::aot::AotMeta> 
     })
 }
 
-/// How memories of `engine`'s stores are backed.
+/// How memories of `engine`'s stores are backed: with guard regions for
+/// compiled code that relies on them, else (the interpreter, explicit
+/// bounds checks) as reservations of their maximum size where the host
+/// can, so that growth costs what touching the new pages costs.
 pub(crate) fn memory_style(engine: &Engine) -> MemoryStyle {
     let c = engine.config();
     if c.tier == Tier::Jit && c.bounds_checks == BoundsChecks::Guard {
         MemoryStyle::Reserved
+    } else if MemoryStyle::reserved_supported() {
+        MemoryStyle::Mapped
     } else {
         MemoryStyle::Heap
     }
@@ -148,9 +153,14 @@ pub(crate) fn memory_style(engine: &Engine) -> MemoryStyle {
 /// A new memory for a store of `engine`.
 pub(crate) fn new_memory(engine: &Engine, ty: MemoryType, limit_pages: u64) -> Result<LinearMemory> {
     let style = memory_style(engine);
-    let m = LinearMemory::with_style(ty, limit_pages, style)
-        .ok_or_else(|| Error::Limit("memory allocation failed: size exceeds the limit".into()))?;
-    if m.style() != style && !ty.memory64 {
+    let mut m = LinearMemory::with_style(ty, limit_pages, style);
+    if m.is_none() && style == MemoryStyle::Mapped {
+        // Address space may be short (`ulimit -v`): a memory whose
+        // accesses are checked works on the heap too.
+        m = LinearMemory::new(ty, limit_pages);
+    }
+    let m = m.ok_or_else(|| Error::Limit("memory allocation failed: size exceeds the limit".into()))?;
+    if style == MemoryStyle::Reserved && m.style() != style && !ty.memory64 {
         return Err(Error::Limit(
             "memory allocation failed: cannot reserve address space for the memory".into(),
         ));
