@@ -106,6 +106,7 @@ pub(crate) fn compile_config(engine: &Engine) -> CompileConfig {
         },
         fuel: c.consume_fuel,
         interrupts: c.interruptible,
+        epochs: c.epoch_interruption,
     }
 }
 
@@ -209,6 +210,8 @@ impl JitStore {
                 interrupt: Arc::as_ptr(&engine.inner.interrupt).cast(),
                 func_refs: std::ptr::null(),
                 host: [0; 2],
+                epoch: Arc::as_ptr(&engine.inner.epoch).cast(),
+                epoch_deadline: u64::MAX,
             }),
             func_refs: Vec::new(),
             foreign: Vec::new(),
@@ -366,6 +369,7 @@ fn call_compiled<T>(s: &mut StoreInner<T>, func: u32, io: &mut [u64]) -> Result<
         if fuel {
             (*ctx).fuel = s.vm.fuel.min(i64::MAX as u64) as i64;
         }
+        (*ctx).epoch_deadline = s.vm.epoch_deadline;
         s.vm.activations += 1;
         (*ctx).host = tern_cranelift::libcalls::host_to_raw(s);
         let array: unsafe extern "C" fn(*mut VMContext, *mut VMContext, *mut u64) = std::mem::transmute(fr.array_call);
@@ -448,5 +452,17 @@ impl<T> JitHost for StoreInner<T> {
             FuncKind::Host { index } => tern_interp::Host::call_host(self, index, Some(caller), slots),
             FuncKind::Wasm { .. } => invoke(self, func, slots),
         }
+    }
+
+    fn grow_memory(&mut self, mem: u32, delta: u64) -> Result<Option<u64>, Trap> {
+        StoreInner::grow_memory(self, mem, delta).map_err(crate::limits::error_to_trap)
+    }
+
+    fn grow_table(&mut self, table: u32, delta: u32, init: u64) -> Result<Option<u32>, Trap> {
+        StoreInner::grow_table(self, table, delta, init).map_err(crate::limits::error_to_trap)
+    }
+
+    fn epoch_deadline_reached(&mut self) -> Result<(), Trap> {
+        StoreInner::epoch_deadline_reached(self)
     }
 }
