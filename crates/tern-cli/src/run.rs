@@ -271,7 +271,7 @@ pub fn run(opts: RunArgs) -> Result<ExitCode> {
         config.consume_fuel(true);
     }
     if limits.timeout.is_some() {
-        config.interruptible(true); // EPOCH: config.epoch_interruption(true);
+        config.epoch_interruption(true);
     }
     if let Some(bytes) = limits.max_memory_size {
         config.max_memory_pages(bytes / WASM_PAGE_SIZE);
@@ -335,8 +335,8 @@ pub fn run(opts: RunArgs) -> Result<ExitCode> {
     }
     // The deadline is one epoch away; a timer thread ends that epoch.
     let _timer = limits.timeout.map(|d| {
-        // EPOCH: store.set_epoch_deadline(1);
-        // EPOCH: store.epoch_deadline_trap();
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_trap();
         Timer::start(&engine, d)
     });
     let report = Report {
@@ -424,7 +424,7 @@ impl Timer {
         let engine = engine.clone();
         std::thread::spawn(move || {
             if let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = wait.recv_timeout(after) {
-                engine.interrupt_handle().interrupt(); // EPOCH: engine.increment_epoch();
+                engine.increment_epoch();
             }
         });
         Timer { done }
@@ -456,12 +456,11 @@ impl Report<'_> {
         };
         match trap.code() {
             Some(tern::TrapCode::OutOfFuel) => match self.limits.fuel {
-                Some(n) => eprintln!("error: {e}: the guest used up its fuel (--fuel {n})"),
+                Some(n) => eprintln!("error: {e}: the guest ran out of fuel (--fuel {n})"),
                 None => eprintln!("error: {e}"),
             },
-            _ if e.to_string() == "interrupted" => match self.limits.timeout {
-                // EPOCH: Some(tern::TrapCode::Interrupt)
-                Some(d) => eprintln!("error: {e}: the guest ran out of time (--timeout {d:?})"),
+            Some(tern::TrapCode::Interrupt) => match self.limits.timeout {
+                Some(d) => eprintln!("error: timeout: the guest ran out of time (--timeout {d:?})"),
                 None => eprintln!("error: {e}"),
             },
             _ => eprintln!("error: {e}"),

@@ -472,3 +472,39 @@ fn deep_recursion_backtraces_are_folded() {
         }
     }
 }
+
+#[test]
+fn a_timeout_stops_a_guest_on_either_tier() {
+    for tier in ["interp", "auto"] {
+        run_golden(
+            "run-timeout",
+            &[
+                "run",
+                "--tier",
+                tier,
+                "--timeout",
+                "100ms",
+                "crates/tern-cli/tests/data/spin.wat",
+            ],
+            134,
+        );
+        run_golden(
+            "run-timeout-W",
+            &[
+                "run",
+                "--tier",
+                tier,
+                "-W",
+                "timeout=100ms",
+                "crates/tern-cli/tests/data/spin.wat",
+            ],
+            134,
+        );
+    }
+    // A timeout that is not reached changes nothing.
+    run_golden(
+        "run-hello",
+        &["run", "--timeout", "1m", "examples/hello.wat", "world", "and more"],
+        0,
+    );
+}

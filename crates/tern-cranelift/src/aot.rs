@@ -11,7 +11,7 @@
 //! payload checksum        u64 (FNV-1a)
 //! payload:
 //!   engine version, features, target (triple + every codegen flag):  strings (u32 length + UTF-8)
-//!   bounds checks, fuel, interrupts:                                  3 × u8
+//!   bounds checks, fuel, checks (bit 0 interrupt flag, bit 1 epoch):   3 × u8
 //!   image:           u64 length + bytes
 //!   relocations:     u32 count × (u32 offset, u8 kind, u32 target, i64 addend)
 //!   trap sites:      u32 count × (u32 offset, u8 trap code)
@@ -33,8 +33,9 @@ use tern_vm::TrapCode;
 /// First bytes of every artifact.
 pub const MAGIC: [u8; 8] = *b"\0terncw\x01";
 /// The format version this build reads and writes.
-/// (3: compiled code stores its exit registers before libcalls.)
-pub const FORMAT_VERSION: u32 = 3;
+/// (3: libcall numbering and epoch checks; 4: compiled code stores its
+/// exit registers before libcalls.)
+pub const FORMAT_VERSION: u32 = 4;
 
 /// What an artifact must agree on with the engine that loads it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -102,16 +103,17 @@ fn config_bytes(c: &CompileConfig) -> [u8; 3] {
             BoundsChecks::Explicit => 1,
         },
         c.fuel as u8,
-        c.interrupts as u8,
+        c.interrupts as u8 | (c.epochs as u8) << 1,
     ]
 }
 
 fn describe_config(b: [u8; 3]) -> String {
     format!(
-        "{} bounds checks, fuel {}, interruption {}",
+        "{} bounds checks, fuel {}, interruption {}, epoch interruption {}",
         if b[0] == 0 { "guard-page" } else { "explicit" },
         if b[1] != 0 { "on" } else { "off" },
-        if b[2] != 0 { "on" } else { "off" }
+        if b[2] & 1 != 0 { "on" } else { "off" },
+        if b[2] & 2 != 0 { "on" } else { "off" }
     )
 }
 
@@ -417,6 +419,7 @@ mod tests {
                 bounds_checks: BoundsChecks::Guard,
                 fuel: false,
                 interrupts: false,
+                epochs: false,
             },
         }
     }

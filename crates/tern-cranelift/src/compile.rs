@@ -24,6 +24,9 @@ pub struct CompileConfig {
     pub fuel: bool,
     /// Check the interrupt flag at function entries and loop headers.
     pub interrupts: bool,
+    /// Compare the engine's epoch with the store's deadline at function
+    /// entries and loop headers.
+    pub epochs: bool,
 }
 
 impl CompileConfig {
@@ -32,6 +35,7 @@ impl CompileConfig {
             bounds_checks: self.bounds_checks,
             fuel: self.fuel,
             interrupts: self.interrupts,
+            epochs: self.epochs,
         }
     }
 }

@@ -22,6 +22,16 @@ pub trait JitHost {
     /// function, or a function of another tier), on behalf of instance
     /// `caller`. `slots` holds the arguments and receives the results.
     fn call_foreign(&mut self, func: u32, caller: u32, slots: &mut [u64]) -> Result<(), Trap>;
+    /// `memory.grow` of store memory `mem` by `delta` pages: the old size,
+    /// `None` when the growth is refused (limits, the embedder's resource
+    /// limiter, the OS), or a trap the embedder raises instead.
+    fn grow_memory(&mut self, mem: u32, delta: u64) -> Result<Option<u64>, Trap>;
+    /// `table.grow` of store table `table`: as [`JitHost::grow_memory`].
+    fn grow_table(&mut self, table: u32, delta: u32, init: u64) -> Result<Option<u32>, Trap>;
+    /// Compiled code found the engine's epoch at or past the store's
+    /// deadline: returns once the embedder moved the deadline, or the trap
+    /// that stops execution.
+    fn epoch_deadline_reached(&mut self) -> Result<(), Trap>;
 }
 
 /// The fat pointer `host` as [`VMStoreContext::host`] stores it.
@@ -68,7 +78,14 @@ unsafe fn table<'a>(vmctx: *mut VMContext, table: u32) -> &'a mut tern_vm::Table
 
 unsafe extern "C" fn memory_grow(vmctx: *mut VMContext, mem: u32, delta: u64) -> u64 {
     // SAFETY: compiled code passes its own vmctx and a valid index.
-    unsafe { libcall(|| Ok(memory(vmctx, mem).grow(delta).unwrap_or(u64::MAX))) }
+    unsafe {
+        libcall(|| {
+            let inst = (*vmctx).instance as usize;
+            let h = host(vmctx);
+            let mi = h.store().instances[inst].memories[mem as usize];
+            Ok(h.grow_memory(mi, delta)?.unwrap_or(u64::MAX))
+        })
+    }
 }
 
 unsafe extern "C" fn memory_fill(vmctx: *mut VMContext, mem: u32, dst: u64, val: u32, n: u64) {
@@ -119,7 +136,14 @@ unsafe extern "C" fn data_drop(vmctx: *mut VMContext, seg: u32) {
 
 unsafe extern "C" fn table_grow(vmctx: *mut VMContext, t: u32, init: u64, delta: u32) -> u32 {
     // SAFETY: as above.
-    unsafe { libcall(|| Ok(table(vmctx, t).grow(delta, init).unwrap_or(u32::MAX))) }
+    unsafe {
+        libcall(|| {
+            let inst = (*vmctx).instance as usize;
+            let h = host(vmctx);
+            let ti = h.store().instances[inst].tables[t as usize];
+            Ok(h.grow_table(ti, delta, init)?.unwrap_or(u32::MAX))
+        })
+    }
 }
 
 unsafe extern "C" fn table_fill(vmctx: *mut VMContext, t: u32, dst: u32, val: u64, n: u32) {
@@ -190,6 +214,7 @@ unsafe extern "C" fn call_foreign(caller: *mut VMContext, callee: *const VMFuncR
             if vm.fuel_enabled {
                 (*ctx).fuel = vm.fuel.min(i64::MAX as u64) as i64;
             }
+            (*ctx).epoch_deadline = vm.epoch_deadline;
             r
         })
     }
@@ -213,6 +238,29 @@ unsafe extern "C" fn interrupt(vmctx: *mut VMContext) {
     }
 }
 
+unsafe extern "C" fn epoch_deadline(vmctx: *mut VMContext) {
+    // SAFETY: as above. The embedder's decision may run anything (fuel
+    // and the deadline are synchronised with the store around it, as for
+    // calls out of compiled code).
+    unsafe {
+        libcall::<()>(|| {
+            let ctx: *mut VMStoreContext = (*vmctx).store;
+            let h = host(vmctx);
+            let vm = h.store();
+            if vm.fuel_enabled {
+                vm.fuel = (*ctx).fuel.max(0) as u64;
+            }
+            let r = h.epoch_deadline_reached();
+            let vm = h.store();
+            if vm.fuel_enabled {
+                (*ctx).fuel = vm.fuel.min(i64::MAX as u64) as i64;
+            }
+            (*ctx).epoch_deadline = vm.epoch_deadline;
+            r
+        })
+    }
+}
+
 /// The address of libcall `l`.
 pub fn address(l: Libcall) -> usize {
     match l {
@@ -229,6 +277,7 @@ pub fn address(l: Libcall) -> usize {
         Libcall::CallForeign => call_foreign as *const () as usize,
         Libcall::OutOfFuel => out_of_fuel as *const () as usize,
         Libcall::Interrupt => interrupt as *const () as usize,
+        Libcall::EpochDeadline => epoch_deadline as *const () as usize,
     }
 }
 

@@ -120,11 +120,13 @@ const CONFIGS: [TranslateConfig; 2] = [
         bounds_checks: BoundsChecks::Guard,
         fuel: false,
         interrupts: false,
+        epochs: false,
     },
     TranslateConfig {
         bounds_checks: BoundsChecks::Explicit,
         fuel: true,
         interrupts: true,
+        epochs: true,
     },
 ];
 

@@ -62,6 +62,7 @@ extern "C" fn memory_grow(vmctx: *mut VMContext, mem: u32, delta: i64) -> i64 {
 
 static OUT_OF_FUEL_CALLS: AtomicUsize = AtomicUsize::new(0);
 static INTERRUPT_CALLS: AtomicUsize = AtomicUsize::new(0);
+static EPOCH_CALLS: AtomicUsize = AtomicUsize::new(0);
 
 /// Adds fuel (as an embedder may) and returns.
 extern "C" fn out_of_fuel(vmctx: *mut VMContext) {
@@ -73,6 +74,13 @@ extern "C" fn out_of_fuel(vmctx: *mut VMContext) {
 extern "C" fn interrupt(vmctx: *mut VMContext) {
     INTERRUPT_CALLS.fetch_add(1, Ordering::SeqCst);
     unsafe { *((*(*vmctx).store).interrupt as *mut u64) = 0 };
+}
+
+/// Moves the deadline out of reach (as an embedder's callback may) and
+/// returns.
+extern "C" fn epoch_deadline(vmctx: *mut VMContext) {
+    EPOCH_CALLS.fetch_add(1, Ordering::SeqCst);
+    unsafe { (*(*vmctx).store).epoch_deadline = u64::MAX };
 }
 
 extern "C" fn unexpected_libcall() {
@@ -195,6 +203,7 @@ fn compile_and_link(wasm: &[u8], isa: &dyn cranelift_codegen::isa::TargetIsa, co
             NS_LIBCALL if index == Libcall::MemoryGrow as u32 => memory_grow as *const () as u64,
             NS_LIBCALL if index == Libcall::OutOfFuel as u32 => out_of_fuel as *const () as u64,
             NS_LIBCALL if index == Libcall::Interrupt as u32 => interrupt as *const () as u64,
+            NS_LIBCALL if index == Libcall::EpochDeadline as u32 => epoch_deadline as *const () as u64,
             NS_LIBCALL => unexpected_libcall as *const () as u64,
             _ => panic!("unknown namespace {ns}"),
         };
@@ -229,6 +238,8 @@ struct Instance {
     vmctx: Box<VMContext>,
     store: Box<VMStoreContext>,
     interrupt: Box<u64>,
+    /// The engine's epoch counter.
+    _epoch: Box<u64>,
     memory: Box<FakeMemory>,
     _memories: Box<[*mut FakeMemory; 1]>,
     _mem_buf: Vec<u128>,
@@ -244,12 +255,15 @@ struct Instance {
 impl Instance {
     fn new(num_globals: usize, num_funcs: usize) -> Instance {
         let mut interrupt = Box::new(0u64);
+        let epoch = Box::new(5u64);
         let mut store = Box::new(VMStoreContext {
             stack_limit: 0,
             fuel: i64::MAX,
             interrupt: &mut *interrupt,
             func_refs: std::ptr::null(),
             host: [0; 2],
+            epoch: &*epoch,
+            epoch_deadline: u64::MAX,
             exit: Default::default(),
         });
         let mut mem_buf = vec![0u128; 2 * 65536 / 16];
@@ -291,6 +305,7 @@ impl Instance {
             vmctx,
             store,
             interrupt,
+            _epoch: epoch,
             memory,
             _memories: memories,
             _mem_buf: mem_buf,
@@ -497,6 +512,7 @@ fn runs_with_guard_bounds_checks() {
         bounds_checks: BoundsChecks::Guard,
         fuel: false,
         interrupts: false,
+        epochs: false,
     });
 }
 
@@ -506,6 +522,7 @@ fn runs_with_explicit_checks_fuel_and_interrupts() {
         bounds_checks: BoundsChecks::Explicit,
         fuel: true,
         interrupts: true,
+        epochs: true,
     });
 }
 
@@ -532,11 +549,15 @@ fn fuel_is_charged_and_interrupts_are_seen() {
             bounds_checks: BoundsChecks::Explicit,
             fuel: true,
             interrupts: true,
+            epochs: true,
         },
     );
     let mut inst = Instance::new(2, 16);
     inst.store.fuel = 10;
     *inst.interrupt = 1;
+    // The counter (5) is past the deadline: the first check calls the
+    // stand-in, which moves the deadline away.
+    inst.store.epoch_deadline = 5;
     // `$sum` loops 1000 times over about ten operators: the stand-in adds
     // 25 fuel each time it runs out, so it must be called hundreds of times.
     assert_eq!(inst.call(&code, 2, &[1000], 1), [500500]);
@@ -549,6 +570,8 @@ fn fuel_is_charged_and_interrupts_are_seen() {
     );
     assert_eq!(INTERRUPT_CALLS.load(Ordering::SeqCst), 1);
     assert_eq!(*inst.interrupt, 0);
+    assert_eq!(EPOCH_CALLS.load(Ordering::SeqCst), 1);
+    assert_eq!(inst.store.epoch_deadline, u64::MAX);
     // One unit per operator executed, `end` included: `$add` is four.
     inst.store.fuel = 1000;
     assert_eq!(inst.call(&code, 0, &[1, 2], 1), [3]);

@@ -318,11 +318,13 @@ fn translated_code_agrees_with_the_interpreter() -> Result<(), String> {
             bounds_checks: BoundsChecks::Guard,
             fuel: true,
             interrupts: false,
+            epochs: false,
         },
         TranslateConfig {
             bounds_checks: BoundsChecks::Explicit,
             fuel: true,
             interrupts: true,
+            epochs: false,
         },
     ];
     let (mut modules, mut calls, mut compared) = (0, 0, 0);

@@ -30,6 +30,26 @@ pub trait Host {
     /// when called directly by the embedder). `slots` holds the arguments
     /// and receives the results; it is as long as the larger of the two.
     fn call_host(&mut self, index: u32, caller: Option<u32>, slots: &mut [u64]) -> Result<(), Trap>;
+
+    /// `memory.grow` of store memory `mem` by `delta` pages: the old size,
+    /// `None` when the growth is refused (limits, the embedder's resource
+    /// limiter, the OS), or a trap the embedder raises instead.
+    fn grow_memory(&mut self, mem: u32, delta: u64) -> Result<Option<u64>, Trap> {
+        Ok(self.store().memories[mem as usize].grow(delta))
+    }
+
+    /// `table.grow` of store table `table` by `delta` elements set to
+    /// `init`: as [`Host::grow_memory`].
+    fn grow_table(&mut self, table: u32, delta: u32, init: u64) -> Result<Option<u32>, Trap> {
+        Ok(self.store().tables[table as usize].grow(delta, init))
+    }
+
+    /// Code checking epochs found `epoch >= epoch_deadline`: returns once
+    /// the embedder moved the deadline (execution goes on), or the trap
+    /// that stops it.
+    fn epoch_deadline_reached(&mut self) -> Result<(), Trap> {
+        Err(Trap::new(TrapCode::Interrupt))
+    }
 }
 
 /// How deeply executions may nest through host functions that call back
@@ -535,6 +555,18 @@ fn run(
                 refresh_mem!();
             }};
         }
+        /// Asks the embedder what to do about the epoch deadline (it may
+        /// run anything, wasm included, as a host call may).
+        macro_rules! epoch_deadline_reached {
+            () => {{
+                (&mut *vm).call_depth = depth_base + frames.len() + 1;
+                let r = host.epoch_deadline_reached();
+                vm = host.store();
+                tri_t!(r);
+                regs = stack.as_mut_ptr().add(base);
+                refresh_mem!();
+            }};
+        }
         macro_rules! do_return {
             () => {{
                 match frames.pop() {
@@ -705,6 +737,12 @@ fn run(
                                 trap!(TrapCode::OutOfFuel);
                             }
                             vmr.fuel -= n as u64;
+                        }
+                        Instr::Epoch => {
+                            let vmr = &*vm;
+                            if vmr.epoch.load(std::sync::atomic::Ordering::Relaxed) >= vmr.epoch_deadline {
+                                epoch_deadline_reached!();
+                            }
                         }
                         Instr::Jump { to } => ip = at.offset(to as i32 as isize),
                         Instr::JumpIfNez { c, to } => br_if!(at, r!(c) as u32 != 0, to),
@@ -885,8 +923,9 @@ fn run(
                         Instr::MemGrow { d, mem } => {
                             let mi = mem_index!(mem);
                             let delta = r!(d) as u32 as u64;
-                            let old = (&mut *vm).memories[mi].grow(delta);
-                            r!(d) = old.map_or(u32::MAX, |o| o as u32) as u64;
+                            let old = host.grow_memory(mi as u32, delta);
+                            vm = host.store();
+                            r!(d) = tri_t!(old).map_or(u32::MAX, |o| o as u32) as u64;
                             refresh_mem!();
                         }
                         Instr::MemFill { r, mem } => {
@@ -936,8 +975,9 @@ fn run(
                         }
                         Instr::TabGrow { r, t } => {
                             let ti = table_index!(t);
-                            let old = (&mut *vm).tables[ti].grow(r!(r + 1) as u32, r!(r));
-                            r!(r) = old.unwrap_or(u32::MAX) as u64;
+                            let old = host.grow_table(ti as u32, r!(r + 1) as u32, r!(r));
+                            vm = host.store();
+                            r!(r) = tri_t!(old).unwrap_or(u32::MAX) as u64;
                         }
                         Instr::TabFill { r, t } => {
                             let ti = table_index!(t);

@@ -63,6 +63,9 @@ macro_rules! define_instr {
             /// Consumes `n` units of fuel: the cost of the basic block it
             /// starts, one unit per Wasm operator.
             Fuel { n: u32 },
+            /// Checks the store's epoch deadline (function entries and loop
+            /// headers, when the embedder asked for epoch interruption).
+            Epoch,
             /// Jumps to `to`. In translated code every jump target `to`
             /// is relative to the jump's own index (an `i32` offset stored
             /// as `u32`); the translator works with absolute indices until
@@ -292,6 +295,7 @@ macro_rules! define_for_each_reg {
                     } )*
                     Instr::Trap { .. }
                     | Instr::Fuel { .. }
+                    | Instr::Epoch
                     | Instr::Jump { .. }
                     | Instr::Ret
                     | Instr::DropData { .. }

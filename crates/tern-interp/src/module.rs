@@ -20,6 +20,7 @@ pub struct InterpModule {
     funcs: Box<[OnceLock<Result<CompiledFunc, TranslateError>>]>,
     num_imported_funcs: u32,
     fuel: bool,
+    epoch: bool,
 }
 
 impl InterpModule {
@@ -69,7 +70,16 @@ impl InterpModule {
             funcs,
             num_imported_funcs: module.num_imported_funcs,
             fuel,
+            epoch: false,
         }
+    }
+
+    /// With `on`, translated code checks the store's epoch deadline at
+    /// function entries and loop headers (see
+    /// [`tern_vm::StoreData::epoch_deadline`]); without, it costs nothing.
+    pub fn with_epoch_checks(mut self, on: bool) -> InterpModule {
+        self.epoch = on;
+        self
     }
 
     /// The validation context.
@@ -145,6 +155,7 @@ impl InterpModule {
                     self.num_imported_funcs + def,
                     &self.body(def),
                     self.fuel,
+                    self.epoch,
                 )
             })
             .as_ref()
@@ -156,6 +167,7 @@ impl std::fmt::Debug for InterpModule {
         f.debug_struct("InterpModule")
             .field("funcs", &self.funcs.len())
             .field("fuel", &self.fuel)
+            .field("epoch", &self.epoch)
             .finish_non_exhaustive()
     }
 }

@@ -94,6 +94,7 @@ pub fn translate(
     func_index: u32,
     body: &FuncBody<'_>,
     fuel: bool,
+    epoch: bool,
 ) -> Result<CompiledFunc, TranslateError> {
     let Some(ty) = info.func_type(func_index) else {
         return Err(TranslateError::Invalid(tern_binary::BinaryError::new(
@@ -103,7 +104,7 @@ pub fn translate(
     };
     let (decls, _) = body.locals()?;
     let mut v = FuncValidator::new(info);
-    let mut e = Emitter::new(info, num_imported_funcs, ty, &decls, fuel)?;
+    let mut e = Emitter::new(info, num_imported_funcs, ty, &decls, fuel, epoch)?;
     let mut ops = v.begin(func_index, body)?;
     {
         let mut t = Translator {
@@ -393,6 +394,8 @@ struct Emitter<'i, 'm> {
     dead_depth: u32,
     fuel: bool,
     fuel_at: usize,
+    /// Whether function entries and loop headers check the epoch deadline.
+    epoch: bool,
     /// The highest instruction index that a jump targets so far (or that
     /// starts a basic block).
     label_at: u32,
@@ -439,6 +442,7 @@ impl<'i, 'm> Emitter<'i, 'm> {
         func_ty: &'m FuncType,
         decls: &[(u32, ValType)],
         fuel: bool,
+        epoch: bool,
     ) -> Result<Self> {
         let total: u64 = func_ty.params().len() as u64 + decls.iter().map(|(n, _)| *n as u64).sum::<u64>();
         if total > MAX_LOCAL_SLOTS {
@@ -493,6 +497,7 @@ impl<'i, 'm> Emitter<'i, 'm> {
             dead_depth: 0,
             fuel,
             fuel_at: usize::MAX,
+            epoch,
             label_at: 0,
             consts: Vec::new(),
             const_index: HashMap::new(),
@@ -515,6 +520,7 @@ impl<'i, 'm> Emitter<'i, 'm> {
             exn_slot: NO_REG,
         });
         e.start_fuel_block();
+        e.check_epoch();
         Ok(e)
     }
 
@@ -658,6 +664,14 @@ impl<'i, 'm> Emitter<'i, 'm> {
         if self.fuel {
             self.fuel_at = self.code.len();
             self.code.push(Instr::Fuel { n: 0 });
+        }
+    }
+
+    /// With epoch checks on, checks the deadline here (function entries
+    /// and loop headers).
+    fn check_epoch(&mut self) {
+        if self.epoch {
+            self.emit(Instr::Epoch);
         }
     }
 
@@ -1026,7 +1040,7 @@ impl<'i, 'm> Emitter<'i, 'm> {
     /// joins it); with fuel on the loop starts with its `Fuel` instead.
     fn rotate_loop(&mut self, idx: usize) -> bool {
         let f = &self.ctrl[idx];
-        if f.kind != Kind::Loop || self.fuel {
+        if f.kind != Kind::Loop || self.fuel || self.epoch {
             return false;
         }
         let l = f.label;
@@ -1190,6 +1204,7 @@ impl<'m> Emitter<'_, 'm> {
         let mut c = self.open(Kind::Loop, bt);
         c.label = self.pc();
         self.start_fuel_block();
+        self.check_epoch();
         self.ctrl.push(c);
         Ok(())
     }

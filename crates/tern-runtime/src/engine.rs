@@ -63,6 +63,7 @@ pub struct Config {
     pub(crate) tier: Tier,
     pub(crate) bounds_checks: BoundsChecks,
     pub(crate) interruptible: bool,
+    pub(crate) epoch_interruption: bool,
     pub(crate) profiler: Profiler,
     pub(crate) lazy_compilation: bool,
     /// Stack budget of compiled code in bytes (`None`: the thread's stack
@@ -95,6 +96,7 @@ impl Config {
             tier: Tier::Auto,
             bounds_checks: BoundsChecks::Guard,
             interruptible: false,
+            epoch_interruption: false,
             profiler: Profiler::None,
             lazy_compilation: true,
             max_wasm_stack: None,
@@ -120,6 +122,16 @@ impl Config {
     /// stops it (default off: the checks cost a little).
     pub fn interruptible(&mut self, on: bool) -> &mut Self {
         self.interruptible = on;
+        self
+    }
+
+    /// Whether code of both tiers compares the engine's epoch
+    /// ([`Engine::increment_epoch`]) with its store's deadline
+    /// ([`crate::Store::set_epoch_deadline`]) at every function entry and
+    /// loop header, to stop (or ask about) guests that run too long.
+    /// Default off: then the checks are not there at all and cost nothing.
+    pub fn epoch_interruption(&mut self, on: bool) -> &mut Self {
+        self.epoch_interruption = on;
         self
     }
 
@@ -226,6 +238,8 @@ pub(crate) struct EngineInner {
     pub(crate) isa: Option<tern_cranelift::OwnedTargetIsa>,
     /// Nonzero when an embedder asked running guests to stop.
     pub(crate) interrupt: Arc<AtomicU64>,
+    /// The epoch counter, shared by the engine's stores.
+    pub(crate) epoch: Arc<AtomicU64>,
 }
 
 /// Stops guests running in an engine's stores from any thread (see
@@ -284,6 +298,7 @@ impl Engine {
                 sigs: SigRegistry::default(),
                 isa,
                 interrupt: Arc::new(AtomicU64::new(0)),
+                epoch: Arc::new(AtomicU64::new(0)),
             }),
         })
     }
@@ -299,6 +314,18 @@ impl Engine {
         InterruptHandle {
             flag: self.inner.interrupt.clone(),
         }
+    }
+
+    /// Advances the epoch by one tick (from any thread). Guests of stores
+    /// whose deadline this reaches stop at their next check (see
+    /// [`Config::epoch_interruption`]).
+    pub fn increment_epoch(&self) {
+        self.inner.epoch.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The current epoch.
+    pub fn current_epoch(&self) -> u64 {
+        self.inner.epoch.load(Ordering::Relaxed)
     }
 
     /// The configuration.

@@ -16,9 +16,10 @@ pub struct Memory {
 }
 
 impl Memory {
-    /// A new memory of type `ty`.
+    /// A new memory of type `ty` (if the store's limiter allows).
     pub fn new(mut store: impl AsContextMut, ty: MemoryType) -> Result<Memory> {
         let s = store.as_context_mut().0;
+        s.limit_new_memory(&ty, true)?;
         let mem = crate::jit::new_memory(&s.engine, ty, s.vm.limits.max_memory_pages)?;
         s.vm.memories.push(Box::new(mem));
         Ok(Memory {
@@ -62,12 +63,13 @@ impl Memory {
         s.vm.memories[self.index as usize].data_mut()
     }
 
-    /// Grows by `delta` pages; returns the old size in pages.
+    /// Grows by `delta` pages; returns the old size in pages. Fails when
+    /// the memory's maximum, the store's limiter or the OS refuses (or
+    /// with the limiter's error).
     pub fn grow(&self, mut store: impl AsContextMut, delta: u64) -> Result<u64> {
         let s = store.as_context_mut().0;
         s.check(self.store)?;
-        s.vm.memories[self.index as usize]
-            .grow(delta)
+        s.grow_memory(self.index, delta)?
             .ok_or_else(|| Error::Limit("failed to grow memory".into()))
     }
 
@@ -96,12 +98,14 @@ pub struct Table {
 }
 
 impl Table {
-    /// A new table of type `ty`, every element set to `init`.
+    /// A new table of type `ty`, every element set to `init` (if the
+    /// store's limiter allows).
     pub fn new(mut store: impl AsContextMut, ty: TableType, init: Val) -> Result<Table> {
         let s = store.as_context_mut().0;
         if !val_matches(&init, ValType::Ref(ty.element)) {
             return Err(type_error(ValType::Ref(ty.element), &init));
         }
+        s.limit_new_table(&ty, true)?;
         let raw = val_to_raw128(s.id, &init)? as u64;
         let t = VmTable::new(ty, raw, s.vm.limits.max_table_elements)
             .ok_or_else(|| Error::Limit("table allocation failed: size exceeds the limit".into()))?;
@@ -157,8 +161,7 @@ impl Table {
         }
         let raw = val_to_raw128(s.id, &init)? as u64;
         let delta = u32::try_from(delta).map_err(|_| Error::Limit("failed to grow table".into()))?;
-        s.vm.tables[self.index as usize]
-            .grow(delta, raw)
+        s.grow_table(self.index, delta, raw)?
             .map(|o| o as u64)
             .ok_or_else(|| Error::Limit("failed to grow table".into()))
     }

@@ -170,6 +170,10 @@ pub(crate) fn instantiate<T>(s: &mut StoreInner<T>, module: &Module, imports: &[
             s.vm.limits.max_instances
         )));
     }
+    s.limit_instance(
+        m.memories.len() - m.num_imported_memories as usize,
+        m.tables.len() - m.num_imported_tables as usize,
+    )?;
     if imports.len() != m.imports.len() {
         return Err(Error::Link(format!(
             "unknown import: expected {} imports, got {}",
@@ -263,6 +267,7 @@ pub(crate) fn instantiate<T>(s: &mut StoreInner<T>, module: &Module, imports: &[
     }
     for (ty, init) in &m.tables[m.num_imported_tables as usize..] {
         let v = init.as_ref().map_or(0, |e| eval(&s.vm, e, &globals, &funcs) as u64);
+        s.limit_new_table(ty, false)?;
         let t = VmTable::new(*ty, v, s.vm.limits.max_table_elements)
             .ok_or_else(|| Error::Limit("table allocation failed: size exceeds the limit".into()))?;
         s.vm.tables.push(Box::new(t));
@@ -276,6 +281,7 @@ pub(crate) fn instantiate<T>(s: &mut StoreInner<T>, module: &Module, imports: &[
         tags.push(s.vm.tags.len() as u32 - 1);
     }
     for ty in &m.memories[m.num_imported_memories as usize..] {
+        s.limit_new_memory(ty, false)?;
         let mem = crate::jit::new_memory(&s.engine, *ty, s.vm.limits.max_memory_pages)?;
         s.vm.memories.push(Box::new(mem));
         memories.push(s.vm.memories.len() as u32 - 1);

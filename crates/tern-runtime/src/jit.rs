@@ -106,6 +106,7 @@ pub(crate) fn compile_config(engine: &Engine) -> CompileConfig {
         },
         fuel: c.consume_fuel,
         interrupts: c.interruptible,
+        epochs: c.epoch_interruption,
     }
 }
 
@@ -135,11 +136,16 @@ pub(crate) fn aot_meta(engine: &Engine) -> Result<tern_cranelift::aot::AotMeta> 
     })
 }
 
-/// How memories of `engine`'s stores are backed.
+/// How memories of `engine`'s stores are backed: with guard regions for
+/// compiled code that relies on them, else (the interpreter, explicit
+/// bounds checks) as reservations of their maximum size where the host
+/// can, so that growth costs what touching the new pages costs.
 pub(crate) fn memory_style(engine: &Engine) -> MemoryStyle {
     let c = engine.config();
     if c.tier == Tier::Jit && c.bounds_checks == BoundsChecks::Guard {
         MemoryStyle::Reserved
+    } else if MemoryStyle::reserved_supported() {
+        MemoryStyle::Mapped
     } else {
         MemoryStyle::Heap
     }
@@ -148,9 +154,14 @@ pub(crate) fn memory_style(engine: &Engine) -> MemoryStyle {
 /// A new memory for a store of `engine`.
 pub(crate) fn new_memory(engine: &Engine, ty: MemoryType, limit_pages: u64) -> Result<LinearMemory> {
     let style = memory_style(engine);
-    let m = LinearMemory::with_style(ty, limit_pages, style)
-        .ok_or_else(|| Error::Limit("memory allocation failed: size exceeds the limit".into()))?;
-    if m.style() != style && !ty.memory64 {
+    let mut m = LinearMemory::with_style(ty, limit_pages, style);
+    if m.is_none() && style == MemoryStyle::Mapped {
+        // Address space may be short (`ulimit -v`): a memory whose
+        // accesses are checked works on the heap too.
+        m = LinearMemory::new(ty, limit_pages);
+    }
+    let m = m.ok_or_else(|| Error::Limit("memory allocation failed: size exceeds the limit".into()))?;
+    if style == MemoryStyle::Reserved && m.style() != style && !ty.memory64 {
         return Err(Error::Limit(
             "memory allocation failed: cannot reserve address space for the memory".into(),
         ));
@@ -199,6 +210,8 @@ impl JitStore {
                 interrupt: Arc::as_ptr(&engine.inner.interrupt).cast(),
                 func_refs: std::ptr::null(),
                 host: [0; 2],
+                epoch: Arc::as_ptr(&engine.inner.epoch).cast(),
+                epoch_deadline: u64::MAX,
                 exit: Default::default(),
             }),
             func_refs: Vec::new(),
@@ -360,6 +373,7 @@ fn call_compiled<T>(s: &mut StoreInner<T>, func: u32, io: &mut [u64]) -> Result<
         if fuel {
             (*ctx).fuel = s.vm.fuel.min(i64::MAX as u64) as i64;
         }
+        (*ctx).epoch_deadline = s.vm.epoch_deadline;
         s.vm.activations += 1;
         (*ctx).host = tern_cranelift::libcalls::host_to_raw(s);
         let array: unsafe extern "C" fn(*mut VMContext, *mut VMContext, *mut u64) = std::mem::transmute(fr.array_call);
@@ -444,5 +458,17 @@ impl<T> JitHost for StoreInner<T> {
             FuncKind::Host { index } => tern_interp::Host::call_host(self, index, Some(caller), slots),
             FuncKind::Wasm { .. } => invoke(self, func, slots),
         }
+    }
+
+    fn grow_memory(&mut self, mem: u32, delta: u64) -> Result<Option<u64>, Trap> {
+        StoreInner::grow_memory(self, mem, delta).map_err(crate::limits::error_to_trap)
+    }
+
+    fn grow_table(&mut self, table: u32, delta: u32, init: u64) -> Result<Option<u32>, Trap> {
+        StoreInner::grow_table(self, table, delta, init).map_err(crate::limits::error_to_trap)
+    }
+
+    fn epoch_deadline_reached(&mut self) -> Result<(), Trap> {
+        StoreInner::epoch_deadline_reached(self)
     }
 }

@@ -18,8 +18,11 @@
 //! assert_eq!(add.call(&mut store, (2, 3)).unwrap(), 5);
 //! ```
 //!
-//! * [`Engine`]: configuration (features, limits, fuel, eager or lazy
-//!   translation).
+//! * [`Engine`]: configuration (features, limits, fuel, epoch
+//!   interruption, eager or lazy translation).
+//! * [`ResourceLimiter`], [`StoreLimits`]: per-store limits on memories,
+//!   tables and instances; [`Store::set_epoch_deadline`] and
+//!   [`UpdateDeadline`]: per-store deadlines.
 //! * [`Module`]: a validated module.
 //! * [`Store`]: owns everything instances create, and the embedder's data.
 //! * [`Linker`]: resolves imports by name; `func_wrap` defines host
@@ -31,21 +34,27 @@
 //! host supports it, or the interpreter (`tern-interp`): see [`Tier`].
 
 mod engine;
+mod epoch;
 mod error;
 mod externals;
 mod func;
 mod instance;
 mod jit;
+mod limits;
 mod linker;
 mod module;
 mod store;
 mod values;
 
 pub use engine::{BoundsChecks, CompilationMode, Config, Engine, InterruptHandle, Profiler, Tier};
+pub use epoch::UpdateDeadline;
 pub use error::{Error, Result};
 pub use externals::{Extern, Global, Memory, Table, Tag};
 pub use func::{Func, IntoFunc, TypedFunc, WasmParams, WasmResults, WasmRet, WasmTy};
 pub use instance::Instance;
+pub use limits::{
+    DEFAULT_INSTANCE_LIMIT, DEFAULT_MEMORY_LIMIT, DEFAULT_TABLE_LIMIT, ResourceLimiter, StoreLimits, StoreLimitsBuilder,
+};
 pub use linker::Linker;
 pub use module::Module;
 pub use store::{AsContext, AsContextMut, Caller, Store, StoreContext, StoreContextMut};

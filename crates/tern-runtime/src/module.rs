@@ -263,7 +263,9 @@ impl Module {
         let arc: Arc<[u8]> = bytes.into();
         let m = tern_binary::decode(&arc)?;
         let info = tern_validate::validate_module(&m, &config.features)?;
-        let code = Arc::new(InterpModule::new(arc.clone(), &m, info, config.consume_fuel));
+        let code = Arc::new(
+            InterpModule::new(arc.clone(), &m, info, config.consume_fuel).with_epoch_checks(config.epoch_interruption),
+        );
         let isa = if interpret { &None } else { &engine.inner.isa };
         let jit = match (isa, precompiled) {
             (Some(_), Some(artifact)) => {

@@ -1,8 +1,10 @@
 //! The store: every entity instances create, plus the embedder's data.
 
 use crate::engine::Engine;
+use crate::epoch::{EpochCallback, UpdateDeadline};
 use crate::error::{Error, Result};
 use crate::func::HostFn;
+use crate::limits::{LimiterFn, ResourceLimiter, error_to_trap};
 use crate::module::Module;
 use crate::{Extern, Instance};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -34,6 +36,10 @@ pub struct StoreInner<T> {
     pub(crate) instance_modules: Vec<Module>,
     /// The compiler tier's state.
     pub(crate) jit: crate::jit::JitStore,
+    /// The embedder's resource limiter ([`Store::limiter`]).
+    pub(crate) limiter: Option<LimiterFn<T>>,
+    /// What reaching the epoch deadline does: trap when `None`.
+    pub(crate) epoch_callback: Option<EpochCallback<T>>,
     pub(crate) data: T,
 }
 
@@ -48,14 +54,18 @@ impl<T> Store<T> {
     /// An empty store for `engine`, holding `data`.
     pub fn new(engine: &Engine, data: T) -> Store<T> {
         let c = engine.config();
+        let mut vm = StoreData::new(c.limits, c.consume_fuel);
+        vm.epoch = engine.inner.epoch.clone();
         Store {
             inner: StoreInner {
                 id: StoreId::fresh(),
                 engine: engine.clone(),
-                vm: StoreData::new(c.limits, c.consume_fuel),
+                vm,
                 hosts: Vec::new(),
                 instance_modules: Vec::new(),
                 jit: crate::jit::JitStore::new(engine),
+                limiter: None,
+                epoch_callback: None,
                 data,
             },
         }
@@ -89,6 +99,39 @@ impl<T> Store<T> {
     /// The fuel left. Errors when the engine does not consume fuel.
     pub fn get_fuel(&self) -> Result<u64> {
         self.inner.get_fuel()
+    }
+
+    /// Installs a resource limiter: `f` finds it in the store's data
+    /// whenever a memory or table of the store is created or grows, and
+    /// when an instance is created (see [`ResourceLimiter`]).
+    pub fn limiter(&mut self, f: impl (FnMut(&mut T) -> &mut dyn ResourceLimiter) + Send + Sync + 'static) {
+        self.inner.limiter = Some(Box::new(f));
+    }
+
+    /// Sets the epoch deadline `ticks_beyond_current` ticks of
+    /// [`Engine::increment_epoch`] after the current epoch. Only code of
+    /// an engine with [`crate::Config::epoch_interruption`] checks it. A
+    /// new store has no deadline.
+    pub fn set_epoch_deadline(&mut self, ticks_beyond_current: u64) {
+        self.inner.set_epoch_deadline(ticks_beyond_current);
+    }
+
+    /// Reaching the epoch deadline traps with
+    /// [`crate::TrapCode::Interrupt`] (the default; undoes
+    /// [`Store::epoch_deadline_callback`]).
+    pub fn epoch_deadline_trap(&mut self) {
+        self.inner.epoch_callback = None;
+    }
+
+    /// Reaching the epoch deadline calls `f`, which decides: go on with a
+    /// new deadline ([`UpdateDeadline::Continue`]), trap
+    /// ([`UpdateDeadline::Interrupt`]), or fail with its error (the trap
+    /// then carries it as the host error).
+    pub fn epoch_deadline_callback(
+        &mut self,
+        f: impl FnMut(StoreContextMut<'_, T>) -> Result<UpdateDeadline> + Send + Sync + 'static,
+    ) {
+        self.inner.epoch_callback = Some(Box::new(f));
     }
 }
 
@@ -146,6 +189,18 @@ impl<T> tern_interp::Host for StoreInner<T> {
         };
         f(caller, slots)
     }
+
+    fn grow_memory(&mut self, mem: u32, delta: u64) -> Result<Option<u64>, Trap> {
+        StoreInner::grow_memory(self, mem, delta).map_err(error_to_trap)
+    }
+
+    fn grow_table(&mut self, table: u32, delta: u32, init: u64) -> Result<Option<u32>, Trap> {
+        StoreInner::grow_table(self, table, delta, init).map_err(error_to_trap)
+    }
+
+    fn epoch_deadline_reached(&mut self) -> Result<(), Trap> {
+        StoreInner::epoch_deadline_reached(self)
+    }
 }
 
 /// Shared access to a store.
@@ -181,6 +236,10 @@ impl<T> StoreContextMut<'_, T> {
     }
     pub fn set_fuel(&mut self, fuel: u64) -> Result<()> {
         self.0.set_fuel(fuel)
+    }
+    /// See [`Store::set_epoch_deadline`].
+    pub fn set_epoch_deadline(&mut self, ticks_beyond_current: u64) {
+        self.0.set_epoch_deadline(ticks_beyond_current);
     }
 }
 
@@ -285,6 +344,11 @@ impl<T> Caller<'_, T> {
     /// Sets the fuel left.
     pub fn set_fuel(&mut self, fuel: u64) -> Result<()> {
         self.inner.set_fuel(fuel)
+    }
+
+    /// See [`Store::set_epoch_deadline`].
+    pub fn set_epoch_deadline(&mut self, ticks_beyond_current: u64) {
+        self.inner.set_epoch_deadline(ticks_beyond_current);
     }
 }
 

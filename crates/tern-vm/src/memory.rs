@@ -5,6 +5,12 @@
 //!   so the base moves. The interpreter checks every access explicitly
 //!   against [`LinearMemory::len`] and reloads [`LinearMemory::base`] after
 //!   operations that may move it (`memory.grow`, calls).
+//! - [`MemoryStyle::Mapped`]: an inaccessible reservation of the memory's
+//!   maximum size whose first `len` bytes are made readable and writable;
+//!   growth makes more of it accessible in place, so it costs what
+//!   touching the new pages costs (nothing is zeroed or copied) and the
+//!   base never moves. Accesses are checked explicitly, as for `Heap`. The
+//!   interpreter's memories are these.
 //! - [`MemoryStyle::Reserved`]: an inaccessible reservation of
 //!   [`RESERVATION_BYTES`] (4 GiB of addressable memory, 4 GiB more so that
 //!   any 32-bit static offset stays inside, and a 64 KiB guard for the
@@ -50,6 +56,12 @@ pub enum MemoryStyle {
     /// prefix grows in place: the base never moves and accesses past the
     /// length fault. Needs a 64-bit Unix host that allows the reservation.
     Reserved,
+    /// A reservation of the memory's maximum size (no guard region) whose
+    /// accessible prefix grows in place: the base never moves, and growth
+    /// only changes page protections. Accesses must be checked explicitly.
+    /// Needs what [`MemoryStyle::Reserved`] needs; a memory whose maximum
+    /// is 0 pages is [`MemoryStyle::Heap`] instead.
+    Mapped,
 }
 
 impl MemoryStyle {
@@ -76,6 +88,8 @@ pub struct LinearMemory {
     /// The effective maximum in pages: the type's maximum, capped by the
     /// store's limit and the 4 GiB of 32-bit addressing.
     max_pages: u64,
+    /// Bytes of address space reserved at `base` (`Reserved`, `Mapped`).
+    reserved: usize,
 }
 
 // SAFETY: the memory owns its buffer exclusively; access goes through
@@ -101,9 +115,20 @@ impl LinearMemory {
         if ty.limits.min > max_pages {
             return None;
         }
+        let style = if style == MemoryStyle::Mapped && max_pages == 0 {
+            MemoryStyle::Heap
+        } else {
+            style
+        };
+        let reserved = match style {
+            MemoryStyle::Heap => 0,
+            MemoryStyle::Reserved => RESERVATION_BYTES as usize,
+            // At most 4 GiB (`MAX_PAGES`), a multiple of any OS page size.
+            MemoryStyle::Mapped => usize::try_from(max_pages * PAGE_SIZE).ok()?,
+        };
         let base = match style {
             MemoryStyle::Heap => std::ptr::NonNull::<u128>::dangling().as_ptr().cast(),
-            MemoryStyle::Reserved => reserve()?,
+            MemoryStyle::Reserved | MemoryStyle::Mapped => reserve(reserved)?,
         };
         let mut m = LinearMemory {
             base,
@@ -111,6 +136,7 @@ impl LinearMemory {
             style,
             ty,
             max_pages,
+            reserved,
         };
         m.resize(ty.limits.min)?;
         Some(m)
@@ -149,10 +175,10 @@ impl LinearMemory {
                     self.base = p;
                 }
             }
-            MemoryStyle::Reserved => {
+            MemoryStyle::Reserved | MemoryStyle::Mapped => {
                 // Memories never shrink, and the maximum is at most 4 GiB,
                 // inside the reservation.
-                debug_assert!(new_len > self.len && new_len as u64 <= 4 << 30);
+                debug_assert!(new_len > self.len && new_len as u64 <= 4 << 30 && new_len <= self.reserved);
                 // SAFETY: `[base + len, base + new_len)` lies inside the
                 // reservation this memory owns; fresh anonymous pages read
                 // as zero.
@@ -203,8 +229,8 @@ impl LinearMemory {
     }
 
     /// Start of the buffer. Valid until the next [`LinearMemory::grow`]
-    /// for [`MemoryStyle::Heap`]; for the memory's lifetime for
-    /// [`MemoryStyle::Reserved`].
+    /// for [`MemoryStyle::Heap`]; for the memory's lifetime for the other
+    /// styles.
     #[inline]
     pub fn base(&self) -> *mut u8 {
         self.base
@@ -224,7 +250,8 @@ impl LinearMemory {
     }
 
     /// Grows by `delta` pages; returns the old size in pages, or `None` when
-    /// the maximum would be exceeded or allocation fails.
+    /// the maximum would be exceeded or the OS refuses the memory (never
+    /// an abort).
     pub fn grow(&mut self, delta: u64) -> Option<u64> {
         let old = self.size_pages();
         let new = old.checked_add(delta)?;
@@ -296,21 +323,21 @@ impl Drop for LinearMemory {
             }
             // SAFETY: the reservation was mapped by `reserve` and is owned
             // by this memory alone.
-            MemoryStyle::Reserved => unsafe { unreserve(self.base) },
+            MemoryStyle::Reserved | MemoryStyle::Mapped => unsafe { unreserve(self.base, self.reserved) },
         }
     }
 }
 
-/// Maps an inaccessible [`RESERVATION_BYTES`] reservation.
+/// Maps an inaccessible reservation of `bytes` (non-zero).
 #[cfg(all(unix, target_pointer_width = "64"))]
-fn reserve() -> Option<*mut u8> {
+fn reserve(bytes: usize) -> Option<*mut u8> {
     use rustix::mm::{MapFlags, ProtFlags, mmap_anonymous};
     // SAFETY: a fresh anonymous mapping at an address the kernel picks
     // aliases nothing.
     let p = unsafe {
         mmap_anonymous(
             std::ptr::null_mut(),
-            RESERVATION_BYTES as usize,
+            bytes,
             ProtFlags::empty(),
             MapFlags::PRIVATE | MapFlags::NORESERVE,
         )
@@ -319,7 +346,7 @@ fn reserve() -> Option<*mut u8> {
 }
 
 #[cfg(not(all(unix, target_pointer_width = "64")))]
-fn reserve() -> Option<*mut u8> {
+fn reserve(_bytes: usize) -> Option<*mut u8> {
     None
 }
 
@@ -338,14 +365,14 @@ unsafe fn commit(_at: *mut u8, _len: usize) -> Option<()> {
 }
 
 #[cfg(all(unix, target_pointer_width = "64"))]
-unsafe fn unreserve(base: *mut u8) {
-    // SAFETY: the caller owns the reservation at `base`. An error here
-    // would only leak address space.
-    let _ = unsafe { rustix::mm::munmap(base.cast(), RESERVATION_BYTES as usize) };
+unsafe fn unreserve(base: *mut u8, bytes: usize) {
+    // SAFETY: the caller owns the reservation of `bytes` at `base`. An
+    // error here would only leak address space.
+    let _ = unsafe { rustix::mm::munmap(base.cast(), bytes) };
 }
 
 #[cfg(not(all(unix, target_pointer_width = "64")))]
-unsafe fn unreserve(_base: *mut u8) {}
+unsafe fn unreserve(_base: *mut u8, _bytes: usize) {}
 
 impl std::fmt::Debug for LinearMemory {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -371,7 +398,7 @@ mod tests {
         }
     }
 
-    const STYLES: [MemoryStyle; 2] = [MemoryStyle::Heap, MemoryStyle::Reserved];
+    const STYLES: [MemoryStyle; 3] = [MemoryStyle::Heap, MemoryStyle::Reserved, MemoryStyle::Mapped];
 
     #[test]
     fn layout_matches_vmctx() {
@@ -406,7 +433,7 @@ mod tests {
         m.write(10, &[1, 2, 3]).unwrap();
         let base = m.base();
         assert_eq!(m.grow(1), Some(1));
-        if style == MemoryStyle::Reserved {
+        if style != MemoryStyle::Heap {
             assert_eq!(m.base(), base, "a reserved memory never moves");
         }
         assert_eq!(m.size_pages(), 2);
@@ -467,11 +494,27 @@ mod tests {
     #[test]
     fn reserved_memories_can_grow_to_4_gib() {
         // Only address space and page tables for the touched pages.
-        let mut m = LinearMemory::with_style(ty(0, None), MAX_PAGES, MemoryStyle::Reserved).unwrap();
-        assert_eq!(m.grow(MAX_PAGES), Some(0));
-        assert_eq!(m.len() as u64, 4 << 30);
-        assert_eq!(m.write((4 << 30) - 1, &[1]), Ok(()));
-        assert_eq!(m.write(4 << 30, &[1]), Err(TrapCode::MemoryOutOfBounds));
+        for style in [MemoryStyle::Reserved, MemoryStyle::Mapped] {
+            let mut m = LinearMemory::with_style(ty(0, None), MAX_PAGES, style).unwrap();
+            assert_eq!(m.style(), style);
+            assert_eq!(m.grow(MAX_PAGES), Some(0));
+            assert_eq!(m.len() as u64, 4 << 30);
+            assert_eq!(m.write((4 << 30) - 1, &[1]), Ok(()));
+            assert_eq!(m.write(4 << 30, &[1]), Err(TrapCode::MemoryOutOfBounds));
+            assert_eq!(m.grow(1), None);
+        }
+    }
+
+    #[test]
+    fn mapped_memories_reserve_their_maximum() {
+        let mut m = LinearMemory::with_style(ty(1, Some(3)), MAX_PAGES, MemoryStyle::Mapped).unwrap();
+        assert_eq!(m.reserved, 3 * PAGE_SIZE as usize);
+        assert_eq!(m.grow(2), Some(1));
         assert_eq!(m.grow(1), None);
+        m.write(3 * PAGE_SIZE - 1, &[9]).unwrap();
+        // Nothing to reserve for a memory that can never have a page.
+        let z = LinearMemory::with_style(ty(0, Some(0)), MAX_PAGES, MemoryStyle::Mapped).unwrap();
+        assert_eq!(z.style(), MemoryStyle::Heap);
+        assert!(z.is_empty());
     }
 }

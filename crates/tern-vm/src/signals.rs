@@ -124,6 +124,7 @@ fn encode(c: TrapCode) -> u32 {
         TrapCode::StackOverflow => 10,
         TrapCode::OutOfFuel => 11,
         TrapCode::NullReference => 12,
+        TrapCode::Interrupt => 13,
     }
 }
 
@@ -141,6 +142,7 @@ fn decode(v: u32) -> Option<TrapCode> {
         10 => TrapCode::StackOverflow,
         11 => TrapCode::OutOfFuel,
         12 => TrapCode::NullReference,
+        13 => TrapCode::Interrupt,
         _ => return None,
     })
 }

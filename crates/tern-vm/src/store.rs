@@ -9,6 +9,7 @@ use crate::table::Table;
 use std::any::Any;
 use std::collections::HashMap;
 use std::ops::Range;
+use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
 use tern_binary::{FuncType, GlobalType, ValType};
 
@@ -222,6 +223,13 @@ pub struct StoreData {
     pub call_depth: usize,
     /// How many executions are nested through host functions.
     pub activations: usize,
+    /// The engine's epoch counter (shared by its stores; see
+    /// [`StoreData::epoch_deadline`]).
+    pub epoch: Arc<AtomicU64>,
+    /// When code translated with epoch checks sees `epoch >=
+    /// epoch_deadline` (at function entries and loop headers), it asks the
+    /// embedder what to do: trap, or go on with a later deadline.
+    pub epoch_deadline: u64,
 }
 
 impl StoreData {
@@ -243,6 +251,8 @@ impl StoreData {
             spare_stack: Vec::new(),
             call_depth: 0,
             activations: 0,
+            epoch: Arc::new(AtomicU64::new(0)),
+            epoch_deadline: u64::MAX,
         }
     }
 

@@ -69,6 +69,12 @@ impl Table {
         t
     }
 
+    /// The effective maximum number of elements: the type's maximum,
+    /// capped by the store's limit.
+    pub fn max_elements(&self) -> u64 {
+        self.max
+    }
+
     /// Number of elements.
     #[inline]
     pub fn size(&self) -> u32 {

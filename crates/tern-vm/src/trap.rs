@@ -31,6 +31,9 @@ pub enum TrapCode {
     OutOfFuel,
     /// A null reference was dereferenced.
     NullReference,
+    /// The store's epoch deadline was reached (and no callback let the
+    /// guest go on).
+    Interrupt,
 }
 
 impl TrapCode {
@@ -49,6 +52,7 @@ impl TrapCode {
             TrapCode::StackOverflow => "call stack exhausted",
             TrapCode::OutOfFuel => "all fuel consumed",
             TrapCode::NullReference => "null reference",
+            TrapCode::Interrupt => "interrupt: the epoch deadline was reached",
         }
     }
 }

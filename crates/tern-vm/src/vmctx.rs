@@ -65,6 +65,13 @@ pub struct VMStoreContext {
     /// pointer, opaque here) set on every entry from the host; libcalls
     /// use it.
     pub host: [usize; 2],
+    /// The engine's epoch counter (an `AtomicU64` the engine owns).
+    pub epoch: *const u64,
+    /// Code compiled with epoch checks calls the `epoch_deadline` libcall
+    /// at function entries and loop headers when `*epoch >=
+    /// epoch_deadline`. A copy of the store's deadline, refreshed on every
+    /// entry into compiled code and after every call out of it.
+    pub epoch_deadline: u64,
     /// Compiled code's frame and stack pointers, stored right before it
     /// calls a libcall, so that a trap the libcall raises can record the
     /// compiled frames below it (see [`crate::signals::ExitRegs`]).
@@ -150,11 +157,15 @@ pub enum Libcall {
     OutOfFuel,
     /// `(vmctx)`: the interrupt flag was seen set; traps `interrupted`.
     Interrupt,
+    /// `(vmctx)`: the epoch deadline was reached; traps, or returns after
+    /// the embedder moved the deadline (re-read
+    /// [`VMStoreContext::epoch_deadline`]).
+    EpochDeadline,
 }
 
 impl Libcall {
     /// Every libcall, in discriminant order.
-    pub const ALL: [Libcall; 13] = [
+    pub const ALL: [Libcall; 14] = [
         Libcall::MemoryGrow,
         Libcall::MemoryFill,
         Libcall::MemoryCopy,
@@ -168,6 +179,7 @@ impl Libcall {
         Libcall::CallForeign,
         Libcall::OutOfFuel,
         Libcall::Interrupt,
+        Libcall::EpochDeadline,
     ];
 }
 
@@ -176,8 +188,10 @@ pub const OFFSET_STORE_FUEL: i32 = 8;
 pub const OFFSET_STORE_INTERRUPT: i32 = 16;
 pub const OFFSET_STORE_FUNC_REFS: i32 = 24;
 pub const OFFSET_STORE_HOST: i32 = 32;
-pub const OFFSET_STORE_EXIT_FP: i32 = 48;
-pub const OFFSET_STORE_EXIT_SP: i32 = 56;
+pub const OFFSET_STORE_EPOCH: i32 = 48;
+pub const OFFSET_STORE_EPOCH_DEADLINE: i32 = 56;
+pub const OFFSET_STORE_EXIT_FP: i32 = 64;
+pub const OFFSET_STORE_EXIT_SP: i32 = 72;
 
 pub const OFFSET_FUNCREF_NATIVE_CALL: i32 = 0;
 pub const OFFSET_FUNCREF_ARRAY_CALL: i32 = 8;
@@ -218,6 +232,11 @@ mod tests {
         assert_eq!(offset_of!(VMStoreContext, interrupt), OFFSET_STORE_INTERRUPT as usize);
         assert_eq!(offset_of!(VMStoreContext, func_refs), OFFSET_STORE_FUNC_REFS as usize);
         assert_eq!(offset_of!(VMStoreContext, host), OFFSET_STORE_HOST as usize);
+        assert_eq!(offset_of!(VMStoreContext, epoch), OFFSET_STORE_EPOCH as usize);
+        assert_eq!(
+            offset_of!(VMStoreContext, epoch_deadline),
+            OFFSET_STORE_EPOCH_DEADLINE as usize
+        );
         assert_eq!(
             offset_of!(VMStoreContext, exit) + offset_of!(crate::signals::ExitRegs, fp),
             OFFSET_STORE_EXIT_FP as usize

@@ -123,6 +123,9 @@ pub(super) fn translate(
     if config.interrupts {
         t.check_interrupt();
     }
+    if config.epochs {
+        t.check_epoch();
+    }
     let res = (|| {
         let mut vis = Visitor {
             v: &mut v,
@@ -450,6 +453,17 @@ impl<'f, 'i, 'm> Translator<'f, 'i, 'm> {
         self.cold_call_if(set, Libcall::Interrupt);
     }
 
+    fn check_epoch(&mut self) {
+        let store = self.store_ptr();
+        let counter = self.b.ins().load(I64, ro(), store, abi::OFFSET_STORE_EPOCH);
+        // Atomic, so that a loop sees the counter move; the deadline is a
+        // plain load that the libcall's effects invalidate.
+        let now = self.b.ins().atomic_load(I64, MemFlagsData::trusted(), counter);
+        let deadline = self.b.ins().load(I64, rw(), store, abi::OFFSET_STORE_EPOCH_DEADLINE);
+        let reached = self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, now, deadline);
+        self.cold_call_if(reached, Libcall::EpochDeadline);
+    }
+
     // ---- control ----
 
     fn block_types(&self, bt: BlockType) -> (Vec<Type>, Vec<Type>) {
@@ -524,6 +538,9 @@ impl<'f, 'i, 'm> Translator<'f, 'i, 'm> {
         self.stack.extend(hp);
         if self.config.interrupts {
             self.check_interrupt();
+        }
+        if self.config.epochs {
+            self.check_epoch();
         }
         let next = self.block_with(&results);
         self.ctrl.push(Ctrl {

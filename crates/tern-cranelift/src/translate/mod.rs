@@ -42,7 +42,8 @@
 //!   (`func.stack_limit`, checked in the prologue of functions with a
 //!   frame); `fuel` is decremented at loop back edges, calls and returns,
 //!   and `out_of_fuel` is called when it went negative; `interrupt` is read
-//!   with an atomic load at function entry and loop headers.
+//!   with an atomic load at function entry and loop headers, and so is the
+//!   engine's epoch, compared with the store's `epoch_deadline`.
 //! * The ISA is built with `enable_multi_ret_implicit_sret` on: Wasm
 //!   functions may return more values than there are return registers
 //!   (Cranelift refuses to compile them otherwise).
@@ -86,6 +87,10 @@ pub struct TranslateConfig {
     pub fuel: bool,
     /// Check the interrupt flag at function entries and loop headers.
     pub interrupts: bool,
+    /// Compare the engine's epoch (`VMStoreContext::epoch`, an atomic load)
+    /// with `VMStoreContext::epoch_deadline` at function entries and loop
+    /// headers, calling `epoch_deadline` when it was reached.
+    pub epochs: bool,
 }
 
 /// External-name namespace of direct calls: the index is a Wasm function
@@ -186,7 +191,7 @@ pub fn libcall_signature(lc: tern_vm::vmctx::Libcall, isa: &dyn TargetIsa) -> Si
         L::TableFill => (&[I32, I32, I64, I32], None),
         L::TableCopy | L::TableInit => (&[I32, I32, I32, I32, I32], None),
         L::CallForeign => (&[I64, I64], None),
-        L::OutOfFuel | L::Interrupt => (&[], None),
+        L::OutOfFuel | L::Interrupt | L::EpochDeadline => (&[], None),
     };
     let mut sig = Signature::new(isa.default_call_conv());
     sig.params.push(AbiParam::new(isa.pointer_type()));

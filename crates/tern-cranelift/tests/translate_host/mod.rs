@@ -376,6 +376,7 @@ pub const CONFIGS: [(&str, TranslateConfig); 2] = [
             bounds_checks: BoundsChecks::Guard,
             fuel: false,
             interrupts: false,
+            epochs: false,
         },
     ),
     (
@@ -384,6 +385,7 @@ pub const CONFIGS: [(&str, TranslateConfig); 2] = [
             bounds_checks: BoundsChecks::Explicit,
             fuel: true,
             interrupts: true,
+            epochs: false,
         },
     ),
 ];
@@ -582,6 +584,8 @@ pub fn instantiate<'m>(
             interrupt: std::ptr::null(),
             func_refs: std::ptr::null(),
             host: [0; 2],
+            epoch: std::ptr::null(),
+            epoch_deadline: u64::MAX,
             exit: Default::default(),
         },
         interrupt: 0,
