@@ -416,6 +416,19 @@ impl<'a, 'm> Printer<'a, 'm> {
         Ok(())
     }
 
+    /// Resolves the parameter names that subsection `id` (type or tag
+    /// parameters) gives entity `idx`, of function type `t`, into
+    /// `self.locals`.
+    fn load_params(&mut self, id: u8, idx: u32, t: u32) {
+        self.locals.entries.clear();
+        let Some(map) = names::find_indirect(names::indirect(&self.names, id), idx) else {
+            return;
+        };
+        let count = self.m.types.get(t as usize).map_or(0, |ft| ft.params().len() as u64);
+        let map: Vec<(u32, &'a str)> = map.to_vec();
+        self.locals.fill(&map, count, &mut self.used);
+    }
+
     /// Resolves the label names of function `f` into `self.labels`.
     fn load_labels(&mut self, f: u32) -> Result<(), BinaryError> {
         self.labels.entries.clear();
@@ -459,6 +472,23 @@ impl<'a, 'm> Printer<'a, 'm> {
         }
         if !labels.is_empty() {
             n.indirect.push((sub::LABELS, labels));
+        }
+        for (id, types) in [
+            (sub::TYPE_PARAMS, (0..self.m.types.len() as u32).collect::<Vec<_>>()),
+            (sub::TAG_PARAMS, self.tag_types.clone()),
+        ] {
+            let mut params = Vec::new();
+            for (i, t) in types.into_iter().enumerate() {
+                if names::find_indirect(names::indirect(&self.names, id), i as u32).is_some() {
+                    self.load_params(id, i as u32, t);
+                    if !self.locals.entries.is_empty() {
+                        params.push((i as u32, self.locals.to_map()));
+                    }
+                }
+            }
+            if !params.is_empty() {
+                n.indirect.push((id, params));
+            }
         }
         let direct: [(u8, &Space<'a>); 7] = [
             (sub::TYPES, &self.types),
@@ -514,7 +544,8 @@ impl<'a, 'm> Printer<'a, 'm> {
             self.out.push_str("(type");
             self.def_name(self.types.get(i), i);
             self.out.push_str(" (func");
-            self.params_results(i, false);
+            self.load_params(sub::TYPE_PARAMS, i, i);
+            self.params_results(i, true);
             self.out.push_str("))");
         }
         self.customs(section::TYPE, raw_names);
@@ -552,7 +583,8 @@ impl<'a, 'm> Printer<'a, 'm> {
                 }
                 ImportType::Tag(t) => {
                     self.def_name(self.tags.get(ntag), ntag);
-                    self.type_use_full(t.type_index, false);
+                    self.load_params(sub::TAG_PARAMS, ntag, t.type_index);
+                    self.type_use_full(t.type_index, true);
                     ntag += 1;
                 }
             }
@@ -590,7 +622,8 @@ impl<'a, 'm> Printer<'a, 'm> {
             self.newline();
             self.out.push_str("(tag");
             self.def_name(self.tags.get(idx), idx);
-            self.type_use_full(t.type_index, false);
+            self.load_params(sub::TAG_PARAMS, idx, t.type_index);
+            self.type_use_full(t.type_index, true);
             self.out.push(')');
         }
         self.customs(section::TAG, raw_names);
@@ -641,7 +674,7 @@ impl<'a, 'm> Printer<'a, 'm> {
                 ElementMode::Passive => {}
                 ElementMode::Declared => self.out.push_str(" declare"),
                 ElementMode::Active { table, offset } => {
-                    if *table != 0 {
+                    if e.explicit_table || *table != 0 {
                         self.out.push_str(" (table ");
                         self.table_ref(*table);
                         self.out.push(')');

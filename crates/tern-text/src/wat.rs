@@ -131,7 +131,8 @@ struct Custom {
 
 #[derive(Default)]
 pub(crate) struct Fields {
-    types: Vec<(FuncType, Option<String>)>,
+    /// Types with their name and their parameters' names.
+    types: Vec<(FuncType, Option<String>, Vec<Option<String>>)>,
     imports: Vec<Import>,
     funcs: Vec<Func>,
     tables: Vec<(TableType, Option<Range>, Option<String>)>,
@@ -231,10 +232,13 @@ fn field(c: &mut Cursor<'_, '_>, f: &mut Fields, type_count: &mut u32) -> Result
             let name = c.def_name(&id);
             c.lparen()?;
             c.expect_kw("func")?;
-            let (params, _, results) = func_sig(c, f, true)?;
+            let (params, param_names, results) = func_sig(c, f, true)?;
             c.rparen()?;
-            f.types
-                .push((FuncType::new(params.into_iter().map(|p| p.1), results), name));
+            f.types.push((
+                FuncType::new(params.into_iter().map(|p| p.1), results),
+                name,
+                param_names,
+            ));
             *type_count += 1;
         }
         "import" => {
@@ -1267,8 +1271,9 @@ impl<'f, 't, 'a> Encoder<'f, 't, 'a> {
             ElemMode::Passive => flags |= 1,
             ElemMode::Declared => flags |= 3,
             ElemMode::Active { .. } => {
-                let t = table.unwrap_or(0);
-                if t != 0 || (exprs && e.ty != RefType::FUNCREF) {
+                // A written `(table N)`, even `(table 0)`, is kept in the
+                // encoding (forms 2 and 6), as `wasm-tools` does.
+                if table.is_some() || (exprs && e.ty != RefType::FUNCREF) {
                     flags |= 2;
                 }
             }
@@ -1418,12 +1423,35 @@ impl<'f, 't, 'a> Encoder<'f, 't, 'a> {
             }
             *c += 1;
         };
-        for (t, n) in &f.types {
-            let _ = t;
+        let mut type_params: Vec<(u32, Vec<(u32, &str)>)> = Vec::new();
+        for (i, (_, n, params)) in f.types.iter().enumerate() {
             add(4, n.as_deref());
+            let named: Vec<(u32, &str)> = params
+                .iter()
+                .enumerate()
+                .filter_map(|(k, p)| p.as_deref().map(|p| (k as u32, p)))
+                .collect();
+            if !named.is_empty() {
+                type_params.push((i as u32, named));
+            }
         }
         let mut import_locals: Vec<(u32, Vec<(u32, String)>)> = Vec::new();
         let mut func_i = 0u32;
+        // Parameter names of tags with an inline signature.
+        let mut tag_params: Vec<(u32, Vec<(u32, &str)>)> = Vec::new();
+        let mut tag_i = 0u32;
+        let mut tag_param_names = |u: &'f TypeUse| {
+            let named: Vec<(u32, &str)> = u
+                .param_names
+                .iter()
+                .enumerate()
+                .filter_map(|(k, p)| p.as_deref().map(|p| (k as u32, p)))
+                .collect();
+            if !named.is_empty() && u.inline {
+                tag_params.push((tag_i, named));
+            }
+            tag_i += 1;
+        };
         for (imp, _) in f.imports.iter().zip(import_types) {
             let sub = match imp.kind {
                 ImportKind::Func(ref u) => {
@@ -1442,7 +1470,10 @@ impl<'f, 't, 'a> Encoder<'f, 't, 'a> {
                 ImportKind::Table(_) => 5,
                 ImportKind::Memory(_) => 6,
                 ImportKind::Global(_) => 7,
-                ImportKind::Tag(_) => 11,
+                ImportKind::Tag(ref u) => {
+                    tag_param_names(u);
+                    11
+                }
             };
             add(sub, imp.id.as_deref());
         }
@@ -1465,6 +1496,7 @@ impl<'f, 't, 'a> Encoder<'f, 't, 'a> {
             add(9, d.id.as_deref());
         }
         for t in &f.tags {
+            tag_param_names(&t.0);
             add(11, t.1.as_deref());
         }
         names.functions = direct.remove(&1).unwrap_or_default();
@@ -1482,6 +1514,13 @@ impl<'f, 't, 'a> Encoder<'f, 't, 'a> {
             .collect();
         if !labels.is_empty() {
             names.indirect.push((3, labels));
+        }
+        if !type_params.is_empty() {
+            // Parameter names of function types, as `wasm-tools` writes them.
+            names.indirect.push((12, type_params));
+        }
+        if !tag_params.is_empty() {
+            names.indirect.push((13, tag_params));
         }
         let mut keys: Vec<u8> = direct.keys().copied().collect();
         keys.sort();

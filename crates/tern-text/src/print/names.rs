@@ -155,6 +155,10 @@ pub(super) mod sub {
     pub const ELEMS: u8 = 8;
     pub const DATA: u8 = 9;
     pub const TAGS: u8 = 11;
+    /// Parameter names of function types (written by `wasm-tools`).
+    pub const TYPE_PARAMS: u8 = 12;
+    /// Parameter names of tags (written by `wasm-tools`).
+    pub const TAG_PARAMS: u8 = 13;
 }
 
 /// The direct map with subsection `id`, or an empty one.
