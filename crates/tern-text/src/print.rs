@@ -96,7 +96,10 @@ impl<'a, 'm> Printer<'a, 'm> {
         let (names, names_ok) = match m.custom("name") {
             Some(_) if opts.skip_names => (Names::default(), false),
             Some(c) => match Names::decode(c.data, c.data_offset) {
-                Ok(n) => (n, true),
+                Ok(mut n) => {
+                    names::normalize(&mut n);
+                    (n, true)
+                }
                 Err(_) => (Names::default(), false),
             },
             None => (Names::default(), true),
@@ -148,7 +151,10 @@ impl<'a, 'm> Printer<'a, 'm> {
             frames: Vec::new(),
             pending: Vec::new(),
             scratch: String::new(),
-            used,
+            // A fresh set for the names of one function's locals or labels:
+            // it is cleared for each function, and clearing costs its
+            // capacity, which must not be that of the largest index space.
+            used: HashSet::new(),
         }
     }
 
@@ -455,35 +461,42 @@ impl<'a, 'm> Printer<'a, 'm> {
             functions: self.funcs.to_map(),
             ..Names::default()
         };
-        let mut labels = Vec::new();
-        for f in 0..self.func_types.len() as u32 {
-            if names::find_indirect(&self.names.locals, f).is_some() {
-                self.load_locals(f)?;
-                if !self.locals.entries.is_empty() {
-                    n.locals.push((f, self.locals.to_map()));
-                }
+        // Only the entities the name section lists can have names: going
+        // through its lists (sorted by `normalize`) keeps this linear.
+        let listed = |list: &[(u32, NameMap<'a>)], count: usize| -> Vec<u32> {
+            list.iter().map(|(i, _)| *i).filter(|&i| (i as usize) < count).collect()
+        };
+        let funcs = self.func_types.len();
+        for f in listed(&self.names.locals, funcs) {
+            self.load_locals(f)?;
+            if !self.locals.entries.is_empty() {
+                n.locals.push((f, self.locals.to_map()));
             }
-            if names::find_indirect(names::indirect(&self.names, sub::LABELS), f).is_some() {
-                self.load_labels(f)?;
-                if !self.labels.entries.is_empty() {
-                    labels.push((f, self.labels.to_map()));
-                }
+        }
+        let mut labels = Vec::new();
+        for f in listed(names::indirect(&self.names, sub::LABELS), funcs) {
+            self.load_labels(f)?;
+            if !self.labels.entries.is_empty() {
+                labels.push((f, self.labels.to_map()));
             }
         }
         if !labels.is_empty() {
             n.indirect.push((sub::LABELS, labels));
         }
-        for (id, types) in [
-            (sub::TYPE_PARAMS, (0..self.m.types.len() as u32).collect::<Vec<_>>()),
-            (sub::TAG_PARAMS, self.tag_types.clone()),
+        for (id, count) in [
+            (sub::TYPE_PARAMS, self.m.types.len()),
+            (sub::TAG_PARAMS, self.tag_types.len()),
         ] {
             let mut params = Vec::new();
-            for (i, t) in types.into_iter().enumerate() {
-                if names::find_indirect(names::indirect(&self.names, id), i as u32).is_some() {
-                    self.load_params(id, i as u32, t);
-                    if !self.locals.entries.is_empty() {
-                        params.push((i as u32, self.locals.to_map()));
-                    }
+            for i in listed(names::indirect(&self.names, id), count) {
+                let t = if id == sub::TYPE_PARAMS {
+                    i
+                } else {
+                    self.tag_types[i as usize]
+                };
+                self.load_params(id, i, t);
+                if !self.locals.entries.is_empty() {
+                    params.push((i, self.locals.to_map()));
                 }
             }
             if !params.is_empty() {
