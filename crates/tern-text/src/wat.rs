@@ -198,10 +198,13 @@ pub(crate) fn encode_module(c: &mut Cursor<'_, '_>, module_name: Option<String>)
         let mut scan = c.clone();
         while scan.at_lparen() {
             if scan.paren_kw() == Some("type") {
+                // Back to the `(` afterwards: `opt_id` may also have read a
+                // `(@name "...")` annotation.
+                let start = scan.pos;
                 scan.pos += 2;
                 let id = scan.opt_id();
                 f.bind(Space::Type, id.as_ref())?;
-                scan.pos -= 2 + id.is_some() as usize;
+                scan.pos = start;
             }
             scan.skip_item()?;
         }

@@ -318,6 +318,25 @@ fn spec_text_round_trip_with_wasm_tools() {
     };
     let mut cases = spec_modules();
     assert!(cases.len() > 1000, "only {} modules found", cases.len());
+    // `TERN_ROUNDTRIP_DIR=DIR` adds the valid modules `DIR/*.wasm` (e.g.
+    // from `wasm-tools smith`).
+    if let Some(dir) = std::env::var_os("TERN_ROUNDTRIP_DIR") {
+        let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .expect("TERN_ROUNDTRIP_DIR is a directory")
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "wasm"))
+            .collect();
+        paths.sort();
+        for p in paths {
+            let bytes = std::fs::read(&p).expect("readable module");
+            if tern_validate::validate(&bytes, &tern_validate::Features::all()).is_ok() {
+                cases.push(Case {
+                    name: format!("extra/{}", p.display()),
+                    bytes,
+                });
+            }
+        }
+    }
     // Names of every kind, and names that are not plain identifiers.
     for (name, src) in [("names/all", ALL_NAMES), ("names/awkward", AWKWARD_NAMES)] {
         cases.push(Case {
@@ -390,6 +409,8 @@ const AWKWARD_NAMES: &str = r#"
 (module
   (import "m" "t" (tag $it (param $c i64) (param $c i64)))
   (type $ty (func (param $a i32) (param $a i32) (param (@name "") i32)))
+  (type (@name "dup") (func (param i64)))
+  (type (@name "dup") (func (param f32)))
   (global (@name "g") i32 (i32.const 0))
   (global (@name "g") i32 (i32.const 1))
   (global (@name "") i32 (i32.const 2))
@@ -399,7 +420,7 @@ const AWKWARD_NAMES: &str = r#"
       block (@name "l")
       end
     end)
-  (func (@name "f"))
+  (func (@name "f") (type 2) (param f32))
   (func (@name ""))
   (func $"weird \" name\u{1f600}")
   (tag $t (param $code i32) (param (@name "") i64))
@@ -541,4 +562,19 @@ fn awkward_names_print_as_text_not_raw_bytes() {
     let text = print(&wasm).unwrap();
     assert!(!text.contains("@custom"), "names printed raw:\n{text}");
     assert_eq!(parse_wat(&text).unwrap(), wasm, "printed:\n{text}");
+}
+
+#[test]
+fn type_ids_with_name_annotations_resolve() {
+    // `wasm-tools print` writes a repeated name as an identifier of its
+    // own followed by the name: types so written must still be found.
+    let wasm = parse_wat(
+        r##"(module
+          (type $"#type0 t" (@name "t") (func))
+          (type $"#type1 t" (@name "t") (func (param i32)))
+          (func (type $"#type1 t")))"##,
+    )
+    .unwrap();
+    let m = tern_binary::decode(&wasm).unwrap();
+    assert_eq!(m.functions, [1]);
 }
