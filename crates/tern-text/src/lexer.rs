@@ -44,8 +44,8 @@ fn is_idchar(c: u8) -> bool {
 }
 
 /// Splits `src` into tokens. Comments and whitespace are dropped, and so
-/// are annotations other than `(@custom ...)` (custom sections) and
-/// `(@name "...")` (names), which becomes one token.
+/// are annotations other than `(@custom ...)` and `(@producers ...)`
+/// (custom sections) and `(@name "...")` (names), which becomes one token.
 pub fn tokenize(src: &str) -> Result<Vec<Token<'_>>> {
     let raw = tokenize_raw(src)?;
     if !raw.iter().any(|t| matches!(t.tok, Tok::Annotation(_))) {
@@ -55,7 +55,7 @@ pub fn tokenize(src: &str) -> Result<Vec<Token<'_>>> {
     let mut i = 0;
     while i < raw.len() {
         match &raw[i].tok {
-            Tok::Annotation("custom") => {
+            Tok::Annotation("custom" | "producers") => {
                 out.push(raw[i].clone());
                 i += 1;
             }

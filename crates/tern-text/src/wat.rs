@@ -221,6 +221,9 @@ fn field(c: &mut Cursor<'_, '_>, f: &mut Fields, type_count: &mut u32) -> Result
         if *a == "custom" {
             return custom_annotation(c, f);
         }
+        if *a == "producers" {
+            return producers_annotation(c, f);
+        }
         return c.skip_item();
     }
     let start = c.offset();
@@ -502,6 +505,49 @@ fn custom_annotation(c: &mut Cursor<'_, '_>, f: &mut Fields) -> Result<()> {
     f.customs.push(Custom {
         name,
         after: after.unwrap_or(11),
+        bytes,
+    });
+    Ok(())
+}
+
+/// `(@producers (language|sdk|processed-by "name" "version")*)`: the
+/// `producers` custom section, after the last section (as `wasm-tools`
+/// places it). Its fields keep the order in which they first appear, and
+/// the values of each field their order, so that printed text reads back
+/// to the section it came from.
+fn producers_annotation(c: &mut Cursor<'_, '_>, f: &mut Fields) -> Result<()> {
+    c.pos += 1;
+    let mut fields: Vec<(&'static str, Vec<(String, String)>)> = Vec::new();
+    while c.at_lparen() {
+        c.pos += 1;
+        let field = match c.peek_kw() {
+            Some("language") => "language",
+            Some("sdk") => "sdk",
+            Some("processed-by") => "processed-by",
+            _ => return Err(c.err("expected `language`, `sdk` or `processed-by`")),
+        };
+        c.pos += 1;
+        let value = (c.name()?, c.name()?);
+        c.rparen()?;
+        match fields.iter_mut().find(|(name, _)| *name == field) {
+            Some((_, values)) => values.push(value),
+            None => fields.push((field, vec![value])),
+        }
+    }
+    c.rparen()?;
+    let mut bytes = Vec::new();
+    write_u32(&mut bytes, fields.len() as u32);
+    for (field, values) in &fields {
+        write_name(&mut bytes, field);
+        write_u32(&mut bytes, values.len() as u32);
+        for (name, version) in values {
+            write_name(&mut bytes, name);
+            write_name(&mut bytes, version);
+        }
+    }
+    f.customs.push(Custom {
+        name: "producers".to_string(),
+        after: 11,
         bytes,
     });
     Ok(())

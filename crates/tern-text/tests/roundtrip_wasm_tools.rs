@@ -372,8 +372,13 @@ fn spec_text_round_trip_with_wasm_tools() {
             }
         }
     }
-    // Names of every kind, and names that are not plain identifiers.
-    for (name, src) in [("names/all", ALL_NAMES), ("names/awkward", AWKWARD_NAMES)] {
+    // Names of every kind, names that are not plain identifiers, custom
+    // sections.
+    for (name, src) in [
+        ("names/all", ALL_NAMES),
+        ("names/awkward", AWKWARD_NAMES),
+        ("custom/sections", CUSTOM_SECTIONS),
+    ] {
         cases.push(Case {
             name: name.to_string(),
             bytes: wat::parse_str(src).unwrap(),
@@ -475,6 +480,26 @@ const AWKWARD_NAMES: &str = r#"
   (func (@name ""))
   (func $"weird \" name\u{1f600}")
   (tag $t (param $code i32) (param (@name "") i64))
+)
+"#;
+
+/// Custom sections, raw and `@producers`.
+const CUSTOM_SECTIONS: &str = r#"
+(module
+  (@custom "first" (before first) "\00\01")
+  (type (func))
+  (@custom "after-type" (after type) "x")
+  (func)
+  (@custom "before-code" (before code) "")
+  (@custom "last" "")
+  ;; After the last section too, but after the custom sections placed
+  ;; there before it: `(@custom "last" (after code))` as printed would
+  ;; otherwise move it behind, in wasm-tools as in tern.
+  (@producers
+    (processed-by "tern" "0.1")
+    (language "Rust" "")
+    (processed-by "rustc" "1.95 (abc 2026-01-01)")
+    (sdk "none" "0"))
 )
 "#;
 
