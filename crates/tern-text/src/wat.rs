@@ -998,6 +998,8 @@ pub(crate) struct Encoder<'f, 't, 'a> {
     /// Names found while encoding: local names and label names per function.
     local_names: Vec<(u32, Vec<(u32, String)>)>,
     label_names: Vec<(u32, Vec<(u32, String)>)>,
+    /// Branch hints per function: (offset in the body, value).
+    branch_hints: Vec<(u32, Vec<(u32, u32)>)>,
 }
 
 /// Per-function state while encoding a body.
@@ -1006,6 +1008,10 @@ pub(crate) struct FuncCx {
     labels: Vec<Option<String>>,
     label_count: u32,
     label_names: Vec<(u32, String)>,
+    /// `(@metadata.code.branch_hint ...)`s: (offset in the body, value),
+    /// and one read but not yet given to an instruction.
+    branch_hints: Vec<(u32, u32)>,
+    pending_hint: Option<u32>,
 }
 
 impl<'f, 't, 'a> Encoder<'f, 't, 'a> {
@@ -1023,6 +1029,7 @@ impl<'f, 't, 'a> Encoder<'f, 't, 'a> {
             type_lookup,
             local_names: Vec::new(),
             label_names: Vec::new(),
+            branch_hints: Vec::new(),
         }
     }
 
@@ -1246,6 +1253,23 @@ impl<'f, 't, 'a> Encoder<'f, 't, 'a> {
             section(&mut out, 12, &mut s, 1);
         }
         customs_after(&mut out, 12);
+        // Branch hints go just before the code, as in `wasm-tools`.
+        if !self.branch_hints.is_empty() {
+            let mut b = Vec::new();
+            write_name(&mut b, "metadata.code.branch_hint");
+            write_u32(&mut b, self.branch_hints.len() as u32);
+            for (func, hints) in &self.branch_hints {
+                write_u32(&mut b, *func);
+                write_u32(&mut b, hints.len() as u32);
+                for &(offset, value) in hints {
+                    write_u32(&mut b, offset);
+                    write_u32(&mut b, 1);
+                    write_u32(&mut b, value);
+                }
+            }
+            out.push(0);
+            write_bytes(&mut out, &b);
+        }
         // code
         write_u32(&mut s, bodies.len() as u32);
         for (b, _) in &bodies {
@@ -1368,6 +1392,8 @@ impl<'f, 't, 'a> Encoder<'f, 't, 'a> {
             labels: Vec::new(),
             label_count: 0,
             label_names: Vec::new(),
+            branch_hints: Vec::new(),
+            pending_hint: None,
         };
         let mut c = self.cursor(r);
         let mut uses_data = false;
@@ -1393,6 +1419,8 @@ impl<'f, 't, 'a> Encoder<'f, 't, 'a> {
             labels: Vec::new(),
             label_count: 0,
             label_names: Vec::new(),
+            branch_hints: Vec::new(),
+            pending_hint: None,
         };
         let mut names = Vec::new();
         let nparams = if func.ty.inline || func.ty.idx.is_none() {
@@ -1451,8 +1479,14 @@ impl<'f, 't, 'a> Encoder<'f, 't, 'a> {
         if !names.is_empty() {
             self.local_names.push((func_idx, names));
         }
+        if cx.pending_hint.is_some() {
+            return Err(c.err("a branch hint must precede an instruction"));
+        }
         if !cx.label_names.is_empty() {
             self.label_names.push((func_idx, cx.label_names));
+        }
+        if !cx.branch_hints.is_empty() {
+            self.branch_hints.push((func_idx, cx.branch_hints));
         }
         Ok((out, uses_data))
     }
@@ -1628,6 +1662,30 @@ impl Encoder<'_, '_, '_> {
 }
 
 impl FuncCx {
+    /// Keeps the value of a branch hint for the next instruction.
+    pub(crate) fn set_branch_hint(&mut self, value: u32, at: usize) -> Result<()> {
+        if self.pending_hint.replace(value).is_some() {
+            return Err(Error::new("two branch hints for one instruction", at));
+        }
+        Ok(())
+    }
+
+    /// The branch hint read for the next instruction, if any.
+    pub(crate) fn take_branch_hint(&mut self) -> Option<u32> {
+        self.pending_hint.take()
+    }
+
+    /// Gives branch hint `hint` to the instruction at `offset` in the body.
+    pub(crate) fn record_branch_hint(&mut self, hint: Option<u32>, offset: usize) {
+        if let Some(value) = hint {
+            self.branch_hints.push((offset as u32, value));
+        }
+    }
+
+    pub(crate) fn has_pending_branch_hint(&self) -> bool {
+        self.pending_hint.is_some()
+    }
+
     pub(crate) fn local(&self, r: &Ref) -> Result<u32> {
         match r {
             Ref::Num(n, _) => Ok(*n),

@@ -373,11 +373,12 @@ fn spec_text_round_trip_with_wasm_tools() {
         }
     }
     // Names of every kind, names that are not plain identifiers, custom
-    // sections.
+    // sections, branch hints.
     for (name, src) in [
         ("names/all", ALL_NAMES),
         ("names/awkward", AWKWARD_NAMES),
         ("custom/sections", CUSTOM_SECTIONS),
+        ("custom/branch-hints", BRANCH_HINTS),
     ] {
         cases.push(Case {
             name: name.to_string(),
@@ -501,6 +502,36 @@ const CUSTOM_SECTIONS: &str = r#"
     (processed-by "rustc" "1.95 (abc 2026-01-01)")
     (sdk "none" "0"))
 )
+"#;
+
+/// Branch hints, in plain and folded instructions.
+const BRANCH_HINTS: &str = r#"
+(module
+  (func $f (param i32) (result i32) (local i64)
+    local.get 0
+    (@metadata.code.branch_hint "\01")
+    if (result i32)
+      block
+        (@metadata.code.branch_hint "\00")
+        (br_if 0 (local.get 0))
+        loop
+          local.get 0
+          (@metadata.code.branch_hint "\01")
+          br_if 1
+        end
+      end
+      i32.const 1
+    else
+      i32.const 2
+    end
+    (drop (@metadata.code.branch_hint "\00") (br_if 0 (i32.const 7) (local.get 0)))
+    (@metadata.code.branch_hint "\00")
+    (if (result i32) (local.get 0) (then (i32.const 3)) (else (i32.const 4)))
+    drop)
+  (func $g)
+  (func $h (param i32)
+    (@metadata.code.branch_hint "\01")
+    (if (local.get 0) (then))))
 "#;
 
 fn name_ids(bytes: &[u8]) -> Vec<u8> {
@@ -653,4 +684,30 @@ fn type_ids_with_name_annotations_resolve() {
     .unwrap();
     let m = tern_binary::decode(&wasm).unwrap();
     assert_eq!(m.functions, [1]);
+}
+
+#[test]
+fn misplaced_or_invalid_branch_hints_are_errors() {
+    for (src, want) in [
+        (
+            r#"(module (func (param i32) local.get 0 (@metadata.code.branch_hint "\02") if end))"#,
+            "invalid value",
+        ),
+        (
+            r#"(module (func (@metadata.code.branch_hint "\01")))"#,
+            "must precede an instruction",
+        ),
+        (
+            r#"(module (func (block (@metadata.code.branch_hint "\01"))))"#,
+            "must precede an instruction",
+        ),
+        (
+            r#"(module (func (param i32) local.get 0
+                 (@metadata.code.branch_hint "\01") (@metadata.code.branch_hint "\01") if end))"#,
+            "two branch hints",
+        ),
+    ] {
+        let e = parse_wat(src).expect_err(src);
+        assert!(e.to_string().contains(want), "{src}: {e}");
+    }
 }
