@@ -310,6 +310,11 @@ fn check(tool: &PathBuf, x: &[u8]) -> Outcome {
 /// Prints the failures of check `what` and a summary per suite; returns
 /// the number of failures.
 fn summarize(what: &str, legend: &str, cases: &[Case], results: &[Result<Pass, String>]) -> usize {
+    // `TERN_ROUNDTRIP_SHOW=N`: explain the first N failures (20).
+    let show: usize = std::env::var("TERN_ROUNDTRIP_SHOW")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20);
     let mut failed = 0;
     for (c, r) in cases.iter().zip(results) {
         if let Ok(Pass::Printed) = r {
@@ -317,7 +322,7 @@ fn summarize(what: &str, legend: &str, cases: &[Case], results: &[Result<Pass, S
         }
         if let Err(e) = r {
             failed += 1;
-            if failed <= 20 {
+            if failed <= show {
                 eprintln!("FAIL {what} {}: {e}\n", c.name);
             } else {
                 eprintln!("FAIL {what} {}", c.name);
