@@ -47,8 +47,8 @@ fn is_idchar(c: u8) -> bool {
 pub const BRANCH_HINT: &str = "metadata.code.branch_hint";
 
 /// Splits `src` into tokens. Comments and whitespace are dropped, and so
-/// are annotations other than `(@custom ...)` and `(@producers ...)`
-/// (custom sections), branch hints, and `(@name "...")` (names), which
+/// are annotations other than `(@custom ...)`, `(@producers ...)` and
+/// `(@dylink.0 ...)` (custom sections), branch hints, and `(@name "...")` (names), which
 /// becomes one token.
 pub fn tokenize(src: &str) -> Result<Vec<Token<'_>>> {
     let raw = tokenize_raw(src)?;
@@ -59,7 +59,7 @@ pub fn tokenize(src: &str) -> Result<Vec<Token<'_>>> {
     let mut i = 0;
     while i < raw.len() {
         match &raw[i].tok {
-            Tok::Annotation("custom" | "producers" | BRANCH_HINT) => {
+            Tok::Annotation("custom" | "producers" | "dylink.0" | BRANCH_HINT) => {
                 out.push(raw[i].clone());
                 i += 1;
             }

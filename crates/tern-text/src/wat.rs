@@ -224,6 +224,9 @@ fn field(c: &mut Cursor<'_, '_>, f: &mut Fields, type_count: &mut u32) -> Result
         if *a == "producers" {
             return producers_annotation(c, f);
         }
+        if *a == "dylink.0" {
+            return dylink_annotation(c, f);
+        }
         return c.skip_item();
     }
     let start = c.offset();
@@ -548,6 +551,125 @@ fn producers_annotation(c: &mut Cursor<'_, '_>, f: &mut Fields) -> Result<()> {
     f.customs.push(Custom {
         name: "producers".to_string(),
         after: 11,
+        bytes,
+    });
+    Ok(())
+}
+
+/// `(@dylink.0 ...)`: the `dylink.0` custom section of dynamic linking,
+/// before the first section, in the syntax `wasm-tools` prints:
+/// `(mem-info (memory SIZE ALIGN)? (table SIZE ALIGN)?)`, `(needed "lib"*)`,
+/// `(export-info "name" FLAG*)`, `(import-info "module" "name" FLAG*)`,
+/// `(runtime-path "path"*)`, `(target-arch "arch")`. Consecutive
+/// `export-info`s (or `import-info`s) make one subsection.
+fn dylink_annotation(c: &mut Cursor<'_, '_>, f: &mut Fields) -> Result<()> {
+    fn u32_lit(c: &mut Cursor<'_, '_>) -> Result<u32> {
+        let at = c.offset();
+        literal::parse_u32(c.num()?).ok_or_else(|| Error::new("constant out of range", at))
+    }
+    fn names(c: &mut Cursor<'_, '_>, out: &mut Vec<u8>) -> Result<()> {
+        let mut list = Vec::new();
+        while c.at_string() {
+            list.push(c.name()?);
+        }
+        write_u32(out, list.len() as u32);
+        list.iter().for_each(|n| write_name(out, n));
+        Ok(())
+    }
+    fn flags(c: &mut Cursor<'_, '_>) -> Result<u32> {
+        let mut flags = 0;
+        while !c.at_rparen() {
+            if c.at_num() {
+                flags |= u32_lit(c)?;
+                continue;
+            }
+            let bit = match c.peek_kw() {
+                Some("binding-weak") => 0,
+                Some("binding-local") => 1,
+                Some("visibility-hidden") => 2,
+                Some("undefined") => 4,
+                Some("exported") => 5,
+                Some("explicit-name") => 6,
+                Some("no-strip") => 7,
+                Some("tls") => 8,
+                Some("absolute") => 9,
+                _ => return Err(c.err("expected a symbol flag")),
+            };
+            c.pos += 1;
+            flags |= 1 << bit;
+        }
+        Ok(flags)
+    }
+    c.pos += 1;
+    // (subsection id, entry count, entries)
+    let mut subs: Vec<(u8, u32, Vec<u8>)> = Vec::new();
+    while c.at_lparen() {
+        c.pos += 1;
+        let kw = c.peek_kw().ok_or_else(|| c.err("expected a dylink.0 subsection"))?;
+        c.pos += 1;
+        let mut body = Vec::new();
+        let id = match kw {
+            "mem-info" => {
+                let mut sizes = [0u32; 4];
+                for (i, what) in ["memory", "table"].into_iter().enumerate() {
+                    if c.take_paren_kw(what) {
+                        sizes[2 * i] = u32_lit(c)?;
+                        sizes[2 * i + 1] = u32_lit(c)?;
+                        c.rparen()?;
+                    }
+                }
+                sizes.iter().for_each(|&v| write_u32(&mut body, v));
+                1
+            }
+            "needed" => {
+                names(c, &mut body)?;
+                2
+            }
+            "export-info" => {
+                write_name(&mut body, &c.name()?);
+                write_u32(&mut body, flags(c)?);
+                3
+            }
+            "import-info" => {
+                write_name(&mut body, &c.name()?);
+                write_name(&mut body, &c.name()?);
+                write_u32(&mut body, flags(c)?);
+                4
+            }
+            "runtime-path" => {
+                names(c, &mut body)?;
+                5
+            }
+            "target-arch" => {
+                write_name(&mut body, &c.name()?);
+                6
+            }
+            _ => return Err(c.err("unknown dylink.0 subsection")),
+        };
+        c.rparen()?;
+        match subs.last_mut() {
+            Some((last, n, entries)) if *last == id && (id == 3 || id == 4) => {
+                *n += 1;
+                entries.extend_from_slice(&body);
+            }
+            _ if id == 3 || id == 4 => subs.push((id, 1, body)),
+            _ => subs.push((id, 0, body)),
+        }
+    }
+    c.rparen()?;
+    let mut bytes = Vec::new();
+    for (id, n, entries) in subs {
+        let mut content = Vec::new();
+        if id == 3 || id == 4 {
+            write_u32(&mut content, n);
+        }
+        content.extend_from_slice(&entries);
+        bytes.push(id);
+        write_bytes(&mut bytes, &content);
+    }
+    f.customs.push(Custom {
+        name: "dylink.0".to_string(),
+        after: 0,
         bytes,
     });
     Ok(())

@@ -384,6 +384,7 @@ fn spec_text_round_trip_with_wasm_tools() {
         ("names/awkward", AWKWARD_NAMES),
         ("custom/sections", CUSTOM_SECTIONS),
         ("custom/branch-hints", BRANCH_HINTS),
+        ("custom/dylink", DYLINK),
     ] {
         cases.push(Case {
             name: name.to_string(),
@@ -507,6 +508,22 @@ const CUSTOM_SECTIONS: &str = r#"
     (processed-by "rustc" "1.95 (abc 2026-01-01)")
     (sdk "none" "0"))
 )
+"#;
+
+/// A `dylink.0` section with every subsection.
+const DYLINK: &str = r#"
+(module
+  (@dylink.0
+    (mem-info (memory 16 2) (table 1 0))
+    (needed "libc.so" "libm.so")
+    (export-info "f" binding-weak exported)
+    (export-info "g" tls 0x400)
+    (import-info "env" "h" undefined binding-local)
+    (runtime-path "$ORIGIN" "/lib")
+    (needed)
+    (mem-info (table 3 1))
+    (target-arch "wasm32"))
+  (func))
 "#;
 
 /// Branch hints, in plain and folded instructions.
@@ -711,6 +728,23 @@ fn misplaced_or_invalid_branch_hints_are_errors() {
                  (@metadata.code.branch_hint "\01") (@metadata.code.branch_hint "\01") if end))"#,
             "two branch hints",
         ),
+    ] {
+        let e = parse_wat(src).expect_err(src);
+        assert!(e.to_string().contains(want), "{src}: {e}");
+    }
+}
+
+#[test]
+fn malformed_custom_section_annotations_are_errors() {
+    for (src, want) in [
+        (r#"(module (@producers (author "me" "1")))"#, "expected `language`"),
+        (r#"(module (@producers (sdk "only-a-name")))"#, "expected a string"),
+        (r#"(module (@dylink.0 (exports "f")))"#, "unknown dylink.0 subsection"),
+        (
+            r#"(module (@dylink.0 (export-info "f" weak)))"#,
+            "expected a symbol flag",
+        ),
+        (r#"(module (@dylink.0 (mem-info (memory 1))))"#, "expected a number"),
     ] {
         let e = parse_wat(src).expect_err(src);
         assert!(e.to_string().contains(want), "{src}: {e}");
