@@ -286,7 +286,7 @@ fn write_element(out: &mut Vec<u8>, e: &Element<'_>) {
         ElementMode::Passive => flags |= 1,
         ElementMode::Declared => flags |= 3,
         ElementMode::Active { table, .. } => {
-            if *table != 0 || !funcref {
+            if e.explicit_table || *table != 0 || !funcref {
                 flags |= 2;
             }
         }

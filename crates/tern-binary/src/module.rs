@@ -170,6 +170,10 @@ pub struct Element<'a> {
     pub mode: ElementMode<'a>,
     pub ty: RefType,
     pub items: ElementItems<'a>,
+    /// An active segment encoded with its table index (forms 2 and 6),
+    /// which may be 0; the text format writes it as `(table N)`. Kept so
+    /// that a module prints and re-encodes as it was.
+    pub explicit_table: bool,
 }
 
 impl Element<'_> {
@@ -782,7 +786,12 @@ fn read_element<'a>(s: &mut Reader<'a>) -> Result<Element<'a>> {
         }
         ElementItems::Functions(v)
     };
-    Ok(Element { mode, ty, items })
+    Ok(Element {
+        mode,
+        ty,
+        items,
+        explicit_table: explicit_table && !passive_or_declared,
+    })
 }
 
 impl<'a> Module<'a> {

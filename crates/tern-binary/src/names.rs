@@ -1,6 +1,6 @@
 //! The `name` custom section: module, function and local names, and the
 //! extended name maps (labels, types, tables, memories, globals, elements,
-//! data, fields, tags).
+//! data, fields, tags, and the parameter names of function types and tags).
 
 use crate::encode::{write_bytes, write_name, write_u32};
 use crate::error::Result;
@@ -16,7 +16,9 @@ pub struct Names<'a> {
     pub functions: NameMap<'a>,
     /// Per function: its local names.
     pub locals: Vec<(u32, NameMap<'a>)>,
-    /// Other subsections with an indirect map (labels = 3, fields = 10).
+    /// Other subsections with an indirect map (labels = 3, fields = 10, and
+    /// as `wasm-tools` writes them: parameters of function types = 12,
+    /// parameters of tags = 13).
     pub indirect: Vec<(u8, Vec<(u32, NameMap<'a>)>)>,
     /// Other subsections with a direct map (types = 4, tables = 5,
     /// memories = 6, globals = 7, elements = 8, data = 9, tags = 11).
@@ -57,7 +59,7 @@ impl<'a> Names<'a> {
                 0 => names.module = Some(s.name()?),
                 1 => names.functions = read_map(&mut s)?,
                 2 => names.locals = read_indirect(&mut s)?,
-                3 | 10 => names.indirect.push((id, read_indirect(&mut s)?)),
+                3 | 10 | 12 | 13 => names.indirect.push((id, read_indirect(&mut s)?)),
                 4..=9 | 11 => names.direct.push((id, read_map(&mut s)?)),
                 _ => continue,
             }

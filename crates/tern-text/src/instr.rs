@@ -5,7 +5,7 @@
 
 use crate::cursor::Cursor;
 use crate::error::{Error, Result};
-use crate::lexer::Tok;
+use crate::lexer::{BRANCH_HINT, Tok};
 use crate::literal;
 use crate::wat::{FunctionContext, ModuleEncoder, Ref, Space, index_ref, write_memarg_value};
 use std::collections::HashMap;
@@ -182,10 +182,11 @@ enum SeqEnd {
 enum Fold {
     /// Instructions up to `)`.
     Seq(SeqEnd),
-    /// Folded operands up to `)`, then these bytes (the operator).
-    Operands(Vec<u8>),
-    /// An `if`'s condition operands, until `(then`.
-    IfCond(BlockType, (Option<String>, Option<String>)),
+    /// Folded operands up to `)`, then these bytes (the operator), with
+    /// its branch hint.
+    Operands(Vec<u8>, Option<u32>),
+    /// An `if`'s condition operands, until `(then`; the `if`'s branch hint.
+    IfCond(BlockType, (Option<String>, Option<String>), Option<u32>),
     /// After `(then ...)`: an `(else ...)` or the closing `)`.
     IfAfterThen,
     /// After `(do ...)` or a handler: more handlers, `(delegate l)`, or `)`.
@@ -215,9 +216,35 @@ impl Instrs<'_, '_, '_, '_> {
         match c.peek() {
             Some(Tok::LParen) => self.folded(c),
             Some(Tok::Keyword(_)) => self.plain(c),
+            Some(Tok::Annotation(BRANCH_HINT)) => self.branch_hint(c),
             Some(Tok::Annotation(_)) => c.skip_item(),
             _ => Err(c.err("expected an instruction")),
         }
+    }
+
+    /// `(@metadata.code.branch_hint "\00" or "\01")`: a hint for the next
+    /// instruction (or the head of the next folded instruction).
+    fn branch_hint(&mut self, c: &mut Cursor<'_, '_>) -> Result<()> {
+        let at = c.offset();
+        c.pos += 1;
+        let value = match &*c.string()? {
+            [v @ (0 | 1)] => *v as u32,
+            _ => return Err(Error::new("invalid value for a branch hint", at)),
+        };
+        c.rparen()?;
+        self.cx.set_branch_hint(value, at)
+    }
+
+    fn at_branch_hint(c: &Cursor<'_, '_>) -> bool {
+        matches!(c.peek(), Some(Tok::Annotation(BRANCH_HINT)))
+    }
+
+    /// A `)` closing a folded instruction: no branch hint may be waiting.
+    fn no_pending_hint(&self, c: &Cursor<'_, '_>) -> Result<()> {
+        if self.cx.has_pending_branch_hint() {
+            return Err(c.err("a branch hint must precede an instruction"));
+        }
+        Ok(())
     }
 
     /// An optional label id, and its name-section name.
@@ -264,6 +291,7 @@ impl Instrs<'_, '_, '_, '_> {
             match top {
                 Fold::Seq(_) => {
                     if c.at_rparen() {
+                        self.no_pending_hint(c)?;
                         c.pos += 1;
                         let Some(Fold::Seq(after)) = stack.pop() else {
                             unreachable!()
@@ -283,29 +311,37 @@ impl Instrs<'_, '_, '_, '_> {
                         self.instr(c)?;
                     }
                 }
-                Fold::Operands(_) => {
+                Fold::Operands(..) => {
                     if c.at_rparen() {
+                        self.no_pending_hint(c)?;
                         c.pos += 1;
-                        let Some(Fold::Operands(op)) = stack.pop() else {
+                        let Some(Fold::Operands(op, hint)) = stack.pop() else {
                             unreachable!()
                         };
+                        self.cx.record_branch_hint(hint, self.out.len());
                         self.out.extend_from_slice(&op);
+                    } else if Self::at_branch_hint(c) {
+                        self.branch_hint(c)?;
                     } else if c.at_lparen() {
                         self.open(c, &mut stack)?;
                     } else {
                         return Err(c.err("expected a folded operand or `)`"));
                     }
                 }
-                Fold::IfCond(bt, _) => {
+                Fold::IfCond(bt, ..) => {
                     if c.take_paren_kw("then") {
                         let bt = *bt;
-                        let Some(Fold::IfCond(_, label)) = stack.pop() else {
+                        let Some(Fold::IfCond(_, label, hint)) = stack.pop() else {
                             unreachable!()
                         };
+                        self.no_pending_hint(c)?;
+                        self.cx.record_branch_hint(hint, self.out.len());
                         self.out.push(0x04);
                         self.write_block_type(bt);
                         self.cx.push_label(label);
                         stack.push(Fold::Seq(SeqEnd::IfThen));
+                    } else if Self::at_branch_hint(c) {
+                        self.branch_hint(c)?;
                     } else if c.at_lparen() {
                         self.open(c, &mut stack)?;
                     } else {
@@ -369,11 +405,14 @@ impl Instrs<'_, '_, '_, '_> {
         let Some(kw) = c.peek_kw() else {
             return Err(c.err("expected an instruction"));
         };
+        // A branch hint before a folded instruction is for its head.
+        let hint = self.cx.take_branch_hint();
         match kw {
             "block" | "loop" => {
                 c.pos += 1;
                 let label = self.opt_label(c);
                 let bt = self.block_type(c)?;
+                self.cx.record_branch_hint(hint, self.out.len());
                 self.out.push(if kw == "block" { 0x02 } else { 0x03 });
                 self.write_block_type(bt);
                 self.cx.push_label(label);
@@ -383,11 +422,12 @@ impl Instrs<'_, '_, '_, '_> {
                 c.pos += 1;
                 let label = self.opt_label(c);
                 let bt = self.block_type(c)?;
-                stack.push(Fold::IfCond(bt, label));
+                stack.push(Fold::IfCond(bt, label, hint));
             }
             "try_table" => {
                 c.pos += 1;
                 let label = self.opt_label(c);
+                self.cx.record_branch_hint(hint, self.out.len());
                 self.try_table_head(c)?;
                 self.cx.push_label(label);
                 stack.push(Fold::Seq(SeqEnd::End));
@@ -396,6 +436,7 @@ impl Instrs<'_, '_, '_, '_> {
                 c.pos += 1;
                 let label = self.opt_label(c);
                 let bt = self.block_type(c)?;
+                self.cx.record_branch_hint(hint, self.out.len());
                 self.out.push(0x06);
                 self.write_block_type(bt);
                 self.cx.push_label(label);
@@ -409,7 +450,7 @@ impl Instrs<'_, '_, '_, '_> {
                 let start = self.out.len();
                 self.plain(c)?;
                 let op = self.out.split_off(start);
-                stack.push(Fold::Operands(op));
+                stack.push(Fold::Operands(op, hint));
             }
         }
         Ok(())
@@ -455,6 +496,8 @@ impl Instrs<'_, '_, '_, '_> {
         let Some(kw) = c.peek_kw() else {
             return Err(c.err("expected an instruction"));
         };
+        let hint = self.cx.take_branch_hint();
+        self.cx.record_branch_hint(hint, self.out.len());
         c.pos += 1;
         match kw {
             "block" | "loop" | "if" | "try" => {

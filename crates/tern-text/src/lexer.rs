@@ -43,9 +43,13 @@ fn is_idchar(c: u8) -> bool {
         | b':' | b'<' | b'=' | b'>' | b'?' | b'@' | b'\\' | b'^' | b'_' | b'`' | b'|' | b'~')
 }
 
+/// The annotation of a branch hint: `(@metadata.code.branch_hint "\01")`.
+pub const BRANCH_HINT: &str = "metadata.code.branch_hint";
+
 /// Splits `src` into tokens. Comments and whitespace are dropped, and so
-/// are annotations other than `(@custom ...)` (custom sections) and
-/// `(@name "...")` (names), which becomes one token.
+/// are annotations other than `(@custom ...)`, `(@producers ...)` and
+/// `(@dylink.0 ...)` (custom sections), branch hints, and `(@name "...")` (names), which
+/// becomes one token.
 pub fn tokenize(src: &str) -> Result<Vec<Token<'_>>> {
     let raw = tokenize_raw(src)?;
     if !raw.iter().any(|t| matches!(t.tok, Tok::Annotation(_))) {
@@ -55,7 +59,7 @@ pub fn tokenize(src: &str) -> Result<Vec<Token<'_>>> {
     let mut i = 0;
     while i < raw.len() {
         match &raw[i].tok {
-            Tok::Annotation("custom") => {
+            Tok::Annotation("custom" | "producers" | "dylink.0" | BRANCH_HINT) => {
                 out.push(raw[i].clone());
                 i += 1;
             }

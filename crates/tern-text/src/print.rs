@@ -96,7 +96,10 @@ impl<'a, 'm> Printer<'a, 'm> {
         let (names, names_ok) = match m.custom("name") {
             Some(_) if opts.skip_names => (Names::default(), false),
             Some(c) => match Names::decode(c.data, c.data_offset) {
-                Ok(n) => (n, true),
+                Ok(mut n) => {
+                    names::normalize(&mut n);
+                    (n, true)
+                }
                 Err(_) => (Names::default(), false),
             },
             None => (Names::default(), true),
@@ -148,7 +151,10 @@ impl<'a, 'm> Printer<'a, 'm> {
             frames: Vec::new(),
             pending: Vec::new(),
             scratch: String::new(),
-            used,
+            // A fresh set for the names of one function's locals or labels:
+            // it is cleared for each function, and clearing costs its
+            // capacity, which must not be that of the largest index space.
+            used: HashSet::new(),
         }
     }
 
@@ -416,6 +422,19 @@ impl<'a, 'm> Printer<'a, 'm> {
         Ok(())
     }
 
+    /// Resolves the parameter names that subsection `id` (type or tag
+    /// parameters) gives entity `idx`, of function type `t`, into
+    /// `self.locals`.
+    fn load_params(&mut self, id: u8, idx: u32, t: u32) {
+        self.locals.entries.clear();
+        let Some(map) = names::find_indirect(names::indirect(&self.names, id), idx) else {
+            return;
+        };
+        let count = self.m.types.get(t as usize).map_or(0, |ft| ft.params().len() as u64);
+        let map: Vec<(u32, &'a str)> = map.to_vec();
+        self.locals.fill(&map, count, &mut self.used);
+    }
+
     /// Resolves the label names of function `f` into `self.labels`.
     fn load_labels(&mut self, f: u32) -> Result<(), BinaryError> {
         self.labels.entries.clear();
@@ -442,23 +461,47 @@ impl<'a, 'm> Printer<'a, 'm> {
             functions: self.funcs.to_map(),
             ..Names::default()
         };
-        let mut labels = Vec::new();
-        for f in 0..self.func_types.len() as u32 {
-            if names::find_indirect(&self.names.locals, f).is_some() {
-                self.load_locals(f)?;
-                if !self.locals.entries.is_empty() {
-                    n.locals.push((f, self.locals.to_map()));
-                }
+        // Only the entities the name section lists can have names: going
+        // through its lists (sorted by `normalize`) keeps this linear.
+        let listed = |list: &[(u32, NameMap<'a>)], count: usize| -> Vec<u32> {
+            list.iter().map(|(i, _)| *i).filter(|&i| (i as usize) < count).collect()
+        };
+        let funcs = self.func_types.len();
+        for f in listed(&self.names.locals, funcs) {
+            self.load_locals(f)?;
+            if !self.locals.entries.is_empty() {
+                n.locals.push((f, self.locals.to_map()));
             }
-            if names::find_indirect(names::indirect(&self.names, sub::LABELS), f).is_some() {
-                self.load_labels(f)?;
-                if !self.labels.entries.is_empty() {
-                    labels.push((f, self.labels.to_map()));
-                }
+        }
+        let mut labels = Vec::new();
+        for f in listed(names::indirect(&self.names, sub::LABELS), funcs) {
+            self.load_labels(f)?;
+            if !self.labels.entries.is_empty() {
+                labels.push((f, self.labels.to_map()));
             }
         }
         if !labels.is_empty() {
             n.indirect.push((sub::LABELS, labels));
+        }
+        for (id, count) in [
+            (sub::TYPE_PARAMS, self.m.types.len()),
+            (sub::TAG_PARAMS, self.tag_types.len()),
+        ] {
+            let mut params = Vec::new();
+            for i in listed(names::indirect(&self.names, id), count) {
+                let t = if id == sub::TYPE_PARAMS {
+                    i
+                } else {
+                    self.tag_types[i as usize]
+                };
+                self.load_params(id, i, t);
+                if !self.locals.entries.is_empty() {
+                    params.push((i, self.locals.to_map()));
+                }
+            }
+            if !params.is_empty() {
+                n.indirect.push((id, params));
+            }
         }
         let direct: [(u8, &Space<'a>); 7] = [
             (sub::TYPES, &self.types),
@@ -514,7 +557,8 @@ impl<'a, 'm> Printer<'a, 'm> {
             self.out.push_str("(type");
             self.def_name(self.types.get(i), i);
             self.out.push_str(" (func");
-            self.params_results(i, false);
+            self.load_params(sub::TYPE_PARAMS, i, i);
+            self.params_results(i, true);
             self.out.push_str("))");
         }
         self.customs(section::TYPE, raw_names);
@@ -552,7 +596,8 @@ impl<'a, 'm> Printer<'a, 'm> {
                 }
                 ImportType::Tag(t) => {
                     self.def_name(self.tags.get(ntag), ntag);
-                    self.type_use_full(t.type_index, false);
+                    self.load_params(sub::TAG_PARAMS, ntag, t.type_index);
+                    self.type_use_full(t.type_index, true);
                     ntag += 1;
                 }
             }
@@ -590,7 +635,8 @@ impl<'a, 'm> Printer<'a, 'm> {
             self.newline();
             self.out.push_str("(tag");
             self.def_name(self.tags.get(idx), idx);
-            self.type_use_full(t.type_index, false);
+            self.load_params(sub::TAG_PARAMS, idx, t.type_index);
+            self.type_use_full(t.type_index, true);
             self.out.push(')');
         }
         self.customs(section::TAG, raw_names);
@@ -641,7 +687,7 @@ impl<'a, 'm> Printer<'a, 'm> {
                 ElementMode::Passive => {}
                 ElementMode::Declared => self.out.push_str(" declare"),
                 ElementMode::Active { table, offset } => {
-                    if *table != 0 {
+                    if e.explicit_table || *table != 0 {
                         self.out.push_str(" (table ");
                         self.table_ref(*table);
                         self.out.push(')');

@@ -131,7 +131,8 @@ struct Custom {
 
 #[derive(Default)]
 pub(crate) struct Fields {
-    types: Vec<(FuncType, Option<String>)>,
+    /// Types with their name and their parameters' names.
+    types: Vec<(FuncType, Option<String>, Vec<Option<String>>)>,
     imports: Vec<Import>,
     funcs: Vec<Func>,
     tables: Vec<(TableType, Option<Range>, Option<String>)>,
@@ -197,10 +198,13 @@ pub(crate) fn encode_module(c: &mut Cursor<'_, '_>, module_name: Option<String>)
         let mut scan = c.clone();
         while scan.at_lparen() {
             if scan.paren_kw() == Some("type") {
+                // Back to the `(` afterwards: `opt_id` may also have read a
+                // `(@name "...")` annotation.
+                let start = scan.pos;
                 scan.pos += 2;
                 let id = scan.opt_id();
                 f.bind(Space::Type, id.as_ref())?;
-                scan.pos -= 2 + id.is_some() as usize;
+                scan.pos = start;
             }
             scan.skip_item()?;
         }
@@ -217,6 +221,12 @@ fn field(c: &mut Cursor<'_, '_>, f: &mut Fields, type_count: &mut u32) -> Result
         if *a == "custom" {
             return custom_annotation(c, f);
         }
+        if *a == "producers" {
+            return producers_annotation(c, f);
+        }
+        if *a == "dylink.0" {
+            return dylink_annotation(c, f);
+        }
         return c.skip_item();
     }
     let start = c.offset();
@@ -231,10 +241,13 @@ fn field(c: &mut Cursor<'_, '_>, f: &mut Fields, type_count: &mut u32) -> Result
             let name = c.def_name(&id);
             c.lparen()?;
             c.expect_kw("func")?;
-            let (params, _, results) = func_sig(c, f, true)?;
+            let (params, param_names, results) = func_sig(c, f, true)?;
             c.rparen()?;
-            f.types
-                .push((FuncType::new(params.into_iter().map(|p| p.1), results), name));
+            f.types.push((
+                FuncType::new(params.into_iter().map(|p| p.1), results),
+                name,
+                param_names,
+            ));
             *type_count += 1;
         }
         "import" => {
@@ -495,6 +508,168 @@ fn custom_annotation(c: &mut Cursor<'_, '_>, f: &mut Fields) -> Result<()> {
     f.customs.push(Custom {
         name,
         after: after.unwrap_or(11),
+        bytes,
+    });
+    Ok(())
+}
+
+/// `(@producers (language|sdk|processed-by "name" "version")*)`: the
+/// `producers` custom section, after the last section (as `wasm-tools`
+/// places it). Its fields keep the order in which they first appear, and
+/// the values of each field their order, so that printed text reads back
+/// to the section it came from.
+fn producers_annotation(c: &mut Cursor<'_, '_>, f: &mut Fields) -> Result<()> {
+    c.pos += 1;
+    let mut fields: Vec<(&'static str, Vec<(String, String)>)> = Vec::new();
+    while c.at_lparen() {
+        c.pos += 1;
+        let field = match c.peek_kw() {
+            Some("language") => "language",
+            Some("sdk") => "sdk",
+            Some("processed-by") => "processed-by",
+            _ => return Err(c.err("expected `language`, `sdk` or `processed-by`")),
+        };
+        c.pos += 1;
+        let value = (c.name()?, c.name()?);
+        c.rparen()?;
+        match fields.iter_mut().find(|(name, _)| *name == field) {
+            Some((_, values)) => values.push(value),
+            None => fields.push((field, vec![value])),
+        }
+    }
+    c.rparen()?;
+    let mut bytes = Vec::new();
+    write_u32(&mut bytes, fields.len() as u32);
+    for (field, values) in &fields {
+        write_name(&mut bytes, field);
+        write_u32(&mut bytes, values.len() as u32);
+        for (name, version) in values {
+            write_name(&mut bytes, name);
+            write_name(&mut bytes, version);
+        }
+    }
+    f.customs.push(Custom {
+        name: "producers".to_string(),
+        after: 11,
+        bytes,
+    });
+    Ok(())
+}
+
+/// `(@dylink.0 ...)`: the `dylink.0` custom section of dynamic linking,
+/// before the first section, in the syntax `wasm-tools` prints:
+/// `(mem-info (memory SIZE ALIGN)? (table SIZE ALIGN)?)`, `(needed "lib"*)`,
+/// `(export-info "name" FLAG*)`, `(import-info "module" "name" FLAG*)`,
+/// `(runtime-path "path"*)`, `(target-arch "arch")`. Consecutive
+/// `export-info`s (or `import-info`s) make one subsection.
+fn dylink_annotation(c: &mut Cursor<'_, '_>, f: &mut Fields) -> Result<()> {
+    fn u32_lit(c: &mut Cursor<'_, '_>) -> Result<u32> {
+        let at = c.offset();
+        literal::parse_u32(c.num()?).ok_or_else(|| Error::new("constant out of range", at))
+    }
+    fn names(c: &mut Cursor<'_, '_>, out: &mut Vec<u8>) -> Result<()> {
+        let mut list = Vec::new();
+        while c.at_string() {
+            list.push(c.name()?);
+        }
+        write_u32(out, list.len() as u32);
+        list.iter().for_each(|n| write_name(out, n));
+        Ok(())
+    }
+    fn flags(c: &mut Cursor<'_, '_>) -> Result<u32> {
+        let mut flags = 0;
+        while !c.at_rparen() {
+            if c.at_num() {
+                flags |= u32_lit(c)?;
+                continue;
+            }
+            let bit = match c.peek_kw() {
+                Some("binding-weak") => 0,
+                Some("binding-local") => 1,
+                Some("visibility-hidden") => 2,
+                Some("undefined") => 4,
+                Some("exported") => 5,
+                Some("explicit-name") => 6,
+                Some("no-strip") => 7,
+                Some("tls") => 8,
+                Some("absolute") => 9,
+                _ => return Err(c.err("expected a symbol flag")),
+            };
+            c.pos += 1;
+            flags |= 1 << bit;
+        }
+        Ok(flags)
+    }
+    c.pos += 1;
+    // (subsection id, entry count, entries)
+    let mut subs: Vec<(u8, u32, Vec<u8>)> = Vec::new();
+    while c.at_lparen() {
+        c.pos += 1;
+        let kw = c.peek_kw().ok_or_else(|| c.err("expected a dylink.0 subsection"))?;
+        c.pos += 1;
+        let mut body = Vec::new();
+        let id = match kw {
+            "mem-info" => {
+                let mut sizes = [0u32; 4];
+                for (i, what) in ["memory", "table"].into_iter().enumerate() {
+                    if c.take_paren_kw(what) {
+                        sizes[2 * i] = u32_lit(c)?;
+                        sizes[2 * i + 1] = u32_lit(c)?;
+                        c.rparen()?;
+                    }
+                }
+                sizes.iter().for_each(|&v| write_u32(&mut body, v));
+                1
+            }
+            "needed" => {
+                names(c, &mut body)?;
+                2
+            }
+            "export-info" => {
+                write_name(&mut body, &c.name()?);
+                write_u32(&mut body, flags(c)?);
+                3
+            }
+            "import-info" => {
+                write_name(&mut body, &c.name()?);
+                write_name(&mut body, &c.name()?);
+                write_u32(&mut body, flags(c)?);
+                4
+            }
+            "runtime-path" => {
+                names(c, &mut body)?;
+                5
+            }
+            "target-arch" => {
+                write_name(&mut body, &c.name()?);
+                6
+            }
+            _ => return Err(c.err("unknown dylink.0 subsection")),
+        };
+        c.rparen()?;
+        match subs.last_mut() {
+            Some((last, n, entries)) if *last == id && (id == 3 || id == 4) => {
+                *n += 1;
+                entries.extend_from_slice(&body);
+            }
+            _ if id == 3 || id == 4 => subs.push((id, 1, body)),
+            _ => subs.push((id, 0, body)),
+        }
+    }
+    c.rparen()?;
+    let mut bytes = Vec::new();
+    for (id, n, entries) in subs {
+        let mut content = Vec::new();
+        if id == 3 || id == 4 {
+            write_u32(&mut content, n);
+        }
+        content.extend_from_slice(&entries);
+        bytes.push(id);
+        write_bytes(&mut bytes, &content);
+    }
+    f.customs.push(Custom {
+        name: "dylink.0".to_string(),
+        after: 0,
         bytes,
     });
     Ok(())
@@ -945,6 +1120,8 @@ pub(crate) struct Encoder<'f, 't, 'a> {
     /// Names found while encoding: local names and label names per function.
     local_names: Vec<(u32, Vec<(u32, String)>)>,
     label_names: Vec<(u32, Vec<(u32, String)>)>,
+    /// Branch hints per function: (offset in the body, value).
+    branch_hints: Vec<(u32, Vec<(u32, u32)>)>,
 }
 
 /// Per-function state while encoding a body.
@@ -953,6 +1130,10 @@ pub(crate) struct FuncCx {
     labels: Vec<Option<String>>,
     label_count: u32,
     label_names: Vec<(u32, String)>,
+    /// `(@metadata.code.branch_hint ...)`s: (offset in the body, value),
+    /// and one read but not yet given to an instruction.
+    branch_hints: Vec<(u32, u32)>,
+    pending_hint: Option<u32>,
 }
 
 impl<'f, 't, 'a> Encoder<'f, 't, 'a> {
@@ -970,6 +1151,7 @@ impl<'f, 't, 'a> Encoder<'f, 't, 'a> {
             type_lookup,
             local_names: Vec::new(),
             label_names: Vec::new(),
+            branch_hints: Vec::new(),
         }
     }
 
@@ -1193,6 +1375,23 @@ impl<'f, 't, 'a> Encoder<'f, 't, 'a> {
             section(&mut out, 12, &mut s, 1);
         }
         customs_after(&mut out, 12);
+        // Branch hints go just before the code, as in `wasm-tools`.
+        if !self.branch_hints.is_empty() {
+            let mut b = Vec::new();
+            write_name(&mut b, "metadata.code.branch_hint");
+            write_u32(&mut b, self.branch_hints.len() as u32);
+            for (func, hints) in &self.branch_hints {
+                write_u32(&mut b, *func);
+                write_u32(&mut b, hints.len() as u32);
+                for &(offset, value) in hints {
+                    write_u32(&mut b, offset);
+                    write_u32(&mut b, 1);
+                    write_u32(&mut b, value);
+                }
+            }
+            out.push(0);
+            write_bytes(&mut out, &b);
+        }
         // code
         write_u32(&mut s, bodies.len() as u32);
         for (b, _) in &bodies {
@@ -1267,8 +1466,9 @@ impl<'f, 't, 'a> Encoder<'f, 't, 'a> {
             ElemMode::Passive => flags |= 1,
             ElemMode::Declared => flags |= 3,
             ElemMode::Active { .. } => {
-                let t = table.unwrap_or(0);
-                if t != 0 || (exprs && e.ty != RefType::FUNCREF) {
+                // A written `(table N)`, even `(table 0)`, is kept in the
+                // encoding (forms 2 and 6), as `wasm-tools` does.
+                if table.is_some() || (exprs && e.ty != RefType::FUNCREF) {
                     flags |= 2;
                 }
             }
@@ -1314,6 +1514,8 @@ impl<'f, 't, 'a> Encoder<'f, 't, 'a> {
             labels: Vec::new(),
             label_count: 0,
             label_names: Vec::new(),
+            branch_hints: Vec::new(),
+            pending_hint: None,
         };
         let mut c = self.cursor(r);
         let mut uses_data = false;
@@ -1339,6 +1541,8 @@ impl<'f, 't, 'a> Encoder<'f, 't, 'a> {
             labels: Vec::new(),
             label_count: 0,
             label_names: Vec::new(),
+            branch_hints: Vec::new(),
+            pending_hint: None,
         };
         let mut names = Vec::new();
         let nparams = if func.ty.inline || func.ty.idx.is_none() {
@@ -1397,8 +1601,14 @@ impl<'f, 't, 'a> Encoder<'f, 't, 'a> {
         if !names.is_empty() {
             self.local_names.push((func_idx, names));
         }
+        if cx.pending_hint.is_some() {
+            return Err(c.err("a branch hint must precede an instruction"));
+        }
         if !cx.label_names.is_empty() {
             self.label_names.push((func_idx, cx.label_names));
+        }
+        if !cx.branch_hints.is_empty() {
+            self.branch_hints.push((func_idx, cx.branch_hints));
         }
         Ok((out, uses_data))
     }
@@ -1418,12 +1628,35 @@ impl<'f, 't, 'a> Encoder<'f, 't, 'a> {
             }
             *c += 1;
         };
-        for (t, n) in &f.types {
-            let _ = t;
+        let mut type_params: Vec<(u32, Vec<(u32, &str)>)> = Vec::new();
+        for (i, (_, n, params)) in f.types.iter().enumerate() {
             add(4, n.as_deref());
+            let named: Vec<(u32, &str)> = params
+                .iter()
+                .enumerate()
+                .filter_map(|(k, p)| p.as_deref().map(|p| (k as u32, p)))
+                .collect();
+            if !named.is_empty() {
+                type_params.push((i as u32, named));
+            }
         }
         let mut import_locals: Vec<(u32, Vec<(u32, String)>)> = Vec::new();
         let mut func_i = 0u32;
+        // Parameter names of tags with an inline signature.
+        let mut tag_params: Vec<(u32, Vec<(u32, &str)>)> = Vec::new();
+        let mut tag_i = 0u32;
+        let mut tag_param_names = |u: &'f TypeUse| {
+            let named: Vec<(u32, &str)> = u
+                .param_names
+                .iter()
+                .enumerate()
+                .filter_map(|(k, p)| p.as_deref().map(|p| (k as u32, p)))
+                .collect();
+            if !named.is_empty() && u.inline {
+                tag_params.push((tag_i, named));
+            }
+            tag_i += 1;
+        };
         for (imp, _) in f.imports.iter().zip(import_types) {
             let sub = match imp.kind {
                 ImportKind::Func(ref u) => {
@@ -1442,7 +1675,10 @@ impl<'f, 't, 'a> Encoder<'f, 't, 'a> {
                 ImportKind::Table(_) => 5,
                 ImportKind::Memory(_) => 6,
                 ImportKind::Global(_) => 7,
-                ImportKind::Tag(_) => 11,
+                ImportKind::Tag(ref u) => {
+                    tag_param_names(u);
+                    11
+                }
             };
             add(sub, imp.id.as_deref());
         }
@@ -1465,6 +1701,7 @@ impl<'f, 't, 'a> Encoder<'f, 't, 'a> {
             add(9, d.id.as_deref());
         }
         for t in &f.tags {
+            tag_param_names(&t.0);
             add(11, t.1.as_deref());
         }
         names.functions = direct.remove(&1).unwrap_or_default();
@@ -1482,6 +1719,13 @@ impl<'f, 't, 'a> Encoder<'f, 't, 'a> {
             .collect();
         if !labels.is_empty() {
             names.indirect.push((3, labels));
+        }
+        if !type_params.is_empty() {
+            // Parameter names of function types, as `wasm-tools` writes them.
+            names.indirect.push((12, type_params));
+        }
+        if !tag_params.is_empty() {
+            names.indirect.push((13, tag_params));
         }
         let mut keys: Vec<u8> = direct.keys().copied().collect();
         keys.sort();
@@ -1540,6 +1784,30 @@ impl Encoder<'_, '_, '_> {
 }
 
 impl FuncCx {
+    /// Keeps the value of a branch hint for the next instruction.
+    pub(crate) fn set_branch_hint(&mut self, value: u32, at: usize) -> Result<()> {
+        if self.pending_hint.replace(value).is_some() {
+            return Err(Error::new("two branch hints for one instruction", at));
+        }
+        Ok(())
+    }
+
+    /// The branch hint read for the next instruction, if any.
+    pub(crate) fn take_branch_hint(&mut self) -> Option<u32> {
+        self.pending_hint.take()
+    }
+
+    /// Gives branch hint `hint` to the instruction at `offset` in the body.
+    pub(crate) fn record_branch_hint(&mut self, hint: Option<u32>, offset: usize) {
+        if let Some(value) = hint {
+            self.branch_hints.push((offset as u32, value));
+        }
+    }
+
+    pub(crate) fn has_pending_branch_hint(&self) -> bool {
+        self.pending_hint.is_some()
+    }
+
     pub(crate) fn local(&self, r: &Ref) -> Result<u32> {
         match r {
             Ref::Num(n, _) => Ok(*n),

@@ -998,7 +998,8 @@ fn element_and_data_forms() {
     let text = exact(&bytes, &PrintOptions::default());
     for want in [
         "(elem (;0;) (i32.const 0) func $f)",
-        "(elem (;1;) (i32.const 1) func $f $f)",
+        // An explicit `(table 0)` is kept (form 2 of the binary format).
+        "(elem (;1;) (table $t) (i32.const 1) func $f $f)",
         "(elem (;2;) func $f)",
         "(elem (;3;) declare func $f)",
         "(elem (;4;) (i32.const 2) funcref (ref.func $f) (ref.null func))",

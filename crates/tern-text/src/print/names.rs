@@ -137,11 +137,26 @@ impl<'a> Sparse<'a> {
     }
 }
 
-/// Finds the name map of function `func` in an indirect map.
-pub(super) fn find_indirect<'n, 'a>(list: &'n [(u32, NameMap<'a>)], func: u32) -> Option<&'n NameMap<'a>> {
-    match list.binary_search_by_key(&func, |(i, _)| *i) {
-        Ok(k) => Some(&list[k].1),
-        Err(_) => list.iter().find(|(i, _)| *i == func).map(|(_, m)| m),
+/// Finds the name map of entity `idx` in an indirect map (sorted by
+/// [`normalize`]).
+pub(super) fn find_indirect<'n, 'a>(list: &'n [(u32, NameMap<'a>)], idx: u32) -> Option<&'n NameMap<'a>> {
+    list.binary_search_by_key(&idx, |(i, _)| *i).ok().map(|k| &list[k].1)
+}
+
+/// Sorts the indirect maps (per function, type or tag) by index, keeping
+/// the first map of a repeated index, so that lookups are binary searches.
+/// A name section that was not in this form is printed raw anyway: the
+/// names the printer writes would not encode to the same bytes.
+pub(super) fn normalize(names: &mut Names<'_>) {
+    fn fix(list: &mut Vec<(u32, NameMap<'_>)>) {
+        if !list.is_sorted_by(|a, b| a.0 < b.0) {
+            list.sort_by_key(|(i, _)| *i);
+            list.dedup_by_key(|(i, _)| *i);
+        }
+    }
+    fix(&mut names.locals);
+    for (_, list) in &mut names.indirect {
+        fix(list);
     }
 }
 
@@ -155,6 +170,10 @@ pub(super) mod sub {
     pub const ELEMS: u8 = 8;
     pub const DATA: u8 = 9;
     pub const TAGS: u8 = 11;
+    /// Parameter names of function types (written by `wasm-tools`).
+    pub const TYPE_PARAMS: u8 = 12;
+    /// Parameter names of tags (written by `wasm-tools`).
+    pub const TAG_PARAMS: u8 = 13;
 }
 
 /// The direct map with subsection `id`, or an empty one.
