@@ -131,12 +131,14 @@ pub struct VMContext {
 /// -> result`: the calling instance's context comes first and is not
 /// written in the row. Argument and result types are the Rust types of the
 /// implementation (`u32`, `u64`, raw pointers); the compiler derives the
-/// Cranelift types from them ([`LibcallType`]). A libcall that traps does
-/// not return: it unwinds to the host entry point.
+/// Cranelift types from them
+/// ([`LibcallType`](crate::vmctx::LibcallType)). A libcall that traps
+/// does not return: it unwinds to the host entry point.
 ///
-/// `for_each_libcall!(m)` expands to `m! { rows }`. This module builds the
-/// [`Libcall`] enum, [`Libcall::ALL`], names and signatures from it;
-/// the compiler tier builds its address table from it, naming each
+/// `for_each_libcall!(m)` expands to `m! { rows }`. `tern_vm::vmctx`
+/// builds the [`Libcall`](crate::vmctx::Libcall) enum, its `ALL` list,
+/// names and signatures from it; the compiler tier builds its Cranelift
+/// signatures and address table from it, naming each
 /// `implementation` function in its scope (so an implementation whose
 /// signature differs from its row does not compile). Adding a libcall is
 /// adding a row, writing its implementation and calling it.
@@ -223,8 +225,9 @@ macro_rules! libcall_result {
 macro_rules! define_libcalls {
     ($( $(#[$doc:meta])* $name:ident $imp:ident ( $($arg:ident : $ty:ty),* ) $(-> $ret:ty)? ; )*) => {
         /// Functions of the runtime that compiled code calls, one per row
-        /// of [`for_each_libcall!`] (whose rows give each one's arguments
-        /// after the `*mut VMContext` they all take first). The compiler
+        /// of [`for_each_libcall!`](crate::for_each_libcall!) (whose rows
+        /// give each one's arguments after the `*mut VMContext` they all
+        /// take first). The compiler
         /// refers to them by this enum (relocations name a `Libcall`, so
         /// ahead-of-time code stays position-independent: the discriminant,
         /// in table order, is part of the artifact format) and the linker
