@@ -7,6 +7,8 @@
 //! assert_eq!(tern_binary::encode(&m), bytes);
 //! ```
 
+#![forbid(unsafe_code)]
+
 mod encode;
 mod error;
 mod module;

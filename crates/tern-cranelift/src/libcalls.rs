@@ -1,6 +1,11 @@
 //! The runtime routines compiled code calls ([`Libcall`]), and the
 //! [`JitHost`] through which they reach the embedder.
 //!
+//! Each function here implements one row of [`tern_vm::for_each_libcall!`]
+//! (same name, same signature after `vmctx`); [`address`] is generated from
+//! the table, so a row without its function, or a function whose signature
+//! drifted from its row, does not compile.
+//!
 //! Every libcall is an `extern "C"` function whose frame holds only plain
 //! arguments: its work happens in a closure run by
 //! [`tern_vm::signals::libcall`], which drops everything the closure owns
@@ -261,25 +266,23 @@ unsafe extern "C" fn epoch_deadline(vmctx: *mut VMContext) {
     }
 }
 
-/// The address of libcall `l`.
-pub fn address(l: Libcall) -> usize {
-    match l {
-        Libcall::MemoryGrow => memory_grow as *const () as usize,
-        Libcall::MemoryFill => memory_fill as *const () as usize,
-        Libcall::MemoryCopy => memory_copy as *const () as usize,
-        Libcall::MemoryInit => memory_init as *const () as usize,
-        Libcall::DataDrop => data_drop as *const () as usize,
-        Libcall::TableGrow => table_grow as *const () as usize,
-        Libcall::TableFill => table_fill as *const () as usize,
-        Libcall::TableCopy => table_copy as *const () as usize,
-        Libcall::TableInit => table_init as *const () as usize,
-        Libcall::ElemDrop => elem_drop as *const () as usize,
-        Libcall::CallForeign => call_foreign as *const () as usize,
-        Libcall::OutOfFuel => out_of_fuel as *const () as usize,
-        Libcall::Interrupt => interrupt as *const () as usize,
-        Libcall::EpochDeadline => epoch_deadline as *const () as usize,
-    }
+macro_rules! address_table {
+    ($( $(#[$doc:meta])* $name:ident $imp:ident ( $($arg:ident : $ty:ty),* ) $(-> $ret:ty)? ; )*) => {
+        /// The address of libcall `l`: the function its row of
+        /// [`tern_vm::for_each_libcall!`] names, which must have the row's
+        /// signature.
+        pub fn address(l: Libcall) -> usize {
+            match l {
+                $( Libcall::$name => {
+                    let f: unsafe extern "C" fn(*mut VMContext $(, $ty)*) $(-> $ret)? = $imp;
+                    f as usize
+                } )*
+            }
+        }
+    };
 }
+
+tern_vm::for_each_libcall!(address_table);
 
 extern "C" fn ceil_f32(x: f32) -> f32 {
     x.ceil()

@@ -93,13 +93,6 @@ pub(crate) fn array_to_native(
 }
 
 /// The signature of the `CallForeign` libcall.
-fn call_foreign_signature(isa: &dyn TargetIsa) -> Signature {
-    let ptr = isa.pointer_type();
-    let mut sig = Signature::new(isa.default_call_conv());
-    sig.params.extend([AbiParam::new(ptr); 3]);
-    sig
-}
-
 /// The foreign trampoline of type `ty`.
 pub(crate) fn native_to_foreign(ty: &FuncType, isa: &dyn TargetIsa, fctx: &mut FunctionBuilderContext) -> ir::Function {
     let mut func =
@@ -108,7 +101,7 @@ pub(crate) fn native_to_foreign(ty: &FuncType, isa: &dyn TargetIsa, fctx: &mut F
         &mut func,
         NS_LIBCALL,
         Libcall::CallForeign as u32,
-        call_foreign_signature(isa),
+        crate::translate::libcall_signature(Libcall::CallForeign, isa),
         false,
     );
     let slots = tern_vm::slots_of_all(ty.params())

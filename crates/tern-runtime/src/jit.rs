@@ -196,10 +196,25 @@ pub(crate) struct JitStore {
     instances: Vec<Option<Box<JitInstance>>>,
 }
 
-// SAFETY: the raw pointers point into the store that owns this (or into
-// code kept alive by it); the store is used from one thread at a time.
+// SAFETY: the raw pointers point into boxes this value or the owning
+// store's `StoreData` owns, into code kept alive by `JitInstance::_code`,
+// or at the engine's atomics (`interrupt`, `epoch`); none of them is tied
+// to a thread, and they move with the store.
 unsafe impl Send for JitStore {}
+// SAFETY: `Store<T>` is `Sync` when `T` is (a `&Store` may be shared, as in
+// wasmtime; checked below), which needs this. Nothing is written through
+// a `&JitStore`: its `&self` methods (`is_compiled`, `frames`) only read
+// its vectors and the `Arc<ModuleCode>`s. What the raw pointers reach is
+// written only by compiled code and libcalls, which run under a
+// `&mut Store` (every call takes the store mutably), so never while a
+// `&JitStore` is shared; the engine's atomics are written from other
+// threads with atomic operations only.
 unsafe impl Sync for JitStore {}
+
+const _: () = {
+    const fn sync<S: Sync>() {}
+    sync::<crate::Store<()>>();
+};
 
 impl JitStore {
     pub(crate) fn new(engine: &Engine) -> JitStore {

@@ -7,6 +7,8 @@
 //! assert!(tern_binary::decode(&wasm).is_ok());
 //! ```
 
+#![forbid(unsafe_code)]
+
 mod cursor;
 mod error;
 mod instr;

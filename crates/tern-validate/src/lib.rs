@@ -8,6 +8,8 @@
 //! validate(&bytes, &Features::default()).unwrap();
 //! ```
 
+#![forbid(unsafe_code)]
+
 mod features;
 mod func;
 mod module;

@@ -119,69 +119,148 @@ pub struct VMContext {
     pub _pad: u32,
 }
 
-/// Functions of the runtime that compiled code calls. All are
-/// `extern "C"` and take the calling instance's `*mut VMContext` first; the
-/// compiler refers to them by this enum (relocations name a `Libcall`, so
-/// ahead-of-time code stays position-independent) and the linker resolves
-/// them to addresses. Integer arguments are `i32` unless noted. A libcall
-/// that traps does not return: it unwinds to the host entry point.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[repr(u32)]
-pub enum Libcall {
-    /// `(vmctx, mem, delta: i64) -> i64`: old size in pages, or -1.
-    MemoryGrow,
-    /// `(vmctx, mem, dst: i64, val, n: i64)`; traps out of bounds.
-    MemoryFill,
-    /// `(vmctx, dst_mem, src_mem, dst: i64, src: i64, n: i64)`; traps.
-    MemoryCopy,
-    /// `(vmctx, mem, seg, dst: i64, src, n)`; traps.
-    MemoryInit,
-    /// `(vmctx, seg)`.
-    DataDrop,
-    /// `(vmctx, table, init: i64, delta) -> i32`: old size, or -1.
-    TableGrow,
-    /// `(vmctx, table, dst, val: i64, n)`; traps.
-    TableFill,
-    /// `(vmctx, dst_table, src_table, dst, src, n)`; traps.
-    TableCopy,
-    /// `(vmctx, table, seg, dst, src, n)`; traps.
-    TableInit,
-    /// `(vmctx, seg)`.
-    ElemDrop,
-    /// `(caller_vmctx, callee: *const VMFuncRef, values: *mut u64)`: calls a
-    /// function that is not compiled code (host or another tier); traps
-    /// when it does.
-    CallForeign,
-    /// `(vmctx)`: fuel ran out; traps `all fuel consumed`, or returns when
-    /// the embedder added fuel (re-read [`VMStoreContext::fuel`]).
-    OutOfFuel,
-    /// `(vmctx)`: the interrupt flag was seen set; traps `interrupted`.
-    Interrupt,
-    /// `(vmctx)`: the epoch deadline was reached; traps, or returns after
-    /// the embedder moved the deadline (re-read
-    /// [`VMStoreContext::epoch_deadline`]).
-    EpochDeadline,
+/// The table of libcalls: the functions of the runtime that compiled code
+/// calls. One row per libcall, and nothing else declares one:
+///
+/// ```text
+/// /// doc
+/// Variant implementation(arg: type, ...) -> result;
+/// ```
+///
+/// Every libcall is `unsafe extern "C" fn(vmctx: *mut VMContext, args...)
+/// -> result`: the calling instance's context comes first and is not
+/// written in the row. Argument and result types are the Rust types of the
+/// implementation (`u32`, `u64`, raw pointers); the compiler derives the
+/// Cranelift types from them
+/// ([`LibcallType`](crate::vmctx::LibcallType)). A libcall that traps
+/// does not return: it unwinds to the host entry point.
+///
+/// `for_each_libcall!(m)` expands to `m! { rows }`. `tern_vm::vmctx`
+/// builds the [`Libcall`](crate::vmctx::Libcall) enum, its `ALL` list,
+/// names and signatures from it; the compiler tier builds its Cranelift
+/// signatures and address table from it, naming each
+/// `implementation` function in its scope (so an implementation whose
+/// signature differs from its row does not compile). Adding a libcall is
+/// adding a row, writing its implementation and calling it.
+#[macro_export]
+macro_rules! for_each_libcall {
+    ($m:ident) => {
+        $m! {
+            /// `memory.grow`: the old size in pages, or `u64::MAX` (-1)
+            /// when the growth is refused.
+            MemoryGrow memory_grow(mem: u32, delta: u64) -> u64;
+            /// `memory.fill`; traps out of bounds.
+            MemoryFill memory_fill(mem: u32, dst: u64, val: u32, n: u64);
+            /// `memory.copy`; traps out of bounds.
+            MemoryCopy memory_copy(dst_mem: u32, src_mem: u32, dst: u64, src: u64, n: u64);
+            /// `memory.init`; traps out of bounds.
+            MemoryInit memory_init(mem: u32, seg: u32, dst: u64, src: u32, n: u32);
+            /// `data.drop`.
+            DataDrop data_drop(seg: u32);
+            /// `table.grow`: the old size, or `u32::MAX` (-1) when the
+            /// growth is refused.
+            TableGrow table_grow(table: u32, init: u64, delta: u32) -> u32;
+            /// `table.fill`; traps out of bounds.
+            TableFill table_fill(table: u32, dst: u32, val: u64, n: u32);
+            /// `table.copy`; traps out of bounds.
+            TableCopy table_copy(dst_table: u32, src_table: u32, dst: u32, src: u32, n: u32);
+            /// `table.init`; traps out of bounds.
+            TableInit table_init(table: u32, seg: u32, dst: u32, src: u32, n: u32);
+            /// `elem.drop`.
+            ElemDrop elem_drop(seg: u32);
+            /// Calls a function that is not compiled code (host or another
+            /// tier); `vmctx` is the caller's, `values` a slot array as long
+            /// as the callee's parameters and results. Traps when the callee
+            /// does.
+            CallForeign call_foreign(callee: *const $crate::vmctx::VMFuncRef, values: *mut u64);
+            /// Fuel ran out: traps `all fuel consumed`, or returns when the
+            /// embedder added fuel (re-read [`VMStoreContext::fuel`]).
+            OutOfFuel out_of_fuel();
+            /// The interrupt flag was seen set: traps `interrupted`.
+            Interrupt interrupt();
+            /// The epoch deadline was reached: traps, or returns after the
+            /// embedder moved the deadline (re-read
+            /// [`VMStoreContext::epoch_deadline`]).
+            EpochDeadline epoch_deadline();
+        }
+    };
 }
 
-impl Libcall {
-    /// Every libcall, in discriminant order.
-    pub const ALL: [Libcall; 14] = [
-        Libcall::MemoryGrow,
-        Libcall::MemoryFill,
-        Libcall::MemoryCopy,
-        Libcall::MemoryInit,
-        Libcall::DataDrop,
-        Libcall::TableGrow,
-        Libcall::TableFill,
-        Libcall::TableCopy,
-        Libcall::TableInit,
-        Libcall::ElemDrop,
-        Libcall::CallForeign,
-        Libcall::OutOfFuel,
-        Libcall::Interrupt,
-        Libcall::EpochDeadline,
-    ];
+/// How a libcall argument or result is passed (see [`LibcallType`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum AbiType {
+    I32,
+    I64,
+    /// A pointer-sized integer.
+    Pointer,
 }
+
+/// The Rust types a libcall row may use, and how each is passed.
+pub trait LibcallType {
+    const ABI: AbiType;
+}
+
+impl LibcallType for u32 {
+    const ABI: AbiType = AbiType::I32;
+}
+impl LibcallType for u64 {
+    const ABI: AbiType = AbiType::I64;
+}
+impl<T> LibcallType for *const T {
+    const ABI: AbiType = AbiType::Pointer;
+}
+impl<T> LibcallType for *mut T {
+    const ABI: AbiType = AbiType::Pointer;
+}
+
+macro_rules! libcall_result {
+    () => {
+        None
+    };
+    ($t:ty) => {
+        Some(<$t as LibcallType>::ABI)
+    };
+}
+
+macro_rules! define_libcalls {
+    ($( $(#[$doc:meta])* $name:ident $imp:ident ( $($arg:ident : $ty:ty),* ) $(-> $ret:ty)? ; )*) => {
+        /// Functions of the runtime that compiled code calls, one per row
+        /// of [`for_each_libcall!`](crate::for_each_libcall!) (whose rows
+        /// give each one's arguments after the `*mut VMContext` they all
+        /// take first). The compiler
+        /// refers to them by this enum (relocations name a `Libcall`, so
+        /// ahead-of-time code stays position-independent: the discriminant,
+        /// in table order, is part of the artifact format) and the linker
+        /// resolves them to addresses.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        #[repr(u32)]
+        pub enum Libcall {
+            $( $(#[$doc])* $name, )*
+        }
+
+        impl Libcall {
+            /// Every libcall, in discriminant order.
+            pub const ALL: &'static [Libcall] = &[ $( Libcall::$name, )* ];
+
+            /// The name of the implementing function.
+            pub fn name(self) -> &'static str {
+                match self { $( Libcall::$name => stringify!($imp), )* }
+            }
+
+            /// How the arguments after `vmctx` are passed.
+            pub fn params(self) -> &'static [AbiType] {
+                match self { $( Libcall::$name => &[ $( <$ty as LibcallType>::ABI, )* ], )* }
+            }
+
+            /// How the result is passed, if there is one.
+            pub fn result(self) -> Option<AbiType> {
+                match self { $( Libcall::$name => libcall_result!($($ret)?), )* }
+            }
+        }
+    };
+}
+
+for_each_libcall!(define_libcalls);
 
 pub const OFFSET_STORE_STACK_LIMIT: i32 = 0;
 pub const OFFSET_STORE_FUEL: i32 = 8;
@@ -221,6 +300,20 @@ pub const OFFSET_TABLE_LEN: i32 = 8;
 mod tests {
     use super::*;
     use std::mem::offset_of;
+
+    #[test]
+    fn libcalls_are_numbered_in_table_order() {
+        // The numbers are part of the AOT artifact format.
+        for (i, &l) in Libcall::ALL.iter().enumerate() {
+            assert_eq!(l as usize, i);
+        }
+        assert_eq!(Libcall::ALL.len(), 14);
+        assert_eq!(Libcall::MemoryGrow.name(), "memory_grow");
+        assert_eq!(Libcall::MemoryGrow.params(), &[AbiType::I32, AbiType::I64]);
+        assert_eq!(Libcall::MemoryGrow.result(), Some(AbiType::I64));
+        assert_eq!(Libcall::CallForeign.params(), &[AbiType::Pointer, AbiType::Pointer]);
+        assert_eq!(Libcall::EpochDeadline.result(), None);
+    }
 
     #[test]
     fn offsets_match_the_layout() {

@@ -3,6 +3,7 @@
 use cap_std::fs::{Dir, File};
 use std::collections::BTreeMap;
 use std::io::{self, Read, Write};
+use std::os::fd::BorrowedFd;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
@@ -10,9 +11,9 @@ use std::sync::{Arc, Mutex};
 pub(crate) enum Desc {
     /// Standard input, with the host descriptor behind it when inherited
     /// (so that `poll_oneoff` can wait for it).
-    Stdin(Box<dyn Read + Send>, Option<i32>),
+    Stdin(Box<dyn Read + Send>, Option<BorrowedFd<'static>>),
     /// Standard output or error, likewise.
-    Output(Box<dyn Write + Send>, Option<i32>),
+    Output(Box<dyn Write + Send>, Option<BorrowedFd<'static>>),
     File {
         file: File,
         /// `fdflags` (append is emulated by seeking to the end).
@@ -93,7 +94,7 @@ pub struct WasiCtxBuilder {
     stdout: Option<Box<dyn Write + Send>>,
     stderr: Option<Box<dyn Write + Send>>,
     /// Host descriptors behind stdin, stdout and stderr when inherited.
-    raw: [Option<i32>; 3],
+    raw: [Option<BorrowedFd<'static>>; 3],
     preopens: Vec<(Dir, String)>,
 }
 
@@ -164,7 +165,11 @@ impl WasiCtxBuilder {
         self.stdin(Box::new(io::stdin()))
             .stdout(Box::new(io::stdout()))
             .stderr(Box::new(io::stderr()));
-        self.raw = [Some(0), Some(1), Some(2)];
+        self.raw = [
+            Some(rustix::stdio::stdin()),
+            Some(rustix::stdio::stdout()),
+            Some(rustix::stdio::stderr()),
+        ];
         self
     }
 

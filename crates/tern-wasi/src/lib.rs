@@ -27,6 +27,8 @@
 //! wasmtime). Descriptors carry preview1 rights (see `rights.rs`).
 //! Every guest pointer is bounds-checked (`EFAULT`).
 
+#![forbid(unsafe_code)]
+
 mod ctx;
 mod errno;
 mod mem;

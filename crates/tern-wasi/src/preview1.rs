@@ -10,8 +10,13 @@ use crate::errno::Errno;
 use crate::mem::Mem;
 use crate::rights;
 use cap_std::fs::{Dir, FileExt, FileTypeExt, Metadata, MetadataExt, OpenOptions};
+use rustix::event::{PollFd, PollFlags};
+use rustix::fs::{AtFlags, Timestamps};
+use rustix::rand::GetRandomFlags;
+use rustix::time::{ClockId, Timespec};
 use std::fs::FileTimes;
 use std::io::{Read, Seek, SeekFrom, Write};
+use std::os::fd::BorrowedFd;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tern::{Caller, Extern, FuncType, Linker, Trap, Val, ValType};
 
@@ -269,40 +274,30 @@ fn environ_sizes_get(cx: &mut WasiCtx, m: &mut Mem<'_>, a: &[u64]) -> R {
 
 // ---- clocks, random, scheduling --------------------------------------------
 
-fn clock_id(id: u64) -> Result<libc::clockid_t, Errno> {
+fn clock_id(id: u64) -> Result<ClockId, Errno> {
     Ok(match id {
-        0 => libc::CLOCK_REALTIME,
-        1 => libc::CLOCK_MONOTONIC,
-        2 => libc::CLOCK_PROCESS_CPUTIME_ID,
-        3 => libc::CLOCK_THREAD_CPUTIME_ID,
+        0 => ClockId::Realtime,
+        1 => ClockId::Monotonic,
+        2 => ClockId::ProcessCPUTime,
+        3 => ClockId::ThreadCPUTime,
         _ => return Err(Errno::INVAL),
     })
 }
 
-fn ts_nanos(ts: libc::timespec) -> u64 {
+fn ts_nanos(ts: Timespec) -> u64 {
     (ts.tv_sec as u64)
         .wrapping_mul(1_000_000_000)
         .wrapping_add(ts.tv_nsec as u64)
 }
 
+/// (`clock_gettime` and `clock_getres` cannot fail for these clocks.)
 fn now(id: u64) -> Result<u64, Errno> {
-    let clock = clock_id(id)?;
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-    // SAFETY: `ts` is a valid, writable timespec.
-    if unsafe { libc::clock_gettime(clock, &mut ts) } != 0 {
-        return Err(std::io::Error::last_os_error().into());
-    }
-    Ok(ts_nanos(ts))
+    Ok(ts_nanos(rustix::time::clock_gettime(clock_id(id)?)))
 }
 
 fn clock_res_get(_: &mut WasiCtx, m: &mut Mem<'_>, a: &[u64]) -> R {
-    let clock = clock_id(a[0])?;
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-    // SAFETY: `ts` is a valid, writable timespec.
-    if unsafe { libc::clock_getres(clock, &mut ts) } != 0 {
-        return Err(std::io::Error::last_os_error().into());
-    }
-    m.write_u64(a[1] as u32, ts_nanos(ts).max(1))
+    let res = rustix::time::clock_getres(clock_id(a[0])?);
+    m.write_u64(a[1] as u32, ts_nanos(res).max(1))
 }
 
 fn clock_time_get(_: &mut WasiCtx, m: &mut Mem<'_>, a: &[u64]) -> R {
@@ -315,16 +310,11 @@ fn random_get(_: &mut WasiCtx, m: &mut Mem<'_>, a: &[u64]) -> R {
     let mut filled = 0;
     while filled < buf.len() {
         let rest = &mut buf[filled..];
-        // SAFETY: `rest` is a valid, writable buffer of `rest.len()` bytes.
-        let n = unsafe { libc::getrandom(rest.as_mut_ptr().cast(), rest.len(), 0) };
-        if n < 0 {
-            let e = std::io::Error::last_os_error();
-            if e.kind() == std::io::ErrorKind::Interrupted {
-                continue;
-            }
-            return Err(e.into());
+        match rustix::rand::getrandom(rest, GetRandomFlags::empty()) {
+            Ok(n) => filled += n,
+            Err(rustix::io::Errno::INTR) => continue,
+            Err(e) => return Err(std::io::Error::from(e).into()),
         }
-        filled += n as usize;
     }
     Ok(())
 }
@@ -347,8 +337,8 @@ fn poll_oneoff(cx: &mut WasiCtx, m: &mut Mem<'_>, a: &[u64]) -> R {
     let mut ready: Vec<(u64, u16, u8, u64, bool)> = Vec::new();
     // Clock subscriptions: (userdata, nanoseconds from now).
     let mut clocks: Vec<(u64, u64)> = Vec::new();
-    // Host descriptors to wait for: (userdata, type, pollfd).
-    let mut waits: Vec<(u64, u8, libc::pollfd)> = Vec::new();
+    // Host descriptors to wait for: (userdata, type, descriptor).
+    let mut waits: Vec<(u64, u8, BorrowedFd<'static>)> = Vec::new();
     for i in 0..nsubs {
         let base = inp + i * 48;
         let userdata = m.read_u64(base)?;
@@ -399,19 +389,7 @@ fn poll_oneoff(cx: &mut WasiCtx, m: &mut Mem<'_>, a: &[u64]) -> R {
                     Some(Desc::Dir { .. }) => return Err(Errno::BADF),
                 };
                 match raw {
-                    Some(fd) => waits.push((
-                        userdata,
-                        tag,
-                        libc::pollfd {
-                            fd,
-                            events: if tag == EVENT_FD_READ {
-                                libc::POLLIN
-                            } else {
-                                libc::POLLOUT
-                            },
-                            revents: 0,
-                        },
-                    )),
+                    Some(fd) => waits.push((userdata, tag, fd)),
                     // An in-memory stream never blocks.
                     None => ready.push((userdata, 0, tag, 0, false)),
                 }
@@ -432,32 +410,44 @@ fn poll_oneoff(cx: &mut WasiCtx, m: &mut Mem<'_>, a: &[u64]) -> R {
                 None => -1,
             }
         };
-        let mut fds: Vec<libc::pollfd> = waits.iter().map(|w| w.2).collect();
+        let timeout = (timeout_ms >= 0).then(|| Timespec {
+            tv_sec: (timeout_ms / 1000).into(),
+            tv_nsec: ((timeout_ms % 1000) * 1_000_000).into(),
+        });
+        let mut fds: Vec<PollFd<'_>> = waits
+            .iter()
+            .map(|&(_, tag, fd)| {
+                let events = if tag == EVENT_FD_READ {
+                    PollFlags::IN
+                } else {
+                    PollFlags::OUT
+                };
+                PollFd::from_borrowed_fd(fd, events)
+            })
+            .collect();
         loop {
-            // SAFETY: `fds` is a valid array of `fds.len()` pollfds.
-            let n = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, timeout_ms) };
-            if n >= 0 {
-                break;
-            }
-            let e = std::io::Error::last_os_error();
-            if e.kind() != std::io::ErrorKind::Interrupted {
-                return Err(e.into());
+            match rustix::event::poll(&mut fds, timeout.as_ref()) {
+                Ok(_) => break,
+                Err(rustix::io::Errno::INTR) => continue,
+                Err(e) => return Err(std::io::Error::from(e).into()),
             }
         }
         for (w, p) in waits.iter().zip(&fds) {
-            if p.revents != 0 {
-                let hangup = p.revents & libc::POLLHUP != 0;
-                let err = if p.revents & libc::POLLNVAL != 0 {
+            let revents = p.revents();
+            if !revents.is_empty() {
+                let hangup = revents.contains(PollFlags::HUP);
+                let err = if revents.contains(PollFlags::NVAL) {
                     Errno::BADF.0
                 } else {
                     0
                 };
-                let mut nbytes: libc::c_int = 0;
-                if w.1 == EVENT_FD_READ {
-                    // SAFETY: FIONREAD writes one int.
-                    unsafe { libc::ioctl(p.fd, libc::FIONREAD, &mut nbytes) };
-                }
-                ready.push((w.0, err, w.1, nbytes.max(0) as u64, hangup));
+                // (0 bytes when FIONREAD fails.)
+                let nbytes = if w.1 == EVENT_FD_READ {
+                    rustix::io::ioctl_fionread(w.2).unwrap_or(0)
+                } else {
+                    0
+                };
+                ready.push((w.0, err, w.1, nbytes, hangup));
             }
         }
     } else if ready.is_empty()
@@ -694,10 +684,9 @@ fn filetype(md: &Metadata) -> u8 {
 /// character device when the host descriptor is a terminal, otherwise
 /// unknown (so the guest's libc buffers output to files and pipes fully,
 /// as natively, and line-buffers a terminal).
-fn stdio_type(raw: Option<i32>) -> u8 {
-    // SAFETY: isatty only inspects the descriptor.
+fn stdio_type(raw: Option<BorrowedFd<'_>>) -> u8 {
     match raw {
-        Some(fd) if unsafe { libc::isatty(fd) } == 1 => FT_CHARACTER_DEVICE,
+        Some(fd) if rustix::termios::isatty(fd) => FT_CHARACTER_DEVICE,
         _ => FT_UNKNOWN,
     }
 }
@@ -1062,30 +1051,27 @@ fn path_filestat_get(cx: &mut WasiCtx, m: &mut Mem<'_>, a: &[u64]) -> R {
 /// is one component, or `.`), following a final symlink or not.
 fn set_times_at(parent: &Dir, name: &str, atim: u64, mtim: u64, fst: u64, follow: bool) -> R {
     let _validated = file_times(atim, mtim, fst)?;
-    let ts = |set: u64, now: u64, t: u64| libc::timespec {
-        tv_sec: if fst & set != 0 {
-            (t / 1_000_000_000) as libc::time_t
-        } else {
-            0
-        },
+    let ts = |set: u64, now: u64, t: u64| Timespec {
+        tv_sec: if fst & set != 0 { (t / 1_000_000_000) as _ } else { 0 },
         tv_nsec: if fst & set != 0 {
             (t % 1_000_000_000) as _
         } else if fst & now != 0 {
-            libc::UTIME_NOW
+            rustix::fs::UTIME_NOW
         } else {
-            libc::UTIME_OMIT
+            rustix::fs::UTIME_OMIT
         },
     };
-    let times = [ts(FST_ATIM, FST_ATIM_NOW, atim), ts(FST_MTIM, FST_MTIM_NOW, mtim)];
+    let times = Timestamps {
+        last_access: ts(FST_ATIM, FST_ATIM_NOW, atim),
+        last_modification: ts(FST_MTIM, FST_MTIM_NOW, mtim),
+    };
     let cname = std::ffi::CString::new(name).map_err(|_| Errno::INVAL)?;
-    use std::os::fd::AsRawFd;
-    let fd = parent.as_raw_fd();
-    // SAFETY: `fd` is an open directory, `cname` a NUL-terminated name and
-    // `times` two valid timespecs.
-    let flags = if follow { 0 } else { libc::AT_SYMLINK_NOFOLLOW };
-    if unsafe { libc::utimensat(fd, cname.as_ptr(), times.as_ptr(), flags) } != 0 {
-        return Err(std::io::Error::last_os_error().into());
-    }
+    let flags = if follow {
+        AtFlags::empty()
+    } else {
+        AtFlags::SYMLINK_NOFOLLOW
+    };
+    rustix::fs::utimensat(parent, cname.as_c_str(), &times, flags).map_err(std::io::Error::from)?;
     Ok(())
 }
 

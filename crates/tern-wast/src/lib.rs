@@ -9,6 +9,8 @@
 //! assert_eq!((report.passed, report.failed), (2, 0));
 //! ```
 
+#![forbid(unsafe_code)]
+
 mod convert;
 pub mod runner;
 

@@ -176,27 +176,23 @@ pub fn native_signature(ty: &FuncType, isa: &dyn TargetIsa) -> Signature {
     sig
 }
 
-/// The Cranelift signature of a libcall as the generated code calls it
-/// (the ISA's default call convention; see [`tern_vm::vmctx::Libcall`]).
+/// The Cranelift signature of a libcall as the generated code calls it:
+/// `vmctx` and the arguments of its row of [`tern_vm::for_each_libcall!`],
+/// with the ISA's default call convention.
 pub fn libcall_signature(lc: tern_vm::vmctx::Libcall, isa: &dyn TargetIsa) -> Signature {
-    use tern_vm::vmctx::Libcall as L;
-    use types::{I32, I64};
-    let (params, ret): (&[ir::Type], Option<ir::Type>) = match lc {
-        L::MemoryGrow => (&[I32, I64], Some(I64)),
-        L::MemoryFill => (&[I32, I64, I32, I64], None),
-        L::MemoryCopy => (&[I32, I32, I64, I64, I64], None),
-        L::MemoryInit => (&[I32, I32, I64, I32, I32], None),
-        L::DataDrop | L::ElemDrop => (&[I32], None),
-        L::TableGrow => (&[I32, I64, I32], Some(I32)),
-        L::TableFill => (&[I32, I32, I64, I32], None),
-        L::TableCopy | L::TableInit => (&[I32, I32, I32, I32, I32], None),
-        L::CallForeign => (&[I64, I64], None),
-        L::OutOfFuel | L::Interrupt | L::EpochDeadline => (&[], None),
+    use tern_vm::vmctx::AbiType;
+    let ptr = isa.pointer_type();
+    let clif = |t: AbiType| {
+        AbiParam::new(match t {
+            AbiType::I32 => types::I32,
+            AbiType::I64 => types::I64,
+            AbiType::Pointer => ptr,
+        })
     };
     let mut sig = Signature::new(isa.default_call_conv());
-    sig.params.push(AbiParam::new(isa.pointer_type()));
-    sig.params.extend(params.iter().map(|&t| AbiParam::new(t)));
-    sig.returns.extend(ret.map(AbiParam::new));
+    sig.params.push(AbiParam::new(ptr));
+    sig.params.extend(lc.params().iter().map(|&t| clif(t)));
+    sig.returns.extend(lc.result().map(clif));
     sig
 }
 
