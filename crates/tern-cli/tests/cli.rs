@@ -508,3 +508,13 @@ fn a_timeout_stops_a_guest_on_either_tier() {
         0,
     );
 }
+
+#[test]
+fn unknown_imports_trap_in_either_spelling() {
+    for flag in [&["--trap-unknown-imports"][..], &["-W", "unknown-imports-trap=y"][..]] {
+        let mut args = vec!["run"];
+        args.extend_from_slice(flag);
+        args.push("crates/tern-cli/tests/data/imports-missing.wat");
+        run_golden("run-unknown-import-trap", &args, 134);
+    }
+}
