@@ -20,7 +20,7 @@ impl Memory {
     pub fn new(mut store: impl AsContextMut, ty: MemoryType) -> Result<Memory> {
         let s = store.as_context_mut().0;
         s.limit_new_memory(&ty, true)?;
-        let mem = crate::jit::new_memory(&s.engine, ty, s.vm.limits.max_memory_pages)?;
+        let mem = crate::call::new_memory(&s.engine, ty, s.vm.limits.max_memory_pages)?;
         s.vm.memories.push(Box::new(mem));
         Ok(Memory {
             store: s.id,
@@ -402,7 +402,7 @@ mod tests {
                 (drop) (drop)
                 (br_if $l (local.tee 0 (i32.sub (local.get 0) (i32.const 1)))))))
         "#;
-        let module = Module::new(&engine, text).unwrap();
+        let module = Module::new(&engine, tern_text::parse_wat(text).unwrap()).unwrap();
         let i = Linker::new(&engine).instantiate(&mut store, &module).unwrap();
         let plain = i.get_typed_func::<i32, ()>(&mut store, "plain").unwrap();
         plain.call(&mut store, 1000).unwrap();

@@ -126,7 +126,7 @@ impl Func {
             }
             at += val_to_slots(s.id, v, &mut slots[at..])?;
         }
-        crate::jit::invoke(s, self.index, &mut slots)?;
+        crate::call::invoke(s, self.index, &mut slots)?;
         let mut at = 0;
         for (r, &t) in results.iter_mut().zip(ty.results()) {
             *r = val_from_slots(s.id, t, &slots[at..]);
@@ -186,7 +186,7 @@ impl<P: WasmParams, R: WasmResults> TypedFunc<P, R> {
             &mut heap
         };
         params.store_all(s.id, slots)?;
-        crate::jit::invoke(s, self.func.index, slots)?;
+        crate::call::invoke(s, self.func.index, slots)?;
         Ok(R::load_all(s.id, slots))
     }
 }

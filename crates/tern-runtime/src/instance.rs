@@ -282,7 +282,7 @@ pub(crate) fn instantiate<T>(s: &mut StoreInner<T>, module: &Module, imports: &[
     }
     for ty in &m.memories[m.num_imported_memories as usize..] {
         s.limit_new_memory(ty, false)?;
-        let mem = crate::jit::new_memory(&s.engine, *ty, s.vm.limits.max_memory_pages)?;
+        let mem = crate::call::new_memory(&s.engine, *ty, s.vm.limits.max_memory_pages)?;
         s.vm.memories.push(Box::new(mem));
         memories.push(s.vm.memories.len() as u32 - 1);
     }
@@ -353,7 +353,7 @@ pub(crate) fn instantiate<T>(s: &mut StoreInner<T>, module: &Module, imports: &[
     // 4. The start function.
     if let Some(start) = m.start {
         let f = s.vm.instances[inst as usize].funcs[start as usize];
-        crate::jit::invoke(s, f, &mut [0u64; 1])?;
+        crate::call::invoke(s, f, &mut [0u64; 1])?;
     }
     Ok(instance)
 }

@@ -32,13 +32,31 @@
 //!
 //! Execution uses the optimizing compiler (`tern-cranelift`) where the
 //! host supports it, or the interpreter (`tern-interp`): see [`Tier`].
+//!
+//! # Cargo features
+//!
+//! * `cranelift` (default): the compiler tier ([`Tier::Jit`]) and
+//!   ahead-of-time artifacts ([`Module::serialize`],
+//!   [`Module::deserialize`]).
+//! * `wat` (default): [`Module::new`] accepts the text format.
+//!
+//! With `default-features = false` tern is an interpreter-only engine
+//! that links neither Cranelift nor the text parser, for hosts that cannot
+//! or will not generate code at run time: [`Tier::Auto`] interprets,
+//! [`Tier::Jit`] makes [`Engine::new`] fail, artifacts are refused, and
+//! only binary modules are accepted.
 
+mod call;
 mod engine;
 mod epoch;
 mod error;
 mod externals;
 mod func;
 mod instance;
+#[cfg(feature = "cranelift")]
+mod jit;
+#[cfg(not(feature = "cranelift"))]
+#[path = "no_jit.rs"]
 mod jit;
 mod limits;
 mod linker;
