@@ -27,11 +27,16 @@ impl Instance {
     }
 
     /// The export called `name`.
+    ///
+    /// # Panics
+    ///
+    /// When `store` is not the instance's (see the crate documentation on
+    /// handles and stores); so do [`Instance::exports`] and the typed
+    /// getters below, except [`Instance::get_typed_func`], which returns
+    /// an error.
     pub fn get_export(&self, mut store: impl AsContextMut, name: &str) -> Option<Extern> {
         let s = store.as_context_mut().0;
-        if s.id != self.store {
-            return None;
-        }
+        s.assert_owns(self.store, "instance");
         let m = &s.instance_modules[self.index as usize].inner;
         let &i = m.export_map.get(name)?;
         let (_, kind, index) = m.exports[i];
@@ -41,6 +46,7 @@ impl Instance {
     /// All exports, in the module's order.
     pub fn exports(&self, mut store: impl AsContextMut) -> Vec<(String, Extern)> {
         let s = store.as_context_mut().0;
+        s.assert_owns(self.store, "instance");
         let m = s.instance_modules[self.index as usize].clone();
         m.inner
             .exports
@@ -75,6 +81,7 @@ impl Instance {
         mut store: impl AsContextMut,
         name: &str,
     ) -> Result<TypedFunc<P, R>> {
+        store.as_context().0.check(self.store, "instance")?;
         let f = self
             .get_func(&mut store, name)
             .ok_or_else(|| Error::usage(format!("no exported function named `{name}`")))?;

@@ -30,6 +30,18 @@
 //! * [`Instance`], [`Func`], [`TypedFunc`], [`Memory`], [`Table`],
 //!   [`Global`], [`Extern`], [`Val`], [`Trap`].
 //!
+//! # Handles and stores
+//!
+//! [`Func`], [`Memory`], [`Table`], [`Global`], [`Tag`], [`Instance`],
+//! [`ExternRef`] and [`ExnRef`] are handles: indices into the store that
+//! made them. Using one with another store is a bug of the embedder, and
+//! every API that takes a store checks for it, by one rule: an operation
+//! that returns a [`Result`] fails with [`Error::Usage`] (`memory used with
+//! the wrong store`, `function used ...`); an accessor that returns a
+//! plain value or an `Option` (`ty`, `size`, `data`, `get`,
+//! [`Instance::get_export`], [`ExnRef::payload`], ...) cannot report it
+//! and panics with the same message, as wasmtime's accessors do.
+//!
 //! Execution uses the optimizing compiler (`tern-cranelift`) where the
 //! host supports it, or the interpreter (`tern-interp`): see [`Tier`].
 //!
