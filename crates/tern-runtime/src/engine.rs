@@ -23,9 +23,11 @@ pub enum Tier {
     /// The interpreter (`tern-interp`).
     Interp,
     /// The optimizing compiler (`tern-cranelift`); engine creation fails
-    /// where it is not available.
+    /// where it is not available, or not built in (the `cranelift`
+    /// feature).
     Jit,
-    /// The compiler where the host supports it, else the interpreter.
+    /// The compiler where the host supports it and it is built in, else
+    /// the interpreter.
     #[default]
     Auto,
 }
@@ -234,8 +236,10 @@ pub struct Engine {
 pub(crate) struct EngineInner {
     pub(crate) config: Config,
     pub(crate) sigs: SigRegistry,
-    /// The compiler's target, when this engine compiles.
-    pub(crate) isa: Option<tern_cranelift::OwnedTargetIsa>,
+    /// The compiler's target, when this engine compiles (never without the
+    /// `cranelift` feature).
+    #[cfg_attr(not(feature = "cranelift"), allow(dead_code))]
+    pub(crate) isa: Option<crate::jit::Isa>,
     /// Nonzero when an embedder asked running guests to stop.
     pub(crate) interrupt: Arc<AtomicU64>,
     /// The epoch counter, shared by the engine's stores.
@@ -259,29 +263,10 @@ impl InterruptHandle {
 
 impl Engine {
     /// An engine with the given configuration. Fails when the compiler
-    /// tier is asked for ([`Tier::Jit`]) and the host does not support it.
+    /// tier is asked for ([`Tier::Jit`]) and the host does not support it
+    /// or this build leaves it out (the `cranelift` feature).
     pub fn new(config: &Config) -> Result<Engine> {
-        let isa = match config.tier {
-            Tier::Interp => None,
-            Tier::Jit => {
-                if let Some(why) = tern_cranelift::unavailable_reason() {
-                    return Err(crate::Error::usage(format!(
-                        "the compiler tier is not available: {why}"
-                    )));
-                }
-                Some(
-                    tern_cranelift::host_isa()
-                        .map_err(|e| crate::Error::usage(format!("the compiler tier is not available: {e}")))?,
-                )
-            }
-            Tier::Auto => {
-                if tern_cranelift::jit_available() {
-                    tern_cranelift::host_isa().ok()
-                } else {
-                    None
-                }
-            }
-        };
+        let isa = crate::jit::select_isa(config.tier)?;
         let mut config = config.clone();
         if isa.is_none() {
             config.tier = Tier::Interp;

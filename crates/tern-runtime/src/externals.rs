@@ -20,7 +20,7 @@ impl Memory {
     pub fn new(mut store: impl AsContextMut, ty: MemoryType) -> Result<Memory> {
         let s = store.as_context_mut().0;
         s.limit_new_memory(&ty, true)?;
-        let mem = crate::jit::new_memory(&s.engine, ty, s.vm.limits.max_memory_pages)?;
+        let mem = crate::call::new_memory(&s.engine, ty, s.vm.limits.max_memory_pages)?;
         s.vm.memories.push(Box::new(mem));
         Ok(Memory {
             store: s.id,
@@ -30,7 +30,7 @@ impl Memory {
 
     fn get<'a>(&self, store: &'a impl AsContext) -> &'a LinearMemory {
         let s = store.as_context().0;
-        assert_eq!(s.id, self.store, "memory used with the wrong store");
+        s.assert_owns(self.store, "memory");
         &s.vm.memories[self.index as usize]
     }
 
@@ -52,14 +52,14 @@ impl Memory {
     /// The contents.
     pub fn data<'a, T: 'a>(&self, store: impl Into<StoreContext<'a, T>>) -> &'a [u8] {
         let s = store.into().0;
-        assert_eq!(s.id, self.store, "memory used with the wrong store");
+        s.assert_owns(self.store, "memory");
         s.vm.memories[self.index as usize].data()
     }
 
     /// The contents, mutably.
     pub fn data_mut<'a, T: 'a>(&self, store: impl Into<StoreContextMut<'a, T>>) -> &'a mut [u8] {
         let s = store.into().0;
-        assert_eq!(s.id, self.store, "memory used with the wrong store");
+        s.assert_owns(self.store, "memory");
         s.vm.memories[self.index as usize].data_mut()
     }
 
@@ -68,14 +68,16 @@ impl Memory {
     /// with the limiter's error).
     pub fn grow(&self, mut store: impl AsContextMut, delta: u64) -> Result<u64> {
         let s = store.as_context_mut().0;
-        s.check(self.store)?;
+        s.check(self.store, "memory")?;
         s.grow_memory(self.index, delta)?
             .ok_or_else(|| Error::Limit("failed to grow memory".into()))
     }
 
     /// Reads `buf.len()` bytes at `offset`.
     pub fn read(&self, store: impl AsContext, offset: usize, buf: &mut [u8]) -> Result<()> {
-        self.get(&store)
+        let s = store.as_context().0;
+        s.check(self.store, "memory")?;
+        s.vm.memories[self.index as usize]
             .read(offset as u64, buf)
             .map_err(|c| Error::Trap(c.into()))
     }
@@ -83,7 +85,7 @@ impl Memory {
     /// Writes `buf` at `offset`.
     pub fn write(&self, mut store: impl AsContextMut, offset: usize, buf: &[u8]) -> Result<()> {
         let s = store.as_context_mut().0;
-        s.check(self.store)?;
+        s.check(self.store, "memory")?;
         s.vm.memories[self.index as usize]
             .write(offset as u64, buf)
             .map_err(|c| Error::Trap(c.into()))
@@ -119,18 +121,21 @@ impl Table {
     /// The current type (current size as minimum).
     pub fn ty(&self, store: impl AsContext) -> TableType {
         let s = store.as_context().0;
+        s.assert_owns(self.store, "table");
         s.vm.tables[self.index as usize].current_ty()
     }
 
     /// Number of elements.
     pub fn size(&self, store: impl AsContext) -> u64 {
         let s = store.as_context().0;
+        s.assert_owns(self.store, "table");
         s.vm.tables[self.index as usize].size() as u64
     }
 
     /// Element `i`, or `None` when out of bounds.
     pub fn get(&self, store: impl AsContext, i: u64) -> Option<Val> {
         let s = store.as_context().0;
+        s.assert_owns(self.store, "table");
         let t = &s.vm.tables[self.index as usize];
         let raw = t.get(u32::try_from(i).ok()?).ok()?;
         Some(raw_to_ref(s.id, t.ty().element, raw))
@@ -139,7 +144,7 @@ impl Table {
     /// Sets element `i`.
     pub fn set(&self, mut store: impl AsContextMut, i: u64, v: Val) -> Result<()> {
         let s = store.as_context_mut().0;
-        s.check(self.store)?;
+        s.check(self.store, "table")?;
         let ty = s.vm.tables[self.index as usize].ty();
         if !val_matches(&v, ValType::Ref(ty.element)) {
             return Err(type_error(ValType::Ref(ty.element), &v));
@@ -154,7 +159,7 @@ impl Table {
     /// Grows by `delta` elements set to `init`; returns the old size.
     pub fn grow(&self, mut store: impl AsContextMut, delta: u64, init: Val) -> Result<u64> {
         let s = store.as_context_mut().0;
-        s.check(self.store)?;
+        s.check(self.store, "table")?;
         let ty = s.vm.tables[self.index as usize].ty();
         if !val_matches(&init, ValType::Ref(ty.element)) {
             return Err(type_error(ValType::Ref(ty.element), &init));
@@ -191,12 +196,15 @@ impl Global {
 
     /// The type.
     pub fn ty(&self, store: impl AsContext) -> GlobalType {
-        store.as_context().0.vm.globals[self.index as usize].ty
+        let s = store.as_context().0;
+        s.assert_owns(self.store, "global");
+        s.vm.globals[self.index as usize].ty
     }
 
     /// The value.
     pub fn get(&self, store: impl AsContext) -> Val {
         let s = store.as_context().0;
+        s.assert_owns(self.store, "global");
         let g = *s.vm.globals[self.index as usize];
         let slots = [g.value as u64, (g.value >> 64) as u64];
         val_from_slots(s.id, g.ty.content, &slots)
@@ -205,7 +213,7 @@ impl Global {
     /// Sets the value of a mutable global.
     pub fn set(&self, mut store: impl AsContextMut, v: Val) -> Result<()> {
         let s = store.as_context_mut().0;
-        s.check(self.store)?;
+        s.check(self.store, "global")?;
         let g = &s.vm.globals[self.index as usize];
         if !g.ty.mutable {
             return Err(Error::usage("cannot set an immutable global"));
@@ -250,6 +258,7 @@ impl Tag {
     /// The tag's type: its parameters are the exceptions' payload.
     pub fn ty(&self, store: impl AsContext) -> FuncType {
         let s = store.as_context().0;
+        s.assert_owns(self.store, "tag");
         let t = s.vm.tags[self.index as usize];
         (*s.engine.inner.sigs.get(t.sig)).clone()
     }
@@ -260,7 +269,7 @@ impl Tag {
     /// ([`crate::ExnRef::from_trap`] gives its tag and payload).
     pub fn throw(&self, mut store: impl AsContextMut, payload: &[Val]) -> Result<Trap> {
         let s = store.as_context_mut().0;
-        s.check(self.store)?;
+        s.check(self.store, "tag")?;
         let ty = s.engine.inner.sigs.get(s.vm.tags[self.index as usize].sig);
         if payload.len() != ty.params().len() {
             return Err(Error::usage(format!(
@@ -402,7 +411,7 @@ mod tests {
                 (drop) (drop)
                 (br_if $l (local.tee 0 (i32.sub (local.get 0) (i32.const 1)))))))
         "#;
-        let module = Module::new(&engine, text).unwrap();
+        let module = Module::new(&engine, tern_text::parse_wat(text).unwrap()).unwrap();
         let i = Linker::new(&engine).instantiate(&mut store, &module).unwrap();
         let plain = i.get_typed_func::<i32, ()>(&mut store, "plain").unwrap();
         plain.call(&mut store, 1000).unwrap();

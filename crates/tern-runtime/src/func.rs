@@ -93,6 +93,7 @@ impl Func {
     /// The function's type.
     pub fn ty(&self, store: impl AsContext) -> FuncType {
         let s = store.as_context().0;
+        s.assert_owns(self.store, "function");
         let fe = s.vm.funcs[self.index as usize];
         (*s.engine.inner.sigs.get(fe.sig)).clone()
     }
@@ -100,7 +101,7 @@ impl Func {
     /// Calls the function with dynamically typed values.
     pub fn call(&self, mut store: impl AsContextMut, params: &[Val], results: &mut [Val]) -> Result<()> {
         let s = store.as_context_mut().0;
-        s.check(self.store)?;
+        s.check(self.store, "function")?;
         let fe = s.vm.funcs[self.index as usize];
         let ty = s.engine.inner.sigs.get(fe.sig);
         if params.len() != ty.params().len() {
@@ -126,7 +127,7 @@ impl Func {
             }
             at += val_to_slots(s.id, v, &mut slots[at..])?;
         }
-        crate::jit::invoke(s, self.index, &mut slots)?;
+        crate::call::invoke(s, self.index, &mut slots)?;
         let mut at = 0;
         for (r, &t) in results.iter_mut().zip(ty.results()) {
             *r = val_from_slots(s.id, t, &slots[at..]);
@@ -137,6 +138,7 @@ impl Func {
 
     /// A typed view of the function; errors when the types differ.
     pub fn typed<P: WasmParams, R: WasmResults>(&self, store: impl AsContext) -> Result<TypedFunc<P, R>> {
+        store.as_context().0.check(self.store, "function")?;
         let ty = self.ty(&store);
         if ty.params() != P::valtypes().as_slice() || ty.results() != R::valtypes().as_slice() {
             return Err(Error::usage(format!(
@@ -175,7 +177,7 @@ impl<P: WasmParams, R: WasmResults> TypedFunc<P, R> {
     /// Calls the function.
     pub fn call(&self, mut store: impl AsContextMut, params: P) -> Result<R> {
         let s = store.as_context_mut().0;
-        s.check(self.func.store)?;
+        s.check(self.func.store, "function")?;
         let n = P::SLOTS.max(R::SLOTS).max(1);
         let mut buf = [0u64; 16];
         let mut heap;
@@ -186,7 +188,7 @@ impl<P: WasmParams, R: WasmResults> TypedFunc<P, R> {
             &mut heap
         };
         params.store_all(s.id, slots)?;
-        crate::jit::invoke(s, self.func.index, slots)?;
+        crate::call::invoke(s, self.func.index, slots)?;
         Ok(R::load_all(s.id, slots))
     }
 }

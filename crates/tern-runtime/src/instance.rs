@@ -27,11 +27,16 @@ impl Instance {
     }
 
     /// The export called `name`.
+    ///
+    /// # Panics
+    ///
+    /// When `store` is not the instance's (see the crate documentation on
+    /// handles and stores); so do [`Instance::exports`] and the typed
+    /// getters below, except [`Instance::get_typed_func`], which returns
+    /// an error.
     pub fn get_export(&self, mut store: impl AsContextMut, name: &str) -> Option<Extern> {
         let s = store.as_context_mut().0;
-        if s.id != self.store {
-            return None;
-        }
+        s.assert_owns(self.store, "instance");
         let m = &s.instance_modules[self.index as usize].inner;
         let &i = m.export_map.get(name)?;
         let (_, kind, index) = m.exports[i];
@@ -41,6 +46,7 @@ impl Instance {
     /// All exports, in the module's order.
     pub fn exports(&self, mut store: impl AsContextMut) -> Vec<(String, Extern)> {
         let s = store.as_context_mut().0;
+        s.assert_owns(self.store, "instance");
         let m = s.instance_modules[self.index as usize].clone();
         m.inner
             .exports
@@ -75,6 +81,7 @@ impl Instance {
         mut store: impl AsContextMut,
         name: &str,
     ) -> Result<TypedFunc<P, R>> {
+        store.as_context().0.check(self.store, "instance")?;
         let f = self
             .get_func(&mut store, name)
             .ok_or_else(|| Error::usage(format!("no exported function named `{name}`")))?;
@@ -282,7 +289,7 @@ pub(crate) fn instantiate<T>(s: &mut StoreInner<T>, module: &Module, imports: &[
     }
     for ty in &m.memories[m.num_imported_memories as usize..] {
         s.limit_new_memory(ty, false)?;
-        let mem = crate::jit::new_memory(&s.engine, *ty, s.vm.limits.max_memory_pages)?;
+        let mem = crate::call::new_memory(&s.engine, *ty, s.vm.limits.max_memory_pages)?;
         s.vm.memories.push(Box::new(mem));
         memories.push(s.vm.memories.len() as u32 - 1);
     }
@@ -353,7 +360,7 @@ pub(crate) fn instantiate<T>(s: &mut StoreInner<T>, module: &Module, imports: &[
     // 4. The start function.
     if let Some(start) = m.start {
         let f = s.vm.instances[inst as usize].funcs[start as usize];
-        crate::jit::invoke(s, f, &mut [0u64; 1])?;
+        crate::call::invoke(s, f, &mut [0u64; 1])?;
     }
     Ok(instance)
 }

@@ -1,27 +1,146 @@
-//! The compiler tier's side of the runtime: compiling modules, the
+//! The compiler tier's side of the runtime (the `cranelift` feature):
+//! choosing the target, compiling modules, ahead-of-time artifacts, the
 //! per-store [`VMStoreContext`] and function references, per-instance
 //! [`VMContext`]s, and calls into compiled code.
+//!
+//! `no_jit.rs` stands in for this module in an interpreter-only build,
+//! with the same crate-internal interface.
 
 use crate::engine::{BoundsChecks, Engine, Tier};
 use crate::error::{Error, Result};
-use crate::module::Module;
+use crate::module::{Module, ModuleInner};
 use crate::store::StoreInner;
 use std::sync::Arc;
-use tern_binary::{FuncBody, MemoryType};
+use tern_binary::FuncBody;
 use tern_cranelift::translate::BoundsChecks as CraneliftBounds;
-use tern_cranelift::{CompileConfig, CompileError, CompiledModule, JitHost, ModuleCode};
+use tern_cranelift::{CompileConfig, CompileError, CompiledModule, JitHost};
 use tern_interp::InterpModule;
 use tern_vm::FrameInfo;
 use tern_vm::vmctx::{VMContext, VMFuncRef, VMStoreContext};
 use tern_vm::{FuncKind, LinearMemory, MemoryStyle, StoreData, Trap, TrapCode};
 
+pub(crate) use tern_cranelift::{Artifact, ModuleCode};
+
+/// The compiler's target.
+pub(crate) type Isa = tern_cranelift::OwnedTargetIsa;
+
+/// The compiler's target for an engine that asks for `tier`: `None` for
+/// the interpreter (asked for, or `Auto` on a host the compiler does not
+/// support); an error when [`Tier::Jit`] is asked for and unavailable.
+pub(crate) fn select_isa(tier: Tier) -> Result<Option<Isa>> {
+    Ok(match tier {
+        Tier::Interp => None,
+        Tier::Jit => {
+            if let Some(why) = tern_cranelift::unavailable_reason() {
+                return Err(Error::usage(format!("the compiler tier is not available: {why}")));
+            }
+            Some(
+                tern_cranelift::host_isa()
+                    .map_err(|e| Error::usage(format!("the compiler tier is not available: {e}")))?,
+            )
+        }
+        Tier::Auto => {
+            if tern_cranelift::jit_available() {
+                tern_cranelift::host_isa().ok()
+            } else {
+                None
+            }
+        }
+    })
+}
+
+/// The compiled code of a module being built: loaded from `precompiled`,
+/// or compiled when the engine compiles and `interpret` is not asked for;
+/// `None` when the interpreter runs the module.
+pub(crate) fn module_code(
+    engine: &Engine,
+    code: &Arc<InterpModule>,
+    m: &tern_binary::Module<'_>,
+    precompiled: Option<Artifact>,
+    interpret: bool,
+) -> Result<Option<Arc<ModuleCode>>> {
+    let isa = if interpret { &None } else { &engine.inner.isa };
+    Ok(match (isa, precompiled) {
+        (Some(_), Some(artifact)) => {
+            if artifact.funcs.len() != m.code.len() || artifact.foreign.len() != m.types.len() {
+                return Err(Error::usage(
+                    "precompiled module is malformed: its code does not match its module",
+                ));
+            }
+            Some(Arc::new(ModuleCode::Eager(
+                CompiledModule::load(artifact).map_err(compile_error)?,
+            )))
+        }
+        (None, Some(_)) => return Err(Error::usage("precompiled modules need the compiler tier")),
+        (Some(isa), None) => compile(engine, isa, code, &m.code, m.start)?.map(Arc::new),
+        (None, None) => None,
+    })
+}
+
+/// [`Module::serialize`].
+pub(crate) fn serialize(module: &Module) -> Result<Vec<u8>> {
+    let inner = &module.inner;
+    let Some(jit) = &inner.jit else {
+        return Err(Error::usage("only modules of the compiler tier can be serialized"));
+    };
+    let meta = aot_meta(&inner.engine)?;
+    if let Some(a) = jit.artifact() {
+        return Ok(tern_cranelift::aot::serialize(&meta, a, inner.code.bytes()));
+    }
+    // Lazily compiled: compile everything now.
+    let engine = &inner.engine;
+    let Some(isa) = &engine.inner.isa else {
+        return Err(Error::usage("precompiled modules need the compiler tier"));
+    };
+    let bytes = inner.code.bytes();
+    let m = tern_binary::decode(bytes)?;
+    let c = eager(engine, isa, &inner.code, &m.code)?
+        .ok_or_else(|| Error::usage("the module uses features the compiler does not support"))?;
+    Ok(tern_cranelift::aot::serialize(&meta, c.artifact(), bytes))
+}
+
+/// [`Module::deserialize`] (whose caller vouches for `bytes`).
+pub(crate) fn deserialize(engine: &Engine, bytes: &[u8]) -> Result<Module> {
+    let meta = aot_meta(engine)?;
+    let (artifact, module) = tern_cranelift::aot::deserialize(bytes, &meta).map_err(|e| Error::Usage(e.to_string()))?;
+    Module::build(engine, &module, Some(artifact), false)
+}
+
+/// Announces a new module's compiled code to the profiler (Linux `perf`):
+/// its functions are appended to `/tmp/perf-PID.map` (`START SIZE NAME`
+/// per line, hexadecimal), now and as lazily compiled code appears. Best
+/// effort: a map that cannot be written does not fail the module.
+pub(crate) fn announce(m: &ModuleInner) {
+    let Some(jit) = &m.jit else { return };
+    let module = m.name.clone().unwrap_or_default();
+    let names = m.func_names.clone();
+    let nimp = m.num_imported_funcs;
+    jit.observe(Box::new(move |code: &[(usize, usize, u32)]| {
+        use std::io::Write;
+        let mut out = String::new();
+        for &(addr, size, def) in code {
+            let index = nimp + def;
+            // Names are the guest's: keep them on one line.
+            let name = match names.get(&index) {
+                Some(n) => n.replace(['\n', '\r'], " "),
+                None => format!("<func {index}>"),
+            };
+            out.push_str(&format!("{addr:x} {size:x} wasm[{module}]::{name}\n"));
+        }
+        let path = format!("/tmp/perf-{}.map", std::process::id());
+        if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(path) {
+            let _ = f.write_all(out.as_bytes());
+        }
+    }));
+}
+
 /// Compiles a module (lazily, when the engine says so and the host can);
 /// `None` when the engine's tier is `Auto` and the module uses something
 /// the compiler does not support yet (exception handling), so that the
 /// interpreter runs it instead.
-pub(crate) fn compile(
+fn compile(
     engine: &Engine,
-    isa: &tern_cranelift::OwnedTargetIsa,
+    isa: &Isa,
     code: &Arc<InterpModule>,
     bodies: &[FuncBody<'_>],
     start: Option<u32>,
@@ -57,12 +176,7 @@ pub(crate) fn compile(
 }
 
 /// Compiles every function now.
-pub(crate) fn eager(
-    engine: &Engine,
-    isa: &tern_cranelift::OwnedTargetIsa,
-    code: &InterpModule,
-    bodies: &[FuncBody<'_>],
-) -> Result<Option<CompiledModule>> {
+fn eager(engine: &Engine, isa: &Isa, code: &InterpModule, bodies: &[FuncBody<'_>]) -> Result<Option<CompiledModule>> {
     let fallback = engine.config().interp_fallback;
     let artifact = match tern_cranelift::compile_module(code.info(), bodies, &compile_config(engine), &**isa) {
         Ok(a) => a,
@@ -97,7 +211,7 @@ impl tern_cranelift::LazySource for Source {
     }
 }
 
-pub(crate) fn compile_config(engine: &Engine) -> CompileConfig {
+fn compile_config(engine: &Engine) -> CompileConfig {
     let c = engine.config();
     CompileConfig {
         bounds_checks: match c.bounds_checks {
@@ -110,7 +224,7 @@ pub(crate) fn compile_config(engine: &Engine) -> CompileConfig {
     }
 }
 
-pub(crate) fn compile_error(e: CompileError) -> Error {
+fn compile_error(e: CompileError) -> Error {
     match e {
         CompileError::Invalid(b) => Error::Compile(b),
         e => Error::Usage(format!("compilation failed: {e}")),
@@ -118,7 +232,7 @@ pub(crate) fn compile_error(e: CompileError) -> Error {
 }
 
 /// What an ahead-of-time artifact must agree on with `engine`.
-pub(crate) fn aot_meta(engine: &Engine) -> Result<tern_cranelift::aot::AotMeta> {
+fn aot_meta(engine: &Engine) -> Result<tern_cranelift::aot::AotMeta> {
     let Some(isa) = &engine.inner.isa else {
         return Err(Error::usage("precompiled modules need the compiler tier"));
     };
@@ -134,39 +248,6 @@ pub(crate) fn aot_meta(engine: &Engine) -> Result<tern_cranelift::aot::AotMeta> 
         target: tern_cranelift::isa_fingerprint(&**isa),
         config: compile_config(engine),
     })
-}
-
-/// How memories of `engine`'s stores are backed: with guard regions for
-/// compiled code that relies on them, else (the interpreter, explicit
-/// bounds checks) as reservations of their maximum size where the host
-/// can, so that growth costs what touching the new pages costs.
-pub(crate) fn memory_style(engine: &Engine) -> MemoryStyle {
-    let c = engine.config();
-    if c.tier == Tier::Jit && c.bounds_checks == BoundsChecks::Guard {
-        MemoryStyle::Reserved
-    } else if MemoryStyle::reserved_supported() {
-        MemoryStyle::Mapped
-    } else {
-        MemoryStyle::Heap
-    }
-}
-
-/// A new memory for a store of `engine`.
-pub(crate) fn new_memory(engine: &Engine, ty: MemoryType, limit_pages: u64) -> Result<LinearMemory> {
-    let style = memory_style(engine);
-    let mut m = LinearMemory::with_style(ty, limit_pages, style);
-    if m.is_none() && style == MemoryStyle::Mapped {
-        // Address space may be short (`ulimit -v`): a memory whose
-        // accesses are checked works on the heap too.
-        m = LinearMemory::new(ty, limit_pages);
-    }
-    let m = m.ok_or_else(|| Error::Limit("memory allocation failed: size exceeds the limit".into()))?;
-    if style == MemoryStyle::Reserved && m.style() != style && !ty.memory64 {
-        return Err(Error::Limit(
-            "memory allocation failed: cannot reserve address space for the memory".into(),
-        ));
-    }
-    Ok(m)
 }
 
 /// A compiled instance's context and the arrays it points to.
@@ -253,7 +334,7 @@ impl JitStore {
         self.ctx.func_refs = self.func_refs.as_ptr();
     }
 
-    fn is_compiled(&self, instance: u32) -> bool {
+    pub(crate) fn is_compiled(&self, instance: u32) -> bool {
         matches!(self.instances.get(instance as usize), Some(Some(_)))
     }
 }
@@ -349,18 +430,9 @@ pub(crate) fn instantiate<T>(s: &mut StoreInner<T>, inst: u32, module: &Module) 
     Ok(())
 }
 
-/// Calls store function `func`: compiled code through its array entry,
-/// anything else through the interpreter (which calls host functions).
-pub(crate) fn invoke<T>(s: &mut StoreInner<T>, func: u32, io: &mut [u64]) -> Result<(), Trap> {
-    let r = match s.vm.funcs[func as usize].kind {
-        FuncKind::Wasm { instance, .. } if s.jit.is_compiled(instance) => call_compiled(s, func, io),
-        _ => tern_interp::invoke(s, func, io),
-    };
-    // Names for the backtrace, whichever tier recorded it.
-    r.map_err(|t| s.annotate(t))
-}
-
-fn call_compiled<T>(s: &mut StoreInner<T>, func: u32, io: &mut [u64]) -> Result<(), Trap> {
+/// Calls store function `func`, which is compiled code, through its
+/// array entry.
+pub(crate) fn call_compiled<T>(s: &mut StoreInner<T>, func: u32, io: &mut [u64]) -> Result<(), Trap> {
     if s.vm.activations >= tern_interp::exec::MAX_ACTIVATIONS {
         return Err(Trap::new(TrapCode::StackOverflow));
     }
@@ -471,7 +543,7 @@ impl<T> JitHost for StoreInner<T> {
     fn call_foreign(&mut self, func: u32, caller: u32, slots: &mut [u64]) -> Result<(), Trap> {
         match self.vm.funcs[func as usize].kind {
             FuncKind::Host { index } => tern_interp::Host::call_host(self, index, Some(caller), slots),
-            FuncKind::Wasm { .. } => invoke(self, func, slots),
+            FuncKind::Wasm { .. } => crate::call::invoke(self, func, slots),
         }
     }
 

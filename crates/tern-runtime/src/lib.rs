@@ -30,15 +30,45 @@
 //! * [`Instance`], [`Func`], [`TypedFunc`], [`Memory`], [`Table`],
 //!   [`Global`], [`Extern`], [`Val`], [`Trap`].
 //!
+//! # Handles and stores
+//!
+//! [`Func`], [`Memory`], [`Table`], [`Global`], [`Tag`], [`Instance`],
+//! [`ExternRef`] and [`ExnRef`] are handles: indices into the store that
+//! made them. Using one with another store is a bug of the embedder, and
+//! every API that takes a store checks for it, by one rule: an operation
+//! that returns a [`Result`] fails with [`Error::Usage`] (`memory used with
+//! the wrong store`, `function used ...`); an accessor that returns a
+//! plain value or an `Option` (`ty`, `size`, `data`, `get`,
+//! [`Instance::get_export`], [`ExnRef::payload`], ...) cannot report it
+//! and panics with the same message, as wasmtime's accessors do.
+//!
 //! Execution uses the optimizing compiler (`tern-cranelift`) where the
 //! host supports it, or the interpreter (`tern-interp`): see [`Tier`].
+//!
+//! # Cargo features
+//!
+//! * `cranelift` (default): the compiler tier ([`Tier::Jit`]) and
+//!   ahead-of-time artifacts ([`Module::serialize`],
+//!   [`Module::deserialize`]).
+//! * `wat` (default): [`Module::new`] accepts the text format.
+//!
+//! With `default-features = false` tern is an interpreter-only engine
+//! that links neither Cranelift nor the text parser, for hosts that cannot
+//! or will not generate code at run time: [`Tier::Auto`] interprets,
+//! [`Tier::Jit`] makes [`Engine::new`] fail, artifacts are refused, and
+//! only binary modules are accepted.
 
+mod call;
 mod engine;
 mod epoch;
 mod error;
 mod externals;
 mod func;
 mod instance;
+#[cfg(feature = "cranelift")]
+mod jit;
+#[cfg(not(feature = "cranelift"))]
+#[path = "no_jit.rs"]
 mod jit;
 mod limits;
 mod linker;

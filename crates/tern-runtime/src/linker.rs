@@ -120,6 +120,7 @@ impl<T: 'static> Linker<T> {
         module: &str,
         instance: Instance,
     ) -> Result<&mut Self> {
+        store.as_context().0.check(instance.store, "instance")?;
         for (name, ext) in instance.exports(&mut store) {
             self.define(module, &name, ext)?;
         }

@@ -99,8 +99,10 @@ pub(crate) struct ModuleInner {
     /// The interpreter's view of the module (also the validation context
     /// and bytes for the compiler tier).
     pub(crate) code: Arc<InterpModule>,
-    /// Compiled code, when the engine's tier is the compiler.
-    pub(crate) jit: Option<Arc<tern_cranelift::ModuleCode>>,
+    /// Compiled code, when the engine's tier is the compiler (never
+    /// without the `cranelift` feature).
+    #[cfg_attr(not(feature = "cranelift"), allow(dead_code))]
+    pub(crate) jit: Option<Arc<crate::jit::ModuleCode>>,
     pub(crate) types: Vec<FuncType>,
     pub(crate) sigs: Box<[SigId]>,
     pub(crate) imports: Vec<ImportDesc>,
@@ -136,7 +138,7 @@ pub struct Module {
 /// Refuses the bytes of an ahead-of-time artifact: native code is loaded
 /// only by the unsafe [`Module::deserialize`].
 fn refuse_artifact(bytes: &[u8]) -> Result<()> {
-    if tern_cranelift::aot::is_artifact(bytes) {
+    if Module::is_precompiled(bytes) {
         return Err(Error::usage(
             "this is a precompiled artifact (native code), not a WebAssembly module; \
              only `Module::deserialize`, which is unsafe, loads artifacts that you trust",
@@ -145,14 +147,42 @@ fn refuse_artifact(bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
+/// The first eight bytes of an ahead-of-time artifact (the compiler
+/// tier's `aot::MAGIC`, which is checked to be the same), known here so
+/// that an interpreter-only build recognizes artifacts too.
+const AOT_MAGIC: [u8; 8] = *b"\0terncw\x01";
+
+#[cfg(feature = "cranelift")]
+const _: () = {
+    let (a, b) = (AOT_MAGIC, tern_cranelift::aot::MAGIC);
+    let mut i = 0;
+    while i < 8 {
+        assert!(a[i] == b[i], "AOT_MAGIC differs from tern_cranelift::aot::MAGIC");
+        i += 1;
+    }
+};
+
 /// Converts WebAssembly text to binary with `tern-text`.
+#[cfg(feature = "wat")]
 fn text_to_binary(text: &str) -> Result<Vec<u8>> {
     tern_text::parse_wat(text).map_err(|e| Error::Text(e.with_source("<text>", text).to_string()))
 }
 
+/// Without the `wat` feature, input that is not a binary module is an
+/// error that says why.
+#[cfg(not(feature = "wat"))]
+fn text_to_binary(_text: &str) -> Result<Vec<u8>> {
+    Err(Error::Text(
+        "this is not a binary WebAssembly module (it does not start with `\\0asm`), and this tern \
+         was built without the `wat` feature, which reads the text format"
+            .into(),
+    ))
+}
+
 impl Module {
     /// Decodes and validates a module. `bytes` is a binary module or the
-    /// text format (detected from the bytes).
+    /// text format (detected from the bytes; text needs the `wat`
+    /// feature).
     ///
     /// Never loads native code: an ahead-of-time artifact (from
     /// [`Module::serialize`] or `tern compile`) is refused with an error
@@ -160,6 +190,9 @@ impl Module {
     /// trusts the artifact may call.
     pub fn new(engine: &Engine, bytes: impl AsRef<[u8]>) -> Result<Module> {
         let bytes = bytes.as_ref();
+        // An artifact's header is valid UTF-8: refuse it before it is
+        // taken for text.
+        refuse_artifact(bytes)?;
         if !bytes.starts_with(b"\0asm")
             && let Ok(text) = std::str::from_utf8(bytes)
         {
@@ -193,30 +226,16 @@ impl Module {
 
     /// Writes the module's compiled code as an ahead-of-time artifact that
     /// [`Module::deserialize`] loads without compiling.
-    /// Errors when the engine does not compile.
+    /// Errors when the engine does not compile (always, without the
+    /// `cranelift` feature).
     pub fn serialize(&self) -> Result<Vec<u8>> {
-        let Some(jit) = &self.inner.jit else {
-            return Err(Error::usage("only modules of the compiler tier can be serialized"));
-        };
-        let meta = crate::jit::aot_meta(&self.inner.engine)?;
-        if let Some(a) = jit.artifact() {
-            return Ok(tern_cranelift::aot::serialize(&meta, a, self.inner.code.bytes()));
-        }
-        // Lazily compiled: compile everything now.
-        let engine = &self.inner.engine;
-        let Some(isa) = &engine.inner.isa else {
-            return Err(Error::usage("precompiled modules need the compiler tier"));
-        };
-        let bytes = self.inner.code.bytes();
-        let m = tern_binary::decode(bytes)?;
-        let c = crate::jit::eager(engine, isa, &self.inner.code, &m.code)?
-            .ok_or_else(|| Error::usage("the module uses features the compiler does not support"))?;
-        Ok(tern_cranelift::aot::serialize(&meta, c.artifact(), bytes))
+        crate::jit::serialize(self)
     }
 
     /// Loads an artifact written by [`Module::serialize`], refusing one made
     /// by another engine version, for other features, another CPU or
     /// another bounds-check mode, or one that is truncated or corrupt.
+    /// Without the `cranelift` feature every artifact is refused.
     ///
     /// # Safety
     ///
@@ -227,10 +246,7 @@ impl Module {
     /// untrusted could have changed since. For modules of unknown origin
     /// use [`Module::new`], which never loads native code.
     pub unsafe fn deserialize(engine: &Engine, bytes: &[u8]) -> Result<Module> {
-        let meta = crate::jit::aot_meta(engine)?;
-        let (artifact, module) =
-            tern_cranelift::aot::deserialize(bytes, &meta).map_err(|e| Error::Usage(e.to_string()))?;
-        Module::build(engine, &module, Some(artifact), false)
+        crate::jit::deserialize(engine, bytes)
     }
 
     /// Reads an artifact from a file and loads it as
@@ -250,13 +266,16 @@ impl Module {
     /// Whether `bytes` look like an ahead-of-time artifact (they start with
     /// its magic), which only [`Module::deserialize`] loads.
     pub fn is_precompiled(bytes: &[u8]) -> bool {
-        tern_cranelift::aot::is_artifact(bytes)
+        bytes.starts_with(&AOT_MAGIC)
     }
 
-    fn build(
+    /// Decodes, validates and (for the compiler tier) compiles a module, or
+    /// takes its code from `precompiled`; `interpret` keeps it on the
+    /// interpreter.
+    pub(crate) fn build(
         engine: &Engine,
         bytes: &[u8],
-        precompiled: Option<tern_cranelift::Artifact>,
+        precompiled: Option<crate::jit::Artifact>,
         interpret: bool,
     ) -> Result<Module> {
         let config = engine.config();
@@ -266,22 +285,7 @@ impl Module {
         let code = Arc::new(
             InterpModule::new(arc.clone(), &m, info, config.consume_fuel).with_epoch_checks(config.epoch_interruption),
         );
-        let isa = if interpret { &None } else { &engine.inner.isa };
-        let jit = match (isa, precompiled) {
-            (Some(_), Some(artifact)) => {
-                if artifact.funcs.len() != m.code.len() || artifact.foreign.len() != m.types.len() {
-                    return Err(Error::usage(
-                        "precompiled module is malformed: its code does not match its module",
-                    ));
-                }
-                Some(Arc::new(tern_cranelift::ModuleCode::Eager(
-                    tern_cranelift::CompiledModule::load(artifact).map_err(crate::jit::compile_error)?,
-                )))
-            }
-            (None, Some(_)) => return Err(Error::usage("precompiled modules need the compiler tier")),
-            (Some(isa), None) => crate::jit::compile(engine, isa, &code, &m.code, m.start)?.map(Arc::new),
-            (None, None) => None,
-        };
+        let jit = crate::jit::module_code(engine, &code, &m, precompiled, interpret)?;
         if jit.is_none() {
             match config.compilation {
                 CompilationMode::Lazy => code.validate_bodies()?,
@@ -388,12 +392,8 @@ impl Module {
             inner.name = names.module.map(str::to_string);
             inner.func_names = names.functions.iter().map(|&(i, n)| (i, n.to_string())).collect();
         }
-        if config.profiler == crate::Profiler::PerfMap
-            && let Some(jit) = &inner.jit
-        {
-            // A profiler's map is best effort: a failure to write it must
-            // not fail the module.
-            let _ = write_perf_map(&inner, jit);
+        if config.profiler == crate::Profiler::PerfMap {
+            crate::jit::announce(&inner);
         }
         Ok(Module { inner: Arc::new(inner) })
     }
@@ -439,32 +439,4 @@ impl std::fmt::Debug for Module {
             .field("exports", &self.inner.exports.len())
             .finish_non_exhaustive()
     }
-}
-
-/// Has the compiled functions of `m` appended to `/tmp/perf-PID.map`, the
-/// symbol file Linux `perf` reads for JIT code (`START SIZE NAME` per line,
-/// hexadecimal), now and as lazily compiled code appears.
-fn write_perf_map(m: &ModuleInner, jit: &tern_cranelift::ModuleCode) -> std::io::Result<()> {
-    let module = m.name.clone().unwrap_or_default();
-    let names = m.func_names.clone();
-    let nimp = m.num_imported_funcs;
-    jit.observe(Box::new(move |code: &[(usize, usize, u32)]| {
-        use std::io::Write;
-        let mut out = String::new();
-        for &(addr, size, def) in code {
-            let index = nimp + def;
-            // Names are the guest's: keep them on one line.
-            let name = match names.get(&index) {
-                Some(n) => n.replace(['\n', '\r'], " "),
-                None => format!("<func {index}>"),
-            };
-            out.push_str(&format!("{addr:x} {size:x} wasm[{module}]::{name}\n"));
-        }
-        let path = format!("/tmp/perf-{}.map", std::process::id());
-        if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(path) {
-            // Best effort: a profiler's map must not fail the program.
-            let _ = f.write_all(out.as_bytes());
-        }
-    }));
-    Ok(())
 }

@@ -151,12 +151,25 @@ impl<T> StoreInner<T> {
         Ok(self.vm.fuel)
     }
 
-    /// Checks that a handle belongs to this store.
-    pub(crate) fn check(&self, id: StoreId) -> Result<()> {
+    /// Checks that a handle (a `what`: "memory", "function", ...) belongs
+    /// to this store, for operations that return a [`Result`]: a handle of
+    /// another store is an [`Error::Usage`].
+    pub(crate) fn check(&self, id: StoreId, what: &str) -> Result<()> {
         if id == self.id {
             Ok(())
         } else {
-            Err(Error::usage("object used with the wrong store"))
+            Err(Error::usage(format!("{what} used with the wrong store")))
+        }
+    }
+
+    /// The same check for accessors that return a plain value and so
+    /// cannot report it: a handle of another store panics, with the same
+    /// message (answering from the entity with the same index in this
+    /// store would be silently wrong).
+    #[track_caller]
+    pub(crate) fn assert_owns(&self, id: StoreId, what: &str) {
+        if id != self.id {
+            panic!("{what} used with the wrong store");
         }
     }
 }

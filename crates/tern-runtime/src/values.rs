@@ -45,7 +45,7 @@ impl ExternRef {
     /// The wrapped host value.
     pub fn data<'a, T: 'a>(&self, store: &'a impl AsContext<Data = T>) -> Result<&'a (dyn Any + Send + Sync)> {
         let s = store.as_context().0;
-        s.check(self.store)?;
+        s.check(self.store, "externref")?;
         Ok(&*s.vm.externs[self.index as usize])
     }
 }
@@ -75,6 +75,7 @@ impl ExnRef {
     /// The exception's tag.
     pub fn tag(&self, store: impl AsContext) -> crate::Tag {
         let s = store.as_context().0;
+        s.assert_owns(self.store, "exnref");
         crate::Tag {
             store: s.id,
             index: s.vm.exns[self.index as usize].tag,
@@ -84,6 +85,7 @@ impl ExnRef {
     /// The exception's payload, typed by its tag.
     pub fn payload(&self, store: impl AsContext) -> Vec<Val> {
         let s = store.as_context().0;
+        s.assert_owns(self.store, "exnref");
         let e = &s.vm.exns[self.index as usize];
         let ty = s.engine.inner.sigs.get(s.vm.tags[e.tag as usize].sig);
         let mut vals = Vec::with_capacity(ty.params().len());

@@ -144,6 +144,7 @@ fn invalid_modules_are_rejected_in_both_modes() {
     }
 }
 
+#[cfg(feature = "wat")]
 #[test]
 fn text_modules_are_accepted_and_text_errors_point() {
     let engine = Engine::default();
@@ -281,11 +282,14 @@ fn reentry_backtrace(tier: Tier) {
     let engine = Engine::new(&config).unwrap();
     let module = Module::new(
         &engine,
-        r#"(module $m
+        tern_text::parse_wat(
+            r#"(module $m
              (import "host" "reenter" (func $reenter))
              (func $boom (export "boom") unreachable)
              (func $via (call $boom))
              (func $outer (export "outer") (call $reenter)))"#,
+        )
+        .unwrap(),
     )
     .unwrap();
     let mut store = Store::new(&engine, ());

@@ -78,7 +78,8 @@ fn setup() -> Setup {
         )
         .unwrap();
     // tern's own text parser: the `wat` crate lacks the legacy folded `try`.
-    let module = Module::new(&engine, CATCHER).unwrap();
+    // (Called directly, so that this runs without the `wat` feature too.)
+    let module = Module::new(&engine, tern_text::parse_wat(CATCHER).unwrap()).unwrap();
     let instance = linker.instantiate(&mut store, &module).unwrap();
     Setup { store, instance, tag }
 }

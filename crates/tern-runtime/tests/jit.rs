@@ -2,6 +2,9 @@
 //! directions, traps across host frames, fuel, interruption from another
 //! thread, stack exhaustion, both bounds-check modes.
 
+// The compiler tier, and modules in the text format.
+#![cfg(all(feature = "cranelift", feature = "wat"))]
+
 use tern::*;
 
 fn jit_config(bounds: BoundsChecks) -> Option<Config> {

@@ -2,6 +2,9 @@
 //! interpreter, for traps that are faults of compiled code and for traps
 //! raised inside libcalls (bulk memory, tables, fuel).
 
+// The compiler tier, and modules in the text format.
+#![cfg(all(feature = "cranelift", feature = "wat"))]
+
 use tern::*;
 
 const WAT: &str = r#"

@@ -2,6 +2,9 @@
 //! it): functions are compiled on their first call, from any depth and any
 //! thread, and the results are those of eager compilation.
 
+// The compiler tier, and modules in the text format.
+#![cfg(all(feature = "cranelift", feature = "wat"))]
+
 use tern::*;
 
 const WAT: &str = r#"

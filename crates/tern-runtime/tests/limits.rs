@@ -366,6 +366,7 @@ fn interpreted_memories_grow_to_4_gib_without_taking_it() {
     assert!(rss().unwrap() < before + (64 << 20));
 }
 
+#[cfg(feature = "cranelift")]
 #[test]
 fn precompiled_code_keeps_its_epoch_checks() {
     let mut c = Config::new();

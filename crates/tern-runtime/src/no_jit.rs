@@ -1,0 +1,94 @@
+//! Stands in for `jit.rs` when the compiler tier is not built (the
+//! `cranelift` feature is off): the same crate-internal interface, for an
+//! engine that only interprets. Nothing here can be compiled code, so the
+//! compiler's types are uninhabited and every path to them reports that
+//! the tier is missing.
+
+use crate::engine::{Engine, Tier};
+use crate::error::{Error, Result};
+use crate::module::{Module, ModuleInner};
+use crate::store::StoreInner;
+use std::sync::Arc;
+use tern_interp::InterpModule;
+use tern_vm::{StoreData, Trap};
+
+/// What an interpreter-only build says when the compiler tier is needed.
+const NOT_BUILT: &str = "the compiler tier is not built into this tern; enable the `cranelift` feature";
+
+/// A compiler target: there is none.
+pub(crate) enum Isa {}
+
+/// A module's compiled code: there is none.
+pub(crate) enum ModuleCode {}
+
+/// An ahead-of-time artifact's code: there is none.
+pub(crate) enum Artifact {}
+
+/// `Auto` and `Interp` interpret; `Jit` is an error.
+pub(crate) fn select_isa(tier: Tier) -> Result<Option<Isa>> {
+    match tier {
+        Tier::Interp | Tier::Auto => Ok(None),
+        Tier::Jit => Err(Error::usage(NOT_BUILT)),
+    }
+}
+
+/// Every module is interpreted.
+pub(crate) fn module_code(
+    _engine: &Engine,
+    _code: &Arc<InterpModule>,
+    _m: &tern_binary::Module<'_>,
+    precompiled: Option<Artifact>,
+    _interpret: bool,
+) -> Result<Option<Arc<ModuleCode>>> {
+    match precompiled {
+        Some(a) => match a {},
+        None => Ok(None),
+    }
+}
+
+/// [`Module::serialize`]: artifacts hold compiled code.
+pub(crate) fn serialize(_module: &Module) -> Result<Vec<u8>> {
+    Err(Error::usage(format!("cannot serialize a module: {NOT_BUILT}")))
+}
+
+/// [`Module::deserialize`]: artifacts hold compiled code, which this
+/// build cannot run.
+pub(crate) fn deserialize(_engine: &Engine, bytes: &[u8]) -> Result<Module> {
+    if Module::is_precompiled(bytes) {
+        Err(Error::usage(format!(
+            "cannot load a precompiled artifact (native code): {NOT_BUILT}"
+        )))
+    } else {
+        Err(Error::usage(format!(
+            "not a precompiled artifact (and loading one needs the compiler tier: {NOT_BUILT})"
+        )))
+    }
+}
+
+/// There is no compiled code to announce to a profiler.
+pub(crate) fn announce(_m: &ModuleInner) {}
+
+/// The compiler tier's per-store state: none.
+pub(crate) struct JitStore;
+
+impl JitStore {
+    pub(crate) fn new(_engine: &Engine) -> JitStore {
+        JitStore
+    }
+
+    pub(crate) fn sync_funcs(&mut self, _vm: &StoreData) {}
+
+    pub(crate) fn is_compiled(&self, _instance: u32) -> bool {
+        false
+    }
+}
+
+/// Instances need no compiled context.
+pub(crate) fn instantiate<T>(_s: &mut StoreInner<T>, _inst: u32, _module: &Module) -> Result<()> {
+    Ok(())
+}
+
+/// Not reached: no instance is compiled ([`JitStore::is_compiled`]).
+pub(crate) fn call_compiled<T>(_s: &mut StoreInner<T>, _func: u32, _io: &mut [u64]) -> Result<(), Trap> {
+    Err(Trap::msg(NOT_BUILT))
+}
