@@ -125,12 +125,10 @@ pub(crate) fn native_to_foreign(ty: &FuncType, isa: &dyn TargetIsa, fctx: &mut F
     // them: a trap the foreign function raises names the wasm frames
     // below this trampoline.
     let ptr = isa.pointer_type();
-    let flags = MemFlagsData::trusted();
-    let store = b.ins().load(ptr, flags, caller, tern_vm::vmctx::OFFSET_VMCTX_STORE);
-    let fp = b.ins().get_frame_pointer(ptr);
-    let sp = b.ins().get_stack_pointer(ptr);
-    b.ins().store(flags, fp, store, tern_vm::vmctx::OFFSET_STORE_EXIT_FP);
-    b.ins().store(flags, sp, store, tern_vm::vmctx::OFFSET_STORE_EXIT_SP);
+    let store = b
+        .ins()
+        .load(ptr, MemFlagsData::trusted(), caller, tern_vm::vmctx::OFFSET_VMCTX_STORE);
+    crate::translate::store_exit_regs(&mut b, store, ptr);
     b.ins().call(call_foreign, &[caller, callee, values]);
     let mut results = Vec::with_capacity(ty.results().len());
     let mut off = 0i32;

@@ -402,10 +402,7 @@ impl<'f, 'i, 'm> Translator<'f, 'i, 'm> {
     pub(super) fn call_libcall(&mut self, lc: Libcall, args: &[Value]) -> Option<Value> {
         let f = self.libcall(lc);
         let store = self.store_ptr();
-        let fp = self.b.ins().get_frame_pointer(I64);
-        let sp = self.b.ins().get_stack_pointer(I64);
-        self.b.ins().store(rw(), fp, store, abi::OFFSET_STORE_EXIT_FP);
-        self.b.ins().store(rw(), sp, store, abi::OFFSET_STORE_EXIT_SP);
+        super::store_exit_regs(&mut self.b, store, I64);
         let mut all = Vec::with_capacity(args.len() + 1);
         all.push(self.vmctx);
         all.extend_from_slice(args);

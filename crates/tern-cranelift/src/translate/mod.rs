@@ -270,6 +270,19 @@ pub fn tern_trap_code(code: ir::TrapCode) -> Option<tern_vm::TrapCode> {
     })
 }
 
+/// Stores the current frame and stack pointers in the store context's exit
+/// registers (`tern_vm::signals::ExitRegs`), right before a libcall call:
+/// a trap the libcall raises then records the compiled frames below it.
+pub(crate) fn store_exit_regs(b: &mut cranelift_frontend::FunctionBuilder<'_>, store: ir::Value, ptr: ir::Type) {
+    use cranelift_codegen::ir::{InstBuilder, MemFlagsData};
+    let fp = b.ins().get_frame_pointer(ptr);
+    let sp = b.ins().get_stack_pointer(ptr);
+    b.ins()
+        .store(MemFlagsData::trusted(), fp, store, tern_vm::vmctx::OFFSET_STORE_EXIT_FP);
+    b.ins()
+        .store(MemFlagsData::trusted(), sp, store, tern_vm::vmctx::OFFSET_STORE_EXIT_SP);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
