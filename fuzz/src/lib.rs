@@ -4,3 +4,5 @@
 /// of records; the tier differential test uses the same file.
 #[path = "../../crates/tern-runtime/tests/support/smith.rs"]
 pub mod smith;
+
+pub mod wasmtime_diff;

@@ -70,7 +70,9 @@ fn tiers_agree_on_random_modules() {
         .stack_size(64 << 20)
         .spawn(move || {
             let (mut made, mut disagree, mut events) = (0u64, 0, 0u64);
-            for seed in 0..n {
+            // Seed 2966 disagreed before conversion NaNs were canonicalized
+            // (a promoted NaN lane became an address).
+            for seed in (0..n).chain([2966]) {
                 let Some((bytes, args)) = smith(seed) else { continue };
                 made += 1;
                 let a = run_tern(&bytes, TernRun::new(Tier::Interp), &args);
