@@ -136,3 +136,45 @@ fn conversion_nans_are_canonicalized() {
         assert_eq!(plain.call(&mut store, nan).unwrap().to_bits(), nan.to_bits());
     }
 }
+
+/// The comparison excuses only what follows a stack or fuel exhaustion,
+/// and reports everything else, memory bytes included.
+#[test]
+fn comparison_excuses_only_exhaustion() {
+    use smith::{Event, TrapKind, Value};
+    let call = |name: &str, result| Event::Call {
+        name: name.into(),
+        args: vec![Value::I32(1)],
+        result,
+    };
+    let memory = |byte| Event::Memory {
+        name: "m".into(),
+        data: vec![0, 0, byte, 0],
+    };
+    let ok = call("f", Ok(vec![Value::F32(smith::CANON_F32)]));
+    let a = [ok.clone(), call("g", Ok(vec![])), memory(1)];
+    // The same record.
+    assert_eq!(compare(&a, &a, ("a", "b")), Ok(3));
+    // One side ran out of stack in the second call: only the first counts.
+    let b = [ok.clone(), Event::Cut(TrapKind::StackExhausted)];
+    assert_eq!(compare(&a, &b, ("a", "b")), Ok(1));
+    assert_eq!(compare(&b, &a, ("a", "b")), Ok(1));
+    // A NaN with another payload is a difference.
+    let nan = call("f", Ok(vec![Value::F32(smith::CANON_F32 | 1)]));
+    assert!(compare(&a, &[nan, call("g", Ok(vec![])), memory(1)], ("a", "b")).is_err());
+    // So is a different trap, or a trap instead of a result.
+    let trap = |k| [ok.clone(), call("g", Err(k)), memory(1)];
+    assert!(compare(&a, &trap(TrapKind::Unreachable), ("a", "b")).is_err());
+    let e = compare(
+        &trap(TrapKind::MemoryOutOfBounds),
+        &trap(TrapKind::Unreachable),
+        ("a", "b"),
+    )
+    .unwrap_err();
+    assert!(e.contains("event 1"), "{e}");
+    // Memory: the first differing byte is named.
+    let e = compare(&a, &[ok, call("g", Ok(vec![])), memory(2)], ("a", "b")).unwrap_err();
+    assert!(e.contains("byte 0x2"), "{e}");
+    // A missing event.
+    assert!(compare(&a, &a[..2], ("a", "b")).is_err());
+}
