@@ -6,9 +6,11 @@
 use libfuzzer_sys::fuzz_target;
 use tern_binary::{Module, ValType};
 
-/// Each body's locals, with adjacent groups of one type merged, and its
+/// A body's locals, with adjacent groups of one type merged, and its
 /// operator bytes.
-fn bodies<'a>(m: &Module<'a>) -> Vec<(Vec<(u64, ValType)>, &'a [u8])> {
+type Body<'a> = (Vec<(u64, ValType)>, &'a [u8]);
+
+fn bodies<'a>(m: &Module<'a>) -> Vec<Body<'a>> {
     m.code
         .iter()
         .map(|b| {
@@ -28,24 +30,26 @@ fn bodies<'a>(m: &Module<'a>) -> Vec<(Vec<(u64, ValType)>, &'a [u8])> {
 
 fuzz_target!(|data: &[u8]| {
     let mut u = arbitrary::Unstructured::new(data);
-    let mut config = wasm_smith::Config::default();
     // What tern implements: Wasm 2.0, exceptions, tail calls, multi-memory.
-    config.simd_enabled = true;
-    config.exceptions_enabled = true;
-    config.tail_call_enabled = true;
-    config.multi_value_enabled = true;
-    config.bulk_memory_enabled = true;
-    config.reference_types_enabled = true;
-    config.max_memories = 2;
-    config.gc_enabled = false;
-    config.memory64_enabled = false;
-    config.relaxed_simd_enabled = false;
-    config.threads_enabled = false;
-    config.custom_page_sizes_enabled = false;
-    config.wide_arithmetic_enabled = false;
-    config.compact_imports_enabled = false;
-    config.extended_const_enabled = false;
-    config.shared_everything_threads_enabled = false;
+    let config = wasm_smith::Config {
+        simd_enabled: true,
+        exceptions_enabled: true,
+        tail_call_enabled: true,
+        multi_value_enabled: true,
+        bulk_memory_enabled: true,
+        reference_types_enabled: true,
+        max_memories: 2,
+        gc_enabled: false,
+        memory64_enabled: false,
+        relaxed_simd_enabled: false,
+        threads_enabled: false,
+        custom_page_sizes_enabled: false,
+        wide_arithmetic_enabled: false,
+        compact_imports_enabled: false,
+        extended_const_enabled: false,
+        shared_everything_threads_enabled: false,
+        ..Default::default()
+    };
     let Ok(module) = wasm_smith::Module::new(config, &mut u) else {
         return;
     };
