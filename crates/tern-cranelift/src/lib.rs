@@ -20,13 +20,15 @@ mod compile;
 mod lazy;
 pub mod libcalls;
 mod link;
+mod module_code;
 mod trampoline;
 pub mod translate;
 
 pub use compile::{CompileConfig, CompileError, compile_module};
 pub use lazy::{CodeObserver, LazyModule, LazySource, lazy_available};
 pub use libcalls::JitHost;
-pub use link::{Artifact, CompiledModule, LoadReloc, ModuleCode, Symbol};
+pub use link::{Artifact, CompiledModule, LoadReloc, Symbol};
+pub use module_code::ModuleCode;
 
 pub use cranelift_codegen::isa::OwnedTargetIsa;
 use cranelift_codegen::settings::{self, Configurable};

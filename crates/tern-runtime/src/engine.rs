@@ -6,9 +6,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use tern_validate::{Feature, Features};
 use tern_vm::{SigRegistry, StoreLimits};
 
-/// When function bodies are translated to the interpreter's IR.
+/// When the interpreter translates function bodies to its IR
+/// ([`Config::interp_translation`]). Not to be confused with
+/// [`Config::lazy_compilation`], which says when the compiler tier
+/// compiles.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum CompilationMode {
+pub enum InterpTranslation {
     /// Validate every body when the module is created, translate each on
     /// its first call.
     #[default]
@@ -61,7 +64,7 @@ pub struct Config {
     pub(crate) features: Features,
     pub(crate) limits: StoreLimits,
     pub(crate) consume_fuel: bool,
-    pub(crate) compilation: CompilationMode,
+    pub(crate) interp_translation: InterpTranslation,
     pub(crate) tier: Tier,
     pub(crate) bounds_checks: BoundsChecks,
     pub(crate) interruptible: bool,
@@ -94,7 +97,7 @@ impl Config {
                 .with(Feature::LegacyExceptions, true),
             limits: StoreLimits::default(),
             consume_fuel: false,
-            compilation: CompilationMode::Lazy,
+            interp_translation: InterpTranslation::Lazy,
             tier: Tier::Auto,
             bounds_checks: BoundsChecks::Guard,
             interruptible: false,
@@ -140,7 +143,8 @@ impl Config {
     /// Whether the compiler tier compiles a function when it is first
     /// called (and the rest in the background) instead of every function
     /// before the module can run (default on, where the host supports it:
-    /// x86-64). Bodies are validated up front either way.
+    /// x86-64). Bodies are validated up front either way. The
+    /// interpreter's counterpart is [`Config::interp_translation`].
     pub fn lazy_compilation(&mut self, on: bool) -> &mut Self {
         self.lazy_compilation = on;
         self
@@ -175,9 +179,11 @@ impl Config {
         self
     }
 
-    /// When function bodies are translated.
-    pub fn compilation_mode(&mut self, mode: CompilationMode) -> &mut Self {
-        self.compilation = mode;
+    /// When the interpreter translates function bodies to its IR (default
+    /// [`InterpTranslation::Lazy`]). The compiler tier's counterpart is
+    /// [`Config::lazy_compilation`].
+    pub fn interp_translation(&mut self, mode: InterpTranslation) -> &mut Self {
+        self.interp_translation = mode;
         self
     }
 

@@ -76,7 +76,7 @@ mod module;
 mod store;
 mod values;
 
-pub use engine::{BoundsChecks, CompilationMode, Config, Engine, InterruptHandle, Profiler, Tier};
+pub use engine::{BoundsChecks, Config, Engine, InterpTranslation, InterruptHandle, Profiler, Tier};
 pub use epoch::UpdateDeadline;
 pub use error::{Error, Result};
 pub use externals::{Extern, Global, Memory, Table, Tag};

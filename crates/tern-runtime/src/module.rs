@@ -1,6 +1,6 @@
 //! Compiled modules: validated, with the metadata instantiation needs.
 
-use crate::engine::{CompilationMode, Engine};
+use crate::engine::{Engine, InterpTranslation};
 use crate::error::{Error, Result};
 use std::collections::HashMap;
 use std::ops::Range;
@@ -287,9 +287,9 @@ impl Module {
         );
         let jit = crate::jit::module_code(engine, &code, &m, precompiled, interpret)?;
         if jit.is_none() {
-            match config.compilation {
-                CompilationMode::Lazy => code.validate_bodies()?,
-                CompilationMode::Eager => code.compile_all()?,
+            match config.interp_translation {
+                InterpTranslation::Lazy => code.validate_bodies()?,
+                InterpTranslation::Eager => code.compile_all()?,
             }
         }
         let sigs = m.types.iter().map(|t| engine.inner.sigs.intern(t)).collect();

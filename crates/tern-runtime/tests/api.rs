@@ -126,7 +126,7 @@ fn fuel_is_consumed_and_exhausts() {
 #[test]
 fn eager_translation_runs_the_same() {
     let mut config = Config::new();
-    config.compilation_mode(CompilationMode::Eager);
+    config.interp_translation(InterpTranslation::Eager);
     let (mut store, inst) = setup(&config, FIB);
     let fib = inst.get_typed_func::<i32, i32>(&mut store, "fib").unwrap();
     assert_eq!(fib.call(&mut store, 15).unwrap(), 610);
@@ -135,9 +135,9 @@ fn eager_translation_runs_the_same() {
 #[test]
 fn invalid_modules_are_rejected_in_both_modes() {
     let bad = wasm("(module (func (result i32) (i64.const 0)))");
-    for mode in [CompilationMode::Lazy, CompilationMode::Eager] {
+    for mode in [InterpTranslation::Lazy, InterpTranslation::Eager] {
         let mut config = Config::new();
-        config.compilation_mode(mode);
+        config.interp_translation(mode);
         let engine = Engine::new(&config).unwrap();
         let e = Module::new(&engine, &bad).unwrap_err();
         assert!(e.to_string().contains("type mismatch"), "{e}");

@@ -42,7 +42,8 @@ fn edge_cases_agree_with_wasmi() {
         for fuel in [false, true] {
             let mut cfg = tern::Config::new();
             if fuel {
-                cfg.consume_fuel(true).compilation_mode(tern::CompilationMode::Eager);
+                cfg.consume_fuel(true)
+                    .interp_translation(tern::InterpTranslation::Eager);
             }
             let te = tern::Engine::new(&cfg).unwrap();
             let tm = tern::Module::new(&te, &wasm).unwrap();

@@ -6,9 +6,9 @@
 use tern::*;
 
 fn instance(text: &str) -> (Store<()>, Instance) {
-    for mode in [CompilationMode::Lazy, CompilationMode::Eager] {
+    for mode in [InterpTranslation::Lazy, InterpTranslation::Eager] {
         let mut config = Config::new();
-        config.compilation_mode(mode);
+        config.interp_translation(mode);
         let engine = Engine::new(&config).unwrap();
         Module::new(&engine, wat::parse_str(text).unwrap()).unwrap();
     }

@@ -16,12 +16,12 @@ fn big_modules_report_the_first_bad_body() {
     }
     text.push(')');
     let bytes = wat::parse_str(&text).unwrap();
-    let err = |mode: CompilationMode| {
+    let err = |mode: InterpTranslation| {
         let mut c = Config::new();
-        c.compilation_mode(mode);
+        c.interp_translation(mode);
         Module::new(&Engine::new(&c).unwrap(), &bytes).unwrap_err().to_string()
     };
-    let lazy = err(CompilationMode::Lazy);
-    assert_eq!(lazy, err(CompilationMode::Eager));
+    let lazy = err(InterpTranslation::Lazy);
+    assert_eq!(lazy, err(InterpTranslation::Eager));
     assert!(lazy.contains("type mismatch"), "{lazy}");
 }

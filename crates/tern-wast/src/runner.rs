@@ -4,8 +4,8 @@
 
 use std::collections::HashMap;
 use tern::{
-    CompilationMode, Config, Engine, Error, ExternRef, Features, Global, GlobalType, Instance, Limits, Linker, Memory,
-    MemoryType, Module, RefType, Store, Table, TableType, V128, Val, ValType,
+    Config, Engine, Error, ExternRef, Features, Global, GlobalType, Instance, InterpTranslation, Limits, Linker,
+    Memory, MemoryType, Module, RefType, Store, Table, TableType, V128, Val, ValType,
 };
 
 /// A value passed to an invoked function.
@@ -281,7 +281,7 @@ impl Runner {
             .bounds_checks(options.bounds_checks);
         config.max_call_depth(20_000);
         if eager_fuel {
-            config.compilation_mode(CompilationMode::Eager).consume_fuel(true);
+            config.interp_translation(InterpTranslation::Eager).consume_fuel(true);
         }
         let engine = Engine::new(&config).expect("valid config");
         let mut store = Store::new(&engine, ());

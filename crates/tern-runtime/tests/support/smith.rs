@@ -508,7 +508,7 @@ pub fn tern_trap(e: &tern::Error) -> TrapKind {
 /// in export order with arguments from `arg_bytes`, then records the
 /// exported globals, memories and tables.
 pub fn run_tern(bytes: &[u8], run: TernRun, arg_bytes: &[u8]) -> Vec<Event> {
-    use tern::{BoundsChecks, CompilationMode, Config, Engine, Extern, Linker, Module, Store, Val};
+    use tern::{BoundsChecks, Config, Engine, Extern, InterpTranslation, Linker, Module, Store, Val};
     let mut config = Config::new();
     config
         .tier(run.tier)
@@ -523,10 +523,10 @@ pub fn run_tern(bytes: &[u8], run: TernRun, arg_bytes: &[u8]) -> Vec<Event> {
         })
         .lazy_compilation(!run.eager)
         .epoch_interruption(run.epochs)
-        .compilation_mode(if run.eager {
-            CompilationMode::Eager
+        .interp_translation(if run.eager {
+            InterpTranslation::Eager
         } else {
-            CompilationMode::Lazy
+            InterpTranslation::Lazy
         });
     let engine = match Engine::new(&config) {
         Ok(e) => e,

@@ -1,0 +1,78 @@
+//! A module's compiled code as the runtime holds it: one linked image
+//! ([`CompiledModule`], compiled before the first call or loaded from an
+//! artifact), or a [`LazyModule`] that compiles each function on demand.
+//! The runtime asks it where calls go and which function a PC lies in,
+//! without caring which of the two it is.
+
+use crate::lazy::LazyModule;
+use crate::link::{Artifact, CompiledModule};
+use std::sync::Arc;
+
+/// A module's compiled code: an image compiled before the first call, or
+/// a [`LazyModule`] compiling on demand.
+#[derive(Debug)]
+pub enum ModuleCode {
+    Eager(CompiledModule),
+    Lazy(Arc<LazyModule>),
+}
+
+impl ModuleCode {
+    /// Where calls of defined function `def` go.
+    pub fn native_call(&self, def: u32) -> *const u8 {
+        match self {
+            ModuleCode::Eager(c) => c.native_call(def),
+            ModuleCode::Lazy(l) => l.native_call(def),
+        }
+    }
+
+    /// Array-call entry of defined function `def` (null for a lazy
+    /// module's functions that cannot reach the host).
+    pub fn array_call(&self, def: u32) -> *const u8 {
+        match self {
+            ModuleCode::Eager(c) => c.array_call(def),
+            ModuleCode::Lazy(l) => l.array_call(def),
+        }
+    }
+
+    /// Foreign trampoline of type index `ty`, or null.
+    pub fn foreign_trampoline(&self, ty: u32) -> *const u8 {
+        match self {
+            ModuleCode::Eager(c) => c.foreign_trampoline(ty),
+            ModuleCode::Lazy(l) => l.foreign_trampoline(ty),
+        }
+    }
+
+    /// The defined function whose code contains `pc`.
+    pub fn func_at(&self, pc: usize) -> Option<u32> {
+        match self {
+            ModuleCode::Eager(c) => c.func_at(pc),
+            ModuleCode::Lazy(l) => l.func_at(pc),
+        }
+    }
+
+    /// The virtual frames (outermost first) at `pc` when it lies in inlined
+    /// code.
+    pub fn inline_frames(&self, pc: usize) -> Option<Vec<u32>> {
+        match self {
+            ModuleCode::Eager(c) => c.inline_frames(pc).map(<[u32]>::to_vec),
+            ModuleCode::Lazy(l) => l.inline_frames(pc),
+        }
+    }
+
+    /// The linked image, for an eagerly compiled module.
+    pub fn artifact(&self) -> Option<&Artifact> {
+        match self {
+            ModuleCode::Eager(c) => Some(c.artifact()),
+            ModuleCode::Lazy(_) => None,
+        }
+    }
+
+    /// Tells `f` of the code there is, `(address, size, defined function)`,
+    /// and, for a lazy module, of code as it is compiled later.
+    pub fn observe(&self, f: crate::lazy::CodeObserver) {
+        match self {
+            ModuleCode::Eager(c) => f(&c.function_ranges()),
+            ModuleCode::Lazy(l) => l.observe(f),
+        }
+    }
+}
