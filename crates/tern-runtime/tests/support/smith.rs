@@ -569,17 +569,9 @@ pub fn run_tern(bytes: &[u8], run: TernRun, arg_bytes: &[u8]) -> Vec<Event> {
             Ok(()) => Ok(results.iter().map(tern_value).collect()),
             Err(e) => Err(tern_trap(&e)),
         };
-        if let Err(k) = &result
-            && k.engine_dependent()
-        {
-            log.push(Event::Cut(k.clone()));
+        if !record_call(&mut log, name, args, result) {
             return log;
         }
-        log.push(Event::Call {
-            name: name.clone(),
-            args,
-            result,
-        });
     }
     for (name, ext) in &exports {
         let name = name.clone();
@@ -604,4 +596,22 @@ pub fn run_tern(bytes: &[u8], run: TernRun, arg_bytes: &[u8]) -> Vec<Event> {
         });
     }
     log
+}
+
+/// Records one export's call, or, when it ran out of an engine-dependent
+/// resource (stack, fuel), the cut after which nothing is compared.
+/// Returns whether recording goes on.
+pub fn record_call(log: &mut Vec<Event>, name: &str, args: Vec<Value>, result: Result<Vec<Value>, TrapKind>) -> bool {
+    if let Err(k) = &result
+        && k.engine_dependent()
+    {
+        log.push(Event::Cut(k.clone()));
+        return false;
+    }
+    log.push(Event::Call {
+        name: name.to_string(),
+        args,
+        result,
+    });
+    true
 }
