@@ -59,8 +59,9 @@ try {
   if (mode === 'invoke') {
     // A reactor (no `_start`): hand it its memory and run its initializer
     // first, as WASI's reactor ABI asks.
-    if (!instance.exports._start) wasi.initialize(instance);
-    const r = instance.exports[invoke]();
+    if (!instance.exports._start && instance.exports.memory) wasi.initialize(instance);
+    // The guest arguments are also the export's (numeric) arguments.
+    const r = instance.exports[invoke](...argv.slice(1).map(Number));
     if (r !== undefined) process.stdout.write(`${r}\n`);
     process.exitCode = 0;
   } else {
