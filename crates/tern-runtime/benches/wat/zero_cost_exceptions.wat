@@ -34,4 +34,29 @@
         (local.set $acc))
       (br_if $l (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get $n))))
     (local.get $acc))
+
+  ;; Without calls: the work inline, a throw that never happens.
+  (func (export "inline-plain") (param $n i32) (result i64)
+    (local $i i32) (local $x i64)
+    (loop $l
+      (local.set $x (i64.xor (local.get $x) (i64.mul (i64.extend_i32_u (local.get $i)) (i64.const 0x9e3779b97f4a7c15))))
+      (local.set $x (i64.xor (local.get $x) (i64.shr_u (local.get $x) (i64.const 29))))
+      (local.set $x (i64.mul (local.get $x) (i64.const 0xbf58476d1ce4e5b9)))
+      (if (i64.eq (local.get $x) (i64.const 42)) (then (throw $e (local.get $x))))
+      (br_if $l (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get $n))))
+    (local.get $x))
+  (func (export "inline-try") (param $n i32) (result i64)
+    (local $i i32) (local $x i64)
+    (loop $l
+      (block $done
+        (block $h (result i64)
+          (try_table (catch $e $h)
+            (local.set $x (i64.xor (local.get $x) (i64.mul (i64.extend_i32_u (local.get $i)) (i64.const 0x9e3779b97f4a7c15))))
+            (local.set $x (i64.xor (local.get $x) (i64.shr_u (local.get $x) (i64.const 29))))
+            (local.set $x (i64.mul (local.get $x) (i64.const 0xbf58476d1ce4e5b9)))
+            (if (i64.eq (local.get $x) (i64.const 42)) (then (throw $e (local.get $x)))))
+          (br $done))
+        (local.set $x))
+      (br_if $l (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get $n))))
+    (local.get $x))
 )
