@@ -984,22 +984,14 @@ impl<'f, 'i, 'm> Translator<'f, 'i, 'm> {
         }
         let outer = self.ctrl.len().checked_sub(2).and_then(|i| self.ctrl[i].region);
         let block = self.block_with(&[I64]);
+        let fresh = self.b.declare_var(I64);
         let c = self.ctrl.last_mut().unwrap();
         let Kind::Try { catches, exn, .. } = &mut c.kind else {
             unreachable!("validated: catch follows a try")
         };
         catches.push((tag, block));
-        let var = match *exn {
-            Some(v) => v,
-            None => {
-                let v = self.b.declare_var(I64);
-                let Kind::Try { exn, .. } = &mut self.ctrl.last_mut().unwrap().kind else {
-                    unreachable!()
-                };
-                *exn = Some(v);
-                v
-            }
-        };
+        // One variable for all the try's catches (unused ones cost nothing).
+        let var = *exn.get_or_insert(fresh);
         // Exceptions in handlers go to the try's own surroundings.
         let c = self.ctrl.last_mut().unwrap();
         c.region = outer;
