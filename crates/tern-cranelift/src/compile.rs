@@ -1,7 +1,7 @@
 //! The compile driver: every defined function translated and compiled in
 //! parallel, the trampolines beside them, all linked into one image.
 
-use crate::link::{self, CompiledFunc, FuncRelocTarget, RelocRecord, Symbol};
+use crate::link::{self, CallHandler, CompiledFunc, FuncRelocTarget, RelocRecord, Symbol};
 use crate::trampoline;
 use crate::translate::{self, BoundsChecks, NS_FUNC, NS_LIBCALL, TranslateConfig};
 use cranelift_codegen::binemit::Reloc;
@@ -405,11 +405,31 @@ pub(crate) fn compile_function(
         .collect();
     inlined.sort_by_key(|t| t.0);
     inlined.dedup_by_key(|t| t.0);
+    // Calls inside try regions: where their exceptions land.
+    let mut handlers = Vec::new();
+    for site in code.buffer.call_sites() {
+        let pad = site.exception_handlers.iter().find_map(|h| match h {
+            cranelift_codegen::FinalizedMachExceptionHandler::Default(off) => Some(*off),
+            _ => None,
+        });
+        if let Some(pad) = pad {
+            let sp_to_fp = site
+                .frame_offset
+                .ok_or_else(|| codegen("a try_call without a frame offset".into()))?;
+            handlers.push(CallHandler {
+                ret: site.ret_addr,
+                pad,
+                sp_to_fp,
+            });
+        }
+    }
+    handlers.sort_by_key(|h| h.ret);
     let align = code.buffer.alignment.max(16);
     Ok(CompiledFunc {
         bytes,
         relocs,
         traps,
+        handlers,
         inlined,
         align,
     })

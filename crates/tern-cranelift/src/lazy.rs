@@ -673,8 +673,11 @@ impl LazyModule {
                 .map_err(|e| e.to_string())?;
         }
         st.next_chunk = end;
-        st.registrations
-            .push(tern_vm::code::register(addr..addr + size, trap_lookup(f.traps.clone())));
+        st.registrations.push(tern_vm::code::register_with_handlers(
+            addr..addr + size,
+            trap_lookup(f.traps.clone()),
+            link::handler_lookup(f.handlers.clone()),
+        ));
         st.placed[def as usize] = addr;
         st.chunks.push((addr, addr + size, def));
         for (o, fr) in &f.inlined {

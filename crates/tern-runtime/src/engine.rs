@@ -75,7 +75,8 @@ pub struct Config {
     /// less a reserve for the host).
     pub(crate) max_wasm_stack: Option<usize>,
     /// Set by [`Engine::new`] when `Auto` became `Jit`: modules the
-    /// compiler cannot handle yet (exception handling) are interpreted.
+    /// compiler reports unsupported while compiling them eagerly are
+    /// interpreted.
     pub(crate) interp_fallback: bool,
 }
 

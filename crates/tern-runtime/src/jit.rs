@@ -135,9 +135,9 @@ pub(crate) fn announce(m: &ModuleInner) {
 }
 
 /// Compiles a module (lazily, when the engine says so and the host can);
-/// `None` when the engine's tier is `Auto` and the module uses something
-/// the compiler does not support yet (exception handling), so that the
-/// interpreter runs it instead.
+/// `None` when the engine's tier is `Auto` and a function uses something
+/// the compiler does not support (found while compiling eagerly), so that
+/// the interpreter runs it instead.
 fn compile(
     engine: &Engine,
     isa: &Isa,
@@ -145,29 +145,9 @@ fn compile(
     bodies: &[FuncBody<'_>],
     start: Option<u32>,
 ) -> Result<Option<ModuleCode>> {
-    let fallback = engine.config().interp_fallback;
-    // Exception handling is what the compiler lacks; a module with tags
-    // uses it, so do not compile it only to find out.
-    if fallback && !code.info().tags.is_empty() {
-        return Ok(None);
-    }
     if engine.config().lazy_compilation && tern_cranelift::lazy_available() {
-        // Bodies are compiled later: check them all now. The interpreter
-        // runs modules that use exception handling, which the compiler
-        // lacks: validating without it tells.
-        if fallback {
-            let without = code
-                .info()
-                .features
-                .with(tern_validate::Feature::Exceptions, false)
-                .with(tern_validate::Feature::LegacyExceptions, false);
-            if code.validate_bodies_with(without).is_err() {
-                code.validate_bodies()?;
-                return Ok(None);
-            }
-        } else {
-            code.validate_bodies()?;
-        }
+        // Bodies are compiled later: check them all now.
+        code.validate_bodies()?;
         let source = Arc::new(Source(code.clone(), start));
         let m = tern_cranelift::LazyModule::new(source, &compile_config(engine), isa.clone()).map_err(compile_error)?;
         return Ok(Some(ModuleCode::Lazy(m)));
@@ -475,6 +455,13 @@ pub(crate) fn call_compiled<T>(s: &mut StoreInner<T>, func: u32, io: &mut [u64])
         (*ctx).host = saved_host;
         (*ctx).stack_limit = saved_limit;
         (*ctx).exit = saved_exit;
+        // An exception leaving compiled code: the embedder (or the tier
+        // that called) may keep its reference.
+        if let Err(t) = &r
+            && let Some(e) = t.exn()
+        {
+            s.vm.expose_exn(e);
+        }
         if let Err(t) = &mut r
             && !pcs.is_empty()
         {

@@ -1,5 +1,7 @@
 //! The compiler tier against the interpreter on random modules from
-//! wasm-smith (fixed seeds), SIMD included: every export is called in
+//! wasm-smith (fixed seeds), SIMD, tail calls, multi-memory and exception
+//! handling (`try_table`, `throw`, `throw_ref`) included: every export is
+//! called in
 //! order with arguments from the seed, and results, traps, the final
 //! exported globals, memories and tables must agree bit for bit.
 //!
@@ -41,7 +43,7 @@ const PROPOSALS: Proposals = Proposals {
     simd: true,
     tail_call: true,
     multi_memory: true,
-    exceptions: false,
+    exceptions: true,
 };
 
 /// A seed's module and the bytes its arguments come from.

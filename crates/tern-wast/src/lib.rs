@@ -29,6 +29,9 @@ pub struct Options {
     pub tier: Tier,
     /// How compiled code checks memory accesses.
     pub bounds_checks: BoundsChecks,
+    /// Compile every function when its module is made (otherwise the
+    /// engine's default: lazily, where the host allows).
+    pub eager_compilation: bool,
 }
 
 /// What running a script gave.

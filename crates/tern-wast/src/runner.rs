@@ -280,6 +280,9 @@ impl Runner {
             .tier(options.tier)
             .bounds_checks(options.bounds_checks);
         config.max_call_depth(20_000);
+        if options.eager_compilation {
+            config.lazy_compilation(false);
+        }
         if eager_fuel {
             config.interp_translation(InterpTranslation::Eager).consume_fuel(true);
         }

@@ -16,7 +16,9 @@
 //! compiler tier with guard-page bounds checks, `jit/wasm-v2/FILE.wast`,
 //! and with explicit bounds checks, `jit-explicit/wasm-v2/FILE.wast`, and
 //! metering fuel, `jit-fuel/wasm-v2/FILE.wast` (these three only where the
-//! host supports the compiler).
+//! host supports the compiler). The compiler compiles lazily in them; the
+//! exception-handling files also run compiled eagerly,
+//! `jit-eager/exceptions/FILE.wast`.
 //!
 //! `cargo test -p tern-wast --test spec` (add `--release` for
 //! speed; filter as usual, e.g. `-- simd/`). Per-file counts of the default
@@ -46,6 +48,8 @@ struct SpecFile {
     eager_fuel: bool,
     tier: Tier,
     bounds_checks: BoundsChecks,
+    /// Compile whole modules up front (otherwise lazily).
+    eager_compilation: bool,
 }
 
 fn spec_files() -> Vec<SpecFile> {
@@ -65,6 +69,7 @@ fn spec_files() -> Vec<SpecFile> {
                 eager_fuel: false,
                 tier: Tier::Interp,
                 bounds_checks: BoundsChecks::Guard,
+                eager_compilation: false,
             })
             .collect();
         files.sort_by(|a, b| a.name.cmp(&b.name));
@@ -108,11 +113,6 @@ fn spec_files() -> Vec<SpecFile> {
     for (prefix, eager_fuel, tier, bounds_checks) in configs {
         for i in 0..base {
             let f = &out[i];
-            // The compiler has no exception handling yet (Tier::Auto runs
-            // such modules on the interpreter).
-            if tier == Tier::Jit && f.group == "exceptions" {
-                continue;
-            }
             let alt = SpecFile {
                 group: format!("{prefix}/{}", f.group),
                 name: format!("{prefix}/{}", f.name),
@@ -121,6 +121,25 @@ fn spec_files() -> Vec<SpecFile> {
                 eager_fuel,
                 tier,
                 bounds_checks,
+                eager_compilation: false,
+            };
+            out.push(alt);
+        }
+    }
+    // The compiler's exception handling compiling whole modules up front
+    // (the configurations above compile lazily).
+    if tern_cranelift::jit_available() {
+        for i in 0..base {
+            let f = &out[i];
+            if f.group != "exceptions" {
+                continue;
+            }
+            let alt = SpecFile {
+                group: format!("jit-eager/{}", f.group),
+                name: format!("jit-eager/{}", f.name),
+                eager_compilation: true,
+                tier: Tier::Jit,
+                ..*f
             };
             out.push(alt);
         }
@@ -211,6 +230,7 @@ fn check_file(file: &SpecFile, expected: Option<&BTreeMap<usize, String>>) -> Fi
         eager_fuel: file.eager_fuel,
         tier: file.tier,
         bounds_checks: file.bounds_checks,
+        eager_compilation: file.eager_compilation,
     };
     match catch_unwind(AssertUnwindSafe(|| tern_wast::run_script(file.text, &options))) {
         Err(e) => failures.push((0, format!("the runner panicked: {}", panic_message(&*e)))),

@@ -6,15 +6,16 @@ use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::immediates::{Ieee32 as ClifIeee32, Ieee64 as ClifIeee64};
 use cranelift_codegen::ir::types::*;
 use cranelift_codegen::ir::{
-    self, Block, BlockArg, BlockCall, ExtFuncData, ExternalName, FuncRef, Function, GlobalValueData, InstBuilder,
-    JumpTableData, MemFlagsData, SigRef, TrapCode, Type, UserExternalName, UserFuncName, Value,
+    self, Block, BlockArg, BlockCall, ExceptionTableData, ExceptionTableItem, ExtFuncData, ExternalName, FuncRef,
+    Function, GlobalValueData, InstBuilder, JumpTableData, MemFlagsData, SigRef, StackSlotData, StackSlotKind,
+    TrapCode, Type, UserExternalName, UserFuncName, Value,
 };
 use cranelift_codegen::isa::TargetIsa;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use tern_binary::{
-    BlockType, BrTable, FuncBody, HeapType, Ieee32, Ieee64, MemArg, Operator, SelectTypes, TryTable, V128,
-    VisitOperator, for_each_operator,
+    BlockType, BrTable, Catch, CatchKind, FuncBody, HeapType, Ieee32, Ieee64, MemArg, Operator, SelectTypes, TryTable,
+    V128, VisitOperator, for_each_operator,
 };
 use tern_validate::{FuncValidator, ModuleInfo};
 use tern_vm::vmctx::{self as abi, Libcall};
@@ -110,6 +111,7 @@ pub(super) fn translate(
         sigs: HashMap::new(),
         funcs: HashMap::new(),
         libcalls: HashMap::new(),
+        used_pads: HashSet::new(),
     };
     t.ctrl.push(Ctrl {
         kind: Kind::Func,
@@ -119,6 +121,7 @@ pub(super) fn translate(
         height: 0,
         next_reachable: false,
         fuel_in: 0,
+        region: None,
     });
     if config.interrupts {
         t.check_interrupt();
@@ -169,6 +172,22 @@ enum Kind {
         /// Fuel not yet charged when the else branch starts.
         else_fuel: u64,
     },
+    /// A `try_table`: its landing pad (see [`Ctrl::region`]) is filled at
+    /// its `end`, with branches to the clauses' labels.
+    TryTable {
+        pad: Block,
+        catches: Box<[Catch]>,
+    },
+    /// A legacy `try`: its landing pad is filled at its `end` (or
+    /// `delegate`), with branches to the catch blocks seen since.
+    Try {
+        pad: Block,
+        /// Each `catch` (with its tag) or `catch_all` (`None`): the block
+        /// that starts its body, whose parameter is the exception.
+        catches: Vec<(Option<u32>, Block)>,
+        /// The caught exception, for `rethrow` (once a catch began).
+        exn: Option<Variable>,
+    },
 }
 
 #[derive(Debug)]
@@ -185,6 +204,11 @@ struct Ctrl {
     next_reachable: bool,
     /// Fuel not yet charged on the paths into `next` (the most of them).
     fuel_in: u64,
+    /// The landing pad of the innermost try region around the code inside
+    /// this frame: exceptions thrown there (by a call, which becomes a
+    /// `try_call`, or by `throw`, a branch) go to this block, whose one
+    /// parameter is the raw `exnref`. `None`: they leave the function.
+    region: Option<Block>,
 }
 
 pub(super) struct Translator<'f, 'i, 'm> {
@@ -205,6 +229,8 @@ pub(super) struct Translator<'f, 'i, 'm> {
     sigs: HashMap<u32, SigRef>,
     funcs: HashMap<u32, FuncRef>,
     libcalls: HashMap<u32, FuncRef>,
+    /// Landing pads that something throws to (the others stay empty).
+    used_pads: HashSet<Block>,
 }
 
 /// Flags of loads from the instance's constant structures (vmctx fields,
@@ -520,6 +546,7 @@ impl<'f, 'i, 'm> Translator<'f, 'i, 'm> {
             height: self.stack.len() - params.len(),
             next_reachable: false,
             fuel_in: 0,
+            region: self.region(),
         });
     }
 
@@ -548,6 +575,7 @@ impl<'f, 'i, 'm> Translator<'f, 'i, 'm> {
             height: self.stack.len() - n,
             next_reachable: false,
             fuel_in: 0,
+            region: self.region(),
         });
     }
 
@@ -576,6 +604,7 @@ impl<'f, 'i, 'm> Translator<'f, 'i, 'm> {
             height: self.stack.len() - n,
             next_reachable: false,
             fuel_in: 0,
+            region: self.region(),
         });
     }
 
@@ -608,7 +637,9 @@ impl<'f, 'i, 'm> Translator<'f, 'i, 'm> {
         self.reachable = true;
     }
 
-    fn visit_end(&mut self) {
+    /// `end`, or `delegate depth` (`Some`), which ends a legacy `try`
+    /// whose exceptions go to the region just inside label `depth`.
+    fn visit_end(&mut self, delegate: Option<u32>) {
         if self.dead_depth > 0 {
             self.dead_depth -= 1;
             return;
@@ -638,6 +669,22 @@ impl<'f, 'i, 'm> Translator<'f, 'i, 'm> {
                 c.fuel_in = c.fuel_in.max(else_fuel);
             }
             Kind::Loop { header } => self.b.seal_block(header),
+            Kind::TryTable { pad, ref catches } => {
+                let clauses: Vec<PadClause> = catches.iter().map(|&c| PadClause::Table(c)).collect();
+                let outer = self.region();
+                self.fill_pad(pad, &clauses, outer);
+            }
+            Kind::Try { pad, ref catches, .. } => {
+                let clauses: Vec<PadClause> = catches.iter().map(|&(t, b)| PadClause::Legacy(t, b)).collect();
+                let outer = match delegate {
+                    Some(d) => self.ctrl[self.ctrl.len() - 1 - d as usize].region,
+                    None => self.region(),
+                };
+                self.fill_pad(pad, &clauses, outer);
+                for &(_, b) in catches {
+                    self.b.seal_block(b);
+                }
+            }
             _ => {}
         }
         self.stack.truncate(c.height);
@@ -749,8 +796,7 @@ impl<'f, 'i, 'm> Translator<'f, 'i, 'm> {
                 self.b.ins().return_call(fref, &args);
                 self.reachable = false;
             } else {
-                let inst = self.b.ins().call(fref, &args);
-                self.push_results(inst);
+                self.call_wasm(Callee::Direct(fref), &args);
             }
         } else {
             let fr = self.funcref_addr(f);
@@ -766,9 +812,293 @@ impl<'f, 'i, 'm> Translator<'f, 'i, 'm> {
             self.b.ins().return_call_indirect(sig, code, &args);
             self.reachable = false;
         } else {
-            let inst = self.b.ins().call_indirect(sig, code, &args);
-            self.push_results(inst);
+            self.call_wasm(Callee::Indirect(sig, code), &args);
         }
+    }
+
+    /// A call of a Wasm function (compiled code or a trampoline) that
+    /// pushes its results. Inside a try region it is a `try_call` whose
+    /// exception table sends every exception to the region's landing pad;
+    /// elsewhere a plain call, so code outside try regions pays nothing.
+    fn call_wasm(&mut self, callee: Callee, args: &[Value]) {
+        let Some(pad) = self.region() else {
+            let inst = match callee {
+                Callee::Direct(f) => self.b.ins().call(f, args),
+                Callee::Indirect(sig, code) => self.b.ins().call_indirect(sig, code, args),
+            };
+            self.push_results(inst);
+            return;
+        };
+        self.used_pads.insert(pad);
+        let sig = match callee {
+            Callee::Direct(f) => self.b.func.dfg.ext_funcs[f].signature,
+            Callee::Indirect(sig, _) => sig,
+        };
+        let results: Vec<Type> = self.b.func.dfg.signatures[sig]
+            .returns
+            .iter()
+            .map(|p| p.value_type)
+            .collect();
+        let cont = self.block_with(&results);
+        let pool = &mut self.b.func.dfg.value_lists;
+        let normal = BlockCall::new(cont, (0..results.len() as u32).map(BlockArg::TryCallRet), pool);
+        let exn = BlockCall::new(pad, [BlockArg::TryCallExn(0)], pool);
+        let table = ExceptionTableData::new(sig, normal, [ExceptionTableItem::Default(exn)]);
+        let et = self.b.func.dfg.exception_tables.push(table);
+        match callee {
+            Callee::Direct(f) => self.b.ins().try_call(f, args, et),
+            Callee::Indirect(_, code) => self.b.ins().try_call_indirect(code, args, et),
+        };
+        self.b.seal_block(cont);
+        self.b.switch_to_block(cont);
+        let rs = self.b.block_params(cont).to_vec();
+        self.stack.extend(rs);
+    }
+
+    // ---- exceptions ----
+
+    /// The landing pad of the innermost try region here, if any.
+    fn region(&self) -> Option<Block> {
+        self.ctrl.last().and_then(|c| c.region)
+    }
+
+    /// Throws `exn` (a non-null raw `exnref`) from here: a branch to the
+    /// landing pad `to`, or out of the function with `throw_ref`.
+    fn throw_to(&mut self, exn: Value, to: Option<Block>) {
+        match to {
+            Some(pad) => {
+                self.used_pads.insert(pad);
+                self.jump(pad, &[exn]);
+            }
+            None => {
+                self.call_libcall(Libcall::ThrowRef, &[exn]);
+                self.b.ins().trap(trap_codes::UNREACHABLE);
+            }
+        }
+        self.reachable = false;
+    }
+
+    /// The slot layout of tag `tag`'s parameters: their types and the
+    /// number of slots.
+    fn tag_params(&self, tag: u32) -> (Vec<tern_binary::ValType>, u32) {
+        let ty = &self.info.types[self.info.tags[tag as usize] as usize];
+        (ty.params().to_vec(), tern_vm::slots_of_all(ty.params()))
+    }
+
+    /// A stack slot of `slots` value slots, and its address.
+    fn slot_array(&mut self, slots: u32) -> Value {
+        let ss = self
+            .b
+            .create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, slots.max(1) * 8, 4));
+        self.b.ins().stack_addr(I64, ss, 0)
+    }
+
+    fn visit_throw(&mut self, tag: u32) {
+        self.flush_fuel();
+        let (tys, slots) = self.tag_params(tag);
+        let args = self.pop_canon(tys.len());
+        let arr = self.slot_array(slots);
+        let mut off = 0;
+        for (&t, &v) in tys.iter().zip(&args) {
+            let v = self.as_vec(v, clif_type(t));
+            crate::trampoline::store_slot(&mut self.b, t, v, arr, off);
+            off += 8 * tern_vm::slots_of(t) as i32;
+        }
+        let t = self.iconst32(tag as i32);
+        let exn = self.call_libcall(Libcall::ExnNew, &[t, arr]).unwrap();
+        let to = self.region();
+        self.throw_to(exn, to);
+    }
+
+    fn visit_throw_ref(&mut self) {
+        self.flush_fuel();
+        let exn = self.pop();
+        let to = self.region();
+        if to.is_some() {
+            self.b.ins().trapz(exn, trap_codes::NULL_REFERENCE);
+        }
+        self.throw_to(exn, to);
+    }
+
+    fn visit_rethrow(&mut self, depth: u32) {
+        self.flush_fuel();
+        let i = self.ctrl.len() - 1 - depth as usize;
+        let Kind::Try { exn: Some(var), .. } = self.ctrl[i].kind else {
+            unreachable!("validated: rethrow names a catch")
+        };
+        let exn = self.b.use_var(var);
+        let to = self.region();
+        self.throw_to(exn, to);
+    }
+
+    fn visit_try_table(&mut self, tt: TryTable) {
+        let (params, results) = self.block_types(tt.ty);
+        let next = self.block_with(&results);
+        let pad = self.block_with(&[I64]);
+        self.ctrl.push(Ctrl {
+            kind: Kind::TryTable {
+                pad,
+                catches: tt.catches,
+            },
+            n_params: params.len(),
+            n_results: results.len(),
+            next,
+            height: self.stack.len() - params.len(),
+            next_reachable: false,
+            fuel_in: 0,
+            region: Some(pad),
+        });
+    }
+
+    fn visit_try(&mut self, bt: BlockType) {
+        let (params, results) = self.block_types(bt);
+        let next = self.block_with(&results);
+        let pad = self.block_with(&[I64]);
+        self.ctrl.push(Ctrl {
+            kind: Kind::Try {
+                pad,
+                catches: Vec::new(),
+                exn: None,
+            },
+            n_params: params.len(),
+            n_results: results.len(),
+            next,
+            height: self.stack.len() - params.len(),
+            next_reachable: false,
+            fuel_in: 0,
+            region: Some(pad),
+        });
+    }
+
+    /// `catch tag` (`Some`) or `catch_all` of a legacy `try`: ends the
+    /// previous part like `else`, and starts the handler's block, whose
+    /// parameter is the exception; its payload is on the stack.
+    fn visit_catch(&mut self, tag: Option<u32>) {
+        if self.dead_depth > 0 {
+            return;
+        }
+        if self.reachable {
+            let (next, n) = self.branch_target(0);
+            let args = self.pop_canon(n);
+            self.jump(next, &args);
+        }
+        let outer = self.ctrl.len().checked_sub(2).and_then(|i| self.ctrl[i].region);
+        let block = self.block_with(&[I64]);
+        let fresh = self.b.declare_var(I64);
+        let c = self.ctrl.last_mut().unwrap();
+        let Kind::Try { catches, exn, .. } = &mut c.kind else {
+            unreachable!("validated: catch follows a try")
+        };
+        catches.push((tag, block));
+        // One variable for all the try's catches (unused ones cost nothing).
+        let var = *exn.get_or_insert(fresh);
+        // Exceptions in handlers go to the try's own surroundings.
+        let c = self.ctrl.last_mut().unwrap();
+        c.region = outer;
+        let height = c.height;
+        self.stack.truncate(height);
+        self.fuel_pending = 0;
+        self.b.switch_to_block(block);
+        self.reachable = true;
+        let e = self.b.block_params(block)[0];
+        self.b.def_var(var, e);
+        // The exception may be rethrown or kept: it stays exposed.
+        let out = match tag {
+            Some(t) => {
+                let (tys, slots) = self.tag_params(t);
+                let arr = self.slot_array(slots);
+                Some((tys, arr))
+            }
+            None => None,
+        };
+        let ptr = match &out {
+            Some((_, arr)) => *arr,
+            None => self.iconst64(0),
+        };
+        let keep = self.iconst32(1);
+        self.call_libcall(Libcall::ExnCaught, &[e, ptr, keep]);
+        if let Some((tys, arr)) = out {
+            self.push_payload(&tys, arr);
+        }
+    }
+
+    /// Loads a payload of types `tys` from the slot array at `arr` onto
+    /// the stack.
+    fn push_payload(&mut self, tys: &[tern_binary::ValType], arr: Value) {
+        let mut off = 0;
+        for &t in tys {
+            let v = crate::trampoline::load_slot(&mut self.b, t, arr, off);
+            off += 8 * tern_vm::slots_of(t) as i32;
+            self.push(v);
+        }
+    }
+
+    /// Fills the landing pad `pad` of a try region that ended: tests the
+    /// exception against each clause in order and goes to the first that
+    /// matches; with none, throws it on to `outer` (the enclosing region,
+    /// or the caller).
+    fn fill_pad(&mut self, pad: Block, clauses: &[PadClause], outer: Option<Block>) {
+        if !self.used_pads.contains(&pad) {
+            return;
+        }
+        self.b.switch_to_block(pad);
+        let exn = self.b.block_params(pad)[0];
+        for cl in clauses {
+            let tag = match *cl {
+                PadClause::Table(c) => match c.kind {
+                    CatchKind::Catch | CatchKind::CatchRef => Some(c.tag),
+                    _ => None,
+                },
+                PadClause::Legacy(tag, _) => tag,
+            };
+            let miss = match tag {
+                Some(t) => {
+                    let tv = self.iconst32(t as i32);
+                    let hit = self.call_libcall(Libcall::ExnIs, &[exn, tv]).unwrap();
+                    let yes = self.b.create_block();
+                    let no = self.b.create_block();
+                    self.b.ins().brif(hit, yes, &[], no, &[]);
+                    self.b.seal_block(yes);
+                    self.b.seal_block(no);
+                    self.b.switch_to_block(yes);
+                    Some(no)
+                }
+                None => None,
+            };
+            match *cl {
+                PadClause::Table(c) => {
+                    let keep = matches!(c.kind, CatchKind::CatchRef | CatchKind::CatchAllRef);
+                    let k = self.iconst32(keep as i32);
+                    let height = self.stack.len();
+                    if let Some(t) = tag {
+                        let (tys, slots) = self.tag_params(t);
+                        let arr = self.slot_array(slots);
+                        self.call_libcall(Libcall::ExnCaught, &[exn, arr, k]);
+                        self.push_payload(&tys, arr);
+                    } else {
+                        let null = self.iconst64(0);
+                        self.call_libcall(Libcall::ExnCaught, &[exn, null, k]);
+                    }
+                    if keep {
+                        self.push(exn);
+                    }
+                    let (to, n) = self.branch_target(c.label);
+                    let args = self.pop_canon(n);
+                    debug_assert_eq!(self.stack.len(), height);
+                    self.jump(to, &args);
+                }
+                PadClause::Legacy(_, block) => self.jump(block, &[exn]),
+            }
+            match miss {
+                Some(no) => self.b.switch_to_block(no),
+                None => {
+                    self.b.seal_block(pad);
+                    return;
+                }
+            }
+        }
+        self.throw_to(exn, outer);
+        self.b.seal_block(pad);
     }
 
     /// Index operand of a table as `i64`.
@@ -973,19 +1303,11 @@ impl<'f, 'i, 'm> Translator<'f, 'i, 'm> {
     pub(super) fn op(&mut self, op: Operator<'_>) -> Result<()> {
         use Operator as O;
         match &op {
-            O::Try { .. }
-            | O::Catch { .. }
-            | O::Throw { .. }
-            | O::Rethrow { .. }
-            | O::ThrowRef { .. }
-            | O::Delegate { .. }
-            | O::CatchAll { .. }
-            | O::TryTable { .. } => return Err(TranslateError::unsupported("exception handling")),
-            O::Block { .. } | O::Loop { .. } | O::If { .. } if !self.reachable => {
+            O::Block { .. } | O::Loop { .. } | O::If { .. } | O::Try { .. } | O::TryTable { .. } if !self.reachable => {
                 self.dead_depth += 1;
                 return Ok(());
             }
-            O::Else { .. } | O::End { .. } => {}
+            O::Else { .. } | O::End { .. } | O::Catch { .. } | O::CatchAll { .. } | O::Delegate { .. } => {}
             _ if !self.reachable => return Ok(()),
             _ => {}
         }
@@ -1028,7 +1350,15 @@ impl<'f, 'i, 'm> Translator<'f, 'i, 'm> {
             O::Loop { blockty } => self.visit_loop(blockty),
             O::If { blockty } => self.visit_if(blockty),
             O::Else {} => self.visit_else(),
-            O::End {} => self.visit_end(),
+            O::End {} => self.visit_end(None),
+            O::Try { blockty } => self.visit_try(blockty),
+            O::TryTable { try_table } => self.visit_try_table(try_table),
+            O::Catch { tag_index } => self.visit_catch(Some(tag_index)),
+            O::CatchAll {} => self.visit_catch(None),
+            O::Delegate { relative_depth } => self.visit_end(Some(relative_depth)),
+            O::Throw { tag_index } => self.visit_throw(tag_index),
+            O::ThrowRef {} => self.visit_throw_ref(),
+            O::Rethrow { relative_depth } => self.visit_rethrow(relative_depth),
             O::Br { relative_depth } => self.visit_br(relative_depth),
             O::BrIf { relative_depth } => self.visit_br_if(relative_depth),
             O::BrTable { targets } => self.visit_br_table(targets),
@@ -1344,6 +1674,21 @@ impl<'f, 'i, 'm> Translator<'f, 'i, 'm> {
         }
         Ok(())
     }
+}
+
+/// The callee of [`Translator::call_wasm`].
+#[derive(Clone, Copy)]
+enum Callee {
+    Direct(FuncRef),
+    Indirect(SigRef, Value),
+}
+
+/// A clause of a landing pad: of a `try_table`, or a legacy `catch` (with
+/// its tag; `None` for `catch_all`) and the block of its body.
+#[derive(Clone, Copy)]
+enum PadClause {
+    Table(Catch),
+    Legacy(Option<u32>, Block),
 }
 
 /// The translating visitor: validation first, then translation.

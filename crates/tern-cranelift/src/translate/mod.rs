@@ -117,7 +117,7 @@ impl TranslateError {
     }
 
     /// Whether the body is valid but uses something this tier does not
-    /// translate (e.g. exception handling).
+    /// translate (e.g. a 64-bit table in a bulk table operator).
     pub fn is_unsupported(&self) -> bool {
         matches!(self.0, ErrorKind::Unsupported(_))
     }
