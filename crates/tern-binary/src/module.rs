@@ -432,7 +432,18 @@ pub fn read_memory_type(r: &mut Reader<'_>) -> Result<MemoryType> {
     let shared = flags & 0x02 != 0;
     let memory64 = flags & 0x04 != 0;
     let limits = read_limits(r, flags, memory64)?;
-    let page_size_log2 = if flags & 0x08 != 0 { Some(r.u32()?) } else { None };
+    let page_size_log2 = if flags & 0x08 != 0 {
+        let p_at = r.offset();
+        let log2 = r.u32()?;
+        // Larger exponents do not describe a page size at all (the
+        // validator accepts only 0 and 16).
+        if log2 >= 64 {
+            return Err(BinaryError::new("invalid custom page size", p_at));
+        }
+        Some(log2)
+    } else {
+        None
+    };
     Ok(MemoryType {
         limits,
         shared,

@@ -300,6 +300,61 @@ pub struct MemoryType {
     pub page_size_log2: Option<u32>,
 }
 
+impl MemoryType {
+    /// A 32-bit memory of `min` pages, at most `max`, with 64 KiB pages.
+    pub fn new(min: u64, max: Option<u64>) -> MemoryType {
+        MemoryType {
+            limits: Limits { min, max },
+            shared: false,
+            memory64: false,
+            page_size_log2: None,
+        }
+    }
+
+    /// A 64-bit memory (memory64) of `min` pages, at most `max`.
+    pub fn new64(min: u64, max: Option<u64>) -> MemoryType {
+        MemoryType {
+            memory64: true,
+            ..MemoryType::new(min, max)
+        }
+    }
+
+    /// The same type with pages of `2^log2` bytes (custom-page-sizes:
+    /// 0 or 16).
+    pub fn with_page_size_log2(self, log2: u32) -> MemoryType {
+        MemoryType {
+            page_size_log2: Some(log2),
+            ..self
+        }
+    }
+
+    /// The page size in bytes (65536 unless given), or `None` for an
+    /// exponent of 64 or more.
+    pub fn page_size(&self) -> Option<u64> {
+        1u64.checked_shl(self.page_size_log2.unwrap_or(16))
+    }
+}
+
+impl TableType {
+    /// A table of `element`s indexed by i32, of `min` elements, at most
+    /// `max`.
+    pub fn new(element: RefType, min: u64, max: Option<u64>) -> TableType {
+        TableType {
+            element,
+            limits: Limits { min, max },
+            table64: false,
+        }
+    }
+
+    /// A table indexed by i64 (memory64's table64).
+    pub fn new64(element: RefType, min: u64, max: Option<u64>) -> TableType {
+        TableType {
+            table64: true,
+            ..TableType::new(element, min, max)
+        }
+    }
+}
+
 /// A global type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct GlobalType {

@@ -108,7 +108,8 @@ pub(crate) struct FeatureArgs {
     /// Feature set: a comma-separated list of `all` (the default), `wasm2`, `mvp`,
     /// feature names to enable, and `-name` to disable. Names: mutable-global,
     /// sign-extension, nontrapping-float-to-int, multi-value, bulk-memory,
-    /// reference-types, simd, exceptions, legacy-exceptions, tail-call, multi-memory.
+    /// reference-types, simd, exceptions, legacy-exceptions, tail-call, memory64,
+    /// multi-memory, custom-page-sizes.
     #[arg(long, short = 'f', value_name = "LIST")]
     features: Option<String>,
 }

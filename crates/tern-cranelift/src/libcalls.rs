@@ -139,27 +139,38 @@ unsafe extern "C" fn data_drop(vmctx: *mut VMContext, seg: u32) {
     }
 }
 
-unsafe extern "C" fn table_grow(vmctx: *mut VMContext, t: u32, init: u64, delta: u32) -> u32 {
+/// A 64-bit table index or count as the 32-bit one tables take: no table
+/// has 2^32 elements, so a larger value is out of bounds for any access.
+fn table_arg(v: u64) -> Result<u32, TrapCode> {
+    u32::try_from(v).map_err(|_| TrapCode::TableOutOfBounds)
+}
+
+unsafe extern "C" fn table_grow(vmctx: *mut VMContext, t: u32, init: u64, delta: u64) -> u64 {
     // SAFETY: as above.
     unsafe {
         libcall(|| {
+            // No table grows by 2^32 elements.
+            let Ok(delta) = u32::try_from(delta) else {
+                return Ok(u64::MAX);
+            };
             let inst = (*vmctx).instance as usize;
             let h = host(vmctx);
             let ti = h.store().instances[inst].tables[t as usize];
-            Ok(h.grow_table(ti, delta, init)?.unwrap_or(u32::MAX))
+            Ok(h.grow_table(ti, delta, init)?.map_or(u64::MAX, u64::from))
         })
     }
 }
 
-unsafe extern "C" fn table_fill(vmctx: *mut VMContext, t: u32, dst: u32, val: u64, n: u32) {
+unsafe extern "C" fn table_fill(vmctx: *mut VMContext, t: u32, dst: u64, val: u64, n: u64) {
     // SAFETY: as above.
-    unsafe { libcall(|| Ok(table(vmctx, t).fill(dst, val, n)?)) }
+    unsafe { libcall(|| Ok(table(vmctx, t).fill(table_arg(dst)?, val, table_arg(n)?)?)) }
 }
 
-unsafe extern "C" fn table_copy(vmctx: *mut VMContext, dst_t: u32, src_t: u32, dst: u32, src: u32, n: u32) {
+unsafe extern "C" fn table_copy(vmctx: *mut VMContext, dst_t: u32, src_t: u32, dst: u64, src: u64, n: u64) {
     // SAFETY: as above; two different tables are different objects.
     unsafe {
         libcall(|| {
+            let (dst, src, n) = (table_arg(dst)?, table_arg(src)?, table_arg(n)?);
             if dst_t == src_t {
                 return Ok(table(vmctx, dst_t).copy_within(dst, src, n)?);
             }
@@ -173,10 +184,11 @@ unsafe extern "C" fn table_copy(vmctx: *mut VMContext, dst_t: u32, src_t: u32, d
     }
 }
 
-unsafe extern "C" fn table_init(vmctx: *mut VMContext, t: u32, seg: u32, dst: u32, src: u32, n: u32) {
+unsafe extern "C" fn table_init(vmctx: *mut VMContext, t: u32, seg: u32, dst: u64, src: u32, n: u32) {
     // SAFETY: as above.
     unsafe {
         libcall(|| {
+            let dst = table_arg(dst)?;
             let inst = (*vmctx).instance as usize;
             let tab = table(vmctx, t);
             let vm = host(vmctx).store();

@@ -15,7 +15,7 @@
 //! stack is grown to `base + max_height` before a frame runs.
 
 use crate::InterpModule;
-use crate::ir::{ANY_TAG, CompiledFunc, Instr, Mem, NO_REG, NO_REGION};
+use crate::ir::{ANY_TAG, CompiledFunc, Instr, Mem, NO_REG, NO_REGION, WIDE};
 use crate::ops::{self, OpResult};
 use crate::simd::*;
 use std::ptr;
@@ -920,16 +920,25 @@ fn run(
                         Instr::Store32Lane(m) => store_lane!(m, 4, u32x4),
                         Instr::Store64Lane(m) => store_lane!(m, 8, u64x2),
                         Instr::MemSize { d, mem } => {
-                            let (_, len) = mem!(mem);
-                            r!(d) = len as u64 / tern_vm::PAGE_SIZE;
+                            r!(d) = (&*vm).memories[mem_index!(mem)].size_pages();
                         }
                         Instr::MemGrow { d, mem } => {
-                            let mi = mem_index!(mem);
-                            let delta = r!(d) as u32 as u64;
+                            let wide = mem & WIDE != 0;
+                            let mi = mem_index!(mem & !WIDE);
+                            let delta = if wide { r!(d) } else { r!(d) as u32 as u64 };
                             let old = host.grow_memory(mi as u32, delta);
                             vm = host.store();
-                            r!(d) = tri_t!(old).map_or(u32::MAX, |o| o as u32) as u64;
+                            r!(d) = match tri_t!(old) {
+                                Some(o) => o,
+                                None if wide => u64::MAX,
+                                None => u32::MAX as u64,
+                            };
                             refresh_mem!();
+                        }
+                        Instr::Check32 { a, code } => {
+                            if r!(a) > u32::MAX as u64 {
+                                trap!(code);
+                            }
                         }
                         Instr::MemFill { r, mem } => {
                             let mi = mem_index!(mem);
@@ -977,10 +986,21 @@ fn run(
                             r!(d) = (&*vm).tables[ti].size() as u64;
                         }
                         Instr::TabGrow { r, t } => {
-                            let ti = table_index!(t);
-                            let old = host.grow_table(ti as u32, r!(r + 1) as u32, r!(r));
+                            let wide = t & WIDE != 0;
+                            let ti = table_index!(t & !WIDE);
+                            let delta = r!(r + 1);
+                            let old = if wide && delta > u32::MAX as u64 {
+                                // No table has 2^32 elements.
+                                Ok(None)
+                            } else {
+                                host.grow_table(ti as u32, delta as u32, r!(r))
+                            };
                             vm = host.store();
-                            r!(r) = tri_t!(old).unwrap_or(u32::MAX) as u64;
+                            r!(r) = match tri_t!(old) {
+                                Some(o) => o as u64,
+                                None if wide => u64::MAX,
+                                None => u32::MAX as u64,
+                            };
                         }
                         Instr::TabFill { r, t } => {
                             let ti = table_index!(t);

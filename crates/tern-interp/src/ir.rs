@@ -182,8 +182,17 @@ macro_rules! define_instr {
             Store32Lane(Mem),
             Store64Lane(Mem),
             MemSize { d: Reg, mem: u32 },
-            /// `regs[d]` holds the delta and receives the result.
+            /// `regs[d]` holds the delta and receives the result. `mem`
+            /// has [`WIDE`] set for a 64-bit memory (an i64 delta and
+            /// result).
             MemGrow { d: Reg, mem: u32 },
+            /// Traps with `code` when `regs[a]` (an i64 address or index of
+            /// a 64-bit memory or table) does not fit in 32 bits. The
+            /// access that follows then reads it as 32 bits, as for a
+            /// 32-bit memory or table: a 64-bit memory is smaller than
+            /// 4 GiB and a table has fewer than 2^32 elements, so such an
+            /// address is out of bounds for any access, even of 0 bytes.
+            Check32 { a: Reg, code: TrapCode },
             /// Operands in `r`, `r + 1`, `r + 2`.
             MemFill { r: Reg, mem: u32 },
             MemCopy { r: Reg, dst: u32, src: u32 },
@@ -196,7 +205,8 @@ macro_rules! define_instr {
             /// Index in `r`, value in `r + 1`.
             TabSet { r: Reg, t: u32 },
             TabSize { d: Reg, t: u32 },
-            /// Init value in `r`, delta in `r + 1`; result in `r`.
+            /// Init value in `r`, delta in `r + 1`; result in `r`. `t` has
+            /// [`WIDE`] set for a 64-bit table.
             TabGrow { r: Reg, t: u32 },
             TabFill { r: Reg, t: u32 },
             TabCopy { r: Reg, dst: u32, src: u32 },
@@ -329,7 +339,7 @@ macro_rules! define_for_each_reg {
                         f(a);
                         f(b);
                     }
-                    Instr::JumpTable { i, .. } => f(i),
+                    Instr::JumpTable { i, .. } | Instr::Check32 { a: i, .. } => f(i),
                     Instr::ThrowTag { r, .. } | Instr::ThrowExn { r } => f(r),
                     Instr::Copy { d, s } | Instr::Copy2 { d, s } | Instr::CopyN { d, s, .. } => {
                         f(d);
@@ -444,6 +454,10 @@ macro_rules! define_for_each_reg {
 }
 
 for_each_operator!(define_for_each_reg);
+
+/// Flag in the memory or table index of `MemGrow` and `TabGrow`: the memory
+/// or table is 64-bit.
+pub const WIDE: u32 = 1 << 31;
 
 /// The clause tag of a catch-all handler.
 pub const ANY_TAG: u32 = u32::MAX;

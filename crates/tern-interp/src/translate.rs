@@ -39,7 +39,7 @@
 //! * Returns of one slot copy their value themselves (`Ret1`), and jumps to
 //!   a return (or to a jump) are replaced by it (or by its target).
 
-use crate::ir::{ANY_TAG, Clause, CompiledFunc, Instr, Mem, NO_REG, NO_REGION, R3, Reg, Region};
+use crate::ir::{ANY_TAG, Clause, CompiledFunc, Instr, Mem, NO_REG, NO_REGION, R3, Reg, Region, WIDE};
 use std::collections::HashMap;
 use tern_binary::{
     BlockType, BrTable, CatchKind, FuncBody, FuncType, HeapType, Ieee32, Ieee64, MemArg, SelectTypes, TryTable, V128,
@@ -1086,14 +1086,33 @@ impl<'i, 'm> Emitter<'i, 'm> {
         (self.local_slot[i as usize], self.local_width[i as usize])
     }
 
-    fn mem(&self, memarg: MemArg, v: Reg, addr: Reg) -> Result<Mem> {
-        let Ok(offset) = u32::try_from(memarg.offset) else {
-            return unsupported("a memory offset above 4 GiB");
-        };
+    /// The access of `memarg` at the address in `addr`. For a 64-bit
+    /// memory, first a `Check32` of the address: the access then works
+    /// as for a 32-bit memory, and an offset of 4 GiB or more is clamped
+    /// to `u32::MAX` (a 64-bit memory is smaller than 4 GiB, so both are
+    /// out of bounds for every address).
+    fn mem(&mut self, memarg: MemArg, v: Reg, addr: Reg) -> Result<Mem> {
         let Ok(mem) = u16::try_from(memarg.memory) else {
             return unsupported("memory index above 65535");
         };
+        if self.memory64(memarg.memory) {
+            self.check32(addr, TrapCode::MemoryOutOfBounds);
+        }
+        let offset = u32::try_from(memarg.offset).unwrap_or(u32::MAX);
         Ok(Mem { v, addr, offset, mem })
+    }
+
+    fn memory64(&self, mem: u32) -> bool {
+        self.info.memories[mem as usize].memory64
+    }
+
+    fn table64(&self, table: u32) -> bool {
+        self.info.tables[table as usize].table64
+    }
+
+    /// Emits a `Check32` of `a` (see [`Instr::Check32`]).
+    fn check32(&mut self, a: Reg, code: TrapCode) {
+        self.emit(Instr::Check32 { a, code });
     }
 
     fn load(&mut self, make: fn(Mem) -> Instr, memarg: MemArg, w: u8) -> Result<()> {
@@ -1386,6 +1405,9 @@ impl<'m> Emitter<'_, 'm> {
         let ty = &info.types[type_index as usize];
         let table = Self::table16(table_index)?;
         let i = self.pop();
+        if self.table64(table_index) {
+            self.check32(i, TrapCode::UndefinedElement);
+        }
         let base = self.call_args(ty);
         self.emit(Instr::CallInd {
             ty: type_index,
@@ -1421,6 +1443,9 @@ impl<'m> Emitter<'_, 'm> {
         let ty = &info.types[type_index as usize];
         let table = Self::table16(table_index)?;
         let i = self.pop();
+        if self.table64(table_index) {
+            self.check32(i, TrapCode::UndefinedElement);
+        }
         let base = self.call_args(ty);
         self.emit(Instr::ReturnCallInd {
             ty: type_index,
@@ -1760,18 +1785,33 @@ impl<'m> Emitter<'_, 'm> {
     fn visit_memory_grow(&mut self, mem: u32) -> Result<()> {
         let d = self.pop_canon();
         self.push(1);
-        self.emit(Instr::MemGrow { d, mem });
+        let wide = if self.memory64(mem) { WIDE } else { 0 };
+        self.emit(Instr::MemGrow { d, mem: mem | wide });
         Ok(())
+    }
+
+    /// `Check32`s of the 64-bit operands among `r + i` for each `i` in
+    /// `wide` (see [`Instr::Check32`]).
+    fn check_operands(&mut self, r: Reg, wide: [bool; 3], code: TrapCode) {
+        for (i, w) in wide.into_iter().enumerate() {
+            if w {
+                self.check32(r + i as Reg, code);
+            }
+        }
     }
 
     fn visit_memory_fill(&mut self, mem: u32) -> Result<()> {
         let r = self.pop_n(3);
+        let w = self.memory64(mem);
+        self.check_operands(r, [w, false, w], TrapCode::MemoryOutOfBounds);
         self.emit(Instr::MemFill { r, mem });
         Ok(())
     }
 
     fn visit_memory_copy(&mut self, dst_mem: u32, src_mem: u32) -> Result<()> {
         let r = self.pop_n(3);
+        let (d, s) = (self.memory64(dst_mem), self.memory64(src_mem));
+        self.check_operands(r, [d, s, d && s], TrapCode::MemoryOutOfBounds);
         self.emit(Instr::MemCopy {
             r,
             dst: dst_mem,
@@ -1782,6 +1822,8 @@ impl<'m> Emitter<'_, 'm> {
 
     fn visit_memory_init(&mut self, data_index: u32, mem: u32) -> Result<()> {
         let r = self.pop_n(3);
+        let w = self.memory64(mem);
+        self.check_operands(r, [w, false, false], TrapCode::MemoryOutOfBounds);
         self.emit(Instr::MemInit {
             r,
             seg: data_index,
@@ -1800,12 +1842,17 @@ impl<'m> Emitter<'_, 'm> {
     fn visit_table_get(&mut self, table: u32) -> Result<()> {
         let d = self.pop_canon();
         self.push(1);
+        if self.table64(table) {
+            self.check32(d, TrapCode::TableOutOfBounds);
+        }
         self.emit(Instr::TabGet { d, t: table });
         Ok(())
     }
 
     fn visit_table_set(&mut self, table: u32) -> Result<()> {
         let r = self.pop_n(2);
+        let w = self.table64(table);
+        self.check_operands(r, [w, false, false], TrapCode::TableOutOfBounds);
         self.emit(Instr::TabSet { r, t: table });
         Ok(())
     }
@@ -1819,18 +1866,23 @@ impl<'m> Emitter<'_, 'm> {
     fn visit_table_grow(&mut self, table: u32) -> Result<()> {
         let r = self.pop_n(2);
         self.push(1);
-        self.emit(Instr::TabGrow { r, t: table });
+        let wide = if self.table64(table) { WIDE } else { 0 };
+        self.emit(Instr::TabGrow { r, t: table | wide });
         Ok(())
     }
 
     fn visit_table_fill(&mut self, table: u32) -> Result<()> {
         let r = self.pop_n(3);
+        let w = self.table64(table);
+        self.check_operands(r, [w, false, w], TrapCode::TableOutOfBounds);
         self.emit(Instr::TabFill { r, t: table });
         Ok(())
     }
 
     fn visit_table_copy(&mut self, dst_table: u32, src_table: u32) -> Result<()> {
         let r = self.pop_n(3);
+        let (d, s) = (self.table64(dst_table), self.table64(src_table));
+        self.check_operands(r, [d, s, d && s], TrapCode::TableOutOfBounds);
         self.emit(Instr::TabCopy {
             r,
             dst: dst_table,
@@ -1841,6 +1893,8 @@ impl<'m> Emitter<'_, 'm> {
 
     fn visit_table_init(&mut self, elem_index: u32, table: u32) -> Result<()> {
         let r = self.pop_n(3);
+        let w = self.table64(table);
+        self.check_operands(r, [w, false, false], TrapCode::TableOutOfBounds);
         self.emit(Instr::TabInit {
             r,
             seg: elem_index,

@@ -23,9 +23,9 @@ pub(crate) fn invoke<T>(s: &mut StoreInner<T>, func: u32, io: &mut [u64]) -> Res
 /// compiled code that relies on them, else (the interpreter, explicit
 /// bounds checks) as reservations of their maximum size where the host
 /// can, so that growth costs what touching the new pages costs.
-fn memory_style(engine: &Engine) -> MemoryStyle {
+fn memory_style(engine: &Engine, ty: &MemoryType) -> MemoryStyle {
     let c = engine.config();
-    if c.tier == Tier::Jit && c.bounds_checks == BoundsChecks::Guard {
+    if c.tier == Tier::Jit && c.bounds_checks == BoundsChecks::Guard && tern_vm::guard_eligible(ty) {
         MemoryStyle::Reserved
     } else if MemoryStyle::reserved_supported() {
         MemoryStyle::Mapped
@@ -36,7 +36,7 @@ fn memory_style(engine: &Engine) -> MemoryStyle {
 
 /// A new memory for a store of `engine`.
 pub(crate) fn new_memory(engine: &Engine, ty: MemoryType, limit_pages: u64) -> Result<LinearMemory> {
-    let style = memory_style(engine);
+    let style = memory_style(engine, &ty);
     let mut m = LinearMemory::with_style(ty, limit_pages, style);
     if m.is_none() && style == MemoryStyle::Mapped {
         // Address space may be short (`ulimit -v`): a memory whose
@@ -44,7 +44,7 @@ pub(crate) fn new_memory(engine: &Engine, ty: MemoryType, limit_pages: u64) -> R
         m = LinearMemory::new(ty, limit_pages);
     }
     let m = m.ok_or_else(|| Error::Limit("memory allocation failed: size exceeds the limit".into()))?;
-    if style == MemoryStyle::Reserved && m.style() != style && !ty.memory64 {
+    if style == MemoryStyle::Reserved && m.style() != style {
         return Err(Error::Limit(
             "memory allocation failed: cannot reserve address space for the memory".into(),
         ));

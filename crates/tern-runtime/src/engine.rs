@@ -169,6 +169,18 @@ impl Config {
         self
     }
 
+    /// Whether 64-bit memories and tables (memory64) are allowed (default
+    /// off).
+    pub fn wasm_memory64(&mut self, on: bool) -> &mut Self {
+        self.wasm_feature(Feature::Memory64, on)
+    }
+
+    /// Whether memories may declare a page size of 1 byte
+    /// (custom-page-sizes; default off).
+    pub fn wasm_custom_page_sizes(&mut self, on: bool) -> &mut Self {
+        self.wasm_feature(Feature::CustomPageSizes, on)
+    }
+
     /// The enabled features.
     pub fn enabled_features(&self) -> Features {
         self.features

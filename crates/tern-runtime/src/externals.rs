@@ -19,6 +19,12 @@ impl Memory {
     /// A new memory of type `ty` (if the store's limiter allows).
     pub fn new(mut store: impl AsContextMut, ty: MemoryType) -> Result<Memory> {
         let s = store.as_context_mut().0;
+        if !matches!(ty.page_size_log2, None | Some(0) | Some(16)) {
+            return Err(Error::Usage(format!(
+                "invalid custom page size: 2^{} bytes (1 and 65536 are supported)",
+                ty.page_size_log2.unwrap_or(16)
+            )));
+        }
         s.limit_new_memory(&ty, true)?;
         let mem = crate::call::new_memory(&s.engine, ty, s.vm.limits.max_memory_pages)?;
         s.vm.memories.push(Box::new(mem));
@@ -39,9 +45,15 @@ impl Memory {
         self.get(&store).current_ty()
     }
 
-    /// Size in pages.
+    /// Size in pages of the memory's page size.
     pub fn size(&self, store: impl AsContext) -> u64 {
         self.get(&store).size_pages()
+    }
+
+    /// The page size in bytes: 65536, or 1 for a memory declared with
+    /// `(pagesize 1)`.
+    pub fn page_size(&self, store: impl AsContext) -> u64 {
+        self.get(&store).page_size()
     }
 
     /// Size in bytes.
@@ -63,7 +75,8 @@ impl Memory {
         s.vm.memories[self.index as usize].data_mut()
     }
 
-    /// Grows by `delta` pages; returns the old size in pages. Fails when
+    /// Grows by `delta` pages (of the memory's page size); returns the old
+    /// size in pages. Fails when
     /// the memory's maximum, the store's limiter or the OS refuses (or
     /// with the limiter's error).
     pub fn grow(&self, mut store: impl AsContextMut, delta: u64) -> Result<u64> {

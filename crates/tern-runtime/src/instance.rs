@@ -224,6 +224,9 @@ pub(crate) fn instantiate<T>(s: &mut StoreInner<T>, module: &Module, imports: &[
                 if aty.shared != mt.shared || aty.memory64 != mt.memory64 {
                     return Err(incompatible(mn, nn, "memory kinds differ"));
                 }
+                if tern_vm::page_size_log2(&aty) != tern_vm::page_size_log2(&mt) {
+                    return Err(incompatible(mn, nn, "memory page sizes differ"));
+                }
                 if !limits_match(actual.size_pages(), aty.limits.max, &mt.limits) {
                     return Err(incompatible(mn, nn, "memory limits do not match"));
                 }

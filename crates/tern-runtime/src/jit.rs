@@ -332,7 +332,7 @@ pub(crate) fn instantiate<T>(s: &mut StoreInner<T>, inst: u32, module: &Module) 
     let mut memories = Vec::with_capacity(e.memories.len());
     for &mi in e.memories.iter() {
         let mem: &mut LinearMemory = &mut s.vm.memories[mi as usize];
-        if guard && !mem.ty().memory64 && mem.style() != MemoryStyle::Reserved {
+        if guard && tern_vm::guard_eligible(&mem.ty()) && mem.style() != MemoryStyle::Reserved {
             return Err(Error::Link(
                 "incompatible import type: compiled code needs a memory with guard regions".into(),
             ));

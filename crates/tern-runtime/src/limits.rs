@@ -10,7 +10,7 @@
 use crate::error::{Error, Result};
 use crate::store::StoreInner;
 use tern_binary::{MemoryType, TableType};
-use tern_vm::{PAGE_SIZE, Trap};
+use tern_vm::Trap;
 
 /// The default of [`ResourceLimiter::instances`].
 pub const DEFAULT_INSTANCE_LIMIT: usize = 10_000;
@@ -187,8 +187,8 @@ impl StoreLimitsBuilder {
 /// The boxed closure [`crate::Store::limiter`] keeps.
 pub(crate) type LimiterFn<T> = Box<dyn FnMut(&mut T) -> &mut (dyn ResourceLimiter) + Send + Sync>;
 
-fn bytes(pages: u64) -> usize {
-    usize::try_from(pages.saturating_mul(PAGE_SIZE)).unwrap_or(usize::MAX)
+fn bytes(pages: u64, page_size: u64) -> usize {
+    usize::try_from(pages.saturating_mul(page_size)).unwrap_or(usize::MAX)
 }
 
 fn elements(n: u64) -> usize {
@@ -221,9 +221,10 @@ impl<T> StoreInner<T> {
             let Some(new) = old.checked_add(delta).filter(|&n| n <= m.max_pages()) else {
                 return Ok(None);
             };
-            let max = m.ty().limits.max.map(bytes);
+            let ps = m.page_size();
+            let max = m.ty().limits.max.map(|p| bytes(p, ps));
             let l = self.resource_limiter().expect("a limiter is set");
-            if !l.memory_growing(bytes(old), bytes(new), max)? {
+            if !l.memory_growing(bytes(old, ps), bytes(new, ps), max)? {
                 return Ok(None);
             }
         }
@@ -285,7 +286,8 @@ impl<T> StoreInner<T> {
                 l.memories()
             )));
         }
-        if !l.memory_growing(0, bytes(ty.limits.min), ty.limits.max.map(bytes))? {
+        let ps = 1 << tern_vm::page_size_log2(ty);
+        if !l.memory_growing(0, bytes(ty.limits.min, ps), ty.limits.max.map(|p| bytes(p, ps)))? {
             return Err(Error::Limit(format!(
                 "memory minimum size of {} pages exceeds the store's limits",
                 ty.limits.min

@@ -906,22 +906,27 @@ fn memory_type(c: &mut Cursor<'_, '_>) -> Result<MemoryType> {
     let memory64 = index_type(c);
     let limits = limits(c, memory64)?;
     let shared = c.take_kw("shared");
-    let mut page_size_log2 = None;
-    if c.take_paren_kw("pagesize") {
-        let at = c.offset();
-        let n = c.u32()?;
-        if !n.is_power_of_two() {
-            return Err(Error::new("invalid custom page size", at));
-        }
-        page_size_log2 = Some(n.trailing_zeros());
-        c.rparen()?;
-    }
+    let page_size_log2 = page_size(c)?;
     Ok(MemoryType {
         limits,
         shared,
         memory64,
         page_size_log2,
     })
+}
+
+/// An optional `(pagesize N)`: log2 of `N`, a power of two.
+fn page_size(c: &mut Cursor<'_, '_>) -> Result<Option<u32>> {
+    if !c.take_paren_kw("pagesize") {
+        return Ok(None);
+    }
+    let at = c.offset();
+    let n = c.u32()?;
+    if !n.is_power_of_two() {
+        return Err(Error::new("invalid custom page size", at));
+    }
+    c.rparen()?;
+    Ok(Some(n.trailing_zeros()))
 }
 
 fn global_type(c: &mut Cursor<'_, '_>, f: &Fields) -> Result<GlobalType> {
@@ -1000,13 +1005,14 @@ fn table_def(c: &mut Cursor<'_, '_>, f: &mut Fields, idx: u32, id: Option<String
 fn memory_def(c: &mut Cursor<'_, '_>, f: &mut Fields, idx: u32, id: Option<String>) -> Result<()> {
     let save = c.pos;
     let memory64 = index_type(c);
+    let page_size_log2 = page_size(c)?;
     if c.take_paren_kw("data") {
         let mut bytes = Vec::new();
         while c.at_string() {
             bytes.extend_from_slice(&c.string()?);
         }
         c.rparen()?;
-        let pages = (bytes.len() as u64).div_ceil(65536);
+        let pages = (bytes.len() as u64).div_ceil(1 << page_size_log2.unwrap_or(16));
         f.memories.push((
             MemoryType {
                 limits: Limits {
@@ -1015,7 +1021,7 @@ fn memory_def(c: &mut Cursor<'_, '_>, f: &mut Fields, idx: u32, id: Option<Strin
                 },
                 shared: false,
                 memory64,
-                page_size_log2: None,
+                page_size_log2,
             },
             id,
         ));

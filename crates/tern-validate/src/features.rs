@@ -18,8 +18,9 @@ macro_rules! for_each_feature {
             LegacyExceptions     "legacy-exceptions"                   false    true
             TailCall             "tail-call"                           false    true
             ExtendedConst        "extended-const"                      false    false
-            Memory64             "memory64"                            false    false
+            Memory64             "memory64"                            false    true
             MultiMemory          "multi-memory"                        false    true
+            CustomPageSizes      "custom-page-sizes"                   false    true
             RelaxedSimd          "relaxed-simd"                        false    false
             FunctionReferences   "function-references"                 false    false
             Gc                   "gc"                                  false    false

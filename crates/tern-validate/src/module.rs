@@ -11,7 +11,6 @@ use tern_binary::*;
 /// engines and keep hostile modules from exhausting memory).
 pub(crate) const MAX_TYPES: usize = 1_000_000;
 pub(crate) const MAX_FUNCS: usize = 1_000_000;
-pub(crate) const MAX_PAGES_32: u64 = 65536;
 
 /// What function bodies are validated against: the module's index spaces.
 #[derive(Clone, Debug)]
@@ -108,20 +107,38 @@ fn check_memory_type(features: &Features, m: &MemoryType, at: usize) -> Result<(
     if m.shared && !features.enabled(Feature::Threads) {
         return Err(feature_error(Feature::Threads, at));
     }
-    if m.page_size_log2.is_some() {
-        return Err(err("custom page sizes are not supported", at));
+    if let Some(log2) = m.page_size_log2 {
+        if !features.enabled(Feature::CustomPageSizes) {
+            return Err(feature_error(Feature::CustomPageSizes, at));
+        }
+        if log2 != 0 && log2 != 16 {
+            return Err(err("invalid custom page size", at));
+        }
     }
     if m.shared && m.limits.max.is_none() {
         return Err(err("shared memory must have maximum", at));
     }
+    let log2 = m.page_size_log2.unwrap_or(16);
     if m.memory64 {
-        return check_limits(&m.limits, 1 << 48, "memory", at);
+        // 2^64 bytes in pages of the page size.
+        let max = if log2 == 0 { u64::MAX } else { 1 << (64 - log2) };
+        return check_limits(&m.limits, max, "memory", at);
     }
+    // 4 GiB in pages of the page size (2^32 - 1 bytes with 1-byte pages:
+    // 32-bit limits cannot say 2^32).
+    let max = ((1u64 << 32) >> log2).min(u32::MAX as u64);
     let l = &m.limits;
-    if l.min > MAX_PAGES_32 || l.max.is_some_and(|x| x > MAX_PAGES_32) {
-        return Err(err("memory size must be at most 65536 pages (4GiB)", at));
+    if l.min > max || l.max.is_some_and(|x| x > max) {
+        return Err(err(
+            if log2 == 16 {
+                "memory size must be at most 65536 pages (4GiB)".to_string()
+            } else {
+                format!("memory size must be at most {max} pages")
+            },
+            at,
+        ));
     }
-    check_limits(l, MAX_PAGES_32, "memory", at)
+    check_limits(l, max, "memory", at)
 }
 
 fn check_table_type(features: &Features, types_len: usize, t: &TableType, at: usize) -> Result<()> {

@@ -15,7 +15,10 @@ mod table;
 mod trap;
 pub mod vmctx;
 
-pub use memory::{GUARD_TAIL_BYTES, LinearMemory, MAX_PAGES, MemoryStyle, PAGE_SIZE, RESERVATION_BYTES};
+pub use memory::{
+    GUARD_TAIL_BYTES, LinearMemory, MAX_PAGES, MemoryStyle, PAGE_SIZE, RESERVATION_BYTES, guard_eligible, max_bytes,
+    page_size_log2,
+};
 pub use store::{
     ExnEntity, FuncEntity, FuncKind, GlobalEntity, InstanceEntity, SigId, SigRegistry, StoreData, StoreLimits,
     TagEntity, slots_of, slots_of_all,

@@ -1,5 +1,6 @@
-//! Linear memory: a zero-initialised byte buffer that grows in 64 KiB pages,
-//! with bounds-checked access, in one of two backings ([`MemoryStyle`]):
+//! Linear memory: a zero-initialised byte buffer that grows in pages of its
+//! type's page size (64 KiB, or 1 byte with custom-page-sizes), with
+//! bounds-checked access, in one of three backings ([`MemoryStyle`]):
 //!
 //! - [`MemoryStyle::Heap`]: a plain heap allocation, reallocated on growth,
 //!   so the base moves. The interpreter checks every access explicitly
@@ -28,8 +29,30 @@ use crate::trap::TrapCode;
 use std::alloc::{Layout, alloc_zeroed, dealloc, realloc};
 use tern_binary::MemoryType;
 
-/// Bytes per page.
+/// Bytes per page (the default page size).
 pub const PAGE_SIZE: u64 = 65536;
+
+/// The most bytes a memory can have: 4 GiB, and one byte less for a 64-bit
+/// memory so that every 64-bit address at or above 2^32 is out of bounds
+/// whatever the access size (the interpreter relies on this to check such
+/// addresses with one comparison).
+pub fn max_bytes(ty: &MemoryType) -> u64 {
+    if ty.memory64 { (4 << 30) - 1 } else { 4 << 30 }
+}
+
+/// Whether compiled code may leave accesses to memories of type `ty` to
+/// the guard regions of a [`MemoryStyle::Reserved`] memory: 32-bit
+/// addresses and 64 KiB pages. 64-bit addresses do not fit a reservation,
+/// and a smaller page size leaves accessible bytes past the length.
+pub fn guard_eligible(ty: &MemoryType) -> bool {
+    !ty.memory64 && page_size_log2(ty) == 16
+}
+
+/// log2 of `ty`'s page size (16 unless given).
+#[inline]
+pub fn page_size_log2(ty: &MemoryType) -> u32 {
+    ty.page_size_log2.unwrap_or(16)
+}
 
 /// The largest number of pages a 32-bit memory can have.
 pub const MAX_PAGES: u64 = 65536;
@@ -86,8 +109,10 @@ pub struct LinearMemory {
     style: MemoryStyle,
     ty: MemoryType,
     /// The effective maximum in pages: the type's maximum, capped by the
-    /// store's limit and the 4 GiB of 32-bit addressing.
+    /// store's limit and [`max_bytes`].
     max_pages: u64,
+    /// log2 of the page size in bytes.
+    page_log2: u32,
     /// Bytes of address space reserved at `base` (`Reserved`, `Mapped`).
     reserved: usize,
 }
@@ -100,7 +125,8 @@ unsafe impl Sync for LinearMemory {}
 
 impl LinearMemory {
     /// A heap-backed memory ([`MemoryStyle::Heap`]) of type `ty`, its
-    /// maximum capped at `limit_pages`. Returns `None` when the minimum
+    /// maximum capped at `limit_pages` (64 KiB pages, whatever the type's
+    /// page size). Returns `None` when the minimum
     /// exceeds the limit or cannot be allocated.
     pub fn new(ty: MemoryType, limit_pages: u64) -> Option<LinearMemory> {
         LinearMemory::with_style(ty, limit_pages, MemoryStyle::Heap)
@@ -111,7 +137,9 @@ impl LinearMemory {
     /// the memory cannot be allocated or reserved (a host that cannot
     /// reserve address space may fall back to [`MemoryStyle::Heap`]).
     pub fn with_style(ty: MemoryType, limit_pages: u64, style: MemoryStyle) -> Option<LinearMemory> {
-        let max_pages = ty.limits.max.unwrap_or(MAX_PAGES).min(MAX_PAGES).min(limit_pages);
+        let page_log2 = page_size_log2(&ty);
+        let cap_bytes = max_bytes(&ty).min(limit_pages.saturating_mul(PAGE_SIZE));
+        let max_pages = ty.limits.max.unwrap_or(u64::MAX).min(cap_bytes >> page_log2);
         if ty.limits.min > max_pages {
             return None;
         }
@@ -123,8 +151,9 @@ impl LinearMemory {
         let reserved = match style {
             MemoryStyle::Heap => 0,
             MemoryStyle::Reserved => RESERVATION_BYTES as usize,
-            // At most 4 GiB (`MAX_PAGES`), a multiple of any OS page size.
-            MemoryStyle::Mapped => usize::try_from(max_pages * PAGE_SIZE).ok()?,
+            // At most 4 GiB, rounded up to whole 64 KiB (a multiple of any
+            // OS page size).
+            MemoryStyle::Mapped => usize::try_from((max_pages << page_log2).next_multiple_of(PAGE_SIZE)).ok()?,
         };
         let base = match style {
             MemoryStyle::Heap => std::ptr::NonNull::<u128>::dangling().as_ptr().cast(),
@@ -136,6 +165,7 @@ impl LinearMemory {
             style,
             ty,
             max_pages,
+            page_log2,
             reserved,
         };
         m.resize(ty.limits.min)?;
@@ -147,7 +177,7 @@ impl LinearMemory {
     }
 
     fn resize(&mut self, pages: u64) -> Option<()> {
-        let new_len = usize::try_from(pages.checked_mul(PAGE_SIZE)?).ok()?;
+        let new_len = usize::try_from(pages.checked_mul(1 << self.page_log2)?).ok()?;
         if new_len == self.len {
             return Some(());
         }
@@ -179,10 +209,18 @@ impl LinearMemory {
                 // Memories never shrink, and the maximum is at most 4 GiB,
                 // inside the reservation.
                 debug_assert!(new_len > self.len && new_len as u64 <= 4 << 30 && new_len <= self.reserved);
-                // SAFETY: `[base + len, base + new_len)` lies inside the
-                // reservation this memory owns; fresh anonymous pages read
-                // as zero.
-                unsafe { commit(self.base.add(self.len), new_len - self.len)? };
+                // Whole 64 KiB units are made accessible: with a page size
+                // of 1 the bytes between `len` and the next unit are
+                // already accessible (and still zero: every access is
+                // checked against `len`, see `page_size`).
+                let unit = PAGE_SIZE as usize;
+                let (from, to) = (self.len.next_multiple_of(unit), new_len.next_multiple_of(unit));
+                if to > from {
+                    // SAFETY: `[base + from, base + to)` lies inside the
+                    // reservation this memory owns (a multiple of 64 KiB);
+                    // fresh anonymous pages read as zero.
+                    unsafe { commit(self.base.add(from), to - from)? };
+                }
             }
         }
         self.len = new_len;
@@ -217,13 +255,23 @@ impl LinearMemory {
         self.len == 0
     }
 
-    /// Size in pages.
+    /// Size in pages of the memory's page size.
     #[inline]
     pub fn size_pages(&self) -> u64 {
-        self.len as u64 / PAGE_SIZE
+        self.len as u64 >> self.page_log2
     }
 
-    /// The effective maximum in pages.
+    /// The page size in bytes (65536, or 1 with custom-page-sizes). A
+    /// memory whose page size is below 64 KiB may be accessible (in
+    /// [`MemoryStyle::Reserved`] and [`MemoryStyle::Mapped`]) past its
+    /// length up to the next 64 KiB, so guard regions alone cannot check
+    /// its accesses: compiled code checks them explicitly.
+    #[inline]
+    pub fn page_size(&self) -> u64 {
+        1 << self.page_log2
+    }
+
+    /// The effective maximum in pages of the memory's page size.
     pub fn max_pages(&self) -> u64 {
         self.max_pages
     }

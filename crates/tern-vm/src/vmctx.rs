@@ -157,15 +157,16 @@ macro_rules! for_each_libcall {
             MemoryInit memory_init(mem: u32, seg: u32, dst: u64, src: u32, n: u32);
             /// `data.drop`.
             DataDrop data_drop(seg: u32);
-            /// `table.grow`: the old size, or `u32::MAX` (-1) when the
-            /// growth is refused.
-            TableGrow table_grow(table: u32, init: u64, delta: u32) -> u32;
+            /// `table.grow`: the old size, or `u64::MAX` (-1) when the
+            /// growth is refused. Indices, sizes and counts are 64-bit
+            /// for the sake of 64-bit tables (32-bit ones zero-extend).
+            TableGrow table_grow(table: u32, init: u64, delta: u64) -> u64;
             /// `table.fill`; traps out of bounds.
-            TableFill table_fill(table: u32, dst: u32, val: u64, n: u32);
+            TableFill table_fill(table: u32, dst: u64, val: u64, n: u64);
             /// `table.copy`; traps out of bounds.
-            TableCopy table_copy(dst_table: u32, src_table: u32, dst: u32, src: u32, n: u32);
+            TableCopy table_copy(dst_table: u32, src_table: u32, dst: u64, src: u64, n: u64);
             /// `table.init`; traps out of bounds.
-            TableInit table_init(table: u32, seg: u32, dst: u32, src: u32, n: u32);
+            TableInit table_init(table: u32, seg: u32, dst: u64, src: u32, n: u32);
             /// `elem.drop`.
             ElemDrop elem_drop(seg: u32);
             /// Calls a function that is not compiled code (host or another

@@ -1,7 +1,8 @@
 //! tern's own `.wast` scripts (`tests/wast/*.wast`), run in both spec
 //! configurations (lazy translation; eager translation with fuel), on the
 //! interpreter and, where the host has it, the compiler (lazy and eager
-//! compilation): every directive must pass, none may be skipped.
+//! compilation): every directive must pass, none may be skipped. Scripts
+//! about memory accesses also run compiled with explicit bounds checks.
 
 use tern::Features;
 
@@ -18,13 +19,31 @@ fn run(name: &str, text: &str) {
 }
 
 fn run_with(name: &str, text: &str, tier: tern::Tier, eager_compilation: bool, eager_fuel: bool) {
+    run_checked(
+        name,
+        text,
+        tier,
+        eager_compilation,
+        eager_fuel,
+        tern::BoundsChecks::Guard,
+    );
+}
+
+fn run_checked(
+    name: &str,
+    text: &str,
+    tier: tern::Tier,
+    eager_compilation: bool,
+    eager_fuel: bool,
+    bounds_checks: tern::BoundsChecks,
+) {
     {
         let options = tern_wast::Options {
             features: Features::all(),
             eager_fuel,
             tier,
             eager_compilation,
-            ..Default::default()
+            bounds_checks,
         };
         let report =
             tern_wast::run_script(text, &options).unwrap_or_else(|e| panic!("{name}: {}", e.with_source(name, text)));
@@ -49,4 +68,20 @@ fn legacy_exceptions() {
 #[test]
 fn exceptions() {
     run("exceptions.wast", include_str!("wast/exceptions.wast"));
+}
+
+#[test]
+fn memory64() {
+    let text = include_str!("wast/memory64.wast");
+    run("memory64.wast", text);
+    if tern_cranelift::jit_available() {
+        run_checked(
+            "memory64.wast",
+            text,
+            tern::Tier::Jit,
+            false,
+            false,
+            tern::BoundsChecks::Explicit,
+        );
+    }
 }

