@@ -6,9 +6,9 @@ use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::immediates::{Ieee32 as ClifIeee32, Ieee64 as ClifIeee64};
 use cranelift_codegen::ir::types::*;
 use cranelift_codegen::ir::{
-    self, Block, BlockArg, BlockCall, ExceptionTableData, ExceptionTableItem, ExtFuncData, ExternalName, FuncRef,
-    Function, GlobalValueData, InstBuilder, JumpTableData, MemFlagsData, SigRef, StackSlotData, StackSlotKind,
-    TrapCode, Type, UserExternalName, UserFuncName, Value,
+    self, AliasRegion, AliasRegionData, Block, BlockArg, BlockCall, ExceptionTableData, ExceptionTableItem,
+    ExtFuncData, ExternalName, FuncRef, Function, GlobalValueData, InstBuilder, JumpTableData, MemFlagsData, SigRef,
+    StackSlotData, StackSlotKind, TrapCode, Type, UserExternalName, UserFuncName, Value,
 };
 use cranelift_codegen::isa::TargetIsa;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
@@ -238,6 +238,14 @@ pub(super) struct Translator<'f, 'i, 'm> {
 pub(super) fn ro() -> MemFlagsData {
     MemFlagsData::trusted().with_readonly().with_can_move()
 }
+
+/// Alias region of Wasm loads and stores (the bytes of linear memories).
+/// Loads of a memory's base and length are in `REGION_MEMORY_DESC`, so a
+/// store to linear memory does not make Cranelift load them again; calls
+/// (`memory.grow` among them) still do. Other runtime state has no region
+/// (it may alias anything).
+const REGION_HEAP: u32 = 1;
+const REGION_MEMORY_DESC: u32 = 2;
 
 /// Flags of loads and stores of runtime state that may change.
 pub(super) fn rw() -> MemFlagsData {
@@ -1149,6 +1157,25 @@ impl<'f, 'i, 'm> Translator<'f, 'i, 'm> {
         self.info.memories[mem as usize].memory64
     }
 
+    /// The alias region `user_id` (`REGION_*`) of this function.
+    fn alias_region(&mut self, user_id: u32) -> AliasRegion {
+        let description = match user_id {
+            REGION_HEAP => "linear memory",
+            _ => "memory base and length",
+        };
+        self.b.func.dfg.alias_regions.insert(AliasRegionData {
+            user_id,
+            description: description.into(),
+        })
+    }
+
+    /// The fewest bytes memory `mem` can have: its type's minimum (an
+    /// imported memory is at least as large as its import says).
+    fn min_bytes(&self, mem: u32) -> u64 {
+        let ty = &self.info.memories[mem as usize];
+        ty.limits.min.saturating_mul(1 << tern_vm::page_size_log2(ty))
+    }
+
     /// Index operand of a memory as `i64`.
     pub(super) fn mem_index(&mut self, mem: u32, v: Value) -> Value {
         if self.is_memory64(mem) {
@@ -1175,18 +1202,30 @@ impl<'f, 'i, 'm> Translator<'f, 'i, 'm> {
                 self.reachable = false;
                 return None;
             };
-            let len = self.b.ins().load(I64, rw(), mp, abi::OFFSET_MEMORY_LEN);
-            let need = self.iconst64(need as i64);
-            let end = if self.is_memory64(m.memory) {
-                self.b.ins().uadd_overflow_trap(idx, need, TrapCode::HEAP_OUT_OF_BOUNDS)
+            let desc = rw().with_alias_region(Some(self.alias_region(REGION_MEMORY_DESC)));
+            let len = self.b.ins().load(I64, desc, mp, abi::OFFSET_MEMORY_LEN);
+            let oob = if need <= self.min_bytes(m.memory) {
+                // The memory never has fewer bytes than its type's minimum,
+                // so `len - need` cannot wrap: one comparison of the index
+                // with a bound that every access of the same width and
+                // offset shares (Cranelift computes it once per `len`).
+                let need = self.iconst64(need as i64);
+                let bound = self.b.ins().isub(len, need);
+                self.b.ins().icmp(IntCC::UnsignedGreaterThan, idx, bound)
             } else {
-                self.b.ins().iadd(idx, need)
+                let need = self.iconst64(need as i64);
+                let end = if self.is_memory64(m.memory) {
+                    self.b.ins().uadd_overflow_trap(idx, need, TrapCode::HEAP_OUT_OF_BOUNDS)
+                } else {
+                    self.b.ins().iadd(idx, need)
+                };
+                self.b.ins().icmp(IntCC::UnsignedGreaterThan, end, len)
             };
-            let oob = self.b.ins().icmp(IntCC::UnsignedGreaterThan, end, len);
             self.b.ins().trapnz(oob, TrapCode::HEAP_OUT_OF_BOUNDS);
-            let base = self.b.ins().load(I64, rw(), mp, abi::OFFSET_MEMORY_BASE);
+            let base = self.b.ins().load(I64, desc, mp, abi::OFFSET_MEMORY_BASE);
             (base, little().with_notrap())
         };
+        let flags = flags.with_alias_region(Some(self.alias_region(REGION_HEAP)));
         let addr = self.b.ins().iadd(base, idx);
         match i32::try_from(m.offset) {
             Ok(o) => Some((addr, o, flags)),
