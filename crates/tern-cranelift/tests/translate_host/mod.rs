@@ -377,6 +377,7 @@ pub const CONFIGS: [(&str, TranslateConfig); 2] = [
             fuel: false,
             interrupts: false,
             epochs: false,
+            relaxed_simd_deterministic: false,
         },
     ),
     (
@@ -386,6 +387,7 @@ pub const CONFIGS: [(&str, TranslateConfig); 2] = [
             fuel: true,
             interrupts: true,
             epochs: false,
+            relaxed_simd_deterministic: false,
         },
     ),
 ];
