@@ -29,6 +29,8 @@ pub struct Options {
     pub tier: Tier,
     /// How compiled code checks memory accesses.
     pub bounds_checks: BoundsChecks,
+    /// Relaxed SIMD gives the spec's deterministic results.
+    pub relaxed_simd_deterministic: bool,
 }
 
 /// What running a script gave.
