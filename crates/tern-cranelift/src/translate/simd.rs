@@ -488,14 +488,16 @@ impl Translator<'_, '_, '_> {
         Ok(())
     }
 
-    /// Whether the target is x86-64 with ISA flag `flag` (`has_ssse3`, ...).
+    /// Whether the target is x86-64 with ISA flag `flag` (`has_ssse3`, ...;
+    /// `""`: x86-64 itself, SSE2 included).
     fn x86_has(&self, flag: &str) -> bool {
         self.isa.name() == "x64"
-            && self
-                .isa
-                .isa_flags()
-                .iter()
-                .any(|f| f.name == flag && f.as_bool() == Some(true))
+            && (flag.is_empty()
+                || self
+                    .isa
+                    .isa_flags()
+                    .iter()
+                    .any(|f| f.name == flag && f.as_bool() == Some(true)))
     }
 
     /// A vector of `ty` with every lane `bits` (the low bytes of it).
@@ -568,7 +570,7 @@ impl Translator<'_, '_, '_> {
                 let a = self.v_pop(F32X4);
                 if det {
                     self.b.ins().fcvt_to_sint_sat(I32X4, a)
-                } else if self.x86_has("has_sse2") {
+                } else if self.x86_has("") {
                     self.b.ins().x86_cvtt2dq(I32X4, a)
                 } else {
                     let sat = self.b.ins().fcvt_to_sint_sat(I32X4, a);
@@ -583,7 +585,7 @@ impl Translator<'_, '_, '_> {
             O::I32x4RelaxedTruncF64x2SZero {} => {
                 let a = self.v_pop(F64X2);
                 let zero = self.vconst(I64X2, &[0; 16]);
-                if !det && self.x86_has("has_sse2") {
+                if !det && self.x86_has("") {
                     // Matched by the x86 backend as one `cvttpd2dq`.
                     let c = self.b.ins().x86_cvtt2dq(I64X2, a);
                     self.b.ins().snarrow(c, zero)
@@ -662,12 +664,16 @@ impl Translator<'_, '_, '_> {
                     self.pminmax(ty, max);
                     return Ok(());
                 }
+                // `fmin`/`fmax`, with NaN lanes made the positive canonical
+                // NaN as the interpreter's (x86-64's sequence for vector
+                // `fmin` gives the negative one).
                 let (a, b) = self.v_pop2(ty);
-                if max {
+                let r = if max {
                     self.b.ins().fmax(a, b)
                 } else {
                     self.b.ins().fmin(a, b)
-                }
+                };
+                self.canon_nan(ty, r)
             }
             O::I16x8RelaxedQ15mulrS {} => {
                 let (a, b) = self.v_pop2(I16X8);
