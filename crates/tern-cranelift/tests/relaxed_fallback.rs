@@ -9,7 +9,6 @@
 //! not link, so the fallbacks for `pshufb`, `pmulhrsw` and `pmaddubsw`,
 //! which only other targets use, are not run here.)
 
-#[allow(dead_code)]
 mod translate_host;
 
 use cranelift_codegen::isa::OwnedTargetIsa;

@@ -397,6 +397,6 @@ fn artifacts_remember_the_relaxed_simd_mode() {
     let f = instance.get_func(&mut store, "q15mulr").unwrap();
     let min = Val::V128(V128(i16s([i16::MIN; 8])));
     let mut out = [Val::I32(0)];
-    f.call(&mut store, &[min.clone(), min], &mut out).unwrap();
+    f.call(&mut store, &[min, min], &mut out).unwrap();
     assert!(matches!(out[0], Val::V128(V128(v)) if v == i16s([i16::MAX; 8])));
 }
