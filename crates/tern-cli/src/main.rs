@@ -271,7 +271,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Compile { file, output } => {
             let bytes = load(&file, read(&file)?).map_err(|msg| anyhow::anyhow!(msg))?;
             let mut config = tern::Config::new();
-            config.tier(tern::Tier::Jit);
+            // The features `tern run` enables by default, so that it loads
+            // the artifact.
+            config.tier(tern::Tier::Jit).features(Features::all());
             // The artifact holds every function: compile them in one go.
             config.lazy_compilation(false);
             let engine = tern::Engine::new(&config).map_err(|e| anyhow::anyhow!("{e}"))?;
