@@ -27,6 +27,9 @@ pub struct CompileConfig {
     /// Compare the engine's epoch with the store's deadline at function
     /// entries and loop headers.
     pub epochs: bool,
+    /// Relaxed SIMD operators behave as the spec's deterministic profile
+    /// says (otherwise as x86-64's instructions do, on every host).
+    pub relaxed_simd_deterministic: bool,
 }
 
 impl CompileConfig {
@@ -36,6 +39,7 @@ impl CompileConfig {
             fuel: self.fuel,
             interrupts: self.interrupts,
             epochs: self.epochs,
+            relaxed_simd_deterministic: self.relaxed_simd_deterministic,
         }
     }
 }

@@ -21,6 +21,7 @@ pub struct InterpModule {
     num_imported_funcs: u32,
     fuel: bool,
     epoch: bool,
+    relaxed_simd_deterministic: bool,
 }
 
 impl InterpModule {
@@ -71,6 +72,7 @@ impl InterpModule {
             num_imported_funcs: module.num_imported_funcs,
             fuel,
             epoch: false,
+            relaxed_simd_deterministic: false,
         }
     }
 
@@ -79,6 +81,13 @@ impl InterpModule {
     /// [`tern_vm::StoreData::epoch_deadline`]); without, it costs nothing.
     pub fn with_epoch_checks(mut self, on: bool) -> InterpModule {
         self.epoch = on;
+        self
+    }
+
+    /// With `on`, relaxed SIMD operators get the spec's deterministic
+    /// behaviour instead of their x86-64 one (see the crate's `simd.rs`).
+    pub fn with_relaxed_simd_deterministic(mut self, on: bool) -> InterpModule {
+        self.relaxed_simd_deterministic = on;
         self
     }
 
@@ -156,6 +165,7 @@ impl InterpModule {
                     &self.body(def),
                     self.fuel,
                     self.epoch,
+                    self.relaxed_simd_deterministic,
                 )
             })
             .as_ref()

@@ -95,6 +95,7 @@ pub fn translate(
     body: &FuncBody<'_>,
     fuel: bool,
     epoch: bool,
+    relaxed_simd_deterministic: bool,
 ) -> Result<CompiledFunc, TranslateError> {
     let Some(ty) = info.func_type(func_index) else {
         return Err(TranslateError::Invalid(tern_binary::BinaryError::new(
@@ -105,6 +106,7 @@ pub fn translate(
     let (decls, _) = body.locals()?;
     let mut v = FuncValidator::new(info);
     let mut e = Emitter::new(info, num_imported_funcs, ty, &decls, fuel, epoch)?;
+    e.relaxed_simd_deterministic = relaxed_simd_deterministic;
     let mut ops = v.begin(func_index, body)?;
     {
         let mut t = Translator {
@@ -396,6 +398,8 @@ struct Emitter<'i, 'm> {
     fuel_at: usize,
     /// Whether function entries and loop headers check the epoch deadline.
     epoch: bool,
+    /// Relaxed SIMD operators get the spec's deterministic behaviour.
+    relaxed_simd_deterministic: bool,
     /// The highest instruction index that a jump targets so far (or that
     /// starts a basic block).
     label_at: u32,
@@ -498,6 +502,7 @@ impl<'i, 'm> Emitter<'i, 'm> {
             fuel,
             fuel_at: usize::MAX,
             epoch,
+            relaxed_simd_deterministic: false,
             label_at: 0,
             consts: Vec::new(),
             const_index: HashMap::new(),
@@ -881,10 +886,11 @@ impl<'i, 'm> Emitter<'i, 'm> {
     /// A plain operator: pops `params`, pushes `results` (slot widths).
     #[inline]
     fn plain(&mut self, make: fn(R3) -> Instr, params: &[u8], results: &[u8]) {
-        let mut regs = [0; 3];
-        if params.len() == 3 {
-            // The first input is also the output.
-            self.materialize_top(3);
+        let mut regs = [0; 4];
+        if params.len() >= 3 {
+            // The first input is also the output; with four inputs
+            // (wide arithmetic) all are read from consecutive slots.
+            self.materialize_top(params.len());
         }
         for i in (0..params.len()).rev() {
             regs[i] = self.pop();
@@ -902,13 +908,19 @@ impl<'i, 'm> Emitter<'i, 'm> {
                 a: regs[0],
                 b: regs[1],
             },
-            _ => R3 {
+            3 => R3 {
                 d,
                 a: regs[1],
                 b: regs[2],
             },
+            _ => R3 { d, a: 0, b: 0 },
         };
-        let at = self.emit(make(r));
+        let ins = if self.relaxed_simd_deterministic {
+            make(r).relaxed_deterministic()
+        } else {
+            make(r)
+        };
+        let at = self.emit(ins);
         if params.len() < 3 && results.len() == 1 {
             self.last_def = Some(at as usize);
         }

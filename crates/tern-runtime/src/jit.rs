@@ -201,6 +201,7 @@ fn compile_config(engine: &Engine) -> CompileConfig {
         fuel: c.consume_fuel,
         interrupts: c.interruptible,
         epochs: c.epoch_interruption,
+        relaxed_simd_deterministic: c.relaxed_simd_deterministic,
     }
 }
 

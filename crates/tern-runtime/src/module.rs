@@ -283,7 +283,9 @@ impl Module {
         let m = tern_binary::decode(&arc)?;
         let info = tern_validate::validate_module(&m, &config.features)?;
         let code = Arc::new(
-            InterpModule::new(arc.clone(), &m, info, config.consume_fuel).with_epoch_checks(config.epoch_interruption),
+            InterpModule::new(arc.clone(), &m, info, config.consume_fuel)
+                .with_epoch_checks(config.epoch_interruption)
+                .with_relaxed_simd_deterministic(config.relaxed_simd_deterministic),
         );
         let jit = crate::jit::module_code(engine, &code, &m, precompiled, interpret)?;
         if jit.is_none() {

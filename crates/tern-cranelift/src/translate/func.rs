@@ -214,8 +214,8 @@ struct Ctrl {
 pub(super) struct Translator<'f, 'i, 'm> {
     pub(super) b: FunctionBuilder<'f>,
     info: &'i ModuleInfo<'m>,
-    config: TranslateConfig,
-    isa: &'f dyn TargetIsa,
+    pub(super) config: TranslateConfig,
+    pub(super) isa: &'f dyn TargetIsa,
     num_imported_funcs: u32,
     pub(super) vmctx: Value,
     locals: Vec<Variable>,
@@ -1599,6 +1599,33 @@ impl<'f, 'i, 'm> Translator<'f, 'i, 'm> {
             O::I32Add {} | O::I64Add {} => bin!(iadd),
             O::I32Sub {} | O::I64Sub {} => bin!(isub),
             O::I32Mul {} | O::I64Mul {} => bin!(imul),
+            // Wide arithmetic: 128-bit values as (low, high) pairs.
+            O::I64Add128 {} | O::I64Sub128 {} => {
+                let (bl, bh) = self.pop2();
+                let (al, ah) = self.pop2();
+                let a = self.b.ins().iconcat(al, ah);
+                let b = self.b.ins().iconcat(bl, bh);
+                let r = if matches!(op, O::I64Add128 {}) {
+                    self.b.ins().iadd(a, b)
+                } else {
+                    self.b.ins().isub(a, b)
+                };
+                let (lo, hi) = self.b.ins().isplit(r);
+                self.push(lo);
+                self.push(hi);
+            }
+            O::I64MulWideS {} | O::I64MulWideU {} => {
+                let (a, b) = self.pop2();
+                let (a, b) = if matches!(op, O::I64MulWideS {}) {
+                    (self.b.ins().sextend(I128, a), self.b.ins().sextend(I128, b))
+                } else {
+                    (self.b.ins().uextend(I128, a), self.b.ins().uextend(I128, b))
+                };
+                let r = self.b.ins().imul(a, b);
+                let (lo, hi) = self.b.ins().isplit(r);
+                self.push(lo);
+                self.push(hi);
+            }
             O::I32DivS {} | O::I64DivS {} => self.div(true, false),
             O::I32DivU {} | O::I64DivU {} => self.div(false, false),
             O::I32RemS {} | O::I64RemS {} => self.div(true, true),

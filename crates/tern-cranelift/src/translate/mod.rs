@@ -91,6 +91,9 @@ pub struct TranslateConfig {
     /// with `VMStoreContext::epoch_deadline` at function entries and loop
     /// headers, calling `epoch_deadline` when it was reached.
     pub epochs: bool,
+    /// Relaxed SIMD operators get the spec's deterministic behaviour
+    /// instead of the x86-64 one (see `translate/simd.rs`).
+    pub relaxed_simd_deterministic: bool,
 }
 
 /// External-name namespace of direct calls: the index is a Wasm function
