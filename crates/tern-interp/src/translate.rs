@@ -1,8 +1,8 @@
 //! The translator: Wasm function body → register IR, in one pass that
 //! follows the validator operator by operator.
 //!
-//! For each operator the translator first lets the [`FuncValidator`] check
-//! it, then emits IR. It keeps its own operand stack (slot widths: 1, or 2
+//! For each operator the validator checks it first, then the translator
+//! emits IR ([`tern_validate::validate_and_translate`] drives the pass). It keeps its own operand stack (slot widths: 1, or 2
 //! for `v128`), so every operand's slot is known statically. Code after an
 //! unconditional branch is validated but not emitted.
 //!
@@ -96,32 +96,11 @@ pub fn translate(
     fuel: bool,
     epoch: bool,
 ) -> Result<CompiledFunc, TranslateError> {
-    let Some(ty) = info.func_type(func_index) else {
-        return Err(TranslateError::Invalid(tern_binary::BinaryError::new(
-            format!("unknown function {func_index}"),
-            body.offset,
-        )));
-    };
-    let (decls, _) = body.locals()?;
     let mut v = FuncValidator::new(info);
-    let mut e = Emitter::new(info, num_imported_funcs, ty, &decls, fuel, epoch)?;
-    let mut ops = v.begin(func_index, body)?;
-    {
-        let mut t = Translator {
-            v: &mut v,
-            e: &mut e,
-            offset: 0,
-        };
-        while !ops.eof() {
-            t.offset = ops.offset();
-            ops.visit_operator(&mut t)??;
-            if t.v.frame_depth() == 0 {
-                break;
-            }
-        }
-    }
-    v.finish(&ops)?;
-    let mut f = e.finish()?;
+    let t = tern_validate::validate_and_translate(&mut v, func_index, body, |ty, decls| {
+        Emitter::new(info, num_imported_funcs, ty, decls, fuel, epoch).map(Translator)
+    })?;
+    let mut f = t.0.finish()?;
     f.func_index = func_index;
     Ok(f)
 }
@@ -2126,12 +2105,8 @@ impl<'m> Emitter<'_, 'm> {
     }
 }
 
-/// The translating visitor: validation first, then emission.
-struct Translator<'t, 'i, 'm> {
-    v: &'t mut FuncValidator<'i, 'm>,
-    e: &'t mut Emitter<'i, 'm>,
-    offset: usize,
-}
+/// The translating visitor: emission of operators the validator accepted.
+struct Translator<'i, 'm>(Emitter<'i, 'm>);
 
 macro_rules! w {
     (i32) => {
@@ -2153,39 +2128,37 @@ macro_rules! w {
 
 macro_rules! translate_row {
     // Structured control is tracked even in unreachable code.
-    ($s:ident, Block, $visit:ident, ($($f:ident),*), $imm:tt, $sig:tt) => { $s.e.$visit($($f),*) };
-    ($s:ident, Loop, $visit:ident, ($($f:ident),*), $imm:tt, $sig:tt) => { $s.e.$visit($($f),*) };
-    ($s:ident, If, $visit:ident, ($($f:ident),*), $imm:tt, $sig:tt) => { $s.e.$visit($($f),*) };
-    ($s:ident, Else, $visit:ident, ($($f:ident),*), $imm:tt, $sig:tt) => { $s.e.$visit($($f),*) };
-    ($s:ident, End, $visit:ident, ($($f:ident),*), $imm:tt, $sig:tt) => { $s.e.$visit($($f),*) };
-    ($s:ident, Try, $visit:ident, ($($f:ident),*), $imm:tt, $sig:tt) => { $s.e.$visit($($f),*) };
-    ($s:ident, Catch, $visit:ident, ($($f:ident),*), $imm:tt, $sig:tt) => { $s.e.$visit($($f),*) };
-    ($s:ident, CatchAll, $visit:ident, ($($f:ident),*), $imm:tt, $sig:tt) => { $s.e.$visit($($f),*) };
-    ($s:ident, Delegate, $visit:ident, ($($f:ident),*), $imm:tt, $sig:tt) => { $s.e.$visit($($f),*) };
-    ($s:ident, TryTable, $visit:ident, ($($f:ident),*), $imm:tt, $sig:tt) => { $s.e.$visit($($f),*) };
+    ($s:ident, Block, $visit:ident, ($($f:ident),*), $imm:tt, $sig:tt) => { $s.0.$visit($($f),*) };
+    ($s:ident, Loop, $visit:ident, ($($f:ident),*), $imm:tt, $sig:tt) => { $s.0.$visit($($f),*) };
+    ($s:ident, If, $visit:ident, ($($f:ident),*), $imm:tt, $sig:tt) => { $s.0.$visit($($f),*) };
+    ($s:ident, Else, $visit:ident, ($($f:ident),*), $imm:tt, $sig:tt) => { $s.0.$visit($($f),*) };
+    ($s:ident, End, $visit:ident, ($($f:ident),*), $imm:tt, $sig:tt) => { $s.0.$visit($($f),*) };
+    ($s:ident, Try, $visit:ident, ($($f:ident),*), $imm:tt, $sig:tt) => { $s.0.$visit($($f),*) };
+    ($s:ident, Catch, $visit:ident, ($($f:ident),*), $imm:tt, $sig:tt) => { $s.0.$visit($($f),*) };
+    ($s:ident, CatchAll, $visit:ident, ($($f:ident),*), $imm:tt, $sig:tt) => { $s.0.$visit($($f),*) };
+    ($s:ident, Delegate, $visit:ident, ($($f:ident),*), $imm:tt, $sig:tt) => { $s.0.$visit($($f),*) };
+    ($s:ident, TryTable, $visit:ident, ($($f:ident),*), $imm:tt, $sig:tt) => { $s.0.$visit($($f),*) };
     // Plain operators: generated.
     ($s:ident, $name:ident, $visit:ident, (), {}, [$($p:ident)* -> $($r:ident)*]) => {{
-        if $s.e.reachable {
-            $s.e.plain(Instr::$name, &[$(w!($p)),*], &[$(w!($r)),*]);
+        if $s.0.reachable {
+            $s.0.plain(Instr::$name, &[$(w!($p)),*], &[$(w!($r)),*]);
         }
         Ok(())
     }};
     // Everything else: hand-written.
     ($s:ident, $name:ident, $visit:ident, ($($f:ident),*), $imm:tt, $sig:tt) => {
-        if $s.e.reachable { $s.e.$visit($($f),*) } else { Ok(()) }
+        if $s.0.reachable { $s.0.$visit($($f),*) } else { Ok(()) }
     };
 }
 
 macro_rules! define_translator {
     ($( $feat:ident $pre:literal $code:literal $name:ident $visit:ident { $($f:ident : $t:ty $(as $rd:ident)?),* } $text:literal $sig:tt )*) => {
-        impl<'a> VisitOperator<'a> for Translator<'_, '_, '_> {
+        impl<'a> VisitOperator<'a> for Translator<'_, '_> {
             type Output = Result<()>;
             $(
                 #[inline]
-                #[allow(clippy::clone_on_copy, clippy::redundant_clone)]
                 fn $visit(&mut self $(, $f: $t)*) -> Result<()> {
-                    self.v.visitor(self.offset).$visit($($f.clone()),*)?;
-                    self.e.charge();
+                    self.0.charge();
                     translate_row!(self, $name, $visit, ($($f),*), {$($f)*}, $sig)
                 }
             )*

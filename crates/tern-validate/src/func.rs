@@ -3,10 +3,9 @@
 //! pass over the body's operators.
 //!
 //! Plain stack operators are checked from the signatures in the operator
-//! table; the rest by the hand-written methods below. A translator can
-//! follow the validator operator by operator: it calls
-//! [`FuncValidator::visitor`] for each operator it reads, then reads the
-//! validator's state ([`FuncValidator::operand`], [`FuncValidator::frame`]).
+//! table; the rest by the hand-written methods below. Translators follow
+//! the validator operator by operator through
+//! [`crate::validate_and_translate`], the one driver of a body's pass.
 
 use crate::features::Feature;
 use crate::module::{ModuleInfo, ref_matches};
@@ -179,6 +178,8 @@ impl Locals {
 pub struct FuncValidator<'i, 'm> {
     info: &'i ModuleInfo<'m>,
     locals: Locals,
+    /// The body's local declarations, as read (parameters not included).
+    decls: Vec<(u32, ValType)>,
     vals: Vec<Ty>,
     ctrls: Vec<Frame>,
     offset: usize,
@@ -191,6 +192,7 @@ impl<'i, 'm> FuncValidator<'i, 'm> {
         FuncValidator {
             info,
             locals: Locals::default(),
+            decls: Vec::new(),
             vals: Vec::new(),
             ctrls: Vec::new(),
             offset: 0,
@@ -199,6 +201,11 @@ impl<'i, 'm> FuncValidator<'i, 'm> {
     }
 
     /// Validates the body of function `func_index`.
+    ///
+    /// This is [`crate::validate_and_translate`] without a translator,
+    /// written out: the validator alone is the hot path of
+    /// [`crate::validate_parallel`], and this loop is what the compiler
+    /// optimizes best.
     pub fn validate_body(&mut self, func_index: u32, body: &FuncBody<'_>) -> Result<()> {
         let mut ops = self.begin(func_index, body)?;
         while !ops.eof() {
@@ -215,7 +222,7 @@ impl<'i, 'm> FuncValidator<'i, 'm> {
     /// returns the reader positioned at its first operator. Feed each
     /// operator to [`FuncValidator::visitor`], then call
     /// [`FuncValidator::finish`].
-    pub fn begin<'a>(&mut self, func_index: u32, body: &FuncBody<'a>) -> Result<OperatorsReader<'a>> {
+    pub(crate) fn begin<'a>(&mut self, func_index: u32, body: &FuncBody<'a>) -> Result<OperatorsReader<'a>> {
         let info = self.info;
         let Some(&ty_idx) = info.funcs.get(func_index as usize) else {
             return Err(Error::new(format!("unknown function {func_index}"), body.offset));
@@ -223,6 +230,7 @@ impl<'i, 'm> FuncValidator<'i, 'm> {
         let ty = &info.types[ty_idx as usize];
         self.func_ty = ty_idx;
         self.locals.clear();
+        self.decls.clear();
         self.vals.clear();
         self.ctrls.clear();
         for &p in ty.params() {
@@ -242,6 +250,7 @@ impl<'i, 'm> FuncValidator<'i, 'm> {
                 return Err(Error::new(format!("non-defaultable local type {t}"), at));
             }
             self.locals.push(n as u64, t);
+            self.decls.push((n, t));
         }
         self.ctrls.push(Frame {
             kind: FrameKind::Function,
@@ -255,8 +264,19 @@ impl<'i, 'm> FuncValidator<'i, 'm> {
         Ok(ops)
     }
 
+    /// The local declarations of the body being validated, as `(count,
+    /// type)` groups (parameters not included); read by [`Self::begin`].
+    pub(crate) fn decls(&self) -> &[(u32, ValType)] {
+        &self.decls
+    }
+
+    /// The type of the function being validated.
+    pub(crate) fn func_type_of_body(&self) -> &'m FuncType {
+        &self.info.types[self.func_ty as usize]
+    }
+
     /// Checks that the body ended exactly at its final `end`.
-    pub fn finish(&self, ops: &OperatorsReader<'_>) -> Result<()> {
+    pub(crate) fn finish(&self, ops: &OperatorsReader<'_>) -> Result<()> {
         if !self.ctrls.is_empty() {
             return Err(Error::new(
                 "unexpected end of function: END opcode expected",
@@ -271,7 +291,7 @@ impl<'i, 'm> FuncValidator<'i, 'm> {
 
     /// A visitor that validates one operator found at absolute offset `at`.
     #[inline]
-    pub fn visitor(&mut self, at: usize) -> OpVisitor<'_, 'i, 'm> {
+    pub(crate) fn visitor(&mut self, at: usize) -> OpVisitor<'_, 'i, 'm> {
         self.offset = at;
         OpVisitor(self)
     }
@@ -688,7 +708,7 @@ impl<'i, 'm> FuncValidator<'i, 'm> {
 
 /// Validates one operator: the [`VisitOperator`] face of a
 /// [`FuncValidator`].
-pub struct OpVisitor<'v, 'i, 'm>(&'v mut FuncValidator<'i, 'm>);
+pub(crate) struct OpVisitor<'v, 'i, 'm>(&'v mut FuncValidator<'i, 'm>);
 
 macro_rules! ty {
     (i32) => {

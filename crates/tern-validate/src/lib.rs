@@ -1,6 +1,6 @@
 //! WebAssembly validation: module-level checks and a streaming, one-pass
 //! function-body validator that a translator can follow through the
-//! operator visitor.
+//! operator visitor ([`validate_and_translate`]).
 //!
 //! ```
 //! use tern_validate::{validate, Features};
@@ -13,10 +13,12 @@
 mod features;
 mod func;
 mod module;
+mod translate;
 
 pub use features::{Feature, Features};
-pub use func::{Frame, FrameKind, FuncValidator, OpVisitor};
+pub use func::{Frame, FrameKind, FuncValidator};
 pub use module::{ModuleInfo, validate_module};
+pub use translate::validate_and_translate;
 
 /// A validation error: what is wrong and the byte offset it points at.
 pub type Error = tern_binary::BinaryError;

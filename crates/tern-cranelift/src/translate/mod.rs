@@ -1,8 +1,8 @@
 //! Wasm function bodies → Cranelift IR.
 //!
-//! [`translate_function`] validates one function body with
-//! [`tern_validate::FuncValidator`] and, operator by operator in the same
-//! pass, builds the Cranelift function with a [`FunctionBuilder`]. The
+//! [`translate_function`] validates one function body and, operator by
+//! operator in the same pass ([`tern_validate::validate_and_translate`]),
+//! builds the Cranelift function with a [`FunctionBuilder`]. The
 //! produced code follows the layout and calling convention of
 //! [`tern_vm::vmctx`]:
 //!
