@@ -89,7 +89,7 @@ const NONE: u32 = u32::MAX;
 /// Translates the body of function `func_index` (a function index, imports
 /// included).
 pub fn translate(
-    info: &ModuleInfo<'_>,
+    info: &ModuleInfo,
     num_imported_funcs: u32,
     func_index: u32,
     body: &FuncBody<'_>,
@@ -271,9 +271,9 @@ impl Cond {
 
 /// Value types of a block's parameters or results.
 #[derive(Clone, Copy)]
-enum Tys<'m> {
+enum Tys<'i> {
     One(ValType),
-    Many(&'m [ValType]),
+    Many(&'i [ValType]),
 }
 
 impl Tys<'_> {
@@ -345,10 +345,10 @@ impl Opd {
     }
 }
 
-struct Emitter<'i, 'm> {
-    info: &'i ModuleInfo<'m>,
+struct Emitter<'i> {
+    info: &'i ModuleInfo,
     num_imported_funcs: u32,
-    func_ty: &'m FuncType,
+    func_ty: &'i FuncType,
     code: Vec<Instr>,
     pool: Vec<u128>,
     /// The operand stack.
@@ -414,11 +414,11 @@ fn width(t: ValType) -> u8 {
     slots_of(t) as u8
 }
 
-impl<'i, 'm> Emitter<'i, 'm> {
+impl<'i> Emitter<'i> {
     fn new(
-        info: &'i ModuleInfo<'m>,
+        info: &'i ModuleInfo,
         num_imported_funcs: u32,
-        func_ty: &'m FuncType,
+        func_ty: &'i FuncType,
         decls: &[(u32, ValType)],
         fuel: bool,
         epoch: bool,
@@ -895,14 +895,14 @@ impl<'i, 'm> Emitter<'i, 'm> {
 
     // ---- block types ----
 
-    fn bt_params(&self, bt: BlockType) -> Tys<'m> {
+    fn bt_params(&self, bt: BlockType) -> Tys<'i> {
         match bt {
             BlockType::Func(i) => Tys::Many(self.info.types[i as usize].params()),
             _ => Tys::Many(&[]),
         }
     }
 
-    fn bt_results(&self, bt: BlockType) -> Tys<'m> {
+    fn bt_results(&self, bt: BlockType) -> Tys<'i> {
         match bt {
             BlockType::Empty => Tys::Many(&[]),
             BlockType::Value(t) => Tys::One(t),
@@ -1154,7 +1154,7 @@ impl<'i, 'm> Emitter<'i, 'm> {
 /// The hand-written translations: one method per row without a plain
 /// signature, named after the row's visit method.
 #[allow(clippy::boxed_local)]
-impl<'m> Emitter<'_, 'm> {
+impl<'i> Emitter<'i> {
     // ---- control ----
 
     fn visit_unreachable(&mut self) -> Result<()> {
@@ -1951,8 +1951,8 @@ impl<'m> Emitter<'_, 'm> {
         Tys::Many(info.types[t as usize].params()).slots()
     }
 
-    fn tag_params(&self, tag: u32) -> Tys<'m> {
-        let info: &ModuleInfo<'m> = self.info;
+    fn tag_params(&self, tag: u32) -> Tys<'i> {
+        let info: &'i ModuleInfo = self.info;
         let t = info.tags[tag as usize];
         Tys::Many(info.types[t as usize].params())
     }
@@ -2106,7 +2106,7 @@ impl<'m> Emitter<'_, 'm> {
 }
 
 /// The translating visitor: emission of operators the validator accepted.
-struct Translator<'i, 'm>(Emitter<'i, 'm>);
+struct Translator<'i>(Emitter<'i>);
 
 macro_rules! w {
     (i32) => {
@@ -2153,7 +2153,7 @@ macro_rules! translate_row {
 
 macro_rules! define_translator {
     ($( $feat:ident $pre:literal $code:literal $name:ident $visit:ident { $($f:ident : $t:ty $(as $rd:ident)?),* } $text:literal $sig:tt )*) => {
-        impl<'a> VisitOperator<'a> for Translator<'_, '_> {
+        impl<'a> VisitOperator<'a> for Translator<'_> {
             type Output = Result<()>;
             $(
                 #[inline]

@@ -45,9 +45,9 @@ pub struct Frame {
 
 /// A sequence of value types: one inline, or a slice of a function type.
 #[derive(Clone, Copy)]
-enum Tys<'m> {
+enum Tys<'i> {
     One(ValType),
-    Many(&'m [ValType]),
+    Many(&'i [ValType]),
 }
 
 impl Tys<'_> {
@@ -175,8 +175,8 @@ impl Locals {
 
 /// Validates function bodies against a module's [`ModuleInfo`]. One
 /// validator can be reused for many bodies; its buffers are kept.
-pub struct FuncValidator<'i, 'm> {
-    info: &'i ModuleInfo<'m>,
+pub struct FuncValidator<'i> {
+    info: &'i ModuleInfo,
     locals: Locals,
     /// The body's local declarations, as read (parameters not included).
     decls: Vec<(u32, ValType)>,
@@ -186,9 +186,9 @@ pub struct FuncValidator<'i, 'm> {
     func_ty: u32,
 }
 
-impl<'i, 'm> FuncValidator<'i, 'm> {
+impl<'i> FuncValidator<'i> {
     /// A validator for the bodies of the module described by `info`.
-    pub fn new(info: &'i ModuleInfo<'m>) -> Self {
+    pub fn new(info: &'i ModuleInfo) -> Self {
         FuncValidator {
             info,
             locals: Locals::default(),
@@ -271,7 +271,7 @@ impl<'i, 'm> FuncValidator<'i, 'm> {
     }
 
     /// The type of the function being validated.
-    pub(crate) fn func_type_of_body(&self) -> &'m FuncType {
+    pub(crate) fn func_type_of_body(&self) -> &'i FuncType {
         &self.info.types[self.func_ty as usize]
     }
 
@@ -291,7 +291,7 @@ impl<'i, 'm> FuncValidator<'i, 'm> {
 
     /// A visitor that validates one operator found at absolute offset `at`.
     #[inline]
-    pub(crate) fn visitor(&mut self, at: usize) -> OpVisitor<'_, 'i, 'm> {
+    pub(crate) fn visitor(&mut self, at: usize) -> OpVisitor<'_, 'i> {
         self.offset = at;
         OpVisitor(self)
     }
@@ -460,21 +460,21 @@ impl<'i, 'm> FuncValidator<'i, 'm> {
         f.unreachable = true;
     }
 
-    fn func_type(&self, idx: u32) -> Result<&'m FuncType> {
+    fn func_type(&self, idx: u32) -> Result<&'i FuncType> {
         self.info
             .types
             .get(idx as usize)
             .ok_or_else(|| self.err(format!("unknown type {idx}")))
     }
 
-    fn bt_params(&self, bt: BlockType) -> Tys<'m> {
+    fn bt_params(&self, bt: BlockType) -> Tys<'i> {
         match bt {
             BlockType::Func(i) => Tys::Many(self.info.types[i as usize].params()),
             _ => EMPTY,
         }
     }
 
-    fn bt_results(&self, bt: BlockType) -> Tys<'m> {
+    fn bt_results(&self, bt: BlockType) -> Tys<'i> {
         match bt {
             BlockType::Empty => EMPTY,
             BlockType::Value(t) => Tys::One(t),
@@ -528,7 +528,7 @@ impl<'i, 'm> FuncValidator<'i, 'm> {
     }
 
     /// The types a branch to `frame` carries.
-    fn label_types(&self, frame: &Frame) -> Tys<'m> {
+    fn label_types(&self, frame: &Frame) -> Tys<'i> {
         if frame.kind == FrameKind::Loop {
             self.bt_params(frame.ty)
         } else {
@@ -649,23 +649,23 @@ impl<'i, 'm> FuncValidator<'i, 'm> {
         Ok(())
     }
 
-    fn tag_type(&self, idx: u32) -> Result<&'m FuncType> {
-        let info: &'i ModuleInfo<'m> = self.info;
+    fn tag_type(&self, idx: u32) -> Result<&'i FuncType> {
+        let info: &'i ModuleInfo = self.info;
         let Some(&t) = info.tags.get(idx as usize) else {
             return Err(self.err(format!("unknown tag {idx}")));
         };
         Ok(&info.types[t as usize])
     }
 
-    fn func_type_of(&self, f: u32) -> Result<&'m FuncType> {
-        let info: &'i ModuleInfo<'m> = self.info;
+    fn func_type_of(&self, f: u32) -> Result<&'i FuncType> {
+        let info: &'i ModuleInfo = self.info;
         match info.funcs.get(f as usize) {
             Some(&t) => Ok(&info.types[t as usize]),
             None => Err(self.err(format!("unknown function {f}"))),
         }
     }
 
-    fn call(&mut self, ty: &'m FuncType) -> Result<()> {
+    fn call(&mut self, ty: &'i FuncType) -> Result<()> {
         self.pop_tys(Tys::Many(ty.params()))?;
         for &r in ty.results() {
             self.push(r);
@@ -673,7 +673,7 @@ impl<'i, 'm> FuncValidator<'i, 'm> {
         Ok(())
     }
 
-    fn return_call(&mut self, ty: &'m FuncType) -> Result<()> {
+    fn return_call(&mut self, ty: &'i FuncType) -> Result<()> {
         let own = self.info.types[self.func_ty as usize].results();
         if ty.results().len() != own.len() || ty.results().iter().zip(own).any(|(a, b)| !self.matches(*a, *b)) {
             return Err(self.err("type mismatch: tail call result types do not match the function's"));
@@ -683,7 +683,7 @@ impl<'i, 'm> FuncValidator<'i, 'm> {
         Ok(())
     }
 
-    fn call_indirect_check(&mut self, type_index: u32, table_index: u32) -> Result<&'m FuncType> {
+    fn call_indirect_check(&mut self, type_index: u32, table_index: u32) -> Result<&'i FuncType> {
         let t = self.table(table_index)?;
         if !ref_matches(self.info, t.element, RefType::FUNCREF) {
             return Err(self.err("type mismatch: indirect calls need a table of function references"));
@@ -708,7 +708,7 @@ impl<'i, 'm> FuncValidator<'i, 'm> {
 
 /// Validates one operator: the [`VisitOperator`] face of a
 /// [`FuncValidator`].
-pub(crate) struct OpVisitor<'v, 'i, 'm>(&'v mut FuncValidator<'i, 'm>);
+pub(crate) struct OpVisitor<'v, 'i>(&'v mut FuncValidator<'i>);
 
 macro_rules! ty {
     (i32) => {
@@ -740,7 +740,7 @@ macro_rules! check_op {
 
 macro_rules! define_validator_visitor {
     ($( $feat:ident $pre:literal $code:literal $name:ident $visit:ident { $($f:ident : $t:ty $(as $rd:ident)?),* } $text:literal $sig:tt )*) => {
-        impl<'a> VisitOperator<'a> for OpVisitor<'_, '_, '_> {
+        impl<'a> VisitOperator<'a> for OpVisitor<'_, '_> {
             type Output = Result<()>;
             $(
                 #[inline]
@@ -756,7 +756,7 @@ macro_rules! define_validator_visitor {
 for_each_operator!(define_validator_visitor);
 
 /// The hand-written checks, one per operator whose row has no signature.
-impl FuncValidator<'_, '_> {
+impl FuncValidator<'_> {
     fn visit_unreachable(&mut self) -> Result<()> {
         self.unreachable();
         Ok(())

@@ -10,11 +10,13 @@
 
 #![forbid(unsafe_code)]
 
+mod desc;
 mod features;
 mod func;
 mod module;
 mod translate;
 
+pub use desc::{ExportDesc, ImportDesc, ModuleDesc};
 pub use features::{Feature, Features};
 pub use func::{Frame, FrameKind, FuncValidator};
 pub use module::{ModuleInfo, validate_module};
@@ -42,7 +44,7 @@ pub fn validate(bytes: &[u8], features: &Features) -> Result<()> {
 /// failure, the error of the lowest-numbered bad function is returned, so
 /// the result does not depend on scheduling.
 pub fn validate_bodies<'a>(
-    info: &ModuleInfo<'_>,
+    info: &ModuleInfo,
     first: u32,
     count: usize,
     body: impl Fn(usize) -> tern_binary::FuncBody<'a> + Sync,

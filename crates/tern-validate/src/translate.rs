@@ -27,11 +27,11 @@ use tern_binary::{
 ///
 /// Validation errors become the translator's error type `E`; the first
 /// error, of either, ends the pass.
-pub fn validate_and_translate<'a, 'm, T, E>(
-    validator: &mut FuncValidator<'_, 'm>,
+pub fn validate_and_translate<'a, 'i, T, E>(
+    validator: &mut FuncValidator<'i>,
     func_index: u32,
     body: &FuncBody<'a>,
-    start: impl FnOnce(&'m FuncType, &[(u32, ValType)]) -> Result<T, E>,
+    start: impl FnOnce(&'i FuncType, &[(u32, ValType)]) -> Result<T, E>,
 ) -> Result<T, E>
 where
     T: VisitOperator<'a, Output = Result<(), E>>,
@@ -57,15 +57,15 @@ where
 
 /// A validator and a translator visiting the same operator: the validator
 /// first (at byte offset `offset`, for its errors), then the translator.
-struct ValidatingTranslator<'p, 'i, 'm, T> {
-    validator: &'p mut FuncValidator<'i, 'm>,
+struct ValidatingTranslator<'p, 'i, T> {
+    validator: &'p mut FuncValidator<'i>,
     translator: &'p mut T,
     offset: usize,
 }
 
 macro_rules! define_validating_translator {
     ($( $feat:ident $pre:literal $code:literal $name:ident $visit:ident { $($f:ident : $t:ty $(as $rd:ident)?),* } $text:literal $sig:tt )*) => {
-        impl<'a, T, E> VisitOperator<'a> for ValidatingTranslator<'_, '_, '_, T>
+        impl<'a, T, E> VisitOperator<'a> for ValidatingTranslator<'_, '_, T>
         where
             T: VisitOperator<'a, Output = Result<(), E>>,
             E: From<Error>,

@@ -25,7 +25,7 @@ pub(super) type Result<T, E = TranslateError> = std::result::Result<T, E>;
 const MAX_LOCALS: u64 = 1 << 20;
 
 pub(super) fn translate(
-    info: &ModuleInfo<'_>,
+    info: &ModuleInfo,
     num_imported_funcs: u32,
     func_index: u32,
     body: &FuncBody<'_>,
@@ -84,8 +84,8 @@ pub(super) fn translate(
 /// (declared after the parameters) into `func`: its entry block, its
 /// variables, the function's control frame and the entry checks.
 #[allow(clippy::too_many_arguments)]
-fn start<'f, 'i, 'm>(
-    info: &'i ModuleInfo<'m>,
+fn start<'f, 'i>(
+    info: &'i ModuleInfo,
     num_imported_funcs: u32,
     ty: &FuncType,
     decls: &[(u32, ValType)],
@@ -93,7 +93,7 @@ fn start<'f, 'i, 'm>(
     isa: &'f dyn TargetIsa,
     func: &'f mut Function,
     fctx: &'f mut FunctionBuilderContext,
-) -> Result<Translator<'f, 'i, 'm>> {
+) -> Result<Translator<'f, 'i>> {
     let total: u64 = ty.params().len() as u64 + decls.iter().map(|(n, _)| *n as u64).sum::<u64>();
     if total > MAX_LOCALS {
         return Err(TranslateError::unsupported(format!(
@@ -192,9 +192,9 @@ struct Ctrl {
     fuel_in: u64,
 }
 
-pub(super) struct Translator<'f, 'i, 'm> {
+pub(super) struct Translator<'f, 'i> {
     pub(super) b: FunctionBuilder<'f>,
-    info: &'i ModuleInfo<'m>,
+    info: &'i ModuleInfo,
     config: TranslateConfig,
     isa: &'f dyn TargetIsa,
     num_imported_funcs: u32,
@@ -227,7 +227,7 @@ pub(super) fn little() -> MemFlagsData {
     MemFlagsData::new().with_endianness(ir::Endianness::Little)
 }
 
-impl<'f, 'i, 'm> Translator<'f, 'i, 'm> {
+impl<'f, 'i> Translator<'f, 'i> {
     // ---- the operand stack ----
 
     #[inline]
@@ -1357,7 +1357,7 @@ impl<'f, 'i, 'm> Translator<'f, 'i, 'm> {
 /// inside `Translator`: these only build the operator for [`Translator::op`].)
 macro_rules! define_visitor {
     ($( $feat:ident $pre:literal $code:literal $name:ident $visit:ident { $($f:ident : $t:ty $(as $rd:ident)?),* } $text:literal $sig:tt )*) => {
-        impl<'a> VisitOperator<'a> for Translator<'_, '_, '_> {
+        impl<'a> VisitOperator<'a> for Translator<'_, '_> {
             type Output = Result<()>;
             $(
                 #[inline]

@@ -204,7 +204,7 @@ pub fn libcall_signature(lc: tern_vm::vmctx::Libcall, isa: &dyn TargetIsa) -> Si
 /// is their own reference); [`translate_function_with_imports`] emits direct
 /// `NS_FUNC` calls to defined functions and is what a compiler should use.
 pub fn translate_function(
-    info: &ModuleInfo<'_>,
+    info: &ModuleInfo,
     func_index: u32,
     body: &FuncBody<'_>,
     config: &TranslateConfig,
@@ -219,7 +219,7 @@ pub fn translate_function(
 /// functions at or above `num_imported_funcs` are direct calls named
 /// `ExternalName::user(NS_FUNC, index)`.
 pub fn translate_function_with_imports(
-    info: &ModuleInfo<'_>,
+    info: &ModuleInfo,
     num_imported_funcs: u32,
     func_index: u32,
     body: &FuncBody<'_>,
