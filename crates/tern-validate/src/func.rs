@@ -207,7 +207,7 @@ impl<'i> FuncValidator<'i> {
     /// [`crate::validate_parallel`], and this loop is what the compiler
     /// optimizes best.
     pub fn validate_body(&mut self, func_index: u32, body: &FuncBody<'_>) -> Result<()> {
-        let mut ops = self.begin(func_index, body)?;
+        let mut ops = self.begin(func_index, body, false)?;
         while !ops.eof() {
             let at = ops.offset();
             ops.visit_operator(&mut self.visitor(at))??;
@@ -221,8 +221,14 @@ impl<'i> FuncValidator<'i> {
     /// Starts validating the body of `func_index`: reads its locals and
     /// returns the reader positioned at its first operator. Feed each
     /// operator to [`FuncValidator::visitor`], then call
-    /// [`FuncValidator::finish`].
-    pub(crate) fn begin<'a>(&mut self, func_index: u32, body: &FuncBody<'a>) -> Result<OperatorsReader<'a>> {
+    /// [`FuncValidator::finish`]. With `keep_decls`, the local declarations
+    /// are kept for [`FuncValidator::decls`] (a translator needs them).
+    pub(crate) fn begin<'a>(
+        &mut self,
+        func_index: u32,
+        body: &FuncBody<'a>,
+        keep_decls: bool,
+    ) -> Result<OperatorsReader<'a>> {
         let info = self.info;
         let Some(&ty_idx) = info.funcs.get(func_index as usize) else {
             return Err(Error::new(format!("unknown function {func_index}"), body.offset));
@@ -250,7 +256,9 @@ impl<'i> FuncValidator<'i> {
                 return Err(Error::new(format!("non-defaultable local type {t}"), at));
             }
             self.locals.push(n as u64, t);
-            self.decls.push((n, t));
+            if keep_decls {
+                self.decls.push((n, t));
+            }
         }
         self.ctrls.push(Frame {
             kind: FrameKind::Function,
@@ -265,7 +273,8 @@ impl<'i> FuncValidator<'i> {
     }
 
     /// The local declarations of the body being validated, as `(count,
-    /// type)` groups (parameters not included); read by [`Self::begin`].
+    /// type)` groups (parameters not included), as [`Self::begin`] kept
+    /// them.
     pub(crate) fn decls(&self) -> &[(u32, ValType)] {
         &self.decls
     }

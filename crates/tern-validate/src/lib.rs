@@ -30,8 +30,9 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Decodes and validates a module, one function body after another.
 pub fn validate(bytes: &[u8], features: &Features) -> Result<()> {
-    let module = tern_binary::decode(bytes)?;
-    let info = validate_module(&module, features)?;
+    let mut module = tern_binary::decode(bytes)?;
+    let types = std::mem::take(&mut module.types).into();
+    let info = module::validate_module_with_types(&module, types, features)?;
     let mut v = FuncValidator::new(&info);
     for (i, body) in module.code.iter().enumerate() {
         v.validate_body(module.num_imported_funcs + i as u32, body)?;
@@ -83,8 +84,9 @@ pub fn validate_bodies<'a>(
 /// so the result does not depend on scheduling.
 pub fn validate_parallel(bytes: &[u8], features: &Features) -> Result<()> {
     use rayon::prelude::*;
-    let module = tern_binary::decode(bytes)?;
-    let info = validate_module(&module, features)?;
+    let mut module = tern_binary::decode(bytes)?;
+    let types = std::mem::take(&mut module.types).into();
+    let info = module::validate_module_with_types(&module, types, features)?;
     let first = module.num_imported_funcs;
     // Chunks keep per-task overhead small for modules with many tiny bodies.
     let chunk = (module.code.len() / (rayon::current_num_threads() * 16)).clamp(1, 4096);

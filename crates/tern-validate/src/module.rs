@@ -145,18 +145,29 @@ fn check_table_type(features: &Features, types_len: usize, t: &TableType, at: us
 /// Validates everything in `module` except function bodies, and returns the
 /// context to validate those against.
 pub fn validate_module(module: &Module<'_>, features: &Features) -> Result<ModuleInfo> {
+    validate_module_with_types(module, module.types.as_slice().into(), features)
+}
+
+/// [`validate_module`] for a module whose types are `types` (taken out of
+/// `module.types`, which this does not read, so that a caller done with
+/// the decoded module need not copy them).
+pub(crate) fn validate_module_with_types(
+    module: &Module<'_>,
+    types: Arc<[FuncType]>,
+    features: &Features,
+) -> Result<ModuleInfo> {
     let f = features;
     let pos = &module.positions;
     let at = Positions::at;
     let at0 = 8;
-    if module.types.len() > MAX_TYPES {
+    if types.len() > MAX_TYPES {
         return Err(err("too many types", at0));
     }
     if module.num_funcs() as usize > MAX_FUNCS {
         return Err(err("too many functions", at0));
     }
-    let types_len = module.types.len();
-    for (i, t) in module.types.iter().enumerate() {
+    let types_len = types.len();
+    for (i, t) in types.iter().enumerate() {
         let at = at(&pos.types, i);
         for &v in t.params().iter().chain(t.results()) {
             check_valtype(f, types_len, v, at)?;
@@ -167,7 +178,7 @@ pub fn validate_module(module: &Module<'_>, features: &Features) -> Result<Modul
     }
     let mut info = ModuleInfo {
         features: *features,
-        types: module.types.as_slice().into(),
+        types,
         funcs: Vec::with_capacity(module.num_funcs() as usize),
         tables: Vec::new(),
         memories: Vec::new(),
@@ -208,7 +219,7 @@ pub fn validate_module(module: &Module<'_>, features: &Features) -> Result<Modul
                 info.globals.push(*g);
             }
             ImportType::Tag(t) => {
-                check_tag(f, &module.types, t, at0)?;
+                check_tag(f, &info.types, t, at0)?;
                 info.tags.push(t.type_index);
             }
         }
@@ -249,7 +260,7 @@ pub fn validate_module(module: &Module<'_>, features: &Features) -> Result<Modul
         ));
     }
     for (i, t) in module.tags.iter().enumerate() {
-        check_tag(f, &module.types, t, at(&pos.tags, i))?;
+        check_tag(f, &info.types, t, at(&pos.tags, i))?;
         info.tags.push(t.type_index);
     }
     // ref.func in constant expressions (globals, elements) and exports

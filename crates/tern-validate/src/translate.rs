@@ -37,7 +37,7 @@ where
     T: VisitOperator<'a, Output = Result<(), E>>,
     E: From<Error>,
 {
-    let mut ops = validator.begin(func_index, body)?;
+    let mut ops = validator.begin(func_index, body, true)?;
     let mut translator = start(validator.func_type_of_body(), validator.decls())?;
     let mut pass = ValidatingTranslator {
         validator: &mut *validator,
