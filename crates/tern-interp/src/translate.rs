@@ -656,8 +656,10 @@ impl<'i> Emitter<'i> {
 
     fn target_mut(&mut self, at: u32) -> &mut u32 {
         let i = &mut self.code[at as usize];
-        let desc = format!("{i:?}");
-        i.target_mut().unwrap_or_else(|| unreachable!("not a jump: {desc}"))
+        if i.target_mut().is_none() {
+            unreachable!("not a jump: {i:?}");
+        }
+        i.target_mut().expect("a jump")
     }
 
     /// Points the jump at `at` to `pc`.
