@@ -8,7 +8,7 @@ use cranelift_codegen::ir::types::*;
 use cranelift_codegen::ir::{ConstantData, InstBuilder, Type, Value};
 use tern_binary::{MemArg, Operator};
 
-impl Translator<'_, '_, '_> {
+impl Translator<'_, '_> {
     fn v_pop(&mut self, ty: Type) -> Value {
         let v = self.pop();
         self.as_vec(v, ty)
