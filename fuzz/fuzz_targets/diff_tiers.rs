@@ -22,6 +22,7 @@ fuzz_target!(|data: &[u8]| {
         tail_call: true,
         multi_memory: true,
         exceptions: false,
+        wasm3: true,
     };
     let Some(bytes) = smith::module(&mut u, proposals) else {
         return;
@@ -29,10 +30,12 @@ fuzz_target!(|data: &[u8]| {
     let args = u.take_rest();
     let fuel = (flags & 1 != 0).then_some(10_000_000);
     let epochs = flags & 8 != 0;
+    let relaxed_simd_deterministic = flags & 16 != 0;
     let interp = TernRun {
         fuel,
         eager: flags & 4 != 0,
         epochs,
+        relaxed_simd_deterministic,
         ..TernRun::new(Tier::Interp)
     };
     let jit = TernRun {
@@ -40,6 +43,7 @@ fuzz_target!(|data: &[u8]| {
         explicit_bounds: flags & 2 != 0,
         eager: flags & 4 != 0,
         epochs,
+        relaxed_simd_deterministic,
         ..TernRun::new(Tier::Jit)
     };
     let a = smith::run_tern(&bytes, interp, args);

@@ -196,6 +196,7 @@ pub fn diff_wasmtime(data: &[u8], tier: tern::Tier) {
         tail_call: true,
         multi_memory: true,
         exceptions,
+        wasm3: false,
     };
     let Some(bytes) = smith::module(&mut u, proposals) else {
         return;
@@ -208,6 +209,7 @@ pub fn diff_wasmtime(data: &[u8], tier: tern::Tier) {
         explicit_bounds: flags & 2 != 0,
         eager: flags & 4 != 0,
         epochs: flags & 8 != 0,
+        relaxed_simd_deterministic: false,
     };
     let a = smith::run_tern(&bytes, run, args);
     let b = run_wasmtime(&bytes, fuel, exceptions, args);

@@ -51,6 +51,9 @@ enum Command {
         /// Translate eagerly and meter fuel (checks that neither changes behaviour).
         #[arg(long)]
         eager_fuel: bool,
+        /// Relaxed SIMD gives the spec's deterministic results.
+        #[arg(long)]
+        relaxed_simd_deterministic: bool,
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
@@ -109,7 +112,7 @@ pub(crate) struct FeatureArgs {
     /// feature names to enable, and `-name` to disable. Names: mutable-global,
     /// sign-extension, nontrapping-float-to-int, multi-value, bulk-memory,
     /// reference-types, simd, exceptions, legacy-exceptions, tail-call, memory64,
-    /// multi-memory, custom-page-sizes.
+    /// multi-memory, custom-page-sizes, extended-const, relaxed-simd, wide-arithmetic.
     #[arg(long, short = 'f', value_name = "LIST")]
     features: Option<String>,
 }
@@ -214,6 +217,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             features,
             tier,
             eager_fuel,
+            relaxed_simd_deterministic,
             files,
         } => {
             let explicit = features.features.is_some();
@@ -236,6 +240,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     eager_fuel,
                     tier: tier.runtime(),
                     bounds_checks: tern::BoundsChecks::Guard,
+                    relaxed_simd_deterministic,
                     ..Default::default()
                 };
                 let text =
@@ -267,7 +272,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Compile { file, output } => {
             let bytes = load(&file, read(&file)?).map_err(|msg| anyhow::anyhow!(msg))?;
             let mut config = tern::Config::new();
-            config.tier(tern::Tier::Jit);
+            // The features `tern run` enables by default, so that it loads
+            // the artifact.
+            config.tier(tern::Tier::Jit).features(Features::all());
             // The artifact holds every function: compile them in one go.
             config.lazy_compilation(false);
             let engine = tern::Engine::new(&config).map_err(|e| anyhow::anyhow!("{e}"))?;

@@ -11,7 +11,8 @@
 //! payload checksum        u64 (FNV-1a)
 //! payload:
 //!   engine version, features, target (triple + every codegen flag):  strings (u32 length + UTF-8)
-//!   bounds checks, fuel, checks (bit 0 interrupt flag, bit 1 epoch):   3 × u8
+//!   bounds checks, fuel, checks (bit 0 interrupt flag, bit 1 epoch,
+//!   bit 2 deterministic relaxed SIMD):                                 3 × u8
 //!   image:           u64 length + bytes
 //!   relocations:     u32 count × (u32 offset, u8 kind, u32 target, i64 addend)
 //!   trap sites:      u32 count × (u32 offset, u8 trap code)
@@ -104,17 +105,22 @@ fn config_bytes(c: &CompileConfig) -> [u8; 3] {
             BoundsChecks::Explicit => 1,
         },
         c.fuel as u8,
-        c.interrupts as u8 | (c.epochs as u8) << 1,
+        c.interrupts as u8 | (c.epochs as u8) << 1 | (c.relaxed_simd_deterministic as u8) << 2,
     ]
 }
 
 fn describe_config(b: [u8; 3]) -> String {
     format!(
-        "{} bounds checks, fuel {}, interruption {}, epoch interruption {}",
+        "{} bounds checks, fuel {}, interruption {}, epoch interruption {}{}",
         if b[0] == 0 { "guard-page" } else { "explicit" },
         if b[1] != 0 { "on" } else { "off" },
         if b[2] & 1 != 0 { "on" } else { "off" },
-        if b[2] & 2 != 0 { "on" } else { "off" }
+        if b[2] & 2 != 0 { "on" } else { "off" },
+        if b[2] & 4 != 0 {
+            ", deterministic relaxed SIMD"
+        } else {
+            ""
+        }
     )
 }
 
@@ -440,6 +446,7 @@ mod tests {
                 fuel: false,
                 interrupts: false,
                 epochs: false,
+                relaxed_simd_deterministic: false,
             },
         }
     }

@@ -25,7 +25,7 @@ mod trampoline;
 pub mod translate;
 
 pub use compile::{CompileConfig, CompileError, compile_module};
-pub use lazy::{CodeObserver, LazyModule, LazySource, lazy_available};
+pub use lazy::{CodeObserver, LazyModule, lazy_available};
 pub use libcalls::JitHost;
 pub use link::{Artifact, CompiledModule, LoadReloc, Symbol};
 pub use module_code::ModuleCode;

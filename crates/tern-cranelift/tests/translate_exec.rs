@@ -513,6 +513,7 @@ fn runs_with_guard_bounds_checks() {
         fuel: false,
         interrupts: false,
         epochs: false,
+        relaxed_simd_deterministic: false,
     });
 }
 
@@ -523,6 +524,7 @@ fn runs_with_explicit_checks_fuel_and_interrupts() {
         fuel: true,
         interrupts: true,
         epochs: true,
+        relaxed_simd_deterministic: false,
     });
 }
 
@@ -550,6 +552,7 @@ fn fuel_is_charged_and_interrupts_are_seen() {
             fuel: true,
             interrupts: true,
             epochs: true,
+            relaxed_simd_deterministic: false,
         },
     );
     let mut inst = Instance::new(2, 16);

@@ -319,12 +319,14 @@ fn translated_code_agrees_with_the_interpreter() -> Result<(), String> {
             fuel: true,
             interrupts: false,
             epochs: false,
+            relaxed_simd_deterministic: false,
         },
         TranslateConfig {
             bounds_checks: BoundsChecks::Explicit,
             fuel: true,
             interrupts: true,
             epochs: false,
+            relaxed_simd_deterministic: false,
         },
     ];
     let (mut modules, mut calls, mut compared) = (0, 0, 0);

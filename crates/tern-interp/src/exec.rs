@@ -709,6 +709,23 @@ fn run(
                 let v = OpResult::<ty!($r)>::into_result(ops::$visit(get!($x, $o.d), get!($y, $o.a), get!($z, $o.b)));
                 set!($r, $o.d, tri!(v));
             }};
+            // Two results (wide arithmetic): written after both inputs are read.
+            ({}, [$x:ident $y:ident -> $r:ident $r2:ident], $visit:ident, $o:ident) => {{
+                let (lo, hi) = ops::$visit(get!($x, $o.a), get!($y, $o.b));
+                set!($r, $o.d, lo);
+                set!($r2, $o.d + 1, hi);
+            }};
+            // Four inputs in consecutive slots from `d`, two results from `d`.
+            ({}, [$w:ident $x:ident $y:ident $z:ident -> $r:ident $r2:ident], $visit:ident, $o:ident) => {{
+                let (lo, hi) = ops::$visit(
+                    get!($w, $o.d),
+                    get!($x, $o.d + 1),
+                    get!($y, $o.d + 2),
+                    get!($z, $o.d + 3),
+                );
+                set!($r, $o.d, lo);
+                set!($r2, $o.d + 1, hi);
+            }};
             ($imm:tt, $sig:tt, $visit:ident, $o:ident) => {{
                 let _ = $o;
                 unreachable!("{} is never emitted", stringify!($visit))
@@ -732,6 +749,13 @@ fn run(
                 ($( $feat:ident $pre:literal $code:literal $name:ident $visit:ident { $($f:ident : $t:ty $(as $rd:ident)?),* } $text:literal $sig:tt )*) => {
                     match *instr {
                         $( Instr::$name(o) => exec_row!({$($f)*}, $sig, $visit, o), )*
+                        // ---- relaxed SIMD, deterministic mode ----
+                        Instr::MaddDetF32(o) => set!(v128, o.d, f32x4_madd_det(get!(v128, o.d), get!(v128, o.a), get!(v128, o.b), false)),
+                        Instr::NmaddDetF32(o) => set!(v128, o.d, f32x4_madd_det(get!(v128, o.d), get!(v128, o.a), get!(v128, o.b), true)),
+                        Instr::MaddDetF64(o) => set!(v128, o.d, f64x2_madd_det(get!(v128, o.d), get!(v128, o.a), get!(v128, o.b), false)),
+                        Instr::NmaddDetF64(o) => set!(v128, o.d, f64x2_madd_det(get!(v128, o.d), get!(v128, o.a), get!(v128, o.b), true)),
+                        Instr::DotDet(o) => set!(v128, o.d, dot_det(get!(v128, o.a), get!(v128, o.b))),
+                        Instr::DotAddDet(o) => set!(v128, o.d, dot_add(get!(v128, o.d), get!(v128, o.a), get!(v128, o.b), true)),
                         // ---- control ----
                         Instr::Trap { code: c } => trap!(c),
                         Instr::Fuel { n } => {

@@ -78,6 +78,8 @@ pub struct Config {
     /// compiler reports unsupported while compiling them eagerly are
     /// interpreted.
     pub(crate) interp_fallback: bool,
+    /// Relaxed SIMD operators behave as the spec's deterministic profile.
+    pub(crate) relaxed_simd_deterministic: bool,
 }
 
 impl Default for Config {
@@ -87,15 +89,18 @@ impl Default for Config {
 }
 
 impl Config {
-    /// Wasm 2.0 plus tail calls, multi-memory and exception handling (the
-    /// legacy instructions too); default limits; no fuel; lazy translation.
+    /// Wasm 2.0 plus tail calls, multi-memory, exception handling (the
+    /// legacy instructions too), extended constant expressions and relaxed
+    /// SIMD; default limits; no fuel; lazy translation.
     pub fn new() -> Config {
         Config {
             features: Features::wasm2()
                 .with(Feature::TailCall, true)
                 .with(Feature::MultiMemory, true)
                 .with(Feature::Exceptions, true)
-                .with(Feature::LegacyExceptions, true),
+                .with(Feature::LegacyExceptions, true)
+                .with(Feature::ExtendedConst, true)
+                .with(Feature::RelaxedSimd, true),
             limits: StoreLimits::default(),
             consume_fuel: false,
             interp_translation: InterpTranslation::Lazy,
@@ -107,6 +112,7 @@ impl Config {
             lazy_compilation: true,
             max_wasm_stack: None,
             interp_fallback: false,
+            relaxed_simd_deterministic: false,
         }
     }
 
@@ -148,6 +154,15 @@ impl Config {
     /// interpreter's counterpart is [`Config::interp_translation`].
     pub fn lazy_compilation(&mut self, on: bool) -> &mut Self {
         self.lazy_compilation = on;
+        self
+    }
+
+    /// Whether relaxed SIMD operators give the results of the spec's
+    /// deterministic profile, the same on every host (default off: then
+    /// each gives the result of the x86-64 instruction that implements it
+    /// cheaply, in both tiers and on every host; see docs/ARCHITECTURE.md).
+    pub fn relaxed_simd_deterministic(&mut self, on: bool) -> &mut Self {
+        self.relaxed_simd_deterministic = on;
         self
     }
 

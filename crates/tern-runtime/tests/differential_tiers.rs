@@ -1,7 +1,8 @@
 //! The compiler tier against the interpreter on random modules from
-//! wasm-smith (fixed seeds), SIMD, tail calls, multi-memory and exception
-//! handling (`try_table`, `throw`, `throw_ref`) included: every export is
-//! called in
+//! wasm-smith (fixed seeds), SIMD, tail calls, multi-memory, exception
+//! handling (`try_table`, `throw`, `throw_ref`), relaxed SIMD (both modes),
+//! wide arithmetic and extended constant expressions included: every export
+//! is called in
 //! order with arguments from the seed, and results, traps, the final
 //! exported globals, memories and tables must agree bit for bit.
 //!
@@ -44,6 +45,7 @@ const PROPOSALS: Proposals = Proposals {
     tail_call: true,
     multi_memory: true,
     exceptions: true,
+    wasm3: true,
 };
 
 /// A seed's module and the bytes its arguments come from.
@@ -81,8 +83,10 @@ fn tiers_agree_on_random_modules() {
                 let Some((bytes, args)) = smith(seed) else { continue };
                 made += 1;
                 // Every other seed checks epochs (see `TernRun::epochs`).
+                // Every third seed runs relaxed SIMD in the deterministic mode.
                 let run = |tier| TernRun {
                     epochs: seed % 2 == 1,
+                    relaxed_simd_deterministic: seed % 3 == 2,
                     ..TernRun::new(tier)
                 };
                 let a = run_tern(&bytes, run(Tier::Interp), &args);

@@ -32,6 +32,8 @@ pub struct Options {
     /// Compile every function when its module is made (otherwise the
     /// engine's default: lazily, where the host allows).
     pub eager_compilation: bool,
+    /// Relaxed SIMD gives the spec's deterministic results.
+    pub relaxed_simd_deterministic: bool,
 }
 
 /// What running a script gave.

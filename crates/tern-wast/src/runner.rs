@@ -278,7 +278,8 @@ impl Runner {
         config
             .features(options.features)
             .tier(options.tier)
-            .bounds_checks(options.bounds_checks);
+            .bounds_checks(options.bounds_checks)
+            .relaxed_simd_deterministic(options.relaxed_simd_deterministic);
         config.max_call_depth(20_000);
         if options.eager_compilation {
             config.lazy_compilation(false);

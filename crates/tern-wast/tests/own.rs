@@ -44,6 +44,7 @@ fn run_checked(
             tier,
             eager_compilation,
             bounds_checks,
+            ..Default::default()
         };
         let report =
             tern_wast::run_script(text, &options).unwrap_or_else(|e| panic!("{name}: {}", e.with_source(name, text)));

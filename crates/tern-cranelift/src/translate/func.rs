@@ -14,8 +14,8 @@ use cranelift_codegen::isa::TargetIsa;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use std::collections::{HashMap, HashSet};
 use tern_binary::{
-    BlockType, BrTable, Catch, CatchKind, FuncBody, HeapType, Ieee32, Ieee64, MemArg, Operator, SelectTypes, TryTable,
-    V128, VisitOperator, for_each_operator,
+    BlockType, BrTable, Catch, CatchKind, FuncBody, FuncType, HeapType, Ieee32, Ieee64, MemArg, Operator, SelectTypes,
+    TryTable, V128, ValType, VisitOperator, for_each_operator,
 };
 use tern_validate::{FuncValidator, ModuleInfo};
 use tern_vm::vmctx::{self as abi, Libcall};
@@ -26,7 +26,7 @@ pub(super) type Result<T, E = TranslateError> = std::result::Result<T, E>;
 const MAX_LOCALS: u64 = 1 << 20;
 
 pub(super) fn translate(
-    info: &ModuleInfo<'_>,
+    info: &ModuleInfo,
     num_imported_funcs: u32,
     func_index: u32,
     body: &FuncBody<'_>,
@@ -34,20 +34,9 @@ pub(super) fn translate(
     isa: &dyn TargetIsa,
     fctx: &mut FunctionBuilderContext,
 ) -> Result<Function> {
-    let mut v = FuncValidator::new(info);
-    // `begin` checks the function index and the local declarations.
-    let mut ops = v.begin(func_index, body)?;
     let ty = info
         .func_type(func_index)
         .ok_or_else(|| tern_binary::BinaryError::new(format!("unknown function {func_index}"), body.offset))?;
-    let (decls, _) = body.locals()?;
-    let total: u64 = ty.params().len() as u64 + decls.iter().map(|(n, _)| *n as u64).sum::<u64>();
-    if total > MAX_LOCALS {
-        return Err(TranslateError::unsupported(format!(
-            "{total} locals (at most {MAX_LOCALS})"
-        )));
-    }
-
     let sig = native_signature(ty, isa);
     let mut func = Function::with_name_signature(UserFuncName::user(NS_FUNC, func_index), sig);
     // The stack limit, for the prologue's check: vmctx->store->stack_limit.
@@ -71,7 +60,49 @@ pub(super) fn translate(
     });
     func.stack_limit = Some(limit_gv);
 
-    let mut b = FunctionBuilder::new(&mut func, fctx);
+    // The validator reads and checks the locals first; then the translator
+    // is set up (`start`) and follows it operator by operator.
+    let mut v = FuncValidator::new(info);
+    let started = tern_validate::validate_and_translate(&mut v, func_index, body, |ty, decls| {
+        start(info, num_imported_funcs, ty, decls, config, isa, &mut func, fctx)
+    });
+    let t = match started {
+        Ok(t) => t,
+        Err(e) => {
+            // The builder context keeps the abandoned function's state:
+            // start the next function from a clean one.
+            *fctx = FunctionBuilderContext::new();
+            return Err(e);
+        }
+    };
+    let mut b = t.b;
+    b.seal_all_blocks();
+    b.finalize(isa.frontend_config());
+    Ok(func)
+}
+
+/// Sets up the translation of a function of type `ty` with locals `decls`
+/// (declared after the parameters) into `func`: its entry block, its
+/// variables, the function's control frame and the entry checks.
+#[allow(clippy::too_many_arguments)]
+fn start<'f, 'i>(
+    info: &'i ModuleInfo,
+    num_imported_funcs: u32,
+    ty: &FuncType,
+    decls: &[(u32, ValType)],
+    config: &TranslateConfig,
+    isa: &'f dyn TargetIsa,
+    func: &'f mut Function,
+    fctx: &'f mut FunctionBuilderContext,
+) -> Result<Translator<'f, 'i>> {
+    let total: u64 = ty.params().len() as u64 + decls.iter().map(|(n, _)| *n as u64).sum::<u64>();
+    if total > MAX_LOCALS {
+        return Err(TranslateError::unsupported(format!(
+            "{total} locals (at most {MAX_LOCALS})"
+        )));
+    }
+
+    let mut b = FunctionBuilder::new(func, fctx);
     let entry = b.create_block();
     b.append_block_params_for_function_params(entry);
     b.switch_to_block(entry);
@@ -84,7 +115,7 @@ pub(super) fn translate(
         b.def_var(var, p);
         locals.push(var);
     }
-    for &(n, t) in &decls {
+    for &(n, t) in decls {
         for _ in 0..n {
             // Undefined variables read as zero in the entry block.
             locals.push(b.declare_var(clif_type(t)));
@@ -129,33 +160,7 @@ pub(super) fn translate(
     if config.epochs {
         t.check_epoch();
     }
-    let res = (|| {
-        let mut vis = Visitor {
-            v: &mut v,
-            t: &mut t,
-            offset: 0,
-        };
-        while !ops.eof() {
-            vis.offset = ops.offset();
-            ops.visit_operator(&mut vis)??;
-            if vis.v.frame_depth() == 0 {
-                break;
-            }
-        }
-        v.finish(&ops)?;
-        Ok(())
-    })();
-    if let Err(e) = res {
-        // The builder context keeps the abandoned function's state: start
-        // the next function from a clean one.
-        drop(t);
-        *fctx = FunctionBuilderContext::new();
-        return Err(e);
-    }
-    let mut b = t.b;
-    b.seal_all_blocks();
-    b.finalize(isa.frontend_config());
-    Ok(func)
+    Ok(t)
 }
 
 #[derive(Debug)]
@@ -211,11 +216,11 @@ struct Ctrl {
     region: Option<Block>,
 }
 
-pub(super) struct Translator<'f, 'i, 'm> {
+pub(super) struct Translator<'f, 'i> {
     pub(super) b: FunctionBuilder<'f>,
-    info: &'i ModuleInfo<'m>,
-    config: TranslateConfig,
-    isa: &'f dyn TargetIsa,
+    info: &'i ModuleInfo,
+    pub(super) config: TranslateConfig,
+    pub(super) isa: &'f dyn TargetIsa,
     num_imported_funcs: u32,
     pub(super) vmctx: Value,
     locals: Vec<Variable>,
@@ -256,7 +261,7 @@ pub(super) fn little() -> MemFlagsData {
     MemFlagsData::new().with_endianness(ir::Endianness::Little)
 }
 
-impl<'f, 'i, 'm> Translator<'f, 'i, 'm> {
+impl<'f, 'i> Translator<'f, 'i> {
     // ---- the operand stack ----
 
     #[inline]
@@ -1640,6 +1645,33 @@ impl<'f, 'i, 'm> Translator<'f, 'i, 'm> {
             O::I32Add {} | O::I64Add {} => bin!(iadd),
             O::I32Sub {} | O::I64Sub {} => bin!(isub),
             O::I32Mul {} | O::I64Mul {} => bin!(imul),
+            // Wide arithmetic: 128-bit values as (low, high) pairs.
+            O::I64Add128 {} | O::I64Sub128 {} => {
+                let (bl, bh) = self.pop2();
+                let (al, ah) = self.pop2();
+                let a = self.b.ins().iconcat(al, ah);
+                let b = self.b.ins().iconcat(bl, bh);
+                let r = if matches!(op, O::I64Add128 {}) {
+                    self.b.ins().iadd(a, b)
+                } else {
+                    self.b.ins().isub(a, b)
+                };
+                let (lo, hi) = self.b.ins().isplit(r);
+                self.push(lo);
+                self.push(hi);
+            }
+            O::I64MulWideS {} | O::I64MulWideU {} => {
+                let (a, b) = self.pop2();
+                let (a, b) = if matches!(op, O::I64MulWideS {}) {
+                    (self.b.ins().sextend(I128, a), self.b.ins().sextend(I128, b))
+                } else {
+                    (self.b.ins().uextend(I128, a), self.b.ins().uextend(I128, b))
+                };
+                let r = self.b.ins().imul(a, b);
+                let (lo, hi) = self.b.ins().isplit(r);
+                self.push(lo);
+                self.push(hi);
+            }
             O::I32DivS {} | O::I64DivS {} => self.div(true, false),
             O::I32DivU {} | O::I64DivU {} => self.div(false, false),
             O::I32RemS {} | O::I64RemS {} => self.div(true, true),
@@ -1732,23 +1764,18 @@ enum PadClause {
     Legacy(Option<u32>, Block),
 }
 
-/// The translating visitor: validation first, then translation.
-struct Visitor<'t, 'f, 'i, 'm> {
-    v: &'t mut FuncValidator<'i, 'm>,
-    t: &'t mut Translator<'f, 'i, 'm>,
-    offset: usize,
-}
-
+/// The translator's visitor face, which [`tern_validate::validate_and_translate`]
+/// calls with each operator the validator accepted. (Its methods share
+/// names with `Translator`'s own `visit_block` etc., which take precedence
+/// inside `Translator`: these only build the operator for [`Translator::op`].)
 macro_rules! define_visitor {
     ($( $feat:ident $pre:literal $code:literal $name:ident $visit:ident { $($f:ident : $t:ty $(as $rd:ident)?),* } $text:literal $sig:tt )*) => {
-        impl<'a> VisitOperator<'a> for Visitor<'_, '_, '_, '_> {
+        impl<'a> VisitOperator<'a> for Translator<'_, '_> {
             type Output = Result<()>;
             $(
                 #[inline]
-                #[allow(clippy::clone_on_copy, clippy::redundant_clone)]
                 fn $visit(&mut self $(, $f: $t)*) -> Result<()> {
-                    self.v.visitor(self.offset).$visit($($f.clone()),*)?;
-                    self.t.op(Operator::$name { $($f),* })
+                    self.op(Operator::$name { $($f),* })
                 }
             )*
         }

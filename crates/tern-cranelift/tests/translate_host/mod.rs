@@ -377,6 +377,7 @@ pub const CONFIGS: [(&str, TranslateConfig); 2] = [
             fuel: false,
             interrupts: false,
             epochs: false,
+            relaxed_simd_deterministic: false,
         },
     ),
     (
@@ -386,6 +387,7 @@ pub const CONFIGS: [(&str, TranslateConfig); 2] = [
             fuel: true,
             interrupts: true,
             epochs: false,
+            relaxed_simd_deterministic: false,
         },
     ),
 ];
@@ -402,6 +404,7 @@ pub fn compile(
     let mut funcs = HashMap::new();
     let mut trampolines = HashMap::new();
     let mut relocs = Vec::new();
+    let mut host_relocs: Vec<(usize, Reloc, u64, i64)> = Vec::new();
     let mut trap_sites = Vec::new();
     let mut emit = |func: ir::Function, code: &mut Vec<u8>| -> Result<usize, String> {
         let mut ctx = cranelift_codegen::Context::for_function(func);
@@ -419,6 +422,13 @@ pub fn compile(
             trap_sites.push((start + t.offset as usize, code));
         }
         for r in compiled.buffer.relocs() {
+            if let FinalizedRelocTarget::ExternalName(ExternalName::LibCall(lc)) = &r.target {
+                // Cranelift's own libcalls (rounding and fused multiply-add
+                // where the ISA lacks SSE4.1 or FMA).
+                let target = cranelift_libcall(*lc).ok_or_else(|| format!("unexpected libcall {lc:?}"))?;
+                host_relocs.push((start + r.offset as usize, r.kind, target, r.addend));
+                continue;
+            }
             let FinalizedRelocTarget::ExternalName(ExternalName::User(name)) = &r.target else {
                 return Err(format!("unexpected relocation target {:?}", r.target));
             };
@@ -448,12 +458,16 @@ pub fn compile(
         .cast::<u8>()
     };
     unsafe { std::ptr::copy_nonoverlapping(code.as_ptr(), map, code.len()) };
-    for (at, kind, ns, index, addend) in relocs {
+    let resolved = relocs.into_iter().map(|(at, kind, ns, index, addend)| {
         let target = match ns {
             NS_FUNC => map as u64 + funcs[&index] as u64,
             NS_LIBCALL => libcall_addr(index),
             _ => return Err(format!("unknown namespace {ns}")),
         };
+        Ok((at, kind, target, addend))
+    });
+    for r in resolved.chain(host_relocs.into_iter().map(Ok)) {
+        let (at, kind, target, addend) = r?;
         let site = unsafe { map.add(at) };
         match kind {
             Reloc::Abs8 => unsafe { site.cast::<u64>().write_unaligned(target.wrapping_add(addend as u64)) },
@@ -482,6 +496,30 @@ pub fn compile(
         traps,
         funcs,
         trampolines,
+    })
+}
+
+/// The test host's versions of the Cranelift libcalls tern links.
+fn cranelift_libcall(lc: cranelift_codegen::ir::LibCall) -> Option<u64> {
+    use cranelift_codegen::ir::LibCall as L;
+    extern "C" fn trunc_f32(x: f32) -> f32 {
+        x.trunc()
+    }
+    extern "C" fn trunc_f64(x: f64) -> f64 {
+        x.trunc()
+    }
+    extern "C" fn fma_f32(a: f32, b: f32, c: f32) -> f32 {
+        a.mul_add(b, c)
+    }
+    extern "C" fn fma_f64(a: f64, b: f64, c: f64) -> f64 {
+        a.mul_add(b, c)
+    }
+    Some(match lc {
+        L::TruncF32 => trunc_f32 as *const () as u64,
+        L::TruncF64 => trunc_f64 as *const () as u64,
+        L::FmaF32 => fma_f32 as *const () as u64,
+        L::FmaF64 => fma_f64 as *const () as u64,
+        _ => return None,
     })
 }
 

@@ -41,6 +41,10 @@ pub struct Proposals {
     pub tail_call: bool,
     pub multi_memory: bool,
     pub exceptions: bool,
+    /// Wasm 3.0's relaxed SIMD, wide arithmetic and extended constant
+    /// expressions (the relaxed operators are not NaN-canonicalized by
+    /// wasm-smith: tern's tiers give the same NaNs for them).
+    pub wasm3: bool,
 }
 
 /// The wasm-smith configuration: no imports, every entity exported, NaNs
@@ -68,10 +72,10 @@ pub fn config(p: Proposals) -> wasm_smith::Config {
         threads_enabled: false,
         shared_everything_threads_enabled: false,
         gc_enabled: false,
-        relaxed_simd_enabled: false,
+        relaxed_simd_enabled: p.wasm3 && p.simd,
         memory64_enabled: false,
-        wide_arithmetic_enabled: false,
-        extended_const_enabled: false,
+        wide_arithmetic_enabled: p.wasm3,
+        extended_const_enabled: p.wasm3,
         custom_page_sizes_enabled: false,
         ..Default::default()
     }
@@ -429,6 +433,8 @@ pub struct TernRun {
     /// that lets the guest go on: every check calls out, which must change
     /// nothing.
     pub epochs: bool,
+    /// Relaxed SIMD in the deterministic mode.
+    pub relaxed_simd_deterministic: bool,
 }
 
 impl TernRun {
@@ -440,6 +446,7 @@ impl TernRun {
             explicit_bounds: false,
             eager: false,
             epochs: false,
+            relaxed_simd_deterministic: false,
         }
     }
 }
@@ -523,6 +530,8 @@ pub fn run_tern(bytes: &[u8], run: TernRun, arg_bytes: &[u8]) -> Vec<Event> {
         })
         .lazy_compilation(!run.eager)
         .epoch_interruption(run.epochs)
+        .relaxed_simd_deterministic(run.relaxed_simd_deterministic)
+        .wasm_feature(tern::Feature::WideArithmetic, true)
         .interp_translation(if run.eager {
             InterpTranslation::Eager
         } else {

