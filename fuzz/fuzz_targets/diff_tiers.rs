@@ -23,6 +23,7 @@ fuzz_target!(|data: &[u8]| {
         multi_memory: true,
         exceptions: false,
         wasm3: true,
+        memory64: true,
     };
     let Some(bytes) = smith::module(&mut u, proposals) else {
         return;

@@ -197,6 +197,7 @@ pub fn diff_wasmtime(data: &[u8], tier: tern::Tier) {
         multi_memory: true,
         exceptions,
         wasm3: false,
+        memory64: false,
     };
     let Some(bytes) = smith::module(&mut u, proposals) else {
         return;

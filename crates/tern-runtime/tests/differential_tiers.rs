@@ -1,7 +1,8 @@
 //! The compiler tier against the interpreter on random modules from
 //! wasm-smith (fixed seeds), SIMD, tail calls, multi-memory, exception
 //! handling (`try_table`, `throw`, `throw_ref`), relaxed SIMD (both modes),
-//! wide arithmetic and extended constant expressions included: every export
+//! wide arithmetic, extended constant expressions, 64-bit memories and
+//! tables and 1-byte pages included: every export
 //! is called in
 //! order with arguments from the seed, and results, traps, the final
 //! exported globals, memories and tables must agree bit for bit.
@@ -46,6 +47,7 @@ const PROPOSALS: Proposals = Proposals {
     multi_memory: true,
     exceptions: true,
     wasm3: true,
+    memory64: true,
 };
 
 /// A seed's module and the bytes its arguments come from.

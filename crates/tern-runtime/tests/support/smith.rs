@@ -45,6 +45,8 @@ pub struct Proposals {
     /// expressions (the relaxed operators are not NaN-canonicalized by
     /// wasm-smith: tern's tiers give the same NaNs for them).
     pub wasm3: bool,
+    /// 64-bit memories and tables, and 1-byte pages.
+    pub memory64: bool,
 }
 
 /// The wasm-smith configuration: no imports, every entity exported, NaNs
@@ -73,10 +75,11 @@ pub fn config(p: Proposals) -> wasm_smith::Config {
         shared_everything_threads_enabled: false,
         gc_enabled: false,
         relaxed_simd_enabled: p.wasm3 && p.simd,
-        memory64_enabled: false,
+        memory64_enabled: p.memory64,
+        max_memory64_bytes: 1 << 20,
         wide_arithmetic_enabled: p.wasm3,
         extended_const_enabled: p.wasm3,
-        custom_page_sizes_enabled: false,
+        custom_page_sizes_enabled: p.memory64,
         ..Default::default()
     }
 }
@@ -148,6 +151,7 @@ fn rewrite_body(body: &FuncBody<'_>, num_params: u32) -> tern_binary::Result<Opt
     let (locals, ops) = body.locals()?;
     let mut ops = ops;
     ops.set_multi_memory(true);
+    ops.set_memory64(true);
     let base = body.offset;
     let ops_start = ops.offset() - base;
     // Which kinds of scratch local are needed.
@@ -532,6 +536,8 @@ pub fn run_tern(bytes: &[u8], run: TernRun, arg_bytes: &[u8]) -> Vec<Event> {
         .epoch_interruption(run.epochs)
         .relaxed_simd_deterministic(run.relaxed_simd_deterministic)
         .wasm_feature(tern::Feature::WideArithmetic, true)
+        .wasm_memory64(true)
+        .wasm_custom_page_sizes(true)
         .interp_translation(if run.eager {
             InterpTranslation::Eager
         } else {
