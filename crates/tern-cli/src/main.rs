@@ -41,7 +41,8 @@ enum Command {
     /// Without --features, scripts run with every implemented feature
     /// except multi-memory (whose scripts contradict Wasm 2.0's), which is
     /// switched on for a script whose path names it (`multi-memory`,
-    /// `memory-multi`), as the spec suite's layout does.
+    /// `memory-multi`) or the custom-page-sizes proposal (whose scripts use
+    /// several memories), as the spec suite's layout does.
     Wast {
         #[command(flatten)]
         features: FeatureArgs,
@@ -229,7 +230,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let (mut passed, mut failed) = (0, 0);
             for file in &files {
                 let path = file.to_string_lossy();
-                let multi = path.contains("multi-memory") || path.contains("memory-multi");
+                let multi = ["multi-memory", "memory-multi", "custom-page-sizes"]
+                    .iter()
+                    .any(|p| path.contains(p));
                 let features = if !explicit && multi {
                     base.with(Feature::MultiMemory, true)
                 } else {
