@@ -2,6 +2,7 @@
 
 use super::{BoundsChecks, TranslateConfig, TranslateError, clif_type, native_signature, trap_codes};
 use super::{NS_FUNC, NS_LIBCALL};
+use cranelift_codegen::cursor::{Cursor, FuncCursor};
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::immediates::{Ieee32 as ClifIeee32, Ieee64 as ClifIeee64};
 use cranelift_codegen::ir::types::*;
@@ -143,6 +144,7 @@ fn start<'f, 'i>(
         funcs: HashMap::new(),
         libcalls: HashMap::new(),
         used_pads: HashSet::new(),
+        len_at_entry: HashSet::new(),
     };
     t.ctrl.push(Ctrl {
         kind: Kind::Func,
@@ -236,6 +238,9 @@ pub(super) struct Translator<'f, 'i> {
     libcalls: HashMap<u32, FuncRef>,
     /// Landing pads that something throws to (the others stay empty).
     used_pads: HashSet<Block>,
+    /// Memories whose length and base the entry block loads (see
+    /// `load_len_at_entry`).
+    len_at_entry: HashSet<u32>,
 }
 
 /// Flags of loads from the instance's constant structures (vmctx fields,
@@ -1162,6 +1167,31 @@ impl<'f, 'i> Translator<'f, 'i> {
         self.info.memories[mem as usize].memory64
     }
 
+    /// Loads memory `mem`'s length and base in the entry block too, the
+    /// first time an access checks it. The loads at the access stay;
+    /// Cranelift's redundant-load elimination replaces them with the entry
+    /// block's where nothing in between may have changed them (no call, no
+    /// store outside linear memory), which takes them out of such loops.
+    fn load_len_at_entry(&mut self, mem: u32, desc: MemFlagsData) {
+        if !self.len_at_entry.insert(mem) {
+            return;
+        }
+        let entry = self.b.func.layout.entry_block().expect("the entry block exists");
+        let Some(term) = self.b.func.layout.last_inst(entry) else {
+            // Still in the entry block: the access's own load is there.
+            return;
+        };
+        if !self.b.func.dfg.insts[term].opcode().is_terminator() {
+            return;
+        }
+        let vmctx = self.vmctx;
+        let mut pos = FuncCursor::new(self.b.func).at_inst(term);
+        let arr = pos.ins().load(I64, ro(), vmctx, abi::OFFSET_VMCTX_MEMORIES);
+        let mp = pos.ins().load(I64, ro(), arr, mem as i32 * 8);
+        pos.ins().load(I64, desc, mp, abi::OFFSET_MEMORY_LEN);
+        pos.ins().load(I64, desc, mp, abi::OFFSET_MEMORY_BASE);
+    }
+
     /// The alias region `user_id` (`REGION_*`) of this function.
     fn alias_region(&mut self, user_id: u32) -> AliasRegion {
         let description = match user_id {
@@ -1208,6 +1238,7 @@ impl<'f, 'i> Translator<'f, 'i> {
                 return None;
             };
             let desc = rw().with_alias_region(Some(self.alias_region(REGION_MEMORY_DESC)));
+            self.load_len_at_entry(m.memory, desc);
             let len = self.b.ins().load(I64, desc, mp, abi::OFFSET_MEMORY_LEN);
             let oob = if need <= self.min_bytes(m.memory) {
                 // The memory never has fewer bytes than its type's minimum,

@@ -171,3 +171,24 @@
 (module (import "pages" "one" (memory 1 (pagesize 1))))
 (module (import "pages" "big" (memory 1 (pagesize 65536))))
 (assert_unlinkable (module (import "pages" "one" (memory 1))) "incompatible import type")
+
+;; A length loaded before `memory.grow` in the same function is not reused
+;; after it, in a loop or not.
+(module
+  (memory i64 1)
+  (func (export "grow_then_load") (result i32)
+    (drop (i32.load8_u (i64.const 0xffff)))
+    (drop (memory.grow (i64.const 1)))
+    (i32.store8 (i64.const 0x1ffff) (i32.const 5))
+    (i32.load8_u (i64.const 0x1ffff)))
+  (func (export "grow_in_loop") (param $n i32) (result i64)
+    (local $p i64)
+    (loop $l
+      (i32.store8 (local.get $p) (i32.const 1))
+      (local.set $p (i64.add (local.get $p) (i64.const 0x10000)))
+      (if (i64.ge_u (local.get $p) (i64.shl (memory.size) (i64.const 16)))
+        (then (drop (memory.grow (i64.const 1)))))
+      (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+    (memory.size)))
+(assert_return (invoke "grow_then_load") (i32.const 5))
+(assert_return (invoke "grow_in_loop" (i32.const 4)) (i64.const 5))
