@@ -235,6 +235,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     eager_fuel,
                     tier: tier.runtime(),
                     bounds_checks: tern::BoundsChecks::Guard,
+                    interruptible: false,
                 };
                 let text =
                     String::from_utf8(read(file)?).with_context(|| format!("{} is not UTF-8 text", file.display()))?;

@@ -29,6 +29,9 @@ pub struct Options {
     pub tier: Tier,
     /// How compiled code checks memory accesses.
     pub bounds_checks: BoundsChecks,
+    /// Compiled code checks the engine's interrupt flag
+    /// (`Config::interruptible`); nothing in a script raises it.
+    pub interruptible: bool,
 }
 
 /// What running a script gave.

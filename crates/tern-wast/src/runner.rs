@@ -271,14 +271,16 @@ impl Runner {
         })
     }
 
-    /// A runner for `options`' features, fuel mode, tier and bounds checks.
+    /// A runner for `options`' features, fuel mode, tier, bounds checks and
+    /// interrupt checks.
     pub fn with_options(options: &crate::Options) -> Runner {
         let eager_fuel = options.eager_fuel;
         let mut config = Config::new();
         config
             .features(options.features)
             .tier(options.tier)
-            .bounds_checks(options.bounds_checks);
+            .bounds_checks(options.bounds_checks)
+            .interruptible(options.interruptible);
         config.max_call_depth(20_000);
         if eager_fuel {
             config.interp_translation(InterpTranslation::Eager).consume_fuel(true);
