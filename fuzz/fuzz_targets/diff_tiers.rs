@@ -1,9 +1,11 @@
-//! Differential fuzzing of the two tiers: wasm-smith modules (SIMD
-//! included) run on the interpreter and the compiler, every export called
+//! Differential fuzzing of the two tiers: wasm-smith modules (SIMD,
+//! exceptions and Wasm 3.0's relaxed SIMD, wide arithmetic and extended
+//! constants included) run on the interpreter and the compiler, every export called
 //! with arguments from the input; results, traps, globals, memories and
 //! tables must agree bit for bit. The first byte picks the options both
 //! tiers run with (`smith::flags`: fuel, explicit bounds checks, eager
-//! compilation, epochs, interrupt checks). `smith::diff_tiers` (shared with
+//! compilation, epochs, interrupt checks, relaxed SIMD's deterministic
+//! mode). `smith::diff_tiers` (shared with
 //! `crates/tern-runtime/tests/differential_tiers.rs`) runs and compares;
 //! `tern_test_support::smith` explains why nothing needs excusing.
 

@@ -41,12 +41,12 @@ fuzz_target!(|data: &[u8]| {
         max_memories: 2,
         gc_enabled: false,
         memory64_enabled: false,
-        relaxed_simd_enabled: false,
+        relaxed_simd_enabled: true,
         threads_enabled: false,
         custom_page_sizes_enabled: false,
-        wide_arithmetic_enabled: false,
+        wide_arithmetic_enabled: true,
         compact_imports_enabled: false,
-        extended_const_enabled: false,
+        extended_const_enabled: true,
         shared_everything_threads_enabled: false,
         ..Default::default()
     };

@@ -191,6 +191,7 @@ pub fn diff_wasmtime(data: &[u8], tier: tern::Tier) {
         tail_call: true,
         multi_memory: true,
         exceptions,
+        wasm3: false,
     };
     let Some(bytes) = smith::module(&mut u, proposals) else {
         return;

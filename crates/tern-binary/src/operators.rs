@@ -21,6 +21,8 @@ pub enum OpFeature {
     /// In both exception-handling instruction sets (`throw`).
     AnyExceptions,
     TailCall,
+    RelaxedSimd,
+    WideArithmetic,
 }
 
 /// A block's type.
@@ -386,7 +388,7 @@ macro_rules! define_operator_enum {
                 match self {
                     $( Operator::$name { $($f),* } => {
                         if $pre == 0 {
-                            out.push($code as u8);
+                            out.push(($code as u32) as u8);
                         } else {
                             out.push($pre);
                             write_u32(out, $code);

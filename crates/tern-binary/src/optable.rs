@@ -233,6 +233,10 @@ macro_rules! for_each_operator {
             ReferenceTypes 0xfc 0x0f TableGrow visit_table_grow { table: u32 } "table.grow" _
             ReferenceTypes 0xfc 0x10 TableSize visit_table_size { table: u32 } "table.size" _
             ReferenceTypes 0xfc 0x11 TableFill visit_table_fill { table: u32 } "table.fill" _
+            WideArithmetic 0xfc 0x13 I64Add128 visit_i64_add128 {  } "i64.add128" [i64 i64 i64 i64 -> i64 i64]
+            WideArithmetic 0xfc 0x14 I64Sub128 visit_i64_sub128 {  } "i64.sub128" [i64 i64 i64 i64 -> i64 i64]
+            WideArithmetic 0xfc 0x15 I64MulWideS visit_i64_mul_wide_s {  } "i64.mul_wide_s" [i64 i64 -> i64 i64]
+            WideArithmetic 0xfc 0x16 I64MulWideU visit_i64_mul_wide_u {  } "i64.mul_wide_u" [i64 i64 -> i64 i64]
             Simd 0xfd 0x00 V128Load visit_v128_load { memarg: MemArg as memarg } "v128.load" _
             Simd 0xfd 0x01 V128Load8x8S visit_v128_load8x8_s { memarg: MemArg as memarg } "v128.load8x8_s" _
             Simd 0xfd 0x02 V128Load8x8U visit_v128_load8x8_u { memarg: MemArg as memarg } "v128.load8x8_u" _
@@ -469,6 +473,26 @@ macro_rules! for_each_operator {
             Simd 0xfd 0xfd I32x4TruncSatF64x2UZero visit_i32x4_trunc_sat_f64x2_u_zero {  } "i32x4.trunc_sat_f64x2_u_zero" [v128 -> v128]
             Simd 0xfd 0xfe F64x2ConvertLowI32x4S visit_f64x2_convert_low_i32x4_s {  } "f64x2.convert_low_i32x4_s" [v128 -> v128]
             Simd 0xfd 0xff F64x2ConvertLowI32x4U visit_f64x2_convert_low_i32x4_u {  } "f64x2.convert_low_i32x4_u" [v128 -> v128]
+            RelaxedSimd 0xfd 0x100 I8x16RelaxedSwizzle visit_i8x16_relaxed_swizzle {  } "i8x16.relaxed_swizzle" [v128 v128 -> v128]
+            RelaxedSimd 0xfd 0x101 I32x4RelaxedTruncF32x4S visit_i32x4_relaxed_trunc_f32x4_s {  } "i32x4.relaxed_trunc_f32x4_s" [v128 -> v128]
+            RelaxedSimd 0xfd 0x102 I32x4RelaxedTruncF32x4U visit_i32x4_relaxed_trunc_f32x4_u {  } "i32x4.relaxed_trunc_f32x4_u" [v128 -> v128]
+            RelaxedSimd 0xfd 0x103 I32x4RelaxedTruncF64x2SZero visit_i32x4_relaxed_trunc_f64x2_s_zero {  } "i32x4.relaxed_trunc_f64x2_s_zero" [v128 -> v128]
+            RelaxedSimd 0xfd 0x104 I32x4RelaxedTruncF64x2UZero visit_i32x4_relaxed_trunc_f64x2_u_zero {  } "i32x4.relaxed_trunc_f64x2_u_zero" [v128 -> v128]
+            RelaxedSimd 0xfd 0x105 F32x4RelaxedMadd visit_f32x4_relaxed_madd {  } "f32x4.relaxed_madd" [v128 v128 v128 -> v128]
+            RelaxedSimd 0xfd 0x106 F32x4RelaxedNmadd visit_f32x4_relaxed_nmadd {  } "f32x4.relaxed_nmadd" [v128 v128 v128 -> v128]
+            RelaxedSimd 0xfd 0x107 F64x2RelaxedMadd visit_f64x2_relaxed_madd {  } "f64x2.relaxed_madd" [v128 v128 v128 -> v128]
+            RelaxedSimd 0xfd 0x108 F64x2RelaxedNmadd visit_f64x2_relaxed_nmadd {  } "f64x2.relaxed_nmadd" [v128 v128 v128 -> v128]
+            RelaxedSimd 0xfd 0x109 I8x16RelaxedLaneselect visit_i8x16_relaxed_laneselect {  } "i8x16.relaxed_laneselect" [v128 v128 v128 -> v128]
+            RelaxedSimd 0xfd 0x10a I16x8RelaxedLaneselect visit_i16x8_relaxed_laneselect {  } "i16x8.relaxed_laneselect" [v128 v128 v128 -> v128]
+            RelaxedSimd 0xfd 0x10b I32x4RelaxedLaneselect visit_i32x4_relaxed_laneselect {  } "i32x4.relaxed_laneselect" [v128 v128 v128 -> v128]
+            RelaxedSimd 0xfd 0x10c I64x2RelaxedLaneselect visit_i64x2_relaxed_laneselect {  } "i64x2.relaxed_laneselect" [v128 v128 v128 -> v128]
+            RelaxedSimd 0xfd 0x10d F32x4RelaxedMin visit_f32x4_relaxed_min {  } "f32x4.relaxed_min" [v128 v128 -> v128]
+            RelaxedSimd 0xfd 0x10e F32x4RelaxedMax visit_f32x4_relaxed_max {  } "f32x4.relaxed_max" [v128 v128 -> v128]
+            RelaxedSimd 0xfd 0x10f F64x2RelaxedMin visit_f64x2_relaxed_min {  } "f64x2.relaxed_min" [v128 v128 -> v128]
+            RelaxedSimd 0xfd 0x110 F64x2RelaxedMax visit_f64x2_relaxed_max {  } "f64x2.relaxed_max" [v128 v128 -> v128]
+            RelaxedSimd 0xfd 0x111 I16x8RelaxedQ15mulrS visit_i16x8_relaxed_q15mulr_s {  } "i16x8.relaxed_q15mulr_s" [v128 v128 -> v128]
+            RelaxedSimd 0xfd 0x112 I16x8RelaxedDotI8x16I7x16S visit_i16x8_relaxed_dot_i8x16_i7x16_s {  } "i16x8.relaxed_dot_i8x16_i7x16_s" [v128 v128 -> v128]
+            RelaxedSimd 0xfd 0x113 I32x4RelaxedDotI8x16I7x16AddS visit_i32x4_relaxed_dot_i8x16_i7x16_add_s {  } "i32x4.relaxed_dot_i8x16_i7x16_add_s" [v128 v128 v128 -> v128]
         }
     };
 }

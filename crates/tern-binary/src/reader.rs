@@ -117,51 +117,12 @@ impl<'a> Reader<'a> {
 
     #[inline(never)]
     fn u32_slow(&mut self) -> Result<u32> {
-        let start = self.offset();
-        let mut result: u32 = 0;
-        let mut shift = 0;
-        loop {
-            let b = self.u8()?;
-            if shift == 28 {
-                // The fifth byte holds only four significant bits.
-                if b & 0x80 != 0 {
-                    return Err(BinaryError::new("integer representation too long", start));
-                }
-                if b & 0x70 != 0 {
-                    return Err(BinaryError::new("integer too large", start));
-                }
-                return Ok(result | ((b as u32) << 28));
-            }
-            result |= ((b & 0x7f) as u32) << shift;
-            if b & 0x80 == 0 {
-                return Ok(result);
-            }
-            shift += 7;
-        }
+        Ok(self.uleb::<32>()? as u32)
     }
 
     /// Unsigned LEB128, at most 64 bits.
     pub fn u64(&mut self) -> Result<u64> {
-        let start = self.offset();
-        let mut result: u64 = 0;
-        let mut shift = 0;
-        loop {
-            let b = self.u8()?;
-            if shift == 63 {
-                if b & 0x80 != 0 {
-                    return Err(BinaryError::new("integer representation too long", start));
-                }
-                if b & 0x7e != 0 {
-                    return Err(BinaryError::new("integer too large", start));
-                }
-                return Ok(result | ((b as u64) << 63));
-            }
-            result |= ((b & 0x7f) as u64) << shift;
-            if b & 0x80 == 0 {
-                return Ok(result);
-            }
-            shift += 7;
-        }
+        self.uleb::<64>()
     }
 
     /// Signed LEB128, at most 32 bits.
@@ -178,76 +139,71 @@ impl<'a> Reader<'a> {
 
     #[inline(never)]
     fn i32_slow(&mut self) -> Result<i32> {
-        let start = self.offset();
-        let mut result: i32 = 0;
-        let mut shift = 0;
-        loop {
-            let b = self.u8()?;
-            if shift == 28 {
-                if b & 0x80 != 0 {
-                    return Err(BinaryError::new("integer representation too long", start));
-                }
-                // Bits 4..7 must all equal the sign bit (bit 3).
-                let rest = b & 0x78;
-                if rest != 0 && rest != 0x78 {
-                    return Err(BinaryError::new("integer too large", start));
-                }
-                return Ok(result | ((b as i32) << 28));
-            }
-            result |= ((b & 0x7f) as i32) << shift;
-            shift += 7;
-            if b & 0x80 == 0 {
-                // Sign-extend from the last byte's bit 6.
-                let ashift = 32 - shift;
-                return Ok((result << ashift) >> ashift);
-            }
-        }
+        Ok(self.sleb::<32>()? as i32)
     }
 
     /// Signed LEB128, at most 64 bits.
     pub fn i64(&mut self) -> Result<i64> {
-        let start = self.offset();
-        let mut result: i64 = 0;
-        let mut shift = 0;
-        loop {
-            let b = self.u8()?;
-            if shift == 63 {
-                if b & 0x80 != 0 {
-                    return Err(BinaryError::new("integer representation too long", start));
-                }
-                // Only bit 0 is significant; bits 1..7 must equal it.
-                if b != 0 && b != 0x7f {
-                    return Err(BinaryError::new("integer too large", start));
-                }
-                return Ok(result | ((b as i64) << 63));
-            }
-            result |= ((b & 0x7f) as i64) << shift;
-            shift += 7;
-            if b & 0x80 == 0 {
-                let ashift = 64 - shift;
-                return Ok((result << ashift) >> ashift);
-            }
-        }
+        self.sleb::<64>()
     }
 
     /// Signed LEB128, at most 33 bits (block types).
     pub fn s33(&mut self) -> Result<i64> {
+        self.sleb::<33>()
+    }
+
+    /// Unsigned LEB128 of at most `BITS` bits (32 or 64): at most
+    /// ceil(BITS / 7) bytes, and the last byte's bits above `BITS` zero.
+    #[inline]
+    fn uleb<const BITS: u32>(&mut self) -> Result<u64> {
         let start = self.offset();
+        let last_shift = (BITS - 1) / 7 * 7;
+        let mut result: u64 = 0;
+        let mut shift = 0;
+        loop {
+            let b = self.u8()?;
+            if shift == last_shift {
+                if b & 0x80 != 0 {
+                    return Err(BinaryError::new("integer representation too long", start));
+                }
+                // Only the low `BITS - shift` bits of the last byte count.
+                if (b as u32) >> (BITS - shift) != 0 {
+                    return Err(BinaryError::new("integer too large", start));
+                }
+                return Ok(result | ((b as u64) << shift));
+            }
+            result |= ((b & 0x7f) as u64) << shift;
+            if b & 0x80 == 0 {
+                return Ok(result);
+            }
+            shift += 7;
+        }
+    }
+
+    /// Signed LEB128 of at most `BITS` bits (32, 33 or 64), sign-extended
+    /// to 64 bits: at most ceil(BITS / 7) bytes, and the last byte's bits
+    /// above `BITS` all equal its sign bit.
+    #[inline]
+    fn sleb<const BITS: u32>(&mut self) -> Result<i64> {
+        let start = self.offset();
+        let last_shift = (BITS - 1) / 7 * 7;
         let mut result: i64 = 0;
         let mut shift = 0;
         loop {
             let b = self.u8()?;
-            if shift == 28 {
+            if shift == last_shift {
                 if b & 0x80 != 0 {
                     return Err(BinaryError::new("integer representation too long", start));
                 }
-                // Bits 5..7 must equal the sign bit (bit 4).
-                let rest = b & 0x70;
-                if rest != 0 && rest != 0x70 {
+                // The sign bit and the unused bits above it must agree.
+                let rest = b & (0x7f & !((1u8 << (BITS - shift - 1)) - 1));
+                let all = 0x7f & !((1u8 << (BITS - shift - 1)) - 1);
+                if rest != 0 && rest != all {
                     return Err(BinaryError::new("integer too large", start));
                 }
-                let v = result | (((b & 0x7f) as i64) << 28);
-                return Ok((v << 29) >> 29);
+                let v = result | (((b & 0x7f) as i64) << shift);
+                let ashift = 64 - BITS;
+                return Ok((v << ashift) >> ashift);
             }
             result |= ((b & 0x7f) as i64) << shift;
             shift += 7;

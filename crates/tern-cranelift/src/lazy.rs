@@ -43,24 +43,8 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
-use tern_binary::FuncBody;
-use tern_validate::ModuleInfo;
+use tern_validate::ModuleDesc;
 use tern_vm::code::{CodeRegion, Registration};
-
-/// Where a lazily compiled module's functions come from: the validated
-/// module, owned by the runtime, alive as long as the module.
-pub trait LazySource: Send + Sync + 'static {
-    /// The module's validation context.
-    fn info(&self) -> &ModuleInfo<'_>;
-    /// Number of imported functions.
-    fn num_imported_funcs(&self) -> u32;
-    /// The body of defined function `def`.
-    fn body(&self, def: u32) -> FuncBody<'_>;
-    /// Number of defined functions.
-    fn num_defined_funcs(&self) -> u32;
-    /// The start function, if any (called from the host like exports).
-    fn start_func(&self) -> Option<u32>;
-}
 
 /// Whether this host can compile lazily.
 pub fn lazy_available() -> bool {
@@ -109,7 +93,8 @@ struct State {
 
 /// A module whose functions are compiled on demand and in the background.
 pub struct LazyModule {
-    source: Arc<dyn LazySource>,
+    /// The module, as the runtime validated it.
+    desc: Arc<ModuleDesc>,
     isa: OwnedTargetIsa,
     config: TranslateConfig,
     num_imported: u32,
@@ -224,17 +209,17 @@ thread_local! {
 
 impl LazyModule {
     /// Lays out and maps the stubs, thunks and trampolines of a module
-    /// whose functions `source` provides, and queues its functions for the
+    /// that `desc` describes, and queues its functions for the
     /// background workers.
     pub fn new(
-        source: Arc<dyn LazySource>,
+        desc: Arc<ModuleDesc>,
         config: &CompileConfig,
         isa: OwnedTargetIsa,
     ) -> Result<Arc<LazyModule>, CompileError> {
         let codegen = |msg: String| CompileError::Codegen { func: u32::MAX, msg };
-        let info = source.info();
-        let num_imported = source.num_imported_funcs();
-        let ndefs = source.num_defined_funcs() as usize;
+        let info = desc.info();
+        let num_imported = desc.num_imported_funcs();
+        let ndefs = desc.num_defined_funcs() as usize;
         let page = CodeRegion::page_size();
         let mut fctx = FunctionBuilderContext::new();
         let mut ctx = Context::new();
@@ -266,7 +251,7 @@ impl LazyModule {
         let mut array = Vec::new();
         for def in 0..ndefs as u32 {
             let index = num_imported + def;
-            if info.declared_funcs.contains(&index) || source.start_func() == Some(index) {
+            if info.declared_funcs.contains(&index) || desc.start() == Some(index) {
                 let ty = &info.types[info.funcs[index as usize] as usize];
                 let f = trampoline::array_to_native(ty, index, &*isa, &mut fctx);
                 array.push((def, compile_function(&mut ctx, f, &*isa, index, num_imported)?));
@@ -314,7 +299,7 @@ impl LazyModule {
         let front_len = len;
         let slots_at = align_to(front_len.max(1), page);
         let chunks_at = align_to(slots_at + ndefs.max(1) * 8, page);
-        let body_bytes: usize = (0..ndefs as u32).map(|d| source.body(d).bytes.len()).sum();
+        let body_bytes: usize = (0..ndefs as u32).map(|d| desc.body(d).bytes.len()).sum();
         let chunk_area = (body_bytes.saturating_mul(16))
             .saturating_add(ndefs * page)
             .saturating_add(1 << 20)
@@ -386,7 +371,7 @@ impl LazyModule {
             array_calls[*def as usize] = at as u32;
         }
         let m = Arc::new(LazyModule {
-            source,
+            desc,
             isa,
             config: config.translate(),
             num_imported,
@@ -529,13 +514,13 @@ impl LazyModule {
                 let n = self.num_imported;
                 let bodies = |g: u32| {
                     let d = g.checked_sub(n)?;
-                    (d < self.ndefs as u32).then(|| self.source.body(d))
+                    (d < self.ndefs as u32).then(|| self.desc.body(d))
                 };
                 compile_one(
-                    self.source.info(),
+                    self.desc.info(),
                     self.num_imported,
                     index,
-                    &self.source.body(def),
+                    &self.desc.body(def),
                     &bodies,
                     &self.config,
                     &*self.isa,
@@ -673,8 +658,11 @@ impl LazyModule {
                 .map_err(|e| e.to_string())?;
         }
         st.next_chunk = end;
-        st.registrations
-            .push(tern_vm::code::register(addr..addr + size, trap_lookup(f.traps.clone())));
+        st.registrations.push(tern_vm::code::register_with_handlers(
+            addr..addr + size,
+            trap_lookup(f.traps.clone()),
+            link::handler_lookup(f.handlers.clone()),
+        ));
         st.placed[def as usize] = addr;
         st.chunks.push((addr, addr + size, def));
         for (o, fr) in &f.inlined {

@@ -266,6 +266,69 @@ unsafe extern "C" fn epoch_deadline(vmctx: *mut VMContext) {
     }
 }
 
+unsafe extern "C" fn exn_new(vmctx: *mut VMContext, tag: u32, payload: *const u64) -> u64 {
+    // SAFETY: compiled code passes its own vmctx, a tag index of its
+    // module and a slot array as long as the tag's parameters.
+    unsafe {
+        libcall(|| {
+            let inst = (*vmctx).instance as usize;
+            let vm = host(vmctx).store();
+            let ti = vm.instances[inst].tags[tag as usize];
+            let n = vm.tags[ti as usize].param_slots as usize;
+            let payload: Box<[u64]> = std::slice::from_raw_parts(payload, n).into();
+            Ok(vm.new_exn(ti, payload))
+        })
+    }
+}
+
+unsafe extern "C" fn throw_ref(vmctx: *mut VMContext, exn: u64) {
+    // SAFETY: compiled code passes its own vmctx and a raw `exnref` of
+    // the store; `libcall` throws the exception the body fails with.
+    unsafe {
+        libcall::<()>(|| {
+            let _ = vmctx;
+            if exn == 0 {
+                return Err(Trap::new(TrapCode::NullReference));
+            }
+            Err(Trap::exception(exn))
+        })
+    }
+}
+
+unsafe extern "C" fn exn_is(vmctx: *mut VMContext, exn: u64, tag: u32) -> u32 {
+    // SAFETY: compiled code passes its own vmctx, a non-null raw `exnref`
+    // of the store and a tag index of its module.
+    unsafe {
+        libcall(|| {
+            let inst = (*vmctx).instance as usize;
+            let vm = host(vmctx).store();
+            let ti = vm.instances[inst].tags[tag as usize];
+            let e = vm.exn(exn).ok_or_else(|| Trap::msg("tern: invalid exnref"))?;
+            Ok((e.tag == ti) as u32)
+        })
+    }
+}
+
+unsafe extern "C" fn exn_caught(vmctx: *mut VMContext, exn: u64, out: *mut u64, keep: u32) {
+    // SAFETY: compiled code passes its own vmctx, a non-null raw `exnref`
+    // of the store and, when `out` is not null, room for its payload.
+    unsafe {
+        libcall(|| {
+            let vm = host(vmctx).store();
+            let e = vm.exn(exn).ok_or_else(|| Trap::msg("tern: invalid exnref"))?;
+            if !out.is_null() {
+                std::ptr::copy_nonoverlapping(e.payload.as_ptr(), out, e.payload.len());
+            }
+            if keep != 0 {
+                vm.expose_exn(exn);
+            } else {
+                vm.drop_exn(exn);
+            }
+            Ok(())
+        })
+    }
+}
+
 macro_rules! address_table {
     ($( $(#[$doc:meta])* $name:ident $imp:ident ( $($arg:ident : $ty:ty),* ) $(-> $ret:ty)? ; )*) => {
         /// The address of libcall `l`: the function its row of

@@ -94,10 +94,33 @@ pub(crate) struct CompiledFunc {
     pub(crate) bytes: Vec<u8>,
     pub(crate) relocs: Vec<RelocRecord>,
     pub(crate) traps: Vec<(u32, TrapCode)>,
+    /// Exception handlers of call sites, sorted by return address.
+    pub(crate) handlers: Vec<CallHandler>,
     /// Inlined code: by PC offset, the virtual frames there (absolute
     /// function indices, outermost first).
     pub(crate) inlined: Vec<(u32, Box<[u32]>)>,
     pub(crate) align: u32,
+}
+
+/// A call site whose exceptions land in the same function: the offsets of
+/// its return address and of the landing pad, and how far below the frame
+/// pointer the pad wants the stack pointer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CallHandler {
+    pub ret: u32,
+    pub pad: u32,
+    pub sp_to_fp: u32,
+}
+
+impl CallHandler {
+    /// `self` moved by `by` bytes.
+    pub(crate) fn shifted(self, by: u32) -> CallHandler {
+        CallHandler {
+            ret: self.ret + by,
+            pad: self.pad + by,
+            sp_to_fp: self.sp_to_fp,
+        }
+    }
 }
 
 /// What an absolute (8-byte) relocation left for load time points at.
@@ -129,6 +152,8 @@ pub struct Artifact {
     pub relocs: Vec<LoadReloc>,
     /// Trap sites, sorted by offset.
     pub traps: Vec<(u32, TrapCode)>,
+    /// Exception handlers of call sites, sorted by return address.
+    pub handlers: Vec<CallHandler>,
     /// Offset of each defined function's native entry.
     pub funcs: Vec<u32>,
     /// Offset of each defined function's array-call trampoline.
@@ -175,6 +200,23 @@ pub(crate) fn trap_lookup(traps: Vec<(u32, TrapCode)>) -> tern_vm::code::TrapLoo
         let i = traps.binary_search_by_key(&(off as u32), |t| t.0).ok()?;
         Some(traps[i].1)
     })
+}
+
+/// The unwinder's view of a code range: call sites with exception
+/// handlers, sorted by return address (offsets in the range).
+pub(crate) fn handler_lookup(handlers: Vec<CallHandler>) -> Option<tern_vm::code::HandlerLookup> {
+    if handlers.is_empty() {
+        return None;
+    }
+    let handlers: Arc<[CallHandler]> = handlers.into();
+    Some(Arc::new(move |off: usize| {
+        let i = handlers.binary_search_by_key(&(off as u32), |h| h.ret).ok()?;
+        let h = handlers[i];
+        Some(tern_vm::code::Handler {
+            pad: h.pad,
+            sp_to_fp: h.sp_to_fp,
+        })
+    }))
 }
 
 /// Lays out and links defined functions, their array-call trampolines and
@@ -228,12 +270,14 @@ pub(crate) fn link(
     }
     let nfuncs = funcs.len();
     let mut traps = Vec::new();
+    let mut handlers = Vec::new();
     for (fi, f) in all.iter().enumerate() {
         let start = starts[fi];
         image[start..start + f.bytes.len()].copy_from_slice(&f.bytes);
         for &(off, code) in &f.traps {
             traps.push((start as u32 + off, code));
         }
+        handlers.extend(f.handlers.iter().map(|h| h.shifted(start as u32)));
         for r in &f.relocs {
             let at = start + r.offset as usize;
             let target = match r.target {
@@ -292,6 +336,7 @@ pub(crate) fn link(
         }
     }
     traps.sort_by_key(|t| t.0);
+    handlers.sort_by_key(|h| h.ret);
     let mut inlined = Vec::new();
     for (f, &start) in funcs.iter().zip(&starts) {
         inlined.extend(f.inlined.iter().map(|(o, fr)| (start as u32 + o, fr.clone())));
@@ -303,6 +348,7 @@ pub(crate) fn link(
         image,
         relocs,
         traps,
+        handlers,
         funcs: starts[..nfuncs].iter().map(|&s| s as u32).collect(),
         array_calls: starts[nfuncs..nfuncs + na].iter().map(|&s| s as u32).collect(),
         foreign: {
@@ -325,7 +371,7 @@ pub struct CompiledModule {
     // Unregister before unmapping: fields drop in order.
     _registration: Option<Registration>,
     code: CodeMemory,
-    artifact: Artifact,
+    artifact: Box<Artifact>,
 }
 
 impl CompiledModule {
@@ -353,15 +399,16 @@ impl CompiledModule {
         let registration = if code.is_empty() {
             None
         } else {
-            Some(tern_vm::code::register(
+            Some(tern_vm::code::register_with_handlers(
                 code.range(),
                 trap_lookup(artifact.traps.clone()),
+                handler_lookup(artifact.handlers.clone()),
             ))
         };
         Ok(CompiledModule {
             _registration: registration,
             code,
-            artifact,
+            artifact: Box::new(artifact),
         })
     }
 

@@ -36,13 +36,13 @@ fn import(func: &mut ir::Function, ns: u32, index: u32, sig: Signature, colocate
 }
 
 /// Loads a value of type `t` from its slot at `off`.
-fn load_slot(b: &mut FunctionBuilder<'_>, t: ValType, base: Value, off: i32) -> Value {
+pub(crate) fn load_slot(b: &mut FunctionBuilder<'_>, t: ValType, base: Value, off: i32) -> Value {
     b.ins().load(clif_type(t), MemFlagsData::trusted(), base, off)
 }
 
 /// Stores `v` of type `t` into its slot(s) at `off`: numbers zero-extended
 /// to 64 bits, `v128` as 16 bytes (low half first).
-fn store_slot(b: &mut FunctionBuilder<'_>, t: ValType, v: Value, base: Value, off: i32) {
+pub(crate) fn store_slot(b: &mut FunctionBuilder<'_>, t: ValType, v: Value, base: Value, off: i32) {
     let v = match t {
         ValType::I32 => b.ins().uextend(types::I64, v),
         ValType::F32 => {

@@ -53,12 +53,14 @@ const CONFIGS: [TranslateConfig; 2] = [
         fuel: false,
         interrupts: false,
         epochs: false,
+        relaxed_simd_deterministic: false,
     },
     TranslateConfig {
         bounds_checks: BoundsChecks::Explicit,
         fuel: true,
         interrupts: true,
         epochs: true,
+        relaxed_simd_deterministic: false,
     },
 ];
 

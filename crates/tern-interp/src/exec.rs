@@ -470,6 +470,38 @@ fn run(
                 ptr::write_unaligned(p as *mut [u8; $n], bytes);
             }};
         }
+        /// Grows the value stack to `need` slots if it is shorter (which
+        /// moves it: the caller re-derives `regs`); says whether it grew.
+        macro_rules! reserve {
+            ($need:expr) => {{
+                let need: usize = $need;
+                if need > stack.len() {
+                    if let Err(t) = grow_stack(stack, need, limits.max_stack_slots) {
+                        fail!(t)
+                    }
+                    true
+                } else {
+                    false
+                }
+            }};
+        }
+        /// Starts running `callee` (of module `m`, instance `i`) in the
+        /// frame at `regs`, switching the cached memory if the instance
+        /// changes.
+        macro_rules! begin {
+            ($callee:expr, $m:expr, $i:expr) => {{
+                let callee: *const CompiledFunc = $callee;
+                init_frame(regs, &*callee);
+                func = callee;
+                ip = (*func).code.as_ptr();
+                let (m, i): (*const InterpModule, u32) = ($m, $i);
+                if i != inst {
+                    inst = i;
+                    module = m;
+                    refresh_mem!();
+                }
+            }};
+        }
         /// Enters `callee` (of module `m`, instance `i`) with its frame at
         /// slot `b` of the current frame.
         macro_rules! enter {
@@ -486,22 +518,9 @@ fn run(
                     inst,
                 });
                 base += $b as usize;
-                let need = base + (*callee).max_height as usize;
-                if need > stack.len() {
-                    if let Err(t) = grow_stack(stack, need, limits.max_stack_slots) {
-                        fail!(t)
-                    }
-                }
+                reserve!(base + (*callee).max_height as usize);
                 regs = stack.as_mut_ptr().add(base);
-                init_frame(regs, &*callee);
-                func = callee;
-                ip = (*func).code.as_ptr();
-                let (m, i): (*const InterpModule, u32) = ($m, $i);
-                if i != inst {
-                    inst = i;
-                    module = m;
-                    refresh_mem!();
-                }
+                begin!(callee, $m, $i);
             }};
         }
         /// Replaces the current frame with `callee` (a tail call); its
@@ -511,22 +530,10 @@ fn run(
                 let callee: *const CompiledFunc = $callee;
                 let ps = (*callee).param_slots as usize;
                 ptr::copy(regs.add($b as usize), regs, ps);
-                let need = base + (*callee).max_height as usize;
-                if need > stack.len() {
-                    if let Err(t) = grow_stack(stack, need, limits.max_stack_slots) {
-                        fail!(t)
-                    }
+                if reserve!(base + (*callee).max_height as usize) {
                     regs = stack.as_mut_ptr().add(base);
                 }
-                init_frame(regs, &*callee);
-                func = callee;
-                ip = (*func).code.as_ptr();
-                let (m, i): (*const InterpModule, u32) = ($m, $i);
-                if i != inst {
-                    inst = i;
-                    module = m;
-                    refresh_mem!();
-                }
+                begin!(callee, $m, $i);
             }};
         }
         /// Calls host function `index` with its slots at `b`. An exception
@@ -536,11 +543,7 @@ fn run(
             ($index:expr, $slots:expr, $b:expr, $skip:expr) => {{
                 let at = base + $b as usize;
                 let need = at + $slots as usize;
-                if need > stack.len() {
-                    if let Err(t) = grow_stack(stack, need, limits.max_stack_slots) {
-                        fail!(t)
-                    }
-                }
+                reserve!(need);
                 (&mut *vm).call_depth = depth_base + frames.len() + 1;
                 let r = host.call_host($index, Some(inst), &mut stack[at..need]);
                 vm = host.store();
@@ -706,6 +709,23 @@ fn run(
                 let v = OpResult::<ty!($r)>::into_result(ops::$visit(get!($x, $o.d), get!($y, $o.a), get!($z, $o.b)));
                 set!($r, $o.d, tri!(v));
             }};
+            // Two results (wide arithmetic): written after both inputs are read.
+            ({}, [$x:ident $y:ident -> $r:ident $r2:ident], $visit:ident, $o:ident) => {{
+                let (lo, hi) = ops::$visit(get!($x, $o.a), get!($y, $o.b));
+                set!($r, $o.d, lo);
+                set!($r2, $o.d + 1, hi);
+            }};
+            // Four inputs in consecutive slots from `d`, two results from `d`.
+            ({}, [$w:ident $x:ident $y:ident $z:ident -> $r:ident $r2:ident], $visit:ident, $o:ident) => {{
+                let (lo, hi) = ops::$visit(
+                    get!($w, $o.d),
+                    get!($x, $o.d + 1),
+                    get!($y, $o.d + 2),
+                    get!($z, $o.d + 3),
+                );
+                set!($r, $o.d, lo);
+                set!($r2, $o.d + 1, hi);
+            }};
             ($imm:tt, $sig:tt, $visit:ident, $o:ident) => {{
                 let _ = $o;
                 unreachable!("{} is never emitted", stringify!($visit))
@@ -729,6 +749,13 @@ fn run(
                 ($( $feat:ident $pre:literal $code:literal $name:ident $visit:ident { $($f:ident : $t:ty $(as $rd:ident)?),* } $text:literal $sig:tt )*) => {
                     match *instr {
                         $( Instr::$name(o) => exec_row!({$($f)*}, $sig, $visit, o), )*
+                        // ---- relaxed SIMD, deterministic mode ----
+                        Instr::MaddDetF32(o) => set!(v128, o.d, f32x4_madd_det(get!(v128, o.d), get!(v128, o.a), get!(v128, o.b), false)),
+                        Instr::NmaddDetF32(o) => set!(v128, o.d, f32x4_madd_det(get!(v128, o.d), get!(v128, o.a), get!(v128, o.b), true)),
+                        Instr::MaddDetF64(o) => set!(v128, o.d, f64x2_madd_det(get!(v128, o.d), get!(v128, o.a), get!(v128, o.b), false)),
+                        Instr::NmaddDetF64(o) => set!(v128, o.d, f64x2_madd_det(get!(v128, o.d), get!(v128, o.a), get!(v128, o.b), true)),
+                        Instr::DotDet(o) => set!(v128, o.d, dot_det(get!(v128, o.a), get!(v128, o.b))),
+                        Instr::DotAddDet(o) => set!(v128, o.d, dot_add(get!(v128, o.d), get!(v128, o.a), get!(v128, o.b), true)),
                         // ---- control ----
                         Instr::Trap { code: c } => trap!(c),
                         Instr::Fuel { n } => {

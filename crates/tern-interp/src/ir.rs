@@ -220,6 +220,19 @@ macro_rules! define_instr {
             Replace16 { v: Reg, x: Reg, lane: u32 },
             Replace32 { v: Reg, x: Reg, lane: u32 },
             Replace64 { v: Reg, x: Reg, lane: u32 },
+
+            // ---- relaxed SIMD, deterministic mode ----
+            /// `f32x4.relaxed_madd`/`nmadd`, `f64x2.relaxed_madd`/`nmadd`
+            /// unfused; inputs `d`, `a`, `b`, result in `d`.
+            MaddDetF32(R3),
+            NmaddDetF32(R3),
+            MaddDetF64(R3),
+            NmaddDetF64(R3),
+            /// `i16x8.relaxed_dot_i8x16_i7x16_s` with both operands signed.
+            DotDet(R3),
+            /// `i32x4.relaxed_dot_i8x16_i7x16_add_s` with both operands
+            /// signed; inputs `d`, `a`, `b`, result in `d`.
+            DotAddDet(R3),
         }
     };
 }
@@ -243,6 +256,34 @@ macro_rules! define_plain_mut {
 for_each_operator!(define_plain_mut);
 
 impl Instr {
+    /// The relaxed SIMD operator's deterministic counterpart (the spec's
+    /// deterministic profile); any other instruction unchanged.
+    pub fn relaxed_deterministic(self) -> Instr {
+        match self {
+            Instr::I8x16RelaxedSwizzle(r) => Instr::I8x16Swizzle(r),
+            Instr::I32x4RelaxedTruncF32x4S(r) => Instr::I32x4TruncSatF32x4S(r),
+            Instr::I32x4RelaxedTruncF32x4U(r) => Instr::I32x4TruncSatF32x4U(r),
+            Instr::I32x4RelaxedTruncF64x2SZero(r) => Instr::I32x4TruncSatF64x2SZero(r),
+            Instr::I32x4RelaxedTruncF64x2UZero(r) => Instr::I32x4TruncSatF64x2UZero(r),
+            Instr::F32x4RelaxedMadd(r) => Instr::MaddDetF32(r),
+            Instr::F32x4RelaxedNmadd(r) => Instr::NmaddDetF32(r),
+            Instr::F64x2RelaxedMadd(r) => Instr::MaddDetF64(r),
+            Instr::F64x2RelaxedNmadd(r) => Instr::NmaddDetF64(r),
+            Instr::I8x16RelaxedLaneselect(r)
+            | Instr::I16x8RelaxedLaneselect(r)
+            | Instr::I32x4RelaxedLaneselect(r)
+            | Instr::I64x2RelaxedLaneselect(r) => Instr::V128Bitselect(r),
+            Instr::F32x4RelaxedMin(r) => Instr::F32x4Min(r),
+            Instr::F32x4RelaxedMax(r) => Instr::F32x4Max(r),
+            Instr::F64x2RelaxedMin(r) => Instr::F64x2Min(r),
+            Instr::F64x2RelaxedMax(r) => Instr::F64x2Max(r),
+            Instr::I16x8RelaxedQ15mulrS(r) => Instr::I16x8Q15mulrSatS(r),
+            Instr::I16x8RelaxedDotI8x16I7x16S(r) => Instr::DotDet(r),
+            Instr::I32x4RelaxedDotI8x16I7x16AddS(r) => Instr::DotAddDet(r),
+            other => other,
+        }
+    }
+
     /// The target of a jump (not of a `JumpTable`, whose targets are the
     /// `Jump`s that follow it).
     pub fn target_mut(&mut self) -> Option<&mut u32> {
@@ -293,6 +334,16 @@ macro_rules! define_for_each_reg {
                         f(&mut r.a);
                         f(&mut r.b);
                     } )*
+                    Instr::MaddDetF32(r)
+                    | Instr::NmaddDetF32(r)
+                    | Instr::MaddDetF64(r)
+                    | Instr::NmaddDetF64(r)
+                    | Instr::DotDet(r)
+                    | Instr::DotAddDet(r) => {
+                        f(&mut r.d);
+                        f(&mut r.a);
+                        f(&mut r.b);
+                    }
                     Instr::Trap { .. }
                     | Instr::Fuel { .. }
                     | Instr::Epoch

@@ -200,6 +200,27 @@ pub fn visit_i64_sub(a: i64, c: i64) -> i64 {
 pub fn visit_i64_mul(a: i64, c: i64) -> i64 {
     a.wrapping_mul(c)
 }
+/// Wide arithmetic: 128-bit values as (low, high) pairs of `i64`s.
+pub fn visit_i64_add128(al: i64, ah: i64, bl: i64, bh: i64) -> (i64, i64) {
+    let r = wide128(al, ah).wrapping_add(wide128(bl, bh));
+    (r as i64, (r >> 64) as i64)
+}
+pub fn visit_i64_sub128(al: i64, ah: i64, bl: i64, bh: i64) -> (i64, i64) {
+    let r = wide128(al, ah).wrapping_sub(wide128(bl, bh));
+    (r as i64, (r >> 64) as i64)
+}
+pub fn visit_i64_mul_wide_s(a: i64, b: i64) -> (i64, i64) {
+    let r = a as i128 * b as i128;
+    (r as i64, (r >> 64) as i64)
+}
+pub fn visit_i64_mul_wide_u(a: i64, b: i64) -> (i64, i64) {
+    let r = a as u64 as u128 * b as u64 as u128;
+    (r as i64, (r >> 64) as i64)
+}
+#[inline]
+fn wide128(lo: i64, hi: i64) -> u128 {
+    lo as u64 as u128 | (hi as u64 as u128) << 64
+}
 #[inline]
 pub fn visit_i64_div_s(a: i64, c: i64) -> Result<i64, TrapCode> {
     if c == 0 {

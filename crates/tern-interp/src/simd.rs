@@ -463,6 +463,168 @@ pub fn visit_f64x2_promote_low_f32x4(a: u128) -> u128 {
     from_f64x2([promote(a[0]), promote(a[1])])
 }
 
+// ---- relaxed SIMD ----
+//
+// Each relaxed operator has one fixed behaviour, the same in both tiers
+// and on every host: the choice of x86-64's SSE instructions where the
+// spec allows one (see docs/ARCHITECTURE.md, "Relaxed SIMD"). In the
+// deterministic mode (`Config::relaxed_simd_deterministic`) the
+// translator emits the spec's deterministic behaviour instead: the plain
+// SIMD operator, or the `*_det` functions below.
+
+/// `pshufb`: an index with its top bit set selects 0, any other selects
+/// lane `index % 16`.
+pub fn visit_i8x16_relaxed_swizzle(a: u128, s: u128) -> u128 {
+    let (a, s) = (u8x16(a), u8x16(s));
+    from_u8x16(s.map(|i| if i & 0x80 != 0 { 0 } else { a[(i & 15) as usize] }))
+}
+
+/// `cvttps2dq`/`cvttpd2dq`: NaN and out-of-range lanes give `i32::MIN`.
+#[inline]
+fn trunc_or_min(x: f64) -> i32 {
+    let t = x.trunc();
+    if t.is_nan() || !(-2147483648.0..=2147483647.0).contains(&t) {
+        i32::MIN
+    } else {
+        t as i32
+    }
+}
+pub fn visit_i32x4_relaxed_trunc_f32x4_s(a: u128) -> u128 {
+    from_i32x4(f32x4(a).map(|x| trunc_or_min(x as f64)))
+}
+/// Unsigned: the deterministic behaviour (saturating).
+pub fn visit_i32x4_relaxed_trunc_f32x4_u(a: u128) -> u128 {
+    visit_i32x4_trunc_sat_f32x4_u(a)
+}
+pub fn visit_i32x4_relaxed_trunc_f64x2_s_zero(a: u128) -> u128 {
+    let a = f64x2(a);
+    from_i32x4([trunc_or_min(a[0]), trunc_or_min(a[1]), 0, 0])
+}
+pub fn visit_i32x4_relaxed_trunc_f64x2_u_zero(a: u128) -> u128 {
+    visit_i32x4_trunc_sat_f64x2_u_zero(a)
+}
+
+const CANON_NAN32: u32 = 0x7fc0_0000;
+const CANON_NAN64: u64 = 0x7ff8_0000_0000_0000;
+
+/// A NaN result of a multiply-add becomes the canonical NaN: which input
+/// NaN a fused multiply-add propagates depends on the instruction form
+/// the register allocator picks, so both tiers canonicalize.
+#[inline]
+fn canon32(x: f32) -> f32 {
+    if x.is_nan() { f32::from_bits(CANON_NAN32) } else { x }
+}
+#[inline]
+fn canon64(x: f64) -> f64 {
+    if x.is_nan() { f64::from_bits(CANON_NAN64) } else { x }
+}
+
+/// Fused (one rounding).
+pub fn visit_f32x4_relaxed_madd(a: u128, b: u128, c: u128) -> u128 {
+    let (a, b, c) = (f32x4(a), f32x4(b), f32x4(c));
+    from_f32x4(std::array::from_fn(|i| canon32(a[i].mul_add(b[i], c[i]))))
+}
+pub fn visit_f32x4_relaxed_nmadd(a: u128, b: u128, c: u128) -> u128 {
+    let (a, b, c) = (f32x4(a), f32x4(b), f32x4(c));
+    from_f32x4(std::array::from_fn(|i| canon32((-a[i]).mul_add(b[i], c[i]))))
+}
+pub fn visit_f64x2_relaxed_madd(a: u128, b: u128, c: u128) -> u128 {
+    let (a, b, c) = (f64x2(a), f64x2(b), f64x2(c));
+    from_f64x2(std::array::from_fn(|i| canon64(a[i].mul_add(b[i], c[i]))))
+}
+pub fn visit_f64x2_relaxed_nmadd(a: u128, b: u128, c: u128) -> u128 {
+    let (a, b, c) = (f64x2(a), f64x2(b), f64x2(c));
+    from_f64x2(std::array::from_fn(|i| canon64((-a[i]).mul_add(b[i], c[i]))))
+}
+/// Deterministic: unfused (two roundings).
+pub fn f32x4_madd_det(a: u128, b: u128, c: u128, neg: bool) -> u128 {
+    let (a, b, c) = (f32x4(a), f32x4(b), f32x4(c));
+    from_f32x4(std::array::from_fn(|i| {
+        let x = if neg { -a[i] } else { a[i] };
+        canon32(x * b[i] + c[i])
+    }))
+}
+pub fn f64x2_madd_det(a: u128, b: u128, c: u128, neg: bool) -> u128 {
+    let (a, b, c) = (f64x2(a), f64x2(b), f64x2(c));
+    from_f64x2(std::array::from_fn(|i| {
+        let x = if neg { -a[i] } else { a[i] };
+        canon64(x * b[i] + c[i])
+    }))
+}
+
+/// `pblendvb`/`blendvps`/`blendvpd`: the top bit of each mask lane picks
+/// `a` (set) or `b` (clear).
+pub fn visit_i8x16_relaxed_laneselect(a: u128, b: u128, m: u128) -> u128 {
+    let (a, b, m) = (i8x16(a), i8x16(b), i8x16(m));
+    from_i8x16(std::array::from_fn(|i| if m[i] < 0 { a[i] } else { b[i] }))
+}
+/// `i16x8`: the deterministic `bitselect` (x86 has no 16-bit blend).
+pub fn visit_i16x8_relaxed_laneselect(a: u128, b: u128, m: u128) -> u128 {
+    visit_v128_bitselect(a, b, m)
+}
+pub fn visit_i32x4_relaxed_laneselect(a: u128, b: u128, m: u128) -> u128 {
+    let (a, b, m) = (i32x4(a), i32x4(b), i32x4(m));
+    from_i32x4(std::array::from_fn(|i| if m[i] < 0 { a[i] } else { b[i] }))
+}
+pub fn visit_i64x2_relaxed_laneselect(a: u128, b: u128, m: u128) -> u128 {
+    let (a, b, m) = (i64x2(a), i64x2(b), i64x2(m));
+    from_i64x2(std::array::from_fn(|i| if m[i] < 0 { a[i] } else { b[i] }))
+}
+
+/// `minps`/`maxps` with the operands swapped, as `pmin`/`pmax`: the first
+/// operand unless the second is strictly smaller (larger).
+pub fn visit_f32x4_relaxed_min(a: u128, b: u128) -> u128 {
+    visit_f32x4_pmin(a, b)
+}
+pub fn visit_f32x4_relaxed_max(a: u128, b: u128) -> u128 {
+    visit_f32x4_pmax(a, b)
+}
+pub fn visit_f64x2_relaxed_min(a: u128, b: u128) -> u128 {
+    visit_f64x2_pmin(a, b)
+}
+pub fn visit_f64x2_relaxed_max(a: u128, b: u128) -> u128 {
+    visit_f64x2_pmax(a, b)
+}
+
+/// `pmulhrsw`: `-32768 * -32768` wraps to `-32768`.
+pub fn visit_i16x8_relaxed_q15mulr_s(a: u128, b: u128) -> u128 {
+    let (a, b) = (i16x8(a), i16x8(b));
+    from_i16x8(std::array::from_fn(|i| {
+        ((a[i] as i32 * b[i] as i32 + 0x4000) >> 15) as i16
+    }))
+}
+
+/// The 16-bit dot product of pairs of bytes, saturating: `a` signed, `b`
+/// unsigned (`pmaddubsw`) or, deterministically, signed.
+#[inline]
+fn dot_i8_pairs(a: u128, b: u128, b_signed: bool) -> [i16; 8] {
+    let (a, b) = (i8x16(a), i8x16(b));
+    let wide = |x: i8| if b_signed { x as i16 } else { x as u8 as i16 };
+    std::array::from_fn(|i| {
+        let p0 = a[2 * i] as i16 * wide(b[2 * i]);
+        let p1 = a[2 * i + 1] as i16 * wide(b[2 * i + 1]);
+        p0.saturating_add(p1)
+    })
+}
+/// `pmaddubsw` with the second operand as the unsigned one.
+pub fn visit_i16x8_relaxed_dot_i8x16_i7x16_s(a: u128, b: u128) -> u128 {
+    from_i16x8(dot_i8_pairs(a, b, false))
+}
+/// `pmaddubsw`, then `pmaddwd` by ones, then the accumulator.
+pub fn visit_i32x4_relaxed_dot_i8x16_i7x16_add_s(a: u128, b: u128, c: u128) -> u128 {
+    dot_add(a, b, c, false)
+}
+pub fn dot_det(a: u128, b: u128) -> u128 {
+    from_i16x8(dot_i8_pairs(a, b, true))
+}
+pub fn dot_add(a: u128, b: u128, c: u128, b_signed: bool) -> u128 {
+    let d = dot_i8_pairs(a, b, b_signed);
+    let c = i32x4(c);
+    from_i32x4(std::array::from_fn(|i| {
+        (d[2 * i] as i32 + d[2 * i + 1] as i32).wrapping_add(c[i])
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,8 +1,8 @@
 //! The translator: Wasm function body → register IR, in one pass that
 //! follows the validator operator by operator.
 //!
-//! For each operator the translator first lets the [`FuncValidator`] check
-//! it, then emits IR. It keeps its own operand stack (slot widths: 1, or 2
+//! For each operator the validator checks it first, then the translator
+//! emits IR ([`tern_validate::validate_and_translate`] drives the pass). It keeps its own operand stack (slot widths: 1, or 2
 //! for `v128`), so every operand's slot is known statically. Code after an
 //! unconditional branch is validated but not emitted.
 //!
@@ -89,39 +89,22 @@ const NONE: u32 = u32::MAX;
 /// Translates the body of function `func_index` (a function index, imports
 /// included).
 pub fn translate(
-    info: &ModuleInfo<'_>,
+    info: &ModuleInfo,
     num_imported_funcs: u32,
     func_index: u32,
     body: &FuncBody<'_>,
     fuel: bool,
     epoch: bool,
+    relaxed_simd_deterministic: bool,
 ) -> Result<CompiledFunc, TranslateError> {
-    let Some(ty) = info.func_type(func_index) else {
-        return Err(TranslateError::Invalid(tern_binary::BinaryError::new(
-            format!("unknown function {func_index}"),
-            body.offset,
-        )));
-    };
-    let (decls, _) = body.locals()?;
     let mut v = FuncValidator::new(info);
-    let mut e = Emitter::new(info, num_imported_funcs, ty, &decls, fuel, epoch)?;
-    let mut ops = v.begin(func_index, body)?;
-    {
-        let mut t = Translator {
-            v: &mut v,
-            e: &mut e,
-            offset: 0,
-        };
-        while !ops.eof() {
-            t.offset = ops.offset();
-            ops.visit_operator(&mut t)??;
-            if t.v.frame_depth() == 0 {
-                break;
-            }
-        }
-    }
-    v.finish(&ops)?;
-    let mut f = e.finish()?;
+    let t = tern_validate::validate_and_translate(&mut v, func_index, body, |ty, decls| {
+        Emitter::new(info, num_imported_funcs, ty, decls, fuel, epoch).map(|mut e| {
+            e.relaxed_simd_deterministic = relaxed_simd_deterministic;
+            Translator(e)
+        })
+    })?;
+    let mut f = t.0.finish()?;
     f.func_index = func_index;
     Ok(f)
 }
@@ -292,9 +275,9 @@ impl Cond {
 
 /// Value types of a block's parameters or results.
 #[derive(Clone, Copy)]
-enum Tys<'m> {
+enum Tys<'i> {
     One(ValType),
-    Many(&'m [ValType]),
+    Many(&'i [ValType]),
 }
 
 impl Tys<'_> {
@@ -366,10 +349,10 @@ impl Opd {
     }
 }
 
-struct Emitter<'i, 'm> {
-    info: &'i ModuleInfo<'m>,
+struct Emitter<'i> {
+    info: &'i ModuleInfo,
     num_imported_funcs: u32,
-    func_ty: &'m FuncType,
+    func_ty: &'i FuncType,
     code: Vec<Instr>,
     pool: Vec<u128>,
     /// The operand stack.
@@ -396,6 +379,8 @@ struct Emitter<'i, 'm> {
     fuel_at: usize,
     /// Whether function entries and loop headers check the epoch deadline.
     epoch: bool,
+    /// Relaxed SIMD operators get the spec's deterministic behaviour.
+    relaxed_simd_deterministic: bool,
     /// The highest instruction index that a jump targets so far (or that
     /// starts a basic block).
     label_at: u32,
@@ -435,11 +420,11 @@ fn width(t: ValType) -> u8 {
     slots_of(t) as u8
 }
 
-impl<'i, 'm> Emitter<'i, 'm> {
+impl<'i> Emitter<'i> {
     fn new(
-        info: &'i ModuleInfo<'m>,
+        info: &'i ModuleInfo,
         num_imported_funcs: u32,
-        func_ty: &'m FuncType,
+        func_ty: &'i FuncType,
         decls: &[(u32, ValType)],
         fuel: bool,
         epoch: bool,
@@ -498,6 +483,7 @@ impl<'i, 'm> Emitter<'i, 'm> {
             fuel,
             fuel_at: usize::MAX,
             epoch,
+            relaxed_simd_deterministic: false,
             label_at: 0,
             consts: Vec::new(),
             const_index: HashMap::new(),
@@ -677,8 +663,10 @@ impl<'i, 'm> Emitter<'i, 'm> {
 
     fn target_mut(&mut self, at: u32) -> &mut u32 {
         let i = &mut self.code[at as usize];
-        let desc = format!("{i:?}");
-        i.target_mut().unwrap_or_else(|| unreachable!("not a jump: {desc}"))
+        if i.target_mut().is_none() {
+            unreachable!("not a jump: {i:?}");
+        }
+        i.target_mut().expect("a jump")
     }
 
     /// Points the jump at `at` to `pc`.
@@ -881,10 +869,11 @@ impl<'i, 'm> Emitter<'i, 'm> {
     /// A plain operator: pops `params`, pushes `results` (slot widths).
     #[inline]
     fn plain(&mut self, make: fn(R3) -> Instr, params: &[u8], results: &[u8]) {
-        let mut regs = [0; 3];
-        if params.len() == 3 {
-            // The first input is also the output.
-            self.materialize_top(3);
+        let mut regs = [0; 4];
+        if params.len() >= 3 {
+            // The first input is also the output; with four inputs
+            // (wide arithmetic) all are read from consecutive slots.
+            self.materialize_top(params.len());
         }
         for i in (0..params.len()).rev() {
             regs[i] = self.pop();
@@ -902,13 +891,19 @@ impl<'i, 'm> Emitter<'i, 'm> {
                 a: regs[0],
                 b: regs[1],
             },
-            _ => R3 {
+            3 => R3 {
                 d,
                 a: regs[1],
                 b: regs[2],
             },
+            _ => R3 { d, a: 0, b: 0 },
         };
-        let at = self.emit(make(r));
+        let ins = if self.relaxed_simd_deterministic {
+            make(r).relaxed_deterministic()
+        } else {
+            make(r)
+        };
+        let at = self.emit(ins);
         if params.len() < 3 && results.len() == 1 {
             self.last_def = Some(at as usize);
         }
@@ -916,14 +911,14 @@ impl<'i, 'm> Emitter<'i, 'm> {
 
     // ---- block types ----
 
-    fn bt_params(&self, bt: BlockType) -> Tys<'m> {
+    fn bt_params(&self, bt: BlockType) -> Tys<'i> {
         match bt {
             BlockType::Func(i) => Tys::Many(self.info.types[i as usize].params()),
             _ => Tys::Many(&[]),
         }
     }
 
-    fn bt_results(&self, bt: BlockType) -> Tys<'m> {
+    fn bt_results(&self, bt: BlockType) -> Tys<'i> {
         match bt {
             BlockType::Empty => Tys::Many(&[]),
             BlockType::Value(t) => Tys::One(t),
@@ -1175,7 +1170,7 @@ impl<'i, 'm> Emitter<'i, 'm> {
 /// The hand-written translations: one method per row without a plain
 /// signature, named after the row's visit method.
 #[allow(clippy::boxed_local)]
-impl<'m> Emitter<'_, 'm> {
+impl<'i> Emitter<'i> {
     // ---- control ----
 
     fn visit_unreachable(&mut self) -> Result<()> {
@@ -1972,8 +1967,8 @@ impl<'m> Emitter<'_, 'm> {
         Tys::Many(info.types[t as usize].params()).slots()
     }
 
-    fn tag_params(&self, tag: u32) -> Tys<'m> {
-        let info: &ModuleInfo<'m> = self.info;
+    fn tag_params(&self, tag: u32) -> Tys<'i> {
+        let info: &'i ModuleInfo = self.info;
         let t = info.tags[tag as usize];
         Tys::Many(info.types[t as usize].params())
     }
@@ -2126,12 +2121,8 @@ impl<'m> Emitter<'_, 'm> {
     }
 }
 
-/// The translating visitor: validation first, then emission.
-struct Translator<'t, 'i, 'm> {
-    v: &'t mut FuncValidator<'i, 'm>,
-    e: &'t mut Emitter<'i, 'm>,
-    offset: usize,
-}
+/// The translating visitor: emission of operators the validator accepted.
+struct Translator<'i>(Emitter<'i>);
 
 macro_rules! w {
     (i32) => {
@@ -2153,39 +2144,37 @@ macro_rules! w {
 
 macro_rules! translate_row {
     // Structured control is tracked even in unreachable code.
-    ($s:ident, Block, $visit:ident, ($($f:ident),*), $imm:tt, $sig:tt) => { $s.e.$visit($($f),*) };
-    ($s:ident, Loop, $visit:ident, ($($f:ident),*), $imm:tt, $sig:tt) => { $s.e.$visit($($f),*) };
-    ($s:ident, If, $visit:ident, ($($f:ident),*), $imm:tt, $sig:tt) => { $s.e.$visit($($f),*) };
-    ($s:ident, Else, $visit:ident, ($($f:ident),*), $imm:tt, $sig:tt) => { $s.e.$visit($($f),*) };
-    ($s:ident, End, $visit:ident, ($($f:ident),*), $imm:tt, $sig:tt) => { $s.e.$visit($($f),*) };
-    ($s:ident, Try, $visit:ident, ($($f:ident),*), $imm:tt, $sig:tt) => { $s.e.$visit($($f),*) };
-    ($s:ident, Catch, $visit:ident, ($($f:ident),*), $imm:tt, $sig:tt) => { $s.e.$visit($($f),*) };
-    ($s:ident, CatchAll, $visit:ident, ($($f:ident),*), $imm:tt, $sig:tt) => { $s.e.$visit($($f),*) };
-    ($s:ident, Delegate, $visit:ident, ($($f:ident),*), $imm:tt, $sig:tt) => { $s.e.$visit($($f),*) };
-    ($s:ident, TryTable, $visit:ident, ($($f:ident),*), $imm:tt, $sig:tt) => { $s.e.$visit($($f),*) };
+    ($s:ident, Block, $visit:ident, ($($f:ident),*), $imm:tt, $sig:tt) => { $s.0.$visit($($f),*) };
+    ($s:ident, Loop, $visit:ident, ($($f:ident),*), $imm:tt, $sig:tt) => { $s.0.$visit($($f),*) };
+    ($s:ident, If, $visit:ident, ($($f:ident),*), $imm:tt, $sig:tt) => { $s.0.$visit($($f),*) };
+    ($s:ident, Else, $visit:ident, ($($f:ident),*), $imm:tt, $sig:tt) => { $s.0.$visit($($f),*) };
+    ($s:ident, End, $visit:ident, ($($f:ident),*), $imm:tt, $sig:tt) => { $s.0.$visit($($f),*) };
+    ($s:ident, Try, $visit:ident, ($($f:ident),*), $imm:tt, $sig:tt) => { $s.0.$visit($($f),*) };
+    ($s:ident, Catch, $visit:ident, ($($f:ident),*), $imm:tt, $sig:tt) => { $s.0.$visit($($f),*) };
+    ($s:ident, CatchAll, $visit:ident, ($($f:ident),*), $imm:tt, $sig:tt) => { $s.0.$visit($($f),*) };
+    ($s:ident, Delegate, $visit:ident, ($($f:ident),*), $imm:tt, $sig:tt) => { $s.0.$visit($($f),*) };
+    ($s:ident, TryTable, $visit:ident, ($($f:ident),*), $imm:tt, $sig:tt) => { $s.0.$visit($($f),*) };
     // Plain operators: generated.
     ($s:ident, $name:ident, $visit:ident, (), {}, [$($p:ident)* -> $($r:ident)*]) => {{
-        if $s.e.reachable {
-            $s.e.plain(Instr::$name, &[$(w!($p)),*], &[$(w!($r)),*]);
+        if $s.0.reachable {
+            $s.0.plain(Instr::$name, &[$(w!($p)),*], &[$(w!($r)),*]);
         }
         Ok(())
     }};
     // Everything else: hand-written.
     ($s:ident, $name:ident, $visit:ident, ($($f:ident),*), $imm:tt, $sig:tt) => {
-        if $s.e.reachable { $s.e.$visit($($f),*) } else { Ok(()) }
+        if $s.0.reachable { $s.0.$visit($($f),*) } else { Ok(()) }
     };
 }
 
 macro_rules! define_translator {
     ($( $feat:ident $pre:literal $code:literal $name:ident $visit:ident { $($f:ident : $t:ty $(as $rd:ident)?),* } $text:literal $sig:tt )*) => {
-        impl<'a> VisitOperator<'a> for Translator<'_, '_, '_> {
+        impl<'a> VisitOperator<'a> for Translator<'_> {
             type Output = Result<()>;
             $(
                 #[inline]
-                #[allow(clippy::clone_on_copy, clippy::redundant_clone)]
                 fn $visit(&mut self $(, $f: $t)*) -> Result<()> {
-                    self.v.visitor(self.offset).$visit($($f.clone()),*)?;
-                    self.e.charge();
+                    self.0.charge();
                     translate_row!(self, $name, $visit, ($($f),*), {$($f)*}, $sig)
                 }
             )*

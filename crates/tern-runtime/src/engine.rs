@@ -75,8 +75,14 @@ pub struct Config {
     /// less a reserve for the host).
     pub(crate) max_wasm_stack: Option<usize>,
     /// Set by [`Engine::new`] when `Auto` became `Jit`: modules the
-    /// compiler cannot handle yet (exception handling) are interpreted.
+    /// compiler reports unsupported while compiling them eagerly are
+    /// interpreted.
     pub(crate) interp_fallback: bool,
+    /// Relaxed SIMD operators behave as the spec's deterministic profile.
+    pub(crate) relaxed_simd_deterministic: bool,
+    /// Cranelift settings changed from tern's (see
+    /// [`Config::cranelift_flag_set`]), in the order given.
+    pub(crate) cranelift_flags: Vec<(String, String)>,
 }
 
 impl Default for Config {
@@ -86,15 +92,18 @@ impl Default for Config {
 }
 
 impl Config {
-    /// Wasm 2.0 plus tail calls, multi-memory and exception handling (the
-    /// legacy instructions too); default limits; no fuel; lazy translation.
+    /// Wasm 2.0 plus tail calls, multi-memory, exception handling (the
+    /// legacy instructions too), extended constant expressions and relaxed
+    /// SIMD; default limits; no fuel; lazy translation.
     pub fn new() -> Config {
         Config {
             features: Features::wasm2()
                 .with(Feature::TailCall, true)
                 .with(Feature::MultiMemory, true)
                 .with(Feature::Exceptions, true)
-                .with(Feature::LegacyExceptions, true),
+                .with(Feature::LegacyExceptions, true)
+                .with(Feature::ExtendedConst, true)
+                .with(Feature::RelaxedSimd, true),
             limits: StoreLimits::default(),
             consume_fuel: false,
             interp_translation: InterpTranslation::Lazy,
@@ -106,6 +115,8 @@ impl Config {
             lazy_compilation: true,
             max_wasm_stack: None,
             interp_fallback: false,
+            relaxed_simd_deterministic: false,
+            cranelift_flags: Vec::new(),
         }
     }
 
@@ -148,6 +159,42 @@ impl Config {
     pub fn lazy_compilation(&mut self, on: bool) -> &mut Self {
         self.lazy_compilation = on;
         self
+    }
+
+    /// Whether relaxed SIMD operators give the results of the spec's
+    /// deterministic profile, the same on every host (default off: then
+    /// each gives the result of the x86-64 instruction that implements it
+    /// cheaply, in both tiers and on every host; see docs/ARCHITECTURE.md).
+    pub fn relaxed_simd_deterministic(&mut self, on: bool) -> &mut Self {
+        self.relaxed_simd_deterministic = on;
+        self
+    }
+
+    /// Sets a Cranelift setting of the compiler tier's target: an ISA
+    /// setting of the host's architecture (`has_sse41`, `has_avx`, ...) or a
+    /// shared one (`opt_level`, ...). [`Engine::new`] fails on an unknown
+    /// name or a bad value. Meant for testing the code made for CPUs with
+    /// fewer instruction-set extensions than the host.
+    ///
+    /// # Safety
+    ///
+    /// Turning on an extension the CPU lacks, or changing a setting tern
+    /// relies on (`preserve_frame_pointers`,
+    /// `enable_multi_ret_implicit_sret`, ...), makes compiled code that
+    /// faults or misbehaves. Turning extensions off is what this is for.
+    pub unsafe fn cranelift_flag_set(&mut self, name: &str, value: &str) -> &mut Self {
+        self.cranelift_flags.push((name.to_string(), value.to_string()));
+        self
+    }
+
+    /// [`Config::cranelift_flag_set`] of a boolean setting to `true`.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Config::cranelift_flag_set`].
+    pub unsafe fn cranelift_flag_enable(&mut self, name: &str) -> &mut Self {
+        // SAFETY: the caller's obligation.
+        unsafe { self.cranelift_flag_set(name, "true") }
     }
 
     /// Announces compiled code to a profiler (default [`Profiler::None`]).
@@ -272,7 +319,7 @@ impl Engine {
     /// tier is asked for ([`Tier::Jit`]) and the host does not support it
     /// or this build leaves it out (the `cranelift` feature).
     pub fn new(config: &Config) -> Result<Engine> {
-        let isa = crate::jit::select_isa(config.tier)?;
+        let isa = crate::jit::select_isa(config.tier, &config.cranelift_flags)?;
         let mut config = config.clone();
         if isa.is_none() {
             config.tier = Tier::Interp;

@@ -248,47 +248,37 @@ impl WasmTy for V128 {
     }
 }
 
-impl WasmTy for Option<Func> {
-    const SLOTS: usize = 1;
-    fn valtype() -> ValType {
-        ValType::FUNCREF
-    }
-    fn store_slots(self, store: StoreId, out: &mut [u64]) -> Result<()> {
-        out[0] = match self {
-            Some(f) if f.store != store => return Err(Error::usage("function used with the wrong store")),
-            Some(f) => f.index as u64 + 1,
-            None => 0,
-        };
-        Ok(())
-    }
-    fn load_slots(store: StoreId, slots: &[u64]) -> Self {
-        (slots[0] != 0).then(|| Func {
-            store,
-            index: (slots[0] - 1) as u32,
-        })
-    }
+/// A nullable reference to a store entity `$ty` (with `store` and `index`
+/// fields), passed as one slot: 0 for null, else the index plus one.
+macro_rules! ref_wasm_ty {
+    ($ty:ident, $valtype:ident, $what:literal) => {
+        impl WasmTy for Option<$ty> {
+            const SLOTS: usize = 1;
+            fn valtype() -> ValType {
+                ValType::$valtype
+            }
+            fn store_slots(self, store: StoreId, out: &mut [u64]) -> Result<()> {
+                out[0] = match self {
+                    Some(r) if r.store != store => {
+                        return Err(Error::usage(concat!($what, " used with the wrong store")));
+                    }
+                    Some(r) => r.index as u64 + 1,
+                    None => 0,
+                };
+                Ok(())
+            }
+            fn load_slots(store: StoreId, slots: &[u64]) -> Self {
+                (slots[0] != 0).then(|| $ty {
+                    store,
+                    index: (slots[0] - 1) as u32,
+                })
+            }
+        }
+    };
 }
 
-impl WasmTy for Option<ExternRef> {
-    const SLOTS: usize = 1;
-    fn valtype() -> ValType {
-        ValType::EXTERNREF
-    }
-    fn store_slots(self, store: StoreId, out: &mut [u64]) -> Result<()> {
-        out[0] = match self {
-            Some(e) if e.store != store => return Err(Error::usage("externref used with the wrong store")),
-            Some(e) => e.index as u64 + 1,
-            None => 0,
-        };
-        Ok(())
-    }
-    fn load_slots(store: StoreId, slots: &[u64]) -> Self {
-        (slots[0] != 0).then(|| ExternRef {
-            store,
-            index: (slots[0] - 1) as u32,
-        })
-    }
-}
+ref_wasm_ty!(Func, FUNCREF, "function");
+ref_wasm_ty!(ExternRef, EXTERNREF, "externref");
 
 /// A list of Wasm values: `()`, one [`WasmTy`], or a tuple of them.
 pub trait WasmParams: Sized + 'static {

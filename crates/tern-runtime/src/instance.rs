@@ -39,7 +39,8 @@ impl Instance {
         s.assert_owns(self.store, "instance");
         let m = &s.instance_modules[self.index as usize].inner;
         let &i = m.export_map.get(name)?;
-        let (_, kind, index) = m.exports[i];
+        let e = &m.desc.exports()[i];
+        let (kind, index) = (e.kind, e.index);
         Some(export_extern(s, self.index, kind, index))
     }
 
@@ -49,9 +50,10 @@ impl Instance {
         s.assert_owns(self.store, "instance");
         let m = s.instance_modules[self.index as usize].clone();
         m.inner
-            .exports
+            .desc
+            .exports()
             .iter()
-            .map(|(n, k, i)| (n.clone(), export_extern(s, self.index, *k, *i)))
+            .map(|e| (e.name.clone(), export_extern(s, self.index, e.kind, e.index)))
             .collect()
     }
 
@@ -168,6 +170,7 @@ fn incompatible(module: &str, name: &str, why: &str) -> Error {
 
 pub(crate) fn instantiate<T>(s: &mut StoreInner<T>, module: &Module, imports: &[Extern]) -> Result<Instance> {
     let m = &module.inner;
+    let info = m.desc.info();
     if !crate::Engine::same(&m.engine, &s.engine) {
         return Err(Error::usage("module and store belong to different engines"));
     }
@@ -178,24 +181,24 @@ pub(crate) fn instantiate<T>(s: &mut StoreInner<T>, module: &Module, imports: &[
         )));
     }
     s.limit_instance(
-        m.memories.len() - m.num_imported_memories as usize,
+        info.memories.len() - m.num_imported_memories as usize,
         m.tables.len() - m.num_imported_tables as usize,
     )?;
-    if imports.len() != m.imports.len() {
+    if imports.len() != m.desc.imports().len() {
         return Err(Error::Link(format!(
             "unknown import: expected {} imports, got {}",
-            m.imports.len(),
+            m.desc.imports().len(),
             imports.len()
         )));
     }
 
     // 1. Match imports.
-    let mut funcs: Vec<u32> = Vec::with_capacity(m.funcs.len());
+    let mut funcs: Vec<u32> = Vec::with_capacity(info.funcs.len());
     let mut tables: Vec<u32> = Vec::with_capacity(m.tables.len());
-    let mut memories: Vec<u32> = Vec::with_capacity(m.memories.len());
+    let mut memories: Vec<u32> = Vec::with_capacity(info.memories.len());
     let mut globals: Vec<u32> = Vec::with_capacity(m.globals.len());
-    let mut tags: Vec<u32> = Vec::with_capacity(m.tags.len());
-    for (imp, ext) in m.imports.iter().zip(imports) {
+    let mut tags: Vec<u32> = Vec::with_capacity(info.tags.len());
+    for (imp, ext) in m.desc.imports().iter().zip(imports) {
         if ext.store() != s.id {
             return Err(Error::usage("import from another store"));
         }
@@ -254,8 +257,8 @@ pub(crate) fn instantiate<T>(s: &mut StoreInner<T>, module: &Module, imports: &[
 
     // 2. Allocate functions, globals, tables and memories.
     let inst = s.vm.instances.len() as u32;
-    for (def, &t) in m.funcs[m.num_imported_funcs as usize..].iter().enumerate() {
-        let ty = &m.types[t as usize];
+    for (def, &t) in info.funcs[m.desc.num_imported_funcs() as usize..].iter().enumerate() {
+        let ty = &info.types[t as usize];
         s.vm.funcs.push(FuncEntity {
             sig: m.sigs[t as usize],
             kind: FuncKind::Wasm {
@@ -280,14 +283,14 @@ pub(crate) fn instantiate<T>(s: &mut StoreInner<T>, module: &Module, imports: &[
         s.vm.tables.push(Box::new(t));
         tables.push(s.vm.tables.len() as u32 - 1);
     }
-    for &t in &m.tags[m.num_imported_tags as usize..] {
+    for &t in &info.tags[m.num_imported_tags as usize..] {
         s.vm.tags.push(TagEntity {
             sig: m.sigs[t as usize],
-            param_slots: slots_of_all(m.types[t as usize].params()),
+            param_slots: slots_of_all(info.types[t as usize].params()),
         });
         tags.push(s.vm.tags.len() as u32 - 1);
     }
-    for ty in &m.memories[m.num_imported_memories as usize..] {
+    for ty in &info.memories[m.num_imported_memories as usize..] {
         s.limit_new_memory(ty, false)?;
         let mem = crate::call::new_memory(&s.engine, *ty, s.vm.limits.max_memory_pages)?;
         s.vm.memories.push(Box::new(mem));
@@ -314,7 +317,7 @@ pub(crate) fn instantiate<T>(s: &mut StoreInner<T>, module: &Module, imports: &[
         tags: tags.into_boxed_slice(),
         sigs: m.sigs.clone(),
         elems,
-        bytes: m.code.bytes().clone(),
+        bytes: m.desc.bytes().clone(),
         datas,
     });
     s.instance_modules.push(module.clone());
@@ -358,7 +361,7 @@ pub(crate) fn instantiate<T>(s: &mut StoreInner<T>, module: &Module, imports: &[
     }
 
     // 4. The start function.
-    if let Some(start) = m.start {
+    if let Some(start) = m.desc.start() {
         let f = s.vm.instances[inst as usize].funcs[start as usize];
         crate::call::invoke(s, f, &mut [0u64; 1])?;
     }

@@ -11,10 +11,9 @@ use crate::error::{Error, Result};
 use crate::module::{Module, ModuleInner};
 use crate::store::StoreInner;
 use std::sync::Arc;
-use tern_binary::FuncBody;
 use tern_cranelift::translate::BoundsChecks as CraneliftBounds;
 use tern_cranelift::{CompileConfig, CompileError, CompiledModule, JitHost};
-use tern_interp::InterpModule;
+use tern_validate::ModuleDesc;
 use tern_vm::FrameInfo;
 use tern_vm::vmctx::{VMContext, VMFuncRef, VMStoreContext};
 use tern_vm::{FuncKind, LinearMemory, MemoryStyle, StoreData, Trap, TrapCode};
@@ -26,8 +25,9 @@ pub(crate) type Isa = tern_cranelift::OwnedTargetIsa;
 
 /// The compiler's target for an engine that asks for `tier`: `None` for
 /// the interpreter (asked for, or `Auto` on a host the compiler does not
-/// support); an error when [`Tier::Jit`] is asked for and unavailable.
-pub(crate) fn select_isa(tier: Tier) -> Result<Option<Isa>> {
+/// support); an error when [`Tier::Jit`] is asked for and unavailable, or
+/// when `flags` (the engine's Cranelift settings) do not apply.
+pub(crate) fn select_isa(tier: Tier, flags: &[(String, String)]) -> Result<Option<Isa>> {
     Ok(match tier {
         Tier::Interp => None,
         Tier::Jit => {
@@ -35,17 +35,17 @@ pub(crate) fn select_isa(tier: Tier) -> Result<Option<Isa>> {
                 return Err(Error::usage(format!("the compiler tier is not available: {why}")));
             }
             Some(
-                tern_cranelift::host_isa()
+                tern_cranelift::host_isa_with(flags)
                     .map_err(|e| Error::usage(format!("the compiler tier is not available: {e}")))?,
             )
         }
-        Tier::Auto => {
-            if tern_cranelift::jit_available() {
-                tern_cranelift::host_isa().ok()
-            } else {
-                None
-            }
-        }
+        Tier::Auto if !tern_cranelift::jit_available() => None,
+        // Settings the embedder asked for that do not apply are an error,
+        // not a reason to interpret.
+        Tier::Auto if !flags.is_empty() => Some(
+            tern_cranelift::host_isa_with(flags).map_err(|e| Error::usage(format!("the compiler's settings: {e}")))?,
+        ),
+        Tier::Auto => tern_cranelift::host_isa().ok(),
     })
 }
 
@@ -54,15 +54,16 @@ pub(crate) fn select_isa(tier: Tier) -> Result<Option<Isa>> {
 /// `None` when the interpreter runs the module.
 pub(crate) fn module_code(
     engine: &Engine,
-    code: &Arc<InterpModule>,
-    m: &tern_binary::Module<'_>,
+    desc: &Arc<ModuleDesc>,
     precompiled: Option<Artifact>,
     interpret: bool,
 ) -> Result<Option<Arc<ModuleCode>>> {
     let isa = if interpret { &None } else { &engine.inner.isa };
     Ok(match (isa, precompiled) {
         (Some(_), Some(artifact)) => {
-            if artifact.funcs.len() != m.code.len() || artifact.foreign.len() != m.types.len() {
+            if artifact.funcs.len() != desc.num_defined_funcs() as usize
+                || artifact.foreign.len() != desc.info().types.len()
+            {
                 return Err(Error::usage(
                     "precompiled module is malformed: its code does not match its module",
                 ));
@@ -72,7 +73,7 @@ pub(crate) fn module_code(
             )))
         }
         (None, Some(_)) => return Err(Error::usage("precompiled modules need the compiler tier")),
-        (Some(isa), None) => compile(engine, isa, code, &m.code, m.start)?.map(Arc::new),
+        (Some(isa), None) => compile(engine, isa, desc)?.map(Arc::new),
         (None, None) => None,
     })
 }
@@ -85,18 +86,16 @@ pub(crate) fn serialize(module: &Module) -> Result<Vec<u8>> {
     };
     let meta = aot_meta(&inner.engine)?;
     if let Some(a) = jit.artifact() {
-        return Ok(tern_cranelift::aot::serialize(&meta, a, inner.code.bytes()));
+        return Ok(tern_cranelift::aot::serialize(&meta, a, inner.desc.bytes()));
     }
     // Lazily compiled: compile everything now.
     let engine = &inner.engine;
     let Some(isa) = &engine.inner.isa else {
         return Err(Error::usage("precompiled modules need the compiler tier"));
     };
-    let bytes = inner.code.bytes();
-    let m = tern_binary::decode(bytes)?;
-    let c = eager(engine, isa, &inner.code, &m.code)?
+    let c = eager(engine, isa, &inner.desc)?
         .ok_or_else(|| Error::usage("the module uses features the compiler does not support"))?;
-    Ok(tern_cranelift::aot::serialize(&meta, c.artifact(), bytes))
+    Ok(tern_cranelift::aot::serialize(&meta, c.artifact(), inner.desc.bytes()))
 }
 
 /// [`Module::deserialize`] (whose caller vouches for `bytes`).
@@ -114,7 +113,7 @@ pub(crate) fn announce(m: &ModuleInner) {
     let Some(jit) = &m.jit else { return };
     let module = m.name.clone().unwrap_or_default();
     let names = m.func_names.clone();
-    let nimp = m.num_imported_funcs;
+    let nimp = m.desc.num_imported_funcs();
     jit.observe(Box::new(move |code: &[(usize, usize, u32)]| {
         use std::io::Write;
         let mut out = String::new();
@@ -135,80 +134,29 @@ pub(crate) fn announce(m: &ModuleInner) {
 }
 
 /// Compiles a module (lazily, when the engine says so and the host can);
-/// `None` when the engine's tier is `Auto` and the module uses something
-/// the compiler does not support yet (exception handling), so that the
-/// interpreter runs it instead.
-fn compile(
-    engine: &Engine,
-    isa: &Isa,
-    code: &Arc<InterpModule>,
-    bodies: &[FuncBody<'_>],
-    start: Option<u32>,
-) -> Result<Option<ModuleCode>> {
-    let fallback = engine.config().interp_fallback;
-    // Exception handling is what the compiler lacks; a module with tags
-    // uses it, so do not compile it only to find out.
-    if fallback && !code.info().tags.is_empty() {
-        return Ok(None);
-    }
+/// `None` when the engine's tier is `Auto` and a function uses something
+/// the compiler does not support (found while compiling eagerly), so that
+/// the interpreter runs it instead.
+fn compile(engine: &Engine, isa: &Isa, desc: &Arc<ModuleDesc>) -> Result<Option<ModuleCode>> {
     if engine.config().lazy_compilation && tern_cranelift::lazy_available() {
-        // Bodies are compiled later: check them all now. The interpreter
-        // runs modules that use exception handling, which the compiler
-        // lacks: validating without it tells.
-        if fallback {
-            let without = code
-                .info()
-                .features
-                .with(tern_validate::Feature::Exceptions, false)
-                .with(tern_validate::Feature::LegacyExceptions, false);
-            if code.validate_bodies_with(without).is_err() {
-                code.validate_bodies()?;
-                return Ok(None);
-            }
-        } else {
-            code.validate_bodies()?;
-        }
-        let source = Arc::new(Source(code.clone(), start));
-        let m = tern_cranelift::LazyModule::new(source, &compile_config(engine), isa.clone()).map_err(compile_error)?;
+        // Bodies are compiled later: check them all now.
+        desc.validate_bodies()?;
+        let m = tern_cranelift::LazyModule::new(desc.clone(), &compile_config(engine), isa.clone())
+            .map_err(compile_error)?;
         return Ok(Some(ModuleCode::Lazy(m)));
     }
-    eager(engine, isa, code, bodies).map(|c| c.map(ModuleCode::Eager))
+    eager(engine, isa, desc).map(|c| c.map(ModuleCode::Eager))
 }
 
 /// Compiles every function now.
-fn eager(engine: &Engine, isa: &Isa, code: &InterpModule, bodies: &[FuncBody<'_>]) -> Result<Option<CompiledModule>> {
+fn eager(engine: &Engine, isa: &Isa, desc: &ModuleDesc) -> Result<Option<CompiledModule>> {
     let fallback = engine.config().interp_fallback;
-    let artifact = match tern_cranelift::compile_module(code.info(), bodies, &compile_config(engine), &**isa) {
+    let artifact = match tern_cranelift::compile_module(desc, &compile_config(engine), &**isa) {
         Ok(a) => a,
         Err(CompileError::Unsupported { .. }) if fallback => return Ok(None),
         Err(e) => return Err(compile_error(e)),
     };
     CompiledModule::load(artifact).map(Some).map_err(compile_error)
-}
-
-/// A module's bodies for lazy compilation, and its start function.
-struct Source(Arc<InterpModule>, Option<u32>);
-
-impl tern_cranelift::LazySource for Source {
-    fn info(&self) -> &tern_validate::ModuleInfo<'_> {
-        self.0.info()
-    }
-
-    fn num_imported_funcs(&self) -> u32 {
-        self.0.info().funcs.len() as u32 - self.0.num_defined_funcs()
-    }
-
-    fn body(&self, def: u32) -> FuncBody<'_> {
-        self.0.body(def)
-    }
-
-    fn num_defined_funcs(&self) -> u32 {
-        self.0.num_defined_funcs()
-    }
-
-    fn start_func(&self) -> Option<u32> {
-        self.1
-    }
 }
 
 fn compile_config(engine: &Engine) -> CompileConfig {
@@ -221,6 +169,7 @@ fn compile_config(engine: &Engine) -> CompileConfig {
         fuel: c.consume_fuel,
         interrupts: c.interruptible,
         epochs: c.epoch_interruption,
+        relaxed_simd_deterministic: c.relaxed_simd_deterministic,
     }
 }
 
@@ -371,8 +320,10 @@ pub(crate) fn instantiate<T>(s: &mut StoreInner<T>, inst: u32, module: &Module) 
         .map(|&gi| (&mut *s.vm.globals[gi as usize] as *mut tern_vm::GlobalEntity).cast::<u128>())
         .collect();
     let sigs: Box<[u32]> = e.sigs.iter().map(|s| s.0).collect();
-    let trampolines: Box<[*const u8]> = (0..m.types.len() as u32).map(|t| code.foreign_trampoline(t)).collect();
-    let nimp = m.num_imported_funcs as usize;
+    let trampolines: Box<[*const u8]> = (0..m.desc.info().types.len() as u32)
+        .map(|t| code.foreign_trampoline(t))
+        .collect();
+    let nimp = m.desc.num_imported_funcs() as usize;
     let funcs: Box<[VMFuncRef]> = e
         .funcs
         .iter()
@@ -475,6 +426,13 @@ pub(crate) fn call_compiled<T>(s: &mut StoreInner<T>, func: u32, io: &mut [u64])
         (*ctx).host = saved_host;
         (*ctx).stack_limit = saved_limit;
         (*ctx).exit = saved_exit;
+        // An exception leaving compiled code: the embedder (or the tier
+        // that called) may keep its reference.
+        if let Err(t) = &r
+            && let Some(e) = t.exn()
+        {
+            s.vm.expose_exn(e);
+        }
         if let Err(t) = &mut r
             && !pcs.is_empty()
         {

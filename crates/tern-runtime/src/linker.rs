@@ -99,13 +99,13 @@ impl<T: 'static> Linker<T> {
     /// define as a host function that traps when called (`unknown import
     /// `m::n` was called`), as wasmtime's `--trap-unknown-imports` does.
     pub fn define_unknown_imports_as_traps(&mut self, module: &Module) -> Result<&mut Self> {
-        for imp in &module.inner.imports {
+        for imp in module.inner.desc.imports() {
             let key = (imp.module.clone(), imp.name.clone());
             if self.defs.contains_key(&key) {
                 continue;
             }
             if let tern_binary::ImportType::Func(t) = imp.ty {
-                let ty = module.inner.types[t as usize].clone();
+                let ty = module.inner.desc.info().types[t as usize].clone();
                 let msg = format!("unknown import `{}::{}` was called", imp.module, imp.name);
                 self.func_new(&imp.module, &imp.name, ty, move |_, _, _| Err(Trap::msg(msg.clone())))?;
             }
@@ -149,8 +149,8 @@ impl<T: 'static> Linker<T> {
 
     /// Instantiates `module`, resolving its imports by name.
     pub fn instantiate(&self, mut store: impl AsContextMut<Data = T>, module: &Module) -> Result<Instance> {
-        let mut imports = Vec::with_capacity(module.inner.imports.len());
-        for imp in &module.inner.imports {
+        let mut imports = Vec::with_capacity(module.inner.desc.imports().len());
+        for imp in module.inner.desc.imports() {
             let Some(def) = self.defs.get(&(imp.module.clone(), imp.name.clone())) else {
                 return Err(Error::Link(format!(
                     "unknown import: `{}::{}` has not been defined",

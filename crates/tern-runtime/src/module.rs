@@ -6,9 +6,10 @@ use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::Arc;
 use tern_binary::{
-    DataMode, ElementItems, ElementMode, ExternKind, FuncType, GlobalType, ImportType, MemoryType, Operator, TableType,
+    DataMode, ElementItems, ElementMode, ExternKind, FuncType, GlobalType, ImportType, Operator, TableType,
 };
 use tern_interp::InterpModule;
+use tern_validate::ModuleDesc;
 use tern_vm::SigId;
 
 /// One operation of a constant expression.
@@ -68,13 +69,6 @@ fn const_expr(e: &tern_binary::ConstExpr<'_>) -> Result<ConstExpr> {
 }
 
 #[derive(Debug)]
-pub(crate) struct ImportDesc {
-    pub(crate) module: String,
-    pub(crate) name: String,
-    pub(crate) ty: ImportType,
-}
-
-#[derive(Debug)]
 pub(crate) enum ElemMode {
     Passive,
     Active { table: u32, offset: ConstExpr },
@@ -96,29 +90,25 @@ pub(crate) struct DataDef {
 
 pub(crate) struct ModuleInner {
     pub(crate) engine: Engine,
-    /// The interpreter's view of the module (also the validation context
-    /// and bytes for the compiler tier).
+    /// The module's description: bytes, types and index spaces, imports,
+    /// exports, start, function bodies. Both tiers read it.
+    pub(crate) desc: Arc<ModuleDesc>,
+    /// The interpreter's translated functions.
     pub(crate) code: Arc<InterpModule>,
     /// Compiled code, when the engine's tier is the compiler (never
     /// without the `cranelift` feature).
     #[cfg_attr(not(feature = "cranelift"), allow(dead_code))]
     pub(crate) jit: Option<Arc<crate::jit::ModuleCode>>,
-    pub(crate) types: Vec<FuncType>,
+    /// The engine's signature of every type of `desc`.
     pub(crate) sigs: Box<[SigId]>,
-    pub(crate) imports: Vec<ImportDesc>,
-    pub(crate) exports: Vec<(String, ExternKind, u32)>,
+    /// Index in `desc.exports()` of each export name.
     pub(crate) export_map: HashMap<String, usize>,
-    /// Type index of every function, imports first.
-    pub(crate) funcs: Vec<u32>,
+    /// Tables (imports first) with a defined table's initializer.
     pub(crate) tables: Vec<(TableType, Option<ConstExpr>)>,
-    pub(crate) memories: Vec<MemoryType>,
+    /// Globals (imports first) with a defined global's initializer.
     pub(crate) globals: Vec<(GlobalType, ConstExpr)>,
-    /// Type index of every tag, imports first.
-    pub(crate) tags: Vec<u32>,
     pub(crate) elements: Vec<ElemDef>,
     pub(crate) datas: Vec<DataDef>,
-    pub(crate) start: Option<u32>,
-    pub(crate) num_imported_funcs: u32,
     pub(crate) num_imported_tables: u32,
     pub(crate) num_imported_memories: u32,
     pub(crate) num_imported_globals: u32,
@@ -281,50 +271,37 @@ impl Module {
         let config = engine.config();
         let arc: Arc<[u8]> = bytes.into();
         let m = tern_binary::decode(&arc)?;
-        let info = tern_validate::validate_module(&m, &config.features)?;
+        let desc = Arc::new(ModuleDesc::new(arc.clone(), &m, &config.features)?);
         let code = Arc::new(
-            InterpModule::new(arc.clone(), &m, info, config.consume_fuel).with_epoch_checks(config.epoch_interruption),
+            InterpModule::new(desc.clone(), config.consume_fuel)
+                .with_epoch_checks(config.epoch_interruption)
+                .with_relaxed_simd_deterministic(config.relaxed_simd_deterministic),
         );
-        let jit = crate::jit::module_code(engine, &code, &m, precompiled, interpret)?;
+        let jit = crate::jit::module_code(engine, &desc, precompiled, interpret)?;
         if jit.is_none() {
             match config.interp_translation {
-                InterpTranslation::Lazy => code.validate_bodies()?,
+                InterpTranslation::Lazy => desc.validate_bodies()?,
                 InterpTranslation::Eager => code.compile_all()?,
             }
         }
         let sigs = m.types.iter().map(|t| engine.inner.sigs.intern(t)).collect();
-        let imports = m
-            .imports
+        let export_map = desc
+            .exports()
             .iter()
-            .map(|i| ImportDesc {
-                module: i.module.to_string(),
-                name: i.name.to_string(),
-                ty: i.ty,
-            })
+            .enumerate()
+            .map(|(i, e)| (e.name.clone(), i))
             .collect();
-        let exports: Vec<(String, ExternKind, u32)> = m
-            .exports
-            .iter()
-            .map(|e| (e.name.to_string(), e.kind, e.index))
-            .collect();
-        let export_map = exports.iter().enumerate().map(|(i, e)| (e.0.clone(), i)).collect();
-        let mut funcs = Vec::with_capacity(m.num_funcs() as usize);
-        let (mut tables, mut memories, mut globals, mut tags) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let (mut tables, mut globals) = (Vec::new(), Vec::new());
         for i in &m.imports {
             match i.ty {
-                ImportType::Func(t) => funcs.push(t),
                 ImportType::Table(t) => tables.push((t, None)),
-                ImportType::Memory(t) => memories.push(t),
                 ImportType::Global(g) => globals.push((g, ConstExpr::default())),
-                ImportType::Tag(t) => tags.push(t.type_index),
+                ImportType::Func(_) | ImportType::Memory(_) | ImportType::Tag(_) => {}
             }
         }
-        funcs.extend(m.functions.iter().copied());
         for t in &m.tables {
             tables.push((t.ty, t.init.as_ref().map(const_expr).transpose()?));
         }
-        memories.extend(m.memories.iter().copied());
-        tags.extend(m.tags.iter().map(|t| t.type_index));
         for g in &m.globals {
             globals.push((g.ty, const_expr(&g.init)?));
         }
@@ -362,22 +339,15 @@ impl Module {
         }
         let inner = ModuleInner {
             engine: engine.clone(),
+            desc,
             code,
             jit,
-            types: m.types.clone(),
             sigs,
-            imports,
-            exports,
             export_map,
-            funcs,
             tables,
-            memories,
             globals,
-            tags,
             elements,
             datas,
-            start: m.start,
-            num_imported_funcs: m.num_imported_funcs,
             num_imported_tables: m.num_imported_tables,
             num_imported_memories: m.num_imported_memories,
             num_imported_globals: m.num_imported_globals,
@@ -406,14 +376,19 @@ impl Module {
     /// The imports: module name, field name, type.
     pub fn imports(&self) -> impl ExactSizeIterator<Item = (&str, &str, ImportType)> + '_ {
         self.inner
-            .imports
+            .desc
+            .imports()
             .iter()
             .map(|i| (i.module.as_str(), i.name.as_str(), i.ty))
     }
 
     /// The exports: name, kind and index in the module's index space.
     pub fn exports(&self) -> impl ExactSizeIterator<Item = (&str, ExternKind, u32)> + '_ {
-        self.inner.exports.iter().map(|e| (e.0.as_str(), e.1, e.2))
+        self.inner
+            .desc
+            .exports()
+            .iter()
+            .map(|e| (e.name.as_str(), e.kind, e.index))
     }
 
     /// The module's name from its `name` section.
@@ -428,15 +403,15 @@ impl Module {
 
     /// The function type of type index `i`.
     pub fn func_type(&self, i: u32) -> Option<&FuncType> {
-        self.inner.types.get(i as usize)
+        self.inner.desc.info().types.get(i as usize)
     }
 }
 
 impl std::fmt::Debug for Module {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Module")
-            .field("imports", &self.inner.imports.len())
-            .field("exports", &self.inner.exports.len())
+            .field("imports", &self.inner.desc.imports().len())
+            .field("exports", &self.inner.desc.exports().len())
             .finish_non_exhaustive()
     }
 }

@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::module::{Module, ModuleInner};
 use crate::store::StoreInner;
 use std::sync::Arc;
-use tern_interp::InterpModule;
+use tern_validate::ModuleDesc;
 use tern_vm::{StoreData, Trap};
 
 /// What an interpreter-only build says when the compiler tier is needed.
@@ -25,7 +25,7 @@ pub(crate) enum ModuleCode {}
 pub(crate) enum Artifact {}
 
 /// `Auto` and `Interp` interpret; `Jit` is an error.
-pub(crate) fn select_isa(tier: Tier) -> Result<Option<Isa>> {
+pub(crate) fn select_isa(tier: Tier, _flags: &[(String, String)]) -> Result<Option<Isa>> {
     match tier {
         Tier::Interp | Tier::Auto => Ok(None),
         Tier::Jit => Err(Error::usage(NOT_BUILT)),
@@ -35,8 +35,7 @@ pub(crate) fn select_isa(tier: Tier) -> Result<Option<Isa>> {
 /// Every module is interpreted.
 pub(crate) fn module_code(
     _engine: &Engine,
-    _code: &Arc<InterpModule>,
-    _m: &tern_binary::Module<'_>,
+    _desc: &Arc<ModuleDesc>,
     precompiled: Option<Artifact>,
     _interpret: bool,
 ) -> Result<Option<Arc<ModuleCode>>> {

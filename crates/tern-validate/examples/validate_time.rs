@@ -77,20 +77,16 @@ fn main() {
         );
         t.push(d.as_secs_f64());
     }
-    println!(
-        "ratio wasmparser / tern (single-threaded, >1 means tern is faster): {:.2}",
-        t[0] / t[1]
-    );
-    println!(
-        "ratio wasmparser / tern parallel:                                   {:.2}",
-        t[0] / t[2]
-    );
-    println!(
-        "ratio wasmparser parallel / tern parallel:                          {:.2}",
-        t[3] / t[2]
-    );
-    println!(
-        "tern parallel speed-up over tern single-threaded:                   {:.2}",
-        t[1] / t[2]
-    );
+    let ratios = [
+        (
+            "wasmparser / tern (single-threaded, >1 means tern is faster)",
+            t[0] / t[1],
+        ),
+        ("wasmparser / tern parallel", t[0] / t[2]),
+        ("wasmparser parallel / tern parallel", t[3] / t[2]),
+        ("tern parallel speed-up over tern single-threaded", t[1] / t[2]),
+    ];
+    for (what, r) in ratios {
+        println!("{:<68} {r:.2}", format!("ratio {what}:"));
+    }
 }

@@ -17,13 +17,14 @@ macro_rules! for_each_feature {
             Exceptions           "exceptions"                          false    true
             LegacyExceptions     "legacy-exceptions"                   false    true
             TailCall             "tail-call"                           false    true
-            ExtendedConst        "extended-const"                      false    false
+            ExtendedConst        "extended-const"                      false    true
             Memory64             "memory64"                            false    false
             MultiMemory          "multi-memory"                        false    true
-            RelaxedSimd          "relaxed-simd"                        false    false
+            RelaxedSimd          "relaxed-simd"                        false    true
             FunctionReferences   "function-references"                 false    false
             Gc                   "gc"                                  false    false
             Threads              "threads"                             false    false
+            WideArithmetic       "wide-arithmetic"                     false    true
         }
     };
 }

@@ -3,10 +3,9 @@
 //! pass over the body's operators.
 //!
 //! Plain stack operators are checked from the signatures in the operator
-//! table; the rest by the hand-written methods below. A translator can
-//! follow the validator operator by operator: it calls
-//! [`FuncValidator::visitor`] for each operator it reads, then reads the
-//! validator's state ([`FuncValidator::operand`], [`FuncValidator::frame`]).
+//! table; the rest by the hand-written methods below. Translators follow
+//! the validator operator by operator through
+//! [`crate::validate_and_translate`], the one driver of a body's pass.
 
 use crate::features::Feature;
 use crate::module::{ModuleInfo, ref_matches};
@@ -46,9 +45,9 @@ pub struct Frame {
 
 /// A sequence of value types: one inline, or a slice of a function type.
 #[derive(Clone, Copy)]
-enum Tys<'m> {
+enum Tys<'i> {
     One(ValType),
-    Many(&'m [ValType]),
+    Many(&'i [ValType]),
 }
 
 impl Tys<'_> {
@@ -176,21 +175,24 @@ impl Locals {
 
 /// Validates function bodies against a module's [`ModuleInfo`]. One
 /// validator can be reused for many bodies; its buffers are kept.
-pub struct FuncValidator<'i, 'm> {
-    info: &'i ModuleInfo<'m>,
+pub struct FuncValidator<'i> {
+    info: &'i ModuleInfo,
     locals: Locals,
+    /// The body's local declarations, as read (parameters not included).
+    decls: Vec<(u32, ValType)>,
     vals: Vec<Ty>,
     ctrls: Vec<Frame>,
     offset: usize,
     func_ty: u32,
 }
 
-impl<'i, 'm> FuncValidator<'i, 'm> {
+impl<'i> FuncValidator<'i> {
     /// A validator for the bodies of the module described by `info`.
-    pub fn new(info: &'i ModuleInfo<'m>) -> Self {
+    pub fn new(info: &'i ModuleInfo) -> Self {
         FuncValidator {
             info,
             locals: Locals::default(),
+            decls: Vec::new(),
             vals: Vec::new(),
             ctrls: Vec::new(),
             offset: 0,
@@ -199,8 +201,13 @@ impl<'i, 'm> FuncValidator<'i, 'm> {
     }
 
     /// Validates the body of function `func_index`.
+    ///
+    /// This is [`crate::validate_and_translate`] without a translator,
+    /// written out: the validator alone is the hot path of
+    /// [`crate::validate_parallel`], and this loop is what the compiler
+    /// optimizes best.
     pub fn validate_body(&mut self, func_index: u32, body: &FuncBody<'_>) -> Result<()> {
-        let mut ops = self.begin(func_index, body)?;
+        let mut ops = self.begin(func_index, body, false)?;
         while !ops.eof() {
             let at = ops.offset();
             ops.visit_operator(&mut self.visitor(at))??;
@@ -214,8 +221,14 @@ impl<'i, 'm> FuncValidator<'i, 'm> {
     /// Starts validating the body of `func_index`: reads its locals and
     /// returns the reader positioned at its first operator. Feed each
     /// operator to [`FuncValidator::visitor`], then call
-    /// [`FuncValidator::finish`].
-    pub fn begin<'a>(&mut self, func_index: u32, body: &FuncBody<'a>) -> Result<OperatorsReader<'a>> {
+    /// [`FuncValidator::finish`]. With `keep_decls`, the local declarations
+    /// are kept for [`FuncValidator::decls`] (a translator needs them).
+    pub(crate) fn begin<'a>(
+        &mut self,
+        func_index: u32,
+        body: &FuncBody<'a>,
+        keep_decls: bool,
+    ) -> Result<OperatorsReader<'a>> {
         let info = self.info;
         let Some(&ty_idx) = info.funcs.get(func_index as usize) else {
             return Err(Error::new(format!("unknown function {func_index}"), body.offset));
@@ -223,6 +236,7 @@ impl<'i, 'm> FuncValidator<'i, 'm> {
         let ty = &info.types[ty_idx as usize];
         self.func_ty = ty_idx;
         self.locals.clear();
+        self.decls.clear();
         self.vals.clear();
         self.ctrls.clear();
         for &p in ty.params() {
@@ -242,6 +256,9 @@ impl<'i, 'm> FuncValidator<'i, 'm> {
                 return Err(Error::new(format!("non-defaultable local type {t}"), at));
             }
             self.locals.push(n as u64, t);
+            if keep_decls {
+                self.decls.push((n, t));
+            }
         }
         self.ctrls.push(Frame {
             kind: FrameKind::Function,
@@ -255,8 +272,20 @@ impl<'i, 'm> FuncValidator<'i, 'm> {
         Ok(ops)
     }
 
+    /// The local declarations of the body being validated, as `(count,
+    /// type)` groups (parameters not included), as [`Self::begin`] kept
+    /// them.
+    pub(crate) fn decls(&self) -> &[(u32, ValType)] {
+        &self.decls
+    }
+
+    /// The type of the function being validated.
+    pub(crate) fn func_type_of_body(&self) -> &'i FuncType {
+        &self.info.types[self.func_ty as usize]
+    }
+
     /// Checks that the body ended exactly at its final `end`.
-    pub fn finish(&self, ops: &OperatorsReader<'_>) -> Result<()> {
+    pub(crate) fn finish(&self, ops: &OperatorsReader<'_>) -> Result<()> {
         if !self.ctrls.is_empty() {
             return Err(Error::new(
                 "unexpected end of function: END opcode expected",
@@ -271,7 +300,7 @@ impl<'i, 'm> FuncValidator<'i, 'm> {
 
     /// A visitor that validates one operator found at absolute offset `at`.
     #[inline]
-    pub fn visitor(&mut self, at: usize) -> OpVisitor<'_, 'i, 'm> {
+    pub(crate) fn visitor(&mut self, at: usize) -> OpVisitor<'_, 'i> {
         self.offset = at;
         OpVisitor(self)
     }
@@ -440,21 +469,21 @@ impl<'i, 'm> FuncValidator<'i, 'm> {
         f.unreachable = true;
     }
 
-    fn func_type(&self, idx: u32) -> Result<&'m FuncType> {
+    fn func_type(&self, idx: u32) -> Result<&'i FuncType> {
         self.info
             .types
             .get(idx as usize)
             .ok_or_else(|| self.err(format!("unknown type {idx}")))
     }
 
-    fn bt_params(&self, bt: BlockType) -> Tys<'m> {
+    fn bt_params(&self, bt: BlockType) -> Tys<'i> {
         match bt {
             BlockType::Func(i) => Tys::Many(self.info.types[i as usize].params()),
             _ => EMPTY,
         }
     }
 
-    fn bt_results(&self, bt: BlockType) -> Tys<'m> {
+    fn bt_results(&self, bt: BlockType) -> Tys<'i> {
         match bt {
             BlockType::Empty => EMPTY,
             BlockType::Value(t) => Tys::One(t),
@@ -508,7 +537,7 @@ impl<'i, 'm> FuncValidator<'i, 'm> {
     }
 
     /// The types a branch to `frame` carries.
-    fn label_types(&self, frame: &Frame) -> Tys<'m> {
+    fn label_types(&self, frame: &Frame) -> Tys<'i> {
         if frame.kind == FrameKind::Loop {
             self.bt_params(frame.ty)
         } else {
@@ -536,6 +565,8 @@ impl<'i, 'm> FuncValidator<'i, 'm> {
             OpFeature::AnyExceptions if self.info.features.enabled(Feature::LegacyExceptions) => return Ok(()),
             OpFeature::AnyExceptions => Feature::Exceptions,
             OpFeature::TailCall => Feature::TailCall,
+            OpFeature::RelaxedSimd => Feature::RelaxedSimd,
+            OpFeature::WideArithmetic => Feature::WideArithmetic,
         };
         if self.info.features.enabled(feature) {
             Ok(())
@@ -629,23 +660,23 @@ impl<'i, 'm> FuncValidator<'i, 'm> {
         Ok(())
     }
 
-    fn tag_type(&self, idx: u32) -> Result<&'m FuncType> {
-        let info: &'i ModuleInfo<'m> = self.info;
+    fn tag_type(&self, idx: u32) -> Result<&'i FuncType> {
+        let info: &'i ModuleInfo = self.info;
         let Some(&t) = info.tags.get(idx as usize) else {
             return Err(self.err(format!("unknown tag {idx}")));
         };
         Ok(&info.types[t as usize])
     }
 
-    fn func_type_of(&self, f: u32) -> Result<&'m FuncType> {
-        let info: &'i ModuleInfo<'m> = self.info;
+    fn func_type_of(&self, f: u32) -> Result<&'i FuncType> {
+        let info: &'i ModuleInfo = self.info;
         match info.funcs.get(f as usize) {
             Some(&t) => Ok(&info.types[t as usize]),
             None => Err(self.err(format!("unknown function {f}"))),
         }
     }
 
-    fn call(&mut self, ty: &'m FuncType) -> Result<()> {
+    fn call(&mut self, ty: &'i FuncType) -> Result<()> {
         self.pop_tys(Tys::Many(ty.params()))?;
         for &r in ty.results() {
             self.push(r);
@@ -653,7 +684,7 @@ impl<'i, 'm> FuncValidator<'i, 'm> {
         Ok(())
     }
 
-    fn return_call(&mut self, ty: &'m FuncType) -> Result<()> {
+    fn return_call(&mut self, ty: &'i FuncType) -> Result<()> {
         let own = self.info.types[self.func_ty as usize].results();
         if ty.results().len() != own.len() || ty.results().iter().zip(own).any(|(a, b)| !self.matches(*a, *b)) {
             return Err(self.err("type mismatch: tail call result types do not match the function's"));
@@ -663,7 +694,7 @@ impl<'i, 'm> FuncValidator<'i, 'm> {
         Ok(())
     }
 
-    fn call_indirect_check(&mut self, type_index: u32, table_index: u32) -> Result<&'m FuncType> {
+    fn call_indirect_check(&mut self, type_index: u32, table_index: u32) -> Result<&'i FuncType> {
         let t = self.table(table_index)?;
         if !ref_matches(self.info, t.element, RefType::FUNCREF) {
             return Err(self.err("type mismatch: indirect calls need a table of function references"));
@@ -688,7 +719,7 @@ impl<'i, 'm> FuncValidator<'i, 'm> {
 
 /// Validates one operator: the [`VisitOperator`] face of a
 /// [`FuncValidator`].
-pub struct OpVisitor<'v, 'i, 'm>(&'v mut FuncValidator<'i, 'm>);
+pub(crate) struct OpVisitor<'v, 'i>(&'v mut FuncValidator<'i>);
 
 macro_rules! ty {
     (i32) => {
@@ -720,7 +751,7 @@ macro_rules! check_op {
 
 macro_rules! define_validator_visitor {
     ($( $feat:ident $pre:literal $code:literal $name:ident $visit:ident { $($f:ident : $t:ty $(as $rd:ident)?),* } $text:literal $sig:tt )*) => {
-        impl<'a> VisitOperator<'a> for OpVisitor<'_, '_, '_> {
+        impl<'a> VisitOperator<'a> for OpVisitor<'_, '_> {
             type Output = Result<()>;
             $(
                 #[inline]
@@ -736,7 +767,7 @@ macro_rules! define_validator_visitor {
 for_each_operator!(define_validator_visitor);
 
 /// The hand-written checks, one per operator whose row has no signature.
-impl FuncValidator<'_, '_> {
+impl FuncValidator<'_> {
     fn visit_unreachable(&mut self) -> Result<()> {
         self.unreachable();
         Ok(())

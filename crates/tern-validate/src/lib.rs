@@ -1,6 +1,6 @@
 //! WebAssembly validation: module-level checks and a streaming, one-pass
 //! function-body validator that a translator can follow through the
-//! operator visitor.
+//! operator visitor ([`validate_and_translate`]).
 //!
 //! ```
 //! use tern_validate::{validate, Features};
@@ -10,13 +10,17 @@
 
 #![forbid(unsafe_code)]
 
+mod desc;
 mod features;
 mod func;
 mod module;
+mod translate;
 
+pub use desc::{ExportDesc, ImportDesc, ModuleDesc};
 pub use features::{Feature, Features};
-pub use func::{Frame, FrameKind, FuncValidator, OpVisitor};
+pub use func::{Frame, FrameKind, FuncValidator};
 pub use module::{ModuleInfo, validate_module};
+pub use translate::validate_and_translate;
 
 /// A validation error: what is wrong and the byte offset it points at.
 pub type Error = tern_binary::BinaryError;
@@ -26,8 +30,9 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Decodes and validates a module, one function body after another.
 pub fn validate(bytes: &[u8], features: &Features) -> Result<()> {
-    let module = tern_binary::decode(bytes)?;
-    let info = validate_module(&module, features)?;
+    let mut module = tern_binary::decode(bytes)?;
+    let types = std::mem::take(&mut module.types).into();
+    let info = module::validate_module_with_types(&module, types, features)?;
     let mut v = FuncValidator::new(&info);
     for (i, body) in module.code.iter().enumerate() {
         v.validate_body(module.num_imported_funcs + i as u32, body)?;
@@ -40,7 +45,7 @@ pub fn validate(bytes: &[u8], features: &Features) -> Result<()> {
 /// failure, the error of the lowest-numbered bad function is returned, so
 /// the result does not depend on scheduling.
 pub fn validate_bodies<'a>(
-    info: &ModuleInfo<'_>,
+    info: &ModuleInfo,
     first: u32,
     count: usize,
     body: impl Fn(usize) -> tern_binary::FuncBody<'a> + Sync,
@@ -79,8 +84,9 @@ pub fn validate_bodies<'a>(
 /// so the result does not depend on scheduling.
 pub fn validate_parallel(bytes: &[u8], features: &Features) -> Result<()> {
     use rayon::prelude::*;
-    let module = tern_binary::decode(bytes)?;
-    let info = validate_module(&module, features)?;
+    let mut module = tern_binary::decode(bytes)?;
+    let types = std::mem::take(&mut module.types).into();
+    let info = module::validate_module_with_types(&module, types, features)?;
     let first = module.num_imported_funcs;
     // Chunks keep per-task overhead small for modules with many tiny bodies.
     let chunk = (module.code.len() / (rayon::current_num_threads() * 16)).clamp(1, 4096);

@@ -5,6 +5,7 @@ use crate::features::{Feature, Features};
 use crate::func::feature_error;
 use crate::{Error, Result};
 use std::collections::HashSet;
+use std::sync::Arc;
 use tern_binary::*;
 
 /// Implementation limits (the spec allows them; these match common
@@ -15,9 +16,11 @@ pub(crate) const MAX_PAGES_32: u64 = 65536;
 
 /// What function bodies are validated against: the module's index spaces.
 #[derive(Clone, Debug)]
-pub struct ModuleInfo<'m> {
+pub struct ModuleInfo {
     pub features: Features,
-    pub types: &'m [FuncType],
+    /// The module's function types (shared: cloning the context does not
+    /// copy them).
+    pub types: Arc<[FuncType]>,
     /// The type index of every function, imported ones first.
     pub funcs: Vec<u32>,
     pub tables: Vec<TableType>,
@@ -33,7 +36,7 @@ pub struct ModuleInfo<'m> {
     pub num_imported_globals: u32,
 }
 
-impl ModuleInfo<'_> {
+impl ModuleInfo {
     /// The type of function `f`, if it exists.
     pub fn func_type(&self, f: u32) -> Option<&FuncType> {
         self.funcs.get(f as usize).and_then(|t| self.types.get(*t as usize))
@@ -141,19 +144,30 @@ fn check_table_type(features: &Features, types_len: usize, t: &TableType, at: us
 
 /// Validates everything in `module` except function bodies, and returns the
 /// context to validate those against.
-pub fn validate_module<'m>(module: &'m Module<'_>, features: &Features) -> Result<ModuleInfo<'m>> {
+pub fn validate_module(module: &Module<'_>, features: &Features) -> Result<ModuleInfo> {
+    validate_module_with_types(module, module.types.as_slice().into(), features)
+}
+
+/// [`validate_module`] for a module whose types are `types` (taken out of
+/// `module.types`, which this does not read, so that a caller done with
+/// the decoded module need not copy them).
+pub(crate) fn validate_module_with_types(
+    module: &Module<'_>,
+    types: Arc<[FuncType]>,
+    features: &Features,
+) -> Result<ModuleInfo> {
     let f = features;
     let pos = &module.positions;
     let at = Positions::at;
     let at0 = 8;
-    if module.types.len() > MAX_TYPES {
+    if types.len() > MAX_TYPES {
         return Err(err("too many types", at0));
     }
     if module.num_funcs() as usize > MAX_FUNCS {
         return Err(err("too many functions", at0));
     }
-    let types_len = module.types.len();
-    for (i, t) in module.types.iter().enumerate() {
+    let types_len = types.len();
+    for (i, t) in types.iter().enumerate() {
         let at = at(&pos.types, i);
         for &v in t.params().iter().chain(t.results()) {
             check_valtype(f, types_len, v, at)?;
@@ -164,7 +178,7 @@ pub fn validate_module<'m>(module: &'m Module<'_>, features: &Features) -> Resul
     }
     let mut info = ModuleInfo {
         features: *features,
-        types: &module.types,
+        types,
         funcs: Vec::with_capacity(module.num_funcs() as usize),
         tables: Vec::new(),
         memories: Vec::new(),
@@ -205,7 +219,7 @@ pub fn validate_module<'m>(module: &'m Module<'_>, features: &Features) -> Resul
                 info.globals.push(*g);
             }
             ImportType::Tag(t) => {
-                check_tag(f, &module.types, t, at0)?;
+                check_tag(f, &info.types, t, at0)?;
                 info.tags.push(t.type_index);
             }
         }
@@ -246,7 +260,7 @@ pub fn validate_module<'m>(module: &'m Module<'_>, features: &Features) -> Resul
         ));
     }
     for (i, t) in module.tags.iter().enumerate() {
-        check_tag(f, &module.types, t, at(&pos.tags, i))?;
+        check_tag(f, &info.types, t, at(&pos.tags, i))?;
         info.tags.push(t.type_index);
     }
     // ref.func in constant expressions (globals, elements) and exports
@@ -393,7 +407,7 @@ fn collect_ref_funcs(e: &ConstExpr<'_>, out: &mut HashSet<u32>) -> Result<()> {
 }
 
 /// Whether reference type `a` is a subtype of `b`.
-pub(crate) fn ref_matches(_info: &ModuleInfo<'_>, a: RefType, b: RefType) -> bool {
+pub(crate) fn ref_matches(_info: &ModuleInfo, a: RefType, b: RefType) -> bool {
     if a.nullable && !b.nullable {
         return false;
     }
@@ -408,7 +422,7 @@ pub(crate) fn ref_matches(_info: &ModuleInfo<'_>, a: RefType, b: RefType) -> boo
 
 /// Validates a constant expression of type `ty`. `global_limit` is the
 /// number of globals visible to it when it initialises a global.
-fn const_expr(info: &ModuleInfo<'_>, e: &ConstExpr<'_>, ty: ValType, global_limit: Option<u32>) -> Result<()> {
+fn const_expr(info: &ModuleInfo, e: &ConstExpr<'_>, ty: ValType, global_limit: Option<u32>) -> Result<()> {
     let mut ops = e.operators();
     let mut stack: Vec<ValType> = Vec::new();
     let f = &info.features;

@@ -29,6 +29,21 @@ use std::sync::{Arc, RwLock};
 /// a table built beforehand is the intended use).
 pub type TrapLookup = Arc<dyn Fn(usize) -> Option<TrapCode> + Send + Sync>;
 
+/// Where compiled code catches exceptions thrown out of a call: the
+/// offset (in the same code range) of the landing pad, and the distance
+/// from the frame pointer down to the stack pointer the pad expects.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Handler {
+    pub pad: u32,
+    pub sp_to_fp: u32,
+}
+
+/// Maps the offset of a call's return address inside a registered code
+/// range to the [`Handler`] of that call site, or `None` when the call
+/// has none. Not used by the signal handler (only by throws, which run
+/// in ordinary code).
+pub type HandlerLookup = Arc<dyn Fn(usize) -> Option<Handler> + Send + Sync>;
+
 /// A region of executable code: read-write while it is filled, then
 /// read-execute until dropped (unmapped).
 pub struct CodeMemory {
@@ -317,6 +332,7 @@ unsafe fn unmap(_ptr: *mut u8, _len: usize) {}
 struct Entry {
     end: usize,
     lookup: TrapLookup,
+    handlers: Option<HandlerLookup>,
 }
 
 /// Registered code ranges by start address.
@@ -399,6 +415,19 @@ impl std::fmt::Debug for RegisteredCode {
 /// When the range is empty or overlaps a registered one (a bug in the
 /// caller: code memories do not overlap).
 pub fn register(range: Range<usize>, lookup: TrapLookup) -> Registration {
+    register_with_handlers(range, lookup, None)
+}
+
+/// [`register`], with the exception handlers of the code's call sites.
+///
+/// # Panics
+///
+/// As [`register`].
+pub fn register_with_handlers(
+    range: Range<usize>,
+    lookup: TrapLookup,
+    handlers: Option<HandlerLookup>,
+) -> Registration {
     assert!(range.start < range.end, "registering an empty code range");
     let overlap = write_registry(|m| {
         if let Some((&s, e)) = m.range(..range.end).next_back()
@@ -406,7 +435,14 @@ pub fn register(range: Range<usize>, lookup: TrapLookup) -> Registration {
         {
             return Some(s..e.end);
         }
-        m.insert(range.start, Entry { end: range.end, lookup });
+        m.insert(
+            range.start,
+            Entry {
+                end: range.end,
+                lookup,
+                handlers,
+            },
+        );
         None
     });
     if let Some(o) = overlap {
@@ -431,6 +467,23 @@ pub fn lookup_trap(pc: usize) -> Option<Option<TrapCode>> {
         return None;
     }
     Some((e.lookup)(pc - start))
+}
+
+/// Looks the return address `ret` of a call up: `None` when it is not in
+/// registered code, otherwise `Some` of the absolute address of the call
+/// site's landing pad and the pad's stack-pointer distance below the frame
+/// pointer, if the call has a handler.
+pub fn lookup_handler(ret: usize) -> Option<Option<(usize, u32)>> {
+    if WRITING.with(|w| w.get()) {
+        return None;
+    }
+    let g = REGISTRY.read().unwrap_or_else(|e| e.into_inner());
+    let (&start, e) = g.range(..=ret).next_back()?;
+    if ret >= e.end {
+        return None;
+    }
+    let h = e.handlers.as_ref().and_then(|h| h(ret - start));
+    Some(h.map(|h| (start + h.pad as usize, h.sp_to_fp)))
 }
 
 /// Whether `pc` lies in registered compiled code.

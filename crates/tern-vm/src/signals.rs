@@ -324,6 +324,15 @@ pub unsafe fn raise_panic(payload: Box<dyn Any + Send>) -> ! {
 
 /// Runs the body of a libcall: returns its value, or raises its error with
 /// [`raise`], or carries its panic to [`catch_traps`] with [`raise_panic`].
+///
+/// An error that is an exception ([`Trap::exn`]) is thrown instead: the
+/// frame-pointer chain from the caller's exit registers is followed up to
+/// the first call site with an exception handler (registered with
+/// [`crate::code::register_with_handlers`]), which is resumed with the
+/// exception's raw `exnref` as its first payload register. Only when the
+/// chain leaves compiled code first (the activation's entry) is the
+/// exception raised like any other error. The libcall's caller itself is
+/// not searched: compiled code calls libcalls outside its try regions.
 /// Everything with a destructor lives inside `body` and is dropped before
 /// anything is raised, so a libcall written as
 ///
@@ -350,6 +359,14 @@ pub unsafe fn libcall<R>(body: impl FnOnce() -> Result<R, Trap>) -> R {
         // SAFETY: the caller's contract; nothing of ours is left to drop.
         Ok(Err(t)) => unsafe {
             if let Some(regs) = exit {
+                // An exception goes to the innermost compiled frame above
+                // the libcall's caller that catches it, if any.
+                if let Some(exn) = t.exn()
+                    && let Some(h) = imp::find_handler(regs.fp)
+                {
+                    drop(t);
+                    imp::resume(h, exn)
+                }
                 imp::record_exit_frames(HEAD.get(), regs);
             }
             raise(t)
@@ -493,11 +510,79 @@ mod imp {
         "mov eax, esi",
         "jmp qword ptr [rdi + 56]",
         ".size tern_vm_unwind, . - tern_vm_unwind",
+        "",
+        ".globl tern_vm_resume",
+        ".hidden tern_vm_resume",
+        ".type tern_vm_resume,@function",
+        ".p2align 4",
+        "tern_vm_resume:",
+        "mov rbp, rdx",
+        "mov rsp, rsi",
+        "mov rax, rcx",
+        "xor edx, edx",
+        "cld",
+        "jmp rdi",
+        ".size tern_vm_resume, . - tern_vm_resume",
     );
 
     unsafe extern "C" {
         fn tern_vm_enter(jmpbuf: *mut JmpBuf, f: unsafe extern "C" fn(*mut u8), arg: *mut u8) -> u32;
         fn tern_vm_unwind(jmpbuf: *const JmpBuf, code: u32) -> !;
+        fn tern_vm_resume(pc: usize, sp: usize, fp: usize, payload: u64) -> !;
+    }
+
+    /// A landing pad to resume at: its address, and the stack and frame
+    /// pointers of its frame.
+    #[derive(Clone, Copy, Debug)]
+    pub(super) struct Resume {
+        pc: usize,
+        sp: usize,
+        fp: usize,
+    }
+
+    /// Follows the frame-pointer chain from the compiled frame at `fp` to
+    /// the first caller whose call site has an exception handler: `[fp +
+    /// 8]` is a frame's return address, `[fp]` its caller's frame pointer.
+    /// `None` when a return address lies outside compiled code first (the
+    /// activation's entry) or the chain is broken.
+    ///
+    /// # Safety
+    ///
+    /// `fp` is the frame pointer of a live compiled frame of the innermost
+    /// activation.
+    pub(super) unsafe fn find_handler(mut fp: usize) -> Option<Resume> {
+        let (lo, hi) = (STACK_LO.get(), STACK_HI.get());
+        loop {
+            if fp == 0 || !fp.is_multiple_of(8) || (hi != 0 && (fp < lo || fp.saturating_add(16) > hi)) {
+                return None;
+            }
+            // SAFETY: a compiled frame's frame record, on this thread's
+            // stack (checked when its bounds are known).
+            let (ret, next) = unsafe { (*((fp + 8) as *const usize), *(fp as *const usize)) };
+            match crate::code::lookup_handler(ret)? {
+                Some((pc, sp_to_fp)) => {
+                    return Some(Resume {
+                        pc,
+                        sp: next - sp_to_fp as usize,
+                        fp: next,
+                    });
+                }
+                None if next > fp => fp = next,
+                None => return None,
+            }
+        }
+    }
+
+    /// Resumes compiled code at the landing pad `r` with `exn` in its
+    /// first payload register (`rax`) and zero in the second (`rdx`).
+    ///
+    /// # Safety
+    ///
+    /// `r` came from [`find_handler`] on this activation, and the frames
+    /// between here and the pad own nothing that needs dropping.
+    pub(super) unsafe fn resume(r: Resume, exn: u64) -> ! {
+        // SAFETY: the caller's.
+        unsafe { tern_vm_resume(r.pc, r.sp, r.fp, exn) }
     }
 
     pub(super) unsafe fn enter(jmpbuf: *mut JmpBuf, f: unsafe extern "C" fn(*mut u8), arg: *mut u8) -> u32 {
@@ -922,6 +1007,16 @@ mod imp {
     }
 
     pub(super) unsafe fn record_exit_frames(_: *mut super::Activation, _: super::ExitRegs) {}
+
+    pub(super) enum Resume {}
+
+    pub(super) unsafe fn find_handler(_: usize) -> Option<Resume> {
+        None
+    }
+
+    pub(super) unsafe fn resume(r: Resume, _: u64) -> ! {
+        match r {}
+    }
 }
 
 #[cfg(all(test, target_arch = "x86_64", target_os = "linux"))]

@@ -182,6 +182,23 @@ macro_rules! for_each_libcall {
             /// embedder moved the deadline (re-read
             /// [`VMStoreContext::epoch_deadline`]).
             EpochDeadline epoch_deadline();
+            /// `throw`: the new exception of tag `tag` (a tag index of the
+            /// instance), its payload read from the tag's parameter slots
+            /// at `payload`; returns its raw `exnref` (the caller throws
+            /// it with a branch or [`Libcall::ThrowRef`]).
+            ExnNew exn_new(tag: u32, payload: *const u64) -> u64;
+            /// Throws exception `exn` (a raw `exnref`) to the compiled
+            /// callers' handlers or the embedder; traps `null reference`
+            /// when it is null. Never returns.
+            ThrowRef throw_ref(exn: u64);
+            /// Whether exception `exn` has tag `tag` (a tag index of the
+            /// instance): 1 or 0.
+            ExnIs exn_is(exn: u64, tag: u32) -> u32;
+            /// A handler caught `exn`: copies its payload slots to `out`
+            /// (unless null); when `keep` is 0 nothing refers to it any
+            /// more (the store may reuse it unless it was exposed),
+            /// otherwise its `exnref` becomes a value (exposed).
+            ExnCaught exn_caught(exn: u64, out: *mut u64, keep: u32);
         }
     };
 }
@@ -307,12 +324,14 @@ mod tests {
         for (i, &l) in Libcall::ALL.iter().enumerate() {
             assert_eq!(l as usize, i);
         }
-        assert_eq!(Libcall::ALL.len(), 14);
+        assert_eq!(Libcall::ALL.len(), 18);
         assert_eq!(Libcall::MemoryGrow.name(), "memory_grow");
         assert_eq!(Libcall::MemoryGrow.params(), &[AbiType::I32, AbiType::I64]);
         assert_eq!(Libcall::MemoryGrow.result(), Some(AbiType::I64));
         assert_eq!(Libcall::CallForeign.params(), &[AbiType::Pointer, AbiType::Pointer]);
         assert_eq!(Libcall::EpochDeadline.result(), None);
+        assert_eq!(Libcall::ExnNew.params(), &[AbiType::I32, AbiType::Pointer]);
+        assert_eq!(Libcall::ExnNew.result(), Some(AbiType::I64));
     }
 
     #[test]

@@ -570,17 +570,28 @@ fn fd_pread(cx: &mut WasiCtx, m: &mut Mem<'_>, a: &[u64]) -> R {
     let iovs = m.iovecs(a[1] as u32, a[2] as u32)?;
     m.slice(a[4] as u32, 4)?;
     let file = seekable(cx, a[0], rights::FD_READ)?;
-    let mut offset = a[3];
+    let total = positioned(&iovs, a[3], |p, l, at| Ok(file.read_at(m.slice_mut(p, l)?, at)?))?;
+    m.write_u32(a[4] as u32, total.min(u32::MAX as u64) as u32)
+}
+
+/// Runs `op(ptr, len, offset)` over the buffers `iovs` at consecutive file
+/// offsets from `offset`, stopping after a short transfer; returns the
+/// bytes moved.
+fn positioned(
+    iovs: &[(u32, u32)],
+    mut offset: u64,
+    mut op: impl FnMut(u32, u32, u64) -> Result<usize, Errno>,
+) -> Result<u64, Errno> {
     let mut total: u64 = 0;
-    for &(p, l) in &iovs {
-        let n = file.read_at(m.slice_mut(p, l)?, offset)?;
+    for &(p, l) in iovs {
+        let n = op(p, l, offset)?;
         total += n as u64;
         offset += n as u64;
         if n < l as usize {
             break;
         }
     }
-    m.write_u32(a[4] as u32, total.min(u32::MAX as u64) as u32)
+    Ok(total)
 }
 
 fn fd_pwrite(cx: &mut WasiCtx, m: &mut Mem<'_>, a: &[u64]) -> R {
@@ -590,16 +601,8 @@ fn fd_pwrite(cx: &mut WasiCtx, m: &mut Mem<'_>, a: &[u64]) -> R {
     let file = seekable(cx, a[0], rights::FD_WRITE)?;
     // With `append`, the data goes to the end whatever the offset (as
     // pwrite does on Linux, and wasmtime).
-    let mut offset = if append { file.metadata()?.len() } else { a[3] };
-    let mut total: u64 = 0;
-    for &(p, l) in &iovs {
-        let n = file.write_at(m.slice(p, l)?, offset)?;
-        total += n as u64;
-        offset += n as u64;
-        if n < l as usize {
-            break;
-        }
-    }
+    let offset = if append { file.metadata()?.len() } else { a[3] };
+    let total = positioned(&iovs, offset, |p, l, at| Ok(file.write_at(m.slice(p, l)?, at)?))?;
     m.write_u32(a[4] as u32, total.min(u32::MAX as u64) as u32)
 }
 

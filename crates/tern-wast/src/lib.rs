@@ -32,6 +32,11 @@ pub struct Options {
     /// Compiled code checks the engine's interrupt flag
     /// (`Config::interruptible`); nothing in a script raises it.
     pub interruptible: bool,
+    /// Compile every function when its module is made (otherwise the
+    /// engine's default: lazily, where the host allows).
+    pub eager_compilation: bool,
+    /// Relaxed SIMD gives the spec's deterministic results.
+    pub relaxed_simd_deterministic: bool,
 }
 
 /// What running a script gave.

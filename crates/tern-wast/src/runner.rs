@@ -280,8 +280,12 @@ impl Runner {
             .features(options.features)
             .tier(options.tier)
             .bounds_checks(options.bounds_checks)
-            .interruptible(options.interruptible);
+            .interruptible(options.interruptible)
+            .relaxed_simd_deterministic(options.relaxed_simd_deterministic);
         config.max_call_depth(20_000);
+        if options.eager_compilation {
+            config.lazy_compilation(false);
+        }
         if eager_fuel {
             config.interp_translation(InterpTranslation::Eager).consume_fuel(true);
         }

@@ -1,23 +1,36 @@
 //! tern's own `.wast` scripts (`tests/wast/*.wast`), run in both spec
-//! configurations (lazy translation; eager translation with fuel): every
-//! directive must pass, none may be skipped.
+//! configurations (lazy translation; eager translation with fuel), on the
+//! interpreter and, where the host has it, the compiler (lazy and eager
+//! compilation): every directive must pass, none may be skipped.
 
 use tern::Features;
 
 fn run(name: &str, text: &str) {
-    for eager_fuel in [false, true] {
+    let mut configs = vec![(tern::Tier::Interp, false)];
+    if tern_cranelift::jit_available() {
+        configs.extend([(tern::Tier::Jit, false), (tern::Tier::Jit, true)]);
+    }
+    for (tier, eager_compilation) in configs {
+        for eager_fuel in [false, true] {
+            run_with(name, text, tier, eager_compilation, eager_fuel);
+        }
+    }
+}
+
+fn run_with(name: &str, text: &str, tier: tern::Tier, eager_compilation: bool, eager_fuel: bool) {
+    {
         let options = tern_wast::Options {
             features: Features::all(),
             eager_fuel,
-            // The compiler has no exception handling yet: auto interprets.
-            tier: tern::Tier::Auto,
+            tier,
+            eager_compilation,
             ..Default::default()
         };
         let report =
             tern_wast::run_script(text, &options).unwrap_or_else(|e| panic!("{name}: {}", e.with_source(name, text)));
         assert!(
             report.failed == 0 && report.skipped == 0,
-            "{name} (eager_fuel: {eager_fuel}): {} passed, {} failed, {} skipped\n{:#?}\n{:#?}",
+            "{name} ({tier:?}, eager compilation: {eager_compilation}, eager_fuel: {eager_fuel}): {} passed, {} failed, {} skipped\n{:#?}\n{:#?}",
             report.passed,
             report.failed,
             report.skipped,

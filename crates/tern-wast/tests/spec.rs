@@ -1,7 +1,7 @@
 //! Runs the official spec test suite against tern's interpreter and
 //! compiler tiers: one trial per `.wast` file per configuration. The
 //! folders are the rows of `tern_test_support::suites::SUITES` read by the
-//! `Interp` and `Jit` harnesses; known failures are the `wast/...` entries
+//! `Interp`, `Jit` and `JitEager` harnesses; known failures are the `wast/...` entries
 //! of the one ledger (`crates/tern-test-support/expected-failures.txt`).
 //!
 //! Scripts are parsed by tern's own parser (`tern-text`) and run by
@@ -34,6 +34,8 @@ struct Config {
     eager_fuel: bool,
     /// Compiled code checks the engine's interrupt flag.
     interruptible: bool,
+    /// Compile whole modules up front (otherwise lazily).
+    eager_compilation: bool,
 }
 
 const fn config(
@@ -50,11 +52,12 @@ const fn config(
         bounds_checks,
         eager_fuel,
         interruptible: false,
+        eager_compilation: false,
     }
 }
 
 use BoundsChecks::{Explicit, Guard};
-use Harness::{Interp, Jit};
+use Harness::{Interp, Jit, JitEager};
 
 const CONFIGS: &[Config] = &[
     config("", Interp, Tier::Interp, Guard, false),
@@ -67,6 +70,12 @@ const CONFIGS: &[Config] = &[
     Config {
         interruptible: true,
         ..config("jit-explicit-fuel", Jit, Tier::Jit, Explicit, true)
+    },
+    // The other compiler rows compile lazily; this one compiles whole
+    // modules up front (the folders of the `JitEager` harness).
+    Config {
+        eager_compilation: true,
+        ..config("jit-eager", JitEager, Tier::Jit, Guard, false)
     },
 ];
 
@@ -122,6 +131,8 @@ fn check(name: &str, item: &Item) -> Checked<Report> {
         tier: item.config.tier,
         bounds_checks: item.config.bounds_checks,
         interruptible: item.config.interruptible,
+        eager_compilation: item.config.eager_compilation,
+        ..Default::default()
     };
     match tern_wast::run_script(item.file.text, &options) {
         Err(e) => {

@@ -6,15 +6,16 @@ use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::immediates::{Ieee32 as ClifIeee32, Ieee64 as ClifIeee64};
 use cranelift_codegen::ir::types::*;
 use cranelift_codegen::ir::{
-    self, Block, BlockArg, BlockCall, ExtFuncData, ExternalName, FuncRef, Function, GlobalValueData, InstBuilder,
-    JumpTableData, MemFlagsData, SigRef, TrapCode, Type, UserExternalName, UserFuncName, Value,
+    self, Block, BlockArg, BlockCall, ExceptionTableData, ExceptionTableItem, ExtFuncData, ExternalName, FuncRef,
+    Function, GlobalValueData, InstBuilder, JumpTableData, MemFlagsData, SigRef, StackSlotData, StackSlotKind,
+    TrapCode, Type, UserExternalName, UserFuncName, Value,
 };
 use cranelift_codegen::isa::TargetIsa;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use tern_binary::{
-    BlockType, BrTable, FuncBody, HeapType, Ieee32, Ieee64, MemArg, Operator, SelectTypes, TryTable, V128,
-    VisitOperator, for_each_operator,
+    BlockType, BrTable, Catch, CatchKind, FuncBody, FuncType, HeapType, Ieee32, Ieee64, MemArg, Operator, SelectTypes,
+    TryTable, V128, ValType, VisitOperator, for_each_operator,
 };
 use tern_validate::{FuncValidator, ModuleInfo};
 use tern_vm::vmctx::{self as abi, Libcall};
@@ -25,7 +26,7 @@ pub(super) type Result<T, E = TranslateError> = std::result::Result<T, E>;
 const MAX_LOCALS: u64 = 1 << 20;
 
 pub(super) fn translate(
-    info: &ModuleInfo<'_>,
+    info: &ModuleInfo,
     num_imported_funcs: u32,
     func_index: u32,
     body: &FuncBody<'_>,
@@ -33,20 +34,9 @@ pub(super) fn translate(
     isa: &dyn TargetIsa,
     fctx: &mut FunctionBuilderContext,
 ) -> Result<Function> {
-    let mut v = FuncValidator::new(info);
-    // `begin` checks the function index and the local declarations.
-    let mut ops = v.begin(func_index, body)?;
     let ty = info
         .func_type(func_index)
         .ok_or_else(|| tern_binary::BinaryError::new(format!("unknown function {func_index}"), body.offset))?;
-    let (decls, _) = body.locals()?;
-    let total: u64 = ty.params().len() as u64 + decls.iter().map(|(n, _)| *n as u64).sum::<u64>();
-    if total > MAX_LOCALS {
-        return Err(TranslateError::unsupported(format!(
-            "{total} locals (at most {MAX_LOCALS})"
-        )));
-    }
-
     let sig = native_signature(ty, isa);
     let mut func = Function::with_name_signature(UserFuncName::user(NS_FUNC, func_index), sig);
     // The stack limit, for the prologue's check: vmctx->store->stack_limit.
@@ -70,7 +60,49 @@ pub(super) fn translate(
     });
     func.stack_limit = Some(limit_gv);
 
-    let mut b = FunctionBuilder::new(&mut func, fctx);
+    // The validator reads and checks the locals first; then the translator
+    // is set up (`start`) and follows it operator by operator.
+    let mut v = FuncValidator::new(info);
+    let started = tern_validate::validate_and_translate(&mut v, func_index, body, |ty, decls| {
+        start(info, num_imported_funcs, ty, decls, config, isa, &mut func, fctx)
+    });
+    let t = match started {
+        Ok(t) => t,
+        Err(e) => {
+            // The builder context keeps the abandoned function's state:
+            // start the next function from a clean one.
+            *fctx = FunctionBuilderContext::new();
+            return Err(e);
+        }
+    };
+    let mut b = t.b;
+    b.seal_all_blocks();
+    b.finalize(isa.frontend_config());
+    Ok(func)
+}
+
+/// Sets up the translation of a function of type `ty` with locals `decls`
+/// (declared after the parameters) into `func`: its entry block, its
+/// variables, the function's control frame and the entry checks.
+#[allow(clippy::too_many_arguments)]
+fn start<'f, 'i>(
+    info: &'i ModuleInfo,
+    num_imported_funcs: u32,
+    ty: &FuncType,
+    decls: &[(u32, ValType)],
+    config: &TranslateConfig,
+    isa: &'f dyn TargetIsa,
+    func: &'f mut Function,
+    fctx: &'f mut FunctionBuilderContext,
+) -> Result<Translator<'f, 'i>> {
+    let total: u64 = ty.params().len() as u64 + decls.iter().map(|(n, _)| *n as u64).sum::<u64>();
+    if total > MAX_LOCALS {
+        return Err(TranslateError::unsupported(format!(
+            "{total} locals (at most {MAX_LOCALS})"
+        )));
+    }
+
+    let mut b = FunctionBuilder::new(func, fctx);
     let entry = b.create_block();
     b.append_block_params_for_function_params(entry);
     b.switch_to_block(entry);
@@ -83,7 +115,7 @@ pub(super) fn translate(
         b.def_var(var, p);
         locals.push(var);
     }
-    for &(n, t) in &decls {
+    for &(n, t) in decls {
         for _ in 0..n {
             // Undefined variables read as zero in the entry block.
             locals.push(b.declare_var(clif_type(t)));
@@ -110,6 +142,7 @@ pub(super) fn translate(
         sigs: HashMap::new(),
         funcs: HashMap::new(),
         libcalls: HashMap::new(),
+        used_pads: HashSet::new(),
     };
     t.ctrl.push(Ctrl {
         kind: Kind::Func,
@@ -119,6 +152,7 @@ pub(super) fn translate(
         height: 0,
         next_reachable: false,
         fuel_in: 0,
+        region: None,
     });
     if config.interrupts {
         t.check_interrupt();
@@ -126,33 +160,7 @@ pub(super) fn translate(
     if config.epochs {
         t.check_epoch();
     }
-    let res = (|| {
-        let mut vis = Visitor {
-            v: &mut v,
-            t: &mut t,
-            offset: 0,
-        };
-        while !ops.eof() {
-            vis.offset = ops.offset();
-            ops.visit_operator(&mut vis)??;
-            if vis.v.frame_depth() == 0 {
-                break;
-            }
-        }
-        v.finish(&ops)?;
-        Ok(())
-    })();
-    if let Err(e) = res {
-        // The builder context keeps the abandoned function's state: start
-        // the next function from a clean one.
-        drop(t);
-        *fctx = FunctionBuilderContext::new();
-        return Err(e);
-    }
-    let mut b = t.b;
-    b.seal_all_blocks();
-    b.finalize(isa.frontend_config());
-    Ok(func)
+    Ok(t)
 }
 
 #[derive(Debug)]
@@ -168,6 +176,22 @@ enum Kind {
         has_else: bool,
         /// Fuel not yet charged when the else branch starts.
         else_fuel: u64,
+    },
+    /// A `try_table`: its landing pad (see [`Ctrl::region`]) is filled at
+    /// its `end`, with branches to the clauses' labels.
+    TryTable {
+        pad: Block,
+        catches: Box<[Catch]>,
+    },
+    /// A legacy `try`: its landing pad is filled at its `end` (or
+    /// `delegate`), with branches to the catch blocks seen since.
+    Try {
+        pad: Block,
+        /// Each `catch` (with its tag) or `catch_all` (`None`): the block
+        /// that starts its body, whose parameter is the exception.
+        catches: Vec<(Option<u32>, Block)>,
+        /// The caught exception, for `rethrow` (once a catch began).
+        exn: Option<Variable>,
     },
 }
 
@@ -185,13 +209,18 @@ struct Ctrl {
     next_reachable: bool,
     /// Fuel not yet charged on the paths into `next` (the most of them).
     fuel_in: u64,
+    /// The landing pad of the innermost try region around the code inside
+    /// this frame: exceptions thrown there (by a call, which becomes a
+    /// `try_call`, or by `throw`, a branch) go to this block, whose one
+    /// parameter is the raw `exnref`. `None`: they leave the function.
+    region: Option<Block>,
 }
 
-pub(super) struct Translator<'f, 'i, 'm> {
+pub(super) struct Translator<'f, 'i> {
     pub(super) b: FunctionBuilder<'f>,
-    info: &'i ModuleInfo<'m>,
-    config: TranslateConfig,
-    isa: &'f dyn TargetIsa,
+    info: &'i ModuleInfo,
+    pub(super) config: TranslateConfig,
+    pub(super) isa: &'f dyn TargetIsa,
     num_imported_funcs: u32,
     pub(super) vmctx: Value,
     locals: Vec<Variable>,
@@ -205,6 +234,8 @@ pub(super) struct Translator<'f, 'i, 'm> {
     sigs: HashMap<u32, SigRef>,
     funcs: HashMap<u32, FuncRef>,
     libcalls: HashMap<u32, FuncRef>,
+    /// Landing pads that something throws to (the others stay empty).
+    used_pads: HashSet<Block>,
 }
 
 /// Flags of loads from the instance's constant structures (vmctx fields,
@@ -222,7 +253,7 @@ pub(super) fn little() -> MemFlagsData {
     MemFlagsData::new().with_endianness(ir::Endianness::Little)
 }
 
-impl<'f, 'i, 'm> Translator<'f, 'i, 'm> {
+impl<'f, 'i> Translator<'f, 'i> {
     // ---- the operand stack ----
 
     #[inline]
@@ -520,6 +551,7 @@ impl<'f, 'i, 'm> Translator<'f, 'i, 'm> {
             height: self.stack.len() - params.len(),
             next_reachable: false,
             fuel_in: 0,
+            region: self.region(),
         });
     }
 
@@ -548,6 +580,7 @@ impl<'f, 'i, 'm> Translator<'f, 'i, 'm> {
             height: self.stack.len() - n,
             next_reachable: false,
             fuel_in: 0,
+            region: self.region(),
         });
     }
 
@@ -576,6 +609,7 @@ impl<'f, 'i, 'm> Translator<'f, 'i, 'm> {
             height: self.stack.len() - n,
             next_reachable: false,
             fuel_in: 0,
+            region: self.region(),
         });
     }
 
@@ -608,7 +642,9 @@ impl<'f, 'i, 'm> Translator<'f, 'i, 'm> {
         self.reachable = true;
     }
 
-    fn visit_end(&mut self) {
+    /// `end`, or `delegate depth` (`Some`), which ends a legacy `try`
+    /// whose exceptions go to the region just inside label `depth`.
+    fn visit_end(&mut self, delegate: Option<u32>) {
         if self.dead_depth > 0 {
             self.dead_depth -= 1;
             return;
@@ -638,6 +674,22 @@ impl<'f, 'i, 'm> Translator<'f, 'i, 'm> {
                 c.fuel_in = c.fuel_in.max(else_fuel);
             }
             Kind::Loop { header } => self.b.seal_block(header),
+            Kind::TryTable { pad, ref catches } => {
+                let clauses: Vec<PadClause> = catches.iter().map(|&c| PadClause::Table(c)).collect();
+                let outer = self.region();
+                self.fill_pad(pad, &clauses, outer);
+            }
+            Kind::Try { pad, ref catches, .. } => {
+                let clauses: Vec<PadClause> = catches.iter().map(|&(t, b)| PadClause::Legacy(t, b)).collect();
+                let outer = match delegate {
+                    Some(d) => self.ctrl[self.ctrl.len() - 1 - d as usize].region,
+                    None => self.region(),
+                };
+                self.fill_pad(pad, &clauses, outer);
+                for &(_, b) in catches {
+                    self.b.seal_block(b);
+                }
+            }
             _ => {}
         }
         self.stack.truncate(c.height);
@@ -749,8 +801,7 @@ impl<'f, 'i, 'm> Translator<'f, 'i, 'm> {
                 self.b.ins().return_call(fref, &args);
                 self.reachable = false;
             } else {
-                let inst = self.b.ins().call(fref, &args);
-                self.push_results(inst);
+                self.call_wasm(Callee::Direct(fref), &args);
             }
         } else {
             let fr = self.funcref_addr(f);
@@ -766,9 +817,293 @@ impl<'f, 'i, 'm> Translator<'f, 'i, 'm> {
             self.b.ins().return_call_indirect(sig, code, &args);
             self.reachable = false;
         } else {
-            let inst = self.b.ins().call_indirect(sig, code, &args);
-            self.push_results(inst);
+            self.call_wasm(Callee::Indirect(sig, code), &args);
         }
+    }
+
+    /// A call of a Wasm function (compiled code or a trampoline) that
+    /// pushes its results. Inside a try region it is a `try_call` whose
+    /// exception table sends every exception to the region's landing pad;
+    /// elsewhere a plain call, so code outside try regions pays nothing.
+    fn call_wasm(&mut self, callee: Callee, args: &[Value]) {
+        let Some(pad) = self.region() else {
+            let inst = match callee {
+                Callee::Direct(f) => self.b.ins().call(f, args),
+                Callee::Indirect(sig, code) => self.b.ins().call_indirect(sig, code, args),
+            };
+            self.push_results(inst);
+            return;
+        };
+        self.used_pads.insert(pad);
+        let sig = match callee {
+            Callee::Direct(f) => self.b.func.dfg.ext_funcs[f].signature,
+            Callee::Indirect(sig, _) => sig,
+        };
+        let results: Vec<Type> = self.b.func.dfg.signatures[sig]
+            .returns
+            .iter()
+            .map(|p| p.value_type)
+            .collect();
+        let cont = self.block_with(&results);
+        let pool = &mut self.b.func.dfg.value_lists;
+        let normal = BlockCall::new(cont, (0..results.len() as u32).map(BlockArg::TryCallRet), pool);
+        let exn = BlockCall::new(pad, [BlockArg::TryCallExn(0)], pool);
+        let table = ExceptionTableData::new(sig, normal, [ExceptionTableItem::Default(exn)]);
+        let et = self.b.func.dfg.exception_tables.push(table);
+        match callee {
+            Callee::Direct(f) => self.b.ins().try_call(f, args, et),
+            Callee::Indirect(_, code) => self.b.ins().try_call_indirect(code, args, et),
+        };
+        self.b.seal_block(cont);
+        self.b.switch_to_block(cont);
+        let rs = self.b.block_params(cont).to_vec();
+        self.stack.extend(rs);
+    }
+
+    // ---- exceptions ----
+
+    /// The landing pad of the innermost try region here, if any.
+    fn region(&self) -> Option<Block> {
+        self.ctrl.last().and_then(|c| c.region)
+    }
+
+    /// Throws `exn` (a non-null raw `exnref`) from here: a branch to the
+    /// landing pad `to`, or out of the function with `throw_ref`.
+    fn throw_to(&mut self, exn: Value, to: Option<Block>) {
+        match to {
+            Some(pad) => {
+                self.used_pads.insert(pad);
+                self.jump(pad, &[exn]);
+            }
+            None => {
+                self.call_libcall(Libcall::ThrowRef, &[exn]);
+                self.b.ins().trap(trap_codes::UNREACHABLE);
+            }
+        }
+        self.reachable = false;
+    }
+
+    /// The slot layout of tag `tag`'s parameters: their types and the
+    /// number of slots.
+    fn tag_params(&self, tag: u32) -> (Vec<tern_binary::ValType>, u32) {
+        let ty = &self.info.types[self.info.tags[tag as usize] as usize];
+        (ty.params().to_vec(), tern_vm::slots_of_all(ty.params()))
+    }
+
+    /// A stack slot of `slots` value slots, and its address.
+    fn slot_array(&mut self, slots: u32) -> Value {
+        let ss = self
+            .b
+            .create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, slots.max(1) * 8, 4));
+        self.b.ins().stack_addr(I64, ss, 0)
+    }
+
+    fn visit_throw(&mut self, tag: u32) {
+        self.flush_fuel();
+        let (tys, slots) = self.tag_params(tag);
+        let args = self.pop_canon(tys.len());
+        let arr = self.slot_array(slots);
+        let mut off = 0;
+        for (&t, &v) in tys.iter().zip(&args) {
+            let v = self.as_vec(v, clif_type(t));
+            crate::trampoline::store_slot(&mut self.b, t, v, arr, off);
+            off += 8 * tern_vm::slots_of(t) as i32;
+        }
+        let t = self.iconst32(tag as i32);
+        let exn = self.call_libcall(Libcall::ExnNew, &[t, arr]).unwrap();
+        let to = self.region();
+        self.throw_to(exn, to);
+    }
+
+    fn visit_throw_ref(&mut self) {
+        self.flush_fuel();
+        let exn = self.pop();
+        let to = self.region();
+        if to.is_some() {
+            self.b.ins().trapz(exn, trap_codes::NULL_REFERENCE);
+        }
+        self.throw_to(exn, to);
+    }
+
+    fn visit_rethrow(&mut self, depth: u32) {
+        self.flush_fuel();
+        let i = self.ctrl.len() - 1 - depth as usize;
+        let Kind::Try { exn: Some(var), .. } = self.ctrl[i].kind else {
+            unreachable!("validated: rethrow names a catch")
+        };
+        let exn = self.b.use_var(var);
+        let to = self.region();
+        self.throw_to(exn, to);
+    }
+
+    fn visit_try_table(&mut self, tt: TryTable) {
+        let (params, results) = self.block_types(tt.ty);
+        let next = self.block_with(&results);
+        let pad = self.block_with(&[I64]);
+        self.ctrl.push(Ctrl {
+            kind: Kind::TryTable {
+                pad,
+                catches: tt.catches,
+            },
+            n_params: params.len(),
+            n_results: results.len(),
+            next,
+            height: self.stack.len() - params.len(),
+            next_reachable: false,
+            fuel_in: 0,
+            region: Some(pad),
+        });
+    }
+
+    fn visit_try(&mut self, bt: BlockType) {
+        let (params, results) = self.block_types(bt);
+        let next = self.block_with(&results);
+        let pad = self.block_with(&[I64]);
+        self.ctrl.push(Ctrl {
+            kind: Kind::Try {
+                pad,
+                catches: Vec::new(),
+                exn: None,
+            },
+            n_params: params.len(),
+            n_results: results.len(),
+            next,
+            height: self.stack.len() - params.len(),
+            next_reachable: false,
+            fuel_in: 0,
+            region: Some(pad),
+        });
+    }
+
+    /// `catch tag` (`Some`) or `catch_all` of a legacy `try`: ends the
+    /// previous part like `else`, and starts the handler's block, whose
+    /// parameter is the exception; its payload is on the stack.
+    fn visit_catch(&mut self, tag: Option<u32>) {
+        if self.dead_depth > 0 {
+            return;
+        }
+        if self.reachable {
+            let (next, n) = self.branch_target(0);
+            let args = self.pop_canon(n);
+            self.jump(next, &args);
+        }
+        let outer = self.ctrl.len().checked_sub(2).and_then(|i| self.ctrl[i].region);
+        let block = self.block_with(&[I64]);
+        let fresh = self.b.declare_var(I64);
+        let c = self.ctrl.last_mut().unwrap();
+        let Kind::Try { catches, exn, .. } = &mut c.kind else {
+            unreachable!("validated: catch follows a try")
+        };
+        catches.push((tag, block));
+        // One variable for all the try's catches (unused ones cost nothing).
+        let var = *exn.get_or_insert(fresh);
+        // Exceptions in handlers go to the try's own surroundings.
+        let c = self.ctrl.last_mut().unwrap();
+        c.region = outer;
+        let height = c.height;
+        self.stack.truncate(height);
+        self.fuel_pending = 0;
+        self.b.switch_to_block(block);
+        self.reachable = true;
+        let e = self.b.block_params(block)[0];
+        self.b.def_var(var, e);
+        // The exception may be rethrown or kept: it stays exposed.
+        let out = match tag {
+            Some(t) => {
+                let (tys, slots) = self.tag_params(t);
+                let arr = self.slot_array(slots);
+                Some((tys, arr))
+            }
+            None => None,
+        };
+        let ptr = match &out {
+            Some((_, arr)) => *arr,
+            None => self.iconst64(0),
+        };
+        let keep = self.iconst32(1);
+        self.call_libcall(Libcall::ExnCaught, &[e, ptr, keep]);
+        if let Some((tys, arr)) = out {
+            self.push_payload(&tys, arr);
+        }
+    }
+
+    /// Loads a payload of types `tys` from the slot array at `arr` onto
+    /// the stack.
+    fn push_payload(&mut self, tys: &[tern_binary::ValType], arr: Value) {
+        let mut off = 0;
+        for &t in tys {
+            let v = crate::trampoline::load_slot(&mut self.b, t, arr, off);
+            off += 8 * tern_vm::slots_of(t) as i32;
+            self.push(v);
+        }
+    }
+
+    /// Fills the landing pad `pad` of a try region that ended: tests the
+    /// exception against each clause in order and goes to the first that
+    /// matches; with none, throws it on to `outer` (the enclosing region,
+    /// or the caller).
+    fn fill_pad(&mut self, pad: Block, clauses: &[PadClause], outer: Option<Block>) {
+        if !self.used_pads.contains(&pad) {
+            return;
+        }
+        self.b.switch_to_block(pad);
+        let exn = self.b.block_params(pad)[0];
+        for cl in clauses {
+            let tag = match *cl {
+                PadClause::Table(c) => match c.kind {
+                    CatchKind::Catch | CatchKind::CatchRef => Some(c.tag),
+                    _ => None,
+                },
+                PadClause::Legacy(tag, _) => tag,
+            };
+            let miss = match tag {
+                Some(t) => {
+                    let tv = self.iconst32(t as i32);
+                    let hit = self.call_libcall(Libcall::ExnIs, &[exn, tv]).unwrap();
+                    let yes = self.b.create_block();
+                    let no = self.b.create_block();
+                    self.b.ins().brif(hit, yes, &[], no, &[]);
+                    self.b.seal_block(yes);
+                    self.b.seal_block(no);
+                    self.b.switch_to_block(yes);
+                    Some(no)
+                }
+                None => None,
+            };
+            match *cl {
+                PadClause::Table(c) => {
+                    let keep = matches!(c.kind, CatchKind::CatchRef | CatchKind::CatchAllRef);
+                    let k = self.iconst32(keep as i32);
+                    let height = self.stack.len();
+                    if let Some(t) = tag {
+                        let (tys, slots) = self.tag_params(t);
+                        let arr = self.slot_array(slots);
+                        self.call_libcall(Libcall::ExnCaught, &[exn, arr, k]);
+                        self.push_payload(&tys, arr);
+                    } else {
+                        let null = self.iconst64(0);
+                        self.call_libcall(Libcall::ExnCaught, &[exn, null, k]);
+                    }
+                    if keep {
+                        self.push(exn);
+                    }
+                    let (to, n) = self.branch_target(c.label);
+                    let args = self.pop_canon(n);
+                    debug_assert_eq!(self.stack.len(), height);
+                    self.jump(to, &args);
+                }
+                PadClause::Legacy(_, block) => self.jump(block, &[exn]),
+            }
+            match miss {
+                Some(no) => self.b.switch_to_block(no),
+                None => {
+                    self.b.seal_block(pad);
+                    return;
+                }
+            }
+        }
+        self.throw_to(exn, outer);
+        self.b.seal_block(pad);
     }
 
     /// Index operand of a table as `i64`.
@@ -973,19 +1308,11 @@ impl<'f, 'i, 'm> Translator<'f, 'i, 'm> {
     pub(super) fn op(&mut self, op: Operator<'_>) -> Result<()> {
         use Operator as O;
         match &op {
-            O::Try { .. }
-            | O::Catch { .. }
-            | O::Throw { .. }
-            | O::Rethrow { .. }
-            | O::ThrowRef { .. }
-            | O::Delegate { .. }
-            | O::CatchAll { .. }
-            | O::TryTable { .. } => return Err(TranslateError::unsupported("exception handling")),
-            O::Block { .. } | O::Loop { .. } | O::If { .. } if !self.reachable => {
+            O::Block { .. } | O::Loop { .. } | O::If { .. } | O::Try { .. } | O::TryTable { .. } if !self.reachable => {
                 self.dead_depth += 1;
                 return Ok(());
             }
-            O::Else { .. } | O::End { .. } => {}
+            O::Else { .. } | O::End { .. } | O::Catch { .. } | O::CatchAll { .. } | O::Delegate { .. } => {}
             _ if !self.reachable => return Ok(()),
             _ => {}
         }
@@ -1028,7 +1355,15 @@ impl<'f, 'i, 'm> Translator<'f, 'i, 'm> {
             O::Loop { blockty } => self.visit_loop(blockty),
             O::If { blockty } => self.visit_if(blockty),
             O::Else {} => self.visit_else(),
-            O::End {} => self.visit_end(),
+            O::End {} => self.visit_end(None),
+            O::Try { blockty } => self.visit_try(blockty),
+            O::TryTable { try_table } => self.visit_try_table(try_table),
+            O::Catch { tag_index } => self.visit_catch(Some(tag_index)),
+            O::CatchAll {} => self.visit_catch(None),
+            O::Delegate { relative_depth } => self.visit_end(Some(relative_depth)),
+            O::Throw { tag_index } => self.visit_throw(tag_index),
+            O::ThrowRef {} => self.visit_throw_ref(),
+            O::Rethrow { relative_depth } => self.visit_rethrow(relative_depth),
             O::Br { relative_depth } => self.visit_br(relative_depth),
             O::BrIf { relative_depth } => self.visit_br_if(relative_depth),
             O::BrTable { targets } => self.visit_br_table(targets),
@@ -1269,6 +1604,33 @@ impl<'f, 'i, 'm> Translator<'f, 'i, 'm> {
             O::I32Add {} | O::I64Add {} => bin!(iadd),
             O::I32Sub {} | O::I64Sub {} => bin!(isub),
             O::I32Mul {} | O::I64Mul {} => bin!(imul),
+            // Wide arithmetic: 128-bit values as (low, high) pairs.
+            O::I64Add128 {} | O::I64Sub128 {} => {
+                let (bl, bh) = self.pop2();
+                let (al, ah) = self.pop2();
+                let a = self.b.ins().iconcat(al, ah);
+                let b = self.b.ins().iconcat(bl, bh);
+                let r = if matches!(op, O::I64Add128 {}) {
+                    self.b.ins().iadd(a, b)
+                } else {
+                    self.b.ins().isub(a, b)
+                };
+                let (lo, hi) = self.b.ins().isplit(r);
+                self.push(lo);
+                self.push(hi);
+            }
+            O::I64MulWideS {} | O::I64MulWideU {} => {
+                let (a, b) = self.pop2();
+                let (a, b) = if matches!(op, O::I64MulWideS {}) {
+                    (self.b.ins().sextend(I128, a), self.b.ins().sextend(I128, b))
+                } else {
+                    (self.b.ins().uextend(I128, a), self.b.ins().uextend(I128, b))
+                };
+                let r = self.b.ins().imul(a, b);
+                let (lo, hi) = self.b.ins().isplit(r);
+                self.push(lo);
+                self.push(hi);
+            }
             O::I32DivS {} | O::I64DivS {} => self.div(true, false),
             O::I32DivU {} | O::I64DivU {} => self.div(false, false),
             O::I32RemS {} | O::I64RemS {} => self.div(true, true),
@@ -1346,23 +1708,33 @@ impl<'f, 'i, 'm> Translator<'f, 'i, 'm> {
     }
 }
 
-/// The translating visitor: validation first, then translation.
-struct Visitor<'t, 'f, 'i, 'm> {
-    v: &'t mut FuncValidator<'i, 'm>,
-    t: &'t mut Translator<'f, 'i, 'm>,
-    offset: usize,
+/// The callee of [`Translator::call_wasm`].
+#[derive(Clone, Copy)]
+enum Callee {
+    Direct(FuncRef),
+    Indirect(SigRef, Value),
 }
 
+/// A clause of a landing pad: of a `try_table`, or a legacy `catch` (with
+/// its tag; `None` for `catch_all`) and the block of its body.
+#[derive(Clone, Copy)]
+enum PadClause {
+    Table(Catch),
+    Legacy(Option<u32>, Block),
+}
+
+/// The translator's visitor face, which [`tern_validate::validate_and_translate`]
+/// calls with each operator the validator accepted. (Its methods share
+/// names with `Translator`'s own `visit_block` etc., which take precedence
+/// inside `Translator`: these only build the operator for [`Translator::op`].)
 macro_rules! define_visitor {
     ($( $feat:ident $pre:literal $code:literal $name:ident $visit:ident { $($f:ident : $t:ty $(as $rd:ident)?),* } $text:literal $sig:tt )*) => {
-        impl<'a> VisitOperator<'a> for Visitor<'_, '_, '_, '_> {
+        impl<'a> VisitOperator<'a> for Translator<'_, '_> {
             type Output = Result<()>;
             $(
                 #[inline]
-                #[allow(clippy::clone_on_copy, clippy::redundant_clone)]
                 fn $visit(&mut self $(, $f: $t)*) -> Result<()> {
-                    self.v.visitor(self.offset).$visit($($f.clone()),*)?;
-                    self.t.op(Operator::$name { $($f),* })
+                    self.op(Operator::$name { $($f),* })
                 }
             )*
         }

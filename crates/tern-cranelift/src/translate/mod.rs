@@ -1,8 +1,8 @@
 //! Wasm function bodies → Cranelift IR.
 //!
-//! [`translate_function`] validates one function body with
-//! [`tern_validate::FuncValidator`] and, operator by operator in the same
-//! pass, builds the Cranelift function with a [`FunctionBuilder`]. The
+//! [`translate_function`] validates one function body and, operator by
+//! operator in the same pass ([`tern_validate::validate_and_translate`]),
+//! builds the Cranelift function with a [`FunctionBuilder`]. The
 //! produced code follows the layout and calling convention of
 //! [`tern_vm::vmctx`]:
 //!
@@ -91,6 +91,9 @@ pub struct TranslateConfig {
     /// with `VMStoreContext::epoch_deadline` at function entries and loop
     /// headers, calling `epoch_deadline` when it was reached.
     pub epochs: bool,
+    /// Relaxed SIMD operators get the spec's deterministic behaviour
+    /// instead of the x86-64 one (see `translate/simd.rs`).
+    pub relaxed_simd_deterministic: bool,
 }
 
 /// External-name namespace of direct calls: the index is a Wasm function
@@ -117,7 +120,7 @@ impl TranslateError {
     }
 
     /// Whether the body is valid but uses something this tier does not
-    /// translate (e.g. exception handling).
+    /// translate (e.g. a 64-bit table in a bulk table operator).
     pub fn is_unsupported(&self) -> bool {
         matches!(self.0, ErrorKind::Unsupported(_))
     }
@@ -204,7 +207,7 @@ pub fn libcall_signature(lc: tern_vm::vmctx::Libcall, isa: &dyn TargetIsa) -> Si
 /// is their own reference); [`translate_function_with_imports`] emits direct
 /// `NS_FUNC` calls to defined functions and is what a compiler should use.
 pub fn translate_function(
-    info: &ModuleInfo<'_>,
+    info: &ModuleInfo,
     func_index: u32,
     body: &FuncBody<'_>,
     config: &TranslateConfig,
@@ -219,7 +222,7 @@ pub fn translate_function(
 /// functions at or above `num_imported_funcs` are direct calls named
 /// `ExternalName::user(NS_FUNC, index)`.
 pub fn translate_function_with_imports(
-    info: &ModuleInfo<'_>,
+    info: &ModuleInfo,
     num_imported_funcs: u32,
     func_index: u32,
     body: &FuncBody<'_>,

@@ -8,7 +8,7 @@ use cranelift_codegen::ir::types::*;
 use cranelift_codegen::ir::{ConstantData, InstBuilder, Type, Value};
 use tern_binary::{MemArg, Operator};
 
-impl Translator<'_, '_, '_> {
+impl Translator<'_, '_> {
     fn v_pop(&mut self, ty: Type) -> Value {
         let v = self.pop();
         self.as_vec(v, ty)
@@ -483,10 +483,240 @@ impl Translator<'_, '_, '_> {
                 let r = self.b.ins().fcvt_from_uint(F64X2, w);
                 self.push(r);
             }
+            op => return self.relaxed_op(op),
+        }
+        Ok(())
+    }
+
+    /// Whether the target is x86-64 with ISA flag `flag` (`has_ssse3`, ...;
+    /// `""`: x86-64 itself, SSE2 included).
+    fn x86_has(&self, flag: &str) -> bool {
+        self.isa.name() == "x64"
+            && (flag.is_empty()
+                || self
+                    .isa
+                    .isa_flags()
+                    .iter()
+                    .any(|f| f.name == flag && f.as_bool() == Some(true)))
+    }
+
+    /// A vector of `ty` with every lane `bits` (the low bytes of it).
+    fn vsplat_bits(&mut self, ty: Type, bits: u64) -> Value {
+        let w = ty.lane_bits() as usize / 8;
+        let lane = &bits.to_le_bytes()[..w];
+        let bytes: Vec<u8> = (0..16 / w).flat_map(|_| lane.iter().copied()).collect();
+        self.vconst(ty, &bytes)
+    }
+
+    /// NaN lanes of `r` (`F32X4` or `F64X2`) replaced by the canonical NaN.
+    fn canon_nan(&mut self, ty: Type, r: Value) -> Value {
+        let nan = self.b.ins().fcmp(FloatCC::Unordered, r, r);
+        let nan = self.as_vec(nan, ty);
+        let bits = if ty == F32X4 {
+            0x7fc0_0000
+        } else {
+            0x7ff8_0000_0000_0000
+        };
+        let canon = self.vsplat_bits(ty, bits);
+        self.b.ins().bitselect(nan, canon, r)
+    }
+
+    /// The 16-bit dot product of pairs of bytes with a saturating sum: `a`
+    /// signed, `b` unsigned or signed. Computed on 16-bit lanes, the even
+    /// and odd bytes apart.
+    fn dot_pairs(&mut self, a: Value, b: Value, b_signed: bool) -> Value {
+        let a = self.as_vec(a, I16X8);
+        let b = self.as_vec(b, I16X8);
+        let a_lo = self.b.ins().ishl_imm_u(a, 8);
+        let a_even = self.b.ins().sshr_imm_u(a_lo, 8);
+        let a_odd = self.b.ins().sshr_imm_u(a, 8);
+        let (b_even, b_odd) = if b_signed {
+            let b_lo = self.b.ins().ishl_imm_u(b, 8);
+            (self.b.ins().sshr_imm_u(b_lo, 8), self.b.ins().sshr_imm_u(b, 8))
+        } else {
+            let m = self.vsplat_bits(I16X8, 0x00ff);
+            (self.b.ins().band(b, m), self.b.ins().ushr_imm_u(b, 8))
+        };
+        let p0 = self.b.ins().imul(a_even, b_even);
+        let p1 = self.b.ins().imul(a_odd, b_odd);
+        self.b.ins().sadd_sat(p0, p1)
+    }
+
+    /// The relaxed SIMD operators. By default each behaves as the x86-64
+    /// instruction that implements it cheaply (`pshufb`, `cvttps2dq`,
+    /// fused multiply-add, `blendv*`, `minps`/`maxps` as for `pmin`/`pmax`,
+    /// `pmulhrsw`, `pmaddubsw`), on every target: where that instruction
+    /// is missing, an equivalent sequence. The interpreter computes the
+    /// same (`tern-interp/src/simd.rs`). With
+    /// `TranslateConfig::relaxed_simd_deterministic`, the spec's
+    /// deterministic behaviour instead.
+    fn relaxed_op(&mut self, op: Operator<'_>) -> Result<()> {
+        use Operator as O;
+        let det = self.config.relaxed_simd_deterministic;
+        let r = match op {
+            O::I8x16RelaxedSwizzle {} => {
+                let (a, s) = self.v_pop2(I8X16);
+                if det {
+                    self.b.ins().swizzle(a, s)
+                } else if self.x86_has("has_ssse3") {
+                    self.b.ins().x86_pshufb(a, s)
+                } else {
+                    let m = self.vsplat_bits(I8X16, 0x8f);
+                    let s = self.b.ins().band(s, m);
+                    self.b.ins().swizzle(a, s)
+                }
+            }
+            O::I32x4RelaxedTruncF32x4S {} => {
+                let a = self.v_pop(F32X4);
+                if det {
+                    self.b.ins().fcvt_to_sint_sat(I32X4, a)
+                } else if self.x86_has("") {
+                    self.b.ins().x86_cvtt2dq(I32X4, a)
+                } else {
+                    let sat = self.b.ins().fcvt_to_sint_sat(I32X4, a);
+                    let nan = self.b.ins().fcmp(FloatCC::Unordered, a, a);
+                    let limit = self.vsplat_bits(F32X4, 2147483648f32.to_bits() as u64);
+                    let big = self.b.ins().fcmp(FloatCC::GreaterThanOrEqual, a, limit);
+                    let m = self.b.ins().bor(nan, big);
+                    let min = self.vsplat_bits(I32X4, i32::MIN as u32 as u64);
+                    self.b.ins().bitselect(m, min, sat)
+                }
+            }
+            O::I32x4RelaxedTruncF64x2SZero {} => {
+                let a = self.v_pop(F64X2);
+                let zero = self.vconst(I64X2, &[0; 16]);
+                if !det && self.x86_has("") {
+                    // Matched by the x86 backend as one `cvttpd2dq`.
+                    let c = self.b.ins().x86_cvtt2dq(I64X2, a);
+                    self.b.ins().snarrow(c, zero)
+                } else {
+                    let mut c = self.b.ins().fcvt_to_sint_sat(I64X2, a);
+                    if !det {
+                        let nan = self.b.ins().fcmp(FloatCC::Unordered, a, a);
+                        let limit = self.vsplat_bits(F64X2, 2147483648f64.to_bits());
+                        let big = self.b.ins().fcmp(FloatCC::GreaterThanOrEqual, a, limit);
+                        let m = self.b.ins().bor(nan, big);
+                        let min = self.vsplat_bits(I64X2, i32::MIN as i64 as u64);
+                        c = self.b.ins().bitselect(m, min, c);
+                    }
+                    self.b.ins().snarrow(c, zero)
+                }
+            }
+            // Unsigned truncation: the deterministic behaviour in both modes.
+            O::I32x4RelaxedTruncF32x4U {} => {
+                let a = self.v_pop(F32X4);
+                self.b.ins().fcvt_to_uint_sat(I32X4, a)
+            }
+            O::I32x4RelaxedTruncF64x2UZero {} => {
+                let a = self.v_pop(F64X2);
+                let zero = self.vconst(I64X2, &[0; 16]);
+                let c = self.b.ins().fcvt_to_uint_sat(I64X2, a);
+                self.b.ins().uunarrow(c, zero)
+            }
+            O::F32x4RelaxedMadd {} | O::F32x4RelaxedNmadd {} | O::F64x2RelaxedMadd {} | O::F64x2RelaxedNmadd {} => {
+                let ty = if matches!(op, O::F32x4RelaxedMadd {} | O::F32x4RelaxedNmadd {}) {
+                    F32X4
+                } else {
+                    F64X2
+                };
+                let c = self.v_pop(ty);
+                let (mut a, b) = self.v_pop2(ty);
+                if matches!(op, O::F32x4RelaxedNmadd {} | O::F64x2RelaxedNmadd {}) {
+                    a = self.b.ins().fneg(a);
+                }
+                let r = if det {
+                    let m = self.b.ins().fmul(a, b);
+                    self.b.ins().fadd(m, c)
+                } else {
+                    self.b.ins().fma(a, b, c)
+                };
+                self.canon_nan(ty, r)
+            }
+            O::I8x16RelaxedLaneselect {}
+            | O::I16x8RelaxedLaneselect {}
+            | O::I32x4RelaxedLaneselect {}
+            | O::I64x2RelaxedLaneselect {} => {
+                let ty = match op {
+                    O::I8x16RelaxedLaneselect {} => I8X16,
+                    O::I16x8RelaxedLaneselect {} => I16X8,
+                    O::I32x4RelaxedLaneselect {} => I32X4,
+                    _ => I64X2,
+                };
+                let m = self.v_pop(ty);
+                let (a, b) = self.v_pop2(ty);
+                if det || ty == I16X8 {
+                    self.b.ins().bitselect(m, a, b)
+                } else if self.x86_has("has_sse41") {
+                    self.b.ins().blendv(m, a, b)
+                } else {
+                    let m = self.b.ins().sshr_imm_u(m, i64::from(ty.lane_bits() - 1));
+                    self.b.ins().bitselect(m, a, b)
+                }
+            }
+            O::F32x4RelaxedMin {} | O::F32x4RelaxedMax {} | O::F64x2RelaxedMin {} | O::F64x2RelaxedMax {} => {
+                let ty = if matches!(op, O::F32x4RelaxedMin {} | O::F32x4RelaxedMax {}) {
+                    F32X4
+                } else {
+                    F64X2
+                };
+                let max = matches!(op, O::F32x4RelaxedMax {} | O::F64x2RelaxedMax {});
+                if !det {
+                    self.pminmax(ty, max);
+                    return Ok(());
+                }
+                // `fmin`/`fmax`, with NaN lanes made the positive canonical
+                // NaN as the interpreter's (x86-64's sequence for vector
+                // `fmin` gives the negative one).
+                let (a, b) = self.v_pop2(ty);
+                let r = if max {
+                    self.b.ins().fmax(a, b)
+                } else {
+                    self.b.ins().fmin(a, b)
+                };
+                self.canon_nan(ty, r)
+            }
+            O::I16x8RelaxedQ15mulrS {} => {
+                let (a, b) = self.v_pop2(I16X8);
+                if det {
+                    self.b.ins().sqmul_round_sat(a, b)
+                } else if self.x86_has("has_ssse3") {
+                    self.b.ins().x86_pmulhrsw(a, b)
+                } else {
+                    let r = self.b.ins().sqmul_round_sat(a, b);
+                    let min = self.vsplat_bits(I16X8, 0x8000);
+                    let ma = self.b.ins().icmp(IntCC::Equal, a, min);
+                    let mb = self.b.ins().icmp(IntCC::Equal, b, min);
+                    let m = self.b.ins().band(ma, mb);
+                    self.b.ins().bitselect(m, min, r)
+                }
+            }
+            O::I16x8RelaxedDotI8x16I7x16S {} => {
+                let (a, b) = self.v_pop2(I8X16);
+                if !det && self.x86_has("has_ssse3") {
+                    self.b.ins().x86_pmaddubsw(a, b)
+                } else {
+                    self.dot_pairs(a, b, det)
+                }
+            }
+            O::I32x4RelaxedDotI8x16I7x16AddS {} => {
+                let c = self.v_pop(I32X4);
+                let (a, b) = self.v_pop2(I8X16);
+                let d = if !det && self.x86_has("has_ssse3") {
+                    self.b.ins().x86_pmaddubsw(a, b)
+                } else {
+                    self.dot_pairs(a, b, det)
+                };
+                // `pmaddwd` by ones: adjacent 16-bit lanes summed to 32 bits.
+                let lo = self.b.ins().swiden_low(d);
+                let hi = self.b.ins().swiden_high(d);
+                let s = self.b.ins().iadd_pairwise(lo, hi);
+                self.b.ins().iadd(s, c)
+            }
             op => {
                 return Err(TranslateError::unsupported(format!("operator {}", op.mnemonic())));
             }
-        }
+        };
+        self.push(r);
         Ok(())
     }
 }

@@ -16,38 +16,25 @@ pub struct Kernel {
     pub arg: i32,
 }
 
+/// A kernel named `name`, its module in `../wat/<name>.wat`.
+macro_rules! kernel {
+    ($name:literal, $arg:expr) => {
+        Kernel {
+            name: $name,
+            wat: include_str!(concat!("../wat/", $name, ".wat")),
+            arg: $arg,
+        }
+    };
+}
+
 /// The kernels, each sized to run for roughly 10–100 ms.
 pub const KERNELS: &[Kernel] = &[
-    Kernel {
-        name: "fib",
-        wat: include_str!("../wat/fib.wat"),
-        arg: 27,
-    },
-    Kernel {
-        name: "sieve",
-        wat: include_str!("../wat/sieve.wat"),
-        arg: 2_000_000,
-    },
-    Kernel {
-        name: "matmul",
-        wat: include_str!("../wat/matmul.wat"),
-        arg: 100,
-    },
-    Kernel {
-        name: "collatz",
-        wat: include_str!("../wat/collatz.wat"),
-        arg: 30_000,
-    },
-    Kernel {
-        name: "indirect",
-        wat: include_str!("../wat/indirect.wat"),
-        arg: 1_000_000,
-    },
-    Kernel {
-        name: "crc32",
-        wat: include_str!("../wat/crc32.wat"),
-        arg: 1 << 20,
-    },
+    kernel!("fib", 27),
+    kernel!("sieve", 2_000_000),
+    kernel!("matmul", 100),
+    kernel!("collatz", 30_000),
+    kernel!("indirect", 1_000_000),
+    kernel!("crc32", 1 << 20),
 ];
 
 /// A kernel's answer computed natively in Rust: both engines must match it.

@@ -64,10 +64,7 @@ impl<'a> Space<'a> {
     /// The identifier of `idx`, if it has one.
     #[inline]
     pub fn id(&self, idx: u32) -> Option<&'a str> {
-        match self.get(idx) {
-            Some(Named { name, kind: Kind::Id }) => Some(name),
-            _ => None,
-        }
+        id_of(self.get(idx))
     }
 
     /// The names as they will read back: index order, in range, one each.
@@ -126,10 +123,7 @@ impl<'a> Sparse<'a> {
 
     #[inline]
     pub fn id(&self, idx: u32) -> Option<&'a str> {
-        match self.get(idx) {
-            Some(Named { name, kind: Kind::Id }) => Some(name),
-            _ => None,
-        }
+        id_of(self.get(idx))
     }
 
     pub fn to_map(&self) -> NameMap<'a> {
@@ -194,4 +188,13 @@ pub(super) fn indirect<'n, 'a>(names: &'n Names<'a>, id: u8) -> &'n [(u32, NameM
         .find(|(i, _)| *i == id)
         .map(|(_, m)| m.as_slice())
         .unwrap_or(&[])
+}
+
+/// The name, if it is printed as an identifier.
+#[inline]
+fn id_of(named: Option<Named<'_>>) -> Option<&str> {
+    match named {
+        Some(Named { name, kind: Kind::Id }) => Some(name),
+        _ => None,
+    }
 }

@@ -1,6 +1,7 @@
 ;; try_table cases the proposal's tests leave out: catch clauses whose label
 ;; is the function body or a loop, exceptions across many frames and
-;; instances, and v128 payloads.
+;; instances, v128 payloads, nested regions of one frame, tail-call chains,
+;; handlers that throw, and many throws in a row.
 
 (module
   (tag $ei (param i32))
@@ -56,6 +57,49 @@
       (unreachable))
     (drop)
     (i32x4.extract_lane 3))
+
+  ;; Two regions in one frame: the inner one does not catch $ev thrown by
+  ;; a callee, the outer one does.
+  (func $throw-ev (throw $ev (v128.const i32x4 1 2 3 4) (i32.const 5)))
+  (func (export "nested-regions") (result i32)
+    (local $x i32)
+    (block $outer (result v128 i32)
+      (block $inner (result i32)
+        (try_table (catch $ev $outer)
+          (try_table (catch $ei $inner)
+            (call $throw-ev)))
+        (unreachable))
+      (return (i32.const -1)))
+    (local.set $x)
+    (i32.add (i32x4.extract_lane 2) (local.get $x)))
+
+  ;; The thrower is reached by a chain of tail calls.
+  (func $tail-thrower (param i32) (result i32)
+    (if (i32.eqz (local.get 0)) (then (throw $ei (i32.const 99))))
+    (return_call $tail-thrower (i32.sub (local.get 0) (i32.const 1))))
+  (func (export "tail-chain") (param i32) (result i32)
+    (block $h (result i32)
+      (try_table (result i32) (catch $ei $h) (call $tail-thrower (local.get 0)))))
+
+  ;; A handler that throws again, inside an outer region of its frame.
+  (func (export "handler-throws") (result i32)
+    (block $outer (result i32)
+      (try_table (result i32) (catch $ei $outer)
+        (block $h (result i32)
+          (try_table (catch $ei $h) (drop (call $down (i32.const 2))))
+          (unreachable))
+        (throw $ei (i32.add (i32.const 1))))))
+
+  ;; Many exceptions thrown and caught.
+  (func (export "many") (param $n i32) (result i32)
+    (local $sum i32)
+    (loop $l
+      (block $h (result i32)
+        (try_table (catch $ei $h) (drop (call $down (i32.const 3))))
+        (i32.const 0))
+      (local.set $sum (i32.add (local.get $sum)))
+      (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+    (local.get $sum))
 )
 
 (assert_return (invoke "catch-to-func") (i32.const 7))
@@ -64,3 +108,7 @@
 (assert_return (invoke "catch-to-loop") (i32.const 5))
 (assert_return (invoke "deep" (i32.const 1000)) (i32.const 1042))
 (assert_return (invoke "v128-payload") (i32.const 40))
+(assert_return (invoke "nested-regions") (i32.const 8))
+(assert_return (invoke "tail-chain" (i32.const 1000)) (i32.const 99))
+(assert_return (invoke "handler-throws") (i32.const 43))
+(assert_return (invoke "many" (i32.const 10000)) (i32.const 420000))
