@@ -1,8 +1,8 @@
 //! Code shared by the fuzz targets.
 
 /// wasm-smith modules made deterministic, tern's runner and the comparison
-/// of records; the tier differential test uses the same file.
-#[path = "../../crates/tern-runtime/tests/support/smith.rs"]
-pub mod smith;
+/// of records, from the test-support crate that the tier differential test
+/// uses too.
+pub use tern_test_support::smith;
 
 pub mod wasmtime_diff;

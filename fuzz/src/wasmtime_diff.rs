@@ -7,11 +7,6 @@ use arbitrary::Unstructured;
 use std::sync::OnceLock;
 use wasmtime as wt;
 
-/// The fuel both engines start with when a run consumes fuel. What an
-/// operator costs differs by engine, so running out ends the comparison;
-/// this much is rarely used up (the module's own counter stops it first).
-pub const FUEL: u64 = 10_000_000;
-
 /// wasmtime configured for exactly the proposals of [`Proposals`]; NaN
 /// canonicalization is off, the modules themselves canonicalize.
 fn engine(fuel: bool, exceptions: bool) -> &'static wt::Engine {
@@ -203,15 +198,9 @@ pub fn diff_wasmtime(data: &[u8], tier: tern::Tier) {
         return;
     };
     let args = u.take_rest();
-    let fuel = (flags & 1 != 0).then_some(FUEL);
-    let run = TernRun {
-        tier,
-        fuel,
-        explicit_bounds: flags & 2 != 0,
-        eager: flags & 4 != 0,
-        epochs: flags & 8 != 0,
-        relaxed_simd_deterministic: false,
-    };
+    // The bits of `smith::flags`; wasmtime gets the same fuel.
+    let run = TernRun::with_flags(tier, flags);
+    let fuel = run.fuel;
     let a = smith::run_tern(&bytes, run, args);
     let b = run_wasmtime(&bytes, fuel, exceptions, args);
     if let Err(e) = smith::compare(&a, &b, ("tern", "wasmtime")) {

@@ -243,6 +243,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     eager_fuel,
                     tier: tier.runtime(),
                     bounds_checks: tern::BoundsChecks::Guard,
+                    interruptible: false,
                     relaxed_simd_deterministic,
                     ..Default::default()
                 };

@@ -37,6 +37,17 @@ use cranelift_codegen::settings::{self, Configurable};
 /// `speed`, not position-dependent (tern links the code itself), results
 /// beyond the return registers returned through memory.
 pub fn host_isa() -> Result<OwnedTargetIsa, CompileError> {
+    host_isa_with(&[])
+}
+
+/// [`host_isa`] with Cranelift settings changed: each `(name, value)` is
+/// an ISA setting of the host's target (`has_sse41`, `has_avx`, ...) or,
+/// when the target has no setting of that name, a shared one
+/// (`opt_level`, ...), applied in order after tern's own. An unknown name
+/// or a bad value is an error. Turning on an instruction-set extension the
+/// CPU lacks makes code that faults.
+pub fn host_isa_with(changes: &[(String, String)]) -> Result<OwnedTargetIsa, CompileError> {
+    use cranelift_codegen::settings::SetError;
     let mut flags = settings::builder();
     let set = |f: &mut settings::Builder, k: &str, v: &str| {
         f.set(k, v)
@@ -52,7 +63,14 @@ pub fn host_isa() -> Result<OwnedTargetIsa, CompileError> {
     set(&mut flags, "preserve_frame_pointers", "true")?;
     // Wasm functions may have more results than return registers.
     set(&mut flags, "enable_multi_ret_implicit_sret", "true")?;
-    let builder = cranelift_native::builder().map_err(|e| CompileError::Isa(e.to_string()))?;
+    let mut builder = cranelift_native::builder().map_err(|e| CompileError::Isa(e.to_string()))?;
+    for (k, v) in changes {
+        match builder.set(k, v) {
+            Ok(()) => {}
+            Err(SetError::BadName(_)) => set(&mut flags, k, v)?,
+            Err(e) => return Err(CompileError::Isa(format!("setting {k}={v}: {e}"))),
+        }
+    }
     builder
         .finish(settings::Flags::new(flags))
         .map_err(|e| CompileError::Isa(e.to_string()))

@@ -68,11 +68,7 @@ pub(crate) fn array_to_native(
     let mut func = ir::Function::with_name_signature(UserFuncName::user(NS_TRAMPOLINE, index), sig);
     let callee = import(&mut func, NS_FUNC, index, native_signature(ty, isa), true);
     let mut b = FunctionBuilder::new(&mut func, fctx);
-    let block = b.create_block();
-    b.append_block_params_for_function_params(block);
-    b.switch_to_block(block);
-    b.seal_block(block);
-    let p = b.block_params(block).to_vec();
+    let p = entry_block(&mut b);
     let values = p[2];
     let mut args = vec![p[0], p[1]];
     let mut off = 0i32;
@@ -109,11 +105,7 @@ pub(crate) fn native_to_foreign(ty: &FuncType, isa: &dyn TargetIsa, fctx: &mut F
         .max(1);
     let ss = func.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, slots * 8, 4));
     let mut b = FunctionBuilder::new(&mut func, fctx);
-    let block = b.create_block();
-    b.append_block_params_for_function_params(block);
-    b.switch_to_block(block);
-    b.seal_block(block);
-    let p = b.block_params(block).to_vec();
+    let p = entry_block(&mut b);
     let (callee, caller) = (p[0], p[1]);
     let values = b.ins().stack_addr(isa.pointer_type(), ss, 0);
     let mut off = 0i32;
@@ -139,4 +131,14 @@ pub(crate) fn native_to_foreign(ty: &FuncType, isa: &dyn TargetIsa, fctx: &mut F
     b.ins().return_(&results);
     b.finalize(isa.frontend_config());
     func
+}
+
+/// Starts the function being built with its entry block (sealed: nothing
+/// branches back to it) and returns the function's parameters.
+fn entry_block(b: &mut FunctionBuilder) -> Vec<ir::Value> {
+    let block = b.create_block();
+    b.append_block_params_for_function_params(block);
+    b.switch_to_block(block);
+    b.seal_block(block);
+    b.block_params(block).to_vec()
 }

@@ -194,3 +194,21 @@ fn a_case_header_is_parsed() {
     assert!(parse_case(";; config: fast\n;; (module)\n").is_err());
     assert!(parse_case(";; config: fuel\n").is_err());
 }
+
+/// Wasm functions use Cranelift's tail calling convention (so that
+/// `return_call` is a real tail call), with the callee's and the caller's
+/// `vmctx` first, then the parameters, v128 as I8X16.
+#[test]
+fn native_signature_uses_the_tail_call_convention() {
+    use cranelift_codegen::ir::{ArgumentPurpose, types};
+    use cranelift_codegen::isa::CallConv;
+    use tern_binary::{FuncType, ValType};
+    let Some(isa) = x86_64_isa() else { return };
+    let ty = FuncType::new([ValType::I32, ValType::V128], [ValType::F64]);
+    let sig = tern_cranelift::translate::native_signature(&ty, &*isa);
+    assert_eq!(sig.call_conv, CallConv::Tail);
+    assert_eq!(sig.params.len(), 4);
+    assert_eq!(sig.params[0].purpose, ArgumentPurpose::VMContext);
+    assert_eq!(sig.params[3].value_type, types::I8X16);
+    assert_eq!(sig.returns[0].value_type, types::F64);
+}

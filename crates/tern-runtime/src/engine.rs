@@ -80,6 +80,9 @@ pub struct Config {
     pub(crate) interp_fallback: bool,
     /// Relaxed SIMD operators behave as the spec's deterministic profile.
     pub(crate) relaxed_simd_deterministic: bool,
+    /// Cranelift settings changed from tern's (see
+    /// [`Config::cranelift_flag_set`]), in the order given.
+    pub(crate) cranelift_flags: Vec<(String, String)>,
 }
 
 impl Default for Config {
@@ -113,6 +116,7 @@ impl Config {
             max_wasm_stack: None,
             interp_fallback: false,
             relaxed_simd_deterministic: false,
+            cranelift_flags: Vec::new(),
         }
     }
 
@@ -164,6 +168,33 @@ impl Config {
     pub fn relaxed_simd_deterministic(&mut self, on: bool) -> &mut Self {
         self.relaxed_simd_deterministic = on;
         self
+    }
+
+    /// Sets a Cranelift setting of the compiler tier's target: an ISA
+    /// setting of the host's architecture (`has_sse41`, `has_avx`, ...) or a
+    /// shared one (`opt_level`, ...). [`Engine::new`] fails on an unknown
+    /// name or a bad value. Meant for testing the code made for CPUs with
+    /// fewer instruction-set extensions than the host.
+    ///
+    /// # Safety
+    ///
+    /// Turning on an extension the CPU lacks, or changing a setting tern
+    /// relies on (`preserve_frame_pointers`,
+    /// `enable_multi_ret_implicit_sret`, ...), makes compiled code that
+    /// faults or misbehaves. Turning extensions off is what this is for.
+    pub unsafe fn cranelift_flag_set(&mut self, name: &str, value: &str) -> &mut Self {
+        self.cranelift_flags.push((name.to_string(), value.to_string()));
+        self
+    }
+
+    /// [`Config::cranelift_flag_set`] of a boolean setting to `true`.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Config::cranelift_flag_set`].
+    pub unsafe fn cranelift_flag_enable(&mut self, name: &str) -> &mut Self {
+        // SAFETY: the caller's obligation.
+        unsafe { self.cranelift_flag_set(name, "true") }
     }
 
     /// Announces compiled code to a profiler (default [`Profiler::None`]).
@@ -300,7 +331,7 @@ impl Engine {
     /// tier is asked for ([`Tier::Jit`]) and the host does not support it
     /// or this build leaves it out (the `cranelift` feature).
     pub fn new(config: &Config) -> Result<Engine> {
-        let isa = crate::jit::select_isa(config.tier)?;
+        let isa = crate::jit::select_isa(config.tier, &config.cranelift_flags)?;
         let mut config = config.clone();
         if isa.is_none() {
             config.tier = Tier::Interp;

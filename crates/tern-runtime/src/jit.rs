@@ -25,8 +25,9 @@ pub(crate) type Isa = tern_cranelift::OwnedTargetIsa;
 
 /// The compiler's target for an engine that asks for `tier`: `None` for
 /// the interpreter (asked for, or `Auto` on a host the compiler does not
-/// support); an error when [`Tier::Jit`] is asked for and unavailable.
-pub(crate) fn select_isa(tier: Tier) -> Result<Option<Isa>> {
+/// support); an error when [`Tier::Jit`] is asked for and unavailable, or
+/// when `flags` (the engine's Cranelift settings) do not apply.
+pub(crate) fn select_isa(tier: Tier, flags: &[(String, String)]) -> Result<Option<Isa>> {
     Ok(match tier {
         Tier::Interp => None,
         Tier::Jit => {
@@ -34,17 +35,17 @@ pub(crate) fn select_isa(tier: Tier) -> Result<Option<Isa>> {
                 return Err(Error::usage(format!("the compiler tier is not available: {why}")));
             }
             Some(
-                tern_cranelift::host_isa()
+                tern_cranelift::host_isa_with(flags)
                     .map_err(|e| Error::usage(format!("the compiler tier is not available: {e}")))?,
             )
         }
-        Tier::Auto => {
-            if tern_cranelift::jit_available() {
-                tern_cranelift::host_isa().ok()
-            } else {
-                None
-            }
-        }
+        Tier::Auto if !tern_cranelift::jit_available() => None,
+        // Settings the embedder asked for that do not apply are an error,
+        // not a reason to interpret.
+        Tier::Auto if !flags.is_empty() => Some(
+            tern_cranelift::host_isa_with(flags).map_err(|e| Error::usage(format!("the compiler's settings: {e}")))?,
+        ),
+        Tier::Auto => tern_cranelift::host_isa().ok(),
     })
 }
 

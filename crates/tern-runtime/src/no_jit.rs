@@ -25,7 +25,7 @@ pub(crate) enum ModuleCode {}
 pub(crate) enum Artifact {}
 
 /// `Auto` and `Interp` interpret; `Jit` is an error.
-pub(crate) fn select_isa(tier: Tier) -> Result<Option<Isa>> {
+pub(crate) fn select_isa(tier: Tier, _flags: &[(String, String)]) -> Result<Option<Isa>> {
     match tier {
         Tier::Interp | Tier::Auto => Ok(None),
         Tier::Jit => Err(Error::usage(NOT_BUILT)),

@@ -3,29 +3,30 @@
 //! handling (`try_table`, `throw`, `throw_ref`), relaxed SIMD (both modes),
 //! wide arithmetic, extended constant expressions, 64-bit memories and
 //! tables and 1-byte pages included: every export
-//! is called in
-//! order with arguments from the seed, and results, traps, the final
+//! is called in order with arguments from the seed, and results, traps, the final
 //! exported globals, memories and tables must agree bit for bit.
 //!
-//! `support/smith.rs` explains why nothing needs excusing: wasm-smith
+//! `tern_test_support::smith` explains why nothing needs excusing: wasm-smith
 //! canonicalizes the NaNs of arithmetic, and the module is rewritten so the
 //! NaNs of float conversions (demote, promote) are canonical too; all
 //! code terminates (a counter wasm-smith adds). Only what follows the
 //! first call that exhausts the call stack is not compared: the tiers run
 //! out at different depths.
 //!
-//! Every other seed runs with epoch interruption on and a deadline that is
-//! always reached, whose callback lets the guest go on.
+//! Each seed runs in several option sets, the same on both tiers
+//! (`smith::flags`): as it is (every other seed with epoch interruption on
+//! and a deadline that is always reached, whose callback lets the guest go
+//! on; every third seed with relaxed SIMD's deterministic mode); with fuel; with explicit bounds checks, fuel and interrupt checks;
+//! and with the option set numbered by the seed, so that every combination
+//! (eager compilation included) runs. The fuzz target `diff_tiers` runs the
+//! same comparison (`smith::diff_tiers`) with options from its input.
 //!
-//! `TERN_DIFF_SEEDS=N` runs N seeds (default 200); `TERN_DIFF_DUMP=SEED`
+//! `TERN_DIFF_SEEDS=N` runs N seeds (default 300); `TERN_DIFF_DUMP=SEED`
 //! writes one seed's module to `seed-SEED.wasm`; `TERN_DIFF_LIST=1` lists
 //! disagreeing seeds instead of failing at the first.
 
-#[path = "support/smith.rs"]
-mod smith;
-
-use smith::{Proposals, TernRun, compare, run_tern};
 use tern::{Config, Engine, Tier};
+use tern_test_support::smith::{self, Proposals, compare, flags};
 
 fn random_bytes(seed: u64, n: usize) -> Vec<u8> {
     let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
@@ -39,22 +40,11 @@ fn random_bytes(seed: u64, n: usize) -> Vec<u8> {
         .collect()
 }
 
-/// The proposals both tiers implement (the compiler lacks exception
-/// handling).
-const PROPOSALS: Proposals = Proposals {
-    simd: true,
-    tail_call: true,
-    multi_memory: true,
-    exceptions: true,
-    wasm3: true,
-    memory64: true,
-};
-
 /// A seed's module and the bytes its arguments come from.
 fn smith(seed: u64) -> Option<(Vec<u8>, Vec<u8>)> {
     let data = random_bytes(seed, 8192);
     let mut u = arbitrary::Unstructured::new(&data);
-    let bytes = smith::module(&mut u, PROPOSALS)?;
+    let bytes = smith::module(&mut u, Proposals::TIERS)?;
     Some((bytes, random_bytes(!seed, 256)))
 }
 
@@ -72,7 +62,7 @@ fn tiers_agree_on_random_modules() {
     let n: u64 = std::env::var("TERN_DIFF_SEEDS")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(200);
+        .unwrap_or(300);
     let list = std::env::var_os("TERN_DIFF_LIST").is_some();
     // A big stack: compiled frames live on it, interpreted ones do not.
     std::thread::Builder::new()
@@ -84,21 +74,27 @@ fn tiers_agree_on_random_modules() {
             for seed in (0..n).chain([2966]) {
                 let Some((bytes, args)) = smith(seed) else { continue };
                 made += 1;
-                // Every other seed checks epochs (see `TernRun::epochs`).
-                // Every third seed runs relaxed SIMD in the deterministic mode.
-                let run = |tier| TernRun {
-                    epochs: seed % 2 == 1,
-                    relaxed_simd_deterministic: seed % 3 == 2,
-                    ..TernRun::new(tier)
-                };
-                let a = run_tern(&bytes, run(Tier::Interp), &args);
-                let b = run_tern(&bytes, run(Tier::Jit), &args);
-                match compare(&a, &b, ("interpreter", "compiler")) {
-                    Ok(n) => events += n as u64,
-                    Err(e) => {
-                        assert!(list, "seed {seed}: {e}");
-                        println!("seed {seed} disagrees: {e}");
-                        disagree += 1;
+                let option_sets = [
+                    // Every other seed checks epochs (see `TernRun::epochs`),
+                    // every third runs relaxed SIMD in the deterministic mode.
+                    if seed % 2 == 1 { flags::EPOCHS } else { 0 }
+                        | if seed % 3 == 2 {
+                            flags::RELAXED_SIMD_DETERMINISTIC
+                        } else {
+                            0
+                        },
+                    flags::FUEL,
+                    flags::EXPLICIT_BOUNDS | flags::FUEL | flags::INTERRUPTIBLE,
+                    seed as u8 & 63,
+                ];
+                for f in option_sets {
+                    match smith::diff_tiers(&bytes, &args, f).expect("the compiler tier is available") {
+                        Ok(n) => events += n as u64,
+                        Err(e) => {
+                            assert!(list, "seed {seed}: {e}");
+                            println!("seed {seed} disagrees: {e}");
+                            disagree += 1;
+                        }
                     }
                 }
             }

@@ -9,8 +9,6 @@ use tern_text::{PrintOptions, print, print_with};
 use wast::core::ModuleKind;
 use wast::{QuoteWat, Wast, WastDirective, WastExecute, Wat};
 
-mod common;
-
 // ---------------------------------------------------------------------------
 // Helpers
 
@@ -297,9 +295,9 @@ struct Case {
 fn spec_modules(invalid: bool) -> (Vec<Case>, Vec<String>) {
     let mut cases = Vec::new();
     let mut problems = Vec::new();
-    for (name, text) in common::spec_files(common::ALL_SUITES)
+    for (name, text) in tern_test_support::suites::files(tern_test_support::suites::Harness::Text)
         .into_iter()
-        .map(|(n, f)| (n, f.raw()))
+        .map(|f| (f.name.to_string(), f.text))
     {
         let mut lexer = wast::lexer::Lexer::new(text);
         lexer.allow_confusing_unicode(true);

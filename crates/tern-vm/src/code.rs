@@ -46,6 +46,7 @@ pub type HandlerLookup = Arc<dyn Fn(usize) -> Option<Handler> + Send + Sync>;
 
 /// A region of executable code: read-write while it is filled, then
 /// read-execute until dropped (unmapped).
+#[derive(Debug)]
 pub struct CodeMemory {
     ptr: *mut u8,
     len: usize,
@@ -120,19 +121,11 @@ impl Drop for CodeMemory {
     }
 }
 
-impl std::fmt::Debug for CodeMemory {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CodeMemory")
-            .field("ptr", &self.ptr)
-            .field("len", &self.len)
-            .finish()
-    }
-}
-
 /// A reservation of address space for code that is filled piece by piece
 /// (the compiler tier's lazily compiled functions): inaccessible until a
 /// page range is made writable, filled, and made read-execute for good.
 /// Pages are never writable and executable at once. Unmapped on drop.
+#[derive(Debug)]
 pub struct CodeRegion {
     ptr: *mut u8,
     len: usize,
@@ -224,15 +217,6 @@ impl Drop for CodeRegion {
         // SAFETY: the reservation is ours; its owner drops every user
         // (registrations, function pointers) first.
         unsafe { unmap(self.ptr, self.len) }
-    }
-}
-
-impl std::fmt::Debug for CodeRegion {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CodeRegion")
-            .field("ptr", &self.ptr)
-            .field("len", &self.len)
-            .finish()
     }
 }
 

@@ -29,6 +29,9 @@ pub struct Options {
     pub tier: Tier,
     /// How compiled code checks memory accesses.
     pub bounds_checks: BoundsChecks,
+    /// Compiled code checks the engine's interrupt flag
+    /// (`Config::interruptible`); nothing in a script raises it.
+    pub interruptible: bool,
     /// Compile every function when its module is made (otherwise the
     /// engine's default: lazily, where the host allows).
     pub eager_compilation: bool,

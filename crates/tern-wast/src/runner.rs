@@ -271,7 +271,8 @@ impl Runner {
         })
     }
 
-    /// A runner for `options`' features, fuel mode, tier and bounds checks.
+    /// A runner for `options`' features, fuel mode, tier, bounds checks and
+    /// interrupt checks.
     pub fn with_options(options: &crate::Options) -> Runner {
         let eager_fuel = options.eager_fuel;
         let mut config = Config::new();
@@ -279,6 +280,7 @@ impl Runner {
             .features(options.features)
             .tier(options.tier)
             .bounds_checks(options.bounds_checks)
+            .interruptible(options.interruptible)
             .relaxed_simd_deterministic(options.relaxed_simd_deterministic);
         config.max_call_depth(20_000);
         if options.eager_compilation {

@@ -200,27 +200,10 @@ pub fn libcall_signature(lc: tern_vm::vmctx::Libcall, isa: &dyn TargetIsa) -> Si
 }
 
 /// Validates and translates defined function `func_index` (absolute index,
-/// imports first) of the module described by `info`.
-///
-/// Without the number of imported functions every `call` goes through
-/// `VMContext::funcs` (correct for defined functions too, whose entry there
-/// is their own reference); [`translate_function_with_imports`] emits direct
-/// `NS_FUNC` calls to defined functions and is what a compiler should use.
-pub fn translate_function(
-    info: &ModuleInfo,
-    func_index: u32,
-    body: &FuncBody<'_>,
-    config: &TranslateConfig,
-    isa: &dyn TargetIsa,
-    fctx: &mut FunctionBuilderContext,
-) -> Result<ir::Function, TranslateError> {
-    let all = info.funcs.len() as u32;
-    func::translate(info, all, func_index, body, config, isa, fctx)
-}
-
-/// [`translate_function`], knowing which functions are imported: calls to
-/// functions at or above `num_imported_funcs` are direct calls named
-/// `ExternalName::user(NS_FUNC, index)`.
+/// imports first) of the module described by `info`. Calls to functions at
+/// or above `num_imported_funcs` are direct calls named
+/// `ExternalName::user(NS_FUNC, index)`; calls to imports go through
+/// `VMContext::funcs`.
 pub fn translate_function_with_imports(
     info: &ModuleInfo,
     num_imported_funcs: u32,

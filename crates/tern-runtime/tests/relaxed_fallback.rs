@@ -3,21 +3,17 @@
 //! and `vfmadd` (a libcall per lane): they must give what the host's full
 //! instruction set gives, and what the interpreter gives, on inputs that
 //! tell the choices apart (lanes from a fixed pseudo-random stream salted
-//! with edge values). Both modes.
+//! with edge values). Both modes. The reduced instruction set is the
+//! engine's: `Config::cranelift_flag_set` turns the extensions off in the
+//! ISA the compiler tier targets, and the code runs through the runtime
+//! like any other (Cranelift's rounding and fused multiply-add libcalls
+//! linked by tern).
 //!
 //! (Without SSSE3 Cranelift lowers `swizzle` to a libcall that tern does
 //! not link, so the fallbacks for `pshufb`, `pmulhrsw` and `pmaddubsw`,
 //! which only other targets use, are not run here.)
 
-mod translate_host;
-
-use cranelift_codegen::isa::OwnedTargetIsa;
-use cranelift_codegen::settings::{self, Configurable};
-use tern::{Engine, Linker, Store, Val};
-use tern_binary::ExternKind;
-use tern_cranelift::translate::TranslateConfig;
-use tern_validate::Features;
-use translate_host::*;
+use tern::{Config, Engine, Linker, Store, Tier, Val};
 
 /// `(name, operand count)` of the exported functions of [`WAT`].
 const OPS: [(&str, usize); 20] = [
@@ -51,19 +47,6 @@ fn wat() -> String {
         s += &format!("(func (export \"{name}\") (param {params}) (result v128) ({name} {gets}))\n");
     }
     s + ")"
-}
-
-/// The host's ISA with `off` features turned off.
-fn isa(off: &[&str]) -> OwnedTargetIsa {
-    let mut flags = settings::builder();
-    flags.set("opt_level", "speed").unwrap();
-    flags.set("preserve_frame_pointers", "true").unwrap();
-    flags.set("enable_multi_ret_implicit_sret", "true").unwrap();
-    let mut b = cranelift_native::builder().unwrap();
-    for f in off {
-        b.set(f, "false").unwrap();
-    }
-    b.finish(settings::Flags::new(flags)).unwrap()
 }
 
 /// Inputs: edge lanes (NaNs with payloads, infinities, out-of-range
@@ -116,29 +99,9 @@ fn inputs(n: usize) -> Vec<u128> {
         .collect()
 }
 
-fn run_compiled(isa: &OwnedTargetIsa, config: &TranslateConfig, cases: &[Vec<u128>]) -> Vec<Vec<u128>> {
-    let bytes = wat::parse_str(wat()).unwrap();
-    let module = tern_binary::decode(&bytes).unwrap();
-    let mut inst = instantiate(module, &Features::all(), &**isa, config).unwrap();
-    OPS.iter()
-        .map(|(name, n)| {
-            let f = inst.export(name, ExternKind::Func).unwrap();
-            cases
-                .iter()
-                .map(|args| {
-                    let slots: Vec<u64> = args[..*n].iter().flat_map(|&v| [v as u64, (v >> 64) as u64]).collect();
-                    let r = inst.call(f, &slots, 2).unwrap();
-                    r[0] as u128 | (r[1] as u128) << 64
-                })
-                .collect()
-        })
-        .collect()
-}
-
-fn run_interpreted(deterministic: bool, cases: &[Vec<u128>]) -> Vec<Vec<u128>> {
-    let mut c = tern::Config::new();
-    c.tier(tern::Tier::Interp).relaxed_simd_deterministic(deterministic);
-    let engine = Engine::new(&c).unwrap();
+/// Every export of [`wat`] on every case, on an engine made by `config`.
+fn run(config: &Config, cases: &[Vec<u128>]) -> Vec<Vec<u128>> {
+    let engine = Engine::new(config).unwrap();
     let module = tern::Module::new(&engine, wat::parse_str(wat()).unwrap()).unwrap();
     let mut store = Store::new(&engine, ());
     let inst = Linker::new(&engine).instantiate(&mut store, &module).unwrap();
@@ -161,14 +124,47 @@ fn run_interpreted(deterministic: bool, cases: &[Vec<u128>]) -> Vec<Vec<u128>> {
         .collect()
 }
 
+/// The compiler tier on the host's ISA with the extensions `off` turned
+/// off.
+fn compiled(deterministic: bool, off: &[&str]) -> Config {
+    let mut c = Config::new();
+    c.tier(Tier::Jit).relaxed_simd_deterministic(deterministic);
+    for f in off {
+        // SAFETY: only turns extensions off; the x86-64 baseline remains.
+        unsafe { c.cranelift_flag_set(f, "false") };
+    }
+    c
+}
+
+fn interpreted(deterministic: bool) -> Config {
+    let mut c = Config::new();
+    c.tier(Tier::Interp).relaxed_simd_deterministic(deterministic);
+    c
+}
+
+/// An unknown setting is an error when the engine is made.
+#[test]
+fn unknown_cranelift_settings_are_errors() {
+    if Engine::new(Config::new().tier(Tier::Jit)).is_err() {
+        return;
+    }
+    let mut c = Config::new();
+    // SAFETY: the engine is never made.
+    unsafe { c.tier(Tier::Jit).cranelift_flag_set("has_no_such_extension", "false") };
+    let Err(e) = Engine::new(&c) else {
+        panic!("an unknown setting is refused")
+    };
+    assert!(e.to_string().contains("has_no_such_extension"), "{e}");
+}
+
 #[test]
 fn fallback_sequences_agree_with_the_instructions_and_the_interpreter() {
-    if std::env::consts::ARCH != "x86_64" || !tern_cranelift::jit_available() {
+    if std::env::consts::ARCH != "x86_64" || Engine::new(Config::new().tier(Tier::Jit)).is_err() {
         return;
     }
     let flat = inputs(3 * 400);
     let cases: Vec<Vec<u128>> = flat.chunks(3).map(|c| c.to_vec()).collect();
-    let baseline = isa(&[
+    const BASELINE: &[&str] = &[
         "has_avx512vnni",
         "has_avx512vl",
         "has_avx512vbmi",
@@ -181,16 +177,11 @@ fn fallback_sequences_agree_with_the_instructions_and_the_interpreter() {
         "has_avx",
         "has_sse42",
         "has_sse41",
-    ]);
-    let full = isa(&[]);
+    ];
     for deterministic in [false, true] {
-        let config = TranslateConfig {
-            relaxed_simd_deterministic: deterministic,
-            ..Default::default()
-        };
-        let a = run_compiled(&baseline, &config, &cases);
-        let b = run_compiled(&full, &config, &cases);
-        let c = run_interpreted(deterministic, &cases);
+        let a = run(&compiled(deterministic, BASELINE), &cases);
+        let b = run(&compiled(deterministic, &[]), &cases);
+        let c = run(&interpreted(deterministic), &cases);
         for (i, (name, _)) in OPS.iter().enumerate() {
             for (k, args) in cases.iter().enumerate() {
                 assert_eq!(

@@ -1,11 +1,14 @@
-//! Differential testing support, shared by `tests/differential_tiers.rs` and
-//! the fuzz targets (`fuzz/src/lib.rs` includes this file by path):
+//! Differential testing support, shared by tern-runtime's
+//! `tests/differential_tiers.rs` and the fuzz targets (`fuzz/` depends on
+//! this crate with the `smith` feature):
 //!
 //! * random modules from wasm-smith whose every result is deterministic, so
 //!   that two engines must agree bit for bit ([`module`]);
 //! * running one on tern and recording what an embedder can observe
 //!   ([`run_tern`]), in an engine-neutral form ([`Event`]);
-//! * comparing two such records ([`compare`]).
+//! * comparing two such records ([`compare`]);
+//! * the tier differential itself ([`diff_tiers`]): both tiers with the
+//!   same options, compared.
 //!
 //! Determinism. The spec lets a floating-point operation that returns a
 //! NaN choose its sign and payload. wasm-smith's `canonicalize_nans`
@@ -22,8 +25,6 @@
 //! operator costs). The first call that exhausts either ends the
 //! comparison ([`Event::Cut`]): everything before it must agree, nothing
 //! after it (the final memory and globals included) is compared.
-
-#![allow(dead_code)]
 
 use arbitrary::Unstructured;
 use std::fmt;
@@ -47,6 +48,18 @@ pub struct Proposals {
     pub wasm3: bool,
     /// 64-bit memories and tables, and 1-byte pages.
     pub memory64: bool,
+}
+
+impl Proposals {
+    /// What both tiers implement: the tier differential's modules.
+    pub const TIERS: Proposals = Proposals {
+        simd: true,
+        tail_call: true,
+        multi_memory: true,
+        exceptions: true,
+        wasm3: true,
+        memory64: true,
+    };
 }
 
 /// The wasm-smith configuration: no imports, every entity exported, NaNs
@@ -416,6 +429,11 @@ pub fn compare(a: &[Event], b: &[Event], names: (&str, &str)) -> Result<usize, S
     Ok(a.len())
 }
 
+/// The fuel both sides start with when a run consumes fuel. What an
+/// operator costs differs by engine, so running out ends the comparison;
+/// this much is rarely used up (the module's own counter stops it first).
+pub const FUEL: u64 = 10_000_000;
+
 /// Limits both sides of a comparison set alike, so that `memory.grow` and
 /// `table.grow` fail at the same sizes.
 pub const MAX_MEMORY_PAGES: u64 = 64;
@@ -437,6 +455,8 @@ pub struct TernRun {
     /// that lets the guest go on: every check calls out, which must change
     /// nothing.
     pub epochs: bool,
+    /// Compiled code checks the interrupt flag (never raised here).
+    pub interruptible: bool,
     /// Relaxed SIMD in the deterministic mode.
     pub relaxed_simd_deterministic: bool,
 }
@@ -450,9 +470,54 @@ impl TernRun {
             explicit_bounds: false,
             eager: false,
             epochs: false,
+            interruptible: false,
             relaxed_simd_deterministic: false,
         }
     }
+
+    /// The options that `flags` picks (the bits of [`flags`]), for `tier`.
+    pub fn with_flags(tier: tern::Tier, flags: u8) -> TernRun {
+        TernRun {
+            fuel: (flags & flags::FUEL != 0).then_some(FUEL),
+            explicit_bounds: flags & flags::EXPLICIT_BOUNDS != 0,
+            eager: flags & flags::EAGER != 0,
+            epochs: flags & flags::EPOCHS != 0,
+            interruptible: flags & flags::INTERRUPTIBLE != 0,
+            relaxed_simd_deterministic: flags & flags::RELAXED_SIMD_DETERMINISTIC != 0,
+            ..TernRun::new(tier)
+        }
+    }
+}
+
+/// The options of a tier-differential run, as bits of one byte (the
+/// `diff_tiers` fuzz target reads them from its input).
+pub mod flags {
+    /// Meter (ample) fuel on both tiers.
+    pub const FUEL: u8 = 1;
+    /// Explicit bounds checks in compiled code.
+    pub const EXPLICIT_BOUNDS: u8 = 2;
+    /// Eager translation and compilation.
+    pub const EAGER: u8 = 4;
+    /// Epoch checks on both tiers (see [`super::TernRun::epochs`]).
+    pub const EPOCHS: u8 = 8;
+    /// Interrupt checks in compiled code.
+    pub const INTERRUPTIBLE: u8 = 16;
+    /// Relaxed SIMD in the deterministic mode on both tiers.
+    pub const RELAXED_SIMD_DETERMINISTIC: u8 = 32;
+}
+
+/// The tier differential: runs `bytes` on the interpreter and on the
+/// compiler, both with the options `flags` picks, and compares the two
+/// records ([`compare`]). `Ok` counts the observations compared; `None`
+/// when the host has no compiler tier.
+pub fn diff_tiers(bytes: &[u8], arg_bytes: &[u8], flags: u8) -> Option<Result<usize, String>> {
+    use tern::Tier;
+    if tern::Engine::new(tern::Config::new().tier(Tier::Jit)).is_err() {
+        return None;
+    }
+    let a = run_tern(bytes, TernRun::with_flags(Tier::Interp, flags), arg_bytes);
+    let b = run_tern(bytes, TernRun::with_flags(Tier::Jit, flags), arg_bytes);
+    Some(compare(&a, &b, ("interpreter", "compiler")).map_err(|e| format!("with flags {flags:#04x}: {e}")))
 }
 
 fn tern_type(t: tern::ValType) -> Type {
@@ -534,6 +599,7 @@ pub fn run_tern(bytes: &[u8], run: TernRun, arg_bytes: &[u8]) -> Vec<Event> {
         })
         .lazy_compilation(!run.eager)
         .epoch_interruption(run.epochs)
+        .interruptible(run.interruptible)
         .relaxed_simd_deterministic(run.relaxed_simd_deterministic)
         .wasm_feature(tern::Feature::WideArithmetic, true)
         .wasm_memory64(true)

