@@ -8,7 +8,7 @@
 //! magic  "\0terncw\x01"   8 bytes
 //! format version          u32
 //! payload length          u64
-//! payload checksum        u64 (FNV-1a)
+//! payload checksum        u64 (FNV-1a over words in four lanes: `checksum`)
 //! payload:
 //!   engine version, features, target (triple + every codegen flag):  strings (u32 length + UTF-8)
 //!   bounds checks, fuel, checks (bit 0 interrupt flag, bit 1 epoch,
@@ -37,7 +37,7 @@ pub const MAGIC: [u8; 8] = *b"\0terncw\x01";
 /// The format version this build reads and writes.
 /// (3: libcall numbering and epoch checks; 4: compiled code stores its
 /// exit registers before libcalls; 5: exception handlers of call sites.)
-pub const FORMAT_VERSION: u32 = 5;
+pub const FORMAT_VERSION: u32 = 6;
 
 /// What an artifact must agree on with the engine that loads it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -74,11 +74,31 @@ pub enum AotError {
     Config { artifact: String, engine: String },
 }
 
-fn fnv1a(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in bytes {
-        h ^= b as u64;
-        h = h.wrapping_mul(0x0100_0000_01b3);
+/// The payload's checksum: FNV-1a's xor-and-multiply over 64-bit words in
+/// four independent lanes (so the multiplies overlap; a byte at a time,
+/// FNV-1a took 0.4 s on a 284 MB artifact), the tail bytes into the first
+/// lane, then the lanes and the length folded together. Every step is a
+/// bijection of the lane it updates, so any change to one word is caught.
+/// It detects damage, not forgery.
+fn checksum(bytes: &[u8]) -> u64 {
+    const PRIME: u64 = 0x0100_0000_01b3;
+    let mut lanes = [0xcbf2_9ce4_8422_2325u64; 4];
+    for (i, lane) in lanes.iter_mut().enumerate() {
+        *lane ^= i as u64;
+    }
+    let mut blocks = bytes.chunks_exact(32);
+    for block in &mut blocks {
+        for (lane, word) in lanes.iter_mut().zip(block.chunks_exact(8)) {
+            let w = u64::from_le_bytes(word.try_into().expect("8 bytes"));
+            *lane = (*lane ^ w).wrapping_mul(PRIME);
+        }
+    }
+    for &b in blocks.remainder() {
+        lanes[0] = (lanes[0] ^ b as u64).wrapping_mul(PRIME);
+    }
+    let mut h = bytes.len() as u64;
+    for lane in lanes {
+        h = (h ^ lane).wrapping_mul(PRIME);
     }
     h
 }
@@ -202,7 +222,7 @@ pub fn serialize(meta: &AotMeta, artifact: &Artifact, module_bytes: &[u8]) -> Ve
     out.extend_from_slice(&MAGIC);
     out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
     out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
-    out.extend_from_slice(&fnv1a(&payload).to_le_bytes());
+    out.extend_from_slice(&checksum(&payload).to_le_bytes());
     out.extend_from_slice(&payload);
     out
 }
@@ -300,7 +320,7 @@ pub fn deserialize(bytes: &[u8], expect: &AotMeta) -> Result<(Artifact, Vec<u8>)
     if payload.len() as u64 > len {
         return Err(AotError::Malformed("trailing bytes after the payload".into()));
     }
-    if fnv1a(payload) != sum {
+    if checksum(payload) != sum {
         return Err(AotError::Checksum);
     }
     let mut r = Reader { b: payload, at: 0 };
