@@ -549,6 +549,21 @@ impl<'f, 'i> Translator<'f, 'i> {
         }
     }
 
+    /// Opens a control frame whose `n_params` parameters are on the stack
+    /// and whose end continues at `next`.
+    fn push_ctrl(&mut self, kind: Kind, n_params: usize, n_results: usize, next: Block, region: Option<Block>) {
+        self.ctrl.push(Ctrl {
+            kind,
+            n_params,
+            n_results,
+            next,
+            height: self.stack.len() - n_params,
+            next_reachable: false,
+            fuel_in: 0,
+            region,
+        });
+    }
+
     fn is_loop(&self, depth: u32) -> bool {
         matches!(self.ctrl[self.ctrl.len() - 1 - depth as usize].kind, Kind::Loop { .. })
     }
@@ -556,16 +571,8 @@ impl<'f, 'i> Translator<'f, 'i> {
     fn visit_block(&mut self, bt: BlockType) {
         let (params, results) = self.block_types(bt);
         let next = self.block_with(&results);
-        self.ctrl.push(Ctrl {
-            kind: Kind::Block,
-            n_params: params.len(),
-            n_results: results.len(),
-            next,
-            height: self.stack.len() - params.len(),
-            next_reachable: false,
-            fuel_in: 0,
-            region: self.region(),
-        });
+        let kind = Kind::Block;
+        self.push_ctrl(kind, params.len(), results.len(), next, self.region());
     }
 
     fn visit_loop(&mut self, bt: BlockType) {
@@ -585,16 +592,8 @@ impl<'f, 'i> Translator<'f, 'i> {
             self.check_epoch();
         }
         let next = self.block_with(&results);
-        self.ctrl.push(Ctrl {
-            kind: Kind::Loop { header },
-            n_params: n,
-            n_results: results.len(),
-            next,
-            height: self.stack.len() - n,
-            next_reachable: false,
-            fuel_in: 0,
-            region: self.region(),
-        });
+        let kind = Kind::Loop { header };
+        self.push_ctrl(kind, n, results.len(), next, self.region());
     }
 
     fn visit_if(&mut self, bt: BlockType) {
@@ -609,21 +608,13 @@ impl<'f, 'i> Translator<'f, 'i> {
         self.b.seal_block(then_block);
         self.b.seal_block(else_block);
         self.b.switch_to_block(then_block);
-        self.ctrl.push(Ctrl {
-            kind: Kind::If {
-                else_block,
-                else_params,
-                has_else: false,
-                else_fuel: self.fuel_pending,
-            },
-            n_params: n,
-            n_results: results.len(),
-            next,
-            height: self.stack.len() - n,
-            next_reachable: false,
-            fuel_in: 0,
-            region: self.region(),
-        });
+        let kind = Kind::If {
+            else_block,
+            else_params,
+            has_else: false,
+            else_fuel: self.fuel_pending,
+        };
+        self.push_ctrl(kind, n, results.len(), next, self.region());
     }
 
     fn visit_else(&mut self) {
@@ -953,39 +944,23 @@ impl<'f, 'i> Translator<'f, 'i> {
         let (params, results) = self.block_types(tt.ty);
         let next = self.block_with(&results);
         let pad = self.block_with(&[I64]);
-        self.ctrl.push(Ctrl {
-            kind: Kind::TryTable {
-                pad,
-                catches: tt.catches,
-            },
-            n_params: params.len(),
-            n_results: results.len(),
-            next,
-            height: self.stack.len() - params.len(),
-            next_reachable: false,
-            fuel_in: 0,
-            region: Some(pad),
-        });
+        let kind = Kind::TryTable {
+            pad,
+            catches: tt.catches,
+        };
+        self.push_ctrl(kind, params.len(), results.len(), next, Some(pad));
     }
 
     fn visit_try(&mut self, bt: BlockType) {
         let (params, results) = self.block_types(bt);
         let next = self.block_with(&results);
         let pad = self.block_with(&[I64]);
-        self.ctrl.push(Ctrl {
-            kind: Kind::Try {
-                pad,
-                catches: Vec::new(),
-                exn: None,
-            },
-            n_params: params.len(),
-            n_results: results.len(),
-            next,
-            height: self.stack.len() - params.len(),
-            next_reachable: false,
-            fuel_in: 0,
-            region: Some(pad),
-        });
+        let kind = Kind::Try {
+            pad,
+            catches: Vec::new(),
+            exn: None,
+        };
+        self.push_ctrl(kind, params.len(), results.len(), next, Some(pad));
     }
 
     /// `catch tag` (`Some`) or `catch_all` of a legacy `try`: ends the
