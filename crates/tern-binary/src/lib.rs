@@ -9,6 +9,7 @@
 
 #![forbid(unsafe_code)]
 
+mod bytes;
 mod encode;
 mod error;
 mod module;
@@ -18,6 +19,7 @@ mod optable;
 mod reader;
 mod types;
 
+pub use bytes::SharedBytes;
 pub use encode::{
     encode, write_bytes, write_global_type, write_i32, write_i64, write_memory_type, write_name, write_s33,
     write_table_type, write_u32, write_u64,

@@ -286,7 +286,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 tern::Module::from_binary(&engine, &bytes).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
             let out = module.serialize().map_err(|e| anyhow::anyhow!("{e}"))?;
             let output = output.unwrap_or_else(|| file.with_extension("cwasm"));
-            std::fs::write(&output, out).with_context(|| format!("cannot write {}", output.display()))?;
+            write_replacing(&output, &out).with_context(|| format!("cannot write {}", output.display()))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Parse { file, output } => {
@@ -463,4 +463,18 @@ fn inspect(file: &Path, bytes: &[u8], mut out: impl Write) -> Result<()> {
         writeln!(out, "start: func {s}")?;
     }
     Ok(())
+}
+
+/// Writes `bytes` to `path` by writing a file beside it and renaming that
+/// over it: a `tern run` that has the old artifact mapped keeps running
+/// its code (a file rewritten in place would change under it).
+fn write_replacing(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(format!(".tmp{}", std::process::id()));
+    let tmp = std::path::PathBuf::from(tmp);
+    std::fs::write(&tmp, bytes)
+        .and_then(|()| std::fs::rename(&tmp, path))
+        .inspect_err(|_| {
+            let _ = std::fs::remove_file(&tmp);
+        })
 }

@@ -404,8 +404,7 @@ pub fn run(opts: RunArgs) -> Result<ExitCode> {
 /// Reads and compiles the module, or loads an artifact when that is
 /// allowed.
 fn load_module(engine: &Engine, file: &Path, allow_precompiled: bool) -> Result<Module> {
-    let bytes = crate::read(file)?;
-    if Module::is_precompiled(&bytes) {
+    if starts_like_artifact(file) {
         if !allow_precompiled {
             bail!(
                 "{} is a precompiled artifact (native code); run it with --allow-precompiled \
@@ -413,11 +412,24 @@ fn load_module(engine: &Engine, file: &Path, allow_precompiled: bool) -> Result<
                 file.display()
             );
         }
-        // SAFETY: the user vouched for the artifact with --allow-precompiled.
-        return unsafe { Module::deserialize(engine, &bytes) }.map_err(|e| anyhow::anyhow!("{}: {e}", file.display()));
+        // SAFETY: the user vouched for the artifact with --allow-precompiled
+        // (and, as for any program they run, that nobody rewrites it now).
+        return unsafe { Module::deserialize_file(engine, file) }
+            .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()));
     }
+    let bytes = crate::read(file)?;
     let bytes = load(file, bytes).map_err(|msg| anyhow::anyhow!(msg))?;
     Module::from_binary(engine, &bytes).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))
+}
+
+/// Whether `file` starts with an artifact's magic (read without reading
+/// the rest: artifacts are mapped, not read).
+fn starts_like_artifact(file: &Path) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; 8];
+    std::fs::File::open(file)
+        .and_then(|mut f| f.read_exact(&mut head))
+        .is_ok_and(|()| Module::is_precompiled(&head))
 }
 
 /// Ends the current epoch of an engine after a delay, unless dropped first.

@@ -13,7 +13,10 @@
 //!   engine version, features, target (triple + every codegen flag):  strings (u32 length + UTF-8)
 //!   bounds checks, fuel, checks (bit 0 interrupt flag, bit 1 epoch,
 //!   bit 2 deterministic relaxed SIMD):                                 3 × u8
-//!   image:           u64 length + bytes
+//!   image:           u64 length, u32 padding length, that many zero
+//!                    bytes (so that a large image starts at a file offset
+//!                    that is a multiple of 64 KiB and can be mapped from
+//!                    the file instead of copied), bytes
 //!   relocations:     u32 count × (u32 offset, u8 kind, u32 target, i64 addend)
 //!   trap sites:      u32 count × (u32 offset, u8 trap code)
 //!   exception handlers: u32 count × (u32 return address, u32 landing pad, u32 sp-to-fp)
@@ -28,16 +31,30 @@
 //! flags, or another compilation configuration; it never panics.
 
 use crate::compile::CompileConfig;
-use crate::link::{Artifact, CallHandler, LoadReloc, LoadTarget, Symbol};
+use crate::link::{Artifact, CallHandler, Image, LoadReloc, LoadTarget, Symbol};
 use crate::translate::BoundsChecks;
+use std::ops::Range;
+use std::sync::Arc;
 use tern_vm::TrapCode;
+use tern_vm::code::MappedFile;
 
 /// First bytes of every artifact.
 pub const MAGIC: [u8; 8] = *b"\0terncw\x01";
 /// The format version this build reads and writes.
 /// (3: libcall numbering and epoch checks; 4: compiled code stores its
-/// exit registers before libcalls; 5: exception handlers of call sites.)
-pub const FORMAT_VERSION: u32 = 6;
+/// exit registers before libcalls; 5: exception handlers of call sites;
+/// 6: word-wise checksum; 7: page-aligned image, libcalls through stubs.)
+pub const FORMAT_VERSION: u32 = 7;
+
+/// Images at least this large start at a file offset that is a multiple
+/// of [`IMAGE_ALIGN`], so that loading maps them instead of copying;
+/// smaller ones are copied (padding would outweigh them).
+const MAP_IMAGE_FROM: usize = 1 << 20;
+/// The alignment of mapped images: the largest page size of the targets
+/// tern supports (64 KiB pages exist on aarch64 Linux).
+const IMAGE_ALIGN: usize = 1 << 16;
+/// Bytes before the payload: magic, version, length, checksum.
+const HEADER: usize = 28;
 
 /// What an artifact must agree on with the engine that loads it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -174,14 +191,26 @@ impl Writer {
 
 /// Writes an artifact.
 pub fn serialize(meta: &AotMeta, artifact: &Artifact, module_bytes: &[u8]) -> Vec<u8> {
-    let mut w = Writer(Vec::with_capacity(artifact.image.len() + module_bytes.len() + 1024));
+    let mut w = Writer(Vec::with_capacity(
+        HEADER + artifact.image.len() + module_bytes.len() + IMAGE_ALIGN + 1024,
+    ));
+    w.0.resize(HEADER, 0);
     w.bytes32(meta.engine_version.as_bytes());
     w.bytes32(meta.features.as_bytes());
     w.bytes32(meta.target.as_bytes());
     for b in config_bytes(&meta.config) {
         w.u8(b);
     }
-    w.bytes64(&artifact.image);
+    w.u64(artifact.image.len() as u64);
+    let pad = if artifact.image.len() >= MAP_IMAGE_FROM {
+        let at = w.0.len() + 4;
+        at.next_multiple_of(IMAGE_ALIGN) - at
+    } else {
+        0
+    };
+    w.u32(pad as u32);
+    w.0.resize(w.0.len() + pad, 0);
+    w.0.extend_from_slice(&artifact.image);
     w.u32(artifact.relocs.len() as u32);
     for r in &artifact.relocs {
         w.u32(r.offset);
@@ -198,12 +227,12 @@ pub fn serialize(meta: &AotMeta, artifact: &Artifact, module_bytes: &[u8]) -> Ve
         w.u64(r.addend as u64);
     }
     w.u32(artifact.traps.len() as u32);
-    for &(off, code) in &artifact.traps {
+    for &(off, code) in artifact.traps.iter() {
         w.u32(off);
         w.u8(TRAP_CODES.iter().position(|&c| c == code).unwrap_or(0) as u8);
     }
     w.u32(artifact.handlers.len() as u32);
-    for h in &artifact.handlers {
+    for h in artifact.handlers.iter() {
         w.u32(h.ret);
         w.u32(h.pad);
         w.u32(h.sp_to_fp);
@@ -217,13 +246,13 @@ pub fn serialize(meta: &AotMeta, artifact: &Artifact, module_bytes: &[u8]) -> Ve
         w.u32s(frames);
     }
     w.bytes64(module_bytes);
-    let payload = w.0;
-    let mut out = Vec::with_capacity(payload.len() + 28);
-    out.extend_from_slice(&MAGIC);
-    out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
-    out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
-    out.extend_from_slice(&checksum(&payload).to_le_bytes());
-    out.extend_from_slice(&payload);
+    let mut out = w.0;
+    let payload_len = (out.len() - HEADER) as u64;
+    let sum = checksum(&out[HEADER..]);
+    out[..8].copy_from_slice(&MAGIC);
+    out[8..12].copy_from_slice(&FORMAT_VERSION.to_le_bytes());
+    out[12..20].copy_from_slice(&payload_len.to_le_bytes());
+    out[20..28].copy_from_slice(&sum.to_le_bytes());
     out
 }
 
@@ -287,9 +316,30 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// Reads an artifact made for `expect`: the linked code and the module's
-/// bytes.
-pub fn deserialize(bytes: &[u8], expect: &AotMeta) -> Result<(Artifact, Vec<u8>), AotError> {
+/// Reads an artifact made for `expect`: the linked code (copied out of
+/// `bytes`) and where the module's bytes lie in `bytes`.
+pub fn deserialize(bytes: &[u8], expect: &AotMeta) -> Result<(Artifact, Range<usize>), AotError> {
+    let (mut artifact, image, module) = parse(bytes, expect)?;
+    artifact.image = Image::Owned(bytes[image].to_vec());
+    Ok((artifact, module))
+}
+
+/// Reads the artifact in `file`, made for `expect`, as [`deserialize`]
+/// does, except that the code stays in the file: loading maps it from
+/// there ([`crate::CompiledModule::load`]) when it is page-aligned.
+pub fn deserialize_mapped(file: &Arc<MappedFile>, expect: &AotMeta) -> Result<(Artifact, Range<usize>), AotError> {
+    let (mut artifact, image, module) = parse(file.bytes(), expect)?;
+    artifact.image = Image::Mapped {
+        file: file.clone(),
+        offset: image.start,
+        len: image.len(),
+    };
+    Ok((artifact, module))
+}
+
+/// Checks and reads an artifact: everything but the image, and the ranges
+/// of `bytes` that hold the image and the module.
+fn parse(bytes: &[u8], expect: &AotMeta) -> Result<(Artifact, Range<usize>, Range<usize>), AotError> {
     if bytes.len() < MAGIC.len() {
         return if MAGIC.starts_with(bytes) && !bytes.is_empty() {
             Err(AotError::Truncated("in the header"))
@@ -353,8 +403,12 @@ pub fn deserialize(bytes: &[u8], expect: &AotMeta) -> Result<(Artifact, Vec<u8>)
             engine: describe_config(want),
         });
     }
-    let image = r.bytes64()?.to_vec();
-    let ilen = image.len() as u64;
+    let ilen = r.u64()?;
+    let pad = r.u32()? as usize;
+    r.take(pad)?;
+    let image_at = HEADER + r.at;
+    r.take(usize::try_from(ilen).map_err(|_| AotError::Malformed("length overflows".into()))?)?;
+    let image = image_at..HEADER + r.at;
     let bad = |what: String| AotError::Malformed(what);
     let n = r.count(17)?;
     let mut relocs = Vec::with_capacity(n);
@@ -380,21 +434,29 @@ pub fn deserialize(bytes: &[u8], expect: &AotMeta) -> Result<(Artifact, Vec<u8>)
         let addend = r.u64()? as i64;
         relocs.push(LoadReloc { offset, target, addend });
     }
+    // Trap sites are the bulk of the metadata (one per load, store and
+    // division): checked in one pass over their slice, then collected
+    // straight into the shared slice the signal handler searches.
     let n = r.count(5)?;
-    let mut traps = Vec::with_capacity(n);
-    for _ in 0..n {
-        let off = r.u32()?;
-        let code = *TRAP_CODES
-            .get(r.u8()? as usize)
-            .ok_or_else(|| bad("unknown trap code".into()))?;
+    let sites = r.take(n * 5)?;
+    let mut last = 0;
+    for site in sites.chunks_exact(5) {
+        let off = u32::from_le_bytes([site[0], site[1], site[2], site[3]]);
+        if site[4] as usize >= TRAP_CODES.len() {
+            return Err(bad("unknown trap code".into()));
+        }
         if off as u64 >= ilen {
             return Err(bad(format!("trap site {off:#x} outside the code")));
         }
-        traps.push((off, code));
+        if off < last {
+            return Err(bad("trap sites out of order".into()));
+        }
+        last = off;
     }
-    if !traps.is_sorted_by_key(|t| t.0) {
-        return Err(bad("trap sites out of order".into()));
-    }
+    let traps: Arc<[(u32, TrapCode)]> = sites
+        .chunks_exact(5)
+        .map(|s| (u32::from_le_bytes([s[0], s[1], s[2], s[3]]), TRAP_CODES[s[4] as usize]))
+        .collect();
     let n = r.count(12)?;
     let mut handlers = Vec::with_capacity(n);
     for _ in 0..n {
@@ -433,21 +495,23 @@ pub fn deserialize(bytes: &[u8], expect: &AotMeta) -> Result<(Artifact, Vec<u8>)
     if !inlined.is_sorted_by_key(|t| t.0) {
         return Err(bad("inlined code out of order".into()));
     }
-    let module = r.bytes64()?.to_vec();
+    let module_len = r.bytes64()?.len();
+    let module = HEADER + r.at - module_len..HEADER + r.at;
     if r.at != payload.len() {
         return Err(bad("trailing bytes in the payload".into()));
     }
     Ok((
         Artifact {
-            image,
+            image: Image::default(),
             relocs,
             traps,
-            handlers,
+            handlers: handlers.into(),
             funcs,
             array_calls,
             foreign,
             inlined,
         },
+        image,
         module,
     ))
 }
@@ -472,8 +536,12 @@ mod tests {
     }
 
     fn sample() -> Vec<u8> {
+        sample_with(64)
+    }
+
+    fn sample_with(image_len: usize) -> Vec<u8> {
         let a = Artifact {
-            image: vec![0x90; 64],
+            image: Image::Owned(vec![0x90; image_len]),
             relocs: vec![
                 LoadReloc {
                     offset: 8,
@@ -486,12 +554,13 @@ mod tests {
                     addend: 0,
                 },
             ],
-            traps: vec![(1, TrapCode::Unreachable), (5, TrapCode::MemoryOutOfBounds)],
+            traps: vec![(1, TrapCode::Unreachable), (5, TrapCode::MemoryOutOfBounds)].into(),
             handlers: vec![CallHandler {
                 ret: 9,
                 pad: 20,
                 sp_to_fp: 16,
-            }],
+            }]
+            .into(),
             funcs: vec![0, 32],
             array_calls: vec![40, 48],
             foreign: vec![56],
@@ -504,10 +573,28 @@ mod tests {
     fn round_trip() {
         let bytes = sample();
         let (a, m) = deserialize(&bytes, &meta()).unwrap();
-        assert_eq!(m, b"\0asm\x01\0\0\0");
+        assert_eq!(&bytes[m.clone()], b"\0asm\x01\0\0\0");
         assert_eq!(a.funcs, vec![0, 32]);
         assert_eq!(a.relocs.len(), 2);
-        assert_eq!(serialize(&meta(), &a, &m), bytes);
+        assert_eq!(serialize(&meta(), &a, &bytes[m]), bytes);
+    }
+
+    #[test]
+    fn large_images_are_aligned_and_mapped_from_the_file() {
+        let bytes = sample_with(MAP_IMAGE_FROM + 5);
+        let (a, m) = deserialize(&bytes, &meta()).unwrap();
+        assert_eq!(a.image.len(), MAP_IMAGE_FROM + 5);
+        let at = bytes.windows(64).position(|w| w == [0x90; 64]).unwrap();
+        assert_eq!(at % IMAGE_ALIGN, 0, "the image starts at a 64 KiB boundary");
+        let path = std::env::temp_dir().join(format!("tern-aot-map-{}.cwasm", std::process::id()));
+        std::fs::write(&path, &bytes).unwrap();
+        let file = Arc::new(MappedFile::open(&path).unwrap());
+        let (mapped, m2) = deserialize_mapped(&file, &meta()).unwrap();
+        let _ = std::fs::remove_file(&path);
+        assert!(matches!(mapped.image, Image::Mapped { offset, .. } if offset == at));
+        assert_eq!(mapped, a);
+        assert_eq!(m2, m);
+        assert_eq!(serialize(&meta(), &mapped, &bytes[m]), bytes);
     }
 
     #[test]

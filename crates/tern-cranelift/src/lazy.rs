@@ -364,7 +364,7 @@ impl LazyModule {
         traps.sort_by_key(|t| t.0);
         let front_registration = Some(tern_vm::code::register(
             base..base + front_len.max(1),
-            trap_lookup(traps),
+            trap_lookup(traps.into()),
         ));
         let mut array_calls = vec![NO_TRAMPOLINE; ndefs];
         for ((def, _), &at) in array.iter().zip(&array_at) {
@@ -660,8 +660,8 @@ impl LazyModule {
         st.next_chunk = end;
         st.registrations.push(tern_vm::code::register_with_handlers(
             addr..addr + size,
-            trap_lookup(f.traps.clone()),
-            link::handler_lookup(f.handlers.clone()),
+            trap_lookup(f.traps.as_slice().into()),
+            link::handler_lookup(f.handlers.as_slice().into()),
         ));
         st.placed[def as usize] = addr;
         st.chunks.push((addr, addr + size, def));

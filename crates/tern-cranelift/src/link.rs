@@ -143,17 +143,64 @@ pub struct LoadReloc {
 /// The foreign-trampoline offset of a type that has none.
 pub const NO_TRAMPOLINE: u32 = u32::MAX;
 
+/// The code of an [`Artifact`]: in memory (just compiled, or read from
+/// bytes), or a page-aligned range of a mapped artifact file, which
+/// [`CompiledModule::load`] maps copy-on-write instead of copying.
+#[derive(Clone)]
+pub enum Image {
+    Owned(Vec<u8>),
+    Mapped {
+        file: Arc<tern_vm::code::MappedFile>,
+        offset: usize,
+        len: usize,
+    },
+}
+
+impl std::ops::Deref for Image {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            Image::Owned(v) => v,
+            Image::Mapped { file, offset, len } => &file.bytes()[*offset..*offset + *len],
+        }
+    }
+}
+
+impl Default for Image {
+    fn default() -> Image {
+        Image::Owned(Vec::new())
+    }
+}
+
+impl PartialEq for Image {
+    fn eq(&self, other: &Image) -> bool {
+        **self == **other
+    }
+}
+
+impl Eq for Image {}
+
+impl std::fmt::Debug for Image {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Image::Owned(v) => write!(f, "Image::Owned({} bytes)", v.len()),
+            Image::Mapped { offset, len, .. } => write!(f, "Image::Mapped({len} bytes at {offset:#x})"),
+        }
+    }
+}
+
 /// A linked module, not yet mapped: what [`crate::aot`] writes to disk.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Artifact {
     /// Code of all functions, trampolines and stubs.
-    pub image: Vec<u8>,
+    pub image: Image,
     /// Absolute relocations, patched at load time.
     pub relocs: Vec<LoadReloc>,
-    /// Trap sites, sorted by offset.
-    pub traps: Vec<(u32, TrapCode)>,
+    /// Trap sites, sorted by offset (shared with the signal handler's
+    /// lookup once loaded).
+    pub traps: Arc<[(u32, TrapCode)]>,
     /// Exception handlers of call sites, sorted by return address.
-    pub handlers: Vec<CallHandler>,
+    pub handlers: Arc<[CallHandler]>,
     /// Offset of each defined function's native entry.
     pub funcs: Vec<u32>,
     /// Offset of each defined function's array-call trampoline.
@@ -194,8 +241,7 @@ pub(crate) fn align_to(n: usize, a: usize) -> usize {
 
 /// The signal handler's view of a code range: trap sites `(offset, code)`,
 /// sorted by offset.
-pub(crate) fn trap_lookup(traps: Vec<(u32, TrapCode)>) -> tern_vm::code::TrapLookup {
-    let traps: Arc<[(u32, TrapCode)]> = traps.into();
+pub(crate) fn trap_lookup(traps: Arc<[(u32, TrapCode)]>) -> tern_vm::code::TrapLookup {
     Arc::new(move |off: usize| {
         let i = traps.binary_search_by_key(&(off as u32), |t| t.0).ok()?;
         Some(traps[i].1)
@@ -204,11 +250,10 @@ pub(crate) fn trap_lookup(traps: Vec<(u32, TrapCode)>) -> tern_vm::code::TrapLoo
 
 /// The unwinder's view of a code range: call sites with exception
 /// handlers, sorted by return address (offsets in the range).
-pub(crate) fn handler_lookup(handlers: Vec<CallHandler>) -> Option<tern_vm::code::HandlerLookup> {
+pub(crate) fn handler_lookup(handlers: Arc<[CallHandler]>) -> Option<tern_vm::code::HandlerLookup> {
     if handlers.is_empty() {
         return None;
     }
-    let handlers: Arc<[CallHandler]> = handlers.into();
     Some(Arc::new(move |off: usize| {
         let i = handlers.binary_search_by_key(&(off as u32), |h| h.ret).ok()?;
         let h = handlers[i];
@@ -345,10 +390,10 @@ pub(crate) fn link(
     let na = array.len();
     Ok(Artifact {
         inlined,
-        image,
+        image: Image::Owned(image),
         relocs,
-        traps,
-        handlers,
+        traps: traps.into(),
+        handlers: handlers.into(),
         funcs: starts[..nfuncs].iter().map(|&s| s as u32).collect(),
         array_calls: starts[nfuncs..nfuncs + na].iter().map(|&s| s as u32).collect(),
         foreign: {
@@ -379,8 +424,7 @@ impl CompiledModule {
     /// must be well-formed (offsets inside the image), as
     /// [`crate::compile_module`] and [`crate::aot::deserialize`] ensure.
     pub fn load(artifact: Artifact) -> Result<CompiledModule, CompileError> {
-        let code = CodeMemory::new_with(artifact.image.len(), |buf| {
-            buf.copy_from_slice(&artifact.image);
+        let relocate = |buf: &mut [u8]| {
             let base = buf.as_ptr() as i64;
             for r in &artifact.relocs {
                 let at = r.offset as usize;
@@ -394,8 +438,20 @@ impl CompiledModule {
                 buf[at..at + 8].copy_from_slice(&addr.wrapping_add(r.addend).to_le_bytes());
             }
             Ok(())
-        })
-        .map_err(|e: CompileError| e)?;
+        };
+        let code = match &artifact.image {
+            Image::Mapped { file, offset, len }
+                if *len != 0 && offset.is_multiple_of(tern_vm::code::CodeRegion::page_size()) =>
+            {
+                // SAFETY: the artifact's file is trusted not to change
+                // (loading native code from it already requires that).
+                unsafe { CodeMemory::map_file(file, *offset, *len, relocate)? }
+            }
+            image => CodeMemory::new_with(image.len(), |buf| {
+                buf.copy_from_slice(image);
+                relocate(buf)
+            })?,
+        };
         let registration = if code.is_empty() {
             None
         } else {

@@ -102,7 +102,23 @@ pub(crate) fn serialize(module: &Module) -> Result<Vec<u8>> {
 pub(crate) fn deserialize(engine: &Engine, bytes: &[u8]) -> Result<Module> {
     let meta = aot_meta(engine)?;
     let (artifact, module) = tern_cranelift::aot::deserialize(bytes, &meta).map_err(|e| Error::Usage(e.to_string()))?;
-    Module::build(engine, &module, Some(artifact), false)
+    Module::build(engine, &bytes[module], Some(artifact), false)
+}
+
+/// [`Module::deserialize_file`] (whose caller vouches for the file): the
+/// file is mapped, and its code mapped from there rather than read and
+/// copied.
+pub(crate) fn deserialize_file(engine: &Engine, path: &std::path::Path) -> Result<Module> {
+    let meta = aot_meta(engine)?;
+    let file = tern_vm::code::MappedFile::open(path)
+        .map_err(|e| Error::usage(format!("cannot read {}: {e}", path.display())))?;
+    let file = Arc::new(file);
+    let (artifact, module) =
+        tern_cranelift::aot::deserialize_mapped(&file, &meta).map_err(|e| Error::Usage(e.to_string()))?;
+    // The module's bytes are used where they lie in the mapped file.
+    let bytes = tern_binary::SharedBytes::range_of(file, module)
+        .ok_or_else(|| Error::usage("precompiled module is malformed: module bytes outside the file"))?;
+    Module::build(engine, bytes, Some(artifact), false)
 }
 
 /// Announces a new module's compiled code to the profiler (Linux `perf`):
@@ -356,6 +372,10 @@ pub(crate) fn instantiate<T>(s: &mut StoreInner<T>, inst: u32, module: &Module) 
             foreign_trampolines: trampolines.as_ptr(),
             instance: inst,
             _pad: 0,
+            // SAFETY: the store's memories outlive its instances.
+            memory0_base: memories
+                .first()
+                .map_or(std::ptr::null_mut(), |&m| unsafe { (*m).base() }),
         },
         _memories: memories,
         _tables: tables,

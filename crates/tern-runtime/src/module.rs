@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::Arc;
 use tern_binary::{
-    DataMode, ElementItems, ElementMode, ExternKind, FuncType, GlobalType, ImportType, Operator, TableType,
+    DataMode, ElementItems, ElementMode, ExternKind, FuncType, GlobalType, ImportType, Operator, SharedBytes, TableType,
 };
 use tern_interp::InterpModule;
 use tern_validate::ModuleDesc;
@@ -209,7 +209,7 @@ impl Module {
             && let Ok(text) = std::str::from_utf8(bytes)
         {
             let binary = text_to_binary(text)?;
-            return Module::build(engine, &binary, None, true);
+            return Module::build(engine, binary, None, true);
         }
         Module::build(engine, bytes, None, true)
     }
@@ -239,18 +239,20 @@ impl Module {
         crate::jit::deserialize(engine, bytes)
     }
 
-    /// Reads an artifact from a file and loads it as
-    /// [`Module::deserialize`] does.
+    /// Loads an artifact from a file as [`Module::deserialize`] does, but
+    /// maps the file instead of reading it: the code is mapped from the
+    /// file copy-on-write, so loading a large artifact costs little more
+    /// than checking it.
     ///
     /// # Safety
     ///
     /// As for [`Module::deserialize`]: the file must hold an artifact that
     /// a trusted party wrote, in a place no untrusted party can write to.
+    /// Moreover nobody may change or truncate the file while the module
+    /// lives (its code is the file's pages); replace it instead (write a
+    /// new file and rename it over the old one), as `tern compile` does.
     pub unsafe fn deserialize_file(engine: &Engine, path: impl AsRef<std::path::Path>) -> Result<Module> {
-        let path = path.as_ref();
-        let bytes = std::fs::read(path).map_err(|e| Error::usage(format!("cannot read {}: {e}", path.display())))?;
-        // SAFETY: the caller vouches for the file's contents.
-        unsafe { Module::deserialize(engine, &bytes) }
+        crate::jit::deserialize_file(engine, path.as_ref())
     }
 
     /// Whether `bytes` look like an ahead-of-time artifact (they start with
@@ -264,14 +266,14 @@ impl Module {
     /// interpreter.
     pub(crate) fn build(
         engine: &Engine,
-        bytes: &[u8],
+        bytes: impl Into<SharedBytes>,
         precompiled: Option<crate::jit::Artifact>,
         interpret: bool,
     ) -> Result<Module> {
         let config = engine.config();
-        let arc: Arc<[u8]> = bytes.into();
-        let m = tern_binary::decode(&arc)?;
-        let desc = Arc::new(ModuleDesc::new(arc.clone(), &m, &config.features)?);
+        let bytes: SharedBytes = bytes.into();
+        let m = tern_binary::decode(&bytes)?;
+        let desc = Arc::new(ModuleDesc::new(bytes.clone(), &m, &config.features)?);
         let code = Arc::new(
             InterpModule::new(desc.clone(), config.consume_fuel)
                 .with_epoch_checks(config.epoch_interruption)
@@ -324,7 +326,7 @@ impl Module {
             };
             elements.push(ElemDef { mode, items });
         }
-        let base = arc.as_ptr() as usize;
+        let base = bytes.as_ptr() as usize;
         let mut datas = Vec::with_capacity(m.data.len());
         for d in &m.data {
             let start = d.bytes.as_ptr() as usize - base;

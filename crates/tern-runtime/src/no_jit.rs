@@ -50,6 +50,12 @@ pub(crate) fn serialize(_module: &Module) -> Result<Vec<u8>> {
     Err(Error::usage(format!("cannot serialize a module: {NOT_BUILT}")))
 }
 
+/// [`Module::deserialize_file`]: as [`deserialize`].
+pub(crate) fn deserialize_file(engine: &Engine, path: &std::path::Path) -> Result<Module> {
+    let bytes = std::fs::read(path).map_err(|e| Error::usage(format!("cannot read {}: {e}", path.display())))?;
+    deserialize(engine, &bytes)
+}
+
 /// [`Module::deserialize`]: artifacts hold compiled code, which this
 /// build cannot run.
 pub(crate) fn deserialize(_engine: &Engine, bytes: &[u8]) -> Result<Module> {

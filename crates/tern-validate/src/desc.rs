@@ -5,8 +5,7 @@ use crate::features::Features;
 use crate::module::{ModuleInfo, validate_module};
 use crate::{Error, Result};
 use std::ops::Range;
-use std::sync::Arc;
-use tern_binary::{ExternKind, FuncBody, ImportType, Module};
+use tern_binary::{ExternKind, FuncBody, ImportType, Module, SharedBytes};
 
 /// An import: where from, what name, and its type.
 #[derive(Clone, Debug, PartialEq)]
@@ -35,7 +34,7 @@ pub struct ExportDesc {
 /// that runs the module.
 #[derive(Debug)]
 pub struct ModuleDesc {
-    bytes: Arc<[u8]>,
+    bytes: SharedBytes,
     info: ModuleInfo,
     imports: Box<[ImportDesc]>,
     exports: Box<[ExportDesc]>,
@@ -48,7 +47,7 @@ impl ModuleDesc {
     /// Validates `module`, which was decoded from `bytes`, except for its
     /// function bodies (see [`ModuleDesc::validate_bodies`]), with
     /// `features` enabled.
-    pub fn new(bytes: Arc<[u8]>, module: &Module<'_>, features: &Features) -> Result<ModuleDesc> {
+    pub fn new(bytes: SharedBytes, module: &Module<'_>, features: &Features) -> Result<ModuleDesc> {
         let info = validate_module(module, features)?;
         let bodies: Box<[Range<usize>]> = module.code.iter().map(|b| b.offset..b.offset + b.bytes.len()).collect();
         // The bodies must be those of `bytes`: each is read back from there
@@ -95,7 +94,7 @@ impl ModuleDesc {
 
     /// The module's bytes.
     #[inline]
-    pub fn bytes(&self) -> &Arc<[u8]> {
+    pub fn bytes(&self) -> &SharedBytes {
         &self.bytes
     }
 

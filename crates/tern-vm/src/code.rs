@@ -121,6 +121,171 @@ impl Drop for CodeMemory {
     }
 }
 
+impl CodeMemory {
+    /// Executable memory holding `len` bytes of `file` from `offset` (a
+    /// multiple of the page size), mapped copy-on-write rather than copied:
+    /// only the pages `fill` writes to (relocations) become private copies,
+    /// the rest stay shared with the page cache. `fill` gets the bytes at
+    /// their final address while they are writable, then they become
+    /// read-execute for good.
+    ///
+    /// # Safety
+    ///
+    /// Nobody may change or truncate the file while the memory lives: its
+    /// unwritten pages are the file's (see [`MappedFile`]).
+    pub unsafe fn map_file<E: From<io::Error>>(
+        file: &MappedFile,
+        offset: usize,
+        len: usize,
+        fill: impl FnOnce(&mut [u8]) -> Result<(), E>,
+    ) -> Result<CodeMemory, E> {
+        let page = page_size();
+        let end = offset.checked_add(len).filter(|&e| e <= file.len());
+        if len == 0 || !offset.is_multiple_of(page) || end.is_none() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "code range is not page-aligned inside the file",
+            )
+            .into());
+        }
+        let map_len = len.next_multiple_of(page);
+        let ptr = file.map_private(offset, map_len)?;
+        let mem = CodeMemory { ptr, len, map_len };
+        // SAFETY: the fresh private mapping is readable and writable for
+        // `map_len` bytes and nothing else refers to it.
+        fill(unsafe { std::slice::from_raw_parts_mut(ptr, len) })?;
+        // SAFETY: our own mapping; from now on it is only read and executed.
+        unsafe { protect_rx(ptr, map_len)? };
+        Ok(mem)
+    }
+}
+
+/// A file mapped read-only into memory: a precompiled artifact being
+/// loaded, whose pages come from the page cache instead of being read and
+/// copied. Its code can then be mapped copy-on-write
+/// ([`CodeMemory::map_file`]).
+///
+/// Like every mapped file, it must not change while mapped: a truncated
+/// file makes reads of the lost pages fault. Loading an artifact already
+/// requires trusting its file (it is native code); writers should replace
+/// such files (write another and rename it over) rather than rewrite them.
+pub struct MappedFile {
+    file: std::fs::File,
+    ptr: *mut u8,
+    len: usize,
+}
+
+// SAFETY: the mapping is read-only and lives as long as the value.
+unsafe impl Send for MappedFile {}
+unsafe impl Sync for MappedFile {}
+
+impl MappedFile {
+    /// Maps the whole of the file at `path`, read-only.
+    pub fn open(path: &std::path::Path) -> io::Result<MappedFile> {
+        let file = std::fs::File::open(path)?;
+        let len = usize::try_from(file.metadata()?.len())
+            .map_err(|_| io::Error::new(io::ErrorKind::OutOfMemory, "file too large to map"))?;
+        let ptr = if len == 0 {
+            std::ptr::null_mut()
+        } else {
+            map_file_ro(&file, len)?
+        };
+        Ok(MappedFile { file, ptr, len })
+    }
+
+    /// The file's bytes.
+    pub fn bytes(&self) -> &[u8] {
+        if self.len == 0 {
+            return &[];
+        }
+        // SAFETY: a read-only mapping of `len` bytes that lives as long as
+        // `self`.
+        unsafe { std::slice::from_raw_parts(self.ptr, self.len) }
+    }
+
+    /// The file's length in bytes.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether the file is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    fn map_private(&self, offset: usize, len: usize) -> io::Result<*mut u8> {
+        map_file_private(&self.file, offset, len)
+    }
+}
+
+impl AsRef<[u8]> for MappedFile {
+    fn as_ref(&self) -> &[u8] {
+        self.bytes()
+    }
+}
+
+impl std::fmt::Debug for MappedFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MappedFile").field("len", &self.len).finish()
+    }
+}
+
+impl Drop for MappedFile {
+    fn drop(&mut self) {
+        if self.len != 0 {
+            // SAFETY: our own mapping; borrows of `bytes` ended with `self`.
+            unsafe { unmap(self.ptr, self.len) }
+        }
+    }
+}
+
+#[cfg(unix)]
+fn map_file_ro(file: &std::fs::File, len: usize) -> io::Result<*mut u8> {
+    use rustix::mm::{MapFlags, ProtFlags, mmap};
+    // Artifacts are read through once (their checksum) right away: have
+    // the kernel map every page now instead of faulting them one by one.
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    let flags = MapFlags::PRIVATE | MapFlags::POPULATE;
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    let flags = MapFlags::PRIVATE;
+    // SAFETY: a fresh mapping of a file we hold open; nothing aliases it.
+    let p = unsafe { mmap(std::ptr::null_mut(), len, ProtFlags::READ, flags, file, 0)? };
+    Ok(p.cast())
+}
+
+#[cfg(unix)]
+fn map_file_private(file: &std::fs::File, offset: usize, len: usize) -> io::Result<*mut u8> {
+    use rustix::mm::{MapFlags, ProtFlags, mmap};
+    // SAFETY: a fresh copy-on-write mapping; nothing aliases it.
+    let p = unsafe {
+        mmap(
+            std::ptr::null_mut(),
+            len,
+            ProtFlags::READ | ProtFlags::WRITE,
+            MapFlags::PRIVATE,
+            file,
+            offset as u64,
+        )?
+    };
+    Ok(p.cast())
+}
+
+#[cfg(not(unix))]
+fn map_file_ro(_file: &std::fs::File, _len: usize) -> io::Result<*mut u8> {
+    Err(io::Error::new(
+        io::ErrorKind::Unsupported,
+        "mapping files is not supported on this host",
+    ))
+}
+
+#[cfg(not(unix))]
+fn map_file_private(_file: &std::fs::File, _offset: usize, _len: usize) -> io::Result<*mut u8> {
+    Err(io::Error::new(
+        io::ErrorKind::Unsupported,
+        "mapping files is not supported on this host",
+    ))
+}
+
 /// A reservation of address space for code that is filled piece by piece
 /// (the compiler tier's lazily compiled functions): inaccessible until a
 /// page range is made writable, filled, and made read-execute for good.

@@ -141,7 +141,7 @@ pub struct InstanceEntity {
     /// Element segments as raw references; dropped segments are empty.
     pub elems: Vec<Box<[u64]>>,
     /// The module's bytes, which data segments point into.
-    pub bytes: Arc<[u8]>,
+    pub bytes: tern_binary::SharedBytes,
     /// Data segments as ranges of `bytes`; dropped segments are empty.
     pub datas: Vec<Range<usize>>,
 }

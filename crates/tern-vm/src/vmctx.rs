@@ -117,6 +117,11 @@ pub struct VMContext {
     /// Store instance index.
     pub instance: u32,
     pub _pad: u32,
+    /// The base of memory 0 (null when the instance has no memory). Used
+    /// by compiled accesses that rely on guard regions, whose memories
+    /// never move: one load instead of three (`memories`, the memory,
+    /// its base) at the start of every function that touches memory.
+    pub memory0_base: *mut u8,
 }
 
 /// The table of libcalls: the functions of the runtime that compiled code
@@ -306,6 +311,7 @@ pub const OFFSET_VMCTX_FUNCS: i32 = 32;
 pub const OFFSET_VMCTX_SIGS: i32 = 40;
 pub const OFFSET_VMCTX_FOREIGN_TRAMPOLINES: i32 = 48;
 pub const OFFSET_VMCTX_INSTANCE: i32 = 56;
+pub const OFFSET_VMCTX_MEMORY0_BASE: i32 = 64;
 
 /// Offsets of a [`crate::LinearMemory`]'s base pointer and byte length.
 pub const OFFSET_MEMORY_BASE: i32 = 0;
@@ -375,5 +381,6 @@ mod tests {
             OFFSET_VMCTX_FOREIGN_TRAMPOLINES as usize
         );
         assert_eq!(offset_of!(VMContext, instance), OFFSET_VMCTX_INSTANCE as usize);
+        assert_eq!(offset_of!(VMContext, memory0_base), OFFSET_VMCTX_MEMORY0_BASE as usize);
     }
 }

@@ -418,7 +418,13 @@ impl<'f, 'i> Translator<'f, 'i> {
         }
         let sig = super::libcall_signature(lc, self.isa);
         let signature = self.b.import_signature(sig);
-        let r = self.import_user_function(NS_LIBCALL, key, signature, false);
+        // On x86-64 a libcall is a PC-relative call to a stub in the same
+        // code (a jump through the symbol's address): the code then holds
+        // no absolute addresses, so precompiled code maps from its file
+        // without relocating page after page. aarch64's calls reach only
+        // 128 MiB, so there each call loads the address itself.
+        let near = self.isa.name() == "x64";
+        let r = self.import_user_function(NS_LIBCALL, key, signature, near);
         self.libcalls.insert(key, r);
         r
     }
@@ -1200,13 +1206,20 @@ impl<'f, 'i> Translator<'f, 'i> {
     /// trap is emitted and the rest of the block is unreachable).
     pub(super) fn mem_addr(&mut self, m: &MemArg, size: u32, index: Value) -> Option<(Value, i32, MemFlagsData)> {
         let idx = self.mem_index(m.memory, index);
-        let mp = self.memory_ptr(m.memory);
         let guard = self.config.bounds_checks == BoundsChecks::Guard
             && tern_vm::guard_eligible(&self.info.memories[m.memory as usize]);
         let (base, flags) = if guard {
-            let base = self.b.ins().load(I64, ro(), mp, abi::OFFSET_MEMORY_BASE);
+            // Memories with guard regions never move: memory 0's base is
+            // copied into the context, the others' read from their memory.
+            let base = if m.memory == 0 {
+                self.vmctx_field(abi::OFFSET_VMCTX_MEMORY0_BASE)
+            } else {
+                let mp = self.memory_ptr(m.memory);
+                self.b.ins().load(I64, ro(), mp, abi::OFFSET_MEMORY_BASE)
+            };
             (base, little().with_trap_code(Some(TrapCode::HEAP_OUT_OF_BOUNDS)))
         } else {
+            let mp = self.memory_ptr(m.memory);
             let Some(need) = m.offset.checked_add(size as u64) else {
                 self.b.ins().trap(TrapCode::HEAP_OUT_OF_BOUNDS);
                 self.reachable = false;

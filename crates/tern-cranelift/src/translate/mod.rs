@@ -10,8 +10,10 @@
 //!   `CallConv::Tail` ([`native_signature`]);
 //! * direct calls to defined functions name `ExternalName::user(NS_FUNC,
 //!   function index)` (colocated: a PC-relative call relocation); libcalls
-//!   name `ExternalName::user(NS_LIBCALL, Libcall as u32)` (not colocated:
-//!   an absolute 8-byte relocation), with the ISA's default call convention;
+//!   name `ExternalName::user(NS_LIBCALL, Libcall as u32)` with the ISA's
+//!   default call convention (on x86-64 colocated: a PC-relative call to a
+//!   stub that the linker places in the image; elsewhere an absolute
+//!   8-byte relocation);
 //! * explicit trap sites use the Cranelift trap codes that
 //!   [`tern_trap_code`] maps to tern's [`tern_vm::TrapCode`]s.
 //!
@@ -49,7 +51,8 @@
 //!   (Cranelift refuses to compile them otherwise).
 //! * Relocations: `X86CallPCRel4` (or the ISA's near call) to `NS_FUNC`
 //!   names, so defined functions must be placed within ±2 GiB of each
-//!   other; `Abs8` (or the ISA's absolute form) to `NS_LIBCALL` names.
+//!   other; on x86-64 the same to `NS_LIBCALL` names (resolved to the
+//!   symbol stubs), elsewhere `Abs8` (or the ISA's absolute form).
 
 mod func;
 mod simd;
