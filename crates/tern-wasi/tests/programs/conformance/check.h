@@ -1,6 +1,6 @@
 // Shared by the C conformance programs: each prints one line per WASI call,
 // `label: ERRNO`, so that runs under tern and under wasmtime can be compared
-// line by line. The Rust programs (check.rs) print the same lines.
+// line by line.
 #include <stdio.h>
 #include <string.h>
 #include <wasi/api.h>
