@@ -53,3 +53,13 @@ static void make_file(int dir, const char *path, const char *text) {
     __wasi_fd_write(fd, &iov, 1, &n);
     __wasi_fd_close(fd);
 }
+
+// Unlinks each name beneath `dir` (the list ends with NULL), printing an
+// `unlink NAME` line for each.
+static void unlink_each(int dir, const char *const *names) {
+    for (; *names; names++) {
+        char label[64];
+        snprintf(label, sizeof label, "unlink %s", *names);
+        T(label, __wasi_path_unlink_file(dir, *names));
+    }
+}
