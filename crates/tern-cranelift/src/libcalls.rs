@@ -359,51 +359,27 @@ macro_rules! address_table {
 
 tern_vm::for_each_libcall!(address_table);
 
-extern "C" fn ceil_f32(x: f32) -> f32 {
-    x.ceil()
-}
-extern "C" fn ceil_f64(x: f64) -> f64 {
-    x.ceil()
-}
-extern "C" fn floor_f32(x: f32) -> f32 {
-    x.floor()
-}
-extern "C" fn floor_f64(x: f64) -> f64 {
-    x.floor()
-}
-extern "C" fn trunc_f32(x: f32) -> f32 {
-    x.trunc()
-}
-extern "C" fn trunc_f64(x: f64) -> f64 {
-    x.trunc()
-}
-extern "C" fn nearest_f32(x: f32) -> f32 {
-    x.round_ties_even()
-}
-extern "C" fn nearest_f64(x: f64) -> f64 {
-    x.round_ties_even()
-}
-extern "C" fn fma_f32(a: f32, b: f32, c: f32) -> f32 {
-    a.mul_add(b, c)
-}
-extern "C" fn fma_f64(a: f64, b: f64, c: f64) -> f64 {
-    a.mul_add(b, c)
-}
-
 /// The address of the routine behind a Cranelift libcall (only those
 /// [`crate::Symbol`] admits).
 pub(crate) fn cranelift_address(l: LibCall) -> usize {
+    /// An `extern "C"` routine with these parameters, result and body.
+    macro_rules! routine {
+        (|$($p:ident: $t:ty),*| -> $r:ty $body:block) => {{
+            extern "C" fn routine($($p: $t),*) -> $r $body
+            routine as *const () as usize
+        }};
+    }
     match l {
-        LibCall::CeilF32 => ceil_f32 as *const () as usize,
-        LibCall::CeilF64 => ceil_f64 as *const () as usize,
-        LibCall::FloorF32 => floor_f32 as *const () as usize,
-        LibCall::FloorF64 => floor_f64 as *const () as usize,
-        LibCall::TruncF32 => trunc_f32 as *const () as usize,
-        LibCall::TruncF64 => trunc_f64 as *const () as usize,
-        LibCall::NearestF32 => nearest_f32 as *const () as usize,
-        LibCall::NearestF64 => nearest_f64 as *const () as usize,
-        LibCall::FmaF32 => fma_f32 as *const () as usize,
-        LibCall::FmaF64 => fma_f64 as *const () as usize,
+        LibCall::CeilF32 => routine!(|x: f32| -> f32 { x.ceil() }),
+        LibCall::CeilF64 => routine!(|x: f64| -> f64 { x.ceil() }),
+        LibCall::FloorF32 => routine!(|x: f32| -> f32 { x.floor() }),
+        LibCall::FloorF64 => routine!(|x: f64| -> f64 { x.floor() }),
+        LibCall::TruncF32 => routine!(|x: f32| -> f32 { x.trunc() }),
+        LibCall::TruncF64 => routine!(|x: f64| -> f64 { x.trunc() }),
+        LibCall::NearestF32 => routine!(|x: f32| -> f32 { x.round_ties_even() }),
+        LibCall::NearestF64 => routine!(|x: f64| -> f64 { x.round_ties_even() }),
+        LibCall::FmaF32 => routine!(|a: f32, b: f32, c: f32| -> f32 { a.mul_add(b, c) }),
+        LibCall::FmaF64 => routine!(|a: f64, b: f64, c: f64| -> f64 { a.mul_add(b, c) }),
         _ => 0,
     }
 }

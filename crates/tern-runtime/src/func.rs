@@ -315,6 +315,21 @@ macro_rules! single_list {
 
 single_list!(i32 u32 i64 u64 f32 f64 V128 Option<Func> Option<ExternRef>);
 
+/// Invokes `$m!` for each arity of argument tuple the API takes (0 to 8).
+macro_rules! for_each_arity {
+    ($m:ident) => {
+        $m!();
+        $m!(A1);
+        $m!(A1 A2);
+        $m!(A1 A2 A3);
+        $m!(A1 A2 A3 A4);
+        $m!(A1 A2 A3 A4 A5);
+        $m!(A1 A2 A3 A4 A5 A6);
+        $m!(A1 A2 A3 A4 A5 A6 A7);
+        $m!(A1 A2 A3 A4 A5 A6 A7 A8);
+    };
+}
+
 macro_rules! tuple_list {
     ($($a:ident)*) => {
         #[allow(non_snake_case, unused_variables, unused_mut, unused_assignments, clippy::unused_unit)]
@@ -338,15 +353,7 @@ macro_rules! tuple_list {
     };
 }
 
-tuple_list!();
-tuple_list!(A1);
-tuple_list!(A1 A2);
-tuple_list!(A1 A2 A3);
-tuple_list!(A1 A2 A3 A4);
-tuple_list!(A1 A2 A3 A4 A5);
-tuple_list!(A1 A2 A3 A4 A5 A6);
-tuple_list!(A1 A2 A3 A4 A5 A6 A7);
-tuple_list!(A1 A2 A3 A4 A5 A6 A7 A8);
+for_each_arity!(tuple_list);
 
 /// What a host closure may return: a result list, or a result list or trap.
 pub trait WasmRet: 'static {
@@ -376,9 +383,27 @@ pub trait IntoFunc<T, Params, Results>: Send + Sync + 'static {
     fn into_host_func(self) -> (FuncType, HostFn<T>);
 }
 
+/// The host function behind every [`IntoFunc`]: loads the argument tuple
+/// from the value slots, calls `f` with the caller and it, and stores the
+/// results in the same slots.
+fn host_fn<T, P, R>(f: impl Fn(Caller<'_, T>, P) -> R + Send + Sync + 'static) -> (FuncType, HostFn<T>)
+where
+    P: WasmParams,
+    R: WasmRet,
+{
+    let ty = FuncType::new(P::valtypes(), R::List::valtypes());
+    let f: HostFn<T> = Arc::new(move |caller: Caller<'_, T>, slots: &mut [u64]| {
+        let id = caller.inner.id;
+        let params = P::load_all(id, slots);
+        let r = f(caller, params).into_list()?;
+        r.store_all(id, slots).map_err(|e| Trap::msg(e.to_string()))
+    });
+    (ty, f)
+}
+
 macro_rules! into_func {
     ($($a:ident)*) => {
-        #[allow(non_snake_case, unused_variables, unused_mut, unused_assignments)]
+        #[allow(non_snake_case)]
         impl<T, F, R, $($a,)*> IntoFunc<T, ($($a,)*), R> for F
         where
             F: Fn($($a),*) -> R + Send + Sync + 'static,
@@ -386,19 +411,11 @@ macro_rules! into_func {
             $($a: WasmTy,)*
         {
             fn into_host_func(self) -> (FuncType, HostFn<T>) {
-                let ty = FuncType::new(vec![$($a::valtype()),*], R::List::valtypes());
-                let f: HostFn<T> = Arc::new(move |caller: Caller<'_, T>, slots: &mut [u64]| {
-                    let id = caller.inner.id;
-                    let mut at = 0;
-                    $( let $a = $a::load_slots(id, &slots[at..]); at += $a::SLOTS; )*
-                    let r = (self)($($a),*).into_list()?;
-                    r.store_all(id, slots).map_err(|e| Trap::msg(e.to_string()))
-                });
-                (ty, f)
+                host_fn(move |_: Caller<'_, T>, ($($a,)*)| (self)($($a),*))
             }
         }
 
-        #[allow(non_snake_case, unused_variables, unused_mut, unused_assignments)]
+        #[allow(non_snake_case)]
         impl<T, F, R, $($a,)*> IntoFunc<T, (Caller<'static, T>, $($a,)*), R> for F
         where
             F: Fn(Caller<'_, T>, $($a),*) -> R + Send + Sync + 'static,
@@ -406,26 +423,10 @@ macro_rules! into_func {
             $($a: WasmTy,)*
         {
             fn into_host_func(self) -> (FuncType, HostFn<T>) {
-                let ty = FuncType::new(vec![$($a::valtype()),*], R::List::valtypes());
-                let f: HostFn<T> = Arc::new(move |caller: Caller<'_, T>, slots: &mut [u64]| {
-                    let id = caller.inner.id;
-                    let mut at = 0;
-                    $( let $a = $a::load_slots(id, &slots[at..]); at += $a::SLOTS; )*
-                    let r = (self)(caller, $($a),*).into_list()?;
-                    r.store_all(id, slots).map_err(|e| Trap::msg(e.to_string()))
-                });
-                (ty, f)
+                host_fn(move |caller: Caller<'_, T>, ($($a,)*)| (self)(caller, $($a),*))
             }
         }
     };
 }
 
-into_func!();
-into_func!(A1);
-into_func!(A1 A2);
-into_func!(A1 A2 A3);
-into_func!(A1 A2 A3 A4);
-into_func!(A1 A2 A3 A4 A5);
-into_func!(A1 A2 A3 A4 A5 A6);
-into_func!(A1 A2 A3 A4 A5 A6 A7);
-into_func!(A1 A2 A3 A4 A5 A6 A7 A8);
+for_each_arity!(into_func);

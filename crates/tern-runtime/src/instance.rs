@@ -93,28 +93,21 @@ impl Instance {
 
 fn export_extern<T>(s: &StoreInner<T>, inst: u32, kind: ExternKind, index: u32) -> Extern {
     let e = &s.vm.instances[inst as usize];
-    let store = s.id;
+    // `Extern::$ty` of the store entity at `$indices[index]` of the instance.
+    macro_rules! handle {
+        ($ty:ident, $indices:ident) => {
+            Extern::$ty($ty {
+                store: s.id,
+                index: e.$indices[index as usize],
+            })
+        };
+    }
     match kind {
-        ExternKind::Func => Extern::Func(Func {
-            store,
-            index: e.funcs[index as usize],
-        }),
-        ExternKind::Table => Extern::Table(Table {
-            store,
-            index: e.tables[index as usize],
-        }),
-        ExternKind::Memory => Extern::Memory(Memory {
-            store,
-            index: e.memories[index as usize],
-        }),
-        ExternKind::Global => Extern::Global(Global {
-            store,
-            index: e.globals[index as usize],
-        }),
-        ExternKind::Tag => Extern::Tag(Tag {
-            store,
-            index: e.tags[index as usize],
-        }),
+        ExternKind::Func => handle!(Func, funcs),
+        ExternKind::Table => handle!(Table, tables),
+        ExternKind::Memory => handle!(Memory, memories),
+        ExternKind::Global => handle!(Global, globals),
+        ExternKind::Tag => handle!(Tag, tags),
     }
 }
 

@@ -376,3 +376,66 @@ fn many_results_cross_every_boundary() {
         assert_eq!(out[23], Val::F32(24f32.to_bits()), "{name}");
     }
 }
+
+/// Scalar rounding compiled for an x86-64 without SSE4.1 calls Cranelift's
+/// rounding libcalls (linked by tern): the results are the interpreter's.
+#[test]
+fn rounding_libcalls_agree_with_the_interpreter() {
+    let mut baseline = Config::new();
+    // SAFETY: only turns an extension off; the x86-64 baseline remains.
+    unsafe { baseline.tier(Tier::Jit).cranelift_flag_set("has_sse41", "false") };
+    if std::env::consts::ARCH != "x86_64" || Engine::new(&baseline).is_err() {
+        return;
+    }
+    let ops = ["ceil", "floor", "trunc", "nearest"];
+    let mut wat = String::from("(module\n");
+    for ty in ["f32", "f64"] {
+        for op in ops {
+            wat += &format!("  (func (export \"{ty}.{op}\") (param {ty}) (result {ty}) local.get 0 {ty}.{op})\n");
+        }
+    }
+    wat += ")";
+    let inputs = [
+        -2.5,
+        -1.5,
+        -0.5,
+        -0.0,
+        0.0,
+        0.4,
+        0.5,
+        1.5,
+        2.5,
+        8388607.5,
+        4503599627370495.5,
+        1e30,
+        -1e30,
+    ];
+    // (operation and input, result bits) of every operation on every input.
+    let results = |config: &Config| -> Vec<(String, u64)> {
+        let engine = Engine::new(config).unwrap();
+        let module = Module::new(&engine, &wat).unwrap();
+        let mut store = Store::new(&engine, ());
+        let inst = Linker::new(&engine).instantiate(&mut store, &module).unwrap();
+        let mut out = Vec::new();
+        for op in ops {
+            let f32_op = inst
+                .get_typed_func::<f32, f32>(&mut store, &format!("f32.{op}"))
+                .unwrap();
+            let f64_op = inst
+                .get_typed_func::<f64, f64>(&mut store, &format!("f64.{op}"))
+                .unwrap();
+            for x in inputs.into_iter().chain([f64::INFINITY, f64::NEG_INFINITY]) {
+                let y = f32_op.call(&mut store, x as f32).unwrap();
+                out.push((format!("f32.{op} {x}"), y.to_bits() as u64));
+                let y = f64_op.call(&mut store, x).unwrap();
+                out.push((format!("f64.{op} {x}"), y.to_bits()));
+            }
+        }
+        out
+    };
+    let mut interp = Config::new();
+    interp.tier(Tier::Interp);
+    for (compiled, interpreted) in results(&baseline).into_iter().zip(results(&interp)) {
+        assert_eq!(compiled, interpreted, "compiled without SSE4.1, interpreted");
+    }
+}

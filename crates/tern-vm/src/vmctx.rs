@@ -341,46 +341,40 @@ mod tests {
         assert_eq!(Libcall::ExnNew.result(), Some(AbiType::I64));
     }
 
+    /// `offset_of!(Type, field) == OFFSET` for each `Type.field => OFFSET`.
+    macro_rules! assert_offsets {
+        ($($ty:ident . $($field:ident).+ => $offset:ident,)*) => {
+            $(assert_eq!(offset_of!($ty, $($field).+), $offset as usize, stringify!($ty.$($field).+));)*
+        };
+    }
+
     #[test]
     fn offsets_match_the_layout() {
-        assert_eq!(
-            offset_of!(VMStoreContext, stack_limit),
-            OFFSET_STORE_STACK_LIMIT as usize
+        assert_offsets!(
+            VMStoreContext.stack_limit => OFFSET_STORE_STACK_LIMIT,
+            VMStoreContext.fuel => OFFSET_STORE_FUEL,
+            VMStoreContext.interrupt => OFFSET_STORE_INTERRUPT,
+            VMStoreContext.func_refs => OFFSET_STORE_FUNC_REFS,
+            VMStoreContext.host => OFFSET_STORE_HOST,
+            VMStoreContext.epoch => OFFSET_STORE_EPOCH,
+            VMStoreContext.epoch_deadline => OFFSET_STORE_EPOCH_DEADLINE,
+            VMStoreContext.exit.fp => OFFSET_STORE_EXIT_FP,
+            VMStoreContext.exit.sp => OFFSET_STORE_EXIT_SP,
+            VMFuncRef.native_call => OFFSET_FUNCREF_NATIVE_CALL,
+            VMFuncRef.array_call => OFFSET_FUNCREF_ARRAY_CALL,
+            VMFuncRef.vmctx => OFFSET_FUNCREF_VMCTX,
+            VMFuncRef.sig => OFFSET_FUNCREF_SIG,
+            VMFuncRef.func => OFFSET_FUNCREF_FUNC,
+            VMContext.store => OFFSET_VMCTX_STORE,
+            VMContext.memories => OFFSET_VMCTX_MEMORIES,
+            VMContext.tables => OFFSET_VMCTX_TABLES,
+            VMContext.globals => OFFSET_VMCTX_GLOBALS,
+            VMContext.funcs => OFFSET_VMCTX_FUNCS,
+            VMContext.sigs => OFFSET_VMCTX_SIGS,
+            VMContext.foreign_trampolines => OFFSET_VMCTX_FOREIGN_TRAMPOLINES,
+            VMContext.instance => OFFSET_VMCTX_INSTANCE,
+            VMContext.memory0_base => OFFSET_VMCTX_MEMORY0_BASE,
         );
-        assert_eq!(offset_of!(VMStoreContext, fuel), OFFSET_STORE_FUEL as usize);
-        assert_eq!(offset_of!(VMStoreContext, interrupt), OFFSET_STORE_INTERRUPT as usize);
-        assert_eq!(offset_of!(VMStoreContext, func_refs), OFFSET_STORE_FUNC_REFS as usize);
-        assert_eq!(offset_of!(VMStoreContext, host), OFFSET_STORE_HOST as usize);
-        assert_eq!(offset_of!(VMStoreContext, epoch), OFFSET_STORE_EPOCH as usize);
-        assert_eq!(
-            offset_of!(VMStoreContext, epoch_deadline),
-            OFFSET_STORE_EPOCH_DEADLINE as usize
-        );
-        assert_eq!(
-            offset_of!(VMStoreContext, exit) + offset_of!(crate::signals::ExitRegs, fp),
-            OFFSET_STORE_EXIT_FP as usize
-        );
-        assert_eq!(
-            offset_of!(VMStoreContext, exit) + offset_of!(crate::signals::ExitRegs, sp),
-            OFFSET_STORE_EXIT_SP as usize
-        );
-        assert_eq!(offset_of!(VMFuncRef, native_call), OFFSET_FUNCREF_NATIVE_CALL as usize);
-        assert_eq!(offset_of!(VMFuncRef, array_call), OFFSET_FUNCREF_ARRAY_CALL as usize);
-        assert_eq!(offset_of!(VMFuncRef, vmctx), OFFSET_FUNCREF_VMCTX as usize);
-        assert_eq!(offset_of!(VMFuncRef, sig), OFFSET_FUNCREF_SIG as usize);
-        assert_eq!(offset_of!(VMFuncRef, func), OFFSET_FUNCREF_FUNC as usize);
         assert_eq!(std::mem::size_of::<VMFuncRef>(), SIZE_FUNCREF as usize);
-        assert_eq!(offset_of!(VMContext, store), OFFSET_VMCTX_STORE as usize);
-        assert_eq!(offset_of!(VMContext, memories), OFFSET_VMCTX_MEMORIES as usize);
-        assert_eq!(offset_of!(VMContext, tables), OFFSET_VMCTX_TABLES as usize);
-        assert_eq!(offset_of!(VMContext, globals), OFFSET_VMCTX_GLOBALS as usize);
-        assert_eq!(offset_of!(VMContext, funcs), OFFSET_VMCTX_FUNCS as usize);
-        assert_eq!(offset_of!(VMContext, sigs), OFFSET_VMCTX_SIGS as usize);
-        assert_eq!(
-            offset_of!(VMContext, foreign_trampolines),
-            OFFSET_VMCTX_FOREIGN_TRAMPOLINES as usize
-        );
-        assert_eq!(offset_of!(VMContext, instance), OFFSET_VMCTX_INSTANCE as usize);
-        assert_eq!(offset_of!(VMContext, memory0_base), OFFSET_VMCTX_MEMORY0_BASE as usize);
     }
 }

@@ -1,6 +1,6 @@
 // Shared by the C conformance programs: each prints one line per WASI call,
 // `label: ERRNO`, so that runs under tern and under wasmtime can be compared
-// line by line. The Rust programs (check.rs) print the same lines.
+// line by line.
 #include <stdio.h>
 #include <string.h>
 #include <wasi/api.h>
@@ -52,4 +52,14 @@ static void make_file(int dir, const char *path, const char *text) {
     __wasi_size_t n;
     __wasi_fd_write(fd, &iov, 1, &n);
     __wasi_fd_close(fd);
+}
+
+// Unlinks each name beneath `dir` (the list ends with NULL), printing an
+// `unlink NAME` line for each.
+static void unlink_each(int dir, const char *const *names) {
+    for (; *names; names++) {
+        char label[64];
+        snprintf(label, sizeof label, "unlink %s", *names);
+        T(label, __wasi_path_unlink_file(dir, *names));
+    }
 }

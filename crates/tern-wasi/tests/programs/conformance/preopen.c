@@ -86,12 +86,7 @@ int main(void) {
 
     __wasi_fd_close(file);
     __wasi_fd_close(sub);
-    const char *names[] = {"file", "file2", "file4", "dangling", "dangling2", "loop", "loop2", "sub/file3"};
-    for (unsigned i = 0; i < sizeof names / sizeof names[0]; i++) {
-        char label[64];
-        snprintf(label, sizeof label, "unlink %s", names[i]);
-        T(label, __wasi_path_unlink_file(ROOT, names[i]));
-    }
+    unlink_each(ROOT, (const char *[]){"file", "file2", "file4", "dangling", "dangling2", "loop", "loop2", "sub/file3", NULL});
     T("rmdir sub", __wasi_path_remove_directory(ROOT, "sub"));
     return 0;
 }

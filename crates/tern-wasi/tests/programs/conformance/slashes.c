@@ -69,10 +69,7 @@ int main(void) {
     printf("dirlink/ is a directory: %d\n", fs.filetype == __WASI_FILETYPE_DIRECTORY);
     T("filestat missing/", __wasi_path_filestat_get(ROOT, 0, "missing/", &fs));
 
-    T("unlink link", __wasi_path_unlink_file(ROOT, "link"));
-    T("unlink dirlink", __wasi_path_unlink_file(ROOT, "dirlink"));
-    T("unlink dangling", __wasi_path_unlink_file(ROOT, "dangling"));
-    T("unlink file", __wasi_path_unlink_file(ROOT, "file"));
+    unlink_each(ROOT, (const char *[]){"link", "dirlink", "dangling", "file", NULL});
     T("rmdir dir", __wasi_path_remove_directory(ROOT, "dir"));
     return 0;
 }

@@ -86,12 +86,7 @@ int main(void) {
 
     T("unlink link", __wasi_path_unlink_file(ROOT, "link"));
     stat_line("filestat target", "target", 0);
-    const char *names[] = {"d/up", "dangling", "loop", "escape", "nowhere", "target"};
-    for (unsigned i = 0; i < sizeof names / sizeof names[0]; i++) {
-        char label[64];
-        snprintf(label, sizeof label, "unlink %s", names[i]);
-        T(label, __wasi_path_unlink_file(ROOT, names[i]));
-    }
+    unlink_each(ROOT, (const char *[]){"d/up", "dangling", "loop", "escape", "nowhere", "target", NULL});
     T("rmdir d", __wasi_path_remove_directory(ROOT, "d"));
     return 0;
 }
