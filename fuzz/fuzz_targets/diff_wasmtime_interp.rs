@@ -1,5 +1,6 @@
 //! tern's interpreter against wasmtime on wasm-smith modules (Wasm 2.0,
-//! SIMD, tail calls, multi-memory, exception handling): results, traps,
+//! SIMD, tail calls, multi-memory, exception handling, memory64 and custom
+//! page sizes, wide arithmetic, extended constants): results, traps,
 //! globals, memories and tables must agree bit for bit. See
 //! `tern_fuzz::wasmtime_diff`.
 

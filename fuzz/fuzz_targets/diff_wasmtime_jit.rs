@@ -1,7 +1,8 @@
 //! tern's compiler tier against wasmtime on wasm-smith modules (Wasm 2.0,
-//! SIMD, tail calls, multi-memory; no exception handling, which the
-//! compiler lacks): results, traps, globals, memories and tables must agree
-//! bit for bit. See `tern_fuzz::wasmtime_diff`.
+//! SIMD, tail calls, multi-memory, exception handling, memory64 and custom
+//! page sizes, wide arithmetic, extended constants): results, traps,
+//! globals, memories and tables must agree bit for bit. See
+//! `tern_fuzz::wasmtime_diff`.
 
 #![no_main]
 

@@ -9,9 +9,9 @@ use wasmtime as wt;
 
 /// wasmtime configured for exactly the proposals of [`Proposals`]; NaN
 /// canonicalization is off, the modules themselves canonicalize.
-fn engine(fuel: bool, exceptions: bool) -> &'static wt::Engine {
-    static ENGINES: [OnceLock<wt::Engine>; 4] = [const { OnceLock::new() }; 4];
-    ENGINES[fuel as usize * 2 + exceptions as usize].get_or_init(|| {
+fn engine(fuel: bool) -> &'static wt::Engine {
+    static ENGINES: [OnceLock<wt::Engine>; 2] = [const { OnceLock::new() }; 2];
+    ENGINES[fuel as usize].get_or_init(|| {
         let mut c = wt::Config::new();
         c.wasm_simd(true)
             .wasm_relaxed_simd(false)
@@ -20,13 +20,13 @@ fn engine(fuel: bool, exceptions: bool) -> &'static wt::Engine {
             .wasm_reference_types(true)
             .wasm_bulk_memory(true)
             .wasm_multi_value(true)
-            .wasm_exceptions(exceptions)
+            .wasm_exceptions(true)
             .wasm_function_references(false)
             .wasm_gc(false)
-            .wasm_memory64(false)
-            .wasm_wide_arithmetic(false)
-            .wasm_extended_const(false)
-            .wasm_custom_page_sizes(false)
+            .wasm_memory64(true)
+            .wasm_wide_arithmetic(true)
+            .wasm_extended_const(true)
+            .wasm_custom_page_sizes(true)
             .wasm_stack_switching(false)
             .cranelift_nan_canonicalization(false)
             .consume_fuel(fuel);
@@ -94,8 +94,8 @@ pub fn wt_trap(e: &wt::Error) -> TrapKind {
 
 /// Runs `bytes` on wasmtime as [`smith::run_tern`] runs it on tern: the
 /// same limits, fuel, calls and arguments, and the same record.
-pub fn run_wasmtime(bytes: &[u8], fuel: Option<u64>, exceptions: bool, arg_bytes: &[u8]) -> Vec<Event> {
-    let engine = engine(fuel.is_some(), exceptions);
+pub fn run_wasmtime(bytes: &[u8], fuel: Option<u64>, arg_bytes: &[u8]) -> Vec<Event> {
+    let engine = engine(fuel.is_some());
     let module = match wt::Module::new(engine, bytes) {
         Ok(m) => m,
         Err(e) => return vec![Event::Invalid(format!("{e:?}"))],
@@ -184,15 +184,17 @@ pub fn diff_wasmtime(data: &[u8], tier: tern::Tier) {
     }
     let mut u = Unstructured::new(data);
     let flags: u8 = u.arbitrary().unwrap_or(0);
-    // The compiler lacks exception handling.
-    let exceptions = tier == tern::Tier::Interp;
+    // Everything both engines implement the same way: relaxed SIMD's
+    // choices differ between engines, and GC (which wasm-smith's typed
+    // function references come with) tern lacks.
     let proposals = Proposals {
         simd: true,
         tail_call: true,
         multi_memory: true,
-        exceptions,
-        wasm3: false,
-        memory64: false,
+        exceptions: true,
+        wasm3: true,
+        relaxed_simd: false,
+        memory64: true,
     };
     let Some(bytes) = smith::module(&mut u, proposals) else {
         return;
@@ -202,7 +204,7 @@ pub fn diff_wasmtime(data: &[u8], tier: tern::Tier) {
     let run = TernRun::with_flags(tier, flags);
     let fuel = run.fuel;
     let a = smith::run_tern(&bytes, run, args);
-    let b = run_wasmtime(&bytes, fuel, exceptions, args);
+    let b = run_wasmtime(&bytes, fuel, args);
     if let Err(e) = smith::compare(&a, &b, ("tern", "wasmtime")) {
         if let Ok(dir) = std::env::var("TERN_DIFF_SAVE") {
             let _ = std::fs::write(format!("{dir}/diverging.wasm"), &bytes);
