@@ -8,7 +8,7 @@
 //! magic  "\0terncw\x01"   8 bytes
 //! format version          u32
 //! payload length          u64
-//! payload checksum        u64 (FNV-1a over words in four lanes: `checksum`)
+//! payload checksum        u64 (FNV-1a over words in eight lanes: `checksum`)
 //! payload:
 //!   engine version, features, target (triple + every codegen flag):  strings (u32 length + UTF-8)
 //!   bounds checks, fuel, checks (bit 0 interrupt flag, bit 1 epoch,
@@ -31,7 +31,7 @@
 //! flags, or another compilation configuration; it never panics.
 
 use crate::compile::CompileConfig;
-use crate::link::{Artifact, CallHandler, Image, LoadReloc, LoadTarget, Symbol};
+use crate::link::{Artifact, CallHandler, Image, LoadReloc, LoadTarget, Symbol, TrapTable};
 use crate::translate::BoundsChecks;
 use std::ops::Range;
 use std::sync::Arc;
@@ -43,7 +43,8 @@ pub const MAGIC: [u8; 8] = *b"\0terncw\x01";
 /// The format version this build reads and writes.
 /// (3: libcall numbering and epoch checks; 4: compiled code stores its
 /// exit registers before libcalls; 5: exception handlers of call sites;
-/// 6: word-wise checksum; 7: page-aligned image, libcalls through stubs.)
+/// 6: word-wise checksum; 7: page-aligned image, libcalls through stubs,
+/// eight-lane checksum.)
 pub const FORMAT_VERSION: u32 = 7;
 
 /// Images at least this large start at a file offset that is a multiple
@@ -92,18 +93,18 @@ pub enum AotError {
 }
 
 /// The payload's checksum: FNV-1a's xor-and-multiply over 64-bit words in
-/// four independent lanes (so the multiplies overlap; a byte at a time,
+/// eight independent lanes (so the multiplies overlap; a byte at a time,
 /// FNV-1a took 0.4 s on a 284 MB artifact), the tail bytes into the first
 /// lane, then the lanes and the length folded together. Every step is a
 /// bijection of the lane it updates, so any change to one word is caught.
 /// It detects damage, not forgery.
 fn checksum(bytes: &[u8]) -> u64 {
     const PRIME: u64 = 0x0100_0000_01b3;
-    let mut lanes = [0xcbf2_9ce4_8422_2325u64; 4];
+    let mut lanes = [0xcbf2_9ce4_8422_2325u64; 8];
     for (i, lane) in lanes.iter_mut().enumerate() {
         *lane ^= i as u64;
     }
-    let mut blocks = bytes.chunks_exact(32);
+    let mut blocks = bytes.chunks_exact(64);
     for block in &mut blocks {
         for (lane, word) in lanes.iter_mut().zip(block.chunks_exact(8)) {
             let w = u64::from_le_bytes(word.try_into().expect("8 bytes"));
@@ -120,7 +121,7 @@ fn checksum(bytes: &[u8]) -> u64 {
     h
 }
 
-const TRAP_CODES: [TrapCode; 12] = [
+pub(crate) const TRAP_CODES: [TrapCode; 12] = [
     TrapCode::Unreachable,
     TrapCode::MemoryOutOfBounds,
     TrapCode::TableOutOfBounds,
@@ -227,7 +228,7 @@ pub fn serialize(meta: &AotMeta, artifact: &Artifact, module_bytes: &[u8]) -> Ve
         w.u64(r.addend as u64);
     }
     w.u32(artifact.traps.len() as u32);
-    for &(off, code) in artifact.traps.iter() {
+    for (off, code) in artifact.traps.iter() {
         w.u32(off);
         w.u8(TRAP_CODES.iter().position(|&c| c == code).unwrap_or(0) as u8);
     }
@@ -319,8 +320,19 @@ impl<'a> Reader<'a> {
 /// Reads an artifact made for `expect`: the linked code (copied out of
 /// `bytes`) and where the module's bytes lie in `bytes`.
 pub fn deserialize(bytes: &[u8], expect: &AotMeta) -> Result<(Artifact, Range<usize>), AotError> {
-    let (mut artifact, image, module) = parse(bytes, expect)?;
+    let Parsed {
+        mut artifact,
+        image,
+        traps,
+        module,
+    } = parse(bytes, expect)?;
     artifact.image = Image::Owned(bytes[image].to_vec());
+    artifact.traps = TrapTable::Owned(
+        bytes[traps]
+            .chunks_exact(5)
+            .map(|s| (u32::from_le_bytes([s[0], s[1], s[2], s[3]]), TRAP_CODES[s[4] as usize]))
+            .collect(),
+    );
     Ok((artifact, module))
 }
 
@@ -328,18 +340,33 @@ pub fn deserialize(bytes: &[u8], expect: &AotMeta) -> Result<(Artifact, Range<us
 /// does, except that the code stays in the file: loading maps it from
 /// there ([`crate::CompiledModule::load`]) when it is page-aligned.
 pub fn deserialize_mapped(file: &Arc<MappedFile>, expect: &AotMeta) -> Result<(Artifact, Range<usize>), AotError> {
-    let (mut artifact, image, module) = parse(file.bytes(), expect)?;
+    let Parsed {
+        mut artifact,
+        image,
+        traps,
+        module,
+    } = parse(file.bytes(), expect)?;
     artifact.image = Image::Mapped {
         file: file.clone(),
         offset: image.start,
         len: image.len(),
     };
+    artifact.traps = TrapTable::mapped(file.clone(), traps.start, traps.len() / 5);
     Ok((artifact, module))
+}
+
+/// An artifact checked and read but for its bulk: where the image, the
+/// trap sites (5-byte records, checked) and the module lie in the bytes.
+struct Parsed {
+    artifact: Artifact,
+    image: Range<usize>,
+    traps: Range<usize>,
+    module: Range<usize>,
 }
 
 /// Checks and reads an artifact: everything but the image, and the ranges
 /// of `bytes` that hold the image and the module.
-fn parse(bytes: &[u8], expect: &AotMeta) -> Result<(Artifact, Range<usize>, Range<usize>), AotError> {
+fn parse(bytes: &[u8], expect: &AotMeta) -> Result<Parsed, AotError> {
     if bytes.len() < MAGIC.len() {
         return if MAGIC.starts_with(bytes) && !bytes.is_empty() {
             Err(AotError::Truncated("in the header"))
@@ -453,10 +480,7 @@ fn parse(bytes: &[u8], expect: &AotMeta) -> Result<(Artifact, Range<usize>, Rang
         }
         last = off;
     }
-    let traps: Arc<[(u32, TrapCode)]> = sites
-        .chunks_exact(5)
-        .map(|s| (u32::from_le_bytes([s[0], s[1], s[2], s[3]]), TRAP_CODES[s[4] as usize]))
-        .collect();
+    let traps_at = HEADER + r.at - sites.len();
     let n = r.count(12)?;
     let mut handlers = Vec::with_capacity(n);
     for _ in 0..n {
@@ -500,11 +524,11 @@ fn parse(bytes: &[u8], expect: &AotMeta) -> Result<(Artifact, Range<usize>, Rang
     if r.at != payload.len() {
         return Err(bad("trailing bytes in the payload".into()));
     }
-    Ok((
-        Artifact {
+    Ok(Parsed {
+        artifact: Artifact {
             image: Image::default(),
             relocs,
-            traps,
+            traps: TrapTable::default(),
             handlers: handlers.into(),
             funcs,
             array_calls,
@@ -512,8 +536,9 @@ fn parse(bytes: &[u8], expect: &AotMeta) -> Result<(Artifact, Range<usize>, Rang
             inlined,
         },
         image,
+        traps: traps_at..traps_at + sites.len(),
         module,
-    ))
+    })
 }
 
 #[cfg(test)]

@@ -27,7 +27,7 @@ pub mod translate;
 pub use compile::{CompileConfig, CompileError, compile_module};
 pub use lazy::{CodeObserver, LazyModule, lazy_available};
 pub use libcalls::JitHost;
-pub use link::{Artifact, CompiledModule, Image, LoadReloc, Symbol};
+pub use link::{Artifact, CompiledModule, Image, LoadReloc, Symbol, TrapTable};
 pub use module_code::ModuleCode;
 
 pub use cranelift_codegen::isa::OwnedTargetIsa;

@@ -189,6 +189,100 @@ impl std::fmt::Debug for Image {
     }
 }
 
+/// The trap sites of an [`Artifact`], sorted by offset: in memory, or
+/// left where they lie in a mapped artifact file (5-byte records: offset,
+/// then the trap code's number in the artifact format), which saves
+/// decoding millions of them when a large artifact loads.
+#[derive(Clone)]
+pub enum TrapTable {
+    Owned(Arc<[(u32, TrapCode)]>),
+    Mapped {
+        file: Arc<tern_vm::code::MappedFile>,
+        offset: usize,
+        count: usize,
+    },
+}
+
+impl TrapTable {
+    /// A table of mapped records, which the caller checked: each lies in
+    /// the file, in order, with a known trap code.
+    pub(crate) fn mapped(file: Arc<tern_vm::code::MappedFile>, offset: usize, count: usize) -> TrapTable {
+        TrapTable::Mapped { file, offset, count }
+    }
+
+    pub fn len(&self) -> usize {
+        match self {
+            TrapTable::Owned(t) => t.len(),
+            TrapTable::Mapped { count, .. } => *count,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn record(&self, i: usize) -> (u32, TrapCode) {
+        match self {
+            TrapTable::Owned(t) => t[i],
+            TrapTable::Mapped { file, offset, .. } => {
+                let r = &file.bytes()[offset + i * 5..offset + i * 5 + 5];
+                let code = crate::aot::TRAP_CODES
+                    .get(r[4] as usize)
+                    .copied()
+                    .unwrap_or(TrapCode::Unreachable);
+                (u32::from_le_bytes([r[0], r[1], r[2], r[3]]), code)
+            }
+        }
+    }
+
+    /// The trap sites in order.
+    pub fn iter(&self) -> impl Iterator<Item = (u32, TrapCode)> + '_ {
+        (0..self.len()).map(|i| self.record(i))
+    }
+
+    /// The trap code of the site at `off`. Allocates and locks nothing
+    /// (the signal handler calls it).
+    pub fn lookup(&self, off: u32) -> Option<TrapCode> {
+        let (mut lo, mut hi) = (0, self.len());
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            let (at, code) = self.record(mid);
+            match at.cmp(&off) {
+                std::cmp::Ordering::Equal => return Some(code),
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+            }
+        }
+        None
+    }
+}
+
+impl Default for TrapTable {
+    fn default() -> TrapTable {
+        TrapTable::Owned(Arc::new([]))
+    }
+}
+
+impl PartialEq for TrapTable {
+    fn eq(&self, other: &TrapTable) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for TrapTable {}
+
+impl std::fmt::Debug for TrapTable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl From<Vec<(u32, TrapCode)>> for TrapTable {
+    fn from(v: Vec<(u32, TrapCode)>) -> TrapTable {
+        TrapTable::Owned(v.into())
+    }
+}
+
 /// A linked module, not yet mapped: what [`crate::aot`] writes to disk.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Artifact {
@@ -198,7 +292,7 @@ pub struct Artifact {
     pub relocs: Vec<LoadReloc>,
     /// Trap sites, sorted by offset (shared with the signal handler's
     /// lookup once loaded).
-    pub traps: Arc<[(u32, TrapCode)]>,
+    pub traps: TrapTable,
     /// Exception handlers of call sites, sorted by return address.
     pub handlers: Arc<[CallHandler]>,
     /// Offset of each defined function's native entry.
@@ -457,7 +551,10 @@ impl CompiledModule {
         } else {
             Some(tern_vm::code::register_with_handlers(
                 code.range(),
-                trap_lookup(artifact.traps.clone()),
+                {
+                    let traps = artifact.traps.clone();
+                    Arc::new(move |off: usize| traps.lookup(off as u32))
+                },
                 handler_lookup(artifact.handlers.clone()),
             ))
         };

@@ -127,8 +127,9 @@ pub(crate) fn deserialize_file(engine: &Engine, path: &std::path::Path) -> Resul
 /// effort: a map that cannot be written does not fail the module.
 pub(crate) fn announce(m: &ModuleInner) {
     let Some(jit) = &m.jit else { return };
-    let module = m.name.clone().unwrap_or_default();
-    let names = m.func_names.clone();
+    let names = m.names().clone();
+    let module = names.module.clone().unwrap_or_default();
+    let bytes = m.desc.bytes().clone();
     let nimp = m.desc.num_imported_funcs();
     jit.observe(Box::new(move |code: &[(usize, usize, u32)]| {
         use std::io::Write;
@@ -136,7 +137,7 @@ pub(crate) fn announce(m: &ModuleInner) {
         for &(addr, size, def) in code {
             let index = nimp + def;
             // Names are the guest's: keep them on one line.
-            let name = match names.get(&index) {
+            let name = match names.func(&bytes, index) {
                 Some(n) => n.replace(['\n', '\r'], " "),
                 None => format!("<func {index}>"),
             };

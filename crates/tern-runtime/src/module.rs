@@ -4,7 +4,7 @@ use crate::engine::{Engine, InterpTranslation};
 use crate::error::{Error, Result};
 use std::collections::HashMap;
 use std::ops::Range;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use tern_binary::{
     DataMode, ElementItems, ElementMode, ExternKind, FuncType, GlobalType, ImportType, Operator, SharedBytes, TableType,
 };
@@ -113,10 +113,60 @@ pub(crate) struct ModuleInner {
     pub(crate) num_imported_memories: u32,
     pub(crate) num_imported_globals: u32,
     pub(crate) num_imported_tags: u32,
-    /// The module's name and function names from its `name` section (an
-    /// undecodable name section is ignored, as the spec allows).
-    pub(crate) name: Option<String>,
-    pub(crate) func_names: HashMap<u32, String>,
+    /// Where the `name` section's contents lie in the module's bytes, and
+    /// their offset in the module (for error positions).
+    name_section: Option<(Range<usize>, usize)>,
+    /// The names it gives, decoded when first asked for (by a backtrace or
+    /// the profiler): big programs carry megabytes of them.
+    names: OnceLock<NameInfo>,
+}
+
+/// The module's name and function names from its `name` section (an
+/// undecodable name section is ignored, as the spec allows).
+#[derive(Clone, Default)]
+pub(crate) struct NameInfo {
+    pub(crate) module: Option<String>,
+    /// Function index (imports first) and where its name lies in the
+    /// module's bytes, sorted by index.
+    funcs: Box<[(u32, Range<usize>)]>,
+}
+
+impl NameInfo {
+    /// The name of function `i`, read from `bytes` (the module's).
+    pub(crate) fn func<'b>(&self, bytes: &'b [u8], i: u32) -> Option<&'b str> {
+        let k = self.funcs.binary_search_by_key(&i, |f| f.0).ok()?;
+        std::str::from_utf8(bytes.get(self.funcs[k].1.clone())?).ok()
+    }
+}
+
+impl ModuleInner {
+    /// The `name` section's names (decoded on first use).
+    pub(crate) fn names(&self) -> &NameInfo {
+        self.names.get_or_init(|| {
+            let bytes = self.desc.bytes();
+            let Some((range, offset)) = self.name_section.clone() else {
+                return NameInfo::default();
+            };
+            let Ok(names) = tern_binary::Names::decode(&bytes[range], offset) else {
+                return NameInfo::default();
+            };
+            let base = bytes.as_ptr() as usize;
+            let mut funcs: Vec<(u32, Range<usize>)> = names
+                .functions
+                .iter()
+                .map(|&(i, n)| {
+                    let at = n.as_ptr() as usize - base;
+                    (i, at..at + n.len())
+                })
+                .collect();
+            funcs.sort_by_key(|f| f.0);
+            funcs.dedup_by_key(|f| f.0);
+            NameInfo {
+                module: names.module.map(str::to_string),
+                funcs: funcs.into(),
+            }
+        })
+    }
 }
 
 /// A validated module, ready to instantiate. Cheap to clone.
@@ -354,16 +404,12 @@ impl Module {
             num_imported_memories: m.num_imported_memories,
             num_imported_globals: m.num_imported_globals,
             num_imported_tags: m.num_imported_tags,
-            name: None,
-            func_names: HashMap::new(),
+            name_section: m.custom("name").map(|c| {
+                let at = c.data.as_ptr() as usize - bytes.as_ptr() as usize;
+                (at..at + c.data.len(), c.data_offset)
+            }),
+            names: OnceLock::new(),
         };
-        let mut inner = inner;
-        if let Some(c) = m.custom("name")
-            && let Ok(names) = tern_binary::Names::decode(c.data, c.data_offset)
-        {
-            inner.name = names.module.map(str::to_string);
-            inner.func_names = names.functions.iter().map(|&(i, n)| (i, n.to_string())).collect();
-        }
         if config.profiler == crate::Profiler::PerfMap {
             crate::jit::announce(&inner);
         }
@@ -395,12 +441,12 @@ impl Module {
 
     /// The module's name from its `name` section.
     pub fn name(&self) -> Option<&str> {
-        self.inner.name.as_deref()
+        self.inner.names().module.as_deref()
     }
 
     /// The name of function `i` (imports first) from the `name` section.
     pub fn func_name(&self, i: u32) -> Option<&str> {
-        self.inner.func_names.get(&i).map(String::as_str)
+        self.inner.names().func(self.inner.desc.bytes(), i)
     }
 
     /// The function type of type index `i`.

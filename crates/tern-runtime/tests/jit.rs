@@ -439,3 +439,64 @@ fn rounding_libcalls_agree_with_the_interpreter() {
         assert_eq!(compiled, interpreted, "compiled without SSE4.1, interpreted");
     }
 }
+
+/// A module whose code is over a megabyte, so that its artifact's image is
+/// mapped from the file rather than copied: calls, libcalls (through their
+/// stubs) and traps (found in the trap table left in the file) all work.
+#[test]
+fn large_artifacts_run_from_the_mapped_file() {
+    let Some(mut config) = jit_config(BoundsChecks::Guard) else {
+        return;
+    };
+    config.lazy_compilation(false);
+    let engine = Engine::new(&config).unwrap();
+    let mut wat = String::from("(module (memory 1)\n");
+    for i in 0..400 {
+        // About 4 KB of code each, with a trap site per load.
+        wat.push_str(&format!("(func $f{i} (param i32) (result i32) (local i32)\n"));
+        for k in 0..150 {
+            wat.push_str(&format!(
+                "(local.set 1 (i32.add (local.get 1) (i32.load offset={} (local.get 0))))\n",
+                k * 4
+            ));
+        }
+        wat.push_str(&format!("(i32.add (local.get 1) (i32.const {i})))\n"));
+    }
+    wat.push_str(
+        r#"(func (export "first") (param i32) (result i32) (call $f0 (local.get 0)))
+           (func (export "last") (param i32) (result i32) (call $f399 (local.get 0)))
+           (func (export "fill") (param i32 i32) (memory.fill (i32.const 0) (local.get 0) (local.get 1)))
+           (func (export "grow") (result i32) (memory.grow (i32.const 1)))
+           (func (export "boom") unreachable))"#,
+    );
+    let module = Module::new(&engine, &wat).unwrap();
+    let bytes = module.serialize().unwrap();
+    assert!(bytes.len() > 2 << 20, "the artifact is {} bytes", bytes.len());
+    let file = std::env::temp_dir().join(format!("tern-aot-large-{}.cwasm", std::process::id()));
+    std::fs::write(&file, &bytes).unwrap();
+    // SAFETY: the artifact was written by this test and is not changed.
+    let m = unsafe { Module::deserialize_file(&engine, &file) };
+    std::fs::remove_file(&file).unwrap();
+    let m = m.unwrap();
+    let mut store = Store::new(&engine, ());
+    let inst = Linker::new(&engine).instantiate(&mut store, &m).unwrap();
+    let first = inst.get_typed_func::<i32, i32>(&mut store, "first").unwrap();
+    let last = inst.get_typed_func::<i32, i32>(&mut store, "last").unwrap();
+    let fill = inst.get_typed_func::<(i32, i32), ()>(&mut store, "fill").unwrap();
+    let grow = inst.get_typed_func::<(), i32>(&mut store, "grow").unwrap();
+    let boom = inst.get_typed_func::<(), ()>(&mut store, "boom").unwrap();
+    assert_eq!(first.call(&mut store, 0).unwrap(), 0);
+    fill.call(&mut store, (1, 4096)).unwrap();
+    // 150 loads of 0x01010101.
+    assert_eq!(
+        last.call(&mut store, 0).unwrap(),
+        150i32.wrapping_mul(0x0101_0101) + 399
+    );
+    assert_eq!(grow.call(&mut store, ()).unwrap(), 1);
+    let e = last.call(&mut store, 2 * 65536).unwrap_err();
+    assert_eq!(e.as_trap().and_then(Trap::code), Some(TrapCode::MemoryOutOfBounds));
+    let e = boom.call(&mut store, ()).unwrap_err();
+    assert_eq!(e.as_trap().and_then(Trap::code), Some(TrapCode::Unreachable));
+    let e = fill.call(&mut store, (0, 3 * 65536)).unwrap_err();
+    assert_eq!(e.as_trap().and_then(Trap::code), Some(TrapCode::MemoryOutOfBounds));
+}
