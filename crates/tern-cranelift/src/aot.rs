@@ -103,7 +103,7 @@ fn checksum(bytes: &[u8]) -> u64 {
     h
 }
 
-const TRAP_CODES: [TrapCode; 12] = [
+const TRAP_CODES: [TrapCode; 13] = [
     TrapCode::Unreachable,
     TrapCode::MemoryOutOfBounds,
     TrapCode::TableOutOfBounds,
@@ -116,6 +116,7 @@ const TRAP_CODES: [TrapCode; 12] = [
     TrapCode::StackOverflow,
     TrapCode::OutOfFuel,
     TrapCode::NullReference,
+    TrapCode::NullFunctionReference,
 ];
 
 fn config_bytes(c: &CompileConfig) -> [u8; 3] {
