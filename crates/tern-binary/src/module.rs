@@ -24,11 +24,6 @@ pub struct Module<'a> {
     pub start: Option<u32>,
     pub elements: Vec<Element<'a>>,
     pub data_count: Option<u32>,
-    /// The offset of the first limit of a 32-bit memory or table that only
-    /// a 64-bit limit can hold (longer than 5 bytes, or above `u32::MAX`):
-    /// Wasm 3.0 reads every limit as u64, Wasm 2.0 calls this malformed.
-    /// The validator decides by its features.
-    pub wide_limits: Option<usize>,
     pub code: Vec<FuncBody<'a>>,
     pub data: Vec<Data<'a>>,
     pub customs: Vec<CustomSection<'a>>,
@@ -60,6 +55,12 @@ pub struct Positions {
     pub data: Vec<usize>,
     pub start: usize,
     pub data_count: usize,
+    /// The offset of the first limit of a 32-bit memory or table that only
+    /// a 64-bit limit can hold (longer than 5 bytes, or above `u32::MAX`):
+    /// Wasm 3.0 reads every limit as u64, Wasm 2.0 calls this malformed.
+    /// The validator decides by its features. (An encoding detail, like the
+    /// offsets.)
+    pub wide_limits: Option<usize>,
 }
 
 impl PartialEq for Positions {
@@ -591,11 +592,11 @@ pub fn decode(bytes: &[u8]) -> Result<Module<'_>> {
                         }
                         ExternKind::Table => {
                             m.num_imported_tables += 1;
-                            ImportType::Table(read_table_type_at(&mut s, &mut m.wide_limits)?)
+                            ImportType::Table(read_table_type_at(&mut s, &mut m.positions.wide_limits)?)
                         }
                         ExternKind::Memory => {
                             m.num_imported_memories += 1;
-                            ImportType::Memory(read_memory_type_at(&mut s, &mut m.wide_limits)?)
+                            ImportType::Memory(read_memory_type_at(&mut s, &mut m.positions.wide_limits)?)
                         }
                         ExternKind::Global => {
                             m.num_imported_globals += 1;
@@ -628,12 +629,12 @@ pub fn decode(bytes: &[u8]) -> Result<Module<'_>> {
                         if s.u8()? != 0 {
                             return Err(BinaryError::new("malformed table", at));
                         }
-                        let ty = read_table_type_at(&mut s, &mut m.wide_limits)?;
+                        let ty = read_table_type_at(&mut s, &mut m.positions.wide_limits)?;
                         let init = ConstExpr::read(&mut s)?;
                         m.tables.push(Table { ty, init: Some(init) });
                     } else {
                         m.tables.push(Table {
-                            ty: read_table_type_at(&mut s, &mut m.wide_limits)?,
+                            ty: read_table_type_at(&mut s, &mut m.positions.wide_limits)?,
                             init: None,
                         });
                     }
@@ -643,7 +644,8 @@ pub fn decode(bytes: &[u8]) -> Result<Module<'_>> {
                 let n = s.count(2)?;
                 for _ in 0..n {
                     m.positions.memories.push(s.offset());
-                    m.memories.push(read_memory_type_at(&mut s, &mut m.wide_limits)?);
+                    m.memories
+                        .push(read_memory_type_at(&mut s, &mut m.positions.wide_limits)?);
                 }
             }
             section::TAG => {

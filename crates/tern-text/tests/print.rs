@@ -183,8 +183,6 @@ impl Canonical {
             }
         }
         m.data_count = None;
-        // A limit written longer than it needs is an encoding detail too.
-        m.wide_limits = None;
         // Where a custom section lands when empty sections are dropped.
         let present: Vec<u8> = [
             (1, !m.types.is_empty()),

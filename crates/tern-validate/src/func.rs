@@ -1299,16 +1299,13 @@ impl FuncValidator<'_> {
     fn visit_br_on_non_null(&mut self, relative_depth: u32) -> Result<()> {
         let frame = self.label(relative_depth)?;
         let lt = self.label_types(&frame);
-        let Some((&last, rest)) = lt.as_slice().split_last() else {
-            return Err(self.err("type mismatch: br_on_non_null needs a label carrying a reference"));
+        let (last, rest) = match lt.as_slice().split_last() {
+            Some((&last @ ValType::Ref(_), rest)) => (last, rest),
+            _ => return Err(self.err("type mismatch: br_on_non_null needs a label carrying a reference")),
         };
         let t = self.pop_any_ref()?;
-        if !last.is_num_or_vec() {
-            if t != Ty::UNKNOWN && !self.ty_matches(t.as_non_null(), Ty::of(last)) {
-                return Err(self.mismatch(Some(last), t.as_non_null().val()));
-            }
-        } else {
-            return Err(self.err("type mismatch: br_on_non_null needs a label carrying a reference"));
+        if !self.ty_matches(t.as_non_null(), Ty::of(last)) {
+            return Err(self.mismatch(Some(last), t.as_non_null().val()));
         }
         let rest = Tys::Many(rest);
         self.pop_tys(rest)?;

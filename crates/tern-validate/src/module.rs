@@ -36,7 +36,8 @@ pub struct ModuleInfo {
     /// For each type index, the first index of a type equivalent to it
     /// (the same function type once the types its references name are
     /// compared the same way): `(ref $a)` and `(ref $b)` are the same type
-    /// when these agree.
+    /// when these agree. Empty when no type holds a typed reference (see
+    /// [`ModuleInfo::same_type`]).
     pub type_canon: Arc<[u32]>,
 }
 
@@ -60,9 +61,16 @@ impl ModuleInfo {
 
     /// Whether type indices `a` and `b` name equivalent types.
     pub fn same_type(&self, a: u32, b: u32) -> bool {
-        a == b
-            || (self.type_canon.get(a as usize).is_some()
-                && self.type_canon.get(a as usize) == self.type_canon.get(b as usize))
+        if a == b {
+            return true;
+        }
+        if self.type_canon.is_empty() {
+            // No type holds a typed reference: equal types are equal values.
+            let (x, y) = (self.types.get(a as usize), self.types.get(b as usize));
+            return x.is_some() && x == y;
+        }
+        let (x, y) = (self.type_canon.get(a as usize), self.type_canon.get(b as usize));
+        x.is_some() && x == y
     }
 }
 
@@ -70,27 +78,22 @@ impl ModuleInfo {
 /// types are compared with their references replaced by the canonical
 /// index of the type they name (a reference to the type itself by a
 /// marker), so equivalence is structural, as Wasm 3.0's singleton
-/// recursion groups make it.
+/// recursion groups make it. Empty when no type holds a typed reference
+/// (then equal types are simply equal values).
 pub fn canonical_types(types: &[FuncType]) -> Vec<u32> {
-    let mut canon: Vec<u32> = Vec::with_capacity(types.len());
-    if !types.iter().any(|t| {
-        t.params().iter().chain(t.results()).any(|v| {
-            matches!(
-                v,
-                ValType::Ref(RefType {
-                    heap: HeapType::Concrete(_),
-                    ..
-                })
-            )
-        })
-    }) {
-        // Without typed references, equal types are already equal values.
-        let mut seen: std::collections::HashMap<&FuncType, u32> = std::collections::HashMap::new();
-        for (i, t) in types.iter().enumerate() {
-            canon.push(*seen.entry(t).or_insert(i as u32));
-        }
-        return canon;
+    let typed = |v: &ValType| {
+        matches!(
+            v,
+            ValType::Ref(RefType {
+                heap: HeapType::Concrete(_),
+                ..
+            })
+        )
+    };
+    if !types.iter().any(|t| t.params().iter().chain(t.results()).any(typed)) {
+        return Vec::new();
     }
+    let mut canon: Vec<u32> = Vec::with_capacity(types.len());
     let mut seen: std::collections::HashMap<FuncType, u32> = std::collections::HashMap::new();
     for (i, t) in types.iter().enumerate() {
         let key = canonical_key(t, i as u32, |j| canon.get(j as usize).copied());
@@ -255,7 +258,7 @@ pub(crate) fn validate_module_with_types(
     let pos = &module.positions;
     let at = Positions::at;
     let at0 = 8;
-    if let Some(at) = module.wide_limits
+    if let Some(at) = pos.wide_limits
         && !f.enabled(Feature::Memory64)
     {
         // Wasm 2.0 reads 32-bit limits as u32.
