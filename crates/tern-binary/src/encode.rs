@@ -64,7 +64,9 @@ fn write_limits(out: &mut Vec<u8>, l: &Limits, mut flags: u8, wide: bool) {
     }
     out.push(flags);
     let w = |out: &mut Vec<u8>, v: u64| {
-        if wide {
+        // A 32-bit limit above `u32::MAX` (only in an invalid module) is
+        // written whole, so that decoding rejects it.
+        if wide || v > u32::MAX as u64 {
             write_u64(out, v)
         } else {
             write_u32(out, v as u32)

@@ -55,6 +55,12 @@ pub struct Positions {
     pub data: Vec<usize>,
     pub start: usize,
     pub data_count: usize,
+    /// The offset of the first limit of a 32-bit memory or table that only
+    /// a 64-bit limit can hold (longer than 5 bytes, or above `u32::MAX`):
+    /// Wasm 3.0 reads every limit as u64, Wasm 2.0 calls this malformed.
+    /// The validator decides by its features. (An encoding detail, like the
+    /// offsets.)
+    pub wide_limits: Option<usize>,
 }
 
 impl PartialEq for Positions {
@@ -395,18 +401,33 @@ fn section_overrun(size: usize, left: usize, at: usize) -> BinaryError {
     )
 }
 
-fn read_limits(r: &mut Reader<'_>, flags: u8, wide: bool) -> Result<Limits> {
-    let min = if wide { r.u64()? } else { r.u32()? as u64 };
-    let max = if flags & 1 != 0 {
-        Some(if wide { r.u64()? } else { r.u32()? as u64 })
-    } else {
-        None
+fn read_limits(r: &mut Reader<'_>, flags: u8, wide: bool, wide_at: &mut Option<usize>) -> Result<Limits> {
+    let mut read = |r: &mut Reader<'_>| -> Result<u64> {
+        let at = r.offset();
+        let v = r.u64()?;
+        if !wide && (v > u32::MAX as u64 || r.offset() - at > 5) && wide_at.is_none() {
+            *wide_at = Some(at);
+        }
+        Ok(v)
     };
+    let min = read(r)?;
+    let max = if flags & 1 != 0 { Some(read(r)?) } else { None };
     Ok(Limits { min, max })
 }
 
 /// Reads a table type.
 pub fn read_table_type(r: &mut Reader<'_>) -> Result<TableType> {
+    read_table_type_at(r, &mut None)
+}
+
+/// Reads a memory type.
+pub fn read_memory_type(r: &mut Reader<'_>) -> Result<MemoryType> {
+    read_memory_type_at(r, &mut None)
+}
+
+/// [`read_table_type`], recording a wide 32-bit limit (see
+/// [`Module::wide_limits`]).
+fn read_table_type_at(r: &mut Reader<'_>, wide_at: &mut Option<usize>) -> Result<TableType> {
     let element = RefType::read(r)?;
     let at = r.offset();
     let flags = r.u8()?;
@@ -414,7 +435,7 @@ pub fn read_table_type(r: &mut Reader<'_>) -> Result<TableType> {
         return Err(BinaryError::new("malformed limits flags", at));
     }
     let table64 = flags & 0x04 != 0;
-    let limits = read_limits(r, flags, table64)?;
+    let limits = read_limits(r, flags, table64, wide_at)?;
     Ok(TableType {
         element,
         limits,
@@ -422,8 +443,7 @@ pub fn read_table_type(r: &mut Reader<'_>) -> Result<TableType> {
     })
 }
 
-/// Reads a memory type.
-pub fn read_memory_type(r: &mut Reader<'_>) -> Result<MemoryType> {
+fn read_memory_type_at(r: &mut Reader<'_>, wide_at: &mut Option<usize>) -> Result<MemoryType> {
     let at = r.offset();
     let flags = r.u8()?;
     if flags & !0x0f != 0 {
@@ -431,7 +451,7 @@ pub fn read_memory_type(r: &mut Reader<'_>) -> Result<MemoryType> {
     }
     let shared = flags & 0x02 != 0;
     let memory64 = flags & 0x04 != 0;
-    let limits = read_limits(r, flags, memory64)?;
+    let limits = read_limits(r, flags, memory64, wide_at)?;
     let page_size_log2 = if flags & 0x08 != 0 {
         let p_at = r.offset();
         let log2 = r.u32()?;
@@ -572,11 +592,11 @@ pub fn decode(bytes: &[u8]) -> Result<Module<'_>> {
                         }
                         ExternKind::Table => {
                             m.num_imported_tables += 1;
-                            ImportType::Table(read_table_type(&mut s)?)
+                            ImportType::Table(read_table_type_at(&mut s, &mut m.positions.wide_limits)?)
                         }
                         ExternKind::Memory => {
                             m.num_imported_memories += 1;
-                            ImportType::Memory(read_memory_type(&mut s)?)
+                            ImportType::Memory(read_memory_type_at(&mut s, &mut m.positions.wide_limits)?)
                         }
                         ExternKind::Global => {
                             m.num_imported_globals += 1;
@@ -609,12 +629,12 @@ pub fn decode(bytes: &[u8]) -> Result<Module<'_>> {
                         if s.u8()? != 0 {
                             return Err(BinaryError::new("malformed table", at));
                         }
-                        let ty = read_table_type(&mut s)?;
+                        let ty = read_table_type_at(&mut s, &mut m.positions.wide_limits)?;
                         let init = ConstExpr::read(&mut s)?;
                         m.tables.push(Table { ty, init: Some(init) });
                     } else {
                         m.tables.push(Table {
-                            ty: read_table_type(&mut s)?,
+                            ty: read_table_type_at(&mut s, &mut m.positions.wide_limits)?,
                             init: None,
                         });
                     }
@@ -624,7 +644,8 @@ pub fn decode(bytes: &[u8]) -> Result<Module<'_>> {
                 let n = s.count(2)?;
                 for _ in 0..n {
                     m.positions.memories.push(s.offset());
-                    m.memories.push(read_memory_type(&mut s)?);
+                    m.memories
+                        .push(read_memory_type_at(&mut s, &mut m.positions.wide_limits)?);
                 }
             }
             section::TAG => {

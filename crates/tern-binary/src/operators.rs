@@ -21,6 +21,8 @@ pub enum OpFeature {
     /// In both exception-handling instruction sets (`throw`).
     AnyExceptions,
     TailCall,
+    /// Typed function references (`return_call_ref` also needs tail calls).
+    FunctionReferences,
     RelaxedSimd,
     WideArithmetic,
 }
@@ -554,12 +556,16 @@ impl<'a> OperatorsReader<'a> {
     fn memarg(&mut self) -> Result<MemArg> {
         let at = self.reader.offset();
         let flags = self.reader.u32()?;
+        if self.multi_memory && flags >= 0x80 {
+            // Bit 6 says a memory index follows; above it nothing is
+            // defined (an alignment of 2^128 or more).
+            return Err(BinaryError::new("malformed memop flags", at));
+        }
         let (align, memory) = if self.multi_memory && flags & 0x40 != 0 {
             (flags & !0x40, self.reader.u32()?)
         } else {
             (flags, 0)
         };
-        let _ = at;
         let offset = if self.memory64 {
             self.reader.u64()?
         } else {

@@ -42,6 +42,8 @@ macro_rules! for_each_operator {
             Mvp 0x00 0x11 CallIndirect visit_call_indirect { type_index: u32, table_index: u32 } "call_indirect" _
             TailCall 0x00 0x12 ReturnCall visit_return_call { function_index: u32 } "return_call" _
             TailCall 0x00 0x13 ReturnCallIndirect visit_return_call_indirect { type_index: u32, table_index: u32 } "return_call_indirect" _
+            FunctionReferences 0x00 0x14 CallRef visit_call_ref { type_index: u32 } "call_ref" _
+            FunctionReferences 0x00 0x15 ReturnCallRef visit_return_call_ref { type_index: u32 } "return_call_ref" _
             LegacyExceptions 0x00 0x18 Delegate visit_delegate { relative_depth: u32 } "delegate" _
             LegacyExceptions 0x00 0x19 CatchAll visit_catch_all {  } "catch_all" _
             Mvp 0x00 0x1a Drop visit_drop {  } "drop" _
@@ -215,6 +217,9 @@ macro_rules! for_each_operator {
             ReferenceTypes 0x00 0xd0 RefNull visit_ref_null { hty: HeapType } "ref.null" _
             ReferenceTypes 0x00 0xd1 RefIsNull visit_ref_is_null {  } "ref.is_null" _
             ReferenceTypes 0x00 0xd2 RefFunc visit_ref_func { function_index: u32 } "ref.func" _
+            FunctionReferences 0x00 0xd4 RefAsNonNull visit_ref_as_non_null {  } "ref.as_non_null" _
+            FunctionReferences 0x00 0xd5 BrOnNull visit_br_on_null { relative_depth: u32 } "br_on_null" _
+            FunctionReferences 0x00 0xd6 BrOnNonNull visit_br_on_non_null { relative_depth: u32 } "br_on_non_null" _
             SaturatingFloatToInt 0xfc 0x00 I32TruncSatF32S visit_i32_trunc_sat_f32_s {  } "i32.trunc_sat_f32_s" [f32 -> i32]
             SaturatingFloatToInt 0xfc 0x01 I32TruncSatF32U visit_i32_trunc_sat_f32_u {  } "i32.trunc_sat_f32_u" [f32 -> i32]
             SaturatingFloatToInt 0xfc 0x02 I32TruncSatF64S visit_i32_trunc_sat_f64_s {  } "i32.trunc_sat_f64_s" [f64 -> i32]

@@ -113,7 +113,8 @@ pub(crate) struct FeatureArgs {
     /// feature names to enable, and `-name` to disable. Names: mutable-global,
     /// sign-extension, nontrapping-float-to-int, multi-value, bulk-memory,
     /// reference-types, simd, exceptions, legacy-exceptions, tail-call, memory64,
-    /// multi-memory, custom-page-sizes, extended-const, relaxed-simd, wide-arithmetic.
+    /// multi-memory, custom-page-sizes, extended-const, relaxed-simd,
+    /// function-references, wide-arithmetic.
     #[arg(long, short = 'f', value_name = "LIST")]
     features: Option<String>,
 }

@@ -44,7 +44,7 @@ pub const MAGIC: [u8; 8] = *b"\0terncw\x01";
 /// (3: libcall numbering and epoch checks; 4: compiled code stores its
 /// exit registers before libcalls; 5: exception handlers of call sites;
 /// 6: word-wise checksum; 7: page-aligned image, libcalls through stubs,
-/// eight-lane checksum.)
+/// eight-lane checksum, the null-function-reference trap code.)
 pub const FORMAT_VERSION: u32 = 7;
 
 /// Images at least this large start at a file offset that is a multiple
@@ -121,7 +121,7 @@ fn checksum(bytes: &[u8]) -> u64 {
     h
 }
 
-pub(crate) const TRAP_CODES: [TrapCode; 12] = [
+pub(crate) const TRAP_CODES: [TrapCode; 13] = [
     TrapCode::Unreachable,
     TrapCode::MemoryOutOfBounds,
     TrapCode::TableOutOfBounds,
@@ -134,6 +134,7 @@ pub(crate) const TRAP_CODES: [TrapCode; 12] = [
     TrapCode::StackOverflow,
     TrapCode::OutOfFuel,
     TrapCode::NullReference,
+    TrapCode::NullFunctionReference,
 ];
 
 fn config_bytes(c: &CompileConfig) -> [u8; 3] {

@@ -835,6 +835,25 @@ fn run(
                             let fi = indirect!(ty, i, table);
                             return_call_func!(fi, b);
                         }
+                        Instr::CallFuncRef { r, base: b } => {
+                            let raw = r!(r);
+                            if raw == 0 {
+                                trap!(TrapCode::NullFunctionReference);
+                            }
+                            call_func!((raw - 1) as u32, b);
+                        }
+                        Instr::ReturnCallFuncRef { r, base: b } => {
+                            let raw = r!(r);
+                            if raw == 0 {
+                                trap!(TrapCode::NullFunctionReference);
+                            }
+                            return_call_func!((raw - 1) as u32, b);
+                        }
+                        Instr::NonNull { r } => {
+                            if r!(r) == 0 {
+                                trap!(TrapCode::NullReference);
+                            }
+                        }
                         Instr::ThrowTag { tag, r } => {
                             let exn = new_exn(&mut *vm, inst, tag, regs.add(r as usize));
                             throw!(exn, false);

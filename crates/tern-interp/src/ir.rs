@@ -122,6 +122,12 @@ macro_rules! define_instr {
             ReturnCallDef { f: u32, base: Reg },
             ReturnCallImp { f: u32, base: Reg },
             ReturnCallInd { ty: u32, i: Reg, base: Reg, table: u16 },
+            /// Calls the function reference `regs[r]` (`call_ref`; traps
+            /// when null). Validation guarantees its type.
+            CallFuncRef { r: Reg, base: Reg },
+            ReturnCallFuncRef { r: Reg, base: Reg },
+            /// Traps when the reference `regs[r]` is null (`ref.as_non_null`).
+            NonNull { r: Reg },
             /// Throws a new exception of tag `tag` (a module tag index) whose
             /// payload is in the slots from `r` on.
             ThrowTag { tag: u32, r: Reg },
@@ -400,10 +406,14 @@ macro_rules! define_for_each_reg {
                     | Instr::CallImp { base, .. }
                     | Instr::ReturnCallDef { base, .. }
                     | Instr::ReturnCallImp { base, .. } => f(base),
-                    Instr::CallInd { i, base, .. } | Instr::ReturnCallInd { i, base, .. } => {
+                    Instr::CallInd { i, base, .. }
+                    | Instr::ReturnCallInd { i, base, .. }
+                    | Instr::CallFuncRef { r: i, base }
+                    | Instr::ReturnCallFuncRef { r: i, base } => {
                         f(i);
                         f(base);
                     }
+                    Instr::NonNull { r } => f(r),
                     Instr::Sel { a, b, c } | Instr::Sel2 { a, b, c } => {
                         f(a);
                         f(b);

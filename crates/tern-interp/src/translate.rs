@@ -1328,6 +1328,12 @@ impl<'i> Emitter<'i> {
 
     fn visit_br_if(&mut self, relative_depth: u32) -> Result<()> {
         let c = self.pop_cond();
+        self.br_if_on(c, relative_depth)
+    }
+
+    /// A branch to the frame `relative_depth` levels out taken when `c`
+    /// holds, carrying the top operands.
+    fn br_if_on(&mut self, c: Cond, relative_depth: u32) -> Result<()> {
         let idx = self.frame_index(relative_depth);
         if self.needs_stub(relative_depth) {
             let skip = self.emit(c.negate().jump(NONE));
@@ -1344,6 +1350,30 @@ impl<'i> Emitter<'i> {
             f.label = at;
             f.branched = true;
         }
+        Ok(())
+    }
+
+    fn visit_br_on_null(&mut self, relative_depth: u32) -> Result<()> {
+        // The reference is popped for the branch (which carries the
+        // operands below it) and stays where it is when not taken; the
+        // branch's copies only write slots below it.
+        let o = *self.stack.last().expect("the validator checked the operand stack");
+        let r = self.pop();
+        self.br_if_on(Cond::Eqz64(r), relative_depth)?;
+        self.stack.push(o);
+        self.h += o.w as u32;
+        if o.pending() {
+            self.pending += 1;
+        }
+        Ok(())
+    }
+
+    fn visit_br_on_non_null(&mut self, relative_depth: u32) -> Result<()> {
+        // Taken, the branch carries the reference too; not taken, it is
+        // dropped.
+        let r = self.stack.last().expect("the validator checked the operand stack").src;
+        self.br_if_on(Cond::Nez64(r), relative_depth)?;
+        self.pop();
         Ok(())
     }
 
@@ -1449,6 +1479,31 @@ impl<'i> Emitter<'i> {
             table,
         });
         self.reachable = false;
+        Ok(())
+    }
+
+    fn visit_call_ref(&mut self, type_index: u32) -> Result<()> {
+        let info = self.info;
+        let ty = &info.types[type_index as usize];
+        let r = self.pop();
+        let base = self.call_args(ty);
+        self.emit(Instr::CallFuncRef { r, base });
+        Ok(())
+    }
+
+    fn visit_return_call_ref(&mut self, type_index: u32) -> Result<()> {
+        let info = self.info;
+        let ty = &info.types[type_index as usize];
+        let r = self.pop();
+        let base = self.call_args(ty);
+        self.emit(Instr::ReturnCallFuncRef { r, base });
+        self.reachable = false;
+        Ok(())
+    }
+
+    fn visit_ref_as_non_null(&mut self) -> Result<()> {
+        let r = self.stack.last().expect("the validator checked the operand stack").src;
+        self.emit(Instr::NonNull { r });
         Ok(())
     }
 

@@ -4,7 +4,7 @@
 use crate::error::{Error, Result};
 use crate::func::Func;
 use crate::store::{AsContext, AsContextMut, StoreContext, StoreContextMut, StoreId};
-use crate::values::{Val, raw_to_ref, type_error, val_from_slots, val_matches, val_to_raw128};
+use crate::values::{Val, raw_to_ref, type_error, val_from_slots, val_matches, val_matches_in, val_to_raw128};
 use tern_binary::{ExternKind, FuncType, GlobalType, MemoryType, TableType, ValType};
 use tern_vm::{GlobalEntity, LinearMemory, Table as VmTable, TagEntity, Trap, TrapCode, slots_of_all};
 
@@ -117,7 +117,7 @@ impl Table {
     /// store's limiter allows).
     pub fn new(mut store: impl AsContextMut, ty: TableType, init: Val) -> Result<Table> {
         let s = store.as_context_mut().0;
-        if !val_matches(&init, ValType::Ref(ty.element)) {
+        if !val_matches_in(&s.vm, &init, ValType::Ref(ty.element)) {
             return Err(type_error(ValType::Ref(ty.element), &init));
         }
         s.limit_new_table(&ty, true)?;
@@ -159,7 +159,7 @@ impl Table {
         let s = store.as_context_mut().0;
         s.check(self.store, "table")?;
         let ty = s.vm.tables[self.index as usize].ty();
-        if !val_matches(&v, ValType::Ref(ty.element)) {
+        if !val_matches_in(&s.vm, &v, ValType::Ref(ty.element)) {
             return Err(type_error(ValType::Ref(ty.element), &v));
         }
         let raw = val_to_raw128(s.id, &v)? as u64;
@@ -174,7 +174,7 @@ impl Table {
         let s = store.as_context_mut().0;
         s.check(self.store, "table")?;
         let ty = s.vm.tables[self.index as usize].ty();
-        if !val_matches(&init, ValType::Ref(ty.element)) {
+        if !val_matches_in(&s.vm, &init, ValType::Ref(ty.element)) {
             return Err(type_error(ValType::Ref(ty.element), &init));
         }
         let raw = val_to_raw128(s.id, &init)? as u64;
@@ -196,7 +196,7 @@ impl Global {
     /// A new global of type `ty` holding `v`.
     pub fn new(mut store: impl AsContextMut, ty: GlobalType, v: Val) -> Result<Global> {
         let s = store.as_context_mut().0;
-        if !val_matches(&v, ty.content) {
+        if !val_matches_in(&s.vm, &v, ty.content) {
             return Err(type_error(ty.content, &v));
         }
         let value = val_to_raw128(s.id, &v)?;
@@ -231,7 +231,7 @@ impl Global {
         if !g.ty.mutable {
             return Err(Error::usage("cannot set an immutable global"));
         }
-        if !val_matches(&v, g.ty.content) {
+        if !val_matches_in(&s.vm, &v, g.ty.content) {
             return Err(type_error(g.ty.content, &v));
         }
         let value = val_to_raw128(s.id, &v)?;

@@ -122,7 +122,7 @@ impl Func {
         let mut slots = vec![0u64; n.max(1)];
         let mut at = 0;
         for (v, &t) in params.iter().zip(ty.params()) {
-            if !val_matches(v, t) {
+            if !crate::values::val_matches_in(&s.vm, v, t) {
                 return Err(type_error(t, v));
             }
             at += val_to_slots(s.id, v, &mut slots[at..])?;

@@ -206,7 +206,7 @@ pub(crate) fn instantiate<T>(s: &mut StoreInner<T>, module: &Module, imports: &[
             (ImportType::Table(tt), Extern::Table(t)) => {
                 let actual = &s.vm.tables[t.index as usize];
                 let aty = actual.ty();
-                if aty.element != tt.element || aty.table64 != tt.table64 {
+                if aty.element != crate::module::canon_ref(&m.sigs, tt.element) || aty.table64 != tt.table64 {
                     return Err(incompatible(mn, nn, "table element types differ"));
                 }
                 if !limits_match(actual.size() as u64, aty.limits.max, &tt.limits) {
@@ -230,7 +230,15 @@ pub(crate) fn instantiate<T>(s: &mut StoreInner<T>, module: &Module, imports: &[
             }
             (ImportType::Global(gt), Extern::Global(g)) => {
                 let actual = s.vm.globals[g.index as usize].ty;
-                if actual != gt {
+                let expected = crate::module::canon_val(&m.sigs, gt.content);
+                // Mutable globals are invariant; immutable ones covariant.
+                let fits = actual.mutable == gt.mutable
+                    && if gt.mutable {
+                        actual.content == expected
+                    } else {
+                        crate::values::valtype_matches(actual.content, expected)
+                    };
+                if !fits {
                     return Err(incompatible(mn, nn, "global types differ"));
                 }
                 globals.push(g.index);

@@ -6,7 +6,8 @@ use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::{Arc, OnceLock};
 use tern_binary::{
-    DataMode, ElementItems, ElementMode, ExternKind, FuncType, GlobalType, ImportType, Operator, SharedBytes, TableType,
+    DataMode, ElementItems, ElementMode, ExternKind, FuncType, GlobalType, HeapType, ImportType, Operator, RefType,
+    SharedBytes, TableType, ValType,
 };
 use tern_interp::InterpModule;
 use tern_validate::ModuleDesc;
@@ -336,7 +337,7 @@ impl Module {
                 InterpTranslation::Eager => code.compile_all()?,
             }
         }
-        let sigs = m.types.iter().map(|t| engine.inner.sigs.intern(t)).collect();
+        let sigs = canonical_sigs(engine, &m.types);
         let export_map = desc
             .exports()
             .iter()
@@ -346,16 +347,16 @@ impl Module {
         let (mut tables, mut globals) = (Vec::new(), Vec::new());
         for i in &m.imports {
             match i.ty {
-                ImportType::Table(t) => tables.push((t, None)),
-                ImportType::Global(g) => globals.push((g, ConstExpr::default())),
+                ImportType::Table(t) => tables.push((canon_table(&sigs, t), None)),
+                ImportType::Global(g) => globals.push((canon_global(&sigs, g), ConstExpr::default())),
                 ImportType::Func(_) | ImportType::Memory(_) | ImportType::Tag(_) => {}
             }
         }
         for t in &m.tables {
-            tables.push((t.ty, t.init.as_ref().map(const_expr).transpose()?));
+            tables.push((canon_table(&sigs, t.ty), t.init.as_ref().map(const_expr).transpose()?));
         }
         for g in &m.globals {
-            globals.push((g.ty, const_expr(&g.init)?));
+            globals.push((canon_global(&sigs, g.ty), const_expr(&g.init)?));
         }
         let mut elements = Vec::with_capacity(m.elements.len());
         for e in &m.elements {
@@ -452,6 +453,54 @@ impl Module {
     /// The function type of type index `i`.
     pub fn func_type(&self, i: u32) -> Option<&FuncType> {
         self.inner.desc.info().types.get(i as usize)
+    }
+}
+
+/// The engine's signature of each of `types`. Types are interned with
+/// each typed reference naming an engine signature instead of a module's
+/// type index (a type's reference to itself by `u32::MAX`), so that
+/// equivalent types of different modules get the same signature.
+fn canonical_sigs(engine: &Engine, types: &[tern_binary::FuncType]) -> Box<[SigId]> {
+    let mut sigs: Vec<SigId> = Vec::with_capacity(types.len());
+    for (i, t) in types.iter().enumerate() {
+        let key = tern_validate::canonical_key(t, i as u32, |j| sigs.get(j as usize).map(|s| s.0));
+        sigs.push(engine.inner.sigs.intern(&key));
+    }
+    sigs.into_boxed_slice()
+}
+
+/// A reference type with its concrete type index replaced by the engine
+/// signature of that type (how tables, globals and function signatures
+/// in the store name types).
+pub(crate) fn canon_ref(sigs: &[SigId], r: RefType) -> RefType {
+    match r.heap {
+        HeapType::Concrete(i) => RefType {
+            nullable: r.nullable,
+            heap: HeapType::Concrete(sigs.get(i as usize).map_or(u32::MAX - 1, |s| s.0)),
+        },
+        _ => r,
+    }
+}
+
+/// [`canon_ref`] of a value type.
+pub(crate) fn canon_val(sigs: &[SigId], v: ValType) -> ValType {
+    match v {
+        ValType::Ref(r) => ValType::Ref(canon_ref(sigs, r)),
+        v => v,
+    }
+}
+
+fn canon_table(sigs: &[SigId], t: TableType) -> TableType {
+    TableType {
+        element: canon_ref(sigs, t.element),
+        ..t
+    }
+}
+
+fn canon_global(sigs: &[SigId], g: GlobalType) -> GlobalType {
+    GlobalType {
+        content: canon_val(sigs, g.content),
+        ..g
     }
 }
 

@@ -230,6 +230,35 @@ pub(crate) fn null_of(r: RefType) -> Val {
     }
 }
 
+/// Whether value type `a` (as the store names types: see
+/// [`crate::module::canon_ref`]) is a subtype of `b`.
+pub(crate) fn valtype_matches(a: ValType, b: ValType) -> bool {
+    match (a, b) {
+        (ValType::Ref(a), ValType::Ref(b)) => {
+            (!a.nullable || b.nullable) && tern_validate::heap_matches(a.heap, b.heap, |x, y| x == y)
+        }
+        (a, b) => a == b,
+    }
+}
+
+/// [`val_matches`], and a function reference's signature where `ty` names
+/// a concrete type (an engine signature).
+pub(crate) fn val_matches_in(vm: &tern_vm::StoreData, v: &Val, ty: ValType) -> bool {
+    if !val_matches(v, ty) {
+        return false;
+    }
+    match (v, ty) {
+        (
+            Val::FuncRef(Some(f)),
+            ValType::Ref(RefType {
+                heap: HeapType::Concrete(sig),
+                ..
+            }),
+        ) if sig < u32::MAX - 1 => vm.funcs.get(f.index as usize).is_none_or(|fe| fe.sig.0 == sig),
+        _ => true,
+    }
+}
+
 /// Whether `v` may be stored where `ty` is expected.
 pub(crate) fn val_matches(v: &Val, ty: ValType) -> bool {
     match (v, ty) {

@@ -578,7 +578,7 @@ pub fn tern_trap(e: &tern::Error) -> TrapKind {
         Some(C::InvalidConversionToInteger) => TrapKind::InvalidConversionToInteger,
         Some(C::StackOverflow) => TrapKind::StackExhausted,
         Some(C::OutOfFuel) => TrapKind::OutOfFuel,
-        Some(C::NullReference) => TrapKind::NullReference,
+        Some(C::NullReference | C::NullFunctionReference) => TrapKind::NullReference,
         _ => TrapKind::Other(t.to_string()),
     }
 }

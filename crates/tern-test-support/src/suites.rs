@@ -74,12 +74,34 @@ pub const SUITES: &[Suite] = &[
         &[Feature::CustomPageSizes, Feature::Memory64, Feature::MultiMemory],
         ALL,
     ),
+    // `return_call_ref` needs tail calls too.
+    suite(
+        "function-references",
+        &[Feature::FunctionReferences, Feature::TailCall],
+        &[Validate, Text, Translate, Interp, Jit, JitEager],
+    ),
+    // Wasm 3.0: every feature of it that tern implements (not GC).
+    suite(
+        "wasm-v3",
+        &[
+            Feature::Exceptions,
+            Feature::TailCall,
+            Feature::Memory64,
+            Feature::MultiMemory,
+            Feature::ExtendedConst,
+            Feature::RelaxedSimd,
+            Feature::FunctionReferences,
+        ],
+        &[Validate, Text, Translate, Interp, Jit, JitEager],
+    ),
 ];
 
 /// Files that need more than their folder's features: `(trial name, extra)`.
 pub const FILE_FEATURES: &[(&str, &[Feature])] = &[
     // A SIMD script that also uses a second memory.
     ("simd/simd_memory-multi.wast", &[Feature::MultiMemory]),
+    // A tag whose parameter is a typed function reference.
+    ("exceptions/try_table.wast", &[Feature::FunctionReferences]),
 ];
 
 /// One `.wast` file of the suite.

@@ -843,7 +843,9 @@ fn memarg(c: &mut Cursor<'_, '_>, natural: u32) -> Result<(u32, u64)> {
         && let Some(v) = k.strip_prefix("align=")
     {
         let at = c.offset();
-        let a = literal::parse_u32(v).ok_or_else(|| Error::new("malformed memory alignment", at))?;
+        // Any power of two up to 2^63: one larger than natural is a
+        // validation error, not a malformed module (Wasm 3.0).
+        let a = literal::parse_u64(v).ok_or_else(|| Error::new("malformed memory alignment", at))?;
         if !a.is_power_of_two() {
             return Err(Error::new("alignment must be a power of two", at));
         }

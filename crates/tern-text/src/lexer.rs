@@ -105,6 +105,10 @@ fn tokenize_raw(src: &str) -> Result<Vec<Token<'_>>> {
     let b = src.as_bytes();
     let mut i = 0;
     let mut out = Vec::new();
+    // Open parentheses since the outermost annotation began (0: outside
+    // annotations). An annotation's tokens need no whitespace between
+    // them (`(@a x"y"-2)`).
+    let mut in_annotation = 0usize;
     while i < b.len() {
         let c = b[i];
         match c {
@@ -140,16 +144,31 @@ fn tokenize_raw(src: &str) -> Result<Vec<Token<'_>>> {
                 let start = i;
                 i += 2;
                 let s = i;
-                while i < b.len() && is_idchar(b[i]) {
-                    i += 1;
+                if b.get(i) == Some(&b'"') {
+                    // A quoted id (`(@"a b")`): a non-empty string. Only
+                    // plain ids name the annotations tern reads, so the
+                    // token keeps the quotes and matches none of them.
+                    let (bytes, end) = string(src, i)?;
+                    if bytes.is_empty() {
+                        return Err(Error::new("empty annotation id", start));
+                    }
+                    if std::str::from_utf8(&bytes).is_err() {
+                        return Err(Error::new("malformed UTF-8 encoding", start));
+                    }
+                    i = end;
+                } else {
+                    while i < b.len() && is_idchar(b[i]) {
+                        i += 1;
+                    }
                 }
-                if i == s {
+                if i == s && in_annotation == 0 {
                     return Err(Error::new("malformed annotation id", start));
                 }
                 out.push(Token {
                     tok: Tok::Annotation(&src[s..i]),
                     offset: start,
                 });
+                in_annotation += 1;
             }
             b'(' => {
                 out.push(Token {
@@ -157,8 +176,12 @@ fn tokenize_raw(src: &str) -> Result<Vec<Token<'_>>> {
                     offset: i,
                 });
                 i += 1;
+                if in_annotation > 0 {
+                    in_annotation += 1;
+                }
             }
             b')' => {
+                in_annotation = in_annotation.saturating_sub(1);
                 out.push(Token {
                     tok: Tok::RParen,
                     offset: i,
@@ -173,7 +196,7 @@ fn tokenize_raw(src: &str) -> Result<Vec<Token<'_>>> {
                     offset: start,
                 });
                 i = end;
-                separated(b, i)?;
+                separated(b, i, in_annotation > 0)?;
             }
             b'$' if b.get(i + 1) == Some(&b'"') => {
                 let start = i;
@@ -194,14 +217,14 @@ fn tokenize_raw(src: &str) -> Result<Vec<Token<'_>>> {
                     offset: start,
                 });
                 i = end;
-                separated(b, i)?;
+                separated(b, i, in_annotation > 0)?;
             }
             _ if is_idchar(c) => {
                 let start = i;
                 while i < b.len() && is_idchar(b[i]) {
                     i += 1;
                 }
-                separated(b, i)?;
+                separated(b, i, in_annotation > 0)?;
                 let text = &src[start..i];
                 let tok = if let Some(id) = text.strip_prefix('$') {
                     if id.is_empty() {
@@ -215,6 +238,16 @@ fn tokenize_raw(src: &str) -> Result<Vec<Token<'_>>> {
                 };
                 out.push(Token { tok, offset: start });
             }
+            // Inside an annotation, any other character is a token of its
+            // own (the spec's reserved tokens: `,`, `[`, `{`, ...).
+            b'!'..=b'~' if in_annotation > 0 => {
+                let start = i;
+                i += 1;
+                out.push(Token {
+                    tok: Tok::Keyword(&src[start..i]),
+                    offset: start,
+                });
+            }
             _ => return Err(Error::new("unexpected character", i)),
         }
     }
@@ -223,8 +256,8 @@ fn tokenize_raw(src: &str) -> Result<Vec<Token<'_>>> {
 
 /// A token must be followed by whitespace, a parenthesis, a comment or
 /// the end of input.
-fn separated(b: &[u8], i: usize) -> Result<()> {
-    if i < b.len() && !matches!(b[i], b' ' | b'\t' | b'\n' | b'\r' | b'(' | b')' | b';') {
+fn separated(b: &[u8], i: usize, in_annotation: bool) -> Result<()> {
+    if !in_annotation && i < b.len() && !matches!(b[i], b' ' | b'\t' | b'\n' | b'\r' | b'(' | b')' | b';') {
         return Err(Error::new(
             "unknown operator: tokens must be separated by whitespace",
             i,

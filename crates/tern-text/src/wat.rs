@@ -107,6 +107,9 @@ enum ElemMode {
 enum ElemItems {
     Funcs(Vec<Ref>),
     Exprs(Vec<Range>),
+    /// Function indices of a segment whose type is not `funcref` (a typed
+    /// table's `(elem $f ...)`): encoded as `ref.func` expressions.
+    FuncExprs(Vec<Ref>),
 }
 
 struct Elem {
@@ -869,13 +872,10 @@ fn limits(c: &mut Cursor<'_, '_>, wide: bool) -> Result<Limits> {
     let read = |c: &mut Cursor<'_, '_>| -> Result<u64> {
         let at = c.offset();
         let n = c.num()?;
-        if wide {
-            literal::parse_u64(n).ok_or_else(|| Error::new("constant out of range", at))
-        } else {
-            literal::parse_u32(n)
-                .map(u64::from)
-                .ok_or_else(|| Error::new("constant out of range", at))
-        }
+        // Read as u64 whatever the index type (Wasm 3.0): a 32-bit limit
+        // above `u32::MAX` makes an invalid module, not a malformed one.
+        let _ = wide;
+        literal::parse_u64(n).ok_or_else(|| Error::new("constant out of range", at))
     };
     let min = read(c)?;
     let max = if c.at_num() { Some(read(c)?) } else { None };
@@ -961,15 +961,15 @@ fn table_def(c: &mut Cursor<'_, '_>, f: &mut Fields, idx: u32, id: Option<String
             while !c.at_rparen() {
                 v.push(index_ref(c)?);
             }
-            if element == RefType::FUNCREF {
-                ElemItems::Funcs(v)
-            } else {
-                return Err(c.err("function indices need a funcref table"));
+            match element.heap {
+                _ if element == RefType::FUNCREF => ElemItems::Funcs(v),
+                HeapType::Func | HeapType::Concrete(_) => ElemItems::FuncExprs(v),
+                _ => return Err(c.err("function indices need a table of function references")),
             }
         };
         c.rparen()?;
         let n = match &items {
-            ElemItems::Funcs(v) => v.len(),
+            ElemItems::Funcs(v) | ElemItems::FuncExprs(v) => v.len(),
             ElemItems::Exprs(v) => v.len(),
         } as u64;
         f.tables.push((
@@ -1462,7 +1462,7 @@ impl<'f, 't, 'a> Encoder<'f, 't, 'a> {
 
     fn elem(&mut self, s: &mut Vec<u8>, e: &Elem) -> Result<()> {
         let f = self.f;
-        let exprs = matches!(e.items, ElemItems::Exprs(_));
+        let exprs = matches!(e.items, ElemItems::Exprs(_) | ElemItems::FuncExprs(_));
         let mut flags: u32 = if exprs { 4 } else { 0 };
         let table = match &e.mode {
             ElemMode::Active { table, .. } => table.as_ref().map(|r| f.resolve(Space::Table, r)).transpose()?,
@@ -1506,6 +1506,14 @@ impl<'f, 't, 'a> Encoder<'f, 't, 'a> {
                 for r in v {
                     let x = self.const_expr(*r)?;
                     s.extend_from_slice(&x);
+                }
+            }
+            ElemItems::FuncExprs(v) => {
+                write_u32(s, v.len() as u32);
+                for r in v {
+                    s.push(0xd2);
+                    write_u32(s, f.resolve(Space::Func, r)?);
+                    s.push(0x0b);
                 }
             }
         }

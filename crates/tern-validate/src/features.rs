@@ -22,7 +22,7 @@ macro_rules! for_each_feature {
             MultiMemory          "multi-memory"                        false    true
             CustomPageSizes      "custom-page-sizes"                   false    true
             RelaxedSimd          "relaxed-simd"                        false    true
-            FunctionReferences   "function-references"                 false    false
+            FunctionReferences   "function-references"                 false    true
             Gc                   "gc"                                  false    false
             Threads              "threads"                             false    false
             WideArithmetic       "wide-arithmetic"                     false    true

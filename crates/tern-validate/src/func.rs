@@ -41,6 +41,9 @@ pub struct Frame {
     pub height: usize,
     /// Whether the rest of the frame is unreachable (stack polymorphic).
     pub unreachable: bool,
+    /// The number of non-defaultable locals set before the frame began:
+    /// those set inside it are unset again at its end (or `else`).
+    pub inits: usize,
 }
 
 /// A sequence of value types: one inline, or a slice of a function type.
@@ -76,6 +79,10 @@ impl Ty {
     pub(crate) const F32: Ty = Ty(3);
     pub(crate) const F64: Ty = Ty(4);
     pub(crate) const V128: Ty = Ty(5);
+    /// The bottom reference type of unreachable code (`ref.as_non_null` of
+    /// an unknown operand): a non-null reference matching every reference
+    /// type.
+    pub(crate) const BOT_REF: Ty = Ty(Ty::REF | 0xfe);
     const REF: u32 = 0x100;
     const NULLABLE: u32 = 0x200;
     const CONCRETE: u32 = 0x400;
@@ -124,6 +131,18 @@ impl Ty {
     #[inline]
     fn is_ref(self) -> bool {
         self.0 & Ty::REF != 0
+    }
+
+    /// Whether this is a non-nullable reference type (a local of it has no
+    /// default value).
+    #[inline]
+    fn is_non_null_ref(self) -> bool {
+        self.0 & (Ty::REF | Ty::NULLABLE) == Ty::REF
+    }
+
+    /// The non-nullable version of a reference type.
+    fn as_non_null(self) -> Ty {
+        Ty(self.0 & !Ty::NULLABLE)
     }
 }
 
@@ -184,6 +203,10 @@ pub struct FuncValidator<'i> {
     ctrls: Vec<Frame>,
     offset: usize,
     func_ty: u32,
+    /// Non-defaultable locals set so far, in order (the spec's `init`
+    /// state), and the same as a set.
+    inits: Vec<u32>,
+    inited: std::collections::HashSet<u32>,
 }
 
 impl<'i> FuncValidator<'i> {
@@ -197,6 +220,8 @@ impl<'i> FuncValidator<'i> {
             ctrls: Vec::new(),
             offset: 0,
             func_ty: 0,
+            inits: Vec::new(),
+            inited: std::collections::HashSet::new(),
         }
     }
 
@@ -239,6 +264,8 @@ impl<'i> FuncValidator<'i> {
         self.decls.clear();
         self.vals.clear();
         self.ctrls.clear();
+        self.inits.clear();
+        self.inited.clear();
         for &p in ty.params() {
             self.locals.push(1, p);
         }
@@ -252,7 +279,7 @@ impl<'i> FuncValidator<'i> {
                 return Err(Error::new("too many locals", at));
             }
             crate::module::check_valtype(&info.features, info.types.len(), t, at)?;
-            if !t.is_defaultable() {
+            if !t.is_defaultable() && !info.features.enabled(Feature::FunctionReferences) {
                 return Err(Error::new(format!("non-defaultable local type {t}"), at));
             }
             self.locals.push(n as u64, t);
@@ -265,6 +292,7 @@ impl<'i> FuncValidator<'i> {
             ty: BlockType::Func(ty_idx),
             height: 0,
             unreachable: false,
+            inits: 0,
         });
         let mut ops = OperatorsReader::new(r);
         ops.set_multi_memory(info.features.enabled(Feature::MultiMemory));
@@ -368,6 +396,7 @@ impl<'i> FuncValidator<'i> {
         actual == expected
             || actual == Ty::UNKNOWN
             || expected == Ty::UNKNOWN
+            || (actual == Ty::BOT_REF && expected.is_ref())
             || (actual.is_ref() && expected.is_ref() && self.matches(actual.val().unwrap(), expected.val().unwrap()))
     }
 
@@ -518,6 +547,7 @@ impl<'i> FuncValidator<'i> {
             ty,
             height,
             unreachable: false,
+            inits: self.inits.len(),
         });
         let params = self.bt_params(ty);
         self.push_tys(params);
@@ -533,7 +563,24 @@ impl<'i> FuncValidator<'i> {
             return Err(self.err("type mismatch: values remaining on stack at end of block"));
         }
         self.ctrls.pop();
+        self.reset_inits(frame.inits);
         Ok(frame)
+    }
+
+    /// Unsets the non-defaultable locals set since `height` (a block's
+    /// end: what was set inside it need not be set on every path).
+    fn reset_inits(&mut self, height: usize) {
+        for i in self.inits.drain(height.min(self.inits.len())..) {
+            self.inited.remove(&i);
+        }
+    }
+
+    /// Records that local `i` (of type `t`) was set.
+    #[inline]
+    fn set_local(&mut self, i: u32, t: Ty) {
+        if t.is_non_null_ref() && self.inited.insert(i) {
+            self.inits.push(i);
+        }
     }
 
     /// The types a branch to `frame` carries.
@@ -565,6 +612,7 @@ impl<'i> FuncValidator<'i> {
             OpFeature::AnyExceptions if self.info.features.enabled(Feature::LegacyExceptions) => return Ok(()),
             OpFeature::AnyExceptions => Feature::Exceptions,
             OpFeature::TailCall => Feature::TailCall,
+            OpFeature::FunctionReferences => Feature::FunctionReferences,
             OpFeature::RelaxedSimd => Feature::RelaxedSimd,
             OpFeature::WideArithmetic => Feature::WideArithmetic,
         };
@@ -844,6 +892,7 @@ impl FuncValidator<'_> {
             ty: frame.ty,
             height,
             unreachable: false,
+            inits: self.inits.len(),
         });
         for &t in tag.params() {
             self.push(t);
@@ -863,6 +912,7 @@ impl FuncValidator<'_> {
             ty: frame.ty,
             height,
             unreachable: false,
+            inits: self.inits.len(),
         });
         Ok(())
     }
@@ -913,7 +963,11 @@ impl FuncValidator<'_> {
                 scratch.extend_from_slice(self.tag_type(c.tag)?.params());
             }
             if matches!(c.kind, CatchKind::CatchRef | CatchKind::CatchAllRef) {
-                scratch.push(ValType::EXNREF);
+                // `(ref exn)`: the caught exception is never null.
+                scratch.push(ValType::Ref(RefType {
+                    nullable: false,
+                    heap: HeapType::Exn,
+                }));
             }
             self.check_label_carries(c.label, &scratch)?;
         }
@@ -1035,6 +1089,12 @@ impl FuncValidator<'_> {
     #[inline]
     fn visit_local_get(&mut self, local_index: u32) -> Result<()> {
         let t = self.local_ty(local_index)?;
+        if t.is_non_null_ref()
+            && local_index as usize >= self.func_type_of_body().params().len()
+            && !self.inited.contains(&local_index)
+        {
+            return Err(self.err(format!("uninitialized local {local_index}")));
+        }
         self.push_ty(t);
         Ok(())
     }
@@ -1042,13 +1102,16 @@ impl FuncValidator<'_> {
     #[inline]
     fn visit_local_set(&mut self, local_index: u32) -> Result<()> {
         let t = self.local_ty(local_index)?;
-        self.pop_ty(t)
+        self.pop_ty(t)?;
+        self.set_local(local_index, t);
+        Ok(())
     }
 
     #[inline]
     fn visit_local_tee(&mut self, local_index: u32) -> Result<()> {
         let t = self.local_ty(local_index)?;
         self.pop_ty(t)?;
+        self.set_local(local_index, t);
         self.push_ty(t);
         Ok(())
     }
@@ -1213,8 +1276,75 @@ impl FuncValidator<'_> {
         if !self.info.declared_funcs.contains(&function_index) {
             return Err(self.err("undeclared function reference"));
         }
-        self.push(ValType::FUNCREF);
+        self.push(self.info.ref_func_type(function_index));
         Ok(())
+    }
+
+    fn visit_ref_as_non_null(&mut self) -> Result<()> {
+        let t = self.pop_any_ref()?;
+        self.push_ty(t.as_non_null());
+        Ok(())
+    }
+
+    fn visit_br_on_null(&mut self, relative_depth: u32) -> Result<()> {
+        let t = self.pop_any_ref()?;
+        let frame = self.label(relative_depth)?;
+        let lt = self.label_types(&frame);
+        self.pop_tys(lt)?;
+        self.push_tys(lt);
+        self.push_ty(t.as_non_null());
+        Ok(())
+    }
+
+    fn visit_br_on_non_null(&mut self, relative_depth: u32) -> Result<()> {
+        let frame = self.label(relative_depth)?;
+        let lt = self.label_types(&frame);
+        let (last, rest) = match lt.as_slice().split_last() {
+            Some((&last @ ValType::Ref(_), rest)) => (last, rest),
+            _ => return Err(self.err("type mismatch: br_on_non_null needs a label carrying a reference")),
+        };
+        let t = self.pop_any_ref()?;
+        if !self.ty_matches(t.as_non_null(), Ty::of(last)) {
+            return Err(self.mismatch(Some(last), t.as_non_null().val()));
+        }
+        let rest = Tys::Many(rest);
+        self.pop_tys(rest)?;
+        self.push_tys(rest);
+        Ok(())
+    }
+
+    fn visit_call_ref(&mut self, type_index: u32) -> Result<()> {
+        let ty = self.func_type(type_index)?;
+        self.pop(ValType::Ref(RefType {
+            nullable: true,
+            heap: HeapType::Concrete(type_index),
+        }))?;
+        self.call(ty)
+    }
+
+    fn visit_return_call_ref(&mut self, type_index: u32) -> Result<()> {
+        if !self.info.features.enabled(Feature::TailCall) {
+            return Err(feature_error(Feature::TailCall, self.offset));
+        }
+        let ty = self.func_type(type_index)?;
+        self.pop(ValType::Ref(RefType {
+            nullable: true,
+            heap: HeapType::Concrete(type_index),
+        }))?;
+        self.return_call(ty)
+    }
+
+    /// Pops a reference operand: its type, `UNKNOWN` in unreachable code
+    /// with no operand, or `BOT_REF`.
+    fn pop_any_ref(&mut self) -> Result<Ty> {
+        let t = self.pop_ty_operand(Ty::UNKNOWN)?;
+        if t != Ty::UNKNOWN && !t.is_ref() {
+            return Err(self.err(format!(
+                "type mismatch: expected a reference, found {}",
+                t.val().map_or(String::new(), |v| v.to_string())
+            )));
+        }
+        Ok(if t == Ty::UNKNOWN { Ty::BOT_REF } else { t })
     }
 
     fn visit_i8x16_shuffle(&mut self, lanes: [u8; 16]) -> Result<()> {

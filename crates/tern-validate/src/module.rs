@@ -33,6 +33,12 @@ pub struct ModuleInfo {
     /// Functions that may be named by `ref.func` in a body.
     pub declared_funcs: HashSet<u32>,
     pub num_imported_globals: u32,
+    /// For each type index, the first index of a type equivalent to it
+    /// (the same function type once the types its references name are
+    /// compared the same way): `(ref $a)` and `(ref $b)` are the same type
+    /// when these agree. Empty when no type holds a typed reference (see
+    /// [`ModuleInfo::same_type`]).
+    pub type_canon: Arc<[u32]>,
 }
 
 impl ModuleInfo {
@@ -40,6 +46,81 @@ impl ModuleInfo {
     pub fn func_type(&self, f: u32) -> Option<&FuncType> {
         self.funcs.get(f as usize).and_then(|t| self.types.get(*t as usize))
     }
+
+    /// The type `ref.func f` pushes: `(ref $t)` of the function's type
+    /// with typed function references, else `funcref`.
+    pub fn ref_func_type(&self, f: u32) -> ValType {
+        match self.funcs.get(f as usize) {
+            Some(&t) if self.features.enabled(Feature::FunctionReferences) => ValType::Ref(RefType {
+                nullable: false,
+                heap: HeapType::Concrete(t),
+            }),
+            _ => ValType::FUNCREF,
+        }
+    }
+
+    /// Whether type indices `a` and `b` name equivalent types.
+    pub fn same_type(&self, a: u32, b: u32) -> bool {
+        if a == b {
+            return true;
+        }
+        if self.type_canon.is_empty() {
+            // No type holds a typed reference: equal types are equal values.
+            let (x, y) = (self.types.get(a as usize), self.types.get(b as usize));
+            return x.is_some() && x == y;
+        }
+        let (x, y) = (self.type_canon.get(a as usize), self.type_canon.get(b as usize));
+        x.is_some() && x == y
+    }
+}
+
+/// The canonical index of every type (see [`ModuleInfo::type_canon`]):
+/// types are compared with their references replaced by the canonical
+/// index of the type they name (a reference to the type itself by a
+/// marker), so equivalence is structural, as Wasm 3.0's singleton
+/// recursion groups make it. Empty when no type holds a typed reference
+/// (then equal types are simply equal values).
+pub fn canonical_types(types: &[FuncType]) -> Vec<u32> {
+    let typed = |v: &ValType| {
+        matches!(
+            v,
+            ValType::Ref(RefType {
+                heap: HeapType::Concrete(_),
+                ..
+            })
+        )
+    };
+    if !types.iter().any(|t| t.params().iter().chain(t.results()).any(typed)) {
+        return Vec::new();
+    }
+    let mut canon: Vec<u32> = Vec::with_capacity(types.len());
+    let mut seen: std::collections::HashMap<FuncType, u32> = std::collections::HashMap::new();
+    for (i, t) in types.iter().enumerate() {
+        let key = canonical_key(t, i as u32, |j| canon.get(j as usize).copied());
+        let id = *seen.entry(key).or_insert(i as u32);
+        canon.push(id);
+    }
+    canon
+}
+
+/// `t` (type `index`) with each concrete reference to an earlier type
+/// replaced by `earlier(j)` and a reference to itself by `u32::MAX`.
+pub fn canonical_key(t: &FuncType, index: u32, earlier: impl Fn(u32) -> Option<u32>) -> FuncType {
+    let map = |v: &ValType| match *v {
+        ValType::Ref(RefType {
+            nullable,
+            heap: HeapType::Concrete(j),
+        }) => ValType::Ref(RefType {
+            nullable,
+            heap: HeapType::Concrete(if j == index {
+                u32::MAX
+            } else {
+                earlier(j).unwrap_or(u32::MAX - 1)
+            }),
+        }),
+        v => v,
+    };
+    FuncType::new(t.params().iter().map(map), t.results().iter().map(map))
 }
 
 fn err(msg: impl Into<String>, at: usize) -> Error {
@@ -177,6 +258,12 @@ pub(crate) fn validate_module_with_types(
     let pos = &module.positions;
     let at = Positions::at;
     let at0 = 8;
+    if let Some(at) = pos.wide_limits
+        && !f.enabled(Feature::Memory64)
+    {
+        // Wasm 2.0 reads 32-bit limits as u32.
+        return Err(err("integer representation too long", at));
+    }
     if types.len() > MAX_TYPES {
         return Err(err("too many types", at0));
     }
@@ -187,7 +274,9 @@ pub(crate) fn validate_module_with_types(
     for (i, t) in types.iter().enumerate() {
         let at = at(&pos.types, i);
         for &v in t.params().iter().chain(t.results()) {
-            check_valtype(f, types_len, v, at)?;
+            // A type names only itself and the types before it (each type
+            // is its own recursion group).
+            check_valtype(f, types_len.min(i + 1), v, at)?;
         }
         if t.results().len() > 1 && !f.enabled(Feature::MultiValue) {
             return Err(feature_error(Feature::MultiValue, at));
@@ -205,7 +294,11 @@ pub(crate) fn validate_module_with_types(
         data_count: module.data_count,
         declared_funcs: HashSet::new(),
         num_imported_globals: module.num_imported_globals,
+        type_canon: Arc::from([]),
     };
+    if f.enabled(Feature::FunctionReferences) {
+        info.type_canon = canonical_types(&info.types).into();
+    }
     let type_check = |t: u32, at: usize| -> Result<()> {
         if t as usize >= types_len {
             Err(err(format!("unknown type {t}"), at))
@@ -338,6 +431,15 @@ pub(crate) fn validate_module_with_types(
     }
     for (i, e) in module.elements.iter().enumerate() {
         let at = at(&pos.elements, i);
+        // A segment of function indices holds `(ref func)` values with
+        // typed function references (they are never null).
+        let ety = match e.items {
+            ElementItems::Functions(_) if f.enabled(Feature::FunctionReferences) => RefType {
+                nullable: false,
+                heap: HeapType::Func,
+            },
+            _ => e.ty,
+        };
         if e.ty != RefType::FUNCREF || !matches!(e.items, ElementItems::Functions(_)) {
             if !f.enabled(Feature::ReferenceTypes) && !f.enabled(Feature::BulkMemory) {
                 return Err(feature_error(Feature::BulkMemory, at));
@@ -349,7 +451,7 @@ pub(crate) fn validate_module_with_types(
                 let Some(t) = info.tables.get(*table as usize) else {
                     return Err(err(format!("unknown table {table}"), at));
                 };
-                if !ref_matches(&info, e.ty, t.element) {
+                if !ref_matches(&info, ety, t.element) {
                     return Err(err("type mismatch: element segment type does not match table", at));
                 }
                 let idx = if t.table64 { ValType::I64 } else { ValType::I32 };
@@ -375,7 +477,7 @@ pub(crate) fn validate_module_with_types(
                 }
             }
         }
-        info.elements.push(e.ty);
+        info.elements.push(ety);
     }
     if module.data_count.is_some() && !f.enabled(Feature::BulkMemory) {
         return Err(feature_error(Feature::BulkMemory, pos.data_count));
@@ -424,17 +526,28 @@ fn collect_ref_funcs(e: &ConstExpr<'_>, out: &mut HashSet<u32>) -> Result<()> {
 }
 
 /// Whether reference type `a` is a subtype of `b`.
-pub(crate) fn ref_matches(_info: &ModuleInfo, a: RefType, b: RefType) -> bool {
+pub(crate) fn ref_matches(info: &ModuleInfo, a: RefType, b: RefType) -> bool {
     if a.nullable && !b.nullable {
         return false;
     }
-    a.heap == b.heap
-        || matches!(
-            (a.heap, b.heap),
-            (HeapType::Concrete(_) | HeapType::NoFunc, HeapType::Func)
-                | (HeapType::NoExtern, HeapType::Extern)
-                | (HeapType::NoExn, HeapType::Exn)
-        )
+    heap_matches(a.heap, b.heap, |x, y| info.same_type(x, y))
+}
+
+/// Whether heap type `a` is a subtype of `b`, with `same` telling whether
+/// two concrete types are equivalent. Every concrete type is a function
+/// type (tern has no GC types).
+pub fn heap_matches(a: HeapType, b: HeapType, same: impl Fn(u32, u32) -> bool) -> bool {
+    use HeapType as H;
+    match (a, b) {
+        (H::Concrete(x), H::Concrete(y)) => same(x, y),
+        _ if a == b => true,
+        (H::Concrete(_) | H::NoFunc, H::Func) | (H::NoFunc, H::Concrete(_)) => true,
+        (H::NoExtern, H::Extern) | (H::NoExn, H::Exn) => true,
+        (H::None, H::Any | H::Eq | H::I31 | H::Struct | H::Array) => true,
+        (H::Eq | H::I31 | H::Struct | H::Array, H::Any) => true,
+        (H::I31 | H::Struct | H::Array, H::Eq) => true,
+        _ => false,
+    }
 }
 
 /// Validates a constant expression of type `ty`. `global_limit` is the
@@ -472,12 +585,13 @@ fn const_expr(info: &ModuleInfo, e: &ConstExpr<'_>, ty: ValType, global_limit: O
                 if function_index as usize >= info.funcs.len() {
                     return Err(err(format!("unknown function {function_index}"), at));
                 }
-                ValType::FUNCREF
+                info.ref_func_type(function_index)
             }
             Operator::GlobalGet { global_index } => {
                 // Wasm 2.0: only imported globals are visible to constant
-                // expressions; with GC, earlier immutable globals are too.
-                let visible = if f.enabled(Feature::Gc) {
+                // expressions; with typed function references (and GC),
+                // earlier immutable globals are too.
+                let visible = if f.enabled(Feature::Gc) || f.enabled(Feature::FunctionReferences) {
                     global_limit.unwrap_or(info.globals.len() as u32)
                 } else {
                     info.num_imported_globals

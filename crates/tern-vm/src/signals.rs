@@ -125,6 +125,7 @@ fn encode(c: TrapCode) -> u32 {
         TrapCode::OutOfFuel => 11,
         TrapCode::NullReference => 12,
         TrapCode::Interrupt => 13,
+        TrapCode::NullFunctionReference => 14,
     }
 }
 
@@ -143,6 +144,7 @@ fn decode(v: u32) -> Option<TrapCode> {
         11 => TrapCode::OutOfFuel,
         12 => TrapCode::NullReference,
         13 => TrapCode::Interrupt,
+        14 => TrapCode::NullFunctionReference,
         _ => return None,
     })
 }

@@ -31,6 +31,8 @@ pub enum TrapCode {
     OutOfFuel,
     /// A null reference was dereferenced.
     NullReference,
+    /// `call_ref` or `return_call_ref` of a null function reference.
+    NullFunctionReference,
     /// The store's epoch deadline was reached (and no callback let the
     /// guest go on).
     Interrupt,
@@ -52,6 +54,7 @@ impl TrapCode {
             TrapCode::StackOverflow => "call stack exhausted",
             TrapCode::OutOfFuel => "all fuel consumed",
             TrapCode::NullReference => "null reference",
+            TrapCode::NullFunctionReference => "null function reference",
             TrapCode::Interrupt => "interrupt: the epoch deadline was reached",
         }
     }

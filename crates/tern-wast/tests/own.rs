@@ -86,3 +86,11 @@ fn memory64() {
         );
     }
 }
+
+#[test]
+fn function_references() {
+    run(
+        "function-references.wast",
+        include_str!("wast/function-references.wast"),
+    );
+}

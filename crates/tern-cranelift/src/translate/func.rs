@@ -744,6 +744,33 @@ impl<'f, 'i> Translator<'f, 'i> {
         self.b.switch_to_block(cont);
     }
 
+    /// `br_on_null` (the reference stays when not taken) and
+    /// `br_on_non_null` (the branch carries it; dropped when not taken).
+    fn visit_br_on_null(&mut self, depth: u32, non_null: bool) {
+        let r = self.pop();
+        if self.is_loop(depth) {
+            self.flush_fuel();
+        }
+        if non_null {
+            self.push(r);
+        }
+        let (to, n) = self.branch_target(depth);
+        let args: Vec<BlockArg> = self.top_canon(n).into_iter().map(BlockArg::Value).collect();
+        let cont = self.b.create_block();
+        if non_null {
+            self.b.ins().brif(r, to, &args, cont, &[]);
+        } else {
+            self.b.ins().brif(r, cont, &[], to, &args);
+        }
+        self.b.seal_block(cont);
+        self.b.switch_to_block(cont);
+        if non_null {
+            self.pop();
+        } else {
+            self.push(r);
+        }
+    }
+
     fn visit_br_table(&mut self, targets: BrTable<'_>) {
         let index = self.pop();
         if self.is_loop(targets.default()) || targets.targets().any(|d| self.is_loop(d)) {
@@ -1142,6 +1169,23 @@ impl<'f, 'i> Translator<'f, 'i> {
         self.indirect(type_index, code, callee_vmctx, tail);
     }
 
+    /// `call_ref` / `return_call_ref`: a null check, then the call through
+    /// the function reference (no signature check: validation guarantees
+    /// the reference's type).
+    fn visit_call_ref(&mut self, type_index: u32, tail: bool) {
+        self.flush_fuel();
+        let r = self.pop();
+        self.b.ins().trapz(r, trap_codes::NULL_FUNCTION_REFERENCE);
+        let store = self.store_ptr();
+        let func_refs = self.b.ins().load(I64, rw(), store, abi::OFFSET_STORE_FUNC_REFS);
+        let off = self.b.ins().ishl_imm_u(r, 3);
+        let slot = self.b.ins().iadd(func_refs, off);
+        // Raw reference r is store function r - 1.
+        let fr = self.b.ins().load(I64, rw(), slot, -8);
+        let (code, callee_vmctx) = self.callee_of(fr, type_index, false);
+        self.indirect(type_index, code, callee_vmctx, tail);
+    }
+
     // ---- memory ----
 
     fn is_memory64(&self, mem: u32) -> bool {
@@ -1431,6 +1475,15 @@ impl<'f, 'i> Translator<'f, 'i> {
                 type_index,
                 table_index,
             } => self.visit_call_indirect(type_index, table_index, true),
+            O::CallRef { type_index } => self.visit_call_ref(type_index, false),
+            O::ReturnCallRef { type_index } => self.visit_call_ref(type_index, true),
+            O::RefAsNonNull {} => {
+                let v = self.pop();
+                self.b.ins().trapz(v, trap_codes::NULL_REFERENCE);
+                self.push(v);
+            }
+            O::BrOnNull { relative_depth } => self.visit_br_on_null(relative_depth, false),
+            O::BrOnNonNull { relative_depth } => self.visit_br_on_null(relative_depth, true),
             O::Drop {} => {
                 self.pop();
             }

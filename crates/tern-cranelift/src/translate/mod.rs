@@ -236,6 +236,8 @@ pub mod trap_codes {
     pub const NULL_REFERENCE: TrapCode = TrapCode::unwrap_user(6);
     /// Fuel exhausted.
     pub const OUT_OF_FUEL: TrapCode = TrapCode::unwrap_user(7);
+    /// `call_ref` of a null function reference.
+    pub const NULL_FUNCTION_REFERENCE: TrapCode = TrapCode::unwrap_user(8);
 }
 
 /// Maps a Cranelift trap code found in code produced here to tern's
@@ -255,6 +257,7 @@ pub fn tern_trap_code(code: ir::TrapCode) -> Option<tern_vm::TrapCode> {
         trap_codes::INDIRECT_CALL_TYPE_MISMATCH => T::IndirectCallTypeMismatch,
         trap_codes::NULL_REFERENCE => T::NullReference,
         trap_codes::OUT_OF_FUEL => T::OutOfFuel,
+        trap_codes::NULL_FUNCTION_REFERENCE => T::NullFunctionReference,
         _ => return None,
     })
 }
@@ -291,6 +294,7 @@ mod tests {
             (trap_codes::INDIRECT_CALL_TYPE_MISMATCH, "indirect call type mismatch"),
             (trap_codes::NULL_REFERENCE, "null reference"),
             (trap_codes::OUT_OF_FUEL, "all fuel consumed"),
+            (trap_codes::NULL_FUNCTION_REFERENCE, "null function reference"),
         ];
         for (code, msg) in cases {
             assert_eq!(tern_trap_code(code).map(|c| c.message()), Some(msg), "{code}");

@@ -193,6 +193,10 @@ macro_rules! imms {
         $p.out.push(' ');
         $p.type_use(*$a);
     }};
+    ($p:ident, $t:literal; type_index; $a:ident) => {{
+        $p.out.push(' ');
+        $p.type_ref(*$a)
+    }};
     ($p:ident, $t:literal; tys; $a:ident) => {
         $p.select_types($a)
     };
@@ -922,6 +926,20 @@ impl<'a> Printer<'a, '_> {
                 fixed(p + 1, r)
             }
             O::ReturnCallIndirect { type_index, .. } => Some((self.type_arity(*type_index)?.0 + 1, None)),
+            O::CallRef { type_index } => {
+                let (p, r) = self.type_arity(*type_index)?;
+                fixed(p + 1, r)
+            }
+            O::ReturnCallRef { type_index } => Some((self.type_arity(*type_index)?.0 + 1, None)),
+            O::RefAsNonNull {} => fixed(1, 1),
+            O::BrOnNull { relative_depth } => {
+                let a = self.label_arity(*relative_depth)?;
+                Some((a + 1, Some(a + 1)))
+            }
+            O::BrOnNonNull { relative_depth } => {
+                let a = self.label_arity(*relative_depth)?;
+                Some((a, Some(a.checked_sub(1)?)))
+            }
             O::Throw { tag_index } => {
                 let t = *self.tag_types.get(*tag_index as usize)?;
                 Some((self.type_arity(t)?.0, None))
