@@ -109,7 +109,8 @@ impl Tier {
 
 #[derive(clap::Args)]
 pub(crate) struct FeatureArgs {
-    /// Feature set: a comma-separated list of `all` (the default), `wasm2`, `mvp`,
+    /// Feature set: a comma-separated list of `all` (the default: Wasm 3.0 but GC,
+    /// and every other proposal tern implements), `wasm3`, `wasm2`, `mvp`,
     /// feature names to enable, and `-name` to disable. Names: mutable-global,
     /// sign-extension, nontrapping-float-to-int, multi-value, bulk-memory,
     /// reference-types, simd, exceptions, legacy-exceptions, tail-call, memory64,
@@ -126,6 +127,7 @@ impl FeatureArgs {
         for item in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
             match item {
                 "all" => f = Features::all(),
+                "wasm3" => f = Features::wasm3(),
                 "wasm2" => f = Features::wasm2(),
                 "mvp" => f = Features::mvp(),
                 _ => {

@@ -68,6 +68,19 @@ fn validate_feature_switches() {
         &["validate", "--features", "mvp", "examples/fib.wasm"],
         0,
     );
+    // Wasm 3.0 is the default; `wasm2` is Wasm 2.0 exactly.
+    let wasm3 = "crates/tern-cli/tests/data/wasm3.wat";
+    run_golden("validate-wasm3", &["validate", wasm3], 0);
+    run_golden(
+        "validate-wasm3-as-wasm3",
+        &["validate", "--features", "wasm3", wasm3],
+        0,
+    );
+    run_golden(
+        "validate-wasm3-as-wasm2",
+        &["validate", "--features", "wasm2", wasm3],
+        1,
+    );
     run_golden(
         "validate-unknown-feature",
         &["validate", "--features", "warp-drive", "examples/fib.wasm"],

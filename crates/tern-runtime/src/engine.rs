@@ -92,18 +92,13 @@ impl Default for Config {
 }
 
 impl Config {
-    /// Wasm 2.0 plus tail calls, multi-memory, exception handling (the
-    /// legacy instructions too), extended constant expressions and relaxed
-    /// SIMD; default limits; no fuel; lazy translation.
+    /// Wasm 3.0 but GC ([`Features::wasm3`]: exception handling with the
+    /// legacy instructions, tail calls, memory64, multi-memory, extended
+    /// constant expressions, relaxed SIMD, typed function references);
+    /// default limits; no fuel; lazy translation.
     pub fn new() -> Config {
         Config {
-            features: Features::wasm2()
-                .with(Feature::TailCall, true)
-                .with(Feature::MultiMemory, true)
-                .with(Feature::Exceptions, true)
-                .with(Feature::LegacyExceptions, true)
-                .with(Feature::ExtendedConst, true)
-                .with(Feature::RelaxedSimd, true),
+            features: Features::wasm3(),
             limits: StoreLimits::default(),
             consume_fuel: false,
             interp_translation: InterpTranslation::Lazy,

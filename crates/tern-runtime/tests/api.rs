@@ -320,3 +320,40 @@ fn reentry_backtrace(tier: Tier) {
         "{tier:?}"
     );
 }
+
+/// The default configuration is Wasm 3.0 (GC aside); proposals beyond it
+/// are opt-in, and `Features::wasm2()` is Wasm 2.0 exactly.
+#[test]
+fn default_features_are_wasm3() {
+    let f = Config::new().enabled_features();
+    for x in [
+        Feature::Exceptions,
+        Feature::TailCall,
+        Feature::Memory64,
+        Feature::MultiMemory,
+        Feature::ExtendedConst,
+        Feature::RelaxedSimd,
+        Feature::FunctionReferences,
+        Feature::LegacyExceptions,
+    ] {
+        assert!(f.enabled(x), "{} is on by default", x.name());
+    }
+    assert!(!f.enabled(Feature::WideArithmetic));
+    assert!(!f.enabled(Feature::CustomPageSizes));
+    let engine = Engine::default();
+    let wasm3 = r#"(module (type $f (func (result i32))) (memory i64 1)
+        (func $one (type $f) (i32.const 1)) (elem declare func $one)
+        (func (export "main") (result i32) (call_ref $f (ref.func $one))))"#;
+    let wasm3 = tern_text::parse_wat(wasm3).unwrap();
+    let m = Module::new(&engine, &wasm3).unwrap();
+    let mut store = Store::new(&engine, ());
+    let i = Linker::new(&engine).instantiate(&mut store, &m).unwrap();
+    let main = i.get_typed_func::<(), i32>(&mut store, "main").unwrap();
+    assert_eq!(main.call(&mut store, ()).unwrap(), 1);
+    let wide = r#"(module (func (param i64 i64) (result i64 i64) (i64.mul_wide_s (local.get 0) (local.get 1))))"#;
+    assert!(Module::new(&engine, tern_text::parse_wat(wide).unwrap()).is_err());
+    let mut c = Config::new();
+    c.features(Features::wasm2());
+    let e = Module::new(&Engine::new(&c).unwrap(), &wasm3).unwrap_err();
+    assert!(e.to_string().contains("not enabled"), "{e}");
+}

@@ -6,32 +6,32 @@
 macro_rules! for_each_feature {
     ($m:ident) => {
         $m! {
-            // Variant        flag-name                         in Wasm 2.0   implemented
-            MutableGlobal        "mutable-global"                      true     true
-            SignExtension        "sign-extension"                      true     true
-            SaturatingFloatToInt "nontrapping-float-to-int"            true     true
-            MultiValue           "multi-value"                         true     true
-            BulkMemory           "bulk-memory"                         true     true
-            ReferenceTypes       "reference-types"                     true     true
-            Simd                 "simd"                                true     true
-            Exceptions           "exceptions"                          false    true
-            LegacyExceptions     "legacy-exceptions"                   false    true
-            TailCall             "tail-call"                           false    true
-            ExtendedConst        "extended-const"                      false    true
-            Memory64             "memory64"                            false    true
-            MultiMemory          "multi-memory"                        false    true
-            CustomPageSizes      "custom-page-sizes"                   false    true
-            RelaxedSimd          "relaxed-simd"                        false    true
-            FunctionReferences   "function-references"                 false    true
-            Gc                   "gc"                                  false    false
-            Threads              "threads"                             false    false
-            WideArithmetic       "wide-arithmetic"                     false    true
+            // Variant        flag-name                         in Wasm 2.0  in 3.0  implemented
+            MutableGlobal        "mutable-global"                      true     true     true
+            SignExtension        "sign-extension"                      true     true     true
+            SaturatingFloatToInt "nontrapping-float-to-int"            true     true     true
+            MultiValue           "multi-value"                         true     true     true
+            BulkMemory           "bulk-memory"                         true     true     true
+            ReferenceTypes       "reference-types"                     true     true     true
+            Simd                 "simd"                                true     true     true
+            Exceptions           "exceptions"                          false    true     true
+            LegacyExceptions     "legacy-exceptions"                   false    false    true
+            TailCall             "tail-call"                           false    true     true
+            ExtendedConst        "extended-const"                      false    true     true
+            Memory64             "memory64"                            false    true     true
+            MultiMemory          "multi-memory"                        false    true     true
+            CustomPageSizes      "custom-page-sizes"                   false    false    true
+            RelaxedSimd          "relaxed-simd"                        false    true     true
+            FunctionReferences   "function-references"                 false    true     true
+            Gc                   "gc"                                  false    true     false
+            Threads              "threads"                             false    false    false
+            WideArithmetic       "wide-arithmetic"                     false    false    true
         }
     };
 }
 
 macro_rules! define_features {
-    ($( $name:ident $flag:literal $v2:literal $implemented:literal )*) => {
+    ($( $name:ident $flag:literal $v2:literal $v3:literal $implemented:literal )*) => {
         /// A post-MVP WebAssembly feature.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
         #[repr(u8)]
@@ -51,6 +51,11 @@ macro_rules! define_features {
             /// Whether the feature is part of the Wasm 2.0 standard.
             pub fn in_wasm2(self) -> bool {
                 match self { $( Feature::$name => $v2, )* }
+            }
+
+            /// Whether the feature is part of the Wasm 3.0 standard.
+            pub fn in_wasm3(self) -> bool {
+                match self { $( Feature::$name => $v3, )* }
             }
 
             /// Whether tern can validate modules using this feature.
@@ -85,6 +90,19 @@ impl Features {
         let mut f = Features::mvp();
         for &x in Feature::ALL {
             if x.in_wasm2() {
+                f.set(x, true);
+            }
+        }
+        f
+    }
+
+    /// Wasm 3.0 as far as tern implements it (everything but GC), and the
+    /// legacy exception instructions that toolchains still emit: the
+    /// embedding API's default, as wasmtime's.
+    pub fn wasm3() -> Features {
+        let mut f = Features::mvp();
+        for &x in Feature::ALL {
+            if x.implemented() && (x.in_wasm3() || x == Feature::LegacyExceptions) {
                 f.set(x, true);
             }
         }
