@@ -1,0 +1,153 @@
+//! The C API's tests: each `tests/c/NAME.c` is compiled with the system C
+//! compiler against `include/` and the `libtern.so` of this build, then
+//! run on both tiers, and under valgrind (interpreter tier) when valgrind
+//! is installed. Every program exits 0 when all its checks pass and
+//! deletes every object it owns, so valgrind must report no error and no
+//! leak.
+//!
+//! The library must have been built first (`cargo build --release -p
+//! tern-capi`; `cargo test` of this package builds it too). Without a C
+//! compiler the tests print why and pass; `TERN_CAPI_NO_VALGRIND=1` skips
+//! the valgrind runs.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The directory of this profile's build outputs (`target/release`).
+fn profile_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("the test's path");
+    // target/release/deps/c_api-HASH
+    exe.parent()
+        .and_then(Path::parent)
+        .expect("target/PROFILE")
+        .to_path_buf()
+}
+
+fn have(tool: &str) -> bool {
+    Command::new(tool)
+        .arg("--version")
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false)
+}
+
+fn cc() -> Option<String> {
+    let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
+    have(&cc).then_some(cc)
+}
+
+/// Compiles `tests/c/NAME.c`; None (after saying why) without a compiler.
+fn build(name: &str) -> Option<PathBuf> {
+    let Some(cc) = cc() else {
+        eprintln!("skipping {name}: no C compiler (set CC)");
+        return None;
+    };
+    let dir = profile_dir();
+    let lib = dir.join("libtern.so");
+    assert!(
+        lib.exists(),
+        "{} is missing: build it first with `cargo build --release -p tern-capi`",
+        lib.display()
+    );
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out_dir = dir.join("tern-capi-tests");
+    std::fs::create_dir_all(&out_dir).unwrap();
+    let exe = out_dir.join(name);
+    let src = manifest.join("tests/c").join(format!("{name}.c"));
+    let status = Command::new(&cc)
+        .args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-g", "-O1", "-pthread"])
+        .arg("-I")
+        .arg(manifest.join("include"))
+        .arg(&src)
+        .arg("-o")
+        .arg(&exe)
+        .arg("-L")
+        .arg(&dir)
+        .arg("-ltern")
+        .arg(format!("-Wl,-rpath,{}", dir.display()))
+        .status()
+        .expect("running the C compiler");
+    assert!(status.success(), "compiling {} failed", src.display());
+    Some(exe)
+}
+
+/// Runs a compiled test program, with `TERN_TIER` set to `tier`, under
+/// `wrapper` when given; panics with its output when it fails.
+fn run(exe: &Path, tier: &str, wrapper: &[&str]) {
+    let mut cmd = match wrapper.split_first() {
+        Some((w, args)) => {
+            let mut c = Command::new(w);
+            c.args(args).arg(exe);
+            c
+        }
+        None => Command::new(exe),
+    };
+    let out = cmd.env("TERN_TIER", tier).output().expect("running the test program");
+    if !out.status.success() {
+        panic!(
+            "{} (TERN_TIER={tier}{}) failed: {}\n--- stdout\n{}\n--- stderr\n{}",
+            exe.display(),
+            if wrapper.is_empty() { "" } else { ", under valgrind" },
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+fn check(name: &str) {
+    let Some(exe) = build(name) else { return };
+    run(&exe, "interp", &[]);
+    run(&exe, "auto", &[]);
+    if std::env::var_os("TERN_CAPI_NO_VALGRIND").is_none() && have("valgrind") {
+        run(
+            &exe,
+            "interp",
+            &[
+                "valgrind",
+                "-q",
+                "--error-exitcode=99",
+                "--leak-check=full",
+                "--errors-for-leak-kinds=definite,indirect,possible",
+                "--show-leak-kinds=definite,indirect,possible",
+            ],
+        );
+    }
+}
+
+macro_rules! c_tests {
+    ($($name:ident)*) => {$(
+        #[test]
+        fn $name() {
+            check(stringify!($name));
+        }
+    )*};
+}
+
+c_tests!(types vectors module instance funcs traps refs extensions);
+
+/// The headers compile as C++ too.
+#[test]
+fn headers_compile_as_cpp() {
+    let cxx = std::env::var("CXX").unwrap_or_else(|_| "c++".into());
+    if !have(&cxx) {
+        eprintln!("skipping: no C++ compiler");
+        return;
+    }
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = profile_dir().join("tern-capi-tests");
+    std::fs::create_dir_all(&out).unwrap();
+    let src = out.join("headers.cc");
+    std::fs::write(
+        &src,
+        "#include <wasm.h>\n#include <tern.h>\nint main() { wasm_val_t v = WASM_I32_VAL(1); return v.of.i32 - 1; }\n",
+    )
+    .unwrap();
+    let status = Command::new(&cxx)
+        .args(["-std=c++20", "-Wall", "-Werror", "-fsyntax-only", "-I"])
+        .arg(manifest.join("include"))
+        .arg(&src)
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
