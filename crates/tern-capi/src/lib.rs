@@ -63,6 +63,11 @@ pub(crate) unsafe fn need<'a, T>(p: *const T, func: &str) -> &'a T {
     }
 }
 
+/// [`guard`] with a failure value made only on a panic.
+pub(crate) fn guard_else<R>(default: impl FnOnce() -> R, f: impl FnOnce() -> R) -> R {
+    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|_| default())
+}
+
 /// [`need`] for a mutable argument.
 pub(crate) unsafe fn need_mut<'a, T>(p: *mut T, func: &str) -> &'a mut T {
     match p.as_mut() {

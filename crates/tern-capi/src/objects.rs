@@ -12,7 +12,7 @@ use crate::types::{
     wasm_memorytype_t, wasm_tabletype_t,
 };
 use crate::vec::{Elem, Vector, declare_vec};
-use crate::{StoreBound, guard, need, need_mut, set_error};
+use crate::{StoreBound, guard, guard_else, need, need_mut, set_error};
 use rt::{
     Caller, Extern, Func, FuncType, Global, HeapType, Instance, Memory, RefType, StoreContextMut, Table, Trap, Val,
     ValType,
@@ -433,65 +433,68 @@ pub unsafe extern "C" fn wasm_func_call(
     args: *const Vector<wasm_val_t>,
     results: *mut Vector<wasm_val_t>,
 ) -> *mut wasm_trap_t {
-    guard(TrapObj::msg("tern's C API panicked in wasm_func_call").boxed(), || {
-        let (cell, f) = object!(
-            f,
-            Func,
-            TrapObj::msg("wasm_func_call: the function is NULL or not a function").boxed()
-        );
-        let ty = func_ty(cell, f);
-        let args = match args.as_ref() {
-            Some(a) => a.as_slice(),
-            None => &[],
-        };
-        if args.len() != ty.params().len() {
-            return TrapObj::msg(format!(
-                "wasm_func_call: expected {} arguments, got {}",
-                ty.params().len(),
-                args.len()
-            ))
-            .boxed();
-        }
-        let nres = ty.results().len();
-        let out: &mut [wasm_val_t] = match results.as_mut() {
-            Some(r) if r.size >= nres => &mut r.as_mut_slice()[..nres],
-            _ if nres == 0 => &mut [],
-            _ => {
+    guard_else(
+        || TrapObj::msg("tern's C API panicked in wasm_func_call").boxed(),
+        || {
+            let (cell, f) = object!(
+                f,
+                Func,
+                TrapObj::msg("wasm_func_call: the function is NULL or not a function").boxed()
+            );
+            let ty = func_ty(cell, f);
+            let args = match args.as_ref() {
+                Some(a) => a.as_slice(),
+                None => &[],
+            };
+            if args.len() != ty.params().len() {
                 return TrapObj::msg(format!(
-                    "wasm_func_call: the results vector has no room for {nres} results"
+                    "wasm_func_call: expected {} arguments, got {}",
+                    ty.params().len(),
+                    args.len()
                 ))
                 .boxed();
             }
-        };
-        let params = cell.with(|mut ctx| {
-            args.iter()
-                .zip(ty.params())
-                .map(|(a, &t)| val_from_c(cell, &mut ctx, a, t))
-                .collect::<Result<Vec<Val>, String>>()
-        });
-        let params = match params {
-            Ok(p) => p,
-            Err(e) => return TrapObj::msg(format!("wasm_func_call: {e}")).boxed(),
-        };
-        let mut vals: Vec<Val> = ty.results().iter().map(|&t| Val::default_for(t)).collect();
-        if let Err(e) = cell.with(|ctx| f.call(ctx, &params, &mut vals)) {
-            return TrapObj::from_error(cell, &e).boxed();
-        }
-        let converted = cell.with(|ctx| {
-            vals.iter()
-                .map(|v| val_to_c(cell, &ctx, v))
-                .collect::<Result<Vec<_>, String>>()
-        });
-        match converted {
-            Ok(cs) => {
-                for (o, c) in out.iter_mut().zip(cs) {
-                    *o = c;
+            let nres = ty.results().len();
+            let out: &mut [wasm_val_t] = match results.as_mut() {
+                Some(r) if r.size >= nres => &mut r.as_mut_slice()[..nres],
+                _ if nres == 0 => &mut [],
+                _ => {
+                    return TrapObj::msg(format!(
+                        "wasm_func_call: the results vector has no room for {nres} results"
+                    ))
+                    .boxed();
                 }
-                ptr::null_mut()
+            };
+            let params = cell.with(|mut ctx| {
+                args.iter()
+                    .zip(ty.params())
+                    .map(|(a, &t)| val_from_c(cell, &mut ctx, a, t))
+                    .collect::<Result<Vec<Val>, String>>()
+            });
+            let params = match params {
+                Ok(p) => p,
+                Err(e) => return TrapObj::msg(format!("wasm_func_call: {e}")).boxed(),
+            };
+            let mut vals: Vec<Val> = ty.results().iter().map(|&t| Val::default_for(t)).collect();
+            if let Err(e) = cell.with(|ctx| f.call(ctx, &params, &mut vals)) {
+                return TrapObj::from_error(cell, &e).boxed();
             }
-            Err(e) => TrapObj::msg(format!("wasm_func_call: {e}")).boxed(),
-        }
-    })
+            let converted = cell.with(|ctx| {
+                vals.iter()
+                    .map(|v| val_to_c(cell, &ctx, v))
+                    .collect::<Result<Vec<_>, String>>()
+            });
+            match converted {
+                Ok(cs) => {
+                    for (o, c) in out.iter_mut().zip(cs) {
+                        *o = c;
+                    }
+                    ptr::null_mut()
+                }
+                Err(e) => TrapObj::msg(format!("wasm_func_call: {e}")).boxed(),
+            }
+        },
+    )
 }
 
 // Globals.

@@ -108,8 +108,8 @@ fn check(name: &str) {
                 "-q",
                 "--error-exitcode=99",
                 "--leak-check=full",
-                "--errors-for-leak-kinds=definite,indirect,possible",
-                "--show-leak-kinds=definite,indirect,possible",
+                "--errors-for-leak-kinds=definite,indirect",
+                "--show-leak-kinds=definite,indirect",
             ],
         );
     }
