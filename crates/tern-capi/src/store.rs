@@ -78,7 +78,7 @@ impl StoreCell {
                 self.0.borrow_mut().pop();
             }
         }
-        let p = caller as *mut Caller<'_, StoreData> as *mut Caller<'static, StoreData>;
+        let p = (caller as *mut Caller<'_, StoreData>).cast::<Caller<'static, StoreData>>();
         self.callers.borrow_mut().push(p);
         let _pop = Pop(&self.callers);
         f()

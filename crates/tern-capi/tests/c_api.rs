@@ -124,7 +124,7 @@ macro_rules! c_tests {
     )*};
 }
 
-c_tests!(types vectors module instance funcs traps refs extensions);
+c_tests!(types vectors module instance funcs traps refs threads extensions);
 
 /// The headers compile as C++ too.
 #[test]
