@@ -3,7 +3,9 @@
 //! run on both tiers, and under valgrind (interpreter tier) when valgrind
 //! is installed. Every program exits 0 when all its checks pass and
 //! deletes every object it owns, so valgrind must report no error and no
-//! leak.
+//! definite or indirect leak ("possibly lost" blocks are left out: they
+//! are process-wide tables, such as the text parser's operator table,
+//! that live until exit by design).
 //!
 //! The library must have been built first (`cargo build --release -p
 //! tern-capi`; `cargo test` of this package builds it too). Without a C
