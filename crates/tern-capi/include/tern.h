@@ -10,6 +10,8 @@
 
 #include "wasm.h"
 
+#define own
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -100,8 +102,59 @@ WASM_API_EXTERN void tern_store_epoch_deadline_set(wasm_store_t*,
 WASM_API_EXTERN bool tern_wat2wasm(const char* text, size_t len,
                                    wasm_byte_vec_t* out);
 
+/* ---------------------------------------------------------------------- */
+/* WASI preview1                                                          */
+
+/* What a store's WASI guest gets: by default no arguments, no
+ * environment, empty stdin, discarded stdout and stderr, no directories. */
+typedef struct tern_wasi_config_t tern_wasi_config_t;
+
+WASM_API_EXTERN own tern_wasi_config_t* tern_wasi_config_new(void);
+WASM_API_EXTERN void tern_wasi_config_delete(own tern_wasi_config_t*);
+
+/* Appends arguments (argv[0] is the program's name, by convention). */
+WASM_API_EXTERN void tern_wasi_config_set_argv(tern_wasi_config_t*,
+                                               size_t argc,
+                                               const char* const argv[]);
+/* Appends this process's arguments. */
+WASM_API_EXTERN void tern_wasi_config_inherit_argv(tern_wasi_config_t*);
+/* Appends environment variables. */
+WASM_API_EXTERN void tern_wasi_config_set_env(tern_wasi_config_t*, size_t n,
+                                              const char* const names[],
+                                              const char* const values[]);
+/* Appends this process's environment. */
+WASM_API_EXTERN void tern_wasi_config_inherit_env(tern_wasi_config_t*);
+WASM_API_EXTERN void tern_wasi_config_inherit_stdin(tern_wasi_config_t*);
+WASM_API_EXTERN void tern_wasi_config_inherit_stdout(tern_wasi_config_t*);
+WASM_API_EXTERN void tern_wasi_config_inherit_stderr(tern_wasi_config_t*);
+/* All three, as the process's own descriptors (so the guest sees a
+ * terminal as one). */
+WASM_API_EXTERN void tern_wasi_config_inherit_stdio(tern_wasi_config_t*);
+/* Gives the guest the host directory `host_path` as `guest_path`; false
+ * when it cannot be opened. */
+WASM_API_EXTERN bool tern_wasi_config_preopen_dir(tern_wasi_config_t*,
+                                                  const char* host_path,
+                                                  const char* guest_path);
+
+/* Gives the store's WASI functions this configuration (taken over). */
+WASM_API_EXTERN void tern_store_set_wasi(wasm_store_t*,
+                                         own tern_wasi_config_t*);
+
+/* The imports for `module` in its import order: the store's function for
+ * each `wasi_snapshot_preview1` import, NULL for every other import (fill
+ * those in before wasm_instance_new). False, with the vector still made,
+ * when the module imports a WASI function that does not exist. */
+WASM_API_EXTERN bool tern_wasi_imports(wasm_store_t*, const wasm_module_t*,
+                                       own wasm_extern_vec_t* out);
+
+/* Whether the trap is a WASI guest calling proc_exit; its status in
+ * *status. */
+WASM_API_EXTERN bool tern_trap_exit_status(const wasm_trap_t*, int* status);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif
+
+#undef own
 
 #endif /* TERN_H */

@@ -40,6 +40,7 @@ pub mod refs;
 pub mod store;
 pub mod types;
 pub mod vec;
+pub mod wasi;
 
 use std::cell::RefCell;
 use std::panic::{AssertUnwindSafe, catch_unwind};

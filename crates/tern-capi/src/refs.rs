@@ -554,6 +554,9 @@ pub unsafe extern "C" fn wasm_foreign_new(store: *mut wasm_store_t) -> *mut wasm
 /// A trap: its message and the wasm frames it unwound.
 pub(crate) struct TrapObj {
     pub(crate) message: String,
+    /// The status a WASI guest gave `proc_exit`, when that is what this
+    /// trap is.
+    pub(crate) exit_status: Option<i32>,
     pub(crate) frames: Vec<FrameData>,
     pub(crate) host: RefCell<Option<HostInfo>>,
 }
@@ -582,6 +585,7 @@ impl TrapObj {
         });
         TrapObj {
             message: t.to_string(),
+            exit_status: tern_wasi::trap_exit_code(t),
             frames,
             host: RefCell::new(None),
         }
@@ -590,6 +594,7 @@ impl TrapObj {
     pub(crate) fn msg(message: impl Into<String>) -> TrapObj {
         TrapObj {
             message: message.into(),
+            exit_status: None,
             frames: Vec::new(),
             host: RefCell::new(None),
         }

@@ -33,6 +33,9 @@ pub(crate) struct StoreData {
     /// The store's instances by their index in the store (a trap's frames
     /// name instances so): `None` for an instantiation that trapped.
     pub(crate) instances: Vec<Option<rt::Instance>>,
+    /// The WASI context of the store's WASI functions
+    /// (`tern_store_set_wasi`; an empty one until it is set).
+    pub(crate) wasi: Option<tern_wasi::WasiCtx>,
 }
 
 /// A tern store and the host calls running in it.

@@ -126,7 +126,7 @@ macro_rules! c_tests {
     )*};
 }
 
-c_tests!(types vectors module instance funcs traps refs threads extensions);
+c_tests!(types vectors module instance funcs traps refs threads extensions wasi);
 
 /// The headers compile as C++ too.
 #[test]
