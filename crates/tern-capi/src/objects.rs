@@ -480,9 +480,20 @@ pub unsafe extern "C" fn wasm_func_call(
                 return TrapObj::from_error(cell, &e).boxed();
             }
             let converted = cell.with(|ctx| {
-                vals.iter()
-                    .map(|v| val_to_c(cell, &ctx, v))
-                    .collect::<Result<Vec<_>, String>>()
+                let mut cs = Vec::with_capacity(vals.len());
+                for v in &vals {
+                    match val_to_c(cell, &ctx, v) {
+                        Ok(c) => cs.push(c),
+                        Err(e) => {
+                            // Release the references converted so far.
+                            for c in cs {
+                                c.delete();
+                            }
+                            return Err(e);
+                        }
+                    }
+                }
+                Ok(cs)
             });
             match converted {
                 Ok(cs) => {
