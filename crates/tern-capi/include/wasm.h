@@ -557,7 +557,7 @@ static inline own wasm_valtype_t* wasm_valtype_new_funcref(void) {
 
 /* Function types of up to three parameters and two results: the arguments
  * are taken over. */
-static inline own wasm_functype_t* wasm_functype_new_from_arrays_(
+static inline own wasm_functype_t* tern_functype_from_arrays_(
     size_t np, own wasm_valtype_t* const ps[], size_t nr,
     own wasm_valtype_t* const rs[]) {
   wasm_valtype_vec_t params, results;
@@ -569,71 +569,71 @@ static inline own wasm_functype_t* wasm_functype_new_from_arrays_(
 }
 
 static inline own wasm_functype_t* wasm_functype_new_0_0(void) {
-  return wasm_functype_new_from_arrays_(0, NULL, 0, NULL);
+  return tern_functype_from_arrays_(0, NULL, 0, NULL);
 }
 static inline own wasm_functype_t* wasm_functype_new_1_0(
     own wasm_valtype_t* p) {
   wasm_valtype_t* ps[1] = {p};
-  return wasm_functype_new_from_arrays_(1, ps, 0, NULL);
+  return tern_functype_from_arrays_(1, ps, 0, NULL);
 }
 static inline own wasm_functype_t* wasm_functype_new_2_0(
     own wasm_valtype_t* p1, own wasm_valtype_t* p2) {
   wasm_valtype_t* ps[2] = {p1, p2};
-  return wasm_functype_new_from_arrays_(2, ps, 0, NULL);
+  return tern_functype_from_arrays_(2, ps, 0, NULL);
 }
 static inline own wasm_functype_t* wasm_functype_new_3_0(
     own wasm_valtype_t* p1, own wasm_valtype_t* p2, own wasm_valtype_t* p3) {
   wasm_valtype_t* ps[3] = {p1, p2, p3};
-  return wasm_functype_new_from_arrays_(3, ps, 0, NULL);
+  return tern_functype_from_arrays_(3, ps, 0, NULL);
 }
 static inline own wasm_functype_t* wasm_functype_new_0_1(
     own wasm_valtype_t* r) {
   wasm_valtype_t* rs[1] = {r};
-  return wasm_functype_new_from_arrays_(0, NULL, 1, rs);
+  return tern_functype_from_arrays_(0, NULL, 1, rs);
 }
 static inline own wasm_functype_t* wasm_functype_new_1_1(
     own wasm_valtype_t* p, own wasm_valtype_t* r) {
   wasm_valtype_t* ps[1] = {p};
   wasm_valtype_t* rs[1] = {r};
-  return wasm_functype_new_from_arrays_(1, ps, 1, rs);
+  return tern_functype_from_arrays_(1, ps, 1, rs);
 }
 static inline own wasm_functype_t* wasm_functype_new_2_1(
     own wasm_valtype_t* p1, own wasm_valtype_t* p2, own wasm_valtype_t* r) {
   wasm_valtype_t* ps[2] = {p1, p2};
   wasm_valtype_t* rs[1] = {r};
-  return wasm_functype_new_from_arrays_(2, ps, 1, rs);
+  return tern_functype_from_arrays_(2, ps, 1, rs);
 }
 static inline own wasm_functype_t* wasm_functype_new_3_1(
     own wasm_valtype_t* p1, own wasm_valtype_t* p2, own wasm_valtype_t* p3,
     own wasm_valtype_t* r) {
   wasm_valtype_t* ps[3] = {p1, p2, p3};
   wasm_valtype_t* rs[1] = {r};
-  return wasm_functype_new_from_arrays_(3, ps, 1, rs);
+  return tern_functype_from_arrays_(3, ps, 1, rs);
 }
 static inline own wasm_functype_t* wasm_functype_new_0_2(
     own wasm_valtype_t* r1, own wasm_valtype_t* r2) {
   wasm_valtype_t* rs[2] = {r1, r2};
-  return wasm_functype_new_from_arrays_(0, NULL, 2, rs);
+  return tern_functype_from_arrays_(0, NULL, 2, rs);
 }
 static inline own wasm_functype_t* wasm_functype_new_1_2(
     own wasm_valtype_t* p, own wasm_valtype_t* r1, own wasm_valtype_t* r2) {
   wasm_valtype_t* ps[1] = {p};
   wasm_valtype_t* rs[2] = {r1, r2};
-  return wasm_functype_new_from_arrays_(1, ps, 2, rs);
+  return tern_functype_from_arrays_(1, ps, 2, rs);
 }
 static inline own wasm_functype_t* wasm_functype_new_2_2(
     own wasm_valtype_t* p1, own wasm_valtype_t* p2, own wasm_valtype_t* r1,
     own wasm_valtype_t* r2) {
   wasm_valtype_t* ps[2] = {p1, p2};
   wasm_valtype_t* rs[2] = {r1, r2};
-  return wasm_functype_new_from_arrays_(2, ps, 2, rs);
+  return tern_functype_from_arrays_(2, ps, 2, rs);
 }
 static inline own wasm_functype_t* wasm_functype_new_3_2(
     own wasm_valtype_t* p1, own wasm_valtype_t* p2, own wasm_valtype_t* p3,
     own wasm_valtype_t* r1, own wasm_valtype_t* r2) {
   wasm_valtype_t* ps[3] = {p1, p2, p3};
   wasm_valtype_t* rs[2] = {r1, r2};
-  return wasm_functype_new_from_arrays_(3, ps, 2, rs);
+  return tern_functype_from_arrays_(3, ps, 2, rs);
 }
 
 /* A pointer as an integer value of the pointer's width, and back. */

@@ -126,7 +126,7 @@ macro_rules! c_tests {
     )*};
 }
 
-c_tests!(types vectors module instance funcs traps refs threads extensions wasi);
+c_tests!(types vectors module instance funcs traps refs threads extensions wasi coverage);
 
 /// The headers compile as C++ too.
 #[test]
@@ -152,4 +152,78 @@ fn headers_compile_as_cpp() {
         .status()
         .unwrap();
     assert!(status.success());
+}
+
+/// Every function the headers declare is called by some test program.
+#[test]
+fn every_function_is_tested() {
+    let Some(cc) = cc() else {
+        eprintln!("skipping: no C compiler");
+        return;
+    };
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = profile_dir().join("tern-capi-tests");
+    std::fs::create_dir_all(&out).unwrap();
+    let src = out.join("all_headers.c");
+    std::fs::write(&src, "#include <wasm.h>\n#include <tern.h>\n").unwrap();
+    let pre = Command::new(&cc)
+        .args(["-E", "-P", "-I"])
+        .arg(manifest.join("include"))
+        .arg(&src)
+        .output()
+        .unwrap();
+    assert!(pre.status.success());
+    let text = String::from_utf8(pre.stdout).unwrap();
+    let (declared, inline) = functions(&text);
+    let mut used = String::new();
+    for e in std::fs::read_dir(manifest.join("tests/c")).unwrap() {
+        used.push_str(&std::fs::read_to_string(e.unwrap().path()).unwrap());
+    }
+    let used = identifiers(&used);
+    let missing: Vec<&String> = declared
+        .iter()
+        .filter(|d| !inline.contains(*d) && !used.contains(*d))
+        .collect();
+    assert!(missing.is_empty(), "functions no test program calls: {missing:?}");
+    assert!(declared.len() > 300, "only {} functions found in the headers", declared.len());
+}
+
+/// The `wasm_`/`tern_` names followed by `(` in preprocessed header text,
+/// and those of them defined `static inline` there.
+fn functions(text: &str) -> (std::collections::BTreeSet<String>, std::collections::BTreeSet<String>) {
+    let mut declared = std::collections::BTreeSet::new();
+    let mut inline = std::collections::BTreeSet::new();
+    for stmt in text.split(';') {
+        let is_inline = stmt.contains("static inline");
+        let bytes = stmt.as_bytes();
+        let mut i = 0;
+        let mut first = true;
+        while i < bytes.len() {
+            if bytes[i].is_ascii_alphabetic() || bytes[i] == b'_' {
+                let start = i;
+                while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
+                    i += 1;
+                }
+                let word = &stmt[start..i];
+                let rest = stmt[i..].trim_start();
+                if (word.starts_with("wasm_") || word.starts_with("tern_")) && rest.starts_with('(') {
+                    declared.insert(word.to_string());
+                    if is_inline && first {
+                        inline.insert(word.to_string());
+                    }
+                    first = false;
+                }
+            } else {
+                i += 1;
+            }
+        }
+    }
+    (declared, inline)
+}
+
+fn identifiers(text: &str) -> std::collections::BTreeSet<String> {
+    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|w| w.starts_with("wasm_") || w.starts_with("tern_"))
+        .map(str::to_string)
+        .collect()
 }
