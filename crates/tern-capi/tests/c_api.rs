@@ -7,8 +7,8 @@
 //! are process-wide tables, such as the text parser's operator table,
 //! that live until exit by design).
 //!
-//! The library must have been built first (`cargo build --release -p
-//! tern-capi`; `cargo test` of this package builds it too). Without a C
+//! The tests build the library themselves (`cargo build -p tern-capi` in
+//! this profile and target directory) before the first program. Without a C
 //! compiler the tests print why and pass; `TERN_CAPI_NO_VALGRIND=1` skips
 //! the valgrind runs.
 
@@ -38,19 +38,40 @@ fn cc() -> Option<String> {
     have(&cc).then_some(cc)
 }
 
+/// Builds `libtern.so` for this profile, once per test process: `cargo
+/// test` builds no library of a package whose only crate types are
+/// `cdylib` and `staticlib`. Returns the directory it is in.
+fn library() -> PathBuf {
+    static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let dir = profile_dir();
+            let mut c = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+            c.current_dir(env!("CARGO_MANIFEST_DIR"))
+                .args(["build", "-p", "tern-capi"]);
+            if dir.file_name().is_some_and(|p| p == "release") {
+                c.arg("--release");
+            }
+            c.arg("--target-dir").arg(dir.parent().expect("the target directory"));
+            let out = c.output().expect("running cargo");
+            assert!(
+                out.status.success(),
+                "building libtern failed:\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            assert!(dir.join("libtern.so").exists(), "no libtern.so in {}", dir.display());
+            dir
+        })
+        .clone()
+}
+
 /// Compiles `tests/c/NAME.c`; None (after saying why) without a compiler.
 fn build(name: &str) -> Option<PathBuf> {
     let Some(cc) = cc() else {
         eprintln!("skipping {name}: no C compiler (set CC)");
         return None;
     };
-    let dir = profile_dir();
-    let lib = dir.join("libtern.so");
-    assert!(
-        lib.exists(),
-        "{} is missing: build it first with `cargo build --release -p tern-capi`",
-        lib.display()
-    );
+    let dir = library();
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
     let out_dir = dir.join("tern-capi-tests");
     std::fs::create_dir_all(&out_dir).unwrap();
@@ -175,9 +196,33 @@ fn every_function_is_tested() {
     assert!(pre.status.success());
     let text = String::from_utf8(pre.stdout).unwrap();
     let (declared, inline) = functions(&text);
+    // What the programs call after macro expansion (names pasted together
+    // with `##` count), from the lines of each preprocessed program that
+    // come from the program itself rather than from a header.
     let mut used = String::new();
     for e in std::fs::read_dir(manifest.join("tests/c")).unwrap() {
-        used.push_str(&std::fs::read_to_string(e.unwrap().path()).unwrap());
+        let path = e.unwrap().path();
+        if path.extension().is_none_or(|x| x != "c") {
+            continue;
+        }
+        let pre = Command::new(&cc)
+            .args(["-E", "-I"])
+            .arg(manifest.join("include"))
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert!(pre.status.success(), "preprocessing {}", path.display());
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let mut ours = false;
+        for line in String::from_utf8_lossy(&pre.stdout).lines() {
+            // Line markers: `# 12 "path/file.c" flags`.
+            if let Some(marker) = line.strip_prefix("# ") {
+                ours = marker.split('"').nth(1).is_some_and(|f| f.ends_with(&name));
+            } else if ours {
+                used.push_str(line);
+                used.push('\n');
+            }
+        }
     }
     let used = identifiers(&used);
     let missing: Vec<&String> = declared
@@ -185,7 +230,11 @@ fn every_function_is_tested() {
         .filter(|d| !inline.contains(*d) && !used.contains(*d))
         .collect();
     assert!(missing.is_empty(), "functions no test program calls: {missing:?}");
-    assert!(declared.len() > 300, "only {} functions found in the headers", declared.len());
+    assert!(
+        declared.len() > 300,
+        "only {} functions found in the headers",
+        declared.len()
+    );
 }
 
 /// The `wasm_`/`tern_` names followed by `(` in preprocessed header text,
