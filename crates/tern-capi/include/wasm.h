@@ -419,7 +419,9 @@ WASM_API_EXTERN own wasm_functype_t* wasm_func_type(const wasm_func_t*);
 WASM_API_EXTERN size_t wasm_func_param_arity(const wasm_func_t*);
 WASM_API_EXTERN size_t wasm_func_result_arity(const wasm_func_t*);
 
-/* Calls the function; NULL on success, else the trap. */
+/* Calls the function; NULL on success, else the trap. `results` needs room
+ * for the function's results; with less, the call still runs, and returns
+ * its trap, or a trap saying the results did not fit. */
 WASM_API_EXTERN own wasm_trap_t* wasm_func_call(const wasm_func_t*,
                                                 const wasm_val_vec_t* args,
                                                 wasm_val_vec_t* results);

@@ -426,7 +426,9 @@ pub unsafe extern "C" fn wasm_func_result_arity(f: *const wasm_func_t) -> usize 
     })
 }
 
-/// Calls `f`; the results go to `results`, which must have room for them.
+/// Calls `f`; the results go to `results`, which should have room for
+/// them (when it has not, the call still runs and its trap, or a trap
+/// saying so, is returned).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn wasm_func_call(
     f: *const wasm_func_t,
@@ -454,16 +456,14 @@ pub unsafe extern "C" fn wasm_func_call(
                 ))
                 .boxed();
             }
+            // A results vector too small for the results does not stop the
+            // call (programs pass an empty one to a function they expect to
+            // trap); it is reported once the call has returned normally.
             let nres = ty.results().len();
-            let out: &mut [wasm_val_t] = match results.as_mut() {
-                Some(r) if r.size >= nres => &mut r.as_mut_slice()[..nres],
-                _ if nres == 0 => &mut [],
-                _ => {
-                    return TrapObj::msg(format!(
-                        "wasm_func_call: the results vector has no room for {nres} results"
-                    ))
-                    .boxed();
-                }
+            let out: Option<&mut [wasm_val_t]> = match results.as_mut() {
+                Some(r) if r.size >= nres => Some(&mut r.as_mut_slice()[..nres]),
+                _ if nres == 0 => Some(&mut []),
+                _ => None,
             };
             let params = cell.with(|mut ctx| {
                 args.iter()
@@ -495,14 +495,23 @@ pub unsafe extern "C" fn wasm_func_call(
                 }
                 Ok(cs)
             });
-            match converted {
-                Ok(cs) => {
+            match (converted, out) {
+                (Ok(cs), Some(out)) => {
                     for (o, c) in out.iter_mut().zip(cs) {
                         *o = c;
                     }
                     ptr::null_mut()
                 }
-                Err(e) => TrapObj::msg(format!("wasm_func_call: {e}")).boxed(),
+                (Ok(cs), None) => {
+                    for c in cs {
+                        c.delete();
+                    }
+                    TrapObj::msg(format!(
+                        "wasm_func_call: the function returned, but the results vector has no room for its {nres} results"
+                    ))
+                    .boxed()
+                }
+                (Err(e), _) => TrapObj::msg(format!("wasm_func_call: {e}")).boxed(),
             }
         },
     )

@@ -58,8 +58,18 @@ int main(void) {
   wasm_frame_delete(origin);
   wasm_trap_delete(trap);
 
-  /* A trace of two frames, innermost first. */
+  /* A results vector with no room does not stop the call: the wasm trap
+   * comes back as it is; a call that returns reports the missing room. */
   wasm_val_vec_t none = WASM_EMPTY_VEC;
+  CHECK(trap_says(wasm_func_call(wasm_extern_as_func(ex.data[0]), &av, &none),
+                  "divide by zero"));
+  CHECK(trap_says(wasm_func_call(wasm_extern_as_func(ex.data[0]), &av, NULL),
+                  "divide by zero"));
+  a[1].of.i32 = 1;
+  CHECK(trap_says(wasm_func_call(wasm_extern_as_func(ex.data[0]), &av, &none),
+                  "no room"));
+
+  /* A trace of two frames, innermost first. */
   trap = wasm_func_call(wasm_extern_as_func(ex.data[1]), &none, &none);
   CHECK(trap);
   wasm_frame_vec_t trace;
