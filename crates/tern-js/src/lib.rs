@@ -1,0 +1,764 @@
+//! The native half of tern's WebAssembly JavaScript interface: a Node-API
+//! addon that `js/index.js` loads. It exposes tern's embedding API as flat
+//! functions over plain values; the JavaScript half builds the standard
+//! `WebAssembly` namespace (classes, WebIDL conversions, errors) on top.
+//!
+//! * Modules are `External` values that drop the module when collected.
+//!   Functions, memories, tables, globals and tags are numbers: indices in
+//!   this thread's table of externals, the same number for the same entity
+//!   (so the JavaScript half can keep one wrapper object per entity).
+//! * Values cross as "raw" JavaScript values of their wasm type: numbers
+//!   for i32/f32/f64, BigInt for i64, a handle number or null for funcref,
+//!   and for externref an id number (the JavaScript half keeps the values)
+//!   or null. Conversions the specification defines (ToInt32, BigInt
+//!   wrapping, ...) happen in JavaScript before a value gets here.
+//! * One engine and one store per thread (an agent). Calls are synchronous
+//!   both ways: a JavaScript import runs on the calling thread through the
+//!   dispatcher the JavaScript half registers, and may call wasm again.
+//! * A JavaScript exception thrown by an import unwinds the wasm frames as
+//!   a trap and is thrown again, unchanged, where wasm was entered.
+
+mod napi;
+
+use napi::*;
+use napi_sys::*;
+use rt::{
+    AsContextMut, Engine, Error, Extern, ExternKind, ExternRef, Func, FuncType, Global, GlobalType, HeapType,
+    ImportType, Memory, MemoryType, Module, RefType, Store, StoreContextMut, Table, TableType, Tag, Trap, Val, ValType,
+};
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::ffi::c_void;
+use std::ptr;
+
+struct State {
+    env: napi_env,
+    engine: Engine,
+    /// Owns the store; boxed so that its address stays put for the raw
+    /// pointer in `STORE`, through which [`context`] reaches it.
+    _store: Box<Store<()>>,
+    externs: Vec<Extern>,
+    ids: HashMap<Extern, u32>,
+    dispatcher: napi_ref,
+    /// The exception a JavaScript import threw, until the wasm frames it
+    /// unwound are gone.
+    pending: Option<napi_ref>,
+}
+
+thread_local! {
+    static STATE: RefCell<Option<State>> = const { RefCell::new(None) };
+    /// While a JavaScript import runs: its caller's store context, which
+    /// calls from JavaScript back into wasm must go through.
+    static CURRENT: Cell<*mut StoreContextMut<'static, ()>> = const { Cell::new(ptr::null_mut()) };
+    static STORE: Cell<*mut Store<()>> = const { Cell::new(ptr::null_mut()) };
+}
+
+/// The message of the trap that stands for a JavaScript exception.
+const JS_EXCEPTION: &str = "JavaScript exception";
+
+fn with_state<R>(f: impl FnOnce(&mut State) -> R) -> R {
+    STATE.with(|s| f(s.borrow_mut().as_mut().expect("the addon is initialized")))
+}
+
+/// Runs `f` with the store: the current import's caller context when wasm
+/// is on the stack, else the thread's store. The state is not borrowed
+/// meanwhile, so `f` may call wasm, which may call JavaScript, which may
+/// come back here.
+fn context<R>(f: impl FnOnce(StoreContextMut<'_, ()>) -> R) -> R {
+    let cur = CURRENT.with(Cell::get);
+    if !cur.is_null() {
+        // SAFETY: set by `call_import` to a context that outlives the
+        // import's call, which this runs inside; nothing else uses it
+        // until this returns.
+        let cx = unsafe { &mut *cur };
+        return f(cx.as_context_mut());
+    }
+    let store = STORE.with(Cell::get);
+    // SAFETY: the store lives as long as the thread's state (never
+    // dropped); no wasm is running on this thread (CURRENT is null), so
+    // nothing else holds it.
+    f(unsafe { &mut *store }.as_context_mut())
+}
+
+fn handle(e: Extern) -> u32 {
+    with_state(|s| {
+        if let Some(&id) = s.ids.get(&e) {
+            return id;
+        }
+        let id = s.externs.len() as u32;
+        s.externs.push(e);
+        s.ids.insert(e, id);
+        id
+    })
+}
+
+fn extern_of(env: napi_env, v: napi_value) -> JsResult<Extern> {
+    let id = u32_of(env, v)?;
+    match with_state(|s| s.externs.get(id as usize).copied()) {
+        Some(e) => Ok(e),
+        None => fail(env, "TypeError", "not a WebAssembly object"),
+    }
+}
+
+fn func_of(env: napi_env, v: napi_value) -> JsResult<Func> {
+    match extern_of(env, v)? {
+        Extern::Func(f) => Ok(f),
+        _ => fail(env, "TypeError", "not a WebAssembly function"),
+    }
+}
+fn memory_of(env: napi_env, v: napi_value) -> JsResult<Memory> {
+    match extern_of(env, v)? {
+        Extern::Memory(m) => Ok(m),
+        _ => fail(env, "TypeError", "not a WebAssembly.Memory"),
+    }
+}
+fn table_of(env: napi_env, v: napi_value) -> JsResult<Table> {
+    match extern_of(env, v)? {
+        Extern::Table(t) => Ok(t),
+        _ => fail(env, "TypeError", "not a WebAssembly.Table"),
+    }
+}
+fn global_of(env: napi_env, v: napi_value) -> JsResult<Global> {
+    match extern_of(env, v)? {
+        Extern::Global(g) => Ok(g),
+        _ => fail(env, "TypeError", "not a WebAssembly.Global"),
+    }
+}
+fn tag_of(env: napi_env, v: napi_value) -> JsResult<Tag> {
+    match extern_of(env, v)? {
+        Extern::Tag(t) => Ok(t),
+        _ => fail(env, "TypeError", "not a WebAssembly.Tag"),
+    }
+}
+
+// ---- types as strings ----
+
+fn valtype_name(t: ValType) -> String {
+    match t {
+        ValType::I32 => "i32".into(),
+        ValType::I64 => "i64".into(),
+        ValType::F32 => "f32".into(),
+        ValType::F64 => "f64".into(),
+        ValType::V128 => "v128".into(),
+        ValType::Ref(r) => refname(r),
+    }
+}
+
+/// `funcref`, `externref`, ...; `!` at the end when not nullable.
+fn refname(r: RefType) -> String {
+    let base = match r.heap {
+        HeapType::Func | HeapType::Concrete(_) => "funcref",
+        HeapType::Extern => "externref",
+        HeapType::Exn => "exnref",
+        HeapType::Any => "anyref",
+        HeapType::Eq => "eqref",
+        HeapType::I31 => "i31ref",
+        HeapType::Struct => "structref",
+        HeapType::Array => "arrayref",
+        HeapType::None => "nullref",
+        HeapType::NoFunc => "nullfuncref",
+        HeapType::NoExtern => "nullexternref",
+        HeapType::NoExn => "nullexnref",
+    };
+    if r.nullable { base.into() } else { format!("{base}!") }
+}
+
+fn parse_valtype(env: napi_env, s: &str) -> JsResult<ValType> {
+    Ok(match s {
+        "i32" => ValType::I32,
+        "i64" => ValType::I64,
+        "f32" => ValType::F32,
+        "f64" => ValType::F64,
+        "v128" => ValType::V128,
+        "anyfunc" | "funcref" => ValType::FUNCREF,
+        "externref" => ValType::EXTERNREF,
+        "exnref" => ValType::EXNREF,
+        _ => return fail(env, "TypeError", &format!("unknown value type `{s}`")),
+    })
+}
+
+fn types_array(env: napi_env, ts: &[ValType]) -> JsResult<napi_value> {
+    let items: Vec<napi_value> = ts
+        .iter()
+        .map(|&t| string(env, &valtype_name(t)))
+        .collect::<JsResult<_>>()?;
+    array(env, &items)
+}
+
+fn functype_value(env: napi_env, ty: &FuncType) -> JsResult<napi_value> {
+    let p = types_array(env, ty.params())?;
+    let r = types_array(env, ty.results())?;
+    array(env, &[p, r])
+}
+
+fn limits_value(env: napi_env, min: u64, max: Option<u64>) -> JsResult<[napi_value; 2]> {
+    Ok([
+        number(env, min as f64)?,
+        match max {
+            Some(m) => number(env, m as f64)?,
+            None => null(env)?,
+        },
+    ])
+}
+
+/// `[kind, ...]` describing an extern type: `["function", params,
+/// results]`, `["memory", min, max, shared, index]`, `["table", element,
+/// min, max, index]`, `["global", type, mutable]`, `["tag", params]`.
+fn memtype_value(env: napi_env, t: &MemoryType) -> JsResult<napi_value> {
+    let [min, max] = limits_value(env, t.limits.min, t.limits.max)?;
+    let items = [
+        string(env, "memory")?,
+        min,
+        max,
+        boolean(env, t.shared)?,
+        string(env, if t.memory64 { "i64" } else { "i32" })?,
+    ];
+    array(env, &items)
+}
+fn tabletype_value(env: napi_env, t: &TableType) -> JsResult<napi_value> {
+    let [min, max] = limits_value(env, t.limits.min, t.limits.max)?;
+    let items = [
+        string(env, "table")?,
+        string(env, &refname(t.element))?,
+        min,
+        max,
+        string(env, if t.table64 { "i64" } else { "i32" })?,
+    ];
+    array(env, &items)
+}
+fn globaltype_value(env: napi_env, t: &GlobalType) -> JsResult<napi_value> {
+    let items = [
+        string(env, "global")?,
+        string(env, &valtype_name(t.content))?,
+        boolean(env, t.mutable)?,
+    ];
+    array(env, &items)
+}
+fn kind_name(k: ExternKind) -> &'static str {
+    match k {
+        ExternKind::Func => "function",
+        ExternKind::Table => "table",
+        ExternKind::Memory => "memory",
+        ExternKind::Global => "global",
+        ExternKind::Tag => "tag",
+    }
+}
+
+// ---- values ----
+
+fn to_raw(env: napi_env, cx: &mut StoreContextMut<'_, ()>, v: &Val) -> JsResult<napi_value> {
+    match *v {
+        Val::I32(x) => number(env, x as f64),
+        Val::I64(x) => bigint(env, x),
+        Val::F32(bits) => number(env, f32::from_bits(bits) as f64),
+        Val::F64(bits) => number(env, f64::from_bits(bits)),
+        Val::FuncRef(None) | Val::ExternRef(None) | Val::ExnRef(None) => null(env),
+        Val::FuncRef(Some(f)) => number(env, handle(Extern::Func(f)) as f64),
+        Val::ExternRef(Some(e)) => match e.data(cx).ok().and_then(|d| d.downcast_ref::<u32>()) {
+            Some(&id) => number(env, id as f64),
+            None => fail(
+                env,
+                "TypeError",
+                "an external reference tern's JavaScript interface did not make",
+            ),
+        },
+        Val::ExnRef(Some(_)) => fail(env, "TypeError", "exception references cannot cross to JavaScript yet"),
+        Val::V128(_) => fail(env, "TypeError", "v128 values cannot cross to JavaScript"),
+    }
+}
+
+fn from_raw(env: napi_env, cx: &mut StoreContextMut<'_, ()>, ty: ValType, v: napi_value) -> JsResult<Val> {
+    Ok(match ty {
+        ValType::I32 => Val::I32(f64_of(env, v)? as i64 as i32),
+        ValType::I64 => Val::I64(i64_of_bigint(env, v)?),
+        ValType::F32 => Val::F32((f64_of(env, v)? as f32).to_bits()),
+        ValType::F64 => Val::F64(f64_of(env, v)?.to_bits()),
+        ValType::V128 => return fail(env, "TypeError", "v128 values cannot cross from JavaScript"),
+        ValType::Ref(r) => {
+            if is_nullish(env, v)? {
+                if !r.nullable {
+                    return fail(env, "TypeError", "null for a non-nullable reference");
+                }
+                return Ok(Val::default_for(ty));
+            }
+            match r.heap {
+                HeapType::Func | HeapType::Concrete(_) => Val::FuncRef(Some(func_of(env, v)?)),
+                HeapType::Extern => Val::ExternRef(Some(ExternRef::new(cx.as_context_mut(), u32_of(env, v)?))),
+                _ => {
+                    return fail(
+                        env,
+                        "TypeError",
+                        &format!("{} values cannot cross from JavaScript", refname(r)),
+                    );
+                }
+            }
+        }
+    })
+}
+
+/// Throws the JavaScript form of a tern error: the exception an import
+/// threw, or a CompileError, LinkError, RuntimeError, RangeError or
+/// TypeError.
+fn throw_rt(env: napi_env, e: &Error) -> Thrown {
+    if let Error::Trap(t) = e
+        && let Some(r) = take_pending_if(t)
+        && let Ok(v) = deref(env, r)
+    {
+        // SAFETY: env is the running callback's; r is ours, used once.
+        unsafe {
+            napi_throw(env, v);
+            napi_delete_reference(env, r);
+        }
+        return Thrown;
+    }
+    let kind = match e {
+        Error::Compile(_) | Error::Text(_) => "CompileError",
+        Error::Link(_) => "LinkError",
+        Error::Trap(_) => "RuntimeError",
+        Error::Limit(_) => "RangeError",
+        Error::Usage(_) => "TypeError",
+    };
+    throw_error(env, kind, &e.to_string());
+    Thrown
+}
+
+fn take_pending_if(t: &Trap) -> Option<napi_ref> {
+    if t.to_string() != JS_EXCEPTION {
+        return None;
+    }
+    with_state(|s| s.pending.take())
+}
+
+// ---- JavaScript imports ----
+
+/// Calls the dispatcher (`dispatch(hostId, args)`) for a JavaScript import
+/// and converts what it returns (an array of raw results).
+fn call_import(
+    host: u32,
+    ty: &FuncType,
+    cx: &mut StoreContextMut<'_, ()>,
+    params: &[Val],
+    results: &mut [Val],
+) -> Result<(), Trap> {
+    let (env, dispatcher) = with_state(|s| (s.env, s.dispatcher));
+    let mut run = |cx: &mut StoreContextMut<'_, ()>| -> JsResult<()> {
+        let args: Vec<napi_value> = params.iter().map(|p| to_raw(env, cx, p)).collect::<JsResult<_>>()?;
+        let args = array(env, &args)?;
+        let f = deref(env, dispatcher)?;
+        let recv = undefined(env)?;
+        let argv = [number(env, host as f64)?, args];
+        let mut out = ptr::null_mut();
+        check(env, unsafe {
+            napi_call_function(env, recv, f, 2, argv.as_ptr(), &mut out)
+        })?;
+        let outs = array_items(env, out)?;
+        if outs.len() != results.len() {
+            return fail(env, "TypeError", "the import returned the wrong number of results");
+        }
+        for ((r, &t), &v) in results.iter_mut().zip(ty.results()).zip(&outs) {
+            *r = from_raw(env, cx, t, v)?;
+        }
+        Ok(())
+    };
+    let prev = CURRENT.with(|c| c.replace((cx as *mut StoreContextMut<'_, ()>).cast()));
+    let r = run(cx);
+    CURRENT.with(|c| c.set(prev));
+    match r {
+        Ok(()) => Ok(()),
+        Err(Thrown) => {
+            // Keep the exception until the wasm frames are unwound.
+            let mut exn = ptr::null_mut();
+            unsafe { napi_get_and_clear_last_exception(env, &mut exn) };
+            let r = reference(env, exn).ok();
+            with_state(|s| {
+                if let Some(old) = std::mem::replace(&mut s.pending, r) {
+                    unsafe { napi_delete_reference(env, old) };
+                }
+            });
+            Err(Trap::msg(JS_EXCEPTION))
+        }
+    }
+}
+
+// ---- the exported functions ----
+
+macro_rules! callbacks {
+    ($($(#[doc = $doc:literal])* $name:ident($env:ident, $info:ident) $body:block)*) => {
+        $(
+            $(#[doc = $doc])*
+            #[allow(non_snake_case)]
+            unsafe extern "C" fn $name($env: napi_env, $info: napi_callback_info) -> napi_value {
+                let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| -> JsResult<napi_value> { $body }));
+                match r {
+                    Ok(Ok(v)) => v,
+                    Ok(Err(Thrown)) => ptr::null_mut(),
+                    Err(_) => {
+                        throw_error($env, "Error", concat!("internal error in tern (", stringify!($name), ")"));
+                        ptr::null_mut()
+                    }
+                }
+            }
+        )*
+        const CALLBACKS: &[(&str, Callback)] = &[$((stringify!($name), $name)),*];
+    };
+}
+
+unsafe extern "C" fn drop_module(_env: napi_env, data: *mut c_void, _hint: *mut c_void) {
+    // SAFETY: made by Box::into_raw in `compile`, finalized once.
+    drop(unsafe { Box::from_raw(data.cast::<Module>()) });
+}
+
+fn module_of<'a>(env: napi_env, v: napi_value) -> JsResult<&'a Module> {
+    if type_of(env, v)? != ValueType::napi_external {
+        return fail(env, "TypeError", "not a WebAssembly.Module");
+    }
+    let mut data = ptr::null_mut();
+    check(env, unsafe { napi_get_value_external(env, v, &mut data) })?;
+    // SAFETY: externals of this addon are modules; alive while `v` is.
+    Ok(unsafe { &*data.cast::<Module>() })
+}
+
+callbacks! {
+    setDispatcher(env, info) {
+        let [f] = args::<1>(env, info)?;
+        let r = reference(env, f)?;
+        with_state(|s| s.dispatcher = r);
+        undefined(env)
+    }
+
+    validate(env, info) {
+        let [b] = args::<1>(env, info)?;
+        let bytes = bytes_of(env, b)?;
+        let engine = with_state(|s| s.engine.clone());
+        boolean(env, Module::from_binary(&engine, &bytes).is_ok())
+    }
+
+    compile(env, info) {
+        let [b] = args::<1>(env, info)?;
+        let bytes = bytes_of(env, b)?;
+        let engine = with_state(|s| s.engine.clone());
+        let m = Module::from_binary(&engine, &bytes).map_err(|e| throw_rt(env, &e))?;
+        let mut v = ptr::null_mut();
+        let raw = Box::into_raw(Box::new(m));
+        check(env, unsafe { napi_create_external(env, raw.cast(), Some(drop_module), ptr::null_mut(), &mut v) })?;
+        Ok(v)
+    }
+
+    moduleImports(env, info) {
+        let [m] = args::<1>(env, info)?;
+        let m = module_of(env, m)?;
+        let mut items = Vec::new();
+        for (module, name, ty) in m.imports() {
+            let t = match ty {
+                ImportType::Func(i) => {
+                    let ft = m.func_type(i).expect("validated");
+                    let [p, r] = [types_array(env, ft.params())?, types_array(env, ft.results())?];
+                    array(env, &[string(env, "function")?, p, r])?
+                }
+                ImportType::Memory(t) => memtype_value(env, &t)?,
+                ImportType::Table(t) => tabletype_value(env, &t)?,
+                ImportType::Global(t) => globaltype_value(env, &t)?,
+                ImportType::Tag(t) => {
+                    let ft = m.func_type(t.type_index).expect("validated");
+                    array(env, &[string(env, "tag")?, types_array(env, ft.params())?])?
+                }
+            };
+            items.push(array(env, &[string(env, module)?, string(env, name)?, t])?);
+        }
+        array(env, &items)
+    }
+
+    moduleExports(env, info) {
+        let [m] = args::<1>(env, info)?;
+        let m = module_of(env, m)?;
+        let items: Vec<napi_value> = m
+            .exports()
+            .map(|(name, kind, _)| array(env, &[string(env, name)?, string(env, kind_name(kind))?]))
+            .collect::<JsResult<_>>()?;
+        array(env, &items)
+    }
+
+    /// `hostFunc(params, results, hostId)`: a function that calls the
+    /// dispatcher with `hostId`.
+    hostFunc(env, info) {
+        let [p, r, id] = args::<3>(env, info)?;
+        let host = u32_of(env, id)?;
+        let parse = |a| -> JsResult<Vec<ValType>> {
+            array_items(env, a)?.into_iter().map(|t| parse_valtype(env, &string_of(env, t)?)).collect()
+        };
+        let ty = FuncType::new(parse(p)?, parse(r)?);
+        let f = context(|mut cx| {
+            let t2 = ty.clone();
+            Func::new(&mut cx, ty, move |mut caller, params, results| {
+                let mut cx = caller.as_context_mut();
+                call_import(host, &t2, &mut cx, params, results)
+            })
+        });
+        number(env, handle(Extern::Func(f)) as f64)
+    }
+
+    /// `instantiate(module, imports)`: `[[name, kind, handle, index],
+    /// ...]`, the index in the module's index space of its kind.
+    instantiate(env, info) {
+        let [m, imps] = args::<2>(env, info)?;
+        let m = module_of(env, m)?;
+        let imports: Vec<Extern> = array_items(env, imps)?.into_iter().map(|v| extern_of(env, v)).collect::<JsResult<_>>()?;
+        let inst = context(|mut cx| rt::Instance::new(&mut cx, m, &imports)).map_err(|e| throw_rt(env, &e))?;
+        let exports = context(|mut cx| inst.exports(&mut cx));
+        let items: Vec<napi_value> = exports
+            .into_iter()
+            .zip(m.exports())
+            .map(|((name, e), (_, _, index))| {
+                array(env, &[string(env, &name)?, string(env, kind_name(e.kind()))?, number(env, handle(e) as f64)?, number(env, index as f64)?])
+            })
+            .collect::<JsResult<_>>()?;
+        array(env, &items)
+    }
+
+    /// `funcType(f)`: `[params, results]`.
+    funcType(env, info) {
+        let [f] = args::<1>(env, info)?;
+        let f = func_of(env, f)?;
+        let ty = context(|cx| f.ty(cx));
+        functype_value(env, &ty)
+    }
+
+    /// `funcCall(f, rawArgs)`: the raw results, as an array.
+    funcCall(env, info) {
+        let [f, a] = args::<2>(env, info)?;
+        let f = func_of(env, f)?;
+        let a = array_items(env, a)?;
+        let ty = context(|cx| f.ty(cx));
+        if a.len() != ty.params().len() {
+            return fail(env, "TypeError", "wrong number of arguments");
+        }
+        let r = context(|mut cx| -> JsResult<Result<Vec<napi_value>, Error>> {
+            let params: Vec<Val> = ty.params().iter().zip(&a).map(|(&t, &v)| from_raw(env, &mut cx, t, v)).collect::<JsResult<_>>()?;
+            let mut results: Vec<Val> = ty.results().iter().map(|&t| Val::default_for(t)).collect();
+            if let Err(e) = f.call(&mut cx, &params, &mut results) {
+                return Ok(Err(e));
+            }
+            Ok(Ok(results.iter().map(|v| to_raw(env, &mut cx, v)).collect::<JsResult<_>>()?))
+        })?;
+        match r {
+            Ok(vals) => array(env, &vals),
+            Err(e) => Err(throw_rt(env, &e)),
+        }
+    }
+
+    /// `memoryNew(initial, maximum | null, shared, index)`.
+    memoryNew(env, info) {
+        let [min, max, shared, index] = args::<4>(env, info)?;
+        let mut ty = MemoryType::new(f64_of(env, min)? as u64, if is_nullish(env, max)? { None } else { Some(f64_of(env, max)? as u64) });
+        ty.shared = bool_of(env, shared)?;
+        ty.memory64 = string_of(env, index)? == "i64";
+        let m = context(|mut cx| Memory::new(&mut cx, ty)).map_err(|e| throw_rt(env, &e))?;
+        number(env, handle(Extern::Memory(m)) as f64)
+    }
+
+    memoryType(env, info) {
+        let [m] = args::<1>(env, info)?;
+        let m = memory_of(env, m)?;
+        let t = context(|cx| m.ty(cx));
+        memtype_value(env, &t)
+    }
+
+    /// `memoryGrow(m, delta)`: the old size in pages.
+    memoryGrow(env, info) {
+        let [m, d] = args::<2>(env, info)?;
+        let m = memory_of(env, m)?;
+        let d = f64_of(env, d)? as u64;
+        let old = context(|mut cx| m.grow(&mut cx, d)).map_err(|e| throw_rt(env, &e))?;
+        number(env, old as f64)
+    }
+
+    /// `memoryState(m)`: `[byteLength, base address]`, to tell when the
+    /// buffer must be replaced.
+    memoryState(env, info) {
+        let [m] = args::<1>(env, info)?;
+        let m = memory_of(env, m)?;
+        let (len, base) = context(|cx| {
+            let d = m.data_mut(cx);
+            (d.len(), d.as_mut_ptr() as usize)
+        });
+        array(env, &[number(env, len as f64)?, number(env, base as f64)?])
+    }
+
+    /// `memoryBuffer(m)`: an ArrayBuffer over the memory's bytes.
+    memoryBuffer(env, info) {
+        let [m] = args::<1>(env, info)?;
+        let m = memory_of(env, m)?;
+        let (ptr, len) = context(|cx| {
+            let d = m.data_mut(cx);
+            (d.as_mut_ptr(), d.len())
+        });
+        external_arraybuffer(env, ptr, len)
+    }
+
+    detachBuffer(env, info) {
+        let [b] = args::<1>(env, info)?;
+        detach(env, b)?;
+        undefined(env)
+    }
+
+    /// `tableNew(element, initial, maximum | null, index, rawInit)`.
+    tableNew(env, info) {
+        let [el, min, max, index, init] = args::<5>(env, info)?;
+        let el = parse_valtype(env, &string_of(env, el)?)?;
+        let ValType::Ref(element) = el else { return fail(env, "TypeError", "not a reference type") };
+        let ty = TableType {
+            element,
+            limits: rt::Limits { min: f64_of(env, min)? as u64, max: if is_nullish(env, max)? { None } else { Some(f64_of(env, max)? as u64) } },
+            table64: string_of(env, index)? == "i64",
+        };
+        let t = context(|mut cx| -> JsResult<Result<Table, Error>> {
+            let init = from_raw(env, &mut cx, el, init)?;
+            Ok(Table::new(&mut cx, ty, init))
+        })?.map_err(|e| throw_rt(env, &e))?;
+        number(env, handle(Extern::Table(t)) as f64)
+    }
+
+    tableType(env, info) {
+        let [t] = args::<1>(env, info)?;
+        let t = table_of(env, t)?;
+        let ty = context(|cx| t.ty(cx));
+        tabletype_value(env, &ty)
+    }
+
+    tableLength(env, info) {
+        let [t] = args::<1>(env, info)?;
+        let t = table_of(env, t)?;
+        number(env, context(|cx| t.size(cx)) as f64)
+    }
+
+    tableGet(env, info) {
+        let [t, i] = args::<2>(env, info)?;
+        let t = table_of(env, t)?;
+        let i = f64_of(env, i)? as u64;
+        context(|mut cx| match t.get(&mut cx, i) {
+            Some(v) => to_raw(env, &mut cx, &v),
+            None => fail(env, "RangeError", "table index out of bounds"),
+        })
+    }
+
+    tableSet(env, info) {
+        let [t, i, v] = args::<3>(env, info)?;
+        let t = table_of(env, t)?;
+        let i = f64_of(env, i)? as u64;
+        let ty = context(|cx| t.ty(cx));
+        context(|mut cx| -> JsResult<()> {
+            let v = from_raw(env, &mut cx, ValType::Ref(ty.element), v)?;
+            t.set(&mut cx, i, v).map_err(|_| { throw_error(env, "RangeError", "table index out of bounds"); Thrown })
+        })?;
+        undefined(env)
+    }
+
+    tableGrow(env, info) {
+        let [t, d, v] = args::<3>(env, info)?;
+        let t = table_of(env, t)?;
+        let d = f64_of(env, d)? as u64;
+        let ty = context(|cx| t.ty(cx));
+        let old = context(|mut cx| -> JsResult<u64> {
+            let v = from_raw(env, &mut cx, ValType::Ref(ty.element), v)?;
+            t.grow(&mut cx, d, v).map_err(|_| { throw_error(env, "RangeError", "failed to grow the table"); Thrown })
+        })?;
+        number(env, old as f64)
+    }
+
+    /// `globalNew(type, mutable, rawValue)`.
+    globalNew(env, info) {
+        let [t, m, v] = args::<3>(env, info)?;
+        let content = parse_valtype(env, &string_of(env, t)?)?;
+        let ty = GlobalType { content, mutable: bool_of(env, m)? };
+        let g = context(|mut cx| -> JsResult<Result<Global, Error>> {
+            let v = from_raw(env, &mut cx, content, v)?;
+            Ok(Global::new(&mut cx, ty, v))
+        })?.map_err(|e| throw_rt(env, &e))?;
+        number(env, handle(Extern::Global(g)) as f64)
+    }
+
+    globalType(env, info) {
+        let [g] = args::<1>(env, info)?;
+        let g = global_of(env, g)?;
+        let ty = context(|cx| g.ty(cx));
+        globaltype_value(env, &ty)
+    }
+
+    globalGet(env, info) {
+        let [g] = args::<1>(env, info)?;
+        let g = global_of(env, g)?;
+        context(|mut cx| {
+            let v = g.get(&mut cx);
+            to_raw(env, &mut cx, &v)
+        })
+    }
+
+    globalSet(env, info) {
+        let [g, v] = args::<2>(env, info)?;
+        let g = global_of(env, g)?;
+        let ty = context(|cx| g.ty(cx));
+        context(|mut cx| -> JsResult<()> {
+            let v = from_raw(env, &mut cx, ty.content, v)?;
+            g.set(&mut cx, v).map_err(|e| throw_rt(env, &e))
+        })?;
+        undefined(env)
+    }
+
+    /// `tagNew(params)`.
+    tagNew(env, info) {
+        let [p] = args::<1>(env, info)?;
+        let params: Vec<ValType> = array_items(env, p)?.into_iter().map(|t| parse_valtype(env, &string_of(env, t)?)).collect::<JsResult<_>>()?;
+        let t = context(|mut cx| Tag::new(&mut cx, &FuncType::new(params, []))).map_err(|e| throw_rt(env, &e))?;
+        number(env, handle(Extern::Tag(t)) as f64)
+    }
+
+    tagType(env, info) {
+        let [t] = args::<1>(env, info)?;
+        let t = tag_of(env, t)?;
+        let ty = context(|cx| t.ty(cx));
+        types_array(env, ty.params())
+    }
+
+    /// `externKind(handle)`: `function`, `memory`, ...
+    externKind(env, info) {
+        let [h] = args::<1>(env, info)?;
+        let e = extern_of(env, h)?;
+        string(env, kind_name(e.kind()))
+    }
+}
+
+/// Node calls this when it loads the addon: the exported functions go on
+/// `exports`, and this thread gets its engine and store.
+///
+/// # Safety
+///
+/// Called by Node with a valid environment and exports object.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn napi_register_module_v1(env: napi_env, exports: napi_value) -> napi_value {
+    let engine = Engine::default();
+    let mut store = Box::new(Store::new(&engine, ()));
+    STORE.with(|s| s.set(&mut *store));
+    STATE.with(|s| {
+        *s.borrow_mut() = Some(State {
+            env,
+            engine,
+            _store: store,
+            externs: Vec::new(),
+            ids: HashMap::new(),
+            dispatcher: ptr::null_mut(),
+            pending: None,
+        })
+    });
+    for &(name, f) in CALLBACKS {
+        let Ok(func) = function(env, name, f) else {
+            return ptr::null_mut();
+        };
+        let Ok(cname) = std::ffi::CString::new(name) else {
+            return ptr::null_mut();
+        };
+        if set(env, exports, &cname, func).is_err() {
+            return ptr::null_mut();
+        }
+    }
+    exports
+}

@@ -1,0 +1,756 @@
+'use strict';
+// tern's WebAssembly JavaScript interface: the `WebAssembly` namespace of
+// the JS API specification, on tern's engine. The native half (the
+// Node-API addon of crates/tern-js) holds modules, the store and its
+// entities and runs wasm; this file is the specification's surface: the
+// classes, WebIDL argument conversions, ToWebAssemblyValue/ToJSValue and
+// the import object's reading.
+//
+// Usage: `globalThis.WebAssembly = require('<checkout>/js')`.
+
+const path = require('path');
+const fs = require('fs');
+
+function loadAddon() {
+  const candidates = [];
+  if (process.env.TERN_JS_ADDON) candidates.push(process.env.TERN_JS_ADDON);
+  const target = process.env.CARGO_TARGET_DIR || path.join(__dirname, '..', 'target');
+  for (const profile of ['release', 'debug']) {
+    candidates.push(path.join(target, profile, 'libtern_js.so'));
+    candidates.push(path.join(target, profile, 'libtern_js.dylib'));
+    candidates.push(path.join(target, profile, 'tern_js.dll'));
+  }
+  for (const file of candidates) {
+    if (!fs.existsSync(file)) continue;
+    const m = { exports: {} };
+    process.dlopen(m, file);
+    return m.exports;
+  }
+  throw new Error('tern: the addon is not built; run `cargo build --release -p tern-js` ' +
+    '(or set TERN_JS_ADDON to its path). Looked in: ' + candidates.join(', '));
+}
+
+const native = loadAddon();
+
+// ---- errors ----
+
+function defineError(name) {
+  const E = class extends Error {
+    constructor(message, options) {
+      super(message, options);
+    }
+  };
+  Object.defineProperty(E, 'name', { value: name });
+  Object.defineProperty(E.prototype, 'name', { value: name, writable: true, configurable: true, enumerable: false });
+  return E;
+}
+const CompileError = defineError('CompileError');
+const LinkError = defineError('LinkError');
+const RuntimeError = defineError('RuntimeError');
+
+// Errors thrown by the addon carry `ternKind`; anything else (a JavaScript
+// exception from an import) passes unchanged.
+function translate(e) {
+  if (e !== null && typeof e === 'object' && typeof e.ternKind === 'string') {
+    switch (e.ternKind) {
+      case 'CompileError': return new CompileError(e.message);
+      case 'LinkError': return new LinkError(e.message);
+      case 'RuntimeError': return new RuntimeError(e.message);
+      case 'RangeError': return new RangeError(e.message);
+      case 'TypeError': return new TypeError(e.message);
+      default: return new Error(e.message);
+    }
+  }
+  return e;
+}
+function nat(f, ...args) {
+  try {
+    return f(...args);
+  } catch (e) {
+    throw translate(e);
+  }
+}
+
+// ---- WebIDL conversions ----
+
+function requireArgs(args, n, what) {
+  if (args.length < n) throw new TypeError(`${what}: ${n} argument${n > 1 ? 's' : ''} required, but only ${args.length} present`);
+}
+
+// [EnforceRange] unsigned long.
+function enforceU32(v, what) {
+  let x = Number(typeof v === 'bigint' ? (() => { throw new TypeError(`${what} must be a number`); })() : v);
+  if (!Number.isFinite(x)) throw new TypeError(`${what} must be a finite number`);
+  x = Math.trunc(x);
+  if (x < 0 || x > 0xffffffff) throw new TypeError(`${what} is outside the range of an unsigned long`);
+  return x;
+}
+
+// [EnforceRange] unsigned long long, or a BigInt for 64-bit address types.
+function enforceAddress(v, address, what) {
+  if (address === 'i64') {
+    const b = toBigIntStrict(v);
+    if (b < 0n || b > 0xffffffffffffffffn) throw new TypeError(`${what} is outside the range of an address`);
+    return Number(b);
+  }
+  return enforceU32(v, what);
+}
+
+function toBigIntStrict(v) {
+  const a = new BigInt64Array(1);
+  a[0] = v; // ToBigInt64: TypeError for numbers, undefined, symbols
+  if (typeof v === 'bigint') return v;
+  return a[0];
+}
+
+function isObject(v) {
+  return (typeof v === 'object' && v !== null) || typeof v === 'function';
+}
+
+// A BufferSource's bytes, copied now.
+function bufferBytes(v) {
+  if (ArrayBuffer.isView(v)) return new Uint8Array(v.buffer, v.byteOffset, v.byteLength).slice();
+  if (v instanceof ArrayBuffer || (typeof SharedArrayBuffer !== 'undefined' && v instanceof SharedArrayBuffer)) {
+    return new Uint8Array(v).slice();
+  }
+  if (isObject(v) && Object.prototype.toString.call(v) === '[object ArrayBuffer]') return new Uint8Array(v).slice();
+  throw new TypeError('argument must be an ArrayBuffer or an ArrayBuffer view');
+}
+
+// ---- values ----
+
+// externref values live here; the store holds their ids.
+const externValues = [];
+function externId(v) {
+  externValues.push(v);
+  return externValues.length - 1;
+}
+
+const funcHandles = new WeakMap(); // exported function -> handle
+const funcObjects = new Map(); // handle -> exported function
+
+function isRef(type) {
+  return type.endsWith('ref') || type.endsWith('ref!');
+}
+
+function toWasm(v, type) {
+  switch (type) {
+    case 'i32': return (+v) | 0;
+    case 'i64': { const a = new BigInt64Array(1); a[0] = v; return a[0]; }
+    case 'f32': return Math.fround(+v);
+    case 'f64': return +v;
+    case 'v128': throw new TypeError('v128 values cannot be passed between JavaScript and WebAssembly');
+    case 'exnref': case 'exnref!': throw new TypeError('exnref values cannot be passed from JavaScript');
+    case 'funcref': case 'funcref!':
+      if (v === null) {
+        if (type.endsWith('!')) throw new TypeError('null for a non-nullable function reference');
+        return null;
+      }
+      if (typeof v === 'function' && funcHandles.has(v)) return funcHandles.get(v);
+      throw new TypeError('a funcref must be null or an exported WebAssembly function');
+    case 'externref': case 'externref!':
+      if (v === null) {
+        if (type.endsWith('!')) throw new TypeError('null for a non-nullable external reference');
+        return null;
+      }
+      return externId(v);
+    default:
+      throw new TypeError(`values of type ${type} cannot be passed from JavaScript`);
+  }
+}
+
+function toJS(raw, type) {
+  if (type === 'funcref' || type === 'funcref!') return raw === null ? null : exportedFunction(raw, null);
+  if (type === 'externref' || type === 'externref!') return raw === null ? null : externValues[raw];
+  if (isRef(type)) {
+    if (raw === null) return null;
+    throw new TypeError(`values of type ${type} cannot be passed to JavaScript`);
+  }
+  if (type === 'v128') throw new TypeError('v128 values cannot be passed to JavaScript');
+  return raw;
+}
+
+function defaultValue(type) {
+  switch (type) {
+    case 'i32': case 'f32': case 'f64': return 0;
+    case 'i64': return 0n;
+    case 'externref': return externId(undefined);
+    default: return null;
+  }
+}
+
+// ---- functions ----
+
+function exportedFunction(handle, index) {
+  let f = funcObjects.get(handle);
+  if (f) return f;
+  const [params, results] = nat(native.funcType, handle);
+  f = (...args) => {
+    const raw = new Array(params.length);
+    for (let i = 0; i < params.length; i++) raw[i] = toWasm(args[i], params[i]);
+    const out = nat(native.funcCall, handle, raw);
+    if (results.length === 0) return undefined;
+    if (results.length === 1) return toJS(out[0], results[0]);
+    return out.map((r, i) => toJS(r, results[i]));
+  };
+  Object.defineProperty(f, 'length', { value: params.length });
+  Object.defineProperty(f, 'name', { value: String(index === null ? handle : index) });
+  funcObjects.set(handle, f);
+  funcHandles.set(f, handle);
+  return f;
+}
+
+// JavaScript functions imported by wasm, by host id.
+const hosts = [];
+native.setDispatcher((id, rawArgs) => {
+  const { fn, params, results } = hosts[id];
+  const args = rawArgs.map((r, i) => toJS(r, params[i]));
+  const ret = Reflect.apply(fn, undefined, args);
+  if (results.length === 0) return [];
+  if (results.length === 1) return [toWasm(ret, results[0])];
+  if (!isObject(ret) || typeof ret[Symbol.iterator] !== 'function') {
+    throw new TypeError('an import with several results must return an iterable');
+  }
+  const vals = [...ret];
+  if (vals.length !== results.length) throw new TypeError(`expected ${results.length} results, got ${vals.length}`);
+  return vals.map((v, i) => toWasm(v, results[i]));
+});
+
+function hostFunction(fn, params, results) {
+  hosts.push({ fn, params, results });
+  return nat(native.hostFunc, params, results, hosts.length - 1);
+}
+
+// ---- WebIDL interface helpers ----
+
+// Regular operations and attributes are enumerable, unlike class members.
+function defineMembers(proto, members) {
+  for (const [name, desc] of Object.entries(members)) {
+    if (typeof desc === 'function') {
+      Object.defineProperty(proto, name, { value: desc, writable: true, enumerable: true, configurable: true });
+    } else {
+      Object.defineProperty(proto, name, { ...desc, enumerable: true, configurable: true });
+    }
+  }
+}
+function toStringTag(proto, tag) {
+  Object.defineProperty(proto, Symbol.toStringTag, { value: tag, configurable: true });
+}
+function getter(name, f) {
+  Object.defineProperty(f, 'name', { value: `get ${name}` });
+  return f;
+}
+function setter(name, f) {
+  Object.defineProperty(f, 'name', { value: `set ${name}` });
+  return f;
+}
+function method(name, length, f) {
+  Object.defineProperty(f, 'name', { value: name });
+  Object.defineProperty(f, 'length', { value: length });
+  return f;
+}
+
+// ---- Module ----
+
+const moduleState = new WeakMap(); // Module -> { native, bytes }
+
+class Module {
+  constructor(bytes) {
+    if (new.target === undefined) throw new TypeError("Constructor WebAssembly.Module requires 'new'");
+    requireArgs(arguments, 1, 'WebAssembly.Module');
+    const b = bufferBytes(bytes);
+    moduleState.set(this, { native: nat(native.compile, b), bytes: b });
+  }
+}
+function moduleOf(m) {
+  const s = isObject(m) ? moduleState.get(m) : undefined;
+  if (!s) throw new TypeError('argument must be a WebAssembly.Module');
+  return s;
+}
+function readLeb(bytes, at) {
+  let result = 0, shift = 0, b;
+  do {
+    if (at >= bytes.length) throw new CompileError('truncated');
+    b = bytes[at++];
+    result += (b & 0x7f) * 2 ** shift;
+    shift += 7;
+  } while (b & 0x80);
+  return [result, at];
+}
+defineMembers(Module, {
+  exports: method('exports', 1, function exports(module) {
+    requireArgs(arguments, 1, 'WebAssembly.Module.exports');
+    const s = moduleOf(module);
+    return nat(native.moduleExports, s.native).map(([name, kind]) => ({ name, kind }));
+  }),
+  imports: method('imports', 1, function imports(module) {
+    requireArgs(arguments, 1, 'WebAssembly.Module.imports');
+    const s = moduleOf(module);
+    return nat(native.moduleImports, s.native).map(([module, name, ty]) => ({ module, name, kind: ty[0] }));
+  }),
+  customSections: method('customSections', 2, function customSections(module, sectionName) {
+    requireArgs(arguments, 2, 'WebAssembly.Module.customSections');
+    const s = moduleOf(module);
+    const wanted = String(sectionName);
+    const out = [];
+    const b = s.bytes;
+    let at = 8;
+    const decoder = new TextDecoder();
+    while (at < b.length) {
+      const id = b[at++];
+      let size;
+      [size, at] = readLeb(b, at);
+      const end = at + size;
+      if (id === 0) {
+        let len, p;
+        [len, p] = readLeb(b, at);
+        const name = decoder.decode(b.subarray(p, p + len));
+        if (name === wanted) out.push(b.slice(p + len, end).buffer);
+      }
+      at = end;
+    }
+    return out;
+  }),
+});
+toStringTag(Module.prototype, 'WebAssembly.Module');
+
+// ---- Instance ----
+
+const memoryObjects = new Map();
+const tableObjects = new Map();
+const globalObjects = new Map();
+const tagObjects = new Map();
+const handles = new WeakMap(); // Memory/Table/Global/Tag object -> handle
+
+function wrapper(map, Class, handle) {
+  let o = map.get(handle);
+  if (!o) {
+    o = Object.create(Class.prototype);
+    handles.set(o, handle);
+    map.set(handle, o);
+  }
+  return o;
+}
+
+// The specification's "read the imports".
+function readImports(s, importObject) {
+  const imports = nat(native.moduleImports, s.native);
+  if (imports.length > 0 && importObject === undefined) throw new TypeError('imports argument must be present and must be an object');
+  if (importObject !== undefined && !isObject(importObject)) throw new TypeError('imports argument must be an object');
+  const out = [];
+  for (const [moduleName, name, ty] of imports) {
+    const o = importObject[moduleName];
+    if (!isObject(o)) throw new TypeError(`import object field '${moduleName}' is not an Object`);
+    const v = o[name];
+    const what = `import ${moduleName}.${name}`;
+    switch (ty[0]) {
+      case 'function':
+        if (typeof v !== 'function') throw new LinkError(`${what}: function import requires a callable`);
+        out.push(funcHandles.has(v) ? funcHandles.get(v) : hostFunction(v, ty[1], ty[2]));
+        break;
+      case 'global': {
+        const [, type, mutable] = ty;
+        if (isObject(v) && handles.has(v) && globalObjects.get(handles.get(v)) === v) {
+          out.push(handles.get(v));
+          break;
+        }
+        if (type === 'i64' && typeof v !== 'bigint') throw new LinkError(`${what}: global import must be a BigInt`);
+        if ((type === 'i32' || type === 'f32' || type === 'f64') && typeof v !== 'number') throw new LinkError(`${what}: global import must be a number`);
+        if (type === 'v128') throw new LinkError(`${what}: v128 global imports need a WebAssembly.Global`);
+        const raw = toWasm(v, type);
+        if (mutable) throw new LinkError(`${what}: imported mutable global must be a WebAssembly.Global object`);
+        out.push(nat(native.globalNew, type, false, raw));
+        break;
+      }
+      case 'memory':
+        if (!(isObject(v) && handles.has(v) && memoryObjects.get(handles.get(v)) === v)) throw new LinkError(`${what}: memory import must be a WebAssembly.Memory object`);
+        out.push(handles.get(v));
+        break;
+      case 'table':
+        if (!(isObject(v) && handles.has(v) && tableObjects.get(handles.get(v)) === v)) throw new LinkError(`${what}: table import requires a WebAssembly.Table`);
+        out.push(handles.get(v));
+        break;
+      case 'tag':
+        if (!(isObject(v) && handles.has(v) && tagObjects.get(handles.get(v)) === v)) throw new LinkError(`${what}: tag import requires a WebAssembly.Tag`);
+        out.push(handles.get(v));
+        break;
+      default:
+        throw new LinkError(`${what}: unknown import kind`);
+    }
+  }
+  return out;
+}
+
+function instantiateSync(s, importObject) {
+  const imports = readImports(s, importObject);
+  const exports = Object.create(null);
+  for (const [name, kind, handle, index] of nat(native.instantiate, s.native, imports)) {
+    switch (kind) {
+      case 'function': exports[name] = exportedFunction(handle, index); break;
+      case 'memory': exports[name] = wrapper(memoryObjects, Memory, handle); break;
+      case 'table': exports[name] = wrapper(tableObjects, Table, handle); break;
+      case 'global': exports[name] = wrapper(globalObjects, Global, handle); break;
+      case 'tag': exports[name] = wrapper(tagObjects, Tag, handle); break;
+    }
+  }
+  return Object.freeze(exports);
+}
+
+const instanceExports = new WeakMap();
+class Instance {
+  constructor(module, importObject = undefined) {
+    if (new.target === undefined) throw new TypeError("Constructor WebAssembly.Instance requires 'new'");
+    requireArgs(arguments, 1, 'WebAssembly.Instance');
+    instanceExports.set(this, instantiateSync(moduleOf(module), importObject));
+  }
+}
+defineMembers(Instance.prototype, {
+  exports: {
+    get: getter('exports', function () {
+      if (!instanceExports.has(this)) throw new TypeError('not a WebAssembly.Instance');
+      return instanceExports.get(this);
+    }),
+  },
+});
+toStringTag(Instance.prototype, 'WebAssembly.Instance');
+
+// ---- Memory ----
+
+const buffers = new WeakMap(); // Memory -> { buffer, len, base }
+
+function handleOf(o, map, what) {
+  const h = isObject(o) ? handles.get(o) : undefined;
+  if (h === undefined || map.get(h) !== o) throw new TypeError(`not a ${what}`);
+  return h;
+}
+
+function descriptorAddress(d) {
+  const a = d.address;
+  if (a === undefined) return 'i32';
+  const s = String(a);
+  if (s !== 'i32' && s !== 'i64') throw new TypeError(`invalid address type '${s}'`);
+  return s;
+}
+
+class Memory {
+  constructor(descriptor) {
+    if (new.target === undefined) throw new TypeError("Constructor WebAssembly.Memory requires 'new'");
+    requireArgs(arguments, 1, 'WebAssembly.Memory');
+    if (!isObject(descriptor)) throw new TypeError('WebAssembly.Memory: descriptor must be an object');
+    const address = descriptorAddress(descriptor);
+    const initialV = descriptor.initial;
+    if (initialV === undefined) throw new TypeError("WebAssembly.Memory: property 'initial' is required");
+    const initial = enforceAddress(initialV, address, 'initial');
+    const maximumV = descriptor.maximum;
+    const maximum = maximumV === undefined ? null : enforceAddress(maximumV, address, 'maximum');
+    const shared = Boolean(descriptor.shared);
+    const limit = address === 'i64' ? 2 ** 48 : 65536;
+    if (initial > limit) throw new RangeError('WebAssembly.Memory: initial is above the maximum number of pages');
+    if (maximum !== null && maximum > limit) throw new RangeError('WebAssembly.Memory: maximum is above the maximum number of pages');
+    if (maximum !== null && maximum < initial) throw new RangeError('WebAssembly.Memory: maximum is below initial');
+    if (shared && maximum === null) throw new TypeError('WebAssembly.Memory: a shared memory needs a maximum');
+    const h = nat(native.memoryNew, initial, maximum, shared, address);
+    handles.set(this, h);
+    memoryObjects.set(h, this);
+  }
+}
+function currentBuffer(m, h) {
+  const [len, base] = native.memoryState(h);
+  let b = buffers.get(m);
+  if (b && b.len === len && b.base === base) return b.buffer;
+  if (b) native.detachBuffer(b.buffer);
+  b = { buffer: native.memoryBuffer(h), len, base };
+  buffers.set(m, b);
+  return b.buffer;
+}
+defineMembers(Memory.prototype, {
+  grow: method('grow', 1, function grow(delta) {
+    const h = handleOf(this, memoryObjects, 'WebAssembly.Memory');
+    requireArgs(arguments, 1, 'WebAssembly.Memory.grow');
+    const ty = native.memoryType(h);
+    const d = enforceAddress(delta, ty[4], 'delta');
+    let old;
+    try {
+      old = native.memoryGrow(h, d);
+    } catch (e) {
+      throw new RangeError('WebAssembly.Memory.grow(): Maximum memory size exceeded');
+    }
+    const b = buffers.get(this);
+    if (b) {
+      native.detachBuffer(b.buffer);
+      buffers.delete(this);
+    }
+    return ty[4] === 'i64' ? BigInt(old) : old;
+  }),
+  buffer: {
+    get: getter('buffer', function () {
+      const h = handleOf(this, memoryObjects, 'WebAssembly.Memory');
+      return currentBuffer(this, h);
+    }),
+  },
+});
+toStringTag(Memory.prototype, 'WebAssembly.Memory');
+
+// ---- Table ----
+
+function tableElement(e) {
+  const s = String(e);
+  if (s === 'anyfunc' || s === 'funcref') return 'funcref';
+  if (s === 'externref') return 'externref';
+  throw new TypeError(`WebAssembly.Table: invalid element type '${s}'`);
+}
+
+class Table {
+  constructor(descriptor, value = undefined) {
+    if (new.target === undefined) throw new TypeError("Constructor WebAssembly.Table requires 'new'");
+    requireArgs(arguments, 1, 'WebAssembly.Table');
+    if (!isObject(descriptor)) throw new TypeError('WebAssembly.Table: descriptor must be an object');
+    const address = descriptorAddress(descriptor);
+    const elementV = descriptor.element;
+    if (elementV === undefined) throw new TypeError("WebAssembly.Table: property 'element' is required");
+    const element = tableElement(elementV);
+    const initialV = descriptor.initial;
+    if (initialV === undefined) throw new TypeError("WebAssembly.Table: property 'initial' is required");
+    const initial = enforceAddress(initialV, address, 'initial');
+    const maximumV = descriptor.maximum;
+    const maximum = maximumV === undefined ? null : enforceAddress(maximumV, address, 'maximum');
+    if (initial > 10000000) throw new RangeError('WebAssembly.Table: initial is above the maximum table size');
+    if (maximum !== null && maximum < initial) throw new RangeError('WebAssembly.Table: maximum is below initial');
+    const init = arguments.length < 2 ? defaultValue(element) : toWasm(value, element);
+    const h = nat(native.tableNew, element, initial, maximum, address, init);
+    handles.set(this, h);
+    tableObjects.set(h, this);
+  }
+}
+function tableIndex(h, v, what) {
+  const ty = native.tableType(h);
+  return enforceAddress(v, ty[4], what);
+}
+defineMembers(Table.prototype, {
+  length: {
+    get: getter('length', function () {
+      const h = handleOf(this, tableObjects, 'WebAssembly.Table');
+      const n = native.tableLength(h);
+      return native.tableType(h)[4] === 'i64' ? BigInt(n) : n;
+    }),
+  },
+  grow: method('grow', 1, function grow(delta, value) {
+    const h = handleOf(this, tableObjects, 'WebAssembly.Table');
+    requireArgs(arguments, 1, 'WebAssembly.Table.grow');
+    const d = tableIndex(h, delta, 'delta');
+    const element = native.tableType(h)[1];
+    const init = arguments.length < 2 ? defaultValue(element) : toWasm(value, element);
+    const old = nat(native.tableGrow, h, d, init);
+    return native.tableType(h)[4] === 'i64' ? BigInt(old) : old;
+  }),
+  get: method('get', 1, function get(index) {
+    const h = handleOf(this, tableObjects, 'WebAssembly.Table');
+    requireArgs(arguments, 1, 'WebAssembly.Table.get');
+    const i = tableIndex(h, index, 'index');
+    const element = native.tableType(h)[1];
+    return toJS(nat(native.tableGet, h, i), element);
+  }),
+  set: method('set', 1, function set(index, value) {
+    const h = handleOf(this, tableObjects, 'WebAssembly.Table');
+    requireArgs(arguments, 1, 'WebAssembly.Table.set');
+    const i = tableIndex(h, index, 'index');
+    const element = native.tableType(h)[1];
+    const v = arguments.length < 2 ? defaultValue(element) : toWasm(value, element);
+    nat(native.tableSet, h, i, v);
+    return undefined;
+  }),
+});
+toStringTag(Table.prototype, 'WebAssembly.Table');
+
+// ---- Global ----
+
+function globalValueType(v) {
+  const s = String(v);
+  switch (s) {
+    case 'i32': case 'i64': case 'f32': case 'f64': case 'externref': return s;
+    case 'anyfunc': case 'funcref': return 'funcref';
+    case 'v128': throw new TypeError('WebAssembly.Global: v128 globals cannot be created from JavaScript');
+    default: throw new TypeError(`WebAssembly.Global: invalid value type '${s}'`);
+  }
+}
+
+class Global {
+  constructor(descriptor, v = undefined) {
+    if (new.target === undefined) throw new TypeError("Constructor WebAssembly.Global requires 'new'");
+    requireArgs(arguments, 1, 'WebAssembly.Global');
+    if (!isObject(descriptor)) throw new TypeError('WebAssembly.Global: descriptor must be an object');
+    const mutable = Boolean(descriptor.mutable);
+    const typeV = descriptor.value;
+    if (typeV === undefined) throw new TypeError("WebAssembly.Global: property 'value' is required");
+    const type = globalValueType(typeV);
+    const raw = v === undefined ? defaultValue(type) : toWasm(v, type);
+    const h = nat(native.globalNew, type, mutable, raw);
+    handles.set(this, h);
+    globalObjects.set(h, this);
+  }
+}
+function globalValue(g) {
+  const h = handleOf(g, globalObjects, 'WebAssembly.Global');
+  const [, type] = native.globalType(h);
+  if (type === 'v128') throw new TypeError('WebAssembly.Global: v128 values cannot be read from JavaScript');
+  return toJS(nat(native.globalGet, h), type);
+}
+defineMembers(Global.prototype, {
+  valueOf: method('valueOf', 0, function valueOf() {
+    return globalValue(this);
+  }),
+  value: {
+    get: getter('value', function () {
+      return globalValue(this);
+    }),
+    set: setter('value', function (v) {
+      const h = handleOf(this, globalObjects, 'WebAssembly.Global');
+      requireArgs(arguments, 1, "WebAssembly.Global's value setter");
+      const [, type, mutable] = native.globalType(h);
+      if (!mutable) throw new TypeError("WebAssembly.Global: can't set the value of an immutable global");
+      if (type === 'v128') throw new TypeError('WebAssembly.Global: v128 values cannot be written from JavaScript');
+      nat(native.globalSet, h, toWasm(v, type));
+    }),
+  },
+});
+toStringTag(Global.prototype, 'WebAssembly.Global');
+
+// ---- Tag and Exception ----
+
+class Tag {
+  constructor(type) {
+    if (new.target === undefined) throw new TypeError("Constructor WebAssembly.Tag requires 'new'");
+    requireArgs(arguments, 1, 'WebAssembly.Tag');
+    if (!isObject(type)) throw new TypeError('WebAssembly.Tag: type must be an object');
+    const params = type.parameters;
+    if (!isObject(params) || typeof params[Symbol.iterator] !== 'function') throw new TypeError("WebAssembly.Tag: property 'parameters' must be a sequence");
+    const types = [...params].map((t) => {
+      const s = String(t);
+      if (!['i32', 'i64', 'f32', 'f64', 'v128', 'externref', 'anyfunc', 'funcref'].includes(s)) throw new TypeError(`WebAssembly.Tag: invalid value type '${s}'`);
+      return s === 'anyfunc' ? 'funcref' : s;
+    });
+    const h = nat(native.tagNew, types);
+    handles.set(this, h);
+    tagObjects.set(h, this);
+  }
+}
+toStringTag(Tag.prototype, 'WebAssembly.Tag');
+
+const exceptionState = new WeakMap();
+class Exception {
+  constructor(exceptionTag, payload, options = undefined) {
+    if (new.target === undefined) throw new TypeError("Constructor WebAssembly.Exception requires 'new'");
+    requireArgs(arguments, 2, 'WebAssembly.Exception');
+    const h = handleOf(exceptionTag, tagObjects, 'WebAssembly.Tag');
+    if (!isObject(payload) || typeof payload[Symbol.iterator] !== 'function') throw new TypeError('WebAssembly.Exception: payload must be a sequence');
+    const types = native.tagType(h);
+    const values = [...payload];
+    if (values.length !== types.length) throw new TypeError('WebAssembly.Exception: wrong number of payload values');
+    const raw = values.map((v, i) => toWasm(v, types[i]));
+    exceptionState.set(this, { tag: exceptionTag, types, raw });
+    if (isObject(options) && options.traceStack) {
+      const holder = {};
+      Error.captureStackTrace(holder);
+      Object.defineProperty(this, 'stack', { value: holder.stack, writable: true, configurable: true });
+    }
+  }
+}
+function exceptionOf(e) {
+  const s = isObject(e) ? exceptionState.get(e) : undefined;
+  if (!s) throw new TypeError('not a WebAssembly.Exception');
+  return s;
+}
+defineMembers(Exception.prototype, {
+  is: method('is', 1, function is(otherTag) {
+    const s = exceptionOf(this);
+    requireArgs(arguments, 1, 'WebAssembly.Exception.is');
+    handleOf(otherTag, tagObjects, 'WebAssembly.Tag');
+    return s.tag === otherTag;
+  }),
+  getArg: method('getArg', 2, function getArg(exceptionTag, index) {
+    const s = exceptionOf(this);
+    requireArgs(arguments, 2, 'WebAssembly.Exception.getArg');
+    handleOf(exceptionTag, tagObjects, 'WebAssembly.Tag');
+    const i = enforceU32(index, 'index');
+    if (s.tag !== exceptionTag) throw new TypeError('WebAssembly.Exception.getArg(): tag does not match');
+    if (i >= s.raw.length) throw new RangeError('WebAssembly.Exception.getArg(): index out of range');
+    return toJS(s.raw[i], s.types[i]);
+  }),
+});
+toStringTag(Exception.prototype, 'WebAssembly.Exception');
+
+// ---- the namespace ----
+
+function validate(bytes) {
+  requireArgs(arguments, 1, 'WebAssembly.validate');
+  return native.validate(bufferBytes(bytes));
+}
+
+function compile(bytes) {
+  if (arguments.length < 1) return Promise.reject(new TypeError('WebAssembly.compile: 1 argument required'));
+  let b;
+  try {
+    b = bufferBytes(bytes);
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  return new Promise((resolve, reject) => {
+    setImmediate(() => {
+      try {
+        const m = Object.create(Module.prototype);
+        moduleState.set(m, { native: nat(native.compile, b), bytes: b });
+        resolve(m);
+      } catch (e) {
+        reject(e);
+      }
+    });
+  });
+}
+
+function instantiate(source, importObject) {
+  if (arguments.length < 1) return Promise.reject(new TypeError('WebAssembly.instantiate: 1 argument required'));
+  if (isObject(source) && moduleState.has(source)) {
+    return new Promise((resolve, reject) => {
+      setImmediate(() => {
+        try {
+          const i = Object.create(Instance.prototype);
+          instanceExports.set(i, instantiateSync(moduleOf(source), importObject));
+          resolve(i);
+        } catch (e) {
+          reject(e);
+        }
+      });
+    });
+  }
+  if (importObject !== undefined && !isObject(importObject)) {
+    return Promise.reject(new TypeError('WebAssembly.instantiate: imports argument must be an object'));
+  }
+  return compile(source).then((module) => new Promise((resolve, reject) => {
+    setImmediate(() => {
+      try {
+        const instance = Object.create(Instance.prototype);
+        instanceExports.set(instance, instantiateSync(moduleOf(module), importObject));
+        resolve({ module, instance });
+      } catch (e) {
+        reject(e);
+      }
+    });
+  }));
+}
+
+const WebAssembly = {};
+const operations = {
+  validate: method('validate', 1, validate),
+  compile: method('compile', 1, compile),
+  instantiate: method('instantiate', 1, instantiate),
+};
+for (const [name, f] of Object.entries(operations)) {
+  Object.defineProperty(WebAssembly, name, { value: f, writable: true, enumerable: true, configurable: true });
+}
+const interfaces = { Module, Instance, Memory, Table, Global, Tag, Exception, CompileError, LinkError, RuntimeError };
+for (const [name, C] of Object.entries(interfaces)) {
+  Object.defineProperty(WebAssembly, name, { value: C, writable: true, enumerable: false, configurable: true });
+}
+Object.defineProperty(WebAssembly, Symbol.toStringTag, { value: 'WebAssembly', configurable: true });
+
+module.exports = WebAssembly;

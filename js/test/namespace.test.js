@@ -1,0 +1,54 @@
+'use strict';
+// The shape of the namespace and its interfaces, as the JS API
+// specification and WebIDL define them.
+const test = require('node:test');
+const assert = require('node:assert');
+const WebAssembly = require('..');
+
+test('namespace members and their attributes', () => {
+  assert.strictEqual(Object.prototype.toString.call(WebAssembly), '[object WebAssembly]');
+  for (const [name, length] of [['validate', 1], ['compile', 1], ['instantiate', 1]]) {
+    const d = Object.getOwnPropertyDescriptor(WebAssembly, name);
+    assert.deepStrictEqual([d.writable, d.enumerable, d.configurable], [true, true, true], name);
+    assert.strictEqual(d.value.name, name);
+    assert.strictEqual(d.value.length, length);
+  }
+  for (const name of ['Module', 'Instance', 'Memory', 'Table', 'Global', 'Tag', 'Exception', 'CompileError', 'LinkError', 'RuntimeError']) {
+    const d = Object.getOwnPropertyDescriptor(WebAssembly, name);
+    assert.deepStrictEqual([d.writable, d.enumerable, d.configurable], [true, false, true], name);
+    assert.strictEqual(typeof d.value, 'function');
+    assert.strictEqual(d.value.name, name);
+    assert.throws(() => d.value(), TypeError, `${name} without new`);
+  }
+});
+
+test('interfaces have their string tags and constructor lengths', () => {
+  for (const [name, length] of [['Module', 1], ['Instance', 1], ['Memory', 1], ['Table', 1], ['Global', 1], ['Tag', 1], ['Exception', 2]]) {
+    const C = WebAssembly[name];
+    assert.strictEqual(C.length, length, name);
+    assert.strictEqual(C.prototype[Symbol.toStringTag], `WebAssembly.${name}`);
+  }
+});
+
+test('errors are Error subclasses with their names', () => {
+  for (const name of ['CompileError', 'LinkError', 'RuntimeError']) {
+    const E = WebAssembly[name];
+    const e = new E('msg');
+    assert.ok(e instanceof Error);
+    assert.ok(e instanceof E);
+    assert.strictEqual(e.name, name);
+    assert.strictEqual(e.message, 'msg');
+    assert.strictEqual(Object.getPrototypeOf(E), Error);
+    assert.strictEqual(String(e), `${name}: msg`);
+  }
+});
+
+test('brand checks throw TypeError', () => {
+  const get = (C, p) => Object.getOwnPropertyDescriptor(C.prototype, p).get;
+  assert.throws(() => get(WebAssembly.Memory, 'buffer').call({}), TypeError);
+  assert.throws(() => WebAssembly.Memory.prototype.grow.call({}, 1), TypeError);
+  assert.throws(() => get(WebAssembly.Table, 'length').call({}), TypeError);
+  assert.throws(() => WebAssembly.Global.prototype.valueOf.call({}), TypeError);
+  assert.throws(() => get(WebAssembly.Instance, 'exports').call({}), TypeError);
+  assert.throws(() => WebAssembly.Module.exports({}), TypeError);
+});
