@@ -53,6 +53,7 @@ const RuntimeError = defineError('RuntimeError');
 function translate(e) {
   if (e !== null && typeof e === 'object' && typeof e.ternKind === 'string') {
     switch (e.ternKind) {
+      case 'Exception': return exceptionFromWasm(e);
       case 'CompileError': return new CompileError(e.message);
       case 'LinkError': return new LinkError(e.message);
       case 'RuntimeError': return new RuntimeError(e.message);
@@ -202,18 +203,25 @@ function exportedFunction(handle, index) {
 
 // JavaScript functions imported by wasm, by host id.
 const hosts = [];
+// Calls JavaScript import `id`: its raw results as an array, or `{ exn }`
+// when it throws (any value: wasm code can catch it, and it comes out
+// unchanged where wasm was entered).
 native.setDispatcher((id, rawArgs) => {
-  const { fn, params, results } = hosts[id];
-  const args = rawArgs.map((r, i) => toJS(r, params[i]));
-  const ret = Reflect.apply(fn, undefined, args);
-  if (results.length === 0) return [];
-  if (results.length === 1) return [toWasm(ret, results[0])];
-  if (!isObject(ret) || typeof ret[Symbol.iterator] !== 'function') {
-    throw new TypeError('an import with several results must return an iterable');
+  try {
+    const { fn, params, results } = hosts[id];
+    const args = rawArgs.map((r, i) => toJS(r, params[i]));
+    const ret = Reflect.apply(fn, undefined, args);
+    if (results.length === 0) return [];
+    if (results.length === 1) return [toWasm(ret, results[0])];
+    if (!isObject(ret) || typeof ret[Symbol.iterator] !== 'function') {
+      throw new TypeError('an import with several results must return an iterable');
+    }
+    const vals = [...ret];
+    if (vals.length !== results.length) throw new TypeError(`expected ${results.length} results, got ${vals.length}`);
+    return vals.map((v, i) => toWasm(v, results[i]));
+  } catch (e) {
+    return { exn: exceptionToWasm(e) };
   }
-  const vals = [...ret];
-  if (vals.length !== results.length) throw new TypeError(`expected ${results.length} results, got ${vals.length}`);
-  return vals.map((v, i) => toWasm(v, results[i]));
 });
 
 function hostFunction(fn, params, results) {
@@ -679,6 +687,34 @@ defineMembers(Exception.prototype, {
 });
 toStringTag(Exception.prototype, 'WebAssembly.Exception');
 
+// Exceptions crossing between JavaScript and wasm. A WebAssembly.Exception
+// becomes a wasm exception of its tag, any other value one of JSTag with
+// the value as its externref payload; each keeps its identity both ways.
+const exnObjects = new Map(); // exception handle -> WebAssembly.Exception
+const jsTagHandle = nat(native.tagNew, ['externref']);
+const JSTag = wrapper(tagObjects, Tag, jsTagHandle);
+
+function exceptionToWasm(e) {
+  const s = isObject(e) ? exceptionState.get(e) : undefined;
+  if (!s) return nat(native.exnNew, jsTagHandle, [externId(e)]);
+  if (s.exn === undefined) {
+    s.exn = nat(native.exnNew, handles.get(s.tag), s.raw);
+    exnObjects.set(s.exn, e);
+  }
+  return s.exn;
+}
+
+function exceptionFromWasm(e) {
+  if (e.tag === jsTagHandle) return toJS(e.payload[0], 'externref');
+  let o = exnObjects.get(e.exn);
+  if (o) return o;
+  o = Object.create(Exception.prototype);
+  const tag = wrapper(tagObjects, Tag, e.tag);
+  exceptionState.set(o, { tag, types: native.tagType(e.tag), raw: e.payload, exn: e.exn });
+  exnObjects.set(e.exn, o);
+  return o;
+}
+
 // ---- the namespace ----
 
 function validate(bytes) {
@@ -751,6 +787,13 @@ const interfaces = { Module, Instance, Memory, Table, Global, Tag, Exception, Co
 for (const [name, C] of Object.entries(interfaces)) {
   Object.defineProperty(WebAssembly, name, { value: C, writable: true, enumerable: false, configurable: true });
 }
+Object.defineProperty(WebAssembly, 'JSTag', {
+  get: getter('JSTag', function () {
+    return JSTag;
+  }),
+  enumerable: true,
+  configurable: true,
+});
 Object.defineProperty(WebAssembly, Symbol.toStringTag, { value: 'WebAssembly', configurable: true });
 
 module.exports = WebAssembly;

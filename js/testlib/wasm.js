@@ -123,6 +123,14 @@ const I = {
   i32_load: [0x28, 0x02, 0x00],
   i32_store: [0x36, 0x02, 0x00],
   throw: (t) => [0x08, ...uleb(t)],
+  // try_table (result blocktype) with clauses [[kind, tag?, label]]:
+  // kind 0 catch, 1 catch_ref, 2 catch_all, 3 catch_all_ref.
+  try_table: (bt, clauses) => [0x1f, bt, ...uleb(clauses.length),
+    ...clauses.flatMap(([k, tag, l]) => (k < 2 ? [k, ...uleb(tag), ...uleb(l)] : [k, ...uleb(l)]))],
+  block: (bt) => [0x02, bt],
+  end: [0x0b],
+  drop: [0x1a],
+  throw_ref: [0x0a],
 };
 
 module.exports = { build, I, uleb, sleb };

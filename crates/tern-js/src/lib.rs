@@ -39,6 +39,10 @@ struct State {
     _store: Box<Store<()>>,
     externs: Vec<Extern>,
     ids: HashMap<Extern, u32>,
+    /// Exceptions that crossed to JavaScript, by handle, so that one
+    /// exception is one `WebAssembly.Exception` object.
+    exns: Vec<rt::ExnRef>,
+    exn_ids: HashMap<rt::ExnRef, u32>,
     dispatcher: napi_ref,
     /// The exception a JavaScript import threw, until the wasm frames it
     /// unwound are gone.
@@ -90,6 +94,26 @@ fn handle(e: Extern) -> u32 {
         s.ids.insert(e, id);
         id
     })
+}
+
+fn exn_handle(e: rt::ExnRef) -> u32 {
+    with_state(|s| {
+        if let Some(&id) = s.exn_ids.get(&e) {
+            return id;
+        }
+        let id = s.exns.len() as u32;
+        s.exns.push(e);
+        s.exn_ids.insert(e, id);
+        id
+    })
+}
+
+fn exn_of(env: napi_env, v: napi_value) -> JsResult<rt::ExnRef> {
+    let id = u32_of(env, v)?;
+    match with_state(|s| s.exns.get(id as usize).copied()) {
+        Some(e) => Ok(e),
+        None => fail(env, "TypeError", "not a WebAssembly.Exception"),
+    }
 }
 
 fn extern_of(env: napi_env, v: napi_value) -> JsResult<Extern> {
@@ -311,6 +335,11 @@ fn throw_rt(env: napi_env, e: &Error) -> Thrown {
         }
         return Thrown;
     }
+    if let Error::Trap(t) = e
+        && let Ok(thrown) = throw_exception(env, t)
+    {
+        return thrown;
+    }
     let kind = match e {
         Error::Compile(_) | Error::Text(_) => "CompileError",
         Error::Link(_) => "LinkError",
@@ -320,6 +349,39 @@ fn throw_rt(env: napi_env, e: &Error) -> Thrown {
     };
     throw_error(env, kind, &e.to_string());
     Thrown
+}
+
+/// Throws an error object standing for the wasm exception `t` carries:
+/// `ternKind` "Exception", `exn` (its handle), `tag` (the tag's handle)
+/// and `payload` (raw values). Fails (throwing nothing) when `t` is not
+/// an exception.
+fn throw_exception(env: napi_env, t: &Trap) -> Result<Thrown, ()> {
+    let made = context(|mut cx| -> Option<JsResult<napi_value>> {
+        let exn = rt::ExnRef::from_trap(&mut cx, t)?;
+        let tag = exn.tag(&mut cx);
+        let payload = exn.payload(&mut cx);
+        Some((|| {
+            let raw: Vec<napi_value> = payload
+                .iter()
+                .map(|v| to_raw(env, &mut cx, v))
+                .collect::<JsResult<_>>()?;
+            let err = object(env)?;
+            set(env, err, c"ternKind", string(env, "Exception")?)?;
+            set(env, err, c"exn", number(env, exn_handle(exn) as f64)?)?;
+            set(env, err, c"tag", number(env, handle(Extern::Tag(tag)) as f64)?)?;
+            set(env, err, c"payload", array(env, &raw)?)?;
+            Ok(err)
+        })())
+    });
+    match made {
+        None => Err(()),
+        Some(Ok(err)) => {
+            // SAFETY: env is the running callback's.
+            unsafe { napi_throw(env, err) };
+            Ok(Thrown)
+        }
+        Some(Err(Thrown)) => Ok(Thrown),
+    }
 }
 
 fn take_pending_if(t: &Trap) -> Option<napi_ref> {
@@ -341,6 +403,7 @@ fn call_import(
     results: &mut [Val],
 ) -> Result<(), Trap> {
     let (env, dispatcher) = with_state(|s| (s.env, s.dispatcher));
+    let mut thrown = None;
     let mut run = |cx: &mut StoreContextMut<'_, ()>| -> JsResult<()> {
         let args: Vec<napi_value> = params.iter().map(|p| to_raw(env, cx, p)).collect::<JsResult<_>>()?;
         let args = array(env, &args)?;
@@ -351,6 +414,14 @@ fn call_import(
         check(env, unsafe {
             napi_call_function(env, recv, f, 2, argv.as_ptr(), &mut out)
         })?;
+        // Not an array: `{ exn }`, the exception the import threw.
+        let mut is_array = false;
+        check(env, unsafe { napi_is_array(env, out, &mut is_array) })?;
+        if !is_array {
+            let exn = exn_of(env, get(env, out, c"exn")?)?;
+            thrown = Some(exn.rethrow());
+            return Ok(());
+        }
         let outs = array_items(env, out)?;
         if outs.len() != results.len() {
             return fail(env, "TypeError", "the import returned the wrong number of results");
@@ -364,7 +435,10 @@ fn call_import(
     let r = run(cx);
     CURRENT.with(|c| c.set(prev));
     match r {
-        Ok(()) => Ok(()),
+        Ok(()) => match thrown {
+            Some(t) => Err(t),
+            None => Ok(()),
+        },
         Err(Thrown) => {
             // Keep the exception until the wasm frames are unwound.
             let mut exn = ptr::null_mut();
@@ -719,6 +793,23 @@ callbacks! {
         types_array(env, ty.params())
     }
 
+    /// `exnNew(tag, rawPayload)`: a new exception's handle.
+    exnNew(env, info) {
+        let [t, p] = args::<2>(env, info)?;
+        let tag = tag_of(env, t)?;
+        let p = array_items(env, p)?;
+        let ty = context(|cx| tag.ty(cx));
+        if p.len() != ty.params().len() {
+            return fail(env, "TypeError", "wrong number of payload values");
+        }
+        let exn = context(|mut cx| -> JsResult<Result<rt::ExnRef, Error>> {
+            let payload: Vec<Val> = ty.params().iter().zip(&p).map(|(&t, &v)| from_raw(env, &mut cx, t, v)).collect::<JsResult<_>>()?;
+            Ok(tag.throw(&mut cx, &payload).map(|trap| rt::ExnRef::from_trap(&mut cx, &trap).expect("a thrown exception")))
+        })?
+        .map_err(|e| throw_rt(env, &e))?;
+        number(env, exn_handle(exn) as f64)
+    }
+
     /// `externKind(handle)`: `function`, `memory`, ...
     externKind(env, info) {
         let [h] = args::<1>(env, info)?;
@@ -745,6 +836,8 @@ pub unsafe extern "C" fn napi_register_module_v1(env: napi_env, exports: napi_va
             _store: store,
             externs: Vec::new(),
             ids: HashMap::new(),
+            exns: Vec::new(),
+            exn_ids: HashMap::new(),
             dispatcher: ptr::null_mut(),
             pending: None,
         })

@@ -257,6 +257,18 @@ pub fn set(env: napi_env, o: napi_value, name: &std::ffi::CStr, v: napi_value) -
     check(env, unsafe { napi_set_named_property(env, o, name.as_ptr(), v) })
 }
 
+pub fn object(env: napi_env) -> JsResult<napi_value> {
+    let mut o = ptr::null_mut();
+    check(env, unsafe { napi_create_object(env, &mut o) })?;
+    Ok(o)
+}
+
+pub fn get(env: napi_env, o: napi_value, name: &std::ffi::CStr) -> JsResult<napi_value> {
+    let mut v = ptr::null_mut();
+    check(env, unsafe { napi_get_named_property(env, o, name.as_ptr(), &mut v) })?;
+    Ok(v)
+}
+
 pub type Callback = unsafe extern "C" fn(napi_env, napi_callback_info) -> napi_value;
 
 pub fn function(env: napi_env, name: &str, f: Callback) -> JsResult<napi_value> {

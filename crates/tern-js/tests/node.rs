@@ -67,7 +67,7 @@ fn javascript_interface_tests_pass() {
     assert!(!files.is_empty());
     let out = Command::new(&node)
         .current_dir(&js)
-        .arg("--test")
+        .args(["--test", "--test-reporter=tap"])
         .args(&files)
         .env("TERN_JS_ADDON", &addon)
         .output()
