@@ -650,6 +650,8 @@ class Exception {
     if (new.target === undefined) throw new TypeError("Constructor WebAssembly.Exception requires 'new'");
     requireArgs(arguments, 2, 'WebAssembly.Exception');
     const h = handleOf(exceptionTag, tagObjects, 'WebAssembly.Tag');
+    // JSTag's exceptions carry thrown JavaScript values; only a throw makes them.
+    if (h === jsTagHandle) throw new TypeError('WebAssembly.Exception: cannot construct an exception of WebAssembly.JSTag');
     if (!isObject(payload) || typeof payload[Symbol.iterator] !== 'function') throw new TypeError('WebAssembly.Exception: payload must be a sequence');
     const types = native.tagType(h);
     const values = [...payload];

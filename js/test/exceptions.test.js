@@ -51,3 +51,9 @@ test('JSTag', () => {
   assert.ok(WebAssembly.JSTag instanceof WebAssembly.Tag);
   assert.strictEqual(WebAssembly.JSTag, WebAssembly.JSTag);
 });
+
+test('an Exception of JSTag cannot be constructed from JavaScript', () => {
+  // Only throwing a JavaScript value makes an exception of JSTag.
+  assert.throws(() => new WebAssembly.Exception(WebAssembly.JSTag, [{}]), TypeError);
+  assert.throws(() => new WebAssembly.Exception(WebAssembly.JSTag, []), TypeError);
+});
