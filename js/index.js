@@ -41,6 +41,8 @@ function defineError(name) {
     }
   };
   Object.defineProperty(E, 'name', { value: name });
+  // Like the NativeError constructors these follow, length is 1 (message).
+  Object.defineProperty(E, 'length', { value: 1 });
   Object.defineProperty(E.prototype, 'name', { value: name, writable: true, configurable: true, enumerable: false });
   return E;
 }

@@ -52,3 +52,11 @@ test('brand checks throw TypeError', () => {
   assert.throws(() => get(WebAssembly.Instance, 'exports').call({}), TypeError);
   assert.throws(() => WebAssembly.Module.exports({}), TypeError);
 });
+
+test('CompileError, LinkError and RuntimeError have length 1, like the NativeError constructors', () => {
+  for (const name of ['CompileError', 'LinkError', 'RuntimeError']) {
+    const d = Object.getOwnPropertyDescriptor(WebAssembly[name], 'length');
+    assert.deepStrictEqual(d, { value: 1, writable: false, enumerable: false, configurable: true }, name);
+    assert.strictEqual(new WebAssembly[name]('m', { cause: 7 }).cause, 7, name);
+  }
+});
