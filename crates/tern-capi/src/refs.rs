@@ -568,6 +568,31 @@ pub(crate) struct FrameData {
     pub(crate) store: Weak<StoreCell>,
     pub(crate) instance: Option<Instance>,
     pub(crate) func_index: u32,
+    /// The frame's module offset and the start of its function's body,
+    /// worked out when first asked for.
+    pub(crate) offsets: Rc<Offsets>,
+}
+
+/// A frame's position, and the offsets it maps to once computed.
+pub(crate) struct Offsets {
+    module: Option<rt::Module>,
+    frame: rt::FrameInfo,
+    resolved: std::cell::OnceCell<(usize, usize)>,
+}
+
+impl Offsets {
+    /// `(module offset, offset in the function)`; zeros when tern does
+    /// not know where the frame was (code inlined into another function).
+    fn get(&self) -> (usize, usize) {
+        *self.resolved.get_or_init(|| {
+            let Some(m) = &self.module else { return (0, 0) };
+            match (m.frame_offset(&self.frame), m.func_body_offset(self.frame.func_index)) {
+                (Some(at), Some(body)) => (at as usize, at.saturating_sub(body) as usize),
+                (Some(at), None) => (at as usize, 0),
+                _ => (0, 0),
+            }
+        })
+    }
 }
 
 impl TrapObj {
@@ -576,10 +601,18 @@ impl TrapObj {
         let frames = cell.with(|ctx| {
             t.trace()
                 .iter()
-                .map(|f| FrameData {
-                    store: Rc::downgrade(cell),
-                    instance: ctx.data().instances.get(f.instance as usize).copied().flatten(),
-                    func_index: f.func_index,
+                .map(|f| {
+                    let instance = ctx.data().instances.get(f.instance as usize).copied().flatten();
+                    FrameData {
+                        store: Rc::downgrade(cell),
+                        instance,
+                        func_index: f.func_index,
+                        offsets: Rc::new(Offsets {
+                            module: instance.map(|i| i.module(&ctx)),
+                            frame: f.clone(),
+                            resolved: std::cell::OnceCell::new(),
+                        }),
+                    }
                 })
                 .collect()
         });
@@ -617,6 +650,7 @@ impl TrapObj {
 pub struct wasm_frame_t {
     instance: *mut wasm_instance_t,
     func_index: u32,
+    offsets: Rc<Offsets>,
 }
 
 impl wasm_frame_t {
@@ -628,6 +662,7 @@ impl wasm_frame_t {
         wasm_frame_t {
             instance,
             func_index: f.func_index,
+            offsets: f.offsets.clone(),
         }
     }
 }
@@ -639,6 +674,7 @@ impl Clone for wasm_frame_t {
         wasm_frame_t {
             instance,
             func_index: self.func_index,
+            offsets: self.offsets.clone(),
         }
     }
 }
@@ -691,22 +727,19 @@ pub unsafe extern "C" fn wasm_frame_func_index(f: *const wasm_frame_t) -> u32 {
     guard(0, || need(f, "wasm_frame_func_index").func_index)
 }
 
-/// tern records which function a frame is in, not the instruction: the
-/// offsets are 0.
+/// The offset of the frame's instruction from the start of its
+/// function's body (0 when tern does not know it: code inlined into
+/// another function).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn wasm_frame_func_offset(f: *const wasm_frame_t) -> usize {
-    guard(0, || {
-        need(f, "wasm_frame_func_offset");
-        0
-    })
+    guard(0, || need(f, "wasm_frame_func_offset").offsets.get().1)
 }
 
+/// The offset of the frame's instruction in the module's bytes (0 when
+/// tern does not know it).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn wasm_frame_module_offset(f: *const wasm_frame_t) -> usize {
-    guard(0, || {
-        need(f, "wasm_frame_module_offset");
-        0
-    })
+    guard(0, || need(f, "wasm_frame_module_offset").offsets.get().0)
 }
 
 #[unsafe(no_mangle)]

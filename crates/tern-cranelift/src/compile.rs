@@ -40,6 +40,7 @@ impl CompileConfig {
             interrupts: self.interrupts,
             epochs: self.epochs,
             relaxed_simd_deterministic: self.relaxed_simd_deterministic,
+            source_locations: false,
         }
     }
 }
@@ -71,6 +72,32 @@ fn which(func: u32) -> String {
     } else {
         format!("function {func}: ")
     }
+}
+
+/// The module offset of the Wasm operator whose compiled code contains byte
+/// `offset` of defined function `index` (absolute index) as `compile_module`
+/// or a lazy module compiles it with `config` for `isa`. Found by compiling the function
+/// again with source locations, which leave the code as it was, so that
+/// compiled code carries no offset tables; for backtraces.
+pub fn source_offset(
+    desc: &ModuleDesc,
+    config: &CompileConfig,
+    isa: &dyn TargetIsa,
+    index: u32,
+    offset: u32,
+) -> Option<u32> {
+    let num_imported = desc.num_imported_funcs();
+    let all = desc.bodies();
+    let body = all.get(index.checked_sub(num_imported)? as usize)?;
+    let bodies = |g: u32| all.get(g.checked_sub(num_imported)? as usize).copied();
+    let mut tc = config.translate();
+    tc.source_locations = true;
+    let mut cx = (FunctionBuilderContext::new(), Context::new());
+    let f = compile_one(desc.info(), num_imported, index, body, &bodies, &tc, isa, &mut cx).ok()?;
+    f.source_locs
+        .iter()
+        .find(|&&(start, end, _)| start <= offset && offset < end)
+        .map(|&(_, _, loc)| loc)
 }
 
 /// Translates and compiles every defined function of the module `desc`
@@ -429,12 +456,20 @@ pub(crate) fn compile_function(
     }
     handlers.sort_by_key(|h| h.ret);
     let align = code.buffer.alignment.max(16);
+    let source_locs = code
+        .buffer
+        .get_srclocs_sorted()
+        .iter()
+        .filter(|l| !l.loc.is_default())
+        .map(|l| (l.start, l.end, l.loc.bits()))
+        .collect();
     Ok(CompiledFunc {
         bytes,
         relocs,
         traps,
         handlers,
         inlined,
+        source_locs,
         align,
     })
 }

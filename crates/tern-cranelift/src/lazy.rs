@@ -444,15 +444,21 @@ impl LazyModule {
 
     /// The defined function whose compiled code contains `pc`.
     pub fn func_at(&self, pc: usize) -> Option<u32> {
+        self.func_containing(pc).map(|(def, _)| def)
+    }
+
+    /// The defined function whose code contains `pc`, and the address its
+    /// code starts at.
+    pub fn func_containing(&self, pc: usize) -> Option<(u32, usize)> {
         let st = lock(&self.state);
         if let Some(l) = &st.linked
-            && let Some(d) = l.func_at(pc)
+            && let Some(d) = l.func_containing(pc)
         {
             return Some(d);
         }
         let i = st.chunks.partition_point(|c| c.0 <= pc);
         let &(s, e, def) = st.chunks.get(i.checked_sub(1)?)?;
-        (s..e).contains(&pc).then_some(def)
+        (s..e).contains(&pc).then_some((def, s))
     }
 
     /// The virtual frames (outermost first) at `pc` when it lies in inlined

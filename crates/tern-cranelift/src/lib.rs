@@ -24,7 +24,7 @@ mod module_code;
 mod trampoline;
 pub mod translate;
 
-pub use compile::{CompileConfig, CompileError, compile_module};
+pub use compile::{CompileConfig, CompileError, compile_module, source_offset};
 pub use lazy::{CodeObserver, LazyModule, lazy_available};
 pub use libcalls::JitHost;
 pub use link::{Artifact, CompiledModule, Image, LoadReloc, Symbol, TrapTable};

@@ -99,6 +99,9 @@ pub(crate) struct CompiledFunc {
     /// Inlined code: by PC offset, the virtual frames there (absolute
     /// function indices, outermost first).
     pub(crate) inlined: Vec<(u32, Box<[u32]>)>,
+    /// With `TranslateConfig::source_locations`: `(start, end, module
+    /// offset)` code ranges; empty otherwise.
+    pub(crate) source_locs: Vec<(u32, u32, u32)>,
     pub(crate) align: u32,
 }
 
@@ -574,6 +577,12 @@ impl CompiledModule {
     /// module's code), or `None` when `pc` lies elsewhere (outside the
     /// code, or in a trampoline).
     pub fn func_at(&self, pc: usize) -> Option<u32> {
+        self.func_containing(pc).map(|(def, _)| def)
+    }
+
+    /// The defined function whose code contains `pc`, and the address its
+    /// code starts at.
+    pub fn func_containing(&self, pc: usize) -> Option<(u32, usize)> {
         let range = self.code.range();
         if !range.contains(&pc) {
             return None;
@@ -597,7 +606,7 @@ impl CompiledModule {
             .min();
         match next_other {
             Some(_) => None,
-            None => Some(def as u32),
+            None => Some((def as u32, range.start + *start as usize)),
         }
     }
 

@@ -50,6 +50,15 @@ impl ModuleCode {
         }
     }
 
+    /// The defined function whose code contains `pc`, and the address its
+    /// code starts at.
+    pub fn func_containing(&self, pc: usize) -> Option<(u32, usize)> {
+        match self {
+            ModuleCode::Eager(c) => c.func_containing(pc),
+            ModuleCode::Lazy(l) => l.func_containing(pc),
+        }
+    }
+
     /// The virtual frames (outermost first) at `pc` when it lies in inlined
     /// code.
     pub fn inline_frames(&self, pc: usize) -> Option<Vec<u32>> {

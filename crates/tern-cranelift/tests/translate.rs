@@ -54,6 +54,7 @@ const CONFIGS: [TranslateConfig; 2] = [
         interrupts: false,
         epochs: false,
         relaxed_simd_deterministic: false,
+        source_locations: false,
     },
     TranslateConfig {
         bounds_checks: BoundsChecks::Explicit,
@@ -61,6 +62,7 @@ const CONFIGS: [TranslateConfig; 2] = [
         interrupts: true,
         epochs: true,
         relaxed_simd_deterministic: false,
+        source_locations: false,
     },
 ];
 

@@ -20,7 +20,7 @@ use crate::ops::{self, OpResult};
 use crate::simd::*;
 use std::ptr;
 use tern_binary::for_each_operator;
-use tern_vm::{FrameInfo, FuncKind, StoreData, Trap, TrapCode};
+use tern_vm::{FrameInfo, FramePosition, FuncKind, StoreData, Trap, TrapCode};
 
 /// What the interpreter needs from its embedder.
 pub trait Host {
@@ -85,17 +85,16 @@ pub fn invoke(host: &mut dyn Host, func: u32, io: &mut [u64]) -> Result<(), Trap
 /// first, to `trap`'s backtrace.
 #[cold]
 #[inline(never)]
-fn with_trace(mut trap: Trap, frames: &[Frame], inst: u32, func: *const CompiledFunc) -> Trap {
+fn with_trace(mut trap: Trap, frames: &[Frame], inst: u32, func: *const CompiledFunc, ip: *const Instr) -> Trap {
     let trace = trap.trace_mut();
-    let innermost = std::iter::once((inst, func));
-    for (inst, func) in innermost.chain(frames.iter().rev().map(|f| (f.inst, f.func))) {
-        trace.push(FrameInfo {
-            instance: inst,
-            // SAFETY: compiled functions live as long as the store.
-            func_index: unsafe { (*func).func_index },
-            func_name: None,
-            module_name: None,
-        });
+    let innermost = std::iter::once((inst, func, ip));
+    for (inst, func, ip) in innermost.chain(frames.iter().rev().map(|f| (f.inst, f.func, f.ip))) {
+        // SAFETY: compiled functions live as long as the store.
+        let f = unsafe { &*func };
+        // `ip` is just past the instruction that trapped or called.
+        let pc = (ip as usize).wrapping_sub(f.code.as_ptr() as usize) / std::mem::size_of::<Instr>();
+        let pc = (pc.min(f.code.len()) as u32).saturating_sub(1);
+        trace.push(FrameInfo::new(inst, f.func_index, Some(FramePosition::Interp(pc))));
     }
     trap
 }
@@ -307,11 +306,14 @@ fn run(
         stack[..ps].copy_from_slice(&io[..ps]);
         init_frame(stack.as_mut_ptr(), &*func);
         let mut frames: Vec<Frame> = Vec::new();
+        // The next instruction. Jumps are relative to the jump instruction,
+        // so the code's start is not needed while a function runs.
+        let mut ip: *const Instr;
         // Every way out of the loop with a trap goes through `fail!`, which
         // records this activation's frames in the trap's backtrace.
         macro_rules! fail {
             ($e:expr) => {
-                return Err(with_trace($e, &frames, inst, func))
+                return Err(with_trace($e, &frames, inst, func, ip))
             };
         }
         macro_rules! tri_t {
@@ -322,9 +324,7 @@ fn run(
                 }
             };
         }
-        // The next instruction. Jumps are relative to the jump instruction,
-        // so the code's start is not needed while a function runs.
-        let mut ip: *const Instr = (*func).code.as_ptr();
+        ip = (*func).code.as_ptr();
         let mut regs: *mut u64 = stack.as_mut_ptr();
         let (mut mem_base, mut mem_len) = mem0(&*vm, inst);
 

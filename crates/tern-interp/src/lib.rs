@@ -59,4 +59,4 @@ pub mod translate;
 
 pub use exec::{Host, invoke};
 pub use module::InterpModule;
-pub use translate::TranslateError;
+pub use translate::{TranslateError, source_offset};

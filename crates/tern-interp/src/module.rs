@@ -71,6 +71,15 @@ impl InterpModule {
         Ok(())
     }
 
+    /// The module offset of the operator that emitted instruction `pc` of
+    /// defined function `def` (see [`crate::source_offset`]).
+    pub fn source_offset(&self, def: u32, pc: u32) -> Option<u32> {
+        let d = &*self.desc;
+        let n = d.num_imported_funcs();
+        let opts = (self.fuel, self.epoch, self.relaxed_simd_deterministic);
+        crate::source_offset(d.info(), n, n + def, &d.body(def), opts, pc)
+    }
+
     /// Defined function `def`, translated on first use.
     pub fn func(&self, def: u32) -> Result<&CompiledFunc, &TranslateError> {
         self.funcs[def as usize]

@@ -97,16 +97,49 @@ pub fn translate(
     epoch: bool,
     relaxed_simd_deterministic: bool,
 ) -> Result<CompiledFunc, TranslateError> {
+    let opts = (fuel, epoch, relaxed_simd_deterministic);
+    let (mut f, _) = translate_recording(info, num_imported_funcs, func_index, body, opts, false)?;
+    f.func_index = func_index;
+    Ok(f)
+}
+
+/// The module offset of the operator that emitted instruction `pc` of
+/// function `func_index`, found by translating the body again (with the
+/// options it was translated with) and recording where each operator's
+/// instructions start. For backtraces, so running code carries no table.
+pub fn source_offset(
+    info: &ModuleInfo,
+    num_imported_funcs: u32,
+    func_index: u32,
+    body: &FuncBody<'_>,
+    (fuel, epoch, relaxed_simd_deterministic): (bool, bool, bool),
+    pc: u32,
+) -> Option<u32> {
+    let opts = (fuel, epoch, relaxed_simd_deterministic);
+    let (_, offsets) = translate_recording(info, num_imported_funcs, func_index, body, opts, true).ok()?;
+    let i = offsets.partition_point(|&(at, _)| at <= pc);
+    offsets.get(i.checked_sub(1)?).map(|&(_, off)| off)
+}
+
+fn translate_recording(
+    info: &ModuleInfo,
+    num_imported_funcs: u32,
+    func_index: u32,
+    body: &FuncBody<'_>,
+    (fuel, epoch, relaxed_simd_deterministic): (bool, bool, bool),
+    record: bool,
+) -> Result<(CompiledFunc, Vec<(u32, u32)>), TranslateError> {
     let mut v = FuncValidator::new(info);
     let t = tern_validate::validate_and_translate(&mut v, func_index, body, |ty, decls| {
         Emitter::new(info, num_imported_funcs, ty, decls, fuel, epoch).map(|mut e| {
             e.relaxed_simd_deterministic = relaxed_simd_deterministic;
+            e.offsets = record.then(Vec::new);
             Translator(e)
         })
     })?;
-    let mut f = t.0.finish()?;
-    f.func_index = func_index;
-    Ok(f)
+    let mut e = t.0;
+    let offsets = e.offsets.take().unwrap_or_default();
+    Ok((e.finish()?, offsets))
 }
 
 /// An integer comparison that a branch can test directly.
@@ -381,6 +414,9 @@ struct Emitter<'i> {
     epoch: bool,
     /// Relaxed SIMD operators get the spec's deterministic behaviour.
     relaxed_simd_deterministic: bool,
+    /// When recording (for backtraces): `(first instruction, operator
+    /// offset)` pairs, one per operator that starts at a new instruction.
+    offsets: Option<Vec<(u32, u32)>>,
     /// The highest instruction index that a jump targets so far (or that
     /// starts a basic block).
     label_at: u32,
@@ -484,6 +520,7 @@ impl<'i> Emitter<'i> {
             fuel_at: usize::MAX,
             epoch,
             relaxed_simd_deterministic: false,
+            offsets: None,
             label_at: 0,
             consts: Vec::new(),
             const_index: HashMap::new(),
@@ -2232,6 +2269,20 @@ impl<'i> Emitter<'i> {
 
 /// The translating visitor: emission of operators the validator accepted.
 struct Translator<'i>(Emitter<'i>);
+
+impl<'a> tern_validate::Translate<'a> for Translator<'_> {
+    #[inline]
+    fn at_offset(&mut self, offset: usize) {
+        let Some(offsets) = &mut self.0.offsets else { return };
+        let at = self.0.code.len() as u32;
+        // Operators that emitted nothing (or whose instructions a later
+        // one folded away) give way to this one, which starts there.
+        while offsets.last().is_some_and(|l| l.0 >= at) {
+            offsets.pop();
+        }
+        offsets.push((at, offset as u32));
+    }
+}
 
 macro_rules! w {
     (i32) => {

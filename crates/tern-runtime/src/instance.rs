@@ -5,7 +5,7 @@ use crate::error::{Error, Result};
 use crate::externals::{Extern, Global, Memory, Table, Tag};
 use crate::func::{Func, TypedFunc, WasmParams, WasmResults};
 use crate::module::{ConstOp, ElemMode, Module};
-use crate::store::{AsContextMut, StoreId, StoreInner};
+use crate::store::{AsContext, AsContextMut, StoreId, StoreInner};
 use std::sync::Arc;
 use tern_binary::{ExternKind, ImportType, Limits};
 use tern_vm::{
@@ -42,6 +42,13 @@ impl Instance {
         let e = &m.desc.exports()[i];
         let (kind, index) = (e.kind, e.index);
         Some(export_extern(s, self.index, kind, index))
+    }
+
+    /// The module this is an instance of.
+    pub fn module(&self, store: impl AsContext) -> Module {
+        let s = store.as_context().0;
+        s.assert_owns(self.store, "instance");
+        s.instance_modules[self.index as usize].clone()
     }
 
     /// All exports, in the module's order.

@@ -14,8 +14,8 @@ use std::sync::Arc;
 use tern_cranelift::translate::BoundsChecks as CraneliftBounds;
 use tern_cranelift::{CompileConfig, CompileError, CompiledModule, JitHost};
 use tern_validate::ModuleDesc;
-use tern_vm::FrameInfo;
 use tern_vm::vmctx::{VMContext, VMFuncRef, VMStoreContext};
+use tern_vm::{FrameInfo, FramePosition};
 use tern_vm::{FuncKind, LinearMemory, MemoryStyle, StoreData, Trap, TrapCode};
 
 pub(crate) use tern_cranelift::{Artifact, ModuleCode};
@@ -174,6 +174,14 @@ fn eager(engine: &Engine, isa: &Isa, desc: &ModuleDesc) -> Result<Option<Compile
         Err(e) => return Err(compile_error(e)),
     };
     CompiledModule::load(artifact).map(Some).map_err(compile_error)
+}
+
+/// The module offset of the operator at byte `offset` of compiled
+/// function `func` (absolute index) of the module `desc` describes, as this
+/// engine compiles it (see `tern_cranelift::source_offset`).
+pub(crate) fn source_offset(engine: &Engine, desc: &ModuleDesc, func: u32, offset: u32) -> Option<u32> {
+    let isa = engine.inner.isa.as_ref()?;
+    tern_cranelift::source_offset(desc, &compile_config(engine), &**isa, func, offset)
 }
 
 fn compile_config(engine: &Engine) -> CompileConfig {
@@ -491,22 +499,20 @@ impl JitStore {
             }
             if let Some((instance, func_index)) = hit {
                 // Inlined code stands for several frames, innermost first.
-                let inlined = self.instances[instance as usize]
-                    .as_ref()
-                    .and_then(|ji| ji._code.inline_frames(pc));
-                match inlined {
-                    Some(frames) => out.extend(frames.iter().rev().map(|&func_index| FrameInfo {
-                        instance,
-                        func_index,
-                        func_name: None,
-                        module_name: None,
+                // The code at `pc` is the innermost one's: it alone gets
+                // the position (the outer ones' calls were inlined away).
+                let code = self.instances[instance as usize].as_ref().map(|ji| &ji._code);
+                let position = code
+                    .and_then(|c| c.func_containing(pc))
+                    .map(|(_, start)| FramePosition::Compiled {
+                        func: func_index,
+                        offset: (pc - start) as u32,
+                    });
+                match code.and_then(|c| c.inline_frames(pc)) {
+                    Some(frames) => out.extend(frames.iter().rev().enumerate().map(|(i, &func_index)| {
+                        FrameInfo::new(instance, func_index, if i == 0 { position } else { None })
                     })),
-                    None => out.push(FrameInfo {
-                        instance,
-                        func_index,
-                        func_name: None,
-                        module_name: None,
-                    }),
+                    None => out.push(FrameInfo::new(instance, func_index, position)),
                 }
             }
         }

@@ -92,5 +92,5 @@ pub use tern_binary::{
     ExternKind, FuncType, GlobalType, HeapType, ImportType, Limits, MemoryType, RefType, TableType, ValType,
 };
 pub use tern_validate::{Feature, Features};
-pub use tern_vm::{Trap, TrapCode};
+pub use tern_vm::{FrameInfo, FramePosition, Trap, TrapCode, format_backtrace};
 pub use values::{ExnRef, ExternRef, V128, Val};

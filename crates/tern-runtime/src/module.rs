@@ -450,6 +450,34 @@ impl Module {
         self.inner.names().func(self.inner.desc.bytes(), i)
     }
 
+    /// The byte offset in this module of the instruction a backtrace's
+    /// `frame` (of an instance of this module) was at: the one that
+    /// trapped, or the call. Worked out on request, by translating the
+    /// frame's function again with positions recorded (running code keeps
+    /// no offset tables); `None` when its tier did not record where it
+    /// was (code inlined into another function).
+    pub fn frame_offset(&self, frame: &tern_vm::FrameInfo) -> Option<u32> {
+        if let Some(off) = frame.module_offset {
+            return Some(off);
+        }
+        let n = self.inner.desc.num_imported_funcs();
+        match frame.position? {
+            tern_vm::FramePosition::Interp(pc) => self.inner.code.source_offset(frame.func_index.checked_sub(n)?, pc),
+            tern_vm::FramePosition::Compiled { func, offset } => {
+                crate::jit::source_offset(&self.inner.engine, &self.inner.desc, func, offset)
+            }
+        }
+    }
+
+    /// The byte offset in this module where the body of function `i`
+    /// (imports first; `None` for an import) starts: its local
+    /// declarations, after the body's size. A frame's offset within its
+    /// function is [`Module::frame_offset`] minus this.
+    pub fn func_body_offset(&self, i: u32) -> Option<u32> {
+        let def = i.checked_sub(self.inner.desc.num_imported_funcs())?;
+        (def < self.inner.desc.num_defined_funcs()).then(|| self.inner.desc.body(def).offset as u32)
+    }
+
     /// The function type of type index `i`.
     pub fn func_type(&self, i: u32) -> Option<&FuncType> {
         self.inner.desc.info().types.get(i as usize)

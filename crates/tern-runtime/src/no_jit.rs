@@ -73,6 +73,16 @@ pub(crate) fn deserialize(_engine: &Engine, bytes: &[u8]) -> Result<Module> {
 /// There is no compiled code to announce to a profiler.
 pub(crate) fn announce(_m: &ModuleInner) {}
 
+/// No compiled frames exist without the compiler.
+pub(crate) fn source_offset(
+    _engine: &Engine,
+    _desc: &tern_validate::ModuleDesc,
+    _func: u32,
+    _offset: u32,
+) -> Option<u32> {
+    None
+}
+
 /// The compiler tier's per-store state: none.
 pub(crate) struct JitStore;
 

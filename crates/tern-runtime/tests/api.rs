@@ -357,3 +357,39 @@ fn default_features_are_wasm3() {
     let e = Module::new(&Engine::new(&c).unwrap(), &wasm3).unwrap_err();
     assert!(e.to_string().contains("not enabled"), "{e}");
 }
+
+/// Each frame of a trap's backtrace gives the module offset of the
+/// instruction it was at (the trapping one, then each call), the same on
+/// every tier, eager or lazy.
+#[test]
+fn frames_give_module_offsets_on_every_tier() {
+    let wasm = tern_text::parse_wat(
+        r#"(module
+             (func $inner (param i32) (result i32)
+               (i32.div_s (i32.const 1) (local.get 0)))
+             (func (export "outer") (result i32)
+               (i32.const 7) (drop)
+               (call $inner (i32.const 0))))"#,
+    )
+    .unwrap();
+    let find = |pat: &[u8]| wasm.windows(pat.len()).position(|w| w == pat).unwrap() as u32;
+    // local.get 0, i32.div_s; i32.const 0, call 0.
+    let div = find(&[0x20, 0x00, 0x6d]) + 2;
+    let call = find(&[0x41, 0x00, 0x10, 0x00]) + 2;
+    let mut configs = vec![Config::new().tier(Tier::Interp).clone()];
+    if Engine::new(Config::new().tier(Tier::Jit)).is_ok() {
+        configs.push(Config::new().tier(Tier::Jit).lazy_compilation(false).clone());
+        configs.push(Config::new().tier(Tier::Jit).lazy_compilation(true).clone());
+    }
+    for config in configs {
+        let engine = Engine::new(&config).unwrap();
+        let module = Module::new(&engine, &wasm).unwrap();
+        let mut store = Store::new(&engine, ());
+        let i = Linker::new(&engine).instantiate(&mut store, &module).unwrap();
+        let outer = i.get_typed_func::<(), i32>(&mut store, "outer").unwrap();
+        let err = outer.call(&mut store, ()).unwrap_err();
+        let trace = err.as_trap().unwrap().trace();
+        let got: Vec<(u32, Option<u32>)> = trace.iter().map(|f| (f.func_index, module.frame_offset(f))).collect();
+        assert_eq!(got, [(0, Some(div)), (1, Some(call))], "{config:?}");
+    }
+}

@@ -20,7 +20,7 @@ pub use desc::{ExportDesc, ImportDesc, ModuleDesc};
 pub use features::{Feature, Features};
 pub use func::{Frame, FrameKind, FuncValidator};
 pub use module::{ModuleInfo, canonical_key, canonical_types, heap_matches, validate_module};
-pub use translate::validate_and_translate;
+pub use translate::{Translate, validate_and_translate};
 
 /// A validation error: what is wrong and the byte offset it points at.
 pub type Error = tern_binary::BinaryError;

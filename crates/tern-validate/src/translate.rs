@@ -14,6 +14,18 @@ use tern_binary::{
     VisitOperator, for_each_operator,
 };
 
+/// A translator that [`validate_and_translate`] drives: an operator
+/// visitor that is also told where each operator is.
+pub trait Translate<'a>: VisitOperator<'a> {
+    /// Called before each operator's visitor method with the operator's
+    /// byte offset in the module. Does nothing unless the translator
+    /// records positions (for backtraces).
+    #[inline]
+    fn at_offset(&mut self, offset: usize) {
+        let _ = offset;
+    }
+}
+
 /// Validates the body of function `func_index` (imports included in the
 /// index space) and translates it in the same pass.
 ///
@@ -34,7 +46,7 @@ pub fn validate_and_translate<'a, 'i, T, E>(
     start: impl FnOnce(&'i FuncType, &[(u32, ValType)]) -> Result<T, E>,
 ) -> Result<T, E>
 where
-    T: VisitOperator<'a, Output = Result<(), E>>,
+    T: Translate<'a, Output = Result<(), E>>,
     E: From<Error>,
 {
     let mut ops = validator.begin(func_index, body, true)?;
@@ -46,6 +58,7 @@ where
     };
     while !ops.eof() {
         pass.offset = ops.offset();
+        pass.translator.at_offset(pass.offset);
         ops.visit_operator(&mut pass)??;
         if pass.validator.frame_depth() == 0 {
             break;

@@ -24,7 +24,7 @@ pub use store::{
     TagEntity, slots_of, slots_of_all,
 };
 pub use table::{Table, copy_between};
-pub use trap::{FrameInfo, Trap, TrapCode};
+pub use trap::{FrameInfo, FramePosition, Trap, TrapCode, format_backtrace};
 
 /// A raw reference: 0 is null; a function reference is its store index + 1;
 /// an external reference is its index in [`StoreData::externs`] + 1; an

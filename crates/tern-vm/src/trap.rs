@@ -85,6 +85,40 @@ pub struct FrameInfo {
     /// The module's name (name section, else the file name the embedder
     /// gave), once resolved.
     pub module_name: Option<String>,
+    /// Where in its tier's code the frame was, as the tier recorded it.
+    pub position: Option<FramePosition>,
+    /// The byte offset in the module of the instruction the frame was at
+    /// (the trapping one, or the call), once the runtime has resolved
+    /// `position`.
+    pub module_offset: Option<u32>,
+}
+
+impl FrameInfo {
+    /// A frame of function `func_index` of instance `instance`, with
+    /// nothing resolved yet.
+    pub fn new(instance: u32, func_index: u32, position: Option<FramePosition>) -> FrameInfo {
+        FrameInfo {
+            instance,
+            func_index,
+            func_name: None,
+            module_name: None,
+            position,
+            module_offset: None,
+        }
+    }
+}
+
+/// Where a frame was in the code of the tier that ran it. Positions are
+/// mapped to module offsets only when a backtrace is looked at, by
+/// translating the function again with offsets recorded, so that running
+/// code carries no offset tables.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FramePosition {
+    /// The index of the interpreter instruction in the function's code.
+    Interp(u32),
+    /// A byte offset in the compiled code of function `func` (absolute
+    /// index) that lies inside the instruction that trapped or called.
+    Compiled { func: u32, offset: u32 },
 }
 
 enum Inner {
@@ -176,7 +210,7 @@ impl Trap {
     /// frame whose module has no name shows `fallback_module` (the file
     /// name, say). At most about [`BACKTRACE_LINES`] lines.
     pub fn backtrace(&self, fallback_module: &str) -> String {
-        fold_backtrace(self.trace(), fallback_module)
+        format_backtrace(self.trace(), fallback_module)
     }
 
     /// The host error this trap carries, if any.
@@ -282,7 +316,10 @@ fn frame_name(f: &FrameInfo, fallback_module: &str) -> String {
     }
 }
 
-fn fold_backtrace(frames: &[FrameInfo], fallback_module: &str) -> String {
+/// `frames` as [`Trap::backtrace`] prints a trap's: one frame a line,
+/// innermost first, repeated runs folded, with each frame's module offset
+/// (`@ 0x2a`) when it has been resolved.
+pub fn format_backtrace(frames: &[FrameInfo], fallback_module: &str) -> String {
     use std::fmt::Write;
     let lines = fold_lines(frames);
     // Past the limit, keep the innermost and outermost lines.
@@ -296,14 +333,15 @@ fn fold_backtrace(frames: &[FrameInfo], fallback_module: &str) -> String {
     let put = |line: &Line, out: &mut String| match *line {
         Line::Frame(i) => {
             let f = &frames[i];
+            let at = f.module_offset.map(|o| format!(" @ {o:#x}")).unwrap_or_default();
             let _ = match &f.func_name {
                 Some(_) => writeln!(
                     out,
-                    "  {i:>3}: {} (func {})",
+                    "  {i:>3}: {} (func {}){at}",
                     frame_name(f, fallback_module),
                     f.func_index
                 ),
-                None => writeln!(out, "  {i:>3}: {}", frame_name(f, fallback_module)),
+                None => writeln!(out, "  {i:>3}: {}{at}", frame_name(f, fallback_module)),
             };
         }
         Line::Repeat { from, period, count } => {
@@ -350,6 +388,8 @@ mod tests {
 
     fn frame(func_index: u32) -> FrameInfo {
         FrameInfo {
+            position: None,
+            module_offset: None,
             instance: 0,
             func_index,
             func_name: Some(format!("f{func_index}")),
@@ -358,7 +398,7 @@ mod tests {
     }
 
     fn trace(funcs: impl IntoIterator<Item = u32>) -> String {
-        fold_backtrace(&funcs.into_iter().map(frame).collect::<Vec<_>>(), "m.wasm")
+        format_backtrace(&funcs.into_iter().map(frame).collect::<Vec<_>>(), "m.wasm")
     }
 
     #[test]

@@ -1855,3 +1855,12 @@ macro_rules! define_visitor {
 }
 
 for_each_operator!(define_visitor);
+
+impl<'a> tern_validate::Translate<'a> for Translator<'_, '_> {
+    #[inline]
+    fn at_offset(&mut self, offset: usize) {
+        if self.config.source_locations {
+            self.b.set_srcloc(ir::SourceLoc::new(offset as u32));
+        }
+    }
+}

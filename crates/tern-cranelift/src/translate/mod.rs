@@ -97,6 +97,10 @@ pub struct TranslateConfig {
     /// Relaxed SIMD operators get the spec's deterministic behaviour
     /// instead of the x86-64 one (see `translate/simd.rs`).
     pub relaxed_simd_deterministic: bool,
+    /// Mark each instruction with the module offset of its Wasm operator
+    /// (Cranelift source locations). They do not change the code; they
+    /// are asked for only when a backtrace's positions are resolved.
+    pub source_locations: bool,
 }
 
 /// External-name namespace of direct calls: the index is a Wasm function
