@@ -184,18 +184,60 @@ function defaultValue(type) {
 
 // ---- functions ----
 
+// The value of a raw result list (undefined, one raw value, or an array).
+function resultsToJS(out, results) {
+  if (results.length === 0) return undefined;
+  if (results.length === 1) return toJS(out, results[0]);
+  return out.map((r, i) => toJS(r, results[i]));
+}
+
+function callRaw(handle, args) {
+  try {
+    return native.call(handle, ...args);
+  } catch (e) {
+    throw translate(e);
+  }
+}
+
 function exportedFunction(handle, index) {
   let f = funcObjects.get(handle);
   if (f) return f;
   const [params, results] = nat(native.funcType, handle);
-  f = (...args) => {
-    const raw = new Array(params.length);
-    for (let i = 0; i < params.length; i++) raw[i] = toWasm(args[i], params[i]);
-    const out = nat(native.funcCall, handle, raw);
-    if (results.length === 0) return undefined;
-    if (results.length === 1) return toJS(out[0], results[0]);
-    return out.map((r, i) => toJS(r, results[i]));
-  };
+  const [p0, p1, p2] = params;
+  const ret = (out) => (results.length === 1 ? toJS(out, results[0]) : resultsToJS(out, results));
+  const call = native.call;
+  // Fixed arities avoid building an argument array on the common paths.
+  switch (params.length) {
+    case 0:
+      f = () => {
+        try { return ret(call(handle)); } catch (e) { throw translate(e); }
+      };
+      break;
+    case 1:
+      f = (a) => {
+        const x = toWasm(a, p0);
+        try { return ret(call(handle, x)); } catch (e) { throw translate(e); }
+      };
+      break;
+    case 2:
+      f = (a, b) => {
+        const x = toWasm(a, p0), y = toWasm(b, p1);
+        try { return ret(call(handle, x, y)); } catch (e) { throw translate(e); }
+      };
+      break;
+    case 3:
+      f = (a, b, c) => {
+        const x = toWasm(a, p0), y = toWasm(b, p1), z = toWasm(c, p2);
+        try { return ret(call(handle, x, y, z)); } catch (e) { throw translate(e); }
+      };
+      break;
+    default:
+      f = (...args) => {
+        const raw = new Array(params.length);
+        for (let i = 0; i < params.length; i++) raw[i] = toWasm(args[i], params[i]);
+        return ret(callRaw(handle, raw));
+      };
+  }
   Object.defineProperty(f, 'length', { value: params.length });
   Object.defineProperty(f, 'name', { value: String(index === null ? handle : index) });
   funcObjects.set(handle, f);
@@ -203,32 +245,42 @@ function exportedFunction(handle, index) {
   return f;
 }
 
-// JavaScript functions imported by wasm, by host id.
-const hosts = [];
-// Calls JavaScript import `id`: its raw results as an array, or `{ exn }`
-// when it throws (any value: wasm code can catch it, and it comes out
-// unchanged where wasm was entered).
-native.setDispatcher((id, rawArgs) => {
-  try {
-    const { fn, params, results } = hosts[id];
-    const args = rawArgs.map((r, i) => toJS(r, params[i]));
-    const ret = Reflect.apply(fn, undefined, args);
-    if (results.length === 0) return [];
-    if (results.length === 1) return [toWasm(ret, results[0])];
+// A JavaScript function imported by wasm: the addon calls its trampoline
+// with the raw arguments; it returns the raw result (one), undefined
+// (none) or an array (several), or `{ exn }` when the function throws
+// (any value: wasm code can catch it, and it comes out unchanged where
+// wasm was entered).
+function hostFunction(fn, params, results) {
+  const one = results.length === 1 ? results[0] : null;
+  const convert = (ret) => {
+    if (one !== null) return toWasm(ret, one);
+    if (results.length === 0) return undefined;
     if (!isObject(ret) || typeof ret[Symbol.iterator] !== 'function') {
       throw new TypeError('an import with several results must return an iterable');
     }
     const vals = [...ret];
     if (vals.length !== results.length) throw new TypeError(`expected ${results.length} results, got ${vals.length}`);
     return vals.map((v, i) => toWasm(v, results[i]));
-  } catch (e) {
-    return { exn: exceptionToWasm(e) };
-  }
-});
-
-function hostFunction(fn, params, results) {
-  hosts.push({ fn, params, results });
-  return nat(native.hostFunc, params, results, hosts.length - 1);
+  };
+  // Numbers need no conversion on the way in.
+  const simple = params.every((t) => t === 'i32' || t === 'f32' || t === 'f64');
+  const trampoline = simple
+    ? (...args) => {
+      try {
+        return convert(Reflect.apply(fn, undefined, args));
+      } catch (e) {
+        return { exn: exceptionToWasm(e) };
+      }
+    }
+    : (...raw) => {
+      try {
+        const args = raw.map((r, i) => toJS(r, params[i]));
+        return convert(Reflect.apply(fn, undefined, args));
+      } catch (e) {
+        return { exn: exceptionToWasm(e) };
+      }
+    };
+  return nat(native.hostFunc, params, results, trampoline);
 }
 
 // ---- WebIDL interface helpers ----

@@ -14,7 +14,7 @@
 //!   wrapping, ...) happen in JavaScript before a value gets here.
 //! * One engine and one store per thread (an agent). Calls are synchronous
 //!   both ways: a JavaScript import runs on the calling thread through the
-//!   dispatcher the JavaScript half registers, and may call wasm again.
+//!   trampoline the JavaScript half makes for it, and may call wasm again.
 //! * A JavaScript exception thrown by an import unwinds the wasm frames as
 //!   a trap and is thrown again, unchanged, where wasm was entered.
 
@@ -43,7 +43,10 @@ struct State {
     /// exception is one `WebAssembly.Exception` object.
     exns: Vec<rt::ExnRef>,
     exn_ids: HashMap<rt::ExnRef, u32>,
-    dispatcher: napi_ref,
+    /// The trampoline of each JavaScript import, by host id.
+    hosts: Vec<napi_ref>,
+    /// Function types by handle, filled as functions are called.
+    func_types: Vec<Option<std::rc::Rc<FuncType>>>,
     /// The exception a JavaScript import threw, until the wasm frames it
     /// unwound are gone.
     pending: Option<napi_ref>,
@@ -393,8 +396,11 @@ fn take_pending_if(t: &Trap) -> Option<napi_ref> {
 
 // ---- JavaScript imports ----
 
-/// Calls the dispatcher (`dispatch(hostId, args)`) for a JavaScript import
-/// and converts what it returns (an array of raw results).
+/// Calls JavaScript import `host`: its trampoline (made by the JavaScript
+/// half for the import's type) takes the raw arguments and returns the raw
+/// result (one result), `undefined` (none) or an array (several); an
+/// object that is not an array instead is `{ exn }`, the exception the
+/// import threw.
 fn call_import(
     host: u32,
     ty: &FuncType,
@@ -402,32 +408,43 @@ fn call_import(
     params: &[Val],
     results: &mut [Val],
 ) -> Result<(), Trap> {
-    let (env, dispatcher) = with_state(|s| (s.env, s.dispatcher));
+    let (env, trampoline) = with_state(|s| (s.env, s.hosts[host as usize]));
     let mut thrown = None;
     let mut run = |cx: &mut StoreContextMut<'_, ()>| -> JsResult<()> {
-        let args: Vec<napi_value> = params.iter().map(|p| to_raw(env, cx, p)).collect::<JsResult<_>>()?;
-        let args = array(env, &args)?;
-        let f = deref(env, dispatcher)?;
+        let mut argv = [ptr::null_mut(); 8];
+        let heap: Vec<napi_value>;
+        let args: &[napi_value] = if params.len() <= argv.len() {
+            for (a, p) in argv.iter_mut().zip(params) {
+                *a = to_raw(env, cx, p)?;
+            }
+            &argv[..params.len()]
+        } else {
+            heap = params.iter().map(|p| to_raw(env, cx, p)).collect::<JsResult<_>>()?;
+            &heap
+        };
+        let f = deref(env, trampoline)?;
         let recv = undefined(env)?;
-        let argv = [number(env, host as f64)?, args];
         let mut out = ptr::null_mut();
         check(env, unsafe {
-            napi_call_function(env, recv, f, 2, argv.as_ptr(), &mut out)
+            napi_call_function(env, recv, f, args.len(), args.as_ptr(), &mut out)
         })?;
-        // Not an array: `{ exn }`, the exception the import threw.
-        let mut is_array = false;
-        check(env, unsafe { napi_is_array(env, out, &mut is_array) })?;
-        if !is_array {
-            let exn = exn_of(env, get(env, out, c"exn")?)?;
-            thrown = Some(exn.rethrow());
-            return Ok(());
-        }
-        let outs = array_items(env, out)?;
-        if outs.len() != results.len() {
-            return fail(env, "TypeError", "the import returned the wrong number of results");
-        }
-        for ((r, &t), &v) in results.iter_mut().zip(ty.results()).zip(&outs) {
-            *r = from_raw(env, cx, t, v)?;
+        if type_of(env, out)? == ValueType::napi_object {
+            let mut is_array = false;
+            check(env, unsafe { napi_is_array(env, out, &mut is_array) })?;
+            if !is_array {
+                let exn = exn_of(env, get(env, out, c"exn")?)?;
+                thrown = Some(exn.rethrow());
+                return Ok(());
+            }
+            let outs = array_items(env, out)?;
+            if outs.len() != results.len() {
+                return fail(env, "TypeError", "the import returned the wrong number of results");
+            }
+            for ((r, &t), &v) in results.iter_mut().zip(ty.results()).zip(&outs) {
+                *r = from_raw(env, cx, t, v)?;
+            }
+        } else if let [r] = results {
+            *r = from_raw(env, cx, ty.results()[0], out)?;
         }
         Ok(())
     };
@@ -452,6 +469,21 @@ fn call_import(
             Err(Trap::msg(JS_EXCEPTION))
         }
     }
+}
+
+/// The type of function `f`, computed once per handle.
+fn func_type(id: u32, f: Func) -> std::rc::Rc<FuncType> {
+    if let Some(Some(t)) = with_state(|s| s.func_types.get(id as usize).cloned()) {
+        return t;
+    }
+    let t = std::rc::Rc::new(context(|cx| f.ty(cx)));
+    with_state(|s| {
+        if s.func_types.len() <= id as usize {
+            s.func_types.resize(id as usize + 1, None);
+        }
+        s.func_types[id as usize] = Some(t.clone());
+    });
+    t
 }
 
 // ---- the exported functions ----
@@ -493,13 +525,6 @@ fn module_of<'a>(env: napi_env, v: napi_value) -> JsResult<&'a Module> {
 }
 
 callbacks! {
-    setDispatcher(env, info) {
-        let [f] = args::<1>(env, info)?;
-        let r = reference(env, f)?;
-        with_state(|s| s.dispatcher = r);
-        undefined(env)
-    }
-
     validate(env, info) {
         let [b] = args::<1>(env, info)?;
         let bytes = bytes_of(env, b)?;
@@ -552,11 +577,15 @@ callbacks! {
         array(env, &items)
     }
 
-    /// `hostFunc(params, results, hostId)`: a function that calls the
-    /// dispatcher with `hostId`.
+    /// `hostFunc(params, results, trampoline)`: a function that calls
+    /// `trampoline` with its raw arguments (see [`call_import`]).
     hostFunc(env, info) {
-        let [p, r, id] = args::<3>(env, info)?;
-        let host = u32_of(env, id)?;
+        let [p, r, trampoline] = args::<3>(env, info)?;
+        let tr = reference(env, trampoline)?;
+        let host = with_state(|s| {
+            s.hosts.push(tr);
+            s.hosts.len() as u32 - 1
+        });
         let parse = |a| -> JsResult<Vec<ValType>> {
             array_items(env, a)?.into_iter().map(|t| parse_valtype(env, &string_of(env, t)?)).collect()
         };
@@ -597,27 +626,48 @@ callbacks! {
         functype_value(env, &ty)
     }
 
-    /// `funcCall(f, rawArgs)`: the raw results, as an array.
-    funcCall(env, info) {
-        let [f, a] = args::<2>(env, info)?;
-        let f = func_of(env, f)?;
-        let a = array_items(env, a)?;
-        let ty = context(|cx| f.ty(cx));
-        if a.len() != ty.params().len() {
+    /// `call(f, ...rawArgs)`: the raw result (one result), `undefined`
+    /// (none) or an array of them (several).
+    call(env, info) {
+        let mut argv = [ptr::null_mut(); 17];
+        let mut argc = argv.len();
+        check(env, unsafe { napi_get_cb_info(env, info, &mut argc, argv.as_mut_ptr(), ptr::null_mut(), ptr::null_mut()) })?;
+        if argc == 0 {
+            return fail(env, "TypeError", "no function");
+        }
+        let id = u32_of(env, argv[0])?;
+        let f = func_of(env, argv[0])?;
+        let ty = func_type(id, f);
+        let n = ty.params().len();
+        let heap: Vec<napi_value>;
+        let a: &[napi_value] = if argc <= argv.len() {
+            &argv[1..argc]
+        } else {
+            let mut all = vec![ptr::null_mut(); argc];
+            let mut m = argc;
+            check(env, unsafe { napi_get_cb_info(env, info, &mut m, all.as_mut_ptr(), ptr::null_mut(), ptr::null_mut()) })?;
+            heap = all;
+            &heap[1..]
+        };
+        if a.len() != n {
             return fail(env, "TypeError", "wrong number of arguments");
         }
-        let r = context(|mut cx| -> JsResult<Result<Vec<napi_value>, Error>> {
-            let params: Vec<Val> = ty.params().iter().zip(&a).map(|(&t, &v)| from_raw(env, &mut cx, t, v)).collect::<JsResult<_>>()?;
+        let r = context(|mut cx| -> JsResult<Result<napi_value, Error>> {
+            let params: Vec<Val> = ty.params().iter().zip(a).map(|(&t, &v)| from_raw(env, &mut cx, t, v)).collect::<JsResult<_>>()?;
             let mut results: Vec<Val> = ty.results().iter().map(|&t| Val::default_for(t)).collect();
             if let Err(e) = f.call(&mut cx, &params, &mut results) {
                 return Ok(Err(e));
             }
-            Ok(Ok(results.iter().map(|v| to_raw(env, &mut cx, v)).collect::<JsResult<_>>()?))
+            Ok(Ok(match results.as_slice() {
+                [] => undefined(env)?,
+                [v] => to_raw(env, &mut cx, v)?,
+                vs => {
+                    let raw: Vec<napi_value> = vs.iter().map(|v| to_raw(env, &mut cx, v)).collect::<JsResult<_>>()?;
+                    array(env, &raw)?
+                }
+            }))
         })?;
-        match r {
-            Ok(vals) => array(env, &vals),
-            Err(e) => Err(throw_rt(env, &e)),
-        }
+        r.map_err(|e| throw_rt(env, &e))
     }
 
     /// `memoryNew(initial, maximum | null, shared, index)`.
@@ -838,7 +888,8 @@ pub unsafe extern "C" fn napi_register_module_v1(env: napi_env, exports: napi_va
             ids: HashMap::new(),
             exns: Vec::new(),
             exn_ids: HashMap::new(),
-            dispatcher: ptr::null_mut(),
+            hosts: Vec::new(),
+            func_types: Vec::new(),
             pending: None,
         })
     });
