@@ -747,12 +747,17 @@ toStringTag(Exception.prototype, 'WebAssembly.Exception');
 // becomes a wasm exception of its tag, any other value one of JSTag with
 // the value as its externref payload; each keeps its identity both ways.
 const exnObjects = new Map(); // exception handle -> WebAssembly.Exception
-const jsTagHandle = nat(native.tagNew, ['externref']);
-const JSTag = wrapper(tagObjects, Tag, jsTagHandle);
+// Made on first use, so that `WebAssembly.tern.configure` can still
+// replace the store before anything else is made.
+let jsTagHandle = null;
+function jsTag() {
+  if (jsTagHandle === null) jsTagHandle = nat(native.tagNew, ['externref']);
+  return wrapper(tagObjects, Tag, jsTagHandle);
+}
 
 function exceptionToWasm(e) {
   const s = isObject(e) ? exceptionState.get(e) : undefined;
-  if (!s) return nat(native.exnNew, jsTagHandle, [externId(e)]);
+  if (!s) return nat(native.exnNew, handles.get(jsTag()), [externId(e)]);
   if (s.exn === undefined) {
     s.exn = nat(native.exnNew, handles.get(s.tag), s.raw);
     exnObjects.set(s.exn, e);
@@ -845,11 +850,27 @@ for (const [name, C] of Object.entries(interfaces)) {
 }
 Object.defineProperty(WebAssembly, 'JSTag', {
   get: getter('JSTag', function () {
-    return JSTag;
+    return jsTag();
   }),
   enumerable: true,
   configurable: true,
 });
+// tern's own extras, off the standard's path (not enumerable).
+const ternExtras = {
+  // configure({ tier: 'interp' | 'jit' | 'auto', fuel: bool, epochs: bool }):
+  // once, before anything is compiled or created.
+  configure(options = {}) {
+    const { tier = 'auto', fuel = false, epochs = false } = options;
+    nat(native.configure, String(tier), Boolean(fuel), Boolean(epochs));
+  },
+  // With `fuel` configured: the fuel left for calls into wasm.
+  setFuel(n) { nat(native.setFuel, Number(n)); },
+  getFuel() { return nat(native.getFuel); },
+  // With `epochs` configured: calls into wasm trap with a RuntimeError
+  // once `ms` milliseconds from now have passed.
+  setDeadline(ms) { nat(native.setDeadline, Number(ms)); },
+};
+Object.defineProperty(WebAssembly, 'tern', { value: Object.freeze(ternExtras), writable: true, enumerable: false, configurable: true });
 Object.defineProperty(WebAssembly, Symbol.toStringTag, { value: 'WebAssembly', configurable: true });
 
 module.exports = WebAssembly;

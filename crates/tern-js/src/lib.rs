@@ -43,6 +43,9 @@ struct State {
     /// exception is one `WebAssembly.Exception` object.
     exns: Vec<rt::ExnRef>,
     exn_ids: HashMap<rt::ExnRef, u32>,
+    /// Whether a module has been compiled (the configuration is fixed
+    /// from then on).
+    used: bool,
     /// The trampoline of each JavaScript import, by host id.
     hosts: Vec<napi_ref>,
     /// Function types by handle, filled as functions are called.
@@ -535,7 +538,10 @@ callbacks! {
     compile(env, info) {
         let [b] = args::<1>(env, info)?;
         let bytes = bytes_of(env, b)?;
-        let engine = with_state(|s| s.engine.clone());
+        let engine = with_state(|s| {
+            s.used = true;
+            s.engine.clone()
+        });
         let m = Module::from_binary(&engine, &bytes).map_err(|e| throw_rt(env, &e))?;
         let mut v = ptr::null_mut();
         let raw = Box::into_raw(Box::new(m));
@@ -860,6 +866,66 @@ callbacks! {
         number(env, exn_handle(exn) as f64)
     }
 
+    /// `configure(tier, fuel, epochs)`: a new engine and store with these
+    /// settings (`tier`: "interp", "jit" or "auto"; `fuel`: calls consume
+    /// fuel; `epochs`: deadlines work, a thread ticks the epoch each
+    /// millisecond). Once, before anything has been made.
+    configure(env, info) {
+        let [tier, fuel, epochs] = args::<3>(env, info)?;
+        if with_state(|s| s.used || !s.externs.is_empty()) {
+            return fail(env, "Error", "tern: configure before compiling or creating WebAssembly objects");
+        }
+        let mut config = rt::Config::new();
+        config.tier(match string_of(env, tier)?.as_str() {
+            "interp" => rt::Tier::Interp,
+            "jit" => rt::Tier::Jit,
+            "auto" => rt::Tier::Auto,
+            t => return fail(env, "TypeError", &format!("tern: unknown tier `{t}` (interp, jit or auto)")),
+        });
+        let epochs = bool_of(env, epochs)?;
+        config.consume_fuel(bool_of(env, fuel)?).epoch_interruption(epochs);
+        let engine = Engine::new(&config).map_err(|e| throw_rt(env, &e))?;
+        let mut store = Box::new(Store::new(&engine, ()));
+        if epochs {
+            store.epoch_deadline_trap();
+            store.set_epoch_deadline(u64::MAX / 2);
+            let ticker = engine.clone();
+            std::thread::spawn(move || loop {
+                std::thread::sleep(std::time::Duration::from_millis(1));
+                ticker.increment_epoch();
+            });
+        }
+        STORE.with(|p| p.set(&mut *store));
+        with_state(|s| {
+            s.engine = engine;
+            s._store = store;
+            s.used = true;
+        });
+        undefined(env)
+    }
+
+    setFuel(env, info) {
+        let [n] = args::<1>(env, info)?;
+        let n = f64_of(env, n)?;
+        context(|mut cx| cx.set_fuel(n.max(0.0) as u64)).map_err(|e| throw_rt(env, &e))?;
+        undefined(env)
+    }
+
+    getFuel(env, info) {
+        let _ = info;
+        let n = context(|cx| cx.get_fuel()).map_err(|e| throw_rt(env, &e))?;
+        number(env, n as f64)
+    }
+
+    /// `setDeadline(ms)`: calls into wasm trap once `ms` milliseconds
+    /// have passed (with `epochs` configured).
+    setDeadline(env, info) {
+        let [ms] = args::<1>(env, info)?;
+        let ms = f64_of(env, ms)?.max(0.0) as u64;
+        context(|mut cx| cx.set_epoch_deadline(ms.max(1)));
+        undefined(env)
+    }
+
     /// `externKind(handle)`: `function`, `memory`, ...
     externKind(env, info) {
         let [h] = args::<1>(env, info)?;
@@ -888,6 +954,7 @@ pub unsafe extern "C" fn napi_register_module_v1(env: napi_env, exports: napi_va
             ids: HashMap::new(),
             exns: Vec::new(),
             exn_ids: HashMap::new(),
+            used: false,
             hosts: Vec::new(),
             func_types: Vec::new(),
             pending: None,
