@@ -478,7 +478,6 @@ toStringTag(Instance.prototype, 'WebAssembly.Instance');
 
 // ---- Memory ----
 
-const buffers = new WeakMap(); // Memory -> { buffer, len, base }
 
 function handleOf(o, map, what) {
   const h = isObject(o) ? handles.get(o) : undefined;
@@ -516,15 +515,6 @@ class Memory {
     memoryObjects.set(h, this);
   }
 }
-function currentBuffer(m, h) {
-  const [len, base] = native.memoryState(h);
-  let b = buffers.get(m);
-  if (b && b.len === len && b.base === base) return b.buffer;
-  if (b) native.detachBuffer(b.buffer);
-  b = { buffer: native.memoryBuffer(h), len, base };
-  buffers.set(m, b);
-  return b.buffer;
-}
 defineMembers(Memory.prototype, {
   grow: method('grow', 1, function grow(delta) {
     const h = handleOf(this, memoryObjects, 'WebAssembly.Memory');
@@ -537,17 +527,12 @@ defineMembers(Memory.prototype, {
     } catch (e) {
       throw new RangeError('WebAssembly.Memory.grow(): Maximum memory size exceeded');
     }
-    const b = buffers.get(this);
-    if (b) {
-      native.detachBuffer(b.buffer);
-      buffers.delete(this);
-    }
     return ty[4] === 'i64' ? BigInt(old) : old;
   }),
   buffer: {
     get: getter('buffer', function () {
       const h = handleOf(this, memoryObjects, 'WebAssembly.Memory');
-      return currentBuffer(this, h);
+      return nat(native.memoryBuffer, h);
     }),
   },
 });

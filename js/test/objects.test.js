@@ -119,3 +119,25 @@ test('Tag and Exception objects', () => {
   assert.throws(() => new WebAssembly.Exception(tag, [1]), TypeError);
   assert.throws(() => new WebAssembly.Tag({ parameters: ['x'] }), TypeError);
 });
+
+test('a buffer never outlives the bytes it shows: wasm growth detaches it before JavaScript runs again', () => {
+  const m = new WebAssembly.Memory({ initial: 1, maximum: 8 });
+  let seen;
+  const bytes = build({
+    types: [[['i32'], ['i32']], [[], []]],
+    imports: [['js', 'mem', 'memory', { min: 1 }], ['js', 'look', 'func', 1]],
+    funcs: [
+      // grow by n pages, then call look
+      { type: 0, code: [...I.local_get(0), ...I.memory_grow, ...I.call(0)], export: 'growAndLook' },
+    ],
+  });
+  const old = m.buffer;
+  const e = new WebAssembly.Instance(new WebAssembly.Module(bytes), {
+    js: { mem: m, look: () => { seen = [old.byteLength, m.buffer.byteLength]; } },
+  }).exports;
+  assert.strictEqual(e.growAndLook(2), 1);
+  assert.deepStrictEqual(seen, [0, 3 * 65536], 'detached inside the import already');
+  const b = m.buffer;
+  e.growAndLook(0);
+  assert.strictEqual(b.byteLength, 3 * 65536, 'memory.grow 0 from wasm moves nothing');
+});

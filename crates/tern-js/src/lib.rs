@@ -43,6 +43,9 @@ struct State {
     /// exception is one `WebAssembly.Exception` object.
     exns: Vec<rt::ExnRef>,
     exn_ids: HashMap<rt::ExnRef, u32>,
+    /// The ArrayBuffer handed out for each memory (weakly held), with the
+    /// memory's base and length it was made over.
+    buffers: HashMap<u32, (napi_ref, usize, usize)>,
     /// Whether a module has been compiled (the configuration is fixed
     /// from then on).
     used: bool,
@@ -425,6 +428,7 @@ fn call_import(
             heap = params.iter().map(|p| to_raw(env, cx, p)).collect::<JsResult<_>>()?;
             &heap
         };
+        sync_buffers(env, cx)?;
         let f = deref(env, trampoline)?;
         let recv = undefined(env)?;
         let mut out = ptr::null_mut();
@@ -472,6 +476,43 @@ fn call_import(
             Err(Trap::msg(JS_EXCEPTION))
         }
     }
+}
+
+/// Detaches the buffer handed out for memory `id`, if it is still alive.
+fn detach_buffer(env: napi_env, id: u32) -> JsResult<()> {
+    if let Some((r, _, _)) = with_state(|s| s.buffers.remove(&id)) {
+        let v = deref(env, r)?;
+        unsafe { napi_delete_reference(env, r) };
+        if !v.is_null() {
+            let mut detached = false;
+            check(env, unsafe { napi_is_detached_arraybuffer(env, v, &mut detached) })?;
+            if !detached {
+                detach(env, v)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Detaches the buffers of memories that wasm code grew (or moved): before
+/// JavaScript runs again, so that no buffer outlives the bytes it shows.
+fn sync_buffers(env: napi_env, cx: &mut StoreContextMut<'_, ()>) -> JsResult<()> {
+    let stale: Vec<u32> = with_state(|s| {
+        s.buffers
+            .iter()
+            .filter_map(|(&id, &(_, base, len))| {
+                let Some(Extern::Memory(m)) = s.externs.get(id as usize).copied() else {
+                    return None;
+                };
+                let d = m.data_mut(cx.as_context_mut());
+                (d.as_mut_ptr() as usize != base || d.len() != len).then_some(id)
+            })
+            .collect()
+    });
+    for id in stale {
+        detach_buffer(env, id)?;
+    }
+    Ok(())
 }
 
 /// The type of function `f`, computed once per handle.
@@ -661,7 +702,9 @@ callbacks! {
         let r = context(|mut cx| -> JsResult<Result<napi_value, Error>> {
             let params: Vec<Val> = ty.params().iter().zip(a).map(|(&t, &v)| from_raw(env, &mut cx, t, v)).collect::<JsResult<_>>()?;
             let mut results: Vec<Val> = ty.results().iter().map(|&t| Val::default_for(t)).collect();
-            if let Err(e) = f.call(&mut cx, &params, &mut results) {
+            let r = f.call(&mut cx, &params, &mut results);
+            sync_buffers(env, &mut cx)?;
+            if let Err(e) = r {
                 return Ok(Err(e));
             }
             Ok(Ok(match results.as_slice() {
@@ -699,36 +742,35 @@ callbacks! {
         let m = memory_of(env, m)?;
         let d = f64_of(env, d)? as u64;
         let old = context(|mut cx| m.grow(&mut cx, d)).map_err(|e| throw_rt(env, &e))?;
+        // Growing replaces the buffer, even by 0 pages.
+        detach_buffer(env, u32_of(env, args::<1>(env, info)?[0])?)?;
         number(env, old as f64)
     }
 
-    /// `memoryState(m)`: `[byteLength, base address]`, to tell when the
-    /// buffer must be replaced.
-    memoryState(env, info) {
-        let [m] = args::<1>(env, info)?;
-        let m = memory_of(env, m)?;
-        let (len, base) = context(|cx| {
-            let d = m.data_mut(cx);
-            (d.len(), d.as_mut_ptr() as usize)
-        });
-        array(env, &[number(env, len as f64)?, number(env, base as f64)?])
-    }
-
-    /// `memoryBuffer(m)`: an ArrayBuffer over the memory's bytes.
+    /// `memoryBuffer(m)`: the ArrayBuffer over the memory's bytes; the
+    /// same one until the memory grows.
     memoryBuffer(env, info) {
         let [m] = args::<1>(env, info)?;
-        let m = memory_of(env, m)?;
+        let id = u32_of(env, m)?;
+        let mem = memory_of(env, m)?;
         let (ptr, len) = context(|cx| {
-            let d = m.data_mut(cx);
+            let d = mem.data_mut(cx);
             (d.as_mut_ptr(), d.len())
         });
-        external_arraybuffer(env, ptr, len)
-    }
-
-    detachBuffer(env, info) {
-        let [b] = args::<1>(env, info)?;
-        detach(env, b)?;
-        undefined(env)
+        if let Some((r, base, n)) = with_state(|s| s.buffers.get(&id).copied())
+            && base == ptr as usize
+            && n == len
+            && let Ok(v) = deref(env, r)
+            && !v.is_null()
+        {
+            return Ok(v);
+        }
+        detach_buffer(env, id)?;
+        let ab = external_arraybuffer(env, ptr, len)?;
+        let mut r = ptr::null_mut();
+        check(env, unsafe { napi_create_reference(env, ab, 0, &mut r) })?;
+        with_state(|s| s.buffers.insert(id, (r, ptr as usize, len)));
+        Ok(ab)
     }
 
     /// `tableNew(element, initial, maximum | null, index, rawInit)`.
@@ -954,6 +996,7 @@ pub unsafe extern "C" fn napi_register_module_v1(env: napi_env, exports: napi_va
             ids: HashMap::new(),
             exns: Vec::new(),
             exn_ids: HashMap::new(),
+            buffers: HashMap::new(),
             used: false,
             hosts: Vec::new(),
             func_types: Vec::new(),
