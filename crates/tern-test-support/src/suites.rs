@@ -66,6 +66,7 @@ pub const SUITES: &[Suite] = &[
     suite("extended-const", &[Feature::ExtendedConst], ALL),
     suite("wide-arithmetic", &[Feature::WideArithmetic], ALL),
     suite("relaxed-simd", &[Feature::RelaxedSimd], ALL),
+    suite("threads", &[Feature::Threads], ALL),
     suite("memory64", &[Feature::Memory64], ALL),
     // Its scripts copy between memories of different page sizes, and use
     // 64-bit ones.
