@@ -25,6 +25,8 @@ pub enum OpFeature {
     FunctionReferences,
     RelaxedSimd,
     WideArithmetic,
+    /// The threads proposal's atomic operators (the `0xfe` prefix).
+    Threads,
 }
 
 /// A block's type.
@@ -438,6 +440,7 @@ macro_rules! define_operator_enum {
                     return match b {
                         0xfc => self.visit_fc(code, at, v),
                         0xfd => self.visit_fd(code, at, v),
+                        0xfe => self.visit_fe(code, at, v),
                         _ => Err(BinaryError::new(format!("illegal opcode {b:#04x}"), at)),
                     };
                 }
@@ -467,6 +470,16 @@ macro_rules! define_operator_enum {
                         Ok(v.$visit($($f),*))
                     } )*
                     _ => Err(BinaryError::new(format!("illegal opcode 0xfd {code}"), at)),
+                }
+            }
+
+            fn visit_fe<V: VisitOperator<'a>>(&mut self, code: u32, at: usize, v: &mut V) -> Result<V::Output> {
+                match code {
+                    $( $code if $pre == 0xfe => {
+                        $( let $f = read_imm!(self, $t $(, $rd)?); )*
+                        Ok(v.$visit($($f),*))
+                    } )*
+                    _ => Err(BinaryError::new(format!("illegal opcode 0xfe {code}"), at)),
                 }
             }
         }
@@ -545,6 +558,16 @@ impl<'a> OperatorsReader<'a> {
         if self.multi_memory {
             return self.reader.u32();
         }
+        let at = self.reader.offset();
+        match self.reader.u8()? {
+            0 => Ok(0),
+            _ => Err(BinaryError::new("zero byte expected", at)),
+        }
+    }
+
+    /// The reserved byte after `atomic.fence`, which must be zero.
+    #[inline]
+    fn zero_byte(&mut self) -> Result<u8> {
         let at = self.reader.offset();
         match self.reader.u8()? {
             0 => Ok(0),

@@ -8,7 +8,7 @@
 //! Feature PREFIX CODE Name visit_method { immediate: Type [as reader], .. } "mnemonic" SIG
 //! ```
 //!
-//! where `PREFIX` is `0x00` for one-byte opcodes, or `0xfc`/`0xfd` followed by
+//! where `PREFIX` is `0x00` for one-byte opcodes, or `0xfc`/`0xfd`/`0xfe` followed by
 //! a LEB128 `CODE`; `as reader` names a reader method for immediates with a
 //! special encoding; and `SIG` is either `[params -> results]` for operators
 //! whose validation is a plain pop/push, or `_` for those checked by hand.
@@ -498,6 +498,156 @@ macro_rules! for_each_operator {
             RelaxedSimd 0xfd 0x111 I16x8RelaxedQ15mulrS visit_i16x8_relaxed_q15mulr_s {  } "i16x8.relaxed_q15mulr_s" [v128 v128 -> v128]
             RelaxedSimd 0xfd 0x112 I16x8RelaxedDotI8x16I7x16S visit_i16x8_relaxed_dot_i8x16_i7x16_s {  } "i16x8.relaxed_dot_i8x16_i7x16_s" [v128 v128 -> v128]
             RelaxedSimd 0xfd 0x113 I32x4RelaxedDotI8x16I7x16AddS visit_i32x4_relaxed_dot_i8x16_i7x16_add_s {  } "i32x4.relaxed_dot_i8x16_i7x16_add_s" [v128 v128 v128 -> v128]
+            Threads 0xfe 0x00 MemoryAtomicNotify visit_memory_atomic_notify { memarg: MemArg as memarg } "memory.atomic.notify" _
+            Threads 0xfe 0x01 MemoryAtomicWait32 visit_memory_atomic_wait32 { memarg: MemArg as memarg } "memory.atomic.wait32" _
+            Threads 0xfe 0x02 MemoryAtomicWait64 visit_memory_atomic_wait64 { memarg: MemArg as memarg } "memory.atomic.wait64" _
+            Threads 0xfe 0x03 AtomicFence visit_atomic_fence { reserved: u8 as zero_byte } "atomic.fence" _
+            Threads 0xfe 0x10 I32AtomicLoad visit_i32_atomic_load { memarg: MemArg as memarg } "i32.atomic.load" _
+            Threads 0xfe 0x11 I64AtomicLoad visit_i64_atomic_load { memarg: MemArg as memarg } "i64.atomic.load" _
+            Threads 0xfe 0x12 I32AtomicLoad8U visit_i32_atomic_load8_u { memarg: MemArg as memarg } "i32.atomic.load8_u" _
+            Threads 0xfe 0x13 I32AtomicLoad16U visit_i32_atomic_load16_u { memarg: MemArg as memarg } "i32.atomic.load16_u" _
+            Threads 0xfe 0x14 I64AtomicLoad8U visit_i64_atomic_load8_u { memarg: MemArg as memarg } "i64.atomic.load8_u" _
+            Threads 0xfe 0x15 I64AtomicLoad16U visit_i64_atomic_load16_u { memarg: MemArg as memarg } "i64.atomic.load16_u" _
+            Threads 0xfe 0x16 I64AtomicLoad32U visit_i64_atomic_load32_u { memarg: MemArg as memarg } "i64.atomic.load32_u" _
+            Threads 0xfe 0x17 I32AtomicStore visit_i32_atomic_store { memarg: MemArg as memarg } "i32.atomic.store" _
+            Threads 0xfe 0x18 I64AtomicStore visit_i64_atomic_store { memarg: MemArg as memarg } "i64.atomic.store" _
+            Threads 0xfe 0x19 I32AtomicStore8 visit_i32_atomic_store8 { memarg: MemArg as memarg } "i32.atomic.store8" _
+            Threads 0xfe 0x1a I32AtomicStore16 visit_i32_atomic_store16 { memarg: MemArg as memarg } "i32.atomic.store16" _
+            Threads 0xfe 0x1b I64AtomicStore8 visit_i64_atomic_store8 { memarg: MemArg as memarg } "i64.atomic.store8" _
+            Threads 0xfe 0x1c I64AtomicStore16 visit_i64_atomic_store16 { memarg: MemArg as memarg } "i64.atomic.store16" _
+            Threads 0xfe 0x1d I64AtomicStore32 visit_i64_atomic_store32 { memarg: MemArg as memarg } "i64.atomic.store32" _
+            Threads 0xfe 0x1e I32AtomicRmwAdd visit_i32_atomic_rmw_add { memarg: MemArg as memarg } "i32.atomic.rmw.add" _
+            Threads 0xfe 0x1f I64AtomicRmwAdd visit_i64_atomic_rmw_add { memarg: MemArg as memarg } "i64.atomic.rmw.add" _
+            Threads 0xfe 0x20 I32AtomicRmw8AddU visit_i32_atomic_rmw8_add_u { memarg: MemArg as memarg } "i32.atomic.rmw8.add_u" _
+            Threads 0xfe 0x21 I32AtomicRmw16AddU visit_i32_atomic_rmw16_add_u { memarg: MemArg as memarg } "i32.atomic.rmw16.add_u" _
+            Threads 0xfe 0x22 I64AtomicRmw8AddU visit_i64_atomic_rmw8_add_u { memarg: MemArg as memarg } "i64.atomic.rmw8.add_u" _
+            Threads 0xfe 0x23 I64AtomicRmw16AddU visit_i64_atomic_rmw16_add_u { memarg: MemArg as memarg } "i64.atomic.rmw16.add_u" _
+            Threads 0xfe 0x24 I64AtomicRmw32AddU visit_i64_atomic_rmw32_add_u { memarg: MemArg as memarg } "i64.atomic.rmw32.add_u" _
+            Threads 0xfe 0x25 I32AtomicRmwSub visit_i32_atomic_rmw_sub { memarg: MemArg as memarg } "i32.atomic.rmw.sub" _
+            Threads 0xfe 0x26 I64AtomicRmwSub visit_i64_atomic_rmw_sub { memarg: MemArg as memarg } "i64.atomic.rmw.sub" _
+            Threads 0xfe 0x27 I32AtomicRmw8SubU visit_i32_atomic_rmw8_sub_u { memarg: MemArg as memarg } "i32.atomic.rmw8.sub_u" _
+            Threads 0xfe 0x28 I32AtomicRmw16SubU visit_i32_atomic_rmw16_sub_u { memarg: MemArg as memarg } "i32.atomic.rmw16.sub_u" _
+            Threads 0xfe 0x29 I64AtomicRmw8SubU visit_i64_atomic_rmw8_sub_u { memarg: MemArg as memarg } "i64.atomic.rmw8.sub_u" _
+            Threads 0xfe 0x2a I64AtomicRmw16SubU visit_i64_atomic_rmw16_sub_u { memarg: MemArg as memarg } "i64.atomic.rmw16.sub_u" _
+            Threads 0xfe 0x2b I64AtomicRmw32SubU visit_i64_atomic_rmw32_sub_u { memarg: MemArg as memarg } "i64.atomic.rmw32.sub_u" _
+            Threads 0xfe 0x2c I32AtomicRmwAnd visit_i32_atomic_rmw_and { memarg: MemArg as memarg } "i32.atomic.rmw.and" _
+            Threads 0xfe 0x2d I64AtomicRmwAnd visit_i64_atomic_rmw_and { memarg: MemArg as memarg } "i64.atomic.rmw.and" _
+            Threads 0xfe 0x2e I32AtomicRmw8AndU visit_i32_atomic_rmw8_and_u { memarg: MemArg as memarg } "i32.atomic.rmw8.and_u" _
+            Threads 0xfe 0x2f I32AtomicRmw16AndU visit_i32_atomic_rmw16_and_u { memarg: MemArg as memarg } "i32.atomic.rmw16.and_u" _
+            Threads 0xfe 0x30 I64AtomicRmw8AndU visit_i64_atomic_rmw8_and_u { memarg: MemArg as memarg } "i64.atomic.rmw8.and_u" _
+            Threads 0xfe 0x31 I64AtomicRmw16AndU visit_i64_atomic_rmw16_and_u { memarg: MemArg as memarg } "i64.atomic.rmw16.and_u" _
+            Threads 0xfe 0x32 I64AtomicRmw32AndU visit_i64_atomic_rmw32_and_u { memarg: MemArg as memarg } "i64.atomic.rmw32.and_u" _
+            Threads 0xfe 0x33 I32AtomicRmwOr visit_i32_atomic_rmw_or { memarg: MemArg as memarg } "i32.atomic.rmw.or" _
+            Threads 0xfe 0x34 I64AtomicRmwOr visit_i64_atomic_rmw_or { memarg: MemArg as memarg } "i64.atomic.rmw.or" _
+            Threads 0xfe 0x35 I32AtomicRmw8OrU visit_i32_atomic_rmw8_or_u { memarg: MemArg as memarg } "i32.atomic.rmw8.or_u" _
+            Threads 0xfe 0x36 I32AtomicRmw16OrU visit_i32_atomic_rmw16_or_u { memarg: MemArg as memarg } "i32.atomic.rmw16.or_u" _
+            Threads 0xfe 0x37 I64AtomicRmw8OrU visit_i64_atomic_rmw8_or_u { memarg: MemArg as memarg } "i64.atomic.rmw8.or_u" _
+            Threads 0xfe 0x38 I64AtomicRmw16OrU visit_i64_atomic_rmw16_or_u { memarg: MemArg as memarg } "i64.atomic.rmw16.or_u" _
+            Threads 0xfe 0x39 I64AtomicRmw32OrU visit_i64_atomic_rmw32_or_u { memarg: MemArg as memarg } "i64.atomic.rmw32.or_u" _
+            Threads 0xfe 0x3a I32AtomicRmwXor visit_i32_atomic_rmw_xor { memarg: MemArg as memarg } "i32.atomic.rmw.xor" _
+            Threads 0xfe 0x3b I64AtomicRmwXor visit_i64_atomic_rmw_xor { memarg: MemArg as memarg } "i64.atomic.rmw.xor" _
+            Threads 0xfe 0x3c I32AtomicRmw8XorU visit_i32_atomic_rmw8_xor_u { memarg: MemArg as memarg } "i32.atomic.rmw8.xor_u" _
+            Threads 0xfe 0x3d I32AtomicRmw16XorU visit_i32_atomic_rmw16_xor_u { memarg: MemArg as memarg } "i32.atomic.rmw16.xor_u" _
+            Threads 0xfe 0x3e I64AtomicRmw8XorU visit_i64_atomic_rmw8_xor_u { memarg: MemArg as memarg } "i64.atomic.rmw8.xor_u" _
+            Threads 0xfe 0x3f I64AtomicRmw16XorU visit_i64_atomic_rmw16_xor_u { memarg: MemArg as memarg } "i64.atomic.rmw16.xor_u" _
+            Threads 0xfe 0x40 I64AtomicRmw32XorU visit_i64_atomic_rmw32_xor_u { memarg: MemArg as memarg } "i64.atomic.rmw32.xor_u" _
+            Threads 0xfe 0x41 I32AtomicRmwXchg visit_i32_atomic_rmw_xchg { memarg: MemArg as memarg } "i32.atomic.rmw.xchg" _
+            Threads 0xfe 0x42 I64AtomicRmwXchg visit_i64_atomic_rmw_xchg { memarg: MemArg as memarg } "i64.atomic.rmw.xchg" _
+            Threads 0xfe 0x43 I32AtomicRmw8XchgU visit_i32_atomic_rmw8_xchg_u { memarg: MemArg as memarg } "i32.atomic.rmw8.xchg_u" _
+            Threads 0xfe 0x44 I32AtomicRmw16XchgU visit_i32_atomic_rmw16_xchg_u { memarg: MemArg as memarg } "i32.atomic.rmw16.xchg_u" _
+            Threads 0xfe 0x45 I64AtomicRmw8XchgU visit_i64_atomic_rmw8_xchg_u { memarg: MemArg as memarg } "i64.atomic.rmw8.xchg_u" _
+            Threads 0xfe 0x46 I64AtomicRmw16XchgU visit_i64_atomic_rmw16_xchg_u { memarg: MemArg as memarg } "i64.atomic.rmw16.xchg_u" _
+            Threads 0xfe 0x47 I64AtomicRmw32XchgU visit_i64_atomic_rmw32_xchg_u { memarg: MemArg as memarg } "i64.atomic.rmw32.xchg_u" _
+            Threads 0xfe 0x48 I32AtomicRmwCmpxchg visit_i32_atomic_rmw_cmpxchg { memarg: MemArg as memarg } "i32.atomic.rmw.cmpxchg" _
+            Threads 0xfe 0x49 I64AtomicRmwCmpxchg visit_i64_atomic_rmw_cmpxchg { memarg: MemArg as memarg } "i64.atomic.rmw.cmpxchg" _
+            Threads 0xfe 0x4a I32AtomicRmw8CmpxchgU visit_i32_atomic_rmw8_cmpxchg_u { memarg: MemArg as memarg } "i32.atomic.rmw8.cmpxchg_u" _
+            Threads 0xfe 0x4b I32AtomicRmw16CmpxchgU visit_i32_atomic_rmw16_cmpxchg_u { memarg: MemArg as memarg } "i32.atomic.rmw16.cmpxchg_u" _
+            Threads 0xfe 0x4c I64AtomicRmw8CmpxchgU visit_i64_atomic_rmw8_cmpxchg_u { memarg: MemArg as memarg } "i64.atomic.rmw8.cmpxchg_u" _
+            Threads 0xfe 0x4d I64AtomicRmw16CmpxchgU visit_i64_atomic_rmw16_cmpxchg_u { memarg: MemArg as memarg } "i64.atomic.rmw16.cmpxchg_u" _
+            Threads 0xfe 0x4e I64AtomicRmw32CmpxchgU visit_i64_atomic_rmw32_cmpxchg_u { memarg: MemArg as memarg } "i64.atomic.rmw32.cmpxchg_u" _
+
+        }
+    };
+}
+
+/// The threads proposal's atomic loads, stores and read-modify-writes, one
+/// row per operator of the table above, classified for the translators:
+///
+/// ```text
+/// visit_method Kind RmwOp type bits
+/// ```
+///
+/// `Kind` is `Load`, `Store`, `Rmw` or `Cmpxchg`; `RmwOp` is the
+/// read-modify-write's operation (`Add`, `Sub`, `And`, `Or`, `Xor`,
+/// `Xchg`; `Xchg` where it means nothing); `type` is the value type and
+/// `bits` the access width (narrow accesses zero-extend).
+#[macro_export]
+macro_rules! for_each_atomic_memop {
+    ($m:ident) => {
+        $m! {
+            visit_i32_atomic_load Load Xchg i32 32
+            visit_i64_atomic_load Load Xchg i64 64
+            visit_i32_atomic_load8_u Load Xchg i32 8
+            visit_i32_atomic_load16_u Load Xchg i32 16
+            visit_i64_atomic_load8_u Load Xchg i64 8
+            visit_i64_atomic_load16_u Load Xchg i64 16
+            visit_i64_atomic_load32_u Load Xchg i64 32
+            visit_i32_atomic_store Store Xchg i32 32
+            visit_i64_atomic_store Store Xchg i64 64
+            visit_i32_atomic_store8 Store Xchg i32 8
+            visit_i32_atomic_store16 Store Xchg i32 16
+            visit_i64_atomic_store8 Store Xchg i64 8
+            visit_i64_atomic_store16 Store Xchg i64 16
+            visit_i64_atomic_store32 Store Xchg i64 32
+            visit_i32_atomic_rmw_add Rmw Add i32 32
+            visit_i64_atomic_rmw_add Rmw Add i64 64
+            visit_i32_atomic_rmw8_add_u Rmw Add i32 8
+            visit_i32_atomic_rmw16_add_u Rmw Add i32 16
+            visit_i64_atomic_rmw8_add_u Rmw Add i64 8
+            visit_i64_atomic_rmw16_add_u Rmw Add i64 16
+            visit_i64_atomic_rmw32_add_u Rmw Add i64 32
+            visit_i32_atomic_rmw_sub Rmw Sub i32 32
+            visit_i64_atomic_rmw_sub Rmw Sub i64 64
+            visit_i32_atomic_rmw8_sub_u Rmw Sub i32 8
+            visit_i32_atomic_rmw16_sub_u Rmw Sub i32 16
+            visit_i64_atomic_rmw8_sub_u Rmw Sub i64 8
+            visit_i64_atomic_rmw16_sub_u Rmw Sub i64 16
+            visit_i64_atomic_rmw32_sub_u Rmw Sub i64 32
+            visit_i32_atomic_rmw_and Rmw And i32 32
+            visit_i64_atomic_rmw_and Rmw And i64 64
+            visit_i32_atomic_rmw8_and_u Rmw And i32 8
+            visit_i32_atomic_rmw16_and_u Rmw And i32 16
+            visit_i64_atomic_rmw8_and_u Rmw And i64 8
+            visit_i64_atomic_rmw16_and_u Rmw And i64 16
+            visit_i64_atomic_rmw32_and_u Rmw And i64 32
+            visit_i32_atomic_rmw_or Rmw Or i32 32
+            visit_i64_atomic_rmw_or Rmw Or i64 64
+            visit_i32_atomic_rmw8_or_u Rmw Or i32 8
+            visit_i32_atomic_rmw16_or_u Rmw Or i32 16
+            visit_i64_atomic_rmw8_or_u Rmw Or i64 8
+            visit_i64_atomic_rmw16_or_u Rmw Or i64 16
+            visit_i64_atomic_rmw32_or_u Rmw Or i64 32
+            visit_i32_atomic_rmw_xor Rmw Xor i32 32
+            visit_i64_atomic_rmw_xor Rmw Xor i64 64
+            visit_i32_atomic_rmw8_xor_u Rmw Xor i32 8
+            visit_i32_atomic_rmw16_xor_u Rmw Xor i32 16
+            visit_i64_atomic_rmw8_xor_u Rmw Xor i64 8
+            visit_i64_atomic_rmw16_xor_u Rmw Xor i64 16
+            visit_i64_atomic_rmw32_xor_u Rmw Xor i64 32
+            visit_i32_atomic_rmw_xchg Rmw Xchg i32 32
+            visit_i64_atomic_rmw_xchg Rmw Xchg i64 64
+            visit_i32_atomic_rmw8_xchg_u Rmw Xchg i32 8
+            visit_i32_atomic_rmw16_xchg_u Rmw Xchg i32 16
+            visit_i64_atomic_rmw8_xchg_u Rmw Xchg i64 8
+            visit_i64_atomic_rmw16_xchg_u Rmw Xchg i64 16
+            visit_i64_atomic_rmw32_xchg_u Rmw Xchg i64 32
+            visit_i32_atomic_rmw_cmpxchg Cmpxchg Xchg i32 32
+            visit_i64_atomic_rmw_cmpxchg Cmpxchg Xchg i64 64
+            visit_i32_atomic_rmw8_cmpxchg_u Cmpxchg Xchg i32 8
+            visit_i32_atomic_rmw16_cmpxchg_u Cmpxchg Xchg i32 16
+            visit_i64_atomic_rmw8_cmpxchg_u Cmpxchg Xchg i64 8
+            visit_i64_atomic_rmw16_cmpxchg_u Cmpxchg Xchg i64 16
+            visit_i64_atomic_rmw32_cmpxchg_u Cmpxchg Xchg i64 32
         }
     };
 }

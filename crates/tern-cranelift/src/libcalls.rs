@@ -67,10 +67,10 @@ unsafe fn host<'a>(vmctx: *mut VMContext) -> &'a mut dyn JitHost {
 /// # Safety
 ///
 /// `vmctx` is live and `mem` is one of its memory indices.
-unsafe fn memory<'a>(vmctx: *mut VMContext, mem: u32) -> &'a mut tern_vm::LinearMemory {
+unsafe fn memory(vmctx: *mut VMContext, mem: u32) -> *mut tern_vm::LinearMemory {
     // SAFETY: the caller's contract; validated code names existing
     // memories.
-    unsafe { &mut **(*vmctx).memories.add(mem as usize) }
+    unsafe { *(*vmctx).memories.add(mem as usize) }
 }
 
 /// # Safety
@@ -94,19 +94,32 @@ unsafe extern "C" fn memory_grow(vmctx: *mut VMContext, mem: u32, delta: u64) ->
 }
 
 unsafe extern "C" fn memory_fill(vmctx: *mut VMContext, mem: u32, dst: u64, val: u32, n: u64) {
-    // SAFETY: as above.
-    unsafe { libcall(|| Ok(memory(vmctx, mem).fill(dst, val as u8, n)?)) }
+    // SAFETY: as above; a shared memory is only ever used through `&`.
+    unsafe {
+        libcall(|| {
+            let m = memory(vmctx, mem);
+            if (*m).is_shared() {
+                (*m).fill_racy(dst, val as u8, n)?
+            } else {
+                (*m).fill(dst, val as u8, n)?
+            }
+            Ok(())
+        })
+    }
 }
 
 unsafe extern "C" fn memory_copy(vmctx: *mut VMContext, dst_mem: u32, src_mem: u32, dst: u64, src: u64, n: u64) {
     // SAFETY: as above; two different memories never overlap.
     unsafe {
         libcall(|| {
-            if dst_mem == src_mem {
-                return Ok(memory(vmctx, dst_mem).copy_within(dst, src, n)?);
+            let (s, d) = (memory(vmctx, src_mem), memory(vmctx, dst_mem));
+            if (*s).is_shared() || (*d).is_shared() {
+                return Ok((*d).copy_racy(dst, &*s, src, n)?);
             }
-            let s = memory(vmctx, src_mem);
-            let d = memory(vmctx, dst_mem);
+            if dst_mem == src_mem {
+                return Ok((*d).copy_within(dst, src, n)?);
+            }
+            let (s, d) = (&*s, &*d);
             let sr = s.range(src, n)?;
             let dr = d.range(dst, n)?;
             std::ptr::copy(s.base().add(sr.start), d.base().add(dr.start), sr.len());
@@ -123,7 +136,12 @@ unsafe extern "C" fn memory_init(vmctx: *mut VMContext, mem: u32, seg: u32, dst:
             let m = memory(vmctx, mem);
             let vm = host(vmctx).store();
             let data = vm.instances[inst].data(seg);
-            Ok(m.init(dst, data, src as u64, n as u64)?)
+            if (*m).is_shared() {
+                (*m).init_racy(dst, data, src as u64, n as u64)?
+            } else {
+                (*m).init(dst, data, src as u64, n as u64)?
+            }
+            Ok(())
         })
     }
 }
@@ -207,6 +225,24 @@ unsafe extern "C" fn elem_drop(vmctx: *mut VMContext, seg: u32) {
             Ok(())
         })
     }
+}
+
+unsafe extern "C" fn atomic_wait(
+    vmctx: *mut VMContext,
+    mem: u32,
+    ea: u64,
+    expected: u64,
+    timeout: u64,
+    wide: u32,
+) -> u32 {
+    // SAFETY: as above; a memory is only used through `&` here. The wait
+    // holds no lock of the store's or the table's while parked.
+    unsafe { libcall(|| Ok((*memory(vmctx, mem)).atomic_wait(ea, expected, timeout as i64, wide != 0)?)) }
+}
+
+unsafe extern "C" fn atomic_notify(vmctx: *mut VMContext, mem: u32, ea: u64, count: u32) -> u32 {
+    // SAFETY: as above.
+    unsafe { libcall(|| Ok((*memory(vmctx, mem)).atomic_notify(ea, count)?)) }
 }
 
 unsafe extern "C" fn call_foreign(caller: *mut VMContext, callee: *const VMFuncRef, values: *mut u64) {

@@ -19,6 +19,9 @@ use crate::ir::{ANY_TAG, CompiledFunc, Instr, Mem, NO_REG, NO_REGION, WIDE};
 use crate::ops::{self, OpResult};
 use crate::simd::*;
 use std::ptr;
+use std::sync::atomic::Ordering::{Relaxed, SeqCst};
+use std::sync::atomic::{AtomicU8, AtomicU16, AtomicU32, AtomicU64};
+
 use tern_binary::for_each_operator;
 use tern_vm::{FrameInfo, FramePosition, FuncKind, StoreData, Trap, TrapCode};
 
@@ -211,13 +214,187 @@ fn compiled(m: &InterpModule, def: u32) -> Result<*const CompiledFunc, Trap> {
     }
 }
 
-fn mem0(vm: &StoreData, inst: u32) -> (*mut u8, usize) {
+fn mem0(vm: &StoreData, inst: u32) -> (*mut u8, usize, bool) {
     match vm.instances[inst as usize].memories.first() {
         Some(&mi) => {
             let m = &vm.memories[mi as usize];
-            (m.base(), m.len())
+            (m.base(), m.len(), m.is_shared())
         }
-        None => (ptr::null_mut(), 0),
+        None => (ptr::null_mut(), 0, false),
+    }
+}
+
+/// Reads `N` bytes at `p`; in a shared memory, which other threads may be
+/// writing, with relaxed atomic loads (one when the access is aligned).
+///
+/// # Safety
+///
+/// `[p, p + N)` lies in a live memory.
+#[inline(always)]
+unsafe fn read_mem<const N: usize>(p: *const u8, shared: bool) -> [u8; N] {
+    if !shared {
+        // SAFETY: the caller's contract.
+        return unsafe { ptr::read_unaligned(p as *const [u8; N]) };
+    }
+    // SAFETY: the caller's contract.
+    unsafe { racy_read::<N>(p) }
+}
+
+#[cold]
+unsafe fn racy_read<const N: usize>(p: *const u8) -> [u8; N] {
+    let mut out = [0u8; N];
+    // SAFETY: the caller's contract; the atomic types' alignment is checked.
+    unsafe {
+        let p = p.cast_mut();
+        match N {
+            4 if p.addr().is_multiple_of(4) => {
+                out.copy_from_slice(&AtomicU32::from_ptr(p.cast()).load(Relaxed).to_le_bytes())
+            }
+            8 if p.addr().is_multiple_of(8) => {
+                out.copy_from_slice(&AtomicU64::from_ptr(p.cast()).load(Relaxed).to_le_bytes())
+            }
+            2 if p.addr().is_multiple_of(2) => {
+                out.copy_from_slice(&AtomicU16::from_ptr(p.cast()).load(Relaxed).to_le_bytes())
+            }
+            _ => {
+                for (i, b) in out.iter_mut().enumerate() {
+                    *b = AtomicU8::from_ptr(p.add(i)).load(Relaxed);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Writes `N` bytes at `p`, as [`read_mem`] reads them.
+///
+/// # Safety
+///
+/// `[p, p + N)` lies in a live memory.
+#[inline(always)]
+unsafe fn write_mem<const N: usize>(p: *mut u8, bytes: [u8; N], shared: bool) {
+    if !shared {
+        // SAFETY: the caller's contract.
+        return unsafe { ptr::write_unaligned(p as *mut [u8; N], bytes) };
+    }
+    // SAFETY: the caller's contract.
+    unsafe { racy_write::<N>(p, bytes) }
+}
+
+#[cold]
+unsafe fn racy_write<const N: usize>(p: *mut u8, bytes: [u8; N]) {
+    // SAFETY: the caller's contract; the atomic types' alignment is checked.
+    unsafe {
+        match N {
+            4 if p.addr().is_multiple_of(4) => {
+                AtomicU32::from_ptr(p.cast()).store(u32::from_le_bytes(bytes[..4].try_into().unwrap()), Relaxed)
+            }
+            8 if p.addr().is_multiple_of(8) => {
+                AtomicU64::from_ptr(p.cast()).store(u64::from_le_bytes(bytes[..8].try_into().unwrap()), Relaxed)
+            }
+            2 if p.addr().is_multiple_of(2) => {
+                AtomicU16::from_ptr(p.cast()).store(u16::from_le_bytes(bytes[..2].try_into().unwrap()), Relaxed)
+            }
+            _ => {
+                for (i, b) in bytes.iter().enumerate() {
+                    AtomicU8::from_ptr(p.add(i)).store(*b, Relaxed);
+                }
+            }
+        }
+    }
+}
+
+/// Executes atomic operator `code` (its `0xfe` opcode) of `m` on memory
+/// `mem` (base `base`, `len` bytes), its operands at `regs[m.addr..]`;
+/// writes its result to `regs[m.addr]`.
+///
+/// # Safety
+///
+/// `regs` holds the operator's operand slots; `mem`'s memory is live.
+#[cold]
+#[inline(never)]
+unsafe fn exec_atomic(regs: *mut u64, m: Mem, mem: &tern_vm::LinearMemory) -> Result<(), TrapCode> {
+    // SAFETY: the caller's contract.
+    unsafe {
+        let r = regs.add(m.addr as usize);
+        let code = m.v;
+        let ea = (*r as u32 as u64) + m.offset as u64;
+        // Access width in bytes.
+        let n: u64 = match code {
+            0x00 | 0x01 => 4,
+            0x02 => 8,
+            _ => {
+                let row = (code - 0x10) as usize;
+                let (at, is64) = if row < 14 {
+                    (row % 7, false)
+                } else {
+                    ((row - 14) % 7, true)
+                };
+                let _ = is64;
+                [4, 8, 1, 2, 1, 2, 4][at]
+            }
+        };
+        let a1 = *r.add(1);
+        match code {
+            0x00 => {
+                *r = mem.atomic_notify(ea, a1 as u32)? as u64;
+                return Ok(());
+            }
+            0x01 | 0x02 => {
+                *r = mem.atomic_wait(ea, a1, *r.add(2) as i64, code == 0x02)? as u64;
+                return Ok(());
+            }
+            _ => {}
+        }
+        let p = mem.atomic_addr(ea, n)?;
+        let row = code - 0x10;
+        // Loads and stores: rows 0..14; then 7 read-modify-writes of 7
+        // widths each.
+        let (kind, width) = if row < 14 {
+            (row / 7, row % 7)
+        } else {
+            (2 + (row - 14) / 7, (row - 14) % 7)
+        };
+        let a2 = *r.add(2);
+        macro_rules! at {
+            ($t:ty) => {
+                <$t>::from_ptr(p.cast())
+            };
+        }
+        macro_rules! rmw {
+            ($t:ty, $ut:ty) => {{
+                let x = at!($t);
+                let v = a1 as $ut;
+                (match kind {
+                    2 => x.fetch_add(v, SeqCst),
+                    3 => x.fetch_sub(v, SeqCst),
+                    4 => x.fetch_and(v, SeqCst),
+                    5 => x.fetch_or(v, SeqCst),
+                    6 => x.fetch_xor(v, SeqCst),
+                    7 => x.swap(v, SeqCst),
+                    _ => match x.compare_exchange(v, a2 as $ut, SeqCst, SeqCst) {
+                        Ok(old) | Err(old) => old,
+                    },
+                }) as u64
+            }};
+        }
+        macro_rules! op {
+            ($t:ty, $ut:ty) => {
+                match kind {
+                    0 => *r = at!($t).load(SeqCst) as u64,
+                    1 => at!($t).store(a1 as $ut, SeqCst),
+                    _ => *r = rmw!($t, $ut),
+                }
+            };
+        }
+        // Widths in row order: i32, i64, i32 8, i32 16, i64 8, i64 16, i64 32.
+        match width {
+            0 | 6 => op!(AtomicU32, u32),
+            1 => op!(AtomicU64, u64),
+            2 | 4 => op!(AtomicU8, u8),
+            _ => op!(AtomicU16, u16),
+        }
+        Ok(())
     }
 }
 
@@ -326,7 +503,7 @@ fn run(
         }
         ip = (*func).code.as_ptr();
         let mut regs: *mut u64 = stack.as_mut_ptr();
-        let (mut mem_base, mut mem_len) = mem0(&*vm, inst);
+        let (mut mem_base, mut mem_len, mut mem_shared) = mem0(&*vm, inst);
 
         macro_rules! r {
             ($i:expr) => {
@@ -394,7 +571,7 @@ fn run(
         }
         macro_rules! refresh_mem {
             () => {
-                (mem_base, mem_len) = mem0(&*vm, inst);
+                (mem_base, mem_len, mem_shared) = mem0(&*vm, inst);
             };
         }
         macro_rules! instance {
@@ -415,10 +592,10 @@ fn run(
         macro_rules! mem {
             ($m:expr) => {
                 if $m == 0 {
-                    (mem_base, mem_len)
+                    (mem_base, mem_len, mem_shared)
                 } else {
                     let m = &(&*vm).memories[mem_index!($m)];
-                    (m.base(), m.len())
+                    (m.base(), m.len(), m.is_shared())
                 }
             };
         }
@@ -426,19 +603,19 @@ fn run(
         macro_rules! addr {
             ($m:expr, $n:expr) => {{
                 let m: Mem = $m;
-                let (p, len) = mem!(m.mem);
+                let (p, len, shared) = mem!(m.mem);
                 let ea = (r!(m.addr) as u32 as u64) + m.offset as u64;
                 if ea + $n > len as u64 {
                     trap!(TrapCode::MemoryOutOfBounds);
                 }
-                p.add(ea as usize)
+                (p.add(ea as usize), shared)
             }};
         }
         macro_rules! load {
             ($m:expr, $n:literal, |$b:ident| $conv:expr, $ty:ident) => {{
                 let m: Mem = $m;
-                let p = addr!(m, $n);
-                let $b: [u8; $n] = ptr::read_unaligned(p as *const [u8; $n]);
+                let (p, sh) = addr!(m, $n);
+                let $b: [u8; $n] = read_mem::<$n>(p, sh);
                 set!($ty, m.v, $conv);
             }};
         }
@@ -446,16 +623,16 @@ fn run(
             ($m:expr, $n:literal, $val:expr) => {{
                 let m: Mem = $m;
                 let bytes: [u8; $n] = $val;
-                let p = addr!(m, $n);
-                ptr::write_unaligned(p as *mut [u8; $n], bytes);
+                let (p, sh) = addr!(m, $n);
+                write_mem::<$n>(p, bytes, sh);
             }};
         }
         macro_rules! load_lane {
             ($m:expr, $n:literal, $to:ident, $from:ident, $t:ty) => {{
                 let m: Mem = $m;
                 let v = get!(v128, m.addr + 1);
-                let p = addr!(m, $n);
-                let b: [u8; $n] = ptr::read_unaligned(p as *const [u8; $n]);
+                let (p, sh) = addr!(m, $n);
+                let b: [u8; $n] = read_mem::<$n>(p, sh);
                 let mut lanes = $to(v);
                 lanes[m.v as usize] = <$t>::from_le_bytes(b);
                 set!(v128, m.addr, $from(lanes));
@@ -466,8 +643,8 @@ fn run(
                 let m: Mem = $m;
                 let v = get!(v128, m.addr + 1);
                 let bytes = $to(v)[m.v as usize].to_le_bytes();
-                let p = addr!(m, $n);
-                ptr::write_unaligned(p as *mut [u8; $n], bytes);
+                let (p, sh) = addr!(m, $n);
+                write_mem::<$n>(p, bytes, sh);
             }};
         }
         /// Grows the value stack to `need` slots if it is shorter (which
@@ -991,18 +1168,7 @@ fn run(
                         Instr::MemCopy { r, dst, src } => {
                             let (dmi, smi) = (mem_index!(dst), mem_index!(src));
                             let (d, s, n) = (r!(r) as u32 as u64, r!(r + 1) as u32 as u64, r!(r + 2) as u32 as u64);
-                            let mems = &mut (&mut *vm).memories;
-                            if dmi == smi {
-                                tri!(mems[dmi].copy_within(d, s, n));
-                            } else {
-                                let sr = tri!(mems[smi].range(s, n));
-                                let dr = tri!(mems[dmi].range(d, n));
-                                ptr::copy_nonoverlapping(
-                                    mems[smi].base().add(sr.start),
-                                    mems[dmi].base().add(dr.start),
-                                    dr.len(),
-                                );
-                            }
+                            tri!(tern_vm::copy_memory(&mut (&mut *vm).memories, dmi, d, smi, s, n));
                         }
                         Instr::MemInit { r, seg, mem } => {
                             let mi = mem_index!(mem);
@@ -1011,6 +1177,11 @@ fn run(
                             let data = vmr.instances[inst as usize].data(seg);
                             tri!(vmr.memories[mi].init(d, data, s, n));
                         }
+                        Instr::Atomic(m) => {
+                            let mem = &(&*vm).memories[mem_index!(m.mem)];
+                            tri!(exec_atomic(regs, m, mem));
+                        }
+                        Instr::Fence => std::sync::atomic::fence(SeqCst),
                         Instr::DropData { seg } => {
                             (&mut *vm).instances[inst as usize].datas[seg as usize] = 0..0;
                         }

@@ -187,6 +187,12 @@ macro_rules! define_instr {
             Store16Lane(Mem),
             Store32Lane(Mem),
             Store64Lane(Mem),
+            /// An atomic operator of the threads proposal: `v` is its
+            /// `0xfe` opcode, its operands are in `addr`, `addr + 1`, ...
+            /// and its result goes to `addr`.
+            Atomic(Mem),
+            /// `atomic.fence`.
+            Fence,
             MemSize { d: Reg, mem: u32 },
             /// `regs[d]` holds the delta and receives the result. `mem`
             /// has [`WIDE`] set for a 64-bit memory (an i64 delta and
@@ -363,6 +369,7 @@ macro_rules! define_for_each_reg {
                     Instr::Trap { .. }
                     | Instr::Fuel { .. }
                     | Instr::Epoch
+                    | Instr::Fence
                     | Instr::Jump { .. }
                     | Instr::Ret
                     | Instr::DropData { .. }
@@ -471,7 +478,8 @@ macro_rules! define_for_each_reg {
                     | Instr::Store8Lane(m)
                     | Instr::Store16Lane(m)
                     | Instr::Store32Lane(m)
-                    | Instr::Store64Lane(m) => {
+                    | Instr::Store64Lane(m)
+                    | Instr::Atomic(m) => {
                         let mut a = m.addr;
                         f(&mut a);
                         m.addr = a;

@@ -1164,6 +1164,19 @@ impl<'i> Emitter<'i> {
         Ok(())
     }
 
+    /// An atomic operator (`0xfe` opcode `code`) of `n` operands, the
+    /// address first, materialised in consecutive slots; its result, if
+    /// any, replaces them.
+    fn atomic(&mut self, code: u32, memarg: MemArg, n: usize, result: bool) -> Result<()> {
+        let r = self.pop_n(n);
+        if result {
+            self.push(1);
+        }
+        let m = self.mem(memarg, code, r)?;
+        self.emit(Instr::Atomic(m));
+        Ok(())
+    }
+
     fn load_lane(&mut self, make: fn(Mem) -> Instr, memarg: MemArg, lane: u8) -> Result<()> {
         self.materialize_top(2);
         self.pop();
@@ -1769,6 +1782,19 @@ impl<'i> Emitter<'i> {
     fn visit_i64_load32_u(&mut self, m: MemArg) -> Result<()> {
         self.load(Instr::Load32, m, 1)
     }
+    fn visit_memory_atomic_notify(&mut self, m: MemArg) -> Result<()> {
+        self.atomic(0x00, m, 2, true)
+    }
+    fn visit_memory_atomic_wait32(&mut self, m: MemArg) -> Result<()> {
+        self.atomic(0x01, m, 3, true)
+    }
+    fn visit_memory_atomic_wait64(&mut self, m: MemArg) -> Result<()> {
+        self.atomic(0x02, m, 3, true)
+    }
+    fn visit_atomic_fence(&mut self, _reserved: u8) -> Result<()> {
+        self.emit(Instr::Fence);
+        Ok(())
+    }
     fn visit_i32_store(&mut self, m: MemArg) -> Result<()> {
         self.store(Instr::Store32, m)
     }
@@ -2343,3 +2369,35 @@ macro_rules! define_translator {
 }
 
 for_each_operator!(define_translator);
+
+macro_rules! define_atomic_translation {
+    ($( $visit:ident $kind:ident $op:ident $ty:ident $bits:literal )*) => {
+        impl Emitter<'_> {
+            $(
+                fn $visit(&mut self, m: MemArg) -> Result<()> {
+                    let code = atomic_code(stringify!($visit));
+                    let (n, result) = match stringify!($kind) {
+                        "Load" => (1, true),
+                        "Store" => (2, false),
+                        "Rmw" => (2, true),
+                        _ => (3, true),
+                    };
+                    self.atomic(code, m, n, result)
+                }
+            )*
+        }
+    };
+}
+
+/// The `0xfe` opcode of the atomic operator whose visit method is `visit`.
+fn atomic_code(visit: &str) -> u32 {
+    macro_rules! find {
+        ($( $feat:ident $pre:literal $code:literal $name:ident $v:ident { $($f:ident : $t:ty $(as $rd:ident)?),* } $text:literal $sig:tt )*) => {
+            $( if $pre == 0xfe && visit == stringify!($v) { return $code; } )*
+        };
+    }
+    for_each_operator!(find);
+    unreachable!("{visit} is a row of the operator table")
+}
+
+tern_binary::for_each_atomic_memop!(define_atomic_translation);

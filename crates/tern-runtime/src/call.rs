@@ -34,11 +34,22 @@ fn memory_style(engine: &Engine, ty: &MemoryType) -> MemoryStyle {
     }
 }
 
+/// A new memory for a store of `engine`: the store's own, or, for a shared
+/// type, one that other stores may share.
+pub(crate) fn new_store_memory(engine: &Engine, ty: MemoryType, limit_pages: u64) -> Result<tern_vm::StoreMemory> {
+    let m = new_memory(engine, ty, limit_pages)?;
+    Ok(if ty.shared {
+        tern_vm::StoreMemory::Shared(std::sync::Arc::new(m))
+    } else {
+        tern_vm::StoreMemory::Owned(Box::new(m))
+    })
+}
+
 /// A new memory for a store of `engine`.
 pub(crate) fn new_memory(engine: &Engine, ty: MemoryType, limit_pages: u64) -> Result<LinearMemory> {
     let style = memory_style(engine, &ty);
     let mut m = LinearMemory::with_style(ty, limit_pages, style);
-    if m.is_none() && style == MemoryStyle::Mapped {
+    if m.is_none() && style == MemoryStyle::Mapped && !ty.shared {
         // Address space may be short (`ulimit -v`): a memory whose
         // accesses are checked works on the heap too.
         m = LinearMemory::new(ty, limit_pages);

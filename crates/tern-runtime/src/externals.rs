@@ -26,8 +26,8 @@ impl Memory {
             )));
         }
         s.limit_new_memory(&ty, true)?;
-        let mem = crate::call::new_memory(&s.engine, ty, s.vm.limits.max_memory_pages)?;
-        s.vm.memories.push(Box::new(mem));
+        let mem = crate::call::new_store_memory(&s.engine, ty, s.vm.limits.max_memory_pages)?;
+        s.vm.memories.push(mem);
         Ok(Memory {
             store: s.id,
             index: s.vm.memories.len() as u32 - 1,
@@ -62,17 +62,60 @@ impl Memory {
     }
 
     /// The contents.
+    ///
+    /// # Panics
+    ///
+    /// For a shared memory, which other threads may be writing: use
+    /// [`Memory::read`] or [`SharedMemory`] instead.
     pub fn data<'a, T: 'a>(&self, store: impl Into<StoreContext<'a, T>>) -> &'a [u8] {
         let s = store.into().0;
         s.assert_owns(self.store, "memory");
-        s.vm.memories[self.index as usize].data()
+        let m = &s.vm.memories[self.index as usize];
+        assert!(!m.is_shared(), "{SHARED_SLICE}");
+        m.data()
     }
 
     /// The contents, mutably.
+    ///
+    /// # Panics
+    ///
+    /// For a shared memory (see [`Memory::data`]).
     pub fn data_mut<'a, T: 'a>(&self, store: impl Into<StoreContextMut<'a, T>>) -> &'a mut [u8] {
         let s = store.into().0;
         s.assert_owns(self.store, "memory");
-        s.vm.memories[self.index as usize].data_mut()
+        s.vm.memories[self.index as usize]
+            .owned_mut()
+            .expect(SHARED_SLICE)
+            .data_mut()
+    }
+
+    /// Whether this is a shared memory (threads).
+    pub fn is_shared(&self, store: impl AsContext) -> bool {
+        self.get(&store).is_shared()
+    }
+
+    /// The shared memory this memory is, if it is one: a handle that other
+    /// stores and threads can use.
+    pub fn shared(&self, store: impl AsContext) -> Option<SharedMemory> {
+        let s = store.as_context().0;
+        s.assert_owns(self.store, "memory");
+        match &s.vm.memories[self.index as usize] {
+            tern_vm::StoreMemory::Shared(m) => Some(SharedMemory { inner: m.clone() }),
+            tern_vm::StoreMemory::Owned(_) => None,
+        }
+    }
+
+    /// `shared` as a memory of `store`, to import into its instances. Each
+    /// call adds an entry to the store (counted by its limits) that refers
+    /// to the same memory.
+    pub fn from_shared(mut store: impl AsContextMut, shared: &SharedMemory) -> Result<Memory> {
+        let s = store.as_context_mut().0;
+        s.limit_new_memory(&shared.inner.ty(), true)?;
+        s.vm.memories.push(tern_vm::StoreMemory::Shared(shared.inner.clone()));
+        Ok(Memory {
+            store: s.id,
+            index: s.vm.memories.len() as u32 - 1,
+        })
     }
 
     /// Grows by `delta` pages (of the memory's page size); returns the old
@@ -102,6 +145,114 @@ impl Memory {
         s.vm.memories[self.index as usize]
             .write(offset as u64, buf)
             .map_err(|c| Error::Trap(c.into()))
+    }
+}
+
+const SHARED_SLICE: &str = "a shared memory has no slice view: other threads may write it (use read/write)";
+
+/// A shared linear memory (threads): it lives outside any store, and
+/// every store that imports it, on any thread, uses the same bytes. Its
+/// maximum is reserved up front, so it never moves. Clone it to hand it to
+/// another thread; [`Memory::from_shared`] makes it a memory of a store.
+#[derive(Clone)]
+pub struct SharedMemory {
+    inner: std::sync::Arc<LinearMemory>,
+}
+
+impl std::fmt::Debug for SharedMemory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SharedMemory")
+            .field("ty", &self.inner.current_ty())
+            .finish()
+    }
+}
+
+impl SharedMemory {
+    /// A new shared memory of type `ty` (which must be `shared` and have a
+    /// maximum), for stores of `engine`.
+    pub fn new(engine: &crate::Engine, ty: MemoryType) -> Result<SharedMemory> {
+        if !ty.shared {
+            return Err(Error::usage("a shared memory needs a shared memory type"));
+        }
+        if ty.limits.max.is_none() {
+            return Err(Error::usage("shared memory must have maximum"));
+        }
+        if !matches!(ty.page_size_log2, None | Some(0) | Some(16)) {
+            return Err(Error::usage("invalid custom page size"));
+        }
+        let m = crate::call::new_memory(engine, ty, u64::MAX)?;
+        Ok(SharedMemory {
+            inner: std::sync::Arc::new(m),
+        })
+    }
+
+    /// The current type (current size as minimum).
+    pub fn ty(&self) -> MemoryType {
+        self.inner.current_ty()
+    }
+
+    /// Size in pages of the memory's page size.
+    pub fn size(&self) -> u64 {
+        self.inner.size_pages()
+    }
+
+    /// Size in bytes.
+    pub fn data_size(&self) -> usize {
+        self.inner.len()
+    }
+
+    /// The contents, as cells: other threads may read and write them at
+    /// any time.
+    pub fn data(&self) -> &[std::cell::UnsafeCell<u8>] {
+        // SAFETY: the first `len` bytes are accessible for the memory's
+        // lifetime (it never shrinks or moves), and `UnsafeCell` claims
+        // nothing about them.
+        unsafe { std::slice::from_raw_parts(self.inner.base().cast(), self.inner.len()) }
+    }
+
+    /// Grows by `delta` pages, atomically with respect to other threads;
+    /// returns the old size in pages.
+    pub fn grow(&self, delta: u64) -> Result<u64> {
+        self.inner
+            .grow_shared(delta)
+            .ok_or_else(|| Error::Limit("failed to grow memory".into()))
+    }
+
+    /// Reads `buf.len()` bytes at `offset`.
+    pub fn read(&self, offset: usize, buf: &mut [u8]) -> Result<()> {
+        self.inner
+            .read_racy(offset as u64, buf)
+            .map_err(|c| Error::Trap(c.into()))
+    }
+
+    /// Writes `buf` at `offset`.
+    pub fn write(&self, offset: usize, buf: &[u8]) -> Result<()> {
+        self.inner
+            .write_racy(offset as u64, buf)
+            .map_err(|c| Error::Trap(c.into()))
+    }
+
+    /// `memory.atomic.notify` from the host: wakes up to `count` threads
+    /// waiting at `addr`; returns how many it woke.
+    pub fn atomic_notify(&self, addr: u64, count: u32) -> Result<u32> {
+        self.inner.atomic_notify(addr, count).map_err(|c| Error::Trap(c.into()))
+    }
+
+    /// `memory.atomic.wait32` from the host: waits at `addr` while it holds
+    /// `expected`, until notified or `timeout` passes.
+    pub fn atomic_wait32(
+        &self,
+        addr: u64,
+        expected: u32,
+        timeout: Option<std::time::Duration>,
+    ) -> Result<tern_vm::parking::WaitResult> {
+        let nanos = timeout.map_or(-1, |t| i64::try_from(t.as_nanos()).unwrap_or(i64::MAX));
+        let r = self.inner.atomic_wait(addr, expected as u64, nanos, false);
+        match r.map_err(|c| Error::Trap(c.into()))? {
+            0 => Ok(tern_vm::parking::WaitResult::Ok),
+            1 => Ok(tern_vm::parking::WaitResult::NotEqual),
+            _ => Ok(tern_vm::parking::WaitResult::TimedOut),
+        }
     }
 }
 

@@ -303,8 +303,8 @@ pub(crate) fn instantiate<T>(s: &mut StoreInner<T>, module: &Module, imports: &[
     }
     for ty in &info.memories[m.num_imported_memories as usize..] {
         s.limit_new_memory(ty, false)?;
-        let mem = crate::call::new_memory(&s.engine, *ty, s.vm.limits.max_memory_pages)?;
-        s.vm.memories.push(Box::new(mem));
+        let mem = crate::call::new_store_memory(&s.engine, *ty, s.vm.limits.max_memory_pages)?;
+        s.vm.memories.push(mem);
         memories.push(s.vm.memories.len() as u32 - 1);
     }
     let elems: Vec<Box<[u64]>> = m

@@ -325,13 +325,13 @@ pub(crate) fn instantiate<T>(s: &mut StoreInner<T>, inst: u32, module: &Module) 
     let guard = s.engine.config().bounds_checks == BoundsChecks::Guard;
     let mut memories = Vec::with_capacity(e.memories.len());
     for &mi in e.memories.iter() {
-        let mem: &mut LinearMemory = &mut s.vm.memories[mi as usize];
+        let mem = &mut s.vm.memories[mi as usize];
         if guard && tern_vm::guard_eligible(&mem.ty()) && mem.style() != MemoryStyle::Reserved {
             return Err(Error::Link(
                 "incompatible import type: compiled code needs a memory with guard regions".into(),
             ));
         }
-        memories.push(mem as *mut LinearMemory);
+        memories.push(mem.as_ptr());
     }
     let memories = memories.into_boxed_slice();
     let tables: Box<[*mut tern_vm::Table]> = e

@@ -79,7 +79,7 @@ mod values;
 pub use engine::{BoundsChecks, Config, Engine, InterpTranslation, InterruptHandle, Profiler, Tier};
 pub use epoch::UpdateDeadline;
 pub use error::{Error, Result};
-pub use externals::{Extern, Global, Memory, Table, Tag};
+pub use externals::{Extern, Global, Memory, SharedMemory, Table, Tag};
 pub use func::{Func, IntoFunc, TypedFunc, WasmParams, WasmResults, WasmRet, WasmTy};
 pub use instance::Instance;
 pub use limits::{
@@ -92,5 +92,6 @@ pub use tern_binary::{
     ExternKind, FuncType, GlobalType, HeapType, ImportType, Limits, MemoryType, RefType, TableType, ValType,
 };
 pub use tern_validate::{Feature, Features};
+pub use tern_vm::parking::WaitResult;
 pub use tern_vm::{FrameInfo, FramePosition, Trap, TrapCode, format_backtrace};
 pub use values::{ExnRef, ExternRef, V128, Val};

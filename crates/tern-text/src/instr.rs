@@ -36,9 +36,14 @@ enum Imm {
     BrTable,
     TryTable,
     SelectTypes,
+    /// A reserved zero byte with no text form (`atomic.fence`).
+    Zero,
 }
 
 macro_rules! imm_of {
+    (reserved) => {
+        Imm::Zero
+    };
     (blockty) => {
         Imm::BlockType
     };
@@ -144,6 +149,9 @@ tern_binary::for_each_operator!(define_op_infos);
 /// `load8x8`) or the type's size.
 fn natural_align(mnemonic: &str) -> u32 {
     let (ty, op) = mnemonic.split_once('.').unwrap_or(("", mnemonic));
+    // Atomics: `i32.atomic.load8_u`, `i64.atomic.rmw16.add_u`,
+    // `memory.atomic.wait64`, `memory.atomic.notify` (32 bits).
+    let op = op.strip_prefix("atomic.").unwrap_or(op);
     let digits_after = |prefix: &str| -> Option<u32> {
         let rest = op.strip_prefix(prefix)?;
         let d: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
@@ -156,8 +164,10 @@ fn natural_align(mnemonic: &str) -> u32 {
     };
     let bits = digits_after("load")
         .or_else(|| digits_after("store"))
+        .or_else(|| digits_after("rmw"))
+        .or_else(|| digits_after("wait"))
         .unwrap_or(match ty {
-            "i32" | "f32" => 32,
+            "i32" | "f32" | "memory" => 32,
             "i64" | "f64" => 64,
             _ => 128,
         });
@@ -714,6 +724,7 @@ impl Instrs<'_, '_, '_, '_> {
                     let (align, offset) = memarg(c, natural_align(kw))?;
                     write_memarg_value(&mut imm_bytes, align, offset, mem);
                 }
+                Imm::Zero => imm_bytes.push(0),
                 Imm::Lane => {
                     let lat = c.offset();
                     let n = c.num()?;
@@ -871,5 +882,11 @@ mod tests {
         assert_eq!(natural_align("v128.load16_lane"), 1);
         assert_eq!(natural_align("v128.store64_lane"), 3);
         assert_eq!(natural_align("v128.load64_splat"), 3);
+        assert_eq!(natural_align("i64.atomic.load32_u"), 2);
+        assert_eq!(natural_align("i64.atomic.rmw8.cmpxchg_u"), 0);
+        assert_eq!(natural_align("i64.atomic.rmw.add"), 3);
+        assert_eq!(natural_align("i32.atomic.store16"), 1);
+        assert_eq!(natural_align("memory.atomic.notify"), 2);
+        assert_eq!(natural_align("memory.atomic.wait64"), 3);
     }
 }

@@ -24,7 +24,7 @@ macro_rules! for_each_feature {
             RelaxedSimd          "relaxed-simd"                        false    true     true
             FunctionReferences   "function-references"                 false    true     true
             Gc                   "gc"                                  false    true     false
-            Threads              "threads"                             false    false    false
+            Threads              "threads"                             false    false    true
             WideArithmetic       "wide-arithmetic"                     false    false    true
         }
     };

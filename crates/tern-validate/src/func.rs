@@ -615,6 +615,7 @@ impl<'i> FuncValidator<'i> {
             OpFeature::FunctionReferences => Feature::FunctionReferences,
             OpFeature::RelaxedSimd => Feature::RelaxedSimd,
             OpFeature::WideArithmetic => Feature::WideArithmetic,
+            OpFeature::Threads => Feature::Threads,
         };
         if self.info.features.enabled(feature) {
             Ok(())
@@ -668,6 +669,27 @@ impl<'i> FuncValidator<'i> {
         self.check_memarg(memarg, max_align)?;
         self.pop(t)?;
         self.pop_address(memarg.memory)
+    }
+
+    /// An atomic access of `2^align` bytes: the memory must exist and the
+    /// alignment must be exactly natural; pops `operands` (after the
+    /// address) and pushes `result`.
+    fn atomic(&mut self, memarg: MemArg, align: u32, operands: &[ValType], result: Option<ValType>) -> Result<()> {
+        let m = self.memory(memarg.memory)?;
+        if memarg.align != align {
+            return Err(self.err("atomic alignment must be natural"));
+        }
+        if !m.memory64 && memarg.offset > u32::MAX as u64 {
+            return Err(self.err("offset out of range"));
+        }
+        for &t in operands.iter().rev() {
+            self.pop(t)?;
+        }
+        self.pop_address(memarg.memory)?;
+        if let Some(t) = result {
+            self.push(t);
+        }
+        Ok(())
     }
 
     fn check_lane(&self, lane: u8, lanes: u8) -> Result<()> {
@@ -1354,6 +1376,22 @@ impl FuncValidator<'_> {
         self.pop_push(&[Ty::V128, Ty::V128], &[Ty::V128])
     }
 
+    fn visit_memory_atomic_notify(&mut self, memarg: MemArg) -> Result<()> {
+        self.atomic(memarg, 2, &[ValType::I32], Some(ValType::I32))
+    }
+
+    fn visit_memory_atomic_wait32(&mut self, memarg: MemArg) -> Result<()> {
+        self.atomic(memarg, 2, &[ValType::I32, ValType::I64], Some(ValType::I32))
+    }
+
+    fn visit_memory_atomic_wait64(&mut self, memarg: MemArg) -> Result<()> {
+        self.atomic(memarg, 3, &[ValType::I64, ValType::I64], Some(ValType::I32))
+    }
+
+    fn visit_atomic_fence(&mut self, _reserved: u8) -> Result<()> {
+        Ok(())
+    }
+
     fn visit_i32_load(&mut self, memarg: MemArg) -> Result<()> {
         self.load(memarg, 2, ValType::I32)
     }
@@ -1683,3 +1721,41 @@ mod tests {
         assert_eq!(Ty::UNKNOWN.val(), None);
     }
 }
+
+macro_rules! atomic_vt {
+    (i32) => {
+        ValType::I32
+    };
+    (i64) => {
+        ValType::I64
+    };
+}
+
+macro_rules! define_atomic_checks {
+    ($( $visit:ident $kind:ident $op:ident $ty:ident $bits:literal )*) => {
+        impl FuncValidator<'_> {
+            $(
+                fn $visit(&mut self, memarg: MemArg) -> Result<()> {
+                    let t = atomic_vt!($ty);
+                    let align = ($bits / 8u32).trailing_zeros();
+                    match AtomicKind::$kind {
+                        AtomicKind::Load => self.atomic(memarg, align, &[], Some(t)),
+                        AtomicKind::Store => self.atomic(memarg, align, &[t], None),
+                        AtomicKind::Rmw => self.atomic(memarg, align, &[t], Some(t)),
+                        AtomicKind::Cmpxchg => self.atomic(memarg, align, &[t, t], Some(t)),
+                    }
+                }
+            )*
+        }
+    };
+}
+
+#[derive(Clone, Copy)]
+enum AtomicKind {
+    Load,
+    Store,
+    Rmw,
+    Cmpxchg,
+}
+
+tern_binary::for_each_atomic_memop!(define_atomic_checks);

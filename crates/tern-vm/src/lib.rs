@@ -9,6 +9,7 @@
 
 pub mod code;
 mod memory;
+pub mod parking;
 pub mod signals;
 mod store;
 mod table;
@@ -21,7 +22,7 @@ pub use memory::{
 };
 pub use store::{
     ExnEntity, FuncEntity, FuncKind, GlobalEntity, InstanceEntity, SigId, SigRegistry, StoreData, StoreLimits,
-    TagEntity, slots_of, slots_of_all,
+    StoreMemory, TagEntity, copy_memory, slots_of, slots_of_all,
 };
 pub use table::{Table, copy_between};
 pub use trap::{FrameInfo, FramePosition, Trap, TrapCode, format_backtrace};

@@ -27,6 +27,8 @@
 
 use crate::trap::TrapCode;
 use std::alloc::{Layout, alloc_zeroed, dealloc, realloc};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU8, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use tern_binary::MemoryType;
 
 /// Bytes per page (the default page size).
@@ -104,8 +106,11 @@ impl MemoryStyle {
 pub struct LinearMemory {
     /// Start of the memory; dangling (but aligned) for an empty heap memory.
     base: *mut u8,
-    /// Accessible length in bytes.
-    len: usize,
+    /// Accessible length in bytes. Atomic because a shared memory is grown
+    /// by one thread while others read its length (compiled code reads it
+    /// with plain loads, which is what a relaxed atomic load is on the
+    /// hosts tern compiles for).
+    len: AtomicUsize,
     style: MemoryStyle,
     ty: MemoryType,
     /// The effective maximum in pages: the type's maximum, capped by the
@@ -115,6 +120,8 @@ pub struct LinearMemory {
     page_log2: u32,
     /// Bytes of address space reserved at `base` (`Reserved`, `Mapped`).
     reserved: usize,
+    /// Serialises the growth of a shared memory (never taken for others).
+    grow_lock: Mutex<()>,
 }
 
 // SAFETY: the memory owns its buffer exclusively; access goes through
@@ -143,17 +150,23 @@ impl LinearMemory {
         if ty.limits.min > max_pages {
             return None;
         }
-        let style = if style == MemoryStyle::Mapped && max_pages == 0 {
+        let style = if style == MemoryStyle::Mapped && max_pages == 0 && !ty.shared {
             MemoryStyle::Heap
         } else {
             style
         };
+        // A shared memory never moves: it needs a reservation.
+        if ty.shared && style == MemoryStyle::Heap {
+            return None;
+        }
         let reserved = match style {
             MemoryStyle::Heap => 0,
             MemoryStyle::Reserved => RESERVATION_BYTES as usize,
             // At most 4 GiB, rounded up to whole 64 KiB (a multiple of any
             // OS page size).
-            MemoryStyle::Mapped => usize::try_from((max_pages << page_log2).next_multiple_of(PAGE_SIZE)).ok()?,
+            MemoryStyle::Mapped => {
+                usize::try_from((max_pages << page_log2).next_multiple_of(PAGE_SIZE).max(PAGE_SIZE)).ok()?
+            }
         };
         let base = match style {
             MemoryStyle::Heap => std::ptr::NonNull::<u128>::dangling().as_ptr().cast(),
@@ -161,12 +174,13 @@ impl LinearMemory {
         };
         let mut m = LinearMemory {
             base,
-            len: 0,
+            len: AtomicUsize::new(0),
             style,
             ty,
             max_pages,
             page_log2,
             reserved,
+            grow_lock: Mutex::new(()),
         };
         m.resize(ty.limits.min)?;
         Some(m)
@@ -178,11 +192,15 @@ impl LinearMemory {
 
     fn resize(&mut self, pages: u64) -> Option<()> {
         let new_len = usize::try_from(pages.checked_mul(1 << self.page_log2)?).ok()?;
-        if new_len == self.len {
+        let len = *self.len.get_mut();
+        if new_len == len {
             return Some(());
         }
         if new_len > isize::MAX as usize - ALIGN {
             return None;
+        }
+        if self.style != MemoryStyle::Heap {
+            return self.commit_to(len, new_len);
         }
         match self.style {
             MemoryStyle::Heap => {
@@ -190,12 +208,12 @@ impl LinearMemory {
                 // was allocated with `layout(self.len)` whenever
                 // `self.len != 0`.
                 unsafe {
-                    let p = if self.len == 0 {
+                    let p = if len == 0 {
                         alloc_zeroed(Self::layout(new_len))
                     } else {
-                        let p = realloc(self.base, Self::layout(self.len), new_len);
+                        let p = realloc(self.base, Self::layout(len), new_len);
                         if !p.is_null() {
-                            p.add(self.len).write_bytes(0, new_len - self.len);
+                            p.add(len).write_bytes(0, new_len - len);
                         }
                         p
                     };
@@ -205,26 +223,171 @@ impl LinearMemory {
                     self.base = p;
                 }
             }
-            MemoryStyle::Reserved | MemoryStyle::Mapped => {
-                // Memories never shrink, and the maximum is at most 4 GiB,
-                // inside the reservation.
-                debug_assert!(new_len > self.len && new_len as u64 <= 4 << 30 && new_len <= self.reserved);
-                // Whole 64 KiB units are made accessible: with a page size
-                // of 1 the bytes between `len` and the next unit are
-                // already accessible (and still zero: every access is
-                // checked against `len`, see `page_size`).
-                let unit = PAGE_SIZE as usize;
-                let (from, to) = (self.len.next_multiple_of(unit), new_len.next_multiple_of(unit));
-                if to > from {
-                    // SAFETY: `[base + from, base + to)` lies inside the
-                    // reservation this memory owns (a multiple of 64 KiB);
-                    // fresh anonymous pages read as zero.
-                    unsafe { commit(self.base.add(from), to - from)? };
-                }
-            }
+            MemoryStyle::Reserved | MemoryStyle::Mapped => unreachable!("handled above"),
         }
-        self.len = new_len;
+        *self.len.get_mut() = new_len;
         Some(())
+    }
+
+    /// Makes the reservation accessible from `len` up to `new_len` bytes
+    /// and publishes the new length (`Reserved` and `Mapped` only).
+    fn commit_to(&self, len: usize, new_len: usize) -> Option<()> {
+        // Memories never shrink, and the maximum is at most 4 GiB, inside
+        // the reservation.
+        debug_assert!(new_len > len && new_len as u64 <= 4 << 30 && new_len <= self.reserved);
+        // Whole 64 KiB units are made accessible: with a page size of 1 the
+        // bytes between `len` and the next unit are already accessible (and
+        // still zero: every access is checked against `len`, see
+        // `page_size`).
+        let unit = PAGE_SIZE as usize;
+        let (from, to) = (len.next_multiple_of(unit), new_len.next_multiple_of(unit));
+        if to > from {
+            // SAFETY: `[base + from, base + to)` lies inside the reservation
+            // this memory owns (a multiple of 64 KiB); fresh anonymous
+            // pages read as zero.
+            unsafe { commit(self.base.add(from), to - from)? };
+        }
+        self.len.store(new_len, Ordering::Release);
+        Some(())
+    }
+
+    /// Whether this is a shared memory (threads): one memory that several
+    /// stores and threads use at once, through `&self` only.
+    #[inline]
+    pub fn is_shared(&self) -> bool {
+        self.ty.shared
+    }
+
+    /// `memory.grow` of a shared memory, atomic with respect to other
+    /// threads' growth (they see the new length once it is accessible).
+    /// Returns the old size in pages, or `None` when the maximum would be
+    /// exceeded or the OS refuses.
+    pub fn grow_shared(&self, delta: u64) -> Option<u64> {
+        let _guard = self.grow_lock.lock().unwrap_or_else(|e| e.into_inner());
+        let len = self.len.load(Ordering::Acquire);
+        let old = len as u64 >> self.page_log2;
+        let new = old.checked_add(delta)?;
+        if new > self.max_pages {
+            return None;
+        }
+        let new_len = usize::try_from(new.checked_mul(1 << self.page_log2)?).ok()?;
+        if new_len != len {
+            self.commit_to(len, new_len)?;
+        }
+        Some(old)
+    }
+
+    /// The host address of the naturally aligned `n`-byte atomic access at
+    /// `ea`: traps `unaligned atomic` first, then out of bounds.
+    pub fn atomic_addr(&self, ea: u64, n: u64) -> Result<*mut u8, TrapCode> {
+        if !ea.is_multiple_of(n) {
+            return Err(TrapCode::UnalignedAtomic);
+        }
+        let r = self.range(ea, n)?;
+        // SAFETY: inside the accessible memory.
+        Ok(unsafe { self.base.add(r.start) })
+    }
+
+    /// `memory.atomic.wait32` (`wide` false) or `wait64` at `ea`: 0 when
+    /// woken, 1 when the value is not `expected`, 2 when `timeout`
+    /// nanoseconds (negative: for ever) passed. Traps on a memory that is
+    /// not shared.
+    pub fn atomic_wait(&self, ea: u64, expected: u64, timeout: i64, wide: bool) -> Result<u32, TrapCode> {
+        let p = self.atomic_addr(ea, if wide { 8 } else { 4 })?;
+        if !self.is_shared() {
+            return Err(TrapCode::ExpectedSharedMemory);
+        }
+        let timeout = (timeout >= 0).then(|| std::time::Duration::from_nanos(timeout as u64));
+        // SAFETY: `p` is aligned and inside the memory, which outlives the
+        // wait.
+        let same = || unsafe {
+            if wide {
+                AtomicU64::from_ptr(p.cast()).load(Ordering::SeqCst) == expected
+            } else {
+                AtomicU32::from_ptr(p.cast()).load(Ordering::SeqCst) == expected as u32
+            }
+        };
+        Ok(crate::parking::wait(p.addr(), same, timeout) as u32)
+    }
+
+    /// `memory.atomic.notify` at `ea`: wakes up to `count` waiters, returns
+    /// how many (none can wait on a memory that is not shared).
+    pub fn atomic_notify(&self, ea: u64, count: u32) -> Result<u32, TrapCode> {
+        let p = self.atomic_addr(ea, 4)?;
+        Ok(if self.is_shared() {
+            crate::parking::notify(p.addr(), count)
+        } else {
+            0
+        })
+    }
+
+    /// The byte at `i` (inside the accessible memory) as an atomic.
+    ///
+    /// # Safety
+    ///
+    /// `i < self.len()`.
+    unsafe fn byte(&self, i: usize) -> &AtomicU8 {
+        // SAFETY: the caller's contract; the memory outlives the reference.
+        unsafe { AtomicU8::from_ptr(self.base.add(i)) }
+    }
+
+    /// Reads `buf.len()` bytes at `at` with relaxed atomic byte loads: for
+    /// a shared memory that other threads may be writing.
+    pub fn read_racy(&self, at: u64, buf: &mut [u8]) -> Result<(), TrapCode> {
+        let r = self.range(at, buf.len() as u64)?;
+        for (i, b) in buf.iter_mut().enumerate() {
+            // SAFETY: inside the checked range.
+            *b = unsafe { self.byte(r.start + i) }.load(Ordering::Relaxed);
+        }
+        Ok(())
+    }
+
+    /// Writes `buf` at `at` with relaxed atomic byte stores (shared
+    /// memories).
+    pub fn write_racy(&self, at: u64, buf: &[u8]) -> Result<(), TrapCode> {
+        let r = self.range(at, buf.len() as u64)?;
+        for (i, b) in buf.iter().enumerate() {
+            // SAFETY: inside the checked range.
+            unsafe { self.byte(r.start + i) }.store(*b, Ordering::Relaxed);
+        }
+        Ok(())
+    }
+
+    /// `memory.fill` of a shared memory (relaxed atomic byte stores).
+    pub fn fill_racy(&self, at: u64, val: u8, n: u64) -> Result<(), TrapCode> {
+        for i in self.range(at, n)? {
+            // SAFETY: inside the checked range.
+            unsafe { self.byte(i) }.store(val, Ordering::Relaxed);
+        }
+        Ok(())
+    }
+
+    /// Copies `n` bytes at `src` of `from` (which may be `self`) to `dst`,
+    /// overlap allowed, with relaxed atomic byte accesses: for copies where
+    /// either memory is shared.
+    pub fn copy_racy(&self, dst: u64, from: &LinearMemory, src: u64, n: u64) -> Result<(), TrapCode> {
+        let s = from.range(src, n)?;
+        let d = self.range(dst, n)?;
+        // SAFETY: both ranges were checked above.
+        let step = |i: usize| unsafe {
+            self.byte(d.start + i)
+                .store(from.byte(s.start + i).load(Ordering::Relaxed), Ordering::Relaxed)
+        };
+        if d.start <= s.start || !std::ptr::eq(self, from) {
+            (0..s.len()).for_each(step);
+        } else {
+            (0..s.len()).rev().for_each(step);
+        }
+        Ok(())
+    }
+
+    /// `memory.init` into a shared memory (relaxed atomic byte stores).
+    pub fn init_racy(&self, dst: u64, data: &[u8], src: u64, n: u64) -> Result<(), TrapCode> {
+        let s = match src.checked_add(n) {
+            Some(end) if end <= data.len() as u64 => src as usize..end as usize,
+            _ => return Err(TrapCode::MemoryOutOfBounds),
+        };
+        self.write_racy(dst, &data[s])
     }
 
     /// The backing of this memory.
@@ -247,18 +410,18 @@ impl LinearMemory {
     /// Size in bytes.
     #[inline]
     pub fn len(&self) -> usize {
-        self.len
+        self.len.load(Ordering::Acquire)
     }
 
     /// Whether the memory has no pages.
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.len() == 0
     }
 
     /// Size in pages of the memory's page size.
     #[inline]
     pub fn size_pages(&self) -> u64 {
-        self.len as u64 >> self.page_log2
+        self.len() as u64 >> self.page_log2
     }
 
     /// The page size in bytes (65536, or 1 with custom-page-sizes). A
@@ -288,13 +451,13 @@ impl LinearMemory {
     pub fn data(&self) -> &[u8] {
         // SAFETY: `base` is valid for `len` initialised bytes (and aligned
         // and non-null when `len` is 0).
-        unsafe { std::slice::from_raw_parts(self.base, self.len) }
+        unsafe { std::slice::from_raw_parts(self.base, self.len()) }
     }
 
     /// The contents, mutably.
     pub fn data_mut(&mut self) -> &mut [u8] {
         // SAFETY: as in `data`, and `&mut self` is exclusive.
-        unsafe { std::slice::from_raw_parts_mut(self.base, self.len) }
+        unsafe { std::slice::from_raw_parts_mut(self.base, self.len()) }
     }
 
     /// Grows by `delta` pages; returns the old size in pages, or `None` when
@@ -314,7 +477,7 @@ impl LinearMemory {
     #[inline]
     pub fn range(&self, at: u64, n: u64) -> Result<std::ops::Range<usize>, TrapCode> {
         match at.checked_add(n) {
-            Some(end) if end <= self.len as u64 => Ok(at as usize..end as usize),
+            Some(end) if end <= self.len() as u64 => Ok(at as usize..end as usize),
             _ => Err(TrapCode::MemoryOutOfBounds),
         }
     }
@@ -364,9 +527,10 @@ impl Drop for LinearMemory {
     fn drop(&mut self) {
         match self.style {
             MemoryStyle::Heap => {
-                if self.len != 0 {
+                let len = *self.len.get_mut();
+                if len != 0 {
                     // SAFETY: allocated with this layout.
-                    unsafe { dealloc(self.base, Self::layout(self.len)) }
+                    unsafe { dealloc(self.base, Self::layout(len)) }
                 }
             }
             // SAFETY: the reservation was mapped by `reserve` and is owned

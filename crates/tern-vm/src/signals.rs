@@ -126,6 +126,8 @@ fn encode(c: TrapCode) -> u32 {
         TrapCode::NullReference => 12,
         TrapCode::Interrupt => 13,
         TrapCode::NullFunctionReference => 14,
+        TrapCode::UnalignedAtomic => 15,
+        TrapCode::ExpectedSharedMemory => 16,
     }
 }
 
@@ -145,6 +147,8 @@ fn decode(v: u32) -> Option<TrapCode> {
         12 => TrapCode::NullReference,
         13 => TrapCode::Interrupt,
         14 => TrapCode::NullFunctionReference,
+        15 => TrapCode::UnalignedAtomic,
+        16 => TrapCode::ExpectedSharedMemory,
         _ => return None,
     })
 }

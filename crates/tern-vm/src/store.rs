@@ -13,6 +13,109 @@ use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
 use tern_binary::{FuncType, GlobalType, ValType};
 
+/// A memory in a store: its own, or a shared memory (threads) that other
+/// stores, on other threads, may use at the same time. Both dereference to
+/// the [`LinearMemory`]; the mutating operations go through `&self` with
+/// race-tolerant accesses for a shared one.
+pub enum StoreMemory {
+    Owned(Box<LinearMemory>),
+    Shared(Arc<LinearMemory>),
+}
+
+impl std::ops::Deref for StoreMemory {
+    type Target = LinearMemory;
+    #[inline]
+    fn deref(&self) -> &LinearMemory {
+        match self {
+            StoreMemory::Owned(m) => m,
+            StoreMemory::Shared(m) => m,
+        }
+    }
+}
+
+impl StoreMemory {
+    /// The memory's address, as compiled code's instance context holds it
+    /// (fixed for the memory's lifetime). Compiled code and libcalls only
+    /// write through it to a memory that is not shared.
+    pub fn as_ptr(&mut self) -> *mut LinearMemory {
+        match self {
+            StoreMemory::Owned(m) => &mut **m,
+            StoreMemory::Shared(m) => Arc::as_ptr(m).cast_mut(),
+        }
+    }
+
+    /// `memory.grow`: the old size in pages, or `None` when refused.
+    pub fn grow(&mut self, delta: u64) -> Option<u64> {
+        match self {
+            StoreMemory::Owned(m) => m.grow(delta),
+            StoreMemory::Shared(m) => m.grow_shared(delta),
+        }
+    }
+
+    /// `memory.fill`.
+    pub fn fill(&mut self, at: u64, val: u8, n: u64) -> Result<(), crate::TrapCode> {
+        match self {
+            StoreMemory::Owned(m) => m.fill(at, val, n),
+            StoreMemory::Shared(m) => m.fill_racy(at, val, n),
+        }
+    }
+
+    /// `memory.init`.
+    pub fn init(&mut self, dst: u64, data: &[u8], src: u64, n: u64) -> Result<(), crate::TrapCode> {
+        match self {
+            StoreMemory::Owned(m) => m.init(dst, data, src, n),
+            StoreMemory::Shared(m) => m.init_racy(dst, data, src, n),
+        }
+    }
+
+    /// Writes `buf` at `at`.
+    pub fn write(&mut self, at: u64, buf: &[u8]) -> Result<(), crate::TrapCode> {
+        match self {
+            StoreMemory::Owned(m) => m.write(at, buf),
+            StoreMemory::Shared(m) => m.write_racy(at, buf),
+        }
+    }
+
+    /// Reads `buf.len()` bytes at `at`.
+    pub fn read(&self, at: u64, buf: &mut [u8]) -> Result<(), crate::TrapCode> {
+        match self {
+            StoreMemory::Owned(m) => m.read(at, buf),
+            StoreMemory::Shared(m) => m.read_racy(at, buf),
+        }
+    }
+
+    /// The memory, mutably, unless it is shared.
+    pub fn owned_mut(&mut self) -> Option<&mut LinearMemory> {
+        match self {
+            StoreMemory::Owned(m) => Some(m),
+            StoreMemory::Shared(_) => None,
+        }
+    }
+}
+
+/// `memory.copy` between store memories `dst` and `src` (the same or
+/// not).
+pub fn copy_memory(
+    mems: &mut [StoreMemory],
+    dst: usize,
+    d: u64,
+    src: usize,
+    s: u64,
+    n: u64,
+) -> Result<(), crate::TrapCode> {
+    if mems[dst].is_shared() || mems[src].is_shared() {
+        return mems[dst].copy_racy(d, &mems[src], s, n);
+    }
+    if dst == src {
+        return mems[dst].owned_mut().expect("not shared").copy_within(d, s, n);
+    }
+    let sr = mems[src].range(s, n)?;
+    let dr = mems[dst].range(d, n)?;
+    // SAFETY: two owned memories never overlap; both ranges are checked.
+    unsafe { std::ptr::copy_nonoverlapping(mems[src].base().add(sr.start), mems[dst].base().add(dr.start), dr.len()) };
+    Ok(())
+}
+
 /// An engine-wide canonical function type id: two functions have the same
 /// type exactly when their ids are equal. `call_indirect` compares these.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -199,7 +302,7 @@ impl Default for StoreLimits {
 /// holds pointers to them (see [`crate::vmctx`]).
 pub struct StoreData {
     pub funcs: Vec<FuncEntity>,
-    pub memories: Vec<Box<LinearMemory>>,
+    pub memories: Vec<StoreMemory>,
     pub tables: Vec<Box<Table>>,
     pub globals: Vec<Box<GlobalEntity>>,
     pub instances: Vec<InstanceEntity>,
@@ -348,7 +451,8 @@ mod tests {
             memory64: false,
             page_size_log2: None,
         };
-        s.memories.push(Box::new(LinearMemory::new(ty, 10).unwrap()));
+        s.memories
+            .push(StoreMemory::Owned(Box::new(LinearMemory::new(ty, 10).unwrap())));
         let gty = GlobalType {
             content: ValType::I32,
             mutable: true,
@@ -357,7 +461,8 @@ mod tests {
         let m0: *const LinearMemory = &*s.memories[0];
         let g0: *const GlobalEntity = &*s.globals[0];
         for i in 0..100 {
-            s.memories.push(Box::new(LinearMemory::new(ty, 10).unwrap()));
+            s.memories
+                .push(StoreMemory::Owned(Box::new(LinearMemory::new(ty, 10).unwrap())));
             s.globals.push(Box::new(GlobalEntity { value: i, ty: gty }));
         }
         assert!(std::ptr::eq(m0, &*s.memories[0]));

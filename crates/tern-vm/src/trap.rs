@@ -36,6 +36,10 @@ pub enum TrapCode {
     /// The store's epoch deadline was reached (and no callback let the
     /// guest go on).
     Interrupt,
+    /// An atomic access at an address that is not a multiple of its size.
+    UnalignedAtomic,
+    /// `memory.atomic.wait32`/`wait64` on a memory that is not shared.
+    ExpectedSharedMemory,
 }
 
 impl TrapCode {
@@ -56,6 +60,8 @@ impl TrapCode {
             TrapCode::NullReference => "null reference",
             TrapCode::NullFunctionReference => "null function reference",
             TrapCode::Interrupt => "interrupt: the epoch deadline was reached",
+            TrapCode::UnalignedAtomic => "unaligned atomic",
+            TrapCode::ExpectedSharedMemory => "expected shared memory",
         }
     }
 }

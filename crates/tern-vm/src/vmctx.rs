@@ -205,6 +205,14 @@ macro_rules! for_each_libcall {
             /// more (the store may reuse it unless it was exposed),
             /// otherwise its `exnref` becomes a value (exposed).
             ExnCaught exn_caught(exn: u64, out: *mut u64, keep: u32);
+            /// `memory.atomic.wait32` (`wide` 0) or `wait64` at effective
+            /// address `ea`: 0 woken, 1 not equal, 2 timed out (`timeout`
+            /// in nanoseconds, negative for ever); traps when unaligned,
+            /// out of bounds or on a memory that is not shared.
+            AtomicWait atomic_wait(mem: u32, ea: u64, expected: u64, timeout: u64, wide: u32) -> u32;
+            /// `memory.atomic.notify` at effective address `ea`: how many
+            /// waiters it woke.
+            AtomicNotify atomic_notify(mem: u32, ea: u64, count: u32) -> u32;
         }
     };
 }
@@ -331,7 +339,7 @@ mod tests {
         for (i, &l) in Libcall::ALL.iter().enumerate() {
             assert_eq!(l as usize, i);
         }
-        assert_eq!(Libcall::ALL.len(), 18);
+        assert_eq!(Libcall::ALL.len(), 20);
         assert_eq!(Libcall::MemoryGrow.name(), "memory_grow");
         assert_eq!(Libcall::MemoryGrow.params(), &[AbiType::I32, AbiType::I64]);
         assert_eq!(Libcall::MemoryGrow.result(), Some(AbiType::I64));

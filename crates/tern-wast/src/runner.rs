@@ -611,4 +611,14 @@ fn define_spectest(linker: &mut Linker<()>, store: &mut Store<()>) {
     )
     .unwrap();
     linker.define("spectest", "memory", memory).unwrap();
+    let shared = MemoryType {
+        limits: Limits { min: 1, max: Some(2) },
+        shared: true,
+        memory64: false,
+        page_size_log2: None,
+    };
+    // Only where the engine can make one (threads on, address space).
+    if let Ok(memory) = Memory::new(&mut *store, shared) {
+        linker.define("spectest", "shared_memory", memory).unwrap();
+    }
 }

@@ -7,9 +7,9 @@ use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::immediates::{Ieee32 as ClifIeee32, Ieee64 as ClifIeee64};
 use cranelift_codegen::ir::types::*;
 use cranelift_codegen::ir::{
-    self, AliasRegion, AliasRegionData, Block, BlockArg, BlockCall, ExceptionTableData, ExceptionTableItem,
-    ExtFuncData, ExternalName, FuncRef, Function, GlobalValueData, InstBuilder, JumpTableData, MemFlagsData, SigRef,
-    StackSlotData, StackSlotKind, TrapCode, Type, UserExternalName, UserFuncName, Value,
+    self, AliasRegion, AliasRegionData, AtomicRmwOp, Block, BlockArg, BlockCall, ExceptionTableData,
+    ExceptionTableItem, ExtFuncData, ExternalName, FuncRef, Function, GlobalValueData, InstBuilder, JumpTableData,
+    MemFlagsData, SigRef, StackSlotData, StackSlotKind, TrapCode, Type, UserExternalName, UserFuncName, Value,
 };
 use cranelift_codegen::isa::TargetIsa;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
@@ -1326,6 +1326,78 @@ impl<'f, 'i> Translator<'f, 'i> {
         }
     }
 
+    /// The effective address (`index + offset`, as i64) of an atomic
+    /// access; the libcall or the access checks it.
+    fn effective_addr(&mut self, m: &MemArg, index: Value) -> Value {
+        let idx = self.mem_index(m.memory, index);
+        if m.offset == 0 {
+            return idx;
+        }
+        let off = self.iconst64(m.offset as i64);
+        if self.is_memory64(m.memory) {
+            self.b.ins().uadd_overflow_trap(idx, off, TrapCode::HEAP_OUT_OF_BOUNDS)
+        } else {
+            self.b.ins().iadd(idx, off)
+        }
+    }
+
+    /// An atomic load, store or read-modify-write of `bits` bits with value
+    /// type `ty`: the alignment is checked first (`unaligned atomic`), then
+    /// the bounds as for any access; narrow results are zero-extended.
+    fn atomic_memop(&mut self, m: &MemArg, kind: AtomicKind, rmw: AtomicRmwOp, ty: Type, bits: u32) {
+        let operands = match kind {
+            AtomicKind::Load => 0,
+            AtomicKind::Store | AtomicKind::Rmw => 1,
+            AtomicKind::Cmpxchg => 2,
+        };
+        let mut vals = [None, None];
+        for i in (0..operands).rev() {
+            vals[i] = Some(self.pop());
+        }
+        let index = self.pop();
+        let size = bits / 8;
+        if size > 1 {
+            let ea = self.effective_addr(m, index);
+            let low = self.b.ins().band_imm_u(ea, (size - 1) as i64);
+            self.b.ins().trapnz(low, trap_codes::UNALIGNED_ATOMIC);
+        }
+        let Some((addr, off, flags)) = self.mem_addr(m, size, index) else {
+            return;
+        };
+        let addr = if off == 0 {
+            addr
+        } else {
+            self.b.ins().iadd_imm_s(addr, off as i64)
+        };
+        let access = Type::int(bits as u16).expect("8 to 64 bits");
+        let narrow = |t: &mut Self, v: Value| if access == ty { v } else { t.b.ins().ireduce(access, v) };
+        let widen = |t: &mut Self, v: Value| if access == ty { v } else { t.b.ins().uextend(ty, v) };
+        match kind {
+            AtomicKind::Load => {
+                let v = self.b.ins().atomic_load(access, flags, addr);
+                let v = widen(self, v);
+                self.push(v);
+            }
+            AtomicKind::Store => {
+                let v = narrow(self, vals[0].expect("one operand"));
+                self.b.ins().atomic_store(flags, v, addr);
+            }
+            AtomicKind::Rmw => {
+                let v = narrow(self, vals[0].expect("one operand"));
+                let r = self.b.ins().atomic_rmw(access, flags, rmw, addr, v);
+                let r = widen(self, r);
+                self.push(r);
+            }
+            AtomicKind::Cmpxchg => {
+                let e = narrow(self, vals[0].expect("two operands"));
+                let x = narrow(self, vals[1].expect("two operands"));
+                let r = self.b.ins().atomic_cas(flags, addr, e, x);
+                let r = widen(self, r);
+                self.push(r);
+            }
+        }
+    }
+
     fn memory_size(&mut self, mem: u32) -> Value {
         let mp = self.memory_ptr(mem);
         let len = self.b.ins().load(I64, rw(), mp, abi::OFFSET_MEMORY_LEN);
@@ -1654,6 +1726,34 @@ impl<'f, 'i> Translator<'f, 'i> {
             O::I64Store32 { memarg } => self.store(&memarg, 4, Some(I32)),
             O::V128Store { memarg } => self.store(&memarg, 16, None),
 
+            O::MemoryAtomicNotify { memarg } => {
+                let count = self.pop();
+                let index = self.pop();
+                let ea = self.effective_addr(&memarg, index);
+                let m = self.iconst32(memarg.memory as i32);
+                let r = self.call_libcall(Libcall::AtomicNotify, &[m, ea, count]).unwrap();
+                self.push(r);
+            }
+            O::MemoryAtomicWait32 { memarg } | O::MemoryAtomicWait64 { memarg } => {
+                let wide = matches!(op, O::MemoryAtomicWait64 { .. });
+                let (index, expected, timeout) = self.pop3();
+                let ea = self.effective_addr(&memarg, index);
+                let expected = self.i64_operand(expected);
+                let m = self.iconst32(memarg.memory as i32);
+                let w = self.iconst32(wide as i32);
+                let r = self
+                    .call_libcall(Libcall::AtomicWait, &[m, ea, expected, timeout, w])
+                    .unwrap();
+                self.push(r);
+            }
+            O::AtomicFence { .. } => {
+                self.b.ins().fence();
+            }
+            _ if atomic_memop(&op).is_some() => {
+                let (memarg, kind, rmw, ty, bits) = atomic_memop(&op).expect("just checked");
+                self.atomic_memop(&memarg, kind, rmw, ty, bits);
+            }
+
             O::I32Const { value } => {
                 let v = self.iconst32(value);
                 self.push(v);
@@ -1863,4 +1963,87 @@ impl<'a> tern_validate::Translate<'a> for Translator<'_, '_> {
             self.b.set_srcloc(ir::SourceLoc::new(offset as u32));
         }
     }
+}
+
+/// What an atomic load, store or read-modify-write does (see
+/// [`tern_binary::for_each_atomic_memop`]).
+#[derive(Clone, Copy)]
+enum AtomicKind {
+    Load,
+    Store,
+    Rmw,
+    Cmpxchg,
+}
+
+/// The memory argument, kind, operation, value type and width of an atomic
+/// load, store or read-modify-write (the rows of
+/// [`tern_binary::for_each_atomic_memop`]); `None` for every other operator.
+fn atomic_memop(op: &Operator<'_>) -> Option<(MemArg, AtomicKind, AtomicRmwOp, Type, u32)> {
+    use Operator as O;
+    Some(match op {
+        O::I32AtomicLoad { memarg } => (*memarg, AtomicKind::Load, AtomicRmwOp::Xchg, I32, 32),
+        O::I64AtomicLoad { memarg } => (*memarg, AtomicKind::Load, AtomicRmwOp::Xchg, I64, 64),
+        O::I32AtomicLoad8U { memarg } => (*memarg, AtomicKind::Load, AtomicRmwOp::Xchg, I32, 8),
+        O::I32AtomicLoad16U { memarg } => (*memarg, AtomicKind::Load, AtomicRmwOp::Xchg, I32, 16),
+        O::I64AtomicLoad8U { memarg } => (*memarg, AtomicKind::Load, AtomicRmwOp::Xchg, I64, 8),
+        O::I64AtomicLoad16U { memarg } => (*memarg, AtomicKind::Load, AtomicRmwOp::Xchg, I64, 16),
+        O::I64AtomicLoad32U { memarg } => (*memarg, AtomicKind::Load, AtomicRmwOp::Xchg, I64, 32),
+        O::I32AtomicStore { memarg } => (*memarg, AtomicKind::Store, AtomicRmwOp::Xchg, I32, 32),
+        O::I64AtomicStore { memarg } => (*memarg, AtomicKind::Store, AtomicRmwOp::Xchg, I64, 64),
+        O::I32AtomicStore8 { memarg } => (*memarg, AtomicKind::Store, AtomicRmwOp::Xchg, I32, 8),
+        O::I32AtomicStore16 { memarg } => (*memarg, AtomicKind::Store, AtomicRmwOp::Xchg, I32, 16),
+        O::I64AtomicStore8 { memarg } => (*memarg, AtomicKind::Store, AtomicRmwOp::Xchg, I64, 8),
+        O::I64AtomicStore16 { memarg } => (*memarg, AtomicKind::Store, AtomicRmwOp::Xchg, I64, 16),
+        O::I64AtomicStore32 { memarg } => (*memarg, AtomicKind::Store, AtomicRmwOp::Xchg, I64, 32),
+        O::I32AtomicRmwAdd { memarg } => (*memarg, AtomicKind::Rmw, AtomicRmwOp::Add, I32, 32),
+        O::I64AtomicRmwAdd { memarg } => (*memarg, AtomicKind::Rmw, AtomicRmwOp::Add, I64, 64),
+        O::I32AtomicRmw8AddU { memarg } => (*memarg, AtomicKind::Rmw, AtomicRmwOp::Add, I32, 8),
+        O::I32AtomicRmw16AddU { memarg } => (*memarg, AtomicKind::Rmw, AtomicRmwOp::Add, I32, 16),
+        O::I64AtomicRmw8AddU { memarg } => (*memarg, AtomicKind::Rmw, AtomicRmwOp::Add, I64, 8),
+        O::I64AtomicRmw16AddU { memarg } => (*memarg, AtomicKind::Rmw, AtomicRmwOp::Add, I64, 16),
+        O::I64AtomicRmw32AddU { memarg } => (*memarg, AtomicKind::Rmw, AtomicRmwOp::Add, I64, 32),
+        O::I32AtomicRmwSub { memarg } => (*memarg, AtomicKind::Rmw, AtomicRmwOp::Sub, I32, 32),
+        O::I64AtomicRmwSub { memarg } => (*memarg, AtomicKind::Rmw, AtomicRmwOp::Sub, I64, 64),
+        O::I32AtomicRmw8SubU { memarg } => (*memarg, AtomicKind::Rmw, AtomicRmwOp::Sub, I32, 8),
+        O::I32AtomicRmw16SubU { memarg } => (*memarg, AtomicKind::Rmw, AtomicRmwOp::Sub, I32, 16),
+        O::I64AtomicRmw8SubU { memarg } => (*memarg, AtomicKind::Rmw, AtomicRmwOp::Sub, I64, 8),
+        O::I64AtomicRmw16SubU { memarg } => (*memarg, AtomicKind::Rmw, AtomicRmwOp::Sub, I64, 16),
+        O::I64AtomicRmw32SubU { memarg } => (*memarg, AtomicKind::Rmw, AtomicRmwOp::Sub, I64, 32),
+        O::I32AtomicRmwAnd { memarg } => (*memarg, AtomicKind::Rmw, AtomicRmwOp::And, I32, 32),
+        O::I64AtomicRmwAnd { memarg } => (*memarg, AtomicKind::Rmw, AtomicRmwOp::And, I64, 64),
+        O::I32AtomicRmw8AndU { memarg } => (*memarg, AtomicKind::Rmw, AtomicRmwOp::And, I32, 8),
+        O::I32AtomicRmw16AndU { memarg } => (*memarg, AtomicKind::Rmw, AtomicRmwOp::And, I32, 16),
+        O::I64AtomicRmw8AndU { memarg } => (*memarg, AtomicKind::Rmw, AtomicRmwOp::And, I64, 8),
+        O::I64AtomicRmw16AndU { memarg } => (*memarg, AtomicKind::Rmw, AtomicRmwOp::And, I64, 16),
+        O::I64AtomicRmw32AndU { memarg } => (*memarg, AtomicKind::Rmw, AtomicRmwOp::And, I64, 32),
+        O::I32AtomicRmwOr { memarg } => (*memarg, AtomicKind::Rmw, AtomicRmwOp::Or, I32, 32),
+        O::I64AtomicRmwOr { memarg } => (*memarg, AtomicKind::Rmw, AtomicRmwOp::Or, I64, 64),
+        O::I32AtomicRmw8OrU { memarg } => (*memarg, AtomicKind::Rmw, AtomicRmwOp::Or, I32, 8),
+        O::I32AtomicRmw16OrU { memarg } => (*memarg, AtomicKind::Rmw, AtomicRmwOp::Or, I32, 16),
+        O::I64AtomicRmw8OrU { memarg } => (*memarg, AtomicKind::Rmw, AtomicRmwOp::Or, I64, 8),
+        O::I64AtomicRmw16OrU { memarg } => (*memarg, AtomicKind::Rmw, AtomicRmwOp::Or, I64, 16),
+        O::I64AtomicRmw32OrU { memarg } => (*memarg, AtomicKind::Rmw, AtomicRmwOp::Or, I64, 32),
+        O::I32AtomicRmwXor { memarg } => (*memarg, AtomicKind::Rmw, AtomicRmwOp::Xor, I32, 32),
+        O::I64AtomicRmwXor { memarg } => (*memarg, AtomicKind::Rmw, AtomicRmwOp::Xor, I64, 64),
+        O::I32AtomicRmw8XorU { memarg } => (*memarg, AtomicKind::Rmw, AtomicRmwOp::Xor, I32, 8),
+        O::I32AtomicRmw16XorU { memarg } => (*memarg, AtomicKind::Rmw, AtomicRmwOp::Xor, I32, 16),
+        O::I64AtomicRmw8XorU { memarg } => (*memarg, AtomicKind::Rmw, AtomicRmwOp::Xor, I64, 8),
+        O::I64AtomicRmw16XorU { memarg } => (*memarg, AtomicKind::Rmw, AtomicRmwOp::Xor, I64, 16),
+        O::I64AtomicRmw32XorU { memarg } => (*memarg, AtomicKind::Rmw, AtomicRmwOp::Xor, I64, 32),
+        O::I32AtomicRmwXchg { memarg } => (*memarg, AtomicKind::Rmw, AtomicRmwOp::Xchg, I32, 32),
+        O::I64AtomicRmwXchg { memarg } => (*memarg, AtomicKind::Rmw, AtomicRmwOp::Xchg, I64, 64),
+        O::I32AtomicRmw8XchgU { memarg } => (*memarg, AtomicKind::Rmw, AtomicRmwOp::Xchg, I32, 8),
+        O::I32AtomicRmw16XchgU { memarg } => (*memarg, AtomicKind::Rmw, AtomicRmwOp::Xchg, I32, 16),
+        O::I64AtomicRmw8XchgU { memarg } => (*memarg, AtomicKind::Rmw, AtomicRmwOp::Xchg, I64, 8),
+        O::I64AtomicRmw16XchgU { memarg } => (*memarg, AtomicKind::Rmw, AtomicRmwOp::Xchg, I64, 16),
+        O::I64AtomicRmw32XchgU { memarg } => (*memarg, AtomicKind::Rmw, AtomicRmwOp::Xchg, I64, 32),
+        O::I32AtomicRmwCmpxchg { memarg } => (*memarg, AtomicKind::Cmpxchg, AtomicRmwOp::Xchg, I32, 32),
+        O::I64AtomicRmwCmpxchg { memarg } => (*memarg, AtomicKind::Cmpxchg, AtomicRmwOp::Xchg, I64, 64),
+        O::I32AtomicRmw8CmpxchgU { memarg } => (*memarg, AtomicKind::Cmpxchg, AtomicRmwOp::Xchg, I32, 8),
+        O::I32AtomicRmw16CmpxchgU { memarg } => (*memarg, AtomicKind::Cmpxchg, AtomicRmwOp::Xchg, I32, 16),
+        O::I64AtomicRmw8CmpxchgU { memarg } => (*memarg, AtomicKind::Cmpxchg, AtomicRmwOp::Xchg, I64, 8),
+        O::I64AtomicRmw16CmpxchgU { memarg } => (*memarg, AtomicKind::Cmpxchg, AtomicRmwOp::Xchg, I64, 16),
+        O::I64AtomicRmw32CmpxchgU { memarg } => (*memarg, AtomicKind::Cmpxchg, AtomicRmwOp::Xchg, I64, 32),
+        _ => return None,
+    })
 }

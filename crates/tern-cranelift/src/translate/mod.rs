@@ -242,6 +242,8 @@ pub mod trap_codes {
     pub const OUT_OF_FUEL: TrapCode = TrapCode::unwrap_user(7);
     /// `call_ref` of a null function reference.
     pub const NULL_FUNCTION_REFERENCE: TrapCode = TrapCode::unwrap_user(8);
+    /// A misaligned atomic access.
+    pub const UNALIGNED_ATOMIC: TrapCode = TrapCode::unwrap_user(9);
 }
 
 /// Maps a Cranelift trap code found in code produced here to tern's
@@ -262,6 +264,7 @@ pub fn tern_trap_code(code: ir::TrapCode) -> Option<tern_vm::TrapCode> {
         trap_codes::NULL_REFERENCE => T::NullReference,
         trap_codes::OUT_OF_FUEL => T::OutOfFuel,
         trap_codes::NULL_FUNCTION_REFERENCE => T::NullFunctionReference,
+        trap_codes::UNALIGNED_ATOMIC => T::UnalignedAtomic,
         _ => return None,
     })
 }

@@ -68,7 +68,9 @@ const fn natural_align(text: &str) -> u32 {
         i += 1;
     }
     i += 1;
-    while i < b.len() && b[i].is_ascii_lowercase() {
+    // Past the operation's letters, and for atomics past `atomic.` and
+    // `rmw`/`wait` (`i64.atomic.rmw16.add_u`, `memory.atomic.wait64`).
+    while i < b.len() && (b[i].is_ascii_lowercase() || b[i] == b'.') {
         i += 1;
     }
     let mut n: u32 = 0;
@@ -121,6 +123,12 @@ const fn contains(text: &str, needle: &str) -> bool {
 
 /// Operands and results of a memory access.
 const fn mem_arity(text: &str) -> Arity {
+    if contains(text, "cmpxchg") || contains(text, ".wait") {
+        return Arity::Fixed(3, 1);
+    }
+    if contains(text, ".rmw") || contains(text, ".notify") {
+        return Arity::Fixed(2, 1);
+    }
     let store = contains(text, ".store");
     match (store, ends_with(text, "_lane")) {
         (false, false) => Arity::Fixed(1, 1),
@@ -272,6 +280,9 @@ macro_rules! imms {
             $p.table_ref(*$b);
         }
     }};
+    ($p:ident, $t:literal; reserved; $a:ident) => {
+        let _ = $a;
+    };
     ($p:ident, $t:literal; lane; $a:ident) => {{
         $p.out.push(' ');
         push_u32(&mut $p.out, *$a as u32)
@@ -932,6 +943,7 @@ impl<'a> Printer<'a, '_> {
             }
             O::ReturnCallRef { type_index } => Some((self.type_arity(*type_index)?.0 + 1, None)),
             O::RefAsNonNull {} => fixed(1, 1),
+            O::AtomicFence { .. } => fixed(0, 0),
             O::BrOnNull { relative_depth } => {
                 let a = self.label_arity(*relative_depth)?;
                 Some((a + 1, Some(a + 1)))
