@@ -713,12 +713,13 @@ pub unsafe extern "C" fn wasm_memory_type(m: *const wasm_memory_t) -> *mut wasm_
     })
 }
 
-/// The memory's bytes; valid until the memory grows.
+/// The memory's bytes; valid until the memory grows. NULL for a shared
+/// memory that another thread also holds.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn wasm_memory_data(m: *mut wasm_memory_t) -> *mut u8 {
     guard(ptr::null_mut(), || {
         let (s, m) = object!(m, Memory, ptr::null_mut());
-        s.with(|ctx| m.data_mut(ctx).as_mut_ptr())
+        s.with(|ctx| m.try_data_mut(ctx).map_or(ptr::null_mut(), <[u8]>::as_mut_ptr))
     })
 }
 

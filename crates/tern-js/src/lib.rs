@@ -504,7 +504,7 @@ fn sync_buffers(env: napi_env, cx: &mut StoreContextMut<'_, ()>) -> JsResult<()>
                 let Some(Extern::Memory(m)) = s.externs.get(id as usize).copied() else {
                     return None;
                 };
-                let d = m.data_mut(cx.as_context_mut());
+                let d = m.try_data_mut(cx.as_context_mut()).unwrap_or(&mut []);
                 (d.as_mut_ptr() as usize != base || d.len() != len).then_some(id)
             })
             .collect()
@@ -753,10 +753,9 @@ callbacks! {
         let [m] = args::<1>(env, info)?;
         let id = u32_of(env, m)?;
         let mem = memory_of(env, m)?;
-        let (ptr, len) = context(|cx| {
-            let d = mem.data_mut(cx);
-            (d.as_mut_ptr(), d.len())
-        });
+        let Some((ptr, len)) = context(|cx| mem.try_data_mut(cx).map(|d| (d.as_mut_ptr(), d.len()))) else {
+            return fail(env, "TypeError", "this shared memory is held by another thread");
+        };
         if let Some((r, base, n)) = with_state(|s| s.buffers.get(&id).copied())
             && base == ptr as usize
             && n == len

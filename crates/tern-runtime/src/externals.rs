@@ -65,28 +65,36 @@ impl Memory {
     ///
     /// # Panics
     ///
-    /// For a shared memory, which other threads may be writing: use
-    /// [`Memory::read`] or [`SharedMemory`] instead.
+    /// For a shared memory that another store or thread also holds, which
+    /// may be writing it: use [`Memory::try_data`], [`Memory::read`] or
+    /// [`SharedMemory`] there.
     pub fn data<'a, T: 'a>(&self, store: impl Into<StoreContext<'a, T>>) -> &'a [u8] {
-        let s = store.into().0;
-        s.assert_owns(self.store, "memory");
-        let m = &s.vm.memories[self.index as usize];
-        assert!(!m.is_shared(), "{SHARED_SLICE}");
-        m.data()
+        self.try_data(store).expect(SHARED_SLICE)
     }
 
     /// The contents, mutably.
     ///
     /// # Panics
     ///
-    /// For a shared memory (see [`Memory::data`]).
+    /// As [`Memory::data`].
     pub fn data_mut<'a, T: 'a>(&self, store: impl Into<StoreContextMut<'a, T>>) -> &'a mut [u8] {
+        self.try_data_mut(store).expect(SHARED_SLICE)
+    }
+
+    /// The contents, unless this is a shared memory that another store or
+    /// thread also holds (a shared memory only this store holds is
+    /// readable as a slice: nothing else can write it meanwhile).
+    pub fn try_data<'a, T: 'a>(&self, store: impl Into<StoreContext<'a, T>>) -> Option<&'a [u8]> {
         let s = store.into().0;
         s.assert_owns(self.store, "memory");
-        s.vm.memories[self.index as usize]
-            .owned_mut()
-            .expect(SHARED_SLICE)
-            .data_mut()
+        s.vm.memories[self.index as usize].exclusive().map(|m| m.data())
+    }
+
+    /// The contents, mutably, under the condition of [`Memory::try_data`].
+    pub fn try_data_mut<'a, T: 'a>(&self, store: impl Into<StoreContextMut<'a, T>>) -> Option<&'a mut [u8]> {
+        let s = store.into().0;
+        s.assert_owns(self.store, "memory");
+        s.vm.memories[self.index as usize].exclusive_mut().map(|m| m.data_mut())
     }
 
     /// Whether this is a shared memory (threads).

@@ -176,3 +176,30 @@ fn shared_memory_grows_for_every_store() {
         assert!(mem.grow(2).is_err());
     }
 }
+
+/// A shared memory reads as a slice while only one store holds it (a
+/// module's own, say: WASI calls on it work), and not while another store
+/// or thread may be writing it.
+#[test]
+fn shared_memories_are_slices_only_while_exclusive() {
+    for engine in engines() {
+        let module = Module::new(
+            &engine,
+            r#"(module (memory (export "memory") 1 1 shared) (data (i32.const 0) "hi"))"#,
+        )
+        .unwrap();
+        let mut store = Store::new(&engine, ());
+        let inst = Linker::new(&engine).instantiate(&mut store, &module).unwrap();
+        let m = inst.get_memory(&mut store, "memory").unwrap();
+        assert_eq!(&m.data(&store)[..2], b"hi");
+        m.data_mut(&mut store)[0] = b'H';
+        let other = m.shared(&store).unwrap();
+        assert!(m.try_data(&store).is_none(), "another handle exists");
+        assert!(m.try_data_mut(&mut store).is_none());
+        let mut buf = [0u8; 2];
+        m.read(&store, 0, &mut buf).unwrap();
+        assert_eq!(&buf, b"Hi");
+        drop(other);
+        assert_eq!(&m.try_data(&store).unwrap()[..2], b"Hi");
+    }
+}

@@ -84,6 +84,24 @@ impl StoreMemory {
         }
     }
 
+    /// The memory, for plain (slice) access: one not shared, or a shared
+    /// one that no other store or thread holds (so nothing can race).
+    pub fn exclusive(&self) -> Option<&LinearMemory> {
+        match self {
+            StoreMemory::Owned(m) => Some(m),
+            StoreMemory::Shared(m) => (Arc::strong_count(m) == 1 && Arc::weak_count(m) == 0).then_some(&**m),
+        }
+    }
+
+    /// The memory, mutably, under the same condition as
+    /// [`StoreMemory::exclusive`].
+    pub fn exclusive_mut(&mut self) -> Option<&mut LinearMemory> {
+        match self {
+            StoreMemory::Owned(m) => Some(m),
+            StoreMemory::Shared(m) => Arc::get_mut(m),
+        }
+    }
+
     /// The memory, mutably, unless it is shared.
     pub fn owned_mut(&mut self) -> Option<&mut LinearMemory> {
         match self {

@@ -143,7 +143,8 @@ where
 }
 
 /// Runs `f` with the context and the caller's exported `memory` (empty
-/// when there is none, so that every pointer is `EFAULT`).
+/// when there is none, or when it is a shared memory other threads hold,
+/// so that every pointer is `EFAULT`).
 fn with<T, G>(caller: &mut Caller<'_, T>, get: G, f: impl FnOnce(&mut WasiCtx, &mut Mem<'_>) -> R) -> R
 where
     G: Fn(&mut T) -> &mut WasiCtx,
@@ -152,7 +153,7 @@ where
     // Move the context out so that it and the memory can be borrowed at once.
     let mut cx = std::mem::take(get(caller.data_mut()));
     let r = match memory {
-        Some(m) => f(&mut cx, &mut Mem(m.data_mut(&mut *caller))),
+        Some(m) => f(&mut cx, &mut Mem(m.try_data_mut(&mut *caller).unwrap_or(&mut []))),
         None => f(&mut cx, &mut Mem(&mut [])),
     };
     *get(caller.data_mut()) = cx;
