@@ -16,15 +16,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// The directory of this profile's build outputs (`target/release`).
-fn profile_dir() -> PathBuf {
-    let exe = std::env::current_exe().expect("the test's path");
-    // target/release/deps/c_api-HASH
-    exe.parent()
-        .and_then(Path::parent)
-        .expect("target/PROFILE")
-        .to_path_buf()
-}
+use tern_test_support::cdylib::profile_dir;
 
 fn have(tool: &str) -> bool {
     Command::new(tool)
@@ -39,29 +31,14 @@ fn cc() -> Option<String> {
     have(&cc).then_some(cc)
 }
 
-/// Builds `libtern.so` for this profile, once per test process: `cargo
-/// test` builds no library of a package whose only crate types are
-/// `cdylib` and `staticlib`. Returns the directory it is in.
+/// Builds `libtern.so` for this profile, once per test process. Returns
+/// the directory it is in.
 fn library() -> PathBuf {
     static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
     BUILT
         .get_or_init(|| {
-            let dir = profile_dir();
-            let mut c = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
-            c.current_dir(env!("CARGO_MANIFEST_DIR"))
-                .args(["build", "-p", "tern-capi"]);
-            if dir.file_name().is_some_and(|p| p == "release") {
-                c.arg("--release");
-            }
-            c.arg("--target-dir").arg(dir.parent().expect("the target directory"));
-            let out = c.output().expect("running cargo");
-            assert!(
-                out.status.success(),
-                "building libtern failed:\n{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            assert!(dir.join("libtern.so").exists(), "no libtern.so in {}", dir.display());
-            dir
+            let lib = tern_test_support::cdylib::build(env!("CARGO_MANIFEST_DIR"), "tern-capi", "tern");
+            lib.parent().expect("the profile directory").to_path_buf()
         })
         .clone()
 }

@@ -149,7 +149,11 @@ fn wast_runs_scripts_and_reports_failures() {
 fn run_wasi_command() {
     run_golden("run-hello", &["run", "examples/hello.wat", "world", "and more"], 0);
     run_golden("run-exit-code", &["run", "crates/tern-cli/tests/data/exit.wat"], 42);
-    run_golden("run-shared-memory", &["run", "crates/tern-cli/tests/data/shared-memory.wat"], 0);
+    run_golden(
+        "run-shared-memory",
+        &["run", "crates/tern-cli/tests/data/shared-memory.wat"],
+        0,
+    );
     run_golden("run-invoke", &["run", "--invoke", "fib", "examples/fib.wasm", "20"], 0);
     run_golden(
         "run-backtrace",

@@ -3,7 +3,7 @@
 //! (`cargo test` builds no library of a `cdylib`-only package); without
 //! Node (`node`, or the path in `NODE`) the test says why and passes.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 fn node() -> Option<String> {
@@ -16,44 +16,13 @@ fn node() -> Option<String> {
     ok.then_some(node)
 }
 
-/// `target/PROFILE`, from this test's path (`target/PROFILE/deps/node-HASH`).
-fn profile_dir() -> PathBuf {
-    let exe = std::env::current_exe().expect("the test's path");
-    exe.parent()
-        .and_then(Path::parent)
-        .expect("target/PROFILE")
-        .to_path_buf()
-}
-
 #[test]
 fn javascript_interface_tests_pass() {
     let Some(node) = node() else {
         eprintln!("skipping: no Node.js (set NODE to its path)");
         return;
     };
-    let dir = profile_dir();
-    let mut build = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
-    build
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(["build", "-p", "tern-js"]);
-    if dir.file_name().is_some_and(|p| p == "release") {
-        build.arg("--release");
-    }
-    build
-        .arg("--target-dir")
-        .arg(dir.parent().expect("the target directory"));
-    let out = build.output().expect("running cargo");
-    assert!(
-        out.status.success(),
-        "building the addon failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let addon = dir.join(format!(
-        "{}tern_js{}",
-        std::env::consts::DLL_PREFIX,
-        std::env::consts::DLL_SUFFIX
-    ));
-    assert!(addon.exists(), "no {}", addon.display());
+    let addon = tern_test_support::cdylib::build(env!("CARGO_MANIFEST_DIR"), "tern-js", "tern_js");
     let js = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../js");
     // The files, not the folder: Node 22 and later read `--test` arguments
     // as glob patterns.

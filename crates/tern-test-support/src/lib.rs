@@ -9,11 +9,14 @@
 //!   checked in parallel before libtest prints, reconciled with the ledger;
 //! * [`smith`] (feature `smith`): deterministic wasm-smith modules, tern's
 //!   runner and the comparison of records, used by the differential tests
-//!   and the fuzz targets.
+//!   and the fuzz targets;
+//! * [`cdylib`]: building a shared library (the C and JavaScript APIs')
+//!   for the tests that load it.
 //!
 //! Not published; a dev-dependency of tern's crates and a dependency of
 //! `fuzz/` only.
 
+pub mod cdylib;
 #[cfg(feature = "spec")]
 pub mod ledger;
 #[cfg(feature = "spec")]

@@ -40,6 +40,14 @@ static inline wasm_module_t* module_from_wat(wasm_store_t* store,
   return m;
 }
 
+/* A new engine and store, and the module `text` in that store. */
+static inline wasm_module_t* setup(const char* text, wasm_engine_t** engine,
+                                   wasm_store_t** store) {
+  *engine = wasm_engine_new();
+  *store = wasm_store_new(*engine);
+  return module_from_wat(*store, text);
+}
+
 /* Whether a name equals a C string. */
 static inline int name_is(const wasm_name_t* n, const char* s) {
   return n->size == strlen(s) && memcmp(n->data, s, n->size) == 0;

@@ -26,6 +26,16 @@ static void* interrupter(void* arg) {
   return NULL;
 }
 
+/* Deletes what one scenario made, innermost first. */
+static void delete_all(wasm_extern_vec_t* ex, wasm_instance_t* inst,
+                       wasm_module_t* m, wasm_store_t* s, wasm_engine_t* e) {
+  wasm_extern_vec_delete(ex);
+  wasm_instance_delete(inst);
+  wasm_module_delete(m);
+  wasm_store_delete(s);
+  wasm_engine_delete(e);
+}
+
 int main(void) {
   /* The text format; errors come with a message. */
   wasm_byte_vec_t bin;
@@ -87,11 +97,7 @@ int main(void) {
   wasm_val_vec_t none = WASM_EMPTY_VEC;
   CHECK(trap_says(wasm_func_call(spin, &none, &none), "fuel"));
   CHECK(tern_store_fuel_get(s, &fuel) && fuel == 0);
-  wasm_extern_vec_delete(&ex);
-  wasm_instance_delete(inst);
-  wasm_module_delete(m);
-  wasm_store_delete(s);
-  wasm_engine_delete(e);
+  delete_all(&ex, inst, m, s, e);
 
   /* Epoch deadlines. */
   c = wasm_config_new();
@@ -105,11 +111,7 @@ int main(void) {
   wasm_trap_t* trap = wasm_func_call(spin, &none, &none);
   CHECK(trap);
   wasm_trap_delete(trap);
-  wasm_extern_vec_delete(&ex);
-  wasm_instance_delete(inst);
-  wasm_module_delete(m);
-  wasm_store_delete(s);
-  wasm_engine_delete(e);
+  delete_all(&ex, inst, m, s, e);
 
   /* Interrupting compiled code from another thread. */
   c = wasm_config_new();

@@ -61,10 +61,20 @@ static const char* TEXT =
     "    (call_indirect $t (i32.const 0)))\n"
     "  (table $t 1 funcref))\n";
 
+/* An instance of `module` with three function imports. */
+static wasm_instance_t* instantiate3(wasm_store_t* store, wasm_module_t* module,
+                                     wasm_func_t* a, wasm_func_t* b,
+                                     wasm_func_t* c) {
+  wasm_extern_t* im[3] = {wasm_func_as_extern(a), wasm_func_as_extern(b),
+                          wasm_func_as_extern(c)};
+  wasm_extern_vec_t iv = WASM_ARRAY_VEC(im);
+  return wasm_instance_new(store, module, &iv, NULL);
+}
+
 int main(void) {
-  wasm_engine_t* engine = wasm_engine_new();
-  wasm_store_t* store = wasm_store_new(engine);
-  wasm_module_t* module = module_from_wat(store, TEXT);
+  wasm_engine_t* engine;
+  wasm_store_t* store;
+  wasm_module_t* module = setup(TEXT, &engine, &store);
 
   int* ten = malloc(sizeof(int));
   *ten = 10;
@@ -94,19 +104,13 @@ int main(void) {
   /* Instantiate with a first instance's export as the re-entry target. */
   wasm_functype_t* t_re = wasm_functype_copy(t_add);
   wasm_func_t* dummy = wasm_func_new_with_env(store, t_re, add_env, ten, NULL);
-  wasm_extern_t* im1[3] = {wasm_func_as_extern(add), wasm_func_as_extern(sw),
-                           wasm_func_as_extern(dummy)};
-  wasm_extern_vec_t iv1 = WASM_ARRAY_VEC(im1);
-  wasm_instance_t* first = wasm_instance_new(store, module, &iv1, NULL);
+  wasm_instance_t* first = instantiate3(store, module, add, sw, dummy);
   CHECK(first);
   wasm_extern_vec_t ex1;
   wasm_instance_exports(first, &ex1);
   wasm_func_t* triple = wasm_extern_as_func(ex1.data[3]);
   wasm_func_t* re2 = wasm_func_new_with_env(store, t_re, reenter, triple, NULL);
-  wasm_extern_t* im2[3] = {wasm_func_as_extern(add), wasm_func_as_extern(sw),
-                           wasm_func_as_extern(re2)};
-  wasm_extern_vec_t iv2 = WASM_ARRAY_VEC(im2);
-  wasm_instance_t* inst = wasm_instance_new(store, module, &iv2, NULL);
+  wasm_instance_t* inst = instantiate3(store, module, add, sw, re2);
   CHECK(inst);
   wasm_extern_vec_t ex;
   wasm_instance_exports(inst, &ex);

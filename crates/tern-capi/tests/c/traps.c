@@ -23,9 +23,9 @@ static const char* TEXT =
     "  (func (export \"host\") (call $fail)))\n";
 
 int main(void) {
-  wasm_engine_t* engine = wasm_engine_new();
-  wasm_store_t* store = wasm_store_new(engine);
-  wasm_module_t* module = module_from_wat(store, TEXT);
+  wasm_engine_t* engine;
+  wasm_store_t* store;
+  wasm_module_t* module = setup(TEXT, &engine, &store);
   wasm_functype_t* t0 = wasm_functype_new_0_0();
   wasm_func_t* host = wasm_func_new_with_env(store, t0, fail, store, NULL);
   wasm_extern_t* ims[1] = {wasm_func_as_extern(host)};
