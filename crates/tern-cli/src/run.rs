@@ -6,9 +6,14 @@ use anyhow::{Context, Result, bail};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tern::{Config, Engine, Linker, Module, Store, Val, ValType};
 use tern_wasi::{WasiCtx, WasiCtxBuilder};
+
+/// A guest's store data: the WASI context, shared by the threads of a
+/// wasi-threads program.
+type Data = Arc<Mutex<WasiCtx>>;
 
 /// Arguments of `tern run`. Options come before the module: everything
 /// after it belongs to the guest, as with wasmtime.
@@ -220,7 +225,7 @@ const WASM_PAGE_SIZE: u64 = 65536;
 const TRAP_STATUS: u8 = 134;
 
 /// The options that bound a guest, from tern's flags and `-W`.
-#[derive(Default)]
+#[derive(Clone, Default)]
 struct Limits {
     fuel: Option<u64>,
     timeout: Option<Duration>,
@@ -331,21 +336,61 @@ pub fn run(opts: RunArgs) -> Result<ExitCode> {
             .with_context(|| format!("cannot open directory {host}"))?;
     }
 
-    let mut linker: Linker<WasiCtx> = Linker::new(&engine);
-    tern_wasi::add_to_linker(&mut linker, |cx| cx)?;
-    if trap_unknown_imports {
-        linker.define_unknown_imports_as_traps(&module)?;
+    let wasi: Data = Arc::new(Mutex::new(builder.build()));
+    // Every store of the program (one per thread) is set up alike: the
+    // same limits, the same WASI context.
+    let setup = {
+        let (limits, module) = (limits.clone(), module.clone());
+        move |store: &mut Store<Data>, linker: &mut Linker<Data>| -> tern::Result<()> {
+            tern_wasi::add_to_linker_shared(linker, Data::clone)?;
+            if let Some(fuel) = limits.fuel {
+                store.set_fuel(fuel)?;
+            }
+            // The deadline is one epoch away; a timer thread ends that
+            // epoch, for every thread at once.
+            if limits.timeout.is_some() {
+                store.set_epoch_deadline(1);
+                store.epoch_deadline_trap();
+            }
+            if trap_unknown_imports {
+                linker.define_unknown_imports_as_traps(&module)?;
+            }
+            Ok(())
+        }
+    };
+    let mut linker: Linker<Data> = Linker::new(&engine);
+    let mut store = Store::new(&engine, wasi.clone());
+    // wasi-threads: a module that imports `wasi` `thread-spawn` and a shared
+    // memory gets both; a thread that fails ends the program as a failure
+    // of the main thread would.
+    if let Some((m, n, ty)) = tern_wasi::threads_memory(&module) {
+        let memory = tern::SharedMemory::new(&engine, ty).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let (file_name, limits) = (file_name.clone(), limits.clone());
+        let threads = tern_wasi::WasiThreads::new(
+            &engine,
+            &module,
+            memory,
+            (m, n),
+            {
+                let wasi = wasi.clone();
+                move || wasi.clone()
+            },
+            setup.clone(),
+            move |e| {
+                let code = Report {
+                    file_name: &file_name,
+                    limits: &limits,
+                }
+                .failure_code(e);
+                use std::io::Write;
+                let _ = std::io::stdout().flush();
+                std::process::exit(code.into());
+            },
+        );
+        threads.add_to_linker(&mut store, &mut linker)?;
     }
-    let mut store = Store::new(&engine, builder.build());
-    if let Some(fuel) = limits.fuel {
-        store.set_fuel(fuel)?;
-    }
-    // The deadline is one epoch away; a timer thread ends that epoch.
-    let _timer = limits.timeout.map(|d| {
-        store.set_epoch_deadline(1);
-        store.epoch_deadline_trap();
-        Timer::start(&engine, d)
-    });
+    setup(&mut store, &mut linker)?;
+    let _timer = limits.timeout.map(|d| Timer::start(&engine, d));
     let report = Report {
         file_name: &file_name,
         limits: &limits,
@@ -466,12 +511,17 @@ impl Report<'_> {
     /// The exit status for an error from the guest: its `proc_exit` code,
     /// or the trap printed with its wasm backtrace and 134.
     fn failure(&self, e: &tern::Error) -> ExitCode {
+        ExitCode::from(self.failure_code(e))
+    }
+
+    /// [`Report::failure`]'s status as a number.
+    fn failure_code(&self, e: &tern::Error) -> u8 {
         if let Some(code) = tern_wasi::exit_code(e) {
-            return ExitCode::from(code as u8);
+            return code as u8;
         }
         let Some(trap) = e.as_trap() else {
             eprintln!("error: {e}");
-            return ExitCode::from(1);
+            return 1;
         };
         match trap.code() {
             Some(tern::TrapCode::OutOfFuel) => match self.limits.fuel {
@@ -488,7 +538,7 @@ impl Report<'_> {
             eprintln!("wasm backtrace:");
             eprint!("{}", trap.backtrace(self.file_name));
         }
-        ExitCode::from(TRAP_STATUS)
+        TRAP_STATUS
     }
 }
 

@@ -536,3 +536,46 @@ fn unknown_imports_trap_in_either_spelling() {
         run_golden("run-unknown-import-trap", &args, 134);
     }
 }
+
+/// wasi-threads without a flag: threads spawned with `thread-spawn` share
+/// the imported memory and add up exactly (several runs, both tiers); a
+/// thread's `proc_exit` or trap ends the whole program.
+#[test]
+fn wasi_threads_run_and_end_the_program() {
+    let count = "crates/tern-cli/tests/data/threads-count.wat";
+    let exit = "crates/tern-cli/tests/data/threads-exit.wat";
+    for tier in ["interp", "auto"] {
+        for _ in 0..5 {
+            run_golden("run-threads-count", &["run", "--tier", tier, count], 0);
+        }
+        run_golden("run-threads-exit", &["run", "--tier", tier, exit], 7);
+    }
+    // The same program with its threads trapping instead.
+    let dir = std::env::temp_dir().join(format!("tern-threads-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let trap = dir.join("threads-trap.wat");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let text = std::fs::read_to_string(root.join(exit)).unwrap();
+    std::fs::write(
+        &trap,
+        text.replace(
+            "(global $mode (mut i32) (i32.const 1))",
+            "(global $mode (mut i32) (i32.const 2))",
+        ),
+    )
+    .unwrap();
+    for tier in ["interp", "auto"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_tern"))
+            .args(["run", "--tier", tier])
+            .arg(&trap)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(134), "{tier}: {err}");
+        assert!(
+            err.starts_with("error: unreachable\nwasm backtrace:\n"),
+            "{tier}: {err}"
+        );
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -34,10 +34,12 @@ mod errno;
 mod mem;
 mod preview1;
 mod rights;
+mod threads;
 
 pub use ctx::{OutputBuffer, WasiCtx, WasiCtxBuilder};
 pub use errno::Errno;
-pub use preview1::add_to_linker;
+pub use preview1::{add_to_linker, add_to_linker_shared};
+pub use threads::{WasiThreads, threads_memory};
 
 use std::fmt;
 

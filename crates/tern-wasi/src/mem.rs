@@ -2,34 +2,70 @@
 //! `EFAULT`, never a host panic.
 
 use crate::errno::Errno;
+use std::borrow::Cow;
 
 /// A view of the calling instance's memory (empty when it exports none).
-pub(crate) struct Mem<'a>(pub(crate) &'a mut [u8]);
+pub(crate) enum Mem<'a> {
+    /// A memory only this store can reach: read and written in place.
+    Plain(&'a mut [u8]),
+    /// A shared memory other threads may be writing: copied in and out
+    /// with race-tolerant accesses, never borrowed as a slice.
+    Shared(tern::SharedMemory),
+}
 
 impl Mem<'_> {
+    fn len(&self) -> usize {
+        match self {
+            Mem::Plain(b) => b.len(),
+            Mem::Shared(m) => m.data_size(),
+        }
+    }
+
     fn range(&self, ptr: u32, len: u64) -> Result<std::ops::Range<usize>, Errno> {
         let start = ptr as u64;
         let end = start.checked_add(len).ok_or(Errno::FAULT)?;
-        if end > self.0.len() as u64 {
+        if end > self.len() as u64 {
             return Err(Errno::FAULT);
         }
         Ok(start as usize..end as usize)
     }
 
-    pub(crate) fn slice(&self, ptr: u32, len: u32) -> Result<&[u8], Errno> {
+    /// `len` bytes at `ptr` (a copy for a shared memory).
+    pub(crate) fn slice(&self, ptr: u32, len: u32) -> Result<Cow<'_, [u8]>, Errno> {
         let r = self.range(ptr, len as u64)?;
-        Ok(&self.0[r])
+        Ok(match self {
+            Mem::Plain(b) => Cow::Borrowed(&b[r]),
+            Mem::Shared(m) => {
+                let mut out = vec![0u8; r.len()];
+                m.read(r.start, &mut out).map_err(|_| Errno::FAULT)?;
+                Cow::Owned(out)
+            }
+        })
     }
 
-    pub(crate) fn slice_mut(&mut self, ptr: u32, len: u32) -> Result<&mut [u8], Errno> {
+    /// Lets `fill` write into the `len` bytes at `ptr` and returns what it
+    /// returns (the count of bytes it filled, which are the ones kept).
+    pub(crate) fn fill<E: From<Errno>>(
+        &mut self,
+        ptr: u32,
+        len: u32,
+        fill: impl FnOnce(&mut [u8]) -> Result<usize, E>,
+    ) -> Result<usize, E> {
         let r = self.range(ptr, len as u64)?;
-        Ok(&mut self.0[r])
+        match self {
+            Mem::Plain(b) => fill(&mut b[r]),
+            Mem::Shared(m) => {
+                let mut buf = vec![0u8; r.len()];
+                let n = fill(&mut buf)?.min(buf.len());
+                m.write(r.start, &buf[..n]).map_err(|_| Errno::FAULT)?;
+                Ok(n)
+            }
+        }
     }
 
     fn array<const N: usize>(&self, ptr: u32) -> Result<[u8; N], Errno> {
-        let r = self.range(ptr, N as u64)?;
         let mut out = [0u8; N];
-        out.copy_from_slice(&self.0[r]);
+        out.copy_from_slice(&self.slice(ptr, N as u32)?);
         Ok(out)
     }
 
@@ -51,7 +87,10 @@ impl Mem<'_> {
 
     pub(crate) fn write(&mut self, ptr: u32, bytes: &[u8]) -> Result<(), Errno> {
         let r = self.range(ptr, bytes.len() as u64)?;
-        self.0[r].copy_from_slice(bytes);
+        match self {
+            Mem::Plain(b) => b[r].copy_from_slice(bytes),
+            Mem::Shared(m) => m.write(r.start, bytes).map_err(|_| Errno::FAULT)?,
+        }
         Ok(())
     }
 
@@ -69,8 +108,12 @@ impl Mem<'_> {
 
     /// A UTF-8 string (a path): `EFAULT` out of bounds, `EILSEQ` when not
     /// UTF-8.
-    pub(crate) fn str(&self, ptr: u32, len: u32) -> Result<&str, Errno> {
-        std::str::from_utf8(self.slice(ptr, len)?).map_err(|_| Errno::ILSEQ)
+    pub(crate) fn str(&self, ptr: u32, len: u32) -> Result<Cow<'_, str>, Errno> {
+        match self.slice(ptr, len)? {
+            Cow::Borrowed(b) => std::str::from_utf8(b).map(Cow::Borrowed),
+            Cow::Owned(v) => String::from_utf8(v).map(Cow::Owned).map_err(|e| e.utf8_error()),
+        }
+        .map_err(|_| Errno::ILSEQ)
     }
 
     /// An array of `ciovec`/`iovec`: (buf, len) pairs, each range checked.
@@ -96,7 +139,7 @@ mod tests {
     #[test]
     fn bounds() {
         let mut buf = [0u8; 16];
-        let mut m = Mem(&mut buf);
+        let mut m = Mem::Plain(&mut buf);
         assert_eq!(m.write_u64(8, 1), Ok(()));
         assert_eq!(m.write_u64(9, 1), Err(Errno::FAULT));
         assert_eq!(m.read_u32(u32::MAX), Err(Errno::FAULT));

@@ -17,6 +17,7 @@ use rustix::time::{ClockId, Timespec};
 use std::fs::FileTimes;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::os::fd::BorrowedFd;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tern::{Caller, Extern, FuncType, Linker, Trap, Val, ValType};
 
@@ -110,9 +111,46 @@ pub fn add_to_linker<T: 'static, G>(linker: &mut Linker<T>, get: G) -> tern::Res
 where
     G: Fn(&mut T) -> &mut WasiCtx + Send + Sync + Copy + 'static,
 {
+    add_funcs(linker, move |caller, f| {
+        // Move the context out so that it and the memory can be borrowed
+        // at once.
+        let mut cx = std::mem::take(get(caller.data_mut()));
+        let r = with_memory(caller, |mem| f(&mut cx, mem));
+        *get(caller.data_mut()) = cx;
+        r
+    })
+}
+
+/// Like [`add_to_linker`], for a context that several stores share (the
+/// threads of a wasi-threads program): `get` finds it, and each call holds
+/// its lock, so that one call's output is never interleaved with
+/// another's.
+pub fn add_to_linker_shared<T: 'static, G>(linker: &mut Linker<T>, get: G) -> tern::Result<()>
+where
+    G: Fn(&T) -> Arc<Mutex<WasiCtx>> + Send + Sync + Copy + 'static,
+{
+    add_funcs(linker, move |caller, f| {
+        let shared = get(caller.data());
+        // A thread that panicked while holding it left the context as
+        // it was between calls: go on with it.
+        let mut cx = shared.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        with_memory(caller, |mem| f(&mut cx, mem))
+    })
+}
+
+/// How a function reaches the context and memory: runs the given
+/// closure with both.
+type Access<T> = dyn Fn(&mut Caller<'_, T>, &mut dyn FnMut(&mut WasiCtx, &mut Mem<'_>) -> R) -> R + Send + Sync;
+
+fn add_funcs<T: 'static>(
+    linker: &mut Linker<T>,
+    access: impl Fn(&mut Caller<'_, T>, &mut dyn FnMut(&mut WasiCtx, &mut Mem<'_>) -> R) -> R + Send + Sync + 'static,
+) -> tern::Result<()> {
+    let access: Arc<Access<T>> = Arc::new(access);
     for &(name, sig, f) in FUNCS {
         let params = sig.bytes().map(|c| if c == b'I' { ValType::I64 } else { ValType::I32 });
         let ty = FuncType::new(params, [ValType::I32]);
+        let access = access.clone();
         linker.func_new(MODULE, name, ty, move |mut caller, params, results| {
             let mut args = [0u64; 10];
             for (a, p) in args.iter_mut().zip(params) {
@@ -122,7 +160,7 @@ where
                     _ => 0,
                 };
             }
-            let r = with(&mut caller, get, |cx, mem| f(cx, mem, &args[..params.len()]));
+            let r = access(&mut caller, &mut |cx, mem| f(cx, mem, &args[..params.len()]));
             results[0] = Val::I32(match r {
                 Ok(()) => 0,
                 Err(e) => e.0 as i32,
@@ -142,22 +180,17 @@ where
     Ok(())
 }
 
-/// Runs `f` with the context and the caller's exported `memory` (empty
-/// when there is none, or when it is a shared memory other threads hold,
+/// Runs `f` with the caller's exported `memory` (empty when there is none,
 /// so that every pointer is `EFAULT`).
-fn with<T, G>(caller: &mut Caller<'_, T>, get: G, f: impl FnOnce(&mut WasiCtx, &mut Mem<'_>) -> R) -> R
-where
-    G: Fn(&mut T) -> &mut WasiCtx,
-{
-    let memory = caller.get_export("memory").and_then(Extern::into_memory);
-    // Move the context out so that it and the memory can be borrowed at once.
-    let mut cx = std::mem::take(get(caller.data_mut()));
-    let r = match memory {
-        Some(m) => f(&mut cx, &mut Mem(m.try_data_mut(&mut *caller).unwrap_or(&mut []))),
-        None => f(&mut cx, &mut Mem(&mut [])),
-    };
-    *get(caller.data_mut()) = cx;
-    r
+fn with_memory<T>(caller: &mut Caller<'_, T>, f: impl FnOnce(&mut Mem<'_>) -> R) -> R {
+    match caller.get_export("memory").and_then(Extern::into_memory) {
+        Some(m) => match m.shared(&*caller) {
+            // Other threads may write a shared memory: copy in and out.
+            Some(shared) => f(&mut Mem::Shared(shared)),
+            None => f(&mut Mem::Plain(m.data_mut(&mut *caller))),
+        },
+        None => f(&mut Mem::Plain(&mut [])),
+    }
 }
 
 impl WasiCtx {
@@ -307,16 +340,18 @@ fn clock_time_get(_: &mut WasiCtx, m: &mut Mem<'_>, a: &[u64]) -> R {
 }
 
 fn random_get(_: &mut WasiCtx, m: &mut Mem<'_>, a: &[u64]) -> R {
-    let buf = m.slice_mut(a[0] as u32, a[1] as u32)?;
-    let mut filled = 0;
-    while filled < buf.len() {
-        let rest = &mut buf[filled..];
-        match rustix::rand::getrandom(rest, GetRandomFlags::empty()) {
-            Ok(n) => filled += n,
-            Err(rustix::io::Errno::INTR) => continue,
-            Err(e) => return Err(std::io::Error::from(e).into()),
+    m.fill(a[0] as u32, a[1] as u32, |buf| {
+        let mut filled = 0;
+        while filled < buf.len() {
+            let rest = &mut buf[filled..];
+            match rustix::rand::getrandom(rest, GetRandomFlags::empty()) {
+                Ok(n) => filled += n,
+                Err(rustix::io::Errno::INTR) => continue,
+                Err(e) => return Err(Errno::from(std::io::Error::from(e))),
+            }
         }
-    }
+        Ok(filled)
+    })?;
     Ok(())
 }
 
@@ -505,7 +540,7 @@ fn fd_write(cx: &mut WasiCtx, m: &mut Mem<'_>, a: &[u64]) -> R {
         Desc::Output(w, _) => {
             rights::check(base, rights::FD_WRITE)?;
             for &(p, l) in &iovs {
-                w.write_all(m.slice(p, l)?)?;
+                w.write_all(&m.slice(p, l)?)?;
                 total += l as u64;
             }
             w.flush()?;
@@ -516,7 +551,7 @@ fn fd_write(cx: &mut WasiCtx, m: &mut Mem<'_>, a: &[u64]) -> R {
                 file.seek(SeekFrom::End(0))?;
             }
             for &(p, l) in &iovs {
-                let n = file.write(m.slice(p, l)?)?;
+                let n = file.write(&m.slice(p, l)?)?;
                 total += n as u64;
                 if n < l as usize {
                     break;
@@ -541,12 +576,14 @@ fn fd_read(cx: &mut WasiCtx, m: &mut Mem<'_>, a: &[u64]) -> R {
     };
     rights::check(base, rights::FD_READ)?;
     for &(p, l) in &iovs {
-        let n = loop {
-            match reader.read(m.slice_mut(p, l)?) {
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                r => break r?,
+        let n = m.fill(p, l, |buf| {
+            loop {
+                match reader.read(buf) {
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    r => break Ok::<usize, Errno>(r?),
+                }
             }
-        };
+        })?;
         total += n as u64;
         if n < l as usize {
             break;
@@ -571,7 +608,9 @@ fn fd_pread(cx: &mut WasiCtx, m: &mut Mem<'_>, a: &[u64]) -> R {
     let iovs = m.iovecs(a[1] as u32, a[2] as u32)?;
     m.slice(a[4] as u32, 4)?;
     let file = seekable(cx, a[0], rights::FD_READ)?;
-    let total = positioned(&iovs, a[3], |p, l, at| Ok(file.read_at(m.slice_mut(p, l)?, at)?))?;
+    let total = positioned(&iovs, a[3], |p, l, at| {
+        m.fill(p, l, |buf| Ok::<usize, Errno>(file.read_at(buf, at)?))
+    })?;
     m.write_u32(a[4] as u32, total.min(u32::MAX as u64) as u32)
 }
 
@@ -603,7 +642,7 @@ fn fd_pwrite(cx: &mut WasiCtx, m: &mut Mem<'_>, a: &[u64]) -> R {
     // With `append`, the data goes to the end whatever the offset (as
     // pwrite does on Linux, and wasmtime).
     let offset = if append { file.metadata()?.len() } else { a[3] };
-    let total = positioned(&iovs, offset, |p, l, at| Ok(file.write_at(m.slice(p, l)?, at)?))?;
+    let total = positioned(&iovs, offset, |p, l, at| Ok(file.write_at(&m.slice(p, l)?, at)?))?;
     m.write_u32(a[4] as u32, total.min(u32::MAX as u64) as u32)
 }
 
