@@ -362,3 +362,28 @@ fn conformance_programs_match_wasmtime() {
         }
     }
 }
+
+/// wasi-threads programs built by a real toolchain (Zig's std.Thread,
+/// committed with what their native builds print): a worker pool, and a
+/// mutex and condition variable on wait/notify with a kernel split over two
+/// threads. Several runs on each tier, each printing exactly the native
+/// output.
+#[test]
+fn threaded_programs_match_native() {
+    let dir = programs().join("threads");
+    for name in ["pool", "pingpong"] {
+        let wasm = dir.join(format!("{name}.wasm"));
+        let want = std::fs::read_to_string(dir.join(format!("{name}.expected"))).unwrap();
+        for tier in ["interp", "auto"] {
+            for _ in 0..3 {
+                let out = run(tern(&["--tier", tier, wasm.to_str().unwrap()]), Some(b""));
+                assert_eq!(
+                    (out.status.code(), text(&out.stdout)),
+                    (Some(0), want.clone()),
+                    "{name} on {tier}: {}",
+                    text(&out.stderr)
+                );
+            }
+        }
+    }
+}

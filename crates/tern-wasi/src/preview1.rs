@@ -160,6 +160,7 @@ fn add_funcs<T: 'static>(
                     _ => 0,
                 };
             }
+            crate::threads::progressed();
             let r = access(&mut caller, &mut |cx, mem| f(cx, mem, &args[..params.len()]));
             results[0] = Val::I32(match r {
                 Ok(()) => 0,

@@ -11,6 +11,21 @@ use tern::{Engine, Error, FuncType, Linker, Memory, Module, SharedMemory, Store,
 /// Sets up a new thread's store and linker (see [`WasiThreads::new`]).
 type Setup<T> = dyn Fn(&mut Store<T>, &mut Linker<T>) -> tern::Result<()> + Send + Sync;
 
+/// The longest a new thread waits for its spawner to move on (see
+/// [`WasiThreads::run`]).
+const START_GATE: std::time::Duration = std::time::Duration::from_millis(10);
+
+thread_local! {
+    /// How many host calls (WASI, `thread-spawn`) this OS thread's guest
+    /// has made: a thread it spawned waits for this to move.
+    static PROGRESS: Arc<std::sync::atomic::AtomicU64> = Arc::default();
+}
+
+/// Notes that this thread's guest made a host call.
+pub(crate) fn progressed() {
+    PROGRESS.with(|p| p.fetch_add(1, Ordering::Relaxed));
+}
+
 /// Thread ids are positive and below 2^29 (the proposal's bound).
 const MAX_TID: u32 = 0x1FFF_FFFF;
 
@@ -82,12 +97,14 @@ impl<T: 'static> WasiThreads<T> {
         if tid > MAX_TID {
             return -1;
         }
+        progressed();
+        let gate = PROGRESS.with(|p| (p.clone(), p.load(Ordering::Relaxed)));
         let me = self.clone();
         let started = std::thread::Builder::new()
             .name(format!("wasi-thread-{tid}"))
             .stack_size(16 << 20)
             .spawn(move || {
-                if let Err(e) = me.run(tid, arg) {
+                if let Err(e) = me.run(tid, arg, gate) {
                     (me.on_error)(&e);
                 }
             });
@@ -97,7 +114,7 @@ impl<T: 'static> WasiThreads<T> {
         }
     }
 
-    fn run(self: &Arc<Self>, tid: u32, arg: i32) -> tern::Result<()> {
+    fn run(self: &Arc<Self>, tid: u32, arg: i32, gate: (Arc<std::sync::atomic::AtomicU64>, u64)) -> tern::Result<()> {
         let mut store = Store::new(&self.engine, (self.data)());
         let mut linker = Linker::new(&self.engine);
         self.add_to_linker(&mut store, &mut linker)?;
@@ -106,6 +123,15 @@ impl<T: 'static> WasiThreads<T> {
         let start = instance
             .get_func(&mut store, "wasi_thread_start")
             .ok_or_else(|| Error::Link("the module exports no `wasi_thread_start`".into()))?;
+        // Toolchains record a new thread's id after `thread-spawn` returns
+        // (Zig's std.Thread stores it then, and waits for a thread that
+        // ended before that for ever): start once the spawning thread has
+        // moved on to its next host call (another spawn, a write), or after
+        // a short while.
+        let since = std::time::Instant::now();
+        while gate.0.load(Ordering::Relaxed) == gate.1 && since.elapsed() < START_GATE {
+            std::thread::sleep(std::time::Duration::from_micros(50));
+        }
         start.call(&mut store, &[Val::I32(tid as i32), Val::I32(arg)], &mut [])
     }
 }

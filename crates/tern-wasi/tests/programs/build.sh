@@ -45,3 +45,14 @@ done
 # The AssemblyScript program needs `npm install assemblyscript @assemblyscript/wasi-shim`
 # in a scratch directory; run there:
 #   npx asc asprog.ts --config ./node_modules/@assemblyscript/wasi-shim/asconfig.json -O3 -o asprog.wasm
+
+# wasi-threads programs (Zig's std.Thread; zig 0.17's C library has only
+# stub pthreads): shared imported memory, exported memory and
+# wasi_thread_start. `threads/*.expected` is what the native build prints.
+for z in threads/*.zig; do
+    python3 -m ziglang build-exe -target wasm32-wasi -mcpu=generic+atomics+bulk_memory \
+        -fno-single-threaded -O ReleaseSmall --shared-memory --import-memory --export-memory \
+        --max-memory=67108864 --export=wasi_thread_start -femit-bin="${z%.zig}.wasm" "$z"
+    python3 -m ziglang build-exe -O ReleaseSmall -femit-bin="/tmp/${z#threads/}.native" "$z"
+    "/tmp/${z#threads/}.native" > "${z%.zig}.expected"
+done
