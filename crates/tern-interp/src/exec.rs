@@ -599,13 +599,15 @@ fn run(
                 }
             };
         }
-        /// The effective address of an `n`-byte access, checked.
+        /// The effective address of an `n`-byte access, checked. A shared
+        /// memory that another thread grew since its length was read here
+        /// is checked again against its length now (it never moves).
         macro_rules! addr {
             ($m:expr, $n:expr) => {{
                 let m: Mem = $m;
                 let (p, len, shared) = mem!(m.mem);
                 let ea = (r!(m.addr) as u32 as u64) + m.offset as u64;
-                if ea + $n > len as u64 {
+                if ea + $n > len as u64 && !(shared && ea + $n <= (&*vm).memories[mem_index!(m.mem)].len() as u64) {
                     trap!(TrapCode::MemoryOutOfBounds);
                 }
                 (p.add(ea as usize), shared)

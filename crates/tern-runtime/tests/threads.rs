@@ -203,3 +203,43 @@ fn shared_memories_are_slices_only_while_exclusive() {
         assert_eq!(&m.try_data(&store).unwrap()[..2], b"Hi");
     }
 }
+
+/// Code already running sees pages another thread added to a shared
+/// memory: the interpreter checks an access past the length it read
+/// against the memory's length now before trapping.
+#[test]
+fn running_code_sees_pages_another_thread_adds() {
+    for engine in engines() {
+        let module = Module::new(
+            &engine,
+            r#"(module
+                 (import "env" "memory" (memory 1 2 shared))
+                 (func (export "wait_then_read") (result i32)
+                   (i32.store (i32.const 4) (i32.const 1))
+                   (loop $l (br_if $l (i32.eqz (i32.load (i32.const 0)))))
+                   (i32.load (i32.const 70000))))"#,
+        )
+        .unwrap();
+        let mut ty = MemoryType::new(1, Some(2));
+        ty.shared = true;
+        let mem = SharedMemory::new(&engine, ty).unwrap();
+        let reader = {
+            let (engine, module, mem) = (engine.clone(), module.clone(), mem.clone());
+            std::thread::spawn(move || {
+                let (mut store, inst) = instance(&engine, &module, &mem);
+                let f = inst.get_typed_func::<(), i32>(&mut store, "wait_then_read").unwrap();
+                f.call(&mut store, ()).map_err(|e| e.to_string())
+            })
+        };
+        // Grow only once the reader runs its loop.
+        let mut running = [0u8; 4];
+        while running == [0; 4] {
+            mem.read(4, &mut running).unwrap();
+            std::thread::yield_now();
+        }
+        assert_eq!(mem.grow(1).unwrap(), 1);
+        mem.write(70_000, &42i32.to_le_bytes()).unwrap();
+        mem.write(0, &1i32.to_le_bytes()).unwrap();
+        assert_eq!(reader.join().unwrap(), Ok(42));
+    }
+}
