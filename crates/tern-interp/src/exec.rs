@@ -224,6 +224,12 @@ fn mem0(vm: &StoreData, inst: u32) -> (*mut u8, usize, bool) {
     }
 }
 
+/// Whether `n` bytes at `ea` lie within `len` bytes.
+#[inline(always)]
+fn fits(ea: u64, n: u64, len: usize) -> bool {
+    ea + n <= len as u64
+}
+
 /// Reads `N` bytes at `p`; in a shared memory, which other threads may be
 /// writing, with relaxed atomic loads (one when the access is aligned).
 ///
@@ -607,7 +613,7 @@ fn run(
                 let m: Mem = $m;
                 let (p, len, shared) = mem!(m.mem);
                 let ea = (r!(m.addr) as u32 as u64) + m.offset as u64;
-                if ea + $n > len as u64 && !(shared && ea + $n <= (&*vm).memories[mem_index!(m.mem)].len() as u64) {
+                if ea + $n > len as u64 && !(shared && fits(ea, $n, (&*vm).memories[mem_index!(m.mem)].len())) {
                     trap!(TrapCode::MemoryOutOfBounds);
                 }
                 (p.add(ea as usize), shared)
