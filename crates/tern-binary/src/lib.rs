@@ -28,5 +28,6 @@ pub use error::{BinaryError, Result};
 pub use module::*;
 pub use names::{NameMap, Names};
 pub use operators::*;
+pub use optable::AtomicKind;
 pub use reader::Reader;
 pub use types::*;

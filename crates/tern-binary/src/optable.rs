@@ -570,14 +570,24 @@ macro_rules! for_each_operator {
     };
 }
 
+/// What an atomic load, store or read-modify-write does (the `Kind` column
+/// of [`for_each_atomic_memop`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AtomicKind {
+    Load,
+    Store,
+    Rmw,
+    Cmpxchg,
+}
+
 /// The threads proposal's atomic loads, stores and read-modify-writes, one
 /// row per operator of the table above, classified for the translators:
 ///
 /// ```text
-/// visit_method Kind RmwOp type bits
+/// visit_method OperatorVariant Kind RmwOp type bits
 /// ```
 ///
-/// `Kind` is `Load`, `Store`, `Rmw` or `Cmpxchg`; `RmwOp` is the
+/// `Kind` is an [`AtomicKind`]; `RmwOp` is the
 /// read-modify-write's operation (`Add`, `Sub`, `And`, `Or`, `Xor`,
 /// `Xchg`; `Xchg` where it means nothing); `type` is the value type and
 /// `bits` the access width (narrow accesses zero-extend).
@@ -585,69 +595,69 @@ macro_rules! for_each_operator {
 macro_rules! for_each_atomic_memop {
     ($m:ident) => {
         $m! {
-            visit_i32_atomic_load Load Xchg i32 32
-            visit_i64_atomic_load Load Xchg i64 64
-            visit_i32_atomic_load8_u Load Xchg i32 8
-            visit_i32_atomic_load16_u Load Xchg i32 16
-            visit_i64_atomic_load8_u Load Xchg i64 8
-            visit_i64_atomic_load16_u Load Xchg i64 16
-            visit_i64_atomic_load32_u Load Xchg i64 32
-            visit_i32_atomic_store Store Xchg i32 32
-            visit_i64_atomic_store Store Xchg i64 64
-            visit_i32_atomic_store8 Store Xchg i32 8
-            visit_i32_atomic_store16 Store Xchg i32 16
-            visit_i64_atomic_store8 Store Xchg i64 8
-            visit_i64_atomic_store16 Store Xchg i64 16
-            visit_i64_atomic_store32 Store Xchg i64 32
-            visit_i32_atomic_rmw_add Rmw Add i32 32
-            visit_i64_atomic_rmw_add Rmw Add i64 64
-            visit_i32_atomic_rmw8_add_u Rmw Add i32 8
-            visit_i32_atomic_rmw16_add_u Rmw Add i32 16
-            visit_i64_atomic_rmw8_add_u Rmw Add i64 8
-            visit_i64_atomic_rmw16_add_u Rmw Add i64 16
-            visit_i64_atomic_rmw32_add_u Rmw Add i64 32
-            visit_i32_atomic_rmw_sub Rmw Sub i32 32
-            visit_i64_atomic_rmw_sub Rmw Sub i64 64
-            visit_i32_atomic_rmw8_sub_u Rmw Sub i32 8
-            visit_i32_atomic_rmw16_sub_u Rmw Sub i32 16
-            visit_i64_atomic_rmw8_sub_u Rmw Sub i64 8
-            visit_i64_atomic_rmw16_sub_u Rmw Sub i64 16
-            visit_i64_atomic_rmw32_sub_u Rmw Sub i64 32
-            visit_i32_atomic_rmw_and Rmw And i32 32
-            visit_i64_atomic_rmw_and Rmw And i64 64
-            visit_i32_atomic_rmw8_and_u Rmw And i32 8
-            visit_i32_atomic_rmw16_and_u Rmw And i32 16
-            visit_i64_atomic_rmw8_and_u Rmw And i64 8
-            visit_i64_atomic_rmw16_and_u Rmw And i64 16
-            visit_i64_atomic_rmw32_and_u Rmw And i64 32
-            visit_i32_atomic_rmw_or Rmw Or i32 32
-            visit_i64_atomic_rmw_or Rmw Or i64 64
-            visit_i32_atomic_rmw8_or_u Rmw Or i32 8
-            visit_i32_atomic_rmw16_or_u Rmw Or i32 16
-            visit_i64_atomic_rmw8_or_u Rmw Or i64 8
-            visit_i64_atomic_rmw16_or_u Rmw Or i64 16
-            visit_i64_atomic_rmw32_or_u Rmw Or i64 32
-            visit_i32_atomic_rmw_xor Rmw Xor i32 32
-            visit_i64_atomic_rmw_xor Rmw Xor i64 64
-            visit_i32_atomic_rmw8_xor_u Rmw Xor i32 8
-            visit_i32_atomic_rmw16_xor_u Rmw Xor i32 16
-            visit_i64_atomic_rmw8_xor_u Rmw Xor i64 8
-            visit_i64_atomic_rmw16_xor_u Rmw Xor i64 16
-            visit_i64_atomic_rmw32_xor_u Rmw Xor i64 32
-            visit_i32_atomic_rmw_xchg Rmw Xchg i32 32
-            visit_i64_atomic_rmw_xchg Rmw Xchg i64 64
-            visit_i32_atomic_rmw8_xchg_u Rmw Xchg i32 8
-            visit_i32_atomic_rmw16_xchg_u Rmw Xchg i32 16
-            visit_i64_atomic_rmw8_xchg_u Rmw Xchg i64 8
-            visit_i64_atomic_rmw16_xchg_u Rmw Xchg i64 16
-            visit_i64_atomic_rmw32_xchg_u Rmw Xchg i64 32
-            visit_i32_atomic_rmw_cmpxchg Cmpxchg Xchg i32 32
-            visit_i64_atomic_rmw_cmpxchg Cmpxchg Xchg i64 64
-            visit_i32_atomic_rmw8_cmpxchg_u Cmpxchg Xchg i32 8
-            visit_i32_atomic_rmw16_cmpxchg_u Cmpxchg Xchg i32 16
-            visit_i64_atomic_rmw8_cmpxchg_u Cmpxchg Xchg i64 8
-            visit_i64_atomic_rmw16_cmpxchg_u Cmpxchg Xchg i64 16
-            visit_i64_atomic_rmw32_cmpxchg_u Cmpxchg Xchg i64 32
+            visit_i32_atomic_load I32AtomicLoad Load Xchg i32 32
+            visit_i64_atomic_load I64AtomicLoad Load Xchg i64 64
+            visit_i32_atomic_load8_u I32AtomicLoad8U Load Xchg i32 8
+            visit_i32_atomic_load16_u I32AtomicLoad16U Load Xchg i32 16
+            visit_i64_atomic_load8_u I64AtomicLoad8U Load Xchg i64 8
+            visit_i64_atomic_load16_u I64AtomicLoad16U Load Xchg i64 16
+            visit_i64_atomic_load32_u I64AtomicLoad32U Load Xchg i64 32
+            visit_i32_atomic_store I32AtomicStore Store Xchg i32 32
+            visit_i64_atomic_store I64AtomicStore Store Xchg i64 64
+            visit_i32_atomic_store8 I32AtomicStore8 Store Xchg i32 8
+            visit_i32_atomic_store16 I32AtomicStore16 Store Xchg i32 16
+            visit_i64_atomic_store8 I64AtomicStore8 Store Xchg i64 8
+            visit_i64_atomic_store16 I64AtomicStore16 Store Xchg i64 16
+            visit_i64_atomic_store32 I64AtomicStore32 Store Xchg i64 32
+            visit_i32_atomic_rmw_add I32AtomicRmwAdd Rmw Add i32 32
+            visit_i64_atomic_rmw_add I64AtomicRmwAdd Rmw Add i64 64
+            visit_i32_atomic_rmw8_add_u I32AtomicRmw8AddU Rmw Add i32 8
+            visit_i32_atomic_rmw16_add_u I32AtomicRmw16AddU Rmw Add i32 16
+            visit_i64_atomic_rmw8_add_u I64AtomicRmw8AddU Rmw Add i64 8
+            visit_i64_atomic_rmw16_add_u I64AtomicRmw16AddU Rmw Add i64 16
+            visit_i64_atomic_rmw32_add_u I64AtomicRmw32AddU Rmw Add i64 32
+            visit_i32_atomic_rmw_sub I32AtomicRmwSub Rmw Sub i32 32
+            visit_i64_atomic_rmw_sub I64AtomicRmwSub Rmw Sub i64 64
+            visit_i32_atomic_rmw8_sub_u I32AtomicRmw8SubU Rmw Sub i32 8
+            visit_i32_atomic_rmw16_sub_u I32AtomicRmw16SubU Rmw Sub i32 16
+            visit_i64_atomic_rmw8_sub_u I64AtomicRmw8SubU Rmw Sub i64 8
+            visit_i64_atomic_rmw16_sub_u I64AtomicRmw16SubU Rmw Sub i64 16
+            visit_i64_atomic_rmw32_sub_u I64AtomicRmw32SubU Rmw Sub i64 32
+            visit_i32_atomic_rmw_and I32AtomicRmwAnd Rmw And i32 32
+            visit_i64_atomic_rmw_and I64AtomicRmwAnd Rmw And i64 64
+            visit_i32_atomic_rmw8_and_u I32AtomicRmw8AndU Rmw And i32 8
+            visit_i32_atomic_rmw16_and_u I32AtomicRmw16AndU Rmw And i32 16
+            visit_i64_atomic_rmw8_and_u I64AtomicRmw8AndU Rmw And i64 8
+            visit_i64_atomic_rmw16_and_u I64AtomicRmw16AndU Rmw And i64 16
+            visit_i64_atomic_rmw32_and_u I64AtomicRmw32AndU Rmw And i64 32
+            visit_i32_atomic_rmw_or I32AtomicRmwOr Rmw Or i32 32
+            visit_i64_atomic_rmw_or I64AtomicRmwOr Rmw Or i64 64
+            visit_i32_atomic_rmw8_or_u I32AtomicRmw8OrU Rmw Or i32 8
+            visit_i32_atomic_rmw16_or_u I32AtomicRmw16OrU Rmw Or i32 16
+            visit_i64_atomic_rmw8_or_u I64AtomicRmw8OrU Rmw Or i64 8
+            visit_i64_atomic_rmw16_or_u I64AtomicRmw16OrU Rmw Or i64 16
+            visit_i64_atomic_rmw32_or_u I64AtomicRmw32OrU Rmw Or i64 32
+            visit_i32_atomic_rmw_xor I32AtomicRmwXor Rmw Xor i32 32
+            visit_i64_atomic_rmw_xor I64AtomicRmwXor Rmw Xor i64 64
+            visit_i32_atomic_rmw8_xor_u I32AtomicRmw8XorU Rmw Xor i32 8
+            visit_i32_atomic_rmw16_xor_u I32AtomicRmw16XorU Rmw Xor i32 16
+            visit_i64_atomic_rmw8_xor_u I64AtomicRmw8XorU Rmw Xor i64 8
+            visit_i64_atomic_rmw16_xor_u I64AtomicRmw16XorU Rmw Xor i64 16
+            visit_i64_atomic_rmw32_xor_u I64AtomicRmw32XorU Rmw Xor i64 32
+            visit_i32_atomic_rmw_xchg I32AtomicRmwXchg Rmw Xchg i32 32
+            visit_i64_atomic_rmw_xchg I64AtomicRmwXchg Rmw Xchg i64 64
+            visit_i32_atomic_rmw8_xchg_u I32AtomicRmw8XchgU Rmw Xchg i32 8
+            visit_i32_atomic_rmw16_xchg_u I32AtomicRmw16XchgU Rmw Xchg i32 16
+            visit_i64_atomic_rmw8_xchg_u I64AtomicRmw8XchgU Rmw Xchg i64 8
+            visit_i64_atomic_rmw16_xchg_u I64AtomicRmw16XchgU Rmw Xchg i64 16
+            visit_i64_atomic_rmw32_xchg_u I64AtomicRmw32XchgU Rmw Xchg i64 32
+            visit_i32_atomic_rmw_cmpxchg I32AtomicRmwCmpxchg Cmpxchg Xchg i32 32
+            visit_i64_atomic_rmw_cmpxchg I64AtomicRmwCmpxchg Cmpxchg Xchg i64 64
+            visit_i32_atomic_rmw8_cmpxchg_u I32AtomicRmw8CmpxchgU Cmpxchg Xchg i32 8
+            visit_i32_atomic_rmw16_cmpxchg_u I32AtomicRmw16CmpxchgU Cmpxchg Xchg i32 16
+            visit_i64_atomic_rmw8_cmpxchg_u I64AtomicRmw8CmpxchgU Cmpxchg Xchg i64 8
+            visit_i64_atomic_rmw16_cmpxchg_u I64AtomicRmw16CmpxchgU Cmpxchg Xchg i64 16
+            visit_i64_atomic_rmw32_cmpxchg_u I64AtomicRmw32CmpxchgU Cmpxchg Xchg i64 32
         }
     };
 }

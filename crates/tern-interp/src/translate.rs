@@ -2371,7 +2371,7 @@ macro_rules! define_translator {
 for_each_operator!(define_translator);
 
 macro_rules! define_atomic_translation {
-    ($( $visit:ident $kind:ident $op:ident $ty:ident $bits:literal )*) => {
+    ($( $visit:ident $name:ident $kind:ident $op:ident $ty:ident $bits:literal )*) => {
         impl Emitter<'_> {
             $(
                 fn $visit(&mut self, m: MemArg) -> Result<()> {

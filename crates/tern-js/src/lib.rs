@@ -133,35 +133,25 @@ fn extern_of(env: napi_env, v: napi_value) -> JsResult<Extern> {
     }
 }
 
-fn func_of(env: napi_env, v: napi_value) -> JsResult<Func> {
-    match extern_of(env, v)? {
-        Extern::Func(f) => Ok(f),
-        _ => fail(env, "TypeError", "not a WebAssembly function"),
-    }
+/// `fn NAME(env, v) -> JsResult<T>`: the handle `v` as an entity of one
+/// kind, or a TypeError naming the kind.
+macro_rules! entity_of {
+    ($($name:ident: $variant:ident($t:ty), $what:literal;)*) => {$(
+        fn $name(env: napi_env, v: napi_value) -> JsResult<$t> {
+            match extern_of(env, v)? {
+                Extern::$variant(x) => Ok(x),
+                _ => fail(env, "TypeError", concat!("not a ", $what)),
+            }
+        }
+    )*};
 }
-fn memory_of(env: napi_env, v: napi_value) -> JsResult<Memory> {
-    match extern_of(env, v)? {
-        Extern::Memory(m) => Ok(m),
-        _ => fail(env, "TypeError", "not a WebAssembly.Memory"),
-    }
-}
-fn table_of(env: napi_env, v: napi_value) -> JsResult<Table> {
-    match extern_of(env, v)? {
-        Extern::Table(t) => Ok(t),
-        _ => fail(env, "TypeError", "not a WebAssembly.Table"),
-    }
-}
-fn global_of(env: napi_env, v: napi_value) -> JsResult<Global> {
-    match extern_of(env, v)? {
-        Extern::Global(g) => Ok(g),
-        _ => fail(env, "TypeError", "not a WebAssembly.Global"),
-    }
-}
-fn tag_of(env: napi_env, v: napi_value) -> JsResult<Tag> {
-    match extern_of(env, v)? {
-        Extern::Tag(t) => Ok(t),
-        _ => fail(env, "TypeError", "not a WebAssembly.Tag"),
-    }
+
+entity_of! {
+    func_of: Func(Func), "WebAssembly function";
+    memory_of: Memory(Memory), "WebAssembly.Memory";
+    table_of: Table(Table), "WebAssembly.Table";
+    global_of: Global(Global), "WebAssembly.Global";
+    tag_of: Tag(Tag), "WebAssembly.Tag";
 }
 
 // ---- types as strings ----

@@ -1732,7 +1732,7 @@ macro_rules! atomic_vt {
 }
 
 macro_rules! define_atomic_checks {
-    ($( $visit:ident $kind:ident $op:ident $ty:ident $bits:literal )*) => {
+    ($( $visit:ident $name:ident $kind:ident $op:ident $ty:ident $bits:literal )*) => {
         impl FuncValidator<'_> {
             $(
                 fn $visit(&mut self, memarg: MemArg) -> Result<()> {
@@ -1750,12 +1750,6 @@ macro_rules! define_atomic_checks {
     };
 }
 
-#[derive(Clone, Copy)]
-enum AtomicKind {
-    Load,
-    Store,
-    Rmw,
-    Cmpxchg,
-}
+use tern_binary::AtomicKind;
 
 tern_binary::for_each_atomic_memop!(define_atomic_checks);

@@ -15,8 +15,8 @@ use cranelift_codegen::isa::TargetIsa;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use std::collections::{HashMap, HashSet};
 use tern_binary::{
-    BlockType, BrTable, Catch, CatchKind, FuncBody, FuncType, HeapType, Ieee32, Ieee64, MemArg, Operator, SelectTypes,
-    TryTable, V128, ValType, VisitOperator, for_each_operator,
+    AtomicKind, BlockType, BrTable, Catch, CatchKind, FuncBody, FuncType, HeapType, Ieee32, Ieee64, MemArg, Operator,
+    SelectTypes, TryTable, V128, ValType, VisitOperator, for_each_operator,
 };
 use tern_validate::{FuncValidator, ModuleInfo};
 use tern_vm::vmctx::{self as abi, Libcall};
@@ -1965,85 +1965,30 @@ impl<'a> tern_validate::Translate<'a> for Translator<'_, '_> {
     }
 }
 
-/// What an atomic load, store or read-modify-write does (see
-/// [`tern_binary::for_each_atomic_memop`]).
-#[derive(Clone, Copy)]
-enum AtomicKind {
-    Load,
-    Store,
-    Rmw,
-    Cmpxchg,
+macro_rules! define_atomic_memop {
+    ($( $visit:ident $name:ident $kind:ident $op:ident $ty:ident $bits:literal )*) => {
+        /// The memory argument, kind, operation, value type and width of an
+        /// atomic load, store or read-modify-write (the rows of
+        /// [`tern_binary::for_each_atomic_memop`]); `None` for every other
+        /// operator.
+        fn atomic_memop(op: &Operator<'_>) -> Option<(MemArg, AtomicKind, AtomicRmwOp, Type, u32)> {
+            match op {
+                $( Operator::$name { memarg } => {
+                    Some((*memarg, AtomicKind::$kind, AtomicRmwOp::$op, atomic_clif_type!($ty), $bits))
+                } )*
+                _ => None,
+            }
+        }
+    };
 }
 
-/// The memory argument, kind, operation, value type and width of an atomic
-/// load, store or read-modify-write (the rows of
-/// [`tern_binary::for_each_atomic_memop`]); `None` for every other operator.
-fn atomic_memop(op: &Operator<'_>) -> Option<(MemArg, AtomicKind, AtomicRmwOp, Type, u32)> {
-    use Operator as O;
-    Some(match op {
-        O::I32AtomicLoad { memarg } => (*memarg, AtomicKind::Load, AtomicRmwOp::Xchg, I32, 32),
-        O::I64AtomicLoad { memarg } => (*memarg, AtomicKind::Load, AtomicRmwOp::Xchg, I64, 64),
-        O::I32AtomicLoad8U { memarg } => (*memarg, AtomicKind::Load, AtomicRmwOp::Xchg, I32, 8),
-        O::I32AtomicLoad16U { memarg } => (*memarg, AtomicKind::Load, AtomicRmwOp::Xchg, I32, 16),
-        O::I64AtomicLoad8U { memarg } => (*memarg, AtomicKind::Load, AtomicRmwOp::Xchg, I64, 8),
-        O::I64AtomicLoad16U { memarg } => (*memarg, AtomicKind::Load, AtomicRmwOp::Xchg, I64, 16),
-        O::I64AtomicLoad32U { memarg } => (*memarg, AtomicKind::Load, AtomicRmwOp::Xchg, I64, 32),
-        O::I32AtomicStore { memarg } => (*memarg, AtomicKind::Store, AtomicRmwOp::Xchg, I32, 32),
-        O::I64AtomicStore { memarg } => (*memarg, AtomicKind::Store, AtomicRmwOp::Xchg, I64, 64),
-        O::I32AtomicStore8 { memarg } => (*memarg, AtomicKind::Store, AtomicRmwOp::Xchg, I32, 8),
-        O::I32AtomicStore16 { memarg } => (*memarg, AtomicKind::Store, AtomicRmwOp::Xchg, I32, 16),
-        O::I64AtomicStore8 { memarg } => (*memarg, AtomicKind::Store, AtomicRmwOp::Xchg, I64, 8),
-        O::I64AtomicStore16 { memarg } => (*memarg, AtomicKind::Store, AtomicRmwOp::Xchg, I64, 16),
-        O::I64AtomicStore32 { memarg } => (*memarg, AtomicKind::Store, AtomicRmwOp::Xchg, I64, 32),
-        O::I32AtomicRmwAdd { memarg } => (*memarg, AtomicKind::Rmw, AtomicRmwOp::Add, I32, 32),
-        O::I64AtomicRmwAdd { memarg } => (*memarg, AtomicKind::Rmw, AtomicRmwOp::Add, I64, 64),
-        O::I32AtomicRmw8AddU { memarg } => (*memarg, AtomicKind::Rmw, AtomicRmwOp::Add, I32, 8),
-        O::I32AtomicRmw16AddU { memarg } => (*memarg, AtomicKind::Rmw, AtomicRmwOp::Add, I32, 16),
-        O::I64AtomicRmw8AddU { memarg } => (*memarg, AtomicKind::Rmw, AtomicRmwOp::Add, I64, 8),
-        O::I64AtomicRmw16AddU { memarg } => (*memarg, AtomicKind::Rmw, AtomicRmwOp::Add, I64, 16),
-        O::I64AtomicRmw32AddU { memarg } => (*memarg, AtomicKind::Rmw, AtomicRmwOp::Add, I64, 32),
-        O::I32AtomicRmwSub { memarg } => (*memarg, AtomicKind::Rmw, AtomicRmwOp::Sub, I32, 32),
-        O::I64AtomicRmwSub { memarg } => (*memarg, AtomicKind::Rmw, AtomicRmwOp::Sub, I64, 64),
-        O::I32AtomicRmw8SubU { memarg } => (*memarg, AtomicKind::Rmw, AtomicRmwOp::Sub, I32, 8),
-        O::I32AtomicRmw16SubU { memarg } => (*memarg, AtomicKind::Rmw, AtomicRmwOp::Sub, I32, 16),
-        O::I64AtomicRmw8SubU { memarg } => (*memarg, AtomicKind::Rmw, AtomicRmwOp::Sub, I64, 8),
-        O::I64AtomicRmw16SubU { memarg } => (*memarg, AtomicKind::Rmw, AtomicRmwOp::Sub, I64, 16),
-        O::I64AtomicRmw32SubU { memarg } => (*memarg, AtomicKind::Rmw, AtomicRmwOp::Sub, I64, 32),
-        O::I32AtomicRmwAnd { memarg } => (*memarg, AtomicKind::Rmw, AtomicRmwOp::And, I32, 32),
-        O::I64AtomicRmwAnd { memarg } => (*memarg, AtomicKind::Rmw, AtomicRmwOp::And, I64, 64),
-        O::I32AtomicRmw8AndU { memarg } => (*memarg, AtomicKind::Rmw, AtomicRmwOp::And, I32, 8),
-        O::I32AtomicRmw16AndU { memarg } => (*memarg, AtomicKind::Rmw, AtomicRmwOp::And, I32, 16),
-        O::I64AtomicRmw8AndU { memarg } => (*memarg, AtomicKind::Rmw, AtomicRmwOp::And, I64, 8),
-        O::I64AtomicRmw16AndU { memarg } => (*memarg, AtomicKind::Rmw, AtomicRmwOp::And, I64, 16),
-        O::I64AtomicRmw32AndU { memarg } => (*memarg, AtomicKind::Rmw, AtomicRmwOp::And, I64, 32),
-        O::I32AtomicRmwOr { memarg } => (*memarg, AtomicKind::Rmw, AtomicRmwOp::Or, I32, 32),
-        O::I64AtomicRmwOr { memarg } => (*memarg, AtomicKind::Rmw, AtomicRmwOp::Or, I64, 64),
-        O::I32AtomicRmw8OrU { memarg } => (*memarg, AtomicKind::Rmw, AtomicRmwOp::Or, I32, 8),
-        O::I32AtomicRmw16OrU { memarg } => (*memarg, AtomicKind::Rmw, AtomicRmwOp::Or, I32, 16),
-        O::I64AtomicRmw8OrU { memarg } => (*memarg, AtomicKind::Rmw, AtomicRmwOp::Or, I64, 8),
-        O::I64AtomicRmw16OrU { memarg } => (*memarg, AtomicKind::Rmw, AtomicRmwOp::Or, I64, 16),
-        O::I64AtomicRmw32OrU { memarg } => (*memarg, AtomicKind::Rmw, AtomicRmwOp::Or, I64, 32),
-        O::I32AtomicRmwXor { memarg } => (*memarg, AtomicKind::Rmw, AtomicRmwOp::Xor, I32, 32),
-        O::I64AtomicRmwXor { memarg } => (*memarg, AtomicKind::Rmw, AtomicRmwOp::Xor, I64, 64),
-        O::I32AtomicRmw8XorU { memarg } => (*memarg, AtomicKind::Rmw, AtomicRmwOp::Xor, I32, 8),
-        O::I32AtomicRmw16XorU { memarg } => (*memarg, AtomicKind::Rmw, AtomicRmwOp::Xor, I32, 16),
-        O::I64AtomicRmw8XorU { memarg } => (*memarg, AtomicKind::Rmw, AtomicRmwOp::Xor, I64, 8),
-        O::I64AtomicRmw16XorU { memarg } => (*memarg, AtomicKind::Rmw, AtomicRmwOp::Xor, I64, 16),
-        O::I64AtomicRmw32XorU { memarg } => (*memarg, AtomicKind::Rmw, AtomicRmwOp::Xor, I64, 32),
-        O::I32AtomicRmwXchg { memarg } => (*memarg, AtomicKind::Rmw, AtomicRmwOp::Xchg, I32, 32),
-        O::I64AtomicRmwXchg { memarg } => (*memarg, AtomicKind::Rmw, AtomicRmwOp::Xchg, I64, 64),
-        O::I32AtomicRmw8XchgU { memarg } => (*memarg, AtomicKind::Rmw, AtomicRmwOp::Xchg, I32, 8),
-        O::I32AtomicRmw16XchgU { memarg } => (*memarg, AtomicKind::Rmw, AtomicRmwOp::Xchg, I32, 16),
-        O::I64AtomicRmw8XchgU { memarg } => (*memarg, AtomicKind::Rmw, AtomicRmwOp::Xchg, I64, 8),
-        O::I64AtomicRmw16XchgU { memarg } => (*memarg, AtomicKind::Rmw, AtomicRmwOp::Xchg, I64, 16),
-        O::I64AtomicRmw32XchgU { memarg } => (*memarg, AtomicKind::Rmw, AtomicRmwOp::Xchg, I64, 32),
-        O::I32AtomicRmwCmpxchg { memarg } => (*memarg, AtomicKind::Cmpxchg, AtomicRmwOp::Xchg, I32, 32),
-        O::I64AtomicRmwCmpxchg { memarg } => (*memarg, AtomicKind::Cmpxchg, AtomicRmwOp::Xchg, I64, 64),
-        O::I32AtomicRmw8CmpxchgU { memarg } => (*memarg, AtomicKind::Cmpxchg, AtomicRmwOp::Xchg, I32, 8),
-        O::I32AtomicRmw16CmpxchgU { memarg } => (*memarg, AtomicKind::Cmpxchg, AtomicRmwOp::Xchg, I32, 16),
-        O::I64AtomicRmw8CmpxchgU { memarg } => (*memarg, AtomicKind::Cmpxchg, AtomicRmwOp::Xchg, I64, 8),
-        O::I64AtomicRmw16CmpxchgU { memarg } => (*memarg, AtomicKind::Cmpxchg, AtomicRmwOp::Xchg, I64, 16),
-        O::I64AtomicRmw32CmpxchgU { memarg } => (*memarg, AtomicKind::Cmpxchg, AtomicRmwOp::Xchg, I64, 32),
-        _ => return None,
-    })
+macro_rules! atomic_clif_type {
+    (i32) => {
+        I32
+    };
+    (i64) => {
+        I64
+    };
 }
+
+tern_binary::for_each_atomic_memop!(define_atomic_memop);
