@@ -93,9 +93,30 @@ unsafe extern "C" fn memory_grow(vmctx: *mut VMContext, mem: u32, delta: u64) ->
     }
 }
 
+/// The common case of `memory.fill` and `memory.copy` (an unshared
+/// memory, in bounds) without [`libcall`]'s machinery, which costs more
+/// than a short copy: nothing can trap, panic or unwind. Like `libcall`,
+/// it clears the exit registers compiled code stored before the call
+/// (they are the activation's, in the store context).
+///
+/// # Safety
+///
+/// `vmctx` is the live context of the calling compiled code.
+unsafe fn returned(vmctx: *mut VMContext) {
+    // SAFETY: the caller's contract.
+    unsafe { (*(*vmctx).store).exit = tern_vm::signals::ExitRegs::default() }
+}
+
 unsafe extern "C" fn memory_fill(vmctx: *mut VMContext, mem: u32, dst: u64, val: u32, n: u64) {
     // SAFETY: as above; a shared memory is only ever used through `&`.
     unsafe {
+        let m = memory(vmctx, mem);
+        if !(*m).is_shared()
+            && let Ok(r) = (*m).range(dst, n)
+        {
+            std::ptr::write_bytes((*m).base().add(r.start), val as u8, r.len());
+            return returned(vmctx);
+        }
         libcall(|| {
             let m = memory(vmctx, mem);
             if (*m).is_shared() {
@@ -111,8 +132,15 @@ unsafe extern "C" fn memory_fill(vmctx: *mut VMContext, mem: u32, dst: u64, val:
 unsafe extern "C" fn memory_copy(vmctx: *mut VMContext, dst_mem: u32, src_mem: u32, dst: u64, src: u64, n: u64) {
     // SAFETY: as above; two different memories never overlap.
     unsafe {
+        let (s, d) = (memory(vmctx, src_mem), memory(vmctx, dst_mem));
+        if !(*s).is_shared()
+            && !(*d).is_shared()
+            && let (Ok(sr), Ok(dr)) = ((*s).range(src, n), (*d).range(dst, n))
+        {
+            std::ptr::copy((*s).base().add(sr.start), (*d).base().add(dr.start), sr.len());
+            return returned(vmctx);
+        }
         libcall(|| {
-            let (s, d) = (memory(vmctx, src_mem), memory(vmctx, dst_mem));
             if (*s).is_shared() || (*d).is_shared() {
                 return Ok((*d).copy_racy(dst, &*s, src, n)?);
             }

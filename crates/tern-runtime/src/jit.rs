@@ -385,6 +385,10 @@ pub(crate) fn instantiate<T>(s: &mut StoreInner<T>, inst: u32, module: &Module) 
             memory0_base: memories
                 .first()
                 .map_or(std::ptr::null_mut(), |&m| unsafe { (*m).base() }),
+            // SAFETY: as the memories'; compiled code reads it only for a
+            // table whose elements never move (see `VMContext`).
+            table0_base: tables.first().map_or(std::ptr::null_mut(), |&t| unsafe { (*t).base() }),
+            global0: globals.first().copied().unwrap_or(std::ptr::null_mut()),
         },
         _memories: memories,
         _tables: tables,

@@ -122,6 +122,17 @@ pub struct VMContext {
     /// never move: one load instead of three (`memories`, the memory,
     /// its base) at the start of every function that touches memory.
     pub memory0_base: *mut u8,
+    /// The elements of table 0 (null when the instance has no table).
+    /// Compiled code uses it only when table 0's type has equal minimum
+    /// and maximum: such a table never grows, so its elements never move
+    /// and its length is the minimum. One load instead of three
+    /// (`tables`, the table, its base) on the way to a `call_indirect`'s
+    /// callee.
+    pub table0_base: *mut u64,
+    /// Global 0's value cell (null when the instance has no global), one
+    /// load instead of two: toolchains make global 0 the shadow stack
+    /// pointer, which most functions read on entry.
+    pub global0: *mut u128,
 }
 
 /// The table of libcalls: the functions of the runtime that compiled code
@@ -320,6 +331,8 @@ pub const OFFSET_VMCTX_SIGS: i32 = 40;
 pub const OFFSET_VMCTX_FOREIGN_TRAMPOLINES: i32 = 48;
 pub const OFFSET_VMCTX_INSTANCE: i32 = 56;
 pub const OFFSET_VMCTX_MEMORY0_BASE: i32 = 64;
+pub const OFFSET_VMCTX_TABLE0_BASE: i32 = 72;
+pub const OFFSET_VMCTX_GLOBAL0: i32 = 80;
 
 /// Offsets of a [`crate::LinearMemory`]'s base pointer and byte length.
 pub const OFFSET_MEMORY_BASE: i32 = 0;
@@ -382,6 +395,8 @@ mod tests {
             VMContext.foreign_trampolines => OFFSET_VMCTX_FOREIGN_TRAMPOLINES,
             VMContext.instance => OFFSET_VMCTX_INSTANCE,
             VMContext.memory0_base => OFFSET_VMCTX_MEMORY0_BASE,
+            VMContext.table0_base => OFFSET_VMCTX_TABLE0_BASE,
+            VMContext.global0 => OFFSET_VMCTX_GLOBAL0,
         );
         assert_eq!(std::mem::size_of::<VMFuncRef>(), SIZE_FUNCREF as usize);
     }

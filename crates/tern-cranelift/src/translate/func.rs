@@ -377,6 +377,9 @@ impl<'f, 'i> Translator<'f, 'i> {
     }
 
     fn global_cell(&mut self, i: u32) -> Value {
+        if i == 0 {
+            return self.vmctx_field(abi::OFFSET_VMCTX_GLOBAL0);
+        }
         let arr = self.vmctx_field(abi::OFFSET_VMCTX_GLOBALS);
         self.load_at(I64, ro(), arr, i as i64 * 8)
     }
@@ -1137,12 +1140,30 @@ impl<'f, 'i> Translator<'f, 'i> {
     }
 
     /// The address of element `idx` (i64) of `table`, after the bounds check.
+    /// Table 0 of a type whose minimum is its maximum (as toolchains
+    /// emit the table of a C program's function pointers) cannot grow:
+    /// its elements never move and its length is that minimum (an
+    /// imported table matches the import's limits, so it has exactly that
+    /// length too). Its element pointer is in the context.
+    fn fixed_table0(&self, table: u32) -> Option<u64> {
+        let limits = self.info.tables.first()?.limits;
+        (table == 0 && limits.max == Some(limits.min)).then_some(limits.min)
+    }
+
     fn table_elem_addr(&mut self, table: u32, idx: Value, code: TrapCode) -> Value {
-        let tp = self.table_ptr(table);
-        let len = self.b.ins().load(I64, rw(), tp, abi::OFFSET_TABLE_LEN);
+        let (len, base) = match self.fixed_table0(table) {
+            Some(n) => (self.iconst64(n as i64), None),
+            None => {
+                let tp = self.table_ptr(table);
+                (self.b.ins().load(I64, rw(), tp, abi::OFFSET_TABLE_LEN), Some(tp))
+            }
+        };
         let oob = self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, idx, len);
         self.b.ins().trapnz(oob, code);
-        let base = self.b.ins().load(I64, rw(), tp, abi::OFFSET_TABLE_BASE);
+        let base = match base {
+            Some(tp) => self.b.ins().load(I64, rw(), tp, abi::OFFSET_TABLE_BASE),
+            None => self.vmctx_field(abi::OFFSET_VMCTX_TABLE0_BASE),
+        };
         let off = self.b.ins().ishl_imm_u(idx, 3);
         self.b.ins().iadd(base, off)
     }
