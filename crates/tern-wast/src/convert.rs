@@ -172,5 +172,8 @@ pub fn directive(d: &tern_text::Directive) -> Directive {
             bytes: bytes(module),
             message: message.clone(),
         },
+        DirectiveKind::Thread { .. } | DirectiveKind::Wait { .. } => {
+            unsupported("thread directives are not supported yet".into())
+        }
     }
 }
