@@ -174,7 +174,23 @@ pub enum DirectiveKind {
         module: ScriptModule,
         message: String,
     },
+    /// `(thread $t (shared (module $m))* directive*)` (threads proposal):
+    /// the directives run on a new thread in a script context of their own,
+    /// which also sees the enclosing script's modules named in `shared`.
+    Thread {
+        name: String,
+        shared: Vec<String>,
+        directives: Vec<Directive>,
+    },
+    /// `(wait $t)`: blocks until thread `$t` has finished.
+    Wait {
+        thread: String,
+    },
 }
+
+/// How deeply `thread` directives may nest (each level is an OS thread
+/// when the script runs).
+const MAX_THREAD_NESTING: usize = 32;
 
 /// Parses a WAST script.
 pub fn parse_script(src: &str) -> Result<Script> {
@@ -200,12 +216,18 @@ pub fn parse_script(src: &str) -> Result<Script> {
         return Ok(Script { directives });
     }
     while !c.is_eof() {
-        let offset = c.offset();
-        let line = src[..offset].matches('\n').count() + 1;
-        let kind = directive(&mut c)?;
-        directives.push(Directive { line, offset, kind });
+        directives.push(located_directive(&mut c, src, 0)?);
     }
     Ok(Script { directives })
+}
+
+/// A directive with its line; `nesting` is the number of enclosing
+/// `thread`s.
+fn located_directive(c: &mut Cursor<'_, '_>, src: &str, nesting: usize) -> Result<Directive> {
+    let offset = c.offset();
+    let line = src[..offset].matches('\n').count() + 1;
+    let kind = directive(c, src, nesting)?;
+    Ok(Directive { line, offset, kind })
 }
 
 fn is_directive(c: &Cursor<'_, '_>) -> bool {
@@ -224,11 +246,20 @@ fn is_directive(c: &Cursor<'_, '_>) -> bool {
                 | "assert_malformed"
                 | "assert_unlinkable"
                 | "assert_uninstantiable"
+                | "thread"
+                | "wait"
         )
     )
 }
 
-fn directive(c: &mut Cursor<'_, '_>) -> Result<DirectiveKind> {
+/// A required `$id` naming a thread or module in a thread directive.
+fn required_id(c: &mut Cursor<'_, '_>, what: &str) -> Result<String> {
+    c.opt_id()
+        .map(|i| i.0)
+        .ok_or_else(|| c.err(format!("expected a {what} name (`$id`)")))
+}
+
+fn directive(c: &mut Cursor<'_, '_>, src: &str, nesting: usize) -> Result<DirectiveKind> {
     let at = c.offset();
     c.lparen()?;
     let kw = c.peek_kw().ok_or_else(|| c.err("expected a directive"))?;
@@ -249,6 +280,36 @@ fn directive(c: &mut Cursor<'_, '_>) -> Result<DirectiveKind> {
             let module = c.opt_id().map(|i| i.0);
             DirectiveKind::Register { name, module }
         }
+        "thread" => {
+            if nesting >= MAX_THREAD_NESTING {
+                return Err(Error::new("threads nested too deeply", at));
+            }
+            let name = required_id(c, "thread")?;
+            let mut shared = Vec::new();
+            while c.take_paren_kw("shared") {
+                if !c.take_paren_kw("module") {
+                    return Err(c.err("expected `(module $id)` in `shared`"));
+                }
+                shared.push(required_id(c, "module")?);
+                c.rparen()?;
+                c.rparen()?;
+            }
+            let mut directives = Vec::new();
+            while !c.at_rparen() {
+                if c.is_eof() {
+                    return Err(c.err("unexpected end of input, expected `)`"));
+                }
+                directives.push(located_directive(c, src, nesting + 1)?);
+            }
+            DirectiveKind::Thread {
+                name,
+                shared,
+                directives,
+            }
+        }
+        "wait" => DirectiveKind::Wait {
+            thread: required_id(c, "thread")?,
+        },
         "invoke" | "get" => {
             c.pos -= 2;
             return Ok(DirectiveKind::Action(action(c)?));

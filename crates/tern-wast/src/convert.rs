@@ -172,5 +172,19 @@ pub fn directive(d: &tern_text::Directive) -> Directive {
             bytes: bytes(module),
             message: message.clone(),
         },
+        DirectiveKind::Thread {
+            name,
+            shared,
+            directives,
+        } => Directive::Thread {
+            line,
+            name: name.clone(),
+            shared: shared.clone(),
+            body: directives.iter().map(directive).collect(),
+        },
+        DirectiveKind::Wait { thread } => Directive::Wait {
+            line,
+            thread: thread.clone(),
+        },
     }
 }

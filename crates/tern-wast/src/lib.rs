@@ -14,8 +14,9 @@
 mod convert;
 pub mod runner;
 
-use runner::{Outcome, Runner};
+use runner::{Directive, Outcome, Runner};
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::time::Duration;
 use tern::{BoundsChecks, Features, Tier};
 
 /// How to run scripts.
@@ -37,6 +38,10 @@ pub struct Options {
     pub eager_compilation: bool,
     /// Relaxed SIMD gives the spec's deterministic results.
     pub relaxed_simd_deterministic: bool,
+    /// How long a `wait` directive (and the end of a script, for threads
+    /// never waited for) waits for a thread before reporting a failure;
+    /// `None`: [`runner::DEFAULT_THREAD_TIMEOUT`].
+    pub thread_timeout: Option<Duration>,
 }
 
 /// What running a script gave.
@@ -51,39 +56,77 @@ pub struct Report {
     pub skips: Vec<(usize, String)>,
 }
 
+impl Report {
+    /// Counts one directive's outcome.
+    pub(crate) fn record(&mut self, line: usize, kind: &str, outcome: Outcome) {
+        match outcome {
+            Outcome::Pass => self.passed += 1,
+            Outcome::Skip(why) => {
+                self.skipped += 1;
+                self.skips.push((line, format!("{kind}: {why}")));
+            }
+            Outcome::Fail(msg) => {
+                self.failed += 1;
+                self.failures.push((line, format!("{kind}: {msg}")));
+            }
+        }
+    }
+
+    /// Adds another report's counts (a thread's).
+    pub(crate) fn merge(&mut self, other: Report) {
+        self.passed += other.passed;
+        self.failed += other.failed;
+        self.skipped += other.skipped;
+        self.failures.extend(other.failures);
+        self.skips.extend(other.skips);
+    }
+}
+
 /// Parses and runs a script. `Err` when the script does not parse.
+///
+/// The directives of a `thread` run on a thread of their own; their
+/// results count when the thread is waited for (`wait`, or the end of the
+/// script for a thread never waited for).
 pub fn run_script(src: &str, options: &Options) -> Result<Report, tern_text::Error> {
     let script = tern_text::parse_script(src)?;
     let mut report = Report::default();
     let mut runner = Runner::with_options(options);
-    for d in &script.directives {
-        let d = convert::directive(d);
+    run_directives(
+        &mut runner,
+        script.directives.iter().map(convert::directive),
+        &mut report,
+    );
+    report.merge(runner.join_threads());
+    Ok(report)
+}
+
+/// Runs directives in order, counting each one's outcome and the results of
+/// the threads it waited for. A directive that panics fails, and the runner
+/// starts afresh (its store may be inconsistent).
+pub(crate) fn run_directives(
+    runner: &mut Runner,
+    directives: impl IntoIterator<Item = Directive>,
+    report: &mut Report,
+) {
+    for d in directives {
         let line = d.line();
         let kind = d.kind();
         let outcome = match catch_unwind(AssertUnwindSafe(|| runner.run(d))) {
             Ok(o) => o,
             Err(e) => {
-                // The store may be inconsistent now: start afresh.
-                runner = Runner::with_options(options);
-                let msg = e
-                    .downcast_ref::<String>()
-                    .cloned()
-                    .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
-                    .unwrap_or_default();
-                Outcome::Fail(format!("panicked: {msg}"))
+                runner.reset();
+                Outcome::Fail(format!("panicked: {}", panic_message(&*e)))
             }
         };
-        match outcome {
-            Outcome::Pass => report.passed += 1,
-            Outcome::Skip(why) => {
-                report.skipped += 1;
-                report.skips.push((line, format!("{kind}: {why}")));
-            }
-            Outcome::Fail(msg) => {
-                report.failed += 1;
-                report.failures.push((line, format!("{kind}: {msg}")));
-            }
-        }
+        report.record(line, kind, outcome);
+        report.merge(runner.take_thread_report());
     }
-    Ok(report)
+}
+
+/// The message of a panic's payload.
+pub(crate) fn panic_message(e: &(dyn std::any::Any + Send)) -> String {
+    e.downcast_ref::<String>()
+        .cloned()
+        .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_default()
 }

@@ -1,11 +1,20 @@
 //! What a spec script asks of the engine, and the runner that does it
 //! against the `tern` API. `convert` turns `tern-text`'s parsed scripts into
 //! these directives; the runner knows nothing about text.
+//!
+//! A `thread` directive runs its directives on an OS thread of its own, in
+//! a runner of its own (a store is one thread's): the modules it shares
+//! with the script that started it are visible there by name, as the
+//! exports that can cross threads, which are their shared memories.
 
+use crate::Report;
 use std::collections::HashMap;
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+use std::time::Duration;
 use tern::{
-    Config, Engine, Error, ExternRef, Features, Global, GlobalType, Instance, InterpTranslation, Limits, Linker,
-    Memory, MemoryType, Module, RefType, Store, Table, TableType, V128, Val, ValType,
+    Config, Engine, Error, Extern, ExternRef, Features, Global, GlobalType, Instance, InterpTranslation, Limits,
+    Linker, Memory, MemoryType, Module, RefType, SharedMemory, Store, Table, TableType, V128, Val, ValType,
 };
 
 /// A value passed to an invoked function.
@@ -172,7 +181,21 @@ pub enum Directive {
         bytes: ModuleBytes,
         message: String,
     },
-    /// Something this runner does not handle (components, threads, ...).
+    /// Run `body` on a new thread, in a script context of its own that
+    /// also sees the modules named in `shared` (threads proposal).
+    Thread {
+        line: usize,
+        name: String,
+        shared: Vec<String>,
+        body: Vec<Directive>,
+    },
+    /// Block until thread `thread` has finished; its directives' results
+    /// join the script's.
+    Wait {
+        line: usize,
+        thread: String,
+    },
+    /// Something this runner does not handle (components, ...).
     Unsupported {
         line: usize,
         what: String,
@@ -195,6 +218,8 @@ impl Directive {
             | Directive::AssertMalformed { line, .. }
             | Directive::AssertUnlinkable { line, .. }
             | Directive::AssertUninstantiable { line, .. }
+            | Directive::Thread { line, .. }
+            | Directive::Wait { line, .. }
             | Directive::Unsupported { line, .. } => *line,
         }
     }
@@ -215,6 +240,8 @@ impl Directive {
             Directive::AssertMalformed { .. } => "assert_malformed",
             Directive::AssertUnlinkable { .. } => "assert_unlinkable",
             Directive::AssertUninstantiable { .. } => "assert_uninstantiable",
+            Directive::Thread { .. } => "thread",
+            Directive::Wait { .. } => "wait",
             Directive::Unsupported { .. } => "unsupported",
         }
     }
@@ -232,12 +259,106 @@ pub enum Outcome {
 /// Runs directives against one store.
 pub struct Runner {
     engine: Engine,
+    options: crate::Options,
     store: Store<()>,
     linker: Linker<()>,
     instances: HashMap<String, Instance>,
     definitions: HashMap<String, Module>,
     last_definition: Option<Module>,
     current: Option<Instance>,
+    /// `spectest.shared_memory`: one memory for a script and its threads.
+    spectest_shared: Option<SharedMemory>,
+    /// In a thread: the modules of the enclosing script it shares, by name
+    /// (a module of this thread's own of the same name hides one).
+    shared: HashMap<String, SharedModule>,
+    /// Registered `(module, field)` names that stand for exports of a
+    /// shared module that cannot cross threads (with what they are), so an
+    /// import of one fails with that reason rather than as unknown.
+    uncrossable: HashMap<(String, String), &'static str>,
+    /// Threads started and not yet waited for, oldest first.
+    threads: Vec<ScriptThread>,
+    /// The results of the threads waited for since the caller last took
+    /// them ([`Runner::take_thread_report`]).
+    thread_report: Report,
+}
+
+/// A module as another thread sees it: each export, as a shared memory or
+/// as what it is when it cannot cross threads.
+#[derive(Clone, Debug)]
+struct SharedModule {
+    exports: Vec<(String, Crossing)>,
+}
+
+#[derive(Clone, Debug)]
+enum Crossing {
+    Memory(SharedMemory),
+    /// What the export is (a function, an unshared memory, ...).
+    Not(&'static str),
+}
+
+impl SharedModule {
+    fn of(store: &mut Store<()>, inst: Instance) -> SharedModule {
+        let exports = inst
+            .exports(&mut *store)
+            .into_iter()
+            .map(|(name, e)| {
+                let c = match e {
+                    Extern::Memory(m) => m
+                        .shared(&*store)
+                        .map_or(Crossing::Not("memory that is not shared"), Crossing::Memory),
+                    Extern::Func(_) => Crossing::Not("function"),
+                    Extern::Table(_) => Crossing::Not("table"),
+                    Extern::Global(_) => Crossing::Not("global"),
+                    Extern::Tag(_) => Crossing::Not("tag"),
+                };
+                (name, c)
+            })
+            .collect();
+        SharedModule { exports }
+    }
+}
+
+/// How long `wait` (and the end of a script) waits for a thread unless
+/// [`crate::Options::thread_timeout`] says otherwise.
+pub const DEFAULT_THREAD_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Stack of a script's threads: as deep as the spec harness's (calls
+/// recurse on the host stack up to the engine's call-depth limit).
+const THREAD_STACK: usize = 64 << 20;
+
+/// A thread a `thread` directive started.
+struct ScriptThread {
+    name: String,
+    /// The `thread` directive's line (failures found when the script
+    /// ends, not at a `wait`, are reported there).
+    line: usize,
+    /// The thread's report, sent when it has run all its directives.
+    results: mpsc::Receiver<Report>,
+    handle: JoinHandle<()>,
+}
+
+impl ScriptThread {
+    /// Waits up to `timeout` for the thread's report. A thread that does
+    /// not finish in time is left running (detached): nothing can stop
+    /// wasm code blocked in a wait or looping.
+    fn finish(self, timeout: Duration) -> Result<Report, String> {
+        let name = &self.name;
+        match self.results.recv_timeout(timeout) {
+            Ok(report) => {
+                // It has sent its report: it is returning.
+                let _ = self.handle.join();
+                Ok(report)
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => Err(format!(
+                "thread ${name} did not finish within {:?} (left running)",
+                timeout
+            )),
+            Err(mpsc::RecvTimeoutError::Disconnected) => match self.handle.join() {
+                Err(e) => Err(format!("thread ${name} panicked: {}", crate::panic_message(&*e))),
+                Ok(()) => Err(format!("thread ${name} ended without a report")),
+            },
+        }
+    }
 }
 
 /// Whether trap `t` is the one a script expects. The reference
@@ -274,38 +395,175 @@ impl Runner {
     /// A runner for `options`' features, fuel mode, tier, bounds checks and
     /// interrupt checks.
     pub fn with_options(options: &crate::Options) -> Runner {
-        let eager_fuel = options.eager_fuel;
-        let mut config = Config::new();
-        config
-            .features(options.features)
-            .tier(options.tier)
-            .bounds_checks(options.bounds_checks)
-            .interruptible(options.interruptible)
-            .relaxed_simd_deterministic(options.relaxed_simd_deterministic);
-        config.max_call_depth(20_000);
-        if options.eager_compilation {
-            config.lazy_compilation(false);
-        }
-        if eager_fuel {
-            config.interp_translation(InterpTranslation::Eager).consume_fuel(true);
-        }
-        let engine = Engine::new(&config).expect("valid config");
+        Runner::build(engine_for(options), options, None)
+    }
+
+    /// A runner on `engine` (made for `options`). `spectest_shared` is the
+    /// `spectest.shared_memory` to use (a new one when `None`).
+    fn build(engine: Engine, options: &crate::Options, spectest_shared: Option<SharedMemory>) -> Runner {
         let mut store = Store::new(&engine, ());
-        if eager_fuel {
+        if options.eager_fuel {
             store.set_fuel(u64::MAX).expect("fuel is on");
         }
         let mut linker = Linker::new(&engine);
         linker.allow_shadowing(true);
-        define_spectest(&mut linker, &mut store);
+        let spectest_shared = define_spectest(&mut linker, &mut store, spectest_shared);
         Runner {
             engine,
+            options: options.clone(),
             store,
             linker,
             instances: HashMap::new(),
             definitions: HashMap::new(),
             last_definition: None,
             current: None,
+            spectest_shared,
+            shared: HashMap::new(),
+            uncrossable: HashMap::new(),
+            threads: Vec::new(),
+            thread_report: Report::default(),
         }
+    }
+
+    /// After a panic, when the store may be inconsistent: a fresh engine
+    /// and store, keeping what the script's threads need (the modules
+    /// shared with this thread, the threads started, their results).
+    pub(crate) fn reset(&mut self) {
+        let mut fresh = Runner::build(engine_for(&self.options), &self.options, self.spectest_shared.clone());
+        fresh.shared = std::mem::take(&mut self.shared);
+        fresh.threads = std::mem::take(&mut self.threads);
+        fresh.thread_report = std::mem::take(&mut self.thread_report);
+        *self = fresh;
+    }
+
+    /// The results of the threads waited for since the last call.
+    pub fn take_thread_report(&mut self) -> Report {
+        std::mem::take(&mut self.thread_report)
+    }
+
+    /// Waits for the threads never waited for, oldest first: their
+    /// results, and a failure (at its `thread` directive's line) for each
+    /// that did not finish.
+    pub fn join_threads(&mut self) -> Report {
+        let mut report = self.take_thread_report();
+        let timeout = self.thread_timeout();
+        for t in std::mem::take(&mut self.threads) {
+            let line = t.line;
+            match t.finish(timeout) {
+                Ok(r) => report.merge(r),
+                Err(msg) => report.record(line, "thread", Outcome::Fail(msg)),
+            }
+        }
+        report
+    }
+
+    fn thread_timeout(&self) -> Duration {
+        self.options.thread_timeout.unwrap_or(DEFAULT_THREAD_TIMEOUT)
+    }
+
+    /// Starts a thread running `body` in a runner of its own that sees the
+    /// modules named in `shared`.
+    fn spawn_thread(
+        &mut self,
+        line: usize,
+        name: String,
+        shared: Vec<String>,
+        body: Vec<Directive>,
+    ) -> Result<(), Outcome> {
+        let mut modules = HashMap::new();
+        for m in shared {
+            let view = match (self.instances.get(&m), self.shared.get(&m)) {
+                (Some(&inst), _) => SharedModule::of(&mut self.store, inst),
+                (None, Some(view)) => view.clone(),
+                (None, None) => return Err(Outcome::Fail(format!("no module named ${m} to share"))),
+            };
+            modules.insert(m, view);
+        }
+        let (engine, options, spectest) = (self.engine.clone(), self.options.clone(), self.spectest_shared.clone());
+        let (tx, results) = mpsc::channel();
+        let handle = std::thread::Builder::new()
+            .name(format!("wast thread ${name}"))
+            .stack_size(THREAD_STACK)
+            .spawn(move || {
+                let mut runner = Runner::build(engine, &options, spectest);
+                runner.shared = modules;
+                let mut report = Report::default();
+                crate::run_directives(&mut runner, body, &mut report);
+                report.merge(runner.join_threads());
+                // The script may have stopped waiting.
+                let _ = tx.send(report);
+            })
+            .map_err(|e| Outcome::Fail(format!("could not start thread ${name}: {e}")))?;
+        self.threads.push(ScriptThread {
+            name,
+            line,
+            results,
+            handle,
+        });
+        Ok(())
+    }
+
+    /// Waits for the latest thread named `name` not yet waited for.
+    fn wait_thread(&mut self, name: &str) -> Result<(), Outcome> {
+        let i = self.threads.iter().rposition(|t| t.name == name).ok_or_else(|| {
+            Outcome::Fail(format!(
+                "no thread named ${name} to wait for (none was started, or it was waited for already)"
+            ))
+        })?;
+        let t = self.threads.remove(i);
+        let report = t.finish(self.thread_timeout()).map_err(Outcome::Fail)?;
+        self.thread_report.merge(report);
+        Ok(())
+    }
+
+    /// Registers a module shared with this thread: its shared memories
+    /// under `as_name`; its other exports are remembered as uncrossable.
+    fn register_shared(&mut self, as_name: &str, view: SharedModule) -> Result<(), Outcome> {
+        for (field, c) in view.exports {
+            let key = (as_name.to_string(), field);
+            match c {
+                Crossing::Memory(m) => {
+                    let mem = Memory::from_shared(&mut self.store, &m)
+                        .map_err(|e| Outcome::Fail(format!("register failed: {e}")))?;
+                    self.linker
+                        .define(as_name, &key.1, mem)
+                        .map_err(|e| Outcome::Fail(format!("register failed: {e}")))?;
+                    self.uncrossable.remove(&key);
+                }
+                Crossing::Not(what) => {
+                    self.uncrossable.insert(key, what);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Fails for a module that imports an export of another thread's
+    /// module that cannot cross threads.
+    fn check_crossing(&self, m: &Module) -> Result<(), Outcome> {
+        if self.uncrossable.is_empty() {
+            return Ok(());
+        }
+        for (module, field, _) in m.imports() {
+            if let Some(what) = self.uncrossable.get(&(module.to_string(), field.to_string())) {
+                return Err(Outcome::Fail(format!(
+                    "import {module:?} {field:?} is a {what} of a module of another thread: only shared memories cross threads"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Instantiates `m` with the registered modules.
+    fn instantiate(&mut self, m: &Module) -> Result<Result<Instance, Error>, Outcome> {
+        self.check_crossing(m)?;
+        Ok(self.linker.instantiate(&mut self.store, m))
+    }
+
+    /// Names a new instance (hiding a shared module of the name).
+    fn name_instance(&mut self, name: String, inst: Instance) {
+        self.shared.remove(&name);
+        self.instances.insert(name, inst);
     }
 
     /// Runs one directive.
@@ -328,11 +586,13 @@ impl Runner {
 
     fn instance(&self, name: &Option<String>) -> Result<Instance, String> {
         match name {
-            Some(n) => self
-                .instances
-                .get(n)
-                .copied()
-                .ok_or_else(|| format!("no module named {n}")),
+            Some(n) => self.instances.get(n).copied().ok_or_else(|| {
+                if self.shared.contains_key(n) {
+                    format!("module ${n} is another thread's: only its shared memories cross threads")
+                } else {
+                    format!("no module named ${n}")
+                }
+            }),
             None => self.current.ok_or_else(|| "no current module".to_string()),
         }
     }
@@ -344,12 +604,11 @@ impl Runner {
                     .compile(&bytes)?
                     .map_err(|e| Outcome::Fail(format!("compiling failed: {e}")))?;
                 let inst = self
-                    .linker
-                    .instantiate(&mut self.store, &m)
+                    .instantiate(&m)?
                     .map_err(|e| Outcome::Fail(format!("instantiation failed: {e}")))?;
                 self.current = Some(inst);
                 if let Some(n) = name {
-                    self.instances.insert(n, inst);
+                    self.name_instance(n, inst);
                 }
                 Ok(())
             }
@@ -370,22 +629,41 @@ impl Runner {
                 }
                 .ok_or_else(|| Outcome::Fail("no such module definition".into()))?;
                 let inst = self
-                    .linker
-                    .instantiate(&mut self.store, &m)
+                    .instantiate(&m)?
                     .map_err(|e| Outcome::Fail(format!("instantiation failed: {e}")))?;
                 self.current = Some(inst);
                 if let Some(n) = instance {
-                    self.instances.insert(n, inst);
+                    self.name_instance(n, inst);
                 }
                 Ok(())
             }
             Directive::Register { module, as_name, .. } => {
+                if let Some(view) = module
+                    .as_ref()
+                    .filter(|n| !self.instances.contains_key(*n))
+                    .and_then(|n| self.shared.get(n))
+                    .cloned()
+                {
+                    return self.register_shared(&as_name, view);
+                }
                 let inst = ok_or_fail(self.instance(&module))?;
                 self.linker
                     .instance(&mut self.store, &as_name, inst)
                     .map_err(|e| Outcome::Fail(format!("register failed: {e}")))?;
+                if !self.uncrossable.is_empty() {
+                    for (field, _) in inst.exports(&mut self.store) {
+                        self.uncrossable.remove(&(as_name.clone(), field));
+                    }
+                }
                 Ok(())
             }
+            Directive::Thread {
+                line,
+                name,
+                shared,
+                body,
+            } => self.spawn_thread(line, name, shared, body),
+            Directive::Wait { thread, .. } => self.wait_thread(&thread),
             Directive::Action { action, .. } => {
                 ok_or_fail(self.perform(&action))?.map_err(|e| Outcome::Fail(format!("action failed: {e}")))?;
                 Ok(())
@@ -440,7 +718,7 @@ impl Runner {
                 let m = self
                     .compile(&bytes)?
                     .map_err(|e| Outcome::Fail(format!("compiling failed: {e}")))?;
-                match self.linker.instantiate(&mut self.store, &m) {
+                match self.instantiate(&m)? {
                     Ok(_) => Err(Outcome::Fail(format!(
                         "expected unlinkable ({message:?}), instantiated"
                     ))),
@@ -452,7 +730,7 @@ impl Runner {
                 let m = self
                     .compile(&bytes)?
                     .map_err(|e| Outcome::Fail(format!("compiling failed: {e}")))?;
-                match self.linker.instantiate(&mut self.store, &m) {
+                match self.instantiate(&m)? {
                     Ok(_) => Err(Outcome::Fail(format!("expected trap ({message:?}), instantiated"))),
                     Err(Error::Trap(t)) if t.to_string().starts_with(&message) => Ok(()),
                     Err(e) => Err(Outcome::Fail(format!("expected trap ({message:?}), got: {e}"))),
@@ -523,6 +801,26 @@ impl Runner {
     }
 }
 
+/// The engine for `options`.
+fn engine_for(options: &crate::Options) -> Engine {
+    let eager_fuel = options.eager_fuel;
+    let mut config = Config::new();
+    config
+        .features(options.features)
+        .tier(options.tier)
+        .bounds_checks(options.bounds_checks)
+        .interruptible(options.interruptible)
+        .relaxed_simd_deterministic(options.relaxed_simd_deterministic);
+    config.max_call_depth(20_000);
+    if options.eager_compilation {
+        config.lazy_compilation(false);
+    }
+    if eager_fuel {
+        config.interp_translation(InterpTranslation::Eager).consume_fuel(true);
+    }
+    Engine::new(&config).expect("valid config")
+}
+
 fn f32_matches(bits: u32, p: &F32Pat) -> bool {
     let nan = bits & 0x7f80_0000 == 0x7f80_0000 && bits & 0x007f_ffff != 0;
     match *p {
@@ -558,8 +856,13 @@ fn v128_matches(v: u128, p: &V128Pat) -> bool {
     }
 }
 
-/// The standard `spectest` host module.
-fn define_spectest(linker: &mut Linker<()>, store: &mut Store<()>) {
+/// The standard `spectest` host module; its `shared_memory` is `shared`
+/// when given (a script's threads share it), which is returned.
+fn define_spectest(
+    linker: &mut Linker<()>,
+    store: &mut Store<()>,
+    shared: Option<SharedMemory>,
+) -> Option<SharedMemory> {
     linker.func_wrap("spectest", "print", || {}).unwrap();
     linker.func_wrap("spectest", "print_i32", |_: i32| {}).unwrap();
     linker.func_wrap("spectest", "print_i64", |_: i64| {}).unwrap();
@@ -611,14 +914,20 @@ fn define_spectest(linker: &mut Linker<()>, store: &mut Store<()>) {
     )
     .unwrap();
     linker.define("spectest", "memory", memory).unwrap();
-    let shared = MemoryType {
-        limits: Limits { min: 1, max: Some(2) },
-        shared: true,
-        memory64: false,
-        page_size_log2: None,
+    let memory = match &shared {
+        Some(m) => Memory::from_shared(&mut *store, m),
+        None => Memory::new(
+            &mut *store,
+            MemoryType {
+                limits: Limits { min: 1, max: Some(2) },
+                shared: true,
+                memory64: false,
+                page_size_log2: None,
+            },
+        ),
     };
     // Only where the engine can make one (threads on, address space).
-    if let Ok(memory) = Memory::new(&mut *store, shared) {
-        linker.define("spectest", "shared_memory", memory).unwrap();
-    }
+    let memory = memory.ok()?;
+    linker.define("spectest", "shared_memory", memory).unwrap();
+    memory.shared(&*store)
 }

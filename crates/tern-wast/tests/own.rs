@@ -94,3 +94,20 @@ fn function_references() {
         include_str!("wast/function-references.wast"),
     );
 }
+
+#[test]
+fn threads() {
+    let text = include_str!("wast/threads.wast");
+    run("threads.wast", text);
+    // Atomic accesses with their bounds checked in code too.
+    if tern_cranelift::jit_available() {
+        run_checked(
+            "threads.wast",
+            text,
+            tern::Tier::Jit,
+            false,
+            false,
+            tern::BoundsChecks::Explicit,
+        );
+    }
+}
