@@ -195,6 +195,7 @@ pub fn diff_wasmtime(data: &[u8], tier: tern::Tier) {
         wasm3: true,
         relaxed_simd: false,
         memory64: true,
+        threads: false,
     };
     let Some(bytes) = smith::module(&mut u, proposals) else {
         return;

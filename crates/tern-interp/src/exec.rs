@@ -325,21 +325,7 @@ unsafe fn exec_atomic(regs: *mut u64, m: Mem, mem: &tern_vm::LinearMemory) -> Re
         let r = regs.add(m.addr as usize);
         let code = m.v;
         let ea = (*r as u32 as u64) + m.offset as u64;
-        // Access width in bytes.
-        let n: u64 = match code {
-            0x00 | 0x01 => 4,
-            0x02 => 8,
-            _ => {
-                let row = (code - 0x10) as usize;
-                let (at, is64) = if row < 14 {
-                    (row % 7, false)
-                } else {
-                    ((row - 14) % 7, true)
-                };
-                let _ = is64;
-                [4, 8, 1, 2, 1, 2, 4][at]
-            }
-        };
+        let n = crate::ir::atomic_width(code);
         let a1 = *r.add(1);
         match code {
             0x00 => {
@@ -1166,6 +1152,11 @@ fn run(
                         Instr::Check32 { a, code } => {
                             if r!(a) > u32::MAX as u64 {
                                 trap!(code);
+                            }
+                        }
+                        Instr::CheckAlign { a, mask, off } => {
+                            if r!(a).wrapping_add(off as u64) & mask as u64 != 0 {
+                                trap!(TrapCode::UnalignedAtomic);
                             }
                         }
                         Instr::MemFill { r, mem } => {

@@ -49,6 +49,21 @@ pub struct Mem {
     pub mem: u16,
 }
 
+/// The width in bytes of the access of the atomic operator whose `0xfe`
+/// opcode is `code` (notify and waits included).
+pub fn atomic_width(code: u32) -> u64 {
+    match code {
+        0x00 | 0x01 => 4,
+        0x02 => 8,
+        _ => {
+            // Loads, stores and read-modify-writes come in rows of seven
+            // (i32, i64, i32 8/16, i64 8/16/32), i32's rows first.
+            let row = code.saturating_sub(0x10) as usize;
+            [4, 8, 1, 2, 1, 2, 4][row % 7]
+        }
+    }
+}
+
 macro_rules! define_instr {
     ($( $feat:ident $pre:literal $code:literal $name:ident $visit:ident { $($f:ident : $t:ty $(as $rd:ident)?),* } $text:literal $sig:tt )*) => {
         /// One IR instruction. 16 bytes.
@@ -205,6 +220,11 @@ macro_rules! define_instr {
             /// 4 GiB and a table has fewer than 2^32 elements, so such an
             /// address is out of bounds for any access, even of 0 bytes.
             Check32 { a: Reg, code: TrapCode },
+            /// Traps `unaligned atomic` when `regs[a] + off` (wrapping)
+            /// has a bit of `mask` set: the alignment check of an atomic
+            /// access to a 64-bit memory, which comes before its bounds
+            /// check (`off` is the offset's low bits).
+            CheckAlign { a: Reg, mask: u8, off: u8 },
             /// Operands in `r`, `r + 1`, `r + 2`.
             MemFill { r: Reg, mem: u32 },
             MemCopy { r: Reg, dst: u32, src: u32 },
@@ -403,7 +423,7 @@ macro_rules! define_for_each_reg {
                         f(a);
                         f(b);
                     }
-                    Instr::JumpTable { i, .. } | Instr::Check32 { a: i, .. } => f(i),
+                    Instr::JumpTable { i, .. } | Instr::Check32 { a: i, .. } | Instr::CheckAlign { a: i, .. } => f(i),
                     Instr::ThrowTag { r, .. } | Instr::ThrowExn { r } => f(r),
                     Instr::Copy { d, s } | Instr::Copy2 { d, s } | Instr::CopyN { d, s, .. } => {
                         f(d);

@@ -1121,8 +1121,8 @@ impl<'i> Emitter<'i> {
     /// The access of `memarg` at the address in `addr`. For a 64-bit
     /// memory, first a `Check32` of the address: the access then works
     /// as for a 32-bit memory, and an offset of 4 GiB or more is clamped
-    /// to `u32::MAX` (a 64-bit memory is smaller than 4 GiB, so both are
-    /// out of bounds for every address).
+    /// to 4 GiB - 8 plus its low three bits (a 64-bit memory is smaller
+    /// than 4 GiB, so both are out of bounds for every address).
     fn mem(&mut self, memarg: MemArg, v: Reg, addr: Reg) -> Result<Mem> {
         let Ok(mem) = u16::try_from(memarg.memory) else {
             return unsupported("memory index above 65535");
@@ -1130,7 +1130,9 @@ impl<'i> Emitter<'i> {
         if self.memory64(memarg.memory) {
             self.check32(addr, TrapCode::MemoryOutOfBounds);
         }
-        let offset = u32::try_from(memarg.offset).unwrap_or(u32::MAX);
+        // The clamped offset keeps the low bits, which decide an atomic
+        // access's alignment.
+        let offset = u32::try_from(memarg.offset).unwrap_or(0xffff_fff8 | (memarg.offset as u32 & 7));
         Ok(Mem { v, addr, offset, mem })
     }
 
@@ -1171,6 +1173,16 @@ impl<'i> Emitter<'i> {
         let r = self.pop_n(n);
         if result {
             self.push(1);
+        }
+        let n = crate::ir::atomic_width(code);
+        if n > 1 && self.memory64(memarg.memory) {
+            // Before `mem`'s `Check32`: alignment is checked first.
+            let mask = (n - 1) as u8;
+            self.emit(Instr::CheckAlign {
+                a: r,
+                mask,
+                off: memarg.offset as u8 & mask,
+            });
         }
         let m = self.mem(memarg, code, r)?;
         self.emit(Instr::Atomic(m));

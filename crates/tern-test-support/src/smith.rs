@@ -50,6 +50,10 @@ pub struct Proposals {
     pub relaxed_simd: bool,
     /// 64-bit memories and tables, and 1-byte pages.
     pub memory64: bool,
+    /// Shared memories and atomic operators (one thread: a module that
+    /// could wait on a shared memory is not made, since nothing would
+    /// wake it).
+    pub threads: bool,
 }
 
 impl Proposals {
@@ -62,6 +66,7 @@ impl Proposals {
         wasm3: true,
         relaxed_simd: true,
         memory64: true,
+        threads: true,
     };
 }
 
@@ -87,7 +92,7 @@ pub fn config(p: Proposals) -> wasm_smith::Config {
         multi_value_enabled: true,
         saturating_float_to_int_enabled: true,
         sign_extension_ops_enabled: true,
-        threads_enabled: false,
+        threads_enabled: p.threads,
         shared_everything_threads_enabled: false,
         gc_enabled: false,
         relaxed_simd_enabled: p.relaxed_simd && p.simd,
@@ -111,7 +116,42 @@ pub fn module(u: &mut Unstructured<'_>, p: Proposals) -> Option<Vec<u8>> {
     let mut m = wasm_smith::Module::new(config(p), u).ok()?;
     m.ensure_termination(TERMINATION_FUEL).ok()?;
     let bytes = m.to_bytes();
+    if p.threads && may_wait_on_shared_memory(&bytes) {
+        return None;
+    }
     Some(canonicalize_conversion_nans(&bytes).expect("tern decodes wasm-smith's modules"))
+}
+
+/// Whether a function of the module has a `memory.atomic.wait32/64` on a
+/// shared memory: with one thread, such a wait blocks until its timeout,
+/// which may be never. (A wait on an unshared memory traps, and stays in.)
+pub fn may_wait_on_shared_memory(bytes: &[u8]) -> bool {
+    let Ok(module) = tern_binary::decode(bytes) else {
+        return false;
+    };
+    let shared: Vec<bool> = module.memories.iter().map(|m| m.shared).collect();
+    if !shared.contains(&true) {
+        return false;
+    }
+    module.code.iter().any(|body| {
+        let Ok((_, mut ops)) = body.locals() else {
+            return false;
+        };
+        ops.set_multi_memory(true);
+        ops.set_memory64(true);
+        while !ops.eof() {
+            match ops.read() {
+                Ok(Operator::MemoryAtomicWait32 { memarg } | Operator::MemoryAtomicWait64 { memarg }) => {
+                    if shared.get(memarg.memory as usize).copied().unwrap_or(true) {
+                        return true;
+                    }
+                }
+                Ok(_) => {}
+                Err(_) => return false,
+            }
+        }
+        false
+    })
 }
 
 /// The operators whose NaN results wasm-smith leaves alone, with the kind
@@ -607,6 +647,7 @@ pub fn run_tern(bytes: &[u8], run: TernRun, arg_bytes: &[u8]) -> Vec<Event> {
         .wasm_feature(tern::Feature::WideArithmetic, true)
         .wasm_memory64(true)
         .wasm_custom_page_sizes(true)
+        .wasm_feature(tern::Feature::Threads, true)
         .interp_translation(if run.eager {
             InterpTranslation::Eager
         } else {

@@ -1347,9 +1347,28 @@ impl<'f, 'i> Translator<'f, 'i> {
         }
     }
 
+    /// Traps `unaligned atomic` unless `index + offset` is a multiple of
+    /// `size`. The spec checks alignment first, on the mathematical sum:
+    /// its remainder is the wrapped sum's, so even an address whose sum
+    /// overflows is checked for alignment before it is out of bounds.
+    fn check_atomic_alignment(&mut self, m: &MemArg, index: Value, size: u32) {
+        if size <= 1 {
+            return;
+        }
+        let idx = self.mem_index(m.memory, index);
+        let ea = if m.offset == 0 {
+            idx
+        } else {
+            self.b.ins().iadd_imm_s(idx, m.offset as i64)
+        };
+        let low = self.b.ins().band_imm_u(ea, (size - 1) as i64);
+        self.b.ins().trapnz(low, trap_codes::UNALIGNED_ATOMIC);
+    }
+
     /// The effective address (`index + offset`, as i64) of an atomic
-    /// access; the libcall or the access checks it.
-    fn effective_addr(&mut self, m: &MemArg, index: Value) -> Value {
+    /// access, after its alignment check; the libcall checks the bounds.
+    fn effective_addr(&mut self, m: &MemArg, index: Value, size: u32) -> Value {
+        self.check_atomic_alignment(m, index, size);
         let idx = self.mem_index(m.memory, index);
         if m.offset == 0 {
             return idx;
@@ -1377,11 +1396,7 @@ impl<'f, 'i> Translator<'f, 'i> {
         }
         let index = self.pop();
         let size = bits / 8;
-        if size > 1 {
-            let ea = self.effective_addr(m, index);
-            let low = self.b.ins().band_imm_u(ea, (size - 1) as i64);
-            self.b.ins().trapnz(low, trap_codes::UNALIGNED_ATOMIC);
-        }
+        self.check_atomic_alignment(m, index, size);
         let Some((addr, off, flags)) = self.mem_addr(m, size, index) else {
             return;
         };
@@ -1750,7 +1765,7 @@ impl<'f, 'i> Translator<'f, 'i> {
             O::MemoryAtomicNotify { memarg } => {
                 let count = self.pop();
                 let index = self.pop();
-                let ea = self.effective_addr(&memarg, index);
+                let ea = self.effective_addr(&memarg, index, 4);
                 let m = self.iconst32(memarg.memory as i32);
                 let r = self.call_libcall(Libcall::AtomicNotify, &[m, ea, count]).unwrap();
                 self.push(r);
@@ -1758,7 +1773,7 @@ impl<'f, 'i> Translator<'f, 'i> {
             O::MemoryAtomicWait32 { memarg } | O::MemoryAtomicWait64 { memarg } => {
                 let wide = matches!(op, O::MemoryAtomicWait64 { .. });
                 let (index, expected, timeout) = self.pop3();
-                let ea = self.effective_addr(&memarg, index);
+                let ea = self.effective_addr(&memarg, index, if wide { 8 } else { 4 });
                 let expected = self.i64_operand(expected);
                 let m = self.iconst32(memarg.memory as i32);
                 let w = self.iconst32(wide as i32);

@@ -192,3 +192,26 @@
     (memory.size)))
 (assert_return (invoke "grow_then_load") (i32.const 5))
 (assert_return (invoke "grow_in_loop" (i32.const 4)) (i64.const 5))
+
+;; Atomic accesses to a 64-bit memory: the alignment of `address + offset`
+;; (its mathematical value, so also when the sum overflows) is checked
+;; before the bounds, as for 32-bit memories.
+(module
+  (memory i64 1 1 shared)
+  (func (export "ld16") (param i64) (result i64) (i64.atomic.load16_u (local.get 0)))
+  (func (export "ld32-off") (param i64) (result i32) (i32.atomic.load offset=0xffffffffffffff00 (local.get 0)))
+  (func (export "add-off") (param i64) (result i64) (i64.atomic.rmw.add offset=0x100000000 (local.get 0) (i64.const 1)))
+  (func (export "notify") (param i64) (result i32) (memory.atomic.notify (local.get 0) (i32.const 1)))
+  (func (export "wait") (param i64) (result i32) (memory.atomic.wait64 (local.get 0) (i64.const 0) (i64.const 0))))
+(assert_return (invoke "ld16" (i64.const 2)) (i64.const 0))
+(assert_trap (invoke "ld16" (i64.const 0x3fffffffffffffff)) "unaligned atomic")
+(assert_trap (invoke "ld16" (i64.const 0x4000000000000000)) "out of bounds memory access")
+(assert_trap (invoke "ld32-off" (i64.const 0x101)) "unaligned atomic")
+(assert_trap (invoke "ld32-off" (i64.const 0x100)) "out of bounds memory access")
+(assert_trap (invoke "add-off" (i64.const 4)) "unaligned atomic")
+(assert_trap (invoke "add-off" (i64.const 8)) "out of bounds memory access")
+(assert_trap (invoke "notify" (i64.const 0x100000001)) "unaligned atomic")
+(assert_trap (invoke "notify" (i64.const 0x100000000)) "out of bounds memory access")
+(assert_trap (invoke "wait" (i64.const 0xfffffffffffffffc)) "unaligned atomic")
+(assert_trap (invoke "wait" (i64.const 0xfffffffffffffff8)) "out of bounds memory access")
+(assert_return (invoke "wait" (i64.const 8)) (i32.const 2))
