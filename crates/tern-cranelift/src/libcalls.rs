@@ -273,6 +273,11 @@ unsafe extern "C" fn atomic_notify(vmctx: *mut VMContext, mem: u32, ea: u64, cou
     unsafe { libcall(|| Ok((*memory(vmctx, mem)).atomic_notify(ea, count)?)) }
 }
 
+unsafe extern "C" fn shared_recheck(vmctx: *mut VMContext, mem: u32, index: u64, need: u64) {
+    // SAFETY: as above.
+    unsafe { libcall(|| Ok((*memory(vmctx, mem)).range(index, need).map(drop)?)) }
+}
+
 unsafe extern "C" fn call_foreign(caller: *mut VMContext, callee: *const VMFuncRef, values: *mut u64) {
     // SAFETY: the foreign trampoline passes its caller's vmctx, the
     // callee's function reference and a slot array as long as the

@@ -210,7 +210,16 @@ fn shared_memories_are_slices_only_while_exclusive() {
 /// against the memory's length now before trapping.
 #[test]
 fn running_code_sees_pages_another_thread_adds() {
-    for engine in engines() {
+    // Also compiled with explicit bounds checks, where the code compares
+    // with a length it read before the growth.
+    let mut engines = engines();
+    let mut explicit = Config::new();
+    explicit
+        .tier(Tier::Jit)
+        .bounds_checks(tern::BoundsChecks::Explicit)
+        .features(Features::wasm3().with(Feature::Threads, true));
+    engines.extend(Engine::new(&explicit).ok());
+    for engine in engines {
         let module = Module::new(
             &engine,
             r#"(module

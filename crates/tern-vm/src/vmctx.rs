@@ -224,6 +224,12 @@ macro_rules! for_each_libcall {
             /// `memory.atomic.notify` at effective address `ea`: how many
             /// waiters it woke.
             AtomicNotify atomic_notify(mem: u32, ea: u64, count: u32) -> u32;
+            /// An explicitly checked access of `need` bytes at `index` of
+            /// a shared memory failed its check against the length the
+            /// function last read: checks again against the current one
+            /// (another thread may have grown the memory, which never
+            /// moves) and traps out of bounds only if it fails again.
+            SharedRecheck shared_recheck(mem: u32, index: u64, need: u64);
         }
     };
 }

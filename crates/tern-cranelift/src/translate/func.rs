@@ -477,18 +477,18 @@ impl<'f, 'i> Translator<'f, 'i> {
         let left = self.b.ins().isub(fuel, n);
         self.b.ins().store(rw(), left, store, abi::OFFSET_STORE_FUEL);
         let neg = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, left, 0);
-        self.cold_call_if(neg, Libcall::OutOfFuel);
+        self.cold_call_if(neg, Libcall::OutOfFuel, &[]);
     }
 
-    /// `if cond { libcall(vmctx) }` with the call in a cold block.
-    fn cold_call_if(&mut self, cond: Value, lc: Libcall) {
+    /// `if cond { libcall(vmctx, args) }` with the call in a cold block.
+    fn cold_call_if(&mut self, cond: Value, lc: Libcall, args: &[Value]) {
         let cold = self.b.create_block();
         let cont = self.b.create_block();
         self.b.set_cold_block(cold);
         self.b.ins().brif(cond, cold, &[], cont, &[]);
         self.b.seal_block(cold);
         self.b.switch_to_block(cold);
-        self.call_libcall(lc, &[]);
+        self.call_libcall(lc, args);
         self.b.ins().jump(cont, &[]);
         self.b.seal_block(cont);
         self.b.switch_to_block(cont);
@@ -500,7 +500,7 @@ impl<'f, 'i> Translator<'f, 'i> {
         // An atomic load is never merged with an earlier one, so a loop sees
         // the flag change.
         let set = self.b.ins().atomic_load(I64, MemFlagsData::trusted(), flag);
-        self.cold_call_if(set, Libcall::Interrupt);
+        self.cold_call_if(set, Libcall::Interrupt, &[]);
     }
 
     fn check_epoch(&mut self) {
@@ -511,7 +511,7 @@ impl<'f, 'i> Translator<'f, 'i> {
         let now = self.b.ins().atomic_load(I64, MemFlagsData::trusted(), counter);
         let deadline = self.b.ins().load(I64, rw(), store, abi::OFFSET_STORE_EPOCH_DEADLINE);
         let reached = self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, now, deadline);
-        self.cold_call_if(reached, Libcall::EpochDeadline);
+        self.cold_call_if(reached, Libcall::EpochDeadline, &[]);
     }
 
     // ---- control ----
@@ -1310,7 +1310,15 @@ impl<'f, 'i> Translator<'f, 'i> {
                 };
                 self.b.ins().icmp(IntCC::UnsignedGreaterThan, end, len)
             };
-            self.b.ins().trapnz(oob, TrapCode::HEAP_OUT_OF_BOUNDS);
+            if self.info.memories[m.memory as usize].shared {
+                // Another thread may have grown the memory since `len` was
+                // read: the libcall checks the current length.
+                let mem = self.iconst32(m.memory as i32);
+                let need = self.iconst64(need as i64);
+                self.cold_call_if(oob, Libcall::SharedRecheck, &[mem, idx, need]);
+            } else {
+                self.b.ins().trapnz(oob, TrapCode::HEAP_OUT_OF_BOUNDS);
+            }
             let base = self.b.ins().load(I64, desc, mp, abi::OFFSET_MEMORY_BASE);
             (base, little().with_notrap())
         };
