@@ -579,3 +579,31 @@ fn wasi_threads_run_and_end_the_program() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Deadlines and fuel hold in spawned threads too: a thread that spins
+/// for ever ends the program with 134 and a backtrace through it.
+#[test]
+fn wasi_threads_run_out_of_time_and_fuel() {
+    let spin = "crates/tern-cli/tests/data/threads-spin.wat";
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    for tier in ["interp", "auto"] {
+        for (limit, message) in [
+            (["--timeout", "200ms"], "error: timeout: the guest ran out of time"),
+            (
+                ["--fuel", "10000000"],
+                "error: all fuel consumed: the guest ran out of fuel",
+            ),
+        ] {
+            let out = Command::new(env!("CARGO_BIN_EXE_tern"))
+                .args(["run", "--tier", tier])
+                .args(limit)
+                .arg(root.join(spin))
+                .output()
+                .unwrap();
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(134), "{tier} {limit:?}: {err}");
+            assert!(err.starts_with(message), "{tier} {limit:?}: {err}");
+            assert!(err.contains("wasm backtrace:\n    0: "), "{tier} {limit:?}: {err}");
+        }
+    }
+}
