@@ -580,6 +580,38 @@ fn wasi_threads_run_and_end_the_program() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// A thread that sleeps (`poll_oneoff` on a clock) does not hold the WASI
+/// context's lock meanwhile: the main thread writes and exits at once
+/// instead of waiting the minute out. (A watchdog of 30 s, not a timing:
+/// the run takes milliseconds, or a minute when the lock is held.)
+#[test]
+fn wasi_threads_sleep_without_the_lock() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    for tier in ["interp", "auto"] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_tern"))
+            .args(["run", "--tier", tier])
+            .arg(root.join("crates/tern-cli/tests/data/threads-sleep.wat"))
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let start = std::time::Instant::now();
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            if start.elapsed() > std::time::Duration::from_secs(30) {
+                child.kill().unwrap();
+                panic!("{tier}: the main thread's write waited for the sleeping thread");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
+        let mut out = String::new();
+        std::io::Read::read_to_string(&mut child.stdout.take().unwrap(), &mut out).unwrap();
+        assert!(status.success(), "{tier}: {status}");
+        assert_eq!(out, "main wrote while the thread slept\n", "{tier}");
+    }
+}
+
 /// Deadlines and fuel hold in spawned threads too: a thread that spins
 /// for ever ends the program with 134 and a backtrace through it.
 #[test]

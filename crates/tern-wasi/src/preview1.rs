@@ -111,7 +111,7 @@ pub fn add_to_linker<T: 'static, G>(linker: &mut Linker<T>, get: G) -> tern::Res
 where
     G: Fn(&mut T) -> &mut WasiCtx + Send + Sync + Copy + 'static,
 {
-    add_funcs(linker, move |caller, f| {
+    add_funcs(linker, move |caller, _, f| {
         // Move the context out so that it and the memory can be borrowed
         // at once.
         let mut cx = std::mem::take(get(caller.data_mut()));
@@ -129,7 +129,12 @@ pub fn add_to_linker_shared<T: 'static, G>(linker: &mut Linker<T>, get: G) -> te
 where
     G: Fn(&T) -> Arc<Mutex<WasiCtx>> + Send + Sync + Copy + 'static,
 {
-    add_funcs(linker, move |caller, f| {
+    add_funcs(linker, move |caller, context_free, f| {
+        // A call that can do without the context (a sleep) does not hold
+        // its lock, so that the other threads' calls go on meanwhile.
+        if let Some(r) = context_free.and_then(|g| with_memory(caller, g)) {
+            return r;
+        }
         let shared = get(caller.data());
         // A thread that panicked while holding it left the context as
         // it was between calls: go on with it.
@@ -138,13 +143,23 @@ where
     })
 }
 
+/// What a call may do without the context (`poll_oneoff` on clocks
+/// only): `None` when it needs the context after all.
+type ContextFree<'a> = dyn FnMut(&mut Mem<'_>) -> Option<R> + 'a;
+
 /// How a function reaches the context and memory: runs the given
-/// closure with both.
-type Access<T> = dyn Fn(&mut Caller<'_, T>, &mut dyn FnMut(&mut WasiCtx, &mut Mem<'_>) -> R) -> R + Send + Sync;
+/// closure with both. A shared context may first try the context-free
+/// step without taking its lock.
+type Access<T> = dyn Fn(&mut Caller<'_, T>, Option<&mut ContextFree<'_>>, &mut dyn FnMut(&mut WasiCtx, &mut Mem<'_>) -> R) -> R
+    + Send
+    + Sync;
 
 fn add_funcs<T: 'static>(
     linker: &mut Linker<T>,
-    access: impl Fn(&mut Caller<'_, T>, &mut dyn FnMut(&mut WasiCtx, &mut Mem<'_>) -> R) -> R + Send + Sync + 'static,
+    access: impl Fn(&mut Caller<'_, T>, Option<&mut ContextFree<'_>>, &mut dyn FnMut(&mut WasiCtx, &mut Mem<'_>) -> R) -> R
+    + Send
+    + Sync
+    + 'static,
 ) -> tern::Result<()> {
     let access: Arc<Access<T>> = Arc::new(access);
     for &(name, sig, f) in FUNCS {
@@ -161,7 +176,10 @@ fn add_funcs<T: 'static>(
                 };
             }
             crate::threads::progressed();
-            let r = access(&mut caller, &mut |cx, mem| f(cx, mem, &args[..params.len()]));
+            let args = &args[..params.len()];
+            let mut clocks = |mem: &mut Mem<'_>| poll_clocks(mem, args);
+            let context_free: Option<&mut ContextFree<'_>> = (name == "poll_oneoff").then_some(&mut clocks);
+            let r = access(&mut caller, context_free, &mut |cx, mem| f(cx, mem, args));
             results[0] = Val::I32(match r {
                 Ok(()) => 0,
                 Err(e) => e.0 as i32,
@@ -183,7 +201,7 @@ fn add_funcs<T: 'static>(
 
 /// Runs `f` with the caller's exported `memory` (empty when there is none,
 /// so that every pointer is `EFAULT`).
-fn with_memory<T>(caller: &mut Caller<'_, T>, f: impl FnOnce(&mut Mem<'_>) -> R) -> R {
+fn with_memory<T, X>(caller: &mut Caller<'_, T>, f: impl FnOnce(&mut Mem<'_>) -> X) -> X {
     match caller.get_export("memory").and_then(Extern::into_memory) {
         Some(m) => match m.shared(&*caller) {
             // Other threads may write a shared memory: copy in and out.
@@ -362,155 +380,175 @@ fn sched_yield(_: &mut WasiCtx, _: &mut Mem<'_>, _: &[u64]) -> R {
 }
 
 fn poll_oneoff(cx: &mut WasiCtx, m: &mut Mem<'_>, a: &[u64]) -> R {
-    const EVENT_FD_READ: u8 = 1;
-    let (inp, out, nsubs, nevents) = (a[0] as u32, a[1] as u32, a[2] as u32, a[3] as u32);
-    if nsubs == 0 {
-        return Err(Errno::INVAL);
-    }
-    m.slice(inp, nsubs.checked_mul(48).ok_or(Errno::FAULT)?)?;
-    m.slice(out, nsubs.checked_mul(32).ok_or(Errno::FAULT)?)?;
-    m.slice(nevents, 4)?;
-    // Events ready without waiting: (userdata, errno, type, nbytes, hangup).
-    let mut ready: Vec<(u64, u16, u8, u64, bool)> = Vec::new();
-    // Clock subscriptions: (userdata, nanoseconds from now).
-    let mut clocks: Vec<(u64, u64)> = Vec::new();
-    // Host descriptors to wait for: (userdata, type, descriptor).
-    let mut waits: Vec<(u64, u8, BorrowedFd<'static>)> = Vec::new();
-    for i in 0..nsubs {
-        let base = inp + i * 48;
-        let userdata = m.read_u64(base)?;
-        let tag = m.read_u8(base + 8)?;
-        match tag {
-            0 => {
-                let id = m.read_u32(base + 16)? as u64;
-                let timeout = m.read_u64(base + 24)?;
-                let flags = m.read_u16(base + 40)?;
-                let remaining = if flags & 1 != 0 {
-                    match now(id) {
-                        Ok(t) => timeout.saturating_sub(t),
-                        Err(e) => {
+    poll(Some(cx), m, a).expect("with a context, poll always answers")
+}
+
+/// `poll_oneoff` when every subscription is a clock, which needs no
+/// context: a shared context's lock is then not held while the caller
+/// sleeps, so other threads' calls go on. `None` when a subscription names
+/// a descriptor.
+fn poll_clocks(m: &mut Mem<'_>, a: &[u64]) -> Option<R> {
+    poll(None, m, a)
+}
+
+/// `poll_oneoff`; `None` when a subscription names a descriptor and there
+/// is no context `cx` to find it in.
+fn poll(mut cx: Option<&mut WasiCtx>, m: &mut Mem<'_>, a: &[u64]) -> Option<R> {
+    let r = (|| -> Result<Option<()>, Errno> {
+        const EVENT_FD_READ: u8 = 1;
+        let (inp, out, nsubs, nevents) = (a[0] as u32, a[1] as u32, a[2] as u32, a[3] as u32);
+        if nsubs == 0 {
+            return Err(Errno::INVAL);
+        }
+        m.slice(inp, nsubs.checked_mul(48).ok_or(Errno::FAULT)?)?;
+        m.slice(out, nsubs.checked_mul(32).ok_or(Errno::FAULT)?)?;
+        m.slice(nevents, 4)?;
+        // Events ready without waiting: (userdata, errno, type, nbytes, hangup).
+        let mut ready: Vec<(u64, u16, u8, u64, bool)> = Vec::new();
+        // Clock subscriptions: (userdata, nanoseconds from now).
+        let mut clocks: Vec<(u64, u64)> = Vec::new();
+        // Host descriptors to wait for: (userdata, type, descriptor).
+        let mut waits: Vec<(u64, u8, BorrowedFd<'static>)> = Vec::new();
+        for i in 0..nsubs {
+            let base = inp + i * 48;
+            let userdata = m.read_u64(base)?;
+            let tag = m.read_u8(base + 8)?;
+            match tag {
+                0 => {
+                    let id = m.read_u32(base + 16)? as u64;
+                    let timeout = m.read_u64(base + 24)?;
+                    let flags = m.read_u16(base + 40)?;
+                    let remaining = if flags & 1 != 0 {
+                        match now(id) {
+                            Ok(t) => timeout.saturating_sub(t),
+                            Err(e) => {
+                                ready.push((userdata, e.0, 0, 0, false));
+                                continue;
+                            }
+                        }
+                    } else {
+                        if let Err(e) = clock_id(id) {
                             ready.push((userdata, e.0, 0, 0, false));
                             continue;
                         }
-                    }
-                } else {
-                    if let Err(e) = clock_id(id) {
-                        ready.push((userdata, e.0, 0, 0, false));
-                        continue;
-                    }
-                    timeout
-                };
-                clocks.push((userdata, remaining));
-            }
-            1 | 2 => {
-                let fd = m.read_u32(base + 16)?;
-                // (A descriptor that is not open, or cannot be polled, fails
-                // the whole call with EBADF, as in wasmtime.)
-                let raw = match cx.fds.get_mut(&fd).map(|e| &mut e.desc) {
-                    None => return Err(Errno::BADF),
-                    Some(Desc::Stdin(_, raw)) if tag == EVENT_FD_READ => *raw,
-                    Some(Desc::Output(_, raw)) if tag != EVENT_FD_READ => *raw,
-                    Some(Desc::Stdin(..) | Desc::Output(..)) => return Err(Errno::BADF),
-                    Some(Desc::File { file, .. }) => {
-                        // Regular files are always ready; a read reports the
-                        // bytes left before the end.
-                        let mut nbytes = 0;
-                        if tag == EVENT_FD_READ
-                            && let (Ok(meta), Ok(pos)) = (file.metadata(), file.stream_position())
-                        {
-                            nbytes = meta.len().saturating_sub(pos);
+                        timeout
+                    };
+                    clocks.push((userdata, remaining));
+                }
+                1 | 2 => {
+                    let Some(cx) = cx.as_deref_mut() else {
+                        return Ok(None);
+                    };
+                    let fd = m.read_u32(base + 16)?;
+                    // (A descriptor that is not open, or cannot be polled, fails
+                    // the whole call with EBADF, as in wasmtime.)
+                    let raw = match cx.fds.get_mut(&fd).map(|e| &mut e.desc) {
+                        None => return Err(Errno::BADF),
+                        Some(Desc::Stdin(_, raw)) if tag == EVENT_FD_READ => *raw,
+                        Some(Desc::Output(_, raw)) if tag != EVENT_FD_READ => *raw,
+                        Some(Desc::Stdin(..) | Desc::Output(..)) => return Err(Errno::BADF),
+                        Some(Desc::File { file, .. }) => {
+                            // Regular files are always ready; a read reports the
+                            // bytes left before the end.
+                            let mut nbytes = 0;
+                            if tag == EVENT_FD_READ
+                                && let (Ok(meta), Ok(pos)) = (file.metadata(), file.stream_position())
+                            {
+                                nbytes = meta.len().saturating_sub(pos);
+                            }
+                            ready.push((userdata, 0, tag, nbytes, false));
+                            continue;
                         }
-                        ready.push((userdata, 0, tag, nbytes, false));
-                        continue;
+                        Some(Desc::Dir { .. }) => return Err(Errno::BADF),
+                    };
+                    match raw {
+                        Some(fd) => waits.push((userdata, tag, fd)),
+                        // An in-memory stream never blocks.
+                        None => ready.push((userdata, 0, tag, 0, false)),
                     }
-                    Some(Desc::Dir { .. }) => return Err(Errno::BADF),
-                };
-                match raw {
-                    Some(fd) => waits.push((userdata, tag, fd)),
-                    // An in-memory stream never blocks.
-                    None => ready.push((userdata, 0, tag, 0, false)),
+                }
+                _ => return Err(Errno::INVAL),
+            }
+        }
+        // Wait for the first host descriptor or clock, unless something is ready.
+        let min_clock = clocks.iter().map(|c| c.1).min();
+        let start = std::time::Instant::now();
+        if !waits.is_empty() {
+            let timeout_ms: i32 = if !ready.is_empty() {
+                0
+            } else {
+                match min_clock {
+                    // Round up, so a clock is never reported before it expires.
+                    Some(ns) => ns.div_ceil(1_000_000).min(i32::MAX as u64) as i32,
+                    None => -1,
+                }
+            };
+            let timeout = (timeout_ms >= 0).then(|| Timespec {
+                tv_sec: (timeout_ms / 1000).into(),
+                tv_nsec: ((timeout_ms % 1000) * 1_000_000).into(),
+            });
+            let mut fds: Vec<PollFd<'_>> = waits
+                .iter()
+                .map(|&(_, tag, fd)| {
+                    let events = if tag == EVENT_FD_READ {
+                        PollFlags::IN
+                    } else {
+                        PollFlags::OUT
+                    };
+                    PollFd::from_borrowed_fd(fd, events)
+                })
+                .collect();
+            loop {
+                match rustix::event::poll(&mut fds, timeout.as_ref()) {
+                    Ok(_) => break,
+                    Err(rustix::io::Errno::INTR) => continue,
+                    Err(e) => return Err(std::io::Error::from(e).into()),
                 }
             }
-            _ => return Err(Errno::INVAL),
-        }
-    }
-    // Wait for the first host descriptor or clock, unless something is ready.
-    let min_clock = clocks.iter().map(|c| c.1).min();
-    let start = std::time::Instant::now();
-    if !waits.is_empty() {
-        let timeout_ms: i32 = if !ready.is_empty() {
-            0
-        } else {
-            match min_clock {
-                // Round up, so a clock is never reported before it expires.
-                Some(ns) => ns.div_ceil(1_000_000).min(i32::MAX as u64) as i32,
-                None => -1,
+            for (w, p) in waits.iter().zip(&fds) {
+                let revents = p.revents();
+                if !revents.is_empty() {
+                    let hangup = revents.contains(PollFlags::HUP);
+                    let err = if revents.contains(PollFlags::NVAL) {
+                        Errno::BADF.0
+                    } else {
+                        0
+                    };
+                    // (0 bytes when FIONREAD fails.)
+                    let nbytes = if w.1 == EVENT_FD_READ {
+                        rustix::io::ioctl_fionread(w.2).unwrap_or(0)
+                    } else {
+                        0
+                    };
+                    ready.push((w.0, err, w.1, nbytes, hangup));
+                }
             }
-        };
-        let timeout = (timeout_ms >= 0).then(|| Timespec {
-            tv_sec: (timeout_ms / 1000).into(),
-            tv_nsec: ((timeout_ms % 1000) * 1_000_000).into(),
-        });
-        let mut fds: Vec<PollFd<'_>> = waits
-            .iter()
-            .map(|&(_, tag, fd)| {
-                let events = if tag == EVENT_FD_READ {
-                    PollFlags::IN
-                } else {
-                    PollFlags::OUT
-                };
-                PollFd::from_borrowed_fd(fd, events)
-            })
-            .collect();
-        loop {
-            match rustix::event::poll(&mut fds, timeout.as_ref()) {
-                Ok(_) => break,
-                Err(rustix::io::Errno::INTR) => continue,
-                Err(e) => return Err(std::io::Error::from(e).into()),
+        } else if ready.is_empty()
+            && let Some(min) = min_clock
+            && min > 0
+        {
+            std::thread::sleep(Duration::from_nanos(min));
+        }
+        let elapsed = start.elapsed().as_nanos() as u64;
+        for &(userdata, remaining) in &clocks {
+            if remaining <= elapsed || (ready.is_empty() && Some(remaining) == min_clock) {
+                ready.push((userdata, 0, 0, 0, false));
             }
         }
-        for (w, p) in waits.iter().zip(&fds) {
-            let revents = p.revents();
-            if !revents.is_empty() {
-                let hangup = revents.contains(PollFlags::HUP);
-                let err = if revents.contains(PollFlags::NVAL) {
-                    Errno::BADF.0
-                } else {
-                    0
-                };
-                // (0 bytes when FIONREAD fails.)
-                let nbytes = if w.1 == EVENT_FD_READ {
-                    rustix::io::ioctl_fionread(w.2).unwrap_or(0)
-                } else {
-                    0
-                };
-                ready.push((w.0, err, w.1, nbytes, hangup));
+        for (k, &(userdata, err, ty, nbytes, hangup)) in ready.iter().enumerate() {
+            let mut ev = [0u8; 32];
+            ev[0..8].copy_from_slice(&userdata.to_le_bytes());
+            ev[8..10].copy_from_slice(&err.to_le_bytes());
+            ev[10] = ty;
+            if ty != 0 {
+                ev[16..24].copy_from_slice(&nbytes.to_le_bytes());
+                ev[24..26].copy_from_slice(&(hangup as u16).to_le_bytes());
             }
+            m.write(out + k as u32 * 32, &ev)?;
         }
-    } else if ready.is_empty()
-        && let Some(min) = min_clock
-        && min > 0
-    {
-        std::thread::sleep(Duration::from_nanos(min));
-    }
-    let elapsed = start.elapsed().as_nanos() as u64;
-    for &(userdata, remaining) in &clocks {
-        if remaining <= elapsed || (ready.is_empty() && Some(remaining) == min_clock) {
-            ready.push((userdata, 0, 0, 0, false));
-        }
-    }
-    for (k, &(userdata, err, ty, nbytes, hangup)) in ready.iter().enumerate() {
-        let mut ev = [0u8; 32];
-        ev[0..8].copy_from_slice(&userdata.to_le_bytes());
-        ev[8..10].copy_from_slice(&err.to_le_bytes());
-        ev[10] = ty;
-        if ty != 0 {
-            ev[16..24].copy_from_slice(&nbytes.to_le_bytes());
-            ev[24..26].copy_from_slice(&(hangup as u16).to_le_bytes());
-        }
-        m.write(out + k as u32 * 32, &ev)?;
-    }
-    m.write_u32(nevents, ready.len() as u32)
+        m.write_u32(nevents, ready.len() as u32).map(Some)
+    })();
+    r.transpose()
 }
 
 // ---- descriptors -------------------------------------------------------------
