@@ -158,7 +158,7 @@ fn compile(engine: &Engine, isa: &Isa, desc: &Arc<ModuleDesc>) -> Result<Option<
     if engine.config().lazy_compilation && tern_cranelift::lazy_available() {
         // Bodies are compiled later: check them all now.
         desc.validate_bodies()?;
-        let m = tern_cranelift::LazyModule::new(desc.clone(), &compile_config(engine), isa.clone())
+        let m = tern_cranelift::LazyModule::new(desc.clone(), &compile_config(engine), isa.clone(), None)
             .map_err(compile_error)?;
         return Ok(Some(ModuleCode::Lazy(m)));
     }
