@@ -58,6 +58,7 @@
 //! [`Tier::Jit`] makes [`Engine::new`] fail, artifacts are refused, and
 //! only binary modules are accepted.
 
+mod cache;
 mod call;
 mod engine;
 mod epoch;
@@ -76,6 +77,7 @@ mod module;
 mod store;
 mod values;
 
+pub use cache::{CacheConfig, CacheStats, CacheUse};
 pub use engine::{BoundsChecks, Config, Engine, InterpTranslation, InterruptHandle, Profiler, Tier};
 pub use epoch::UpdateDeadline;
 pub use error::{Error, Result};
