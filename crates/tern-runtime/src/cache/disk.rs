@@ -111,22 +111,28 @@ fn hash_threads() -> usize {
 /// `threads` is.)
 fn module_digest(module: &[u8], chunk: usize, threads: usize) -> [u8; 32] {
     let pieces: Vec<&[u8]> = module.chunks(chunk).collect();
-    let hash = |p: &[u8]| {
-        let mut h = Sha256::new();
-        h.update(p);
-        h.finish()
+    // A run of pieces, two at a time.
+    let hash = |run: &[&[u8]]| -> Vec<[u8; 32]> {
+        run.chunks(2)
+            .flat_map(|two| match two {
+                [a, b] => super::sha256::sha256_pair(a, b).to_vec(),
+                [a] => {
+                    let mut h = Sha256::new();
+                    h.update(a);
+                    vec![h.finish()]
+                }
+                _ => Vec::new(),
+            })
+            .collect()
     };
-    let threads = threads.clamp(1, pieces.len().max(1));
+    let threads = threads.clamp(1, pieces.len().div_ceil(2).max(1));
     let digests: Vec<[u8; 32]> = if threads == 1 {
-        pieces.iter().map(|p| hash(p)).collect()
+        hash(&pieces)
     } else {
-        // Contiguous runs of pieces, one run a thread.
-        let per = pieces.len().div_ceil(threads);
+        // Contiguous runs of an even number of pieces, one run a thread.
+        let per = pieces.len().div_ceil(threads).next_multiple_of(2);
         std::thread::scope(|s| {
-            let runs: Vec<_> = pieces
-                .chunks(per)
-                .map(|run| s.spawn(move || run.iter().map(|p| hash(p)).collect::<Vec<_>>()))
-                .collect();
+            let runs: Vec<_> = pieces.chunks(per).map(|run| s.spawn(move || hash(run))).collect();
             runs.into_iter()
                 .flat_map(|r| r.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
                 .collect()
