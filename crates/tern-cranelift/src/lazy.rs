@@ -102,11 +102,16 @@ struct State {
     linked: Option<Arc<CompiledModule>>,
     /// The trampolines made up front, for the final image (taken when it
     /// is linked): array calls by defined function, foreign calls by type.
-    trampolines: Option<(Vec<Option<CompiledFunc>>, Vec<Option<CompiledFunc>>)>,
+    trampolines: Option<Trampolines>,
     /// Told of the final image (taken when it is linked, or when it will
     /// not be).
     on_linked: Option<LinkedHook>,
 }
+
+/// The trampolines made up front: array calls by defined function (`None`
+/// for one that cannot reach the host), foreign calls by type (`None` for
+/// a type that has none).
+type Trampolines = (Vec<Option<CompiledFunc>>, Vec<Option<CompiledFunc>>);
 
 /// Called once with a lazy module's final image, when every function is
 /// compiled and linked, or with `None` when there will be none (a function

@@ -24,6 +24,9 @@
 //!   tables and instances; [`Store::set_epoch_deadline`] and
 //!   [`UpdateDeadline`]: per-store deadlines.
 //! * [`Module`]: a validated module.
+//! * [`CacheConfig`] for [`Config::cache`]: compiled code kept on disk and
+//!   loaded instead of compiled next time ([`Module::cache_use`],
+//!   [`Engine::cache_stats`]).
 //! * [`Store`]: owns everything instances create, and the embedder's data.
 //! * [`Linker`]: resolves imports by name; `func_wrap` defines host
 //!   functions from Rust closures.

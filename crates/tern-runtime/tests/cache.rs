@@ -213,7 +213,8 @@ fn lazy_and_eager_share_entries() {
 fn every_setting_has_entries_of_its_own() {
     let bytes = wasm(MODULE);
     let dir = cache_dir("settings");
-    let tweaks: Vec<(&str, Box<dyn Fn(&mut Config)>)> = vec![
+    type Tweak = Box<dyn Fn(&mut Config)>;
+    let tweaks: Vec<(&str, Tweak)> = vec![
         ("default", Box::new(|_: &mut Config| {})),
         (
             "fuel",

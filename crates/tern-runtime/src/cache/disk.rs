@@ -615,7 +615,8 @@ mod tests {
         let mut m = meta();
         m.target = "x86_64-unknown-linux-gnu opt_level=speed has_avx=false".into();
         metas.push(("target", m));
-        let configs: [(&str, fn(&mut CompileConfig)); 5] = [
+        type Tweak = fn(&mut CompileConfig);
+        let configs: [(&str, Tweak); 5] = [
             ("bounds checks", |c| c.bounds_checks = BoundsChecks::Explicit),
             ("fuel", |c| c.fuel = true),
             ("interrupts", |c| c.interrupts = true),
