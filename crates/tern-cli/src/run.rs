@@ -61,10 +61,14 @@ pub struct RunArgs {
     /// `tail-call=y`).
     #[arg(short = 'W', value_name = "OPT=VAL", value_parser = parse_wasm_opt, value_delimiter = ',')]
     wasm_opts: Vec<WasmOpt>,
-    /// wasmtime's codegen options: `cache=y|n` (accepted; tern keeps no
-    /// code cache yet, so both run the same way).
+    /// The compiled-code cache, in wasmtime's spelling: `cache=y|n` (on by
+    /// default: compiled code is kept in `$TERN_CACHE_DIR`,
+    /// `$XDG_CACHE_HOME/tern` or `~/.cache/tern` and loaded from there
+    /// next time), `cache-dir=PATH` (keep it there instead),
+    /// `cache-max-size=BYTES` (its bound, default 1G; the least recently
+    /// used entries go first).
     #[arg(short = 'C', value_name = "OPT=VAL", value_parser = parse_codegen_opt, value_delimiter = ',')]
-    codegen_opts: Vec<()>,
+    codegen_opts: Vec<CodegenOpt>,
     /// wasmtime's WASI options: `inherit-env=y|n` passes the host's whole
     /// environment on.
     #[arg(short = 'S', value_name = "OPT=VAL", value_parser = parse_wasi_opt, value_delimiter = ',')]
@@ -122,6 +126,14 @@ enum WasmOpt {
     Feature(tern::Feature, bool),
 }
 
+/// One `-C` option.
+#[derive(Clone, Debug)]
+enum CodegenOpt {
+    Cache(bool),
+    CacheDir(PathBuf),
+    CacheMaxSize(u64),
+}
+
 /// One `-S` option.
 #[derive(Clone, Debug)]
 enum WasiOpt {
@@ -163,12 +175,38 @@ fn parse_wasm_opt(s: &str) -> Result<WasmOpt, String> {
     })
 }
 
-fn parse_codegen_opt(s: &str) -> Result<(), String> {
+fn parse_codegen_opt(s: &str) -> Result<CodegenOpt, String> {
     let (k, v) = key_value(s);
-    match k {
-        "cache" => parse_bool(v).map(drop),
-        _ => Err(format!("unknown option `{k}`")),
+    Ok(match k {
+        "cache" => CodegenOpt::Cache(parse_bool(v)?),
+        "cache-dir" if s.contains('=') && !v.is_empty() => CodegenOpt::CacheDir(PathBuf::from(v)),
+        "cache-dir" => return Err("`cache-dir` needs a directory: `-C cache-dir=PATH`".into()),
+        "cache-max-size" => CodegenOpt::CacheMaxSize(parse_size(v)?),
+        _ => return Err(format!("unknown option `{k}`")),
+    })
+}
+
+/// The code cache `-C` asks for: on by default, in the default place.
+fn cache_config(opts: &[CodegenOpt]) -> Option<tern::CacheConfig> {
+    let (mut on, mut dir, mut max) = (true, None, None);
+    for o in opts {
+        match o {
+            CodegenOpt::Cache(b) => on = *b,
+            CodegenOpt::CacheDir(d) => dir = Some(d.clone()),
+            CodegenOpt::CacheMaxSize(n) => max = Some(*n),
+        }
     }
+    if !on {
+        return None;
+    }
+    let mut c = match dir {
+        Some(d) => tern::CacheConfig::new(d),
+        None => tern::CacheConfig::from_env()?,
+    };
+    if let Some(n) = max {
+        c.max_size(n);
+    }
+    Some(c)
 }
 
 fn parse_wasi_opt(s: &str) -> Result<WasiOpt, String> {
@@ -276,6 +314,7 @@ pub fn run(opts: RunArgs) -> Result<ExitCode> {
     config.features(features);
     config.lazy_compilation(opts.compile == Compile::Lazy);
     config.relaxed_simd_deterministic(relaxed_simd_deterministic);
+    config.cache(cache_config(&opts.codegen_opts));
     if let Some(Profile::Perfmap) = opts.profile {
         config.profiler(tern::Profiler::PerfMap);
     }
@@ -613,6 +652,27 @@ mod tests {
         assert!(matches!(parse_wasm_opt("tail-call=n"), Ok(WasmOpt::Feature(_, false))));
         for bad in ["fuel=abc", "fuel=", "timeout=forever", "warp=y", "simd=maybe"] {
             assert!(parse_wasm_opt(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn codegen_options() {
+        let parse = |s: &str| s.split(',').map(parse_codegen_opt).collect::<Result<Vec<_>, _>>();
+        let dir = |c: Option<tern::CacheConfig>| c.map(|c| (c.dir().to_path_buf(), c.max_size_bytes()));
+        let on = parse("cache-dir=/x/y,cache-max-size=64M").unwrap();
+        assert_eq!(dir(cache_config(&on)), Some((PathBuf::from("/x/y"), 64 << 20)));
+        let off = parse("cache-dir=/x/y,cache=n").unwrap();
+        assert_eq!(cache_config(&off), None);
+        let again = parse("cache=n,cache=y,cache-dir=/z").unwrap();
+        assert_eq!(dir(cache_config(&again)), Some((PathBuf::from("/z"), 1 << 30)));
+        for bad in [
+            "cache=maybe",
+            "cache-dir",
+            "cache-dir=",
+            "cache-max-size=lots",
+            "cache-config=x",
+        ] {
+            assert!(parse_codegen_opt(bad).is_err(), "{bad}");
         }
     }
 }

@@ -5,13 +5,21 @@
 use std::path::Path;
 use std::process::Command;
 
+/// The `tern` command, with its code cache in a folder of the test
+/// target's (never the user's) and no debug log.
+fn tern_command() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_tern"));
+    c.env(
+        "TERN_CACHE_DIR",
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join("tern-cache"),
+    )
+    .env_remove("TERN_LOG");
+    c
+}
+
 fn run_golden(name: &str, args: &[&str], expected_status: i32) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let out = Command::new(env!("CARGO_BIN_EXE_tern"))
-        .args(args)
-        .current_dir(&root)
-        .output()
-        .expect("run tern");
+    let out = tern_command().args(args).current_dir(&root).output().expect("run tern");
     let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
     if !out.stderr.is_empty() {
         text.push_str("--- stderr\n");
@@ -119,7 +127,7 @@ fn validate_text_module_and_text_errors() {
 fn parse_matches_the_committed_binary() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let out = std::env::temp_dir().join(format!("tern-cli-parse-{}.wasm", std::process::id()));
-    let status = Command::new(env!("CARGO_BIN_EXE_tern"))
+    let status = tern_command()
         .args(["parse", "examples/fib.wat", "-o"])
         .arg(&out)
         .current_dir(&root)
@@ -179,13 +187,7 @@ fn compile_then_run_the_artifact() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR"));
     let cwasm = dir.join("fib.cwasm");
-    let tern = |args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_tern"))
-            .args(args)
-            .current_dir(&root)
-            .output()
-            .expect("run tern")
-    };
+    let tern = |args: &[&str]| tern_command().args(args).current_dir(&root).output().expect("run tern");
     let out = tern(&["compile", "examples/fib.wat", "-o", cwasm.to_str().unwrap()]);
     if !out.status.success() {
         // Hosts without the compiler say so.
@@ -248,7 +250,7 @@ fn run_compiles_lazily_or_eagerly_with_the_same_output() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let mut outs = Vec::new();
     for mode in ["lazy", "eager"] {
-        let out = Command::new(env!("CARGO_BIN_EXE_tern"))
+        let out = tern_command()
             .args(["run", "--compile", mode, "examples/hello.wat", "world"])
             .current_dir(&root)
             .output()
@@ -264,7 +266,7 @@ fn run_compiles_lazily_or_eagerly_with_the_same_output() {
 fn profile_perfmap_names_compiled_functions() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     for mode in ["lazy", "eager"] {
-        let child = Command::new(env!("CARGO_BIN_EXE_tern"))
+        let child = tern_command()
             .args(["run", "--profile", "perfmap", "--compile", mode, "--invoke", "fib"])
             .args(["examples/fib.wasm", "20"])
             .current_dir(&root)
@@ -463,7 +465,7 @@ fn deep_recursion_backtraces_are_folded() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     for tier in ["interp", "auto"] {
         for (stack, depth) in [(None, "99990"), (Some("64K"), "1000000")] {
-            let mut cmd = Command::new(env!("CARGO_BIN_EXE_tern"));
+            let mut cmd = tern_command();
             cmd.args(["run", "--tier", tier]);
             if let Some(s) = stack {
                 cmd.args(["--max-wasm-stack", s]);
@@ -565,7 +567,7 @@ fn wasi_threads_run_and_end_the_program() {
     )
     .unwrap();
     for tier in ["interp", "auto"] {
-        let out = Command::new(env!("CARGO_BIN_EXE_tern"))
+        let out = tern_command()
             .args(["run", "--tier", tier])
             .arg(&trap)
             .output()
@@ -588,7 +590,7 @@ fn wasi_threads_run_and_end_the_program() {
 fn wasi_threads_sleep_without_the_lock() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     for tier in ["interp", "auto"] {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_tern"))
+        let mut child = tern_command()
             .args(["run", "--tier", tier])
             .arg(root.join("crates/tern-cli/tests/data/threads-sleep.wat"))
             .stdout(std::process::Stdio::piped())
@@ -626,7 +628,7 @@ fn wasi_threads_run_out_of_time_and_fuel() {
                 "error: all fuel consumed: the guest ran out of fuel",
             ),
         ] {
-            let out = Command::new(env!("CARGO_BIN_EXE_tern"))
+            let out = tern_command()
                 .args(["run", "--tier", tier])
                 .args(limit)
                 .arg(root.join(spin))

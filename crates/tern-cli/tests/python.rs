@@ -75,6 +75,10 @@ fn python_on(tier: &str, artifacts: &Path, root: &Root, args: &[&str]) -> std::p
     Command::new(env!("CARGO_BIN_EXE_tern"))
         .args([
             "run",
+            // No code cache: a run this short never writes an entry, and
+            // the tests must not touch the user's.
+            "-C",
+            "cache=n",
             "--tier",
             tier,
             "--trap-unknown-imports",

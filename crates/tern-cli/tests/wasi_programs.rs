@@ -31,8 +31,15 @@ fn native(name: &str) -> Option<PathBuf> {
     }
 }
 
+/// `tern run ARGS`, with the code cache in a folder of the test target's
+/// (never the user's) and no debug log.
 fn tern(args: &[&str]) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_tern"));
+    c.env(
+        "TERN_CACHE_DIR",
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join("tern-cache"),
+    )
+    .env_remove("TERN_LOG");
     c.arg("run").args(args);
     c
 }

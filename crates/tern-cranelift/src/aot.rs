@@ -20,7 +20,9 @@
 //!   relocations:     u32 count × (u32 offset, u8 kind, u32 target, i64 addend)
 //!   trap sites:      u32 count × (u32 offset, u8 trap code)
 //!   exception handlers: u32 count × (u32 return address, u32 landing pad, u32 sp-to-fp)
-//!   function, array-call and foreign trampoline offsets: 3 × (u32 count × u32)
+//!   function, array-call and foreign trampoline offsets: 3 × (u32 count × u32;
+//!                    u32::MAX for a trampoline that is not there: a type
+//!                    that has none, a function that cannot reach the host)
 //!   inlined code:    u32 count × (u32 offset, u32 count × u32 function index)
 //!   module bytes:    u64 length + bytes
 //! ```
@@ -44,10 +46,12 @@ pub const MAGIC: [u8; 8] = *b"\0terncw\x01";
 /// (3: libcall numbering and epoch checks; 4: compiled code stores its
 /// exit registers before libcalls; 5: exception handlers of call sites;
 /// 6: word-wise checksum; 7: page-aligned image, libcalls through stubs,
-/// eight-lane checksum, the null-function-reference trap code; 8: table
-/// 0's elements and global 0's cell in the context, the checksum over
-/// independent blocks.)
-pub const FORMAT_VERSION: u32 = 8;
+/// eight-lane checksum, the null-function-reference trap code; 8: a
+/// function that cannot reach the host may have no array-call trampoline,
+/// as in the image a lazily compiled module links; 9: table 0's elements
+/// and global 0's cell in the context, the checksum over independent
+/// blocks.)
+pub const FORMAT_VERSION: u32 = 9;
 
 /// Images at least this large start at a file offset that is a multiple
 /// of [`IMAGE_ALIGN`], so that loading maps them instead of copying;
@@ -95,27 +99,37 @@ pub enum AotError {
 }
 
 /// The payload's checksum: the payload is cut into blocks of
-/// [`CHECKSUM_BLOCK`] bytes, hashed independently (in parallel: a large
+/// [`CHECKSUM_BLOCK`] bytes, each hashed on its own (in parallel: a large
 /// artifact is hashed by every core, so checking a 280 MB one takes half
-/// the wall time on two), and the block hashes and the length folded
-/// together in order. A block's hash is FNV-1a's xor-and-multiply over
-/// 64-bit words in eight independent lanes (so the multiplies overlap; a
-/// byte at a time, FNV-1a took 0.4 s on a 284 MB artifact), the tail bytes
-/// into the first lane, then the lanes folded. Every step is a bijection
-/// of the lane it updates, so any change to one word is caught. It
-/// detects damage, not forgery.
+/// the wall time on two), and the block hashes and then the length are
+/// folded together in order. A block's hash is FNV-1a's xor-and-multiply
+/// over 64-bit words in eight independent lanes (so the multiplies
+/// overlap; a byte at a time, FNV-1a took 0.4 s on a 284 MB artifact), the
+/// tail bytes into the first lane, then the lanes and the block's length
+/// folded. Every step is a bijection of the lane it updates, so any change
+/// to one word is caught. It detects damage, not forgery.
 fn checksum(bytes: &[u8]) -> u64 {
+    checksum_in_blocks(bytes, CHECKSUM_BLOCK)
+}
+
+/// [`checksum`] with blocks of `block` bytes.
+fn checksum_in_blocks(bytes: &[u8], block: usize) -> u64 {
     use rayon::prelude::*;
-    let blocks: Vec<u64> = if bytes.len() > CHECKSUM_BLOCK {
-        bytes.par_chunks(CHECKSUM_BLOCK).map(block_checksum).collect()
-    } else {
-        bytes.chunks(CHECKSUM_BLOCK).map(block_checksum).collect()
+    let hash = |b: &[u8]| {
+        let mut h = BlockHasher::new();
+        h.update(b);
+        h.finish()
     };
-    let mut h = (bytes.len() as u64 ^ FNV_OFFSET).wrapping_mul(FNV_PRIME);
+    let blocks: Vec<u64> = if bytes.len() > block {
+        bytes.par_chunks(block).map(hash).collect()
+    } else {
+        bytes.chunks(block).map(hash).collect()
+    };
+    let mut h = FNV_OFFSET;
     for b in blocks {
-        h = (h ^ b).wrapping_mul(FNV_PRIME);
+        h = fold(h, b);
     }
-    h
+    fold(h, bytes.len() as u64)
 }
 
 /// The size of the blocks [`checksum`] hashes independently.
@@ -123,26 +137,125 @@ const CHECKSUM_BLOCK: usize = 16 << 20;
 const FNV_PRIME: u64 = 0x0100_0000_01b3;
 const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
 
-fn block_checksum(bytes: &[u8]) -> u64 {
-    let mut lanes = [FNV_OFFSET; 8];
-    for (i, lane) in lanes.iter_mut().enumerate() {
-        *lane ^= i as u64;
+fn fold(h: u64, v: u64) -> u64 {
+    (h ^ v).wrapping_mul(FNV_PRIME)
+}
+
+/// [`checksum`] of bytes that come in pieces (an artifact written to a
+/// file straight from the image it describes, without first gathering it
+/// in memory): the same value, however the bytes are split.
+struct Checksum {
+    block: usize,
+    /// The hash of the blocks so far.
+    h: u64,
+    /// The current block's.
+    current: BlockHasher,
+    in_block: usize,
+    len: u64,
+}
+
+impl Checksum {
+    fn new() -> Checksum {
+        Checksum::in_blocks(CHECKSUM_BLOCK)
     }
-    let mut blocks = bytes.chunks_exact(64);
-    for block in &mut blocks {
-        for (lane, word) in lanes.iter_mut().zip(block.chunks_exact(8)) {
-            let w = u64::from_le_bytes(word.try_into().expect("8 bytes"));
-            *lane = (*lane ^ w).wrapping_mul(FNV_PRIME);
+
+    fn in_blocks(block: usize) -> Checksum {
+        Checksum {
+            block,
+            h: FNV_OFFSET,
+            current: BlockHasher::new(),
+            in_block: 0,
+            len: 0,
         }
     }
-    for &b in blocks.remainder() {
-        lanes[0] = (lanes[0] ^ b as u64).wrapping_mul(FNV_PRIME);
+
+    fn update(&mut self, mut bytes: &[u8]) {
+        self.len += bytes.len() as u64;
+        while !bytes.is_empty() {
+            let n = (self.block - self.in_block).min(bytes.len());
+            self.current.update(&bytes[..n]);
+            self.in_block += n;
+            bytes = &bytes[n..];
+            if self.in_block == self.block {
+                let done = std::mem::replace(&mut self.current, BlockHasher::new());
+                self.h = fold(self.h, done.finish());
+                self.in_block = 0;
+            }
+        }
     }
-    let mut h = bytes.len() as u64;
-    for lane in lanes {
-        h = (h ^ lane).wrapping_mul(FNV_PRIME);
+
+    fn finish(self) -> u64 {
+        let mut h = self.h;
+        if self.in_block > 0 {
+            h = fold(h, self.current.finish());
+        }
+        fold(h, self.len)
     }
-    h
+}
+
+/// One block's hash, of bytes that may come in pieces.
+struct BlockHasher {
+    lanes: [u64; 8],
+    /// Bytes of an unfinished 64-byte group.
+    pending: [u8; 64],
+    npending: usize,
+    len: u64,
+}
+
+impl BlockHasher {
+    fn new() -> BlockHasher {
+        let mut lanes = [FNV_OFFSET; 8];
+        for (i, lane) in lanes.iter_mut().enumerate() {
+            *lane ^= i as u64;
+        }
+        BlockHasher {
+            lanes,
+            pending: [0; 64],
+            npending: 0,
+            len: 0,
+        }
+    }
+
+    fn group(lanes: &mut [u64; 8], group: &[u8]) {
+        for (lane, word) in lanes.iter_mut().zip(group.chunks_exact(8)) {
+            let w = u64::from_le_bytes(word.try_into().expect("8 bytes"));
+            *lane = fold(*lane, w);
+        }
+    }
+
+    fn update(&mut self, mut bytes: &[u8]) {
+        self.len += bytes.len() as u64;
+        if self.npending > 0 {
+            let n = (64 - self.npending).min(bytes.len());
+            self.pending[self.npending..self.npending + n].copy_from_slice(&bytes[..n]);
+            self.npending += n;
+            bytes = &bytes[n..];
+            if self.npending < 64 {
+                return;
+            }
+            let group = self.pending;
+            BlockHasher::group(&mut self.lanes, &group);
+            self.npending = 0;
+        }
+        let mut groups = bytes.chunks_exact(64);
+        for group in &mut groups {
+            BlockHasher::group(&mut self.lanes, group);
+        }
+        let rest = groups.remainder();
+        self.pending[..rest.len()].copy_from_slice(rest);
+        self.npending = rest.len();
+    }
+
+    fn finish(mut self) -> u64 {
+        for &b in &self.pending[..self.npending] {
+            self.lanes[0] = fold(self.lanes[0], b as u64);
+        }
+        let mut h = self.len;
+        for lane in self.lanes {
+            h = fold(h, lane);
+        }
+        h
+    }
 }
 
 pub(crate) const TRAP_CODES: [TrapCode; 13] = [
@@ -187,25 +300,41 @@ fn describe_config(b: [u8; 3]) -> String {
     )
 }
 
-struct Writer(Vec<u8>);
+/// An artifact's payload being laid out: small fields gathered in
+/// buffers, the bulk (the image, the module's bytes) borrowed where it
+/// lies, so that it can be written out without a copy of it all.
+struct Writer<'a> {
+    pieces: Vec<std::borrow::Cow<'a, [u8]>>,
+    cur: Vec<u8>,
+    /// Bytes laid out so far, the header included.
+    len: usize,
+}
 
-impl Writer {
+impl<'a> Writer<'a> {
     fn u8(&mut self, v: u8) {
-        self.0.push(v);
+        self.raw(&[v]);
     }
     fn u32(&mut self, v: u32) {
-        self.0.extend_from_slice(&v.to_le_bytes());
+        self.raw(&v.to_le_bytes());
     }
     fn u64(&mut self, v: u64) {
-        self.0.extend_from_slice(&v.to_le_bytes());
+        self.raw(&v.to_le_bytes());
+    }
+    fn raw(&mut self, b: &[u8]) {
+        self.cur.extend_from_slice(b);
+        self.len += b.len();
+    }
+    /// Bytes that stay where they are.
+    fn borrowed(&mut self, b: &'a [u8]) {
+        if !self.cur.is_empty() {
+            self.pieces.push(std::mem::take(&mut self.cur).into());
+        }
+        self.pieces.push(b.into());
+        self.len += b.len();
     }
     fn bytes32(&mut self, b: &[u8]) {
         self.u32(b.len() as u32);
-        self.0.extend_from_slice(b);
-    }
-    fn bytes64(&mut self, b: &[u8]) {
-        self.u64(b.len() as u64);
-        self.0.extend_from_slice(b);
+        self.raw(b);
     }
     fn u32s(&mut self, v: &[u32]) {
         self.u32(v.len() as u32);
@@ -213,14 +342,33 @@ impl Writer {
             self.u32(x);
         }
     }
+    fn finish(mut self) -> Vec<std::borrow::Cow<'a, [u8]>> {
+        if !self.cur.is_empty() {
+            self.pieces.push(std::mem::take(&mut self.cur).into());
+        }
+        self.pieces
+    }
 }
 
-/// Writes an artifact.
-pub fn serialize(meta: &AotMeta, artifact: &Artifact, module_bytes: &[u8]) -> Vec<u8> {
-    let mut w = Writer(Vec::with_capacity(
-        HEADER + artifact.image.len() + module_bytes.len() + IMAGE_ALIGN + 1024,
-    ));
-    w.0.resize(HEADER, 0);
+/// An artifact laid out: its header and its payload's pieces, in order.
+struct Laid<'a> {
+    header: [u8; HEADER],
+    payload: Vec<std::borrow::Cow<'a, [u8]>>,
+}
+
+impl Laid<'_> {
+    fn len(&self) -> usize {
+        HEADER + self.payload.iter().map(|p| p.len()).sum::<usize>()
+    }
+}
+
+/// Lays an artifact out.
+fn lay_out<'a>(meta: &AotMeta, artifact: &'a Artifact, module_bytes: &'a [u8]) -> Laid<'a> {
+    let mut w = Writer {
+        pieces: Vec::new(),
+        cur: Vec::with_capacity(1024),
+        len: HEADER,
+    };
     w.bytes32(meta.engine_version.as_bytes());
     w.bytes32(meta.features.as_bytes());
     w.bytes32(meta.target.as_bytes());
@@ -229,14 +377,14 @@ pub fn serialize(meta: &AotMeta, artifact: &Artifact, module_bytes: &[u8]) -> Ve
     }
     w.u64(artifact.image.len() as u64);
     let pad = if artifact.image.len() >= MAP_IMAGE_FROM {
-        let at = w.0.len() + 4;
+        let at = w.len + 4;
         at.next_multiple_of(IMAGE_ALIGN) - at
     } else {
         0
     };
     w.u32(pad as u32);
-    w.0.resize(w.0.len() + pad, 0);
-    w.0.extend_from_slice(&artifact.image);
+    w.raw(&vec![0; pad]);
+    w.borrowed(&artifact.image);
     w.u32(artifact.relocs.len() as u32);
     for r in &artifact.relocs {
         w.u32(r.offset);
@@ -271,15 +419,48 @@ pub fn serialize(meta: &AotMeta, artifact: &Artifact, module_bytes: &[u8]) -> Ve
         w.u32(*o);
         w.u32s(frames);
     }
-    w.bytes64(module_bytes);
-    let mut out = w.0;
-    let payload_len = (out.len() - HEADER) as u64;
-    let sum = checksum(&out[HEADER..]);
-    out[..8].copy_from_slice(&MAGIC);
-    out[8..12].copy_from_slice(&FORMAT_VERSION.to_le_bytes());
-    out[12..20].copy_from_slice(&payload_len.to_le_bytes());
-    out[20..28].copy_from_slice(&sum.to_le_bytes());
+    w.u64(module_bytes.len() as u64);
+    w.borrowed(module_bytes);
+    let payload_len = (w.len - HEADER) as u64;
+    let payload = w.finish();
+    let mut sum = Checksum::new();
+    for p in &payload {
+        sum.update(p);
+    }
+    let mut header = [0; HEADER];
+    header[..8].copy_from_slice(&MAGIC);
+    header[8..12].copy_from_slice(&FORMAT_VERSION.to_le_bytes());
+    header[12..20].copy_from_slice(&payload_len.to_le_bytes());
+    header[20..28].copy_from_slice(&sum.finish().to_le_bytes());
+    Laid { header, payload }
+}
+
+/// Writes an artifact.
+pub fn serialize(meta: &AotMeta, artifact: &Artifact, module_bytes: &[u8]) -> Vec<u8> {
+    let laid = lay_out(meta, artifact, module_bytes);
+    let mut out = Vec::with_capacity(laid.len());
+    out.extend_from_slice(&laid.header);
+    for p in &laid.payload {
+        out.extend_from_slice(p);
+    }
     out
+}
+
+/// Writes the artifact [`serialize`] makes to `out`, without gathering it
+/// in memory first (the image and the module's bytes are written from
+/// where they lie); returns its length.
+pub fn serialize_to(
+    meta: &AotMeta,
+    artifact: &Artifact,
+    module_bytes: &[u8],
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<u64> {
+    let laid = lay_out(meta, artifact, module_bytes);
+    out.write_all(&laid.header)?;
+    for p in &laid.payload {
+        out.write_all(p)?;
+    }
+    Ok(laid.len() as u64)
 }
 
 /// Whether `bytes` start like an artifact.
@@ -527,7 +708,7 @@ fn parse(bytes: &[u8], expect: &AotMeta) -> Result<Parsed, AotError> {
         Ok(v)
     };
     let funcs = offsets(false)?;
-    let array_calls = offsets(false)?;
+    let array_calls = offsets(true)?;
     let foreign = offsets(true)?;
     if funcs.len() != array_calls.len() {
         return Err(bad("function and trampoline counts differ".into()));
@@ -660,6 +841,96 @@ mod tests {
                 assert!(deserialize(&b, &meta()).is_err(), "flipped bit {bit:#x} of byte {i}");
             }
         }
+    }
+
+    /// A block's hash as the one-piece loop computes it: the incremental
+    /// one must agree with it.
+    fn reference_block(bytes: &[u8]) -> u64 {
+        const PRIME: u64 = 0x0100_0000_01b3;
+        let mut lanes = [0xcbf2_9ce4_8422_2325u64; 8];
+        for (i, lane) in lanes.iter_mut().enumerate() {
+            *lane ^= i as u64;
+        }
+        let mut blocks = bytes.chunks_exact(64);
+        for block in &mut blocks {
+            for (lane, word) in lanes.iter_mut().zip(block.chunks_exact(8)) {
+                let w = u64::from_le_bytes(word.try_into().unwrap());
+                *lane = (*lane ^ w).wrapping_mul(PRIME);
+            }
+        }
+        for &b in blocks.remainder() {
+            lanes[0] = (lanes[0] ^ b as u64).wrapping_mul(PRIME);
+        }
+        let mut h = bytes.len() as u64;
+        for lane in lanes {
+            h = (h ^ lane).wrapping_mul(PRIME);
+        }
+        h
+    }
+
+    /// The checksum as its definition says, with blocks of `block` bytes.
+    fn reference_checksum(bytes: &[u8], block: usize) -> u64 {
+        const PRIME: u64 = 0x0100_0000_01b3;
+        let mut h = 0xcbf2_9ce4_8422_2325u64;
+        for b in bytes.chunks(block) {
+            h = (h ^ reference_block(b)).wrapping_mul(PRIME);
+        }
+        (h ^ bytes.len() as u64).wrapping_mul(PRIME)
+    }
+
+    #[test]
+    fn checksum_in_pieces_is_the_checksum_of_the_whole() {
+        let data: Vec<u8> = (0..1000u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+            .collect();
+        for block in [CHECKSUM_BLOCK, 64, 100, 320] {
+            for len in [0, 1, 7, 63, 64, 65, 127, 128, 129, 500, 1000] {
+                let whole = reference_checksum(&data[..len], block);
+                assert_eq!(checksum_in_blocks(&data[..len], block), whole, "length {len}");
+                if block == CHECKSUM_BLOCK {
+                    assert_eq!(checksum(&data[..len]), whole, "length {len}");
+                }
+                for split in [1, 3, 8, 63, 64, 65, 100] {
+                    let mut c = Checksum::in_blocks(block);
+                    for piece in data[..len].chunks(split) {
+                        c.update(piece);
+                    }
+                    c.update(&[]);
+                    assert_eq!(
+                        c.finish(),
+                        whole,
+                        "length {len} in pieces of {split}, blocks of {block}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn serialize_to_writes_what_serialize_returns() {
+        for len in [64, MAP_IMAGE_FROM + 5] {
+            let bytes = sample_with(len);
+            let (a, m) = deserialize(&bytes, &meta()).unwrap();
+            let mut out = Vec::new();
+            let n = serialize_to(&meta(), &a, &bytes[m], &mut out).unwrap();
+            assert_eq!(n as usize, out.len());
+            assert_eq!(out, bytes);
+        }
+    }
+
+    #[test]
+    fn array_call_trampolines_may_be_absent() {
+        let bytes = sample();
+        let (mut a, m) = deserialize(&bytes, &meta()).unwrap();
+        a.array_calls[1] = crate::link::NO_TRAMPOLINE;
+        let again = serialize(&meta(), &a, &bytes[m]);
+        let (b, _) = deserialize(&again, &meta()).unwrap();
+        assert_eq!(b.array_calls, vec![40, crate::link::NO_TRAMPOLINE]);
+        // An offset past the code is refused as before.
+        let mut a = b;
+        a.array_calls[1] = 1000;
+        let m = deserialize(&again, &meta()).unwrap().1;
+        assert!(deserialize(&serialize(&meta(), &a, &again[m]), &meta()).is_err());
     }
 
     #[test]

@@ -151,7 +151,7 @@ pub fn compile_module(
             },
         )
         .collect();
-    let array = array.into_iter().collect::<Result<Vec<_>, _>>()?;
+    let array = array.into_iter().map(|r| r.map(Some)).collect::<Result<Vec<_>, _>>()?;
     // A type whose native signature Cranelift cannot lower (too many
     // results for its return registers) gets no trampoline: no compiled
     // code of this module can call a function of that type either.

@@ -28,10 +28,19 @@
 //! later call runs the final image, so long-running code pays for the
 //! indirection only on calls that started before the switch.
 //!
+//! The final image is a complete [`Artifact`]: the trampolines made up
+//! front are linked into it too (array-call trampolines only for the
+//! functions that can reach the host), so it can be written out as an
+//! ahead-of-time artifact without compiling anything again. A
+//! [`LinkedHook`] given to [`LazyModule::new`] receives it, on the worker
+//! thread that linked it (the runtime's code cache writes it there).
+//!
 //! Only x86-64 has the stub encoding; elsewhere modules compile eagerly.
 
 use crate::compile::{CompileConfig, CompileError, compile_function, compile_one};
-use crate::link::{self, CompiledFunc, CompiledModule, FuncRelocTarget, NO_TRAMPOLINE, Symbol, align_to, trap_lookup};
+use crate::link::{
+    self, Artifact, CompiledFunc, CompiledModule, FuncRelocTarget, NO_TRAMPOLINE, Symbol, align_to, trap_lookup,
+};
 use crate::trampoline;
 use crate::translate::{TranslateConfig, native_signature};
 use cranelift_codegen::Context;
@@ -87,9 +96,29 @@ struct State {
     cursor: usize,
     /// Whether some function failed (no final image then).
     failed: bool,
+    /// Whether a worker has begun linking the final image.
+    linking: bool,
     /// The final image, once linked.
     linked: Option<Arc<CompiledModule>>,
+    /// The trampolines made up front, for the final image (taken when it
+    /// is linked): array calls by defined function, foreign calls by type.
+    trampolines: Option<Trampolines>,
+    /// Told of the final image (taken when it is linked, or when it will
+    /// not be).
+    on_linked: Option<LinkedHook>,
 }
+
+/// The trampolines made up front: array calls by defined function (`None`
+/// for one that cannot reach the host), foreign calls by type (`None` for
+/// a type that has none).
+type Trampolines = (Vec<Option<CompiledFunc>>, Vec<Option<CompiledFunc>>);
+
+/// Called once with a lazy module's final image, when every function is
+/// compiled and linked, or with `None` when there will be none (a function
+/// failed to compile, or linking failed). Runs on the background worker
+/// that linked the image, with no lock held. Dropped without a call when
+/// the module is dropped first.
+pub type LinkedHook = Box<dyn FnOnce(Option<&Artifact>) + Send>;
 
 /// A module whose functions are compiled on demand and in the background.
 pub struct LazyModule {
@@ -215,6 +244,7 @@ impl LazyModule {
         desc: Arc<ModuleDesc>,
         config: &CompileConfig,
         isa: OwnedTargetIsa,
+        on_linked: Option<LinkedHook>,
     ) -> Result<Arc<LazyModule>, CompileError> {
         let codegen = |msg: String| CompileError::Codegen { func: u32::MAX, msg };
         let info = desc.info();
@@ -370,6 +400,10 @@ impl LazyModule {
         for ((def, _), &at) in array.iter().zip(&array_at) {
             array_calls[*def as usize] = at as u32;
         }
+        let mut array_funcs: Vec<Option<CompiledFunc>> = vec![None; ndefs];
+        for (def, f) in array {
+            array_funcs[def as usize] = Some(f);
+        }
         let m = Arc::new(LazyModule {
             desc,
             isa,
@@ -386,7 +420,10 @@ impl LazyModule {
                 finished: 0,
                 cursor: 0,
                 failed: false,
+                linking: false,
                 linked: None,
+                trampolines: Some((array_funcs, foreign)),
+                on_linked,
             }),
             cond: Condvar::new(),
             front_registration,
@@ -403,9 +440,8 @@ impl LazyModule {
         for e in m.entries.iter() {
             e.module.store(Arc::as_ptr(&m).cast_mut(), Ordering::Release);
         }
-        if ndefs > 0 {
-            workers::submit(Arc::downgrade(&m));
-        }
+        // (With no functions, a worker links the trampolines at once.)
+        workers::submit(Arc::downgrade(&m), usize::MAX);
 
         Ok(m)
     }
@@ -545,8 +581,10 @@ impl LazyModule {
         }
     }
 
-    /// Records the outcome of compiling `def`; links the final image when
-    /// it was the last.
+    /// Records the outcome of compiling `def`; when it was the last, links
+    /// the final image on a background worker (this thread, if it is one:
+    /// a guest's thread that compiled the last function on its first call
+    /// hands the linking, and the hook, to the workers).
     fn finish(self: &Arc<Self>, mut st: MutexGuard<'_, State>, def: u32, r: Result<CompiledFunc, String>) {
         st.funcs[def as usize] = match r {
             Ok(f) => FuncState::Done(Arc::new(f)),
@@ -556,11 +594,33 @@ impl LazyModule {
             }
         };
         st.finished += 1;
-        let last = st.finished == self.ndefs && !st.failed;
+        let failed = st.failed;
+        let last = st.finished == self.ndefs;
         self.cond.notify_all();
+        if failed {
+            // No image will come: say so once.
+            let hook = st.on_linked.take();
+            drop(st);
+            if let Some(hook) = hook {
+                hook(None);
+            }
+            return;
+        }
         if !last {
             return;
         }
+        if workers::on_worker() {
+            st.linking = true;
+            self.link_final(st);
+        } else {
+            drop(st);
+            workers::submit(Arc::downgrade(self), 1);
+        }
+    }
+
+    /// Links the final image of every compiled function and the
+    /// trampolines, points the slots into it and hands it to the hook.
+    fn link_final(&self, mut st: MutexGuard<'_, State>) {
         let funcs: Vec<CompiledFunc> = st
             .funcs
             .iter()
@@ -569,10 +629,11 @@ impl LazyModule {
                 _ => None,
             })
             .collect();
+        let (array, foreign) = st.trampolines.take().unwrap_or_default();
         drop(st);
-        let linked =
-            link::link(&*self.isa, self.num_imported, funcs, Vec::new(), Vec::new()).and_then(CompiledModule::load);
+        let linked = link::link(&*self.isa, self.num_imported, funcs, array, foreign).and_then(CompiledModule::load);
         let mut st = lock(&self.state);
+        let hook = st.on_linked.take();
         match linked {
             Ok(l) => {
                 let l = Arc::new(l);
@@ -580,16 +641,23 @@ impl LazyModule {
                     self.slot(def).store(l.native_call(def) as usize, Ordering::Release);
                 }
                 let ranges = l.function_ranges();
-                st.linked = Some(l);
+                st.linked = Some(l.clone());
                 self.cond.notify_all();
                 drop(st);
                 self.notify(&ranges);
+                if let Some(hook) = hook {
+                    hook(Some(l.artifact()));
+                }
             }
             Err(_) => {
                 // Chunks keep serving; calls that found the chunk area full
                 // must not wait for an image that will not come.
                 st.failed = true;
                 self.cond.notify_all();
+                drop(st);
+                if let Some(hook) = hook {
+                    hook(None);
+                }
             }
         }
     }
@@ -696,7 +764,16 @@ impl LazyModule {
                     break;
                 }
             }
-            let Some(def) = next else { return };
+            let Some(def) = next else {
+                // Every function compiled (by threads that were not
+                // workers, or none to compile): link, unless another
+                // worker is at it or has done it.
+                if st.finished == self.ndefs && !st.failed && !st.linking {
+                    st.linking = true;
+                    self.link_final(st);
+                }
+                return;
+            };
             drop(st);
             let r = self.compile(def);
             self.finish(lock(&self.state), def, r);
@@ -755,7 +832,17 @@ mod workers {
 
     static QUEUE: OnceLock<(Mutex<Sender<Weak<LazyModule>>>, usize)> = OnceLock::new();
 
-    pub(super) fn submit(m: Weak<LazyModule>) {
+    thread_local! {
+        static WORKER: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    }
+
+    /// Whether this thread is one of the workers.
+    pub(super) fn on_worker() -> bool {
+        WORKER.with(|w| w.get())
+    }
+
+    /// Asks up to `max` workers to work on `m`.
+    pub(super) fn submit(m: Weak<LazyModule>, max: usize) {
         let (tx, n) = QUEUE.get_or_init(|| {
             let (tx, rx) = channel::<Weak<LazyModule>>();
             let rx = Arc::new(Mutex::new(rx));
@@ -770,12 +857,13 @@ mod workers {
             (Mutex::new(tx), n)
         });
         let tx = tx.lock().unwrap_or_else(|e| e.into_inner());
-        for _ in 0..*n {
+        for _ in 0..(*n).min(max) {
             let _ = tx.send(m.clone());
         }
     }
 
     fn run(rx: &Mutex<Receiver<Weak<LazyModule>>>) {
+        WORKER.with(|w| w.set(true));
         loop {
             let job = match rx.lock().unwrap_or_else(|e| e.into_inner()).recv() {
                 Ok(j) => j,

@@ -300,7 +300,11 @@ pub struct Artifact {
     pub handlers: Arc<[CallHandler]>,
     /// Offset of each defined function's native entry.
     pub funcs: Vec<u32>,
-    /// Offset of each defined function's array-call trampoline.
+    /// Offset of each defined function's array-call trampoline, or
+    /// [`NO_TRAMPOLINE`] for one that cannot reach the host (not exported,
+    /// in no table, named by no `ref.func`, not the start function): the
+    /// image a lazily compiled module links has trampolines only for the
+    /// others.
     pub array_calls: Vec<u32>,
     /// Offset of each type's foreign trampoline, or [`NO_TRAMPOLINE`].
     pub foreign: Vec<u32>,
@@ -361,16 +365,21 @@ pub(crate) fn handler_lookup(handlers: Arc<[CallHandler]>) -> Option<tern_vm::co
     }))
 }
 
-/// Lays out and links defined functions, their array-call trampolines and
-/// the per-type foreign trampolines.
+/// Lays out and links defined functions, their array-call trampolines (one
+/// per defined function, `None` for a function that cannot reach the host)
+/// and the per-type foreign trampolines (`None` for a type that has none).
 pub(crate) fn link(
     isa: &dyn TargetIsa,
     _num_imported: u32,
     funcs: Vec<CompiledFunc>,
-    array: Vec<CompiledFunc>,
+    array: Vec<Option<CompiledFunc>>,
     foreign: Vec<Option<CompiledFunc>>,
 ) -> Result<Artifact, CompileError> {
-    let all: Vec<&CompiledFunc> = funcs.iter().chain(&array).chain(foreign.iter().flatten()).collect();
+    let all: Vec<&CompiledFunc> = funcs
+        .iter()
+        .chain(array.iter().flatten())
+        .chain(foreign.iter().flatten())
+        .collect();
     let mut starts = Vec::with_capacity(all.len());
     let mut len = 0usize;
     for f in &all {
@@ -484,7 +493,17 @@ pub(crate) fn link(
         inlined.extend(f.inlined.iter().map(|(o, fr)| (start as u32 + o, fr.clone())));
     }
     inlined.sort_by_key(|t| t.0);
-    let na = array.len();
+    let mut placed = starts[nfuncs..].iter();
+    let mut offsets = |fs: &[Option<CompiledFunc>]| -> Vec<u32> {
+        fs.iter()
+            .map(|f| match f {
+                Some(_) => placed.next().map_or(NO_TRAMPOLINE, |&s| s as u32),
+                None => NO_TRAMPOLINE,
+            })
+            .collect()
+    };
+    let array_calls = offsets(&array);
+    let foreign = offsets(&foreign);
     Ok(Artifact {
         inlined,
         image: Image::Owned(image),
@@ -492,17 +511,8 @@ pub(crate) fn link(
         traps: traps.into(),
         handlers: handlers.into(),
         funcs: starts[..nfuncs].iter().map(|&s| s as u32).collect(),
-        array_calls: starts[nfuncs..nfuncs + na].iter().map(|&s| s as u32).collect(),
-        foreign: {
-            let mut placed = starts[nfuncs + na..].iter();
-            foreign
-                .iter()
-                .map(|f| match f {
-                    Some(_) => placed.next().map_or(NO_TRAMPOLINE, |&s| s as u32),
-                    None => NO_TRAMPOLINE,
-                })
-                .collect()
-        },
+        array_calls,
+        foreign,
     })
 }
 
@@ -615,9 +625,13 @@ impl CompiledModule {
         self.at(self.artifact.funcs[def as usize])
     }
 
-    /// Array-call entry of defined function `def`.
+    /// Array-call entry of defined function `def`, or null when it has
+    /// none (it cannot reach the host: see [`Artifact::array_calls`]).
     pub fn array_call(&self, def: u32) -> *const u8 {
-        self.at(self.artifact.array_calls[def as usize])
+        match self.artifact.array_calls[def as usize] {
+            NO_TRAMPOLINE => std::ptr::null(),
+            o => self.at(o),
+        }
     }
 
     /// Foreign trampoline of type index `ty`.
@@ -636,8 +650,9 @@ impl CompiledModule {
             .funcs
             .iter()
             .chain(&a.array_calls)
-            .chain(a.foreign.iter().filter(|&&o| o != NO_TRAMPOLINE))
+            .chain(&a.foreign)
             .copied()
+            .filter(|&o| o != NO_TRAMPOLINE)
             .collect();
         starts.push(a.image.len() as u32);
         starts.sort_unstable();

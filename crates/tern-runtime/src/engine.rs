@@ -1,5 +1,6 @@
 //! The engine and its configuration.
 
+use crate::cache::{CacheConfig, CacheStats};
 use crate::error::Result;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -83,6 +84,8 @@ pub struct Config {
     /// Cranelift settings changed from tern's (see
     /// [`Config::cranelift_flag_set`]), in the order given.
     pub(crate) cranelift_flags: Vec<(String, String)>,
+    /// The compiled-code cache, when there is one.
+    pub(crate) cache: Option<CacheConfig>,
 }
 
 impl Default for Config {
@@ -112,6 +115,7 @@ impl Config {
             interp_fallback: false,
             relaxed_simd_deterministic: false,
             cranelift_flags: Vec::new(),
+            cache: None,
         }
     }
 
@@ -190,6 +194,37 @@ impl Config {
     pub unsafe fn cranelift_flag_enable(&mut self, name: &str) -> &mut Self {
         // SAFETY: the caller's obligation.
         unsafe { self.cranelift_flag_set(name, "true") }
+    }
+
+    /// Keeps compiled code in a cache on disk (default: none), as
+    /// wasmtime's `Config::cache` does: a module whose code is there is
+    /// loaded instead of compiled, and one that is not is compiled as
+    /// usual and written there once all of its code exists (at once when
+    /// compiling eagerly; with [`Config::lazy_compilation`], when the
+    /// background compilation has linked the whole module, if the
+    /// process lives that long: the guest never waits for it). Only
+    /// [`crate::Module::new`] and [`crate::Module::from_binary`] use it.
+    ///
+    /// The entry is keyed by a SHA-256 hash of the module's bytes and of
+    /// everything that decides its code (tern's version and executable,
+    /// the features, the CPU and every Cranelift setting, bounds checks,
+    /// fuel, interruption, relaxed SIMD's mode); a damaged or mismatched
+    /// entry is ignored, removed and written again. The directory holds
+    /// native code that tern runs, so it is used only if it belongs to the
+    /// current user and no one else can write to it (it is made with mode
+    /// 0700, when the engine first needs it); otherwise the engine prints
+    /// a warning on stderr, once, and has no cache. `TERN_LOG=cache` logs what the cache does on
+    /// stderr.
+    pub fn cache(&mut self, cache: Option<CacheConfig>) -> &mut Self {
+        self.cache = cache;
+        self
+    }
+
+    /// [`Config::cache`] in the default place ([`CacheConfig::from_env`]:
+    /// `$TERN_CACHE_DIR`, `$XDG_CACHE_HOME/tern` or `~/.cache/tern`), with
+    /// the default size bound.
+    pub fn cache_config_load_default(&mut self) -> &mut Self {
+        self.cache(CacheConfig::from_env())
     }
 
     /// Announces compiled code to a profiler (default [`Profiler::None`]).
@@ -304,6 +339,23 @@ pub(crate) struct EngineInner {
     pub(crate) interrupt: Arc<AtomicU64>,
     /// The epoch counter, shared by the engine's stores.
     pub(crate) epoch: Arc<AtomicU64>,
+    /// The compiled-code cache, opened when first needed: `None` when the
+    /// configuration asks for none, the engine does not compile, or the
+    /// directory is unfit.
+    cache: std::sync::OnceLock<Option<Arc<crate::jit::Cache>>>,
+}
+
+impl EngineInner {
+    /// The compiled-code cache (opened, and its directory made, on first
+    /// use: an engine that never compiles a module never touches it).
+    pub(crate) fn cache(&self) -> Option<&Arc<crate::jit::Cache>> {
+        self.cache
+            .get_or_init(|| match self.isa {
+                Some(_) => crate::jit::open_cache(&self.config),
+                None => None,
+            })
+            .as_ref()
+    }
 }
 
 /// Stops guests running in an engine's stores from any thread (see
@@ -344,6 +396,7 @@ impl Engine {
                 isa,
                 interrupt: Arc::new(AtomicU64::new(0)),
                 epoch: Arc::new(AtomicU64::new(0)),
+                cache: std::sync::OnceLock::new(),
             }),
         })
     }
@@ -371,6 +424,23 @@ impl Engine {
     /// The current epoch.
     pub fn current_epoch(&self) -> u64 {
         self.inner.epoch.load(Ordering::Relaxed)
+    }
+
+    /// What this engine's compiled-code cache has done so far (all zero
+    /// without one, see [`Config::cache`]).
+    pub fn cache_stats(&self) -> CacheStats {
+        match self.inner.cache.get() {
+            Some(Some(c)) => crate::jit::cache_stats(c),
+            _ => CacheStats::default(),
+        }
+    }
+
+    /// Whether this engine has a compiled-code cache: one was configured,
+    /// the engine compiles, and the directory is fit for use. (The cache
+    /// is opened, its directory made or checked, when a module first needs
+    /// it, or when this asks.)
+    pub fn has_cache(&self) -> bool {
+        self.inner.cache().is_some()
     }
 
     /// The configuration.

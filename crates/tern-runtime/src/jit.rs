@@ -6,7 +6,10 @@
 //! `no_jit.rs` stands in for this module in an interpreter-only build,
 //! with the same crate-internal interface.
 
-use crate::engine::{BoundsChecks, Engine, Tier};
+use crate::cache::disk::Pending;
+pub(crate) use crate::cache::disk::WriteWait;
+use crate::cache::{CacheStats, CacheUse};
+use crate::engine::{BoundsChecks, Config, Engine, Tier};
 use crate::error::{Error, Result};
 use crate::module::{Module, ModuleInner};
 use crate::store::StoreInner;
@@ -18,6 +21,7 @@ use tern_vm::vmctx::{VMContext, VMFuncRef, VMStoreContext};
 use tern_vm::{FrameInfo, FramePosition};
 use tern_vm::{FuncKind, LinearMemory, MemoryStyle, StoreData, Trap, TrapCode};
 
+pub(crate) use crate::cache::disk::Cache;
 pub(crate) use tern_cranelift::{Artifact, ModuleCode};
 
 /// The compiler's target.
@@ -49,15 +53,103 @@ pub(crate) fn select_isa(tier: Tier, flags: &[(String, String)]) -> Result<Optio
     })
 }
 
+/// Opens the code cache `config` asks for; `None` (after a warning on
+/// stderr when the directory is unfit) when there is none.
+pub(crate) fn open_cache(config: &Config) -> Option<Arc<Cache>> {
+    match Cache::open(config.cache.as_ref()?) {
+        Ok(c) => Some(Arc::new(c)),
+        Err(why) => {
+            eprintln!("warning: tern: not using the code cache: {why}");
+            None
+        }
+    }
+}
+
+pub(crate) fn cache_stats(c: &Cache) -> CacheStats {
+    c.stats()
+}
+
+/// How a module being built met the code cache.
+pub(crate) enum CacheArg {
+    /// Not at all.
+    Off,
+    /// Its code comes from the cache.
+    Hit,
+    /// Its code is compiled, and the entry written when it is whole.
+    Miss(Pending),
+}
+
+impl CacheArg {
+    pub(crate) fn cache_use(&self) -> CacheUse {
+        match self {
+            CacheArg::Off => CacheUse::Off,
+            CacheArg::Hit => CacheUse::Hit,
+            CacheArg::Miss(_) => CacheUse::Miss,
+        }
+    }
+
+    /// What says when a miss's entry is written.
+    pub(crate) fn write_wait(&self) -> Option<Arc<WriteWait>> {
+        match self {
+            CacheArg::Miss(p) => Some(p.done.clone()),
+            _ => None,
+        }
+    }
+}
+
+/// Waits until a miss's entry is written or will not be.
+pub(crate) fn wait_cache_write(w: &WriteWait) -> bool {
+    w.wait()
+}
+
+/// [`Module::from_binary`] of a binary module: through the engine's code
+/// cache when it has one (a hit loads the entry, mapped; a miss compiles
+/// and writes the entry when the code is whole).
+pub(crate) fn build_cached(engine: &Engine, bytes: &[u8]) -> Result<Module> {
+    let Some(cache) = engine.inner.cache() else {
+        return Module::build(engine, bytes, None, false, CacheArg::Off);
+    };
+    let meta = aot_meta(engine)?;
+    let key = cache.key(&meta, bytes);
+    if let Some(hit) = cache.lookup(&key, &meta, bytes) {
+        // The module's bytes are used where they lie in the mapped entry.
+        let len = hit.file.len();
+        if let Some(module) = tern_binary::SharedBytes::range_of(hit.file, hit.module) {
+            match Module::build(engine, module, Some(hit.artifact), false, CacheArg::Hit) {
+                Ok(m) => {
+                    cache.used(&key, len);
+                    return Ok(m);
+                }
+                // The same bytes compiled are the judge of any error.
+                Err(e) => cache.reject(&key, &e.to_string()),
+            }
+        }
+    }
+    let pending = Pending {
+        cache: cache.clone(),
+        key,
+        meta,
+        done: Arc::default(),
+    };
+    Module::build(engine, bytes, None, false, CacheArg::Miss(pending))
+}
+
 /// The compiled code of a module being built: loaded from `precompiled`,
 /// or compiled when the engine compiles and `interpret` is not asked for;
-/// `None` when the interpreter runs the module.
+/// `None` when the interpreter runs the module. A cache miss's entry is
+/// written once the code is whole: now when it is compiled eagerly, by
+/// the background worker that links it when it is compiled lazily.
 pub(crate) fn module_code(
     engine: &Engine,
     desc: &Arc<ModuleDesc>,
     precompiled: Option<Artifact>,
     interpret: bool,
+    cache: CacheArg,
 ) -> Result<Option<Arc<ModuleCode>>> {
+    let pending = match cache {
+        CacheArg::Miss(p) => Some(p),
+        CacheArg::Off | CacheArg::Hit => None,
+    };
     let isa = if interpret { &None } else { &engine.inner.isa };
     Ok(match (isa, precompiled) {
         (Some(_), Some(artifact)) => {
@@ -73,7 +165,7 @@ pub(crate) fn module_code(
             )))
         }
         (None, Some(_)) => return Err(Error::usage("precompiled modules need the compiler tier")),
-        (Some(isa), None) => compile(engine, isa, desc)?.map(Arc::new),
+        (Some(isa), None) => compile(engine, isa, desc, pending)?.map(Arc::new),
         (None, None) => None,
     })
 }
@@ -102,7 +194,7 @@ pub(crate) fn serialize(module: &Module) -> Result<Vec<u8>> {
 pub(crate) fn deserialize(engine: &Engine, bytes: &[u8]) -> Result<Module> {
     let meta = aot_meta(engine)?;
     let (artifact, module) = tern_cranelift::aot::deserialize(bytes, &meta).map_err(|e| Error::Usage(e.to_string()))?;
-    Module::build(engine, &bytes[module], Some(artifact), false)
+    Module::build(engine, &bytes[module], Some(artifact), false, CacheArg::Off)
 }
 
 /// [`Module::deserialize_file`] (whose caller vouches for the file): the
@@ -118,7 +210,7 @@ pub(crate) fn deserialize_file(engine: &Engine, path: &std::path::Path) -> Resul
     // The module's bytes are used where they lie in the mapped file.
     let bytes = tern_binary::SharedBytes::range_of(file, module)
         .ok_or_else(|| Error::usage("precompiled module is malformed: module bytes outside the file"))?;
-    Module::build(engine, bytes, Some(artifact), false)
+    Module::build(engine, bytes, Some(artifact), false, CacheArg::Off)
 }
 
 /// Announces a new module's compiled code to the profiler (Linux `perf`):
@@ -153,16 +245,25 @@ pub(crate) fn announce(m: &ModuleInner) {
 /// Compiles a module (lazily, when the engine says so and the host can);
 /// `None` when the engine's tier is `Auto` and a function uses something
 /// the compiler does not support (found while compiling eagerly), so that
-/// the interpreter runs it instead.
-fn compile(engine: &Engine, isa: &Isa, desc: &Arc<ModuleDesc>) -> Result<Option<ModuleCode>> {
+/// the interpreter runs it instead. `pending` is told of the code once it
+/// is whole.
+fn compile(engine: &Engine, isa: &Isa, desc: &Arc<ModuleDesc>, pending: Option<Pending>) -> Result<Option<ModuleCode>> {
     if engine.config().lazy_compilation && tern_cranelift::lazy_available() {
         // Bodies are compiled later: check them all now.
         desc.validate_bodies()?;
-        let m = tern_cranelift::LazyModule::new(desc.clone(), &compile_config(engine), isa.clone())
+        let hook = pending.map(|p| {
+            let bytes = desc.bytes().clone();
+            Box::new(move |a: Option<&Artifact>| p.write(a, &bytes)) as tern_cranelift::LinkedHook
+        });
+        let m = tern_cranelift::LazyModule::new(desc.clone(), &compile_config(engine), isa.clone(), hook)
             .map_err(compile_error)?;
         return Ok(Some(ModuleCode::Lazy(m)));
     }
-    eager(engine, isa, desc).map(|c| c.map(ModuleCode::Eager))
+    let c = eager(engine, isa, desc)?;
+    if let Some(p) = pending {
+        p.write(c.as_ref().map(CompiledModule::artifact), desc.bytes());
+    }
+    Ok(c.map(ModuleCode::Eager))
 }
 
 /// Compiles every function now.

@@ -24,6 +24,9 @@
 //!   tables and instances; [`Store::set_epoch_deadline`] and
 //!   [`UpdateDeadline`]: per-store deadlines.
 //! * [`Module`]: a validated module.
+//! * [`CacheConfig`] for [`Config::cache`]: compiled code kept on disk and
+//!   loaded instead of compiled next time ([`Module::cache_use`],
+//!   [`Engine::cache_stats`]).
 //! * [`Store`]: owns everything instances create, and the embedder's data.
 //! * [`Linker`]: resolves imports by name; `func_wrap` defines host
 //!   functions from Rust closures.
@@ -58,6 +61,7 @@
 //! [`Tier::Jit`] makes [`Engine::new`] fail, artifacts are refused, and
 //! only binary modules are accepted.
 
+mod cache;
 mod call;
 mod engine;
 mod epoch;
@@ -76,6 +80,7 @@ mod module;
 mod store;
 mod values;
 
+pub use cache::{CacheConfig, CacheStats, CacheUse};
 pub use engine::{BoundsChecks, Config, Engine, InterpTranslation, InterruptHandle, Profiler, Tier};
 pub use epoch::UpdateDeadline;
 pub use error::{Error, Result};

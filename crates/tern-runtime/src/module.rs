@@ -1,7 +1,9 @@
 //! Compiled modules: validated, with the metadata instantiation needs.
 
+use crate::cache::CacheUse;
 use crate::engine::{Engine, InterpTranslation};
 use crate::error::{Error, Result};
+use crate::jit::CacheArg;
 use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::{Arc, OnceLock};
@@ -120,6 +122,10 @@ pub(crate) struct ModuleInner {
     /// The names it gives, decoded when first asked for (by a backtrace or
     /// the profiler): big programs carry megabytes of them.
     names: OnceLock<NameInfo>,
+    /// What the code cache did for the module.
+    cache_use: CacheUse,
+    /// For a cache miss: says when the entry is written.
+    cache_write: Option<Arc<crate::jit::WriteWait>>,
 }
 
 /// The module's name and function names from its `name` section (an
@@ -247,7 +253,7 @@ impl Module {
     /// artifact, as [`Module::new`] does.
     pub fn from_binary(engine: &Engine, bytes: &[u8]) -> Result<Module> {
         refuse_artifact(bytes)?;
-        Module::build(engine, bytes, None, false)
+        crate::jit::build_cached(engine, bytes)
     }
 
     /// Like [`Module::new`], but the module runs on the interpreter even
@@ -260,9 +266,9 @@ impl Module {
             && let Ok(text) = std::str::from_utf8(bytes)
         {
             let binary = text_to_binary(text)?;
-            return Module::build(engine, binary, None, true);
+            return Module::build(engine, binary, None, true, CacheArg::Off);
         }
-        Module::build(engine, bytes, None, true)
+        Module::build(engine, bytes, None, true, CacheArg::Off)
     }
 
     /// Writes the module's compiled code as an ahead-of-time artifact that
@@ -306,6 +312,27 @@ impl Module {
         crate::jit::deserialize_file(engine, path.as_ref())
     }
 
+    /// What the engine's compiled-code cache ([`crate::Config::cache`]) did
+    /// for this module: loaded its code, compiled it (to be written to the
+    /// cache), or nothing.
+    pub fn cache_use(&self) -> CacheUse {
+        self.inner.cache_use
+    }
+
+    /// Whether the cache holds this module's code: at once `true` for a
+    /// [`CacheUse::Hit`] and `false` for [`CacheUse::Off`]; for a
+    /// [`CacheUse::Miss`], waits until the entry is written (or fails to
+    /// be). With lazy compilation that is when the background compilation
+    /// has compiled and linked every function, which for a large module
+    /// takes a while: an embedder that wants the entry before it exits
+    /// calls this; `tern run` does not.
+    pub fn wait_cache_write(&self) -> bool {
+        match (&self.inner.cache_write, self.inner.cache_use) {
+            (Some(w), _) => crate::jit::wait_cache_write(w),
+            (None, use_) => use_ == CacheUse::Hit,
+        }
+    }
+
     /// Whether `bytes` look like an ahead-of-time artifact (they start with
     /// its magic), which only [`Module::deserialize`] loads.
     pub fn is_precompiled(bytes: &[u8]) -> bool {
@@ -320,6 +347,7 @@ impl Module {
         bytes: impl Into<SharedBytes>,
         precompiled: Option<crate::jit::Artifact>,
         interpret: bool,
+        cache: CacheArg,
     ) -> Result<Module> {
         let config = engine.config();
         let bytes: SharedBytes = bytes.into();
@@ -330,7 +358,8 @@ impl Module {
                 .with_epoch_checks(config.epoch_interruption)
                 .with_relaxed_simd_deterministic(config.relaxed_simd_deterministic),
         );
-        let jit = crate::jit::module_code(engine, &desc, precompiled, interpret)?;
+        let (cache_use, cache_write) = (cache.cache_use(), cache.write_wait());
+        let jit = crate::jit::module_code(engine, &desc, precompiled, interpret, cache)?;
         if jit.is_none() {
             match config.interp_translation {
                 InterpTranslation::Lazy => desc.validate_bodies()?,
@@ -410,6 +439,8 @@ impl Module {
                 (at..at + c.data.len(), c.data_offset)
             }),
             names: OnceLock::new(),
+            cache_use,
+            cache_write,
         };
         if config.profiler == crate::Profiler::PerfMap {
             crate::jit::announce(&inner);

@@ -4,7 +4,8 @@
 //! compiler's types are uninhabited and every path to them reports that
 //! the tier is missing.
 
-use crate::engine::{Engine, Tier};
+use crate::cache::{CacheStats, CacheUse};
+use crate::engine::{Config, Engine, Tier};
 use crate::error::{Error, Result};
 use crate::module::{Module, ModuleInner};
 use crate::store::StoreInner;
@@ -24,6 +25,47 @@ pub(crate) enum ModuleCode {}
 /// An ahead-of-time artifact's code: there is none.
 pub(crate) enum Artifact {}
 
+/// A code cache: there is none (it holds compiled code).
+#[derive(Debug)]
+pub(crate) enum Cache {}
+
+/// What says when a cache entry is written: nothing is.
+#[derive(Debug)]
+pub(crate) enum WriteWait {}
+
+/// How a module being built met the code cache: never.
+pub(crate) enum CacheArg {
+    Off,
+}
+
+impl CacheArg {
+    pub(crate) fn cache_use(&self) -> CacheUse {
+        CacheUse::Off
+    }
+
+    pub(crate) fn write_wait(&self) -> Option<Arc<WriteWait>> {
+        None
+    }
+}
+
+/// Engines never compile here, so they never open a cache.
+pub(crate) fn open_cache(_config: &Config) -> Option<Arc<Cache>> {
+    None
+}
+
+pub(crate) fn cache_stats(c: &Cache) -> CacheStats {
+    match *c {}
+}
+
+pub(crate) fn wait_cache_write(w: &WriteWait) -> bool {
+    match *w {}
+}
+
+/// Every module is built as it is.
+pub(crate) fn build_cached(engine: &Engine, bytes: &[u8]) -> Result<Module> {
+    Module::build(engine, bytes, None, false, CacheArg::Off)
+}
+
 /// `Auto` and `Interp` interpret; `Jit` is an error.
 pub(crate) fn select_isa(tier: Tier, _flags: &[(String, String)]) -> Result<Option<Isa>> {
     match tier {
@@ -38,6 +80,7 @@ pub(crate) fn module_code(
     _desc: &Arc<ModuleDesc>,
     precompiled: Option<Artifact>,
     _interpret: bool,
+    _cache: CacheArg,
 ) -> Result<Option<Arc<ModuleCode>>> {
     match precompiled {
         Some(a) => match a {},
