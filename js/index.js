@@ -31,6 +31,7 @@ function loadAddon() {
 }
 
 const native = loadAddon();
+const { exceededLimit } = require('./limits.js');
 
 // ---- errors ----
 
@@ -408,8 +409,15 @@ class Module {
     if (new.target === undefined) throw new TypeError("Constructor WebAssembly.Module requires 'new'");
     requireArgs(arguments, 1, 'WebAssembly.Module');
     const b = bufferBytes(bytes);
-    moduleState.set(this, { native: nat(native.compile, b), bytes: b });
+    moduleState.set(this, compileBytes(b));
   }
+}
+// A module's state from its bytes (copied already): the embedding's
+// limits, then tern's compiler.
+function compileBytes(b) {
+  const over = exceededLimit(b);
+  if (over !== null) throw new CompileError(`WebAssembly.Module(): ${over}`);
+  return { native: nat(native.compile, b), bytes: b };
 }
 function moduleOf(m) {
   const s = isObject(m) ? moduleState.get(m) : undefined;
@@ -880,7 +888,8 @@ function exceptionFromWasm(e) {
 
 function validate(bytes) {
   requireArgs(arguments, 1, 'WebAssembly.validate');
-  return native.validate(bufferBytes(bytes));
+  const b = bufferBytes(bytes);
+  return exceededLimit(b) === null && native.validate(b);
 }
 
 function compile(bytes) {
@@ -895,7 +904,7 @@ function compile(bytes) {
     setImmediate(() => {
       try {
         const m = Object.create(Module.prototype);
-        moduleState.set(m, { native: nat(native.compile, b), bytes: b });
+        moduleState.set(m, compileBytes(b));
         resolve(m);
       } catch (e) {
         reject(e);
