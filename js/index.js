@@ -695,7 +695,19 @@ function tableIndex(h, v, what) {
   const ty = native.tableType(h);
   return enforceAddress(v, ty[4], what);
 }
+// The type reflection proposal's `type()` of tables, globals and tags:
+// dictionaries, so their keys come in lexicographic order.
+function reflectLimits(min, max, address) {
+  const n = (x) => (address === 'i64' ? BigInt(x) : x);
+  return max === null ? { minimum: n(min) } : { maximum: n(max), minimum: n(min) };
+}
+
 defineMembers(Table.prototype, {
+  type: method('type', 0, function type() {
+    const h = handleOf(this, tableObjects, 'WebAssembly.Table');
+    const [, element, min, max, address] = native.tableType(h);
+    return { address, element, ...reflectLimits(min, max, address) };
+  }),
   length: {
     get: getter('length', function () {
       const h = handleOf(this, tableObjects, 'WebAssembly.Table');
@@ -766,6 +778,11 @@ function globalValue(g) {
   return toJS(nat(native.globalGet, h), type);
 }
 defineMembers(Global.prototype, {
+  type: method('type', 0, function type() {
+    const h = handleOf(this, globalObjects, 'WebAssembly.Global');
+    const [, value, mutable] = native.globalType(h);
+    return { mutable, value };
+  }),
   valueOf: method('valueOf', 0, function valueOf() {
     return globalValue(this);
   }),
@@ -804,6 +821,12 @@ class Tag {
     tagObjects.set(h, this);
   }
 }
+defineMembers(Tag.prototype, {
+  type: method('type', 0, function type() {
+    const h = handleOf(this, tagObjects, 'WebAssembly.Tag');
+    return { parameters: native.tagType(h) };
+  }),
+});
 toStringTag(Tag.prototype, 'WebAssembly.Tag');
 
 const exceptionState = new WeakMap();
