@@ -32,6 +32,7 @@ function loadAddon() {
 
 const native = loadAddon();
 const { exceededLimit } = require('./limits.js');
+const { BuiltinTrap, builtinSets } = require('./builtins.js');
 
 // ---- errors ----
 
@@ -405,19 +406,73 @@ function method(name, length, f) {
 const moduleState = new WeakMap(); // Module -> { native, bytes }
 
 class Module {
-  constructor(bytes) {
+  constructor(bytes, options = undefined) {
     if (new.target === undefined) throw new TypeError("Constructor WebAssembly.Module requires 'new'");
     requireArgs(arguments, 1, 'WebAssembly.Module');
     const b = bufferBytes(bytes);
-    moduleState.set(this, compileBytes(b));
+    moduleState.set(this, compileBytes(b, compileOptions(options)));
   }
 }
+// WebAssemblyCompileOptions: `builtins` (the builtin sets a module may
+// import, "js-string") and `importedStringConstants` (the module name
+// whose global imports are string constants), read in that order.
+const NO_OPTIONS = Object.freeze({ builtins: [], constants: null });
+function usvString(v) {
+  const s = String(v);
+  return typeof s.toWellFormed === 'function' ? s.toWellFormed() : s;
+}
+function compileOptions(options) {
+  if (options === undefined || options === null) return NO_OPTIONS;
+  if (!isObject(options)) throw new TypeError('WebAssembly: compile options must be an object');
+  const b = options.builtins;
+  let builtins = [];
+  if (b !== undefined) {
+    if (!isObject(b)) throw new TypeError("WebAssembly: compile option 'builtins' must be a sequence");
+    builtins = iterableToList(b, "WebAssembly: compile option 'builtins' must be a sequence").map(usvString);
+  }
+  const c = options.importedStringConstants;
+  const constants = c === undefined || c === null ? null : usvString(c);
+  return { builtins, constants };
+}
+
+// How each import of a module compiled with `options` is provided: a
+// builtin (`[setName, name]`), a string constant (`'constant'`), or by the
+// import object (`null`). A CompileError when a builtin's or constant's
+// import has the wrong type, or a builtin set is named twice.
+function importSources(imports, options) {
+  if (new Set(options.builtins).size !== options.builtins.length) {
+    throw new CompileError('WebAssembly.Module(): a builtin set is named twice');
+  }
+  const sets = options.builtins.filter((n) => Object.hasOwn(builtinSets, n));
+  return imports.map(([module, name, ty]) => {
+    for (const set of sets) {
+      const def = builtinSets[set];
+      if (module !== def.module || !Object.hasOwn(def.builtins, name)) continue;
+      const [params, results] = def.builtins[name];
+      const same = (a, b) => a !== null && a.length === b.length && a.every((t, i) => t === b[i]);
+      if (ty[0] !== 'function' || !same(params, ty[1]) || !same(results, ty[2])) {
+        throw new CompileError(`WebAssembly.Module(): import ${module}.${name} does not have the builtin's type`);
+      }
+      return [set, name];
+    }
+    if (options.constants !== null && module === options.constants) {
+      if (ty[0] !== 'global' || ty[2] || (ty[1] !== 'externref' && ty[1] !== 'externref!')) {
+        throw new CompileError(`WebAssembly.Module(): string constant ${module}.${name} must be an immutable externref global`);
+      }
+      return 'constant';
+    }
+    return null;
+  });
+}
+
 // A module's state from its bytes (copied already): the embedding's
-// limits, then tern's compiler.
-function compileBytes(b) {
+// limits, then tern's compiler, then the compile options' imports.
+function compileBytes(b, options = NO_OPTIONS) {
   const over = exceededLimit(b);
   if (over !== null) throw new CompileError(`WebAssembly.Module(): ${over}`);
-  return { native: nat(native.compile, b), bytes: b };
+  const m = nat(native.compile, b);
+  const imports = nat(native.moduleImports, m);
+  return { native: m, bytes: b, imports, sources: importSources(imports, options) };
 }
 function moduleOf(m) {
   const s = isObject(m) ? moduleState.get(m) : undefined;
@@ -443,7 +498,8 @@ defineMembers(Module, {
   imports: method('imports', 1, function imports(module) {
     requireArgs(arguments, 1, 'WebAssembly.Module.imports');
     const s = moduleOf(module);
-    return nat(native.moduleImports, s.native).map(([module, name, ty]) => ({ module, name, kind: ty[0] }));
+    // Builtins and string constants are no imports to provide.
+    return s.imports.filter((_, i) => s.sources[i] === null).map(([module, name, ty]) => ({ module, name, kind: ty[0] }));
   }),
   customSections: method('customSections', 2, function customSections(module, sectionName) {
     requireArgs(arguments, 2, 'WebAssembly.Module.customSections');
@@ -489,13 +545,45 @@ function wrapper(map, Class, handle) {
   return o;
 }
 
+// The function of a builtin, made once: its trampoline works on raw
+// values, and a failure is a trap.
+const builtinHandles = new Map();
+function builtinHandle(set, name) {
+  const key = `${set}\0${name}`;
+  let h = builtinHandles.get(key);
+  if (h !== undefined) return h;
+  const [params, results, impl] = builtinSets[set].builtins[name];
+  const trampoline = (...raw) => {
+    try {
+      const r = Reflect.apply(impl, undefined, raw.map((v, i) => toJS(v, params[i])));
+      return toWasm(r, results[0]);
+    } catch (e) {
+      if (e instanceof BuiltinTrap) return { trap: `${name}: ${e.message}` };
+      return { exn: exceptionToWasm(e) };
+    }
+  };
+  h = nat(native.hostFunc, params, results, trampoline);
+  builtinHandles.set(key, h);
+  return h;
+}
+
 // The specification's "read the imports".
 function readImports(s, importObject) {
-  const imports = nat(native.moduleImports, s.native);
-  if (imports.length > 0 && importObject === undefined) throw new TypeError('imports argument must be present and must be an object');
+  const { imports, sources } = s;
+  if (importObject === undefined && sources.some((src) => src === null)) throw new TypeError('imports argument must be present and must be an object');
   if (importObject !== undefined && !isObject(importObject)) throw new TypeError('imports argument must be an object');
   const out = [];
-  for (const [moduleName, name, ty] of imports) {
+  for (let i = 0; i < imports.length; i++) {
+    const [moduleName, name, ty] = imports[i];
+    const src = sources[i];
+    if (src === 'constant') {
+      out.push(nat(native.globalNew, ty[1], false, externId(name)));
+      continue;
+    }
+    if (src !== null) {
+      out.push(builtinHandle(src[0], src[1]));
+      continue;
+    }
     const o = importObject[moduleName];
     if (!isObject(o)) throw new TypeError(`import object field '${moduleName}' is not an Object`);
     const v = o[name];
@@ -909,17 +997,28 @@ function exceptionFromWasm(e) {
 
 // ---- the namespace ----
 
-function validate(bytes) {
+function validate(bytes, options = undefined) {
   requireArgs(arguments, 1, 'WebAssembly.validate');
   const b = bufferBytes(bytes);
-  return exceededLimit(b) === null && native.validate(b);
+  const opts = compileOptions(options);
+  if (opts === NO_OPTIONS || (opts.builtins.length === 0 && opts.constants === null)) {
+    return exceededLimit(b) === null && native.validate(b);
+  }
+  try {
+    compileBytes(b, opts);
+    return true;
+  } catch (e) {
+    if (e instanceof CompileError) return false;
+    throw e;
+  }
 }
 
-function compile(bytes) {
+function compile(bytes, options = undefined) {
   if (arguments.length < 1) return Promise.reject(new TypeError('WebAssembly.compile: 1 argument required'));
-  let b;
+  let b, opts;
   try {
     b = bufferBytes(bytes);
+    opts = compileOptions(options);
   } catch (e) {
     return Promise.reject(e);
   }
@@ -927,7 +1026,7 @@ function compile(bytes) {
     setImmediate(() => {
       try {
         const m = Object.create(Module.prototype);
-        moduleState.set(m, compileBytes(b));
+        moduleState.set(m, compileBytes(b, opts));
         resolve(m);
       } catch (e) {
         reject(e);
@@ -951,7 +1050,7 @@ function instantiateLater(s, imports) {
   });
 }
 
-function instantiate(source, importObject) {
+function instantiate(source, importObject, options = undefined) {
   if (arguments.length < 1) return Promise.reject(new TypeError('WebAssembly.instantiate: 1 argument required'));
   if (isObject(source) && moduleState.has(source)) {
     // Instantiating a Module reads the import object now; only the
@@ -967,7 +1066,7 @@ function instantiate(source, importObject) {
   if (importObject !== undefined && !isObject(importObject)) {
     return Promise.reject(new TypeError('WebAssembly.instantiate: imports argument must be an object'));
   }
-  return compile(source).then((module) => {
+  return compile(source, options).then((module) => {
     const s = moduleOf(module);
     return instantiateLater(s, readImports(s, importObject)).then((instance) => ({ module, instance }));
   });

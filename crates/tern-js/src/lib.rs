@@ -196,6 +196,9 @@ fn parse_valtype(env: napi_env, s: &str) -> JsResult<ValType> {
         "anyfunc" | "funcref" => ValType::FUNCREF,
         "externref" => ValType::EXTERNREF,
         "exnref" => ValType::EXNREF,
+        // Non-nullable, as `refname` writes them (the types of builtins).
+        "funcref!" => ValType::Ref(RefType { nullable: false, heap: HeapType::Func }),
+        "externref!" => ValType::Ref(RefType { nullable: false, heap: HeapType::Extern }),
         _ => return fail(env, "TypeError", &format!("unknown value type `{s}`")),
     })
 }
@@ -396,7 +399,8 @@ fn take_pending_if(t: &Trap) -> Option<napi_ref> {
 /// half for the import's type) takes the raw arguments and returns the raw
 /// result (one result), `undefined` (none) or an array (several); an
 /// object that is not an array instead is `{ exn }`, the exception the
-/// import threw.
+/// import threw, or `{ trap }`, a message the call traps with (a built-in
+/// function's failure, which wasm cannot catch).
 fn call_import(
     host: u32,
     ty: &FuncType,
@@ -429,8 +433,12 @@ fn call_import(
             let mut is_array = false;
             check(env, unsafe { napi_is_array(env, out, &mut is_array) })?;
             if !is_array {
-                let exn = exn_of(env, get(env, out, c"exn")?)?;
-                thrown = Some(exn.rethrow());
+                let trap = get(env, out, c"trap")?;
+                thrown = Some(if type_of(env, trap)? == ValueType::napi_string {
+                    Trap::msg(string_of(env, trap)?)
+                } else {
+                    exn_of(env, get(env, out, c"exn")?)?.rethrow()
+                });
                 return Ok(());
             }
             let outs = array_items(env, out)?;
