@@ -744,7 +744,10 @@ defineMembers(Memory.prototype, {
   buffer: {
     get: getter('buffer', function () {
       const h = handleOf(this, memoryObjects, 'WebAssembly.Memory');
-      return nat(native.memoryBuffer, h);
+      const b = nat(native.memoryBuffer, h);
+      // A shared memory's SharedArrayBuffer is frozen.
+      if (isSharedArrayBuffer(b) && Object.isExtensible(b)) Object.freeze(b);
+      return b;
     }),
   },
 });
