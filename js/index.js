@@ -173,6 +173,7 @@ function isDetached(buffer) {
 // bytes, an out-of-bounds typed array neither (its length reads 0), an
 // out-of-bounds DataView throws a TypeError (its length getter does).
 function bufferBytes(v) {
+  checkBufferSource(v);
   if (isArrayBuffer(v) || isSharedArrayBuffer(v)) {
     if (isDetached(v)) return new Uint8Array(0);
     return new Uint8Array(v).slice();
@@ -185,7 +186,14 @@ function bufferBytes(v) {
     const length = Reflect.apply(dv ? dvByteLength : taByteLength, v, []);
     return new Uint8Array(buffer, offset, length).slice();
   }
-  throw new TypeError('argument must be an ArrayBuffer, a SharedArrayBuffer or a view of one');
+}
+
+// The argument's conversion to a buffer source: a brand check (the bytes
+// are copied later, after the other arguments' conversions).
+function checkBufferSource(v) {
+  if (!isArrayBuffer(v) && !isSharedArrayBuffer(v) && !isArrayBufferView(v)) {
+    throw new TypeError('argument must be an ArrayBuffer, a SharedArrayBuffer or a view of one');
+  }
 }
 
 // ---- values ----
@@ -409,8 +417,9 @@ class Module {
   constructor(bytes, options = undefined) {
     if (new.target === undefined) throw new TypeError("Constructor WebAssembly.Module requires 'new'");
     requireArgs(arguments, 1, 'WebAssembly.Module');
-    const b = bufferBytes(bytes);
-    moduleState.set(this, compileBytes(b, compileOptions(options)));
+    checkBufferSource(bytes);
+    const opts = compileOptions(options);
+    moduleState.set(this, compileBytes(bufferBytes(bytes), opts));
   }
 }
 // WebAssemblyCompileOptions: `builtins` (the builtin sets a module may
@@ -1002,8 +1011,9 @@ function exceptionFromWasm(e) {
 
 function validate(bytes, options = undefined) {
   requireArgs(arguments, 1, 'WebAssembly.validate');
-  const b = bufferBytes(bytes);
+  checkBufferSource(bytes);
   const opts = compileOptions(options);
+  const b = bufferBytes(bytes);
   if (opts === NO_OPTIONS || (opts.builtins.length === 0 && opts.constants === null)) {
     return exceededLimit(b) === null && native.validate(b);
   }
@@ -1020,8 +1030,9 @@ function compile(bytes, options = undefined) {
   if (arguments.length < 1) return Promise.reject(new TypeError('WebAssembly.compile: 1 argument required'));
   let b, opts;
   try {
-    b = bufferBytes(bytes);
+    checkBufferSource(bytes);
     opts = compileOptions(options);
+    b = bufferBytes(bytes);
   } catch (e) {
     return Promise.reject(e);
   }

@@ -161,3 +161,11 @@ test('several results from JavaScript: the iterator protocol, read once', () => 
   assert.deepStrictEqual(log, ['@@iterator', 'next', 'step 1', 'step 2', 'step 3', 'valueOf 1', 'valueOf 2']);
   assert.throws(() => new WebAssembly.Instance(new WebAssembly.Module(bytes), { m: { f: () => 7 } }).exports.first(), TypeError);
 });
+
+test('compile options are converted before the bytes are copied', () => {
+  const bytes = empty.slice();
+  const options = { get builtins() { bytes[0] = 1; return []; } };
+  assert.throws(() => new WebAssembly.Module(bytes, options), WebAssembly.CompileError, 'the bytes as the getter left them');
+  assert.throws(() => new WebAssembly.Module(1, options), TypeError);
+  assert.throws(() => new WebAssembly.Module(empty, 'x'), TypeError);
+});
