@@ -31,6 +31,8 @@ function loadAddon() {
 }
 
 const native = loadAddon();
+const { exceededLimit } = require('./limits.js');
+const { BuiltinTrap, builtinSets } = require('./builtins.js');
 
 // ---- errors ----
 
@@ -82,42 +84,116 @@ function requireArgs(args, n, what) {
 
 // [EnforceRange] unsigned long.
 function enforceU32(v, what) {
-  let x = Number(typeof v === 'bigint' ? (() => { throw new TypeError(`${what} must be a number`); })() : v);
+  if (typeof v === 'bigint') throw new TypeError(`${what} must be a number, not a BigInt`);
+  let x = Number(v); // ToNumber: valueOf/toString once; TypeError for symbols
   if (!Number.isFinite(x)) throw new TypeError(`${what} must be a finite number`);
   x = Math.trunc(x);
   if (x < 0 || x > 0xffffffff) throw new TypeError(`${what} is outside the range of an unsigned long`);
   return x;
 }
 
-// [EnforceRange] unsigned long long, or a BigInt for 64-bit address types.
+// ToPrimitive(v, number), as ToBigInt performs it.
+function toPrimitiveNumber(v) {
+  if (!isObject(v)) return v;
+  const exotic = v[Symbol.toPrimitive];
+  if (exotic !== undefined && exotic !== null) {
+    if (typeof exotic !== 'function') throw new TypeError('Symbol.toPrimitive is not a function');
+    const r = Reflect.apply(exotic, v, ['number']);
+    if (isObject(r)) throw new TypeError('Cannot convert object to primitive value');
+    return r;
+  }
+  for (const name of ['valueOf', 'toString']) {
+    const f = v[name];
+    if (typeof f === 'function') {
+      const r = Reflect.apply(f, v, []);
+      if (!isObject(r)) return r;
+    }
+  }
+  throw new TypeError('Cannot convert object to primitive value');
+}
+
+// ToBigInt, without wrapping: TypeError for numbers, undefined, null and
+// symbols, SyntaxError for strings that are not integers.
+function toBigInt(v) {
+  const p = toPrimitiveNumber(v);
+  switch (typeof p) {
+    case 'bigint': return p;
+    case 'boolean': return p ? 1n : 0n;
+    case 'string': return BigInt(p);
+    case 'symbol': throw new TypeError('Cannot convert a Symbol value to a BigInt');
+    default: throw new TypeError(`Cannot convert ${p} to a BigInt`);
+  }
+}
+
+// An address value of a memory or table of address type `address`: an
+// [EnforceRange] unsigned long for i32, a BigInt in [0, 2^64) for i64 (a
+// TypeError outside, as for EnforceRange). Returned as a Number, exact up
+// to 2^53, which is beyond every limit the checks after this apply.
 function enforceAddress(v, address, what) {
   if (address === 'i64') {
-    const b = toBigIntStrict(v);
-    if (b < 0n || b > 0xffffffffffffffffn) throw new TypeError(`${what} is outside the range of an address`);
+    const b = toBigInt(v);
+    if (b < 0n || b > 0xffffffffffffffffn) throw new TypeError(`${what} is outside the range of a 64-bit address`);
     return Number(b);
   }
   return enforceU32(v, what);
-}
-
-function toBigIntStrict(v) {
-  const a = new BigInt64Array(1);
-  a[0] = v; // ToBigInt64: TypeError for numbers, undefined, symbols
-  if (typeof v === 'bigint') return v;
-  return a[0];
 }
 
 function isObject(v) {
   return (typeof v === 'object' && v !== null) || typeof v === 'function';
 }
 
-// A BufferSource's bytes, copied now.
+// Brand checks and the intrinsic accessors of buffers and views, so that
+// neither prototypes nor patched getters fool them.
+const { isArrayBuffer, isSharedArrayBuffer, isArrayBufferView, isDataView } = require('util').types;
+const TypedArrayProto = Object.getPrototypeOf(Uint8Array.prototype);
+const intrinsic = (proto, name) => Object.getOwnPropertyDescriptor(proto, name).get;
+const taBuffer = intrinsic(TypedArrayProto, 'buffer');
+const taByteOffset = intrinsic(TypedArrayProto, 'byteOffset');
+const taByteLength = intrinsic(TypedArrayProto, 'byteLength');
+const dvBuffer = intrinsic(DataView.prototype, 'buffer');
+const dvByteOffset = intrinsic(DataView.prototype, 'byteOffset');
+const dvByteLength = intrinsic(DataView.prototype, 'byteLength');
+// ArrayBuffer.prototype.detached is new in Node 22; before it, only a
+// detached buffer refuses a view.
+const abDetached = Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, 'detached');
+
+function isDetached(buffer) {
+  if (!isArrayBuffer(buffer)) return false;
+  if (abDetached) return Reflect.apply(abDetached.get, buffer, []);
+  try {
+    new Uint8Array(buffer, 0, 0);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+// WebIDL's "get a copy of the bytes held by the buffer source" of an
+// [AllowResizable] AllowSharedBufferSource: a detached buffer holds no
+// bytes, an out-of-bounds typed array neither (its length reads 0), an
+// out-of-bounds DataView throws a TypeError (its length getter does).
 function bufferBytes(v) {
-  if (ArrayBuffer.isView(v)) return new Uint8Array(v.buffer, v.byteOffset, v.byteLength).slice();
-  if (v instanceof ArrayBuffer || (typeof SharedArrayBuffer !== 'undefined' && v instanceof SharedArrayBuffer)) {
+  checkBufferSource(v);
+  if (isArrayBuffer(v) || isSharedArrayBuffer(v)) {
+    if (isDetached(v)) return new Uint8Array(0);
     return new Uint8Array(v).slice();
   }
-  if (isObject(v) && Object.prototype.toString.call(v) === '[object ArrayBuffer]') return new Uint8Array(v).slice();
-  throw new TypeError('argument must be an ArrayBuffer or an ArrayBuffer view');
+  if (isArrayBufferView(v)) {
+    const dv = isDataView(v);
+    const buffer = Reflect.apply(dv ? dvBuffer : taBuffer, v, []);
+    if (isDetached(buffer)) return new Uint8Array(0);
+    const offset = Reflect.apply(dv ? dvByteOffset : taByteOffset, v, []);
+    const length = Reflect.apply(dv ? dvByteLength : taByteLength, v, []);
+    return new Uint8Array(buffer, offset, length).slice();
+  }
+}
+
+// The argument's conversion to a buffer source: a brand check (the bytes
+// are copied later, after the other arguments' conversions).
+function checkBufferSource(v) {
+  if (!isArrayBuffer(v) && !isSharedArrayBuffer(v) && !isArrayBufferView(v)) {
+    throw new TypeError('argument must be an ArrayBuffer, a SharedArrayBuffer or a view of one');
+  }
 }
 
 // ---- values ----
@@ -178,7 +254,9 @@ function defaultValue(type) {
     case 'i32': case 'f32': case 'f64': return 0;
     case 'i64': return 0n;
     case 'externref': return externId(undefined);
-    default: return null;
+    default:
+      if (type.endsWith('!')) throw new TypeError(`a ${type.slice(0, -1)} that is not nullable has no default value`);
+      return null;
   }
 }
 
@@ -245,6 +323,28 @@ function exportedFunction(handle, index) {
   return f;
 }
 
+// IteratorToList(GetIteratorFromMethod(v, GetMethod(v, @@iterator))), as
+// the specification reads the results of an import with several: the
+// method and `next` are each read once, and every step reads `done`, then
+// `value` (the values are converted afterwards, by the caller).
+function iterableToList(v, what) {
+  if (v === undefined || v === null) throw new TypeError(what);
+  const method = v[Symbol.iterator];
+  if (method === undefined || method === null) throw new TypeError(what);
+  if (typeof method !== 'function') throw new TypeError(`${what}: Symbol.iterator is not a function`);
+  const iterator = Reflect.apply(method, v, []);
+  if (!isObject(iterator)) throw new TypeError(`${what}: the iterator is not an object`);
+  const next = iterator.next;
+  if (typeof next !== 'function') throw new TypeError(`${what}: the iterator's next is not a function`);
+  const out = [];
+  for (;;) {
+    const step = Reflect.apply(next, iterator, []);
+    if (!isObject(step)) throw new TypeError(`${what}: an iterator result is not an object`);
+    if (step.done) return out;
+    out.push(step.value);
+  }
+}
+
 // A JavaScript function imported by wasm: the addon calls its trampoline
 // with the raw arguments; it returns the raw result (one), undefined
 // (none) or an array (several), or `{ exn }` when the function throws
@@ -255,10 +355,7 @@ function hostFunction(fn, params, results) {
   const convert = (ret) => {
     if (one !== null) return toWasm(ret, one);
     if (results.length === 0) return undefined;
-    if (!isObject(ret) || typeof ret[Symbol.iterator] !== 'function') {
-      throw new TypeError('an import with several results must return an iterable');
-    }
-    const vals = [...ret];
+    const vals = iterableToList(ret, 'an import with several results must return an iterable');
     if (vals.length !== results.length) throw new TypeError(`expected ${results.length} results, got ${vals.length}`);
     return vals.map((v, i) => toWasm(v, results[i]));
   };
@@ -317,12 +414,74 @@ function method(name, length, f) {
 const moduleState = new WeakMap(); // Module -> { native, bytes }
 
 class Module {
-  constructor(bytes) {
+  constructor(bytes, options = undefined) {
     if (new.target === undefined) throw new TypeError("Constructor WebAssembly.Module requires 'new'");
     requireArgs(arguments, 1, 'WebAssembly.Module');
-    const b = bufferBytes(bytes);
-    moduleState.set(this, { native: nat(native.compile, b), bytes: b });
+    checkBufferSource(bytes);
+    const opts = compileOptions(options);
+    moduleState.set(this, compileBytes(bufferBytes(bytes), opts));
   }
+}
+// WebAssemblyCompileOptions: `builtins` (the builtin sets a module may
+// import, "js-string") and `importedStringConstants` (the module name
+// whose global imports are string constants), read in that order.
+const NO_OPTIONS = Object.freeze({ builtins: [], constants: null });
+function usvString(v) {
+  const s = String(v);
+  return typeof s.toWellFormed === 'function' ? s.toWellFormed() : s;
+}
+function compileOptions(options) {
+  if (options === undefined || options === null) return NO_OPTIONS;
+  if (!isObject(options)) throw new TypeError('WebAssembly: compile options must be an object');
+  const b = options.builtins;
+  let builtins = [];
+  if (b !== undefined) {
+    if (!isObject(b)) throw new TypeError("WebAssembly: compile option 'builtins' must be a sequence");
+    builtins = iterableToList(b, "WebAssembly: compile option 'builtins' must be a sequence").map(usvString);
+  }
+  const c = options.importedStringConstants;
+  const constants = c === undefined || c === null ? null : usvString(c);
+  return { builtins, constants };
+}
+
+// How each import of a module compiled with `options` is provided: a
+// builtin (`[setName, name]`), a string constant (`'constant'`), or by the
+// import object (`null`). A CompileError when a builtin's or constant's
+// import has the wrong type, or a builtin set is named twice.
+function importSources(imports, options) {
+  if (new Set(options.builtins).size !== options.builtins.length) {
+    throw new CompileError('WebAssembly.Module(): a builtin set is named twice');
+  }
+  const sets = options.builtins.filter((n) => Object.hasOwn(builtinSets, n));
+  return imports.map(([module, name, ty]) => {
+    for (const set of sets) {
+      const def = builtinSets[set];
+      if (module !== def.module || !Object.hasOwn(def.builtins, name)) continue;
+      const [params, results] = def.builtins[name];
+      const same = (a, b) => a !== null && a.length === b.length && a.every((t, i) => t === b[i]);
+      if (ty[0] !== 'function' || !same(params, ty[1]) || !same(results, ty[2])) {
+        throw new CompileError(`WebAssembly.Module(): import ${module}.${name} does not have the builtin's type`);
+      }
+      return [set, name];
+    }
+    if (options.constants !== null && module === options.constants) {
+      if (ty[0] !== 'global' || ty[2] || (ty[1] !== 'externref' && ty[1] !== 'externref!')) {
+        throw new CompileError(`WebAssembly.Module(): string constant ${module}.${name} must be an immutable externref global`);
+      }
+      return 'constant';
+    }
+    return null;
+  });
+}
+
+// A module's state from its bytes (copied already): the embedding's
+// limits, then tern's compiler, then the compile options' imports.
+function compileBytes(b, options = NO_OPTIONS) {
+  const over = exceededLimit(b);
+  if (over !== null) throw new CompileError(`WebAssembly.Module(): ${over}`);
+  const m = nat(native.compile, b);
+  const imports = nat(native.moduleImports, m);
+  return { native: m, bytes: b, imports, sources: importSources(imports, options) };
 }
 function moduleOf(m) {
   const s = isObject(m) ? moduleState.get(m) : undefined;
@@ -348,7 +507,8 @@ defineMembers(Module, {
   imports: method('imports', 1, function imports(module) {
     requireArgs(arguments, 1, 'WebAssembly.Module.imports');
     const s = moduleOf(module);
-    return nat(native.moduleImports, s.native).map(([module, name, ty]) => ({ module, name, kind: ty[0] }));
+    // Builtins and string constants are no imports to provide.
+    return s.imports.filter((_, i) => s.sources[i] === null).map(([module, name, ty]) => ({ module, name, kind: ty[0] }));
   }),
   customSections: method('customSections', 2, function customSections(module, sectionName) {
     requireArgs(arguments, 2, 'WebAssembly.Module.customSections');
@@ -394,13 +554,45 @@ function wrapper(map, Class, handle) {
   return o;
 }
 
+// The function of a builtin, made once: its trampoline works on raw
+// values, and a failure is a trap.
+const builtinHandles = new Map();
+function builtinHandle(set, name) {
+  const key = `${set}\0${name}`;
+  let h = builtinHandles.get(key);
+  if (h !== undefined) return h;
+  const [params, results, impl] = builtinSets[set].builtins[name];
+  const trampoline = (...raw) => {
+    try {
+      const r = Reflect.apply(impl, undefined, raw.map((v, i) => toJS(v, params[i])));
+      return toWasm(r, results[0]);
+    } catch (e) {
+      if (e instanceof BuiltinTrap) return { trap: `${name}: ${e.message}` };
+      return { exn: exceptionToWasm(e) };
+    }
+  };
+  h = nat(native.hostFunc, params, results, trampoline);
+  builtinHandles.set(key, h);
+  return h;
+}
+
 // The specification's "read the imports".
 function readImports(s, importObject) {
-  const imports = nat(native.moduleImports, s.native);
-  if (imports.length > 0 && importObject === undefined) throw new TypeError('imports argument must be present and must be an object');
+  const { imports, sources } = s;
+  if (importObject === undefined && sources.some((src) => src === null)) throw new TypeError('imports argument must be present and must be an object');
   if (importObject !== undefined && !isObject(importObject)) throw new TypeError('imports argument must be an object');
   const out = [];
-  for (const [moduleName, name, ty] of imports) {
+  for (let i = 0; i < imports.length; i++) {
+    const [moduleName, name, ty] = imports[i];
+    const src = sources[i];
+    if (src === 'constant') {
+      out.push(nat(native.globalNew, ty[1], false, externId(name)));
+      continue;
+    }
+    if (src !== null) {
+      out.push(builtinHandle(src[0], src[1]));
+      continue;
+    }
     const o = importObject[moduleName];
     if (!isObject(o)) throw new TypeError(`import object field '${moduleName}' is not an Object`);
     const v = o[name];
@@ -444,7 +636,10 @@ function readImports(s, importObject) {
 }
 
 function instantiateSync(s, importObject) {
-  const imports = readImports(s, importObject);
+  return instantiateWith(s, readImports(s, importObject));
+}
+
+function instantiateWith(s, imports) {
   const exports = Object.create(null);
   for (const [name, kind, handle, index] of nat(native.instantiate, s.native, imports)) {
     switch (kind) {
@@ -485,31 +680,54 @@ function handleOf(o, map, what) {
   return h;
 }
 
-function descriptorAddress(d) {
+// The JavaScript embedding's limits on memories: pages a memory may have
+// (4 GiB, 16 GiB), and the largest maximum a 64-bit memory's type may
+// declare (its byte length must stay an exact Number).
+const MEMORY32_PAGES = 65536;
+const MEMORY64_PAGES = 262144;
+const MEMORY64_TYPE_PAGES = 2 ** 37 - 1;
+// ... and on tables.
+const TABLE_ELEMENTS = 10000000;
+
+// A descriptor's `address`: "i32" unless given.
+function descriptorAddress(d, what) {
   const a = d.address;
   if (a === undefined) return 'i32';
   const s = String(a);
-  if (s !== 'i32' && s !== 'i64') throw new TypeError(`invalid address type '${s}'`);
+  if (s !== 'i32' && s !== 'i64') throw new TypeError(`${what}: invalid address type '${s}'`);
   return s;
+}
+
+// A descriptor's limits, read and converted in its dictionary's order:
+// `initial`, `maximum`, then `minimum` (the type reflection proposal's name
+// for `initial`; exactly one of the two must be given). `[min, max|null]`.
+function descriptorLimits(d, address, what) {
+  const initialV = d.initial;
+  const initial = initialV === undefined ? undefined : enforceAddress(initialV, address, `${what}: initial`);
+  const maximumV = d.maximum;
+  const maximum = maximumV === undefined ? null : enforceAddress(maximumV, address, `${what}: maximum`);
+  const minimumV = d.minimum;
+  const minimum = minimumV === undefined ? undefined : enforceAddress(minimumV, address, `${what}: minimum`);
+  if (initial !== undefined && minimum !== undefined) throw new TypeError(`${what}: give one of 'initial' and 'minimum', not both`);
+  if (initial === undefined && minimum === undefined) throw new TypeError(`${what}: property 'initial' is required`);
+  return [initial === undefined ? minimum : initial, maximum];
 }
 
 class Memory {
   constructor(descriptor) {
     if (new.target === undefined) throw new TypeError("Constructor WebAssembly.Memory requires 'new'");
     requireArgs(arguments, 1, 'WebAssembly.Memory');
-    if (!isObject(descriptor)) throw new TypeError('WebAssembly.Memory: descriptor must be an object');
-    const address = descriptorAddress(descriptor);
-    const initialV = descriptor.initial;
-    if (initialV === undefined) throw new TypeError("WebAssembly.Memory: property 'initial' is required");
-    const initial = enforceAddress(initialV, address, 'initial');
-    const maximumV = descriptor.maximum;
-    const maximum = maximumV === undefined ? null : enforceAddress(maximumV, address, 'maximum');
+    const what = 'WebAssembly.Memory';
+    if (!isObject(descriptor)) throw new TypeError(`${what}: descriptor must be an object`);
+    const address = descriptorAddress(descriptor, what);
+    const [initial, maximum] = descriptorLimits(descriptor, address, what);
     const shared = Boolean(descriptor.shared);
-    const limit = address === 'i64' ? 2 ** 48 : 65536;
-    if (initial > limit) throw new RangeError('WebAssembly.Memory: initial is above the maximum number of pages');
-    if (maximum !== null && maximum > limit) throw new RangeError('WebAssembly.Memory: maximum is above the maximum number of pages');
-    if (maximum !== null && maximum < initial) throw new RangeError('WebAssembly.Memory: maximum is below initial');
-    if (shared && maximum === null) throw new TypeError('WebAssembly.Memory: a shared memory needs a maximum');
+    const pages = address === 'i64' ? MEMORY64_PAGES : MEMORY32_PAGES;
+    const typePages = address === 'i64' ? MEMORY64_TYPE_PAGES : MEMORY32_PAGES;
+    if (maximum !== null && maximum > typePages) throw new RangeError(`${what}: maximum is above ${typePages} pages`);
+    if (maximum !== null && maximum < initial) throw new RangeError(`${what}: maximum is below initial`);
+    if (initial > pages) throw new RangeError(`${what}: initial is above ${pages} pages`);
+    if (shared && maximum === null) throw new TypeError(`${what}: a shared memory needs a maximum`);
     const h = nat(native.memoryNew, initial, maximum, shared, address);
     handles.set(this, h);
     memoryObjects.set(h, this);
@@ -519,20 +737,26 @@ defineMembers(Memory.prototype, {
   grow: method('grow', 1, function grow(delta) {
     const h = handleOf(this, memoryObjects, 'WebAssembly.Memory');
     requireArgs(arguments, 1, 'WebAssembly.Memory.grow');
-    const ty = native.memoryType(h);
-    const d = enforceAddress(delta, ty[4], 'delta');
+    const [, size, , , address] = native.memoryType(h);
+    const d = enforceAddress(delta, address, 'WebAssembly.Memory.grow(): delta');
+    if (size + d > (address === 'i64' ? MEMORY64_PAGES : MEMORY32_PAGES)) {
+      throw new RangeError('WebAssembly.Memory.grow(): maximum memory size exceeded');
+    }
     let old;
     try {
       old = native.memoryGrow(h, d);
     } catch (e) {
-      throw new RangeError('WebAssembly.Memory.grow(): Maximum memory size exceeded');
+      throw new RangeError('WebAssembly.Memory.grow(): maximum memory size exceeded');
     }
-    return ty[4] === 'i64' ? BigInt(old) : old;
+    return address === 'i64' ? BigInt(old) : old;
   }),
   buffer: {
     get: getter('buffer', function () {
       const h = handleOf(this, memoryObjects, 'WebAssembly.Memory');
-      return nat(native.memoryBuffer, h);
+      const b = nat(native.memoryBuffer, h);
+      // A shared memory's SharedArrayBuffer is frozen.
+      if (isSharedArrayBuffer(b) && Object.isExtensible(b)) Object.freeze(b);
+      return b;
     }),
   },
 });
@@ -551,18 +775,16 @@ class Table {
   constructor(descriptor, value = undefined) {
     if (new.target === undefined) throw new TypeError("Constructor WebAssembly.Table requires 'new'");
     requireArgs(arguments, 1, 'WebAssembly.Table');
-    if (!isObject(descriptor)) throw new TypeError('WebAssembly.Table: descriptor must be an object');
-    const address = descriptorAddress(descriptor);
+    const what = 'WebAssembly.Table';
+    if (!isObject(descriptor)) throw new TypeError(`${what}: descriptor must be an object`);
+    // The element type first, then the address type the limits need.
     const elementV = descriptor.element;
-    if (elementV === undefined) throw new TypeError("WebAssembly.Table: property 'element' is required");
+    if (elementV === undefined) throw new TypeError(`${what}: property 'element' is required`);
     const element = tableElement(elementV);
-    const initialV = descriptor.initial;
-    if (initialV === undefined) throw new TypeError("WebAssembly.Table: property 'initial' is required");
-    const initial = enforceAddress(initialV, address, 'initial');
-    const maximumV = descriptor.maximum;
-    const maximum = maximumV === undefined ? null : enforceAddress(maximumV, address, 'maximum');
-    if (initial > 10000000) throw new RangeError('WebAssembly.Table: initial is above the maximum table size');
-    if (maximum !== null && maximum < initial) throw new RangeError('WebAssembly.Table: maximum is below initial');
+    const address = descriptorAddress(descriptor, what);
+    const [initial, maximum] = descriptorLimits(descriptor, address, what);
+    if (maximum !== null && maximum < initial) throw new RangeError(`${what}: maximum is below initial`);
+    if (initial > TABLE_ELEMENTS) throw new RangeError(`${what}: initial is above ${TABLE_ELEMENTS} elements`);
     const init = arguments.length < 2 ? defaultValue(element) : toWasm(value, element);
     const h = nat(native.tableNew, element, initial, maximum, address, init);
     handles.set(this, h);
@@ -573,7 +795,19 @@ function tableIndex(h, v, what) {
   const ty = native.tableType(h);
   return enforceAddress(v, ty[4], what);
 }
+// The type reflection proposal's `type()` of tables, globals and tags:
+// dictionaries, so their keys come in lexicographic order.
+function reflectLimits(min, max, address) {
+  const n = (x) => (address === 'i64' ? BigInt(x) : x);
+  return max === null ? { minimum: n(min) } : { maximum: n(max), minimum: n(min) };
+}
+
 defineMembers(Table.prototype, {
+  type: method('type', 0, function type() {
+    const h = handleOf(this, tableObjects, 'WebAssembly.Table');
+    const [, element, min, max, address] = native.tableType(h);
+    return { address, element, ...reflectLimits(min, max, address) };
+  }),
   length: {
     get: getter('length', function () {
       const h = handleOf(this, tableObjects, 'WebAssembly.Table');
@@ -587,6 +821,7 @@ defineMembers(Table.prototype, {
     const d = tableIndex(h, delta, 'delta');
     const element = native.tableType(h)[1];
     const init = arguments.length < 2 ? defaultValue(element) : toWasm(value, element);
+    if (native.tableLength(h) + d > TABLE_ELEMENTS) throw new RangeError(`WebAssembly.Table.grow(): above ${TABLE_ELEMENTS} elements`);
     const old = nat(native.tableGrow, h, d, init);
     return native.tableType(h)[4] === 'i64' ? BigInt(old) : old;
   }),
@@ -643,6 +878,11 @@ function globalValue(g) {
   return toJS(nat(native.globalGet, h), type);
 }
 defineMembers(Global.prototype, {
+  type: method('type', 0, function type() {
+    const h = handleOf(this, globalObjects, 'WebAssembly.Global');
+    const [, value, mutable] = native.globalType(h);
+    return { mutable, value };
+  }),
   valueOf: method('valueOf', 0, function valueOf() {
     return globalValue(this);
   }),
@@ -651,8 +891,8 @@ defineMembers(Global.prototype, {
       return globalValue(this);
     }),
     set: setter('value', function (v) {
+      // WebIDL: a setter called without an argument gets undefined.
       const h = handleOf(this, globalObjects, 'WebAssembly.Global');
-      requireArgs(arguments, 1, "WebAssembly.Global's value setter");
       const [, type, mutable] = native.globalType(h);
       if (!mutable) throw new TypeError("WebAssembly.Global: can't set the value of an immutable global");
       if (type === 'v128') throw new TypeError('WebAssembly.Global: v128 values cannot be written from JavaScript');
@@ -670,8 +910,8 @@ class Tag {
     requireArgs(arguments, 1, 'WebAssembly.Tag');
     if (!isObject(type)) throw new TypeError('WebAssembly.Tag: type must be an object');
     const params = type.parameters;
-    if (!isObject(params) || typeof params[Symbol.iterator] !== 'function') throw new TypeError("WebAssembly.Tag: property 'parameters' must be a sequence");
-    const types = [...params].map((t) => {
+    if (!isObject(params)) throw new TypeError("WebAssembly.Tag: property 'parameters' must be a sequence");
+    const types = iterableToList(params, "WebAssembly.Tag: property 'parameters' must be a sequence").map((t) => {
       const s = String(t);
       if (!['i32', 'i64', 'f32', 'f64', 'v128', 'externref', 'anyfunc', 'funcref'].includes(s)) throw new TypeError(`WebAssembly.Tag: invalid value type '${s}'`);
       return s === 'anyfunc' ? 'funcref' : s;
@@ -681,6 +921,12 @@ class Tag {
     tagObjects.set(h, this);
   }
 }
+defineMembers(Tag.prototype, {
+  type: method('type', 0, function type() {
+    const h = handleOf(this, tagObjects, 'WebAssembly.Tag');
+    return { parameters: native.tagType(h) };
+  }),
+});
 toStringTag(Tag.prototype, 'WebAssembly.Tag');
 
 const exceptionState = new WeakMap();
@@ -691,9 +937,9 @@ class Exception {
     const h = handleOf(exceptionTag, tagObjects, 'WebAssembly.Tag');
     // JSTag's exceptions carry thrown JavaScript values; only a throw makes them.
     if (h === jsTagHandle) throw new TypeError('WebAssembly.Exception: cannot construct an exception of WebAssembly.JSTag');
-    if (!isObject(payload) || typeof payload[Symbol.iterator] !== 'function') throw new TypeError('WebAssembly.Exception: payload must be a sequence');
+    if (!isObject(payload)) throw new TypeError('WebAssembly.Exception: payload must be a sequence');
+    const values = iterableToList(payload, 'WebAssembly.Exception: payload must be a sequence');
     const types = native.tagType(h);
-    const values = [...payload];
     if (values.length !== types.length) throw new TypeError('WebAssembly.Exception: wrong number of payload values');
     const raw = values.map((v, i) => toWasm(v, types[i]));
     exceptionState.set(this, { tag: exceptionTag, types, raw });
@@ -763,15 +1009,29 @@ function exceptionFromWasm(e) {
 
 // ---- the namespace ----
 
-function validate(bytes) {
+function validate(bytes, options = undefined) {
   requireArgs(arguments, 1, 'WebAssembly.validate');
-  return native.validate(bufferBytes(bytes));
+  checkBufferSource(bytes);
+  const opts = compileOptions(options);
+  const b = bufferBytes(bytes);
+  if (opts === NO_OPTIONS || (opts.builtins.length === 0 && opts.constants === null)) {
+    return exceededLimit(b) === null && native.validate(b);
+  }
+  try {
+    compileBytes(b, opts);
+    return true;
+  } catch (e) {
+    if (e instanceof CompileError) return false;
+    throw e;
+  }
 }
 
-function compile(bytes) {
+function compile(bytes, options = undefined) {
   if (arguments.length < 1) return Promise.reject(new TypeError('WebAssembly.compile: 1 argument required'));
-  let b;
+  let b, opts;
   try {
+    checkBufferSource(bytes);
+    opts = compileOptions(options);
     b = bufferBytes(bytes);
   } catch (e) {
     return Promise.reject(e);
@@ -780,7 +1040,7 @@ function compile(bytes) {
     setImmediate(() => {
       try {
         const m = Object.create(Module.prototype);
-        moduleState.set(m, { native: nat(native.compile, b), bytes: b });
+        moduleState.set(m, compileBytes(b, opts));
         resolve(m);
       } catch (e) {
         reject(e);
@@ -789,35 +1049,41 @@ function compile(bytes) {
   });
 }
 
-function instantiate(source, importObject) {
-  if (arguments.length < 1) return Promise.reject(new TypeError('WebAssembly.instantiate: 1 argument required'));
-  if (isObject(source) && moduleState.has(source)) {
-    return new Promise((resolve, reject) => {
-      setImmediate(() => {
-        try {
-          const i = Object.create(Instance.prototype);
-          instanceExports.set(i, instantiateSync(moduleOf(source), importObject));
-          resolve(i);
-        } catch (e) {
-          reject(e);
-        }
-      });
-    });
-  }
-  if (importObject !== undefined && !isObject(importObject)) {
-    return Promise.reject(new TypeError('WebAssembly.instantiate: imports argument must be an object'));
-  }
-  return compile(source).then((module) => new Promise((resolve, reject) => {
+// A task that makes an Instance of a module whose imports were read.
+function instantiateLater(s, imports) {
+  return new Promise((resolve, reject) => {
     setImmediate(() => {
       try {
         const instance = Object.create(Instance.prototype);
-        instanceExports.set(instance, instantiateSync(moduleOf(module), importObject));
-        resolve({ module, instance });
+        instanceExports.set(instance, instantiateWith(s, imports));
+        resolve(instance);
       } catch (e) {
         reject(e);
       }
     });
-  }));
+  });
+}
+
+function instantiate(source, importObject, options = undefined) {
+  if (arguments.length < 1) return Promise.reject(new TypeError('WebAssembly.instantiate: 1 argument required'));
+  if (isObject(source) && moduleState.has(source)) {
+    // Instantiating a Module reads the import object now; only the
+    // instantiation itself comes later.
+    let imports;
+    try {
+      imports = readImports(moduleOf(source), importObject);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return instantiateLater(moduleOf(source), imports);
+  }
+  if (importObject !== undefined && !isObject(importObject)) {
+    return Promise.reject(new TypeError('WebAssembly.instantiate: imports argument must be an object'));
+  }
+  return compile(source, options).then((module) => {
+    const s = moduleOf(module);
+    return instantiateLater(s, readImports(s, importObject)).then((instance) => ({ module, instance }));
+  });
 }
 
 const WebAssembly = {};

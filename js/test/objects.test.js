@@ -141,3 +141,21 @@ test('a buffer never outlives the bytes it shows: wasm growth detaches it before
   e.growAndLook(0);
   assert.strictEqual(b.byteLength, 3 * 65536, 'memory.grow 0 from wasm moves nothing');
 });
+
+test('Memory: a shared memory\'s buffer is a frozen SharedArrayBuffer, kept when it grows', () => {
+  const m = new WebAssembly.Memory({ initial: 1, maximum: 3, shared: true });
+  const b = m.buffer;
+  if (!(b instanceof SharedArrayBuffer)) return; // V8's API is not at hand on this platform
+  assert.ok(Object.isFrozen(b));
+  assert.strictEqual(m.buffer, b, 'the same buffer until the memory grows');
+  new Uint8Array(b)[3] = 42;
+  assert.strictEqual(m.grow(1), 1);
+  const b2 = m.buffer;
+  assert.notStrictEqual(b2, b);
+  assert.strictEqual(b.byteLength, 65536, 'the old buffer keeps its length');
+  assert.strictEqual(b2.byteLength, 2 * 65536);
+  new Uint8Array(b)[4] = 43;
+  assert.deepStrictEqual([...new Uint8Array(b2, 3, 2)], [42, 43], 'one set of bytes');
+  assert.strictEqual(Atomics.add(new Int32Array(b2), 2, 1), 0);
+  assert.strictEqual(new WebAssembly.Memory({ initial: 0, maximum: 0, shared: true }).buffer.constructor, SharedArrayBuffer);
+});

@@ -2,7 +2,8 @@
 // A small WebAssembly binary writer for the tests: enough to build the
 // modules they need without a text-format tool.
 
-const T = { i32: 0x7f, i64: 0x7e, f32: 0x7d, f64: 0x7c, v128: 0x7b, funcref: 0x70, externref: 0x6f };
+// ('T!' is the non-nullable (ref T), for the types of function types.)
+const T = { i32: 0x7f, i64: 0x7e, f32: 0x7d, f64: 0x7c, v128: 0x7b, funcref: 0x70, externref: 0x6f, 'funcref!': [0x64, 0x70], 'externref!': [0x64, 0x6f] };
 
 function uleb(n) {
   const out = [];
@@ -130,6 +131,7 @@ const I = {
   block: (bt) => [0x02, bt],
   end: [0x0b],
   drop: [0x1a],
+  ref_null_extern: [0xd0, 0x6f],
   throw_ref: [0x0a],
 };
 

@@ -19,6 +19,7 @@
 //!   a trap and is thrown again, unchanged, where wasm was entered.
 
 mod napi;
+mod sab;
 
 use napi::*;
 use napi_sys::*;
@@ -43,9 +44,10 @@ struct State {
     /// exception is one `WebAssembly.Exception` object.
     exns: Vec<rt::ExnRef>,
     exn_ids: HashMap<rt::ExnRef, u32>,
-    /// The ArrayBuffer handed out for each memory (weakly held), with the
-    /// memory's base and length it was made over.
-    buffers: HashMap<u32, (napi_ref, usize, usize)>,
+    /// The buffer handed out for each memory (weakly held), with the
+    /// memory's base and length it was made over, and whether it is a
+    /// SharedArrayBuffer (which stays when the memory grows).
+    buffers: HashMap<u32, (napi_ref, usize, usize, bool)>,
     /// Whether a module has been compiled (the configuration is fixed
     /// from then on).
     used: bool,
@@ -196,6 +198,15 @@ fn parse_valtype(env: napi_env, s: &str) -> JsResult<ValType> {
         "anyfunc" | "funcref" => ValType::FUNCREF,
         "externref" => ValType::EXTERNREF,
         "exnref" => ValType::EXNREF,
+        // Non-nullable, as `refname` writes them (the types of builtins).
+        "funcref!" => ValType::Ref(RefType {
+            nullable: false,
+            heap: HeapType::Func,
+        }),
+        "externref!" => ValType::Ref(RefType {
+            nullable: false,
+            heap: HeapType::Extern,
+        }),
         _ => return fail(env, "TypeError", &format!("unknown value type `{s}`")),
     })
 }
@@ -396,7 +407,8 @@ fn take_pending_if(t: &Trap) -> Option<napi_ref> {
 /// half for the import's type) takes the raw arguments and returns the raw
 /// result (one result), `undefined` (none) or an array (several); an
 /// object that is not an array instead is `{ exn }`, the exception the
-/// import threw.
+/// import threw, or `{ trap }`, a message the call traps with (a built-in
+/// function's failure, which wasm cannot catch).
 fn call_import(
     host: u32,
     ty: &FuncType,
@@ -429,8 +441,12 @@ fn call_import(
             let mut is_array = false;
             check(env, unsafe { napi_is_array(env, out, &mut is_array) })?;
             if !is_array {
-                let exn = exn_of(env, get(env, out, c"exn")?)?;
-                thrown = Some(exn.rethrow());
+                let trap = get(env, out, c"trap")?;
+                thrown = Some(if type_of(env, trap)? == ValueType::napi_string {
+                    Trap::msg(string_of(env, trap)?)
+                } else {
+                    exn_of(env, get(env, out, c"exn")?)?.rethrow()
+                });
                 return Ok(());
             }
             let outs = array_items(env, out)?;
@@ -468,12 +484,13 @@ fn call_import(
     }
 }
 
-/// Detaches the buffer handed out for memory `id`, if it is still alive.
+/// Detaches the buffer handed out for memory `id`, if it is still alive
+/// (a SharedArrayBuffer is only forgotten: its bytes stay).
 fn detach_buffer(env: napi_env, id: u32) -> JsResult<()> {
-    if let Some((r, _, _)) = with_state(|s| s.buffers.remove(&id)) {
+    if let Some((r, _, _, shared)) = with_state(|s| s.buffers.remove(&id)) {
         let v = deref(env, r)?;
         unsafe { napi_delete_reference(env, r) };
-        if !v.is_null() {
+        if !v.is_null() && !shared {
             let mut detached = false;
             check(env, unsafe { napi_is_detached_arraybuffer(env, v, &mut detached) })?;
             if !detached {
@@ -484,21 +501,35 @@ fn detach_buffer(env: napi_env, id: u32) -> JsResult<()> {
     Ok(())
 }
 
+/// Where memory `m`'s bytes are and how many: a shared memory's even when
+/// other stores or threads hold it.
+fn memory_span(cx: &mut StoreContextMut<'_, ()>, m: Memory) -> Option<(*mut u8, usize)> {
+    if let Some(sm) = m.shared(&*cx) {
+        let d = sm.data();
+        return Some((d.as_ptr() as *mut u8, d.len()));
+    }
+    m.try_data_mut(cx.as_context_mut()).map(|d| (d.as_mut_ptr(), d.len()))
+}
+
 /// Detaches the buffers of memories that wasm code grew (or moved): before
 /// JavaScript runs again, so that no buffer outlives the bytes it shows.
 fn sync_buffers(env: napi_env, cx: &mut StoreContextMut<'_, ()>) -> JsResult<()> {
-    let stale: Vec<u32> = with_state(|s| {
+    let entries: Vec<(u32, usize, usize)> = with_state(|s| {
         s.buffers
             .iter()
-            .filter_map(|(&id, &(_, base, len))| {
-                let Some(Extern::Memory(m)) = s.externs.get(id as usize).copied() else {
-                    return None;
-                };
-                let d = m.try_data_mut(cx.as_context_mut()).unwrap_or(&mut []);
-                (d.as_mut_ptr() as usize != base || d.len() != len).then_some(id)
-            })
+            .map(|(&id, &(_, base, len, _))| (id, base, len))
             .collect()
     });
+    let mut stale = Vec::new();
+    for (id, base, len) in entries {
+        let Some(Extern::Memory(m)) = with_state(|s| s.externs.get(id as usize).copied()) else {
+            continue;
+        };
+        let (p, n) = memory_span(cx, m).unwrap_or((ptr::null_mut(), 0));
+        if p as usize != base || n != len {
+            stale.push(id);
+        }
+    }
     for id in stale {
         detach_buffer(env, id)?;
     }
@@ -737,16 +768,17 @@ callbacks! {
         number(env, old as f64)
     }
 
-    /// `memoryBuffer(m)`: the ArrayBuffer over the memory's bytes; the
+    /// `memoryBuffer(m)`: the ArrayBuffer over the memory's bytes (a
+    /// SharedArrayBuffer for a shared memory, where V8's API allows); the
     /// same one until the memory grows.
     memoryBuffer(env, info) {
         let [m] = args::<1>(env, info)?;
         let id = u32_of(env, m)?;
         let mem = memory_of(env, m)?;
-        let Some((ptr, len)) = context(|cx| mem.try_data_mut(cx).map(|d| (d.as_mut_ptr(), d.len()))) else {
-            return fail(env, "TypeError", "this shared memory is held by another thread");
+        let Some((ptr, len)) = context(|mut cx| memory_span(&mut cx, mem)) else {
+            return fail(env, "TypeError", "this memory is held by another thread");
         };
-        if let Some((r, base, n)) = with_state(|s| s.buffers.get(&id).copied())
+        if let Some((r, base, n, _)) = with_state(|s| s.buffers.get(&id).copied())
             && base == ptr as usize
             && n == len
             && let Ok(v) = deref(env, r)
@@ -755,11 +787,16 @@ callbacks! {
             return Ok(v);
         }
         detach_buffer(env, id)?;
-        let ab = external_arraybuffer(env, ptr, len)?;
+        let shared = context(|cx| mem.is_shared(cx));
+        let sab = if shared { sab::shared_arraybuffer(env, ptr, len)? } else { None };
+        let buf = match sab {
+            Some(b) => b,
+            None => external_arraybuffer(env, ptr, len)?,
+        };
         let mut r = ptr::null_mut();
-        check(env, unsafe { napi_create_reference(env, ab, 0, &mut r) })?;
-        with_state(|s| s.buffers.insert(id, (r, ptr as usize, len)));
-        Ok(ab)
+        check(env, unsafe { napi_create_reference(env, buf, 0, &mut r) })?;
+        with_state(|s| s.buffers.insert(id, (r, ptr as usize, len, sab.is_some())));
+        Ok(buf)
     }
 
     /// `tableNew(element, initial, maximum | null, index, rawInit)`.
