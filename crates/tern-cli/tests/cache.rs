@@ -80,15 +80,27 @@ fn tern() -> Command {
     c
 }
 
+/// `tern run -C cache-dir=DIR`.
+fn tern_in(dir: &Path) -> Command {
+    let mut c = tern();
+    c.arg("-C").arg(format!("cache-dir={}", dir.display()));
+    c
+}
+
+/// `tern run -C cache-dir=DIR MODULE` with its standard streams piped.
+fn spawn_piped(dir: &Path, module: &Path) -> std::process::Child {
+    tern_in(dir)
+        .arg(module)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
 /// `tern run -C cache-dir=DIR ARGS`.
 fn run_in(dir: &Path, args: &[&str]) -> Output {
-    tern()
-        .arg("-C")
-        .arg(format!("cache-dir={}", dir.display()))
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap()
+    tern_in(dir).args(args).stdin(Stdio::null()).output().unwrap()
 }
 
 fn stderr(o: &Output) -> String {
@@ -137,15 +149,7 @@ fn a_lazy_miss_writes_the_entry_while_the_guest_runs_and_the_next_run_hits() {
     let s = Scratch::new();
     let echo = s.module("echo.wat", ECHO);
     let cache = s.cache();
-    let mut child = tern()
-        .arg("-C")
-        .arg(format!("cache-dir={}", cache.display()))
-        .arg(&echo)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_piped(&cache, &echo);
     // The guest waits for its input; meanwhile the background compilation
     // finishes and the entry appears.
     let start = Instant::now();
@@ -164,15 +168,7 @@ fn a_lazy_miss_writes_the_entry_while_the_guest_runs_and_the_next_run_hits() {
     // between the two.)
     assert!(log.contains("[tern cache] miss "), "{log}");
     // The next run loads it.
-    let mut child = tern()
-        .arg("-C")
-        .arg(format!("cache-dir={}", cache.display()))
-        .arg(&echo)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_piped(&cache, &echo);
     child.stdin.take().unwrap().write_all(b"again\n").unwrap();
     let second = child.wait_with_output().unwrap();
     assert!(second.status.success());
@@ -296,9 +292,7 @@ fn the_default_place_follows_the_environment() {
     assert_eq!(entries(&home.join(".cache/tern")).len(), 1, "then ~/.cache/tern");
     // `-C cache-dir` wins over all of them.
     let c = s.path("c");
-    let o = tern()
-        .arg("-C")
-        .arg(format!("cache-dir={}", c.display()))
+    let o = tern_in(&c)
         .args(["--compile", "eager", "--invoke", "f", trap.to_str().unwrap(), "1"])
         .env("TERN_CACHE_DIR", &a)
         .output()
@@ -367,10 +361,8 @@ fn an_unfit_directory_means_a_warning_and_no_cache() {
     let cache = s.cache();
     std::fs::create_dir(&cache).unwrap();
     std::fs::set_permissions(&cache, std::fs::Permissions::from_mode(0o777)).unwrap();
-    let o = tern()
+    let o = tern_in(&cache)
         .env_remove("TERN_LOG")
-        .arg("-C")
-        .arg(format!("cache-dir={}", cache.display()))
         .args(["--compile", "eager", "--invoke", "f", trap.to_str().unwrap(), "1"])
         .output()
         .unwrap();
@@ -445,9 +437,7 @@ fn racing_processes_all_succeed() {
     let cache = s.cache();
     let children: Vec<_> = (0..4)
         .map(|_| {
-            tern()
-                .arg("-C")
-                .arg(format!("cache-dir={}", cache.display()))
+            tern_in(&cache)
                 // Eagerly: a lazily compiled run this short may end while
                 // its entry is being written, which leaves a temporary file
                 // (removed by a later run's eviction once an hour old).
