@@ -427,6 +427,12 @@ pub fn run(opts: RunArgs) -> Result<ExitCode> {
             },
         );
         threads.add_to_linker(&mut store, &mut linker)?;
+    } else if let Some((m, n, ty)) = tern_wasi::imported_shared_memory(&module) {
+        // Built for threads but starting none: the memory it imports is
+        // provided all the same.
+        let memory = tern::SharedMemory::new(&engine, ty).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let memory = tern::Memory::from_shared(&mut store, &memory)?;
+        linker.define(&m, &n, memory)?;
     }
     setup(&mut store, &mut linker)?;
     let _timer = limits.timeout.map(|d| Timer::start(&engine, d));

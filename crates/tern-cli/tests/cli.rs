@@ -546,10 +546,12 @@ fn unknown_imports_trap_in_either_spelling() {
 fn wasi_threads_run_and_end_the_program() {
     let count = "crates/tern-cli/tests/data/threads-count.wat";
     let exit = "crates/tern-cli/tests/data/threads-exit.wat";
+    let none = "crates/tern-cli/tests/data/threads-none.wat";
     for tier in ["interp", "auto"] {
         for _ in 0..5 {
             run_golden("run-threads-count", &["run", "--tier", tier, count], 0);
         }
+        run_golden("run-threads-none", &["run", "--tier", tier, none], 0);
         run_golden("run-threads-exit", &["run", "--tier", tier, exit], 7);
     }
     // The same program with its threads trapping instead.

@@ -39,7 +39,7 @@ mod threads;
 pub use ctx::{OutputBuffer, WasiCtx, WasiCtxBuilder};
 pub use errno::Errno;
 pub use preview1::{add_to_linker, add_to_linker_shared};
-pub use threads::{WasiThreads, threads_memory};
+pub use threads::{WasiThreads, imported_shared_memory, threads_memory};
 
 use std::fmt;
 

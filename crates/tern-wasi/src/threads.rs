@@ -146,6 +146,13 @@ pub fn threads_memory(module: &Module) -> Option<(String, String, tern::MemoryTy
     if !spawns {
         return None;
     }
+    imported_shared_memory(module)
+}
+
+/// `(module, name, type)` of the module's first imported shared memory,
+/// if any: what a program built for threads imports even when it starts
+/// none (then no `thread-spawn` import comes with it).
+pub fn imported_shared_memory(module: &Module) -> Option<(String, String, tern::MemoryType)> {
     module.imports().find_map(|(m, n, t)| match t {
         tern::ImportType::Memory(ty) if ty.shared => Some((m.to_string(), n.to_string(), ty)),
         _ => None,
