@@ -358,7 +358,8 @@ mod tests {
         for (i, &l) in Libcall::ALL.iter().enumerate() {
             assert_eq!(l as usize, i);
         }
-        assert_eq!(Libcall::ALL.len(), 20);
+        assert_eq!(Libcall::ALL.len(), 21);
+        assert_eq!(Libcall::SharedRecheck as usize, 20);
         assert_eq!(Libcall::MemoryGrow.name(), "memory_grow");
         assert_eq!(Libcall::MemoryGrow.params(), &[AbiType::I32, AbiType::I64]);
         assert_eq!(Libcall::MemoryGrow.result(), Some(AbiType::I64));
