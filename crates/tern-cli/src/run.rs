@@ -399,40 +399,40 @@ pub fn run(opts: RunArgs) -> Result<ExitCode> {
     };
     let mut linker: Linker<Data> = Linker::new(&engine);
     let mut store = Store::new(&engine, wasi.clone());
-    // wasi-threads: a module that imports `wasi` `thread-spawn` and a shared
-    // memory gets both; a thread that fails ends the program as a failure
-    // of the main thread would.
-    if let Some((m, n, ty)) = tern_wasi::threads_memory(&module) {
+    // A module that imports a shared memory gets one. With wasi-threads (it
+    // also imports `wasi` `thread-spawn`) it gets threads too; a thread that
+    // fails ends the program as a failure of the main thread would. A
+    // program built for threads may start none.
+    if let Some((m, n, ty)) = tern_wasi::imported_shared_memory(&module) {
         let memory = tern::SharedMemory::new(&engine, ty).map_err(|e| anyhow::anyhow!("{e}"))?;
-        let (file_name, limits) = (file_name.clone(), limits.clone());
-        let threads = tern_wasi::WasiThreads::new(
-            &engine,
-            &module,
-            memory,
-            (m, n),
-            {
-                let wasi = wasi.clone();
-                move || wasi.clone()
-            },
-            setup.clone(),
-            move |e| {
-                let code = Report {
-                    file_name: &file_name,
-                    limits: &limits,
-                }
-                .failure_code(e);
-                use std::io::Write;
-                let _ = std::io::stdout().flush();
-                std::process::exit(code.into());
-            },
-        );
-        threads.add_to_linker(&mut store, &mut linker)?;
-    } else if let Some((m, n, ty)) = tern_wasi::imported_shared_memory(&module) {
-        // Built for threads but starting none: the memory it imports is
-        // provided all the same.
-        let memory = tern::SharedMemory::new(&engine, ty).map_err(|e| anyhow::anyhow!("{e}"))?;
-        let memory = tern::Memory::from_shared(&mut store, &memory)?;
-        linker.define(&m, &n, memory)?;
+        if tern_wasi::threads_memory(&module).is_none() {
+            let memory = tern::Memory::from_shared(&mut store, &memory)?;
+            linker.define(&m, &n, memory)?;
+        } else {
+            let (file_name, limits) = (file_name.clone(), limits.clone());
+            let threads = tern_wasi::WasiThreads::new(
+                &engine,
+                &module,
+                memory,
+                (m, n),
+                {
+                    let wasi = wasi.clone();
+                    move || wasi.clone()
+                },
+                setup.clone(),
+                move |e| {
+                    let code = Report {
+                        file_name: &file_name,
+                        limits: &limits,
+                    }
+                    .failure_code(e);
+                    use std::io::Write;
+                    let _ = std::io::stdout().flush();
+                    std::process::exit(code.into());
+                },
+            );
+            threads.add_to_linker(&mut store, &mut linker)?;
+        }
     }
     setup(&mut store, &mut linker)?;
     let _timer = limits.timeout.map(|d| Timer::start(&engine, d));

@@ -117,15 +117,8 @@ unsafe extern "C" fn memory_fill(vmctx: *mut VMContext, mem: u32, dst: u64, val:
             std::ptr::write_bytes((*m).base().add(r.start), val as u8, r.len());
             return returned(vmctx);
         }
-        libcall(|| {
-            let m = memory(vmctx, mem);
-            if (*m).is_shared() {
-                (*m).fill_racy(dst, val as u8, n)?
-            } else {
-                (*m).fill(dst, val as u8, n)?
-            }
-            Ok(())
-        })
+        // Otherwise a shared memory, or out of bounds.
+        libcall(|| Ok((*m).fill_racy(dst, val as u8, n)?))
     }
 }
 
@@ -140,19 +133,8 @@ unsafe extern "C" fn memory_copy(vmctx: *mut VMContext, dst_mem: u32, src_mem: u
             std::ptr::copy((*s).base().add(sr.start), (*d).base().add(dr.start), sr.len());
             return returned(vmctx);
         }
-        libcall(|| {
-            if (*s).is_shared() || (*d).is_shared() {
-                return Ok((*d).copy_racy(dst, &*s, src, n)?);
-            }
-            if dst_mem == src_mem {
-                return Ok((*d).copy_within(dst, src, n)?);
-            }
-            let (s, d) = (&*s, &*d);
-            let sr = s.range(src, n)?;
-            let dr = d.range(dst, n)?;
-            std::ptr::copy(s.base().add(sr.start), d.base().add(dr.start), sr.len());
-            Ok(())
-        })
+        // Otherwise a shared memory, or out of bounds.
+        libcall(|| Ok((*d).copy_racy(dst, &*s, src, n)?))
     }
 }
 
