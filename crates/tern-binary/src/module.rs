@@ -511,6 +511,19 @@ fn read_extern_kind(r: &mut Reader<'_>) -> Result<ExternKind> {
 /// Decodes a module. Function bodies are kept as byte ranges; everything
 /// else is decoded and checked for well-formedness (not validity).
 pub fn decode(bytes: &[u8]) -> Result<Module<'_>> {
+    decode_impl(bytes, None)
+}
+
+/// [`decode`], with the function bodies' ranges (offset in `bytes` and
+/// length of each, in order) known from elsewhere (a precompiled
+/// artifact records them), so that the code section's contents are not
+/// read: for a large module they are most of its bytes. Each range must
+/// lie in the code section, in order; otherwise the module is malformed.
+pub fn decode_with_bodies<'a>(bytes: &'a [u8], bodies: &[(u32, u32)]) -> Result<Module<'a>> {
+    decode_impl(bytes, Some(bodies))
+}
+
+fn decode_impl<'a>(bytes: &'a [u8], known_bodies: Option<&[(u32, u32)]>) -> Result<Module<'a>> {
     let mut r = Reader::new(bytes, 0);
     read_header(&mut r)?;
     let mut m = Module::default();
@@ -701,6 +714,32 @@ pub fn decode(bytes: &[u8]) -> Result<Module<'_>> {
                     ));
                 }
                 m.code.reserve(n as usize);
+                if let Some(known) = known_bodies {
+                    if known.len() != n as usize {
+                        return Err(BinaryError::new(
+                            "recorded function bodies do not match the code section",
+                            id_at,
+                        ));
+                    }
+                    let mut from = s.offset();
+                    let end = from + s.remaining();
+                    for &(offset, len) in known {
+                        let (offset, len) = (offset as usize, len as usize);
+                        if offset < from || offset.checked_add(len).is_none_or(|e| e > end) {
+                            return Err(BinaryError::new(
+                                "recorded function body outside the code section",
+                                id_at,
+                            ));
+                        }
+                        m.code.push(FuncBody {
+                            bytes: &bytes[offset..offset + len],
+                            offset,
+                        });
+                        from = offset + len;
+                    }
+                    s.skip(s.remaining())?;
+                    continue;
+                }
                 for _ in 0..n {
                     let at = s.offset();
                     let len = s.u32()? as usize;

@@ -8,11 +8,17 @@
 //! magic  "\0terncw\x01"   8 bytes
 //! format version          u32
 //! payload length          u64
-//! payload checksum        u64 (FNV-1a over words in eight lanes, per 16 MiB block: `checksum`)
+//! image and module bytes: 4 × u64 (start and length of each, as offsets
+//!                         in the payload)
+//! checksum                u64 (of the four fields above and the payload
+//!                         without the image and the module's bytes; see
+//!                         `Seal`)
 //! payload:
 //!   engine version, features, target (triple + every codegen flag):  strings (u32 length + UTF-8)
 //!   bounds checks, fuel, checks (bit 0 interrupt flag, bit 1 epoch,
 //!   bit 2 deterministic relaxed SIMD):                                 3 × u8
+//!   image block hashes:  u32 count × u64 (`block_hash` of each 64 KiB
+//!                    block of the image)
 //!   image:           u64 length, u32 padding length, that many zero
 //!                    bytes (so that a large image starts at a file offset
 //!                    that is a multiple of 64 KiB and can be mapped from
@@ -24,8 +30,26 @@
 //!                    u32::MAX for a trampoline that is not there: a type
 //!                    that has none, a function that cannot reach the host)
 //!   inlined code:    u32 count × (u32 offset, u32 count × u32 function index)
+//!   function bodies: u8 (1 when recorded), u32 count × (u32 offset,
+//!                    u32 length) in the module's bytes
+//!   unchecked module ranges: u32 count × (u64 start, u64 end) (in the
+//!                    module's bytes: its code and `name` sections)
+//!   module block hashes: u32 count × u64 (of its 64 KiB blocks)
 //!   module bytes:    u64 length + bytes
 //! ```
+//!
+//! The image and the module's bytes, nearly all of an artifact, are
+//! checked block by block against their hashes (which the checksum
+//! covers), so that loading a mapped artifact checks only what it uses:
+//! the module's bytes outside its code and `name` sections at once (they
+//! are decoded and copied into memories and tables), the image's blocks
+//! when code first touches them (`tern_vm::code::LazyCheck`: they stay
+//! inaccessible until then), and the function bodies and names never
+//! (nothing runs from them: the bodies only map code positions to module
+//! offsets and the names label frames, where damage can only misplace an
+//! offset or a name; writing the module out again carries the recorded
+//! hashes over rather than hashing what may be damaged).
+//! [`deserialize`] (from bytes in memory) checks everything.
 //!
 //! [`deserialize`] refuses, with a message saying what differs, an artifact
 //! that is truncated, corrupt, of another format version, or made by
@@ -50,8 +74,9 @@ pub const MAGIC: [u8; 8] = *b"\0terncw\x01";
 /// function that cannot reach the host may have no array-call trampoline,
 /// as in the image a lazily compiled module links; 9: table 0's elements
 /// and global 0's cell in the context, the checksum over independent
-/// blocks.)
-pub const FORMAT_VERSION: u32 = 9;
+/// blocks; 10: the image and the module's bytes checked per block, so
+/// that loading a mapped artifact checks them as they are used.)
+pub const FORMAT_VERSION: u32 = 10;
 
 /// Images at least this large start at a file offset that is a multiple
 /// of [`IMAGE_ALIGN`], so that loading maps them instead of copying;
@@ -60,8 +85,11 @@ const MAP_IMAGE_FROM: usize = 1 << 20;
 /// The alignment of mapped images: the largest page size of the targets
 /// tern supports (64 KiB pages exist on aarch64 Linux).
 const IMAGE_ALIGN: usize = 1 << 16;
-/// Bytes before the payload: magic, version, length, checksum.
-const HEADER: usize = 28;
+/// Bytes before the payload: magic, version, length, the image's and the
+/// module's ranges, checksum.
+const HEADER: usize = 60;
+/// The size of the blocks the image and the module's bytes are checked in.
+pub const VERIFY_BLOCK: usize = 1 << 16;
 
 /// What an artifact must agree on with the engine that loads it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -86,6 +114,8 @@ pub enum AotError {
     Truncated(&'static str),
     #[error("precompiled module is corrupt: checksum mismatch")]
     Checksum,
+    #[error("precompiled module is corrupt: checksum mismatch in {0}")]
+    BlockChecksum(&'static str),
     #[error("precompiled module is malformed: {0}")]
     Malformed(String),
     #[error("precompiled module was made by tern {artifact}, this is tern {engine}")]
@@ -258,6 +288,44 @@ impl BlockHasher {
     }
 }
 
+/// The hash of one block of the image or of the module's bytes.
+pub fn block_hash(bytes: &[u8]) -> u64 {
+    let mut h = BlockHasher::new();
+    h.update(bytes);
+    h.finish()
+}
+
+/// [`block_hash`] of each [`VERIFY_BLOCK`]-byte block of `bytes` (the
+/// last may be shorter), on every core.
+pub fn block_hashes(bytes: &[u8]) -> Vec<u64> {
+    use rayon::prelude::*;
+    bytes.par_chunks(VERIFY_BLOCK).map(block_hash).collect()
+}
+
+/// Whether `hashes` are the block hashes of `bytes`, checking (on every
+/// core) only the blocks whose index `check` selects.
+fn blocks_match(bytes: &[u8], hashes: &[u64], check: impl Fn(usize) -> bool + Sync) -> bool {
+    use rayon::prelude::*;
+    bytes.len().div_ceil(VERIFY_BLOCK) == hashes.len()
+        && bytes
+            .par_chunks(VERIFY_BLOCK)
+            .zip(hashes.par_iter())
+            .enumerate()
+            .all(|(i, (b, &h))| !check(i) || block_hash(b) == h)
+}
+
+/// Whether `hashes` are the block hashes of `bytes`.
+pub fn verify_blocks(bytes: &[u8], hashes: &[u64]) -> bool {
+    blocks_match(bytes, hashes, |_| true)
+}
+
+/// The header's checksum: [`checksum`] of the header's range fields and
+/// of each stretch of the payload around the image and the module's
+/// bytes, folded in order.
+fn seal(parts: impl IntoIterator<Item = u64>) -> u64 {
+    parts.into_iter().fold(FNV_OFFSET, fold)
+}
+
 pub(crate) const TRAP_CODES: [TrapCode; 13] = [
     TrapCode::Unreachable,
     TrapCode::MemoryOutOfBounds,
@@ -305,6 +373,9 @@ fn describe_config(b: [u8; 3]) -> String {
 /// lies, so that it can be written out without a copy of it all.
 struct Writer<'a> {
     pieces: Vec<std::borrow::Cow<'a, [u8]>>,
+    /// Indices in `pieces` of the image and the module's bytes (which the
+    /// checksum leaves out), and their offsets in the payload.
+    holes: Vec<(usize, usize)>,
     cur: Vec<u8>,
     /// Bytes laid out so far, the header included.
     len: usize,
@@ -331,6 +402,19 @@ impl<'a> Writer<'a> {
         }
         self.pieces.push(b.into());
         self.len += b.len();
+    }
+    /// Bytes that stay where they are and are checked by their block
+    /// hashes, not by the checksum.
+    fn hole(&mut self, b: &'a [u8]) {
+        let at = self.len - HEADER;
+        self.borrowed(b);
+        self.holes.push((self.pieces.len() - 1, at));
+    }
+    fn u64s(&mut self, v: &[u64]) {
+        self.u32(v.len() as u32);
+        for &x in v {
+            self.u64(x);
+        }
     }
     fn bytes32(&mut self, b: &[u8]) {
         self.u32(b.len() as u32);
@@ -362,10 +446,73 @@ impl Laid<'_> {
     }
 }
 
+/// Reads an unsigned 32-bit LEB128 at `*at` in `b`.
+fn leb_u32(b: &[u8], at: &mut usize) -> Option<usize> {
+    let (mut v, mut shift) = (0usize, 0);
+    loop {
+        let &byte = b.get(*at)?;
+        *at += 1;
+        v |= ((byte & 0x7f) as usize) << shift;
+        if byte & 0x80 == 0 {
+            return Some(v);
+        }
+        shift += 7;
+        if shift > 28 {
+            return None;
+        }
+    }
+}
+
+/// The sections of a module's bytes: id and contents' range of each
+/// (stopping at the first that does not fit).
+fn sections(module: &[u8]) -> impl Iterator<Item = (u8, Range<usize>)> + '_ {
+    let mut at = 8;
+    std::iter::from_fn(move || {
+        let &id = module.get(at)?;
+        at += 1;
+        let size = leb_u32(module, &mut at)?;
+        let end = at.checked_add(size).filter(|&e| e <= module.len())?;
+        let r = at..end;
+        at = end;
+        Some((id, r))
+    })
+}
+
+/// Where each function body lies in a module's bytes (offset, length),
+/// as `tern_binary::decode_with_bodies` takes them; `None` when the code
+/// section cannot be read.
+fn body_ranges(module: &[u8]) -> Option<Vec<(u32, u32)>> {
+    let Some((_, code)) = sections(module).find(|(id, _)| *id == 10) else {
+        return Some(Vec::new());
+    };
+    let mut at = code.start;
+    let n = leb_u32(module, &mut at)?;
+    let mut out = Vec::with_capacity(n.min(code.len()));
+    for _ in 0..n {
+        let len = leb_u32(module, &mut at)?;
+        let end = at.checked_add(len).filter(|&e| e <= code.end)?;
+        out.push((u32::try_from(at).ok()?, len as u32));
+        at = end;
+    }
+    Some(out)
+}
+
+/// The parts of a module's bytes that loading a mapped artifact leaves
+/// unchecked: the code section's contents and the `name` section's (none
+/// when the bytes are not a module's). Nothing runs from them: the bodies
+/// only map code positions to offsets, the names only label frames.
+fn unchecked_ranges(module: &[u8]) -> Vec<Range<usize>> {
+    sections(module)
+        .filter(|(id, r)| *id == 10 || (*id == 0 && module[r.clone()].starts_with(b"\x04name")))
+        .map(|(_, r)| r)
+        .collect()
+}
+
 /// Lays an artifact out.
 fn lay_out<'a>(meta: &AotMeta, artifact: &'a Artifact, module_bytes: &'a [u8]) -> Laid<'a> {
     let mut w = Writer {
         pieces: Vec::new(),
+        holes: Vec::new(),
         cur: Vec::with_capacity(1024),
         len: HEADER,
     };
@@ -374,6 +521,12 @@ fn lay_out<'a>(meta: &AotMeta, artifact: &'a Artifact, module_bytes: &'a [u8]) -
     w.bytes32(meta.target.as_bytes());
     for b in config_bytes(&meta.config) {
         w.u8(b);
+    }
+    // A loaded artifact's recorded hashes are written out again as they
+    // are: hashing bytes that were never checked would vouch for them.
+    match &artifact.image {
+        Image::Mapped { hashes, .. } => w.u64s(hashes),
+        image => w.u64s(&block_hashes(image)),
     }
     w.u64(artifact.image.len() as u64);
     let pad = if artifact.image.len() >= MAP_IMAGE_FROM {
@@ -384,7 +537,7 @@ fn lay_out<'a>(meta: &AotMeta, artifact: &'a Artifact, module_bytes: &'a [u8]) -
     };
     w.u32(pad as u32);
     w.raw(&vec![0; pad]);
-    w.borrowed(&artifact.image);
+    w.hole(&artifact.image);
     w.u32(artifact.relocs.len() as u32);
     for r in &artifact.relocs {
         w.u32(r.offset);
@@ -419,19 +572,57 @@ fn lay_out<'a>(meta: &AotMeta, artifact: &'a Artifact, module_bytes: &'a [u8]) -
         w.u32(*o);
         w.u32s(frames);
     }
-    w.u64(module_bytes.len() as u64);
-    w.borrowed(module_bytes);
-    let payload_len = (w.len - HEADER) as u64;
-    let payload = w.finish();
-    let mut sum = Checksum::new();
-    for p in &payload {
-        sum.update(p);
+    // The function bodies' ranges (so that loading need not read the code
+    // section to find them): a flag, then the ranges.
+    let bodies = match &artifact.module_bodies {
+        Some(b) => Some(std::borrow::Cow::Borrowed(&b[..])),
+        None => body_ranges(module_bytes).map(std::borrow::Cow::Owned),
+    };
+    w.u8(bodies.is_some() as u8);
+    let bodies = bodies.unwrap_or_default();
+    w.u32(bodies.len() as u32);
+    for &(o, l) in bodies.iter() {
+        w.u32(o);
+        w.u32(l);
     }
+    let unchecked = unchecked_ranges(module_bytes);
+    w.u32(unchecked.len() as u32);
+    for r in unchecked {
+        w.u64(r.start as u64);
+        w.u64(r.end as u64);
+    }
+    match &artifact.module_hashes {
+        Some(h) if h.len() == module_bytes.len().div_ceil(VERIFY_BLOCK) => w.u64s(h),
+        _ => w.u64s(&block_hashes(module_bytes)),
+    }
+    w.u64(module_bytes.len() as u64);
+    w.hole(module_bytes);
+    let payload_len = (w.len - HEADER) as u64;
+    let holes = std::mem::take(&mut w.holes);
+    let payload = w.finish();
+    let mut ranges = [0u8; 32];
+    for (i, &(piece, at)) in holes.iter().enumerate() {
+        ranges[i * 16..i * 16 + 8].copy_from_slice(&(at as u64).to_le_bytes());
+        ranges[i * 16 + 8..i * 16 + 16].copy_from_slice(&(payload[piece].len() as u64).to_le_bytes());
+    }
+    // The stretches of the payload around the holes, each checksummed as
+    // one run of bytes.
+    let mut parts = vec![checksum(&ranges)];
+    let mut sum = Checksum::new();
+    for (i, p) in payload.iter().enumerate() {
+        if holes.iter().any(|&(h, _)| h == i) {
+            parts.push(std::mem::replace(&mut sum, Checksum::new()).finish());
+        } else {
+            sum.update(p);
+        }
+    }
+    parts.push(sum.finish());
     let mut header = [0; HEADER];
     header[..8].copy_from_slice(&MAGIC);
     header[8..12].copy_from_slice(&FORMAT_VERSION.to_le_bytes());
     header[12..20].copy_from_slice(&payload_len.to_le_bytes());
-    header[20..28].copy_from_slice(&sum.finish().to_le_bytes());
+    header[20..52].copy_from_slice(&ranges);
+    header[52..60].copy_from_slice(&seal(parts).to_le_bytes());
     Laid { header, payload }
 }
 
@@ -521,17 +712,23 @@ impl<'a> Reader<'a> {
         let n = self.count(4)?;
         (0..n).map(|_| self.u32()).collect()
     }
+    fn u64s(&mut self) -> Result<Vec<u64>, AotError> {
+        let n = self.count(8)?;
+        (0..n).map(|_| self.u64()).collect()
+    }
 }
 
-/// Reads an artifact made for `expect`: the linked code (copied out of
-/// `bytes`) and where the module's bytes lie in `bytes`.
+/// Reads an artifact made for `expect`, checking all of it: the linked
+/// code (copied out of `bytes`) and where the module's bytes lie in
+/// `bytes`.
 pub fn deserialize(bytes: &[u8], expect: &AotMeta) -> Result<(Artifact, Range<usize>), AotError> {
     let Parsed {
         mut artifact,
         image,
+        image_hashes: _,
         traps,
         module,
-    } = parse(bytes, expect)?;
+    } = parse(bytes, expect, Check::All)?;
     artifact.image = Image::Owned(bytes[image].to_vec());
     artifact.traps = TrapTable::Owned(
         bytes[traps]
@@ -544,35 +741,53 @@ pub fn deserialize(bytes: &[u8], expect: &AotMeta) -> Result<(Artifact, Range<us
 
 /// Reads the artifact in `file`, made for `expect`, as [`deserialize`]
 /// does, except that the code stays in the file: loading maps it from
-/// there ([`crate::CompiledModule::load`]) when it is page-aligned.
+/// there ([`crate::CompiledModule::load`]) when it is page-aligned, and
+/// checks its blocks as code touches them (or all of them, when it
+/// copies the code instead). Of the module's bytes, only those outside
+/// the code and `name` sections are checked (see the module's
+/// documentation).
 pub fn deserialize_mapped(file: &Arc<MappedFile>, expect: &AotMeta) -> Result<(Artifact, Range<usize>), AotError> {
     let Parsed {
         mut artifact,
         image,
+        image_hashes,
         traps,
         module,
-    } = parse(file.bytes(), expect)?;
+    } = parse(file.bytes(), expect, Check::Lazy)?;
     artifact.image = Image::Mapped {
         file: file.clone(),
         offset: image.start,
         len: image.len(),
+        hashes: image_hashes.into(),
     };
     artifact.traps = TrapTable::mapped(file.clone(), traps.start, traps.len() / 5);
     Ok((artifact, module))
 }
 
 /// An artifact checked and read but for its bulk: where the image, the
-/// trap sites (5-byte records, checked) and the module lie in the bytes.
+/// trap sites (5-byte records, checked one by one with [`Check::All`])
+/// and the module lie in the bytes.
 struct Parsed {
     artifact: Artifact,
     image: Range<usize>,
+    /// The image's block hashes (checked against it with [`Check::All`]).
+    image_hashes: Vec<u64>,
     traps: Range<usize>,
     module: Range<usize>,
 }
 
+/// What [`parse`] checks of the image and the module's bytes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Check {
+    /// All of them.
+    All,
+    /// The module's bytes outside its code section.
+    Lazy,
+}
+
 /// Checks and reads an artifact: everything but the image, and the ranges
 /// of `bytes` that hold the image and the module.
-fn parse(bytes: &[u8], expect: &AotMeta) -> Result<Parsed, AotError> {
+fn parse(bytes: &[u8], expect: &AotMeta, check: Check) -> Result<Parsed, AotError> {
     if bytes.len() < MAGIC.len() {
         return if MAGIC.starts_with(bytes) && !bytes.is_empty() {
             Err(AotError::Truncated("in the header"))
@@ -583,27 +798,47 @@ fn parse(bytes: &[u8], expect: &AotMeta) -> Result<Parsed, AotError> {
     if bytes[..8] != MAGIC {
         return Err(AotError::NotAnArtifact);
     }
-    if bytes.len() < 28 {
+    if bytes.len() < HEADER {
         return Err(AotError::Truncated("in the header"));
     }
     let version = u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]);
     if version != FORMAT_VERSION {
         return Err(AotError::Version(version));
     }
-    let mut len = [0; 8];
-    len.copy_from_slice(&bytes[12..20]);
-    let len = u64::from_le_bytes(len);
-    let mut sum = [0; 8];
-    sum.copy_from_slice(&bytes[20..28]);
-    let sum = u64::from_le_bytes(sum);
-    let payload = &bytes[28..];
+    let word = |at: usize| {
+        let mut w = [0; 8];
+        w.copy_from_slice(&bytes[at..at + 8]);
+        u64::from_le_bytes(w)
+    };
+    let len = word(12);
+    let sum = word(52);
+    let payload = &bytes[HEADER..];
     if (payload.len() as u64) < len {
         return Err(AotError::Truncated("the payload is shorter than recorded"));
     }
     if payload.len() as u64 > len {
         return Err(AotError::Malformed("trailing bytes after the payload".into()));
     }
-    if checksum(payload) != sum {
+    // The holes (image, module bytes) in order inside the payload; ranges
+    // that are not are damage.
+    let hole = |at: usize| -> Option<Range<usize>> {
+        let start = usize::try_from(word(at)).ok()?;
+        let end = start.checked_add(usize::try_from(word(at + 8)).ok()?)?;
+        (end <= payload.len()).then_some(start..end)
+    };
+    let (Some(image_hole), Some(module_hole)) = (hole(20), hole(36)) else {
+        return Err(AotError::Checksum);
+    };
+    if image_hole.end > module_hole.start {
+        return Err(AotError::Checksum);
+    }
+    let parts = [
+        checksum(&bytes[20..52]),
+        checksum(&payload[..image_hole.start]),
+        checksum(&payload[image_hole.end..module_hole.start]),
+        checksum(&payload[module_hole.end..]),
+    ];
+    if seal(parts) != sum {
         return Err(AotError::Checksum);
     }
     let mut r = Reader { b: payload, at: 0 };
@@ -636,6 +871,7 @@ fn parse(bytes: &[u8], expect: &AotMeta) -> Result<Parsed, AotError> {
             engine: describe_config(want),
         });
     }
+    let image_hashes = r.u64s()?;
     let ilen = r.u64()?;
     let pad = r.u32()? as usize;
     r.take(pad)?;
@@ -643,6 +879,12 @@ fn parse(bytes: &[u8], expect: &AotMeta) -> Result<Parsed, AotError> {
     r.take(usize::try_from(ilen).map_err(|_| AotError::Malformed("length overflows".into()))?)?;
     let image = image_at..HEADER + r.at;
     let bad = |what: String| AotError::Malformed(what);
+    if (image.start - HEADER..image.end - HEADER) != image_hole {
+        return Err(bad("the image is not where the header says".into()));
+    }
+    if image_hashes.len() != image.len().div_ceil(VERIFY_BLOCK) {
+        return Err(bad("the image's block hashes do not match its length".into()));
+    }
     let n = r.count(17)?;
     let mut relocs = Vec::with_capacity(n);
     for _ in 0..n {
@@ -668,23 +910,28 @@ fn parse(bytes: &[u8], expect: &AotMeta) -> Result<Parsed, AotError> {
         relocs.push(LoadReloc { offset, target, addend });
     }
     // Trap sites are the bulk of the metadata (one per load, store and
-    // division): checked in one pass over their slice, then collected
-    // straight into the shared slice the signal handler searches.
+    // division). Loading a mapped artifact uses them where they lie
+    // without reading them: the checksum stands for their soundness, and
+    // the lookup survives any bytes (an unknown code reads as
+    // `unreachable`, an unordered table finds wrong sites but no memory
+    // outside it). Reading all of an artifact checks each site.
     let n = r.count(5)?;
     let sites = r.take(n * 5)?;
-    let mut last = 0;
-    for site in sites.chunks_exact(5) {
-        let off = u32::from_le_bytes([site[0], site[1], site[2], site[3]]);
-        if site[4] as usize >= TRAP_CODES.len() {
-            return Err(bad("unknown trap code".into()));
+    if check == Check::All {
+        let mut last = 0;
+        for site in sites.chunks_exact(5) {
+            let off = u32::from_le_bytes([site[0], site[1], site[2], site[3]]);
+            if site[4] as usize >= TRAP_CODES.len() {
+                return Err(bad("unknown trap code".into()));
+            }
+            if off as u64 >= ilen {
+                return Err(bad(format!("trap site {off:#x} outside the code")));
+            }
+            if off < last {
+                return Err(bad("trap sites out of order".into()));
+            }
+            last = off;
         }
-        if off as u64 >= ilen {
-            return Err(bad(format!("trap site {off:#x} outside the code")));
-        }
-        if off < last {
-            return Err(bad("trap sites out of order".into()));
-        }
-        last = off;
     }
     let traps_at = HEADER + r.at - sites.len();
     let n = r.count(12)?;
@@ -725,10 +972,43 @@ fn parse(bytes: &[u8], expect: &AotMeta) -> Result<Parsed, AotError> {
     if !inlined.is_sorted_by_key(|t| t.0) {
         return Err(bad("inlined code out of order".into()));
     }
-    let module_len = r.bytes64()?.len();
-    let module = HEADER + r.at - module_len..HEADER + r.at;
+    let bodies_known = r.u8()? != 0;
+    let n = r.count(8)?;
+    let mut bodies = Vec::with_capacity(n);
+    for _ in 0..n {
+        bodies.push((r.u32()?, r.u32()?));
+    }
+    let n = r.count(16)?;
+    let mut unchecked = Vec::with_capacity(n);
+    for _ in 0..n {
+        unchecked.push((r.u64()?, r.u64()?));
+    }
+    let module_hashes = r.u64s()?;
+    let module_bytes = r.bytes64()?;
+    let module = HEADER + r.at - module_bytes.len()..HEADER + r.at;
     if r.at != payload.len() {
         return Err(bad("trailing bytes in the payload".into()));
+    }
+    if (module.start - HEADER..module.end - HEADER) != module_hole {
+        return Err(bad("the module's bytes are not where the header says".into()));
+    }
+    // With `Check::Lazy`, the blocks wholly inside an unchecked range are
+    // left unchecked (a range outside the module covers nothing).
+    let in_code = |i: usize| {
+        let b = (i * VERIFY_BLOCK) as u64..((i + 1) * VERIFY_BLOCK).min(module_bytes.len()) as u64;
+        unchecked
+            .iter()
+            .any(|&(s, e)| s <= b.start && b.end <= e && e <= module_bytes.len() as u64)
+    };
+    let module_ok = match check {
+        Check::All => verify_blocks(module_bytes, &module_hashes),
+        Check::Lazy => blocks_match(module_bytes, &module_hashes, |i| !in_code(i)),
+    };
+    if !module_ok {
+        return Err(AotError::BlockChecksum("the module's bytes"));
+    }
+    if check == Check::All && !verify_blocks(&bytes[image.clone()], &image_hashes) {
+        return Err(AotError::BlockChecksum("its code"));
     }
     Ok(Parsed {
         artifact: Artifact {
@@ -740,8 +1020,11 @@ fn parse(bytes: &[u8], expect: &AotMeta) -> Result<Parsed, AotError> {
             array_calls,
             foreign,
             inlined,
+            module_hashes: Some(module_hashes.into()),
+            module_bodies: bodies_known.then(|| bodies.into()),
         },
         image,
+        image_hashes,
         traps: traps_at..traps_at + sites.len(),
         module,
     })
@@ -796,6 +1079,8 @@ mod tests {
             array_calls: vec![40, 48],
             foreign: vec![56],
             inlined: vec![(3, vec![1, 2].into_boxed_slice())],
+            module_hashes: None,
+            module_bodies: None,
         };
         serialize(&meta(), &a, b"\0asm\x01\0\0\0")
     }

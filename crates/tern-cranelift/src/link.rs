@@ -156,6 +156,10 @@ pub enum Image {
         file: Arc<tern_vm::code::MappedFile>,
         offset: usize,
         len: usize,
+        /// The block hashes the artifact records for these bytes
+        /// ([`crate::aot::block_hash`]), not yet checked: loading checks
+        /// them, all at once or block by block as code touches them.
+        hashes: Arc<[u64]>,
     },
 }
 
@@ -164,7 +168,7 @@ impl std::ops::Deref for Image {
     fn deref(&self) -> &[u8] {
         match self {
             Image::Owned(v) => v,
-            Image::Mapped { file, offset, len } => &file.bytes()[*offset..*offset + *len],
+            Image::Mapped { file, offset, len, .. } => &file.bytes()[*offset..*offset + *len],
         }
     }
 }
@@ -207,8 +211,10 @@ pub enum TrapTable {
 }
 
 impl TrapTable {
-    /// A table of mapped records, which the caller checked: each lies in
-    /// the file, in order, with a known trap code.
+    /// A table of mapped records lying in the file. Their order and codes
+    /// need not have been checked: a lookup reads an unknown code as
+    /// `unreachable` and, in an unordered table, finds wrong sites, never
+    /// memory outside the table.
     pub(crate) fn mapped(file: Arc<tern_vm::code::MappedFile>, offset: usize, count: usize) -> TrapTable {
         TrapTable::Mapped { file, offset, count }
     }
@@ -312,6 +318,13 @@ pub struct Artifact {
     /// a call's return address - 1), the function indices there,
     /// outermost first. Sorted by offset.
     pub inlined: Vec<(u32, Box<[u32]>)>,
+    /// For an artifact read from a file, the block hashes it records for
+    /// the module's bytes, written out again as they are when the module
+    /// is serialized (see [`crate::aot`]).
+    pub module_hashes: Option<Arc<[u64]>>,
+    /// For an artifact read from a file, where the module's function
+    /// bodies lie in its bytes (offset, length), when recorded.
+    pub module_bodies: Option<Arc<[(u32, u32)]>>,
 }
 
 pub(crate) fn stub_size(_isa: &dyn TargetIsa) -> usize {
@@ -513,6 +526,8 @@ pub(crate) fn link(
         funcs: starts[..nfuncs].iter().map(|&s| s as u32).collect(),
         array_calls,
         foreign,
+        module_hashes: None,
+        module_bodies: None,
     })
 }
 
@@ -546,30 +561,52 @@ impl CompiledModule {
             }
             Ok(())
         };
-        let code = match &artifact.image {
-            Image::Mapped { file, offset, len }
-                if *len != 0 && offset.is_multiple_of(tern_vm::code::CodeRegion::page_size()) =>
-            {
+        let page = tern_vm::code::CodeRegion::page_size();
+        let (code, lazy) = match &artifact.image {
+            Image::Mapped {
+                file,
+                offset,
+                len,
+                hashes,
+            } if *len != 0 && offset.is_multiple_of(page) && crate::aot::VERIFY_BLOCK.is_multiple_of(page) => {
                 // SAFETY: the artifact's file is trusted not to change
                 // (loading native code from it already requires that).
-                unsafe { CodeMemory::map_file(file, *offset, *len, relocate)? }
+                // The code stays inaccessible until its blocks are checked.
+                let code = unsafe { CodeMemory::map_file_unchecked(file, *offset, *len, relocate)? };
+                let check = tern_vm::code::LazyCheck {
+                    file: file.clone(),
+                    offset: *offset,
+                    block: crate::aot::VERIFY_BLOCK,
+                    hashes: hashes.clone(),
+                    hash: crate::aot::block_hash,
+                };
+                (code, Some(check))
             }
-            image => CodeMemory::new_with(image.len(), |buf| {
-                buf.copy_from_slice(image);
-                relocate(buf)
-            })?,
+            Image::Mapped { hashes, .. } if !crate::aot::verify_blocks(&artifact.image, hashes) => {
+                return Err(CompileError::Map(
+                    "precompiled module is corrupt: checksum mismatch in its code".into(),
+                ));
+            }
+            image => (
+                CodeMemory::new_with(image.len(), |buf| {
+                    buf.copy_from_slice(image);
+                    relocate(buf)
+                })?,
+                None,
+            ),
         };
         let registration = if code.is_empty() {
             None
         } else {
-            Some(tern_vm::code::register_with_handlers(
-                code.range(),
-                {
-                    let traps = artifact.traps.clone();
-                    Arc::new(move |off: usize| traps.lookup(off as u32))
-                },
-                handler_lookup(artifact.handlers.clone()),
-            ))
+            let lookup: tern_vm::code::TrapLookup = {
+                let traps = artifact.traps.clone();
+                Arc::new(move |off: usize| traps.lookup(off as u32))
+            };
+            let handlers = handler_lookup(artifact.handlers.clone());
+            Some(match lazy {
+                Some(check) => tern_vm::code::register_checked(code.range(), lookup, handlers, check),
+                None => tern_vm::code::register_with_handlers(code.range(), lookup, handlers),
+            })
         };
         Ok(CompiledModule {
             _registration: registration,

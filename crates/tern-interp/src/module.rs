@@ -7,11 +7,16 @@ use std::sync::{Arc, OnceLock};
 use tern_binary::BinaryError;
 use tern_validate::{FuncValidator, ModuleDesc};
 
+/// A defined function's slot: empty until translated.
+type Slot = OnceLock<Result<CompiledFunc, TranslateError>>;
+
 /// A module's functions for the interpreter, translated on first call (or
 /// all at once with [`InterpModule::compile_all`]).
 pub struct InterpModule {
     desc: Arc<ModuleDesc>,
-    funcs: Box<[OnceLock<Result<CompiledFunc, TranslateError>>]>,
+    /// One slot per defined function, made on first use: a module the
+    /// compiler runs may never need them, and a large one has many.
+    funcs: OnceLock<Box<[Slot]>>,
     fuel: bool,
     epoch: bool,
     relaxed_simd_deterministic: bool,
@@ -23,10 +28,9 @@ impl InterpModule {
     /// yet, and the bodies are not validated here (see
     /// [`ModuleDesc::validate_bodies`]).
     pub fn new(desc: Arc<ModuleDesc>, fuel: bool) -> InterpModule {
-        let funcs = (0..desc.num_defined_funcs()).map(|_| OnceLock::new()).collect();
         InterpModule {
             desc,
-            funcs,
+            funcs: OnceLock::new(),
             fuel,
             epoch: false,
             relaxed_simd_deterministic: false,
@@ -82,7 +86,10 @@ impl InterpModule {
 
     /// Defined function `def`, translated on first use.
     pub fn func(&self, def: u32) -> Result<&CompiledFunc, &TranslateError> {
-        self.funcs[def as usize]
+        let funcs = self
+            .funcs
+            .get_or_init(|| (0..self.desc.num_defined_funcs()).map(|_| OnceLock::new()).collect());
+        funcs[def as usize]
             .get_or_init(|| {
                 let d = &*self.desc;
                 let n = d.num_imported_funcs();
@@ -103,7 +110,7 @@ impl InterpModule {
 impl std::fmt::Debug for InterpModule {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("InterpModule")
-            .field("funcs", &self.funcs.len())
+            .field("funcs", &self.desc.num_defined_funcs())
             .field("fuel", &self.fuel)
             .field("epoch", &self.epoch)
             .finish_non_exhaustive()

@@ -190,6 +190,11 @@ pub(crate) fn serialize(module: &Module) -> Result<Vec<u8>> {
     Ok(tern_cranelift::aot::serialize(&meta, c.artifact(), inner.desc.bytes()))
 }
 
+/// Where an artifact records its module's function bodies to lie.
+pub(crate) fn recorded_bodies(a: &Artifact) -> Option<&[(u32, u32)]> {
+    a.module_bodies.as_deref()
+}
+
 /// [`Module::deserialize`] (whose caller vouches for `bytes`).
 pub(crate) fn deserialize(engine: &Engine, bytes: &[u8]) -> Result<Module> {
     let meta = aot_meta(engine)?;

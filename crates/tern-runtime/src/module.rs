@@ -351,7 +351,12 @@ impl Module {
     ) -> Result<Module> {
         let config = engine.config();
         let bytes: SharedBytes = bytes.into();
-        let m = tern_binary::decode(&bytes)?;
+        // An artifact records where the bodies lie: the code section,
+        // most of a large module, is then not read.
+        let m = match precompiled.as_ref().and_then(crate::jit::recorded_bodies) {
+            Some(bodies) => tern_binary::decode_with_bodies(&bytes, bodies)?,
+            None => tern_binary::decode(&bytes)?,
+        };
         let desc = Arc::new(ModuleDesc::new(bytes.clone(), &m, &config.features)?);
         let code = Arc::new(
             InterpModule::new(desc.clone(), config.consume_fuel)

@@ -500,3 +500,86 @@ fn large_artifacts_run_from_the_mapped_file() {
     let e = fill.call(&mut store, (0, 3 * 65536)).unwrap_err();
     assert_eq!(e.as_trap().and_then(Trap::code), Some(TrapCode::MemoryOutOfBounds));
 }
+
+/// A mapped artifact's code is checked block by block as it first runs:
+/// a damaged block traps when reached (the rest runs), damage to the
+/// module's data is refused at load, and writing the module out again
+/// keeps the recorded hashes, so the damage is not laundered.
+#[test]
+fn damaged_artifacts_fail_where_they_are_damaged() {
+    let Some(mut config) = jit_config(BoundsChecks::Guard) else {
+        return;
+    };
+    config.lazy_compilation(false);
+    let engine = Engine::new(&config).unwrap();
+    let mut wat = String::from("(module (memory 1) (data (i32.const 60000) \"tern-data-marker\")\n");
+    for i in 0..400 {
+        wat.push_str(&format!("(func $f{i} (param i32) (result i32) (local i32)\n"));
+        for k in 0..150 {
+            wat.push_str(&format!(
+                "(local.set 1 (i32.add (local.get 1) (i32.load offset={} (local.get 0))))\n",
+                k * 4
+            ));
+        }
+        wat.push_str(&format!("(i32.add (local.get 1) (i32.const {i})))\n"));
+    }
+    wat.push_str("(func (export \"first\") (param i32) (result i32) (call $f0 (local.get 0)))\n");
+    wat.push_str("(func (export \"all\") (param i32) (result i32)");
+    for i in 0..400 {
+        wat.push_str(&format!(" (drop (call $f{i} (local.get 0)))"));
+    }
+    wat.push_str(" (i32.const 7))\n(func (export \"data\") (result i32) (i32.load8_u (i32.const 60005))))");
+    let bytes = Module::new(&engine, &wat).unwrap().serialize().unwrap();
+    let word = |at: usize| u64::from_le_bytes(bytes[at..at + 8].try_into().unwrap()) as usize;
+    // The header records the image's start (in the payload, which follows
+    // the 60-byte header) and length.
+    let (image_at, image_len) = (60 + word(20), word(28));
+    assert!(image_len > 1 << 20, "the image is {image_len} bytes");
+    let path = |what: &str| std::env::temp_dir().join(format!("tern-aot-{what}-{}.cwasm", std::process::id()));
+
+    // The intact artifact runs.
+    let intact = path("intact");
+    std::fs::write(&intact, &bytes).unwrap();
+    // SAFETY (every `deserialize*` below): written by this test, intact or
+    // damaged on purpose, and not changed while loaded.
+    let m = unsafe { Module::deserialize_file(&engine, &intact) }.unwrap();
+    let mut store = Store::new(&engine, ());
+    let inst = Linker::new(&engine).instantiate(&mut store, &m).unwrap();
+    let all = inst.get_typed_func::<i32, i32>(&mut store, "all").unwrap();
+    assert_eq!(all.call(&mut store, 0).unwrap(), 7);
+    std::fs::remove_file(&intact).unwrap();
+
+    // A byte of code in the middle of the image damaged: loading works,
+    // code elsewhere runs, reaching the damaged block traps.
+    let mut damaged = bytes.clone();
+    damaged[image_at + image_len / 2] ^= 0x40;
+    let code = path("code");
+    std::fs::write(&code, &damaged).unwrap();
+    let m = unsafe { Module::deserialize_file(&engine, &code) }.unwrap();
+    let mut store = Store::new(&engine, ());
+    let inst = Linker::new(&engine).instantiate(&mut store, &m).unwrap();
+    let first = inst.get_typed_func::<i32, i32>(&mut store, "first").unwrap();
+    let all = inst.get_typed_func::<i32, i32>(&mut store, "all").unwrap();
+    let data = inst.get_typed_func::<(), i32>(&mut store, "data").unwrap();
+    assert_eq!(first.call(&mut store, 0).unwrap(), 0);
+    assert_eq!(data.call(&mut store, ()).unwrap(), b'd' as i32);
+    let e = all.call(&mut store, 0).unwrap_err();
+    assert_eq!(e.as_trap().and_then(Trap::code), Some(TrapCode::DamagedCode), "{e:?}");
+    assert!(e.to_string().contains("damaged"), "{e}");
+    // Written out again, the artifact keeps the recorded hashes: loading
+    // all of it refuses it.
+    let again = m.serialize().unwrap();
+    let e = unsafe { Module::deserialize(&engine, &again) }.unwrap_err();
+    assert!(e.to_string().contains("corrupt"), "{e}");
+    std::fs::remove_file(&code).unwrap();
+
+    // The data segment damaged: refused at load.
+    let at = bytes.windows(16).position(|w| w == b"tern-data-marker").unwrap();
+    let mut damaged = bytes.clone();
+    damaged[at + 3] ^= 1;
+    let data = path("data");
+    std::fs::write(&data, &damaged).unwrap();
+    let e = unsafe { Module::deserialize_file(&engine, &data) }.unwrap_err();
+    std::fs::remove_file(&data).unwrap();
+    assert!(e.to_string().contains("corrupt"), "{e}");
+}

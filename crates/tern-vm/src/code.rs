@@ -13,12 +13,19 @@
 //! inside [`register`] and [`Registration`]'s drop, never while compiled
 //! code runs on their thread (and the handler declines to look when the
 //! faulting thread itself is the writer).
+//!
+//! Code mapped from a precompiled artifact can be registered with a
+//! [`LazyCheck`]: it stays inaccessible until code touches it, and the
+//! handler then checks the touched block against its recorded hash
+//! ([`check_fault`]) before making it read-execute, so loading a large
+//! artifact does not read all of it.
 
 use crate::trap::TrapCode;
 use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::io;
 use std::ops::Range;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 
 /// Maps an offset inside a registered code range to the trap code of the
@@ -139,6 +146,34 @@ impl CodeMemory {
         len: usize,
         fill: impl FnOnce(&mut [u8]) -> Result<(), E>,
     ) -> Result<CodeMemory, E> {
+        // SAFETY: the caller's.
+        unsafe { CodeMemory::map_file_as(file, offset, len, fill, true) }
+    }
+
+    /// [`CodeMemory::map_file`], except that the memory is left
+    /// inaccessible: register it with a [`LazyCheck`], which makes each
+    /// block read-execute once its bytes are checked.
+    ///
+    /// # Safety
+    ///
+    /// As [`CodeMemory::map_file`].
+    pub unsafe fn map_file_unchecked<E: From<io::Error>>(
+        file: &MappedFile,
+        offset: usize,
+        len: usize,
+        fill: impl FnOnce(&mut [u8]) -> Result<(), E>,
+    ) -> Result<CodeMemory, E> {
+        // SAFETY: the caller's.
+        unsafe { CodeMemory::map_file_as(file, offset, len, fill, false) }
+    }
+
+    unsafe fn map_file_as<E: From<io::Error>>(
+        file: &MappedFile,
+        offset: usize,
+        len: usize,
+        fill: impl FnOnce(&mut [u8]) -> Result<(), E>,
+        executable: bool,
+    ) -> Result<CodeMemory, E> {
         let page = page_size();
         let end = offset.checked_add(len).filter(|&e| e <= file.len());
         if len == 0 || !offset.is_multiple_of(page) || end.is_none() {
@@ -155,7 +190,12 @@ impl CodeMemory {
         // `map_len` bytes and nothing else refers to it.
         fill(unsafe { std::slice::from_raw_parts_mut(ptr, len) })?;
         // SAFETY: our own mapping; from now on it is only read and executed.
-        unsafe { protect_rx(ptr, map_len)? };
+        unsafe {
+            match executable {
+                true => protect_rx(ptr, map_len)?,
+                false => protect_none(ptr, map_len)?,
+            }
+        }
         Ok(mem)
     }
 }
@@ -457,6 +497,14 @@ unsafe fn protect_rx(ptr: *mut u8, len: usize) -> io::Result<()> {
 }
 
 #[cfg(unix)]
+unsafe fn protect_none(ptr: *mut u8, len: usize) -> io::Result<()> {
+    use rustix::mm::{MprotectFlags, mprotect};
+    // SAFETY: the caller's own mapping.
+    unsafe { mprotect(ptr.cast(), len, MprotectFlags::empty())? };
+    Ok(())
+}
+
+#[cfg(unix)]
 unsafe fn unmap(ptr: *mut u8, len: usize) {
     // SAFETY: the caller's own mapping; an error would only leak it.
     let _ = unsafe { rustix::mm::munmap(ptr.cast(), len) };
@@ -476,12 +524,41 @@ unsafe fn protect_rx(_ptr: *mut u8, _len: usize) -> io::Result<()> {
 }
 
 #[cfg(not(unix))]
+unsafe fn protect_none(_ptr: *mut u8, _len: usize) -> io::Result<()> {
+    Ok(())
+}
+
+#[cfg(not(unix))]
 unsafe fn unmap(_ptr: *mut u8, _len: usize) {}
 
 struct Entry {
     end: usize,
     lookup: TrapLookup,
     handlers: Option<HandlerLookup>,
+    lazy: Option<Lazy>,
+}
+
+/// How the blocks of code mapped from a file are checked when code first
+/// touches them (see [`register_checked`]).
+pub struct LazyCheck {
+    /// The file the code was mapped from, read through its own read-only
+    /// mapping (the code's may have relocations patched in).
+    pub file: Arc<MappedFile>,
+    /// Where the code's bytes start in the file.
+    pub offset: usize,
+    /// Bytes per block: a multiple of the page size.
+    pub block: usize,
+    /// The recorded hash of each block (the last may be shorter).
+    pub hashes: Arc<[u64]>,
+    /// The hash function: it runs in the signal handler, so it must be a
+    /// plain computation.
+    pub hash: fn(&[u8]) -> u64,
+}
+
+struct Lazy {
+    check: LazyCheck,
+    /// Whether each block has been checked and made read-execute.
+    checked: Box<[AtomicBool]>,
 }
 
 /// Registered code ranges by start address.
@@ -577,6 +654,44 @@ pub fn register_with_handlers(
     lookup: TrapLookup,
     handlers: Option<HandlerLookup>,
 ) -> Registration {
+    register_entry(range, lookup, handlers, None)
+}
+
+/// [`register_with_handlers`] for code mapped inaccessible
+/// ([`CodeMemory::map_file_unchecked`]) whose blocks `check` describes:
+/// a fault on a block that is not yet checked checks it and, when its
+/// hash is the recorded one, makes it read-execute ([`check_fault`]).
+///
+/// # Panics
+///
+/// As [`register`], and when `check` does not describe the range: block
+/// size not a multiple of the page size, a hash count that does not cover
+/// the range, or bytes outside the file.
+pub fn register_checked(
+    range: Range<usize>,
+    lookup: TrapLookup,
+    handlers: Option<HandlerLookup>,
+    check: LazyCheck,
+) -> Registration {
+    let len = range.end - range.start;
+    assert!(
+        check.block > 0
+            && check.block.is_multiple_of(page_size())
+            && check.hashes.len() == len.div_ceil(check.block)
+            && check.offset.checked_add(len).is_some_and(|e| e <= check.file.len())
+            && range.start.is_multiple_of(page_size()),
+        "a lazy check that does not describe its code"
+    );
+    let checked = (0..check.hashes.len()).map(|_| AtomicBool::new(false)).collect();
+    register_entry(range, lookup, handlers, Some(Lazy { check, checked }))
+}
+
+fn register_entry(
+    range: Range<usize>,
+    lookup: TrapLookup,
+    handlers: Option<HandlerLookup>,
+    lazy: Option<Lazy>,
+) -> Registration {
     assert!(range.start < range.end, "registering an empty code range");
     let overlap = write_registry(|m| {
         if let Some((&s, e)) = m.range(..range.end).next_back()
@@ -590,6 +705,7 @@ pub fn register_with_handlers(
                 end: range.end,
                 lookup,
                 handlers,
+                lazy,
             },
         );
         None
@@ -633,6 +749,49 @@ pub fn lookup_handler(ret: usize) -> Option<Option<(usize, u32)>> {
     }
     let h = e.handlers.as_ref().and_then(|h| h(ret - start));
     Some(h.map(|h| (start + h.pad as usize, h.sp_to_fp)))
+}
+
+/// For a fault reading or executing `addr`: `None` when `addr` is not in
+/// registered code with a [`LazyCheck`]; otherwise checks the block there
+/// (unless done before) and returns whether its bytes are the recorded
+/// ones, in which case the block is now read-execute and the faulting
+/// access can be retried. A write fault is never one to retry.
+///
+/// Async-signal-safe: a lookup, a hash and an `mprotect`.
+pub fn check_fault(addr: usize) -> Option<bool> {
+    if WRITING.with(|w| w.get()) {
+        return None;
+    }
+    let g = REGISTRY.read().unwrap_or_else(|e| e.into_inner());
+    let (&start, e) = g.range(..=addr).next_back()?;
+    if addr >= e.end {
+        return None;
+    }
+    let lazy = e.lazy.as_ref()?;
+    let c = &lazy.check;
+    let i = (addr - start) / c.block;
+    if lazy.checked[i].load(Ordering::Acquire) {
+        // Another thread made it read-execute after this fault.
+        return Some(true);
+    }
+    let block = i * c.block..((i + 1) * c.block).min(e.end - start);
+    let bytes = &c.file.bytes()[c.offset + block.start..c.offset + block.end];
+    if (c.hash)(bytes) != c.hashes[i] {
+        return Some(false);
+    }
+    // SAFETY: the block lies in the registered mapping, which lives while
+    // registered; its length is rounded up within the mapping's pages.
+    let made = unsafe {
+        protect_rx(
+            (start + block.start) as *mut u8,
+            block.len().next_multiple_of(page_size()),
+        )
+    };
+    if made.is_err() {
+        return Some(false);
+    }
+    lazy.checked[i].store(true, Ordering::Release);
+    Some(true)
 }
 
 /// Whether `pc` lies in registered compiled code.

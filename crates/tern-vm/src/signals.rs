@@ -128,6 +128,7 @@ fn encode(c: TrapCode) -> u32 {
         TrapCode::NullFunctionReference => 14,
         TrapCode::UnalignedAtomic => 15,
         TrapCode::ExpectedSharedMemory => 16,
+        TrapCode::DamagedCode => 17,
     }
 }
 
@@ -149,6 +150,7 @@ fn decode(v: u32) -> Option<TrapCode> {
         14 => TrapCode::NullFunctionReference,
         15 => TrapCode::UnalignedAtomic,
         16 => TrapCode::ExpectedSharedMemory,
+        17 => TrapCode::DamagedCode,
         _ => return None,
     })
 }
@@ -650,7 +652,21 @@ mod imp {
         // SAFETY: the kernel passes valid `info` and `ctx`.
         unsafe {
             let errno = *libc::__errno_location();
-            let handled = redirect_to_unwind(sig, info, ctx);
+            // Code of a precompiled artifact touched for the first time:
+            // check it, and retry the access when it is sound. Only code
+            // inside an activation runs it (as for every other lookup).
+            let mut damaged = false;
+            if sig == libc::SIGSEGV && !HEAD.get().is_null() && !is_write_fault(ctx) {
+                match crate::code::check_fault((*info).si_addr() as usize) {
+                    Some(true) => {
+                        *libc::__errno_location() = errno;
+                        return;
+                    }
+                    Some(false) => damaged = true,
+                    None => {}
+                }
+            }
+            let handled = redirect_to_unwind(sig, info, ctx, damaged);
             *libc::__errno_location() = errno;
             if !handled {
                 forward(sig, info, ctx);
@@ -661,7 +677,17 @@ mod imp {
     /// When the fault is a trap of compiled code running inside
     /// `catch_traps`, makes the interrupted context resume in
     /// `tern_vm_unwind` towards the innermost activation, and returns true.
-    unsafe fn redirect_to_unwind(sig: c_int, info: *mut siginfo_t, ctx: *mut c_void) -> bool {
+    /// Whether the page fault `ctx` describes was a write (bit 1 of the
+    /// x86-64 page-fault error code).
+    unsafe fn is_write_fault(ctx: *mut c_void) -> bool {
+        // SAFETY: for SA_SIGINFO handlers `ctx` is the interrupted context.
+        let uc = unsafe { &*ctx.cast::<libc::ucontext_t>() };
+        uc.uc_mcontext.gregs[libc::REG_ERR as usize] & 2 != 0
+    }
+
+    /// `damaged`: the fault touched code of an artifact whose bytes are
+    /// not the recorded ones, which becomes [`TrapCode::DamagedCode`].
+    unsafe fn redirect_to_unwind(sig: c_int, info: *mut siginfo_t, ctx: *mut c_void, damaged: bool) -> bool {
         let head = HEAD.get();
         if head.is_null() {
             return false;
@@ -675,7 +701,9 @@ mod imp {
             let Some(record) = crate::code::lookup_trap(pc) else {
                 return false;
             };
-            let code = if sig == libc::SIGSEGV || sig == libc::SIGBUS {
+            let code = if damaged {
+                TrapCode::DamagedCode
+            } else if sig == libc::SIGSEGV || sig == libc::SIGBUS {
                 let addr = (*info).si_addr() as usize;
                 let sp = gregs[libc::REG_RSP as usize] as usize;
                 if is_stack_fault(addr, sp) {

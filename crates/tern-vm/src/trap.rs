@@ -40,6 +40,9 @@ pub enum TrapCode {
     UnalignedAtomic,
     /// `memory.atomic.wait32`/`wait64` on a memory that is not shared.
     ExpectedSharedMemory,
+    /// Code loaded from a precompiled artifact was about to run, but its
+    /// bytes are not the ones the artifact recorded (the file is damaged).
+    DamagedCode,
 }
 
 impl TrapCode {
@@ -62,6 +65,7 @@ impl TrapCode {
             TrapCode::Interrupt => "interrupt: the epoch deadline was reached",
             TrapCode::UnalignedAtomic => "unaligned atomic",
             TrapCode::ExpectedSharedMemory => "expected shared memory",
+            TrapCode::DamagedCode => "precompiled code is damaged (checksum mismatch)",
         }
     }
 }
