@@ -8,11 +8,10 @@
 //! magic  "\0terncw\x01"   8 bytes
 //! format version          u32
 //! payload length          u64
-//! image and module bytes: 4 × u64 (start and length of each, as offsets
-//!                         in the payload)
-//! checksum                u64 (of the four fields above and the payload
-//!                         without the image and the module's bytes; see
-//!                         `Seal`)
+//! image, trap sites, module bytes: 3 × (u64 start, u64 length), offsets
+//!                         in the payload
+//! checksum                u64 (of the three ranges and the payload
+//!                         without those three parts; see `seal`)
 //! payload:
 //!   engine version, features, target (triple + every codegen flag):  strings (u32 length + UTF-8)
 //!   bounds checks, fuel, checks (bit 0 interrupt flag, bit 1 epoch,
@@ -24,7 +23,8 @@
 //!                    that is a multiple of 64 KiB and can be mapped from
 //!                    the file instead of copied), bytes
 //!   relocations:     u32 count × (u32 offset, u8 kind, u32 target, i64 addend)
-//!   trap sites:      u32 count × (u32 offset, u8 trap code)
+//!   trap sites:      u32 count, block hashes (u32 count × u64), then
+//!                    count × (u32 offset, u8 trap code)
 //!   exception handlers: u32 count × (u32 return address, u32 landing pad, u32 sp-to-fp)
 //!   function, array-call and foreign trampoline offsets: 3 × (u32 count × u32;
 //!                    u32::MAX for a trampoline that is not there: a type
@@ -38,9 +38,10 @@
 //!   module bytes:    u64 length + bytes
 //! ```
 //!
-//! The image and the module's bytes, nearly all of an artifact, are
-//! checked block by block against their hashes (which the checksum
-//! covers), so that loading a mapped artifact checks only what it uses:
+//! The image, the trap sites and the module's bytes, nearly all of an
+//! artifact, are checked block by block against their hashes (which the
+//! checksum covers), so that loading a mapped artifact checks only what
+//! it uses: the trap sites when a trap first looks them up,
 //! the module's bytes outside its code and `name` sections at once (they
 //! are decoded and copied into memories and tables), the image's blocks
 //! when code first touches them (`tern_vm::code::LazyCheck`: they stay
@@ -85,9 +86,9 @@ const MAP_IMAGE_FROM: usize = 1 << 20;
 /// The alignment of mapped images: the largest page size of the targets
 /// tern supports (64 KiB pages exist on aarch64 Linux).
 const IMAGE_ALIGN: usize = 1 << 16;
-/// Bytes before the payload: magic, version, length, the image's and the
-/// module's ranges, checksum.
-const HEADER: usize = 60;
+/// Bytes before the payload: magic, version, length, the ranges of the
+/// image, the trap sites and the module's bytes, checksum.
+const HEADER: usize = 76;
 /// The size of the blocks the image and the module's bytes are checked in.
 pub const VERIFY_BLOCK: usize = 1 << 16;
 
@@ -410,6 +411,16 @@ impl<'a> Writer<'a> {
         self.borrowed(b);
         self.holes.push((self.pieces.len() - 1, at));
     }
+    /// [`Writer::hole`] of bytes made here.
+    fn hole_owned(&mut self, b: Vec<u8>) {
+        let at = self.len - HEADER;
+        if !self.cur.is_empty() {
+            self.pieces.push(std::mem::take(&mut self.cur).into());
+        }
+        self.len += b.len();
+        self.pieces.push(b.into());
+        self.holes.push((self.pieces.len() - 1, at));
+    }
     fn u64s(&mut self, v: &[u64]) {
         self.u32(v.len() as u32);
         for &x in v {
@@ -554,9 +565,21 @@ fn lay_out<'a>(meta: &AotMeta, artifact: &'a Artifact, module_bytes: &'a [u8]) -
         w.u64(r.addend as u64);
     }
     w.u32(artifact.traps.len() as u32);
-    for (off, code) in artifact.traps.iter() {
-        w.u32(off);
-        w.u8(TRAP_CODES.iter().position(|&c| c == code).unwrap_or(0) as u8);
+    match &artifact.traps {
+        TrapTable::Mapped { .. } => {
+            let (bytes, hashes) = artifact.traps.mapped_bytes().expect("a mapped table");
+            w.u64s(hashes);
+            w.hole(bytes);
+        }
+        TrapTable::Owned(t) => {
+            let mut sites = Vec::with_capacity(t.len() * 5);
+            for &(off, code) in t.iter() {
+                sites.extend_from_slice(&off.to_le_bytes());
+                sites.push(TRAP_CODES.iter().position(|&c| c == code).unwrap_or(0) as u8);
+            }
+            w.u64s(&block_hashes(&sites));
+            w.hole_owned(sites);
+        }
     }
     w.u32(artifact.handlers.len() as u32);
     for h in artifact.handlers.iter() {
@@ -600,7 +623,7 @@ fn lay_out<'a>(meta: &AotMeta, artifact: &'a Artifact, module_bytes: &'a [u8]) -
     let payload_len = (w.len - HEADER) as u64;
     let holes = std::mem::take(&mut w.holes);
     let payload = w.finish();
-    let mut ranges = [0u8; 32];
+    let mut ranges = [0u8; 48];
     for (i, &(piece, at)) in holes.iter().enumerate() {
         ranges[i * 16..i * 16 + 8].copy_from_slice(&(at as u64).to_le_bytes());
         ranges[i * 16 + 8..i * 16 + 16].copy_from_slice(&(payload[piece].len() as u64).to_le_bytes());
@@ -621,8 +644,8 @@ fn lay_out<'a>(meta: &AotMeta, artifact: &'a Artifact, module_bytes: &'a [u8]) -
     header[..8].copy_from_slice(&MAGIC);
     header[8..12].copy_from_slice(&FORMAT_VERSION.to_le_bytes());
     header[12..20].copy_from_slice(&payload_len.to_le_bytes());
-    header[20..52].copy_from_slice(&ranges);
-    header[52..60].copy_from_slice(&seal(parts).to_le_bytes());
+    header[20..68].copy_from_slice(&ranges);
+    header[68..76].copy_from_slice(&seal(parts).to_le_bytes());
     Laid { header, payload }
 }
 
@@ -727,6 +750,7 @@ pub fn deserialize(bytes: &[u8], expect: &AotMeta) -> Result<(Artifact, Range<us
         image,
         image_hashes: _,
         traps,
+        trap_hashes: _,
         module,
     } = parse(bytes, expect, Check::All)?;
     artifact.image = Image::Owned(bytes[image].to_vec());
@@ -752,6 +776,7 @@ pub fn deserialize_mapped(file: &Arc<MappedFile>, expect: &AotMeta) -> Result<(A
         image,
         image_hashes,
         traps,
+        trap_hashes,
         module,
     } = parse(file.bytes(), expect, Check::Lazy)?;
     artifact.image = Image::Mapped {
@@ -760,7 +785,7 @@ pub fn deserialize_mapped(file: &Arc<MappedFile>, expect: &AotMeta) -> Result<(A
         len: image.len(),
         hashes: image_hashes.into(),
     };
-    artifact.traps = TrapTable::mapped(file.clone(), traps.start, traps.len() / 5);
+    artifact.traps = TrapTable::mapped(file.clone(), traps.start, traps.len() / 5, trap_hashes.into());
     Ok((artifact, module))
 }
 
@@ -772,6 +797,8 @@ struct Parsed {
     image: Range<usize>,
     /// The image's block hashes (checked against it with [`Check::All`]).
     image_hashes: Vec<u64>,
+    /// The trap sites' block hashes (likewise).
+    trap_hashes: Vec<u64>,
     traps: Range<usize>,
     module: Range<usize>,
 }
@@ -811,7 +838,7 @@ fn parse(bytes: &[u8], expect: &AotMeta, check: Check) -> Result<Parsed, AotErro
         u64::from_le_bytes(w)
     };
     let len = word(12);
-    let sum = word(52);
+    let sum = word(68);
     let payload = &bytes[HEADER..];
     if (payload.len() as u64) < len {
         return Err(AotError::Truncated("the payload is shorter than recorded"));
@@ -826,16 +853,17 @@ fn parse(bytes: &[u8], expect: &AotMeta, check: Check) -> Result<Parsed, AotErro
         let end = start.checked_add(usize::try_from(word(at + 8)).ok()?)?;
         (end <= payload.len()).then_some(start..end)
     };
-    let (Some(image_hole), Some(module_hole)) = (hole(20), hole(36)) else {
+    let (Some(image_hole), Some(traps_hole), Some(module_hole)) = (hole(20), hole(36), hole(52)) else {
         return Err(AotError::Checksum);
     };
-    if image_hole.end > module_hole.start {
+    if image_hole.end > traps_hole.start || traps_hole.end > module_hole.start {
         return Err(AotError::Checksum);
     }
     let parts = [
-        checksum(&bytes[20..52]),
+        checksum(&bytes[20..68]),
         checksum(&payload[..image_hole.start]),
-        checksum(&payload[image_hole.end..module_hole.start]),
+        checksum(&payload[image_hole.end..traps_hole.start]),
+        checksum(&payload[traps_hole.end..module_hole.start]),
         checksum(&payload[module_hole.end..]),
     ];
     if seal(parts) != sum {
@@ -911,13 +939,23 @@ fn parse(bytes: &[u8], expect: &AotMeta, check: Check) -> Result<Parsed, AotErro
     }
     // Trap sites are the bulk of the metadata (one per load, store and
     // division). Loading a mapped artifact uses them where they lie
-    // without reading them: the checksum stands for their soundness, and
-    // the lookup survives any bytes (an unknown code reads as
-    // `unreachable`, an unordered table finds wrong sites but no memory
-    // outside it). Reading all of an artifact checks each site.
+    // without reading them: their hashes are checked when a trap first
+    // looks them up, and the lookup survives any bytes (an unknown code
+    // reads as `unreachable`, an unordered table finds wrong sites but no
+    // memory outside it). Reading all of an artifact checks each site.
     let n = r.count(5)?;
+    let trap_hashes = r.u64s()?;
     let sites = r.take(n * 5)?;
+    if (traps_hole.start..traps_hole.end) != (r.at - sites.len()..r.at) {
+        return Err(bad("the trap sites are not where the header says".into()));
+    }
+    if trap_hashes.len() != sites.len().div_ceil(VERIFY_BLOCK) {
+        return Err(bad("the trap sites' block hashes do not match their length".into()));
+    }
     if check == Check::All {
+        if !verify_blocks(sites, &trap_hashes) {
+            return Err(AotError::BlockChecksum("its trap sites"));
+        }
         let mut last = 0;
         for site in sites.chunks_exact(5) {
             let off = u32::from_le_bytes([site[0], site[1], site[2], site[3]]);
@@ -1026,6 +1064,7 @@ fn parse(bytes: &[u8], expect: &AotMeta, check: Check) -> Result<Parsed, AotErro
         image,
         image_hashes,
         traps: traps_at..traps_at + sites.len(),
+        trap_hashes,
         module,
     })
 }

@@ -207,7 +207,17 @@ pub enum TrapTable {
         file: Arc<tern_vm::code::MappedFile>,
         offset: usize,
         count: usize,
+        /// The records' block hashes, checked on the first lookup.
+        check: Arc<MappedCheck>,
     },
+}
+
+/// The recorded block hashes of a mapped trap table, and whether they
+/// have been checked.
+pub struct MappedCheck {
+    hashes: Arc<[u64]>,
+    /// 0: not yet; 1: sound; 2: damaged.
+    state: std::sync::atomic::AtomicU8,
 }
 
 impl TrapTable {
@@ -215,8 +225,59 @@ impl TrapTable {
     /// need not have been checked: a lookup reads an unknown code as
     /// `unreachable` and, in an unordered table, finds wrong sites, never
     /// memory outside the table.
-    pub(crate) fn mapped(file: Arc<tern_vm::code::MappedFile>, offset: usize, count: usize) -> TrapTable {
-        TrapTable::Mapped { file, offset, count }
+    pub(crate) fn mapped(
+        file: Arc<tern_vm::code::MappedFile>,
+        offset: usize,
+        count: usize,
+        hashes: Arc<[u64]>,
+    ) -> TrapTable {
+        let check = Arc::new(MappedCheck {
+            hashes,
+            state: std::sync::atomic::AtomicU8::new(0),
+        });
+        TrapTable::Mapped {
+            file,
+            offset,
+            count,
+            check,
+        }
+    }
+
+    /// A mapped table's records as the file holds them, and their
+    /// recorded block hashes.
+    pub(crate) fn mapped_bytes(&self) -> Option<(&[u8], &[u64])> {
+        match self {
+            TrapTable::Owned(_) => None,
+            TrapTable::Mapped {
+                file,
+                offset,
+                count,
+                check,
+            } => Some((&file.bytes()[*offset..*offset + count * 5], &check.hashes)),
+        }
+    }
+
+    /// Whether the records are the recorded ones: checked once, on the
+    /// first lookup (in the signal handler, so a plain computation).
+    fn sound(&self) -> bool {
+        use std::sync::atomic::Ordering;
+        let TrapTable::Mapped { check, .. } = self else {
+            return true;
+        };
+        match check.state.load(Ordering::Acquire) {
+            1 => true,
+            2 => false,
+            _ => {
+                let (bytes, hashes) = self.mapped_bytes().expect("a mapped table");
+                let ok = bytes.len().div_ceil(crate::aot::VERIFY_BLOCK) == hashes.len()
+                    && bytes
+                        .chunks(crate::aot::VERIFY_BLOCK)
+                        .zip(hashes.iter())
+                        .all(|(b, &h)| crate::aot::block_hash(b) == h);
+                check.state.store(if ok { 1 } else { 2 }, Ordering::Release);
+                ok
+            }
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -250,8 +311,12 @@ impl TrapTable {
     }
 
     /// The trap code of the site at `off`. Allocates and locks nothing
-    /// (the signal handler calls it).
+    /// (the signal handler calls it). In a mapped table whose records are
+    /// damaged, every site is [`TrapCode::DamagedCode`].
     pub fn lookup(&self, off: u32) -> Option<TrapCode> {
+        if !self.sound() {
+            return Some(TrapCode::DamagedCode);
+        }
         let (mut lo, mut hi) = (0, self.len());
         while lo < hi {
             let mid = lo + (hi - lo) / 2;

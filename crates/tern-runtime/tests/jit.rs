@@ -528,12 +528,14 @@ fn damaged_artifacts_fail_where_they_are_damaged() {
     for i in 0..400 {
         wat.push_str(&format!(" (drop (call $f{i} (local.get 0)))"));
     }
-    wat.push_str(" (i32.const 7))\n(func (export \"data\") (result i32) (i32.load8_u (i32.const 60005))))");
+    wat.push_str(" (i32.const 7))\n(func (export \"data\") (result i32) (i32.load8_u (i32.const 60005)))");
+    wat.push_str("(func (export \"oob\") (result i32) (i32.load (i32.const 70000))))");
     let bytes = Module::new(&engine, &wat).unwrap().serialize().unwrap();
     let word = |at: usize| u64::from_le_bytes(bytes[at..at + 8].try_into().unwrap()) as usize;
-    // The header records the image's start (in the payload, which follows
-    // the 60-byte header) and length.
-    let (image_at, image_len) = (60 + word(20), word(28));
+    // The header records the image's and the trap sites' starts (in the
+    // payload, which follows the 76-byte header) and lengths.
+    let (image_at, image_len) = (76 + word(20), word(28));
+    let (traps_at, traps_len) = (76 + word(36), word(44));
     assert!(image_len > 1 << 20, "the image is {image_len} bytes");
     let path = |what: &str| std::env::temp_dir().join(format!("tern-aot-{what}-{}.cwasm", std::process::id()));
 
@@ -572,6 +574,29 @@ fn damaged_artifacts_fail_where_they_are_damaged() {
     let e = unsafe { Module::deserialize(&engine, &again) }.unwrap_err();
     assert!(e.to_string().contains("corrupt"), "{e}");
     std::fs::remove_file(&code).unwrap();
+
+    // A trap site damaged: loading and running work; a trap, which looks
+    // the sites up, is the damage.
+    let mut damaged = bytes.clone();
+    damaged[traps_at + traps_len / 2] ^= 0x10;
+    let traps = path("traps");
+    std::fs::write(&traps, &damaged).unwrap();
+    let m = unsafe { Module::deserialize_file(&engine, &traps) }.unwrap();
+    let mut store = Store::new(&engine, ());
+    let inst = Linker::new(&engine).instantiate(&mut store, &m).unwrap();
+    let all = inst.get_typed_func::<i32, i32>(&mut store, "all").unwrap();
+    let oob = inst.get_typed_func::<(), i32>(&mut store, "oob").unwrap();
+    assert_eq!(all.call(&mut store, 0).unwrap(), 7);
+    let e = oob.call(&mut store, ()).unwrap_err();
+    assert_eq!(e.as_trap().and_then(Trap::code), Some(TrapCode::DamagedCode), "{e:?}");
+    std::fs::remove_file(&traps).unwrap();
+    // Intact, the same trap is what it is.
+    let m = unsafe { Module::deserialize(&engine, &bytes) }.unwrap();
+    let mut store = Store::new(&engine, ());
+    let inst = Linker::new(&engine).instantiate(&mut store, &m).unwrap();
+    let oob = inst.get_typed_func::<(), i32>(&mut store, "oob").unwrap();
+    let e = oob.call(&mut store, ()).unwrap_err();
+    assert_eq!(e.as_trap().and_then(Trap::code), Some(TrapCode::MemoryOutOfBounds));
 
     // The data segment damaged: refused at load.
     let at = bytes.windows(16).position(|w| w == b"tern-data-marker").unwrap();
