@@ -30,6 +30,12 @@
 //!                    u32::MAX for a trampoline that is not there: a type
 //!                    that has none, a function that cannot reach the host)
 //!   inlined code:    u32 count × (u32 offset, u32 count × u32 function index)
+//!   memory image:    u64 start in memory 0, u64 length (0: none), u32
+//!                    padding length, that many zero bytes (so that the
+//!                    image starts at a 64 KiB file offset), bytes: memory
+//!                    0's initial contents in whole 64 KiB pages, for a
+//!                    module whose data segments all go there at constant
+//!                    offsets (`memory_image`)
 //!   function bodies: u8 (1 when recorded), u32 count × (u32 offset,
 //!                    u32 length) in the module's bytes
 //!   unchecked module ranges: u32 count × (u64 start, u64 end) (in the
@@ -58,7 +64,7 @@
 //! flags, or another compilation configuration; it never panics.
 
 use crate::compile::CompileConfig;
-use crate::link::{Artifact, CallHandler, Image, LoadReloc, LoadTarget, Symbol, TrapTable};
+use crate::link::{Artifact, CallHandler, Image, LoadReloc, LoadTarget, MemoryImage, Symbol, TrapTable};
 use crate::translate::BoundsChecks;
 use std::ops::Range;
 use std::sync::Arc;
@@ -398,11 +404,15 @@ impl<'a> Writer<'a> {
     }
     /// Bytes that stay where they are.
     fn borrowed(&mut self, b: &'a [u8]) {
+        self.piece(b.into());
+    }
+    /// Bytes as a piece of their own.
+    fn piece(&mut self, b: std::borrow::Cow<'a, [u8]>) {
         if !self.cur.is_empty() {
             self.pieces.push(std::mem::take(&mut self.cur).into());
         }
-        self.pieces.push(b.into());
         self.len += b.len();
+        self.pieces.push(b);
     }
     /// Bytes that stay where they are and are checked by their block
     /// hashes, not by the checksum.
@@ -414,11 +424,7 @@ impl<'a> Writer<'a> {
     /// [`Writer::hole`] of bytes made here.
     fn hole_owned(&mut self, b: Vec<u8>) {
         let at = self.len - HEADER;
-        if !self.cur.is_empty() {
-            self.pieces.push(std::mem::take(&mut self.cur).into());
-        }
-        self.len += b.len();
-        self.pieces.push(b.into());
+        self.piece(b.into());
         self.holes.push((self.pieces.len() - 1, at));
     }
     fn u64s(&mut self, v: &[u64]) {
@@ -508,13 +514,98 @@ fn body_ranges(module: &[u8]) -> Option<Vec<(u32, u32)>> {
     Some(out)
 }
 
+/// The size of the pages of a memory image.
+const IMAGE_PAGE: u64 = 1 << 16;
+
+/// The value of a constant expression that is a single `i32.const` or
+/// `i64.const` (as an unsigned offset), or `None`.
+fn const_offset(expr: &[u8], memory64: bool) -> Option<u64> {
+    let (&op, rest) = expr.split_first()?;
+    if op != if memory64 { 0x42 } else { 0x41 } {
+        return None;
+    }
+    let (mut v, mut shift, mut at) = (0i64, 0, 0);
+    loop {
+        let &b = rest.get(at)?;
+        at += 1;
+        v |= ((b & 0x7f) as i64) << shift;
+        shift += 7;
+        if b & 0x80 == 0 {
+            if shift < 64 && b & 0x40 != 0 {
+                v |= -1 << shift;
+            }
+            break;
+        }
+        if shift >= 70 {
+            return None;
+        }
+    }
+    if rest.get(at..) != Some(&[0x0b][..]) {
+        return None;
+    }
+    Some(if memory64 { v as u64 } else { v as u32 as u64 })
+}
+
+/// The initial contents of memory 0 as an image, for a module whose
+/// memory 0 is its own (not imported, not shared, 64 KiB pages) and whose
+/// every data segment is active on it at a constant offset inside its
+/// initial size: where the image starts in the memory and its bytes, both
+/// in whole 64 KiB pages. `None` for other modules, and when the image
+/// would be mostly zeros.
+fn memory_image(module: &[u8]) -> Option<(u64, Vec<u8>)> {
+    use tern_binary::{DataMode, ImportType};
+    let m = tern_binary::decode(module).ok()?;
+    if m.imports.iter().any(|i| matches!(i.ty, ImportType::Memory(_))) {
+        return None;
+    }
+    let mem = m.memories.first()?;
+    if mem.shared || mem.page_size_log2.is_some_and(|l| l != 16) {
+        return None;
+    }
+    let size = mem.limits.min.checked_mul(IMAGE_PAGE)?;
+    let mut segments = Vec::with_capacity(m.data.len());
+    for d in &m.data {
+        let DataMode::Active { memory: 0, offset } = &d.mode else {
+            return None;
+        };
+        let at = const_offset(offset.bytes, mem.memory64)?;
+        if at.checked_add(d.bytes.len() as u64)? > size {
+            return None;
+        }
+        if !d.bytes.is_empty() {
+            segments.push((at, d.bytes));
+        }
+    }
+    let lo = segments.iter().map(|s| s.0).min()? / IMAGE_PAGE * IMAGE_PAGE;
+    let hi = segments
+        .iter()
+        .map(|s| s.0 + s.1.len() as u64)
+        .max()?
+        .next_multiple_of(IMAGE_PAGE);
+    let total: u64 = segments.iter().map(|s| s.1.len() as u64).sum();
+    if hi - lo > 2 * total + 4 * IMAGE_PAGE || hi - lo > u32::MAX as u64 {
+        return None;
+    }
+    let mut image = vec![0; (hi - lo) as usize];
+    // In order: a later segment's bytes win, as at instantiation.
+    for (at, bytes) in segments {
+        let from = (at - lo) as usize;
+        image[from..from + bytes.len()].copy_from_slice(bytes);
+    }
+    Some((lo, image))
+}
+
 /// The parts of a module's bytes that loading a mapped artifact leaves
-/// unchecked: the code section's contents and the `name` section's (none
+/// unchecked: the code section's contents, the `name` section's and, when
+/// the artifact has a memory image (`imaged`), the data section's (none
 /// when the bytes are not a module's). Nothing runs from them: the bodies
-/// only map code positions to offsets, the names only label frames.
-fn unchecked_ranges(module: &[u8]) -> Vec<Range<usize>> {
+/// only map code positions to offsets, the names only label frames, and
+/// the image (checked) stands for the data segments.
+fn unchecked_ranges(module: &[u8], imaged: bool) -> Vec<Range<usize>> {
     sections(module)
-        .filter(|(id, r)| *id == 10 || (*id == 0 && module[r.clone()].starts_with(b"\x04name")))
+        .filter(|(id, r)| {
+            *id == 10 || (*id == 11 && imaged) || (*id == 0 && module[r.clone()].starts_with(b"\x04name"))
+        })
         .map(|(_, r)| r)
         .collect()
 }
@@ -595,6 +686,26 @@ fn lay_out<'a>(meta: &AotMeta, artifact: &'a Artifact, module_bytes: &'a [u8]) -
         w.u32(*o);
         w.u32s(frames);
     }
+    // Memory 0's initial contents, page-aligned in the file so that
+    // instantiation can map them: a loaded artifact's as they are (they
+    // were checked; the data section they come from may not have been).
+    let memory: Option<(u64, std::borrow::Cow<'a, [u8]>)> = match &artifact.memory_image {
+        Some(m) => Some((m.at, std::borrow::Cow::Borrowed(&m.bytes[..]))),
+        None => memory_image(module_bytes).map(|(at, b)| (at, std::borrow::Cow::Owned(b))),
+    };
+    let (at, image) = memory.unwrap_or((0, std::borrow::Cow::Borrowed(&[])));
+    let imaged = !image.is_empty();
+    w.u64(at);
+    w.u64(image.len() as u64);
+    let pad = if imaged {
+        let at = w.len + 4;
+        at.next_multiple_of(IMAGE_ALIGN) - at
+    } else {
+        0
+    };
+    w.u32(pad as u32);
+    w.raw(&vec![0; pad]);
+    w.piece(image);
     // The function bodies' ranges (so that loading need not read the code
     // section to find them): a flag, then the ranges.
     let bodies = match &artifact.module_bodies {
@@ -608,7 +719,7 @@ fn lay_out<'a>(meta: &AotMeta, artifact: &'a Artifact, module_bytes: &'a [u8]) -
         w.u32(o);
         w.u32(l);
     }
-    let unchecked = unchecked_ranges(module_bytes);
+    let unchecked = unchecked_ranges(module_bytes, imaged);
     w.u32(unchecked.len() as u32);
     for r in unchecked {
         w.u64(r.start as u64);
@@ -751,8 +862,13 @@ pub fn deserialize(bytes: &[u8], expect: &AotMeta) -> Result<(Artifact, Range<us
         image_hashes: _,
         traps,
         trap_hashes: _,
+        memory_image,
         module,
     } = parse(bytes, expect, Check::All)?;
+    artifact.memory_image = memory_image.map(|(at, r)| MemoryImage {
+        at,
+        bytes: Image::Owned(bytes[r].to_vec()),
+    });
     artifact.image = Image::Owned(bytes[image].to_vec());
     artifact.traps = TrapTable::Owned(
         bytes[traps]
@@ -777,8 +893,18 @@ pub fn deserialize_mapped(file: &Arc<MappedFile>, expect: &AotMeta) -> Result<(A
         image_hashes,
         traps,
         trap_hashes,
+        memory_image,
         module,
     } = parse(file.bytes(), expect, Check::Lazy)?;
+    artifact.memory_image = memory_image.map(|(at, r)| MemoryImage {
+        at,
+        bytes: Image::Mapped {
+            file: file.clone(),
+            offset: r.start,
+            len: r.len(),
+            hashes: Arc::new([]),
+        },
+    });
     artifact.image = Image::Mapped {
         file: file.clone(),
         offset: image.start,
@@ -799,6 +925,9 @@ struct Parsed {
     image_hashes: Vec<u64>,
     /// The trap sites' block hashes (likewise).
     trap_hashes: Vec<u64>,
+    /// Where memory 0's image starts in the memory, and where it lies in
+    /// the bytes.
+    memory_image: Option<(u64, Range<usize>)>,
     traps: Range<usize>,
     module: Range<usize>,
 }
@@ -1010,6 +1139,13 @@ fn parse(bytes: &[u8], expect: &AotMeta, check: Check) -> Result<Parsed, AotErro
     if !inlined.is_sorted_by_key(|t| t.0) {
         return Err(bad("inlined code out of order".into()));
     }
+    let memory_at = r.u64()?;
+    let memory_len = usize::try_from(r.u64()?).map_err(|_| bad("length overflows".into()))?;
+    let pad = r.u32()? as usize;
+    r.take(pad)?;
+    let memory_start = HEADER + r.at;
+    r.take(memory_len)?;
+    let memory_image = (memory_len != 0).then(|| (memory_at, memory_start..memory_start + memory_len));
     let bodies_known = r.u8()? != 0;
     let n = r.count(8)?;
     let mut bodies = Vec::with_capacity(n);
@@ -1060,11 +1196,13 @@ fn parse(bytes: &[u8], expect: &AotMeta, check: Check) -> Result<Parsed, AotErro
             inlined,
             module_hashes: Some(module_hashes.into()),
             module_bodies: bodies_known.then(|| bodies.into()),
+            memory_image: None,
         },
         image,
         image_hashes,
         traps: traps_at..traps_at + sites.len(),
         trap_hashes,
+        memory_image,
         module,
     })
 }
@@ -1120,6 +1258,7 @@ mod tests {
             inlined: vec![(3, vec![1, 2].into_boxed_slice())],
             module_hashes: None,
             module_bodies: None,
+            memory_image: None,
         };
         serialize(&meta(), &a, b"\0asm\x01\0\0\0")
     }

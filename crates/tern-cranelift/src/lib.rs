@@ -27,7 +27,7 @@ pub mod translate;
 pub use compile::{CompileConfig, CompileError, compile_module, source_offset};
 pub use lazy::{CodeObserver, LazyModule, LinkedHook, lazy_available};
 pub use libcalls::JitHost;
-pub use link::{Artifact, CompiledModule, Image, LoadReloc, Symbol, TrapTable};
+pub use link::{Artifact, CompiledModule, Image, LoadReloc, MemoryImage, Symbol, TrapTable};
 pub use module_code::ModuleCode;
 
 pub use cranelift_codegen::isa::OwnedTargetIsa;

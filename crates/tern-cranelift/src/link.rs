@@ -390,6 +390,20 @@ pub struct Artifact {
     /// For an artifact read from a file, where the module's function
     /// bodies lie in its bytes (offset, length), when recorded.
     pub module_bodies: Option<Arc<[(u32, u32)]>>,
+    /// For an artifact read back, memory 0's initial contents as an image
+    /// (see [`crate::aot`]), which instantiation maps instead of copying
+    /// the data segments.
+    pub memory_image: Option<MemoryImage>,
+}
+
+/// Memory 0's initial contents: every data segment applied, in whole
+/// 64 KiB pages.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MemoryImage {
+    /// Where the image starts in the memory (a multiple of 64 KiB).
+    pub at: u64,
+    /// The bytes, in the artifact's file (page-aligned there) or copied.
+    pub bytes: Image,
 }
 
 pub(crate) fn stub_size(_isa: &dyn TargetIsa) -> usize {
@@ -593,6 +607,7 @@ pub(crate) fn link(
         foreign,
         module_hashes: None,
         module_bodies: None,
+        memory_image: None,
     })
 }
 

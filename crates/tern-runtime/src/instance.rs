@@ -357,8 +357,15 @@ pub(crate) fn instantiate<T>(s: &mut StoreInner<T>, module: &Module, imports: &[
             ElemMode::Passive => {}
         }
     }
+    // A precompiled module may carry memory 0's initial contents as an
+    // image: all its data segments, in place.
+    let imaged = crate::jit::apply_memory_image(s, inst, module)?;
     for (i, d) in m.datas.iter().enumerate() {
         if let Some((mem, offset)) = &d.active {
+            if imaged {
+                s.vm.instances[inst as usize].datas[i] = 0..0;
+                continue;
+            }
             let ie = &s.vm.instances[inst as usize];
             let at = eval(&s.vm, offset, &ie.globals, &ie.funcs) as u32;
             let mi = ie.memories[*mem as usize] as usize;

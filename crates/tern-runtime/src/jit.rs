@@ -421,6 +421,43 @@ impl JitStore {
 
 /// Builds the context of instance `inst` (just allocated, of `module`)
 /// when the module is compiled.
+/// Initializes memory 0 of new instance `inst` of `module` from the
+/// memory image of the artifact the module was loaded from, if it has
+/// one: mapped from the artifact's file where the memory allows,
+/// otherwise copied. Returns whether it did, in which case the active
+/// data segments are applied (the image is all of them).
+pub(crate) fn apply_memory_image<T>(s: &mut StoreInner<T>, inst: u32, module: &Module) -> Result<bool> {
+    let inner = &module.inner;
+    let Some(image) = inner
+        .jit
+        .as_ref()
+        .and_then(|j| j.artifact())
+        .and_then(|a| a.memory_image.as_ref())
+    else {
+        return Ok(false);
+    };
+    if inner.num_imported_memories != 0 {
+        return Ok(false);
+    }
+    let Some(&mi) = s.vm.instances[inst as usize].memories.first() else {
+        return Ok(false);
+    };
+    let mem = &mut s.vm.memories[mi as usize];
+    if let (tern_cranelift::Image::Mapped { file, offset, len, .. }, tern_vm::StoreMemory::Owned(m)) =
+        (&image.bytes, &mut *mem)
+        && let Ok(at) = usize::try_from(image.at)
+        // SAFETY: the memory is new (nothing refers into it yet); the
+        // artifact's file is trusted not to change while loaded.
+        && unsafe { m.map_image(at, file, *offset, *len) }.map_err(|e| Error::usage(format!("cannot map the memory image: {e}")))?
+    {
+        return Ok(true);
+    }
+    let bytes: &[u8] = &image.bytes;
+    mem.init(image.at, bytes, 0, bytes.len() as u64)
+        .map_err(|c| Error::Trap(c.into()))?;
+    Ok(true)
+}
+
 pub(crate) fn instantiate<T>(s: &mut StoreInner<T>, inst: u32, module: &Module) -> Result<()> {
     s.jit.sync_funcs(&s.vm);
     let Some(code) = module.inner.jit.clone() else {

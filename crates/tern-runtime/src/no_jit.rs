@@ -148,6 +148,11 @@ impl JitStore {
 }
 
 /// Instances need no compiled context.
+/// Memory images come from artifacts, which this build has none of.
+pub(crate) fn apply_memory_image<T>(_s: &mut StoreInner<T>, _inst: u32, _module: &Module) -> Result<bool> {
+    Ok(false)
+}
+
 pub(crate) fn instantiate<T>(_s: &mut StoreInner<T>, _inst: u32, _module: &Module) -> Result<()> {
     Ok(())
 }

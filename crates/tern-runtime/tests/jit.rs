@@ -608,3 +608,54 @@ fn damaged_artifacts_fail_where_they_are_damaged() {
     std::fs::remove_file(&data).unwrap();
     assert!(e.to_string().contains("corrupt"), "{e}");
 }
+
+/// A precompiled module whose data segments all go to its own memory 0
+/// carries that memory's initial contents as an image, which a mapped
+/// artifact's instances map copy-on-write: each instance sees the data,
+/// its writes stay its own (and off the file), and the memory grows.
+#[test]
+fn memory_images_map_the_initial_contents() {
+    let Some(config) = jit_config(BoundsChecks::Guard) else {
+        return;
+    };
+    let engine = Engine::new(&config).unwrap();
+    // Two segments (the later one overwriting part of the earlier), one
+    // 200 KiB in, and a large one so that the image spans several pages.
+    let big = "ab".repeat(70_000);
+    let wat = format!(
+        r#"(module (memory (export "m") 8)
+             (data (i32.const 16) "hello, world")
+             (data (i32.const 23) "W")
+             (data (i32.const 204800) "{big}")
+             (func (export "get") (param i32) (result i32) (i32.load8_u (local.get 0)))
+             (func (export "set") (param i32 i32) (i32.store8 (local.get 0) (local.get 1)))
+             (func (export "grow") (result i32) (memory.grow (i32.const 1))))"#
+    );
+    let bytes = Module::new(&engine, &wat).unwrap().serialize().unwrap();
+    let path = std::env::temp_dir().join(format!("tern-aot-image-{}.cwasm", std::process::id()));
+    std::fs::write(&path, &bytes).unwrap();
+    // SAFETY: written by this test and not changed while loaded.
+    let from_file = unsafe { Module::deserialize_file(&engine, &path) }.unwrap();
+    let from_bytes = unsafe { Module::deserialize(&engine, &bytes) }.unwrap();
+    for m in [&from_file, &from_bytes, &from_file] {
+        let mut store = Store::new(&engine, ());
+        let inst = Linker::new(&engine).instantiate(&mut store, m).unwrap();
+        let get = inst.get_typed_func::<i32, i32>(&mut store, "get").unwrap();
+        let set = inst.get_typed_func::<(i32, i32), ()>(&mut store, "set").unwrap();
+        let grow = inst.get_typed_func::<(), i32>(&mut store, "grow").unwrap();
+        let mem = inst.get_memory(&mut store, "m").unwrap();
+        assert_eq!(&mem.data(&store)[16..28], b"hello, World");
+        assert_eq!(&mem.data(&store)[204800..204806], b"ababab");
+        assert_eq!(mem.data(&store)[..16], [0; 16]);
+        assert_eq!(get.call(&mut store, 204800 + 139_999).unwrap(), b'b' as i32);
+        assert_eq!(get.call(&mut store, 204800 + 140_000).unwrap(), 0);
+        set.call(&mut store, (16, b'J' as i32)).unwrap();
+        set.call(&mut store, (204801, b'!' as i32)).unwrap();
+        assert_eq!(&mem.data(&store)[16..21], b"Jello");
+        assert_eq!(get.call(&mut store, 204801).unwrap(), b'!' as i32);
+        assert_eq!(grow.call(&mut store, ()).unwrap(), 8);
+        assert_eq!(get.call(&mut store, 8 * 65536 + 10).unwrap(), 0);
+    }
+    assert_eq!(std::fs::read(&path).unwrap(), bytes, "the file is unchanged");
+    std::fs::remove_file(&path).unwrap();
+}

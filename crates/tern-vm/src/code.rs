@@ -256,6 +256,22 @@ impl MappedFile {
     fn map_private(&self, offset: usize, len: usize) -> io::Result<*mut u8> {
         map_file_private(&self.file, offset, len)
     }
+
+    /// Maps `len` bytes of the file from `offset` copy-on-write and
+    /// read-write at `addr`, in place of what was mapped there: reads see
+    /// the file's bytes (faulted in from the page cache when first
+    /// touched), writes make private copies.
+    ///
+    /// # Safety
+    ///
+    /// `addr..addr + len` must be read-write memory the caller owns,
+    /// page-aligned, with no live references into it; `offset` and `len`
+    /// must be multiples of the page size inside the file, which must not
+    /// change while mapped.
+    pub unsafe fn map_over(&self, addr: *mut u8, offset: usize, len: usize) -> io::Result<()> {
+        // SAFETY: the caller's.
+        unsafe { map_file_over(&self.file, addr, offset, len) }
+    }
 }
 
 impl AsRef<[u8]> for MappedFile {
@@ -282,15 +298,36 @@ impl Drop for MappedFile {
 #[cfg(unix)]
 fn map_file_ro(file: &std::fs::File, len: usize) -> io::Result<*mut u8> {
     use rustix::mm::{MapFlags, ProtFlags, mmap};
-    // Artifacts are read through once (their checksum) right away: have
-    // the kernel map every page now instead of faulting them one by one.
-    #[cfg(any(target_os = "linux", target_os = "android"))]
-    let flags = MapFlags::PRIVATE | MapFlags::POPULATE;
-    #[cfg(not(any(target_os = "linux", target_os = "android")))]
-    let flags = MapFlags::PRIVATE;
+    // Pages are mapped as they are read: loading an artifact reads only
+    // the parts it uses (see `tern_cranelift::aot`).
     // SAFETY: a fresh mapping of a file we hold open; nothing aliases it.
-    let p = unsafe { mmap(std::ptr::null_mut(), len, ProtFlags::READ, flags, file, 0)? };
+    let p = unsafe { mmap(std::ptr::null_mut(), len, ProtFlags::READ, MapFlags::PRIVATE, file, 0)? };
     Ok(p.cast())
+}
+
+#[cfg(unix)]
+unsafe fn map_file_over(file: &std::fs::File, addr: *mut u8, offset: usize, len: usize) -> io::Result<()> {
+    use rustix::mm::{MapFlags, ProtFlags, mmap};
+    // SAFETY: the caller owns the range being replaced.
+    unsafe {
+        mmap(
+            addr.cast(),
+            len,
+            ProtFlags::READ | ProtFlags::WRITE,
+            MapFlags::PRIVATE | MapFlags::FIXED,
+            file,
+            offset as u64,
+        )?
+    };
+    Ok(())
+}
+
+#[cfg(not(unix))]
+unsafe fn map_file_over(_file: &std::fs::File, _addr: *mut u8, _offset: usize, _len: usize) -> io::Result<()> {
+    Err(io::Error::new(
+        io::ErrorKind::Unsupported,
+        "file mappings are not supported on this host",
+    ))
 }
 
 #[cfg(unix)]

@@ -390,6 +390,47 @@ impl LinearMemory {
         self.write_racy(dst, &data[s])
     }
 
+    /// Makes bytes `at..at + len` of the memory copy-on-write mappings of
+    /// `file`'s bytes from `offset` (a precompiled artifact's image of the
+    /// memory's initial contents), instead of copying them: pages the
+    /// guest never touches are never read. Returns `Ok(false)`, having
+    /// changed nothing, when this memory cannot: a heap memory, a shared
+    /// one, a range that is not page-aligned or not inside the memory, or
+    /// a host without file mappings; the caller then copies.
+    ///
+    /// # Safety
+    ///
+    /// No references into the range may be live, and the file must not
+    /// change while the memory lives.
+    pub unsafe fn map_image(
+        &mut self,
+        at: usize,
+        file: &crate::code::MappedFile,
+        offset: usize,
+        len: usize,
+    ) -> std::io::Result<bool> {
+        let page = crate::code::CodeRegion::page_size();
+        let fits = at.checked_add(len).is_some_and(|e| e <= self.len())
+            && offset.checked_add(len).is_some_and(|e| e <= file.len());
+        if self.style == MemoryStyle::Heap
+            || self.is_shared()
+            || !cfg!(unix)
+            || !fits
+            || !at.is_multiple_of(page)
+            || !offset.is_multiple_of(page)
+            || !len.is_multiple_of(page)
+        {
+            return Ok(false);
+        }
+        if len == 0 {
+            return Ok(true);
+        }
+        // SAFETY: the range is inside this memory's accessible, read-write
+        // prefix, which it owns; the caller vouches for the file.
+        unsafe { file.map_over(self.base.add(at), offset, len)? };
+        Ok(true)
+    }
+
     /// The backing of this memory.
     pub fn style(&self) -> MemoryStyle {
         self.style
