@@ -16,7 +16,7 @@
 //!   engine version, features, target (triple + every codegen flag):  strings (u32 length + UTF-8)
 //!   bounds checks, fuel, checks (bit 0 interrupt flag, bit 1 epoch,
 //!   bit 2 deterministic relaxed SIMD):                                 3 × u8
-//!   image block hashes:  u32 count × u64 (`block_hash` of each 64 KiB
+//!   image block hashes:  u32 count × u64 (`block_hash` of each 16 KiB
 //!                    block of the image)
 //!   image:           u64 length, u32 padding length, that many zero
 //!                    bytes (so that a large image starts at a file offset
@@ -40,7 +40,7 @@
 //!                    u32 length) in the module's bytes
 //!   unchecked module ranges: u32 count × (u64 start, u64 end) (in the
 //!                    module's bytes: its code and `name` sections)
-//!   module block hashes: u32 count × u64 (of its 64 KiB blocks)
+//!   module block hashes: u32 count × u64 (of its 16 KiB blocks)
 //!   module bytes:    u64 length + bytes
 //! ```
 //!
@@ -96,7 +96,7 @@ const IMAGE_ALIGN: usize = 1 << 16;
 /// image, the trap sites and the module's bytes, checksum.
 const HEADER: usize = 76;
 /// The size of the blocks the image and the module's bytes are checked in.
-pub const VERIFY_BLOCK: usize = 1 << 16;
+pub const VERIFY_BLOCK: usize = 1 << 14;
 
 /// What an artifact must agree on with the engine that loads it.
 #[derive(Clone, Debug, PartialEq, Eq)]

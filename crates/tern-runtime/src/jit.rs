@@ -349,10 +349,9 @@ pub(crate) struct JitStore {
     ctx: Box<VMStoreContext>,
     /// Store function index → its reference (addresses stable).
     func_refs: Vec<*const VMFuncRef>,
-    /// References of functions that are not compiled code (boxed: their
-    /// addresses must not change when the vector grows).
-    #[allow(clippy::vec_box)]
-    foreign: Vec<Box<VMFuncRef>>,
+    /// References of functions that are not compiled code, a boxed slice
+    /// per batch that `sync_funcs` added (their addresses never change).
+    foreign: Vec<Box<[VMFuncRef]>>,
     /// Per store instance: its context when it runs compiled code.
     instances: Vec<Option<Box<JitInstance>>>,
 }
@@ -399,17 +398,20 @@ impl JitStore {
     /// Adds references for store functions that have none yet (host
     /// functions, functions of interpreted instances).
     pub(crate) fn sync_funcs(&mut self, vm: &StoreData) {
-        for i in self.func_refs.len()..vm.funcs.len() {
-            let fe = vm.funcs[i];
-            let r = Box::new(VMFuncRef {
+        // One allocation for the batch (an instance of a large module adds
+        // tens of thousands at once); boxed slices never move.
+        let batch: Box<[VMFuncRef]> = (self.func_refs.len()..vm.funcs.len())
+            .map(|i| VMFuncRef {
                 native_call: std::ptr::null(),
                 array_call: std::ptr::null(),
                 vmctx: std::ptr::null_mut(),
-                sig: fe.sig,
+                sig: vm.funcs[i].sig,
                 func: i as u32,
-            });
-            self.func_refs.push(&*r);
-            self.foreign.push(r);
+            })
+            .collect();
+        if !batch.is_empty() {
+            self.func_refs.extend(batch.iter().map(|r| r as *const VMFuncRef));
+            self.foreign.push(batch);
         }
         self.ctx.func_refs = self.func_refs.as_ptr();
     }
@@ -419,8 +421,6 @@ impl JitStore {
     }
 }
 
-/// Builds the context of instance `inst` (just allocated, of `module`)
-/// when the module is compiled.
 /// Initializes memory 0 of new instance `inst` of `module` from the
 /// memory image of the artifact the module was loaded from, if it has
 /// one: mapped from the artifact's file where the memory allows,
@@ -458,6 +458,8 @@ pub(crate) fn apply_memory_image<T>(s: &mut StoreInner<T>, inst: u32, module: &M
     Ok(true)
 }
 
+/// Builds the context of instance `inst` (just allocated, of `module`)
+/// when the module is compiled.
 pub(crate) fn instantiate<T>(s: &mut StoreInner<T>, inst: u32, module: &Module) -> Result<()> {
     s.jit.sync_funcs(&s.vm);
     let Some(code) = module.inner.jit.clone() else {
