@@ -4,7 +4,7 @@
 use crate::error::{Error, Result};
 use crate::externals::{Extern, Global, Memory, Table, Tag};
 use crate::func::{Func, TypedFunc, WasmParams, WasmResults};
-use crate::module::{ConstOp, ElemMode, Module};
+use crate::module::{ConstOp, ElemItems, ElemMode, Module};
 use crate::store::{AsContext, AsContextMut, StoreId, StoreInner};
 use std::sync::Arc;
 use tern_binary::{ExternKind, ImportType, Limits};
@@ -129,7 +129,8 @@ fn limits_match(actual_min: u64, actual_max: Option<u64>, expected: &Limits) -> 
 
 /// Evaluates a constant expression to a raw value.
 fn eval(vm: &StoreData, ops: &[ConstOp], globals: &[u32], funcs: &[u32]) -> u128 {
-    let mut stack: Vec<u128> = Vec::with_capacity(2);
+    // Nearly every constant expression is one operator: no stack for it.
+    let mut stack: Vec<u128> = Vec::new();
     for op in ops {
         let v = match *op {
             ConstOp::I32(x) => x as u32 as u128,
@@ -159,6 +160,9 @@ fn eval(vm: &StoreData, ops: &[ConstOp], globals: &[u32], funcs: &[u32]) -> u128
                 }) as u128
             }
         };
+        if ops.len() == 1 {
+            return v;
+        }
         stack.push(v);
     }
     stack.pop().unwrap_or(0)
@@ -310,11 +314,10 @@ pub(crate) fn instantiate<T>(s: &mut StoreInner<T>, module: &Module, imports: &[
     let elems: Vec<Box<[u64]>> = m
         .elements
         .iter()
-        .map(|e| {
-            e.items
-                .iter()
-                .map(|x| eval(&s.vm, x, &globals, &funcs) as u64)
-                .collect()
+        .map(|e| match &e.items {
+            // A function reference's raw value: its store index + 1.
+            ElemItems::Funcs(fs) => fs.iter().map(|&f| funcs[f as usize] as u64 + 1).collect(),
+            ElemItems::Exprs(xs) => xs.iter().map(|x| eval(&s.vm, x, &globals, &funcs) as u64).collect(),
         })
         .collect();
     let datas = m.datas.iter().map(|d| d.range.clone()).collect();

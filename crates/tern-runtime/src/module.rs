@@ -81,7 +81,15 @@ pub(crate) enum ElemMode {
 #[derive(Debug)]
 pub(crate) struct ElemDef {
     pub(crate) mode: ElemMode,
-    pub(crate) items: Vec<ConstExpr>,
+    pub(crate) items: ElemItems,
+}
+
+/// An element segment's items: function indices (the common form, kept
+/// compact: a large module's table has tens of thousands), or expressions.
+#[derive(Debug)]
+pub(crate) enum ElemItems {
+    Funcs(Box<[u32]>),
+    Exprs(Vec<ConstExpr>),
 }
 
 #[derive(Debug)]
@@ -403,11 +411,8 @@ impl Module {
                 },
             };
             let items = match &e.items {
-                ElementItems::Functions(fs) => fs
-                    .iter()
-                    .map(|&f| Box::new([ConstOp::RefFunc(f)]) as ConstExpr)
-                    .collect(),
-                ElementItems::Exprs(xs) => xs.iter().map(const_expr).collect::<Result<_>>()?,
+                ElementItems::Functions(fs) => ElemItems::Funcs(fs.iter().copied().collect()),
+                ElementItems::Exprs(xs) => ElemItems::Exprs(xs.iter().map(const_expr).collect::<Result<_>>()?),
             };
             elements.push(ElemDef { mode, items });
         }
