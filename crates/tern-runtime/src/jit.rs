@@ -347,11 +347,9 @@ pub(crate) struct JitInstance {
 /// The compiler tier's per-store state.
 pub(crate) struct JitStore {
     ctx: Box<VMStoreContext>,
-    /// Store function index → its reference (addresses stable).
-    func_refs: Vec<*const VMFuncRef>,
-    /// References of functions that are not compiled code, a boxed slice
-    /// per batch that `sync_funcs` added (their addresses never change).
-    foreign: Vec<Box<[VMFuncRef]>>,
+    /// Store function index → its reference, by value (see
+    /// `VMStoreContext::func_refs`; the vector may move as it grows).
+    func_refs: Vec<VMFuncRef>,
     /// Per store instance: its context when it runs compiled code.
     instances: Vec<Option<Box<JitInstance>>>,
 }
@@ -390,7 +388,6 @@ impl JitStore {
                 exit: Default::default(),
             }),
             func_refs: Vec::new(),
-            foreign: Vec::new(),
             instances: Vec::new(),
         }
     }
@@ -398,21 +395,14 @@ impl JitStore {
     /// Adds references for store functions that have none yet (host
     /// functions, functions of interpreted instances).
     pub(crate) fn sync_funcs(&mut self, vm: &StoreData) {
-        // One allocation for the batch (an instance of a large module adds
-        // tens of thousands at once); boxed slices never move.
-        let batch: Box<[VMFuncRef]> = (self.func_refs.len()..vm.funcs.len())
-            .map(|i| VMFuncRef {
-                native_call: std::ptr::null(),
-                array_call: std::ptr::null(),
-                vmctx: std::ptr::null_mut(),
-                sig: vm.funcs[i].sig,
-                func: i as u32,
-            })
-            .collect();
-        if !batch.is_empty() {
-            self.func_refs.extend(batch.iter().map(|r| r as *const VMFuncRef));
-            self.foreign.push(batch);
-        }
+        let new = (self.func_refs.len()..vm.funcs.len()).map(|i| VMFuncRef {
+            native_call: std::ptr::null(),
+            array_call: std::ptr::null(),
+            vmctx: std::ptr::null_mut(),
+            sig: vm.funcs[i].sig,
+            func: i as u32,
+        });
+        self.func_refs.extend(new);
         self.ctx.func_refs = self.func_refs.as_ptr();
     }
 
@@ -500,8 +490,8 @@ pub(crate) fn instantiate<T>(s: &mut StoreInner<T>, inst: u32, module: &Module) 
         .enumerate()
         .map(|(i, &fi)| {
             if i < nimp {
-                // SAFETY: `sync_funcs` made a reference for every function.
-                unsafe { *s.jit.func_refs[fi as usize] }
+                // `sync_funcs` made a reference for every function.
+                s.jit.func_refs[fi as usize]
             } else {
                 let def = (i - nimp) as u32;
                 VMFuncRef {
@@ -550,7 +540,7 @@ pub(crate) fn instantiate<T>(s: &mut StoreInner<T>, inst: u32, module: &Module) 
         let _ = i;
     }
     for (i, &fi) in store_funcs.iter().enumerate().skip(nimp) {
-        s.jit.func_refs[fi as usize] = &ji.funcs[i];
+        s.jit.func_refs[fi as usize] = ji.funcs[i];
     }
     if s.jit.instances.len() <= inst as usize {
         s.jit.instances.resize_with(inst as usize + 1, || None);
@@ -565,8 +555,7 @@ pub(crate) fn call_compiled<T>(s: &mut StoreInner<T>, func: u32, io: &mut [u64])
     if s.vm.activations >= tern_interp::exec::MAX_ACTIVATIONS {
         return Err(Trap::new(TrapCode::StackOverflow));
     }
-    // SAFETY: compiled functions' references live as long as the store.
-    let fr = unsafe { *s.jit.func_refs[func as usize] };
+    let fr = s.jit.func_refs[func as usize];
     if fr.array_call.is_null() {
         // Lazily compiled modules give array entries only to functions
         // that can reach the host.

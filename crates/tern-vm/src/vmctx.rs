@@ -57,10 +57,14 @@ pub struct VMStoreContext {
     /// at function entries and loop headers (points at an `AtomicU64` the
     /// engine owns).
     pub interrupt: *const u64,
-    /// Store function index → its function reference, for `call_indirect`,
-    /// `call_ref` and `ref.func` results (raw reference `r` is function
-    /// `r - 1`).
-    pub func_refs: *const *const VMFuncRef,
+    /// Store function index → its function reference, for `call_indirect`
+    /// and `call_ref` (raw reference `r` is function `r - 1`). The
+    /// references lie here by value, [`SIZE_FUNCREF`] bytes apart, so that
+    /// compiled code finds one from a raw reference by arithmetic alone;
+    /// the array moves when the store gains functions, so compiled code
+    /// reloads this pointer for each use and keeps no reference's address
+    /// across a call.
+    pub func_refs: *const VMFuncRef,
     /// The embedder's host (a `*mut dyn tern_interp::Host`-like fat
     /// pointer, opaque here) set on every entry from the host; libcalls
     /// use it.

@@ -1168,6 +1168,20 @@ impl<'f, 'i> Translator<'f, 'i> {
         self.b.ins().iadd(base, off)
     }
 
+    /// The address of the store's function reference for the non-null
+    /// raw reference `r` (store function `r - 1`): the references lie by
+    /// value in the store context's array, so it is arithmetic on the
+    /// array's address (reloaded for each use: the array moves when the
+    /// store gains functions).
+    fn store_func_ref(&mut self, r: Value) -> Value {
+        const _: () = assert!(abi::SIZE_FUNCREF == 32, "the shift below assumes 32-byte references");
+        let store = self.store_ptr();
+        let func_refs = self.b.ins().load(I64, rw(), store, abi::OFFSET_STORE_FUNC_REFS);
+        let off = self.b.ins().ishl_imm_u(r, 5);
+        let at = self.b.ins().iadd(func_refs, off);
+        self.b.ins().iadd_imm_s(at, -(abi::SIZE_FUNCREF as i64))
+    }
+
     fn visit_call_indirect(&mut self, type_index: u32, table: u32, tail: bool) {
         self.flush_fuel();
         let i = self.pop();
@@ -1175,12 +1189,7 @@ impl<'f, 'i> Translator<'f, 'i> {
         let addr = self.table_elem_addr(table, idx, trap_codes::UNDEFINED_ELEMENT);
         let elem = self.b.ins().load(I64, rw(), addr, 0);
         self.b.ins().trapz(elem, trap_codes::UNINITIALIZED_ELEMENT);
-        let store = self.store_ptr();
-        let func_refs = self.b.ins().load(I64, rw(), store, abi::OFFSET_STORE_FUNC_REFS);
-        let off = self.b.ins().ishl_imm_u(elem, 3);
-        let slot = self.b.ins().iadd(func_refs, off);
-        // Raw reference r is store function r - 1.
-        let fr = self.b.ins().load(I64, rw(), slot, -8);
+        let fr = self.store_func_ref(elem);
         let sig = self.b.ins().load(I32, rw(), fr, abi::OFFSET_FUNCREF_SIG);
         let sigs = self.vmctx_field(abi::OFFSET_VMCTX_SIGS);
         let expected = self.load_at(I32, ro(), sigs, type_index as i64 * 4);
@@ -1197,12 +1206,7 @@ impl<'f, 'i> Translator<'f, 'i> {
         self.flush_fuel();
         let r = self.pop();
         self.b.ins().trapz(r, trap_codes::NULL_FUNCTION_REFERENCE);
-        let store = self.store_ptr();
-        let func_refs = self.b.ins().load(I64, rw(), store, abi::OFFSET_STORE_FUNC_REFS);
-        let off = self.b.ins().ishl_imm_u(r, 3);
-        let slot = self.b.ins().iadd(func_refs, off);
-        // Raw reference r is store function r - 1.
-        let fr = self.b.ins().load(I64, rw(), slot, -8);
+        let fr = self.store_func_ref(r);
         let (code, callee_vmctx) = self.callee_of(fr, type_index, false);
         self.indirect(type_index, code, callee_vmctx, tail);
     }
