@@ -820,15 +820,32 @@ impl<'f, 'i> Translator<'f, 'i> {
     /// The native entry and callee vmctx of the function reference at
     /// `fr`: its own when it is compiled code, else this module's
     /// trampoline for `type_index` with `fr` as the callee vmctx.
+    ///
+    /// The trampoline is looked up on a cold branch: most calls go to
+    /// compiled code.
     fn callee_of(&mut self, fr: Value, type_index: u32, constant: bool) -> (Value, Value) {
         let flags = if constant { ro() } else { rw() };
         let native = self.b.ins().load(I64, flags, fr, abi::OFFSET_FUNCREF_NATIVE_CALL);
         let callee_vmctx = self.b.ins().load(I64, flags, fr, abi::OFFSET_FUNCREF_VMCTX);
+        let foreign = self.b.create_block();
+        let join = self.block_with(&[I64, I64]);
+        self.b.set_cold_block(foreign);
+        self.b.ins().brif(
+            native,
+            join,
+            &[BlockArg::Value(native), BlockArg::Value(callee_vmctx)],
+            foreign,
+            &[],
+        );
+        self.b.seal_block(foreign);
+        self.b.switch_to_block(foreign);
         let tramps = self.vmctx_field(abi::OFFSET_VMCTX_FOREIGN_TRAMPOLINES);
         let tramp = self.load_at(I64, ro(), tramps, type_index as i64 * 8);
-        let code = self.b.ins().select(native, native, tramp);
-        let vmctx = self.b.ins().select(native, callee_vmctx, fr);
-        (code, vmctx)
+        self.jump(join, &[tramp, fr]);
+        self.b.seal_block(join);
+        self.b.switch_to_block(join);
+        let ps = self.b.block_params(join);
+        (ps[0], ps[1])
     }
 
     fn visit_call(&mut self, f: u32, tail: bool) {

@@ -30,9 +30,9 @@
 //!   included (`ref.func` reads `func` there; [`translate_function`] calls
 //!   through it).
 //! * `VMContext::foreign_trampolines` points at an array with an entry for
-//!   every type index: calls to imported functions and `call_indirect`
-//!   load the trampoline entry unconditionally and select it when
-//!   `native_call` is null.
+//!   every type index: calls to imported functions, `call_indirect` and
+//!   `call_ref` load the trampoline entry on a cold branch taken when the
+//!   callee's `native_call` is null (a host or interpreted function).
 //! * Memory and table lengths are pointer-sized (`usize`) at
 //!   `OFFSET_MEMORY_LEN`/`OFFSET_TABLE_LEN`; table elements are `u64` raw
 //!   references.
