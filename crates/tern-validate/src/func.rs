@@ -1499,8 +1499,10 @@ impl<'i> FuncValidator<'i> {
         // Pop at most what the frame holds (plus one, to fail): the rest of
         // a large count is either a mismatch or taken from the polymorphic
         // stack of unreachable code, without looping over it.
-        let frame = *self.ctrls.last().expect("a frame is open");
-        let avail = self.vals.len() - frame.height;
+        let avail = match self.ctrls.last() {
+            Some(frame) => self.vals.len().saturating_sub(frame.height),
+            None => return Err(self.err("operators remaining after end of function")),
+        };
         for _ in 0..(array_size as usize).min(avail + 1) {
             self.pop_ty(t)?;
         }
