@@ -108,8 +108,8 @@ impl ModuleInfo {
             .and_then(|d| d.supertypes.first().copied())
     }
 
-    /// Whether the module uses GC's type forms (recursion groups of
-    /// several types, declared subtypes, struct or array types).
+    /// Whether the module uses GC's type forms (recursion groups, declared
+    /// subtypes or finality, struct or array types).
     pub fn uses_gc_types(&self) -> bool {
         !self.type_defs.is_empty()
     }
