@@ -1288,10 +1288,13 @@ impl<'f, 't, 'a> Encoder<'f, 't, 'a> {
         for (i, t) in types.iter().enumerate() {
             // An implicit type use names the first function type of its
             // signature defined outside `(rec ...)`, whatever its finality
-            // or supertype, as the `wast` crate (`wasm-tools`) resolves it.
-            // (The spec asks for a final type without supertype, alone in
-            // its group: equivalent to the one appended otherwise, so the
-            // difference is in the encoding only.)
+            // or supertype, as the `wast` crate (`wasm-tools`) resolves it,
+            // so that tern encodes text as wasm-tools does. The spec's
+            // abbreviation asks for a final type without supertype, alone in
+            // its group (appending one if there is none): for such types the
+            // two agree up to equivalence, but where the first match is a
+            // non-final or subtyped `(sub ...)` type, wast's choice (and
+            // tern's) is a different type than the spec's.
             if f.type_defs.get(i).is_none_or(|d| d.composite == CompositeType::Func) && !f.in_rec[i] {
                 type_lookup.entry(t.clone()).or_insert(i as u32);
             }
