@@ -153,15 +153,15 @@ pub fn encode(m: &Module<'_>) -> Vec<u8> {
     for id in ids {
         let present = match id {
             section::TYPE => {
-                write_u32(&mut body, m.types.len() as u32);
-                for t in &m.types {
-                    body.push(0x60);
-                    write_u32(&mut body, t.params().len() as u32);
-                    t.params().iter().for_each(|v| v.encode(&mut body));
-                    write_u32(&mut body, t.results().len() as u32);
-                    t.results().iter().for_each(|v| v.encode(&mut body));
+                if m.type_defs.is_empty() && m.empty_rec_groups.is_empty() {
+                    write_u32(&mut body, m.types.len() as u32);
+                    for t in &m.types {
+                        write_func_type(&mut body, t);
+                    }
+                } else {
+                    write_type_groups(&mut body, &m.types, &m.type_defs, &m.empty_rec_groups);
                 }
-                !m.types.is_empty()
+                !m.types.is_empty() || !m.empty_rec_groups.is_empty()
             }
             section::IMPORT => {
                 write_u32(&mut body, m.imports.len() as u32);
@@ -317,4 +317,46 @@ fn write_element(out: &mut Vec<u8>, e: &Element<'_>) {
             x.iter().for_each(|c| out.extend_from_slice(c.bytes));
         }
     }
+}
+
+/// Writes the contents of a type section by recursion group: the count of
+/// groups, then each group (`0x4e` and its length when it was written as
+/// one, then its subtypes). `defs` gives each type's group (a type past
+/// its end is a plain function type); `empty` the empty groups, by the
+/// number of types before each.
+pub fn write_type_groups(out: &mut Vec<u8>, types: &[FuncType], defs: &[TypeDef], empty: &[u32]) {
+    let mut body = Vec::new();
+    let mut groups = 0u32;
+    let mut empties = empty.iter().copied().peekable();
+    let mut i = 0usize;
+    loop {
+        while empties.peek().is_some_and(|&k| k as usize <= i) {
+            empties.next();
+            body.extend_from_slice(&[0x4e, 0x00]);
+            groups += 1;
+        }
+        if i >= types.len() {
+            break;
+        }
+        match defs.get(i) {
+            Some(d) => {
+                let len = (d.group_len as usize).clamp(1, types.len() - i);
+                if d.rec || len != 1 {
+                    body.push(0x4e);
+                    write_u32(&mut body, len as u32);
+                }
+                for (j, t) in types.iter().enumerate().skip(i).take(len) {
+                    write_sub_type(&mut body, defs.get(j).unwrap_or(d), t);
+                }
+                i += len;
+            }
+            None => {
+                write_func_type(&mut body, &types[i]);
+                i += 1;
+            }
+        }
+        groups += 1;
+    }
+    write_u32(out, groups);
+    out.extend_from_slice(&body);
 }

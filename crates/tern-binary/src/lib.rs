@@ -22,7 +22,7 @@ mod types;
 pub use bytes::SharedBytes;
 pub use encode::{
     encode, write_bytes, write_global_type, write_i32, write_i64, write_memory_type, write_name, write_s33,
-    write_table_type, write_u32, write_u64,
+    write_table_type, write_type_groups, write_u32, write_u64,
 };
 pub use error::{BinaryError, Result};
 pub use module::*;

@@ -12,7 +12,17 @@ use crate::types::*;
 /// A decoded module.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Module<'a> {
+    /// The signature of every function type, by type index (an empty
+    /// placeholder for a struct or array type).
     pub types: Vec<FuncType>,
+    /// Every type's definition when the type section uses GC's forms
+    /// (recursion groups of several types, `sub`, struct or array types);
+    /// empty when every type is a plain function type, alone in its group.
+    pub type_defs: Vec<TypeDef>,
+    /// Empty recursion groups (`(rec)`, `0x4e 0x00`), each by the number
+    /// of types defined before it. They define nothing, but are kept so
+    /// that a module encodes and prints as it was.
+    pub empty_rec_groups: Vec<u32>,
     pub imports: Vec<Import<'a>>,
     /// The type index of each function defined in the module.
     pub functions: Vec<u32>,
@@ -564,31 +574,34 @@ fn decode_impl<'a>(bytes: &'a [u8], known_bodies: Option<&[(u32, u32)]>) -> Resu
                 });
             }
             section::TYPE => {
-                let n = s.count(3)?;
+                // Recursion groups (`0x4e`) and subtypes are GC's; a module
+                // without them keeps `type_defs` empty.
+                let n = s.count(1)?;
                 m.types.reserve(n as usize);
+                let mut defs: Vec<TypeDef> = Vec::new();
                 for _ in 0..n {
-                    let at = s.offset();
-                    m.positions.types.push(at);
-                    match s.u8()? {
-                        0x60 => {}
-                        _ => {
-                            return Err(BinaryError::new(
-                                "malformed function type (only `func` types are supported)",
-                                at,
-                            ));
-                        }
+                    let (group, len) = if s.peek()? == 0x4e {
+                        s.u8()?;
+                        (true, s.count(1)?)
+                    } else {
+                        (false, 1)
+                    };
+                    let start = m.types.len() as u32;
+                    if group && len == 0 {
+                        m.empty_rec_groups.push(start);
                     }
-                    let np = s.count(1)?;
-                    let mut tys = Vec::with_capacity(np as usize);
-                    for _ in 0..np {
-                        tys.push(ValType::read(&mut s)?);
+                    for _ in 0..len {
+                        m.positions.types.push(s.offset());
+                        let (mut def, func) = read_sub_type(&mut s)?;
+                        def.group_start = start;
+                        def.group_len = len;
+                        def.rec = group;
+                        m.types.push(func);
+                        defs.push(def);
                     }
-                    let nr = s.count(1)?;
-                    let mut res = Vec::with_capacity(nr as usize);
-                    for _ in 0..nr {
-                        res.push(ValType::read(&mut s)?);
-                    }
-                    m.types.push(FuncType::new(tys, res));
+                }
+                if defs.iter().any(|d| !d.is_plain_func()) || !m.empty_rec_groups.is_empty() {
+                    m.type_defs = defs;
                 }
             }
             section::IMPORT => {

@@ -5,7 +5,7 @@
 use crate::encode::{write_i32, write_i64, write_u32, write_u64};
 use crate::error::{BinaryError, Result};
 use crate::reader::Reader;
-use crate::types::{FuncType, HeapType, ValType};
+use crate::types::{FuncType, HeapType, RefType, ValType};
 
 /// The post-MVP feature an operator belongs to, as named in the table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -27,6 +27,19 @@ pub enum OpFeature {
     WideArithmetic,
     /// The threads proposal's atomic operators (the `0xfe` prefix).
     Threads,
+    /// Garbage collection: struct, array and i31 operators and casts
+    /// (the `0xfb` prefix), and `ref.eq`.
+    Gc,
+}
+
+/// The immediates of `br_on_cast` and `br_on_cast_fail`: the label, the
+/// operand's reference type and the type cast to. (Encoded as a flags
+/// byte giving the two nullabilities, the label, then two heap types.)
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct BrOnCast {
+    pub relative_depth: u32,
+    pub from: RefType,
+    pub to: RefType,
 }
 
 /// A block's type.
@@ -269,6 +282,37 @@ impl<'a> Imm<'a> for HeapType {
     }
 }
 
+impl<'a> Imm<'a> for BrOnCast {
+    #[inline]
+    fn read(r: &mut OperatorsReader<'a>) -> Result<Self> {
+        let at = r.reader.offset();
+        let flags = r.reader.u8()?;
+        if flags > 3 {
+            return Err(BinaryError::new("malformed br_on_cast flags", at));
+        }
+        let relative_depth = r.reader.u32()?;
+        let from = HeapType::read(&mut r.reader)?;
+        let to = HeapType::read(&mut r.reader)?;
+        Ok(BrOnCast {
+            relative_depth,
+            from: RefType {
+                nullable: flags & 1 != 0,
+                heap: from,
+            },
+            to: RefType {
+                nullable: flags & 2 != 0,
+                heap: to,
+            },
+        })
+    }
+    fn write(&self, out: &mut Vec<u8>) {
+        out.push(self.from.nullable as u8 | (self.to.nullable as u8) << 1);
+        write_u32(out, self.relative_depth);
+        self.from.heap.encode(out);
+        self.to.heap.encode(out);
+    }
+}
+
 impl<'a> Imm<'a> for MemArg {
     #[inline]
     fn read(r: &mut OperatorsReader<'a>) -> Result<Self> {
@@ -435,9 +479,10 @@ macro_rules! define_operator_enum {
             pub fn visit_operator<V: VisitOperator<'a>>(&mut self, v: &mut V) -> Result<V::Output> {
                 let at = self.reader.offset();
                 let b = self.reader.u8()?;
-                if b >= 0xfc {
+                if b >= 0xfb {
                     let code = self.reader.u32()?;
                     return match b {
+                        0xfb => self.visit_fb(code, at, v),
                         0xfc => self.visit_fc(code, at, v),
                         0xfd => self.visit_fd(code, at, v),
                         0xfe => self.visit_fe(code, at, v),
@@ -450,6 +495,16 @@ macro_rules! define_operator_enum {
                         Ok(v.$visit($($f),*))
                     } )*
                     _ => Err(BinaryError::new(format!("illegal opcode {b:#04x}"), at)),
+                }
+            }
+
+            fn visit_fb<V: VisitOperator<'a>>(&mut self, code: u32, at: usize, v: &mut V) -> Result<V::Output> {
+                match code {
+                    $( $code if $pre == 0xfb => {
+                        $( let $f = read_imm!(self, $t $(, $rd)?); )*
+                        Ok(v.$visit($($f),*))
+                    } )*
+                    _ => Err(BinaryError::new(format!("illegal opcode 0xfb {code}"), at)),
                 }
             }
 

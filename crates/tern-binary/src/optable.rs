@@ -8,7 +8,7 @@
 //! Feature PREFIX CODE Name visit_method { immediate: Type [as reader], .. } "mnemonic" SIG
 //! ```
 //!
-//! where `PREFIX` is `0x00` for one-byte opcodes, or `0xfc`/`0xfd`/`0xfe` followed by
+//! where `PREFIX` is `0x00` for one-byte opcodes, or `0xfb`/`0xfc`/`0xfd`/`0xfe` followed by
 //! a LEB128 `CODE`; `as reader` names a reader method for immediates with a
 //! special encoding; and `SIG` is either `[params -> results]` for operators
 //! whose validation is a plain pop/push, or `_` for those checked by hand.
@@ -217,9 +217,41 @@ macro_rules! for_each_operator {
             ReferenceTypes 0x00 0xd0 RefNull visit_ref_null { hty: HeapType } "ref.null" _
             ReferenceTypes 0x00 0xd1 RefIsNull visit_ref_is_null {  } "ref.is_null" _
             ReferenceTypes 0x00 0xd2 RefFunc visit_ref_func { function_index: u32 } "ref.func" _
+            Gc 0x00 0xd3 RefEq visit_ref_eq {  } "ref.eq" _
             FunctionReferences 0x00 0xd4 RefAsNonNull visit_ref_as_non_null {  } "ref.as_non_null" _
             FunctionReferences 0x00 0xd5 BrOnNull visit_br_on_null { relative_depth: u32 } "br_on_null" _
             FunctionReferences 0x00 0xd6 BrOnNonNull visit_br_on_non_null { relative_depth: u32 } "br_on_non_null" _
+            Gc 0xfb 0x00 StructNew visit_struct_new { struct_type_index: u32 } "struct.new" _
+            Gc 0xfb 0x01 StructNewDefault visit_struct_new_default { struct_type_index: u32 } "struct.new_default" _
+            Gc 0xfb 0x02 StructGet visit_struct_get { struct_type_index: u32, field_index: u32 } "struct.get" _
+            Gc 0xfb 0x03 StructGetS visit_struct_get_s { struct_type_index: u32, field_index: u32 } "struct.get_s" _
+            Gc 0xfb 0x04 StructGetU visit_struct_get_u { struct_type_index: u32, field_index: u32 } "struct.get_u" _
+            Gc 0xfb 0x05 StructSet visit_struct_set { struct_type_index: u32, field_index: u32 } "struct.set" _
+            Gc 0xfb 0x06 ArrayNew visit_array_new { array_type_index: u32 } "array.new" _
+            Gc 0xfb 0x07 ArrayNewDefault visit_array_new_default { array_type_index: u32 } "array.new_default" _
+            Gc 0xfb 0x08 ArrayNewFixed visit_array_new_fixed { array_type_index: u32, array_size: u32 } "array.new_fixed" _
+            Gc 0xfb 0x09 ArrayNewData visit_array_new_data { array_type_index: u32, array_data_index: u32 } "array.new_data" _
+            Gc 0xfb 0x0a ArrayNewElem visit_array_new_elem { array_type_index: u32, array_elem_index: u32 } "array.new_elem" _
+            Gc 0xfb 0x0b ArrayGet visit_array_get { array_type_index: u32 } "array.get" _
+            Gc 0xfb 0x0c ArrayGetS visit_array_get_s { array_type_index: u32 } "array.get_s" _
+            Gc 0xfb 0x0d ArrayGetU visit_array_get_u { array_type_index: u32 } "array.get_u" _
+            Gc 0xfb 0x0e ArraySet visit_array_set { array_type_index: u32 } "array.set" _
+            Gc 0xfb 0x0f ArrayLen visit_array_len {  } "array.len" _
+            Gc 0xfb 0x10 ArrayFill visit_array_fill { array_type_index: u32 } "array.fill" _
+            Gc 0xfb 0x11 ArrayCopy visit_array_copy { dst_array_type_index: u32, src_array_type_index: u32 } "array.copy" _
+            Gc 0xfb 0x12 ArrayInitData visit_array_init_data { array_type_index: u32, array_data_index: u32 } "array.init_data" _
+            Gc 0xfb 0x13 ArrayInitElem visit_array_init_elem { array_type_index: u32, array_elem_index: u32 } "array.init_elem" _
+            Gc 0xfb 0x14 RefTest visit_ref_test { cast_hty: HeapType } "ref.test" _
+            Gc 0xfb 0x15 RefTestNull visit_ref_test_null { cast_null_hty: HeapType } "ref.test" _
+            Gc 0xfb 0x16 RefCast visit_ref_cast { cast_hty: HeapType } "ref.cast" _
+            Gc 0xfb 0x17 RefCastNull visit_ref_cast_null { cast_null_hty: HeapType } "ref.cast" _
+            Gc 0xfb 0x18 BrOnCast visit_br_on_cast { cast: BrOnCast } "br_on_cast" _
+            Gc 0xfb 0x19 BrOnCastFail visit_br_on_cast_fail { cast: BrOnCast } "br_on_cast_fail" _
+            Gc 0xfb 0x1a AnyConvertExtern visit_any_convert_extern {  } "any.convert_extern" _
+            Gc 0xfb 0x1b ExternConvertAny visit_extern_convert_any {  } "extern.convert_any" _
+            Gc 0xfb 0x1c RefI31 visit_ref_i31 {  } "ref.i31" _
+            Gc 0xfb 0x1d I31GetS visit_i31_get_s {  } "i31.get_s" _
+            Gc 0xfb 0x1e I31GetU visit_i31_get_u {  } "i31.get_u" _
             SaturatingFloatToInt 0xfc 0x00 I32TruncSatF32S visit_i32_trunc_sat_f32_s {  } "i32.trunc_sat_f32_s" [f32 -> i32]
             SaturatingFloatToInt 0xfc 0x01 I32TruncSatF32U visit_i32_trunc_sat_f32_u {  } "i32.trunc_sat_f32_u" [f32 -> i32]
             SaturatingFloatToInt 0xfc 0x02 I32TruncSatF64S visit_i32_trunc_sat_f64_s {  } "i32.trunc_sat_f64_s" [f64 -> i32]

@@ -274,6 +274,228 @@ impl fmt::Debug for FuncType {
     }
 }
 
+/// How a struct field or array element is stored (GC): a value type, or a
+/// packed integer that reads as `i32`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum StorageType {
+    I8,
+    I16,
+    Val(ValType),
+}
+
+impl StorageType {
+    /// The type a read of the field yields (`i32` for packed fields).
+    pub fn unpacked(self) -> ValType {
+        match self {
+            StorageType::I8 | StorageType::I16 => ValType::I32,
+            StorageType::Val(v) => v,
+        }
+    }
+
+    /// Whether the field is a packed integer (`i8`, `i16`).
+    pub fn is_packed(self) -> bool {
+        !matches!(self, StorageType::Val(_))
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<StorageType> {
+        match r.peek()? {
+            0x78 => {
+                r.u8()?;
+                Ok(StorageType::I8)
+            }
+            0x77 => {
+                r.u8()?;
+                Ok(StorageType::I16)
+            }
+            _ => Ok(StorageType::Val(ValType::read(r)?)),
+        }
+    }
+
+    fn encode(self, out: &mut Vec<u8>) {
+        match self {
+            StorageType::I8 => out.push(0x78),
+            StorageType::I16 => out.push(0x77),
+            StorageType::Val(v) => v.encode(out),
+        }
+    }
+}
+
+impl fmt::Display for StorageType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StorageType::I8 => f.write_str("i8"),
+            StorageType::I16 => f.write_str("i16"),
+            StorageType::Val(v) => v.fmt(f),
+        }
+    }
+}
+
+/// A struct field or array element type: storage and mutability.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct FieldType {
+    pub storage: StorageType,
+    pub mutable: bool,
+}
+
+impl FieldType {
+    /// Reads a field type: storage type, then the mutability byte.
+    pub fn read(r: &mut Reader<'_>) -> Result<FieldType> {
+        let storage = StorageType::read(r)?;
+        let at = r.offset();
+        let mutable = match r.u8()? {
+            0 => false,
+            1 => true,
+            _ => return Err(crate::BinaryError::new("malformed mutability", at)),
+        };
+        Ok(FieldType { storage, mutable })
+    }
+
+    /// Writes this field type.
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        self.storage.encode(out);
+        out.push(self.mutable as u8);
+    }
+}
+
+/// What a type definition defines. A function type's signature is the
+/// module's [`FuncType`] of the same index (`Module::types`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum CompositeType {
+    Func,
+    Struct(Box<[FieldType]>),
+    Array(FieldType),
+}
+
+/// A type definition beyond a plain function type (GC): its recursion
+/// group, whether it is final, its declared supertypes (validation allows
+/// at most one) and what it defines.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct TypeDef {
+    /// The index of the first type of its recursion group.
+    pub group_start: u32,
+    /// The number of types in its recursion group.
+    pub group_len: u32,
+    /// Whether its group was written as one (`rec`, `0x4e`): always for a
+    /// group of several types, and kept for one of a single type, which
+    /// means the same as a bare type but encodes (and prints) apart.
+    pub rec: bool,
+    pub is_final: bool,
+    pub supertypes: Box<[u32]>,
+    pub composite: CompositeType,
+}
+
+impl TypeDef {
+    /// The definition of a plain `(type (func ...))`: final, without
+    /// supertype, alone in its group.
+    pub fn plain_func(index: u32) -> TypeDef {
+        TypeDef {
+            group_start: index,
+            group_len: 1,
+            rec: false,
+            is_final: true,
+            supertypes: Box::new([]),
+            composite: CompositeType::Func,
+        }
+    }
+
+    /// Whether this is what a plain function type is.
+    pub fn is_plain_func(&self) -> bool {
+        self.group_len == 1
+            && !self.rec
+            && self.is_final
+            && self.supertypes.is_empty()
+            && self.composite == CompositeType::Func
+    }
+}
+
+/// Reads a function type's parameter and result vectors (after `0x60`).
+pub(crate) fn read_func_type(r: &mut Reader<'_>) -> Result<FuncType> {
+    let np = r.count(1)?;
+    let mut tys = Vec::with_capacity(np as usize);
+    for _ in 0..np {
+        tys.push(ValType::read(r)?);
+    }
+    let nr = r.count(1)?;
+    let mut res = Vec::with_capacity(nr as usize);
+    for _ in 0..nr {
+        res.push(ValType::read(r)?);
+    }
+    Ok(FuncType::new(tys, res))
+}
+
+/// Reads one subtype (`sub`, `sub final` or a bare composite type):
+/// its definition (with its group left for the caller to fill in) and,
+/// for a function type, its signature (else an empty placeholder).
+pub(crate) fn read_sub_type(r: &mut Reader<'_>) -> Result<(TypeDef, FuncType)> {
+    let (is_final, supertypes) = match r.peek()? {
+        b @ (0x50 | 0x4f) => {
+            r.u8()?;
+            let n = r.count(1)?;
+            let mut s = Vec::with_capacity(n as usize);
+            for _ in 0..n {
+                s.push(r.u32()?);
+            }
+            (b == 0x4f, s.into_boxed_slice())
+        }
+        _ => (true, Box::default()),
+    };
+    let at = r.offset();
+    let (composite, func) = match r.u8()? {
+        0x60 => (CompositeType::Func, read_func_type(r)?),
+        0x5f => {
+            let n = r.count(2)?;
+            let mut fields = Vec::with_capacity(n as usize);
+            for _ in 0..n {
+                fields.push(FieldType::read(r)?);
+            }
+            (CompositeType::Struct(fields.into_boxed_slice()), FuncType::new([], []))
+        }
+        0x5e => (CompositeType::Array(FieldType::read(r)?), FuncType::new([], [])),
+        _ => return Err(crate::BinaryError::new("malformed composite type", at)),
+    };
+    let def = TypeDef {
+        group_start: 0,
+        group_len: 1,
+        rec: false,
+        is_final,
+        supertypes,
+        composite,
+    };
+    Ok((def, func))
+}
+
+/// Writes one subtype: `def`, with `func` the signature of a function type.
+pub fn write_sub_type(out: &mut Vec<u8>, def: &TypeDef, func: &FuncType) {
+    if !def.is_final || !def.supertypes.is_empty() {
+        out.push(if def.is_final { 0x4f } else { 0x50 });
+        crate::encode::write_u32(out, def.supertypes.len() as u32);
+        for &s in def.supertypes.iter() {
+            crate::encode::write_u32(out, s);
+        }
+    }
+    match &def.composite {
+        CompositeType::Func => write_func_type(out, func),
+        CompositeType::Struct(fields) => {
+            out.push(0x5f);
+            crate::encode::write_u32(out, fields.len() as u32);
+            fields.iter().for_each(|f| f.encode(out));
+        }
+        CompositeType::Array(f) => {
+            out.push(0x5e);
+            f.encode(out);
+        }
+    }
+}
+
+/// Writes a function type (`0x60`, parameters, results).
+pub fn write_func_type(out: &mut Vec<u8>, t: &FuncType) {
+    out.push(0x60);
+    crate::encode::write_u32(out, t.params().len() as u32);
+    t.params().iter().for_each(|v| v.encode(out));
+    crate::encode::write_u32(out, t.results().len() as u32);
+    t.results().iter().for_each(|v| v.encode(out));
+}
+
 /// Size limits of a memory or table. `max` is `None` when unbounded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Limits {

@@ -109,13 +109,14 @@ impl Tier {
 
 #[derive(clap::Args)]
 pub(crate) struct FeatureArgs {
-    /// Feature set: a comma-separated list of `all` (the default: Wasm 3.0 but GC,
-    /// and every other proposal tern implements), `wasm3`, `wasm2`, `mvp`,
-    /// feature names to enable, and `-name` to disable. Names: mutable-global,
-    /// sign-extension, nontrapping-float-to-int, multi-value, bulk-memory,
-    /// reference-types, simd, exceptions, legacy-exceptions, tail-call, memory64,
+    /// Feature set: a comma-separated list of `all` (the default: Wasm 3.0,
+    /// and every other proposal tern implements; GC modules validate but do
+    /// not run), `wasm3`, `wasm2`, `mvp`, feature names to enable, and `-name`
+    /// to disable. Names: mutable-global, sign-extension,
+    /// nontrapping-float-to-int, multi-value, bulk-memory, reference-types,
+    /// simd, exceptions, legacy-exceptions, tail-call, memory64,
     /// multi-memory, custom-page-sizes, extended-const, relaxed-simd,
-    /// function-references, wide-arithmetic.
+    /// function-references, gc, threads, wide-arithmetic.
     #[arg(long, short = 'f', value_name = "LIST")]
     features: Option<String>,
 }

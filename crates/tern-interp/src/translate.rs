@@ -42,8 +42,8 @@
 use crate::ir::{ANY_TAG, Clause, CompiledFunc, Instr, Mem, NO_REG, NO_REGION, R3, Reg, Region, WIDE};
 use std::collections::HashMap;
 use tern_binary::{
-    BlockType, BrTable, CatchKind, FuncBody, FuncType, HeapType, Ieee32, Ieee64, MemArg, SelectTypes, TryTable, V128,
-    ValType, VisitOperator, for_each_operator,
+    BlockType, BrOnCast, BrTable, CatchKind, FuncBody, FuncType, HeapType, Ieee32, Ieee64, MemArg, SelectTypes,
+    TryTable, V128, ValType, VisitOperator, for_each_operator,
 };
 use tern_validate::{FuncValidator, ModuleInfo};
 use tern_vm::{TrapCode, slots_of};
@@ -2341,6 +2341,15 @@ macro_rules! w {
 }
 
 macro_rules! translate_row {
+    // GC operators: refused (the runtime refuses GC modules before they
+    // get here; this keeps a direct caller of the translator safe too).
+    ($s:ident, Gc, $name:ident, $visit:ident, ($($f:ident),*), $imm:tt, $sig:tt) => {{
+        $( let _ = $f; )*
+        unsupported("gc (struct/array types and GC instructions)")
+    }};
+    ($s:ident, $feat:ident, $name:ident, $visit:ident, $fs:tt, $imm:tt, $sig:tt) => {
+        translate_row!($s, $name, $visit, $fs, $imm, $sig)
+    };
     // Structured control is tracked even in unreachable code.
     ($s:ident, Block, $visit:ident, ($($f:ident),*), $imm:tt, $sig:tt) => { $s.0.$visit($($f),*) };
     ($s:ident, Loop, $visit:ident, ($($f:ident),*), $imm:tt, $sig:tt) => { $s.0.$visit($($f),*) };
@@ -2373,7 +2382,7 @@ macro_rules! define_translator {
                 #[inline]
                 fn $visit(&mut self $(, $f: $t)*) -> Result<()> {
                     self.0.charge();
-                    translate_row!(self, $name, $visit, ($($f),*), {$($f)*}, $sig)
+                    translate_row!(self, $feat, $name, $visit, ($($f),*), {$($f)*}, $sig)
                 }
             )*
         }

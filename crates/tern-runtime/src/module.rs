@@ -357,15 +357,25 @@ impl Module {
         interpret: bool,
         cache: CacheArg,
     ) -> Result<Module> {
+        Self::build_validated(engine, bytes.into(), precompiled, interpret, cache)
+            .map_err(|e| refuse_gc(&engine.config().features, e))
+    }
+
+    fn build_validated(
+        engine: &Engine,
+        bytes: SharedBytes,
+        precompiled: Option<crate::jit::Artifact>,
+        interpret: bool,
+        cache: CacheArg,
+    ) -> Result<Module> {
         let config = engine.config();
-        let bytes: SharedBytes = bytes.into();
         // An artifact records where the bodies lie: the code section,
         // most of a large module, is then not read.
         let m = match precompiled.as_ref().and_then(crate::jit::recorded_bodies) {
             Some(bodies) => tern_binary::decode_with_bodies(&bytes, bodies)?,
             None => tern_binary::decode(&bytes)?,
         };
-        let desc = Arc::new(ModuleDesc::new(bytes.clone(), &m, &config.features)?);
+        let desc = Arc::new(ModuleDesc::new(bytes.clone(), &m, &runtime_features(&config.features))?);
         let code = Arc::new(
             InterpModule::new(desc.clone(), config.consume_fuel)
                 .with_epoch_checks(config.epoch_interruption)
@@ -524,6 +534,43 @@ impl Module {
         self.inner.desc.info().types.get(i as usize)
     }
 }
+
+/// The features a module is validated with to run: the engine's, less GC.
+/// Neither tier runs GC yet (no heap of structs, arrays or i31 values,
+/// no casts), so a module is refused when it uses any of GC: its type
+/// forms (recursion groups, subtypes, struct and array types), its
+/// abstract heap types or its instructions, wherever they stand (types,
+/// globals, constant expressions, function bodies). Validating without the
+/// feature finds every such use, at no cost to other modules, and no GC
+/// operator ever reaches a translator; [`refuse_gc`] says why the module
+/// was rejected.
+///
+/// The engine's signature interning ([`canonical_sigs`]) compares function
+/// types structurally, which is iso-recursive equivalence only for types
+/// alone in their recursion groups: running GC modules will need it to
+/// canonicalize whole recursion groups across modules.
+fn runtime_features(features: &tern_validate::Features) -> tern_validate::Features {
+    features.with(tern_validate::Feature::Gc, false)
+}
+
+/// The error for a module refused because it uses GC (see
+/// [`runtime_features`]): `unsupported: gc (...)` rather than "gc support
+/// is not enabled" when the engine enables GC.
+fn refuse_gc(features: &tern_validate::Features, e: Error) -> Error {
+    match e {
+        Error::Compile(b) if features.enabled(tern_validate::Feature::Gc) && b.message() == GC_NOT_ENABLED.as_str() => {
+            Error::Compile(tern_binary::BinaryError::new(GC_UNSUPPORTED, b.offset()))
+        }
+        e => e,
+    }
+}
+
+/// What the validator says of a GC construct with the feature off.
+static GC_NOT_ENABLED: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| format!("{} support is not enabled", tern_validate::Feature::Gc.name()));
+
+/// Why the runtime refuses a GC module.
+pub const GC_UNSUPPORTED: &str = "unsupported: gc (struct/array types and GC instructions)";
 
 /// The engine's signature of each of `types`. Types are interned with
 /// each typed reference naming an engine signature instead of a module's

@@ -102,7 +102,8 @@ pub const SUITES: &[Suite] = &[
         &[Feature::FunctionReferences, Feature::TailCall],
         &[Validate, Text, Translate, Interp, Jit, JitEager],
     ),
-    // Wasm 3.0: every feature of it that tern implements (not GC).
+    // Wasm 3.0: every feature of it (GC validates; the runtime refuses GC
+    // modules, so their scripts' execution stays in the ledger).
     suite(
         "wasm-v3",
         &[
@@ -113,8 +114,21 @@ pub const SUITES: &[Suite] = &[
             Feature::ExtendedConst,
             Feature::RelaxedSimd,
             Feature::FunctionReferences,
+            Feature::Gc,
         ],
         &[Validate, Text, Translate, Interp, Jit, JitEager],
+    ),
+    // The GC proposal: validated and parsed (the runtime refuses GC
+    // modules, so the execution harnesses do not read it).
+    suite(
+        "gc",
+        &[
+            Feature::Gc,
+            Feature::FunctionReferences,
+            Feature::TailCall,
+            Feature::Exceptions,
+        ],
+        &[Validate, Text],
     ),
 ];
 
@@ -124,6 +138,8 @@ pub const FILE_FEATURES: &[(&str, &[Feature])] = &[
     ("simd/simd_memory-multi.wast", &[Feature::MultiMemory]),
     // A tag whose parameter is a typed function reference.
     ("exceptions/try_table.wast", &[Feature::FunctionReferences]),
+    // Tags of types in recursion groups (GC's type forms).
+    ("exceptions/tag.wast", &[Feature::FunctionReferences, Feature::Gc]),
 ];
 
 /// One `.wast` file of the suite.

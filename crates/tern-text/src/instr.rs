@@ -38,6 +38,10 @@ enum Imm {
     SelectTypes,
     /// A reserved zero byte with no text form (`atomic.fence`).
     Zero,
+    /// A struct field of the type given by the previous immediate.
+    Field,
+    /// A plain `u32` literal (`array.new_fixed`'s size).
+    U32,
 }
 
 macro_rules! imm_of {
@@ -115,6 +119,42 @@ macro_rules! imm_of {
     };
     (lanes) => {
         Imm::Shuffle
+    };
+    (struct_type_index) => {
+        Imm::Type
+    };
+    (array_type_index) => {
+        Imm::Type
+    };
+    (dst_array_type_index) => {
+        Imm::Type
+    };
+    (src_array_type_index) => {
+        Imm::Type
+    };
+    (field_index) => {
+        Imm::Field
+    };
+    (array_size) => {
+        Imm::U32
+    };
+    (array_data_index) => {
+        Imm::Data
+    };
+    (array_elem_index) => {
+        Imm::Elem
+    };
+    // `ref.test`, `ref.cast` and `br_on_cast(_fail)` are parsed by hand
+    // (their text gives reference types, their opcode or flags the
+    // nullability).
+    (cast_hty) => {
+        Imm::HeapType
+    };
+    (cast_null_hty) => {
+        Imm::HeapType
+    };
+    (cast) => {
+        Imm::Zero
     };
 }
 
@@ -617,6 +657,32 @@ impl Instrs<'_, '_, '_, '_> {
                 write_u32(self.out, mem);
                 return Ok(());
             }
+            "ref.test" | "ref.cast" => {
+                let rt = self.ref_type(c)?;
+                let code = match (kw, rt.nullable) {
+                    ("ref.test", false) => 0x14,
+                    ("ref.test", true) => 0x15,
+                    (_, false) => 0x16,
+                    (_, true) => 0x17,
+                };
+                self.out.push(0xfb);
+                write_u32(self.out, code);
+                rt.heap.encode(self.out);
+                return Ok(());
+            }
+            "br_on_cast" | "br_on_cast_fail" => {
+                let r = index_ref(c)?;
+                let label = self.cx.label(&r)?;
+                let from = self.ref_type(c)?;
+                let to = self.ref_type(c)?;
+                self.out.push(0xfb);
+                write_u32(self.out, if kw == "br_on_cast" { 0x18 } else { 0x19 });
+                self.out.push(from.nullable as u8 | (to.nullable as u8) << 1);
+                write_u32(self.out, label);
+                from.heap.encode(self.out);
+                to.heap.encode(self.out);
+                return Ok(());
+            }
             "i32.const" | "i64.const" => {
                 let nat = c.offset();
                 let n = c.num()?;
@@ -658,8 +724,18 @@ impl Instrs<'_, '_, '_, '_> {
         // Memory instructions take an optional memory index before the
         // memarg (multi-memory).
         let mut mem_for_memarg = None;
+        // The last type immediate: the struct type a field belongs to.
+        let mut last_type = 0;
         for imm in info.imms {
             match imm {
+                Imm::Field => {
+                    let r = index_ref(c)?;
+                    write_u32(&mut imm_bytes, self.enc.field_index(last_type, &r)?);
+                }
+                Imm::U32 => {
+                    let n = c.u32()?;
+                    write_u32(&mut imm_bytes, n);
+                }
                 Imm::Func => {
                     let r = index_ref(c)?;
                     write_u32(&mut imm_bytes, self.enc.resolve(Space::Func, &r)?);
@@ -674,7 +750,8 @@ impl Instrs<'_, '_, '_, '_> {
                 }
                 Imm::Type => {
                     let r = index_ref(c)?;
-                    write_u32(&mut imm_bytes, self.enc.resolve(Space::Type, &r)?);
+                    last_type = self.enc.resolve(Space::Type, &r)?;
+                    write_u32(&mut imm_bytes, last_type);
                 }
                 Imm::Data => {
                     let r = index_ref(c)?;
@@ -786,6 +863,14 @@ impl Instrs<'_, '_, '_, '_> {
                 self.enc.resolve(space, &r)
             }
             _ => Ok(0),
+        }
+    }
+
+    fn ref_type(&mut self, c: &mut Cursor<'_, '_>) -> Result<tern_binary::RefType> {
+        let at = c.offset();
+        match self.enc.valtype(c)? {
+            tern_binary::ValType::Ref(r) => Ok(r),
+            _ => Err(Error::new("expected a reference type", at)),
         }
     }
 

@@ -250,6 +250,21 @@ impl<'a, 'm> Printer<'a, 'm> {
         }
     }
 
+    /// A struct field or array element type: `(mut t)` or `t`.
+    fn field_type(&mut self, f: tern_binary::FieldType) {
+        if f.mutable {
+            self.out.push_str("(mut ");
+        }
+        match f.storage {
+            tern_binary::StorageType::I8 => self.out.push_str("i8"),
+            tern_binary::StorageType::I16 => self.out.push_str("i16"),
+            tern_binary::StorageType::Val(v) => self.val_type(v),
+        }
+        if f.mutable {
+            self.out.push(')');
+        }
+    }
+
     fn ref_type(&mut self, r: RefType) {
         use tern_binary::HeapType as H;
         if r.nullable {
@@ -552,14 +567,72 @@ impl<'a, 'm> Printer<'a, 'm> {
         self.indent = 1;
         self.customs(0, raw_names);
 
-        for i in 0..m.types.len() as u32 {
+        for i in 0..=m.types.len() as u32 {
+            for _ in m.empty_rec_groups.iter().filter(|&&k| k == i) {
+                self.newline();
+                self.out.push_str("(rec)");
+            }
+            if i as usize == m.types.len() {
+                break;
+            }
+            let def = m.type_defs.get(i as usize);
+            // A recursion group opens before its first type.
+            if let Some(d) = def
+                && d.rec
+                && d.group_start == i
+            {
+                self.newline();
+                self.out.push_str("(rec");
+                self.indent += 1;
+            }
             self.newline();
             self.out.push_str("(type");
             self.def_name(self.types.get(i), i);
-            self.out.push_str(" (func");
-            self.load_params(sub::TYPE_PARAMS, i, i);
-            self.params_results(i, true);
-            self.out.push_str("))");
+            let sub = def.is_some_and(|d| !d.is_final || !d.supertypes.is_empty());
+            if let Some(d) = def.filter(|_| sub) {
+                self.out.push_str(" (sub");
+                if d.is_final {
+                    self.out.push_str(" final");
+                }
+                for &s in d.supertypes.iter() {
+                    self.out.push(' ');
+                    self.type_ref(s);
+                }
+            }
+            match def.map(|d| &d.composite) {
+                None | Some(tern_binary::CompositeType::Func) => {
+                    self.out.push_str(" (func");
+                    self.load_params(sub::TYPE_PARAMS, i, i);
+                    self.params_results(i, true);
+                    self.out.push(')');
+                }
+                Some(tern_binary::CompositeType::Struct(fields)) => {
+                    self.out.push_str(" (struct");
+                    for fl in fields.iter() {
+                        self.out.push_str(" (field ");
+                        self.field_type(*fl);
+                        self.out.push(')');
+                    }
+                    self.out.push(')');
+                }
+                Some(tern_binary::CompositeType::Array(fl)) => {
+                    self.out.push_str(" (array ");
+                    self.field_type(*fl);
+                    self.out.push(')');
+                }
+            }
+            if sub {
+                self.out.push(')');
+            }
+            self.out.push(')');
+            if let Some(d) = def
+                && d.rec
+                && i + 1 == d.group_start + d.group_len
+            {
+                self.indent -= 1;
+                self.newline();
+                self.out.push(')');
+            }
         }
         self.customs(section::TYPE, raw_names);
 

@@ -106,6 +106,9 @@ pub enum ValuePattern {
     RefFunc,
     /// `ref.host N`.
     RefHost(u32),
+    /// `ref.any`, `ref.eq`, `ref.i31`, `ref.struct`, `ref.array` (GC): any
+    /// non-null reference of that heap type.
+    RefAbstract(HeapType),
     /// Any one of the alternatives.
     Either(Vec<ValuePattern>),
 }
@@ -568,6 +571,10 @@ fn pattern(c: &mut Cursor<'_, '_>) -> Result<ValuePattern> {
                 c.skip_item()?;
             }
             ValuePattern::RefFunc
+        }
+        "ref.any" | "ref.eq" | "ref.i31" | "ref.struct" | "ref.array" => {
+            let h = crate::wat::abstract_heap_type(&kw[4..]).unwrap_or(HeapType::Any);
+            ValuePattern::RefAbstract(h)
         }
         "either" => {
             let mut alts = Vec::new();

@@ -14,8 +14,9 @@ use crate::lexer::Tok;
 use crate::literal;
 use std::collections::HashMap;
 use tern_binary::{
-    BlockType, ExternKind, FuncType, GlobalType, HeapType, Limits, MemoryType, RefType, TableType, ValType,
-    write_bytes, write_global_type, write_memory_type, write_name, write_table_type, write_u32, write_u64,
+    BlockType, CompositeType, ExternKind, FieldType, FuncType, GlobalType, HeapType, Limits, MemoryType, RefType,
+    StorageType, TableType, TypeDef, ValType, write_bytes, write_global_type, write_memory_type, write_name,
+    write_table_type, write_u32, write_u64,
 };
 
 /// An index space.
@@ -134,8 +135,18 @@ struct Custom {
 
 #[derive(Default)]
 pub(crate) struct Fields {
-    /// Types with their name and their parameters' names.
+    /// Types with their name and their parameters' names (a struct or
+    /// array type has an empty placeholder signature).
     types: Vec<(FuncType, Option<String>, Vec<Option<String>>)>,
+    /// The definition of each explicit type: recursion group, `sub`,
+    /// struct/array (GC).
+    type_defs: Vec<TypeDef>,
+    /// Struct field identifiers: (type index, `$name`) → field index.
+    field_ids: HashMap<(u32, String), u32>,
+    /// Whether each explicit type was written inside `(rec ...)`.
+    in_rec: Vec<bool>,
+    /// Empty `(rec)` groups, by the number of types before each.
+    empty_recs: Vec<u32>,
     imports: Vec<Import>,
     funcs: Vec<Func>,
     tables: Vec<(TableType, Option<Range>, Option<String>)>,
@@ -199,14 +210,29 @@ pub(crate) fn encode_module(c: &mut Cursor<'_, '_>, module_name: Option<String>)
     // types like `(ref $t)` can refer to types defined later.
     {
         let mut scan = c.clone();
+        let bind_type = |scan: &mut Cursor<'_, '_>, f: &mut Fields| -> Result<()> {
+            // Back to the `(` afterwards: `opt_id` may also have read a
+            // `(@name "...")` annotation.
+            let start = scan.pos;
+            scan.pos += 2;
+            let id = scan.opt_id();
+            f.bind(Space::Type, id.as_ref())?;
+            scan.pos = start;
+            Ok(())
+        };
         while scan.at_lparen() {
             if scan.paren_kw() == Some("type") {
-                // Back to the `(` afterwards: `opt_id` may also have read a
-                // `(@name "...")` annotation.
+                bind_type(&mut scan, &mut f)?;
+            } else if scan.paren_kw() == Some("rec") {
+                // The types of a recursion group, in order.
                 let start = scan.pos;
                 scan.pos += 2;
-                let id = scan.opt_id();
-                f.bind(Space::Type, id.as_ref())?;
+                while scan.at_lparen() {
+                    if scan.paren_kw() == Some("type") {
+                        bind_type(&mut scan, &mut f)?;
+                    }
+                    scan.skip_item()?;
+                }
                 scan.pos = start;
             }
             scan.skip_item()?;
@@ -240,18 +266,29 @@ fn field(c: &mut Cursor<'_, '_>, f: &mut Fields, type_count: &mut u32) -> Result
     c.pos += 1;
     match kw {
         "type" => {
-            let id = c.opt_id();
-            let name = c.def_name(&id);
-            c.lparen()?;
-            c.expect_kw("func")?;
-            let (params, param_names, results) = func_sig(c, f, true)?;
-            c.rparen()?;
-            f.types.push((
-                FuncType::new(params.into_iter().map(|p| p.1), results),
-                name,
-                param_names,
-            ));
+            let start = f.types.len() as u32;
+            type_def(c, f, start, 1)?;
+            f.in_rec.push(false);
             *type_count += 1;
+        }
+        "rec" => {
+            // A recursion group: its types, each `(type ...)`.
+            let start = f.types.len() as u32;
+            let mut len = 0u32;
+            while c.take_paren_kw("type") {
+                type_def(c, f, start, 0)?;
+                c.rparen()?;
+                len += 1;
+            }
+            for d in &mut f.type_defs[start as usize..] {
+                d.group_len = len;
+                d.rec = true;
+            }
+            if len == 0 {
+                f.empty_recs.push(start);
+            }
+            f.in_rec.resize(f.types.len(), true);
+            *type_count += len;
         }
         "import" => {
             let module = c.name()?;
@@ -446,6 +483,108 @@ fn field(c: &mut Cursor<'_, '_>, f: &mut Fields, type_count: &mut u32) -> Result
         k => return Err(Error::new(format!("unknown module field `{k}`"), start)),
     }
     c.rparen()
+}
+
+/// A type definition after `type`: `$id? (sub final? $super* comptype)`
+/// or `$id? comptype`, the `group_len` types from `group_start` being its
+/// recursion group.
+fn type_def(c: &mut Cursor<'_, '_>, f: &mut Fields, group_start: u32, group_len: u32) -> Result<()> {
+    let id = c.opt_id();
+    let name = c.def_name(&id);
+    let index = f.types.len() as u32;
+    c.lparen()?;
+    let sub = c.take_kw("sub");
+    let (is_final, supertypes) = if sub {
+        let is_final = c.take_kw("final");
+        let mut supers = Vec::new();
+        while matches!(c.peek(), Some(Tok::Id(_) | Tok::Num(_))) {
+            let r = index_ref(c)?;
+            supers.push(f.resolve(Space::Type, &r)?);
+        }
+        c.lparen()?;
+        (is_final, supers)
+    } else {
+        (true, Vec::new())
+    };
+    let at = c.offset();
+    let kw = c
+        .peek_kw()
+        .ok_or_else(|| c.err("expected `func`, `struct` or `array`"))?;
+    c.pos += 1;
+    let (composite, func, param_names) = match kw {
+        "func" => {
+            let (params, param_names, results) = func_sig(c, f, true)?;
+            (
+                CompositeType::Func,
+                FuncType::new(params.into_iter().map(|p| p.1), results),
+                param_names,
+            )
+        }
+        "struct" => {
+            let mut fields = Vec::new();
+            while c.take_paren_kw("field") {
+                let fid = c.opt_id();
+                if let Some((n, fat)) = fid {
+                    let k = fields.len() as u32;
+                    if f.field_ids.insert((index, n.clone()), k).is_some() {
+                        return Err(Error::new(format!("duplicate field ${n}"), fat));
+                    }
+                    fields.push(field_type(c, f)?);
+                } else {
+                    while !c.at_rparen() {
+                        fields.push(field_type(c, f)?);
+                    }
+                }
+                c.rparen()?;
+            }
+            (
+                CompositeType::Struct(fields.into_boxed_slice()),
+                FuncType::new([], []),
+                Vec::new(),
+            )
+        }
+        "array" => (
+            CompositeType::Array(field_type(c, f)?),
+            FuncType::new([], []),
+            Vec::new(),
+        ),
+        k => {
+            return Err(Error::new(
+                format!("unexpected `{k}`, expected `func`, `struct` or `array`"),
+                at,
+            ));
+        }
+    };
+    c.rparen()?;
+    if sub {
+        c.rparen()?;
+    }
+    f.types.push((func, name, param_names));
+    f.type_defs.push(TypeDef {
+        group_start,
+        group_len,
+        rec: false,
+        is_final,
+        supertypes: supertypes.into_boxed_slice(),
+        composite,
+    });
+    Ok(())
+}
+
+/// A field type: `(mut storagetype)` or `storagetype`.
+fn field_type(c: &mut Cursor<'_, '_>, f: &Fields) -> Result<FieldType> {
+    let mutable = c.take_paren_kw("mut");
+    let storage = if c.take_kw("i8") {
+        StorageType::I8
+    } else if c.take_kw("i16") {
+        StorageType::I16
+    } else {
+        StorageType::Val(valtype(c, f)?)
+    };
+    if mutable {
+        c.rparen()?;
+    }
+    Ok(FieldType { storage, mutable })
 }
 
 fn import_order(f: &Fields, at: usize) -> Result<()> {
@@ -1147,7 +1286,18 @@ impl<'f, 't, 'a> Encoder<'f, 't, 'a> {
         let types: Vec<FuncType> = f.types.iter().map(|t| t.0.clone()).collect();
         let mut type_lookup = HashMap::new();
         for (i, t) in types.iter().enumerate() {
-            type_lookup.entry(t.clone()).or_insert(i as u32);
+            // An implicit type use names the first function type of its
+            // signature defined outside `(rec ...)`, whatever its finality
+            // or supertype, as the `wast` crate (`wasm-tools`) resolves it,
+            // so that tern encodes text as wasm-tools does. The spec's
+            // abbreviation asks for a final type without supertype, alone in
+            // its group (appending one if there is none): for such types the
+            // two agree up to equivalence, but where the first match is a
+            // non-final or subtyped `(sub ...)` type, wast's choice (and
+            // tern's) is a different type than the spec's.
+            if f.type_defs.get(i).is_none_or(|d| d.composite == CompositeType::Func) && !f.in_rec[i] {
+                type_lookup.entry(t.clone()).or_insert(i as u32);
+            }
         }
         Encoder {
             f,
@@ -1265,16 +1415,10 @@ impl<'f, 't, 'a> Encoder<'f, 't, 'a> {
             s.clear();
         };
         customs_after(&mut out, 0);
-        // type
-        write_u32(&mut s, self.types.len() as u32);
-        for t in &self.types {
-            s.push(0x60);
-            write_u32(&mut s, t.params().len() as u32);
-            t.params().iter().for_each(|v| v.encode(&mut s));
-            write_u32(&mut s, t.results().len() as u32);
-            t.results().iter().for_each(|v| v.encode(&mut s));
-        }
-        section(&mut out, 1, &mut s, self.types.len());
+        // type: explicit types by recursion group, then the implicit ones
+        // (plain function types).
+        tern_binary::write_type_groups(&mut s, &self.types, &f.type_defs, &f.empty_recs);
+        section(&mut out, 1, &mut s, self.types.len() + f.empty_recs.len());
         customs_after(&mut out, 1);
         // import
         write_u32(&mut s, f.imports.len() as u32);
@@ -1736,6 +1880,22 @@ impl<'f, 't, 'a> Encoder<'f, 't, 'a> {
         if !labels.is_empty() {
             names.indirect.push((3, labels));
         }
+        // Struct field names (subsection 10), by type then field.
+        let mut fields: Vec<(u32, Vec<(u32, &str)>)> = Vec::new();
+        let mut ids: Vec<(&(u32, String), &u32)> = f.field_ids.iter().collect();
+        ids.sort();
+        for ((t, name), &k) in ids {
+            match fields.last_mut() {
+                Some((lt, v)) if lt == t => v.push((k, name.as_str())),
+                _ => fields.push((*t, vec![(k, name.as_str())])),
+            }
+        }
+        for (_, v) in &mut fields {
+            v.sort_by_key(|x| x.0);
+        }
+        if !fields.is_empty() {
+            names.indirect.push((10, fields));
+        }
         if !type_params.is_empty() {
             // Parameter names of function types, as `wasm-tools` writes them.
             names.indirect.push((12, type_params));
@@ -1765,6 +1925,19 @@ impl Encoder<'_, '_, '_> {
 
     pub(crate) fn valtype(&self, c: &mut Cursor<'_, '_>) -> Result<ValType> {
         valtype(c, self.f)
+    }
+
+    /// A field of struct type `ty`: its index, or its identifier.
+    pub(crate) fn field_index(&self, ty: u32, r: &Ref) -> Result<u32> {
+        match r {
+            Ref::Num(n, _) => Ok(*n),
+            Ref::Id(name, off) => self
+                .f
+                .field_ids
+                .get(&(ty, name.clone()))
+                .copied()
+                .ok_or_else(|| Error::new(format!("unknown field ${name}"), *off)),
+        }
     }
 
     pub(crate) fn heap_type(&self, c: &mut Cursor<'_, '_>) -> Result<HeapType> {

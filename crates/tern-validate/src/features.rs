@@ -23,7 +23,7 @@ macro_rules! for_each_feature {
             CustomPageSizes      "custom-page-sizes"                   false    false    true
             RelaxedSimd          "relaxed-simd"                        false    true     true
             FunctionReferences   "function-references"                 false    true     true
-            Gc                   "gc"                                  false    true     false
+            Gc                   "gc"                                  false    true     true
             Threads              "threads"                             false    false    true
             WideArithmetic       "wide-arithmetic"                     false    false    true
         }
@@ -58,7 +58,9 @@ macro_rules! define_features {
                 match self { $( Feature::$name => $v3, )* }
             }
 
-            /// Whether tern can validate modules using this feature.
+            /// Whether tern can validate modules using this feature. (GC is
+            /// validated, parsed and printed, but the runtime refuses GC
+            /// modules: neither tier runs them yet.)
             pub fn implemented(self) -> bool {
                 match self { $( Feature::$name => $implemented, )* }
             }
@@ -96,9 +98,10 @@ impl Features {
         f
     }
 
-    /// Wasm 3.0 as far as tern implements it (everything but GC), and the
-    /// legacy exception instructions that toolchains still emit: the
-    /// embedding API's default, as wasmtime's.
+    /// Wasm 3.0 (GC included: tern validates GC modules, though its
+    /// runtime refuses to run them), and the legacy exception instructions
+    /// that toolchains still emit: the embedding API's default, as
+    /// wasmtime's.
     pub fn wasm3() -> Features {
         let mut f = Features::mvp();
         for &x in Feature::ALL {

@@ -499,10 +499,14 @@ impl<'i> FuncValidator<'i> {
     }
 
     fn func_type(&self, idx: u32) -> Result<&'i FuncType> {
-        self.info
-            .types
-            .get(idx as usize)
-            .ok_or_else(|| self.err(format!("unknown type {idx}")))
+        let info: &'i ModuleInfo = self.info;
+        match info.func_type_at(idx) {
+            Some(t) => Ok(t),
+            None if (idx as usize) < info.types.len() => {
+                Err(self.err(format!("type mismatch: type {idx} is not a function type")))
+            }
+            None => Err(self.err(format!("unknown type {idx}"))),
+        }
     }
 
     fn bt_params(&self, bt: BlockType) -> Tys<'i> {
@@ -616,6 +620,7 @@ impl<'i> FuncValidator<'i> {
             OpFeature::RelaxedSimd => Feature::RelaxedSimd,
             OpFeature::WideArithmetic => Feature::WideArithmetic,
             OpFeature::Threads => Feature::Threads,
+            OpFeature::Gc => Feature::Gc,
         };
         if self.info.features.enabled(feature) {
             Ok(())
@@ -837,7 +842,7 @@ macro_rules! define_validator_visitor {
 for_each_operator!(define_validator_visitor);
 
 /// The hand-written checks, one per operator whose row has no signature.
-impl FuncValidator<'_> {
+impl<'i> FuncValidator<'i> {
     fn visit_unreachable(&mut self) -> Result<()> {
         self.unreachable();
         Ok(())
@@ -1367,6 +1372,409 @@ impl FuncValidator<'_> {
             )));
         }
         Ok(if t == Ty::UNKNOWN { Ty::BOT_REF } else { t })
+    }
+
+    // ---- GC ----
+
+    fn struct_fields(&self, t: u32) -> Result<&'i [FieldType]> {
+        let info: &'i ModuleInfo = self.info;
+        match info.struct_fields(t) {
+            Some(f) => Ok(f),
+            None if (t as usize) < info.types.len() => {
+                Err(self.err(format!("type mismatch: type {t} is not a struct type")))
+            }
+            None => Err(self.err(format!("unknown type {t}"))),
+        }
+    }
+
+    fn array_field(&self, t: u32) -> Result<FieldType> {
+        match self.info.array_field(t) {
+            Some(f) => Ok(f),
+            None if (t as usize) < self.info.types.len() => {
+                Err(self.err(format!("type mismatch: type {t} is not an array type")))
+            }
+            None => Err(self.err(format!("unknown type {t}"))),
+        }
+    }
+
+    fn field(&self, t: u32, i: u32) -> Result<FieldType> {
+        self.struct_fields(t)?
+            .get(i as usize)
+            .copied()
+            .ok_or_else(|| self.err(format!("unknown field {i}")))
+    }
+
+    fn concrete(t: u32, nullable: bool) -> ValType {
+        ValType::Ref(RefType {
+            nullable,
+            heap: HeapType::Concrete(t),
+        })
+    }
+
+    fn abstract_ref(heap: HeapType, nullable: bool) -> ValType {
+        ValType::Ref(RefType { nullable, heap })
+    }
+
+    /// A field or element read: `packed` says whether the operator is a
+    /// `_s`/`_u` form, which only packed fields take (and they need one).
+    fn check_packed(&self, f: FieldType, packed: bool) -> Result<()> {
+        if f.storage.is_packed() != packed {
+            return Err(self.err(if packed {
+                "type mismatch: field is not packed"
+            } else {
+                "type mismatch: packed field needs a signed or unsigned access"
+            }));
+        }
+        Ok(())
+    }
+
+    fn visit_struct_new(&mut self, struct_type_index: u32) -> Result<()> {
+        let fields = self.struct_fields(struct_type_index)?;
+        for f in fields.iter().rev() {
+            self.pop(f.storage.unpacked())?;
+        }
+        self.push(Self::concrete(struct_type_index, false));
+        Ok(())
+    }
+
+    fn visit_struct_new_default(&mut self, struct_type_index: u32) -> Result<()> {
+        let fields = self.struct_fields(struct_type_index)?;
+        if !fields.iter().all(|f| f.storage.unpacked().is_defaultable()) {
+            return Err(self.err("type mismatch: struct type has a field without a default value"));
+        }
+        self.push(Self::concrete(struct_type_index, false));
+        Ok(())
+    }
+
+    fn struct_get(&mut self, t: u32, i: u32, packed: bool) -> Result<()> {
+        let f = self.field(t, i)?;
+        self.check_packed(f, packed)?;
+        self.pop(Self::concrete(t, true))?;
+        self.push(f.storage.unpacked());
+        Ok(())
+    }
+
+    fn visit_struct_get(&mut self, struct_type_index: u32, field_index: u32) -> Result<()> {
+        self.struct_get(struct_type_index, field_index, false)
+    }
+
+    fn visit_struct_get_s(&mut self, struct_type_index: u32, field_index: u32) -> Result<()> {
+        self.struct_get(struct_type_index, field_index, true)
+    }
+
+    fn visit_struct_get_u(&mut self, struct_type_index: u32, field_index: u32) -> Result<()> {
+        self.struct_get(struct_type_index, field_index, true)
+    }
+
+    fn visit_struct_set(&mut self, struct_type_index: u32, field_index: u32) -> Result<()> {
+        let f = self.field(struct_type_index, field_index)?;
+        if !f.mutable {
+            return Err(self.err("immutable field"));
+        }
+        self.pop(f.storage.unpacked())?;
+        self.pop(Self::concrete(struct_type_index, true))
+    }
+
+    fn visit_array_new(&mut self, array_type_index: u32) -> Result<()> {
+        let f = self.array_field(array_type_index)?;
+        self.pop(ValType::I32)?;
+        self.pop(f.storage.unpacked())?;
+        self.push(Self::concrete(array_type_index, false));
+        Ok(())
+    }
+
+    fn visit_array_new_default(&mut self, array_type_index: u32) -> Result<()> {
+        let f = self.array_field(array_type_index)?;
+        if !f.storage.unpacked().is_defaultable() {
+            return Err(self.err("type mismatch: array type has no default value"));
+        }
+        self.pop(ValType::I32)?;
+        self.push(Self::concrete(array_type_index, false));
+        Ok(())
+    }
+
+    fn visit_array_new_fixed(&mut self, array_type_index: u32, array_size: u32) -> Result<()> {
+        let f = self.array_field(array_type_index)?;
+        let t = Ty::of(f.storage.unpacked());
+        // Pop at most what the frame holds (plus one, to fail): the rest of
+        // a large count is either a mismatch or taken from the polymorphic
+        // stack of unreachable code, without looping over it.
+        let avail = match self.ctrls.last() {
+            Some(frame) => self.vals.len().saturating_sub(frame.height),
+            None => return Err(self.err("operators remaining after end of function")),
+        };
+        for _ in 0..(array_size as usize).min(avail + 1) {
+            self.pop_ty(t)?;
+        }
+        self.push(Self::concrete(array_type_index, false));
+        Ok(())
+    }
+
+    /// The element type of an array that `array.new_data`/`init_data`
+    /// fill from a data segment: numeric or vector.
+    fn data_array(&self, t: u32, data: u32) -> Result<FieldType> {
+        let f = self.array_field(t)?;
+        if matches!(f.storage, StorageType::Val(ValType::Ref(_))) {
+            return Err(self.err("array type is not numeric or vector"));
+        }
+        self.data(data)?;
+        Ok(f)
+    }
+
+    /// The element type of an array filled from element segment `elem`,
+    /// whose type must match it.
+    fn elem_array(&self, t: u32, elem: u32) -> Result<FieldType> {
+        let f = self.array_field(t)?;
+        let e = self.elem(elem)?;
+        if !self.matches(ValType::Ref(e), f.storage.unpacked()) {
+            return Err(self.err("type mismatch: element segment does not match the array type"));
+        }
+        Ok(f)
+    }
+
+    fn visit_array_new_data(&mut self, array_type_index: u32, array_data_index: u32) -> Result<()> {
+        self.data_array(array_type_index, array_data_index)?;
+        self.pop(ValType::I32)?;
+        self.pop(ValType::I32)?;
+        self.push(Self::concrete(array_type_index, false));
+        Ok(())
+    }
+
+    fn visit_array_new_elem(&mut self, array_type_index: u32, array_elem_index: u32) -> Result<()> {
+        self.elem_array(array_type_index, array_elem_index)?;
+        self.pop(ValType::I32)?;
+        self.pop(ValType::I32)?;
+        self.push(Self::concrete(array_type_index, false));
+        Ok(())
+    }
+
+    fn array_get(&mut self, t: u32, packed: bool) -> Result<()> {
+        let f = self.array_field(t)?;
+        self.check_packed(f, packed)?;
+        self.pop(ValType::I32)?;
+        self.pop(Self::concrete(t, true))?;
+        self.push(f.storage.unpacked());
+        Ok(())
+    }
+
+    fn visit_array_get(&mut self, array_type_index: u32) -> Result<()> {
+        self.array_get(array_type_index, false)
+    }
+
+    fn visit_array_get_s(&mut self, array_type_index: u32) -> Result<()> {
+        self.array_get(array_type_index, true)
+    }
+
+    fn visit_array_get_u(&mut self, array_type_index: u32) -> Result<()> {
+        self.array_get(array_type_index, true)
+    }
+
+    fn mutable_array(&self, t: u32) -> Result<FieldType> {
+        let f = self.array_field(t)?;
+        if !f.mutable {
+            return Err(self.err("immutable array"));
+        }
+        Ok(f)
+    }
+
+    fn visit_array_set(&mut self, array_type_index: u32) -> Result<()> {
+        let f = self.mutable_array(array_type_index)?;
+        self.pop(f.storage.unpacked())?;
+        self.pop(ValType::I32)?;
+        self.pop(Self::concrete(array_type_index, true))
+    }
+
+    fn visit_array_len(&mut self) -> Result<()> {
+        self.pop(Self::abstract_ref(HeapType::Array, true))?;
+        self.push(ValType::I32);
+        Ok(())
+    }
+
+    fn visit_array_fill(&mut self, array_type_index: u32) -> Result<()> {
+        let f = self.mutable_array(array_type_index)?;
+        self.pop(ValType::I32)?;
+        self.pop(f.storage.unpacked())?;
+        self.pop(ValType::I32)?;
+        self.pop(Self::concrete(array_type_index, true))
+    }
+
+    fn visit_array_copy(&mut self, dst_array_type_index: u32, src_array_type_index: u32) -> Result<()> {
+        let d = self.mutable_array(dst_array_type_index)?;
+        let s = self.array_field(src_array_type_index)?;
+        let ok = match (s.storage, d.storage) {
+            (StorageType::Val(a), StorageType::Val(b)) => self.matches(a, b),
+            (a, b) => a == b,
+        };
+        if !ok {
+            return Err(self.err("array types do not match"));
+        }
+        self.pop(ValType::I32)?;
+        self.pop(ValType::I32)?;
+        self.pop(Self::concrete(src_array_type_index, true))?;
+        self.pop(ValType::I32)?;
+        self.pop(Self::concrete(dst_array_type_index, true))
+    }
+
+    fn visit_array_init_data(&mut self, array_type_index: u32, array_data_index: u32) -> Result<()> {
+        self.mutable_array(array_type_index)?;
+        self.data_array(array_type_index, array_data_index)?;
+        self.pop(ValType::I32)?;
+        self.pop(ValType::I32)?;
+        self.pop(ValType::I32)?;
+        self.pop(Self::concrete(array_type_index, true))
+    }
+
+    fn visit_array_init_elem(&mut self, array_type_index: u32, array_elem_index: u32) -> Result<()> {
+        self.mutable_array(array_type_index)?;
+        self.elem_array(array_type_index, array_elem_index)?;
+        self.pop(ValType::I32)?;
+        self.pop(ValType::I32)?;
+        self.pop(ValType::I32)?;
+        self.pop(Self::concrete(array_type_index, true))
+    }
+
+    /// The top of the hierarchy heap type `h` belongs to.
+    fn top_of(&self, h: HeapType) -> HeapType {
+        use HeapType as H;
+        match h {
+            H::Func | H::NoFunc => H::Func,
+            H::Extern | H::NoExtern => H::Extern,
+            H::Exn | H::NoExn => H::Exn,
+            H::Concrete(t) => match self.info.composite(t) {
+                Some(CompositeType::Func) => H::Func,
+                _ => H::Any,
+            },
+            _ => H::Any,
+        }
+    }
+
+    /// `ref.test`/`ref.cast` to `rt`: checks it and pops an operand of its
+    /// hierarchy.
+    fn cast_operand(&mut self, rt: RefType) -> Result<()> {
+        crate::module::check_reftype(&self.info.features, self.info.types.len(), rt, self.offset)?;
+        let top = self.top_of(rt.heap);
+        self.pop(Self::abstract_ref(top, true))
+    }
+
+    fn visit_ref_test(&mut self, cast_hty: HeapType) -> Result<()> {
+        self.cast_operand(RefType {
+            nullable: false,
+            heap: cast_hty,
+        })?;
+        self.push(ValType::I32);
+        Ok(())
+    }
+
+    fn visit_ref_test_null(&mut self, cast_null_hty: HeapType) -> Result<()> {
+        self.cast_operand(RefType {
+            nullable: true,
+            heap: cast_null_hty,
+        })?;
+        self.push(ValType::I32);
+        Ok(())
+    }
+
+    fn visit_ref_cast(&mut self, cast_hty: HeapType) -> Result<()> {
+        let rt = RefType {
+            nullable: false,
+            heap: cast_hty,
+        };
+        self.cast_operand(rt)?;
+        self.push(ValType::Ref(rt));
+        Ok(())
+    }
+
+    fn visit_ref_cast_null(&mut self, cast_null_hty: HeapType) -> Result<()> {
+        let rt = RefType {
+            nullable: true,
+            heap: cast_null_hty,
+        };
+        self.cast_operand(rt)?;
+        self.push(ValType::Ref(rt));
+        Ok(())
+    }
+
+    /// `br_on_cast` (`fail` false) and `br_on_cast_fail`: the label takes
+    /// its values and, last, the reference when the cast succeeds (fails);
+    /// the other outcome stays on the stack.
+    fn br_on_cast(&mut self, cast: BrOnCast, fail: bool) -> Result<()> {
+        let (rt1, rt2) = (cast.from, cast.to);
+        let feats = &self.info.features;
+        crate::module::check_reftype(feats, self.info.types.len(), rt1, self.offset)?;
+        crate::module::check_reftype(feats, self.info.types.len(), rt2, self.offset)?;
+        if !self.matches(ValType::Ref(rt2), ValType::Ref(rt1)) {
+            return Err(self.err("type mismatch: br_on_cast's target type does not match its operand type"));
+        }
+        // What fails the cast: the operand type less the target type.
+        let diff = RefType {
+            nullable: rt1.nullable && !rt2.nullable,
+            heap: rt1.heap,
+        };
+        let (taken, kept) = if fail { (diff, rt2) } else { (rt2, diff) };
+        let frame = self.label(cast.relative_depth)?;
+        let lt = self.label_types(&frame);
+        let (last, rest) = match lt.as_slice().split_last() {
+            Some((&last @ ValType::Ref(_), rest)) => (last, rest),
+            _ => return Err(self.err("type mismatch: br_on_cast needs a label carrying a reference")),
+        };
+        if !self.matches(ValType::Ref(taken), last) {
+            return Err(self.mismatch(Some(last), Some(ValType::Ref(taken))));
+        }
+        self.pop(ValType::Ref(rt1))?;
+        let rest = Tys::Many(rest);
+        self.pop_tys(rest)?;
+        self.push_tys(rest);
+        self.push(ValType::Ref(kept));
+        Ok(())
+    }
+
+    fn visit_br_on_cast(&mut self, cast: BrOnCast) -> Result<()> {
+        self.br_on_cast(cast, false)
+    }
+
+    fn visit_br_on_cast_fail(&mut self, cast: BrOnCast) -> Result<()> {
+        self.br_on_cast(cast, true)
+    }
+
+    /// `any.convert_extern` / `extern.convert_any`: the same reference in
+    /// the other hierarchy, as nullable as it was.
+    fn convert(&mut self, from: HeapType, to: HeapType) -> Result<()> {
+        let t = self.pop_ty_operand(Ty::of(Self::abstract_ref(from, true)))?;
+        let nullable = t != Ty::BOT_REF && t.val().is_some_and(|v| matches!(v, ValType::Ref(r) if r.nullable));
+        self.push(Self::abstract_ref(to, nullable));
+        Ok(())
+    }
+
+    fn visit_any_convert_extern(&mut self) -> Result<()> {
+        self.convert(HeapType::Extern, HeapType::Any)
+    }
+
+    fn visit_extern_convert_any(&mut self) -> Result<()> {
+        self.convert(HeapType::Any, HeapType::Extern)
+    }
+
+    fn visit_ref_i31(&mut self) -> Result<()> {
+        self.pop(ValType::I32)?;
+        self.push(Self::abstract_ref(HeapType::I31, false));
+        Ok(())
+    }
+
+    fn visit_i31_get_s(&mut self) -> Result<()> {
+        self.pop(Self::abstract_ref(HeapType::I31, true))?;
+        self.push(ValType::I32);
+        Ok(())
+    }
+
+    fn visit_i31_get_u(&mut self) -> Result<()> {
+        self.visit_i31_get_s()
+    }
+
+    fn visit_ref_eq(&mut self) -> Result<()> {
+        let eqref = Self::abstract_ref(HeapType::Eq, true);
+        self.pop(eqref)?;
+        self.pop(eqref)?;
+        self.push(ValType::I32);
+        Ok(())
     }
 
     fn visit_i8x16_shuffle(&mut self, lanes: [u8; 16]) -> Result<()> {

@@ -37,9 +37,19 @@ pub struct ModuleInfo {
     /// (the same function type once the types its references name are
     /// compared the same way): `(ref $a)` and `(ref $b)` are the same type
     /// when these agree. Empty when no type holds a typed reference (see
-    /// [`ModuleInfo::same_type`]).
+    /// [`ModuleInfo::same_type`]). With GC's type forms, the canonical
+    /// index of every type by its recursion group (iso-recursive
+    /// equivalence, see [`canonical_groups`]).
     pub type_canon: Arc<[u32]>,
+    /// Every type's definition (recursion group, finality, supertype,
+    /// function/struct/array) when the module uses GC's type forms; empty
+    /// when every type is a plain function type alone in its group (see
+    /// `tern_binary::Module::type_defs`).
+    pub type_defs: Arc<[TypeDef]>,
 }
+
+/// What every type of a module without GC type forms is.
+static PLAIN_FUNC: CompositeType = CompositeType::Func;
 
 impl ModuleInfo {
     /// The type of function `f`, if it exists.
@@ -56,6 +66,140 @@ impl ModuleInfo {
                 heap: HeapType::Concrete(t),
             }),
             _ => ValType::FUNCREF,
+        }
+    }
+
+    /// What type `t` defines, if it exists.
+    pub fn composite(&self, t: u32) -> Option<&CompositeType> {
+        if t as usize >= self.types.len() {
+            return None;
+        }
+        Some(self.type_defs.get(t as usize).map_or(&PLAIN_FUNC, |d| &d.composite))
+    }
+
+    /// The signature of type `t` when it is a function type.
+    pub fn func_type_at(&self, t: u32) -> Option<&FuncType> {
+        match self.composite(t)? {
+            CompositeType::Func => self.types.get(t as usize),
+            _ => None,
+        }
+    }
+
+    /// The fields of type `t` when it is a struct type.
+    pub fn struct_fields(&self, t: u32) -> Option<&[FieldType]> {
+        match self.composite(t)? {
+            CompositeType::Struct(f) => Some(f),
+            _ => None,
+        }
+    }
+
+    /// The element type of type `t` when it is an array type.
+    pub fn array_field(&self, t: u32) -> Option<FieldType> {
+        match self.composite(t)? {
+            CompositeType::Array(f) => Some(*f),
+            _ => None,
+        }
+    }
+
+    /// The declared supertype of type `t`, if any.
+    pub fn supertype(&self, t: u32) -> Option<u32> {
+        self.type_defs
+            .get(t as usize)
+            .and_then(|d| d.supertypes.first().copied())
+    }
+
+    /// Whether the module uses GC's type forms (recursion groups, declared
+    /// subtypes or finality, struct or array types).
+    pub fn uses_gc_types(&self) -> bool {
+        !self.type_defs.is_empty()
+    }
+
+    /// Whether heap type `a` is a subtype of `b` (Wasm 3.0 matching:
+    /// `any ⊒ eq ⊒ {i31, struct, array} ⊒ none`, concrete struct and array
+    /// types under `struct`/`array`, concrete function types between
+    /// `func` and `nofunc`, declared supertype chains, equivalence by
+    /// [`ModuleInfo::same_type`]).
+    pub fn heap_sub(&self, a: HeapType, b: HeapType) -> bool {
+        use HeapType as H;
+        match (a, b) {
+            (H::Concrete(x), H::Concrete(y)) => {
+                let mut x = x;
+                loop {
+                    if self.same_type(x, y) {
+                        return true;
+                    }
+                    match self.supertype(x) {
+                        // Supertypes come before their subtypes (validated),
+                        // so the chain ends.
+                        Some(s) if s < x => x = s,
+                        _ => return false,
+                    }
+                }
+            }
+            (H::Concrete(x), _) => match self.composite(x) {
+                Some(CompositeType::Func) => b == H::Func,
+                Some(CompositeType::Struct(_)) => matches!(b, H::Struct | H::Eq | H::Any),
+                Some(CompositeType::Array(_)) => matches!(b, H::Array | H::Eq | H::Any),
+                None => false,
+            },
+            (_, H::Concrete(y)) => match self.composite(y) {
+                Some(CompositeType::Func) => a == H::NoFunc,
+                Some(_) => a == H::None,
+                None => false,
+            },
+            _ => heap_matches(a, b, |_, _| false),
+        }
+    }
+
+    /// Whether value type `a` matches `b`.
+    pub fn val_sub(&self, a: ValType, b: ValType) -> bool {
+        match (a, b) {
+            (ValType::Ref(a), ValType::Ref(b)) => ref_matches(self, a, b),
+            (a, b) => a == b,
+        }
+    }
+
+    /// Whether value types `a` and `b` are equivalent (each matches the
+    /// other).
+    fn val_eq(&self, a: ValType, b: ValType) -> bool {
+        self.val_sub(a, b) && self.val_sub(b, a)
+    }
+
+    /// Whether field type `a` (of a subtype) matches field `b` (of its
+    /// supertype): same mutability; a mutable field's storage type must
+    /// be equivalent, an immutable one's may be a subtype.
+    pub fn field_sub(&self, a: FieldType, b: FieldType) -> bool {
+        if a.mutable != b.mutable {
+            return false;
+        }
+        match (a.storage, b.storage) {
+            (StorageType::Val(x), StorageType::Val(y)) => {
+                if a.mutable {
+                    self.val_eq(x, y)
+                } else {
+                    self.val_sub(x, y)
+                }
+            }
+            (x, y) => x == y,
+        }
+    }
+
+    /// Whether the definition of type `sub` matches that of type `sup`
+    /// (their composite types, structurally).
+    fn composite_sub(&self, sub: u32, sup: u32) -> bool {
+        match (self.composite(sub), self.composite(sup)) {
+            (Some(CompositeType::Func), Some(CompositeType::Func)) => {
+                let (a, b) = (&self.types[sub as usize], &self.types[sup as usize]);
+                a.params().len() == b.params().len()
+                    && a.results().len() == b.results().len()
+                    && a.params().iter().zip(b.params()).all(|(x, y)| self.val_sub(*y, *x))
+                    && a.results().iter().zip(b.results()).all(|(x, y)| self.val_sub(*x, *y))
+            }
+            (Some(CompositeType::Struct(a)), Some(CompositeType::Struct(b))) => {
+                a.len() >= b.len() && a.iter().zip(b.iter()).all(|(x, y)| self.field_sub(*x, *y))
+            }
+            (Some(CompositeType::Array(a)), Some(CompositeType::Array(b))) => self.field_sub(*a, *b),
+            _ => false,
         }
     }
 
@@ -121,6 +265,83 @@ pub fn canonical_key(t: &FuncType, index: u32, earlier: impl Fn(u32) -> Option<u
         v => v,
     };
     FuncType::new(t.params().iter().map(map), t.results().iter().map(map))
+}
+
+/// The canonical index of every type of a module with GC type forms:
+/// iso-recursive equivalence. Two types are equivalent when their
+/// recursion groups are structurally identical, references inside a group
+/// compared by their position in it and references to earlier types by
+/// those types' canonical indices, and they stand at the same position in
+/// their groups. A type's canonical index is the index of the first
+/// equivalent type. References to types after a type's group (invalid)
+/// compare as unknown.
+pub fn canonical_groups(types: &[FuncType], defs: &[TypeDef]) -> Vec<u32> {
+    let mut canon: Vec<u32> = Vec::with_capacity(defs.len());
+    let mut seen: std::collections::HashMap<Vec<u32>, u32> = std::collections::HashMap::new();
+    let mut key: Vec<u32> = Vec::new();
+    let mut i = 0;
+    while i < defs.len() {
+        let start = i as u32;
+        let len = (defs[i].group_len as usize).clamp(1, defs.len() - i);
+        let end = start + len as u32;
+        key.clear();
+        key.push(len as u32);
+        let heap = |key: &mut Vec<u32>, canon: &[u32], h: HeapType| match h {
+            HeapType::Concrete(j) if j >= start && j < end => key.extend([1, j - start]),
+            HeapType::Concrete(j) => key.extend([2, canon.get(j as usize).copied().unwrap_or(u32::MAX)]),
+            h => key.extend([0, h.abstract_code().unwrap_or(0) as u32]),
+        };
+        let val = |key: &mut Vec<u32>, canon: &[u32], v: ValType| match v {
+            ValType::Ref(r) => {
+                key.push(20 + r.nullable as u32);
+                heap(key, canon, r.heap);
+            }
+            ValType::I32 => key.push(10),
+            ValType::I64 => key.push(11),
+            ValType::F32 => key.push(12),
+            ValType::F64 => key.push(13),
+            ValType::V128 => key.push(14),
+        };
+        let field = |key: &mut Vec<u32>, canon: &[u32], f: &FieldType| {
+            key.push(f.mutable as u32);
+            match f.storage {
+                StorageType::I8 => key.push(30),
+                StorageType::I16 => key.push(31),
+                StorageType::Val(v) => val(key, canon, v),
+            }
+        };
+        for j in i..i + len {
+            let d = &defs[j];
+            key.push(d.is_final as u32);
+            key.push(d.supertypes.len() as u32);
+            for &s in d.supertypes.iter() {
+                heap(&mut key, &canon, HeapType::Concrete(s));
+            }
+            match &d.composite {
+                CompositeType::Func => {
+                    let t = &types[j];
+                    key.extend([40, t.params().len() as u32, t.results().len() as u32]);
+                    for &v in t.params().iter().chain(t.results()) {
+                        val(&mut key, &canon, v);
+                    }
+                }
+                CompositeType::Struct(fs) => {
+                    key.extend([41, fs.len() as u32]);
+                    for f in fs.iter() {
+                        field(&mut key, &canon, f);
+                    }
+                }
+                CompositeType::Array(f) => {
+                    key.push(42);
+                    field(&mut key, &canon, f);
+                }
+            }
+        }
+        let first = *seen.entry(key.clone()).or_insert(start);
+        canon.extend((0..len as u32).map(|k| first + k));
+        i += len;
+    }
+    canon
 }
 
 fn err(msg: impl Into<String>, at: usize) -> Error {
@@ -271,15 +492,57 @@ pub(crate) fn validate_module_with_types(
         return Err(err("too many functions", at0));
     }
     let types_len = types.len();
+    let defs = &module.type_defs;
+    if !f.enabled(Feature::Gc) {
+        if let Some(k) = defs.iter().position(|d| !d.is_plain_func()) {
+            return Err(feature_error(Feature::Gc, at(&pos.types, k)));
+        }
+        if !module.empty_rec_groups.is_empty() {
+            return Err(feature_error(Feature::Gc, at0));
+        }
+    }
+    if !defs.is_empty() && defs.len() != types_len {
+        return Err(err("type definitions do not match the types", at0));
+    }
     for (i, t) in types.iter().enumerate() {
         let at = at(&pos.types, i);
-        for &v in t.params().iter().chain(t.results()) {
-            // A type names only itself and the types before it (each type
-            // is its own recursion group).
-            check_valtype(f, types_len.min(i + 1), v, at)?;
+        // A type names the types of its recursion group and those before
+        // it (without GC, each type is its own group).
+        let limit = defs
+            .get(i)
+            .map_or(i + 1, |d| (d.group_start as usize + d.group_len as usize).max(i + 1))
+            .min(types_len);
+        match defs.get(i).map(|d| &d.composite) {
+            None | Some(CompositeType::Func) => {
+                for &v in t.params().iter().chain(t.results()) {
+                    check_valtype(f, limit, v, at)?;
+                }
+                if t.results().len() > 1 && !f.enabled(Feature::MultiValue) {
+                    return Err(feature_error(Feature::MultiValue, at));
+                }
+            }
+            Some(CompositeType::Struct(fields)) => {
+                for fl in fields.iter() {
+                    if let StorageType::Val(v) = fl.storage {
+                        check_valtype(f, limit, v, at)?;
+                    }
+                }
+            }
+            Some(CompositeType::Array(fl)) => {
+                if let StorageType::Val(v) = fl.storage {
+                    check_valtype(f, limit, v, at)?;
+                }
+            }
         }
-        if t.results().len() > 1 && !f.enabled(Feature::MultiValue) {
-            return Err(feature_error(Feature::MultiValue, at));
+        if let Some(d) = defs.get(i) {
+            if d.supertypes.len() > 1 {
+                return Err(err(format!("sub type {i} has multiple supertypes"), at));
+            }
+            if let Some(&s) = d.supertypes.first()
+                && s as usize >= i
+            {
+                return Err(err(format!("unknown type {s}"), at));
+            }
         }
     }
     let mut info = ModuleInfo {
@@ -295,13 +558,38 @@ pub(crate) fn validate_module_with_types(
         declared_funcs: HashSet::new(),
         num_imported_globals: module.num_imported_globals,
         type_canon: Arc::from([]),
+        type_defs: Arc::from([]),
     };
-    if f.enabled(Feature::FunctionReferences) {
+    if !defs.is_empty() {
+        info.type_canon = canonical_groups(&info.types, defs).into();
+        info.type_defs = defs.as_slice().into();
+        // Declared subtypes: the supertype is not final and the subtype's
+        // definition matches it.
+        for (i, d) in defs.iter().enumerate() {
+            if let Some(&s) = d.supertypes.first() {
+                let at = at(&pos.types, i);
+                if defs[s as usize].is_final {
+                    return Err(err(
+                        format!("sub type {i} does not match super type {s}: it is final"),
+                        at,
+                    ));
+                }
+                if !info.composite_sub(i as u32, s) {
+                    return Err(err(format!("sub type {i} does not match super type {s}"), at));
+                }
+            }
+        }
+    } else if f.enabled(Feature::FunctionReferences) {
         info.type_canon = canonical_types(&info.types).into();
     }
     let type_check = |t: u32, at: usize| -> Result<()> {
         if t as usize >= types_len {
             Err(err(format!("unknown type {t}"), at))
+        } else if !matches!(
+            defs.get(t as usize).map(|d| &d.composite),
+            None | Some(CompositeType::Func)
+        ) {
+            Err(err(format!("type mismatch: type {t} is not a function type"), at))
         } else {
             Ok(())
         }
@@ -329,7 +617,7 @@ pub(crate) fn validate_module_with_types(
                 info.globals.push(*g);
             }
             ImportType::Tag(t) => {
-                check_tag(f, &info.types, t, at0)?;
+                check_tag(f, &info, t, at0)?;
                 info.tags.push(t.type_index);
             }
         }
@@ -370,7 +658,7 @@ pub(crate) fn validate_module_with_types(
         ));
     }
     for (i, t) in module.tags.iter().enumerate() {
-        check_tag(f, &info.types, t, at(&pos.tags, i))?;
+        check_tag(f, &info, t, at(&pos.tags, i))?;
         info.tags.push(t.type_index);
     }
     // ref.func in constant expressions (globals, elements) and exports
@@ -502,12 +790,19 @@ pub(crate) fn validate_module_with_types(
     Ok(info)
 }
 
-fn check_tag(f: &Features, types: &[FuncType], t: &TagType, at: usize) -> Result<()> {
+fn check_tag(f: &Features, info: &ModuleInfo, t: &TagType, at: usize) -> Result<()> {
     if !f.enabled(Feature::Exceptions) && !f.enabled(Feature::LegacyExceptions) {
         return Err(feature_error(Feature::Exceptions, at));
     }
-    let Some(ty) = types.get(t.type_index as usize) else {
-        return Err(err(format!("unknown type {}", t.type_index), at));
+    let Some(ty) = info.func_type_at(t.type_index) else {
+        return Err(err(
+            if (t.type_index as usize) < info.types.len() {
+                format!("type mismatch: type {} is not a function type", t.type_index)
+            } else {
+                format!("unknown type {}", t.type_index)
+            },
+            at,
+        ));
     };
     if !ty.results().is_empty() {
         return Err(err("non-empty tag result type", at));
@@ -530,12 +825,13 @@ pub(crate) fn ref_matches(info: &ModuleInfo, a: RefType, b: RefType) -> bool {
     if a.nullable && !b.nullable {
         return false;
     }
-    heap_matches(a.heap, b.heap, |x, y| info.same_type(x, y))
+    info.heap_sub(a.heap, b.heap)
 }
 
 /// Whether heap type `a` is a subtype of `b`, with `same` telling whether
-/// two concrete types are equivalent. Every concrete type is a function
-/// type (tern has no GC types).
+/// two concrete types are equivalent, every concrete type taken to be a
+/// function type (as the runtime's engine signatures are; a module's own
+/// types are matched by [`ModuleInfo::heap_sub`]).
 pub fn heap_matches(a: HeapType, b: HeapType, same: impl Fn(u32, u32) -> bool) -> bool {
     use HeapType as H;
     match (a, b) {
@@ -628,6 +924,19 @@ fn const_expr(info: &ModuleInfo, e: &ConstExpr<'_>, ty: ValType, global_limit: O
                 }
                 t
             }
+            Operator::StructNew { .. }
+            | Operator::StructNewDefault { .. }
+            | Operator::ArrayNew { .. }
+            | Operator::ArrayNewDefault { .. }
+            | Operator::ArrayNewFixed { .. }
+            | Operator::RefI31 {}
+            | Operator::AnyConvertExtern {}
+            | Operator::ExternConvertAny {} => {
+                if !f.enabled(Feature::Gc) {
+                    return Err(feature_error(Feature::Gc, at));
+                }
+                gc_const_op(info, &op, &mut stack, at)?
+            }
             Operator::End {} => {
                 let ok = stack.len() == 1
                     && match (stack[0], ty) {
@@ -643,4 +952,98 @@ fn const_expr(info: &ModuleInfo, e: &ConstExpr<'_>, ty: ValType, global_limit: O
         };
         stack.push(push);
     }
+}
+
+/// Pops a constant expression's operand of type `t` (or a subtype).
+fn pop_const(info: &ModuleInfo, stack: &mut Vec<ValType>, t: ValType, at: usize) -> Result<ValType> {
+    match stack.pop() {
+        Some(a) if info.val_sub(a, t) => Ok(a),
+        _ => Err(err("type mismatch in constant expression", at)),
+    }
+}
+
+/// The GC operators allowed in constant expressions: pops their operands
+/// and returns the type they push.
+fn gc_const_op(info: &ModuleInfo, op: &Operator<'_>, stack: &mut Vec<ValType>, at: usize) -> Result<ValType> {
+    let new_ref = |t: u32| {
+        ValType::Ref(RefType {
+            nullable: false,
+            heap: HeapType::Concrete(t),
+        })
+    };
+    let array = |t: u32| {
+        info.array_field(t)
+            .ok_or_else(|| err(format!("type mismatch: type {t} is not an array type"), at))
+    };
+    Ok(match *op {
+        Operator::StructNew { struct_type_index: t } | Operator::StructNewDefault { struct_type_index: t } => {
+            let Some(fields) = info.struct_fields(t) else {
+                return Err(err(format!("type mismatch: type {t} is not a struct type"), at));
+            };
+            if matches!(op, Operator::StructNew { .. }) {
+                for fl in fields.iter().rev() {
+                    pop_const(info, stack, fl.storage.unpacked(), at)?;
+                }
+            } else if !fields.iter().all(|fl| fl.storage.unpacked().is_defaultable()) {
+                return Err(err(
+                    "type mismatch: struct type has a field without a default value",
+                    at,
+                ));
+            }
+            new_ref(t)
+        }
+        Operator::ArrayNew { array_type_index: t } => {
+            let fl = array(t)?;
+            pop_const(info, stack, ValType::I32, at)?;
+            pop_const(info, stack, fl.storage.unpacked(), at)?;
+            new_ref(t)
+        }
+        Operator::ArrayNewDefault { array_type_index: t } => {
+            let fl = array(t)?;
+            if !fl.storage.unpacked().is_defaultable() {
+                return Err(err("type mismatch: array type has no default value", at));
+            }
+            pop_const(info, stack, ValType::I32, at)?;
+            new_ref(t)
+        }
+        Operator::ArrayNewFixed {
+            array_type_index: t,
+            array_size: n,
+        } => {
+            let fl = array(t)?;
+            if n as usize > stack.len() {
+                return Err(err("type mismatch in constant expression", at));
+            }
+            for _ in 0..n {
+                pop_const(info, stack, fl.storage.unpacked(), at)?;
+            }
+            new_ref(t)
+        }
+        Operator::RefI31 {} => {
+            pop_const(info, stack, ValType::I32, at)?;
+            ValType::Ref(RefType {
+                nullable: false,
+                heap: HeapType::I31,
+            })
+        }
+        Operator::AnyConvertExtern {} | Operator::ExternConvertAny {} => {
+            let (from, to) = if matches!(op, Operator::AnyConvertExtern {}) {
+                (HeapType::Extern, HeapType::Any)
+            } else {
+                (HeapType::Any, HeapType::Extern)
+            };
+            let a = pop_const(
+                info,
+                stack,
+                ValType::Ref(RefType {
+                    nullable: true,
+                    heap: from,
+                }),
+                at,
+            )?;
+            let nullable = matches!(a, ValType::Ref(r) if r.nullable);
+            ValType::Ref(RefType { nullable, heap: to })
+        }
+        _ => return Err(err("constant expression required", at)),
+    })
 }

@@ -10,8 +10,8 @@
 use crate::func::FuncValidator;
 use crate::{Error, Result};
 use tern_binary::{
-    BlockType, BrTable, FuncBody, FuncType, HeapType, Ieee32, Ieee64, MemArg, SelectTypes, TryTable, V128, ValType,
-    VisitOperator, for_each_operator,
+    BlockType, BrOnCast, BrTable, FuncBody, FuncType, HeapType, Ieee32, Ieee64, MemArg, SelectTypes, TryTable, V128,
+    ValType, VisitOperator, for_each_operator,
 };
 
 /// A translator that [`validate_and_translate`] drives: an operator

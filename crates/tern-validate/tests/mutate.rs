@@ -30,6 +30,12 @@ const SOURCES: &[(&str, &str)] = &[
     ("exceptions", "try_table.wast"),
     ("exceptions", "throw.wast"),
     ("tail-call", "return_call_indirect.wast"),
+    // GC: recursion groups, subtypes, struct/array types, 0xfb operators.
+    ("gc", "struct.wast"),
+    ("gc", "array.wast"),
+    ("gc", "br_on_cast.wast"),
+    ("gc", "type-subtyping.wast"),
+    ("wasm-v3", "type-rec.wast"),
 ];
 
 const DEFAULT_MUTANTS: usize = 100_000;

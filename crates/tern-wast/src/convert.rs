@@ -87,6 +87,7 @@ fn expected(p: &ValuePattern) -> Result<Expected, String> {
         ValuePattern::RefExtern(n) => Expected::RefExtern(*n),
         ValuePattern::RefFunc => Expected::RefFunc,
         ValuePattern::RefHost(_) => return Err("ref.host results are not supported".into()),
+        ValuePattern::RefAbstract(h) => return Err(format!("ref.{h} results need GC, which tern does not run")),
         ValuePattern::Either(ps) => Expected::Either(ps.iter().map(expected).collect::<Result<_, _>>()?),
     })
 }

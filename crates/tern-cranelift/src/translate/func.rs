@@ -15,8 +15,8 @@ use cranelift_codegen::isa::TargetIsa;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use std::collections::{HashMap, HashSet};
 use tern_binary::{
-    AtomicKind, BlockType, BrTable, Catch, CatchKind, FuncBody, FuncType, HeapType, Ieee32, Ieee64, MemArg, Operator,
-    SelectTypes, TryTable, V128, ValType, VisitOperator, for_each_operator,
+    AtomicKind, BlockType, BrOnCast, BrTable, Catch, CatchKind, FuncBody, FuncType, HeapType, Ieee32, Ieee64, MemArg,
+    Operator, SelectTypes, TryTable, V128, ValType, VisitOperator, for_each_operator,
 };
 use tern_validate::{FuncValidator, ModuleInfo};
 use tern_vm::vmctx::{self as abi, Libcall};

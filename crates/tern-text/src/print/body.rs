@@ -2,8 +2,8 @@
 //! table), block structure with labels, and the folded form.
 
 use tern_binary::{
-    BinaryError, BlockType, BrTable, CatchKind, ConstExpr, HeapType, Ieee32, Ieee64, MemArg, Operator, OperatorsReader,
-    TryTable, V128, ValType,
+    BinaryError, BlockType, BrOnCast, BrTable, CatchKind, ConstExpr, HeapType, Ieee32, Ieee64, MemArg, Operator,
+    OperatorsReader, TryTable, V128, ValType,
 };
 
 use super::Printer;
@@ -279,6 +279,63 @@ macro_rules! imms {
             $p.out.push(' ');
             $p.table_ref(*$b);
         }
+    }};
+    ($p:ident, $t:literal; struct_type_index; $a:ident) => {{
+        $p.out.push(' ');
+        $p.type_ref(*$a)
+    }};
+    ($p:ident, $t:literal; array_type_index; $a:ident) => {{
+        $p.out.push(' ');
+        $p.type_ref(*$a)
+    }};
+    ($p:ident, $t:literal; struct_type_index field_index; $a:ident, $b:ident) => {{
+        $p.out.push(' ');
+        $p.type_ref(*$a);
+        $p.out.push(' ');
+        push_u32(&mut $p.out, *$b)
+    }};
+    ($p:ident, $t:literal; array_type_index array_size; $a:ident, $b:ident) => {{
+        $p.out.push(' ');
+        $p.type_ref(*$a);
+        $p.out.push(' ');
+        push_u32(&mut $p.out, *$b)
+    }};
+    ($p:ident, $t:literal; array_type_index array_data_index; $a:ident, $b:ident) => {{
+        $p.out.push(' ');
+        $p.type_ref(*$a);
+        $p.out.push(' ');
+        $p.data_ref(*$b)
+    }};
+    ($p:ident, $t:literal; array_type_index array_elem_index; $a:ident, $b:ident) => {{
+        $p.out.push(' ');
+        $p.type_ref(*$a);
+        $p.out.push(' ');
+        $p.elem_ref(*$b)
+    }};
+    ($p:ident, $t:literal; dst_array_type_index src_array_type_index; $a:ident, $b:ident) => {{
+        $p.out.push(' ');
+        $p.type_ref(*$a);
+        $p.out.push(' ');
+        $p.type_ref(*$b)
+    }};
+    ($p:ident, $t:literal; cast_hty; $a:ident) => {{
+        $p.out.push_str(" (ref ");
+        $p.heap_type(*$a);
+        $p.out.push(')')
+    }};
+    ($p:ident, $t:literal; cast_null_hty; $a:ident) => {{
+        $p.out.push_str(" (ref null ");
+        $p.heap_type(*$a);
+        $p.out.push(')')
+    }};
+    ($p:ident, $t:literal; cast; $a:ident) => {{
+        let c: &BrOnCast = $a;
+        $p.out.push(' ');
+        $p.label_ref(c.relative_depth);
+        $p.out.push(' ');
+        $p.ref_type(c.from);
+        $p.out.push(' ');
+        $p.ref_type(c.to)
     }};
     ($p:ident, $t:literal; reserved; $a:ident) => {
         let _ = $a;
@@ -978,6 +1035,37 @@ impl<'a> Printer<'a, '_> {
             O::RefNull { .. } | O::RefFunc { .. } => fixed(0, 1),
             O::RefIsNull {} => fixed(1, 1),
             O::I8x16Shuffle { .. } => fixed(2, 1),
+            O::RefEq {} => fixed(2, 1),
+            O::StructNew { struct_type_index } => fixed(
+                self.m
+                    .type_defs
+                    .get(*struct_type_index as usize)
+                    .map_or(0, |d| match &d.composite {
+                        tern_binary::CompositeType::Struct(f) => f.len() as u32,
+                        _ => 0,
+                    }),
+                1,
+            ),
+            O::StructNewDefault { .. } => fixed(0, 1),
+            O::StructGet { .. } | O::StructGetS { .. } | O::StructGetU { .. } => fixed(1, 1),
+            O::StructSet { .. } => fixed(2, 0),
+            O::ArrayNew { .. } => fixed(2, 1),
+            O::ArrayNewDefault { .. } => fixed(1, 1),
+            O::ArrayNewFixed { array_size, .. } => fixed(*array_size, 1),
+            O::ArrayNewData { .. } | O::ArrayNewElem { .. } => fixed(2, 1),
+            O::ArrayGet { .. } | O::ArrayGetS { .. } | O::ArrayGetU { .. } => fixed(2, 1),
+            O::ArraySet { .. } => fixed(3, 0),
+            O::ArrayLen {} => fixed(1, 1),
+            O::ArrayFill { .. } => fixed(4, 0),
+            O::ArrayCopy { .. } => fixed(5, 0),
+            O::ArrayInitData { .. } | O::ArrayInitElem { .. } => fixed(4, 0),
+            O::RefTest { .. } | O::RefTestNull { .. } | O::RefCast { .. } | O::RefCastNull { .. } => fixed(1, 1),
+            O::BrOnCast { cast } | O::BrOnCastFail { cast } => {
+                let a = self.label_arity(cast.relative_depth)?;
+                Some((a, Some(a)))
+            }
+            O::AnyConvertExtern {} | O::ExternConvertAny {} => fixed(1, 1),
+            O::RefI31 {} | O::I31GetS {} | O::I31GetU {} => fixed(1, 1),
             _ => None,
         }
     }
