@@ -16,6 +16,11 @@
 //!   handler does not jump out itself: it rewrites the interrupted context
 //!   so that returning from the handler resumes in the unwind routine,
 //!   which lets the kernel restore the signal mask as usual;
+//! - before that, a read or execute fault inside an activation on code
+//!   registered with a [`crate::code::LazyCheck`] (a mapped artifact's
+//!   code, inaccessible until checked) has the touched block checked:
+//!   sound, it becomes read-execute and the access is retried; damaged,
+//!   the fault is the trap `DamagedCode`;
 //! - runtime functions that compiled code calls (libcalls) raise traps with
 //!   [`raise_trap`], [`raise`] or, most simply, by running their body in
 //!   [`libcall`].
@@ -674,9 +679,6 @@ mod imp {
         }
     }
 
-    /// When the fault is a trap of compiled code running inside
-    /// `catch_traps`, makes the interrupted context resume in
-    /// `tern_vm_unwind` towards the innermost activation, and returns true.
     /// Whether the page fault `ctx` describes was a write (bit 1 of the
     /// x86-64 page-fault error code).
     unsafe fn is_write_fault(ctx: *mut c_void) -> bool {
@@ -685,6 +687,9 @@ mod imp {
         uc.uc_mcontext.gregs[libc::REG_ERR as usize] & 2 != 0
     }
 
+    /// When the fault is a trap of compiled code running inside
+    /// `catch_traps`, makes the interrupted context resume in
+    /// `tern_vm_unwind` towards the innermost activation, and returns true.
     /// `damaged`: the fault touched code of an artifact whose bytes are
     /// not the recorded ones, which becomes [`TrapCode::DamagedCode`].
     unsafe fn redirect_to_unwind(sig: c_int, info: *mut siginfo_t, ctx: *mut c_void, damaged: bool) -> bool {
