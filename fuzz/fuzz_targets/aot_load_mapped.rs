@@ -22,16 +22,7 @@ fn setup() -> Option<&'static (Engine, Vec<u8>)> {
             "(module (import \"h\" \"f\" (func $h (param i32) (result i32)))\n\
              (memory 1) (data (i32.const 60000) \"payload\")\n",
         );
-        for i in 0..400 {
-            wat.push_str(&format!("(func $f{i} (param i32) (result i32) (local i32)\n"));
-            for k in 0..150 {
-                wat.push_str(&format!(
-                    "(local.set 1 (i32.add (local.get 1) (i32.load offset={} (local.get 0))))\n",
-                    k * 4
-                ));
-            }
-            wat.push_str(&format!("(i32.add (local.get 1) (i32.const {i})))\n"));
-        }
+        wat.push_str(&tern_test_support::load_heavy_funcs(400));
         wat.push_str("(func (export \"all\") (param i32) (result i32) (local i32)");
         for i in 0..400 {
             wat.push_str(&format!(" (local.set 1 (i32.add (local.get 1) (call $f{i} (local.get 0))))"));

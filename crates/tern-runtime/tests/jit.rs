@@ -451,17 +451,7 @@ fn large_artifacts_run_from_the_mapped_file() {
     config.lazy_compilation(false);
     let engine = Engine::new(&config).unwrap();
     let mut wat = String::from("(module (memory 1)\n");
-    for i in 0..400 {
-        // About 4 KB of code each, with a trap site per load.
-        wat.push_str(&format!("(func $f{i} (param i32) (result i32) (local i32)\n"));
-        for k in 0..150 {
-            wat.push_str(&format!(
-                "(local.set 1 (i32.add (local.get 1) (i32.load offset={} (local.get 0))))\n",
-                k * 4
-            ));
-        }
-        wat.push_str(&format!("(i32.add (local.get 1) (i32.const {i})))\n"));
-    }
+    wat.push_str(&tern_test_support::load_heavy_funcs(400));
     wat.push_str(
         r#"(func (export "first") (param i32) (result i32) (call $f0 (local.get 0)))
            (func (export "last") (param i32) (result i32) (call $f399 (local.get 0)))
@@ -513,16 +503,7 @@ fn damaged_artifacts_fail_where_they_are_damaged() {
     config.lazy_compilation(false);
     let engine = Engine::new(&config).unwrap();
     let mut wat = String::from("(module (memory 1) (data (i32.const 60000) \"tern-data-marker\")\n");
-    for i in 0..400 {
-        wat.push_str(&format!("(func $f{i} (param i32) (result i32) (local i32)\n"));
-        for k in 0..150 {
-            wat.push_str(&format!(
-                "(local.set 1 (i32.add (local.get 1) (i32.load offset={} (local.get 0))))\n",
-                k * 4
-            ));
-        }
-        wat.push_str(&format!("(i32.add (local.get 1) (i32.const {i})))\n"));
-    }
+    wat.push_str(&tern_test_support::load_heavy_funcs(400));
     wat.push_str("(func (export \"first\") (param i32) (result i32) (call $f0 (local.get 0)))\n");
     wat.push_str("(func (export \"all\") (param i32) (result i32)");
     for i in 0..400 {
