@@ -326,14 +326,16 @@ unsafe fn exec_atomic(regs: *mut u64, m: Mem, mem: &tern_vm::LinearMemory) -> Re
         let code = m.v;
         let ea = (*r as u32 as u64) + m.offset as u64;
         let n = crate::ir::atomic_width(code);
-        let a1 = *r.add(1);
+        // Operands after the address are read only by the operators that
+        // have them: the register after an atomic load's address may lie
+        // past the end of the value stack.
         match code {
             0x00 => {
-                *r = mem.atomic_notify(ea, a1 as u32)? as u64;
+                *r = mem.atomic_notify(ea, *r.add(1) as u32)? as u64;
                 return Ok(());
             }
             0x01 | 0x02 => {
-                *r = mem.atomic_wait(ea, a1, *r.add(2) as i64, code == 0x02)? as u64;
+                *r = mem.atomic_wait(ea, *r.add(1), *r.add(2) as i64, code == 0x02)? as u64;
                 return Ok(());
             }
             _ => {}
@@ -347,7 +349,6 @@ unsafe fn exec_atomic(regs: *mut u64, m: Mem, mem: &tern_vm::LinearMemory) -> Re
         } else {
             (2 + (row - 14) / 7, (row - 14) % 7)
         };
-        let a2 = *r.add(2);
         macro_rules! at {
             ($t:ty) => {
                 <$t>::from_ptr(p.cast())
@@ -356,7 +357,7 @@ unsafe fn exec_atomic(regs: *mut u64, m: Mem, mem: &tern_vm::LinearMemory) -> Re
         macro_rules! rmw {
             ($t:ty, $ut:ty) => {{
                 let x = at!($t);
-                let v = a1 as $ut;
+                let v = *r.add(1) as $ut;
                 (match kind {
                     2 => x.fetch_add(v, SeqCst),
                     3 => x.fetch_sub(v, SeqCst),
@@ -364,7 +365,7 @@ unsafe fn exec_atomic(regs: *mut u64, m: Mem, mem: &tern_vm::LinearMemory) -> Re
                     5 => x.fetch_or(v, SeqCst),
                     6 => x.fetch_xor(v, SeqCst),
                     7 => x.swap(v, SeqCst),
-                    _ => match x.compare_exchange(v, a2 as $ut, SeqCst, SeqCst) {
+                    _ => match x.compare_exchange(v, *r.add(2) as $ut, SeqCst, SeqCst) {
                         Ok(old) | Err(old) => old,
                     },
                 }) as u64
@@ -374,7 +375,7 @@ unsafe fn exec_atomic(regs: *mut u64, m: Mem, mem: &tern_vm::LinearMemory) -> Re
             ($t:ty, $ut:ty) => {
                 match kind {
                     0 => *r = at!($t).load(SeqCst) as u64,
-                    1 => at!($t).store(a1 as $ut, SeqCst),
+                    1 => at!($t).store(*r.add(1) as $ut, SeqCst),
                     _ => *r = rmw!($t, $ut),
                 }
             };
