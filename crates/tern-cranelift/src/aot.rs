@@ -326,6 +326,13 @@ pub fn verify_blocks(bytes: &[u8], hashes: &[u64]) -> bool {
     blocks_match(bytes, hashes, |_| true)
 }
 
+/// [`verify_blocks`] on this thread alone: a plain computation, for the
+/// signal handler.
+pub(crate) fn verify_blocks_here(bytes: &[u8], hashes: &[u64]) -> bool {
+    bytes.len().div_ceil(VERIFY_BLOCK) == hashes.len()
+        && bytes.chunks(VERIFY_BLOCK).zip(hashes).all(|(b, &h)| block_hash(b) == h)
+}
+
 /// The header's checksum: [`checksum`] of the header's range fields and
 /// of each stretch of the payload around the image and the module's
 /// bytes, folded in order.
@@ -463,55 +470,14 @@ impl Laid<'_> {
     }
 }
 
-/// Reads an unsigned 32-bit LEB128 at `*at` in `b`.
-fn leb_u32(b: &[u8], at: &mut usize) -> Option<usize> {
-    let (mut v, mut shift) = (0usize, 0);
-    loop {
-        let &byte = b.get(*at)?;
-        *at += 1;
-        v |= ((byte & 0x7f) as usize) << shift;
-        if byte & 0x80 == 0 {
-            return Some(v);
-        }
-        shift += 7;
-        if shift > 28 {
-            return None;
-        }
-    }
-}
-
-/// The sections of a module's bytes: id and contents' range of each
-/// (stopping at the first that does not fit).
-fn sections(module: &[u8]) -> impl Iterator<Item = (u8, Range<usize>)> + '_ {
-    let mut at = 8;
-    std::iter::from_fn(move || {
-        let &id = module.get(at)?;
-        at += 1;
-        let size = leb_u32(module, &mut at)?;
-        let end = at.checked_add(size).filter(|&e| e <= module.len())?;
-        let r = at..end;
-        at = end;
-        Some((id, r))
-    })
-}
-
 /// Where each function body lies in a module's bytes (offset, length),
-/// as `tern_binary::decode_with_bodies` takes them; `None` when the code
-/// section cannot be read.
-fn body_ranges(module: &[u8]) -> Option<Vec<(u32, u32)>> {
-    let Some((_, code)) = sections(module).find(|(id, _)| *id == 10) else {
-        return Some(Vec::new());
-    };
-    let mut at = code.start;
-    let n = leb_u32(module, &mut at)?;
-    let mut out = Vec::with_capacity(n.min(code.len()));
-    for _ in 0..n {
-        let len = leb_u32(module, &mut at)?;
-        let end = at.checked_add(len).filter(|&e| e <= code.end)?;
-        out.push((u32::try_from(at).ok()?, len as u32));
-        at = end;
-    }
-    Some(out)
+/// as `tern_binary::decode_with_bodies` takes them; `None` when an offset
+/// does not fit in 32 bits.
+fn body_ranges(m: &tern_binary::Module<'_>) -> Option<Vec<(u32, u32)>> {
+    m.code
+        .iter()
+        .map(|b| Some((u32::try_from(b.offset).ok()?, u32::try_from(b.bytes.len()).ok()?)))
+        .collect()
 }
 
 /// The size of the pages of a memory image.
@@ -552,9 +518,8 @@ fn const_offset(expr: &[u8], memory64: bool) -> Option<u64> {
 /// initial size: where the image starts in the memory and its bytes, both
 /// in whole 64 KiB pages. `None` for other modules, and when the image
 /// would be mostly zeros.
-fn memory_image(module: &[u8]) -> Option<(u64, Vec<u8>)> {
+fn memory_image(m: &tern_binary::Module<'_>) -> Option<(u64, Vec<u8>)> {
     use tern_binary::{DataMode, ImportType};
-    let m = tern_binary::decode(module).ok()?;
     if m.imports.iter().any(|i| matches!(i.ty, ImportType::Memory(_))) {
         return None;
     }
@@ -602,11 +567,11 @@ fn memory_image(module: &[u8]) -> Option<(u64, Vec<u8>)> {
 /// only map code positions to offsets, the names only label frames, and
 /// the image (checked) stands for the data segments.
 fn unchecked_ranges(module: &[u8], imaged: bool) -> Vec<Range<usize>> {
-    sections(module)
-        .filter(|(id, r)| {
-            *id == 10 || (*id == 11 && imaged) || (*id == 0 && module[r.clone()].starts_with(b"\x04name"))
-        })
-        .map(|(_, r)| r)
+    tern_binary::sections(module)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|s| s.id == 10 || (s.id == 11 && imaged) || (s.id == 0 && s.name == "name"))
+        .map(|s| s.contents..s.contents + s.size)
         .collect()
 }
 
@@ -689,9 +654,17 @@ fn lay_out<'a>(meta: &AotMeta, artifact: &'a Artifact, module_bytes: &'a [u8]) -
     // Memory 0's initial contents, page-aligned in the file so that
     // instantiation can map them: a loaded artifact's as they are (they
     // were checked; the data section they come from may not have been).
+    // The module is decoded (once) only for what a loaded artifact does
+    // not carry over.
+    let decoded = (artifact.memory_image.is_none() || artifact.module_bodies.is_none())
+        .then(|| tern_binary::decode(module_bytes).ok())
+        .flatten();
     let memory: Option<(u64, std::borrow::Cow<'a, [u8]>)> = match &artifact.memory_image {
         Some(m) => Some((m.at, std::borrow::Cow::Borrowed(&m.bytes[..]))),
-        None => memory_image(module_bytes).map(|(at, b)| (at, std::borrow::Cow::Owned(b))),
+        None => decoded
+            .as_ref()
+            .and_then(memory_image)
+            .map(|(at, b)| (at, std::borrow::Cow::Owned(b))),
     };
     let (at, image) = memory.unwrap_or((0, std::borrow::Cow::Borrowed(&[])));
     let imaged = !image.is_empty();
@@ -710,7 +683,7 @@ fn lay_out<'a>(meta: &AotMeta, artifact: &'a Artifact, module_bytes: &'a [u8]) -
     // section to find them): a flag, then the ranges.
     let bodies = match &artifact.module_bodies {
         Some(b) => Some(std::borrow::Cow::Borrowed(&b[..])),
-        None => body_ranges(module_bytes).map(std::borrow::Cow::Owned),
+        None => decoded.as_ref().and_then(body_ranges).map(std::borrow::Cow::Owned),
     };
     w.u8(bodies.is_some() as u8);
     let bodies = bodies.unwrap_or_default();

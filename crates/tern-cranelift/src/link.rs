@@ -269,11 +269,7 @@ impl TrapTable {
             2 => false,
             _ => {
                 let (bytes, hashes) = self.mapped_bytes().expect("a mapped table");
-                let ok = bytes.len().div_ceil(crate::aot::VERIFY_BLOCK) == hashes.len()
-                    && bytes
-                        .chunks(crate::aot::VERIFY_BLOCK)
-                        .zip(hashes.iter())
-                        .all(|(b, &h)| crate::aot::block_hash(b) == h);
+                let ok = crate::aot::verify_blocks_here(bytes, hashes);
                 check.state.store(if ok { 1 } else { 2 }, Ordering::Release);
                 ok
             }
