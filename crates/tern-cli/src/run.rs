@@ -66,7 +66,10 @@ pub struct RunArgs {
     /// `$XDG_CACHE_HOME/tern` or `~/.cache/tern` and loaded from there
     /// next time), `cache-dir=PATH` (keep it there instead),
     /// `cache-max-size=BYTES` (its bound, default 1G; the least recently
-    /// used entries go first).
+    /// used entries go first); `tiering=y|n` (with `--tier auto`: start
+    /// every function in the interpreter and compile the hot ones in the
+    /// background; default off) and `tiering-threshold=N` (calls that make
+    /// a function hot, default 1000).
     #[arg(short = 'C', value_name = "OPT=VAL", value_parser = parse_codegen_opt, value_delimiter = ',')]
     codegen_opts: Vec<CodegenOpt>,
     /// wasmtime's WASI options: `inherit-env=y|n` passes the host's whole
@@ -132,6 +135,8 @@ enum CodegenOpt {
     Cache(bool),
     CacheDir(PathBuf),
     CacheMaxSize(u64),
+    Tiering(bool),
+    TieringThreshold(u32),
 }
 
 /// One `-S` option.
@@ -182,8 +187,29 @@ fn parse_codegen_opt(s: &str) -> Result<CodegenOpt, String> {
         "cache-dir" if s.contains('=') && !v.is_empty() => CodegenOpt::CacheDir(PathBuf::from(v)),
         "cache-dir" => return Err("`cache-dir` needs a directory: `-C cache-dir=PATH`".into()),
         "cache-max-size" => CodegenOpt::CacheMaxSize(parse_size(v)?),
+        "tiering" => CodegenOpt::Tiering(parse_bool(v)?),
+        "tiering-threshold" => CodegenOpt::TieringThreshold(
+            u32::try_from(parse_u64(v)?)
+                .ok()
+                .filter(|&n| n > 0)
+                .ok_or("`tiering-threshold` needs a number from 1 to 4294967295")?,
+        ),
         _ => return Err(format!("unknown option `{k}`")),
     })
+}
+
+/// The tiered execution `-C` asks for: off by default.
+fn tiering_config(opts: &[CodegenOpt]) -> Option<tern::Tiering> {
+    let mut on = false;
+    let mut t = tern::Tiering::default();
+    for o in opts {
+        match o {
+            CodegenOpt::Tiering(b) => on = *b,
+            CodegenOpt::TieringThreshold(n) => t.call_threshold = *n,
+            _ => {}
+        }
+    }
+    on.then_some(t)
 }
 
 /// The code cache `-C` asks for: on by default, in the default place.
@@ -194,6 +220,7 @@ fn cache_config(opts: &[CodegenOpt]) -> Option<tern::CacheConfig> {
             CodegenOpt::Cache(b) => on = *b,
             CodegenOpt::CacheDir(d) => dir = Some(d.clone()),
             CodegenOpt::CacheMaxSize(n) => max = Some(*n),
+            CodegenOpt::Tiering(_) | CodegenOpt::TieringThreshold(_) => {}
         }
     }
     if !on {
@@ -315,6 +342,7 @@ pub fn run(opts: RunArgs) -> Result<ExitCode> {
     config.lazy_compilation(opts.compile == Compile::Lazy);
     config.relaxed_simd_deterministic(relaxed_simd_deterministic);
     config.cache(cache_config(&opts.codegen_opts));
+    config.tiering(tiering_config(&opts.codegen_opts));
     if let Some(Profile::Perfmap) = opts.profile {
         config.profiler(tern::Profiler::PerfMap);
     }

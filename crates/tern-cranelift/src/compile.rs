@@ -183,21 +183,47 @@ pub(crate) fn compile_one(
     bodies: Bodies<'_, '_>,
     tc: &TranslateConfig,
     isa: &dyn TargetIsa,
-    (fctx, ctx): &mut (FunctionBuilderContext, Context),
+    cx: &mut (FunctionBuilderContext, Context),
 ) -> Result<CompiledFunc, CompileError> {
-    let translate = |index: u32, body: &FuncBody<'_>, fctx: &mut FunctionBuilderContext| {
-        translate::translate_function_with_imports(info, num_imported, index, body, tc, isa, fctx).map_err(|e| match e
-            .validation_error()
-        {
-            Some(v) => CompileError::Invalid(v.clone()),
-            None => CompileError::Unsupported {
-                func: index,
-                msg: e.to_string(),
-            },
-        })
+    compile_entry(info, num_imported, index, body, bodies, tc, isa, cx, None)
+}
+
+/// [`compile_one`], or with `osr`, the function's on-stack-replacement
+/// entry at that loop (see [`translate::translate_osr`]; it calls the
+/// function itself, never inlines it).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn compile_entry(
+    info: &ModuleInfo,
+    num_imported: u32,
+    index: u32,
+    body: &FuncBody<'_>,
+    bodies: Bodies<'_, '_>,
+    tc: &TranslateConfig,
+    isa: &dyn TargetIsa,
+    (fctx, ctx): &mut (FunctionBuilderContext, Context),
+    osr: Option<u32>,
+) -> Result<CompiledFunc, CompileError> {
+    let error = |index: u32, e: translate::TranslateError| match e.validation_error() {
+        Some(v) => CompileError::Invalid(v.clone()),
+        None => CompileError::Unsupported {
+            func: index,
+            msg: e.to_string(),
+        },
     };
-    let mut func = translate(index, body, fctx)?;
-    let callees = inline_plan(&mut func, index, num_imported, body, bodies);
+    let translate = |index: u32, body: &FuncBody<'_>, fctx: &mut FunctionBuilderContext| {
+        translate::translate_function_with_imports(info, num_imported, index, body, tc, isa, fctx)
+            .map_err(|e| error(index, e))
+    };
+    let mut func = match osr {
+        Some(l) => {
+            translate::translate_osr(info, num_imported, index, body, tc, isa, fctx, l).map_err(|e| error(index, e))?
+        }
+        None => translate(index, body, fctx)?,
+    };
+    let mut callees = inline_plan(&mut func, index, num_imported, body, bodies);
+    if osr.is_some() {
+        callees.retain(|&g| g != index);
+    }
     if !callees.is_empty() {
         let mut bodies_clif = HashMap::new();
         for g in callees {

@@ -37,7 +37,7 @@
 //!
 //! Only x86-64 has the stub encoding; elsewhere modules compile eagerly.
 
-use crate::compile::{CompileConfig, CompileError, compile_function, compile_one};
+use crate::compile::{CompileConfig, CompileError, compile_entry, compile_function, compile_one};
 use crate::link::{
     self, Artifact, CompiledFunc, CompiledModule, FuncRelocTarget, NO_TRAMPOLINE, Symbol, align_to, trap_lookup,
 };
@@ -65,11 +65,44 @@ const STUB: usize = 8;
 /// The placeholder a thunk template carries where its entry's address goes.
 const MAGIC: u64 = 0x7e5a_c3d1_9b2f_4a68;
 
-/// What a thunk passes to [`lazy_compile`]: which function of which module.
+/// What a thunk passes to [`lazy_compile`]: which function of which
+/// module; for a tiered module's thunks, which reads it, also where the
+/// function's reference lies in its instance's function array and the
+/// foreign trampoline of its type.
 #[repr(C)]
 pub(crate) struct LazyEntry {
     module: AtomicPtr<LazyModule>,
     def: u32,
+    funcref_offset: u64,
+    foreign: u64,
+}
+
+/// Offsets of [`LazyEntry`]'s fields that tiered thunks read.
+const ENTRY_FUNCREF_OFFSET: i32 = 16;
+const ENTRY_FOREIGN: i32 = 24;
+const _: () = {
+    assert!(std::mem::offset_of!(LazyEntry, funcref_offset) == ENTRY_FUNCREF_OFFSET as usize);
+    assert!(std::mem::offset_of!(LazyEntry, foreign) == ENTRY_FOREIGN as usize);
+};
+
+/// What makes a lazy module tiered: its functions start in the
+/// interpreter. Each slot first points at a thunk that calls the function
+/// through its type's foreign trampoline (so the runtime interprets it);
+/// functions are compiled when [`LazyModule::request`]ed (the interpreter
+/// found them hot) and installed as soon as they are compiled, hot ones
+/// first; `on_placed` hears of each installed function.
+pub struct Tiered {
+    pub on_placed: Box<dyn Fn(u32) + Send + Sync>,
+    /// Hears of each OSR entry placed (see [`LazyModule::request_osr`]),
+    /// by function and loop.
+    pub on_osr_ready: Box<dyn Fn(u32, u32) + Send + Sync>,
+}
+
+/// A tiered module's on-stack-replacement entry.
+enum OsrState {
+    InProgress,
+    Ready { code: usize, entry: usize },
+    Failed,
 }
 
 enum FuncState {
@@ -106,6 +139,12 @@ struct State {
     /// Told of the final image (taken when it is linked, or when it will
     /// not be).
     on_linked: Option<LinkedHook>,
+    /// Functions asked for (tiered modules), to compile before the rest.
+    requests: std::collections::VecDeque<u32>,
+    /// OSR entries by `(def, loop)`, and those asked for, to compile
+    /// before anything else.
+    osr: HashMap<(u32, u32), OsrState>,
+    osr_requests: std::collections::VecDeque<(u32, u32)>,
 }
 
 /// The trampolines made up front: array calls by defined function (`None`
@@ -145,6 +184,11 @@ pub struct LazyModule {
     /// End of the chunk area (which starts after the slots).
     chunks_end: usize,
     observer: Mutex<Option<CodeObserver>>,
+    /// Set for a tiered module.
+    tiered: Option<Tiered>,
+    /// Indirect array-call trampolines by type (tiered modules; offsets
+    /// in the region).
+    array_indirect: Vec<u32>,
 }
 
 /// Called with `(address, size, defined function)` for code as it appears.
@@ -197,6 +241,55 @@ fn thunk_template(ty: &tern_binary::FuncType, isa: &dyn cranelift_codegen::isa::
     func
 }
 
+/// The array-call trampoline of defined function `def`, when it can
+/// escape to the host (exported, in a table, named by `ref.func`, or the
+/// start function).
+fn array_trampoline(
+    desc: &ModuleDesc,
+    def: u32,
+    isa: &dyn cranelift_codegen::isa::TargetIsa,
+    fctx: &mut FunctionBuilderContext,
+    ctx: &mut Context,
+) -> Option<Result<CompiledFunc, CompileError>> {
+    let info = desc.info();
+    let index = desc.num_imported_funcs() + def;
+    if !info.declared_funcs.contains(&index) && desc.start() != Some(index) {
+        return None;
+    }
+    let ty = &info.types[info.funcs[index as usize] as usize];
+    let f = trampoline::array_to_native(ty, index, isa, fctx);
+    Some(compile_function(ctx, f, isa, index, desc.num_imported_funcs()))
+}
+
+/// The thunk of a tiered module's function of type `ty`: tail-calls the
+/// type's foreign trampoline (read from the entry at `MAGIC`) with the
+/// function's own reference (the entry's offset into the callee
+/// instance's function array), so that the runtime runs it.
+fn interp_thunk_template(ty: &tern_binary::FuncType, isa: &dyn cranelift_codegen::isa::TargetIsa) -> ir::Function {
+    let sig = native_signature(ty, isa);
+    let ptr = isa.pointer_type();
+    let mut func = ir::Function::with_name_signature(UserFuncName::user(3, 1), sig.clone());
+    let mut fctx = FunctionBuilderContext::new();
+    let mut b = FunctionBuilder::new(&mut func, &mut fctx);
+    let f_ref = b.import_signature(sig);
+    let block = b.create_block();
+    b.append_block_params_for_function_params(block);
+    b.switch_to_block(block);
+    b.seal_block(block);
+    let params = b.block_params(block).to_vec();
+    let flags = ir::MemFlagsData::trusted();
+    let entry = b.ins().iconst(types::I64, MAGIC as i64);
+    let off = b.ins().load(ptr, flags, entry, ENTRY_FUNCREF_OFFSET);
+    let tramp = b.ins().load(ptr, flags, entry, ENTRY_FOREIGN);
+    let funcs = b.ins().load(ptr, flags, params[0], tern_vm::vmctx::OFFSET_VMCTX_FUNCS);
+    let fr = b.ins().iadd(funcs, off);
+    let mut args = vec![fr];
+    args.extend_from_slice(&params[1..]);
+    b.ins().return_call_indirect(f_ref, tramp, &args);
+    b.finalize(isa.frontend_config());
+    func
+}
+
 /// Writes `f`'s bytes, placed at address `at`, into `buf` and resolves its
 /// relocations: calls of functions to their stubs, of symbols to the
 /// symbol stubs (PC-relative) or the symbols (absolute).
@@ -245,6 +338,7 @@ impl LazyModule {
         config: &CompileConfig,
         isa: OwnedTargetIsa,
         on_linked: Option<LinkedHook>,
+        tiered: Option<Tiered>,
     ) -> Result<Arc<LazyModule>, CompileError> {
         let codegen = |msg: String| CompileError::Codegen { func: u32::MAX, msg };
         let info = desc.info();
@@ -261,7 +355,11 @@ impl LazyModule {
             if templates.contains_key(&ty) {
                 continue;
             }
-            let f = thunk_template(&info.types[ty as usize], &*isa);
+            let f = if tiered.is_some() {
+                interp_thunk_template(&info.types[ty as usize], &*isa)
+            } else {
+                thunk_template(&info.types[ty as usize], &*isa)
+            };
             let c = compile_function(&mut ctx, f, &*isa, u32::MAX, num_imported)?;
             let at: Vec<usize> = c
                 .bytes
@@ -278,13 +376,15 @@ impl LazyModule {
         // Trampolines: array calls for functions that can escape to the
         // host (exported, in tables, named by `ref.func`, or the start
         // function), foreign calls for every type.
+        // (A tiered module calls through its types' indirect entries, and
+        // makes these for the final image only, on the worker that links
+        // it: a large module has thousands.)
         let mut array = Vec::new();
-        for def in 0..ndefs as u32 {
-            let index = num_imported + def;
-            if info.declared_funcs.contains(&index) || desc.start() == Some(index) {
-                let ty = &info.types[info.funcs[index as usize] as usize];
-                let f = trampoline::array_to_native(ty, index, &*isa, &mut fctx);
-                array.push((def, compile_function(&mut ctx, f, &*isa, index, num_imported)?));
+        if tiered.is_none() {
+            for def in 0..ndefs as u32 {
+                if let Some(f) = array_trampoline(&desc, def, &*isa, &mut fctx, &mut ctx) {
+                    array.push((def, f?));
+                }
             }
         }
         let foreign: Vec<Option<CompiledFunc>> = info
@@ -295,6 +395,19 @@ impl LazyModule {
                 compile_function(&mut ctx, f, &*isa, u32::MAX, num_imported).ok()
             })
             .collect();
+        // Tiered: indirect array calls by type, for calls from the
+        // interpreter into any compiled function.
+        let indirect: Vec<Option<CompiledFunc>> = match tiered {
+            Some(_) => info
+                .types
+                .iter()
+                .map(|ty| {
+                    let f = trampoline::array_to_native_indirect(ty, &*isa, &mut fctx);
+                    compile_function(&mut ctx, f, &*isa, u32::MAX, num_imported).ok()
+                })
+                .collect(),
+            None => Vec::new(),
+        };
 
         // Layout of the front.
         let symbols = all_symbols();
@@ -326,6 +439,17 @@ impl LazyModule {
                 None => foreign_at.push(NO_TRAMPOLINE),
             }
         }
+        let mut indirect_at = Vec::with_capacity(indirect.len());
+        for f in &indirect {
+            match f {
+                Some(f) => {
+                    len = align_to(len, f.align.max(16) as usize);
+                    indirect_at.push(len as u32);
+                    len += f.bytes.len();
+                }
+                None => indirect_at.push(NO_TRAMPOLINE),
+            }
+        }
         let front_len = len;
         let slots_at = align_to(front_len.max(1), page);
         let chunks_at = align_to(slots_at + ndefs.max(1) * 8, page);
@@ -337,12 +461,25 @@ impl LazyModule {
         let chunks_end = chunks_at + align_to(chunk_area, page);
         let region = CodeRegion::reserve(chunks_end)?;
         let base = region.as_ptr() as usize;
+        let funcref = std::mem::size_of::<tern_vm::vmctx::VMFuncRef>() as u64;
         let entries: Box<[LazyEntry]> = (0..ndefs as u32)
-            .map(|def| LazyEntry {
-                module: AtomicPtr::new(std::ptr::null_mut()),
-                def,
+            .map(|def| {
+                let ty = info.funcs[(num_imported + def) as usize];
+                let foreign = match foreign_at[ty as usize] {
+                    NO_TRAMPOLINE => 0,
+                    at => (base + at as usize) as u64,
+                };
+                LazyEntry {
+                    module: AtomicPtr::new(std::ptr::null_mut()),
+                    def,
+                    funcref_offset: (num_imported + def) as u64 * funcref,
+                    foreign,
+                }
             })
             .collect();
+        if tiered.is_some() && entries.iter().any(|e| e.foreign == 0) {
+            return Err(codegen("a tiered function's type has no foreign trampoline".into()));
+        }
 
         // The slots, first pointing at the thunks.
         // SAFETY: fresh, page-aligned pages of the reservation.
@@ -381,7 +518,7 @@ impl LazyModule {
                     place(&mut buf[at..], base + at, f, &stub, &symbol_stub_at).map_err(codegen)?;
                     traps.extend(f.traps.iter().map(|&(o, c)| ((at + o as usize) as u32, c)));
                 }
-                for (f, &at) in foreign.iter().zip(&foreign_at) {
+                for (f, &at) in foreign.iter().zip(&foreign_at).chain(indirect.iter().zip(&indirect_at)) {
                     if let Some(f) = f {
                         let at = at as usize;
                         place(&mut buf[at..], base + at, f, &stub, &symbol_stub_at).map_err(codegen)?;
@@ -424,6 +561,9 @@ impl LazyModule {
                 linked: None,
                 trampolines: Some((array_funcs, foreign)),
                 on_linked,
+                requests: Default::default(),
+                osr: HashMap::new(),
+                osr_requests: Default::default(),
             }),
             cond: Condvar::new(),
             front_registration,
@@ -436,6 +576,8 @@ impl LazyModule {
             foreign: foreign_at,
             chunks_end,
             observer: Mutex::new(None),
+            tiered,
+            array_indirect: indirect_at,
         });
         for e in m.entries.iter() {
             e.module.store(Arc::as_ptr(&m).cast_mut(), Ordering::Release);
@@ -468,6 +610,37 @@ impl LazyModule {
             Some(&o) if o != NO_TRAMPOLINE => (self.base() + o as usize) as *const u8,
             _ => std::ptr::null(),
         }
+    }
+
+    /// The indirect array-call trampoline of type `ty` (a tiered module's;
+    /// null otherwise): `extern "C" fn(callee_vmctx, caller_vmctx, values,
+    /// code)`.
+    pub fn array_indirect(&self, ty: u32) -> *const u8 {
+        match self.array_indirect.get(ty as usize) {
+            Some(&o) if o != NO_TRAMPOLINE => (self.base() + o as usize) as *const u8,
+            _ => std::ptr::null(),
+        }
+    }
+
+    /// Asks for `def` to be compiled and installed (a tiered module's
+    /// function that became hot): `now` on this thread before returning,
+    /// otherwise by the background workers, before functions nobody asked
+    /// for. A failure to compile leaves the function interpreted.
+    pub fn request(self: &Arc<Self>, def: u32, now: bool) {
+        if def as usize >= self.ndefs {
+            return;
+        }
+        if now {
+            let _ = self.resolve(def);
+            return;
+        }
+        let mut st = lock(&self.state);
+        if !matches!(st.funcs[def as usize], FuncState::NotStarted) {
+            return;
+        }
+        st.requests.push_back(def);
+        drop(st);
+        workers::submit(Arc::downgrade(self), 1);
     }
 
     /// The foreign trampoline of type `ty`, or null.
@@ -525,6 +698,11 @@ impl LazyModule {
     fn notify(&self, code: &[(usize, usize, u32)]) {
         if let Some(f) = &*self.observer.lock().unwrap_or_else(|e| e.into_inner()) {
             f(code);
+        }
+        if let Some(t) = &self.tiered {
+            for &(_, _, def) in code {
+                (t.on_placed)(def);
+            }
         }
     }
 
@@ -585,7 +763,7 @@ impl LazyModule {
     /// the final image on a background worker (this thread, if it is one:
     /// a guest's thread that compiled the last function on its first call
     /// hands the linking, and the hook, to the workers).
-    fn finish(self: &Arc<Self>, mut st: MutexGuard<'_, State>, def: u32, r: Result<CompiledFunc, String>) {
+    fn finish<'a>(self: &'a Arc<Self>, mut st: MutexGuard<'a, State>, def: u32, r: Result<CompiledFunc, String>) {
         st.funcs[def as usize] = match r {
             Ok(f) => FuncState::Done(Arc::new(f)),
             Err(e) => {
@@ -593,6 +771,21 @@ impl LazyModule {
                 FuncState::Failed(e)
             }
         };
+        // A tiered module installs what it compiles at once (a full chunk
+        // area leaves the function interpreted until the final image).
+        let mut placed = None;
+        if self.tiered.is_some()
+            && st.placed[def as usize] == 0
+            && let FuncState::Done(f) = &st.funcs[def as usize]
+        {
+            let f = f.clone();
+            placed = self.place_chunk(&mut st, def, &f).ok().flatten();
+        }
+        if let Some(range) = placed {
+            drop(st);
+            self.notify(&[range]);
+            st = lock(&self.state);
+        }
         st.finished += 1;
         let failed = st.failed;
         let last = st.finished == self.ndefs;
@@ -629,8 +822,18 @@ impl LazyModule {
                 _ => None,
             })
             .collect();
-        let (array, foreign) = st.trampolines.take().unwrap_or_default();
+        let (mut array, foreign) = st.trampolines.take().unwrap_or_default();
         drop(st);
+        if self.tiered.is_some() {
+            let (mut fctx, mut ctx) = (FunctionBuilderContext::new(), Context::new());
+            for (def, slot) in array.iter_mut().enumerate() {
+                *slot = match array_trampoline(&self.desc, def as u32, &*self.isa, &mut fctx, &mut ctx) {
+                    Some(Ok(f)) => Some(f),
+                    Some(Err(_)) => return self.link_failed(),
+                    None => None,
+                };
+            }
+        }
         let linked = link::link(&*self.isa, self.num_imported, funcs, array, foreign).and_then(CompiledModule::load);
         let mut st = lock(&self.state);
         let hook = st.on_linked.take();
@@ -650,15 +853,23 @@ impl LazyModule {
                 }
             }
             Err(_) => {
-                // Chunks keep serving; calls that found the chunk area full
-                // must not wait for an image that will not come.
-                st.failed = true;
-                self.cond.notify_all();
+                st.on_linked = hook;
                 drop(st);
-                if let Some(hook) = hook {
-                    hook(None);
-                }
+                self.link_failed();
             }
+        }
+    }
+
+    /// There will be no final image: chunks keep serving, and calls that
+    /// found the chunk area full must not wait for it.
+    fn link_failed(&self) {
+        let mut st = lock(&self.state);
+        let hook = st.on_linked.take();
+        st.failed = true;
+        self.cond.notify_all();
+        drop(st);
+        if let Some(hook) = hook {
+            hook(None);
         }
     }
 
@@ -704,6 +915,27 @@ impl LazyModule {
     /// Places `f` in the chunk area: its `(address, size, def)`, or `None`
     /// when the area is full.
     fn place_chunk(&self, st: &mut State, def: u32, f: &CompiledFunc) -> Result<Option<(usize, usize, u32)>, String> {
+        // Calls of functions already placed (and of itself) go there
+        // directly; the others through their stubs.
+        let Some(addr) = self.place_code(st, f, Some(def))? else {
+            return Ok(None);
+        };
+        let size = f.bytes.len().max(1);
+        st.placed[def as usize] = addr;
+        st.chunks.push((addr, addr + size, def));
+        for (o, fr) in &f.inlined {
+            st.inlined.insert(addr + *o as usize, fr.clone());
+        }
+        self.slot(def).store(addr, Ordering::Release);
+        Ok(Some((addr, size, def)))
+    }
+
+    /// Writes `f` to fresh pages of the chunk area and registers its trap
+    /// sites and handlers: its address, or `None` when the area is full.
+    /// Calls go to functions already placed directly (to `own`, the
+    /// function `f` is, at its new address), to the others through their
+    /// stubs.
+    fn place_code(&self, st: &mut State, f: &CompiledFunc, own: Option<u32>) -> Result<Option<usize>, String> {
         let page = CodeRegion::page_size();
         let size = f.bytes.len().max(1);
         let at = st.next_chunk;
@@ -713,11 +945,9 @@ impl LazyModule {
         }
         let base = self.base();
         let addr = base + at;
-        // Calls of functions already placed (and of itself) go there
-        // directly; the others through their stubs.
         let placed = &st.placed;
         let stub = |g: u32| match placed[g as usize] {
-            _ if g == def => addr,
+            _ if Some(g) == own => addr,
             0 => base + g as usize * STUB,
             a => a,
         };
@@ -737,13 +967,120 @@ impl LazyModule {
             trap_lookup(f.traps.as_slice().into()),
             link::handler_lookup(f.handlers.as_slice().into()),
         ));
-        st.placed[def as usize] = addr;
-        st.chunks.push((addr, addr + size, def));
-        for (o, fr) in &f.inlined {
-            st.inlined.insert(addr + *o as usize, fr.clone());
+        Ok(Some(addr))
+    }
+
+    /// The OSR entry of `def` at loop `at_loop`, once placed: its code
+    /// (see `translate::osr_signature`) and the array-call trampoline that
+    /// calls it, `extern "C" fn(vmctx, caller, values, code)` where
+    /// `values[0]` points at the interpreter's state and receives the
+    /// results.
+    pub fn osr_entry(&self, def: u32, at_loop: u32) -> Option<(*const u8, *const u8)> {
+        match lock(&self.state).osr.get(&(def, at_loop)) {
+            Some(&OsrState::Ready { code, entry }) => Some((code as *const u8, entry as *const u8)),
+            _ => None,
         }
-        self.slot(def).store(addr, Ordering::Release);
-        Ok(Some((addr, size, def)))
+    }
+
+    fn compile_osr_here(&self, def: u32, at_loop: u32) -> Result<(CompiledFunc, CompiledFunc), String> {
+        let run = || {
+            CONTEXTS.with(|c| {
+                let mut c = c.borrow_mut();
+                let cx = c.get_or_insert_with(|| (FunctionBuilderContext::new(), Context::new()));
+                let index = self.num_imported + def;
+                let n = self.num_imported;
+                let bodies = |g: u32| {
+                    let d = g.checked_sub(n)?;
+                    (d < self.ndefs as u32).then(|| self.desc.body(d))
+                };
+                let info = self.desc.info();
+                let f = compile_entry(
+                    info,
+                    n,
+                    index,
+                    &self.desc.body(def),
+                    &bodies,
+                    &self.config,
+                    &*self.isa,
+                    cx,
+                    Some(at_loop),
+                )
+                .map_err(|e| e.to_string())?;
+                // Its trampoline: the array call of a function taking the
+                // state's address and returning the function's results.
+                let ty = &info.types[info.funcs[index as usize] as usize];
+                let tty = tern_binary::FuncType::new([tern_binary::ValType::I64], ty.results().iter().copied());
+                let t = trampoline::array_to_native_indirect(&tty, &*self.isa, &mut cx.0);
+                let t = compile_function(&mut cx.1, t, &*self.isa, u32::MAX, n).map_err(|e| e.to_string())?;
+                Ok((f, t))
+            })
+        };
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)) {
+            Ok(r) => r,
+            Err(_) => {
+                CONTEXTS.with(|c| c.borrow_mut().take());
+                Err(format!("function {}: the compiler panicked", self.num_imported + def))
+            }
+        }
+    }
+
+    /// Asks for the on-stack-replacement entry of `def` at its loop
+    /// `at_loop` (see `translate::translate_osr`): compiled `now` on this
+    /// thread, otherwise by the background workers before anything else.
+    /// `Tiered::on_osr_ready` hears when it is there.
+    pub fn request_osr(self: &Arc<Self>, def: u32, at_loop: u32, now: bool) {
+        if def as usize >= self.ndefs || self.tiered.is_none() {
+            return;
+        }
+        let mut st = lock(&self.state);
+        if st.osr.contains_key(&(def, at_loop)) {
+            return;
+        }
+        st.osr.insert((def, at_loop), OsrState::InProgress);
+        if now {
+            drop(st);
+            self.compile_osr(def, at_loop);
+            return;
+        }
+        st.osr_requests.push_back((def, at_loop));
+        drop(st);
+        workers::submit(Arc::downgrade(self), 1);
+    }
+
+    /// Compiles and places an OSR entry and its array-call trampoline.
+    fn compile_osr(&self, def: u32, at_loop: u32) {
+        let r = self.compile_osr_here(def, at_loop);
+        let mut st = lock(&self.state);
+        let placed = r.and_then(|(f, t)| {
+            let full = || "out of space for compiled code".to_string();
+            let code = self.place_code(&mut st, &f, None)?.ok_or_else(full)?;
+            let size = f.bytes.len().max(1);
+            st.chunks.push((code, code + size, def));
+            for (o, fr) in &f.inlined {
+                st.inlined.insert(code + *o as usize, fr.clone());
+            }
+            let entry = self.place_code(&mut st, &t, None)?.ok_or_else(full)?;
+            Ok((code, size, entry))
+        });
+        let ready = match placed {
+            Ok((code, size, entry)) => {
+                st.osr.insert((def, at_loop), OsrState::Ready { code, entry });
+                Some((code, size))
+            }
+            Err(_) => {
+                st.osr.insert((def, at_loop), OsrState::Failed);
+                None
+            }
+        };
+        drop(st);
+        if let Some((code, size)) = ready {
+            if let Some(f) = &*self.observer.lock().unwrap_or_else(|e| e.into_inner()) {
+                f(&[(code, size, def)]);
+            }
+            if let Some(t) = &self.tiered {
+                (t.on_osr_ready)(def, at_loop);
+            }
+        }
     }
 
     /// A worker's share: compiles functions nobody has started.
@@ -754,8 +1091,20 @@ impl LazyModule {
                 return;
             }
             let mut st = lock(&self.state);
+            if let Some((def, at_loop)) = st.osr_requests.pop_front() {
+                drop(st);
+                self.compile_osr(def, at_loop);
+                continue;
+            }
             let mut next = None;
-            while st.cursor < self.ndefs {
+            while let Some(d) = st.requests.pop_front() {
+                if matches!(st.funcs[d as usize], FuncState::NotStarted) {
+                    st.funcs[d as usize] = FuncState::InProgress;
+                    next = Some(d);
+                    break;
+                }
+            }
+            while next.is_none() && st.cursor < self.ndefs {
                 let d = st.cursor;
                 st.cursor += 1;
                 if matches!(st.funcs[d], FuncState::NotStarted) {

@@ -34,6 +34,24 @@ impl ModuleCode {
         }
     }
 
+    /// The indirect array-call trampoline of type index `ty` (tiered
+    /// modules only; null otherwise).
+    pub fn array_indirect(&self, ty: u32) -> *const u8 {
+        match self {
+            ModuleCode::Eager(_) => std::ptr::null(),
+            ModuleCode::Lazy(l) => l.array_indirect(ty),
+        }
+    }
+
+    /// The OSR entry of `def` at loop `at_loop`, once compiled (tiered
+    /// modules; see [`LazyModule::osr_entry`]).
+    pub fn osr_entry(&self, def: u32, at_loop: u32) -> Option<(*const u8, *const u8)> {
+        match self {
+            ModuleCode::Eager(_) => None,
+            ModuleCode::Lazy(l) => l.osr_entry(def, at_loop),
+        }
+    }
+
     /// Foreign trampoline of type index `ty`, or null.
     pub fn foreign_trampoline(&self, ty: u32) -> *const u8 {
         match self {

@@ -88,6 +88,42 @@ pub(crate) fn array_to_native(
     func
 }
 
+/// The indirect array-call entry of type `ty` (tiered modules):
+/// `extern "C" fn(callee_vmctx, caller_vmctx, values, code)`, as
+/// [`array_to_native`] but calling the native code at `code`, so that any
+/// function of the type can be called from the host without an entry of
+/// its own.
+pub(crate) fn array_to_native_indirect(
+    ty: &FuncType,
+    isa: &dyn TargetIsa,
+    fctx: &mut FunctionBuilderContext,
+) -> ir::Function {
+    let ptr = isa.pointer_type();
+    let mut sig = Signature::new(isa.default_call_conv());
+    sig.params.extend([AbiParam::new(ptr); 4]);
+    let mut func = ir::Function::with_name_signature(UserFuncName::user(NS_TRAMPOLINE, u32::MAX - 1), sig);
+    let callee_sig = func.import_signature(native_signature(ty, isa));
+    let mut b = FunctionBuilder::new(&mut func, fctx);
+    let p = entry_block(&mut b);
+    let values = p[2];
+    let mut args = vec![p[0], p[1]];
+    let mut off = 0i32;
+    for &t in ty.params() {
+        args.push(load_slot(&mut b, t, values, off));
+        off += 8 * slots_of(t) as i32;
+    }
+    let call = b.ins().call_indirect(callee_sig, p[3], &args);
+    let results = b.inst_results(call).to_vec();
+    let mut off = 0i32;
+    for (&t, v) in ty.results().iter().zip(results) {
+        store_slot(&mut b, t, v, values, off);
+        off += 8 * slots_of(t) as i32;
+    }
+    b.ins().return_(&[]);
+    b.finalize(isa.frontend_config());
+    func
+}
+
 /// The signature of the `CallForeign` libcall.
 /// The foreign trampoline of type `ty`.
 pub(crate) fn native_to_foreign(ty: &FuncType, isa: &dyn TargetIsa, fctx: &mut FunctionBuilderContext) -> ir::Function {

@@ -34,6 +34,23 @@ pub trait Host {
     /// and receives the results; it is as long as the larger of the two.
     fn call_host(&mut self, index: u32, caller: Option<u32>, slots: &mut [u64]) -> Result<(), Trap>;
 
+    /// Calls store function `func`, a wasm function whose module is tiered
+    /// and whose compiled code is installed (see [`crate::tier`]), in its
+    /// compiled code. `slots` is as for [`Host::call_host`].
+    fn call_native(&mut self, func: u32, slots: &mut [u64]) -> Result<(), Trap> {
+        let _ = (func, slots);
+        Err(Trap::msg("no compiled code to call"))
+    }
+
+    /// Continues a call of store function `func` (of a tiered module) in
+    /// its compiled OSR entry at loop `at_loop` (see [`crate::tier`]):
+    /// `values[0]` points at the locals and operands, and `values`
+    /// receives the function's results.
+    fn call_osr(&mut self, func: u32, at_loop: u32, values: &mut [u64]) -> Result<(), Trap> {
+        let _ = (func, at_loop, values);
+        Err(Trap::msg("no compiled code to call"))
+    }
+
     /// `memory.grow` of store memory `mem` by `delta` pages: the old size,
     /// `None` when the growth is refused (limits, the embedder's resource
     /// limiter, the OS), or a trap the embedder raises instead.
@@ -68,8 +85,14 @@ pub fn invoke(host: &mut dyn Host, func: u32, io: &mut [u64]) -> Result<(), Trap
         FuncKind::Host { index } => return host.call_host(index, None, io),
         FuncKind::Wasm { instance, def } => (instance, def),
     };
-    if vm.activations >= MAX_ACTIVATIONS || vm.call_depth >= vm.limits.max_call_depth {
+    if too_many_activations(vm) || vm.call_depth >= vm.limits.max_call_depth {
         return Err(Trap::new(TrapCode::StackOverflow));
+    }
+    if let Ok(m) = interp_module(vm, inst)
+        // SAFETY: instances' code lives as long as the store.
+        && let Some(t) = unsafe { &*m }.tiering()
+    {
+        t.enter(def);
     }
     vm.activations += 1;
     let depth_base = vm.call_depth;
@@ -82,6 +105,21 @@ pub fn invoke(host: &mut dyn Host, func: u32, io: &mut [u64]) -> Result<(), Trap
         vm.spare_stack = stack;
     }
     r
+}
+
+/// Host stack a new activation needs left (where the stack's bounds are
+/// known).
+const ACTIVATION_STACK: usize = 256 << 10;
+
+/// Whether one more nested activation (a host function or the other tier
+/// calling back into wasm) would risk the host's stack: less than
+/// [`ACTIVATION_STACK`] of it left where its bounds are known, else
+/// [`MAX_ACTIVATIONS`] activations already.
+pub fn too_many_activations(vm: &StoreData) -> bool {
+    match tern_vm::signals::stack_remaining() {
+        Some(n) => n < ACTIVATION_STACK,
+        None => vm.activations >= MAX_ACTIVATIONS,
+    }
 }
 
 /// Appends the frames of one activation, innermost (`func` of `inst`)
@@ -730,6 +768,69 @@ fn run(
                 refresh_mem!();
             }};
         }
+        /// Calls store function `fi` in its compiled code (its module is
+        /// tiered and the code installed), with its slots at `b`.
+        macro_rules! call_native {
+            ($fi:expr, $b:expr) => {{
+                let fe = (&*vm).funcs[$fi as usize];
+                let at = base + $b as usize;
+                let need = at + fe.param_slots.max(fe.result_slots) as usize;
+                reserve!(need);
+                (&mut *vm).call_depth = depth_base + frames.len() + 1;
+                let r = host.call_native($fi, &mut stack[at..need]);
+                vm = host.store();
+                if let Err(t) = r {
+                    match t.exn() {
+                        Some(exn) if (&*vm).exn(exn).is_some() => throw!(exn, false),
+                        Some(_) => fail!(Trap::msg("compiled code threw an invalid exception reference")),
+                        None => fail!(t),
+                    }
+                }
+                regs = stack.as_mut_ptr().add(base);
+                refresh_mem!();
+            }};
+        }
+        /// Continues the current call in compiled code at the loop header
+        /// `lp` (see [`crate::tier`]) and returns its results.
+        macro_rules! osr {
+            ($lp:expr) => {{
+                let lp: &crate::tier::LoopOsr = $lp;
+                let nl = (*func).local_slots as usize;
+                let mut state: Vec<u64> = Vec::with_capacity(nl + lp.stack_slots());
+                state.extend_from_slice(std::slice::from_raw_parts(regs, nl));
+                for &(r, w) in lp.stack.iter() {
+                    state.extend_from_slice(std::slice::from_raw_parts(regs.add(r as usize), w as usize));
+                }
+                let rs = (*func).result_slots as usize;
+                let mut values = vec![0u64; rs.max(1)];
+                values[0] = state.as_mut_ptr() as u64;
+                let fi = instance!().funcs[(*func).func_index as usize];
+                (&mut *vm).call_depth = depth_base + frames.len() + 1;
+                let r = host.call_osr(fi, lp.id, &mut values);
+                vm = host.store();
+                drop(state);
+                regs = stack.as_mut_ptr().add(base);
+                match r {
+                    Ok(()) => {
+                        ptr::copy_nonoverlapping(values.as_ptr(), regs, rs);
+                        do_return!();
+                    }
+                    // What leaves the compiled call leaves the current
+                    // frame, which it replaced.
+                    Err(t) => match t.exn() {
+                        Some(exn) if (&*vm).exn(exn).is_some() => throw!(exn, true),
+                        Some(_) => fail!(Trap::msg("compiled code threw an invalid exception reference")),
+                        None => match frames.last() {
+                            Some(&f) => {
+                                let outer = &frames[..frames.len() - 1];
+                                return Err(with_trace(t, outer, f.inst, f.func, f.ip));
+                            }
+                            None => return Err(t),
+                        },
+                    },
+                }
+            }};
+        }
         /// Asks the embedder what to do about the epoch deadline (it may
         /// run anything, wasm included, as a host call may).
         macro_rules! epoch_deadline_reached {
@@ -812,8 +913,14 @@ fn run(
                         } else {
                             interp_module(&*vm, instance)?
                         };
-                        let callee = tri_t!(compiled(&*m, def));
-                        enter!(callee, m, instance, $b);
+                        if let Some(t) = (*m).tiering()
+                            && t.enter(def)
+                        {
+                            call_native!($fi, $b);
+                        } else {
+                            let callee = tri_t!(compiled(&*m, def));
+                            enter!(callee, m, instance, $b);
+                        }
                     }
                     FuncKind::Host { index } => {
                         call_host!(index, fe.param_slots.max(fe.result_slots), $b, false);
@@ -831,6 +938,9 @@ fn run(
                         } else {
                             interp_module(&*vm, instance)?
                         };
+                        if let Some(t) = (*m).tiering() {
+                            t.enter(def);
+                        }
                         let callee = tri_t!(compiled(&*m, def));
                         enter_tail!(callee, m, instance, $b);
                     }
@@ -937,6 +1047,15 @@ fn run(
                             }
                             vmr.fuel -= n as u64;
                         }
+                        Instr::LoopHead { l } => {
+                            let lp = &(*func).loops[l as usize];
+                            if let Some(t) = (*module).tiering()
+                                && t.loop_iteration(lp)
+                                && t.loop_ready((*func).func_index - (*module).desc().num_imported_funcs(), lp)
+                            {
+                                osr!(lp);
+                            }
+                        }
                         Instr::Epoch => {
                             let vmr = &*vm;
                             if vmr.epoch.load(std::sync::atomic::Ordering::Relaxed) >= vmr.epoch_deadline {
@@ -984,8 +1103,16 @@ fn run(
                             do_return!();
                         }
                         Instr::CallDef { f, base: b } => {
-                            let callee = tri_t!(compiled(&*module, f));
-                            enter!(callee, module, inst, b);
+                            if let Some(t) = (*module).tiering()
+                                && t.enter(f)
+                            {
+                                let n = (*module).desc().num_imported_funcs();
+                                let fi = instance!().funcs[(n + f) as usize];
+                                call_native!(fi, b);
+                            } else {
+                                let callee = tri_t!(compiled(&*module, f));
+                                enter!(callee, module, inst, b);
+                            }
                         }
                         Instr::CallImp { f, base: b } => {
                             let fi = instance!().funcs[f as usize];
@@ -996,6 +1123,9 @@ fn run(
                             call_func!(fi, b);
                         }
                         Instr::ReturnCallDef { f, base: b } => {
+                            if let Some(t) = (*module).tiering() {
+                                t.enter(f);
+                            }
                             let callee = tri_t!(compiled(&*module, f));
                             enter_tail!(callee, module, inst, b);
                         }

@@ -81,6 +81,11 @@ macro_rules! define_instr {
             /// Checks the store's epoch deadline (function entries and loop
             /// headers, when the embedder asked for epoch interruption).
             Epoch,
+            /// A loop header of a tiered module's function: counts the
+            /// iteration for loop `l` of [`CompiledFunc::loops`], and once
+            /// the loop is hot and its OSR entry compiled, continues the
+            /// call in compiled code (see [`crate::tier`]).
+            LoopHead { l: u32 },
             /// Jumps to `to`. In translated code every jump target `to`
             /// is relative to the jump's own index (an `i32` offset stored
             /// as `u32`); the translator works with absolute indices until
@@ -389,6 +394,7 @@ macro_rules! define_for_each_reg {
                     Instr::Trap { .. }
                     | Instr::Fuel { .. }
                     | Instr::Epoch
+                    | Instr::LoopHead { .. }
                     | Instr::Fence
                     | Instr::Jump { .. }
                     | Instr::Ret
@@ -614,6 +620,9 @@ pub struct CompiledFunc {
     /// regions after outer ones), and their clauses.
     pub regions: Box<[Region]>,
     pub clauses: Box<[Clause]>,
+    /// The loops a tiered module's function may leave for compiled code
+    /// at (see [`Instr::LoopHead`]).
+    pub loops: Box<[crate::tier::LoopOsr]>,
 }
 
 impl CompiledFunc {

@@ -55,6 +55,7 @@ pub mod ir;
 mod module;
 pub mod ops;
 pub mod simd;
+pub mod tier;
 pub mod translate;
 
 pub use exec::{Host, invoke};

@@ -20,6 +20,8 @@ pub struct InterpModule {
     fuel: bool,
     epoch: bool,
     relaxed_simd_deterministic: bool,
+    /// Call counts and compiled code, when a tier above runs it too.
+    tiering: Option<crate::tier::Tiering>,
 }
 
 impl InterpModule {
@@ -34,7 +36,21 @@ impl InterpModule {
             fuel,
             epoch: false,
             relaxed_simd_deterministic: false,
+            tiering: None,
         }
+    }
+
+    /// With `t`, calls of the module's functions are counted and go to
+    /// compiled code once the tier above installs it (see [`crate::tier`]).
+    pub fn with_tiering(mut self, t: crate::tier::Tiering) -> InterpModule {
+        self.tiering = Some(t);
+        self
+    }
+
+    /// The tiering state, when the module is tiered.
+    #[inline]
+    pub fn tiering(&self) -> Option<&crate::tier::Tiering> {
+        self.tiering.as_ref()
     }
 
     /// With `on`, translated code checks the store's epoch deadline at
@@ -80,8 +96,17 @@ impl InterpModule {
     pub fn source_offset(&self, def: u32, pc: u32) -> Option<u32> {
         let d = &*self.desc;
         let n = d.num_imported_funcs();
-        let opts = (self.fuel, self.epoch, self.relaxed_simd_deterministic);
-        crate::source_offset(d.info(), n, n + def, &d.body(def), opts, pc)
+        crate::source_offset(d.info(), n, n + def, &d.body(def), self.options(), pc)
+    }
+
+    /// How the module's functions are translated.
+    fn options(&self) -> crate::translate::Options {
+        crate::translate::Options {
+            fuel: self.fuel,
+            epoch: self.epoch,
+            relaxed_simd_deterministic: self.relaxed_simd_deterministic,
+            osr: self.tiering.as_ref().is_some_and(|t| t.osr_enabled()),
+        }
     }
 
     /// Defined function `def`, translated on first use.
@@ -93,15 +118,7 @@ impl InterpModule {
             .get_or_init(|| {
                 let d = &*self.desc;
                 let n = d.num_imported_funcs();
-                translate(
-                    d.info(),
-                    n,
-                    n + def,
-                    &d.body(def),
-                    self.fuel,
-                    self.epoch,
-                    self.relaxed_simd_deterministic,
-                )
+                translate(d.info(), n, n + def, &d.body(def), self.options())
             })
             .as_ref()
     }

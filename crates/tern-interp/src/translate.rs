@@ -88,16 +88,27 @@ const NONE: u32 = u32::MAX;
 
 /// Translates the body of function `func_index` (a function index, imports
 /// included).
+/// What translated code does besides the function's work.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Options {
+    /// Consume fuel.
+    pub fuel: bool,
+    /// Check the epoch deadline at function entries and loop headers.
+    pub epoch: bool,
+    /// Relaxed SIMD operators behave as the spec's deterministic profile.
+    pub relaxed_simd_deterministic: bool,
+    /// Loop headers may leave for compiled code (tiered modules, see
+    /// [`crate::tier`]).
+    pub osr: bool,
+}
+
 pub fn translate(
     info: &ModuleInfo,
     num_imported_funcs: u32,
     func_index: u32,
     body: &FuncBody<'_>,
-    fuel: bool,
-    epoch: bool,
-    relaxed_simd_deterministic: bool,
+    opts: Options,
 ) -> Result<CompiledFunc, TranslateError> {
-    let opts = (fuel, epoch, relaxed_simd_deterministic);
     let (mut f, _) = translate_recording(info, num_imported_funcs, func_index, body, opts, false)?;
     f.func_index = func_index;
     Ok(f)
@@ -112,10 +123,9 @@ pub fn source_offset(
     num_imported_funcs: u32,
     func_index: u32,
     body: &FuncBody<'_>,
-    (fuel, epoch, relaxed_simd_deterministic): (bool, bool, bool),
+    opts: Options,
     pc: u32,
 ) -> Option<u32> {
-    let opts = (fuel, epoch, relaxed_simd_deterministic);
     let (_, offsets) = translate_recording(info, num_imported_funcs, func_index, body, opts, true).ok()?;
     let i = offsets.partition_point(|&(at, _)| at <= pc);
     offsets.get(i.checked_sub(1)?).map(|&(_, off)| off)
@@ -126,13 +136,14 @@ fn translate_recording(
     num_imported_funcs: u32,
     func_index: u32,
     body: &FuncBody<'_>,
-    (fuel, epoch, relaxed_simd_deterministic): (bool, bool, bool),
+    opts: Options,
     record: bool,
 ) -> Result<(CompiledFunc, Vec<(u32, u32)>), TranslateError> {
     let mut v = FuncValidator::new(info);
     let t = tern_validate::validate_and_translate(&mut v, func_index, body, |ty, decls| {
-        Emitter::new(info, num_imported_funcs, ty, decls, fuel, epoch).map(|mut e| {
-            e.relaxed_simd_deterministic = relaxed_simd_deterministic;
+        Emitter::new(info, num_imported_funcs, ty, decls, opts.fuel, opts.epoch).map(|mut e| {
+            e.relaxed_simd_deterministic = opts.relaxed_simd_deterministic;
+            e.osr = opts.osr;
             e.offsets = record.then(Vec::new);
             Translator(e)
         })
@@ -431,6 +442,14 @@ struct Emitter<'i> {
     /// Hidden slots taken by legacy catch bodies' exceptions (see
     /// [`HIDDEN_BASE`]).
     hidden: u32,
+    /// Whether loop headers get [`Instr::LoopHead`].
+    osr: bool,
+    /// `loop` operators seen so far (reachable or not), for the loops'
+    /// indices that compiled code and the interpreter agree on.
+    loops_seen: u32,
+    /// Per `LoopHead`: its loop's index and where each operand on the
+    /// stack at the header is (slot, width).
+    loops: Vec<(u32, Vec<(Reg, u8)>)>,
 }
 
 /// While a function is translated, operands that are constants read slot
@@ -528,6 +547,9 @@ impl<'i> Emitter<'i> {
             clauses: Vec::new(),
             cur_region: NO_REGION,
             hidden: 0,
+            osr: false,
+            loops_seen: 0,
+            loops: Vec::new(),
         };
         e.ctrl.push(Ctrl {
             kind: Kind::Func,
@@ -580,6 +602,15 @@ impl<'i> Emitter<'i> {
                 i.for_each_reg(remap);
             }
         }
+        let loops: Vec<crate::tier::LoopOsr> = std::mem::take(&mut self.loops)
+            .into_iter()
+            .map(|(id, mut stack)| {
+                for (r, _) in stack.iter_mut() {
+                    remap(r);
+                }
+                crate::tier::LoopOsr::new(id, stack.into_boxed_slice())
+            })
+            .collect();
         let mut regions = Vec::with_capacity(self.regions.len());
         let mut clauses = Vec::with_capacity(self.clauses.len());
         for (mut r, ids) in std::mem::take(&mut self.regions) {
@@ -605,6 +636,7 @@ impl<'i> Emitter<'i> {
             max_height,
             regions: regions.into_boxed_slice(),
             clauses: clauses.into_boxed_slice(),
+            loops: loops.into_boxed_slice(),
         })
     }
 
@@ -1273,12 +1305,25 @@ impl<'i> Emitter<'i> {
     }
 
     fn visit_loop(&mut self, bt: BlockType) -> Result<()> {
+        self.loops_seen += 1;
         if !self.reachable {
             self.dead_depth += 1;
             return Ok(());
         }
         let mut c = self.open(Kind::Loop, bt);
         c.label = self.pc();
+        // Tiered: the header may leave for compiled code, with the
+        // locals and the operands (all in slots after `open`). Not inside
+        // a legacy catch body, whose exception (for `rethrow`) compiled
+        // code would not have.
+        if self.osr && !self.ctrl.iter().any(|c| c.kind == Kind::Catch) {
+            self.last_def = None;
+            self.label_at = self.label_at.max(self.code.len() as u32);
+            let stack = self.stack.iter().map(|o| (o.src, o.w)).collect();
+            let l = self.loops.len() as u32;
+            self.loops.push((self.loops_seen - 1, stack));
+            self.emit(Instr::LoopHead { l });
+        }
         self.start_fuel_block();
         self.check_epoch();
         self.ctrl.push(c);

@@ -12,7 +12,11 @@ use tern_vm::{FuncKind, LinearMemory, MemoryStyle, Trap};
 /// anything else through the interpreter (which calls host functions).
 pub(crate) fn invoke<T>(s: &mut StoreInner<T>, func: u32, io: &mut [u64]) -> Result<(), Trap> {
     let r = match s.vm.funcs[func as usize].kind {
-        FuncKind::Wasm { instance, .. } if s.jit.is_compiled(instance) => crate::jit::call_compiled(s, func, io),
+        FuncKind::Wasm { instance, def }
+            if s.jit.is_compiled(instance) && crate::jit::runs_native(s, instance, def) =>
+        {
+            crate::jit::call_compiled(s, func, io)
+        }
         _ => tern_interp::invoke(s, func, io),
     };
     // Names for the backtrace, whichever tier recorded it.

@@ -86,6 +86,35 @@ pub struct Config {
     pub(crate) cranelift_flags: Vec<(String, String)>,
     /// The compiled-code cache, when there is one.
     pub(crate) cache: Option<CacheConfig>,
+    /// Tiered execution, when asked for (and, after [`Engine::new`], when
+    /// it applies).
+    pub(crate) tiering: Option<Tiering>,
+}
+
+/// Settings of tiered execution (see [`Config::tiering`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Tiering {
+    /// Calls after which a function is hot and compiled (at least 1).
+    pub call_threshold: u32,
+    /// Iterations after which a loop is hot (at least 1): a call running
+    /// it in the interpreter continues in compiled code at the loop's
+    /// header (on-stack replacement). `None`: calls that started in the
+    /// interpreter finish there.
+    pub loop_threshold: Option<u32>,
+    /// Whether a hot function is compiled on the thread that found it hot,
+    /// before the call that made it hot goes on (deterministic, for
+    /// tests), instead of in the background while the guest runs on.
+    pub synchronous: bool,
+}
+
+impl Default for Tiering {
+    fn default() -> Self {
+        Tiering {
+            call_threshold: 1000,
+            loop_threshold: Some(10_000),
+            synchronous: false,
+        }
+    }
 }
 
 impl Default for Config {
@@ -116,6 +145,7 @@ impl Config {
             relaxed_simd_deterministic: false,
             cranelift_flags: Vec::new(),
             cache: None,
+            tiering: None,
         }
     }
 
@@ -157,6 +187,21 @@ impl Config {
     /// interpreter's counterpart is [`Config::interp_translation`].
     pub fn lazy_compilation(&mut self, on: bool) -> &mut Self {
         self.lazy_compilation = on;
+        self
+    }
+
+    /// Tiered execution for [`Tier::Auto`] (default off): every function
+    /// starts in the interpreter, the interpreter counts calls, and the
+    /// functions that become hot are compiled (in the background unless
+    /// [`Tiering::synchronous`]) and called in their compiled code from
+    /// then on, from both tiers; a call running a hot loop in the
+    /// interpreter moves to compiled code at the loop's header (on-stack
+    /// replacement, [`Tiering::loop_threshold`]). Applies where the
+    /// compiler tier compiles lazily (see [`Config::lazy_compilation`]); a
+    /// module whose code comes from an artifact or the code cache is
+    /// compiled already.
+    pub fn tiering(&mut self, t: Option<Tiering>) -> &mut Self {
+        self.tiering = t;
         self
     }
 
@@ -380,6 +425,9 @@ impl Engine {
     pub fn new(config: &Config) -> Result<Engine> {
         let isa = crate::jit::select_isa(config.tier, &config.cranelift_flags)?;
         let mut config = config.clone();
+        if config.tier != Tier::Auto || isa.is_none() || !config.lazy_compilation || !crate::jit::lazy_available() {
+            config.tiering = None;
+        }
         if isa.is_none() {
             config.tier = Tier::Interp;
         } else {

@@ -145,6 +145,7 @@ pub(crate) fn module_code(
     precompiled: Option<Artifact>,
     interpret: bool,
     cache: CacheArg,
+    interp: &Arc<tern_interp::InterpModule>,
 ) -> Result<Option<Arc<ModuleCode>>> {
     let pending = match cache {
         CacheArg::Miss(p) => Some(p),
@@ -165,7 +166,7 @@ pub(crate) fn module_code(
             )))
         }
         (None, Some(_)) => return Err(Error::usage("precompiled modules need the compiler tier")),
-        (Some(isa), None) => compile(engine, isa, desc, pending)?.map(Arc::new),
+        (Some(isa), None) => compile(engine, isa, desc, pending, interp)?.map(Arc::new),
         (None, None) => None,
     })
 }
@@ -252,7 +253,13 @@ pub(crate) fn announce(m: &ModuleInner) {
 /// the compiler does not support (found while compiling eagerly), so that
 /// the interpreter runs it instead. `pending` is told of the code once it
 /// is whole.
-fn compile(engine: &Engine, isa: &Isa, desc: &Arc<ModuleDesc>, pending: Option<Pending>) -> Result<Option<ModuleCode>> {
+fn compile(
+    engine: &Engine,
+    isa: &Isa,
+    desc: &Arc<ModuleDesc>,
+    pending: Option<Pending>,
+    interp: &Arc<tern_interp::InterpModule>,
+) -> Result<Option<ModuleCode>> {
     if engine.config().lazy_compilation && tern_cranelift::lazy_available() {
         // Bodies are compiled later: check them all now.
         desc.validate_bodies()?;
@@ -260,8 +267,72 @@ fn compile(engine: &Engine, isa: &Isa, desc: &Arc<ModuleDesc>, pending: Option<P
             let bytes = desc.bytes().clone();
             Box::new(move |a: Option<&Artifact>| p.write(a, &bytes)) as tern_cranelift::LinkedHook
         });
-        let m = tern_cranelift::LazyModule::new(desc.clone(), &compile_config(engine), isa.clone(), hook)
+        // Tiered: installed code is announced to the interpreter, which
+        // asks for hot functions.
+        let tiered = interp.tiering().map(|_| {
+            let osr_interp = interp.clone();
+            let interp = interp.clone();
+            let nimp = desc.num_imported_funcs();
+            tern_cranelift::Tiered {
+                on_osr_ready: Box::new(move |def, at_loop| {
+                    if let Ok(f) = osr_interp.func(def)
+                        && let Some(l) = f.loops.iter().find(|l| l.id == at_loop)
+                    {
+                        l.set_ready();
+                        if crate::log::enabled("tier") {
+                            eprintln!(
+                                "[tern tier] func {} can continue in compiled code at loop {at_loop}",
+                                nimp + def
+                            );
+                        }
+                    }
+                }),
+                on_placed: Box::new(move |def| {
+                    if let Some(t) = interp.tiering()
+                        && !t.is_native(def)
+                    {
+                        t.set_native(def);
+                        if crate::log::enabled("tier") {
+                            eprintln!("[tern tier] func {} runs compiled code", nimp + def);
+                        }
+                    }
+                }),
+            }
+        });
+        let m = tern_cranelift::LazyModule::new(desc.clone(), &compile_config(engine), isa.clone(), hook, tiered)
             .map_err(compile_error)?;
+        if let (Some(t), Some(cfg)) = (interp.tiering(), engine.config().tiering) {
+            let lazy = Arc::downgrade(&m);
+            let nimp = desc.num_imported_funcs();
+            t.on_hot(Box::new(move |def| {
+                if crate::log::enabled("tier") {
+                    eprintln!(
+                        "[tern tier] func {} is hot after {} calls: compiling it{}",
+                        nimp + def,
+                        cfg.call_threshold,
+                        if cfg.synchronous { "" } else { " in the background" }
+                    );
+                }
+                if let Some(m) = lazy.upgrade() {
+                    m.request(def, cfg.synchronous);
+                }
+            }));
+            let lazy = Arc::downgrade(&m);
+            t.on_hot_loop(Box::new(move |def, at_loop| {
+                if crate::log::enabled("tier") {
+                    eprintln!(
+                        "[tern tier] func {} has a hot loop ({at_loop}): compiling an entry there{}",
+                        nimp + def,
+                        if cfg.synchronous { "" } else { " in the background" }
+                    );
+                }
+                if let Some(m) = lazy.upgrade() {
+                    m.request_osr(def, at_loop, cfg.synchronous);
+                    // Its next calls should not start in the interpreter.
+                    m.request(def, cfg.synchronous);
+                }
+            }));
+        }
         return Ok(Some(ModuleCode::Lazy(m)));
     }
     let c = eager(engine, isa, desc)?;
@@ -549,17 +620,72 @@ pub(crate) fn instantiate<T>(s: &mut StoreInner<T>, inst: u32, module: &Module) 
     Ok(())
 }
 
+/// Whether modules can compile lazily on this host.
+pub(crate) fn lazy_available() -> bool {
+    tern_cranelift::lazy_available()
+}
+
+/// Whether store function `func`, of compiled instance `instance`, runs
+/// its compiled code: always, unless its module is tiered and the
+/// function's code is not installed yet.
+pub(crate) fn runs_native<T>(s: &StoreInner<T>, instance: u32, def: u32) -> bool {
+    match s.instance_modules[instance as usize].inner.code.tiering() {
+        Some(t) => t.is_native(def),
+        None => true,
+    }
+}
+
 /// Calls store function `func`, which is compiled code, through its
-/// array entry.
+/// array entry (or, for a tiered module's function without one, its
+/// type's indirect array entry).
 pub(crate) fn call_compiled<T>(s: &mut StoreInner<T>, func: u32, io: &mut [u64]) -> Result<(), Trap> {
-    if s.vm.activations >= tern_interp::exec::MAX_ACTIVATIONS {
+    enter_compiled(s, func, io, None)
+}
+
+/// Continues a call of store function `func` (of a tiered module's
+/// instance) in its OSR entry at loop `at_loop` (see
+/// `tern_interp::Host::call_osr`).
+pub(crate) fn call_osr<T>(s: &mut StoreInner<T>, func: u32, at_loop: u32, values: &mut [u64]) -> Result<(), Trap> {
+    let FuncKind::Wasm { instance, def } = s.vm.funcs[func as usize].kind else {
+        return Err(Trap::msg("no compiled code to call"));
+    };
+    let entry = match s.jit.instances.get(instance as usize) {
+        Some(Some(ji)) => ji._code.osr_entry(def, at_loop),
+        _ => None,
+    };
+    match entry {
+        Some((code, trampoline)) => enter_compiled(s, func, values, Some((trampoline, code))),
+        None => Err(Trap::msg("no compiled code to call")),
+    }
+}
+
+/// Calls compiled code of store function `func`: through `entry` (an
+/// indirect array-call trampoline and the code it calls) when given,
+/// otherwise as [`call_compiled`] says.
+fn enter_compiled<T>(
+    s: &mut StoreInner<T>,
+    func: u32,
+    io: &mut [u64],
+    entry: Option<(*const u8, *const u8)>,
+) -> Result<(), Trap> {
+    if tern_interp::exec::too_many_activations(&s.vm) {
         return Err(Trap::new(TrapCode::StackOverflow));
     }
     let fr = s.jit.func_refs[func as usize];
-    if fr.array_call.is_null() {
+    let (mut indirect, code) = entry.unwrap_or((std::ptr::null(), fr.native_call));
+    if fr.array_call.is_null() && indirect.is_null() {
         // Lazily compiled modules give array entries only to functions
-        // that can reach the host.
-        return Err(Trap::msg("this function cannot be called from the host"));
+        // that can reach the host; tiered ones have one per type.
+        if let FuncKind::Wasm { instance, def } = s.vm.funcs[func as usize].kind
+            && let Some(Some(ji)) = s.jit.instances.get(instance as usize)
+        {
+            let info = s.instance_modules[instance as usize].inner.desc.info();
+            let ty = info.funcs[(ji.num_imported + def) as usize];
+            indirect = ji._code.array_indirect(ty);
+        }
+        if indirect.is_null() {
+            return Err(Trap::msg("this function cannot be called from the host"));
+        }
     }
     let ctx: *mut VMStoreContext = &mut *s.jit.ctx;
     let fuel = s.vm.fuel_enabled;
@@ -581,11 +707,18 @@ pub(crate) fn call_compiled<T>(s: &mut StoreInner<T>, func: u32, io: &mut [u64])
         (*ctx).epoch_deadline = s.vm.epoch_deadline;
         s.vm.activations += 1;
         (*ctx).host = tern_cranelift::libcalls::host_to_raw(s);
-        let array: unsafe extern "C" fn(*mut VMContext, *mut VMContext, *mut u64) = std::mem::transmute(fr.array_call);
         let values = io.as_mut_ptr();
         let mut pcs = Vec::new();
         let exit = &raw mut (*ctx).exit;
-        let mut r = tern_vm::signals::catch_traps_with_exits(|| array(fr.vmctx, fr.vmctx, values), &mut pcs, exit);
+        let mut r = if indirect.is_null() {
+            let array: unsafe extern "C" fn(*mut VMContext, *mut VMContext, *mut u64) =
+                std::mem::transmute(fr.array_call);
+            tern_vm::signals::catch_traps_with_exits(|| array(fr.vmctx, fr.vmctx, values), &mut pcs, exit)
+        } else {
+            let array: unsafe extern "C" fn(*mut VMContext, *mut VMContext, *mut u64, *const u8) =
+                std::mem::transmute(indirect);
+            tern_vm::signals::catch_traps_with_exits(|| array(fr.vmctx, fr.vmctx, values, code), &mut pcs, exit)
+        };
         s.vm.activations -= 1;
         if fuel {
             s.vm.fuel = (*ctx).fuel.max(0) as u64;

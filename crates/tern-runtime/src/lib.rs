@@ -76,12 +76,13 @@ mod jit;
 mod jit;
 mod limits;
 mod linker;
+mod log;
 mod module;
 mod store;
 mod values;
 
 pub use cache::{CacheConfig, CacheStats, CacheUse};
-pub use engine::{BoundsChecks, Config, Engine, InterpTranslation, InterruptHandle, Profiler, Tier};
+pub use engine::{BoundsChecks, Config, Engine, InterpTranslation, InterruptHandle, Profiler, Tier, Tiering};
 pub use epoch::UpdateDeadline;
 pub use error::{Error, Result};
 pub use externals::{Extern, Global, Memory, SharedMemory, Table, Tag};

@@ -376,13 +376,24 @@ impl Module {
             None => tern_binary::decode(&bytes)?,
         };
         let desc = Arc::new(ModuleDesc::new(bytes.clone(), &m, &runtime_features(&config.features))?);
-        let code = Arc::new(
-            InterpModule::new(desc.clone(), config.consume_fuel)
-                .with_epoch_checks(config.epoch_interruption)
-                .with_relaxed_simd_deterministic(config.relaxed_simd_deterministic),
-        );
+        let mut code = InterpModule::new(desc.clone(), config.consume_fuel)
+            .with_epoch_checks(config.epoch_interruption)
+            .with_relaxed_simd_deterministic(config.relaxed_simd_deterministic);
+        // Tiered: the interpreter starts every function (compiled code
+        // from an artifact or the cache needs no tiering).
+        if let Some(t) = config.tiering
+            && precompiled.is_none()
+            && !interpret
+        {
+            let mut tiering = tern_interp::tier::Tiering::new(desc.num_defined_funcs(), t.call_threshold);
+            if let Some(n) = t.loop_threshold {
+                tiering = tiering.with_osr(n);
+            }
+            code = code.with_tiering(tiering);
+        }
+        let code = Arc::new(code);
         let (cache_use, cache_write) = (cache.cache_use(), cache.write_wait());
-        let jit = crate::jit::module_code(engine, &desc, precompiled, interpret, cache)?;
+        let jit = crate::jit::module_code(engine, &desc, precompiled, interpret, cache, &code)?;
         if jit.is_none() {
             match config.interp_translation {
                 InterpTranslation::Lazy => desc.validate_bodies()?,

@@ -74,6 +74,16 @@ pub(crate) fn select_isa(tier: Tier, _flags: &[(String, String)]) -> Result<Opti
     }
 }
 
+/// Whether modules can compile lazily (never: nothing compiles).
+pub(crate) fn lazy_available() -> bool {
+    false
+}
+
+/// Nothing runs compiled code.
+pub(crate) fn runs_native<T>(_s: &StoreInner<T>, _instance: u32, _def: u32) -> bool {
+    false
+}
+
 /// Every module is interpreted.
 pub(crate) fn module_code(
     _engine: &Engine,
@@ -81,6 +91,7 @@ pub(crate) fn module_code(
     precompiled: Option<Artifact>,
     _interpret: bool,
     _cache: CacheArg,
+    _interp: &Arc<tern_interp::InterpModule>,
 ) -> Result<Option<Arc<ModuleCode>>> {
     match precompiled {
         Some(a) => match a {},

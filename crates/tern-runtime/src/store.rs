@@ -203,6 +203,16 @@ impl<T> tern_interp::Host for StoreInner<T> {
         f(caller, slots)
     }
 
+    #[cfg(feature = "cranelift")]
+    fn call_native(&mut self, func: u32, slots: &mut [u64]) -> Result<(), Trap> {
+        crate::jit::call_compiled(self, func, slots)
+    }
+
+    #[cfg(feature = "cranelift")]
+    fn call_osr(&mut self, func: u32, at_loop: u32, values: &mut [u64]) -> Result<(), Trap> {
+        crate::jit::call_osr(self, func, at_loop, values)
+    }
+
     fn grow_memory(&mut self, mem: u32, delta: u64) -> Result<Option<u64>, Trap> {
         StoreInner::grow_memory(self, mem, delta).map_err(error_to_trap)
     }

@@ -38,6 +38,8 @@ pub struct Options {
     pub eager_compilation: bool,
     /// Relaxed SIMD gives the spec's deterministic results.
     pub relaxed_simd_deterministic: bool,
+    /// Tiered execution (with [`Tier::Auto`]; see `tern::Config::tiering`).
+    pub tiering: Option<tern::Tiering>,
     /// How long a `wait` directive (and the end of a script, for threads
     /// never waited for) waits for a thread before reporting a failure;
     /// `None`: [`runner::DEFAULT_THREAD_TIMEOUT`].

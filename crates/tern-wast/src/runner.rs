@@ -810,7 +810,8 @@ fn engine_for(options: &crate::Options) -> Engine {
         .tier(options.tier)
         .bounds_checks(options.bounds_checks)
         .interruptible(options.interruptible)
-        .relaxed_simd_deterministic(options.relaxed_simd_deterministic);
+        .relaxed_simd_deterministic(options.relaxed_simd_deterministic)
+        .tiering(options.tiering);
     config.max_call_depth(20_000);
     if options.eager_compilation {
         config.lazy_compilation(false);

@@ -18,7 +18,7 @@
 //! per group.
 
 use std::collections::BTreeMap;
-use tern::{BoundsChecks, Tier};
+use tern::{BoundsChecks, Tier, Tiering};
 use tern_test_support::runner::{self, Checked, Run};
 use tern_test_support::suites::{self, Harness, SpecFile};
 
@@ -36,6 +36,8 @@ struct Config {
     interruptible: bool,
     /// Compile whole modules up front (otherwise lazily).
     eager_compilation: bool,
+    /// Tiered execution (with `Tier::Auto`).
+    tiering: Option<Tiering>,
 }
 
 const fn config(
@@ -53,7 +55,19 @@ const fn config(
         eager_fuel,
         interruptible: false,
         eager_compilation: false,
+        tiering: None,
     }
+}
+
+/// Tiered execution that compiles a function on its `calls`-th call and
+/// enters a loop's compiled code on its `loops`-th iteration, before the
+/// call goes on (deterministic: a script runs the same way every time).
+const fn tiered(calls: u32, loops: Option<u32>) -> Option<Tiering> {
+    Some(Tiering {
+        call_threshold: calls,
+        loop_threshold: loops,
+        synchronous: true,
+    })
 }
 
 use BoundsChecks::{Explicit, Guard};
@@ -76,6 +90,26 @@ const CONFIGS: &[Config] = &[
     Config {
         eager_compilation: true,
         ..config("jit-eager", JitEager, Tier::Jit, Guard, false)
+    },
+    // Tiered: every function's first call is interpreted and its second
+    // compiled, so calls cross between the tiers in every direction; a
+    // loop's first iteration in the interpreter moves the call to compiled
+    // code (on-stack replacement at every loop).
+    Config {
+        tiering: tiered(2, Some(1)),
+        ..config("tiered", Jit, Tier::Auto, Guard, false)
+    },
+    // The same with fuel, calls never hot: functions run compiled only by
+    // on-stack replacement (and once a loop of theirs was hot).
+    Config {
+        tiering: tiered(u32::MAX, Some(1)),
+        ..config("tiered-osr-fuel", Jit, Tier::Auto, Guard, true)
+    },
+    // Tiered but never hot, with fuel: every call of compiled instances'
+    // functions goes through their interpreter entries.
+    Config {
+        tiering: tiered(u32::MAX, None),
+        ..config("tiered-cold-fuel", Jit, Tier::Auto, Guard, true)
     },
 ];
 
@@ -132,6 +166,7 @@ fn check(name: &str, item: &Item) -> Checked<Report> {
         bounds_checks: item.config.bounds_checks,
         interruptible: item.config.interruptible,
         eager_compilation: item.config.eager_compilation,
+        tiering: item.config.tiering,
         ..Default::default()
     };
     match tern_wast::run_script(item.file.text, &options) {
@@ -162,7 +197,7 @@ fn main() {
     let jit = tern_cranelift::jit_available();
     let mut items = Vec::new();
     for config in CONFIGS {
-        if config.tier == Tier::Jit && !jit {
+        if config.tier != Tier::Interp && !jit {
             continue;
         }
         for file in suites::files(config.harness) {

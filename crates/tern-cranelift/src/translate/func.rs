@@ -35,10 +35,29 @@ pub(super) fn translate(
     isa: &dyn TargetIsa,
     fctx: &mut FunctionBuilderContext,
 ) -> Result<Function> {
+    translate_at(info, num_imported_funcs, func_index, body, config, isa, fctx, None)
+}
+
+/// [`translate`], or with `osr`, the function's on-stack-replacement entry
+/// at that loop (see `super::translate_osr`).
+#[allow(clippy::too_many_arguments)]
+pub(super) fn translate_at(
+    info: &ModuleInfo,
+    num_imported_funcs: u32,
+    func_index: u32,
+    body: &FuncBody<'_>,
+    config: &TranslateConfig,
+    isa: &dyn TargetIsa,
+    fctx: &mut FunctionBuilderContext,
+    osr: Option<u32>,
+) -> Result<Function> {
     let ty = info
         .func_type(func_index)
         .ok_or_else(|| tern_binary::BinaryError::new(format!("unknown function {func_index}"), body.offset))?;
-    let sig = native_signature(ty, isa);
+    let sig = match osr {
+        Some(_) => super::osr_signature(ty, isa),
+        None => native_signature(ty, isa),
+    };
     let mut func = Function::with_name_signature(UserFuncName::user(NS_FUNC, func_index), sig);
     // The stack limit, for the prologue's check: vmctx->store->stack_limit.
     let ro = func
@@ -65,8 +84,14 @@ pub(super) fn translate(
     // is set up (`start`) and follows it operator by operator.
     let mut v = FuncValidator::new(info);
     let started = tern_validate::validate_and_translate(&mut v, func_index, body, |ty, decls| {
-        start(info, num_imported_funcs, ty, decls, config, isa, &mut func, fctx)
+        start(info, num_imported_funcs, ty, decls, config, isa, &mut func, fctx, osr)
     });
+    let started = match started {
+        Ok(t) if t.osr.as_ref().is_some_and(|o| !o.entered) => Err(TranslateError::unsupported(
+            "on-stack replacement at a loop the function does not reach".to_string(),
+        )),
+        r => r,
+    };
     let t = match started {
         Ok(t) => t,
         Err(e) => {
@@ -95,6 +120,7 @@ fn start<'f, 'i>(
     isa: &'f dyn TargetIsa,
     func: &'f mut Function,
     fctx: &'f mut FunctionBuilderContext,
+    osr: Option<u32>,
 ) -> Result<Translator<'f, 'i>> {
     let total: u64 = ty.params().len() as u64 + decls.iter().map(|(n, _)| *n as u64).sum::<u64>();
     if total > MAX_LOCALS {
@@ -111,10 +137,30 @@ fn start<'f, 'i>(
     let vmctx = b.block_params(entry)[0];
     let params: Vec<Value> = b.block_params(entry)[2..].to_vec();
     let mut locals = Vec::with_capacity(total as usize);
-    for (&t, &p) in ty.params().iter().zip(&params) {
-        let var = b.declare_var(clif_type(t));
-        b.def_var(var, p);
-        locals.push(var);
+    // An OSR entry's parameters are not the function's: its locals come
+    // from the state when it reaches the loop.
+    let mut osr_state = None;
+    if let Some(target) = osr {
+        for &t in ty.params() {
+            locals.push(b.declare_var(clif_type(t)));
+        }
+        let block = b.create_block();
+        b.ins().jump(block, &[]);
+        let prefix = b.create_block();
+        b.seal_block(prefix);
+        b.switch_to_block(prefix);
+        osr_state = Some(Osr {
+            target,
+            block,
+            state: params[0],
+            entered: false,
+        });
+    } else {
+        for (&t, &p) in ty.params().iter().zip(&params) {
+            let var = b.declare_var(clif_type(t));
+            b.def_var(var, p);
+            locals.push(var);
+        }
     }
     for &(n, t) in decls {
         for _ in 0..n {
@@ -127,6 +173,13 @@ fn start<'f, 'i>(
         b.append_block_param(ret, clif_type(t));
     }
 
+    let local_tys = ty
+        .params()
+        .iter()
+        .copied()
+        .chain(decls.iter().flat_map(|&(n, t)| std::iter::repeat_n(t, n as usize)))
+        .map(clif_type)
+        .collect();
     let mut t = Translator {
         b,
         info,
@@ -135,6 +188,9 @@ fn start<'f, 'i>(
         num_imported_funcs,
         vmctx,
         locals,
+        local_tys,
+        osr: osr_state,
+        loops_seen: 0,
         stack: Vec::new(),
         ctrl: Vec::new(),
         reachable: true,
@@ -218,6 +274,18 @@ struct Ctrl {
     region: Option<Block>,
 }
 
+/// An on-stack-replacement entry being translated: the function's entry
+/// block jumps to `block`, which is filled when the `target`-th loop is
+/// reached (the code before it is unreachable).
+struct Osr {
+    target: u32,
+    block: Block,
+    /// The parameter pointing at the interpreter's state.
+    state: Value,
+    /// Whether the loop was reached.
+    entered: bool,
+}
+
 pub(super) struct Translator<'f, 'i> {
     pub(super) b: FunctionBuilder<'f>,
     info: &'i ModuleInfo,
@@ -226,6 +294,12 @@ pub(super) struct Translator<'f, 'i> {
     num_imported_funcs: u32,
     pub(super) vmctx: Value,
     locals: Vec<Variable>,
+    /// The locals' types.
+    local_tys: Vec<Type>,
+    /// Set when translating an OSR entry.
+    osr: Option<Osr>,
+    /// `loop` operators seen so far (reachable or not).
+    loops_seen: u32,
     pub(super) stack: Vec<Value>,
     ctrl: Vec<Ctrl>,
     reachable: bool,
@@ -589,6 +663,13 @@ impl<'f, 'i> Translator<'f, 'i> {
         let n = params.len();
         let header = self.block_with(&params);
         self.flush_fuel();
+        let osr_here = self
+            .osr
+            .as_ref()
+            .is_some_and(|o| !o.entered && o.target + 1 == self.loops_seen);
+        if osr_here {
+            self.enter_osr();
+        }
         let args = self.pop_canon(n);
         self.jump(header, &args);
         self.b.switch_to_block(header);
@@ -603,6 +684,34 @@ impl<'f, 'i> Translator<'f, 'i> {
         let next = self.block_with(&results);
         let kind = Kind::Loop { header };
         self.push_ctrl(kind, n, results.len(), next, self.region());
+    }
+
+    /// At the OSR entry's loop: ends the (unreachable) code before it
+    /// and continues in the entry's block, loading the locals and the
+    /// operand stack from the state; the loop's header is jumped to next.
+    fn enter_osr(&mut self) {
+        self.b.ins().trap(trap_codes::UNREACHABLE);
+        let Some(o) = self.osr.as_mut() else { return };
+        o.entered = true;
+        let (block, state) = (o.block, o.state);
+        self.b.seal_block(block);
+        self.b.switch_to_block(block);
+        let mut off = 0i32;
+        let mut load = |t: &mut Self, ty: Type| {
+            // Vectors in their canonical type.
+            let ty = if ty.is_vector() { I8X16 } else { ty };
+            let v = t.b.ins().load(ty, MemFlagsData::trusted(), state, off);
+            off += if ty.bytes() > 8 { 16 } else { 8 };
+            v
+        };
+        for i in 0..self.locals.len() {
+            let v = load(self, self.local_tys[i]);
+            self.b.def_var(self.locals[i], v);
+        }
+        for i in 0..self.stack.len() {
+            let ty = self.ty_of(self.stack[i]);
+            self.stack[i] = load(self, ty);
+        }
     }
 
     fn visit_if(&mut self, bt: BlockType) {
@@ -1541,6 +1650,9 @@ impl<'f, 'i> Translator<'f, 'i> {
 
     pub(super) fn op(&mut self, op: Operator<'_>) -> Result<()> {
         use Operator as O;
+        if let O::Loop { .. } = op {
+            self.loops_seen += 1;
+        }
         match &op {
             O::Block { .. } | O::Loop { .. } | O::If { .. } | O::Try { .. } | O::TryTable { .. } if !self.reachable => {
                 self.dead_depth += 1;

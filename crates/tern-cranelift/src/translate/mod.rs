@@ -223,6 +223,46 @@ pub fn translate_function_with_imports(
     func::translate(info, num_imported_funcs, func_index, body, config, isa, fctx)
 }
 
+/// The signature of an on-stack-replacement entry of a function of type
+/// `ty` (see [`translate_osr`]): `(vmctx, caller, state)` returning the
+/// function's results, in compiled code's calling convention.
+pub fn osr_signature(ty: &FuncType, isa: &dyn TargetIsa) -> Signature {
+    let mut sig = native_signature(ty, isa);
+    sig.params.truncate(2);
+    sig.params.push(AbiParam::new(isa.pointer_type()));
+    sig
+}
+
+/// As [`translate_function_with_imports`], but the function made is an
+/// on-stack-replacement entry at loop `osr_loop` (the index of its `loop`
+/// among the body's, in order): it has [`osr_signature`], reads the
+/// function's locals and then the operand stack at the loop's header from
+/// the state it is given (in that order, bottom of the stack first, 8
+/// bytes per value, 16 per `v128`, as the interpreter's slots hold them),
+/// and continues at the header. An error when the loop is unreachable.
+#[allow(clippy::too_many_arguments)]
+pub fn translate_osr(
+    info: &ModuleInfo,
+    num_imported_funcs: u32,
+    func_index: u32,
+    body: &FuncBody<'_>,
+    config: &TranslateConfig,
+    isa: &dyn TargetIsa,
+    fctx: &mut FunctionBuilderContext,
+    osr_loop: u32,
+) -> Result<ir::Function, TranslateError> {
+    func::translate_at(
+        info,
+        num_imported_funcs,
+        func_index,
+        body,
+        config,
+        isa,
+        fctx,
+        Some(osr_loop),
+    )
+}
+
 /// User trap codes of this tier (Cranelift's own codes cover the rest).
 pub mod trap_codes {
     use cranelift_codegen::ir::TrapCode;

@@ -36,10 +36,7 @@ const STALE_TEMP: Duration = Duration::from_secs(3600);
 /// Whether `TERN_LOG` asks for the cache's log (`TERN_LOG=cache`, or a
 /// comma-separated list naming `cache`).
 pub(crate) fn log_enabled() -> bool {
-    static ON: OnceLock<bool> = OnceLock::new();
-    *ON.get_or_init(|| {
-        std::env::var("TERN_LOG").is_ok_and(|v| v.split(',').any(|t| t.trim() == "cache" || t.trim() == "all"))
-    })
+    crate::log::enabled("cache")
 }
 
 macro_rules! log {

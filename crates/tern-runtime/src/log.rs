@@ -1,0 +1,20 @@
+//! The optional logs on stderr that `TERN_LOG` turns on: a comma-separated
+//! list of topics (`cache`, `tier`) or `all`.
+
+use std::sync::OnceLock;
+
+/// Whether `TERN_LOG` names `topic` (or `all`).
+pub(crate) fn enabled(topic: &str) -> bool {
+    static TOPICS: OnceLock<Vec<String>> = OnceLock::new();
+    TOPICS
+        .get_or_init(|| {
+            std::env::var("TERN_LOG")
+                .unwrap_or_default()
+                .split(',')
+                .map(|t| t.trim().to_string())
+                .filter(|t| !t.is_empty())
+                .collect()
+        })
+        .iter()
+        .any(|t| t == topic || t == "all")
+}
