@@ -68,8 +68,11 @@ pub struct RunArgs {
     /// `cache-max-size=BYTES` (its bound, default 1G; the least recently
     /// used entries go first); `tiering=y|n` (with `--tier auto`: start
     /// every function in the interpreter and compile the hot ones in the
-    /// background; default off) and `tiering-threshold=N` (calls that make
-    /// a function hot, default 1000).
+    /// background; default off), `tiering-threshold=N` (calls that make a
+    /// function hot, default 1000), `tiering-loop-threshold=N` (loop
+    /// iterations that move a running call to compiled code, default
+    /// 10000; 0: never) and `tiering-sync=y|n` (compile hot code before
+    /// going on, not in the background).
     #[arg(short = 'C', value_name = "OPT=VAL", value_parser = parse_codegen_opt, value_delimiter = ',')]
     codegen_opts: Vec<CodegenOpt>,
     /// wasmtime's WASI options: `inherit-env=y|n` passes the host's whole
@@ -137,6 +140,8 @@ enum CodegenOpt {
     CacheMaxSize(u64),
     Tiering(bool),
     TieringThreshold(u32),
+    TieringLoopThreshold(u32),
+    TieringSync(bool),
 }
 
 /// One `-S` option.
@@ -194,6 +199,10 @@ fn parse_codegen_opt(s: &str) -> Result<CodegenOpt, String> {
                 .filter(|&n| n > 0)
                 .ok_or("`tiering-threshold` needs a number from 1 to 4294967295")?,
         ),
+        "tiering-loop-threshold" => CodegenOpt::TieringLoopThreshold(
+            u32::try_from(parse_u64(v)?).map_err(|_| "`tiering-loop-threshold` needs a number below 2^32")?,
+        ),
+        "tiering-sync" => CodegenOpt::TieringSync(parse_bool(v)?),
         _ => return Err(format!("unknown option `{k}`")),
     })
 }
@@ -206,6 +215,8 @@ fn tiering_config(opts: &[CodegenOpt]) -> Option<tern::Tiering> {
         match o {
             CodegenOpt::Tiering(b) => on = *b,
             CodegenOpt::TieringThreshold(n) => t.call_threshold = *n,
+            CodegenOpt::TieringLoopThreshold(n) => t.loop_threshold = (*n > 0).then_some(*n),
+            CodegenOpt::TieringSync(b) => t.synchronous = *b,
             _ => {}
         }
     }
@@ -220,7 +231,10 @@ fn cache_config(opts: &[CodegenOpt]) -> Option<tern::CacheConfig> {
             CodegenOpt::Cache(b) => on = *b,
             CodegenOpt::CacheDir(d) => dir = Some(d.clone()),
             CodegenOpt::CacheMaxSize(n) => max = Some(*n),
-            CodegenOpt::Tiering(_) | CodegenOpt::TieringThreshold(_) => {}
+            CodegenOpt::Tiering(_)
+            | CodegenOpt::TieringThreshold(_)
+            | CodegenOpt::TieringLoopThreshold(_)
+            | CodegenOpt::TieringSync(_) => {}
         }
     }
     if !on {

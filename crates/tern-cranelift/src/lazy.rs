@@ -92,6 +92,10 @@ const _: () = {
 /// found them hot) and installed as soon as they are compiled, hot ones
 /// first; `on_placed` hears of each installed function.
 pub struct Tiered {
+    /// Whether the background workers compile the functions nobody asked
+    /// for too (towards the final image); without, a module compiles only
+    /// what is asked for, on the thread that asks, deterministically.
+    pub background: bool,
     pub on_placed: Box<dyn Fn(u32) + Send + Sync>,
     /// Hears of each OSR entry placed (see [`LazyModule::request_osr`]),
     /// by function and loop.
@@ -583,7 +587,9 @@ impl LazyModule {
             e.module.store(Arc::as_ptr(&m).cast_mut(), Ordering::Release);
         }
         // (With no functions, a worker links the trampolines at once.)
-        workers::submit(Arc::downgrade(&m), usize::MAX);
+        if m.tiered.as_ref().is_none_or(|t| t.background) {
+            workers::submit(Arc::downgrade(&m), usize::MAX);
+        }
 
         Ok(m)
     }
@@ -1104,7 +1110,10 @@ impl LazyModule {
                     break;
                 }
             }
-            while next.is_none() && st.cursor < self.ndefs {
+            // (A tiered module without background compilation compiles
+            // only what is asked for.)
+            let background = self.tiered.as_ref().is_none_or(|t| t.background);
+            while next.is_none() && background && st.cursor < self.ndefs {
                 let d = st.cursor;
                 st.cursor += 1;
                 if matches!(st.funcs[d], FuncState::NotStarted) {

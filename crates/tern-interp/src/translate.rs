@@ -1313,10 +1313,12 @@ impl<'i> Emitter<'i> {
         let mut c = self.open(Kind::Loop, bt);
         c.label = self.pc();
         // Tiered: the header may leave for compiled code, with the
-        // locals and the operands (all in slots after `open`). Not inside
-        // a legacy catch body, whose exception (for `rethrow`) compiled
-        // code would not have.
-        if self.osr && !self.ctrl.iter().any(|c| c.kind == Kind::Catch) {
+        // locals and the loop's parameters (in slots after `open`). Only
+        // where nothing lies on the stack below the parameters (compiled
+        // code could not merge it with the paths that enclosing loops
+        // take), and not inside a legacy catch body, whose exception (for
+        // `rethrow`) compiled code would not have.
+        if self.osr && c.depth == 0 && !self.ctrl.iter().any(|c| c.kind == Kind::Catch) {
             self.last_def = None;
             self.label_at = self.label_at.max(self.code.len() as u32);
             let stack = self.stack.iter().map(|o| (o.src, o.w)).collect();
@@ -1457,7 +1459,17 @@ impl<'i> Emitter<'i> {
             f.label = at;
             f.branched = true;
         }
+        self.split_fuel_block();
         Ok(())
+    }
+
+    /// With fuel, ends the basic block's charge here (after a conditional
+    /// branch or a call, which an exception may leave by): every path
+    /// pays for the operators it runs, as compiled code charges them.
+    fn split_fuel_block(&mut self) {
+        if self.fuel {
+            self.start_fuel_block();
+        }
     }
 
     fn visit_br_on_null(&mut self, relative_depth: u32) -> Result<()> {
@@ -1529,6 +1541,7 @@ impl<'i> Emitter<'i> {
                 base,
             });
         }
+        self.split_fuel_block();
         Ok(())
     }
 
@@ -1547,6 +1560,7 @@ impl<'i> Emitter<'i> {
             base,
             table,
         });
+        self.split_fuel_block();
         Ok(())
     }
 
@@ -1595,6 +1609,7 @@ impl<'i> Emitter<'i> {
         let r = self.pop();
         let base = self.call_args(ty);
         self.emit(Instr::CallFuncRef { r, base });
+        self.split_fuel_block();
         Ok(())
     }
 

@@ -274,6 +274,7 @@ fn compile(
             let interp = interp.clone();
             let nimp = desc.num_imported_funcs();
             tern_cranelift::Tiered {
+                background: engine.config().tiering.is_none_or(|t| !t.synchronous),
                 on_osr_ready: Box::new(move |def, at_loop| {
                     if let Ok(f) = osr_interp.func(def)
                         && let Some(l) = f.loops.iter().find(|l| l.id == at_loop)

@@ -85,7 +85,9 @@ fn tiers_agree_on_random_modules() {
                         },
                     flags::FUEL,
                     flags::EXPLICIT_BOUNDS | flags::FUEL | flags::INTERRUPTIBLE,
-                    seed as u8 & 63,
+                    // Tiered, against the interpreter (fuel included).
+                    flags::TIERED | flags::FUEL,
+                    seed as u8 & 127,
                 ];
                 for f in option_sets {
                     match smith::diff_tiers(&bytes, &args, f).expect("the compiler tier is available") {

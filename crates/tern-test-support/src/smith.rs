@@ -403,6 +403,9 @@ pub enum Event {
     Tag {
         name: String,
     },
+    /// The fuel a call that returned used (runs that record it, see
+    /// [`TernRun::record_fuel`]).
+    Fuel(u64),
     /// Comparison ends here: stack or fuel ran out (see the module docs).
     Cut(TrapKind),
 }
@@ -420,6 +423,7 @@ impl fmt::Debug for Event {
                 write!(f, "table {name:?}: {size} elements, {n} null")
             }
             Event::Tag { name } => write!(f, "tag {name:?}"),
+            Event::Fuel(n) => write!(f, "fuel used: {n}"),
             Event::Cut(k) => write!(f, "comparison ends: {k:?}"),
         }
     }
@@ -502,6 +506,11 @@ pub struct TernRun {
     pub interruptible: bool,
     /// Relaxed SIMD in the deterministic mode.
     pub relaxed_simd_deterministic: bool,
+    /// Tiered execution (with [`tern::Tier::Auto`]).
+    pub tiering: Option<tern::Tiering>,
+    /// Record the fuel every call that returns uses ([`Event::Fuel`]):
+    /// tern's tiers charge the same for it.
+    pub record_fuel: bool,
 }
 
 impl TernRun {
@@ -515,6 +524,8 @@ impl TernRun {
             epochs: false,
             interruptible: false,
             relaxed_simd_deterministic: false,
+            tiering: None,
+            record_fuel: false,
         }
     }
 
@@ -527,10 +538,20 @@ impl TernRun {
             epochs: flags & flags::EPOCHS != 0,
             interruptible: flags & flags::INTERRUPTIBLE != 0,
             relaxed_simd_deterministic: flags & flags::RELAXED_SIMD_DETERMINISTIC != 0,
+            record_fuel: flags & flags::FUEL != 0,
             ..TernRun::new(tier)
         }
     }
 }
+
+/// The tiered execution of [`flags::TIERED`]: a function's second call
+/// runs compiled code, and a loop's first iteration moves its call there
+/// (on-stack replacement), deterministically.
+pub const EAGER_TIERING: tern::Tiering = tern::Tiering {
+    call_threshold: 2,
+    loop_threshold: Some(1),
+    synchronous: true,
+};
 
 /// The options of a tier-differential run, as bits of one byte (the
 /// `diff_tiers` fuzz target reads them from its input).
@@ -547,6 +568,9 @@ pub mod flags {
     pub const INTERRUPTIBLE: u8 = 16;
     /// Relaxed SIMD in the deterministic mode on both tiers.
     pub const RELAXED_SIMD_DETERMINISTIC: u8 = 32;
+    /// The second side is tiered ([`super::EAGER_TIERING`]) instead of
+    /// the compiler alone.
+    pub const TIERED: u8 = 64;
 }
 
 /// The tier differential: runs `bytes` on the interpreter and on the
@@ -559,8 +583,19 @@ pub fn diff_tiers(bytes: &[u8], arg_bytes: &[u8], flags: u8) -> Option<Result<us
         return None;
     }
     let a = run_tern(bytes, TernRun::with_flags(Tier::Interp, flags), arg_bytes);
-    let b = run_tern(bytes, TernRun::with_flags(Tier::Jit, flags), arg_bytes);
-    Some(compare(&a, &b, ("interpreter", "compiler")).map_err(|e| format!("with flags {flags:#04x}: {e}")))
+    let (b, name) = if flags & flags::TIERED != 0 {
+        let run = TernRun {
+            tiering: Some(EAGER_TIERING),
+            ..TernRun::with_flags(Tier::Auto, flags)
+        };
+        (run_tern(bytes, run, arg_bytes), "tiered")
+    } else {
+        (
+            run_tern(bytes, TernRun::with_flags(Tier::Jit, flags), arg_bytes),
+            "compiler",
+        )
+    };
+    Some(compare(&a, &b, ("interpreter", name)).map_err(|e| format!("with flags {flags:#04x}: {e}")))
 }
 
 fn tern_type(t: tern::ValType) -> Type {
@@ -644,6 +679,7 @@ pub fn run_tern(bytes: &[u8], run: TernRun, arg_bytes: &[u8]) -> Vec<Event> {
         .epoch_interruption(run.epochs)
         .interruptible(run.interruptible)
         .relaxed_simd_deterministic(run.relaxed_simd_deterministic)
+        .tiering(run.tiering)
         .wasm_feature(tern::Feature::WideArithmetic, true)
         .wasm_memory64(true)
         .wasm_custom_page_sizes(true)
@@ -690,12 +726,19 @@ pub fn run_tern(bytes: &[u8], run: TernRun, arg_bytes: &[u8]) -> Vec<Event> {
         let args = args(&mut u, &types);
         let params: Vec<Val> = args.iter().zip(ty.params()).map(|(&v, &t)| tern_arg(v, t)).collect();
         let mut results: Vec<Val> = ty.results().iter().map(|&t| Val::default_for(t)).collect();
+        let fuel_before = store.get_fuel().unwrap_or(0);
         let result = match f.call(&mut store, &params, &mut results) {
             Ok(()) => Ok(results.iter().map(tern_value).collect()),
             Err(e) => Err(tern_trap(&e)),
         };
+        let ok = result.is_ok();
         if !record_call(&mut log, name, args, result) {
             return log;
+        }
+        // (A trap leaves the tiers' fuel where each charged it: the
+        // interpreter charges a block on entry, compiled code on the way.)
+        if run.record_fuel && ok {
+            log.push(Event::Fuel(fuel_before - store.get_fuel().unwrap_or(0)));
         }
     }
     for (name, ext) in &exports {

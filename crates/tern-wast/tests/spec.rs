@@ -99,10 +99,12 @@ const CONFIGS: &[Config] = &[
         tiering: tiered(2, Some(1)),
         ..config("tiered", Jit, Tier::Auto, Guard, false)
     },
-    // The same with fuel, calls never hot: functions run compiled only by
-    // on-stack replacement (and once a loop of theirs was hot).
+    // With fuel, calls never hot: functions run compiled only by on-stack
+    // replacement at a loop's second iteration (inner loops first, then
+    // the rest of the call in compiled code), and once a loop of theirs
+    // was hot.
     Config {
-        tiering: tiered(u32::MAX, Some(1)),
+        tiering: tiered(u32::MAX, Some(2)),
         ..config("tiered-osr-fuel", Jit, Tier::Auto, Guard, true)
     },
     // Tiered but never hot, with fuel: every call of compiled instances'

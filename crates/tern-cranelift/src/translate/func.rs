@@ -209,7 +209,6 @@ fn start<'f, 'i>(
         next: ret,
         height: 0,
         next_reachable: false,
-        fuel_in: 0,
         region: None,
     });
     if config.interrupts {
@@ -232,8 +231,6 @@ enum Kind {
         else_block: Block,
         else_params: Vec<Value>,
         has_else: bool,
-        /// Fuel not yet charged when the else branch starts.
-        else_fuel: u64,
     },
     /// A `try_table`: its landing pad (see [`Ctrl::region`]) is filled at
     /// its `end`, with branches to the clauses' labels.
@@ -265,8 +262,6 @@ struct Ctrl {
     height: usize,
     /// Whether `next` has a predecessor.
     next_reachable: bool,
-    /// Fuel not yet charged on the paths into `next` (the most of them).
-    fuel_in: u64,
     /// The landing pad of the innermost try region around the code inside
     /// this frame: exceptions thrown there (by a call, which becomes a
     /// `try_call`, or by `throw`, a branch) go to this block, whose one
@@ -626,7 +621,6 @@ impl<'f, 'i> Translator<'f, 'i> {
             Kind::Loop { header } => (header, c.n_params),
             _ => {
                 c.next_reachable = true;
-                c.fuel_in = c.fuel_in.max(self.fuel_pending);
                 (c.next, c.n_results)
             }
         }
@@ -642,13 +636,8 @@ impl<'f, 'i> Translator<'f, 'i> {
             next,
             height: self.stack.len() - n_params,
             next_reachable: false,
-            fuel_in: 0,
             region,
         });
-    }
-
-    fn is_loop(&self, depth: u32) -> bool {
-        matches!(self.ctrl[self.ctrl.len() - 1 - depth as usize].kind, Kind::Loop { .. })
     }
 
     fn visit_block(&mut self, bt: BlockType) {
@@ -667,11 +656,11 @@ impl<'f, 'i> Translator<'f, 'i> {
             .osr
             .as_ref()
             .is_some_and(|o| !o.entered && o.target + 1 == self.loops_seen);
-        if osr_here {
-            self.enter_osr();
-        }
         let args = self.pop_canon(n);
         self.jump(header, &args);
+        if osr_here {
+            self.enter_osr(header, n);
+        }
         self.b.switch_to_block(header);
         let hp = self.b.block_params(header).to_vec();
         self.stack.extend(hp);
@@ -686,14 +675,23 @@ impl<'f, 'i> Translator<'f, 'i> {
         self.push_ctrl(kind, n, results.len(), next, self.region());
     }
 
-    /// At the OSR entry's loop: ends the (unreachable) code before it
-    /// and continues in the entry's block, loading the locals and the
-    /// operand stack from the state; the loop's header is jumped to next.
-    fn enter_osr(&mut self) {
-        self.b.ins().trap(trap_codes::UNREACHABLE);
+    /// At the OSR entry's loop, whose `n` parameters were just passed to
+    /// its `header` from the code before it: fills the block the entry
+    /// block jumps to, which loads the locals and the parameters from the
+    /// state and jumps to the header too. (The code before the loop stays:
+    /// enclosing loops reach it again. Only loops with nothing on the
+    /// stack below their parameters have OSR entries, so no value of the
+    /// code before the loop is used after it but through the locals, which
+    /// the builder merges.)
+    fn enter_osr(&mut self, header: Block, n: usize) {
         let Some(o) = self.osr.as_mut() else { return };
         o.entered = true;
         let (block, state) = (o.block, o.state);
+        if !self.stack.is_empty() {
+            // Not an OSR loop: the entry is refused (see `translate_at`).
+            o.entered = false;
+            return;
+        }
         self.b.seal_block(block);
         self.b.switch_to_block(block);
         let mut off = 0i32;
@@ -708,10 +706,12 @@ impl<'f, 'i> Translator<'f, 'i> {
             let v = load(self, self.local_tys[i]);
             self.b.def_var(self.locals[i], v);
         }
-        for i in 0..self.stack.len() {
-            let ty = self.ty_of(self.stack[i]);
-            self.stack[i] = load(self, ty);
-        }
+        let tys: Vec<Type> = self.b.func.dfg.block_params(header)[..n]
+            .iter()
+            .map(|&p| self.b.func.dfg.value_type(p))
+            .collect();
+        let args: Vec<Value> = tys.into_iter().map(|ty| load(self, ty)).collect();
+        self.jump(header, &args);
     }
 
     fn visit_if(&mut self, bt: BlockType) {
@@ -722,6 +722,8 @@ impl<'f, 'i> Translator<'f, 'i> {
         let else_block = self.b.create_block();
         let next = self.block_with(&results);
         let else_params = self.top_canon(n);
+        // Both branches start with the operators before them charged.
+        self.flush_fuel();
         self.b.ins().brif(cond, then_block, &[], else_block, &[]);
         self.b.seal_block(then_block);
         self.b.seal_block(else_block);
@@ -730,7 +732,6 @@ impl<'f, 'i> Translator<'f, 'i> {
             else_block,
             else_params,
             has_else: false,
-            else_fuel: self.fuel_pending,
         };
         self.push_ctrl(kind, n, results.len(), next, self.region());
     }
@@ -740,6 +741,7 @@ impl<'f, 'i> Translator<'f, 'i> {
             return;
         }
         if self.reachable {
+            self.flush_fuel();
             let (next, n) = self.branch_target(0);
             let args = self.pop_canon(n);
             self.jump(next, &args);
@@ -749,7 +751,6 @@ impl<'f, 'i> Translator<'f, 'i> {
             else_block,
             else_params,
             has_else,
-            else_fuel,
         } = &mut c.kind
         else {
             unreachable!("validated: else closes an if")
@@ -759,7 +760,8 @@ impl<'f, 'i> Translator<'f, 'i> {
         let height = c.height;
         self.stack.truncate(height);
         self.stack.extend(params);
-        self.fuel_pending = *else_fuel;
+        // (The operators before the `if` were charged before it.)
+        self.fuel_pending = 0;
         self.b.switch_to_block(else_block);
         self.reachable = true;
     }
@@ -772,11 +774,12 @@ impl<'f, 'i> Translator<'f, 'i> {
             return;
         }
         if self.reachable {
-            // Falling through to `next` (for a loop too, unlike a branch).
-            let pending = self.fuel_pending;
+            // Falling through to `next` (for a loop too, unlike a branch),
+            // with what this path executed charged: every path into
+            // `next` charges its own operators.
+            self.flush_fuel();
             let c = self.ctrl.last_mut().expect("validated: a frame is open");
             c.next_reachable = true;
-            c.fuel_in = c.fuel_in.max(pending);
             let (next, n) = (c.next, c.n_results);
             let args = self.pop_canon(n);
             self.jump(next, &args);
@@ -787,13 +790,11 @@ impl<'f, 'i> Translator<'f, 'i> {
                 else_block,
                 ref else_params,
                 has_else: false,
-                else_fuel,
             } => {
                 self.b.switch_to_block(else_block);
                 let ps = else_params.clone();
                 self.jump(c.next, &ps);
                 c.next_reachable = true;
-                c.fuel_in = c.fuel_in.max(else_fuel);
             }
             Kind::Loop { header } => self.b.seal_block(header),
             Kind::TryTable { pad, ref catches } => {
@@ -816,7 +817,8 @@ impl<'f, 'i> Translator<'f, 'i> {
         }
         self.stack.truncate(c.height);
         self.b.seal_block(c.next);
-        self.fuel_pending = c.fuel_in;
+        // Every path into `next` charged its own operators.
+        self.fuel_pending = 0;
         if c.next_reachable {
             self.b.switch_to_block(c.next);
             let params = self.b.block_params(c.next).to_vec();
@@ -834,9 +836,7 @@ impl<'f, 'i> Translator<'f, 'i> {
     }
 
     fn visit_br(&mut self, depth: u32) {
-        if self.is_loop(depth) {
-            self.flush_fuel();
-        }
+        self.flush_fuel();
         let (to, n) = self.branch_target(depth);
         let args = self.top_canon(n);
         self.jump(to, &args);
@@ -845,9 +845,7 @@ impl<'f, 'i> Translator<'f, 'i> {
 
     fn visit_br_if(&mut self, depth: u32) {
         let cond = self.pop();
-        if self.is_loop(depth) {
-            self.flush_fuel();
-        }
+        self.flush_fuel();
         let (to, n) = self.branch_target(depth);
         let args: Vec<BlockArg> = self.top_canon(n).into_iter().map(BlockArg::Value).collect();
         let cont = self.b.create_block();
@@ -860,9 +858,7 @@ impl<'f, 'i> Translator<'f, 'i> {
     /// `br_on_non_null` (the branch carries it; dropped when not taken).
     fn visit_br_on_null(&mut self, depth: u32, non_null: bool) {
         let r = self.pop();
-        if self.is_loop(depth) {
-            self.flush_fuel();
-        }
+        self.flush_fuel();
         if non_null {
             self.push(r);
         }
@@ -885,9 +881,7 @@ impl<'f, 'i> Translator<'f, 'i> {
 
     fn visit_br_table(&mut self, targets: BrTable<'_>) {
         let index = self.pop();
-        if self.is_loop(targets.default()) || targets.targets().any(|d| self.is_loop(d)) {
-            self.flush_fuel();
-        }
+        self.flush_fuel();
         let (_, n) = self.branch_target(targets.default());
         let args: Vec<BlockArg> = self.top_canon(n).into_iter().map(BlockArg::Value).collect();
         let call = |t: &mut Self, depth: u32| {
@@ -1133,6 +1127,7 @@ impl<'f, 'i> Translator<'f, 'i> {
             return;
         }
         if self.reachable {
+            self.flush_fuel();
             let (next, n) = self.branch_target(0);
             let args = self.pop_canon(n);
             self.jump(next, &args);
