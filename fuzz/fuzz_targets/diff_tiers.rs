@@ -5,7 +5,9 @@
 //! tables must agree bit for bit. The first byte picks the options both
 //! tiers run with (`smith::flags`: fuel, explicit bounds checks, eager
 //! compilation, epochs, interrupt checks, relaxed SIMD's deterministic
-//! mode). `smith::diff_tiers` (shared with
+//! mode, and tiered execution on the second side, calls compiled on their
+//! second call and on-stack replacement at every loop; with fuel, the fuel
+//! each returning call uses is compared too). `smith::diff_tiers` (shared with
 //! `crates/tern-runtime/tests/differential_tiers.rs`) runs and compares;
 //! `tern_test_support::smith` explains why nothing needs excusing.
 

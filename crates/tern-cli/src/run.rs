@@ -68,7 +68,8 @@ pub struct RunArgs {
     /// `cache-max-size=BYTES` (its bound, default 1G; the least recently
     /// used entries go first); `tiering=y|n` (with `--tier auto`: start
     /// every function in the interpreter and compile the hot ones in the
-    /// background; default off), `tiering-threshold=N` (calls that make a
+    /// background; default on; off compiles each function on its first
+    /// call), `tiering-threshold=N` (calls that make a
     /// function hot, default 1000), `tiering-loop-threshold=N` (loop
     /// iterations that move a running call to compiled code, default
     /// 10000; 0: never) and `tiering-sync=y|n` (compile hot code before
@@ -207,9 +208,9 @@ fn parse_codegen_opt(s: &str) -> Result<CodegenOpt, String> {
     })
 }
 
-/// The tiered execution `-C` asks for: off by default.
+/// The tiered execution `-C` asks for: on by default.
 fn tiering_config(opts: &[CodegenOpt]) -> Option<tern::Tiering> {
-    let mut on = false;
+    let mut on = true;
     let mut t = tern::Tiering::default();
     for o in opts {
         match o {

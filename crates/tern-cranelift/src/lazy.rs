@@ -100,6 +100,12 @@ pub struct Tiered {
     /// Hears of each OSR entry placed (see [`LazyModule::request_osr`]),
     /// by function and loop.
     pub on_osr_ready: Box<dyn Fn(u32, u32) + Send + Sync>,
+    /// Hears of an OSR entry not compiled after all: because the
+    /// function's own code was installed while the request waited (the
+    /// calls that found the loop hot have likely returned; a second
+    /// request for the same loop is compiled), or because another entry of
+    /// the function is being compiled (the loop may ask again later).
+    pub on_osr_dropped: Box<dyn Fn(u32, u32) + Send + Sync>,
 }
 
 /// A tiered module's on-stack-replacement entry.
@@ -149,6 +155,8 @@ struct State {
     /// before anything else.
     osr: HashMap<(u32, u32), OsrState>,
     osr_requests: std::collections::VecDeque<(u32, u32)>,
+    /// OSR requests dropped once (see `Tiered::on_osr_dropped`).
+    osr_dropped: std::collections::HashSet<(u32, u32)>,
 }
 
 /// The trampolines made up front: array calls by defined function (`None`
@@ -568,6 +576,7 @@ impl LazyModule {
                 requests: Default::default(),
                 osr: HashMap::new(),
                 osr_requests: Default::default(),
+                osr_dropped: Default::default(),
             }),
             cond: Condvar::new(),
             front_registration,
@@ -977,7 +986,7 @@ impl LazyModule {
     }
 
     /// The OSR entry of `def` at loop `at_loop`, once placed: its code
-    /// (see `translate::osr_signature`) and the array-call trampoline that
+    /// (see `translate::translate_osr`) and the array-call trampoline that
     /// calls it, `extern "C" fn(vmctx, caller, values, code)` where
     /// `values[0]` points at the interpreter's state and receives the
     /// results.
@@ -1042,6 +1051,20 @@ impl LazyModule {
         if st.osr.contains_key(&(def, at_loop)) {
             return;
         }
+        // One entry of a function at a time: another of its loops asks
+        // again later (a large function's entry takes long to compile,
+        // and the first may serve the call that is running).
+        let busy = st
+            .osr
+            .iter()
+            .any(|(&(d, _), s)| d == def && matches!(s, OsrState::InProgress));
+        if busy {
+            drop(st);
+            if let Some(t) = &self.tiered {
+                (t.on_osr_dropped)(def, at_loop);
+            }
+            return;
+        }
         st.osr.insert((def, at_loop), OsrState::InProgress);
         if now {
             drop(st);
@@ -1098,6 +1121,15 @@ impl LazyModule {
             }
             let mut st = lock(&self.state);
             if let Some((def, at_loop)) = st.osr_requests.pop_front() {
+                let installed = st.placed[def as usize] != 0 || st.linked.is_some();
+                if installed && st.osr_dropped.insert((def, at_loop)) {
+                    st.osr.remove(&(def, at_loop));
+                    drop(st);
+                    if let Some(t) = &self.tiered {
+                        (t.on_osr_dropped)(def, at_loop);
+                    }
+                    continue;
+                }
                 drop(st);
                 self.compile_osr(def, at_loop);
                 continue;

@@ -44,8 +44,8 @@ pub trait Host {
 
     /// Continues a call of store function `func` (of a tiered module) in
     /// its compiled OSR entry at loop `at_loop` (see [`crate::tier`]):
-    /// `values[0]` points at the locals and operands, and `values`
-    /// receives the function's results.
+    /// `values[0]` points at the state (the loop's index, the locals, the
+    /// loop's parameters), and `values` receives the function's results.
     fn call_osr(&mut self, func: u32, at_loop: u32, values: &mut [u64]) -> Result<(), Trap> {
         let _ = (func, at_loop, values);
         Err(Trap::msg("no compiled code to call"))
@@ -796,7 +796,9 @@ fn run(
             ($lp:expr) => {{
                 let lp: &crate::tier::LoopOsr = $lp;
                 let nl = (*func).local_slots as usize;
-                let mut state: Vec<u64> = Vec::with_capacity(nl + lp.stack_slots());
+                // The loop's index, the locals, the loop's parameters.
+                let mut state: Vec<u64> = Vec::with_capacity(1 + nl + lp.stack_slots());
+                state.push(lp.id as u64);
                 state.extend_from_slice(std::slice::from_raw_parts(regs, nl));
                 for &(r, w) in lp.stack.iter() {
                     state.extend_from_slice(std::slice::from_raw_parts(regs.add(r as usize), w as usize));

@@ -65,6 +65,13 @@ impl LoopOsr {
     pub fn set_ready(&self) {
         self.state.store(READY, Release);
     }
+
+    /// Records that the loop's OSR entry will not come (for now): it is
+    /// counted afresh, and asked for again if it gets hot again.
+    pub fn reset(&self) {
+        self.count.store(0, Relaxed);
+        self.state.store(COLD, Release);
+    }
 }
 
 /// A module's tiering state: call counts, which functions have compiled

@@ -145,7 +145,7 @@ impl Config {
             relaxed_simd_deterministic: false,
             cranelift_flags: Vec::new(),
             cache: None,
-            tiering: None,
+            tiering: Some(Tiering::default()),
         }
     }
 
@@ -190,7 +190,9 @@ impl Config {
         self
     }
 
-    /// Tiered execution for [`Tier::Auto`] (default off): every function
+    /// Tiered execution for [`Tier::Auto`] (default on, with
+    /// [`Tiering::default`]; `None` compiles each function on its first
+    /// call instead, see [`Config::lazy_compilation`]): every function
     /// starts in the interpreter, the interpreter counts calls, and the
     /// functions that become hot are compiled (in the background unless
     /// [`Tiering::synchronous`]) and called in their compiled code from

@@ -271,6 +271,7 @@ fn compile(
         // asks for hot functions.
         let tiered = interp.tiering().map(|_| {
             let osr_interp = interp.clone();
+            let dropped_interp = interp.clone();
             let interp = interp.clone();
             let nimp = desc.num_imported_funcs();
             tern_cranelift::Tiered {
@@ -281,11 +282,18 @@ fn compile(
                     {
                         l.set_ready();
                         if crate::log::enabled("tier") {
-                            eprintln!(
-                                "[tern tier] func {} can continue in compiled code at loop {at_loop}",
+                            crate::log::tier(format_args!(
+                                "func {} can continue in compiled code at loop {at_loop}",
                                 nimp + def
-                            );
+                            ));
                         }
+                    }
+                }),
+                on_osr_dropped: Box::new(move |def, at_loop| {
+                    if let Ok(f) = dropped_interp.func(def)
+                        && let Some(l) = f.loops.iter().find(|l| l.id == at_loop)
+                    {
+                        l.reset();
                     }
                 }),
                 on_placed: Box::new(move |def| {
@@ -294,7 +302,7 @@ fn compile(
                     {
                         t.set_native(def);
                         if crate::log::enabled("tier") {
-                            eprintln!("[tern tier] func {} runs compiled code", nimp + def);
+                            crate::log::tier(format_args!("func {} runs compiled code", nimp + def));
                         }
                     }
                 }),
@@ -307,12 +315,12 @@ fn compile(
             let nimp = desc.num_imported_funcs();
             t.on_hot(Box::new(move |def| {
                 if crate::log::enabled("tier") {
-                    eprintln!(
-                        "[tern tier] func {} is hot after {} calls: compiling it{}",
+                    crate::log::tier(format_args!(
+                        "func {} is hot after {} calls: compiling it{}",
                         nimp + def,
                         cfg.call_threshold,
                         if cfg.synchronous { "" } else { " in the background" }
-                    );
+                    ));
                 }
                 if let Some(m) = lazy.upgrade() {
                     m.request(def, cfg.synchronous);
@@ -321,11 +329,11 @@ fn compile(
             let lazy = Arc::downgrade(&m);
             t.on_hot_loop(Box::new(move |def, at_loop| {
                 if crate::log::enabled("tier") {
-                    eprintln!(
-                        "[tern tier] func {} has a hot loop ({at_loop}): compiling an entry there{}",
+                    crate::log::tier(format_args!(
+                        "func {} has a hot loop ({at_loop}): compiling an entry there{}",
                         nimp + def,
                         if cfg.synchronous { "" } else { " in the background" }
-                    );
+                    ));
                 }
                 if let Some(m) = lazy.upgrade() {
                     m.request_osr(def, at_loop, cfg.synchronous);

@@ -3,6 +3,14 @@
 
 use std::sync::OnceLock;
 
+/// Writes a line of the `tier` log: `[tern tier +MS] message`, with the
+/// milliseconds since the first line.
+pub(crate) fn tier(msg: std::fmt::Arguments<'_>) {
+    static START: OnceLock<std::time::Instant> = OnceLock::new();
+    let t = START.get_or_init(std::time::Instant::now).elapsed();
+    eprintln!("[tern tier +{:.1}ms] {msg}", t.as_secs_f64() * 1e3);
+}
+
 /// Whether `TERN_LOG` names `topic` (or `all`).
 pub(crate) fn enabled(topic: &str) -> bool {
     static TOPICS: OnceLock<Vec<String>> = OnceLock::new();

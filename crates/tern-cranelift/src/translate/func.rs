@@ -26,20 +26,9 @@ pub(super) type Result<T, E = TranslateError> = std::result::Result<T, E>;
 /// The most locals a function may declare (parameters included).
 const MAX_LOCALS: u64 = 1 << 20;
 
-pub(super) fn translate(
-    info: &ModuleInfo,
-    num_imported_funcs: u32,
-    func_index: u32,
-    body: &FuncBody<'_>,
-    config: &TranslateConfig,
-    isa: &dyn TargetIsa,
-    fctx: &mut FunctionBuilderContext,
-) -> Result<Function> {
-    translate_at(info, num_imported_funcs, func_index, body, config, isa, fctx, None)
-}
-
-/// [`translate`], or with `osr`, the function's on-stack-replacement entry
-/// at that loop (see `super::translate_osr`).
+/// Validates and translates a function (see
+/// `super::translate_function_with_imports`), or with `osr`, its
+/// on-stack-replacement entry at that loop (see `super::translate_osr`).
 #[allow(clippy::too_many_arguments)]
 pub(super) fn translate_at(
     info: &ModuleInfo,
@@ -87,12 +76,12 @@ pub(super) fn translate_at(
         start(info, num_imported_funcs, ty, decls, config, isa, &mut func, fctx, osr)
     });
     let started = match started {
-        Ok(t) if t.osr.as_ref().is_some_and(|o| !o.entered) => Err(TranslateError::unsupported(
-            "on-stack replacement at a loop the function does not reach".to_string(),
+        Ok(t) if t.osr.as_ref().is_some_and(|o| o.entries.is_empty()) => Err(TranslateError::unsupported(
+            "on-stack replacement at a loop that cannot be entered".to_string(),
         )),
         r => r,
     };
-    let t = match started {
+    let mut t = match started {
         Ok(t) => t,
         Err(e) => {
             // The builder context keeps the abandoned function's state:
@@ -101,6 +90,7 @@ pub(super) fn translate_at(
             return Err(e);
         }
     };
+    t.fill_osr_dispatch();
     let mut b = t.b;
     b.seal_all_blocks();
     b.finalize(isa.frontend_config());
@@ -144,16 +134,16 @@ fn start<'f, 'i>(
         for &t in ty.params() {
             locals.push(b.declare_var(clif_type(t)));
         }
-        let block = b.create_block();
-        b.ins().jump(block, &[]);
+        let dispatch = b.create_block();
+        b.ins().jump(dispatch, &[]);
         let prefix = b.create_block();
         b.seal_block(prefix);
         b.switch_to_block(prefix);
         osr_state = Some(Osr {
             target,
-            block,
+            dispatch,
             state: params[0],
-            entered: false,
+            entries: Vec::new(),
         });
     } else {
         for (&t, &p) in ty.params().iter().zip(&params) {
@@ -270,15 +260,17 @@ struct Ctrl {
 }
 
 /// An on-stack-replacement entry being translated: the function's entry
-/// block jumps to `block`, which is filled when the `target`-th loop is
-/// reached (the code before it is unreachable).
+/// block jumps to `dispatch`, which is filled at the end with a jump table
+/// over the state's loop index to the entries of the loops that have one:
+/// the `target` loop's. (One loop per entry: each entry adds paths into
+/// the loops' headers, which costs the code there.)
 struct Osr {
     target: u32,
-    block: Block,
+    dispatch: Block,
     /// The parameter pointing at the interpreter's state.
     state: Value,
-    /// Whether the loop was reached.
-    entered: bool,
+    /// `(loop index, entry block)` of each loop that has an entry.
+    entries: Vec<(u32, Block)>,
 }
 
 pub(super) struct Translator<'f, 'i> {
@@ -652,14 +644,10 @@ impl<'f, 'i> Translator<'f, 'i> {
         let n = params.len();
         let header = self.block_with(&params);
         self.flush_fuel();
-        let osr_here = self
-            .osr
-            .as_ref()
-            .is_some_and(|o| !o.entered && o.target + 1 == self.loops_seen);
         let args = self.pop_canon(n);
         self.jump(header, &args);
-        if osr_here {
-            self.enter_osr(header, n);
+        if self.osr.is_some() {
+            self.osr_entry(header, n);
         }
         self.b.switch_to_block(header);
         let hp = self.b.block_params(header).to_vec();
@@ -675,26 +663,28 @@ impl<'f, 'i> Translator<'f, 'i> {
         self.push_ctrl(kind, n, results.len(), next, self.region());
     }
 
-    /// At the OSR entry's loop, whose `n` parameters were just passed to
-    /// its `header` from the code before it: fills the block the entry
-    /// block jumps to, which loads the locals and the parameters from the
-    /// state and jumps to the header too. (The code before the loop stays:
-    /// enclosing loops reach it again. Only loops with nothing on the
-    /// stack below their parameters have OSR entries, so no value of the
+    /// At a loop of an OSR entry, whose `n` parameters were just passed to
+    /// its `header` from the code before it: when it is the target and
+    /// nothing lies on the stack below them, makes the loop's entry, a block that loads the
+    /// locals and the parameters from the state and jumps to the header
+    /// too. (The code before the loop stays: enclosing loops reach it
+    /// again. With nothing below the loop's parameters, no value of the
     /// code before the loop is used after it but through the locals, which
     /// the builder merges.)
-    fn enter_osr(&mut self, header: Block, n: usize) {
-        let Some(o) = self.osr.as_mut() else { return };
-        o.entered = true;
-        let (block, state) = (o.block, o.state);
-        if !self.stack.is_empty() {
-            // Not an OSR loop: the entry is refused (see `translate_at`).
-            o.entered = false;
+    fn osr_entry(&mut self, header: Block, n: usize) {
+        let Some(o) = self.osr.as_ref() else { return };
+        let state = o.state;
+        let at = self.loops_seen - 1;
+        if !self.stack.is_empty() || at != o.target {
             return;
         }
-        self.b.seal_block(block);
+        let block = self.b.create_block();
+        if let Some(o) = self.osr.as_mut() {
+            o.entries.push((at, block));
+        }
         self.b.switch_to_block(block);
-        let mut off = 0i32;
+        // After the loop's index.
+        let mut off = 8i32;
         let mut load = |t: &mut Self, ty: Type| {
             // Vectors in their canonical type.
             let ty = if ty.is_vector() { I8X16 } else { ty };
@@ -712,6 +702,28 @@ impl<'f, 'i> Translator<'f, 'i> {
             .collect();
         let args: Vec<Value> = tys.into_iter().map(|ty| load(self, ty)).collect();
         self.jump(header, &args);
+    }
+
+    /// Fills an OSR entry's dispatch block: a jump table over the state's
+    /// loop index to the loops' entries (a trap for any other).
+    fn fill_osr_dispatch(&mut self) {
+        let Some(o) = self.osr.take() else { return };
+        self.b.switch_to_block(o.dispatch);
+        let trap = self.b.create_block();
+        let mut targets = vec![trap; self.loops_seen as usize];
+        for &(at, block) in &o.entries {
+            targets[at as usize] = block;
+        }
+        let index = self.b.ins().load(I32, MemFlagsData::trusted(), o.state, 0);
+        let calls: Vec<BlockCall> = targets
+            .iter()
+            .map(|&t| BlockCall::new(t, [], &mut self.b.func.dfg.value_lists))
+            .collect();
+        let default = BlockCall::new(trap, [], &mut self.b.func.dfg.value_lists);
+        let jt = self.b.create_jump_table(JumpTableData::new(default, &calls));
+        self.b.ins().br_table(index, jt);
+        self.b.switch_to_block(trap);
+        self.b.ins().trap(trap_codes::UNREACHABLE);
     }
 
     fn visit_if(&mut self, bt: BlockType) {

@@ -220,7 +220,7 @@ pub fn translate_function_with_imports(
     isa: &dyn TargetIsa,
     fctx: &mut FunctionBuilderContext,
 ) -> Result<ir::Function, TranslateError> {
-    func::translate(info, num_imported_funcs, func_index, body, config, isa, fctx)
+    func::translate_at(info, num_imported_funcs, func_index, body, config, isa, fctx, None)
 }
 
 /// The signature of an on-stack-replacement entry of a function of type
@@ -233,13 +233,15 @@ pub fn osr_signature(ty: &FuncType, isa: &dyn TargetIsa) -> Signature {
     sig
 }
 
-/// As [`translate_function_with_imports`], but the function made is an
-/// on-stack-replacement entry at loop `osr_loop` (the index of its `loop`
-/// among the body's, in order): it has [`osr_signature`], reads the
-/// function's locals and then the operand stack at the loop's header from
-/// the state it is given (in that order, bottom of the stack first, 8
+/// As [`translate_function_with_imports`], but the function made is the
+/// function's on-stack-replacement entry at loop `osr_loop` (the index of
+/// its `loop` among the body's, reachable or not, in order): it has
+/// [`osr_signature`]; the state it is given holds the loop's index (8
+/// bytes), then the function's locals, then the loop's parameters (8
 /// bytes per value, 16 per `v128`, as the interpreter's slots hold them),
-/// and continues at the header. An error when the loop is unreachable.
+/// and it continues at the loop's header (another index traps). The loop
+/// must be reachable with nothing on the operand stack below its
+/// parameters; otherwise an error.
 #[allow(clippy::too_many_arguments)]
 pub fn translate_osr(
     info: &ModuleInfo,
