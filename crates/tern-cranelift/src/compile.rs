@@ -85,6 +85,7 @@ pub fn source_offset(
     isa: &dyn TargetIsa,
     index: u32,
     offset: u32,
+    osr_loop: Option<u32>,
 ) -> Option<u32> {
     let num_imported = desc.num_imported_funcs();
     let all = desc.bodies();
@@ -93,7 +94,18 @@ pub fn source_offset(
     let mut tc = config.translate();
     tc.source_locations = true;
     let mut cx = (FunctionBuilderContext::new(), Context::new());
-    let f = compile_one(desc.info(), num_imported, index, body, &bodies, &tc, isa, &mut cx).ok()?;
+    let f = compile_entry(
+        desc.info(),
+        num_imported,
+        index,
+        body,
+        &bodies,
+        &tc,
+        isa,
+        &mut cx,
+        osr_loop,
+    )
+    .ok()?;
     f.source_locs
         .iter()
         .find(|&&(start, end, _)| start <= offset && offset < end)

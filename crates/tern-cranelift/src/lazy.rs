@@ -157,6 +157,8 @@ struct State {
     osr_requests: std::collections::VecDeque<(u32, u32)>,
     /// OSR requests dropped once (see `Tiered::on_osr_dropped`).
     osr_dropped: std::collections::HashSet<(u32, u32)>,
+    /// Placed OSR entries by address: `start -> (end, loop)`.
+    osr_code: std::collections::BTreeMap<usize, (usize, u32)>,
 }
 
 /// The trampolines made up front: array calls by defined function (`None`
@@ -577,6 +579,7 @@ impl LazyModule {
                 osr: HashMap::new(),
                 osr_requests: Default::default(),
                 osr_dropped: Default::default(),
+                osr_code: Default::default(),
             }),
             cond: Condvar::new(),
             front_registration,
@@ -683,6 +686,13 @@ impl LazyModule {
         let i = st.chunks.partition_point(|c| c.0 <= pc);
         let &(s, e, def) = st.chunks.get(i.checked_sub(1)?)?;
         (s..e).contains(&pc).then_some((def, s))
+    }
+
+    /// The loop whose OSR entry the code at `pc` is, if it is one.
+    pub fn osr_loop_at(&self, pc: usize) -> Option<u32> {
+        let st = lock(&self.state);
+        let (_, &(end, at_loop)) = st.osr_code.range(..=pc).next_back()?;
+        (pc < end).then_some(at_loop)
     }
 
     /// The virtual frames (outermost first) at `pc` when it lies in inlined
@@ -1085,6 +1095,7 @@ impl LazyModule {
             let code = self.place_code(&mut st, &f, None)?.ok_or_else(full)?;
             let size = f.bytes.len().max(1);
             st.chunks.push((code, code + size, def));
+            st.osr_code.insert(code, (code + size, at_loop));
             for (o, fr) in &f.inlined {
                 st.inlined.insert(code + *o as usize, fr.clone());
             }

@@ -77,6 +77,15 @@ impl ModuleCode {
         }
     }
 
+    /// The loop whose OSR entry the code at `pc` is (tiered modules; `None`
+    /// for a function's own code).
+    pub fn osr_loop_at(&self, pc: usize) -> Option<u32> {
+        match self {
+            ModuleCode::Eager(_) => None,
+            ModuleCode::Lazy(l) => l.osr_loop_at(pc),
+        }
+    }
+
     /// The virtual frames (outermost first) at `pc` when it lies in inlined
     /// code.
     pub fn inline_frames(&self, pc: usize) -> Option<Vec<u32>> {

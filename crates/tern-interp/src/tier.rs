@@ -10,14 +10,16 @@
 //! stack.
 //!
 //! A call that is already running in the interpreter moves to compiled
-//! code by on-stack replacement: with OSR on, each loop header of a tiered
-//! module's function is an [`crate::ir::Instr::LoopHead`] that counts the
-//! loop's iterations. When they reach the loop threshold, the tier above is
-//! asked for the function's OSR entry at that loop (compiled code that
-//! starts at the loop's header from the interpreter's locals and operands,
-//! see [`LoopOsr`]); once it is there, the next iteration copies the
-//! locals and operands out of the frame, calls the entry through
-//! [`crate::Host::call_osr`], and returns its results from the frame.
+//! code by on-stack replacement: with OSR on, the header of each loop of a
+//! tiered module's function that has nothing on the operand stack below
+//! its parameters (and is not in a legacy `catch` body) is an
+//! [`crate::ir::Instr::LoopHead`] that counts the loop's iterations. When
+//! they reach the loop threshold, the tier above is asked for the
+//! function's OSR entry at that loop (compiled code that starts at the
+//! loop's header from the interpreter's locals and the loop's parameters,
+//! see [`LoopOsr`]); once it is there, the next iteration copies them out
+//! of the frame, calls the entry through [`crate::Host::call_osr`], and
+//! returns its results from the frame.
 
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, Ordering::Acquire, Ordering::Relaxed, Ordering::Release};
@@ -35,8 +37,8 @@ const READY: u8 = 2;
 
 /// A loop header where a function may leave the interpreter: the loop's
 /// index among the function's `loop` operators (reachable or not, in
-/// order, as compiled code counts them), where the operands on the stack
-/// at the header are, and its iteration count.
+/// order, as compiled code counts them), where the loop's parameters are
+/// (the only operands on the stack there), and its iteration count.
 #[derive(Debug)]
 pub struct LoopOsr {
     pub id: u32,

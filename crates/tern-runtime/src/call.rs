@@ -8,8 +8,9 @@ use crate::store::StoreInner;
 use tern_binary::MemoryType;
 use tern_vm::{FuncKind, LinearMemory, MemoryStyle, Trap};
 
-/// Calls store function `func`: compiled code through its array entry,
-/// anything else through the interpreter (which calls host functions).
+/// Calls store function `func`: compiled code through its array entry
+/// (a tiered module's function once its code is installed), anything else
+/// through the interpreter (which calls host functions).
 pub(crate) fn invoke<T>(s: &mut StoreInner<T>, func: u32, io: &mut [u64]) -> Result<(), Trap> {
     let r = match s.vm.funcs[func as usize].kind {
         FuncKind::Wasm { instance, def }

@@ -365,9 +365,15 @@ fn eager(engine: &Engine, isa: &Isa, desc: &ModuleDesc) -> Result<Option<Compile
 /// The module offset of the operator at byte `offset` of compiled
 /// function `func` (absolute index) of the module `desc` describes, as this
 /// engine compiles it (see `tern_cranelift::source_offset`).
-pub(crate) fn source_offset(engine: &Engine, desc: &ModuleDesc, func: u32, offset: u32) -> Option<u32> {
+pub(crate) fn source_offset(
+    engine: &Engine,
+    desc: &ModuleDesc,
+    func: u32,
+    offset: u32,
+    osr_loop: Option<u32>,
+) -> Option<u32> {
     let isa = engine.inner.isa.as_ref()?;
-    tern_cranelift::source_offset(desc, &compile_config(engine), &**isa, func, offset)
+    tern_cranelift::source_offset(desc, &compile_config(engine), &**isa, func, offset, osr_loop)
 }
 
 fn compile_config(engine: &Engine) -> CompileConfig {
@@ -787,6 +793,7 @@ impl JitStore {
                     .map(|(_, start)| FramePosition::Compiled {
                         func: func_index,
                         offset: (pc - start) as u32,
+                        osr_loop: code.and_then(|c| c.osr_loop_at(pc)),
                     });
                 match code.and_then(|c| c.inline_frames(pc)) {
                     Some(frames) => out.extend(frames.iter().rev().enumerate().map(|(i, &func_index)| {

@@ -525,8 +525,8 @@ impl Module {
         let n = self.inner.desc.num_imported_funcs();
         match frame.position? {
             tern_vm::FramePosition::Interp(pc) => self.inner.code.source_offset(frame.func_index.checked_sub(n)?, pc),
-            tern_vm::FramePosition::Compiled { func, offset } => {
-                crate::jit::source_offset(&self.inner.engine, &self.inner.desc, func, offset)
+            tern_vm::FramePosition::Compiled { func, offset, osr_loop } => {
+                crate::jit::source_offset(&self.inner.engine, &self.inner.desc, func, offset, osr_loop)
             }
         }
     }

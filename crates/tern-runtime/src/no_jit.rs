@@ -139,6 +139,7 @@ pub(crate) fn source_offset(
     _desc: &tern_validate::ModuleDesc,
     _func: u32,
     _offset: u32,
+    _osr_loop: Option<u32>,
 ) -> Option<u32> {
     None
 }

@@ -173,6 +173,23 @@ fn hot_loops_move_the_running_call_to_compiled_code() {
     // ends in compiled code.
     let (mut store, inst) = instance(&engine, LOOP);
     assert_eq!(trap_tiers(&mut store, &inst, "run", &[Val::I32(1001)]), [(0, true)]);
+    // The trap in the OSR entry points at the operator the compiler tier's
+    // own code points at (the position is mapped through the entry, not
+    // through the function's code, whose offsets differ).
+    let jit = Engine::new(Config::new().tier(Tier::Jit)).unwrap();
+    let offset = |engine: &Engine, n: i32| {
+        let (mut store, inst) = instance(engine, LOOP);
+        let f = inst.get_func(&mut store, "run").unwrap();
+        let mut out = [Val::I64(0), Val::F64(0)];
+        let e = f.call(&mut store, &[Val::I32(n)], &mut out).unwrap_err();
+        let frame = e.as_trap().unwrap().trace()[0].clone();
+        let osr = matches!(frame.position, Some(FramePosition::Compiled { osr_loop: Some(0), .. }));
+        (inst.module(&store).frame_offset(&frame), osr)
+    };
+    let (compiled, osr) = (offset(&jit, 51), offset(&engine, 1001));
+    assert!(!compiled.1 && osr.1, "{compiled:?} {osr:?}");
+    assert!(compiled.0.is_some());
+    assert_eq!(compiled.0, osr.0);
 }
 
 #[test]

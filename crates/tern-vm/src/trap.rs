@@ -127,8 +127,15 @@ pub enum FramePosition {
     /// The index of the interpreter instruction in the function's code.
     Interp(u32),
     /// A byte offset in the compiled code of function `func` (absolute
-    /// index) that lies inside the instruction that trapped or called.
-    Compiled { func: u32, offset: u32 },
+    /// index) that lies inside the instruction that trapped or called;
+    /// `osr_loop` is set when the code is the function's on-stack
+    /// replacement entry at that loop (tiered execution) rather than the
+    /// function's own code.
+    Compiled {
+        func: u32,
+        offset: u32,
+        osr_loop: Option<u32>,
+    },
 }
 
 enum Inner {
