@@ -37,7 +37,7 @@
 //!
 //! Only x86-64 has the stub encoding; elsewhere modules compile eagerly.
 
-use crate::compile::{CompileConfig, CompileError, compile_entry, compile_function, compile_one};
+use crate::compile::{CompileConfig, CompileError, compile_entry, compile_function};
 use crate::link::{
     self, Artifact, CompiledFunc, CompiledModule, FuncRelocTarget, NO_TRAMPOLINE, Symbol, align_to, trap_lookup,
 };
@@ -230,27 +230,41 @@ fn all_symbols() -> Vec<Symbol> {
 /// The thunk of a function of type `ty`: calls `lazy_compile(MAGIC)` and
 /// then the code it returns with the thunk's own arguments.
 fn thunk_template(ty: &tern_binary::FuncType, isa: &dyn cranelift_codegen::isa::TargetIsa) -> ir::Function {
+    build_thunk(ty, isa, 0, |b, f_ref, params| {
+        let mut lc_sig = Signature::new(isa.default_call_conv());
+        lc_sig.params.push(AbiParam::new(types::I64));
+        lc_sig.returns.push(AbiParam::new(types::I64));
+        let lc_ref = b.import_signature(lc_sig);
+        let entry = b.ins().iconst(types::I64, MAGIC as i64);
+        let target = b.ins().iconst(types::I64, lazy_compile as *const () as usize as i64);
+        let call = b.ins().call_indirect(lc_ref, target, &[entry]);
+        let code = b.inst_results(call)[0];
+        let call = b.ins().call_indirect(f_ref, code, params);
+        let results = b.inst_results(call).to_vec();
+        b.ins().return_(&results);
+    })
+}
+
+/// A thunk of a function of type `ty` (native signature): `body` fills
+/// its one block, given the signature to call code of the type with and
+/// the thunk's parameters. `n` tells the thunk kinds' names apart.
+fn build_thunk(
+    ty: &tern_binary::FuncType,
+    isa: &dyn cranelift_codegen::isa::TargetIsa,
+    n: u32,
+    body: impl FnOnce(&mut FunctionBuilder<'_>, ir::SigRef, &[ir::Value]),
+) -> ir::Function {
     let sig = native_signature(ty, isa);
-    let mut func = ir::Function::with_name_signature(UserFuncName::user(3, 0), sig.clone());
-    let mut lc_sig = Signature::new(isa.default_call_conv());
-    lc_sig.params.push(AbiParam::new(types::I64));
-    lc_sig.returns.push(AbiParam::new(types::I64));
+    let mut func = ir::Function::with_name_signature(UserFuncName::user(3, n), sig.clone());
     let mut fctx = FunctionBuilderContext::new();
     let mut b = FunctionBuilder::new(&mut func, &mut fctx);
-    let lc_ref = b.import_signature(lc_sig);
     let f_ref = b.import_signature(sig);
     let block = b.create_block();
     b.append_block_params_for_function_params(block);
     b.switch_to_block(block);
     b.seal_block(block);
     let params = b.block_params(block).to_vec();
-    let entry = b.ins().iconst(types::I64, MAGIC as i64);
-    let target = b.ins().iconst(types::I64, lazy_compile as *const () as usize as i64);
-    let call = b.ins().call_indirect(lc_ref, target, &[entry]);
-    let code = b.inst_results(call)[0];
-    let call = b.ins().call_indirect(f_ref, code, &params);
-    let results = b.inst_results(call).to_vec();
-    b.ins().return_(&results);
+    body(&mut b, f_ref, &params);
     b.finalize(isa.frontend_config());
     func
 }
@@ -280,28 +294,18 @@ fn array_trampoline(
 /// function's own reference (the entry's offset into the callee
 /// instance's function array), so that the runtime runs it.
 fn interp_thunk_template(ty: &tern_binary::FuncType, isa: &dyn cranelift_codegen::isa::TargetIsa) -> ir::Function {
-    let sig = native_signature(ty, isa);
     let ptr = isa.pointer_type();
-    let mut func = ir::Function::with_name_signature(UserFuncName::user(3, 1), sig.clone());
-    let mut fctx = FunctionBuilderContext::new();
-    let mut b = FunctionBuilder::new(&mut func, &mut fctx);
-    let f_ref = b.import_signature(sig);
-    let block = b.create_block();
-    b.append_block_params_for_function_params(block);
-    b.switch_to_block(block);
-    b.seal_block(block);
-    let params = b.block_params(block).to_vec();
-    let flags = ir::MemFlagsData::trusted();
-    let entry = b.ins().iconst(types::I64, MAGIC as i64);
-    let off = b.ins().load(ptr, flags, entry, ENTRY_FUNCREF_OFFSET);
-    let tramp = b.ins().load(ptr, flags, entry, ENTRY_FOREIGN);
-    let funcs = b.ins().load(ptr, flags, params[0], tern_vm::vmctx::OFFSET_VMCTX_FUNCS);
-    let fr = b.ins().iadd(funcs, off);
-    let mut args = vec![fr];
-    args.extend_from_slice(&params[1..]);
-    b.ins().return_call_indirect(f_ref, tramp, &args);
-    b.finalize(isa.frontend_config());
-    func
+    build_thunk(ty, isa, 1, |b, f_ref, params| {
+        let flags = ir::MemFlagsData::trusted();
+        let entry = b.ins().iconst(types::I64, MAGIC as i64);
+        let off = b.ins().load(ptr, flags, entry, ENTRY_FUNCREF_OFFSET);
+        let tramp = b.ins().load(ptr, flags, entry, ENTRY_FOREIGN);
+        let funcs = b.ins().load(ptr, flags, params[0], tern_vm::vmctx::OFFSET_VMCTX_FUNCS);
+        let fr = b.ins().iadd(funcs, off);
+        let mut args = vec![fr];
+        args.extend_from_slice(&params[1..]);
+        b.ins().return_call_indirect(f_ref, tramp, &args);
+    })
 }
 
 /// Writes `f`'s bytes, placed at address `at`, into `buf` and resolves its
@@ -442,28 +446,22 @@ impl LazyModule {
             array_at.push(len);
             len += f.bytes.len();
         }
-        let mut foreign_at = Vec::with_capacity(foreign.len());
-        for f in &foreign {
-            match f {
-                Some(f) => {
-                    len = align_to(len, f.align.max(16) as usize);
-                    foreign_at.push(len as u32);
-                    len += f.bytes.len();
-                }
-                None => foreign_at.push(NO_TRAMPOLINE),
-            }
-        }
-        let mut indirect_at = Vec::with_capacity(indirect.len());
-        for f in &indirect {
-            match f {
-                Some(f) => {
-                    len = align_to(len, f.align.max(16) as usize);
-                    indirect_at.push(len as u32);
-                    len += f.bytes.len();
-                }
-                None => indirect_at.push(NO_TRAMPOLINE),
-            }
-        }
+        // Per-type trampolines: their offsets (`NO_TRAMPOLINE` for none).
+        let mut lay_out = |fs: &[Option<CompiledFunc>]| -> Vec<u32> {
+            fs.iter()
+                .map(|f| match f {
+                    Some(f) => {
+                        len = align_to(len, f.align.max(16) as usize);
+                        let at = len as u32;
+                        len += f.bytes.len();
+                        at
+                    }
+                    None => NO_TRAMPOLINE,
+                })
+                .collect()
+        };
+        let foreign_at = lay_out(&foreign);
+        let indirect_at = lay_out(&indirect);
         let front_len = len;
         let slots_at = align_to(front_len.max(1), page);
         let chunks_at = align_to(slots_at + ndefs.max(1) * 8, page);
@@ -751,33 +749,30 @@ impl LazyModule {
     }
 
     fn compile_here(&self, def: u32) -> Result<CompiledFunc, String> {
+        self.with_contexts(def, None)
+    }
+
+    /// Compiles `def` (its OSR entry at loop `osr`, when given) with this
+    /// thread's compiler contexts; a panic of the compiler is an error
+    /// (and the contexts are dropped: they may be left in any state).
+    fn with_contexts(&self, def: u32, osr: Option<u32>) -> Result<CompiledFunc, String> {
         let run = || {
             CONTEXTS.with(|c| {
                 let mut c = c.borrow_mut();
                 let cx = c.get_or_insert_with(|| (FunctionBuilderContext::new(), Context::new()));
-                let index = self.num_imported + def;
                 let n = self.num_imported;
                 let bodies = |g: u32| {
                     let d = g.checked_sub(n)?;
                     (d < self.ndefs as u32).then(|| self.desc.body(d))
                 };
-                compile_one(
-                    self.desc.info(),
-                    self.num_imported,
-                    index,
-                    &self.desc.body(def),
-                    &bodies,
-                    &self.config,
-                    &*self.isa,
-                    cx,
-                )
-                .map_err(|e| e.to_string())
+                let (info, body) = (self.desc.info(), self.desc.body(def));
+                compile_entry(info, n, n + def, &body, &bodies, &self.config, &*self.isa, cx, osr)
+                    .map_err(|e| e.to_string())
             })
         };
         match std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)) {
             Ok(r) => r,
             Err(_) => {
-                // The contexts may be left in any state.
                 CONTEXTS.with(|c| c.borrow_mut().take());
                 Err(format!("function {}: the compiler panicked", self.num_imported + def))
             }
@@ -1008,45 +1003,16 @@ impl LazyModule {
     }
 
     fn compile_osr_here(&self, def: u32, at_loop: u32) -> Result<(CompiledFunc, CompiledFunc), String> {
-        let run = || {
-            CONTEXTS.with(|c| {
-                let mut c = c.borrow_mut();
-                let cx = c.get_or_insert_with(|| (FunctionBuilderContext::new(), Context::new()));
-                let index = self.num_imported + def;
-                let n = self.num_imported;
-                let bodies = |g: u32| {
-                    let d = g.checked_sub(n)?;
-                    (d < self.ndefs as u32).then(|| self.desc.body(d))
-                };
-                let info = self.desc.info();
-                let f = compile_entry(
-                    info,
-                    n,
-                    index,
-                    &self.desc.body(def),
-                    &bodies,
-                    &self.config,
-                    &*self.isa,
-                    cx,
-                    Some(at_loop),
-                )
-                .map_err(|e| e.to_string())?;
-                // Its trampoline: the array call of a function taking the
-                // state's address and returning the function's results.
-                let ty = &info.types[info.funcs[index as usize] as usize];
-                let tty = tern_binary::FuncType::new([tern_binary::ValType::I64], ty.results().iter().copied());
-                let t = trampoline::array_to_native_indirect(&tty, &*self.isa, &mut cx.0);
-                let t = compile_function(&mut cx.1, t, &*self.isa, u32::MAX, n).map_err(|e| e.to_string())?;
-                Ok((f, t))
-            })
-        };
-        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)) {
-            Ok(r) => r,
-            Err(_) => {
-                CONTEXTS.with(|c| c.borrow_mut().take());
-                Err(format!("function {}: the compiler panicked", self.num_imported + def))
-            }
-        }
+        let f = self.with_contexts(def, Some(at_loop))?;
+        // Its trampoline: the array call of a function taking the state's
+        // address and returning the function's results.
+        let info = self.desc.info();
+        let ty = &info.types[info.funcs[(self.num_imported + def) as usize] as usize];
+        let tty = tern_binary::FuncType::new([tern_binary::ValType::I64], ty.results().iter().copied());
+        let (mut fctx, mut ctx) = (FunctionBuilderContext::new(), Context::new());
+        let t = trampoline::array_to_native_indirect(&tty, &*self.isa, &mut fctx);
+        let t = compile_function(&mut ctx, t, &*self.isa, u32::MAX, self.num_imported).map_err(|e| e.to_string())?;
+        Ok((f, t))
     }
 
     /// Asks for the on-stack-replacement entry of `def` at its loop

@@ -62,30 +62,12 @@ pub(crate) fn array_to_native(
     isa: &dyn TargetIsa,
     fctx: &mut FunctionBuilderContext,
 ) -> ir::Function {
-    let ptr = isa.pointer_type();
-    let mut sig = Signature::new(isa.default_call_conv());
-    sig.params.extend([AbiParam::new(ptr); 3]);
-    let mut func = ir::Function::with_name_signature(UserFuncName::user(NS_TRAMPOLINE, index), sig);
+    let mut func = array_function(isa, 3, index);
     let callee = import(&mut func, NS_FUNC, index, native_signature(ty, isa), true);
-    let mut b = FunctionBuilder::new(&mut func, fctx);
-    let p = entry_block(&mut b);
-    let values = p[2];
-    let mut args = vec![p[0], p[1]];
-    let mut off = 0i32;
-    for &t in ty.params() {
-        args.push(load_slot(&mut b, t, values, off));
-        off += 8 * slots_of(t) as i32;
-    }
-    let call = b.ins().call(callee, &args);
-    let results = b.inst_results(call).to_vec();
-    let mut off = 0i32;
-    for (&t, v) in ty.results().iter().zip(results) {
-        store_slot(&mut b, t, v, values, off);
-        off += 8 * slots_of(t) as i32;
-    }
-    b.ins().return_(&[]);
-    b.finalize(isa.frontend_config());
-    func
+    build_array_call(func, ty, isa, fctx, |b, _, args| {
+        let call = b.ins().call(callee, args);
+        b.inst_results(call).to_vec()
+    })
 }
 
 /// The indirect array-call entry of type `ty` (tiered modules):
@@ -98,11 +80,34 @@ pub(crate) fn array_to_native_indirect(
     isa: &dyn TargetIsa,
     fctx: &mut FunctionBuilderContext,
 ) -> ir::Function {
-    let ptr = isa.pointer_type();
-    let mut sig = Signature::new(isa.default_call_conv());
-    sig.params.extend([AbiParam::new(ptr); 4]);
-    let mut func = ir::Function::with_name_signature(UserFuncName::user(NS_TRAMPOLINE, u32::MAX - 1), sig);
+    let mut func = array_function(isa, 4, u32::MAX - 1);
     let callee_sig = func.import_signature(native_signature(ty, isa));
+    build_array_call(func, ty, isa, fctx, |b, p, args| {
+        let call = b.ins().call_indirect(callee_sig, p[3], args);
+        b.inst_results(call).to_vec()
+    })
+}
+
+/// An array-call entry's function: `n` pointer parameters, the
+/// host's calling convention.
+fn array_function(isa: &dyn TargetIsa, n: usize, name: u32) -> ir::Function {
+    let mut sig = Signature::new(isa.default_call_conv());
+    sig.params
+        .extend(std::iter::repeat_n(AbiParam::new(isa.pointer_type()), n));
+    ir::Function::with_name_signature(UserFuncName::user(NS_TRAMPOLINE, name), sig)
+}
+
+/// Fills an array-call entry: loads the arguments of type `ty` from
+/// `values` (the third parameter), makes the call with `call` (given the
+/// parameters and the arguments: callee and caller vmctx, then the
+/// arguments), stores the results back.
+fn build_array_call(
+    mut func: ir::Function,
+    ty: &FuncType,
+    isa: &dyn TargetIsa,
+    fctx: &mut FunctionBuilderContext,
+    call: impl FnOnce(&mut FunctionBuilder<'_>, &[Value], &[Value]) -> Vec<Value>,
+) -> ir::Function {
     let mut b = FunctionBuilder::new(&mut func, fctx);
     let p = entry_block(&mut b);
     let values = p[2];
@@ -112,8 +117,7 @@ pub(crate) fn array_to_native_indirect(
         args.push(load_slot(&mut b, t, values, off));
         off += 8 * slots_of(t) as i32;
     }
-    let call = b.ins().call_indirect(callee_sig, p[3], &args);
-    let results = b.inst_results(call).to_vec();
+    let results = call(&mut b, &p, &args);
     let mut off = 0i32;
     for (&t, v) in ty.results().iter().zip(results) {
         store_slot(&mut b, t, v, values, off);
