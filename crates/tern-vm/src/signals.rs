@@ -170,7 +170,44 @@ pub const fn is_supported() -> bool {
 /// calling it early makes the handlers chain in a known order with other
 /// libraries' handlers installed later.
 pub fn install() -> io::Result<()> {
+    asan::find();
     imp::install()
+}
+
+/// AddressSanitizer (the fuzzing builds): frames that a trap or an
+/// exception discards without returning leave their poisoned redzones in
+/// the shadow memory, and later frames at the same depth then look like
+/// stack errors. As compilers do before a `longjmp`, the raising side calls
+/// `__asan_handle_no_return`, which clears the stack's shadow above it,
+/// when the process has it (looked up once, when the handlers are
+/// installed; elsewhere this is one load of zero).
+mod asan {
+    use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+
+    static NO_RETURN: AtomicUsize = AtomicUsize::new(0);
+
+    pub(super) fn find() {
+        static ONCE: std::sync::Once = std::sync::Once::new();
+        ONCE.call_once(|| {
+            #[cfg(unix)]
+            {
+                // SAFETY: a plain symbol lookup in the loaded objects.
+                let f = unsafe { libc::dlsym(libc::RTLD_DEFAULT, c"__asan_handle_no_return".as_ptr()) };
+                NO_RETURN.store(f as usize, Relaxed);
+            }
+        });
+    }
+
+    /// Before a jump that discards frames.
+    #[inline]
+    pub(super) fn no_return() {
+        let f = NO_RETURN.load(Relaxed);
+        if f != 0 {
+            // SAFETY: the address of `__asan_handle_no_return`, which takes
+            // nothing and returns nothing.
+            unsafe { std::mem::transmute::<usize, extern "C" fn()>(f)() }
+        }
+    }
 }
 
 /// Whether the current thread is inside [`catch_traps`].
@@ -291,6 +328,7 @@ unsafe fn unwind(code: u32, pending: Option<Pending>) -> ! {
         if pending.is_some() {
             (*head).pending = pending;
         }
+        asan::no_return();
         imp::unwind(&raw const (*head).jmpbuf, code)
     }
 }
@@ -378,6 +416,7 @@ pub unsafe fn libcall<R>(body: impl FnOnce() -> Result<R, Trap>) -> R {
                     && let Some(h) = imp::find_handler(regs.fp)
                 {
                     drop(t);
+                    asan::no_return();
                     imp::resume(h, exn)
                 }
                 imp::record_exit_frames(HEAD.get(), regs);
