@@ -39,8 +39,11 @@ impl From<&[u8]> for SharedBytes {
 }
 
 impl From<Vec<u8>> for SharedBytes {
+    /// Takes the vector without copying its bytes (a large module's are
+    /// worth not copying).
     fn from(bytes: Vec<u8>) -> SharedBytes {
-        Arc::<[u8]>::from(bytes).into()
+        let len = bytes.len();
+        SharedBytes(Owner::Range(Arc::new(bytes), 0..len))
     }
 }
 

@@ -537,7 +537,8 @@ pub fn run(opts: RunArgs) -> Result<ExitCode> {
 /// Reads and compiles the module, or loads an artifact when that is
 /// allowed.
 fn load_module(engine: &Engine, file: &Path, allow_precompiled: bool) -> Result<Module> {
-    if starts_like_artifact(file) {
+    let head = file_head(file);
+    if Module::is_precompiled(&head) {
         if !allow_precompiled {
             bail!(
                 "{} is a precompiled artifact (native code); run it with --allow-precompiled \
@@ -550,19 +551,27 @@ fn load_module(engine: &Engine, file: &Path, allow_precompiled: bool) -> Result<
         return unsafe { Module::deserialize_file(engine, file) }
             .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()));
     }
+    if head.starts_with(b"\0asm") {
+        // The module keeps the bytes read (no copy: a large module's cost).
+        return Module::from_file(engine, file).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()));
+    }
     let bytes = crate::read(file)?;
     let bytes = load(file, bytes).map_err(|msg| anyhow::anyhow!(msg))?;
     Module::from_binary(engine, &bytes).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))
 }
 
-/// Whether `file` starts with an artifact's magic (read without reading
-/// the rest: artifacts are mapped, not read).
-fn starts_like_artifact(file: &Path) -> bool {
+/// The first bytes of `file`, to tell an artifact (which is mapped, not
+/// read) or a binary module from text; zeros when it has fewer.
+fn file_head(file: &Path) -> [u8; 8] {
     use std::io::Read;
     let mut head = [0u8; 8];
-    std::fs::File::open(file)
+    if std::fs::File::open(file)
         .and_then(|mut f| f.read_exact(&mut head))
-        .is_ok_and(|()| Module::is_precompiled(&head))
+        .is_err()
+    {
+        head = [0; 8];
+    }
+    head
 }
 
 /// Ends the current epoch of an engine after a delay, unless dropped first.

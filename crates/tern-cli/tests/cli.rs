@@ -265,9 +265,26 @@ fn run_compiles_lazily_or_eagerly_with_the_same_output() {
 #[test]
 fn profile_perfmap_names_compiled_functions() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    for mode in ["lazy", "eager"] {
+    // Compiled on first call, all up front, and tiered up on the calling
+    // thread at the first call (the default tiering compiles in the
+    // background, which a short run may end before).
+    for (mode, tiering) in [
+        ("lazy", "tiering=n"),
+        ("eager", "tiering=n"),
+        ("lazy", "tiering-threshold=1,tiering-sync=y"),
+    ] {
         let child = tern_command()
-            .args(["run", "--profile", "perfmap", "--compile", mode, "--invoke", "fib"])
+            .args([
+                "run",
+                "--profile",
+                "perfmap",
+                "--compile",
+                mode,
+                "-C",
+                tiering,
+                "--invoke",
+                "fib",
+            ])
             .args(["examples/fib.wasm", "20"])
             .current_dir(&root)
             .stdout(std::process::Stdio::piped())

@@ -150,7 +150,10 @@ pub fn compile_module(
         funcs.push(r?);
     }
     // Array-call trampolines (one per defined function) and foreign
-    // trampolines (one per type).
+    // trampolines (one per type): a few moves and a call each, compiled
+    // quickly rather than well.
+    let quick = crate::quick_isa(isa);
+    let qisa: &dyn TargetIsa = quick.as_deref().unwrap_or(isa);
     let array: Vec<Result<CompiledFunc, CompileError>> = (0..bodies.len() as u32)
         .into_par_iter()
         .map_init(
@@ -158,8 +161,8 @@ pub fn compile_module(
             |(fctx, ctx), def| {
                 let index = num_imported + def;
                 let ty = &info.types[info.funcs[index as usize] as usize];
-                let f = trampoline::array_to_native(ty, index, isa, fctx);
-                compile_function(ctx, f, isa, index, num_imported)
+                let f = trampoline::array_to_native(ty, index, qisa, fctx);
+                compile_function(ctx, f, qisa, index, num_imported)
             },
         )
         .collect();
@@ -173,8 +176,8 @@ pub fn compile_module(
         .map_init(
             || (FunctionBuilderContext::new(), Context::new()),
             |(fctx, ctx), ty| {
-                let f = trampoline::native_to_foreign(ty, isa, fctx);
-                compile_function(ctx, f, isa, u32::MAX, num_imported).ok()
+                let f = trampoline::native_to_foreign(ty, qisa, fctx);
+                compile_function(ctx, f, qisa, u32::MAX, num_imported).ok()
             },
         )
         .collect();

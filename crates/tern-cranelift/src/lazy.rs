@@ -48,6 +48,7 @@ use cranelift_codegen::binemit::Reloc;
 use cranelift_codegen::ir::{self, AbiParam, InstBuilder, Signature, UserFuncName, types};
 use cranelift_codegen::isa::OwnedTargetIsa;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+use rayon::prelude::*;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
@@ -178,6 +179,8 @@ pub struct LazyModule {
     /// The module, as the runtime validated it.
     desc: Arc<ModuleDesc>,
     isa: OwnedTargetIsa,
+    /// `isa` for trampolines and thunks (see [`crate::quick_isa`]).
+    quick: Option<OwnedTargetIsa>,
     config: TranslateConfig,
     num_imported: u32,
     ndefs: usize,
@@ -363,70 +366,84 @@ impl LazyModule {
         let num_imported = desc.num_imported_funcs();
         let ndefs = desc.num_defined_funcs() as usize;
         let page = CodeRegion::page_size();
-        let mut fctx = FunctionBuilderContext::new();
-        let mut ctx = Context::new();
-
-        // Thunk templates, one per type of a defined function.
-        let mut templates: HashMap<u32, (Vec<u8>, usize)> = HashMap::new();
+        // Thunks and trampolines are a few moves and a call each: compiled
+        // quickly rather than well, on both cores (a large module has
+        // thousands, made before it starts).
+        let quick = crate::quick_isa(&*isa);
+        let qisa: &dyn cranelift_codegen::isa::TargetIsa = quick.as_deref().unwrap_or(&*isa);
+        #[derive(Clone, Copy)]
+        enum Job {
+            /// The thunk template of a type of defined functions.
+            Template(u32),
+            /// The array-call trampoline of a defined function that can
+            /// escape to the host (exported, in tables, named by
+            /// `ref.func`, or the start function); not for tiered modules,
+            /// which call through their types' indirect entries and make
+            /// these for the final image only, on the worker that links it.
+            Array(u32),
+            /// The foreign trampoline of a type (every type).
+            Foreign(u32),
+            /// A tiered module's indirect array call of a type, for calls
+            /// from the interpreter into any compiled function.
+            Indirect(u32),
+        }
+        let mut jobs = Vec::new();
+        let mut seen = vec![false; info.types.len()];
         for def in 0..ndefs {
             let ty = info.funcs[num_imported as usize + def];
-            if templates.contains_key(&ty) {
-                continue;
+            if !std::mem::replace(&mut seen[ty as usize], true) {
+                jobs.push(Job::Template(ty));
             }
-            let f = if tiered.is_some() {
-                interp_thunk_template(&info.types[ty as usize], &*isa)
-            } else {
-                thunk_template(&info.types[ty as usize], &*isa)
-            };
-            let c = compile_function(&mut ctx, f, &*isa, u32::MAX, num_imported)?;
-            let at: Vec<usize> = c
-                .bytes
-                .windows(8)
-                .enumerate()
-                .filter(|(_, w)| *w == MAGIC.to_le_bytes())
-                .map(|(i, _)| i)
-                .collect();
-            if at.len() != 1 || !c.relocs.is_empty() {
-                return Err(codegen("unexpected lazy-compilation thunk".into()));
-            }
-            templates.insert(ty, (c.bytes, at[0]));
         }
-        // Trampolines: array calls for functions that can escape to the
-        // host (exported, in tables, named by `ref.func`, or the start
-        // function), foreign calls for every type.
-        // (A tiered module calls through its types' indirect entries, and
-        // makes these for the final image only, on the worker that links
-        // it: a large module has thousands.)
-        let mut array = Vec::new();
         if tiered.is_none() {
-            for def in 0..ndefs as u32 {
-                if let Some(f) = array_trampoline(&desc, def, &*isa, &mut fctx, &mut ctx) {
-                    array.push((def, f?));
+            jobs.extend((0..ndefs as u32).map(Job::Array));
+        }
+        jobs.extend((0..info.types.len() as u32).map(Job::Foreign));
+        if tiered.is_some() {
+            jobs.extend((0..info.types.len() as u32).map(Job::Indirect));
+        }
+        let compiled: Vec<Option<Result<CompiledFunc, CompileError>>> = jobs
+            .par_iter()
+            .map_init(
+                || (FunctionBuilderContext::new(), Context::new()),
+                |(fctx, ctx), job| {
+                    let f = match *job {
+                        Job::Template(ty) if tiered.is_some() => interp_thunk_template(&info.types[ty as usize], qisa),
+                        Job::Template(ty) => thunk_template(&info.types[ty as usize], qisa),
+                        Job::Array(def) => return array_trampoline(&desc, def, qisa, fctx, ctx),
+                        Job::Foreign(ty) => trampoline::native_to_foreign(&info.types[ty as usize], qisa, fctx),
+                        Job::Indirect(ty) => trampoline::array_to_native_indirect(&info.types[ty as usize], qisa, fctx),
+                    };
+                    Some(compile_function(ctx, f, qisa, u32::MAX, num_imported))
+                },
+            )
+            .collect();
+        let mut templates: HashMap<u32, (Vec<u8>, usize)> = HashMap::new();
+        let mut array = Vec::new();
+        let mut foreign: Vec<Option<CompiledFunc>> = Vec::with_capacity(info.types.len());
+        let mut indirect: Vec<Option<CompiledFunc>> = Vec::new();
+        for (job, c) in jobs.iter().zip(compiled) {
+            match (*job, c) {
+                (Job::Template(ty), Some(c)) => {
+                    let c = c?;
+                    let at: Vec<usize> = c
+                        .bytes
+                        .windows(8)
+                        .enumerate()
+                        .filter(|(_, w)| *w == MAGIC.to_le_bytes())
+                        .map(|(i, _)| i)
+                        .collect();
+                    if at.len() != 1 || !c.relocs.is_empty() {
+                        return Err(codegen("unexpected lazy-compilation thunk".into()));
+                    }
+                    templates.insert(ty, (c.bytes, at[0]));
                 }
+                (Job::Array(def), Some(c)) => array.push((def, c?)),
+                (Job::Foreign(_), c) => foreign.push(c.and_then(Result::ok)),
+                (Job::Indirect(_), c) => indirect.push(c.and_then(Result::ok)),
+                (_, None) => {}
             }
         }
-        let foreign: Vec<Option<CompiledFunc>> = info
-            .types
-            .iter()
-            .map(|ty| {
-                let f = trampoline::native_to_foreign(ty, &*isa, &mut fctx);
-                compile_function(&mut ctx, f, &*isa, u32::MAX, num_imported).ok()
-            })
-            .collect();
-        // Tiered: indirect array calls by type, for calls from the
-        // interpreter into any compiled function.
-        let indirect: Vec<Option<CompiledFunc>> = match tiered {
-            Some(_) => info
-                .types
-                .iter()
-                .map(|ty| {
-                    let f = trampoline::array_to_native_indirect(ty, &*isa, &mut fctx);
-                    compile_function(&mut ctx, f, &*isa, u32::MAX, num_imported).ok()
-                })
-                .collect(),
-            None => Vec::new(),
-        };
-
         // Layout of the front.
         let symbols = all_symbols();
         let symbol_stub = link::stub_size(&*isa);
@@ -556,6 +573,7 @@ impl LazyModule {
         let m = Arc::new(LazyModule {
             desc,
             isa,
+            quick,
             config: config.translate(),
             num_imported,
             ndefs,
@@ -846,8 +864,9 @@ impl LazyModule {
         drop(st);
         if self.tiered.is_some() {
             let (mut fctx, mut ctx) = (FunctionBuilderContext::new(), Context::new());
+            let isa = self.quick.as_deref().unwrap_or(&*self.isa);
             for (def, slot) in array.iter_mut().enumerate() {
-                *slot = match array_trampoline(&self.desc, def as u32, &*self.isa, &mut fctx, &mut ctx) {
+                *slot = match array_trampoline(&self.desc, def as u32, isa, &mut fctx, &mut ctx) {
                     Some(Ok(f)) => Some(f),
                     Some(Err(_)) => return self.link_failed(),
                     None => None,
@@ -1010,8 +1029,9 @@ impl LazyModule {
         let ty = &info.types[info.funcs[(self.num_imported + def) as usize] as usize];
         let tty = tern_binary::FuncType::new([tern_binary::ValType::I64], ty.results().iter().copied());
         let (mut fctx, mut ctx) = (FunctionBuilderContext::new(), Context::new());
-        let t = trampoline::array_to_native_indirect(&tty, &*self.isa, &mut fctx);
-        let t = compile_function(&mut ctx, t, &*self.isa, u32::MAX, self.num_imported).map_err(|e| e.to_string())?;
+        let isa = self.quick.as_deref().unwrap_or(&*self.isa);
+        let t = trampoline::array_to_native_indirect(&tty, isa, &mut fctx);
+        let t = compile_function(&mut ctx, t, isa, u32::MAX, self.num_imported).map_err(|e| e.to_string())?;
         Ok((f, t))
     }
 

@@ -76,6 +76,25 @@ pub fn host_isa_with(changes: &[(String, String)]) -> Result<OwnedTargetIsa, Com
         .map_err(|e| CompileError::Isa(e.to_string()))
 }
 
+/// An instruction set like `isa` that compiles quickly rather than well:
+/// no optimization, single-pass register allocation. For trampolines and
+/// thunks, which are a few moves and a call each (a large module has
+/// thousands, made before it starts) and gain nothing from optimizing.
+/// `None` when the settings cannot be carried over (then use `isa`).
+pub(crate) fn quick_isa(isa: &dyn cranelift_codegen::isa::TargetIsa) -> Option<OwnedTargetIsa> {
+    let mut flags = settings::builder();
+    for v in isa.flags().iter() {
+        flags.set(v.name, &v.value_string()).ok()?;
+    }
+    flags.set("opt_level", "none").ok()?;
+    flags.set("regalloc_algorithm", "single_pass").ok()?;
+    let mut builder = cranelift_codegen::isa::lookup(isa.triple().clone()).ok()?;
+    for v in isa.isa_flags() {
+        builder.set(v.name, &v.value_string()).ok()?;
+    }
+    builder.finish(settings::Flags::new(flags)).ok()
+}
+
 /// Whether the compiler tier can run on this host: Cranelift targets its
 /// CPU, and traps in compiled code can be caught (signal handlers that
 /// read the faulting context exist for x86-64 Linux only). Elsewhere,

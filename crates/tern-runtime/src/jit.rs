@@ -105,13 +105,13 @@ pub(crate) fn wait_cache_write(w: &WriteWait) -> bool {
 /// [`Module::from_binary`] of a binary module: through the engine's code
 /// cache when it has one (a hit loads the entry, mapped; a miss compiles
 /// and writes the entry when the code is whole).
-pub(crate) fn build_cached(engine: &Engine, bytes: &[u8]) -> Result<Module> {
+pub(crate) fn build_cached(engine: &Engine, bytes: tern_binary::SharedBytes) -> Result<Module> {
     let Some(cache) = engine.inner.cache() else {
         return Module::build(engine, bytes, None, false, CacheArg::Off);
     };
     let meta = aot_meta(engine)?;
-    let key = cache.key(&meta, bytes);
-    if let Some(hit) = cache.lookup(&key, &meta, bytes) {
+    let key = cache.key(&meta, &bytes);
+    if let Some(hit) = cache.lookup(&key, &meta, &bytes) {
         // The module's bytes are used where they lie in the mapped entry.
         let len = hit.file.len();
         if let Some(module) = tern_binary::SharedBytes::range_of(hit.file, hit.module) {

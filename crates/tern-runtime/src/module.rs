@@ -251,8 +251,7 @@ impl Module {
         if !bytes.starts_with(b"\0asm")
             && let Ok(text) = std::str::from_utf8(bytes)
         {
-            let binary = text_to_binary(text)?;
-            return Module::from_binary(engine, &binary);
+            return crate::jit::build_cached(engine, text_to_binary(text)?.into());
         }
         Module::from_binary(engine, bytes)
     }
@@ -261,7 +260,23 @@ impl Module {
     /// artifact, as [`Module::new`] does.
     pub fn from_binary(engine: &Engine, bytes: &[u8]) -> Result<Module> {
         refuse_artifact(bytes)?;
-        crate::jit::build_cached(engine, bytes)
+        crate::jit::build_cached(engine, bytes.into())
+    }
+
+    /// Reads a module, binary or text, from a file, as [`Module::new`]
+    /// takes it from memory. The module keeps the bytes read, without
+    /// copying them again (for a large module that is worth a tenth of a
+    /// second); an artifact is refused as [`Module::new`] refuses it.
+    pub fn from_file(engine: &Engine, path: impl AsRef<std::path::Path>) -> Result<Module> {
+        let path = path.as_ref();
+        let bytes = std::fs::read(path).map_err(|e| Error::usage(format!("cannot read {}: {e}", path.display())))?;
+        refuse_artifact(&bytes)?;
+        if !bytes.starts_with(b"\0asm")
+            && let Ok(text) = std::str::from_utf8(&bytes)
+        {
+            return crate::jit::build_cached(engine, text_to_binary(text)?.into());
+        }
+        crate::jit::build_cached(engine, bytes.into())
     }
 
     /// Like [`Module::new`], but the module runs on the interpreter even

@@ -62,7 +62,7 @@ pub(crate) fn wait_cache_write(w: &WriteWait) -> bool {
 }
 
 /// Every module is built as it is.
-pub(crate) fn build_cached(engine: &Engine, bytes: &[u8]) -> Result<Module> {
+pub(crate) fn build_cached(engine: &Engine, bytes: tern_binary::SharedBytes) -> Result<Module> {
     Module::build(engine, bytes, None, false, CacheArg::Off)
 }
 

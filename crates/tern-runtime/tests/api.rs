@@ -388,3 +388,34 @@ fn frames_give_module_offsets_on_every_tier() {
         assert_eq!(got, [(0, Some(div)), (1, Some(call))], "{config:?}");
     }
 }
+
+#[test]
+fn modules_load_from_files_binary_or_text() {
+    let dir = std::env::temp_dir().join(format!("tern-from-file-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let text = r#"(module (func (export "seven") (result i32) i32.const 7))"#;
+    let (wat_path, wasm_path) = (dir.join("m.wat"), dir.join("m.wasm"));
+    std::fs::write(&wat_path, text).unwrap();
+    std::fs::write(&wasm_path, wasm(text)).unwrap();
+    for config in [Config::new(), { Config::new().tier(Tier::Interp).clone() }] {
+        let engine = Engine::new(&config).unwrap();
+        for path in [&wat_path, &wasm_path] {
+            let module = Module::from_file(&engine, path).unwrap();
+            let mut store = Store::new(&engine, ());
+            let instance = Instance::new(&mut store, &module, &[]).unwrap();
+            let seven = instance.get_typed_func::<(), i32>(&mut store, "seven").unwrap();
+            assert_eq!(seven.call(&mut store, ()).unwrap(), 7, "{}", path.display());
+        }
+        let missing = Module::from_file(&engine, dir.join("missing.wasm"))
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            missing.contains("cannot read") && missing.contains("missing.wasm"),
+            "{missing}"
+        );
+        std::fs::write(dir.join("bad.wasm"), b"\0asm\x01\0\0\0\x01").unwrap();
+        assert!(Module::from_file(&engine, dir.join("bad.wasm")).is_err());
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
