@@ -73,7 +73,8 @@ pub struct RunArgs {
     /// function hot, default 1000), `tiering-loop-threshold=N` (loop
     /// iterations that move a running call to compiled code, default
     /// 10000; 0: never) and `tiering-sync=y|n` (compile hot code before
-    /// going on, not in the background).
+    /// going on, not in the background); `compile-threads=N` (background
+    /// threads compiling the module, default one fewer than the cores).
     #[arg(short = 'C', value_name = "OPT=VAL", value_parser = parse_codegen_opt, value_delimiter = ',')]
     codegen_opts: Vec<CodegenOpt>,
     /// wasmtime's WASI options: `inherit-env=y|n` passes the host's whole
@@ -143,6 +144,7 @@ enum CodegenOpt {
     TieringThreshold(u32),
     TieringLoopThreshold(u32),
     TieringSync(bool),
+    CompileThreads(usize),
 }
 
 /// One `-S` option.
@@ -204,6 +206,12 @@ fn parse_codegen_opt(s: &str) -> Result<CodegenOpt, String> {
             u32::try_from(parse_u64(v)?).map_err(|_| "`tiering-loop-threshold` needs a number below 2^32")?,
         ),
         "tiering-sync" => CodegenOpt::TieringSync(parse_bool(v)?),
+        "compile-threads" => CodegenOpt::CompileThreads(
+            usize::try_from(parse_u64(v)?)
+                .ok()
+                .filter(|&n| n > 0)
+                .ok_or("`compile-threads` needs a number from 1")?,
+        ),
         _ => return Err(format!("unknown option `{k}`")),
     })
 }
@@ -235,7 +243,8 @@ fn cache_config(opts: &[CodegenOpt]) -> Option<tern::CacheConfig> {
             CodegenOpt::Tiering(_)
             | CodegenOpt::TieringThreshold(_)
             | CodegenOpt::TieringLoopThreshold(_)
-            | CodegenOpt::TieringSync(_) => {}
+            | CodegenOpt::TieringSync(_)
+            | CodegenOpt::CompileThreads(_) => {}
         }
     }
     if !on {
@@ -358,6 +367,11 @@ pub fn run(opts: RunArgs) -> Result<ExitCode> {
     config.relaxed_simd_deterministic(relaxed_simd_deterministic);
     config.cache(cache_config(&opts.codegen_opts));
     config.tiering(tiering_config(&opts.codegen_opts));
+    for o in &opts.codegen_opts {
+        if let CodegenOpt::CompileThreads(n) = o {
+            config.compile_threads(*n);
+        }
+    }
     if let Some(Profile::Perfmap) = opts.profile {
         config.profiler(tern::Profiler::PerfMap);
     }

@@ -56,6 +56,12 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use tern_validate::ModuleDesc;
 use tern_vm::code::{CodeRegion, Registration};
 
+/// How many background workers compile a module by default: one fewer
+/// than the host's cores (the guest runs on one), at least one.
+pub fn default_workers() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().saturating_sub(1).max(1))
+}
+
 /// Whether this host can compile lazily.
 pub fn lazy_available() -> bool {
     cfg!(all(target_arch = "x86_64", unix))
@@ -181,6 +187,10 @@ pub struct LazyModule {
     isa: OwnedTargetIsa,
     /// `isa` for trampolines and thunks (see [`crate::quick_isa`]).
     quick: Option<OwnedTargetIsa>,
+    /// How many background workers may work on this module at once, and
+    /// how many do.
+    workers: usize,
+    active: AtomicUsize,
     config: TranslateConfig,
     num_imported: u32,
     ndefs: usize,
@@ -360,6 +370,7 @@ impl LazyModule {
         isa: OwnedTargetIsa,
         on_linked: Option<LinkedHook>,
         tiered: Option<Tiered>,
+        workers: usize,
     ) -> Result<Arc<LazyModule>, CompileError> {
         let codegen = |msg: String| CompileError::Codegen { func: u32::MAX, msg };
         let info = desc.info();
@@ -574,6 +585,8 @@ impl LazyModule {
             desc,
             isa,
             quick,
+            workers: workers.max(1),
+            active: AtomicUsize::new(0),
             config: config.translate(),
             num_imported,
             ndefs,
@@ -616,7 +629,7 @@ impl LazyModule {
         }
         // (With no functions, a worker links the trampolines at once.)
         if m.tiered.as_ref().is_none_or(|t| t.background) {
-            workers::submit(Arc::downgrade(&m), usize::MAX);
+            m.wake(m.workers);
         }
 
         Ok(m)
@@ -674,7 +687,7 @@ impl LazyModule {
         }
         st.requests.push_back(def);
         drop(st);
-        workers::submit(Arc::downgrade(self), 1);
+        self.wake(1);
     }
 
     /// The foreign trampoline of type `ty`, or null.
@@ -845,7 +858,7 @@ impl LazyModule {
             self.link_final(st);
         } else {
             drop(st);
-            workers::submit(Arc::downgrade(self), 1);
+            self.wake(1);
         }
     }
 
@@ -1069,7 +1082,7 @@ impl LazyModule {
         }
         st.osr_requests.push_back((def, at_loop));
         drop(st);
-        workers::submit(Arc::downgrade(self), 1);
+        self.wake(1);
     }
 
     /// Compiles and places an OSR entry and its array-call trampoline.
@@ -1110,6 +1123,38 @@ impl LazyModule {
     }
 
     /// A worker's share: compiles functions nobody has started.
+    /// Asks up to `n` more background workers to work on this module,
+    /// within its limit ([`LazyModule::new`]'s `workers`).
+    fn wake(self: &Arc<Self>, n: usize) {
+        for _ in 0..n {
+            let more = self.active.fetch_update(Ordering::AcqRel, Ordering::Acquire, |a| {
+                (a < self.workers).then_some(a + 1)
+            });
+            if more.is_err() {
+                return;
+            }
+            workers::submit(Arc::downgrade(self), self.workers);
+        }
+    }
+
+    /// A worker's turn on this module: works until nothing is left, then
+    /// leaves, and wakes a worker again if work came in as it left (the
+    /// others may have left too).
+    fn turn(self: &Arc<Self>) {
+        self.work();
+        self.active.fetch_sub(1, Ordering::AcqRel);
+        let st = lock(&self.state);
+        let background = self.tiered.as_ref().is_none_or(|t| t.background);
+        let left = !st.osr_requests.is_empty()
+            || !st.requests.is_empty()
+            || (background && st.cursor < self.ndefs)
+            || (st.finished == self.ndefs && !st.failed && !st.linking);
+        drop(st);
+        if left && Arc::strong_count(self) > 1 {
+            self.wake(1);
+        }
+    }
+
     fn work(self: &Arc<Self>) {
         loop {
             // Nobody else holds the module: it is being dropped.
@@ -1217,7 +1262,15 @@ mod workers {
     use std::sync::mpsc::{Receiver, Sender, channel};
     use std::sync::{Arc, Mutex, OnceLock, Weak};
 
-    static QUEUE: OnceLock<(Mutex<Sender<Weak<LazyModule>>>, usize)> = OnceLock::new();
+    /// The job queue, its receiving end (shared by the workers) and how
+    /// many workers there are.
+    struct Pool {
+        tx: Sender<Weak<LazyModule>>,
+        rx: Arc<Mutex<Receiver<Weak<LazyModule>>>>,
+        threads: usize,
+    }
+
+    static POOL: OnceLock<Mutex<Pool>> = OnceLock::new();
 
     thread_local! {
         static WORKER: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
@@ -1228,25 +1281,31 @@ mod workers {
         WORKER.with(|w| w.get())
     }
 
-    /// Asks up to `max` workers to work on `m`.
-    pub(super) fn submit(m: Weak<LazyModule>, max: usize) {
-        let (tx, n) = QUEUE.get_or_init(|| {
+    /// Queues a turn on `m` for a worker, first starting workers until
+    /// there are `threads` (the process's workers are shared by every
+    /// module; each module limits how many work on it).
+    pub(super) fn submit(m: Weak<LazyModule>, threads: usize) {
+        let pool = POOL.get_or_init(|| {
             let (tx, rx) = channel::<Weak<LazyModule>>();
-            let rx = Arc::new(Mutex::new(rx));
-            let n = std::thread::available_parallelism().map_or(1, |n| n.get().saturating_sub(1).max(1));
-            for i in 0..n {
-                let rx = rx.clone();
-                let _ = std::thread::Builder::new()
-                    .name(format!("tern-compile-{i}"))
-                    .stack_size(8 << 20)
-                    .spawn(move || run(&rx));
-            }
-            (Mutex::new(tx), n)
+            Mutex::new(Pool {
+                tx,
+                rx: Arc::new(Mutex::new(rx)),
+                threads: 0,
+            })
         });
-        let tx = tx.lock().unwrap_or_else(|e| e.into_inner());
-        for _ in 0..(*n).min(max) {
-            let _ = tx.send(m.clone());
+        let mut pool = pool.lock().unwrap_or_else(|e| e.into_inner());
+        while pool.threads < threads {
+            let rx = pool.rx.clone();
+            let spawned = std::thread::Builder::new()
+                .name(format!("tern-compile-{}", pool.threads))
+                .stack_size(8 << 20)
+                .spawn(move || run(&rx));
+            if spawned.is_err() {
+                break;
+            }
+            pool.threads += 1;
         }
+        let _ = pool.tx.send(m);
     }
 
     fn run(rx: &Mutex<Receiver<Weak<LazyModule>>>) {
@@ -1257,7 +1316,7 @@ mod workers {
                 Err(_) => return,
             };
             if let Some(m) = job.upgrade() {
-                m.work();
+                m.turn();
             }
         }
     }

@@ -25,7 +25,7 @@ mod trampoline;
 pub mod translate;
 
 pub use compile::{CompileConfig, CompileError, compile_module, source_offset};
-pub use lazy::{CodeObserver, LazyModule, LinkedHook, Tiered, lazy_available};
+pub use lazy::{CodeObserver, LazyModule, LinkedHook, Tiered, default_workers, lazy_available};
 pub use libcalls::JitHost;
 pub use link::{Artifact, CompiledModule, Image, LoadReloc, MemoryImage, Symbol, TrapTable};
 pub use module_code::ModuleCode;

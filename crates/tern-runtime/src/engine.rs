@@ -72,6 +72,9 @@ pub struct Config {
     pub(crate) epoch_interruption: bool,
     pub(crate) profiler: Profiler,
     pub(crate) lazy_compilation: bool,
+    /// Background threads that may compile one module at once (`None`:
+    /// one fewer than the cores, at least one).
+    pub(crate) compile_threads: Option<usize>,
     /// Stack budget of compiled code in bytes (`None`: the thread's stack
     /// less a reserve for the host).
     pub(crate) max_wasm_stack: Option<usize>,
@@ -140,6 +143,7 @@ impl Config {
             epoch_interruption: false,
             profiler: Profiler::None,
             lazy_compilation: true,
+            compile_threads: None,
             max_wasm_stack: None,
             interp_fallback: false,
             relaxed_simd_deterministic: false,
@@ -187,6 +191,16 @@ impl Config {
     /// interpreter's counterpart is [`Config::interp_translation`].
     pub fn lazy_compilation(&mut self, on: bool) -> &mut Self {
         self.lazy_compilation = on;
+        self
+    }
+
+    /// How many background threads may compile one module's functions at
+    /// once, where the compiler tier compiles lazily or tiers up (default:
+    /// one fewer than the host's cores, so that the guest keeps one; at
+    /// least 1). The threads are shared by every engine of the process.
+    /// Compiling eagerly ([`Config::lazy_compilation`] off) uses every core.
+    pub fn compile_threads(&mut self, n: usize) -> &mut Self {
+        self.compile_threads = Some(n.max(1));
         self
     }
 

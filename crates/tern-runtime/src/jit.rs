@@ -308,8 +308,19 @@ fn compile(
                 }),
             }
         });
-        let m = tern_cranelift::LazyModule::new(desc.clone(), &compile_config(engine), isa.clone(), hook, tiered)
-            .map_err(compile_error)?;
+        let workers = engine
+            .config()
+            .compile_threads
+            .unwrap_or_else(tern_cranelift::default_workers);
+        let m = tern_cranelift::LazyModule::new(
+            desc.clone(),
+            &compile_config(engine),
+            isa.clone(),
+            hook,
+            tiered,
+            workers,
+        )
+        .map_err(compile_error)?;
         if let (Some(t), Some(cfg)) = (interp.tiering(), engine.config().tiering) {
             let lazy = Arc::downgrade(&m);
             let nimp = desc.num_imported_funcs();

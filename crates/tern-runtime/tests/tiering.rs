@@ -271,20 +271,34 @@ fn fuel_is_the_same_whatever_runs_where() {
 
 #[test]
 fn background_compilation_takes_over_while_the_guest_runs() {
-    let tiering = Tiering {
-        call_threshold: 2,
-        loop_threshold: Some(1000),
-        synchronous: false,
-    };
-    let Some(engine) = engine(tiering, false) else { return };
-    let (mut store, inst) = instance(&engine, CALLS);
-    // The workers install `$check` at some point: calls find it there.
-    // (Bounded so that a broken queue fails instead of hanging.)
-    for _ in 0..100_000 {
-        if trap_tiers(&mut store, &inst, "check", &[Val::I32(1)])[0].1 {
+    // The default number of workers, one, and more than the cores.
+    for threads in [None, Some(1), Some(5)] {
+        let tiering = Tiering {
+            call_threshold: 2,
+            loop_threshold: Some(1000),
+            synchronous: false,
+        };
+        let Some(mut engine) = engine(tiering, false) else {
             return;
+        };
+        if let Some(n) = threads {
+            let mut config = engine.config().clone();
+            config.compile_threads(n);
+            engine = Engine::new(&config).unwrap();
         }
-        std::thread::sleep(std::time::Duration::from_micros(100));
+        let (mut store, inst) = instance(&engine, CALLS);
+        // The workers install `$check` at some point: calls find it there.
+        // (Bounded so that a broken queue fails instead of hanging.)
+        let compiled = (0..100_000).any(|_| {
+            let on = trap_tiers(&mut store, &inst, "check", &[Val::I32(1)])[0].1;
+            if !on {
+                std::thread::sleep(std::time::Duration::from_micros(100));
+            }
+            on
+        });
+        assert!(
+            compiled,
+            "{threads:?} workers: the hot function never ran compiled code"
+        );
     }
-    panic!("the hot function never ran compiled code");
 }
