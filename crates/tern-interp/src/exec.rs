@@ -480,6 +480,131 @@ macro_rules! ty {
     };
 }
 
+/// One row operator's execution, from the operator table's signature: the
+/// inputs read with `get!`, the result written with `set!` (the macros of
+/// the function that expands it).
+macro_rules! exec_row {
+    ({}, [$x:ident -> $r:ident], $visit:ident, $o:ident) => {{
+        let v = OpResult::<ty!($r)>::into_result(ops::$visit(get!($x, $o.a)));
+        set!($r, $o.d, tri!(v));
+    }};
+    ({}, [$x:ident $y:ident -> $r:ident], $visit:ident, $o:ident) => {{
+        let v = OpResult::<ty!($r)>::into_result(ops::$visit(get!($x, $o.a), get!($y, $o.b)));
+        set!($r, $o.d, tri!(v));
+    }};
+    ({}, [$x:ident $y:ident $z:ident -> $r:ident], $visit:ident, $o:ident) => {{
+        let v = OpResult::<ty!($r)>::into_result(ops::$visit(get!($x, $o.d), get!($y, $o.a), get!($z, $o.b)));
+        set!($r, $o.d, tri!(v));
+    }};
+    // Two results (wide arithmetic): written after both inputs are read.
+    ({}, [$x:ident $y:ident -> $r:ident $r2:ident], $visit:ident, $o:ident) => {{
+        let (lo, hi) = ops::$visit(get!($x, $o.a), get!($y, $o.b));
+        set!($r, $o.d, lo);
+        set!($r2, $o.d + 1, hi);
+    }};
+    // Four inputs in consecutive slots from `d`, two results from `d`.
+    ({}, [$w:ident $x:ident $y:ident $z:ident -> $r:ident $r2:ident], $visit:ident, $o:ident) => {{
+        let (lo, hi) = ops::$visit(
+            get!($w, $o.d),
+            get!($x, $o.d + 1),
+            get!($y, $o.d + 2),
+            get!($z, $o.d + 3),
+        );
+        set!($r, $o.d, lo);
+        set!($r2, $o.d + 1, hi);
+    }};
+    ($imm:tt, $sig:tt, $visit:ident, $o:ident) => {{
+        let _ = $o;
+        unreachable!("{} is never emitted", stringify!($visit))
+    }};
+}
+
+/// Runs a SIMD row operator (a plain operator of the `Simd` and
+/// `RelaxedSimd` rows) on the frame at `regs`: out of [`run`]'s loop, whose
+/// hot state then stays in registers.
+///
+/// # Safety
+///
+/// As for the instructions of [`run`]: the registers are within the frame.
+#[inline(never)]
+unsafe fn simd_row(instr: &Instr, regs: *mut u64) -> Result<(), TrapCode> {
+    macro_rules! r {
+        ($i:expr) => {
+            *regs.add($i as usize)
+        };
+    }
+    macro_rules! get {
+        (i32, $r:expr) => {
+            r!($r) as u32 as i32
+        };
+        (i64, $r:expr) => {
+            r!($r) as i64
+        };
+        (f32, $r:expr) => {
+            f32::from_bits(r!($r) as u32)
+        };
+        (f64, $r:expr) => {
+            f64::from_bits(r!($r))
+        };
+        (v128, $r:expr) => {{
+            let r = $r as usize;
+            (r!(r) as u128) | ((r!(r + 1) as u128) << 64)
+        }};
+    }
+    macro_rules! set {
+        (i32, $r:expr, $v:expr) => {{
+            let v: i32 = $v;
+            r!($r) = v as u32 as u64;
+        }};
+        (i64, $r:expr, $v:expr) => {{
+            let v: i64 = $v;
+            r!($r) = v as u64;
+        }};
+        (f32, $r:expr, $v:expr) => {{
+            let v: f32 = $v;
+            r!($r) = v.to_bits() as u64;
+        }};
+        (f64, $r:expr, $v:expr) => {{
+            let v: f64 = $v;
+            r!($r) = v.to_bits();
+        }};
+        (v128, $r:expr, $v:expr) => {{
+            let v: u128 = $v;
+            let r = $r as usize;
+            r!(r) = v as u64;
+            r!(r + 1) = (v >> 64) as u64;
+        }};
+    }
+    macro_rules! tri {
+        ($e:expr) => {
+            $e?
+        };
+    }
+    macro_rules! simd_rows {
+        ($( $feat:ident $pre:literal $code:literal $name:ident $visit:ident { $($f:ident : $t:ty $(as $rd:ident)?),* } $text:literal $sig:tt )*) => {
+            match *instr {
+                $( Instr::$name(o) => simd_only!($feat, {$($f)*}, $sig, $visit, o), )*
+                _ => unreachable!("not a SIMD row operator"),
+            }
+        };
+    }
+    macro_rules! simd_only {
+        (Simd, $imm:tt, $sig:tt, $visit:ident, $o:ident) => {
+            exec_row!($imm, $sig, $visit, $o)
+        };
+        (RelaxedSimd, $imm:tt, $sig:tt, $visit:ident, $o:ident) => {
+            exec_row!($imm, $sig, $visit, $o)
+        };
+        ($feat:ident, $imm:tt, $sig:tt, $visit:ident, $o:ident) => {{
+            let _ = $o;
+            unreachable!("{} is not a SIMD row operator", stringify!($visit))
+        }};
+    }
+    // SAFETY: the caller's contract: every register named lies in the frame.
+    unsafe { for_each_operator!(simd_rows) };
+    Ok(())
+}
+
 #[allow(clippy::too_many_lines, unused_assignments)]
 fn run(
     host: &mut dyn Host,
@@ -980,40 +1105,20 @@ fn run(
                 }
             };
         }
-        macro_rules! exec_row {
-            ({}, [$x:ident -> $r:ident], $visit:ident, $o:ident) => {{
-                let v = OpResult::<ty!($r)>::into_result(ops::$visit(get!($x, $o.a)));
-                set!($r, $o.d, tri!(v));
-            }};
-            ({}, [$x:ident $y:ident -> $r:ident], $visit:ident, $o:ident) => {{
-                let v = OpResult::<ty!($r)>::into_result(ops::$visit(get!($x, $o.a), get!($y, $o.b)));
-                set!($r, $o.d, tri!(v));
-            }};
-            ({}, [$x:ident $y:ident $z:ident -> $r:ident], $visit:ident, $o:ident) => {{
-                let v = OpResult::<ty!($r)>::into_result(ops::$visit(get!($x, $o.d), get!($y, $o.a), get!($z, $o.b)));
-                set!($r, $o.d, tri!(v));
-            }};
-            // Two results (wide arithmetic): written after both inputs are read.
-            ({}, [$x:ident $y:ident -> $r:ident $r2:ident], $visit:ident, $o:ident) => {{
-                let (lo, hi) = ops::$visit(get!($x, $o.a), get!($y, $o.b));
-                set!($r, $o.d, lo);
-                set!($r2, $o.d + 1, hi);
-            }};
-            // Four inputs in consecutive slots from `d`, two results from `d`.
-            ({}, [$w:ident $x:ident $y:ident $z:ident -> $r:ident $r2:ident], $visit:ident, $o:ident) => {{
-                let (lo, hi) = ops::$visit(
-                    get!($w, $o.d),
-                    get!($x, $o.d + 1),
-                    get!($y, $o.d + 2),
-                    get!($z, $o.d + 3),
-                );
-                set!($r, $o.d, lo);
-                set!($r2, $o.d + 1, hi);
-            }};
-            ($imm:tt, $sig:tt, $visit:ident, $o:ident) => {{
+        // SIMD's rows run out of line (see `simd_row`): fewer arms here
+        // leave the loop's hot state in registers.
+        macro_rules! main_row {
+            ($instr:ident, Simd, $imm:tt, $sig:tt, $visit:ident, $o:ident) => {{
                 let _ = $o;
-                unreachable!("{} is never emitted", stringify!($visit))
+                tri!(simd_row($instr, regs))
             }};
+            ($instr:ident, RelaxedSimd, $imm:tt, $sig:tt, $visit:ident, $o:ident) => {{
+                let _ = $o;
+                tri!(simd_row($instr, regs))
+            }};
+            ($instr:ident, $feat:ident, $imm:tt, $sig:tt, $visit:ident, $o:ident) => {
+                exec_row!($imm, $sig, $visit, $o)
+            };
         }
 
         loop {
@@ -1032,7 +1137,7 @@ fn run(
             macro_rules! dispatch {
                 ($( $feat:ident $pre:literal $code:literal $name:ident $visit:ident { $($f:ident : $t:ty $(as $rd:ident)?),* } $text:literal $sig:tt )*) => {
                     match *instr {
-                        $( Instr::$name(o) => exec_row!({$($f)*}, $sig, $visit, o), )*
+                        $( Instr::$name(o) => main_row!(instr, $feat, {$($f)*}, $sig, $visit, o), )*
                         // ---- relaxed SIMD, deterministic mode ----
                         Instr::MaddDetF32(o) => set!(v128, o.d, f32x4_madd_det(get!(v128, o.d), get!(v128, o.a), get!(v128, o.b), false)),
                         Instr::NmaddDetF32(o) => set!(v128, o.d, f32x4_madd_det(get!(v128, o.d), get!(v128, o.a), get!(v128, o.b), true)),
