@@ -1122,7 +1122,6 @@ impl LazyModule {
         }
     }
 
-    /// A worker's share: compiles functions nobody has started.
     /// Asks up to `n` more background workers to work on this module,
     /// within its limit ([`LazyModule::new`]'s `workers`).
     fn wake(self: &Arc<Self>, n: usize) {
@@ -1155,6 +1154,7 @@ impl LazyModule {
         }
     }
 
+    /// A worker's share: compiles functions nobody has started.
     fn work(self: &Arc<Self>) {
         loop {
             // Nobody else holds the module: it is being dropped.

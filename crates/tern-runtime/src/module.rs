@@ -190,8 +190,6 @@ pub struct Module {
     pub(crate) inner: Arc<ModuleInner>,
 }
 
-/// Refuses the bytes of an ahead-of-time artifact: native code is loaded
-/// only by the unsafe [`Module::deserialize`].
 /// Reads a whole file; a large one with a thread per core, each reading a
 /// part (copying from the page cache is most of a large module's read
 /// time, and the cores are otherwise idle then).
@@ -231,6 +229,8 @@ fn read_file(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
     Ok(bytes)
 }
 
+/// Refuses the bytes of an ahead-of-time artifact: native code is loaded
+/// only by the unsafe [`Module::deserialize`].
 fn refuse_artifact(bytes: &[u8]) -> Result<()> {
     if Module::is_precompiled(bytes) {
         return Err(Error::usage(
