@@ -519,6 +519,69 @@ macro_rules! exec_row {
     }};
 }
 
+/// Defines, where it is invoked, the macros that read and write the frame's
+/// slots through the pointer `regs` names: `r!(slot)` (the raw `u64`),
+/// `get!(ty, slot)` and `set!(ty, slot, value)` for `i32`, `i64`, `f32`,
+/// `f64` and `v128` (two slots), and `set!(u64, ...)`. `$d` is a `$` token,
+/// so that the macros it defines can have their own metavariables.
+// (rustfmt would indent the inner macros' arms past their `macro_rules!`.)
+#[rustfmt::skip]
+macro_rules! slot_macros {
+    ($d:tt, $regs:ident) => {
+        macro_rules! r {
+            ($d i:expr) => {
+                *$regs.add($d i as usize)
+            };
+        }
+        macro_rules! get {
+            (i32, $d r:expr) => {
+                r!($d r) as u32 as i32
+            };
+            (i64, $d r:expr) => {
+                r!($d r) as i64
+            };
+            (f32, $d r:expr) => {
+                f32::from_bits(r!($d r) as u32)
+            };
+            (f64, $d r:expr) => {
+                f64::from_bits(r!($d r))
+            };
+            (v128, $d r:expr) => {{
+                let r = $d r as usize;
+                (r!(r) as u128) | ((r!(r + 1) as u128) << 64)
+            }};
+        }
+        macro_rules! set {
+            (i32, $d r:expr, $d v:expr) => {{
+                let v: i32 = $d v;
+                r!($d r) = v as u32 as u64;
+            }};
+            (i64, $d r:expr, $d v:expr) => {{
+                let v: i64 = $d v;
+                r!($d r) = v as u64;
+            }};
+            (u64, $d r:expr, $d v:expr) => {{
+                let v: u64 = $d v;
+                r!($d r) = v;
+            }};
+            (f32, $d r:expr, $d v:expr) => {{
+                let v: f32 = $d v;
+                r!($d r) = v.to_bits() as u64;
+            }};
+            (f64, $d r:expr, $d v:expr) => {{
+                let v: f64 = $d v;
+                r!($d r) = v.to_bits();
+            }};
+            (v128, $d r:expr, $d v:expr) => {{
+                let v: u128 = $d v;
+                let r = $d r as usize;
+                r!(r) = v as u64;
+                r!(r + 1) = (v >> 64) as u64;
+            }};
+        }
+    };
+}
+
 /// Runs a SIMD row operator (a plain operator of the `Simd` and
 /// `RelaxedSimd` rows) on the frame at `regs`: out of [`run`]'s loop, whose
 /// hot state then stays in registers.
@@ -528,53 +591,7 @@ macro_rules! exec_row {
 /// As for the instructions of [`run`]: the registers are within the frame.
 #[inline(never)]
 unsafe fn simd_row(instr: &Instr, regs: *mut u64) -> Result<(), TrapCode> {
-    macro_rules! r {
-        ($i:expr) => {
-            *regs.add($i as usize)
-        };
-    }
-    macro_rules! get {
-        (i32, $r:expr) => {
-            r!($r) as u32 as i32
-        };
-        (i64, $r:expr) => {
-            r!($r) as i64
-        };
-        (f32, $r:expr) => {
-            f32::from_bits(r!($r) as u32)
-        };
-        (f64, $r:expr) => {
-            f64::from_bits(r!($r))
-        };
-        (v128, $r:expr) => {{
-            let r = $r as usize;
-            (r!(r) as u128) | ((r!(r + 1) as u128) << 64)
-        }};
-    }
-    macro_rules! set {
-        (i32, $r:expr, $v:expr) => {{
-            let v: i32 = $v;
-            r!($r) = v as u32 as u64;
-        }};
-        (i64, $r:expr, $v:expr) => {{
-            let v: i64 = $v;
-            r!($r) = v as u64;
-        }};
-        (f32, $r:expr, $v:expr) => {{
-            let v: f32 = $v;
-            r!($r) = v.to_bits() as u64;
-        }};
-        (f64, $r:expr, $v:expr) => {{
-            let v: f64 = $v;
-            r!($r) = v.to_bits();
-        }};
-        (v128, $r:expr, $v:expr) => {{
-            let v: u128 = $v;
-            let r = $r as usize;
-            r!(r) = v as u64;
-            r!(r + 1) = (v >> 64) as u64;
-        }};
-    }
+    slot_macros!($, regs);
     macro_rules! tri {
         ($e:expr) => {
             $e?
@@ -661,57 +678,7 @@ fn run(
         let mut regs: *mut u64 = stack.as_mut_ptr();
         let (mut mem_base, mut mem_len, mut mem_shared) = mem0(&*vm, inst);
 
-        macro_rules! r {
-            ($i:expr) => {
-                *regs.add($i as usize)
-            };
-        }
-        macro_rules! get {
-            (i32, $r:expr) => {
-                r!($r) as u32 as i32
-            };
-            (i64, $r:expr) => {
-                r!($r) as i64
-            };
-            (f32, $r:expr) => {
-                f32::from_bits(r!($r) as u32)
-            };
-            (f64, $r:expr) => {
-                f64::from_bits(r!($r))
-            };
-            (v128, $r:expr) => {{
-                let r = $r as usize;
-                (r!(r) as u128) | ((r!(r + 1) as u128) << 64)
-            }};
-        }
-        macro_rules! set {
-            (i32, $r:expr, $v:expr) => {{
-                let v: i32 = $v;
-                r!($r) = v as u32 as u64;
-            }};
-            (i64, $r:expr, $v:expr) => {{
-                let v: i64 = $v;
-                r!($r) = v as u64;
-            }};
-            (u64, $r:expr, $v:expr) => {{
-                let v: u64 = $v;
-                r!($r) = v;
-            }};
-            (f32, $r:expr, $v:expr) => {{
-                let v: f32 = $v;
-                r!($r) = v.to_bits() as u64;
-            }};
-            (f64, $r:expr, $v:expr) => {{
-                let v: f64 = $v;
-                r!($r) = v.to_bits();
-            }};
-            (v128, $r:expr, $v:expr) => {{
-                let v: u128 = $v;
-                let r = $r as usize;
-                r!(r) = v as u64;
-                r!(r + 1) = (v >> 64) as u64;
-            }};
-        }
+        slot_macros!($, regs);
         macro_rules! trap {
             ($c:expr) => {
                 fail!(Trap::new($c))
