@@ -76,6 +76,8 @@ mod jit;
 mod jit;
 mod limits;
 mod linker;
+// The logs are of the compiler tier's events (tier-ups).
+#[cfg(feature = "cranelift")]
 mod log;
 mod module;
 mod store;
