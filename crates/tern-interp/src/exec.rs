@@ -14,6 +14,8 @@
 //! from validated code, below the function's `max_height`, and the value
 //! stack is grown to `base + max_height` before a frame runs.
 
+mod threaded;
+
 use crate::InterpModule;
 use crate::ir::{ANY_TAG, CompiledFunc, Instr, Mem, NO_REG, NO_REGION, WIDE};
 use crate::ops::{self, OpResult};
@@ -1089,6 +1091,30 @@ fn run(
         }
 
         loop {
+            // The hot instructions run in threaded handlers, which come
+            // back here for the next instruction they have none for (a
+            // shared memory 0's accesses always come back: see `threaded`).
+            let cx = {
+                let vmr = &mut *vm;
+                threaded::Cx {
+                    fuel: &mut vmr.fuel,
+                    globals: vmr.globals.as_mut_ptr(),
+                    inst_globals: vmr.instances[inst as usize].globals.as_ptr(),
+                    frames: &raw mut frames,
+                    stack: &raw mut *stack,
+                    func: &raw mut func,
+                    base: &raw mut base,
+                    module,
+                    funcs: (*module).slots().map_or(ptr::null(), <[_]>::as_ptr),
+                    tiering: (*module).tiering().map_or(ptr::null(), |t| t as *const _),
+                    vm,
+                    inst,
+                    max_frames: limits.max_call_depth.saturating_sub(depth_base + 1),
+                }
+            };
+            ip = threaded::run(ip, regs, mem_base, if mem_shared { 0 } else { mem_len }, &cx);
+            // Calls and returns there may have moved to another frame.
+            regs = stack.as_mut_ptr().add(base);
             // Match on the instruction in place: copying the whole enum out
             // first costs overlapping stores and store-forwarding stalls.
             // SAFETY: the translator ends every function with a return or

@@ -66,9 +66,12 @@ pub fn atomic_width(code: u32) -> u64 {
 
 macro_rules! define_instr {
     ($( $feat:ident $pre:literal $code:literal $name:ident $visit:ident { $($f:ident : $t:ty $(as $rd:ident)?),* } $text:literal $sig:tt )*) => {
-        /// One IR instruction. 16 bytes.
+        /// One IR instruction. 16 bytes. `repr(u16)`: every variant
+        /// starts with a two-byte tag numbering the variants in order, by
+        /// which the threaded dispatch finds an instruction's handler.
         #[derive(Clone, Copy, Debug, PartialEq)]
         #[allow(dead_code)]
+        #[repr(u16)]
         pub enum Instr {
             $( $name(R3), )*
 
@@ -138,10 +141,10 @@ macro_rules! define_instr {
             /// Calls imported function `f` (a function index).
             CallImp { f: u32, base: Reg },
             /// Calls the function at `table[regs[i]]`, checking it has type `ty`.
-            CallInd { ty: u32, i: Reg, base: Reg, table: u16 },
+            CallInd { table: u16, ty: u32, i: Reg, base: Reg },
             ReturnCallDef { f: u32, base: Reg },
             ReturnCallImp { f: u32, base: Reg },
-            ReturnCallInd { ty: u32, i: Reg, base: Reg, table: u16 },
+            ReturnCallInd { table: u16, ty: u32, i: Reg, base: Reg },
             /// Calls the function reference `regs[r]` (`call_ref`; traps
             /// when null). Validation guarantees its type.
             CallFuncRef { r: Reg, base: Reg },
@@ -637,6 +640,8 @@ impl CompiledFunc {
 
 #[cfg(test)]
 mod tests {
+    // (`repr(u16)` lays fields out in declaration order: a narrow field
+    // goes first, next to the tag.)
     #[test]
     fn instr_is_16_bytes() {
         assert_eq!(std::mem::size_of::<super::Instr>(), 16);

@@ -8,7 +8,13 @@ use tern_binary::BinaryError;
 use tern_validate::{FuncValidator, ModuleDesc};
 
 /// A defined function's slot: empty until translated.
-type Slot = OnceLock<Result<CompiledFunc, TranslateError>>;
+pub(crate) type Slot = OnceLock<Result<CompiledFunc, TranslateError>>;
+
+/// The function in `slot`, if it has been translated (and was valid).
+#[inline(always)]
+pub(crate) fn translated(slot: &Slot) -> Option<&CompiledFunc> {
+    slot.get()?.as_ref().ok()
+}
 
 /// A module's functions for the interpreter, translated on first call (or
 /// all at once with [`InterpModule::compile_all`]).
@@ -107,6 +113,12 @@ impl InterpModule {
             relaxed_simd_deterministic: self.relaxed_simd_deterministic,
             osr: self.tiering.as_ref().is_some_and(|t| t.osr_enabled()),
         }
+    }
+
+    /// The slots of the defined functions, once any has been asked for.
+    #[inline]
+    pub(crate) fn slots(&self) -> Option<&[Slot]> {
+        self.funcs.get().map(|f| &f[..])
     }
 
     /// Defined function `def`, translated on first use.

@@ -1,0 +1,807 @@
+//! Threaded dispatch of the hot instructions.
+//!
+//! The instructions that only touch the frame's slots and memory 0 (the
+//! plain operators, jumps and compare-and-branch, copies, selects, loads
+//! and stores) each have a handler: a small function that executes one
+//! instruction and then calls the handler of the next one, found in
+//! [`HANDLERS`] by the instruction's tag. In an optimized build on a target
+//! whose ABI allows it (see `build.rs`), that call is a sibling call, which
+//! LLVM turns into a jump: every handler ends in its own indirect jump, and
+//! the hot state (instruction pointer, frame, memory 0's base and length)
+//! stays in argument registers instead of being spilled around one big
+//! `match`. Elsewhere the handlers return to a loop instead.
+//!
+//! Everything else (calls, returns, fuel, traps, host interaction,
+//! other memories) goes back to [`super::run`]'s loop, which executes that
+//! one instruction and comes back here. A handler that would trap, or whose
+//! access is not in memory 0's known bounds, also goes back without having
+//! changed anything, and the loop executes the same instruction again with
+//! its full semantics (the trap and its backtrace, a shared memory another
+//! thread grew, another memory). A shared memory 0 is given a length of 0
+//! here, so that its accesses always take that path (they must be atomic).
+
+#[cfg(doc)]
+use super::init_frame;
+use super::{Frame, OpResult, ops, read_mem, simd_row, write_mem};
+use crate::InterpModule;
+use crate::ir::{CompiledFunc, Instr, Mem, R3};
+use crate::module::{self, translated};
+use crate::simd::*;
+use crate::tier::Tiering;
+use std::hint::unreachable_unchecked;
+use std::ptr;
+use tern_vm::{FuncKind, GlobalEntity, StoreData};
+
+/// Where a handler stopped: at `ip`, which the main loop runs next when
+/// `stop` is set (only the loop fallback ever returns with `stop` unset).
+#[derive(Clone, Copy)]
+pub(super) struct Next {
+    ip: *const Instr,
+    #[cfg_attr(tern_threaded_tail, allow(dead_code))]
+    stop: bool,
+}
+
+/// A handler: executes the instruction at `ip` of the frame at `regs`,
+/// with memory 0's base `mem` and (accessible) length `len`, and `cx`.
+type Handler = unsafe fn(ip: *const Instr, regs: *mut u64, mem: *mut u8, len: usize, cx: *const Cx) -> Next;
+
+/// The rest of what handlers reach: the store's fuel and globals, the
+/// running instance's global indices, and [`super::run`]'s call state
+/// (calls and returns within the running instance happen here). `run`
+/// makes one before each run of handlers, so that it is never stale, and
+/// reads its call state back after.
+pub(super) struct Cx {
+    pub fuel: *mut u64,
+    pub globals: *mut Box<GlobalEntity>,
+    pub inst_globals: *const u32,
+    pub frames: *mut Vec<Frame>,
+    pub stack: *mut Vec<u64>,
+    pub func: *mut *const CompiledFunc,
+    pub base: *mut usize,
+    pub module: *const InterpModule,
+    /// The running module's function slots (see [`crate::module::Slot`]),
+    /// or null before the first has been translated.
+    pub funcs: *const module::Slot,
+    /// The running module's tiering state, or null.
+    pub tiering: *const Tiering,
+    /// The store (read only here: its tables and functions).
+    pub vm: *const StoreData,
+    pub inst: u32,
+    /// A call that would make `frames` longer than this overflows.
+    pub max_frames: usize,
+}
+
+/// One entry per [`Instr`] variant, indexed by its tag.
+const TAGS: usize = 1024;
+
+/// The tag of an instruction: `Instr` is `repr(u16)`, so every variant
+/// starts with its tag, and tags count variants in declaration order.
+#[inline(always)]
+const fn tag(ip: *const Instr) -> usize {
+    // SAFETY: `ip` points to an `Instr`, whose first two bytes are its tag.
+    unsafe { *(ip as *const u16) as usize }
+}
+
+/// Runs handlers from `ip` until one stops, and returns where: the
+/// instruction the caller's loop must execute.
+///
+/// # Safety
+///
+/// As for [`super::run`]'s loop: `ip` points into a translated function's
+/// code whose frame is at `regs`; `mem` and `len` describe memory 0 of the
+/// running instance (or `len` is 0).
+#[inline(always)]
+pub(super) unsafe fn run(ip: *const Instr, regs: *mut u64, mem: *mut u8, len: usize, cx: &Cx) -> *const Instr {
+    let cx: *const Cx = cx;
+    // SAFETY: the caller's contract; tags are below `TAGS` (checked when
+    // the table is built).
+    unsafe {
+        #[cfg(tern_threaded_tail)]
+        {
+            (HANDLERS.get_unchecked(tag(ip)))(ip, regs, mem, len, cx).ip
+        }
+        #[cfg(not(tern_threaded_tail))]
+        {
+            let mut ip = ip;
+            let mut regs = regs;
+            loop {
+                let n = (HANDLERS.get_unchecked(tag(ip)))(ip, regs, mem, len, cx);
+                if n.stop {
+                    return n.ip;
+                }
+                ip = n.ip;
+                // Calls and returns move to another frame.
+                regs = (*(*cx).stack).as_mut_ptr().add(*(*cx).base);
+            }
+        }
+    }
+}
+
+/// Continues with the instruction at `$ip`.
+macro_rules! next {
+    ($ip:expr, $regs:ident, $mem:ident, $len:ident, $cx:ident) => {{
+        let ip: *const Instr = $ip;
+        #[cfg(tern_threaded_tail)]
+        {
+            return (HANDLERS.get_unchecked(tag(ip)))(ip, $regs, $mem, $len, $cx);
+        }
+        #[cfg(not(tern_threaded_tail))]
+        {
+            return Next { ip, stop: false };
+        }
+    }};
+}
+
+/// Goes back to the main loop, which executes the instruction at `$ip`.
+macro_rules! stop {
+    ($ip:expr) => {
+        return Next { ip: $ip, stop: true }
+    };
+}
+
+/// The handler of every instruction without one of its own.
+unsafe fn slow(ip: *const Instr, _: *mut u64, _: *mut u8, _: usize, _: *const Cx) -> Next {
+    stop!(ip)
+}
+
+/// Slot access through a frame pointer.
+trait Slot: Sized {
+    unsafe fn get(regs: *mut u64, r: u32) -> Self;
+    unsafe fn set(self, regs: *mut u64, r: u32);
+}
+
+macro_rules! slot {
+    ($t:ty, |$x:ident| $from:expr, |$v:ident| $to:expr) => {
+        impl Slot for $t {
+            #[inline(always)]
+            unsafe fn get(regs: *mut u64, r: u32) -> Self {
+                // SAFETY: the slot lies in the frame.
+                let $x = unsafe { *regs.add(r as usize) };
+                $from
+            }
+            #[inline(always)]
+            unsafe fn set(self, regs: *mut u64, r: u32) {
+                let $v = self;
+                // SAFETY: the slot lies in the frame.
+                unsafe { *regs.add(r as usize) = $to };
+            }
+        }
+    };
+}
+slot!(i32, |x| x as u32 as i32, |v| v as u32 as u64);
+slot!(i64, |x| x as i64, |v| v as u64);
+slot!(u64, |x| x, |v| v);
+slot!(f32, |x| f32::from_bits(x as u32), |v| v.to_bits() as u64);
+slot!(f64, |x| f64::from_bits(x), |v| v.to_bits());
+
+impl Slot for u128 {
+    #[inline(always)]
+    unsafe fn get(regs: *mut u64, r: u32) -> Self {
+        // SAFETY: both slots lie in the frame.
+        unsafe { (*regs.add(r as usize) as u128) | ((*regs.add(r as usize + 1) as u128) << 64) }
+    }
+    #[inline(always)]
+    unsafe fn set(self, regs: *mut u64, r: u32) {
+        // SAFETY: both slots lie in the frame.
+        unsafe {
+            *regs.add(r as usize) = self as u64;
+            *regs.add(r as usize + 1) = (self >> 64) as u64;
+        }
+    }
+}
+
+macro_rules! slot_ty {
+    (i32) => {
+        i32
+    };
+    (i64) => {
+        i64
+    };
+    (f32) => {
+        f32
+    };
+    (f64) => {
+        f64
+    };
+    (v128) => {
+        u128
+    };
+}
+
+/// Defines a handler `$h` for the instructions that match `$p`, whose
+/// operands the body uses (with `regs`, `mem`, `len` and `ip` in scope); the
+/// body's value is the next instruction.
+macro_rules! handler {
+    ($h:ident, $p:pat, |$ip:ident, $regs:ident, $mem:ident, $len:ident, $cx:ident| $body:block) => {
+        #[allow(unused_variables, unused_unsafe, non_snake_case)]
+        unsafe fn $h($ip: *const Instr, $regs: *mut u64, $mem: *mut u8, $len: usize, $cx: *const Cx) -> Next {
+            // SAFETY: the handler table maps this variant's tag here, and
+            // the operands name slots of the frame (see `run`).
+            unsafe {
+                let $p = *$ip else { unreachable_unchecked() };
+                let to: *const Instr = $body;
+                next!(to, $regs, $mem, $len, $cx)
+            }
+        }
+    };
+}
+
+/// As `handler!`, for a body that itself continues (with `next!`) or
+/// stops, as calls and returns do, which change frames.
+macro_rules! frame_handler {
+    ($h:ident, $p:pat, |$ip:ident, $regs:ident, $mem:ident, $len:ident, $cx:ident| $body:block) => {
+        #[allow(unused_variables)]
+        unsafe fn $h($ip: *const Instr, $regs: *mut u64, $mem: *mut u8, $len: usize, $cx: *const Cx) -> Next {
+            // SAFETY: as for `handler!`; `cx` is the one `run` made for
+            // this run of handlers, whose pointers are all valid.
+            unsafe {
+                let $p = *$ip else { unreachable_unchecked() };
+                $body
+            }
+        }
+    };
+}
+
+/// Registers handler `$h` for the variant of `$sample` in table `$t`.
+macro_rules! register {
+    ($t:ident, $sample:expr, $h:expr) => {
+        let s: Instr = $sample;
+        $t[tag(&s)] = $h;
+    };
+}
+
+/// A plain row operator's handler, as `exec_row!` executes it. Operators
+/// that trap go back to the main loop to trap there.
+macro_rules! row {
+    ($t:ident, $name:ident, [$x:ident -> $r:ident], $visit:ident) => {{
+        handler!($name, Instr::$name(o), |ip, regs, mem, len, cx| {
+            let v = OpResult::<slot_ty!($r)>::into_result(ops::$visit(<slot_ty!($x)>::get(regs, o.a)));
+            match v {
+                Ok(v) => v.set(regs, o.d),
+                Err(_) => stop!(ip),
+            }
+            ip.add(1)
+        });
+        register!($t, Instr::$name(R3 { d: 0, a: 0, b: 0 }), $name);
+    }};
+    ($t:ident, $name:ident, [$x:ident $y:ident -> $r:ident], $visit:ident) => {{
+        handler!($name, Instr::$name(o), |ip, regs, mem, len, cx| {
+            let v = OpResult::<slot_ty!($r)>::into_result(ops::$visit(
+                <slot_ty!($x)>::get(regs, o.a),
+                <slot_ty!($y)>::get(regs, o.b),
+            ));
+            match v {
+                Ok(v) => v.set(regs, o.d),
+                Err(_) => stop!(ip),
+            }
+            ip.add(1)
+        });
+        register!($t, Instr::$name(R3 { d: 0, a: 0, b: 0 }), $name);
+    }};
+    ($t:ident, $name:ident, [$x:ident $y:ident $z:ident -> $r:ident], $visit:ident) => {{
+        handler!($name, Instr::$name(o), |ip, regs, mem, len, cx| {
+            let v = OpResult::<slot_ty!($r)>::into_result(ops::$visit(
+                <slot_ty!($x)>::get(regs, o.d),
+                <slot_ty!($y)>::get(regs, o.a),
+                <slot_ty!($z)>::get(regs, o.b),
+            ));
+            match v {
+                Ok(v) => v.set(regs, o.d),
+                Err(_) => stop!(ip),
+            }
+            ip.add(1)
+        });
+        register!($t, Instr::$name(R3 { d: 0, a: 0, b: 0 }), $name);
+    }};
+    // Wide arithmetic and the rest go through the main loop.
+    ($t:ident, $name:ident, $sig:tt, $visit:ident) => {};
+}
+
+/// A SIMD row operator's handler: it runs out of line, in `simd_row`.
+macro_rules! simd {
+    ($t:ident, $name:ident) => {{
+        handler!($name, Instr::$name(_), |ip, regs, mem, len, cx| {
+            if simd_row(&*ip, regs).is_err() {
+                stop!(ip)
+            }
+            ip.add(1)
+        });
+        register!($t, Instr::$name(R3 { d: 0, a: 0, b: 0 }), $name);
+    }};
+}
+
+macro_rules! row_handlers {
+    ($( $feat:ident $pre:literal $code:literal $name:ident $visit:ident { $($f:ident : $ty:ty $(as $rd:ident)?),* } $text:literal $sig:tt )*) => {
+        /// Registers the handlers of the row variants.
+        const fn rows(mut t: [Handler; TAGS]) -> [Handler; TAGS] {
+            $( row_handler!(t, $feat, {$($f)*}, $sig, $name, $visit); )*
+            t
+        }
+    };
+}
+
+macro_rules! row_handler {
+    ($t:ident, Simd, {}, [$($x:ident)+ -> $r:ident], $name:ident, $visit:ident) => {
+        simd!($t, $name)
+    };
+    ($t:ident, RelaxedSimd, {}, [$($x:ident)+ -> $r:ident], $name:ident, $visit:ident) => {
+        simd!($t, $name)
+    };
+    ($t:ident, $feat:ident, {}, $sig:tt, $name:ident, $visit:ident) => {
+        row!($t, $name, $sig, $visit)
+    };
+    ($t:ident, $feat:ident, $imm:tt, $sig:tt, $name:ident, $visit:ident) => {};
+}
+
+tern_binary::for_each_operator!(row_handlers);
+
+/// The effective address of an `$n`-byte access of memory 0, or back to
+/// the main loop when it is not known to be in bounds here.
+macro_rules! addr {
+    ($ip:ident, $regs:ident, $mem:ident, $len:ident, $m:ident, $n:expr) => {{
+        let ea = (*$regs.add($m.addr as usize) as u32 as u64) + $m.offset as u64;
+        if $m.mem != 0 || ea + $n > $len as u64 {
+            stop!($ip)
+        }
+        $mem.add(ea as usize)
+    }};
+}
+
+macro_rules! load {
+    ($t:ident, $name:ident, $n:literal, |$b:ident| $conv:expr, $ty:ty) => {{
+        handler!($name, Instr::$name(m), |ip, regs, mem, len, cx| {
+            let m: Mem = m;
+            let p = addr!(ip, regs, mem, len, m, $n);
+            let $b: [u8; $n] = read_mem::<$n>(p, false);
+            let v: $ty = $conv;
+            v.set(regs, m.v);
+            ip.add(1)
+        });
+        register!($t, Instr::$name(MEM0), $name);
+    }};
+}
+
+macro_rules! store {
+    ($t:ident, $name:ident, $n:literal, |$x:ident: $ty:ty| $bytes:expr) => {{
+        handler!($name, Instr::$name(m), |ip, regs, mem, len, cx| {
+            let m: Mem = m;
+            let $x = <$ty>::get(regs, m.v);
+            let bytes: [u8; $n] = $bytes;
+            let p = addr!(ip, regs, mem, len, m, $n);
+            write_mem::<$n>(p, bytes, false);
+            ip.add(1)
+        });
+        register!($t, Instr::$name(MEM0), $name);
+    }};
+}
+
+const MEM0: Mem = Mem {
+    v: 0,
+    addr: 0,
+    offset: 0,
+    mem: 0,
+};
+
+/// Compare and branch: `$cond` on the two slots read as `$ty`.
+macro_rules! br {
+    ($t:ident, $name:ident, $ty:ty, |$x:ident, $y:ident| $cond:expr) => {{
+        handler!($name, Instr::$name { a, b, to }, |ip, regs, mem, len, cx| {
+            let ($x, $y) = (<$ty>::get(regs, a), <$ty>::get(regs, b));
+            if $cond {
+                ip.offset(to as i32 as isize)
+            } else {
+                ip.add(1)
+            }
+        });
+        register!($t, Instr::$name { a: 0, b: 0, to: 0 }, $name);
+    }};
+}
+
+/// Lane extraction: `$get` maps the vector to its lanes.
+macro_rules! extract {
+    ($t:ident, $name:ident, |$x:ident: $lanes:ident| $val:expr) => {{
+        handler!($name, Instr::$name { d, a, lane }, |ip, regs, mem, len, cx| {
+            let $x = $lanes(u128::get(regs, a))[lane as usize];
+            let v: u64 = $val;
+            v.set(regs, d);
+            ip.add(1)
+        });
+        register!($t, Instr::$name { d: 0, a: 0, lane: 0 }, $name);
+    }};
+}
+
+macro_rules! replace {
+    ($t:ident, $name:ident, $lanes:ident, $from:ident, $lt:ty) => {{
+        handler!($name, Instr::$name { v, x, lane }, |ip, regs, mem, len, cx| {
+            let mut l = $lanes(u128::get(regs, v));
+            l[lane as usize] = *regs.add(x as usize) as $lt;
+            $from(l).set(regs, v);
+            ip.add(1)
+        });
+        register!($t, Instr::$name { v: 0, x: 0, lane: 0 }, $name);
+    }};
+}
+
+/// Enters defined function `$def` of the running instance with its frame
+/// at slot `$b` of the current one, and continues there; or stops (see
+/// [`hand_written`]).
+macro_rules! enter {
+    ($ip:ident, $mem:ident, $len:ident, $cx:ident, $def:expr, $b:expr) => {{
+        let (def, b): (u32, u32) = ($def, $b);
+        let cx: &Cx = $cx;
+        if cx.funcs.is_null() {
+            stop!($ip)
+        }
+        // A tiered module's call is counted, and goes to compiled code
+        // from the main loop (which sees the code installed and does not
+        // count the call again; a call that stops here for another reason
+        // is counted twice, which only makes it hot a little earlier).
+        if let Some(t) = cx.tiering.as_ref()
+            && t.enter(def)
+        {
+            stop!($ip)
+        }
+        // Validation (or the store) bounds `def` by the module's defined
+        // functions.
+        let Some(callee) = translated(&*cx.funcs.add(def as usize)) else {
+            stop!($ip)
+        };
+        let frames = &mut *cx.frames;
+        let n = frames.len();
+        let base = *cx.base + b as usize;
+        let stack = &mut *cx.stack;
+        // (Growing `frames` or the value stack, and a large frame to clear,
+        // are left to the main loop: no call here keeps the handler lean.)
+        if n >= cx.max_frames
+            || n == frames.capacity()
+            || base + callee.max_height as usize > stack.len()
+            || !small_frame(callee)
+        {
+            stop!($ip)
+        }
+        let frame = Frame {
+            func: *cx.func,
+            module: cx.module,
+            ip: $ip.add(1),
+            base: *cx.base,
+            inst: cx.inst,
+        };
+        frames.as_mut_ptr().add(n).write(frame);
+        frames.set_len(n + 1);
+        *cx.base = base;
+        *cx.func = callee;
+        let regs = stack.as_mut_ptr().add(base);
+        init_small_frame(regs, callee);
+        let cx: *const Cx = cx;
+        next!(callee.code.as_ptr(), regs, $mem, $len, cx)
+    }};
+}
+
+/// Whether `f`'s frame takes few enough writes to set up for
+/// [`init_small_frame`].
+#[inline(always)]
+fn small_frame(f: &CompiledFunc) -> bool {
+    (f.local_slots - f.param_slots) as usize <= SMALL_FRAME && f.consts.len() <= SMALL_FRAME
+}
+
+const SMALL_FRAME: usize = 16;
+
+/// [`init_frame`] for a frame that [`small_frame`] accepts, with no calls.
+///
+/// # Safety
+///
+/// As for [`init_frame`].
+#[inline(always)]
+unsafe fn init_small_frame(regs: *mut u64, f: &CompiledFunc) {
+    // SAFETY: as for `init_frame`. (Volatile writes keep LLVM from turning
+    // the loops into calls to `memset` and `memcpy`.)
+    unsafe {
+        for i in f.param_slots as usize..f.local_slots as usize {
+            ptr::write_volatile(regs.add(i), 0);
+        }
+        let c = regs.add(f.const_slot as usize);
+        for (i, &v) in f.consts.iter().enumerate() {
+            ptr::write_volatile(c.add(i), v);
+        }
+    }
+}
+
+/// Registers the handlers of the hand-written variants.
+const fn hand_written(mut t: [Handler; TAGS]) -> [Handler; TAGS] {
+    // ---- control ----
+    handler!(jump, Instr::Jump { to }, |ip, regs, mem, len, cx| {
+        ip.offset(to as i32 as isize)
+    });
+    register!(t, Instr::Jump { to: 0 }, jump);
+    handler!(jump_nez, Instr::JumpIfNez { c, to }, |ip, regs, mem, len, cx| {
+        if *regs.add(c as usize) as u32 != 0 {
+            ip.offset(to as i32 as isize)
+        } else {
+            ip.add(1)
+        }
+    });
+    register!(t, Instr::JumpIfNez { c: 0, to: 0 }, jump_nez);
+    handler!(jump_eqz, Instr::JumpIfEqz { c, to }, |ip, regs, mem, len, cx| {
+        if *regs.add(c as usize) as u32 == 0 {
+            ip.offset(to as i32 as isize)
+        } else {
+            ip.add(1)
+        }
+    });
+    register!(t, Instr::JumpIfEqz { c: 0, to: 0 }, jump_eqz);
+    handler!(br_i64_eqz, Instr::BrI64Eqz { c, to }, |ip, regs, mem, len, cx| {
+        if *regs.add(c as usize) == 0 {
+            ip.offset(to as i32 as isize)
+        } else {
+            ip.add(1)
+        }
+    });
+    register!(t, Instr::BrI64Eqz { c: 0, to: 0 }, br_i64_eqz);
+    handler!(br_i64_nez, Instr::BrI64Nez { c, to }, |ip, regs, mem, len, cx| {
+        if *regs.add(c as usize) != 0 {
+            ip.offset(to as i32 as isize)
+        } else {
+            ip.add(1)
+        }
+    });
+    register!(t, Instr::BrI64Nez { c: 0, to: 0 }, br_i64_nez);
+    handler!(jump_table, Instr::JumpTable { i, len: n }, |ip, regs, mem, len, cx| {
+        ip.add(1 + (*regs.add(i as usize) as u32).min(n) as usize)
+    });
+    register!(t, Instr::JumpTable { i: 0, len: 0 }, jump_table);
+    br!(t, BrI32Eq, i32, |x, y| x == y);
+    br!(t, BrI32Ne, i32, |x, y| x != y);
+    br!(t, BrI32LtS, i32, |x, y| x < y);
+    br!(t, BrI32LtU, i32, |x, y| (x as u32) < (y as u32));
+    br!(t, BrI32GtS, i32, |x, y| x > y);
+    br!(t, BrI32GtU, i32, |x, y| (x as u32) > (y as u32));
+    br!(t, BrI32LeS, i32, |x, y| x <= y);
+    br!(t, BrI32LeU, i32, |x, y| (x as u32) <= (y as u32));
+    br!(t, BrI32GeS, i32, |x, y| x >= y);
+    br!(t, BrI32GeU, i32, |x, y| (x as u32) >= (y as u32));
+    br!(t, BrI32And, i32, |x, y| x & y != 0);
+    br!(t, BrI32AndEqz, i32, |x, y| x & y == 0);
+    br!(t, BrI64Eq, i64, |x, y| x == y);
+    br!(t, BrI64Ne, i64, |x, y| x != y);
+    br!(t, BrI64LtS, i64, |x, y| x < y);
+    br!(t, BrI64LtU, i64, |x, y| (x as u64) < (y as u64));
+    br!(t, BrI64GtS, i64, |x, y| x > y);
+    br!(t, BrI64GtU, i64, |x, y| (x as u64) > (y as u64));
+    br!(t, BrI64LeS, i64, |x, y| x <= y);
+    br!(t, BrI64LeU, i64, |x, y| (x as u64) <= (y as u64));
+    br!(t, BrI64GeS, i64, |x, y| x >= y);
+    br!(t, BrI64GeU, i64, |x, y| (x as u64) >= (y as u64));
+
+    // ---- calls and returns within the instance ----
+    // Direct, indirect and reference calls of the running instance's own
+    // functions, and returns to it. A call of an import, of another
+    // instance's or a host function, of compiled code or of a function
+    // not translated yet, one that traps, and a return to another
+    // instance or out of the activation go through the main loop.
+    frame_handler!(call, Instr::CallDef { f, base: b }, |ip, regs, mem, len, cx| {
+        let cx = &*cx;
+        enter!(ip, mem, len, cx, f, b)
+    });
+    register!(t, Instr::CallDef { f: 0, base: 0 }, call);
+    frame_handler!(
+        call_indirect,
+        Instr::CallInd { table, ty, i, base: b },
+        |ip, regs, mem, len, cx| {
+            let cx = &*cx;
+            let vm = &*cx.vm;
+            let inst = vm.instances.get_unchecked(cx.inst as usize);
+            let tab = &vm.tables[inst.tables[table as usize] as usize];
+            let raw = match tab.elems().get(*regs.add(i as usize) as u32 as usize) {
+                Some(&raw) if raw != 0 => raw,
+                _ => stop!(ip),
+            };
+            let fe = &vm.funcs[(raw - 1) as usize];
+            match fe.kind {
+                FuncKind::Wasm { instance, def } if instance == cx.inst && fe.sig == inst.sigs[ty as usize] => {
+                    enter!(ip, mem, len, cx, def, b)
+                }
+                _ => stop!(ip),
+            }
+        }
+    );
+    register!(
+        t,
+        Instr::CallInd {
+            table: 0,
+            ty: 0,
+            i: 0,
+            base: 0
+        },
+        call_indirect
+    );
+    frame_handler!(call_ref, Instr::CallFuncRef { r, base: b }, |ip, regs, mem, len, cx| {
+        let cx = &*cx;
+        let raw = *regs.add(r as usize);
+        if raw == 0 {
+            stop!(ip)
+        }
+        match (&*cx.vm).funcs[(raw - 1) as usize].kind {
+            FuncKind::Wasm { instance, def } if instance == cx.inst => enter!(ip, mem, len, cx, def, b),
+            _ => stop!(ip),
+        }
+    });
+    register!(t, Instr::CallFuncRef { r: 0, base: 0 }, call_ref);
+    // A tiered module's loop header counts the iteration; a hot loop goes
+    // to the main loop, which asks for its OSR entry.
+    handler!(loop_head, Instr::LoopHead { l }, |ip, regs, mem, len, cx| {
+        let cx = &*cx;
+        if let Some(t) = cx.tiering.as_ref()
+            && t.loop_iteration({
+                let func: &CompiledFunc = &**cx.func;
+                func.loops.get_unchecked(l as usize)
+            })
+        {
+            stop!(ip)
+        }
+        ip.add(1)
+    });
+    register!(t, Instr::LoopHead { l: 0 }, loop_head);
+    frame_handler!(ret, Instr::Ret, |ip, regs, mem, len, cx| {
+        let cx = &*cx;
+        let frames = &mut *cx.frames;
+        let Some(&f) = frames.last() else { stop!(ip) };
+        if f.inst != cx.inst {
+            stop!(ip)
+        }
+        frames.pop();
+        *cx.base = f.base;
+        *cx.func = f.func;
+        let regs = (*cx.stack).as_mut_ptr().add(f.base);
+        let cx: *const Cx = cx;
+        next!(f.ip, regs, mem, len, cx)
+    });
+    register!(t, Instr::Ret, ret);
+    frame_handler!(ret1, Instr::Ret1 { s }, |ip, regs, mem, len, cx| {
+        let cx = &*cx;
+        let frames = &mut *cx.frames;
+        let Some(&f) = frames.last() else { stop!(ip) };
+        if f.inst != cx.inst {
+            stop!(ip)
+        }
+        *regs = *regs.add(s as usize);
+        frames.pop();
+        *cx.base = f.base;
+        *cx.func = f.func;
+        let regs = (*cx.stack).as_mut_ptr().add(f.base);
+        let cx: *const Cx = cx;
+        next!(f.ip, regs, mem, len, cx)
+    });
+    register!(t, Instr::Ret1 { s: 0 }, ret1);
+
+    // ---- copies, selects, constants ----
+    handler!(copy, Instr::Copy { d, s }, |ip, regs, mem, len, cx| {
+        *regs.add(d as usize) = *regs.add(s as usize);
+        ip.add(1)
+    });
+    register!(t, Instr::Copy { d: 0, s: 0 }, copy);
+    handler!(copy2, Instr::Copy2 { d, s }, |ip, regs, mem, len, cx| {
+        u128::get(regs, s).set(regs, d);
+        ip.add(1)
+    });
+    register!(t, Instr::Copy2 { d: 0, s: 0 }, copy2);
+    handler!(copy_n, Instr::CopyN { d, s, n }, |ip, regs, mem, len, cx| {
+        ptr::copy(regs.add(s as usize), regs.add(d as usize), n as usize);
+        ip.add(1)
+    });
+    register!(t, Instr::CopyN { d: 0, s: 0, n: 0 }, copy_n);
+    handler!(sel, Instr::Sel { a, b, c }, |ip, regs, mem, len, cx| {
+        if *regs.add(c as usize) as u32 == 0 {
+            *regs.add(a as usize) = *regs.add(b as usize);
+        }
+        ip.add(1)
+    });
+    register!(t, Instr::Sel { a: 0, b: 0, c: 0 }, sel);
+    handler!(sel2, Instr::Sel2 { a, b, c }, |ip, regs, mem, len, cx| {
+        if *regs.add(c as usize) as u32 == 0 {
+            u128::get(regs, b).set(regs, a);
+        }
+        ip.add(1)
+    });
+    register!(t, Instr::Sel2 { a: 0, b: 0, c: 0 }, sel2);
+    handler!(const32, Instr::Const32 { d, v }, |ip, regs, mem, len, cx| {
+        *regs.add(d as usize) = v as u64;
+        ip.add(1)
+    });
+    register!(t, Instr::Const32 { d: 0, v: 0 }, const32);
+    handler!(const64, Instr::Const64 { d, v }, |ip, regs, mem, len, cx| {
+        *regs.add(d as usize) = v;
+        ip.add(1)
+    });
+    register!(t, Instr::Const64 { d: 0, v: 0 }, const64);
+    handler!(is_null, Instr::IsNull { d, a }, |ip, regs, mem, len, cx| {
+        *regs.add(d as usize) = (*regs.add(a as usize) == 0) as u64;
+        ip.add(1)
+    });
+    register!(t, Instr::IsNull { d: 0, a: 0 }, is_null);
+    handler!(check32, Instr::Check32 { a, code }, |ip, regs, mem, len, cx| {
+        if *regs.add(a as usize) > u32::MAX as u64 {
+            stop!(ip)
+        }
+        ip.add(1)
+    });
+    register!(
+        t,
+        Instr::Check32 {
+            a: 0,
+            code: tern_vm::TrapCode::MemoryOutOfBounds
+        },
+        check32
+    );
+
+    // ---- fuel, globals ----
+    handler!(fuel, Instr::Fuel { n }, |ip, regs, mem, len, cx| {
+        let fuel = (*cx).fuel;
+        if *fuel < n as u64 {
+            stop!(ip)
+        }
+        *fuel -= n as u64;
+        ip.add(1)
+    });
+    register!(t, Instr::Fuel { n: 0 }, fuel);
+    handler!(global_get, Instr::GGet { d, g }, |ip, regs, mem, len, cx| {
+        let gi = *(*cx).inst_globals.add(g as usize);
+        let global: &GlobalEntity = &*(*cx).globals.add(gi as usize);
+        *regs.add(d as usize) = global.value as u64;
+        ip.add(1)
+    });
+    register!(t, Instr::GGet { d: 0, g: 0 }, global_get);
+    handler!(global_set, Instr::GSet { s, g }, |ip, regs, mem, len, cx| {
+        let gi = *(*cx).inst_globals.add(g as usize);
+        let global: &mut GlobalEntity = &mut *(*cx).globals.add(gi as usize);
+        global.value = *regs.add(s as usize) as u128;
+        ip.add(1)
+    });
+    register!(t, Instr::GSet { s: 0, g: 0 }, global_set);
+
+    // ---- memory 0 ----
+    load!(t, Load8S32, 1, |b| i8::from_le_bytes(b) as i32, i32);
+    load!(t, Load8S64, 1, |b| i8::from_le_bytes(b) as i64, i64);
+    load!(t, Load8U, 1, |b| b[0] as u64, u64);
+    load!(t, Load16S32, 2, |b| i16::from_le_bytes(b) as i32, i32);
+    load!(t, Load16S64, 2, |b| i16::from_le_bytes(b) as i64, i64);
+    load!(t, Load16U, 2, |b| u16::from_le_bytes(b) as u64, u64);
+    load!(t, Load32, 4, |b| u32::from_le_bytes(b) as u64, u64);
+    load!(t, Load32S64, 4, |b| i32::from_le_bytes(b) as i64, i64);
+    load!(t, Load64, 8, |b| u64::from_le_bytes(b), u64);
+    load!(t, Load128, 16, |b| u128::from_le_bytes(b), u128);
+    load!(t, Load8Splat, 1, |b| from_u8x16([b[0]; 16]), u128);
+    load!(t, Load16Splat, 2, |b| from_u16x8([u16::from_le_bytes(b); 8]), u128);
+    load!(t, Load32Splat, 4, |b| from_u32x4([u32::from_le_bytes(b); 4]), u128);
+    load!(t, Load64Splat, 8, |b| from_u64x2([u64::from_le_bytes(b); 2]), u128);
+    load!(t, Load32Zero, 4, |b| u32::from_le_bytes(b) as u128, u128);
+    load!(t, Load64Zero, 8, |b| u64::from_le_bytes(b) as u128, u128);
+    store!(t, Store8, 1, |x: u64| [x as u8]);
+    store!(t, Store16, 2, |x: u64| (x as u16).to_le_bytes());
+    store!(t, Store32, 4, |x: u64| (x as u32).to_le_bytes());
+    store!(t, Store64, 8, |x: u64| x.to_le_bytes());
+    store!(t, Store128, 16, |x: u128| x.to_le_bytes());
+
+    // ---- lanes ----
+    extract!(t, ExtractI8S, |x: i8x16| x as i32 as u32 as u64);
+    extract!(t, ExtractI8U, |x: u8x16| x as u64);
+    extract!(t, ExtractI16S, |x: i16x8| x as i32 as u32 as u64);
+    extract!(t, ExtractI16U, |x: u16x8| x as u64);
+    extract!(t, Extract32, |x: u32x4| x as u64);
+    extract!(t, Extract64, |x: u64x2| x);
+    replace!(t, Replace8, u8x16, from_u8x16, u8);
+    replace!(t, Replace16, u16x8, from_u16x8, u16);
+    replace!(t, Replace32, u32x4, from_u32x4, u32);
+    replace!(t, Replace64, u64x2, from_u64x2, u64);
+    t
+}
+
+// The tag-indexed layout keeps instructions at 16 bytes (see `ir`).
+const _: () = assert!(std::mem::size_of::<Instr>() == 16);
+
+/// The handler of each instruction tag.
+static HANDLERS: [Handler; TAGS] = {
+    // Every tag lies below `TAGS`: the last variant's does.
+    let last = Instr::DotAddDet(R3 { d: 0, a: 0, b: 0 });
+    assert!(tag(&last) < TAGS);
+    hand_written(rows([slow as Handler; TAGS]))
+};
