@@ -18,6 +18,7 @@ mod threaded;
 
 use crate::InterpModule;
 use crate::ir::{ANY_TAG, CompiledFunc, Instr, Mem, NO_REG, NO_REGION, WIDE};
+use crate::ir::{acc_br_pattern, acc_mem_pattern, acc_row_pattern};
 use crate::ops::{self, OpResult};
 use crate::simd::*;
 use std::ptr;
@@ -1121,7 +1122,14 @@ fn run(
             // an unconditional jump and points jumps inside the function,
             // so `ip` stays within the code.
             let at = ip;
-            let instr: &Instr = &*at;
+            let mut instr: &Instr = &*at;
+            // An accumulator form (see `threaded`) runs as the instruction
+            // it stands for: its slot holds the accumulator's value.
+            let base;
+            if instr.is_accumulator_form() {
+                base = instr.base_form();
+                instr = &base;
+            }
             ip = ip.add(1);
             // One `match` over every variant: the row variants' arms are
             // generated from the operator table, the hand-written ones are
@@ -1138,6 +1146,7 @@ fn run(
                         Instr::NmaddDetF64(o) => set!(v128, o.d, f64x2_madd_det(get!(v128, o.d), get!(v128, o.a), get!(v128, o.b), true)),
                         Instr::DotDet(o) => set!(v128, o.d, dot_det(get!(v128, o.a), get!(v128, o.b))),
                         Instr::DotAddDet(o) => set!(v128, o.d, dot_add(get!(v128, o.d), get!(v128, o.a), get!(v128, o.b), true)),
+                        crate::ir::acc_form_pattern!() => unreachable!("replaced by its base form"),
                         // ---- control ----
                         Instr::Trap { code: c } => trap!(c),
                         Instr::Fuel { n } => {

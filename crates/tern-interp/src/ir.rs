@@ -283,11 +283,383 @@ macro_rules! define_instr {
             /// `i32x4.relaxed_dot_i8x16_i7x16_add_s` with both operands
             /// signed; inputs `d`, `a`, `b`, result in `d`.
             DotAddDet(R3),
+
+            // ---- accumulator forms ----
+            // The instruction named without the last letter, placed right
+            // after an instruction that wrote the slot it reads: the
+            // threaded handlers take that input from the accumulator (a
+            // register holding the previous result) instead of the slot,
+            // which holds the same value. See `Instr::accumulator_form`.
+            // `A`: input `a` (or the address); `V`: the stored value.
+            I32AddA(R3),
+            I32SubA(R3),
+            I32MulA(R3),
+            I32AndA(R3),
+            I32OrA(R3),
+            I32XorA(R3),
+            I32ShlA(R3),
+            I32ShrSA(R3),
+            I32ShrUA(R3),
+            I32EqzA(R3),
+            I64AddA(R3),
+            I64SubA(R3),
+            I64MulA(R3),
+            I64AndA(R3),
+            I64OrA(R3),
+            I64XorA(R3),
+            I64ShlA(R3),
+            I64ShrSA(R3),
+            I64ShrUA(R3),
+            I64ExtendI32SA(R3),
+            I64ExtendI32UA(R3),
+            F32AddA(R3),
+            F32SubA(R3),
+            F32MulA(R3),
+            F32DivA(R3),
+            F64AddA(R3),
+            F64SubA(R3),
+            F64MulA(R3),
+            F64DivA(R3),
+            Load8S32A(Mem),
+            Load8UA(Mem),
+            Load16S32A(Mem),
+            Load16UA(Mem),
+            Load32A(Mem),
+            Load32S64A(Mem),
+            Load64A(Mem),
+            Store8A(Mem),
+            Store16A(Mem),
+            Store32A(Mem),
+            Store64A(Mem),
+            Store8V(Mem),
+            Store16V(Mem),
+            Store32V(Mem),
+            Store64V(Mem),
+            BrI32EqA { a: Reg, b: Reg, to: u32 },
+            BrI32NeA { a: Reg, b: Reg, to: u32 },
+            BrI32LtSA { a: Reg, b: Reg, to: u32 },
+            BrI32LtUA { a: Reg, b: Reg, to: u32 },
+            BrI32GtSA { a: Reg, b: Reg, to: u32 },
+            BrI32GtUA { a: Reg, b: Reg, to: u32 },
+            BrI32LeSA { a: Reg, b: Reg, to: u32 },
+            BrI32LeUA { a: Reg, b: Reg, to: u32 },
+            BrI32GeSA { a: Reg, b: Reg, to: u32 },
+            BrI32GeUA { a: Reg, b: Reg, to: u32 },
+            JumpIfNezA { c: Reg, to: u32 },
+            JumpIfEqzA { c: Reg, to: u32 },
         }
     };
 }
 
 for_each_operator!(define_instr);
+
+/// Calls `$m!` with the row operators that have an accumulator form: its
+/// variant, the row's variant, the operator's function in `ops` and its
+/// signature; whether the row is commutative (its inputs may be swapped
+/// to read the accumulator) first.
+macro_rules! acc_rows {
+    ($m:ident) => {
+        $m! {
+            comm I32AddA I32Add visit_i32_add [i32 i32 -> i32]
+            no I32SubA I32Sub visit_i32_sub [i32 i32 -> i32]
+            comm I32MulA I32Mul visit_i32_mul [i32 i32 -> i32]
+            comm I32AndA I32And visit_i32_and [i32 i32 -> i32]
+            comm I32OrA I32Or visit_i32_or [i32 i32 -> i32]
+            comm I32XorA I32Xor visit_i32_xor [i32 i32 -> i32]
+            no I32ShlA I32Shl visit_i32_shl [i32 i32 -> i32]
+            no I32ShrSA I32ShrS visit_i32_shr_s [i32 i32 -> i32]
+            no I32ShrUA I32ShrU visit_i32_shr_u [i32 i32 -> i32]
+            no I32EqzA I32Eqz visit_i32_eqz [i32 -> i32]
+            comm I64AddA I64Add visit_i64_add [i64 i64 -> i64]
+            no I64SubA I64Sub visit_i64_sub [i64 i64 -> i64]
+            comm I64MulA I64Mul visit_i64_mul [i64 i64 -> i64]
+            comm I64AndA I64And visit_i64_and [i64 i64 -> i64]
+            comm I64OrA I64Or visit_i64_or [i64 i64 -> i64]
+            comm I64XorA I64Xor visit_i64_xor [i64 i64 -> i64]
+            no I64ShlA I64Shl visit_i64_shl [i64 i64 -> i64]
+            no I64ShrSA I64ShrS visit_i64_shr_s [i64 i64 -> i64]
+            no I64ShrUA I64ShrU visit_i64_shr_u [i64 i64 -> i64]
+            no I64ExtendI32SA I64ExtendI32S visit_i64_extend_i32_s [i32 -> i64]
+            no I64ExtendI32UA I64ExtendI32U visit_i64_extend_i32_u [i32 -> i64]
+            no F32AddA F32Add visit_f32_add [f32 f32 -> f32]
+            no F32SubA F32Sub visit_f32_sub [f32 f32 -> f32]
+            no F32MulA F32Mul visit_f32_mul [f32 f32 -> f32]
+            no F32DivA F32Div visit_f32_div [f32 f32 -> f32]
+            no F64AddA F64Add visit_f64_add [f64 f64 -> f64]
+            no F64SubA F64Sub visit_f64_sub [f64 f64 -> f64]
+            no F64MulA F64Mul visit_f64_mul [f64 f64 -> f64]
+            no F64DivA F64Div visit_f64_div [f64 f64 -> f64]
+        }
+    };
+}
+pub(crate) use acc_rows;
+
+/// Calls `$m!` with the memory accesses that have an accumulator form:
+/// its variant, the access's variant, and the field read from the
+/// accumulator (`addr` or the stored value `v`).
+macro_rules! acc_mems {
+    ($m:ident) => {
+        $m! {
+            Load8S32A Load8S32 addr
+            Load8UA Load8U addr
+            Load16S32A Load16S32 addr
+            Load16UA Load16U addr
+            Load32A Load32 addr
+            Load32S64A Load32S64 addr
+            Load64A Load64 addr
+            Store8A Store8 addr
+            Store16A Store16 addr
+            Store32A Store32 addr
+            Store64A Store64 addr
+            Store8V Store8 v
+            Store16V Store16 v
+            Store32V Store32 v
+            Store64V Store64 v
+        }
+    };
+}
+pub(crate) use acc_mems;
+
+/// Calls `$m!` with the compare-and-branch instructions that have an
+/// accumulator form (for input `a`): its variant and the branch's.
+macro_rules! acc_brs {
+    ($m:ident) => {
+        $m! {
+            BrI32EqA BrI32Eq
+            BrI32NeA BrI32Ne
+            BrI32LtSA BrI32LtS
+            BrI32LtUA BrI32LtU
+            BrI32GtSA BrI32GtS
+            BrI32GtUA BrI32GtU
+            BrI32LeSA BrI32LeS
+            BrI32LeUA BrI32LeU
+            BrI32GeSA BrI32GeS
+            BrI32GeUA BrI32GeU
+        }
+    };
+}
+pub(crate) use acc_brs;
+
+/// Whether a row operator's threaded handler leaves its result in the
+/// accumulator: a plain scalar row (SIMD rows run out of line).
+macro_rules! acc_result {
+    (Simd, $imm:tt, $sig:tt) => {
+        false
+    };
+    (RelaxedSimd, $imm:tt, $sig:tt) => {
+        false
+    };
+    ($feat:ident, {}, [$($x:ident)+ -> i32]) => {
+        true
+    };
+    ($feat:ident, {}, [$($x:ident)+ -> i64]) => {
+        true
+    };
+    ($feat:ident, {}, [$($x:ident)+ -> f32]) => {
+        true
+    };
+    ($feat:ident, {}, [$($x:ident)+ -> f64]) => {
+        true
+    };
+    ($feat:ident, $imm:tt, $sig:tt) => {
+        false
+    };
+}
+
+macro_rules! define_row_acc_written {
+    ($( $feat:ident $pre:literal $code:literal $name:ident $visit:ident { $($f:ident : $t:ty $(as $rd:ident)?),* } $text:literal $sig:tt )*) => {
+        impl Instr {
+            fn row_acc_written(&self) -> Option<Reg> {
+                match *self {
+                    $( Instr::$name(r) if acc_result!($feat, {$($f)*}, $sig) => Some(r.d), )*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+for_each_operator!(define_row_acc_written);
+
+macro_rules! define_acc_rows {
+    ($( $comm:ident $acc:ident $base:ident $visit:ident $sig:tt )*) => {
+        impl Instr {
+            fn acc_row_written(&self) -> Option<Reg> {
+                match *self {
+                    $( Instr::$acc(r) => Some(r.d), )*
+                    _ => None,
+                }
+            }
+
+            fn row_base_form(self) -> Option<Instr> {
+                match self {
+                    $( Instr::$acc(r) => Some(Instr::$base(r)), )*
+                    _ => None,
+                }
+            }
+
+            fn row_accumulator_form(self, w: Reg) -> Option<Instr> {
+                match self {
+                    $( Instr::$base(r) if r.a == w => Some(Instr::$acc(r)), )*
+                    $( Instr::$base(r) if acc_commutes!($comm) && r.b == w => Some(Instr::$acc(R3 { d: r.d, a: r.b, b: r.a })), )*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+macro_rules! acc_commutes {
+    (comm) => {
+        true
+    };
+    (no) => {
+        false
+    };
+}
+
+acc_rows!(define_acc_rows);
+
+macro_rules! define_acc_mems {
+    ($( $acc:ident $base:ident $field:ident )*) => {
+        impl Instr {
+            fn mem_base_form(self) -> Option<Instr> {
+                match self {
+                    $( Instr::$acc(m) => Some(Instr::$base(m)), )*
+                    _ => None,
+                }
+            }
+
+            fn mem_accumulator_form(self, w: Reg) -> Option<Instr> {
+                match self {
+                    $( Instr::$base(m) if m.$field == w => Some(Instr::$acc(m)), )*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+acc_mems!(define_acc_mems);
+
+macro_rules! define_acc_brs {
+    ($( $acc:ident $base:ident )*) => {
+        impl Instr {
+            fn br_base_form(self) -> Option<Instr> {
+                match self {
+                    $( Instr::$acc { a, b, to } => Some(Instr::$base { a, b, to }), )*
+                    Instr::JumpIfNezA { c, to } => Some(Instr::JumpIfNez { c, to }),
+                    Instr::JumpIfEqzA { c, to } => Some(Instr::JumpIfEqz { c, to }),
+                    _ => None,
+                }
+            }
+
+            fn br_accumulator_form(self, w: Reg) -> Option<Instr> {
+                match self {
+                    $( Instr::$base { a, b, to } if a == w => Some(Instr::$acc { a, b, to }), )*
+                    Instr::JumpIfNez { c, to } if c == w => Some(Instr::JumpIfNezA { c, to }),
+                    Instr::JumpIfEqz { c, to } if c == w => Some(Instr::JumpIfEqzA { c, to }),
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+acc_brs!(define_acc_brs);
+
+/// A pattern matching every accumulator form.
+macro_rules! acc_form_pattern {
+    () => {
+        $crate::ir::acc_rows!(acc_row_pattern)
+            | $crate::ir::acc_mems!(acc_mem_pattern)
+            | $crate::ir::acc_brs!(acc_br_pattern)
+            | Instr::JumpIfNezA { .. }
+            | Instr::JumpIfEqzA { .. }
+    };
+}
+pub(crate) use acc_form_pattern;
+
+macro_rules! acc_row_pattern {
+    ($( $comm:ident $acc:ident $base:ident $visit:ident $sig:tt )*) => {
+        $( Instr::$acc(_) )|*
+    };
+}
+pub(crate) use acc_row_pattern;
+
+macro_rules! acc_mem_pattern {
+    ($( $acc:ident $base:ident $field:ident )*) => {
+        $( Instr::$acc(_) )|*
+    };
+}
+pub(crate) use acc_mem_pattern;
+
+macro_rules! acc_br_pattern {
+    ($( $acc:ident $base:ident )*) => {
+        $( Instr::$acc { .. } )|*
+    };
+}
+pub(crate) use acc_br_pattern;
+
+impl Instr {
+    /// The slot this instruction writes whose value its threaded handler
+    /// also leaves in the accumulator, if it does.
+    pub fn acc_written(&self) -> Option<Reg> {
+        match *self {
+            Instr::Load8S32(m)
+            | Instr::Load8S64(m)
+            | Instr::Load8U(m)
+            | Instr::Load16S32(m)
+            | Instr::Load16S64(m)
+            | Instr::Load16U(m)
+            | Instr::Load32(m)
+            | Instr::Load32S64(m)
+            | Instr::Load64(m)
+            | Instr::Load8S32A(m)
+            | Instr::Load8UA(m)
+            | Instr::Load16S32A(m)
+            | Instr::Load16UA(m)
+            | Instr::Load32A(m)
+            | Instr::Load32S64A(m)
+            | Instr::Load64A(m) => Some(m.v),
+            Instr::Copy { d, .. } | Instr::Const32 { d, .. } | Instr::Const64 { d, .. } | Instr::GGet { d, .. } => {
+                Some(d)
+            }
+            _ => self.row_acc_written().or_else(|| self.acc_row_written()),
+        }
+    }
+
+    /// Whether this is an accumulator form (they are the last variants).
+    #[inline(always)]
+    pub fn is_accumulator_form(&self) -> bool {
+        const FIRST: u16 = {
+            let first = Instr::I32AddA(R3 { d: 0, a: 0, b: 0 });
+            // SAFETY: `Instr` is `repr(u16)`: it starts with its tag.
+            unsafe { *(&first as *const Instr as *const u16) }
+        };
+        // SAFETY: as above.
+        unsafe { *(self as *const Instr as *const u16) >= FIRST }
+    }
+
+    /// The instruction an accumulator form stands for (which reads the
+    /// accumulator's value from its slot).
+    pub fn base_form(self) -> Instr {
+        self.row_base_form()
+            .or_else(|| self.mem_base_form())
+            .or_else(|| self.br_base_form())
+            .unwrap_or(self)
+    }
+
+    /// This instruction's accumulator form, for when it directly follows
+    /// (and is not a jump target) an instruction that wrote slot `w` and
+    /// left it in the accumulator ([`Instr::acc_written`]), if it reads
+    /// `w` where a form reads the accumulator.
+    pub fn accumulator_form(self, w: Reg) -> Option<Instr> {
+        self.row_accumulator_form(w)
+            .or_else(|| self.mem_accumulator_form(w))
+            .or_else(|| self.br_accumulator_form(w))
+    }
+}
 
 macro_rules! define_plain_mut {
     ($( $feat:ident $pre:literal $code:literal $name:ident $visit:ident { $($f:ident : $t:ty $(as $rd:ident)?),* } $text:literal $sig:tt )*) => {
@@ -364,7 +736,19 @@ impl Instr {
             | Instr::BrI64LeS { to, .. }
             | Instr::BrI64LeU { to, .. }
             | Instr::BrI64GeS { to, .. }
-            | Instr::BrI64GeU { to, .. } => Some(to),
+            | Instr::BrI64GeU { to, .. }
+            | Instr::BrI32EqA { to, .. }
+            | Instr::BrI32NeA { to, .. }
+            | Instr::BrI32LtSA { to, .. }
+            | Instr::BrI32LtUA { to, .. }
+            | Instr::BrI32GtSA { to, .. }
+            | Instr::BrI32GtUA { to, .. }
+            | Instr::BrI32LeSA { to, .. }
+            | Instr::BrI32LeUA { to, .. }
+            | Instr::BrI32GeSA { to, .. }
+            | Instr::BrI32GeUA { to, .. }
+            | Instr::JumpIfNezA { to, .. }
+            | Instr::JumpIfEqzA { to, .. } => Some(to),
             _ => None,
         }
     }
@@ -384,6 +768,74 @@ macro_rules! define_for_each_reg {
                         f(&mut r.a);
                         f(&mut r.b);
                     } )*
+                    Instr::I32AddA(r)
+                    | Instr::I32SubA(r)
+                    | Instr::I32MulA(r)
+                    | Instr::I32AndA(r)
+                    | Instr::I32OrA(r)
+                    | Instr::I32XorA(r)
+                    | Instr::I32ShlA(r)
+                    | Instr::I32ShrSA(r)
+                    | Instr::I32ShrUA(r)
+                    | Instr::I32EqzA(r)
+                    | Instr::I64AddA(r)
+                    | Instr::I64SubA(r)
+                    | Instr::I64MulA(r)
+                    | Instr::I64AndA(r)
+                    | Instr::I64OrA(r)
+                    | Instr::I64XorA(r)
+                    | Instr::I64ShlA(r)
+                    | Instr::I64ShrSA(r)
+                    | Instr::I64ShrUA(r)
+                    | Instr::I64ExtendI32SA(r)
+                    | Instr::I64ExtendI32UA(r)
+                    | Instr::F32AddA(r)
+                    | Instr::F32SubA(r)
+                    | Instr::F32MulA(r)
+                    | Instr::F32DivA(r)
+                    | Instr::F64AddA(r)
+                    | Instr::F64SubA(r)
+                    | Instr::F64MulA(r)
+                    | Instr::F64DivA(r) => {
+                        f(&mut r.d);
+                        f(&mut r.a);
+                        f(&mut r.b);
+                    }
+                    Instr::Load8S32A(m)
+                    | Instr::Load8UA(m)
+                    | Instr::Load16S32A(m)
+                    | Instr::Load16UA(m)
+                    | Instr::Load32A(m)
+                    | Instr::Load32S64A(m)
+                    | Instr::Load64A(m)
+                    | Instr::Store8A(m)
+                    | Instr::Store16A(m)
+                    | Instr::Store32A(m)
+                    | Instr::Store64A(m)
+                    | Instr::Store8V(m)
+                    | Instr::Store16V(m)
+                    | Instr::Store32V(m)
+                    | Instr::Store64V(m) => {
+                        let (mut v, mut a) = (m.v, m.addr);
+                        f(&mut v);
+                        f(&mut a);
+                        m.v = v;
+                        m.addr = a;
+                    }
+                    Instr::BrI32EqA { a, b, .. }
+                    | Instr::BrI32NeA { a, b, .. }
+                    | Instr::BrI32LtSA { a, b, .. }
+                    | Instr::BrI32LtUA { a, b, .. }
+                    | Instr::BrI32GtSA { a, b, .. }
+                    | Instr::BrI32GtUA { a, b, .. }
+                    | Instr::BrI32LeSA { a, b, .. }
+                    | Instr::BrI32LeUA { a, b, .. }
+                    | Instr::BrI32GeSA { a, b, .. }
+                    | Instr::BrI32GeUA { a, b, .. } => {
+                        f(a);
+                        f(b);
+                    }
+                    Instr::JumpIfNezA { c, .. } | Instr::JumpIfEqzA { c, .. } => f(c),
                     Instr::MaddDetF32(r)
                     | Instr::NmaddDetF32(r)
                     | Instr::MaddDetF64(r)

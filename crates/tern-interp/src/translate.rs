@@ -579,6 +579,7 @@ impl<'i> Emitter<'i> {
             return unsupported("a function with this many operands");
         };
         self.thread_jumps();
+        self.use_accumulator();
         // Jump targets become relative to the jump.
         for (at, i) in self.code.iter_mut().enumerate() {
             if let Some(to) = i.target_mut() {
@@ -659,6 +660,35 @@ impl<'i> Emitter<'i> {
                 r @ (Instr::Ret | Instr::Ret1 { .. }) => r,
                 _ => Instr::Jump { to: t },
             };
+        }
+    }
+
+    /// Turns each instruction that reads the slot the instruction before
+    /// it wrote into its accumulator form ([`Instr::accumulator_form`]),
+    /// unless it can be reached otherwise: by a jump or by a caught
+    /// exception. (Jump targets are still absolute here.)
+    fn use_accumulator(&mut self) {
+        let mut target = vec![false; self.code.len() + 1];
+        for i in &self.code {
+            let mut i = *i;
+            if let Some(&mut to) = i.target_mut() {
+                target[to as usize] = true;
+            }
+        }
+        for c in &self.clauses {
+            if let Some(t) = target.get_mut(c.target as usize) {
+                *t = true;
+            }
+        }
+        for (at, &jumped_to) in target.iter().enumerate().take(self.code.len()).skip(1) {
+            if jumped_to {
+                continue;
+            }
+            if let Some(w) = self.code[at - 1].acc_written()
+                && let Some(form) = self.code[at].accumulator_form(w)
+            {
+                self.code[at] = form;
+            }
         }
     }
 

@@ -42,8 +42,9 @@ pub(super) struct Next {
 }
 
 /// A handler: executes the instruction at `ip` of the frame at `regs`,
-/// with memory 0's base `mem` and (accessible) length `len`, and `cx`.
-type Handler = unsafe fn(ip: *const Instr, regs: *mut u64, mem: *mut u8, len: usize, cx: *const Cx) -> Next;
+/// with memory 0's base `mem` and (accessible) length `len`, `cx`, and the
+/// accumulator `acc` (see [`entry_acc`]).
+type Handler = unsafe fn(ip: *const Instr, regs: *mut u64, mem: *mut u8, len: usize, cx: *const Cx, acc: u64) -> Next;
 
 /// The rest of what handlers reach: the store's fuel and globals, the
 /// running instance's global indices, and [`super::run`]'s call state
@@ -98,14 +99,14 @@ pub(super) unsafe fn run(ip: *const Instr, regs: *mut u64, mem: *mut u8, len: us
     unsafe {
         #[cfg(tern_threaded_tail)]
         {
-            (HANDLERS.get_unchecked(tag(ip)))(ip, regs, mem, len, cx).ip
+            (HANDLERS.get_unchecked(tag(ip)))(ip, regs, mem, len, cx, entry_acc(ip, regs)).ip
         }
         #[cfg(not(tern_threaded_tail))]
         {
             let mut ip = ip;
             let mut regs = regs;
             loop {
-                let n = (HANDLERS.get_unchecked(tag(ip)))(ip, regs, mem, len, cx);
+                let n = (HANDLERS.get_unchecked(tag(ip)))(ip, regs, mem, len, cx, entry_acc(ip, regs));
                 if n.stop {
                     return n.ip;
                 }
@@ -117,16 +118,37 @@ pub(super) unsafe fn run(ip: *const Instr, regs: *mut u64, mem: *mut u8, len: us
     }
 }
 
+/// The accumulator for starting at `ip`: handlers pass on in it the
+/// value of the last slot they wrote, and an accumulator form (see
+/// [`Instr::accumulator_form`]) reads that value from it. Starting at an
+/// accumulator form, it is read from the slot, which holds it too.
+///
+/// # Safety
+///
+/// As for [`run`].
+#[inline(always)]
+unsafe fn entry_acc(ip: *const Instr, regs: *mut u64) -> u64 {
+    // SAFETY: the offset is that of a slot index within the instruction
+    // (checked when the table is built), and the slot lies in the frame.
+    unsafe {
+        match *ACC_SLOT.get_unchecked(tag(ip)) {
+            0 => 0,
+            off => *regs.add(ptr::read_unaligned((ip as *const u8).add(off as usize) as *const u32) as usize),
+        }
+    }
+}
+
 /// Continues with the instruction at `$ip`.
 macro_rules! next {
-    ($ip:expr, $regs:ident, $mem:ident, $len:ident, $cx:ident) => {{
+    ($ip:expr, $regs:ident, $mem:ident, $len:ident, $cx:ident, $acc:ident) => {{
         let ip: *const Instr = $ip;
         #[cfg(tern_threaded_tail)]
         {
-            return (HANDLERS.get_unchecked(tag(ip)))(ip, $regs, $mem, $len, $cx);
+            return (HANDLERS.get_unchecked(tag(ip)))(ip, $regs, $mem, $len, $cx, $acc);
         }
         #[cfg(not(tern_threaded_tail))]
         {
+            let _ = $acc;
             return Next { ip, stop: false };
         }
     }};
@@ -140,7 +162,7 @@ macro_rules! stop {
 }
 
 /// The handler of every instruction without one of its own.
-unsafe fn slow(ip: *const Instr, _: *mut u64, _: *mut u8, _: usize, _: *const Cx) -> Next {
+unsafe fn slow(ip: *const Instr, _: *mut u64, _: *mut u8, _: usize, _: *const Cx, _: u64) -> Next {
     stop!(ip)
 }
 
@@ -150,8 +172,33 @@ trait Slot: Sized {
     unsafe fn set(self, regs: *mut u64, r: u32);
 }
 
+/// A one-slot value as the slot (and the accumulator) holds it.
+trait Raw: Slot {
+    fn from_raw(x: u64) -> Self;
+    fn raw(self) -> u64;
+    /// Writes the value to slot `r` and returns it as the accumulator.
+    #[inline(always)]
+    unsafe fn put(self, regs: *mut u64, r: u32) -> u64 {
+        let x = self.raw();
+        // SAFETY: the slot lies in the frame.
+        unsafe { *regs.add(r as usize) = x };
+        x
+    }
+}
+
 macro_rules! slot {
     ($t:ty, |$x:ident| $from:expr, |$v:ident| $to:expr) => {
+        impl Raw for $t {
+            #[inline(always)]
+            fn from_raw($x: u64) -> Self {
+                $from
+            }
+            #[inline(always)]
+            fn raw(self) -> u64 {
+                let $v = self;
+                $to
+            }
+        }
         impl Slot for $t {
             #[inline(always)]
             unsafe fn get(regs: *mut u64, r: u32) -> Self {
@@ -212,15 +259,28 @@ macro_rules! slot_ty {
 /// operands the body uses (with `regs`, `mem`, `len` and `ip` in scope); the
 /// body's value is the next instruction.
 macro_rules! handler {
-    ($h:ident, $p:pat, |$ip:ident, $regs:ident, $mem:ident, $len:ident, $cx:ident| $body:block) => {
-        #[allow(unused_variables, unused_unsafe, non_snake_case)]
-        unsafe fn $h($ip: *const Instr, $regs: *mut u64, $mem: *mut u8, $len: usize, $cx: *const Cx) -> Next {
+    ($h:ident, $p:pat, |$ip:ident, $regs:ident, $mem:ident, $len:ident, $cx:ident, $acc:ident| $body:block) => {
+        #[allow(
+            unused_variables,
+            unused_unsafe,
+            unused_mut,
+            unused_assignments,
+            non_snake_case
+        )]
+        unsafe fn $h(
+            $ip: *const Instr,
+            $regs: *mut u64,
+            $mem: *mut u8,
+            $len: usize,
+            $cx: *const Cx,
+            mut $acc: u64,
+        ) -> Next {
             // SAFETY: the handler table maps this variant's tag here, and
             // the operands name slots of the frame (see `run`).
             unsafe {
                 let $p = *$ip else { unreachable_unchecked() };
                 let to: *const Instr = $body;
-                next!(to, $regs, $mem, $len, $cx)
+                next!(to, $regs, $mem, $len, $cx, $acc)
             }
         }
     };
@@ -229,9 +289,16 @@ macro_rules! handler {
 /// As `handler!`, for a body that itself continues (with `next!`) or
 /// stops, as calls and returns do, which change frames.
 macro_rules! frame_handler {
-    ($h:ident, $p:pat, |$ip:ident, $regs:ident, $mem:ident, $len:ident, $cx:ident| $body:block) => {
-        #[allow(unused_variables)]
-        unsafe fn $h($ip: *const Instr, $regs: *mut u64, $mem: *mut u8, $len: usize, $cx: *const Cx) -> Next {
+    ($h:ident, $p:pat, |$ip:ident, $regs:ident, $mem:ident, $len:ident, $cx:ident, $acc:ident| $body:block) => {
+        #[allow(unused_variables, unused_mut)]
+        unsafe fn $h(
+            $ip: *const Instr,
+            $regs: *mut u64,
+            $mem: *mut u8,
+            $len: usize,
+            $cx: *const Cx,
+            mut $acc: u64,
+        ) -> Next {
             // SAFETY: as for `handler!`; `cx` is the one `run` made for
             // this run of handlers, whose pointers are all valid.
             unsafe {
@@ -254,10 +321,10 @@ macro_rules! register {
 /// that trap go back to the main loop to trap there.
 macro_rules! row {
     ($t:ident, $name:ident, [$x:ident -> $r:ident], $visit:ident) => {{
-        handler!($name, Instr::$name(o), |ip, regs, mem, len, cx| {
+        handler!($name, Instr::$name(o), |ip, regs, mem, len, cx, acc| {
             let v = OpResult::<slot_ty!($r)>::into_result(ops::$visit(<slot_ty!($x)>::get(regs, o.a)));
             match v {
-                Ok(v) => v.set(regs, o.d),
+                Ok(v) => acc = v.put(regs, o.d),
                 Err(_) => stop!(ip),
             }
             ip.add(1)
@@ -265,13 +332,13 @@ macro_rules! row {
         register!($t, Instr::$name(R3 { d: 0, a: 0, b: 0 }), $name);
     }};
     ($t:ident, $name:ident, [$x:ident $y:ident -> $r:ident], $visit:ident) => {{
-        handler!($name, Instr::$name(o), |ip, regs, mem, len, cx| {
+        handler!($name, Instr::$name(o), |ip, regs, mem, len, cx, acc| {
             let v = OpResult::<slot_ty!($r)>::into_result(ops::$visit(
                 <slot_ty!($x)>::get(regs, o.a),
                 <slot_ty!($y)>::get(regs, o.b),
             ));
             match v {
-                Ok(v) => v.set(regs, o.d),
+                Ok(v) => acc = v.put(regs, o.d),
                 Err(_) => stop!(ip),
             }
             ip.add(1)
@@ -279,14 +346,14 @@ macro_rules! row {
         register!($t, Instr::$name(R3 { d: 0, a: 0, b: 0 }), $name);
     }};
     ($t:ident, $name:ident, [$x:ident $y:ident $z:ident -> $r:ident], $visit:ident) => {{
-        handler!($name, Instr::$name(o), |ip, regs, mem, len, cx| {
+        handler!($name, Instr::$name(o), |ip, regs, mem, len, cx, acc| {
             let v = OpResult::<slot_ty!($r)>::into_result(ops::$visit(
                 <slot_ty!($x)>::get(regs, o.d),
                 <slot_ty!($y)>::get(regs, o.a),
                 <slot_ty!($z)>::get(regs, o.b),
             ));
             match v {
-                Ok(v) => v.set(regs, o.d),
+                Ok(v) => acc = v.put(regs, o.d),
                 Err(_) => stop!(ip),
             }
             ip.add(1)
@@ -300,7 +367,7 @@ macro_rules! row {
 /// A SIMD row operator's handler: it runs out of line, in `simd_row`.
 macro_rules! simd {
     ($t:ident, $name:ident) => {{
-        handler!($name, Instr::$name(_), |ip, regs, mem, len, cx| {
+        handler!($name, Instr::$name(_), |ip, regs, mem, len, cx, acc| {
             if simd_row(&*ip, regs).is_err() {
                 stop!(ip)
             }
@@ -349,12 +416,13 @@ macro_rules! addr {
 
 macro_rules! load {
     ($t:ident, $name:ident, $n:literal, |$b:ident| $conv:expr, $ty:ty) => {{
-        handler!($name, Instr::$name(m), |ip, regs, mem, len, cx| {
+        handler!($name, Instr::$name(m), |ip, regs, mem, len, cx, acc| {
             let m: Mem = m;
             let p = addr!(ip, regs, mem, len, m, $n);
             let $b: [u8; $n] = read_mem::<$n>(p, false);
             let v: $ty = $conv;
             v.set(regs, m.v);
+            acc = acc_of(v);
             ip.add(1)
         });
         register!($t, Instr::$name(MEM0), $name);
@@ -363,7 +431,7 @@ macro_rules! load {
 
 macro_rules! store {
     ($t:ident, $name:ident, $n:literal, |$x:ident: $ty:ty| $bytes:expr) => {{
-        handler!($name, Instr::$name(m), |ip, regs, mem, len, cx| {
+        handler!($name, Instr::$name(m), |ip, regs, mem, len, cx, acc| {
             let m: Mem = m;
             let $x = <$ty>::get(regs, m.v);
             let bytes: [u8; $n] = $bytes;
@@ -385,7 +453,7 @@ const MEM0: Mem = Mem {
 /// Compare and branch: `$cond` on the two slots read as `$ty`.
 macro_rules! br {
     ($t:ident, $name:ident, $ty:ty, |$x:ident, $y:ident| $cond:expr) => {{
-        handler!($name, Instr::$name { a, b, to }, |ip, regs, mem, len, cx| {
+        handler!($name, Instr::$name { a, b, to }, |ip, regs, mem, len, cx, acc| {
             let ($x, $y) = (<$ty>::get(regs, a), <$ty>::get(regs, b));
             if $cond {
                 ip.offset(to as i32 as isize)
@@ -400,7 +468,7 @@ macro_rules! br {
 /// Lane extraction: `$get` maps the vector to its lanes.
 macro_rules! extract {
     ($t:ident, $name:ident, |$x:ident: $lanes:ident| $val:expr) => {{
-        handler!($name, Instr::$name { d, a, lane }, |ip, regs, mem, len, cx| {
+        handler!($name, Instr::$name { d, a, lane }, |ip, regs, mem, len, cx, acc| {
             let $x = $lanes(u128::get(regs, a))[lane as usize];
             let v: u64 = $val;
             v.set(regs, d);
@@ -412,7 +480,7 @@ macro_rules! extract {
 
 macro_rules! replace {
     ($t:ident, $name:ident, $lanes:ident, $from:ident, $lt:ty) => {{
-        handler!($name, Instr::$name { v, x, lane }, |ip, regs, mem, len, cx| {
+        handler!($name, Instr::$name { v, x, lane }, |ip, regs, mem, len, cx, acc| {
             let mut l = $lanes(u128::get(regs, v));
             l[lane as usize] = *regs.add(x as usize) as $lt;
             $from(l).set(regs, v);
@@ -426,7 +494,7 @@ macro_rules! replace {
 /// at slot `$b` of the current one, and continues there; or stops (see
 /// [`hand_written`]).
 macro_rules! enter {
-    ($ip:ident, $mem:ident, $len:ident, $cx:ident, $def:expr, $b:expr) => {{
+    ($ip:ident, $mem:ident, $len:ident, $cx:ident, $acc:ident, $def:expr, $b:expr) => {{
         let (def, b): (u32, u32) = ($def, $b);
         let cx: &Cx = $cx;
         if cx.funcs.is_null() {
@@ -473,7 +541,7 @@ macro_rules! enter {
         let regs = stack.as_mut_ptr().add(base);
         init_small_frame(regs, callee);
         let cx: *const Cx = cx;
-        next!(callee.code.as_ptr(), regs, $mem, $len, cx)
+        next!(callee.code.as_ptr(), regs, $mem, $len, cx, $acc)
     }};
 }
 
@@ -506,14 +574,287 @@ unsafe fn init_small_frame(regs: *mut u64, f: &CompiledFunc) {
     }
 }
 
+/// A loaded value as the accumulator holds it (a `v128` is never read
+/// from it).
+trait ToAcc {
+    fn to_acc(self) -> u64;
+}
+
+impl ToAcc for i32 {
+    #[inline(always)]
+    fn to_acc(self) -> u64 {
+        self as u32 as u64
+    }
+}
+
+impl ToAcc for i64 {
+    #[inline(always)]
+    fn to_acc(self) -> u64 {
+        self as u64
+    }
+}
+
+impl ToAcc for u64 {
+    #[inline(always)]
+    fn to_acc(self) -> u64 {
+        self
+    }
+}
+
+impl ToAcc for u128 {
+    #[inline(always)]
+    fn to_acc(self) -> u64 {
+        self as u64
+    }
+}
+
+#[inline(always)]
+fn acc_of<T: ToAcc>(v: T) -> u64 {
+    v.to_acc()
+}
+
+/// Records in `$s` that the instruction `$sample` reads the accumulator
+/// for the slot index at byte offset `$off`; `$sample` has that slot
+/// index set to `ACC_MARK` and its other fields zero, which checks the
+/// offset when the table is built.
+macro_rules! acc_slot {
+    ($s:ident, $sample:expr, $off:expr) => {
+        let sample: Instr = $sample;
+        let off: usize = $off;
+        // SAFETY: `off + 4 <= 16`, within the instruction.
+        let at = unsafe { ptr::read_unaligned((&sample as *const Instr as *const u8).add(off) as *const u32) };
+        assert!(at == ACC_MARK);
+        $s[tag(&sample)] = off as u8;
+    };
+}
+
+const ACC_MARK: u32 = 0x5a5a_0001;
+
+/// An accumulator form of a row operator: input `a` from the accumulator.
+macro_rules! acc_row {
+    ($t:ident, $s:ident, $acc:ident, [$x:ident -> $r:ident], $visit:ident) => {{
+        handler!($acc, Instr::$acc(o), |ip, regs, mem, len, cx, acc| {
+            let v = OpResult::<slot_ty!($r)>::into_result(ops::$visit(<slot_ty!($x)>::from_raw(acc)));
+            match v {
+                Ok(v) => acc = v.put(regs, o.d),
+                Err(_) => stop!(ip),
+            }
+            ip.add(1)
+        });
+        register!($t, Instr::$acc(R3 { d: 0, a: 0, b: 0 }), $acc);
+        acc_slot!(
+            $s,
+            Instr::$acc(R3 {
+                d: 0,
+                a: ACC_MARK,
+                b: 0
+            }),
+            8
+        );
+    }};
+    ($t:ident, $s:ident, $acc:ident, [$x:ident $y:ident -> $r:ident], $visit:ident) => {{
+        handler!($acc, Instr::$acc(o), |ip, regs, mem, len, cx, acc| {
+            let v = OpResult::<slot_ty!($r)>::into_result(ops::$visit(
+                <slot_ty!($x)>::from_raw(acc),
+                <slot_ty!($y)>::get(regs, o.b),
+            ));
+            match v {
+                Ok(v) => acc = v.put(regs, o.d),
+                Err(_) => stop!(ip),
+            }
+            ip.add(1)
+        });
+        register!($t, Instr::$acc(R3 { d: 0, a: 0, b: 0 }), $acc);
+        acc_slot!(
+            $s,
+            Instr::$acc(R3 {
+                d: 0,
+                a: ACC_MARK,
+                b: 0
+            }),
+            8
+        );
+    }};
+}
+
+macro_rules! acc_row_handlers {
+    ($( $comm:ident $acc:ident $base:ident $visit:ident $sig:tt )*) => {
+        /// Registers the handlers of the rows' accumulator forms.
+        const fn acc_rows(mut t: [Handler; TAGS], mut s: [u8; TAGS]) -> ([Handler; TAGS], [u8; TAGS]) {
+            $( acc_row!(t, s, $acc, $sig, $visit); )*
+            (t, s)
+        }
+    };
+}
+
+crate::ir::acc_rows!(acc_row_handlers);
+
+/// A load whose address is the accumulator.
+macro_rules! load_acc {
+    ($t:ident, $s:ident, $name:ident, $n:literal, |$b:ident| $conv:expr, $ty:ty) => {{
+        handler!($name, Instr::$name(m), |ip, regs, mem, len, cx, acc| {
+            let m: Mem = m;
+            let ea = (acc as u32 as u64) + m.offset as u64;
+            if m.mem != 0 || ea + $n > len as u64 {
+                stop!(ip)
+            }
+            let $b: [u8; $n] = read_mem::<$n>(mem.add(ea as usize), false);
+            let v: $ty = $conv;
+            v.set(regs, m.v);
+            acc = acc_of(v);
+            ip.add(1)
+        });
+        register!($t, Instr::$name(MEM0), $name);
+        acc_slot!(
+            $s,
+            Instr::$name(Mem {
+                v: 0,
+                addr: ACC_MARK,
+                offset: 0,
+                mem: 0
+            }),
+            6
+        );
+    }};
+}
+
+/// A store whose address (`addr`) or value (`v`) is the accumulator.
+macro_rules! store_acc {
+    ($t:ident, $s:ident, $name:ident, addr, $n:literal, |$x:ident: $ty:ty| $bytes:expr) => {{
+        handler!($name, Instr::$name(m), |ip, regs, mem, len, cx, acc| {
+            let m: Mem = m;
+            let $x = <$ty>::get(regs, m.v);
+            let bytes: [u8; $n] = $bytes;
+            let ea = (acc as u32 as u64) + m.offset as u64;
+            if m.mem != 0 || ea + $n > len as u64 {
+                stop!(ip)
+            }
+            write_mem::<$n>(mem.add(ea as usize), bytes, false);
+            ip.add(1)
+        });
+        register!($t, Instr::$name(MEM0), $name);
+        acc_slot!(
+            $s,
+            Instr::$name(Mem {
+                v: 0,
+                addr: ACC_MARK,
+                offset: 0,
+                mem: 0
+            }),
+            6
+        );
+    }};
+    ($t:ident, $s:ident, $name:ident, v, $n:literal, |$x:ident: $ty:ty| $bytes:expr) => {{
+        handler!($name, Instr::$name(m), |ip, regs, mem, len, cx, acc| {
+            let m: Mem = m;
+            let $x = <$ty>::from_raw(acc);
+            let bytes: [u8; $n] = $bytes;
+            let p = addr!(ip, regs, mem, len, m, $n);
+            write_mem::<$n>(p, bytes, false);
+            ip.add(1)
+        });
+        register!($t, Instr::$name(MEM0), $name);
+        acc_slot!(
+            $s,
+            Instr::$name(Mem {
+                v: ACC_MARK,
+                addr: 0,
+                offset: 0,
+                mem: 0
+            }),
+            2
+        );
+    }};
+}
+
+/// Compare and branch with input `a` from the accumulator.
+macro_rules! br_acc {
+    ($t:ident, $s:ident, $name:ident, $ty:ty, |$x:ident, $y:ident| $cond:expr) => {{
+        handler!($name, Instr::$name { a, b, to }, |ip, regs, mem, len, cx, acc| {
+            let ($x, $y) = (<$ty>::from_raw(acc), <$ty>::get(regs, b));
+            if $cond {
+                ip.offset(to as i32 as isize)
+            } else {
+                ip.add(1)
+            }
+        });
+        register!($t, Instr::$name { a: 0, b: 0, to: 0 }, $name);
+        acc_slot!(
+            $s,
+            Instr::$name {
+                a: ACC_MARK,
+                b: 0,
+                to: 0
+            },
+            4
+        );
+    }};
+}
+
+/// Registers the handlers of the other accumulator forms.
+const fn acc_forms(mut t: [Handler; TAGS], mut s: [u8; TAGS]) -> ([Handler; TAGS], [u8; TAGS]) {
+    load_acc!(t, s, Load8S32A, 1, |b| i8::from_le_bytes(b) as i32, i32);
+    load_acc!(t, s, Load8UA, 1, |b| b[0] as u64, u64);
+    load_acc!(t, s, Load16S32A, 2, |b| i16::from_le_bytes(b) as i32, i32);
+    load_acc!(t, s, Load16UA, 2, |b| u16::from_le_bytes(b) as u64, u64);
+    load_acc!(t, s, Load32A, 4, |b| u32::from_le_bytes(b) as u64, u64);
+    load_acc!(t, s, Load32S64A, 4, |b| i32::from_le_bytes(b) as i64, i64);
+    load_acc!(t, s, Load64A, 8, |b| u64::from_le_bytes(b), u64);
+    store_acc!(t, s, Store8A, addr, 1, |x: u64| [x as u8]);
+    store_acc!(t, s, Store16A, addr, 2, |x: u64| (x as u16).to_le_bytes());
+    store_acc!(t, s, Store32A, addr, 4, |x: u64| (x as u32).to_le_bytes());
+    store_acc!(t, s, Store64A, addr, 8, |x: u64| x.to_le_bytes());
+    store_acc!(t, s, Store8V, v, 1, |x: u64| [x as u8]);
+    store_acc!(t, s, Store16V, v, 2, |x: u64| (x as u16).to_le_bytes());
+    store_acc!(t, s, Store32V, v, 4, |x: u64| (x as u32).to_le_bytes());
+    store_acc!(t, s, Store64V, v, 8, |x: u64| x.to_le_bytes());
+    br_acc!(t, s, BrI32EqA, i32, |x, y| x == y);
+    br_acc!(t, s, BrI32NeA, i32, |x, y| x != y);
+    br_acc!(t, s, BrI32LtSA, i32, |x, y| x < y);
+    br_acc!(t, s, BrI32LtUA, i32, |x, y| (x as u32) < (y as u32));
+    br_acc!(t, s, BrI32GtSA, i32, |x, y| x > y);
+    br_acc!(t, s, BrI32GtUA, i32, |x, y| (x as u32) > (y as u32));
+    br_acc!(t, s, BrI32LeSA, i32, |x, y| x <= y);
+    br_acc!(t, s, BrI32LeUA, i32, |x, y| (x as u32) <= (y as u32));
+    br_acc!(t, s, BrI32GeSA, i32, |x, y| x >= y);
+    br_acc!(t, s, BrI32GeUA, i32, |x, y| (x as u32) >= (y as u32));
+    handler!(
+        jump_nez_acc,
+        Instr::JumpIfNezA { c, to },
+        |ip, regs, mem, len, cx, acc| {
+            if acc as u32 != 0 {
+                ip.offset(to as i32 as isize)
+            } else {
+                ip.add(1)
+            }
+        }
+    );
+    register!(t, Instr::JumpIfNezA { c: 0, to: 0 }, jump_nez_acc);
+    acc_slot!(s, Instr::JumpIfNezA { c: ACC_MARK, to: 0 }, 4);
+    handler!(
+        jump_eqz_acc,
+        Instr::JumpIfEqzA { c, to },
+        |ip, regs, mem, len, cx, acc| {
+            if acc as u32 == 0 {
+                ip.offset(to as i32 as isize)
+            } else {
+                ip.add(1)
+            }
+        }
+    );
+    register!(t, Instr::JumpIfEqzA { c: 0, to: 0 }, jump_eqz_acc);
+    acc_slot!(s, Instr::JumpIfEqzA { c: ACC_MARK, to: 0 }, 4);
+    (t, s)
+}
+
 /// Registers the handlers of the hand-written variants.
 const fn hand_written(mut t: [Handler; TAGS]) -> [Handler; TAGS] {
     // ---- control ----
-    handler!(jump, Instr::Jump { to }, |ip, regs, mem, len, cx| {
+    handler!(jump, Instr::Jump { to }, |ip, regs, mem, len, cx, acc| {
         ip.offset(to as i32 as isize)
     });
     register!(t, Instr::Jump { to: 0 }, jump);
-    handler!(jump_nez, Instr::JumpIfNez { c, to }, |ip, regs, mem, len, cx| {
+    handler!(jump_nez, Instr::JumpIfNez { c, to }, |ip, regs, mem, len, cx, acc| {
         if *regs.add(c as usize) as u32 != 0 {
             ip.offset(to as i32 as isize)
         } else {
@@ -521,7 +862,7 @@ const fn hand_written(mut t: [Handler; TAGS]) -> [Handler; TAGS] {
         }
     });
     register!(t, Instr::JumpIfNez { c: 0, to: 0 }, jump_nez);
-    handler!(jump_eqz, Instr::JumpIfEqz { c, to }, |ip, regs, mem, len, cx| {
+    handler!(jump_eqz, Instr::JumpIfEqz { c, to }, |ip, regs, mem, len, cx, acc| {
         if *regs.add(c as usize) as u32 == 0 {
             ip.offset(to as i32 as isize)
         } else {
@@ -529,7 +870,7 @@ const fn hand_written(mut t: [Handler; TAGS]) -> [Handler; TAGS] {
         }
     });
     register!(t, Instr::JumpIfEqz { c: 0, to: 0 }, jump_eqz);
-    handler!(br_i64_eqz, Instr::BrI64Eqz { c, to }, |ip, regs, mem, len, cx| {
+    handler!(br_i64_eqz, Instr::BrI64Eqz { c, to }, |ip, regs, mem, len, cx, acc| {
         if *regs.add(c as usize) == 0 {
             ip.offset(to as i32 as isize)
         } else {
@@ -537,7 +878,7 @@ const fn hand_written(mut t: [Handler; TAGS]) -> [Handler; TAGS] {
         }
     });
     register!(t, Instr::BrI64Eqz { c: 0, to: 0 }, br_i64_eqz);
-    handler!(br_i64_nez, Instr::BrI64Nez { c, to }, |ip, regs, mem, len, cx| {
+    handler!(br_i64_nez, Instr::BrI64Nez { c, to }, |ip, regs, mem, len, cx, acc| {
         if *regs.add(c as usize) != 0 {
             ip.offset(to as i32 as isize)
         } else {
@@ -545,9 +886,19 @@ const fn hand_written(mut t: [Handler; TAGS]) -> [Handler; TAGS] {
         }
     });
     register!(t, Instr::BrI64Nez { c: 0, to: 0 }, br_i64_nez);
-    handler!(jump_table, Instr::JumpTable { i, len: n }, |ip, regs, mem, len, cx| {
-        ip.add(1 + (*regs.add(i as usize) as u32).min(n) as usize)
-    });
+    // The table's entries are `Jump`s (or the returns they lead to): a
+    // `Jump` is followed here, which saves a dispatch.
+    handler!(
+        jump_table,
+        Instr::JumpTable { i, len: n },
+        |ip, regs, mem, len, cx, acc| {
+            let entry = ip.add(1 + (*regs.add(i as usize) as u32).min(n) as usize);
+            match *entry {
+                Instr::Jump { to } => entry.offset(to as i32 as isize),
+                _ => entry,
+            }
+        }
+    );
     register!(t, Instr::JumpTable { i: 0, len: 0 }, jump_table);
     br!(t, BrI32Eq, i32, |x, y| x == y);
     br!(t, BrI32Ne, i32, |x, y| x != y);
@@ -578,15 +929,15 @@ const fn hand_written(mut t: [Handler; TAGS]) -> [Handler; TAGS] {
     // instance's or a host function, of compiled code or of a function
     // not translated yet, one that traps, and a return to another
     // instance or out of the activation go through the main loop.
-    frame_handler!(call, Instr::CallDef { f, base: b }, |ip, regs, mem, len, cx| {
+    frame_handler!(call, Instr::CallDef { f, base: b }, |ip, regs, mem, len, cx, acc| {
         let cx = &*cx;
-        enter!(ip, mem, len, cx, f, b)
+        enter!(ip, mem, len, cx, acc, f, b)
     });
     register!(t, Instr::CallDef { f: 0, base: 0 }, call);
     frame_handler!(
         call_indirect,
         Instr::CallInd { table, ty, i, base: b },
-        |ip, regs, mem, len, cx| {
+        |ip, regs, mem, len, cx, acc| {
             let cx = &*cx;
             let vm = &*cx.vm;
             let inst = vm.instances.get_unchecked(cx.inst as usize);
@@ -598,7 +949,7 @@ const fn hand_written(mut t: [Handler; TAGS]) -> [Handler; TAGS] {
             let fe = &vm.funcs[(raw - 1) as usize];
             match fe.kind {
                 FuncKind::Wasm { instance, def } if instance == cx.inst && fe.sig == inst.sigs[ty as usize] => {
-                    enter!(ip, mem, len, cx, def, b)
+                    enter!(ip, mem, len, cx, acc, def, b)
                 }
                 _ => stop!(ip),
             }
@@ -614,21 +965,25 @@ const fn hand_written(mut t: [Handler; TAGS]) -> [Handler; TAGS] {
         },
         call_indirect
     );
-    frame_handler!(call_ref, Instr::CallFuncRef { r, base: b }, |ip, regs, mem, len, cx| {
-        let cx = &*cx;
-        let raw = *regs.add(r as usize);
-        if raw == 0 {
-            stop!(ip)
+    frame_handler!(
+        call_ref,
+        Instr::CallFuncRef { r, base: b },
+        |ip, regs, mem, len, cx, acc| {
+            let cx = &*cx;
+            let raw = *regs.add(r as usize);
+            if raw == 0 {
+                stop!(ip)
+            }
+            match (&*cx.vm).funcs[(raw - 1) as usize].kind {
+                FuncKind::Wasm { instance, def } if instance == cx.inst => enter!(ip, mem, len, cx, acc, def, b),
+                _ => stop!(ip),
+            }
         }
-        match (&*cx.vm).funcs[(raw - 1) as usize].kind {
-            FuncKind::Wasm { instance, def } if instance == cx.inst => enter!(ip, mem, len, cx, def, b),
-            _ => stop!(ip),
-        }
-    });
+    );
     register!(t, Instr::CallFuncRef { r: 0, base: 0 }, call_ref);
     // A tiered module's loop header counts the iteration; a hot loop goes
     // to the main loop, which asks for its OSR entry.
-    handler!(loop_head, Instr::LoopHead { l }, |ip, regs, mem, len, cx| {
+    handler!(loop_head, Instr::LoopHead { l }, |ip, regs, mem, len, cx, acc| {
         let cx = &*cx;
         if let Some(t) = cx.tiering.as_ref()
             && t.loop_iteration({
@@ -641,7 +996,7 @@ const fn hand_written(mut t: [Handler; TAGS]) -> [Handler; TAGS] {
         ip.add(1)
     });
     register!(t, Instr::LoopHead { l: 0 }, loop_head);
-    frame_handler!(ret, Instr::Ret, |ip, regs, mem, len, cx| {
+    frame_handler!(ret, Instr::Ret, |ip, regs, mem, len, cx, acc| {
         let cx = &*cx;
         let frames = &mut *cx.frames;
         let Some(&f) = frames.last() else { stop!(ip) };
@@ -653,10 +1008,10 @@ const fn hand_written(mut t: [Handler; TAGS]) -> [Handler; TAGS] {
         *cx.func = f.func;
         let regs = (*cx.stack).as_mut_ptr().add(f.base);
         let cx: *const Cx = cx;
-        next!(f.ip, regs, mem, len, cx)
+        next!(f.ip, regs, mem, len, cx, acc)
     });
     register!(t, Instr::Ret, ret);
-    frame_handler!(ret1, Instr::Ret1 { s }, |ip, regs, mem, len, cx| {
+    frame_handler!(ret1, Instr::Ret1 { s }, |ip, regs, mem, len, cx, acc| {
         let cx = &*cx;
         let frames = &mut *cx.frames;
         let Some(&f) = frames.last() else { stop!(ip) };
@@ -669,56 +1024,59 @@ const fn hand_written(mut t: [Handler; TAGS]) -> [Handler; TAGS] {
         *cx.func = f.func;
         let regs = (*cx.stack).as_mut_ptr().add(f.base);
         let cx: *const Cx = cx;
-        next!(f.ip, regs, mem, len, cx)
+        next!(f.ip, regs, mem, len, cx, acc)
     });
     register!(t, Instr::Ret1 { s: 0 }, ret1);
 
     // ---- copies, selects, constants ----
-    handler!(copy, Instr::Copy { d, s }, |ip, regs, mem, len, cx| {
-        *regs.add(d as usize) = *regs.add(s as usize);
+    handler!(copy, Instr::Copy { d, s }, |ip, regs, mem, len, cx, acc| {
+        acc = *regs.add(s as usize);
+        *regs.add(d as usize) = acc;
         ip.add(1)
     });
     register!(t, Instr::Copy { d: 0, s: 0 }, copy);
-    handler!(copy2, Instr::Copy2 { d, s }, |ip, regs, mem, len, cx| {
+    handler!(copy2, Instr::Copy2 { d, s }, |ip, regs, mem, len, cx, acc| {
         u128::get(regs, s).set(regs, d);
         ip.add(1)
     });
     register!(t, Instr::Copy2 { d: 0, s: 0 }, copy2);
-    handler!(copy_n, Instr::CopyN { d, s, n }, |ip, regs, mem, len, cx| {
+    handler!(copy_n, Instr::CopyN { d, s, n }, |ip, regs, mem, len, cx, acc| {
         ptr::copy(regs.add(s as usize), regs.add(d as usize), n as usize);
         ip.add(1)
     });
     register!(t, Instr::CopyN { d: 0, s: 0, n: 0 }, copy_n);
-    handler!(sel, Instr::Sel { a, b, c }, |ip, regs, mem, len, cx| {
+    handler!(sel, Instr::Sel { a, b, c }, |ip, regs, mem, len, cx, acc| {
         if *regs.add(c as usize) as u32 == 0 {
             *regs.add(a as usize) = *regs.add(b as usize);
         }
         ip.add(1)
     });
     register!(t, Instr::Sel { a: 0, b: 0, c: 0 }, sel);
-    handler!(sel2, Instr::Sel2 { a, b, c }, |ip, regs, mem, len, cx| {
+    handler!(sel2, Instr::Sel2 { a, b, c }, |ip, regs, mem, len, cx, acc| {
         if *regs.add(c as usize) as u32 == 0 {
             u128::get(regs, b).set(regs, a);
         }
         ip.add(1)
     });
     register!(t, Instr::Sel2 { a: 0, b: 0, c: 0 }, sel2);
-    handler!(const32, Instr::Const32 { d, v }, |ip, regs, mem, len, cx| {
-        *regs.add(d as usize) = v as u64;
+    handler!(const32, Instr::Const32 { d, v }, |ip, regs, mem, len, cx, acc| {
+        acc = v as u64;
+        *regs.add(d as usize) = acc;
         ip.add(1)
     });
     register!(t, Instr::Const32 { d: 0, v: 0 }, const32);
-    handler!(const64, Instr::Const64 { d, v }, |ip, regs, mem, len, cx| {
-        *regs.add(d as usize) = v;
+    handler!(const64, Instr::Const64 { d, v }, |ip, regs, mem, len, cx, acc| {
+        acc = v;
+        *regs.add(d as usize) = acc;
         ip.add(1)
     });
     register!(t, Instr::Const64 { d: 0, v: 0 }, const64);
-    handler!(is_null, Instr::IsNull { d, a }, |ip, regs, mem, len, cx| {
+    handler!(is_null, Instr::IsNull { d, a }, |ip, regs, mem, len, cx, acc| {
         *regs.add(d as usize) = (*regs.add(a as usize) == 0) as u64;
         ip.add(1)
     });
     register!(t, Instr::IsNull { d: 0, a: 0 }, is_null);
-    handler!(check32, Instr::Check32 { a, code }, |ip, regs, mem, len, cx| {
+    handler!(check32, Instr::Check32 { a, code }, |ip, regs, mem, len, cx, acc| {
         if *regs.add(a as usize) > u32::MAX as u64 {
             stop!(ip)
         }
@@ -734,7 +1092,7 @@ const fn hand_written(mut t: [Handler; TAGS]) -> [Handler; TAGS] {
     );
 
     // ---- fuel, globals ----
-    handler!(fuel, Instr::Fuel { n }, |ip, regs, mem, len, cx| {
+    handler!(fuel, Instr::Fuel { n }, |ip, regs, mem, len, cx, acc| {
         let fuel = (*cx).fuel;
         if *fuel < n as u64 {
             stop!(ip)
@@ -743,14 +1101,15 @@ const fn hand_written(mut t: [Handler; TAGS]) -> [Handler; TAGS] {
         ip.add(1)
     });
     register!(t, Instr::Fuel { n: 0 }, fuel);
-    handler!(global_get, Instr::GGet { d, g }, |ip, regs, mem, len, cx| {
+    handler!(global_get, Instr::GGet { d, g }, |ip, regs, mem, len, cx, acc| {
         let gi = *(*cx).inst_globals.add(g as usize);
         let global: &GlobalEntity = &*(*cx).globals.add(gi as usize);
-        *regs.add(d as usize) = global.value as u64;
+        acc = global.value as u64;
+        *regs.add(d as usize) = acc;
         ip.add(1)
     });
     register!(t, Instr::GGet { d: 0, g: 0 }, global_get);
-    handler!(global_set, Instr::GSet { s, g }, |ip, regs, mem, len, cx| {
+    handler!(global_set, Instr::GSet { s, g }, |ip, regs, mem, len, cx, acc| {
         let gi = *(*cx).inst_globals.add(g as usize);
         let global: &mut GlobalEntity = &mut *(*cx).globals.add(gi as usize);
         global.value = *regs.add(s as usize) as u128;
@@ -798,10 +1157,31 @@ const fn hand_written(mut t: [Handler; TAGS]) -> [Handler; TAGS] {
 // The tag-indexed layout keeps instructions at 16 bytes (see `ir`).
 const _: () = assert!(std::mem::size_of::<Instr>() == 16);
 
-/// The handler of each instruction tag.
-static HANDLERS: [Handler; TAGS] = {
+/// The handler of each instruction tag, and for an accumulator form the
+/// byte offset of the slot index it reads the accumulator for (0 for
+/// other instructions).
+const TABLES: ([Handler; TAGS], [u8; TAGS]) = {
     // Every tag lies below `TAGS`: the last variant's does.
-    let last = Instr::DotAddDet(R3 { d: 0, a: 0, b: 0 });
+    let last = Instr::JumpIfEqzA { c: 0, to: 0 };
     assert!(tag(&last) < TAGS);
-    hand_written(rows([slow as Handler; TAGS]))
+    let (t, s) = acc_rows(hand_written(rows([slow as Handler; TAGS])), [0; TAGS]);
+    acc_forms(t, s)
 };
+
+static HANDLERS: [Handler; TAGS] = TABLES.0;
+static ACC_SLOT: [u8; TAGS] = TABLES.1;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exactly_the_accumulator_forms_read_the_accumulator() {
+        let first = tag(&Instr::I32AddA(R3 { d: 0, a: 0, b: 0 }));
+        let last = tag(&Instr::JumpIfEqzA { c: 0, to: 0 });
+        for (t, &off) in ACC_SLOT.iter().enumerate() {
+            let reads = (first..=last).contains(&t);
+            assert_eq!(off != 0, reads, "tag {t}");
+        }
+    }
+}
