@@ -320,6 +320,31 @@ macro_rules! define_instr {
             F64SubA(R3),
             F64MulA(R3),
             F64DivA(R3),
+            I32EqA(R3),
+            I32NeA(R3),
+            I32LtSA(R3),
+            I32LtUA(R3),
+            I32GtSA(R3),
+            I32GtUA(R3),
+            I32LeSA(R3),
+            I32LeUA(R3),
+            I32GeSA(R3),
+            I32GeUA(R3),
+            I32RotlA(R3),
+            I32RotrA(R3),
+            I32DivUA(R3),
+            I32RemUA(R3),
+            I64EqzA(R3),
+            I32WrapI64A(R3),
+            I64EqA(R3),
+            I64NeA(R3),
+            I64LtSA(R3),
+            I64LtUA(R3),
+            I64RotlA(R3),
+            I64RotrA(R3),
+            F64ConvertI32SA(R3),
+            F64PromoteF32A(R3),
+            F32DemoteF64A(R3),
             Load8S32A(Mem),
             Load8UA(Mem),
             Load16S32A(Mem),
@@ -347,6 +372,8 @@ macro_rules! define_instr {
             BrI32GeUA { a: Reg, b: Reg, to: u32 },
             JumpIfNezA { c: Reg, to: u32 },
             JumpIfEqzA { c: Reg, to: u32 },
+            /// `Sel` with the condition `c` from the accumulator.
+            SelA { a: Reg, b: Reg, c: Reg },
         }
     };
 }
@@ -389,6 +416,31 @@ macro_rules! acc_rows {
             no F64SubA F64Sub visit_f64_sub [f64 f64 -> f64]
             no F64MulA F64Mul visit_f64_mul [f64 f64 -> f64]
             no F64DivA F64Div visit_f64_div [f64 f64 -> f64]
+            comm I32EqA I32Eq visit_i32_eq [i32 i32 -> i32]
+            comm I32NeA I32Ne visit_i32_ne [i32 i32 -> i32]
+            no I32LtSA I32LtS visit_i32_lt_s [i32 i32 -> i32]
+            no I32LtUA I32LtU visit_i32_lt_u [i32 i32 -> i32]
+            no I32GtSA I32GtS visit_i32_gt_s [i32 i32 -> i32]
+            no I32GtUA I32GtU visit_i32_gt_u [i32 i32 -> i32]
+            no I32LeSA I32LeS visit_i32_le_s [i32 i32 -> i32]
+            no I32LeUA I32LeU visit_i32_le_u [i32 i32 -> i32]
+            no I32GeSA I32GeS visit_i32_ge_s [i32 i32 -> i32]
+            no I32GeUA I32GeU visit_i32_ge_u [i32 i32 -> i32]
+            no I32RotlA I32Rotl visit_i32_rotl [i32 i32 -> i32]
+            no I32RotrA I32Rotr visit_i32_rotr [i32 i32 -> i32]
+            no I32DivUA I32DivU visit_i32_div_u [i32 i32 -> i32]
+            no I32RemUA I32RemU visit_i32_rem_u [i32 i32 -> i32]
+            no I64EqzA I64Eqz visit_i64_eqz [i64 -> i32]
+            no I32WrapI64A I32WrapI64 visit_i32_wrap_i64 [i64 -> i32]
+            comm I64EqA I64Eq visit_i64_eq [i64 i64 -> i32]
+            comm I64NeA I64Ne visit_i64_ne [i64 i64 -> i32]
+            no I64LtSA I64LtS visit_i64_lt_s [i64 i64 -> i32]
+            no I64LtUA I64LtU visit_i64_lt_u [i64 i64 -> i32]
+            no I64RotlA I64Rotl visit_i64_rotl [i64 i64 -> i64]
+            no I64RotrA I64Rotr visit_i64_rotr [i64 i64 -> i64]
+            no F64ConvertI32SA F64ConvertI32S visit_f64_convert_i32_s [i32 -> f64]
+            no F64PromoteF32A F64PromoteF32 visit_f64_promote_f32 [f32 -> f64]
+            no F32DemoteF64A F32DemoteF64 visit_f32_demote_f64 [f64 -> f32]
         }
     };
 }
@@ -550,6 +602,7 @@ macro_rules! define_acc_brs {
                     $( Instr::$acc { a, b, to } => Some(Instr::$base { a, b, to }), )*
                     Instr::JumpIfNezA { c, to } => Some(Instr::JumpIfNez { c, to }),
                     Instr::JumpIfEqzA { c, to } => Some(Instr::JumpIfEqz { c, to }),
+                    Instr::SelA { a, b, c } => Some(Instr::Sel { a, b, c }),
                     _ => None,
                 }
             }
@@ -559,6 +612,7 @@ macro_rules! define_acc_brs {
                     $( Instr::$base { a, b, to } if a == w => Some(Instr::$acc { a, b, to }), )*
                     Instr::JumpIfNez { c, to } if c == w => Some(Instr::JumpIfNezA { c, to }),
                     Instr::JumpIfEqz { c, to } if c == w => Some(Instr::JumpIfEqzA { c, to }),
+                    Instr::Sel { a, b, c } if c == w => Some(Instr::SelA { a, b, c }),
                     _ => None,
                 }
             }
@@ -576,6 +630,7 @@ macro_rules! acc_form_pattern {
             | $crate::ir::acc_brs!(acc_br_pattern)
             | Instr::JumpIfNezA { .. }
             | Instr::JumpIfEqzA { .. }
+            | Instr::SelA { .. }
     };
 }
 pub(crate) use acc_form_pattern;
@@ -796,7 +851,32 @@ macro_rules! define_for_each_reg {
                     | Instr::F64AddA(r)
                     | Instr::F64SubA(r)
                     | Instr::F64MulA(r)
-                    | Instr::F64DivA(r) => {
+                    | Instr::F64DivA(r)
+                    | Instr::I32EqA(r)
+                    | Instr::I32NeA(r)
+                    | Instr::I32LtSA(r)
+                    | Instr::I32LtUA(r)
+                    | Instr::I32GtSA(r)
+                    | Instr::I32GtUA(r)
+                    | Instr::I32LeSA(r)
+                    | Instr::I32LeUA(r)
+                    | Instr::I32GeSA(r)
+                    | Instr::I32GeUA(r)
+                    | Instr::I32RotlA(r)
+                    | Instr::I32RotrA(r)
+                    | Instr::I32DivUA(r)
+                    | Instr::I32RemUA(r)
+                    | Instr::I64EqzA(r)
+                    | Instr::I32WrapI64A(r)
+                    | Instr::I64EqA(r)
+                    | Instr::I64NeA(r)
+                    | Instr::I64LtSA(r)
+                    | Instr::I64LtUA(r)
+                    | Instr::I64RotlA(r)
+                    | Instr::I64RotrA(r)
+                    | Instr::F64ConvertI32SA(r)
+                    | Instr::F64PromoteF32A(r)
+                    | Instr::F32DemoteF64A(r) => {
                         f(&mut r.d);
                         f(&mut r.a);
                         f(&mut r.b);
@@ -902,7 +982,7 @@ macro_rules! define_for_each_reg {
                         f(base);
                     }
                     Instr::NonNull { r } => f(r),
-                    Instr::Sel { a, b, c } | Instr::Sel2 { a, b, c } => {
+                    Instr::Sel { a, b, c } | Instr::Sel2 { a, b, c } | Instr::SelA { a, b, c } => {
                         f(a);
                         f(b);
                         f(c);

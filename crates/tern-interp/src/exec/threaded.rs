@@ -844,6 +844,22 @@ const fn acc_forms(mut t: [Handler; TAGS], mut s: [u8; TAGS]) -> ([Handler; TAGS
     );
     register!(t, Instr::JumpIfEqzA { c: 0, to: 0 }, jump_eqz_acc);
     acc_slot!(s, Instr::JumpIfEqzA { c: ACC_MARK, to: 0 }, 4);
+    handler!(sel_acc, Instr::SelA { a, b, c }, |ip, regs, mem, len, cx, acc| {
+        if acc as u32 == 0 {
+            *regs.add(a as usize) = *regs.add(b as usize);
+        }
+        ip.add(1)
+    });
+    register!(t, Instr::SelA { a: 0, b: 0, c: 0 }, sel_acc);
+    acc_slot!(
+        s,
+        Instr::SelA {
+            a: 0,
+            b: 0,
+            c: ACC_MARK
+        },
+        12
+    );
     (t, s)
 }
 
@@ -1162,7 +1178,7 @@ const _: () = assert!(std::mem::size_of::<Instr>() == 16);
 /// other instructions).
 const TABLES: ([Handler; TAGS], [u8; TAGS]) = {
     // Every tag lies below `TAGS`: the last variant's does.
-    let last = Instr::JumpIfEqzA { c: 0, to: 0 };
+    let last = Instr::SelA { a: 0, b: 0, c: 0 };
     assert!(tag(&last) < TAGS);
     let (t, s) = acc_rows(hand_written(rows([slow as Handler; TAGS])), [0; TAGS]);
     acc_forms(t, s)
@@ -1178,7 +1194,7 @@ mod tests {
     #[test]
     fn exactly_the_accumulator_forms_read_the_accumulator() {
         let first = tag(&Instr::I32AddA(R3 { d: 0, a: 0, b: 0 }));
-        let last = tag(&Instr::JumpIfEqzA { c: 0, to: 0 });
+        let last = tag(&Instr::SelA { a: 0, b: 0, c: 0 });
         for (t, &off) in ACC_SLOT.iter().enumerate() {
             let reads = (first..=last).contains(&t);
             assert_eq!(off != 0, reads, "tag {t}");
