@@ -383,7 +383,9 @@ for_each_operator!(define_instr);
 /// Calls `$m!` with the row operators that have an accumulator form: its
 /// variant, the row's variant, the operator's function in `ops` and its
 /// signature; whether the row is commutative (its inputs may be swapped
-/// to read the accumulator) first.
+/// to read the accumulator) first. Float addition and multiplication are:
+/// with NaN inputs, Wasm's result is any arithmetic NaN (canonical when
+/// the inputs are), not one chosen by operand order.
 macro_rules! acc_rows {
     ($m:ident) => {
         $m! {
@@ -408,13 +410,13 @@ macro_rules! acc_rows {
             no I64ShrUA I64ShrU visit_i64_shr_u [i64 i64 -> i64]
             no I64ExtendI32SA I64ExtendI32S visit_i64_extend_i32_s [i32 -> i64]
             no I64ExtendI32UA I64ExtendI32U visit_i64_extend_i32_u [i32 -> i64]
-            no F32AddA F32Add visit_f32_add [f32 f32 -> f32]
+            comm F32AddA F32Add visit_f32_add [f32 f32 -> f32]
             no F32SubA F32Sub visit_f32_sub [f32 f32 -> f32]
-            no F32MulA F32Mul visit_f32_mul [f32 f32 -> f32]
+            comm F32MulA F32Mul visit_f32_mul [f32 f32 -> f32]
             no F32DivA F32Div visit_f32_div [f32 f32 -> f32]
-            no F64AddA F64Add visit_f64_add [f64 f64 -> f64]
+            comm F64AddA F64Add visit_f64_add [f64 f64 -> f64]
             no F64SubA F64Sub visit_f64_sub [f64 f64 -> f64]
-            no F64MulA F64Mul visit_f64_mul [f64 f64 -> f64]
+            comm F64MulA F64Mul visit_f64_mul [f64 f64 -> f64]
             no F64DivA F64Div visit_f64_div [f64 f64 -> f64]
             comm I32EqA I32Eq visit_i32_eq [i32 i32 -> i32]
             comm I32NeA I32Ne visit_i32_ne [i32 i32 -> i32]
