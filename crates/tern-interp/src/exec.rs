@@ -14,8 +14,6 @@
 //! from validated code, below the function's `max_height`, and the value
 //! stack is grown to `base + max_height` before a frame runs.
 
-mod threaded;
-
 use crate::InterpModule;
 use crate::ir::{ANY_TAG, CompiledFunc, Instr, Mem, NO_REG, NO_REGION, WIDE};
 use crate::ir::{acc_br_pattern, acc_mem_pattern, acc_row_pattern};
@@ -482,6 +480,9 @@ macro_rules! ty {
         u128
     };
 }
+
+// After `ty!`, which it uses.
+mod threaded;
 
 /// One row operator's execution, from the operator table's signature: the
 /// inputs read with `get!`, the result written with `set!` (the macros of

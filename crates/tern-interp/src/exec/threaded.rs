@@ -237,24 +237,6 @@ impl Slot for u128 {
     }
 }
 
-macro_rules! slot_ty {
-    (i32) => {
-        i32
-    };
-    (i64) => {
-        i64
-    };
-    (f32) => {
-        f32
-    };
-    (f64) => {
-        f64
-    };
-    (v128) => {
-        u128
-    };
-}
-
 /// Defines a handler `$h` for the instructions that match `$p`, whose
 /// operands the body uses (with `regs`, `mem`, `len` and `ip` in scope); the
 /// body's value is the next instruction.
@@ -322,7 +304,7 @@ macro_rules! register {
 macro_rules! row {
     ($t:ident, $name:ident, [$x:ident -> $r:ident], $visit:ident) => {{
         handler!($name, Instr::$name(o), |ip, regs, mem, len, cx, acc| {
-            let v = OpResult::<slot_ty!($r)>::into_result(ops::$visit(<slot_ty!($x)>::get(regs, o.a)));
+            let v = OpResult::<ty!($r)>::into_result(ops::$visit(<ty!($x)>::get(regs, o.a)));
             match v {
                 Ok(v) => acc = v.put(regs, o.d),
                 Err(_) => stop!(ip),
@@ -333,10 +315,7 @@ macro_rules! row {
     }};
     ($t:ident, $name:ident, [$x:ident $y:ident -> $r:ident], $visit:ident) => {{
         handler!($name, Instr::$name(o), |ip, regs, mem, len, cx, acc| {
-            let v = OpResult::<slot_ty!($r)>::into_result(ops::$visit(
-                <slot_ty!($x)>::get(regs, o.a),
-                <slot_ty!($y)>::get(regs, o.b),
-            ));
+            let v = OpResult::<ty!($r)>::into_result(ops::$visit(<ty!($x)>::get(regs, o.a), <ty!($y)>::get(regs, o.b)));
             match v {
                 Ok(v) => acc = v.put(regs, o.d),
                 Err(_) => stop!(ip),
@@ -347,10 +326,10 @@ macro_rules! row {
     }};
     ($t:ident, $name:ident, [$x:ident $y:ident $z:ident -> $r:ident], $visit:ident) => {{
         handler!($name, Instr::$name(o), |ip, regs, mem, len, cx, acc| {
-            let v = OpResult::<slot_ty!($r)>::into_result(ops::$visit(
-                <slot_ty!($x)>::get(regs, o.d),
-                <slot_ty!($y)>::get(regs, o.a),
-                <slot_ty!($z)>::get(regs, o.b),
+            let v = OpResult::<ty!($r)>::into_result(ops::$visit(
+                <ty!($x)>::get(regs, o.d),
+                <ty!($y)>::get(regs, o.a),
+                <ty!($z)>::get(regs, o.b),
             ));
             match v {
                 Ok(v) => acc = v.put(regs, o.d),
@@ -630,33 +609,14 @@ macro_rules! acc_slot {
 
 const ACC_MARK: u32 = 0x5a5a_0001;
 
-/// An accumulator form of a row operator: input `a` from the accumulator.
+/// An accumulator form of a row operator: input `a` from the accumulator
+/// (and `b`, if it has one, from its slot).
 macro_rules! acc_row {
-    ($t:ident, $s:ident, $acc:ident, [$x:ident -> $r:ident], $visit:ident) => {{
+    ($t:ident, $s:ident, $acc:ident, [$x:ident $($y:ident)? -> $r:ident], $visit:ident) => {{
         handler!($acc, Instr::$acc(o), |ip, regs, mem, len, cx, acc| {
-            let v = OpResult::<slot_ty!($r)>::into_result(ops::$visit(<slot_ty!($x)>::from_raw(acc)));
-            match v {
-                Ok(v) => acc = v.put(regs, o.d),
-                Err(_) => stop!(ip),
-            }
-            ip.add(1)
-        });
-        register!($t, Instr::$acc(R3 { d: 0, a: 0, b: 0 }), $acc);
-        acc_slot!(
-            $s,
-            Instr::$acc(R3 {
-                d: 0,
-                a: ACC_MARK,
-                b: 0
-            }),
-            8
-        );
-    }};
-    ($t:ident, $s:ident, $acc:ident, [$x:ident $y:ident -> $r:ident], $visit:ident) => {{
-        handler!($acc, Instr::$acc(o), |ip, regs, mem, len, cx, acc| {
-            let v = OpResult::<slot_ty!($r)>::into_result(ops::$visit(
-                <slot_ty!($x)>::from_raw(acc),
-                <slot_ty!($y)>::get(regs, o.b),
+            let v = OpResult::<ty!($r)>::into_result(ops::$visit(
+                <ty!($x)>::from_raw(acc)
+                $(, <ty!($y)>::get(regs, o.b))?
             ));
             match v {
                 Ok(v) => acc = v.put(regs, o.d),
@@ -665,15 +625,7 @@ macro_rules! acc_row {
             ip.add(1)
         });
         register!($t, Instr::$acc(R3 { d: 0, a: 0, b: 0 }), $acc);
-        acc_slot!(
-            $s,
-            Instr::$acc(R3 {
-                d: 0,
-                a: ACC_MARK,
-                b: 0
-            }),
-            8
-        );
+        acc_slot!($s, Instr::$acc(R3 { d: 0, a: ACC_MARK, b: 0 }), 8);
     }};
 }
 
