@@ -22,7 +22,7 @@
 
 #[cfg(doc)]
 use super::init_frame;
-use super::{Frame, OpResult, ops, read_mem, simd_row, write_mem};
+use super::{Frame, OpResult, ops, read_mem, write_mem};
 use crate::InterpModule;
 use crate::ir::{CompiledFunc, Instr, Mem, R3};
 use crate::module::{self, translated};
@@ -176,13 +176,30 @@ trait Slot: Sized {
 trait Raw: Slot {
     fn from_raw(x: u64) -> Self;
     fn raw(self) -> u64;
-    /// Writes the value to slot `r` and returns it as the accumulator.
+}
+
+/// A result written to its slot(s), and what the accumulator gets of it
+/// (the whole of a one-slot value; a `v128` is never read from it).
+trait Put {
+    unsafe fn put(self, regs: *mut u64, r: u32) -> u64;
+}
+
+impl<T: Raw> Put for T {
     #[inline(always)]
     unsafe fn put(self, regs: *mut u64, r: u32) -> u64 {
         let x = self.raw();
         // SAFETY: the slot lies in the frame.
         unsafe { *regs.add(r as usize) = x };
         x
+    }
+}
+
+impl Put for u128 {
+    #[inline(always)]
+    unsafe fn put(self, regs: *mut u64, r: u32) -> u64 {
+        // SAFETY: both slots lie in the frame.
+        unsafe { self.set(regs, r) };
+        self as u64
     }
 }
 
@@ -343,19 +360,6 @@ macro_rules! row {
     ($t:ident, $name:ident, $sig:tt, $visit:ident) => {};
 }
 
-/// A SIMD row operator's handler: it runs out of line, in `simd_row`.
-macro_rules! simd {
-    ($t:ident, $name:ident) => {{
-        handler!($name, Instr::$name(_), |ip, regs, mem, len, cx, acc| {
-            if simd_row(&*ip, regs).is_err() {
-                stop!(ip)
-            }
-            ip.add(1)
-        });
-        register!($t, Instr::$name(R3 { d: 0, a: 0, b: 0 }), $name);
-    }};
-}
-
 macro_rules! row_handlers {
     ($( $feat:ident $pre:literal $code:literal $name:ident $visit:ident { $($f:ident : $ty:ty $(as $rd:ident)?),* } $text:literal $sig:tt )*) => {
         /// Registers the handlers of the row variants.
@@ -367,12 +371,6 @@ macro_rules! row_handlers {
 }
 
 macro_rules! row_handler {
-    ($t:ident, Simd, {}, [$($x:ident)+ -> $r:ident], $name:ident, $visit:ident) => {
-        simd!($t, $name)
-    };
-    ($t:ident, RelaxedSimd, {}, [$($x:ident)+ -> $r:ident], $name:ident, $visit:ident) => {
-        simd!($t, $name)
-    };
     ($t:ident, $feat:ident, {}, $sig:tt, $name:ident, $visit:ident) => {
         row!($t, $name, $sig, $visit)
     };
