@@ -259,6 +259,17 @@ impl Slot for u128 {
 /// body's value is the next instruction.
 macro_rules! handler {
     ($h:ident, $p:pat, |$ip:ident, $regs:ident, $mem:ident, $len:ident, $cx:ident, $acc:ident| $body:block) => {
+        frame_handler!($h, $p, |$ip, $regs, $mem, $len, $cx, $acc| {
+            let to: *const Instr = $body;
+            next!(to, $regs, $mem, $len, $cx, $acc)
+        });
+    };
+}
+
+/// As `handler!`, for a body that itself continues (with `next!`) or
+/// stops, as calls and returns do, which change frames.
+macro_rules! frame_handler {
+    ($h:ident, $p:pat, |$ip:ident, $regs:ident, $mem:ident, $len:ident, $cx:ident, $acc:ident| $body:block) => {
         #[allow(
             unused_variables,
             unused_unsafe,
@@ -274,32 +285,9 @@ macro_rules! handler {
             $cx: *const Cx,
             mut $acc: u64,
         ) -> Next {
-            // SAFETY: the handler table maps this variant's tag here, and
-            // the operands name slots of the frame (see `run`).
-            unsafe {
-                let $p = *$ip else { unreachable_unchecked() };
-                let to: *const Instr = $body;
-                next!(to, $regs, $mem, $len, $cx, $acc)
-            }
-        }
-    };
-}
-
-/// As `handler!`, for a body that itself continues (with `next!`) or
-/// stops, as calls and returns do, which change frames.
-macro_rules! frame_handler {
-    ($h:ident, $p:pat, |$ip:ident, $regs:ident, $mem:ident, $len:ident, $cx:ident, $acc:ident| $body:block) => {
-        #[allow(unused_variables, unused_mut)]
-        unsafe fn $h(
-            $ip: *const Instr,
-            $regs: *mut u64,
-            $mem: *mut u8,
-            $len: usize,
-            $cx: *const Cx,
-            mut $acc: u64,
-        ) -> Next {
-            // SAFETY: as for `handler!`; `cx` is the one `run` made for
-            // this run of handlers, whose pointers are all valid.
+            // SAFETY: the handler table maps this variant's tag here, the
+            // operands name slots of the frame, and `cx` is the one `run`
+            // made for this run of handlers, whose pointers are all valid.
             unsafe {
                 let $p = *$ip else { unreachable_unchecked() };
                 $body
