@@ -183,6 +183,7 @@ pub(crate) fn val_to_c(
         ),
         Val::V128(_) => return Err("v128 values cannot cross the C API".into()),
         Val::ExnRef(_) => return Err("exnref values cannot cross the C API".into()),
+        Val::AnyRef(_) => return Err("GC (anyref) values cannot cross the C API yet".into()),
     };
     Ok(wasm_val_t { kind, of })
 }

@@ -851,8 +851,19 @@ fn run(
                 let need = at + $slots as usize;
                 reserve!(need);
                 (&mut *vm).call_depth = depth_base + frames.len() + 1;
-                let r = host.call_host($index, Some(inst), &mut stack[at..need]);
+                // The slots below the call are GC roots while it runs (a
+                // collection in a nested activation scans them); the
+                // call's own slots are lent to it from a raw pointer, so
+                // that the listed pointer stays valid.
+                let sp = stack.as_mut_ptr();
+                (&mut *vm).gc.stacks.push((sp as *const u64, at));
+                let r = host.call_host(
+                    $index,
+                    Some(inst),
+                    std::slice::from_raw_parts_mut(sp.add(at), need - at),
+                );
                 vm = host.store();
+                (&mut *vm).gc.stacks.pop();
                 if let Err(t) = r {
                     match t.exn() {
                         Some(exn) if (&*vm).exn(exn).is_some() => throw!(exn, $skip),
@@ -873,8 +884,11 @@ fn run(
                 let need = at + fe.param_slots.max(fe.result_slots) as usize;
                 reserve!(need);
                 (&mut *vm).call_depth = depth_base + frames.len() + 1;
-                let r = host.call_native($fi, &mut stack[at..need]);
+                let sp = stack.as_mut_ptr();
+                (&mut *vm).gc.stacks.push((sp as *const u64, at));
+                let r = host.call_native($fi, std::slice::from_raw_parts_mut(sp.add(at), need - at));
                 vm = host.store();
+                (&mut *vm).gc.stacks.pop();
                 if let Err(t) = r {
                     match t.exn() {
                         Some(exn) if (&*vm).exn(exn).is_some() => throw!(exn, false),
@@ -904,8 +918,13 @@ fn run(
                 values[0] = state.as_mut_ptr() as u64;
                 let fi = instance!().funcs[(*func).func_index as usize];
                 (&mut *vm).call_depth = depth_base + frames.len() + 1;
+                (&mut *vm)
+                    .gc
+                    .stacks
+                    .push((stack.as_ptr(), base + (*func).max_height as usize));
                 let r = host.call_osr(fi, lp.id, &mut values);
                 vm = host.store();
+                (&mut *vm).gc.stacks.pop();
                 drop(state);
                 regs = stack.as_mut_ptr().add(base);
                 match r {
@@ -934,8 +953,13 @@ fn run(
         macro_rules! epoch_deadline_reached {
             () => {{
                 (&mut *vm).call_depth = depth_base + frames.len() + 1;
+                (&mut *vm)
+                    .gc
+                    .stacks
+                    .push((stack.as_ptr(), base + (*func).max_height as usize));
                 let r = host.epoch_deadline_reached();
                 vm = host.store();
+                (&mut *vm).gc.stacks.pop();
                 tri_t!(r);
                 regs = stack.as_mut_ptr().add(base);
                 refresh_mem!();
@@ -1063,7 +1087,8 @@ fn run(
                     fail!(Trap::with_detail(TrapCode::UninitializedElement, idx));
                 }
                 let fi = (raw - 1) as u32;
-                if (&*vm).funcs[fi as usize].sig != instance!().sigs[$ty as usize] {
+                let (have, want) = ((&*vm).funcs[fi as usize].sig, instance!().sigs[$ty as usize]);
+                if have != want && !(&*vm).gc.is_subtype(have, want) {
                     trap!(TrapCode::IndirectCallTypeMismatch);
                 }
                 fi
@@ -1482,6 +1507,12 @@ fn run(
                             (&mut *vm).instances[inst as usize].elems[seg as usize] = Box::default();
                         }
                         Instr::IsNull { d, a } => r!(d) = (r!(a) == 0) as u64,
+                        Instr::Gc { a, d, op } => {
+                            let g = &(*func).gc[op as usize];
+                            let top = regs.offset_from(stack.as_ptr()) as usize + (*func).max_height as usize;
+                            let roots = std::slice::from_raw_parts(stack.as_ptr(), top);
+                            tri!(crate::gc::exec(&mut *vm, inst, g, regs, a, d, roots));
+                        }
                         Instr::FuncRef { d, f } => r!(d) = instance!().funcs[f as usize] as u64 + 1,
 
                         // ---- lanes ----

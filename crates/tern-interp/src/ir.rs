@@ -253,6 +253,10 @@ macro_rules! define_instr {
             TabInit { r: Reg, seg: u32, t: u32 },
             DropElem { seg: u32 },
             IsNull { d: Reg, a: Reg },
+            /// A GC operator (see [`crate::gc::GcOp`]): its operands in
+            /// consecutive slots from `a`, its result in `d`; `op` indexes
+            /// [`CompiledFunc::gc`].
+            Gc { a: Reg, d: Reg, op: u32 },
             FuncRef { d: Reg, f: u32 },
 
             // ---- lanes ----
@@ -1055,7 +1059,7 @@ macro_rules! define_for_each_reg {
                     | Instr::TabFill { r, .. }
                     | Instr::TabCopy { r, .. }
                     | Instr::TabInit { r, .. } => f(r),
-                    Instr::IsNull { d, a } => {
+                    Instr::IsNull { d, a } | Instr::Gc { d, a, .. } => {
                         f(d);
                         f(a);
                     }
@@ -1160,6 +1164,8 @@ pub struct CompiledFunc {
     /// The loops a tiered module's function may leave for compiled code
     /// at (see [`Instr::LoopHead`]).
     pub loops: Box<[crate::tier::LoopOsr]>,
+    /// The GC operators' immediates ([`Instr::Gc`]).
+    pub gc: Box<[crate::gc::GcOp]>,
 }
 
 impl CompiledFunc {

@@ -51,6 +51,7 @@
 //! for [`InterpModule::compile_all`].
 
 pub mod exec;
+pub mod gc;
 pub mod ir;
 mod module;
 pub mod ops;

@@ -39,6 +39,8 @@
 //! * Returns of one slot copy their value themselves (`Ret1`), and jumps to
 //!   a return (or to a jump) are replaced by it (or by its target).
 
+mod gc;
+
 use crate::ir::{ANY_TAG, Clause, CompiledFunc, Instr, Mem, NO_REG, NO_REGION, R3, Reg, Region, WIDE};
 use std::collections::HashMap;
 use tern_binary::{
@@ -450,6 +452,8 @@ struct Emitter<'i> {
     /// Per `LoopHead`: its loop's index and where each operand on the
     /// stack at the header is (slot, width).
     loops: Vec<(u32, Vec<(Reg, u8)>)>,
+    /// The GC operators' immediates ([`Instr::Gc`]).
+    gc: Vec<crate::gc::GcOp>,
 }
 
 /// While a function is translated, operands that are constants read slot
@@ -550,6 +554,7 @@ impl<'i> Emitter<'i> {
             osr: false,
             loops_seen: 0,
             loops: Vec::new(),
+            gc: Vec::new(),
         };
         e.ctrl.push(Ctrl {
             kind: Kind::Func,
@@ -638,6 +643,7 @@ impl<'i> Emitter<'i> {
             regions: regions.into_boxed_slice(),
             clauses: clauses.into_boxed_slice(),
             loops: loops.into_boxed_slice(),
+            gc: std::mem::take(&mut self.gc).into_boxed_slice(),
         })
     }
 
@@ -2431,12 +2437,10 @@ macro_rules! w {
 }
 
 macro_rules! translate_row {
-    // GC operators: refused (the runtime refuses GC modules before they
-    // get here; this keeps a direct caller of the translator safe too).
-    ($s:ident, Gc, $name:ident, $visit:ident, ($($f:ident),*), $imm:tt, $sig:tt) => {{
-        $( let _ = $f; )*
-        unsupported("gc (struct/array types and GC instructions)")
-    }};
+    // GC operators: hand-written (`gc.rs`).
+    ($s:ident, Gc, $name:ident, $visit:ident, ($($f:ident),*), $imm:tt, $sig:tt) => {
+        if $s.0.reachable { $s.0.$visit($($f),*) } else { Ok(()) }
+    };
     ($s:ident, $feat:ident, $name:ident, $visit:ident, $fs:tt, $imm:tt, $sig:tt) => {
         translate_row!($s, $name, $visit, $fs, $imm, $sig)
     };

@@ -286,7 +286,8 @@ fn to_raw(env: napi_env, cx: &mut StoreContextMut<'_, ()>, v: &Val) -> JsResult<
         Val::I64(x) => bigint(env, x),
         Val::F32(bits) => number(env, f32::from_bits(bits) as f64),
         Val::F64(bits) => number(env, f64::from_bits(bits)),
-        Val::FuncRef(None) | Val::ExternRef(None) | Val::ExnRef(None) => null(env),
+        Val::FuncRef(None) | Val::ExternRef(None) | Val::ExnRef(None) | Val::AnyRef(None) => null(env),
+        Val::AnyRef(Some(_)) => fail(env, "TypeError", "GC references cannot cross to JavaScript yet"),
         Val::FuncRef(Some(f)) => number(env, handle(Extern::Func(f)) as f64),
         Val::ExternRef(Some(e)) => match e.data(cx).ok().and_then(|d| d.downcast_ref::<u32>()) {
             Some(&id) => number(env, id as f64),

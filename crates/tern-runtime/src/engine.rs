@@ -92,6 +92,8 @@ pub struct Config {
     /// Tiered execution, when asked for (and, after [`Engine::new`], when
     /// it applies).
     pub(crate) tiering: Option<Tiering>,
+    /// The GC heap's limit and test modes.
+    pub(crate) gc: tern_vm::gc::GcConfig,
 }
 
 /// Settings of tiered execution (see [`Config::tiering`]).
@@ -150,7 +152,27 @@ impl Config {
             cranelift_flags: Vec::new(),
             cache: None,
             tiering: Some(Tiering::default()),
+            gc: tern_vm::gc::GcConfig::default(),
         }
+    }
+
+    /// The most bytes a store's GC heap (Wasm GC structs and arrays) may
+    /// hold; an allocation beyond it traps ("allocation failed"). Default
+    /// 4 GiB.
+    pub fn gc_heap_limit(&mut self, bytes: usize) -> &mut Self {
+        self.gc.heap_limit = bytes;
+        self
+    }
+
+    /// Collects the GC heap before every allocation (slow; for tests: a
+    /// reference the collector failed to find shows up as a wrong value)
+    /// and never reuses a collected object's slot, so that a reference to
+    /// it traps ("use of a collected GC object") instead of reading another
+    /// object. Default off.
+    pub fn gc_stress(&mut self, on: bool) -> &mut Self {
+        self.gc.stress = on;
+        self.gc.poison = on;
+        self
     }
 
     /// The execution tier (default [`Tier::Auto`]).

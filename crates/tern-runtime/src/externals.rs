@@ -280,7 +280,7 @@ impl Table {
             return Err(type_error(ValType::Ref(ty.element), &init));
         }
         s.limit_new_table(&ty, true)?;
-        let raw = val_to_raw128(s.id, &init)? as u64;
+        let raw = val_to_raw128(&s.vm, s.id, &init)? as u64;
         let t = VmTable::new(ty, raw, s.vm.limits.max_table_elements)
             .ok_or_else(|| Error::Limit("table allocation failed: size exceeds the limit".into()))?;
         s.vm.tables.push(Box::new(t));
@@ -310,7 +310,8 @@ impl Table {
         s.assert_owns(self.store, "table");
         let t = &s.vm.tables[self.index as usize];
         let raw = t.get(u32::try_from(i).ok()?).ok()?;
-        Some(raw_to_ref(s.id, t.ty().element, raw))
+        let el = t.ty().element;
+        Some(raw_to_ref(&s.vm, s.id, el, raw))
     }
 
     /// Sets element `i`.
@@ -321,7 +322,7 @@ impl Table {
         if !val_matches_in(&s.vm, &v, ValType::Ref(ty.element)) {
             return Err(type_error(ValType::Ref(ty.element), &v));
         }
-        let raw = val_to_raw128(s.id, &v)? as u64;
+        let raw = val_to_raw128(&s.vm, s.id, &v)? as u64;
         let i = u32::try_from(i).map_err(|_| Error::Trap(TrapCode::TableOutOfBounds.into()))?;
         s.vm.tables[self.index as usize]
             .set(i, raw)
@@ -336,7 +337,7 @@ impl Table {
         if !val_matches_in(&s.vm, &init, ValType::Ref(ty.element)) {
             return Err(type_error(ValType::Ref(ty.element), &init));
         }
-        let raw = val_to_raw128(s.id, &init)? as u64;
+        let raw = val_to_raw128(&s.vm, s.id, &init)? as u64;
         let delta = u32::try_from(delta).map_err(|_| Error::Limit("failed to grow table".into()))?;
         s.grow_table(self.index, delta, raw)?
             .map(|o| o as u64)
@@ -358,7 +359,7 @@ impl Global {
         if !val_matches_in(&s.vm, &v, ty.content) {
             return Err(type_error(ty.content, &v));
         }
-        let value = val_to_raw128(s.id, &v)?;
+        let value = val_to_raw128(&s.vm, s.id, &v)?;
         s.vm.globals.push(Box::new(GlobalEntity { ty, value }));
         Ok(Global {
             store: s.id,
@@ -379,7 +380,8 @@ impl Global {
         s.assert_owns(self.store, "global");
         let g = *s.vm.globals[self.index as usize];
         let slots = [g.value as u64, (g.value >> 64) as u64];
-        val_from_slots(s.id, g.ty.content, &slots)
+        let content = g.ty.content;
+        val_from_slots(&s.vm, s.id, content, &slots)
     }
 
     /// Sets the value of a mutable global.
@@ -393,7 +395,7 @@ impl Global {
         if !val_matches_in(&s.vm, &v, g.ty.content) {
             return Err(type_error(g.ty.content, &v));
         }
-        let value = val_to_raw128(s.id, &v)?;
+        let value = val_to_raw128(&s.vm, s.id, &v)?;
         s.vm.globals[self.index as usize].value = value;
         Ok(())
     }
@@ -456,7 +458,7 @@ impl Tag {
             if !val_matches(v, t) {
                 return Err(type_error(t, v));
             }
-            at += crate::values::val_to_slots(s.id, v, &mut slots[at..])?;
+            at += crate::values::val_to_slots(&s.vm, s.id, v, &mut slots[at..])?;
         }
         let exn = s.vm.new_exn(self.index, slots.into_boxed_slice());
         s.vm.expose_exn(exn);

@@ -47,25 +47,35 @@ pub(crate) fn dynamic_host_fn<T: 'static>(
 ) -> HostFn<T> {
     Arc::new(move |caller: Caller<'_, T>, slots: &mut [u64]| {
         let id = caller.inner.id;
+        // GC references the function receives are rooted while it runs.
+        let mark = caller.inner.vm.gc.root_mark();
         let mut params = Vec::with_capacity(ty.params().len());
         let mut at = 0;
         for &t in ty.params() {
-            params.push(val_from_slots(id, t, &slots[at..]));
+            params.push(val_from_slots(&caller.inner.vm, id, t, &slots[at..]));
             at += tern_vm::slots_of(t) as usize;
         }
         let mut results: Vec<Val> = ty.results().iter().map(|&t| Val::default_for(t)).collect();
-        f(caller, &params, &mut results)?;
-        let mut at = 0;
-        for (v, &t) in results.iter().zip(ty.results()) {
-            if !val_matches(v, t) {
-                return Err(Trap::msg(format!(
-                    "host function returned a value of type {} where {t} was expected",
-                    v.ty()
-                )));
+        let vm: *const tern_vm::StoreData = &caller.inner.vm;
+        let r = f(caller, &params, &mut results);
+        // SAFETY: the store outlives the call; `caller` (its only other
+        // path) is gone.
+        let vm = unsafe { &*vm };
+        let out = r.and_then(|()| {
+            let mut at = 0;
+            for (v, &t) in results.iter().zip(ty.results()) {
+                if !val_matches(v, t) {
+                    return Err(Trap::msg(format!(
+                        "host function returned a value of type {} where {t} was expected",
+                        v.ty()
+                    )));
+                }
+                at += val_to_slots(vm, id, v, &mut slots[at..]).map_err(|e| Trap::msg(e.to_string()))?;
             }
-            at += val_to_slots(id, v, &mut slots[at..]).map_err(|e| Trap::msg(e.to_string()))?;
-        }
-        Ok(())
+            Ok(())
+        });
+        vm.gc.unroot_to(mark);
+        out
     })
 }
 
@@ -125,12 +135,12 @@ impl Func {
             if !crate::values::val_matches_in(&s.vm, v, t) {
                 return Err(type_error(t, v));
             }
-            at += val_to_slots(s.id, v, &mut slots[at..])?;
+            at += val_to_slots(&s.vm, s.id, v, &mut slots[at..])?;
         }
         crate::call::invoke(s, self.index, &mut slots)?;
         let mut at = 0;
         for (r, &t) in results.iter_mut().zip(ty.results()) {
-            *r = val_from_slots(s.id, t, &slots[at..]);
+            *r = val_from_slots(&s.vm, s.id, t, &slots[at..]);
             at += tern_vm::slots_of(t) as usize;
         }
         Ok(())
@@ -278,7 +288,24 @@ macro_rules! ref_wasm_ty {
 }
 
 ref_wasm_ty!(Func, FUNCREF, "function");
-ref_wasm_ty!(ExternRef, EXTERNREF, "externref");
+
+impl WasmTy for Option<ExternRef> {
+    const SLOTS: usize = 1;
+    fn valtype() -> ValType {
+        ValType::EXTERNREF
+    }
+    fn store_slots(self, store: StoreId, out: &mut [u64]) -> Result<()> {
+        out[0] = match self {
+            Some(r) if r.store != store => return Err(Error::usage("externref used with the wrong store")),
+            Some(r) => r.raw,
+            None => 0,
+        };
+        Ok(())
+    }
+    fn load_slots(store: StoreId, slots: &[u64]) -> Self {
+        (slots[0] != 0).then_some(ExternRef { store, raw: slots[0] })
+    }
+}
 
 /// A list of Wasm values: `()`, one [`WasmTy`], or a tuple of them.
 pub trait WasmParams: Sized + 'static {

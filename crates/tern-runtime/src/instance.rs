@@ -11,6 +11,7 @@ use tern_binary::{ExternKind, ImportType, Limits};
 use tern_vm::{
     FuncEntity, FuncKind, GlobalEntity, InstanceEntity, StoreData, Table as VmTable, TagEntity, slots_of_all,
 };
+use tern_vm::{SigId, TrapCode};
 
 /// An instance of a module in a store.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -127,10 +128,12 @@ fn limits_match(actual_min: u64, actual_max: Option<u64>, expected: &Limits) -> 
         }
 }
 
-/// Evaluates a constant expression to a raw value.
-fn eval(vm: &StoreData, ops: &[ConstOp], globals: &[u32], funcs: &[u32]) -> u128 {
+/// Evaluates a constant expression to a raw value. GC allocations in it
+/// never collect (no collection runs during instantiation).
+fn eval(vm: &mut StoreData, ops: &[ConstOp], globals: &[u32], funcs: &[u32], sigs: &[SigId]) -> Result<u128> {
     // Nearly every constant expression is one operator: no stack for it.
     let mut stack: Vec<u128> = Vec::new();
+    let trap = |c: TrapCode| Error::Trap(c.into());
     for op in ops {
         let v = match *op {
             ConstOp::I32(x) => x as u32 as u128,
@@ -159,13 +162,79 @@ fn eval(vm: &StoreData, ops: &[ConstOp], globals: &[u32], funcs: &[u32]) -> u128
                     _ => a.wrapping_mul(b),
                 }) as u128
             }
+            ConstOp::RefI31 => tern_vm::gc::i31_new(stack.pop().unwrap_or(0) as u32) as u128,
+            ConstOp::AnyConvertExtern => tern_vm::gc::any_convert_extern(stack.pop().unwrap_or(0) as u64) as u128,
+            ConstOp::ExternConvertAny => vm.gc.externalize(stack.pop().unwrap_or(0) as u64) as u128,
+            ConstOp::StructNew(t) | ConstOp::StructNewDefault(t) => {
+                let id = sigs[t as usize];
+                let ty = vm
+                    .gc
+                    .ty(id)
+                    .cloned()
+                    .ok_or_else(|| Error::usage("unregistered struct type"))?;
+                let layout = ty.struct_layout().ok_or_else(|| Error::usage("not a struct type"))?;
+                let mut slots = vec![0u64; layout.slots as usize];
+                if matches!(op, ConstOp::StructNew(_)) {
+                    let n = layout.fields.len();
+                    let vals = stack.split_off(stack.len().saturating_sub(n));
+                    for (k, v) in vals.iter().enumerate() {
+                        let at = layout.offsets[k] as usize;
+                        slots[at] = *v as u64;
+                        if layout.fields[k] == tern_binary::StorageType::Val(tern_binary::ValType::V128) {
+                            slots[at + 1] = (*v >> 64) as u64;
+                        }
+                    }
+                }
+                let bytes = tern_vm::gc::GcHeap::struct_bytes(layout.slots);
+                if !vm.gc.fits(bytes) {
+                    return Err(trap(TrapCode::GcHeapExhausted));
+                }
+                vm.gc.new_struct(id, layout, &slots) as u128
+            }
+            ConstOp::ArrayNew(t) | ConstOp::ArrayNewDefault(t) | ConstOp::ArrayNewFixed(t, _) => {
+                let id = sigs[t as usize];
+                let ty = vm
+                    .gc
+                    .ty(id)
+                    .cloned()
+                    .ok_or_else(|| Error::usage("unregistered array type"))?;
+                let elem = ty.array_elem().ok_or_else(|| Error::usage("not an array type"))?;
+                let traced = tern_vm::gc::storage_traced(elem, |t| vm.gc.is_func_type(t));
+                let e = tern_vm::gc::elem_size(elem);
+                let (len, fill, vals) = match *op {
+                    ConstOp::ArrayNew(_) => {
+                        let len = stack.pop().unwrap_or(0) as u32;
+                        (len, stack.pop().unwrap_or(0), Vec::new())
+                    }
+                    ConstOp::ArrayNewDefault(_) => (stack.pop().unwrap_or(0) as u32, 0, Vec::new()),
+                    ConstOp::ArrayNewFixed(_, n) => {
+                        let vals = stack.split_off(stack.len().saturating_sub(n as usize));
+                        (n, 0, vals)
+                    }
+                    _ => unreachable!("array constructors only"),
+                };
+                let bytes = tern_vm::gc::GcHeap::array_bytes(e, len).ok_or_else(|| trap(TrapCode::GcHeapExhausted))?;
+                if !vm.gc.fits(bytes) {
+                    return Err(trap(TrapCode::GcHeapExhausted));
+                }
+                let a = vm.gc.new_array(id, elem, traced, len, fill).map_err(trap)?;
+                if !vals.is_empty()
+                    && let Ok(o) = vm.gc.get_mut(a)
+                    && let tern_vm::gc::Body::Array { bytes, .. } = &mut o.body
+                {
+                    for (i, v) in vals.iter().enumerate() {
+                        tern_vm::gc::store_elem(bytes, i, e, *v);
+                    }
+                }
+                a as u128
+            }
         };
         if ops.len() == 1 {
-            return v;
+            return Ok(v);
         }
         stack.push(v);
     }
-    stack.pop().unwrap_or(0)
+    Ok(stack.pop().unwrap_or(0))
 }
 
 fn incompatible(module: &str, name: &str, why: &str) -> Error {
@@ -196,6 +265,11 @@ pub(crate) fn instantiate<T>(s: &mut StoreInner<T>, module: &Module, imports: &[
         )));
     }
 
+    // The GC view of the module's types (subtyping of imports, casts).
+    for (&id, t) in m.sigs.iter().zip(m.gc_types.iter()) {
+        s.vm.gc.register_type(id, t.clone());
+    }
+
     // 1. Match imports.
     let mut funcs: Vec<u32> = Vec::with_capacity(info.funcs.len());
     let mut tables: Vec<u32> = Vec::with_capacity(m.tables.len());
@@ -209,7 +283,8 @@ pub(crate) fn instantiate<T>(s: &mut StoreInner<T>, module: &Module, imports: &[
         let (mn, nn) = (imp.module.as_str(), imp.name.as_str());
         match (imp.ty, *ext) {
             (ImportType::Func(t), Extern::Func(f)) => {
-                if s.vm.funcs[f.index as usize].sig != m.sigs[t as usize] {
+                let (have, want) = (s.vm.funcs[f.index as usize].sig, m.sigs[t as usize]);
+                if have != want && !s.vm.gc.is_subtype(have, want) {
                     return Err(incompatible(mn, nn, "function types differ"));
                 }
                 funcs.push(f.index);
@@ -286,12 +361,15 @@ pub(crate) fn instantiate<T>(s: &mut StoreInner<T>, module: &Module, imports: &[
         funcs.push(s.vm.funcs.len() as u32 - 1);
     }
     for (ty, init) in &m.globals[m.num_imported_globals as usize..] {
-        let value = eval(&s.vm, init, &globals, &funcs);
+        let value = eval(&mut s.vm, init, &globals, &funcs, &m.sigs)?;
         s.vm.globals.push(Box::new(GlobalEntity { ty: *ty, value }));
         globals.push(s.vm.globals.len() as u32 - 1);
     }
     for (ty, init) in &m.tables[m.num_imported_tables as usize..] {
-        let v = init.as_ref().map_or(0, |e| eval(&s.vm, e, &globals, &funcs) as u64);
+        let v = match init {
+            Some(e) => eval(&mut s.vm, e, &globals, &funcs, &m.sigs)? as u64,
+            None => 0,
+        };
         s.limit_new_table(ty, false)?;
         let t = VmTable::new(*ty, v, s.vm.limits.max_table_elements)
             .ok_or_else(|| Error::Limit("table allocation failed: size exceeds the limit".into()))?;
@@ -311,15 +389,17 @@ pub(crate) fn instantiate<T>(s: &mut StoreInner<T>, module: &Module, imports: &[
         s.vm.memories.push(mem);
         memories.push(s.vm.memories.len() as u32 - 1);
     }
-    let elems: Vec<Box<[u64]>> = m
-        .elements
-        .iter()
-        .map(|e| match &e.items {
+    let mut elems: Vec<Box<[u64]>> = Vec::with_capacity(m.elements.len());
+    for e in &m.elements {
+        elems.push(match &e.items {
             // A function reference's raw value: its store index + 1.
             ElemItems::Funcs(fs) => fs.iter().map(|&f| funcs[f as usize] as u64 + 1).collect(),
-            ElemItems::Exprs(xs) => xs.iter().map(|x| eval(&s.vm, x, &globals, &funcs) as u64).collect(),
-        })
-        .collect();
+            ElemItems::Exprs(xs) => xs
+                .iter()
+                .map(|x| eval(&mut s.vm, x, &globals, &funcs, &m.sigs).map(|v| v as u64))
+                .collect::<Result<_>>()?,
+        });
+    }
     let datas = m.datas.iter().map(|d| d.range.clone()).collect();
     let code: Arc<dyn std::any::Any + Send + Sync> = m.code.clone();
     s.vm.instances.push(InstanceEntity {
@@ -347,7 +427,9 @@ pub(crate) fn instantiate<T>(s: &mut StoreInner<T>, module: &Module, imports: &[
         match &e.mode {
             ElemMode::Active { table, offset } => {
                 let ie = &s.vm.instances[inst as usize];
-                let at = eval(&s.vm, offset, &ie.globals, &ie.funcs) as u32;
+                let (g, f) = (ie.globals.clone(), ie.funcs.clone());
+                let at = eval(&mut s.vm, offset, &g, &f, &m.sigs)? as u32;
+                let ie = &s.vm.instances[inst as usize];
                 let ti = ie.tables[*table as usize] as usize;
                 let n = ie.elems[i].len() as u32;
                 let vm = &mut s.vm;
@@ -370,7 +452,9 @@ pub(crate) fn instantiate<T>(s: &mut StoreInner<T>, module: &Module, imports: &[
                 continue;
             }
             let ie = &s.vm.instances[inst as usize];
-            let at = eval(&s.vm, offset, &ie.globals, &ie.funcs) as u32;
+            let (g, f) = (ie.globals.clone(), ie.funcs.clone());
+            let at = eval(&mut s.vm, offset, &g, &f, &m.sigs)? as u32;
+            let ie = &s.vm.instances[inst as usize];
             let mi = ie.memories[*mem as usize] as usize;
             let vm = &mut s.vm;
             let data = vm.instances[inst as usize].data(i as u32);

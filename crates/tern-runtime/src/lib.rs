@@ -102,4 +102,4 @@ pub use tern_binary::{
 pub use tern_validate::{Feature, Features};
 pub use tern_vm::parking::WaitResult;
 pub use tern_vm::{FrameInfo, FramePosition, Trap, TrapCode, format_backtrace};
-pub use values::{ExnRef, ExternRef, V128, Val};
+pub use values::{AnyKind, AnyRef, ExnRef, ExternRef, V128, Val};

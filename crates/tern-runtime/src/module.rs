@@ -8,8 +8,8 @@ use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::{Arc, OnceLock};
 use tern_binary::{
-    DataMode, ElementItems, ElementMode, ExternKind, FuncType, GlobalType, HeapType, ImportType, Operator, RefType,
-    SharedBytes, TableType, ValType,
+    CompositeType, DataMode, ElementItems, ElementMode, ExternKind, FieldType, FuncType, GlobalType, HeapType,
+    ImportType, Operator, RefType, SharedBytes, StorageType, TableType, TypeDef, ValType,
 };
 use tern_interp::InterpModule;
 use tern_validate::ModuleDesc;
@@ -32,6 +32,14 @@ pub(crate) enum ConstOp {
     I64Add,
     I64Sub,
     I64Mul,
+    StructNew(u32),
+    StructNewDefault(u32),
+    ArrayNew(u32),
+    ArrayNewDefault(u32),
+    ArrayNewFixed(u32, u32),
+    RefI31,
+    AnyConvertExtern,
+    ExternConvertAny,
 }
 
 /// A constant expression, decoded.
@@ -59,6 +67,17 @@ fn const_expr(e: &tern_binary::ConstExpr<'_>) -> Result<ConstExpr> {
             Operator::I64Add {} => ConstOp::I64Add,
             Operator::I64Sub {} => ConstOp::I64Sub,
             Operator::I64Mul {} => ConstOp::I64Mul,
+            Operator::StructNew { struct_type_index } => ConstOp::StructNew(struct_type_index),
+            Operator::StructNewDefault { struct_type_index } => ConstOp::StructNewDefault(struct_type_index),
+            Operator::ArrayNew { array_type_index } => ConstOp::ArrayNew(array_type_index),
+            Operator::ArrayNewDefault { array_type_index } => ConstOp::ArrayNewDefault(array_type_index),
+            Operator::ArrayNewFixed {
+                array_type_index,
+                array_size,
+            } => ConstOp::ArrayNewFixed(array_type_index, array_size),
+            Operator::RefI31 {} => ConstOp::RefI31,
+            Operator::AnyConvertExtern {} => ConstOp::AnyConvertExtern,
+            Operator::ExternConvertAny {} => ConstOp::ExternConvertAny,
             _ => {
                 return Err(Error::Compile(tern_binary::BinaryError::new(
                     "constant expression required",
@@ -112,6 +131,9 @@ pub(crate) struct ModuleInner {
     pub(crate) jit: Option<Arc<crate::jit::ModuleCode>>,
     /// The engine's signature of every type of `desc`.
     pub(crate) sigs: Box<[SigId]>,
+    /// The GC view of each of `sigs`, for a module that uses GC (empty
+    /// otherwise): instantiation registers them in the store's heap.
+    pub(crate) gc_types: Box<[Arc<tern_vm::gc::GcType>]>,
     /// Index in `desc.exports()` of each export name.
     pub(crate) export_map: HashMap<String, usize>,
     /// Tables (imports first) with a defined table's initializer.
@@ -411,16 +433,33 @@ impl Module {
         interpret: bool,
         cache: CacheArg,
     ) -> Result<Module> {
-        Self::build_validated(engine, bytes.into(), precompiled, interpret, cache)
-            .map_err(|e| refuse_gc(&engine.config().features, e))
+        let bytes = bytes.into();
+        let gc_on = engine.config().features.enabled(tern_validate::Feature::Gc);
+        match Self::build_validated(engine, bytes.clone(), precompiled, interpret, cache, false) {
+            Err(Error::Compile(b)) if gc_on && b.message() == GC_NOT_ENABLED.as_str() => {
+                // The module uses GC: the interpreter runs it (the compiler
+                // does not compile GC yet).
+                let c = engine.config();
+                if c.tier == crate::Tier::Jit && !c.interp_fallback && !interpret {
+                    return Err(Error::Compile(tern_binary::BinaryError::new(
+                        GC_UNSUPPORTED,
+                        b.offset(),
+                    )));
+                }
+                Self::build_validated(engine, bytes, None, true, CacheArg::Off, true)
+            }
+            r => r,
+        }
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn build_validated(
         engine: &Engine,
         bytes: SharedBytes,
         precompiled: Option<crate::jit::Artifact>,
         interpret: bool,
         cache: CacheArg,
+        gc: bool,
     ) -> Result<Module> {
         let config = engine.config();
         // An artifact records where the bodies lie: the code section,
@@ -429,7 +468,12 @@ impl Module {
             Some(bodies) => tern_binary::decode_with_bodies(&bytes, bodies)?,
             None => tern_binary::decode(&bytes)?,
         };
-        let desc = Arc::new(ModuleDesc::new(bytes.clone(), &m, &runtime_features(&config.features))?);
+        let features = if gc {
+            config.features
+        } else {
+            runtime_features(&config.features)
+        };
+        let desc = Arc::new(ModuleDesc::new(bytes.clone(), &m, &features)?);
         let mut code = InterpModule::new(desc.clone(), config.consume_fuel)
             .with_epoch_checks(config.epoch_interruption)
             .with_relaxed_simd_deterministic(config.relaxed_simd_deterministic);
@@ -454,7 +498,12 @@ impl Module {
                 InterpTranslation::Eager => code.compile_all()?,
             }
         }
-        let sigs = canonical_sigs(engine, &m.types);
+        let sigs = canonical_sigs(engine, &m.types, &m.type_defs);
+        let gc_types: Box<[Arc<tern_vm::gc::GcType>]> = if gc {
+            sigs.iter().map(|&id| engine.inner.sigs.gc_type(id)).collect()
+        } else {
+            Box::default()
+        };
         let export_map = desc
             .exports()
             .iter()
@@ -510,6 +559,7 @@ impl Module {
             code,
             jit,
             sigs,
+            gc_types,
             export_map,
             tables,
             globals,
@@ -600,54 +650,181 @@ impl Module {
     }
 }
 
-/// The features a module is validated with to run: the engine's, less GC.
-/// Neither tier runs GC yet (no heap of structs, arrays or i31 values,
-/// no casts), so a module is refused when it uses any of GC: its type
-/// forms (recursion groups, subtypes, struct and array types), its
-/// abstract heap types or its instructions, wherever they stand (types,
-/// globals, constant expressions, function bodies). Validating without the
-/// feature finds every such use, at no cost to other modules, and no GC
-/// operator ever reaches a translator; [`refuse_gc`] says why the module
-/// was rejected.
-///
-/// The engine's signature interning ([`canonical_sigs`]) compares function
-/// types structurally, which is iso-recursive equivalence only for types
-/// alone in their recursion groups: running GC modules will need it to
-/// canonicalize whole recursion groups across modules.
+/// The features a module is first validated with: the engine's, less GC.
+/// A module that uses none of GC (its type forms, abstract heap types or
+/// instructions, anywhere) validates so and runs on any tier; for one that
+/// does, the validator says "gc support is not enabled", and
+/// [`Module::build`] builds it again with GC for the interpreter (the
+/// compiler does not compile GC yet). Validating without the feature
+/// finds every such use at no cost to other modules.
 fn runtime_features(features: &tern_validate::Features) -> tern_validate::Features {
     features.with(tern_validate::Feature::Gc, false)
-}
-
-/// The error for a module refused because it uses GC (see
-/// [`runtime_features`]): `unsupported: gc (...)` rather than "gc support
-/// is not enabled" when the engine enables GC.
-fn refuse_gc(features: &tern_validate::Features, e: Error) -> Error {
-    match e {
-        Error::Compile(b) if features.enabled(tern_validate::Feature::Gc) && b.message() == GC_NOT_ENABLED.as_str() => {
-            Error::Compile(tern_binary::BinaryError::new(GC_UNSUPPORTED, b.offset()))
-        }
-        e => e,
-    }
 }
 
 /// What the validator says of a GC construct with the feature off.
 static GC_NOT_ENABLED: std::sync::LazyLock<String> =
     std::sync::LazyLock::new(|| format!("{} support is not enabled", tern_validate::Feature::Gc.name()));
 
-/// Why the runtime refuses a GC module.
-pub const GC_UNSUPPORTED: &str = "unsupported: gc (struct/array types and GC instructions)";
+/// Why the compiler tier refuses a GC module.
+pub const GC_UNSUPPORTED: &str =
+    "unsupported: gc on the compiler tier (the interpreter runs GC modules: use --tier interp or auto)";
 
 /// The engine's signature of each of `types`. Types are interned with
 /// each typed reference naming an engine signature instead of a module's
 /// type index (a type's reference to itself by `u32::MAX`), so that
 /// equivalent types of different modules get the same signature.
-fn canonical_sigs(engine: &Engine, types: &[tern_binary::FuncType]) -> Box<[SigId]> {
+fn canonical_sigs(engine: &Engine, types: &[tern_binary::FuncType], defs: &[TypeDef]) -> Box<[SigId]> {
     let mut sigs: Vec<SigId> = Vec::with_capacity(types.len());
-    for (i, t) in types.iter().enumerate() {
-        let key = tern_validate::canonical_key(t, i as u32, |j| sigs.get(j as usize).map(|s| s.0));
-        sigs.push(engine.inner.sigs.intern(&key));
+    let mut i = 0;
+    while i < types.len() {
+        let plain = defs.get(i).is_none_or(|d| {
+            d.group_len <= 1 && d.is_final && d.supertypes.is_empty() && d.composite == CompositeType::Func
+        });
+        if plain {
+            let key = tern_validate::canonical_key(&types[i], i as u32, |j| sigs.get(j as usize).map(|s| s.0));
+            sigs.push(engine.inner.sigs.intern(&key));
+            i += 1;
+            continue;
+        }
+        let len = (defs[i].group_len as usize).clamp(1, types.len() - i);
+        let ids = intern_group(engine, types, defs, i, len, &sigs);
+        sigs.extend(ids);
+        i += len;
     }
     sigs.into_boxed_slice()
+}
+
+/// Interns the recursion group of types `start..start + len` (GC type
+/// forms): its key is its structure, references into the group by their
+/// position there and to earlier types by their ids (`earlier`).
+fn intern_group(
+    engine: &Engine,
+    types: &[tern_binary::FuncType],
+    defs: &[TypeDef],
+    start: usize,
+    len: usize,
+    earlier: &[SigId],
+) -> Vec<SigId> {
+    let end = start + len;
+    let inside = |j: u32| (j as usize) >= start && (j as usize) < end;
+    let mut key: Vec<u32> = vec![len as u32];
+    let heap_key = |key: &mut Vec<u32>, h: HeapType| match h {
+        HeapType::Concrete(j) if inside(j) => key.extend([1, j - start as u32]),
+        HeapType::Concrete(j) => key.extend([2, earlier.get(j as usize).map_or(u32::MAX, |s| s.0)]),
+        h => key.extend([0, h.abstract_code().unwrap_or(0) as u32]),
+    };
+    let val_key = |key: &mut Vec<u32>, v: ValType| match v {
+        ValType::Ref(r) => {
+            key.push(10 + r.nullable as u32);
+            heap_key(key, r.heap);
+        }
+        v => key.push(match v {
+            ValType::I32 => 1,
+            ValType::I64 => 2,
+            ValType::F32 => 3,
+            ValType::F64 => 4,
+            _ => 5,
+        }),
+    };
+    let storage_key = |key: &mut Vec<u32>, f: &FieldType| {
+        key.push(f.mutable as u32);
+        match f.storage {
+            StorageType::I8 => key.push(20),
+            StorageType::I16 => key.push(21),
+            StorageType::Val(v) => val_key(key, v),
+        }
+    };
+    // The supertype chains of types before the group.
+    let mut outer_chains: Vec<Option<Arc<tern_vm::gc::GcType>>> = Vec::with_capacity(len);
+    for d in &defs[start..end] {
+        key.push(d.is_final as u32);
+        key.push(d.supertypes.len() as u32);
+        for &s in d.supertypes.iter() {
+            heap_key(&mut key, HeapType::Concrete(s));
+        }
+        outer_chains.push(match d.supertypes.first() {
+            Some(&s) if !inside(s) => earlier.get(s as usize).map(|&id| engine.inner.sigs.gc_type(id)),
+            _ => None,
+        });
+        match &d.composite {
+            CompositeType::Func => key.push(30),
+            CompositeType::Struct(fs) => {
+                key.extend([31, fs.len() as u32]);
+                for f in fs.iter() {
+                    storage_key(&mut key, f);
+                }
+            }
+            CompositeType::Array(f) => {
+                key.push(32);
+                storage_key(&mut key, f);
+            }
+        }
+    }
+    for (k, d) in defs[start..end].iter().enumerate() {
+        if d.composite == CompositeType::Func {
+            let t = &types[start + k];
+            key.extend([30, k as u32, t.params().len() as u32, t.results().len() as u32]);
+            for &v in t.params().iter().chain(t.results()) {
+                val_key(&mut key, v);
+            }
+        }
+    }
+    engine.inner.sigs.intern_group(key, |first| {
+        let map_heap = |h: HeapType| match h {
+            HeapType::Concrete(j) if inside(j) => HeapType::Concrete(first + j - start as u32),
+            HeapType::Concrete(j) => HeapType::Concrete(earlier.get(j as usize).map_or(u32::MAX - 1, |s| s.0)),
+            h => h,
+        };
+        let map_val = |v: ValType| match v {
+            ValType::Ref(r) => ValType::Ref(RefType {
+                nullable: r.nullable,
+                heap: map_heap(r.heap),
+            }),
+            v => v,
+        };
+        let map_storage = |s: StorageType| match s {
+            StorageType::Val(v) => StorageType::Val(map_val(v)),
+            s => s,
+        };
+        let mut out: Vec<(tern_binary::FuncType, tern_vm::gc::GcType)> = Vec::with_capacity(len);
+        for (k, d) in defs[start..end].iter().enumerate() {
+            let id = SigId(first + k as u32);
+            let mut supers: Vec<SigId> = match d.supertypes.first() {
+                Some(&s) if inside(s) => out
+                    .get(s as usize - start)
+                    .map_or_else(Vec::new, |(_, g): &(_, tern_vm::gc::GcType)| g.supers.to_vec()),
+                Some(_) => outer_chains[k].as_ref().map_or_else(Vec::new, |g| g.supers.to_vec()),
+                None => Vec::new(),
+            };
+            supers.push(id);
+            let t = &types[start + k];
+            let (ft, kind) = match &d.composite {
+                CompositeType::Func => (
+                    tern_binary::FuncType::new(
+                        t.params().iter().map(|&v| map_val(v)),
+                        t.results().iter().map(|&v| map_val(v)),
+                    ),
+                    tern_vm::gc::GcKind::Func,
+                ),
+                CompositeType::Struct(fs) => (
+                    t.clone(),
+                    tern_vm::gc::GcKind::Struct(tern_vm::gc::StructLayout::new(
+                        fs.iter().map(|f| map_storage(f.storage)).collect(),
+                    )),
+                ),
+                CompositeType::Array(f) => (t.clone(), tern_vm::gc::GcKind::Array(map_storage(f.storage))),
+            };
+            out.push((
+                ft,
+                tern_vm::gc::GcType {
+                    supers: supers.into_boxed_slice(),
+                    is_final: d.is_final,
+                    kind,
+                },
+            ));
+        }
+        out
+    })
 }
 
 /// A reference type with its concrete type index replaced by the engine

@@ -56,6 +56,7 @@ impl<T> Store<T> {
         let c = engine.config();
         let mut vm = StoreData::new(c.limits, c.consume_fuel);
         vm.epoch = engine.inner.epoch.clone();
+        vm.gc.config = c.gc;
         Store {
             inner: StoreInner {
                 id: StoreId::fresh(),
@@ -99,6 +100,21 @@ impl<T> Store<T> {
     /// The fuel left. Errors when the engine does not consume fuel.
     pub fn get_fuel(&self) -> Result<u64> {
         self.inner.get_fuel()
+    }
+
+    /// Collects the GC heap now (it also collects on its own as it grows).
+    pub fn gc(&mut self) {
+        self.inner.vm.gc_collect(&[]);
+    }
+
+    /// The GC heap's collections so far and their pauses.
+    pub fn gc_stats(&self) -> tern_vm::gc::GcStats {
+        self.inner.vm.gc.stats
+    }
+
+    /// Live GC objects and their estimated bytes.
+    pub fn gc_usage(&self) -> (usize, usize) {
+        self.inner.vm.gc.usage()
     }
 
     /// Installs a resource limiter: `f` finds it in the store's data
@@ -338,6 +354,11 @@ pub struct Caller<'a, T> {
 }
 
 impl<T> Caller<'_, T> {
+    /// Collects the GC heap now (see [`Store::gc`]).
+    pub fn gc(&mut self) {
+        self.inner.vm.gc_collect(&[]);
+    }
+
     /// The embedder's data.
     pub fn data(&self) -> &T {
         &self.inner.data

@@ -23,12 +23,14 @@ impl From<u128> for V128 {
     }
 }
 
-/// A non-null external reference: a host value owned by the store.
+/// A non-null external reference: a host value owned by the store, or an
+/// internal (GC) reference that `extern.convert_any` made external.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct ExternRef {
     pub(crate) store: StoreId,
-    /// Index in the store's external-reference table.
-    pub(crate) index: u32,
+    /// The raw `externref`: index in the store's external-reference table
+    /// + 1, or an internal reference with [`tern_vm::gc::EXTERN_ANY`] set.
+    pub(crate) raw: u64,
 }
 
 impl ExternRef {
@@ -36,17 +38,89 @@ impl ExternRef {
     pub fn new<T: Any + Send + Sync>(mut store: impl AsContextMut, value: T) -> ExternRef {
         let s = store.as_context_mut().0;
         let raw = s.vm.new_extern(Box::new(value));
-        ExternRef {
-            store: s.id,
-            index: (raw - 1) as u32,
-        }
+        ExternRef { store: s.id, raw }
     }
 
-    /// The wrapped host value.
+    /// The wrapped host value (an error for an internal reference made
+    /// external).
     pub fn data<'a, T: 'a>(&self, store: &'a impl AsContext<Data = T>) -> Result<&'a (dyn Any + Send + Sync)> {
         let s = store.as_context().0;
         s.check(self.store, "externref")?;
-        Ok(&*s.vm.externs[self.index as usize])
+        if self.raw & tern_vm::gc::EXTERN_ANY != 0 {
+            return Err(Error::usage(
+                "this externref is a GC reference made external, not a host value",
+            ));
+        }
+        Ok(&*s.vm.externs[(self.raw - 1) as usize])
+    }
+}
+
+/// A non-null reference of the `any` hierarchy (Wasm GC): an `i31`, a
+/// struct, an array, or a host value made internal. It is rooted (the
+/// collector keeps what it names) until the store is dropped or, for one
+/// a host function received, until that function returns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct AnyRef {
+    pub(crate) store: StoreId,
+    pub(crate) root: tern_vm::gc::RootHandle,
+}
+
+/// What an [`AnyRef`] is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AnyKind {
+    /// An `i31` and its 31 bits.
+    I31(u32),
+    Struct,
+    Array,
+    /// A host value made internal (`any.convert_extern`).
+    Extern(ExternRef),
+}
+
+impl AnyRef {
+    /// An `i31` reference of the low 31 bits of `v`.
+    pub fn from_i31(mut store: impl AsContextMut, v: u32) -> AnyRef {
+        let s = store.as_context_mut().0;
+        AnyRef {
+            store: s.id,
+            root: s.vm.gc.root(tern_vm::gc::i31_new(v)),
+        }
+    }
+
+    /// `any.convert_extern`: the external reference `e` as an internal one.
+    pub fn from_extern(mut store: impl AsContextMut, e: ExternRef) -> Result<AnyRef> {
+        let s = store.as_context_mut().0;
+        s.check(e.store, "externref")?;
+        Ok(AnyRef {
+            store: s.id,
+            root: s.vm.gc.root(tern_vm::gc::any_convert_extern(e.raw)),
+        })
+    }
+
+    pub(crate) fn raw(&self, vm: &tern_vm::StoreData) -> Result<u64> {
+        vm.gc
+            .rooted(self.root)
+            .ok_or_else(|| Error::usage("anyref used after the host call that received it returned"))
+    }
+
+    /// What the reference is.
+    pub fn kind(&self, store: impl AsContext) -> Result<AnyKind> {
+        let s = store.as_context().0;
+        s.check(self.store, "anyref")?;
+        let raw = self.raw(&s.vm)?;
+        Ok(if tern_vm::gc::is_i31(raw) {
+            AnyKind::I31(tern_vm::gc::i31_get_u(raw))
+        } else if tern_vm::gc::is_internalized(raw) {
+            AnyKind::Extern(ExternRef {
+                store: s.id,
+                raw: raw >> 2,
+            })
+        } else {
+            match s.vm.gc.get(raw).map(|o| &o.body) {
+                Ok(tern_vm::gc::Body::Struct(_)) => AnyKind::Struct,
+                Ok(_) => AnyKind::Array,
+                Err(c) => return Err(Error::Trap(c.into())),
+            }
+        })
     }
 }
 
@@ -91,7 +165,7 @@ impl ExnRef {
         let mut vals = Vec::with_capacity(ty.params().len());
         let mut at = 0;
         for &t in ty.params() {
-            vals.push(val_from_slots(s.id, t, &e.payload[at..]));
+            vals.push(val_from_slots(&s.vm, s.id, t, &e.payload[at..]));
             at += tern_vm::slots_of(t) as usize;
         }
         vals
@@ -116,6 +190,7 @@ pub enum Val {
     FuncRef(Option<Func>),
     ExternRef(Option<ExternRef>),
     ExnRef(Option<ExnRef>),
+    AnyRef(Option<AnyRef>),
 }
 
 impl Val {
@@ -130,6 +205,10 @@ impl Val {
             Val::FuncRef(_) => ValType::FUNCREF,
             Val::ExternRef(_) => ValType::EXTERNREF,
             Val::ExnRef(_) => ValType::Ref(RefType::EXNREF),
+            Val::AnyRef(_) => ValType::Ref(RefType {
+                nullable: true,
+                heap: HeapType::Any,
+            }),
         }
     }
 
@@ -187,6 +266,12 @@ impl Val {
             _ => None,
         }
     }
+    pub fn anyref(&self) -> Option<Option<AnyRef>> {
+        match self {
+            Val::AnyRef(v) => Some(*v),
+            _ => None,
+        }
+    }
     pub fn exnref(&self) -> Option<Option<ExnRef>> {
         match self {
             Val::ExnRef(v) => Some(*v),
@@ -226,6 +311,9 @@ pub(crate) fn null_of(r: RefType) -> Val {
     match r.heap {
         HeapType::Extern | HeapType::NoExtern => Val::ExternRef(None),
         HeapType::Exn | HeapType::NoExn => Val::ExnRef(None),
+        HeapType::Any | HeapType::Eq | HeapType::I31 | HeapType::Struct | HeapType::Array | HeapType::None => {
+            Val::AnyRef(None)
+        }
         _ => Val::FuncRef(None),
     }
 }
@@ -254,7 +342,12 @@ pub(crate) fn val_matches_in(vm: &tern_vm::StoreData, v: &Val, ty: ValType) -> b
                 heap: HeapType::Concrete(sig),
                 ..
             }),
-        ) if sig < u32::MAX - 1 => vm.funcs.get(f.index as usize).is_none_or(|fe| fe.sig.0 == sig),
+        ) if sig < u32::MAX - 1 => vm
+            .funcs
+            .get(f.index as usize)
+            .is_none_or(|fe| vm.gc.is_subtype(fe.sig, tern_vm::SigId(sig))),
+        (Val::AnyRef(Some(a)), ValType::Ref(r)) => a.raw(vm).is_ok_and(|raw| vm.gc.any_matches(raw, r.heap)),
+        (Val::AnyRef(None), ValType::Ref(r)) => r.nullable && vm.gc.is_any_heap(r.heap),
         _ => true,
     }
 }
@@ -271,13 +364,26 @@ pub(crate) fn val_matches(v: &Val, ty: ValType) -> bool {
         (Val::ExnRef(e), ValType::Ref(r)) => {
             matches!(r.heap, HeapType::Exn | HeapType::NoExn) && (r.nullable || e.is_some())
         }
+        (Val::AnyRef(a), ValType::Ref(r)) => {
+            matches!(
+                r.heap,
+                HeapType::Any
+                    | HeapType::Eq
+                    | HeapType::I31
+                    | HeapType::Struct
+                    | HeapType::Array
+                    | HeapType::None
+                    | HeapType::Concrete(_)
+            ) && (r.nullable || a.is_some())
+        }
+
         (v, t) => v.ty() == t,
     }
 }
 
 /// Writes `v` into raw slots (one, or two for v128); checks the store of
 /// references.
-pub(crate) fn val_to_slots(id: StoreId, v: &Val, out: &mut [u64]) -> Result<usize> {
+pub(crate) fn val_to_slots(vm: &tern_vm::StoreData, id: StoreId, v: &Val, out: &mut [u64]) -> Result<usize> {
     Ok(match *v {
         Val::I32(x) => {
             out[0] = x as u32 as u64;
@@ -314,7 +420,17 @@ pub(crate) fn val_to_slots(id: StoreId, v: &Val, out: &mut [u64]) -> Result<usiz
             out[0] = match e {
                 Some(e) => {
                     check_store(id, e.store)?;
-                    e.index as u64 + 1
+                    e.raw
+                }
+                None => 0,
+            };
+            1
+        }
+        Val::AnyRef(a) => {
+            out[0] = match a {
+                Some(a) => {
+                    check_store(id, a.store)?;
+                    a.raw(vm)?
                 }
                 None => 0,
             };
@@ -333,25 +449,29 @@ pub(crate) fn val_to_slots(id: StoreId, v: &Val, out: &mut [u64]) -> Result<usiz
     })
 }
 
-/// Reads a value of type `ty` from raw slots.
-pub(crate) fn val_from_slots(store: StoreId, ty: ValType, slots: &[u64]) -> Val {
+/// Reads a value of type `ty` from raw slots (rooting a GC reference).
+pub(crate) fn val_from_slots(vm: &tern_vm::StoreData, store: StoreId, ty: ValType, slots: &[u64]) -> Val {
     match ty {
         ValType::I32 => Val::I32(slots[0] as u32 as i32),
         ValType::I64 => Val::I64(slots[0] as i64),
         ValType::F32 => Val::F32(slots[0] as u32),
         ValType::F64 => Val::F64(slots[0]),
         ValType::V128 => Val::V128(V128(slots[0] as u128 | ((slots[1] as u128) << 64))),
-        ValType::Ref(r) => raw_to_ref(store, r, slots[0]),
+        ValType::Ref(r) => raw_to_ref(vm, store, r, slots[0]),
     }
 }
 
-/// A raw reference as a value of reference type `r`.
-pub(crate) fn raw_to_ref(store: StoreId, r: RefType, raw: u64) -> Val {
-    match r.heap {
-        HeapType::Extern | HeapType::NoExtern => Val::ExternRef((raw != 0).then(|| ExternRef {
+/// A raw reference as a value of reference type `r` (rooting a GC
+/// reference).
+pub(crate) fn raw_to_ref(vm: &tern_vm::StoreData, store: StoreId, r: RefType, raw: u64) -> Val {
+    if vm.gc.is_any_heap(r.heap) {
+        return Val::AnyRef((raw != 0).then(|| AnyRef {
             store,
-            index: (raw - 1) as u32,
-        })),
+            root: vm.gc.root(raw),
+        }));
+    }
+    match r.heap {
+        HeapType::Extern | HeapType::NoExtern => Val::ExternRef((raw != 0).then_some(ExternRef { store, raw })),
         HeapType::Exn | HeapType::NoExn => Val::ExnRef((raw != 0).then(|| ExnRef {
             store,
             index: (raw - 1) as u32,
@@ -364,9 +484,9 @@ pub(crate) fn raw_to_ref(store: StoreId, r: RefType, raw: u64) -> Val {
 }
 
 /// A value as a raw 128-bit global value.
-pub(crate) fn val_to_raw128(id: StoreId, v: &Val) -> Result<u128> {
+pub(crate) fn val_to_raw128(vm: &tern_vm::StoreData, id: StoreId, v: &Val) -> Result<u128> {
     let mut slots = [0u64; 2];
-    val_to_slots(id, v, &mut slots)?;
+    val_to_slots(vm, id, v, &mut slots)?;
     Ok(slots[0] as u128 | ((slots[1] as u128) << 64))
 }
 

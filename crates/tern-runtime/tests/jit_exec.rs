@@ -118,8 +118,9 @@ fn slot(v: &Val) -> u64 {
         Val::F64(x) => x,
         Val::V128(x) => x.as_u128() as u64,
         Val::FuncRef(r) => r.is_some() as u64,
-        Val::ExternRef(r) => r.is_some() as u64,
+        Val::AnyRef(r) => r.is_some() as u64,
         Val::ExnRef(r) => r.is_some() as u64,
+        Val::ExternRef(r) => r.is_some() as u64,
     }
 }
 

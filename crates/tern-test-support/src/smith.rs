@@ -619,6 +619,7 @@ fn tern_value(v: &tern::Val) -> Value {
         tern::Val::FuncRef(r) => Value::Ref { null: r.is_none() },
         tern::Val::ExternRef(r) => Value::Ref { null: r.is_none() },
         tern::Val::ExnRef(r) => Value::Ref { null: r.is_none() },
+        tern::Val::AnyRef(r) => Value::Ref { null: r.is_none() },
     }
 }
 

@@ -102,8 +102,9 @@ pub const SUITES: &[Suite] = &[
         &[Feature::FunctionReferences, Feature::TailCall],
         &[Validate, Text, Translate, Interp, Jit, JitEager],
     ),
-    // Wasm 3.0: every feature of it (GC validates; the runtime refuses GC
-    // modules, so their scripts' execution stays in the ledger).
+    // Wasm 3.0: every feature of it (GC runs on the interpreter; the
+    // compiler refuses GC modules, so their scripts stay in the ledger for
+    // the compiler's configurations).
     suite(
         "wasm-v3",
         &[
@@ -118,8 +119,8 @@ pub const SUITES: &[Suite] = &[
         ],
         &[Validate, Text, Translate, Interp, Jit, JitEager],
     ),
-    // The GC proposal: validated and parsed (the runtime refuses GC
-    // modules, so the execution harnesses do not read it).
+    // The GC proposal: validated, parsed and run on the interpreter (the
+    // compiler refuses GC modules).
     suite(
         "gc",
         &[
@@ -128,7 +129,7 @@ pub const SUITES: &[Suite] = &[
             Feature::TailCall,
             Feature::Exceptions,
         ],
-        &[Validate, Text],
+        &[Validate, Text, Interp],
     ),
 ];
 

@@ -8,6 +8,7 @@
 //! half first), references as [`RawRef`]s.
 
 pub mod code;
+pub mod gc;
 mod memory;
 pub mod parking;
 pub mod signals;

@@ -134,6 +134,13 @@ fn encode(c: TrapCode) -> u32 {
         TrapCode::UnalignedAtomic => 15,
         TrapCode::ExpectedSharedMemory => 16,
         TrapCode::DamagedCode => 17,
+        TrapCode::CastFailure => 18,
+        TrapCode::NullStructReference => 19,
+        TrapCode::NullArrayReference => 20,
+        TrapCode::NullI31Reference => 21,
+        TrapCode::ArrayOutOfBounds => 22,
+        TrapCode::GcHeapExhausted => 23,
+        TrapCode::DanglingGcReference => 24,
     }
 }
 
@@ -156,6 +163,13 @@ fn decode(v: u32) -> Option<TrapCode> {
         15 => TrapCode::UnalignedAtomic,
         16 => TrapCode::ExpectedSharedMemory,
         17 => TrapCode::DamagedCode,
+        18 => TrapCode::CastFailure,
+        19 => TrapCode::NullStructReference,
+        20 => TrapCode::NullArrayReference,
+        21 => TrapCode::NullI31Reference,
+        22 => TrapCode::ArrayOutOfBounds,
+        23 => TrapCode::GcHeapExhausted,
+        24 => TrapCode::DanglingGcReference,
         _ => return None,
     })
 }

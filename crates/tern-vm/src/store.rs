@@ -149,6 +149,11 @@ pub struct SigRegistry {
 struct SigInner {
     ids: HashMap<FuncType, SigId>,
     types: Vec<Arc<FuncType>>,
+    /// The GC view of each id registered by [`SigRegistry::intern_group`]
+    /// (`None`: a plain function type of [`SigRegistry::intern`]).
+    gc: Vec<Option<Arc<crate::gc::GcType>>>,
+    /// Recursion groups by their structural key: the first id.
+    groups: HashMap<Vec<u32>, u32>,
 }
 
 impl SigRegistry {
@@ -160,14 +165,51 @@ impl SigRegistry {
         }
         let id = SigId(g.types.len() as u32);
         g.types.push(Arc::new(ty.clone()));
+        g.gc.push(None);
         g.ids.insert(ty.clone(), id);
         id
+    }
+
+    /// The ids of a recursion group of GC type definitions, registering it
+    /// if no structurally equal group (`key`) was: iso-recursive
+    /// canonicalization across every module of the engine. `make` gets the
+    /// first id of a new group (its types take consecutive ids) and returns
+    /// each type's function signature (empty for struct and array types)
+    /// and GC view, with references inside the group already made ids.
+    pub fn intern_group(
+        &self,
+        key: Vec<u32>,
+        make: impl FnOnce(u32) -> Vec<(FuncType, crate::gc::GcType)>,
+    ) -> Vec<SigId> {
+        let mut g = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(&first) = g.groups.get(&key) {
+            let n = key.first().copied().unwrap_or(0);
+            return (first..first + n).map(SigId).collect();
+        }
+        let first = g.types.len() as u32;
+        let defs = make(first);
+        let ids: Vec<SigId> = (first..first + defs.len() as u32).map(SigId).collect();
+        for (ft, gt) in defs {
+            g.types.push(Arc::new(ft));
+            g.gc.push(Some(Arc::new(gt)));
+        }
+        g.groups.insert(key, first);
+        ids
     }
 
     /// The type behind `id`.
     pub fn get(&self, id: SigId) -> Arc<FuncType> {
         let g = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         g.types[id.0 as usize].clone()
+    }
+
+    /// The GC view of `id` (a plain function type's is made on the spot).
+    pub fn gc_type(&self, id: SigId) -> Arc<crate::gc::GcType> {
+        let g = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        match g.gc.get(id.0 as usize) {
+            Some(Some(t)) => t.clone(),
+            _ => Arc::new(crate::gc::GcType::plain_func(id)),
+        }
     }
 }
 
@@ -351,6 +393,8 @@ pub struct StoreData {
     /// epoch_deadline` (at function entries and loop headers), it asks the
     /// embedder what to do: trap, or go on with a later deadline.
     pub epoch_deadline: u64,
+    /// The GC heap (structs and arrays of Wasm GC).
+    pub gc: crate::gc::GcHeap,
 }
 
 impl StoreData {
@@ -374,6 +418,7 @@ impl StoreData {
             activations: 0,
             epoch: Arc::new(AtomicU64::new(0)),
             epoch_deadline: u64::MAX,
+            gc: crate::gc::GcHeap::default(),
         }
     }
 

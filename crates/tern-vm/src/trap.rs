@@ -43,6 +43,21 @@ pub enum TrapCode {
     /// Code loaded from a precompiled artifact was about to run, but its
     /// bytes are not the ones the artifact recorded (the file is damaged).
     DamagedCode,
+    /// `ref.cast` (or a GC cast) of a value not of the target type.
+    CastFailure,
+    /// A struct access through a null reference.
+    NullStructReference,
+    /// An array access through a null reference.
+    NullArrayReference,
+    /// `i31.get_s`/`i31.get_u` of a null reference.
+    NullI31Reference,
+    /// An array access or bulk array operation outside the array.
+    ArrayOutOfBounds,
+    /// A GC allocation the heap limit (or the host) refused.
+    GcHeapExhausted,
+    /// A reference to an object the collector freed (a collector bug,
+    /// caught in the poisoning configuration).
+    DanglingGcReference,
 }
 
 impl TrapCode {
@@ -66,6 +81,13 @@ impl TrapCode {
             TrapCode::UnalignedAtomic => "unaligned atomic",
             TrapCode::ExpectedSharedMemory => "expected shared memory",
             TrapCode::DamagedCode => "precompiled code is damaged (checksum mismatch)",
+            TrapCode::CastFailure => "cast failure",
+            TrapCode::NullStructReference => "null structure reference",
+            TrapCode::NullArrayReference => "null array reference",
+            TrapCode::NullI31Reference => "null i31 reference",
+            TrapCode::ArrayOutOfBounds => "out of bounds array access",
+            TrapCode::GcHeapExhausted => "allocation failed: the GC heap limit was reached",
+            TrapCode::DanglingGcReference => "use of a collected GC object",
         }
     }
 }

@@ -13,9 +13,13 @@ fn bytes(m: &ScriptModule) -> ModuleBytes {
 
 fn ref_kind(h: HeapType) -> Option<RefKind> {
     match h {
-        HeapType::Func => Some(RefKind::Func),
-        HeapType::Extern => Some(RefKind::Extern),
-        _ => None,
+        HeapType::Func | HeapType::NoFunc => Some(RefKind::Func),
+        HeapType::Extern | HeapType::NoExtern => Some(RefKind::Extern),
+        HeapType::Exn | HeapType::NoExn => Some(RefKind::Exn),
+        HeapType::Any | HeapType::Eq | HeapType::I31 | HeapType::Struct | HeapType::Array | HeapType::None => {
+            Some(RefKind::Any)
+        }
+        HeapType::Concrete(_) => None,
     }
 }
 
@@ -28,7 +32,8 @@ fn value(c: &Const) -> Result<Value, String> {
         Const::V128(b) => Value::V128(u128::from_le_bytes(*b)),
         Const::RefNull(h) => Value::RefNull(ref_kind(*h).ok_or_else(|| format!("unsupported null reference {h}"))?),
         Const::RefExtern(n) => Value::RefExtern(*n),
-        Const::RefHost(_) => return Err("ref.host arguments are not supported".into()),
+        // A host reference: an external one carrying its number.
+        Const::RefHost(n) => Value::RefExtern(*n),
     })
 }
 
@@ -86,8 +91,8 @@ fn expected(p: &ValuePattern) -> Result<Expected, String> {
         ValuePattern::RefNull(h) => Expected::RefNull(h.and_then(ref_kind)),
         ValuePattern::RefExtern(n) => Expected::RefExtern(*n),
         ValuePattern::RefFunc => Expected::RefFunc,
-        ValuePattern::RefHost(_) => return Err("ref.host results are not supported".into()),
-        ValuePattern::RefAbstract(h) => return Err(format!("ref.{h} results need GC, which tern does not run")),
+        ValuePattern::RefHost(n) => Expected::RefExtern(Some(*n)),
+        ValuePattern::RefAbstract(h) => Expected::RefAny(*h),
         ValuePattern::Either(ps) => Expected::Either(ps.iter().map(expected).collect::<Result<_, _>>()?),
     })
 }

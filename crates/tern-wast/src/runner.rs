@@ -36,6 +36,9 @@ pub enum Value {
 pub enum RefKind {
     Func,
     Extern,
+    /// The `any` hierarchy (GC).
+    Any,
+    Exn,
 }
 
 /// An expected 32-bit float result.
@@ -79,6 +82,10 @@ pub enum Expected {
     RefExtern(Option<u32>),
     /// A non-null function reference.
     RefFunc,
+    /// A non-null reference of this abstract heap type of the `any`
+    /// hierarchy (`ref.any`, `ref.eq`, `ref.i31`, `ref.struct`,
+    /// `ref.array`).
+    RefAny(tern_binary::HeapType),
     /// Any of these.
     Either(Vec<Expected>),
 }
@@ -749,8 +756,18 @@ impl Runner {
                 let f = inst
                     .get_func(&mut self.store, field)
                     .ok_or_else(|| format!("no exported function {field:?}"))?;
-                let params: Vec<Val> = args.iter().map(|a| self.value(a)).collect();
+                let mut params: Vec<Val> = args.iter().map(|a| self.value(a)).collect();
                 let ty = f.ty(&self.store);
+                // A host reference passed where an `any` reference is
+                // expected is the host value made internal.
+                for (p, t) in params.iter_mut().zip(ty.params()) {
+                    if let (Val::ExternRef(Some(e)), tern::ValType::Ref(r)) = (&*p, t)
+                        && !matches!(r.heap, tern_binary::HeapType::Extern | tern_binary::HeapType::NoExtern)
+                        && let Ok(a) = tern::AnyRef::from_extern(&mut self.store, *e)
+                    {
+                        *p = Val::AnyRef(Some(a));
+                    }
+                }
                 let mut results: Vec<Val> = ty.results().iter().map(|&t| Val::default_for(t)).collect();
                 Ok(f.call(&mut self.store, &params, &mut results).map(|()| results))
             }
@@ -773,6 +790,8 @@ impl Runner {
             Value::V128(x) => Val::V128(V128(x)),
             Value::RefNull(RefKind::Func) => Val::FuncRef(None),
             Value::RefNull(RefKind::Extern) => Val::ExternRef(None),
+            Value::RefNull(RefKind::Any) => Val::AnyRef(None),
+            Value::RefNull(RefKind::Exn) => Val::ExnRef(None),
             Value::RefExtern(n) => Val::ExternRef(Some(ExternRef::new(&mut self.store, n))),
         }
     }
@@ -786,6 +805,27 @@ impl Runner {
             (Val::V128(g), Expected::V128(p)) => v128_matches(g.0, p),
             (Val::FuncRef(None), Expected::RefNull(None | Some(RefKind::Func))) => true,
             (Val::ExternRef(None), Expected::RefNull(None | Some(RefKind::Extern))) => true,
+            (Val::AnyRef(None), Expected::RefNull(None | Some(RefKind::Any))) => true,
+            (Val::ExnRef(None), Expected::RefNull(None | Some(RefKind::Exn))) => true,
+            (Val::AnyRef(Some(a)), Expected::RefExtern(n)) => match a.kind(&self.store) {
+                Ok(tern::AnyKind::Extern(e)) => self.matches(&Val::ExternRef(Some(e)), &Expected::RefExtern(*n)),
+                _ => false,
+            },
+            (Val::AnyRef(Some(a)), Expected::RefAny(h)) => {
+                use tern::AnyKind;
+                use tern_binary::HeapType as H;
+                match a.kind(&self.store) {
+                    Ok(k) => match h {
+                        H::Any => true,
+                        H::Eq => !matches!(k, AnyKind::Extern(_)),
+                        H::I31 => matches!(k, AnyKind::I31(_)),
+                        H::Struct => k == AnyKind::Struct,
+                        H::Array => k == AnyKind::Array,
+                        _ => false,
+                    },
+                    Err(_) => false,
+                }
+            }
             (Val::FuncRef(Some(_)), Expected::RefFunc) => true,
             (Val::ExternRef(Some(r)), Expected::RefExtern(n)) => match n {
                 None => true,

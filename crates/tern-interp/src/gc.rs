@@ -1,0 +1,412 @@
+//! The GC operators: their immediates ([`GcOp`], in a function's side
+//! table behind [`crate::ir::Instr::Gc`]) and their execution against the
+//! store's GC heap ([`tern_vm::gc`]).
+//!
+//! Objects are stamped with their type's engine signature id (the
+//! instance's `sigs`), so casts compare ids across modules. Allocation may
+//! collect first: the running activation's value stack (up to the running
+//! frame's height) is a root, and the operands of the allocating
+//! instruction are still in it.
+
+use crate::ir::Reg;
+use tern_binary::{HeapType, RefType, StorageType, ValType};
+use tern_vm::gc::{self, Body, GcHeap, GcType};
+use tern_vm::{SigId, StoreData, TrapCode};
+
+/// How a packed field or element is widened on a read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ext {
+    None,
+    S,
+    U,
+}
+
+/// A GC operator's immediates (type indices are the module's).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GcOp {
+    StructNew { t: u32, default: bool },
+    StructGet { t: u32, field: u32, ext: Ext },
+    StructSet { t: u32, field: u32 },
+    ArrayNew { t: u32 },
+    ArrayNewDefault { t: u32 },
+    ArrayNewFixed { t: u32, n: u32 },
+    ArrayNewData { t: u32, seg: u32 },
+    ArrayNewElem { t: u32, seg: u32 },
+    ArrayGet { t: u32, ext: Ext },
+    ArraySet { t: u32 },
+    ArrayLen,
+    ArrayFill { t: u32 },
+    ArrayCopy { dt: u32, st: u32 },
+    ArrayInitData { t: u32, seg: u32 },
+    ArrayInitElem { t: u32, seg: u32 },
+    RefTest { to: RefType },
+    RefCast { to: RefType },
+    AnyConvertExtern,
+    ExternConvertAny,
+    RefI31,
+    I31Get { signed: bool },
+    RefEq,
+}
+
+/// Whether raw reference `raw` is of reference type `to` (whose concrete
+/// types are the module's indices, `sigs` their ids).
+pub fn ref_test(vm: &StoreData, sigs: &[SigId], raw: u64, to: RefType) -> bool {
+    if raw == 0 {
+        return to.nullable;
+    }
+    match to.heap {
+        HeapType::Func | HeapType::Extern | HeapType::Exn | HeapType::Any => true,
+        HeapType::NoFunc | HeapType::NoExtern | HeapType::NoExn | HeapType::None => false,
+        HeapType::Eq => gc::is_i31(raw) || gc::object_index(raw).is_some(),
+        HeapType::I31 => gc::is_i31(raw),
+        HeapType::Struct => matches!(vm.gc.get(raw).map(|o| &o.body), Ok(Body::Struct(_))),
+        HeapType::Array => matches!(vm.gc.get(raw).map(|o| &o.body), Ok(Body::Array { .. })),
+        HeapType::Concrete(t) => {
+            let Some(&target) = sigs.get(t as usize) else {
+                return false;
+            };
+            if vm.gc.is_func_type(target.0) {
+                vm.funcs
+                    .get(raw as usize - 1)
+                    .is_some_and(|f| vm.gc.is_subtype(f.sig, target))
+            } else {
+                vm.gc.get(raw).is_ok_and(|o| vm.gc.is_subtype(o.ty, target))
+            }
+        }
+    }
+}
+
+fn ty_of(vm: &StoreData, sigs: &[SigId], t: u32) -> Result<(SigId, std::sync::Arc<GcType>), TrapCode> {
+    let id = *sigs.get(t as usize).ok_or(TrapCode::CastFailure)?;
+    let ty = vm.gc.ty(id).cloned().ok_or(TrapCode::CastFailure)?;
+    Ok((id, ty))
+}
+
+/// The bytes of an array object whose elements are `e` bytes wide (an
+/// object of another element size means a dangling reference).
+fn array_bytes(o: &mut gc::GcObject, e: usize) -> Result<&mut [u8], TrapCode> {
+    match &mut o.body {
+        Body::Array { elem, bytes, .. } if *elem as usize == e => Ok(bytes),
+        _ => Err(TrapCode::DanglingGcReference),
+    }
+}
+
+fn width(s: StorageType) -> usize {
+    if s == StorageType::Val(ValType::V128) { 2 } else { 1 }
+}
+
+/// Reads `w` slots at `p` as a 128-bit value.
+unsafe fn read_val(p: *const u64, w: usize) -> u128 {
+    // SAFETY: the caller's slots are in the frame.
+    unsafe {
+        if w == 2 {
+            *p as u128 | ((*p.add(1) as u128) << 64)
+        } else {
+            *p as u128
+        }
+    }
+}
+
+unsafe fn write_val(p: *mut u64, w: usize, v: u128) {
+    // SAFETY: the caller's slots are in the frame.
+    unsafe {
+        *p = v as u64;
+        if w == 2 {
+            *p.add(1) = (v >> 64) as u64;
+        }
+    }
+}
+
+/// Widens a packed value read from a field or element.
+fn widen(s: StorageType, ext: Ext, v: u128) -> u128 {
+    match (s, ext) {
+        (StorageType::I8, Ext::S) => v as u8 as i8 as i32 as u32 as u128,
+        (StorageType::I16, Ext::S) => v as u16 as i16 as i32 as u32 as u128,
+        _ => v,
+    }
+}
+
+/// Checks that `at .. at + n` lies within `len`.
+fn in_bounds(at: u64, n: u64, len: u64, code: TrapCode) -> Result<(), TrapCode> {
+    if at.checked_add(n).is_none_or(|e| e > len) {
+        Err(code)
+    } else {
+        Ok(())
+    }
+}
+
+/// Executes GC operator `op` of a function of instance `inst`: operands
+/// from slot `a` of the frame at `regs`, result to slot `d`. `roots` is the
+/// running activation's value stack, for a collection before allocating.
+///
+/// # Safety
+/// `regs` points to the running frame; `a` and `d` (and the slots the
+/// operator reads after them) are within it, as the translator computed
+/// them from validated code. `roots` may overlap the frame: it is only read
+/// before anything is written.
+pub unsafe fn exec(
+    vm: &mut StoreData,
+    inst: u32,
+    op: &GcOp,
+    regs: *mut u64,
+    a: Reg,
+    d: Reg,
+    roots: &[u64],
+) -> Result<(), TrapCode> {
+    let (a, d) = (a as usize, d as usize);
+    // SAFETY: see the function's contract.
+    unsafe {
+        let r = |k: usize| *regs.add(a + k);
+        // Instances and their signature ids live as long as the store, and
+        // nothing here changes them.
+        let sigs: &[SigId] = &*(&*vm.instances[inst as usize].sigs as *const [SigId]);
+        match *op {
+            GcOp::StructNew { t, default } => {
+                let (id, ty) = ty_of(vm, sigs, t)?;
+                let layout = ty.struct_layout().ok_or(TrapCode::CastFailure)?;
+                let bytes = GcHeap::struct_bytes(layout.slots);
+                vm.gc_prepare(bytes, roots)?;
+                let raw = if default {
+                    vm.gc.new_struct(id, layout, &vec![0; layout.slots as usize])
+                } else {
+                    let vals = std::slice::from_raw_parts(regs.add(a), layout.slots as usize);
+                    vm.gc.new_struct(id, layout, vals)
+                };
+                *regs.add(d) = raw;
+            }
+            GcOp::StructGet { t, field, ext } => {
+                let raw = r(0);
+                if raw == 0 {
+                    return Err(TrapCode::NullStructReference);
+                }
+                let (_, ty) = ty_of(vm, sigs, t)?;
+                let layout = ty.struct_layout().ok_or(TrapCode::CastFailure)?;
+                let s = layout.fields[field as usize];
+                let at = layout.offsets[field as usize] as usize;
+                let Body::Struct(f) = &vm.gc.get(raw)?.body else {
+                    return Err(TrapCode::CastFailure);
+                };
+                // A field the object lacks means a reference to an object
+                // of another type: a collector bug, never an out-of-bounds
+                // read.
+                if at + width(s) > f.len() {
+                    return Err(TrapCode::DanglingGcReference);
+                }
+                let v = if width(s) == 2 {
+                    f[at] as u128 | ((f[at + 1] as u128) << 64)
+                } else {
+                    f[at] as u128
+                };
+                write_val(regs.add(d), width(s), widen(s, ext, v));
+            }
+            GcOp::StructSet { t, field } => {
+                let raw = r(0);
+                if raw == 0 {
+                    return Err(TrapCode::NullStructReference);
+                }
+                let (_, ty) = ty_of(vm, sigs, t)?;
+                let layout = ty.struct_layout().ok_or(TrapCode::CastFailure)?;
+                let s = layout.fields[field as usize];
+                let at = layout.offsets[field as usize] as usize;
+                let v = read_val(regs.add(a + 1), width(s));
+                let Body::Struct(f) = &mut vm.gc.get_mut(raw)?.body else {
+                    return Err(TrapCode::CastFailure);
+                };
+                if at + width(s) > f.len() {
+                    return Err(TrapCode::DanglingGcReference);
+                }
+                f[at] = v as u64 & gc::pack_mask(s);
+                if width(s) == 2 {
+                    f[at + 1] = (v >> 64) as u64;
+                }
+            }
+            GcOp::ArrayNew { t } | GcOp::ArrayNewDefault { t } | GcOp::ArrayNewFixed { t, .. } => {
+                let (id, ty) = ty_of(vm, sigs, t)?;
+                let elem = ty.array_elem().ok_or(TrapCode::CastFailure)?;
+                let w = width(elem);
+                let (len, fill) = match *op {
+                    GcOp::ArrayNew { .. } => (r(w) as u32, read_val(regs.add(a), w)),
+                    GcOp::ArrayNewDefault { .. } => (r(0) as u32, 0),
+                    GcOp::ArrayNewFixed { n, .. } => (n, 0),
+                    _ => unreachable!("array constructors only"),
+                };
+                let e = gc::elem_size(elem);
+                let bytes = GcHeap::array_bytes(e, len).ok_or(TrapCode::GcHeapExhausted)?;
+                vm.gc_prepare(bytes, roots)?;
+                let traced = gc::storage_traced(elem, |x| vm.gc.is_func_type(x));
+                let raw = vm.gc.new_array(id, elem, traced, len, fill)?;
+                if let GcOp::ArrayNewFixed { n, .. } = *op
+                    && let Body::Array { bytes, .. } = &mut vm.gc.get_mut(raw)?.body
+                {
+                    for i in 0..n as usize {
+                        gc::store_elem(bytes, i, e, read_val(regs.add(a + i * w), w));
+                    }
+                }
+                *regs.add(d) = raw;
+            }
+            GcOp::ArrayNewData { t, seg } => {
+                let (id, ty) = ty_of(vm, sigs, t)?;
+                let elem = ty.array_elem().ok_or(TrapCode::CastFailure)?;
+                let e = gc::elem_size(elem);
+                let (s, n) = (r(0) as u32 as u64, r(1) as u32);
+                let data_len = vm.instances[inst as usize].data(seg).len() as u64;
+                in_bounds(s, n as u64 * e as u64, data_len, TrapCode::MemoryOutOfBounds)?;
+                let bytes = GcHeap::array_bytes(e, n).ok_or(TrapCode::GcHeapExhausted)?;
+                vm.gc_prepare(bytes, roots)?;
+                let raw = vm.gc.new_array(id, elem, false, n, 0)?;
+                let src: Box<[u8]> = vm.instances[inst as usize].data(seg)[s as usize..][..n as usize * e].into();
+                if let Body::Array { bytes, .. } = &mut vm.gc.get_mut(raw)?.body {
+                    bytes.copy_from_slice(&src);
+                }
+                *regs.add(d) = raw;
+            }
+            GcOp::ArrayNewElem { t, seg } => {
+                let (id, ty) = ty_of(vm, sigs, t)?;
+                let elem = ty.array_elem().ok_or(TrapCode::CastFailure)?;
+                let (s, n) = (r(0) as u32 as u64, r(1) as u32);
+                let seg_len = vm.instances[inst as usize].elems[seg as usize].len() as u64;
+                in_bounds(s, n as u64, seg_len, TrapCode::TableOutOfBounds)?;
+                let bytes = GcHeap::array_bytes(8, n).ok_or(TrapCode::GcHeapExhausted)?;
+                vm.gc_prepare(bytes, roots)?;
+                let traced = gc::storage_traced(elem, |x| vm.gc.is_func_type(x));
+                let raw = vm.gc.new_array(id, elem, traced, n, 0)?;
+                let src: Vec<u64> =
+                    vm.instances[inst as usize].elems[seg as usize][s as usize..][..n as usize].to_vec();
+                if let Body::Array { bytes, .. } = &mut vm.gc.get_mut(raw)?.body {
+                    for (i, v) in src.iter().enumerate() {
+                        gc::store_elem(bytes, i, 8, *v as u128);
+                    }
+                }
+                *regs.add(d) = raw;
+            }
+            GcOp::ArrayGet { t, ext } => {
+                let (raw, i) = (r(0), r(1) as u32 as usize);
+                if raw == 0 {
+                    return Err(TrapCode::NullArrayReference);
+                }
+                let (_, ty) = ty_of(vm, sigs, t)?;
+                let elem = ty.array_elem().ok_or(TrapCode::CastFailure)?;
+                let e = gc::elem_size(elem);
+                let Body::Array { bytes, .. } = &vm.gc.get(raw)?.body else {
+                    return Err(TrapCode::CastFailure);
+                };
+                if i >= bytes.len() / e {
+                    return Err(TrapCode::ArrayOutOfBounds);
+                }
+                let v = gc::load_elem(bytes, i, e);
+                write_val(regs.add(d), width(elem), widen(elem, ext, v));
+            }
+            GcOp::ArraySet { t } => {
+                let (raw, i) = (r(0), r(1) as u32 as usize);
+                if raw == 0 {
+                    return Err(TrapCode::NullArrayReference);
+                }
+                let (_, ty) = ty_of(vm, sigs, t)?;
+                let elem = ty.array_elem().ok_or(TrapCode::CastFailure)?;
+                let e = gc::elem_size(elem);
+                let v = read_val(regs.add(a + 2), width(elem));
+                let Body::Array { bytes, .. } = &mut vm.gc.get_mut(raw)?.body else {
+                    return Err(TrapCode::CastFailure);
+                };
+                if i >= bytes.len() / e {
+                    return Err(TrapCode::ArrayOutOfBounds);
+                }
+                gc::store_elem(bytes, i, e, v);
+            }
+            GcOp::ArrayLen => {
+                let raw = r(0);
+                if raw == 0 {
+                    return Err(TrapCode::NullArrayReference);
+                }
+                *regs.add(d) = vm.gc.get(raw)?.array_len() as u64;
+            }
+            GcOp::ArrayFill { t } => {
+                let (raw, at) = (r(0), r(1) as u32 as u64);
+                if raw == 0 {
+                    return Err(TrapCode::NullArrayReference);
+                }
+                let (_, ty) = ty_of(vm, sigs, t)?;
+                let elem = ty.array_elem().ok_or(TrapCode::CastFailure)?;
+                let (e, w) = (gc::elem_size(elem), width(elem));
+                let v = read_val(regs.add(a + 2), w);
+                let n = r(2 + w) as u32 as u64;
+                let Body::Array { bytes, .. } = &mut vm.gc.get_mut(raw)?.body else {
+                    return Err(TrapCode::CastFailure);
+                };
+                in_bounds(at, n, (bytes.len() / e) as u64, TrapCode::ArrayOutOfBounds)?;
+                for i in at..at + n {
+                    gc::store_elem(bytes, i as usize, e, v);
+                }
+            }
+            GcOp::ArrayCopy { dt, .. } => {
+                let (dst, di, src, si, n) = (r(0), r(1) as u32 as u64, r(2), r(3) as u32 as u64, r(4) as u32 as u64);
+                if dst == 0 || src == 0 {
+                    return Err(TrapCode::NullArrayReference);
+                }
+                let (_, ty) = ty_of(vm, sigs, dt)?;
+                let e = gc::elem_size(ty.array_elem().ok_or(TrapCode::CastFailure)?) as u64;
+                let src_len = vm.gc.get(src)?.array_len() as u64;
+                let dst_len = vm.gc.get(dst)?.array_len() as u64;
+                in_bounds(di, n, dst_len, TrapCode::ArrayOutOfBounds)?;
+                in_bounds(si, n, src_len, TrapCode::ArrayOutOfBounds)?;
+                let (s0, d0, nb) = ((si * e) as usize, (di * e) as usize, (n * e) as usize);
+                let tmp: Vec<u8> = array_bytes(vm.gc.get_mut(src)?, e as usize)?[s0..s0 + nb].to_vec();
+                array_bytes(vm.gc.get_mut(dst)?, e as usize)?[d0..d0 + nb].copy_from_slice(&tmp);
+            }
+            GcOp::ArrayInitData { t, seg } => {
+                let (raw, di, s, n) = (r(0), r(1) as u32 as u64, r(2) as u32 as u64, r(3) as u32 as u64);
+                if raw == 0 {
+                    return Err(TrapCode::NullArrayReference);
+                }
+                let (_, ty) = ty_of(vm, sigs, t)?;
+                let e = gc::elem_size(ty.array_elem().ok_or(TrapCode::CastFailure)?) as u64;
+                let len = vm.gc.get(raw)?.array_len() as u64;
+                in_bounds(di, n, len, TrapCode::ArrayOutOfBounds)?;
+                let data_len = vm.instances[inst as usize].data(seg).len() as u64;
+                in_bounds(s, n * e, data_len, TrapCode::MemoryOutOfBounds)?;
+                let src: Vec<u8> = vm.instances[inst as usize].data(seg)[s as usize..][..(n * e) as usize].to_vec();
+                array_bytes(vm.gc.get_mut(raw)?, e as usize)?[(di * e) as usize..][..src.len()].copy_from_slice(&src);
+            }
+            GcOp::ArrayInitElem { seg, .. } => {
+                let (raw, di, s, n) = (r(0), r(1) as u32 as u64, r(2) as u32 as u64, r(3) as u32 as u64);
+                if raw == 0 {
+                    return Err(TrapCode::NullArrayReference);
+                }
+                let len = vm.gc.get(raw)?.array_len() as u64;
+                in_bounds(di, n, len, TrapCode::ArrayOutOfBounds)?;
+                let seg_len = vm.instances[inst as usize].elems[seg as usize].len() as u64;
+                in_bounds(s, n, seg_len, TrapCode::TableOutOfBounds)?;
+                let src: Vec<u64> =
+                    vm.instances[inst as usize].elems[seg as usize][s as usize..][..n as usize].to_vec();
+                let bytes = array_bytes(vm.gc.get_mut(raw)?, 8)?;
+                for (i, v) in src.iter().enumerate() {
+                    gc::store_elem(bytes, di as usize + i, 8, *v as u128);
+                }
+            }
+            GcOp::RefTest { to } => *regs.add(d) = ref_test(vm, sigs, r(0), to) as u64,
+            GcOp::RefCast { to } => {
+                let raw = r(0);
+                if !ref_test(vm, sigs, raw, to) {
+                    return Err(TrapCode::CastFailure);
+                }
+                *regs.add(d) = raw;
+            }
+            GcOp::AnyConvertExtern => *regs.add(d) = gc::any_convert_extern(r(0)),
+            GcOp::ExternConvertAny => *regs.add(d) = vm.gc.externalize(r(0)),
+            GcOp::RefI31 => *regs.add(d) = gc::i31_new(r(0) as u32),
+            GcOp::I31Get { signed } => {
+                let raw = r(0);
+                if raw == 0 {
+                    return Err(TrapCode::NullI31Reference);
+                }
+                *regs.add(d) = if signed {
+                    gc::i31_get_s(raw) as u32 as u64
+                } else {
+                    gc::i31_get_u(raw) as u64
+                };
+            }
+            GcOp::RefEq => *regs.add(d) = (r(0) == r(1)) as u64,
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,120 @@
+//! Wasm GC on the interpreter: the collector frees garbage (cycles
+//! included) and keeps every object a frame, global, table or host
+//! reference can reach, also when it collects before every allocation.
+
+use tern::{Config, Engine, Func, FuncType, Instance, Module, Store, Tier, Val, ValType};
+
+const CHURN: &str = r#"
+(module
+  (type $node (struct (field $v (mut i64)) (field $next (mut (ref null $node)))))
+  (type $bytes (array (mut i8)))
+  (import "host" "check" (func $check (param anyref) (result i32)))
+  (global $keep (mut (ref null $node)) (ref.null $node))
+  ;; Builds `n` two-node cycles and a byte array per iteration, keeps every
+  ;; 100th node in a list reachable from a global, and sums what the list
+  ;; holds at the end. A host call in the loop sees a live node.
+  (func (export "churn") (param $n i32) (result i64)
+    (local $i i32) (local $a (ref null $node)) (local $b (ref null $node))
+    (local $arr (ref null $bytes)) (local $sum i64) (local $p (ref null $node))
+    (loop $l
+      (local.set $a (struct.new $node (i64.extend_i32_u (local.get $i)) (ref.null $node)))
+      (local.set $b (struct.new $node (i64.const 1) (local.get $a)))
+      (struct.set $node $next (local.get $a) (local.get $b))
+      (local.set $arr (array.new $bytes (i32.const 7) (i32.const 64)))
+      (if (i32.eqz (i32.rem_u (local.get $i) (i32.const 100)))
+        (then
+          (global.set $keep (struct.new $node (i64.extend_i32_u (local.get $i)) (global.get $keep)))
+          (drop (call $check (local.get $a)))))
+      (local.set $sum (i64.add (local.get $sum)
+        (i64.extend_i32_u (array.get_u $bytes (local.get $arr) (i32.const 63)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+    (local.set $p (global.get $keep))
+    (block $done
+      (loop $walk
+        (br_if $done (ref.is_null (local.get $p)))
+        (local.set $sum (i64.add (local.get $sum) (struct.get $node $v (local.get $p))))
+        (local.set $p (struct.get $node $next (local.get $p)))
+        (br $walk)))
+    (local.get $sum))
+)
+"#;
+
+fn run(stress: bool, n: i32) -> (i64, Store<()>) {
+    let mut config = Config::new();
+    config.tier(Tier::Interp).gc_stress(stress);
+    let engine = Engine::new(&config).unwrap();
+    let module = Module::new(&engine, CHURN).unwrap();
+    let mut store = Store::new(&engine, ());
+    let check = Func::new(
+        &mut store,
+        FuncType::new(
+            [ValType::Ref(tern::RefType {
+                nullable: true,
+                heap: tern::HeapType::Any,
+            })],
+            [ValType::I32],
+        ),
+        |mut caller, args, results| {
+            // The host may collect while it holds a reference.
+            caller.gc();
+            let any = args[0].anyref().flatten().expect("a live node");
+            results[0] = Val::I32(matches!(any.kind(&caller), Ok(tern::AnyKind::Struct)) as i32);
+            Ok(())
+        },
+    );
+    let inst = Instance::new(&mut store, &module, &[check.into()]).unwrap();
+    let churn = inst.get_typed_func::<i32, i64>(&mut store, "churn").unwrap();
+    let sum = churn.call(&mut store, n).unwrap();
+    (sum, store)
+}
+
+fn expected(n: i64) -> i64 {
+    // 7 per iteration, plus the kept nodes' values.
+    7 * n + (0..n).filter(|i| i % 100 == 0).sum::<i64>()
+}
+
+#[test]
+fn collector_frees_garbage_and_keeps_what_is_reachable() {
+    let n = 200_000;
+    let (sum, mut store) = run(false, n);
+    assert_eq!(sum, expected(n as i64));
+    let stats = store.gc_stats();
+    assert!(stats.collections > 0, "a churn of {n} iterations collects");
+    assert!(stats.freed_objects > n as u64, "cycles and arrays are freed");
+    store.gc();
+    let (live, _) = store.gc_usage();
+    // The kept list (one node per 100 iterations) and little else.
+    assert!(live <= n as usize / 100 + 16, "{live} objects live after a collection");
+}
+
+#[test]
+fn collecting_before_every_allocation_changes_nothing() {
+    let n = 3_000;
+    let (sum, store) = run(true, n);
+    assert_eq!(sum, expected(n as i64));
+    assert!(store.gc_stats().collections >= 3 * n as u64);
+}
+
+#[test]
+fn the_heap_limit_traps() {
+    let mut config = Config::new();
+    config.tier(Tier::Interp).gc_heap_limit(1 << 20);
+    let engine = Engine::new(&config).unwrap();
+    let module = Module::new(
+        &engine,
+        r#"(module (type $a (array i64))
+             (func (export "big") (param i32) (result i32)
+               (array.len (array.new_default $a (local.get 0)))))"#,
+    )
+    .unwrap();
+    let mut store = Store::new(&engine, ());
+    let inst = Instance::new(&mut store, &module, &[]).unwrap();
+    let big = inst.get_typed_func::<i32, i32>(&mut store, "big").unwrap();
+    assert_eq!(big.call(&mut store, 1000).unwrap(), 1000);
+    let e = big.call(&mut store, 1 << 20).unwrap_err();
+    assert!(e.to_string().contains("allocation failed"), "{e}");
+    // The largest array length is refused, not attempted.
+    let e = big.call(&mut store, -1).unwrap_err();
+    assert!(e.to_string().contains("allocation failed"), "{e}");
+}

@@ -1,0 +1,160 @@
+//! Where GC modules run: on the interpreter (lazy and eager translation)
+//! and with `Tier::Auto`, which falls back to it; the compiler tier
+//! (`Tier::Jit`) refuses them when the module is built, with one clear
+//! error, whatever part of GC they use (types, abstract heap types,
+//! instructions). Modules of typed function references keep running on
+//! every tier.
+
+use tern::*;
+
+/// Every configuration a module can be built in: the interpreter (lazy
+/// and eager translation), `Auto` and, when built in, the compiler tier
+/// (lazy and eager compilation). The flag says whether GC runs there.
+fn configs() -> Vec<(Config, bool)> {
+    let mut out = vec![
+        (Config::new().tier(Tier::Interp).clone(), true),
+        (
+            Config::new()
+                .tier(Tier::Interp)
+                .interp_translation(InterpTranslation::Eager)
+                .clone(),
+            true,
+        ),
+        (Config::new().tier(Tier::Auto).clone(), true),
+    ];
+    if Engine::new(Config::new().tier(Tier::Jit)).is_ok() {
+        out.push((Config::new().tier(Tier::Jit).lazy_compilation(true).clone(), false));
+        out.push((Config::new().tier(Tier::Jit).lazy_compilation(false).clone(), false));
+    }
+    out
+}
+
+const REFUSAL: &str = "unsupported: gc on the compiler tier";
+
+/// Builds `wat` everywhere; where GC runs, calls its export `f` (no
+/// parameters, one i32 result) when it has one and checks it returns
+/// `expect`.
+fn assert_runs_on_interp(wat: &str, expect: Option<i32>) {
+    let bytes = wat::parse_str(wat).unwrap();
+    tern_validate::validate(&bytes, &tern_validate::Features::wasm3()).unwrap();
+    for (config, runs) in configs() {
+        let engine = Engine::new(&config).unwrap();
+        match Module::new(&engine, &bytes) {
+            Ok(module) if runs => {
+                let mut store = Store::new(&engine, ());
+                let instance = Instance::new(&mut store, &module, &[]).unwrap();
+                if let Some(want) = expect {
+                    let f = instance.get_typed_func::<(), i32>(&mut store, "f").unwrap();
+                    assert_eq!(f.call(&mut store, ()).unwrap(), want, "{config:?}");
+                }
+            }
+            Ok(_) => panic!("{config:?}: the compiler tier built a GC module"),
+            Err(e) => {
+                assert!(!runs, "{config:?}: {e}");
+                assert!(e.to_string().contains(REFUSAL), "{config:?}: {e}");
+            }
+        }
+    }
+}
+
+#[test]
+fn struct_and_array_types() {
+    assert_runs_on_interp(
+        r#"(module
+            (type $s (struct (field i32) (field (mut i64))))
+            (type $a (array (mut i8)))
+            (func (export "f") (result i32)
+                (i32.add
+                    (struct.get $s 0 (struct.new $s (i32.const 40) (i64.const 0)))
+                    (array.len (array.new_default $a (i32.const 2))))))"#,
+        Some(42),
+    );
+}
+
+#[test]
+fn gc_instructions_in_a_body() {
+    // No GC type anywhere: only the body uses GC.
+    assert_runs_on_interp(
+        r#"(module
+            (func (export "f") (result i32)
+                (i31.get_s (ref.i31 (i32.const -5)))))"#,
+        Some(-5),
+    );
+    assert_runs_on_interp(
+        r#"(module
+            (func (export "g") (param externref) (result i32)
+                (ref.test (ref any) (any.convert_extern (local.get 0)))))"#,
+        None,
+    );
+}
+
+#[test]
+fn gc_heap_types_and_recursion_groups() {
+    assert_runs_on_interp(r#"(module (global (export "g") anyref (ref.null none)))"#, None);
+    // Function types only, but in a recursion group.
+    assert_runs_on_interp(
+        r#"(module
+            (rec (type $a (func (result i32))) (type $b (func (result i32))))
+            (func (export "f") (type $b) i32.const 3))"#,
+        Some(3),
+    );
+    // A declared subtype of a function type, called through its supertype.
+    assert_runs_on_interp(
+        r#"(module
+            (type $a (sub (func (result i32))))
+            (type $b (sub $a (func (result i32))))
+            (func $g (type $b) i32.const 9)
+            (table 1 funcref)
+            (elem (i32.const 0) $g)
+            (func (export "f") (result i32) (call_indirect (type $a) (i32.const 0))))"#,
+        Some(9),
+    );
+}
+
+#[test]
+fn gc_constant_expressions() {
+    assert_runs_on_interp(
+        r#"(module
+            (type $s (struct (field i32)))
+            (global $g (ref $s) (struct.new $s (i32.const 6)))
+            (global $i i31ref (ref.i31 (i32.const 1)))
+            (func (export "f") (result i32)
+                (i32.add (struct.get $s 0 (global.get $g)) (i31.get_u (global.get $i)))))"#,
+        Some(7),
+    );
+}
+
+#[test]
+fn without_the_gc_feature_gc_modules_are_invalid() {
+    let bytes = wat::parse_str(r#"(module (type (struct)))"#).unwrap();
+    let mut config = Config::new();
+    config.features(tern_validate::Features::wasm3().with(tern_validate::Feature::Gc, false));
+    let engine = Engine::new(&config).unwrap();
+    let e = Module::new(&engine, &bytes).unwrap_err();
+    assert!(e.to_string().contains("gc support is not enabled"), "{e}");
+}
+
+#[test]
+fn typed_function_references_still_run_on_every_tier() {
+    let bytes = wat::parse_str(
+        r#"(module
+            (type $t (func (result i32)))
+            (func $g (type $t) i32.const 7)
+            (elem declare func $g)
+            (table 1 (ref null $t))
+            (func (export "f") (result i32)
+                (table.set (i32.const 0) (ref.func $g))
+                (i32.add
+                    (call_ref $t (ref.func $g))
+                    (call_indirect (type $t) (i32.const 0)))))"#,
+    )
+    .unwrap();
+    for (config, _) in configs() {
+        let engine = Engine::new(&config).unwrap();
+        let module = Module::new(&engine, &bytes).unwrap();
+        let mut store = Store::new(&engine, ());
+        let instance = Instance::new(&mut store, &module, &[]).unwrap();
+        let f = instance.get_typed_func::<(), i32>(&mut store, "f").unwrap();
+        assert_eq!(f.call(&mut store, ()).unwrap(), 14, "{config:?}");
+    }
+}

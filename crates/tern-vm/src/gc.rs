@@ -1,0 +1,750 @@
+//! The GC heap of Wasm GC: structs and arrays, `i31` values and the raw
+//! encoding of the `any` hierarchy, and a tracing mark-and-sweep collector
+//! over a store's roots.
+//!
+//! Raw references of the `any` hierarchy (in value slots, fields, tables
+//! and globals) are one `u64`:
+//! - `0`: null;
+//! - odd: an `i31` value, its 31 bits in bits 1..32 ([`i31_new`]);
+//! - `..10` (binary): an external reference made internal by
+//!   `any.convert_extern`, its raw `externref` shifted left by two;
+//! - `..00`, nonzero: heap object `(index + 1) << 2`.
+//!
+//! `extern.convert_any` of a heap object or `i31` sets [`EXTERN_ANY`] on its
+//! raw value, so an `externref` is either a host value's index + 1 (below
+//! 2^32) or an internal reference with that bit set; converting back and
+//! forth keeps identity without allocating. An object that was ever made
+//! external is pinned (never freed): compiled frames of modules without GC
+//! may hold `externref`s, and the compiler does not report its frames'
+//! references to the collector.
+//!
+//! Objects live in an arena of slots; a slot is reused after its object was
+//! collected, except in the poisoning configuration, where freed slots stay
+//! dead so that a reference the collector missed traps ("use of a collected
+//! GC object") instead of reading another object.
+//!
+//! Roots ([`StoreData::gc_collect`]): globals and tables of reference types,
+//! element segments and exception payloads (conservatively: every slot is a
+//! candidate), the interpreter's value stacks (conservatively, up to the
+//! running frame's height; suspended activations register their stacks in
+//! [`GcHeap::stacks`]), references the host holds ([`GcHeap::root`]) and
+//! pinned objects. A conservative root only keeps a candidate object alive;
+//! objects never move, so a number that looks like a reference is harmless.
+
+use crate::store::{SigId, StoreData};
+use crate::trap::TrapCode;
+use std::sync::Arc;
+use tern_binary::{HeapType, StorageType, ValType};
+
+/// Set on an `externref` that is an internal (`any`) reference made
+/// external.
+pub const EXTERN_ANY: u64 = 1 << 63;
+
+/// `ref.i31`: the raw reference of the low 31 bits of `v`.
+#[inline]
+pub fn i31_new(v: u32) -> u64 {
+    (((v & 0x7fff_ffff) as u64) << 1) | 1
+}
+
+/// `i31.get_s` of a non-null `i31` raw reference.
+#[inline]
+pub fn i31_get_s(raw: u64) -> i32 {
+    (((raw >> 1) as u32) << 1) as i32 >> 1
+}
+
+/// `i31.get_u` of a non-null `i31` raw reference.
+#[inline]
+pub fn i31_get_u(raw: u64) -> u32 {
+    (raw >> 1) as u32 & 0x7fff_ffff
+}
+
+/// Whether a non-null `any` raw reference is an `i31`.
+#[inline]
+pub fn is_i31(raw: u64) -> bool {
+    raw & 1 == 1
+}
+
+/// Whether a non-null `any` raw reference is an internalized external
+/// reference.
+#[inline]
+pub fn is_internalized(raw: u64) -> bool {
+    raw & 3 == 2
+}
+
+/// `any.convert_extern`.
+#[inline]
+pub fn any_convert_extern(e: u64) -> u64 {
+    if e == 0 {
+        0
+    } else if e & EXTERN_ANY != 0 {
+        e & !EXTERN_ANY
+    } else {
+        (e << 2) | 2
+    }
+}
+
+/// `extern.convert_any` (without pinning: see [`GcHeap::pin`]).
+#[inline]
+pub fn extern_convert_any(a: u64) -> u64 {
+    if a == 0 {
+        0
+    } else if is_internalized(a) {
+        a >> 2
+    } else {
+        a | EXTERN_ANY
+    }
+}
+
+/// The arena index of a heap-object raw reference, if `raw` has that form.
+#[inline]
+pub fn object_index(raw: u64) -> Option<usize> {
+    if raw & 3 == 0 && raw != 0 {
+        Some((raw >> 2) as usize - 1)
+    } else {
+        None
+    }
+}
+
+#[inline]
+fn object_ref(index: usize) -> u64 {
+    ((index as u64) + 1) << 2
+}
+
+/// A type as the engine canonicalized it, with what the GC needs of it.
+#[derive(Debug)]
+pub struct GcType {
+    /// The declared supertype chain, root first, ending with the type
+    /// itself: `a <: b` exactly when `b` is in `a`'s chain.
+    pub supers: Box<[SigId]>,
+    pub is_final: bool,
+    pub kind: GcKind,
+}
+
+impl GcType {
+    /// A plain (final, supertype-less) function type.
+    pub fn plain_func(id: SigId) -> GcType {
+        GcType {
+            supers: Box::new([id]),
+            is_final: true,
+            kind: GcKind::Func,
+        }
+    }
+
+    /// Whether this type is a subtype of `b`.
+    #[inline]
+    pub fn is_subtype_of(&self, b: SigId) -> bool {
+        self.supers.contains(&b)
+    }
+
+    /// The struct fields' layout, if a struct type.
+    pub fn struct_layout(&self) -> Option<&StructLayout> {
+        match &self.kind {
+            GcKind::Struct(l) => Some(l),
+            _ => None,
+        }
+    }
+
+    /// The element type, if an array type.
+    pub fn array_elem(&self) -> Option<StorageType> {
+        match &self.kind {
+            GcKind::Array(f) => Some(*f),
+            _ => None,
+        }
+    }
+}
+
+/// What a type defines (its references to concrete types are engine
+/// signature ids).
+#[derive(Debug)]
+pub enum GcKind {
+    Func,
+    Struct(StructLayout),
+    Array(StorageType),
+}
+
+/// A struct's fields and where each lives in the object's slots: one
+/// 64-bit slot per field, two for a `v128`.
+#[derive(Debug)]
+pub struct StructLayout {
+    pub fields: Box<[StorageType]>,
+    pub offsets: Box<[u32]>,
+    pub slots: u32,
+}
+
+impl StructLayout {
+    pub fn new(fields: Box<[StorageType]>) -> StructLayout {
+        let mut offsets = Vec::with_capacity(fields.len());
+        let mut at = 0u32;
+        for f in fields.iter() {
+            offsets.push(at);
+            at += if *f == StorageType::Val(ValType::V128) { 2 } else { 1 };
+        }
+        StructLayout {
+            fields,
+            offsets: offsets.into_boxed_slice(),
+            slots: at,
+        }
+    }
+}
+
+/// Whether values of storage type `s` may hold (or reach) GC objects: the
+/// `any` and `extern` hierarchies.
+pub fn storage_traced(s: StorageType, is_func_type: impl Fn(u32) -> bool) -> bool {
+    match s {
+        StorageType::Val(ValType::Ref(r)) => match r.heap {
+            HeapType::Func | HeapType::NoFunc | HeapType::Exn | HeapType::NoExn => false,
+            HeapType::Concrete(t) => !is_func_type(t),
+            _ => true,
+        },
+        _ => false,
+    }
+}
+
+/// The bits of a value slot a field of storage type `s` keeps.
+#[inline]
+pub fn pack_mask(s: StorageType) -> u64 {
+    match s {
+        StorageType::I8 => 0xff,
+        StorageType::I16 => 0xffff,
+        _ => u64::MAX,
+    }
+}
+
+/// Element `i` (of `e` bytes) of an array's bytes, zero-extended.
+#[inline]
+pub fn load_elem(bytes: &[u8], i: usize, e: usize) -> u128 {
+    let mut b = [0u8; 16];
+    b[..e].copy_from_slice(&bytes[i * e..(i + 1) * e]);
+    u128::from_le_bytes(b)
+}
+
+/// Stores the low `e` bytes of `v` as element `i` of an array's bytes.
+#[inline]
+pub fn store_elem(bytes: &mut [u8], i: usize, e: usize, v: u128) {
+    bytes[i * e..(i + 1) * e].copy_from_slice(&v.to_le_bytes()[..e]);
+}
+
+/// The byte size of an array element of storage type `s`.
+pub fn elem_size(s: StorageType) -> usize {
+    match s {
+        StorageType::I8 => 1,
+        StorageType::I16 => 2,
+        StorageType::Val(ValType::I32 | ValType::F32) => 4,
+        StorageType::Val(ValType::V128) => 16,
+        StorageType::Val(_) => 8,
+    }
+}
+
+/// A struct or array.
+#[derive(Debug)]
+pub struct GcObject {
+    /// The object's type (an engine signature id).
+    pub ty: SigId,
+    marked: bool,
+    pinned: bool,
+    pub body: Body,
+}
+
+/// What an object holds.
+#[derive(Debug)]
+pub enum Body {
+    /// A struct's field slots (see [`StructLayout`]).
+    Struct(Box<[u64]>),
+    /// An array's elements, packed little-endian at their byte size.
+    Array { elem: u8, traced: bool, bytes: Box<[u8]> },
+}
+
+impl GcObject {
+    /// The number of elements of an array (0 for a struct).
+    pub fn array_len(&self) -> u32 {
+        match &self.body {
+            Body::Array { elem, bytes, .. } => (bytes.len() / *elem as usize) as u32,
+            Body::Struct(_) => 0,
+        }
+    }
+}
+
+/// How the collector is configured.
+#[derive(Clone, Copy, Debug)]
+pub struct GcConfig {
+    /// Most bytes the heap may hold (live objects, by their size estimate).
+    pub heap_limit: usize,
+    /// Collect before every allocation (tests: a missing root shows up as a
+    /// wrong value).
+    pub stress: bool,
+    /// Never reuse a collected object's slot: a dangling reference traps.
+    pub poison: bool,
+}
+
+impl Default for GcConfig {
+    fn default() -> Self {
+        GcConfig {
+            heap_limit: 4 << 30,
+            stress: false,
+            poison: false,
+        }
+    }
+}
+
+/// Collection statistics.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct GcStats {
+    pub collections: u64,
+    pub freed_objects: u64,
+    pub longest_pause: std::time::Duration,
+    pub total_pause: std::time::Duration,
+}
+
+/// A store's GC heap.
+#[derive(Default)]
+pub struct GcHeap {
+    objects: Vec<Option<GcObject>>,
+    free: Vec<u32>,
+    /// What the engine knows of each signature id the store's instances
+    /// use (indexed by id; filled at instantiation).
+    types: Vec<Option<Arc<GcType>>>,
+    live_bytes: usize,
+    since_gc: usize,
+    threshold: usize,
+    pub config: GcConfig,
+    pub stats: GcStats,
+    /// References the host holds: `(raw, generation)`, and the last
+    /// generation given (behind a lock so that reading a value out of a
+    /// global or table through a shared store roots it).
+    roots: std::sync::Mutex<(Vec<(u64, u64)>, u64)>,
+    /// Value stacks of interpreter activations suspended in a call out
+    /// (to the host or compiled code): `(start, slots)`, valid while they
+    /// are listed.
+    pub stacks: Vec<(*const u64, usize)>,
+}
+
+// SAFETY: the raw stack pointers are only listed while the activation that
+// owns the stack is suspended on this thread, and only read by collections
+// this store runs; a store moves between threads only between calls.
+unsafe impl Send for GcHeap {}
+unsafe impl Sync for GcHeap {}
+
+/// Bytes an object costs besides its payload.
+const OBJECT_OVERHEAD: usize = 48;
+/// Allocation (in bytes) between collections, at least.
+const MIN_THRESHOLD: usize = 1 << 20;
+
+/// A host root's handle: its slot and generation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct RootHandle {
+    pub index: u32,
+    pub generation: u64,
+}
+
+impl GcHeap {
+    /// Records what the engine knows of type `id`.
+    pub fn register_type(&mut self, id: SigId, ty: Arc<GcType>) {
+        let i = id.0 as usize;
+        if self.types.len() <= i {
+            self.types.resize(i + 1, None);
+        }
+        if self.types[i].is_none() {
+            self.types[i] = Some(ty);
+        }
+    }
+
+    /// The type behind `id`, if registered.
+    #[inline]
+    pub fn ty(&self, id: SigId) -> Option<&Arc<GcType>> {
+        self.types.get(id.0 as usize).and_then(|t| t.as_ref())
+    }
+
+    /// Whether `a` is a subtype of `b` (both registered, or equal).
+    pub fn is_subtype(&self, a: SigId, b: SigId) -> bool {
+        a == b || self.ty(a).is_some_and(|t| t.is_subtype_of(b))
+    }
+
+    /// Whether a non-null raw reference of the `any` hierarchy is of heap
+    /// type `h` (concrete types by engine signature id).
+    pub fn any_matches(&self, raw: u64, h: HeapType) -> bool {
+        match h {
+            HeapType::Any => true,
+            HeapType::Eq => is_i31(raw) || object_index(raw).is_some(),
+            HeapType::I31 => is_i31(raw),
+            HeapType::Struct => matches!(self.get(raw).map(|o| &o.body), Ok(Body::Struct(_))),
+            HeapType::Array => matches!(self.get(raw).map(|o| &o.body), Ok(Body::Array { .. })),
+            HeapType::Concrete(t) => self.get(raw).is_ok_and(|o| self.is_subtype(o.ty, SigId(t))),
+            _ => false,
+        }
+    }
+
+    /// Whether heap type `h` (concrete types by engine signature id) is of
+    /// the `any` hierarchy.
+    pub fn is_any_heap(&self, h: HeapType) -> bool {
+        match h {
+            HeapType::Any | HeapType::Eq | HeapType::I31 | HeapType::Struct | HeapType::Array | HeapType::None => true,
+            HeapType::Concrete(t) => !self.is_func_type(t),
+            _ => false,
+        }
+    }
+
+    /// Whether `id` is a function type (or unknown, taken as one: plain
+    /// function types of modules without GC are not registered).
+    pub fn is_func_type(&self, id: u32) -> bool {
+        self.ty(SigId(id)).is_none_or(|t| matches!(t.kind, GcKind::Func))
+    }
+
+    /// The object behind a raw reference of heap-object form.
+    #[inline]
+    pub fn get(&self, raw: u64) -> Result<&GcObject, TrapCode> {
+        match object_index(raw).and_then(|i| self.objects.get(i)) {
+            Some(Some(o)) => Ok(o),
+            _ => Err(TrapCode::DanglingGcReference),
+        }
+    }
+
+    /// The object behind a raw reference, mutably.
+    #[inline]
+    pub fn get_mut(&mut self, raw: u64) -> Result<&mut GcObject, TrapCode> {
+        match object_index(raw).and_then(|i| self.objects.get_mut(i)) {
+            Some(Some(o)) => Ok(o),
+            _ => Err(TrapCode::DanglingGcReference),
+        }
+    }
+
+    /// Whether a collection is due before allocating `bytes` more.
+    #[inline]
+    pub fn wants_collection(&self, bytes: usize) -> bool {
+        self.config.stress
+            || self.since_gc + bytes > self.threshold.max(MIN_THRESHOLD)
+            || self.live_bytes + self.since_gc + bytes > self.config.heap_limit
+    }
+
+    /// Whether `bytes` more fit under the heap limit.
+    #[inline]
+    pub fn fits(&self, bytes: usize) -> bool {
+        self.live_bytes + self.since_gc + bytes <= self.config.heap_limit
+    }
+
+    fn insert(&mut self, obj: GcObject, bytes: usize) -> u64 {
+        self.since_gc += bytes;
+        match self.free.pop() {
+            Some(i) => {
+                self.objects[i as usize] = Some(obj);
+                object_ref(i as usize)
+            }
+            None => {
+                self.objects.push(Some(obj));
+                object_ref(self.objects.len() - 1)
+            }
+        }
+    }
+
+    /// The size estimate of a struct of `slots` slots.
+    pub fn struct_bytes(slots: u32) -> usize {
+        OBJECT_OVERHEAD + slots as usize * 8
+    }
+
+    /// The size estimate of an array of `len` elements of `elem` bytes
+    /// (`None` when it overflows).
+    pub fn array_bytes(elem: usize, len: u32) -> Option<usize> {
+        (len as usize).checked_mul(elem)?.checked_add(OBJECT_OVERHEAD)
+    }
+
+    /// Allocates a struct of type `ty` with these field slots. The caller
+    /// checked [`GcHeap::fits`].
+    pub fn alloc_struct(&mut self, ty: SigId, fields: Box<[u64]>) -> u64 {
+        let bytes = Self::struct_bytes(fields.len() as u32);
+        self.insert(
+            GcObject {
+                ty,
+                marked: false,
+                pinned: false,
+                body: Body::Struct(fields),
+            },
+            bytes,
+        )
+    }
+
+    /// Allocates an array of type `ty` with elements of `elem` bytes
+    /// (`bytes` holds them all). The caller checked [`GcHeap::fits`].
+    pub fn alloc_array(&mut self, ty: SigId, elem: u8, traced: bool, bytes: Box<[u8]>) -> u64 {
+        let size = bytes.len() + OBJECT_OVERHEAD;
+        self.insert(
+            GcObject {
+                ty,
+                marked: false,
+                pinned: false,
+                body: Body::Array { elem, traced, bytes },
+            },
+            size,
+        )
+    }
+
+    /// A new struct of type `ty` (layout `layout`) whose fields are the
+    /// value slots `vals` (packed fields cut to their width). The caller
+    /// checked [`GcHeap::fits`].
+    pub fn new_struct(&mut self, ty: SigId, layout: &StructLayout, vals: &[u64]) -> u64 {
+        let mut f: Box<[u64]> = vals[..layout.slots as usize].into();
+        for (k, s) in layout.fields.iter().enumerate() {
+            f[layout.offsets[k] as usize] &= pack_mask(*s);
+        }
+        self.alloc_struct(ty, f)
+    }
+
+    /// A new array of type `ty` of `len` elements of storage type `elem`,
+    /// each `v`. Fails when the host cannot give the memory.
+    pub fn new_array(
+        &mut self,
+        ty: SigId,
+        elem: StorageType,
+        traced: bool,
+        len: u32,
+        v: u128,
+    ) -> Result<u64, TrapCode> {
+        let e = elem_size(elem);
+        let n = (len as usize).checked_mul(e).ok_or(TrapCode::GcHeapExhausted)?;
+        let mut bytes: Vec<u8> = Vec::new();
+        bytes.try_reserve_exact(n).map_err(|_| TrapCode::GcHeapExhausted)?;
+        if v == 0 {
+            bytes.resize(n, 0);
+        } else {
+            let b = v.to_le_bytes();
+            for _ in 0..len {
+                bytes.extend_from_slice(&b[..e]);
+            }
+        }
+        Ok(self.alloc_array(ty, e as u8, traced, bytes.into_boxed_slice()))
+    }
+
+    /// `extern.convert_any`: the external form of `a`, pinning a heap
+    /// object (see the module docs).
+    pub fn externalize(&mut self, a: u64) -> u64 {
+        if let Some(Some(o)) = object_index(a).and_then(|i| self.objects.get_mut(i)) {
+            o.pinned = true;
+        }
+        extern_convert_any(a)
+    }
+
+    fn root_set(&self) -> std::sync::MutexGuard<'_, (Vec<(u64, u64)>, u64)> {
+        self.roots.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Roots `raw` for the host; it stays rooted until [`GcHeap::unroot_to`]
+    /// drops roots from its slot on.
+    pub fn root(&self, raw: u64) -> RootHandle {
+        let mut g = self.root_set();
+        g.1 += 1;
+        let generation = g.1;
+        g.0.push((raw, generation));
+        RootHandle {
+            index: g.0.len() as u32 - 1,
+            generation,
+        }
+    }
+
+    /// The raw reference a live root handle holds.
+    pub fn rooted(&self, h: RootHandle) -> Option<u64> {
+        match self.root_set().0.get(h.index as usize) {
+            Some(&(raw, g)) if g == h.generation => Some(raw),
+            _ => None,
+        }
+    }
+
+    /// How many host roots there are (a scope's mark).
+    pub fn root_mark(&self) -> usize {
+        self.root_set().0.len()
+    }
+
+    /// Drops the host roots made since `mark`.
+    pub fn unroot_to(&self, mark: usize) {
+        self.root_set().0.truncate(mark);
+    }
+
+    /// Live objects and their estimated bytes.
+    pub fn usage(&self) -> (usize, usize) {
+        (self.objects.len() - self.free.len(), self.live_bytes + self.since_gc)
+    }
+
+    fn mark_from(&mut self, work: &mut Vec<usize>) {
+        let mut words: Vec<u64> = Vec::new();
+        while let Some(i) = work.pop() {
+            let Some(o) = &self.objects[i] else { continue };
+            words.clear();
+            match &o.body {
+                Body::Struct(fields) => {
+                    let Some(ty) = self.types.get(o.ty.0 as usize).and_then(|t| t.as_ref()) else {
+                        continue;
+                    };
+                    let Some(layout) = ty.struct_layout() else { continue };
+                    for (k, &f) in layout.fields.iter().enumerate() {
+                        if storage_traced(f, |t| self.is_func_type(t)) {
+                            words.push(fields[layout.offsets[k] as usize]);
+                        }
+                    }
+                }
+                Body::Array {
+                    traced: true, bytes, ..
+                } => words.extend(
+                    bytes
+                        .chunks_exact(8)
+                        .map(|c| u64::from_le_bytes(c.try_into().unwrap_or([0; 8]))),
+                ),
+                Body::Array { .. } => {}
+            }
+            for &w in &words {
+                push_candidate(&mut self.objects, work, w);
+            }
+        }
+    }
+}
+
+/// Marks the object a candidate word names (in either the `any` or the
+/// external form), queueing it for tracing if it was not marked yet.
+#[inline]
+fn push_candidate(objects: &mut [Option<GcObject>], work: &mut Vec<usize>, w: u64) {
+    let w = if w & EXTERN_ANY != 0 { w & !EXTERN_ANY } else { w };
+    if let Some(i) = object_index(w)
+        && let Some(Some(o)) = objects.get_mut(i)
+        && !o.marked
+    {
+        o.marked = true;
+        work.push(i);
+    }
+}
+
+impl StoreData {
+    /// Collects the GC heap. `stack` is the running interpreter
+    /// activation's value stack (up to its running frame's height); the
+    /// rest of the roots are the store's (see the module docs).
+    pub fn gc_collect(&mut self, stack: &[u64]) {
+        if self.gc.objects.len() == self.gc.free.len() {
+            self.gc.live_bytes = 0;
+            self.gc.since_gc = 0;
+            return;
+        }
+        let start = std::time::Instant::now();
+        let mut work: Vec<usize> = Vec::new();
+        let objects = &mut self.gc.objects;
+        let mut mark = |w: u64| push_candidate(objects, &mut work, w);
+        for &w in stack {
+            mark(w);
+        }
+        for &(p, n) in &self.gc.stacks {
+            // SAFETY: listed stacks are live (see `GcHeap::stacks`).
+            for &w in unsafe { std::slice::from_raw_parts(p, n) } {
+                mark(w);
+            }
+        }
+        for g in &self.globals {
+            if let ValType::Ref(_) = g.ty.content {
+                mark(g.value as u64);
+            }
+        }
+        for t in &self.tables {
+            if !matches!(
+                t.ty().element.heap,
+                HeapType::Func | HeapType::NoFunc | HeapType::Exn | HeapType::NoExn
+            ) {
+                for i in 0..t.size() {
+                    mark(t.get(i).unwrap_or(0));
+                }
+            }
+        }
+        for inst in &self.instances {
+            for seg in &inst.elems {
+                for &w in seg.iter() {
+                    mark(w);
+                }
+            }
+        }
+        for e in &self.exns {
+            for &w in e.payload.iter() {
+                mark(w);
+            }
+        }
+        for &(w, _) in self.gc.roots.get_mut().unwrap_or_else(|e| e.into_inner()).0.iter() {
+            mark(w);
+        }
+        for (i, o) in objects.iter_mut().enumerate() {
+            if let Some(o) = o
+                && o.pinned
+                && !o.marked
+            {
+                o.marked = true;
+                work.push(i);
+            }
+        }
+        self.gc.mark_from(&mut work);
+
+        // Sweep.
+        let heap = &mut self.gc;
+        let mut live = 0usize;
+        let mut freed = 0u64;
+        for (i, slot) in heap.objects.iter_mut().enumerate() {
+            match slot {
+                Some(o) if o.marked => {
+                    o.marked = false;
+                    live += match &o.body {
+                        Body::Struct(f) => GcHeap::struct_bytes(f.len() as u32),
+                        Body::Array { bytes, .. } => bytes.len() + OBJECT_OVERHEAD,
+                    };
+                }
+                Some(_) => {
+                    *slot = None;
+                    freed += 1;
+                    if !heap.config.poison {
+                        heap.free.push(i as u32);
+                    }
+                }
+                None => {}
+            }
+        }
+        heap.live_bytes = live;
+        heap.since_gc = 0;
+        heap.threshold = live;
+        let pause = start.elapsed();
+        heap.stats.collections += 1;
+        heap.stats.freed_objects += freed;
+        heap.stats.total_pause += pause;
+        heap.stats.longest_pause = heap.stats.longest_pause.max(pause);
+    }
+
+    /// Makes room for an allocation of `bytes`: collects when one is due
+    /// (see [`GcHeap::wants_collection`]), then checks the heap limit.
+    pub fn gc_prepare(&mut self, bytes: usize, stack: &[u64]) -> Result<(), TrapCode> {
+        if self.gc.wants_collection(bytes) {
+            self.gc_collect(stack);
+        }
+        if self.gc.fits(bytes) {
+            Ok(())
+        } else {
+            Err(TrapCode::GcHeapExhausted)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn i31_round_trips() {
+        for v in [0u32, 1, 0x3fff_ffff, 0x4000_0000, 0x7fff_ffff, 0xffff_ffff, 0x8000_0000] {
+            let r = i31_new(v);
+            assert!(is_i31(r));
+            assert_eq!(i31_get_u(r), v & 0x7fff_ffff);
+            assert_eq!(i31_get_s(r), ((v << 1) as i32) >> 1);
+        }
+    }
+
+    #[test]
+    fn conversions_keep_identity() {
+        for e in [1u64, 7, u32::MAX as u64] {
+            let a = any_convert_extern(e);
+            assert!(is_internalized(a));
+            assert_eq!(extern_convert_any(a), e);
+        }
+        for a in [i31_new(5), object_ref(3)] {
+            let e = extern_convert_any(a);
+            assert_eq!(any_convert_extern(e), a);
+        }
+        assert_eq!(any_convert_extern(0), 0);
+        assert_eq!(extern_convert_any(0), 0);
+    }
+}
