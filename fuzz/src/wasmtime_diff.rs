@@ -196,6 +196,7 @@ pub fn diff_wasmtime(data: &[u8], tier: tern::Tier) {
         relaxed_simd: false,
         memory64: true,
         threads: false,
+        gc: false,
     };
     let Some(bytes) = smith::module(&mut u, proposals) else {
         return;

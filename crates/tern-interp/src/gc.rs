@@ -76,10 +76,14 @@ pub fn ref_test(vm: &StoreData, sigs: &[SigId], raw: u64, to: RefType) -> bool {
     }
 }
 
-fn ty_of(vm: &StoreData, sigs: &[SigId], t: u32) -> Result<(SigId, std::sync::Arc<GcType>), TrapCode> {
+/// The id and GC view of the module's type `t`. The view is borrowed
+/// apart from the store: a registered type is never replaced or dropped
+/// while the store lives (see [`tern_vm::gc::GcHeap::register_type`]).
+fn ty_of<'t>(vm: &StoreData, sigs: &[SigId], t: u32) -> Result<(SigId, &'t GcType), TrapCode> {
     let id = *sigs.get(t as usize).ok_or(TrapCode::CastFailure)?;
-    let ty = vm.gc.ty(id).cloned().ok_or(TrapCode::CastFailure)?;
-    Ok((id, ty))
+    let ty = vm.gc.ty(id).ok_or(TrapCode::CastFailure)?;
+    // SAFETY: see above; the `Arc` keeps the type where it is.
+    Ok((id, unsafe { &*std::sync::Arc::as_ptr(ty) }))
 }
 
 /// The bytes of an array object whose elements are `e` bytes wide (an

@@ -44,7 +44,7 @@ fn run(stress: bool, n: i32) -> (i64, Store<()>) {
     let mut config = Config::new();
     config.tier(Tier::Interp).gc_stress(stress);
     let engine = Engine::new(&config).unwrap();
-    let module = Module::new(&engine, CHURN).unwrap();
+    let module = Module::new(&engine, wat::parse_str(CHURN).unwrap()).unwrap();
     let mut store = Store::new(&engine, ());
     let check = Func::new(
         &mut store,
@@ -101,13 +101,10 @@ fn the_heap_limit_traps() {
     let mut config = Config::new();
     config.tier(Tier::Interp).gc_heap_limit(1 << 20);
     let engine = Engine::new(&config).unwrap();
-    let module = Module::new(
-        &engine,
-        r#"(module (type $a (array i64))
+    let wat = r#"(module (type $a (array i64))
              (func (export "big") (param i32) (result i32)
-               (array.len (array.new_default $a (local.get 0)))))"#,
-    )
-    .unwrap();
+               (array.len (array.new_default $a (local.get 0)))))"#;
+    let module = Module::new(&engine, wat::parse_str(wat).unwrap()).unwrap();
     let mut store = Store::new(&engine, ());
     let inst = Instance::new(&mut store, &module, &[]).unwrap();
     let big = inst.get_typed_func::<i32, i32>(&mut store, "big").unwrap();

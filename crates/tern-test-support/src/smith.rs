@@ -54,6 +54,8 @@ pub struct Proposals {
     /// could wait on a shared memory is not made, since nothing would
     /// wake it).
     pub threads: bool,
+    /// Wasm GC (with typed function references): the interpreter only.
+    pub gc: bool,
 }
 
 impl Proposals {
@@ -67,6 +69,21 @@ impl Proposals {
         relaxed_simd: true,
         memory64: true,
         threads: true,
+        gc: false,
+    };
+
+    /// What the interpreter implements: the GC differential's modules
+    /// (threads left out: GC modules do not share memories here).
+    pub const GC: Proposals = Proposals {
+        simd: true,
+        tail_call: true,
+        multi_memory: true,
+        exceptions: true,
+        wasm3: true,
+        relaxed_simd: false,
+        memory64: true,
+        threads: false,
+        gc: true,
     };
 }
 
@@ -94,7 +111,7 @@ pub fn config(p: Proposals) -> wasm_smith::Config {
         sign_extension_ops_enabled: true,
         threads_enabled: p.threads,
         shared_everything_threads_enabled: false,
-        gc_enabled: false,
+        gc_enabled: p.gc,
         relaxed_simd_enabled: p.relaxed_simd && p.simd,
         memory64_enabled: p.memory64,
         max_memory64_bytes: 1 << 20,
@@ -511,6 +528,9 @@ pub struct TernRun {
     /// Record the fuel every call that returns uses ([`Event::Fuel`]):
     /// tern's tiers charge the same for it.
     pub record_fuel: bool,
+    /// Collect the GC heap before every allocation, never reusing a freed
+    /// object's slot ([`tern::Config::gc_stress`]).
+    pub gc_stress: bool,
 }
 
 impl TernRun {
@@ -526,6 +546,7 @@ impl TernRun {
             relaxed_simd_deterministic: false,
             tiering: None,
             record_fuel: false,
+            gc_stress: false,
         }
     }
 
@@ -596,6 +617,18 @@ pub fn diff_tiers(bytes: &[u8], arg_bytes: &[u8], flags: u8) -> Option<Result<us
         )
     };
     Some(compare(&a, &b, ("interpreter", name)).map_err(|e| format!("with flags {flags:#04x}: {e}")))
+}
+
+/// The collector differential: runs `bytes` (made with [`Proposals::GC`])
+/// on the interpreter as it is and collecting before every allocation
+/// ([`TernRun::gc_stress`]), both with the options `flags` picks, and
+/// compares the records: a root the collector misses shows up as a
+/// difference or a trap ("use of a collected GC object").
+pub fn diff_gc(bytes: &[u8], arg_bytes: &[u8], flags: u8) -> Result<usize, String> {
+    let run = TernRun::with_flags(tern::Tier::Interp, flags & !flags::TIERED);
+    let a = run_tern(bytes, run, arg_bytes);
+    let b = run_tern(bytes, TernRun { gc_stress: true, ..run }, arg_bytes);
+    compare(&a, &b, ("interpreter", "collect-every-allocation")).map_err(|e| format!("with flags {flags:#04x}: {e}"))
 }
 
 fn tern_type(t: tern::ValType) -> Type {
@@ -681,6 +714,7 @@ pub fn run_tern(bytes: &[u8], run: TernRun, arg_bytes: &[u8]) -> Vec<Event> {
         .interruptible(run.interruptible)
         .relaxed_simd_deterministic(run.relaxed_simd_deterministic)
         .tiering(run.tiering)
+        .gc_stress(run.gc_stress)
         .wasm_feature(tern::Feature::WideArithmetic, true)
         .wasm_memory64(true)
         .wasm_custom_page_sizes(true)

@@ -299,10 +299,15 @@ pub struct GcStats {
 #[derive(Default)]
 pub struct GcHeap {
     objects: Vec<Option<GcObject>>,
+    /// The occupied slots (a sweep visits these, not the whole arena).
+    occupied: Vec<u32>,
     free: Vec<u32>,
     /// What the engine knows of each signature id the store's instances
     /// use (indexed by id; filled at instantiation).
     types: Vec<Option<Arc<GcType>>>,
+    /// Per registered struct type (by id): the slots of its fields that may
+    /// hold GC references; worked out when a collection first needs them.
+    traced: Vec<Option<Box<[u32]>>>,
     live_bytes: usize,
     since_gc: usize,
     threshold: usize,
@@ -337,7 +342,9 @@ pub struct RootHandle {
 }
 
 impl GcHeap {
-    /// Records what the engine knows of type `id`.
+    /// Records what the engine knows of type `id`. A registered type is
+    /// never replaced or dropped while the store lives, so the interpreter
+    /// may borrow it apart from the heap.
     pub fn register_type(&mut self, id: SigId, ty: Arc<GcType>) {
         let i = id.0 as usize;
         if self.types.len() <= i {
@@ -423,16 +430,18 @@ impl GcHeap {
 
     fn insert(&mut self, obj: GcObject, bytes: usize) -> u64 {
         self.since_gc += bytes;
-        match self.free.pop() {
+        let i = match self.free.pop() {
             Some(i) => {
                 self.objects[i as usize] = Some(obj);
-                object_ref(i as usize)
+                i as usize
             }
             None => {
                 self.objects.push(Some(obj));
-                object_ref(self.objects.len() - 1)
+                self.objects.len() - 1
             }
-        }
+        };
+        self.occupied.push(i as u32);
+        object_ref(i)
     }
 
     /// The size estimate of a struct of `slots` slots.
@@ -558,24 +567,35 @@ impl GcHeap {
 
     /// Live objects and their estimated bytes.
     pub fn usage(&self) -> (usize, usize) {
-        (self.objects.len() - self.free.len(), self.live_bytes + self.since_gc)
+        (self.occupied.len(), self.live_bytes + self.since_gc)
+    }
+
+    /// Works out [`GcHeap::traced`] for the types registered since.
+    fn update_traced(&mut self) {
+        while self.traced.len() < self.types.len() {
+            let i = self.traced.len();
+            let slots = self.types[i].as_ref().and_then(|t| t.struct_layout()).map(|l| {
+                l.fields
+                    .iter()
+                    .zip(l.offsets.iter())
+                    .filter(|&(&f, _)| storage_traced(f, |t| self.is_func_type(t)))
+                    .map(|(_, &o)| o)
+                    .collect::<Box<[u32]>>()
+            });
+            self.traced.push(slots);
+        }
     }
 
     fn mark_from(&mut self, work: &mut Vec<usize>) {
+        self.update_traced();
         let mut words: Vec<u64> = Vec::new();
         while let Some(i) = work.pop() {
             let Some(o) = &self.objects[i] else { continue };
             words.clear();
             match &o.body {
                 Body::Struct(fields) => {
-                    let Some(ty) = self.types.get(o.ty.0 as usize).and_then(|t| t.as_ref()) else {
-                        continue;
-                    };
-                    let Some(layout) = ty.struct_layout() else { continue };
-                    for (k, &f) in layout.fields.iter().enumerate() {
-                        if storage_traced(f, |t| self.is_func_type(t)) {
-                            words.push(fields[layout.offsets[k] as usize]);
-                        }
+                    if let Some(Some(slots)) = self.traced.get(o.ty.0 as usize) {
+                        words.extend(slots.iter().map(|&k| fields[k as usize]));
                     }
                 }
                 Body::Array {
@@ -613,7 +633,7 @@ impl StoreData {
     /// activation's value stack (up to its running frame's height); the
     /// rest of the roots are the store's (see the module docs).
     pub fn gc_collect(&mut self, stack: &[u64]) {
-        if self.gc.objects.len() == self.gc.free.len() {
+        if self.gc.occupied.is_empty() {
             self.gc.live_bytes = 0;
             self.gc.since_gc = 0;
             return;
@@ -661,13 +681,13 @@ impl StoreData {
         for &(w, _) in self.gc.roots.get_mut().unwrap_or_else(|e| e.into_inner()).0.iter() {
             mark(w);
         }
-        for (i, o) in objects.iter_mut().enumerate() {
-            if let Some(o) = o
+        for &i in &self.gc.occupied {
+            if let Some(o) = &mut self.gc.objects[i as usize]
                 && o.pinned
                 && !o.marked
             {
                 o.marked = true;
-                work.push(i);
+                work.push(i as usize);
             }
         }
         self.gc.mark_from(&mut work);
@@ -676,25 +696,27 @@ impl StoreData {
         let heap = &mut self.gc;
         let mut live = 0usize;
         let mut freed = 0u64;
-        for (i, slot) in heap.objects.iter_mut().enumerate() {
-            match slot {
-                Some(o) if o.marked => {
-                    o.marked = false;
-                    live += match &o.body {
-                        Body::Struct(f) => GcHeap::struct_bytes(f.len() as u32),
-                        Body::Array { bytes, .. } => bytes.len() + OBJECT_OVERHEAD,
-                    };
-                }
-                Some(_) => {
-                    *slot = None;
-                    freed += 1;
-                    if !heap.config.poison {
-                        heap.free.push(i as u32);
-                    }
-                }
-                None => {}
+        let objects = &mut heap.objects;
+        let free = &mut heap.free;
+        let poison = heap.config.poison;
+        heap.occupied.retain(|&i| match &mut objects[i as usize] {
+            Some(o) if o.marked => {
+                o.marked = false;
+                live += match &o.body {
+                    Body::Struct(f) => GcHeap::struct_bytes(f.len() as u32),
+                    Body::Array { bytes, .. } => bytes.len() + OBJECT_OVERHEAD,
+                };
+                true
             }
-        }
+            slot => {
+                *slot = None;
+                freed += 1;
+                if !poison {
+                    free.push(i);
+                }
+                false
+            }
+        });
         heap.live_bytes = live;
         heap.since_gc = 0;
         heap.threshold = live;
