@@ -9,9 +9,9 @@ use wasmtime as wt;
 
 /// wasmtime configured for exactly the proposals of [`Proposals`]; NaN
 /// canonicalization is off, the modules themselves canonicalize.
-fn engine(fuel: bool) -> &'static wt::Engine {
-    static ENGINES: [OnceLock<wt::Engine>; 2] = [const { OnceLock::new() }; 2];
-    ENGINES[fuel as usize].get_or_init(|| {
+fn engine(fuel: bool, gc: bool) -> &'static wt::Engine {
+    static ENGINES: [OnceLock<wt::Engine>; 4] = [const { OnceLock::new() }; 4];
+    ENGINES[fuel as usize + 2 * gc as usize].get_or_init(|| {
         let mut c = wt::Config::new();
         c.wasm_simd(true)
             .wasm_relaxed_simd(false)
@@ -21,8 +21,8 @@ fn engine(fuel: bool) -> &'static wt::Engine {
             .wasm_bulk_memory(true)
             .wasm_multi_value(true)
             .wasm_exceptions(true)
-            .wasm_function_references(false)
-            .wasm_gc(false)
+            .wasm_function_references(gc)
+            .wasm_gc(gc)
             .wasm_memory64(true)
             .wasm_wide_arithmetic(true)
             .wasm_extended_const(true)
@@ -87,6 +87,9 @@ pub fn wt_trap(e: &wt::Error) -> TrapKind {
         Some(T::NullReference) => TrapKind::NullReference,
         Some(T::StackOverflow) => TrapKind::StackExhausted,
         Some(T::OutOfFuel) => TrapKind::OutOfFuel,
+        Some(T::CastFailure) => TrapKind::CastFailure,
+        Some(T::ArrayOutOfBounds) => TrapKind::ArrayOutOfBounds,
+        Some(T::AllocationTooLarge) => TrapKind::OutOfGcMemory,
         Some(t) => TrapKind::Other(t.to_string()),
         None => TrapKind::Other(format!("{e:?}")),
     }
@@ -94,8 +97,8 @@ pub fn wt_trap(e: &wt::Error) -> TrapKind {
 
 /// Runs `bytes` on wasmtime as [`smith::run_tern`] runs it on tern: the
 /// same limits, fuel, calls and arguments, and the same record.
-pub fn run_wasmtime(bytes: &[u8], fuel: Option<u64>, arg_bytes: &[u8]) -> Vec<Event> {
-    let engine = engine(fuel.is_some());
+pub fn run_wasmtime(bytes: &[u8], fuel: Option<u64>, gc: bool, arg_bytes: &[u8]) -> Vec<Event> {
+    let engine = engine(fuel.is_some(), gc);
     let module = match wt::Module::new(engine, bytes) {
         Ok(m) => m,
         Err(e) => return vec![Event::Invalid(format!("{e:?}"))],
@@ -129,12 +132,18 @@ pub fn run_wasmtime(bytes: &[u8], fuel: Option<u64>, arg_bytes: &[u8]) -> Vec<Ev
     for (name, ext) in &exports {
         let wt::Extern::Func(f) = ext else { continue };
         let ty = f.ty(&store);
+        // As tern's runner: no call with a non-nullable reference parameter.
+        if ty.params().any(|t| t.as_ref().is_some_and(|r| !r.is_nullable())) {
+            continue;
+        }
         let types: Vec<Type> = ty.params().map(|t| wt_type(&t)).collect();
         let args = smith::args(&mut u, &types);
         let params: Vec<wt::Val> = args.iter().zip(ty.params()).map(|(&v, t)| wt_arg(v, &t)).collect();
         let mut results: Vec<wt::Val> = ty
             .results()
-            .map(|t| wt::Val::default_for_ty(&t).expect("results have defaults"))
+            // (A non-nullable reference result has no default; the call
+            // overwrites the placeholder.)
+            .map(|t| wt::Val::default_for_ty(&t).unwrap_or(wt::Val::I32(0)))
             .collect();
         let result = match f.call(&mut store, &params, &mut results) {
             Ok(()) => Ok(results.iter().map(wt_value).collect()),
@@ -178,6 +187,15 @@ pub fn run_wasmtime(bytes: &[u8], fuel: Option<u64>, arg_bytes: &[u8]) -> Vec<Ev
 /// options, the next make a wasm-smith module, the rest its arguments.
 /// Panics when tern (on `tier`) and wasmtime disagree.
 pub fn diff_wasmtime(data: &[u8], tier: tern::Tier) {
+    diff_wasmtime_with(data, tier, false)
+}
+
+/// [`diff_wasmtime`] with Wasm GC in the modules (tern's interpreter only).
+pub fn diff_wasmtime_gc(data: &[u8]) {
+    diff_wasmtime_with(data, tern::Tier::Interp, true)
+}
+
+fn diff_wasmtime_with(data: &[u8], tier: tern::Tier, gc: bool) {
     static JIT: OnceLock<bool> = OnceLock::new();
     if tier == tern::Tier::Jit && !*JIT.get_or_init(|| tern::Engine::new(tern::Config::new().tier(tier)).is_ok()) {
         return;
@@ -185,8 +203,9 @@ pub fn diff_wasmtime(data: &[u8], tier: tern::Tier) {
     let mut u = Unstructured::new(data);
     let flags: u8 = u.arbitrary().unwrap_or(0);
     // Everything both engines implement the same way: relaxed SIMD's
-    // choices differ between engines, and GC (which wasm-smith's typed
-    // function references come with) tern lacks.
+    // choices differ between engines; GC (which wasm-smith's typed
+    // function references come with) only in `diff_wasmtime_gc`, on tern's
+    // interpreter.
     let proposals = Proposals {
         simd: true,
         tail_call: true,
@@ -196,7 +215,7 @@ pub fn diff_wasmtime(data: &[u8], tier: tern::Tier) {
         relaxed_simd: false,
         memory64: true,
         threads: false,
-        gc: false,
+        gc,
     };
     let Some(bytes) = smith::module(&mut u, proposals) else {
         return;
@@ -206,7 +225,7 @@ pub fn diff_wasmtime(data: &[u8], tier: tern::Tier) {
     let run = TernRun::with_flags(tier, flags);
     let fuel = run.fuel;
     let a = smith::run_tern(&bytes, run, args);
-    let b = run_wasmtime(&bytes, fuel, args);
+    let b = run_wasmtime(&bytes, fuel, gc, args);
     if let Err(e) = smith::compare(&a, &b, ("tern", "wasmtime")) {
         if let Ok(dir) = std::env::var("TERN_DIFF_SAVE") {
             let _ = std::fs::write(format!("{dir}/diverging.wasm"), &bytes);

@@ -379,6 +379,12 @@ pub enum TrapKind {
     UncaughtException,
     StackExhausted,
     OutOfFuel,
+    /// A GC cast that failed.
+    CastFailure,
+    /// A GC array access outside the array.
+    ArrayOutOfBounds,
+    /// A GC allocation refused (heap limits differ between engines).
+    OutOfGcMemory,
     /// Anything else, by message (never expected).
     Other(String),
 }
@@ -386,7 +392,10 @@ pub enum TrapKind {
 impl TrapKind {
     /// Whether the point where this happens depends on the engine.
     pub fn engine_dependent(&self) -> bool {
-        matches!(self, TrapKind::StackExhausted | TrapKind::OutOfFuel)
+        matches!(
+            self,
+            TrapKind::StackExhausted | TrapKind::OutOfFuel | TrapKind::OutOfGcMemory
+        )
     }
 }
 
@@ -687,7 +696,16 @@ pub fn tern_trap(e: &tern::Error) -> TrapKind {
         Some(C::InvalidConversionToInteger) => TrapKind::InvalidConversionToInteger,
         Some(C::StackOverflow) => TrapKind::StackExhausted,
         Some(C::OutOfFuel) => TrapKind::OutOfFuel,
-        Some(C::NullReference | C::NullFunctionReference) => TrapKind::NullReference,
+        Some(
+            C::NullReference
+            | C::NullFunctionReference
+            | C::NullStructReference
+            | C::NullArrayReference
+            | C::NullI31Reference,
+        ) => TrapKind::NullReference,
+        Some(C::CastFailure) => TrapKind::CastFailure,
+        Some(C::ArrayOutOfBounds) => TrapKind::ArrayOutOfBounds,
+        Some(C::GcHeapExhausted) => TrapKind::OutOfGcMemory,
         _ => TrapKind::Other(t.to_string()),
     }
 }
@@ -757,6 +775,10 @@ pub fn run_tern(bytes: &[u8], run: TernRun, arg_bytes: &[u8]) -> Vec<Event> {
     for (name, ext) in &exports {
         let Extern::Func(f) = ext else { continue };
         let ty = f.ty(&store);
+        // A non-nullable reference parameter has no value to pass.
+        if !callable(ty.params()) {
+            continue;
+        }
         let types: Vec<Type> = ty.params().iter().map(|&t| tern_type(t)).collect();
         let args = args(&mut u, &types);
         let params: Vec<Val> = args.iter().zip(ty.params()).map(|(&v, &t)| tern_arg(v, t)).collect();
@@ -799,6 +821,12 @@ pub fn run_tern(bytes: &[u8], run: TernRun, arg_bytes: &[u8]) -> Vec<Event> {
         });
     }
     log
+}
+
+/// Whether an export with these parameters is called: not when one is a
+/// non-nullable reference (no argument can be made for it).
+pub fn callable(params: &[tern::ValType]) -> bool {
+    !params.iter().any(|t| matches!(t, tern::ValType::Ref(r) if !r.nullable))
 }
 
 /// Records one export's call, or, when it ran out of an engine-dependent
