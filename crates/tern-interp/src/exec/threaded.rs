@@ -65,7 +65,9 @@ pub(super) struct Cx {
     pub funcs: *const module::Slot,
     /// The running module's tiering state, or null.
     pub tiering: *const Tiering,
-    /// The store (read only here: its tables and functions).
+    /// The store: read here (its tables and functions), and written by the
+    /// GC operators' handler (the heap), the only path to it while the
+    /// handlers run.
     pub vm: *const StoreData,
     pub inst: u32,
     /// A call that would make `frames` longer than this overflows.
@@ -1030,6 +1032,24 @@ const fn hand_written(mut t: [Handler; TAGS]) -> [Handler; TAGS] {
         ip.add(1)
     });
     register!(t, Instr::IsNull { d: 0, a: 0 }, is_null);
+    // GC operators run here too; one that fails stops, and the main loop
+    // runs it again to raise the trap with its backtrace (a failing GC
+    // operator changes nothing before it fails).
+    handler!(gc, Instr::Gc { a, d, op }, |ip, regs, mem, len, cx, acc| {
+        let cx = &*cx;
+        let func = *cx.func;
+        let ops: &[crate::gc::GcOp] = &(*func).gc;
+        let g = ops.get_unchecked(op as usize);
+        let top = *cx.base + (*func).max_height as usize;
+        let roots = std::slice::from_raw_parts((*cx.stack).as_ptr(), top);
+        // The store is only reached through this pointer while the
+        // handlers run (see `Cx::vm`).
+        if crate::gc::exec(&mut *(cx.vm as *mut StoreData), cx.inst, g, regs, a, d, roots).is_err() {
+            stop!(ip)
+        }
+        ip.add(1)
+    });
+    register!(t, Instr::Gc { a: 0, d: 0, op: 0 }, gc);
     handler!(check32, Instr::Check32 { a, code }, |ip, regs, mem, len, cx, acc| {
         if *regs.add(a as usize) > u32::MAX as u64 {
             stop!(ip)
