@@ -1,5 +1,5 @@
 //! The optional logs on stderr that `TERN_LOG` turns on: a comma-separated
-//! list of topics (`cache`, `tier`) or `all`.
+//! list of topics (`cache`, `tier`, `gc`) or `all`.
 
 use std::sync::OnceLock;
 

@@ -57,6 +57,7 @@ impl<T> Store<T> {
         let mut vm = StoreData::new(c.limits, c.consume_fuel);
         vm.epoch = engine.inner.epoch.clone();
         vm.gc.config = c.gc;
+        vm.gc.log = crate::log::enabled("gc");
         Store {
             inner: StoreInner {
                 id: StoreId::fresh(),

@@ -313,6 +313,9 @@ pub struct GcHeap {
     threshold: usize,
     pub config: GcConfig,
     pub stats: GcStats,
+    /// Print the statistics on stderr when the heap is dropped (the
+    /// runtime's `TERN_LOG=gc`).
+    pub log: bool,
     /// References the host holds: `(raw, generation)`, and the last
     /// generation given (behind a lock so that reading a value out of a
     /// global or table through a shared store roots it).
@@ -328,6 +331,23 @@ pub struct GcHeap {
 // this store runs; a store moves between threads only between calls.
 unsafe impl Send for GcHeap {}
 unsafe impl Sync for GcHeap {}
+
+impl Drop for GcHeap {
+    fn drop(&mut self) {
+        if self.log && self.stats.collections > 0 {
+            let (objects, bytes) = self.usage();
+            eprintln!(
+                "[tern gc] {} collections, {} objects freed, pauses {:.1} ms in all, longest {:.2} ms; {} objects ({} KiB) at the end",
+                self.stats.collections,
+                self.stats.freed_objects,
+                self.stats.total_pause.as_secs_f64() * 1e3,
+                self.stats.longest_pause.as_secs_f64() * 1e3,
+                objects,
+                bytes / 1024
+            );
+        }
+    }
+}
 
 /// Bytes an object costs besides its payload.
 const OBJECT_OVERHEAD: usize = 48;
