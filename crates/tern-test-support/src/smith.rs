@@ -122,6 +122,10 @@ pub fn config(p: Proposals) -> wasm_smith::Config {
     }
 }
 
+/// The GC heap limit of a differential run (as memories and tables are
+/// bounded): an allocation beyond it fails, which ends the comparison.
+pub const MAX_GC_HEAP: usize = 64 << 20;
+
 /// Each loop iteration and call consumes one unit of a counter that
 /// wasm-smith adds (an exported global); at zero the module traps
 /// (`unreachable`). So every call ends, on every engine, at the same point.
@@ -733,6 +737,7 @@ pub fn run_tern(bytes: &[u8], run: TernRun, arg_bytes: &[u8]) -> Vec<Event> {
         .relaxed_simd_deterministic(run.relaxed_simd_deterministic)
         .tiering(run.tiering)
         .gc_stress(run.gc_stress)
+        .gc_heap_limit(MAX_GC_HEAP)
         .wasm_feature(tern::Feature::WideArithmetic, true)
         .wasm_memory64(true)
         .wasm_custom_page_sizes(true)

@@ -249,7 +249,7 @@ pub struct GcObject {
 #[derive(Debug)]
 pub enum Body {
     /// A struct's field slots (see [`StructLayout`]).
-    Struct(Box<[u64]>),
+    Struct(Fields),
     /// An array's elements, packed little-endian at their byte size.
     Array { elem: u8, traced: bool, bytes: Box<[u8]> },
 }
@@ -260,6 +260,52 @@ impl GcObject {
         match &self.body {
             Body::Array { elem, bytes, .. } => (bytes.len() / *elem as usize) as u32,
             Body::Struct(_) => 0,
+        }
+    }
+}
+
+/// Struct slots up to this many live in the object itself (no allocation
+/// of their own).
+const INLINE_SLOTS: usize = 6;
+
+/// A struct's field slots: in the object when few, else boxed. Reads as a
+/// slice.
+#[derive(Debug)]
+pub enum Fields {
+    Inline(u8, [u64; INLINE_SLOTS]),
+    Boxed(Box<[u64]>),
+}
+
+impl Fields {
+    /// The slots `vals`, as fields.
+    pub fn from_slice(vals: &[u64]) -> Fields {
+        if vals.len() <= INLINE_SLOTS {
+            let mut a = [0u64; INLINE_SLOTS];
+            a[..vals.len()].copy_from_slice(vals);
+            Fields::Inline(vals.len() as u8, a)
+        } else {
+            Fields::Boxed(vals.into())
+        }
+    }
+}
+
+impl std::ops::Deref for Fields {
+    type Target = [u64];
+    #[inline]
+    fn deref(&self) -> &[u64] {
+        match self {
+            Fields::Inline(n, a) => &a[..*n as usize],
+            Fields::Boxed(b) => b,
+        }
+    }
+}
+
+impl std::ops::DerefMut for Fields {
+    #[inline]
+    fn deref_mut(&mut self) -> &mut [u64] {
+        match self {
+            Fields::Inline(n, a) => &mut a[..*n as usize],
+            Fields::Boxed(b) => b,
         }
     }
 }
@@ -352,7 +398,7 @@ impl Drop for GcHeap {
 /// Bytes an object costs besides its payload.
 const OBJECT_OVERHEAD: usize = 48;
 /// Allocation (in bytes) between collections, at least.
-const MIN_THRESHOLD: usize = 1 << 20;
+const MIN_THRESHOLD: usize = 8 << 20;
 
 /// A host root's handle: its slot and generation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -477,7 +523,7 @@ impl GcHeap {
 
     /// Allocates a struct of type `ty` with these field slots. The caller
     /// checked [`GcHeap::fits`].
-    pub fn alloc_struct(&mut self, ty: SigId, fields: Box<[u64]>) -> u64 {
+    pub fn alloc_struct(&mut self, ty: SigId, fields: Fields) -> u64 {
         let bytes = Self::struct_bytes(fields.len() as u32);
         self.insert(
             GcObject {
@@ -509,7 +555,7 @@ impl GcHeap {
     /// value slots `vals` (packed fields cut to their width). The caller
     /// checked [`GcHeap::fits`].
     pub fn new_struct(&mut self, ty: SigId, layout: &StructLayout, vals: &[u64]) -> u64 {
-        let mut f: Box<[u64]> = vals[..layout.slots as usize].into();
+        let mut f = Fields::from_slice(&vals[..layout.slots as usize]);
         for (k, s) in layout.fields.iter().enumerate() {
             f[layout.offsets[k] as usize] &= pack_mask(*s);
         }
