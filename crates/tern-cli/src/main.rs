@@ -110,8 +110,8 @@ impl Tier {
 #[derive(clap::Args)]
 pub(crate) struct FeatureArgs {
     /// Feature set: a comma-separated list of `all` (the default: Wasm 3.0,
-    /// and every other proposal tern implements; GC modules validate but do
-    /// not run), `wasm3`, `wasm2`, `mvp`, feature names to enable, and `-name`
+    /// and every other proposal tern implements; GC modules run on the
+    /// interpreter), `wasm3`, `wasm2`, `mvp`, feature names to enable, and `-name`
     /// to disable. Names: mutable-global, sign-extension,
     /// nontrapping-float-to-int, multi-value, bulk-memory, reference-types,
     /// simd, exceptions, legacy-exceptions, tail-call, memory64,

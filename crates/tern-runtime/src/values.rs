@@ -102,6 +102,67 @@ impl AnyRef {
             .ok_or_else(|| Error::usage("anyref used after the host call that received it returned"))
     }
 
+    /// The object this reference names, with its type's GC view.
+    fn object<'s>(
+        &self,
+        s: &'s crate::store::StoreInner<impl Sized>,
+    ) -> Result<(&'s tern_vm::gc::GcObject, std::sync::Arc<tern_vm::gc::GcType>)> {
+        s.check(self.store, "anyref")?;
+        let raw = self.raw(&s.vm)?;
+        let o =
+            s.vm.gc
+                .get(raw)
+                .map_err(|_| Error::usage("this anyref is not a struct or an array"))?;
+        let ty =
+            s.vm.gc
+                .ty(o.ty)
+                .cloned()
+                .ok_or_else(|| Error::usage("unregistered GC type"))?;
+        Ok((o, ty))
+    }
+
+    /// Field `i` of a struct (a packed field zero-extended to `i32`).
+    pub fn struct_field(&self, store: impl AsContext, i: usize) -> Result<Val> {
+        let s = store.as_context().0;
+        let (o, ty) = self.object(s)?;
+        let (tern_vm::gc::Body::Struct(f), Some(layout)) = (&o.body, ty.struct_layout()) else {
+            return Err(Error::usage("not a struct"));
+        };
+        let (Some(&st), Some(&at)) = (layout.fields.get(i), layout.offsets.get(i)) else {
+            return Err(Error::usage(format!("the struct has no field {i}")));
+        };
+        Ok(val_from_slots(&s.vm, s.id, st.unpacked(), &f[at as usize..]))
+    }
+
+    /// The number of elements of an array.
+    pub fn array_len(&self, store: impl AsContext) -> Result<u32> {
+        let s = store.as_context().0;
+        let (o, ty) = self.object(s)?;
+        match ty.array_elem() {
+            Some(_) => Ok(o.array_len()),
+            None => Err(Error::usage("not an array")),
+        }
+    }
+
+    /// Element `i` of an array (a packed element zero-extended to `i32`).
+    pub fn array_get(&self, store: impl AsContext, i: u32) -> Result<Val> {
+        let s = store.as_context().0;
+        let (o, ty) = self.object(s)?;
+        let (tern_vm::gc::Body::Array { bytes, .. }, Some(st)) = (&o.body, ty.array_elem()) else {
+            return Err(Error::usage("not an array"));
+        };
+        if i >= o.array_len() {
+            return Err(Error::usage(format!("array index {i} out of bounds")));
+        }
+        let v = tern_vm::gc::load_elem(bytes, i as usize, tern_vm::gc::elem_size(st));
+        Ok(val_from_slots(
+            &s.vm,
+            s.id,
+            st.unpacked(),
+            &[v as u64, (v >> 64) as u64],
+        ))
+    }
+
     /// What the reference is.
     pub fn kind(&self, store: impl AsContext) -> Result<AnyKind> {
         let s = store.as_context().0;

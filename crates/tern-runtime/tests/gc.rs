@@ -115,3 +115,51 @@ fn the_heap_limit_traps() {
     let e = big.call(&mut store, -1).unwrap_err();
     assert!(e.to_string().contains("allocation failed"), "{e}");
 }
+
+#[test]
+fn the_host_reads_structs_and_arrays() {
+    let mut config = Config::new();
+    config.tier(Tier::Interp);
+    let engine = Engine::new(&config).unwrap();
+    let wat = r#"(module
+        (type $p (struct (field i8) (field (mut i64)) (field (ref null $p))))
+        (type $a (array (mut i16)))
+        (func (export "pair") (result anyref)
+            (struct.new $p (i32.const 200) (i64.const -5) (struct.new_default $p)))
+        (func (export "arr") (result (ref $a))
+            (array.new_fixed $a 3 (i32.const 1) (i32.const -1) (i32.const 70000)))
+        (func (export "i31") (result i31ref) (ref.i31 (i32.const -2))))"#;
+    let module = Module::new(&engine, wat::parse_str(wat).unwrap()).unwrap();
+    let mut store = Store::new(&engine, ());
+    let inst = Instance::new(&mut store, &module, &[]).unwrap();
+    let call = |store: &mut Store<()>, name: &str| {
+        let f = inst.get_func(&mut *store, name).unwrap();
+        let mut out = [Val::I32(0)];
+        f.call(&mut *store, &[], &mut out).unwrap();
+        out[0].anyref().flatten().expect("a non-null reference")
+    };
+    let p = call(&mut store, "pair");
+    assert_eq!(p.kind(&store).unwrap(), tern::AnyKind::Struct);
+    assert_eq!(p.struct_field(&store, 0).unwrap().i32(), Some(200));
+    assert_eq!(p.struct_field(&store, 1).unwrap().i64(), Some(-5));
+    let inner = p
+        .struct_field(&store, 2)
+        .unwrap()
+        .anyref()
+        .flatten()
+        .expect("the inner struct");
+    assert_eq!(inner.struct_field(&store, 1).unwrap().i64(), Some(0));
+    assert!(p.struct_field(&store, 3).is_err());
+    let a = call(&mut store, "arr");
+    assert_eq!(a.array_len(&store).unwrap(), 3);
+    let elems: Vec<i32> = (0..3).map(|i| a.array_get(&store, i).unwrap().i32().unwrap()).collect();
+    assert_eq!(elems, [1, 0xffff, 70000 & 0xffff]);
+    assert!(a.array_get(&store, 3).is_err());
+    assert_eq!(
+        call(&mut store, "i31").kind(&store).unwrap(),
+        tern::AnyKind::I31(0x7fff_fffe)
+    );
+    // Collecting keeps what the host holds.
+    store.gc();
+    assert_eq!(p.struct_field(&store, 0).unwrap().i32(), Some(200));
+}

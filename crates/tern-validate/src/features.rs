@@ -59,8 +59,8 @@ macro_rules! define_features {
             }
 
             /// Whether tern can validate modules using this feature. (GC is
-            /// validated, parsed and printed, but the runtime refuses GC
-            /// modules: neither tier runs them yet.)
+            /// validated, parsed and printed, and runs on the interpreter;
+            /// the compiler tier refuses GC modules.)
             pub fn implemented(self) -> bool {
                 match self { $( Feature::$name => $implemented, )* }
             }
