@@ -428,7 +428,9 @@ pub(crate) fn instantiate<T>(s: &mut StoreInner<T>, module: &Module, imports: &[
             ElemMode::Active { table, offset } => {
                 let ie = &s.vm.instances[inst as usize];
                 let (g, f) = (ie.globals.clone(), ie.funcs.clone());
-                let at = eval(&mut s.vm, offset, &g, &f, &m.sigs)? as u32;
+                // A 64-bit table's offset may exceed every table size.
+                let at = u32::try_from(eval(&mut s.vm, offset, &g, &f, &m.sigs)? as u64)
+                    .map_err(|_| Error::Trap(TrapCode::TableOutOfBounds.into()))?;
                 let ie = &s.vm.instances[inst as usize];
                 let ti = ie.tables[*table as usize] as usize;
                 let n = ie.elems[i].len() as u32;
@@ -453,13 +455,14 @@ pub(crate) fn instantiate<T>(s: &mut StoreInner<T>, module: &Module, imports: &[
             }
             let ie = &s.vm.instances[inst as usize];
             let (g, f) = (ie.globals.clone(), ie.funcs.clone());
-            let at = eval(&mut s.vm, offset, &g, &f, &m.sigs)? as u32;
+            // (A 64-bit memory's offset is all 64 bits.)
+            let at = eval(&mut s.vm, offset, &g, &f, &m.sigs)? as u64;
             let ie = &s.vm.instances[inst as usize];
             let mi = ie.memories[*mem as usize] as usize;
             let vm = &mut s.vm;
             let data = vm.instances[inst as usize].data(i as u32);
             vm.memories[mi]
-                .init(at as u64, data, 0, data.len() as u64)
+                .init(at, data, 0, data.len() as u64)
                 .map_err(|c| Error::Trap(c.into()))?;
             vm.instances[inst as usize].datas[i] = 0..0;
         }

@@ -215,3 +215,22 @@
 (assert_trap (invoke "wait" (i64.const 0xfffffffffffffffc)) "unaligned atomic")
 (assert_trap (invoke "wait" (i64.const 0xfffffffffffffff8)) "out of bounds memory access")
 (assert_return (invoke "wait" (i64.const 8)) (i32.const 2))
+
+;; Active segments at offsets of 2^32 and more: all 64 bits count (the
+;; fuzzer found them truncated to 32 bits), so these are out of bounds
+;; even when empty, and nothing is written at the truncated offset.
+(assert_trap
+  (module
+    (table i64 1 funcref)
+    (elem (table 0) (i64.const 0x1_0000_0000) func))
+  "out of bounds table access")
+(assert_trap
+  (module
+    (memory i64 1)
+    (data (i64.const 0x1_0000_0000) "x"))
+  "out of bounds memory access")
+(assert_trap
+  (module
+    (memory i64 1)
+    (data (i64.const 0x1_0000_0000)))
+  "out of bounds memory access")
