@@ -75,6 +75,11 @@ pub fn wt_trap(e: &wt::Error) -> TrapKind {
     if e.is::<wt::ThrownException>() {
         return TrapKind::UncaughtException;
     }
+    // wasmtime's GC heap is smaller than tern's differential limit, and its
+    // exhaustion an error rather than a trap.
+    if format!("{e:?}").contains("GC heap out of memory") {
+        return TrapKind::OutOfGcMemory;
+    }
     match e.downcast_ref::<T>() {
         Some(T::UnreachableCodeReached) => TrapKind::Unreachable,
         Some(T::MemoryOutOfBounds) => TrapKind::MemoryOutOfBounds,
