@@ -212,15 +212,10 @@ fn diff_wasmtime_with(data: &[u8], tier: tern::Tier, gc: bool) {
     // function references come with) only in `diff_wasmtime_gc`, on tern's
     // interpreter.
     let proposals = Proposals {
-        simd: true,
-        tail_call: true,
-        multi_memory: true,
-        exceptions: true,
-        wasm3: true,
         relaxed_simd: false,
-        memory64: true,
         threads: false,
         gc,
+        ..Proposals::TIERS
     };
     let Some(bytes) = smith::module(&mut u, proposals) else {
         return;

@@ -121,6 +121,33 @@ unsafe fn write_val(p: *mut u64, w: usize, v: u128) {
     }
 }
 
+/// Field `field` of the module's struct type `t` in the struct `raw`: its
+/// storage type, its first slot, and the object's slots. A field the
+/// object lacks means a reference to an object of another type (a
+/// collector bug), never an out-of-bounds access.
+fn struct_field<'v>(
+    vm: &'v mut StoreData,
+    sigs: &[SigId],
+    raw: u64,
+    t: u32,
+    field: u32,
+) -> Result<(StorageType, usize, &'v mut [u64]), TrapCode> {
+    if raw == 0 {
+        return Err(TrapCode::NullStructReference);
+    }
+    let (_, ty) = ty_of(vm, sigs, t)?;
+    let layout = ty.struct_layout().ok_or(TrapCode::CastFailure)?;
+    let s = layout.fields[field as usize];
+    let at = layout.offsets[field as usize] as usize;
+    let Body::Struct(f) = &mut vm.gc.get_mut(raw)?.body else {
+        return Err(TrapCode::CastFailure);
+    };
+    if at + width(s) > f.len() {
+        return Err(TrapCode::DanglingGcReference);
+    }
+    Ok((s, at, f))
+}
+
 /// Widens a packed value read from a field or element.
 fn widen(s: StorageType, ext: Ext, v: u128) -> u128 {
     match (s, ext) {
@@ -179,23 +206,7 @@ pub unsafe fn exec(
                 *regs.add(d) = raw;
             }
             GcOp::StructGet { t, field, ext } => {
-                let raw = r(0);
-                if raw == 0 {
-                    return Err(TrapCode::NullStructReference);
-                }
-                let (_, ty) = ty_of(vm, sigs, t)?;
-                let layout = ty.struct_layout().ok_or(TrapCode::CastFailure)?;
-                let s = layout.fields[field as usize];
-                let at = layout.offsets[field as usize] as usize;
-                let Body::Struct(f) = &vm.gc.get(raw)?.body else {
-                    return Err(TrapCode::CastFailure);
-                };
-                // A field the object lacks means a reference to an object
-                // of another type: a collector bug, never an out-of-bounds
-                // read.
-                if at + width(s) > f.len() {
-                    return Err(TrapCode::DanglingGcReference);
-                }
+                let (s, at, f) = struct_field(vm, sigs, r(0), t, field)?;
                 let v = if width(s) == 2 {
                     f[at] as u128 | ((f[at + 1] as u128) << 64)
                 } else {
@@ -204,21 +215,8 @@ pub unsafe fn exec(
                 write_val(regs.add(d), width(s), widen(s, ext, v));
             }
             GcOp::StructSet { t, field } => {
-                let raw = r(0);
-                if raw == 0 {
-                    return Err(TrapCode::NullStructReference);
-                }
-                let (_, ty) = ty_of(vm, sigs, t)?;
-                let layout = ty.struct_layout().ok_or(TrapCode::CastFailure)?;
-                let s = layout.fields[field as usize];
-                let at = layout.offsets[field as usize] as usize;
+                let (s, at, f) = struct_field(vm, sigs, r(0), t, field)?;
                 let v = read_val(regs.add(a + 1), width(s));
-                let Body::Struct(f) = &mut vm.gc.get_mut(raw)?.body else {
-                    return Err(TrapCode::CastFailure);
-                };
-                if at + width(s) > f.len() {
-                    return Err(TrapCode::DanglingGcReference);
-                }
                 f[at] = v as u64 & gc::pack_mask(s);
                 if width(s) == 2 {
                     f[at + 1] = (v >> 64) as u64;

@@ -11,18 +11,6 @@
 
 use tern_test_support::smith::{self, Proposals, flags};
 
-fn random_bytes(seed: u64, n: usize) -> Vec<u8> {
-    let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
-    (0..n)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            (x >> 24) as u8
-        })
-        .collect()
-}
-
 #[test]
 fn collecting_at_every_allocation_changes_nothing_on_random_gc_modules() {
     let n: u64 = std::env::var("TERN_DIFF_SEEDS")
@@ -31,7 +19,7 @@ fn collecting_at_every_allocation_changes_nothing_on_random_gc_modules() {
         .unwrap_or(60);
     let (mut made, mut events, mut with_gc) = (0u64, 0u64, 0u64);
     for seed in 0..n {
-        let data = random_bytes(seed, 8192);
+        let data = smith::random_bytes(seed, 8192);
         let mut u = arbitrary::Unstructured::new(&data);
         let Some(bytes) = smith::module(&mut u, Proposals::GC) else {
             continue;
@@ -41,7 +29,7 @@ fn collecting_at_every_allocation_changes_nothing_on_random_gc_modules() {
         if tern_binary::decode(&bytes).is_ok_and(|m| !m.type_defs.is_empty()) {
             with_gc += 1;
         }
-        let args = random_bytes(!seed, 256);
+        let args = smith::random_bytes(!seed, 256);
         for f in [0, flags::FUEL | flags::EAGER] {
             match smith::diff_gc(&bytes, &args, f) {
                 Ok(k) => events += k as u64,

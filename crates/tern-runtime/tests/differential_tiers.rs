@@ -28,24 +28,12 @@
 use tern::{Config, Engine, Tier};
 use tern_test_support::smith::{self, Proposals, compare, flags};
 
-fn random_bytes(seed: u64, n: usize) -> Vec<u8> {
-    let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
-    (0..n)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            (x >> 24) as u8
-        })
-        .collect()
-}
-
 /// A seed's module and the bytes its arguments come from.
 fn smith(seed: u64) -> Option<(Vec<u8>, Vec<u8>)> {
-    let data = random_bytes(seed, 8192);
+    let data = smith::random_bytes(seed, 8192);
     let mut u = arbitrary::Unstructured::new(&data);
     let bytes = smith::module(&mut u, Proposals::TIERS)?;
-    Some((bytes, random_bytes(!seed, 256)))
+    Some((bytes, smith::random_bytes(!seed, 256)))
 }
 
 #[test]

@@ -75,15 +75,10 @@ impl Proposals {
     /// What the interpreter implements: the GC differential's modules
     /// (threads left out: GC modules do not share memories here).
     pub const GC: Proposals = Proposals {
-        simd: true,
-        tail_call: true,
-        multi_memory: true,
-        exceptions: true,
-        wasm3: true,
         relaxed_simd: false,
-        memory64: true,
         threads: false,
         gc: true,
+        ..Proposals::TIERS
     };
 }
 
@@ -120,6 +115,20 @@ pub fn config(p: Proposals) -> wasm_smith::Config {
         custom_page_sizes_enabled: p.memory64,
         ..Default::default()
     }
+}
+
+/// `n` pseudo-random bytes from `seed` (xorshift): the fixed-seed
+/// differential tests' inputs.
+pub fn random_bytes(seed: u64, n: usize) -> Vec<u8> {
+    let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    (0..n)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 24) as u8
+        })
+        .collect()
 }
 
 /// The GC heap limit of a differential run (as memories and tables are
