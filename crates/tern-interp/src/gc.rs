@@ -148,6 +148,29 @@ fn struct_field<'v>(
     Ok((s, at, f))
 }
 
+/// Element `index` (a slot's value, of which the low 32 bits count) of the
+/// array `raw` of the module's array type `t`, checked: its storage type,
+/// its size in bytes, and the array's bytes.
+fn array_elem<'v>(
+    vm: &'v mut StoreData,
+    sigs: &[SigId],
+    raw: u64,
+    t: u32,
+    index: u64,
+) -> Result<(StorageType, usize, &'v mut [u8]), TrapCode> {
+    if raw == 0 {
+        return Err(TrapCode::NullArrayReference);
+    }
+    let (_, ty) = ty_of(vm, sigs, t)?;
+    let elem = ty.array_elem().ok_or(TrapCode::CastFailure)?;
+    let e = gc::elem_size(elem);
+    let bytes = array_bytes(vm.gc.get_mut(raw)?, e)?;
+    if index as u32 as usize >= bytes.len() / e {
+        return Err(TrapCode::ArrayOutOfBounds);
+    }
+    Ok((elem, e, bytes))
+}
+
 /// Widens a packed value read from a field or element.
 fn widen(s: StorageType, ext: Ext, v: u128) -> u128 {
     match (s, ext) {
@@ -282,38 +305,13 @@ pub unsafe fn exec(
                 *regs.add(d) = raw;
             }
             GcOp::ArrayGet { t, ext } => {
-                let (raw, i) = (r(0), r(1) as u32 as usize);
-                if raw == 0 {
-                    return Err(TrapCode::NullArrayReference);
-                }
-                let (_, ty) = ty_of(vm, sigs, t)?;
-                let elem = ty.array_elem().ok_or(TrapCode::CastFailure)?;
-                let e = gc::elem_size(elem);
-                let Body::Array { bytes, .. } = &vm.gc.get(raw)?.body else {
-                    return Err(TrapCode::CastFailure);
-                };
-                if i >= bytes.len() / e {
-                    return Err(TrapCode::ArrayOutOfBounds);
-                }
+                let (i, (elem, e, bytes)) = (r(1) as u32 as usize, array_elem(vm, sigs, r(0), t, r(1))?);
                 let v = gc::load_elem(bytes, i, e);
                 write_val(regs.add(d), width(elem), widen(elem, ext, v));
             }
             GcOp::ArraySet { t } => {
-                let (raw, i) = (r(0), r(1) as u32 as usize);
-                if raw == 0 {
-                    return Err(TrapCode::NullArrayReference);
-                }
-                let (_, ty) = ty_of(vm, sigs, t)?;
-                let elem = ty.array_elem().ok_or(TrapCode::CastFailure)?;
-                let e = gc::elem_size(elem);
-                let v = read_val(regs.add(a + 2), width(elem));
-                let Body::Array { bytes, .. } = &mut vm.gc.get_mut(raw)?.body else {
-                    return Err(TrapCode::CastFailure);
-                };
-                if i >= bytes.len() / e {
-                    return Err(TrapCode::ArrayOutOfBounds);
-                }
-                gc::store_elem(bytes, i, e, v);
+                let (i, (elem, e, bytes)) = (r(1) as u32 as usize, array_elem(vm, sigs, r(0), t, r(1))?);
+                gc::store_elem(bytes, i, e, read_val(regs.add(a + 2), width(elem)));
             }
             GcOp::ArrayLen => {
                 let raw = r(0);
