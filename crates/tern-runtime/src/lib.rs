@@ -76,8 +76,8 @@ mod jit;
 mod jit;
 mod limits;
 mod linker;
-// The logs are of the compiler tier's events (tier-ups).
-#[cfg(feature = "cranelift")]
+// The logs: the compiler tier's events (tier-ups, the cache) and the
+// collector's statistics.
 mod log;
 mod module;
 mod store;

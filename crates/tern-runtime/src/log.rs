@@ -5,6 +5,7 @@ use std::sync::OnceLock;
 
 /// Writes a line of the `tier` log: `[tern tier +MS] message`, with the
 /// milliseconds since the first line.
+#[cfg_attr(not(feature = "cranelift"), allow(dead_code))]
 pub(crate) fn tier(msg: std::fmt::Arguments<'_>) {
     static START: OnceLock<std::time::Instant> = OnceLock::new();
     let t = START.get_or_init(std::time::Instant::now).elapsed();
