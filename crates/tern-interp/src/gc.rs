@@ -55,12 +55,8 @@ pub fn ref_test(vm: &StoreData, sigs: &[SigId], raw: u64, to: RefType) -> bool {
         return to.nullable;
     }
     match to.heap {
-        HeapType::Func | HeapType::Extern | HeapType::Exn | HeapType::Any => true,
-        HeapType::NoFunc | HeapType::NoExtern | HeapType::NoExn | HeapType::None => false,
-        HeapType::Eq => gc::is_i31(raw) || gc::object_index(raw).is_some(),
-        HeapType::I31 => gc::is_i31(raw),
-        HeapType::Struct => matches!(vm.gc.get(raw).map(|o| &o.body), Ok(Body::Struct(_))),
-        HeapType::Array => matches!(vm.gc.get(raw).map(|o| &o.body), Ok(Body::Array { .. })),
+        HeapType::Func | HeapType::Extern | HeapType::Exn => true,
+        HeapType::NoFunc | HeapType::NoExtern | HeapType::NoExn => false,
         HeapType::Concrete(t) => {
             let Some(&target) = sigs.get(t as usize) else {
                 return false;
@@ -70,15 +66,14 @@ pub fn ref_test(vm: &StoreData, sigs: &[SigId], raw: u64, to: RefType) -> bool {
                     .get(raw as usize - 1)
                     .is_some_and(|f| vm.gc.is_subtype(f.sig, target))
             } else {
-                vm.gc.get(raw).is_ok_and(|o| vm.gc.is_subtype(o.ty, target))
+                vm.gc.any_matches(raw, HeapType::Concrete(target.0))
             }
         }
+        // The `any` hierarchy.
+        h => vm.gc.any_matches(raw, h),
     }
 }
 
-/// The id and GC view of the module's type `t`. The view is borrowed
-/// apart from the store: a registered type is never replaced or dropped
-/// while the store lives (see [`tern_vm::gc::GcHeap::register_type`]).
 fn ty_of<'t>(vm: &StoreData, sigs: &[SigId], t: u32) -> Result<(SigId, &'t GcType), TrapCode> {
     let id = *sigs.get(t as usize).ok_or(TrapCode::CastFailure)?;
     let ty = vm.gc.ty(id).ok_or(TrapCode::CastFailure)?;

@@ -452,7 +452,6 @@ impl Module {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn build_validated(
         engine: &Engine,
         bytes: SharedBytes,
