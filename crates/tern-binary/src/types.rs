@@ -95,7 +95,8 @@ impl HeapType {
         })
     }
 
-    fn from_abstract_code(b: u8) -> Option<HeapType> {
+    /// The abstract heap type of shorthand byte `b`, if it is one.
+    pub fn from_abstract_code(b: u8) -> Option<HeapType> {
         Some(match b {
             0x70 => HeapType::Func,
             0x6f => HeapType::Extern,

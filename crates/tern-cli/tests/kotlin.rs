@@ -12,7 +12,7 @@ use std::process::Command;
 fn kotlin_program_prints_what_wasmtime_prints() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/kotlin");
     let want = std::fs::read_to_string(dir.join("more.expected")).unwrap();
-    for tier in [None, Some("interp")] {
+    for tier in [None, Some("interp"), Some("jit")] {
         let mut c = Command::new(env!("CARGO_BIN_EXE_tern"));
         c.arg("run")
             .env_remove("TERN_LOG")

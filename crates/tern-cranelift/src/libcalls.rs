@@ -392,6 +392,33 @@ unsafe extern "C" fn exn_caught(vmctx: *mut VMContext, exn: u64, out: *mut u64, 
     }
 }
 
+unsafe extern "C" fn gc_op(vmctx: *mut VMContext, op: u64, imm: u64, slots: *mut u64) {
+    // SAFETY: compiled code passes its own vmctx, an operator its
+    // translator encoded from validated code, and a slot array with room
+    // for the operator's operands and results.
+    unsafe {
+        libcall(|| {
+            let op = tern_vm::gc_ops::GcOp::decode(op, imm).ok_or_else(|| Trap::msg("tern: invalid GC operator"))?;
+            let inst = (*vmctx).instance;
+            let vm = host(vmctx).store();
+            // The interpreter's stacks are registered with the heap and
+            // compiled frames are found on the machine stack: no roots
+            // to add.
+            tern_vm::gc_ops::exec(vm, inst, &op, slots, 0, 0, &[]).map_err(Trap::new)
+        })
+    }
+}
+
+unsafe extern "C" fn func_subtype(vmctx: *mut VMContext, have: u32, want: u32) -> u32 {
+    // SAFETY: compiled code passes its own vmctx.
+    unsafe {
+        libcall(|| {
+            let vm = host(vmctx).store();
+            Ok(vm.gc.is_subtype(tern_vm::SigId(have), tern_vm::SigId(want)) as u32)
+        })
+    }
+}
+
 macro_rules! address_table {
     ($( $(#[$doc:meta])* $name:ident $imp:ident ( $($arg:ident : $ty:ty),* ) $(-> $ret:ty)? ; )*) => {
         /// The address of libcall `l`: the function its row of

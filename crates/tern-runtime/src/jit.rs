@@ -732,6 +732,13 @@ fn enter_compiled<T>(
         }
         (*ctx).epoch_deadline = s.vm.epoch_deadline;
         s.vm.activations += 1;
+        // The collector scans the machine stack up to the outermost
+        // compiled activation's entry (this frame, for the first one).
+        let marker = 0u8;
+        let saved_top = s.vm.gc.native_top;
+        if saved_top == 0 {
+            s.vm.gc.native_top = std::hint::black_box(&raw const marker) as usize;
+        }
         (*ctx).host = tern_cranelift::libcalls::host_to_raw(s);
         let values = io.as_mut_ptr();
         let mut pcs = Vec::new();
@@ -746,6 +753,7 @@ fn enter_compiled<T>(
             tern_vm::signals::catch_traps_with_exits(|| array(fr.vmctx, fr.vmctx, values, code), &mut pcs, exit)
         };
         s.vm.activations -= 1;
+        s.vm.gc.native_top = saved_top;
         if fuel {
             s.vm.fuel = (*ctx).fuel.max(0) as u64;
         }

@@ -435,10 +435,15 @@ impl Module {
     ) -> Result<Module> {
         let bytes = bytes.into();
         let gc_on = engine.config().features.enabled(tern_validate::Feature::Gc);
+        if tern_vm::gc::MACHINE_STACK_SCAN {
+            // Both tiers run GC modules.
+            return Self::build_validated(engine, bytes, precompiled, interpret, cache, gc_on);
+        }
         match Self::build_validated(engine, bytes.clone(), precompiled, interpret, cache, false) {
             Err(Error::Compile(b)) if gc_on && b.message() == GC_NOT_ENABLED.as_str() => {
-                // The module uses GC: the interpreter runs it (the compiler
-                // does not compile GC yet).
+                // The module uses GC: the interpreter runs it (compiled
+                // code runs GC only where the collector can scan its
+                // frames, see `tern_vm::gc::MACHINE_STACK_SCAN`).
                 let c = engine.config();
                 if c.tier == crate::Tier::Jit && !c.interp_fallback && !interpret {
                     return Err(Error::Compile(tern_binary::BinaryError::new(
@@ -649,12 +654,13 @@ impl Module {
     }
 }
 
-/// The features a module is first validated with: the engine's, less GC.
-/// A module that uses none of GC (its type forms, abstract heap types or
-/// instructions, anywhere) validates so and runs on any tier; for one that
-/// does, the validator says "gc support is not enabled", and
-/// [`Module::build`] builds it again with GC for the interpreter (the
-/// compiler does not compile GC yet). Validating without the feature
+/// On targets where compiled code cannot run GC (no
+/// `tern_vm::gc::MACHINE_STACK_SCAN`), the features a module is first
+/// validated with: the engine's, less GC. A module that uses none of GC
+/// (its type forms, abstract heap types or instructions, anywhere)
+/// validates so and runs on any tier; for one that does, the validator
+/// says "gc support is not enabled", and [`Module::build`] builds it
+/// again with GC for the interpreter. Validating without the feature
 /// finds every such use at no cost to other modules.
 fn runtime_features(features: &tern_validate::Features) -> tern_validate::Features {
     features.with(tern_validate::Feature::Gc, false)
@@ -664,7 +670,7 @@ fn runtime_features(features: &tern_validate::Features) -> tern_validate::Featur
 static GC_NOT_ENABLED: std::sync::LazyLock<String> =
     std::sync::LazyLock::new(|| format!("{} support is not enabled", tern_validate::Feature::Gc.name()));
 
-/// Why the compiler tier refuses a GC module.
+/// Why the compiler tier refuses a GC module where it cannot run one.
 pub const GC_UNSUPPORTED: &str =
     "unsupported: gc on the compiler tier (the interpreter runs GC modules: use --tier interp or auto)";
 

@@ -1,6 +1,7 @@
-//! Wasm GC on the interpreter: the collector frees garbage (cycles
-//! included) and keeps every object a frame, global, table or host
-//! reference can reach, also when it collects before every allocation.
+//! Wasm GC on both tiers: the collector frees garbage (cycles included)
+//! and keeps every object a frame (interpreted or compiled), global, table
+//! or host reference can reach, also when it collects before every
+//! allocation.
 
 use tern::{Config, Engine, Func, FuncType, Instance, Module, Store, Tier, Val, ValType};
 
@@ -40,9 +41,19 @@ const CHURN: &str = r#"
 )
 "#;
 
-fn run(stress: bool, n: i32) -> (i64, Store<()>) {
+/// The tiers to run on: the interpreter, and the compiler where it is
+/// built in.
+fn tiers() -> Vec<Tier> {
+    let mut t = vec![Tier::Interp];
+    if Engine::new(Config::new().tier(Tier::Jit)).is_ok() {
+        t.push(Tier::Jit);
+    }
+    t
+}
+
+fn run(tier: Tier, stress: bool, n: i32) -> (i64, Store<()>) {
     let mut config = Config::new();
-    config.tier(Tier::Interp).gc_stress(stress);
+    config.tier(tier).gc_stress(stress);
     let engine = Engine::new(&config).unwrap();
     let module = Module::new(&engine, wat::parse_str(CHURN).unwrap()).unwrap();
     let mut store = Store::new(&engine, ());
@@ -76,9 +87,15 @@ fn expected(n: i64) -> i64 {
 
 #[test]
 fn collector_frees_garbage_and_keeps_what_is_reachable() {
+    for tier in tiers() {
+        frees_garbage_and_keeps_what_is_reachable(tier);
+    }
+}
+
+fn frees_garbage_and_keeps_what_is_reachable(tier: Tier) {
     let n = 200_000;
-    let (sum, mut store) = run(false, n);
-    assert_eq!(sum, expected(n as i64));
+    let (sum, mut store) = run(tier, false, n);
+    assert_eq!(sum, expected(n as i64), "{tier:?}");
     let stats = store.gc_stats();
     assert!(stats.collections > 0, "a churn of {n} iterations collects");
     assert!(stats.freed_objects > n as u64, "cycles and arrays are freed");
@@ -90,16 +107,24 @@ fn collector_frees_garbage_and_keeps_what_is_reachable() {
 
 #[test]
 fn collecting_before_every_allocation_changes_nothing() {
-    let n = 3_000;
-    let (sum, store) = run(true, n);
-    assert_eq!(sum, expected(n as i64));
-    assert!(store.gc_stats().collections >= 3 * n as u64);
+    for tier in tiers() {
+        let n = 3_000;
+        let (sum, store) = run(tier, true, n);
+        assert_eq!(sum, expected(n as i64), "{tier:?}");
+        assert!(store.gc_stats().collections >= 3 * n as u64);
+    }
 }
 
 #[test]
 fn the_heap_limit_traps() {
+    for tier in tiers() {
+        heap_limit_traps(tier);
+    }
+}
+
+fn heap_limit_traps(tier: Tier) {
     let mut config = Config::new();
-    config.tier(Tier::Interp).gc_heap_limit(1 << 20);
+    config.tier(tier).gc_heap_limit(1 << 20);
     let engine = Engine::new(&config).unwrap();
     let wat = r#"(module (type $a (array i64))
              (func (export "big") (param i32) (result i32)
@@ -118,8 +143,14 @@ fn the_heap_limit_traps() {
 
 #[test]
 fn the_host_reads_structs_and_arrays() {
+    for tier in tiers() {
+        host_reads_structs_and_arrays(tier);
+    }
+}
+
+fn host_reads_structs_and_arrays(tier: Tier) {
     let mut config = Config::new();
-    config.tier(Tier::Interp);
+    config.tier(tier);
     let engine = Engine::new(&config).unwrap();
     let wat = r#"(module
         (type $p (struct (field i8) (field (mut i64)) (field (ref null $p))))

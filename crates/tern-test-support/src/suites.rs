@@ -102,9 +102,7 @@ pub const SUITES: &[Suite] = &[
         &[Feature::FunctionReferences, Feature::TailCall],
         &[Validate, Text, Translate, Interp, Jit, JitEager],
     ),
-    // Wasm 3.0: every feature of it (GC runs on the interpreter; the
-    // compiler refuses GC modules, so their scripts stay in the ledger for
-    // the compiler's configurations).
+    // Wasm 3.0: every feature of it.
     suite(
         "wasm-v3",
         &[
@@ -119,8 +117,7 @@ pub const SUITES: &[Suite] = &[
         ],
         &[Validate, Text, Translate, Interp, Jit, JitEager],
     ),
-    // The GC proposal: validated, parsed and run on the interpreter (the
-    // compiler refuses GC modules).
+    // The GC proposal.
     suite(
         "gc",
         &[
@@ -129,7 +126,7 @@ pub const SUITES: &[Suite] = &[
             Feature::TailCall,
             Feature::Exceptions,
         ],
-        &[Validate, Text, Interp],
+        &[Validate, Text, Interp, Jit, JitEager],
     ),
 ];
 

@@ -370,6 +370,12 @@ pub struct GcHeap {
     /// (to the host or compiled code): `(start, slots)`, valid while they
     /// are listed.
     pub stacks: Vec<(*const u64, usize)>,
+    /// While compiled code runs on this store: an address in the frame of
+    /// the runtime function that entered it first (above every compiled
+    /// frame of the thread's machine stack); 0 otherwise. A collection
+    /// scans the machine stack from its own frame up to here, and the
+    /// callee-saved registers ([`scan_machine_stack`]).
+    pub native_top: usize,
 }
 
 // SAFETY: the raw stack pointers are only listed while the activation that
@@ -680,6 +686,75 @@ impl GcHeap {
     }
 }
 
+/// Whether this target can find compiled frames' references on the
+/// machine stack ([`scan_machine_stack`]): compiled code runs GC modules
+/// only where it can.
+pub const MACHINE_STACK_SCAN: bool = cfg!(any(target_arch = "x86_64", target_arch = "aarch64"));
+
+/// The callee-saved integer registers, as they are now.
+#[inline(always)]
+fn callee_saved_registers() -> [u64; 11] {
+    #[allow(unused_mut)]
+    let mut r = [0u64; 11];
+    // SAFETY: the assembly only stores registers into `r`.
+    #[cfg(target_arch = "x86_64")]
+    unsafe {
+        std::arch::asm!(
+            "mov [{0}], rbx",
+            "mov [{0} + 8], rbp",
+            "mov [{0} + 16], r12",
+            "mov [{0} + 24], r13",
+            "mov [{0} + 32], r14",
+            "mov [{0} + 40], r15",
+            in(reg) r.as_mut_ptr(),
+            options(nostack, preserves_flags),
+        );
+    }
+    // SAFETY: as above.
+    #[cfg(target_arch = "aarch64")]
+    unsafe {
+        std::arch::asm!(
+            "stp x19, x20, [{0}]",
+            "stp x21, x22, [{0}, #16]",
+            "stp x23, x24, [{0}, #32]",
+            "stp x25, x26, [{0}, #48]",
+            "stp x27, x28, [{0}, #64]",
+            "str x29, [{0}, #80]",
+            in(reg) r.as_mut_ptr(),
+            options(nostack, preserves_flags),
+        );
+    }
+    r
+}
+
+/// Calls `mark` with every word that compiled frames may hold a reference
+/// in: the callee-saved registers, then each aligned word of the machine
+/// stack from this function's frame up to `top`. Compiled code keeps a
+/// reference live across a call (the only place a collection can happen)
+/// in a callee-saved register or a stack slot; a register it left alone is
+/// still in the register here, and one a frame in between saved is in
+/// that frame. Conservative, like the interpreter's stacks: a word that
+/// only looks like a reference keeps an object alive, which is harmless
+/// since objects never move.
+///
+/// # Safety
+/// `top` is an address of this thread's stack above this call's frame.
+#[inline(never)]
+unsafe fn scan_machine_stack(top: usize, mark: &mut dyn FnMut(u64)) {
+    let regs = std::hint::black_box(callee_saved_registers());
+    for &w in &regs {
+        mark(w);
+    }
+    let mut at = (&raw const regs as usize) & !7;
+    while at < top {
+        // SAFETY: the stack between this frame and `top` is mapped and
+        // belongs to this thread (the caller's contract); reading a word of
+        // it as a number is all this does.
+        mark(unsafe { std::ptr::read_volatile(at as *const u64) });
+        at += 8;
+    }
+}
+
 /// Marks the object a candidate word names (in either the `any` or the
 /// external form), queueing it for tracing if it was not marked yet.
 #[inline]
@@ -716,6 +791,11 @@ impl StoreData {
             for &w in unsafe { std::slice::from_raw_parts(p, n) } {
                 mark(w);
             }
+        }
+        if self.gc.native_top != 0 {
+            // SAFETY: `native_top` is set by the activation running on this
+            // thread, in a frame above this one.
+            unsafe { scan_machine_stack(self.gc.native_top, &mut mark) };
         }
         for g in &self.globals {
             if let ValType::Ref(_) = g.ty.content {

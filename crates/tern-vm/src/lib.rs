@@ -9,6 +9,7 @@
 
 pub mod code;
 pub mod gc;
+pub mod gc_ops;
 mod memory;
 pub mod parking;
 pub mod signals;

@@ -234,6 +234,15 @@ macro_rules! for_each_libcall {
             /// (another thread may have grown the memory, which never
             /// moves) and traps out of bounds only if it fails again.
             SharedRecheck shared_recheck(mem: u32, index: u64, need: u64);
+            /// A GC operator ([`crate::gc_ops::GcOp`], as
+            /// [`GcOp::encode`](crate::gc_ops::GcOp::encode) gave `op` and
+            /// `imm`) on the slot array `slots`: its operands from slot 0
+            /// on, its results to slot 0 on. Traps as the operator does.
+            GcOp gc_op(op: u64, imm: u64, slots: *mut u64);
+            /// Whether engine signature `have` is `want` or a subtype of it
+            /// (the slow path of `call_indirect` to a type that is not
+            /// final): 1 or 0.
+            FuncSubtype func_subtype(have: u32, want: u32) -> u32;
         }
     };
 }

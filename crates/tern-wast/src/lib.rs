@@ -40,6 +40,9 @@ pub struct Options {
     pub relaxed_simd_deterministic: bool,
     /// Tiered execution (with [`Tier::Auto`]; see `tern::Config::tiering`).
     pub tiering: Option<tern::Tiering>,
+    /// Collect the GC heap before every allocation and poison freed
+    /// objects (`tern::Config::gc_stress`).
+    pub gc_stress: bool,
     /// How long a `wait` directive (and the end of a script, for threads
     /// never waited for) waits for a thread before reporting a failure;
     /// `None`: [`runner::DEFAULT_THREAD_TIMEOUT`].

@@ -851,7 +851,8 @@ fn engine_for(options: &crate::Options) -> Engine {
         .bounds_checks(options.bounds_checks)
         .interruptible(options.interruptible)
         .relaxed_simd_deterministic(options.relaxed_simd_deterministic)
-        .tiering(options.tiering);
+        .tiering(options.tiering)
+        .gc_stress(options.gc_stress);
     config.max_call_depth(20_000);
     if options.eager_compilation {
         config.lazy_compilation(false);

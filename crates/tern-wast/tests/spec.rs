@@ -38,6 +38,11 @@ struct Config {
     eager_compilation: bool,
     /// Tiered execution (with `Tier::Auto`).
     tiering: Option<Tiering>,
+    /// Collect the GC heap before every allocation, poisoning freed
+    /// objects.
+    gc_stress: bool,
+    /// Only these folders of the harness (all when `None`).
+    folders: Option<&'static [&'static str]>,
 }
 
 const fn config(
@@ -56,6 +61,8 @@ const fn config(
         interruptible: false,
         eager_compilation: false,
         tiering: None,
+        gc_stress: false,
+        folders: None,
     }
 }
 
@@ -113,7 +120,30 @@ const CONFIGS: &[Config] = &[
         tiering: tiered(u32::MAX, None),
         ..config("tiered-cold-fuel", Jit, Tier::Auto, Guard, true)
     },
+    // The scripts that allocate GC objects, collecting before every
+    // allocation (a reference the collector misses then reads a poisoned
+    // object and fails), on the interpreter and tiered (calls and loops
+    // cross between interpreted and compiled frames).
+    Config {
+        gc_stress: true,
+        folders: Some(GC_FOLDERS),
+        ..config("gc-stress", Interp, Tier::Interp, Guard, false)
+    },
+    Config {
+        gc_stress: true,
+        folders: Some(GC_FOLDERS),
+        ..config("jit-gc-stress", Jit, Tier::Jit, Guard, false)
+    },
+    Config {
+        gc_stress: true,
+        folders: Some(GC_FOLDERS),
+        tiering: tiered(2, Some(1)),
+        ..config("tiered-gc-stress", Jit, Tier::Auto, Guard, false)
+    },
 ];
+
+/// The folders whose scripts allocate GC objects.
+const GC_FOLDERS: &[&str] = &["gc", "wasm-v3"];
 
 struct Item {
     file: SpecFile,
@@ -169,6 +199,7 @@ fn check(name: &str, item: &Item) -> Checked<Report> {
         interruptible: item.config.interruptible,
         eager_compilation: item.config.eager_compilation,
         tiering: item.config.tiering,
+        gc_stress: item.config.gc_stress,
         ..Default::default()
     };
     match tern_wast::run_script(item.file.text, &options) {
@@ -203,6 +234,9 @@ fn main() {
             continue;
         }
         for file in suites::files(config.harness) {
+            if config.folders.is_some_and(|f| !f.contains(&file.folder)) {
+                continue;
+            }
             let (name, group) = if config.prefix.is_empty() {
                 (file.name.to_string(), file.folder.to_string())
             } else {

@@ -275,7 +275,7 @@ struct Osr {
 
 pub(super) struct Translator<'f, 'i> {
     pub(super) b: FunctionBuilder<'f>,
-    info: &'i ModuleInfo,
+    pub(super) info: &'i ModuleInfo,
     pub(super) config: TranslateConfig,
     pub(super) isa: &'f dyn TargetIsa,
     num_imported_funcs: u32,
@@ -855,7 +855,7 @@ impl<'f, 'i> Translator<'f, 'i> {
         self.reachable = false;
     }
 
-    fn visit_br_if(&mut self, depth: u32) {
+    pub(super) fn visit_br_if(&mut self, depth: u32) {
         let cond = self.pop();
         self.flush_fuel();
         let (to, n) = self.branch_target(depth);
@@ -1063,7 +1063,7 @@ impl<'f, 'i> Translator<'f, 'i> {
     }
 
     /// A stack slot of `slots` value slots, and its address.
-    fn slot_array(&mut self, slots: u32) -> Value {
+    pub(super) fn slot_array(&mut self, slots: u32) -> Value {
         let ss = self
             .b
             .create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, slots.max(1) * 8, 4));
@@ -1327,7 +1327,23 @@ impl<'f, 'i> Translator<'f, 'i> {
         let sigs = self.vmctx_field(abi::OFFSET_VMCTX_SIGS);
         let expected = self.load_at(I32, ro(), sigs, type_index as i64 * 4);
         let bad = self.b.ins().icmp(IntCC::NotEqual, sig, expected);
-        self.b.ins().trapnz(bad, trap_codes::INDIRECT_CALL_TYPE_MISMATCH);
+        if self.info.type_defs.get(type_index as usize).is_none_or(|d| d.is_final) {
+            self.b.ins().trapnz(bad, trap_codes::INDIRECT_CALL_TYPE_MISMATCH);
+        } else {
+            // A type that is not final has subtypes: another signature
+            // may still be one of them (asked on a cold path).
+            let cold = self.b.create_block();
+            let cont = self.b.create_block();
+            self.b.set_cold_block(cold);
+            self.b.ins().brif(bad, cold, &[], cont, &[]);
+            self.b.seal_block(cold);
+            self.b.switch_to_block(cold);
+            let ok = self.call_libcall(Libcall::FuncSubtype, &[sig, expected]).unwrap();
+            self.b.ins().trapz(ok, trap_codes::INDIRECT_CALL_TYPE_MISMATCH);
+            self.b.ins().jump(cont, &[]);
+            self.b.seal_block(cont);
+            self.b.switch_to_block(cont);
+        }
         let (code, callee_vmctx) = self.callee_of(fr, type_index, false);
         self.indirect(type_index, code, callee_vmctx, tail);
     }
@@ -2099,6 +2115,7 @@ impl<'f, 'i> Translator<'f, 'i> {
             O::I64Extend16S {} => self.sext(I16, I64),
             O::I64Extend32S {} => self.sext(I32, I64),
 
+            op if self.gc_op(&op) => {}
             op => return self.simd_op(op),
         }
         Ok(())

@@ -55,6 +55,7 @@
 //!   symbol stubs), elsewhere `Abs8` (or the ISA's absolute form).
 
 mod func;
+mod gc;
 mod simd;
 
 use cranelift_codegen::ir::{self, AbiParam, ArgumentPurpose, Signature, types};
@@ -286,6 +287,8 @@ pub mod trap_codes {
     pub const NULL_FUNCTION_REFERENCE: TrapCode = TrapCode::unwrap_user(8);
     /// A misaligned atomic access.
     pub const UNALIGNED_ATOMIC: TrapCode = TrapCode::unwrap_user(9);
+    /// `i31.get_s/u` of null.
+    pub const NULL_I31_REFERENCE: TrapCode = TrapCode::unwrap_user(10);
 }
 
 /// Maps a Cranelift trap code found in code produced here to tern's
@@ -307,6 +310,7 @@ pub fn tern_trap_code(code: ir::TrapCode) -> Option<tern_vm::TrapCode> {
         trap_codes::OUT_OF_FUEL => T::OutOfFuel,
         trap_codes::NULL_FUNCTION_REFERENCE => T::NullFunctionReference,
         trap_codes::UNALIGNED_ATOMIC => T::UnalignedAtomic,
+        trap_codes::NULL_I31_REFERENCE => T::NullI31Reference,
         _ => return None,
     })
 }
