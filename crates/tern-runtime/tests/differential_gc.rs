@@ -1,7 +1,8 @@
 //! The collector against itself on random GC modules from wasm-smith
-//! (fixed seeds): each module runs on the interpreter as it is and
+//! (fixed seeds): each module runs on the interpreter as it is, and
 //! collecting before every allocation with freed slots never reused
-//! (`Config::gc_stress`); every export is called in order with arguments
+//! (`Config::gc_stress`) on the interpreter and on the compiler (or
+//! tiered); every export is called in order with arguments
 //! from the seed, and results, traps, the final exported globals, memories
 //! and tables must agree bit for bit. A root the collector misses shows up
 //! as a difference, or as the trap "use of a collected GC object". The fuzz
@@ -30,7 +31,7 @@ fn collecting_at_every_allocation_changes_nothing_on_random_gc_modules() {
             with_gc += 1;
         }
         let args = smith::random_bytes(!seed, 256);
-        for f in [0, flags::FUEL | flags::EAGER] {
+        for f in [0, flags::FUEL | flags::EAGER, flags::TIERED] {
             match smith::diff_gc(&bytes, &args, f) {
                 Ok(k) => events += k as u64,
                 Err(e) => panic!("seed {seed}: {e}"),

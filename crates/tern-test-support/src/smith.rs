@@ -642,15 +642,33 @@ pub fn diff_tiers(bytes: &[u8], arg_bytes: &[u8], flags: u8) -> Option<Result<us
 }
 
 /// The collector differential: runs `bytes` (made with [`Proposals::GC`])
-/// on the interpreter as it is and collecting before every allocation
-/// ([`TernRun::gc_stress`]), both with the options `flags` picks, and
-/// compares the records: a root the collector misses shows up as a
+/// on the interpreter as it is, then collecting before every allocation
+/// ([`TernRun::gc_stress`]) on the interpreter and, where the host has a
+/// compiler tier, on the compiler (tiered with [`flags::TIERED`]), all
+/// with the options `flags` picks, and compares the records: a root the
+/// collector misses (in an interpreted or a compiled frame) shows up as a
 /// difference or a trap ("use of a collected GC object").
 pub fn diff_gc(bytes: &[u8], arg_bytes: &[u8], flags: u8) -> Result<usize, String> {
-    let run = TernRun::with_flags(tern::Tier::Interp, flags & !flags::TIERED);
+    use tern::Tier;
+    let run = TernRun::with_flags(Tier::Interp, flags & !flags::TIERED);
     let a = run_tern(bytes, run, arg_bytes);
     let b = run_tern(bytes, TernRun { gc_stress: true, ..run }, arg_bytes);
-    compare(&a, &b, ("interpreter", "collect-every-allocation")).map_err(|e| format!("with flags {flags:#04x}: {e}"))
+    let fail = |e: String| format!("with flags {flags:#04x}: {e}");
+    let n = compare(&a, &b, ("interpreter", "collect-every-allocation")).map_err(fail)?;
+    if tern::Engine::new(tern::Config::new().tier(Tier::Jit)).is_err() {
+        return Ok(n);
+    }
+    let (run, name) = if flags & flags::TIERED != 0 {
+        let run = TernRun {
+            tiering: Some(EAGER_TIERING),
+            ..TernRun::with_flags(Tier::Auto, flags)
+        };
+        (run, "tiered, collect-every-allocation")
+    } else {
+        (TernRun::with_flags(Tier::Jit, flags), "compiler, collect-every-allocation")
+    };
+    let c = run_tern(bytes, TernRun { gc_stress: true, ..run }, arg_bytes);
+    compare(&a, &c, ("interpreter", name)).map_err(fail)
 }
 
 fn tern_type(t: tern::ValType) -> Type {
