@@ -82,8 +82,10 @@ pub const MAGIC: [u8; 8] = *b"\0terncw\x01";
 /// as in the image a lazily compiled module links; 9: table 0's elements
 /// and global 0's cell in the context, the checksum over independent
 /// blocks; 10: the image and the module's bytes checked per block, so
-/// that loading a mapped artifact checks them as they are used.)
-pub const FORMAT_VERSION: u32 = 10;
+/// that loading a mapped artifact checks them as they are used; 11: GC
+/// in compiled code: the `GcOp` and `FuncSubtype` libcalls, the GC view in
+/// the store context, the null-`i31` trap code.)
+pub const FORMAT_VERSION: u32 = 11;
 
 /// Images at least this large start at a file offset that is a multiple
 /// of [`IMAGE_ALIGN`], so that loading maps them instead of copying;

@@ -483,6 +483,7 @@ impl JitStore {
                 epoch: Arc::as_ptr(&engine.inner.epoch).cast(),
                 epoch_deadline: u64::MAX,
                 exit: Default::default(),
+                gc_view: std::ptr::null(),
             }),
             func_refs: Vec::new(),
             instances: Vec::new(),
@@ -739,6 +740,7 @@ fn enter_compiled<T>(
         if saved_top == 0 {
             s.vm.gc.native_top = std::hint::black_box(&raw const marker) as usize;
         }
+        (*ctx).gc_view = s.vm.gc.view();
         (*ctx).host = tern_cranelift::libcalls::host_to_raw(s);
         let values = io.as_mut_ptr();
         let mut pcs = Vec::new();

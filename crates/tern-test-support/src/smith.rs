@@ -665,7 +665,10 @@ pub fn diff_gc(bytes: &[u8], arg_bytes: &[u8], flags: u8) -> Result<usize, Strin
         };
         (run, "tiered, collect-every-allocation")
     } else {
-        (TernRun::with_flags(Tier::Jit, flags), "compiler, collect-every-allocation")
+        (
+            TernRun::with_flags(Tier::Jit, flags),
+            "compiler, collect-every-allocation",
+        )
     };
     let c = run_tern(bytes, TernRun { gc_stress: true, ..run }, arg_bytes);
     compare(&a, &c, ("interpreter", name)).map_err(fail)

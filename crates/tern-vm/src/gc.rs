@@ -341,6 +341,52 @@ pub struct GcStats {
     pub total_pause: std::time::Duration,
 }
 
+/// What compiled code reads of the heap to access objects without a
+/// call: per arena slot an entry `[payload address, meta]` at `base`, `len`
+/// entries. `meta` is a struct's slot count, or an array's length with its
+/// element size in bits 32..40; a free slot's entry is `[0, 0]`. Compiled
+/// code checks the form `meta` must have for the access (so a reference
+/// to a freed or reused slot never reads out of bounds) and otherwise
+/// takes the libcall, which reports the trap. The entries change only in
+/// allocations and collections, and `base` only when the arena grows.
+#[repr(C)]
+#[derive(Debug)]
+pub struct GcView {
+    pub base: *const [u64; 2],
+    pub len: u64,
+}
+
+impl Default for GcView {
+    fn default() -> Self {
+        GcView {
+            base: std::ptr::null(),
+            len: 0,
+        }
+    }
+}
+
+/// Byte offsets in a [`GcView`] and its entries.
+pub const VIEW_BASE: i32 = 0;
+pub const VIEW_LEN: i32 = 8;
+pub const ENTRY_PTR: i32 = 0;
+pub const ENTRY_META: i32 = 8;
+/// log2 of an entry's size.
+pub const ENTRY_SHIFT: i64 = 4;
+
+/// The view entry of slot `o`.
+fn view_entry(o: &Option<GcObject>) -> [u64; 2] {
+    match o {
+        None => [0, 0],
+        Some(o) => match &o.body {
+            Body::Struct(f) => [f.as_ptr() as u64, f.len() as u64],
+            Body::Array { elem, bytes, .. } => [
+                bytes.as_ptr() as u64,
+                (bytes.len() / *elem as usize) as u64 | (*elem as u64) << 32,
+            ],
+        },
+    }
+}
+
 /// A store's GC heap.
 #[derive(Default)]
 pub struct GcHeap {
@@ -376,6 +422,11 @@ pub struct GcHeap {
     /// scans the machine stack from its own frame up to here, and the
     /// callee-saved registers ([`scan_machine_stack`]).
     pub native_top: usize,
+    /// Compiled code's view of the arena ([`GcView`]): one entry per slot
+    /// of `objects`, and the header compiled code finds it by (boxed, so
+    /// that its address stays put for `VMStoreContext::gc_view`).
+    view: Vec<[u64; 2]>,
+    view_header: Box<GcView>,
 }
 
 // SAFETY: the raw stack pointers are only listed while the activation that
@@ -502,6 +553,7 @@ impl GcHeap {
 
     fn insert(&mut self, obj: GcObject, bytes: usize) -> u64 {
         self.since_gc += bytes;
+        let capacity = self.objects.capacity();
         let i = match self.free.pop() {
             Some(i) => {
                 self.objects[i as usize] = Some(obj);
@@ -509,11 +561,28 @@ impl GcHeap {
             }
             None => {
                 self.objects.push(Some(obj));
+                self.view.push([0, 0]);
                 self.objects.len() - 1
             }
         };
+        if self.objects.capacity() == capacity {
+            self.view[i] = view_entry(&self.objects[i]);
+        } else {
+            // The arena moved, and with it the fields kept in objects.
+            for (e, o) in self.view.iter_mut().zip(&self.objects) {
+                *e = view_entry(o);
+            }
+        }
+        self.view_header.base = self.view.as_ptr();
+        self.view_header.len = self.view.len() as u64;
         self.occupied.push(i as u32);
         object_ref(i)
+    }
+
+    /// The header of compiled code's view of the arena (see [`GcView`]);
+    /// its address is the heap's for its whole life.
+    pub fn view(&self) -> *const GcView {
+        &*self.view_header
     }
 
     /// The size estimate of a struct of `slots` slots.
@@ -844,6 +913,7 @@ impl StoreData {
         let mut freed = 0u64;
         let objects = &mut heap.objects;
         let free = &mut heap.free;
+        let view = &mut heap.view;
         let poison = heap.config.poison;
         heap.occupied.retain(|&i| match &mut objects[i as usize] {
             Some(o) if o.marked => {
@@ -856,6 +926,7 @@ impl StoreData {
             }
             slot => {
                 *slot = None;
+                view[i as usize] = [0, 0];
                 freed += 1;
                 if !poison {
                     free.push(i);

@@ -80,6 +80,9 @@ pub struct VMStoreContext {
     /// calls a libcall, so that a trap the libcall raises can record the
     /// compiled frames below it (see [`crate::signals::ExitRegs`]).
     pub exit: crate::signals::ExitRegs,
+    /// The store's GC heap as compiled code reads it
+    /// ([`crate::gc::GcView`]), set on every entry into compiled code.
+    pub gc_view: *const crate::gc::GcView,
 }
 
 /// A function as compiled code sees it.
@@ -332,6 +335,7 @@ pub const OFFSET_STORE_EPOCH: i32 = 48;
 pub const OFFSET_STORE_EPOCH_DEADLINE: i32 = 56;
 pub const OFFSET_STORE_EXIT_FP: i32 = 64;
 pub const OFFSET_STORE_EXIT_SP: i32 = 72;
+pub const OFFSET_STORE_GC_VIEW: i32 = 80;
 
 pub const OFFSET_FUNCREF_NATIVE_CALL: i32 = 0;
 pub const OFFSET_FUNCREF_ARRAY_CALL: i32 = 8;
@@ -371,8 +375,9 @@ mod tests {
         for (i, &l) in Libcall::ALL.iter().enumerate() {
             assert_eq!(l as usize, i);
         }
-        assert_eq!(Libcall::ALL.len(), 21);
+        assert_eq!(Libcall::ALL.len(), 23);
         assert_eq!(Libcall::SharedRecheck as usize, 20);
+        assert_eq!(Libcall::FuncSubtype as usize, 22);
         assert_eq!(Libcall::MemoryGrow.name(), "memory_grow");
         assert_eq!(Libcall::MemoryGrow.params(), &[AbiType::I32, AbiType::I64]);
         assert_eq!(Libcall::MemoryGrow.result(), Some(AbiType::I64));
@@ -401,6 +406,7 @@ mod tests {
             VMStoreContext.epoch_deadline => OFFSET_STORE_EPOCH_DEADLINE,
             VMStoreContext.exit.fp => OFFSET_STORE_EXIT_FP,
             VMStoreContext.exit.sp => OFFSET_STORE_EXIT_SP,
+            VMStoreContext.gc_view => OFFSET_STORE_GC_VIEW,
             VMFuncRef.native_call => OFFSET_FUNCREF_NATIVE_CALL,
             VMFuncRef.array_call => OFFSET_FUNCREF_ARRAY_CALL,
             VMFuncRef.vmctx => OFFSET_FUNCREF_VMCTX,

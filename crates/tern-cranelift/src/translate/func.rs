@@ -422,7 +422,7 @@ impl<'f, 'i> Translator<'f, 'i> {
         self.b.ins().load(I64, ro(), vmctx, offset)
     }
 
-    fn store_ptr(&mut self) -> Value {
+    pub(super) fn store_ptr(&mut self) -> Value {
         self.vmctx_field(abi::OFFSET_VMCTX_STORE)
     }
 

@@ -3,20 +3,24 @@
 //! Most go to the runtime: the operands are stored in a slot array on the
 //! frame's stack, [`Libcall::GcOp`] runs the operator's shared semantics
 //! (`tern_vm::gc_ops`, the interpreter's code) with the operator encoded
-//! in two immediates, and the results are loaded back. References are
+//! in two immediates, and the results are loaded back. Field and element
+//! accesses and `array.len` are inline, with the libcall as their cold
+//! path (see "inline accesses" below). References are
 //! raw `u64`s (`tern_vm::gc`'s encoding) in `i64` values; the collector
 //! finds those a compiled frame keeps across a call by scanning the
 //! machine stack and the callee-saved registers, so nothing here reports
 //! them. The operators that neither allocate nor read an object are
 //! inline: `ref.eq`, `ref.i31`, `i31.get_s/u` and `any.convert_extern`.
 
-use super::func::Translator;
-use super::trap_codes;
+use super::func::{Translator, ro, rw};
+use super::{clif_type, trap_codes};
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::types::{F32, I32, I64};
-use cranelift_codegen::ir::{InstBuilder, MemFlagsData, Type, Value};
+use cranelift_codegen::ir::{Block, BlockArg, InstBuilder, MemFlagsData, Type, Value};
 use tern_binary::{HeapType, Operator, RefType, StorageType, ValType};
+use tern_vm::gc as gcv;
 use tern_vm::gc_ops::{Ext, GcOp};
+use tern_vm::vmctx as abi;
 use tern_vm::vmctx::Libcall;
 
 /// The type a field or element of storage type `s` is read as.
@@ -65,7 +69,7 @@ impl Translator<'_, '_> {
             O::StructSet {
                 struct_type_index: t,
                 field_index: f,
-            } => self.runtime(2, &[], GcOp::StructSet { t, field: f }),
+            } => self.struct_set(t, f),
             O::ArrayNew { array_type_index: t } => self.runtime(2, &[ref_], GcOp::ArrayNew { t }),
             O::ArrayNewDefault { array_type_index: t } => self.runtime(1, &[ref_], GcOp::ArrayNewDefault { t }),
             O::ArrayNewFixed {
@@ -80,11 +84,11 @@ impl Translator<'_, '_> {
                 array_type_index: t,
                 array_elem_index: seg,
             } => self.runtime(2, &[ref_], GcOp::ArrayNewElem { t, seg }),
-            O::ArrayGet { array_type_index: t } => self.runtime(2, &[elem(t)], GcOp::ArrayGet { t, ext: Ext::None }),
-            O::ArrayGetS { array_type_index: t } => self.runtime(2, &[ValType::I32], GcOp::ArrayGet { t, ext: Ext::S }),
-            O::ArrayGetU { array_type_index: t } => self.runtime(2, &[ValType::I32], GcOp::ArrayGet { t, ext: Ext::U }),
-            O::ArraySet { array_type_index: t } => self.runtime(3, &[], GcOp::ArraySet { t }),
-            O::ArrayLen {} => self.runtime(1, &[ValType::I32], GcOp::ArrayLen),
+            O::ArrayGet { array_type_index: t } => self.array_get(t, Ext::None, elem(t)),
+            O::ArrayGetS { array_type_index: t } => self.array_get(t, Ext::S, ValType::I32),
+            O::ArrayGetU { array_type_index: t } => self.array_get(t, Ext::U, ValType::I32),
+            O::ArraySet { array_type_index: t } => self.array_set(t),
+            O::ArrayLen {} => self.array_len(),
             O::ArrayFill { array_type_index: t } => self.runtime(4, &[], GcOp::ArrayFill { t }),
             O::ArrayCopy {
                 dst_array_type_index: dt,
@@ -179,10 +183,6 @@ impl Translator<'_, '_> {
         true
     }
 
-    fn struct_get(&mut self, t: u32, field: u32, ext: Ext, ty: ValType) {
-        self.runtime(1, &[ty], GcOp::StructGet { t, field, ext });
-    }
-
     fn ref_test(&mut self, heap: HeapType, nullable: bool) {
         self.runtime(
             1,
@@ -199,6 +199,14 @@ impl Translator<'_, '_> {
     fn runtime(&mut self, n: usize, results: &[ValType], op: GcOp) {
         let len = self.stack.len();
         let args: Vec<Value> = self.stack.drain(len - n..).collect();
+        for v in self.runtime_call(&args, results, op) {
+            self.push(v);
+        }
+    }
+
+    /// Calls [`Libcall::GcOp`] for `op` with operands `args`; its results,
+    /// of types `results`.
+    fn runtime_call(&mut self, args: &[Value], results: &[ValType], op: GcOp) -> Vec<Value> {
         let in_slots: u32 = args
             .iter()
             .map(|&v| if self.ty_of(v).is_vector() { 2 } else { 1 })
@@ -206,7 +214,7 @@ impl Translator<'_, '_> {
         let out_slots = tern_vm::slots_of_all(results);
         let arr = self.slot_array(in_slots.max(out_slots));
         let mut off = 0;
-        for v in args {
+        for &v in args {
             let ty: Type = self.ty_of(v);
             let v = match ty {
                 I32 => self.b.ins().uextend(I64, v),
@@ -224,10 +232,239 @@ impl Translator<'_, '_> {
         let y = self.iconst64(y as i64);
         self.call_libcall(Libcall::GcOp, &[x, y, arr]);
         let mut off = 0;
+        let mut out = Vec::with_capacity(results.len());
         for &t in results {
-            let v = crate::trampoline::load_slot(&mut self.b, t, arr, off);
-            self.push(v);
+            out.push(crate::trampoline::load_slot(&mut self.b, t, arr, off));
             off += 8 * tern_vm::slots_of(t) as i32;
         }
+        out
+    }
+
+    // ---- inline accesses ----
+    //
+    // `struct.get/set`, `array.get/set` and `array.len` of fields and
+    // elements other than `v128` read the object through the heap's view
+    // (`tern_vm::gc::GcView`) and check what they rely on: a non-null
+    // reference, a slot inside the view, and an entry of the right form
+    // (a struct with the field's slots, or an array of the element size
+    // with the index below its length). Anything else, the traps included,
+    // goes to the cold path: the libcall, which does the same checks and
+    // reports what failed.
+
+    /// Branches to `slow` unless `raw` names a slot of the view; returns
+    /// that slot's payload address and meta word.
+    fn view_entry(&mut self, raw: Value, slow: Block) -> (Value, Value) {
+        self.continue_unless(raw, slow, true);
+        let idx = self.b.ins().ushr_imm_u(raw, 2);
+        let idx = self.b.ins().iadd_imm_s(idx, -1);
+        let store = self.store_ptr();
+        let view = self.b.ins().load(I64, ro(), store, abi::OFFSET_STORE_GC_VIEW);
+        let len = self.b.ins().load(I64, rw(), view, gcv::VIEW_LEN);
+        let outside = self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, idx, len);
+        self.continue_unless(outside, slow, false);
+        let base = self.b.ins().load(I64, rw(), view, gcv::VIEW_BASE);
+        let off = self.b.ins().ishl_imm_u(idx, gcv::ENTRY_SHIFT);
+        let entry = self.b.ins().iadd(base, off);
+        let ptr = self.b.ins().load(I64, rw(), entry, gcv::ENTRY_PTR);
+        let meta = self.b.ins().load(I64, rw(), entry, gcv::ENTRY_META);
+        (ptr, meta)
+    }
+
+    /// Goes on in a new block when `cond` is zero (`nonzero`: when it is
+    /// not), else to `slow`.
+    fn continue_unless(&mut self, cond: Value, slow: Block, nonzero: bool) {
+        let next = self.b.create_block();
+        if nonzero {
+            self.b.ins().brif(cond, next, &[], slow, &[]);
+        } else {
+            self.b.ins().brif(cond, slow, &[], next, &[]);
+        }
+        self.b.seal_block(next);
+        self.b.switch_to_block(next);
+    }
+
+    /// Branches to `slow` unless `meta` is a struct's with more than `at`
+    /// slots.
+    fn check_struct(&mut self, meta: Value, at: u32, slow: Block) {
+        // meta - (at + 1) wraps above the bound when meta <= at, and lands
+        // above it when meta is an array's (>= 2^32).
+        let need = at as i64 + 1;
+        let d = self.b.ins().iadd_imm_s(meta, -need);
+        let bad = self
+            .b
+            .ins()
+            .icmp_imm_u(IntCC::UnsignedGreaterThan, d, 0xffff_ffff - need);
+        self.continue_unless(bad, slow, false);
+    }
+
+    /// The address of element `i` (an i32) of an array whose entry is
+    /// `(ptr, meta)`, with elements of `e` bytes; branches to `slow` unless
+    /// the entry is such an array's and `i` is below its length.
+    fn check_elem(&mut self, ptr: Value, meta: Value, i: Value, e: u32, slow: Block) -> Value {
+        let len = self.b.ins().bxor_imm_u(meta, (e as i64) << 32);
+        let i = self.b.ins().uextend(I64, i);
+        // A wrong kind leaves bits above 32 in `len`: `i` is below it only
+        // when it is the length.
+        let bad = self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, i, len);
+        let bad2 = self.b.ins().icmp_imm_u(IntCC::UnsignedGreaterThan, len, 0xffff_ffff);
+        let bad = self.b.ins().bor(bad, bad2);
+        self.continue_unless(bad, slow, false);
+        let off = if e == 1 {
+            i
+        } else {
+            self.b.ins().imul_imm_u(i, e as i64)
+        };
+        self.b.ins().iadd(ptr, off)
+    }
+
+    /// Sets up the cold block of an inline access and the block it joins,
+    /// with parameters `results`.
+    fn access_blocks(&mut self, results: &[Type]) -> (Block, Block) {
+        let slow = self.b.create_block();
+        self.b.set_cold_block(slow);
+        let join = self.b.create_block();
+        for &t in results {
+            self.b.append_block_param(join, t);
+        }
+        (slow, join)
+    }
+
+    /// Ends an inline access: the fast path jumps to `join` with
+    /// `fast_results`; the cold block calls the runtime for `op` with
+    /// `args` and jumps there with its results; the results are pushed.
+    fn finish_access(
+        &mut self,
+        slow: Block,
+        join: Block,
+        fast_results: &[Value],
+        args: &[Value],
+        results: &[ValType],
+        op: GcOp,
+    ) {
+        let fast: Vec<BlockArg> = fast_results.iter().map(|&v| BlockArg::Value(v)).collect();
+        self.b.ins().jump(join, &fast);
+        self.b.seal_block(slow);
+        self.b.switch_to_block(slow);
+        let r = self.runtime_call(args, results, op);
+        let r: Vec<BlockArg> = r.into_iter().map(BlockArg::Value).collect();
+        self.b.ins().jump(join, &r);
+        self.b.seal_block(join);
+        self.b.switch_to_block(join);
+        for i in 0..results.len() {
+            let v = self.b.block_params(join)[i];
+            self.push(v);
+        }
+    }
+
+    fn struct_get(&mut self, t: u32, field: u32, ext: Ext, ty: ValType) {
+        let op = GcOp::StructGet { t, field, ext };
+        let Some((s, at)) = self.field_slot(t, field) else {
+            return self.runtime(1, &[ty], op);
+        };
+        let raw = self.pop();
+        let (slow, join) = self.access_blocks(&[clif_type(ty)]);
+        let (ptr, meta) = self.view_entry(raw, slow);
+        self.check_struct(meta, at, slow);
+        let off = at as i32 * 8;
+        let v = match (s, ext) {
+            (StorageType::I8, Ext::S) => self.b.ins().sload8(I32, rw(), ptr, off),
+            (StorageType::I8, _) => self.b.ins().uload8(I32, rw(), ptr, off),
+            (StorageType::I16, Ext::S) => self.b.ins().sload16(I32, rw(), ptr, off),
+            (StorageType::I16, _) => self.b.ins().uload16(I32, rw(), ptr, off),
+            (StorageType::Val(t), _) => self.b.ins().load(clif_type(t), rw(), ptr, off),
+        };
+        self.finish_access(slow, join, &[v], &[raw], &[ty], op);
+    }
+
+    fn struct_set(&mut self, t: u32, field: u32) {
+        let op = GcOp::StructSet { t, field };
+        let Some((s, at)) = self.field_slot(t, field) else {
+            return self.runtime(2, &[], op);
+        };
+        let (raw, v) = self.pop2();
+        let (slow, join) = self.access_blocks(&[]);
+        let (ptr, meta) = self.view_entry(raw, slow);
+        self.check_struct(meta, at, slow);
+        let off = at as i32 * 8;
+        match s {
+            StorageType::I8 => self.b.ins().istore8(rw(), v, ptr, off),
+            StorageType::I16 => self.b.ins().istore16(rw(), v, ptr, off),
+            StorageType::Val(_) => self.b.ins().store(rw(), v, ptr, off),
+        };
+        self.finish_access(slow, join, &[], &[raw, v], &[], op);
+    }
+
+    /// Field `field` of struct type `t`: its storage type and first slot,
+    /// or `None` when it is a `v128` (left to the runtime).
+    fn field_slot(&self, t: u32, field: u32) -> Option<(StorageType, u32)> {
+        let fields = self.info.struct_fields(t)?;
+        let s = fields.get(field as usize)?.storage;
+        if s == StorageType::Val(ValType::V128) {
+            return None;
+        }
+        let at = fields[..field as usize]
+            .iter()
+            .map(|f| {
+                if f.storage == StorageType::Val(ValType::V128) {
+                    2
+                } else {
+                    1
+                }
+            })
+            .sum();
+        Some((s, at))
+    }
+
+    fn array_get(&mut self, t: u32, ext: Ext, ty: ValType) {
+        let op = GcOp::ArrayGet { t, ext };
+        let Some(s) = self.info.array_field(t).map(|f| f.storage) else {
+            return self.runtime(2, &[ty], op);
+        };
+        if s == StorageType::Val(ValType::V128) {
+            return self.runtime(2, &[ty], op);
+        }
+        let (raw, i) = self.pop2();
+        let (slow, join) = self.access_blocks(&[clif_type(ty)]);
+        let (ptr, meta) = self.view_entry(raw, slow);
+        let at = self.check_elem(ptr, meta, i, tern_vm::gc::elem_size(s) as u32, slow);
+        let v = match (s, ext) {
+            (StorageType::I8, Ext::S) => self.b.ins().sload8(I32, rw(), at, 0),
+            (StorageType::I8, _) => self.b.ins().uload8(I32, rw(), at, 0),
+            (StorageType::I16, Ext::S) => self.b.ins().sload16(I32, rw(), at, 0),
+            (StorageType::I16, _) => self.b.ins().uload16(I32, rw(), at, 0),
+            (StorageType::Val(t), _) => self.b.ins().load(clif_type(t), rw(), at, 0),
+        };
+        self.finish_access(slow, join, &[v], &[raw, i], &[ty], op);
+    }
+
+    fn array_set(&mut self, t: u32) {
+        let op = GcOp::ArraySet { t };
+        let Some(s) = self.info.array_field(t).map(|f| f.storage) else {
+            return self.runtime(3, &[], op);
+        };
+        if s == StorageType::Val(ValType::V128) {
+            return self.runtime(3, &[], op);
+        }
+        let (raw, i, v) = self.pop3();
+        let (slow, join) = self.access_blocks(&[]);
+        let (ptr, meta) = self.view_entry(raw, slow);
+        let at = self.check_elem(ptr, meta, i, tern_vm::gc::elem_size(s) as u32, slow);
+        match s {
+            StorageType::I8 => self.b.ins().istore8(rw(), v, at, 0),
+            StorageType::I16 => self.b.ins().istore16(rw(), v, at, 0),
+            StorageType::Val(_) => self.b.ins().store(rw(), v, at, 0),
+        };
+        self.finish_access(slow, join, &[], &[raw, i, v], &[], op);
+    }
+
+    fn array_len(&mut self) {
+        let raw = self.pop();
+        let (slow, join) = self.access_blocks(&[I32]);
+        let (_, meta) = self.view_entry(raw, slow);
+        // A struct's (or a free slot's) meta has no element size.
+        let kind = self.b.ins().ushr_imm_u(meta, 32);
+        self.continue_unless(kind, slow, true);
+        let len = self.b.ins().ireduce(I32, meta);
+        self.finish_access(slow, join, &[len], &[raw], &[ValType::I32], GcOp::ArrayLen);
     }
 }
