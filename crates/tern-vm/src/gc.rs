@@ -402,6 +402,9 @@ pub struct GcHeap {
     traced: Vec<Option<Box<[u32]>>>,
     live_bytes: usize,
     since_gc: usize,
+    /// Bytes to allocate before the next collection (at least
+    /// [`MIN_THRESHOLD`]): twice what the last one left live, so the heap
+    /// grows to about three times its live size between collections.
     threshold: usize,
     pub config: GcConfig,
     pub stats: GcStats,
@@ -427,6 +430,8 @@ pub struct GcHeap {
     /// that its address stays put for `VMStoreContext::gc_view`).
     view: Vec<[u64; 2]>,
     view_header: Box<GcView>,
+    /// The pinned objects' slots (never freed, so never stale).
+    pinned: Vec<u32>,
 }
 
 // SAFETY: the raw stack pointers are only listed while the activation that
@@ -665,8 +670,12 @@ impl GcHeap {
     /// `extern.convert_any`: the external form of `a`, pinning a heap
     /// object (see the module docs).
     pub fn externalize(&mut self, a: u64) -> u64 {
-        if let Some(Some(o)) = object_index(a).and_then(|i| self.objects.get_mut(i)) {
+        if let Some(i) = object_index(a)
+            && let Some(Some(o)) = self.objects.get_mut(i)
+            && !o.pinned
+        {
             o.pinned = true;
+            self.pinned.push(i as u32);
         }
         extern_convert_any(a)
     }
@@ -896,9 +905,8 @@ impl StoreData {
         for &(w, _) in self.gc.roots.get_mut().unwrap_or_else(|e| e.into_inner()).0.iter() {
             mark(w);
         }
-        for &i in &self.gc.occupied {
+        for &i in &self.gc.pinned {
             if let Some(o) = &mut self.gc.objects[i as usize]
-                && o.pinned
                 && !o.marked
             {
                 o.marked = true;
@@ -936,7 +944,7 @@ impl StoreData {
         });
         heap.live_bytes = live;
         heap.since_gc = 0;
-        heap.threshold = live;
+        heap.threshold = live.saturating_mul(2);
         let pause = start.elapsed();
         heap.stats.collections += 1;
         heap.stats.freed_objects += freed;
