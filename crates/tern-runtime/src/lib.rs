@@ -68,6 +68,7 @@ mod epoch;
 mod error;
 mod externals;
 mod func;
+mod gc;
 mod instance;
 #[cfg(feature = "cranelift")]
 mod jit;
@@ -89,6 +90,7 @@ pub use epoch::UpdateDeadline;
 pub use error::{Error, Result};
 pub use externals::{Extern, Global, Memory, SharedMemory, Table, Tag};
 pub use func::{Func, IntoFunc, TypedFunc, WasmParams, WasmResults, WasmRet, WasmTy};
+pub use gc::{ArrayRef, ArrayType, ManuallyRooted, RootScope, StructRef, StructType};
 pub use instance::Instance;
 pub use limits::{
     DEFAULT_INSTANCE_LIMIT, DEFAULT_MEMORY_LIMIT, DEFAULT_TABLE_LIMIT, ResourceLimiter, StoreLimits, StoreLimitsBuilder,
@@ -97,7 +99,8 @@ pub use linker::Linker;
 pub use module::Module;
 pub use store::{AsContext, AsContextMut, Caller, Store, StoreContext, StoreContextMut};
 pub use tern_binary::{
-    ExternKind, FuncType, GlobalType, HeapType, ImportType, Limits, MemoryType, RefType, TableType, ValType,
+    ExternKind, FieldType, FuncType, GlobalType, HeapType, ImportType, Limits, MemoryType, RefType, StorageType,
+    TableType, ValType,
 };
 pub use tern_validate::{Feature, Features};
 pub use tern_vm::parking::WaitResult;

@@ -702,7 +702,7 @@ fn canonical_sigs(engine: &Engine, types: &[tern_binary::FuncType], defs: &[Type
 /// Interns the recursion group of types `start..start + len` (GC type
 /// forms): its key is its structure, references into the group by their
 /// position there and to earlier types by their ids (`earlier`).
-fn intern_group(
+pub(crate) fn intern_group(
     engine: &Engine,
     types: &[tern_binary::FuncType],
     defs: &[TypeDef],
@@ -803,6 +803,11 @@ fn intern_group(
             };
             supers.push(id);
             let t = &types[start + k];
+            let mutable: Box<[bool]> = match &d.composite {
+                CompositeType::Func => Box::new([]),
+                CompositeType::Struct(fs) => fs.iter().map(|f| f.mutable).collect(),
+                CompositeType::Array(f) => Box::new([f.mutable]),
+            };
             let (ft, kind) = match &d.composite {
                 CompositeType::Func => (
                     tern_binary::FuncType::new(
@@ -825,6 +830,7 @@ fn intern_group(
                     supers: supers.into_boxed_slice(),
                     is_final: d.is_final,
                     kind,
+                    mutable,
                 },
             ));
         }

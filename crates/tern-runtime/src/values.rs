@@ -58,7 +58,10 @@ impl ExternRef {
 /// A non-null reference of the `any` hierarchy (Wasm GC): an `i31`, a
 /// struct, an array, or a host value made internal. It is rooted (the
 /// collector keeps what it names) until the store is dropped or, for one
-/// a host function received, until that function returns.
+/// a host function received, until that function returns, or for one made
+/// inside a [`crate::RootScope`], until the scope is dropped; using it
+/// afterwards is an error. See also [`crate::ManuallyRooted`],
+/// [`crate::StructRef`] and [`crate::ArrayRef`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct AnyRef {
     pub(crate) store: StoreId,
@@ -99,7 +102,9 @@ impl AnyRef {
     pub(crate) fn raw(&self, vm: &tern_vm::StoreData) -> Result<u64> {
         vm.gc
             .rooted(self.root)
-            .ok_or_else(|| Error::usage("anyref used after the host call that received it returned"))
+            .ok_or_else(|| {
+                Error::usage("anyref used after its root was dropped (the host call that received it returned, or its RootScope ended)")
+            })
     }
 
     /// The object this reference names, with its type's GC view.

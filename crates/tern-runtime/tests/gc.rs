@@ -194,3 +194,123 @@ fn host_reads_structs_and_arrays(tier: Tier) {
     store.gc();
     assert_eq!(p.struct_field(&store, 0).unwrap().i32(), Some(200));
 }
+
+const POINTS: &str = r#"(module
+    (type $p (struct (field $x (mut i32)) (field $y i64)))
+    (type $bytes (array (mut i8)))
+    (func (export "sum") (param (ref $p)) (result i64)
+        (i64.add (i64.extend_i32_s (struct.get $p $x (local.get 0))) (struct.get $p $y (local.get 0))))
+    (func (export "total") (param (ref $bytes)) (result i32)
+        (local $i i32) (local $t i32)
+        (block $done (loop $l
+            (br_if $done (i32.ge_u (local.get $i) (array.len (local.get 0))))
+            (local.set $t (i32.add (local.get $t) (array.get_u $bytes (local.get 0) (local.get $i))))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br $l)))
+        (local.get $t))
+    (func (export "make") (param i32) (result (ref $p))
+        (struct.new $p (local.get 0) (i64.const 100))))"#;
+
+fn points(tier: Tier) -> (Store<()>, Instance, Module) {
+    let mut config = Config::new();
+    config.tier(tier);
+    let engine = Engine::new(&config).unwrap();
+    let module = Module::new(&engine, wat::parse_str(POINTS).unwrap()).unwrap();
+    let mut store = Store::new(&engine, ());
+    let inst = Instance::new(&mut store, &module, &[]).unwrap();
+    (store, inst, module)
+}
+
+#[test]
+fn the_host_allocates_structs_and_arrays_wasm_uses() {
+    for tier in tiers() {
+        let (mut store, inst, module) = points(tier);
+        // The module's type, and the same type made on the host.
+        let from_module = module.struct_type(0).unwrap();
+        let made = tern::StructType::new(
+            store.engine(),
+            [
+                tern::FieldType {
+                    storage: tern::StorageType::Val(ValType::I32),
+                    mutable: true,
+                },
+                tern::FieldType {
+                    storage: tern::StorageType::Val(ValType::I64),
+                    mutable: false,
+                },
+            ],
+        )
+        .unwrap();
+        assert!(made.matches(&from_module) && from_module.matches(&made));
+        assert!(module.struct_type(1).is_none() && module.array_type(1).is_some());
+        let sum = inst.get_func(&mut store, "sum").unwrap();
+        let p = tern::StructRef::new(&mut store, &made, &[Val::I32(-2), Val::I64(40)]).unwrap();
+        let mut out = [Val::I64(0)];
+        sum.call(&mut store, &[Val::AnyRef(Some(p.into()))], &mut out).unwrap();
+        assert_eq!(out[0].i64(), Some(38), "{tier:?}");
+        // Writes: mutable fields only, values of the field's type only.
+        p.set_field(&mut store, 0, Val::I32(10)).unwrap();
+        assert!(p.set_field(&mut store, 1, Val::I64(1)).is_err(), "field 1 is immutable");
+        assert!(
+            p.set_field(&mut store, 0, Val::I64(1)).is_err(),
+            "an i64 in an i32 field"
+        );
+        assert!(tern::StructRef::new(&mut store, &made, &[Val::I32(1)]).is_err());
+        sum.call(&mut store, &[Val::AnyRef(Some(p.into()))], &mut out).unwrap();
+        assert_eq!(out[0].i64(), Some(50));
+        assert_eq!(p.field(&store, 0).unwrap().i32(), Some(10));
+
+        let bytes = module.array_type(1).unwrap();
+        let a = tern::ArrayRef::new(&mut store, &bytes, &Val::I32(0x1ff), 4).unwrap();
+        assert_eq!(a.len(&store).unwrap(), 4);
+        a.set(&mut store, 3, Val::I32(7)).unwrap();
+        assert!(a.set(&mut store, 4, Val::I32(7)).is_err());
+        let total = inst.get_func(&mut store, "total").unwrap();
+        let mut out = [Val::I32(0)];
+        store.gc();
+        total
+            .call(&mut store, &[Val::AnyRef(Some(a.into()))], &mut out)
+            .unwrap();
+        assert_eq!(out[0].i32(), Some(3 * 0xff + 7), "{tier:?}");
+        // A struct Wasm made, seen through its type.
+        let make = inst.get_func(&mut store, "make").unwrap();
+        let mut out = [Val::I32(0)];
+        make.call(&mut store, &[Val::I32(5)], &mut out).unwrap();
+        let made_by_wasm = out[0].anyref().flatten().unwrap().as_struct(&store).unwrap().unwrap();
+        assert!(made_by_wasm.ty(&store).unwrap().matches(&from_module));
+        assert_eq!(made_by_wasm.field(&store, 1).unwrap().i64(), Some(100));
+        assert!(out[0].anyref().flatten().unwrap().as_array(&store).unwrap().is_none());
+    }
+}
+
+#[test]
+fn root_scopes_drop_their_roots_and_manual_roots_stay() {
+    for tier in tiers() {
+        let (mut store, inst, _) = points(tier);
+        let make = inst.get_func(&mut store, "make").unwrap();
+        let kept;
+        let scoped;
+        {
+            let mut scope = tern::RootScope::new(&mut store);
+            for i in 0..1000 {
+                let mut out = [Val::I32(0)];
+                make.call(&mut scope, &[Val::I32(i)], &mut out).unwrap();
+            }
+            let mut out = [Val::I32(0)];
+            make.call(&mut scope, &[Val::I32(7)], &mut out).unwrap();
+            scoped = out[0].anyref().flatten().unwrap();
+            kept = scoped.to_manually_rooted(&mut scope).unwrap();
+            assert!(scoped.kind(&scope).is_ok());
+        }
+        // The scope's references are gone, and so are their objects.
+        assert!(scoped.kind(&store).is_err(), "a reference outlived its scope");
+        store.gc();
+        let (live, _) = store.gc_usage();
+        assert!(live <= 2, "{live} objects live after the scope ended ({tier:?})");
+        // The manually rooted one is still there.
+        let again = kept.to_rooted(&mut store).unwrap();
+        let s = again.as_struct(&store).unwrap().unwrap();
+        assert_eq!(s.field(&store, 0).unwrap().i32(), Some(7));
+        kept.unroot(&mut store).unwrap();
+    }
+}

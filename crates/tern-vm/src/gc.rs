@@ -118,6 +118,9 @@ pub struct GcType {
     pub supers: Box<[SigId]>,
     pub is_final: bool,
     pub kind: GcKind,
+    /// Whether each field of a struct, or the elements of an array (one
+    /// entry), may be written.
+    pub mutable: Box<[bool]>,
 }
 
 impl GcType {
@@ -127,6 +130,7 @@ impl GcType {
             supers: Box::new([id]),
             is_final: true,
             kind: GcKind::Func,
+            mutable: Box::new([]),
         }
     }
 
@@ -432,6 +436,11 @@ pub struct GcHeap {
     view_header: Box<GcView>,
     /// The pinned objects' slots (never freed, so never stale).
     pinned: Vec<u32>,
+    /// Manual host roots (`(raw, generation)`, `(0, 0)` when free), their
+    /// free slots and the last generation given.
+    manual: Vec<(u64, u64)>,
+    manual_free: Vec<u32>,
+    manual_generation: u64,
 }
 
 // SAFETY: the raw stack pointers are only listed while the activation that
@@ -705,6 +714,44 @@ impl GcHeap {
         }
     }
 
+    /// Roots `raw` until [`GcHeap::unroot_manual`], apart from the scoped
+    /// roots.
+    pub fn root_manual(&mut self, raw: u64) -> RootHandle {
+        self.manual_generation += 1;
+        let generation = self.manual_generation;
+        let index = match self.manual_free.pop() {
+            Some(i) => {
+                self.manual[i as usize] = (raw, generation);
+                i
+            }
+            None => {
+                self.manual.push((raw, generation));
+                self.manual.len() as u32 - 1
+            }
+        };
+        RootHandle { index, generation }
+    }
+
+    /// The raw reference a live manual root holds.
+    pub fn manually_rooted(&self, h: RootHandle) -> Option<u64> {
+        match self.manual.get(h.index as usize) {
+            Some(&(raw, g)) if g == h.generation => Some(raw),
+            _ => None,
+        }
+    }
+
+    /// Drops a manual root; `false` when it was dropped already.
+    pub fn unroot_manual(&mut self, h: RootHandle) -> bool {
+        match self.manual.get_mut(h.index as usize) {
+            Some(e) if e.1 == h.generation => {
+                *e = (0, 0);
+                self.manual_free.push(h.index);
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// How many host roots there are (a scope's mark).
     pub fn root_mark(&self) -> usize {
         self.root_set().0.len()
@@ -903,6 +950,9 @@ impl StoreData {
             }
         }
         for &(w, _) in self.gc.roots.get_mut().unwrap_or_else(|e| e.into_inner()).0.iter() {
+            mark(w);
+        }
+        for &(w, _) in &self.gc.manual {
             mark(w);
         }
         for &i in &self.gc.pinned {
