@@ -1,4 +1,4 @@
-//! tern's interpreter against wasmtime on wasm-smith modules with Wasm GC
+//! tern (interpreter or compiler) against wasmtime on wasm-smith modules with Wasm GC
 //! (structs, arrays, i31, casts, typed function references) on top of
 //! what `diff_wasmtime_interp` covers: results, traps, globals, memories
 //! and tables must agree. See `tern_fuzz::wasmtime_diff`.

@@ -197,20 +197,32 @@ pub fn diff_wasmtime(data: &[u8], tier: tern::Tier) {
 
 /// [`diff_wasmtime`] with Wasm GC in the modules (tern's interpreter only).
 pub fn diff_wasmtime_gc(data: &[u8]) {
-    diff_wasmtime_with(data, tern::Tier::Interp, true)
+    // The input's first byte picks tern's tier: the interpreter for even
+    // bytes, the compiler for odd ones (where the host has it).
+    let jit = data.first().is_some_and(|b| b & 1 == 1);
+    let tier = if jit && *JIT.get_or_init(jit_available) {
+        tern::Tier::Jit
+    } else {
+        tern::Tier::Interp
+    };
+    diff_wasmtime_with(data.get(1..).unwrap_or_default(), tier, true)
+}
+
+static JIT: OnceLock<bool> = OnceLock::new();
+
+fn jit_available() -> bool {
+    tern::Engine::new(tern::Config::new().tier(tern::Tier::Jit)).is_ok()
 }
 
 fn diff_wasmtime_with(data: &[u8], tier: tern::Tier, gc: bool) {
-    static JIT: OnceLock<bool> = OnceLock::new();
-    if tier == tern::Tier::Jit && !*JIT.get_or_init(|| tern::Engine::new(tern::Config::new().tier(tier)).is_ok()) {
+    if tier == tern::Tier::Jit && !*JIT.get_or_init(jit_available) {
         return;
     }
     let mut u = Unstructured::new(data);
     let flags: u8 = u.arbitrary().unwrap_or(0);
     // Everything both engines implement the same way: relaxed SIMD's
     // choices differ between engines; GC (which wasm-smith's typed
-    // function references come with) only in `diff_wasmtime_gc`, on tern's
-    // interpreter.
+    // function references come with) only in `diff_wasmtime_gc`.
     let proposals = Proposals {
         relaxed_simd: false,
         threads: false,

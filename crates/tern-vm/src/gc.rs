@@ -853,8 +853,10 @@ fn callee_saved_registers() -> [u64; 11] {
 }
 
 /// Calls `mark` with every word that compiled frames may hold a reference
-/// in: the callee-saved registers, then each aligned word of the machine
-/// stack from this function's frame up to `top`. Compiled code keeps a
+/// in (the callee-saved registers, then each aligned word of the machine
+/// stack from this function's frame up to `top`) that has the form of an
+/// object reference up to `limit` (in either the `any` or the external
+/// form). Compiled code keeps a
 /// reference live across a call (the only place a collection can happen)
 /// in a callee-saved register or a stack slot; a register it left alone is
 /// still in the register here, and one a frame in between saved is in
@@ -865,17 +867,23 @@ fn callee_saved_registers() -> [u64; 11] {
 /// # Safety
 /// `top` is an address of this thread's stack above this call's frame.
 #[inline(never)]
-unsafe fn scan_machine_stack(top: usize, mark: &mut dyn FnMut(u64)) {
+unsafe fn scan_machine_stack(top: usize, limit: u64, mark: &mut dyn FnMut(u64)) {
+    let mut candidate = |w: u64| {
+        let r = w & !EXTERN_ANY;
+        if r & 3 == 0 && r != 0 && r <= limit {
+            mark(w);
+        }
+    };
     let regs = std::hint::black_box(callee_saved_registers());
     for &w in &regs {
-        mark(w);
+        candidate(w);
     }
     let mut at = (&raw const regs as usize) & !7;
     while at < top {
         // SAFETY: the stack between this frame and `top` is mapped and
         // belongs to this thread (the caller's contract); reading a word of
         // it as a number is all this does.
-        mark(unsafe { std::ptr::read_volatile(at as *const u64) });
+        candidate(unsafe { std::ptr::read_volatile(at as *const u64) });
         at += 8;
     }
 }
@@ -907,6 +915,7 @@ impl StoreData {
         let start = std::time::Instant::now();
         let mut work: Vec<usize> = Vec::new();
         let objects = &mut self.gc.objects;
+        let limit = object_ref(objects.len());
         let mut mark = |w: u64| push_candidate(objects, &mut work, w);
         for &w in stack {
             mark(w);
@@ -920,7 +929,7 @@ impl StoreData {
         if self.gc.native_top != 0 {
             // SAFETY: `native_top` is set by the activation running on this
             // thread, in a frame above this one.
-            unsafe { scan_machine_stack(self.gc.native_top, &mut mark) };
+            unsafe { scan_machine_stack(self.gc.native_top, limit, &mut mark) };
         }
         for g in &self.globals {
             if let ValType::Ref(_) = g.ty.content {
