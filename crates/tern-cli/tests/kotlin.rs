@@ -3,7 +3,7 @@
 //! `try_table`/`exnref`, lambdas, collections, strings, regular
 //! expressions, sequences; see `build.sh`). Its output must be wasmtime
 //! 49's (`more.expected`; Node 24 prints the same), on the default tier
-//! (which runs GC modules on the interpreter) and on the interpreter.
+//! (tiered), on the interpreter and on the compiler.
 
 use std::path::Path;
 use std::process::Command;

@@ -80,6 +80,8 @@ struct Printer<'a, 'm> {
     func_types: Vec<u32>,
     /// Type index of each tag.
     tag_types: Vec<u32>,
+    /// The field names of struct types that have some, by type index.
+    fields: Vec<(u32, Sparse<'a>)>,
 
     /// Names of the current function's locals and labels.
     locals: Sparse<'a>,
@@ -126,6 +128,21 @@ impl<'a, 'm> Printer<'a, 'm> {
         let datas = space(sub::DATA, m.data.len());
         let tags = space(sub::TAGS, tag_types.len());
         let funcs = Space::new(&names.functions, func_types.len(), &mut used);
+        let mut fields = Vec::new();
+        for (t, map) in names::indirect(&names, sub::FIELDS) {
+            let count = match m.type_defs.get(*t as usize).map(|d| &d.composite) {
+                Some(tern_binary::CompositeType::Struct(f)) => f.len() as u64,
+                _ => continue,
+            };
+            let mut space = Sparse::default();
+            space.fill(map, count, &mut used);
+            // Only identifiers read back: a field name that cannot be one
+            // (empty, repeated) leaves the name section raw.
+            space.entries.retain(|(_, n)| n.kind == Kind::Id);
+            if !space.entries.is_empty() {
+                fields.push((*t, space));
+            }
+        }
 
         Printer {
             // Text is typically a few times larger than the binary.
@@ -145,6 +162,7 @@ impl<'a, 'm> Printer<'a, 'm> {
             tags,
             func_types,
             tag_types,
+            fields,
             locals: Sparse::default(),
             labels: Sparse::default(),
             label_count: 0,
@@ -209,6 +227,21 @@ impl<'a, 'm> Printer<'a, 'm> {
 
     fn type_ref(&mut self, i: u32) {
         Self::space_ref(&mut self.out, &self.types, i)
+    }
+
+    /// The name of field `f` of struct type `t`, if it has one.
+    fn field_id(&self, t: u32, f: u32) -> Option<&'a str> {
+        let k = self.fields.binary_search_by_key(&t, |(i, _)| *i).ok()?;
+        self.fields[k].1.id(f)
+    }
+
+    /// Field `f` of struct type `t`, as an operand: its identifier or its
+    /// index.
+    fn field_ref(&mut self, t: u32, f: u32) {
+        match self.field_id(t, f) {
+            Some(name) => push_id(&mut self.out, name),
+            None => push_u32(&mut self.out, f),
+        }
     }
 
     fn func_ref(&mut self, i: u32) {
@@ -498,6 +531,10 @@ impl<'a, 'm> Printer<'a, 'm> {
         if !labels.is_empty() {
             n.indirect.push((sub::LABELS, labels));
         }
+        let fields: Vec<(u32, NameMap<'a>)> = self.fields.iter().map(|(t, f)| (*t, f.to_map())).collect();
+        if !fields.is_empty() {
+            n.indirect.push((sub::FIELDS, fields));
+        }
         for (id, count) in [
             (sub::TYPE_PARAMS, self.m.types.len()),
             (sub::TAG_PARAMS, self.tag_types.len()),
@@ -608,8 +645,12 @@ impl<'a, 'm> Printer<'a, 'm> {
                 }
                 Some(tern_binary::CompositeType::Struct(fields)) => {
                     self.out.push_str(" (struct");
-                    for fl in fields.iter() {
+                    for (k, fl) in fields.iter().enumerate() {
                         self.out.push_str(" (field ");
+                        if let Some(name) = self.field_id(i, k as u32) {
+                            self.id(name);
+                            self.out.push(' ');
+                        }
                         self.field_type(*fl);
                         self.out.push(')');
                     }

@@ -908,6 +908,36 @@ fn awkward_names_round_trip() {
 }
 
 #[test]
+fn struct_field_names_print_as_identifiers() {
+    let src = r#"(module
+      (type $point (struct (field $x (mut i32)) (field $y i64) (field i8)))
+      (type $other (struct (field $x f32)))
+      (func (param (ref $point)) (result i32)
+        (struct.set $point $x (local.get 0) (i32.const 1))
+        (struct.get_s $point 2 (local.get 0))))"#;
+    let bytes = wat::parse_str(src).unwrap();
+    for opts in [
+        PrintOptions::default(),
+        PrintOptions {
+            folded: true,
+            ..Default::default()
+        },
+    ] {
+        let text = exact(&bytes, &opts);
+        for want in [
+            "(type $point (;0;) (struct (field $x (mut i32)) (field $y i64) (field i8)))",
+            "(type $other (;1;) (struct (field $x f32)))",
+            "struct.set $point $x",
+            "struct.get_s $point 2",
+        ] {
+            assert!(text.contains(want), "missing {want:?} in\n{text}");
+        }
+        // The identifiers re-create the name section (fields included).
+        assert!(!text.contains("@custom"), "{text}");
+    }
+}
+
+#[test]
 fn name_section_kept_raw_when_not_last() {
     let bytes = wat::parse_str("(module (func $f) (func $g))").unwrap();
     let bytes = with_custom(bytes, "producers", b"\x00");

@@ -292,7 +292,7 @@ macro_rules! imms {
         $p.out.push(' ');
         $p.type_ref(*$a);
         $p.out.push(' ');
-        push_u32(&mut $p.out, *$b)
+        $p.field_ref(*$a, *$b)
     }};
     ($p:ident, $t:literal; array_type_index array_size; $a:ident, $b:ident) => {{
         $p.out.push(' ');

@@ -163,6 +163,8 @@ pub(super) mod sub {
     pub const GLOBALS: u8 = 7;
     pub const ELEMS: u8 = 8;
     pub const DATA: u8 = 9;
+    /// Field names of struct types.
+    pub const FIELDS: u8 = 10;
     pub const TAGS: u8 = 11;
     /// Parameter names of function types (written by `wasm-tools`).
     pub const TYPE_PARAMS: u8 = 12;
