@@ -553,6 +553,8 @@ pub struct TernRun {
     /// Collect the GC heap before every allocation, never reusing a freed
     /// object's slot ([`tern::Config::gc_stress`]).
     pub gc_stress: bool,
+    /// The deepest call stack ([`tern::Config::max_call_depth`]).
+    pub max_call_depth: usize,
 }
 
 impl TernRun {
@@ -569,6 +571,7 @@ impl TernRun {
             tiering: None,
             record_fuel: false,
             gc_stress: false,
+            max_call_depth: 1_000_000,
         }
     }
 
@@ -641,6 +644,9 @@ pub fn diff_tiers(bytes: &[u8], arg_bytes: &[u8], flags: u8) -> Option<Result<us
     Some(compare(&a, &b, ("interpreter", name)).map_err(|e| format!("with flags {flags:#04x}: {e}")))
 }
 
+/// The call depth of [`diff_gc`]'s runs.
+const GC_CALL_DEPTH: usize = 10_000;
+
 /// The collector differential: runs `bytes` (made with [`Proposals::GC`])
 /// on the interpreter as it is, then collecting before every allocation
 /// ([`TernRun::gc_stress`]) on the interpreter and, where the host has a
@@ -650,7 +656,12 @@ pub fn diff_tiers(bytes: &[u8], arg_bytes: &[u8], flags: u8) -> Option<Result<us
 /// difference or a trap ("use of a collected GC object").
 pub fn diff_gc(bytes: &[u8], arg_bytes: &[u8], flags: u8) -> Result<usize, String> {
     use tern::Tier;
-    let run = TernRun::with_flags(Tier::Interp, flags & !flags::TIERED);
+    // Collecting at every allocation scans the whole stack each time: a
+    // shallower limit (the same in every run) keeps deep recursions cheap.
+    let run = TernRun {
+        max_call_depth: GC_CALL_DEPTH,
+        ..TernRun::with_flags(Tier::Interp, flags & !flags::TIERED)
+    };
     let a = run_tern(bytes, run, arg_bytes);
     let b = run_tern(bytes, TernRun { gc_stress: true, ..run }, arg_bytes);
     let fail = |e: String| format!("with flags {flags:#04x}: {e}");
@@ -670,7 +681,12 @@ pub fn diff_gc(bytes: &[u8], arg_bytes: &[u8], flags: u8) -> Result<usize, Strin
             "compiler, collect-every-allocation",
         )
     };
-    let c = run_tern(bytes, TernRun { gc_stress: true, ..run }, arg_bytes);
+    let run = TernRun {
+        gc_stress: true,
+        max_call_depth: GC_CALL_DEPTH,
+        ..run
+    };
+    let c = run_tern(bytes, run, arg_bytes);
     compare(&a, &c, ("interpreter", name)).map_err(fail)
 }
 
@@ -752,7 +768,7 @@ pub fn run_tern(bytes: &[u8], run: TernRun, arg_bytes: &[u8]) -> Vec<Event> {
     let mut config = Config::new();
     config
         .tier(run.tier)
-        .max_call_depth(1_000_000)
+        .max_call_depth(run.max_call_depth)
         .max_memory_pages(MAX_MEMORY_PAGES)
         .max_table_elements(MAX_TABLE_ELEMENTS)
         .consume_fuel(run.fuel.is_some())
