@@ -231,6 +231,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             } else {
                 Features::all().with(Feature::MultiMemory, false)
             };
+            // A tier this host lacks is an error here, not in every script.
+            tern::Engine::new(tern::Config::new().tier(tier.runtime()))?;
             let (mut passed, mut failed) = (0, 0);
             for file in &files {
                 let path = file.to_string_lossy();
