@@ -645,7 +645,7 @@ pub fn diff_tiers(bytes: &[u8], arg_bytes: &[u8], flags: u8) -> Option<Result<us
 }
 
 /// The call depth of [`diff_gc`]'s runs.
-const GC_CALL_DEPTH: usize = 10_000;
+const GC_CALL_DEPTH: usize = 1_000;
 
 /// The collector differential: runs `bytes` (made with [`Proposals::GC`])
 /// on the interpreter as it is, then collecting before every allocation
