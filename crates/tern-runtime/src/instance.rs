@@ -322,7 +322,7 @@ pub(crate) fn instantiate<T>(s: &mut StoreInner<T>, module: &Module, imports: &[
                     && if gt.mutable {
                         actual.content == expected
                     } else {
-                        crate::values::valtype_matches(actual.content, expected)
+                        crate::values::valtype_matches(&s.vm, actual.content, expected)
                     };
                 if !fits {
                     return Err(incompatible(mn, nn, "global types differ"));

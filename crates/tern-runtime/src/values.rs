@@ -385,13 +385,33 @@ pub(crate) fn null_of(r: RefType) -> Val {
 }
 
 /// Whether value type `a` (as the store names types: see
-/// [`crate::module::canon_ref`]) is a subtype of `b`.
-pub(crate) fn valtype_matches(a: ValType, b: ValType) -> bool {
+/// [`crate::module::canon_ref`]) is a subtype of `b`, with the declared
+/// subtyping and kinds of the GC types `vm` knows.
+pub(crate) fn valtype_matches(vm: &tern_vm::StoreData, a: ValType, b: ValType) -> bool {
     match (a, b) {
-        (ValType::Ref(a), ValType::Ref(b)) => {
-            (!a.nullable || b.nullable) && tern_validate::heap_matches(a.heap, b.heap, |x, y| x == y)
-        }
+        (ValType::Ref(a), ValType::Ref(b)) => (!a.nullable || b.nullable) && heap_matches(vm, a.heap, b.heap),
         (a, b) => a == b,
+    }
+}
+
+/// Whether heap type `a` is a subtype of `b`; concrete types are engine
+/// ids, of function, struct or array types.
+fn heap_matches(vm: &tern_vm::StoreData, a: HeapType, b: HeapType) -> bool {
+    use tern_vm::gc::GcKind;
+    // The abstract type a concrete one's kind sits under.
+    let top = |x: u32| match vm.gc.ty(tern_vm::SigId(x)).map(|t| &t.kind) {
+        Some(GcKind::Struct(_)) => HeapType::Struct,
+        Some(GcKind::Array(_)) => HeapType::Array,
+        _ => HeapType::Func,
+    };
+    match (a, b) {
+        (HeapType::Concrete(x), HeapType::Concrete(y)) => vm.gc.is_subtype(tern_vm::SigId(x), tern_vm::SigId(y)),
+        (HeapType::Concrete(x), b) => tern_validate::heap_matches(top(x), b, |_, _| false),
+        (a, HeapType::Concrete(y)) => match top(y) {
+            HeapType::Func => a == HeapType::NoFunc,
+            _ => a == HeapType::None,
+        },
+        (a, b) => tern_validate::heap_matches(a, b, |_, _| false),
     }
 }
 

@@ -160,3 +160,43 @@ fn typed_function_references_still_run_on_every_tier() {
         assert_eq!(f.call(&mut store, ()).unwrap(), 14, "{config:?}");
     }
 }
+
+#[test]
+fn immutable_global_imports_take_declared_subtypes() {
+    let types = r#"(type $super (sub (struct (field i32))))
+                   (type $sub (sub $super (struct (field i32) (field i64))))
+                   (type $other (struct (field f32)))"#;
+    let exporter = format!(
+        r#"(module {types}
+             (global (export "g") (ref $sub) (struct.new $sub (i32.const 5) (i64.const 6))))"#
+    );
+    for (config, runs) in configs() {
+        if !runs {
+            continue;
+        }
+        let engine = Engine::new(&config).unwrap();
+        let mut store = Store::new(&engine, ());
+        let a = Module::new(&engine, wat::parse_str(&exporter).unwrap()).unwrap();
+        let a = Instance::new(&mut store, &a, &[]).unwrap();
+        let g = a.get_global(&mut store, "g").unwrap();
+        for (ty, ok) in [
+            ("(ref $sub)", true),
+            ("(ref null $super)", true),
+            ("(ref $super)", true),
+            ("structref", true),
+            ("eqref", true),
+            ("(ref any)", true),
+            ("(ref $other)", false),
+            ("arrayref", false),
+            ("funcref", false),
+        ] {
+            let importer = format!(
+                r#"(module {types} (import "a" "g" (global {ty}))
+                     (func (export "f") (result i32) (i32.const 1)))"#
+            );
+            let b = Module::new(&engine, wat::parse_str(&importer).unwrap()).unwrap();
+            let r = Instance::new(&mut store, &b, &[g.into()]);
+            assert_eq!(r.is_ok(), ok, "{ty} ({config:?}): {:?}", r.err());
+        }
+    }
+}
