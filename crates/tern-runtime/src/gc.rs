@@ -114,12 +114,18 @@ impl AnyRef {
         Ok(matches!(self.kind(store)?, crate::AnyKind::Array).then_some(ArrayRef(*self)))
     }
 
-    /// The `i31` value's 31 bits, if this reference is an `i31`.
-    pub fn as_i31(&self, store: impl AsContext) -> Result<Option<u32>> {
+    /// The `i31` value, if this reference is an `i31`.
+    pub fn as_i31(&self, store: impl AsContext) -> Result<Option<I31>> {
         Ok(match self.kind(store)? {
-            crate::AnyKind::I31(v) => Some(v),
+            crate::AnyKind::I31(v) => Some(I31(v)),
             _ => None,
         })
+    }
+
+    /// This reference as an `eqref` (an `i31`, a struct or an array; not a
+    /// host value made internal).
+    pub fn as_eqref(&self, store: impl AsContext) -> Result<Option<EqRef>> {
+        Ok((!matches!(self.kind(store)?, crate::AnyKind::Extern(_))).then_some(EqRef(*self)))
     }
 
     /// The object, its type's id and the type.
@@ -149,6 +155,75 @@ fn value_slots(s: &StoreInner<impl Sized>, ty: StorageType, v: &Val) -> Result<[
     let mut slots = [0u64; 2];
     val_to_slots(&s.vm, s.id, v, &mut slots)?;
     Ok(slots)
+}
+
+/// An `i31` value: 31 bits, read zero- or sign-extended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct I31(u32);
+
+impl I31 {
+    /// The low 31 bits of `v`.
+    pub fn wrapping_u32(v: u32) -> I31 {
+        I31(v & 0x7fff_ffff)
+    }
+
+    /// The low 31 bits of `v`.
+    pub fn wrapping_i32(v: i32) -> I31 {
+        I31::wrapping_u32(v as u32)
+    }
+
+    /// The bits zero-extended (`i31.get_u`).
+    pub fn get_u32(self) -> u32 {
+        self.0
+    }
+
+    /// The bits sign-extended (`i31.get_s`).
+    pub fn get_i32(self) -> i32 {
+        ((self.0 << 1) as i32) >> 1
+    }
+
+    /// The value as a reference.
+    pub fn to_anyref(self, store: impl AsContextMut) -> AnyRef {
+        AnyRef::from_i31(store, self.0)
+    }
+}
+
+/// A reference of the `eq` hierarchy: an `i31`, a struct or an array,
+/// which `ref.eq` compares by identity (a view of an [`AnyRef`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct EqRef(AnyRef);
+
+impl EqRef {
+    /// The reference as an [`AnyRef`].
+    pub fn to_anyref(self) -> AnyRef {
+        self.0
+    }
+
+    /// `ref.eq`: whether both name the same object (or equal `i31`s).
+    pub fn ref_eq(&self, store: impl AsContext, other: &EqRef) -> Result<bool> {
+        let s = store.as_context().0;
+        s.check(self.0.store, "eqref")?;
+        s.check(other.0.store, "eqref")?;
+        Ok(self.0.raw(&s.vm)? == other.0.raw(&s.vm)?)
+    }
+}
+
+impl From<EqRef> for AnyRef {
+    fn from(r: EqRef) -> AnyRef {
+        r.0
+    }
+}
+
+impl From<StructRef> for EqRef {
+    fn from(r: StructRef) -> EqRef {
+        EqRef(r.0)
+    }
+}
+
+impl From<ArrayRef> for EqRef {
+    fn from(r: ArrayRef) -> EqRef {
+        EqRef(r.0)
+    }
 }
 
 /// A reference to a struct (a view of an [`AnyRef`], rooted as it is).

@@ -90,7 +90,7 @@ pub use epoch::UpdateDeadline;
 pub use error::{Error, Result};
 pub use externals::{Extern, Global, Memory, SharedMemory, Table, Tag};
 pub use func::{Func, IntoFunc, TypedFunc, WasmParams, WasmResults, WasmRet, WasmTy};
-pub use gc::{ArrayRef, ArrayType, ManuallyRooted, RootScope, StructRef, StructType};
+pub use gc::{ArrayRef, ArrayType, EqRef, I31, ManuallyRooted, RootScope, StructRef, StructType};
 pub use instance::Instance;
 pub use limits::{
     DEFAULT_INSTANCE_LIMIT, DEFAULT_MEMORY_LIMIT, DEFAULT_TABLE_LIMIT, ResourceLimiter, StoreLimits, StoreLimitsBuilder,

@@ -314,3 +314,37 @@ fn root_scopes_drop_their_roots_and_manual_roots_stay() {
         kept.unroot(&mut store).unwrap();
     }
 }
+
+#[test]
+fn i31_and_eqref_views() {
+    let (mut store, inst, _) = points(Tier::Interp);
+    let i = tern::I31::wrapping_i32(-3);
+    assert_eq!((i.get_i32(), i.get_u32()), (-3, 0x7fff_fffd));
+    let r = i.to_anyref(&mut store);
+    assert_eq!(r.as_i31(&store).unwrap(), Some(i));
+    let same = tern::I31::wrapping_u32(0xffff_fffd).to_anyref(&mut store);
+    let (a, b) = (
+        r.as_eqref(&store).unwrap().unwrap(),
+        same.as_eqref(&store).unwrap().unwrap(),
+    );
+    assert!(a.ref_eq(&store, &b).unwrap(), "equal i31s are ref.eq");
+    let make = inst.get_func(&mut store, "make").unwrap();
+    let mut out = [Val::I32(0)];
+    make.call(&mut store, &[Val::I32(1)], &mut out).unwrap();
+    let s1 = out[0].anyref().flatten().unwrap();
+    make.call(&mut store, &[Val::I32(1)], &mut out).unwrap();
+    let s2 = out[0].anyref().flatten().unwrap();
+    let e1 = s1.as_eqref(&store).unwrap().unwrap();
+    assert!(e1.ref_eq(&store, &e1).unwrap());
+    assert!(
+        !e1.ref_eq(&store, &s2.as_eqref(&store).unwrap().unwrap()).unwrap(),
+        "two structs"
+    );
+    assert!(s1.as_i31(&store).unwrap().is_none());
+    let host = tern::ExternRef::new(&mut store, 5u32);
+    let internal = tern::AnyRef::from_extern(&mut store, host).unwrap();
+    assert!(
+        internal.as_eqref(&store).unwrap().is_none(),
+        "a host value is not an eqref"
+    );
+}
