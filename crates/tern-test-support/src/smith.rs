@@ -553,8 +553,11 @@ pub struct TernRun {
     /// Collect the GC heap before every allocation, never reusing a freed
     /// object's slot ([`tern::Config::gc_stress`]).
     pub gc_stress: bool,
-    /// The deepest call stack ([`tern::Config::max_call_depth`]).
+    /// The deepest call stack ([`tern::Config::max_call_depth`]) and, when
+    /// set, the most stack compiled code may use
+    /// ([`tern::Config::max_wasm_stack`]).
     pub max_call_depth: usize,
+    pub max_wasm_stack: Option<usize>,
 }
 
 impl TernRun {
@@ -572,6 +575,7 @@ impl TernRun {
             record_fuel: false,
             gc_stress: false,
             max_call_depth: 1_000_000,
+            max_wasm_stack: None,
         }
     }
 
@@ -644,8 +648,11 @@ pub fn diff_tiers(bytes: &[u8], arg_bytes: &[u8], flags: u8) -> Option<Result<us
     Some(compare(&a, &b, ("interpreter", name)).map_err(|e| format!("with flags {flags:#04x}: {e}")))
 }
 
-/// The call depth of [`diff_gc`]'s runs.
+/// The call depth and compiled-code stack of [`diff_gc`]'s runs: collecting
+/// at every allocation scans the whole stack each time, so deep recursions
+/// that allocate are quadratic.
 const GC_CALL_DEPTH: usize = 1_000;
+const GC_WASM_STACK: usize = 128 << 10;
 
 /// The collector differential: runs `bytes` (made with [`Proposals::GC`])
 /// on the interpreter as it is, then collecting before every allocation
@@ -656,10 +663,10 @@ const GC_CALL_DEPTH: usize = 1_000;
 /// difference or a trap ("use of a collected GC object").
 pub fn diff_gc(bytes: &[u8], arg_bytes: &[u8], flags: u8) -> Result<usize, String> {
     use tern::Tier;
-    // Collecting at every allocation scans the whole stack each time: a
-    // shallower limit (the same in every run) keeps deep recursions cheap.
+    // Shallower limits (the same in every run) keep deep recursions cheap.
     let run = TernRun {
         max_call_depth: GC_CALL_DEPTH,
+        max_wasm_stack: Some(GC_WASM_STACK),
         ..TernRun::with_flags(Tier::Interp, flags & !flags::TIERED)
     };
     let a = run_tern(bytes, run, arg_bytes);
@@ -684,6 +691,7 @@ pub fn diff_gc(bytes: &[u8], arg_bytes: &[u8], flags: u8) -> Result<usize, Strin
     let run = TernRun {
         gc_stress: true,
         max_call_depth: GC_CALL_DEPTH,
+        max_wasm_stack: Some(GC_WASM_STACK),
         ..run
     };
     let c = run_tern(bytes, run, arg_bytes);
@@ -766,6 +774,10 @@ pub fn tern_trap(e: &tern::Error) -> TrapKind {
 pub fn run_tern(bytes: &[u8], run: TernRun, arg_bytes: &[u8]) -> Vec<Event> {
     use tern::{BoundsChecks, Config, Engine, Extern, InterpTranslation, Linker, Module, Store, Val};
     let mut config = Config::new();
+    // First: it also sets the call depth, which the line below sets.
+    if let Some(n) = run.max_wasm_stack {
+        config.max_wasm_stack(n);
+    }
     config
         .tier(run.tier)
         .max_call_depth(run.max_call_depth)

@@ -91,6 +91,7 @@ pub(super) fn translate_at(
         }
     };
     t.fill_osr_dispatch();
+    t.finish_scratch();
     let mut b = t.b;
     b.seal_all_blocks();
     b.finalize(isa.frontend_config());
@@ -186,6 +187,7 @@ fn start<'f, 'i>(
         reachable: true,
         dead_depth: 0,
         fuel_pending: 0,
+        scratch: None,
         sigs: HashMap::new(),
         funcs: HashMap::new(),
         libcalls: HashMap::new(),
@@ -294,6 +296,10 @@ pub(super) struct Translator<'f, 'i> {
     dead_depth: u32,
     /// Operators since fuel was last charged.
     fuel_pending: u64,
+    /// The frame's one slot array for runtime calls (GC operators, thrown
+    /// payloads), with the most slots any of them needs: its size is set
+    /// when the function is done ([`Translator::finish_scratch`]).
+    scratch: Option<(ir::StackSlot, u32)>,
     sigs: HashMap<u32, SigRef>,
     funcs: HashMap<u32, FuncRef>,
     libcalls: HashMap<u32, FuncRef>,
@@ -1062,12 +1068,32 @@ impl<'f, 'i> Translator<'f, 'i> {
         (ty.params().to_vec(), tern_vm::slots_of_all(ty.params()))
     }
 
-    /// A stack slot of `slots` value slots, and its address.
+    /// The address of the frame's scratch slot array, with room for at
+    /// least `slots` value slots. One array serves every runtime call of
+    /// the function (each uses it only until the call returns), so that a
+    /// function with many of them keeps a small frame.
     pub(super) fn slot_array(&mut self, slots: u32) -> Value {
-        let ss = self
-            .b
-            .create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, slots.max(1) * 8, 4));
+        let ss = match &mut self.scratch {
+            Some((ss, most)) => {
+                *most = (*most).max(slots);
+                *ss
+            }
+            None => {
+                let ss = self
+                    .b
+                    .create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 8, 4));
+                self.scratch = Some((ss, slots));
+                ss
+            }
+        };
         self.b.ins().stack_addr(I64, ss, 0)
+    }
+
+    /// Sizes the scratch slot array for its largest use.
+    fn finish_scratch(&mut self) {
+        if let Some((ss, most)) = self.scratch {
+            self.b.func.sized_stack_slots[ss].size = most.max(1) * 8;
+        }
     }
 
     fn visit_throw(&mut self, tag: u32) {
