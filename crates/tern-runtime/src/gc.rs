@@ -130,18 +130,8 @@ impl AnyRef {
 
     /// The object, its type's id and the type.
     fn object_type(&self, s: &StoreInner<impl Sized>) -> Result<(u64, SigId, Arc<GcType>)> {
-        s.check(self.store, "anyref")?;
-        let raw = self.raw(&s.vm)?;
-        let o =
-            s.vm.gc
-                .get(raw)
-                .map_err(|_| Error::usage("this anyref is not a struct or an array"))?;
-        let ty =
-            s.vm.gc
-                .ty(o.ty)
-                .cloned()
-                .ok_or_else(|| Error::usage("unregistered GC type"))?;
-        Ok((raw, o.ty, ty))
+        let (o, ty) = self.object(s)?;
+        Ok((self.raw(&s.vm)?, o.ty, ty))
     }
 }
 

@@ -108,7 +108,7 @@ impl AnyRef {
     }
 
     /// The object this reference names, with its type's GC view.
-    fn object<'s>(
+    pub(crate) fn object<'s>(
         &self,
         s: &'s crate::store::StoreInner<impl Sized>,
     ) -> Result<(&'s tern_vm::gc::GcObject, std::sync::Arc<tern_vm::gc::GcType>)> {
