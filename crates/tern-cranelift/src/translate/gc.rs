@@ -237,6 +237,13 @@ impl Translator<'_, '_> {
             out.push(crate::trampoline::load_slot(&mut self.b, t, arr, off));
             off += 8 * tern_vm::slots_of(t) as i32;
         }
+        // The collector scans the frame conservatively: references left in
+        // the array would keep their objects alive (a tree's last nodes,
+        // say) until the next runtime call overwrites them.
+        let zero = self.iconst64(0);
+        for k in 0..in_slots.max(out_slots) {
+            self.b.ins().store(MemFlagsData::trusted(), zero, arr, 8 * k as i32);
+        }
         out
     }
 
