@@ -200,7 +200,7 @@ pub fn diff_wasmtime_gc(data: &[u8]) {
     // The input's first byte picks tern's tier: the interpreter for even
     // bytes, the compiler for odd ones (where the host has it).
     let jit = data.first().is_some_and(|b| b & 1 == 1);
-    let tier = if jit && *JIT.get_or_init(jit_available) {
+    let tier = if jit && smith::has_compiler() {
         tern::Tier::Jit
     } else {
         tern::Tier::Interp
@@ -208,14 +208,10 @@ pub fn diff_wasmtime_gc(data: &[u8]) {
     diff_wasmtime_with(data.get(1..).unwrap_or_default(), tier, true)
 }
 
-static JIT: OnceLock<bool> = OnceLock::new();
 
-fn jit_available() -> bool {
-    tern::Engine::new(tern::Config::new().tier(tern::Tier::Jit)).is_ok()
-}
 
 fn diff_wasmtime_with(data: &[u8], tier: tern::Tier, gc: bool) {
-    if tier == tern::Tier::Jit && !*JIT.get_or_init(jit_available) {
+    if tier == tern::Tier::Jit && !smith::has_compiler() {
         return;
     }
     let mut u = Unstructured::new(data);

@@ -239,11 +239,7 @@ impl StructRef {
         for (k, v) in fields.iter().enumerate() {
             let at = layout.offsets[k] as usize;
             let vs = value_slots(s, layout.fields[k], v)?;
-            let w = if layout.fields[k] == StorageType::Val(ValType::V128) {
-                2
-            } else {
-                1
-            };
+            let w = tern_vm::slots_of(layout.fields[k].unpacked()) as usize;
             slots[at..at + w].copy_from_slice(&vs[..w]);
         }
         s.vm.gc.register_type(ty.id, ty.ty.clone());

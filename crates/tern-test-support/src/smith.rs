@@ -628,24 +628,34 @@ pub mod flags {
 /// records ([`compare`]). `Ok` counts the observations compared; `None`
 /// when the host has no compiler tier.
 pub fn diff_tiers(bytes: &[u8], arg_bytes: &[u8], flags: u8) -> Option<Result<usize, String>> {
-    use tern::Tier;
-    if tern::Engine::new(tern::Config::new().tier(Tier::Jit)).is_err() {
+    if !has_compiler() {
         return None;
     }
-    let a = run_tern(bytes, TernRun::with_flags(Tier::Interp, flags), arg_bytes);
-    let (b, name) = if flags & flags::TIERED != 0 {
+    let a = run_tern(bytes, TernRun::with_flags(tern::Tier::Interp, flags), arg_bytes);
+    let (run, name) = compiled_run(flags);
+    let b = run_tern(bytes, run, arg_bytes);
+    Some(compare(&a, &b, ("interpreter", name)).map_err(|e| format!("with flags {flags:#04x}: {e}")))
+}
+
+/// Whether this host has tern's compiler tier (asked once).
+pub fn has_compiler() -> bool {
+    static HAS: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *HAS.get_or_init(|| tern::Engine::new(tern::Config::new().tier(tern::Tier::Jit)).is_ok())
+}
+
+/// The compiled side of a tier differential with `flags`: tiered
+/// ([`EAGER_TIERING`]) with [`flags::TIERED`], else the compiler alone;
+/// and its name.
+fn compiled_run(flags: u8) -> (TernRun, &'static str) {
+    if flags & flags::TIERED != 0 {
         let run = TernRun {
             tiering: Some(EAGER_TIERING),
-            ..TernRun::with_flags(Tier::Auto, flags)
+            ..TernRun::with_flags(tern::Tier::Auto, flags)
         };
-        (run_tern(bytes, run, arg_bytes), "tiered")
+        (run, "tiered")
     } else {
-        (
-            run_tern(bytes, TernRun::with_flags(Tier::Jit, flags), arg_bytes),
-            "compiler",
-        )
-    };
-    Some(compare(&a, &b, ("interpreter", name)).map_err(|e| format!("with flags {flags:#04x}: {e}")))
+        (TernRun::with_flags(tern::Tier::Jit, flags), "compiler")
+    }
 }
 
 /// The call depth and compiled-code stack of [`diff_gc`]'s runs: collecting
@@ -662,40 +672,24 @@ const GC_WASM_STACK: usize = 128 << 10;
 /// collector misses (in an interpreted or a compiled frame) shows up as a
 /// difference or a trap ("use of a collected GC object").
 pub fn diff_gc(bytes: &[u8], arg_bytes: &[u8], flags: u8) -> Result<usize, String> {
-    use tern::Tier;
     // Shallower limits (the same in every run) keep deep recursions cheap.
-    let run = TernRun {
-        max_call_depth: GC_CALL_DEPTH,
-        max_wasm_stack: Some(GC_WASM_STACK),
-        ..TernRun::with_flags(Tier::Interp, flags & !flags::TIERED)
-    };
-    let a = run_tern(bytes, run, arg_bytes);
-    let b = run_tern(bytes, TernRun { gc_stress: true, ..run }, arg_bytes);
-    let fail = |e: String| format!("with flags {flags:#04x}: {e}");
-    let n = compare(&a, &b, ("interpreter", "collect-every-allocation")).map_err(fail)?;
-    if tern::Engine::new(tern::Config::new().tier(Tier::Jit)).is_err() {
-        return Ok(n);
-    }
-    let (run, name) = if flags & flags::TIERED != 0 {
-        let run = TernRun {
-            tiering: Some(EAGER_TIERING),
-            ..TernRun::with_flags(Tier::Auto, flags)
-        };
-        (run, "tiered, collect-every-allocation")
-    } else {
-        (
-            TernRun::with_flags(Tier::Jit, flags),
-            "compiler, collect-every-allocation",
-        )
-    };
-    let run = TernRun {
-        gc_stress: true,
+    let limited = |run: TernRun| TernRun {
         max_call_depth: GC_CALL_DEPTH,
         max_wasm_stack: Some(GC_WASM_STACK),
         ..run
     };
-    let c = run_tern(bytes, run, arg_bytes);
-    compare(&a, &c, ("interpreter", name)).map_err(fail)
+    let run = limited(TernRun::with_flags(tern::Tier::Interp, flags & !flags::TIERED));
+    let a = run_tern(bytes, run, arg_bytes);
+    let b = run_tern(bytes, TernRun { gc_stress: true, ..run }, arg_bytes);
+    let fail = |e: String| format!("with flags {flags:#04x}: {e}");
+    let n = compare(&a, &b, ("interpreter", "collect-every-allocation")).map_err(fail)?;
+    if !has_compiler() {
+        return Ok(n);
+    }
+    let (run, name) = compiled_run(flags);
+    let c = run_tern(bytes, limited(TernRun { gc_stress: true, ..run }), arg_bytes);
+    let name = format!("{name}, collect-every-allocation");
+    compare(&a, &c, ("interpreter", &name)).map_err(fail)
 }
 
 fn tern_type(t: tern::ValType) -> Type {

@@ -181,7 +181,7 @@ impl StructLayout {
         let mut at = 0u32;
         for f in fields.iter() {
             offsets.push(at);
-            at += if *f == StorageType::Val(ValType::V128) { 2 } else { 1 };
+            at += crate::slots_of(f.unpacked());
         }
         StructLayout {
             fields,
@@ -576,6 +576,8 @@ impl GcHeap {
             None => {
                 self.objects.push(Some(obj));
                 self.view.push([0, 0]);
+                self.view_header.base = self.view.as_ptr();
+                self.view_header.len = self.view.len() as u64;
                 self.objects.len() - 1
             }
         };
@@ -587,8 +589,6 @@ impl GcHeap {
                 *e = view_entry(o);
             }
         }
-        self.view_header.base = self.view.as_ptr();
-        self.view_header.len = self.view.len() as u64;
         self.occupied.push(i as u32);
         object_ref(i)
     }

@@ -549,13 +549,20 @@ impl<'f, 'i> Translator<'f, 'i> {
 
     /// `if cond { libcall(vmctx, args) }` with the call in a cold block.
     fn cold_call_if(&mut self, cond: Value, lc: Libcall, args: &[Value]) {
+        self.cold_if(cond, |t| {
+            t.call_libcall(lc, args);
+        });
+    }
+
+    /// `if cond { body }` with the body in a cold block.
+    fn cold_if(&mut self, cond: Value, body: impl FnOnce(&mut Self)) {
         let cold = self.b.create_block();
         let cont = self.b.create_block();
         self.b.set_cold_block(cold);
         self.b.ins().brif(cond, cold, &[], cont, &[]);
         self.b.seal_block(cold);
         self.b.switch_to_block(cold);
-        self.call_libcall(lc, args);
+        body(self);
         self.b.ins().jump(cont, &[]);
         self.b.seal_block(cont);
         self.b.switch_to_block(cont);
@@ -1358,17 +1365,10 @@ impl<'f, 'i> Translator<'f, 'i> {
         } else {
             // A type that is not final has subtypes: another signature
             // may still be one of them (asked on a cold path).
-            let cold = self.b.create_block();
-            let cont = self.b.create_block();
-            self.b.set_cold_block(cold);
-            self.b.ins().brif(bad, cold, &[], cont, &[]);
-            self.b.seal_block(cold);
-            self.b.switch_to_block(cold);
-            let ok = self.call_libcall(Libcall::FuncSubtype, &[sig, expected]).unwrap();
-            self.b.ins().trapz(ok, trap_codes::INDIRECT_CALL_TYPE_MISMATCH);
-            self.b.ins().jump(cont, &[]);
-            self.b.seal_block(cont);
-            self.b.switch_to_block(cont);
+            self.cold_if(bad, |t| {
+                let ok = t.call_libcall(Libcall::FuncSubtype, &[sig, expected]).unwrap();
+                t.b.ins().trapz(ok, trap_codes::INDIRECT_CALL_TYPE_MISMATCH);
+            });
         }
         let (code, callee_vmctx) = self.callee_of(fr, type_index, false);
         self.indirect(type_index, code, callee_vmctx, tail);

@@ -23,14 +23,6 @@ use tern_vm::gc_ops::{Ext, GcOp};
 use tern_vm::vmctx as abi;
 use tern_vm::vmctx::Libcall;
 
-/// The type a field or element of storage type `s` is read as.
-fn unpacked(s: StorageType) -> ValType {
-    match s {
-        StorageType::Val(t) => t,
-        StorageType::I8 | StorageType::I16 => ValType::I32,
-    }
-}
-
 impl Translator<'_, '_> {
     /// Translates GC operator `op`; `false` when `op` is not one.
     pub(super) fn gc_op(&mut self, op: &Operator<'_>) -> bool {
@@ -39,9 +31,9 @@ impl Translator<'_, '_> {
         let field = |t: u32, f: u32| {
             info.struct_fields(t)
                 .and_then(|fs| fs.get(f as usize))
-                .map_or(ValType::I32, |f| unpacked(f.storage))
+                .map_or(ValType::I32, |f| f.storage.unpacked())
         };
-        let elem = |t: u32| info.array_field(t).map_or(ValType::I32, |f| unpacked(f.storage));
+        let elem = |t: u32| info.array_field(t).map_or(ValType::I32, |f| f.storage.unpacked());
         let ref_ = ValType::Ref(RefType {
             nullable: true,
             heap: HeapType::Any,
@@ -372,14 +364,7 @@ impl Translator<'_, '_> {
         let (slow, join) = self.access_blocks(&[clif_type(ty)]);
         let (ptr, meta) = self.view_entry(raw, slow);
         self.check_struct(meta, at, slow);
-        let off = at as i32 * 8;
-        let v = match (s, ext) {
-            (StorageType::I8, Ext::S) => self.b.ins().sload8(I32, rw(), ptr, off),
-            (StorageType::I8, _) => self.b.ins().uload8(I32, rw(), ptr, off),
-            (StorageType::I16, Ext::S) => self.b.ins().sload16(I32, rw(), ptr, off),
-            (StorageType::I16, _) => self.b.ins().uload16(I32, rw(), ptr, off),
-            (StorageType::Val(t), _) => self.b.ins().load(clif_type(t), rw(), ptr, off),
-        };
+        let v = self.load_storage(s, ext, ptr, at as i32 * 8);
         self.finish_access(slow, join, &[v], &[raw], &[ty], op);
     }
 
@@ -392,12 +377,7 @@ impl Translator<'_, '_> {
         let (slow, join) = self.access_blocks(&[]);
         let (ptr, meta) = self.view_entry(raw, slow);
         self.check_struct(meta, at, slow);
-        let off = at as i32 * 8;
-        match s {
-            StorageType::I8 => self.b.ins().istore8(rw(), v, ptr, off),
-            StorageType::I16 => self.b.ins().istore16(rw(), v, ptr, off),
-            StorageType::Val(_) => self.b.ins().store(rw(), v, ptr, off),
-        };
+        self.store_storage(s, v, ptr, at as i32 * 8);
         self.finish_access(slow, join, &[], &[raw, v], &[], op);
     }
 
@@ -411,56 +391,67 @@ impl Translator<'_, '_> {
         }
         let at = fields[..field as usize]
             .iter()
-            .map(|f| {
-                if f.storage == StorageType::Val(ValType::V128) {
-                    2
-                } else {
-                    1
-                }
-            })
+            .map(|f| tern_vm::slots_of(f.storage.unpacked()))
             .sum();
         Some((s, at))
     }
 
+    /// The element type of array type `t` when its accesses are inline
+    /// (not `v128`).
+    fn inline_elem(&self, t: u32) -> Option<StorageType> {
+        self.info
+            .array_field(t)
+            .map(|f| f.storage)
+            .filter(|&s| s != StorageType::Val(ValType::V128))
+    }
+
+    /// Loads a field or element of storage type `s` at `addr + off`,
+    /// widening a packed one as `ext` says.
+    fn load_storage(&mut self, s: StorageType, ext: Ext, addr: Value, off: i32) -> Value {
+        let ins = self.b.ins();
+        match (s, ext) {
+            (StorageType::I8, Ext::S) => ins.sload8(I32, rw(), addr, off),
+            (StorageType::I8, _) => ins.uload8(I32, rw(), addr, off),
+            (StorageType::I16, Ext::S) => ins.sload16(I32, rw(), addr, off),
+            (StorageType::I16, _) => ins.uload16(I32, rw(), addr, off),
+            (StorageType::Val(t), _) => ins.load(clif_type(t), rw(), addr, off),
+        }
+    }
+
+    /// Stores `v` as a field or element of storage type `s` at `addr + off`
+    /// (a packed one cut to its width).
+    fn store_storage(&mut self, s: StorageType, v: Value, addr: Value, off: i32) {
+        let ins = self.b.ins();
+        match s {
+            StorageType::I8 => ins.istore8(rw(), v, addr, off),
+            StorageType::I16 => ins.istore16(rw(), v, addr, off),
+            StorageType::Val(_) => ins.store(rw(), v, addr, off),
+        };
+    }
+
     fn array_get(&mut self, t: u32, ext: Ext, ty: ValType) {
         let op = GcOp::ArrayGet { t, ext };
-        let Some(s) = self.info.array_field(t).map(|f| f.storage) else {
+        let Some(s) = self.inline_elem(t) else {
             return self.runtime(2, &[ty], op);
         };
-        if s == StorageType::Val(ValType::V128) {
-            return self.runtime(2, &[ty], op);
-        }
         let (raw, i) = self.pop2();
         let (slow, join) = self.access_blocks(&[clif_type(ty)]);
         let (ptr, meta) = self.view_entry(raw, slow);
         let at = self.check_elem(ptr, meta, i, tern_vm::gc::elem_size(s) as u32, slow);
-        let v = match (s, ext) {
-            (StorageType::I8, Ext::S) => self.b.ins().sload8(I32, rw(), at, 0),
-            (StorageType::I8, _) => self.b.ins().uload8(I32, rw(), at, 0),
-            (StorageType::I16, Ext::S) => self.b.ins().sload16(I32, rw(), at, 0),
-            (StorageType::I16, _) => self.b.ins().uload16(I32, rw(), at, 0),
-            (StorageType::Val(t), _) => self.b.ins().load(clif_type(t), rw(), at, 0),
-        };
+        let v = self.load_storage(s, ext, at, 0);
         self.finish_access(slow, join, &[v], &[raw, i], &[ty], op);
     }
 
     fn array_set(&mut self, t: u32) {
         let op = GcOp::ArraySet { t };
-        let Some(s) = self.info.array_field(t).map(|f| f.storage) else {
+        let Some(s) = self.inline_elem(t) else {
             return self.runtime(3, &[], op);
         };
-        if s == StorageType::Val(ValType::V128) {
-            return self.runtime(3, &[], op);
-        }
         let (raw, i, v) = self.pop3();
         let (slow, join) = self.access_blocks(&[]);
         let (ptr, meta) = self.view_entry(raw, slow);
         let at = self.check_elem(ptr, meta, i, tern_vm::gc::elem_size(s) as u32, slow);
-        match s {
-            StorageType::I8 => self.b.ins().istore8(rw(), v, at, 0),
-            StorageType::I16 => self.b.ins().istore16(rw(), v, at, 0),
-            StorageType::Val(_) => self.b.ins().store(rw(), v, at, 0),
-        };
+        self.store_storage(s, v, at, 0);
         self.finish_access(slow, join, &[], &[raw, i, v], &[], op);
     }
 
