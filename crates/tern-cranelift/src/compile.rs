@@ -6,7 +6,7 @@ use crate::trampoline;
 use crate::translate::{self, BoundsChecks, NS_FUNC, NS_LIBCALL, TranslateConfig};
 use cranelift_codegen::binemit::Reloc;
 use cranelift_codegen::control::ControlPlane;
-use cranelift_codegen::ir::{self, ExternalName};
+use cranelift_codegen::ir::{self, ExceptionTableData, ExternalName};
 use cranelift_codegen::isa::TargetIsa;
 use cranelift_codegen::{Context, FinalizedRelocTarget};
 use cranelift_frontend::FunctionBuilderContext;
@@ -267,6 +267,66 @@ pub(crate) fn compile_entry(
     compile_function(ctx, func, isa, index, num_imported)
 }
 
+/// Marks a `try_call` whose exception table's [`ir::ExceptionTag`] has this
+/// bit: the rest is an index into the frame lists of [`mark_try_calls`].
+const FRAMES_TAG: u32 = 1 << 30;
+
+/// Cranelift keeps debug tags on calls but not on `try_call`s (they are
+/// branches, lowered apart), so the virtual frames of an inlined
+/// `try_call` would be lost from backtraces. This moves each such
+/// `try_call`'s frame list to a tag entry of its exception table, which
+/// Cranelift keeps at the call site: `FRAMES_TAG | k` for the `k`-th list
+/// returned. The entry goes to the same block as the catch-all one, after
+/// it, so it never changes where an exception lands.
+fn mark_try_calls(func: &mut ir::Function) -> Vec<Box<[u32]>> {
+    let mut frames = Vec::new();
+    let blocks: Vec<ir::Block> = func.layout.blocks().collect();
+    for block in blocks {
+        let Some(inst) = func.layout.last_inst(block) else {
+            continue;
+        };
+        let et = match func.dfg.insts[inst] {
+            ir::InstructionData::TryCall { exception, .. } | ir::InstructionData::TryCallIndirect { exception, .. } => {
+                exception
+            }
+            _ => continue,
+        };
+        let tags = func.debug_tags.get(inst);
+        if tags.len() < 2 {
+            continue;
+        }
+        let list: Box<[u32]> = tags
+            .iter()
+            .filter_map(|d| match d {
+                ir::DebugTag::User(i) => Some(*i),
+                _ => None,
+            })
+            .collect();
+        let dfg = &mut func.dfg;
+        let pool = &mut dfg.value_lists;
+        let old = dfg.exception_tables[et].deep_clone(pool);
+        let Some(catch_all) = old.items().find_map(|i| match i {
+            ir::ExceptionTableItem::Default(b) => Some(b),
+            _ => None,
+        }) else {
+            continue;
+        };
+        let k = u32::try_from(frames.len()).expect("fewer than 2^30 calls");
+        let mark = ir::ExceptionTableItem::Tag(ir::ExceptionTag::from_u32(FRAMES_TAG | k), catch_all.deep_clone(pool));
+        let items: Vec<_> = old.items().chain([mark]).collect();
+        let table = ExceptionTableData::new(old.signature(), *old.normal_return(), items);
+        let new_et = func.dfg.exception_tables.push(table);
+        match &mut func.dfg.insts[inst] {
+            ir::InstructionData::TryCall { exception, .. } | ir::InstructionData::TryCallIndirect { exception, .. } => {
+                *exception = new_et
+            }
+            _ => unreachable!("matched above"),
+        }
+        frames.push(list);
+    }
+    frames
+}
+
 /// Largest body (in bytes of Wasm code) of a callee inlined into its
 /// callers: small functions (accessors, wrappers) whose call costs more
 /// than their work.
@@ -300,12 +360,22 @@ fn inline_plan(
     for block in blocks {
         let insts: Vec<ir::Inst> = func.layout.block_insts(block).collect();
         for inst in insts {
-            let ir::InstructionData::Call { func_ref, .. } = func.dfg.insts[inst] else {
-                continue;
+            // Calls in try regions are `try_call`s: Cranelift inlines them
+            // too, turning the callee's calls into `try_call`s to the same
+            // handlers, so a `try_table` around a call costs nothing more.
+            let func_ref = match func.dfg.insts[inst] {
+                ir::InstructionData::Call {
+                    opcode: ir::Opcode::Call,
+                    func_ref,
+                    ..
+                }
+                | ir::InstructionData::TryCall {
+                    opcode: ir::Opcode::TryCall,
+                    func_ref,
+                    ..
+                } => func_ref,
+                _ => continue,
             };
-            if func.dfg.insts[inst].opcode() != ir::Opcode::Call {
-                continue;
-            }
             let ExternalName::User(n) = func.dfg.ext_funcs[func_ref].name else {
                 continue;
             };
@@ -380,7 +450,7 @@ impl cranelift_codegen::inline::Inline for Inliner<'_> {
         _args: &[ir::Value],
     ) -> cranelift_codegen::inline::InlineCommand<'_> {
         use cranelift_codegen::inline::InlineCommand;
-        if opcode != ir::Opcode::Call || caller.debug_tags.get(inst).is_empty() {
+        if !matches!(opcode, ir::Opcode::Call | ir::Opcode::TryCall) || caller.debug_tags.get(inst).is_empty() {
             return InlineCommand::KeepCall;
         }
         let ExternalName::User(n) = caller.dfg.ext_funcs[callee].name else {
@@ -407,6 +477,7 @@ pub(crate) fn compile_function(
 ) -> Result<CompiledFunc, CompileError> {
     ctx.clear();
     ctx.func = func;
+    let try_frames = mark_try_calls(&mut ctx.func);
     let names = ctx.func.params.user_named_funcs().clone();
     let codegen = |msg: String| CompileError::Codegen { func: index, msg };
     let code = ctx
@@ -475,11 +546,18 @@ pub(crate) fn compile_function(
             (at, frames)
         })
         .collect();
-    inlined.sort_by_key(|t| t.0);
-    inlined.dedup_by_key(|t| t.0);
-    // Calls inside try regions: where their exceptions land.
+    // Calls inside try regions: where their exceptions land, and the
+    // virtual frames of those in inlined code.
     let mut handlers = Vec::new();
     for site in code.buffer.call_sites() {
+        for h in site.exception_handlers {
+            if let cranelift_codegen::FinalizedMachExceptionHandler::Tag(t, _) = h
+                && let Some(k) = t.as_u32().checked_sub(FRAMES_TAG)
+                && let Some(frames) = try_frames.get(k as usize)
+            {
+                inlined.push((site.ret_addr.saturating_sub(1), frames.clone()));
+            }
+        }
         let pad = site.exception_handlers.iter().find_map(|h| match h {
             cranelift_codegen::FinalizedMachExceptionHandler::Default(off) => Some(*off),
             _ => None,
@@ -496,6 +574,8 @@ pub(crate) fn compile_function(
         }
     }
     handlers.sort_by_key(|h| h.ret);
+    inlined.sort_by_key(|t| t.0);
+    inlined.dedup_by_key(|t| t.0);
     let align = code.buffer.alignment.max(16);
     let source_locs = code
         .buffer

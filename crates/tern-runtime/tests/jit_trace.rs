@@ -24,6 +24,15 @@ const WAT: &str = r#"
   (func (export "fill") (call $fill (i32.const 0x10000)))
   (func $tcopy (param i32) (table.copy (local.get 0) (i32.const 0) (i32.const 1)))
   (func (export "tcopy") (call $tcopy (i32.const 1)))
+  (tag $e)
+  (func $mid (result i32) (i32.add (call $inner (i32.const 0)) (i32.const 1)))
+  (func (export "try-site")  (result i32)
+    (block $h (try_table (catch $e $h) (return (call $mid))))
+    (i32.const 0))
+  (func $catches (result i32)
+    (block $h (try_table (catch $e $h) (return (call $inner (i32.const 0)))))
+    (i32.const 0))
+  (func (export "try-callee") (result i32) (i32.add (call $catches) (i32.const 1)))
 )
 "#;
 
@@ -96,4 +105,18 @@ fn memory_fill_out_of_bounds_trace() {
 #[test]
 fn table_copy_out_of_bounds_trace() {
     assert_eq!(both("tcopy"), vec![(11, name("tcopy")), (12, None)]);
+}
+
+// Small callees are inlined at calls inside try regions and with try regions
+// of their own, where Cranelift keeps no debug tags: the frames survive.
+#[test]
+fn inlined_try_call_traces() {
+    assert_eq!(
+        both("try-site"),
+        vec![(0, name("inner")), (13, name("mid")), (14, None)]
+    );
+    assert_eq!(
+        both("try-callee"),
+        vec![(0, name("inner")), (15, name("catches")), (16, None)]
+    );
 }

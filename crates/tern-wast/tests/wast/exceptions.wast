@@ -112,3 +112,38 @@
 (assert_return (invoke "tail-chain" (i32.const 1000)) (i32.const 99))
 (assert_return (invoke "handler-throws") (i32.const 43))
 (assert_return (invoke "many" (i32.const 10000)) (i32.const 420000))
+
+;; Small callees called inside try regions are inlined by the compiler tier
+;; (their calls become `try_call`s to the caller's handlers): exceptions
+;; thrown below them still reach the right handler, the callee's own first.
+(module
+  (tag $e (param i32))
+  (func $thrower (param i32) (result i32)
+    (if (i32.eqz (local.get 0)) (then (throw $e (i32.const 77))))
+    (local.get 0))
+  (func $mid (param i32) (result i32)
+    (i32.add (call $thrower (local.get 0)) (i32.const 1)))
+  (func $mid-catches (param i32) (result i32)
+    (block $h (result i32)
+      (try_table (result i32) (catch $e $h) (call $thrower (local.get 0)))
+      (return))
+    (i32.add (i32.const 1000)))
+  (func (export "inl-throw") (param i32) (result i32)
+    (block $h (result i32)
+      (try_table (result i32) (catch $e $h) (call $mid (local.get 0)))))
+  (func (export "inl-nested") (param i32) (result i32)
+    (block $h (result i32)
+      (try_table (result i32) (catch $e $h)
+        (i32.add (call $mid-catches (local.get 0)) (call $mid (local.get 0))))))
+  (func (export "inl-uncaught") (param i32) (result i32)
+    (block $h
+      (try_table (catch_all $h) (return (call $mid (local.get 0)))))
+    (call $mid (i32.const 0)))
+)
+
+(assert_return (invoke "inl-throw" (i32.const 5)) (i32.const 6))
+(assert_return (invoke "inl-throw" (i32.const 0)) (i32.const 77))
+(assert_return (invoke "inl-nested" (i32.const 3)) (i32.const 7))
+(assert_return (invoke "inl-nested" (i32.const 0)) (i32.const 77))
+(assert_return (invoke "inl-uncaught" (i32.const 4)) (i32.const 5))
+(assert_exception (invoke "inl-uncaught" (i32.const 0)))
