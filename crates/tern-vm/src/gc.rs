@@ -173,6 +173,8 @@ pub struct StructLayout {
     pub fields: Box<[StorageType]>,
     pub offsets: Box<[u32]>,
     pub slots: u32,
+    /// Whether a field is packed (`i8`, `i16`): new values are cut.
+    pub packed: bool,
 }
 
 impl StructLayout {
@@ -184,6 +186,7 @@ impl StructLayout {
             at += crate::slots_of(f.unpacked());
         }
         StructLayout {
+            packed: fields.iter().any(|f| matches!(f, StorageType::I8 | StorageType::I16)),
             fields,
             offsets: offsets.into_boxed_slice(),
             slots: at,
@@ -395,8 +398,10 @@ fn view_entry(o: &Option<GcObject>) -> [u64; 2] {
 #[derive(Default)]
 pub struct GcHeap {
     objects: Vec<Option<GcObject>>,
-    /// The occupied slots (a sweep visits these, not the whole arena).
-    occupied: Vec<u32>,
+    /// How many slots hold an object.
+    count: usize,
+    /// The free slots, the lowest last: allocation fills the arena from
+    /// its start, so that live objects stay together.
     free: Vec<u32>,
     /// What the engine knows of each signature id the store's instances
     /// use (indexed by id; filled at instantiation).
@@ -589,7 +594,7 @@ impl GcHeap {
                 *e = view_entry(o);
             }
         }
-        self.occupied.push(i as u32);
+        self.count += 1;
         object_ref(i)
     }
 
@@ -645,10 +650,21 @@ impl GcHeap {
     /// checked [`GcHeap::fits`].
     pub fn new_struct(&mut self, ty: SigId, layout: &StructLayout, vals: &[u64]) -> u64 {
         let mut f = Fields::from_slice(&vals[..layout.slots as usize]);
-        for (k, s) in layout.fields.iter().enumerate() {
-            f[layout.offsets[k] as usize] &= pack_mask(*s);
+        if layout.packed {
+            for (k, s) in layout.fields.iter().enumerate() {
+                f[layout.offsets[k] as usize] &= pack_mask(*s);
+            }
         }
         self.alloc_struct(ty, f)
+    }
+
+    /// A new struct of type `ty` (layout `layout`) with every field zero.
+    pub fn new_struct_default(&mut self, ty: SigId, layout: &StructLayout) -> u64 {
+        let fields = match layout.slots as usize {
+            n if n <= INLINE_SLOTS => Fields::Inline(n as u8, [0; INLINE_SLOTS]),
+            n => Fields::Boxed(vec![0; n].into_boxed_slice()),
+        };
+        self.alloc_struct(ty, fields)
     }
 
     /// A new array of type `ty` of `len` elements of storage type `elem`,
@@ -764,7 +780,7 @@ impl GcHeap {
 
     /// Live objects and their estimated bytes.
     pub fn usage(&self) -> (usize, usize) {
-        (self.occupied.len(), self.live_bytes + self.since_gc)
+        (self.count, self.live_bytes + self.since_gc)
     }
 
     /// Works out [`GcHeap::traced`] for the types registered since.
@@ -907,7 +923,7 @@ impl StoreData {
     /// activation's value stack (up to its running frame's height); the
     /// rest of the roots are the store's (see the module docs).
     pub fn gc_collect(&mut self, stack: &[u64]) {
-        if self.gc.occupied.is_empty() {
+        if self.gc.count == 0 {
             self.gc.live_bytes = 0;
             self.gc.since_gc = 0;
             return;
@@ -982,25 +998,34 @@ impl StoreData {
         let free = &mut heap.free;
         let view = &mut heap.view;
         let poison = heap.config.poison;
-        heap.occupied.retain(|&i| match &mut objects[i as usize] {
-            Some(o) if o.marked => {
-                o.marked = false;
-                live += match &o.body {
-                    Body::Struct(f) => GcHeap::struct_bytes(f.len() as u32),
-                    Body::Array { bytes, .. } => bytes.len() + OBJECT_OVERHEAD,
-                };
-                true
-            }
-            slot => {
-                *slot = None;
-                view[i as usize] = [0, 0];
-                freed += 1;
-                if !poison {
-                    free.push(i);
+        // In one pass over the arena (its memory read once, in order),
+        // from the end, which rebuilds the free list lowest slot last.
+        // With poisoning, freed slots stay empty for good.
+        free.clear();
+        let mut count = 0;
+        for (i, slot) in objects.iter_mut().enumerate().rev() {
+            match slot {
+                Some(o) if o.marked => {
+                    o.marked = false;
+                    count += 1;
+                    live += match &o.body {
+                        Body::Struct(f) => GcHeap::struct_bytes(f.len() as u32),
+                        Body::Array { bytes, .. } => bytes.len() + OBJECT_OVERHEAD,
+                    };
                 }
-                false
+                Some(_) => {
+                    *slot = None;
+                    view[i] = [0, 0];
+                    freed += 1;
+                    if !poison {
+                        free.push(i as u32);
+                    }
+                }
+                None if !poison => free.push(i as u32),
+                None => {}
             }
-        });
+        }
+        heap.count = count;
         heap.live_bytes = live;
         heap.since_gc = 0;
         heap.threshold = live.saturating_mul(2);

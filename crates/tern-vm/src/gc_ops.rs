@@ -318,7 +318,7 @@ pub unsafe fn exec(
                 let bytes = GcHeap::struct_bytes(layout.slots);
                 vm.gc_prepare(bytes, roots)?;
                 let raw = if default {
-                    vm.gc.new_struct(id, layout, &vec![0; layout.slots as usize])
+                    vm.gc.new_struct_default(id, layout)
                 } else {
                     let vals = std::slice::from_raw_parts(regs.add(a), layout.slots as usize);
                     vm.gc.new_struct(id, layout, vals)
