@@ -247,7 +247,6 @@ pub fn elem_size(s: StorageType) -> usize {
 pub struct GcObject {
     /// The object's type (an engine signature id).
     pub ty: SigId,
-    marked: bool,
     pinned: bool,
     pub body: Body,
 }
@@ -398,8 +397,14 @@ fn view_entry(o: &Option<GcObject>) -> [u64; 2] {
 #[derive(Default)]
 pub struct GcHeap {
     objects: Vec<Option<GcObject>>,
-    /// How many slots hold an object.
+    /// How many slots hold a live object (dead ones wait in their slots
+    /// until reused, see [`StoreData::gc_collect`]).
     count: usize,
+    /// The mark bits of a collection, a bit per slot.
+    marks: Vec<u64>,
+    /// The slots whose objects own memory of their own (arrays, structs
+    /// of many fields): a sweep frees these at once.
+    boxed: Vec<u32>,
     /// The free slots, the lowest last: allocation fills the arena from
     /// its start, so that live objects stay together.
     free: Vec<u32>,
@@ -572,6 +577,7 @@ impl GcHeap {
 
     fn insert(&mut self, obj: GcObject, bytes: usize) -> u64 {
         self.since_gc += bytes;
+        let owns_memory = !matches!(obj.body, Body::Struct(Fields::Inline(..)));
         let capacity = self.objects.capacity();
         let i = match self.free.pop() {
             Some(i) => {
@@ -595,6 +601,9 @@ impl GcHeap {
             }
         }
         self.count += 1;
+        if owns_memory {
+            self.boxed.push(i as u32);
+        }
         object_ref(i)
     }
 
@@ -622,7 +631,6 @@ impl GcHeap {
         self.insert(
             GcObject {
                 ty,
-                marked: false,
                 pinned: false,
                 body: Body::Struct(fields),
             },
@@ -637,7 +645,6 @@ impl GcHeap {
         self.insert(
             GcObject {
                 ty,
-                marked: false,
                 pinned: false,
                 body: Body::Array { elem, traced, bytes },
             },
@@ -799,11 +806,19 @@ impl GcHeap {
         }
     }
 
-    fn mark_from(&mut self, work: &mut Vec<usize>) {
+    /// Traces from the marked objects in `work` (each popped once);
+    /// returns how many objects it traced and their size.
+    fn mark_from(&mut self, work: &mut Vec<usize>) -> (usize, usize) {
         self.update_traced();
         let mut words: Vec<u64> = Vec::new();
+        let (mut count, mut bytes) = (0, 0);
         while let Some(i) = work.pop() {
             let Some(o) = &self.objects[i] else { continue };
+            count += 1;
+            bytes += match &o.body {
+                Body::Struct(f) => GcHeap::struct_bytes(f.len() as u32),
+                Body::Array { bytes, .. } => bytes.len() + OBJECT_OVERHEAD,
+            };
             words.clear();
             match &o.body {
                 Body::Struct(fields) => {
@@ -821,9 +836,10 @@ impl GcHeap {
                 Body::Array { .. } => {}
             }
             for &w in &words {
-                push_candidate(&mut self.objects, work, w);
+                push_candidate(&self.objects, &mut self.marks, work, w);
             }
         }
+        (count, bytes)
     }
 }
 
@@ -907,15 +923,21 @@ unsafe fn scan_machine_stack(top: usize, limit: u64, mark: &mut dyn FnMut(u64)) 
 /// Marks the object a candidate word names (in either the `any` or the
 /// external form), queueing it for tracing if it was not marked yet.
 #[inline]
-fn push_candidate(objects: &mut [Option<GcObject>], work: &mut Vec<usize>, w: u64) {
+fn push_candidate(objects: &[Option<GcObject>], marks: &mut [u64], work: &mut Vec<usize>, w: u64) {
     let w = if w & EXTERN_ANY != 0 { w & !EXTERN_ANY } else { w };
     if let Some(i) = object_index(w)
-        && let Some(Some(o)) = objects.get_mut(i)
-        && !o.marked
+        && let Some(Some(_)) = objects.get(i)
+        && marks[i / 64] & (1 << (i % 64)) == 0
     {
-        o.marked = true;
+        marks[i / 64] |= 1 << (i % 64);
         work.push(i);
     }
+}
+
+/// Whether mark bit `i` is set.
+#[inline]
+fn is_marked(marks: &[u64], i: usize) -> bool {
+    marks[i / 64] & (1 << (i % 64)) != 0
 }
 
 impl StoreData {
@@ -930,9 +952,12 @@ impl StoreData {
         }
         let start = std::time::Instant::now();
         let mut work: Vec<usize> = Vec::new();
-        let objects = &mut self.gc.objects;
+        let objects = &self.gc.objects;
+        let marks = &mut self.gc.marks;
+        marks.clear();
+        marks.resize(objects.len().div_ceil(64), 0);
         let limit = object_ref(objects.len());
-        let mut mark = |w: u64| push_candidate(objects, &mut work, w);
+        let mut mark = |w: u64| push_candidate(objects, marks, &mut work, w);
         for &w in stack {
             mark(w);
         }
@@ -981,48 +1006,51 @@ impl StoreData {
             mark(w);
         }
         for &i in &self.gc.pinned {
-            if let Some(o) = &mut self.gc.objects[i as usize]
-                && !o.marked
-            {
-                o.marked = true;
-                work.push(i as usize);
-            }
+            mark(object_ref(i as usize));
         }
-        self.gc.mark_from(&mut work);
+        let (count, live) = self.gc.mark_from(&mut work);
 
-        // Sweep.
+        // Sweep. Objects that own memory are freed now; the others (most:
+        // small structs) stay in their slots, dead, until an allocation
+        // takes the slot, so the sweep reads the mark bits and not the
+        // arena. With poisoning, every dead object is cleared now, and its
+        // slot never used again.
         let heap = &mut self.gc;
-        let mut live = 0usize;
-        let mut freed = 0u64;
+        // (A dead object that a stale word on a stack made live again
+        // counts among `count` without having been in `heap.count`.)
+        let freed = heap.count.saturating_sub(count) as u64;
         let objects = &mut heap.objects;
-        let free = &mut heap.free;
+        let marks = &heap.marks;
         let view = &mut heap.view;
-        let poison = heap.config.poison;
-        // In one pass over the arena (its memory read once, in order),
-        // from the end, which rebuilds the free list lowest slot last.
-        // With poisoning, freed slots stay empty for good.
-        free.clear();
-        let mut count = 0;
-        for (i, slot) in objects.iter_mut().enumerate().rev() {
-            match slot {
-                Some(o) if o.marked => {
-                    o.marked = false;
-                    count += 1;
-                    live += match &o.body {
-                        Body::Struct(f) => GcHeap::struct_bytes(f.len() as u32),
-                        Body::Array { bytes, .. } => bytes.len() + OBJECT_OVERHEAD,
-                    };
-                }
-                Some(_) => {
+        heap.free.clear();
+        heap.boxed.retain(|&i| {
+            let keep = is_marked(marks, i as usize);
+            if !keep {
+                objects[i as usize] = None;
+                view[i as usize] = [0, 0];
+            }
+            keep
+        });
+        if heap.config.poison {
+            for (i, slot) in objects.iter_mut().enumerate() {
+                if !is_marked(marks, i) && slot.is_some() {
                     *slot = None;
                     view[i] = [0, 0];
-                    freed += 1;
-                    if !poison {
-                        free.push(i as u32);
-                    }
                 }
-                None if !poison => free.push(i as u32),
-                None => {}
+            }
+        } else {
+            // The free list, lowest slot last.
+            let free = &mut heap.free;
+            for (k, &word) in marks.iter().enumerate().rev() {
+                let mut unmarked = !word;
+                if (k + 1) * 64 > objects.len() {
+                    unmarked &= (1u64 << (objects.len() - k * 64)) - 1;
+                }
+                while unmarked != 0 {
+                    let b = 63 - unmarked.leading_zeros() as usize;
+                    free.push((k * 64 + b) as u32);
+                    unmarked &= !(1 << b);
+                }
             }
         }
         heap.count = count;
