@@ -205,6 +205,54 @@ function externId(v) {
   return externValues.length - 1;
 }
 
+// References of the `any` hierarchy cross as one number (see the addon):
+// an i31 as itself, a host value as EXTERN_BASE + its externref id, a
+// struct or array as GC_BASE + its handle. Structs and arrays are opaque
+// here: one object per wasm object, with no properties and a null
+// prototype, that refuses every change (the JS API's exotic objects).
+const EXTERN_BASE = 2 ** 31;
+const GC_BASE = 2 ** 33;
+const ANY_TYPES = new Set(['anyref', 'eqref', 'i31ref', 'structref', 'arrayref', 'nullref']);
+const gcObjects = []; // handle -> object
+const gcHandles = new WeakMap(); // object -> handle
+const refuse = () => false;
+const gcHandler = Object.freeze(Object.assign(Object.create(null), {
+  get: () => undefined,
+  set: refuse,
+  has: refuse,
+  defineProperty: refuse,
+  deleteProperty: refuse,
+  getOwnPropertyDescriptor: () => undefined,
+  ownKeys: () => [],
+  getPrototypeOf: () => null,
+  setPrototypeOf: refuse,
+  isExtensible: refuse,
+  preventExtensions: refuse,
+}));
+function gcObject(h) {
+  let o = gcObjects[h];
+  if (o === undefined) {
+    o = new Proxy(Object.preventExtensions(Object.create(null)), gcHandler);
+    gcObjects[h] = o;
+    gcHandles.set(o, h);
+  }
+  return o;
+}
+function anyToWasm(v, base) {
+  if (typeof v === 'number' && Number.isInteger(v) && v >= -(2 ** 30) && v < 2 ** 30
+      && (base === 'anyref' || base === 'eqref' || base === 'i31ref')) {
+    return v;
+  }
+  if (base !== 'i31ref' && base !== 'nullref' && gcHandles.has(v)) return GC_BASE + gcHandles.get(v);
+  if (base === 'anyref') return EXTERN_BASE + externId(v);
+  throw new TypeError(`the value cannot be converted to ${base}`);
+}
+function anyToJS(raw) {
+  if (raw < EXTERN_BASE) return raw;
+  if (raw < GC_BASE) return externValues[raw - EXTERN_BASE];
+  return gcObject(raw - GC_BASE);
+}
+
 const funcHandles = new WeakMap(); // exported function -> handle
 const funcObjects = new Map(); // handle -> exported function
 
@@ -233,8 +281,17 @@ function toWasm(v, type) {
         return null;
       }
       return externId(v);
-    default:
+    default: {
+      const base = type.endsWith('!') ? type.slice(0, -1) : type;
+      if (ANY_TYPES.has(base)) {
+        if (v === null) {
+          if (base !== type) throw new TypeError(`null for a non-nullable ${base}`);
+          return null;
+        }
+        return anyToWasm(v, base);
+      }
       throw new TypeError(`values of type ${type} cannot be passed from JavaScript`);
+    }
   }
 }
 
@@ -243,6 +300,7 @@ function toJS(raw, type) {
   if (type === 'externref' || type === 'externref!') return raw === null ? null : externValues[raw];
   if (isRef(type)) {
     if (raw === null) return null;
+    if (ANY_TYPES.has(type.endsWith('!') ? type.slice(0, -1) : type)) return anyToJS(raw);
     throw new TypeError(`values of type ${type} cannot be passed to JavaScript`);
   }
   if (type === 'v128') throw new TypeError('v128 values cannot be passed to JavaScript');

@@ -10,7 +10,11 @@
 //! * Values cross as "raw" JavaScript values of their wasm type: numbers
 //!   for i32/f32/f64, BigInt for i64, a handle number or null for funcref,
 //!   and for externref an id number (the JavaScript half keeps the values)
-//!   or null. Conversions the specification defines (ToInt32, BigInt
+//!   or null. A reference of the `any` hierarchy is null or one number:
+//!   an `i31` as its signed value, a host value made internal as
+//!   [`EXTERN_BASE`] plus its externref id, a struct or array as
+//!   [`GC_BASE`] plus its handle (kept rooted here; the JavaScript half
+//!   keeps one opaque object per handle). Conversions the specification defines (ToInt32, BigInt
 //!   wrapping, ...) happen in JavaScript before a value gets here.
 //! * One engine and one store per thread (an agent). Calls are synchronous
 //!   both ways: a JavaScript import runs on the calling thread through the
@@ -44,6 +48,11 @@ struct State {
     /// exception is one `WebAssembly.Exception` object.
     exns: Vec<rt::ExnRef>,
     exn_ids: HashMap<rt::ExnRef, u32>,
+    /// Structs and arrays that crossed to JavaScript, by handle, and the
+    /// handle of each by its object id, so that one object is one
+    /// JavaScript object.
+    gc_objects: Vec<rt::ManuallyRooted>,
+    gc_ids: HashMap<u64, u32>,
     /// The buffer handed out for each memory (weakly held), with the
     /// memory's base and length it was made over, and whether it is a
     /// SharedArrayBuffer (which stays when the memory grows).
@@ -66,7 +75,17 @@ thread_local! {
     /// calls from JavaScript back into wasm must go through.
     static CURRENT: Cell<*mut StoreContextMut<'static, ()>> = const { Cell::new(ptr::null_mut()) };
     static STORE: Cell<*mut Store<()>> = const { Cell::new(ptr::null_mut()) };
+    /// The thread's engine (as in its state), for naming types without
+    /// borrowing the state.
+    static ENGINE: RefCell<Option<Engine>> = const { RefCell::new(None) };
 }
+
+/// Raw values of `any` references at and above this are host values made
+/// internal (`EXTERN_BASE + externref id`); below, `i31`s.
+const EXTERN_BASE: f64 = 2147483648.0; // 2^31
+/// Raw values of `any` references at and above this are structs and
+/// arrays (`GC_BASE + handle`).
+const GC_BASE: f64 = 8589934592.0; // 2^33
 
 /// The message of the trap that stands for a JavaScript exception.
 const JS_EXCEPTION: &str = "JavaScript exception";
@@ -86,13 +105,38 @@ fn context<R>(f: impl FnOnce(StoreContextMut<'_, ()>) -> R) -> R {
         // import's call, which this runs inside; nothing else uses it
         // until this returns.
         let cx = unsafe { &mut *cur };
-        return f(cx.as_context_mut());
+        return scoped(cx.as_context_mut(), f);
     }
     let store = STORE.with(Cell::get);
     // SAFETY: the store lives as long as the thread's state (never
     // dropped); no wasm is running on this thread (CURRENT is null), so
     // nothing else holds it.
-    f(unsafe { &mut *store }.as_context_mut())
+    scoped(unsafe { &mut *store }.as_context_mut(), f)
+}
+
+/// Runs `f` in a GC root scope: references made from JavaScript values
+/// for one operation are unrooted when it ends (those that go back to
+/// JavaScript are rooted apart, see [`gc_handle`]).
+fn scoped<R>(cx: StoreContextMut<'_, ()>, f: impl FnOnce(StoreContextMut<'_, ()>) -> R) -> R {
+    let mut scope = rt::RootScope::new(cx);
+    f(scope.as_context_mut())
+}
+
+/// The handle of the struct or array `a` names, rooting it the first time.
+fn gc_handle(cx: &mut StoreContextMut<'_, ()>, a: &rt::AnyRef) -> rt::Result<u32> {
+    let Some(key) = a.object_id(&mut *cx)? else {
+        return Err(Error::Usage("not a struct or an array".into()));
+    };
+    if let Some(id) = with_state(|s| s.gc_ids.get(&key).copied()) {
+        return Ok(id);
+    }
+    let rooted = a.to_manually_rooted(&mut *cx)?;
+    Ok(with_state(|s| {
+        let id = s.gc_objects.len() as u32;
+        s.gc_objects.push(rooted);
+        s.gc_ids.insert(key, id);
+        id
+    }))
 }
 
 fn handle(e: Extern) -> u32 {
@@ -169,9 +213,15 @@ fn valtype_name(t: ValType) -> String {
     }
 }
 
-/// `funcref`, `externref`, ...; `!` at the end when not nullable.
+/// `funcref`, `externref`, ...; `!` at the end when not nullable. A
+/// concrete type is named by its kind (`funcref`, `structref`, `arrayref`);
+/// the store checks the exact type when a value gets there.
 fn refname(r: RefType) -> String {
-    let base = match r.heap {
+    let heap = ENGINE.with(|e| match &*e.borrow() {
+        Some(e) => e.abstract_heap_type(r.heap),
+        None => r.heap,
+    });
+    let base = match heap {
         HeapType::Func | HeapType::Concrete(_) => "funcref",
         HeapType::Extern => "externref",
         HeapType::Exn => "exnref",
@@ -287,7 +337,22 @@ fn to_raw(env: napi_env, cx: &mut StoreContextMut<'_, ()>, v: &Val) -> JsResult<
         Val::F32(bits) => number(env, f32::from_bits(bits) as f64),
         Val::F64(bits) => number(env, f64::from_bits(bits)),
         Val::FuncRef(None) | Val::ExternRef(None) | Val::ExnRef(None) | Val::AnyRef(None) => null(env),
-        Val::AnyRef(Some(_)) => fail(env, "TypeError", "GC references cannot cross to JavaScript yet"),
+        Val::AnyRef(Some(a)) => match a.kind(&mut *cx) {
+            Ok(rt::AnyKind::I31(v)) => number(env, ((v << 1) as i32 >> 1) as f64),
+            Ok(rt::AnyKind::Extern(e)) => match e.data(&*cx).ok().and_then(|d| d.downcast_ref::<u32>()) {
+                Some(&id) => number(env, EXTERN_BASE + id as f64),
+                None => fail(
+                    env,
+                    "TypeError",
+                    "an external reference tern's JavaScript interface did not make",
+                ),
+            },
+            Ok(rt::AnyKind::Struct | rt::AnyKind::Array) => match gc_handle(cx, &a) {
+                Ok(id) => number(env, GC_BASE + id as f64),
+                Err(e) => Err(throw_rt(env, &e)),
+            },
+            Err(e) => Err(throw_rt(env, &e)),
+        },
         Val::FuncRef(Some(f)) => number(env, handle(Extern::Func(f)) as f64),
         Val::ExternRef(Some(e)) => match e.data(cx).ok().and_then(|d| d.downcast_ref::<u32>()) {
             Some(&id) => number(env, id as f64),
@@ -316,9 +381,16 @@ fn from_raw(env: napi_env, cx: &mut StoreContextMut<'_, ()>, ty: ValType, v: nap
                 }
                 return Ok(Val::default_for(ty));
             }
-            match r.heap {
+            let heap = ENGINE.with(|e| match &*e.borrow() {
+                Some(e) => e.abstract_heap_type(r.heap),
+                None => r.heap,
+            });
+            match heap {
                 HeapType::Func | HeapType::Concrete(_) => Val::FuncRef(Some(func_of(env, v)?)),
                 HeapType::Extern => Val::ExternRef(Some(ExternRef::new(cx.as_context_mut(), u32_of(env, v)?))),
+                HeapType::Any | HeapType::Eq | HeapType::I31 | HeapType::Struct | HeapType::Array | HeapType::None => {
+                    Val::AnyRef(Some(any_of(env, cx, f64_of(env, v)?)?))
+                }
                 _ => {
                     return fail(
                         env,
@@ -329,6 +401,27 @@ fn from_raw(env: napi_env, cx: &mut StoreContextMut<'_, ()>, ty: ValType, v: nap
             }
         }
     })
+}
+
+/// The `any` reference a raw number stands for (see [`GC_BASE`]).
+fn any_of(env: napi_env, cx: &mut StoreContextMut<'_, ()>, x: f64) -> JsResult<rt::AnyRef> {
+    if x.fract() != 0.0 || !(-1073741824.0..GC_BASE + u32::MAX as f64).contains(&x) {
+        return fail(env, "TypeError", "not a raw anyref value");
+    }
+    if x < EXTERN_BASE {
+        return Ok(rt::AnyRef::from_i31(&mut *cx, x as i64 as u32));
+    }
+    if x < GC_BASE {
+        let e = ExternRef::new(cx.as_context_mut(), (x - EXTERN_BASE) as u32);
+        return rt::AnyRef::from_extern(&mut *cx, e).map_err(|e| throw_rt(env, &e));
+    }
+    let id = (x - GC_BASE) as u32;
+    let rooted = with_state(|s| s.gc_objects.get(id as usize).map(|m| m.to_rooted(&mut *cx)));
+    match rooted {
+        Some(Ok(a)) => Ok(a),
+        Some(Err(e)) => Err(throw_rt(env, &e)),
+        None => fail(env, "TypeError", "not a WebAssembly struct or array"),
+    }
 }
 
 /// Throws the JavaScript form of a tern error: the exception an import
@@ -966,6 +1059,7 @@ callbacks! {
         }
         STORE.with(|p| p.set(&mut *store));
         with_state(|s| {
+            ENGINE.with(|e| *e.borrow_mut() = Some(engine.clone()));
             s.engine = engine;
             s._store = store;
             s.used = true;
@@ -1012,6 +1106,7 @@ callbacks! {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn napi_register_module_v1(env: napi_env, exports: napi_value) -> napi_value {
     let engine = Engine::default();
+    ENGINE.with(|e| *e.borrow_mut() = Some(engine.clone()));
     let mut store = Box::new(Store::new(&engine, ()));
     STORE.with(|s| s.set(&mut *store));
     STATE.with(|s| {
@@ -1023,6 +1118,8 @@ pub unsafe extern "C" fn napi_register_module_v1(env: napi_env, exports: napi_va
             ids: HashMap::new(),
             exns: Vec::new(),
             exn_ids: HashMap::new(),
+            gc_objects: Vec::new(),
+            gc_ids: HashMap::new(),
             buffers: HashMap::new(),
             used: false,
             hosts: Vec::new(),

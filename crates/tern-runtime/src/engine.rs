@@ -500,6 +500,24 @@ impl Engine {
         }
     }
 
+    /// The abstract heap type a heap type falls under: for a concrete type
+    /// (as this engine's function, table and global types name them),
+    /// `func`, `struct` or `array`, by its definition; an abstract type as
+    /// it is.
+    pub fn abstract_heap_type(&self, h: tern_binary::HeapType) -> tern_binary::HeapType {
+        use tern_binary::HeapType;
+        use tern_vm::gc::GcKind;
+        match h {
+            HeapType::Concrete(id) if id < u32::MAX - 1 => match self.inner.sigs.gc_type(tern_vm::SigId(id)).kind {
+                GcKind::Struct(_) => HeapType::Struct,
+                GcKind::Array(_) => HeapType::Array,
+                GcKind::Func => HeapType::Func,
+            },
+            HeapType::Concrete(_) => HeapType::Func,
+            h => h,
+        }
+    }
+
     /// Advances the epoch by one tick (from any thread). Guests of stores
     /// whose deadline this reaches stop at their next check (see
     /// [`Config::epoch_interruption`]).

@@ -168,6 +168,16 @@ impl AnyRef {
         ))
     }
 
+    /// A number naming the struct or array this reference points to, the
+    /// same for every reference to it while it lives (objects never move);
+    /// `None` for an `i31` or a host value. Once the object is collected,
+    /// another may get the same number.
+    pub fn object_id(&self, store: impl AsContext) -> Result<Option<u64>> {
+        let s = store.as_context().0;
+        s.check(self.store, "anyref")?;
+        Ok(tern_vm::gc::object_index(self.raw(&s.vm)?).map(|i| i as u64))
+    }
+
     /// What the reference is.
     pub fn kind(&self, store: impl AsContext) -> Result<AnyKind> {
         let s = store.as_context().0;
