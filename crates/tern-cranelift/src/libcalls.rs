@@ -13,6 +13,7 @@
 //! entry point without running destructors).
 
 use cranelift_codegen::ir::LibCall;
+use tern_vm::gc_ops::GcOp;
 use tern_vm::signals::libcall;
 use tern_vm::vmctx::{Libcall, VMContext, VMFuncRef, VMStoreContext};
 use tern_vm::{StoreData, Trap, TrapCode};
@@ -398,9 +399,31 @@ unsafe extern "C" fn gc_op(vmctx: *mut VMContext, op: u64, imm: u64, slots: *mut
     // for the operator's operands and results.
     unsafe {
         libcall(|| {
-            let op = tern_vm::gc_ops::GcOp::decode(op, imm).ok_or_else(|| Trap::msg("tern: invalid GC operator"))?;
             let inst = (*vmctx).instance;
             let vm = host(vmctx).store();
+            let sigs = tern_vm::gc_ops::instance_sigs(vm, inst);
+            // The most frequent operators directly, decoding no more than
+            // they need: a full decode and `exec` (a large function) cost
+            // as much as the allocation itself.
+            match GcOp::tag(op) {
+                GcOp::STRUCT_NEW => {
+                    let (t, default) = GcOp::decode_struct_new(op);
+                    *slots = tern_vm::gc_ops::struct_new(vm, sigs, t, default, slots, &[]).map_err(Trap::new)?;
+                    return Ok(());
+                }
+                tag @ (GcOp::REF_TEST | GcOp::REF_CAST) => {
+                    let to = GcOp::decode_ref_type(op, imm).ok_or_else(|| Trap::msg("tern: invalid GC operator"))?;
+                    let ok = tern_vm::gc_ops::ref_test(vm, sigs, *slots, to);
+                    if tag == GcOp::REF_TEST {
+                        *slots = ok as u64;
+                    } else if !ok {
+                        return Err(Trap::new(TrapCode::CastFailure));
+                    }
+                    return Ok(());
+                }
+                _ => {}
+            }
+            let op = GcOp::decode(op, imm).ok_or_else(|| Trap::msg("tern: invalid GC operator"))?;
             // The interpreter's stacks are registered with the heap and
             // compiled frames are found on the machine stack: no roots
             // to add.

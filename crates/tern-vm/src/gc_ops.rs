@@ -101,6 +101,36 @@ impl GcOp {
         (tag | flag << 8 | (a as u64) << 16, b)
     }
 
+    /// The operator tag of an encoded operator `(x, _)`: [`GcOp::STRUCT_NEW`],
+    /// [`GcOp::REF_TEST`], [`GcOp::REF_CAST`], ...
+    #[inline]
+    pub fn tag(x: u64) -> u64 {
+        x & 0xff
+    }
+    pub const STRUCT_NEW: u64 = 0;
+    pub const REF_TEST: u64 = 15;
+    pub const REF_CAST: u64 = 16;
+
+    /// `struct.new`'s type index and whether it is `struct.new_default`,
+    /// from an encoded operator whose tag is [`GcOp::STRUCT_NEW`].
+    #[inline]
+    pub fn decode_struct_new(x: u64) -> (u32, bool) {
+        ((x >> 16) as u32, (x >> 8) & 0xff != 0)
+    }
+
+    /// The target type of an encoded `ref.test` or `ref.cast`.
+    #[inline]
+    pub fn decode_ref_type(x: u64, y: u64) -> Option<RefType> {
+        let heap = match y & 0xff {
+            0 => HeapType::Concrete(u32::try_from(y >> 8).ok()?),
+            c => HeapType::from_abstract_code(c as u8)?,
+        };
+        Some(RefType {
+            nullable: (x >> 8) & 0xff != 0,
+            heap,
+        })
+    }
+
     /// The operator [`GcOp::encode`] gave `(x, y)` for, or `None` for words
     /// it never gives.
     pub fn decode(x: u64, y: u64) -> Option<GcOp> {
@@ -112,18 +142,9 @@ impl GcOp {
             2 => Ext::U,
             _ => return None,
         };
-        let to = || {
-            let heap = match y & 0xff {
-                0 => HeapType::Concrete(u32::try_from(y >> 8).ok()?),
-                c => HeapType::from_abstract_code(c as u8)?,
-            };
-            Some(RefType {
-                nullable: flag != 0,
-                heap,
-            })
-        };
+        let to = || GcOp::decode_ref_type(x, y);
         Some(match tag {
-            0 => GcOp::StructNew { t, default: flag != 0 },
+            GcOp::STRUCT_NEW => GcOp::StructNew { t, default: flag != 0 },
             1 => GcOp::StructGet { t, field: b?, ext },
             2 => GcOp::StructSet { t, field: b? },
             3 => GcOp::ArrayNew { t },
@@ -138,8 +159,8 @@ impl GcOp {
             12 => GcOp::ArrayCopy { dt: t, st: b? },
             13 => GcOp::ArrayInitData { t, seg: b? },
             14 => GcOp::ArrayInitElem { t, seg: b? },
-            15 => GcOp::RefTest { to: to()? },
-            16 => GcOp::RefCast { to: to()? },
+            GcOp::REF_TEST => GcOp::RefTest { to: to()? },
+            GcOp::REF_CAST => GcOp::RefCast { to: to()? },
             17 => GcOp::AnyConvertExtern,
             18 => GcOp::ExternConvertAny,
             19 => GcOp::RefI31,
@@ -286,6 +307,44 @@ fn in_bounds(at: u64, n: u64, len: u64, code: TrapCode) -> Result<(), TrapCode> 
     }
 }
 
+/// `struct.new` (or `struct.new_default`) of type `t` (the module's
+/// index; `sigs` the instance's signature ids), its field values in the
+/// slots at `vals`: the new reference.
+///
+/// # Safety
+/// `vals` points to the struct's slots (ignored for the default form);
+/// `roots` as for [`exec`].
+#[inline]
+pub unsafe fn struct_new(
+    vm: &mut StoreData,
+    sigs: &[SigId],
+    t: u32,
+    default: bool,
+    vals: *const u64,
+    roots: &[u64],
+) -> Result<u64, TrapCode> {
+    let (id, ty) = ty_of(vm, sigs, t)?;
+    let layout = ty.struct_layout().ok_or(TrapCode::CastFailure)?;
+    vm.gc_prepare(GcHeap::struct_bytes(layout.slots), roots)?;
+    Ok(if default {
+        vm.gc.new_struct_default(id, layout)
+    } else {
+        // SAFETY: the caller's contract.
+        let vals = unsafe { std::slice::from_raw_parts(vals, layout.slots as usize) };
+        vm.gc.new_struct(id, layout, vals)
+    })
+}
+
+/// The instance's signature ids.
+///
+/// # Safety
+/// `inst` is an instance of `vm`; the slice lives as long as the store
+/// and must not be held across anything that drops instances.
+pub unsafe fn instance_sigs<'a>(vm: &StoreData, inst: u32) -> &'a [SigId] {
+    // SAFETY: instances and their signature ids live as long as the store.
+    unsafe { &*(&*vm.instances[inst as usize].sigs as *const [SigId]) }
+}
+
 /// Executes GC operator `op` of a function of instance `inst`: operands
 /// from slot `a` of the frame at `regs`, result to slot `d`. `roots` is the
 /// running activation's value stack, for a collection before allocating.
@@ -310,20 +369,10 @@ pub unsafe fn exec(
         let r = |k: usize| *regs.add(a + k);
         // Instances and their signature ids live as long as the store, and
         // nothing here changes them.
-        let sigs: &[SigId] = &*(&*vm.instances[inst as usize].sigs as *const [SigId]);
+        let sigs: &[SigId] = instance_sigs(vm, inst);
         match *op {
             GcOp::StructNew { t, default } => {
-                let (id, ty) = ty_of(vm, sigs, t)?;
-                let layout = ty.struct_layout().ok_or(TrapCode::CastFailure)?;
-                let bytes = GcHeap::struct_bytes(layout.slots);
-                vm.gc_prepare(bytes, roots)?;
-                let raw = if default {
-                    vm.gc.new_struct_default(id, layout)
-                } else {
-                    let vals = std::slice::from_raw_parts(regs.add(a), layout.slots as usize);
-                    vm.gc.new_struct(id, layout, vals)
-                };
-                *regs.add(d) = raw;
+                *regs.add(d) = struct_new(vm, sigs, t, default, regs.add(a), roots)?;
             }
             GcOp::StructGet { t, field, ext } => {
                 let (s, at, f) = struct_field(vm, sigs, r(0), t, field)?;
