@@ -402,11 +402,15 @@ pub struct GcHeap {
     count: usize,
     /// The mark bits of a collection, a bit per slot.
     marks: Vec<u64>,
+    /// A bit per slot given to an object since the slot was last put on
+    /// the free list (the object may have died since): what a sweep looks
+    /// at, so that its cost follows the allocations, not the arena.
+    taken: Vec<u64>,
     /// The slots whose objects own memory of their own (arrays, structs
     /// of many fields): a sweep frees these at once.
     boxed: Vec<u32>,
-    /// The free slots, the lowest last: allocation fills the arena from
-    /// its start, so that live objects stay together.
+    /// The free slots; each sweep adds those freed highest first, so that
+    /// allocation takes them from the lowest, keeping live objects close.
     free: Vec<u32>,
     /// What the engine knows of each signature id the store's instances
     /// use (indexed by id; filled at instantiation).
@@ -601,6 +605,10 @@ impl GcHeap {
             }
         }
         self.count += 1;
+        if self.taken.len() <= i / 64 {
+            self.taken.resize(i / 64 + 1, 0);
+        }
+        self.taken[i / 64] |= 1 << (i % 64);
         if owns_memory {
             self.boxed.push(i as u32);
         }
@@ -1012,9 +1020,9 @@ impl StoreData {
 
         // Sweep. Objects that own memory are freed now; the others (most:
         // small structs) stay in their slots, dead, until an allocation
-        // takes the slot, so the sweep reads the mark bits and not the
-        // arena. With poisoning, every dead object is cleared now, and its
-        // slot never used again.
+        // takes the slot, so the sweep reads bitmaps and not the arena.
+        // With poisoning, every dead object is cleared now, and its slot
+        // never used again.
         let heap = &mut self.gc;
         // (A dead object that a stale word on a stack made live again
         // counts among `count` without having been in `heap.count`.)
@@ -1022,7 +1030,6 @@ impl StoreData {
         let objects = &mut heap.objects;
         let marks = &heap.marks;
         let view = &mut heap.view;
-        heap.free.clear();
         heap.boxed.retain(|&i| {
             let keep = is_marked(marks, i as usize);
             if !keep {
@@ -1031,25 +1038,23 @@ impl StoreData {
             }
             keep
         });
-        if heap.config.poison {
-            for (i, slot) in objects.iter_mut().enumerate() {
-                if !is_marked(marks, i) && slot.is_some() {
-                    *slot = None;
+        // The slots whose objects died since they were taken go on the free
+        // list (highest first, so the lowest is taken next), or with
+        // poisoning are cleared and never used again.
+        let poison = heap.config.poison;
+        let free = &mut heap.free;
+        for (k, t) in heap.taken.iter_mut().enumerate().rev() {
+            let mut dead = *t & !marks.get(k).copied().unwrap_or(0);
+            *t &= !dead;
+            while dead != 0 {
+                let b = 63 - dead.leading_zeros() as usize;
+                dead &= !(1 << b);
+                let i = k * 64 + b;
+                if poison {
+                    objects[i] = None;
                     view[i] = [0, 0];
-                }
-            }
-        } else {
-            // The free list, lowest slot last.
-            let free = &mut heap.free;
-            for (k, &word) in marks.iter().enumerate().rev() {
-                let mut unmarked = !word;
-                if (k + 1) * 64 > objects.len() {
-                    unmarked &= (1u64 << (objects.len() - k * 64)) - 1;
-                }
-                while unmarked != 0 {
-                    let b = 63 - unmarked.leading_zeros() as usize;
-                    free.push((k * 64 + b) as u32);
-                    unmarked &= !(1 << b);
+                } else {
+                    free.push(i as u32);
                 }
             }
         }
