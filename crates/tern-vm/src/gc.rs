@@ -818,33 +818,28 @@ impl GcHeap {
     /// returns how many objects it traced and their size.
     fn mark_from(&mut self, work: &mut Vec<usize>) -> (usize, usize) {
         self.update_traced();
-        let mut words: Vec<u64> = Vec::new();
+        let (objects, marks, traced) = (&self.objects, &mut self.marks, &self.traced);
         let (mut count, mut bytes) = (0, 0);
         while let Some(i) = work.pop() {
-            let Some(o) = &self.objects[i] else { continue };
+            let Some(o) = &objects[i] else { continue };
             count += 1;
-            bytes += match &o.body {
-                Body::Struct(f) => GcHeap::struct_bytes(f.len() as u32),
-                Body::Array { bytes, .. } => bytes.len() + OBJECT_OVERHEAD,
-            };
-            words.clear();
             match &o.body {
                 Body::Struct(fields) => {
-                    if let Some(Some(slots)) = self.traced.get(o.ty.0 as usize) {
-                        words.extend(slots.iter().map(|&k| fields[k as usize]));
+                    bytes += GcHeap::struct_bytes(fields.len() as u32);
+                    if let Some(Some(slots)) = traced.get(o.ty.0 as usize) {
+                        for &k in slots.iter() {
+                            push_candidate(objects, marks, work, fields[k as usize]);
+                        }
                     }
                 }
-                Body::Array {
-                    traced: true, bytes, ..
-                } => words.extend(
-                    bytes
-                        .chunks_exact(8)
-                        .map(|c| u64::from_le_bytes(c.try_into().unwrap_or([0; 8]))),
-                ),
-                Body::Array { .. } => {}
-            }
-            for &w in &words {
-                push_candidate(&self.objects, &mut self.marks, work, w);
+                Body::Array { traced, bytes: b, .. } => {
+                    bytes += b.len() + OBJECT_OVERHEAD;
+                    if *traced {
+                        for c in b.chunks_exact(8) {
+                            push_candidate(objects, marks, work, u64::from_le_bytes(c.try_into().unwrap_or([0; 8])));
+                        }
+                    }
+                }
             }
         }
         (count, bytes)
