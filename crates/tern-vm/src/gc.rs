@@ -400,12 +400,17 @@ pub struct GcHeap {
     /// How many slots hold a live object (dead ones wait in their slots
     /// until reused, see [`StoreData::gc_collect`]).
     count: usize,
-    /// The mark bits of a collection, a bit per slot.
+    /// The mark bits of a collection, a bit per slot (all clear between
+    /// collections).
     marks: Vec<u64>,
     /// A bit per slot given to an object since the slot was last put on
     /// the free list (the object may have died since): what a sweep looks
     /// at, so that its cost follows the allocations, not the arena.
     taken: Vec<u64>,
+    /// The indices of the words of `taken` that have a bit set: a sweep
+    /// visits these, so that its cost follows the objects, not the arena
+    /// (which, with poisoning, only grows).
+    taken_words: Vec<u32>,
     /// The slots whose objects own memory of their own (arrays, structs
     /// of many fields): a sweep frees these at once.
     boxed: Vec<u32>,
@@ -550,7 +555,10 @@ impl GcHeap {
     /// The object behind a raw reference of heap-object form.
     #[inline]
     pub fn get(&self, raw: u64) -> Result<&GcObject, TrapCode> {
-        match object_index(raw).and_then(|i| self.objects.get(i)) {
+        match object_index(raw)
+            .filter(|&i| is_marked(&self.taken, i))
+            .and_then(|i| self.objects.get(i))
+        {
             Some(Some(o)) => Ok(o),
             _ => Err(TrapCode::DanglingGcReference),
         }
@@ -559,7 +567,10 @@ impl GcHeap {
     /// The object behind a raw reference, mutably.
     #[inline]
     pub fn get_mut(&mut self, raw: u64) -> Result<&mut GcObject, TrapCode> {
-        match object_index(raw).and_then(|i| self.objects.get_mut(i)) {
+        match object_index(raw)
+            .filter(|&i| is_marked(&self.taken, i))
+            .and_then(|i| self.objects.get_mut(i))
+        {
             Some(Some(o)) => Ok(o),
             _ => Err(TrapCode::DanglingGcReference),
         }
@@ -607,6 +618,9 @@ impl GcHeap {
         self.count += 1;
         if self.taken.len() <= i / 64 {
             self.taken.resize(i / 64 + 1, 0);
+        }
+        if self.taken[i / 64] == 0 {
+            self.taken_words.push((i / 64) as u32);
         }
         self.taken[i / 64] |= 1 << (i % 64);
         if owns_memory {
@@ -818,7 +832,7 @@ impl GcHeap {
     /// returns how many objects it traced and their size.
     fn mark_from(&mut self, work: &mut Vec<usize>) -> (usize, usize) {
         self.update_traced();
-        let (objects, marks, traced) = (&self.objects, &mut self.marks, &self.traced);
+        let (objects, taken, marks, traced) = (&self.objects, &self.taken, &mut self.marks, &self.traced);
         let (mut count, mut bytes) = (0, 0);
         while let Some(i) = work.pop() {
             let Some(o) = &objects[i] else { continue };
@@ -828,7 +842,7 @@ impl GcHeap {
                     bytes += GcHeap::struct_bytes(fields.len() as u32);
                     if let Some(Some(slots)) = traced.get(o.ty.0 as usize) {
                         for &k in slots.iter() {
-                            push_candidate(objects, marks, work, fields[k as usize]);
+                            push_candidate(taken, marks, work, fields[k as usize]);
                         }
                     }
                 }
@@ -836,7 +850,7 @@ impl GcHeap {
                     bytes += b.len() + OBJECT_OVERHEAD;
                     if *traced {
                         for c in b.chunks_exact(8) {
-                            push_candidate(objects, marks, work, u64::from_le_bytes(c.try_into().unwrap_or([0; 8])));
+                            push_candidate(taken, marks, work, u64::from_le_bytes(c.try_into().unwrap_or([0; 8])));
                         }
                     }
                 }
@@ -925,22 +939,25 @@ unsafe fn scan_machine_stack(top: usize, limit: u64, mark: &mut dyn FnMut(u64)) 
 
 /// Marks the object a candidate word names (in either the `any` or the
 /// external form), queueing it for tracing if it was not marked yet.
+/// Only a taken slot holds an object that may be live: a dead object
+/// waiting in a freed slot is not traced again (a stale word on a stack
+/// would otherwise bring back whatever it referenced).
 #[inline]
-fn push_candidate(objects: &[Option<GcObject>], marks: &mut [u64], work: &mut Vec<usize>, w: u64) {
+fn push_candidate(taken: &[u64], marks: &mut [u64], work: &mut Vec<usize>, w: u64) {
     let w = if w & EXTERN_ANY != 0 { w & !EXTERN_ANY } else { w };
     if let Some(i) = object_index(w)
-        && let Some(Some(_)) = objects.get(i)
-        && marks[i / 64] & (1 << (i % 64)) == 0
+        && is_marked(taken, i)
+        && !is_marked(marks, i)
     {
         marks[i / 64] |= 1 << (i % 64);
         work.push(i);
     }
 }
 
-/// Whether mark bit `i` is set.
+/// Whether bit `i` of a bitmap is set (false past its end).
 #[inline]
-fn is_marked(marks: &[u64], i: usize) -> bool {
-    marks[i / 64] & (1 << (i % 64)) != 0
+fn is_marked(bits: &[u64], i: usize) -> bool {
+    bits.get(i / 64).is_some_and(|b| b & (1 << (i % 64)) != 0)
 }
 
 impl StoreData {
@@ -957,10 +974,10 @@ impl StoreData {
         let mut work: Vec<usize> = Vec::new();
         let objects = &self.gc.objects;
         let marks = &mut self.gc.marks;
-        marks.clear();
         marks.resize(objects.len().div_ceil(64), 0);
         let limit = object_ref(objects.len());
-        let mut mark = |w: u64| push_candidate(objects, marks, &mut work, w);
+        let taken = &self.gc.taken;
+        let mut mark = |w: u64| push_candidate(taken, marks, &mut work, w);
         for &w in stack {
             mark(w);
         }
@@ -1019,8 +1036,6 @@ impl StoreData {
         // With poisoning, every dead object is cleared now, and its slot
         // never used again.
         let heap = &mut self.gc;
-        // (A dead object that a stale word on a stack made live again
-        // counts among `count` without having been in `heap.count`.)
         let freed = heap.count.saturating_sub(count) as u64;
         let objects = &mut heap.objects;
         let marks = &heap.marks;
@@ -1034,16 +1049,23 @@ impl StoreData {
             keep
         });
         // The slots whose objects died since they were taken go on the free
-        // list (highest first, so the lowest is taken next), or with
-        // poisoning are cleared and never used again.
+        // list, or with poisoning are cleared and never used again; the
+        // mark bits are cleared on the way (only taken slots are ever
+        // marked). The words come mostly in ascending order; the slots
+        // freed are pushed in reverse, so allocation takes the low ones
+        // first.
         let poison = heap.config.poison;
         let free = &mut heap.free;
-        for (k, t) in heap.taken.iter_mut().enumerate().rev() {
-            let mut dead = *t & !marks.get(k).copied().unwrap_or(0);
-            *t &= !dead;
+        let first_freed = free.len();
+        let (taken, marks) = (&mut heap.taken, &mut heap.marks);
+        heap.taken_words.retain(|&k| {
+            let k = k as usize;
+            let mut dead = taken[k] & !marks[k];
+            taken[k] &= !dead;
+            marks[k] = 0;
             while dead != 0 {
-                let b = 63 - dead.leading_zeros() as usize;
-                dead &= !(1 << b);
+                let b = dead.trailing_zeros() as usize;
+                dead &= dead - 1;
                 let i = k * 64 + b;
                 if poison {
                     objects[i] = None;
@@ -1052,7 +1074,9 @@ impl StoreData {
                     free.push(i as u32);
                 }
             }
-        }
+            taken[k] != 0
+        });
+        free[first_freed..].reverse();
         heap.count = count;
         heap.live_bytes = live;
         heap.since_gc = 0;
