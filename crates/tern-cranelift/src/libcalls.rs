@@ -413,12 +413,8 @@ unsafe extern "C" fn gc_op(vmctx: *mut VMContext, op: u64, imm: u64, slots: *mut
                 }
                 tag @ (GcOp::REF_TEST | GcOp::REF_CAST) => {
                     let to = GcOp::decode_ref_type(op, imm).ok_or_else(|| Trap::msg("tern: invalid GC operator"))?;
-                    let ok = tern_vm::gc_ops::ref_test(vm, sigs, *slots, to);
-                    if tag == GcOp::REF_TEST {
-                        *slots = ok as u64;
-                    } else if !ok {
-                        return Err(Trap::new(TrapCode::CastFailure));
-                    }
+                    let cast = tag == GcOp::REF_CAST;
+                    *slots = tern_vm::gc_ops::ref_test_or_cast(vm, sigs, *slots, to, cast).map_err(Trap::new)?;
                     return Ok(());
                 }
                 _ => {}

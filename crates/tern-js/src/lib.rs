@@ -38,7 +38,6 @@ use std::ptr;
 
 struct State {
     env: napi_env,
-    engine: Engine,
     /// Owns the store; boxed so that its address stays put for the raw
     /// pointer in `STORE`, through which [`context`] reaches it.
     _store: Box<Store<()>>,
@@ -75,8 +74,9 @@ thread_local! {
     /// calls from JavaScript back into wasm must go through.
     static CURRENT: Cell<*mut StoreContextMut<'static, ()>> = const { Cell::new(ptr::null_mut()) };
     static STORE: Cell<*mut Store<()>> = const { Cell::new(ptr::null_mut()) };
-    /// The thread's engine (as in its state), for naming types without
-    /// borrowing the state.
+    /// The thread's engine (set when the addon loads, replaced by
+    /// `configure`); apart from the state, so that naming types never
+    /// borrows it.
     static ENGINE: RefCell<Option<Engine>> = const { RefCell::new(None) };
 }
 
@@ -89,6 +89,15 @@ const GC_BASE: f64 = 8589934592.0; // 2^33
 
 /// The message of the trap that stands for a JavaScript exception.
 const JS_EXCEPTION: &str = "JavaScript exception";
+
+fn engine() -> Engine {
+    ENGINE.with(|e| e.borrow().clone().expect("the addon is initialized"))
+}
+
+/// The abstract heap type `h` falls under (a concrete type's kind).
+fn abstract_heap(h: HeapType) -> HeapType {
+    ENGINE.with(|e| e.borrow().as_ref().map_or(h, |e| e.abstract_heap_type(h)))
+}
 
 fn with_state<R>(f: impl FnOnce(&mut State) -> R) -> R {
     STATE.with(|s| f(s.borrow_mut().as_mut().expect("the addon is initialized")))
@@ -217,11 +226,7 @@ fn valtype_name(t: ValType) -> String {
 /// concrete type is named by its kind (`funcref`, `structref`, `arrayref`);
 /// the store checks the exact type when a value gets there.
 fn refname(r: RefType) -> String {
-    let heap = ENGINE.with(|e| match &*e.borrow() {
-        Some(e) => e.abstract_heap_type(r.heap),
-        None => r.heap,
-    });
-    let base = match heap {
+    let base = match abstract_heap(r.heap) {
         HeapType::Func | HeapType::Concrete(_) => "funcref",
         HeapType::Extern => "externref",
         HeapType::Exn => "exnref",
@@ -381,11 +386,7 @@ fn from_raw(env: napi_env, cx: &mut StoreContextMut<'_, ()>, ty: ValType, v: nap
                 }
                 return Ok(Val::default_for(ty));
             }
-            let heap = ENGINE.with(|e| match &*e.borrow() {
-                Some(e) => e.abstract_heap_type(r.heap),
-                None => r.heap,
-            });
-            match heap {
+            match abstract_heap(r.heap) {
                 HeapType::Func | HeapType::Concrete(_) => Val::FuncRef(Some(func_of(env, v)?)),
                 HeapType::Extern => Val::ExternRef(Some(ExternRef::new(cx.as_context_mut(), u32_of(env, v)?))),
                 HeapType::Any | HeapType::Eq | HeapType::I31 | HeapType::Struct | HeapType::Array | HeapType::None => {
@@ -687,17 +688,15 @@ callbacks! {
     validate(env, info) {
         let [b] = args::<1>(env, info)?;
         let bytes = bytes_of(env, b)?;
-        let engine = with_state(|s| s.engine.clone());
+        let engine = engine();
         boolean(env, Module::from_binary(&engine, &bytes).is_ok())
     }
 
     compile(env, info) {
         let [b] = args::<1>(env, info)?;
         let bytes = bytes_of(env, b)?;
-        let engine = with_state(|s| {
-            s.used = true;
-            s.engine.clone()
-        });
+        with_state(|s| s.used = true);
+        let engine = engine();
         let m = Module::from_binary(&engine, &bytes).map_err(|e| throw_rt(env, &e))?;
         let mut v = ptr::null_mut();
         let raw = Box::into_raw(Box::new(m));
@@ -1059,8 +1058,7 @@ callbacks! {
         }
         STORE.with(|p| p.set(&mut *store));
         with_state(|s| {
-            ENGINE.with(|e| *e.borrow_mut() = Some(engine.clone()));
-            s.engine = engine;
+            ENGINE.with(|e| *e.borrow_mut() = Some(engine));
             s._store = store;
             s.used = true;
         });
@@ -1112,7 +1110,6 @@ pub unsafe extern "C" fn napi_register_module_v1(env: napi_env, exports: napi_va
     STATE.with(|s| {
         *s.borrow_mut() = Some(State {
             env,
-            engine,
             _store: store,
             externs: Vec::new(),
             ids: HashMap::new(),

@@ -397,15 +397,14 @@ fn view_entry(o: &Option<GcObject>) -> [u64; 2] {
 #[derive(Default)]
 pub struct GcHeap {
     objects: Vec<Option<GcObject>>,
-    /// How many slots hold a live object (dead ones wait in their slots
-    /// until reused, see [`StoreData::gc_collect`]).
-    count: usize,
     /// The mark bits of a collection, a bit per slot (all clear between
     /// collections).
     marks: Vec<u64>,
     /// A bit per slot given to an object since the slot was last put on
-    /// the free list (the object may have died since): what a sweep looks
-    /// at, so that its cost follows the allocations, not the arena.
+    /// the free list (the object may have died since; dead ones wait in
+    /// their slots until reused, see [`StoreData::gc_collect`]): what a
+    /// sweep looks at, so that its cost follows the allocations, not the
+    /// arena. After a sweep, exactly the live objects' slots.
     taken: Vec<u64>,
     /// The indices of the words of `taken` that have a bit set: a sweep
     /// visits these, so that its cost follows the objects, not the arena
@@ -556,7 +555,7 @@ impl GcHeap {
     #[inline]
     pub fn get(&self, raw: u64) -> Result<&GcObject, TrapCode> {
         match object_index(raw)
-            .filter(|&i| is_marked(&self.taken, i))
+            .filter(|&i| bit(&self.taken, i))
             .and_then(|i| self.objects.get(i))
         {
             Some(Some(o)) => Ok(o),
@@ -568,7 +567,7 @@ impl GcHeap {
     #[inline]
     pub fn get_mut(&mut self, raw: u64) -> Result<&mut GcObject, TrapCode> {
         match object_index(raw)
-            .filter(|&i| is_marked(&self.taken, i))
+            .filter(|&i| bit(&self.taken, i))
             .and_then(|i| self.objects.get_mut(i))
         {
             Some(Some(o)) => Ok(o),
@@ -615,7 +614,6 @@ impl GcHeap {
                 *e = view_entry(o);
             }
         }
-        self.count += 1;
         if self.taken.len() <= i / 64 {
             self.taken.resize(i / 64 + 1, 0);
         }
@@ -809,7 +807,11 @@ impl GcHeap {
 
     /// Live objects and their estimated bytes.
     pub fn usage(&self) -> (usize, usize) {
-        (self.count, self.live_bytes + self.since_gc)
+        let count = self
+            .taken_words
+            .iter()
+            .map(|&k| self.taken[k as usize].count_ones() as usize);
+        (count.sum(), self.live_bytes + self.since_gc)
     }
 
     /// Works out [`GcHeap::traced`] for the types registered since.
@@ -829,14 +831,13 @@ impl GcHeap {
     }
 
     /// Traces from the marked objects in `work` (each popped once);
-    /// returns how many objects it traced and their size.
-    fn mark_from(&mut self, work: &mut Vec<usize>) -> (usize, usize) {
+    /// returns the size of those it traced.
+    fn mark_from(&mut self, work: &mut Vec<usize>) -> usize {
         self.update_traced();
         let (objects, taken, marks, traced) = (&self.objects, &self.taken, &mut self.marks, &self.traced);
-        let (mut count, mut bytes) = (0, 0);
+        let mut bytes = 0;
         while let Some(i) = work.pop() {
             let Some(o) = &objects[i] else { continue };
-            count += 1;
             match &o.body {
                 Body::Struct(fields) => {
                     bytes += GcHeap::struct_bytes(fields.len() as u32);
@@ -856,7 +857,7 @@ impl GcHeap {
                 }
             }
         }
-        (count, bytes)
+        bytes
     }
 }
 
@@ -946,8 +947,8 @@ unsafe fn scan_machine_stack(top: usize, limit: u64, mark: &mut dyn FnMut(u64)) 
 fn push_candidate(taken: &[u64], marks: &mut [u64], work: &mut Vec<usize>, w: u64) {
     let w = if w & EXTERN_ANY != 0 { w & !EXTERN_ANY } else { w };
     if let Some(i) = object_index(w)
-        && is_marked(taken, i)
-        && !is_marked(marks, i)
+        && bit(taken, i)
+        && !bit(marks, i)
     {
         marks[i / 64] |= 1 << (i % 64);
         work.push(i);
@@ -956,7 +957,7 @@ fn push_candidate(taken: &[u64], marks: &mut [u64], work: &mut Vec<usize>, w: u6
 
 /// Whether bit `i` of a bitmap is set (false past its end).
 #[inline]
-fn is_marked(bits: &[u64], i: usize) -> bool {
+fn bit(bits: &[u64], i: usize) -> bool {
     bits.get(i / 64).is_some_and(|b| b & (1 << (i % 64)) != 0)
 }
 
@@ -965,7 +966,7 @@ impl StoreData {
     /// activation's value stack (up to its running frame's height); the
     /// rest of the roots are the store's (see the module docs).
     pub fn gc_collect(&mut self, stack: &[u64]) {
-        if self.gc.count == 0 {
+        if self.gc.taken_words.is_empty() {
             self.gc.live_bytes = 0;
             self.gc.since_gc = 0;
             return;
@@ -1028,7 +1029,7 @@ impl StoreData {
         for &i in &self.gc.pinned {
             mark(object_ref(i as usize));
         }
-        let (count, live) = self.gc.mark_from(&mut work);
+        let live = self.gc.mark_from(&mut work);
 
         // Sweep. Objects that own memory are freed now; the others (most:
         // small structs) stay in their slots, dead, until an allocation
@@ -1036,12 +1037,12 @@ impl StoreData {
         // With poisoning, every dead object is cleared now, and its slot
         // never used again.
         let heap = &mut self.gc;
-        let freed = heap.count.saturating_sub(count) as u64;
+        let mut freed = 0;
         let objects = &mut heap.objects;
         let marks = &heap.marks;
         let view = &mut heap.view;
         heap.boxed.retain(|&i| {
-            let keep = is_marked(marks, i as usize);
+            let keep = bit(marks, i as usize);
             if !keep {
                 objects[i as usize] = None;
                 view[i as usize] = [0, 0];
@@ -1062,6 +1063,7 @@ impl StoreData {
             let k = k as usize;
             let mut dead = taken[k] & !marks[k];
             taken[k] &= !dead;
+            freed += dead.count_ones() as u64;
             marks[k] = 0;
             while dead != 0 {
                 let b = dead.trailing_zeros() as usize;
@@ -1077,7 +1079,6 @@ impl StoreData {
             taken[k] != 0
         });
         free[first_freed..].reverse();
-        heap.count = count;
         heap.live_bytes = live;
         heap.since_gc = 0;
         heap.threshold = live.saturating_mul(2);

@@ -307,6 +307,17 @@ fn in_bounds(at: u64, n: u64, len: u64, code: TrapCode) -> Result<(), TrapCode> 
     }
 }
 
+/// `ref.test` (0 or 1) or, with `cast`, `ref.cast` (`raw` itself, or a
+/// cast failure) of reference `raw` to `to`.
+#[inline]
+pub fn ref_test_or_cast(vm: &StoreData, sigs: &[SigId], raw: u64, to: RefType, cast: bool) -> Result<u64, TrapCode> {
+    match (ref_test(vm, sigs, raw, to), cast) {
+        (ok, false) => Ok(ok as u64),
+        (true, true) => Ok(raw),
+        (false, true) => Err(TrapCode::CastFailure),
+    }
+}
+
 /// `struct.new` (or `struct.new_default`) of type `t` (the module's
 /// index; `sigs` the instance's signature ids), its field values in the
 /// slots at `vals`: the new reference.
@@ -529,14 +540,8 @@ pub unsafe fn exec(
                     gc::store_elem(bytes, di as usize + i, 8, *v as u128);
                 }
             }
-            GcOp::RefTest { to } => *regs.add(d) = ref_test(vm, sigs, r(0), to) as u64,
-            GcOp::RefCast { to } => {
-                let raw = r(0);
-                if !ref_test(vm, sigs, raw, to) {
-                    return Err(TrapCode::CastFailure);
-                }
-                *regs.add(d) = raw;
-            }
+            GcOp::RefTest { to } => *regs.add(d) = ref_test_or_cast(vm, sigs, r(0), to, false)?,
+            GcOp::RefCast { to } => *regs.add(d) = ref_test_or_cast(vm, sigs, r(0), to, true)?,
             GcOp::AnyConvertExtern => *regs.add(d) = gc::any_convert_extern(r(0)),
             GcOp::ExternConvertAny => *regs.add(d) = vm.gc.externalize(r(0)),
             GcOp::RefI31 => *regs.add(d) = gc::i31_new(r(0) as u32),
