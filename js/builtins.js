@@ -17,14 +17,33 @@ function string(v) {
 
 const EXT = 'externref';
 const STR = 'externref!';
+// (ref null (array (mut i16))), the character arrays.
+const CHARS = 'i16arrayref';
 
-// name -> [params, results, implementation]; a type of null is one tern
-// cannot have (arrays of i16 are GC types), so no import matches it.
+// Reading and writing character arrays, which the JavaScript half sets
+// (it knows the arrays' handles): `read(array, start, end)` is the string
+// or undefined when the range is not inside the array, `write(string,
+// array, start)` the number of code units written or -1 when they do not
+// fit.
+const charArrays = { read: null, write: null };
+
+// name -> [params, results, implementation].
 const jsString = {
   cast: [[EXT], [STR], (v) => string(v)],
   test: [[EXT], ['i32'], (v) => (typeof v === 'string' ? 1 : 0)],
-  fromCharCodeArray: [null, null, null],
-  intoCharCodeArray: [null, null, null],
+  fromCharCodeArray: [[CHARS, 'i32', 'i32'], [STR], (array, start, end) => {
+    if (array === null) trap('null array');
+    const s = charArrays.read(array, start >>> 0, end >>> 0);
+    if (s === undefined) trap('array range out of bounds');
+    return s;
+  }],
+  intoCharCodeArray: [[EXT, CHARS, 'i32'], ['i32'], (s, array, start) => {
+    string(s);
+    if (array === null) trap('null array');
+    const n = charArrays.write(s, array, start >>> 0);
+    if (n < 0) trap('array range out of bounds');
+    return n;
+  }],
   fromCharCode: [['i32'], [STR], (c) => String.fromCharCode(c)],
   fromCodePoint: [['i32'], [STR], (c) => {
     const cp = c >>> 0;
@@ -67,4 +86,4 @@ const builtinSets = {
   'js-string': { module: 'wasm:js-string', builtins: jsString },
 };
 
-module.exports = { BuiltinTrap, builtinSets };
+module.exports = { BuiltinTrap, builtinSets, charArrays };

@@ -32,7 +32,7 @@ function loadAddon() {
 
 const native = loadAddon();
 const { exceededLimit } = require('./limits.js');
-const { BuiltinTrap, builtinSets } = require('./builtins.js');
+const { BuiltinTrap, builtinSets, charArrays } = require('./builtins.js');
 
 // ---- errors ----
 
@@ -198,9 +198,11 @@ function checkBufferSource(v) {
 
 // ---- values ----
 
-// externref values live here; the store holds their ids.
-const externValues = [];
+// Host values that crossed to wasm live here; the store holds their ids
+// (`undefined`, the default value of externref, always has id 0).
+const externValues = [undefined];
 function externId(v) {
+  if (v === undefined) return 0;
   externValues.push(v);
   return externValues.length - 1;
 }
@@ -212,7 +214,7 @@ function externId(v) {
 // prototype, that refuses every change (the JS API's exotic objects).
 const EXTERN_BASE = 2 ** 31;
 const GC_BASE = 2 ** 33;
-const ANY_TYPES = new Set(['anyref', 'eqref', 'i31ref', 'structref', 'arrayref', 'nullref']);
+const ANY_TYPES = new Set(['anyref', 'eqref', 'i31ref', 'structref', 'arrayref', 'nullref', 'i16arrayref']);
 const gcObjects = []; // handle -> object
 const gcHandles = new WeakMap(); // object -> handle
 const refuse = () => false;
@@ -238,6 +240,8 @@ function gcObject(h) {
   }
   return o;
 }
+charArrays.read = (array, start, end) => nat(native.charArrayRead, GC_BASE + gcHandles.get(array), start, end);
+charArrays.write = (string, array, start) => nat(native.charArrayWrite, string, GC_BASE + gcHandles.get(array), start);
 function anyToWasm(v, base) {
   if (typeof v === 'number' && Number.isInteger(v) && v >= -(2 ** 30) && v < 2 ** 30
       && (base === 'anyref' || base === 'eqref' || base === 'i31ref')) {
@@ -280,7 +284,7 @@ function toWasm(v, type) {
         if (type.endsWith('!')) throw new TypeError('null for a non-nullable external reference');
         return null;
       }
-      return externId(v);
+      return anyToWasm(v, 'anyref');
     default: {
       const base = type.endsWith('!') ? type.slice(0, -1) : type;
       if (ANY_TYPES.has(base)) {
@@ -297,7 +301,7 @@ function toWasm(v, type) {
 
 function toJS(raw, type) {
   if (type === 'funcref' || type === 'funcref!') return raw === null ? null : exportedFunction(raw, null);
-  if (type === 'externref' || type === 'externref!') return raw === null ? null : externValues[raw];
+  if (type === 'externref' || type === 'externref!') return raw === null ? null : anyToJS(raw);
   if (isRef(type)) {
     if (raw === null) return null;
     if (ANY_TYPES.has(type.endsWith('!') ? type.slice(0, -1) : type)) return anyToJS(raw);
@@ -311,7 +315,7 @@ function defaultValue(type) {
   switch (type) {
     case 'i32': case 'f32': case 'f64': return 0;
     case 'i64': return 0n;
-    case 'externref': return externId(undefined);
+    case 'externref': return EXTERN_BASE + externId(undefined);
     default:
       if (type.endsWith('!')) throw new TypeError(`a ${type.slice(0, -1)} that is not nullable has no default value`);
       return null;
@@ -408,7 +412,9 @@ function iterableToList(v, what) {
 // (none) or an array (several), or `{ exn }` when the function throws
 // (any value: wasm code can catch it, and it comes out unchanged where
 // wasm was entered).
-function hostFunction(fn, params, results) {
+// It is made for import `index` of `module` (the addon's module), of that
+// import's exact type.
+function hostFunction(fn, params, results, module, index) {
   const one = results.length === 1 ? results[0] : null;
   const convert = (ret) => {
     if (one !== null) return toWasm(ret, one);
@@ -435,7 +441,7 @@ function hostFunction(fn, params, results) {
         return { exn: exceptionToWasm(e) };
       }
     };
-  return nat(native.hostFunc, params, results, trampoline);
+  return nat(native.importFunc, module, index, trampoline);
 }
 
 // ---- WebIDL interface helpers ----
@@ -644,7 +650,7 @@ function readImports(s, importObject) {
     const [moduleName, name, ty] = imports[i];
     const src = sources[i];
     if (src === 'constant') {
-      out.push(nat(native.globalNew, ty[1], false, externId(name)));
+      out.push(nat(native.globalNew, ty[1], false, EXTERN_BASE + externId(name)));
       continue;
     }
     if (src !== null) {
@@ -658,7 +664,7 @@ function readImports(s, importObject) {
     switch (ty[0]) {
       case 'function':
         if (typeof v !== 'function') throw new LinkError(`${what}: function import requires a callable`);
-        out.push(funcHandles.has(v) ? funcHandles.get(v) : hostFunction(v, ty[1], ty[2]));
+        out.push(funcHandles.has(v) ? funcHandles.get(v) : hostFunction(v, ty[1], ty[2], s.native, i));
         break;
       case 'global': {
         const [, type, mutable] = ty;
@@ -1046,7 +1052,7 @@ function jsTag() {
 
 function exceptionToWasm(e) {
   const s = isObject(e) ? exceptionState.get(e) : undefined;
-  if (!s) return nat(native.exnNew, handles.get(jsTag()), [externId(e)]);
+  if (!s) return nat(native.exnNew, handles.get(jsTag()), [toWasm(e, 'externref')]);
   if (s.exn === undefined) {
     s.exn = nat(native.exnNew, handles.get(s.tag), s.raw);
     exnObjects.set(s.exn, e);

@@ -8,13 +8,14 @@
 //!   this thread's table of externals, the same number for the same entity
 //!   (so the JavaScript half can keep one wrapper object per entity).
 //! * Values cross as "raw" JavaScript values of their wasm type: numbers
-//!   for i32/f32/f64, BigInt for i64, a handle number or null for funcref,
-//!   and for externref an id number (the JavaScript half keeps the values)
-//!   or null. A reference of the `any` hierarchy is null or one number:
-//!   an `i31` as its signed value, a host value made internal as
-//!   [`EXTERN_BASE`] plus its externref id, a struct or array as
+//!   for i32/f32/f64, BigInt for i64, a handle number or null for funcref.
+//!   A reference of the `any` hierarchy is null or one number: an `i31` as
+//!   its signed value, a host value made internal as [`EXTERN_BASE`] plus
+//!   its id (the JavaScript half keeps the values), a struct or array as
 //!   [`GC_BASE`] plus its handle (kept rooted here; the JavaScript half
-//!   keeps one opaque object per handle). Conversions the specification defines (ToInt32, BigInt
+//!   keeps one opaque object per handle). An `externref` crosses as the
+//!   `anyref` it converts to, as the JS API converts it: a host value, or
+//!   an `i31`, struct or array that wasm made external. Conversions the specification defines (ToInt32, BigInt
 //!   wrapping, ...) happen in JavaScript before a value gets here.
 //! * One engine and one store per thread (an agent). Calls are synchronous
 //!   both ways: a JavaScript import runs on the calling thread through the
@@ -222,11 +223,24 @@ fn valtype_name(t: ValType) -> String {
     }
 }
 
+/// The heap type of `(array (mut i16))` (final, alone in its group) in the
+/// thread's engine: the character arrays of the JS String Builtins.
+fn char_array_heap() -> HeapType {
+    let elem = rt::FieldType {
+        storage: rt::StorageType::I16,
+        mutable: true,
+    };
+    rt::ArrayType::new(&engine(), elem).map_or(HeapType::None, |t| t.heap_type())
+}
+
 /// `funcref`, `externref`, ...; `!` at the end when not nullable. A
 /// concrete type is named by its kind (`funcref`, `structref`, `arrayref`);
-/// the store checks the exact type when a value gets there.
+/// the store checks the exact type when a value gets there. The one
+/// exception is the builtins' character array type, `i16arrayref`, since
+/// a builtin's import must have exactly its type.
 fn refname(r: RefType) -> String {
     let base = match abstract_heap(r.heap) {
+        _ if matches!(r.heap, HeapType::Concrete(_)) && r.heap == char_array_heap() => "i16arrayref",
         HeapType::Func | HeapType::Concrete(_) => "funcref",
         HeapType::Extern => "externref",
         HeapType::Exn => "exnref",
@@ -261,6 +275,10 @@ fn parse_valtype(env: napi_env, s: &str) -> JsResult<ValType> {
         "externref!" => ValType::Ref(RefType {
             nullable: false,
             heap: HeapType::Extern,
+        }),
+        "i16arrayref" => ValType::Ref(RefType {
+            nullable: true,
+            heap: char_array_heap(),
         }),
         _ => return fail(env, "TypeError", &format!("unknown value type `{s}`")),
     })
@@ -342,33 +360,46 @@ fn to_raw(env: napi_env, cx: &mut StoreContextMut<'_, ()>, v: &Val) -> JsResult<
         Val::F32(bits) => number(env, f32::from_bits(bits) as f64),
         Val::F64(bits) => number(env, f64::from_bits(bits)),
         Val::FuncRef(None) | Val::ExternRef(None) | Val::ExnRef(None) | Val::AnyRef(None) => null(env),
-        Val::AnyRef(Some(a)) => match a.kind(&mut *cx) {
-            Ok(rt::AnyKind::I31(v)) => number(env, ((v << 1) as i32 >> 1) as f64),
-            Ok(rt::AnyKind::Extern(e)) => match e.data(&*cx).ok().and_then(|d| d.downcast_ref::<u32>()) {
-                Some(&id) => number(env, EXTERN_BASE + id as f64),
-                None => fail(
-                    env,
-                    "TypeError",
-                    "an external reference tern's JavaScript interface did not make",
-                ),
-            },
-            Ok(rt::AnyKind::Struct | rt::AnyKind::Array) => match gc_handle(cx, &a) {
-                Ok(id) => number(env, GC_BASE + id as f64),
+        Val::AnyRef(Some(a)) => any_raw(env, cx, a),
+        Val::FuncRef(Some(f)) => number(env, handle(Extern::Func(f)) as f64),
+        // An `externref` crosses as the `anyref` it converts to (the JS
+        // API converts through `any`): a host value, or a struct, array or
+        // `i31` that wasm made external.
+        Val::ExternRef(Some(e)) => match e.data(&*cx) {
+            Ok(_) => host_raw(env, cx, e),
+            Err(_) => match rt::AnyRef::from_extern(&mut *cx, e) {
+                Ok(a) => any_raw(env, cx, a),
                 Err(e) => Err(throw_rt(env, &e)),
             },
-            Err(e) => Err(throw_rt(env, &e)),
-        },
-        Val::FuncRef(Some(f)) => number(env, handle(Extern::Func(f)) as f64),
-        Val::ExternRef(Some(e)) => match e.data(cx).ok().and_then(|d| d.downcast_ref::<u32>()) {
-            Some(&id) => number(env, id as f64),
-            None => fail(
-                env,
-                "TypeError",
-                "an external reference tern's JavaScript interface did not make",
-            ),
         },
         Val::ExnRef(Some(_)) => fail(env, "TypeError", "exception references cannot cross to JavaScript yet"),
         Val::V128(_) => fail(env, "TypeError", "v128 values cannot cross to JavaScript"),
+    }
+}
+
+/// The raw number of the `any` reference `a` (see [`GC_BASE`]).
+fn any_raw(env: napi_env, cx: &mut StoreContextMut<'_, ()>, a: rt::AnyRef) -> JsResult<napi_value> {
+    match a.kind(&mut *cx) {
+        Ok(rt::AnyKind::I31(v)) => number(env, ((v << 1) as i32 >> 1) as f64),
+        Ok(rt::AnyKind::Extern(e)) => host_raw(env, cx, e),
+        Ok(rt::AnyKind::Struct | rt::AnyKind::Array) => match gc_handle(cx, &a) {
+            Ok(id) => number(env, GC_BASE + id as f64),
+            Err(e) => Err(throw_rt(env, &e)),
+        },
+        Err(e) => Err(throw_rt(env, &e)),
+    }
+}
+
+/// The raw number of the host value `e` wraps: [`EXTERN_BASE`] plus the
+/// JavaScript half's id for it.
+fn host_raw(env: napi_env, cx: &mut StoreContextMut<'_, ()>, e: ExternRef) -> JsResult<napi_value> {
+    match e.data(&*cx).ok().and_then(|d| d.downcast_ref::<u32>()) {
+        Some(&id) => number(env, EXTERN_BASE + id as f64),
+        None => fail(
+            env,
+            "TypeError",
+            "an external reference tern's JavaScript interface did not make",
+        ),
     }
 }
 
@@ -388,7 +419,15 @@ fn from_raw(env: napi_env, cx: &mut StoreContextMut<'_, ()>, ty: ValType, v: nap
             }
             match abstract_heap(r.heap) {
                 HeapType::Func | HeapType::Concrete(_) => Val::FuncRef(Some(func_of(env, v)?)),
-                HeapType::Extern => Val::ExternRef(Some(ExternRef::new(cx.as_context_mut(), u32_of(env, v)?))),
+                HeapType::Extern => {
+                    let x = f64_of(env, v)?;
+                    if (EXTERN_BASE..GC_BASE).contains(&x) && x.fract() == 0.0 {
+                        Val::ExternRef(Some(ExternRef::new(cx.as_context_mut(), (x - EXTERN_BASE) as u32)))
+                    } else {
+                        let a = any_of(env, cx, x)?;
+                        Val::ExternRef(Some(ExternRef::from_any(&mut *cx, a).map_err(|e| throw_rt(env, &e))?))
+                    }
+                }
                 HeapType::Any | HeapType::Eq | HeapType::I31 | HeapType::Struct | HeapType::Array | HeapType::None => {
                     Val::AnyRef(Some(any_of(env, cx, f64_of(env, v)?)?))
                 }
@@ -423,6 +462,48 @@ fn any_of(env: napi_env, cx: &mut StoreContextMut<'_, ()>, x: f64) -> JsResult<r
         Some(Err(e)) => Err(throw_rt(env, &e)),
         None => fail(env, "TypeError", "not a WebAssembly struct or array"),
     }
+}
+
+/// A host function of type `ty` that calls the JavaScript `trampoline`
+/// (see [`call_import`]); its handle.
+fn host_func(env: napi_env, ty: FuncType, trampoline: napi_value) -> JsResult<napi_value> {
+    let tr = reference(env, trampoline)?;
+    let host = with_state(|s| {
+        s.hosts.push(tr);
+        s.hosts.len() as u32 - 1
+    });
+    let f = context(|mut cx| {
+        let t2 = ty.clone();
+        Func::new(&mut cx, ty, move |mut caller, params, results| {
+            let mut cx = caller.as_context_mut();
+            call_import(host, &t2, &mut cx, params, results)
+        })
+    });
+    number(env, handle(Extern::Func(f)) as f64)
+}
+
+/// Runs `f` on the `i16` array the raw reference `a` names; `None` (no
+/// array) when `a` is null.
+fn char_array<R>(
+    env: napi_env,
+    a: napi_value,
+    f: impl FnOnce(&mut StoreContextMut<'_, ()>, &rt::ArrayRef) -> rt::Result<Option<R>>,
+) -> JsResult<Option<R>> {
+    if is_nullish(env, a)? {
+        return Ok(None);
+    }
+    let x = f64_of(env, a)?;
+    context(|mut cx| {
+        let arr = any_of(env, &mut cx, x)?.as_array(&cx).map_err(|e| throw_rt(env, &e))?;
+        let Some(arr) = arr else {
+            return fail(env, "TypeError", "not a WebAssembly array");
+        };
+        let i16s = arr.ty(&cx).is_ok_and(|t| t.element().storage == rt::StorageType::I16);
+        if !i16s {
+            return fail(env, "TypeError", "not an array of i16");
+        }
+        f(&mut cx, &arr).map_err(|e| throw_rt(env, &e))
+    })
 }
 
 /// Throws the JavaScript form of a tern error: the exception an import
@@ -708,19 +789,31 @@ callbacks! {
         let [m] = args::<1>(env, info)?;
         let m = module_of(env, m)?;
         let mut items = Vec::new();
+        // Types as the engine names them (a concrete type by its engine
+        // id), as the other functions here get them from the store.
+        let canon = |ts: &[ValType]| -> Vec<ValType> { ts.iter().map(|&t| m.engine_val_type(t)).collect() };
         for (module, name, ty) in m.imports() {
             let t = match ty {
                 ImportType::Func(i) => {
                     let ft = m.func_type(i).expect("validated");
-                    let [p, r] = [types_array(env, ft.params())?, types_array(env, ft.results())?];
+                    let p = types_array(env, &canon(ft.params()))?;
+                    let r = types_array(env, &canon(ft.results()))?;
                     array(env, &[string(env, "function")?, p, r])?
                 }
                 ImportType::Memory(t) => memtype_value(env, &t)?,
-                ImportType::Table(t) => tabletype_value(env, &t)?,
-                ImportType::Global(t) => globaltype_value(env, &t)?,
+                ImportType::Table(mut t) => {
+                    if let ValType::Ref(e) = m.engine_val_type(ValType::Ref(t.element)) {
+                        t.element = e;
+                    }
+                    tabletype_value(env, &t)?
+                }
+                ImportType::Global(mut t) => {
+                    t.content = m.engine_val_type(t.content);
+                    globaltype_value(env, &t)?
+                }
                 ImportType::Tag(t) => {
                     let ft = m.func_type(t.type_index).expect("validated");
-                    array(env, &[string(env, "tag")?, types_array(env, ft.params())?])?
+                    array(env, &[string(env, "tag")?, types_array(env, &canon(ft.params()))?])?
                 }
             };
             items.push(array(env, &[string(env, module)?, string(env, name)?, t])?);
@@ -742,23 +835,76 @@ callbacks! {
     /// `trampoline` with its raw arguments (see [`call_import`]).
     hostFunc(env, info) {
         let [p, r, trampoline] = args::<3>(env, info)?;
-        let tr = reference(env, trampoline)?;
-        let host = with_state(|s| {
-            s.hosts.push(tr);
-            s.hosts.len() as u32 - 1
-        });
         let parse = |a| -> JsResult<Vec<ValType>> {
             array_items(env, a)?.into_iter().map(|t| parse_valtype(env, &string_of(env, t)?)).collect()
         };
         let ty = FuncType::new(parse(p)?, parse(r)?);
-        let f = context(|mut cx| {
-            let t2 = ty.clone();
-            Func::new(&mut cx, ty, move |mut caller, params, results| {
-                let mut cx = caller.as_context_mut();
-                call_import(host, &t2, &mut cx, params, results)
-            })
-        });
-        number(env, handle(Extern::Func(f)) as f64)
+        host_func(env, ty, trampoline)
+    }
+
+    /// `importFunc(module, i, trampoline)`: as `hostFunc`, of the type of
+    /// the module's function import `i` (which the type names of
+    /// `moduleImports` cannot spell when it names concrete types).
+    importFunc(env, info) {
+        let [m, i, trampoline] = args::<3>(env, info)?;
+        let m = module_of(env, m)?;
+        let i = u32_of(env, i)?;
+        let ty = match m.imports().nth(i as usize) {
+            Some((_, _, ImportType::Func(t))) => m.func_type(t),
+            _ => None,
+        };
+        let Some(ty) = ty else {
+            return fail(env, "TypeError", "not a function import of the module");
+        };
+        let canon = |ts: &[ValType]| -> Vec<ValType> { ts.iter().map(|&t| m.engine_val_type(t)).collect() };
+        let ty = FuncType::new(canon(ty.params()), canon(ty.results()));
+        host_func(env, ty, trampoline)
+    }
+
+    /// `charArrayRead(array, start, end)`: the string of the elements
+    /// `start..end` of an `i16` array (a raw reference), or `undefined`
+    /// when the array is null or the range is not inside it (a trap of
+    /// `fromCharCodeArray`).
+    charArrayRead(env, info) {
+        let [a, start, end] = args::<3>(env, info)?;
+        let (start, end) = (u32_of(env, start)?, u32_of(env, end)?);
+        let units = char_array(env, a, |cx, arr| {
+            let len = arr.len(&*cx)?;
+            if start > end || end > len {
+                return Ok(None);
+            }
+            (start..end)
+                .map(|i| match arr.get(&*cx, i)? {
+                    Val::I32(u) => Ok(u as u16),
+                    _ => Err(Error::Usage("not an i16 array".into())),
+                })
+                .collect::<rt::Result<Vec<u16>>>()
+                .map(Some)
+        })?;
+        match units {
+            Some(u) => utf16(env, &u),
+            None => undefined(env),
+        }
+    }
+
+    /// `charArrayWrite(string, array, start)`: writes the string's code
+    /// units into an `i16` array (a raw reference) from `start`; the
+    /// string's length, or -1 when the array is null or too short (a trap
+    /// of `intoCharCodeArray`).
+    charArrayWrite(env, info) {
+        let [s, a, start] = args::<3>(env, info)?;
+        let units = utf16_of(env, s)?;
+        let start = u32_of(env, start)?;
+        let written = char_array(env, a, |cx, arr| {
+            if start as u64 + units.len() as u64 > arr.len(&*cx)? as u64 {
+                return Ok(None);
+            }
+            for (i, &u) in units.iter().enumerate() {
+                arr.set(&mut *cx, start + i as u32, Val::I32(u as i32))?;
+            }
+            Ok(Some(units.len()))
+        })?;
+        number(env, written.map_or(-1.0, |n| n as f64))
     }
 
     /// `instantiate(module, imports)`: `[[name, kind, handle, index],

@@ -134,6 +134,29 @@ pub fn string_of(env: napi_env, v: napi_value) -> JsResult<String> {
     Ok(String::from_utf8_lossy(&buf).into_owned())
 }
 
+/// A string's UTF-16 code units (lone surrogates kept).
+pub fn utf16_of(env: napi_env, v: napi_value) -> JsResult<Vec<u16>> {
+    let mut len = 0usize;
+    check(env, unsafe {
+        napi_get_value_string_utf16(env, v, ptr::null_mut(), 0, &mut len)
+    })?;
+    let mut buf = vec![0u16; len + 1];
+    check(env, unsafe {
+        napi_get_value_string_utf16(env, v, buf.as_mut_ptr(), buf.len(), &mut len)
+    })?;
+    buf.truncate(len);
+    Ok(buf)
+}
+
+/// The string of these UTF-16 code units.
+pub fn utf16(env: napi_env, units: &[u16]) -> JsResult<napi_value> {
+    let mut v = ptr::null_mut();
+    check(env, unsafe {
+        napi_create_string_utf16(env, units.as_ptr(), units.len() as isize, &mut v)
+    })?;
+    Ok(v)
+}
+
 pub fn number(env: napi_env, x: f64) -> JsResult<napi_value> {
     let mut v = ptr::null_mut();
     check(env, unsafe { napi_create_double(env, x, &mut v) })?;

@@ -452,6 +452,12 @@ impl StructType {
         })
     }
 
+    /// The heap type of references to structs of this type (see
+    /// [`ArrayType::heap_type`]).
+    pub fn heap_type(&self) -> HeapType {
+        HeapType::Concrete(self.id.0)
+    }
+
     /// The fields' types (references to concrete types as engine ids).
     pub fn fields(&self) -> Vec<FieldType> {
         let layout = self.ty.struct_layout().map_or(&[][..], |l| &l.fields[..]);
@@ -483,6 +489,13 @@ impl ArrayType {
             id,
             ty,
         })
+    }
+
+    /// The heap type of references to arrays of this type
+    /// (`HeapType::Concrete` with the engine's id for it), as function,
+    /// table and global types made on the host name it.
+    pub fn heap_type(&self) -> HeapType {
+        HeapType::Concrete(self.id.0)
     }
 
     /// The elements' type.

@@ -652,6 +652,17 @@ impl Module {
     pub fn func_type(&self, i: u32) -> Option<&FuncType> {
         self.inner.desc.info().types.get(i as usize)
     }
+
+    /// `v`, a value type of this module, with a concrete type named by the
+    /// engine's id for it instead of the module's index (as the types of
+    /// functions, tables and globals in a store, and [`StructType`] and
+    /// [`ArrayType`], name them).
+    ///
+    /// [`StructType`]: crate::StructType
+    /// [`ArrayType`]: crate::ArrayType
+    pub fn engine_val_type(&self, v: ValType) -> ValType {
+        canon_val(&self.inner.sigs, v)
+    }
 }
 
 /// On targets where compiled code cannot run GC (no

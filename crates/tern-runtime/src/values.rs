@@ -41,6 +41,20 @@ impl ExternRef {
         ExternRef { store: s.id, raw }
     }
 
+    /// `extern.convert_any`: the internal reference `a` as an external one
+    /// (a host value made internal gets its own external reference back).
+    /// A struct or array made external is never collected, as when wasm
+    /// code converts it.
+    pub fn from_any(mut store: impl AsContextMut, a: AnyRef) -> Result<ExternRef> {
+        let s = store.as_context_mut().0;
+        s.check(a.store, "anyref")?;
+        let raw = a.raw(&s.vm)?;
+        Ok(ExternRef {
+            store: s.id,
+            raw: s.vm.gc.externalize(raw),
+        })
+    }
+
     /// The wrapped host value (an error for an internal reference made
     /// external).
     pub fn data<'a, T: 'a>(&self, store: &'a impl AsContext<Data = T>) -> Result<&'a (dyn Any + Send + Sync)> {
