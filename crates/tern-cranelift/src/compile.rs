@@ -170,18 +170,24 @@ pub fn compile_module(
     // A type whose native signature Cranelift cannot lower (too many
     // results for its return registers) gets no trampoline: no compiled
     // code of this module can call a function of that type either.
+    // One per distinct signature (see `signature_reps`).
+    let reps = trampoline::signature_reps(&info.types);
     let foreign: Vec<Option<CompiledFunc>> = info
         .types
         .par_iter()
+        .enumerate()
         .map_init(
             || (FunctionBuilderContext::new(), Context::new()),
-            |(fctx, ctx), ty| {
+            |(fctx, ctx), (i, ty)| {
+                if reps[i] != i as u32 {
+                    return None;
+                }
                 let f = trampoline::native_to_foreign(ty, qisa, fctx);
                 compile_function(ctx, f, qisa, u32::MAX, num_imported).ok()
             },
         )
         .collect();
-    link::link(isa, num_imported, funcs, array, foreign)
+    link::link(isa, num_imported, funcs, array, foreign, &reps)
 }
 
 /// The body of a function by absolute index, for defined functions.

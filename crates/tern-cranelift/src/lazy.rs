@@ -170,8 +170,9 @@ struct State {
 
 /// The trampolines made up front: array calls by defined function (`None`
 /// for one that cannot reach the host), foreign calls by type (`None` for
-/// a type that has none).
-type Trampolines = (Vec<Option<CompiledFunc>>, Vec<Option<CompiledFunc>>);
+/// a type that has none or shares another's), and each type's first type
+/// of the same signature (`trampoline::signature_reps`).
+type Trampolines = (Vec<Option<CompiledFunc>>, Vec<Option<CompiledFunc>>, Vec<u32>);
 
 /// Called once with a lazy module's final image, when every function is
 /// compiled and linked, or with `None` when there will be none (a function
@@ -409,9 +410,12 @@ impl LazyModule {
         if tiered.is_none() {
             jobs.extend((0..ndefs as u32).map(Job::Array));
         }
-        jobs.extend((0..info.types.len() as u32).map(Job::Foreign));
+        // Per-type trampolines, one per distinct signature.
+        let reps = trampoline::signature_reps(&info.types);
+        let distinct = || (0..info.types.len() as u32).filter(|&t| reps[t as usize] == t);
+        jobs.extend(distinct().map(Job::Foreign));
         if tiered.is_some() {
-            jobs.extend((0..info.types.len() as u32).map(Job::Indirect));
+            jobs.extend(distinct().map(Job::Indirect));
         }
         let compiled: Vec<Option<Result<CompiledFunc, CompileError>>> = jobs
             .par_iter()
@@ -431,8 +435,8 @@ impl LazyModule {
             .collect();
         let mut templates: HashMap<u32, (Vec<u8>, usize)> = HashMap::new();
         let mut array = Vec::new();
-        let mut foreign: Vec<Option<CompiledFunc>> = Vec::with_capacity(info.types.len());
-        let mut indirect: Vec<Option<CompiledFunc>> = Vec::new();
+        let mut foreign: Vec<Option<CompiledFunc>> = vec![None; info.types.len()];
+        let mut indirect: Vec<Option<CompiledFunc>> = vec![None; info.types.len()];
         for (job, c) in jobs.iter().zip(compiled) {
             match (*job, c) {
                 (Job::Template(ty), Some(c)) => {
@@ -450,8 +454,8 @@ impl LazyModule {
                     templates.insert(ty, (c.bytes, at[0]));
                 }
                 (Job::Array(def), Some(c)) => array.push((def, c?)),
-                (Job::Foreign(_), c) => foreign.push(c.and_then(Result::ok)),
-                (Job::Indirect(_), c) => indirect.push(c.and_then(Result::ok)),
+                (Job::Foreign(ty), c) => foreign[ty as usize] = c.and_then(Result::ok),
+                (Job::Indirect(ty), c) => indirect[ty as usize] = c.and_then(Result::ok),
                 (_, None) => {}
             }
         }
@@ -488,8 +492,12 @@ impl LazyModule {
                 })
                 .collect()
         };
-        let foreign_at = lay_out(&foreign);
-        let indirect_at = lay_out(&indirect);
+        let mut foreign_at = lay_out(&foreign);
+        let mut indirect_at = lay_out(&indirect);
+        for (t, &r) in reps.iter().enumerate() {
+            foreign_at[t] = foreign_at[r as usize];
+            indirect_at[t] = indirect_at[r as usize];
+        }
         let front_len = len;
         let slots_at = align_to(front_len.max(1), page);
         let chunks_at = align_to(slots_at + ndefs.max(1) * 8, page);
@@ -602,7 +610,7 @@ impl LazyModule {
                 failed: false,
                 linking: false,
                 linked: None,
-                trampolines: Some((array_funcs, foreign)),
+                trampolines: Some((array_funcs, foreign, reps)),
                 on_linked,
                 requests: Default::default(),
                 osr: HashMap::new(),
@@ -873,7 +881,7 @@ impl LazyModule {
                 _ => None,
             })
             .collect();
-        let (mut array, foreign) = st.trampolines.take().unwrap_or_default();
+        let (mut array, foreign, reps) = st.trampolines.take().unwrap_or_default();
         drop(st);
         if self.tiered.is_some() {
             let (mut fctx, mut ctx) = (FunctionBuilderContext::new(), Context::new());
@@ -886,7 +894,8 @@ impl LazyModule {
                 };
             }
         }
-        let linked = link::link(&*self.isa, self.num_imported, funcs, array, foreign).and_then(CompiledModule::load);
+        let linked =
+            link::link(&*self.isa, self.num_imported, funcs, array, foreign, &reps).and_then(CompiledModule::load);
         let mut st = lock(&self.state);
         let hook = st.on_linked.take();
         match linked {

@@ -455,13 +455,15 @@ pub(crate) fn handler_lookup(handlers: Arc<[CallHandler]>) -> Option<tern_vm::co
 
 /// Lays out and links defined functions, their array-call trampolines (one
 /// per defined function, `None` for a function that cannot reach the host)
-/// and the per-type foreign trampolines (`None` for a type that has none).
+/// and the per-type foreign trampolines (`None` for a type that has none,
+/// or that shares the trampoline of `foreign_reps[type]`).
 pub(crate) fn link(
     isa: &dyn TargetIsa,
     _num_imported: u32,
     funcs: Vec<CompiledFunc>,
     array: Vec<Option<CompiledFunc>>,
     foreign: Vec<Option<CompiledFunc>>,
+    foreign_reps: &[u32],
 ) -> Result<Artifact, CompileError> {
     let all: Vec<&CompiledFunc> = funcs
         .iter()
@@ -591,7 +593,18 @@ pub(crate) fn link(
             .collect()
     };
     let array_calls = offsets(&array);
-    let foreign = offsets(&foreign);
+    let mut foreign = offsets(&foreign);
+    // A type without a trampoline of its own shares its first equal
+    // type's.
+    for (i, &r) in foreign_reps.iter().enumerate() {
+        if r as usize != i
+            && let Some(&at) = foreign.get(r as usize)
+            && let Some(slot) = foreign.get_mut(i)
+            && *slot == NO_TRAMPOLINE
+        {
+            *slot = at;
+        }
+    }
     Ok(Artifact {
         inlined,
         image: Image::Owned(image),

@@ -130,6 +130,20 @@ fn build_array_call(
 
 /// The signature of the `CallForeign` libcall.
 /// The foreign trampoline of type `ty`.
+/// For each type, the first type with the same signature (itself when it
+/// is the first): trampolines depend only on the signature, so a module
+/// with many equal types (types of GC structs and arrays among them, whose
+/// function-type entry is empty) gets one trampoline per distinct
+/// signature.
+pub(crate) fn signature_reps(types: &[FuncType]) -> Vec<u32> {
+    let mut first: std::collections::HashMap<&FuncType, u32> = std::collections::HashMap::new();
+    types
+        .iter()
+        .enumerate()
+        .map(|(i, t)| *first.entry(t).or_insert(i as u32))
+        .collect()
+}
+
 pub(crate) fn native_to_foreign(ty: &FuncType, isa: &dyn TargetIsa, fctx: &mut FunctionBuilderContext) -> ir::Function {
     let mut func =
         ir::Function::with_name_signature(UserFuncName::user(NS_TRAMPOLINE, u32::MAX), native_signature(ty, isa));

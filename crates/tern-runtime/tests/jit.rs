@@ -640,3 +640,51 @@ fn memory_images_map_the_initial_contents() {
     assert_eq!(std::fs::read(&path).unwrap(), bytes, "the file is unchanged");
     std::fs::remove_file(&path).unwrap();
 }
+
+/// Types of the same signature share their trampolines: calls through
+/// each type index, to imports and across tables, still work on every
+/// tier (and `Module::validate` agrees with compiling).
+#[test]
+fn equal_types_share_trampolines() {
+    const SRC: &str = r#"
+(module
+  (type $a (func (param i32) (result i32)))
+  (type $b (func (param i32) (result i32)))
+  (type $v (func))
+  (type $c (func (param i32) (result i32)))
+  (type $w (func))
+  (import "host" "inc" (func $inc (type $c)))
+  (table 3 funcref)
+  (elem (i32.const 0) $inc $dbl $nop)
+  (func $dbl (type $b) local.get 0 i32.const 2 i32.mul)
+  (func $nop (type $w))
+  (func (export "via_a") (param i32 i32) (result i32) local.get 1 local.get 0 call_indirect (type $a))
+  (func (export "via_c") (param i32 i32) (result i32) local.get 1 local.get 0 call_indirect (type $c))
+  (func (export "nop") (call_indirect (type $v) (i32.const 2)))
+  (func (export "direct") (param i32) (result i32) local.get 0 call $inc))
+"#;
+    let bytes = tern_text::parse_wat(SRC).unwrap();
+    for tier in [Tier::Jit, Tier::Auto, Tier::Interp] {
+        let mut c = Config::new();
+        c.tier(tier);
+        let engine = Engine::new(&c).unwrap();
+        Module::validate(&engine, &bytes).unwrap();
+        assert!(Module::validate(&engine, &bytes[..bytes.len() - 1]).is_err());
+        let module = Module::new(&engine, &bytes).unwrap();
+        let mut store = Store::new(&engine, ());
+        let inc = Func::wrap(&mut store, |x: i32| x + 1);
+        let inst = Instance::new(&mut store, &module, &[inc.into()]).unwrap();
+        let via_a = inst.get_typed_func::<(i32, i32), i32>(&mut store, "via_a").unwrap();
+        let via_c = inst.get_typed_func::<(i32, i32), i32>(&mut store, "via_c").unwrap();
+        let direct = inst.get_typed_func::<i32, i32>(&mut store, "direct").unwrap();
+        for _ in 0..3 {
+            assert_eq!(via_a.call(&mut store, (0, 41)).unwrap(), 42, "{tier:?}");
+            assert_eq!(via_c.call(&mut store, (1, 21)).unwrap(), 42, "{tier:?}");
+            assert_eq!(direct.call(&mut store, 6).unwrap(), 7, "{tier:?}");
+            inst.get_typed_func::<(), ()>(&mut store, "nop")
+                .unwrap()
+                .call(&mut store, ())
+                .unwrap();
+        }
+    }
+}
