@@ -217,18 +217,22 @@ const GC_BASE = 2 ** 33;
 const ANY_TYPES = new Set(['anyref', 'eqref', 'i31ref', 'structref', 'arrayref', 'nullref', 'i16arrayref']);
 const gcObjects = []; // handle -> object
 const gcHandles = new WeakMap(); // object -> handle
-const refuse = () => false;
+// The exotic objects' changes throw a TypeError in sloppy mode too (a
+// trap returning false throws only in strict mode).
+const refuse = () => {
+  throw new TypeError('WebAssembly GC objects cannot be changed from JavaScript');
+};
 const gcHandler = Object.freeze(Object.assign(Object.create(null), {
   get: () => undefined,
   set: refuse,
-  has: refuse,
+  has: () => false,
   defineProperty: refuse,
   deleteProperty: refuse,
   getOwnPropertyDescriptor: () => undefined,
   ownKeys: () => [],
   getPrototypeOf: () => null,
   setPrototypeOf: refuse,
-  isExtensible: refuse,
+  isExtensible: () => false,
   preventExtensions: refuse,
 }));
 function gcObject(h) {
@@ -293,6 +297,11 @@ function toWasm(v, type) {
           return null;
         }
         return anyToWasm(v, base);
+      }
+      // The bottom types of the func and extern hierarchies hold only null.
+      if (base === 'nullfuncref' || base === 'nullexternref') {
+        if (v === null && base === type) return null;
+        throw new TypeError(`only null is a value of type ${type}`);
       }
       throw new TypeError(`values of type ${type} cannot be passed from JavaScript`);
     }
@@ -599,6 +608,22 @@ defineMembers(Module, {
   }),
 });
 toStringTag(Module.prototype, 'WebAssembly.Module');
+
+// %AbstractModuleSource% (ECMAScript's source phase imports): the parent
+// class of Module, not constructible, whose prototype's @@toStringTag
+// getter names the kind of a module source.
+function AbstractModuleSource() {
+  throw new TypeError('AbstractModuleSource cannot be constructed');
+}
+Object.defineProperty(AbstractModuleSource.prototype, Symbol.toStringTag, {
+  get: getter('[Symbol.toStringTag]', function () {
+    return isObject(this) && moduleState.has(this) ? 'WebAssembly.Module' : undefined;
+  }),
+  configurable: true,
+});
+Object.defineProperty(AbstractModuleSource, 'prototype', { writable: false });
+Object.setPrototypeOf(Module, AbstractModuleSource);
+Object.setPrototypeOf(Module.prototype, AbstractModuleSource.prototype);
 
 // ---- Instance ----
 
@@ -945,7 +970,8 @@ defineMembers(Global.prototype, {
   type: method('type', 0, function type() {
     const h = handleOf(this, globalObjects, 'WebAssembly.Global');
     const [, value, mutable] = native.globalType(h);
-    return { mutable, value };
+    // The proposal's ValueType names funcref by its old name.
+    return { mutable, value: value === 'funcref' ? 'anyfunc' : value };
   }),
   valueOf: method('valueOf', 0, function valueOf() {
     return globalValue(this);

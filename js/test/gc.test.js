@@ -188,3 +188,14 @@ test('the character-array string builtins', () => {
   const odd = 'h\uD800\u00e9\u{1F600}';
   assert.strictEqual(e.roundTrip(odd), odd, 'code units, lone surrogates included, are copied as they are');
 });
+
+test('GC objects refuse changes in sloppy mode too, and the bottom types take null', () => {
+  const e = instantiate();
+  const s = e.makeStruct();
+  // Sloppy-mode code (a Function body is not strict).
+  const sloppy = new Function('o', 'o.foo = 5; return delete o.bar;');
+  assert.throws(() => sloppy(s), TypeError);
+  assert.throws(() => Reflect.set(s, 'x', 1), TypeError);
+  assert.throws(() => Reflect.deleteProperty(s, 'x'), TypeError);
+  assert.strictEqual(Reflect.has(s, 'x'), false);
+});

@@ -6,8 +6,11 @@ const WebAssembly = require('..');
 const { build } = require('../testlib/wasm.js');
 
 test('Global.prototype.type: { mutable, value }, keys in dictionary order', () => {
+  // A global's value type is the JS API's ValueType, whose name for
+  // funcref is "anyfunc".
   const g = new WebAssembly.Global({ value: 'anyfunc', mutable: true });
-  assert.deepStrictEqual(g.type(), { mutable: true, value: 'funcref' });
+  assert.deepStrictEqual(g.type(), { mutable: true, value: 'anyfunc' });
+  assert.deepStrictEqual(new WebAssembly.Global({ value: 'funcref' }).type(), { mutable: false, value: 'anyfunc' });
   assert.deepStrictEqual(Object.keys(new WebAssembly.Global({ value: 'i64' }).type()), ['mutable', 'value']);
   assert.throws(() => WebAssembly.Global.prototype.type.call({}), TypeError);
 });
@@ -32,4 +35,31 @@ test('Tag.prototype.type and the types of exported entities', () => {
   assert.deepStrictEqual(e.g.type(), { mutable: false, value: 'f32' });
   assert.deepStrictEqual(e.t.type(), { address: 'i32', element: 'funcref', maximum: 2, minimum: 1 });
   assert.deepStrictEqual(e.e.type(), { parameters: ['i64'] });
+});
+
+test('modules may declare shared memories and take null for the bottom reference types', () => {
+  // (module
+  //   (memory (export "m") 1 2 shared)
+  //   (func (export "nf") (param nullfuncref) (result i32) (ref.is_null (local.get 0)))
+  //   (func (export "ne") (param nullexternref) (result i32) (ref.is_null (local.get 0))))
+  const bytes = Buffer.from('0061736d01000000010b02600173017f600172017f0303020001050401030102070f03016d0200026e660000' +
+    '026e6500010a0d0205002000d10b05002000d10b', 'hex');
+  assert.strictEqual(WebAssembly.validate(bytes), true);
+  const e = new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports;
+  assert.ok(e.m.buffer instanceof SharedArrayBuffer);
+  assert.strictEqual(e.nf(null), 1);
+  assert.strictEqual(e.ne(null), 1);
+  assert.throws(() => e.nf(() => {}), TypeError);
+  assert.throws(() => e.ne({}), TypeError);
+});
+
+test('Module inherits from AbstractModuleSource, whose @@toStringTag getter checks the brand', () => {
+  const AbstractModuleSource = Object.getPrototypeOf(WebAssembly.Module);
+  assert.strictEqual(AbstractModuleSource.name, 'AbstractModuleSource');
+  assert.strictEqual(Object.getPrototypeOf(WebAssembly.Module.prototype), AbstractModuleSource.prototype);
+  assert.throws(() => new AbstractModuleSource(), TypeError);
+  const tag = Object.getOwnPropertyDescriptor(AbstractModuleSource.prototype, Symbol.toStringTag).get;
+  const m = new WebAssembly.Module(new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]));
+  assert.strictEqual(tag.call(m), 'WebAssembly.Module');
+  assert.strictEqual(tag.call({}), undefined);
 });

@@ -260,10 +260,12 @@ impl FuncType {
         }
     }
 
+    #[inline]
     pub fn params(&self) -> &[ValType] {
         &self.types[..self.num_params]
     }
 
+    #[inline]
     pub fn results(&self) -> &[ValType] {
         &self.types[self.num_params..]
     }

@@ -109,19 +109,26 @@ fn with_state<R>(f: impl FnOnce(&mut State) -> R) -> R {
 /// meanwhile, so `f` may call wasm, which may call JavaScript, which may
 /// come back here.
 fn context<R>(f: impl FnOnce(StoreContextMut<'_, ()>) -> R) -> R {
+    context_scoped(true, f)
+}
+
+/// [`context`], in a GC root scope only when `scope` (an operation that
+/// makes no reference from a JavaScript value needs none).
+fn context_scoped<R>(scope: bool, f: impl FnOnce(StoreContextMut<'_, ()>) -> R) -> R {
+    let run = |cx: StoreContextMut<'_, ()>| if scope { scoped(cx, f) } else { f(cx) };
     let cur = CURRENT.with(Cell::get);
     if !cur.is_null() {
         // SAFETY: set by `call_import` to a context that outlives the
         // import's call, which this runs inside; nothing else uses it
         // until this returns.
         let cx = unsafe { &mut *cur };
-        return scoped(cx.as_context_mut(), f);
+        return run(cx.as_context_mut());
     }
     let store = STORE.with(Cell::get);
     // SAFETY: the store lives as long as the thread's state (never
     // dropped); no wasm is running on this thread (CURRENT is null), so
     // nothing else holds it.
-    scoped(unsafe { &mut *store }.as_context_mut(), f)
+    run(unsafe { &mut *store }.as_context_mut())
 }
 
 /// Runs `f` in a GC root scope: references made from JavaScript values
@@ -691,6 +698,9 @@ fn memory_span(cx: &mut StoreContextMut<'_, ()>, m: Memory) -> Option<(*mut u8, 
 /// JavaScript runs again, so that no buffer outlives the bytes it shows.
 fn sync_buffers(env: napi_env, cx: &mut StoreContextMut<'_, ()>) -> JsResult<()> {
     let entries: Vec<(u32, usize, usize)> = with_state(|s| {
+        if s.buffers.is_empty() {
+            return Vec::new();
+        }
         s.buffers
             .iter()
             .map(|(&id, &(_, base, len, _))| (id, base, len))
@@ -770,7 +780,7 @@ callbacks! {
         let [b] = args::<1>(env, info)?;
         let bytes = bytes_of(env, b)?;
         let engine = engine();
-        boolean(env, Module::from_binary(&engine, &bytes).is_ok())
+        boolean(env, Module::validate(&engine, &bytes).is_ok())
     }
 
     compile(env, info) {
@@ -936,15 +946,26 @@ callbacks! {
     /// `call(f, ...rawArgs)`: the raw result (one result), `undefined`
     /// (none) or an array of them (several).
     call(env, info) {
-        let mut argv = [ptr::null_mut(); 17];
+        // The function and up to four arguments without an allocation
+        // (Node-API fills the room it is given, so it stays small).
+        let mut argv = [ptr::null_mut(); 5];
         let mut argc = argv.len();
         check(env, unsafe { napi_get_cb_info(env, info, &mut argc, argv.as_mut_ptr(), ptr::null_mut(), ptr::null_mut()) })?;
         if argc == 0 {
             return fail(env, "TypeError", "no function");
         }
         let id = u32_of(env, argv[0])?;
-        let f = func_of(env, argv[0])?;
-        let ty = func_type(id, f);
+        let (e, known) = with_state(|s| {
+            let known = s.func_types.get(id as usize).cloned().flatten();
+            (s.externs.get(id as usize).copied(), known)
+        });
+        let Some(Extern::Func(f)) = e else {
+            return fail(env, "TypeError", "not a WebAssembly function");
+        };
+        let ty = match known {
+            Some(t) => t,
+            None => func_type(id, f),
+        };
         let n = ty.params().len();
         let heap: Vec<napi_value>;
         let a: &[napi_value] = if argc <= argv.len() {
@@ -959,15 +980,37 @@ callbacks! {
         if a.len() != n {
             return fail(env, "TypeError", "wrong number of arguments");
         }
-        let r = context(|mut cx| -> JsResult<Result<napi_value, Error>> {
-            let params: Vec<Val> = ty.params().iter().zip(a).map(|(&t, &v)| from_raw(env, &mut cx, t, v)).collect::<JsResult<_>>()?;
-            let mut results: Vec<Val> = ty.results().iter().map(|&t| Val::default_for(t)).collect();
-            let r = f.call(&mut cx, &params, &mut results);
+        // Numbers only: no reference to root, and (for up to four
+        // parameters and results) no allocation.
+        let refs = ty.params().iter().chain(ty.results()).any(|t| matches!(t, ValType::Ref(_)));
+        let r = context_scoped(refs, |mut cx| -> JsResult<Result<napi_value, Error>> {
+            let (mut pbuf, mut rbuf) = ([Val::I32(0); 4], [Val::I32(0); 4]);
+            let (pvec, mut rvec);
+            let params: &[Val] = if n <= pbuf.len() {
+                for ((p, &t), &v) in pbuf.iter_mut().zip(ty.params()).zip(a) {
+                    *p = from_raw(env, &mut cx, t, v)?;
+                }
+                &pbuf[..n]
+            } else {
+                pvec = ty.params().iter().zip(a).map(|(&t, &v)| from_raw(env, &mut cx, t, v)).collect::<JsResult<Vec<Val>>>()?;
+                &pvec
+            };
+            let m = ty.results().len();
+            let results: &mut [Val] = if m <= rbuf.len() {
+                for (r, &t) in rbuf.iter_mut().zip(ty.results()) {
+                    *r = Val::default_for(t);
+                }
+                &mut rbuf[..m]
+            } else {
+                rvec = ty.results().iter().map(|&t| Val::default_for(t)).collect::<Vec<Val>>();
+                &mut rvec
+            };
+            let r = f.call(&mut cx, params, results);
             sync_buffers(env, &mut cx)?;
             if let Err(e) = r {
                 return Ok(Err(e));
             }
-            Ok(Ok(match results.as_slice() {
+            Ok(Ok(match &*results {
                 [] => undefined(env)?,
                 [v] => to_raw(env, &mut cx, v)?,
                 vs => {
@@ -1182,7 +1225,7 @@ callbacks! {
         if with_state(|s| s.used || !s.externs.is_empty()) {
             return fail(env, "Error", "tern: configure before compiling or creating WebAssembly objects");
         }
-        let mut config = rt::Config::new();
+        let mut config = js_config();
         config.tier(match string_of(env, tier)?.as_str() {
             "interp" => rt::Tier::Interp,
             "jit" => rt::Tier::Jit,
@@ -1241,6 +1284,15 @@ callbacks! {
     }
 }
 
+/// The engine configuration of the JavaScript interface: tern's defaults
+/// and what a web engine's WebAssembly has on too, threads (shared
+/// memories and atomics in modules) and 64-bit memories.
+fn js_config() -> rt::Config {
+    let mut config = rt::Config::new();
+    config.wasm_feature(rt::Feature::Threads, true).wasm_memory64(true);
+    config
+}
+
 /// Node calls this when it loads the addon: the exported functions go on
 /// `exports`, and this thread gets its engine and store.
 ///
@@ -1249,7 +1301,7 @@ callbacks! {
 /// Called by Node with a valid environment and exports object.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn napi_register_module_v1(env: napi_env, exports: napi_value) -> napi_value {
-    let engine = Engine::default();
+    let engine = Engine::new(&js_config()).unwrap_or_default();
     ENGINE.with(|e| *e.borrow_mut() = Some(engine.clone()));
     let mut store = Box::new(Store::new(&engine, ()));
     STORE.with(|s| s.set(&mut *store));

@@ -11,10 +11,16 @@ pub struct Thrown;
 
 pub type JsResult<T> = Result<T, Thrown>;
 
+#[inline]
 pub fn check(env: napi_env, status: napi_status) -> JsResult<()> {
     if status == Status::napi_ok {
         return Ok(());
     }
+    failed(env, status)
+}
+
+#[cold]
+fn failed(env: napi_env, status: napi_status) -> JsResult<()> {
     let mut pending = false;
     // SAFETY: env is the environment of the running callback.
     unsafe { napi_is_exception_pending(env, &mut pending) };
@@ -99,7 +105,8 @@ pub fn f64_of(env: napi_env, v: napi_value) -> JsResult<f64> {
 
 pub fn u32_of(env: napi_env, v: napi_value) -> JsResult<u32> {
     let x = f64_of(env, v)?;
-    if !(0.0..=u32::MAX as f64).contains(&x) || x.fract() != 0.0 {
+    // (`x as u32` saturates, and NaN becomes 0: neither comes back equal.)
+    if x as u32 as f64 != x {
         return fail(env, "RangeError", &format!("{x} is not a valid handle or index"));
     }
     Ok(x as u32)

@@ -113,7 +113,7 @@ impl Func {
         let s = store.as_context_mut().0;
         s.check(self.store, "function")?;
         let fe = s.vm.funcs[self.index as usize];
-        let ty = s.engine.inner.sigs.get(fe.sig);
+        let ty = s.sig(fe.sig);
         if params.len() != ty.params().len() {
             return Err(Error::usage(format!(
                 "expected {} arguments, got {}",
@@ -128,8 +128,16 @@ impl Func {
                 results.len()
             )));
         }
-        let n = fe.param_slots.max(fe.result_slots) as usize;
-        let mut slots = vec![0u64; n.max(1)];
+        let n = (fe.param_slots.max(fe.result_slots) as usize).max(1);
+        // Most calls need a few slots: no allocation for them.
+        let mut small = [0u64; 8];
+        let mut large = Vec::new();
+        let slots: &mut [u64] = if n <= small.len() {
+            &mut small[..n]
+        } else {
+            large.resize(n, 0);
+            &mut large
+        };
         let mut at = 0;
         for (v, &t) in params.iter().zip(ty.params()) {
             if !crate::values::val_matches_in(&s.vm, v, t) {
@@ -137,7 +145,7 @@ impl Func {
             }
             at += val_to_slots(&s.vm, s.id, v, &mut slots[at..])?;
         }
-        crate::call::invoke(s, self.index, &mut slots)?;
+        crate::call::invoke(s, self.index, slots)?;
         let mut at = 0;
         for (r, &t) in results.iter_mut().zip(ty.results()) {
             *r = val_from_slots(&s.vm, s.id, t, &slots[at..]);

@@ -317,6 +317,15 @@ impl Module {
         Module::from_binary(engine, bytes)
     }
 
+    /// Checks that `bytes` is a valid binary module under the engine's
+    /// features, without compiling it (function bodies are validated in
+    /// parallel when there is enough code).
+    pub fn validate(engine: &Engine, bytes: &[u8]) -> Result<()> {
+        refuse_artifact(bytes)?;
+        tern_validate::validate_parallel(bytes, &engine.config().features)?;
+        Ok(())
+    }
+
     /// Decodes and validates a binary module. Refuses an ahead-of-time
     /// artifact, as [`Module::new`] does.
     pub fn from_binary(engine: &Engine, bytes: &[u8]) -> Result<Module> {

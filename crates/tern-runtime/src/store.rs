@@ -40,6 +40,9 @@ pub struct StoreInner<T> {
     pub(crate) limiter: Option<LimiterFn<T>>,
     /// What reaching the epoch deadline does: trap when `None`.
     pub(crate) epoch_callback: Option<EpochCallback<T>>,
+    /// Function types by signature id, as calls from the host ask for
+    /// them ([`StoreInner::sig`]): the engine's registry takes a lock.
+    pub(crate) sig_cache: Vec<Option<std::sync::Arc<tern_binary::FuncType>>>,
     pub(crate) data: T,
 }
 
@@ -68,6 +71,7 @@ impl<T> Store<T> {
                 jit: crate::jit::JitStore::new(engine),
                 limiter: None,
                 epoch_callback: None,
+                sig_cache: Vec::new(),
                 data,
             },
         }
@@ -166,6 +170,20 @@ impl<T> StoreInner<T> {
             return Err(Error::usage("fuel is not enabled in this engine's configuration"));
         }
         Ok(self.vm.fuel)
+    }
+
+    /// The function type of signature `sig`, from the store's cache.
+    pub(crate) fn sig(&mut self, sig: tern_vm::SigId) -> std::sync::Arc<tern_binary::FuncType> {
+        let i = sig.0 as usize;
+        if let Some(Some(t)) = self.sig_cache.get(i) {
+            return t.clone();
+        }
+        let t = self.engine.inner.sigs.get(sig);
+        if self.sig_cache.len() <= i {
+            self.sig_cache.resize(i + 1, None);
+        }
+        self.sig_cache[i] = Some(t.clone());
+        t
     }
 
     /// Checks that a handle (a `what`: "memory", "function", ...) belongs
