@@ -60,3 +60,26 @@ test('CompileError, LinkError and RuntimeError have length 1, like the NativeErr
     assert.strictEqual(new WebAssembly[name]('m', { cause: 7 }).cause, 7, name);
   }
 });
+
+test('WebAssembly.Function (type reflection): JavaScript functions as wasm functions, and every exported function one', () => {
+  const F = WebAssembly.Function;
+  assert.strictEqual(F.name, 'Function');
+  assert.strictEqual(F.length, 2);
+  assert.throws(() => F({ parameters: [], results: [] }, () => {}), TypeError, 'needs new');
+  assert.throws(() => new F({ parameters: [] }, () => {}), TypeError, 'results are required');
+  assert.throws(() => new F({ parameters: ['x'], results: [] }, () => {}), TypeError, 'unknown type');
+  assert.throws(() => new F({ parameters: [], results: [] }, {}), TypeError, 'not callable');
+  const add = new F({ parameters: ['i32', 'i32'], results: ['i32'] }, (x, y) => x + y);
+  assert.ok(add instanceof F);
+  assert.ok(add instanceof Function);
+  assert.strictEqual(add(2, 3), 5);
+  assert.strictEqual(add(2 ** 31 - 1, 1), -(2 ** 31), 'the result is an i32');
+  assert.throws(() => new add(1, 2), TypeError, 'not a constructor');
+  assert.deepStrictEqual(add.type(), { parameters: ['i32', 'i32'], results: ['i32'] });
+  assert.deepStrictEqual(new F({ parameters: ['anyfunc'], results: [] }, () => {}).type(), { parameters: ['anyfunc'], results: [] });
+  // In a table, called from wasm, and the same object back.
+  const table = new WebAssembly.Table({ element: 'anyfunc', initial: 1 });
+  table.set(0, add);
+  assert.strictEqual(table.get(0), add);
+  assert.throws(() => F.prototype.type.call(() => {}), TypeError);
+});

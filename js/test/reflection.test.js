@@ -63,3 +63,13 @@ test('Module inherits from AbstractModuleSource, whose @@toStringTag getter chec
   assert.strictEqual(tag.call(m), 'WebAssembly.Module');
   assert.strictEqual(tag.call({}), undefined);
 });
+
+test('Memory.prototype.type: { address, index, maximum, minimum, shared }', () => {
+  assert.deepStrictEqual(new WebAssembly.Memory({ initial: 1 }).type(), { address: 'i32', index: 'u32', minimum: 1, shared: false });
+  const m = new WebAssembly.Memory({ initial: 0, maximum: 4, shared: true });
+  m.grow(2);
+  assert.deepStrictEqual(m.type(), { address: 'i32', index: 'u32', maximum: 4, minimum: 2, shared: true });
+  assert.deepStrictEqual(new WebAssembly.Memory({ initial: 1n, address: 'i64' }).type(),
+    { address: 'i64', index: 'u64', minimum: 1n, shared: false });
+  assert.throws(() => WebAssembly.Memory.prototype.type.call({}), TypeError);
+});
