@@ -199,13 +199,31 @@ function checkBufferSource(v) {
 // ---- values ----
 
 // Host values that crossed to wasm live here; the store holds their ids
-// (`undefined`, the default value of externref, always has id 0).
+// (`undefined`, the default value of externref, always has id 0). Each id
+// but 0 names one store payload, made when the id crossed, except the ids
+// a WebAssembly.Exception keeps in its payload (pinned: they cross again
+// at every throw). When the store frees payloads wasm no longer holds, the
+// addon tells which ids (`externsFreed`), and they are reused.
 const externValues = [undefined];
+const freeExternIds = [];
+const pinnedExternIds = new Set();
 function externId(v) {
   if (v === undefined) return 0;
+  const id = freeExternIds.pop();
+  if (id !== undefined) {
+    externValues[id] = v;
+    return id;
+  }
   externValues.push(v);
   return externValues.length - 1;
 }
+native.onExternsFreed((ids) => {
+  for (const id of ids) {
+    if (id === 0 || pinnedExternIds.has(id) || id >= externValues.length) continue;
+    externValues[id] = undefined;
+    freeExternIds.push(id);
+  }
+});
 
 // References of the `any` hierarchy cross as one number (see the addon):
 // an i31 as itself, a host value as EXTERN_BASE + its externref id, a
@@ -1048,6 +1066,10 @@ class Exception {
     const types = native.tagType(h);
     if (values.length !== types.length) throw new TypeError('WebAssembly.Exception: wrong number of payload values');
     const raw = values.map((v, i) => toWasm(v, types[i]));
+    // Host values' ids in the payload stay (see `externId`).
+    raw.forEach((r, i) => {
+      if (isRef(types[i]) && typeof r === 'number' && r >= EXTERN_BASE && r < GC_BASE) pinnedExternIds.add(r - EXTERN_BASE);
+    });
     exceptionState.set(this, { tag: exceptionTag, types, raw });
     if (isObject(options) && options.traceStack) {
       const holder = {};

@@ -67,6 +67,8 @@ struct State {
     /// The exception a JavaScript import threw, until the wasm frames it
     /// unwound are gone.
     pending: Option<napi_ref>,
+    /// What to tell of freed host values ([`collect_externs`]).
+    on_externs_freed: Option<napi_ref>,
 }
 
 thread_local! {
@@ -722,6 +724,36 @@ fn sync_buffers(env: napi_env, cx: &mut StoreContextMut<'_, ()>) -> JsResult<()>
     Ok(())
 }
 
+/// Frees the store's payloads of the external references wasm no longer
+/// holds, when enough were made since the last time, and tells the
+/// JavaScript half which values it may drop (`externsFreed(ids)`, see
+/// `js/index.js`). Only at the start of an operation from JavaScript, when
+/// no wasm runs (the store's frames are not looked at) and before the
+/// operation makes references of its own; this addon keeps no `ExternRef`
+/// between operations.
+fn collect_externs(env: napi_env) -> JsResult<()> {
+    if !CURRENT.with(Cell::get).is_null() {
+        return Ok(());
+    }
+    let freed = context_scoped(false, |mut cx| cx.collect_externrefs(true));
+    if freed.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<napi_value> = freed
+        .iter()
+        .filter_map(|b| b.downcast_ref::<u32>())
+        .map(|&id| number(env, id as f64))
+        .collect::<JsResult<_>>()?;
+    let Some(on_freed) = with_state(|s| s.on_externs_freed) else {
+        return Ok(());
+    };
+    let f = deref(env, on_freed)?;
+    let list = array(env, &ids)?;
+    let recv = undefined(env)?;
+    let mut out = ptr::null_mut();
+    check(env, unsafe { napi_call_function(env, recv, f, 1, &list, &mut out) })
+}
+
 /// The type of function `f`, computed once per handle.
 fn func_type(id: u32, f: Func) -> std::rc::Rc<FuncType> {
     if let Some(Some(t)) = with_state(|s| s.func_types.get(id as usize).cloned()) {
@@ -852,6 +884,15 @@ callbacks! {
         host_func(env, ty, trampoline)
     }
 
+    /// `onExternsFreed(f)`: `f(ids)` is told of the ids of host values
+    /// the store no longer holds (see [`collect_externs`]).
+    onExternsFreed(env, info) {
+        let [f] = args::<1>(env, info)?;
+        let r = reference(env, f)?;
+        with_state(|s| s.on_externs_freed = Some(r));
+        undefined(env)
+    }
+
     /// `importFunc(module, i, trampoline)`: as `hostFunc`, of the type of
     /// the module's function import `i` (which the type names of
     /// `moduleImports` cannot spell when it names concrete types).
@@ -954,6 +995,7 @@ callbacks! {
         if argc == 0 {
             return fail(env, "TypeError", "no function");
         }
+        collect_externs(env)?;
         let id = u32_of(env, argv[0])?;
         let (e, known) = with_state(|s| {
             let known = s.func_types.get(id as usize).cloned().flatten();
@@ -1083,6 +1125,7 @@ callbacks! {
 
     /// `tableNew(element, initial, maximum | null, index, rawInit)`.
     tableNew(env, info) {
+        collect_externs(env)?;
         let [el, min, max, index, init] = args::<5>(env, info)?;
         let el = parse_valtype(env, &string_of(env, el)?)?;
         let ValType::Ref(element) = el else { return fail(env, "TypeError", "not a reference type") };
@@ -1122,6 +1165,7 @@ callbacks! {
     }
 
     tableSet(env, info) {
+        collect_externs(env)?;
         let [t, i, v] = args::<3>(env, info)?;
         let t = table_of(env, t)?;
         let i = f64_of(env, i)? as u64;
@@ -1134,6 +1178,7 @@ callbacks! {
     }
 
     tableGrow(env, info) {
+        collect_externs(env)?;
         let [t, d, v] = args::<3>(env, info)?;
         let t = table_of(env, t)?;
         let d = f64_of(env, d)? as u64;
@@ -1147,6 +1192,7 @@ callbacks! {
 
     /// `globalNew(type, mutable, rawValue)`.
     globalNew(env, info) {
+        collect_externs(env)?;
         let [t, m, v] = args::<3>(env, info)?;
         let content = parse_valtype(env, &string_of(env, t)?)?;
         let ty = GlobalType { content, mutable: bool_of(env, m)? };
@@ -1174,6 +1220,7 @@ callbacks! {
     }
 
     globalSet(env, info) {
+        collect_externs(env)?;
         let [g, v] = args::<2>(env, info)?;
         let g = global_of(env, g)?;
         let ty = context(|cx| g.ty(cx));
@@ -1320,6 +1367,7 @@ pub unsafe extern "C" fn napi_register_module_v1(env: napi_env, exports: napi_va
             hosts: Vec::new(),
             func_types: Vec::new(),
             pending: None,
+            on_externs_freed: None,
         })
     });
     for &(name, f) in CALLBACKS {

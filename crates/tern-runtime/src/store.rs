@@ -112,6 +112,21 @@ impl<T> Store<T> {
         self.inner.vm.gc_collect(&[]);
     }
 
+    /// Frees the payloads of the external references that nothing in the
+    /// store holds (globals, tables, element segments, exceptions, GC
+    /// objects, rooted GC references), and returns them; their slots are
+    /// reused. Nothing happens while wasm runs on the store. Only `due`
+    /// ones when `due_only` (the store has made twice the payloads the
+    /// last collection left, and at least 65,536).
+    ///
+    /// Off the wasmtime shape, for embedders that keep no [`ExternRef`](crate::ExternRef) of
+    /// their own across this call (tern's JavaScript interface keeps the
+    /// values on its side): an `ExternRef` kept would name a freed payload
+    /// (its `data` is then `()`), or later another one.
+    pub fn collect_externrefs(&mut self, due_only: bool) -> Vec<Box<dyn std::any::Any + Send + Sync>> {
+        self.as_context_mut().collect_externrefs(due_only)
+    }
+
     /// The GC heap's collections so far and their pauses.
     pub fn gc_stats(&self) -> tern_vm::gc::GcStats {
         self.inner.vm.gc.stats
@@ -282,6 +297,13 @@ impl<T> StoreContext<'_, T> {
 impl<T> StoreContextMut<'_, T> {
     pub fn data(&self) -> &T {
         &self.0.data
+    }
+    /// See [`Store::collect_externrefs`].
+    pub fn collect_externrefs(&mut self, due_only: bool) -> Vec<Box<dyn std::any::Any + Send + Sync>> {
+        if due_only && !self.0.vm.wants_extern_collection() {
+            return Vec::new();
+        }
+        self.0.vm.collect_externs()
     }
     pub fn data_mut(&mut self) -> &mut T {
         &mut self.0.data

@@ -427,3 +427,54 @@ fn modules_load_from_files_binary_or_text() {
     }
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// `Store::collect_externrefs` frees the payloads nothing in the store
+/// holds, keeps those a table, a global or wasm's own state holds, and
+/// reuses the freed slots.
+#[test]
+fn collect_externrefs_frees_what_nothing_holds() {
+    for tier in [Tier::Interp, Tier::Jit] {
+        let mut c = Config::new();
+        c.tier(tier);
+        let engine = Engine::new(&c).unwrap();
+        let module = Module::new(
+            &engine,
+            wasm(
+                r#"(module
+                  (table (export "t") 2 externref)
+                  (global (export "g") (mut externref) (ref.null extern))
+                  (func (export "put") (param externref) (table.set (i32.const 0) (local.get 0))))"#,
+            ),
+        )
+        .unwrap();
+        let mut store = Store::new(&engine, ());
+        let inst = Instance::new(&mut store, &module, &[]).unwrap();
+        let put = inst.get_func(&mut store, "put").unwrap();
+        let g = inst.get_global(&mut store, "g").unwrap();
+        let t = inst.get_table(&mut store, "t").unwrap();
+        let in_table = ExternRef::new(&mut store, "table");
+        put.call(&mut store, &[Val::ExternRef(Some(in_table))], &mut [])
+            .unwrap();
+        let in_global = ExternRef::new(&mut store, "global");
+        g.set(&mut store, Val::ExternRef(Some(in_global))).unwrap();
+        for i in 0..100u32 {
+            ExternRef::new(&mut store, i);
+        }
+        assert!(store.collect_externrefs(true).is_empty(), "not due yet");
+        let freed = store.collect_externrefs(false);
+        assert_eq!(freed.len(), 100, "{tier:?}");
+        assert!(freed.iter().all(|b| b.downcast_ref::<u32>().is_some()));
+        let get = |store: &mut Store<()>, v: Val| match v {
+            Val::ExternRef(Some(e)) => *e.data(&*store).unwrap().downcast_ref::<&str>().unwrap(),
+            _ => panic!("not an externref"),
+        };
+        let v = t.get(&mut store, 0).unwrap();
+        assert_eq!(get(&mut store, v), "table");
+        let v = g.get(&mut store);
+        assert_eq!(get(&mut store, v), "global");
+        // Freed slots are reused, and a second collection frees nothing more.
+        let again = ExternRef::new(&mut store, "again");
+        assert_eq!(*again.data(&store).unwrap().downcast_ref::<&str>().unwrap(), "again");
+        assert!(store.collect_externrefs(false).len() <= 1);
+    }
+}

@@ -861,6 +861,38 @@ impl GcHeap {
     }
 }
 
+impl GcHeap {
+    /// Calls `f` with every word a live object holds that may be a
+    /// reference: every slot of a struct, every element of an array of
+    /// references. The host's roots are included.
+    pub fn for_each_held_word(&mut self, mut f: impl FnMut(u64)) {
+        for &k in &self.taken_words {
+            let mut bits = self.taken[k as usize];
+            while bits != 0 {
+                let i = k as usize * 64 + bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                match self.objects.get(i).and_then(|o| o.as_ref()).map(|o| &o.body) {
+                    Some(Body::Struct(fields)) => fields.iter().for_each(|&w| f(w)),
+                    Some(Body::Array {
+                        traced: true, bytes, ..
+                    }) => {
+                        for c in bytes.chunks_exact(8) {
+                            f(u64::from_le_bytes(c.try_into().unwrap_or([0; 8])));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        for &(w, _) in self.roots.get_mut().unwrap_or_else(|e| e.into_inner()).0.iter() {
+            f(w);
+        }
+        for &(w, _) in &self.manual {
+            f(w);
+        }
+    }
+}
+
 /// Whether this target can find compiled frames' references on the
 /// machine stack ([`scan_machine_stack`]): compiled code runs GC modules
 /// only where it can.

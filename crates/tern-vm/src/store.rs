@@ -366,8 +366,12 @@ pub struct StoreData {
     pub tables: Vec<Box<Table>>,
     pub globals: Vec<Box<GlobalEntity>>,
     pub instances: Vec<InstanceEntity>,
-    /// Payloads of external references.
+    /// Payloads of external references (a freed one is `()`).
     pub externs: Vec<Box<dyn Any + Send + Sync>>,
+    /// Freed slots of `externs`, for reuse (see [`StoreData::collect_externs`]).
+    pub free_externs: Vec<u32>,
+    /// How many payloads the last [`StoreData::collect_externs`] left.
+    pub externs_live: usize,
     /// Exception tags.
     pub tags: Vec<TagEntity>,
     /// Exception objects (never freed while the store lives; `exnref`s may
@@ -407,6 +411,8 @@ impl StoreData {
             globals: Vec::new(),
             instances: Vec::new(),
             externs: Vec::new(),
+            free_externs: Vec::new(),
+            externs_live: 0,
             tags: Vec::new(),
             exns: Vec::new(),
             free_exns: Vec::new(),
@@ -424,8 +430,88 @@ impl StoreData {
 
     /// Adds an external reference payload; returns its raw reference.
     pub fn new_extern(&mut self, v: Box<dyn Any + Send + Sync>) -> u64 {
+        if let Some(i) = self.free_externs.pop() {
+            self.externs[i as usize] = v;
+            return i as u64 + 1;
+        }
         self.externs.push(v);
         self.externs.len() as u64
+    }
+
+    /// How many external reference payloads the store holds.
+    pub fn extern_count(&self) -> usize {
+        self.externs.len() - self.free_externs.len()
+    }
+
+    /// Whether [`StoreData::collect_externs`] is worth its cost: the store
+    /// holds twice the payloads the last one left, and at least 65,536.
+    pub fn wants_extern_collection(&self) -> bool {
+        self.extern_count() >= (2 * self.externs_live).max(1 << 16)
+    }
+
+    /// Frees the payloads of the external references nothing in the store
+    /// holds (globals, tables, element segments, exceptions, GC objects,
+    /// the host's GC roots), and returns them; their slots are reused.
+    /// Words are taken conservatively (a number that looks like a
+    /// reference keeps its payload). Does nothing, and returns nothing,
+    /// while wasm runs on the store, since its frames are not looked at.
+    ///
+    /// Only for an embedder that holds no raw external references (the
+    /// runtime's `ExternRef`s) of its own across the call: one it held
+    /// would name a freed payload, or later another one.
+    pub fn collect_externs(&mut self) -> Vec<Box<dyn Any + Send + Sync>> {
+        if self.activations != 0 || self.call_depth != 0 || self.externs.is_empty() {
+            return Vec::new();
+        }
+        let n = self.externs.len();
+        let mut live = vec![0u64; n.div_ceil(64)];
+        let mut mark = |w: u64| {
+            // A plain `externref` (index + 1), or one made internal.
+            let internal = if w & 3 == 2 && w & crate::gc::EXTERN_ANY == 0 {
+                w >> 2
+            } else {
+                0
+            };
+            for e in [w, internal] {
+                if (1..=n as u64).contains(&e) {
+                    let i = e as usize - 1;
+                    live[i / 64] |= 1 << (i % 64);
+                }
+            }
+        };
+        for g in &self.globals {
+            mark(g.value as u64);
+        }
+        for t in &self.tables {
+            for i in 0..t.size() {
+                mark(t.get(i).unwrap_or(0));
+            }
+        }
+        for inst in &self.instances {
+            for seg in &inst.elems {
+                seg.iter().for_each(|&w| mark(w));
+            }
+        }
+        for e in &self.exns {
+            e.payload.iter().for_each(|&w| mark(w));
+        }
+        self.gc.for_each_held_word(&mut mark);
+        let mut free = vec![0u64; n.div_ceil(64)];
+        for &i in &self.free_externs {
+            free[i as usize / 64] |= 1 << (i % 64);
+        }
+        let mut out = Vec::new();
+        for i in 0..n {
+            let (k, b) = (i / 64, 1u64 << (i % 64));
+            if live[k] & b == 0 && free[k] & b == 0 {
+                out.push(std::mem::replace(&mut self.externs[i], Box::new(())));
+                self.free_externs.push(i as u32);
+            }
+        }
+        // Low slots are reused first.
+        self.free_externs.sort_unstable_by(|a, b| b.cmp(a));
+        self.externs_live = self.extern_count();
+        out
     }
 }
 
