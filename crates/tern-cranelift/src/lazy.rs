@@ -399,10 +399,12 @@ impl LazyModule {
             /// from the interpreter into any compiled function.
             Indirect(u32),
         }
+        // Per-type thunks and trampolines, one per machine signature.
+        let reps = trampoline::signature_reps(&info.types);
         let mut jobs = Vec::new();
         let mut seen = vec![false; info.types.len()];
         for def in 0..ndefs {
-            let ty = info.funcs[num_imported as usize + def];
+            let ty = reps[info.funcs[num_imported as usize + def] as usize];
             if !std::mem::replace(&mut seen[ty as usize], true) {
                 jobs.push(Job::Template(ty));
             }
@@ -410,8 +412,6 @@ impl LazyModule {
         if tiered.is_none() {
             jobs.extend((0..ndefs as u32).map(Job::Array));
         }
-        // Per-type trampolines, one per distinct signature.
-        let reps = trampoline::signature_reps(&info.types);
         let distinct = || (0..info.types.len() as u32).filter(|&t| reps[t as usize] == t);
         jobs.extend(distinct().map(Job::Foreign));
         if tiered.is_some() {
@@ -470,7 +470,9 @@ impl LazyModule {
         for def in 0..ndefs {
             len = align_to(len, 16);
             thunks.push(len);
-            len += templates[&info.funcs[num_imported as usize + def]].0.len();
+            len += templates[&reps[info.funcs[num_imported as usize + def] as usize]]
+                .0
+                .len();
         }
         let mut array_at = Vec::with_capacity(array.len());
         for (_, f) in &array {
@@ -557,7 +559,7 @@ impl LazyModule {
                     buf[addr_at..addr_at + 8].copy_from_slice(&(s.address() as u64).to_le_bytes());
                 }
                 for (def, &at) in thunks.iter().enumerate() {
-                    let (bytes, magic) = &templates[&info.funcs[num_imported as usize + def]];
+                    let (bytes, magic) = &templates[&reps[info.funcs[num_imported as usize + def] as usize]];
                     buf[at..at + bytes.len()].copy_from_slice(bytes);
                     let e = &entries[def] as *const LazyEntry as u64;
                     buf[at + magic..at + magic + 8].copy_from_slice(&e.to_le_bytes());

@@ -130,17 +130,24 @@ fn build_array_call(
 
 /// The signature of the `CallForeign` libcall.
 /// The foreign trampoline of type `ty`.
-/// For each type, the first type with the same signature (itself when it
-/// is the first): trampolines depend only on the signature, so a module
-/// with many equal types (types of GC structs and arrays among them, whose
-/// function-type entry is empty) gets one trampoline per distinct
-/// signature.
+/// For each type, the first type with the same machine signature (itself
+/// when it is the first): trampolines and thunks depend only on that (a
+/// reference of any type is one 64-bit word, as an `i64`), so a module
+/// with many such types (types of GC structs and arrays among them, whose
+/// function-type entry is empty) gets one of each per machine signature.
 pub(crate) fn signature_reps(types: &[FuncType]) -> Vec<u32> {
-    let mut first: std::collections::HashMap<&FuncType, u32> = std::collections::HashMap::new();
+    let machine = |t: &FuncType| {
+        let word = |v: &ValType| match v {
+            ValType::Ref(_) => ValType::I64,
+            v => *v,
+        };
+        FuncType::new(t.params().iter().map(word), t.results().iter().map(word))
+    };
+    let mut first: std::collections::HashMap<FuncType, u32> = std::collections::HashMap::new();
     types
         .iter()
         .enumerate()
-        .map(|(i, t)| *first.entry(t).or_insert(i as u32))
+        .map(|(i, t)| *first.entry(machine(t)).or_insert(i as u32))
         .collect()
 }
 

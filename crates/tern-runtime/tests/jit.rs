@@ -641,7 +641,7 @@ fn memory_images_map_the_initial_contents() {
     std::fs::remove_file(&path).unwrap();
 }
 
-/// Types of the same signature share their trampolines: calls through
+/// Types of the same machine signature share their trampolines: calls through
 /// each type index, to imports and across tables, still work on every
 /// tier (and `Module::validate` agrees with compiling).
 #[test]
@@ -653,7 +653,13 @@ fn equal_types_share_trampolines() {
   (type $v (func))
   (type $c (func (param i32) (result i32)))
   (type $w (func))
+  (type $x (func (param externref) (result externref)))
+  (type $l (func (param i64) (result i64)))
   (import "host" "inc" (func $inc (type $c)))
+  (import "host" "ext" (func $ext (type $x)))
+  (import "host" "neg" (func $neg (type $l)))
+  (func (export "via_ext") (param externref) (result externref) local.get 0 call $ext)
+  (func (export "via_neg") (param i64) (result i64) local.get 0 call $neg)
   (table 3 funcref)
   (elem (i32.const 0) $inc $dbl $nop)
   (func $dbl (type $b) local.get 0 i32.const 2 i32.mul)
@@ -673,7 +679,9 @@ fn equal_types_share_trampolines() {
         let module = Module::new(&engine, &bytes).unwrap();
         let mut store = Store::new(&engine, ());
         let inc = Func::wrap(&mut store, |x: i32| x + 1);
-        let inst = Instance::new(&mut store, &module, &[inc.into()]).unwrap();
+        let ext = Func::wrap(&mut store, |x: Option<ExternRef>| x);
+        let neg = Func::wrap(&mut store, |x: i64| -x);
+        let inst = Instance::new(&mut store, &module, &[inc.into(), ext.into(), neg.into()]).unwrap();
         let via_a = inst.get_typed_func::<(i32, i32), i32>(&mut store, "via_a").unwrap();
         let via_c = inst.get_typed_func::<(i32, i32), i32>(&mut store, "via_c").unwrap();
         let direct = inst.get_typed_func::<i32, i32>(&mut store, "direct").unwrap();
@@ -685,6 +693,16 @@ fn equal_types_share_trampolines() {
                 .unwrap()
                 .call(&mut store, ())
                 .unwrap();
+            // Types of the same machine signature (a reference is a word,
+            // as an i64) share theirs too.
+            let r = ExternRef::new(&mut store, 7u32);
+            let via_ext = inst
+                .get_typed_func::<Option<ExternRef>, Option<ExternRef>>(&mut store, "via_ext")
+                .unwrap();
+            let back = via_ext.call(&mut store, Some(r)).unwrap().unwrap();
+            assert_eq!(back.data(&store).unwrap().downcast_ref::<u32>(), Some(&7), "{tier:?}");
+            let via_neg = inst.get_typed_func::<i64, i64>(&mut store, "via_neg").unwrap();
+            assert_eq!(via_neg.call(&mut store, 1 << 40).unwrap(), -(1 << 40), "{tier:?}");
         }
     }
 }
