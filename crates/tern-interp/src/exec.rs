@@ -748,6 +748,19 @@ fn run(
                 set!($ty, m.v, $conv);
             }};
         }
+        // A fused `i32.add` and load of memory 0 at offset 0.
+        macro_rules! load_sum {
+            ($v:expr, $a:expr, $b:expr, $n:literal, |$bytes:ident| $conv:expr) => {{
+                let addr = (r!($a) as u32).wrapping_add(r!($b) as u32);
+                let (p, len, shared) = mem!(0u16);
+                let ea = addr as u64;
+                if ea + $n > len as u64 && !(shared && fits(ea, $n, (&*vm).memories[mem_index!(0u16)].len())) {
+                    trap!(TrapCode::MemoryOutOfBounds);
+                }
+                let $bytes: [u8; $n] = read_mem::<$n>(p.add(ea as usize), shared);
+                set!(u64, $v, $conv);
+            }};
+        }
         macro_rules! store {
             ($m:expr, $n:literal, $val:expr) => {{
                 let m: Mem = $m;
@@ -1346,6 +1359,8 @@ fn run(
                         Instr::Load32S64(m) => load!(m, 4, |b| i32::from_le_bytes(b) as i64, i64),
                         Instr::Load64(m) => load!(m, 8, |b| u64::from_le_bytes(b), u64),
                         Instr::Load128(m) => load!(m, 16, |b| u128::from_le_bytes(b), v128),
+                        Instr::Load32I { v, a, b } => load_sum!(v, a, b, 4, |b| u32::from_le_bytes(b) as u64),
+                        Instr::Load64I { v, a, b } => load_sum!(v, a, b, 8, |b| u64::from_le_bytes(b)),
                         Instr::Store8(m) => store!(m, 1, [r!(m.v) as u8]),
                         Instr::Store16(m) => store!(m, 2, (r!(m.v) as u16).to_le_bytes()),
                         Instr::Store32(m) => store!(m, 4, (r!(m.v) as u32).to_le_bytes()),

@@ -1217,6 +1217,38 @@ impl<'i> Emitter<'i> {
         self.emit(Instr::Check32 { a, code });
     }
 
+    /// A 4- or 8-byte load (`make`), fused into `fused` with the `i32.add`
+    /// just emitted when that add computes the address and nothing else
+    /// uses it (the operand on top, not pending, and no label in between),
+    /// the access being to memory 0 (32-bit) at offset 0.
+    fn load_or_fuse(
+        &mut self,
+        make: fn(Mem) -> Instr,
+        fused: fn(Reg, Reg, Reg) -> Instr,
+        memarg: MemArg,
+    ) -> Result<()> {
+        let k = self.code.len();
+        if memarg.offset == 0
+            && memarg.memory == 0
+            && !self.memory64(0)
+            && let (Some(at), Some(top)) = (self.last_def, self.stack.last())
+            && at + 1 == k
+            && !top.pending()
+            && self.label_at < k as u32
+            && let Some(&Instr::I32Add(r)) = self.code.last()
+            && r.d == top.slot
+        {
+            self.code.pop();
+            self.last_def = None;
+            self.pop();
+            let d = self.push(1);
+            let at = self.emit(fused(d, r.a, r.b));
+            self.last_def = Some(at as usize);
+            return Ok(());
+        }
+        self.load(make, memarg, 1)
+    }
+
     fn load(&mut self, make: fn(Mem) -> Instr, memarg: MemArg, w: u8) -> Result<()> {
         let a = self.pop();
         let d = self.push(w);
@@ -1729,6 +1761,7 @@ impl<'i> Emitter<'i> {
                 self.last_def = None;
                 return true;
             }
+            Instr::Load32I { v, .. } | Instr::Load64I { v, .. } => v,
             other => match other.plain_mut() {
                 Some(r) => &mut r.d,
                 None => return false,
@@ -1849,16 +1882,16 @@ impl<'i> Emitter<'i> {
     // ---- memory ----
 
     fn visit_i32_load(&mut self, m: MemArg) -> Result<()> {
-        self.load(Instr::Load32, m, 1)
+        self.load_or_fuse(Instr::Load32, |v, a, b| Instr::Load32I { v, a, b }, m)
     }
     fn visit_i64_load(&mut self, m: MemArg) -> Result<()> {
-        self.load(Instr::Load64, m, 1)
+        self.load_or_fuse(Instr::Load64, |v, a, b| Instr::Load64I { v, a, b }, m)
     }
     fn visit_f32_load(&mut self, m: MemArg) -> Result<()> {
-        self.load(Instr::Load32, m, 1)
+        self.load_or_fuse(Instr::Load32, |v, a, b| Instr::Load32I { v, a, b }, m)
     }
     fn visit_f64_load(&mut self, m: MemArg) -> Result<()> {
-        self.load(Instr::Load64, m, 1)
+        self.load_or_fuse(Instr::Load64, |v, a, b| Instr::Load64I { v, a, b }, m)
     }
     fn visit_i32_load8_s(&mut self, m: MemArg) -> Result<()> {
         self.load(Instr::Load8S32, m, 1)

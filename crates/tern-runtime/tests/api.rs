@@ -436,7 +436,8 @@ fn collect_externrefs_frees_what_nothing_holds() {
     for tier in [Tier::Interp, Tier::Jit] {
         let mut c = Config::new();
         c.tier(tier);
-        let engine = Engine::new(&c).unwrap();
+        // (An interpreter-only build has no compiler tier.)
+        let Ok(engine) = Engine::new(&c) else { continue };
         let module = Module::new(
             &engine,
             wasm(
