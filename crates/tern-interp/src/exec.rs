@@ -750,7 +750,7 @@ fn run(
         }
         // A fused `i32.add` and load of memory 0 at offset 0.
         macro_rules! load_sum {
-            ($v:expr, $a:expr, $b:expr, $n:literal, |$bytes:ident| $conv:expr) => {{
+            ($v:expr, $a:expr, $b:expr, $n:literal, |$bytes:ident| $conv:expr, $ty:ident) => {{
                 let addr = (r!($a) as u32).wrapping_add(r!($b) as u32);
                 let (p, len, shared) = mem!(0u16);
                 let ea = addr as u64;
@@ -758,7 +758,7 @@ fn run(
                     trap!(TrapCode::MemoryOutOfBounds);
                 }
                 let $bytes: [u8; $n] = read_mem::<$n>(p.add(ea as usize), shared);
-                set!(u64, $v, $conv);
+                set!($ty, $v, $conv);
             }};
         }
         macro_rules! store {
@@ -1359,8 +1359,12 @@ fn run(
                         Instr::Load32S64(m) => load!(m, 4, |b| i32::from_le_bytes(b) as i64, i64),
                         Instr::Load64(m) => load!(m, 8, |b| u64::from_le_bytes(b), u64),
                         Instr::Load128(m) => load!(m, 16, |b| u128::from_le_bytes(b), v128),
-                        Instr::Load32I { v, a, b } => load_sum!(v, a, b, 4, |b| u32::from_le_bytes(b) as u64),
-                        Instr::Load64I { v, a, b } => load_sum!(v, a, b, 8, |b| u64::from_le_bytes(b)),
+                        Instr::Load8S32I { v, a, b } => load_sum!(v, a, b, 1, |b| i8::from_le_bytes(b) as i32, i32),
+                        Instr::Load8UI { v, a, b } => load_sum!(v, a, b, 1, |b| b[0] as u64, u64),
+                        Instr::Load16S32I { v, a, b } => load_sum!(v, a, b, 2, |b| i16::from_le_bytes(b) as i32, i32),
+                        Instr::Load16UI { v, a, b } => load_sum!(v, a, b, 2, |b| u16::from_le_bytes(b) as u64, u64),
+                        Instr::Load32I { v, a, b } => load_sum!(v, a, b, 4, |b| u32::from_le_bytes(b) as u64, u64),
+                        Instr::Load64I { v, a, b } => load_sum!(v, a, b, 8, |b| u64::from_le_bytes(b), u64),
                         Instr::Store8(m) => store!(m, 1, [r!(m.v) as u8]),
                         Instr::Store16(m) => store!(m, 2, (r!(m.v) as u16).to_le_bytes()),
                         Instr::Store32(m) => store!(m, 4, (r!(m.v) as u32).to_le_bytes()),

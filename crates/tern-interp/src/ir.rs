@@ -182,10 +182,14 @@ macro_rules! define_instr {
             Load32S64(Mem),
             Load64(Mem),
             Load128(Mem),
-            /// `Load32`/`Load64` of memory 0 (32-bit addresses) at offset 0
-            /// whose address is `regs[a] + regs[b]` (wrapping, as the
-            /// `i32.add` it stands for with the load): the translator fuses
-            /// an add whose only use is the load's address.
+            /// The load of the same name without `I`, of memory 0 (32-bit
+            /// addresses) at offset 0, whose address is `regs[a] + regs[b]`
+            /// (wrapping, as the `i32.add` it stands for with the load): the
+            /// translator fuses an add whose only use is the load's address.
+            Load8S32I { v: Reg, a: Reg, b: Reg },
+            Load8UI { v: Reg, a: Reg, b: Reg },
+            Load16S32I { v: Reg, a: Reg, b: Reg },
+            Load16UI { v: Reg, a: Reg, b: Reg },
             Load32I { v: Reg, a: Reg, b: Reg },
             Load64I { v: Reg, a: Reg, b: Reg },
             Store8(Mem),
@@ -689,7 +693,12 @@ impl Instr {
             | Instr::Load32A(m)
             | Instr::Load32S64A(m)
             | Instr::Load64A(m) => Some(m.v),
-            Instr::Load32I { v, .. } | Instr::Load64I { v, .. } => Some(v),
+            Instr::Load8S32I { v, .. }
+            | Instr::Load8UI { v, .. }
+            | Instr::Load16S32I { v, .. }
+            | Instr::Load16UI { v, .. }
+            | Instr::Load32I { v, .. }
+            | Instr::Load64I { v, .. } => Some(v),
             Instr::Copy { d, .. } | Instr::Const32 { d, .. } | Instr::Const64 { d, .. } | Instr::GGet { d, .. } => {
                 Some(d)
             }
@@ -1044,7 +1053,12 @@ macro_rules! define_for_each_reg {
                         m.v = v;
                         m.addr = a;
                     }
-                    Instr::Load32I { v, a, b } | Instr::Load64I { v, a, b } => {
+                    Instr::Load8S32I { v, a, b }
+                    | Instr::Load8UI { v, a, b }
+                    | Instr::Load16S32I { v, a, b }
+                    | Instr::Load16UI { v, a, b }
+                    | Instr::Load32I { v, a, b }
+                    | Instr::Load64I { v, a, b } => {
                         f(v);
                         f(a);
                         f(b);

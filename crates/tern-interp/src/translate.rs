@@ -1217,7 +1217,7 @@ impl<'i> Emitter<'i> {
         self.emit(Instr::Check32 { a, code });
     }
 
-    /// A 4- or 8-byte load (`make`), fused into `fused` with the `i32.add`
+    /// A load (`make`) of one slot, fused into `fused` with the `i32.add`
     /// just emitted when that add computes the address and nothing else
     /// uses it (the operand on top, not pending, and no label in between),
     /// the access being to memory 0 (32-bit) at offset 0.
@@ -1761,7 +1761,12 @@ impl<'i> Emitter<'i> {
                 self.last_def = None;
                 return true;
             }
-            Instr::Load32I { v, .. } | Instr::Load64I { v, .. } => v,
+            Instr::Load8S32I { v, .. }
+            | Instr::Load8UI { v, .. }
+            | Instr::Load16S32I { v, .. }
+            | Instr::Load16UI { v, .. }
+            | Instr::Load32I { v, .. }
+            | Instr::Load64I { v, .. } => v,
             other => match other.plain_mut() {
                 Some(r) => &mut r.d,
                 None => return false,
@@ -1894,34 +1899,34 @@ impl<'i> Emitter<'i> {
         self.load_or_fuse(Instr::Load64, |v, a, b| Instr::Load64I { v, a, b }, m)
     }
     fn visit_i32_load8_s(&mut self, m: MemArg) -> Result<()> {
-        self.load(Instr::Load8S32, m, 1)
+        self.load_or_fuse(Instr::Load8S32, |v, a, b| Instr::Load8S32I { v, a, b }, m)
     }
     fn visit_i32_load8_u(&mut self, m: MemArg) -> Result<()> {
-        self.load(Instr::Load8U, m, 1)
+        self.load_or_fuse(Instr::Load8U, |v, a, b| Instr::Load8UI { v, a, b }, m)
     }
     fn visit_i32_load16_s(&mut self, m: MemArg) -> Result<()> {
-        self.load(Instr::Load16S32, m, 1)
+        self.load_or_fuse(Instr::Load16S32, |v, a, b| Instr::Load16S32I { v, a, b }, m)
     }
     fn visit_i32_load16_u(&mut self, m: MemArg) -> Result<()> {
-        self.load(Instr::Load16U, m, 1)
+        self.load_or_fuse(Instr::Load16U, |v, a, b| Instr::Load16UI { v, a, b }, m)
     }
     fn visit_i64_load8_s(&mut self, m: MemArg) -> Result<()> {
         self.load(Instr::Load8S64, m, 1)
     }
     fn visit_i64_load8_u(&mut self, m: MemArg) -> Result<()> {
-        self.load(Instr::Load8U, m, 1)
+        self.load_or_fuse(Instr::Load8U, |v, a, b| Instr::Load8UI { v, a, b }, m)
     }
     fn visit_i64_load16_s(&mut self, m: MemArg) -> Result<()> {
         self.load(Instr::Load16S64, m, 1)
     }
     fn visit_i64_load16_u(&mut self, m: MemArg) -> Result<()> {
-        self.load(Instr::Load16U, m, 1)
+        self.load_or_fuse(Instr::Load16U, |v, a, b| Instr::Load16UI { v, a, b }, m)
     }
     fn visit_i64_load32_s(&mut self, m: MemArg) -> Result<()> {
         self.load(Instr::Load32S64, m, 1)
     }
     fn visit_i64_load32_u(&mut self, m: MemArg) -> Result<()> {
-        self.load(Instr::Load32, m, 1)
+        self.load_or_fuse(Instr::Load32, |v, a, b| Instr::Load32I { v, a, b }, m)
     }
     fn visit_memory_atomic_notify(&mut self, m: MemArg) -> Result<()> {
         self.atomic(0x00, m, 2, true)

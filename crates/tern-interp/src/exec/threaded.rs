@@ -413,14 +413,14 @@ macro_rules! store {
 /// A fused `i32.add` and load of memory 0 at offset 0 (`Load32I`,
 /// `Load64I`).
 macro_rules! load_sum {
-    ($t:ident, $name:ident, $n:literal, |$b:ident| $conv:expr) => {{
+    ($t:ident, $name:ident, $n:literal, |$b:ident| $conv:expr, $ty:ty) => {{
         handler!($name, Instr::$name { v, a, b }, |ip, regs, mem, len, cx, acc| {
             let ea = (*regs.add(a as usize) as u32).wrapping_add(*regs.add(b as usize) as u32) as u64;
             if ea + $n > len as u64 {
                 stop!(ip)
             }
             let $b: [u8; $n] = read_mem::<$n>(mem.add(ea as usize), false);
-            let x: u64 = $conv;
+            let x: $ty = $conv;
             x.set(regs, v);
             acc = acc_of(x);
             ip.add(1)
@@ -1121,8 +1121,12 @@ const fn hand_written(mut t: [Handler; TAGS]) -> [Handler; TAGS] {
     load!(t, Load32S64, 4, |b| i32::from_le_bytes(b) as i64, i64);
     load!(t, Load64, 8, |b| u64::from_le_bytes(b), u64);
     load!(t, Load128, 16, |b| u128::from_le_bytes(b), u128);
-    load_sum!(t, Load32I, 4, |b| u32::from_le_bytes(b) as u64);
-    load_sum!(t, Load64I, 8, |b| u64::from_le_bytes(b));
+    load_sum!(t, Load8S32I, 1, |b| i8::from_le_bytes(b) as i32, i32);
+    load_sum!(t, Load8UI, 1, |b| b[0] as u64, u64);
+    load_sum!(t, Load16S32I, 2, |b| i16::from_le_bytes(b) as i32, i32);
+    load_sum!(t, Load16UI, 2, |b| u16::from_le_bytes(b) as u64, u64);
+    load_sum!(t, Load32I, 4, |b| u32::from_le_bytes(b) as u64, u64);
+    load_sum!(t, Load64I, 8, |b| u64::from_le_bytes(b), u64);
     load!(t, Load8Splat, 1, |b| from_u8x16([b[0]; 16]), u128);
     load!(t, Load16Splat, 2, |b| from_u16x8([u16::from_le_bytes(b); 8]), u128);
     load!(t, Load32Splat, 4, |b| from_u32x4([u32::from_le_bytes(b); 4]), u128);
