@@ -761,6 +761,19 @@ fn run(
                 set!($ty, $v, $conv);
             }};
         }
+        // A fused `i32.add` and store to memory 0 at offset 0.
+        macro_rules! store_sum {
+            ($a:expr, $b:expr, $n:literal, $val:expr) => {{
+                let bytes: [u8; $n] = $val;
+                let addr = (r!($a) as u32).wrapping_add(r!($b) as u32);
+                let (p, len, shared) = mem!(0u16);
+                let ea = addr as u64;
+                if ea + $n > len as u64 && !(shared && fits(ea, $n, (&*vm).memories[mem_index!(0u16)].len())) {
+                    trap!(TrapCode::MemoryOutOfBounds);
+                }
+                write_mem::<$n>(p.add(ea as usize), bytes, shared);
+            }};
+        }
         macro_rules! store {
             ($m:expr, $n:literal, $val:expr) => {{
                 let m: Mem = $m;
@@ -1369,6 +1382,10 @@ fn run(
                         Instr::Store16(m) => store!(m, 2, (r!(m.v) as u16).to_le_bytes()),
                         Instr::Store32(m) => store!(m, 4, (r!(m.v) as u32).to_le_bytes()),
                         Instr::Store64(m) => store!(m, 8, r!(m.v).to_le_bytes()),
+                        Instr::Store8I { v, a, b } => store_sum!(a, b, 1, [r!(v) as u8]),
+                        Instr::Store16I { v, a, b } => store_sum!(a, b, 2, (r!(v) as u16).to_le_bytes()),
+                        Instr::Store32I { v, a, b } => store_sum!(a, b, 4, (r!(v) as u32).to_le_bytes()),
+                        Instr::Store64I { v, a, b } => store_sum!(a, b, 8, r!(v).to_le_bytes()),
                         Instr::Store128(m) => store!(m, 16, get!(v128, m.v).to_le_bytes()),
                         Instr::Load8x8S(m) => load!(m, 8, |b| from_i16x8(b.map(|x| x as i8 as i16)), v128),
                         Instr::Load8x8U(m) => load!(m, 8, |b| from_i16x8(b.map(|x| x as i16)), v128),

@@ -192,6 +192,12 @@ macro_rules! define_instr {
             Load16UI { v: Reg, a: Reg, b: Reg },
             Load32I { v: Reg, a: Reg, b: Reg },
             Load64I { v: Reg, a: Reg, b: Reg },
+            /// The store of the same name without `I` (value in slot `v`),
+            /// fused the same way with the add of its address.
+            Store8I { v: Reg, a: Reg, b: Reg },
+            Store16I { v: Reg, a: Reg, b: Reg },
+            Store32I { v: Reg, a: Reg, b: Reg },
+            Store64I { v: Reg, a: Reg, b: Reg },
             Store8(Mem),
             Store16(Mem),
             Store32(Mem),
@@ -1058,7 +1064,11 @@ macro_rules! define_for_each_reg {
                     | Instr::Load16S32I { v, a, b }
                     | Instr::Load16UI { v, a, b }
                     | Instr::Load32I { v, a, b }
-                    | Instr::Load64I { v, a, b } => {
+                    | Instr::Load64I { v, a, b }
+                    | Instr::Store8I { v, a, b }
+                    | Instr::Store16I { v, a, b }
+                    | Instr::Store32I { v, a, b }
+                    | Instr::Store64I { v, a, b } => {
                         f(v);
                         f(a);
                         f(b);

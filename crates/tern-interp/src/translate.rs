@@ -1258,6 +1258,41 @@ impl<'i> Emitter<'i> {
         Ok(())
     }
 
+    /// A store (`make`) of one slot, fused into `fused` with the `i32.add`
+    /// just emitted when that add computes the address and nothing else
+    /// uses it (the operand under the value, not pending; the value is then
+    /// pending, a local or a constant, as nothing was emitted since), the
+    /// access being to memory 0 (32-bit) at offset 0.
+    fn store_or_fuse(
+        &mut self,
+        make: fn(Mem) -> Instr,
+        fused: fn(Reg, Reg, Reg) -> Instr,
+        memarg: MemArg,
+    ) -> Result<()> {
+        let k = self.code.len();
+        let n = self.stack.len();
+        if memarg.offset == 0
+            && memarg.memory == 0
+            && !self.memory64(0)
+            && n >= 2
+            && let Some(at) = self.last_def
+            && at + 1 == k
+            && self.label_at < k as u32
+            && !self.stack[n - 2].pending()
+            && self.stack[n - 1].pending()
+            && let Some(&Instr::I32Add(r)) = self.code.last()
+            && r.d == self.stack[n - 2].slot
+        {
+            self.code.pop();
+            self.last_def = None;
+            let v = self.pop();
+            self.pop();
+            self.emit(fused(v, r.a, r.b));
+            return Ok(());
+        }
+        self.store(make, memarg)
+    }
+
     fn store(&mut self, make: fn(Mem) -> Instr, memarg: MemArg) -> Result<()> {
         let v = self.pop();
         let a = self.pop();
@@ -1942,31 +1977,31 @@ impl<'i> Emitter<'i> {
         Ok(())
     }
     fn visit_i32_store(&mut self, m: MemArg) -> Result<()> {
-        self.store(Instr::Store32, m)
+        self.store_or_fuse(Instr::Store32, |v, a, b| Instr::Store32I { v, a, b }, m)
     }
     fn visit_i64_store(&mut self, m: MemArg) -> Result<()> {
-        self.store(Instr::Store64, m)
+        self.store_or_fuse(Instr::Store64, |v, a, b| Instr::Store64I { v, a, b }, m)
     }
     fn visit_f32_store(&mut self, m: MemArg) -> Result<()> {
-        self.store(Instr::Store32, m)
+        self.store_or_fuse(Instr::Store32, |v, a, b| Instr::Store32I { v, a, b }, m)
     }
     fn visit_f64_store(&mut self, m: MemArg) -> Result<()> {
-        self.store(Instr::Store64, m)
+        self.store_or_fuse(Instr::Store64, |v, a, b| Instr::Store64I { v, a, b }, m)
     }
     fn visit_i32_store8(&mut self, m: MemArg) -> Result<()> {
-        self.store(Instr::Store8, m)
+        self.store_or_fuse(Instr::Store8, |v, a, b| Instr::Store8I { v, a, b }, m)
     }
     fn visit_i32_store16(&mut self, m: MemArg) -> Result<()> {
-        self.store(Instr::Store16, m)
+        self.store_or_fuse(Instr::Store16, |v, a, b| Instr::Store16I { v, a, b }, m)
     }
     fn visit_i64_store8(&mut self, m: MemArg) -> Result<()> {
-        self.store(Instr::Store8, m)
+        self.store_or_fuse(Instr::Store8, |v, a, b| Instr::Store8I { v, a, b }, m)
     }
     fn visit_i64_store16(&mut self, m: MemArg) -> Result<()> {
-        self.store(Instr::Store16, m)
+        self.store_or_fuse(Instr::Store16, |v, a, b| Instr::Store16I { v, a, b }, m)
     }
     fn visit_i64_store32(&mut self, m: MemArg) -> Result<()> {
-        self.store(Instr::Store32, m)
+        self.store_or_fuse(Instr::Store32, |v, a, b| Instr::Store32I { v, a, b }, m)
     }
     fn visit_v128_load(&mut self, m: MemArg) -> Result<()> {
         self.load(Instr::Load128, m, 2)

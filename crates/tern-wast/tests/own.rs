@@ -88,6 +88,22 @@ fn memory64() {
 }
 
 #[test]
+fn fused_address() {
+    let text = include_str!("wast/fused-address.wast");
+    run("fused-address.wast", text);
+    if tern_cranelift::jit_available() {
+        run_checked(
+            "fused-address.wast",
+            text,
+            tern::Tier::Jit,
+            false,
+            false,
+            tern::BoundsChecks::Explicit,
+        );
+    }
+}
+
+#[test]
 fn function_references() {
     run(
         "function-references.wast",

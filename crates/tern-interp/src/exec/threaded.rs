@@ -429,6 +429,23 @@ macro_rules! load_sum {
     }};
 }
 
+/// A fused `i32.add` and store to memory 0 at offset 0 (`Store8I`, ...).
+macro_rules! store_sum {
+    ($t:ident, $name:ident, $n:literal, |$x:ident| $bytes:expr) => {{
+        handler!($name, Instr::$name { v, a, b }, |ip, regs, mem, len, cx, acc| {
+            let $x = *regs.add(v as usize);
+            let bytes: [u8; $n] = $bytes;
+            let ea = (*regs.add(a as usize) as u32).wrapping_add(*regs.add(b as usize) as u32) as u64;
+            if ea + $n > len as u64 {
+                stop!(ip)
+            }
+            write_mem::<$n>(mem.add(ea as usize), bytes, false);
+            ip.add(1)
+        });
+        register!($t, Instr::$name { v: 0, a: 0, b: 0 }, $name);
+    }};
+}
+
 const MEM0: Mem = Mem {
     v: 0,
     addr: 0,
@@ -1138,6 +1155,10 @@ const fn hand_written(mut t: [Handler; TAGS]) -> [Handler; TAGS] {
     store!(t, Store32, 4, |x: u64| (x as u32).to_le_bytes());
     store!(t, Store64, 8, |x: u64| x.to_le_bytes());
     store!(t, Store128, 16, |x: u128| x.to_le_bytes());
+    store_sum!(t, Store8I, 1, |x| [x as u8]);
+    store_sum!(t, Store16I, 2, |x| (x as u16).to_le_bytes());
+    store_sum!(t, Store32I, 4, |x| (x as u32).to_le_bytes());
+    store_sum!(t, Store64I, 8, |x| x.to_le_bytes());
 
     // ---- lanes ----
     extract!(t, ExtractI8S, |x: i8x16| x as i32 as u32 as u64);
