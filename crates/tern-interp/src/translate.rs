@@ -1217,6 +1217,26 @@ impl<'i> Emitter<'i> {
         self.emit(Instr::Check32 { a, code });
     }
 
+    /// The `i32.add` just emitted, when it computed the operand `depth`
+    /// places from the top (1: the top), which is not pending, as the
+    /// address of an access to memory 0 (32-bit) at offset 0 described by
+    /// `memarg`, and no label lies in between: the add can be fused into
+    /// the access.
+    fn address_add(&self, memarg: MemArg, depth: usize) -> Option<R3> {
+        let k = self.code.len();
+        let o = self.stack.len().checked_sub(depth).map(|i| self.stack[i])?;
+        let fusable = memarg.offset == 0
+            && memarg.memory == 0
+            && !self.memory64(0)
+            && self.last_def.is_some_and(|at| at + 1 == k)
+            && self.label_at < k as u32
+            && !o.pending();
+        match self.code.last() {
+            Some(&Instr::I32Add(r)) if fusable && r.d == o.slot => Some(r),
+            _ => None,
+        }
+    }
+
     /// A load (`make`) of one slot, fused into `fused` with the `i32.add`
     /// just emitted when that add computes the address and nothing else
     /// uses it (the operand on top, not pending, and no label in between),
@@ -1227,17 +1247,7 @@ impl<'i> Emitter<'i> {
         fused: fn(Reg, Reg, Reg) -> Instr,
         memarg: MemArg,
     ) -> Result<()> {
-        let k = self.code.len();
-        if memarg.offset == 0
-            && memarg.memory == 0
-            && !self.memory64(0)
-            && let (Some(at), Some(top)) = (self.last_def, self.stack.last())
-            && at + 1 == k
-            && !top.pending()
-            && self.label_at < k as u32
-            && let Some(&Instr::I32Add(r)) = self.code.last()
-            && r.d == top.slot
-        {
+        if let Some(r) = self.address_add(memarg, 1) {
             self.code.pop();
             self.last_def = None;
             self.pop();
@@ -1269,19 +1279,8 @@ impl<'i> Emitter<'i> {
         fused: fn(Reg, Reg, Reg) -> Instr,
         memarg: MemArg,
     ) -> Result<()> {
-        let k = self.code.len();
-        let n = self.stack.len();
-        if memarg.offset == 0
-            && memarg.memory == 0
-            && !self.memory64(0)
-            && n >= 2
-            && let Some(at) = self.last_def
-            && at + 1 == k
-            && self.label_at < k as u32
-            && !self.stack[n - 2].pending()
-            && self.stack[n - 1].pending()
-            && let Some(&Instr::I32Add(r)) = self.code.last()
-            && r.d == self.stack[n - 2].slot
+        if self.stack.last().is_some_and(|v| v.pending())
+            && let Some(r) = self.address_add(memarg, 2)
         {
             self.code.pop();
             self.last_def = None;

@@ -18,20 +18,5 @@ flags=(-Xwasm-target=js -libraries package/lib/kotlin-stdlib-wasm-js.klib)
 "$kc" "${flags[@]}" -ir-output-dir klib -ir-output-name more "$src"
 "$kc" "${flags[@]}" -Xir-produce-js -Xinclude=klib/more.klib -ir-output-dir out -ir-output-name more
 cp out/more.mjs out/more.import-object.mjs out/more.js-builtins.mjs "$here/"
-python3 - out/more.wasm "$here/more.wasm" <<'PY'
-import sys
-def leb(b, i):
-    r = s = 0
-    while True:
-        x = b[i]; i += 1; r |= (x & 0x7f) << s; s += 7
-        if x < 0x80: return r, i
-b = open(sys.argv[1], 'rb').read()
-out, i = bytearray(b[:8]), 8
-while i < len(b):
-    sid = b[i]; n, j = leb(b, i + 1)
-    if sid != 0:
-        out += b[i:j + n]
-    i = j + n
-open(sys.argv[2], 'wb').write(out)
-PY
+python3 "$here/../../../scripts/strip-custom-sections.py" out/more.wasm "$here/more.wasm"
 rm -rf "$work"

@@ -16,20 +16,5 @@ stdlib=package/lib/kotlin-stdlib-wasm-wasi.klib
 flags=(-Xwasm-target=wasm-wasi -Xwasm-use-new-exception-proposal -libraries "$stdlib")
 "$kc" "${flags[@]}" -ir-output-dir klib -ir-output-name more "$here/more.kt"
 "$kc" "${flags[@]}" -Xir-produce-js -Xinclude=klib/more.klib -ir-output-dir out -ir-output-name more
-python3 - out/more.wasm "$here/more.wasm" <<'PY'
-import sys
-def leb(b, i):
-    r = s = 0
-    while True:
-        x = b[i]; i += 1; r |= (x & 0x7f) << s; s += 7
-        if x < 0x80: return r, i
-b = open(sys.argv[1], 'rb').read()
-out, i = bytearray(b[:8]), 8
-while i < len(b):
-    sid = b[i]; n, j = leb(b, i + 1)
-    if sid != 0:
-        out += b[i:j + n]
-    i = j + n
-open(sys.argv[2], 'wb').write(out)
-PY
+python3 "$here/../../../../../scripts/strip-custom-sections.py" out/more.wasm "$here/more.wasm"
 rm -rf "$work"
