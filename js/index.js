@@ -969,6 +969,16 @@ toStringTag(Table.prototype, 'WebAssembly.Table');
 
 // ---- Global ----
 
+// A ValueType enum value (WebIDL: ToString, then the enum's check) as the
+// addon's type name.
+function valueTypeOf(v, what) {
+  const s = String(v);
+  if (!['i32', 'i64', 'f32', 'f64', 'v128', 'externref', 'anyfunc', 'funcref'].includes(s)) {
+    throw new TypeError(`${what}: invalid value type '${s}'`);
+  }
+  return s === 'anyfunc' ? 'funcref' : s;
+}
+
 function globalValueType(v) {
   const s = String(v);
   switch (s) {
@@ -1035,11 +1045,8 @@ class Tag {
     if (!isObject(type)) throw new TypeError('WebAssembly.Tag: type must be an object');
     const params = type.parameters;
     if (!isObject(params)) throw new TypeError("WebAssembly.Tag: property 'parameters' must be a sequence");
-    const types = iterableToList(params, "WebAssembly.Tag: property 'parameters' must be a sequence").map((t) => {
-      const s = String(t);
-      if (!['i32', 'i64', 'f32', 'f64', 'v128', 'externref', 'anyfunc', 'funcref'].includes(s)) throw new TypeError(`WebAssembly.Tag: invalid value type '${s}'`);
-      return s === 'anyfunc' ? 'funcref' : s;
-    });
+    const types = iterableToList(params, "WebAssembly.Tag: property 'parameters' must be a sequence")
+      .map((t) => valueTypeOf(t, 'WebAssembly.Tag'));
     const h = nat(native.tagNew, types);
     handles.set(this, h);
     tagObjects.set(h, this);
@@ -1145,13 +1152,7 @@ function functionTypeOf(t, what) {
     const v = t[name];
     if (v === undefined) throw new TypeError(`${what}: property '${name}' is required`);
     if (!isObject(v)) throw new TypeError(`${what}: property '${name}' must be a sequence`);
-    return iterableToList(v, `${what}: property '${name}' must be a sequence`).map((x) => {
-      const s = String(x);
-      if (!['i32', 'i64', 'f32', 'f64', 'v128', 'externref', 'anyfunc', 'funcref'].includes(s)) {
-        throw new TypeError(`${what}: invalid value type '${s}'`);
-      }
-      return s === 'anyfunc' ? 'funcref' : s;
-    });
+    return iterableToList(v, `${what}: property '${name}' must be a sequence`).map((x) => valueTypeOf(x, what));
   };
   const parameters = list('parameters');
   return [parameters, list('results')];

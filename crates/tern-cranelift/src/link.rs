@@ -594,16 +594,9 @@ pub(crate) fn link(
     };
     let array_calls = offsets(&array);
     let mut foreign = offsets(&foreign);
-    // A type without a trampoline of its own shares its first equal
-    // type's.
+    // A type shares the trampoline of its first type of the same signature.
     for (i, &r) in foreign_reps.iter().enumerate() {
-        if r as usize != i
-            && let Some(&at) = foreign.get(r as usize)
-            && let Some(slot) = foreign.get_mut(i)
-            && *slot == NO_TRAMPOLINE
-        {
-            *slot = at;
-        }
+        foreign[i] = foreign[r as usize];
     }
     Ok(Artifact {
         inlined,

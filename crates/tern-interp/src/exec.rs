@@ -732,13 +732,26 @@ fn run(
         macro_rules! addr {
             ($m:expr, $n:expr) => {{
                 let m: Mem = $m;
-                let (p, len, shared) = mem!(m.mem);
-                let ea = (r!(m.addr) as u32 as u64) + m.offset as u64;
-                if ea + $n > len as u64 && !(shared && fits(ea, $n, (&*vm).memories[mem_index!(m.mem)].len())) {
+                checked!(m.mem, (r!(m.addr) as u32 as u64) + m.offset as u64, $n)
+            }};
+        }
+        /// The address `ea` of an `n`-byte access of memory `mem`, checked.
+        macro_rules! checked {
+            ($mem:expr, $ea:expr, $n:expr) => {{
+                let (p, len, shared) = mem!($mem);
+                let ea: u64 = $ea;
+                if ea + $n > len as u64 && !(shared && fits(ea, $n, (&*vm).memories[mem_index!($mem)].len())) {
                     trap!(TrapCode::MemoryOutOfBounds);
                 }
                 (p.add(ea as usize), shared)
             }};
+        }
+        /// [`addr`] of a fused `i32.add` of slots `a` and `b` and an access
+        /// of memory 0 at offset 0.
+        macro_rules! sum_addr {
+            ($a:expr, $b:expr, $n:expr) => {
+                checked!(0u16, (r!($a) as u32).wrapping_add(r!($b) as u32) as u64, $n)
+            };
         }
         macro_rules! load {
             ($m:expr, $n:literal, |$b:ident| $conv:expr, $ty:ident) => {{
@@ -751,13 +764,8 @@ fn run(
         // A fused `i32.add` and load of memory 0 at offset 0.
         macro_rules! load_sum {
             ($v:expr, $a:expr, $b:expr, $n:literal, |$bytes:ident| $conv:expr, $ty:ident) => {{
-                let addr = (r!($a) as u32).wrapping_add(r!($b) as u32);
-                let (p, len, shared) = mem!(0u16);
-                let ea = addr as u64;
-                if ea + $n > len as u64 && !(shared && fits(ea, $n, (&*vm).memories[mem_index!(0u16)].len())) {
-                    trap!(TrapCode::MemoryOutOfBounds);
-                }
-                let $bytes: [u8; $n] = read_mem::<$n>(p.add(ea as usize), shared);
+                let (p, sh) = sum_addr!($a, $b, $n);
+                let $bytes: [u8; $n] = read_mem::<$n>(p, sh);
                 set!($ty, $v, $conv);
             }};
         }
@@ -765,13 +773,8 @@ fn run(
         macro_rules! store_sum {
             ($a:expr, $b:expr, $n:literal, $val:expr) => {{
                 let bytes: [u8; $n] = $val;
-                let addr = (r!($a) as u32).wrapping_add(r!($b) as u32);
-                let (p, len, shared) = mem!(0u16);
-                let ea = addr as u64;
-                if ea + $n > len as u64 && !(shared && fits(ea, $n, (&*vm).memories[mem_index!(0u16)].len())) {
-                    trap!(TrapCode::MemoryOutOfBounds);
-                }
-                write_mem::<$n>(p.add(ea as usize), bytes, shared);
+                let (p, sh) = sum_addr!($a, $b, $n);
+                write_mem::<$n>(p, bytes, sh);
             }};
         }
         macro_rules! store {

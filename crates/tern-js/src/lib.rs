@@ -473,6 +473,13 @@ fn any_of(env: napi_env, cx: &mut StoreContextMut<'_, ()>, x: f64) -> JsResult<r
     }
 }
 
+/// The value types `ts` of module `m` as the engine names them (a concrete
+/// type by its engine id), as the other functions here get types from the
+/// store.
+fn engine_types(m: &Module, ts: &[ValType]) -> Vec<ValType> {
+    ts.iter().map(|&t| m.engine_val_type(t)).collect()
+}
+
 /// A host function of type `ty` that calls the JavaScript `trampoline`
 /// (see [`call_import`]); its handle.
 fn host_func(env: napi_env, ty: FuncType, trampoline: napi_value) -> JsResult<napi_value> {
@@ -831,9 +838,7 @@ callbacks! {
         let [m] = args::<1>(env, info)?;
         let m = module_of(env, m)?;
         let mut items = Vec::new();
-        // Types as the engine names them (a concrete type by its engine
-        // id), as the other functions here get them from the store.
-        let canon = |ts: &[ValType]| -> Vec<ValType> { ts.iter().map(|&t| m.engine_val_type(t)).collect() };
+        let canon = |ts: &[ValType]| engine_types(m, ts);
         for (module, name, ty) in m.imports() {
             let t = match ty {
                 ImportType::Func(i) => {
@@ -907,8 +912,7 @@ callbacks! {
         let Some(ty) = ty else {
             return fail(env, "TypeError", "not a function import of the module");
         };
-        let canon = |ts: &[ValType]| -> Vec<ValType> { ts.iter().map(|&t| m.engine_val_type(t)).collect() };
-        let ty = FuncType::new(canon(ty.params()), canon(ty.results()));
+        let ty = FuncType::new(engine_types(m, ty.params()), engine_types(m, ty.results()));
         host_func(env, ty, trampoline)
     }
 
@@ -1004,10 +1008,7 @@ callbacks! {
         let Some(Extern::Func(f)) = e else {
             return fail(env, "TypeError", "not a WebAssembly function");
         };
-        let ty = match known {
-            Some(t) => t,
-            None => func_type(id, f),
-        };
+        let ty = known.unwrap_or_else(|| func_type(id, f));
         let n = ty.params().len();
         let heap: Vec<napi_value>;
         let a: &[napi_value] = if argc <= argv.len() {

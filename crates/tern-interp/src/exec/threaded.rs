@@ -410,16 +410,24 @@ macro_rules! store {
     }};
 }
 
-/// A fused `i32.add` and load of memory 0 at offset 0 (`Load32I`,
-/// `Load64I`).
+/// [`addr!`] of a fused `i32.add` of slots `$a` and `$b` and an `$n`-byte
+/// access of memory 0 at offset 0.
+macro_rules! sum_addr {
+    ($ip:ident, $regs:ident, $mem:ident, $len:ident, $a:expr, $b:expr, $n:expr) => {{
+        let ea = (*$regs.add($a as usize) as u32).wrapping_add(*$regs.add($b as usize) as u32) as u64;
+        if ea + $n > $len as u64 {
+            stop!($ip)
+        }
+        $mem.add(ea as usize)
+    }};
+}
+
+/// A fused `i32.add` and load of memory 0 at offset 0 (`Load8UI`, ...).
 macro_rules! load_sum {
     ($t:ident, $name:ident, $n:literal, |$b:ident| $conv:expr, $ty:ty) => {{
         handler!($name, Instr::$name { v, a, b }, |ip, regs, mem, len, cx, acc| {
-            let ea = (*regs.add(a as usize) as u32).wrapping_add(*regs.add(b as usize) as u32) as u64;
-            if ea + $n > len as u64 {
-                stop!(ip)
-            }
-            let $b: [u8; $n] = read_mem::<$n>(mem.add(ea as usize), false);
+            let p = sum_addr!(ip, regs, mem, len, a, b, $n);
+            let $b: [u8; $n] = read_mem::<$n>(p, false);
             let x: $ty = $conv;
             x.set(regs, v);
             acc = acc_of(x);
@@ -435,11 +443,8 @@ macro_rules! store_sum {
         handler!($name, Instr::$name { v, a, b }, |ip, regs, mem, len, cx, acc| {
             let $x = *regs.add(v as usize);
             let bytes: [u8; $n] = $bytes;
-            let ea = (*regs.add(a as usize) as u32).wrapping_add(*regs.add(b as usize) as u32) as u64;
-            if ea + $n > len as u64 {
-                stop!(ip)
-            }
-            write_mem::<$n>(mem.add(ea as usize), bytes, false);
+            let p = sum_addr!(ip, regs, mem, len, a, b, $n);
+            write_mem::<$n>(p, bytes, false);
             ip.add(1)
         });
         register!($t, Instr::$name { v: 0, a: 0, b: 0 }, $name);
