@@ -442,24 +442,19 @@ fn grow_stack(stack: &mut Vec<u64>, need: usize, limit: usize) -> Result<(), Tra
     Ok(())
 }
 
-/// Zeroes the declared locals of `f`'s frame at `regs` and fills in its
-/// constant slots.
+/// Sets up `f`'s frame at `regs` (see [`CompiledFunc::init`]): zeroes the
+/// declared locals and fills in the constant slots.
 ///
 /// # Safety
 ///
 /// `regs` points to at least `f.max_height` writable slots.
 #[inline(always)]
 unsafe fn init_frame(regs: *mut u64, f: &CompiledFunc) {
-    // SAFETY: `param_slots <= local_slots` and `const_slot + consts.len()
-    // == max_height`.
+    // SAFETY: `param_slots + zeros + init.len() <= max_height`.
     unsafe {
-        let (ps, ls) = (f.param_slots as usize, f.local_slots as usize);
-        if ls > ps {
-            ptr::write_bytes(regs.add(ps), 0, ls - ps);
-        }
-        if !f.consts.is_empty() {
-            ptr::copy_nonoverlapping(f.consts.as_ptr(), regs.add(f.const_slot as usize), f.consts.len());
-        }
+        let at = regs.add(f.param_slots as usize);
+        ptr::write_bytes(at, 0, f.zeros as usize);
+        ptr::copy_nonoverlapping(f.init.as_ptr(), at.add(f.zeros as usize), f.init.len());
     }
 }
 

@@ -1180,9 +1180,16 @@ pub struct CompiledFunc {
     pub code: Box<[Instr]>,
     /// v128 constants and shuffle selectors.
     pub pool: Box<[u128]>,
-    /// The values of the constant slots `const_slot..`, copied into the
-    /// frame on entry.
-    pub consts: Box<[u64]>,
+    /// How a frame is set up on entry: `zeros` slots from `param_slots`
+    /// on are cleared, and `init` is copied after them. For a small frame
+    /// (`zeros == 0`), `init` is the whole of it, from the first declared
+    /// local to the last constant: zeros, then the constants' values,
+    /// padded with zeros to a whole number of [`INIT_CHUNK`]s, so that
+    /// one short copy sets the frame up. For a large frame, `zeros` covers
+    /// the locals (and the result and hidden slots) and `init` holds the
+    /// constants. Either way it ends within `max_height`.
+    pub zeros: u32,
+    pub init: Box<[u64]>,
     pub param_slots: u32,
     /// Parameters and declared locals.
     pub local_slots: u32,
@@ -1203,6 +1210,12 @@ pub struct CompiledFunc {
     /// The GC operators' immediates ([`Instr::Gc`]).
     pub gc: Box<[crate::gc::GcOp]>,
 }
+
+/// The words per chunk of [`CompiledFunc::init`] for a small frame.
+pub const INIT_CHUNK: usize = 2;
+
+/// The most words a small frame's [`CompiledFunc::init`] covers.
+pub const SMALL_INIT: usize = 32;
 
 impl CompiledFunc {
     /// The innermost handler region holding instruction `pc`.

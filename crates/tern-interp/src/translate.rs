@@ -41,7 +41,9 @@
 
 mod gc;
 
-use crate::ir::{ANY_TAG, Clause, CompiledFunc, Instr, Mem, NO_REG, NO_REGION, R3, Reg, Region, WIDE};
+use crate::ir::{
+    ANY_TAG, Clause, CompiledFunc, INIT_CHUNK, Instr, Mem, NO_REG, NO_REGION, R3, Reg, Region, SMALL_INIT, WIDE,
+};
 use std::collections::HashMap;
 use tern_binary::{
     BlockType, BrOnCast, BrTable, CatchKind, FuncBody, FuncType, HeapType, Ieee32, Ieee64, MemArg, SelectTypes,
@@ -580,8 +582,20 @@ impl<'i> Emitter<'i> {
         // arguments, on the caller's operand stack) never overlaps them.
         let nh = self.hidden;
         let n = self.consts.len() as u32 + nh;
-        let Some(max_height) = self.max_h.checked_add(n).filter(|&h| h < HIDDEN_BASE) else {
+        let Some(mut max_height) = self.max_h.checked_add(n).filter(|&h| h < HIDDEN_BASE) else {
             return unsupported("a function with this many operands");
+        };
+        // The frame's set-up (see `CompiledFunc::init`).
+        let const_slot = self.stack_base + nh;
+        let ps = self.param_slots;
+        let span = (const_slot - ps) as usize + self.consts.len();
+        let (zeros, init) = if span <= SMALL_INIT {
+            let mut init = vec![0; span.next_multiple_of(INIT_CHUNK)];
+            init[(const_slot - ps) as usize..span].copy_from_slice(&self.consts);
+            max_height = max_height.max(ps + init.len() as u32);
+            (0, init)
+        } else {
+            (const_slot - ps, std::mem::take(&mut self.consts))
         };
         self.thread_jumps();
         self.use_accumulator();
@@ -634,10 +648,11 @@ impl<'i> Emitter<'i> {
             func_index: 0,
             code: self.code.into_boxed_slice(),
             pool: self.pool.into_boxed_slice(),
-            consts: self.consts.into_boxed_slice(),
+            zeros,
+            init: init.into_boxed_slice(),
             param_slots: self.param_slots,
             local_slots: self.local_slots,
-            const_slot: base + nh,
+            const_slot,
             result_slots: Tys::Many(self.func_ty.results()).slots(),
             max_height,
             regions: regions.into_boxed_slice(),

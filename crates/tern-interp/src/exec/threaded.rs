@@ -20,11 +20,9 @@
 //! thread grew, another memory). A shared memory 0 is given a length of 0
 //! here, so that its accesses always take that path (they must be atomic).
 
-#[cfg(doc)]
-use super::init_frame;
-use super::{Frame, OpResult, ops, read_mem, write_mem};
+use super::{Frame, OpResult, init_frame, ops, read_mem, write_mem};
 use crate::InterpModule;
-use crate::ir::{CompiledFunc, Instr, Mem, R3};
+use crate::ir::{CompiledFunc, INIT_CHUNK, Instr, Mem, R3};
 use crate::module::{self, translated};
 use crate::simd::*;
 use crate::tier::Tiering;
@@ -526,13 +524,8 @@ macro_rules! enter {
         let n = frames.len();
         let base = *cx.base + b as usize;
         let stack = &mut *cx.stack;
-        // (Growing `frames` or the value stack, and a large frame to clear,
-        // are left to the main loop: no call here keeps the handler lean.)
-        if n >= cx.max_frames
-            || n == frames.capacity()
-            || base + callee.max_height as usize > stack.len()
-            || !small_frame(callee)
-        {
+        // (Growing `frames` or the value stack is left to the main loop.)
+        if n >= cx.max_frames || n == frames.capacity() || base + callee.max_height as usize > stack.len() {
             stop!($ip)
         }
         let frame = Frame {
@@ -547,39 +540,48 @@ macro_rules! enter {
         *cx.base = base;
         *cx.func = callee;
         let regs = stack.as_mut_ptr().add(base);
-        init_small_frame(regs, callee);
+        if callee.zeros == 0 {
+            init_small_frame(regs, callee);
+        } else {
+            init_large_frame(regs, callee);
+        }
         let cx: *const Cx = cx;
         next!(callee.code.as_ptr(), regs, $mem, $len, cx, $acc)
     }};
 }
 
-/// Whether `f`'s frame takes few enough writes to set up for
-/// [`init_small_frame`].
-#[inline(always)]
-fn small_frame(f: &CompiledFunc) -> bool {
-    (f.local_slots - f.param_slots) as usize <= SMALL_FRAME && f.consts.len() <= SMALL_FRAME
-}
-
-const SMALL_FRAME: usize = 16;
-
-/// [`init_frame`] for a frame that [`small_frame`] accepts, with no calls.
+/// [`init_frame`] for a small frame (`zeros == 0`), with no calls.
 ///
 /// # Safety
 ///
 /// As for [`init_frame`].
 #[inline(always)]
 unsafe fn init_small_frame(regs: *mut u64, f: &CompiledFunc) {
-    // SAFETY: as for `init_frame`. (Volatile writes keep LLVM from turning
-    // the loops into calls to `memset` and `memcpy`.)
+    // SAFETY: as for `init_frame`; `init` is a whole number of chunks. (A
+    // volatile write keeps LLVM from turning the loop into a call to
+    // `memcpy`.)
     unsafe {
-        for i in f.param_slots as usize..f.local_slots as usize {
-            ptr::write_volatile(regs.add(i), 0);
-        }
-        let c = regs.add(f.const_slot as usize);
-        for (i, &v) in f.consts.iter().enumerate() {
-            ptr::write_volatile(c.add(i), v);
+        let to = regs.add(f.param_slots as usize);
+        let from = f.init.as_ptr();
+        for i in (0..f.init.len()).step_by(INIT_CHUNK) {
+            for k in 0..INIT_CHUNK {
+                ptr::write_volatile(to.add(i + k), *from.add(i + k));
+            }
         }
     }
+}
+
+/// [`init_frame`] for a large frame, out of line so that the handlers'
+/// common path stays lean.
+///
+/// # Safety
+///
+/// As for [`init_frame`].
+#[cold]
+#[inline(never)]
+unsafe fn init_large_frame(regs: *mut u64, f: &CompiledFunc) {
+    // SAFETY: the caller's promise.
+    unsafe { init_frame(regs, f) }
 }
 
 /// A loaded value as the accumulator holds it (a `v128` is never read
@@ -1164,6 +1166,38 @@ const fn hand_written(mut t: [Handler; TAGS]) -> [Handler; TAGS] {
     store_sum!(t, Store16I, 2, |x| (x as u16).to_le_bytes());
     store_sum!(t, Store32I, 4, |x| (x as u32).to_le_bytes());
     store_sum!(t, Store64I, 8, |x| x.to_le_bytes());
+    // Bulk memory within memory 0 (another memory, or a range outside
+    // memory 0's cached bounds, is the main loop's).
+    handler!(mem_fill, Instr::MemFill { r, mem: m }, |ip, regs, mem, len, cx, acc| {
+        let (d, v, n) = (
+            *regs.add(r as usize) as u32,
+            *regs.add(r as usize + 1) as u8,
+            *regs.add(r as usize + 2) as u32,
+        );
+        if m != 0 || d as u64 + n as u64 > len as u64 {
+            stop!(ip)
+        }
+        ptr::write_bytes(mem.add(d as usize), v, n as usize);
+        ip.add(1)
+    });
+    register!(t, Instr::MemFill { r: 0, mem: 0 }, mem_fill);
+    handler!(
+        mem_copy,
+        Instr::MemCopy { r, dst, src },
+        |ip, regs, mem, len, cx, acc| {
+            let (d, s, n) = (
+                *regs.add(r as usize) as u32,
+                *regs.add(r as usize + 1) as u32,
+                *regs.add(r as usize + 2) as u32,
+            );
+            if dst | src != 0 || d as u64 + n as u64 > len as u64 || s as u64 + n as u64 > len as u64 {
+                stop!(ip)
+            }
+            ptr::copy(mem.add(s as usize), mem.add(d as usize), n as usize);
+            ip.add(1)
+        }
+    );
+    register!(t, Instr::MemCopy { r: 0, dst: 0, src: 0 }, mem_copy);
 
     // ---- lanes ----
     extract!(t, ExtractI8S, |x: i8x16| x as i32 as u32 as u64);
