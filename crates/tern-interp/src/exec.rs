@@ -745,7 +745,14 @@ fn run(
         /// of memory 0 at offset 0.
         macro_rules! sum_addr {
             ($a:expr, $b:expr, $n:expr) => {
-                checked!(0u16, (r!($a) as u32).wrapping_add(r!($b) as u32) as u64, $n)
+                sum_addr!($a, $b, 0, $n)
+            };
+            ($a:expr, $b:expr, $k:expr, $n:expr) => {
+                checked!(
+                    0u16,
+                    (r!($a) as u32).wrapping_add((r!($b) as u32) << $k) as u64,
+                    $n
+                )
             };
         }
         macro_rules! load {
@@ -758,17 +765,23 @@ fn run(
         }
         // A fused `i32.add` and load of memory 0 at offset 0.
         macro_rules! load_sum {
-            ($v:expr, $a:expr, $b:expr, $n:literal, |$bytes:ident| $conv:expr, $ty:ident) => {{
-                let (p, sh) = sum_addr!($a, $b, $n);
+            ($v:expr, $a:expr, $b:expr, $n:literal, |$bytes:ident| $conv:expr, $ty:ident) => {
+                load_sum!($v, $a, $b, k = 0, $n, |$bytes| $conv, $ty)
+            };
+            ($v:expr, $a:expr, $b:expr, k = $k:expr, $n:literal, |$bytes:ident| $conv:expr, $ty:ident) => {{
+                let (p, sh) = sum_addr!($a, $b, $k, $n);
                 let $bytes: [u8; $n] = read_mem::<$n>(p, sh);
                 set!($ty, $v, $conv);
             }};
         }
         // A fused `i32.add` and store to memory 0 at offset 0.
         macro_rules! store_sum {
-            ($a:expr, $b:expr, $n:literal, $val:expr) => {{
+            ($a:expr, $b:expr, $n:literal, $val:expr) => {
+                store_sum!($a, $b, k = 0, $n, $val)
+            };
+            ($a:expr, $b:expr, k = $k:expr, $n:literal, $val:expr) => {{
                 let bytes: [u8; $n] = $val;
-                let (p, sh) = sum_addr!($a, $b, $n);
+                let (p, sh) = sum_addr!($a, $b, $k, $n);
                 write_mem::<$n>(p, bytes, sh);
             }};
         }
@@ -1376,6 +1389,10 @@ fn run(
                         Instr::Load16UI { v, a, b } => load_sum!(v, a, b, 2, |b| u16::from_le_bytes(b) as u64, u64),
                         Instr::Load32I { v, a, b } => load_sum!(v, a, b, 4, |b| u32::from_le_bytes(b) as u64, u64),
                         Instr::Load64I { v, a, b } => load_sum!(v, a, b, 8, |b| u64::from_le_bytes(b), u64),
+                        Instr::Load32X { k, v, a, b } => {
+                            load_sum!(v, a, b, k = k, 4, |b| u32::from_le_bytes(b) as u64, u64)
+                        }
+                        Instr::Load64X { k, v, a, b } => load_sum!(v, a, b, k = k, 8, |b| u64::from_le_bytes(b), u64),
                         Instr::Store8(m) => store!(m, 1, [r!(m.v) as u8]),
                         Instr::Store16(m) => store!(m, 2, (r!(m.v) as u16).to_le_bytes()),
                         Instr::Store32(m) => store!(m, 4, (r!(m.v) as u32).to_le_bytes()),
@@ -1384,6 +1401,8 @@ fn run(
                         Instr::Store16I { v, a, b } => store_sum!(a, b, 2, (r!(v) as u16).to_le_bytes()),
                         Instr::Store32I { v, a, b } => store_sum!(a, b, 4, (r!(v) as u32).to_le_bytes()),
                         Instr::Store64I { v, a, b } => store_sum!(a, b, 8, r!(v).to_le_bytes()),
+                        Instr::Store32X { k, v, a, b } => store_sum!(a, b, k = k, 4, (r!(v) as u32).to_le_bytes()),
+                        Instr::Store64X { k, v, a, b } => store_sum!(a, b, k = k, 8, r!(v).to_le_bytes()),
                         Instr::Store128(m) => store!(m, 16, get!(v128, m.v).to_le_bytes()),
                         Instr::Load8x8S(m) => load!(m, 8, |b| from_i16x8(b.map(|x| x as i8 as i16)), v128),
                         Instr::Load8x8U(m) => load!(m, 8, |b| from_i16x8(b.map(|x| x as i16)), v128),

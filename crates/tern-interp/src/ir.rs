@@ -198,6 +198,14 @@ macro_rules! define_instr {
             Store16I { v: Reg, a: Reg, b: Reg },
             Store32I { v: Reg, a: Reg, b: Reg },
             Store64I { v: Reg, a: Reg, b: Reg },
+            /// The `I` form of the same name whose address is
+            /// `regs[a] + (regs[b] << k)` (wrapping): the translator also
+            /// fuses an `i32.shl` by a constant whose only use is the add
+            /// (indexing an array of 4- or 8-byte elements).
+            Load32X { k: u8, v: Reg, a: Reg, b: Reg },
+            Load64X { k: u8, v: Reg, a: Reg, b: Reg },
+            Store32X { k: u8, v: Reg, a: Reg, b: Reg },
+            Store64X { k: u8, v: Reg, a: Reg, b: Reg },
             Store8(Mem),
             Store16(Mem),
             Store32(Mem),
@@ -704,7 +712,9 @@ impl Instr {
             | Instr::Load16S32I { v, .. }
             | Instr::Load16UI { v, .. }
             | Instr::Load32I { v, .. }
-            | Instr::Load64I { v, .. } => Some(v),
+            | Instr::Load64I { v, .. }
+            | Instr::Load32X { v, .. }
+            | Instr::Load64X { v, .. } => Some(v),
             Instr::Copy { d, .. } | Instr::Const32 { d, .. } | Instr::Const64 { d, .. } | Instr::GGet { d, .. } => {
                 Some(d)
             }
@@ -1068,7 +1078,11 @@ macro_rules! define_for_each_reg {
                     | Instr::Store8I { v, a, b }
                     | Instr::Store16I { v, a, b }
                     | Instr::Store32I { v, a, b }
-                    | Instr::Store64I { v, a, b } => {
+                    | Instr::Store64I { v, a, b }
+                    | Instr::Load32X { v, a, b, .. }
+                    | Instr::Load64X { v, a, b, .. }
+                    | Instr::Store32X { v, a, b, .. }
+                    | Instr::Store64X { v, a, b, .. } => {
                         f(v);
                         f(a);
                         f(b);

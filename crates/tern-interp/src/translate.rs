@@ -1262,16 +1262,63 @@ impl<'i> Emitter<'i> {
         fused: fn(Reg, Reg, Reg) -> Instr,
         memarg: MemArg,
     ) -> Result<()> {
+        self.load_or_fuse_scaled(make, fused, None, memarg)
+    }
+
+    /// [`Self::load_or_fuse`], also fusing into `scaled` (when given) an
+    /// `i32.shl` of the index that the add's other operand is the base of
+    /// (see [`Self::scaled_index`]).
+    fn load_or_fuse_scaled(
+        &mut self,
+        make: fn(Mem) -> Instr,
+        fused: fn(Reg, Reg, Reg) -> Instr,
+        scaled: Option<fn(u8, Reg, Reg, Reg) -> Instr>,
+        memarg: MemArg,
+    ) -> Result<()> {
         if let Some(r) = self.address_add(memarg, 1) {
             self.code.pop();
             self.last_def = None;
             self.pop();
             let d = self.push(1);
-            let at = self.emit(fused(d, r.a, r.b));
+            let i = match (scaled, self.scaled_index(r)) {
+                (Some(scaled), Some((base, index, k))) => {
+                    self.code.pop();
+                    scaled(k, d, base, index)
+                }
+                _ => fused(d, r.a, r.b),
+            };
+            let at = self.emit(i);
             self.last_def = Some(at as usize);
             return Ok(());
         }
         self.load(make, memarg, 1)
+    }
+
+    /// With `add` (an address [`Self::address_add`] found, just removed
+    /// from the end of the code): when the instruction before it is an
+    /// `i32.shl` by a constant into a stack slot that only `add` reads
+    /// (an operand slot, as no label lies at `add`), the base (the add's
+    /// other operand), the index (the shift's input) and the shift. The
+    /// index slot still holds the shift's input where the fused access
+    /// runs, as the shift and the add are both gone.
+    fn scaled_index(&self, add: R3) -> Option<(Reg, Reg, u8)> {
+        let k = self.code.len();
+        let Some(&Instr::I32Shl(s)) = self.code.last() else {
+            return None;
+        };
+        let temp = |r: Reg| r >= self.stack_base && r < HIDDEN_BASE;
+        let base = if s.d == add.b {
+            add.a
+        } else if s.d == add.a {
+            add.b
+        } else {
+            return None;
+        };
+        if self.label_at >= k as u32 || !temp(s.d) || s.b < CONST_BASE || base == s.d {
+            return None;
+        }
+        let shift = *self.consts.get((s.b - CONST_BASE) as usize)? as u32 & 31;
+        Some((base, s.a, shift as u8))
     }
 
     fn load(&mut self, make: fn(Mem) -> Instr, memarg: MemArg, w: u8) -> Result<()> {
@@ -1294,6 +1341,18 @@ impl<'i> Emitter<'i> {
         fused: fn(Reg, Reg, Reg) -> Instr,
         memarg: MemArg,
     ) -> Result<()> {
+        self.store_or_fuse_scaled(make, fused, None, memarg)
+    }
+
+    /// [`Self::store_or_fuse`], also fusing the shift of a scaled index
+    /// into `scaled` when given (see [`Self::scaled_index`]).
+    fn store_or_fuse_scaled(
+        &mut self,
+        make: fn(Mem) -> Instr,
+        fused: fn(Reg, Reg, Reg) -> Instr,
+        scaled: Option<fn(u8, Reg, Reg, Reg) -> Instr>,
+        memarg: MemArg,
+    ) -> Result<()> {
         if self.stack.last().is_some_and(|v| v.pending())
             && let Some(r) = self.address_add(memarg, 2)
         {
@@ -1301,7 +1360,14 @@ impl<'i> Emitter<'i> {
             self.last_def = None;
             let v = self.pop();
             self.pop();
-            self.emit(fused(v, r.a, r.b));
+            let i = match (scaled, self.scaled_index(r)) {
+                (Some(scaled), Some((base, index, k))) => {
+                    self.code.pop();
+                    scaled(k, v, base, index)
+                }
+                _ => fused(v, r.a, r.b),
+            };
+            self.emit(i);
             return Ok(());
         }
         self.store(make, memarg)
@@ -1815,7 +1881,9 @@ impl<'i> Emitter<'i> {
             | Instr::Load16S32I { v, .. }
             | Instr::Load16UI { v, .. }
             | Instr::Load32I { v, .. }
-            | Instr::Load64I { v, .. } => v,
+            | Instr::Load64I { v, .. }
+            | Instr::Load32X { v, .. }
+            | Instr::Load64X { v, .. } => v,
             other => match other.plain_mut() {
                 Some(r) => &mut r.d,
                 None => return false,
@@ -1829,9 +1897,39 @@ impl<'i> Emitter<'i> {
         true
     }
 
+    /// For `local.set L` of a `select` whose first operand was `L` itself
+    /// (`x = c ? x : y`, as in a running minimum): makes the `select`
+    /// write `L` in place, dropping the copy of `L` into the select's slot.
+    /// That slot is dead after the `local.set`, and no jump lands at the
+    /// `select` or after it.
+    fn select_in_place(&mut self, l: Reg) -> bool {
+        let n = self.code.len();
+        let Some(&top) = self.stack.last() else {
+            return false;
+        };
+        if n < 2 || top.pending() || self.label_at + 1 >= n as u32 {
+            return false;
+        }
+        match (self.code[n - 2], self.code[n - 1]) {
+            (Instr::Copy { d: t, s }, Instr::Sel { a, b, c })
+                if s == l && t == a && a == top.slot && b != t && c != t =>
+            {
+                self.code.pop();
+                self.code[n - 2] = Instr::Sel { a: l, b, c };
+                self.last_def = None;
+                true
+            }
+            _ => false,
+        }
+    }
+
     fn visit_local_set(&mut self, local_index: u32) -> Result<()> {
         let (d, w) = self.local(local_index);
         self.materialize_local(d, 1);
+        if self.select_in_place(d) {
+            self.pop();
+            return Ok(());
+        }
         if self.retarget(d) {
             self.pop();
             return Ok(());
@@ -1936,16 +2034,20 @@ impl<'i> Emitter<'i> {
     // ---- memory ----
 
     fn visit_i32_load(&mut self, m: MemArg) -> Result<()> {
-        self.load_or_fuse(Instr::Load32, |v, a, b| Instr::Load32I { v, a, b }, m)
+        let scaled: fn(u8, Reg, Reg, Reg) -> Instr = |k, v, a, b| Instr::Load32X { k, v, a, b };
+        self.load_or_fuse_scaled(Instr::Load32, |v, a, b| Instr::Load32I { v, a, b }, Some(scaled), m)
     }
     fn visit_i64_load(&mut self, m: MemArg) -> Result<()> {
-        self.load_or_fuse(Instr::Load64, |v, a, b| Instr::Load64I { v, a, b }, m)
+        let scaled: fn(u8, Reg, Reg, Reg) -> Instr = |k, v, a, b| Instr::Load64X { k, v, a, b };
+        self.load_or_fuse_scaled(Instr::Load64, |v, a, b| Instr::Load64I { v, a, b }, Some(scaled), m)
     }
     fn visit_f32_load(&mut self, m: MemArg) -> Result<()> {
-        self.load_or_fuse(Instr::Load32, |v, a, b| Instr::Load32I { v, a, b }, m)
+        let scaled: fn(u8, Reg, Reg, Reg) -> Instr = |k, v, a, b| Instr::Load32X { k, v, a, b };
+        self.load_or_fuse_scaled(Instr::Load32, |v, a, b| Instr::Load32I { v, a, b }, Some(scaled), m)
     }
     fn visit_f64_load(&mut self, m: MemArg) -> Result<()> {
-        self.load_or_fuse(Instr::Load64, |v, a, b| Instr::Load64I { v, a, b }, m)
+        let scaled: fn(u8, Reg, Reg, Reg) -> Instr = |k, v, a, b| Instr::Load64X { k, v, a, b };
+        self.load_or_fuse_scaled(Instr::Load64, |v, a, b| Instr::Load64I { v, a, b }, Some(scaled), m)
     }
     fn visit_i32_load8_s(&mut self, m: MemArg) -> Result<()> {
         self.load_or_fuse(Instr::Load8S32, |v, a, b| Instr::Load8S32I { v, a, b }, m)
@@ -1991,16 +2093,20 @@ impl<'i> Emitter<'i> {
         Ok(())
     }
     fn visit_i32_store(&mut self, m: MemArg) -> Result<()> {
-        self.store_or_fuse(Instr::Store32, |v, a, b| Instr::Store32I { v, a, b }, m)
+        let scaled: fn(u8, Reg, Reg, Reg) -> Instr = |k, v, a, b| Instr::Store32X { k, v, a, b };
+        self.store_or_fuse_scaled(Instr::Store32, |v, a, b| Instr::Store32I { v, a, b }, Some(scaled), m)
     }
     fn visit_i64_store(&mut self, m: MemArg) -> Result<()> {
-        self.store_or_fuse(Instr::Store64, |v, a, b| Instr::Store64I { v, a, b }, m)
+        let scaled: fn(u8, Reg, Reg, Reg) -> Instr = |k, v, a, b| Instr::Store64X { k, v, a, b };
+        self.store_or_fuse_scaled(Instr::Store64, |v, a, b| Instr::Store64I { v, a, b }, Some(scaled), m)
     }
     fn visit_f32_store(&mut self, m: MemArg) -> Result<()> {
-        self.store_or_fuse(Instr::Store32, |v, a, b| Instr::Store32I { v, a, b }, m)
+        let scaled: fn(u8, Reg, Reg, Reg) -> Instr = |k, v, a, b| Instr::Store32X { k, v, a, b };
+        self.store_or_fuse_scaled(Instr::Store32, |v, a, b| Instr::Store32I { v, a, b }, Some(scaled), m)
     }
     fn visit_f64_store(&mut self, m: MemArg) -> Result<()> {
-        self.store_or_fuse(Instr::Store64, |v, a, b| Instr::Store64I { v, a, b }, m)
+        let scaled: fn(u8, Reg, Reg, Reg) -> Instr = |k, v, a, b| Instr::Store64X { k, v, a, b };
+        self.store_or_fuse_scaled(Instr::Store64, |v, a, b| Instr::Store64I { v, a, b }, Some(scaled), m)
     }
     fn visit_i32_store8(&mut self, m: MemArg) -> Result<()> {
         self.store_or_fuse(Instr::Store8, |v, a, b| Instr::Store8I { v, a, b }, m)

@@ -411,13 +411,16 @@ macro_rules! store {
 /// [`addr!`] of a fused `i32.add` of slots `$a` and `$b` and an `$n`-byte
 /// access of memory 0 at offset 0.
 macro_rules! sum_addr {
-    ($ip:ident, $regs:ident, $mem:ident, $len:ident, $a:expr, $b:expr, $n:expr) => {{
-        let ea = (*$regs.add($a as usize) as u32).wrapping_add(*$regs.add($b as usize) as u32) as u64;
+    ($ip:ident, $regs:ident, $mem:ident, $len:ident, $a:expr, $b:ident << $k:expr, $n:expr) => {{
+        let ea = (*$regs.add($a as usize) as u32).wrapping_add((*$regs.add($b as usize) as u32) << $k) as u64;
         if ea + $n > $len as u64 {
             stop!($ip)
         }
         $mem.add(ea as usize)
     }};
+    ($ip:ident, $regs:ident, $mem:ident, $len:ident, $a:expr, $b:ident, $n:expr) => {
+        sum_addr!($ip, $regs, $mem, $len, $a, $b << 0, $n)
+    };
 }
 
 /// A fused `i32.add` and load of memory 0 at offset 0 (`Load8UI`, ...).
@@ -432,6 +435,37 @@ macro_rules! load_sum {
             ip.add(1)
         });
         register!($t, Instr::$name { v: 0, a: 0, b: 0 }, $name);
+    }};
+}
+
+/// A fused `i32.shl`, `i32.add` and load of memory 0 at offset 0
+/// (`Load32X`, `Load64X`).
+macro_rules! load_scaled {
+    ($t:ident, $name:ident, $n:literal, |$b:ident| $conv:expr, $ty:ty) => {{
+        handler!($name, Instr::$name { k, v, a, b }, |ip, regs, mem, len, cx, acc| {
+            let p = sum_addr!(ip, regs, mem, len, a, b << k, $n);
+            let $b: [u8; $n] = read_mem::<$n>(p, false);
+            let x: $ty = $conv;
+            x.set(regs, v);
+            acc = acc_of(x);
+            ip.add(1)
+        });
+        register!($t, Instr::$name { k: 0, v: 0, a: 0, b: 0 }, $name);
+    }};
+}
+
+/// A fused `i32.shl`, `i32.add` and store to memory 0 at offset 0
+/// (`Store32X`, `Store64X`).
+macro_rules! store_scaled {
+    ($t:ident, $name:ident, $n:literal, |$x:ident| $bytes:expr) => {{
+        handler!($name, Instr::$name { k, v, a, b }, |ip, regs, mem, len, cx, acc| {
+            let $x = *regs.add(v as usize);
+            let bytes: [u8; $n] = $bytes;
+            let p = sum_addr!(ip, regs, mem, len, a, b << k, $n);
+            write_mem::<$n>(p, bytes, false);
+            ip.add(1)
+        });
+        register!($t, Instr::$name { k: 0, v: 0, a: 0, b: 0 }, $name);
     }};
 }
 
@@ -1166,6 +1200,10 @@ const fn hand_written(mut t: [Handler; TAGS]) -> [Handler; TAGS] {
     store_sum!(t, Store16I, 2, |x| (x as u16).to_le_bytes());
     store_sum!(t, Store32I, 4, |x| (x as u32).to_le_bytes());
     store_sum!(t, Store64I, 8, |x| x.to_le_bytes());
+    load_scaled!(t, Load32X, 4, |b| u32::from_le_bytes(b) as u64, u64);
+    load_scaled!(t, Load64X, 8, |b| u64::from_le_bytes(b), u64);
+    store_scaled!(t, Store32X, 4, |x| (x as u32).to_le_bytes());
+    store_scaled!(t, Store64X, 8, |x| x.to_le_bytes());
     // Bulk memory within memory 0 (another memory, or a range outside
     // memory 0's cached bounds, is the main loop's).
     handler!(mem_fill, Instr::MemFill { r, mem: m }, |ip, regs, mem, len, cx, acc| {

@@ -74,3 +74,70 @@
 (assert_trap (invoke "st64c" (i32.const 65535) (i32.const 1)) "out of bounds memory access")
 ;; A trapping store writes nothing.
 (assert_return (invoke "ld32" (i32.const 65532) (i32.const 0)) (i32.const 0))
+
+;; An index shifted by a constant and added to a base (the interpreter fuses
+;; the shift too): both orders of the add, wrapping of the shift and of the
+;; sum, shift counts taken modulo 32, traps, and shapes that must not fuse.
+(module
+  (memory 1)
+  (data (i32.const 0) "\01\02\03\04\05\06\07\08\09\0a\0b\0c\0d\0e\0f\10")
+  (func (export "x32") (param i32 i32) (result i32)
+    (i32.load (i32.add (local.get 0) (i32.shl (local.get 1) (i32.const 2)))))
+  (func (export "x32r") (param i32 i32) (result i32)
+    (i32.load (i32.add (i32.shl (local.get 1) (i32.const 2)) (local.get 0))))
+  (func (export "x64") (param i32 i32) (result i64)
+    (i64.load (i32.add (local.get 0) (i32.shl (local.get 1) (i32.const 3)))))
+  (func (export "xf64") (param i32 i32) (result i64)
+    (i64.reinterpret_f64 (f64.load (i32.add (local.get 0) (i32.shl (local.get 1) (i32.const 3))))))
+  (func (export "x32by35") (param i32 i32) (result i32)
+    (i32.load (i32.add (local.get 0) (i32.shl (local.get 1) (i32.const 35)))))
+  ;; The index is itself computed: the shift's input slot is read.
+  (func (export "x32calc") (param i32 i32) (result i32)
+    (i32.load (i32.add (local.get 0) (i32.shl (i32.add (local.get 1) (i32.const 1)) (i32.const 2)))))
+  (func (export "st32x") (param i32 i32 i32) (result i32)
+    (i32.store (i32.add (local.get 0) (i32.shl (local.get 1) (i32.const 2))) (local.get 2))
+    (i32.load (i32.add (local.get 0) (i32.shl (local.get 1) (i32.const 2)))))
+  (func (export "st64x") (param i32 i32) (result i64)
+    (i64.store (i32.add (i32.shl (local.get 1) (i32.const 3)) (local.get 0)) (i64.const -3))
+    (i64.load (i32.add (local.get 0) (i32.shl (local.get 1) (i32.const 3)))))
+  ;; The shifted value kept in a local too (tee): not fused, still right.
+  (func (export "xtee") (param i32 i32) (result i32) (local i32)
+    (i32.add
+      (i32.load (i32.add (local.get 0) (local.tee 2 (i32.shl (local.get 1) (i32.const 2)))))
+      (local.get 2)))
+  ;; A shift by a variable amount: not fused, still right.
+  (func (export "xvar") (param i32 i32 i32) (result i32)
+    (i32.load (i32.add (local.get 0) (i32.shl (local.get 1) (local.get 2)))))
+  ;; A branch lands between the shift and the add: not fused, still right.
+  (func (export "xbr") (param i32 i32 i32) (result i32)
+    (i32.load
+      (i32.add
+        (local.get 0)
+        (block (result i32)
+          (drop (br_if 0 (local.get 2) (local.get 2)))
+          (i32.shl (local.get 1) (i32.const 2))))))
+)
+(assert_return (invoke "x32" (i32.const 0) (i32.const 1)) (i32.const 0x08070605))
+(assert_return (invoke "x32" (i32.const 2) (i32.const 1)) (i32.const 0x0a090807))
+(assert_return (invoke "x32r" (i32.const 2) (i32.const 1)) (i32.const 0x0a090807))
+(assert_return (invoke "x32" (i32.const 8) (i32.const -1)) (i32.const 0x08070605))
+(assert_return (invoke "x32" (i32.const 4) (i32.const 0x40000000)) (i32.const 0x08070605))
+(assert_return (invoke "x64" (i32.const 0) (i32.const 1)) (i64.const 0x100f0e0d0c0b0a09))
+(assert_return (invoke "xf64" (i32.const 0) (i32.const 0)) (i64.const 0x0807060504030201))
+(assert_return (invoke "x32by35" (i32.const 0) (i32.const 1)) (i32.const 0x0c0b0a09))
+(assert_return (invoke "x32calc" (i32.const 0) (i32.const 0)) (i32.const 0x08070605))
+(assert_return (invoke "x32calc" (i32.const 0) (i32.const -1)) (i32.const 0x04030201))
+(assert_trap (invoke "x32" (i32.const 0) (i32.const 16384)) "out of bounds memory access")
+(assert_trap (invoke "x32" (i32.const 65533) (i32.const 0)) "out of bounds memory access")
+(assert_trap (invoke "x64" (i32.const 0) (i32.const 0x1fffffff)) "out of bounds memory access")
+(assert_return (invoke "x32" (i32.const 0) (i32.const 16383)) (i32.const 0))
+(assert_return (invoke "st32x" (i32.const 100) (i32.const 3) (i32.const 0x11223344)) (i32.const 0x11223344))
+(assert_return (invoke "x32" (i32.const 100) (i32.const 3)) (i32.const 0x11223344))
+(assert_return (invoke "x32" (i32.const 112) (i32.const 0)) (i32.const 0x11223344))
+(assert_trap (invoke "st32x" (i32.const 65532) (i32.const 1) (i32.const 0)) "out of bounds memory access")
+(assert_return (invoke "st64x" (i32.const 200) (i32.const 2)) (i64.const -3))
+(assert_return (invoke "x64" (i32.const 216) (i32.const 0)) (i64.const -3))
+(assert_return (invoke "xtee" (i32.const 0) (i32.const 1)) (i32.const 0x08070609))
+(assert_return (invoke "xvar" (i32.const 0) (i32.const 1) (i32.const 3)) (i32.const 0x0c0b0a09))
+(assert_return (invoke "xbr" (i32.const 0) (i32.const 1) (i32.const 0)) (i32.const 0x08070605))
+(assert_return (invoke "xbr" (i32.const 0) (i32.const 1) (i32.const 8)) (i32.const 0x0c0b0a09))
