@@ -205,8 +205,8 @@ unsafe fn unwind(
             }
             let mut r = f.region_at(pc);
             while r != NO_REGION {
-                let reg = f.regions[r as usize];
-                for c in &f.clauses[reg.first as usize..(reg.first + reg.len) as usize] {
+                let reg = f.regions()[r as usize];
+                for c in &f.clauses()[reg.first as usize..(reg.first + reg.len) as usize] {
                     if c.tag != ANY_TAG && vm.instances[fr.inst as usize].tags[c.tag as usize] != e_tag {
                         continue;
                     }
@@ -1220,7 +1220,7 @@ fn run(
                             vmr.fuel -= n as u64;
                         }
                         Instr::LoopHead { l } => {
-                            let lp = &(*func).loops[l as usize];
+                            let lp = &(*func).loops()[l as usize];
                             if let Some(t) = (*module).tiering()
                                 && t.loop_iteration(lp)
                                 && t.loop_ready((*func).func_index - (*module).desc().num_imported_funcs(), lp)
@@ -1354,7 +1354,7 @@ fn run(
                         // ---- constants, globals ----
                         Instr::Const32 { d, v } => r!(d) = v as u64,
                         Instr::Const64 { d, v } => r!(d) = v,
-                        Instr::ConstV128 { d, i } => set!(v128, d, (*func).pool[i as usize]),
+                        Instr::ConstV128 { d, i } => set!(v128, d, (*func).pool()[i as usize]),
                         Instr::GGet { d, g } => {
                             let gi = instance!().globals[g as usize];
                             r!(d) = (&*vm).globals[gi as usize].value as u64;
@@ -1561,7 +1561,7 @@ fn run(
                         }
                         Instr::IsNull { d, a } => r!(d) = (r!(a) == 0) as u64,
                         Instr::Gc { a, d, op } => {
-                            let g = &(*func).gc[op as usize];
+                            let g = &(*func).gc_ops()[op as usize];
                             let top = regs.offset_from(stack.as_ptr()) as usize + (*func).max_height as usize;
                             let roots = std::slice::from_raw_parts(stack.as_ptr(), top);
                             tri!(crate::gc::exec(&mut *vm, inst, g, regs, a, d, roots));
@@ -1572,7 +1572,7 @@ fn run(
                         Instr::Shuffle { a, b, i } => {
                             let x = u8x16(get!(v128, a));
                             let y = u8x16(get!(v128, b));
-                            let sel = (*func).pool[i as usize].to_le_bytes();
+                            let sel = (*func).pool()[i as usize].to_le_bytes();
                             let out: [u8; 16] = std::array::from_fn(|k| {
                                 let s = sel[k] as usize;
                                 if s < 16 { x[s] } else { y[s - 16] }

@@ -1192,8 +1192,6 @@ pub struct CompiledFunc {
     /// The function's index in its module (imports first), for backtraces.
     pub func_index: u32,
     pub code: Box<[Instr]>,
-    /// v128 constants and shuffle selectors.
-    pub pool: Box<[u128]>,
     /// How a frame is set up on entry: `zeros` slots from `param_slots`
     /// on are cleared, and `init` is copied after them. For a small frame
     /// (`zeros == 0`), `init` is the whole of it, from the first declared
@@ -1214,6 +1212,16 @@ pub struct CompiledFunc {
     /// Frame size: locals (at least as many slots as the results),
     /// constants, then the deepest operand stack.
     pub max_height: u32,
+    /// What few functions have (boxed, so that a function without any of
+    /// it costs one word): see [`Extras`].
+    pub extras: Option<Box<Extras>>,
+}
+
+/// The parts of a [`CompiledFunc`] that most functions do without.
+#[derive(Debug, Default)]
+pub struct Extras {
+    /// v128 constants and shuffle selectors.
+    pub pool: Box<[u128]>,
     /// Exception-handler regions, in the order they were opened (inner
     /// regions after outer ones), and their clauses.
     pub regions: Box<[Region]>,
@@ -1225,6 +1233,18 @@ pub struct CompiledFunc {
     pub gc: Box<[crate::gc::GcOp]>,
 }
 
+impl Extras {
+    /// `None` when every part is empty.
+    pub fn boxed(self) -> Option<Box<Extras>> {
+        let empty = self.pool.is_empty()
+            && self.regions.is_empty()
+            && self.clauses.is_empty()
+            && self.loops.is_empty()
+            && self.gc.is_empty();
+        (!empty).then(|| Box::new(self))
+    }
+}
+
 /// The words per chunk of [`CompiledFunc::init`] for a small frame.
 pub const INIT_CHUNK: usize = 2;
 
@@ -1234,10 +1254,30 @@ pub const SMALL_INIT: usize = 32;
 impl CompiledFunc {
     /// The innermost handler region holding instruction `pc`.
     pub fn region_at(&self, pc: u32) -> u32 {
-        match self.regions.iter().rposition(|r| r.start <= pc && pc < r.end) {
+        match self.regions().iter().rposition(|r| r.start <= pc && pc < r.end) {
             Some(i) => i as u32,
             None => NO_REGION,
         }
+    }
+
+    pub fn pool(&self) -> &[u128] {
+        self.extras.as_ref().map_or(&[], |e| &e.pool)
+    }
+
+    pub fn regions(&self) -> &[Region] {
+        self.extras.as_ref().map_or(&[], |e| &e.regions)
+    }
+
+    pub fn clauses(&self) -> &[Clause] {
+        self.extras.as_ref().map_or(&[], |e| &e.clauses)
+    }
+
+    pub fn loops(&self) -> &[crate::tier::LoopOsr] {
+        self.extras.as_ref().map_or(&[], |e| &e.loops)
+    }
+
+    pub fn gc_ops(&self) -> &[crate::gc::GcOp] {
+        self.extras.as_ref().map_or(&[], |e| &e.gc)
     }
 }
 

@@ -42,7 +42,7 @@
 mod gc;
 
 use crate::ir::{
-    ANY_TAG, Clause, CompiledFunc, INIT_CHUNK, Instr, Mem, NO_REG, NO_REGION, R3, Reg, Region, SMALL_INIT, WIDE,
+    ANY_TAG, Clause, CompiledFunc, Extras, INIT_CHUNK, Instr, Mem, NO_REG, NO_REGION, R3, Reg, Region, SMALL_INIT, WIDE,
 };
 use std::collections::HashMap;
 use tern_binary::{
@@ -644,10 +644,16 @@ impl<'i> Emitter<'i> {
             }
             regions.push(r);
         }
+        let extras = Extras {
+            pool: self.pool.into_boxed_slice(),
+            regions: regions.into_boxed_slice(),
+            clauses: clauses.into_boxed_slice(),
+            loops: loops.into_boxed_slice(),
+            gc: std::mem::take(&mut self.gc).into_boxed_slice(),
+        };
         Ok(CompiledFunc {
             func_index: 0,
             code: self.code.into_boxed_slice(),
-            pool: self.pool.into_boxed_slice(),
             zeros,
             init: init.into_boxed_slice(),
             param_slots: self.param_slots,
@@ -655,10 +661,7 @@ impl<'i> Emitter<'i> {
             const_slot,
             result_slots: Tys::Many(self.func_ty.results()).slots(),
             max_height,
-            regions: regions.into_boxed_slice(),
-            clauses: clauses.into_boxed_slice(),
-            loops: loops.into_boxed_slice(),
-            gc: std::mem::take(&mut self.gc).into_boxed_slice(),
+            extras: extras.boxed(),
         })
     }
 

@@ -278,7 +278,7 @@ fn compile(
                 background: engine.config().tiering.is_none_or(|t| !t.synchronous),
                 on_osr_ready: Box::new(move |def, at_loop| {
                     if let Ok(f) = osr_interp.func(def)
-                        && let Some(l) = f.loops.iter().find(|l| l.id == at_loop)
+                        && let Some(l) = f.loops().iter().find(|l| l.id == at_loop)
                     {
                         l.set_ready();
                         if crate::log::enabled("tier") {
@@ -291,7 +291,7 @@ fn compile(
                 }),
                 on_osr_dropped: Box::new(move |def, at_loop| {
                     if let Ok(f) = dropped_interp.func(def)
-                        && let Some(l) = f.loops.iter().find(|l| l.id == at_loop)
+                        && let Some(l) = f.loops().iter().find(|l| l.id == at_loop)
                     {
                         l.reset();
                     }

@@ -1021,7 +1021,7 @@ const fn hand_written(mut t: [Handler; TAGS]) -> [Handler; TAGS] {
         if let Some(t) = cx.tiering.as_ref()
             && t.loop_iteration({
                 let func: &CompiledFunc = &**cx.func;
-                func.loops.get_unchecked(l as usize)
+                func.loops().get_unchecked(l as usize)
             })
         {
             stop!(ip)
@@ -1115,7 +1115,7 @@ const fn hand_written(mut t: [Handler; TAGS]) -> [Handler; TAGS] {
     handler!(gc, Instr::Gc { a, d, op }, |ip, regs, mem, len, cx, acc| {
         let cx = &*cx;
         let func = *cx.func;
-        let ops: &[crate::gc::GcOp] = &(*func).gc;
+        let ops: &[crate::gc::GcOp] = (*func).gc_ops();
         let g = ops.get_unchecked(op as usize);
         let top = *cx.base + (*func).max_height as usize;
         let roots = std::slice::from_raw_parts((*cx.stack).as_ptr(), top);
