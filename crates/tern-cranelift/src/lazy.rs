@@ -158,6 +158,11 @@ struct State {
     on_linked: Option<LinkedHook>,
     /// Functions asked for (tiered modules), to compile before the rest.
     requests: std::collections::VecDeque<u32>,
+    /// Which functions were asked for (tiered modules): those a worker
+    /// places as soon as it has compiled them. The rest wait for the
+    /// final image (or for being asked for), so that compiling a large
+    /// module in the background costs no page of code per function.
+    wanted: Vec<bool>,
     /// OSR entries by `(def, loop)`, and those asked for, to compile
     /// before anything else.
     osr: HashMap<(u32, u32), OsrState>,
@@ -615,6 +620,7 @@ impl LazyModule {
                 trampolines: Some((array_funcs, foreign, reps)),
                 on_linked,
                 requests: Default::default(),
+                wanted: vec![false; ndefs],
                 osr: HashMap::new(),
                 osr_requests: Default::default(),
                 osr_dropped: Default::default(),
@@ -687,11 +693,16 @@ impl LazyModule {
         if def as usize >= self.ndefs {
             return;
         }
-        if now {
+        let mut st = lock(&self.state);
+        st.wanted[def as usize] = true;
+        let compiled = matches!(st.funcs[def as usize], FuncState::Done(_));
+        if now || (compiled && st.placed[def as usize] == 0 && st.linked.is_none()) {
+            // Compiled in the background but not placed (nobody wanted it
+            // then): placing it is quick, so it happens here.
+            drop(st);
             let _ = self.resolve(def);
             return;
         }
-        let mut st = lock(&self.state);
         if !matches!(st.funcs[def as usize], FuncState::NotStarted) {
             return;
         }
@@ -832,10 +843,12 @@ impl LazyModule {
                 FuncState::Failed(e)
             }
         };
-        // A tiered module installs what it compiles at once (a full chunk
-        // area leaves the function interpreted until the final image).
+        // A tiered module installs a function it was asked for at once (a
+        // full chunk area leaves the function interpreted until the final
+        // image); the others it compiles on the way to the final image.
         let mut placed = None;
         if self.tiered.is_some()
+            && st.wanted[def as usize]
             && st.placed[def as usize] == 0
             && let FuncState::Done(f) = &st.funcs[def as usize]
         {
