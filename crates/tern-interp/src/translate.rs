@@ -1275,7 +1275,7 @@ impl<'i> Emitter<'i> {
         &mut self,
         make: fn(Mem) -> Instr,
         fused: fn(Reg, Reg, Reg) -> Instr,
-        scaled: Option<fn(u8, Reg, Reg, Reg) -> Instr>,
+        scaled: Option<Scaled>,
         memarg: MemArg,
     ) -> Result<()> {
         if let Some(r) = self.address_add(memarg, 1) {
@@ -1353,7 +1353,7 @@ impl<'i> Emitter<'i> {
         &mut self,
         make: fn(Mem) -> Instr,
         fused: fn(Reg, Reg, Reg) -> Instr,
-        scaled: Option<fn(u8, Reg, Reg, Reg) -> Instr>,
+        scaled: Option<Scaled>,
         memarg: MemArg,
     ) -> Result<()> {
         if self.stack.last().is_some_and(|v| v.pending())
@@ -2037,19 +2037,19 @@ impl<'i> Emitter<'i> {
     // ---- memory ----
 
     fn visit_i32_load(&mut self, m: MemArg) -> Result<()> {
-        let scaled: fn(u8, Reg, Reg, Reg) -> Instr = |k, v, a, b| Instr::Load32X { k, v, a, b };
+        let scaled: Scaled = |k, v, a, b| Instr::Load32X { k, v, a, b };
         self.load_or_fuse_scaled(Instr::Load32, |v, a, b| Instr::Load32I { v, a, b }, Some(scaled), m)
     }
     fn visit_i64_load(&mut self, m: MemArg) -> Result<()> {
-        let scaled: fn(u8, Reg, Reg, Reg) -> Instr = |k, v, a, b| Instr::Load64X { k, v, a, b };
+        let scaled: Scaled = |k, v, a, b| Instr::Load64X { k, v, a, b };
         self.load_or_fuse_scaled(Instr::Load64, |v, a, b| Instr::Load64I { v, a, b }, Some(scaled), m)
     }
     fn visit_f32_load(&mut self, m: MemArg) -> Result<()> {
-        let scaled: fn(u8, Reg, Reg, Reg) -> Instr = |k, v, a, b| Instr::Load32X { k, v, a, b };
+        let scaled: Scaled = |k, v, a, b| Instr::Load32X { k, v, a, b };
         self.load_or_fuse_scaled(Instr::Load32, |v, a, b| Instr::Load32I { v, a, b }, Some(scaled), m)
     }
     fn visit_f64_load(&mut self, m: MemArg) -> Result<()> {
-        let scaled: fn(u8, Reg, Reg, Reg) -> Instr = |k, v, a, b| Instr::Load64X { k, v, a, b };
+        let scaled: Scaled = |k, v, a, b| Instr::Load64X { k, v, a, b };
         self.load_or_fuse_scaled(Instr::Load64, |v, a, b| Instr::Load64I { v, a, b }, Some(scaled), m)
     }
     fn visit_i32_load8_s(&mut self, m: MemArg) -> Result<()> {
@@ -2096,19 +2096,19 @@ impl<'i> Emitter<'i> {
         Ok(())
     }
     fn visit_i32_store(&mut self, m: MemArg) -> Result<()> {
-        let scaled: fn(u8, Reg, Reg, Reg) -> Instr = |k, v, a, b| Instr::Store32X { k, v, a, b };
+        let scaled: Scaled = |k, v, a, b| Instr::Store32X { k, v, a, b };
         self.store_or_fuse_scaled(Instr::Store32, |v, a, b| Instr::Store32I { v, a, b }, Some(scaled), m)
     }
     fn visit_i64_store(&mut self, m: MemArg) -> Result<()> {
-        let scaled: fn(u8, Reg, Reg, Reg) -> Instr = |k, v, a, b| Instr::Store64X { k, v, a, b };
+        let scaled: Scaled = |k, v, a, b| Instr::Store64X { k, v, a, b };
         self.store_or_fuse_scaled(Instr::Store64, |v, a, b| Instr::Store64I { v, a, b }, Some(scaled), m)
     }
     fn visit_f32_store(&mut self, m: MemArg) -> Result<()> {
-        let scaled: fn(u8, Reg, Reg, Reg) -> Instr = |k, v, a, b| Instr::Store32X { k, v, a, b };
+        let scaled: Scaled = |k, v, a, b| Instr::Store32X { k, v, a, b };
         self.store_or_fuse_scaled(Instr::Store32, |v, a, b| Instr::Store32I { v, a, b }, Some(scaled), m)
     }
     fn visit_f64_store(&mut self, m: MemArg) -> Result<()> {
-        let scaled: fn(u8, Reg, Reg, Reg) -> Instr = |k, v, a, b| Instr::Store64X { k, v, a, b };
+        let scaled: Scaled = |k, v, a, b| Instr::Store64X { k, v, a, b };
         self.store_or_fuse_scaled(Instr::Store64, |v, a, b| Instr::Store64I { v, a, b }, Some(scaled), m)
     }
     fn visit_i32_store8(&mut self, m: MemArg) -> Result<()> {
@@ -2596,6 +2596,10 @@ impl<'i> Emitter<'i> {
         Ok(())
     }
 }
+
+/// Makes a fused access with a scaled index (`Load32X`, ...) from the
+/// shift, the value slot, the base and the index.
+type Scaled = fn(u8, Reg, Reg, Reg) -> Instr;
 
 /// The translating visitor: emission of operators the validator accepted.
 struct Translator<'i>(Emitter<'i>);
