@@ -1389,6 +1389,9 @@ fn run(
                         Instr::Load16UI { v, a, b } => load_sum!(v, a, b, 2, |b| u16::from_le_bytes(b) as u64, u64),
                         Instr::Load32I { v, a, b } => load_sum!(v, a, b, 4, |b| u32::from_le_bytes(b) as u64, u64),
                         Instr::Load64I { v, a, b } => load_sum!(v, a, b, 8, |b| u64::from_le_bytes(b), u64),
+                        Instr::I32AddShl { k, d, a, b } => {
+                            r!(d) = (r!(a) as u32).wrapping_add((r!(b) as u32) << k) as u64;
+                        }
                         Instr::Load32X { k, v, a, b } => {
                             load_sum!(v, a, b, k = k, 4, |b| u32::from_le_bytes(b) as u64, u64)
                         }

@@ -198,9 +198,13 @@ macro_rules! define_instr {
             Store16I { v: Reg, a: Reg, b: Reg },
             Store32I { v: Reg, a: Reg, b: Reg },
             Store64I { v: Reg, a: Reg, b: Reg },
+            /// `regs[d] = regs[a] + (regs[b] << k)` (wrapping, as i32): an
+            /// `i32.shl` by a constant whose only use is the `i32.add`
+            /// that follows it, fused (array indexing, `base + (i << 2)`).
+            I32AddShl { k: u8, d: Reg, a: Reg, b: Reg },
             /// The `I` form of the same name whose address is
-            /// `regs[a] + (regs[b] << k)` (wrapping): the translator also
-            /// fuses an `i32.shl` by a constant whose only use is the add
+            /// `regs[a] + (regs[b] << k)` (wrapping): an access whose
+            /// address an [`Instr::I32AddShl`] just computed for it alone
             /// (indexing an array of 4- or 8-byte elements).
             Load32X { k: u8, v: Reg, a: Reg, b: Reg },
             Load64X { k: u8, v: Reg, a: Reg, b: Reg },
@@ -714,7 +718,8 @@ impl Instr {
             | Instr::Load32I { v, .. }
             | Instr::Load64I { v, .. }
             | Instr::Load32X { v, .. }
-            | Instr::Load64X { v, .. } => Some(v),
+            | Instr::Load64X { v, .. }
+            | Instr::I32AddShl { d: v, .. } => Some(v),
             Instr::Copy { d, .. } | Instr::Const32 { d, .. } | Instr::Const64 { d, .. } | Instr::GGet { d, .. } => {
                 Some(d)
             }
@@ -1079,6 +1084,7 @@ macro_rules! define_for_each_reg {
                     | Instr::Store16I { v, a, b }
                     | Instr::Store32I { v, a, b }
                     | Instr::Store64I { v, a, b }
+                    | Instr::I32AddShl { d: v, a, b, .. }
                     | Instr::Load32X { v, a, b, .. }
                     | Instr::Load64X { v, a, b, .. }
                     | Instr::Store32X { v, a, b, .. }

@@ -1021,11 +1021,22 @@ impl<'i> Emitter<'i> {
             },
             _ => R3 { d, a: 0, b: 0 },
         };
-        let ins = if self.relaxed_simd_deterministic {
+        let mut ins = if self.relaxed_simd_deterministic {
             make(r).relaxed_deterministic()
         } else {
             make(r)
         };
+        if let Instr::I32Add(add) = ins
+            && let Some((base, index, k)) = self.scaled_index(add)
+        {
+            self.code.pop();
+            ins = Instr::I32AddShl {
+                k,
+                d: add.d,
+                a: base,
+                b: index,
+            };
+        }
         let at = self.emit(ins);
         if params.len() < 3 && results.len() == 1 {
             self.last_def = Some(at as usize);
@@ -1240,7 +1251,7 @@ impl<'i> Emitter<'i> {
     /// address of an access to memory 0 (32-bit) at offset 0 described by
     /// `memarg`, and no label lies in between: the add can be fused into
     /// the access.
-    fn address_add(&self, memarg: MemArg, depth: usize) -> Option<R3> {
+    fn address_add(&self, memarg: MemArg, depth: usize) -> Option<(R3, u8)> {
         let k = self.code.len();
         let o = self.stack.len().checked_sub(depth).map(|i| self.stack[i])?;
         let fusable = memarg.offset == 0
@@ -1250,7 +1261,8 @@ impl<'i> Emitter<'i> {
             && self.label_at < k as u32
             && !o.pending();
         match self.code.last() {
-            Some(&Instr::I32Add(r)) if fusable && r.d == o.slot => Some(r),
+            Some(&Instr::I32Add(r)) if fusable && r.d == o.slot => Some((r, 0)),
+            Some(&Instr::I32AddShl { k, d, a, b }) if fusable && d == o.slot => Some((R3 { d, a, b }, k)),
             _ => None,
         }
     }
@@ -1278,16 +1290,15 @@ impl<'i> Emitter<'i> {
         scaled: Option<Scaled>,
         memarg: MemArg,
     ) -> Result<()> {
-        if let Some(r) = self.address_add(memarg, 1) {
+        if let Some((r, k)) = self.address_add(memarg, 1)
+            && (k == 0 || scaled.is_some())
+        {
             self.code.pop();
             self.last_def = None;
             self.pop();
             let d = self.push(1);
-            let i = match (scaled, self.scaled_index(r)) {
-                (Some(scaled), Some((base, index, k))) => {
-                    self.code.pop();
-                    scaled(k, d, base, index)
-                }
+            let i = match scaled {
+                Some(scaled) if k != 0 => scaled(k, d, r.a, r.b),
                 _ => fused(d, r.a, r.b),
             };
             let at = self.emit(i);
@@ -1297,13 +1308,13 @@ impl<'i> Emitter<'i> {
         self.load(make, memarg, 1)
     }
 
-    /// With `add` (an address [`Self::address_add`] found, just removed
-    /// from the end of the code): when the instruction before it is an
-    /// `i32.shl` by a constant into a stack slot that only `add` reads
-    /// (an operand slot, as no label lies at `add`), the base (the add's
-    /// other operand), the index (the shift's input) and the shift. The
-    /// index slot still holds the shift's input where the fused access
-    /// runs, as the shift and the add are both gone.
+    /// For an `i32.add` about to be emitted: when the instruction just
+    /// emitted is an `i32.shl` by a constant into a stack slot that only
+    /// the add reads (one of its operands, and no label lies at the add),
+    /// the base (the add's other operand), the index (the shift's input)
+    /// and the shift, to emit the two as one [`Instr::I32AddShl`]. The
+    /// index slot still holds the shift's input there, as the shift is
+    /// gone.
     fn scaled_index(&self, add: R3) -> Option<(Reg, Reg, u8)> {
         let k = self.code.len();
         let Some(&Instr::I32Shl(s)) = self.code.last() else {
@@ -1357,17 +1368,15 @@ impl<'i> Emitter<'i> {
         memarg: MemArg,
     ) -> Result<()> {
         if self.stack.last().is_some_and(|v| v.pending())
-            && let Some(r) = self.address_add(memarg, 2)
+            && let Some((r, k)) = self.address_add(memarg, 2)
+            && (k == 0 || scaled.is_some())
         {
             self.code.pop();
             self.last_def = None;
             let v = self.pop();
             self.pop();
-            let i = match (scaled, self.scaled_index(r)) {
-                (Some(scaled), Some((base, index, k))) => {
-                    self.code.pop();
-                    scaled(k, v, base, index)
-                }
+            let i = match scaled {
+                Some(scaled) if k != 0 => scaled(k, v, r.a, r.b),
                 _ => fused(v, r.a, r.b),
             };
             self.emit(i);
@@ -1886,7 +1895,8 @@ impl<'i> Emitter<'i> {
             | Instr::Load32I { v, .. }
             | Instr::Load64I { v, .. }
             | Instr::Load32X { v, .. }
-            | Instr::Load64X { v, .. } => v,
+            | Instr::Load64X { v, .. }
+            | Instr::I32AddShl { d: v, .. } => v,
             other => match other.plain_mut() {
                 Some(r) => &mut r.d,
                 None => return false,

@@ -1200,6 +1200,16 @@ const fn hand_written(mut t: [Handler; TAGS]) -> [Handler; TAGS] {
     store_sum!(t, Store16I, 2, |x| (x as u16).to_le_bytes());
     store_sum!(t, Store32I, 4, |x| (x as u32).to_le_bytes());
     store_sum!(t, Store64I, 8, |x| x.to_le_bytes());
+    handler!(
+        add_shl,
+        Instr::I32AddShl { k, d, a, b },
+        |ip, regs, mem, len, cx, acc| {
+            acc = (*regs.add(a as usize) as u32).wrapping_add((*regs.add(b as usize) as u32) << k) as u64;
+            *regs.add(d as usize) = acc;
+            ip.add(1)
+        }
+    );
+    register!(t, Instr::I32AddShl { k: 0, d: 0, a: 0, b: 0 }, add_shl);
     load_scaled!(t, Load32X, 4, |b| u32::from_le_bytes(b) as u64, u64);
     load_scaled!(t, Load64X, 8, |b| u64::from_le_bytes(b), u64);
     store_scaled!(t, Store32X, 4, |x| (x as u32).to_le_bytes());
