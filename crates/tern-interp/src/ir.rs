@@ -8,7 +8,7 @@
 //! (the stack height at that point), so instructions name their inputs and
 //! output by slot ("register") instead of pushing and popping. A `v128`
 //! takes two consecutive slots. Constant slots are filled from
-//! [`CompiledFunc::consts`] when the frame is entered, so that an operand
+//! [`CompiledFunc::init`] when the frame is entered, so that an operand
 //! that is a constant is read from its slot like any other, and no
 //! instruction loads it.
 //!
@@ -283,7 +283,7 @@ macro_rules! define_instr {
             IsNull { d: Reg, a: Reg },
             /// A GC operator (see [`crate::gc::GcOp`]): its operands in
             /// consecutive slots from `a`, its result in `d`; `op` indexes
-            /// [`CompiledFunc::gc`].
+            /// [`CompiledFunc::gc_ops`].
             Gc { a: Reg, d: Reg, op: u32 },
             FuncRef { d: Reg, f: u32 },
 

@@ -461,7 +461,7 @@ struct Emitter<'i> {
 /// While a function is translated, operands that are constants read slot
 /// `CONST_BASE + k` for constant `k`; `finish` moves these to the slots
 /// right after the locals (shifting the operand stack up), which the
-/// executor fills from [`CompiledFunc::consts`] when it enters the
+/// executor fills from [`CompiledFunc::init`] when it enters the
 /// function.
 const CONST_BASE: u32 = 1 << 31;
 
@@ -1281,8 +1281,8 @@ impl<'i> Emitter<'i> {
     }
 
     /// [`Self::load_or_fuse`], also fusing into `scaled` (when given) an
-    /// `i32.shl` of the index that the add's other operand is the base of
-    /// (see [`Self::scaled_index`]).
+    /// [`Instr::I32AddShl`] that computed the address (see
+    /// [`Self::scaled_index`]).
     fn load_or_fuse_scaled(
         &mut self,
         make: fn(Mem) -> Instr,
@@ -1297,11 +1297,7 @@ impl<'i> Emitter<'i> {
             self.last_def = None;
             self.pop();
             let d = self.push(1);
-            let i = match scaled {
-                Some(scaled) if k != 0 => scaled(k, d, r.a, r.b),
-                _ => fused(d, r.a, r.b),
-            };
-            let at = self.emit(i);
+            let at = self.emit(fused_access(fused, scaled, k, d, r));
             self.last_def = Some(at as usize);
             return Ok(());
         }
@@ -1358,8 +1354,8 @@ impl<'i> Emitter<'i> {
         self.store_or_fuse_scaled(make, fused, None, memarg)
     }
 
-    /// [`Self::store_or_fuse`], also fusing the shift of a scaled index
-    /// into `scaled` when given (see [`Self::scaled_index`]).
+    /// [`Self::store_or_fuse`], also fusing into `scaled` (when given) an
+    /// [`Instr::I32AddShl`] that computed the address.
     fn store_or_fuse_scaled(
         &mut self,
         make: fn(Mem) -> Instr,
@@ -1375,11 +1371,7 @@ impl<'i> Emitter<'i> {
             self.last_def = None;
             let v = self.pop();
             self.pop();
-            let i = match scaled {
-                Some(scaled) if k != 0 => scaled(k, v, r.a, r.b),
-                _ => fused(v, r.a, r.b),
-            };
-            self.emit(i);
+            self.emit(fused_access(fused, scaled, k, v, r));
             return Ok(());
         }
         self.store(make, memarg)
@@ -2604,6 +2596,16 @@ impl<'i> Emitter<'i> {
         self.emit(Instr::ThrowExn { r });
         self.reachable = false;
         Ok(())
+    }
+}
+
+/// The access (value or result slot `v`) fused with the address sum `r`
+/// of [`Emitter::address_add`], shifted by `k`: `scaled` when `k` is not 0
+/// (the caller checked it is there), else `fused`.
+fn fused_access(fused: fn(Reg, Reg, Reg) -> Instr, scaled: Option<Scaled>, k: u8, v: Reg, r: R3) -> Instr {
+    match scaled {
+        Some(scaled) if k != 0 => scaled(k, v, r.a, r.b),
+        _ => fused(v, r.a, r.b),
     }
 }
 
