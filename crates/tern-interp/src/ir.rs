@@ -691,9 +691,29 @@ macro_rules! acc_br_pattern {
 pub(crate) use acc_br_pattern;
 
 impl Instr {
+    /// The result slot of a fused address computation (`I32AddShl`) or of
+    /// a load fused with one (`Load8UI`, ..., `Load64X`).
+    pub fn fused_result_mut(&mut self) -> Option<&mut Reg> {
+        match self {
+            Instr::Load8S32I { v, .. }
+            | Instr::Load8UI { v, .. }
+            | Instr::Load16S32I { v, .. }
+            | Instr::Load16UI { v, .. }
+            | Instr::Load32I { v, .. }
+            | Instr::Load64I { v, .. }
+            | Instr::Load32X { v, .. }
+            | Instr::Load64X { v, .. }
+            | Instr::I32AddShl { d: v, .. } => Some(v),
+            _ => None,
+        }
+    }
+
     /// The slot this instruction writes whose value its threaded handler
     /// also leaves in the accumulator, if it does.
     pub fn acc_written(&self) -> Option<Reg> {
+        if let Some(&mut v) = { *self }.fused_result_mut() {
+            return Some(v);
+        }
         match *self {
             Instr::Load8S32(m)
             | Instr::Load8S64(m)
@@ -711,15 +731,6 @@ impl Instr {
             | Instr::Load32A(m)
             | Instr::Load32S64A(m)
             | Instr::Load64A(m) => Some(m.v),
-            Instr::Load8S32I { v, .. }
-            | Instr::Load8UI { v, .. }
-            | Instr::Load16S32I { v, .. }
-            | Instr::Load16UI { v, .. }
-            | Instr::Load32I { v, .. }
-            | Instr::Load64I { v, .. }
-            | Instr::Load32X { v, .. }
-            | Instr::Load64X { v, .. }
-            | Instr::I32AddShl { d: v, .. } => Some(v),
             Instr::Copy { d, .. } | Instr::Const32 { d, .. } | Instr::Const64 { d, .. } | Instr::GGet { d, .. } => {
                 Some(d)
             }

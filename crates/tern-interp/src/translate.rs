@@ -1267,41 +1267,25 @@ impl<'i> Emitter<'i> {
         }
     }
 
-    /// A load (`make`) of one slot, fused into `fused` with the `i32.add`
-    /// just emitted when that add computes the address and nothing else
-    /// uses it (the operand on top, not pending, and no label in between),
-    /// the access being to memory 0 (32-bit) at offset 0.
-    fn load_or_fuse(
-        &mut self,
-        make: fn(Mem) -> Instr,
-        fused: fn(Reg, Reg, Reg) -> Instr,
-        memarg: MemArg,
-    ) -> Result<()> {
-        self.load_or_fuse_scaled(make, fused, None, memarg)
-    }
-
-    /// [`Self::load_or_fuse`], also fusing into `scaled` (when given) an
-    /// [`Instr::I32AddShl`] that computed the address (see
+    /// A load of one slot (`a.plain`), fused into `a.fused` with the
+    /// `i32.add` just emitted when that add computes the address and
+    /// nothing else uses it (the operand on top, not pending, and no label
+    /// in between), the access being to memory 0 (32-bit) at offset 0; or
+    /// into `a.scaled` with an [`Instr::I32AddShl`] that did (see
     /// [`Self::scaled_index`]).
-    fn load_or_fuse_scaled(
-        &mut self,
-        make: fn(Mem) -> Instr,
-        fused: fn(Reg, Reg, Reg) -> Instr,
-        scaled: Option<Scaled>,
-        memarg: MemArg,
-    ) -> Result<()> {
+    fn load_or_fuse(&mut self, a: Access, memarg: MemArg) -> Result<()> {
         if let Some((r, k)) = self.address_add(memarg, 1)
-            && (k == 0 || scaled.is_some())
+            && let Some(fused) = a.fuse(k, r)
         {
             self.code.pop();
             self.last_def = None;
             self.pop();
             let d = self.push(1);
-            let at = self.emit(fused_access(fused, scaled, k, d, r));
+            let at = self.emit(fused(d));
             self.last_def = Some(at as usize);
             return Ok(());
         }
-        self.load(make, memarg, 1)
+        self.load(a.plain, memarg, 1)
     }
 
     /// For an `i32.add` about to be emitted: when the instruction just
@@ -1340,41 +1324,23 @@ impl<'i> Emitter<'i> {
         Ok(())
     }
 
-    /// A store (`make`) of one slot, fused into `fused` with the `i32.add`
-    /// just emitted when that add computes the address and nothing else
-    /// uses it (the operand under the value, not pending; the value is then
-    /// pending, a local or a constant, as nothing was emitted since), the
-    /// access being to memory 0 (32-bit) at offset 0.
-    fn store_or_fuse(
-        &mut self,
-        make: fn(Mem) -> Instr,
-        fused: fn(Reg, Reg, Reg) -> Instr,
-        memarg: MemArg,
-    ) -> Result<()> {
-        self.store_or_fuse_scaled(make, fused, None, memarg)
-    }
-
-    /// [`Self::store_or_fuse`], also fusing into `scaled` (when given) an
-    /// [`Instr::I32AddShl`] that computed the address.
-    fn store_or_fuse_scaled(
-        &mut self,
-        make: fn(Mem) -> Instr,
-        fused: fn(Reg, Reg, Reg) -> Instr,
-        scaled: Option<Scaled>,
-        memarg: MemArg,
-    ) -> Result<()> {
+    /// A store of one slot (`a.plain`), fused as [`Self::load_or_fuse`]
+    /// fuses a load, when the address is the operand under the value (not
+    /// pending; the value is then pending, a local or a constant, as
+    /// nothing was emitted since).
+    fn store_or_fuse(&mut self, a: Access, memarg: MemArg) -> Result<()> {
         if self.stack.last().is_some_and(|v| v.pending())
             && let Some((r, k)) = self.address_add(memarg, 2)
-            && (k == 0 || scaled.is_some())
+            && let Some(fused) = a.fuse(k, r)
         {
             self.code.pop();
             self.last_def = None;
             let v = self.pop();
             self.pop();
-            self.emit(fused_access(fused, scaled, k, v, r));
+            self.emit(fused(v));
             return Ok(());
         }
-        self.store(make, memarg)
+        self.store(a.plain, memarg)
     }
 
     fn store(&mut self, make: fn(Mem) -> Instr, memarg: MemArg) -> Result<()> {
@@ -1880,18 +1846,12 @@ impl<'i> Emitter<'i> {
                 self.last_def = None;
                 return true;
             }
-            Instr::Load8S32I { v, .. }
-            | Instr::Load8UI { v, .. }
-            | Instr::Load16S32I { v, .. }
-            | Instr::Load16UI { v, .. }
-            | Instr::Load32I { v, .. }
-            | Instr::Load64I { v, .. }
-            | Instr::Load32X { v, .. }
-            | Instr::Load64X { v, .. }
-            | Instr::I32AddShl { d: v, .. } => v,
-            other => match other.plain_mut() {
-                Some(r) => &mut r.d,
-                None => return false,
+            other => match other.fused_result_mut() {
+                Some(v) => v,
+                None => match other.plain_mut() {
+                    Some(r) => &mut r.d,
+                    None => return false,
+                },
             },
         };
         if *dest != top.slot {
@@ -2039,50 +1999,46 @@ impl<'i> Emitter<'i> {
     // ---- memory ----
 
     fn visit_i32_load(&mut self, m: MemArg) -> Result<()> {
-        let scaled: Scaled = |k, v, a, b| Instr::Load32X { k, v, a, b };
-        self.load_or_fuse_scaled(Instr::Load32, |v, a, b| Instr::Load32I { v, a, b }, Some(scaled), m)
+        self.load_or_fuse(LOAD32, m)
     }
     fn visit_i64_load(&mut self, m: MemArg) -> Result<()> {
-        let scaled: Scaled = |k, v, a, b| Instr::Load64X { k, v, a, b };
-        self.load_or_fuse_scaled(Instr::Load64, |v, a, b| Instr::Load64I { v, a, b }, Some(scaled), m)
+        self.load_or_fuse(LOAD64, m)
     }
     fn visit_f32_load(&mut self, m: MemArg) -> Result<()> {
-        let scaled: Scaled = |k, v, a, b| Instr::Load32X { k, v, a, b };
-        self.load_or_fuse_scaled(Instr::Load32, |v, a, b| Instr::Load32I { v, a, b }, Some(scaled), m)
+        self.load_or_fuse(LOAD32, m)
     }
     fn visit_f64_load(&mut self, m: MemArg) -> Result<()> {
-        let scaled: Scaled = |k, v, a, b| Instr::Load64X { k, v, a, b };
-        self.load_or_fuse_scaled(Instr::Load64, |v, a, b| Instr::Load64I { v, a, b }, Some(scaled), m)
+        self.load_or_fuse(LOAD64, m)
     }
     fn visit_i32_load8_s(&mut self, m: MemArg) -> Result<()> {
-        self.load_or_fuse(Instr::Load8S32, |v, a, b| Instr::Load8S32I { v, a, b }, m)
+        self.load_or_fuse(LOAD8S32, m)
     }
     fn visit_i32_load8_u(&mut self, m: MemArg) -> Result<()> {
-        self.load_or_fuse(Instr::Load8U, |v, a, b| Instr::Load8UI { v, a, b }, m)
+        self.load_or_fuse(LOAD8U, m)
     }
     fn visit_i32_load16_s(&mut self, m: MemArg) -> Result<()> {
-        self.load_or_fuse(Instr::Load16S32, |v, a, b| Instr::Load16S32I { v, a, b }, m)
+        self.load_or_fuse(LOAD16S32, m)
     }
     fn visit_i32_load16_u(&mut self, m: MemArg) -> Result<()> {
-        self.load_or_fuse(Instr::Load16U, |v, a, b| Instr::Load16UI { v, a, b }, m)
+        self.load_or_fuse(LOAD16U, m)
     }
     fn visit_i64_load8_s(&mut self, m: MemArg) -> Result<()> {
         self.load(Instr::Load8S64, m, 1)
     }
     fn visit_i64_load8_u(&mut self, m: MemArg) -> Result<()> {
-        self.load_or_fuse(Instr::Load8U, |v, a, b| Instr::Load8UI { v, a, b }, m)
+        self.load_or_fuse(LOAD8U, m)
     }
     fn visit_i64_load16_s(&mut self, m: MemArg) -> Result<()> {
         self.load(Instr::Load16S64, m, 1)
     }
     fn visit_i64_load16_u(&mut self, m: MemArg) -> Result<()> {
-        self.load_or_fuse(Instr::Load16U, |v, a, b| Instr::Load16UI { v, a, b }, m)
+        self.load_or_fuse(LOAD16U, m)
     }
     fn visit_i64_load32_s(&mut self, m: MemArg) -> Result<()> {
         self.load(Instr::Load32S64, m, 1)
     }
     fn visit_i64_load32_u(&mut self, m: MemArg) -> Result<()> {
-        self.load_or_fuse(Instr::Load32, |v, a, b| Instr::Load32I { v, a, b }, m)
+        self.load_or_fuse(LOAD32, m)
     }
     fn visit_memory_atomic_notify(&mut self, m: MemArg) -> Result<()> {
         self.atomic(0x00, m, 2, true)
@@ -2098,35 +2054,31 @@ impl<'i> Emitter<'i> {
         Ok(())
     }
     fn visit_i32_store(&mut self, m: MemArg) -> Result<()> {
-        let scaled: Scaled = |k, v, a, b| Instr::Store32X { k, v, a, b };
-        self.store_or_fuse_scaled(Instr::Store32, |v, a, b| Instr::Store32I { v, a, b }, Some(scaled), m)
+        self.store_or_fuse(STORE32, m)
     }
     fn visit_i64_store(&mut self, m: MemArg) -> Result<()> {
-        let scaled: Scaled = |k, v, a, b| Instr::Store64X { k, v, a, b };
-        self.store_or_fuse_scaled(Instr::Store64, |v, a, b| Instr::Store64I { v, a, b }, Some(scaled), m)
+        self.store_or_fuse(STORE64, m)
     }
     fn visit_f32_store(&mut self, m: MemArg) -> Result<()> {
-        let scaled: Scaled = |k, v, a, b| Instr::Store32X { k, v, a, b };
-        self.store_or_fuse_scaled(Instr::Store32, |v, a, b| Instr::Store32I { v, a, b }, Some(scaled), m)
+        self.store_or_fuse(STORE32, m)
     }
     fn visit_f64_store(&mut self, m: MemArg) -> Result<()> {
-        let scaled: Scaled = |k, v, a, b| Instr::Store64X { k, v, a, b };
-        self.store_or_fuse_scaled(Instr::Store64, |v, a, b| Instr::Store64I { v, a, b }, Some(scaled), m)
+        self.store_or_fuse(STORE64, m)
     }
     fn visit_i32_store8(&mut self, m: MemArg) -> Result<()> {
-        self.store_or_fuse(Instr::Store8, |v, a, b| Instr::Store8I { v, a, b }, m)
+        self.store_or_fuse(STORE8, m)
     }
     fn visit_i32_store16(&mut self, m: MemArg) -> Result<()> {
-        self.store_or_fuse(Instr::Store16, |v, a, b| Instr::Store16I { v, a, b }, m)
+        self.store_or_fuse(STORE16, m)
     }
     fn visit_i64_store8(&mut self, m: MemArg) -> Result<()> {
-        self.store_or_fuse(Instr::Store8, |v, a, b| Instr::Store8I { v, a, b }, m)
+        self.store_or_fuse(STORE8, m)
     }
     fn visit_i64_store16(&mut self, m: MemArg) -> Result<()> {
-        self.store_or_fuse(Instr::Store16, |v, a, b| Instr::Store16I { v, a, b }, m)
+        self.store_or_fuse(STORE16, m)
     }
     fn visit_i64_store32(&mut self, m: MemArg) -> Result<()> {
-        self.store_or_fuse(Instr::Store32, |v, a, b| Instr::Store32I { v, a, b }, m)
+        self.store_or_fuse(STORE32, m)
     }
     fn visit_v128_load(&mut self, m: MemArg) -> Result<()> {
         self.load(Instr::Load128, m, 2)
@@ -2599,19 +2551,61 @@ impl<'i> Emitter<'i> {
     }
 }
 
-/// The access (value or result slot `v`) fused with the address sum `r`
-/// of [`Emitter::address_add`], shifted by `k`: `scaled` when `k` is not 0
-/// (the caller checked it is there), else `fused`.
-fn fused_access(fused: fn(Reg, Reg, Reg) -> Instr, scaled: Option<Scaled>, k: u8, v: Reg, r: R3) -> Instr {
-    match scaled {
-        Some(scaled) if k != 0 => scaled(k, v, r.a, r.b),
-        _ => fused(v, r.a, r.b),
+/// A plain load or store of one slot, and its fused forms: with the add
+/// of its address (`fused`: value or result slot, then the two addends)
+/// and, for 4- and 8-byte accesses, with a shifted add (`scaled`: the
+/// shift first).
+#[derive(Clone, Copy)]
+struct Access {
+    plain: fn(Mem) -> Instr,
+    fused: fn(Reg, Reg, Reg) -> Instr,
+    scaled: Option<Scaled>,
+}
+
+/// A fused access with a scaled index (`Load32X`, ...), from the shift, the
+/// value or result slot, the base and the index.
+type Scaled = fn(u8, Reg, Reg, Reg) -> Instr;
+
+impl Access {
+    /// The fused access, given its value or result slot, for an address
+    /// sum `r` whose second addend is shifted by `k` ([`Emitter::address_add`]);
+    /// `None` when this access has no form for it.
+    fn fuse(self, k: u8, r: R3) -> Option<impl Fn(Reg) -> Instr> {
+        let scaled = if k == 0 { None } else { Some(self.scaled?) };
+        Some(move |v| match scaled {
+            Some(scaled) => scaled(k, v, r.a, r.b),
+            None => (self.fused)(v, r.a, r.b),
+        })
     }
 }
 
-/// Makes a fused access with a scaled index (`Load32X`, ...) from the
-/// shift, the value slot, the base and the index.
-type Scaled = fn(u8, Reg, Reg, Reg) -> Instr;
+macro_rules! access {
+    ($name:ident, $plain:ident, $fused:ident) => {
+        const $name: Access = Access {
+            plain: Instr::$plain,
+            fused: |v, a, b| Instr::$fused { v, a, b },
+            scaled: None,
+        };
+    };
+    ($name:ident, $plain:ident, $fused:ident, $scaled:ident) => {
+        const $name: Access = Access {
+            plain: Instr::$plain,
+            fused: |v, a, b| Instr::$fused { v, a, b },
+            scaled: Some(|k, v, a, b| Instr::$scaled { k, v, a, b }),
+        };
+    };
+}
+
+access!(LOAD8S32, Load8S32, Load8S32I);
+access!(LOAD8U, Load8U, Load8UI);
+access!(LOAD16S32, Load16S32, Load16S32I);
+access!(LOAD16U, Load16U, Load16UI);
+access!(LOAD32, Load32, Load32I, Load32X);
+access!(LOAD64, Load64, Load64I, Load64X);
+access!(STORE8, Store8, Store8I);
+access!(STORE16, Store16, Store16I);
+access!(STORE32, Store32, Store32I, Store32X);
+access!(STORE64, Store64, Store64I, Store64X);
 
 /// The translating visitor: emission of operators the validator accepted.
 struct Translator<'i>(Emitter<'i>);
