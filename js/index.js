@@ -51,6 +51,7 @@ function defineError(name) {
 const CompileError = defineError('CompileError');
 const LinkError = defineError('LinkError');
 const RuntimeError = defineError('RuntimeError');
+const SuspendError = defineError('SuspendError');
 
 // Errors thrown by the addon carry `ternKind`; anything else (a JavaScript
 // exception from an import) passes unchanged.
@@ -446,17 +447,23 @@ function hostFunction(fn, params, results, module, index) {
   return nat(native.importFunc, module, index, hostTrampoline(fn, params, results));
 }
 
-// The trampoline through which the addon calls `fn` as a function of type
-// `params -> results`.
-function hostTrampoline(fn, params, results) {
+// What an import of `results` returns, as raw results: "coerce a
+// JavaScript return".
+function resultConverter(results) {
   const one = results.length === 1 ? results[0] : null;
-  const convert = (ret) => {
+  return (ret) => {
     if (one !== null) return toWasm(ret, one);
     if (results.length === 0) return undefined;
     const vals = iterableToList(ret, 'an import with several results must return an iterable');
     if (vals.length !== results.length) throw new TypeError(`expected ${results.length} results, got ${vals.length}`);
     return vals.map((v, i) => toWasm(v, results[i]));
   };
+}
+
+// The trampoline through which the addon calls `fn` as a function of type
+// `params -> results`.
+function hostTrampoline(fn, params, results) {
+  const convert = resultConverter(results);
   // Numbers need no conversion on the way in.
   const simple = params.every((t) => t === 'i32' || t === 'f32' || t === 'f64');
   const trampoline = simple
@@ -713,6 +720,11 @@ function readImports(s, importObject) {
     const what = `import ${moduleName}.${name}`;
     switch (ty[0]) {
       case 'function':
+        if (isObject(v) && suspendingFunctions.has(v)) {
+          const fn = suspendingFunctions.get(v);
+          out.push(nat(native.importSuspending, s.native, i, suspendingTrampoline(fn, ty[1], ty[2])));
+          break;
+        }
         if (typeof v !== 'function') throw new LinkError(`${what}: function import requires a callable`);
         out.push(funcHandles.has(v) ? funcHandles.get(v) : hostFunction(v, ty[1], ty[2], s.native, i));
         break;
@@ -1270,16 +1282,104 @@ function instantiate(source, importObject, options = undefined) {
   });
 }
 
+// ---- JavaScript Promise Integration ----
+//
+// `promising(f)` runs `f` on a thread of the addon's (a fiber) that can
+// wait: a `Suspending` import that returns a promise leaves it waiting
+// until the promise settles, and the promising call's own promise settles
+// when `f` returns.
+
+const suspendingFunctions = new WeakMap(); // Suspending -> the function it wraps
+const promiseThen = Promise.prototype.then;
+const promiseResolve = Promise.resolve;
+
+class Suspending {
+  constructor(jsFun) {
+    if (new.target === undefined) throw new TypeError("Constructor WebAssembly.Suspending requires 'new'");
+    if (arguments.length < 1) throw new TypeError('WebAssembly.Suspending: 1 argument required');
+    if (typeof jsFun !== 'function') throw new TypeError('WebAssembly.Suspending: argument must be a function');
+    suspendingFunctions.set(this, jsFun);
+  }
+}
+toStringTag(Suspending.prototype, 'WebAssembly.Suspending');
+
+// The trampoline of a Suspending import of `fn`: it takes first whether
+// the call may suspend (only a call straight from a promising call's
+// wasm may; any other throws a SuspendError, which wasm can catch), and
+// returns `{ suspend, convert }`: the addon suspends the call until the
+// promise `suspend` settles; `convert` makes its value raw results.
+function suspendingTrampoline(fn, params, results) {
+  const convert = resultConverter(results);
+  return (active, ...raw) => {
+    try {
+      if (!active) throw new SuspendError('WebAssembly.Suspending: the import was not called from a WebAssembly.promising call, or JavaScript frames lie between');
+      const args = raw.map((r, i) => toJS(r, params[i]));
+      // Await(PromiseResolve(%Promise%, ret)): the call suspends even
+      // when `fn` returns no promise.
+      return { suspend: Reflect.apply(promiseResolve, Promise, [Reflect.apply(fn, undefined, args)]), convert };
+    } catch (e) {
+      return { exn: exceptionToWasm(e) };
+    }
+  };
+}
+
+function promising(wasmFunc) {
+  if (typeof wasmFunc !== 'function') throw new TypeError('WebAssembly.promising: argument must be a function');
+  const handle = funcHandles.get(wasmFunc);
+  if (handle === undefined) throw new TypeError('WebAssembly.promising: argument must be an exported WebAssembly function');
+  const [params, results] = nat(native.funcType, handle);
+  const f = (...args) => new Promise((resolve, reject) => {
+    // Runs the call until it returns or suspends again.
+    const step = (go) => {
+      let r;
+      try {
+        r = go();
+      } catch (e) {
+        reject(translate(e));
+        return;
+      }
+      if ('done' in r) {
+        try {
+          resolve(resultsToJS(r.done, results));
+        } catch (e) {
+          reject(e);
+        }
+        return;
+      }
+      const { suspend, convert, fiber } = r;
+      const onValue = (v) => {
+        let out;
+        try {
+          out = convert(v);
+        } catch (e) {
+          out = { exn: exceptionToWasm(e) };
+        }
+        step(() => native.jspiResume(fiber, out));
+      };
+      const onError = (e) => step(() => native.jspiResume(fiber, { exn: exceptionToWasm(e) }));
+      Reflect.apply(promiseThen, suspend, [onValue, onError]);
+    };
+    step(() => {
+      const raw = params.map((t, i) => toWasm(args[i], t));
+      return native.jspiStart(handle, ...raw);
+    });
+  });
+  Object.defineProperty(f, 'length', { value: 1 });
+  Object.defineProperty(f, 'name', { value: '' });
+  return f;
+}
+
 const WebAssembly = {};
 const operations = {
   validate: method('validate', 1, validate),
   compile: method('compile', 1, compile),
   instantiate: method('instantiate', 1, instantiate),
+  promising: method('promising', 1, promising),
 };
 for (const [name, f] of Object.entries(operations)) {
   Object.defineProperty(WebAssembly, name, { value: f, writable: true, enumerable: true, configurable: true });
 }
-const interfaces = { Module, Instance, Memory, Table, Global, Tag, Exception, Function: WasmFunction, CompileError, LinkError, RuntimeError };
+const interfaces = { Module, Instance, Memory, Table, Global, Tag, Exception, Function: WasmFunction, CompileError, LinkError, RuntimeError, Suspending, SuspendError };
 for (const [name, C] of Object.entries(interfaces)) {
   Object.defineProperty(WebAssembly, name, { value: C, writable: true, enumerable: false, configurable: true });
 }

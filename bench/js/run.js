@@ -10,7 +10,8 @@
 //   node bench/js/run.js [--quick] [--only fib,sieve] [--repeats N] [--calls N]
 //
 // Prints a markdown table: median wall time of each measurement per engine
-// and tern's time over V8's.
+// and tern's time over V8's. The promise integration's rows need a Node
+// whose WebAssembly has it (Node 24 does).
 
 const fs = require('fs');
 const path = require('path');
@@ -147,6 +148,31 @@ function callOverhead(W) {
   return { toWasm, toJs };
 }
 
+// ---- promise integration ----
+
+// Each promising call of `add` awaited in turn (entry and exit), and one
+// promising call of `loop` whose import is a Suspending function that
+// returns nothing: every call of it suspends and resumes the wasm call.
+async function jspiOverhead(W) {
+  const n = Math.max(1, Math.floor(calls / 20));
+  const e = new W.Instance(new W.Module(callBytes), { js: { f: new W.Suspending(() => {}) } }).exports;
+  const add = W.promising(e.add);
+  const loop = W.promising(e.loop);
+  const entry = [];
+  const suspend = [];
+  for (let r = 0; r < repeats; r++) {
+    let t = process.hrtime.bigint();
+    let s = 0;
+    for (let i = 0; i < n; i++) s = await add(s, 1);
+    if (s !== n) throw new Error('wrong sum');
+    entry.push(Number(process.hrtime.bigint() - t) / 1e9);
+    t = process.hrtime.bigint();
+    await loop(n);
+    suspend.push(Number(process.hrtime.bigint() - t) / 1e9);
+  }
+  return { n, entry: median(entry), suspend: median(suspend) };
+}
+
 // ---- report ----
 
 const rows = [];
@@ -156,32 +182,42 @@ function row(name, t, v) {
   console.error(rows[rows.length - 1]);
 }
 
-const co = { tern: callOverhead(tern), v8: callOverhead(v8) };
-row(`JS → wasm, ${calls} calls`, co.tern.toWasm, co.v8.toWasm);
-row(`wasm → JS, ${calls} calls`, co.tern.toJs, co.v8.toJs);
+async function main() {
+  const co = { tern: callOverhead(tern), v8: callOverhead(v8) };
+  row(`JS → wasm, ${calls} calls`, co.tern.toWasm, co.v8.toWasm);
+  row(`wasm → JS, ${calls} calls`, co.tern.toJs, co.v8.toJs);
+  const jspi = { tern: await jspiOverhead(tern), v8: await jspiOverhead(v8) };
+  row(`promising call, awaited, ${jspi.tern.n} calls`, jspi.tern.entry, jspi.v8.entry);
+  row(`suspend and resume, ${jspi.tern.n} times`, jspi.tern.suspend, jspi.v8.suspend);
 
-const dir = path.join(__dirname, '..', 'wasm');
-let bad = 0;
-for (const [name, [full, small]] of Object.entries(PROGRAMS)) {
-  if (only && !only.includes(name)) continue;
-  const bytes = fs.readFileSync(path.join(dir, `${name}.wasm`));
-  const size = String(quick ? small : full);
-  const result = {};
-  for (const [engine, W] of [['tern', tern], ['v8', v8]]) {
-    const module = new W.Module(bytes);
-    let sum;
-    result[engine] = median(Array.from({ length: repeats }, () => time(() => { sum = runWasi(W, module, [name, size]); })));
-    result[`${engine}-sum`] = sum;
+  const dir = path.join(__dirname, '..', 'wasm');
+  let bad = 0;
+  for (const [name, [full, small]] of Object.entries(PROGRAMS)) {
+    if (only && !only.includes(name)) continue;
+    const bytes = fs.readFileSync(path.join(dir, `${name}.wasm`));
+    const size = String(quick ? small : full);
+    const result = {};
+    for (const [engine, W] of [['tern', tern], ['v8', v8]]) {
+      const module = new W.Module(bytes);
+      let sum;
+      result[engine] = median(Array.from({ length: repeats }, () => time(() => { sum = runWasi(W, module, [name, size]); })));
+      result[`${engine}-sum`] = sum;
+    }
+    if (result['tern-sum'] !== result['v8-sum']) {
+      bad++;
+      console.error(`${name}: checksums differ: tern ${result['tern-sum']}, v8 ${result['v8-sum']}`);
+    }
+    row(`${name} ${size}`, result.tern, result.v8);
   }
-  if (result['tern-sum'] !== result['v8-sum']) {
-    bad++;
-    console.error(`${name}: checksums differ: tern ${result['tern-sum']}, v8 ${result['v8-sum']}`);
-  }
-  row(`${name} ${size}`, result.tern, result.v8);
+
+  console.log(`tern's WebAssembly vs V8's in Node ${process.version}; median of ${repeats}; seconds\n`);
+  console.log('| measurement | tern | V8 | tern/V8 |');
+  console.log('|---|---|---|---|');
+  for (const r of rows) console.log(r);
+  process.exitCode = bad ? 1 : 0;
 }
 
-console.log(`tern's WebAssembly vs V8's in Node ${process.version}; median of ${repeats}; seconds\n`);
-console.log('| measurement | tern | V8 | tern/V8 |');
-console.log('|---|---|---|---|');
-for (const r of rows) console.log(r);
-process.exitCode = bad ? 1 : 0;
+main().catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+});

@@ -23,6 +23,7 @@
 //! * A JavaScript exception thrown by an import unwinds the wasm frames as
 //!   a trap and is thrown again, unchanged, where wasm was entered.
 
+mod jspi;
 mod napi;
 mod sab;
 
@@ -69,6 +70,8 @@ struct State {
     pending: Option<napi_ref>,
     /// What to tell of freed host values ([`collect_externs`]).
     on_externs_freed: Option<napi_ref>,
+    /// The host ids of `WebAssembly.Suspending` imports.
+    suspending: std::collections::HashSet<u32>,
 }
 
 thread_local! {
@@ -482,16 +485,23 @@ fn engine_types(m: &Module, ts: &[ValType]) -> Vec<ValType> {
 
 /// A host function of type `ty` that calls the JavaScript `trampoline`
 /// (see [`call_import`]); its handle.
-fn host_func(env: napi_env, ty: FuncType, trampoline: napi_value) -> JsResult<napi_value> {
+fn host_func(env: napi_env, ty: FuncType, trampoline: napi_value, suspending: bool) -> JsResult<napi_value> {
     let tr = reference(env, trampoline)?;
     let host = with_state(|s| {
         s.hosts.push(tr);
-        s.hosts.len() as u32 - 1
+        let host = s.hosts.len() as u32 - 1;
+        if suspending {
+            s.suspending.insert(host);
+        }
+        host
     });
     let f = context(|mut cx| {
         let t2 = ty.clone();
         Func::new(&mut cx, ty, move |mut caller, params, results| {
             let mut cx = caller.as_context_mut();
+            if jspi::on_fiber() {
+                return jspi::call_import(host, &t2, &mut cx, params, results);
+            }
             call_import(host, &t2, &mut cx, params, results)
         })
     });
@@ -545,6 +555,9 @@ fn throw_rt(env: napi_env, e: &Error) -> Thrown {
     let kind = match e {
         Error::Compile(_) | Error::Text(_) => "CompileError",
         Error::Link(_) => "LinkError",
+        // The JS API throws for wasm's stack overflow what JavaScript's
+        // own throws, which in Node is a RangeError.
+        Error::Trap(t) if t.code() == Some(rt::TrapCode::StackOverflow) => "RangeError",
         Error::Trap(_) => "RuntimeError",
         Error::Limit(_) => "RangeError",
         Error::Usage(_) => "TypeError",
@@ -600,7 +613,10 @@ fn take_pending_if(t: &Trap) -> Option<napi_ref> {
 /// result (one result), `undefined` (none) or an array (several); an
 /// object that is not an array instead is `{ exn }`, the exception the
 /// import threw, or `{ trap }`, a message the call traps with (a built-in
-/// function's failure, which wasm cannot catch).
+/// function's failure, which wasm cannot catch). The trampoline of a
+/// `WebAssembly.Suspending` import takes whether it may suspend first
+/// (false here: only a call from a `WebAssembly.promising` one may, see
+/// the `jspi` module); it never returns `{ suspend }` then.
 fn call_import(
     host: u32,
     ty: &FuncType,
@@ -608,18 +624,49 @@ fn call_import(
     params: &[Val],
     results: &mut [Val],
 ) -> Result<(), Trap> {
-    let (env, trampoline) = with_state(|s| (s.env, s.hosts[host as usize]));
-    let mut thrown = None;
-    let mut run = |cx: &mut StoreContextMut<'_, ()>| -> JsResult<()> {
-        let mut argv = [ptr::null_mut(); 8];
+    match import_start(host, ty, cx, params, results, false) {
+        Import::Done(r) => r,
+        Import::Suspend(_) => Err(Trap::msg("a suspending import cannot suspend here")),
+    }
+}
+
+/// How an import's call went: finished (with its results written, or
+/// the trap it ends in), or (a `WebAssembly.Suspending` import called with
+/// `may_suspend`) waiting for a promise: the trampoline's `{ suspend }`.
+enum Import {
+    Done(Result<(), Trap>),
+    Suspend(napi_value),
+}
+
+/// Calls import `host`'s trampoline with `params` (see [`call_import`]).
+fn import_start(
+    host: u32,
+    ty: &FuncType,
+    cx: &mut StoreContextMut<'_, ()>,
+    params: &[Val],
+    results: &mut [Val],
+    may_suspend: bool,
+) -> Import {
+    let (env, trampoline, suspending) = with_state(|s| (s.env, s.hosts[host as usize], s.suspending.contains(&host)));
+    let mut suspend = None;
+    let r = in_import(env, cx, |cx| {
+        let mut argv = [ptr::null_mut(); 9];
         let heap: Vec<napi_value>;
-        let args: &[napi_value] = if params.len() <= argv.len() {
-            for (a, p) in argv.iter_mut().zip(params) {
+        let first = usize::from(suspending);
+        if suspending {
+            argv[0] = boolean(env, may_suspend)?;
+        }
+        let args: &[napi_value] = if first + params.len() <= argv.len() {
+            for (a, p) in argv[first..].iter_mut().zip(params) {
                 *a = to_raw(env, cx, p)?;
             }
-            &argv[..params.len()]
+            &argv[..first + params.len()]
         } else {
-            heap = params.iter().map(|p| to_raw(env, cx, p)).collect::<JsResult<_>>()?;
+            let mut v = argv[..first].to_vec();
+            for p in params {
+                v.push(to_raw(env, cx, p)?);
+            }
+            heap = v;
             &heap
         };
         sync_buffers(env, cx)?;
@@ -629,38 +676,47 @@ fn call_import(
         check(env, unsafe {
             napi_call_function(env, recv, f, args.len(), args.as_ptr(), &mut out)
         })?;
-        if type_of(env, out)? == ValueType::napi_object {
-            let mut is_array = false;
-            check(env, unsafe { napi_is_array(env, out, &mut is_array) })?;
-            if !is_array {
-                let trap = get(env, out, c"trap")?;
-                thrown = Some(if type_of(env, trap)? == ValueType::napi_string {
-                    Trap::msg(string_of(env, trap)?)
-                } else {
-                    exn_of(env, get(env, out, c"exn")?)?.rethrow()
-                });
-                return Ok(());
+        if suspending && type_of(env, out)? == ValueType::napi_object {
+            let p = get(env, out, c"suspend")?;
+            if type_of(env, p)? != ValueType::napi_undefined {
+                suspend = Some(out);
+                return Ok(Ok(()));
             }
-            let outs = array_items(env, out)?;
-            if outs.len() != results.len() {
-                return fail(env, "TypeError", "the import returned the wrong number of results");
-            }
-            for ((r, &t), &v) in results.iter_mut().zip(ty.results()).zip(&outs) {
-                *r = from_raw(env, cx, t, v)?;
-            }
-        } else if let [r] = results {
-            *r = from_raw(env, cx, ty.results()[0], out)?;
         }
-        Ok(())
-    };
+        take_results(env, cx, ty, out, results)
+    });
+    match suspend {
+        Some(out) if r.is_ok() => Import::Suspend(out),
+        _ => Import::Done(r),
+    }
+}
+
+/// Finishes a call of an import from what its trampoline returned, `out`
+/// (or, for a suspended call, what its promise settled to, as the
+/// JavaScript half converted it): results, `{ exn }` or `{ trap }`.
+fn import_finish(
+    ty: &FuncType,
+    cx: &mut StoreContextMut<'_, ()>,
+    out: napi_value,
+    results: &mut [Val],
+) -> Result<(), Trap> {
+    let env = with_state(|s| s.env);
+    in_import(env, cx, |cx| take_results(env, cx, ty, out, results))
+}
+
+/// Runs part of an import's call with `cx` as the context calls back into
+/// wasm go through; a JavaScript exception it leaves becomes the pending
+/// exception, and the trap that stands for it.
+fn in_import(
+    env: napi_env,
+    cx: &mut StoreContextMut<'_, ()>,
+    f: impl FnOnce(&mut StoreContextMut<'_, ()>) -> JsResult<Result<(), Trap>>,
+) -> Result<(), Trap> {
     let prev = CURRENT.with(|c| c.replace((cx as *mut StoreContextMut<'_, ()>).cast()));
-    let r = run(cx);
+    let r = f(cx);
     CURRENT.with(|c| c.set(prev));
     match r {
-        Ok(()) => match thrown {
-            Some(t) => Err(t),
-            None => Ok(()),
-        },
+        Ok(r) => r,
         Err(Thrown) => {
             // Keep the exception until the wasm frames are unwound.
             let mut exn = ptr::null_mut();
@@ -674,6 +730,59 @@ fn call_import(
             Err(Trap::msg(JS_EXCEPTION))
         }
     }
+}
+
+/// Reads an import's results from what its trampoline returned.
+fn take_results(
+    env: napi_env,
+    cx: &mut StoreContextMut<'_, ()>,
+    ty: &FuncType,
+    out: napi_value,
+    results: &mut [Val],
+) -> JsResult<Result<(), Trap>> {
+    if type_of(env, out)? == ValueType::napi_object {
+        let mut is_array = false;
+        check(env, unsafe { napi_is_array(env, out, &mut is_array) })?;
+        if !is_array {
+            let trap = get(env, out, c"trap")?;
+            return Ok(Err(if type_of(env, trap)? == ValueType::napi_string {
+                Trap::msg(string_of(env, trap)?)
+            } else {
+                exn_of(env, get(env, out, c"exn")?)?.rethrow()
+            }));
+        }
+        let outs = array_items(env, out)?;
+        if outs.len() != results.len() {
+            return fail(env, "TypeError", "the import returned the wrong number of results");
+        }
+        for ((r, &t), &v) in results.iter_mut().zip(ty.results()).zip(&outs) {
+            *r = from_raw(env, cx, t, v)?;
+        }
+    } else if let [r] = results {
+        *r = from_raw(env, cx, ty.results()[0], out)?;
+    }
+    Ok(Ok(()))
+}
+
+/// A host function for function import `i` of module `m`, of its type.
+fn import_func(
+    env: napi_env,
+    m: napi_value,
+    i: napi_value,
+    trampoline: napi_value,
+    suspending: bool,
+) -> JsResult<napi_value> {
+    let m = module_of(env, m)?;
+    let i = u32_of(env, i)?;
+    let ty = match m.imports().nth(i as usize) {
+        Some((_, _, ImportType::Func(t))) => m.func_type(t),
+        _ => None,
+    };
+    let Some(ty) = ty else {
+        return fail(env, "TypeError", "not a function import of the module");
+    };
+    let ty = FuncType::new(engine_types(m, ty.params()), engine_types(m, ty.results()));
+    host_func(env, ty, trampoline, suspending)
 }
 
 /// Detaches the buffer handed out for memory `id`, if it is still alive
@@ -739,7 +848,8 @@ fn sync_buffers(env: napi_env, cx: &mut StoreContextMut<'_, ()>) -> JsResult<()>
 /// operation makes references of its own; this addon keeps no `ExternRef`
 /// between operations.
 fn collect_externs(env: napi_env) -> JsResult<()> {
-    if !CURRENT.with(Cell::get).is_null() {
+    // Suspended `WebAssembly.promising` calls hold values on their stacks.
+    if !CURRENT.with(Cell::get).is_null() || jspi::any_alive() {
         return Ok(());
     }
     let freed = context_scoped(false, |mut cx| cx.collect_externrefs(true));
@@ -886,7 +996,7 @@ callbacks! {
             array_items(env, a)?.into_iter().map(|t| parse_valtype(env, &string_of(env, t)?)).collect()
         };
         let ty = FuncType::new(parse(p)?, parse(r)?);
-        host_func(env, ty, trampoline)
+        host_func(env, ty, trampoline, false)
     }
 
     /// `onExternsFreed(f)`: `f(ids)` is told of the ids of host values
@@ -903,18 +1013,17 @@ callbacks! {
     /// `moduleImports` cannot spell when it names concrete types).
     importFunc(env, info) {
         let [m, i, trampoline] = args::<3>(env, info)?;
-        let m = module_of(env, m)?;
-        let i = u32_of(env, i)?;
-        let ty = match m.imports().nth(i as usize) {
-            Some((_, _, ImportType::Func(t))) => m.func_type(t),
-            _ => None,
-        };
-        let Some(ty) = ty else {
-            return fail(env, "TypeError", "not a function import of the module");
-        };
-        let ty = FuncType::new(engine_types(m, ty.params()), engine_types(m, ty.results()));
-        host_func(env, ty, trampoline)
+        import_func(env, m, i, trampoline, false)
     }
+
+    /// `importSuspending(module, i, trampoline)`: as `importFunc`, for a
+    /// `WebAssembly.Suspending` import: the trampoline takes whether it
+    /// may suspend before the arguments, and may return `{ suspend }`.
+    importSuspending(env, info) {
+        let [m, i, trampoline] = args::<3>(env, info)?;
+        import_func(env, m, i, trampoline, true)
+    }
+
 
     /// `charArrayRead(array, start, end)`: the string of the elements
     /// `start..end` of an `i16` array (a raw reference), or `undefined`
@@ -1062,6 +1171,47 @@ callbacks! {
                 }
             }))
         })?;
+        r.map_err(|e| throw_rt(env, &e))
+    }
+
+    /// `jspiStart(f, ...rawArgs)`: starts a `WebAssembly.promising` call
+    /// of `f` (see the `jspi` module): `{ done }` with the raw result(s),
+    /// as `call` gives them, when it returns without suspending; `{
+    /// suspend, fiber }` (the trampoline's object) when it waits for a
+    /// promise.
+    jspiStart(env, info) {
+        let mut argc = 0usize;
+        check(env, unsafe { napi_get_cb_info(env, info, &mut argc, ptr::null_mut(), ptr::null_mut(), ptr::null_mut()) })?;
+        let mut argv = vec![ptr::null_mut(); argc];
+        check(env, unsafe { napi_get_cb_info(env, info, &mut argc, argv.as_mut_ptr(), ptr::null_mut(), ptr::null_mut()) })?;
+        let Some((&h, a)) = argv.split_first() else {
+            return fail(env, "TypeError", "no function");
+        };
+        collect_externs(env)?;
+        let id = u32_of(env, h)?;
+        let Some(Extern::Func(f)) = with_state(|s| s.externs.get(id as usize).copied()) else {
+            return fail(env, "TypeError", "not a WebAssembly function");
+        };
+        let ty = func_type(id, f);
+        if a.len() != ty.params().len() {
+            return fail(env, "TypeError", "wrong number of arguments");
+        }
+        let refs = ty.params().iter().chain(ty.results()).any(|t| matches!(t, ValType::Ref(_)));
+        // The arguments' roots last until the call has taken them (it
+        // starts before this returns).
+        let r = context_scoped(refs, |mut cx| -> JsResult<Result<napi_value, Error>> {
+            let params = ty.params().iter().zip(a).map(|(&t, &v)| from_raw(env, &mut cx, t, v)).collect::<JsResult<Vec<Val>>>()?;
+            jspi::start(env, f, (*ty).clone(), params)
+        })?;
+        r.map_err(|e| throw_rt(env, &e))
+    }
+
+    /// `jspiResume(fiber, settled)`: finishes the suspended import call of
+    /// a promising call with what its promise settled to (raw results, `{
+    /// exn }` or `{ trap }`) and runs it on; returns as `jspiStart`.
+    jspiResume(env, info) {
+        let [id, v] = args::<2>(env, info)?;
+        let r = jspi::resume(env, u32_of(env, id)? as usize, v)?;
         r.map_err(|e| throw_rt(env, &e))
     }
 
@@ -1369,6 +1519,7 @@ pub unsafe extern "C" fn napi_register_module_v1(env: napi_env, exports: napi_va
             func_types: Vec::new(),
             pending: None,
             on_externs_freed: None,
+            suspending: Default::default(),
         })
     });
     for &(name, f) in CALLBACKS {

@@ -472,6 +472,11 @@ const _: () = {
 };
 
 impl JitStore {
+    /// The store's context as compiled code reads it.
+    pub(crate) fn ctx_mut(&mut self) -> Option<&mut VMStoreContext> {
+        Some(&mut self.ctx)
+    }
+
     pub(crate) fn new(engine: &Engine) -> JitStore {
         JitStore {
             ctx: Box::new(VMStoreContext {

@@ -97,12 +97,13 @@ pub use limits::{
 };
 pub use linker::Linker;
 pub use module::Module;
-pub use store::{AsContext, AsContextMut, Caller, Store, StoreContext, StoreContextMut};
+pub use store::{AsContext, AsContextMut, Caller, ExecState, Store, StoreContext, StoreContextMut};
 pub use tern_binary::{
     ExternKind, FieldType, FuncType, GlobalType, HeapType, ImportType, Limits, MemoryType, RefType, StorageType,
     TableType, ValType,
 };
 pub use tern_validate::{Feature, Features};
+pub use tern_vm::gc::parking_registers;
 pub use tern_vm::parking::WaitResult;
 pub use tern_vm::{FrameInfo, FramePosition, Trap, TrapCode, format_backtrace};
 pub use values::{AnyKind, AnyRef, ExnRef, ExternRef, V128, Val};

@@ -154,6 +154,10 @@ impl JitStore {
 
     pub(crate) fn sync_funcs(&mut self, _vm: &StoreData) {}
 
+    pub(crate) fn ctx_mut(&mut self) -> Option<&mut tern_vm::vmctx::VMStoreContext> {
+        None
+    }
+
     pub(crate) fn is_compiled(&self, _instance: u32) -> bool {
         false
     }

@@ -321,7 +321,80 @@ impl<T> StoreContextMut<'_, T> {
     pub fn set_epoch_deadline(&mut self, ticks_beyond_current: u64) {
         self.0.set_epoch_deadline(ticks_beyond_current);
     }
+
+    /// Exchanges what the store keeps of the execution running on it with
+    /// `other`: for an embedder that runs wasm of one store on several
+    /// threads in turn, each thread waiting while another runs (tern's
+    /// JavaScript interface runs each `WebAssembly.promising` call on a
+    /// thread of its own, so that it can be suspended). An execution is
+    /// the calls in progress on one thread; the store keeps its call depth,
+    /// activation count, the interpreter stacks it listed for the
+    /// collector, its machine stack's top and compiled code's stack limit,
+    /// host pointer and exit registers. Before a waiting thread runs again,
+    /// its state is switched in; when it stops to wait, switched out.
+    ///
+    /// `parked_at`: the execution switched out stops at these registers
+    /// ([`parking_registers`](crate::parking_registers)) and this stack address, on a
+    /// thread that waits until it is switched in again; the collector
+    /// scans its stacks meanwhile. `None` when it has no calls in
+    /// progress (it finished, or it never started).
+    ///
+    /// # Safety
+    /// Only the thread switched in runs wasm of this store until the next
+    /// switch; a parked thread's stack stays as it was until it is
+    /// switched in.
+    pub unsafe fn switch_execution(&mut self, other: &mut ExecState, parked_at: Option<([u64; 11], usize)>) {
+        let s = &mut *self.0;
+        if let Some(id) = other.parked.take() {
+            s.vm.gc.unpark(id);
+        }
+        std::mem::swap(&mut s.vm.call_depth, &mut other.call_depth);
+        std::mem::swap(&mut s.vm.activations, &mut other.activations);
+        std::mem::swap(&mut s.vm.gc.native_top, &mut other.native_top);
+        std::mem::swap(&mut s.vm.gc.stacks, &mut other.stacks);
+        if let Some(ctx) = s.jit.ctx_mut() {
+            std::mem::swap(&mut ctx.stack_limit, &mut other.stack_limit);
+            std::mem::swap(&mut ctx.host, &mut other.host);
+            std::mem::swap(&mut ctx.exit, &mut other.exit);
+        }
+        if let Some((regs, sp)) = parked_at {
+            let native = if other.native_top == 0 {
+                (0, 0)
+            } else {
+                (sp, other.native_top)
+            };
+            let p = tern_vm::gc::Parked {
+                stacks: other.stacks.clone(),
+                regs,
+                native,
+            };
+            // SAFETY: the caller's contract: the parked thread and its
+            // stacks stay as they are until it is switched in, which
+            // unparks it first.
+            other.parked = Some(unsafe { s.vm.gc.park(p) });
+        }
+    }
 }
+
+/// What a store keeps of one execution (the calls in progress on one
+/// thread) while another runs: see
+/// [`StoreContextMut::switch_execution`]. A new one stands for an
+/// execution with no calls in progress.
+#[derive(Default)]
+pub struct ExecState {
+    call_depth: usize,
+    activations: usize,
+    native_top: usize,
+    stacks: Vec<(*const u64, usize)>,
+    stack_limit: usize,
+    host: [usize; 2],
+    exit: tern_vm::signals::ExitRegs,
+    parked: Option<u64>,
+}
+
+// SAFETY: the raw pointers name stacks of the execution this stands for,
+// only read by the store's collector while it is parked.
+unsafe impl Send for ExecState {}
 
 /// Types that give shared access to a store.
 pub trait AsContext {

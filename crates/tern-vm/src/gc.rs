@@ -393,6 +393,32 @@ fn view_entry(o: &Option<GcObject>) -> [u64; 2] {
     }
 }
 
+/// The roots of an execution of the store that is parked on another
+/// thread's stack while this one runs (an embedder may run wasm of one
+/// store on several threads in turn, such as the JavaScript interface's
+/// promise integration: only one runs at a time, the others wait): the
+/// value stacks of its interpreter activations, its callee-saved registers
+/// where it stopped, and the part of its machine stack compiled frames may
+/// use. A collection scans them as it scans the running execution's.
+#[derive(Default)]
+pub struct Parked {
+    /// As [`GcHeap::stacks`].
+    pub stacks: Vec<(*const u64, usize)>,
+    /// [`parking_registers`] where it stopped.
+    pub regs: [u64; 11],
+    /// `[low, high)` of its machine stack: from where it stopped up to its
+    /// [`GcHeap::native_top`] (empty when that is 0).
+    pub native: (usize, usize),
+}
+
+/// The callee-saved registers of the caller, as they are at the call:
+/// for [`Parked::regs`], taken by a thread right before it waits, along
+/// with an address of its frame for [`Parked::native`].
+#[inline(always)]
+pub fn parking_registers() -> [u64; 11] {
+    callee_saved_registers()
+}
+
 /// A store's GC heap.
 #[derive(Default)]
 pub struct GcHeap {
@@ -447,6 +473,10 @@ pub struct GcHeap {
     /// scans the machine stack from its own frame up to here, and the
     /// callee-saved registers ([`scan_machine_stack`]).
     pub native_top: usize,
+    /// Executions of this store parked on other threads' stacks (see
+    /// [`Parked`]), by the id [`GcHeap::park`] gave each.
+    parked: Vec<(u64, Parked)>,
+    parked_ids: u64,
     /// Compiled code's view of the arena ([`GcView`]): one entry per slot
     /// of `objects`, and the header compiled code finds it by (boxed, so
     /// that its address stays put for `VMStoreContext::gc_view`).
@@ -629,6 +659,23 @@ impl GcHeap {
 
     /// The header of compiled code's view of the arena (see [`GcView`]);
     /// its address is the heap's for its whole life.
+    /// Lists the roots of an execution parked on another thread until
+    /// [`GcHeap::unpark`] is given the id this returns.
+    ///
+    /// # Safety
+    /// The stacks and the machine stack range stay mapped, and the parked
+    /// thread does not run, until then.
+    pub unsafe fn park(&mut self, p: Parked) -> u64 {
+        self.parked_ids += 1;
+        self.parked.push((self.parked_ids, p));
+        self.parked_ids
+    }
+
+    /// Forgets the parked execution `id` (its thread runs again).
+    pub fn unpark(&mut self, id: u64) {
+        self.parked.retain(|(i, _)| *i != id);
+    }
+
     pub fn view(&self) -> *const GcView {
         &*self.view_header
     }
@@ -951,8 +998,7 @@ fn callee_saved_registers() -> [u64; 11] {
 #[inline(never)]
 unsafe fn scan_machine_stack(top: usize, limit: u64, mark: &mut dyn FnMut(u64)) {
     let mut candidate = |w: u64| {
-        let r = w & !EXTERN_ANY;
-        if r & 3 == 0 && r != 0 && r <= limit {
+        if may_be_object(w, limit) {
             mark(w);
         }
     };
@@ -968,6 +1014,14 @@ unsafe fn scan_machine_stack(top: usize, limit: u64, mark: &mut dyn FnMut(u64)) 
         candidate(unsafe { std::ptr::read_volatile(at as *const u64) });
         at += 8;
     }
+}
+
+/// Whether a word of a machine stack has the form of an object's
+/// reference up to `limit`, in the `any` or the external form.
+#[inline]
+fn may_be_object(w: u64, limit: u64) -> bool {
+    let r = w & !EXTERN_ANY;
+    r & 3 == 0 && r != 0 && r <= limit
 }
 
 /// Marks the object a candidate word names (in either the `any` or the
@@ -1024,6 +1078,30 @@ impl StoreData {
             // SAFETY: `native_top` is set by the activation running on this
             // thread, in a frame above this one.
             unsafe { scan_machine_stack(self.gc.native_top, limit, &mut mark) };
+        }
+        for (_, p) in &self.gc.parked {
+            for &(s, n) in &p.stacks {
+                // SAFETY: parked stacks stay live while listed (`park`).
+                for &w in unsafe { std::slice::from_raw_parts(s, n) } {
+                    mark(w);
+                }
+            }
+            for &w in &p.regs {
+                if may_be_object(w, limit) {
+                    mark(w);
+                }
+            }
+            let mut at = p.native.0 & !7;
+            while at < p.native.1 {
+                // SAFETY: the parked thread's stack between where it stopped
+                // and its entry is mapped and does not change while it is
+                // parked (`park`); this reads words of it as numbers.
+                let w = unsafe { std::ptr::read_volatile(at as *const u64) };
+                if may_be_object(w, limit) {
+                    mark(w);
+                }
+                at += 8;
+            }
         }
         for g in &self.globals {
             if let ValType::Ref(_) = g.ty.content {
