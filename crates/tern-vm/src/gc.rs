@@ -657,8 +657,6 @@ impl GcHeap {
         object_ref(i)
     }
 
-    /// The header of compiled code's view of the arena (see [`GcView`]);
-    /// its address is the heap's for its whole life.
     /// Lists the roots of an execution parked on another thread until
     /// [`GcHeap::unpark`] is given the id this returns.
     ///
@@ -676,6 +674,8 @@ impl GcHeap {
         self.parked.retain(|(i, _)| *i != id);
     }
 
+    /// The header of compiled code's view of the arena (see [`GcView`]);
+    /// its address is the heap's for its whole life.
     pub fn view(&self) -> *const GcView {
         &*self.view_header
     }
