@@ -257,7 +257,7 @@ pub enum Body {
     /// A struct's field slots (see [`StructLayout`]).
     Struct(Fields),
     /// An array's elements, packed little-endian at their byte size.
-    Array { elem: u8, traced: bool, bytes: Box<[u8]> },
+    Array { elem: u8, traced: bool, bytes: ArrayBytes },
 }
 
 impl GcObject {
@@ -312,6 +312,76 @@ impl std::ops::DerefMut for Fields {
         match self {
             Fields::Inline(n, a) => &mut a[..*n as usize],
             Fields::Boxed(b) => b,
+        }
+    }
+}
+
+/// Array elements up to this many bytes live in the object itself, as a
+/// small struct's fields do.
+const INLINE_BYTES: usize = INLINE_SLOTS * 8;
+
+/// Inline element bytes, aligned as boxed ones are (compiled code reads
+/// elements of up to 8 bytes at their natural offsets).
+#[derive(Debug, Clone, Copy)]
+#[repr(C, align(8))]
+pub struct InlineBytes([u8; INLINE_BYTES]);
+
+/// An array's element bytes: in the object when few (no allocation of
+/// their own, nothing for a sweep to free), else boxed. Reads as a byte
+/// slice.
+#[derive(Debug)]
+pub enum ArrayBytes {
+    Inline(u8, InlineBytes),
+    Boxed(Box<[u8]>),
+}
+
+impl ArrayBytes {
+    /// `n` bytes of `fill` repeated (its first `unit` bytes), or `None`
+    /// when the host cannot give the memory.
+    fn filled(n: usize, unit: &[u8]) -> Option<ArrayBytes> {
+        if n <= INLINE_BYTES {
+            let mut a = InlineBytes([0; INLINE_BYTES]);
+            if unit.iter().any(|&b| b != 0) {
+                for c in a.0[..n].chunks_exact_mut(unit.len()) {
+                    c.copy_from_slice(unit);
+                }
+            }
+            return Some(ArrayBytes::Inline(n as u8, a));
+        }
+        let mut v: Vec<u8> = Vec::new();
+        v.try_reserve_exact(n).ok()?;
+        if unit.iter().all(|&b| b == 0) {
+            v.resize(n, 0);
+        } else {
+            for _ in 0..n / unit.len() {
+                v.extend_from_slice(unit);
+            }
+        }
+        Some(ArrayBytes::Boxed(v.into_boxed_slice()))
+    }
+
+    fn is_inline(&self) -> bool {
+        matches!(self, ArrayBytes::Inline(..))
+    }
+}
+
+impl std::ops::Deref for ArrayBytes {
+    type Target = [u8];
+    #[inline]
+    fn deref(&self) -> &[u8] {
+        match self {
+            ArrayBytes::Inline(n, a) => &a.0[..*n as usize],
+            ArrayBytes::Boxed(b) => b,
+        }
+    }
+}
+
+impl std::ops::DerefMut for ArrayBytes {
+    #[inline]
+    fn deref_mut(&mut self) -> &mut [u8] {
+        match self {
+            ArrayBytes::Inline(n, a) => &mut a.0[..*n as usize],
+            ArrayBytes::Boxed(b) => b,
         }
     }
 }
@@ -378,6 +448,9 @@ pub const ENTRY_PTR: i32 = 0;
 pub const ENTRY_META: i32 = 8;
 /// log2 of an entry's size.
 pub const ENTRY_SHIFT: i64 = 4;
+
+// An arena slot stays as small with arrays kept inline as with structs.
+const _: () = assert!(std::mem::size_of::<Option<GcObject>>() <= 72);
 
 /// The view entry of slot `o`.
 fn view_entry(o: &Option<GcObject>) -> [u64; 2] {
@@ -621,7 +694,10 @@ impl GcHeap {
 
     fn insert(&mut self, obj: GcObject, bytes: usize) -> u64 {
         self.since_gc += bytes;
-        let owns_memory = !matches!(obj.body, Body::Struct(Fields::Inline(..)));
+        let owns_memory = match &obj.body {
+            Body::Struct(f) => !matches!(f, Fields::Inline(..)),
+            Body::Array { bytes, .. } => !bytes.is_inline(),
+        };
         let capacity = self.objects.capacity();
         let i = match self.free.pop() {
             Some(i) => {
@@ -707,7 +783,7 @@ impl GcHeap {
 
     /// Allocates an array of type `ty` with elements of `elem` bytes
     /// (`bytes` holds them all). The caller checked [`GcHeap::fits`].
-    pub fn alloc_array(&mut self, ty: SigId, elem: u8, traced: bool, bytes: Box<[u8]>) -> u64 {
+    pub fn alloc_array(&mut self, ty: SigId, elem: u8, traced: bool, bytes: ArrayBytes) -> u64 {
         let size = bytes.len() + OBJECT_OVERHEAD;
         self.insert(
             GcObject {
@@ -753,17 +829,8 @@ impl GcHeap {
     ) -> Result<u64, TrapCode> {
         let e = elem_size(elem);
         let n = (len as usize).checked_mul(e).ok_or(TrapCode::GcHeapExhausted)?;
-        let mut bytes: Vec<u8> = Vec::new();
-        bytes.try_reserve_exact(n).map_err(|_| TrapCode::GcHeapExhausted)?;
-        if v == 0 {
-            bytes.resize(n, 0);
-        } else {
-            let b = v.to_le_bytes();
-            for _ in 0..len {
-                bytes.extend_from_slice(&b[..e]);
-            }
-        }
-        Ok(self.alloc_array(ty, e as u8, traced, bytes.into_boxed_slice()))
+        let bytes = ArrayBytes::filled(n, &v.to_le_bytes()[..e]).ok_or(TrapCode::GcHeapExhausted)?;
+        Ok(self.alloc_array(ty, e as u8, traced, bytes))
     }
 
     /// `extern.convert_any`: the external form of `a`, pinning a heap

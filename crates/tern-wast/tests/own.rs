@@ -67,6 +67,11 @@ fn legacy_exceptions() {
 }
 
 #[test]
+fn gc_arrays() {
+    run("gc-arrays.wast", include_str!("wast/gc-arrays.wast"));
+}
+
+#[test]
 fn exceptions() {
     run("exceptions.wast", include_str!("wast/exceptions.wast"));
 }
