@@ -338,8 +338,11 @@ fn compile(
                 }
             }));
             let lazy = Arc::downgrade(&m);
+            // Told of a loop on every hot iteration until its entry is
+            // there: the log says so once per loop.
+            let logged = std::sync::Mutex::new(std::collections::HashSet::new());
             t.on_hot_loop(Box::new(move |def, at_loop| {
-                if crate::log::enabled("tier") {
+                if crate::log::enabled("tier") && logged.lock().is_ok_and(|mut l| l.insert((def, at_loop))) {
                     crate::log::tier(format_args!(
                         "func {} has a hot loop ({at_loop}): compiling an entry there{}",
                         nimp + def,
