@@ -28,18 +28,20 @@ use crate::napi::*;
 use crate::{Import, STORE, import_finish, import_start, to_raw};
 use napi_sys::*;
 use rt::{ExecState, Func, FuncType, StoreContextMut, Trap, Val};
-use std::cell::{Cell, RefCell};
+use std::cell::{Cell, RefCell, UnsafeCell};
 use std::ptr;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 /// Stack of a fiber's thread (reserved, not committed).
 const FIBER_STACK: usize = 8 << 20;
 /// Threads of finished calls kept for the next ones.
 const IDLE_FIBERS: usize = 8;
-/// How long a hand-over spins before it sleeps.
+/// How long a hand-over waits before it sleeps: spinning for
+/// [`SPIN_LOOPS`] rounds, then yielding the core.
 const SPIN: Duration = Duration::from_micros(50);
+const SPIN_LOOPS: u32 = 2000;
 
 /// An import's call handed to the main thread: called with `None` to
 /// start it (returning the trampoline's `{ suspend }` when it waits for a
@@ -72,40 +74,78 @@ struct JobPtr(*mut Job);
 // main thread to run it; only the main thread touches it meanwhile.
 unsafe impl Send for JobPtr {}
 
-/// Where a fiber's thread and the main thread hand the turn over.
+/// Where a fiber's thread and the main thread hand the turn over. The
+/// side that has the turn writes `turn` and then flips `fibers`; the other
+/// side spins on `fibers`, then sleeps on `cv` (saying so in its flag of
+/// `sleeping`, so that a hand-over to a spinning side makes no system
+/// call).
 struct Shared {
-    turn: Mutex<Turn>,
-    cv: Condvar,
-    /// Whether `turn` is the fiber's (read without the lock while
-    /// spinning).
+    turn: UnsafeCell<Turn>,
+    /// Whether the turn is the fiber's.
     fibers: AtomicBool,
+    /// Whether the main thread (0) or the fiber (1) sleeps waiting.
+    sleeping: [AtomicBool; 2],
+    lock: Mutex<()>,
+    cv: Condvar,
 }
 
+// SAFETY: `turn` is only touched by the side that has the turn, which
+// `fibers` (sequentially consistent) hands from one to the other.
+unsafe impl Sync for Shared {}
+unsafe impl Send for Shared {}
+
 impl Shared {
+    fn new() -> Shared {
+        Shared {
+            turn: UnsafeCell::new(Turn::Main),
+            fibers: AtomicBool::new(false),
+            sleeping: [AtomicBool::new(false), AtomicBool::new(false)],
+            lock: Mutex::new(()),
+            cv: Condvar::new(),
+        }
+    }
+
     /// Gives the turn over (from the side that has it).
     fn give(&self, t: Turn) {
-        let mut g = self.turn.lock().unwrap_or_else(|e| e.into_inner());
-        self.fibers.store(t.fibers(), Ordering::Release);
-        *g = t;
-        drop(g);
-        self.cv.notify_all();
+        let fibers = t.fibers();
+        // SAFETY: this side has the turn (see the type's docs).
+        unsafe { *self.turn.get() = t };
+        self.fibers.store(fibers, Ordering::SeqCst);
+        if self.sleeping[usize::from(fibers)].load(Ordering::SeqCst) {
+            // Taking the lock orders this after the sleeper's check.
+            let _g = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+            self.cv.notify_all();
+        }
     }
 
     /// Waits until the turn is the fiber's (`fibers`) or the main
-    /// thread's, and takes it (leaving `Main` or `Fiber`), spinning for a
-    /// while ([`SPIN`]) before it sleeps.
+    /// thread's, and takes it (leaving `Main` or `Fiber`), spinning and
+    /// yielding for a while ([`SPIN`]) before it sleeps.
     fn take(&self, fibers: bool) -> Turn {
         let start = Instant::now();
-        while self.fibers.load(Ordering::Acquire) != fibers && start.elapsed() < SPIN {
-            for _ in 0..64 {
+        let mut n = 0u32;
+        while self.fibers.load(Ordering::SeqCst) != fibers {
+            n = n.wrapping_add(1);
+            if n < SPIN_LOOPS {
                 std::hint::spin_loop();
+                continue;
+            }
+            // The other side may want this core (the host has few, or is
+            // busy): let it have it, until sleeping is better.
+            std::thread::yield_now();
+            if start.elapsed() >= SPIN {
+                let mut g = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+                let sleeping = &self.sleeping[usize::from(fibers)];
+                sleeping.store(true, Ordering::SeqCst);
+                while self.fibers.load(Ordering::SeqCst) != fibers {
+                    g = self.cv.wait(g).unwrap_or_else(|e| e.into_inner());
+                }
+                sleeping.store(false, Ordering::SeqCst);
+                break;
             }
         }
-        let mut g: MutexGuard<'_, Turn> = self.turn.lock().unwrap_or_else(|e| e.into_inner());
-        while g.fibers() != fibers {
-            g = self.cv.wait(g).unwrap_or_else(|e| e.into_inner());
-        }
-        std::mem::replace(&mut *g, if fibers { Turn::Fiber } else { Turn::Main })
+        // SAFETY: the turn is this side's now.
+        unsafe { std::mem::replace(&mut *self.turn.get(), if fibers { Turn::Fiber } else { Turn::Main }) }
     }
 }
 
@@ -207,11 +247,7 @@ pub(crate) fn start(env: napi_env, f: Func, ty: FuncType, params: Vec<Val>) -> J
     let shared = match IDLE.with(|i| i.borrow_mut().pop()) {
         Some(s) => s,
         None => {
-            let sh = Arc::new(Shared {
-                turn: Mutex::new(Turn::Main),
-                cv: Condvar::new(),
-                fibers: AtomicBool::new(false),
-            });
+            let sh = Arc::new(Shared::new());
             let theirs = sh.clone();
             let spawned = std::thread::Builder::new()
                 .name("tern-promising".into())
