@@ -150,16 +150,20 @@ function callOverhead(W) {
 
 // ---- promise integration ----
 
-// Each promising call of `add` awaited in turn (entry and exit), and one
+// Each promising call of `add` awaited in turn (entry and exit); one
 // promising call of `loop` whose import is a Suspending function that
-// returns nothing: every call of it suspends and resumes the wasm call.
+// returns nothing: every call of it suspends and resumes the wasm call;
+// and one whose import is a plain JavaScript function.
 async function jspiOverhead(W) {
   const n = Math.max(1, Math.floor(calls / 20));
   const e = new W.Instance(new W.Module(callBytes), { js: { f: new W.Suspending(() => {}) } }).exports;
   const add = W.promising(e.add);
   const loop = W.promising(e.loop);
+  const plain = new W.Instance(new W.Module(callBytes), { js: { f: () => {} } }).exports;
+  const plainLoop = W.promising(plain.loop);
   const entry = [];
   const suspend = [];
+  const imports = [];
   for (let r = 0; r < repeats; r++) {
     let t = process.hrtime.bigint();
     let s = 0;
@@ -169,8 +173,11 @@ async function jspiOverhead(W) {
     t = process.hrtime.bigint();
     await loop(n);
     suspend.push(Number(process.hrtime.bigint() - t) / 1e9);
+    t = process.hrtime.bigint();
+    await plainLoop(n);
+    imports.push(Number(process.hrtime.bigint() - t) / 1e9);
   }
-  return { n, entry: median(entry), suspend: median(suspend) };
+  return { n, entry: median(entry), suspend: median(suspend), imports: median(imports) };
 }
 
 // ---- report ----
@@ -189,6 +196,7 @@ async function main() {
   const jspi = { tern: await jspiOverhead(tern), v8: await jspiOverhead(v8) };
   row(`promising call, awaited, ${jspi.tern.n} calls`, jspi.tern.entry, jspi.v8.entry);
   row(`suspend and resume, ${jspi.tern.n} times`, jspi.tern.suspend, jspi.v8.suspend);
+  row(`wasm → JS inside a promising call, ${jspi.tern.n} calls`, jspi.tern.imports, jspi.v8.imports);
 
   const dir = path.join(__dirname, '..', 'wasm');
   let bad = 0;
