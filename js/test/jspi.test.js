@@ -300,3 +300,17 @@ test('the collector keeps what a suspended call holds', async () => {
   resumers[0]();
   assert.strictEqual(await a, 300 * 301 / 2);
 });
+
+test('the collector keeps what the caller of a promising call holds while the call runs', async () => {
+  // hold's list lives in its frame on the main thread while a JavaScript
+  // import starts promising calls that collect on their own threads.
+  let e;
+  const pending = [];
+  const wait = () => {
+    for (let i = 0; i < 5; i++) pending.push(WebAssembly.promising(e.churn)(500000));
+    return 0;
+  };
+  e = new WebAssembly.Instance(new WebAssembly.Module(GC_BYTES), { m: { wait } }).exports;
+  assert.strictEqual(e.hold(1000), 1000 * 1001 / 2);
+  await Promise.all(pending);
+});

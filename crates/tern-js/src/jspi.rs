@@ -21,8 +21,9 @@
 //!   wait), so that a call costs no thread start.
 //! * The store keeps the running execution's state (call depth, stacks
 //!   for the collector, compiled code's stack limit...): each hand-over
-//!   switches it ([`rt::StoreContextMut::switch_execution`]), and a waiting
-//!   fiber's stacks stay roots for the collector.
+//!   switches it ([`rt::StoreContextMut::switch_execution`]), and the
+//!   waiting side's stacks (a fiber's, or the main thread's while a fiber
+//!   runs) stay roots for the collector.
 
 use crate::napi::*;
 use crate::{Import, STORE, import_finish, import_start, to_raw};
@@ -342,9 +343,15 @@ pub(crate) fn resume(env: napi_env, id: usize, settled: napi_value) -> JsResult<
 /// }`, its raw result(s) as `call` gives them), or the error it ended in.
 fn run(env: napi_env, id: usize, mut go: Turn) -> JsResult<Result<napi_value, rt::Error>> {
     loop {
+        // This thread's execution (calls in progress, when a promising
+        // call starts inside an import) waits here while the fiber runs:
+        // its stacks stay roots meanwhile.
+        let regs = rt::parking_registers();
+        let sp = &raw const regs as usize;
         let shared = with_fiber(id, |f| {
-            // SAFETY: the fiber has the turn from here until it hands over.
-            unsafe { store_cx().switch_execution(&mut f.state, None) };
+            // SAFETY: the fiber has the turn from here until it hands over,
+            // and this thread waits for it below.
+            unsafe { store_cx().switch_execution(&mut f.state, Some((regs, sp))) };
             f.shared.clone()
         });
         shared.give(std::mem::replace(&mut go, Turn::Fiber));
