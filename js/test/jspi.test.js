@@ -146,6 +146,22 @@ test('several promising calls suspended at once resume in any order', async () =
   assert.strictEqual(await WebAssembly.promising(e.plain)(5), 10);
 });
 
+test('hundreds of promising calls suspended at once, and their threads gone after', async () => {
+  const tasks = () => (require('fs').existsSync('/proc/self/task') ? require('fs').readdirSync('/proc/self/task').length : 0);
+  const before = tasks();
+  const resolvers = [];
+  const get = new WebAssembly.Suspending((x) => new Promise((r) => resolvers.push(() => r(x * 2))));
+  const e = module(get);
+  const promising = WebAssembly.promising(e.addGet);
+  const calls = Array.from({ length: 300 }, (_, i) => promising(i));
+  assert.strictEqual(resolvers.length, 300);
+  for (const r of resolvers.reverse()) r();
+  assert.deepStrictEqual(await Promise.all(calls), Array.from({ length: 300 }, (_, i) => 3 * i));
+  // A few threads wait for the next calls; the others end.
+  for (let i = 0; i < 100 && tasks() > before + 8; i++) await new Promise((r) => setTimeout(r, 20));
+  assert.ok(tasks() <= before + 8, `${tasks()} threads, ${before} before`);
+});
+
 test('synchronous calls and ordinary imports work while a call is suspended, and inside it', async () => {
   let resume;
   const seen = [];

@@ -57,6 +57,8 @@ enum Turn {
     Fiber,
     /// The fiber's: run this promising call (a thread waiting for work).
     Start(Box<dyn FnOnce() + Send>),
+    /// The fiber's: end the thread (enough wait for work already).
+    Exit,
     /// The main thread's: run this import call, for the fiber that stopped
     /// at these registers and stack address.
     Call(JobPtr, [u64; 11], usize),
@@ -66,7 +68,7 @@ enum Turn {
 
 impl Turn {
     fn fibers(&self) -> bool {
-        matches!(self, Turn::Fiber | Turn::Start(_))
+        matches!(self, Turn::Fiber | Turn::Start(_) | Turn::Exit)
     }
 }
 
@@ -229,6 +231,7 @@ fn worker(sh: Arc<Shared>) {
     loop {
         match sh.take(true) {
             Turn::Start(call) => call(),
+            Turn::Exit => return,
             _ => unreachable!("a fiber starts with a call"),
         }
         sh.give(Turn::Done);
@@ -384,6 +387,8 @@ fn finish(env: napi_env, id: usize) -> JsResult<Result<napi_value, rt::Error>> {
         let mut i = i.borrow_mut();
         if i.len() < IDLE_FIBERS {
             i.push(fiber.shared.clone());
+        } else {
+            fiber.shared.give(Turn::Exit);
         }
     });
     let r = fiber.outcome.lock().unwrap_or_else(|e| e.into_inner()).0.take();
