@@ -152,11 +152,9 @@ impl Shared {
     }
 }
 
-/// What the fiber's call returned.
-struct Outcome(Option<Result<Vec<Val>, rt::Error>>);
-// SAFETY: written by the fiber before it hands over for the last time,
-// read by the main thread after.
-unsafe impl Send for Outcome {}
+/// What the fiber's call returned (written by the fiber before it hands
+/// over for the last time, read by the main thread after).
+type Outcome = Option<Result<Vec<Val>, rt::Error>>;
 
 /// A promising call in progress.
 struct Fiber {
@@ -267,7 +265,7 @@ pub(crate) fn start(env: napi_env, f: Func, ty: FuncType, params: Vec<Val>) -> J
             sh
         }
     };
-    let outcome = Arc::new(Mutex::new(Outcome(None)));
+    let outcome: Arc<Mutex<Outcome>> = Arc::new(Mutex::new(None));
     let id = FIBERS.with(|fs| {
         let mut fs = fs.borrow_mut();
         let fiber = Box::new(Fiber {
@@ -293,28 +291,9 @@ pub(crate) fn start(env: napi_env, f: Func, ty: FuncType, params: Vec<Val>) -> J
         let store = unsafe { &mut *(store as *mut rt::Store<()>) };
         let mut results: Vec<Val> = ty.results().iter().map(|&t| Val::default_for(t)).collect();
         let r = f.call(&mut *store, &params, &mut results);
-        outcome.lock().unwrap_or_else(|e| e.into_inner()).0 = Some(r.map(|()| results));
+        *outcome.lock().unwrap_or_else(|e| e.into_inner()) = Some(r.map(|()| results));
     });
-    run(env, id, Turn::Start(SendCall::wrap(call)))
-}
-
-/// The closure of a promising call, sent to its thread.
-struct SendCall;
-impl SendCall {
-    fn wrap(f: Box<dyn FnOnce()>) -> Box<dyn FnOnce() + Send> {
-        struct Wrapped(Box<dyn FnOnce()>);
-        // SAFETY: the closure holds the call's function and arguments
-        // (plain handles and values) and a pointer to the store, which the
-        // fiber uses only while it has the turn.
-        unsafe impl Send for Wrapped {}
-        impl Wrapped {
-            fn run(self) {
-                (self.0)()
-            }
-        }
-        let w = Wrapped(f);
-        Box::new(move || w.run())
-    }
+    run(env, id, Turn::Start(call))
 }
 
 fn with_fiber<R>(id: usize, f: impl FnOnce(&mut Fiber) -> R) -> R {
@@ -391,7 +370,7 @@ fn finish(env: napi_env, id: usize) -> JsResult<Result<napi_value, rt::Error>> {
             fiber.shared.give(Turn::Exit);
         }
     });
-    let r = fiber.outcome.lock().unwrap_or_else(|e| e.into_inner()).0.take();
+    let r = fiber.outcome.lock().unwrap_or_else(|e| e.into_inner()).take();
     let results = match r {
         Some(Ok(v)) => v,
         Some(Err(e)) => return Ok(Err(e)),

@@ -61,8 +61,9 @@ struct State {
     /// Whether a module has been compiled (the configuration is fixed
     /// from then on).
     used: bool,
-    /// The trampoline of each JavaScript import, by host id.
-    hosts: Vec<napi_ref>,
+    /// The trampoline of each JavaScript import, by host id, and whether
+    /// it is a `WebAssembly.Suspending` one's.
+    hosts: Vec<(napi_ref, bool)>,
     /// Function types by handle, filled as functions are called.
     func_types: Vec<Option<std::rc::Rc<FuncType>>>,
     /// The exception a JavaScript import threw, until the wasm frames it
@@ -70,8 +71,6 @@ struct State {
     pending: Option<napi_ref>,
     /// What to tell of freed host values ([`collect_externs`]).
     on_externs_freed: Option<napi_ref>,
-    /// The host ids of `WebAssembly.Suspending` imports.
-    suspending: std::collections::HashSet<u32>,
 }
 
 thread_local! {
@@ -488,12 +487,8 @@ fn engine_types(m: &Module, ts: &[ValType]) -> Vec<ValType> {
 fn host_func(env: napi_env, ty: FuncType, trampoline: napi_value, suspending: bool) -> JsResult<napi_value> {
     let tr = reference(env, trampoline)?;
     let host = with_state(|s| {
-        s.hosts.push(tr);
-        let host = s.hosts.len() as u32 - 1;
-        if suspending {
-            s.suspending.insert(host);
-        }
-        host
+        s.hosts.push((tr, suspending));
+        s.hosts.len() as u32 - 1
     });
     let f = context(|mut cx| {
         let t2 = ty.clone();
@@ -647,7 +642,7 @@ fn import_start(
     results: &mut [Val],
     may_suspend: bool,
 ) -> Import {
-    let (env, trampoline, suspending) = with_state(|s| (s.env, s.hosts[host as usize], s.suspending.contains(&host)));
+    let (env, (trampoline, suspending)) = with_state(|s| (s.env, s.hosts[host as usize]));
     let mut suspend = None;
     let r = in_import(env, cx, |cx| {
         let mut argv = [ptr::null_mut(); 9];
@@ -1519,7 +1514,6 @@ pub unsafe extern "C" fn napi_register_module_v1(env: napi_env, exports: napi_va
             func_types: Vec::new(),
             pending: None,
             on_externs_freed: None,
-            suspending: Default::default(),
         })
     });
     for &(name, f) in CALLBACKS {

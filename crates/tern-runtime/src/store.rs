@@ -345,8 +345,9 @@ impl<T> StoreContextMut<'_, T> {
     /// switched in.
     pub unsafe fn switch_execution(&mut self, other: &mut ExecState, parked_at: Option<([u64; 11], usize)>) {
         let s = &mut *self.0;
-        if let Some(id) = other.parked.take() {
-            s.vm.gc.unpark(id);
+        // A parked execution's interpreter stacks wait in the heap's list.
+        if let Some(p) = other.parked.take().and_then(|id| s.vm.gc.unpark(id)) {
+            other.stacks = p.stacks;
         }
         std::mem::swap(&mut s.vm.call_depth, &mut other.call_depth);
         std::mem::swap(&mut s.vm.activations, &mut other.activations);
@@ -364,7 +365,7 @@ impl<T> StoreContextMut<'_, T> {
                 (sp, other.native_top)
             };
             let p = tern_vm::gc::Parked {
-                stacks: other.stacks.clone(),
+                stacks: std::mem::take(&mut other.stacks),
                 regs,
                 native,
             };

@@ -336,15 +336,13 @@ pub enum ArrayBytes {
 }
 
 impl ArrayBytes {
-    /// `n` bytes of `fill` repeated (its first `unit` bytes), or `None`
-    /// when the host cannot give the memory.
+    /// `n` bytes of `unit` repeated, or `None` when the host cannot give
+    /// the memory.
     fn filled(n: usize, unit: &[u8]) -> Option<ArrayBytes> {
         if n <= INLINE_BYTES {
             let mut a = InlineBytes([0; INLINE_BYTES]);
-            if unit.iter().any(|&b| b != 0) {
-                for c in a.0[..n].chunks_exact_mut(unit.len()) {
-                    c.copy_from_slice(unit);
-                }
+            for c in a.0[..n].chunks_exact_mut(unit.len()) {
+                c.copy_from_slice(unit);
             }
             return Some(ArrayBytes::Inline(n as u8, a));
         }
@@ -473,7 +471,6 @@ fn view_entry(o: &Option<GcObject>) -> [u64; 2] {
 /// value stacks of its interpreter activations, its callee-saved registers
 /// where it stopped, and the part of its machine stack compiled frames may
 /// use. A collection scans them as it scans the running execution's.
-#[derive(Default)]
 pub struct Parked {
     /// As [`GcHeap::stacks`].
     pub stacks: Vec<(*const u64, usize)>,
@@ -745,9 +742,11 @@ impl GcHeap {
         self.parked_ids
     }
 
-    /// Forgets the parked execution `id` (its thread runs again).
-    pub fn unpark(&mut self, id: u64) {
-        self.parked.retain(|(i, _)| *i != id);
+    /// Forgets the parked execution `id` (its thread runs again), giving
+    /// back what [`GcHeap::park`] was given.
+    pub fn unpark(&mut self, id: u64) -> Option<Parked> {
+        let at = self.parked.iter().position(|(i, _)| *i == id)?;
+        Some(self.parked.swap_remove(at).1)
     }
 
     /// The header of compiled code's view of the arena (see [`GcView`]);
@@ -1064,21 +1063,31 @@ fn callee_saved_registers() -> [u64; 11] {
 /// `top` is an address of this thread's stack above this call's frame.
 #[inline(never)]
 unsafe fn scan_machine_stack(top: usize, limit: u64, mark: &mut dyn FnMut(u64)) {
-    let mut candidate = |w: u64| {
+    let regs = std::hint::black_box(callee_saved_registers());
+    // SAFETY: the caller's contract: the stack from this frame up to `top`
+    // is this thread's.
+    unsafe { scan_words(&regs, &raw const regs as usize, top, limit, mark) };
+}
+
+/// Calls `mark` with each of `regs`, then each aligned word of `[low,
+/// high)`, that has the form of an object reference up to `limit`.
+///
+/// # Safety
+/// `[low, high)` is mapped, and nothing writes it meanwhile.
+unsafe fn scan_words(regs: &[u64], low: usize, high: usize, limit: u64, mark: &mut dyn FnMut(u64)) {
+    for &w in regs {
         if may_be_object(w, limit) {
             mark(w);
         }
-    };
-    let regs = std::hint::black_box(callee_saved_registers());
-    for &w in &regs {
-        candidate(w);
     }
-    let mut at = (&raw const regs as usize) & !7;
-    while at < top {
-        // SAFETY: the stack between this frame and `top` is mapped and
-        // belongs to this thread (the caller's contract); reading a word of
-        // it as a number is all this does.
-        candidate(unsafe { std::ptr::read_volatile(at as *const u64) });
+    let mut at = low & !7;
+    while at < high {
+        // SAFETY: the caller's contract; reading a word as a number is all
+        // this does.
+        let w = unsafe { std::ptr::read_volatile(at as *const u64) };
+        if may_be_object(w, limit) {
+            mark(w);
+        }
         at += 8;
     }
 }
@@ -1135,8 +1144,10 @@ impl StoreData {
         for &w in stack {
             mark(w);
         }
-        for &(p, n) in &self.gc.stacks {
-            // SAFETY: listed stacks are live (see `GcHeap::stacks`).
+        let parked_stacks = self.gc.parked.iter().flat_map(|(_, p)| &p.stacks);
+        for &(p, n) in self.gc.stacks.iter().chain(parked_stacks) {
+            // SAFETY: listed stacks are live (see `GcHeap::stacks`), and so
+            // are parked ones while listed (`GcHeap::park`).
             for &w in unsafe { std::slice::from_raw_parts(p, n) } {
                 mark(w);
             }
@@ -1147,28 +1158,9 @@ impl StoreData {
             unsafe { scan_machine_stack(self.gc.native_top, limit, &mut mark) };
         }
         for (_, p) in &self.gc.parked {
-            for &(s, n) in &p.stacks {
-                // SAFETY: parked stacks stay live while listed (`park`).
-                for &w in unsafe { std::slice::from_raw_parts(s, n) } {
-                    mark(w);
-                }
-            }
-            for &w in &p.regs {
-                if may_be_object(w, limit) {
-                    mark(w);
-                }
-            }
-            let mut at = p.native.0 & !7;
-            while at < p.native.1 {
-                // SAFETY: the parked thread's stack between where it stopped
-                // and its entry is mapped and does not change while it is
-                // parked (`park`); this reads words of it as numbers.
-                let w = unsafe { std::ptr::read_volatile(at as *const u64) };
-                if may_be_object(w, limit) {
-                    mark(w);
-                }
-                at += 8;
-            }
+            // SAFETY: a parked thread's stack between where it stopped and
+            // its entry stays as it is while it is listed (`park`).
+            unsafe { scan_words(&p.regs, p.native.0, p.native.1, limit, &mut mark) };
         }
         for g in &self.globals {
             if let ValType::Ref(_) = g.ty.content {
