@@ -774,6 +774,20 @@ fn run(
                 set!($ty, $v, $conv);
             }};
         }
+        // A float operator fused with its load of memory 0 at offset 0:
+        // the load first (it may trap), then the operator.
+        macro_rules! load_op {
+            ($d:expr, $a:expr, $p:expr, f32, $op:ident) => {{
+                let (q, sh) = checked!(0u16, r!($p) as u32 as u64, 4);
+                let x = f32::from_bits(u32::from_le_bytes(read_mem::<4>(q, sh)));
+                set!(f32, $d, ops::$op(get!(f32, $a), x));
+            }};
+            ($d:expr, $a:expr, $p:expr, f64, $op:ident) => {{
+                let (q, sh) = checked!(0u16, r!($p) as u32 as u64, 8);
+                let x = f64::from_bits(u64::from_le_bytes(read_mem::<8>(q, sh)));
+                set!(f64, $d, ops::$op(get!(f64, $a), x));
+            }};
+        }
         // A fused `i32.add` and store to memory 0 at offset 0.
         macro_rules! store_sum {
             ($a:expr, $b:expr, $n:literal, $val:expr) => {
@@ -1396,6 +1410,12 @@ fn run(
                             load_sum!(v, a, b, k = k, 4, |b| u32::from_le_bytes(b) as u64, u64)
                         }
                         Instr::Load64X { k, v, a, b } => load_sum!(v, a, b, k = k, 8, |b| u64::from_le_bytes(b), u64),
+                        Instr::F32AddM { d, a, p } => load_op!(d, a, p, f32, visit_f32_add),
+                        Instr::F32SubM { d, a, p } => load_op!(d, a, p, f32, visit_f32_sub),
+                        Instr::F32MulM { d, a, p } => load_op!(d, a, p, f32, visit_f32_mul),
+                        Instr::F64AddM { d, a, p } => load_op!(d, a, p, f64, visit_f64_add),
+                        Instr::F64SubM { d, a, p } => load_op!(d, a, p, f64, visit_f64_sub),
+                        Instr::F64MulM { d, a, p } => load_op!(d, a, p, f64, visit_f64_mul),
                         Instr::Store8(m) => store!(m, 1, [r!(m.v) as u8]),
                         Instr::Store16(m) => store!(m, 2, (r!(m.v) as u16).to_le_bytes()),
                         Instr::Store32(m) => store!(m, 4, (r!(m.v) as u32).to_le_bytes()),

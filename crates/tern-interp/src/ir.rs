@@ -210,6 +210,17 @@ macro_rules! define_instr {
             Load64X { k: u8, v: Reg, a: Reg, b: Reg },
             Store32X { k: u8, v: Reg, a: Reg, b: Reg },
             Store64X { k: u8, v: Reg, a: Reg, b: Reg },
+            /// `regs[d] = regs[a] op load(p)`: a float load of memory 0
+            /// (32-bit addresses) at offset 0 from the address in slot `p`,
+            /// fused into the `f32`/`f64` add, subtract or multiply that
+            /// alone reads it, as its second input (or either input of an
+            /// add or multiply). The load traps first, as it would alone.
+            F32AddM { d: Reg, a: Reg, p: Reg },
+            F32SubM { d: Reg, a: Reg, p: Reg },
+            F32MulM { d: Reg, a: Reg, p: Reg },
+            F64AddM { d: Reg, a: Reg, p: Reg },
+            F64SubM { d: Reg, a: Reg, p: Reg },
+            F64MulM { d: Reg, a: Reg, p: Reg },
             Store8(Mem),
             Store16(Mem),
             Store32(Mem),
@@ -691,8 +702,9 @@ macro_rules! acc_br_pattern {
 pub(crate) use acc_br_pattern;
 
 impl Instr {
-    /// The result slot of a fused address computation (`I32AddShl`) or of
-    /// a load fused with one (`Load8UI`, ..., `Load64X`).
+    /// The result slot of a fused address computation (`I32AddShl`), of
+    /// a load fused with one (`Load8UI`, ..., `Load64X`), or of a float
+    /// operator fused with its load (`F64AddM`, ...).
     pub fn fused_result_mut(&mut self) -> Option<&mut Reg> {
         match self {
             Instr::Load8S32I { v, .. }
@@ -703,7 +715,13 @@ impl Instr {
             | Instr::Load64I { v, .. }
             | Instr::Load32X { v, .. }
             | Instr::Load64X { v, .. }
-            | Instr::I32AddShl { d: v, .. } => Some(v),
+            | Instr::I32AddShl { d: v, .. }
+            | Instr::F32AddM { d: v, .. }
+            | Instr::F32SubM { d: v, .. }
+            | Instr::F32MulM { d: v, .. }
+            | Instr::F64AddM { d: v, .. }
+            | Instr::F64SubM { d: v, .. }
+            | Instr::F64MulM { d: v, .. } => Some(v),
             _ => None,
         }
     }
@@ -1099,7 +1117,13 @@ macro_rules! define_for_each_reg {
                     | Instr::Load32X { v, a, b, .. }
                     | Instr::Load64X { v, a, b, .. }
                     | Instr::Store32X { v, a, b, .. }
-                    | Instr::Store64X { v, a, b, .. } => {
+                    | Instr::Store64X { v, a, b, .. }
+                    | Instr::F32AddM { d: v, a, p: b }
+                    | Instr::F32SubM { d: v, a, p: b }
+                    | Instr::F32MulM { d: v, a, p: b }
+                    | Instr::F64AddM { d: v, a, p: b }
+                    | Instr::F64SubM { d: v, a, p: b }
+                    | Instr::F64MulM { d: v, a, p: b } => {
                         f(v);
                         f(a);
                         f(b);

@@ -1026,7 +1026,10 @@ impl<'i> Emitter<'i> {
         } else {
             make(r)
         };
-        if let Instr::I32Add(add) = ins
+        if let Some(fused) = self.float_load_op(ins) {
+            self.code.pop();
+            ins = fused;
+        } else if let Instr::I32Add(add) = ins
             && let Some((base, index, k)) = self.scaled_index(add)
         {
             self.code.pop();
@@ -1286,6 +1289,49 @@ impl<'i> Emitter<'i> {
             return Ok(());
         }
         self.load(a.plain, memarg, 1)
+    }
+
+    /// For an `f32`/`f64` add, subtract or multiply `op` about to be
+    /// emitted: when the instruction just emitted is a load of memory 0
+    /// (32-bit) at offset 0 of the same type into a stack slot that only
+    /// `op` reads (its second input, or either input of an add or
+    /// multiply), with no label in between, the two as one
+    /// (`F64AddM`, ...). The load stays first: it may trap.
+    fn float_load_op(&self, op: Instr) -> Option<Instr> {
+        let k = self.code.len();
+        let (m, f64_load) = match *self.code.last()? {
+            Instr::Load32(m) => (m, false),
+            Instr::Load64(m) => (m, true),
+            _ => return None,
+        };
+        if m.mem != 0
+            || m.offset != 0
+            || self.memory64(0)
+            || self.last_def != Some(k - 1)
+            || self.label_at >= k as u32
+            || m.v < self.stack_base
+            || m.v >= HIDDEN_BASE
+        {
+            return None;
+        }
+        type Make = fn(Reg, Reg, Reg) -> Instr;
+        let (r, commutes, make): (R3, bool, Make) = match op {
+            Instr::F32Add(r) if !f64_load => (r, true, |d, a, p| Instr::F32AddM { d, a, p }),
+            Instr::F32Sub(r) if !f64_load => (r, false, |d, a, p| Instr::F32SubM { d, a, p }),
+            Instr::F32Mul(r) if !f64_load => (r, true, |d, a, p| Instr::F32MulM { d, a, p }),
+            Instr::F64Add(r) if f64_load => (r, true, |d, a, p| Instr::F64AddM { d, a, p }),
+            Instr::F64Sub(r) if f64_load => (r, false, |d, a, p| Instr::F64SubM { d, a, p }),
+            Instr::F64Mul(r) if f64_load => (r, true, |d, a, p| Instr::F64MulM { d, a, p }),
+            _ => return None,
+        };
+        let other = if r.b == m.v && r.a != m.v {
+            r.a
+        } else if commutes && r.a == m.v && r.b != m.v {
+            r.b
+        } else {
+            return None;
+        };
+        Some(make(r.d, other, m.addr))
     }
 
     /// For an `i32.add` about to be emitted: when the instruction just

@@ -109,6 +109,22 @@ fn fused_address() {
 }
 
 #[test]
+fn fused_float_load() {
+    let text = include_str!("wast/fused-float-load.wast");
+    run("fused-float-load.wast", text);
+    if tern_cranelift::jit_available() {
+        run_checked(
+            "fused-float-load.wast",
+            text,
+            tern::Tier::Jit,
+            false,
+            false,
+            tern::BoundsChecks::Explicit,
+        );
+    }
+}
+
+#[test]
 fn function_references() {
     run(
         "function-references.wast",

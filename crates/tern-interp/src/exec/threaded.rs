@@ -438,6 +438,24 @@ macro_rules! load_sum {
     }};
 }
 
+/// A float operator fused with its load of memory 0 at offset 0
+/// (`F64AddM`, ...): `d = a op load(p)`.
+macro_rules! load_op {
+    ($t:ident, $name:ident, $n:literal, |$b:ident| $conv:expr, $ty:ty, $visit:ident) => {{
+        handler!($name, Instr::$name { d, a, p }, |ip, regs, mem, len, cx, acc| {
+            let ea = *regs.add(p as usize) as u32 as u64;
+            if ea + $n > len as u64 {
+                stop!(ip)
+            }
+            let $b: [u8; $n] = read_mem::<$n>(mem.add(ea as usize), false);
+            let x: $ty = $conv;
+            acc = ops::$visit(<$ty>::get(regs, a), x).put(regs, d);
+            ip.add(1)
+        });
+        register!($t, Instr::$name { d: 0, a: 0, p: 0 }, $name);
+    }};
+}
+
 /// A fused `i32.shl`, `i32.add` and load of memory 0 at offset 0
 /// (`Load32X`, `Load64X`).
 macro_rules! load_scaled {
@@ -1185,6 +1203,12 @@ const fn hand_written(mut t: [Handler; TAGS]) -> [Handler; TAGS] {
     load_sum!(t, Load16UI, 2, |b| u16::from_le_bytes(b) as u64, u64);
     load_sum!(t, Load32I, 4, |b| u32::from_le_bytes(b) as u64, u64);
     load_sum!(t, Load64I, 8, |b| u64::from_le_bytes(b), u64);
+    load_op!(t, F32AddM, 4, |b| f32::from_le_bytes(b), f32, visit_f32_add);
+    load_op!(t, F32SubM, 4, |b| f32::from_le_bytes(b), f32, visit_f32_sub);
+    load_op!(t, F32MulM, 4, |b| f32::from_le_bytes(b), f32, visit_f32_mul);
+    load_op!(t, F64AddM, 8, |b| f64::from_le_bytes(b), f64, visit_f64_add);
+    load_op!(t, F64SubM, 8, |b| f64::from_le_bytes(b), f64, visit_f64_sub);
+    load_op!(t, F64MulM, 8, |b| f64::from_le_bytes(b), f64, visit_f64_mul);
     load!(t, Load8Splat, 1, |b| from_u8x16([b[0]; 16]), u128);
     load!(t, Load16Splat, 2, |b| from_u16x8([u16::from_le_bytes(b); 8]), u128);
     load!(t, Load32Splat, 4, |b| from_u32x4([u32::from_le_bytes(b); 4]), u128);
