@@ -126,6 +126,30 @@ macro_rules! define_instr {
             BrI64LeU { a: Reg, b: Reg, to: u32 },
             BrI64GeS { a: Reg, b: Reg, to: u32 },
             BrI64GeU { a: Reg, b: Reg, to: u32 },
+            /// A float comparison fused into the jump: jumps to `to` when
+            /// it holds, or for a `Not` form (a negated test) when it does
+            /// not. A NaN operand makes every comparison but `ne` false, so
+            /// `NotLt` is not `Ge`.
+            BrF32Eq { a: Reg, b: Reg, to: u32 },
+            BrF32Ne { a: Reg, b: Reg, to: u32 },
+            BrF32Lt { a: Reg, b: Reg, to: u32 },
+            BrF32Gt { a: Reg, b: Reg, to: u32 },
+            BrF32Le { a: Reg, b: Reg, to: u32 },
+            BrF32Ge { a: Reg, b: Reg, to: u32 },
+            BrF32NotLt { a: Reg, b: Reg, to: u32 },
+            BrF32NotGt { a: Reg, b: Reg, to: u32 },
+            BrF32NotLe { a: Reg, b: Reg, to: u32 },
+            BrF32NotGe { a: Reg, b: Reg, to: u32 },
+            BrF64Eq { a: Reg, b: Reg, to: u32 },
+            BrF64Ne { a: Reg, b: Reg, to: u32 },
+            BrF64Lt { a: Reg, b: Reg, to: u32 },
+            BrF64Gt { a: Reg, b: Reg, to: u32 },
+            BrF64Le { a: Reg, b: Reg, to: u32 },
+            BrF64Ge { a: Reg, b: Reg, to: u32 },
+            BrF64NotLt { a: Reg, b: Reg, to: u32 },
+            BrF64NotGt { a: Reg, b: Reg, to: u32 },
+            BrF64NotLe { a: Reg, b: Reg, to: u32 },
+            BrF64NotGe { a: Reg, b: Reg, to: u32 },
             /// Jumps to `to` when the i64 in `regs[c]` is zero / not zero.
             BrI64Eqz { c: Reg, to: u32 },
             BrI64Nez { c: Reg, to: u32 },
@@ -864,6 +888,26 @@ impl Instr {
             | Instr::BrI64LeU { to, .. }
             | Instr::BrI64GeS { to, .. }
             | Instr::BrI64GeU { to, .. }
+            | Instr::BrF32Eq { to, .. }
+            | Instr::BrF32Ne { to, .. }
+            | Instr::BrF32Lt { to, .. }
+            | Instr::BrF32Gt { to, .. }
+            | Instr::BrF32Le { to, .. }
+            | Instr::BrF32Ge { to, .. }
+            | Instr::BrF32NotLt { to, .. }
+            | Instr::BrF32NotGt { to, .. }
+            | Instr::BrF32NotLe { to, .. }
+            | Instr::BrF32NotGe { to, .. }
+            | Instr::BrF64Eq { to, .. }
+            | Instr::BrF64Ne { to, .. }
+            | Instr::BrF64Lt { to, .. }
+            | Instr::BrF64Gt { to, .. }
+            | Instr::BrF64Le { to, .. }
+            | Instr::BrF64Ge { to, .. }
+            | Instr::BrF64NotLt { to, .. }
+            | Instr::BrF64NotGt { to, .. }
+            | Instr::BrF64NotLe { to, .. }
+            | Instr::BrF64NotGe { to, .. }
             | Instr::BrI32EqA { to, .. }
             | Instr::BrI32NeA { to, .. }
             | Instr::BrI32LtSA { to, .. }
@@ -1032,7 +1076,27 @@ macro_rules! define_for_each_reg {
                     | Instr::BrI64LeS { a, b, .. }
                     | Instr::BrI64LeU { a, b, .. }
                     | Instr::BrI64GeS { a, b, .. }
-                    | Instr::BrI64GeU { a, b, .. } => {
+                    | Instr::BrI64GeU { a, b, .. }
+                    | Instr::BrF32Eq { a, b, .. }
+                    | Instr::BrF32Ne { a, b, .. }
+                    | Instr::BrF32Lt { a, b, .. }
+                    | Instr::BrF32Gt { a, b, .. }
+                    | Instr::BrF32Le { a, b, .. }
+                    | Instr::BrF32Ge { a, b, .. }
+                    | Instr::BrF32NotLt { a, b, .. }
+                    | Instr::BrF32NotGt { a, b, .. }
+                    | Instr::BrF32NotLe { a, b, .. }
+                    | Instr::BrF32NotGe { a, b, .. }
+                    | Instr::BrF64Eq { a, b, .. }
+                    | Instr::BrF64Ne { a, b, .. }
+                    | Instr::BrF64Lt { a, b, .. }
+                    | Instr::BrF64Gt { a, b, .. }
+                    | Instr::BrF64Le { a, b, .. }
+                    | Instr::BrF64Ge { a, b, .. }
+                    | Instr::BrF64NotLt { a, b, .. }
+                    | Instr::BrF64NotGt { a, b, .. }
+                    | Instr::BrF64NotLe { a, b, .. }
+                    | Instr::BrF64NotGe { a, b, .. } => {
                         f(a);
                         f(b);
                     }

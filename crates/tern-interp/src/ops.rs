@@ -491,6 +491,29 @@ pub fn visit_f64_nearest(a: f64) -> f64 {
 pub fn visit_f64_sqrt(a: f64) -> f64 {
     a.sqrt()
 }
+/// The negated float comparisons of the fused branches (`BrF64NotLt`,
+/// ...): true also when an operand is NaN, which is why they are not the
+/// opposite comparison.
+#[allow(clippy::neg_cmp_op_on_partial_ord)]
+pub mod negated {
+    #[inline(always)]
+    pub fn lt<T: PartialOrd>(x: T, y: T) -> bool {
+        !(x < y)
+    }
+    #[inline(always)]
+    pub fn gt<T: PartialOrd>(x: T, y: T) -> bool {
+        !(x > y)
+    }
+    #[inline(always)]
+    pub fn le<T: PartialOrd>(x: T, y: T) -> bool {
+        !(x <= y)
+    }
+    #[inline(always)]
+    pub fn ge<T: PartialOrd>(x: T, y: T) -> bool {
+        !(x >= y)
+    }
+}
+
 pub fn visit_f64_add(a: f64, c: f64) -> f64 {
     a + c
 }

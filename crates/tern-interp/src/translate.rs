@@ -195,6 +195,39 @@ impl Cmp {
     }
 }
 
+/// A float comparison that a branch can test directly; the `Not` forms
+/// hold when the comparison does not (with a NaN operand, for one).
+#[derive(Clone, Copy, Debug)]
+enum FCmp {
+    Eq,
+    Ne,
+    Lt,
+    Gt,
+    Le,
+    Ge,
+    NotLt,
+    NotGt,
+    NotLe,
+    NotGe,
+}
+
+impl FCmp {
+    fn negate(self) -> FCmp {
+        match self {
+            FCmp::Eq => FCmp::Ne,
+            FCmp::Ne => FCmp::Eq,
+            FCmp::Lt => FCmp::NotLt,
+            FCmp::Gt => FCmp::NotGt,
+            FCmp::Le => FCmp::NotLe,
+            FCmp::Ge => FCmp::NotGe,
+            FCmp::NotLt => FCmp::Lt,
+            FCmp::NotGt => FCmp::Gt,
+            FCmp::NotLe => FCmp::Le,
+            FCmp::NotGe => FCmp::Ge,
+        }
+    }
+}
+
 /// The condition of a conditional jump: a slot's i32 (or i64) tested
 /// against zero, or a comparison fused into the jump.
 #[derive(Clone, Copy, Debug)]
@@ -205,6 +238,8 @@ enum Cond {
     Eqz64(Reg),
     /// The comparison, whether it is of i64s, its operands.
     Cmp(Cmp, bool, Reg, Reg),
+    /// The float comparison, whether it is of f64s, its operands.
+    FCmp(FCmp, bool, Reg, Reg),
 }
 
 impl Cond {
@@ -215,6 +250,7 @@ impl Cond {
             Cond::Nez64(c) => Cond::Eqz64(c),
             Cond::Eqz64(c) => Cond::Nez64(c),
             Cond::Cmp(op, wide, a, b) => Cond::Cmp(op.negate(), wide, a, b),
+            Cond::FCmp(op, wide, a, b) => Cond::FCmp(op.negate(), wide, a, b),
         }
     }
 
@@ -252,6 +288,30 @@ impl Cond {
                 Cmp::GeU => Instr::BrI64GeU { a, b, to },
                 Cmp::And | Cmp::AndEqz => unreachable!("no i64 and-branch"),
             },
+            Cond::FCmp(op, false, a, b) => match op {
+                FCmp::Eq => Instr::BrF32Eq { a, b, to },
+                FCmp::Ne => Instr::BrF32Ne { a, b, to },
+                FCmp::Lt => Instr::BrF32Lt { a, b, to },
+                FCmp::Gt => Instr::BrF32Gt { a, b, to },
+                FCmp::Le => Instr::BrF32Le { a, b, to },
+                FCmp::Ge => Instr::BrF32Ge { a, b, to },
+                FCmp::NotLt => Instr::BrF32NotLt { a, b, to },
+                FCmp::NotGt => Instr::BrF32NotGt { a, b, to },
+                FCmp::NotLe => Instr::BrF32NotLe { a, b, to },
+                FCmp::NotGe => Instr::BrF32NotGe { a, b, to },
+            },
+            Cond::FCmp(op, true, a, b) => match op {
+                FCmp::Eq => Instr::BrF64Eq { a, b, to },
+                FCmp::Ne => Instr::BrF64Ne { a, b, to },
+                FCmp::Lt => Instr::BrF64Lt { a, b, to },
+                FCmp::Gt => Instr::BrF64Gt { a, b, to },
+                FCmp::Le => Instr::BrF64Le { a, b, to },
+                FCmp::Ge => Instr::BrF64Ge { a, b, to },
+                FCmp::NotLt => Instr::BrF64NotLt { a, b, to },
+                FCmp::NotGt => Instr::BrF64NotGt { a, b, to },
+                FCmp::NotLe => Instr::BrF64NotLe { a, b, to },
+                FCmp::NotGe => Instr::BrF64NotGe { a, b, to },
+            },
         }
     }
 
@@ -284,6 +344,26 @@ impl Cond {
             Instr::BrI64LeU { a, b, .. } => Cond::Cmp(Cmp::LeU, true, a, b),
             Instr::BrI64GeS { a, b, .. } => Cond::Cmp(Cmp::GeS, true, a, b),
             Instr::BrI64GeU { a, b, .. } => Cond::Cmp(Cmp::GeU, true, a, b),
+            Instr::BrF32Eq { a, b, .. } => Cond::FCmp(FCmp::Eq, false, a, b),
+            Instr::BrF32Ne { a, b, .. } => Cond::FCmp(FCmp::Ne, false, a, b),
+            Instr::BrF32Lt { a, b, .. } => Cond::FCmp(FCmp::Lt, false, a, b),
+            Instr::BrF32Gt { a, b, .. } => Cond::FCmp(FCmp::Gt, false, a, b),
+            Instr::BrF32Le { a, b, .. } => Cond::FCmp(FCmp::Le, false, a, b),
+            Instr::BrF32Ge { a, b, .. } => Cond::FCmp(FCmp::Ge, false, a, b),
+            Instr::BrF32NotLt { a, b, .. } => Cond::FCmp(FCmp::NotLt, false, a, b),
+            Instr::BrF32NotGt { a, b, .. } => Cond::FCmp(FCmp::NotGt, false, a, b),
+            Instr::BrF32NotLe { a, b, .. } => Cond::FCmp(FCmp::NotLe, false, a, b),
+            Instr::BrF32NotGe { a, b, .. } => Cond::FCmp(FCmp::NotGe, false, a, b),
+            Instr::BrF64Eq { a, b, .. } => Cond::FCmp(FCmp::Eq, true, a, b),
+            Instr::BrF64Ne { a, b, .. } => Cond::FCmp(FCmp::Ne, true, a, b),
+            Instr::BrF64Lt { a, b, .. } => Cond::FCmp(FCmp::Lt, true, a, b),
+            Instr::BrF64Gt { a, b, .. } => Cond::FCmp(FCmp::Gt, true, a, b),
+            Instr::BrF64Le { a, b, .. } => Cond::FCmp(FCmp::Le, true, a, b),
+            Instr::BrF64Ge { a, b, .. } => Cond::FCmp(FCmp::Ge, true, a, b),
+            Instr::BrF64NotLt { a, b, .. } => Cond::FCmp(FCmp::NotLt, true, a, b),
+            Instr::BrF64NotGt { a, b, .. } => Cond::FCmp(FCmp::NotGt, true, a, b),
+            Instr::BrF64NotLe { a, b, .. } => Cond::FCmp(FCmp::NotLe, true, a, b),
+            Instr::BrF64NotGe { a, b, .. } => Cond::FCmp(FCmp::NotGe, true, a, b),
             _ => return None,
         })
     }
@@ -316,6 +396,18 @@ impl Cond {
             Instr::I64GeS(r) => (r.d, Cond::Cmp(Cmp::GeS, true, r.a, r.b)),
             Instr::I32GeU(r) => (r.d, Cond::Cmp(Cmp::GeU, false, r.a, r.b)),
             Instr::I64GeU(r) => (r.d, Cond::Cmp(Cmp::GeU, true, r.a, r.b)),
+            Instr::F32Eq(r) => (r.d, Cond::FCmp(FCmp::Eq, false, r.a, r.b)),
+            Instr::F32Ne(r) => (r.d, Cond::FCmp(FCmp::Ne, false, r.a, r.b)),
+            Instr::F32Lt(r) => (r.d, Cond::FCmp(FCmp::Lt, false, r.a, r.b)),
+            Instr::F32Gt(r) => (r.d, Cond::FCmp(FCmp::Gt, false, r.a, r.b)),
+            Instr::F32Le(r) => (r.d, Cond::FCmp(FCmp::Le, false, r.a, r.b)),
+            Instr::F32Ge(r) => (r.d, Cond::FCmp(FCmp::Ge, false, r.a, r.b)),
+            Instr::F64Eq(r) => (r.d, Cond::FCmp(FCmp::Eq, true, r.a, r.b)),
+            Instr::F64Ne(r) => (r.d, Cond::FCmp(FCmp::Ne, true, r.a, r.b)),
+            Instr::F64Lt(r) => (r.d, Cond::FCmp(FCmp::Lt, true, r.a, r.b)),
+            Instr::F64Gt(r) => (r.d, Cond::FCmp(FCmp::Gt, true, r.a, r.b)),
+            Instr::F64Le(r) => (r.d, Cond::FCmp(FCmp::Le, true, r.a, r.b)),
+            Instr::F64Ge(r) => (r.d, Cond::FCmp(FCmp::Ge, true, r.a, r.b)),
             _ => return None,
         })
     }

@@ -125,6 +125,11 @@ fn fused_float_load() {
 }
 
 #[test]
+fn float_branch() {
+    run("float-branch.wast", include_str!("wast/float-branch.wast"));
+}
+
+#[test]
 fn function_references() {
     run(
         "function-references.wast",

@@ -973,6 +973,26 @@ const fn hand_written(mut t: [Handler; TAGS]) -> [Handler; TAGS] {
     br!(t, BrI64LeU, i64, |x, y| (x as u64) <= (y as u64));
     br!(t, BrI64GeS, i64, |x, y| x >= y);
     br!(t, BrI64GeU, i64, |x, y| (x as u64) >= (y as u64));
+    br!(t, BrF32Eq, f32, |x, y| x == y);
+    br!(t, BrF32Ne, f32, |x, y| x != y);
+    br!(t, BrF32Lt, f32, |x, y| x < y);
+    br!(t, BrF32Gt, f32, |x, y| x > y);
+    br!(t, BrF32Le, f32, |x, y| x <= y);
+    br!(t, BrF32Ge, f32, |x, y| x >= y);
+    br!(t, BrF32NotLt, f32, |x, y| ops::negated::lt(x, y));
+    br!(t, BrF32NotGt, f32, |x, y| ops::negated::gt(x, y));
+    br!(t, BrF32NotLe, f32, |x, y| ops::negated::le(x, y));
+    br!(t, BrF32NotGe, f32, |x, y| ops::negated::ge(x, y));
+    br!(t, BrF64Eq, f64, |x, y| x == y);
+    br!(t, BrF64Ne, f64, |x, y| x != y);
+    br!(t, BrF64Lt, f64, |x, y| x < y);
+    br!(t, BrF64Gt, f64, |x, y| x > y);
+    br!(t, BrF64Le, f64, |x, y| x <= y);
+    br!(t, BrF64Ge, f64, |x, y| x >= y);
+    br!(t, BrF64NotLt, f64, |x, y| ops::negated::lt(x, y));
+    br!(t, BrF64NotGt, f64, |x, y| ops::negated::gt(x, y));
+    br!(t, BrF64NotLe, f64, |x, y| ops::negated::le(x, y));
+    br!(t, BrF64NotGe, f64, |x, y| ops::negated::ge(x, y));
 
     // ---- calls and returns within the instance ----
     // Direct, indirect and reference calls of the running instance's own
