@@ -1084,6 +1084,15 @@ impl<'i> Emitter<'i> {
     /// A plain operator: pops `params`, pushes `results` (slot widths).
     #[inline]
     fn plain(&mut self, make: fn(R3) -> Instr, params: &[u8], results: &[u8]) {
+        // A slot holds an i32 and an f32 (an i64 and an f64) with the same
+        // bits: a reinterpretation leaves the operand as it is.
+        if let Instr::I32ReinterpretF32(_)
+        | Instr::F32ReinterpretI32(_)
+        | Instr::I64ReinterpretF64(_)
+        | Instr::F64ReinterpretI64(_) = make(R3 { d: 0, a: 0, b: 0 })
+        {
+            return;
+        }
         let mut regs = [0; 4];
         if params.len() >= 3 {
             // The first input is also the output; with four inputs

@@ -65,6 +65,11 @@
   ;; The operator's other input is a load of an i64 reinterpreted.
   (func (export "f64.mul.reinterpret") (param i32 i32) (result f64)
     (f64.mul (f64.reinterpret_i64 (i64.load (local.get 0))) (f64.load (local.get 1))))
+  ;; Reinterpretations change no bits: a reinterpreted integer load fuses too.
+  (func (export "f64.add.reinterpreted") (param f64 i32) (result f64)
+    (f64.add (local.get 0) (f64.reinterpret_i64 (i64.load (local.get 1)))))
+  (func (export "f32.bits") (param i32) (result i32)
+    (i32.reinterpret_f32 (f32.mul (f32.const 2) (f32.reinterpret_i32 (i32.load (local.get 0))))))
   ;; A store of the loaded sum back: the load comes before the store.
   (func (export "f64.accumulate") (param i32 i32)
     (f64.store (local.get 0) (f64.add (f64.load (local.get 0)) (f64.load (local.get 1)))))
@@ -126,6 +131,11 @@
 (assert_return (invoke "f64.add.tee" (f64.const 1) (i32.const 0)) (f64.const 4))
 (assert_return (invoke "f64.add.block" (f64.const 1) (i32.const 8)) (f64.const -1.25))
 (assert_return (invoke "f64.mul.reinterpret" (i32.const 0) (i32.const 8)) (f64.const -3.375))
+
+(assert_return (invoke "f64.add.reinterpreted" (f64.const 1) (i32.const 8)) (f64.const -1.25))
+(assert_trap (invoke "f64.add.reinterpreted" (f64.const 1) (i32.const 65529)) "out of bounds memory access")
+(assert_return (invoke "f32.bits" (i32.const 16)) (i32.const 0x40c00000))
+(assert_return (invoke "f32.bits" (i32.const 20)) (i32.const 0xbf800000))
 
 (invoke "f64.accumulate" (i32.const 40) (i32.const 0))
 (invoke "f64.accumulate" (i32.const 40) (i32.const 8))
