@@ -2117,9 +2117,25 @@ impl<'i> Emitter<'i> {
     }
 
     fn visit_v128_const(&mut self, value: V128) -> Result<()> {
+        let bits = u128::from_le_bytes(value.0);
+        // In two constant slots, as a scalar constant is in one; with too
+        // many constants, computed by an instruction from the pool.
+        let (lo, hi) = (bits as u64, (bits >> 64) as u64);
+        let k = match self.consts.windows(2).position(|w| w == [lo, hi]) {
+            Some(k) => Some(k),
+            None if self.consts.len() + 2 <= MAX_CONST_SLOTS => {
+                self.consts.extend([lo, hi]);
+                Some(self.consts.len() - 2)
+            }
+            None => None,
+        };
+        if let Some(k) = k {
+            self.push_local(CONST_BASE + k as u32, 2);
+            return Ok(());
+        }
         let d = self.push(2);
         let i = self.pool.len() as u32;
-        self.pool.push(u128::from_le_bytes(value.0));
+        self.pool.push(bits);
         let at = self.emit(Instr::ConstV128 { d, i });
         self.last_def = Some(at as usize);
         Ok(())

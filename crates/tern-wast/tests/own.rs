@@ -130,6 +130,11 @@ fn float_branch() {
 }
 
 #[test]
+fn v128_consts() {
+    run("v128-consts.wast", include_str!("wast/v128-consts.wast"));
+}
+
+#[test]
 fn function_references() {
     run(
         "function-references.wast",

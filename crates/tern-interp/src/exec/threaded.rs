@@ -1142,6 +1142,12 @@ const fn hand_written(mut t: [Handler; TAGS]) -> [Handler; TAGS] {
         ip.add(1)
     });
     register!(t, Instr::Const64 { d: 0, v: 0 }, const64);
+    handler!(const_v128, Instr::ConstV128 { d, i }, |ip, regs, mem, len, cx, acc| {
+        let func: &CompiledFunc = &**(*cx).func;
+        (*func.pool().get_unchecked(i as usize)).set(regs, d);
+        ip.add(1)
+    });
+    register!(t, Instr::ConstV128 { d: 0, i: 0 }, const_v128);
     handler!(is_null, Instr::IsNull { d, a }, |ip, regs, mem, len, cx, acc| {
         *regs.add(d as usize) = (*regs.add(a as usize) == 0) as u64;
         ip.add(1)
