@@ -49,8 +49,13 @@ macro_rules! unop {
 }
 
 macro_rules! binop {
-    ($( $name:ident $to:ident $from:ident |$x:ident, $y:ident| $e:expr; )*) => {$(
+    ($( $name:ident $to:ident $from:ident |$x:ident, $y:ident| $e:expr $(=> $sse:ident)?; )*) => {$(
+        #[allow(unreachable_code)]
         pub fn $name(a: u128, b: u128) -> u128 {
+            $(
+                #[cfg(target_arch = "x86_64")]
+                return sse::$sse(a, b);
+            )?
             let (a, b) = ($to(a), $to(b));
             $from(std::array::from_fn(|i| {
                 let ($x, $y) = (a[i], b[i]);
@@ -75,12 +80,67 @@ macro_rules! cmpop {
 }
 
 macro_rules! shiftop {
-    ($( $name:ident $to:ident $from:ident $bits:literal |$x:ident, $s:ident| $e:expr; )*) => {$(
+    ($( $name:ident $to:ident $from:ident $bits:literal |$x:ident, $s:ident| $e:expr $(=> $sse:ident)?; )*) => {$(
+        #[allow(unreachable_code)]
         pub fn $name(a: u128, s: i32) -> u128 {
             let $s = (s as u32) % $bits;
+            $(
+                #[cfg(target_arch = "x86_64")]
+                return sse::$sse(a, $s);
+            )?
             $from($to(a).map(|$x| $e))
         }
     )*};
+}
+
+/// SSE2 (part of every x86-64) for the operators whose lane loops the
+/// compiler leaves scalar: each has exactly the lane semantics of the
+/// portable definition beside it (wrapping and saturating integer
+/// arithmetic, IEEE float arithmetic, shifts by a count already taken
+/// modulo the lane width).
+#[cfg(target_arch = "x86_64")]
+mod sse {
+    use std::arch::x86_64::*;
+    use std::mem::transmute;
+
+    macro_rules! vector_ops {
+        ($v:ty: $( $name:ident $f:ident; )*) => {$(
+            #[inline(always)]
+            pub fn $name(a: u128, b: u128) -> u128 {
+                // SAFETY: SSE2 is part of x86-64, and a vector and a u128
+                // are both 16 bytes, any bits a valid value of each.
+                unsafe { transmute::<$v, u128>($f(transmute::<u128, $v>(a), transmute::<u128, $v>(b))) }
+            }
+        )*};
+    }
+    vector_ops! { __m128i:
+        and_si128 _mm_and_si128; or_si128 _mm_or_si128; xor_si128 _mm_xor_si128;
+        add_epi8 _mm_add_epi8; sub_epi8 _mm_sub_epi8; adds_epi8 _mm_adds_epi8; adds_epu8 _mm_adds_epu8;
+        subs_epi8 _mm_subs_epi8; subs_epu8 _mm_subs_epu8; min_epu8 _mm_min_epu8; max_epu8 _mm_max_epu8;
+        avg_epu8 _mm_avg_epu8;
+        add_epi16 _mm_add_epi16; sub_epi16 _mm_sub_epi16; mullo_epi16 _mm_mullo_epi16;
+        adds_epi16 _mm_adds_epi16; adds_epu16 _mm_adds_epu16; subs_epi16 _mm_subs_epi16;
+        subs_epu16 _mm_subs_epu16; min_epi16 _mm_min_epi16; max_epi16 _mm_max_epi16; avg_epu16 _mm_avg_epu16;
+        add_epi32 _mm_add_epi32; sub_epi32 _mm_sub_epi32; add_epi64 _mm_add_epi64; sub_epi64 _mm_sub_epi64;
+    }
+    vector_ops! { __m128: add_ps _mm_add_ps; sub_ps _mm_sub_ps; mul_ps _mm_mul_ps; div_ps _mm_div_ps; }
+    vector_ops! { __m128d: add_pd _mm_add_pd; sub_pd _mm_sub_pd; mul_pd _mm_mul_pd; div_pd _mm_div_pd; }
+
+    macro_rules! shift_ops {
+        ($( $name:ident $f:ident; )*) => {$(
+            #[inline(always)]
+            pub fn $name(a: u128, s: u32) -> u128 {
+                // SAFETY: as for `vector_ops`; the count is below the lane
+                // width, where the instruction shifts as the lanes do.
+                unsafe { transmute::<__m128i, u128>($f(transmute::<u128, __m128i>(a), _mm_cvtsi32_si128(s as i32))) }
+            }
+        )*};
+    }
+    shift_ops! {
+        sll_epi16 _mm_sll_epi16; sra_epi16 _mm_sra_epi16; srl_epi16 _mm_srl_epi16;
+        sll_epi32 _mm_sll_epi32; sra_epi32 _mm_sra_epi32; srl_epi32 _mm_srl_epi32;
+        sll_epi64 _mm_sll_epi64; srl_epi64 _mm_srl_epi64;
+    }
 }
 
 // ---- bitwise ----
@@ -89,16 +149,25 @@ pub fn visit_v128_not(a: u128) -> u128 {
     !a
 }
 pub fn visit_v128_and(a: u128, b: u128) -> u128 {
-    a & b
+    #[cfg(target_arch = "x86_64")]
+    return sse::and_si128(a, b);
+    #[cfg(not(target_arch = "x86_64"))]
+    return a & b;
 }
 pub fn visit_v128_andnot(a: u128, b: u128) -> u128 {
     a & !b
 }
 pub fn visit_v128_or(a: u128, b: u128) -> u128 {
-    a | b
+    #[cfg(target_arch = "x86_64")]
+    return sse::or_si128(a, b);
+    #[cfg(not(target_arch = "x86_64"))]
+    return a | b;
 }
 pub fn visit_v128_xor(a: u128, b: u128) -> u128 {
-    a ^ b
+    #[cfg(target_arch = "x86_64")]
+    return sse::xor_si128(a, b);
+    #[cfg(not(target_arch = "x86_64"))]
+    return a ^ b;
 }
 pub fn visit_v128_bitselect(a: u128, b: u128, c: u128) -> u128 {
     (a & c) | (b & !c)
@@ -203,40 +272,40 @@ unop! {
 }
 
 binop! {
-    visit_i8x16_add i8x16 from_i8x16 |x, y| x.wrapping_add(y);
-    visit_i8x16_sub i8x16 from_i8x16 |x, y| x.wrapping_sub(y);
-    visit_i8x16_add_sat_s i8x16 from_i8x16 |x, y| x.saturating_add(y);
-    visit_i8x16_add_sat_u u8x16 from_u8x16 |x, y| x.saturating_add(y);
-    visit_i8x16_sub_sat_s i8x16 from_i8x16 |x, y| x.saturating_sub(y);
-    visit_i8x16_sub_sat_u u8x16 from_u8x16 |x, y| x.saturating_sub(y);
+    visit_i8x16_add i8x16 from_i8x16 |x, y| x.wrapping_add(y) => add_epi8;
+    visit_i8x16_sub i8x16 from_i8x16 |x, y| x.wrapping_sub(y) => sub_epi8;
+    visit_i8x16_add_sat_s i8x16 from_i8x16 |x, y| x.saturating_add(y) => adds_epi8;
+    visit_i8x16_add_sat_u u8x16 from_u8x16 |x, y| x.saturating_add(y) => adds_epu8;
+    visit_i8x16_sub_sat_s i8x16 from_i8x16 |x, y| x.saturating_sub(y) => subs_epi8;
+    visit_i8x16_sub_sat_u u8x16 from_u8x16 |x, y| x.saturating_sub(y) => subs_epu8;
     visit_i8x16_min_s i8x16 from_i8x16 |x, y| x.min(y);
-    visit_i8x16_min_u u8x16 from_u8x16 |x, y| x.min(y);
+    visit_i8x16_min_u u8x16 from_u8x16 |x, y| x.min(y) => min_epu8;
     visit_i8x16_max_s i8x16 from_i8x16 |x, y| x.max(y);
-    visit_i8x16_max_u u8x16 from_u8x16 |x, y| x.max(y);
-    visit_i8x16_avgr_u u8x16 from_u8x16 |x, y| ((x as u16 + y as u16).div_ceil(2)) as u8;
-    visit_i16x8_add i16x8 from_i16x8 |x, y| x.wrapping_add(y);
-    visit_i16x8_sub i16x8 from_i16x8 |x, y| x.wrapping_sub(y);
-    visit_i16x8_mul i16x8 from_i16x8 |x, y| x.wrapping_mul(y);
-    visit_i16x8_add_sat_s i16x8 from_i16x8 |x, y| x.saturating_add(y);
-    visit_i16x8_add_sat_u u16x8 from_u16x8 |x, y| x.saturating_add(y);
-    visit_i16x8_sub_sat_s i16x8 from_i16x8 |x, y| x.saturating_sub(y);
-    visit_i16x8_sub_sat_u u16x8 from_u16x8 |x, y| x.saturating_sub(y);
-    visit_i16x8_min_s i16x8 from_i16x8 |x, y| x.min(y);
+    visit_i8x16_max_u u8x16 from_u8x16 |x, y| x.max(y) => max_epu8;
+    visit_i8x16_avgr_u u8x16 from_u8x16 |x, y| ((x as u16 + y as u16).div_ceil(2)) as u8 => avg_epu8;
+    visit_i16x8_add i16x8 from_i16x8 |x, y| x.wrapping_add(y) => add_epi16;
+    visit_i16x8_sub i16x8 from_i16x8 |x, y| x.wrapping_sub(y) => sub_epi16;
+    visit_i16x8_mul i16x8 from_i16x8 |x, y| x.wrapping_mul(y) => mullo_epi16;
+    visit_i16x8_add_sat_s i16x8 from_i16x8 |x, y| x.saturating_add(y) => adds_epi16;
+    visit_i16x8_add_sat_u u16x8 from_u16x8 |x, y| x.saturating_add(y) => adds_epu16;
+    visit_i16x8_sub_sat_s i16x8 from_i16x8 |x, y| x.saturating_sub(y) => subs_epi16;
+    visit_i16x8_sub_sat_u u16x8 from_u16x8 |x, y| x.saturating_sub(y) => subs_epu16;
+    visit_i16x8_min_s i16x8 from_i16x8 |x, y| x.min(y) => min_epi16;
     visit_i16x8_min_u u16x8 from_u16x8 |x, y| x.min(y);
-    visit_i16x8_max_s i16x8 from_i16x8 |x, y| x.max(y);
+    visit_i16x8_max_s i16x8 from_i16x8 |x, y| x.max(y) => max_epi16;
     visit_i16x8_max_u u16x8 from_u16x8 |x, y| x.max(y);
-    visit_i16x8_avgr_u u16x8 from_u16x8 |x, y| ((x as u32 + y as u32).div_ceil(2)) as u16;
+    visit_i16x8_avgr_u u16x8 from_u16x8 |x, y| ((x as u32 + y as u32).div_ceil(2)) as u16 => avg_epu16;
     visit_i16x8_q15mulr_sat_s i16x8 from_i16x8
         |x, y| ((x as i32 * y as i32 + 0x4000) >> 15).clamp(i16::MIN as i32, i16::MAX as i32) as i16;
-    visit_i32x4_add i32x4 from_i32x4 |x, y| x.wrapping_add(y);
-    visit_i32x4_sub i32x4 from_i32x4 |x, y| x.wrapping_sub(y);
+    visit_i32x4_add i32x4 from_i32x4 |x, y| x.wrapping_add(y) => add_epi32;
+    visit_i32x4_sub i32x4 from_i32x4 |x, y| x.wrapping_sub(y) => sub_epi32;
     visit_i32x4_mul i32x4 from_i32x4 |x, y| x.wrapping_mul(y);
     visit_i32x4_min_s i32x4 from_i32x4 |x, y| x.min(y);
     visit_i32x4_min_u u32x4 from_u32x4 |x, y| x.min(y);
     visit_i32x4_max_s i32x4 from_i32x4 |x, y| x.max(y);
     visit_i32x4_max_u u32x4 from_u32x4 |x, y| x.max(y);
-    visit_i64x2_add i64x2 from_i64x2 |x, y| x.wrapping_add(y);
-    visit_i64x2_sub i64x2 from_i64x2 |x, y| x.wrapping_sub(y);
+    visit_i64x2_add i64x2 from_i64x2 |x, y| x.wrapping_add(y) => add_epi64;
+    visit_i64x2_sub i64x2 from_i64x2 |x, y| x.wrapping_sub(y) => sub_epi64;
     visit_i64x2_mul i64x2 from_i64x2 |x, y| x.wrapping_mul(y);
 }
 
@@ -244,15 +313,15 @@ shiftop! {
     visit_i8x16_shl i8x16 from_i8x16 8 |x, s| x.wrapping_shl(s);
     visit_i8x16_shr_s i8x16 from_i8x16 8 |x, s| x.wrapping_shr(s);
     visit_i8x16_shr_u u8x16 from_u8x16 8 |x, s| x.wrapping_shr(s);
-    visit_i16x8_shl i16x8 from_i16x8 16 |x, s| x.wrapping_shl(s);
-    visit_i16x8_shr_s i16x8 from_i16x8 16 |x, s| x.wrapping_shr(s);
-    visit_i16x8_shr_u u16x8 from_u16x8 16 |x, s| x.wrapping_shr(s);
-    visit_i32x4_shl i32x4 from_i32x4 32 |x, s| x.wrapping_shl(s);
-    visit_i32x4_shr_s i32x4 from_i32x4 32 |x, s| x.wrapping_shr(s);
-    visit_i32x4_shr_u u32x4 from_u32x4 32 |x, s| x.wrapping_shr(s);
-    visit_i64x2_shl i64x2 from_i64x2 64 |x, s| x.wrapping_shl(s);
+    visit_i16x8_shl i16x8 from_i16x8 16 |x, s| x.wrapping_shl(s) => sll_epi16;
+    visit_i16x8_shr_s i16x8 from_i16x8 16 |x, s| x.wrapping_shr(s) => sra_epi16;
+    visit_i16x8_shr_u u16x8 from_u16x8 16 |x, s| x.wrapping_shr(s) => srl_epi16;
+    visit_i32x4_shl i32x4 from_i32x4 32 |x, s| x.wrapping_shl(s) => sll_epi32;
+    visit_i32x4_shr_s i32x4 from_i32x4 32 |x, s| x.wrapping_shr(s) => sra_epi32;
+    visit_i32x4_shr_u u32x4 from_u32x4 32 |x, s| x.wrapping_shr(s) => srl_epi32;
+    visit_i64x2_shl i64x2 from_i64x2 64 |x, s| x.wrapping_shl(s) => sll_epi64;
     visit_i64x2_shr_s i64x2 from_i64x2 64 |x, s| x.wrapping_shr(s);
-    visit_i64x2_shr_u u64x2 from_u64x2 64 |x, s| x.wrapping_shr(s);
+    visit_i64x2_shr_u u64x2 from_u64x2 64 |x, s| x.wrapping_shr(s) => srl_epi64;
 }
 
 // ---- reductions ----
@@ -406,18 +475,18 @@ unop! {
 }
 
 binop! {
-    visit_f32x4_add f32x4 from_f32x4 |x, y| x + y;
-    visit_f32x4_sub f32x4 from_f32x4 |x, y| x - y;
-    visit_f32x4_mul f32x4 from_f32x4 |x, y| x * y;
-    visit_f32x4_div f32x4 from_f32x4 |x, y| x / y;
+    visit_f32x4_add f32x4 from_f32x4 |x, y| x + y => add_ps;
+    visit_f32x4_sub f32x4 from_f32x4 |x, y| x - y => sub_ps;
+    visit_f32x4_mul f32x4 from_f32x4 |x, y| x * y => mul_ps;
+    visit_f32x4_div f32x4 from_f32x4 |x, y| x / y => div_ps;
     visit_f32x4_min f32x4 from_f32x4 |x, y| fmin32(x, y);
     visit_f32x4_max f32x4 from_f32x4 |x, y| fmax32(x, y);
     visit_f32x4_pmin f32x4 from_f32x4 |x, y| if y < x { y } else { x };
     visit_f32x4_pmax f32x4 from_f32x4 |x, y| if x < y { y } else { x };
-    visit_f64x2_add f64x2 from_f64x2 |x, y| x + y;
-    visit_f64x2_sub f64x2 from_f64x2 |x, y| x - y;
-    visit_f64x2_mul f64x2 from_f64x2 |x, y| x * y;
-    visit_f64x2_div f64x2 from_f64x2 |x, y| x / y;
+    visit_f64x2_add f64x2 from_f64x2 |x, y| x + y => add_pd;
+    visit_f64x2_sub f64x2 from_f64x2 |x, y| x - y => sub_pd;
+    visit_f64x2_mul f64x2 from_f64x2 |x, y| x * y => mul_pd;
+    visit_f64x2_div f64x2 from_f64x2 |x, y| x / y => div_pd;
     visit_f64x2_min f64x2 from_f64x2 |x, y| fmin64(x, y);
     visit_f64x2_max f64x2 from_f64x2 |x, y| fmax64(x, y);
     visit_f64x2_pmin f64x2 from_f64x2 |x, y| if y < x { y } else { x };

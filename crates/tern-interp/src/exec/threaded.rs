@@ -238,14 +238,41 @@ slot!(u64, |x| x, |v| v);
 slot!(f32, |x| f32::from_bits(x as u32), |v| v.to_bits() as u64);
 slot!(f64, |x| f64::from_bits(x), |v| v.to_bits());
 
+// On x86-64 a `v128` moves in and out of its two slots as one 16-byte
+// access (inline assembly, so that the compiler cannot split it; not
+// under Miri, which runs the portable code), whatever the compiler would
+// make of the operator: a 16-byte read
+// of a value written as two 8-byte halves (or the other way round) cannot
+// take it from the store buffer, and waits for the stores to finish. The
+// SIMD handlers' operators work in vector registers (`simd::sse`), so
+// their operands and results stay there.
 impl Slot for u128 {
     #[inline(always)]
     unsafe fn get(regs: *mut u64, r: u32) -> Self {
+        #[cfg(all(target_arch = "x86_64", not(miri)))]
+        // SAFETY: both slots lie in the frame; the asm reads those 16 bytes.
+        unsafe {
+            let x: std::arch::x86_64::__m128i;
+            std::arch::asm!("movdqu {x}, [{p}]", p = in(reg) regs.add(r as usize), x = out(xmm_reg) x,
+                options(pure, readonly, nostack, preserves_flags));
+            std::mem::transmute::<std::arch::x86_64::__m128i, u128>(x)
+        }
+        #[cfg(not(all(target_arch = "x86_64", not(miri))))]
         // SAFETY: both slots lie in the frame.
-        unsafe { (*regs.add(r as usize) as u128) | ((*regs.add(r as usize + 1) as u128) << 64) }
+        unsafe {
+            (*regs.add(r as usize) as u128) | ((*regs.add(r as usize + 1) as u128) << 64)
+        }
     }
     #[inline(always)]
     unsafe fn set(self, regs: *mut u64, r: u32) {
+        #[cfg(all(target_arch = "x86_64", not(miri)))]
+        // SAFETY: both slots lie in the frame; the asm writes those 16 bytes.
+        unsafe {
+            let x = std::mem::transmute::<u128, std::arch::x86_64::__m128i>(self);
+            std::arch::asm!("movdqu [{p}], {x}", p = in(reg) regs.add(r as usize), x = in(xmm_reg) x,
+                options(nostack, preserves_flags));
+        }
+        #[cfg(not(all(target_arch = "x86_64", not(miri))))]
         // SAFETY: both slots lie in the frame.
         unsafe {
             *regs.add(r as usize) = self as u64;
