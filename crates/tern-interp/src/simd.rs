@@ -68,8 +68,13 @@ macro_rules! binop {
 /// Comparisons: all-ones lanes where true. `$mask` is the signed integer
 /// lane type of the same width.
 macro_rules! cmpop {
-    ($( $name:ident $to:ident $from:ident $mask:ty |$x:ident, $y:ident| $e:expr; )*) => {$(
+    ($( $name:ident $to:ident $from:ident $mask:ty |$x:ident, $y:ident| $e:expr $(=> $sse:ident)?; )*) => {$(
+        #[allow(unreachable_code)]
         pub fn $name(a: u128, b: u128) -> u128 {
+            $(
+                #[cfg(target_arch = "x86_64")]
+                return sse::$sse(a, b);
+            )?
             let (a, b) = ($to(a), $to(b));
             $from(std::array::from_fn(|i| {
                 let ($x, $y) = (a[i], b[i]);
@@ -122,9 +127,48 @@ mod sse {
         adds_epi16 _mm_adds_epi16; adds_epu16 _mm_adds_epu16; subs_epi16 _mm_subs_epi16;
         subs_epu16 _mm_subs_epu16; min_epi16 _mm_min_epi16; max_epi16 _mm_max_epi16; avg_epu16 _mm_avg_epu16;
         add_epi32 _mm_add_epi32; sub_epi32 _mm_sub_epi32; add_epi64 _mm_add_epi64; sub_epi64 _mm_sub_epi64;
+        cmpeq_epi8 _mm_cmpeq_epi8; cmplt_epi8 _mm_cmplt_epi8; cmpgt_epi8 _mm_cmpgt_epi8;
+        cmpeq_epi16 _mm_cmpeq_epi16; cmplt_epi16 _mm_cmplt_epi16; cmpgt_epi16 _mm_cmpgt_epi16;
+        cmpeq_epi32 _mm_cmpeq_epi32; cmplt_epi32 _mm_cmplt_epi32; cmpgt_epi32 _mm_cmpgt_epi32;
     }
-    vector_ops! { __m128: add_ps _mm_add_ps; sub_ps _mm_sub_ps; mul_ps _mm_mul_ps; div_ps _mm_div_ps; }
-    vector_ops! { __m128d: add_pd _mm_add_pd; sub_pd _mm_sub_pd; mul_pd _mm_mul_pd; div_pd _mm_div_pd; }
+    // Float comparisons give all-ones lanes where they hold; with a NaN,
+    // only `ne` holds, as in Wasm.
+    vector_ops! { __m128:
+        add_ps _mm_add_ps; sub_ps _mm_sub_ps; mul_ps _mm_mul_ps; div_ps _mm_div_ps;
+        cmpeq_ps _mm_cmpeq_ps; cmpneq_ps _mm_cmpneq_ps; cmplt_ps _mm_cmplt_ps; cmpgt_ps _mm_cmpgt_ps;
+        cmple_ps _mm_cmple_ps; cmpge_ps _mm_cmpge_ps;
+    }
+    vector_ops! { __m128d:
+        add_pd _mm_add_pd; sub_pd _mm_sub_pd; mul_pd _mm_mul_pd; div_pd _mm_div_pd;
+        cmpeq_pd _mm_cmpeq_pd; cmpneq_pd _mm_cmpneq_pd; cmplt_pd _mm_cmplt_pd; cmpgt_pd _mm_cmpgt_pd;
+        cmple_pd _mm_cmple_pd; cmpge_pd _mm_cmpge_pd;
+    }
+
+    /// `v128.andnot`: `a & !b`.
+    #[inline(always)]
+    pub fn andnot(a: u128, b: u128) -> u128 {
+        // SAFETY: as for `vector_ops`.
+        unsafe {
+            transmute::<__m128i, u128>(_mm_andnot_si128(
+                transmute::<u128, __m128i>(b),
+                transmute::<u128, __m128i>(a),
+            ))
+        }
+    }
+
+    /// `v128.bitselect`: `(a & c) | (b & !c)`.
+    #[inline(always)]
+    pub fn bitselect(a: u128, b: u128, c: u128) -> u128 {
+        // SAFETY: as for `vector_ops`.
+        unsafe {
+            let (a, b, c) = (
+                transmute::<u128, __m128i>(a),
+                transmute::<u128, __m128i>(b),
+                transmute::<u128, __m128i>(c),
+            );
+            transmute::<__m128i, u128>(_mm_or_si128(_mm_and_si128(a, c), _mm_andnot_si128(c, b)))
+        }
+    }
 
     macro_rules! shift_ops {
         ($( $name:ident $f:ident; )*) => {$(
@@ -155,7 +199,10 @@ pub fn visit_v128_and(a: u128, b: u128) -> u128 {
     return a & b;
 }
 pub fn visit_v128_andnot(a: u128, b: u128) -> u128 {
-    a & !b
+    #[cfg(target_arch = "x86_64")]
+    return sse::andnot(a, b);
+    #[cfg(not(target_arch = "x86_64"))]
+    return a & !b;
 }
 pub fn visit_v128_or(a: u128, b: u128) -> u128 {
     #[cfg(target_arch = "x86_64")]
@@ -170,7 +217,10 @@ pub fn visit_v128_xor(a: u128, b: u128) -> u128 {
     return a ^ b;
 }
 pub fn visit_v128_bitselect(a: u128, b: u128, c: u128) -> u128 {
-    (a & c) | (b & !c)
+    #[cfg(target_arch = "x86_64")]
+    return sse::bitselect(a, b, c);
+    #[cfg(not(target_arch = "x86_64"))]
+    return (a & c) | (b & !c);
 }
 pub fn visit_v128_any_true(a: u128) -> i32 {
     (a != 0) as i32
@@ -207,31 +257,31 @@ pub fn visit_i8x16_swizzle(a: u128, s: u128) -> u128 {
 // ---- comparisons ----
 
 cmpop! {
-    visit_i8x16_eq i8x16 from_i8x16 i8 |x, y| x == y;
+    visit_i8x16_eq i8x16 from_i8x16 i8 |x, y| x == y => cmpeq_epi8;
     visit_i8x16_ne i8x16 from_i8x16 i8 |x, y| x != y;
-    visit_i8x16_lt_s i8x16 from_i8x16 i8 |x, y| x < y;
+    visit_i8x16_lt_s i8x16 from_i8x16 i8 |x, y| x < y => cmplt_epi8;
     visit_i8x16_lt_u u8x16 from_i8x16 i8 |x, y| x < y;
-    visit_i8x16_gt_s i8x16 from_i8x16 i8 |x, y| x > y;
+    visit_i8x16_gt_s i8x16 from_i8x16 i8 |x, y| x > y => cmpgt_epi8;
     visit_i8x16_gt_u u8x16 from_i8x16 i8 |x, y| x > y;
     visit_i8x16_le_s i8x16 from_i8x16 i8 |x, y| x <= y;
     visit_i8x16_le_u u8x16 from_i8x16 i8 |x, y| x <= y;
     visit_i8x16_ge_s i8x16 from_i8x16 i8 |x, y| x >= y;
     visit_i8x16_ge_u u8x16 from_i8x16 i8 |x, y| x >= y;
-    visit_i16x8_eq i16x8 from_i16x8 i16 |x, y| x == y;
+    visit_i16x8_eq i16x8 from_i16x8 i16 |x, y| x == y => cmpeq_epi16;
     visit_i16x8_ne i16x8 from_i16x8 i16 |x, y| x != y;
-    visit_i16x8_lt_s i16x8 from_i16x8 i16 |x, y| x < y;
+    visit_i16x8_lt_s i16x8 from_i16x8 i16 |x, y| x < y => cmplt_epi16;
     visit_i16x8_lt_u u16x8 from_i16x8 i16 |x, y| x < y;
-    visit_i16x8_gt_s i16x8 from_i16x8 i16 |x, y| x > y;
+    visit_i16x8_gt_s i16x8 from_i16x8 i16 |x, y| x > y => cmpgt_epi16;
     visit_i16x8_gt_u u16x8 from_i16x8 i16 |x, y| x > y;
     visit_i16x8_le_s i16x8 from_i16x8 i16 |x, y| x <= y;
     visit_i16x8_le_u u16x8 from_i16x8 i16 |x, y| x <= y;
     visit_i16x8_ge_s i16x8 from_i16x8 i16 |x, y| x >= y;
     visit_i16x8_ge_u u16x8 from_i16x8 i16 |x, y| x >= y;
-    visit_i32x4_eq i32x4 from_i32x4 i32 |x, y| x == y;
+    visit_i32x4_eq i32x4 from_i32x4 i32 |x, y| x == y => cmpeq_epi32;
     visit_i32x4_ne i32x4 from_i32x4 i32 |x, y| x != y;
-    visit_i32x4_lt_s i32x4 from_i32x4 i32 |x, y| x < y;
+    visit_i32x4_lt_s i32x4 from_i32x4 i32 |x, y| x < y => cmplt_epi32;
     visit_i32x4_lt_u u32x4 from_i32x4 i32 |x, y| x < y;
-    visit_i32x4_gt_s i32x4 from_i32x4 i32 |x, y| x > y;
+    visit_i32x4_gt_s i32x4 from_i32x4 i32 |x, y| x > y => cmpgt_epi32;
     visit_i32x4_gt_u u32x4 from_i32x4 i32 |x, y| x > y;
     visit_i32x4_le_s i32x4 from_i32x4 i32 |x, y| x <= y;
     visit_i32x4_le_u u32x4 from_i32x4 i32 |x, y| x <= y;
@@ -243,18 +293,18 @@ cmpop! {
     visit_i64x2_gt_s i64x2 from_i64x2 i64 |x, y| x > y;
     visit_i64x2_le_s i64x2 from_i64x2 i64 |x, y| x <= y;
     visit_i64x2_ge_s i64x2 from_i64x2 i64 |x, y| x >= y;
-    visit_f32x4_eq f32x4 from_i32x4 i32 |x, y| x == y;
-    visit_f32x4_ne f32x4 from_i32x4 i32 |x, y| x != y;
-    visit_f32x4_lt f32x4 from_i32x4 i32 |x, y| x < y;
-    visit_f32x4_gt f32x4 from_i32x4 i32 |x, y| x > y;
-    visit_f32x4_le f32x4 from_i32x4 i32 |x, y| x <= y;
-    visit_f32x4_ge f32x4 from_i32x4 i32 |x, y| x >= y;
-    visit_f64x2_eq f64x2 from_i64x2 i64 |x, y| x == y;
-    visit_f64x2_ne f64x2 from_i64x2 i64 |x, y| x != y;
-    visit_f64x2_lt f64x2 from_i64x2 i64 |x, y| x < y;
-    visit_f64x2_gt f64x2 from_i64x2 i64 |x, y| x > y;
-    visit_f64x2_le f64x2 from_i64x2 i64 |x, y| x <= y;
-    visit_f64x2_ge f64x2 from_i64x2 i64 |x, y| x >= y;
+    visit_f32x4_eq f32x4 from_i32x4 i32 |x, y| x == y => cmpeq_ps;
+    visit_f32x4_ne f32x4 from_i32x4 i32 |x, y| x != y => cmpneq_ps;
+    visit_f32x4_lt f32x4 from_i32x4 i32 |x, y| x < y => cmplt_ps;
+    visit_f32x4_gt f32x4 from_i32x4 i32 |x, y| x > y => cmpgt_ps;
+    visit_f32x4_le f32x4 from_i32x4 i32 |x, y| x <= y => cmple_ps;
+    visit_f32x4_ge f32x4 from_i32x4 i32 |x, y| x >= y => cmpge_ps;
+    visit_f64x2_eq f64x2 from_i64x2 i64 |x, y| x == y => cmpeq_pd;
+    visit_f64x2_ne f64x2 from_i64x2 i64 |x, y| x != y => cmpneq_pd;
+    visit_f64x2_lt f64x2 from_i64x2 i64 |x, y| x < y => cmplt_pd;
+    visit_f64x2_gt f64x2 from_i64x2 i64 |x, y| x > y => cmpgt_pd;
+    visit_f64x2_le f64x2 from_i64x2 i64 |x, y| x <= y => cmple_pd;
+    visit_f64x2_ge f64x2 from_i64x2 i64 |x, y| x >= y => cmpge_pd;
 }
 
 // ---- integer lane arithmetic ----
