@@ -1271,86 +1271,26 @@ fn run(
                         Instr::BrI64LeU { a, b, to } => br_if!(at, (r!(a) as u64) <= (r!(b) as u64), to),
                         Instr::BrI64GeS { a, b, to } => br_if!(at, (r!(a) as i64) >= (r!(b) as i64), to),
                         Instr::BrI64GeU { a, b, to } => br_if!(at, (r!(a) as u64) >= (r!(b) as u64), to),
-                        Instr::BrF32Eq { a, b, to } => {
-                            let (x, y) = (get!(f32, a), get!(f32, b));
-                            br_if!(at, x == y, to)
-                        }
-                        Instr::BrF32Ne { a, b, to } => {
-                            let (x, y) = (get!(f32, a), get!(f32, b));
-                            br_if!(at, x != y, to)
-                        }
-                        Instr::BrF32Lt { a, b, to } => {
-                            let (x, y) = (get!(f32, a), get!(f32, b));
-                            br_if!(at, x < y, to)
-                        }
-                        Instr::BrF32Gt { a, b, to } => {
-                            let (x, y) = (get!(f32, a), get!(f32, b));
-                            br_if!(at, x > y, to)
-                        }
-                        Instr::BrF32Le { a, b, to } => {
-                            let (x, y) = (get!(f32, a), get!(f32, b));
-                            br_if!(at, x <= y, to)
-                        }
-                        Instr::BrF32Ge { a, b, to } => {
-                            let (x, y) = (get!(f32, a), get!(f32, b));
-                            br_if!(at, x >= y, to)
-                        }
-                        Instr::BrF32NotLt { a, b, to } => {
-                            let (x, y) = (get!(f32, a), get!(f32, b));
-                            br_if!(at, ops::negated::lt(x, y), to)
-                        }
-                        Instr::BrF32NotGt { a, b, to } => {
-                            let (x, y) = (get!(f32, a), get!(f32, b));
-                            br_if!(at, ops::negated::gt(x, y), to)
-                        }
-                        Instr::BrF32NotLe { a, b, to } => {
-                            let (x, y) = (get!(f32, a), get!(f32, b));
-                            br_if!(at, ops::negated::le(x, y), to)
-                        }
-                        Instr::BrF32NotGe { a, b, to } => {
-                            let (x, y) = (get!(f32, a), get!(f32, b));
-                            br_if!(at, ops::negated::ge(x, y), to)
-                        }
-                        Instr::BrF64Eq { a, b, to } => {
-                            let (x, y) = (get!(f64, a), get!(f64, b));
-                            br_if!(at, x == y, to)
-                        }
-                        Instr::BrF64Ne { a, b, to } => {
-                            let (x, y) = (get!(f64, a), get!(f64, b));
-                            br_if!(at, x != y, to)
-                        }
-                        Instr::BrF64Lt { a, b, to } => {
-                            let (x, y) = (get!(f64, a), get!(f64, b));
-                            br_if!(at, x < y, to)
-                        }
-                        Instr::BrF64Gt { a, b, to } => {
-                            let (x, y) = (get!(f64, a), get!(f64, b));
-                            br_if!(at, x > y, to)
-                        }
-                        Instr::BrF64Le { a, b, to } => {
-                            let (x, y) = (get!(f64, a), get!(f64, b));
-                            br_if!(at, x <= y, to)
-                        }
-                        Instr::BrF64Ge { a, b, to } => {
-                            let (x, y) = (get!(f64, a), get!(f64, b));
-                            br_if!(at, x >= y, to)
-                        }
-                        Instr::BrF64NotLt { a, b, to } => {
-                            let (x, y) = (get!(f64, a), get!(f64, b));
-                            br_if!(at, ops::negated::lt(x, y), to)
-                        }
-                        Instr::BrF64NotGt { a, b, to } => {
-                            let (x, y) = (get!(f64, a), get!(f64, b));
-                            br_if!(at, ops::negated::gt(x, y), to)
-                        }
-                        Instr::BrF64NotLe { a, b, to } => {
-                            let (x, y) = (get!(f64, a), get!(f64, b));
-                            br_if!(at, ops::negated::le(x, y), to)
-                        }
-                        Instr::BrF64NotGe { a, b, to } => {
-                            let (x, y) = (get!(f64, a), get!(f64, b));
-                            br_if!(at, ops::negated::ge(x, y), to)
-                        }
+                        Instr::BrF32Eq { a, b, to } => br_if!(at, get!(f32, a) == get!(f32, b), to),
+                        Instr::BrF32Ne { a, b, to } => br_if!(at, get!(f32, a) != get!(f32, b), to),
+                        Instr::BrF32Lt { a, b, to } => br_if!(at, get!(f32, a) < get!(f32, b), to),
+                        Instr::BrF32Gt { a, b, to } => br_if!(at, get!(f32, a) > get!(f32, b), to),
+                        Instr::BrF32Le { a, b, to } => br_if!(at, get!(f32, a) <= get!(f32, b), to),
+                        Instr::BrF32Ge { a, b, to } => br_if!(at, get!(f32, a) >= get!(f32, b), to),
+                        Instr::BrF32NotLt { a, b, to } => br_if!(at, ops::negated::lt(get!(f32, a), get!(f32, b)), to),
+                        Instr::BrF32NotGt { a, b, to } => br_if!(at, ops::negated::gt(get!(f32, a), get!(f32, b)), to),
+                        Instr::BrF32NotLe { a, b, to } => br_if!(at, ops::negated::le(get!(f32, a), get!(f32, b)), to),
+                        Instr::BrF32NotGe { a, b, to } => br_if!(at, ops::negated::ge(get!(f32, a), get!(f32, b)), to),
+                        Instr::BrF64Eq { a, b, to } => br_if!(at, get!(f64, a) == get!(f64, b), to),
+                        Instr::BrF64Ne { a, b, to } => br_if!(at, get!(f64, a) != get!(f64, b), to),
+                        Instr::BrF64Lt { a, b, to } => br_if!(at, get!(f64, a) < get!(f64, b), to),
+                        Instr::BrF64Gt { a, b, to } => br_if!(at, get!(f64, a) > get!(f64, b), to),
+                        Instr::BrF64Le { a, b, to } => br_if!(at, get!(f64, a) <= get!(f64, b), to),
+                        Instr::BrF64Ge { a, b, to } => br_if!(at, get!(f64, a) >= get!(f64, b), to),
+                        Instr::BrF64NotLt { a, b, to } => br_if!(at, ops::negated::lt(get!(f64, a), get!(f64, b)), to),
+                        Instr::BrF64NotGt { a, b, to } => br_if!(at, ops::negated::gt(get!(f64, a), get!(f64, b)), to),
+                        Instr::BrF64NotLe { a, b, to } => br_if!(at, ops::negated::le(get!(f64, a), get!(f64, b)), to),
+                        Instr::BrF64NotGe { a, b, to } => br_if!(at, ops::negated::ge(get!(f64, a), get!(f64, b)), to),
                         Instr::BrI32And { a, b, to } => br_if!(at, (r!(a) as u32 & r!(b) as u32) != 0, to),
                         Instr::BrI32AndEqz { a, b, to } => br_if!(at, (r!(a) as u32 & r!(b) as u32) == 0, to),
                         Instr::BrI64Eqz { c, to } => br_if!(at, r!(c) == 0, to),

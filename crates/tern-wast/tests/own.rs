@@ -92,36 +92,23 @@ fn memory64() {
     }
 }
 
-#[test]
-fn fused_address() {
-    let text = include_str!("wast/fused-address.wast");
-    run("fused-address.wast", text);
+/// As [`run`], and compiled with explicit bounds checks: for scripts about
+/// memory accesses.
+fn run_with_explicit_checks(name: &str, text: &str) {
+    run(name, text);
     if tern_cranelift::jit_available() {
-        run_checked(
-            "fused-address.wast",
-            text,
-            tern::Tier::Jit,
-            false,
-            false,
-            tern::BoundsChecks::Explicit,
-        );
+        run_checked(name, text, tern::Tier::Jit, false, false, tern::BoundsChecks::Explicit);
     }
 }
 
 #[test]
+fn fused_address() {
+    run_with_explicit_checks("fused-address.wast", include_str!("wast/fused-address.wast"));
+}
+
+#[test]
 fn fused_float_load() {
-    let text = include_str!("wast/fused-float-load.wast");
-    run("fused-float-load.wast", text);
-    if tern_cranelift::jit_available() {
-        run_checked(
-            "fused-float-load.wast",
-            text,
-            tern::Tier::Jit,
-            false,
-            false,
-            tern::BoundsChecks::Explicit,
-        );
-    }
+    run_with_explicit_checks("fused-float-load.wast", include_str!("wast/fused-float-load.wast"));
 }
 
 #[test]
