@@ -1084,15 +1084,6 @@ impl<'i> Emitter<'i> {
     /// A plain operator: pops `params`, pushes `results` (slot widths).
     #[inline]
     fn plain(&mut self, make: fn(R3) -> Instr, params: &[u8], results: &[u8]) {
-        // A slot holds an i32 and an f32 (an i64 and an f64) with the same
-        // bits: a reinterpretation leaves the operand as it is.
-        if let Instr::I32ReinterpretF32(_)
-        | Instr::F32ReinterpretI32(_)
-        | Instr::I64ReinterpretF64(_)
-        | Instr::F64ReinterpretI64(_) = make(R3 { d: 0, a: 0, b: 0 })
-        {
-            return;
-        }
         let mut regs = [0; 4];
         if params.len() >= 3 {
             // The first input is also the output; with four inputs
@@ -1127,7 +1118,14 @@ impl<'i> Emitter<'i> {
         } else {
             make(r)
         };
-        if let Some(fused) = self.float_load_op(ins) {
+        if let Instr::F32Add(_)
+        | Instr::F32Sub(_)
+        | Instr::F32Mul(_)
+        | Instr::F64Add(_)
+        | Instr::F64Sub(_)
+        | Instr::F64Mul(_) = ins
+            && let Some(fused) = self.float_load_op(ins)
+        {
             self.code.pop();
             ins = fused;
         } else if let Instr::I32Add(add) = ins
@@ -1398,6 +1396,7 @@ impl<'i> Emitter<'i> {
     /// `op` reads (its second input, or either input of an add or
     /// multiply), with no label in between, the two as one
     /// (`F64AddM`, ...). The load stays first: it may trap.
+    #[inline(never)]
     fn float_load_op(&self, op: Instr) -> Option<Instr> {
         let k = self.code.len();
         let (m, f64_load) = match *self.code.last()? {
@@ -2824,6 +2823,12 @@ macro_rules! translate_row {
     ($s:ident, CatchAll, $visit:ident, ($($f:ident),*), $imm:tt, $sig:tt) => { $s.0.$visit($($f),*) };
     ($s:ident, Delegate, $visit:ident, ($($f:ident),*), $imm:tt, $sig:tt) => { $s.0.$visit($($f),*) };
     ($s:ident, TryTable, $visit:ident, ($($f:ident),*), $imm:tt, $sig:tt) => { $s.0.$visit($($f),*) };
+    // A slot holds an i32 and an f32 (an i64 and an f64) with the same
+    // bits: a reinterpretation leaves the operand as it is.
+    ($s:ident, I32ReinterpretF32, $visit:ident, (), {}, $sig:tt) => { Ok(()) };
+    ($s:ident, F32ReinterpretI32, $visit:ident, (), {}, $sig:tt) => { Ok(()) };
+    ($s:ident, I64ReinterpretF64, $visit:ident, (), {}, $sig:tt) => { Ok(()) };
+    ($s:ident, F64ReinterpretI64, $visit:ident, (), {}, $sig:tt) => { Ok(()) };
     // Plain operators: generated.
     ($s:ident, $name:ident, $visit:ident, (), {}, [$($p:ident)* -> $($r:ident)*]) => {{
         if $s.0.reachable {
