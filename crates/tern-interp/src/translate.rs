@@ -413,6 +413,35 @@ impl Cond {
     }
 }
 
+/// An `f32`/`f64` add, subtract or multiply that a load feeding it may
+/// fuse into ([`Emitter::float_load_op`]): its operands, whether it is of
+/// f64s, whether it commutes, and the fused instruction's constructor.
+#[derive(Clone, Copy)]
+struct FloatLoadForm {
+    r: R3,
+    f64: bool,
+    commutes: bool,
+    make: MakeFused,
+}
+
+/// The constructor of a fused float load and operator.
+type MakeFused = fn(Reg, Reg, Reg) -> Instr;
+
+/// The [`FloatLoadForm`] of `op`, if it has one.
+#[inline]
+fn float_load_form(op: Instr) -> Option<FloatLoadForm> {
+    let (r, f64, commutes, make): (R3, bool, bool, MakeFused) = match op {
+        Instr::F32Add(r) => (r, false, true, |d, a, p| Instr::F32AddM { d, a, p }),
+        Instr::F32Sub(r) => (r, false, false, |d, a, p| Instr::F32SubM { d, a, p }),
+        Instr::F32Mul(r) => (r, false, true, |d, a, p| Instr::F32MulM { d, a, p }),
+        Instr::F64Add(r) => (r, true, true, |d, a, p| Instr::F64AddM { d, a, p }),
+        Instr::F64Sub(r) => (r, true, false, |d, a, p| Instr::F64SubM { d, a, p }),
+        Instr::F64Mul(r) => (r, true, true, |d, a, p| Instr::F64MulM { d, a, p }),
+        _ => return None,
+    };
+    Some(FloatLoadForm { r, f64, commutes, make })
+}
+
 /// Value types of a block's parameters or results.
 #[derive(Clone, Copy)]
 enum Tys<'i> {
@@ -1118,13 +1147,8 @@ impl<'i> Emitter<'i> {
         } else {
             make(r)
         };
-        if let Instr::F32Add(_)
-        | Instr::F32Sub(_)
-        | Instr::F32Mul(_)
-        | Instr::F64Add(_)
-        | Instr::F64Sub(_)
-        | Instr::F64Mul(_) = ins
-            && let Some(fused) = self.float_load_op(ins)
+        if let Some(form) = float_load_form(ins)
+            && let Some(fused) = self.float_load_op(form)
         {
             self.code.pop();
             ins = fused;
@@ -1313,6 +1337,12 @@ impl<'i> Emitter<'i> {
         }
     }
 
+    /// Whether `r` is an operand-stack slot (not a local, a constant or a
+    /// hidden slot).
+    fn is_temp(&self, r: Reg) -> bool {
+        r >= self.stack_base && r < HIDDEN_BASE
+    }
+
     fn local(&self, i: u32) -> (Reg, u8) {
         (self.local_slot[i as usize], self.local_width[i as usize])
     }
@@ -1390,18 +1420,19 @@ impl<'i> Emitter<'i> {
         self.load(a.plain, memarg, 1)
     }
 
-    /// For an `f32`/`f64` add, subtract or multiply `op` about to be
-    /// emitted: when the instruction just emitted is a load of memory 0
-    /// (32-bit) at offset 0 of the same type into a stack slot that only
-    /// `op` reads (its second input, or either input of an add or
-    /// multiply), with no label in between, the two as one
-    /// (`F64AddM`, ...). The load stays first: it may trap.
+    /// For an `f32`/`f64` add, subtract or multiply about to be emitted
+    /// (`form`, from [`float_load_form`]): when the instruction just
+    /// emitted is a load of memory 0 (32-bit) at offset 0 of the same type
+    /// into a stack slot that only the operator reads (its second input,
+    /// or either input of an add or multiply), with no label in between,
+    /// the two as one (`F64AddM`, ...). The load stays first: it may trap.
     #[inline(never)]
-    fn float_load_op(&self, op: Instr) -> Option<Instr> {
+    fn float_load_op(&self, form: FloatLoadForm) -> Option<Instr> {
+        let FloatLoadForm { r, f64, commutes, make } = form;
         let k = self.code.len();
-        let (m, f64_load) = match *self.code.last()? {
-            Instr::Load32(m) => (m, false),
-            Instr::Load64(m) => (m, true),
+        let m = match *self.code.last()? {
+            Instr::Load32(m) if !f64 => m,
+            Instr::Load64(m) if f64 => m,
             _ => return None,
         };
         if m.mem != 0
@@ -1409,21 +1440,10 @@ impl<'i> Emitter<'i> {
             || self.memory64(0)
             || self.last_def != Some(k - 1)
             || self.label_at >= k as u32
-            || m.v < self.stack_base
-            || m.v >= HIDDEN_BASE
+            || !self.is_temp(m.v)
         {
             return None;
         }
-        type Make = fn(Reg, Reg, Reg) -> Instr;
-        let (r, commutes, make): (R3, bool, Make) = match op {
-            Instr::F32Add(r) if !f64_load => (r, true, |d, a, p| Instr::F32AddM { d, a, p }),
-            Instr::F32Sub(r) if !f64_load => (r, false, |d, a, p| Instr::F32SubM { d, a, p }),
-            Instr::F32Mul(r) if !f64_load => (r, true, |d, a, p| Instr::F32MulM { d, a, p }),
-            Instr::F64Add(r) if f64_load => (r, true, |d, a, p| Instr::F64AddM { d, a, p }),
-            Instr::F64Sub(r) if f64_load => (r, false, |d, a, p| Instr::F64SubM { d, a, p }),
-            Instr::F64Mul(r) if f64_load => (r, true, |d, a, p| Instr::F64MulM { d, a, p }),
-            _ => return None,
-        };
         let other = if r.b == m.v && r.a != m.v {
             r.a
         } else if commutes && r.a == m.v && r.b != m.v {
@@ -1446,7 +1466,6 @@ impl<'i> Emitter<'i> {
         let Some(&Instr::I32Shl(s)) = self.code.last() else {
             return None;
         };
-        let temp = |r: Reg| r >= self.stack_base && r < HIDDEN_BASE;
         let base = if s.d == add.b {
             add.a
         } else if s.d == add.a {
@@ -1454,7 +1473,7 @@ impl<'i> Emitter<'i> {
         } else {
             return None;
         };
-        if self.label_at >= k as u32 || !temp(s.d) || s.b < CONST_BASE || base == s.d {
+        if self.label_at >= k as u32 || !self.is_temp(s.d) || s.b < CONST_BASE || base == s.d {
             return None;
         }
         let shift = *self.consts.get((s.b - CONST_BASE) as usize)? as u32 & 31;
