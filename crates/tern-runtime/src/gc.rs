@@ -17,7 +17,7 @@ use crate::{Engine, Module};
 use std::sync::Arc;
 use tern_binary::{CompositeType, FieldType, FuncType, HeapType, StorageType, TypeDef, ValType};
 use tern_vm::SigId;
-use tern_vm::gc::{self, Body, GcHeap, GcType};
+use tern_vm::gc::{self, BodyMut, GcHeap, GcType};
 
 /// A scope for the roots of the GC references made inside it: dropping it
 /// drops them (references made in it then fail to be used). Wrap a store
@@ -245,7 +245,10 @@ impl StructRef {
         s.vm.gc.register_type(ty.id, ty.ty.clone());
         s.vm.gc_prepare(GcHeap::struct_bytes(layout.slots), &[])
             .map_err(|c| Error::Trap(c.into()))?;
-        let raw = s.vm.gc.new_struct(ty.id, layout, &slots);
+        let raw =
+            s.vm.gc
+                .new_struct(ty.id, layout, Some(&slots))
+                .map_err(|c| Error::Trap(c.into()))?;
         Ok(StructRef(AnyRef {
             store: s.id,
             root: s.vm.gc.root(raw),
@@ -288,7 +291,7 @@ impl StructRef {
         let Ok(o) = s.vm.gc.get_mut(raw) else {
             return Err(Error::usage("this anyref is not a struct"));
         };
-        let Body::Struct(f) = &mut o.body else {
+        let BodyMut::Struct(f) = o.body else {
             return Err(Error::usage("not a struct"));
         };
         let at = at as usize;
@@ -377,7 +380,7 @@ impl ArrayRef {
         let Ok(o) = s.vm.gc.get_mut(raw) else {
             return Err(Error::usage("this anyref is not an array"));
         };
-        let Body::Array { bytes, .. } = &mut o.body else {
+        let BodyMut::Array { bytes, .. } = o.body else {
             return Err(Error::usage("not an array"));
         };
         if i as usize >= bytes.len() / e {

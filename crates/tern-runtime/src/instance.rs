@@ -189,7 +189,7 @@ fn eval(vm: &mut StoreData, ops: &[ConstOp], globals: &[u32], funcs: &[u32], sig
                 if !vm.gc.fits(bytes) {
                     return Err(trap(TrapCode::GcHeapExhausted));
                 }
-                vm.gc.new_struct(id, layout, &slots) as u128
+                vm.gc.new_struct(id, layout, Some(&slots)).map_err(trap)? as u128
             }
             ConstOp::ArrayNew(t) | ConstOp::ArrayNewDefault(t) | ConstOp::ArrayNewFixed(t, _) => {
                 let id = sigs[t as usize];
@@ -220,7 +220,7 @@ fn eval(vm: &mut StoreData, ops: &[ConstOp], globals: &[u32], funcs: &[u32], sig
                 let a = vm.gc.new_array(id, elem, traced, len, fill).map_err(trap)?;
                 if !vals.is_empty()
                     && let Ok(o) = vm.gc.get_mut(a)
-                    && let tern_vm::gc::Body::Array { bytes, .. } = &mut o.body
+                    && let tern_vm::gc::BodyMut::Array { bytes, .. } = o.body
                 {
                     for (i, v) in vals.iter().enumerate() {
                         tern_vm::gc::store_elem(bytes, i, e, *v);

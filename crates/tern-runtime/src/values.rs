@@ -125,7 +125,7 @@ impl AnyRef {
     pub(crate) fn object<'s>(
         &self,
         s: &'s crate::store::StoreInner<impl Sized>,
-    ) -> Result<(&'s tern_vm::gc::GcObject, std::sync::Arc<tern_vm::gc::GcType>)> {
+    ) -> Result<(tern_vm::gc::GcObject<'s>, std::sync::Arc<tern_vm::gc::GcType>)> {
         s.check(self.store, "anyref")?;
         let raw = self.raw(&s.vm)?;
         let o =
@@ -144,7 +144,7 @@ impl AnyRef {
     pub fn struct_field(&self, store: impl AsContext, i: usize) -> Result<Val> {
         let s = store.as_context().0;
         let (o, ty) = self.object(s)?;
-        let (tern_vm::gc::Body::Struct(f), Some(layout)) = (&o.body, ty.struct_layout()) else {
+        let (tern_vm::gc::Body::Struct(f), Some(layout)) = (o.body, ty.struct_layout()) else {
             return Err(Error::usage("not a struct"));
         };
         let (Some(&st), Some(&at)) = (layout.fields.get(i), layout.offsets.get(i)) else {
@@ -167,10 +167,11 @@ impl AnyRef {
     pub fn array_get(&self, store: impl AsContext, i: u32) -> Result<Val> {
         let s = store.as_context().0;
         let (o, ty) = self.object(s)?;
-        let (tern_vm::gc::Body::Array { bytes, .. }, Some(st)) = (&o.body, ty.array_elem()) else {
+        let len = o.array_len();
+        let (tern_vm::gc::Body::Array { bytes, .. }, Some(st)) = (o.body, ty.array_elem()) else {
             return Err(Error::usage("not an array"));
         };
-        if i >= o.array_len() {
+        if i >= len {
             return Err(Error::usage(format!("array index {i} out of bounds")));
         }
         let v = tern_vm::gc::load_elem(bytes, i as usize, tern_vm::gc::elem_size(st));
@@ -205,7 +206,7 @@ impl AnyRef {
                 raw: raw >> 2,
             })
         } else {
-            match s.vm.gc.get(raw).map(|o| &o.body) {
+            match s.vm.gc.get(raw).map(|o| o.body) {
                 Ok(tern_vm::gc::Body::Struct(_)) => AnyKind::Struct,
                 Ok(_) => AnyKind::Array,
                 Err(c) => return Err(Error::Trap(c.into())),

@@ -8,7 +8,8 @@
 //! - odd: an `i31` value, its 31 bits in bits 1..32 ([`i31_new`]);
 //! - `..10` (binary): an external reference made internal by
 //!   `any.convert_extern`, its raw `externref` shifted left by two;
-//! - `..00`, nonzero: heap object `(index + 1) << 2`.
+//! - `..000`, nonzero: a heap object, the byte offset of its header in
+//!   the heap's words.
 //!
 //! `extern.convert_any` of a heap object or `i31` sets [`EXTERN_ANY`] on its
 //! raw value, so an `externref` is either a host value's index + 1 (below
@@ -18,10 +19,15 @@
 //! may hold `externref`s, and the compiler does not report its frames'
 //! references to the collector.
 //!
-//! Objects live in an arena of slots; a slot is reused after its object was
-//! collected, except in the poisoning configuration, where freed slots stay
-//! dead so that a reference the collector missed traps ("use of a collected
-//! GC object") instead of reading another object.
+//! Objects live one after the other in one vector of words, each a header
+//! (kind, type id, size) and its slots or elements. Allocation moves a bump
+//! pointer through a run of free words (compiled code does it inline,
+//! through [`GcView`]); a bitmap marks where objects start. The collector
+//! is mark-and-sweep and non-moving: the words between live objects become
+//! the free runs of the next allocations, except in the poisoning
+//! configuration, where a dead object's words stay dead so that a
+//! reference the collector missed traps ("use of a collected GC object")
+//! instead of reading another object.
 //!
 //! Roots ([`StoreData::gc_collect`]): globals and tables of reference types,
 //! element segments and exception payloads (conservatively: every slot is a
@@ -95,19 +101,22 @@ pub fn extern_convert_any(a: u64) -> u64 {
     }
 }
 
-/// The arena index of a heap-object raw reference, if `raw` has that form.
+/// The heap word index of a heap-object raw reference, if `raw` has that
+/// form.
 #[inline]
 pub fn object_index(raw: u64) -> Option<usize> {
-    if raw & 3 == 0 && raw != 0 {
-        Some((raw >> 2) as usize - 1)
+    if raw & 7 == 0 && raw != 0 {
+        Some((raw >> 3) as usize)
     } else {
         None
     }
 }
 
+/// The raw reference of the object whose header is word `index`: its
+/// byte offset in the heap.
 #[inline]
 fn object_ref(index: usize) -> u64 {
-    ((index as u64) + 1) << 2
+    (index as u64) << 3
 }
 
 /// A type as the engine canonicalized it, with what the GC needs of it.
@@ -242,144 +251,87 @@ pub fn elem_size(s: StorageType) -> usize {
     }
 }
 
-/// A struct or array.
+/// An object's header word: its kind (bits 0..2, [`KIND_STRUCT`] ...),
+/// whether it is pinned, whether an array's elements are traced, an
+/// array's log2 element size (bits 5..8), a struct's slot count (bits
+/// 8..32) and the type's engine id (bits 32..64). A poisoned object's
+/// header has its length in words in bits 8..64 instead. An array's length
+/// is the word after the header.
+pub const KIND_MASK: u64 = 3;
+pub const KIND_STRUCT: u64 = 1;
+pub const KIND_ARRAY: u64 = 2;
+/// A collected object, with poisoning: its words stay dead.
+pub const KIND_POISON: u64 = 3;
+const PINNED: u64 = 1 << 3;
+const TRACED: u64 = 1 << 4;
+const ELEM_SHIFT: u32 = 5;
+const SLOTS_SHIFT: u32 = 8;
+/// Byte offset of an array's length, and of its first element, from its
+/// header.
+pub const ARRAY_LEN: i32 = 8;
+pub const ARRAY_DATA: i32 = 16;
+
+/// The header of a struct of type `ty` with `slots` slots.
+#[inline]
+pub fn struct_header(ty: SigId, slots: u32) -> u64 {
+    (ty.0 as u64) << 32 | (slots as u64) << SLOTS_SHIFT | KIND_STRUCT
+}
+
+#[inline]
+fn array_header(ty: SigId, elem: usize, traced: bool) -> u64 {
+    (ty.0 as u64) << 32 | (elem.trailing_zeros() as u64) << ELEM_SHIFT | if traced { TRACED } else { 0 } | KIND_ARRAY
+}
+
+/// The words an object with header `h` (and, for an array, length word
+/// `len`) spans, at least one.
+#[inline]
+fn object_words(h: u64, len: u64) -> usize {
+    match h & KIND_MASK {
+        KIND_STRUCT => 1 + ((h >> SLOTS_SHIFT) as u32 & 0xff_ffff) as usize,
+        KIND_ARRAY => 2 + ((len as usize) << ((h >> ELEM_SHIFT) & 7)).div_ceil(8),
+        _ => ((h >> SLOTS_SHIFT) as usize).max(1),
+    }
+}
+
+/// A struct or array, read.
 #[derive(Debug)]
-pub struct GcObject {
+pub struct GcObject<'a> {
     /// The object's type (an engine signature id).
     pub ty: SigId,
-    pinned: bool,
-    pub body: Body,
+    pub body: Body<'a>,
 }
 
 /// What an object holds.
 #[derive(Debug)]
-pub enum Body {
+pub enum Body<'a> {
     /// A struct's field slots (see [`StructLayout`]).
-    Struct(Fields),
+    Struct(&'a [u64]),
     /// An array's elements, packed little-endian at their byte size.
-    Array { elem: u8, traced: bool, bytes: ArrayBytes },
+    Array { elem: u8, traced: bool, bytes: &'a [u8] },
 }
 
-impl GcObject {
+/// A struct or array, to be written.
+pub struct GcObjectMut<'a> {
+    pub ty: SigId,
+    pub body: BodyMut<'a>,
+}
+
+/// What an object holds, writable.
+pub enum BodyMut<'a> {
+    Struct(&'a mut [u64]),
+    Array {
+        elem: u8,
+        traced: bool,
+        bytes: &'a mut [u8],
+    },
+}
+
+impl GcObject<'_> {
     /// The number of elements of an array (0 for a struct).
     pub fn array_len(&self) -> u32 {
         match &self.body {
             Body::Array { elem, bytes, .. } => (bytes.len() / *elem as usize) as u32,
             Body::Struct(_) => 0,
-        }
-    }
-}
-
-/// Struct slots up to this many live in the object itself (no allocation
-/// of their own).
-const INLINE_SLOTS: usize = 6;
-
-/// A struct's field slots: in the object when few, else boxed. Reads as a
-/// slice.
-#[derive(Debug)]
-pub enum Fields {
-    Inline(u8, [u64; INLINE_SLOTS]),
-    Boxed(Box<[u64]>),
-}
-
-impl Fields {
-    /// The slots `vals`, as fields.
-    pub fn from_slice(vals: &[u64]) -> Fields {
-        if vals.len() <= INLINE_SLOTS {
-            let mut a = [0u64; INLINE_SLOTS];
-            a[..vals.len()].copy_from_slice(vals);
-            Fields::Inline(vals.len() as u8, a)
-        } else {
-            Fields::Boxed(vals.into())
-        }
-    }
-}
-
-impl std::ops::Deref for Fields {
-    type Target = [u64];
-    #[inline]
-    fn deref(&self) -> &[u64] {
-        match self {
-            Fields::Inline(n, a) => &a[..*n as usize],
-            Fields::Boxed(b) => b,
-        }
-    }
-}
-
-impl std::ops::DerefMut for Fields {
-    #[inline]
-    fn deref_mut(&mut self) -> &mut [u64] {
-        match self {
-            Fields::Inline(n, a) => &mut a[..*n as usize],
-            Fields::Boxed(b) => b,
-        }
-    }
-}
-
-/// Array elements up to this many bytes live in the object itself, as a
-/// small struct's fields do.
-const INLINE_BYTES: usize = INLINE_SLOTS * 8;
-
-/// Inline element bytes, aligned as boxed ones are (compiled code reads
-/// elements of up to 8 bytes at their natural offsets).
-#[derive(Debug, Clone, Copy)]
-#[repr(C, align(8))]
-pub struct InlineBytes([u8; INLINE_BYTES]);
-
-/// An array's element bytes: in the object when few (no allocation of
-/// their own, nothing for a sweep to free), else boxed. Reads as a byte
-/// slice.
-#[derive(Debug)]
-pub enum ArrayBytes {
-    Inline(u8, InlineBytes),
-    Boxed(Box<[u8]>),
-}
-
-impl ArrayBytes {
-    /// `n` bytes of `unit` repeated, or `None` when the host cannot give
-    /// the memory.
-    fn filled(n: usize, unit: &[u8]) -> Option<ArrayBytes> {
-        if n <= INLINE_BYTES {
-            let mut a = InlineBytes([0; INLINE_BYTES]);
-            for c in a.0[..n].chunks_exact_mut(unit.len()) {
-                c.copy_from_slice(unit);
-            }
-            return Some(ArrayBytes::Inline(n as u8, a));
-        }
-        let mut v: Vec<u8> = Vec::new();
-        v.try_reserve_exact(n).ok()?;
-        if unit.iter().all(|&b| b == 0) {
-            v.resize(n, 0);
-        } else {
-            for _ in 0..n / unit.len() {
-                v.extend_from_slice(unit);
-            }
-        }
-        Some(ArrayBytes::Boxed(v.into_boxed_slice()))
-    }
-
-    fn is_inline(&self) -> bool {
-        matches!(self, ArrayBytes::Inline(..))
-    }
-}
-
-impl std::ops::Deref for ArrayBytes {
-    type Target = [u8];
-    #[inline]
-    fn deref(&self) -> &[u8] {
-        match self {
-            ArrayBytes::Inline(n, a) => &a.0[..*n as usize],
-            ArrayBytes::Boxed(b) => b,
-        }
-    }
-}
-
-impl std::ops::DerefMut for ArrayBytes {
-    #[inline]
-    fn deref_mut(&mut self) -> &mut [u8] {
-        match self {
-            ArrayBytes::Inline(n, a) => &mut a.0[..*n as usize],
-            ArrayBytes::Boxed(b) => b,
         }
     }
 }
@@ -415,54 +367,46 @@ pub struct GcStats {
     pub total_pause: std::time::Duration,
 }
 
-/// What compiled code reads of the heap to access objects without a
-/// call: per arena slot an entry `[payload address, meta]` at `base`, `len`
-/// entries. `meta` is a struct's slot count, or an array's length with its
-/// element size in bits 32..40; a free slot's entry is `[0, 0]`. Compiled
-/// code checks the form `meta` must have for the access (so a reference
-/// to a freed or reused slot never reads out of bounds) and otherwise
-/// takes the libcall, which reports the trap. The entries change only in
-/// allocations and collections, and `base` only when the arena grows.
+/// What compiled code reads of the heap to access and allocate objects
+/// without a call: the heap's words at `base` (`len` bytes; a reference is
+/// the byte offset of its object's header), and the bump run `[top,
+/// limit)` (byte offsets) that allocation takes from. Compiled code checks
+/// that an access stays below `len` and that the header is of the kind the
+/// access needs (so a reference to a collected object never reads outside
+/// the heap, and with poisoning it traps), and allocates by moving `top`
+/// when the object fits below `limit`; everything else takes the libcall.
+/// `base` and `len` change only in allocations (when the heap grows),
+/// `top` and `limit` in allocations and collections.
+/// `starts` is the heap's bitmap of the words where objects start, a bit
+/// per word: an allocation sets its object's bit.
 #[repr(C)]
 #[derive(Debug)]
 pub struct GcView {
-    pub base: *const [u64; 2],
+    pub base: *mut u64,
     pub len: u64,
+    pub top: u64,
+    pub limit: u64,
+    pub starts: *mut u64,
 }
 
 impl Default for GcView {
     fn default() -> Self {
         GcView {
-            base: std::ptr::null(),
+            base: std::ptr::null_mut(),
             len: 0,
+            top: 0,
+            limit: 0,
+            starts: std::ptr::null_mut(),
         }
     }
 }
 
-/// Byte offsets in a [`GcView`] and its entries.
+/// Byte offsets in a [`GcView`].
 pub const VIEW_BASE: i32 = 0;
 pub const VIEW_LEN: i32 = 8;
-pub const ENTRY_PTR: i32 = 0;
-pub const ENTRY_META: i32 = 8;
-/// log2 of an entry's size.
-pub const ENTRY_SHIFT: i64 = 4;
-
-// An arena slot stays as small with arrays kept inline as with structs.
-const _: () = assert!(std::mem::size_of::<Option<GcObject>>() <= 72);
-
-/// The view entry of slot `o`.
-fn view_entry(o: &Option<GcObject>) -> [u64; 2] {
-    match o {
-        None => [0, 0],
-        Some(o) => match &o.body {
-            Body::Struct(f) => [f.as_ptr() as u64, f.len() as u64],
-            Body::Array { elem, bytes, .. } => [
-                bytes.as_ptr() as u64,
-                (bytes.len() / *elem as usize) as u64 | (*elem as u64) << 32,
-            ],
-        },
-    }
-}
+pub const VIEW_TOP: i32 = 16;
+pub const VIEW_LIMIT: i32 = 24;
+pub const VIEW_STARTS: i32 = 32;
 
 /// The roots of an execution of the store that is parked on another
 /// thread's stack while this one runs (an embedder may run wasm of one
@@ -490,28 +434,25 @@ pub fn parking_registers() -> [u64; 11] {
 }
 
 /// A store's GC heap.
-#[derive(Default)]
 pub struct GcHeap {
-    objects: Vec<Option<GcObject>>,
-    /// The mark bits of a collection, a bit per slot (all clear between
+    /// The heap's words: objects (a header, then their slots or an
+    /// array's length and elements) and free runs, one after the other
+    /// from word 1 (word 0 is never an object, so no reference is 0).
+    words: Vec<u64>,
+    /// The free runs the last sweep left, `(first word, words)` in
+    /// address order, and the next one allocation takes.
+    runs: Vec<(usize, usize)>,
+    next_run: usize,
+    /// The end of the words ever given to allocation: with poisoning,
+    /// allocation only takes words past it.
+    high: usize,
+    /// A bit per word where an object starts (set by allocation, cleared
+    /// for the dead by a sweep): what a reference, and a conservative root,
+    /// must point at.
+    starts: Vec<u64>,
+    /// A collection's mark bits, a bit per word (all clear between
     /// collections).
     marks: Vec<u64>,
-    /// A bit per slot given to an object since the slot was last put on
-    /// the free list (the object may have died since; dead ones wait in
-    /// their slots until reused, see [`StoreData::gc_collect`]): what a
-    /// sweep looks at, so that its cost follows the allocations, not the
-    /// arena. After a sweep, exactly the live objects' slots.
-    taken: Vec<u64>,
-    /// The indices of the words of `taken` that have a bit set: a sweep
-    /// visits these, so that its cost follows the objects, not the arena
-    /// (which, with poisoning, only grows).
-    taken_words: Vec<u32>,
-    /// The slots whose objects own memory of their own (arrays, structs
-    /// of many fields): a sweep frees these at once.
-    boxed: Vec<u32>,
-    /// The free slots; each sweep adds those freed highest first, so that
-    /// allocation takes them from the lowest, keeping live objects close.
-    free: Vec<u32>,
     /// What the engine knows of each signature id the store's instances
     /// use (indexed by id; filled at instantiation).
     types: Vec<Option<Arc<GcType>>>,
@@ -519,6 +460,8 @@ pub struct GcHeap {
     /// hold GC references; worked out when a collection first needs them.
     traced: Vec<Option<Box<[u32]>>>,
     live_bytes: usize,
+    /// Bytes given to allocation since the last collection: every bump run
+    /// taken, less what was left of it when given up.
     since_gc: usize,
     /// Bytes to allocate before the next collection (at least
     /// [`MIN_THRESHOLD`]): twice what the last one left live, so the heap
@@ -547,18 +490,50 @@ pub struct GcHeap {
     /// [`Parked`]), by the id [`GcHeap::park`] gave each.
     parked: Vec<(u64, Parked)>,
     parked_ids: u64,
-    /// Compiled code's view of the arena ([`GcView`]): one entry per slot
-    /// of `objects`, and the header compiled code finds it by (boxed, so
-    /// that its address stays put for `VMStoreContext::gc_view`).
-    view: Vec<[u64; 2]>,
+    /// Compiled code's view of the heap (boxed, so that its address stays
+    /// put for `VMStoreContext::gc_view`); `top` and `limit` live only
+    /// here.
     view_header: Box<GcView>,
-    /// The pinned objects' slots (never freed, so never stale).
-    pinned: Vec<u32>,
+    /// The pinned objects' references (never freed).
+    pinned: Vec<u64>,
     /// Manual host roots (`(raw, generation)`, `(0, 0)` when free), their
     /// free slots and the last generation given.
     manual: Vec<(u64, u64)>,
     manual_free: Vec<u32>,
     manual_generation: u64,
+}
+
+impl Default for GcHeap {
+    fn default() -> Self {
+        let mut h = GcHeap {
+            words: vec![0],
+            runs: Vec::new(),
+            next_run: 0,
+            high: 1,
+            starts: vec![0],
+            marks: Vec::new(),
+            types: Vec::new(),
+            traced: Vec::new(),
+            live_bytes: 0,
+            since_gc: 0,
+            threshold: 0,
+            config: GcConfig::default(),
+            stats: GcStats::default(),
+            log: false,
+            roots: Default::default(),
+            stacks: Vec::new(),
+            native_top: 0,
+            parked: Vec::new(),
+            parked_ids: 0,
+            view_header: Box::default(),
+            pinned: Vec::new(),
+            manual: Vec::new(),
+            manual_free: Vec::new(),
+            manual_generation: 0,
+        };
+        h.sync_view();
+        h
+    }
 }
 
 // SAFETY: the raw stack pointers are only listed while the activation that
@@ -584,10 +559,11 @@ impl Drop for GcHeap {
     }
 }
 
-/// Bytes an object costs besides its payload.
-const OBJECT_OVERHEAD: usize = 48;
 /// Allocation (in bytes) between collections, at least.
 const MIN_THRESHOLD: usize = 8 << 20;
+/// The most words a bump run holds: allocation comes back to the heap
+/// at least this often, for its accounting.
+const RUN_WORDS: usize = 32 << 10;
 
 /// A host root's handle: its slot and generation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -628,8 +604,8 @@ impl GcHeap {
             HeapType::Any => true,
             HeapType::Eq => is_i31(raw) || object_index(raw).is_some(),
             HeapType::I31 => is_i31(raw),
-            HeapType::Struct => matches!(self.get(raw).map(|o| &o.body), Ok(Body::Struct(_))),
-            HeapType::Array => matches!(self.get(raw).map(|o| &o.body), Ok(Body::Array { .. })),
+            HeapType::Struct => matches!(self.get(raw).map(|o| o.body), Ok(Body::Struct(_))),
+            HeapType::Array => matches!(self.get(raw).map(|o| o.body), Ok(Body::Array { .. })),
             HeapType::Concrete(t) => self.get(raw).is_ok_and(|o| self.is_subtype(o.ty, SigId(t))),
             _ => false,
         }
@@ -651,83 +627,180 @@ impl GcHeap {
         self.ty(SigId(id)).is_none_or(|t| matches!(t.kind, GcKind::Func))
     }
 
+    /// The header word at `i` and the words its object spans, if `i` is
+    /// inside the heap and holds a struct or an array that lies inside it.
+    #[inline]
+    fn object_at(&self, i: usize) -> Option<(u64, usize)> {
+        if !bit(&self.starts, i) {
+            return None;
+        }
+        let h = *self.words.get(i)?;
+        let len = match h & KIND_MASK {
+            KIND_STRUCT => 0,
+            KIND_ARRAY => *self.words.get(i + 1)?,
+            _ => return None,
+        };
+        let n = object_words(h, len);
+        (i + n <= self.words.len()).then_some((h, n))
+    }
+
     /// The object behind a raw reference of heap-object form.
     #[inline]
-    pub fn get(&self, raw: u64) -> Result<&GcObject, TrapCode> {
-        match object_index(raw)
-            .filter(|&i| bit(&self.taken, i))
-            .and_then(|i| self.objects.get(i))
-        {
-            Some(Some(o)) => Ok(o),
-            _ => Err(TrapCode::DanglingGcReference),
-        }
+    pub fn get(&self, raw: u64) -> Result<GcObject<'_>, TrapCode> {
+        let i = object_index(raw).ok_or(TrapCode::DanglingGcReference)?;
+        let (h, n) = self.object_at(i).ok_or(TrapCode::DanglingGcReference)?;
+        let ty = SigId((h >> 32) as u32);
+        let body = if h & KIND_MASK == KIND_STRUCT {
+            Body::Struct(&self.words[i + 1..i + n])
+        } else {
+            let e = 1usize << ((h >> ELEM_SHIFT) & 7);
+            let len = self.words[i + 1] as usize * e;
+            // SAFETY: the array's words lie inside the heap
+            // (`object_at`), and `len` bytes fit in them.
+            let bytes = unsafe { std::slice::from_raw_parts(self.words.as_ptr().add(i + 2).cast::<u8>(), len) };
+            Body::Array {
+                elem: e as u8,
+                traced: h & TRACED != 0,
+                bytes,
+            }
+        };
+        Ok(GcObject { ty, body })
     }
 
     /// The object behind a raw reference, mutably.
     #[inline]
-    pub fn get_mut(&mut self, raw: u64) -> Result<&mut GcObject, TrapCode> {
-        match object_index(raw)
-            .filter(|&i| bit(&self.taken, i))
-            .and_then(|i| self.objects.get_mut(i))
-        {
-            Some(Some(o)) => Ok(o),
-            _ => Err(TrapCode::DanglingGcReference),
-        }
+    pub fn get_mut(&mut self, raw: u64) -> Result<GcObjectMut<'_>, TrapCode> {
+        let i = object_index(raw).ok_or(TrapCode::DanglingGcReference)?;
+        let (h, n) = self.object_at(i).ok_or(TrapCode::DanglingGcReference)?;
+        let ty = SigId((h >> 32) as u32);
+        let body = if h & KIND_MASK == KIND_STRUCT {
+            BodyMut::Struct(&mut self.words[i + 1..i + n])
+        } else {
+            let e = 1usize << ((h >> ELEM_SHIFT) & 7);
+            let len = self.words[i + 1] as usize * e;
+            // SAFETY: as in `get`.
+            let bytes = unsafe { std::slice::from_raw_parts_mut(self.words.as_mut_ptr().add(i + 2).cast::<u8>(), len) };
+            BodyMut::Array {
+                elem: e as u8,
+                traced: h & TRACED != 0,
+                bytes,
+            }
+        };
+        Ok(GcObjectMut { ty, body })
+    }
+
+    /// Bytes given to allocation since the last collection, up to now.
+    #[inline]
+    fn allocated(&self) -> usize {
+        let v = &*self.view_header;
+        // What is left of the bump run is not used yet.
+        self.since_gc - (v.limit - v.top) as usize
     }
 
     /// Whether a collection is due before allocating `bytes` more.
     #[inline]
     pub fn wants_collection(&self, bytes: usize) -> bool {
+        let since = self.allocated();
         self.config.stress
-            || self.since_gc + bytes > self.threshold.max(MIN_THRESHOLD)
-            || self.live_bytes + self.since_gc + bytes > self.config.heap_limit
+            || since + bytes > self.threshold.max(MIN_THRESHOLD)
+            || self.live_bytes + since + bytes > self.config.heap_limit
     }
 
     /// Whether `bytes` more fit under the heap limit.
     #[inline]
     pub fn fits(&self, bytes: usize) -> bool {
-        self.live_bytes + self.since_gc + bytes <= self.config.heap_limit
+        self.live_bytes + self.allocated() + bytes <= self.config.heap_limit
     }
 
-    fn insert(&mut self, obj: GcObject, bytes: usize) -> u64 {
-        self.since_gc += bytes;
-        let owns_memory = match &obj.body {
-            Body::Struct(f) => !matches!(f, Fields::Inline(..)),
-            Body::Array { bytes, .. } => !bytes.is_inline(),
-        };
-        let capacity = self.objects.capacity();
-        let i = match self.free.pop() {
-            Some(i) => {
-                self.objects[i as usize] = Some(obj);
-                i as usize
-            }
-            None => {
-                self.objects.push(Some(obj));
-                self.view.push([0, 0]);
-                self.view_header.base = self.view.as_ptr();
-                self.view_header.len = self.view.len() as u64;
-                self.objects.len() - 1
-            }
-        };
-        if self.objects.capacity() == capacity {
-            self.view[i] = view_entry(&self.objects[i]);
+    /// Makes the view say where the words and the start bits are.
+    fn sync_view(&mut self) {
+        self.starts.resize(self.words.len().div_ceil(64), 0);
+        self.view_header.base = self.words.as_mut_ptr();
+        self.view_header.len = (self.words.len() * 8) as u64;
+        self.view_header.starts = self.starts.as_mut_ptr();
+    }
+
+    /// Gives up the bump run: what is left of it is not counted as
+    /// allocated.
+    fn retire_run(&mut self) {
+        let (top, limit) = (
+            (self.view_header.top / 8) as usize,
+            (self.view_header.limit / 8) as usize,
+        );
+        if limit > top {
+            self.since_gc -= (limit - top) * 8;
+        }
+        self.view_header.top = 0;
+        self.view_header.limit = 0;
+    }
+
+    /// Takes `words` words for an object: from the bump run, else from the
+    /// next free run that holds them, else from new words at the end. The
+    /// caller checked [`GcHeap::fits`]. Returns the first word's index;
+    /// the caller writes the whole object.
+    #[inline]
+    fn alloc(&mut self, words: usize) -> Result<usize, TrapCode> {
+        let v = &mut *self.view_header;
+        let top = v.top as usize / 8;
+        let i = if top + words <= v.limit as usize / 8 {
+            v.top += (words * 8) as u64;
+            top
         } else {
-            // The arena moved, and with it the fields kept in objects.
-            for (e, o) in self.view.iter_mut().zip(&self.objects) {
-                *e = view_entry(o);
+            self.alloc_slow(words)?
+        };
+        self.starts[i / 64] |= 1 << (i % 64);
+        Ok(i)
+    }
+
+    #[inline(never)]
+    fn alloc_slow(&mut self, words: usize) -> Result<usize, TrapCode> {
+        self.retire_run();
+        // The runs a poisoned heap's sweep leaves are none: freed words are
+        // never used again.
+        let (start, avail) = loop {
+            match self.runs.get_mut(self.next_run) {
+                Some(r) if r.1 >= words => break *r,
+                Some(_) => self.next_run += 1,
+                None => {
+                    // New words at the end, as a run.
+                    let at = self.words.len();
+                    let budget = self.config.heap_limit.saturating_sub(self.live_bytes + self.since_gc) / 8;
+                    let n = words.max(RUN_WORDS.min(budget));
+                    // The host refusing memory is reported as the heap
+                    // limit is, not as an abort.
+                    let total = at.checked_add(n).ok_or(TrapCode::GcHeapExhausted)?;
+                    if total > u32::MAX as usize * 8 || self.words.try_reserve(n).is_err() {
+                        return Err(TrapCode::GcHeapExhausted);
+                    }
+                    if self.starts.try_reserve(n / 64 + 1).is_err() {
+                        return Err(TrapCode::GcHeapExhausted);
+                    }
+                    self.words.resize(at + n, 0);
+                    self.sync_view();
+                    self.runs.push((at, n));
+                }
             }
+        };
+        // Take up to a bump run's worth (no more than the heap limit leaves)
+        // and leave the rest of the free run for later.
+        let budget = self.config.heap_limit.saturating_sub(self.live_bytes + self.since_gc) / 8;
+        let take = if self.config.stress {
+            words
+        } else {
+            avail.min(RUN_WORDS).min(budget).max(words)
+        };
+        let r = &mut self.runs[self.next_run];
+        if take < avail {
+            *r = (start + take, avail - take);
+        } else {
+            self.next_run += 1;
         }
-        if self.taken.len() <= i / 64 {
-            self.taken.resize(i / 64 + 1, 0);
-        }
-        if self.taken[i / 64] == 0 {
-            self.taken_words.push((i / 64) as u32);
-        }
-        self.taken[i / 64] |= 1 << (i % 64);
-        if owns_memory {
-            self.boxed.push(i as u32);
-        }
-        object_ref(i)
+        self.since_gc += take * 8;
+        self.high = self.high.max(start + take);
+        let v = &mut *self.view_header;
+        v.top = ((start + words) * 8) as u64;
+        v.limit = ((start + take) * 8) as u64;
+        Ok(start)
     }
 
     /// Lists the roots of an execution parked on another thread until
@@ -749,75 +822,50 @@ impl GcHeap {
         Some(self.parked.swap_remove(at).1)
     }
 
-    /// The header of compiled code's view of the arena (see [`GcView`]);
+    /// The header of compiled code's view of the heap (see [`GcView`]);
     /// its address is the heap's for its whole life.
     pub fn view(&self) -> *const GcView {
         &*self.view_header
     }
 
-    /// The size estimate of a struct of `slots` slots.
+    /// The bytes a struct of `slots` slots takes.
     pub fn struct_bytes(slots: u32) -> usize {
-        OBJECT_OVERHEAD + slots as usize * 8
+        8 + slots as usize * 8
     }
 
-    /// The size estimate of an array of `len` elements of `elem` bytes
-    /// (`None` when it overflows).
+    /// The bytes an array of `len` elements of `elem` bytes takes (`None`
+    /// when it overflows).
     pub fn array_bytes(elem: usize, len: u32) -> Option<usize> {
-        (len as usize).checked_mul(elem)?.checked_add(OBJECT_OVERHEAD)
-    }
-
-    /// Allocates a struct of type `ty` with these field slots. The caller
-    /// checked [`GcHeap::fits`].
-    pub fn alloc_struct(&mut self, ty: SigId, fields: Fields) -> u64 {
-        let bytes = Self::struct_bytes(fields.len() as u32);
-        self.insert(
-            GcObject {
-                ty,
-                pinned: false,
-                body: Body::Struct(fields),
-            },
-            bytes,
-        )
-    }
-
-    /// Allocates an array of type `ty` with elements of `elem` bytes
-    /// (`bytes` holds them all). The caller checked [`GcHeap::fits`].
-    pub fn alloc_array(&mut self, ty: SigId, elem: u8, traced: bool, bytes: ArrayBytes) -> u64 {
-        let size = bytes.len() + OBJECT_OVERHEAD;
-        self.insert(
-            GcObject {
-                ty,
-                pinned: false,
-                body: Body::Array { elem, traced, bytes },
-            },
-            size,
-        )
+        (len as usize)
+            .checked_mul(elem)?
+            .checked_next_multiple_of(8)?
+            .checked_add(16)
     }
 
     /// A new struct of type `ty` (layout `layout`) whose fields are the
-    /// value slots `vals` (packed fields cut to their width). The caller
-    /// checked [`GcHeap::fits`].
-    pub fn new_struct(&mut self, ty: SigId, layout: &StructLayout, vals: &[u64]) -> u64 {
-        let mut f = Fields::from_slice(&vals[..layout.slots as usize]);
-        if layout.packed {
-            for (k, s) in layout.fields.iter().enumerate() {
-                f[layout.offsets[k] as usize] &= pack_mask(*s);
+    /// value slots `vals` (packed fields cut to their width); `None` for
+    /// `vals` gives every field zero. The caller checked [`GcHeap::fits`].
+    pub fn new_struct(&mut self, ty: SigId, layout: &StructLayout, vals: Option<&[u64]>) -> Result<u64, TrapCode> {
+        let n = layout.slots as usize;
+        let i = self.alloc(1 + n)?;
+        self.words[i] = struct_header(ty, layout.slots);
+        let f = &mut self.words[i + 1..i + 1 + n];
+        match vals {
+            Some(vals) => {
+                f.copy_from_slice(&vals[..n]);
+                if layout.packed {
+                    for (k, s) in layout.fields.iter().enumerate() {
+                        f[layout.offsets[k] as usize] &= pack_mask(*s);
+                    }
+                }
             }
+            None => f.fill(0),
         }
-        self.alloc_struct(ty, f)
-    }
-
-    /// A new struct of type `ty` (layout `layout`) with every field zero.
-    pub fn new_struct_default(&mut self, ty: SigId, layout: &StructLayout) -> u64 {
-        let fields = match layout.slots as usize {
-            n if n <= INLINE_SLOTS => Fields::Inline(n as u8, [0; INLINE_SLOTS]),
-            n => Fields::Boxed(vec![0; n].into_boxed_slice()),
-        };
-        self.alloc_struct(ty, fields)
+        Ok(object_ref(i))
     }
 
     /// A new array of type `ty` of `len` elements of storage type `elem`,
-    /// each `v`. Fails when the host cannot give the memory.
+    /// each `v`. The caller checked [`GcHeap::fits`].
     pub fn new_array(
         &mut self,
         ty: SigId,
@@ -827,20 +875,35 @@ impl GcHeap {
         v: u128,
     ) -> Result<u64, TrapCode> {
         let e = elem_size(elem);
-        let n = (len as usize).checked_mul(e).ok_or(TrapCode::GcHeapExhausted)?;
-        let bytes = ArrayBytes::filled(n, &v.to_le_bytes()[..e]).ok_or(TrapCode::GcHeapExhausted)?;
-        Ok(self.alloc_array(ty, e as u8, traced, bytes))
+        let bytes = Self::array_bytes(e, len).ok_or(TrapCode::GcHeapExhausted)?;
+        let i = self.alloc(bytes / 8)?;
+        self.words[i] = array_header(ty, e, traced);
+        self.words[i + 1] = len as u64;
+        let data = &mut self.words[i + 2..i + bytes / 8];
+        if v == 0 {
+            data.fill(0);
+        } else {
+            // The last word's bytes past the elements stay zero.
+            data.fill(0);
+            // SAFETY: `data` is `bytes - 16` bytes, at least `len * e`.
+            let b = unsafe { std::slice::from_raw_parts_mut(data.as_mut_ptr().cast::<u8>(), len as usize * e) };
+            let unit = v.to_le_bytes();
+            for c in b.chunks_exact_mut(e) {
+                c.copy_from_slice(&unit[..e]);
+            }
+        }
+        Ok(object_ref(i))
     }
 
     /// `extern.convert_any`: the external form of `a`, pinning a heap
     /// object (see the module docs).
     pub fn externalize(&mut self, a: u64) -> u64 {
         if let Some(i) = object_index(a)
-            && let Some(Some(o)) = self.objects.get_mut(i)
-            && !o.pinned
+            && self.object_at(i).is_some()
+            && self.words[i] & PINNED == 0
         {
-            o.pinned = true;
-            self.pinned.push(i as u32);
+            self.words[i] |= PINNED;
+            self.pinned.push(a);
         }
         extern_convert_any(a)
     }
@@ -918,13 +981,20 @@ impl GcHeap {
         self.root_set().0.truncate(mark);
     }
 
-    /// Live objects and their estimated bytes.
+    /// Objects (live, or dead since the last collection) and the bytes
+    /// the heap holds.
     pub fn usage(&self) -> (usize, usize) {
-        let count = self
-            .taken_words
-            .iter()
-            .map(|&k| self.taken[k as usize].count_ones() as usize);
-        (count.sum(), self.live_bytes + self.since_gc)
+        let count = self.starts.iter().map(|w| w.count_ones() as usize).sum();
+        (count, self.live_bytes + self.allocated())
+    }
+
+    /// The header of the object at word `i` (a set bit of `starts`) and the
+    /// words the object spans.
+    #[inline]
+    fn span(words: &[u64], i: usize) -> (u64, usize) {
+        let h = words[i];
+        let len = if h & KIND_MASK == KIND_ARRAY { words[i + 1] } else { 0 };
+        (h, object_words(h, len))
     }
 
     /// Works out [`GcHeap::traced`] for the types registered since.
@@ -944,33 +1014,39 @@ impl GcHeap {
     }
 
     /// Traces from the marked objects in `work` (each popped once);
-    /// returns the size of those it traced.
+    /// returns the bytes of those it traced.
     fn mark_from(&mut self, work: &mut Vec<usize>) -> usize {
         self.update_traced();
-        let (objects, taken, marks, traced) = (&self.objects, &self.taken, &mut self.marks, &self.traced);
+        let (words, starts, marks, traced) = (&self.words, &self.starts, &mut self.marks, &self.traced);
         let mut bytes = 0;
         while let Some(i) = work.pop() {
-            let Some(o) = &objects[i] else { continue };
-            match &o.body {
-                Body::Struct(fields) => {
-                    bytes += GcHeap::struct_bytes(fields.len() as u32);
-                    if let Some(Some(slots)) = traced.get(o.ty.0 as usize) {
-                        for &k in slots.iter() {
-                            push_candidate(taken, marks, work, fields[k as usize]);
-                        }
+            let (h, n) = GcHeap::span(words, i);
+            bytes += n * 8;
+            if h & KIND_MASK == KIND_STRUCT {
+                if let Some(Some(slots)) = traced.get((h >> 32) as usize) {
+                    for &k in slots.iter() {
+                        push_candidate(starts, marks, work, words[i + 1 + k as usize]);
                     }
                 }
-                Body::Array { traced, bytes: b, .. } => {
-                    bytes += b.len() + OBJECT_OVERHEAD;
-                    if *traced {
-                        for c in b.chunks_exact(8) {
-                            push_candidate(taken, marks, work, u64::from_le_bytes(c.try_into().unwrap_or([0; 8])));
-                        }
-                    }
+            } else if h & TRACED != 0 {
+                for &w in &words[i + 2..i + n] {
+                    push_candidate(starts, marks, work, w);
                 }
             }
         }
         bytes
+    }
+}
+
+/// Calls `f` with the index of each set bit of a bitmap, in order.
+#[inline]
+fn for_each_bit(bits: &[u64], mut f: impl FnMut(usize)) {
+    for (k, &w) in bits.iter().enumerate() {
+        let mut b = w;
+        while b != 0 {
+            f(k * 64 + b.trailing_zeros() as usize);
+            b &= b - 1;
+        }
     }
 }
 
@@ -979,24 +1055,15 @@ impl GcHeap {
     /// reference: every slot of a struct, every element of an array of
     /// references. The host's roots are included.
     pub fn for_each_held_word(&mut self, mut f: impl FnMut(u64)) {
-        for &k in &self.taken_words {
-            let mut bits = self.taken[k as usize];
-            while bits != 0 {
-                let i = k as usize * 64 + bits.trailing_zeros() as usize;
-                bits &= bits - 1;
-                match self.objects.get(i).and_then(|o| o.as_ref()).map(|o| &o.body) {
-                    Some(Body::Struct(fields)) => fields.iter().for_each(|&w| f(w)),
-                    Some(Body::Array {
-                        traced: true, bytes, ..
-                    }) => {
-                        for c in bytes.chunks_exact(8) {
-                            f(u64::from_le_bytes(c.try_into().unwrap_or([0; 8])));
-                        }
-                    }
-                    _ => {}
-                }
+        let words = &self.words;
+        for_each_bit(&self.starts, |i| {
+            let (h, n) = GcHeap::span(words, i);
+            match h & KIND_MASK {
+                KIND_STRUCT => words[i + 1..i + n].iter().for_each(|&w| f(w)),
+                KIND_ARRAY if h & TRACED != 0 => words[i + 2..i + n].iter().for_each(|&w| f(w)),
+                _ => {}
             }
-        }
+        });
         for &(w, _) in self.roots.get_mut().unwrap_or_else(|e| e.into_inner()).0.iter() {
             f(w);
         }
@@ -1097,19 +1164,18 @@ unsafe fn scan_words(regs: &[u64], low: usize, high: usize, limit: u64, mark: &m
 #[inline]
 fn may_be_object(w: u64, limit: u64) -> bool {
     let r = w & !EXTERN_ANY;
-    r & 3 == 0 && r != 0 && r <= limit
+    r & 7 == 0 && r != 0 && r < limit
 }
 
 /// Marks the object a candidate word names (in either the `any` or the
-/// external form), queueing it for tracing if it was not marked yet.
-/// Only a taken slot holds an object that may be live: a dead object
-/// waiting in a freed slot is not traced again (a stale word on a stack
-/// would otherwise bring back whatever it referenced).
+/// external form), queueing it for tracing if it was not marked yet. Only
+/// a word where an object starts names one: a stale word on a stack that
+/// points into free words, or into the middle of an object, is ignored.
 #[inline]
-fn push_candidate(taken: &[u64], marks: &mut [u64], work: &mut Vec<usize>, w: u64) {
+fn push_candidate(starts: &[u64], marks: &mut [u64], work: &mut Vec<usize>, w: u64) {
     let w = if w & EXTERN_ANY != 0 { w & !EXTERN_ANY } else { w };
     if let Some(i) = object_index(w)
-        && bit(taken, i)
+        && bit(starts, i)
         && !bit(marks, i)
     {
         marks[i / 64] |= 1 << (i % 64);
@@ -1128,19 +1194,16 @@ impl StoreData {
     /// activation's value stack (up to its running frame's height); the
     /// rest of the roots are the store's (see the module docs).
     pub fn gc_collect(&mut self, stack: &[u64]) {
-        if self.gc.taken_words.is_empty() {
-            self.gc.live_bytes = 0;
-            self.gc.since_gc = 0;
-            return;
-        }
         let start = std::time::Instant::now();
+        self.gc.retire_run();
+        let heap = &mut self.gc;
+        heap.marks.clear();
+        heap.marks.resize(heap.starts.len(), 0);
+
         let mut work: Vec<usize> = Vec::new();
-        let objects = &self.gc.objects;
-        let marks = &mut self.gc.marks;
-        marks.resize(objects.len().div_ceil(64), 0);
-        let limit = object_ref(objects.len());
-        let taken = &self.gc.taken;
-        let mut mark = |w: u64| push_candidate(taken, marks, &mut work, w);
+        let limit = (self.gc.words.len() * 8) as u64;
+        let (starts, marks) = (&self.gc.starts, &mut self.gc.marks);
+        let mut mark = |w: u64| push_candidate(starts, marks, &mut work, w);
         for &w in stack {
             mark(w);
         }
@@ -1195,59 +1258,52 @@ impl StoreData {
         for &(w, _) in &self.gc.manual {
             mark(w);
         }
-        for &i in &self.gc.pinned {
-            mark(object_ref(i as usize));
+        for &w in &self.gc.pinned {
+            mark(w);
         }
         let live = self.gc.mark_from(&mut work);
 
-        // Sweep. Objects that own memory are freed now; the others (most:
-        // small structs) stay in their slots, dead, until an allocation
-        // takes the slot, so the sweep reads bitmaps and not the arena.
-        // With poisoning, every dead object is cleared now, and its slot
-        // never used again.
+        // Sweep: the marked objects are the live ones, and the words
+        // between them (of at least two words) are the free runs, for
+        // allocation to take in address order. Only the live objects are
+        // visited, and the bitmaps: the dead are not touched, except that
+        // with poisoning each becomes a poisoned object, and only new
+        // words at the end are ever allocated.
         let heap = &mut self.gc;
-        let mut freed = 0;
-        let objects = &mut heap.objects;
-        let marks = &heap.marks;
-        let view = &mut heap.view;
-        heap.boxed.retain(|&i| {
-            let keep = bit(marks, i as usize);
-            if !keep {
-                objects[i as usize] = None;
-                view[i as usize] = [0, 0];
-            }
-            keep
-        });
-        // The slots whose objects died since they were taken go on the free
-        // list, or with poisoning are cleared and never used again; the
-        // mark bits are cleared on the way (only taken slots are ever
-        // marked). The words come mostly in ascending order; the slots
-        // freed are pushed in reverse, so allocation takes the low ones
-        // first.
         let poison = heap.config.poison;
-        let free = &mut heap.free;
-        let first_freed = free.len();
-        let (taken, marks) = (&mut heap.taken, &mut heap.marks);
-        heap.taken_words.retain(|&k| {
-            let k = k as usize;
-            let mut dead = taken[k] & !marks[k];
-            taken[k] &= !dead;
+        let mut freed = 0u64;
+        let mut runs = std::mem::take(&mut heap.runs);
+        runs.clear();
+        let words = &mut heap.words;
+        let end = words.len();
+        for (k, (&s, &m)) in heap.starts.iter().zip(heap.marks.iter()).enumerate() {
+            let mut dead = s & !m;
             freed += dead.count_ones() as u64;
-            marks[k] = 0;
-            while dead != 0 {
-                let b = dead.trailing_zeros() as usize;
+            while poison && dead != 0 {
+                let i = k * 64 + dead.trailing_zeros() as usize;
                 dead &= dead - 1;
-                let i = k * 64 + b;
-                if poison {
-                    objects[i] = None;
-                    view[i] = [0, 0];
-                } else {
-                    free.push(i as u32);
-                }
+                let (_, n) = GcHeap::span(words, i);
+                words[i] = (n as u64) << SLOTS_SHIFT | KIND_POISON;
             }
-            taken[k] != 0
-        });
-        free[first_freed..].reverse();
+        }
+        let mut last = 1;
+        if poison {
+            last = heap.high;
+        } else {
+            for_each_bit(&heap.marks, |i| {
+                if i >= last + 2 {
+                    runs.push((last, i - last));
+                }
+                last = i + GcHeap::span(words, i).1;
+            });
+        }
+        if end >= last + 2 {
+            runs.push((last, end - last));
+        }
+        std::mem::swap(&mut heap.starts, &mut heap.marks);
+        heap.sync_view();
+        heap.runs = runs;
+        heap.next_run = 0;
         heap.live_bytes = live;
         heap.since_gc = 0;
         heap.threshold = live.saturating_mul(2);
@@ -1299,5 +1355,138 @@ mod tests {
         }
         assert_eq!(any_convert_extern(0), 0);
         assert_eq!(extern_convert_any(0), 0);
+    }
+    fn store(poison: bool) -> (StoreData, SigId, Arc<GcType>) {
+        let mut vm = StoreData::new(crate::StoreLimits::default(), false);
+        vm.gc.config.poison = poison;
+        let ty = Arc::new(GcType {
+            supers: Box::new([SigId(7)]),
+            is_final: true,
+            kind: GcKind::Struct(StructLayout::new(Box::new([
+                StorageType::Val(ValType::I64),
+                StorageType::Val(ValType::Ref(tern_binary::RefType {
+                    nullable: true,
+                    heap: HeapType::Any,
+                })),
+            ]))),
+            mutable: Box::new([true, true]),
+        });
+        vm.gc.register_type(SigId(7), ty.clone());
+        (vm, SigId(7), ty)
+    }
+
+    fn pair(vm: &mut StoreData, id: SigId, ty: &GcType, v: u64, next: u64) -> u64 {
+        let layout = ty.struct_layout().unwrap();
+        vm.gc.new_struct(id, layout, Some(&[v, next])).unwrap()
+    }
+
+    fn field(vm: &StoreData, raw: u64, k: usize) -> u64 {
+        match vm.gc.get(raw).unwrap().body {
+            Body::Struct(f) => f[k],
+            Body::Array { .. } => panic!("not a struct"),
+        }
+    }
+
+    #[test]
+    fn a_collection_keeps_what_roots_reach_and_reuses_the_rest() {
+        let (mut vm, id, ty) = store(false);
+        // A list of 100 held by a root, and 1000 dead objects between its
+        // nodes.
+        let mut head = 0;
+        for v in 0..100 {
+            head = pair(&mut vm, id, &ty, v, head);
+            for _ in 0..10 {
+                pair(&mut vm, id, &ty, 999, 0);
+            }
+        }
+        let _h = vm.gc.root(head);
+        assert_eq!(vm.gc.usage().0, 1100);
+        vm.gc_collect(&[]);
+        assert_eq!(vm.gc.usage().0, 100);
+        assert_eq!(vm.gc.stats.freed_objects, 1000);
+        let mut at = head;
+        for v in (0..100).rev() {
+            assert_eq!(field(&vm, at, 0), v);
+            at = field(&vm, at, 1);
+        }
+        assert_eq!(at, 0);
+        // The freed words are taken again, from the lowest.
+        let words = vm.gc.words.len();
+        let fresh = pair(&mut vm, id, &ty, 5, 0);
+        assert!(object_index(fresh).unwrap() < 100 * 33, "{fresh}");
+        assert_eq!(vm.gc.words.len(), words);
+        // A stale reference into freed words is no object.
+        assert_eq!(vm.gc.get(fresh + 8).err(), Some(TrapCode::DanglingGcReference));
+    }
+
+    #[test]
+    fn a_conservative_word_keeps_only_an_object_start_alive() {
+        let (mut vm, id, ty) = store(false);
+        let a = pair(&mut vm, id, &ty, 1, 0);
+        let b = pair(&mut vm, id, &ty, 2, a);
+        let c = pair(&mut vm, id, &ty, 3, 0);
+        // `b` (and `a` through it) from the stack; `c + 8` names no object.
+        vm.gc_collect(&[b, c + 8, 12345]);
+        assert_eq!(vm.gc.usage().0, 2);
+        assert_eq!(field(&vm, field(&vm, b, 1), 0), 1);
+        assert!(vm.gc.get(c).is_err());
+    }
+
+    #[test]
+    fn arrays_keep_their_elements_and_references() {
+        let (mut vm, id, ty) = store(false);
+        let arr_ty = SigId(8);
+        let any = StorageType::Val(ValType::Ref(tern_binary::RefType {
+            nullable: true,
+            heap: HeapType::Any,
+        }));
+        let bytes = vm.gc.new_array(SigId(9), StorageType::I16, false, 5, 0xbeef).unwrap();
+        let refs = vm.gc.new_array(arr_ty, any, true, 3, 0).unwrap();
+        let p = pair(&mut vm, id, &ty, 42, 0);
+        match vm.gc.get_mut(refs).unwrap().body {
+            BodyMut::Array { bytes, .. } => store_elem(bytes, 2, 8, p as u128),
+            BodyMut::Struct(_) => panic!("not an array"),
+        }
+        vm.gc_collect(&[bytes, refs]);
+        assert_eq!(vm.gc.usage().0, 3, "the struct lives through the array");
+        let o = vm.gc.get(bytes).unwrap();
+        assert_eq!(o.array_len(), 5);
+        let Body::Array { bytes: b, elem, .. } = o.body else {
+            panic!()
+        };
+        assert_eq!((elem, load_elem(b, 4, 2)), (2, 0xbeef));
+        assert_eq!(field(&vm, p, 0), 42);
+    }
+
+    #[test]
+    fn poisoned_objects_stay_dead() {
+        let (mut vm, id, ty) = store(true);
+        let dead = pair(&mut vm, id, &ty, 1, 0);
+        let live = pair(&mut vm, id, &ty, 2, 0);
+        vm.gc_collect(&[live]);
+        assert_eq!(vm.gc.get(dead).err(), Some(TrapCode::DanglingGcReference));
+        assert_eq!(vm.gc.words[object_index(dead).unwrap()] & KIND_MASK, KIND_POISON);
+        // New objects come after every object there ever was.
+        let next = pair(&mut vm, id, &ty, 3, 0);
+        assert!(next > live);
+        vm.gc_collect(&[]);
+        let again = pair(&mut vm, id, &ty, 4, 0);
+        assert!(again > next);
+    }
+
+    #[test]
+    fn the_heap_limit_is_kept() {
+        let (mut vm, id, ty) = store(false);
+        vm.gc.config.heap_limit = 64 << 10;
+        let layout = ty.struct_layout().unwrap();
+        let mut made = 0;
+        while vm.gc_prepare(GcHeap::struct_bytes(layout.slots), &[]).is_ok() {
+            let p = pair(&mut vm, id, &ty, 0, 0);
+            vm.gc.root(p);
+            made += 1;
+            assert!(made < 1 << 20, "the limit never refused");
+        }
+        assert!(made > 1000, "{made} objects");
+        assert!(vm.gc.words.len() * 8 <= (64 << 10) + 64, "{} words", vm.gc.words.len());
     }
 }

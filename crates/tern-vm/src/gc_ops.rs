@@ -12,7 +12,7 @@
 //! machine stack, see [`crate::gc`]), and the operands of the allocating
 //! instruction are still in it.
 
-use crate::gc::{self, Body, GcHeap, GcType};
+use crate::gc::{self, BodyMut, GcHeap, GcType};
 use crate::{SigId, StoreData, TrapCode};
 use tern_binary::{HeapType, RefType, StorageType, ValType};
 
@@ -206,9 +206,9 @@ fn ty_of<'t>(vm: &StoreData, sigs: &[SigId], t: u32) -> Result<(SigId, &'t GcTyp
 
 /// The bytes of an array object whose elements are `e` bytes wide (an
 /// object of another element size means a dangling reference).
-fn array_bytes(o: &mut gc::GcObject, e: usize) -> Result<&mut [u8], TrapCode> {
-    match &mut o.body {
-        Body::Array { elem, bytes, .. } if *elem as usize == e => Ok(bytes),
+fn array_bytes(o: gc::GcObjectMut<'_>, e: usize) -> Result<&mut [u8], TrapCode> {
+    match o.body {
+        BodyMut::Array { elem, bytes, .. } if elem as usize == e => Ok(bytes),
         _ => Err(TrapCode::DanglingGcReference),
     }
 }
@@ -257,7 +257,7 @@ fn struct_field<'v>(
     let layout = ty.struct_layout().ok_or(TrapCode::CastFailure)?;
     let s = layout.fields[field as usize];
     let at = layout.offsets[field as usize] as usize;
-    let Body::Struct(f) = &mut vm.gc.get_mut(raw)?.body else {
+    let BodyMut::Struct(f) = vm.gc.get_mut(raw)?.body else {
         return Err(TrapCode::CastFailure);
     };
     if at + width(s) > f.len() {
@@ -337,13 +337,13 @@ pub unsafe fn struct_new(
     let (id, ty) = ty_of(vm, sigs, t)?;
     let layout = ty.struct_layout().ok_or(TrapCode::CastFailure)?;
     vm.gc_prepare(GcHeap::struct_bytes(layout.slots), roots)?;
-    Ok(if default {
-        vm.gc.new_struct_default(id, layout)
+    if default {
+        vm.gc.new_struct(id, layout, None)
     } else {
         // SAFETY: the caller's contract.
         let vals = unsafe { std::slice::from_raw_parts(vals, layout.slots as usize) };
-        vm.gc.new_struct(id, layout, vals)
-    })
+        vm.gc.new_struct(id, layout, Some(vals))
+    }
 }
 
 /// The instance's signature ids.
@@ -418,7 +418,7 @@ pub unsafe fn exec(
                 let traced = gc::storage_traced(elem, |x| vm.gc.is_func_type(x));
                 let raw = vm.gc.new_array(id, elem, traced, len, fill)?;
                 if let GcOp::ArrayNewFixed { n, .. } = *op
-                    && let Body::Array { bytes, .. } = &mut vm.gc.get_mut(raw)?.body
+                    && let BodyMut::Array { bytes, .. } = vm.gc.get_mut(raw)?.body
                 {
                     for i in 0..n as usize {
                         gc::store_elem(bytes, i, e, read_val(regs.add(a + i * w), w));
@@ -437,7 +437,7 @@ pub unsafe fn exec(
                 vm.gc_prepare(bytes, roots)?;
                 let raw = vm.gc.new_array(id, elem, false, n, 0)?;
                 let src: Box<[u8]> = vm.instances[inst as usize].data(seg)[s as usize..][..n as usize * e].into();
-                if let Body::Array { bytes, .. } = &mut vm.gc.get_mut(raw)?.body {
+                if let BodyMut::Array { bytes, .. } = vm.gc.get_mut(raw)?.body {
                     bytes.copy_from_slice(&src);
                 }
                 *regs.add(d) = raw;
@@ -454,7 +454,7 @@ pub unsafe fn exec(
                 let raw = vm.gc.new_array(id, elem, traced, n, 0)?;
                 let src: Vec<u64> =
                     vm.instances[inst as usize].elems[seg as usize][s as usize..][..n as usize].to_vec();
-                if let Body::Array { bytes, .. } = &mut vm.gc.get_mut(raw)?.body {
+                if let BodyMut::Array { bytes, .. } = vm.gc.get_mut(raw)?.body {
                     for (i, v) in src.iter().enumerate() {
                         gc::store_elem(bytes, i, 8, *v as u128);
                     }
@@ -487,7 +487,7 @@ pub unsafe fn exec(
                 let (e, w) = (gc::elem_size(elem), width(elem));
                 let v = read_val(regs.add(a + 2), w);
                 let n = r(2 + w) as u32 as u64;
-                let Body::Array { bytes, .. } = &mut vm.gc.get_mut(raw)?.body else {
+                let BodyMut::Array { bytes, .. } = vm.gc.get_mut(raw)?.body else {
                     return Err(TrapCode::CastFailure);
                 };
                 in_bounds(at, n, (bytes.len() / e) as u64, TrapCode::ArrayOutOfBounds)?;

@@ -423,7 +423,7 @@ impl<'f, 'i> Translator<'f, 'i> {
         }
     }
 
-    fn vmctx_field(&mut self, offset: i32) -> Value {
+    pub(super) fn vmctx_field(&mut self, offset: i32) -> Value {
         let vmctx = self.vmctx;
         self.b.ins().load(I64, ro(), vmctx, offset)
     }

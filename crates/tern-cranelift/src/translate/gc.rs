@@ -39,13 +39,8 @@ impl Translator<'_, '_> {
             heap: HeapType::Any,
         });
         match *op {
-            O::StructNew { struct_type_index: t } => {
-                let n = info.struct_fields(t).map_or(0, |f| f.len());
-                self.runtime(n, &[ref_], GcOp::StructNew { t, default: false });
-            }
-            O::StructNewDefault { struct_type_index: t } => {
-                self.runtime(0, &[ref_], GcOp::StructNew { t, default: true });
-            }
+            O::StructNew { struct_type_index: t } => self.struct_new(t, false),
+            O::StructNewDefault { struct_type_index: t } => self.struct_new(t, true),
             O::StructGet {
                 struct_type_index: t,
                 field_index: f,
@@ -250,23 +245,24 @@ impl Translator<'_, '_> {
     // goes to the cold path: the libcall, which does the same checks and
     // reports what failed.
 
-    /// Branches to `slow` unless `raw` names a slot of the view; returns
-    /// that slot's payload address and meta word.
-    fn view_entry(&mut self, raw: Value, slow: Block) -> (Value, Value) {
+    /// Branches to `slow` unless `raw` is not null, the `span` bytes from
+    /// it lie inside the heap, and its header is of kind `kind`; returns
+    /// the object's address and the heap's view.
+    fn object_addr(&mut self, raw: Value, span: i64, kind: u64, slow: Block) -> (Value, Value) {
         self.continue_unless(raw, slow, true);
-        let idx = self.b.ins().ushr_imm_u(raw, 2);
-        let idx = self.b.ins().iadd_imm_s(idx, -1);
         let store = self.store_ptr();
         let view = self.b.ins().load(I64, ro(), store, abi::OFFSET_STORE_GC_VIEW);
         let len = self.b.ins().load(I64, rw(), view, gcv::VIEW_LEN);
-        let outside = self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, idx, len);
+        let end = self.b.ins().iadd_imm_s(raw, span);
+        let outside = self.b.ins().icmp(IntCC::UnsignedGreaterThan, end, len);
         self.continue_unless(outside, slow, false);
         let base = self.b.ins().load(I64, rw(), view, gcv::VIEW_BASE);
-        let off = self.b.ins().ishl_imm_u(idx, gcv::ENTRY_SHIFT);
-        let entry = self.b.ins().iadd(base, off);
-        let ptr = self.b.ins().load(I64, rw(), entry, gcv::ENTRY_PTR);
-        let meta = self.b.ins().load(I64, rw(), entry, gcv::ENTRY_META);
-        (ptr, meta)
+        let addr = self.b.ins().iadd(base, raw);
+        let h = self.b.ins().load(I64, rw(), addr, 0);
+        let k = self.b.ins().band_imm_u(h, gcv::KIND_MASK as i64);
+        let wrong = self.b.ins().icmp_imm_u(IntCC::NotEqual, k, kind as i64);
+        self.continue_unless(wrong, slow, false);
+        (addr, view)
     }
 
     /// Goes on in a new block when `cond` is zero (`nonzero`: when it is
@@ -282,38 +278,29 @@ impl Translator<'_, '_> {
         self.b.switch_to_block(next);
     }
 
-    /// Branches to `slow` unless `meta` is a struct's with more than `at`
-    /// slots.
-    fn check_struct(&mut self, meta: Value, at: u32, slow: Block) {
-        // meta - (at + 1) wraps above the bound when meta <= at, and lands
-        // above it when meta is an array's (>= 2^32).
-        let need = at as i64 + 1;
-        let d = self.b.ins().iadd_imm_s(meta, -need);
-        let bad = self
-            .b
-            .ins()
-            .icmp_imm_u(IntCC::UnsignedGreaterThan, d, 0xffff_ffff - need);
-        self.continue_unless(bad, slow, false);
-    }
-
-    /// The address of element `i` (an i32) of an array whose entry is
-    /// `(ptr, meta)`, with elements of `e` bytes; branches to `slow` unless
-    /// the entry is such an array's and `i` is below its length.
-    fn check_elem(&mut self, ptr: Value, meta: Value, i: Value, e: u32, slow: Block) -> Value {
-        let len = self.b.ins().bxor_imm_u(meta, (e as i64) << 32);
+    /// The address of element `i` (an i32) of the array at `addr` (the
+    /// reference `raw`), with elements of `e` bytes; branches to `slow`
+    /// unless `i` is below its length and the element lies inside the
+    /// heap.
+    fn check_elem(&mut self, raw: Value, addr: Value, view: Value, i: Value, e: u32, slow: Block) -> Value {
+        let n = self.b.ins().load(I64, rw(), addr, gcv::ARRAY_LEN);
         let i = self.b.ins().uextend(I64, i);
-        // A wrong kind leaves bits above 32 in `len`: `i` is below it only
-        // when it is the length.
-        let bad = self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, i, len);
-        let bad2 = self.b.ins().icmp_imm_u(IntCC::UnsignedGreaterThan, len, 0xffff_ffff);
-        let bad = self.b.ins().bor(bad, bad2);
+        let bad = self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, i, n);
         self.continue_unless(bad, slow, false);
         let off = if e == 1 {
             i
         } else {
             self.b.ins().imul_imm_u(i, e as i64)
         };
-        self.b.ins().iadd(ptr, off)
+        // The element's end against the heap's: a reference to a collected
+        // object never reads outside the heap, whatever its length word.
+        let end = self.b.ins().iadd(raw, off);
+        let end = self.b.ins().iadd_imm_s(end, (gcv::ARRAY_DATA as u32 + e) as i64);
+        let len = self.b.ins().load(I64, rw(), view, gcv::VIEW_LEN);
+        let outside = self.b.ins().icmp(IntCC::UnsignedGreaterThan, end, len);
+        self.continue_unless(outside, slow, false);
+        let at = self.b.ins().iadd(addr, off);
+        self.b.ins().iadd_imm_s(at, gcv::ARRAY_DATA as i64)
     }
 
     /// Sets up the cold block of an inline access and the block it joins,
@@ -355,6 +342,82 @@ impl Translator<'_, '_> {
         }
     }
 
+    /// `struct.new(_default)`: inline when the object fits in the bump run
+    /// (see `tern_vm::gc::GcView`) and no field is a `v128`, else the
+    /// runtime (which may collect first).
+    fn struct_new(&mut self, t: u32, default: bool) {
+        let ref_ = ValType::Ref(RefType {
+            nullable: true,
+            heap: HeapType::Any,
+        });
+        let op = GcOp::StructNew { t, default };
+        let fields: Vec<StorageType> = self
+            .info
+            .struct_fields(t)
+            .map(|f| f.iter().map(|f| f.storage).collect())
+            .unwrap_or_default();
+        let n = if default { 0 } else { fields.len() };
+        if fields.contains(&StorageType::Val(ValType::V128)) {
+            return self.runtime(n, &[ref_], op);
+        }
+        let len = self.stack.len();
+        let args: Vec<Value> = self.stack.drain(len - n..).collect();
+        let (slow, join) = self.access_blocks(&[I64]);
+        let size = 8 * (fields.len() as i64 + 1);
+        let store = self.store_ptr();
+        let view = self.b.ins().load(I64, ro(), store, abi::OFFSET_STORE_GC_VIEW);
+        let top = self.b.ins().load(I64, rw(), view, gcv::VIEW_TOP);
+        let limit = self.b.ins().load(I64, rw(), view, gcv::VIEW_LIMIT);
+        let new_top = self.b.ins().iadd_imm_s(top, size);
+        let full = self.b.ins().icmp(IntCC::UnsignedGreaterThan, new_top, limit);
+        self.continue_unless(full, slow, false);
+        self.b.ins().store(rw(), new_top, view, gcv::VIEW_TOP);
+        let base = self.b.ins().load(I64, rw(), view, gcv::VIEW_BASE);
+        let addr = self.b.ins().iadd(base, top);
+        let sigs = self.vmctx_field(abi::OFFSET_VMCTX_SIGS);
+        let sig = self.load_at(I32, ro(), sigs, t as i64 * 4);
+        let sig = self.b.ins().uextend(I64, sig);
+        let sig = self.b.ins().ishl_imm_u(sig, 32);
+        let tag = gcv::struct_header(tern_vm::SigId(0), fields.len() as u32);
+        let header = self.b.ins().bor_imm_u(sig, tag as i64);
+        self.b.ins().store(rw(), header, addr, 0);
+        // The object's start bit: word top / 8 of the bitmap's bits.
+        let starts = self.b.ins().load(I64, rw(), view, gcv::VIEW_STARTS);
+        let word = self.b.ins().ushr_imm_u(top, 9);
+        let word = self.b.ins().ishl_imm_u(word, 3);
+        let at = self.b.ins().iadd(starts, word);
+        let shift = self.b.ins().ushr_imm_u(top, 3);
+        let one = self.iconst64(1);
+        let bit = self.b.ins().ishl(one, shift);
+        let old = self.b.ins().load(I64, rw(), at, 0);
+        let new = self.b.ins().bor(old, bit);
+        self.b.ins().store(rw(), new, at, 0);
+        for (k, &f) in fields.iter().enumerate() {
+            let off = 8 + 8 * k as i32;
+            let v = match args.get(k) {
+                None => self.iconst64(0),
+                Some(&v) => match (f, self.ty_of(v)) {
+                    (StorageType::I8, _) => {
+                        let v = self.b.ins().uextend(I64, v);
+                        self.b.ins().band_imm_u(v, 0xff)
+                    }
+                    (StorageType::I16, _) => {
+                        let v = self.b.ins().uextend(I64, v);
+                        self.b.ins().band_imm_u(v, 0xffff)
+                    }
+                    (_, I32) => self.b.ins().uextend(I64, v),
+                    (_, F32) => {
+                        let i = self.b.ins().bitcast(I32, MemFlagsData::new(), v);
+                        self.b.ins().uextend(I64, i)
+                    }
+                    _ => v,
+                },
+            };
+            self.b.ins().store(rw(), v, addr, off);
+        }
+        self.finish_access(slow, join, &[top], &args, &[ref_], op);
+    }
+
     fn struct_get(&mut self, t: u32, field: u32, ext: Ext, ty: ValType) {
         let op = GcOp::StructGet { t, field, ext };
         let Some((s, at)) = self.field_slot(t, field) else {
@@ -362,9 +425,8 @@ impl Translator<'_, '_> {
         };
         let raw = self.pop();
         let (slow, join) = self.access_blocks(&[clif_type(ty)]);
-        let (ptr, meta) = self.view_entry(raw, slow);
-        self.check_struct(meta, at, slow);
-        let v = self.load_storage(s, ext, ptr, at as i32 * 8);
+        let (addr, _) = self.object_addr(raw, 8 * (at as i64 + 2), gcv::KIND_STRUCT, slow);
+        let v = self.load_storage(s, ext, addr, 8 + at as i32 * 8);
         self.finish_access(slow, join, &[v], &[raw], &[ty], op);
     }
 
@@ -375,9 +437,8 @@ impl Translator<'_, '_> {
         };
         let (raw, v) = self.pop2();
         let (slow, join) = self.access_blocks(&[]);
-        let (ptr, meta) = self.view_entry(raw, slow);
-        self.check_struct(meta, at, slow);
-        self.store_storage(s, v, ptr, at as i32 * 8);
+        let (addr, _) = self.object_addr(raw, 8 * (at as i64 + 2), gcv::KIND_STRUCT, slow);
+        self.store_storage(s, v, addr, 8 + at as i32 * 8);
         self.finish_access(slow, join, &[], &[raw, v], &[], op);
     }
 
@@ -436,8 +497,8 @@ impl Translator<'_, '_> {
         };
         let (raw, i) = self.pop2();
         let (slow, join) = self.access_blocks(&[clif_type(ty)]);
-        let (ptr, meta) = self.view_entry(raw, slow);
-        let at = self.check_elem(ptr, meta, i, tern_vm::gc::elem_size(s) as u32, slow);
+        let (addr, view) = self.object_addr(raw, gcv::ARRAY_DATA as i64, gcv::KIND_ARRAY, slow);
+        let at = self.check_elem(raw, addr, view, i, gcv::elem_size(s) as u32, slow);
         let v = self.load_storage(s, ext, at, 0);
         self.finish_access(slow, join, &[v], &[raw, i], &[ty], op);
     }
@@ -449,8 +510,8 @@ impl Translator<'_, '_> {
         };
         let (raw, i, v) = self.pop3();
         let (slow, join) = self.access_blocks(&[]);
-        let (ptr, meta) = self.view_entry(raw, slow);
-        let at = self.check_elem(ptr, meta, i, tern_vm::gc::elem_size(s) as u32, slow);
+        let (addr, view) = self.object_addr(raw, gcv::ARRAY_DATA as i64, gcv::KIND_ARRAY, slow);
+        let at = self.check_elem(raw, addr, view, i, gcv::elem_size(s) as u32, slow);
         self.store_storage(s, v, at, 0);
         self.finish_access(slow, join, &[], &[raw, i, v], &[], op);
     }
@@ -458,11 +519,8 @@ impl Translator<'_, '_> {
     fn array_len(&mut self) {
         let raw = self.pop();
         let (slow, join) = self.access_blocks(&[I32]);
-        let (_, meta) = self.view_entry(raw, slow);
-        // A struct's (or a free slot's) meta has no element size.
-        let kind = self.b.ins().ushr_imm_u(meta, 32);
-        self.continue_unless(kind, slow, true);
-        let len = self.b.ins().ireduce(I32, meta);
+        let (addr, _) = self.object_addr(raw, gcv::ARRAY_DATA as i64, gcv::KIND_ARRAY, slow);
+        let len = self.b.ins().load(I32, rw(), addr, gcv::ARRAY_LEN);
         self.finish_access(slow, join, &[len], &[raw], &[ValType::I32], GcOp::ArrayLen);
     }
 }
