@@ -277,8 +277,9 @@ pub fn struct_header(ty: SigId, slots: u32) -> u64 {
     (ty.0 as u64) << 32 | (slots as u64) << SLOTS_SHIFT | KIND_STRUCT
 }
 
+/// The header of an array of type `ty` with elements of `elem` bytes.
 #[inline]
-fn array_header(ty: SigId, elem: usize, traced: bool) -> u64 {
+pub fn array_header(ty: SigId, elem: usize, traced: bool) -> u64 {
     (ty.0 as u64) << 32 | (elem.trailing_zeros() as u64) << ELEM_SHIFT | if traced { TRACED } else { 0 } | KIND_ARRAY
 }
 

@@ -67,6 +67,37 @@ fn legacy_exceptions() {
 }
 
 #[test]
+fn gc_alloc() {
+    let text = include_str!("wast/gc-alloc.wast");
+    run("gc-alloc.wast", text);
+    // Collecting before every allocation, with poisoning, on a shorter
+    // churn.
+    let short = text.replace(
+        "(i32.const 200000)) (i64.const 1999900000)",
+        "(i32.const 300)) (i64.const 4350)",
+    );
+    assert_ne!(short, text);
+    let mut tiers = vec![tern::Tier::Interp];
+    if tern_cranelift::jit_available() {
+        tiers.push(tern::Tier::Jit);
+    }
+    for tier in tiers {
+        let options = tern_wast::Options {
+            features: Features::all(),
+            tier,
+            gc_stress: true,
+            ..Default::default()
+        };
+        let report = tern_wast::run_script(&short, &options).unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            report.failed == 0 && report.skipped == 0,
+            "gc-alloc.wast with gc_stress ({tier:?}): {:#?}",
+            report.failures
+        );
+    }
+}
+
+#[test]
 fn gc_arrays() {
     run("gc-arrays.wast", include_str!("wast/gc-arrays.wast"));
 }

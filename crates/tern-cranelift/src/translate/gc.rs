@@ -17,11 +17,22 @@ use super::{clif_type, trap_codes};
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::types::{F32, I32, I64};
 use cranelift_codegen::ir::{Block, BlockArg, InstBuilder, MemFlagsData, Type, Value};
-use tern_binary::{HeapType, Operator, RefType, StorageType, ValType};
+use tern_binary::{CompositeType, HeapType, Operator, RefType, StorageType, ValType};
 use tern_vm::gc as gcv;
 use tern_vm::gc_ops::{Ext, GcOp};
 use tern_vm::vmctx as abi;
 use tern_vm::vmctx::Libcall;
+
+/// The most elements an array allocated inline has.
+const INLINE_ELEMS: i64 = 16;
+
+/// `anyref`: the type GC operators' results are read back as.
+fn any_ref() -> ValType {
+    ValType::Ref(RefType {
+        nullable: true,
+        heap: HeapType::Any,
+    })
+}
 
 impl Translator<'_, '_> {
     /// Translates GC operator `op`; `false` when `op` is not one.
@@ -57,12 +68,12 @@ impl Translator<'_, '_> {
                 struct_type_index: t,
                 field_index: f,
             } => self.struct_set(t, f),
-            O::ArrayNew { array_type_index: t } => self.runtime(2, &[ref_], GcOp::ArrayNew { t }),
-            O::ArrayNewDefault { array_type_index: t } => self.runtime(1, &[ref_], GcOp::ArrayNewDefault { t }),
+            O::ArrayNew { array_type_index: t } => self.array_new(t, GcOp::ArrayNew { t }),
+            O::ArrayNewDefault { array_type_index: t } => self.array_new(t, GcOp::ArrayNewDefault { t }),
             O::ArrayNewFixed {
                 array_type_index: t,
                 array_size: n,
-            } => self.runtime(n as usize, &[ref_], GcOp::ArrayNewFixed { t, n }),
+            } => self.array_new(t, GcOp::ArrayNewFixed { t, n }),
             O::ArrayNewData {
                 array_type_index: t,
                 array_data_index: seg,
@@ -342,28 +353,12 @@ impl Translator<'_, '_> {
         }
     }
 
-    /// `struct.new(_default)`: inline when the object fits in the bump run
-    /// (see `tern_vm::gc::GcView`) and no field is a `v128`, else the
-    /// runtime (which may collect first).
-    fn struct_new(&mut self, t: u32, default: bool) {
-        let ref_ = ValType::Ref(RefType {
-            nullable: true,
-            heap: HeapType::Any,
-        });
-        let op = GcOp::StructNew { t, default };
-        let fields: Vec<StorageType> = self
-            .info
-            .struct_fields(t)
-            .map(|f| f.iter().map(|f| f.storage).collect())
-            .unwrap_or_default();
-        let n = if default { 0 } else { fields.len() };
-        if fields.contains(&StorageType::Val(ValType::V128)) {
-            return self.runtime(n, &[ref_], op);
-        }
-        let len = self.stack.len();
-        let args: Vec<Value> = self.stack.drain(len - n..).collect();
-        let (slow, join) = self.access_blocks(&[I64]);
-        let size = 8 * (fields.len() as i64 + 1);
+    /// Allocates `size` bytes inline from the heap's bump run (see
+    /// `tern_vm::gc::GcView`), branching to `slow` when they do not fit:
+    /// moves `top`, sets the object's start bit and writes `header_tag`
+    /// with the engine id of the module's type `t` in the high half.
+    /// Returns the object's address and its reference.
+    fn alloc_inline(&mut self, t: u32, size: i64, header_tag: u64, slow: Block) -> (Value, Value) {
         let store = self.store_ptr();
         let view = self.b.ins().load(I64, ro(), store, abi::OFFSET_STORE_GC_VIEW);
         let top = self.b.ins().load(I64, rw(), view, gcv::VIEW_TOP);
@@ -378,10 +373,9 @@ impl Translator<'_, '_> {
         let sig = self.load_at(I32, ro(), sigs, t as i64 * 4);
         let sig = self.b.ins().uextend(I64, sig);
         let sig = self.b.ins().ishl_imm_u(sig, 32);
-        let tag = gcv::struct_header(tern_vm::SigId(0), fields.len() as u32);
-        let header = self.b.ins().bor_imm_u(sig, tag as i64);
+        let header = self.b.ins().bor_imm_u(sig, header_tag as i64);
         self.b.ins().store(rw(), header, addr, 0);
-        // The object's start bit: word top / 8 of the bitmap's bits.
+        // The object's start bit: bit top / 8 of the bitmap.
         let starts = self.b.ins().load(I64, rw(), view, gcv::VIEW_STARTS);
         let word = self.b.ins().ushr_imm_u(top, 9);
         let word = self.b.ins().ishl_imm_u(word, 3);
@@ -392,30 +386,139 @@ impl Translator<'_, '_> {
         let old = self.b.ins().load(I64, rw(), at, 0);
         let new = self.b.ins().bor(old, bit);
         self.b.ins().store(rw(), new, at, 0);
+        (addr, top)
+    }
+
+    /// `v` as a 64-bit slot (an `i32` or `f32` zero-extended, a packed
+    /// field masked to its width).
+    fn slot_value(&mut self, s: StorageType, v: Value) -> Value {
+        match (s, self.ty_of(v)) {
+            (StorageType::I8, _) => {
+                let v = self.b.ins().uextend(I64, v);
+                self.b.ins().band_imm_u(v, 0xff)
+            }
+            (StorageType::I16, _) => {
+                let v = self.b.ins().uextend(I64, v);
+                self.b.ins().band_imm_u(v, 0xffff)
+            }
+            (_, I32) => self.b.ins().uextend(I64, v),
+            (_, F32) => {
+                let i = self.b.ins().bitcast(I32, MemFlagsData::new(), v);
+                self.b.ins().uextend(I64, i)
+            }
+            _ => v,
+        }
+    }
+
+    /// `struct.new(_default)`: inline when the object fits in the bump run
+    /// and no field is a `v128`, else the runtime (which may collect
+    /// first).
+    fn struct_new(&mut self, t: u32, default: bool) {
+        let op = GcOp::StructNew { t, default };
+        let fields: Vec<StorageType> = self
+            .info
+            .struct_fields(t)
+            .map(|f| f.iter().map(|f| f.storage).collect())
+            .unwrap_or_default();
+        let n = if default { 0 } else { fields.len() };
+        if fields.contains(&StorageType::Val(ValType::V128)) {
+            return self.runtime(n, &[any_ref()], op);
+        }
+        let len = self.stack.len();
+        let args: Vec<Value> = self.stack.drain(len - n..).collect();
+        let (slow, join) = self.access_blocks(&[I64]);
+        let size = 8 * (fields.len() as i64 + 1);
+        let tag = gcv::struct_header(tern_vm::SigId(0), fields.len() as u32);
+        let (addr, raw) = self.alloc_inline(t, size, tag, slow);
         for (k, &f) in fields.iter().enumerate() {
-            let off = 8 + 8 * k as i32;
             let v = match args.get(k) {
                 None => self.iconst64(0),
-                Some(&v) => match (f, self.ty_of(v)) {
-                    (StorageType::I8, _) => {
-                        let v = self.b.ins().uextend(I64, v);
-                        self.b.ins().band_imm_u(v, 0xff)
-                    }
-                    (StorageType::I16, _) => {
-                        let v = self.b.ins().uextend(I64, v);
-                        self.b.ins().band_imm_u(v, 0xffff)
-                    }
-                    (_, I32) => self.b.ins().uextend(I64, v),
-                    (_, F32) => {
-                        let i = self.b.ins().bitcast(I32, MemFlagsData::new(), v);
-                        self.b.ins().uextend(I64, i)
-                    }
-                    _ => v,
-                },
+                Some(&v) => self.slot_value(f, v),
             };
-            self.b.ins().store(rw(), v, addr, off);
+            self.b.ins().store(rw(), v, addr, 8 + 8 * k as i32);
         }
-        self.finish_access(slow, join, &[top], &args, &[ref_], op);
+        self.finish_access(slow, join, &[raw], &args, &[any_ref()], op);
+    }
+
+    /// The value of `v` when an `iconst` defines it.
+    fn const_of(&self, v: Value) -> Option<i64> {
+        use cranelift_codegen::ir::{InstructionData, Opcode, ValueDef};
+        let ValueDef::Result(inst, _) = self.b.func.dfg.value_def(v) else {
+            return None;
+        };
+        match self.b.func.dfg.insts[inst] {
+            InstructionData::UnaryImm {
+                opcode: Opcode::Iconst,
+                imm,
+            } => Some(imm.bits()),
+            _ => None,
+        }
+    }
+
+    /// `array.new`, `array.new_default` and `array.new_fixed` of at most
+    /// [`INLINE_ELEMS`] elements known at translation time (other than
+    /// `v128`): inline when the array fits in the bump run, else the
+    /// runtime. Any other goes to the runtime.
+    fn array_new(&mut self, t: u32, op: GcOp) {
+        let n_operands = match op {
+            GcOp::ArrayNew { .. } => 2,
+            GcOp::ArrayNewDefault { .. } => 1,
+            GcOp::ArrayNewFixed { n, .. } => n as usize,
+            _ => unreachable!("array constructors only"),
+        };
+        let elem = self.inline_elem(t);
+        let len = match op {
+            GcOp::ArrayNewFixed { n, .. } => Some(n as i64),
+            _ => self.stack.last().and_then(|&v| self.const_of(v)),
+        };
+        let (Some(s), Some(n)) = (elem, len.filter(|n| (0..=INLINE_ELEMS).contains(n))) else {
+            return self.runtime(n_operands, &[any_ref()], op);
+        };
+        let len = self.stack.len();
+        let args: Vec<Value> = self.stack.drain(len - n_operands..).collect();
+        let e = gcv::elem_size(s) as i64;
+        let data_words = (n * e + 7) / 8;
+        let (slow, join) = self.access_blocks(&[I64]);
+        let traced = match s {
+            StorageType::Val(ValType::Ref(r)) => match r.heap {
+                HeapType::Func | HeapType::NoFunc | HeapType::Exn | HeapType::NoExn => false,
+                HeapType::Concrete(c) => !matches!(self.info.composite(c), Some(CompositeType::Func)),
+                _ => true,
+            },
+            _ => false,
+        };
+        let tag = gcv::array_header(tern_vm::SigId(0), e as usize, traced);
+        let (addr, raw) = self.alloc_inline(t, 8 * (2 + data_words), tag, slow);
+        let n_val = self.iconst64(n);
+        self.b.ins().store(rw(), n_val, addr, gcv::ARRAY_LEN);
+        if e < 8 {
+            // The bytes past the last element stay zero.
+            let zero = self.iconst64(0);
+            for w in 0..data_words {
+                self.b.ins().store(rw(), zero, addr, gcv::ARRAY_DATA + 8 * w as i32);
+            }
+        }
+        let fill = match op {
+            GcOp::ArrayNew { .. } => Some(args[0]),
+            GcOp::ArrayNewDefault { .. } => None,
+            _ => None,
+        };
+        for k in 0..n as usize {
+            let v = match op {
+                GcOp::ArrayNewFixed { .. } => Some(args[k]),
+                _ => fill,
+            };
+            let off = gcv::ARRAY_DATA + (k as i64 * e) as i32;
+            match v {
+                Some(v) => self.store_storage(s, v, addr, off),
+                None if e == 8 => {
+                    let zero = self.iconst64(0);
+                    self.b.ins().store(rw(), zero, addr, off);
+                }
+                None => {}
+            }
+        }
+        self.finish_access(slow, join, &[raw], &args, &[any_ref()], op);
     }
 
     fn struct_get(&mut self, t: u32, field: u32, ext: Ext, ty: ValType) {
