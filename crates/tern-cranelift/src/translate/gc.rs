@@ -498,16 +498,13 @@ impl Translator<'_, '_> {
                 self.b.ins().store(rw(), zero, addr, gcv::ARRAY_DATA + 8 * w as i32);
             }
         }
-        let fill = match op {
-            GcOp::ArrayNew { .. } => Some(args[0]),
-            GcOp::ArrayNewDefault { .. } => None,
-            _ => None,
+        // Each element's value: its own operand, the fill value, or zero.
+        let values: Vec<Option<Value>> = match op {
+            GcOp::ArrayNewFixed { .. } => args.iter().map(|&v| Some(v)).collect(),
+            GcOp::ArrayNew { .. } => vec![Some(args[0]); n as usize],
+            _ => vec![None; n as usize],
         };
-        for k in 0..n as usize {
-            let v = match op {
-                GcOp::ArrayNewFixed { .. } => Some(args[k]),
-                _ => fill,
-            };
+        for (k, v) in values.into_iter().enumerate() {
             let off = gcv::ARRAY_DATA + (k as i64 * e) as i32;
             match v {
                 Some(v) => self.store_storage(s, v, addr, off),
