@@ -561,7 +561,7 @@ impl Drop for GcHeap {
 }
 
 /// Allocation (in bytes) between collections, at least.
-const MIN_THRESHOLD: usize = 8 << 20;
+const MIN_THRESHOLD: usize = 16 << 20;
 /// The most words a bump run holds: allocation comes back to the heap
 /// at least this often, for its accounting.
 const RUN_WORDS: usize = 32 << 10;

@@ -73,7 +73,7 @@ fn gc_alloc() {
     // Collecting before every allocation, with poisoning, on a shorter
     // churn.
     let short = text.replace(
-        "(i32.const 200000)) (i64.const 1999900000)",
+        "(i32.const 400000)) (i64.const 7999800000)",
         "(i32.const 300)) (i64.const 4350)",
     );
     assert_ne!(short, text);

@@ -128,7 +128,7 @@
 (assert_return (invoke "len-16") (i32.const 16))
 (assert_return (invoke "len-var" (i32.const 1000)) (i32.const 1000))
 
-;; 200,000 iterations allocate about 23 MB, more than a collection's
-;; threshold: the kept cells (0, 10, ..., 199,990) survive the collections.
-(assert_return (invoke "churn" (i32.const 200000)) (i64.const 1999900000))
+;; 400,000 iterations allocate about 38 MB, more than twice a collection's
+;; threshold: the kept cells (0, 10, ..., 399,990) survive the collections.
+(assert_return (invoke "churn" (i32.const 400000)) (i64.const 7999800000))
 (assert_return (invoke "churn" (i32.const 1000)) (i64.const 49500))
