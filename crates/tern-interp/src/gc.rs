@@ -3,4 +3,4 @@
 //! ([`tern_vm::gc_ops`]), shared with the compiler tier, which calls the
 //! same code through a libcall.
 
-pub use tern_vm::gc_ops::{Ext, GcOp, exec, ref_test};
+pub use tern_vm::gc_ops::{Ext, FastAccess, GcOp, exec, ref_test};

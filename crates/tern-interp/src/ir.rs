@@ -1336,6 +1336,9 @@ pub struct Extras {
     pub loops: Box<[crate::tier::LoopOsr]>,
     /// The GC operators' immediates ([`Instr::Gc`]).
     pub gc: Box<[crate::gc::GcOp]>,
+    /// Per GC operator, the fast path of a struct field access (else
+    /// [`crate::gc::FastAccess::NONE`]).
+    pub gc_fast: Box<[crate::gc::FastAccess]>,
 }
 
 impl Extras {
@@ -1383,6 +1386,10 @@ impl CompiledFunc {
 
     pub fn gc_ops(&self) -> &[crate::gc::GcOp] {
         self.extras.as_ref().map_or(&[], |e| &e.gc)
+    }
+
+    pub fn gc_fast(&self) -> &[crate::gc::FastAccess] {
+        self.extras.as_ref().map_or(&[], |e| &e.gc_fast)
     }
 }
 

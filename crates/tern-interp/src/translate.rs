@@ -575,8 +575,9 @@ struct Emitter<'i> {
     /// Per `LoopHead`: its loop's index and where each operand on the
     /// stack at the header is (slot, width).
     loops: Vec<(u32, Vec<(Reg, u8)>)>,
-    /// The GC operators' immediates ([`Instr::Gc`]).
+    /// The GC operators' immediates ([`Instr::Gc`]) and their fast paths.
     gc: Vec<crate::gc::GcOp>,
+    gc_fast: Vec<crate::gc::FastAccess>,
 }
 
 /// While a function is translated, operands that are constants read slot
@@ -678,6 +679,7 @@ impl<'i> Emitter<'i> {
             loops_seen: 0,
             loops: Vec::new(),
             gc: Vec::new(),
+            gc_fast: Vec::new(),
         };
         e.ctrl.push(Ctrl {
             kind: Kind::Func,
@@ -771,6 +773,7 @@ impl<'i> Emitter<'i> {
             clauses: clauses.into_boxed_slice(),
             loops: loops.into_boxed_slice(),
             gc: std::mem::take(&mut self.gc).into_boxed_slice(),
+            gc_fast: std::mem::take(&mut self.gc_fast).into_boxed_slice(),
         };
         Ok(CompiledFunc {
             func_index: 0,

@@ -690,6 +690,58 @@ impl GcHeap {
         Ok(GcObjectMut { ty, body })
     }
 
+    /// Slot `at` of the struct `raw`, if `raw` names a struct with that
+    /// many slots.
+    #[inline]
+    pub fn struct_slot(&mut self, raw: u64, at: u32) -> Option<&mut u64> {
+        let i = object_index(raw)?;
+        if !bit(&self.starts, i) {
+            return None;
+        }
+        let h = *self.words.get(i)?;
+        if h & KIND_MASK != KIND_STRUCT || (h >> SLOTS_SHIFT) as u32 & 0xff_ffff <= at {
+            return None;
+        }
+        self.words.get_mut(i + 1 + at as usize)
+    }
+
+    /// The header and length word of the array `raw`, if `raw` names one.
+    #[inline]
+    fn array_at(&self, raw: u64) -> Option<(usize, u64, u64)> {
+        let i = object_index(raw)?;
+        if !bit(&self.starts, i) {
+            return None;
+        }
+        let h = *self.words.get(i)?;
+        if h & KIND_MASK != KIND_ARRAY {
+            return None;
+        }
+        Some((i, h, *self.words.get(i + 1)?))
+    }
+
+    /// The length of the array `raw`, if `raw` names one.
+    #[inline]
+    pub fn array_len_of(&self, raw: u64) -> Option<u32> {
+        self.array_at(raw).map(|(_, _, n)| n as u32)
+    }
+
+    /// The address of element `index` of the array `raw`, if `raw` names
+    /// an array of elements of `e` bytes with that element; valid until
+    /// the next allocation.
+    #[inline]
+    pub fn array_elem(&mut self, raw: u64, index: u32, e: usize) -> Option<*mut u8> {
+        let (i, h, n) = self.array_at(raw)?;
+        if 1 << ((h >> ELEM_SHIFT) & 7) != e || index as u64 >= n {
+            return None;
+        }
+        let end = i + object_words(h, n);
+        if end > self.words.len() {
+            return None;
+        }
+        // SAFETY: the element lies inside the array, inside the heap.
+        Some(unsafe { self.words.as_mut_ptr().add(i + 2).cast::<u8>().add(index as usize * e) })
+    }
+
     /// Bytes given to allocation since the last collection, up to now.
     #[inline]
     fn allocated(&self) -> usize {
@@ -860,6 +912,20 @@ impl GcHeap {
                     }
                 }
             }
+            None => f.fill(0),
+        }
+        Ok(object_ref(i))
+    }
+
+    /// A new struct of type `ty` with `slots` slots and no packed field:
+    /// `vals` (zeros for `None`). The caller checked [`GcHeap::fits`].
+    #[inline]
+    pub fn new_plain_struct(&mut self, ty: SigId, slots: usize, vals: Option<&[u64]>) -> Result<u64, TrapCode> {
+        let i = self.alloc(1 + slots)?;
+        self.words[i] = struct_header(ty, slots as u32);
+        let f = &mut self.words[i + 1..i + 1 + slots];
+        match vals {
+            Some(vals) => f.copy_from_slice(vals),
             None => f.fill(0),
         }
         Ok(object_ref(i))

@@ -171,6 +171,175 @@ impl GcOp {
     }
 }
 
+/// A struct operator the interpreter runs without [`exec`]: a field
+/// access (its slot and how it reads or writes it) or an allocation (the
+/// type and its slot count), worked out when the function is translated.
+/// Anything the fast path does not handle (a null or dangling reference,
+/// a `v128` field, a packed field to allocate, a collection to run) goes
+/// to [`exec`], which reports the trap.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FastAccess(u64);
+
+impl FastAccess {
+    pub const NONE: FastAccess = FastAccess(0);
+    const GET: u32 = 1;
+    const GET_I8_S: u32 = 2;
+    const GET_I16_S: u32 = 3;
+    const SET: u32 = 4;
+    const SET_I8: u32 = 5;
+    const SET_I16: u32 = 6;
+    const NEW: u32 = 7;
+    const NEW_DEFAULT: u32 = 8;
+    const ARRAY_GET: u32 = 9;
+    const ARRAY_GET_S: u32 = 10;
+    const ARRAY_SET: u32 = 11;
+    const ARRAY_LEN: u32 = 12;
+
+    /// `array.get(_s/_u)` of elements of storage type `s`.
+    pub fn array_get(s: StorageType, ext: Ext) -> FastAccess {
+        match (gc::elem_size(s), ext) {
+            (16, _) => FastAccess::NONE,
+            (e @ (1 | 2), Ext::S) => FastAccess::new(Self::ARRAY_GET_S, e as u32),
+            (e, _) => FastAccess::new(Self::ARRAY_GET, e as u32),
+        }
+    }
+
+    /// `array.set` of elements of storage type `s`.
+    pub fn array_set(s: StorageType) -> FastAccess {
+        match gc::elem_size(s) {
+            16 => FastAccess::NONE,
+            e => FastAccess::new(Self::ARRAY_SET, e as u32),
+        }
+    }
+
+    /// `array.len`.
+    pub fn array_len() -> FastAccess {
+        FastAccess::new(Self::ARRAY_LEN, 0)
+    }
+
+    fn new(kind: u32, at: u32) -> FastAccess {
+        if at >= 1 << 28 {
+            FastAccess::NONE
+        } else {
+            FastAccess((kind | at << 4) as u64)
+        }
+    }
+
+    /// `struct.new(_default)` of the module's type `t`, whose fields are
+    /// `fields` (none packed or `v128`, else there is no fast path).
+    pub fn struct_new(t: u32, fields: &[StorageType], default: bool) -> FastAccess {
+        let plain =
+            |s: &&StorageType| !matches!(s, StorageType::I8 | StorageType::I16 | StorageType::Val(ValType::V128));
+        if !fields.iter().all(|s| plain(&s)) {
+            return FastAccess::NONE;
+        }
+        let kind = if default { Self::NEW_DEFAULT } else { Self::NEW };
+        let f = FastAccess::new(kind, t);
+        match u32::try_from(fields.len()) {
+            Ok(n) if f != FastAccess::NONE => FastAccess(f.0 | (n as u64) << 32),
+            _ => FastAccess::NONE,
+        }
+    }
+
+    /// `struct.get(_s/_u)` of a field of storage type `s` at slot `at`.
+    pub fn get(at: u32, s: StorageType, ext: Ext) -> FastAccess {
+        match (s, ext) {
+            (StorageType::Val(ValType::V128), _) => FastAccess::NONE,
+            (StorageType::I8, Ext::S) => FastAccess::new(Self::GET_I8_S, at),
+            (StorageType::I16, Ext::S) => FastAccess::new(Self::GET_I16_S, at),
+            // A packed field is stored cut to its width: `_u` reads it as
+            // it is.
+            _ => FastAccess::new(Self::GET, at),
+        }
+    }
+
+    /// `struct.set` of a field of storage type `s` at slot `at`.
+    pub fn set(at: u32, s: StorageType) -> FastAccess {
+        match s {
+            StorageType::Val(ValType::V128) => FastAccess::NONE,
+            StorageType::I8 => FastAccess::new(Self::SET_I8, at),
+            StorageType::I16 => FastAccess::new(Self::SET_I16, at),
+            _ => FastAccess::new(Self::SET, at),
+        }
+    }
+
+    /// Runs the access with operands from slot `a` of the frame at `regs`
+    /// and the result to slot `d`; `false` (having changed nothing) when
+    /// the general path must run it.
+    ///
+    /// # Safety
+    /// As for [`exec`].
+    #[inline]
+    pub unsafe fn run(self, vm: &mut StoreData, inst: u32, regs: *mut u64, a: Reg, d: Reg) -> bool {
+        let kind = self.0 as u32 & 15;
+        let at = self.0 as u32 >> 4;
+        if kind == 0 {
+            return false;
+        }
+        // SAFETY: the caller's contract.
+        unsafe {
+            if kind == Self::NEW || kind == Self::NEW_DEFAULT {
+                let slots = (self.0 >> 32) as usize;
+                if vm.gc.wants_collection(GcHeap::struct_bytes(slots as u32)) {
+                    return false;
+                }
+                let Some(&id) = instance_sigs(vm, inst).get(at as usize) else {
+                    return false;
+                };
+                let vals = (kind == Self::NEW).then(|| std::slice::from_raw_parts(regs.add(a as usize), slots));
+                return match vm.gc.new_plain_struct(id, slots, vals) {
+                    Ok(raw) => {
+                        *regs.add(d as usize) = raw;
+                        true
+                    }
+                    Err(_) => false,
+                };
+            }
+            if kind >= Self::ARRAY_GET {
+                let raw = *regs.add(a as usize);
+                if kind == Self::ARRAY_LEN {
+                    let Some(n) = vm.gc.array_len_of(raw) else {
+                        return false;
+                    };
+                    *regs.add(d as usize) = n as u64;
+                    return true;
+                }
+                let i = *regs.add(a as usize + 1) as u32;
+                let Some(p) = vm.gc.array_elem(raw, i, at as usize) else {
+                    return false;
+                };
+                let mut b = [0u8; 8];
+                if kind == Self::ARRAY_SET {
+                    let v = (*regs.add(a as usize + 2)).to_le_bytes();
+                    std::ptr::copy_nonoverlapping(v.as_ptr(), p, at as usize);
+                    return true;
+                }
+                std::ptr::copy_nonoverlapping(p, b.as_mut_ptr(), at as usize);
+                let v = u64::from_le_bytes(b);
+                *regs.add(d as usize) = match (kind, at) {
+                    (Self::ARRAY_GET_S, 1) => v as u8 as i8 as i32 as u32 as u64,
+                    (Self::ARRAY_GET_S, _) => v as u16 as i16 as i32 as u32 as u64,
+                    _ => v,
+                };
+                return true;
+            }
+            let Some(slot) = vm.gc.struct_slot(*regs.add(a as usize), at) else {
+                return false;
+            };
+            let v = regs.add(a as usize + 1);
+            match kind {
+                Self::GET => *regs.add(d as usize) = *slot,
+                Self::GET_I8_S => *regs.add(d as usize) = *slot as u8 as i8 as i32 as u32 as u64,
+                Self::GET_I16_S => *regs.add(d as usize) = *slot as u16 as i16 as i32 as u32 as u64,
+                Self::SET => *slot = *v,
+                Self::SET_I8 => *slot = *v & 0xff,
+                _ => *slot = *v & 0xffff,
+            }
+        }
+        true
+    }
+}
+
 /// Whether raw reference `raw` is of reference type `to` (whose concrete
 /// types are the module's indices, `sigs` their ids).
 pub fn ref_test(vm: &StoreData, sigs: &[SigId], raw: u64, to: RefType) -> bool {

@@ -1186,14 +1186,19 @@ const fn hand_written(mut t: [Handler; TAGS]) -> [Handler; TAGS] {
     handler!(gc, Instr::Gc { a, d, op }, |ip, regs, mem, len, cx, acc| {
         let cx = &*cx;
         let func = *cx.func;
-        let ops: &[crate::gc::GcOp] = (*func).gc_ops();
-        let g = ops.get_unchecked(op as usize);
-        let top = *cx.base + (*func).max_height as usize;
-        let roots = std::slice::from_raw_parts((*cx.stack).as_ptr(), top);
         // The store is only reached through this pointer while the
         // handlers run (see `Cx::vm`).
-        if crate::gc::exec(&mut *(cx.vm as *mut StoreData), cx.inst, g, regs, a, d, roots).is_err() {
-            stop!(ip)
+        let vm = &mut *(cx.vm as *mut StoreData);
+        // A struct field access first, without the general path.
+        let fast = *(*func).gc_fast().get_unchecked(op as usize);
+        if !fast.run(vm, cx.inst, regs, a, d) {
+            let ops: &[crate::gc::GcOp] = (*func).gc_ops();
+            let g = ops.get_unchecked(op as usize);
+            let top = *cx.base + (*func).max_height as usize;
+            let roots = std::slice::from_raw_parts((*cx.stack).as_ptr(), top);
+            if crate::gc::exec(vm, cx.inst, g, regs, a, d, roots).is_err() {
+                stop!(ip)
+            }
         }
         ip.add(1)
     });

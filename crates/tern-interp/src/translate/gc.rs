@@ -4,15 +4,40 @@
 //! result goes where the first operand was (or on top of the stack).
 
 use super::{Cond, Emitter, Result};
-use crate::gc::{Ext, GcOp};
+use crate::gc::{Ext, FastAccess, GcOp};
 use crate::ir::{Instr, Reg};
 use tern_binary::{BrOnCast, HeapType, RefType, StorageType, ValType};
 
 impl Emitter<'_> {
     fn gc_op(&mut self, a: Reg, d: Reg, op: GcOp) {
         let i = self.gc.len() as u32;
+        let fast = match op {
+            GcOp::StructGet { t, field, ext } => self.field_at(t, field).map(|(at, s)| FastAccess::get(at, s, ext)),
+            GcOp::StructSet { t, field } => self.field_at(t, field).map(|(at, s)| FastAccess::set(at, s)),
+            GcOp::ArrayGet { t, ext } => self.info.array_field(t).map(|f| FastAccess::array_get(f.storage, ext)),
+            GcOp::ArraySet { t } => self.info.array_field(t).map(|f| FastAccess::array_set(f.storage)),
+            GcOp::ArrayLen => Some(FastAccess::array_len()),
+            GcOp::StructNew { t, default } => self.info.struct_fields(t).map(|f| {
+                let storage: Vec<StorageType> = f.iter().map(|f| f.storage).collect();
+                FastAccess::struct_new(t, &storage, default)
+            }),
+            _ => None,
+        };
         self.gc.push(op);
+        self.gc_fast.push(fast.unwrap_or(FastAccess::NONE));
         self.emit(Instr::Gc { a, d, op: i });
+    }
+
+    /// The first slot of field `field` of struct type `t`, and its storage
+    /// type.
+    fn field_at(&self, t: u32, field: u32) -> Option<(u32, StorageType)> {
+        let fields = self.info.struct_fields(t)?;
+        let s = fields.get(field as usize)?.storage;
+        let at = fields[..field as usize]
+            .iter()
+            .map(|f| tern_vm::slots_of(f.storage.unpacked()))
+            .sum();
+        Some((at, s))
     }
 
     /// Pops `n` operands materialised, pushes results of `widths`, emits.
