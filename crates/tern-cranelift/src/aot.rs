@@ -84,8 +84,9 @@ pub const MAGIC: [u8; 8] = *b"\0terncw\x01";
 /// blocks; 10: the image and the module's bytes checked per block, so
 /// that loading a mapped artifact checks them as they are used; 11: GC
 /// in compiled code: the `GcOp` and `FuncSubtype` libcalls, the GC view in
-/// the store context, the null-`i31` trap code.)
-pub const FORMAT_VERSION: u32 = 11;
+/// the store context, the null-`i31` trap code; 12: the GC heap as words,
+/// with compiled code allocating inline through the view's bump run.)
+pub const FORMAT_VERSION: u32 = 12;
 
 /// Images at least this large start at a file offset that is a multiple
 /// of [`IMAGE_ALIGN`], so that loading maps them instead of copying;
