@@ -667,7 +667,8 @@ const GC_WASM_STACK: usize = 128 << 10;
 /// The collector differential: runs `bytes` (made with [`Proposals::GC`])
 /// on the interpreter as it is, then collecting before every allocation
 /// ([`TernRun::gc_stress`]) on the interpreter and, where the host has a
-/// compiler tier, on the compiler (tiered with [`flags::TIERED`]), all
+/// compiler tier, on the compiler (tiered with [`flags::TIERED`]) both as
+/// it is (allocating inline) and collecting before every allocation, all
 /// with the options `flags` picks, and compares the records: a root the
 /// collector misses (in an interpreted or a compiled frame) shows up as a
 /// difference or a trap ("use of a collected GC object").
@@ -687,6 +688,10 @@ pub fn diff_gc(bytes: &[u8], arg_bytes: &[u8], flags: u8) -> Result<usize, Strin
         return Ok(n);
     }
     let (run, name) = compiled_run(flags);
+    // Compiled code as it normally runs (allocating inline), and collecting
+    // at every allocation (every allocation through the runtime).
+    let c = run_tern(bytes, limited(run), arg_bytes);
+    compare(&a, &c, ("interpreter", name)).map_err(fail)?;
     let c = run_tern(bytes, limited(TernRun { gc_stress: true, ..run }), arg_bytes);
     let name = format!("{name}, collect-every-allocation");
     compare(&a, &c, ("interpreter", &name)).map_err(fail)
