@@ -454,6 +454,13 @@ pub struct GcHeap {
     /// A collection's mark bits, a bit per word (all clear between
     /// collections).
     marks: Vec<u64>,
+    /// The words of `starts` with a bit set after the last sweep, in
+    /// order, and the word ranges given to allocation since: together they
+    /// hold every object, so a collection visits only these bitmap words
+    /// (with poisoning the heap only grows, and collecting at every
+    /// allocation must not cost the whole heap each time).
+    live_words: Vec<u32>,
+    fresh: Vec<(usize, usize)>,
     /// What the engine knows of each signature id the store's instances
     /// use (indexed by id; filled at instantiation).
     types: Vec<Option<Arc<GcType>>>,
@@ -513,6 +520,8 @@ impl Default for GcHeap {
             high: 1,
             starts: vec![0],
             marks: Vec::new(),
+            live_words: Vec::new(),
+            fresh: Vec::new(),
             types: Vec::new(),
             traced: Vec::new(),
             live_bytes: 0,
@@ -850,6 +859,7 @@ impl GcHeap {
         }
         self.since_gc += take * 8;
         self.high = self.high.max(start + take);
+        self.fresh.push((start, start + take));
         let v = &mut *self.view_header;
         v.top = ((start + words) * 8) as u64;
         v.limit = ((start + take) * 8) as u64;
@@ -1264,7 +1274,8 @@ impl StoreData {
         let start = std::time::Instant::now();
         self.gc.retire_run();
         let heap = &mut self.gc;
-        heap.marks.clear();
+        // (Clear between collections: only the end, if the heap grew, is
+        // new.)
         heap.marks.resize(heap.starts.len(), 0);
 
         let mut work: Vec<usize> = Vec::new();
@@ -1341,9 +1352,29 @@ impl StoreData {
         let mut freed = 0u64;
         let mut runs = std::mem::take(&mut heap.runs);
         runs.clear();
+        // The bitmap words that may have a bit set, in order: the whole
+        // bitmap when they are many (a plain pass over it is cheaper than
+        // listing them), else the list.
+        let mut dirty = std::mem::take(&mut heap.live_words);
+        let fresh_words: usize = heap.fresh.iter().map(|&(a, b)| (b - a) / 64 + 2).sum();
+        if (dirty.len() + fresh_words) * 4 >= heap.starts.len() {
+            dirty.clear();
+            dirty.extend(0..heap.starts.len() as u32);
+        } else {
+            for &(a, b) in &heap.fresh {
+                dirty.extend((a / 64) as u32..=((b - 1) / 64) as u32);
+            }
+            dirty.sort_unstable();
+            dirty.dedup();
+        }
+        heap.fresh.clear();
         let words = &mut heap.words;
         let end = words.len();
-        for (k, (&s, &m)) in heap.starts.iter().zip(heap.marks.iter()).enumerate() {
+        let (starts, marks) = (&mut heap.starts, &mut heap.marks);
+        let mut live_words = Vec::with_capacity(dirty.len());
+        for &k in &dirty {
+            let k = k as usize;
+            let (s, m) = (starts[k], marks[k]);
             let mut dead = s & !m;
             freed += dead.count_ones() as u64;
             while poison && dead != 0 {
@@ -1352,23 +1383,32 @@ impl StoreData {
                 let (_, n) = GcHeap::span(words, i);
                 words[i] = (n as u64) << SLOTS_SHIFT | KIND_POISON;
             }
+            starts[k] = m;
+            marks[k] = 0;
+            if m != 0 {
+                live_words.push(k as u32);
+            }
         }
         let mut last = 1;
         if poison {
             last = heap.high;
         } else {
-            for_each_bit(&heap.marks, |i| {
-                if i >= last + 2 {
-                    runs.push((last, i - last));
+            for &k in &live_words {
+                let mut b = starts[k as usize];
+                while b != 0 {
+                    let i = k as usize * 64 + b.trailing_zeros() as usize;
+                    b &= b - 1;
+                    if i >= last + 2 {
+                        runs.push((last, i - last));
+                    }
+                    last = i + GcHeap::span(words, i).1;
                 }
-                last = i + GcHeap::span(words, i).1;
-            });
+            }
         }
         if end >= last + 2 {
             runs.push((last, end - last));
         }
-        std::mem::swap(&mut heap.starts, &mut heap.marks);
-        heap.sync_view();
+        heap.live_words = live_words;
         heap.runs = runs;
         heap.next_run = 0;
         heap.live_bytes = live;
