@@ -654,49 +654,63 @@ impl GcHeap {
         (i + n <= self.words.len()).then_some((h, n))
     }
 
+    /// Where the object behind a raw reference lies: its header's index,
+    /// the header, its words, and for an array its element size and the
+    /// bytes of its elements.
+    #[inline]
+    fn locate(&self, raw: u64) -> Result<(usize, u64, usize, usize, usize), TrapCode> {
+        let i = object_index(raw).ok_or(TrapCode::DanglingGcReference)?;
+        let (h, n) = self.object_at(i).ok_or(TrapCode::DanglingGcReference)?;
+        if h & KIND_MASK == KIND_STRUCT {
+            return Ok((i, h, n, 0, 0));
+        }
+        let e = 1usize << ((h >> ELEM_SHIFT) & 7);
+        Ok((i, h, n, e, self.words[i + 1] as usize * e))
+    }
+
     /// The object behind a raw reference of heap-object form.
     #[inline]
     pub fn get(&self, raw: u64) -> Result<GcObject<'_>, TrapCode> {
-        let i = object_index(raw).ok_or(TrapCode::DanglingGcReference)?;
-        let (h, n) = self.object_at(i).ok_or(TrapCode::DanglingGcReference)?;
-        let ty = SigId((h >> 32) as u32);
+        let (i, h, n, e, len) = self.locate(raw)?;
         let body = if h & KIND_MASK == KIND_STRUCT {
             Body::Struct(&self.words[i + 1..i + n])
         } else {
-            let e = 1usize << ((h >> ELEM_SHIFT) & 7);
-            let len = self.words[i + 1] as usize * e;
             // SAFETY: the array's words lie inside the heap
-            // (`object_at`), and `len` bytes fit in them.
+            // (`object_at`), and its `len` bytes of elements fit in them.
             let bytes = unsafe { std::slice::from_raw_parts(self.words.as_ptr().add(i + 2).cast::<u8>(), len) };
+            let traced = h & TRACED != 0;
             Body::Array {
                 elem: e as u8,
-                traced: h & TRACED != 0,
+                traced,
                 bytes,
             }
         };
-        Ok(GcObject { ty, body })
+        Ok(GcObject {
+            ty: SigId((h >> 32) as u32),
+            body,
+        })
     }
 
     /// The object behind a raw reference, mutably.
     #[inline]
     pub fn get_mut(&mut self, raw: u64) -> Result<GcObjectMut<'_>, TrapCode> {
-        let i = object_index(raw).ok_or(TrapCode::DanglingGcReference)?;
-        let (h, n) = self.object_at(i).ok_or(TrapCode::DanglingGcReference)?;
-        let ty = SigId((h >> 32) as u32);
+        let (i, h, n, e, len) = self.locate(raw)?;
         let body = if h & KIND_MASK == KIND_STRUCT {
             BodyMut::Struct(&mut self.words[i + 1..i + n])
         } else {
-            let e = 1usize << ((h >> ELEM_SHIFT) & 7);
-            let len = self.words[i + 1] as usize * e;
             // SAFETY: as in `get`.
             let bytes = unsafe { std::slice::from_raw_parts_mut(self.words.as_mut_ptr().add(i + 2).cast::<u8>(), len) };
+            let traced = h & TRACED != 0;
             BodyMut::Array {
                 elem: e as u8,
-                traced: h & TRACED != 0,
+                traced,
                 bytes,
             }
         };
-        Ok(GcObjectMut { ty, body })
+        Ok(GcObjectMut {
+            ty: SigId((h >> 32) as u32),
+            body,
+        })
     }
 
     /// Slot `at` of the struct `raw`, if `raw` names a struct with that
