@@ -1,7 +1,7 @@
-;; Arrays small enough to live inside their object (up to 48 bytes of
-;; elements) and just too big to: contents, bounds, copies between the two
-;; kinds, and many of them alive while the heap grows and collects (the
-;; arena, and with it the small arrays' bytes, moves as it grows).
+;; Arrays of up to 48 bytes of elements and just over (once two kinds of
+;; array, now one): contents, bounds, copies between them, and many of them
+;; alive while the heap grows and collects (the heap's words, and with them
+;; the arrays' bytes, move as it grows).
 
 (module
   (type $b (array (mut i8)))
