@@ -203,6 +203,17 @@ impl StructLayout {
     }
 }
 
+/// Field `field` of a struct whose fields are `fields`: its first slot
+/// (one slot per field, two for a `v128`) and its storage type.
+pub fn field_slot(fields: &[tern_binary::FieldType], field: u32) -> Option<(u32, StorageType)> {
+    let s = fields.get(field as usize)?.storage;
+    let at = fields[..field as usize]
+        .iter()
+        .map(|f| crate::slots_of(f.storage.unpacked()))
+        .sum();
+    Some((at, s))
+}
+
 /// Whether values of storage type `s` may hold (or reach) GC objects: the
 /// `any` and `extern` hierarchies.
 pub fn storage_traced(s: StorageType, is_func_type: impl Fn(u32) -> bool) -> bool {
@@ -641,10 +652,7 @@ impl GcHeap {
     /// inside the heap and holds a struct or an array that lies inside it.
     #[inline]
     fn object_at(&self, i: usize) -> Option<(u64, usize)> {
-        if !bit(&self.starts, i) {
-            return None;
-        }
-        let h = *self.words.get(i)?;
+        let h = self.header_at(i)?;
         let len = match h & KIND_MASK {
             KIND_STRUCT => 0,
             KIND_ARRAY => *self.words.get(i + 1)?,
@@ -666,6 +674,16 @@ impl GcHeap {
         }
         let e = 1usize << ((h >> ELEM_SHIFT) & 7);
         Ok((i, h, n, e, self.words[i + 1] as usize * e))
+    }
+
+    /// The header of the object that starts at word `i`, if one does.
+    #[inline]
+    fn header_at(&self, i: usize) -> Option<u64> {
+        if bit(&self.starts, i) {
+            self.words.get(i).copied()
+        } else {
+            None
+        }
     }
 
     /// The object behind a raw reference of heap-object form.
@@ -718,10 +736,7 @@ impl GcHeap {
     #[inline]
     pub fn struct_slot(&mut self, raw: u64, at: u32) -> Option<&mut u64> {
         let i = object_index(raw)?;
-        if !bit(&self.starts, i) {
-            return None;
-        }
-        let h = *self.words.get(i)?;
+        let h = self.header_at(i)?;
         if h & KIND_MASK != KIND_STRUCT || (h >> SLOTS_SHIFT) as u32 & 0xff_ffff <= at {
             return None;
         }
@@ -732,10 +747,7 @@ impl GcHeap {
     #[inline]
     fn array_at(&self, raw: u64) -> Option<(usize, u64, u64)> {
         let i = object_index(raw)?;
-        if !bit(&self.starts, i) {
-            return None;
-        }
-        let h = *self.words.get(i)?;
+        let h = self.header_at(i)?;
         if h & KIND_MASK != KIND_ARRAY {
             return None;
         }
@@ -831,6 +843,8 @@ impl GcHeap {
     #[inline(never)]
     fn alloc_slow(&mut self, words: usize) -> Result<usize, TrapCode> {
         self.retire_run();
+        // Words the heap limit still allows.
+        let budget = self.config.heap_limit.saturating_sub(self.live_bytes + self.since_gc) / 8;
         // The runs a poisoned heap's sweep leaves are none: freed words are
         // never used again.
         let (start, avail) = loop {
@@ -840,7 +854,6 @@ impl GcHeap {
                 None => {
                     // New words at the end, as a run.
                     let at = self.words.len();
-                    let budget = self.config.heap_limit.saturating_sub(self.live_bytes + self.since_gc) / 8;
                     let n = words.max(RUN_WORDS.min(budget));
                     // The host refusing memory is reported as the heap
                     // limit is, not as an abort.
@@ -859,7 +872,6 @@ impl GcHeap {
         };
         // Take up to a bump run's worth (no more than the heap limit leaves)
         // and leave the rest of the free run for later.
-        let budget = self.config.heap_limit.saturating_sub(self.live_bytes + self.since_gc) / 8;
         let take = if self.config.stress {
             words
         } else {
@@ -924,27 +936,26 @@ impl GcHeap {
     /// `vals` gives every field zero. The caller checked [`GcHeap::fits`].
     pub fn new_struct(&mut self, ty: SigId, layout: &StructLayout, vals: Option<&[u64]>) -> Result<u64, TrapCode> {
         let n = layout.slots as usize;
-        let i = self.alloc(1 + n)?;
-        self.words[i] = struct_header(ty, layout.slots);
-        let f = &mut self.words[i + 1..i + 1 + n];
-        match vals {
-            Some(vals) => {
-                f.copy_from_slice(&vals[..n]);
-                if layout.packed {
-                    for (k, s) in layout.fields.iter().enumerate() {
-                        f[layout.offsets[k] as usize] &= pack_mask(*s);
-                    }
-                }
+        let f = self.struct_slots(ty, n, vals.map(|v| &v[..n]))?;
+        if layout.packed && vals.is_some() {
+            for (k, s) in layout.fields.iter().enumerate() {
+                self.words[f + layout.offsets[k] as usize] &= pack_mask(*s);
             }
-            None => f.fill(0),
         }
-        Ok(object_ref(i))
+        Ok(object_ref(f - 1))
     }
 
     /// A new struct of type `ty` with `slots` slots and no packed field:
     /// `vals` (zeros for `None`). The caller checked [`GcHeap::fits`].
     #[inline]
     pub fn new_plain_struct(&mut self, ty: SigId, slots: usize, vals: Option<&[u64]>) -> Result<u64, TrapCode> {
+        Ok(object_ref(self.struct_slots(ty, slots, vals)? - 1))
+    }
+
+    /// Allocates a struct of `slots` slots holding `vals` (zeros for
+    /// `None`); returns the word index of its first slot.
+    #[inline]
+    fn struct_slots(&mut self, ty: SigId, slots: usize, vals: Option<&[u64]>) -> Result<usize, TrapCode> {
         let i = self.alloc(1 + slots)?;
         self.words[i] = struct_header(ty, slots as u32);
         let f = &mut self.words[i + 1..i + 1 + slots];
@@ -952,7 +963,7 @@ impl GcHeap {
             Some(vals) => f.copy_from_slice(vals),
             None => f.fill(0),
         }
-        Ok(object_ref(i))
+        Ok(i + 1)
     }
 
     /// A new array of type `ty` of `len` elements of storage type `elem`,

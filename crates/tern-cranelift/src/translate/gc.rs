@@ -45,10 +45,7 @@ impl Translator<'_, '_> {
                 .map_or(ValType::I32, |f| f.storage.unpacked())
         };
         let elem = |t: u32| info.array_field(t).map_or(ValType::I32, |f| f.storage.unpacked());
-        let ref_ = ValType::Ref(RefType {
-            nullable: true,
-            heap: HeapType::Any,
-        });
+        let ref_ = any_ref();
         match *op {
             O::StructNew { struct_type_index: t } => self.struct_new(t, false),
             O::StructNewDefault { struct_type_index: t } => self.struct_new(t, true),
@@ -214,14 +211,7 @@ impl Translator<'_, '_> {
         let mut off = 0;
         for &v in args {
             let ty: Type = self.ty_of(v);
-            let v = match ty {
-                I32 => self.b.ins().uextend(I64, v),
-                F32 => {
-                    let i = self.b.ins().bitcast(I32, MemFlagsData::new(), v);
-                    self.b.ins().uextend(I64, i)
-                }
-                _ => v,
-            };
+            let v = self.slot_of(v);
             self.b.ins().store(MemFlagsData::trusted(), v, arr, off);
             off += if ty.is_vector() { 16 } else { 8 };
         }
@@ -389,24 +379,26 @@ impl Translator<'_, '_> {
         (addr, top)
     }
 
-    /// `v` as a 64-bit slot (an `i32` or `f32` zero-extended, a packed
-    /// field masked to its width).
-    fn slot_value(&mut self, s: StorageType, v: Value) -> Value {
-        match (s, self.ty_of(v)) {
-            (StorageType::I8, _) => {
-                let v = self.b.ins().uextend(I64, v);
-                self.b.ins().band_imm_u(v, 0xff)
-            }
-            (StorageType::I16, _) => {
-                let v = self.b.ins().uextend(I64, v);
-                self.b.ins().band_imm_u(v, 0xffff)
-            }
-            (_, I32) => self.b.ins().uextend(I64, v),
-            (_, F32) => {
+    /// `v` as a value slot holds it: an `i32` or `f32` zero-extended, any
+    /// other as it is (a `v128` takes two slots).
+    fn slot_of(&mut self, v: Value) -> Value {
+        match self.ty_of(v) {
+            I32 => self.b.ins().uextend(I64, v),
+            F32 => {
                 let i = self.b.ins().bitcast(I32, MemFlagsData::new(), v);
                 self.b.ins().uextend(I64, i)
             }
             _ => v,
+        }
+    }
+
+    /// `v` as a struct slot of storage type `s` holds it: as a value slot,
+    /// a packed field cut to its width.
+    fn slot_value(&mut self, s: StorageType, v: Value) -> Value {
+        let v = self.slot_of(v);
+        match gcv::pack_mask(s) {
+            u64::MAX => v,
+            mask => self.b.ins().band_imm_u(v, mask as i64),
         }
     }
 
@@ -479,41 +471,27 @@ impl Translator<'_, '_> {
         let e = gcv::elem_size(s) as i64;
         let data_words = (n * e + 7) / 8;
         let (slow, join) = self.access_blocks(&[I64]);
-        let traced = match s {
-            StorageType::Val(ValType::Ref(r)) => match r.heap {
-                HeapType::Func | HeapType::NoFunc | HeapType::Exn | HeapType::NoExn => false,
-                HeapType::Concrete(c) => !matches!(self.info.composite(c), Some(CompositeType::Func)),
-                _ => true,
-            },
-            _ => false,
-        };
+        let traced = gcv::storage_traced(s, |c| matches!(self.info.composite(c), Some(CompositeType::Func)));
         let tag = gcv::array_header(tern_vm::SigId(0), e as usize, traced);
         let (addr, raw) = self.alloc_inline(t, 8 * (2 + data_words), tag, slow);
         let n_val = self.iconst64(n);
         self.b.ins().store(rw(), n_val, addr, gcv::ARRAY_LEN);
-        if e < 8 {
-            // The bytes past the last element stay zero.
+        // Each element's value: its own operand or the fill value; without
+        // one (`array.new_default`), and for the bytes past the last of
+        // narrower elements, zeroed words.
+        let values: Vec<Value> = match op {
+            GcOp::ArrayNewFixed { .. } => args.clone(),
+            GcOp::ArrayNew { .. } => vec![args[0]; n as usize],
+            _ => Vec::new(),
+        };
+        if values.is_empty() || e < 8 {
             let zero = self.iconst64(0);
             for w in 0..data_words {
                 self.b.ins().store(rw(), zero, addr, gcv::ARRAY_DATA + 8 * w as i32);
             }
         }
-        // Each element's value: its own operand, the fill value, or zero.
-        let values: Vec<Option<Value>> = match op {
-            GcOp::ArrayNewFixed { .. } => args.iter().map(|&v| Some(v)).collect(),
-            GcOp::ArrayNew { .. } => vec![Some(args[0]); n as usize],
-            _ => vec![None; n as usize],
-        };
         for (k, v) in values.into_iter().enumerate() {
-            let off = gcv::ARRAY_DATA + (k as i64 * e) as i32;
-            match v {
-                Some(v) => self.store_storage(s, v, addr, off),
-                None if e == 8 => {
-                    let zero = self.iconst64(0);
-                    self.b.ins().store(rw(), zero, addr, off);
-                }
-                None => {}
-            }
+            self.store_storage(s, v, addr, gcv::ARRAY_DATA + (k as i64 * e) as i32);
         }
         self.finish_access(slow, join, &[raw], &args, &[any_ref()], op);
     }
@@ -545,16 +523,10 @@ impl Translator<'_, '_> {
     /// Field `field` of struct type `t`: its storage type and first slot,
     /// or `None` when it is a `v128` (left to the runtime).
     fn field_slot(&self, t: u32, field: u32) -> Option<(StorageType, u32)> {
-        let fields = self.info.struct_fields(t)?;
-        let s = fields.get(field as usize)?.storage;
-        if s == StorageType::Val(ValType::V128) {
-            return None;
+        match gcv::field_slot(self.info.struct_fields(t)?, field)? {
+            (_, StorageType::Val(ValType::V128)) => None,
+            (at, s) => Some((s, at)),
         }
-        let at = fields[..field as usize]
-            .iter()
-            .map(|f| tern_vm::slots_of(f.storage.unpacked()))
-            .sum();
-        Some((s, at))
     }
 
     /// The element type of array type `t` when its accesses are inline

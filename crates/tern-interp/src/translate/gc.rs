@@ -31,13 +31,7 @@ impl Emitter<'_> {
     /// The first slot of field `field` of struct type `t`, and its storage
     /// type.
     fn field_at(&self, t: u32, field: u32) -> Option<(u32, StorageType)> {
-        let fields = self.info.struct_fields(t)?;
-        let s = fields.get(field as usize)?.storage;
-        let at = fields[..field as usize]
-            .iter()
-            .map(|f| tern_vm::slots_of(f.storage.unpacked()))
-            .sum();
-        Some((at, s))
+        tern_vm::gc::field_slot(self.info.struct_fields(t)?, field)
     }
 
     /// Pops `n` operands materialised, pushes results of `widths`, emits.
